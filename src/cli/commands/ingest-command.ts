@@ -1,0 +1,72 @@
+import type { Command } from 'commander'
+import { parseColumnMap } from '../../crm/csv/csv-columns.js'
+import { AppError } from '../../errors.js'
+import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
+import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+import { progressBar } from '../progress-bar.js'
+
+interface IngestOptions extends CommonOptions {
+  csv?: string
+  map: string[]
+}
+
+/** `pulse ingest --csv FILE [--map col=Header ...]`: import a deals CSV. */
+export function registerIngestCommand(program: Command, io: CliIo): void {
+  withDbOption(
+    program
+      .command('ingest')
+      .description('import a deals CSV export (bad rows are quarantined, good rows imported)')
+      .requiredOption('--csv <file>', 'the CSV file to import')
+      .option('--map <column=Header...>', 'read a column from a differently named header', collect, [])
+      .option('--json', 'print the import summary as JSON')
+      .addHelpText('after', '\nExample:\n  pulse ingest --csv deals.csv --map deal_amount="Deal Value" --map sales_rep_id=Owner'),
+  ).action(async (options: IngestOptions) => {
+    const map = parseColumnMap(options.map)
+    const csv = options.csv as string
+    const summary = await usingStore(options, async (store, config) => {
+      const bar = progressBar(`Importing ${csv}`, io.errIsTty)
+      const stopOnInterrupt = () => {
+        bar.done()
+        io.err('Import cancelled: nothing from this file was written.')
+        process.exit(130)
+      }
+      process.once('SIGINT', stopOnInterrupt)
+      try {
+        return await importCsvFile(store, {
+          path: csv,
+          map,
+          stages: config.stages,
+          startedBy: process.env.USER ?? null,
+          onProgress: bar.update,
+        })
+      } finally {
+        process.off('SIGINT', stopOnInterrupt)
+        bar.done()
+      }
+    })
+    emit(io, options, summary, () => formatImportSummary(summary))
+    if (summary.inserted + summary.updated === 0) {
+      throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)
+    }
+  })
+}
+
+/** The import summary a person reads: counts, then the first reasons for rejected rows. */
+export function formatImportSummary(s: CsvImportSummary): string {
+  const lines = [
+    `Imported ${s.inserted + s.updated} of ${s.read} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${s.inserted} new, ${s.updated} updated, ${s.rejected} rejected.`,
+  ]
+  if (s.rejected > 0) {
+    lines.push('Rejected rows (kept in the database for review, import run ' + s.runId + '):')
+    for (const r of s.firstRejects) lines.push(`  line ${r.line}: ${r.reason}`)
+    if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${s.rejected - s.firstRejects.length} more`)
+  }
+  if (s.unknownStages.length > 0) {
+    lines.push(`Stages not in the stage order (set PULSE_STAGES to include them): ${s.unknownStages.join(', ')}.`)
+  }
+  return lines.join('\n')
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}

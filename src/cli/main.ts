@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander'
+import { AppError, userMessage } from '../errors.js'
+import { type CliIo, processIo } from './cli-context.js'
+import { registerIngestCommand } from './commands/ingest-command.js'
+
+/**
+ * Builds the `pulse` program with every command registered. Each command module adds itself;
+ * `io` lets tests capture what a command prints.
+ */
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('pulse')
+    .description('Sales Pulse: why your win rate moves, and which deals need a human now.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+  registerIngestCommand(program, io)
+  return program
+}
+
+/**
+ * Runs the CLI on `argv` (as `process.argv`). Expected failures print one sentence on
+ * stderr and set exit code 1; unexpected ones also print the stack when `PULSE_DEBUG` is set.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io)
+  try {
+    await program.parseAsync(argv)
+    return (process.exitCode as number | undefined) ?? 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode
+      return error.exitCode
+    }
+    io.err(error instanceof AppError ? error.message : `${userMessage(error)} (${(error as Error).message})`)
+    if (process.env.PULSE_DEBUG && error instanceof Error) io.err(error.stack ?? '')
+    process.exitCode = 1
+    return 1
+  }
+}

@@ -1,0 +1,167 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+import { AppError } from './errors.js'
+
+/** Default stage order of an open deal's journey; `Closed` is where won deals end. */
+export const DEFAULT_STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed'] as const
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/
+
+const positiveNumber = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback
+      const n = Number(value)
+      if (!Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a non-negative number, got "${value}"` })
+        return z.NEVER
+      }
+      return n
+    })
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const optionalUrl = (name: string) =>
+  optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: `${name} must be an http(s) URL`,
+  })
+
+const envSchema = z.object({
+  PULSE_DB: optionalString,
+  PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'PULSE_DATABASE_URL must start with postgres://',
+  }),
+  PULSE_AS_OF: optionalString.refine((v) => v === undefined || isoDate.test(v), {
+    message: 'PULSE_AS_OF must be a date like 2024-07-20',
+  }),
+  PULSE_STAGES: optionalString,
+  PULSE_ALERT_AMOUNT: positiveNumber('PULSE_ALERT_AMOUNT', 50_000),
+  PULSE_IDLE_DAYS: positiveNumber('PULSE_IDLE_DAYS', 14),
+  PULSE_STALE_DAYS: positiveNumber('PULSE_STALE_DAYS', 30),
+  PULSE_ROSTER: optionalString,
+  PULSE_ALERT_CHANNEL: optionalString,
+  PULSE_TZ: optionalString,
+  PULSE_LOG_LEVEL: optionalString.refine(
+    (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
+    { message: 'PULSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
+  ),
+  PULSE_PUBLIC_URL: optionalUrl('PULSE_PUBLIC_URL'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: optionalUrl('SLACK_API_URL'),
+  PORT: positiveNumber('PORT', 3000),
+  HUBSPOT_TOKEN: optionalString,
+  HUBSPOT_API_URL: optionalUrl('HUBSPOT_API_URL'),
+  SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
+  SALESFORCE_CLIENT_ID: optionalString,
+  SALESFORCE_CLIENT_SECRET: optionalString,
+})
+
+/** Validated, frozen configuration. Secrets are kept here and nowhere else. */
+export interface Config {
+  readonly dbPath: string
+  readonly databaseUrl: string | undefined
+  readonly asOf: string | undefined
+  readonly stages: readonly string[]
+  readonly alertAmount: number
+  readonly idleDays: number
+  readonly staleDays: number
+  readonly rosterPath: string | undefined
+  readonly alertChannel: string | undefined
+  readonly timezone: string
+  readonly logLevel: string
+  readonly publicUrl: string | undefined
+  readonly port: number
+  readonly slack: {
+    readonly botToken: string | undefined
+    readonly signingSecret: string | undefined
+    readonly appToken: string | undefined
+    readonly apiUrl: string | undefined
+  }
+  readonly hubspot: { readonly token: string | undefined; readonly apiUrl: string }
+  readonly salesforce: {
+    readonly url: string | undefined
+    readonly clientId: string | undefined
+    readonly clientSecret: string | undefined
+  }
+}
+
+/** Parses `PULSE_STAGES` ("A, B ,C") into a stage list; empty entries are dropped. */
+export function parseStageList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+}
+
+/**
+ * Reads the configuration from `env` (default `process.env`, plus `./.env` when present and
+ * `env` is `process.env`). Pure in `env`: tests pass their own object.
+ *
+ * @throws AppError `bad_config` naming every malformed variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = withDotenv(process.env)): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)
+    throw new AppError('bad_config', `Configuration problem: ${problems.join('; ')}. Fix it in your environment or .env.`)
+  }
+  const e = parsed.data
+  const stages = e.PULSE_STAGES ? parseStageList(e.PULSE_STAGES) : [...DEFAULT_STAGES]
+  if (stages.length === 0) throw new AppError('bad_config', 'PULSE_STAGES is set but names no stage; list them comma-separated.')
+  return Object.freeze({
+    dbPath: e.PULSE_DB ?? './data/pulse.db',
+    databaseUrl: e.PULSE_DATABASE_URL,
+    asOf: e.PULSE_AS_OF,
+    stages: Object.freeze(stages),
+    alertAmount: e.PULSE_ALERT_AMOUNT,
+    idleDays: e.PULSE_IDLE_DAYS,
+    staleDays: e.PULSE_STALE_DAYS,
+    rosterPath: e.PULSE_ROSTER,
+    alertChannel: e.PULSE_ALERT_CHANNEL,
+    timezone: e.PULSE_TZ ?? 'UTC',
+    logLevel: e.PULSE_LOG_LEVEL ?? 'info',
+    publicUrl: e.PULSE_PUBLIC_URL,
+    port: e.PORT,
+    slack: Object.freeze({
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    }),
+    hubspot: Object.freeze({ token: e.HUBSPOT_TOKEN, apiUrl: e.HUBSPOT_API_URL ?? 'https://api.hubapi.com' }),
+    salesforce: Object.freeze({
+      url: e.SALESFORCE_URL,
+      clientId: e.SALESFORCE_CLIENT_ID,
+      clientSecret: e.SALESFORCE_CLIENT_SECRET,
+    }),
+  })
+}
+
+/**
+ * Names the variables among `names` that are unset in `config`'s source and throws
+ * `bad_config` listing them, so a feature that needs credentials fails with the fix.
+ */
+export function requireSettings(missing: Array<[name: string, value: string | undefined]>, feature: string): void {
+  const absent = missing.filter(([, v]) => v === undefined).map(([n]) => n)
+  if (absent.length > 0) {
+    throw new AppError(
+      'bad_config',
+      `${feature} needs ${absent.join(', ')}. Set ${absent.length > 1 ? 'them' : 'it'} in your environment or .env (see .env.example).`,
+    )
+  }
+}
+
+/** `process.env` overlaid on the values of `./.env` (the environment wins). */
+export function withDotenv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  if (!existsSync('.env')) return env
+  const fromFile = parseDotenv(readFileSync('.env'))
+  return { ...fromFile, ...env }
+}

@@ -1,0 +1,106 @@
+import { AppError } from '../../errors.js'
+
+/** Columns every import file must have (contract: "Import CSV"). */
+export const REQUIRED_COLUMNS = [
+  'deal_id',
+  'created_date',
+  'sales_rep_id',
+  'industry',
+  'region',
+  'product_type',
+  'lead_source',
+  'deal_stage',
+  'deal_amount',
+  'outcome',
+] as const
+
+/** Columns the import understands when present. */
+export const OPTIONAL_COLUMNS = [
+  'closed_date',
+  'sales_cycle_days',
+  'last_activity_date',
+  'updated_date',
+  'owner_email',
+  'deal_name',
+  'currency',
+  'stage_entered_date',
+  'stage_history',
+  'crm_url',
+] as const
+
+export type KnownColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number]
+
+/** Where each known column sits in a file's rows, plus the columns kept as extras. */
+export interface ColumnLayout {
+  readonly index: Readonly<Partial<Record<KnownColumn, number>>>
+  readonly extras: ReadonlyArray<{ name: string; index: number }>
+  readonly width: number
+}
+
+const KNOWN = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS])
+
+/**
+ * Parses `--map` arguments (`deal_amount=Deal Value`) into column -> header name.
+ * @throws AppError `bad_input` for a malformed pair or an unknown column name.
+ */
+export function parseColumnMap(pairs: readonly string[]): Map<KnownColumn, string> {
+  const map = new Map<KnownColumn, string>()
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    const column = pair.slice(0, eq).trim()
+    const header = pair.slice(eq + 1).trim()
+    if (eq <= 0 || header === '') {
+      throw new AppError(
+        'bad_input',
+        `--map "${pair}" is not of the form column="Header Name" (for example --map deal_amount="Deal Value").`,
+      )
+    }
+    if (!KNOWN.has(column)) {
+      throw new AppError('bad_input', `--map names an unknown column "${column}". Known columns: ${[...KNOWN].join(', ')}.`)
+    }
+    map.set(column as KnownColumn, header)
+  }
+  return map
+}
+
+const normalise = (h: string) => h.trim().toLowerCase()
+
+/**
+ * Matches a header row to the known columns: mapped headers first, then the column's own name
+ * (case and surrounding spaces ignored). Unmatched headers become extras.
+ *
+ * @throws AppError `missing_columns` naming every required column that is absent, so nothing
+ *   is written for a file that cannot be read correctly.
+ */
+export function resolveColumns(header: readonly string[], map: ReadonlyMap<KnownColumn, string> = new Map()): ColumnLayout {
+  const positions = new Map<string, number>()
+  header.forEach((h, i) => {
+    const key = normalise(h)
+    if (key !== '' && !positions.has(key)) positions.set(key, i)
+  })
+  const index: Partial<Record<KnownColumn, number>> = {}
+  const used = new Set<number>()
+  for (const column of KNOWN as Set<KnownColumn>) {
+    const wanted = map.get(column) ?? column
+    const at = positions.get(normalise(wanted))
+    if (at !== undefined && !used.has(at)) {
+      index[column] = at
+      used.add(at)
+    }
+  }
+  const missing = REQUIRED_COLUMNS.filter((c) => index[c] === undefined)
+  if (missing.length > 0) {
+    const mapped = missing.filter((c) => map.has(c)).map((c) => `${c} (mapped to "${map.get(c)}")`)
+    const plain = missing.filter((c) => !map.has(c))
+    const names = [...plain, ...mapped].join(', ')
+    const looksLikeCsv = header.length > 1
+    throw new AppError(
+      'missing_columns',
+      looksLikeCsv
+        ? `The file lacks required column${missing.length > 1 ? 's' : ''} ${names}; nothing was imported. Rename the header${missing.length > 1 ? 's' : ''} or map ${missing.length > 1 ? 'them' : 'it'}, e.g. --map ${missing[0]}="Your Header".`
+        : `The file does not look like a comma-separated file with a header row (it has ${header.length} column); nothing was imported. Required columns: ${REQUIRED_COLUMNS.join(', ')}.`,
+    )
+  }
+  const extras = header.map((name, i) => ({ name: name.trim(), index: i })).filter((e) => !used.has(e.index) && e.name !== '')
+  return { index, extras, width: header.length }
+}

@@ -1,0 +1,190 @@
+import type { Outcome } from '../../db/schema.js'
+import { toIsoDate } from '../../domain/dates.js'
+import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
+import type { ColumnLayout, KnownColumn } from './csv-columns.js'
+
+/** A row that parsed: the deal plus any stage history the row carried. */
+export interface ParsedRow {
+  ok: true
+  deal: NormalizedDeal
+  history: StageStay[] | null
+}
+
+/** A row that did not: the reason, in words a person can act on. */
+export interface RejectedRow {
+  ok: false
+  reason: string
+}
+
+const OUTCOMES: Record<string, Outcome> = {
+  won: 'won',
+  'closed won': 'won',
+  closedwon: 'won',
+  lost: 'lost',
+  'closed lost': 'lost',
+  closedlost: 'lost',
+  open: 'open',
+  '': 'open',
+}
+
+const AMOUNT = /^[$€£]?\s*\d{1,3}(,\d{3})+(\.\d+)?$|^[$€£]?\s*\d+(\.\d+)?$/
+
+/**
+ * Parses an amount: plain (`4253`, `4253.50`), or with a currency sign and thousands
+ * separators (`$1,234.50`). Returns null for anything else, including negatives.
+ */
+export function parseAmount(value: string): number | null {
+  const v = value.trim()
+  if (!AMOUNT.test(v)) return null
+  const n = Number(v.replace(/[$€£,\s]/g, ''))
+  return Number.isFinite(n) ? n : null
+}
+
+/**
+ * Parses the `stage_history` column: `Stage@date` entries separated by `;`, in order.
+ * Returns null when an entry is malformed.
+ */
+export function parseStageHistory(dealId: string, value: string): StageStay[] | null {
+  const entries = value
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+  const stays: StageStay[] = []
+  for (const entry of entries) {
+    const at = entry.lastIndexOf('@')
+    const date = at > 0 ? toIsoDate(entry.slice(at + 1)) : null
+    if (at <= 0 || date === null) return null
+    stays.push({ dealId, stage: entry.slice(0, at).trim(), enteredAt: date, leftAt: null })
+  }
+  for (let i = 0; i < stays.length - 1; i++) {
+    const stay = stays[i] as StageStay
+    stay.leftAt = (stays[i + 1] as StageStay).enteredAt
+  }
+  return stays
+}
+
+/**
+ * Turns one CSV row into a normalised deal, or says why it cannot be imported
+ * (contract: unparseable date, negative or non-numeric amount, unknown outcome, closed before
+ * created). Duplicate ids are the caller's to detect, since they span rows.
+ */
+export function parseDealRow(fields: readonly string[], layout: ColumnLayout): ParsedRow | RejectedRow {
+  const get = (c: KnownColumn): string => {
+    const i = layout.index[c]
+    return i === undefined ? '' : (fields[i] ?? '').trim()
+  }
+  const dealId = get('deal_id')
+  if (dealId === '') return reject('deal_id is empty')
+  const ownerId = get('sales_rep_id')
+  if (ownerId === '') return reject('sales_rep_id is empty')
+
+  const rawOutcome = get('outcome')
+  const outcome = OUTCOMES[rawOutcome.toLowerCase()]
+  if (outcome === undefined) return reject(`outcome "${rawOutcome}" is not Won, Lost or Open`)
+
+  const createdDate = toIsoDate(get('created_date'))
+  if (createdDate === null) return reject(dateProblem('created_date', get('created_date')))
+
+  const rawClosed = get('closed_date')
+  let closedDate: string | null = null
+  if (outcome !== 'open') {
+    if (rawClosed === '') return reject(`closed_date is empty for a ${outcome} deal`)
+    closedDate = toIsoDate(rawClosed)
+    if (closedDate === null) return reject(dateProblem('closed_date', rawClosed))
+    if (closedDate < createdDate) return reject(`closed_date ${closedDate} is before created_date ${createdDate}`)
+  } else if (rawClosed !== '' && toIsoDate(rawClosed) === null) {
+    return reject(dateProblem('closed_date', rawClosed))
+  }
+
+  const rawAmount = get('deal_amount')
+  const amount = parseAmount(rawAmount)
+  if (amount === null) {
+    return reject(
+      rawAmount.trim().startsWith('-') ? `deal_amount "${rawAmount}" is negative` : `deal_amount "${rawAmount}" is not a number`,
+    )
+  }
+
+  let stage = get('deal_stage')
+  if (stage === '') {
+    if (outcome !== 'won') return reject(`deal_stage is empty for an ${outcome === 'open' ? 'open' : 'lost'} deal`)
+    stage = 'Closed'
+  }
+
+  const optionalDate = (c: KnownColumn): string | null | RejectedRow => {
+    const raw = get(c)
+    if (raw === '') return null
+    return toIsoDate(raw) ?? reject(dateProblem(c, raw))
+  }
+  const lastActivityDate = optionalDate('last_activity_date')
+  if (isRejected(lastActivityDate)) return lastActivityDate
+  const updatedDate = optionalDate('updated_date')
+  if (isRejected(updatedDate)) return updatedDate
+  const stageEnteredDate = optionalDate('stage_entered_date')
+  if (isRejected(stageEnteredDate)) return stageEnteredDate
+
+  const rawCycle = get('sales_cycle_days')
+  let salesCycleDays: number | null = null
+  if (rawCycle !== '') {
+    const n = Number(rawCycle)
+    if (!Number.isFinite(n) || n < 0) return reject(`sales_cycle_days "${rawCycle}" is not a non-negative number`)
+    salesCycleDays = Math.round(n)
+  }
+
+  let history: StageStay[] | null = null
+  const rawHistory = get('stage_history')
+  if (rawHistory !== '') {
+    history = parseStageHistory(dealId, rawHistory)
+    if (history === null) return reject(`stage_history "${rawHistory}" is not a list of Stage@YYYY-MM-DD entries`)
+  }
+
+  let extra: Record<string, string> | null = null
+  for (const e of layout.extras) {
+    const value = fields[e.index]
+    if (value !== undefined && value !== '') {
+      extra ??= {}
+      extra[e.name] = value
+    }
+  }
+
+  const email = get('owner_email')
+  return {
+    ok: true,
+    history,
+    deal: {
+      dealId,
+      source: 'csv',
+      name: get('deal_name') || null,
+      ownerId,
+      ownerEmail: email === '' ? null : email.toLowerCase(),
+      createdDate,
+      closedDate,
+      outcome,
+      stage,
+      stageEnteredDate,
+      amount,
+      currency: get('currency') || null,
+      industry: get('industry') || 'Unknown',
+      region: get('region') || 'Unknown',
+      productType: get('product_type') || 'Unknown',
+      leadSource: get('lead_source') || 'Unknown',
+      salesCycleDays,
+      lastActivityDate,
+      updatedDate,
+      crmUrl: get('crm_url') || null,
+      archived: false,
+      extra,
+    },
+  }
+}
+
+function reject(reason: string): RejectedRow {
+  return { ok: false, reason }
+}
+
+function isRejected(v: unknown): v is RejectedRow {
+  return typeof v === 'object' && v !== null && (v as RejectedRow).ok === false
+}
+
+function dateProblem(column: string, value: string): string {
+  return `${column} "${value}" is not a date (use YYYY-MM-DD or an ISO date-time)`
+}

@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
+import { AppError } from '../errors.js'
+import type { DialectName } from './dialect.js'
+import { MIGRATIONS } from './migration-list.js'
+import type { Database } from './schema.js'
+
+/** An open store: the Kysely handle plus, on SQLite, the raw connection for bulk writes. */
+export interface Store {
+  readonly db: Kysely<Database>
+  readonly dialect: DialectName
+  /** The better-sqlite3 connection (SQLite only): used by the bulk importer. */
+  readonly sqlite: SqliteDatabase.Database | undefined
+  close(): Promise<void>
+}
+
+/** Where to open the store: a SQLite file (`:memory:` for tests). */
+export interface StoreOptions {
+  readonly path: string
+  /** Open read-only, for a second reader while a writer works. No migrations run. */
+  readonly readonly?: boolean
+}
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
+
+/**
+ * Opens (creating when needed) the SQLite store at `options.path` in WAL mode and brings its
+ * schema up to date. The folder of the file is created when missing.
+ *
+ * @throws AppError `bad_file` when the file cannot be opened or is not a Sales Pulse database.
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const memory = options.path === ':memory:'
+  if (!memory && !options.readonly) mkdirSync(dirname(options.path), { recursive: true })
+  let sqlite: SqliteDatabase.Database
+  try {
+    sqlite = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+    if (!memory && !options.readonly) sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('busy_timeout = 5000')
+    sqlite.pragma('cache_size = -65536')
+    sqlite.pragma('temp_store = MEMORY')
+  } catch (error) {
+    throw new AppError(
+      'bad_file',
+      `Cannot open the database at ${options.path}: ${(error as Error).message}. Check the path (--db or PULSE_DB).`,
+      { cause: error },
+    )
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  if (!options.readonly) await migrateToLatest(db)
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    close: () => db.destroy(),
+  }
+}
+
+/**
+ * Applies every pending migration. Safe to call on every start.
+ *
+ * @throws AppError `bad_file` naming the migration that failed.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new AppError(
+      'bad_file',
+      `The database schema could not be updated (migration ${failed}): ${(error as Error).message ?? String(error)}. Is this a Sales Pulse database?`,
+      { cause: error },
+    )
+  }
+}

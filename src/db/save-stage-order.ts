@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.js'
+
+/** A stage in order, with its closed/won flags. */
+export interface StageDefinition {
+  name: string
+  isClosed: boolean
+  isWon: boolean
+}
+
+/**
+ * Replaces the stored stage order with `stages` (positions follow the array) for `source`.
+ * A CRM's own pipeline order wins over the configured one: a `config` order does not replace
+ * an order that a CRM source saved.
+ */
+export async function saveStageOrder(db: Kysely<Database>, stages: readonly StageDefinition[], source: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    if (source === 'config') {
+      const fromCrm = await tx.selectFrom('stages').select('name').where('source', '!=', 'config').limit(1).executeTakeFirst()
+      if (fromCrm) return
+    }
+    await tx.deleteFrom('stages').execute()
+    if (stages.length === 0) return
+    await tx
+      .insertInto('stages')
+      .values(stages.map((s, i) => ({ name: s.name, position: i, is_closed: s.isClosed ? 1 : 0, is_won: s.isWon ? 1 : 0, source })))
+      .execute()
+  })
+}
+
+/** The stored stage order (empty when none has been saved yet). */
+export async function findStageOrder(db: Kysely<Database>): Promise<StageDefinition[]> {
+  const rows = await db.selectFrom('stages').select(['name', 'is_closed', 'is_won']).orderBy('position').execute()
+  return rows.map((r) => ({ name: r.name, isClosed: r.is_closed === 1, isWon: r.is_won === 1 }))
+}
+
+/**
+ * The configured stage list as definitions: the last stage named `Closed` (any case) is the
+ * closed-won end; every other stage is open.
+ */
+export function stagesFromNames(names: readonly string[]): StageDefinition[] {
+  return names.map((name) => {
+    const closed = name.trim().toLowerCase() === 'closed' || name.trim().toLowerCase() === 'closed won'
+    return { name, isClosed: closed, isWon: closed }
+  })
+}

@@ -1,0 +1,70 @@
+const DAY_MS = 86_400_000
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
+
+/**
+ * Parses an ISO date (`2024-03-26`) or date-time (`2024-03-26T10:00:00Z`, offset optional,
+ * UTC assumed without one) into the UTC calendar date `YYYY-MM-DD`. Returns null for
+ * anything else, including impossible dates such as `2024-02-30`.
+ */
+export function toIsoDate(value: string): string | null {
+  const cached = dateCache.get(value)
+  if (cached !== undefined) return cached
+  const result = parseIsoDate(value.trim())
+  if (dateCache.size >= 100_000) dateCache.clear()
+  dateCache.set(value, result)
+  return result
+}
+
+// Imports repeat the same few thousand dates; parsing each once keeps a 1M-row import fast.
+const dateCache = new Map<string, string | null>()
+
+function parseIsoDate(v: string): string | null {
+  const m = ISO_DATE.exec(v)
+  if (m) {
+    const [, y, mo, d] = m
+    const t = Date.UTC(Number(y), Number(mo) - 1, Number(d))
+    return new Date(t).toISOString().slice(0, 10) === v ? v : null
+  }
+  if (!ISO_DATE_TIME.test(v)) return null
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(v)
+  const t = Date.parse(hasZone ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`)
+  if (Number.isNaN(t)) return null
+  const date = v.slice(0, 10)
+  if (parseIsoDate(date) === null) return null
+  return new Date(t).toISOString().slice(0, 10)
+}
+
+/** `YYYY-MM` of an ISO date. */
+export function monthOf(isoDate: string): string {
+  return isoDate.slice(0, 7)
+}
+
+/** Whole days from `from` to `to` (both `YYYY-MM-DD`); negative when `to` is earlier. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from.slice(0, 10)}T00:00:00Z`)) / DAY_MS)
+}
+
+/** `isoDate` plus `days` days. */
+export function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
+}
+
+/** Today's UTC date as `YYYY-MM-DD`. */
+export function todayUtc(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10)
+}
+
+/** The month after `YYYY-MM`. */
+export function nextMonth(month: string): string {
+  const y = Number(month.slice(0, 4))
+  const m = Number(month.slice(5, 7))
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
+}
+
+/** Every month from `first` to `last` inclusive (`YYYY-MM`). */
+export function monthRange(first: string, last: string): string[] {
+  const out: string[] = []
+  for (let m = first; m <= last; m = nextMonth(m)) out.push(m)
+  return out
+}

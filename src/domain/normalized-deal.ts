@@ -1,0 +1,48 @@
+import type { Outcome } from '../db/schema.js'
+
+/**
+ * A deal as every source (CSV, HubSpot, Salesforce) yields it, before it is stored.
+ * Dates are `YYYY-MM-DD` in UTC; amounts are numbers in the deal's currency.
+ */
+export interface NormalizedDeal {
+  dealId: string
+  source: string
+  name: string | null
+  ownerId: string
+  ownerEmail: string | null
+  createdDate: string
+  /** Set for won and lost deals only. */
+  closedDate: string | null
+  outcome: Outcome
+  /** Open deal: current stage. Lost deal: the stage it was lost at. Won deal: any. */
+  stage: string
+  stageEnteredDate: string | null
+  amount: number
+  currency: string | null
+  industry: string
+  region: string
+  productType: string
+  leadSource: string
+  salesCycleDays: number | null
+  lastActivityDate: string | null
+  updatedDate: string | null
+  crmUrl: string | null
+  archived: boolean
+  /** Columns the import did not recognise, kept as they were. */
+  extra: Record<string, string> | null
+}
+
+/** One stay of a deal in a stage, as a source reports it (`enteredAt` ISO date or date-time). */
+export interface StageStay {
+  dealId: string
+  stage: string
+  enteredAt: string
+  leftAt: string | null
+}
+
+/** A deal owner as a source reports it. */
+export interface NormalizedOwner {
+  ownerId: string
+  email: string | null
+  name: string | null
+}

@@ -1,0 +1,59 @@
+/**
+ * The one error type the app throws on purpose. `code` says what kind of failure it is;
+ * {@link userMessage} turns it into the sentence a person sees, with a next step.
+ */
+export type AppErrorCode =
+  | 'bad_input'
+  | 'bad_config'
+  | 'bad_file'
+  | 'missing_columns'
+  | 'nothing_imported'
+  | 'not_found'
+  | 'not_allowed'
+  | 'no_data'
+  | 'no_model'
+  | 'crm_auth'
+  | 'crm_rate_limited'
+  | 'crm_unavailable'
+  | 'crm_bad_response'
+  | 'slack_error'
+  | 'internal'
+
+/** An expected failure with a code and a message that already tells the user what to do. */
+export class AppError extends Error {
+  override readonly name = 'AppError'
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+const FALLBACK: Record<AppErrorCode, string> = {
+  bad_input: 'That input was not understood. Run the command with --help for usage.',
+  bad_config: 'The configuration is incomplete. Check your .env against .env.example.',
+  bad_file: 'That file could not be read. Check the path and that it is a UTF-8 CSV.',
+  missing_columns: 'The file lacks required columns. Map them with --map column="Header".',
+  nothing_imported: 'Nothing could be imported. Check the rejected rows listed above.',
+  not_found: 'Nothing matched. Check the id or name and try again.',
+  not_allowed: 'Sorry, you do not have access to that. Ask your Sales Pulse admin.',
+  no_data: 'There is no data yet. Import a CSV (`pulse ingest --csv FILE`) or run `pulse sync`.',
+  no_model: 'No model has been trained yet. Run `pulse train` first.',
+  crm_auth: 'The CRM refused our credentials. Check the token in your configuration.',
+  crm_rate_limited: 'The CRM is rate-limiting us. The sync will resume on its next run.',
+  crm_unavailable: 'The CRM did not answer. The sync will resume on its next run.',
+  crm_bad_response: 'The CRM sent a response we could not read. See the log for the endpoint.',
+  slack_error: 'Slack refused the request. See the log for details.',
+  internal: 'Something went wrong on our side. The details are in the log.',
+}
+
+/**
+ * The sentence a user sees for any thrown value: an AppError's own message, or a generic
+ * sentence for anything unexpected (whose details belong in the log, never in Slack).
+ */
+export function userMessage(error: unknown): string {
+  if (error instanceof AppError) return error.message || FALLBACK[error.code]
+  return FALLBACK.internal
+}

@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
+import { openStore, type Store } from '../../src/db/open-store.js'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
+const GOOD = [
+  'D1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12000,30,Won',
+  'D2,2024-01-05,2024-03-01,rep_2,FinTech,APAC,Pro,Referral,Negotiation,55000,56,Lost',
+  'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,8000,,Open',
+]
+const csv = (...rows: string[]) => `${[HEADER, ...rows].join('\n')}\n`
+const options = (path: string) => ({ path, stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+
+let store: Store
+afterEach(async () => store?.close())
+
+describe('importCsvFile', () => {
+  it('imports every good row and derives months, bands and the stage a lost deal was lost at', async () => {
+    store = await openTestStore()
+    const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(...GOOD))))
+    expect(summary).toMatchObject({ read: 3, inserted: 3, updated: 0, rejected: 0 })
+    const rows = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+    expect(rows.map((r) => [r.deal_id, r.outcome, r.closed_month, r.amount_band, r.lost_at_stage])).toEqual([
+      ['D1', 'won', '2024-02', '10k-50k', null],
+      ['D2', 'lost', '2024-03', '50k-100k', 'Negotiation'],
+      ['D3', 'open', null, '<10k', null],
+    ])
+    expect(await store.db.selectFrom('owners').select('owner_id').orderBy('owner_id').execute()).toEqual([{ owner_id: 'rep_1' }, { owner_id: 'rep_2' }])
+  })
+
+  it('re-importing the same file changes nothing and counts every row as updated', async () => {
+    store = await openTestStore()
+    const path = writeTempFile('d.csv', csv(...GOOD))
+    await importCsvFile(store, options(path))
+    const before = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+    const again = await importCsvFile(store, options(path))
+    expect(again).toMatchObject({ inserted: 0, updated: 3 })
+    const after = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+    expect(after.map(({ import_run_id: _, ...r }) => r)).toEqual(before.map(({ import_run_id: _, ...r }) => r))
+  })
+
+  it('updates a changed deal and records its stage change as history', async () => {
+    store = await openTestStore()
+    await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
+    const moved = 'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Proposal,9000,,Open'
+    const summary = await importCsvFile(store, { ...options(writeTempFile('b.csv', csv(moved))), now: new Date('2024-03-15T00:00:00Z') })
+    expect(summary).toMatchObject({ inserted: 0, updated: 1 })
+    const deal = await store.db.selectFrom('deals').selectAll().where('deal_id', '=', 'D3').executeTakeFirstOrThrow()
+    expect([deal.stage, deal.amount]).toEqual(['Proposal', 9000])
+    const history = await store.db.selectFrom('stage_history').selectAll().where('deal_id', '=', 'D3').orderBy('entered_at').execute()
+    expect(history).toEqual([
+      { deal_id: 'D3', stage: 'Demo', entered_at: '2024-02-10', left_at: '2024-03-15' },
+      { deal_id: 'D3', stage: 'Proposal', entered_at: '2024-03-15', left_at: null },
+    ])
+  })
+
+  it.each([
+    ['unparseable date', 'B1,2024-13-40,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open', 'created_date "2024-13-40" is not a date'],
+    ['negative amount', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-5,,Open', 'deal_amount "-5" is negative'],
+    ['non-numeric amount', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,lots,,Open', 'deal_amount "lots" is not a number'],
+    ['unknown outcome', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Maybe', 'outcome "Maybe" is not Won, Lost or Open'],
+    ['closed before created', 'B1,2024-02-01,2024-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Lost', 'closed_date 2024-01-01 is before created_date 2024-02-01'],
+  ])('quarantines a row with %s and imports the good rows', async (_name, bad, reason) => {
+    store = await openTestStore()
+    const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(GOOD[0] as string, bad, GOOD[1] as string))))
+    expect(summary).toMatchObject({ read: 3, inserted: 2, rejected: 1 })
+    expect(summary.firstRejects).toEqual([{ line: 3, reason: expect.stringContaining(reason) }])
+    const rejected = await store.db.selectFrom('rejected_rows').selectAll().execute()
+    expect(rejected).toEqual([{ run_id: summary.runId, line: 3, reason: expect.stringContaining(reason), raw: bad }])
+  })
+
+  it('quarantines a duplicate id within the file, naming the first line', async () => {
+    store = await openTestStore()
+    const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(GOOD[0] as string, GOOD[1] as string, GOOD[0] as string))))
+    expect(summary).toMatchObject({ inserted: 2, rejected: 1 })
+    expect(summary.firstRejects[0]).toEqual({ line: 4, reason: 'deal_id D1 appears again (first on line 2)' })
+  })
+
+  it('counts lines correctly after a quoted field that spans lines', async () => {
+    store = await openTestStore()
+    const file = writeTempFile('d.csv', `${HEADER},deal_name\n${GOOD[0]},"two\nlines"\nB1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-1,,Open,x\n`)
+    const summary = await importCsvFile(store, options(file))
+    expect(summary.firstRejects).toEqual([{ line: 4, reason: expect.stringContaining('negative') }])
+  })
+
+  it.each([
+    ['missing required columns', 'deal_id,created_date\nD1,2024-01-01\n', /lacks required columns sales_rep_id, industry/],
+    ['an empty file', '', /is empty/],
+    ['a header without rows', `${HEADER}\n`, /no deal rows/],
+    ['a file that is not CSV', '{"deals": [1, 2, 3]}\n', /does not look like a comma-separated file|lacks required columns/],
+  ])('refuses %s and writes nothing', async (_name, text, message) => {
+    store = await openTestStore()
+    await expect(importCsvFile(store, options(writeTempFile('d.csv', text)))).rejects.toThrow(message)
+    expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
+    expect(await store.db.selectFrom('import_runs').select('run_id').execute()).toEqual([])
+  })
+
+  it('refuses a file that is not UTF-8, even when the bad bytes come after good rows, and writes nothing', async () => {
+    store = await openTestStore()
+    const latin1 = Buffer.concat([Buffer.from(csv(...GOOD)), Buffer.from('D9,2024-01-01,,rep_1,Caf'), Buffer.from([0xe9]), Buffer.from(',EMEA,Core,Inbound,Demo,1,,Open\n')])
+    await expect(importCsvFile(store, options(writeTempFile('d.csv', latin1)))).rejects.toThrow(/not UTF-8/)
+    expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
+  })
+
+  it('accepts a BOM, other header cases and --map for renamed columns', async () => {
+    store = await openTestStore()
+    const header = HEADER.replace('deal_amount', 'Deal Value').replace('outcome', 'OUTCOME')
+    const file = writeTempFile('d.csv', `\uFEFF${header}\n${GOOD[0]}\n`)
+    const summary = await importCsvFile(store, { ...options(file), map: parseColumnMap(['deal_amount=Deal Value']) })
+    expect(summary).toMatchObject({ inserted: 1, rejected: 0 })
+    expect((await store.db.selectFrom('deals').select('amount').executeTakeFirstOrThrow()).amount).toBe(12000)
+  })
+
+  it('leaves the database unchanged when the importing process is killed mid-file', async () => {
+    const dir = tempDir()
+    const dbPath = join(dir, 'pulse.db')
+    store = await openStore({ path: dbPath })
+    await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
+    const before = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+    await store.close()
+
+    const big = join(dir, 'big.csv')
+    const rows = [HEADER]
+    for (let i = 0; i < 300_000; i++) rows.push(`K${i},2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12000,30,Won`)
+    writeFileSync(big, `${rows.join('\n')}\n`)
+    const script = `
+      import { openStore } from './src/db/open-store.ts'
+      import { importCsvFile } from './src/ingest/import-csv-file.ts'
+      const store = await openStore({ path: ${JSON.stringify(dbPath)} })
+      await importCsvFile(store, { path: ${JSON.stringify(big)}, stages: ['Demo'], onProgress: (n, total) => { if (n > total / 3) { process.stdout.write('mid\\n'); process.kill(process.pid, 'SIGKILL') } } })
+      process.stdout.write('finished\\n')
+    `
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd() })
+    let output = ''
+    child.stdout.on('data', (d) => {
+      output += d
+    })
+    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
+    expect(signal).toBe('SIGKILL')
+    expect(output).toContain('mid')
+
+    store = await openStore({ path: dbPath })
+    expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
+    expect((await store.db.selectFrom('import_runs').select('run_id').execute()).length).toBe(1)
+  })
+})
