@@ -1,5 +1,9 @@
 import type { Migration } from 'kysely'
 import * as core from '../../migrations/0001-core.js'
+import * as analytics from '../../migrations/0002-analytics.js'
+import * as model from '../../migrations/0003-model.js'
+import * as crmSync from '../../migrations/0004-crm-sync.js'
+import * as slack from '../../migrations/0005-slack.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -8,4 +12,8 @@ import * as core from '../../migrations/0001-core.js'
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-core': core,
+  '0002-analytics': analytics,
+  '0003-model': model,
+  '0004-crm-sync': crmSync,
+  '0005-slack': slack,
 }

@@ -1,4 +1,8 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+import type { AnalyticsTables } from './schema-analytics.js'
+import type { CrmSyncTables } from './schema-crm-sync.js'
+import type { ModelTables } from './schema-model.js'
+import type { SlackTables } from './schema-slack.js'
 
 /** A deal's outcome as stored: lower-case. */
 export type Outcome = 'won' | 'lost' | 'open'
@@ -93,8 +97,11 @@ export interface MetaTable {
   value: string
 }
 
-/** Every table of the store. Later migrations add their tables here. */
-export interface Database {
+/**
+ * Every table of the store: the core tables here, and each area's tables in its own
+ * `schema-<area>.ts` (declared by that area's migration).
+ */
+export interface Database extends AnalyticsTables, ModelTables, CrmSyncTables, SlackTables {
   deals: DealsTable
   stage_history: StageHistoryTable
   owners: OwnersTable

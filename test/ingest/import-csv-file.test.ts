@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
-import { DEFAULT_STAGES } from '../../src/config.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
 
-const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
+const HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
 const GOOD = [
   'D1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12000,30,Won',
   'D2,2024-01-05,2024-03-01,rep_2,FinTech,APAC,Pro,Referral,Negotiation,55000,56,Lost',
@@ -31,7 +32,10 @@ describe('importCsvFile', () => {
       ['D2', 'lost', '2024-03', '50k-100k', 'Negotiation'],
       ['D3', 'open', null, '<10k', null],
     ])
-    expect(await store.db.selectFrom('owners').select('owner_id').orderBy('owner_id').execute()).toEqual([{ owner_id: 'rep_1' }, { owner_id: 'rep_2' }])
+    expect(await store.db.selectFrom('owners').select('owner_id').orderBy('owner_id').execute()).toEqual([
+      { owner_id: 'rep_1' },
+      { owner_id: 'rep_2' },
+    ])
   })
 
   it('re-importing the same file changes nothing and counts every row as updated', async () => {
@@ -65,7 +69,11 @@ describe('importCsvFile', () => {
     ['negative amount', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-5,,Open', 'deal_amount "-5" is negative'],
     ['non-numeric amount', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,lots,,Open', 'deal_amount "lots" is not a number'],
     ['unknown outcome', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Maybe', 'outcome "Maybe" is not Won, Lost or Open'],
-    ['closed before created', 'B1,2024-02-01,2024-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Lost', 'closed_date 2024-01-01 is before created_date 2024-02-01'],
+    [
+      'closed before created',
+      'B1,2024-02-01,2024-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Lost',
+      'closed_date 2024-01-01 is before created_date 2024-02-01',
+    ],
   ])('quarantines a row with %s and imports the good rows', async (_name, bad, reason) => {
     store = await openTestStore()
     const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(GOOD[0] as string, bad, GOOD[1] as string))))
@@ -77,14 +85,20 @@ describe('importCsvFile', () => {
 
   it('quarantines a duplicate id within the file, naming the first line', async () => {
     store = await openTestStore()
-    const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(GOOD[0] as string, GOOD[1] as string, GOOD[0] as string))))
+    const summary = await importCsvFile(
+      store,
+      options(writeTempFile('d.csv', csv(GOOD[0] as string, GOOD[1] as string, GOOD[0] as string))),
+    )
     expect(summary).toMatchObject({ inserted: 2, rejected: 1 })
     expect(summary.firstRejects[0]).toEqual({ line: 4, reason: 'deal_id D1 appears again (first on line 2)' })
   })
 
   it('counts lines correctly after a quoted field that spans lines', async () => {
     store = await openTestStore()
-    const file = writeTempFile('d.csv', `${HEADER},deal_name\n${GOOD[0]},"two\nlines"\nB1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-1,,Open,x\n`)
+    const file = writeTempFile(
+      'd.csv',
+      `${HEADER},deal_name\n${GOOD[0]},"two\nlines"\nB1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-1,,Open,x\n`,
+    )
     const summary = await importCsvFile(store, options(file))
     expect(summary.firstRejects).toEqual([{ line: 4, reason: expect.stringContaining('negative') }])
   })
@@ -103,7 +117,12 @@ describe('importCsvFile', () => {
 
   it('refuses a file that is not UTF-8, even when the bad bytes come after good rows, and writes nothing', async () => {
     store = await openTestStore()
-    const latin1 = Buffer.concat([Buffer.from(csv(...GOOD)), Buffer.from('D9,2024-01-01,,rep_1,Caf'), Buffer.from([0xe9]), Buffer.from(',EMEA,Core,Inbound,Demo,1,,Open\n')])
+    const latin1 = Buffer.concat([
+      Buffer.from(csv(...GOOD)),
+      Buffer.from('D9,2024-01-01,,rep_1,Caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(',EMEA,Core,Inbound,Demo,1,,Open\n'),
+    ])
     await expect(importCsvFile(store, options(writeTempFile('d.csv', latin1)))).rejects.toThrow(/not UTF-8/)
     expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
   })

@@ -1,0 +1,96 @@
+import type { Outcome } from '../db/schema.js'
+import { daysBetween } from './dates.js'
+
+/** The fields of a stored deal that the derived facts are computed from. Dates `YYYY-MM-DD`. */
+export interface DealDates {
+  outcome: Outcome
+  created_date: string
+  closed_date: string | null
+  stage: string
+  stage_entered_date: string | null
+  lost_at_stage: string | null
+  last_activity_date: string | null
+  updated_date: string | null
+}
+
+/** Thresholds from the configuration (`PULSE_ALERT_AMOUNT`, `PULSE_IDLE_DAYS`, `PULSE_STALE_DAYS`). */
+export interface StallRules {
+  alertAmount: number
+  idleDays: number
+  staleDays: number
+}
+
+/**
+ * The date of a deal's last known activity: `last_activity_date`, else the last record update,
+ * else the day it entered its stage, else the day it was created. (A CSV without activity
+ * columns still gets an honest lower bound on how long the deal has been quiet.)
+ */
+export function lastActivityOf(deal: DealDates): string {
+  return deal.last_activity_date ?? deal.updated_date ?? deal.stage_entered_date ?? deal.created_date
+}
+
+/** Whole days from the last activity to `asOf` (never negative); null for a closed deal. */
+export function daysIdle(deal: DealDates, asOf: string): number | null {
+  if (deal.outcome !== 'open') return null
+  return Math.max(0, daysBetween(lastActivityOf(deal), asOf))
+}
+
+/** Days from creation to close (closed deals) or to `asOf` (open deals); never negative. */
+export function dealAgeDays(deal: DealDates, asOf: string): number {
+  return Math.max(0, daysBetween(deal.created_date, deal.closed_date ?? asOf))
+}
+
+/** Days an open deal has been in its current stage as of `asOf`; null for a closed deal. */
+export function daysInCurrentStage(deal: DealDates, asOf: string): number | null {
+  if (deal.outcome !== 'open') return null
+  return Math.max(0, daysBetween(deal.stage_entered_date ?? deal.created_date, asOf))
+}
+
+/** The last open stage a lost deal was in (design.md "stage lost at"); null otherwise. */
+export function stageLostAt(deal: DealDates): string | null {
+  return deal.outcome === 'lost' ? (deal.lost_at_stage ?? deal.stage) : null
+}
+
+/**
+ * Position (0-based) of the furthest stage the deal reached in `stages`: a won deal reached the
+ * last stage; others their current (or lost-at) stage. Null when the stage is not in the order.
+ */
+export function stageReachedIndex(deal: DealDates, stages: readonly string[]): number | null {
+  if (deal.outcome === 'won') return stages.length - 1
+  const i = stages.indexOf(stageLostAt(deal) ?? deal.stage)
+  return i === -1 ? null : i
+}
+
+/**
+ * Stale (design.md): more than `staleDays` without an update or activity. An open deal's gap runs
+ * to `asOf`; a closed deal's is the gap before it closed, and needs a known touch date
+ * (a closed deal with no activity or update date is not called stale).
+ */
+export function isStale(deal: DealDates, asOf: string, staleDays: number): boolean {
+  if (deal.outcome === 'open') return daysBetween(lastTouchOf(deal) ?? deal.stage_entered_date ?? deal.created_date, asOf) > staleDays
+  const closed = deal.closed_date ?? asOf
+  const touch = lastTouchBefore(deal, closed)
+  return touch !== null && daysBetween(touch, closed) > staleDays
+}
+
+/**
+ * Stalled (design.md): open, amount >= alert amount, idle >= idle limit.
+ */
+export function isStalled(deal: DealDates & { amount: number }, asOf: string, rules: StallRules): boolean {
+  const idle = daysIdle(deal, asOf)
+  return idle !== null && deal.amount >= rules.alertAmount && idle >= rules.idleDays
+}
+
+function lastTouchOf(deal: DealDates): string | null {
+  const a = deal.last_activity_date
+  const u = deal.updated_date
+  if (a === null) return u
+  if (u === null) return a
+  return a > u ? a : u
+}
+
+// The close itself usually updates the record, so only touches strictly before it count.
+function lastTouchBefore(deal: DealDates, closed: string): string | null {
+  const candidates = [deal.last_activity_date, deal.updated_date].filter((d): d is string => d !== null && d < closed)
+  return candidates.length === 0 ? null : candidates.reduce((a, b) => (a > b ? a : b))
+}
