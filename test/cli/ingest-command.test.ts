@@ -1,0 +1,42 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
+
+describe('pulse ingest', () => {
+  it('prints a summary with the first rejected rows and exits 0 when some rows imported', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile(
+      'd.csv',
+      `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,abc,,Open\n`,
+    )
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('1 new, 0 updated, 1 rejected')
+    expect(run.stdout).toContain('line 3: deal_amount "abc" is not a number')
+  })
+
+  it('prints only JSON on stdout with --json', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile('d.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)
+    const run = await runCli('ingest', '--csv', file, '--db', db, '--json')
+    expect(JSON.parse(run.stdout)).toMatchObject({ read: 1, inserted: 1, rejected: 0 })
+  })
+
+  it('exits non-zero with a next step when no row could be imported', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile('d.csv', `${HEADER}\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,abc,,Open\n`)
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/No row of .* could be imported/)
+  })
+
+  it('names the missing columns and exits non-zero for an unusable file', async () => {
+    const run = await runCli('ingest', '--csv', writeTempFile('d.csv', 'a,b\n1,2\n'), '--db', join(tempDir(), 'p.db'))
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/lacks required columns deal_id, created_date/)
+  })
+})
