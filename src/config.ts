@@ -62,6 +62,18 @@ const envSchema = z.object({
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
   SALESFORCE_CLIENT_ID: optionalString,
   SALESFORCE_CLIENT_SECRET: optionalString,
+  HUBSPOT_REGION_PROPERTY: optionalString,
+  HUBSPOT_INDUSTRY_PROPERTY: optionalString,
+  HUBSPOT_PRODUCT_PROPERTY: optionalString,
+  HUBSPOT_LEAD_SOURCE_PROPERTY: optionalString,
+  SALESFORCE_REGION_FIELD: optionalString,
+  SALESFORCE_INDUSTRY_FIELD: optionalString,
+  SALESFORCE_PRODUCT_FIELD: optionalString,
+  SALESFORCE_LEAD_SOURCE_FIELD: optionalString,
+  PULSE_SYNC_SCHEDULE: optionalString,
+  PULSE_RETRAIN_SCHEDULE: optionalString,
+  PULSE_ALERTS_SCHEDULE: optionalString,
+  PULSE_ANOMALY_SCHEDULE: optionalString,
 })
 
 /** Validated, frozen configuration. Secrets are kept here and nowhere else. */
@@ -85,12 +97,35 @@ export interface Config {
     readonly appToken: string | undefined
     readonly apiUrl: string | undefined
   }
-  readonly hubspot: { readonly token: string | undefined; readonly apiUrl: string }
+  readonly hubspot: { readonly token: string | undefined; readonly apiUrl: string; readonly segments: SegmentMapping }
   readonly salesforce: {
     readonly url: string | undefined
     readonly clientId: string | undefined
     readonly clientSecret: string | undefined
+    readonly segments: SegmentMapping
   }
+  /** Cron expressions (in `timezone`) of the scheduled jobs. */
+  readonly schedules: JobSchedules
+}
+
+/** Which CRM property (HubSpot) or field path (Salesforce, `Account.Industry` allowed) feeds each segment. */
+export interface SegmentMapping {
+  readonly region: string
+  readonly industry: string
+  readonly productType: string
+  readonly leadSource: string
+}
+
+/** Cron expressions of the scheduled jobs (node-cron syntax, evaluated in `PULSE_TZ`). */
+export interface JobSchedules {
+  /** `PULSE_SYNC_SCHEDULE`: CRM sync, then scoring and the Home tabs (default every 4 hours). */
+  readonly sync: string
+  /** `PULSE_RETRAIN_SCHEDULE`: model retraining (default Mondays 03:00). */
+  readonly retrain: string
+  /** `PULSE_ALERTS_SCHEDULE`: stalled-deal DMs (default weekdays 09:00). */
+  readonly stalledAlerts: string
+  /** `PULSE_ANOMALY_SCHEDULE`: the win-rate anomaly check (default daily 08:00). */
+  readonly anomalyCheck: string
 }
 
 /** Parses `PULSE_STAGES` ("A, B ,C") into a stage list; empty entries are dropped. */
@@ -136,11 +171,32 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
     }),
-    hubspot: Object.freeze({ token: e.HUBSPOT_TOKEN, apiUrl: e.HUBSPOT_API_URL ?? 'https://api.hubapi.com' }),
+    hubspot: Object.freeze({
+      token: e.HUBSPOT_TOKEN,
+      apiUrl: e.HUBSPOT_API_URL ?? 'https://api.hubapi.com',
+      segments: Object.freeze({
+        region: e.HUBSPOT_REGION_PROPERTY ?? 'region',
+        industry: e.HUBSPOT_INDUSTRY_PROPERTY ?? 'industry',
+        productType: e.HUBSPOT_PRODUCT_PROPERTY ?? 'dealtype',
+        leadSource: e.HUBSPOT_LEAD_SOURCE_PROPERTY ?? 'hs_analytics_source',
+      }),
+    }),
     salesforce: Object.freeze({
       url: e.SALESFORCE_URL,
       clientId: e.SALESFORCE_CLIENT_ID,
       clientSecret: e.SALESFORCE_CLIENT_SECRET,
+      segments: Object.freeze({
+        region: e.SALESFORCE_REGION_FIELD ?? 'Account.BillingCountry',
+        industry: e.SALESFORCE_INDUSTRY_FIELD ?? 'Account.Industry',
+        productType: e.SALESFORCE_PRODUCT_FIELD ?? 'Type',
+        leadSource: e.SALESFORCE_LEAD_SOURCE_FIELD ?? 'LeadSource',
+      }),
+    }),
+    schedules: Object.freeze({
+      sync: e.PULSE_SYNC_SCHEDULE ?? '0 */4 * * *',
+      retrain: e.PULSE_RETRAIN_SCHEDULE ?? '0 3 * * 1',
+      stalledAlerts: e.PULSE_ALERTS_SCHEDULE ?? '0 9 * * 1-5',
+      anomalyCheck: e.PULSE_ANOMALY_SCHEDULE ?? '0 8 * * *',
     }),
   })
 }
