@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { type MonthOutcome, pChart } from '../../src/analytics/p-chart.js'
+
+const month = (m: string, won: number, lost: number, partial = false): MonthOutcome => ({ month: m, won, lost, partial })
+
+describe('pChart', () => {
+  it('judges a month against the pooled baseline with binomial limits from its own n', () => {
+    const { points } = pChart([
+      month('2024-01', 30, 70),
+      month('2024-02', 30, 70),
+      month('2024-03', 30, 70),
+      month('2024-04', 30, 70),
+      month('2024-05', 15, 85),
+    ])
+    expect(points.slice(0, 4).every((p) => p.center === null && p.anomaly === null)).toBe(true)
+    const may = points[4]!
+    // p-bar 0.3, sigma = sqrt(0.21/100) = 0.045826, limits 0.3 -/+ 0.137477
+    expect(may.center).toBeCloseTo(0.3, 12)
+    expect(may.lcl).toBeCloseTo(0.162523, 6)
+    expect(may.ucl).toBeCloseTo(0.437477, 6)
+    expect(may.limitMethod).toBe('binomial')
+    expect(may.anomaly).toBe('low')
+    expect(may.baselineFrom).toBe('2024-01')
+    expect(may.baselineTo).toBe('2024-04')
+  })
+
+  it('uses exact binomial limits for a small month', () => {
+    const { points } = pChart([...['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 30, 70)), month('2024-05', 0, 20)])
+    const p = points[4]!
+    expect(p.limitMethod).toBe('exact-binomial')
+    // Binomial(20, 0.3): P(X <= 0) = 0.0008 < 0.00135, so 0 wins is low; limits 1/20 and 12/20
+    expect(p.lcl).toBeCloseTo(0.05, 12)
+    expect(p.ucl).toBeCloseTo(0.6, 12)
+    expect(p.anomaly).toBe('low')
+  })
+
+  it('widens limits with Laney sigma_z when the baseline is overdispersed, and says so', () => {
+    const { points } = pChart([
+      month('2024-01', 30, 70),
+      month('2024-02', 45, 55),
+      month('2024-03', 15, 85),
+      month('2024-04', 40, 60),
+      month('2024-05', 20, 80),
+      month('2024-06', 10, 90),
+    ])
+    const june = points[5]!
+    expect(june.limitMethod).toBe('laney')
+    // baseline z-scores 0, 3.273, -3.273, 2.182, -2.182 -> sigma_z = mean moving range / 1.128 = 4.3528
+    expect(june.overdispersion).toBeCloseTo(4.35275, 4)
+    expect(june.lcl).toBe(0)
+    expect(june.ucl).toBeCloseTo(0.3 + 3 * 0.0458258 * 4.35275, 4)
+    // 10% would be a binomial anomaly, but not against this noisy baseline
+    expect(june.anomaly).toBeNull()
+  })
+
+  it('shows a month with no closed deals without judging it or using it as baseline', () => {
+    const { points } = pChart([
+      month('2024-01', 30, 70),
+      month('2024-02', 30, 70),
+      month('2024-03', 0, 0),
+      month('2024-04', 30, 70),
+      month('2024-05', 30, 70),
+      month('2024-06', 30, 70),
+    ])
+    const march = points[2]!
+    expect(march.winRate).toBeNull()
+    expect(march.anomaly).toBeNull()
+    expect(march.lcl).toBeNull()
+    expect(points[5]!.baselineN).toBe(400)
+    expect(points[5]!.baselineFrom).toBe('2024-01')
+  })
+
+  it('never judges the partial month, and keeps flagged months out of later baselines', () => {
+    const { points } = pChart([
+      ...['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 30, 70)),
+      month('2024-05', 10, 90),
+      month('2024-06', 12, 88),
+      month('2024-07', 0, 40, true),
+    ])
+    expect(points[4]!.anomaly).toBe('low')
+    // June's baseline is still Jan-Apr (May was flagged), so the shift keeps showing
+    expect(points[5]!.center).toBeCloseTo(0.3, 12)
+    expect(points[5]!.anomaly).toBe('low')
+    expect(points[6]!.partial).toBe(true)
+    expect(points[6]!.anomaly).toBeNull()
+    expect(points[6]!.lcl).not.toBeNull()
+  })
+
+  it('names run rules: 8 below the centre, 2 of 3 beyond 2 sigma', () => {
+    const base = ['01', '02', '03', '04', '05', '06'].map((m) => month(`2023-${m}`, 300, 700))
+    const slightlyLow = ['07', '08', '09', '10', '11', '12'].map((m) => month(`2023-${m}`, 29, 71))
+    const more = ['01', '02'].map((m) => month(`2024-${m}`, 29, 71))
+    const { points, runSignals } = pChart([...base, ...slightlyLow, ...more])
+    expect(points.every((p) => p.anomaly === null)).toBe(true)
+    expect(runSignals.map((s) => s.rule)).toEqual(['eight_below'])
+    expect(runSignals[0]!.months).toHaveLength(8)
+    expect(points[13]!.runRules).toEqual(['8 complete months in a row below the centre line'])
+
+    // z = (0.2 - 0.3) / 0.0458 = -2.18 twice in three months
+    const twoOfThree = pChart([...base.slice(0, 4), month('2023-05', 20, 80), month('2023-06', 30, 70), month('2023-07', 20, 80)])
+    expect(twoOfThree.runSignals.map((s) => s.rule)).toEqual(['two_of_three_low'])
+    expect(twoOfThree.points[6]!.anomaly).toBeNull()
+  })
+})
