@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { AppError, userMessage } from '../errors.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
+import { registerSampleCommand } from './commands/sample-command.js'
 
 /**
  * Builds the `pulse` program with every command registered. Each command module adds itself;
@@ -14,6 +15,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
   registerIngestCommand(program, io)
+  registerSampleCommand(program, io)
   return program
 }
 

@@ -1,0 +1,66 @@
+import type { Command } from 'commander'
+import { AppError } from '../../errors.js'
+import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
+import { type CliIo, resolveAsOf } from '../cli-context.js'
+
+interface SampleCommandOptions {
+  out: string
+  deals: string
+  seed: string
+  asOf?: string
+  patterns: string
+  json?: boolean
+}
+
+/** `pulse sample --out FILE [--deals N] [--seed S] [--as-of D] [--patterns none]`: write a demo CSV. */
+export function registerSampleCommand(program: Command, io: CliIo): void {
+  program
+    .command('sample')
+    .description('write a realistic, deterministic demo deals CSV (plus its truth file and a roster)')
+    .requiredOption('--out <file>', 'the CSV to write (FILE.truth.csv and FILE.roster.yml go beside it)')
+    .option('--deals <n>', 'number of deals', String(DEFAULT_SAMPLE_DEALS))
+    .option('--seed <seed>', 'any number or word; the same seed writes the same files', '1')
+    .option('--as-of <date>', 'last day of the history, YYYY-MM-DD (default: PULSE_AS_OF, else today)')
+    .option('--patterns <which>', '"planted" (default: the documented story) or "none" (no planted effect)', 'planted')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  pulse sample --out data/deals.csv\n  pulse sample --out flat.csv --deals 20000 --seed 7 --as-of 2024-07-20 --patterns none',
+    )
+    .action((options: SampleCommandOptions) => {
+      const deals = Number(options.deals)
+      if (!Number.isInteger(deals) || deals < 1 || deals > 50_000_000) {
+        throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number between 1 and 50,000,000; try --deals 6000.`)
+      }
+      if (options.patterns !== 'planted' && options.patterns !== 'none') {
+        throw new AppError(
+          'bad_input',
+          `--patterns "${options.patterns}" is not known; use --patterns none (or leave it out for the planted story).`,
+        )
+      }
+      const asOf = resolveAsOf({ asOf: options.asOf })
+      let summary: SampleSummary
+      try {
+        summary = writeSampleFiles({ out: options.out, deals, seed: options.seed, asOf, patterns: options.patterns })
+      } catch (error) {
+        throw new AppError(
+          'bad_file',
+          `Cannot write ${options.out}: ${(error as Error).message}. Check the folder exists and is writable.`,
+          {
+            cause: error,
+          },
+        )
+      }
+      io.out(
+        options.json
+          ? JSON.stringify(summary, null, 2)
+          : [
+              `Wrote ${summary.deals} deals (${summary.won} won, ${summary.lost} lost, ${summary.open} open; ${summary.owners} owners) as of ${summary.asOf} to ${summary.csv}` +
+                ` (seed ${summary.seed}, patterns ${summary.patterns}).`,
+              `True win probabilities and future outcomes: ${summary.truth}`,
+              `Roster for PULSE_ROSTER: ${summary.roster}`,
+              `Next: pulse ingest --csv ${summary.csv}`,
+            ].join('\n'),
+      )
+    })
+}
