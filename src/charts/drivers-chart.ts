@@ -1,0 +1,193 @@
+import type { TopLevelSpec } from 'vega-lite'
+import type { DriverSegment, DriversReport, SegmentField } from '../analytics/report-types.js'
+import { AMOUNT_BANDS } from '../domain/amount-band.js'
+import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
+import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+
+/** Options of {@link driversChart}: the two segment fields of the grid. */
+export interface DriversChartOptions {
+  /** Field down the side; default `region`. */
+  readonly rows?: SegmentField
+  /** Field across the top; default `amount_band`. */
+  readonly columns?: SegmentField
+}
+
+/** One cell of the heatmap (exported for tests). */
+export interface DriversChartCell {
+  row: string
+  column: string
+  n: number
+  winRate: number
+  significant: boolean
+  /** n below the report's minimum: drawn grey, never coloured. */
+  small: boolean
+  rateLabel: string
+  nLabel: string
+  /** Text colour with enough contrast on the cell's fill. */
+  textColor: string
+}
+
+const FIELD_NAMES: Record<SegmentField, string> = {
+  region: 'Region',
+  industry: 'Industry',
+  product_type: 'Product',
+  lead_source: 'Lead source',
+  sales_rep_id: 'Rep',
+  amount_band: 'Amount band',
+}
+
+/**
+ * Drivers heatmap over two segment fields (default region x amount band): colour = win rate on a
+ * diverging scale centred on the overall rate (orange below, blue above); every cell labelled
+ * with its rate and n; cells below the report's minimum n grey; significant cells (BH-corrected)
+ * outlined. The title names the strongest significant cell, or says none differs.
+ */
+export function driversChart(report: DriversReport, options: DriversChartOptions = {}): ReportChart {
+  const rowField = options.rows ?? 'region'
+  const colField = options.columns ?? 'amount_band'
+  const pair = `${FIELD_NAMES[rowField].toLowerCase()} x ${FIELD_NAMES[colField].toLowerCase()}`
+  const overall = report.overallWinRate
+  const segments = report.segments.filter((s) => isPair(s, rowField, colField))
+  if (segments.length === 0 || overall === null) {
+    return emptyChart(`No ${pair} segments to chart`, 'There are no closed deals with both fields set in this period.')
+  }
+  const eligible = segments.filter((s) => s.n >= report.minN)
+  const spread = Math.max(0.1, ...eligible.map((s) => Math.abs(s.winRate - overall)))
+  const cells = segments.map((s): DriversChartCell => {
+    const small = s.n < report.minN
+    const strong = Math.abs(s.winRate - overall) / spread > 0.75
+    return {
+      row: s.segment[rowField]!,
+      column: s.segment[colField]!,
+      n: s.n,
+      winRate: s.winRate,
+      significant: s.significant && !small,
+      small,
+      rateLabel: formatPercent(s.winRate),
+      nLabel: `n=${formatCount(s.n)}`,
+      textColor: small ? COLORS.muted : strong ? COLORS.background : COLORS.ink,
+    }
+  })
+  const rowOrder = orderValues(
+    rowField,
+    cells.map((c) => c.row),
+  )
+  const colOrder = orderValues(
+    colField,
+    cells.map((c) => c.column),
+  )
+  const significantCount = cells.filter((c) => c.significant).length
+  const title = driversTitle(segments, overall, rowField, colField, pair)
+  const cellWidth = Math.max(56, Math.min(120, Math.floor((LAYOUT.width - 120) / colOrder.length)))
+
+  const x = {
+    field: 'column',
+    type: 'ordinal' as const,
+    sort: colOrder,
+    axis: { title: FIELD_NAMES[colField], orient: 'top' as const, labelAngle: 0, domain: false, ticks: false, labelColor: COLORS.ink },
+  }
+  const y = {
+    field: 'row',
+    type: 'ordinal' as const,
+    sort: rowOrder,
+    axis: { title: FIELD_NAMES[rowField], domain: false, ticks: false, labelColor: COLORS.ink },
+  }
+  const spec = {
+    title: titleBlock(title, [
+      `Win rate by ${pair} vs ${formatPercent(overall)} overall: blue above, orange below. Grey: under ${report.minN} deals. Outlined: significant (${formatCount(report.tested)} tests, corrected)${significantCount > 1 ? `; ${significantCount} segments differ` : ''}.`,
+    ]),
+    width: { step: cellWidth },
+    height: { step: 44 },
+    data: { values: cells },
+    encoding: { x, y },
+    config: { scale: { bandPaddingInner: 0.06 } },
+    // The text colour channel is literal (scale: null) and must not merge with the win-rate scale.
+    resolve: { scale: { color: 'independent' } },
+    layer: [
+      {
+        transform: [{ filter: '!datum.small' }],
+        mark: { type: 'rect', cornerRadius: 2 },
+        encoding: {
+          color: {
+            field: 'winRate',
+            type: 'quantitative',
+            scale: {
+              domain: [overall - spread, overall, overall + spread],
+              range: [COLORS.divergingLow, COLORS.divergingMid, COLORS.divergingHigh],
+              clamp: true,
+              // Lab keeps the ends orange and blue; hcl would pass through purple.
+              interpolate: 'lab',
+            },
+            legend: {
+              title: 'Win rate',
+              format: '.0%',
+              orient: 'bottom',
+              direction: 'horizontal',
+              gradientLength: 200,
+              values: [overall - spread, overall, overall + spread],
+            },
+          },
+        },
+        name: 'cells',
+      },
+      {
+        transform: [{ filter: 'datum.small' }],
+        mark: { type: 'rect', cornerRadius: 2, color: COLORS.insufficient },
+        name: 'smallCells',
+      },
+      {
+        transform: [{ filter: 'datum.significant' }],
+        mark: { type: 'rect', cornerRadius: 2, filled: false, stroke: COLORS.ink, strokeWidth: 2.5 },
+        name: 'significantOutline',
+      },
+      {
+        mark: { type: 'text', dy: -7, fontWeight: 'bold', fontSize: FONT_SIZES.markLabel + 1 },
+        encoding: { text: { field: 'rateLabel' }, color: { field: 'textColor', type: 'nominal', scale: null } },
+      },
+      {
+        mark: { type: 'text', dy: 9, fontSize: FONT_SIZES.markLabel - 1 },
+        encoding: { text: { field: 'nLabel' }, color: { field: 'textColor', type: 'nominal', scale: null } },
+      },
+    ],
+  } as TopLevelSpec
+  const alt = cells
+    .map(
+      (c) =>
+        `${c.row}, ${c.column}: ${c.rateLabel} of ${formatCount(c.n)}${c.small ? ' (too few deals)' : c.significant ? ' (significant)' : ''}`,
+    )
+    .join('; ')
+  return { spec, title, altText: `${title}. Heatmap of win rate by ${pair}, overall ${formatPercent(overall)}. ${alt}.` }
+}
+
+function isPair(s: DriverSegment, a: SegmentField, b: SegmentField): boolean {
+  const keys = Object.keys(s.segment)
+  return keys.length === 2 && s.segment[a] !== undefined && s.segment[b] !== undefined
+}
+
+function orderValues(field: SegmentField, values: string[]): string[] {
+  const unique = [...new Set(values)]
+  if (field === 'amount_band') {
+    const known = AMOUNT_BANDS as readonly string[]
+    return unique.sort((p, q) => rank(known, p) - rank(known, q) || p.localeCompare(q))
+  }
+  return unique.sort((p, q) => p.localeCompare(q))
+}
+
+function rank(order: readonly string[], value: string): number {
+  const i = order.indexOf(value)
+  return i < 0 ? order.length : i
+}
+
+function driversTitle(
+  segments: readonly DriverSegment[],
+  overall: number,
+  rowField: SegmentField,
+  colField: SegmentField,
+  pair: string,
+): string {
+  const significant = segments.filter((s) => s.significant).sort((p, q) => p.qValue - q.qValue || q.n - p.n)
+  const top = significant[0]
+  if (!top) return `No ${pair} segment's win rate differs significantly from the ${formatPercent(overall)} overall`
+  const name = `${top.segment[rowField]} ${top.segment[colField]}`
+  return `${name} deals win ${formatPercent(top.winRate)} vs ${formatPercent(overall)} overall`
+}

@@ -1,0 +1,97 @@
+import type { TopLevelSpec } from 'vega-lite'
+import type { FunnelReport } from '../analytics/report-types.js'
+import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
+import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+
+/** One row of the funnel chart (exported for tests). */
+export interface FunnelChartRow {
+  stage: string
+  reached: number
+  advanced: number
+  /** True for the last row, the won stage: drawn as "won", with no conversion. */
+  won: boolean
+  /** True for the stage with the highest leakage. */
+  topLeak: boolean
+  /** `79% advance · 388 lost`, or `1,720 won`. */
+  label: string
+}
+
+/**
+ * The funnel: for each stage in order, deals that reached it (light bar) and went past it (dark
+ * bar inside it), labelled with the conversion to the next stage and the deals lost there; the
+ * stage that leaks the most is labelled in the highlight colour. The last stage is the won stage.
+ */
+export function funnelChart(report: FunnelReport): ReportChart {
+  const stages = report.stages
+  if (stages.length === 0 || stages.every((s) => s.reached === 0)) {
+    return emptyChart('No deals in the funnel yet', 'Import deals or widen the filters, then try again.')
+  }
+  const rows = stages.map((s, i): FunnelChartRow => {
+    const won = i === stages.length - 1
+    return {
+      stage: s.stage,
+      reached: s.reached,
+      advanced: won ? s.reached : s.advanced,
+      won,
+      topLeak: s.stage === report.topLeak,
+      label: won
+        ? `${formatCount(s.reached)} won`
+        : `${formatCount(s.reached)} \u2192 ${formatPercent(s.conversion ?? 0)} advance \u00b7 ${formatCount(s.lost)} lost`,
+    }
+  })
+  const first = stages[0]!
+  const last = stages[stages.length - 1]!
+  const title = funnelTitle(report)
+  const maxReached = Math.max(...rows.map((r) => r.reached))
+  const order = rows.map((r) => r.stage)
+  const x = { type: 'quantitative' as const, scale: { domain: [0, maxReached * 1.75], nice: false }, axis: null }
+
+  const spec = {
+    title: titleBlock(title, [
+      `Deals that reached each stage (light) and went past it (dark). Overall, ${formatPercent(first.reached > 0 ? last.reached / first.reached : 0)} of deals that reach ${first.stage} are won.`,
+    ]),
+    width: LAYOUT.width - 90,
+    height: { step: LAYOUT.barStep + 10 },
+    data: { values: rows },
+    encoding: {
+      y: {
+        field: 'stage',
+        type: 'nominal',
+        sort: order,
+        axis: { title: null, labelFontSize: FONT_SIZES.axisLabel + 1, labelColor: COLORS.ink },
+      },
+    },
+    layer: [
+      {
+        mark: { type: 'bar', color: COLORS.band, stroke: COLORS.primaryLight, strokeWidth: 1 },
+        encoding: { x: { field: 'reached', ...x } },
+      },
+      {
+        mark: { type: 'bar', height: { band: 0.5 } },
+        encoding: {
+          x: { field: 'advanced', ...x },
+          color: { condition: { test: 'datum.won', value: COLORS.high }, value: COLORS.primary },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, fontSize: FONT_SIZES.markLabel },
+        encoding: {
+          x: { field: 'reached', ...x },
+          text: { field: 'label' },
+          color: { condition: { test: 'datum.topLeak', value: COLORS.highlight }, value: COLORS.ink },
+        },
+        name: 'conversionLabels',
+      },
+    ],
+  } as TopLevelSpec
+  const alt = rows.map((r) => `${r.stage}: ${r.label}`).join('; ')
+  return { spec, title, altText: `${title}. Funnel bar chart of deals reaching and passing each stage. ${alt}.` }
+}
+
+function funnelTitle(report: FunnelReport): string {
+  const leak = report.stages.find((s) => s.stage === report.topLeak)
+  if (leak && leak.leakage !== null && leak.lost > 0) {
+    return `${leak.stage} leaks the most: ${formatPercent(leak.leakage)} of deals reaching it are lost`
+  }
+  return 'No stage loses deals yet'
+}

@@ -1,0 +1,113 @@
+import type { TopLevelSpec } from 'vega-lite'
+import type { LossesReport } from '../analytics/report-types.js'
+import { DEFAULT_STAGES } from '../config.js'
+import { COLORS, FONT_SIZES, formatCount, formatMoney, formatPercent, LAYOUT } from './chart-theme.js'
+import { emptyChart, joinPhrases, type ReportChart, titleBlock } from './report-chart.js'
+
+/** Options of {@link lossesChart}. */
+export interface LossesChartOptions {
+  /** Stage order (top to bottom); default the configured default order. Stages not in it go before the late stages. */
+  readonly stageOrder?: readonly string[]
+}
+
+/** One bar of the losses chart (exported for tests). */
+export interface LossesChartRow {
+  stage: string
+  lost: number
+  lostAmount: number
+  share: number
+  lateStage: boolean
+  group: 'Late stage' | 'Earlier stage'
+  /** `412 lost · $21.3M · 31%` */
+  label: string
+}
+
+/**
+ * Losses by the stage they happened at: horizontal bars in stage order (not size order, so the
+ * shape of the pipeline reads top to bottom), each labelled with count, amount and share; late
+ * stages highlighted. The title states how much is lost late.
+ */
+export function lossesChart(report: LossesReport, options: LossesChartOptions = {}): ReportChart {
+  if (report.stages.length === 0 || report.totalLost === 0) {
+    return emptyChart('No lost deals in this period', 'Nothing was lost, or nothing has closed yet.')
+  }
+  const rows = orderStages(report, options.stageOrder ?? DEFAULT_STAGES).map(
+    (s): LossesChartRow => ({
+      stage: s.stage,
+      lost: s.lost,
+      lostAmount: s.lostAmount,
+      share: s.share,
+      lateStage: s.lateStage,
+      group: s.lateStage ? 'Late stage' : 'Earlier stage',
+      label: `${formatCount(s.lost)} lost \u00b7 ${formatMoney(s.lostAmount)} \u00b7 ${formatPercent(s.share)}`,
+    }),
+  )
+  const title = lossesTitle(report)
+  const maxLost = Math.max(...rows.map((r) => r.lost))
+  const stageOrder = rows.map((r) => r.stage)
+  const y = {
+    field: 'stage',
+    type: 'nominal' as const,
+    sort: stageOrder,
+    axis: { title: null, labelFontSize: FONT_SIZES.axisLabel + 1, labelColor: COLORS.ink },
+  }
+  // Room on the right of the longest bar for its label.
+  const x = { field: 'lost', type: 'quantitative' as const, scale: { domain: [0, maxLost * 1.55], nice: false }, axis: null }
+
+  const spec = {
+    title: titleBlock(
+      title,
+      `Lost deals by the stage they were lost at, in stage order. ${formatCount(report.totalLost)} lost deals worth ${formatMoney(report.totalLostAmount)}.`,
+    ),
+    width: LAYOUT.width - 90,
+    height: { step: LAYOUT.barStep + 8 },
+    data: { values: rows },
+    encoding: { y },
+    layer: [
+      {
+        mark: { type: 'bar', cornerRadiusEnd: 2 },
+        encoding: {
+          x,
+          color: {
+            field: 'group',
+            type: 'nominal',
+            scale: { domain: ['Late stage', 'Earlier stage'], range: [COLORS.highlight, COLORS.neutral] },
+            legend: { title: null, orient: 'bottom', direction: 'horizontal' },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, color: COLORS.ink, fontSize: FONT_SIZES.markLabel },
+        encoding: { x, text: { field: 'label' } },
+        name: 'barLabels',
+      },
+    ],
+  } as TopLevelSpec
+  const alt = rows.map((r) => `${r.stage}: ${r.label}${r.lateStage ? ' (late stage)' : ''}`).join('; ')
+  return { spec, title, altText: `${title}. Bar chart of lost deals by stage. ${alt}.` }
+}
+
+function orderStages(report: LossesReport, order: readonly string[]) {
+  const lateIndex = (stage: string) => report.lateStages.indexOf(stage)
+  const key = (stage: string, i: number) => {
+    const known = order.indexOf(stage)
+    if (known >= 0) return known
+    const late = lateIndex(stage)
+    return late >= 0 ? 10_000 + late : 5_000 + i
+  }
+  return report.stages
+    .map((s, i) => ({ s, k: key(s.stage, i) }))
+    .sort((a, b) => a.k - b.k)
+    .map(({ s }) => s)
+}
+
+function lossesTitle(report: LossesReport): string {
+  const share = report.lateStageShare
+  if (share !== null && report.lateStages.length > 0) {
+    const lateAmount = report.stages.filter((s) => s.lateStage).reduce((sum, s) => sum + s.lostAmount, 0)
+    const where = joinPhrases(report.lateStages, 'or')
+    return `${formatPercent(share)} of lost deals (${formatMoney(lateAmount)}) were lost late, at ${where}`
+  }
+  const top = [...report.stages].sort((a, b) => b.lost - a.lost)[0]!
+  return `Most deals are lost at ${top.stage}: ${formatPercent(top.share)} of all losses`
+}

@@ -1,0 +1,28 @@
+/**
+ * Inputs of the model charts, kept minimal so the model code can fill them from its own
+ * evaluation without the charts depending on its internals.
+ */
+
+/** One calibration bin: deals whose predicted win probability fell in the bin. */
+export interface ReliabilityBin {
+  /** Mean predicted probability in the bin (0-1). */
+  readonly predicted: number
+  /** Observed win rate of those deals (0-1). */
+  readonly observed: number
+  /** Deals in the bin. */
+  readonly n: number
+}
+
+/** Input of the reliability diagram: calibration bins from the held-out (newer) test deals. */
+export interface ReliabilityInput {
+  readonly bins: readonly ReliabilityBin[]
+  /** False when the model does not beat its baseline: the chart then says so in its title. */
+  readonly informative?: boolean
+}
+
+/** Input of the health-score distribution: one 0-100 score per open deal. */
+export interface HealthScoreInput {
+  readonly scores: readonly number[]
+  /** False when the model does not beat its baseline: the chart says scores are not predictions. */
+  readonly informative?: boolean
+}

@@ -1,0 +1,22 @@
+// Minimal typings for the parts of opentype.js 2.0 the charts use (the package ships none).
+declare module 'opentype.js' {
+  export interface Glyph {
+    readonly index: number
+    readonly advanceWidth: number | undefined
+  }
+  export interface KerningLookup {
+    readonly subtables: unknown[]
+  }
+  export interface Position {
+    getKerningTables(script: string, language?: string): KerningLookup[] | undefined
+    getKerningValue(lookups: KerningLookup[], leftIndex: number, rightIndex: number): number
+  }
+  export interface Font {
+    readonly unitsPerEm: number
+    readonly position: Position
+    charToGlyph(char: string): Glyph
+  }
+  export function parse(buffer: ArrayBuffer, options?: { lowMemory?: boolean }): Font
+  const opentype: { parse: typeof parse }
+  export default opentype
+}

@@ -1,0 +1,86 @@
+import type { TopLevelSpec } from 'vega-lite'
+import { COLORS, FONT_SIZES, formatCount, formatPercent } from './chart-theme.js'
+import type { ReliabilityInput } from './model-chart-inputs.js'
+import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+
+const SIZE = 340
+
+/**
+ * Reliability diagram of the win-probability model: mean predicted probability (x) against the
+ * observed win rate (y) per bin, point area by deals in the bin, with the diagonal of perfect
+ * calibration. The title gives the average gap in points (weighted by deals), or says plainly that
+ * the model does not beat its baseline.
+ */
+export function reliabilityChart(input: ReliabilityInput): ReportChart {
+  const bins = input.bins.filter((b) => b.n > 0)
+  if (bins.length === 0) return emptyChart('No calibration data yet', 'Train the model (`pulse train`) to see how its predictions hold up.')
+  const total = bins.reduce((s, b) => s + b.n, 0)
+  const gap = bins.reduce((s, b) => s + b.n * Math.abs(b.observed - b.predicted), 0) / total
+  const gapPts = Math.round(gap * 100)
+  const title =
+    input.informative === false
+      ? 'The model does not beat its baseline: its probabilities are not predictions'
+      : `Predicted win chances are within ${gapPts} ${gapPts === 1 ? 'point' : 'points'} of what happened, on average`
+  const rows = bins.map((b) => ({ ...b, label: `n=${formatCount(b.n)}` }))
+  const axis = (title: string) => ({ title, format: '.0%', tickCount: 5, grid: true })
+  const scale = { domain: [0, 1], nice: false }
+  const spec = {
+    title: titleBlock(
+      title,
+      `Held-out deals grouped by predicted probability; dashed: perfect calibration. ${formatCount(total)} deals.`,
+      SIZE + 60,
+    ),
+    width: SIZE,
+    height: SIZE,
+    layer: [
+      {
+        data: { values: [{ p: 0 }, { p: 1 }] },
+        mark: { type: 'line', color: COLORS.center, strokeDash: [5, 4], strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'p', type: 'quantitative', scale, axis: axis('Predicted win probability') },
+          y: { field: 'p', type: 'quantitative', scale, axis: axis('Observed win rate') },
+        },
+        name: 'diagonal',
+      },
+      {
+        data: { values: rows },
+        layer: [
+          {
+            mark: { type: 'line', color: COLORS.primary, strokeWidth: 2 },
+            encoding: { x: { field: 'predicted', type: 'quantitative', scale }, y: { field: 'observed', type: 'quantitative', scale } },
+          },
+          {
+            mark: { type: 'circle', color: COLORS.primary, opacity: 0.9, stroke: COLORS.background, strokeWidth: 1 },
+            encoding: {
+              x: { field: 'predicted', type: 'quantitative', scale },
+              y: { field: 'observed', type: 'quantitative', scale },
+              size: { field: 'n', type: 'quantitative', scale: { range: [30, 320], zero: true }, legend: null },
+            },
+            name: 'bins',
+          },
+          // Labels sit below-right of each point, away from the rising line; near the floor, to the right.
+          {
+            transform: [{ filter: 'datum.observed >= 0.12' }],
+            mark: { type: 'text', align: 'left', baseline: 'top', dx: 10, dy: 7, color: COLORS.muted, fontSize: FONT_SIZES.markLabel - 1 },
+            encoding: {
+              x: { field: 'predicted', type: 'quantitative', scale },
+              y: { field: 'observed', type: 'quantitative', scale },
+              text: { field: 'label' },
+            },
+          },
+          {
+            transform: [{ filter: 'datum.observed < 0.12' }],
+            mark: { type: 'text', align: 'left', baseline: 'middle', dx: 12, color: COLORS.muted, fontSize: FONT_SIZES.markLabel - 1 },
+            encoding: {
+              x: { field: 'predicted', type: 'quantitative', scale },
+              y: { field: 'observed', type: 'quantitative', scale },
+              text: { field: 'label' },
+            },
+          },
+        ],
+      },
+    ],
+  } as TopLevelSpec
+  const alt = rows.map((b) => `predicted ${formatPercent(b.predicted)}, observed ${formatPercent(b.observed)} (${b.label})`).join('; ')
+  return { spec, title, altText: `${title}. Reliability diagram with the diagonal of perfect calibration. ${alt}.` }
+}

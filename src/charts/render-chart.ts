@@ -1,0 +1,146 @@
+import type { TopLevelSpec } from 'vega-lite'
+import { AppError } from '../errors.js'
+import { chartFontFiles } from './chart-fonts.js'
+import { CHART_CONFIG, CHART_FONT, COLORS, PIXEL_RATIO } from './chart-theme.js'
+import { createTextMeasurer, installTextMetrics } from './text-metrics.js'
+
+/** A chart drawn as an image. */
+export interface RenderedChart {
+  /** PNG bytes, white background, at `PIXEL_RATIO` (2x). */
+  readonly png: Buffer
+  /** PNG width in device pixels (2 x the CSS width). */
+  readonly width: number
+  /** PNG height in device pixels (2 x the CSS height). */
+  readonly height: number
+}
+
+/** A chart drawn as SVG (CSS pixels, text as `<text>` in DejaVu Sans). */
+export interface RenderedSvg {
+  readonly svg: string
+  readonly width: number
+  readonly height: number
+}
+
+/** Options for {@link renderChart} and {@link rasterizeSvg}. */
+export interface RasterOptions {
+  /** Device pixels per CSS pixel; default 2. */
+  readonly pixelRatio?: number
+}
+
+type VegaModule = typeof import('vega')
+type CompileFn = typeof import('vega-lite')['compile']
+
+interface Engine {
+  readonly vega: VegaModule
+  readonly compile: CompileFn
+  readonly resvg: typeof import('@resvg/resvg-js')
+  readonly fontFiles: string[]
+}
+
+let engine: Promise<Engine> | undefined
+
+/**
+ * Imports vega, vega-lite and resvg once per process (~0.3-0.5 s) and installs the real text
+ * metrics. Later calls return the same promise. Callers never need this directly; it is exported
+ * so a server can warm the renderer at start-up instead of inside the first slash command.
+ */
+export async function loadChartEngine(): Promise<void> {
+  await getEngine()
+}
+
+function getEngine(): Promise<Engine> {
+  engine ??= (async () => {
+    const [vega, vegaLite, resvg] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')])
+    installTextMetrics(vega, createTextMeasurer())
+    const files = chartFontFiles()
+    return { vega, compile: vegaLite.compile, resvg, fontFiles: [files.regular, files.bold] }
+  })()
+  engine.catch(() => {
+    engine = undefined
+  })
+  return engine
+}
+
+/**
+ * Compiles a vega-lite spec with the house theme ({@link CHART_CONFIG}; a `config` inside the spec
+ * wins) and draws it to SVG with vega, headless (no canvas). Throws `AppError('internal')` when
+ * vega reports an error in its dataflow (which vega itself only logs).
+ */
+export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
+  const { vega, compile } = await getEngine()
+  const errors: string[] = []
+  const logger = collectingLogger(errors)
+  let svg: string
+  const vgSpec = compile(spec, { config: CHART_CONFIG, logger }).spec
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger })
+  try {
+    svg = await view.toSVG()
+  } catch (cause) {
+    throw new AppError('internal', `Chart could not be drawn: ${errors[0] ?? String(cause)}`, { cause })
+  } finally {
+    view.finalize()
+  }
+  if (errors.length > 0) throw new AppError('internal', `Chart could not be drawn: ${errors[0]}`)
+  const size = svgSize(svg)
+  return { svg, ...size }
+}
+
+/**
+ * Rasterises an SVG to PNG with resvg on its thread pool (`renderAsync`, so the event loop stays
+ * free), using only the bundled DejaVu fonts: never a system font.
+ */
+export async function rasterizeSvg(svg: string, options: RasterOptions = {}): Promise<RenderedChart> {
+  const { resvg, fontFiles } = await getEngine()
+  const image = await resvg.renderAsync(svg, {
+    fitTo: { mode: 'zoom', value: options.pixelRatio ?? PIXEL_RATIO },
+    background: COLORS.background,
+    font: {
+      loadSystemFonts: false,
+      fontFiles,
+      defaultFontFamily: CHART_FONT,
+      sansSerifFamily: CHART_FONT,
+    },
+    logLevel: 'off',
+  })
+  return { png: image.asPng(), width: image.width, height: image.height }
+}
+
+/**
+ * Renders a vega-lite spec to a PNG: spec -> vega -> SVG -> resvg PNG at 2x on white.
+ * @example
+ * const { png } = await renderChart(winrateChart(report).spec)
+ * await writeFile('winrate.png', png)
+ */
+export async function renderChart(spec: TopLevelSpec, options: RasterOptions = {}): Promise<RenderedChart> {
+  const { svg } = await renderChartSvg(spec)
+  return rasterizeSvg(svg, options)
+}
+
+function svgSize(svg: string): { width: number; height: number } {
+  const head = svg.slice(0, svg.indexOf('>'))
+  const width = Number(/\swidth="([\d.]+)"/.exec(head)?.[1])
+  const height = Number(/\sheight="([\d.]+)"/.exec(head)?.[1])
+  return { width, height }
+}
+
+function collectingLogger(errors: string[]) {
+  const logger = {
+    level(_?: number) {
+      return _ === undefined ? 1 : logger
+    },
+    error(...args: unknown[]) {
+      errors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '))
+      return logger
+    },
+    warn() {
+      return logger
+    },
+    info() {
+      return logger
+    },
+    debug() {
+      return logger
+    },
+  }
+  return logger
+}

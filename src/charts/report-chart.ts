@@ -1,0 +1,51 @@
+import type { TopLevelSpec } from 'vega-lite'
+import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
+import { wrapText } from './text-metrics.js'
+
+/**
+ * What every spec builder returns: the vega-lite spec (styling comes from the theme at render
+ * time), the title that states the finding, and alt text for screen readers and Slack's
+ * `alt_text` (one paragraph, values included, no markup).
+ */
+export interface ReportChart {
+  readonly spec: TopLevelSpec
+  readonly title: string
+  readonly altText: string
+}
+
+/** Total CSS width of a full-width chart image (plot, axes and padding). */
+export const CHART_WIDTH = LAYOUT.width + 80
+
+/**
+ * The vega-lite title block: the finding in bold, wrapped to the chart width, and a muted
+ * subtitle saying what is drawn.
+ */
+export function titleBlock(title: string, subtitle: string | string[], width: number = CHART_WIDTH - 2 * LAYOUT.padding) {
+  const subtitles = Array.isArray(subtitle) ? subtitle : [subtitle]
+  return {
+    text: wrapText(title, width, FONT_SIZES.title, true),
+    subtitle: subtitles.flatMap((s) => wrapText(s, width, FONT_SIZES.subtitle)),
+  }
+}
+
+/**
+ * A chart with nothing to plot: the title and one muted sentence, same size and look as the
+ * others, so an empty report still renders to a readable image.
+ */
+export function emptyChart(title: string, message: string, altText?: string): ReportChart {
+  const spec: TopLevelSpec = {
+    title: titleBlock(title, []),
+    width: CHART_WIDTH - 2 * LAYOUT.padding,
+    height: 60,
+    data: { values: [{ message }] },
+    mark: { type: 'text', align: 'left', baseline: 'middle', color: COLORS.muted, fontSize: FONT_SIZES.subtitle },
+    encoding: { text: { field: 'message', type: 'nominal' }, x: { value: 0 }, y: { value: 30 } },
+  }
+  return { spec, title, altText: altText ?? `${title}. ${message}` }
+}
+
+/** Joins phrases into a sentence list: `a`, `a and b`, `a, b and c` (or `or`). */
+export function joinPhrases(items: readonly string[], conjunction: 'and' | 'or' = 'and'): string {
+  if (items.length <= 1) return items[0] ?? ''
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`
+}

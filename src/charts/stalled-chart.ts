@@ -1,0 +1,103 @@
+import type { TopLevelSpec } from 'vega-lite'
+import type { StalledReport } from '../analytics/report-types.js'
+import { COLORS, FONT_SIZES, formatCount, formatMoney, LAYOUT } from './chart-theme.js'
+import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+import { chartTextMeasurer } from './text-metrics.js'
+
+/** Options of {@link stalledChart}. */
+export interface StalledChartOptions {
+  /** Deals drawn, largest amount first; default 10. */
+  readonly top?: number
+}
+
+/** One bar of the stalled-deals chart (exported for tests). */
+export interface StalledChartRow {
+  dealId: string
+  /** Axis label: deal name (or id) and stage, shortened to fit. */
+  deal: string
+  amount: number
+  daysIdle: number
+  /** Idle at least twice the idle limit: drawn in the highlight colour. */
+  longIdle: boolean
+  /** `$250k · 41 days idle` */
+  label: string
+}
+
+const DEAL_LABEL_MAX = 190
+
+/**
+ * The top stalled deals by amount (horizontal bars), each labelled with its amount and days
+ * idle; deals idle for twice the limit or more are highlighted. For the Home tab and digests.
+ */
+export function stalledChart(report: StalledReport, options: StalledChartOptions = {}): ReportChart {
+  const top = options.top ?? 10
+  const idleDays = report.rules.idleDays
+  const deals = [...report.stalled].sort((a, b) => b.amount - a.amount).slice(0, top)
+  if (deals.length === 0) {
+    return emptyChart(
+      'No stalled deals',
+      `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${idleDays} days or longer.`,
+    )
+  }
+  const measurer = chartTextMeasurer()
+  const rows = deals.map(
+    (d): StalledChartRow => ({
+      dealId: d.dealId,
+      deal: fitLabel(`${d.dealName ?? d.dealId} \u00b7 ${d.stage}`, measurer),
+      amount: d.amount,
+      daysIdle: d.daysIdle,
+      longIdle: d.daysIdle >= 2 * idleDays,
+      label: `${formatMoney(d.amount)} \u00b7 ${formatCount(d.daysIdle)} days idle`,
+    }),
+  )
+  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} with no activity for ${idleDays}+ days`
+  const shown = report.stalledCount > rows.length ? `The ${rows.length} largest` : `All ${rows.length}`
+  const labels = Object.fromEntries(rows.map((r) => [r.dealId, r.deal]))
+  const maxAmount = Math.max(...rows.map((r) => r.amount))
+  const x = { field: 'amount', type: 'quantitative' as const, scale: { domain: [0, maxAmount * 1.6], nice: false }, axis: null }
+  const longLabel = `Idle ${2 * idleDays}+ days`
+  const spec = {
+    title: titleBlock(title, `${shown}, by amount: open deals of ${formatMoney(report.rules.alertAmount)}+ idle ${idleDays}+ days.`),
+    width: LAYOUT.width - 200,
+    height: { step: LAYOUT.barStep },
+    data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : `Idle ${idleDays}-${2 * idleDays - 1} days` })) },
+    encoding: {
+      // Keyed by id (two deals may share a name); the axis shows the name.
+      y: {
+        field: 'dealId',
+        type: 'nominal',
+        sort: rows.map((r) => r.dealId),
+        axis: { title: null, labelColor: COLORS.ink, labelLimit: DEAL_LABEL_MAX + 10, labelExpr: `${JSON.stringify(labels)}[datum.value]` },
+      },
+    },
+    layer: [
+      {
+        mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.7 } },
+        encoding: {
+          x,
+          color: {
+            field: 'group',
+            type: 'nominal',
+            scale: { domain: [longLabel, `Idle ${idleDays}-${2 * idleDays - 1} days`], range: [COLORS.highlight, COLORS.primaryLight] },
+            legend: { title: null, orient: 'bottom', direction: 'horizontal' },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, color: COLORS.ink, fontSize: FONT_SIZES.markLabel },
+        encoding: { x, text: { field: 'label' } },
+        name: 'barLabels',
+      },
+    ],
+  } as TopLevelSpec
+  const alt = rows.map((r) => `${r.deal}: ${r.label}`).join('; ')
+  return { spec, title, altText: `${title}. Bar chart of the largest stalled deals. ${alt}.` }
+}
+
+/** Shortens a label to the axis width with an ellipsis, measured with the real font. */
+function fitLabel(label: string, measurer: ReturnType<typeof chartTextMeasurer>): string {
+  if (measurer.width(label, FONT_SIZES.axisLabel) <= DEAL_LABEL_MAX) return label
+  let cut = label
+  while (cut.length > 1 && measurer.width(`${cut}\u2026`, FONT_SIZES.axisLabel) > DEAL_LABEL_MAX) cut = cut.slice(0, -1)
+  return `${cut.trimEnd()}\u2026`
+}

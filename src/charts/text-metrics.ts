@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs'
+import opentype, { type Font, type Glyph, type KerningLookup } from 'opentype.js'
+import { type ChartFontFiles, chartFontFiles } from './chart-fonts.js'
+
+/** Measures text the way resvg will draw it with the bundled font. */
+export interface TextMeasurer {
+  /**
+   * Advance width in CSS pixels of `text` set in DejaVu Sans at `fontSize` px, kerning included
+   * (the same GPOS pair kerning resvg applies). `bold` selects DejaVu Sans Bold.
+   */
+  width(text: string, fontSize: number, bold?: boolean): number
+}
+
+interface MeasuredFont {
+  readonly font: Font
+  readonly lookups: KerningLookup[] | undefined
+  readonly advances: Map<string, Glyph>
+  readonly kerning: Map<number, number>
+}
+
+/**
+ * Builds a measurer over the bundled TTFs. Fonts are parsed on first use (opentype.js
+ * `lowMemory`, ~10-20 ms each) and glyphs, kerning pairs and whole strings are cached.
+ * opentype.js 2.0's own `getAdvanceWidth` throws on DejaVu's GSUB table, so this sums glyph
+ * advances plus GPOS pair kerning from the `latn` script, which matches resvg to the pixel.
+ */
+export function createTextMeasurer(files: ChartFontFiles = chartFontFiles()): TextMeasurer {
+  let regular: MeasuredFont | undefined
+  let bold: MeasuredFont | undefined
+  const cache = new Map<string, number>()
+
+  function fontFor(isBold: boolean): MeasuredFont {
+    if (isBold) {
+      bold ??= loadFont(files.bold)
+      return bold
+    }
+    regular ??= loadFont(files.regular)
+    return regular
+  }
+
+  return {
+    width(text, fontSize, isBold = false) {
+      if (!text || !(fontSize > 0)) return 0
+      const key = `${isBold ? 'b' : 'r'}${text}`
+      let units = cache.get(key)
+      if (units === undefined) {
+        units = measureUnits(fontFor(isBold), text)
+        if (cache.size > 20_000) cache.clear()
+        cache.set(key, units)
+      }
+      return units * fontSize
+    },
+  }
+}
+
+function loadFont(path: string): MeasuredFont {
+  const buf = readFileSync(path)
+  const font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, { lowMemory: true })
+  const lookups = font.position.getKerningTables('latn') ?? font.position.getKerningTables('DFLT')
+  return { font, lookups, advances: new Map(), kerning: new Map() }
+}
+
+/** Width of `text` in ems (font units / unitsPerEm). */
+function measureUnits(m: MeasuredFont, text: string): number {
+  let total = 0
+  let prev: Glyph | undefined
+  for (const ch of text) {
+    let glyph = m.advances.get(ch)
+    if (!glyph) {
+      glyph = m.font.charToGlyph(ch)
+      m.advances.set(ch, glyph)
+    }
+    total += glyph.advanceWidth ?? 0
+    if (prev && m.lookups) total += kern(m, prev.index, glyph.index)
+    prev = glyph
+  }
+  return total / m.font.unitsPerEm
+}
+
+function kern(m: MeasuredFont, left: number, right: number): number {
+  const key = left * 65_536 + right
+  let value = m.kerning.get(key)
+  if (value === undefined) {
+    value = m.lookups ? m.font.position.getKerningValue(m.lookups, left, right) : 0
+    m.kerning.set(key, value)
+  }
+  return value
+}
+
+/** The parts of a vega scenegraph text item the width function reads. */
+interface VegaTextItem {
+  fontSize?: number | string
+  fontWeight?: number | string
+  limit?: number
+}
+
+/** vega-scenegraph's `textMetrics` object (exported by `vega` at run time, not in its typings). */
+interface VegaTextMetrics {
+  width: (item: VegaTextItem, text: unknown) => number
+}
+
+/**
+ * Replaces vega's text width function (which, without `canvas`, guesses 0.8 x chars x size, about
+ * 50% too wide for DejaVu) with real glyph metrics, so labels are neither truncated early nor
+ * overlapping. Call once after importing vega; `vegaModule` is the `vega` namespace.
+ */
+export function installTextMetrics(vegaModule: object, measurer: TextMeasurer): void {
+  const metrics = (vegaModule as { textMetrics?: VegaTextMetrics }).textMetrics
+  if (!metrics) throw new Error('vega.textMetrics not found: the installed vega is not the expected version')
+  metrics.width = (item, text) => {
+    const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11
+    const str = text == null ? '' : String(text).trim()
+    const w = measurer.width(str, size, isBold(item.fontWeight))
+    // vega truncates a limited label itself; the drawn width never exceeds the limit.
+    const limit = Number(item.limit)
+    return limit > 0 ? Math.min(w, limit) : w
+  }
+}
+
+function isBold(weight: number | string | undefined): boolean {
+  if (weight == null) return false
+  if (typeof weight === 'number') return weight >= 600
+  if (weight === 'bold' || weight === 'bolder') return true
+  const n = Number(weight)
+  return Number.isFinite(n) && n >= 600
+}
+
+let sharedMeasurer: TextMeasurer | undefined
+
+/** The process-wide measurer over the bundled fonts (created on first use). */
+export function chartTextMeasurer(): TextMeasurer {
+  sharedMeasurer ??= createTextMeasurer()
+  return sharedMeasurer
+}
+
+/**
+ * Breaks `text` at spaces into lines no wider than `maxWidth` CSS pixels at `fontSize`
+ * (a single word wider than that keeps its own line). Used for titles and labels, which vega
+ * never wraps by itself.
+ * @example wrapText('Win rate fell below its normal range in June', 200, 16, true) // two lines
+ */
+export function wrapText(text: string, maxWidth: number, fontSize: number, bold = false, measurer = chartTextMeasurer()): string[] {
+  // Only plain spaces break a line: a no-break space (U+00A0) keeps `n = deals` together.
+  const words = text.split(/[ \t\n]+/).filter(Boolean)
+  const lines: string[] = []
+  let line = ''
+  for (const word of words) {
+    const candidate = line ? `${line} ${word}` : word
+    if (line && measurer.width(candidate, fontSize, bold) > maxWidth) {
+      lines.push(line)
+      line = word
+    } else {
+      line = candidate
+    }
+  }
+  if (line) lines.push(line)
+  return lines
+}

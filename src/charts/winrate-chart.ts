@@ -1,0 +1,221 @@
+import type { TopLevelSpec } from 'vega-lite'
+import type { WinrateReport } from '../analytics/report-types.js'
+import { COLORS, FONT_SIZES, formatCount, formatMonth, formatPercent, LAYOUT, monthName } from './chart-theme.js'
+import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+
+/** The parts of a win-rate report the chart reads (a full `WinrateReport` fits). */
+export type WinrateChartInput = Pick<WinrateReport, 'asOf' | 'months'> & Partial<Pick<WinrateReport, 'runSignals'>>
+
+/** One row of the chart's data (exported for tests). */
+export interface WinrateChartRow {
+  month: string
+  winRate: number | null
+  lcl: number | null
+  ucl: number | null
+  center: number | null
+  n: number
+  created: number
+  partial: boolean
+  anomaly: 'low' | 'high' | null
+  /** `n=84`: closed deals, drawn under each month. */
+  nLabel: string
+}
+
+const TOP_HEIGHT = 220
+const BOTTOM_HEIGHT = 80
+
+/**
+ * Monthly win rate with its control-limit band (shaded, per month) and centre line (dashed);
+ * anomalies marked with a triangle and "below/above range"; the partial month drawn with a hollow
+ * point, a dashed segment and the word "partial"; closed deals per month as `n=` labels; a second
+ * panel with deals created per month (the partial month's bar hollow), so "volume steady, win rate
+ * falling" is one picture. The title states the finding when there is one.
+ */
+export function winrateChart(report: WinrateChartInput): ReportChart {
+  const months = report.months
+  if (months.length === 0) return emptyChart('No closed deals to chart yet', 'Import deals or widen the filters, then try again.')
+
+  const rows: WinrateChartRow[] = months.map((m) => ({
+    month: m.month,
+    winRate: m.winRate,
+    lcl: m.lcl,
+    ucl: m.ucl,
+    center: m.center,
+    n: m.won + m.lost,
+    created: m.created ?? 0,
+    partial: m.partial,
+    anomaly: m.partial ? null : m.anomaly,
+    nLabel: `n=${formatCount(m.won + m.lost)}`,
+  }))
+  const monthOrder = rows.map((r) => r.month)
+  const complete = rows.filter((r) => !r.partial && r.winRate !== null)
+  const partial = rows.find((r) => r.partial && r.winRate !== null)
+  const lastComplete = complete[complete.length - 1]
+  const partialMonth = rows.find((r) => r.partial)?.month
+  const hasVolume = months.some((m) => (m.created ?? 0) > 0)
+
+  const title = winrateTitle(rows)
+  const subtitle = [
+    `Monthly win rate, ${formatMonth(monthOrder[0]!)} to ${formatMonth(monthOrder[monthOrder.length - 1]!)}. Shaded: normal range (control limits); dashed: centre line; n\u00a0=\u00a0deals\u00a0closed.`,
+    ...(report.runSignals ?? []).slice(-1).map((s) => `Also: ${s.name} (to ${formatMonth(s.months[s.months.length - 1] ?? '')}).`),
+  ]
+
+  // The partial month's band is not drawn, so its (wide) limits do not stretch the axis.
+  const yTop = Math.max(...rows.flatMap((r) => [r.winRate ?? 0, r.partial ? 0 : (r.ucl ?? 0)]))
+  const yMax = Math.min(1, Math.ceil((yTop + 0.04) * 10) / 10)
+  const x = {
+    field: 'month',
+    type: 'ordinal' as const,
+    sort: monthOrder,
+    scale: { domain: monthOrder, paddingInner: 0.15, paddingOuter: 0.1 },
+  }
+  const y = { type: 'quantitative' as const, scale: { domain: [0, yMax], nice: false }, axis: { format: '.0%', tickCount: 5, title: null } }
+  const segmentRows = partial && lastComplete ? [lastComplete, partial] : []
+
+  const top = {
+    width: LAYOUT.width,
+    height: TOP_HEIGHT,
+    data: { values: rows },
+    encoding: { x: { ...x, axis: hasVolume ? { labels: false, ticks: false, title: null } : monthAxis(monthOrder, partialMonth) } },
+    layer: [
+      {
+        transform: [{ filter: 'datum.lcl != null && datum.ucl != null && !datum.partial' }],
+        mark: { type: 'rect', color: COLORS.band },
+        encoding: { y: { field: 'lcl', ...y }, y2: { field: 'ucl' } },
+      },
+      {
+        transform: [{ filter: 'datum.center != null' }],
+        mark: { type: 'line', color: COLORS.center, strokeDash: [4, 3], strokeWidth: 1.5 },
+        encoding: { y: { field: 'center', ...y } },
+      },
+      {
+        transform: [{ filter: '!datum.partial && datum.winRate != null' }],
+        mark: { type: 'line', color: COLORS.primary, strokeWidth: 2.5 },
+        encoding: { y: { field: 'winRate', ...y } },
+      },
+      {
+        data: { values: segmentRows },
+        mark: { type: 'line', color: COLORS.partial, strokeWidth: 2, strokeDash: [5, 4] },
+        encoding: { y: { field: 'winRate', ...y } },
+        name: 'partialSegment',
+      },
+      {
+        transform: [{ filter: '!datum.partial && datum.winRate != null && datum.anomaly == null' }],
+        mark: { type: 'point', filled: true, color: COLORS.primary, size: 45, opacity: 1 },
+        encoding: { y: { field: 'winRate', ...y } },
+      },
+      ...anomalyLayers(y),
+      {
+        transform: [{ filter: 'datum.partial && datum.winRate != null' }],
+        mark: { type: 'point', filled: false, color: COLORS.partial, size: 70, strokeWidth: 2, opacity: 1, fill: COLORS.background },
+        encoding: { y: { field: 'winRate', ...y } },
+        name: 'partialPoint',
+      },
+      {
+        transform: [{ filter: 'datum.partial && datum.winRate != null' }],
+        mark: { type: 'text', color: COLORS.partial, dy: -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
+        encoding: { y: { field: 'winRate', ...y }, text: { value: 'partial' } },
+        name: 'partialLabel',
+      },
+      {
+        mark: { type: 'text', color: COLORS.muted, baseline: 'bottom', dy: -3, fontSize: 10 },
+        encoding: { y: { datum: 0, ...y }, text: { field: 'nLabel' } },
+        name: 'closedLabels',
+      },
+    ],
+  }
+
+  const bottom = {
+    width: LAYOUT.width,
+    height: BOTTOM_HEIGHT,
+    title: {
+      text: 'Deals created per month',
+      fontSize: FONT_SIZES.axisTitle,
+      fontWeight: 'normal' as const,
+      color: COLORS.muted,
+      offset: 6,
+    },
+    data: { values: rows },
+    encoding: { x: { ...x, axis: monthAxis(monthOrder, partialMonth) } },
+    layer: [
+      {
+        transform: [{ filter: '!datum.partial' }],
+        mark: { type: 'bar', color: COLORS.primaryLight },
+        encoding: { y: { field: 'created', type: 'quantitative', axis: { tickCount: 3, title: null, format: '~s' } } },
+      },
+      {
+        transform: [{ filter: 'datum.partial' }],
+        mark: { type: 'bar', fill: COLORS.background, stroke: COLORS.partial, strokeDash: [4, 3], strokeWidth: 1.5 },
+        encoding: { y: { field: 'created', type: 'quantitative' } },
+        name: 'partialBar',
+      },
+    ],
+  }
+
+  const spec = {
+    title: titleBlock(title, subtitle),
+    ...(hasVolume ? { vconcat: [top, bottom], spacing: 14, resolve: { scale: { x: 'shared' } } } : top),
+  } as TopLevelSpec
+
+  return { spec, title, altText: winrateAltText(title, rows, hasVolume) }
+}
+
+function anomalyLayers(y: object) {
+  return (['low', 'high'] as const).flatMap((kind) => {
+    const color = kind === 'low' ? COLORS.low : COLORS.high
+    const filter = `datum.anomaly == '${kind}'`
+    return [
+      {
+        transform: [{ filter }],
+        mark: { type: 'point', shape: kind === 'low' ? 'triangle-down' : 'triangle-up', filled: true, color, size: 130, opacity: 1 },
+        encoding: { y: { field: 'winRate', ...y } },
+        name: `anomaly_${kind}`,
+      },
+      {
+        transform: [{ filter }],
+        mark: { type: 'text', color, fontWeight: 'bold', dy: kind === 'low' ? 16 : -16, fontSize: FONT_SIZES.markLabel },
+        encoding: { y: { field: 'winRate', ...y }, text: { value: kind === 'low' ? 'below range' : 'above range' } },
+        name: `anomalyLabel_${kind}`,
+      },
+    ]
+  })
+}
+
+/** Month axis: `Jun` under each month, the year under the first month and every January, "partial" under the partial month. */
+function monthAxis(order: readonly string[], partialMonth: string | undefined) {
+  const labels: Record<string, string[]> = {}
+  order.forEach((m, i) => {
+    const lines = [formatMonth(m, true)]
+    if (i === 0 || m.endsWith('-01')) lines.push(m.slice(0, 4))
+    if (m === partialMonth) lines.push('partial')
+    labels[m] = lines
+  })
+  return { title: null, labelAngle: 0, labelExpr: `${JSON.stringify(labels)}[datum.value]`, labelPadding: 4 }
+}
+
+/** Title that states the finding: the latest complete month's verdict, or the most recent anomaly. */
+function winrateTitle(rows: readonly WinrateChartRow[]): string {
+  const complete = rows.filter((r) => !r.partial && r.winRate !== null)
+  const last = complete[complete.length - 1]
+  if (!last) return 'Not enough closed deals yet to judge the win rate'
+  if (last.anomaly === 'low') return `Win rate fell below its normal range in ${monthName(last.month)}`
+  if (last.anomaly === 'high') return `Win rate rose above its normal range in ${monthName(last.month)}`
+  const previous = [...complete].reverse().find((r) => r.anomaly !== null)
+  if (previous) {
+    return `Win rate is back within its normal range after ${previous.anomaly === 'low' ? 'a low' : 'a high'} ${formatMonth(previous.month)}`
+  }
+  if (last.lcl === null)
+    return `Win rate was ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)}; too little history for a normal range`
+  return `Win rate is within its normal range: ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)}`
+}
+
+function winrateAltText(title: string, rows: readonly WinrateChartRow[], hasVolume: boolean): string {
+  const parts = rows.map((r) => {
+    const rate = r.winRate === null ? 'no closed deals' : `${formatPercent(r.winRate)} of ${formatCount(r.n)}`
+    const range = r.lcl !== null && r.ucl !== null && !r.partial ? `, range ${formatPercent(r.lcl)}-${formatPercent(r.ucl)}` : ''
+    const flag = r.partial ? ' (partial month, not judged)' : r.anomaly ? ` (${r.anomaly === 'low' ? 'below' : 'above'} range)` : ''
+    const vol = hasVolume ? `, ${formatCount(r.created)} created` : ''
+    return `${formatMonth(r.month)}: ${rate}${range}${flag}${vol}`
+  })
+  return `${title}. Line chart of monthly win rate with its normal range${hasVolume ? ' and deals created per month' : ''}. ${parts.join('; ')}.`
+}
