@@ -1,0 +1,50 @@
+import type { StageDefinition } from '../db/save-stage-order.js'
+import type { DealSource } from '../db/schema.js'
+import type { NormalizedDeal, NormalizedOwner, StageStay } from '../domain/normalized-deal.js'
+
+/** A deal as a source yields it, with its complete stage history when the source knows it. */
+export interface SyncedDeal {
+  deal: NormalizedDeal
+  /** Every stay in order (null: the source has no history; the store keeps what it has). */
+  history: StageStay[] | null
+}
+
+/**
+ * One unit of a sync: what the store writes in one transaction, together with the watermark
+ * that says "everything up to here is stored". A crash before the transaction commits leaves
+ * the old watermark, so the next run re-reads this page; nothing is lost or counted twice.
+ */
+export interface SyncPage {
+  deals: SyncedDeal[]
+  /** Deals archived or deleted in the CRM: removed from analysis. */
+  removedDealIds: string[]
+  /** The source's cursor once this page is stored (opaque to everyone else); null keeps the current one. */
+  watermark: string | null
+  /** Owners met on this page (Salesforce reads them off the deals), stored with it. */
+  owners?: NormalizedOwner[]
+  /** Rows the source could not read (CSV only), with their line and reason. */
+  rejects?: Array<{ line: number; reason: string; raw: string }>
+}
+
+/** Options of {@link CrmSource.pages}. */
+export interface PagesOptions {
+  /** Called after every HTTP request or file chunk, for progress lines. */
+  onProgress?: (note: string) => void
+}
+
+/**
+ * A place deals come from: CSV, HubSpot or Salesforce. The orchestrator (`syncCrm`) asks for
+ * the stage order and the owners, then stores the pages in order, each with its watermark.
+ */
+export interface CrmSource {
+  readonly name: DealSource
+  /** The CRM's stage order with closed/won flags, or null to keep the configured one. */
+  stageOrder(): Promise<StageDefinition[] | null>
+  /** Every deal owner the CRM knows, with emails (owners are few: read in full each sync). */
+  owners(): Promise<NormalizedOwner[]>
+  /**
+   * Deals changed since `watermark` (null: everything), then removals, page by page in order.
+   * Each page carries the watermark to store with it.
+   */
+  pages(watermark: string | null, options?: PagesOptions): AsyncIterable<SyncPage>
+}

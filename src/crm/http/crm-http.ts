@@ -1,0 +1,265 @@
+import { AppError } from '../../errors.js'
+import type { Logger } from '../../log/create-logger.js'
+import { type Clock, systemClock } from './clock.js'
+import type { Pacer } from './pacer.js'
+
+/** One HTTP request to a CRM. `endpoint` names it in errors (`POST /crm/v3/objects/deals/search`). */
+export interface CrmRequest {
+  method: 'GET' | 'POST'
+  url: string
+  endpoint: string
+  body?: string
+  headers?: Record<string, string>
+  /** The rate limit this request counts against; waited on before every attempt. */
+  pacer?: Pacer
+}
+
+/** A CRM answer whose body parsed as JSON. */
+export interface CrmResponse {
+  status: number
+  headers: Headers
+  body: unknown
+}
+
+/** How a service reads a non-2xx answer; `undefined` falls back to the generic rules. */
+export type FailureKind =
+  | { kind: 'rate_limited'; waitMs?: number }
+  | { kind: 'session_expired' }
+  | { kind: 'auth'; error: AppError }
+  | { kind: 'retry' }
+  | { kind: 'fail'; error: AppError }
+
+/** What a CRM client plugs into {@link CrmHttp}. */
+export interface CrmHttpOptions {
+  /** `HubSpot` or `Salesforce`, for messages. */
+  service: string
+  /** Headers that authorise a request (called before every attempt, so a new token is used). */
+  authorize: () => Promise<Record<string, string>>
+  /** Called on a `session_expired` answer; resolves once a new token is in place. */
+  renewSession?: () => Promise<void>
+  /** Reads a failure the service's own way (e.g. HubSpot's search 429 body, Salesforce's error codes). */
+  classify?: (status: number, body: unknown, headers: Headers) => FailureKind | undefined
+  /** The error for a 401/403 that `classify` did not explain: should name the variable to fix. */
+  authError: (status: number, endpoint: string) => AppError
+  fetch?: typeof fetch
+  clock?: Clock
+  /** Per-attempt timeout (default 30 s). */
+  timeoutMs?: number
+  /** Retries of 5xx, timeouts and network errors (default 5). */
+  maxRetries?: number
+  /** Retries of 429 answers (default 8): each waits what the CRM asked. */
+  maxRateLimitRetries?: number
+  /** First backoff step (default 500 ms); doubles per retry up to `backoffMaxMs` (default 30 s). */
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  /** Jitter source in [0, 1) (default Math.random). */
+  random?: () => number
+  logger?: Logger
+}
+
+/** Counters a sync reports: how many requests, retries and 429s it took. */
+export interface CrmHttpStats {
+  requests: number
+  retries: number
+  rateLimited: number
+  /** 429s that came right after a 429 for the same request. */
+  rateLimitedTwice: number
+}
+
+/** A small fetch wrapper shared by the CRM clients: timeouts, retries, backoff and pacing. */
+export interface CrmHttp {
+  /**
+   * Sends `request` and returns its parsed JSON body.
+   *
+   * @throws AppError `crm_auth` (401/403, naming the variable to fix), `crm_rate_limited` (429s
+   *   outlasting the retries), `crm_unavailable` (timeouts, network errors, 5xx outlasting the
+   *   retries), `crm_bad_response` (a body that is not JSON, or another 4xx), each naming the endpoint.
+   */
+  send(request: CrmRequest): Promise<CrmResponse>
+  readonly stats: CrmHttpStats
+}
+
+/** An error answer from a CRM, kept with its status and body for the caller to inspect. */
+export class CrmHttpError extends AppError {
+  constructor(
+    code: 'crm_bad_response' | 'crm_unavailable' | 'crm_rate_limited' | 'crm_auth',
+    message: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(code, message)
+  }
+}
+
+/** Builds a {@link CrmHttp} for one CRM. */
+export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
+  const doFetch = options.fetch ?? fetch
+  const clock = options.clock ?? systemClock
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const maxRetries = options.maxRetries ?? 5
+  const maxRateLimitRetries = options.maxRateLimitRetries ?? 8
+  const base = options.backoffBaseMs ?? 500
+  const cap = options.backoffMaxMs ?? 30_000
+  const random = options.random ?? Math.random
+  const stats: CrmHttpStats = { requests: 0, retries: 0, rateLimited: 0, rateLimitedTwice: 0 }
+  const backoff = (attempt: number) => Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2)
+
+  async function send(request: CrmRequest): Promise<CrmResponse> {
+    let failures = 0
+    let limited = 0
+    let renewed = false
+    let lastWasLimited = false
+    for (;;) {
+      await request.pacer?.take()
+      stats.requests++
+      let response: Response
+      let text: string
+      try {
+        const headers = { accept: 'application/json', ...(await options.authorize()), ...request.headers }
+        response = await doFetch(request.url, {
+          method: request.method,
+          headers,
+          body: request.body,
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+        text = await response.text()
+      } catch (error) {
+        if (error instanceof AppError) throw error
+        const reason = isTimeout(error) ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message
+        if (failures >= maxRetries) {
+          throw new CrmHttpError(
+            'crm_unavailable',
+            `${options.service} did not answer ${request.endpoint} (${reason}) after ${failures + 1} attempts. The next sync resumes where this one stopped.`,
+            0,
+            null,
+          )
+        }
+        const wait = backoff(failures++)
+        stats.retries++
+        options.logger?.warn({ endpoint: request.endpoint, reason, waitMs: Math.round(wait) }, 'CRM request failed; retrying')
+        lastWasLimited = false
+        await clock.sleep(wait)
+        continue
+      }
+
+      const status = response.status
+      if (status >= 200 && status < 300) {
+        return { status, headers: response.headers, body: parseJson(text, options.service, request.endpoint, status) }
+      }
+      const body = tryJson(text)
+      const kind = options.classify?.(status, body, response.headers) ?? defaultKind(status, request.endpoint)
+
+      if (kind.kind === 'rate_limited') {
+        stats.rateLimited++
+        if (lastWasLimited) stats.rateLimitedTwice++
+        lastWasLimited = true
+        if (limited >= maxRateLimitRetries) {
+          throw new CrmHttpError(
+            'crm_rate_limited',
+            `${options.service} kept rate-limiting ${request.endpoint} (${limited + 1} refusals in a row). The next sync resumes where this one stopped.`,
+            status,
+            body,
+          )
+        }
+        const wait = retryAfterMs(response.headers, clock.now()) ?? kind.waitMs ?? backoff(limited)
+        limited++
+        stats.retries++
+        request.pacer?.pause(wait)
+        options.logger?.warn({ endpoint: request.endpoint, status, waitMs: Math.round(wait) }, 'CRM rate limit hit; waiting')
+        if (!request.pacer) await clock.sleep(wait)
+        continue
+      }
+      lastWasLimited = false
+      if (kind.kind === 'session_expired' && options.renewSession && !renewed) {
+        renewed = true
+        await options.renewSession()
+        continue
+      }
+      if (kind.kind === 'auth' || kind.kind === 'session_expired') {
+        throw kind.kind === 'auth' ? kind.error : options.authError(status, request.endpoint)
+      }
+      if (kind.kind === 'retry') {
+        if (failures >= maxRetries) {
+          throw new CrmHttpError(
+            'crm_unavailable',
+            `${options.service} answered ${request.endpoint} with HTTP ${status} ${failures + 1} times in a row. The next sync resumes where this one stopped.`,
+            status,
+            body,
+          )
+        }
+        const wait = retryAfterMs(response.headers, clock.now()) ?? backoff(failures)
+        failures++
+        stats.retries++
+        options.logger?.warn({ endpoint: request.endpoint, status, waitMs: Math.round(wait) }, 'CRM server error; retrying')
+        await clock.sleep(wait)
+        continue
+      }
+      if (kind.kind === 'fail') throw kind.error
+      throw new CrmHttpError(
+        'crm_bad_response',
+        `${options.service} refused ${request.endpoint} with HTTP ${status}: ${describeBody(body, text)}`,
+        status,
+        body,
+      )
+    }
+  }
+
+  function defaultKind(status: number, endpoint: string): FailureKind | { kind: 'refused' } {
+    if (status === 429) return { kind: 'rate_limited' }
+    if (status === 401 || status === 403) return { kind: 'auth', error: options.authError(status, endpoint) }
+    if (status >= 500 || status === 408) return { kind: 'retry' }
+    return { kind: 'refused' }
+  }
+
+  return { send, stats }
+}
+
+/** The wait a `Retry-After` header asks for (seconds or an HTTP date), in ms; null when absent. */
+export function retryAfterMs(headers: Headers, now: number): number | null {
+  const value = headers.get('retry-after')
+  if (value === null || value.trim() === '') return null
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? null : Math.max(0, at - now)
+}
+
+function parseJson(text: string, service: string, endpoint: string, status: number): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new CrmHttpError(
+      'crm_bad_response',
+      `${service} sent a body that is not JSON from ${endpoint} (HTTP ${status}, starts "${text.slice(0, 40).replace(/\s+/g, ' ')}"). Nothing from it was stored; the next sync retries.`,
+      status,
+      text.slice(0, 200),
+    )
+  }
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+}
+
+/** A short, secret-free description of an error body. */
+export function describeBody(body: unknown, text = ''): string {
+  if (Array.isArray(body)) {
+    return body
+      .map((e) => `${(e as { errorCode?: string }).errorCode ?? ''} ${(e as { message?: string }).message ?? ''}`.trim())
+      .join('; ')
+  }
+  if (body && typeof body === 'object') {
+    const b = body as { message?: unknown; category?: unknown; error?: unknown; error_description?: unknown }
+    const parts = [b.category, b.message, b.error, b.error_description].filter((p) => typeof p === 'string')
+    if (parts.length > 0) return parts.join(': ')
+  }
+  return text.slice(0, 120)
+}

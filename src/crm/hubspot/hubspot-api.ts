@@ -1,0 +1,214 @@
+import { z } from 'zod'
+import { AppError } from '../../errors.js'
+import type { Logger } from '../../log/create-logger.js'
+import { type Clock, systemClock } from '../http/clock.js'
+import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind } from '../http/crm-http.js'
+import { createPacer, type Pacer } from '../http/pacer.js'
+import { parseBody } from '../http/parse-body.js'
+
+/** HubSpot's documented limits that we pace below. */
+export interface HubspotLimits {
+  /** Search requests per second (HubSpot documents 5). */
+  searchPerSecond: number
+  /** Other requests per 10 seconds (100 on Free/Starter, 190 on Professional/Enterprise). */
+  burstPerTenSeconds: number
+}
+
+/** Options of {@link createHubspotApi}. */
+export interface HubspotApiOptions {
+  token: string
+  baseUrl: string
+  limits?: Partial<HubspotLimits>
+  clock?: Clock
+  fetch?: typeof fetch
+  timeoutMs?: number
+  backoffBaseMs?: number
+  logger?: Logger
+}
+
+const property = z.string().nullable().optional()
+const properties = z.record(z.string(), property)
+
+const searchResponse = z.object({
+  total: z.number().optional(),
+  results: z.array(z.object({ id: z.string(), properties })),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+})
+
+const historyItem = z.object({ value: z.string().nullable(), timestamp: z.string() })
+const dealObject = z.object({
+  id: z.string(),
+  properties,
+  propertiesWithHistory: z.record(z.string(), z.array(historyItem)).optional(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  archived: z.boolean().optional(),
+  archivedAt: z.string().optional(),
+  url: z.string().optional(),
+})
+const batchResponse = z.object({ status: z.string().optional(), results: z.array(dealObject) })
+const listResponse = z.object({
+  results: z.array(dealObject),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+})
+const pipelinesResponse = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      displayOrder: z.number(),
+      archived: z.boolean().optional(),
+      stages: z.array(
+        z.object({
+          id: z.string(),
+          label: z.string(),
+          displayOrder: z.number(),
+          archived: z.boolean().optional(),
+          metadata: z.record(z.string(), z.string().nullable()).optional(),
+        }),
+      ),
+    }),
+  ),
+})
+const ownersResponse = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      email: z.string().nullable().optional(),
+      firstName: z.string().nullable().optional(),
+      lastName: z.string().nullable().optional(),
+    }),
+  ),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+})
+
+export type HubspotSearchResponse = z.output<typeof searchResponse>
+export type HubspotDeal = z.output<typeof dealObject>
+export type HubspotPipelines = z.output<typeof pipelinesResponse>
+export type HubspotOwners = z.output<typeof ownersResponse>
+
+/** One filter of a search request (HubSpot `Filter`). */
+export interface HubspotFilter {
+  propertyName: string
+  operator: 'EQ' | 'GT' | 'GTE' | 'LT' | 'LTE'
+  value: string
+}
+
+/** A deals search request body. */
+export interface HubspotSearchRequest {
+  filters: HubspotFilter[]
+  sortBy: string
+  properties: string[]
+  limit: number
+  after?: string
+}
+
+/** Typed calls to the HubSpot endpoints the sync uses (see docs/crm.md for the list). */
+export interface HubspotApi {
+  searchDeals(request: HubspotSearchRequest): Promise<HubspotSearchResponse>
+  batchReadDeals(ids: readonly string[], properties: readonly string[], withHistory: readonly string[]): Promise<HubspotDeal[]>
+  listArchivedDeals(after: string | undefined, limit: number): Promise<z.output<typeof listResponse>>
+  pipelines(): Promise<HubspotPipelines>
+  owners(after: string | undefined, archived: boolean): Promise<HubspotOwners>
+  readonly stats: CrmHttpStats
+}
+
+const SERVICE = 'HubSpot'
+
+/** A HubSpot client on plain `fetch`: bearer token, paced below the search and burst limits. */
+export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
+  const clock = options.clock ?? systemClock
+  const limits: HubspotLimits = { searchPerSecond: 5, burstPerTenSeconds: 100, ...options.limits }
+  const searchPacer: Pacer = createPacer({ limit: limits.searchPerSecond, windowMs: 1000, clock })
+  const burstPacer: Pacer = createPacer({ limit: limits.burstPerTenSeconds, windowMs: 10_000, clock })
+  const base = options.baseUrl.replace(/\/+$/, '')
+  const http: CrmHttp = createCrmHttp({
+    service: SERVICE,
+    authorize: async () => ({ authorization: `Bearer ${options.token}` }),
+    classify,
+    authError: (status, endpoint) =>
+      new AppError(
+        'crm_auth',
+        status === 403
+          ? `HubSpot refused ${endpoint} (HTTP 403): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN the scopes crm.objects.deals.read and crm.objects.owners.read.`
+          : `HubSpot did not accept HUBSPOT_TOKEN (HTTP 401 on ${endpoint}). Set HUBSPOT_TOKEN to a valid private-app token.`,
+      ),
+    fetch: options.fetch,
+    clock,
+    timeoutMs: options.timeoutMs,
+    backoffBaseMs: options.backoffBaseMs,
+    logger: options.logger,
+  })
+
+  const json = { 'content-type': 'application/json' }
+
+  return {
+    stats: http.stats,
+    async searchDeals(request) {
+      const endpoint = 'POST /crm/v3/objects/deals/search'
+      const body = {
+        filterGroups: [{ filters: request.filters }],
+        sorts: [{ propertyName: request.sortBy, direction: 'ASCENDING' }],
+        properties: request.properties,
+        limit: request.limit,
+        after: request.after ?? '0',
+      }
+      const res = await http.send({
+        method: 'POST',
+        url: `${base}/crm/v3/objects/deals/search`,
+        endpoint,
+        headers: json,
+        body: JSON.stringify(body),
+        pacer: searchPacer,
+      })
+      return parseBody(searchResponse, res.body, SERVICE, endpoint)
+    },
+    async batchReadDeals(ids, props, withHistory) {
+      const endpoint = 'POST /crm/v3/objects/deals/batch/read'
+      const res = await http.send({
+        method: 'POST',
+        url: `${base}/crm/v3/objects/deals/batch/read`,
+        endpoint,
+        headers: json,
+        body: JSON.stringify({ inputs: ids.map((id) => ({ id })), properties: props, propertiesWithHistory: withHistory }),
+        pacer: burstPacer,
+      })
+      return parseBody(batchResponse, res.body, SERVICE, endpoint).results
+    },
+    async listArchivedDeals(after, limit) {
+      const endpoint = 'GET /crm/v3/objects/deals?archived=true'
+      const q = new URLSearchParams({ archived: 'true', limit: String(limit), properties: 'hs_object_id' })
+      if (after !== undefined) q.set('after', after)
+      const res = await http.send({ method: 'GET', url: `${base}/crm/v3/objects/deals?${q}`, endpoint, pacer: burstPacer })
+      return parseBody(listResponse, res.body, SERVICE, endpoint)
+    },
+    async pipelines() {
+      const endpoint = 'GET /crm/v3/pipelines/deals'
+      const res = await http.send({ method: 'GET', url: `${base}/crm/v3/pipelines/deals`, endpoint, pacer: burstPacer })
+      return parseBody(pipelinesResponse, res.body, SERVICE, endpoint)
+    },
+    async owners(after, archived) {
+      const endpoint = 'GET /crm/v3/owners'
+      const q = new URLSearchParams({ limit: '100', archived: String(archived) })
+      if (after !== undefined) q.set('after', after)
+      const res = await http.send({ method: 'GET', url: `${base}/crm/v3/owners?${q}`, endpoint, pacer: burstPacer })
+      return parseBody(ownersResponse, res.body, SERVICE, endpoint)
+    },
+  }
+}
+
+/**
+ * HubSpot's 429 bodies: the search limit ("You have reached your secondly limit.") clears within
+ * a second; the ten-secondly burst limit (`policyName: TEN_SECONDLY_ROLLING`) within ten.
+ * A `Retry-After` header, when sent, wins over both.
+ */
+function classify(status: number, body: unknown, headers: Headers): FailureKind | undefined {
+  if (status !== 429) return undefined
+  const b = (body && typeof body === 'object' ? body : {}) as { policyName?: string; message?: string }
+  if (b.policyName === 'TEN_SECONDLY_ROLLING') {
+    const interval = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds'))
+    return { kind: 'rate_limited', waitMs: Number.isFinite(interval) && interval > 0 ? interval : 10_000 }
+  }
+  if (typeof b.message === 'string' && /secondly limit/i.test(b.message)) return { kind: 'rate_limited', waitMs: 1000 }
+  return { kind: 'rate_limited' }
+}

@@ -1,0 +1,226 @@
+import type { SegmentMapping } from '../../config.js'
+import type { StageDefinition } from '../../db/save-stage-order.js'
+import type { NormalizedOwner } from '../../domain/normalized-deal.js'
+import type { Logger } from '../../log/create-logger.js'
+import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-source.js'
+import { type Clock, systemClock } from '../http/clock.js'
+import { createHubspotApi, type HubspotApi, type HubspotFilter, type HubspotLimits } from './hubspot-api.js'
+import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal } from './map-hubspot-deal.js'
+
+/** Options of {@link createHubspotSource}. */
+export interface HubspotSourceOptions {
+  token: string
+  baseUrl: string
+  segments: SegmentMapping
+  limits?: Partial<HubspotLimits>
+  clock?: Clock
+  fetch?: typeof fetch
+  timeoutMs?: number
+  backoffBaseMs?: number
+  logger?: Logger
+  /**
+   * How far behind "now" the stored watermark stays (default 60 s): HubSpot's search index lags
+   * writes by seconds, so the next sync re-reads that last minute instead of missing a late record.
+   */
+  searchLagMs?: number
+  /** Search page size (HubSpot's maximum, 200). */
+  pageSize?: number
+  /** Deals per batch read with history (50: history lowers HubSpot's per-request maximum). */
+  batchSize?: number
+  /** Search pages read ahead while earlier pages are batch-read and stored (default 3). */
+  readAhead?: number
+}
+
+/**
+ * The watermark: `ts` is an `hs_lastmodifieddate` in epoch ms; every deal modified before it is
+ * stored, and so are `ids` at exactly `ts` (`past`: all of `ts` is stored).
+ */
+interface HubspotWatermark {
+  ts: number
+  ids: string[]
+  past?: boolean
+}
+
+/** HubSpot caps one search at 10,000 results; paging beyond answers HTTP 400. */
+export const HUBSPOT_SEARCH_CAP = 10_000
+
+const TS = 'hs_lastmodifieddate'
+
+/**
+ * HubSpot as a {@link CrmSource}. Changed deals are found with the search endpoint
+ * (`hs_lastmodifieddate` ascending, 200 a page), each page being a new search from the last
+ * timestamp seen, so the 10,000-result cap is never reached and deals modified mid-sync (which
+ * move to the end of the order) are not skipped; deals sharing that millisecond are remembered
+ * by id, and a millisecond holding a full page is drained by `hs_object_id`. The deals of each
+ * page are then batch-read with `propertiesWithHistory=dealstage`. Archived deals are removed.
+ */
+export function createHubspotSource(options: HubspotSourceOptions): CrmSource & { readonly api: HubspotApi } {
+  const clock = options.clock ?? systemClock
+  const api = createHubspotApi({ ...options, clock })
+  const pageSize = options.pageSize ?? 200
+  const batchSize = options.batchSize ?? 50
+  const readAhead = Math.max(1, options.readAhead ?? 3)
+  const lagMs = options.searchLagMs ?? 60_000
+  const properties = hubspotDealProperties(options.segments)
+  let stageIndex: HubspotStageIndex | undefined
+  let ownerEmails: Map<string, string | null> | undefined
+
+  async function loadStages(): Promise<{ order: StageDefinition[]; index: HubspotStageIndex }> {
+    const result = hubspotStageOrder(await api.pipelines())
+    stageIndex = result.index
+    return result
+  }
+
+  async function loadOwners(): Promise<NormalizedOwner[]> {
+    const out = new Map<string, NormalizedOwner>()
+    for (const archived of [true, false]) {
+      let after: string | undefined
+      do {
+        const page = await api.owners(after, archived)
+        for (const o of page.results) {
+          const name = [o.firstName, o.lastName].filter(Boolean).join(' ')
+          out.set(o.id, { ownerId: o.id, email: o.email ? o.email.toLowerCase() : null, name: name === '' ? null : name })
+        }
+        after = page.paging?.next?.after
+      } while (after !== undefined)
+    }
+    ownerEmails = new Map([...out.values()].map((o) => [o.ownerId, o.email]))
+    return [...out.values()]
+  }
+
+  /** Batch-reads `ids` with stage history; ids HubSpot no longer returns were archived meanwhile. */
+  async function readDeals(ids: readonly string[]): Promise<{ deals: SyncedDeal[]; missing: string[] }> {
+    const chunks: string[][] = []
+    for (let i = 0; i < ids.length; i += batchSize) chunks.push(ids.slice(i, i + batchSize))
+    const results = await Promise.all(chunks.map((c) => api.batchReadDeals(c, properties, ['dealstage'])))
+    const found = new Map(results.flat().map((d) => [d.id, d]))
+    const deals: SyncedDeal[] = []
+    const missing: string[] = []
+    for (const id of ids) {
+      const d = found.get(id)
+      if (!d || d.archived) missing.push(id)
+      else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments))
+    }
+    return { deals, missing }
+  }
+
+  const search = (filters: HubspotFilter[], sortBy = TS, after?: string) =>
+    api.searchDeals({ filters, sortBy, properties: [TS, 'hs_object_id'], limit: pageSize, after })
+
+  async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
+    if (!stageIndex) await loadStages()
+    if (!ownerEmails) await loadOwners()
+    const start = parseWatermark(watermark)
+    const safeTs = clock.now() - lagMs
+    // What may be stored: never past "now - lag", so a record the index shows late is re-read.
+    const stored = (ts: number, ids: Set<string>, past: boolean): string =>
+      JSON.stringify(ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}) } : { ts: safeTs, ids: [] })
+
+    let cursor = { ts: start.ts, seen: new Set(start.ids), past: start.past ?? false }
+    type Pending = { read: Promise<{ deals: SyncedDeal[]; missing: string[] }>; watermark: string }
+    const queue: Pending[] = []
+    const quiet = <T>(p: Promise<T>) => {
+      p.catch(() => undefined)
+      return p
+    }
+    let next = quiet(search([{ propertyName: TS, operator: cursor.past ? 'GT' : 'GTE', value: String(cursor.ts) }]))
+    let searches = 0
+    for (;;) {
+      const res = await next
+      searches++
+      const rows = res.results.map((r) => ({ id: r.id, ts: tsOf(r.properties[TS]) }))
+      const maxTs = rows.reduce((m, r) => Math.max(m, r.ts), cursor.ts)
+      const more = res.paging?.next !== undefined && rows.length > 0
+
+      if (more && rows.length >= pageSize && maxTs === cursor.ts) {
+        // A whole page shares one millisecond: drain it by id, then go past it.
+        while (queue.length > 0) yield await finish(queue.shift() as Pending)
+        for await (const page of drainMillisecond(cursor.ts, cursor.seen, stored, opts)) yield page
+        cursor = { ts: cursor.ts, seen: new Set(), past: true }
+        next = quiet(search([{ propertyName: TS, operator: 'GT', value: String(cursor.ts) }]))
+        continue
+      }
+
+      const fresh = rows.filter((r) => !(r.ts === cursor.ts && (cursor.past || cursor.seen.has(r.id))))
+      const seenAtMax = maxTs === cursor.ts ? new Set(cursor.seen) : new Set<string>()
+      for (const r of rows) if (r.ts === maxTs) seenAtMax.add(r.id)
+      cursor = { ts: maxTs, seen: seenAtMax, past: cursor.past && maxTs === cursor.ts }
+      if (more) next = quiet(search([{ propertyName: TS, operator: cursor.past ? 'GT' : 'GTE', value: String(cursor.ts) }]))
+      queue.push({ read: quiet(readDeals(fresh.map((r) => r.id))), watermark: stored(cursor.ts, cursor.seen, cursor.past) })
+      opts.onProgress?.(`search page ${searches}: ${fresh.length} changed deals`)
+      if (!more) break
+      if (queue.length >= readAhead) yield await finish(queue.shift() as Pending)
+    }
+    while (queue.length > 0) yield await finish(queue.shift() as Pending)
+
+    // Archived deals are not in search results: list them and take them out of the analysis.
+    let after: string | undefined
+    do {
+      const page = await api.listArchivedDeals(after, 100)
+      opts.onProgress?.(`archived deals: ${page.results.length}`)
+      if (page.results.length > 0) yield { deals: [], removedDealIds: page.results.map((d) => d.id), watermark: null }
+      after = page.paging?.next?.after
+    } while (after !== undefined)
+  }
+
+  async function finish(p: { read: Promise<{ deals: SyncedDeal[]; missing: string[] }>; watermark: string }): Promise<SyncPage> {
+    const { deals, missing } = await p.read
+    return { deals, removedDealIds: missing, watermark: p.watermark }
+  }
+
+  /** Reads every deal modified at exactly `ts` in `hs_object_id` order, past the ids already stored. */
+  async function* drainMillisecond(
+    ts: number,
+    already: ReadonlySet<string>,
+    stored: (ts: number, ids: Set<string>, past: boolean) => string,
+    opts: PagesOptions,
+  ): AsyncIterable<SyncPage> {
+    let lastId = '0'
+    const done = new Set(already)
+    for (;;) {
+      const res = await search(
+        [
+          { propertyName: TS, operator: 'EQ', value: String(ts) },
+          { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+        ],
+        'hs_object_id',
+      )
+      const ids = res.results.map((r) => r.id).filter((id) => !done.has(id))
+      for (const r of res.results) done.add(r.id)
+      const last = res.results[res.results.length - 1]
+      if (last) lastId = last.id
+      const more = res.paging?.next !== undefined && res.results.length > 0
+      const { deals, missing } = await readDeals(ids)
+      opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${ids.length} deals`)
+      yield { deals, removedDealIds: missing, watermark: more ? stored(ts, done, false) : stored(ts, done, true) }
+      if (!more) return
+    }
+  }
+
+  return {
+    name: 'hubspot',
+    api,
+    async stageOrder() {
+      return (await loadStages()).order
+    },
+    owners: loadOwners,
+    pages,
+  }
+}
+
+function parseWatermark(value: string | null): HubspotWatermark {
+  if (value === null) return { ts: 0, ids: [] }
+  try {
+    const w = JSON.parse(value) as HubspotWatermark
+    if (typeof w.ts === 'number' && Array.isArray(w.ids)) return w
+  } catch {
+    // fall through: an unreadable watermark means a full sync, which is always safe
+  }
+  return { ts: 0, ids: [] }
+}
+
+function tsOf(value: string | null | undefined): number {
+  if (value === null || value === undefined) return 0
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
+  return Number.isNaN(t) ? 0 : t
+}

@@ -1,0 +1,149 @@
+import type { SegmentMapping } from '../../config.js'
+import type { StageDefinition } from '../../db/save-stage-order.js'
+import { daysBetween, toIsoDate } from '../../domain/dates.js'
+import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
+import type { SyncedDeal } from '../crm-source.js'
+import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
+import type { HubspotDeal, HubspotPipelines } from './hubspot-api.js'
+
+/** A pipeline stage as the sync needs it: its label and closed/won flags. */
+export interface HubspotStage {
+  label: string
+  isClosed: boolean
+  isWon: boolean
+}
+
+/** Stages by `pipelineId:stageId` and by bare stage id (a fallback for deals that moved pipelines). */
+export interface HubspotStageIndex {
+  byKey: Map<string, HubspotStage>
+  byId: Map<string, HubspotStage>
+  /** Labels of closed stages. */
+  closedLabels: Set<string>
+}
+
+/** The deal properties the sync asks for, segment properties included. */
+export function hubspotDealProperties(segments: SegmentMapping): string[] {
+  const base = [
+    'dealname',
+    'amount',
+    'dealstage',
+    'pipeline',
+    'closedate',
+    'createdate',
+    'hubspot_owner_id',
+    'hs_lastmodifieddate',
+    'hs_is_closed',
+    'hs_is_closed_won',
+    'notes_last_updated',
+    'deal_currency_code',
+    'hs_object_id',
+  ]
+  return [...new Set([...base, segments.region, segments.industry, segments.productType, segments.leadSource])]
+}
+
+/**
+ * The stage order of every active pipeline: open stages first (pipelines and stages in their
+ * display order), then the closed ones. A stage is closed when `metadata.isClosed` is "true",
+ * and won when it is closed with probability 1 (HubSpot documents no won flag on stages).
+ * Labels shared by several pipelines appear once.
+ */
+export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDefinition[]; index: HubspotStageIndex } {
+  const index: HubspotStageIndex = { byKey: new Map(), byId: new Map(), closedLabels: new Set() }
+  const open: StageDefinition[] = []
+  const closed: StageDefinition[] = []
+  const seen = new Set<string>()
+  const active = pipelines.results.filter((p) => !p.archived).sort((a, b) => a.displayOrder - b.displayOrder)
+  for (const p of active) {
+    for (const s of [...p.stages].sort((a, b) => a.displayOrder - b.displayOrder)) {
+      const isClosed = s.metadata?.isClosed === 'true'
+      const stage: HubspotStage = { label: s.label, isClosed, isWon: isClosed && Number(s.metadata?.probability) === 1 }
+      index.byKey.set(`${p.id}:${s.id}`, stage)
+      if (!index.byId.has(s.id)) index.byId.set(s.id, stage)
+      if (isClosed) index.closedLabels.add(s.label)
+      if (s.archived || seen.has(s.label)) continue
+      seen.add(s.label)
+      ;(isClosed ? closed : open).push({ name: s.label, isClosed, isWon: stage.isWon })
+    }
+  }
+  return { order: [...open, ...closed], index }
+}
+
+/**
+ * A HubSpot deal (batch-read with `propertiesWithHistory=dealstage`) as a normalised deal with
+ * its stage history. Outcome from `hs_is_closed_won` / `hs_is_closed` (else the stage's flags);
+ * a lost deal's stage is the last open stage of its history; last activity is `notes_last_updated`.
+ */
+export function mapHubspotDeal(
+  d: HubspotDeal,
+  stages: HubspotStageIndex,
+  ownerEmails: ReadonlyMap<string, string | null>,
+  segments: SegmentMapping,
+): SyncedDeal {
+  const p = d.properties
+  const pipeline = p.pipeline ?? 'default'
+  const stageOf = (id: string | null | undefined) => (id ? (stages.byKey.get(`${pipeline}:${id}`) ?? stages.byId.get(id)) : undefined)
+  const current = stageOf(p.dealstage)
+  const label = current?.label ?? p.dealstage ?? 'Unknown'
+  const won = p.hs_is_closed_won != null ? p.hs_is_closed_won === 'true' : (current?.isWon ?? false)
+  const closed = won || (p.hs_is_closed != null ? p.hs_is_closed === 'true' : (current?.isClosed ?? false))
+  const outcome = won ? 'won' : closed ? 'lost' : 'open'
+
+  const raw = d.propertiesWithHistory?.dealstage
+  const history: StageStay[] | null =
+    raw === undefined
+      ? null
+      : staysFromChanges(
+          d.id,
+          raw
+            .filter((h) => h.value !== null && h.value !== '')
+            .map((h) => ({ stage: stageOf(h.value)?.label ?? (h.value as string), at: h.timestamp })),
+        )
+
+  const createdDate = dateOf(p.createdate) ?? dateOf(d.createdAt) ?? dateOf(p.hs_lastmodifieddate) ?? '1970-01-01'
+  let closedDate: string | null = null
+  if (closed) {
+    const enteredClosed = history?.findLast((s) => stages.closedLabels.has(s.stage))?.enteredAt
+    closedDate = dateOf(p.closedate) ?? dateOf(enteredClosed) ?? dateOf(p.hs_lastmodifieddate) ?? createdDate
+    if (closedDate < createdDate) closedDate = createdDate
+  }
+  const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s)) ?? label) : label
+  const last = history?.[history.length - 1]
+  const amount = Number(p.amount)
+  const ownerId = p.hubspot_owner_id || 'unassigned'
+  const seg = (name: string) => {
+    const v = p[name]
+    return v === null || v === undefined || v.trim() === '' ? 'Unknown' : v
+  }
+
+  const deal: NormalizedDeal = {
+    dealId: d.id,
+    source: 'hubspot',
+    name: p.dealname ?? null,
+    ownerId,
+    ownerEmail: ownerEmails.get(ownerId) ?? null,
+    createdDate,
+    closedDate,
+    outcome,
+    stage,
+    stageEnteredDate: last && last.stage === label ? dateOf(last.enteredAt) : null,
+    amount: Number.isFinite(amount) && amount > 0 ? amount : 0,
+    currency: p.deal_currency_code ?? null,
+    industry: seg(segments.industry),
+    region: seg(segments.region),
+    productType: seg(segments.productType),
+    leadSource: seg(segments.leadSource),
+    salesCycleDays: closedDate === null ? null : daysBetween(createdDate, closedDate),
+    lastActivityDate: dateOf(p.notes_last_updated),
+    updatedDate: dateOf(p.hs_lastmodifieddate) ?? dateOf(d.updatedAt),
+    crmUrl: d.url ?? null,
+    archived: false,
+    extra: null,
+  }
+  return { deal, history }
+}
+
+function dateOf(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value === '') return null
+  if (/^\d{10,}$/.test(value)) return new Date(Number(value)).toISOString().slice(0, 10)
+  return toIsoDate(value)
+}

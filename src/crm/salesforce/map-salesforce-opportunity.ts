@@ -1,0 +1,115 @@
+import type { SegmentMapping } from '../../config.js'
+import { daysBetween, toIsoDate } from '../../domain/dates.js'
+import type { NormalizedOwner } from '../../domain/normalized-deal.js'
+import type { SyncedDeal } from '../crm-source.js'
+import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
+
+/** The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths) included. */
+export function opportunityFields(segments: SegmentMapping): string[] {
+  const base = [
+    'Id',
+    'Name',
+    'Amount',
+    'StageName',
+    'CloseDate',
+    'CreatedDate',
+    'IsClosed',
+    'IsWon',
+    'OwnerId',
+    'Owner.Email',
+    'Owner.Name',
+    'LastActivityDate',
+    'LastModifiedDate',
+    'SystemModstamp',
+  ]
+  return [...new Set([...base, segments.region, segments.industry, segments.productType, segments.leadSource])]
+}
+
+/** The child subquery that brings each opportunity's `OpportunityHistory` rows along. */
+export const HISTORY_SUBQUERY = '(SELECT StageName, CreatedDate FROM OpportunityHistories ORDER BY CreatedDate ASC)'
+
+/** Reads a field path (`Account.Industry`) from a record; a null parent reads as null. */
+export function fieldAt(record: Record<string, unknown>, path: string): unknown {
+  let v: unknown = record
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object') return null
+    v = (v as Record<string, unknown>)[part]
+  }
+  return v ?? null
+}
+
+/**
+ * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal: outcome from
+ * `IsWon`/`IsClosed`, stage history from the history rows with repeated rows of one stage collapsed,
+ * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`.
+ */
+export function mapOpportunity(
+  r: Record<string, unknown>,
+  history: ReadonlyArray<Record<string, unknown>>,
+  closedStages: ReadonlySet<string>,
+  segments: SegmentMapping,
+  instanceUrl: string | undefined,
+): { synced: SyncedDeal; owner: NormalizedOwner } {
+  const id = String(r.Id)
+  const str = (path: string) => {
+    const v = fieldAt(r, path)
+    return v === null || v === undefined || String(v).trim() === '' ? null : String(v)
+  }
+  const stageName = str('StageName') ?? 'Unknown'
+  const won = r.IsWon === true
+  const closed = won || r.IsClosed === true
+  const stays = staysFromChanges(
+    id,
+    history
+      .filter((h) => typeof h.StageName === 'string' && typeof h.CreatedDate === 'string')
+      .map((h) => ({ stage: String(h.StageName), at: String(h.CreatedDate) })),
+  )
+  const createdDate = dateOf(str('CreatedDate')) ?? '1970-01-01'
+  let closedDate: string | null = null
+  if (closed) {
+    closedDate = dateOf(str('CloseDate')) ?? dateOf(str('LastModifiedDate')) ?? createdDate
+    if (closedDate < createdDate) closedDate = createdDate
+  }
+  const outcome = won ? 'won' : closed ? 'lost' : 'open'
+  const last = stays[stays.length - 1]
+  const amount = Number(r.Amount)
+  const ownerId = str('OwnerId') ?? 'unassigned'
+  const email = str('Owner.Email')?.toLowerCase() ?? null
+  const seg = (path: string) => str(path) ?? 'Unknown'
+  return {
+    owner: { ownerId, email, name: str('Owner.Name') },
+    synced: {
+      history: stays,
+      deal: {
+        dealId: id,
+        source: 'salesforce',
+        name: str('Name'),
+        ownerId,
+        ownerEmail: email,
+        createdDate,
+        closedDate,
+        outcome,
+        stage: outcome === 'lost' ? (lastOpenStage(stays, (s) => closedStages.has(s)) ?? stageName) : stageName,
+        stageEnteredDate: last && last.stage === stageName ? last.enteredAt.slice(0, 10) : null,
+        amount: Number.isFinite(amount) && amount > 0 ? amount : 0,
+        currency: null,
+        industry: seg(segments.industry),
+        region: seg(segments.region),
+        productType: seg(segments.productType),
+        leadSource: seg(segments.leadSource),
+        salesCycleDays: closedDate === null ? null : daysBetween(createdDate, closedDate),
+        lastActivityDate: dateOf(str('LastActivityDate')),
+        updatedDate: dateOf(str('LastModifiedDate')) ?? dateOf(str('SystemModstamp')),
+        crmUrl: instanceUrl ? `${instanceUrl}/lightning/r/Opportunity/${id}/view` : null,
+        archived: false,
+        extra: null,
+      },
+    },
+  }
+}
+
+/** A Salesforce date (`2024-06-28`) or datetime (`2024-05-01T08:03:41.000+0000`) as `YYYY-MM-DD` UTC. */
+function dateOf(value: string | null): string | null {
+  if (value === null) return null
+  return toIsoDate(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+}

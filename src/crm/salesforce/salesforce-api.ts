@@ -1,0 +1,165 @@
+import { z } from 'zod'
+import { AppError } from '../../errors.js'
+import type { Logger } from '../../log/create-logger.js'
+import { type Clock, systemClock } from '../http/clock.js'
+import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind } from '../http/crm-http.js'
+import { createPacer } from '../http/pacer.js'
+import { parseBody } from '../http/parse-body.js'
+
+/** The REST API version we pin (Salesforce keeps old versions for years). */
+export const SALESFORCE_API_VERSION = 'v66.0'
+
+/** Options of {@link createSalesforceApi}. */
+export interface SalesforceApiOptions {
+  /** The My Domain URL (`https://acme.my.salesforce.com`): client credentials only work there. */
+  url: string
+  clientId: string
+  clientSecret: string
+  /** Requests per second we allow ourselves (Salesforce documents daily, not per-second, limits; default 25). */
+  requestsPerSecond?: number
+  clock?: Clock
+  fetch?: typeof fetch
+  timeoutMs?: number
+  backoffBaseMs?: number
+  logger?: Logger
+}
+
+const queryResponse = z.object({
+  totalSize: z.number(),
+  done: z.boolean(),
+  nextRecordsUrl: z.string().optional(),
+  records: z.array(z.record(z.string(), z.unknown())),
+})
+const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().optional() })
+
+/** One page of a SOQL result: records are plain objects with nested parents (`Account.Industry`). */
+export type SoqlPage = z.output<typeof queryResponse>
+
+/** Typed calls to the Salesforce REST endpoints the sync uses. */
+export interface SalesforceApi {
+  /** `GET /services/data/vXX.X/query?q=` (or `/queryAll`, which also returns deleted rows). */
+  query(soql: string, options?: { all?: boolean }): Promise<SoqlPage>
+  /** The next page of a query: `nextRecordsUrl` as Salesforce gave it (relative). */
+  next(nextRecordsUrl: string): Promise<SoqlPage>
+  /** The instance URL from the last token (for record links). */
+  instanceUrl(): string | undefined
+  readonly stats: CrmHttpStats
+}
+
+const SERVICE = 'Salesforce'
+const SEGMENT_VARS = 'SALESFORCE_REGION_FIELD, SALESFORCE_INDUSTRY_FIELD, SALESFORCE_PRODUCT_FIELD or SALESFORCE_LEAD_SOURCE_FIELD'
+
+/**
+ * A Salesforce client on plain `fetch`: a client-credentials token from the My Domain token
+ * endpoint, minted on first use and again on 401 `INVALID_SESSION_ID`.
+ */
+export function createSalesforceApi(options: SalesforceApiOptions): SalesforceApi {
+  const clock = options.clock ?? systemClock
+  const pacer = createPacer({ limit: options.requestsPerSecond ?? 25, windowMs: 1000, clock })
+  const myDomain = options.url.replace(/\/+$/, '')
+  let token: { accessToken: string; instanceUrl: string } | undefined
+  let minting: Promise<void> | undefined
+
+  const common = { fetch: options.fetch, clock, timeoutMs: options.timeoutMs, backoffBaseMs: options.backoffBaseMs, logger: options.logger }
+  const tokenHttp = createCrmHttp({
+    ...common,
+    service: SERVICE,
+    authorize: async () => ({}),
+    classify: (status, body) => {
+      if (status === 400 || status === 401) {
+        const b = (body ?? {}) as { error?: string; error_description?: string }
+        return {
+          kind: 'auth',
+          error: new AppError(
+            'crm_auth',
+            `Salesforce refused the client credentials (${[b.error, b.error_description].filter(Boolean).join(': ') || `HTTP ${status}`}). Check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET, that SALESFORCE_URL is your My Domain URL, and that the connected app has client credentials enabled with a Run As user.`,
+          ),
+        }
+      }
+      return undefined
+    },
+    authError: (status) =>
+      new AppError(
+        'crm_auth',
+        `Salesforce refused the token request (HTTP ${status}). Check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET.`,
+      ),
+  })
+
+  async function mint(): Promise<void> {
+    const endpoint = 'POST /services/oauth2/token'
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret })
+    const res = await tokenHttp.send({
+      method: 'POST',
+      url: `${myDomain}/services/oauth2/token`,
+      endpoint,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      pacer,
+    })
+    const t = parseBody(tokenResponse, res.body, SERVICE, endpoint)
+    token = { accessToken: t.access_token, instanceUrl: t.instance_url.replace(/\/+$/, '') }
+  }
+  const ensureToken = async () => {
+    if (token) return
+    minting ??= mint().finally(() => {
+      minting = undefined
+    })
+    await minting
+  }
+
+  const http = createCrmHttp({
+    ...common,
+    service: SERVICE,
+    authorize: async () => {
+      await ensureToken()
+      return { authorization: `Bearer ${token?.accessToken}` }
+    },
+    renewSession: async () => {
+      token = undefined
+      await ensureToken()
+    },
+    classify: classifyApi,
+    authError: (status, endpoint) =>
+      new AppError(
+        'crm_auth',
+        `Salesforce refused ${endpoint} (HTTP ${status}). The Run As user of the connected app behind SALESFORCE_CLIENT_ID needs API access and read access to Opportunity, OpportunityHistory and OpportunityStage.`,
+      ),
+  })
+
+  async function get(pathAndQuery: string, endpoint: string): Promise<SoqlPage> {
+    await ensureToken()
+    const res = await http.send({ method: 'GET', url: `${token?.instanceUrl}${pathAndQuery}`, endpoint, pacer })
+    return parseBody(queryResponse, res.body, SERVICE, endpoint)
+  }
+
+  return {
+    stats: http.stats,
+    instanceUrl: () => token?.instanceUrl,
+    query(soql, opts = {}) {
+      const resource = opts.all ? 'queryAll' : 'query'
+      const from = /\bFROM\s+(\w+)/i.exec(soql)?.[1] ?? 'SOQL'
+      return get(`/services/data/${SALESFORCE_API_VERSION}/${resource}?q=${encodeURIComponent(soql)}`, `GET /${resource} (${from})`)
+    },
+    next(nextRecordsUrl) {
+      return get(nextRecordsUrl, `GET ${nextRecordsUrl.replace(/\/[^/]*$/, '/…')}`)
+    },
+  }
+}
+
+/** Salesforce's REST errors are an array of `{ message, errorCode }`. */
+function classifyApi(status: number, body: unknown): FailureKind | undefined {
+  const first = Array.isArray(body) ? (body[0] as { errorCode?: string; message?: string } | undefined) : undefined
+  const code = first?.errorCode
+  if (status === 401) return { kind: 'session_expired' }
+  if (code === 'REQUEST_LIMIT_EXCEEDED') return { kind: 'rate_limited' }
+  if (status === 400 && (code === 'INVALID_FIELD' || code === 'MALFORMED_QUERY' || code === 'INVALID_TYPE')) {
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'crm_bad_response',
+        `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
+      ),
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,174 @@
+import type { SegmentMapping } from '../../config.js'
+import type { StageDefinition } from '../../db/save-stage-order.js'
+import type { NormalizedOwner } from '../../domain/normalized-deal.js'
+import type { Logger } from '../../log/create-logger.js'
+import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-source.js'
+import { type Clock, systemClock } from '../http/clock.js'
+import { toIsoInstant } from '../stage-stays.js'
+import { fieldAt, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
+import { createSalesforceApi, type SalesforceApi, type SoqlPage } from './salesforce-api.js'
+
+/** Options of {@link createSalesforceSource}. */
+export interface SalesforceSourceOptions {
+  url: string
+  clientId: string
+  clientSecret: string
+  segments: SegmentMapping
+  requestsPerSecond?: number
+  clock?: Clock
+  fetch?: typeof fetch
+  timeoutMs?: number
+  backoffBaseMs?: number
+  logger?: Logger
+  /** How far behind "now" the stored watermark stays (default 60 s), for transactions committed late. */
+  lagMs?: number
+}
+
+/**
+ * The watermark: every opportunity with `SystemModstamp` before `stamp` is stored, and so are
+ * `ids` at exactly `stamp`; deletions are read from `deletedSince` on.
+ */
+interface SalesforceWatermark {
+  stamp: string | null
+  ids: string[]
+  deletedSince: string | null
+}
+
+/**
+ * Salesforce as a {@link CrmSource}: `OpportunityStage` for the stage order and flags, then
+ * `Opportunity` rows with `SystemModstamp` from the watermark on (ordered by `SystemModstamp, Id`,
+ * paged with `nextRecordsUrl`), each with its `OpportunityHistory` rows through the
+ * `OpportunityHistories` subquery and its owner's email through `Owner.Email`; finally deleted
+ * opportunities through `queryAll ... WHERE IsDeleted = true`.
+ */
+export function createSalesforceSource(options: SalesforceSourceOptions): CrmSource & { readonly api: SalesforceApi } {
+  const clock = options.clock ?? systemClock
+  const api = createSalesforceApi({ ...options, clock })
+  const lagMs = options.lagMs ?? 60_000
+  let closedStages: Set<string> | undefined
+
+  async function loadStages(): Promise<StageDefinition[]> {
+    const rows = await readAll(
+      await api.query('SELECT ApiName, MasterLabel, SortOrder, IsActive, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder ASC'),
+    )
+    const stages = rows.map((r) => ({ name: String(r.ApiName ?? r.MasterLabel), isClosed: r.IsClosed === true, isWon: r.IsWon === true }))
+    closedStages = new Set(stages.filter((s) => s.isClosed).map((s) => s.name))
+    const open = stages.filter((s) => !s.isClosed)
+    return [...open, ...stages.filter((s) => s.isClosed)]
+  }
+
+  async function readAll(first: SoqlPage): Promise<Array<Record<string, unknown>>> {
+    const out = [...first.records]
+    let page = first
+    while (!page.done && page.nextRecordsUrl) {
+      page = await api.next(page.nextRecordsUrl)
+      out.push(...page.records)
+    }
+    return out
+  }
+
+  /** A record's history rows; a child result that did not fit is paged in full. */
+  async function historyOf(r: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+    const child = r.OpportunityHistories as SoqlPage | null | undefined
+    if (!child) return []
+    return child.done ? child.records : readAll(child)
+  }
+
+  async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
+    if (!closedStages) await loadStages()
+    const start = parseWatermark(watermark)
+    const safe = new Date(clock.now() - lagMs).toISOString()
+    const fields = opportunityFields(options.segments)
+    const where = start.stamp === null ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(start.stamp)}`
+    const soql = `SELECT ${fields.join(', ')}, ${HISTORY_SUBQUERY} FROM Opportunity${where} ORDER BY SystemModstamp ASC, Id ASC`
+
+    let stamp = start.stamp
+    let ids = new Set(start.ids)
+    const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
+      JSON.stringify(
+        s !== null && s > safe
+          ? { stamp: safe, ids: [], deletedSince: capped(deletedSince, safe) }
+          : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) },
+      )
+
+    let pending: Promise<SoqlPage> | undefined = api.query(soql)
+    let pageNo = 0
+    while (pending) {
+      const page: SoqlPage = await pending
+      pending = !page.done && page.nextRecordsUrl ? quiet(api.next(page.nextRecordsUrl)) : undefined
+      pageNo++
+      const deals: SyncedDeal[] = []
+      const owners = new Map<string, NormalizedOwner>()
+      for (const r of page.records) {
+        const id = String(r.Id)
+        const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
+        if (at !== null && stamp !== null && at === stamp && ids.has(id)) continue
+        const { synced, owner } = mapOpportunity(r, await historyOf(r), closedStages as Set<string>, options.segments, api.instanceUrl())
+        deals.push(synced)
+        owners.set(owner.ownerId, owner)
+        if (at !== null && (stamp === null || at > stamp)) {
+          stamp = at
+          ids = new Set()
+        }
+        ids.add(id)
+      }
+      opts.onProgress?.(`opportunities page ${pageNo}: ${deals.length} changed`)
+      yield { deals, removedDealIds: [], owners: [...owners.values()], watermark: stored(stamp, ids, start.deletedSince) }
+    }
+
+    // Deleted opportunities (recycle bin) since the last look: removed from the analysis.
+    const delWhere = start.deletedSince === null ? '' : ` AND SystemModstamp >= ${soqlDateTime(start.deletedSince)}`
+    let deletedSince = start.deletedSince
+    let del: SoqlPage | undefined = await api.query(
+      `SELECT Id, SystemModstamp FROM Opportunity WHERE IsDeleted = true${delWhere} ORDER BY SystemModstamp ASC`,
+      { all: true },
+    )
+    while (del) {
+      for (const r of del.records) {
+        const at = toIsoInstant(r.SystemModstamp as string | null)
+        if (at !== null && (deletedSince === null || at > deletedSince)) deletedSince = at
+      }
+      opts.onProgress?.(`deleted opportunities: ${del.records.length}`)
+      const removed = del.records.map((r) => String(r.Id))
+      const next: SoqlPage | undefined = !del.done && del.nextRecordsUrl ? await api.next(del.nextRecordsUrl) : undefined
+      // The deletion watermark moves only once every deletion up to it is in hand.
+      yield { deals: [], removedDealIds: removed, watermark: next ? null : stored(stamp, ids, deletedSince ?? safe) }
+      del = next
+    }
+  }
+
+  return {
+    name: 'salesforce',
+    api,
+    stageOrder: loadStages,
+    async owners() {
+      return []
+    },
+    pages,
+  }
+}
+
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined)
+  return p
+}
+
+function capped(value: string | null, safe: string): string | null {
+  return value !== null && value > safe ? safe : value
+}
+
+/** SOQL datetime literal (unquoted, UTC, whole seconds: rounding down only re-reads a little). */
+function soqlDateTime(iso: string): string {
+  return `${iso.slice(0, 19)}Z`
+}
+
+function parseWatermark(value: string | null): SalesforceWatermark {
+  if (value === null) return { stamp: null, ids: [], deletedSince: null }
+  try {
+    const w = JSON.parse(value) as SalesforceWatermark
+    if (Array.isArray(w.ids)) return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null }
+  } catch {
+    // an unreadable watermark means a full sync, which is always safe
+  }
+  return { stamp: null, ids: [], deletedSince: null }
+}

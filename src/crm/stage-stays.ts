@@ -1,0 +1,66 @@
+import type { StageStay } from '../domain/normalized-deal.js'
+
+/** One stage value a deal had from `at` on (ISO date-time), as a CRM's history reports it. */
+export interface StageChange {
+  stage: string
+  at: string
+}
+
+/**
+ * Turns a CRM's stage changes (any order) into stays: sorted by time, consecutive repeats of the
+ * same stage collapsed into one stay (Salesforce writes a history row for every amount or date
+ * change too), each stay ending when the next begins; the last stay is still open.
+ * Times are normalised to ISO UTC (`2024-04-19T11:00:05.002Z`).
+ */
+export function staysFromChanges(dealId: string, changes: readonly StageChange[]): StageStay[] {
+  const sorted = changes
+    .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at) }))
+    .filter((c): c is { stage: string; at: string } => c.at !== null)
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+  const stays: StageStay[] = []
+  for (const c of sorted) {
+    const last = stays[stays.length - 1]
+    if (last && last.stage === c.stage) continue
+    if (last) last.leftAt = c.at
+    stays.push({ dealId, stage: c.stage, enteredAt: c.at, leftAt: null })
+  }
+  return stays
+}
+
+/**
+ * Total time (in days, fractional) a deal spent in each stage: the sum over its stays, an
+ * open stay counting up to `asOf` (ISO date-time or date, UTC). Re-entries add up.
+ */
+export function timeInStageDays(stays: readonly StageStay[], asOf: string): Map<string, number> {
+  const end = Date.parse(asOf.length === 10 ? `${asOf}T00:00:00Z` : asOf)
+  const out = new Map<string, number>()
+  for (const s of stays) {
+    const from = Date.parse(s.enteredAt.length === 10 ? `${s.enteredAt}T00:00:00Z` : s.enteredAt)
+    const to = s.leftAt === null ? end : Date.parse(s.leftAt.length === 10 ? `${s.leftAt}T00:00:00Z` : s.leftAt)
+    out.set(s.stage, (out.get(s.stage) ?? 0) + Math.max(0, to - from) / 86_400_000)
+  }
+  return out
+}
+
+/**
+ * The last stage a lost deal sat in before it closed (design.md "stage lost at"): the latest
+ * stay whose stage is not a closed stage; null when the history holds none.
+ */
+export function lastOpenStage(stays: readonly StageStay[], isClosedStage: (stage: string) => boolean): string | null {
+  for (let i = stays.length - 1; i >= 0; i--) {
+    const s = stays[i] as StageStay
+    if (!isClosedStage(s.stage)) return s.stage
+  }
+  return null
+}
+
+/**
+ * Parses a CRM date-time (`2024-05-01T08:03:41.000+0000`, `...Z`, or epoch milliseconds as a
+ * string) into ISO UTC with milliseconds; null when it is not one.
+ */
+export function toIsoInstant(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value === '') return null
+  const v = value.trim()
+  const t = /^\d{10,}$/.test(v) ? Number(v) : Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+  return Number.isNaN(t) ? null : new Date(t).toISOString()
+}

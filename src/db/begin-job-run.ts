@@ -1,0 +1,54 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Database } from './schema.js'
+import type { JobRunsTable } from './schema-crm-sync.js'
+
+/** A stored job run. */
+export type JobRun = Selectable<JobRunsTable>
+
+/** Records the start of a run of `job` on `instance`; returns its id. */
+export async function beginJobRun(db: Kysely<Database>, job: string, instance: string, now: Date): Promise<number> {
+  const row = await db
+    .insertInto('job_runs')
+    .values({ job, instance, started_at: now.toISOString(), status: 'running' })
+    .returning('run_id')
+    .executeTakeFirstOrThrow()
+  return Number(row.run_id)
+}
+
+/** Records how a run ended (`error` is a user-facing sentence, free of secrets). */
+export async function finishJobRun(
+  db: Kysely<Database>,
+  runId: number,
+  end: { status: 'done' | 'failed'; now: Date; error?: string | null; alerted?: boolean },
+): Promise<void> {
+  await db
+    .updateTable('job_runs')
+    .set({ status: end.status, finished_at: end.now.toISOString(), error: end.error ?? null, alerted: end.alerted ? 1 : 0 })
+    .where('run_id', '=', runId)
+    .execute()
+}
+
+/** Records a tick that did not run because another instance held the job's lock. */
+export async function recordSkippedJobRun(db: Kysely<Database>, job: string, instance: string, reason: string, now: Date): Promise<void> {
+  const at = now.toISOString()
+  await db.insertInto('job_runs').values({ job, instance, started_at: at, finished_at: at, status: 'skipped', error: reason }).execute()
+}
+
+/** The last finished (done or failed) run of `job` before run `beforeRunId`, or null. */
+export async function findPreviousJobRun(db: Kysely<Database>, job: string, beforeRunId: number): Promise<JobRun | null> {
+  const row = await db
+    .selectFrom('job_runs')
+    .selectAll()
+    .where('job', '=', job)
+    .where('status', 'in', ['done', 'failed'])
+    .where('run_id', '<', beforeRunId)
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row ?? null
+}
+
+/** The latest job runs, newest first (skipped ticks included). */
+export async function findRecentJobRuns(db: Kysely<Database>, limit = 10): Promise<JobRun[]> {
+  return db.selectFrom('job_runs').selectAll().orderBy('run_id', 'desc').limit(limit).execute()
+}

@@ -1,0 +1,56 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Database } from './schema.js'
+import type { SyncRunsTable } from './schema-crm-sync.js'
+
+/** A stored sync run. */
+export type SyncRun = Selectable<SyncRunsTable>
+
+/**
+ * Records the start of a sync of `source`. Runs of that source still marked `running` were cut
+ * short by a crash or kill (syncs of one source never overlap: the job lock sees to that), so
+ * they are marked `interrupted` first. Returns the new run id.
+ */
+export async function beginSyncRun(
+  db: Kysely<Database>,
+  run: { source: string; mode: 'full' | 'incremental'; startedBy: string | null; now: Date },
+): Promise<number> {
+  const at = run.now.toISOString()
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'interrupted', finished_at: at, errors: 1, error_message: 'The process stopped before the sync finished.' })
+    .where('source', '=', run.source)
+    .where('status', '=', 'running')
+    .execute()
+  const row = await db
+    .insertInto('sync_runs')
+    .values({ source: run.source, mode: run.mode, started_at: at, status: 'running', started_by: run.startedBy })
+    .returning('run_id')
+    .executeTakeFirstOrThrow()
+  return Number(row.run_id)
+}
+
+/** Records how a sync run ended (`errorMessage` must be free of secrets: it is shown to users). */
+export async function finishSyncRun(
+  db: Kysely<Database>,
+  runId: number,
+  end: { status: 'done' | 'failed'; now: Date; errorMessage?: string | null; removed?: number },
+): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set((eb) => ({
+      status: end.status,
+      finished_at: end.now.toISOString(),
+      errors: end.status === 'failed' ? eb('errors', '+', 1) : eb.ref('errors'),
+      error_message: end.errorMessage ?? null,
+      removed: eb('removed', '+', end.removed ?? 0),
+    }))
+    .where('run_id', '=', runId)
+    .execute()
+}
+
+/** The latest sync runs, newest first (optionally of one source). */
+export async function findRecentSyncRuns(db: Kysely<Database>, limit = 10, source?: string): Promise<SyncRun[]> {
+  let q = db.selectFrom('sync_runs').selectAll().orderBy('run_id', 'desc').limit(limit)
+  if (source !== undefined) q = q.where('source', '=', source)
+  return q.execute()
+}

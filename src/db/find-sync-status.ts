@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely'
+import { findRecentJobRuns, type JobRun } from './begin-job-run.js'
+import { findRecentSyncRuns, type SyncRun } from './begin-sync-run.js'
+import type { Database } from './schema.js'
+
+/** What `pulse status` and `/pulse status` show about the data and the jobs. */
+export interface SyncStatus {
+  /** The latest run of each source that ever synced, newest first. */
+  lastSyncs: SyncRun[]
+  /** Deals stored, in total and by source and outcome. */
+  deals: { total: number; bySource: Record<string, number>; open: number; won: number; lost: number }
+  owners: number
+  stageHistoryRows: number
+  /** Latest job runs, newest first. */
+  recentJobs: JobRun[]
+}
+
+/** Reads the sync and job status (cheap: a few counts and the latest rows). */
+export async function findSyncStatus(db: Kysely<Database>, recentJobs = 10): Promise<SyncStatus> {
+  const runs = await findRecentSyncRuns(db, 50)
+  const seen = new Set<string>()
+  const lastSyncs = runs.filter((r) => (seen.has(r.source) ? false : seen.add(r.source)))
+  const bySourceRows = await db
+    .selectFrom('deals')
+    .select(['source', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['source', 'outcome'])
+    .execute()
+  const deals = { total: 0, bySource: {} as Record<string, number>, open: 0, won: 0, lost: 0 }
+  for (const r of bySourceRows) {
+    const n = Number(r.n)
+    deals.total += n
+    deals.bySource[r.source] = (deals.bySource[r.source] ?? 0) + n
+    deals[r.outcome] += n
+  }
+  const owners = await db
+    .selectFrom('owners')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  const history = await db
+    .selectFrom('stage_history')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return {
+    lastSyncs,
+    deals,
+    owners: Number(owners.n),
+    stageHistoryRows: Number(history.n),
+    recentJobs: await findRecentJobRuns(db, recentJobs),
+  }
+}

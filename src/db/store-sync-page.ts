@@ -1,0 +1,222 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { SyncedDeal } from '../crm/crm-source.js'
+import { amountBand } from '../domain/amount-band.js'
+import { monthOf } from '../domain/dates.js'
+import type { NormalizedDeal, NormalizedOwner } from '../domain/normalized-deal.js'
+import type { Database, NewDeal } from './schema.js'
+
+/** What one page changed in the store. */
+export interface StoredPage {
+  deals: number
+  removed: number
+}
+
+/** One page of a CRM sync, as {@link storeSyncPage} writes it. */
+export interface SyncPageWrite {
+  source: string
+  runId: number
+  deals: readonly SyncedDeal[]
+  removedDealIds: readonly string[]
+  owners?: readonly NormalizedOwner[]
+  /** The source's new watermark (null keeps the stored one). */
+  watermark: string | null
+  now: Date
+}
+
+// SQLite allows 32,766 bound parameters per statement; a deal row has 27.
+const DEAL_CHUNK = 500
+const ID_CHUNK = 900
+
+/**
+ * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
+ * stage history of every deal that came with one, removes archived/deleted deals with their
+ * history, counts the page on its sync run, and stores the source's watermark. Either all of it
+ * is kept or none of it: the watermark never runs ahead of the data.
+ */
+export async function storeSyncPage(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
+  const nowIso = page.now.toISOString()
+  return db.transaction().execute(async (tx) => {
+    const rows = page.deals.map((d) => dealRow(d.deal))
+    for (let i = 0; i < rows.length; i += DEAL_CHUNK) {
+      await tx
+        .insertInto('deals')
+        .values(rows.slice(i, i + DEAL_CHUNK))
+        .onConflict((oc) =>
+          oc.column('deal_id').doUpdateSet((eb) => {
+            const set: Record<string, unknown> = {}
+            for (const c of UPDATED_COLUMNS) set[c] = eb.ref(`excluded.${c}`)
+            return set as never
+          }),
+        )
+        .execute()
+    }
+    const withHistory = page.deals.filter((d) => d.history !== null)
+    await deleteByDealIds(
+      tx,
+      'stage_history',
+      withHistory.map((d) => d.deal.dealId),
+    )
+    const stays = withHistory.flatMap((d) =>
+      (d.history ?? []).map((s) => ({ deal_id: d.deal.dealId, stage: s.stage, entered_at: s.enteredAt, left_at: s.leftAt })),
+    )
+    for (let i = 0; i < stays.length; i += 5000) {
+      await tx
+        .insertInto('stage_history')
+        .values(stays.slice(i, i + 5000))
+        .onConflict((oc) => oc.columns(['deal_id', 'entered_at', 'stage']).doUpdateSet((eb) => ({ left_at: eb.ref('excluded.left_at') })))
+        .execute()
+    }
+    const removed = await removeDeals(tx, page.removedDealIds)
+    if (page.owners && page.owners.length > 0) await upsertOwners(tx, page.owners, page.source, nowIso)
+    await tx
+      .updateTable('sync_runs')
+      .set((eb) => ({ pages: eb('pages', '+', 1), deals: eb('deals', '+', rows.length), removed: eb('removed', '+', removed) }))
+      .where('run_id', '=', page.runId)
+      .execute()
+    if (page.watermark !== null) await saveWatermark(tx, page.source, page.watermark, nowIso)
+    if (rows.length > 0 || removed > 0) {
+      await tx
+        .insertInto('meta')
+        .values({ key: 'data_version', value: `sync:${page.runId}:${nowIso}` })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: `sync:${page.runId}:${nowIso}` }))
+        .execute()
+    }
+    return { deals: rows.length, removed }
+  })
+}
+
+/** Upserts a CRM's owners (id, email, name) for `source`. */
+export async function storeOwners(db: Kysely<Database>, owners: readonly NormalizedOwner[], source: string, now: Date): Promise<void> {
+  if (owners.length === 0) return
+  await db.transaction().execute((tx) => upsertOwners(tx, owners, source, now.toISOString()))
+}
+
+async function upsertOwners(tx: Transaction<Database>, owners: readonly NormalizedOwner[], source: string, updatedAt: string) {
+  const unique = [...new Map(owners.map((o) => [o.ownerId, o])).values()]
+  for (let i = 0; i < unique.length; i += 1000) {
+    await tx
+      .insertInto('owners')
+      .values(unique.slice(i, i + 1000).map((o) => ({ owner_id: o.ownerId, email: o.email, name: o.name, source, updated_at: updatedAt })))
+      .onConflict((oc) =>
+        oc.column('owner_id').doUpdateSet((eb) => ({
+          email: eb.ref('excluded.email'),
+          name: eb.ref('excluded.name'),
+          source: eb.ref('excluded.source'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute()
+  }
+}
+
+/**
+ * After a completed full sync: removes the deals of `source` that the CRM no longer has
+ * (every id not in `seen`), with their history. Returns how many went.
+ */
+export async function removeDealsNotSeen(db: Kysely<Database>, source: string, seen: ReadonlySet<string>): Promise<number> {
+  const stored = await db.selectFrom('deals').select('deal_id').where('source', '=', source).execute()
+  const gone = stored.map((r) => r.deal_id).filter((id) => !seen.has(id))
+  if (gone.length === 0) return 0
+  return db.transaction().execute((tx) => removeDeals(tx, gone))
+}
+
+/** The stored watermark of `source`, or null when it never synced (or was reset). */
+export async function findWatermark(db: Kysely<Database>, source: string): Promise<string | null> {
+  const row = await db.selectFrom('crm_sync_state').select('watermark').where('source', '=', source).executeTakeFirst()
+  return row?.watermark ?? null
+}
+
+/** Forgets the watermark of `source`, so its next sync reads everything (`pulse sync --full`). */
+export async function resetWatermark(db: Kysely<Database>, source: string, now: Date): Promise<void> {
+  await saveWatermark(db, source, null, now.toISOString())
+}
+
+async function saveWatermark(db: Kysely<Database> | Transaction<Database>, source: string, watermark: string | null, at: string) {
+  await db
+    .insertInto('crm_sync_state')
+    .values({ source, watermark, updated_at: at })
+    .onConflict((oc) => oc.column('source').doUpdateSet({ watermark, updated_at: at }))
+    .execute()
+}
+
+async function removeDeals(tx: Transaction<Database>, ids: readonly string[]): Promise<number> {
+  let removed = 0
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK)
+    const result = await tx.deleteFrom('deals').where('deal_id', 'in', chunk).executeTakeFirst()
+    removed += Number(result.numDeletedRows)
+  }
+  await deleteByDealIds(tx, 'stage_history', ids)
+  return removed
+}
+
+async function deleteByDealIds(tx: Transaction<Database>, table: 'stage_history', ids: readonly string[]) {
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    await tx
+      .deleteFrom(table)
+      .where('deal_id', 'in', ids.slice(i, i + ID_CHUNK))
+      .execute()
+  }
+}
+
+/** The `deals` row of a normalised deal (derived months, amount band, stage lost at). */
+export function dealRow(d: NormalizedDeal): NewDeal {
+  return {
+    deal_id: d.dealId,
+    source: d.source,
+    deal_name: d.name,
+    owner_id: d.ownerId,
+    owner_email: d.ownerEmail,
+    created_date: d.createdDate,
+    created_month: monthOf(d.createdDate),
+    closed_date: d.closedDate,
+    closed_month: d.closedDate === null ? null : monthOf(d.closedDate),
+    outcome: d.outcome,
+    stage: d.stage,
+    stage_entered_date: d.stageEnteredDate,
+    lost_at_stage: d.outcome === 'lost' ? d.stage : null,
+    amount: d.amount,
+    amount_band: amountBand(d.amount),
+    currency: d.currency,
+    industry: d.industry,
+    region: d.region,
+    product_type: d.productType,
+    lead_source: d.leadSource,
+    sales_cycle_days: d.salesCycleDays,
+    last_activity_date: d.lastActivityDate,
+    updated_date: d.updatedDate,
+    archived: d.archived ? 1 : 0,
+    crm_url: d.crmUrl,
+    extra: d.extra === null ? null : JSON.stringify(d.extra),
+    import_run_id: null,
+  }
+}
+
+const UPDATED_COLUMNS = [
+  'source',
+  'deal_name',
+  'owner_id',
+  'owner_email',
+  'created_date',
+  'created_month',
+  'closed_date',
+  'closed_month',
+  'outcome',
+  'stage',
+  'stage_entered_date',
+  'lost_at_stage',
+  'amount',
+  'amount_band',
+  'currency',
+  'industry',
+  'region',
+  'product_type',
+  'lead_source',
+  'sales_cycle_days',
+  'last_activity_date',
+  'updated_date',
+  'archived',
+  'crm_url',
+  'extra',
+  'import_run_id',
+] as const
