@@ -71,14 +71,17 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   const errors: string[] = []
   const logger = collectingLogger(errors)
   let svg: string
-  const vgSpec = compile(spec, { config: CHART_CONFIG, logger }).spec
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger })
+  let view: InstanceType<VegaModule['View']> | undefined
   try {
+    const vgSpec = compile(spec, { config: CHART_CONFIG, logger }).spec
+    view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger })
     svg = await view.toSVG()
   } catch (cause) {
-    throw new AppError('internal', `Chart could not be drawn: ${errors[0] ?? String(cause)}`, { cause })
+    throw new AppError('internal', `Chart could not be drawn: ${errors[0] ?? (cause instanceof Error ? cause.message : String(cause))}`, {
+      cause,
+    })
   } finally {
-    view.finalize()
+    view?.finalize()
   }
   if (errors.length > 0) throw new AppError('internal', `Chart could not be drawn: ${errors[0]}`)
   const size = svgSize(svg)

@@ -211,7 +211,7 @@ function winrateTitle(rows: readonly WinrateChartRow[]): string {
 
 function winrateAltText(title: string, rows: readonly WinrateChartRow[], hasVolume: boolean): string {
   const parts = rows.map((r) => {
-    const rate = r.winRate === null ? 'no closed deals' : `${formatPercent(r.winRate)} of ${formatCount(r.n)}`
+    const rate = r.winRate === null ? 'no closed deals' : `${formatPercent(r.winRate)} won of ${formatCount(r.n)} closed`
     const range = r.lcl !== null && r.ucl !== null && !r.partial ? `, range ${formatPercent(r.lcl)}-${formatPercent(r.ucl)}` : ''
     const flag = r.partial ? ' (partial month, not judged)' : r.anomaly ? ` (${r.anomaly === 'low' ? 'below' : 'above'} range)` : ''
     const vol = hasVolume ? `, ${formatCount(r.created)} created` : ''

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest'
+import { sampleChartInputs } from '../../src/charts/chart-samples.js'
+import { COLORS } from '../../src/charts/chart-theme.js'
+import { driversChart } from '../../src/charts/drivers-chart.js'
+import { funnelChart } from '../../src/charts/funnel-chart.js'
+import { healthScoreChart } from '../../src/charts/health-score-chart.js'
+import { lossesChart } from '../../src/charts/losses-chart.js'
+import { reliabilityChart } from '../../src/charts/reliability-chart.js'
+import { stalledChart } from '../../src/charts/stalled-chart.js'
+import { allViews, type Json, mainRows, viewNamed } from './spec-helpers.js'
+
+const samples = sampleChartInputs()
+
+describe('lossesChart', () => {
+  it('draws stages in stage order, not size order, with count, amount and share labels', () => {
+    const { spec } = lossesChart(samples.losses)
+    const rows = mainRows(spec)
+    expect(rows.map((r: Json) => r.stage)).toEqual(['Qualified', 'Demo', 'Proposal', 'Negotiation'])
+    expect((spec as Json).encoding.y.sort).toEqual(['Qualified', 'Demo', 'Proposal', 'Negotiation'])
+    expect(rows.find((r: Json) => r.stage === 'Negotiation').label).toBe('412 lost \u00b7 $21.3M \u00b7 32%')
+    expect(viewNamed(spec, 'barLabels').encoding.text.field).toBe('label')
+  })
+
+  it('highlights late stages and says how much is lost late', () => {
+    const chart = lossesChart(samples.losses)
+    const color = allViews(chart.spec).find((v) => v.encoding?.color)?.encoding.color
+    expect(color.scale).toEqual({ domain: ['Late stage', 'Earlier stage'], range: [COLORS.highlight, COLORS.neutral] })
+    const late = mainRows(chart.spec)
+      .filter((r: Json) => r.group === 'Late stage')
+      .map((r: Json) => r.stage)
+    expect(late).toEqual(['Proposal', 'Negotiation'])
+    expect(chart.title).toBe('55% of lost deals ($36.1M) were lost late, at Proposal or Negotiation')
+  })
+
+  it('follows a custom stage order', () => {
+    const { spec } = lossesChart(samples.losses, { stageOrder: ['Demo', 'Qualified', 'Proposal', 'Negotiation'] })
+    expect(mainRows(spec).map((r: Json) => r.stage)).toEqual(['Demo', 'Qualified', 'Proposal', 'Negotiation'])
+  })
+})
+
+describe('funnelChart', () => {
+  it('shows reached and advanced per stage with conversion labels, the last stage as won', () => {
+    const chart = funnelChart(samples.funnel)
+    const rows = mainRows(chart.spec)
+    expect(rows.map((r: Json) => r.stage)).toEqual(['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed'])
+    expect(rows[0].label).toBe('5,200 \u2192 79% advance \u00b7 388 lost')
+    expect(rows[4]).toMatchObject({ won: true, label: '1,720 won' })
+    const fields = allViews(chart.spec).flatMap((v) => (v.encoding?.x?.field ? [v.encoding.x.field] : []))
+    expect(fields).toEqual(expect.arrayContaining(['reached', 'advanced']))
+    expect(rows.find((r: Json) => r.topLeak).stage).toBe('Negotiation')
+    expect(chart.title).toBe('Negotiation leaks the most: 16% of deals reaching it are lost')
+  })
+})
+
+describe('driversChart', () => {
+  it('labels every cell with rate and n, greys cells below the minimum n and outlines significant ones', () => {
+    const chart = driversChart(samples.drivers)
+    const cells = mainRows(chart.spec)
+    expect(cells).toHaveLength(16)
+    const small = cells.filter((c: Json) => c.small)
+    expect(small.map((c: Json) => `${c.row} ${c.column}`)).toEqual(['LATAM 100k+'])
+    expect(small[0]).toMatchObject({ rateLabel: '43%', nLabel: 'n=14', significant: false })
+    expect(viewNamed(chart.spec, 'smallCells')).toMatchObject({
+      transform: [{ filter: 'datum.small' }],
+      mark: { color: COLORS.insufficient },
+    })
+    expect(viewNamed(chart.spec, 'cells').transform).toEqual([{ filter: '!datum.small' }])
+    const outline = viewNamed(chart.spec, 'significantOutline')
+    expect(outline.transform).toEqual([{ filter: 'datum.significant' }])
+    expect(outline.mark).toMatchObject({ filled: false, stroke: COLORS.ink })
+    expect(
+      cells
+        .filter((c: Json) => c.significant)
+        .map((c: Json) => `${c.row} ${c.column}`)
+        .sort(),
+    ).toEqual(['EMEA 100k+', 'North America 10k-50k'])
+  })
+
+  it('centres the diverging colour scale on the overall win rate', () => {
+    const { spec } = driversChart(samples.drivers)
+    const scale = viewNamed(spec, 'cells').encoding.color.scale
+    expect(scale.domain[1]).toBe(0.41)
+    expect(scale.domain[1] - scale.domain[0]).toBeCloseTo(scale.domain[2] - scale.domain[1], 10)
+    expect(scale.range).toEqual([COLORS.divergingLow, COLORS.divergingMid, COLORS.divergingHigh])
+  })
+
+  it('orders amount bands by size and titles the strongest significant segment', () => {
+    const chart = driversChart(samples.drivers)
+    expect(chart.spec).toMatchObject({ encoding: { x: { sort: ['<10k', '10k-50k', '50k-100k', '100k+'] } } })
+    expect(chart.title).toMatch(/^(EMEA 100k\+|North America 10k-50k) deals win \d+% vs 41% overall$/)
+  })
+
+  it('charts any two fields and says plainly when nothing is significant', () => {
+    const segments = samples.drivers.segments.map((s) => ({
+      ...s,
+      segment: { industry: s.segment.region, lead_source: s.segment.amount_band },
+      significant: false,
+    }))
+    const chart = driversChart({ ...samples.drivers, segments }, { rows: 'industry', columns: 'lead_source' })
+    expect(mainRows(chart.spec)).toHaveLength(16)
+    expect(chart.title).toBe("No industry x lead source segment's win rate differs significantly from the 41% overall")
+    expect(driversChart(samples.drivers, { rows: 'industry', columns: 'lead_source' }).title).toBe(
+      'No industry x lead source segments to chart',
+    )
+  })
+})
+
+describe('stalledChart', () => {
+  it('shows the top deals by amount with days idle, keyed by deal id', () => {
+    const chart = stalledChart(samples.stalled)
+    const rows = mainRows(chart.spec)
+    expect(rows).toHaveLength(10)
+    const amounts = rows.map((r: Json) => r.amount)
+    expect(amounts).toEqual([...amounts].sort((a, b) => b - a))
+    expect(rows[0].label).toBe('$250k \u00b7 14 days idle')
+    expect(chart.spec).toMatchObject({ encoding: { y: { field: 'dealId' } } })
+    expect(rows.filter((r: Json) => r.longIdle).every((r: Json) => r.daysIdle >= 28)).toBe(true)
+    expect(chart.title).toBe('23 stalled deals worth $1.9M with no activity for 14+ days')
+  })
+
+  it('shortens long deal names to fit the axis', () => {
+    const long = {
+      ...samples.stalled.stalled[0]!,
+      dealName: 'An extraordinarily long opportunity name for a multi-year enterprise renewal',
+    }
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: [long] }).spec)
+    expect(rows[0].deal.endsWith('\u2026')).toBe(true)
+    expect(rows[0].deal.length).toBeLessThan(long.dealName.length)
+  })
+
+  it('says there are no stalled deals when the list is empty', () => {
+    expect(stalledChart({ ...samples.stalled, stalled: [] }).title).toBe('No stalled deals')
+  })
+})
+
+describe('model charts', () => {
+  it('reliability diagram: bins against the diagonal, title gives the average gap', () => {
+    const chart = reliabilityChart({
+      bins: [
+        { predicted: 0.2, observed: 0.3, n: 100 },
+        { predicted: 0.6, observed: 0.6, n: 100 },
+      ],
+    })
+    expect(viewNamed(chart.spec, 'diagonal').data.values).toEqual([{ p: 0 }, { p: 1 }])
+    expect(viewNamed(chart.spec, 'bins').encoding).toMatchObject({
+      x: { field: 'predicted' },
+      y: { field: 'observed' },
+      size: { field: 'n' },
+    })
+    expect(chart.title).toBe('Predicted win chances are within 5 points of what happened, on average')
+    expect(reliabilityChart({ bins: [{ predicted: 0.2, observed: 0.3, n: 1 }], informative: false }).title).toMatch(
+      /does not beat its baseline/,
+    )
+  })
+
+  it('health scores: counts per bin of 10 and the deals at risk', () => {
+    const chart = healthScoreChart({ scores: [0, 5, 39, 40, 69, 70, 99, 100] })
+    const bins = mainRows(chart.spec)
+    expect(bins.map((b: Json) => b.count)).toEqual([2, 0, 0, 1, 1, 0, 1, 1, 0, 2])
+    expect(bins[0].zone).toBe('At risk')
+    expect(bins[9]).toMatchObject({ bin: '90-100', zone: 'Healthy' })
+    expect(chart.title).toBe('3 of 8 open deals (38%) score below 40')
+    expect(healthScoreChart({ scores: [50], informative: false }).spec).toMatchObject({
+      title: { subtitle: expect.arrayContaining([expect.stringMatching(/not predictions/)]) },
+    })
+  })
+})

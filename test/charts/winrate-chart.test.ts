@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import type { WinrateMonth, WinrateReport } from '../../src/analytics/report-types.js'
+import { sampleChartInputs } from '../../src/charts/chart-samples.js'
+import { COLORS } from '../../src/charts/chart-theme.js'
+import { winrateChart } from '../../src/charts/winrate-chart.js'
+import { allViews, type Json, mainRows, viewNamed } from './spec-helpers.js'
+
+function report(edit: (months: WinrateMonth[]) => WinrateMonth[] = (m) => m): WinrateReport {
+  const base = sampleChartInputs().winrate
+  return { ...base, months: edit([...base.months]) }
+}
+
+describe('winrateChart', () => {
+  it('marks the partial month with a hollow point, a dashed segment from the last complete month and the word "partial"', () => {
+    const { spec } = winrateChart(report())
+    const point = viewNamed(spec, 'partialPoint')
+    expect(point.mark).toMatchObject({ type: 'point', filled: false, color: COLORS.partial })
+    expect(point.transform[0].filter).toContain('datum.partial')
+    const segment = viewNamed(spec, 'partialSegment')
+    expect(segment.mark.strokeDash).toBeDefined()
+    expect(segment.data.values.map((r: Json) => r.month)).toEqual(['2025-06', '2025-07'])
+    expect(viewNamed(spec, 'partialLabel').encoding.text).toEqual({ value: 'partial' })
+    // The solid line and filled points leave the partial month out.
+    const solid = allViews(spec).filter((v) => v.mark?.type === 'line' && v.mark.color === COLORS.primary)
+    expect(solid).toHaveLength(1)
+    expect(solid[0].transform[0].filter).toContain('!datum.partial')
+    // The volume panel draws the partial month's bar hollow too.
+    expect(viewNamed(spec, 'partialBar').mark).toMatchObject({ fill: COLORS.background, stroke: COLORS.partial })
+  })
+
+  it('encodes win rate, the control band and the centre line on a percent axis', () => {
+    const { spec } = winrateChart(report())
+    const views = allViews(spec)
+    const band = views.find((v) => v.mark?.type === 'rect')
+    expect(band.encoding.y.field).toBe('lcl')
+    expect(band.encoding.y2.field).toBe('ucl')
+    expect(band.encoding.y.axis.format).toBe('.0%')
+    const center = views.find((v) => v.mark?.type === 'line' && v.encoding?.y?.field === 'center')
+    expect(center.mark.strokeDash).toBeDefined()
+    expect((spec as Json).vconcat).toHaveLength(2)
+  })
+
+  it('marks anomalies and states the finding in the title', () => {
+    const chart = winrateChart(report())
+    expect(chart.title).toBe('Win rate fell below its normal range in June')
+    const low = viewNamed(chart.spec, 'anomaly_low')
+    expect(low.mark).toMatchObject({ shape: 'triangle-down', color: COLORS.low })
+    expect(viewNamed(chart.spec, 'anomalyLabel_low').encoding.text.value).toBe('below range')
+    const rows = mainRows(chart.spec)
+    expect(rows.filter((r: Json) => r.anomaly === 'low').map((r: Json) => r.month)).toEqual(['2025-06'])
+  })
+
+  it('never marks the partial month as an anomaly, even if the input says so', () => {
+    const chart = winrateChart(report((ms) => ms.map((m) => (m.partial ? { ...m, anomaly: 'high' } : m))))
+    const partial = mainRows(chart.spec).find((r: Json) => r.partial)
+    expect(partial.anomaly).toBeNull()
+  })
+
+  it('labels every month with its closed deals (n=)', () => {
+    const r = report()
+    const { spec } = winrateChart(r)
+    expect(viewNamed(spec, 'closedLabels').encoding.text.field).toBe('nLabel')
+    expect(mainRows(spec).map((x: Json) => x.nLabel)).toEqual(r.months.map((m) => `n=${m.won + m.lost}`))
+  })
+
+  it('says the rate is within range when the last complete month is normal', () => {
+    const chart = winrateChart(report((ms) => ms.map((m) => ({ ...m, anomaly: null, winRate: 0.41 }))))
+    expect(chart.title).toBe('Win rate is within its normal range: 41% in June')
+  })
+
+  it('puts every month, its rate and the partial flag in the alt text', () => {
+    const { altText } = winrateChart(report())
+    expect(altText).toContain('Jun 2025: 27%')
+    expect(altText).toContain('below range')
+    expect(altText).toContain('Jul 2025: 32% won of 31 closed (partial month, not judged), 82 created')
+  })
+
+  it('returns a readable empty chart when there are no months', () => {
+    expect(winrateChart(report(() => [])).title).toBe('No closed deals to chart yet')
+  })
+})
