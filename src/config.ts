@@ -62,6 +62,7 @@ const envSchema = z.object({
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
   SALESFORCE_CLIENT_ID: optionalString,
   SALESFORCE_CLIENT_SECRET: optionalString,
+  HUBSPOT_BURST_LIMIT: positiveNumber('HUBSPOT_BURST_LIMIT', 100),
   HUBSPOT_REGION_PROPERTY: optionalString,
   HUBSPOT_INDUSTRY_PROPERTY: optionalString,
   HUBSPOT_PRODUCT_PROPERTY: optionalString,
@@ -97,7 +98,13 @@ export interface Config {
     readonly appToken: string | undefined
     readonly apiUrl: string | undefined
   }
-  readonly hubspot: { readonly token: string | undefined; readonly apiUrl: string; readonly segments: SegmentMapping }
+  readonly hubspot: {
+    readonly token: string | undefined
+    readonly apiUrl: string
+    /** Requests per 10 s we allow ourselves (`HUBSPOT_BURST_LIMIT`: 100 Free/Starter, 190 Professional/Enterprise). */
+    readonly burstLimit: number
+    readonly segments: SegmentMapping
+  }
   readonly salesforce: {
     readonly url: string | undefined
     readonly clientId: string | undefined
@@ -174,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
     hubspot: Object.freeze({
       token: e.HUBSPOT_TOKEN,
       apiUrl: e.HUBSPOT_API_URL ?? 'https://api.hubapi.com',
+      burstLimit: e.HUBSPOT_BURST_LIMIT,
       segments: Object.freeze({
         region: e.HUBSPOT_REGION_PROPERTY ?? 'region',
         industry: e.HUBSPOT_INDUSTRY_PROPERTY ?? 'industry',

@@ -1,0 +1,180 @@
+import type { Config } from '../config.js'
+import { requireSettings } from '../config.js'
+import type { CrmSource } from '../crm/crm-source.js'
+import type { Clock } from '../crm/http/clock.js'
+import { createHubspotSource } from '../crm/hubspot/hubspot-source.js'
+import { createSalesforceSource } from '../crm/salesforce/salesforce-source.js'
+import { beginSyncRun, finishSyncRun } from '../db/begin-sync-run.js'
+import type { Store } from '../db/open-store.js'
+import { saveStageOrder } from '../db/save-stage-order.js'
+import type { DealSource } from '../db/schema.js'
+import { findWatermark, removeDealsNotSeen, resetWatermark, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
+import { AppError, userMessage } from '../errors.js'
+import type { Logger } from '../log/create-logger.js'
+
+/** Options of {@link syncCrm}. */
+export interface SyncOptions {
+  /** Forget the watermark and read everything; deals the CRM no longer has are removed at the end. */
+  full?: boolean
+  startedBy?: string | null
+  now?: () => Date
+  logger?: Logger
+  /** A line per page / request batch, for progress on stderr. */
+  onProgress?: (note: string, totals: { pages: number; deals: number; removed: number }) => void
+}
+
+/** What a sync did (also stored in `sync_runs`). */
+export interface SyncSummary {
+  runId: number
+  source: DealSource
+  mode: 'full' | 'incremental'
+  pages: number
+  deals: number
+  removed: number
+  owners: number
+  stages: number
+  rejected: number
+  seconds: number
+}
+
+/**
+ * Pulls what changed in `source` since its stored watermark into the store: stage order, owners,
+ * then page by page the deals with their stage history and the removals, each page in one
+ * transaction with the watermark that covers it. Killed at any point, the next run resumes from
+ * the last stored page: nothing is lost or duplicated. The run is recorded in `sync_runs`.
+ *
+ * @throws AppError from the source (`crm_auth`, `crm_rate_limited`, `crm_unavailable`,
+ *   `crm_bad_response`); the run is then recorded as failed with that message.
+ */
+export async function syncCrm(store: Store, source: CrmSource, options: SyncOptions = {}): Promise<SyncSummary> {
+  const now = options.now ?? (() => new Date())
+  const started = performance.now()
+  const mode = options.full ? 'full' : 'incremental'
+  const runId = await beginSyncRun(store.db, { source: source.name, mode, startedBy: options.startedBy ?? null, now: now() })
+  const totals = { pages: 0, deals: 0, removed: 0 }
+  let owners = 0
+  let stages = 0
+  let rejected = 0
+  try {
+    if (options.full) await resetWatermark(store.db, source.name, now())
+    const watermark = await findWatermark(store.db, source.name)
+    const order = await source.stageOrder()
+    if (order && order.length > 0) {
+      await saveStageOrder(store.db, order, source.name)
+      stages = order.length
+    }
+    const ownerList = await source.owners()
+    await storeOwners(store.db, ownerList, source.name, now())
+    owners = ownerList.length
+    const seen = options.full ? new Set<string>() : undefined
+    const progress = (note: string) => options.onProgress?.(note, totals)
+    for await (const page of source.pages(watermark, { onProgress: progress })) {
+      const stored = await storeSyncPage(store.db, {
+        source: source.name,
+        runId,
+        deals: page.deals,
+        removedDealIds: page.removedDealIds,
+        owners: page.owners,
+        watermark: page.watermark,
+        now: now(),
+      })
+      totals.pages++
+      totals.deals += stored.deals
+      totals.removed += stored.removed
+      owners += page.owners?.length ?? 0
+      rejected += page.rejects?.length ?? 0
+      if (seen) {
+        for (const d of page.deals) seen.add(d.deal.dealId)
+        for (const id of page.removedDealIds) seen.delete(id)
+      }
+    }
+    let swept = 0
+    if (seen) swept = await removeDealsNotSeen(store.db, source.name, seen)
+    totals.removed += swept
+    await finishSyncRun(store.db, runId, { status: 'done', now: now(), removed: swept })
+    options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync finished')
+  } catch (error) {
+    await finishSyncRun(store.db, runId, { status: 'failed', now: now(), errorMessage: userMessage(error) }).catch(() => undefined)
+    options.logger?.error({ runId, source: source.name, err: error }, 'CRM sync failed')
+    throw error
+  }
+  return { runId, source: source.name, mode, ...totals, owners, stages, rejected, seconds: (performance.now() - started) / 1000 }
+}
+
+/** Test and bench hooks for {@link createConfiguredSource}: a fetch, a clock, limits. */
+export interface SourceOverrides {
+  fetch?: typeof fetch
+  clock?: Clock
+  logger?: Logger
+  hubspotLimits?: { searchPerSecond?: number; burstPerTenSeconds?: number }
+  salesforceRequestsPerSecond?: number
+  lagMs?: number
+  backoffBaseMs?: number
+}
+
+/**
+ * The CRM source the configuration names: `which` when given, else HubSpot when `HUBSPOT_TOKEN`
+ * is set, else Salesforce when `SALESFORCE_URL` is set.
+ *
+ * @throws AppError `bad_config` naming the variables to set.
+ */
+export function createConfiguredSource(config: Config, which?: 'hubspot' | 'salesforce', overrides: SourceOverrides = {}): CrmSource {
+  const pick = which ?? (config.hubspot.token ? 'hubspot' : config.salesforce.url ? 'salesforce' : undefined)
+  if (pick === undefined) {
+    throw new AppError(
+      'bad_config',
+      'No CRM is configured. Set HUBSPOT_TOKEN (HubSpot), or SALESFORCE_URL, SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (Salesforce), in your environment or .env.',
+    )
+  }
+  if (pick === 'hubspot') {
+    requireSettings([['HUBSPOT_TOKEN', config.hubspot.token]], 'Syncing from HubSpot')
+    return createHubspotSource({
+      token: config.hubspot.token as string,
+      baseUrl: config.hubspot.apiUrl,
+      segments: config.hubspot.segments,
+      limits: { burstPerTenSeconds: config.hubspot.burstLimit, ...overrides.hubspotLimits },
+      fetch: overrides.fetch,
+      clock: overrides.clock,
+      logger: overrides.logger,
+      searchLagMs: overrides.lagMs,
+      backoffBaseMs: overrides.backoffBaseMs,
+    })
+  }
+  requireSettings(
+    [
+      ['SALESFORCE_URL', config.salesforce.url],
+      ['SALESFORCE_CLIENT_ID', config.salesforce.clientId],
+      ['SALESFORCE_CLIENT_SECRET', config.salesforce.clientSecret],
+    ],
+    'Syncing from Salesforce',
+  )
+  return createSalesforceSource({
+    url: config.salesforce.url as string,
+    clientId: config.salesforce.clientId as string,
+    clientSecret: config.salesforce.clientSecret as string,
+    segments: config.salesforce.segments,
+    requestsPerSecond: overrides.salesforceRequestsPerSecond,
+    fetch: overrides.fetch,
+    clock: overrides.clock,
+    logger: overrides.logger,
+    lagMs: overrides.lagMs,
+    backoffBaseMs: overrides.backoffBaseMs,
+  })
+}
+
+/**
+ * The scheduled sync job: an incremental sync of the configured CRM, or nothing (with a log line)
+ * when no CRM is configured. Pass it to `startScheduler` as `jobs.sync`.
+ */
+export function createSyncJob(deps: { store: Store; config: Config; logger: Logger }): () => Promise<SyncSummary | null> {
+  return async () => {
+    if (!deps.config.hubspot.token && !deps.config.salesforce.url) {
+      deps.logger.info('No CRM configured (HUBSPOT_TOKEN or SALESFORCE_URL); skipping the sync')
+      return null
+    }
+    return syncCrm(deps.store, createConfiguredSource(deps.config, undefined, { logger: deps.logger }), {
+      startedBy: 'scheduler',
+      logger: deps.logger,
+    })
+  }
+}
