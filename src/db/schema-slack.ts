@@ -1,3 +1,118 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+
+/** What an outbox row is for. */
+export type OutboxKind = 'stall_dm' | 'digest' | 'anomaly'
+
+/**
+ * Where an outbox row is on its way out: recorded (`pending`), handed to Slack (`sending`, the
+ * state a crash can leave behind), `sent`, given up (`failed`), or not deliverable (`skipped`,
+ * for example an owner Slack does not know).
+ */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped'
+
+/**
+ * `slack_stall_episodes`: one row per stretch during which a deal is stalled. An episode opens
+ * when a deal is first seen stalled and ends when it is active again or no longer stalled;
+ * exactly one owner DM belongs to each episode. Dates `YYYY-MM-DD`.
+ */
+export interface SlackStallEpisodesTable {
+  episode_id: Generated<number>
+  deal_id: string
+  owner_email: string | null
+  started_on: string
+  /** The deal's last-activity date when the episode opened: a later one means renewed activity. */
+  activity_mark: string
+  ended_on: string | null
+  end_reason: string | null
+}
+
+/**
+ * `slack_outbox`: every message the app means to send on its own (owner DMs, manager digests,
+ * channel alerts), written before it is sent and updated after, so a crash or restart neither
+ * repeats nor drops one. `dedupe_key` is unique (`stall:<episode>`, `digest:<email>:<date>`,
+ * `anomaly:<month>`).
+ */
+export interface SlackOutboxTable {
+  outbox_id: Generated<number>
+  dedupe_key: string
+  kind: OutboxKind
+  deal_id: string | null
+  /** Email of the person to DM, or null for a channel post. */
+  recipient_email: string | null
+  /** Channel id for a channel post; the DM channel once opened. */
+  channel_id: string | null
+  slack_user_id: string | null
+  /** JSON `{ text, blocks }` (plus `chart` for an anomaly). */
+  payload: string
+  status: OutboxStatus
+  attempts: ColumnType<number, number | undefined, number>
+  created_at: string
+  /** ISO time the last attempt was handed to Slack (recovery looks for the message after it). */
+  attempt_started_at: string | null
+  sent_at: string | null
+  message_ts: string | null
+  last_error: string | null
+}
+
+/** `slack_snoozes`: a deal whose owner asked for quiet until `until_date` (exclusive). */
+export interface SlackSnoozesTable {
+  deal_id: string
+  until_date: string
+  snoozed_by: string
+  created_at: string
+}
+
+/**
+ * `slack_user_cache`: Slack users by lower-case email, from `users.lookupByEmail` or
+ * `users.info`. A row with a null `slack_user_id` remembers that Slack did not know the email.
+ */
+export interface SlackUserCacheTable {
+  email: string
+  slack_user_id: string | null
+  checked_at: string
+}
+
+/** `slack_home_views`: the last Home view published for each Slack user. */
+export interface SlackHomeViewsTable {
+  slack_user_id: string
+  role: string
+  block_count: number
+  published_at: string
+  view_hash: string | null
+}
+
+/**
+ * `slack_home_snapshots`: precomputed figures for Home views, one per scope (`all`,
+ * `team:<manager email>`), refreshed after each sync so opening Home does not recompute reports.
+ */
+export interface SlackHomeSnapshotsTable {
+  scope_key: string
+  as_of: string
+  payload: string
+  computed_at: string
+}
+
+/**
+ * `slack_chart_images`: chart PNGs served by the app for Home views at an unguessable URL.
+ * Only the SHA-256 of the token is stored; rows expire at `expires_at` (ISO time).
+ */
+export interface SlackChartImagesTable {
+  token_hash: string
+  png: Buffer
+  expires_at: string
+  created_at: string
+}
+
 /** Tables of the slack area, created by `migrations/0005-slack.ts`. */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in as the area adds tables
-export interface SlackTables {}
+export interface SlackTables {
+  slack_stall_episodes: SlackStallEpisodesTable
+  slack_outbox: SlackOutboxTable
+  slack_snoozes: SlackSnoozesTable
+  slack_user_cache: SlackUserCacheTable
+  slack_home_views: SlackHomeViewsTable
+  slack_home_snapshots: SlackHomeSnapshotsTable
+  slack_chart_images: SlackChartImagesTable
+}
+
+export type OutboxRow = Selectable<SlackOutboxTable>
+export type StallEpisodeRow = Selectable<SlackStallEpisodesTable>

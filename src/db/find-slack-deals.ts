@@ -1,0 +1,158 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.js'
+
+/** The columns Slack shows for a deal, with its score under a model when there is one. */
+export interface SlackDealRow {
+  deal_id: string
+  deal_name: string | null
+  owner_id: string
+  owner_email: string | null
+  amount: number
+  currency: string | null
+  stage: string
+  outcome: 'won' | 'lost' | 'open'
+  created_date: string
+  closed_date: string | null
+  stage_entered_date: string | null
+  lost_at_stage: string | null
+  last_activity_date: string | null
+  updated_date: string | null
+  crm_url: string | null
+  health_score: number | null
+  win_probability: number | null
+  basis: string | null
+  reasons: string | null
+}
+
+const DEAL_COLUMNS = [
+  'deals.deal_id',
+  'deals.deal_name',
+  'deals.owner_id',
+  'deals.owner_email',
+  'deals.amount',
+  'deals.currency',
+  'deals.stage',
+  'deals.outcome',
+  'deals.created_date',
+  'deals.closed_date',
+  'deals.stage_entered_date',
+  'deals.lost_at_stage',
+  'deals.last_activity_date',
+  'deals.updated_date',
+  'deals.crm_url',
+] as const
+
+/**
+ * Deals matching `idOrName`: the deal with that id, else deals whose name contains it
+ * (case-insensitive), largest first, at most `limit`; with their score under `modelId`.
+ * Archived deals are left out.
+ */
+export async function findDealsByIdOrName(
+  db: Kysely<Database>,
+  idOrName: string,
+  modelId: number | null,
+  limit: number,
+): Promise<SlackDealRow[]> {
+  const base = () =>
+    db
+      .selectFrom('deals')
+      .leftJoin('deal_scores', (j) => j.onRef('deal_scores.deal_id', '=', 'deals.deal_id').on('deal_scores.model_id', '=', modelId ?? -1))
+      .select([...DEAL_COLUMNS, 'deal_scores.health_score', 'deal_scores.win_probability', 'deal_scores.basis', 'deal_scores.reasons'])
+      .where('deals.archived', '=', 0)
+  const exact = await base().where('deals.deal_id', '=', idOrName).execute()
+  if (exact.length > 0) return exact as SlackDealRow[]
+  const pattern = `%${idOrName.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const rows = await base()
+    .where((eb) => eb(eb.fn('lower', ['deals.deal_name']), 'like', eb.val(pattern)))
+    .orderBy('deals.amount', 'desc')
+    .limit(limit)
+    .execute()
+  return rows as SlackDealRow[]
+}
+
+/**
+ * Open deals of `ownerIds` (every owner when undefined), lowest health score under `modelId`
+ * first (unscored last, then largest), at most `limit`. Archived deals are left out.
+ */
+export async function findOpenDealsByHealth(
+  db: Kysely<Database>,
+  ownerIds: readonly string[] | undefined,
+  modelId: number | null,
+  limit: number,
+): Promise<SlackDealRow[]> {
+  let q = db
+    .selectFrom('deals')
+    .leftJoin('deal_scores', (j) => j.onRef('deal_scores.deal_id', '=', 'deals.deal_id').on('deal_scores.model_id', '=', modelId ?? -1))
+    .select([...DEAL_COLUMNS, 'deal_scores.health_score', 'deal_scores.win_probability', 'deal_scores.basis', 'deal_scores.reasons'])
+    .where('deals.outcome', '=', 'open')
+    .where('deals.archived', '=', 0)
+  if (ownerIds !== undefined) {
+    if (ownerIds.length === 0) return []
+    q = q.where('deals.owner_id', 'in', [...ownerIds])
+  }
+  const rows = await q
+    .orderBy((eb) => eb.case().when('deal_scores.health_score', 'is', null).then(1).else(0).end())
+    .orderBy('deal_scores.health_score', 'asc')
+    .orderBy('deals.amount', 'desc')
+    .limit(limit)
+    .execute()
+  return rows as SlackDealRow[]
+}
+
+/** Scores of `dealIds` under `modelId`, keyed by deal id. */
+export async function findDealScores(
+  db: Kysely<Database>,
+  modelId: number,
+  dealIds: readonly string[],
+): Promise<Map<string, { health_score: number; win_probability: number; basis: string; reasons: string }>> {
+  const out = new Map<string, { health_score: number; win_probability: number; basis: string; reasons: string }>()
+  for (let i = 0; i < dealIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('deal_scores')
+      .select(['deal_id', 'health_score', 'win_probability', 'basis', 'reasons'])
+      .where('model_id', '=', modelId)
+      .where('deal_id', 'in', dealIds.slice(i, i + 500))
+      .execute()
+    for (const r of rows) out.set(r.deal_id, r)
+  }
+  return out
+}
+
+/** Deal counts and the last CSV import and CRM sync, for `/pulse status`. */
+export async function findStoreStatus(db: Kysely<Database>): Promise<{
+  deals: number
+  openDeals: number
+  lastImport: { at: string; status: string; rows: number; file: string | null } | undefined
+  lastSync: { at: string; status: string; rows: number; source: string } | undefined
+}> {
+  const counts = await db
+    .selectFrom('deals')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('outcome', '=', 'open').then(1).else(0).end()).as('open'),
+    ])
+    .where('archived', '=', 0)
+    .executeTakeFirstOrThrow()
+  const imp = await db
+    .selectFrom('import_runs')
+    .select(['started_at', 'finished_at', 'status', 'rows_inserted', 'rows_updated', 'file'])
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  const sync = await db
+    .selectFrom('sync_runs')
+    .select(['started_at', 'finished_at', 'status', 'deals', 'source'])
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return {
+    deals: Number(counts.n),
+    openDeals: Number(counts.open ?? 0),
+    lastImport: imp
+      ? { at: imp.finished_at ?? imp.started_at, status: imp.status, rows: imp.rows_inserted + imp.rows_updated, file: imp.file }
+      : undefined,
+    lastSync: sync
+      ? { at: sync.finished_at ?? sync.started_at, status: sync.status, rows: Number(sync.deals), source: sync.source }
+      : undefined,
+  }
+}

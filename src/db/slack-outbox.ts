@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.js'
+import type { OutboxKind, OutboxRow, OutboxStatus } from './schema-slack.js'
+
+/** A message to record in the outbox before anything is sent. */
+export interface NewOutboxMessage {
+  dedupeKey: string
+  kind: OutboxKind
+  dealId: string | null
+  recipientEmail: string | null
+  channelId: string | null
+  payload: unknown
+  now: Date
+}
+
+/**
+ * Records `message` as `pending` unless a row with the same `dedupeKey` exists (then nothing
+ * changes). Returns true when a new row was written.
+ */
+export async function enqueueOutboxMessage(db: Kysely<Database>, message: NewOutboxMessage): Promise<boolean> {
+  const result = await db
+    .insertInto('slack_outbox')
+    .values({
+      dedupe_key: message.dedupeKey,
+      kind: message.kind,
+      deal_id: message.dealId,
+      recipient_email: message.recipientEmail,
+      channel_id: message.channelId,
+      slack_user_id: null,
+      payload: JSON.stringify(message.payload),
+      status: 'pending',
+      attempts: 0,
+      created_at: message.now.toISOString(),
+      attempt_started_at: null,
+      sent_at: null,
+      message_ts: null,
+      last_error: null,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+}
+
+/** Rows still to deliver (`pending`, or `sending` left by a crash), oldest first. */
+export async function findUndeliveredOutbox(db: Kysely<Database>, kinds?: readonly OutboxKind[]): Promise<OutboxRow[]> {
+  let q = db.selectFrom('slack_outbox').selectAll().where('status', 'in', ['pending', 'sending'])
+  if (kinds && kinds.length > 0) q = q.where('kind', 'in', [...kinds])
+  return q.orderBy('outbox_id').execute()
+}
+
+/** One outbox row by its dedupe key, or undefined. */
+export async function findOutboxByKey(db: Kysely<Database>, dedupeKey: string): Promise<OutboxRow | undefined> {
+  return db.selectFrom('slack_outbox').selectAll().where('dedupe_key', '=', dedupeKey).executeTakeFirst()
+}
+
+/** Marks a row as handed to Slack (recorded before the call), with where it goes. */
+export async function markOutboxSending(
+  db: Kysely<Database>,
+  outboxId: number,
+  target: { channelId: string; slackUserId: string | null; at: Date },
+): Promise<void> {
+  await db
+    .updateTable('slack_outbox')
+    .set((eb) => ({
+      status: 'sending',
+      channel_id: target.channelId,
+      slack_user_id: target.slackUserId,
+      attempt_started_at: target.at.toISOString(),
+      attempts: eb('attempts', '+', 1),
+    }))
+    .where('outbox_id', '=', outboxId)
+    .execute()
+}
+
+/** Marks a row as delivered (recorded after Slack accepted it). */
+export async function markOutboxSent(db: Kysely<Database>, outboxId: number, sent: { ts: string | null; at: Date }): Promise<void> {
+  await db
+    .updateTable('slack_outbox')
+    .set({ status: 'sent', sent_at: sent.at.toISOString(), message_ts: sent.ts, last_error: null })
+    .where('outbox_id', '=', outboxId)
+    .execute()
+}
+
+/**
+ * Sets a row's status after an attempt that did not deliver: `pending` (try again later),
+ * `failed` or `skipped` (final), with the reason.
+ */
+export async function markOutboxUndelivered(
+  db: Kysely<Database>,
+  outboxId: number,
+  status: Extract<OutboxStatus, 'pending' | 'failed' | 'skipped'>,
+  reason: string,
+): Promise<void> {
+  await db
+    .updateTable('slack_outbox')
+    .set({ status, last_error: reason.slice(0, 500) })
+    .where('outbox_id', '=', outboxId)
+    .execute()
+}
+
+/** Number of outbox rows per status (for `pulse status` and tests). */
+export async function countOutboxByStatus(db: Kysely<Database>): Promise<Record<OutboxStatus, number>> {
+  const rows = await db
+    .selectFrom('slack_outbox')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute()
+  const out: Record<OutboxStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 }
+  for (const r of rows) out[r.status] = Number(r.n)
+  return out
+}
+
+/** Which of `keys` already have an outbox row (any status). */
+export async function findExistingOutboxKeys(db: Kysely<Database>, keys: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>()
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await db
+      .selectFrom('slack_outbox')
+      .select('dedupe_key')
+      .where('dedupe_key', 'in', keys.slice(i, i + 500))
+      .execute()
+    for (const r of rows) out.add(r.dedupe_key)
+  }
+  return out
+}

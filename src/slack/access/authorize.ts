@@ -1,0 +1,54 @@
+import type { Viewer } from './viewer.js'
+
+/** What is being asked for. Every command, action and Home view asks through {@link authorize}. */
+export type AccessRequest =
+  /** Reports and charts over the deals the viewer may see. */
+  | { readonly kind: 'reports' }
+  /** Admin-only commands (`sync`). */
+  | { readonly kind: 'admin' }
+  /** One deal (details, snooze, "updated in CRM"). */
+  | { readonly kind: 'deal'; readonly ownerId: string }
+  /** The App Home tab. */
+  | { readonly kind: 'home' }
+
+/** The deals a granted request may read: every deal, or only those of some owners. */
+export type DataScope = { readonly kind: 'all' } | { readonly kind: 'owners'; readonly ownerIds: readonly string[] }
+
+/** The answer of {@link authorize}: a scope to read within, or a refusal that contains no data. */
+export type AccessDecision = { readonly allowed: true; readonly scope: DataScope } | { readonly allowed: false; readonly message: string }
+
+/** The polite refusal for someone Sales Pulse does not know; it carries no data. */
+export const REFUSAL_UNKNOWN =
+  'Sorry, Sales Pulse only shows deal data to people on the sales roster or who own deals. Ask your Sales Pulse admin if you need access.'
+
+/** The refusal of an admin-only command. */
+export const REFUSAL_ADMIN = 'Sorry, only Sales Pulse admins can do that. Ask your Sales Pulse admin.'
+
+/** A manager whose team owns no deals yet. */
+export const REFUSAL_EMPTY_TEAM =
+  'Your team has no deals in Sales Pulse yet. Check the team emails in the roster with your Sales Pulse admin.'
+
+/** The refusal of a deal outside the viewer's scope (it does not say whether the deal exists). */
+export const REFUSAL_DEAL = "Sorry, that deal is not one you can see. You can look at your own deals (or your team's, for managers)."
+
+/**
+ * The one access check (design.md "Who sees what"): executives see everything, managers their
+ * team, owners their own deals, anyone else gets a polite refusal; admin-only requests need an
+ * admin. Pure: the viewer was resolved from Slack and the roster beforehand.
+ */
+export function authorize(viewer: Viewer, request: AccessRequest): AccessDecision {
+  if (request.kind === 'admin') return viewer.admin ? { allowed: true, scope: { kind: 'all' } } : { allowed: false, message: REFUSAL_ADMIN }
+  if (viewer.role === 'none') return { allowed: false, message: REFUSAL_UNKNOWN }
+  const scope: DataScope = viewer.ownerIds === null ? { kind: 'all' } : { kind: 'owners', ownerIds: viewer.ownerIds }
+  // An empty owner list must never reach a report query, where it could read as "no filter".
+  if (scope.kind === 'owners' && scope.ownerIds.length === 0) return { allowed: false, message: REFUSAL_EMPTY_TEAM }
+  if (request.kind === 'deal' && scope.kind === 'owners' && !scope.ownerIds.includes(request.ownerId)) {
+    return { allowed: false, message: REFUSAL_DEAL }
+  }
+  return { allowed: true, scope }
+}
+
+/** The `ownerIds` filter a report query needs for `scope` (undefined = no filter). */
+export function scopeOwnerIds(scope: DataScope): readonly string[] | undefined {
+  return scope.kind === 'all' ? undefined : scope.ownerIds
+}

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { AppError } from '../../errors.js'
+
+/** The roster (`PULSE_ROSTER`, contract "Environment"): emails are stored lower-case. */
+export interface Roster {
+  readonly executives: ReadonlySet<string>
+  readonly admins: ReadonlySet<string>
+  /** Manager email -> the deal owners' emails on their team. */
+  readonly managers: ReadonlyMap<string, ReadonlySet<string>>
+}
+
+const emailList = z.array(z.string().trim().min(3).includes('@')).default([])
+const rosterSchema = z
+  .object({
+    executives: emailList,
+    admins: emailList,
+    managers: z.array(z.object({ email: z.string().trim().includes('@'), team: emailList })).default([]),
+  })
+  .strict()
+
+/** A roster that names nobody: everyone sees only the deals they own. */
+export const EMPTY_ROSTER: Roster = Object.freeze({ executives: new Set<string>(), admins: new Set<string>(), managers: new Map() })
+
+/**
+ * Parses roster YAML (contract: `executives`, `admins`, `managers: [{ email, team }]`).
+ *
+ * @throws AppError `bad_config` naming what is wrong.
+ * @example parseRoster('executives: [cro@acme.com]').executives.has('cro@acme.com') // true
+ */
+export function parseRoster(text: string): Roster {
+  let raw: unknown
+  try {
+    raw = parseYaml(text) ?? {}
+  } catch (error) {
+    throw new AppError('bad_config', `PULSE_ROSTER is not valid YAML (${(error as Error).message.split('\n')[0]}).`, { cause: error })
+  }
+  const parsed = rosterSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.join('.') || 'the top level'
+    throw new AppError(
+      'bad_config',
+      `PULSE_ROSTER: ${where}: ${issue?.message ?? 'invalid'}. Expected executives, admins and managers (email, team).`,
+    )
+  }
+  const lower = (list: string[]) => new Set(list.map((e) => e.toLowerCase()))
+  const managers = new Map<string, Set<string>>()
+  for (const m of parsed.data.managers) {
+    const key = m.email.toLowerCase()
+    const team = managers.get(key) ?? new Set<string>()
+    for (const e of m.team) team.add(e.toLowerCase())
+    managers.set(key, team)
+  }
+  return { executives: lower(parsed.data.executives), admins: lower(parsed.data.admins), managers }
+}
+
+/**
+ * The roster named by `PULSE_ROSTER`: a path to a YAML file, or the YAML itself (a value with a
+ * newline or a `:` that is not an existing file). Unset: {@link EMPTY_ROSTER}.
+ *
+ * @throws AppError `bad_config` when the file is missing or malformed.
+ */
+export function loadRoster(value: string | undefined): Roster {
+  if (value === undefined || value.trim() === '') return EMPTY_ROSTER
+  if (existsSync(value)) return parseRoster(readFileSync(value, 'utf8'))
+  if (value.includes('\n') || value.includes(':')) return parseRoster(value)
+  throw new AppError('bad_config', `PULSE_ROSTER names a file that does not exist: ${value}. Point it at your roster YAML.`)
+}

@@ -1,0 +1,35 @@
+import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
+import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import type { Roster } from './load-roster.js'
+import { emailOfSlackUser } from './slack-user-directory.js'
+import type { Viewer } from './viewer.js'
+
+/**
+ * Who is asking: Slack id -> email (`users.info`, cached) -> role from the roster, else deal
+ * owner (by email), else nobody. Executives get every deal; managers their team's owners and
+ * their own; owners their own.
+ */
+export async function resolveViewer(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<Viewer> {
+  const email = await emailOfSlackUser(ctx.store.db, client, slackUserId, ctx.clock.now())
+  return viewerForEmail(ctx, slackUserId, email)
+}
+
+/** The {@link Viewer} for a known email (no Slack call): the roster decides, then deal ownership. */
+export async function viewerForEmail(
+  ctx: Pick<SlackContext, 'store' | 'roster'>,
+  slackUserId: string,
+  email: string | null,
+): Promise<Viewer> {
+  if (email === null) return { slackUserId, email, role: 'none', admin: false, ownerIds: [], teamEmails: [] }
+  const roster: Roster = ctx.roster
+  const admin = roster.admins.has(email)
+  if (roster.executives.has(email)) return { slackUserId, email, role: 'executive', admin, ownerIds: null, teamEmails: [] }
+  const team = roster.managers.get(email)
+  if (team) {
+    const teamEmails = [...team]
+    const ownerIds = await findOwnerIdsByEmail(ctx.store.db, [email, ...teamEmails])
+    return { slackUserId, email, role: 'manager', admin, ownerIds, teamEmails }
+  }
+  const own = await findOwnerIdsByEmail(ctx.store.db, [email])
+  return { slackUserId, email, role: own.length > 0 ? 'owner' : 'none', admin, ownerIds: own, teamEmails: [] }
+}

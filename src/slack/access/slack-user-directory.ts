@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../db/slack-user-cache.js'
+import type { SlackClient } from '../app/slack-context.js'
+
+/** How long a remembered miss (an email Slack did not know) stands before Slack is asked again. */
+export const MISS_TTL_MS = 24 * 3_600_000
+
+/** How long a Slack id -> email answer is trusted. */
+const EMAIL_TTL_MS = 24 * 3_600_000
+
+const emailByUser = new Map<string, { email: string | null; at: number }>()
+
+/**
+ * The Slack user id for a work email (`users.lookupByEmail`), cached in the store; a miss
+ * (`users_not_found`, or a deleted or bot user) is remembered for {@link MISS_TTL_MS} so a
+ * thousand DMs to an unknown owner cost one lookup. Returns null for a miss.
+ *
+ * @throws the Web API error for anything but "not found" (rate limits included).
+ */
+export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClient, email: string, now: Date): Promise<string | null> {
+  const cached = await findCachedSlackUser(db, email)
+  if (cached) {
+    if (cached.slackUserId !== null) return cached.slackUserId
+    if (now.getTime() - Date.parse(cached.checkedAt) < MISS_TTL_MS) return null
+  }
+  let id: string | null = null
+  try {
+    const res = await client.users.lookupByEmail({ email })
+    const user = res.user
+    id = user?.id && !user.deleted && !user.is_bot ? user.id : null
+  } catch (error) {
+    if (slackErrorCode(error) !== 'users_not_found') throw error
+  }
+  await saveSlackUserLookup(db, email, id, now)
+  return id
+}
+
+/**
+ * The profile email of a Slack user (`users.info`), lower-case, or null when Slack has none
+ * (bots, guests without an email). Cached in memory and in the store for a day.
+ *
+ * @throws the Web API error for anything but "user not found".
+ */
+export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient, slackUserId: string, now: Date): Promise<string | null> {
+  const hit = emailByUser.get(slackUserId)
+  if (hit && now.getTime() - hit.at < EMAIL_TTL_MS) return hit.email
+  if (!hit) {
+    const stored = await findCachedEmailOfSlackUser(db, slackUserId)
+    if (stored) {
+      emailByUser.set(slackUserId, { email: stored, at: now.getTime() })
+      return stored
+    }
+  }
+  let email: string | null = null
+  try {
+    const res = await client.users.info({ user: slackUserId })
+    const u = res.user
+    email = u && !u.deleted && u.profile?.email ? u.profile.email.toLowerCase() : null
+  } catch (error) {
+    if (slackErrorCode(error) !== 'user_not_found') throw error
+  }
+  if (email) await saveSlackUserLookup(db, email, slackUserId, now)
+  emailByUser.set(slackUserId, { email, at: now.getTime() })
+  return email
+}
+
+/** Forgets the in-memory Slack id -> email answers (tests, or after a roster change). */
+export function clearSlackUserMemory(): void {
+  emailByUser.clear()
+}
+
+/** The Slack error code (`users_not_found`, `ratelimited`, ...) of a Web API error, if any. */
+export function slackErrorCode(error: unknown): string | undefined {
+  const e = error as { code?: string; data?: { error?: string } }
+  if (e?.code === 'slack_webapi_rate_limited_error') return 'ratelimited'
+  return e?.data?.error
+}

@@ -1,0 +1,55 @@
+import type { WinrateMonth } from '../../analytics/report-types.js'
+import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
+import type { SlackContext } from '../app/slack-context.js'
+import { context, header, section } from '../blocks/block-kit.js'
+import { count, esc, monthLabel, pct } from '../blocks/format.js'
+import type { OutboxPayload } from '../outbox/outbox-payload.js'
+
+/** What the anomaly check found. */
+export interface AnomalyCheck {
+  /** The latest complete month, or null when there is none. */
+  readonly month: WinrateMonth | null
+  /** True when that month is flagged low and an alert was recorded now (false if already recorded). */
+  readonly queued: boolean
+}
+
+/**
+ * The daily anomaly check: when the latest complete month's win rate is flagged low, record one
+ * alert for `PULSE_ALERT_CHANNEL` (`anomaly:<month>`, so it is posted once however often this
+ * runs), with the evidence; the chart follows in its thread when the outbox delivers it. Does
+ * nothing without an alert channel.
+ */
+export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Promise<AnomalyCheck> {
+  const report = await ctx.services.winrate(ctx.store.db, { asOf })
+  const month = [...report.months].reverse().find((m) => !m.partial) ?? null
+  if (month?.anomaly !== 'low' || !ctx.config.alertChannel) return { month, queued: false }
+  const label = monthLabel(month.month)
+  const text = `Win rate fell below its normal range in ${label}: ${pct(month.winRate)} vs ${pct(month.center)} expected.`
+  const evidence = [
+    `*${pct(month.winRate)}* won in ${label} (${count(month.won)} of ${count(month.n)} closed deals).`,
+    `Normal range ${pct(month.lcl)}-${pct(month.ucl)} around ${pct(month.center)}, from ${count(month.baselineN)} deals closed ${month.baselineFrom ?? '?'} to ${month.baselineTo ?? '?'}.`,
+    ...(month.runRules.length > 0 ? [`Also: ${month.runRules.map(esc).join('; ')}.`] : []),
+  ]
+  const findings = report.findings.filter((f) => f.significant).slice(0, 3)
+  const payload: OutboxPayload = {
+    text,
+    blocks: [
+      header(`Win rate alert: ${label}`),
+      section(evidence.join('\n')),
+      ...(findings.length > 0 ? [section(findings.map((f) => `• ${esc(f.text)}`).join('\n'))] : []),
+      context(`${esc(report.limitNote)} As of ${asOf}. Run \`/pulse winrate\` or \`/pulse drivers\` for more.`),
+    ],
+    chart: { kind: 'winrate', asOf, title: `Win rate alert: ${label}`, filename: `winrate-alert-${month.month}.png` },
+  }
+  const queued = await enqueueOutboxMessage(ctx.store.db, {
+    dedupeKey: `anomaly:${month.month}`,
+    kind: 'anomaly',
+    dealId: null,
+    recipientEmail: null,
+    channelId: ctx.config.alertChannel,
+    payload,
+    now: ctx.clock.now(),
+  })
+  if (queued) ctx.logger.info({ month: month.month }, 'win-rate anomaly alert recorded')
+  return { month, queued }
+}

@@ -1,0 +1,102 @@
+import type { StalledDeal } from '../../analytics/report-types.js'
+import { findDealLinks } from '../../db/find-deal-links.js'
+import { enqueueOutboxMessage, findExistingOutboxKeys } from '../../db/slack-outbox.js'
+import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
+import { endStallEpisode, findOpenStallEpisodes, openStallEpisode } from '../../db/slack-stall-episodes.js'
+import type { SlackContext } from '../app/slack-context.js'
+import { decideStallActions, lastActivityOfStalled } from './decide-stall-actions.js'
+import { stallDmMessage } from './stall-dm-message.js'
+
+/** One DM that is (or, in a dry run, would be) queued: the contract's `alerts --dry-run` row. */
+export interface PlannedAlert {
+  readonly dealId: string
+  readonly ownerEmail: string | null
+  readonly amount: number
+  readonly stage: string
+  readonly daysIdle: number
+}
+
+/** What planning did. */
+export interface StallPlan {
+  readonly asOf: string
+  readonly alerts: PlannedAlert[]
+  readonly stalled: number
+  readonly episodesOpened: number
+  readonly episodesEnded: number
+}
+
+/**
+ * Compares the stalled deals as of `asOf` with the open stall episodes and, unless `dryRun`,
+ * ends finished episodes, opens new ones and records one owner DM per episode in the outbox
+ * (`stall:<episode id>`), before anything is sent. Safe to run again at any point: an episode's
+ * DM is recorded at most once. A dry run writes nothing and lists who would be DMed.
+ */
+export async function planStalledDealDms(ctx: SlackContext, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
+  const db = ctx.store.db
+  const { asOf } = options
+  const c = ctx.config
+  const report = await ctx.services.stalled(db, {
+    asOf,
+    limit: 0,
+    rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
+  })
+  const episodes = await findOpenStallEpisodes(db)
+  const snoozed = await findSnoozedDealIds(db, asOf)
+  const keys = [...episodes.values()].map((e) => `stall:${e.episode_id}`)
+  const queuedKeys = await findExistingOutboxKeys(db, keys)
+  const actions = decideStallActions(report.stalled, episodes, snoozed, (id) => queuedKeys.has(`stall:${id}`), asOf)
+  const alerts: PlannedAlert[] = actions.notify.map((d) => ({
+    dealId: d.dealId,
+    ownerEmail: d.ownerEmail,
+    amount: d.amount,
+    stage: d.stage,
+    daysIdle: d.daysIdle,
+  }))
+  if (options.dryRun)
+    return { asOf, alerts, stalled: report.stalledCount, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
+
+  for (const e of actions.end) await endStallEpisode(db, e.episodeId, { endedOn: asOf, reason: e.reason })
+  const episodeOf = new Map<string, number>()
+  for (const [dealId, ep] of episodes) episodeOf.set(dealId, ep.episode_id)
+  for (const d of actions.open) {
+    const id = await openStallEpisode(db, {
+      dealId: d.dealId,
+      ownerEmail: d.ownerEmail,
+      startedOn: asOf,
+      activityMark: lastActivityOfStalled(d, asOf),
+    })
+    episodeOf.set(d.dealId, id)
+  }
+  await enqueueStallDms(ctx, actions.notify, episodeOf, asOf)
+  ctx.logger.info(
+    { asOf, stalled: report.stalledCount, queued: alerts.length, opened: actions.open.length, ended: actions.end.length },
+    'stalled-deal DMs planned',
+  )
+  return { asOf, alerts, stalled: report.stalledCount, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
+}
+
+async function enqueueStallDms(
+  ctx: SlackContext,
+  deals: readonly StalledDeal[],
+  episodeOf: ReadonlyMap<string, number>,
+  asOf: string,
+): Promise<void> {
+  const db = ctx.store.db
+  for (let i = 0; i < deals.length; i += 500) {
+    const chunk = deals.slice(i, i + 500)
+    const ids = chunk.map((d) => d.dealId)
+    const links = await findDealLinks(db, ids)
+    const health = await ctx.services.dealHealth(db, ids, asOf)
+    for (const d of chunk) {
+      await enqueueOutboxMessage(db, {
+        dedupeKey: `stall:${episodeOf.get(d.dealId)}`,
+        kind: 'stall_dm',
+        dealId: d.dealId,
+        recipientEmail: d.ownerEmail ?? links.get(d.dealId)?.ownerEmail ?? null,
+        channelId: null,
+        payload: stallDmMessage(d, links.get(d.dealId), health.get(d.dealId)),
+        now: ctx.clock.now(),
+      })
+    }
+  }
+}

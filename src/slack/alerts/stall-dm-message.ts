@@ -1,0 +1,45 @@
+import type { StalledDeal } from '../../analytics/report-types.js'
+import type { DealLink } from '../../db/find-deal-links.js'
+import { OPEN_IN_CRM_ACTION_ID } from '../actions/open-in-crm-action.js'
+import { SNOOZE_ACTION_ID } from '../actions/snooze-deal-action.js'
+import { UPDATED_ACTION_ID } from '../actions/updated-in-crm-action.js'
+import type { DealHealth } from '../app/pulse-services.js'
+import { type ButtonSpec, buttons, context, fields, section } from '../blocks/block-kit.js'
+import { esc, money } from '../blocks/format.js'
+import type { OutboxPayload } from '../outbox/outbox-payload.js'
+
+/**
+ * The DM to a stalled deal's owner: deal, amount, stage, days idle, health score and reasons,
+ * with "Snooze 7 days", "Updated in CRM" and (when the CRM URL is known) "Open in CRM".
+ */
+export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, health: DealHealth | undefined): OutboxPayload {
+  const name = link?.dealName ?? deal.dealName ?? deal.dealId
+  const actions: ButtonSpec[] = [
+    { text: 'Snooze 7 days', actionId: SNOOZE_ACTION_ID, value: deal.dealId },
+    { text: 'Updated in CRM', actionId: UPDATED_ACTION_ID, value: deal.dealId, style: 'primary' },
+  ]
+  if (link?.crmUrl && /^https?:\/\//.test(link.crmUrl))
+    actions.push({ text: 'Open in CRM', actionId: OPEN_IN_CRM_ACTION_ID, url: link.crmUrl })
+  const blocks = [
+    section(`:hourglass: *${esc(name)}* has had no activity for *${deal.daysIdle} days*.`),
+    fields([
+      `*Amount*\n${money(deal.amount)}${link?.currency && link.currency !== 'USD' ? ` ${esc(link.currency)}` : ''}`,
+      `*Stage*\n${esc(deal.stage)}`,
+      `*Days idle*\n${deal.daysIdle}`,
+      `*Health*\n${health ? `${health.healthScore}/100` : 'not scored yet'}`,
+    ]),
+    ...(health && health.reasons.length > 0
+      ? [
+          section(
+            health.reasons
+              .slice(0, 5)
+              .map((r) => `• ${esc(r)}`)
+              .join('\n'),
+          ),
+        ]
+      : []),
+    buttons(actions),
+    context(`Deal ${esc(deal.dealId)}. You get one message per quiet spell; snooze to stay quiet for a week.`),
+  ]
+  return { text: `${name} (${money(deal.amount)}, ${deal.stage}) has been idle ${deal.daysIdle} days.`, blocks }
+}

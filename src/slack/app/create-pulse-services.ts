@@ -1,0 +1,150 @@
+import { loadDriversReport } from '../../analytics/load-drivers-report.js'
+import { loadFunnelReport } from '../../analytics/load-funnel-report.js'
+import { loadLossesReport } from '../../analytics/load-losses-report.js'
+import { loadStalledReport } from '../../analytics/load-stalled-report.js'
+import { loadWinrateReport } from '../../analytics/load-winrate-report.js'
+import type { DriversReport, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
+import { renderReportChart } from '../../charts/render-report-chart.js'
+import type { Config } from '../../config.js'
+import { findCurrentModel } from '../../db/find-current-model.js'
+import {
+  findDealScores,
+  findDealsByIdOrName,
+  findOpenDealsByHealth,
+  findStoreStatus,
+  type SlackDealRow,
+} from '../../db/find-slack-deals.js'
+import type { Store } from '../../db/open-store.js'
+import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
+import { AppError } from '../../errors.js'
+import { createConfiguredSource, syncCrm } from '../../ingest/sync-crm.js'
+import type { Logger } from '../../log/create-logger.js'
+import { scoreOpenDeals } from '../../model/score-open-deals.js'
+import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
+
+type AnyReport = WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport
+
+function parseReasons(json: string | null): string[] {
+  if (!json) return []
+  try {
+    const v = JSON.parse(json)
+    return Array.isArray(v) ? v.map(String) : []
+  } catch {
+    return []
+  }
+}
+
+function healthOf(row: {
+  deal_id: string
+  health_score: number | null
+  win_probability: number | null
+  basis: string | null
+  reasons: string | null
+}): DealHealth | null {
+  if (row.health_score === null) return null
+  return {
+    dealId: row.deal_id,
+    healthScore: Math.round(row.health_score),
+    // Segment base rates are not predictions (issue 4): they are not shown as a probability.
+    winProbability: row.basis === 'model' ? row.win_probability : null,
+    reasons: parseReasons(row.reasons),
+  }
+}
+
+function cardOf(row: SlackDealRow, asOf: string): DealCard {
+  return {
+    dealId: row.deal_id,
+    dealName: row.deal_name,
+    ownerId: row.owner_id,
+    ownerEmail: row.owner_email,
+    amount: row.amount,
+    currency: row.currency,
+    stage: row.stage,
+    outcome: row.outcome,
+    daysIdle: daysIdle(row, asOf),
+    lastActivity: row.outcome === 'open' ? lastActivityOf(row) : null,
+    crmUrl: row.crm_url,
+    health: healthOf(row),
+  }
+}
+
+/**
+ * The real {@link PulseServices}: analytics loaders, the chart renderer, model scores from the
+ * store, and the configured CRM sync (followed by scoring when a model exists).
+ */
+export function createPulseServices(deps: { store: Store; config: Config; logger: Logger }): PulseServices {
+  const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
+  return {
+    winrate: loadWinrateReport,
+    losses: loadLossesReport,
+    funnel: loadFunnelReport,
+    drivers: loadDriversReport,
+    stalled: loadStalledReport,
+    async renderChart(kind: ChartKind, report: AnyReport) {
+      // The kind and the report always travel together (see each subcommand).
+      const chart = await renderReportChart(kind, report as never)
+      return chart.png
+    },
+    async dealHealth(db, dealIds) {
+      const modelId = await currentModelId(db)
+      const out = new Map<string, DealHealth>()
+      if (modelId === null || dealIds.length === 0) return out
+      for (const [id, row] of await findDealScores(db, modelId, dealIds)) {
+        const h = healthOf({ deal_id: id, ...row })
+        if (h) out.set(id, h)
+      }
+      return out
+    },
+    async findDeals(db, idOrName, asOf, limit) {
+      const rows = await findDealsByIdOrName(db, idOrName, await currentModelId(db), limit)
+      return rows.map((r) => cardOf(r, asOf))
+    },
+    async openDealsByHealth(db, ownerIds, asOf, limit) {
+      const rows = await findOpenDealsByHealth(db, ownerIds, await currentModelId(db), limit)
+      return rows.map((r) => cardOf(r, asOf))
+    },
+    async status(db) {
+      const s = await findStoreStatus(db)
+      const model = await findCurrentModel(db)
+      const metrics = model ? (JSON.parse(model.metrics) as { auc?: number; aucLow?: number; aucHigh?: number }) : undefined
+      const loads = [
+        s.lastImport && {
+          source: `CSV import${s.lastImport.file ? ` (${s.lastImport.file.split('/').pop()})` : ''}`,
+          at: s.lastImport.at,
+          status: s.lastImport.status,
+          rows: s.lastImport.rows,
+        },
+        s.lastSync && { source: `${s.lastSync.source} sync`, at: s.lastSync.at, status: s.lastSync.status, rows: s.lastSync.rows },
+      ].filter((x): x is { source: string; at: string; status: string; rows: number } => Boolean(x))
+      loads.sort((a, b) => (a.at < b.at ? 1 : -1))
+      return {
+        deals: s.deals,
+        openDeals: s.openDeals,
+        lastLoad: loads[0] ?? null,
+        model: model
+          ? {
+              modelId: String(model.model_id),
+              trainedAt: model.trained_at,
+              auc: metrics?.auc ?? null,
+              aucLow: metrics?.aucLow ?? null,
+              aucHigh: metrics?.aucHigh ?? null,
+              informative: model.informative === 1,
+            }
+          : null,
+      }
+    },
+    async sync() {
+      const { store, config, logger } = deps
+      const summary = await syncCrm(store, createConfiguredSource(config, undefined, { logger }), { startedBy: 'slack', logger })
+      let scored = ''
+      try {
+        const asOf = config.asOf ?? new Date().toISOString().slice(0, 10)
+        const scores = await scoreOpenDeals(store, { asOf, idleDays: config.idleDays })
+        scored = ` and scored ${scores.deals.length} open deals`
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'no_model')) throw error
+      }
+      return `Synced ${summary.deals} deals from ${summary.source} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
+    },
+  }
+}

@@ -1,0 +1,138 @@
+import type { Server } from 'node:http'
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt'
+import type { Config } from '../../config.js'
+import { requireSettings } from '../../config.js'
+import type { Store } from '../../db/open-store.js'
+import { todayUtc } from '../../domain/dates.js'
+import type { Logger } from '../../log/create-logger.js'
+import type { Roster } from '../access/load-roster.js'
+import { register as registerActions } from '../actions/register.js'
+import { register as registerCommands } from '../commands/register.js'
+import { chartImageRoute } from '../home/chart-images.js'
+import { register as registerHome } from '../home/register.js'
+import { boltLogger } from './bolt-logger.js'
+import type { PulseServices } from './pulse-services.js'
+import type { Clock, SlackClient, SlackContext } from './slack-context.js'
+
+/** What `createSlackApp` needs. */
+export interface SlackAppOptions {
+  readonly store: Store
+  readonly config: Config
+  readonly logger: Logger
+  readonly roster: Roster
+  readonly services: PulseServices
+  /** Default: the wall clock, as-of `PULSE_AS_OF` or today (UTC). */
+  readonly clock?: Clock
+  /** Web API retries on errors other than 429 (default Slack's: ten in about thirty minutes). */
+  readonly retries?: number
+  /** Skip Bolt's `auth.test` at start-up (tests that know the bot's ids). */
+  readonly botIds?: { readonly botId: string; readonly botUserId: string }
+}
+
+/** A built Slack app: Bolt's `App`, the context its listeners share, and start/stop. */
+export interface SlackApp {
+  readonly app: App
+  readonly ctx: SlackContext
+  /** The Web API client of the app (Bolt's), for jobs. */
+  readonly client: SlackClient
+  /** HTTP mode: listens on `port` (0 = any) and returns the server; Socket Mode: connects. */
+  start(port?: number): Promise<Server | undefined>
+  stop(): Promise<void>
+  readonly mode: 'http' | 'socket'
+}
+
+/** The Web API base URL with the trailing slash the client needs; undefined = Slack's own. */
+export function slackApiBaseUrl(config: Config): string | undefined {
+  const url = config.slack.apiUrl
+  return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`
+}
+
+/**
+ * Builds the Slack app (Bolt 5): HTTP mode (`POST /slack/events`, v0 signatures checked) with
+ * `SLACK_BOT_TOKEN` + `SLACK_SIGNING_SECRET`, or Socket Mode when `SLACK_APP_TOKEN` is set; the
+ * Web API goes to `SLACK_API_URL` when set. Registers `/pulse`, App Home and the buttons, and
+ * serves Home chart images at `/charts/<token>.png`.
+ *
+ * @throws AppError `bad_config` naming the missing Slack variables.
+ */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { config, logger } = options
+  const socket = config.slack.appToken !== undefined
+  requireSettings(
+    socket
+      ? [
+          ['SLACK_BOT_TOKEN', config.slack.botToken],
+          ['SLACK_APP_TOKEN', config.slack.appToken],
+        ]
+      : [
+          ['SLACK_BOT_TOKEN', config.slack.botToken],
+          ['SLACK_SIGNING_SECRET', config.slack.signingSecret],
+        ],
+    'The Slack app',
+  )
+  const token = config.slack.botToken as string
+  const slackApiUrl = slackApiBaseUrl(config)
+  const retryConfig = options.retries === undefined ? undefined : { retries: options.retries }
+  const clientOptions = { ...(slackApiUrl ? { slackApiUrl } : {}), ...(retryConfig ? { retryConfig } : {}) }
+  const webLogger = boltLogger(logger, 'slack-web-api')
+  webLogger.setLevel(LogLevel.WARN)
+  const pacedClient = new webApi.WebClient(token, {
+    ...clientOptions,
+    rejectRateLimitedCalls: true,
+    logger: webLogger,
+    logLevel: LogLevel.WARN,
+  })
+  const clock: Clock = options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayUtc() }
+  const ctx: SlackContext = {
+    store: options.store,
+    config,
+    logger,
+    roster: options.roster,
+    clock,
+    services: options.services,
+    publicUrl: config.publicUrl,
+    pacedClient,
+  }
+  const blogger = boltLogger(logger)
+  const routes = [chartImageRoute(ctx)]
+  const receiver = socket
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken as string,
+        logger: blogger,
+        customRoutes: routes,
+        installerOptions: { port: config.port },
+      })
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret as string,
+        endpoints: '/slack/events',
+        customRoutes: routes,
+        logger: blogger,
+      })
+  const app = new App({
+    token,
+    receiver,
+    logger: blogger,
+    clientOptions,
+    ...(options.botIds ? { botId: options.botIds.botId, botUserId: options.botIds.botUserId } : {}),
+  })
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled error in a Slack listener')
+  })
+  registerCommands(app, ctx)
+  registerHome(app, ctx)
+  registerActions(app, ctx)
+  return {
+    app,
+    ctx,
+    client: app.client,
+    mode: socket ? 'socket' : 'http',
+    async start(port = config.port) {
+      const started = await app.start(port)
+      logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
+      return socket ? undefined : (started as Server)
+    },
+    async stop() {
+      await app.stop()
+    },
+  }
+}

@@ -1,0 +1,72 @@
+import type { types } from '@slack/bolt'
+
+/** A Block Kit block (Slack's own type). */
+export type Block = types.KnownBlock
+
+/** Slack's limits that our messages and views must respect. */
+export const LIMITS = { homeBlocks: 100, messageBlocks: 50, sectionText: 3000, buttonValue: 2000 } as const
+
+/** A header block (plain text, at most 150 characters). */
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: clip(text, 150), emoji: true } }
+}
+
+/** A section of mrkdwn text (clipped to Slack's 3,000 characters). */
+export function section(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) } }
+}
+
+/** A section with up to 10 two-column fields. */
+export function fields(items: readonly string[]): Block {
+  return { type: 'section', fields: items.slice(0, 10).map((t) => ({ type: 'mrkdwn' as const, text: clip(t, 2000) })) }
+}
+
+/** A context line (small grey text). */
+export function context(text: string): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, 3000) }] }
+}
+
+/** A divider. */
+export function divider(): Block {
+  return { type: 'divider' }
+}
+
+/** An image block from a public URL. */
+export function image(url: string, altText: string, title?: string): Block {
+  return {
+    type: 'image',
+    image_url: url,
+    alt_text: clip(altText, 2000),
+    ...(title ? { title: { type: 'plain_text' as const, text: clip(title, 2000) } } : {}),
+  }
+}
+
+/** A button: an action (`actionId` + `value`) or a link (`url`). */
+export interface ButtonSpec {
+  readonly text: string
+  readonly actionId: string
+  readonly value?: string
+  readonly url?: string
+  readonly style?: 'primary' | 'danger'
+}
+
+/** An actions block of buttons. */
+export function buttons(specs: readonly ButtonSpec[], blockId?: string): Block {
+  return {
+    type: 'actions',
+    ...(blockId ? { block_id: blockId } : {}),
+    elements: specs.map((b) => ({
+      type: 'button' as const,
+      action_id: b.actionId,
+      text: { type: 'plain_text' as const, text: clip(b.text, 75), emoji: true },
+      ...(b.value !== undefined ? { value: clip(b.value, LIMITS.buttonValue) } : {}),
+      ...(b.url !== undefined ? { url: b.url } : {}),
+      ...(b.style ? { style: b.style } : {}),
+    })),
+  }
+}
+
+/** `text` cut to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}

@@ -1,0 +1,180 @@
+import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
+import type { DealCard, PulseStatus } from '../app/pulse-services.js'
+import { type Block, context, fields, header, section } from './block-kit.js'
+import { count, esc, money, monthLabel, pct } from './format.js'
+
+/** A rendered answer: fallback text (notifications, screen readers) and blocks. */
+export interface RenderedReport {
+  readonly text: string
+  readonly blocks: Block[]
+}
+
+/** Findings as one bulleted section; significant ones first (as the report orders them). */
+function findingsSection(findings: readonly Finding[], max = 5): Block[] {
+  if (findings.length === 0) return []
+  const lines = findings.slice(0, max).map((f) => `${f.significant ? ':small_red_triangle:' : ':white_circle:'} ${esc(f.text)}`)
+  return [section(lines.join('\n'))]
+}
+
+function firstSentence(findings: readonly Finding[], fallback: string): string {
+  return findings[0]?.text ?? fallback
+}
+
+/** `/pulse winrate`: the verdict on the latest complete month, recent months, findings. */
+export function winrateBlocks(report: WinrateReport, scopeLabel: string): RenderedReport {
+  const complete = report.months.filter((m) => !m.partial)
+  const latest = complete.at(-1)
+  const partial = report.months.find((m) => m.partial)
+  const verdict = latest
+    ? latest.anomaly === 'low'
+      ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, below its normal range (${pct(latest.lcl)}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
+      : latest.anomaly === 'high'
+        ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, above its normal range (${pct(latest.lcl)}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
+        : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation${latest.lcl !== null ? ` (${pct(latest.lcl)}-${pct(latest.ucl)})` : ''} for ${count(latest.n)} closed deals.`
+    : 'No complete month has closed deals yet.'
+  const recent = complete.slice(-6).map((m) => {
+    const flag = m.anomaly === 'low' ? ' :arrow_down_small: low' : m.anomaly === 'high' ? ' :arrow_up_small: high' : ''
+    return `${m.month}  ${pct(m.winRate)}  (n=${count(m.n)})${flag}`
+  })
+  const blocks: Block[] = [
+    header(`Win rate: ${scopeLabel}`),
+    section(verdict),
+    ...findingsSection(report.findings),
+    section(`\`\`\`${recent.join('\n') || 'no closed months'}\`\`\``),
+    fields([
+      `*Open pipeline*\n${count(report.openPipeline.count)} deals, ${money(report.openPipeline.amount)}`,
+      `*Created last month*\n${latest ? `${count(latest.created)} deals, ${money(latest.createdAmount)}` : 'n/a'}`,
+    ]),
+    context(
+      `${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
+    ),
+  ]
+  return { text: `Win rate (${scopeLabel}): ${firstSentence(report.findings, verdict.replace(/\*/g, ''))}`, blocks }
+}
+
+/** `/pulse losses`: lost deals by stage, late-stage share. */
+export function lossesBlocks(report: LossesReport, scopeLabel: string): RenderedReport {
+  const rows = report.stages
+    .slice(0, 8)
+    .map(
+      (s) =>
+        `${s.lateStage ? '*' : ''}${esc(s.stage)}${s.lateStage ? '*' : ''}: ${count(s.lost)} lost (${pct(s.share)}), ${money(s.lostAmount)}`,
+    )
+  const blocks: Block[] = [
+    header(`Losses by stage: ${scopeLabel}`),
+    ...findingsSection(report.findings),
+    section(rows.join('\n') || 'No lost deals.'),
+    context(
+      `Late stages (${report.lateStages.map(esc).join(', ')}): ${pct(report.lateStageShare)} of losses, ${pct(report.lateStageAmountShare)} of lost amount. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
+    ),
+  ]
+  return { text: `Losses by stage (${scopeLabel}): ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`, blocks }
+}
+
+/** `/pulse funnel`: conversion and leakage per stage. */
+export function funnelBlocks(report: FunnelReport, scopeLabel: string): RenderedReport {
+  const rows = report.stages.map(
+    (s) => `${esc(s.stage)}: ${count(s.reached)} reached, ${pct(s.conversion)} advanced, ${pct(s.leakage)} lost`,
+  )
+  const blocks: Block[] = [
+    header(`Funnel: ${scopeLabel}`),
+    ...findingsSection(report.findings),
+    section(rows.join('\n') || 'No deals.'),
+    context(`${esc(report.sourceNote)} As of ${report.asOf}.`),
+  ]
+  return {
+    text: `Funnel (${scopeLabel}): ${firstSentence(report.findings, report.topLeak ? `most leakage at ${report.topLeak}` : 'no losses')}`,
+    blocks,
+  }
+}
+
+/** `/pulse drivers`: significant segments first, plainly labelled when nothing is significant. */
+export function driversBlocks(report: DriversReport, scopeLabel: string): RenderedReport {
+  const significant = report.segments.filter((s) => s.significant)
+  const rows = significant
+    .slice(0, 8)
+    .map(
+      (s) =>
+        `${esc(s.label)}: ${pct(s.winRate)} vs ${pct(s.othersWinRate)} for all others (n=${count(s.n)}, q=${s.qValue < 0.001 ? '<0.001' : s.qValue.toFixed(3)})`,
+    )
+  const blocks: Block[] = [
+    header(`Win-rate drivers: ${scopeLabel}`),
+    ...findingsSection(report.findings),
+    section(
+      rows.length > 0
+        ? rows.join('\n')
+        : `No segment differs from the rest by more than chance (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
+    ),
+    context(
+      `Segments with fewer than ${report.minN} closed deals are never called significant. Benjamini-Hochberg q < 0.05. As of ${report.asOf}.`,
+    ),
+  ]
+  return { text: `Drivers (${scopeLabel}): ${firstSentence(report.findings, `${significant.length} significant segments`)}`, blocks }
+}
+
+/** `/pulse stalled`: the largest stalled deals, and the zombie pipeline. */
+export function stalledBlocks(
+  report: StalledReport,
+  scopeLabel: string,
+  health: ReadonlyMap<string, { healthScore: number }> = new Map(),
+): RenderedReport {
+  const rows = report.stalled.slice(0, 10).map((d) => {
+    const h = health.get(d.dealId)
+    return `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${esc(d.ownerEmail)})` : ''}`
+  })
+  const blocks: Block[] = [
+    header(`Stalled deals: ${scopeLabel}`),
+    section(
+      `${count(report.stalledCount)} stalled deals worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${report.rules.idleDays}+ days).`,
+    ),
+    ...(rows.length > 0 ? [section(rows.join('\n'))] : []),
+    fields([
+      `*Zombie pipeline*\n${count(report.stale.count)} deals, ${money(report.stale.amount)}`,
+      `*Over their stage's p90*\n${count(report.overStageP90Count)} deals, ${money(report.overStageP90Amount)}`,
+    ]),
+    context(`As of ${report.asOf}.`),
+  ]
+  return { text: `Stalled (${scopeLabel}): ${count(report.stalledCount)} deals, ${money(report.stalledAmount)}`, blocks }
+}
+
+/** One deal: amount, stage, idle days, health and its reasons. */
+export function dealBlocks(deal: DealCard): RenderedReport {
+  const name = deal.dealName ?? deal.dealId
+  const h = deal.health
+  const facts = [
+    `*Amount*\n${money(deal.amount)}${deal.currency && deal.currency !== 'USD' ? ` ${esc(deal.currency)}` : ''}`,
+    `*Stage*\n${esc(deal.stage)}${deal.outcome !== 'open' ? ` (${deal.outcome})` : ''}`,
+    `*Days idle*\n${deal.daysIdle ?? 'n/a'}`,
+    `*Health*\n${h ? `${h.healthScore}/100` : 'not scored yet'}`,
+  ]
+  if (h?.winProbability !== null && h?.winProbability !== undefined) facts.push(`*Win probability*\n${pct(h.winProbability)}`)
+  const blocks: Block[] = [header(name), fields(facts)]
+  if (h && h.reasons.length > 0)
+    blocks.push(
+      section(
+        h.reasons
+          .slice(0, 6)
+          .map((r) => `• ${esc(r)}`)
+          .join('\n'),
+      ),
+    )
+  blocks.push(context(`Deal ${esc(deal.dealId)}${deal.ownerEmail ? ` · owner ${esc(deal.ownerEmail)}` : ''}`))
+  return { text: `${name}: ${money(deal.amount)}, ${deal.stage}${h ? `, health ${h.healthScore}` : ''}`, blocks }
+}
+
+/** `/pulse status`: data loaded, last load, the model and how far to trust it. */
+export function statusBlocks(status: PulseStatus): RenderedReport {
+  const m = status.model
+  const model = m
+    ? `${esc(m.modelId)}, trained ${m.trainedAt.slice(0, 10)}; AUC ${m.auc?.toFixed(2) ?? 'n/a'}${m.aucLow !== null && m.aucHigh !== null ? ` (95% ${m.aucLow.toFixed(2)}-${m.aucHigh.toFixed(2)})` : ''}; ${m.informative ? 'informative' : 'not informative: segment base rates are shown instead of per-deal predictions'}`
+    : 'No model trained yet (`pulse train`).'
+  const load = status.lastLoad
+    ? `${esc(status.lastLoad.source)} at ${status.lastLoad.at.slice(0, 16).replace('T', ' ')} UTC: ${status.lastLoad.status}, ${count(status.lastLoad.rows)} rows`
+    : 'Nothing loaded yet.'
+  const blocks: Block[] = [
+    header('Sales Pulse status'),
+    fields([`*Deals*\n${count(status.deals)} (${count(status.openDeals)} open)`, `*Last load*\n${load}`]),
+    section(`*Model*: ${model}`),
+  ]
+  return { text: `Sales Pulse: ${count(status.deals)} deals; last load: ${load}`, blocks }
+}

@@ -1,0 +1,116 @@
+import type { RespondFn } from '@slack/bolt'
+import { AppError } from '../../errors.js'
+import { type AccessRequest, authorize } from '../access/authorize.js'
+import { resolveViewer } from '../access/resolve-viewer.js'
+import { openDm } from '../app/open-dm.js'
+import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { userFacingError } from '../app/user-facing-error.js'
+import { buttons, context } from '../blocks/block-kit.js'
+import { esc } from '../blocks/format.js'
+import { type CommandAnswer, type Subcommand, type SubcommandRunner, scopeLabelOf } from './subcommand.js'
+
+/** Where an answer goes: privately to the asker (default) or shared into a channel. */
+export type AnswerTarget = { readonly kind: 'private' } | { readonly kind: 'share'; readonly channelId: string }
+
+/** One `/pulse` request after it was acked. */
+export interface CommandRequest {
+  readonly client: SlackClient
+  readonly respond: RespondFn
+  readonly userId: string
+  /** The channel the command was typed in. */
+  readonly channelId: string
+  /** The command text as typed (`winrate 6 region=EMEA`). */
+  readonly commandText: string
+  readonly subcommand: Subcommand
+  readonly runner: SubcommandRunner
+  readonly target: AnswerTarget
+}
+
+const ACCESS: Record<Subcommand['access'], AccessRequest | null> = {
+  public: null,
+  reports: { kind: 'reports' },
+  admin: { kind: 'admin' },
+}
+
+/** The action id of the "Share in channel" button. */
+export const SHARE_ACTION_ID = 'pulse_share_in_channel'
+
+/**
+ * Runs an acked subcommand for its asker: resolves who they are, asks the one access check,
+ * runs the report, and delivers it. Private answers: the findings as an ephemeral message with
+ * a "Share in channel" button, and the chart uploaded (`files.uploadV2`) into the asker's DM
+ * with the app. Shared answers: findings and chart posted into the channel. Failures become
+ * one sentence to the user; the details go to the log.
+ */
+export async function answerCommand(ctx: SlackContext, req: CommandRequest): Promise<void> {
+  const started = performance.now()
+  const log = ctx.logger.child({ command: req.subcommand.name, user: req.userId, target: req.target.kind })
+  try {
+    const viewer = await resolveViewer(ctx, req.client, req.userId)
+    const access = ACCESS[req.subcommand.access]
+    const decision = access ? authorize(viewer, access) : ({ allowed: true, scope: { kind: 'all' } } as const)
+    if (!decision.allowed) {
+      log.info({ role: viewer.role }, 'pulse command refused')
+      await req.respond({ response_type: 'ephemeral', replace_original: true, text: decision.message })
+      return
+    }
+    const answer = await req.runner({
+      ctx,
+      client: req.client,
+      viewer,
+      scope: decision.scope,
+      scopeLabel: scopeLabelOf(viewer),
+      asOf: ctx.clock.asOf(),
+    })
+    if (req.target.kind === 'share') await shareAnswer(req, req.target.channelId, answer)
+    else await deliverPrivately(req, answer)
+    log.info({ ms: Math.round(performance.now() - started) }, 'pulse command answered')
+  } catch (error) {
+    if (error instanceof AppError && (error.code === 'bad_input' || error.code === 'not_found' || error.code === 'not_allowed')) {
+      log.info({ code: error.code }, 'pulse command declined')
+    } else {
+      log.error({ err: error }, 'pulse command failed')
+    }
+    await req.respond({ response_type: 'ephemeral', replace_original: true, text: userFacingError(error) }).catch((e: unknown) => {
+      log.warn({ err: e }, 'could not tell the user about the failure')
+    })
+  }
+}
+
+async function deliverPrivately(req: CommandRequest, answer: CommandAnswer): Promise<void> {
+  const extra = []
+  if (answer.chart) {
+    const dm = await openDm(req.client, req.userId)
+    await req.client.files.uploadV2({
+      channel_id: dm,
+      file: answer.chart.png,
+      filename: answer.chart.filename,
+      title: answer.chart.title,
+      alt_text: answer.chart.altText.slice(0, 1000),
+      blocks: answer.blocks,
+    })
+    if (dm !== req.channelId) extra.push(context('The chart is in your DM with Sales Pulse.'))
+  }
+  if (answer.shareable !== false) {
+    const value = JSON.stringify({ t: req.commandText, c: req.channelId })
+    extra.push(buttons([{ text: 'Share in channel', actionId: SHARE_ACTION_ID, value }]))
+  }
+  await req.respond({ response_type: 'ephemeral', replace_original: true, text: answer.text, blocks: [...answer.blocks, ...extra] })
+}
+
+async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer): Promise<void> {
+  const blocks = [...answer.blocks, context(`Shared by <@${req.userId}> from \`/pulse ${esc(req.commandText)}\``)]
+  if (answer.chart) {
+    await req.client.files.uploadV2({
+      channel_id: channelId,
+      file: answer.chart.png,
+      filename: answer.chart.filename,
+      title: answer.chart.title,
+      alt_text: answer.chart.altText.slice(0, 1000),
+      blocks,
+    })
+  } else {
+    await req.client.chat.postMessage({ channel: channelId, text: answer.text, blocks })
+  }
+  await req.respond({ delete_original: true })
+}

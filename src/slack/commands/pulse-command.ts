@@ -1,0 +1,45 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
+import { AppError } from '../../errors.js'
+import type { SlackContext } from '../app/slack-context.js'
+import { answerCommand } from './answer-command.js'
+import { parseCommandText, SUBCOMMANDS } from './subcommand-map.js'
+import { helpAnswer } from './subcommands/help.js'
+
+/**
+ * The `/pulse` listener. It acks at once (Slack's 3-second rule): with usage help for an
+ * unknown subcommand or bad arguments, with the help itself for `help`, and otherwise with a
+ * short "working on it" note, then answers through the response URL when the report is ready.
+ */
+export function pulseCommandListener(ctx: SlackContext) {
+  return async function pulseCommand({ command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+    const { name, args } = parseCommandText(command.text)
+    const subcommand = SUBCOMMANDS.get(name)
+    if (!subcommand) {
+      await ack({ response_type: 'ephemeral', ...helpAnswer(`I don't know \`${name.slice(0, 40)}\`. Here is what I can do:`) })
+      return
+    }
+    let runner: ReturnType<typeof subcommand.parse>
+    try {
+      runner = subcommand.parse(args)
+    } catch (error) {
+      const text = error instanceof AppError ? error.message : `Usage: /pulse ${subcommand.usage}`
+      await ack({ response_type: 'ephemeral', text })
+      return
+    }
+    if (subcommand.access === 'public') {
+      await ack({ response_type: 'ephemeral', ...helpAnswer() })
+      return
+    }
+    await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Working on \`/pulse ${command.text.trim().slice(0, 200)}\`…` })
+    await answerCommand(ctx, {
+      client,
+      respond,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      commandText: command.text.trim(),
+      subcommand,
+      runner,
+      target: { kind: 'private' },
+    })
+  }
+}

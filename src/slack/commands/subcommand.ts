@@ -1,0 +1,56 @@
+import type { DataScope } from '../access/authorize.js'
+import type { Viewer } from '../access/viewer.js'
+import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import type { Block } from '../blocks/block-kit.js'
+
+/** A chart to upload with an answer. */
+export interface ChartFile {
+  readonly png: Buffer
+  readonly filename: string
+  readonly title: string
+  readonly altText: string
+}
+
+/** What a subcommand answers: findings as Block Kit, and usually a chart. */
+export interface CommandAnswer {
+  readonly text: string
+  readonly blocks: Block[]
+  readonly chart?: ChartFile
+  /** False for answers that make no sense in a channel (help, errors). Default true. */
+  readonly shareable?: boolean
+}
+
+/** What a subcommand runs with, after the access check granted `scope`. */
+export interface SubcommandRun {
+  readonly ctx: SlackContext
+  readonly client: SlackClient
+  readonly viewer: Viewer
+  readonly scope: DataScope
+  /** "the company", "your team", "your deals". */
+  readonly scopeLabel: string
+  readonly asOf: string
+}
+
+/** A parsed subcommand, ready to run. */
+export type SubcommandRunner = (run: SubcommandRun) => Promise<CommandAnswer>
+
+/**
+ * One `/pulse` subcommand. `parse` validates the arguments synchronously (so a bad one gets
+ * usage help in the immediate ack) and returns the runner; `access` names what the one access
+ * check must grant before it runs.
+ */
+export interface Subcommand {
+  readonly name: string
+  readonly usage: string
+  readonly summary: string
+  readonly access: 'public' | 'reports' | 'admin'
+  /** @throws AppError `bad_input` with the usage when the arguments are wrong. */
+  parse(args: readonly string[]): SubcommandRunner
+}
+
+/** The label of a scope in titles. */
+export function scopeLabelOf(viewer: Viewer): string {
+  if (viewer.role === 'executive') return 'company'
+  if (viewer.role === 'manager') return 'your team'
+  return 'your deals'
+}

@@ -1,0 +1,31 @@
+import { driversBlocks } from '../../blocks/report-blocks.js'
+import { parseReportArgs } from '../parse-report-args.js'
+import type { Subcommand } from '../subcommand.js'
+import { filterLabel, reportQuery } from './report-query.js'
+
+const usage = 'drivers [field=value ...]'
+
+/** `/pulse drivers [field=value ...]`: segments that win or lose more than the rest, with confidence, with its chart. */
+export const drivers: Subcommand = {
+  name: 'drivers',
+  usage,
+  summary: 'segments that win or lose more than the rest, with confidence',
+  access: 'reports',
+  parse(args) {
+    const parsed = parseReportArgs(args, false, usage)
+    return async (run) => {
+      const report = await run.ctx.services.drivers(run.ctx.store.db, reportQuery(run, parsed))
+      const rendered = driversBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+      const png = await run.ctx.services.renderChart('drivers', report)
+      return {
+        ...rendered,
+        chart: {
+          png,
+          filename: `drivers-${report.asOf}.png`,
+          title: `Drivers, ${run.scopeLabel}${filterLabel(parsed)}`,
+          altText: rendered.text,
+        },
+      }
+    }
+  },
+}

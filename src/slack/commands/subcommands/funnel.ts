@@ -1,0 +1,31 @@
+import { funnelBlocks } from '../../blocks/report-blocks.js'
+import { parseReportArgs } from '../parse-report-args.js'
+import type { Subcommand } from '../subcommand.js'
+import { filterLabel, reportQuery } from './report-query.js'
+
+const usage = 'funnel [field=value ...]'
+
+/** `/pulse funnel [field=value ...]`: stage conversion and leakage, with its chart. */
+export const funnel: Subcommand = {
+  name: 'funnel',
+  usage,
+  summary: 'stage conversion and leakage',
+  access: 'reports',
+  parse(args) {
+    const parsed = parseReportArgs(args, false, usage)
+    return async (run) => {
+      const report = await run.ctx.services.funnel(run.ctx.store.db, reportQuery(run, parsed))
+      const rendered = funnelBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+      const png = await run.ctx.services.renderChart('funnel', report)
+      return {
+        ...rendered,
+        chart: {
+          png,
+          filename: `funnel-${report.asOf}.png`,
+          title: `Funnel, ${run.scopeLabel}${filterLabel(parsed)}`,
+          altText: rendered.text,
+        },
+      }
+    }
+  },
+}

@@ -1,0 +1,31 @@
+import { lossesBlocks } from '../../blocks/report-blocks.js'
+import { parseReportArgs } from '../parse-report-args.js'
+import type { Subcommand } from '../subcommand.js'
+import { filterLabel, reportQuery } from './report-query.js'
+
+const usage = 'losses [field=value ...]'
+
+/** `/pulse losses [field=value ...]`: lost deals by the stage they were lost at, with its chart. */
+export const losses: Subcommand = {
+  name: 'losses',
+  usage,
+  summary: 'lost deals by the stage they were lost at',
+  access: 'reports',
+  parse(args) {
+    const parsed = parseReportArgs(args, false, usage)
+    return async (run) => {
+      const report = await run.ctx.services.losses(run.ctx.store.db, reportQuery(run, parsed))
+      const rendered = lossesBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+      const png = await run.ctx.services.renderChart('losses', report)
+      return {
+        ...rendered,
+        chart: {
+          png,
+          filename: `losses-${report.asOf}.png`,
+          title: `Losses, ${run.scopeLabel}${filterLabel(parsed)}`,
+          altText: rendered.text,
+        },
+      }
+    }
+  },
+}

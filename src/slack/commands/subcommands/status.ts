@@ -1,0 +1,15 @@
+import { AppError } from '../../../errors.js'
+import { statusBlocks } from '../../blocks/report-blocks.js'
+import type { Subcommand } from '../subcommand.js'
+
+/** `/pulse status`: rows loaded, the last sync or import, and the model with its quality. */
+export const status: Subcommand = {
+  name: 'status',
+  usage: 'status',
+  summary: 'last sync, rows loaded, and the model with its quality',
+  access: 'reports',
+  parse(args) {
+    if (args.length > 0) throw new AppError('bad_input', 'status takes no arguments. Usage: /pulse status')
+    return async (run) => ({ ...statusBlocks(await run.ctx.services.status(run.ctx.store.db)), shareable: true })
+  },
+}

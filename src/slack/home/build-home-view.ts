@@ -1,0 +1,111 @@
+import type { DealCard } from '../app/pulse-services.js'
+import { type Block, context, divider, fields, header, image, LIMITS, section } from '../blocks/block-kit.js'
+import { count, esc, money, monthLabel, pct } from '../blocks/format.js'
+import type { HomeSnapshot } from './home-snapshot.js'
+
+/** A Home tab view (`views.publish`). */
+export interface HomeView {
+  readonly type: 'home'
+  readonly blocks: Block[]
+}
+
+/** What a Home view shows, by role. */
+export type HomeContent =
+  | { readonly kind: 'company'; readonly snapshot: HomeSnapshot }
+  | { readonly kind: 'team'; readonly snapshot: HomeSnapshot }
+  | { readonly kind: 'own'; readonly deals: readonly DealCard[]; readonly asOf: string }
+  | { readonly kind: 'refused'; readonly message: string }
+
+function verdictLine(s: HomeSnapshot): string {
+  const w = s.winrate
+  if (!w) return 'No complete month with closed deals yet.'
+  const range = w.lcl !== null && w.ucl !== null ? `normal range ${pct(w.lcl)}-${pct(w.ucl)}` : 'no baseline yet'
+  const flag =
+    w.anomaly === 'low'
+      ? ' :small_red_triangle_down: *below normal*'
+      : w.anomaly === 'high'
+        ? ' :small_red_triangle: *above normal*'
+        : ' (within normal variation)'
+  return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, ${range}, ${count(w.n)} closed${flag}`
+}
+
+function stalledLines(s: HomeSnapshot): Block[] {
+  if (s.stalled.top.length === 0) return [section('No stalled deals. :tada:')]
+  return [
+    section(
+      s.stalled.top
+        .map(
+          (d) =>
+            `• *${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${esc(d.ownerEmail)}` : ''}`,
+        )
+        .join('\n'),
+    ),
+  ]
+}
+
+function findingsBlock(s: HomeSnapshot): Block[] {
+  return s.findings.length > 0 ? [section(s.findings.map((f) => `• ${esc(f)}`).join('\n'))] : []
+}
+
+/**
+ * Builds the Home view of what a viewer may see (pure): executives get company KPIs (win rate against its
+ * limits, pipeline, late-stage losses, zombie pipeline) and the key charts; managers their team's
+ * pipeline, stalled deals and win rate; owners their open deals by health with reasons; anyone
+ * else a polite note with no data. Never more than Slack's 100 blocks.
+ */
+export function buildHomeView(content: HomeContent): HomeView {
+  const blocks: Block[] = []
+  if (content.kind === 'refused') {
+    blocks.push(header('Sales Pulse'), section(content.message))
+  } else if (content.kind === 'company') {
+    const s = content.snapshot
+    blocks.push(header('Sales Pulse: company'), section(verdictLine(s)))
+    blocks.push(
+      fields([
+        `*Open pipeline*\n${count(s.pipeline.count)} deals, ${money(s.pipeline.amount)}`,
+        `*Stalled*\n${count(s.stalled.count)} deals, ${money(s.stalled.amount)}`,
+        `*Late-stage losses*\n${s.lateStageLosses ? `${pct(s.lateStageLosses.share)} of losses, ${pct(s.lateStageLosses.amountShare)} of lost amount` : 'n/a'}`,
+        `*Zombie pipeline*\n${count(s.zombie.count)} deals, ${money(s.zombie.amount)}`,
+      ]),
+    )
+    blocks.push(...findingsBlock(s))
+    if (s.charts.winrate) blocks.push(image(s.charts.winrate, 'Monthly win rate with its normal range', 'Win rate'))
+    if (s.charts.losses) blocks.push(image(s.charts.losses, 'Lost deals by stage', 'Losses by stage'))
+    blocks.push(divider(), section('*Largest stalled deals*'), ...stalledLines(s))
+    blocks.push(context(`As of ${s.asOf}. \`/pulse help\` for every report.`))
+  } else if (content.kind === 'team') {
+    const s = content.snapshot
+    blocks.push(header('Sales Pulse: your team'), section(`Team win rate: ${verdictLine(s)}`))
+    blocks.push(
+      fields([
+        `*Team pipeline*\n${count(s.pipeline.count)} open deals, ${money(s.pipeline.amount)}`,
+        `*Stalled*\n${count(s.stalled.count)} deals, ${money(s.stalled.amount)}`,
+      ]),
+    )
+    if (s.charts.winrate) blocks.push(image(s.charts.winrate, "Your team's monthly win rate", 'Team win rate'))
+    blocks.push(divider(), section('*Stalled deals on your team*'), ...stalledLines(s))
+    if (s.charts.stalled) blocks.push(image(s.charts.stalled, "Your team's stalled deals", 'Stalled deals'))
+    blocks.push(...findingsBlock(s), context(`As of ${s.asOf}. A digest of stalled deals arrives by DM each weekday.`))
+  } else {
+    blocks.push(header('Sales Pulse: your deals'))
+    if (content.deals.length === 0) blocks.push(section('You have no open deals right now.'))
+    else blocks.push(section(`Your ${content.deals.length} open deals, least healthy first.`))
+    for (const d of content.deals) {
+      const h = d.health
+      blocks.push(
+        section(
+          `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle ?? 0} days · health *${h ? `${h.healthScore}/100` : 'n/a'}*`,
+        ),
+      )
+      if (h && h.reasons.length > 0) blocks.push(context(h.reasons.slice(0, 3).map(esc).join(' · ')))
+    }
+    blocks.push(context(`As of ${content.asOf}. Health 0-100: lower needs attention sooner.`))
+  }
+  return { type: 'home', blocks: fitBlocks(blocks, LIMITS.homeBlocks) }
+}
+
+/** At most `max` blocks: the overflow is replaced by one "and more" note. */
+export function fitBlocks(blocks: Block[], max: number): Block[] {
+  if (blocks.length <= max) return blocks
+  return [...blocks.slice(0, max - 1), context(`And ${blocks.length - max + 1} more items: ask \`/pulse stalled\` for the full list.`)]
+}

@@ -1,0 +1,102 @@
+import type { StalledDeal, WinrateReport } from '../../analytics/report-types.js'
+import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
+import { findHomeSnapshot, saveHomeSnapshot } from '../../db/slack-home.js'
+import type { SlackContext } from '../app/slack-context.js'
+import { hostChartImage } from './chart-images.js'
+
+/** The latest complete month's win rate against its limits. */
+export interface MonthVerdict {
+  readonly month: string
+  readonly winRate: number | null
+  readonly center: number | null
+  readonly lcl: number | null
+  readonly ucl: number | null
+  readonly anomaly: 'low' | 'high' | null
+  readonly n: number
+}
+
+/** Precomputed figures behind a Home view, for the whole company or one manager's team. */
+export interface HomeSnapshot {
+  readonly scope: 'company' | 'team'
+  readonly asOf: string
+  readonly winrate: MonthVerdict | null
+  readonly pipeline: { readonly count: number; readonly amount: number }
+  readonly stalled: { readonly count: number; readonly amount: number; readonly top: readonly StalledDeal[] }
+  readonly zombie: { readonly count: number; readonly amount: number }
+  /** Company only: share of losses (count, amount) at the last two open stages. */
+  readonly lateStageLosses: {
+    readonly share: number | null
+    readonly amountShare: number | null
+    readonly stages: readonly string[]
+  } | null
+  readonly findings: readonly string[]
+  /** Served chart URLs (absent without `PULSE_PUBLIC_URL`). */
+  readonly charts: { readonly winrate?: string; readonly losses?: string; readonly stalled?: string }
+}
+
+/** The snapshot key of a scope: `all`, or `team:<manager email>`. */
+export function snapshotKey(managerEmail: string | null): string {
+  return managerEmail === null ? 'all' : `team:${managerEmail}`
+}
+
+function verdictOf(report: WinrateReport): MonthVerdict | null {
+  const m = [...report.months].reverse().find((x) => !x.partial)
+  return m ? { month: m.month, winRate: m.winRate, center: m.center, lcl: m.lcl, ucl: m.ucl, anomaly: m.anomaly, n: m.n } : null
+}
+
+/**
+ * Computes and stores the Home snapshot of the company (`managerEmail` null) or of a manager's
+ * team as of `asOf`: win rate verdict, pipeline, stalled deals, zombie pipeline, late-stage
+ * losses (company), findings and chart images.
+ */
+export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
+  const db = ctx.store.db
+  const c = ctx.config
+  let ownerIds: string[] | undefined
+  if (managerEmail !== null) ownerIds = await findOwnerIdsByEmail(db, [managerEmail, ...(ctx.roster.managers.get(managerEmail) ?? [])])
+  const base = {
+    asOf,
+    rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
+    ...(ownerIds ? { ownerIds } : {}),
+  }
+  const winrate = await ctx.services.winrate(db, base)
+  const stalled = await ctx.services.stalled(db, { ...base, limit: 10 })
+  const losses = managerEmail === null ? await ctx.services.losses(db, base) : null
+  const charts: { winrate?: string; losses?: string; stalled?: string } = {}
+  if (ctx.publicUrl) {
+    const w = await hostChartImage(ctx, await ctx.services.renderChart('winrate', winrate))
+    if (w) charts.winrate = w
+    if (losses) {
+      const l = await hostChartImage(ctx, await ctx.services.renderChart('losses', losses))
+      if (l) charts.losses = l
+    } else if (stalled.stalled.length > 0) {
+      const s = await hostChartImage(ctx, await ctx.services.renderChart('stalled', stalled))
+      if (s) charts.stalled = s
+    }
+  }
+  const findings = [...winrate.findings, ...(losses?.findings ?? []), ...stalled.findings]
+  const snapshot: HomeSnapshot = {
+    scope: managerEmail === null ? 'company' : 'team',
+    asOf,
+    winrate: verdictOf(winrate),
+    pipeline: { count: stalled.openCount, amount: stalled.openAmount },
+    stalled: { count: stalled.stalledCount, amount: stalled.stalledAmount, top: stalled.stalled.slice(0, 10) },
+    zombie: { count: stalled.stale.count, amount: stalled.stale.amount },
+    lateStageLosses: losses ? { share: losses.lateStageShare, amountShare: losses.lateStageAmountShare, stages: losses.lateStages } : null,
+    findings: findings
+      .filter((f) => f.significant)
+      .concat(findings.filter((f) => !f.significant))
+      .slice(0, 4)
+      .map((f) => f.text),
+    charts,
+  }
+  await saveHomeSnapshot(db, { scopeKey: snapshotKey(managerEmail), asOf, payload: snapshot, at: ctx.clock.now() })
+  return snapshot
+}
+
+/** The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing or older. */
+export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
+  const stored = await findHomeSnapshot(ctx.store.db, snapshotKey(managerEmail))
+  if (stored && stored.asOf === asOf) return stored.payload as HomeSnapshot
+  return computeHomeSnapshot(ctx, managerEmail, asOf)
+}

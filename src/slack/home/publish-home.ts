@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto'
+import { saveHomeView } from '../../db/slack-home.js'
+import { authorize, scopeOwnerIds } from '../access/authorize.js'
+import { resolveViewer } from '../access/resolve-viewer.js'
+import type { Viewer } from '../access/viewer.js'
+import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { buildHomeView, type HomeContent, type HomeView } from './build-home-view.js'
+import { loadHomeSnapshot } from './home-snapshot.js'
+
+/** Open deals a rep's Home lists. */
+const OWN_DEALS_SHOWN = 20
+
+/**
+ * What the viewer's Home shows, decided by the one access check: the company snapshot for
+ * executives, the team snapshot for managers, their own open deals by health for owners, a
+ * refusal with no data for anyone else. Snapshots are precomputed (see `refreshHomeTabs`).
+ */
+export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise<HomeContent> {
+  const decision = authorize(viewer, { kind: 'home' })
+  if (!decision.allowed) return { kind: 'refused', message: decision.message }
+  const asOf = ctx.clock.asOf()
+  if (viewer.role === 'executive') return { kind: 'company', snapshot: await loadHomeSnapshot(ctx, null, asOf) }
+  if (viewer.role === 'manager' && viewer.email) return { kind: 'team', snapshot: await loadHomeSnapshot(ctx, viewer.email, asOf) }
+  const deals = await ctx.services.openDealsByHealth(ctx.store.db, scopeOwnerIds(decision.scope), asOf, OWN_DEALS_SHOWN)
+  return { kind: 'own', deals, asOf }
+}
+
+/**
+ * Publishes the Home tab of `slackUserId` (`views.publish`) and records it, so it is republished
+ * after each sync. Returns the view.
+ */
+export async function publishHome(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<HomeView> {
+  const viewer = await resolveViewer(ctx, client, slackUserId)
+  const view = buildHomeView(await homeContentFor(ctx, viewer))
+  const res = await client.views.publish({ user_id: slackUserId, view })
+  const hash = res.view?.hash ?? createHash('sha1').update(JSON.stringify(view)).digest('hex')
+  await saveHomeView(ctx.store.db, { slackUserId, role: viewer.role, blockCount: view.blocks.length, hash, at: ctx.clock.now() })
+  return view
+}

@@ -1,0 +1,28 @@
+import { findHomeViewUsers } from '../../db/slack-home.js'
+import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { pruneChartImages } from './chart-images.js'
+import { computeHomeSnapshot } from './home-snapshot.js'
+import { publishHome } from './publish-home.js'
+
+/**
+ * After each sync (job body, and `/pulse sync`): recompute the company and team snapshots, then
+ * republish the Home tab of everyone who has opened it. One user's failure is logged and does not
+ * stop the others. Returns how many views were published.
+ */
+export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient): Promise<number> {
+  const asOf = ctx.clock.asOf()
+  await computeHomeSnapshot(ctx, null, asOf)
+  for (const manager of ctx.roster.managers.keys()) await computeHomeSnapshot(ctx, manager, asOf)
+  await pruneChartImages(ctx)
+  let published = 0
+  for (const user of await findHomeViewUsers(ctx.store.db)) {
+    try {
+      await publishHome(ctx, client, user)
+      published++
+    } catch (error) {
+      ctx.logger.warn({ err: error, user }, 'Home view could not be republished')
+    }
+  }
+  ctx.logger.info({ published }, 'Home tabs refreshed')
+  return published
+}

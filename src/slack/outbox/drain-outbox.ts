@@ -1,0 +1,281 @@
+import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
+import { findUndeliveredOutbox, markOutboxSending, markOutboxSent, markOutboxUndelivered } from '../../db/slack-outbox.js'
+import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
+import { openDm } from '../app/open-dm.js'
+import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { OUTBOX_EVENT_TYPE, type OutboxPayload } from './outbox-payload.js'
+
+/** How to drain. */
+export interface DrainOptions {
+  /** Only these kinds (default all). */
+  readonly kinds?: readonly OutboxKind[]
+  /** Minimum gap between two messages into one channel (Slack: about 1 per second per channel). Default 1,000 ms. */
+  readonly perChannelIntervalMs?: number
+  /** Messages in flight at once, across channels. Default 8. */
+  readonly concurrency?: number
+  /** Stop starting new sends after this many ms (the rest stays pending for the next run). Default: no limit. */
+  readonly deadlineMs?: number
+}
+
+/** What a drain did. */
+export interface DrainResult {
+  sent: number
+  /** Found already delivered by a previous run that crashed before recording it. */
+  recovered: number
+  skipped: number
+  failed: number
+  /** 429s received (each retried after its Retry-After). */
+  rateLimited: number
+  /** Left undelivered (deadline, or an outcome unknown after a network error: recovered next run). */
+  left: number
+}
+
+interface Item {
+  row: OutboxRow
+  payload: OutboxPayload
+  channel: string | null
+  userId: string | null
+}
+
+const FINAL_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'user_disabled',
+  'user_not_found',
+  'cannot_dm_bot',
+  'invalid_blocks',
+  'msg_too_long',
+  'restricted_action',
+  'account_inactive',
+  'invalid_auth',
+  'not_authed',
+])
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
+
+/**
+ * Delivers every undelivered outbox row, exactly once each:
+ * - a row is marked `sending` (with its channel) before the Web API call and `sent` after, so
+ *   a crash in between leaves `sending`, which the next drain resolves by looking for the
+ *   message in the channel's history (`conversations.history`, by our message metadata)
+ *   before sending again;
+ * - owners are found by email (cached, misses remembered) and a row for an email Slack does
+ *   not know is `skipped`, never retried in a loop;
+ * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
+ *   lookups, everything) for its `Retry-After` and the row is retried, never dropped.
+ * Uses `ctx.pacedClient`, which throws on 429 instead of queueing.
+ */
+export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {}): Promise<DrainResult> {
+  const client = ctx.pacedClient
+  const interval = options.perChannelIntervalMs ?? 1000
+  const concurrency = Math.max(1, options.concurrency ?? 8)
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs
+  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, rateLimited: 0, left: 0 }
+  const rows = await findUndeliveredOutbox(ctx.store.db, options.kinds)
+  if (rows.length === 0) return result
+  const log = ctx.logger.child({ job: 'outbox' })
+
+  const queue: Item[] = []
+  for (const row of rows) {
+    const payload = JSON.parse(row.payload) as OutboxPayload
+    const item: Item = { row, payload, channel: row.channel_id, userId: row.slack_user_id }
+    if (row.status === 'sending' && (await alreadyDelivered(ctx, client, item))) {
+      result.recovered++
+      continue
+    }
+    queue.push(item)
+  }
+
+  const channelReadyAt = new Map<string, number>()
+  const busy = new Set<string>()
+  let globalReadyAt = 0
+
+  const rateLimited = (error: unknown): number | null => {
+    const e = error as { code?: string; retryAfter?: number }
+    return e?.code === 'slack_webapi_rate_limited_error' ? Math.max(1, Number(e.retryAfter ?? 1)) * 1000 : null
+  }
+
+  // Finds the user and DM channel of a row; false when it was settled (skipped) instead.
+  const resolveTarget = async (item: Item): Promise<boolean> => {
+    if (item.channel) return true
+    const email = item.row.recipient_email
+    if (!email) {
+      await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'skipped', 'no owner email')
+      result.skipped++
+      return false
+    }
+    const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
+    if (!userId) {
+      await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'skipped', 'Slack has no active user with this email')
+      log.info({ outboxId: item.row.outbox_id }, 'owner not found in Slack; DM skipped')
+      result.skipped++
+      return false
+    }
+    item.userId = userId
+    item.channel = await openDm(client, userId)
+    return true
+  }
+
+  const send = async (item: Item): Promise<'done' | 'retry'> => {
+    const channel = item.channel as string
+    const db = ctx.store.db
+    await markOutboxSending(db, item.row.outbox_id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now() })
+    try {
+      const posted = await client.chat.postMessage({
+        channel,
+        text: item.payload.text,
+        blocks: item.payload.blocks,
+        metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: item.row.outbox_id } },
+        unfurl_links: false,
+      })
+      await markOutboxSent(db, item.row.outbox_id, { ts: posted.ts ?? null, at: ctx.clock.now() })
+      result.sent++
+      if (item.payload.chart) await attachChart(ctx, client, channel, posted.ts, item.payload.chart)
+      return 'done'
+    } catch (error) {
+      const wait = rateLimited(error)
+      if (wait !== null) {
+        result.rateLimited++
+        channelReadyAt.set(channel, Date.now() + wait)
+        await markOutboxUndelivered(db, item.row.outbox_id, 'pending', 'ratelimited')
+        return 'retry'
+      }
+      const code = slackErrorCode(error)
+      if (code !== undefined) {
+        const final = FINAL_ERRORS.has(code)
+        await markOutboxUndelivered(db, item.row.outbox_id, final ? 'failed' : 'pending', code)
+        log.warn({ outboxId: item.row.outbox_id, code }, final ? 'message refused by Slack' : 'message will be retried')
+        if (final) result.failed++
+        else result.left++
+        return 'done'
+      }
+      // No answer (network, timeout): it may have arrived. Leave `sending`; the next drain checks.
+      log.warn({ outboxId: item.row.outbox_id, err: error }, 'message outcome unknown; will check on the next run')
+      result.left++
+      return 'done'
+    }
+  }
+
+  type Pick = { kind: 'item'; item: Item } | { kind: 'wait'; ms: number } | null
+  const next = (): Pick => {
+    if (queue.length === 0) return null
+    const now = Date.now()
+    let soonest = Number.POSITIVE_INFINITY
+    for (let i = 0; i < queue.length; i++) {
+      const item = queue[i] as Item
+      if (item.channel && busy.has(item.channel)) continue
+      const readyAt = Math.max(globalReadyAt, item.channel ? (channelReadyAt.get(item.channel) ?? 0) : 0)
+      if (readyAt <= now) {
+        queue.splice(i, 1)
+        return { kind: 'item', item }
+      }
+      soonest = Math.min(soonest, readyAt)
+    }
+    return { kind: 'wait', ms: Number.isFinite(soonest) ? Math.min(soonest - now, 1000) : 20 }
+  }
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (Date.now() > deadline) return
+      const pick = next()
+      if (pick === null) {
+        if (busy.size === 0) return
+        await sleep(20)
+        continue
+      }
+      if (pick.kind === 'wait') {
+        await sleep(pick.ms)
+        continue
+      }
+      const item = pick.item
+      const lock = item.channel ?? `pending:${item.row.outbox_id}`
+      busy.add(lock)
+      try {
+        let ready: boolean
+        try {
+          ready = await resolveTarget(item)
+        } catch (error) {
+          const wait = rateLimited(error)
+          if (wait === null) throw error
+          result.rateLimited++
+          globalReadyAt = Date.now() + wait
+          queue.push(item)
+          continue
+        }
+        if (!ready) continue
+        const channel = item.channel as string
+        if (channel !== lock && busy.has(channel)) {
+          queue.unshift(item)
+          continue
+        }
+        busy.add(channel)
+        try {
+          const outcome = await send(item)
+          if (outcome === 'retry') queue.unshift(item)
+          else channelReadyAt.set(channel, Math.max(channelReadyAt.get(channel) ?? 0, Date.now() + interval))
+        } finally {
+          busy.delete(channel)
+        }
+      } catch (error) {
+        result.failed++
+        log.error({ outboxId: item.row.outbox_id, err: error }, 'outbox delivery failed')
+        await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'pending', 'error').catch(() => {})
+      } finally {
+        busy.delete(lock)
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  result.left += queue.length
+  log.info(result, 'outbox drained')
+  return result
+}
+
+// Looks for a message this row already delivered before a crash, and records it as sent.
+async function alreadyDelivered(ctx: SlackContext, client: SlackClient, item: Item): Promise<boolean> {
+  const { row } = item
+  if (!row.channel_id || !row.attempt_started_at) return false
+  const oldest = (Date.parse(row.attempt_started_at) - 60_000) / 1000
+  let cursor: string | undefined
+  for (let page = 0; page < 10; page++) {
+    const res = await client.conversations.history({
+      channel: row.channel_id,
+      oldest: oldest.toFixed(6),
+      include_all_metadata: true,
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    })
+    for (const m of res.messages ?? []) {
+      const meta = m.metadata as { event_type?: string; event_payload?: { outbox_id?: unknown } } | undefined
+      const byMeta = meta?.event_type === OUTBOX_EVENT_TYPE && Number(meta.event_payload?.outbox_id) === row.outbox_id
+      if (byMeta) {
+        await markOutboxSent(ctx.store.db, row.outbox_id, { ts: m.ts ?? null, at: ctx.clock.now() })
+        ctx.logger.info({ outboxId: row.outbox_id }, 'message found delivered after a restart; not sent again')
+        return true
+      }
+    }
+    cursor = res.response_metadata?.next_cursor || undefined
+    if (!cursor) break
+  }
+  return false
+}
+
+// The chart of a channel alert, in the alert's thread. A failure here never re-sends the alert.
+async function attachChart(
+  ctx: SlackContext,
+  client: SlackClient,
+  channel: string,
+  ts: string | undefined,
+  chart: NonNullable<OutboxPayload['chart']>,
+): Promise<void> {
+  try {
+    const report = await ctx.services.winrate(ctx.store.db, { asOf: chart.asOf })
+    const png = await ctx.services.renderChart(chart.kind, report)
+    const upload = { channel_id: channel, file: png, filename: chart.filename, title: chart.title, alt_text: chart.title }
+    await client.files.uploadV2(ts ? { ...upload, thread_ts: ts } : upload)
+  } catch (error) {
+    ctx.logger.warn({ err: error, channel }, 'alert chart could not be attached')
+  }
+}

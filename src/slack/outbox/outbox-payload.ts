@@ -1,0 +1,12 @@
+import type { Block } from '../blocks/block-kit.js'
+
+/** What an outbox row carries: the message, and for channel alerts the chart to attach. */
+export interface OutboxPayload {
+  readonly text: string
+  readonly blocks: Block[]
+  /** A chart uploaded into the message's thread (`files.uploadV2`) once the message is sent. */
+  readonly chart?: { readonly kind: 'winrate'; readonly asOf: string; readonly title: string; readonly filename: string }
+}
+
+/** The `metadata.event_type` our outbox messages carry, so recovery can recognise them. */
+export const OUTBOX_EVENT_TYPE = 'sales_pulse_outbox'
