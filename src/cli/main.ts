@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { AppError, userMessage } from '../errors.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
+import { registerReportCommand } from './commands/report-command.js'
 import { registerSampleCommand } from './commands/sample-command.js'
 
 /**
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
   registerIngestCommand(program, io)
+  registerReportCommand(program, io)
   registerSampleCommand(program, io)
   return program
 }

@@ -1,0 +1,137 @@
+import type { SegmentOutcomeRow } from '../db/segment-outcomes.js'
+import { benjaminiHochberg } from './benjamini-hochberg.js'
+import { formatCount, formatPercent, formatProbability } from './format-figures.js'
+import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
+import { twoProportionTest } from './two-proportion-test.js'
+import { wilsonInterval } from './wilson-interval.js'
+
+/** Single fields tested, in this order. */
+export const DRIVER_FIELDS: readonly SegmentField[] = ['region', 'industry', 'product_type', 'lead_source', 'sales_rep_id', 'amount_band']
+/** Two-field combinations tested. */
+export const DRIVER_COMBINATIONS: readonly (readonly [SegmentField, SegmentField])[] = [
+  ['region', 'amount_band'],
+  ['region', 'product_type'],
+]
+/** Segments with fewer closed deals are shown but never called significant. */
+export const DRIVER_MIN_N = 30
+/** False discovery rate for `significant`. */
+export const DRIVER_Q = 0.05
+/** At most this many driver findings in the report's sentences. */
+const MAX_FINDINGS = 5
+
+/**
+ * `report drivers`: the win rate of every value of every field in {@link DRIVER_FIELDS} and every
+ * value pair of {@link DRIVER_COMBINATIONS}, each against all other closed deals: Wilson 95%
+ * interval, lift, a two-sided p (Fisher's exact test when a cell is small, else the pooled z
+ * test), and Benjamini-Hochberg q across every segment tested. A segment is `significant` when
+ * q < 0.05 and n >= {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested. Pure.
+ */
+export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQuery): DriversReport {
+  const fixed = new Set(Object.keys(query.where ?? {}))
+  const singles = rows.filter((r) => r.fields.length === 1)
+  const firstField = singles[0]?.fields[0]
+  const base = firstField === undefined ? [] : singles.filter((r) => r.fields[0] === firstField)
+  const n = base.reduce((s, r) => s + r.n, 0)
+  const won = base.reduce((s, r) => s + r.won, 0)
+  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0)
+  const draft = tested.map((r) => {
+    const othersN = n - r.n
+    const othersWon = won - r.won
+    const winRate = r.won / r.n
+    const othersWinRate = othersN > 0 ? othersWon / othersN : null
+    const ci = wilsonInterval(r.won, r.n)
+    const t = twoProportionTest(r.won, r.n, othersWon, othersN)
+    const segment: Partial<Record<SegmentField, string>> = {}
+    r.fields.forEach((f, i) => {
+      segment[f as SegmentField] = r.values[i] as string
+    })
+    return {
+      segment,
+      n: r.n,
+      won: r.won,
+      winRate,
+      lift: othersWinRate !== null && othersWinRate > 0 ? winRate / othersWinRate : null,
+      ciLow: ci.low,
+      ciHigh: ci.high,
+      pValue: t.pValue,
+      label: r.values.join(' x '),
+      othersN,
+      othersWon,
+      othersWinRate,
+      test: t.test,
+    }
+  })
+  const q = benjaminiHochberg(draft.map((d) => d.pValue))
+  const segments: DriverSegment[] = draft
+    .map((d, i) => {
+      const qValue = q[i] as number
+      const significant = qValue < DRIVER_Q && d.n >= DRIVER_MIN_N
+      const direction = !significant || d.othersWinRate === null ? null : d.winRate < d.othersWinRate ? ('low' as const) : ('high' as const)
+      return { ...d, qValue, significant, direction }
+    })
+    .sort((a, b) => Number(b.significant) - Number(a.significant) || a.qValue - b.qValue || b.n - a.n)
+  return {
+    asOf: query.asOf,
+    where: query.where ?? {},
+    overallWinRate: n > 0 ? won / n : null,
+    n,
+    won,
+    minN: DRIVER_MIN_N,
+    tested: segments.length,
+    segments,
+    combinations: DRIVER_COMBINATIONS.filter(([a, b]) => !fixed.has(a) && !fixed.has(b)),
+    findings: driverFindings(segments, n),
+  }
+}
+
+/** "Deals of $50k-100k in EMEA win 14% vs 32% for all others (0.44x, n=802, q<0.001)". */
+export function describeSegment(s: DriverSegment): string {
+  return `${segmentWords(s.segment)} win ${formatPercent(s.winRate)} vs ${formatPercent(s.othersWinRate)} for all others (${s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`}, n=${formatCount(s.n)}, ${formatProbability('q', s.qValue)})`
+}
+
+function driverFindings(segments: readonly DriverSegment[], n: number): Finding[] {
+  const sig = segments.filter((s) => s.significant)
+  if (sig.length === 0) {
+    return [
+      {
+        report: 'drivers',
+        key: 'drivers_none',
+        significant: false,
+        text: `No segment's win rate differs significantly from the rest after correcting for the ${formatCount(segments.length)} segments tested (${formatCount(n)} closed deals; q < 0.05 and n >= ${DRIVER_MIN_N} required).`,
+      },
+    ]
+  }
+  // Strongest effects first: prefer combinations that explain more than their parts, then by effect size.
+  const ranked = [...sig].sort(
+    (a, b) => Math.abs(Math.log(b.lift ?? 1)) * Math.sqrt(b.n) - Math.abs(Math.log(a.lift ?? 1)) * Math.sqrt(a.n),
+  )
+  return ranked.slice(0, MAX_FINDINGS).map((s) => ({
+    report: 'drivers' as const,
+    key: `drivers_${s.direction}:${Object.entries(s.segment)
+      .map(([f, v]) => `${f}=${v}`)
+      .join('&')}`,
+    significant: true,
+    text: `${describeSegment(s)}.`,
+  }))
+}
+
+/** `Deals of $50k-100k in EMEA`, `Deals owned by rep_07`, `Outbound deals`. */
+function segmentWords(segment: Readonly<Partial<Record<SegmentField, string>>>): string {
+  const parts: string[] = []
+  const band = segment.amount_band
+  let head = 'Deals'
+  if (segment.lead_source) head = `${segment.lead_source} deals`
+  if (segment.product_type) head = `${segment.product_type} deals`.replace(/^(\w)/, (c) => c.toUpperCase())
+  if (band) parts.push(`of ${bandWords(band)}`)
+  if (segment.industry) parts.push(`in ${segment.industry}`)
+  if (segment.region) parts.push(`in ${segment.region}`)
+  if (segment.sales_rep_id) parts.push(`owned by ${segment.sales_rep_id}`)
+  if (segment.product_type && segment.lead_source) parts.push(`from ${segment.lead_source}`)
+  return [head, ...parts].join(' ')
+}
+
+function bandWords(band: string): string {
+  if (band === '<10k') return 'under $10k'
+  if (band === '100k+') return '$100k or more'
+  return `$${band}`
+}

@@ -1,0 +1,128 @@
+import type { FunnelCountRow } from '../db/funnel-counts.js'
+import { formatCount, formatPercent, formatProbability } from './format-figures.js'
+import { normalSf } from './normal-distribution.js'
+import type { ReportContext } from './report-context.js'
+import type { Finding, FunnelReport, FunnelStage, ReportQuery } from './report-types.js'
+import { twoProportionTest } from './two-proportion-test.js'
+import { scopeWords } from './winrate-report.js'
+
+/** A stage is called a leak only when both tests (see {@link funnelReport}) give q below this. */
+const LEAK_Q = 0.05
+
+/**
+ * `report funnel`: for each open stage, the deals that reached it, went past it, were lost at it
+ * or still sit in it, then the won stage. From stage history when `useHistory` (a deal reached
+ * every stage up to the furthest one its history or outcome shows), otherwise from the stage at
+ * close (a lost deal reached the stage it was lost at, a won deal every stage, an open deal its
+ * current stage). A stage is named a leak only when it loses a larger share of the decided deals
+ * that reach it than the other stages do (two-proportion test) AND holds more than an even share of
+ * all losses (binomial test), Bonferroni-adjusted over the stages; otherwise the report says the
+ * leakage is within what the stage order alone explains. Pure.
+ */
+export function funnelReport(
+  rows: readonly FunnelCountRow[],
+  context: Pick<ReportContext, 'openStages' | 'wonStage'>,
+  useHistory: boolean,
+  query: ReportQuery,
+): FunnelReport {
+  const k = context.openStages.length
+  const pos = new Map(context.openStages.map((s, i) => [s, i]))
+  const reachedAt = new Array<number>(k + 1).fill(0)
+  const lostAt = new Array<number>(k).fill(0)
+  const openAt = new Array<number>(k).fill(0)
+  let won = 0
+  let unplaced = 0
+  for (const r of rows) {
+    if (r.outcome === 'won') {
+      won += r.n
+      reachedAt[k]! += r.n
+      continue
+    }
+    const at = r.stage === null ? undefined : pos.get(r.stage)
+    if (at === undefined) {
+      unplaced += r.n
+      continue
+    }
+    const furthest = useHistory && r.furthest !== null ? Math.min(k - 1, Math.max(at, r.furthest)) : at
+    reachedAt[furthest]! += r.n
+    if (r.outcome === 'lost') lostAt[at]! += r.n
+    else openAt[at]! += r.n
+  }
+  // reachedAt[i] counts deals whose furthest stage is i; reached(i) = deals whose furthest is >= i.
+  const reached = reachedAt.map((_, i) => reachedAt.slice(i).reduce((s, v) => s + v, 0))
+  const stages: FunnelStage[] = context.openStages.map((stage, i) => {
+    const r = reached[i]!
+    const advanced = reached[i + 1]!
+    const lost = lostAt[i]!
+    return {
+      stage,
+      reached: r,
+      advanced,
+      conversion: r > 0 ? advanced / r : null,
+      lost,
+      leakage: r > 0 ? lost / r : null,
+      open: openAt[i]!,
+      decidedConversion: advanced + lost > 0 ? advanced / (advanced + lost) : null,
+    }
+  })
+  stages.push({
+    stage: context.wonStage,
+    reached: won,
+    advanced: won,
+    conversion: won > 0 ? 1 : null,
+    lost: 0,
+    leakage: won > 0 ? 0 : null,
+    open: 0,
+    decidedConversion: won > 0 ? 1 : null,
+  })
+  const open = stages.slice(0, k)
+  const totalLost = lostAt.reduce((s, v) => s + v, 0)
+  const topLeak = totalLost === 0 ? null : [...open].sort((a, b) => (b.leakage ?? 0) - (a.leakage ?? 0))[0]!.stage
+  const findings: Finding[] = []
+  const scope = scopeWords(query.where ?? {})
+  for (const [i, s] of open.entries()) {
+    const decided = s.reached - s.open
+    const othersDecided = open.reduce((acc, o, j) => (j === i ? acc : acc + o.reached - o.open), 0)
+    const othersLost = totalLost - s.lost
+    if (k < 2 || decided <= 0 || othersDecided <= 0 || totalLost === 0) continue
+    const hazard = s.lost / decided
+    const othersHazard = othersLost / othersDecided
+    const hazardP = twoProportionTest(s.lost, decided, othersLost, othersDecided).pValue
+    const even = 1 / k
+    const shareZ = (s.lost - totalLost * even) / Math.sqrt(totalLost * even * (1 - even))
+    const shareP = 2 * normalSf(Math.abs(shareZ))
+    const q = Math.min(1, Math.max(hazardP, shareP) * k)
+    if (q < LEAK_Q && hazard > othersHazard && s.lost / totalLost > even) {
+      findings.push({
+        report: 'funnel',
+        key: `funnel_leak:${s.stage}`,
+        significant: true,
+        text: `${s.stage} is where deals${scope} leak: it loses ${formatPercent(hazard)} of the decided deals that reach it vs ${formatPercent(othersHazard)} at the other stages, and holds ${formatPercent(s.lost / totalLost)} of all ${formatCount(totalLost)} losses (${formatProbability('q', q)}).`,
+      })
+    }
+  }
+  if (findings.length === 0 && topLeak !== null) {
+    findings.push({
+      report: 'funnel',
+      key: 'funnel_no_leak',
+      significant: false,
+      text: `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
+    })
+  }
+  const sourceNote =
+    (useHistory
+      ? 'From stage history: a deal reached every stage up to the furthest one its history (or a win) shows.'
+      : "From each deal's stage at close (no stage history): a lost deal reached the stage it was lost at, a won deal every stage, an open deal its current stage.") +
+    (unplaced > 0
+      ? ` ${formatCount(unplaced)} lost or open deals name a stage outside the open stages (${context.openStages.join(', ')}) and are left out.`
+      : '')
+  return {
+    asOf: query.asOf,
+    where: query.where ?? {},
+    stages,
+    source: useHistory ? 'stage_history' : 'stage_at_close',
+    sourceNote,
+    topLeak,
+    findings,
+  }
+}

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { findSegmentOutcomes } from '../db/segment-outcomes.js'
+import { DRIVER_COMBINATIONS, DRIVER_FIELDS, driversReport } from './drivers-report.js'
+import { loadReportContext } from './load-report-context.js'
+import type { DriversReport, ReportQuery } from './report-types.js'
+
+/** `report drivers` from the store: segment win rates with Wilson intervals, lift, p and BH q. */
+export async function loadDriversReport(db: Kysely<Database>, query: ReportQuery): Promise<DriversReport> {
+  const { scope } = await loadReportContext(db, query)
+  const rows = await findSegmentOutcomes(db, scope, [...DRIVER_FIELDS.map((f) => [f]), ...DRIVER_COMBINATIONS])
+  return driversReport(rows, query)
+}

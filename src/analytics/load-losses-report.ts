@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely'
+import { findLossStages } from '../db/loss-stages.js'
+import type { Database } from '../db/schema.js'
+import { loadReportContext } from './load-report-context.js'
+import { lossesReport } from './losses-report.js'
+import type { LossesReport, ReportQuery } from './report-types.js'
+
+/** `report losses` from the store: lost deals by the stage they were lost at. */
+export async function loadLossesReport(db: Kysely<Database>, query: ReportQuery): Promise<LossesReport> {
+  const context = await loadReportContext(db, query)
+  return lossesReport(await findLossStages(db, context.scope), context, query)
+}

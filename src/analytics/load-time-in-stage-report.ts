@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely'
+import { hasStageHistory } from '../db/funnel-counts.js'
+import type { Database } from '../db/schema.js'
+import { findStageDurations } from '../db/stage-durations.js'
+import { loadReportContext } from './load-report-context.js'
+import type { ReportQuery, TimeInStageReport } from './report-types.js'
+import { timeInStageReport } from './time-in-stage-report.js'
+
+/** Time in stage from the store: Kaplan-Meier median / p75 / p90 per open stage. */
+export async function loadTimeInStageReport(db: Kysely<Database>, query: ReportQuery): Promise<TimeInStageReport> {
+  const context = await loadReportContext(db, query)
+  const useHistory = await hasStageHistory(db)
+  const rows = await findStageDurations(db, context.scope, context.openStages, useHistory)
+  return timeInStageReport(rows, context, useHistory, query)
+}

@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely'
+import { findMonthlyCreated } from '../db/monthly-created.js'
+import { findMonthlyOutcomes } from '../db/monthly-outcomes.js'
+import type { Database } from '../db/schema.js'
+import { loadReportContext } from './load-report-context.js'
+import type { WinrateQuery, WinrateReport } from './report-types.js'
+import { winrateReport } from './winrate-report.js'
+
+/**
+ * `report winrate` from the store: monthly win rate with p-chart limits and pipeline volume.
+ * @example await loadWinrateReport(db, { asOf: '2024-07-20', months: 12, where: { region: 'EMEA' } })
+ */
+export async function loadWinrateReport(db: Kysely<Database>, query: WinrateQuery): Promise<WinrateReport> {
+  const { scope } = await loadReportContext(db, query)
+  const [outcomes, created] = await Promise.all([findMonthlyOutcomes(db, scope), findMonthlyCreated(db, scope)])
+  return winrateReport({ outcomes, created }, query)
+}

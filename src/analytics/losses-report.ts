@@ -1,0 +1,52 @@
+import type { LossStageRow } from '../db/loss-stages.js'
+import { formatCount, formatMoney, formatPercent } from './format-figures.js'
+import type { ReportContext } from './report-context.js'
+import type { Finding, LossesReport, LossStage, ReportQuery } from './report-types.js'
+import { scopeWords } from './winrate-report.js'
+
+/**
+ * `report losses`: lost deals (closed by `asOf`) by the stage they were lost at, largest count
+ * first, with the days spent on them (created to closed) and the share lost at the last two open
+ * stages. Pure.
+ */
+export function lossesReport(rows: readonly LossStageRow[], context: Pick<ReportContext, 'lateStages'>, query: ReportQuery): LossesReport {
+  const totalLost = rows.reduce((s, r) => s + r.lost, 0)
+  const totalLostAmount = rows.reduce((s, r) => s + r.lostAmount, 0)
+  const late = new Set(context.lateStages)
+  const stages: LossStage[] = rows
+    .map((r) => ({
+      stage: r.stage,
+      lost: r.lost,
+      lostAmount: r.lostAmount,
+      share: totalLost > 0 ? r.lost / totalLost : 0,
+      amountShare: totalLostAmount > 0 ? r.lostAmount / totalLostAmount : 0,
+      daysSpent: r.daysSpent,
+      meanDaysSpent: r.lost > 0 ? r.daysSpent / r.lost : null,
+      lateStage: late.has(r.stage),
+    }))
+    .sort((a, b) => b.lost - a.lost || a.stage.localeCompare(b.stage))
+  const lateRows = stages.filter((s) => s.lateStage)
+  const lateStageShare = totalLost > 0 ? lateRows.reduce((s, r) => s + r.lost, 0) / totalLost : null
+  const lateStageAmountShare = totalLostAmount > 0 ? lateRows.reduce((s, r) => s + r.lostAmount, 0) / totalLostAmount : null
+  const findings: Finding[] = []
+  if (totalLost > 0 && lateStageShare !== null) {
+    const days = lateRows.reduce((s, r) => s + r.daysSpent, 0)
+    findings.push({
+      report: 'losses',
+      key: 'losses_late_share',
+      significant: false,
+      text: `${formatPercent(lateStageShare)} of lost deals${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of the lost amount) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
+    })
+  }
+  return {
+    asOf: query.asOf,
+    where: query.where ?? {},
+    stages,
+    totalLost,
+    totalLostAmount,
+    lateStages: [...context.lateStages],
+    lateStageShare,
+    lateStageAmountShare,
+    findings,
+  }
+}

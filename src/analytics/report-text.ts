@@ -1,0 +1,172 @@
+import { formatCount, formatMoney, formatPercent, formatProbability } from './format-figures.js'
+import type {
+  DriversReport,
+  Finding,
+  FindingsSummary,
+  FunnelReport,
+  LossesReport,
+  StalledReport,
+  TimeInStageReport,
+  WinrateReport,
+} from './report-types.js'
+
+/**
+ * Terminal renderings of the reports: a title line, a plain table, then the finding sentences.
+ * Pure string builders (the CLI prints them; the demo may too).
+ */
+
+/** Lays out rows as left-aligned (text) / right-aligned (numbers) columns. */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly boolean[] = []): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+function findingsBlock(findings: readonly Finding[]): string {
+  return findings.length === 0 ? '' : `\n\n${findings.map((f) => `${f.significant ? '*' : '-'} ${f.text}`).join('\n')}`
+}
+
+function scopeLine(asOf: string, where: Readonly<Record<string, string | undefined>>): string {
+  const filters = Object.entries(where)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`)
+  return `as of ${asOf}${filters.length > 0 ? `, ${filters.join(', ')}` : ''}`
+}
+
+/** `pulse report winrate` as text. */
+export function winrateText(r: WinrateReport): string {
+  const rows = r.months.map((m) => [
+    m.month,
+    formatCount(m.won),
+    formatCount(m.lost),
+    formatPercent(m.winRate),
+    m.center === null ? '' : formatPercent(m.center),
+    m.lcl === null ? '' : `${formatPercent(m.lcl)}-${formatPercent(m.ucl)}`,
+    m.partial ? 'partial' : m.anomaly === null ? (m.limitMethod === null ? 'no baseline' : '') : m.anomaly.toUpperCase(),
+    formatCount(m.created),
+    formatMoney(m.createdAmount),
+    formatCount(m.openAtEnd),
+  ])
+  const table = textTable(
+    ['month', 'won', 'lost', 'win rate', 'centre', 'limits', 'verdict', 'created', 'created $', 'open at end'],
+    rows,
+    [false, true, true, true, true, true, false, true, true, true],
+  )
+  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.limitNote}\nOpen pipeline now: ${formatCount(r.openPipeline.count)} deals, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
+}
+
+/** `pulse report losses` as text. */
+export function lossesText(r: LossesReport): string {
+  const rows = r.stages.map((s) => [
+    s.stage + (s.lateStage ? ' (late)' : ''),
+    formatCount(s.lost),
+    formatPercent(s.share),
+    formatMoney(s.lostAmount),
+    formatPercent(s.amountShare),
+    s.meanDaysSpent === null ? '' : Math.round(s.meanDaysSpent).toString(),
+    formatCount(s.daysSpent),
+  ])
+  const table = textTable(['stage lost at', 'lost', 'share', 'amount', 'amount share', 'mean days', 'deal-days'], rows, [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ])
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatCount(r.totalLost)} lost deals, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount.${findingsBlock(r.findings)}`
+}
+
+/** `pulse report funnel` as text, with the time-in-stage table when given. */
+export function funnelText(r: FunnelReport, times?: TimeInStageReport): string {
+  const rows = r.stages.map((s) => [
+    s.stage,
+    formatCount(s.reached),
+    formatCount(s.advanced),
+    formatPercent(s.conversion),
+    formatCount(s.lost),
+    formatPercent(s.leakage),
+    formatCount(s.open),
+  ])
+  let text = `Funnel (${scopeLine(r.asOf, r.where)})\n${r.sourceNote}\n\n${textTable(['stage', 'reached', 'advanced', 'conversion', 'lost', 'leakage', 'open'], rows, [false, true, true, true, true, true, true])}`
+  if (times) {
+    const days = (d: number | null) => (d === null ? '-' : `${d}`)
+    const timeRows = times.stages.map((s) => [
+      s.stage,
+      formatCount(s.completed),
+      formatCount(s.censored),
+      days(s.median),
+      days(s.p75),
+      days(s.p90),
+    ])
+    text += `\n\nDays in stage (Kaplan-Meier; stays still running are censored)\n${times.sourceNote}\n\n${textTable(['stage', 'completed', 'censored', 'median', 'p75', 'p90'], timeRows, [false, true, true, true, true, true])}`
+  }
+  return text + findingsBlock(r.findings)
+}
+
+/** `pulse report drivers` as text: significant segments, then the largest others (up to `maxRows`). */
+export function driversText(r: DriversReport, maxRows = 25): string {
+  const rows = r.segments.slice(0, maxRows).map((s) => [
+    Object.entries(s.segment)
+      .map(([f, v]) => `${f}=${v}`)
+      .join(' & '),
+    formatCount(s.n),
+    formatPercent(s.winRate),
+    `${formatPercent(s.ciLow)}-${formatPercent(s.ciHigh)}`,
+    s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`,
+    formatProbability('p', s.pValue).slice(2),
+    formatProbability('q', s.qValue).slice(2),
+    s.significant ? (s.direction === 'low' ? 'LOW' : 'HIGH') : s.n < r.minN ? 'small n' : '',
+  ])
+  const table = textTable(['segment', 'n', 'win rate', '95% CI', 'lift', 'p', 'q', 'verdict'], rows, [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+  ])
+  const more = r.segments.length > maxRows ? `\n... ${r.segments.length - maxRows} more segments (--json lists all)` : ''
+  return `Win-rate drivers (${scopeLine(r.asOf, r.where)}): ${formatCount(r.n)} closed deals, overall ${formatPercent(r.overallWinRate)}; ${r.tested} segments tested, Benjamini-Hochberg q < 0.05 and n >= ${r.minN} to be significant\n\n${table}${more}${findingsBlock(r.findings)}`
+}
+
+/** `pulse report stalled` as text. */
+export function stalledText(r: StalledReport): string {
+  const row = (d: StalledReport['stalled'][number]) => [
+    d.dealId,
+    d.ownerEmail ?? d.ownerId,
+    formatMoney(d.amount),
+    d.stage,
+    `${d.daysIdle}`,
+    `${d.daysInStage}`,
+    d.stageP90 === null ? '-' : `${d.stageP90}`,
+  ]
+  const header = ['deal', 'owner', 'amount', 'stage', 'days idle', 'days in stage', 'stage p90']
+  const right = [false, false, true, false, true, true, true]
+  const parts = [
+    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open deals of ${formatMoney(r.rules.alertAmount)}+ idle ${r.rules.idleDays}+ days, ${formatMoney(r.stalledAmount)}`,
+    r.stalled.length > 0 ? textTable(header, r.stalled.map(row), right) : '(none)',
+  ]
+  if (r.stalledCount > r.stalled.length)
+    parts.push(`... ${formatCount(r.stalledCount - r.stalled.length)} more (use --limit 0 to list all)`)
+  parts.push(
+    `Past their stage's p90 (still active, flagged separately): ${formatCount(r.overStageP90Count)} deals, ${formatMoney(r.overStageP90Amount)}`,
+  )
+  if (r.overStageP90.length > 0) parts.push(textTable(header, r.overStageP90.map(row), right))
+  parts.push(
+    `Stale open deals (no update or activity for ${r.rules.staleDays}+ days): ${formatCount(r.stale.count)} of ${formatCount(r.openCount)} open deals, ${formatMoney(r.stale.amount)} of ${formatMoney(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
+  )
+  return parts.join('\n\n') + findingsBlock(r.findings)
+}
+
+/** The findings summary as text. */
+export function summaryText(s: FindingsSummary): string {
+  return `What changed (${scopeLine(s.asOf, s.where)})\n\n${s.sentences.map((t) => `- ${t}`).join('\n')}`
+}

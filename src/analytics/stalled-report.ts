@@ -1,0 +1,87 @@
+import type { StalePipeline } from '../db/stale-pipeline.js'
+import type { DealList, OpenDealRow } from '../db/stalled-deals.js'
+import { daysBetween } from '../domain/dates.js'
+import { formatCount, formatMoney, formatPercent } from './format-figures.js'
+import type { ReportContext } from './report-context.js'
+import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
+import { scopeWords } from './winrate-report.js'
+
+/** What the stalled report is computed from. */
+export interface StalledData {
+  stalled: DealList
+  overStageP90: DealList
+  stale: StalePipeline
+  /** Time in stage per stage (its p90 is the stage-aware threshold). */
+  stageTimes: readonly StageTime[]
+}
+
+/**
+ * `report stalled`: stalled open deals (design.md: amount >= alert amount, idle >= idle days),
+ * flagged separately the large open deals sitting in their stage longer than that stage's p90
+ * (not already stalled), and the stale ("zombie") open pipeline. Pure.
+ */
+export function stalledReport(data: StalledData, context: Pick<ReportContext, 'rules'>, query: ReportQuery): StalledReport {
+  const p90 = new Map(data.stageTimes.map((s) => [s.stage, s.p90]))
+  const toDeal = (d: OpenDealRow): StalledDeal => ({
+    dealId: d.dealId,
+    ownerEmail: d.ownerEmail,
+    amount: d.amount,
+    stage: d.stage,
+    daysIdle: Math.max(0, daysBetween(d.lastActivity, query.asOf)),
+    ownerId: d.ownerId,
+    dealName: d.dealName,
+    daysInStage: Math.max(0, daysBetween(d.stageEntered, query.asOf)),
+    stageP90: p90.get(d.stage) ?? null,
+  })
+  const rules = context.rules
+  const scope = scopeWords(query.where ?? {})
+  const s = data.stale
+  const findings: Finding[] = []
+  if (data.stalled.count > 0) {
+    findings.push({
+      report: 'stalled',
+      key: 'stalled_deals',
+      significant: true,
+      text: `${formatCount(data.stalled.count)} open deals${scope} worth ${formatMoney(data.stalled.amount)} are stalled (${formatMoney(rules.alertAmount)} or more, no activity for ${rules.idleDays}+ days).`,
+    })
+  }
+  if (data.overStageP90.count > 0) {
+    findings.push({
+      report: 'stalled',
+      key: 'stalled_over_p90',
+      significant: true,
+      text: `${formatCount(data.overStageP90.count)} more large deals${scope} (${formatMoney(data.overStageP90.amount)}) are still active but have sat in their stage longer than 90% of stays there.`,
+    })
+  }
+  if (s.staleCount > 0) {
+    findings.push({
+      report: 'stalled',
+      key: 'stale_pipeline',
+      significant: true,
+      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatCount(s.openCount)} open deals${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) have had no update or activity for over ${rules.staleDays} days.`,
+    })
+  }
+  if (findings.length === 0) {
+    findings.push({
+      report: 'stalled',
+      key: 'stalled_none',
+      significant: false,
+      text: `No open deal${scope} is stalled or stale (${formatCount(s.openCount)} open deals, ${formatMoney(s.openAmount)}).`,
+    })
+  }
+  return {
+    asOf: query.asOf,
+    where: query.where ?? {},
+    rules,
+    stalled: data.stalled.deals.map(toDeal),
+    stalledCount: data.stalled.count,
+    stalledAmount: data.stalled.amount,
+    overStageP90: data.overStageP90.deals.map(toDeal),
+    overStageP90Count: data.overStageP90.count,
+    overStageP90Amount: data.overStageP90.amount,
+    stale: { count: s.staleCount, amount: s.staleAmount, closedCount: s.staleClosedCount },
+    openCount: s.openCount,
+    openAmount: s.openAmount,
+    findings,
+  }
+}

@@ -1,0 +1,175 @@
+import type { MonthlyCreatedRow } from '../db/monthly-created.js'
+import type { MonthlyOutcomeRow } from '../db/monthly-outcomes.js'
+import { monthOf, monthRange } from '../domain/dates.js'
+import { formatCount, formatMonth, formatPercent } from './format-figures.js'
+import { pChart } from './p-chart.js'
+import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
+
+/** Aggregates the win-rate report is computed from (`findMonthlyOutcomes`, `findMonthlyCreated`). */
+export interface WinrateData {
+  outcomes: readonly MonthlyOutcomeRow[]
+  created: readonly MonthlyCreatedRow[]
+}
+
+/** Months shown by default, counting the partial month. */
+export const DEFAULT_WINRATE_MONTHS = 12
+/** Baseline window of the p-chart, in complete months. */
+export const BASELINE_MONTHS = 12
+
+/**
+ * `report winrate`: the monthly win rate as a p-chart (see {@link pChart}) for the last
+ * `query.months` months ending with the partial month that contains `asOf`, with pipeline volume
+ * (created per month, open pipeline at each month end) alongside, and the findings it supports.
+ * Baselines reach back before the shown months. Pure.
+ */
+export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateReport {
+  const asOfMonth = monthOf(query.asOf)
+  const shown = Math.max(1, query.months ?? DEFAULT_WINRATE_MONTHS)
+  const firstData = [...data.outcomes.map((r) => r.month), ...data.created.map((r) => r.month)].filter((m) => m <= asOfMonth).sort()[0]
+  const firstShown = shiftMonth(asOfMonth, -(shown - 1))
+  const first = firstData !== undefined && firstData < firstShown ? firstData : firstShown
+  const all = monthRange(first, asOfMonth)
+  const outcomes = new Map(data.outcomes.map((r) => [r.month, r]))
+  const created = new Map(data.created.map((r) => [r.month, r]))
+  const { points, runSignals } = pChart(
+    all.map((month) => ({ month, won: outcomes.get(month)?.won ?? 0, lost: outcomes.get(month)?.lost ?? 0, partial: month === asOfMonth })),
+    { baselineMonths: BASELINE_MONTHS },
+  )
+  let openCount = 0
+  let openAmount = 0
+  const months: WinrateMonth[] = []
+  for (const [i, p] of points.entries()) {
+    const o = outcomes.get(p.month)
+    const c = created.get(p.month)
+    openCount += (c?.created ?? 0) - p.won - p.lost
+    openAmount += (c?.createdAmount ?? 0) - (o?.wonAmount ?? 0) - (o?.lostAmount ?? 0)
+    if (all[i]! < firstShown) continue
+    months.push({
+      month: p.month,
+      won: p.won,
+      lost: p.lost,
+      winRate: p.winRate,
+      center: p.center,
+      lcl: p.lcl,
+      ucl: p.ucl,
+      partial: p.partial,
+      anomaly: p.anomaly,
+      n: p.n,
+      limitMethod: p.limitMethod,
+      baselineFrom: p.baselineFrom,
+      baselineTo: p.baselineTo,
+      baselineN: p.baselineN,
+      z: p.z,
+      runRules: p.runRules,
+      wonAmount: o?.wonAmount ?? 0,
+      lostAmount: o?.lostAmount ?? 0,
+      created: c?.created ?? 0,
+      createdAmount: c?.createdAmount ?? 0,
+      openAtEnd: openCount,
+      openAmountAtEnd: Math.max(0, openAmount),
+    })
+  }
+  const shownSignals = runSignals.filter((s) => (s.months[s.months.length - 1] ?? '') >= firstShown)
+  const methods = new Set(months.filter((m) => !m.partial && m.limitMethod !== null).map((m) => m.limitMethod as LimitMethod))
+  const limitMethod: LimitMethod = methods.has('laney') ? 'laney' : methods.has('exact-binomial') ? 'exact-binomial' : 'binomial'
+  const lastJudged = [...months].reverse().find((m) => !m.partial && m.limitMethod !== null)
+  const overdispersion =
+    [...points].reverse().find((p) => !p.partial && p.overdispersion !== null)?.overdispersion ?? (lastJudged ? 1 : null)
+  const report: Omit<WinrateReport, 'findings'> = {
+    asOf: query.asOf,
+    where: query.where ?? {},
+    months,
+    limitMethod,
+    limitNote: limitNote(methods, months),
+    overdispersion,
+    baselineMonths: BASELINE_MONTHS,
+    runSignals: shownSignals,
+    openPipeline: { count: Math.max(0, openCount), amount: Math.max(0, openAmount) },
+  }
+  return { ...report, findings: winrateFindings(report) }
+}
+
+function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
+  if (methods.size === 0) {
+    return 'Not enough history to judge any month: a month needs at least 4 earlier complete months with closed deals as its baseline.'
+  }
+  const parts = [
+    "Limits: centre = pooled win rate of up to 12 earlier complete months (months already flagged are left out); 3-sigma binomial limits with each month's own n",
+  ]
+  if (methods.has('exact-binomial')) {
+    const small = months.filter((m) => m.limitMethod === 'exact-binomial').map((m) => formatMonth(m.month))
+    parts.push(`exact binomial limits where n is small (${small.join(', ')})`)
+  }
+  if (methods.has('laney')) parts.push("widened by Laney's p' (the baseline varies more than the binomial allows)")
+  return `${parts.join('; ')}.`
+}
+
+/** The sentences the win-rate report supports (anomalies, run rules; otherwise "within the normal range"). */
+function winrateFindings(r: Omit<WinrateReport, 'findings'>): Finding[] {
+  const out: Finding[] = []
+  const scope = scopeWords(r.where)
+  for (const m of r.months) {
+    if (m.anomaly === null || m.winRate === null || m.lcl === null || m.ucl === null || m.center === null) continue
+    const side = m.anomaly === 'low' ? 'below' : 'above'
+    out.push({
+      report: 'winrate',
+      key: `winrate_${m.anomaly}:${m.month}`,
+      significant: true,
+      text: `${formatMonth(m.month)}'s win rate${scope} of ${formatPercent(m.winRate)} (${formatCount(m.n)} closed deals) is ${side} the normal range of ${formatPercent(m.lcl)}-${formatPercent(m.ucl)} (baseline ${formatPercent(m.center)}, ${formatMonth(m.baselineFrom as string)}-${formatMonth(m.baselineTo as string)}).`,
+    })
+  }
+  for (const s of r.runSignals) {
+    out.push({
+      report: 'winrate',
+      key: `winrate_run_${s.rule}:${s.months[s.months.length - 1]}`,
+      significant: true,
+      text: `Secondary signal: ${s.name}${scope} (${formatMonth(s.months[0] as string)}-${formatMonth(s.months[s.months.length - 1] as string)}).`,
+    })
+  }
+  const flagged = r.months.filter((m) => m.anomaly === 'low')
+  if (flagged.length > 0) {
+    const firstLow = flagged[0] as WinrateMonth
+    const recent = r.months.filter((m) => !m.partial && m.month >= firstLow.month)
+    const before = r.months.filter((m) => !m.partial && m.month < firstLow.month).slice(-recent.length)
+    const avg = (ms: WinrateMonth[]) => (ms.length === 0 ? 0 : ms.reduce((s, m) => s + m.created, 0) / ms.length)
+    if (before.length > 0 && avg(before) > 0) {
+      const change = avg(recent) / avg(before) - 1
+      out.push({
+        report: 'volume',
+        key: `volume_context:${firstLow.month}`,
+        significant: false,
+        text: `Pipeline volume${scope} did not fall with it: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatCount(r.openPipeline.count)} deals are open now.`,
+      })
+    }
+  }
+  if (!r.months.some((m) => m.anomaly !== null) && r.runSignals.length === 0) {
+    const last = [...r.months].reverse().find((m) => !m.partial && m.lcl !== null && m.winRate !== null)
+    if (last) {
+      out.push({
+        report: 'winrate',
+        key: `winrate_normal:${last.month}`,
+        significant: false,
+        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatCount(last.n)} closed deals; no month${r.months.length > 1 ? ` since ${formatMonth(r.months[0]!.month)}` : ''} is outside its limits.`,
+      })
+    } else {
+      out.push({
+        report: 'winrate',
+        key: 'winrate_no_baseline',
+        significant: false,
+        text: `Not enough closed-deal history${scope} to judge the win rate yet.`,
+      })
+    }
+  }
+  return out
+}
+
+/** ` in EMEA, 50k-100k` for a filtered report; empty otherwise. */
+export function scopeWords(where: Readonly<Record<string, string | undefined>>): string {
+  const values = Object.values(where).filter((v): v is string => v !== undefined)
+  return values.length === 0 ? '' : ` (${values.join(', ')})`
+}
+
+function shiftMonth(month: string, delta: number): string {
+  const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + delta
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`
+}

@@ -1,0 +1,161 @@
+import type { Command } from 'commander'
+import { findingsSummary } from '../../analytics/findings-summary.js'
+import { loadDriversReport } from '../../analytics/load-drivers-report.js'
+import { loadFunnelReport } from '../../analytics/load-funnel-report.js'
+import { loadLossesReport } from '../../analytics/load-losses-report.js'
+import { DEFAULT_STALLED_LIMIT, loadStalledReport } from '../../analytics/load-stalled-report.js'
+import { loadTimeInStageReport } from '../../analytics/load-time-in-stage-report.js'
+import { loadWinrateReport } from '../../analytics/load-winrate-report.js'
+import { driversText, funnelText, lossesText, stalledText, summaryText, winrateText } from '../../analytics/report-text.js'
+import { type ReportFilters, type ReportQuery, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
+import type { Config } from '../../config.js'
+import { hasAnyDeal } from '../../db/has-any-deal.js'
+import type { Store } from '../../db/open-store.js'
+import { AMOUNT_BANDS } from '../../domain/amount-band.js'
+import { AppError } from '../../errors.js'
+import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+
+interface ReportOptions extends CommonOptions {
+  where: string[]
+  months?: string
+  limit?: string
+}
+
+/** A report subcommand: how to compute it and how to print it. */
+interface ReportSpec {
+  name: string
+  description: string
+  example: string
+  run(store: Store, query: ReportQuery, options: ReportOptions): Promise<{ json: unknown; text: () => string }>
+}
+
+const SPECS: ReportSpec[] = [
+  {
+    name: 'winrate',
+    description: 'monthly win rate with control limits, and pipeline volume',
+    example: 'pulse report winrate --months 18 --where region=EMEA',
+    async run(store, query, options) {
+      const report = await loadWinrateReport(store.db, { ...query, months: parseCount(options.months, '--months', 12, 1) })
+      return { json: report, text: () => winrateText(report) }
+    },
+  },
+  {
+    name: 'losses',
+    description: 'lost deals by the stage they were lost at',
+    example: 'pulse report losses --where product_type=Enterprise',
+    async run(store, query) {
+      const report = await loadLossesReport(store.db, query)
+      return { json: report, text: () => lossesText(report) }
+    },
+  },
+  {
+    name: 'funnel',
+    description: 'stage conversion and leakage, and days in each stage',
+    example: 'pulse report funnel --json',
+    async run(store, query) {
+      const [report, times] = await Promise.all([loadFunnelReport(store.db, query), loadTimeInStageReport(store.db, query)])
+      return { json: { ...report, timeInStage: times }, text: () => funnelText(report, times) }
+    },
+  },
+  {
+    name: 'drivers',
+    description: 'segment win rates with confidence intervals and multiple-testing correction',
+    example: 'pulse report drivers --where region=EMEA',
+    async run(store, query) {
+      const report = await loadDriversReport(store.db, query)
+      return { json: report, text: () => driversText(report) }
+    },
+  },
+  {
+    name: 'stalled',
+    description: 'stalled and stale open deals',
+    example: 'pulse report stalled --limit 20',
+    async run(store, query, options) {
+      const report = await loadStalledReport(store.db, { ...query, limit: parseCount(options.limit, '--limit', DEFAULT_STALLED_LIMIT, 0) })
+      return { json: report, text: () => stalledText(report) }
+    },
+  },
+  {
+    name: 'summary',
+    description: "the CRO's summary: the findings every report supports",
+    example: 'pulse report summary --as-of 2024-07-20',
+    async run(store, query) {
+      const summary = await findingsSummary(store.db, query)
+      return { json: summary, text: () => summaryText(summary) }
+    },
+  },
+]
+
+// A Map, so `pulse report toString` cannot reach Object.prototype.
+const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.name, r]))
+
+/** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`. */
+export function registerReportCommand(program: Command, io: CliIo): void {
+  const report = program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
+  for (const spec of REPORTS.values()) {
+    const cmd = withReportOptions(report.command(spec.name).description(spec.description)).option(
+      '--where <field=value...>',
+      `only deals where field = value (fields: ${SEGMENT_FIELDS.join(', ')})`,
+      collect,
+      [],
+    )
+    if (spec.name === 'winrate') cmd.option('--months <n>', 'months shown, counting the partial month (default 12)')
+    if (spec.name === 'stalled') cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}; 0 = all)`)
+    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
+      const where = parseWhere(options.where)
+      const result = await usingStore(options, async (store, config) => {
+        if (!(await hasAnyDeal(store.db))) {
+          throw new AppError(
+            'no_data',
+            'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
+          )
+        }
+        return spec.run(store, reportQuery(options, where, config), options)
+      })
+      emit(io, options, result.json, result.text)
+    })
+  }
+}
+
+function reportQuery(options: ReportOptions, where: ReportFilters, config: Config): ReportQuery {
+  return {
+    asOf: resolveAsOf(options, config),
+    where,
+    rules: { alertAmount: config.alertAmount, idleDays: config.idleDays, staleDays: config.staleDays },
+  }
+}
+
+/**
+ * Parses `--where field=value` options into filters.
+ * @throws AppError `bad_input` naming the valid fields (or amount bands).
+ */
+export function parseWhere(values: readonly string[]): ReportFilters {
+  const out: Partial<Record<SegmentField, string>> = {}
+  for (const raw of values) {
+    const eq = raw.indexOf('=')
+    const field = (eq === -1 ? raw : raw.slice(0, eq)).trim()
+    const value = eq === -1 ? '' : raw.slice(eq + 1).trim()
+    if (!(SEGMENT_FIELDS as readonly string[]).includes(field) || value === '') {
+      throw new AppError(
+        'bad_input',
+        `--where "${raw}" is not understood; use field=value with a field among ${SEGMENT_FIELDS.join(', ')} (for example --where region=EMEA).`,
+      )
+    }
+    if (field === 'amount_band' && !(AMOUNT_BANDS as readonly string[]).includes(value)) {
+      throw new AppError('bad_input', `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}.`)
+    }
+    out[field as SegmentField] = value
+  }
+  return out
+}
+
+function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) throw new AppError('bad_input', `${name} must be a whole number of at least ${min}, got "${value}".`)
+  return n
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}

@@ -1,0 +1,50 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { dialectOf } from './dialect.js'
+
+/**
+ * SQL counterparts of `src/domain/deal-derived.ts`, for aggregates that must not load deals into
+ * JavaScript. Each expression reads the unqualified `deals` columns and agrees with its domain
+ * function (test/db/deal-derived-sql.test.ts checks the edge cases). Dates are `YYYY-MM-DD` text,
+ * so comparisons with cut-off dates are plain string comparisons (and use indexes).
+ */
+
+/** `lastActivityOf`: last activity, else last update, else stage entry, else creation. */
+export const lastActivitySql: RawBuilder<string> = sql<string>`coalesce(last_activity_date, updated_date, stage_entered_date, created_date)`
+
+/** The latest of last activity and last update (null when neither is known). */
+const lastTouchSql = sql<
+  string | null
+>`(case when last_activity_date is null then updated_date when updated_date is null then last_activity_date when last_activity_date > updated_date then last_activity_date else updated_date end)`
+
+/** The date an open deal's staleness gap starts from (`isStale`, open branch). */
+export const openStaleFromSql: RawBuilder<string> = sql<string>`coalesce(${lastTouchSql}, stage_entered_date, created_date)`
+
+/** The last touch strictly before the close (`isStale`, closed branch); null when none. */
+export const closedLastTouchSql: RawBuilder<string | null> = sql<string | null>`(case
+  when last_activity_date < closed_date and (updated_date is null or updated_date >= closed_date or last_activity_date > updated_date) then last_activity_date
+  when updated_date < closed_date then updated_date
+  else null end)`
+
+/** `stageLostAt`: the stage a lost deal was lost at; null for other deals. */
+export const stageLostAtSql: RawBuilder<string | null> = sql<
+  string | null
+>`(case when outcome = 'lost' then coalesce(lost_at_stage, stage) else null end)`
+
+/** The day an open deal entered its current stage (`daysInCurrentStage`'s start). */
+export const stageEnteredSql: RawBuilder<string> = sql<string>`coalesce(stage_entered_date, created_date)`
+
+/**
+ * Whole days from `from` to `to` (dates or ISO date-times, only the date part counts), in the
+ * store's dialect: `julianday` on SQLite, date subtraction on Postgres.
+ */
+export function daysBetweenSql<DB>(
+  db: Kysely<DB>,
+  from: RawBuilder<unknown> | string,
+  to: RawBuilder<unknown> | string,
+): RawBuilder<number> {
+  const a = typeof from === 'string' ? sql.ref(from) : from
+  const b = typeof to === 'string' ? sql.ref(to) : to
+  return dialectOf(db as unknown as Kysely<unknown>) === 'postgres'
+    ? sql<number>`(cast(substr(${b}, 1, 10) as date) - cast(substr(${a}, 1, 10) as date))`
+    : sql<number>`cast(round(julianday(substr(${b}, 1, 10)) - julianday(substr(${a}, 1, 10))) as integer)`
+}

@@ -1,0 +1,42 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
+import type { Database } from './schema.js'
+
+/** Segment fields (import names) and the `deals` column each is stored in. */
+export const SEGMENT_COLUMNS = {
+  region: 'region',
+  industry: 'industry',
+  product_type: 'product_type',
+  lead_source: 'lead_source',
+  sales_rep_id: 'owner_id',
+  amount_band: 'amount_band',
+} as const
+
+/** A segment field by its import name. */
+export type SegmentFieldName = keyof typeof SEGMENT_COLUMNS
+
+/** Which deals an aggregate covers, and the date it is computed as of (`YYYY-MM-DD`). */
+export interface DealScope {
+  readonly asOf: string
+  /** field -> value, all must match. */
+  readonly where?: Readonly<Partial<Record<SegmentFieldName, string>>>
+  /** Only these owners (`sales_rep_id`); an empty list matches nothing. */
+  readonly ownerIds?: readonly string[]
+}
+
+/**
+ * The `WHERE` condition of a scope on `deals`: not archived, created on or before `asOf`, and
+ * matching every filter. (Whether a deal is closed by `asOf` is up to each query.)
+ */
+export function scopeCondition(scope: DealScope): (eb: ExpressionBuilder<Database, 'deals'>) => Expression<SqlBool> {
+  return (eb) => {
+    const parts: Expression<SqlBool>[] = [eb('deals.archived', '=', 0), eb('deals.created_date', '<=', scope.asOf)]
+    for (const [field, value] of Object.entries(scope.where ?? {})) {
+      if (value === undefined) continue
+      parts.push(eb(`deals.${SEGMENT_COLUMNS[field as SegmentFieldName]}`, '=', value))
+    }
+    if (scope.ownerIds) {
+      parts.push(scope.ownerIds.length === 0 ? eb.lit(false) : eb('deals.owner_id', 'in', [...scope.ownerIds]))
+    }
+    return eb.and(parts)
+  }
+}

@@ -1,0 +1,66 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type DealScope, scopeCondition } from './deal-scope.js'
+import type { Database } from './schema.js'
+
+/** Deals with the same outcome (as of), stage they sit at, and furthest stage reached in their history. */
+export interface FunnelCountRow {
+  outcome: 'won' | 'lost' | 'open'
+  /** Lost deals: the stage lost at; open deals: the current stage; won deals: null. */
+  stage: string | null
+  /** 0-based position in the stage order of the furthest stage in the deal's stage history; null without history. */
+  furthest: number | null
+  n: number
+}
+
+/**
+ * Deals created on or before `scope.asOf`, counted by their outcome as of then (a deal closed later
+ * is still open), the stage they sit at, and (when `useHistory`) the furthest stage their history
+ * shows, positions taken from `stages`.
+ */
+export async function findFunnelCounts(
+  db: Kysely<Database>,
+  scope: DealScope,
+  stages: readonly string[],
+  useHistory: boolean,
+): Promise<FunnelCountRow[]> {
+  const outcome = sql<
+    'won' | 'lost' | 'open'
+  >`(case when closed_date is not null and closed_date <= ${scope.asOf} then outcome else 'open' end)`
+  const atStage = sql<
+    string | null
+  >`(case when closed_date is not null and closed_date <= ${scope.asOf} and outcome = 'won' then null else coalesce(lost_at_stage, stage) end)`
+  const furthest: RawBuilder<number | null> = useHistory
+    ? sql<
+        number | null
+      >`(select max(${stagePositionSql(stages, sql.ref('sh.stage'))}) from stage_history sh where sh.deal_id = deals.deal_id and substr(sh.entered_at, 1, 10) <= ${scope.asOf})`
+    : sql<number | null>`null`
+  const rows = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .select([outcome.as('outcome'), atStage.as('stage'), furthest.as('furthest'), sql<number>`count(*)`.as('n')])
+    .groupBy([outcome, atStage, furthest])
+    .execute()
+  return rows.map((r) => ({
+    outcome: r.outcome,
+    stage: r.stage,
+    furthest: r.furthest === null ? null : Number(r.furthest),
+    n: Number(r.n),
+  }))
+}
+
+/** True when any deal has a recorded stage history. */
+export async function hasStageHistory(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('stage_history').select('deal_id').limit(1).executeTakeFirst()) !== undefined
+}
+
+/** `case <stage> when 'A' then 0 when 'B' then 1 ... end` over the stage order (null for other stages). */
+export function stagePositionSql(
+  stages: readonly string[],
+  stage: RawBuilder<unknown> | ReturnType<typeof sql.ref>,
+): RawBuilder<number | null> {
+  if (stages.length === 0) return sql<number | null>`null`
+  return sql<number | null>`(case ${stage} ${sql.join(
+    stages.map((s, i) => sql`when ${s} then ${sql.lit(i)}`),
+    sql` `,
+  )} else null end)`
+}

@@ -1,0 +1,36 @@
+import { type Kysely, sql } from 'kysely'
+import { daysBetweenSql, stageLostAtSql } from './deal-derived-sql.js'
+import { type DealScope, scopeCondition } from './deal-scope.js'
+import type { Database } from './schema.js'
+
+/** Lost deals by the stage they were lost at. */
+export interface LossStageRow {
+  stage: string
+  lost: number
+  lostAmount: number
+  /** Sum over these deals of days from created to closed. */
+  daysSpent: number
+}
+
+/** Deals lost on or before `scope.asOf`, grouped by stage lost at (`stageLostAt`). */
+export async function findLossStages(db: Kysely<Database>, scope: DealScope): Promise<LossStageRow[]> {
+  const rows = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', '=', 'lost')
+    .where('closed_date', '<=', scope.asOf)
+    .select([
+      stageLostAtSql.as('stage'),
+      sql<number>`count(*)`.as('lost'),
+      sql<number>`sum(amount)`.as('lostAmount'),
+      sql<number>`sum(${daysBetweenSql(db, 'created_date', 'closed_date')})`.as('daysSpent'),
+    ])
+    .groupBy(stageLostAtSql)
+    .execute()
+  return rows.map((r) => ({
+    stage: r.stage as string,
+    lost: Number(r.lost),
+    lostAmount: Number(r.lostAmount),
+    daysSpent: Number(r.daysSpent),
+  }))
+}

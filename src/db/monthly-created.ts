@@ -1,0 +1,22 @@
+import { type Kysely, sql } from 'kysely'
+import { type DealScope, scopeCondition } from './deal-scope.js'
+import type { Database } from './schema.js'
+
+/** Deals created in one calendar month. */
+export interface MonthlyCreatedRow {
+  month: string
+  created: number
+  createdAmount: number
+}
+
+/** Deals created by month (`YYYY-MM`), created on or before `scope.asOf`, oldest first. */
+export async function findMonthlyCreated(db: Kysely<Database>, scope: DealScope): Promise<MonthlyCreatedRow[]> {
+  const rows = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .select([sql<string>`created_month`.as('month'), sql<number>`count(*)`.as('created'), sql<number>`sum(amount)`.as('createdAmount')])
+    .groupBy('created_month')
+    .orderBy('created_month')
+    .execute()
+  return rows.map((r) => ({ month: r.month, created: Number(r.created), createdAmount: Number(r.createdAmount) }))
+}

@@ -1,0 +1,41 @@
+import { type Kysely, sql } from 'kysely'
+import { type DealScope, scopeCondition } from './deal-scope.js'
+import type { Database } from './schema.js'
+
+/** Won and lost deals that closed in one calendar month. */
+export interface MonthlyOutcomeRow {
+  month: string
+  won: number
+  lost: number
+  wonAmount: number
+  lostAmount: number
+}
+
+/**
+ * Won and lost deals by closed month (`YYYY-MM`), counting deals closed on or before `scope.asOf`,
+ * oldest first. Months with nothing closed are absent.
+ */
+export async function findMonthlyOutcomes(db: Kysely<Database>, scope: DealScope): Promise<MonthlyOutcomeRow[]> {
+  const rows = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', 'in', ['won', 'lost'])
+    .where('closed_date', '<=', scope.asOf)
+    .select([
+      sql<string>`closed_month`.as('month'),
+      sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
+      sql<number>`sum(case when outcome = 'lost' then 1 else 0 end)`.as('lost'),
+      sql<number>`sum(case when outcome = 'won' then amount else 0 end)`.as('wonAmount'),
+      sql<number>`sum(case when outcome = 'lost' then amount else 0 end)`.as('lostAmount'),
+    ])
+    .groupBy('closed_month')
+    .orderBy('closed_month')
+    .execute()
+  return rows.map((r) => ({
+    month: r.month,
+    won: Number(r.won),
+    lost: Number(r.lost),
+    wonAmount: Number(r.wonAmount),
+    lostAmount: Number(r.lostAmount),
+  }))
+}

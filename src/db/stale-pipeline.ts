@@ -1,0 +1,49 @@
+import { type Kysely, sql } from 'kysely'
+import { addDays } from '../domain/dates.js'
+import { closedLastTouchSql, daysBetweenSql, openStaleFromSql } from './deal-derived-sql.js'
+import { type DealScope, scopeCondition } from './deal-scope.js'
+import type { Database } from './schema.js'
+
+/** Open pipeline and its stale part ("zombie pipeline"), plus stale closed deals. */
+export interface StalePipeline {
+  openCount: number
+  openAmount: number
+  staleCount: number
+  staleAmount: number
+  staleClosedCount: number
+}
+
+/**
+ * Open deals (count, amount), the stale ones among them (`isStale`: more than `staleDays` since
+ * the last touch as of `scope.asOf`), and closed deals (by `asOf`) that were stale when they closed.
+ */
+export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, staleDays: number): Promise<StalePipeline> {
+  const cutoff = addDays(scope.asOf, -staleDays)
+  const open = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', '=', 'open')
+    .select([
+      sql<number>`count(*)`.as('openCount'),
+      sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),
+      sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then 1 else 0 end), 0)`.as('staleCount'),
+      sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
+    ])
+    .executeTakeFirst()
+  const closed = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', 'in', ['won', 'lost'])
+    .where('closed_date', '<=', scope.asOf)
+    .where(sql<boolean>`${closedLastTouchSql} is not null`)
+    .where(sql<boolean>`${daysBetweenSql(db, closedLastTouchSql, 'closed_date')} > ${staleDays}`)
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirst()
+  return {
+    openCount: Number(open?.openCount ?? 0),
+    openAmount: Number(open?.openAmount ?? 0),
+    staleCount: Number(open?.staleCount ?? 0),
+    staleAmount: Number(open?.staleAmount ?? 0),
+    staleClosedCount: Number(closed?.n ?? 0),
+  }
+}
