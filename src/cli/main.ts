@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander'
 import { AppError, userMessage } from '../errors.js'
 import { type CliIo, processIo } from './cli-context.js'
+import { registerDealCommand } from './commands/deal-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerReportCommand } from './commands/report-command.js'
 import { registerSampleCommand } from './commands/sample-command.js'
+import { registerScoreCommand } from './commands/score-command.js'
+import { registerTrainCommand } from './commands/train-command.js'
 
 /**
  * Builds the `pulse` program with every command registered. Each command module adds itself;
@@ -18,6 +21,9 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerIngestCommand(program, io)
   registerReportCommand(program, io)
   registerSampleCommand(program, io)
+  registerTrainCommand(program, io)
+  registerScoreCommand(program, io)
+  registerDealCommand(program, io)
   return program
 }
 

@@ -1,0 +1,37 @@
+import type { Command } from 'commander'
+import { money, percent } from '../../model/deal-reasons.js'
+import { type DealReport, explainDeal } from '../../model/explain-deal.js'
+import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+
+/** `pulse deal ID`: one deal's health score and reasons. */
+export function registerDealCommand(program: Command, io: CliIo): void {
+  withReportOptions(
+    program
+      .command('deal')
+      .argument('<id>', 'the deal id (as in the CRM or the CSV deal_id)')
+      .description("one deal's win probability, health score 0-100 and the reasons behind them")
+      .addHelpText('after', '\nExample:\n  pulse deal D000647 --as-of 2024-07-20'),
+  ).action(async (id: string, options: CommonOptions) => {
+    const report = await usingStore(options, (store, config) =>
+      explainDeal(store, id, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+    )
+    emit(io, options, report, () => formatDealReport(report))
+  })
+}
+
+/** A deal's card as text: what it is, its health and probability (saying what kind), and why. */
+export function formatDealReport(d: DealReport): string {
+  const lines = [
+    `${d.dealId}${d.dealName ? `  ${d.dealName}` : ''}`,
+    `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${money(d.amount)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
+  ]
+  if (d.healthScore !== null && d.winProbability !== null) {
+    lines.push(
+      d.basis === 'model'
+        ? `Health ${d.healthScore}/100 · win probability ${percent(d.winProbability)} (model ${d.modelId}, as of ${d.asOf})`
+        : `Health ${d.healthScore}/100 · win rate of similar deals ${percent(d.winProbability)} (not a prediction: model ${d.modelId} is not informative; as of ${d.asOf})`,
+    )
+  }
+  lines.push('Why:', ...d.reasons.map((r) => `  - ${r}`))
+  return lines.join('\n')
+}

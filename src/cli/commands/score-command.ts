@@ -1,0 +1,69 @@
+import type { Command } from 'commander'
+import { AppError } from '../../errors.js'
+import { percent } from '../../model/deal-reasons.js'
+import { type ScoreReport, scoreOpenDeals } from '../../model/score-open-deals.js'
+import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+
+interface ScoreOptions extends CommonOptions {
+  limit: string
+}
+
+/** `pulse score`: score every open deal with the current model, store the scores, print the most at risk. */
+export function registerScoreCommand(program: Command, io: CliIo): void {
+  withReportOptions(
+    program
+      .command('score')
+      .description('score open deals with the current model: win probability, health 0-100 and reasons')
+      .option('--limit <n>', 'deals listed in the text output, least healthy first', '20')
+      .addHelpText('after', '\nExample:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
+  ).action(async (options: ScoreOptions) => {
+    const limit = Number(options.limit)
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new AppError('bad_input', `--limit "${options.limit}" is not a whole number; use for example --limit 10.`)
+    const report = await usingStore(options, (store, config) =>
+      scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+    )
+    emit(io, options, scoreJson(report), () => formatScoreReport(report, limit))
+  })
+}
+
+/** The `--json` shape: contract.md `score` (`{ modelId, asOf, deals: [{ dealId, winProbability, healthScore, reasons }] }`) plus details. */
+export function scoreJson(r: ScoreReport): Record<string, unknown> {
+  return {
+    modelId: r.modelId,
+    asOf: r.asOf,
+    deals: r.deals.map((d) => ({
+      dealId: d.dealId,
+      winProbability: d.winProbability,
+      healthScore: d.healthScore,
+      reasons: d.reasons,
+      basis: d.basis,
+      daysIdle: d.daysIdle,
+      daysInStage: d.daysInStage,
+    })),
+    informative: r.informative,
+    verdict: r.verdict,
+  }
+}
+
+/** The least healthy deals with their reasons, after a line on what the probabilities are. */
+export function formatScoreReport(r: ScoreReport, limit: number): string {
+  const lines = [`Scored ${r.deals.length} open deals as of ${r.asOf} with model ${r.modelId}.`]
+  lines.push(
+    r.informative
+      ? `Win probabilities come from the model. ${r.verdict}`
+      : `WIN PROBABILITIES BELOW ARE SEGMENT BASE RATES, NOT PREDICTIONS. ${r.verdict}`,
+  )
+  if (r.deals.length === 0) return [...lines, 'There are no open deals to score.'].join('\n')
+  lines.push(
+    '',
+    `Least healthy ${Math.min(limit, r.deals.length)} (health 0-100, ${r.informative ? 'win probability' : 'segment win rate'}):`,
+  )
+  for (const d of r.deals.slice(0, limit)) {
+    lines.push(
+      `  ${d.dealId}  health ${String(d.healthScore).padStart(3)}  ${r.informative ? 'win' : 'segment'} ${percent(d.winProbability).padStart(4)}`,
+    )
+    for (const reason of d.reasons) lines.push(`      - ${reason}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,108 @@
+import type { Command } from 'commander'
+import { percent } from '../../model/deal-reasons.js'
+import { retrainModel, type TrainResult } from '../../model/retrain-model.js'
+import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+
+/** `pulse train`: train the win-probability model on closed deals and print its evaluation. */
+export function registerTrainCommand(program: Command, io: CliIo): void {
+  withReportOptions(
+    program
+      .command('train')
+      .description('train the win-probability model on closed deals (older ones) and test it on the newest 20%')
+      .addHelpText('after', '\nExample:\n  pulse train --as-of 2024-07-20\n  pulse train --json'),
+  ).action(async (options: CommonOptions) => {
+    const result = await usingStore(options, (store, config) =>
+      retrainModel(store, { asOf: resolveAsOf(options, config), staleDays: config.staleDays }),
+    )
+    emit(io, options, trainJson(result), () => formatTrainResult(result))
+  })
+}
+
+/** The `--json` shape: contract.md `train` fields first, then the details. */
+export function trainJson(r: TrainResult): Record<string, unknown> {
+  const {
+    modelId,
+    trainedAt,
+    nTrain,
+    nTest,
+    split,
+    auc,
+    aucLow,
+    aucHigh,
+    brier,
+    baselineBrier,
+    accuracy,
+    baselineAccuracy,
+    informative,
+    ...rest
+  } = r
+  return {
+    modelId,
+    trainedAt,
+    nTrain,
+    nTest,
+    split,
+    auc,
+    aucLow,
+    aucHigh,
+    brier,
+    baselineBrier,
+    accuracy,
+    baselineAccuracy,
+    informative,
+    ...rest,
+  }
+}
+
+const FEATURE_WORDS: Record<string, string> = {
+  region: 'region',
+  industry: 'industry',
+  product_type: 'product',
+  lead_source: 'lead source',
+  amount: 'amount',
+  owner_win_rate: "owner's past win rate",
+}
+
+/** The evaluation as a person reads it: the numbers next to their baselines, the verdict, drivers. */
+export function formatTrainResult(r: TrainResult): string {
+  const s = r.split
+  const majority = r.baseRate >= 0.5 ? 'won' : 'lost'
+  const lines = [
+    `Model ${r.modelId} trained on ${r.nTrain} deals closed ${s.trainFrom} to ${s.trainTo}; tested on the newest ${r.nTest} (closed ${s.testFrom} to ${s.testTo}).`,
+    '',
+    '  measure    model                       baseline',
+    `  AUC        ${pad(`${r.auc.toFixed(3)} (95% CI ${r.aucLow.toFixed(3)}-${r.aucHigh.toFixed(3)})`, 28)}0.500 (chance)`,
+    `  Brier      ${pad(r.brier.toFixed(4), 28)}${r.baselineBrier.toFixed(4)} (always ${percent(r.baseRate)})`,
+    `  log loss   ${pad(r.logLoss.toFixed(4), 28)}${r.baselineLogLoss.toFixed(4)}`,
+    `  accuracy   ${pad(percent(r.accuracy), 28)}${percent(r.baselineAccuracy)} (always "${majority}")`,
+    '',
+    r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
+    '',
+    'Reliability on the test deals (by decile of predicted probability):',
+    '  decile    n  predicted  observed',
+    ...r.reliability.map(
+      (b) => `  ${pad(String(b.decile), 6)}${String(b.n).padStart(5)}  ${pad(percent(b.meanPredicted), 11)}${percent(b.observedRate)}`,
+    ),
+    '',
+  ]
+  const drivers = r.drivers.importance.filter((i) => i.importance > 0)
+  lines.push(
+    drivers.length === 0
+      ? 'Drivers: the tree found no split worth keeping (every deal gets the base rate).'
+      : `Drivers (share of the tree's impurity decrease): ${drivers.map((i) => `${FEATURE_WORDS[i.feature] ?? i.feature} ${percent(i.importance)}`).join(', ')}.`,
+  )
+  if (drivers.length > 0) {
+    lines.push('Paths that differ most from the base rate:')
+    for (const p of r.drivers.paths.slice(0, 5)) lines.push(`  ${p.description}: won ${percent(p.winRate)} (n=${p.n})`)
+  }
+  const q = r.params
+  lines.push(
+    '',
+    `Settings chosen on the newest quarter of the training window (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, gain threshold ${q.gainThreshold}, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
+  )
+  return lines.join('\n')
+}
+
+function pad(s: string, width: number): string {
+  return s.padEnd(width)
+}

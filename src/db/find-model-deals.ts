@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely'
+import type { ModelDeal } from '../model/model-deal.js'
+import type { Database } from './schema.js'
+
+const COLUMNS = [
+  'deal_id',
+  'deal_name',
+  'owner_id',
+  'owner_email',
+  'created_date',
+  'closed_date',
+  'outcome',
+  'stage',
+  'stage_entered_date',
+  'lost_at_stage',
+  'amount',
+  'industry',
+  'region',
+  'product_type',
+  'lead_source',
+  'sales_cycle_days',
+  'last_activity_date',
+  'updated_date',
+] as const
+
+/**
+ * Deals the model reads (not archived): `closed` (won and lost), `open`, or the one deal `dealId`
+ * (any outcome). Ordered by id.
+ */
+export async function findModelDeals(db: Kysely<Database>, which: 'closed' | 'open' | { dealId: string }): Promise<ModelDeal[]> {
+  let q = db
+    .selectFrom('deals')
+    .select([...COLUMNS])
+    .where('archived', '=', 0)
+  if (which === 'closed') q = q.where('outcome', 'in', ['won', 'lost'])
+  else if (which === 'open') q = q.where('outcome', '=', 'open')
+  else q = q.where('deal_id', '=', which.dealId)
+  return q.orderBy('deal_id').execute()
+}

@@ -1,0 +1,99 @@
+import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
+import type { FlatTree } from './flat-tree.js'
+import type { StageNorm } from './stage-norms.js'
+
+/**
+ * The conditions on the way from the root to `node`, one phrase per feature in the order the tree
+ * asks them: "EMEA, $50k-100k, Outbound leads". The root alone is "All closed deals".
+ */
+export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: number): string {
+  const chain: number[] = []
+  for (let k = node; k >= 0; k = tree.parent[k] as number) chain.unshift(k)
+  const bounds = new Map<number, { lo: number; hi: number }>()
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const k = chain[i] as number
+    const column = tree.column[k] as number
+    const b = bounds.get(column) ?? { lo: Number.NEGATIVE_INFINITY, hi: Number.POSITIVE_INFINITY }
+    const t = tree.threshold[k] as number
+    if (chain[i + 1] === tree.left[k]) b.hi = Math.min(b.hi, t)
+    else b.lo = Math.max(b.lo, t)
+    bounds.set(column, b)
+  }
+  const phrases: string[] = []
+  for (const [column, b] of bounds) {
+    const spec = encoding.features[column]
+    const phrase = spec ? describeBounds(spec, b.lo, b.hi) : null
+    if (phrase) phrases.push(phrase)
+  }
+  return phrases.length === 0 ? 'All closed deals' : phrases.join(', ')
+}
+
+/** "In Negotiation 41 days; 90% of won deals leave it within 20", or null without a norm. */
+export function stageReason(stage: string, daysInStage: number | null, norm: StageNorm | undefined): string | null {
+  if (daysInStage === null || !norm) return null
+  const d = days(daysInStage)
+  if (daysInStage > norm.p90) return `In ${stage} ${d}; 90% of won deals leave it within ${norm.p90}`
+  if (daysInStage > norm.median) return `In ${stage} ${d}; half of won deals leave it within ${norm.median}`
+  return `In ${stage} ${d}, within the usual time (half of won deals leave it within ${norm.median})`
+}
+
+/** "No activity for 23 days (the idle limit is 14)" or "Last activity 2 days ago". */
+export function idleReason(daysIdle: number | null, idleDays: number): string | null {
+  if (daysIdle === null) return null
+  if (daysIdle >= idleDays) return `No activity for ${days(daysIdle)} (the idle limit is ${idleDays})`
+  return daysIdle === 0 ? 'Last activity today' : `Last activity ${days(daysIdle)} ago`
+}
+
+/** A rate as a whole percentage: 0.1412 -> "14%". */
+export function percent(rate: number): string {
+  return `${Math.round(rate * 100)}%`
+}
+
+/** A short money amount: 950 -> "$950", 12,500 -> "$12.5k", 1,200,000 -> "$1.2M". */
+export function money(amount: number): string {
+  if (amount >= 1_000_000) return `$${trim(amount / 1_000_000)}M`
+  if (amount >= 1_000) return `$${trim(amount / 1_000)}k`
+  return `$${Math.round(amount)}`
+}
+
+function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | null {
+  if (spec.kind === 'category') {
+    const allowed = spec.values.filter((_, i) => i >= lo && i < hi)
+    if (allowed.length === 0 || allowed.length === spec.values.length) return null
+    const excluded = spec.values.filter((v) => !allowed.includes(v))
+    const suffix = spec.name === 'lead_source' ? ' leads' : spec.name === 'product_type' ? ' product' : ''
+    if (allowed.length <= 3 || excluded.length > 2) return `${orList(allowed)}${suffix}`
+    return `not ${orList(excluded)}${suffix}`
+  }
+  // A code k covers values in [edges[k-1], edges[k]); codes in [lo, hi) are ceil(lo) .. ceil(hi) - 1.
+  const kMin = Number.isFinite(lo) ? Math.ceil(lo) : 0
+  const kMax = Number.isFinite(hi) ? Math.ceil(hi) - 1 : spec.edges.length
+  const from = kMin > 0 ? spec.edges[kMin - 1] : undefined
+  const to = kMax < spec.edges.length ? spec.edges[kMax] : undefined
+  const fmt = spec.name === 'amount' ? money : percent
+  const range =
+    from !== undefined && to !== undefined
+      ? spec.name === 'amount'
+        ? `${fmt(from)}-${fmt(to).slice(1)}`
+        : `${fmt(from).slice(0, -1)}-${fmt(to)}`
+      : from !== undefined
+        ? `${fmt(from)}+`
+        : to !== undefined
+          ? `under ${fmt(to)}`
+          : null
+  if (range === null) return null
+  return spec.name === 'amount' ? range : `owner's past win rate ${range}`
+}
+
+function orList(values: readonly string[]): string {
+  if (values.length <= 1) return values.join('')
+  return `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`
+}
+
+function days(n: number): string {
+  return n === 1 ? '1 day' : `${n} days`
+}
+
+function trim(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(x < 10 ? 1 : 0).replace(/\.0$/, '')
+}

@@ -1,0 +1,78 @@
+import { findModelDeals } from '../db/find-model-deals.js'
+import type { Store } from '../db/open-store.js'
+import { amountBand } from '../domain/amount-band.js'
+import { AppError } from '../errors.js'
+import { type DealScore, scoreDeals } from './score-deals.js'
+import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
+
+/** `pulse deal ID`: one element of `score`'s deals plus the deal's own fields. */
+export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthScore' | 'health'> {
+  modelId: number
+  asOf: string
+  /** Null for a closed deal (it is not scored). */
+  winProbability: number | null
+  healthScore: number | null
+  /** The parts of the health score; null for a closed deal. */
+  health: DealScore['health'] | null
+  dealName: string | null
+  ownerId: string
+  ownerEmail: string | null
+  outcome: string
+  stage: string
+  amount: number
+  amountBand: string
+  region: string
+  industry: string
+  productType: string
+  leadSource: string
+  createdDate: string
+  closedDate: string | null
+  lastActivityDate: string | null
+  stageEnteredDate: string | null
+}
+
+/**
+ * One deal's health score and reasons as of `asOf`, computed with the current model (the same
+ * computation as {@link scoreOpenDeals}). A closed deal gets no score, and says so.
+ * @throws AppError `not_found` for an unknown id; `no_model` when no model has been trained.
+ */
+export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
+  const [deal] = await findModelDeals(store.db, { dealId })
+  if (!deal) throw new AppError('not_found', `No deal with id "${dealId}". Check the id (ids are case-sensitive).`)
+  const current = await loadCurrentModel(store.db)
+  const fields = {
+    modelId: current.modelId,
+    asOf: options.asOf,
+    dealName: deal.deal_name,
+    ownerId: deal.owner_id,
+    ownerEmail: deal.owner_email,
+    outcome: deal.outcome,
+    stage: deal.stage,
+    amount: deal.amount,
+    amountBand: amountBand(deal.amount),
+    region: deal.region,
+    industry: deal.industry,
+    productType: deal.product_type,
+    leadSource: deal.lead_source,
+    createdDate: deal.created_date,
+    closedDate: deal.closed_date,
+    lastActivityDate: deal.last_activity_date,
+    stageEnteredDate: deal.stage_entered_date,
+  }
+  if (deal.outcome !== 'open') {
+    return {
+      dealId: deal.deal_id,
+      ...fields,
+      winProbability: null,
+      healthScore: null,
+      reasons: [`Closed ${deal.outcome} on ${deal.closed_date ?? 'an unknown date'}: only open deals are scored`],
+      basis: current.engine.informative ? 'model' : 'segment',
+      health: null,
+      daysIdle: null,
+      daysInStage: null,
+    }
+  }
+  const context = await loadScoringContext(store.db, options.asOf, options.idleDays)
+  const [score] = scoreDeals(current.engine, [deal], context) as [DealScore]
+  return { ...fields, ...score }
+}

@@ -1,0 +1,39 @@
+import type { DealRow } from '../db/schema.js'
+
+/** The fields of a stored deal that the win model and the health score read. Dates `YYYY-MM-DD`. */
+export type ModelDeal = Pick<
+  DealRow,
+  | 'deal_id'
+  | 'deal_name'
+  | 'owner_id'
+  | 'owner_email'
+  | 'created_date'
+  | 'closed_date'
+  | 'outcome'
+  | 'stage'
+  | 'stage_entered_date'
+  | 'lost_at_stage'
+  | 'amount'
+  | 'industry'
+  | 'region'
+  | 'product_type'
+  | 'lead_source'
+  | 'sales_cycle_days'
+  | 'last_activity_date'
+  | 'updated_date'
+>
+
+/** Won and lost deals of one owner closed on one day (all of the store's closed deals, stale or not). */
+export interface OwnerCloseCount {
+  owner_id: string
+  closed_date: string
+  won: number
+  lost: number
+}
+
+/** How many won deals spent `days` whole days in `stage` before moving on. */
+export interface StageDurationCount {
+  stage: string
+  days: number
+  deals: number
+}

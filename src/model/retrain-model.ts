@@ -1,0 +1,59 @@
+import { findModelDeals } from '../db/find-model-deals.js'
+import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
+import { insertModel } from '../db/insert-model.js'
+import type { Store } from '../db/open-store.js'
+import type { ModelDrivers, ModelEvaluation, ModelParams } from './win-rate-driver-engine.js'
+import { WinRateDriverEngine } from './win-rate-driver-engine.js'
+
+/** Options of {@link retrainModel}. */
+export interface RetrainOptions {
+  /** Deals closed after this date are ignored; stale gaps run to it. `YYYY-MM-DD`. */
+  asOf: string
+  /** `PULSE_STALE_DAYS`. */
+  staleDays: number
+  /** Clock for `trainedAt` (tests pin it). */
+  now?: Date
+}
+
+/**
+ * The `pulse train` result: the contract's `train` fields (modelId, trainedAt, nTrain, nTest,
+ * split, auc, aucLow, aucHigh, brier, baselineBrier, accuracy, baselineAccuracy, informative)
+ * plus log loss, the verdict sentence, the reliability table, the chosen settings and the drivers.
+ */
+export interface TrainResult extends ModelEvaluation {
+  modelId: number
+  trainedAt: string
+  asOf: string
+  params: ModelParams
+  drivers: ModelDrivers
+}
+
+/**
+ * Trains a WinRateDriverEngine on the store's closed deals and records it in the model registry
+ * (the weekly job and `pulse train` call this). The new model becomes the current one when it is
+ * informative; otherwise the latest informative model stays current, if any.
+ *
+ * @throws AppError `no_data` when there are too few closed, non-stale deals.
+ */
+export async function retrainModel(store: Store, options: RetrainOptions): Promise<TrainResult> {
+  const [deals, ownerCloses] = await Promise.all([findModelDeals(store.db, 'closed'), findOwnerCloseCounts(store.db)])
+  const engine = WinRateDriverEngine.train({ deals, ownerCloses, asOf: options.asOf, staleDays: options.staleDays })
+  const e = engine.evaluation
+  const trainedAt = (options.now ?? new Date()).toISOString()
+  const modelId = await insertModel(store.db, {
+    engine: 'WinRateDriverEngine',
+    trained_at: trainedAt,
+    as_of: options.asOf,
+    informative: e.informative ? 1 : 0,
+    n_train: e.nTrain,
+    n_test: e.nTest,
+    train_from: e.split.trainFrom,
+    train_to: e.split.trainTo,
+    test_from: e.split.testFrom,
+    test_to: e.split.testTo,
+    params: JSON.stringify(engine.params),
+    metrics: JSON.stringify(e),
+    model: JSON.stringify(engine.serialize()),
+  })
+  return { modelId, trainedAt, asOf: options.asOf, ...e, params: engine.params, drivers: engine.drivers() }
+}

@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely'
+import { findCurrentModel } from '../db/find-current-model.js'
+import { findModelDeals } from '../db/find-model-deals.js'
+import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
+import { findWonStageDurations } from '../db/find-won-stage-durations.js'
+import type { Store } from '../db/open-store.js'
+import { saveDealScores } from '../db/save-deal-scores.js'
+import type { Database } from '../db/schema.js'
+import type { ModelRow } from '../db/schema-model.js'
+import { AppError } from '../errors.js'
+import { OwnerWinHistory } from './owner-win-history.js'
+import { type DealScore, type ScoringContext, scoreDeals } from './score-deals.js'
+import { stageNormsFrom } from './stage-norms.js'
+import { type SerializedWinModel, WinRateDriverEngine } from './win-rate-driver-engine.js'
+
+/** Options of {@link scoreOpenDeals}. */
+export interface ScoreOptions {
+  asOf: string
+  /** `PULSE_IDLE_DAYS`. */
+  idleDays: number
+  /** Store the scores in `deal_scores` (default true). */
+  save?: boolean
+  now?: Date
+}
+
+/** The `pulse score` result: the contract's `{ modelId, asOf, deals }` plus the model's verdict. Deals least healthy first. */
+export interface ScoreReport {
+  modelId: number
+  asOf: string
+  informative: boolean
+  /** The model's evaluation in one sentence (why probabilities are or are not shown). */
+  verdict: string
+  deals: DealScore[]
+}
+
+/** A model loaded from the registry, ready to score. */
+export interface CurrentModel {
+  modelId: number
+  row: ModelRow
+  engine: WinRateDriverEngine
+}
+
+/**
+ * Loads the current model (the latest informative one, else the latest one).
+ * @throws AppError `no_model` when none has been trained.
+ */
+export async function loadCurrentModel(db: Kysely<Database>): Promise<CurrentModel> {
+  const row = await findCurrentModel(db)
+  if (!row) throw new AppError('no_model', 'No model has been trained yet. Run `pulse train` first.')
+  return { modelId: row.model_id, row, engine: WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel) }
+}
+
+/** Stage norms and owners' track records as of `asOf`, read from the store. */
+export async function loadScoringContext(db: Kysely<Database>, asOf: string, idleDays: number): Promise<ScoringContext> {
+  const [durations, closes] = await Promise.all([findWonStageDurations(db, asOf), findOwnerCloseCounts(db)])
+  return { asOf, idleDays, stageNorms: stageNormsFrom(durations), owners: new OwnerWinHistory(closes) }
+}
+
+/**
+ * Scores every open deal with the current model and stores the scores (run after each sync and by
+ * `pulse score`).
+ * @throws AppError `no_model` when no model has been trained.
+ */
+export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
+  const current = await loadCurrentModel(store.db)
+  const [deals, context] = await Promise.all([
+    findModelDeals(store.db, 'open'),
+    loadScoringContext(store.db, options.asOf, options.idleDays),
+  ])
+  const scores = scoreDeals(current.engine, deals, context).sort(
+    (a, b) => a.healthScore - b.healthScore || a.winProbability - b.winProbability || (a.dealId < b.dealId ? -1 : 1),
+  )
+  if (options.save ?? true) {
+    const scoredAt = (options.now ?? new Date()).toISOString()
+    await saveDealScores(
+      store.db,
+      scores.map((s) => ({
+        model_id: current.modelId,
+        deal_id: s.dealId,
+        as_of: options.asOf,
+        scored_at: scoredAt,
+        win_probability: s.winProbability,
+        health_score: s.healthScore,
+        basis: s.basis,
+        reasons: JSON.stringify(s.reasons),
+      })),
+      { replaceModelScores: current.modelId },
+    )
+  }
+  return {
+    modelId: current.modelId,
+    asOf: options.asOf,
+    informative: current.engine.informative,
+    verdict: current.engine.evaluation.verdict,
+    deals: scores,
+  }
+}

@@ -1,0 +1,65 @@
+import { type AmountBand, amountBand } from '../domain/amount-band.js'
+import type { ModelDeal } from './model-deal.js'
+
+/** Won and closed counts of one segment. */
+export interface SegmentCount {
+  won: number
+  n: number
+}
+
+/** Win rates of closed deals by region x amount band, by region, and overall. */
+export interface SegmentRates {
+  overall: SegmentCount
+  byRegion: Record<string, SegmentCount>
+  byRegionBand: Record<string, SegmentCount>
+}
+
+/** The base rate a deal is shown when the model is not informative, with the words for it. */
+export interface SegmentRate extends SegmentCount {
+  rate: number
+  /** "EMEA, $50k-100k", "EMEA" or "All closed deals". */
+  label: string
+}
+
+/** A segment needs this many closed deals before its own rate is shown; otherwise a wider one is. */
+export const MIN_SEGMENT_DEALS = 30
+
+/** Counts closed deals (`labels[i]` 1 = won) by region x amount band and by region. */
+export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<number>): SegmentRates {
+  const rates: SegmentRates = { overall: { won: 0, n: 0 }, byRegion: {}, byRegionBand: {} }
+  deals.forEach((d, i) => {
+    const won = labels[i] as number
+    const region = rates.byRegion[d.region] ?? { won: 0, n: 0 }
+    const segment = rates.byRegionBand[key(d)] ?? { won: 0, n: 0 }
+    rates.byRegion[d.region] = region
+    rates.byRegionBand[key(d)] = segment
+    for (const c of [rates.overall, region, segment]) {
+      c.won += won
+      c.n += 1
+    }
+  })
+  return rates
+}
+
+/**
+ * The narrowest segment of `deal` with at least {@link MIN_SEGMENT_DEALS} closed deals:
+ * region x amount band, else region, else all closed deals.
+ */
+export function segmentRateFor(rates: SegmentRates, deal: Pick<ModelDeal, 'region' | 'amount'>): SegmentRate {
+  const band = amountBand(deal.amount)
+  const both = rates.byRegionBand[`${deal.region}\u0000${band}`]
+  if (both && both.n >= MIN_SEGMENT_DEALS) return { ...both, rate: both.won / both.n, label: `${deal.region}, ${bandWords(band)}` }
+  const region = rates.byRegion[deal.region]
+  if (region && region.n >= MIN_SEGMENT_DEALS) return { ...region, rate: region.won / region.n, label: deal.region }
+  const all = rates.overall
+  return { ...all, rate: all.n === 0 ? 0 : all.won / all.n, label: 'All closed deals' }
+}
+
+/** An amount band in words: "$50k-100k", "under $10k", "$100k+". */
+export function bandWords(band: AmountBand): string {
+  return band === '<10k' ? 'under $10k' : `$${band}`
+}
+
+function key(d: Pick<ModelDeal, 'region' | 'amount'>): string {
+  return `${d.region}\u0000${amountBand(d.amount)}`
+}

@@ -1,0 +1,466 @@
+/// <reference path="../../types/ml-cart.d.ts" />
+import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
+import { isStale } from '../domain/deal-derived.js'
+import { AppError } from '../errors.js'
+import { accuracy, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
+import { describeNode, percent } from './deal-reasons.js'
+import { encodeDeal, type FeatureEncoding, fitFeatureEncoding, MODEL_FEATURES, type ModelFeature } from './feature-encoding.js'
+import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
+import type { ModelDeal, OwnerCloseCount } from './model-deal.js'
+import { OwnerWinHistory } from './owner-win-history.js'
+import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
+
+/** What training needs: the store's closed deals and every owner's closes (for track records). */
+export interface TrainInput {
+  /** Closed deals (open ones are ignored). Stale ones are left out here, with `staleDays`. */
+  deals: readonly ModelDeal[]
+  ownerCloses: readonly OwnerCloseCount[]
+  /** Deals closed after this date are ignored. */
+  asOf: string
+  staleDays: number
+  /** Share of the newest closed deals held out for the test (default 0.2). */
+  testShare?: number
+  /** Seed of the bootstrap (default fixed, so reruns give the same interval). */
+  seed?: number
+}
+
+/** The tree settings chosen by validation inside the training window. */
+export interface ModelParams {
+  maxDepth: number
+  /** ml-cart's `minNumSamples`: a node with at most this many deals is not split. */
+  minNumSamples: number
+  gainThreshold: number
+  /** Pseudo-deals at the parent's rate added to each node's counts (leaf smoothing). */
+  smoothing: number
+  features: ModelFeature[]
+  /** Log loss of the chosen settings on the validation deals (the newest quarter of the training window). */
+  validationLogLoss: number
+  /** Log loss of the training-window base rate on the same validation deals. */
+  validationBaselineLogLoss: number
+  /** How many settings were compared. */
+  candidates: number
+}
+
+/** The time split: train on deals closed before `testFrom`, test on the rest. Dates `YYYY-MM-DD`. */
+export interface TimeSplit {
+  method: 'time'
+  testShare: number
+  trainFrom: string
+  trainTo: string
+  testFrom: string
+  testTo: string
+}
+
+/** How the model did on the newest closed deals, which it never saw (contract `train` fields and more). */
+export interface ModelEvaluation {
+  nTrain: number
+  nTest: number
+  split: TimeSplit
+  auc: number
+  aucLow: number
+  aucHigh: number
+  brier: number
+  /** Brier score of always predicting the training window's win rate. */
+  baselineBrier: number
+  logLoss: number
+  baselineLogLoss: number
+  accuracy: number
+  /** Accuracy of always predicting the training window's more common outcome. */
+  baselineAccuracy: number
+  /** Win rate of the training window. */
+  baseRate: number
+  /** Win rate of the test deals. */
+  testWinRate: number
+  reliability: ReliabilityBin[]
+  /** True only when the AUC interval's lower bound is above 0.5 and the Brier score beats the base rate's. */
+  informative: boolean
+  /** One sentence saying whether the per-deal probabilities can be trusted, with the numbers. */
+  verdict: string
+}
+
+/** A feature's share of the tree's total impurity decrease. */
+export interface FeatureImportance {
+  feature: ModelFeature
+  importance: number
+}
+
+/** A leaf of the tree in words, with its training deals. */
+export interface DriverPath {
+  description: string
+  n: number
+  won: number
+  winRate: number
+  /** The smoothed rate the model gives deals in this leaf. */
+  probability: number
+}
+
+/** What drives wins according to the tree. */
+export interface ModelDrivers {
+  baseRate: number
+  importance: FeatureImportance[]
+  /** Leaves ordered by how far their win rate is from the base rate, weighted by their size. */
+  paths: DriverPath[]
+}
+
+/** The leaf a deal falls in and the probability it gets. */
+export interface LeafPrediction {
+  probability: number
+  leaf: number
+  n: number
+  won: number
+  description: string
+}
+
+/** The engine as stored in the model registry (JSON). */
+export interface SerializedWinModel {
+  engine: 'WinRateDriverEngine'
+  version: 1
+  /** ml-cart `toJSON()` of the tree used for scoring. */
+  tree: DecisionTreeJson
+  encoding: FeatureEncoding
+  /** Training deals and wins per tree node, in pre-order. */
+  nodeN: number[]
+  nodeWon: number[]
+  params: ModelParams
+  evaluation: ModelEvaluation
+  segmentRates: SegmentRates
+  /** Closed, non-stale deals the scoring tree was fitted on (train + test windows). */
+  nFit: number
+}
+
+/** Fewest closed, non-stale deals the model will train and test on. */
+export const MIN_TRAINING_DEALS = 100
+
+const MAX_DEPTH = 6
+const DEPTHS = [0, 1, 2, 3, 4, 5, 6]
+const LEAF_FRACTIONS = [1 / 400, 1 / 200, 1 / 100, 1 / 50, 1 / 20]
+const GAIN_THRESHOLDS = [0, 0.001, 0.003, 0.01]
+const SMOOTHINGS = [5, 20, 50, 150]
+
+/**
+ * WinRateDriverEngine: an explainable win-probability model. A CART tree (ml-cart) over facts known
+ * when a deal is created (segment fields, amount, the owner's track record before the deal), with
+ * leaf rates smoothed toward their parent, depth / leaf size / smoothing chosen on the newest quarter
+ * of the training window, and an honest test on the newest closed deals. Pure: no I/O.
+ */
+export class WinRateDriverEngine {
+  private readonly flat: FlatTree
+  private readonly counts: NodeCounts
+  private readonly rates: Float64Array
+  private readonly descriptions = new Map<number, string>()
+
+  private constructor(private readonly model: SerializedWinModel) {
+    this.flat = flattenTree(DecisionTreeClassifier.load(model.tree).root)
+    if (this.flat.column.length !== model.nodeN.length) throw new Error('The stored model does not match its tree; retrain it.')
+    this.counts = { n: Float64Array.from(model.nodeN), won: Float64Array.from(model.nodeWon) }
+    this.rates = smoothedNodeRates(this.flat, this.counts, model.params.smoothing)
+  }
+
+  /**
+   * Trains and evaluates a model. Closed, non-stale deals (design.md "stale") are sorted by close
+   * date; the newest `testShare` are the test; settings are chosen by validation on the newest
+   * quarter of the rest; the evaluated tree is fitted on the training window only; the tree kept for
+   * scoring is refitted with the same settings on all of them.
+   *
+   * @throws AppError `no_data` when fewer than {@link MIN_TRAINING_DEALS} usable deals exist.
+   */
+  static train(input: TrainInput): WinRateDriverEngine {
+    const owners = new OwnerWinHistory(input.ownerCloses)
+    const usable = input.deals
+      .filter(
+        (d) => d.outcome !== 'open' && d.closed_date !== null && d.closed_date <= input.asOf && !isStale(d, input.asOf, input.staleDays),
+      )
+      .sort((a, b) =>
+        (a.closed_date as string) < (b.closed_date as string) ? -1 : a.closed_date === b.closed_date ? cmp(a.deal_id, b.deal_id) : 1,
+      )
+    if (usable.length < MIN_TRAINING_DEALS) {
+      throw new AppError(
+        'no_data',
+        `Only ${usable.length} closed deals that are not stale were found; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
+      )
+    }
+    const labels = usable.map((d) => (d.outcome === 'won' ? 1 : 0))
+    const testShare = input.testShare ?? 0.2
+    const cut = timeCut(usable, 1 - testShare)
+    const train = usable.slice(0, cut)
+    const trainLabels = labels.slice(0, cut)
+    const test = usable.slice(cut)
+    const testLabels = labels.slice(cut)
+
+    const params = selectParams(train, trainLabels, owners)
+    const evaluated = fitTree(train, trainLabels, owners, params)
+    const testP = test.map((d) => evaluated.rates[leafOf(evaluated.flat, encodeDeal(evaluated.encoding, d, owners))] as number)
+    const evaluation = evaluate(
+      testP,
+      testLabels,
+      trainLabels,
+      {
+        method: 'time',
+        testShare,
+        trainFrom: train[0]?.closed_date as string,
+        trainTo: train[train.length - 1]?.closed_date as string,
+        testFrom: test[0]?.closed_date as string,
+        testTo: test[test.length - 1]?.closed_date as string,
+      },
+      input.seed,
+    )
+
+    const final = fitTree(usable, labels, owners, params)
+    return new WinRateDriverEngine({
+      engine: 'WinRateDriverEngine',
+      version: 1,
+      tree: final.json,
+      encoding: final.encoding,
+      nodeN: Array.from(final.counts.n),
+      nodeWon: Array.from(final.counts.won),
+      params,
+      evaluation,
+      segmentRates: fitSegmentRates(usable, labels),
+      nFit: usable.length,
+    })
+  }
+
+  /**
+   * Rebuilds an engine from its registry form (the tree through ml-cart's `load`).
+   * @throws Error when the stored form is not a WinRateDriverEngine model.
+   */
+  static fromSerialized(model: SerializedWinModel): WinRateDriverEngine {
+    if (model.engine !== 'WinRateDriverEngine' || model.version !== 1)
+      throw new Error(`Unknown model format ${model.engine} v${model.version}`)
+    return new WinRateDriverEngine(model)
+  }
+
+  /** The registry form (plain JSON). */
+  serialize(): SerializedWinModel {
+    return this.model
+  }
+
+  get evaluation(): ModelEvaluation {
+    return this.model.evaluation
+  }
+
+  get params(): ModelParams {
+    return this.model.params
+  }
+
+  get segmentRates(): SegmentRates {
+    return this.model.segmentRates
+  }
+
+  /** True when the per-deal probabilities may be shown (see {@link ModelEvaluation.informative}). */
+  get informative(): boolean {
+    return this.model.evaluation.informative
+  }
+
+  /** The leaf `deal` falls in, its smoothed probability and the leaf's training deals. */
+  predict(deal: ModelDeal, owners: OwnerWinHistory): LeafPrediction {
+    const leaf = leafOf(this.flat, encodeDeal(this.model.encoding, deal, owners))
+    return {
+      probability: this.rates[leaf] as number,
+      leaf,
+      n: this.counts.n[leaf] as number,
+      won: this.counts.won[leaf] as number,
+      description: this.describe(leaf),
+    }
+  }
+
+  /** Importance by impurity decrease, and the leaves that depart most from the base rate. */
+  drivers(limit = 10): ModelDrivers {
+    const { n, won } = this.counts
+    const gini = (k: number) => {
+      const nk = n[k] as number
+      if (nk === 0) return 0
+      const p = (won[k] as number) / nk
+      return nk * 2 * p * (1 - p)
+    }
+    const total = new Map<number, number>()
+    for (let k = 0; k < this.flat.column.length; k++) {
+      const c = this.flat.column[k] as number
+      if (c < 0) continue
+      const decrease = gini(k) - gini(this.flat.left[k] as number) - gini(this.flat.right[k] as number)
+      total.set(c, (total.get(c) ?? 0) + Math.max(0, decrease))
+    }
+    const sum = [...total.values()].reduce((a, b) => a + b, 0)
+    const importance = this.model.encoding.features
+      .map((f, c) => ({ feature: f.name, importance: sum === 0 ? 0 : (total.get(c) ?? 0) / sum }))
+      .sort((a, b) => b.importance - a.importance)
+    const base = (n[0] as number) === 0 ? 0 : (won[0] as number) / (n[0] as number)
+    const paths: DriverPath[] = []
+    for (let k = 0; k < this.flat.column.length; k++) {
+      if ((this.flat.column[k] as number) >= 0) continue
+      const nk = n[k] as number
+      paths.push({
+        description: this.describe(k),
+        n: nk,
+        won: won[k] as number,
+        winRate: nk === 0 ? 0 : (won[k] as number) / nk,
+        probability: this.rates[k] as number,
+      })
+    }
+    paths.sort((a, b) => b.n * Math.abs(b.winRate - base) - a.n * Math.abs(a.winRate - base))
+    return { baseRate: base, importance, paths: paths.slice(0, limit) }
+  }
+
+  private describe(node: number): string {
+    let d = this.descriptions.get(node)
+    if (d === undefined) {
+      d = describeNode(this.flat, this.model.encoding, node)
+      this.descriptions.set(node, d)
+    }
+    return d
+  }
+}
+
+interface FittedTree {
+  json: DecisionTreeJson
+  encoding: FeatureEncoding
+  flat: FlatTree
+  counts: NodeCounts
+  rates: Float64Array
+}
+
+function fitTree(deals: readonly ModelDeal[], labels: number[], owners: OwnerWinHistory, params: ModelParams): FittedTree {
+  const encoding = fitFeatureEncoding(deals, labels, owners)
+  const rows = deals.map((d) => encodeDeal(encoding, d, owners))
+  const tree = new DecisionTreeClassifier({
+    maxDepth: params.maxDepth,
+    minNumSamples: params.minNumSamples,
+    gainThreshold: params.gainThreshold,
+  })
+  tree.train(rows, labels)
+  const json = JSON.parse(JSON.stringify(tree.toJSON())) as DecisionTreeJson
+  const flat = flattenTree(DecisionTreeClassifier.load(json).root)
+  const counts = countNodes(flat, rows, labels)
+  return { json, encoding, flat, counts, rates: smoothedNodeRates(flat, counts, params.smoothing) }
+}
+
+/**
+ * Chooses depth, node size, gain threshold and smoothing by log loss on the newest quarter of the
+ * training window. One deep tree is grown on the older part; every smaller setting is that tree
+ * cut back (ml-cart grows each node from its own rows alone, so cutting at depth d, at nodes of
+ * <= N rows or with gain <= g gives exactly the tree those settings would grow).
+ */
+function selectParams(deals: readonly ModelDeal[], labels: number[], owners: OwnerWinHistory): ModelParams {
+  const cut = timeCut(deals, 0.75)
+  const fitDeals = deals.slice(0, cut)
+  const fitLabels = labels.slice(0, cut)
+  const validDeals = deals.slice(cut)
+  const validLabels = labels.slice(cut)
+  const leafSizes = [...new Set(LEAF_FRACTIONS.map((f) => Math.max(10, Math.round(fitDeals.length * f))))]
+  const base = mean(fitLabels)
+  const fallback: ModelParams = {
+    maxDepth: 0,
+    minNumSamples: leafSizes[leafSizes.length - 1] as number,
+    gainThreshold: 0,
+    smoothing: 20,
+    features: [...MODEL_FEATURES],
+    validationLogLoss: Number.NaN,
+    validationBaselineLogLoss: Number.NaN,
+    candidates: 0,
+  }
+  if (validDeals.length < 20 || fitDeals.length < 20) return fallback
+  const grown = fitTree(fitDeals, fitLabels, owners, { ...fallback, maxDepth: MAX_DEPTH, minNumSamples: leafSizes[0] as number })
+  const paths = validDeals.map((d) => pathOf(grown.flat, encodeDeal(grown.encoding, d, owners)))
+  const ratesBySmoothing = SMOOTHINGS.map((m) => smoothedNodeRates(grown.flat, grown.counts, m))
+  const baselineLoss = logLoss(
+    validLabels.map(() => base),
+    validLabels,
+  )
+  let best = { ...fallback, validationLogLoss: Number.POSITIVE_INFINITY }
+  let candidates = 0
+  const p = new Float64Array(validDeals.length)
+  // Simplest settings first, so a tie keeps the simpler tree.
+  for (const maxDepth of DEPTHS) {
+    for (const minNumSamples of [...leafSizes].reverse()) {
+      for (const gainThreshold of [...GAIN_THRESHOLDS].reverse()) {
+        const leaves = paths.map((path) => {
+          for (const k of path) {
+            const isLeaf =
+              (grown.flat.column[k] as number) < 0 ||
+              (grown.flat.depth[k] as number) >= maxDepth ||
+              (grown.counts.n[k] as number) <= minNumSamples ||
+              (grown.flat.gain[k] as number) <= gainThreshold
+            if (isLeaf) return k
+          }
+          return path[path.length - 1] as number
+        })
+        for (let s = 0; s < SMOOTHINGS.length; s++) {
+          const rates = ratesBySmoothing[s] as Float64Array
+          leaves.forEach((k, i) => {
+            p[i] = rates[k] as number
+          })
+          const loss = logLoss(p, validLabels)
+          candidates++
+          if (loss < best.validationLogLoss - 1e-12) {
+            best = { ...best, maxDepth, minNumSamples, gainThreshold, smoothing: SMOOTHINGS[s] as number, validationLogLoss: loss }
+          }
+        }
+      }
+    }
+  }
+  return { ...best, validationBaselineLogLoss: baselineLoss, candidates }
+}
+
+function evaluate(
+  testP: number[],
+  testLabels: number[],
+  trainLabels: number[],
+  split: TimeSplit,
+  seed: number | undefined,
+): ModelEvaluation {
+  const baseRate = mean(trainLabels)
+  const constant = testLabels.map(() => baseRate)
+  const { auc, low, high } = bootstrapAuc(testP, testLabels, { seed })
+  const brier = brierScore(testP, testLabels)
+  const baselineBrier = brierScore(constant, testLabels)
+  const informative = low > 0.5 && brier < baselineBrier
+  const numbers = `AUC ${auc.toFixed(2)}, 95% CI ${low.toFixed(2)}-${high.toFixed(2)}; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}`
+  const verdict = informative
+    ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
+    : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
+  return {
+    nTrain: trainLabels.length,
+    nTest: testLabels.length,
+    split,
+    auc,
+    aucLow: low,
+    aucHigh: high,
+    brier,
+    baselineBrier,
+    logLoss: logLoss(testP, testLabels),
+    baselineLogLoss: logLoss(constant, testLabels),
+    accuracy: accuracy(testP, testLabels),
+    baselineAccuracy: accuracy(
+      testLabels.map(() => (baseRate >= 0.5 ? 1 : 0)),
+      testLabels,
+    ),
+    baseRate,
+    testWinRate: mean(testLabels),
+    reliability: reliabilityTable(testP, testLabels),
+    informative,
+    verdict,
+  }
+}
+
+/** Index of the first deal in the newest `1 - share` by close date; deals closed on one day stay together. */
+function timeCut(sorted: readonly ModelDeal[], share: number): number {
+  const at = Math.min(sorted.length - 1, Math.max(1, Math.floor(sorted.length * share)))
+  const day = sorted[at]?.closed_date
+  let cut = at
+  while (cut > 0 && sorted[cut - 1]?.closed_date === day) cut--
+  if (cut === 0) {
+    cut = at
+    while (cut < sorted.length && sorted[cut]?.closed_date === day) cut++
+  }
+  return cut === sorted.length ? at : cut
+}
+
+function mean(xs: ArrayLike<number>): number {
+  let s = 0
+  for (let i = 0; i < xs.length; i++) s += xs[i] as number
+  return xs.length === 0 ? 0 : s / xs.length
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
