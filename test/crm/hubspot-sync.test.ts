@@ -1,0 +1,284 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { SegmentMapping } from '../../src/config.js'
+import { virtualClock } from '../../src/crm/http/clock.js'
+import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
+import { staysFromChanges } from '../../src/crm/stage-stays.js'
+import type { Store } from '../../src/db/open-store.js'
+import { findWatermark } from '../../src/db/store-sync-page.js'
+import { AppError } from '../../src/errors.js'
+import { syncCrm } from '../../src/ingest/sync-crm.js'
+import {
+  DEFAULT_PIPELINE_STAGES,
+  type FakeHubspotDeal,
+  generateHubspotDeals,
+  type HubspotFake,
+  startHubspotFake,
+} from '../fakes/hubspot-fake.js'
+import { openTestStore } from '../helpers/test-store.js'
+import { storeSnapshot } from './store-snapshot.js'
+
+const SEGMENTS: SegmentMapping = { region: 'region', industry: 'industry', productType: 'dealtype', leadSource: 'hs_analytics_source' }
+const MAY_20 = Date.UTC(2024, 4, 20)
+
+let fake: HubspotFake | undefined
+let store: Store | undefined
+afterEach(async () => {
+  await fake?.close()
+  await store?.close()
+  fake = undefined
+  store = undefined
+})
+
+/** A fake whose modifications are stamped from a counter after every generated deal. */
+async function fakeWith(deals: FakeHubspotDeal[], options: Parameters<typeof startHubspotFake>[0] = {}) {
+  let tick = MAY_20
+  return startHubspotFake({ deals, now: () => (tick += 1000), ...options })
+}
+
+function source(f: HubspotFake, extra: Partial<Parameters<typeof createHubspotSource>[0]> = {}) {
+  return createHubspotSource({
+    token: f.token,
+    baseUrl: f.url,
+    segments: SEGMENTS,
+    clock: virtualClock(Date.UTC(2024, 5, 1)),
+    limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+    backoffBaseMs: 10,
+    ...extra,
+  })
+}
+
+const LABEL = new Map<string, string>(DEFAULT_PIPELINE_STAGES.map((s) => [s.id, s.label]))
+const CLOSED = new Set<string>(['Closed Won', 'Closed Lost'])
+
+/** The rows the store should hold for the fake's live deals, derived from the fake's own data. */
+function expected(f: HubspotFake) {
+  const owners = new Map(f.owners.map((o) => [o.id, o.email.toLowerCase()]))
+  const live = [...f.deals.values()].filter((d) => !d.archived).sort((a, b) => (a.id < b.id ? -1 : 1))
+  const deals = live.map((d) => {
+    const p = d.properties
+    const stays = staysFromChanges(
+      d.id,
+      d.history.map((h) => ({ stage: LABEL.get(h.value) as string, at: h.timestamp })),
+    )
+    const won = p.hs_is_closed_won === 'true'
+    const lost = !won && p.hs_is_closed === 'true'
+    const lastOpen = [...stays].reverse().find((s) => !CLOSED.has(s.stage))?.stage
+    return {
+      deal_id: d.id,
+      outcome: won ? 'won' : lost ? 'lost' : 'open',
+      stage: lost ? lastOpen : LABEL.get(p.dealstage as string),
+      amount: Number(p.amount),
+      owner_id: p.hubspot_owner_id ?? 'unassigned',
+      owner_email: p.hubspot_owner_id ? (owners.get(p.hubspot_owner_id) ?? null) : null,
+      created_date: (p.createdate as string).slice(0, 10),
+      closed_date: won || lost ? (p.closedate as string).slice(0, 10) : null,
+      last_activity_date: p.notes_last_updated ? p.notes_last_updated.slice(0, 10) : null,
+      region: p.region,
+      industry: p.industry,
+      product_type: p.dealtype,
+      lead_source: p.hs_analytics_source,
+      source: 'hubspot',
+    }
+  })
+  const history = live
+    .flatMap((d) =>
+      staysFromChanges(
+        d.id,
+        d.history.map((h) => ({ stage: LABEL.get(h.value) as string, at: h.timestamp })),
+      ).map((s) => ({ deal_id: s.dealId, stage: s.stage, entered_at: s.enteredAt, left_at: s.leftAt })),
+    )
+    .sort((a, b) => (a.deal_id < b.deal_id ? -1 : a.deal_id > b.deal_id ? 1 : a.entered_at < b.entered_at ? -1 : 1))
+  return { deals, history }
+}
+
+async function expectStoreToMatch(f: HubspotFake, s: Store) {
+  const snap = await storeSnapshot(s)
+  const want = expected(f)
+  expect(snap.deals.length).toBe(want.deals.length)
+  expect(snap.deals.map((d) => ({ ...pick(d, Object.keys(want.deals[0] ?? {})) }))).toEqual(want.deals)
+  expect(snap.history).toEqual(want.history)
+}
+
+function pick(o: Record<string, unknown>, keys: string[]) {
+  return Object.fromEntries(keys.map((k) => [k, o[k]]))
+}
+
+describe('HubSpot sync', () => {
+  it('a full sync stores exactly the fake HubSpot data: deals, stage history, owners with emails, stage order', async () => {
+    fake = await fakeWith(generateHubspotDeals(1100, { seed: 3 }))
+    store = await openTestStore()
+    const summary = await syncCrm(store, source(fake))
+    expect(summary).toMatchObject({ deals: 1100, removed: 0, stages: 7 })
+    await expectStoreToMatch(fake, store)
+    const snap = await storeSnapshot(store)
+    expect(snap.stages.map((s) => [s.name, s.is_closed, s.is_won])).toEqual([
+      ['Appointment Scheduled', 0, 0],
+      ['Qualified To Buy', 0, 0],
+      ['Presentation Scheduled', 0, 0],
+      ['Decision Maker Bought-In', 0, 0],
+      ['Contract Sent', 0, 0],
+      ['Closed Won', 1, 1],
+      ['Closed Lost', 1, 0],
+    ])
+    expect(snap.owners.map((o) => [o.owner_id, o.email])).toEqual([
+      ['61234501', 'ana.ruiz@example.com'],
+      ['61234502', 'bo.chen@example.com'],
+      ['61234503', 'cy.diaz@example.com'],
+      ['61234504', 'di.evans@example.com'],
+    ])
+    const run = await store.db.selectFrom('sync_runs').selectAll().executeTakeFirstOrThrow()
+    expect(run).toMatchObject({ source: 'hubspot', status: 'done', deals: 1100, errors: 0 })
+    expect(run.pages).toBeGreaterThanOrEqual(6)
+    // Every search asked for ascending hs_lastmodifieddate, 200 a page.
+    const searches = fake.requests.filter((r) => r.path === '/crm/v3/objects/deals/search').map((r) => JSON.parse(r.body))
+    expect(searches.every((b) => b.limit === 200 && b.sorts[0].direction === 'ASCENDING')).toBe(true)
+  })
+
+  it('an incremental sync after changes reads exactly the changed, added and archived deals', async () => {
+    const deals = generateHubspotDeals(600, { seed: 4 })
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const firstReads = fake.batchReadIds.length
+    const [a, b, c] = [deals[10] as FakeHubspotDeal, deals[300] as FakeHubspotDeal, deals[599] as FakeHubspotDeal]
+    fake.updateDeal(a.id, { amount: '999' })
+    fake.updateDeal(b.id, { dealstage: 'closedlost' })
+    fake.addDeal({
+      ...(generateHubspotDeals(1, { seed: 9, firstId: 19_000_000_000, firstModified: MAY_20 + 500_000 })[0] as FakeHubspotDeal),
+    })
+    fake.archiveDeal(c.id)
+    const summary = await syncCrm(store, source(fake))
+    expect(fake.batchReadIds.slice(firstReads).sort()).toEqual([a.id, b.id, '19000000000'].sort())
+    expect(summary).toMatchObject({ deals: 3, removed: 1 })
+    await expectStoreToMatch(fake, store)
+    const lost = await store.db.selectFrom('deals').selectAll().where('deal_id', '=', b.id).executeTakeFirstOrThrow()
+    expect(lost.outcome).toBe('lost')
+    // A third sync with nothing changed reads nothing.
+    const before = fake.batchReadIds.length
+    expect((await syncCrm(store, source(fake))).deals).toBe(0)
+    expect(fake.batchReadIds.length).toBe(before)
+  })
+
+  it('handles more deals modified in one millisecond than fit a page, and never pages past the 10,000 cap', async () => {
+    const deals = generateHubspotDeals(10_450, { seed: 5, stepMs: 3 })
+    const tie = Date.parse(deals[5000]?.properties.hs_lastmodifieddate as string)
+    for (let i = 5000; i < 5450; i++) (deals[i] as FakeHubspotDeal).properties.hs_lastmodifieddate = new Date(tie).toISOString()
+    deals.sort((x, y) => Date.parse(x.properties.hs_lastmodifieddate as string) - Date.parse(y.properties.hs_lastmodifieddate as string))
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    const summary = await syncCrm(store, source(fake))
+    expect(summary.deals).toBe(10_450)
+    expect(fake.requests.filter((r) => r.status === 400)).toEqual([])
+    await expectStoreToMatch(fake, store)
+    // The drain went by hs_object_id within that millisecond.
+    const drains = fake.requests.filter((r) => r.body.includes('"hs_object_id","operator":"GT"'))
+    expect(drains.length).toBeGreaterThanOrEqual(3)
+    // The fake itself refuses to page past the cap, as HubSpot does.
+    const past = await fetch(`${fake.url}/crm/v3/objects/deals/search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ limit: 200, after: '9900' }),
+    })
+    expect(past.status).toBe(400)
+    expect(((await past.json()) as { category: string }).category).toBe('VALIDATION_ERROR')
+  })
+
+  it('deals modified while the sync runs are neither skipped nor stored stale', async () => {
+    const deals = generateHubspotDeals(1000, { seed: 6 })
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    let searches = 0
+    fake.onRequest = (_m, path) => {
+      if (path !== '/crm/v3/objects/deals/search') return
+      searches++
+      if (searches === 3) {
+        fake?.updateDeal((deals[5] as FakeHubspotDeal).id, { amount: '1' }) // already read: moves to the end
+        fake?.updateDeal((deals[900] as FakeHubspotDeal).id, { dealstage: 'closedwon' }) // not read yet
+        fake?.archiveDeal((deals[950] as FakeHubspotDeal).id)
+      }
+    }
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+  })
+
+  it('stops on 401 with a message naming HUBSPOT_TOKEN, records the failed run and keeps the watermark', async () => {
+    fake = await fakeWith(generateHubspotDeals(10))
+    store = await openTestStore()
+    const error = await syncCrm(store, createHubspotSource({ token: 'wrong', baseUrl: fake.url, segments: SEGMENTS })).catch((e) => e)
+    expect(error).toBeInstanceOf(AppError)
+    expect(error.code).toBe('crm_auth')
+    expect(error.message).toContain('HUBSPOT_TOKEN')
+    expect(error.message).not.toContain('wrong')
+    const run = await store.db.selectFrom('sync_runs').selectAll().executeTakeFirstOrThrow()
+    expect(run).toMatchObject({ status: 'failed', errors: 1 })
+    expect(run.error_message).toContain('HUBSPOT_TOKEN')
+    expect(await findWatermark(store.db, 'hubspot')).toBeNull()
+  })
+
+  it('waits out a search 429 (1 s for the secondly limit, or what Retry-After says) and retries a 5xx', async () => {
+    fake = await fakeWith(generateHubspotDeals(300))
+    store = await openTestStore()
+    const search429 = { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: 'x' }
+    fake.failNext({ path: '/crm/v3/objects/deals/search' }, { status: 429, body: search429 })
+    fake.failNext({ path: '/crm/v3/objects/deals/search' }, { status: 429, body: search429, headers: { 'retry-after': '7' } })
+    fake.failNext(
+      { path: '/crm/v3/objects/deals/batch/read' },
+      {
+        status: 429,
+        body: {
+          status: 'error',
+          message: 'You have reached your ten_secondly_rolling limit.',
+          errorType: 'RATE_LIMIT',
+          policyName: 'TEN_SECONDLY_ROLLING',
+        },
+        headers: { 'x-hubspot-ratelimit-interval-milliseconds': '10000' },
+      },
+    )
+    fake.failNext({ path: '/crm/v3/pipelines/deals' }, { status: 502, body: '<html>Bad gateway</html>' }, 2)
+    const clock = virtualClock(Date.UTC(2024, 5, 1))
+    const src = source(fake, { clock })
+    await syncCrm(store, src)
+    await expectStoreToMatch(fake, store)
+    const sleeps = clock.sleeps.map((s) => Math.round(s))
+    expect(sleeps).toContain(7000)
+    expect(sleeps.some((s) => s >= 990 && s <= 1000)).toBe(true)
+    expect(sleeps.some((s) => s >= 9990 && s <= 10_000)).toBe(true)
+    expect(src.api.stats).toMatchObject({ rateLimited: 3, rateLimitedTwice: 1 })
+  })
+
+  it('a malformed body is an error naming the endpoint; what was stored before stays, and a rerun completes', async () => {
+    fake = await fakeWith(generateHubspotDeals(900, { seed: 8 }))
+    store = await openTestStore()
+    let reads = 0
+    fake.onRequest = (_m, path) => {
+      if (path === '/crm/v3/objects/deals/batch/read' && ++reads === 10) {
+        fake?.failNext({ path: '/crm/v3/objects/deals/batch/read' }, { status: 200, body: '{"status":"COMPLETE","results":[{"id":' })
+      }
+    }
+    const error = await syncCrm(store, source(fake, { readAhead: 1 })).catch((e) => e)
+    expect(error.code).toBe('crm_bad_response')
+    expect(error.message).toContain('POST /crm/v3/objects/deals/batch/read')
+    const stored = await store.db
+      .selectFrom('deals')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(stored.n)).toBeGreaterThan(0)
+    expect(Number(stored.n)).toBeLessThan(900)
+    fake.onRequest = undefined
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+  })
+
+  it('paces searches below a real 5-per-second limit: no 429 at all', async () => {
+    fake = await fakeWith(generateHubspotDeals(1400, { seed: 2 }), { searchPerSecond: 5, burstPerTenSeconds: 190 })
+    store = await openTestStore()
+    const started = Date.now()
+    await syncCrm(
+      store,
+      createHubspotSource({ token: fake.token, baseUrl: fake.url, segments: SEGMENTS, limits: { burstPerTenSeconds: 190 } }),
+    )
+    expect(fake.limited).toEqual({ search: 0, burst: 0 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+    await expectStoreToMatch(fake, store)
+  })
+})
