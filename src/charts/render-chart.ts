@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import { AppError } from '../errors.js'
 import { chartFontFiles } from './chart-fonts.js'
 import { CHART_CONFIG, CHART_FONT, COLORS, PIXEL_RATIO } from './chart-theme.js'
+import { encodePng } from './encode-png.js'
 import { createTextMeasurer, installTextMetrics } from './text-metrics.js'
 
 /** A chart drawn as an image. */
@@ -53,7 +54,9 @@ function getEngine(): Promise<Engine> {
     const [vega, vegaLite, resvg] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')])
     installTextMetrics(vega, createTextMeasurer())
     const files = chartFontFiles()
-    return { vega, compile: vegaLite.compile, resvg, fontFiles: [files.regular, files.bold] }
+    const ready: Engine = { vega, compile: vegaLite.compile, resvg, fontFiles: [files.regular, files.bold] }
+    await primeEngine(ready)
+    return ready
   })()
   engine.catch(() => {
     engine = undefined
@@ -89,8 +92,9 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
 }
 
 /**
- * Rasterises an SVG to PNG with resvg on its thread pool (`renderAsync`, so the event loop stays
- * free), using only the bundled DejaVu fonts: never a system font.
+ * Rasterises an SVG to PNG with resvg on its thread pool (`renderAsync`) and compresses it with
+ * async zlib, so the event loop stays free; only the bundled DejaVu fonts are used, never a
+ * system font.
  */
 export async function rasterizeSvg(svg: string, options: RasterOptions = {}): Promise<RenderedChart> {
   const { resvg, fontFiles } = await getEngine()
@@ -105,7 +109,8 @@ export async function rasterizeSvg(svg: string, options: RasterOptions = {}): Pr
     },
     logLevel: 'off',
   })
-  return { png: image.asPng(), width: image.width, height: image.height }
+  // resvg's asPng() compresses on the main thread; encodePng deflates on the thread pool.
+  return { png: await encodePng(image.pixels, image.width, image.height), width: image.width, height: image.height }
 }
 
 /**
@@ -117,6 +122,39 @@ export async function rasterizeSvg(svg: string, options: RasterOptions = {}): Pr
 export async function renderChart(spec: TopLevelSpec, options: RasterOptions = {}): Promise<RenderedChart> {
   const { svg } = await renderChartSvg(spec)
   return rasterizeSvg(svg, options)
+}
+
+/**
+ * Draws one small chart through the whole path (compile, dataflow, SVG, resvg, PNG) so the first
+ * real chart does not pay for JIT warm-up and font parsing: that cost belongs to start-up.
+ */
+async function primeEngine(e: Engine): Promise<void> {
+  const spec: TopLevelSpec = {
+    title: { text: 'Warm-up', subtitle: 'Prime' },
+    data: {
+      values: [
+        { a: 'A', b: 1 },
+        { a: 'B', b: 2 },
+      ],
+    },
+    layer: [{ mark: 'bar' }, { mark: { type: 'text', dx: 6, align: 'left' }, encoding: { text: { field: 'b' } } }],
+    encoding: {
+      y: { field: 'a', type: 'nominal' },
+      x: { field: 'b', type: 'quantitative', axis: { format: '.0%' } },
+      color: { field: 'a', type: 'nominal' },
+    },
+  }
+  const view = new e.vega.View(e.vega.parse(e.compile(spec, { config: CHART_CONFIG }).spec), { renderer: 'none' })
+  try {
+    const svg = await view.toSVG()
+    const image = await e.resvg.renderAsync(svg, {
+      fitTo: { mode: 'zoom', value: PIXEL_RATIO },
+      font: { loadSystemFonts: false, fontFiles: e.fontFiles, defaultFontFamily: CHART_FONT },
+    })
+    await encodePng(image.pixels, image.width, image.height)
+  } finally {
+    view.finalize()
+  }
 }
 
 function svgSize(svg: string): { width: number; height: number } {
