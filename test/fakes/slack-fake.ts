@@ -1,0 +1,382 @@
+import { createHmac } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** A Slack user the fake knows. */
+export interface FakeUser {
+  id: string
+  email: string | null
+  deleted?: boolean
+  isBot?: boolean
+}
+
+/** One Web API call the fake received. */
+export interface RecordedCall {
+  method: string
+  /** Form fields; JSON-valued fields (blocks, view, metadata, files) parsed. */
+  params: Record<string, unknown>
+  authorization: string | undefined
+  at: number
+  /** The HTTP status the fake answered with. */
+  status: number
+}
+
+/** A message the fake accepted (chat.postMessage, or a file shared with blocks). */
+export interface FakeMessage {
+  channel: string
+  ts: string
+  text: string | undefined
+  blocks: unknown
+  metadata: { event_type?: string; event_payload?: Record<string, unknown> } | undefined
+  files: Array<{ id: string; title: string | undefined }>
+  threadTs: string | undefined
+}
+
+/** Options of the fake. */
+export interface SlackFakeOptions {
+  /** The bot token requests must carry (default `xoxb-test-token`). */
+  token?: string
+  users?: FakeUser[]
+  /** chat.postMessage: at most one message per this many ms per channel; faster gets 429 (default: no limit). */
+  perChannelIntervalMs?: number
+  /** Retry-After seconds on 429 (default 1). */
+  retryAfterSeconds?: number
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/**
+ * A local `node:http` fake of Slack's Web API speaking its wire format: form-encoded calls to
+ * `/api/<method>` with `Authorization: Bearer`, `{ ok, ... }` answers, `ok:false` errors, 429 with
+ * `Retry-After`, the files.uploadV2 steps (upload URL, multipart upload, complete), and
+ * `response_url` posts at `/respond/<id>`. It records every call.
+ */
+export class SlackFake {
+  readonly calls: RecordedCall[] = []
+  readonly messages: FakeMessage[] = []
+  /** Bytes uploaded per file id. */
+  readonly uploads = new Map<string, Buffer>()
+  /** JSON bodies posted to response URLs, in order. */
+  readonly responses: Array<{ id: string; body: Record<string, unknown> }> = []
+  /** Home views published, by user id (latest last). */
+  readonly views: Array<{ userId: string; view: { type: string; blocks: unknown[] } }> = []
+  readonly users: FakeUser[]
+  readonly token: string
+  private server: Server | undefined
+  private port = 0
+  private seq = 0
+  private readonly lastPostAt = new Map<string, number>()
+  private readonly failures: Array<{ method: string; error: string; times: number }> = []
+  private readonly limits: Array<{ method: string; times: number }> = []
+  private readonly pendingFiles = new Map<string, { filename: string; length: number }>()
+  /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
+  hangOnPostMessage: number | undefined
+  private postMessageCount = 0
+
+  constructor(private readonly options: SlackFakeOptions = {}) {
+    this.users = options.users ?? []
+    this.token = options.token ?? 'xoxb-test-token'
+  }
+
+  /** Base URL for `SLACK_API_URL` / `slackApiUrl` (ends with `/api/`). */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`
+  }
+
+  /** A response URL for a fake slash command or action payload. */
+  responseUrl(id = `r${++this.seq}`): string {
+    return `http://127.0.0.1:${this.port}/respond/${id}`
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res)
+    })
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))
+    this.port = (this.server.address() as AddressInfo).port
+    return this
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections()
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+  }
+
+  /** The next `times` calls of `method` answer `{ ok: false, error }`. */
+  failNext(method: string, error: string, times = 1): void {
+    this.failures.push({ method, error, times })
+  }
+
+  /** The next `times` calls of `method` answer 429 with Retry-After. */
+  rateLimitNext(method: string, times = 1): void {
+    this.limits.push({ method, times })
+  }
+
+  /** Calls of one method. */
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method)
+  }
+
+  /** Every uploaded file that is a PNG. */
+  pngUploads(): Buffer[] {
+    return [...this.uploads.values()].filter((b) => b.subarray(0, 8).equals(PNG_SIGNATURE))
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.pathname.startsWith('/respond/')) {
+      this.responses.push({ id: url.pathname.slice(9), body: JSON.parse(body.toString('utf8') || '{}') })
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+      return
+    }
+    if (url.pathname.startsWith('/upload/')) {
+      const fileId = url.pathname.slice(8)
+      if (!this.pendingFiles.has(fileId)) {
+        res.writeHead(404).end()
+        return
+      }
+      const file = extractMultipartFile(body, String(req.headers['content-type'] ?? ''))
+      this.uploads.set(fileId, file ?? body)
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`)
+      return
+    }
+    if (!url.pathname.startsWith('/api/')) {
+      res.writeHead(404).end()
+      return
+    }
+    const method = url.pathname.slice(5)
+    const params = parseForm(body.toString('utf8'), String(req.headers['content-type'] ?? ''))
+    const call: RecordedCall = { method, params, authorization: req.headers.authorization, at: Date.now(), status: 200 }
+    this.calls.push(call)
+    const send = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      call.status = status
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(payload))
+    }
+    if (req.headers.authorization !== `Bearer ${this.token}`) return send(200, { ok: false, error: 'invalid_auth' })
+    const retryAfter = String(this.options.retryAfterSeconds ?? 1)
+    const limit = this.limits.find((l) => l.method === method && l.times > 0)
+    if (limit) {
+      limit.times--
+      return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
+    }
+    const failure = this.failures.find((f) => f.method === method && f.times > 0)
+    if (failure) {
+      failure.times--
+      return send(200, { ok: false, error: failure.error })
+    }
+    switch (method) {
+      case 'auth.test':
+        return send(200, { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'pulse', team_id: 'T0001', user_id: 'UBOT0001', bot_id: 'BBOT0001' })
+      case 'users.info': {
+        const u = this.users.find((x) => x.id === params.user)
+        if (!u) return send(200, { ok: false, error: 'user_not_found' })
+        return send(200, { ok: true, user: userJson(u) })
+      }
+      case 'users.lookupByEmail': {
+        const email = String(params.email ?? '').toLowerCase()
+        const u = this.users.find((x) => x.email?.toLowerCase() === email)
+        if (!u) return send(200, { ok: false, error: 'users_not_found' })
+        return send(200, { ok: true, user: userJson(u) })
+      }
+      case 'conversations.open': {
+        const user = String(params.users ?? '')
+        if (!this.users.some((x) => x.id === user)) return send(200, { ok: false, error: 'user_not_found' })
+        return send(200, { ok: true, channel: { id: `D${user.slice(1)}` } })
+      }
+      case 'conversations.history': {
+        const channel = String(params.channel ?? '')
+        const oldest = Number(params.oldest ?? 0)
+        const messages = this.messages
+          .filter((m) => m.channel === channel && Number(m.ts) >= oldest)
+          .reverse()
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(params.include_all_metadata && m.metadata ? { metadata: m.metadata } : {}), files: m.files }))
+        return send(200, { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } })
+      }
+      case 'chat.postMessage': {
+        const channel = String(params.channel ?? '')
+        if (!channel) return send(200, { ok: false, error: 'channel_not_found' })
+        const interval = this.options.perChannelIntervalMs
+        const now = Date.now()
+        if (interval !== undefined) {
+          const last = this.lastPostAt.get(channel)
+          if (last !== undefined && now - last < interval) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
+          this.lastPostAt.set(channel, now)
+        }
+        const message = this.record(channel, params, [])
+        this.postMessageCount++
+        if (this.hangOnPostMessage !== undefined && this.postMessageCount >= this.hangOnPostMessage) return // never answered
+        return send(200, { ok: true, channel, ts: message.ts, message: { text: message.text, ts: message.ts } })
+      }
+      case 'chat.postEphemeral':
+        return send(200, { ok: true, message_ts: this.nextTs() })
+      case 'views.publish': {
+        const view = params.view as { type: string; blocks: unknown[] }
+        if (!view || view.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })
+        if (view.blocks.length > 100) return send(200, { ok: false, error: 'invalid_blocks' })
+        this.views.push({ userId: String(params.user_id), view })
+        return send(200, { ok: true, view: { id: `V${++this.seq}`, hash: `h${this.seq}`, type: 'home' } })
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${String(++this.seq).padStart(10, '0')}`
+        this.pendingFiles.set(id, { filename: String(params.filename), length: Number(params.length) })
+        return send(200, { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id })
+      }
+      case 'files.completeUploadExternal': {
+        const files = (params.files as Array<{ id: string; title?: string }>) ?? []
+        for (const f of files) if (!this.uploads.has(f.id)) return send(200, { ok: false, error: 'file_not_found' })
+        const channel = params.channel_id ? String(params.channel_id) : undefined
+        if (channel) this.record(channel, params, files.map((f) => ({ id: f.id, title: f.title })))
+        return send(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '' })) })
+      }
+      default:
+        return send(200, { ok: false, error: 'unknown_method' })
+    }
+  }
+
+  private nextTs(): string {
+    return `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`
+  }
+
+  private record(channel: string, params: Record<string, unknown>, files: FakeMessage['files']): FakeMessage {
+    const m: FakeMessage = {
+      channel,
+      ts: this.nextTs(),
+      text: (params.text ?? params.initial_comment) as string | undefined,
+      blocks: params.blocks,
+      metadata: params.metadata as FakeMessage['metadata'],
+      files,
+      threadTs: params.thread_ts as string | undefined,
+    }
+    this.messages.push(m)
+    return m
+  }
+}
+
+function userJson(u: FakeUser) {
+  return { id: u.id, team_id: 'T0001', name: u.id.toLowerCase(), deleted: u.deleted ?? false, is_bot: u.isBot ?? false, profile: u.email ? { email: u.email } : {} }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function parseForm(text: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return text ? JSON.parse(text) : {}
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of new URLSearchParams(text)) {
+    out[k] = /^[[{]/.test(v) ? safeJson(v) : v
+  }
+  return out
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v)
+  } catch {
+    return v
+  }
+}
+
+function extractMultipartFile(body: Buffer, contentType: string): Buffer | undefined {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType)
+  const boundary = m?.[1] ?? m?.[2]
+  if (!boundary) return undefined
+  const delimiter = Buffer.from(`--${boundary}`)
+  let start = body.indexOf(delimiter)
+  while (start !== -1) {
+    const next = body.indexOf(delimiter, start + delimiter.length)
+    if (next === -1) break
+    const part = body.subarray(start + delimiter.length + 2, next - 2)
+    const headerEnd = part.indexOf('\r\n\r\n')
+    if (headerEnd !== -1 && /filename=/.test(part.subarray(0, headerEnd).toString('utf8'))) return Buffer.from(part.subarray(headerEnd + 4))
+    start = next
+  }
+  return undefined
+}
+
+/** Headers for a request to the app signed with Slack's v0 scheme (`timestamp` in unix seconds). */
+export function signSlackRequest(signingSecret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature }
+}
+
+/** A slash command as Slack posts it (form-encoded). */
+export function slashCommandBody(fields: { userId: string; text: string; channelId?: string; responseUrl: string }): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0001',
+    team_domain: 'acme',
+    channel_id: fields.channelId ?? 'C0000GENERAL',
+    channel_name: 'general',
+    user_id: fields.userId,
+    user_name: fields.userId.toLowerCase(),
+    command: '/pulse',
+    text: fields.text,
+    api_app_id: 'A0001',
+    response_url: fields.responseUrl,
+    trigger_id: '1.2.3',
+  }).toString()
+}
+
+/** A block_actions payload as Slack posts it (`payload=<json>`, form-encoded). */
+export function blockActionBody(fields: { userId: string; actionId: string; value: string; responseUrl: string; channelId?: string; blocks?: unknown[] }): string {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0001', domain: 'acme' },
+    user: { id: fields.userId, name: fields.userId.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: fields.channelId ?? 'DOWNER', is_ephemeral: false },
+    trigger_id: '1.2.3',
+    channel: { id: fields.channelId ?? 'DOWNER', name: 'directmessage' },
+    message: { type: 'message', ts: '1700000000.000100', text: 'deal', blocks: fields.blocks ?? [] },
+    response_url: fields.responseUrl,
+    actions: [{ type: 'button', action_id: fields.actionId, block_id: 'b1', value: fields.value, action_ts: '1700000001.000200', text: { type: 'plain_text', text: 'x' } }],
+  }
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
+}
+
+/** An `app_home_opened` event callback (JSON). */
+export function appHomeOpenedBody(userId: string): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0001',
+    api_app_id: 'A0001',
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: `${Date.now() / 1000}` },
+    authorizations: [{ team_id: 'T0001', user_id: 'UBOT0001', is_bot: true }],
+  })
+}
+
+/** POSTs a signed request to the app's `/slack/events`; returns status and body text. */
+export async function postSigned(
+  appUrl: string,
+  signingSecret: string,
+  body: string,
+  contentType: 'application/x-www-form-urlencoded' | 'application/json',
+  timestamp?: number,
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${appUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...signSlackRequest(signingSecret, body, timestamp) },
+    body,
+  })
+  return { status: res.status, text: await res.text() }
+}
+
+/** Waits until `check()` is true (polling), or throws after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}

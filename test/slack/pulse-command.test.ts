@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PNG } from 'pngjs'
+import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+describe('/pulse over HTTP against a fake Slack', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function pulse(userId: string, text: string, channelId = 'C0000GENERAL') {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const res = await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, channelId, responseUrl }), FORM)
+    return { res, id, responses: () => t.fake.responses.filter((r) => r.id === id) }
+  }
+
+  it('rejects a forged signature and a stale timestamp with 401 and does nothing', async () => {
+    const before = t.fake.calls.filter((c) => c.method !== 'auth.test').length
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'winrate', responseUrl: t.fake.responseUrl() })
+    const forged = await postSigned(t.url, 'not-the-secret', body, FORM)
+    expect(forged.status).toBe(401)
+    const stale = await postSigned(t.url, SIGNING_SECRET, body, FORM, Math.floor(Date.now() / 1000) - 6 * 60)
+    expect(stale.status).toBe(401)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(t.fake.calls.filter((c) => c.method !== 'auth.test').length).toBe(before)
+  })
+
+  it('answers help in the ack, and usage help for an unknown subcommand or a bad argument', async () => {
+    const help = await pulse(PEOPLE.stranger, 'help')
+    expect(help.res.status).toBe(200)
+    expect(help.res.text).toContain('/pulse winrate')
+    const unknown = await pulse(PEOPLE.cro, 'toString')
+    expect(unknown.res.text).toContain("I don't know")
+    expect(unknown.res.text).toContain('/pulse stalled')
+    const bad = await pulse(PEOPLE.cro, 'winrate colour=blue')
+    expect(bad.res.text).toContain('region=EMEA')
+    const months = await pulse(PEOPLE.cro, 'winrate 900')
+    expect(months.res.text).toContain('between 1 and 60')
+  })
+
+  for (const sub of ['winrate', 'losses', 'funnel', 'drivers', 'stalled']) {
+    it(`/pulse ${sub}: acks at once, then the PNG arrives in the asker's DM with findings and a private answer with a share button`, async () => {
+      const uploadsBefore = t.fake.callsOf('files.completeUploadExternal').length
+      const started = Date.now()
+      const { res, responses } = await pulse(PEOPLE.cro, sub)
+      expect(res.status).toBe(200)
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(JSON.parse(res.text).text).toContain('Working on')
+      await waitFor(() => responses().length > 0, 20_000, `${sub} answer`)
+      const complete = t.fake.callsOf('files.completeUploadExternal').slice(uploadsBefore)
+      expect(complete).toHaveLength(1)
+      const call = complete[0]
+      expect(call?.params.channel_id).toBe(`D${PEOPLE.cro.slice(1)}`)
+      const fileId = (call?.params.files as Array<{ id: string }>)[0]?.id as string
+      const png = PNG.sync.read(t.fake.uploads.get(fileId) as Buffer)
+      expect(png.width).toBeGreaterThan(200)
+      expect(JSON.stringify(call?.params.blocks)).toMatch(/header/)
+      const answer = responses()[0]?.body as { response_type: string; blocks: unknown[]; replace_original: boolean }
+      expect(answer.response_type).toBe('ephemeral')
+      expect(JSON.stringify(answer.blocks)).toContain('pulse_share_in_channel')
+    })
+  }
+
+  it('/pulse winrate with months and a filter narrows the report', async () => {
+    const { responses } = await pulse(PEOPLE.cro, 'winrate 6 region=EMEA')
+    await waitFor(() => responses().length > 0, 20_000)
+    const text = JSON.stringify(responses()[0]?.body)
+    expect(text).toContain('region=EMEA')
+  })
+
+  it('/pulse deal finds a deal by id or name and gives its facts', async () => {
+    const deal = await t.company.store.db.selectFrom('deals').select(['deal_id', 'deal_name', 'stage']).where('outcome', '=', 'open').limit(1).executeTakeFirstOrThrow()
+    const byId = await pulse(PEOPLE.cro, `deal ${deal.deal_id}`)
+    await waitFor(() => byId.responses().length > 0, 20_000)
+    const body = JSON.stringify(byId.responses()[0]?.body)
+    expect(body).toContain('Amount')
+    expect(body).toContain(deal.stage)
+    const byName = await pulse(PEOPLE.cro, `deal ${deal.deal_name}`)
+    await waitFor(() => byName.responses().length > 0, 20_000)
+    expect(JSON.stringify(byName.responses()[0]?.body)).toContain(deal.deal_id)
+    const missing = await pulse(PEOPLE.cro, 'deal no-such-deal-anywhere')
+    await waitFor(() => missing.responses().length > 0, 20_000)
+    expect(JSON.stringify(missing.responses()[0]?.body)).toContain('No deal you can see')
+  })
+
+  it('/pulse status reports the rows loaded', async () => {
+    const { responses } = await pulse(PEOPLE.manager, 'status')
+    await waitFor(() => responses().length > 0, 20_000)
+    expect(JSON.stringify(responses()[0]?.body)).toContain('2,500')
+  })
+
+  it('/pulse sync is refused to a non-admin, and runs for an admin (telling them when no CRM is set up)', async () => {
+    const refused = await pulse(PEOPLE.cro, 'sync')
+    await waitFor(() => refused.responses().length > 0)
+    expect(JSON.stringify(refused.responses()[0]?.body)).toContain('only Sales Pulse admins')
+    const admin = await pulse(PEOPLE.admin, 'sync')
+    await waitFor(() => admin.responses().length > 0)
+    expect(JSON.stringify(admin.responses()[0]?.body)).toContain('No CRM is configured')
+  })
+})

@@ -1,0 +1,114 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { type Config, DEFAULT_STAGES, loadConfig } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { silentLogger } from '../../src/log/create-logger.js'
+import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { loadRoster, type Roster } from '../../src/slack/access/load-roster.js'
+import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
+import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
+import { createSlackApp, type SlackApp } from '../../src/slack/app/create-slack-app.js'
+import { clearDmMemory } from '../../src/slack/app/open-dm.js'
+import type { PulseServices } from '../../src/slack/app/pulse-services.js'
+import { type FakeUser, SlackFake, type SlackFakeOptions } from '../fakes/slack-fake.js'
+import { openTestStore, tempDir } from '../helpers/test-store.js'
+
+/** The "as of" date every Slack test pins. */
+export const AS_OF = '2024-07-20'
+
+/** The signing secret of the test app. */
+export const SIGNING_SECRET = 'test-signing-secret-0123456789'
+
+/** Slack ids of the people in the test workspace. */
+export const PEOPLE = {
+  cro: 'UCRO000001',
+  admin: 'UADMIN0001',
+  manager: 'UMGR000001',
+  rep: 'UREP000001',
+  otherRep: 'UREP000002',
+  stranger: 'USTRANGER1',
+} as const
+
+/** A sample company in a store, with its roster and the emails of the people above. */
+export interface SampleCompany {
+  readonly store: Store
+  readonly rosterPath: string
+  readonly roster: Roster
+  readonly emails: Record<keyof typeof PEOPLE, string>
+  readonly users: FakeUser[]
+}
+
+/**
+ * Writes a small `pulse sample` company (planted patterns, fixed seed), imports it into an
+ * in-memory store, and picks the people: the CRO, the admin, one manager, a rep on that team
+ * and a rep on another team (both own deals), and a stranger.
+ */
+export async function sampleCompany(deals = 2500): Promise<SampleCompany> {
+  const dir = tempDir('pulse-slack-')
+  const sample = writeSampleFiles({ out: join(dir, 'deals.csv'), deals, seed: 11, asOf: AS_OF })
+  const store = await openTestStore()
+  await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })
+  const roster = loadRoster(sample.roster)
+  const [managerEmail, team] = [...roster.managers.entries()][0] as [string, ReadonlySet<string>]
+  const otherTeam = [...roster.managers.values()][1] as ReadonlySet<string>
+  const emails = {
+    cro: [...roster.executives][0] as string,
+    admin: [...roster.admins][0] as string,
+    manager: managerEmail,
+    rep: [...team][0] as string,
+    otherRep: [...otherTeam][0] as string,
+    stranger: 'visitor@elsewhere.example',
+  }
+  const users: FakeUser[] = (Object.keys(PEOPLE) as Array<keyof typeof PEOPLE>).map((k) => ({ id: PEOPLE[k], email: emails[k] }))
+  return { store, rosterPath: sample.roster, roster, emails, users }
+}
+
+/** A running app against a fake Slack. */
+export interface SlackTestApp {
+  readonly fake: SlackFake
+  readonly slack: SlackApp
+  readonly company: SampleCompany
+  readonly config: Config
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts the fake Slack, then the real app (HTTP mode, port 0) pointed at it through
+ * `SLACK_API_URL`, over a sample company. `env` adds variables (for example `PULSE_PUBLIC_URL`).
+ */
+export async function startSlackTestApp(
+  options: { company?: SampleCompany; env?: Record<string, string>; fake?: SlackFakeOptions; services?: PulseServices; extraUsers?: FakeUser[] } = {},
+): Promise<SlackTestApp> {
+  clearSlackUserMemory()
+  clearDmMemory()
+  const company = options.company ?? (await sampleCompany())
+  const fake = await new SlackFake({ users: [...company.users, ...(options.extraUsers ?? [])], ...options.fake }).start()
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: fake.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PULSE_AS_OF: AS_OF,
+    PULSE_ROSTER: company.rosterPath,
+    PULSE_ALERT_CHANNEL: 'C0ALERTS01',
+    ...options.env,
+  })
+  const logger = silentLogger()
+  const services = options.services ?? createPulseServices({ store: company.store, config, logger })
+  const slack = createSlackApp({ store: company.store, config, logger, roster: company.roster, services, retries: 0 })
+  const server = (await slack.start(0)) as Server
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    fake,
+    slack,
+    company,
+    config,
+    url,
+    async close() {
+      await slack.stop()
+      await fake.stop()
+    },
+  }
+}
