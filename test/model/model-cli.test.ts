@@ -1,0 +1,76 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'
+
+describe('pulse train / score / deal', () => {
+  it('prints the contract JSON shapes and readable text', async () => {
+    const db = join(tempDir(), 'p.db')
+    const deals = syntheticDeals({ n: 2000, seed: 12, signal: true })
+    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(deals)), '--db', db)).code).toBe(0)
+
+    const early = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(early.code).toBe(1)
+    expect(early.stderr).toMatch(/Run `pulse train` first/)
+
+    const train = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
+    expect(train.code).toBe(0)
+    const t = JSON.parse(train.stdout)
+    expect(Object.keys(t).slice(0, 13)).toEqual([
+      'modelId',
+      'trainedAt',
+      'nTrain',
+      'nTest',
+      'split',
+      'auc',
+      'aucLow',
+      'aucHigh',
+      'brier',
+      'baselineBrier',
+      'accuracy',
+      'baselineAccuracy',
+      'informative',
+    ])
+    expect(t).toMatchObject({ modelId: 1, informative: true })
+
+    const text = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(text.stdout).toMatch(/Model 2 trained on \d+ deals closed/)
+    expect(text.stdout).toMatch(/AUC +0\.\d{3} \(95% CI/)
+    expect(text.stdout).toMatch(/^Informative\./m)
+
+    const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
+    const s = JSON.parse(score.stdout)
+    expect(s).toMatchObject({ modelId: 2, asOf: FIXTURE_AS_OF })
+    expect(s.deals.length).toBe(deals.filter((d) => d.outcome === 'open').length)
+    expect(Object.keys(s.deals[0]).slice(0, 4)).toEqual(['dealId', 'winProbability', 'healthScore', 'reasons'])
+
+    const scoreText = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--limit', '3')
+    expect(scoreText.stdout).toMatch(/Least healthy 3/)
+
+    const id = s.deals[0].dealId
+    const deal = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
+    expect(JSON.parse(deal.stdout)).toMatchObject({
+      ...s.deals[0],
+      region: expect.any(String),
+      amount: expect.any(Number),
+      stage: expect.any(String),
+    })
+    const dealText = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(dealText.stdout).toMatch(/Health \d+\/100 · win probability \d+%/)
+    expect(dealText.stdout).toMatch(/similar deals won/)
+  })
+
+  it('says plainly in text that scores are segment base rates when the model is not informative', async () => {
+    const db = join(tempDir(), 'p.db')
+    const deals = syntheticDeals({ n: 2000, seed: 13, signal: false })
+    await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(deals)), '--db', db)
+    const train = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(train.stdout).toMatch(/^NOT informative\./m)
+    const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(score.stdout).toMatch(/SEGMENT BASE RATES, NOT PREDICTIONS/)
+    const id = deals.find((d) => d.outcome === 'open')?.deal_id ?? ''
+    const deal = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(deal.stdout).toMatch(/win rate of similar deals \d+% \(not a prediction/)
+  })
+})

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import { addDays } from '../../src/domain/dates.js'
+import { AppError } from '../../src/errors.js'
+import type { ModelDeal } from '../../src/model/model-deal.js'
+import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
+import { scoreDeals } from '../../src/model/score-deals.js'
+import { seededRandom } from '../../src/model/seeded-random.js'
+import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
+import { FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
+
+function train(deals: ModelDeal[]) {
+  return WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), asOf: FIXTURE_AS_OF, staleDays: 30 })
+}
+
+const context = (deals: ModelDeal[]) => ({
+  asOf: FIXTURE_AS_OF,
+  idleDays: 14,
+  stageNorms: new Map(),
+  owners: new OwnerWinHistory(ownerClosesOf(deals)),
+})
+
+describe('WinRateDriverEngine', () => {
+  const planted = syntheticDeals({ n: 4000, seed: 1, signal: true })
+  const engine = train(planted)
+
+  it('finds a planted driver, says it is informative, and explains every open deal from its tree path', () => {
+    const e = engine.evaluation
+    expect(e.informative).toBe(true)
+    expect(e.aucLow).toBeGreaterThan(0.5)
+    expect(e.brier).toBeLessThan(e.baselineBrier)
+    expect(engine.drivers().importance[0]?.feature).toBe('lead_source')
+    const scores = scoreDeals(engine, planted, context(planted))
+    expect(scores.length).toBe(planted.filter((d) => d.outcome === 'open').length)
+    for (const s of scores) {
+      expect(s.basis).toBe('model')
+      expect(s.reasons.length).toBeGreaterThan(0)
+      expect(s.reasons[0]).toMatch(/: similar deals won \d+% \(n=\d+\)$/)
+      expect(s.healthScore).toBeGreaterThanOrEqual(0)
+      expect(s.healthScore).toBeLessThanOrEqual(100)
+    }
+    const referral = scores.find((s) => planted.find((d) => d.deal_id === s.dealId)?.lead_source === 'Referral')
+    const outbound = scores.find((s) => planted.find((d) => d.deal_id === s.dealId)?.lead_source === 'Outbound')
+    expect(referral?.winProbability).toBeGreaterThan(outbound?.winProbability ?? 1)
+  })
+
+  it('tests on the newest closed deals after training on older ones, leaving stale deals out', () => {
+    const deals = syntheticDeals({ n: 1500, seed: 4, signal: true })
+    // 100 closed deals went quiet 60 days before their close: stale, never trained on.
+    let staled = 0
+    for (const d of deals) {
+      if (d.outcome !== 'open' && d.closed_date && staled < 100) {
+        d.last_activity_date = addDays(d.closed_date, -60)
+        d.updated_date = addDays(d.closed_date, -60)
+        staled++
+      }
+    }
+    const e = train(deals).evaluation
+    const closed = deals.filter((d) => d.outcome !== 'open').length
+    expect(e.nTrain + e.nTest).toBe(closed - 100)
+    expect(e.split.trainTo < e.split.testFrom).toBe(true)
+    expect(e.nTest / (e.nTrain + e.nTest)).toBeCloseTo(0.2, 1)
+  })
+
+  it('is not informative on deals without signal, and then shows segment base rates and says why', () => {
+    const flat = syntheticDeals({ n: 3000, seed: 2, signal: false })
+    const model = train(flat)
+    expect(model.informative).toBe(false)
+    expect(model.evaluation.verdict).toMatch(/does not beat the base rate/)
+    const scores = scoreDeals(model, flat, context(flat))
+    for (const s of scores) {
+      expect(s.basis).toBe('segment')
+      expect(s.reasons[0]).toMatch(/^Not a prediction: the model did not beat the base rate/)
+      expect(s.reasons[1]).toMatch(/similar deals won \d+% \(n=\d+\)$/)
+    }
+  })
+
+  it('ignores fields only known at close: shuffling them changes nothing (leakage guard)', () => {
+    const deals = syntheticDeals({ n: 2500, seed: 3, signal: true })
+    const random = seededRandom(9)
+    const shuffled = deals.map((d) => ({ ...d }))
+    const closed = shuffled.filter((d) => d.outcome !== 'open')
+    for (const field of ['stage', 'lost_at_stage', 'sales_cycle_days', 'stage_entered_date'] as const) {
+      const values = closed.map((d) => d[field])
+      for (let i = values.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1))
+        ;[values[i], values[j]] = [values[j] as never, values[i] as never]
+      }
+      closed.forEach((d, i) => {
+        ;(d as Record<string, unknown>)[field] = values[i]
+      })
+    }
+    expect(closed.some((d, i) => d.stage !== deals.filter((x) => x.outcome !== 'open')[i]?.stage)).toBe(true)
+    expect(train(shuffled).serialize()).toEqual(train(deals).serialize())
+    // The guard can see a change: shuffling a field the model does use changes the model.
+    const leads = closed.map((d) => d.lead_source).reverse()
+    const relabelled = shuffled.map((d) => ({ ...d }))
+    relabelled
+      .filter((d) => d.outcome !== 'open')
+      .forEach((d, i) => {
+        d.lead_source = leads[i] as string
+      })
+    expect(train(relabelled).serialize()).not.toEqual(train(deals).serialize())
+  })
+
+  it('round-trips through its stored JSON form with identical predictions', () => {
+    const stored = JSON.parse(JSON.stringify(engine.serialize())) as SerializedWinModel
+    const loaded = WinRateDriverEngine.fromSerialized(stored)
+    const owners = new OwnerWinHistory(ownerClosesOf(planted))
+    for (const d of planted.slice(0, 300)) expect(loaded.predict(d, owners)).toEqual(engine.predict(d, owners))
+    expect(loaded.drivers()).toEqual(engine.drivers())
+  })
+
+  it('refuses to train on too few closed deals, saying what to do', () => {
+    const few = syntheticDeals({ n: 60, seed: 5, signal: true })
+    expect(() => train(few)).toThrow(AppError)
+    expect(() => train(few)).toThrow(/needs at least 100/)
+  })
+})
