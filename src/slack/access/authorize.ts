@@ -2,8 +2,8 @@ import type { Viewer } from './viewer.js'
 
 /** What is being asked for. Every command, action and Home view asks through {@link authorize}. */
 export type AccessRequest =
-  /** Reports and charts over the deals the viewer may see. */
-  | { readonly kind: 'reports' }
+  /** Reports and charts over the deals the viewer may see; `ownerIds`: owners the request names explicitly. */
+  | { readonly kind: 'reports'; readonly ownerIds?: readonly string[] }
   /** Admin-only commands (`sync`). */
   | { readonly kind: 'admin' }
   /** One deal (details, snooze, "updated in CRM"). */
@@ -23,6 +23,12 @@ export const REFUSAL_UNKNOWN =
 
 /** The refusal of an admin-only command. */
 export const REFUSAL_ADMIN = 'Sorry, only Sales Pulse admins can do that. Ask your Sales Pulse admin.'
+
+/** A rep naming someone else's deals. */
+export const REFUSAL_OTHER_OWNER = 'Sorry, you can only see your own deals. Ask your manager for team figures.'
+
+/** A manager naming an owner outside their team. */
+export const REFUSAL_OTHER_TEAM = "Sorry, you can only see your team's deals. Ask your Sales Pulse admin if your team is missing someone."
 
 /** A manager whose team owns no deals yet. */
 export const REFUSAL_EMPTY_TEAM =
@@ -44,6 +50,9 @@ export function authorize(viewer: Viewer, request: AccessRequest): AccessDecisio
   if (scope.kind === 'owners' && scope.ownerIds.length === 0) return { allowed: false, message: REFUSAL_EMPTY_TEAM }
   if (request.kind === 'deal' && scope.kind === 'owners' && !scope.ownerIds.includes(request.ownerId)) {
     return { allowed: false, message: REFUSAL_DEAL }
+  }
+  if (request.kind === 'reports' && scope.kind === 'owners' && request.ownerIds?.some((id) => !scope.ownerIds.includes(id))) {
+    return { allowed: false, message: viewer.role === 'manager' ? REFUSAL_OTHER_TEAM : REFUSAL_OTHER_OWNER }
   }
   return { allowed: true, scope }
 }

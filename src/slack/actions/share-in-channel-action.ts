@@ -35,7 +35,7 @@ export function shareInChannelListener(ctx: SlackContext) {
       channelId: shared.c,
       commandText: shared.t,
       subcommand,
-      runner: subcommand.parse(args),
+      parsed: subcommand.parse(args),
       target: { kind: 'share', channelId: shared.c },
     })
   }

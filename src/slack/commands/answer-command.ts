@@ -7,7 +7,7 @@ import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { buttons, context } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
-import { type CommandAnswer, type Subcommand, type SubcommandRunner, scopeLabelOf } from './subcommand.js'
+import { type CommandAnswer, type ParsedSubcommand, type Subcommand, scopeLabelOf } from './subcommand.js'
 
 /** Where an answer goes: privately to the asker (default) or shared into a channel. */
 export type AnswerTarget = { readonly kind: 'private' } | { readonly kind: 'share'; readonly channelId: string }
@@ -22,14 +22,14 @@ export interface CommandRequest {
   /** The command text as typed (`winrate 6 region=EMEA`). */
   readonly commandText: string
   readonly subcommand: Subcommand
-  readonly runner: SubcommandRunner
+  readonly parsed: ParsedSubcommand
   readonly target: AnswerTarget
 }
 
-const ACCESS: Record<Subcommand['access'], AccessRequest | null> = {
-  public: null,
-  reports: { kind: 'reports' },
-  admin: { kind: 'admin' },
+function accessRequest(subcommand: Subcommand, parsed: ParsedSubcommand): AccessRequest | null {
+  if (subcommand.access === 'public') return null
+  if (subcommand.access === 'admin') return { kind: 'admin' }
+  return parsed.ownerIds ? { kind: 'reports', ownerIds: parsed.ownerIds } : { kind: 'reports' }
 }
 
 /** The action id of the "Share in channel" button. */
@@ -47,14 +47,14 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
   const log = ctx.logger.child({ command: req.subcommand.name, user: req.userId, target: req.target.kind })
   try {
     const viewer = await resolveViewer(ctx, req.client, req.userId)
-    const access = ACCESS[req.subcommand.access]
+    const access = accessRequest(req.subcommand, req.parsed)
     const decision = access ? authorize(viewer, access) : ({ allowed: true, scope: { kind: 'all' } } as const)
     if (!decision.allowed) {
       log.info({ role: viewer.role }, 'pulse command refused')
       await req.respond({ response_type: 'ephemeral', replace_original: true, text: decision.message })
       return
     }
-    const answer = await req.runner({
+    const answer = await req.parsed.run({
       ctx,
       client: req.client,
       viewer,

@@ -18,9 +18,9 @@ export function pulseCommandListener(ctx: SlackContext) {
       await ack({ response_type: 'ephemeral', ...helpAnswer(`I don't know \`${name.slice(0, 40)}\`. Here is what I can do:`) })
       return
     }
-    let runner: ReturnType<typeof subcommand.parse>
+    let parsed: ReturnType<typeof subcommand.parse>
     try {
-      runner = subcommand.parse(args)
+      parsed = subcommand.parse(args)
     } catch (error) {
       const text = error instanceof AppError ? error.message : `Usage: /pulse ${subcommand.usage}`
       await ack({ response_type: 'ephemeral', text })
@@ -38,7 +38,7 @@ export function pulseCommandListener(ctx: SlackContext) {
       channelId: command.channel_id,
       commandText: command.text.trim(),
       subcommand,
-      runner,
+      parsed,
       target: { kind: 'private' },
     })
   }

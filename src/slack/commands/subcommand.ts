@@ -31,8 +31,15 @@ export interface SubcommandRun {
   readonly asOf: string
 }
 
-/** A parsed subcommand, ready to run. */
+/** A subcommand's work once its arguments are parsed. */
 export type SubcommandRunner = (run: SubcommandRun) => Promise<CommandAnswer>
+
+/** A parsed subcommand: its runner, and the owners its arguments name (for the access check). */
+export interface ParsedSubcommand {
+  readonly run: SubcommandRunner
+  /** Owner ids named by a `sales_rep_id=` filter: the access check refuses any outside the asker's scope. */
+  readonly ownerIds?: readonly string[]
+}
 
 /**
  * One `/pulse` subcommand. `parse` validates the arguments synchronously (so a bad one gets
@@ -45,7 +52,7 @@ export interface Subcommand {
   readonly summary: string
   readonly access: 'public' | 'reports' | 'admin'
   /** @throws AppError `bad_input` with the usage when the arguments are wrong. */
-  parse(args: readonly string[]): SubcommandRunner
+  parse(args: readonly string[]): ParsedSubcommand
 }
 
 /** The label of a scope in titles. */

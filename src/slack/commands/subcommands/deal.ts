@@ -19,20 +19,22 @@ export const deal: Subcommand = {
   parse(args) {
     const query = args.join(' ').trim()
     if (query === '') throw new AppError('bad_input', `Which deal? Usage: /pulse ${usage}`)
-    return async (run) => {
-      const found = await run.ctx.services.findDeals(run.ctx.store.db, query, run.asOf, 20)
-      const visible = found.filter((d) => authorize(run.viewer, { kind: 'deal', ownerId: d.ownerId }).allowed)
-      const first = visible[0]
-      if (!first) throw new AppError('not_found', `No deal you can see matches "${query}". Check the id or name, or try /pulse stalled.`)
-      if (visible.length === 1 || first.dealId === query) return { ...dealBlocks(first), shareable: true }
-      const lines = visible
-        .slice(0, 8)
-        .map((d) => `• *${esc(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${money(d.amount)}, ${esc(d.stage)}`)
-      return {
-        text: `${visible.length} deals match "${query}"`,
-        blocks: [section(`${visible.length} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}`)],
-        shareable: false,
-      }
+    return {
+      run: async (run) => {
+        const found = await run.ctx.services.findDeals(run.ctx.store.db, query, run.asOf, 20)
+        const visible = found.filter((d) => authorize(run.viewer, { kind: 'deal', ownerId: d.ownerId }).allowed)
+        const first = visible[0]
+        if (!first) throw new AppError('not_found', `No deal you can see matches "${query}". Check the id or name, or try /pulse stalled.`)
+        if (visible.length === 1 || first.dealId === query) return { ...dealBlocks(first), shareable: true }
+        const lines = visible
+          .slice(0, 8)
+          .map((d) => `• *${esc(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${money(d.amount)}, ${esc(d.stage)}`)
+        return {
+          text: `${visible.length} deals match "${query}"`,
+          blocks: [section(`${visible.length} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}`)],
+          shareable: false,
+        }
+      },
     }
   },
 }

@@ -13,19 +13,22 @@ export const drivers: Subcommand = {
   access: 'reports',
   parse(args) {
     const parsed = parseReportArgs(args, false, usage)
-    return async (run) => {
-      const report = await run.ctx.services.drivers(run.ctx.store.db, reportQuery(run, parsed))
-      const rendered = driversBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-      const png = await run.ctx.services.renderChart('drivers', report)
-      return {
-        ...rendered,
-        chart: {
-          png,
-          filename: `drivers-${report.asOf}.png`,
-          title: `Drivers, ${run.scopeLabel}${filterLabel(parsed)}`,
-          altText: rendered.text,
-        },
-      }
+    return {
+      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      run: async (run) => {
+        const report = await run.ctx.services.drivers(run.ctx.store.db, reportQuery(run, parsed))
+        const rendered = driversBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+        const png = await run.ctx.services.renderChart('drivers', report)
+        return {
+          ...rendered,
+          chart: {
+            png,
+            filename: `drivers-${report.asOf}.png`,
+            title: `Drivers, ${run.scopeLabel}${filterLabel(parsed)}`,
+            altText: rendered.text,
+          },
+        }
+      },
     }
   },
 }

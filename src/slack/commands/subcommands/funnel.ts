@@ -13,19 +13,22 @@ export const funnel: Subcommand = {
   access: 'reports',
   parse(args) {
     const parsed = parseReportArgs(args, false, usage)
-    return async (run) => {
-      const report = await run.ctx.services.funnel(run.ctx.store.db, reportQuery(run, parsed))
-      const rendered = funnelBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-      const png = await run.ctx.services.renderChart('funnel', report)
-      return {
-        ...rendered,
-        chart: {
-          png,
-          filename: `funnel-${report.asOf}.png`,
-          title: `Funnel, ${run.scopeLabel}${filterLabel(parsed)}`,
-          altText: rendered.text,
-        },
-      }
+    return {
+      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      run: async (run) => {
+        const report = await run.ctx.services.funnel(run.ctx.store.db, reportQuery(run, parsed))
+        const rendered = funnelBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+        const png = await run.ctx.services.renderChart('funnel', report)
+        return {
+          ...rendered,
+          chart: {
+            png,
+            filename: `funnel-${report.asOf}.png`,
+            title: `Funnel, ${run.scopeLabel}${filterLabel(parsed)}`,
+            altText: rendered.text,
+          },
+        }
+      },
     }
   },
 }

@@ -8,7 +8,7 @@ export const help: Subcommand = {
   summary: 'this list',
   access: 'public',
   parse() {
-    return async () => helpAnswer()
+    return { run: async () => helpAnswer() }
   },
 }
 

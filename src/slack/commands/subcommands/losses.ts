@@ -13,19 +13,22 @@ export const losses: Subcommand = {
   access: 'reports',
   parse(args) {
     const parsed = parseReportArgs(args, false, usage)
-    return async (run) => {
-      const report = await run.ctx.services.losses(run.ctx.store.db, reportQuery(run, parsed))
-      const rendered = lossesBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-      const png = await run.ctx.services.renderChart('losses', report)
-      return {
-        ...rendered,
-        chart: {
-          png,
-          filename: `losses-${report.asOf}.png`,
-          title: `Losses, ${run.scopeLabel}${filterLabel(parsed)}`,
-          altText: rendered.text,
-        },
-      }
+    return {
+      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      run: async (run) => {
+        const report = await run.ctx.services.losses(run.ctx.store.db, reportQuery(run, parsed))
+        const rendered = lossesBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+        const png = await run.ctx.services.renderChart('losses', report)
+        return {
+          ...rendered,
+          chart: {
+            png,
+            filename: `losses-${report.asOf}.png`,
+            title: `Losses, ${run.scopeLabel}${filterLabel(parsed)}`,
+            altText: rendered.text,
+          },
+        }
+      },
     }
   },
 }

@@ -13,20 +13,23 @@ export const stalled: Subcommand = {
   access: 'reports',
   parse(args) {
     const parsed = parseReportArgs(args, false, usage)
-    return async (run) => {
-      const db = run.ctx.store.db
-      const report = await run.ctx.services.stalled(db, { ...reportQuery(run, parsed), limit: 50 })
-      const health = await run.ctx.services.dealHealth(
-        db,
-        report.stalled.slice(0, 10).map((d) => d.dealId),
-        run.asOf,
-      )
-      const rendered = stalledBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`, health)
-      const png = await run.ctx.services.renderChart('stalled', report)
-      return {
-        ...rendered,
-        chart: { png, filename: `stalled-${report.asOf}.png`, title: `Stalled deals, ${run.scopeLabel}`, altText: rendered.text },
-      }
+    return {
+      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      run: async (run) => {
+        const db = run.ctx.store.db
+        const report = await run.ctx.services.stalled(db, { ...reportQuery(run, parsed), limit: 50 })
+        const health = await run.ctx.services.dealHealth(
+          db,
+          report.stalled.slice(0, 10).map((d) => d.dealId),
+          run.asOf,
+        )
+        const rendered = stalledBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`, health)
+        const png = await run.ctx.services.renderChart('stalled', report)
+        return {
+          ...rendered,
+          chart: { png, filename: `stalled-${report.asOf}.png`, title: `Stalled deals, ${run.scopeLabel}`, altText: rendered.text },
+        }
+      },
     }
   },
 }

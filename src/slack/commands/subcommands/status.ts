@@ -10,6 +10,6 @@ export const status: Subcommand = {
   access: 'reports',
   parse(args) {
     if (args.length > 0) throw new AppError('bad_input', 'status takes no arguments. Usage: /pulse status')
-    return async (run) => ({ ...statusBlocks(await run.ctx.services.status(run.ctx.store.db)), shareable: true })
+    return { run: async (run) => ({ ...statusBlocks(await run.ctx.services.status(run.ctx.store.db)), shareable: true }) }
   },
 }

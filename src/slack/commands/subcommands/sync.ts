@@ -12,10 +12,12 @@ export const sync: Subcommand = {
   access: 'admin',
   parse(args) {
     if (args.length > 0) throw new AppError('bad_input', 'sync takes no arguments. Usage: /pulse sync')
-    return async (run) => {
-      const summary = await run.ctx.services.sync()
-      await refreshHomeTabs(run.ctx, run.client)
-      return { text: summary, blocks: [section(`:arrows_counterclockwise: ${esc(summary)}`)], shareable: false }
+    return {
+      run: async (run) => {
+        const summary = await run.ctx.services.sync()
+        await refreshHomeTabs(run.ctx, run.client)
+        return { text: summary, blocks: [section(`:arrows_counterclockwise: ${esc(summary)}`)], shareable: false }
+      },
     }
   },
 }

@@ -13,22 +13,25 @@ export const winrate: Subcommand = {
   access: 'reports',
   parse(args) {
     const parsed = parseReportArgs(args, true, usage)
-    return async (run) => {
-      const report = await run.ctx.services.winrate(run.ctx.store.db, {
-        ...reportQuery(run, parsed),
-        ...(parsed.months ? { months: parsed.months } : {}),
-      })
-      const rendered = winrateBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-      const png = await run.ctx.services.renderChart('winrate', report)
-      return {
-        ...rendered,
-        chart: {
-          png,
-          filename: `winrate-${report.asOf}.png`,
-          title: `Win rate, ${run.scopeLabel}${filterLabel(parsed)}`,
-          altText: rendered.text,
-        },
-      }
+    return {
+      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      run: async (run) => {
+        const report = await run.ctx.services.winrate(run.ctx.store.db, {
+          ...reportQuery(run, parsed),
+          ...(parsed.months ? { months: parsed.months } : {}),
+        })
+        const rendered = winrateBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+        const png = await run.ctx.services.renderChart('winrate', report)
+        return {
+          ...rendered,
+          chart: {
+            png,
+            filename: `winrate-${report.asOf}.png`,
+            title: `Win rate, ${run.scopeLabel}${filterLabel(parsed)}`,
+            altText: rendered.text,
+          },
+        }
+      },
     }
   },
 }

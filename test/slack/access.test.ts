@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { authorize, REFUSAL_ADMIN, REFUSAL_EMPTY_TEAM, REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
+import { parseRoster } from '../../src/slack/access/load-roster.js'
+import type { Viewer } from '../../src/slack/access/viewer.js'
+import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+
+const viewer = (v: Partial<Viewer>): Viewer => ({ slackUserId: 'U1', email: 'a@x.io', role: 'none', admin: false, ownerIds: [], teamEmails: [], ...v })
+
+describe('the one access check', () => {
+  it('gives executives everything, managers and owners their owners, and nobody else anything', () => {
+    expect(authorize(viewer({ role: 'executive', ownerIds: null }), { kind: 'reports' })).toEqual({ allowed: true, scope: { kind: 'all' } })
+    expect(authorize(viewer({ role: 'manager', ownerIds: ['r1', 'r2'] }), { kind: 'reports' })).toEqual({ allowed: true, scope: { kind: 'owners', ownerIds: ['r1', 'r2'] } })
+    expect(authorize(viewer({ role: 'owner', ownerIds: ['r1'] }), { kind: 'deal', ownerId: 'r2' }).allowed).toBe(false)
+    expect(authorize(viewer({ role: 'owner', ownerIds: ['r1'] }), { kind: 'reports', ownerIds: ['r2'] }).allowed).toBe(false)
+    expect(authorize(viewer({ role: 'none' }), { kind: 'home' })).toEqual({ allowed: false, message: REFUSAL_UNKNOWN })
+    expect(authorize(viewer({ role: 'executive', ownerIds: null }), { kind: 'admin' })).toEqual({ allowed: false, message: REFUSAL_ADMIN })
+    expect(authorize(viewer({ role: 'none', admin: true }), { kind: 'admin' }).allowed).toBe(true)
+  })
+
+  it('never turns an empty team into an unfiltered scope', () => {
+    expect(authorize(viewer({ role: 'manager', ownerIds: [] }), { kind: 'reports' })).toEqual({ allowed: false, message: REFUSAL_EMPTY_TEAM })
+  })
+
+  it('parses the roster case-insensitively and names what is wrong', () => {
+    const r = parseRoster('executives: [CRO@Acme.com]\nadmins: [ops@acme.com]\nmanagers:\n  - email: Lead@acme.com\n    team: [Ana@acme.com]\n')
+    expect(r.executives.has('cro@acme.com')).toBe(true)
+    expect(r.managers.get('lead@acme.com')?.has('ana@acme.com')).toBe(true)
+    expect(() => parseRoster('managers:\n  - team: [a@b.c]\n')).toThrow(/managers\.0\.email/)
+    expect(() => parseRoster('executive: [a@b.c]')).toThrow(/PULSE_ROSTER/)
+  })
+})
+
+describe('who sees what, end to end', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function ask(userId: string, text: string) {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const uploads = t.fake.callsOf('files.completeUploadExternal').length
+    await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }), 'application/x-www-form-urlencoded')
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
+    const body = t.fake.responses.find((r) => r.id === id)?.body as Record<string, unknown>
+    return { body, text: JSON.stringify(body), uploaded: t.fake.callsOf('files.completeUploadExternal').length - uploads }
+  }
+
+  async function ownerIdOf(email: string): Promise<string> {
+    const row = await t.company.store.db.selectFrom('owners').select('owner_id').where('email', '=', email).executeTakeFirstOrThrow()
+    return row.owner_id
+  }
+
+  it("refuses a rep asking for another team's rep, with no numbers in the answer", async () => {
+    const other = await ownerIdOf(t.company.emails.otherRep)
+    const a = await ask(PEOPLE.rep, `winrate sales_rep_id=${other}`)
+    expect(a.text).toContain('only see your own deals')
+    expect(a.text).not.toMatch(/\d+%|\$\d/)
+    expect(a.uploaded).toBe(0)
+  })
+
+  it("answers a rep asking for another team's deal exactly as for a deal that does not exist", async () => {
+    const other = await ownerIdOf(t.company.emails.otherRep)
+    const deal = await t.company.store.db.selectFrom('deals').select(['deal_id', 'amount']).where('owner_id', '=', other).limit(1).executeTakeFirstOrThrow()
+    const a = await ask(PEOPLE.rep, `deal ${deal.deal_id}`)
+    expect(a.text).toContain('No deal you can see')
+    expect(a.text).not.toMatch(/\$\d|Amount/)
+  })
+
+  it("shows a rep only their own stalled deals, and a manager only their team's", async () => {
+    const rep = await ask(PEOPLE.rep, 'stalled')
+    const emailsShown = [...rep.text.matchAll(/\(([a-z.]+@acme\.example)\)/g)].map((m) => m[1])
+    for (const e of emailsShown) expect(e).toBe(t.company.emails.rep)
+    const mgr = await ask(PEOPLE.manager, 'stalled')
+    const team = t.company.roster.managers.get(t.company.emails.manager) as ReadonlySet<string>
+    const shown = [...mgr.text.matchAll(/\(([a-z.]+@acme\.example)\)/g)].map((m) => m[1] as string)
+    expect(shown.length).toBeGreaterThan(0)
+    for (const e of shown) expect(team.has(e) || e === t.company.emails.manager).toBe(true)
+    expect(mgr.text).toContain('your team')
+  })
+
+  it('politely refuses someone Sales Pulse does not know, with no data and no chart', async () => {
+    const a = await ask(PEOPLE.stranger, 'winrate')
+    expect(a.text).toContain(REFUSAL_UNKNOWN)
+    expect(a.text).not.toMatch(/\d+%|\$\d/)
+    expect(a.uploaded).toBe(0)
+    const unknownToSlack = await ask('UNOBODY999', 'losses')
+    expect(unknownToSlack.text).toContain(REFUSAL_UNKNOWN)
+  })
+})
