@@ -137,7 +137,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     instanceUrl: () => token?.instanceUrl,
     query(soql, opts = {}) {
       const resource = opts.all ? 'queryAll' : 'query'
-      const from = /\bFROM\s+(\w+)/i.exec(soql)?.[1] ?? 'SOQL'
+      const from = /\bFROM\s+(\w+)/i.exec(soql.replace(/\([^()]*\)/g, ''))?.[1] ?? 'SOQL'
       return get(`/services/data/${SALESFORCE_API_VERSION}/${resource}?q=${encodeURIComponent(soql)}`, `GET /${resource} (${from})`)
     },
     next(nextRecordsUrl) {

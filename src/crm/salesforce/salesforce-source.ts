@@ -132,7 +132,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       const removed = del.records.map((r) => String(r.Id))
       const next: SoqlPage | undefined = !del.done && del.nextRecordsUrl ? await api.next(del.nextRecordsUrl) : undefined
       // The deletion watermark moves only once every deletion up to it is in hand.
-      yield { deals: [], removedDealIds: removed, watermark: next ? null : stored(stamp, ids, deletedSince ?? safe) }
+      yield { deals: [], removedDealIds: removed, watermark: next ? null : stored(stamp, ids, deletedSince) }
       del = next
     }
   }

@@ -1,0 +1,200 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { SegmentMapping } from '../../src/config.js'
+import { virtualClock } from '../../src/crm/http/clock.js'
+import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
+import { staysFromChanges } from '../../src/crm/stage-stays.js'
+import type { Store } from '../../src/db/open-store.js'
+import { syncCrm } from '../../src/ingest/sync-crm.js'
+import {
+  FAKE_ACCOUNTS,
+  FAKE_USERS,
+  type FakeOpportunity,
+  generateOpportunities,
+  type SalesforceFake,
+  startSalesforceFake,
+} from '../fakes/salesforce-fake.js'
+import { openTestStore } from '../helpers/test-store.js'
+import { storeSnapshot } from './store-snapshot.js'
+
+const SEGMENTS: SegmentMapping = {
+  region: 'Account.BillingCountry',
+  industry: 'Account.Industry',
+  productType: 'Type',
+  leadSource: 'LeadSource',
+}
+const MAY_20 = Date.UTC(2024, 4, 20)
+
+let fake: SalesforceFake | undefined
+let store: Store | undefined
+afterEach(async () => {
+  await fake?.close()
+  await store?.close()
+  fake = undefined
+  store = undefined
+})
+
+async function fakeWith(opps: FakeOpportunity[], options: Parameters<typeof startSalesforceFake>[0] = {}) {
+  let tick = MAY_20
+  return startSalesforceFake({ opportunities: opps, now: () => (tick += 1000), ...options })
+}
+
+function source(f: SalesforceFake, extra: Partial<Parameters<typeof createSalesforceSource>[0]> = {}) {
+  return createSalesforceSource({
+    url: f.url,
+    clientId: f.clientId,
+    clientSecret: f.clientSecret,
+    segments: SEGMENTS,
+    clock: virtualClock(Date.UTC(2024, 5, 1)),
+    requestsPerSecond: 10_000,
+    backoffBaseMs: 10,
+    ...extra,
+  })
+}
+
+const CLOSED = new Set(['Closed Won', 'Closed Lost'])
+const iso = (sf: string) => new Date(Date.parse(sf.replace('+0000', 'Z'))).toISOString()
+
+function expected(f: SalesforceFake) {
+  const live = [...f.opportunities.values()].filter((o) => !o.IsDeleted).sort((a, b) => (a.Id < b.Id ? -1 : 1))
+  const staysOf = (o: FakeOpportunity) =>
+    staysFromChanges(
+      o.Id,
+      o.history.map((h) => ({ stage: h.StageName, at: iso(h.CreatedDate) })),
+    )
+  const deals = live.map((o) => {
+    const account = FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId)
+    const lost = o.IsClosed && !o.IsWon
+    return {
+      deal_id: o.Id,
+      outcome: o.IsWon ? 'won' : lost ? 'lost' : 'open',
+      stage: lost ? [...staysOf(o)].reverse().find((s) => !CLOSED.has(s.stage))?.stage : o.StageName,
+      amount: o.Amount ?? 0,
+      owner_id: o.OwnerId,
+      owner_email: FAKE_USERS.find((u) => u.Id === o.OwnerId)?.Email.toLowerCase(),
+      created_date: o.CreatedDate.slice(0, 10),
+      closed_date: o.IsClosed ? o.CloseDate : null,
+      last_activity_date: o.LastActivityDate,
+      region: account?.BillingCountry ?? 'Unknown',
+      industry: account?.Industry ?? 'Unknown',
+      product_type: o.Type ?? 'Unknown',
+      lead_source: o.LeadSource ?? 'Unknown',
+      source: 'salesforce',
+    }
+  })
+  const history = live
+    .flatMap((o) => staysOf(o).map((s) => ({ deal_id: s.dealId, stage: s.stage, entered_at: s.enteredAt, left_at: s.leftAt })))
+    .sort((a, b) => (a.deal_id < b.deal_id ? -1 : a.deal_id > b.deal_id ? 1 : a.entered_at < b.entered_at ? -1 : 1))
+  return { deals, history }
+}
+
+async function expectStoreToMatch(f: SalesforceFake, s: Store) {
+  const snap = await storeSnapshot(s)
+  const want = expected(f)
+  expect(snap.deals.length).toBe(want.deals.length)
+  const keys = Object.keys(want.deals[0] ?? {})
+  expect(snap.deals.map((d) => Object.fromEntries(keys.map((k) => [k, (d as Record<string, unknown>)[k]])))).toEqual(want.deals)
+  expect(snap.history).toEqual(want.history)
+}
+
+describe('Salesforce sync', () => {
+  it('a full sync stores exactly the fake org: opportunities, collapsed history, owners, Account.* segments, stage order', async () => {
+    fake = await fakeWith(generateOpportunities(4500, { seed: 11 }))
+    store = await openTestStore()
+    const summary = await syncCrm(store, source(fake))
+    expect(summary).toMatchObject({ deals: 4500, stages: 6 })
+    await expectStoreToMatch(fake, store)
+    const snap = await storeSnapshot(store)
+    expect(snap.stages.map((s) => [s.name, s.is_closed, s.is_won])).toEqual([
+      ['Prospecting', 0, 0],
+      ['Qualification', 0, 0],
+      ['Proposal/Price Quote', 0, 0],
+      ['Negotiation/Review', 0, 0],
+      ['Closed Won', 1, 1],
+      ['Closed Lost', 1, 0],
+    ])
+    expect(snap.owners.map((o) => [o.owner_id, o.email, o.name])).toEqual(FAKE_USERS.map((u) => [u.Id, u.Email.toLowerCase(), u.Name]))
+    // Repeated history rows of one stage were collapsed: no two consecutive stays share a stage.
+    const byDeal = new Map<string, typeof snap.history>()
+    for (const h of snap.history) byDeal.set(h.deal_id, [...(byDeal.get(h.deal_id) ?? []), h])
+    for (const stays of byDeal.values()) for (let i = 1; i < stays.length; i++) expect(stays[i]?.stage).not.toBe(stays[i - 1]?.stage)
+    // Three query pages of at most 2,000, followed through nextRecordsUrl.
+    expect(fake.requests.filter((r) => /\/query\/01gFAKE\d+-\d+$/.test(r.path)).length).toBe(2)
+  })
+
+  it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
+    const opps = generateOpportunities(300, { seed: 12 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const [a, b, c] = [opps[3] as FakeOpportunity, opps[150] as FakeOpportunity, opps[299] as FakeOpportunity]
+    fake.updateOpportunity(a.Id, { Amount: 12_345 }) // a history row repeating the current stage
+    fake.updateOpportunity(b.Id, { StageName: 'Closed Lost' })
+    fake.addOpportunity({
+      ...(generateOpportunities(1, { seed: 13, firstModified: MAY_20 + 100_000, firstIndex: 9000 })[0] as FakeOpportunity),
+    })
+    fake.deleteOpportunity(c.Id)
+    const n = fake.requests.length
+    const summary = await syncCrm(store, source(fake))
+    expect(summary).toMatchObject({ deals: 3, removed: 1 })
+    await expectStoreToMatch(fake, store)
+    const query = fake.requests.slice(n).find((r) => r.path.includes('FROM%20Opportunity%20WHERE%20SystemModstamp'))
+    expect(decodeURIComponent(query?.path ?? '')).toContain('ORDER BY SystemModstamp ASC, Id ASC')
+    const deletedQuery = fake.requests.slice(n).find((r) => r.path.startsWith('/services/data/v66.0/queryAll'))
+    expect(decodeURIComponent(deletedQuery?.path ?? '')).toContain('IsDeleted = true')
+    expect((await syncCrm(store, source(fake))).deals).toBe(0)
+  })
+
+  it('re-mints the token on 401 INVALID_SESSION_ID and carries on', async () => {
+    fake = await fakeWith(generateOpportunities(2500, { seed: 14 }))
+    store = await openTestStore()
+    let expired = false
+    fake.onRequest = (_m, path) => {
+      if (!expired && /\/query\/01gFAKE\d+-2000$/.test(path)) {
+        expired = true
+        fake?.expireSessions()
+      }
+    }
+    await syncCrm(store, source(fake))
+    expect(fake.issued.tokens).toBe(2)
+    await expectStoreToMatch(fake, store)
+  })
+
+  it('names SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET when the token endpoint refuses the credentials', async () => {
+    fake = await fakeWith([])
+    store = await openTestStore()
+    const error = await syncCrm(store, source(fake, { clientSecret: 'nope' })).catch((e) => e)
+    expect(error.code).toBe('crm_auth')
+    expect(error.message).toContain('SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET')
+    expect(error.message).toContain('invalid_client')
+    expect(error.message).not.toContain('nope')
+  })
+
+  it('a segment field the org lacks stops the sync with a message naming the variables to fix', async () => {
+    fake = await fakeWith(generateOpportunities(5))
+    store = await openTestStore()
+    const error = await syncCrm(store, source(fake, { segments: { ...SEGMENTS, region: 'Account.Territory' } })).catch((e) => e)
+    expect(error.code).toBe('crm_bad_response')
+    expect(error.message).toContain("No such column 'Account.Territory'")
+    expect(error.message).toContain('SALESFORCE_REGION_FIELD')
+  })
+
+  it('backs off on REQUEST_LIMIT_EXCEEDED and 503, and treats a malformed page as an error naming the endpoint', async () => {
+    fake = await fakeWith(generateOpportunities(2100, { seed: 15 }))
+    store = await openTestStore()
+    fake.failNext(
+      { path: /\/query$|\/query\?/ },
+      { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] },
+    )
+    fake.failNext({ path: /\/query\/01g/ }, { status: 503, body: 'Service Unavailable' })
+    const clock = virtualClock(Date.UTC(2024, 5, 1))
+    await syncCrm(store, source(fake, { clock }))
+    expect(clock.sleeps.length).toBe(2)
+    await expectStoreToMatch(fake, store)
+
+    fake.updateOpportunity((fake.opportunities.values().next().value as FakeOpportunity).Id, { Amount: 5 })
+    fake.failNext({ path: /FROM%20Opportunity%20WHERE/ }, { status: 200, body: '{"totalSize": 1, "done": true, "records": [' })
+    const error = await syncCrm(store, source(fake)).catch((e) => e)
+    expect(error.code).toBe('crm_bad_response')
+    expect(error.message).toContain('GET /query (Opportunity)')
+  })
+})

@@ -1,0 +1,470 @@
+import { type FakeAnswer, type FakeServerBase, seededRandom, slidingWindow, startFakeServer } from './crm-fake-server.js'
+
+/** One `OpportunityHistory` row (a row is written on every stage, amount, probability or close date change). */
+export interface FakeHistoryRow {
+  Id: string
+  StageName: string
+  Amount: number | null
+  CloseDate: string
+  CreatedDate: string
+}
+
+/** An Opportunity as the fake Salesforce holds it (datetimes in Salesforce's `+0000` form). */
+export interface FakeOpportunity {
+  Id: string
+  Name: string
+  Amount: number | null
+  StageName: string
+  CloseDate: string
+  CreatedDate: string
+  IsClosed: boolean
+  IsWon: boolean
+  OwnerId: string
+  LastActivityDate: string | null
+  LastModifiedDate: string
+  SystemModstamp: string
+  Type: string | null
+  LeadSource: string | null
+  AccountId: string | null
+  IsDeleted: boolean
+  history: FakeHistoryRow[]
+}
+
+/** The org's stages (`OpportunityStage`). */
+export const FAKE_STAGES = [
+  { ApiName: 'Prospecting', SortOrder: 1, IsClosed: false, IsWon: false },
+  { ApiName: 'Qualification', SortOrder: 2, IsClosed: false, IsWon: false },
+  { ApiName: 'Proposal/Price Quote', SortOrder: 7, IsClosed: false, IsWon: false },
+  { ApiName: 'Negotiation/Review', SortOrder: 8, IsClosed: false, IsWon: false },
+  { ApiName: 'Closed Won', SortOrder: 9, IsClosed: true, IsWon: true },
+  { ApiName: 'Closed Lost', SortOrder: 10, IsClosed: true, IsWon: false },
+] as const
+
+/** Users (owners) and accounts (segment fields through `Account.*`). */
+export const FAKE_USERS = [
+  { Id: '005XX000001SvogYAC', Email: 'ana.ruiz@example.com', Name: 'Ana Ruiz' },
+  { Id: '005XX000001SvohYAC', Email: 'Bo.Chen@example.com', Name: 'Bo Chen' },
+  { Id: '005XX000001SvoiYAC', Email: 'cy.diaz@example.com', Name: 'Cy Diaz' },
+]
+export const FAKE_ACCOUNTS = [
+  { Id: '001XX000003DHPhYAO', Industry: 'Technology', BillingCountry: 'Germany' },
+  { Id: '001XX000003DHPiYAO', Industry: 'Manufacturing', BillingCountry: 'United States' },
+  { Id: '001XX000003DHPjYAO', Industry: null, BillingCountry: 'Japan' },
+]
+
+/** Options of {@link startSalesforceFake}. */
+export interface SalesforceFakeOptions {
+  clientId?: string
+  clientSecret?: string
+  opportunities?: FakeOpportunity[]
+  /** Records per query batch (Salesforce: up to 2,000). */
+  batchSize?: number
+  /** Requests allowed per second (default unlimited); beyond: 403 REQUEST_LIMIT_EXCEEDED. */
+  requestsPerSecond?: number
+  /** The time stamped on modifications (default Date.now). */
+  now?: () => number
+}
+
+/** The fake Salesforce org and helpers to change it mid-test. */
+export interface SalesforceFake extends FakeServerBase {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly opportunities: Map<string, FakeOpportunity>
+  /** Refusals for the request limit. */
+  readonly limited: { count: number }
+  /** Tokens minted so far (`issued.tokens`). */
+  readonly issued: { tokens: number }
+  /** Invalidates every token issued so far (the next call answers 401 INVALID_SESSION_ID). */
+  expireSessions(): void
+  /** Changes fields and stamps `SystemModstamp` now; stage, amount and close date changes write a history row. */
+  updateOpportunity(id: string, changes: Partial<Pick<FakeOpportunity, 'StageName' | 'Amount' | 'CloseDate' | 'Name'>>, at?: number): void
+  deleteOpportunity(id: string, at?: number): void
+  addOpportunity(o: FakeOpportunity): void
+}
+
+const VERSION = 'v66.0'
+
+/**
+ * Starts a fake Salesforce on a local port: the client-credentials token endpoint, `query` and
+ * `queryAll` with a small SOQL reader (select lists with `Owner.*`/`Account.*` parents and the
+ * `OpportunityHistories` child subquery, `AND`-ed comparisons, `ORDER BY`), cursors paged through
+ * `nextRecordsUrl`, 401 `INVALID_SESSION_ID` for an unknown or expired token, 400 `INVALID_FIELD`
+ * for an unknown column, and 403 `REQUEST_LIMIT_EXCEEDED` beyond the request limit.
+ */
+export async function startSalesforceFake(options: SalesforceFakeOptions = {}): Promise<SalesforceFake> {
+  const clientId = options.clientId ?? '3MVG9fake.client.id'
+  const clientSecret = options.clientSecret ?? 'fake-client-secret'
+  const now = options.now ?? Date.now
+  const batchSize = options.batchSize ?? 2000
+  const opportunities = new Map((options.opportunities ?? []).map((o) => [o.Id, o]))
+  const window = slidingWindow(options.requestsPerSecond ?? Number.POSITIVE_INFINITY, 1000, Date.now)
+  const limited = { count: 0 }
+  const valid = new Set<string>()
+  const cursors = new Map<string, Array<Record<string, unknown>>>()
+  const issued = { tokens: 0 }
+  let cursorSeq = 0
+  let url = ''
+
+  const base = await startFakeServer((req): FakeAnswer => {
+    const path = req.url.pathname
+    if (!window.take()) {
+      limited.count++
+      return { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] }
+    }
+    if (req.method === 'POST' && path === '/services/oauth2/token') {
+      const form = new URLSearchParams(req.body)
+      if (form.get('grant_type') !== 'client_credentials') {
+        return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant type not supported' } }
+      }
+      if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
+        return { status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } }
+      }
+      const token = `00DXX0000008abc!AQ0AQFake${++issued.tokens}`
+      valid.add(token)
+      return {
+        status: 200,
+        body: {
+          access_token: token,
+          signature: 'nUFHwtfIGLKDTHcLWmDBG8frv0t+HQGl/iCZFIQUarE=',
+          token_format: 'opaque',
+          scope: 'api',
+          instance_url: url,
+          id: 'https://login.salesforce.com/id/00DXX0000008abcMAA/005XX000001SvogYAC',
+          token_type: 'Bearer',
+          issued_at: String(now()),
+        },
+      }
+    }
+    const auth = req.headers.authorization ?? ''
+    if (!auth.startsWith('Bearer ') || !valid.has(auth.slice(7))) {
+      return { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] }
+    }
+    const cursor = new RegExp(`^/services/data/${VERSION.replace('.', '\\.')}/query/(\\w+)-(\\d+)$`).exec(path)
+    if (req.method === 'GET' && cursor) return page(cursor[1] as string, Number(cursor[2]))
+    if (req.method === 'GET' && (path === `/services/data/${VERSION}/query` || path === `/services/data/${VERSION}/queryAll`)) {
+      const q = req.url.searchParams.get('q') ?? ''
+      try {
+        const records = runSoql(q, path.endsWith('queryAll'))
+        const id = `01gFAKE${++cursorSeq}`
+        cursors.set(id, records)
+        return page(id, 0)
+      } catch (error) {
+        return {
+          status: 400,
+          body: [{ message: (error as Error).message, errorCode: (error as { code?: string }).code ?? 'MALFORMED_QUERY' }],
+        }
+      }
+    }
+    return { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] }
+  })
+  url = base.url
+
+  function page(id: string, offset: number): FakeAnswer {
+    const records = cursors.get(id)
+    if (!records) return { status: 400, body: [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }] }
+    const slice = records.slice(offset, offset + batchSize)
+    const done = offset + batchSize >= records.length
+    return {
+      status: 200,
+      headers: { 'sforce-limit-info': 'api-usage=1842/15000' },
+      body: {
+        totalSize: records.length,
+        done,
+        ...(done ? {} : { nextRecordsUrl: `/services/data/${VERSION}/query/${id}-${offset + batchSize}` }),
+        records: slice,
+      },
+    }
+  }
+
+  function runSoql(q: string, all: boolean): Array<Record<string, unknown>> {
+    const parsed = parseSoql(q)
+    if (parsed.from === 'OpportunityStage') {
+      return [...FAKE_STAGES]
+        .sort((a, b) => a.SortOrder - b.SortOrder)
+        .map((s) => project({ ...s, Id: `01J${s.SortOrder}`, MasterLabel: s.ApiName, IsActive: true }, parsed.fields, 'OpportunityStage'))
+    }
+    if (parsed.from !== 'Opportunity')
+      throw Object.assign(new Error(`sObject type '${parsed.from}' is not supported.`), { code: 'INVALID_TYPE' })
+    let rows = [...opportunities.values()].filter((o) => all || !o.IsDeleted)
+    rows = rows.filter((o) => parsed.where.every((c) => compare(fieldOf(o, c.field), c.op, c.value)))
+    rows.sort((a, b) => {
+      for (const o of parsed.orderBy) {
+        const x = String(fieldOf(a, o.field))
+        const y = String(fieldOf(b, o.field))
+        if (x !== y) return (x < y ? -1 : 1) * (o.desc ? -1 : 1)
+      }
+      return 0
+    })
+    return rows.map((o) => {
+      const r = project(o as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
+      if (parsed.historySubquery) {
+        const h = [...o.history].sort((a, b) => (a.CreatedDate < b.CreatedDate ? -1 : 1))
+        r.OpportunityHistories =
+          h.length === 0
+            ? null
+            : {
+                totalSize: h.length,
+                done: true,
+                records: h.map((row) => ({
+                  attributes: { type: 'OpportunityHistory', url: `/services/data/${VERSION}/sobjects/OpportunityHistory/${row.Id}` },
+                  StageName: row.StageName,
+                  CreatedDate: row.CreatedDate,
+                })),
+              }
+      }
+      return r
+    })
+  }
+
+  function fieldOf(o: FakeOpportunity, field: string): unknown {
+    if (field.startsWith('Owner.'))
+      return (FAKE_USERS.find((u) => u.Id === o.OwnerId) as Record<string, unknown> | undefined)?.[field.slice(6)] ?? null
+    if (field.startsWith('Account.')) {
+      return (FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId) as Record<string, unknown> | undefined)?.[field.slice(8)] ?? null
+    }
+    return (o as unknown as Record<string, unknown>)[field]
+  }
+
+  function project(o: Record<string, unknown>, fields: string[], type: string): Record<string, unknown> {
+    const out: Record<string, unknown> = { attributes: { type, url: `/services/data/${VERSION}/sobjects/${type}/${o.Id}` } }
+    for (const f of fields) {
+      const [parent, child] = f.split('.') as [string, string | undefined]
+      if (child === undefined) {
+        if (!(f in o) || f === 'history') throw invalidField(f, type)
+        out[f] = o[f]
+        continue
+      }
+      if (type !== 'Opportunity' || (parent !== 'Owner' && parent !== 'Account')) throw invalidField(f, type)
+      const rel = parent === 'Owner' ? FAKE_USERS.find((u) => u.Id === o.OwnerId) : FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId)
+      if (!rel) {
+        out[parent] = null
+        continue
+      }
+      if (!(child in rel)) throw invalidField(f, type)
+      const nested = (out[parent] as Record<string, unknown> | undefined) ?? {
+        attributes: { type: parent === 'Owner' ? 'User' : 'Account', url: `/services/data/${VERSION}/sobjects/${parent}/${rel.Id}` },
+      }
+      nested[child] = (rel as Record<string, unknown>)[child]
+      out[parent] = nested
+    }
+    return out
+  }
+
+  const fake: SalesforceFake = Object.assign(base, {
+    clientId,
+    clientSecret,
+    opportunities,
+    limited,
+    issued,
+    expireSessions() {
+      valid.clear()
+    },
+    updateOpportunity(id: string, changes: Partial<Pick<FakeOpportunity, 'StageName' | 'Amount' | 'CloseDate' | 'Name'>>, at = now()) {
+      const o = opportunities.get(id)
+      if (!o) throw new Error(`no opportunity ${id}`)
+      const stamp = sfDateTime(at)
+      Object.assign(o, changes, { LastModifiedDate: stamp, SystemModstamp: stamp })
+      if (changes.StageName) {
+        const s = FAKE_STAGES.find((x) => x.ApiName === changes.StageName)
+        o.IsClosed = s?.IsClosed ?? false
+        o.IsWon = s?.IsWon ?? false
+      }
+      if (changes.StageName !== undefined || changes.Amount !== undefined || changes.CloseDate !== undefined) {
+        o.history.push({
+          Id: `008H${o.history.length}${id.slice(-6)}`,
+          StageName: o.StageName,
+          Amount: o.Amount,
+          CloseDate: o.CloseDate,
+          CreatedDate: stamp,
+        })
+      }
+    },
+    deleteOpportunity(id: string, at = now()) {
+      const o = opportunities.get(id)
+      if (!o) throw new Error(`no opportunity ${id}`)
+      o.IsDeleted = true
+      o.SystemModstamp = sfDateTime(at)
+    },
+    addOpportunity(o: FakeOpportunity) {
+      opportunities.set(o.Id, o)
+    },
+  })
+  return fake
+}
+
+interface Soql {
+  fields: string[]
+  historySubquery: boolean
+  from: string
+  where: Array<{ field: string; op: string; value: unknown }>
+  orderBy: Array<{ field: string; desc: boolean }>
+}
+
+/** Reads the SOQL shapes the sync sends; anything else is a MALFORMED_QUERY. */
+function parseSoql(q: string): Soql {
+  // Mask parenthesised subqueries so the outer FROM / WHERE / ORDER BY are found at depth 0.
+  let depth0 = 0
+  const masked = [...q.trim()].map((ch) => {
+    if (ch === '(') depth0++
+    const out = depth0 > 0 ? '_' : ch
+    if (ch === ')') depth0--
+    return out
+  })
+  const flat = masked.join('')
+  const m = /^SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(.+?))?(?:\s+LIMIT\s+\d+)?\s*$/is.exec(flat)
+  if (!m) throw Object.assign(new Error(`unexpected token in query: ${q.slice(0, 60)}`), { code: 'MALFORMED_QUERY' })
+  const text = q.trim()
+  const listStart = flat.indexOf(m[1] as string)
+  const list = text.slice(listStart, listStart + (m[1] as string).length)
+  const from = m[2] as string
+  const whereAt = m[3] === undefined ? -1 : flat.indexOf(m[3], listStart + list.length)
+  const where = m[3] === undefined ? undefined : text.slice(whereAt, whereAt + m[3].length)
+  const order = m[4]
+  const items: string[] = []
+  let depth = 0
+  let cur = ''
+  for (const ch of list) {
+    if (ch === '(') depth++
+    if (ch === ')') depth--
+    if (ch === ',' && depth === 0) {
+      items.push(cur.trim())
+      cur = ''
+    } else cur += ch
+  }
+  if (cur.trim() !== '') items.push(cur.trim())
+  const historySubquery = items.some((i) => /^\(\s*SELECT\s+.+\s+FROM\s+OpportunityHistories\b/is.test(i))
+  const fields = items.filter((i) => !i.startsWith('('))
+  const conditions = (where ?? '')
+    .split(/\s+AND\s+/i)
+    .filter((c) => c.trim() !== '')
+    .map((c) => {
+      const cm = /^\s*([\w.]+)\s*(>=|<=|!=|=|>|<)\s*(.+?)\s*$/.exec(c)
+      if (!cm) throw Object.assign(new Error(`unexpected token: ${c}`), { code: 'MALFORMED_QUERY' })
+      const raw = cm[3] as string
+      let value: unknown
+      if (/^(true|false)$/i.test(raw)) value = raw.toLowerCase() === 'true'
+      else if (/^'.*'$/.test(raw)) value = raw.slice(1, -1)
+      else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(raw))
+        value = new Date(Date.parse(raw)).toISOString()
+      else if (/^-?\d+(\.\d+)?$/.test(raw)) value = Number(raw)
+      else throw Object.assign(new Error(`\n${c}\n^\nERROR at Row:1:Column:1\nunexpected token: '${raw}'`), { code: 'MALFORMED_QUERY' })
+      return { field: cm[1] as string, op: cm[2] as string, value }
+    })
+  const orderBy = (order ?? '')
+    .split(',')
+    .filter((o) => o.trim() !== '')
+    .map((o) => {
+      const [field, dir] = o.trim().split(/\s+/) as [string, string | undefined]
+      return { field, desc: (dir ?? '').toUpperCase() === 'DESC' }
+    })
+  return { fields, historySubquery, from, where: conditions, orderBy }
+}
+
+function compare(actual: unknown, op: string, expected: unknown): boolean {
+  let a = actual
+  if (typeof expected === 'string' && typeof actual === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(actual)) {
+    a = new Date(Date.parse(actual.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).toISOString()
+  }
+  switch (op) {
+    case '=':
+      return a === expected
+    case '!=':
+      return a !== expected
+    case '>':
+      return (a as string) > (expected as string)
+    case '>=':
+      return (a as string) >= (expected as string)
+    case '<':
+      return (a as string) < (expected as string)
+    case '<=':
+      return (a as string) <= (expected as string)
+    default:
+      return false
+  }
+}
+
+function invalidField(field: string, type: string): Error {
+  return Object.assign(
+    new Error(
+      `\nSELECT ${field}\n       ^\nERROR at Row:1:Column:8\nNo such column '${field}' on entity '${type}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+    ),
+    { code: 'INVALID_FIELD' },
+  )
+}
+
+/** Salesforce's datetime form: `2024-05-01T08:03:41.000+0000`, whole seconds. */
+export function sfDateTime(ms: number): string {
+  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}.000+0000`
+}
+
+const TYPES = ['New Business', 'Existing Business', null]
+const LEAD_SOURCES = ['Web', 'Partner Referral', 'Phone Inquiry', null]
+
+/**
+ * Deterministic opportunities with `OpportunityHistory` rows (including repeated rows of one
+ * stage for amount and close-date edits), modified in ascending order, several per second.
+ */
+export function generateOpportunities(
+  count: number,
+  options: { seed?: number; firstModified?: number; firstIndex?: number } = {},
+): FakeOpportunity[] {
+  const rand = seededRandom(options.seed ?? 1)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T
+  let modified = options.firstModified ?? Date.UTC(2024, 4, 1)
+  const out: FakeOpportunity[] = []
+  for (let i = 0; i < count; i++) {
+    if (rand() < 0.4) modified += 1000 * (1 + Math.floor(rand() * 3))
+    const steps: Array<{ stage: string; gap: number; amount: number }> = []
+    let amount = Math.round(1000 + rand() * 120_000)
+    let at = 0
+    const depth = 1 + Math.floor(rand() * 4)
+    for (let s = 0; s < depth; s++) {
+      if (s > 0) at = Math.min(at + 1, 3)
+      steps.push({ stage: (FAKE_STAGES[at] as { ApiName: string }).ApiName, gap: Math.floor((1 + rand() * 12) * 86_400_000), amount })
+      if (rand() < 0.35) {
+        amount = Math.round(amount * (0.8 + rand() * 0.4))
+        steps.push({ stage: (FAKE_STAGES[at] as { ApiName: string }).ApiName, gap: Math.floor((0.2 + rand() * 3) * 86_400_000), amount })
+      }
+    }
+    const r = rand()
+    const close = r < 0.2 ? 'Closed Won' : r < 0.4 ? 'Closed Lost' : null
+    if (close) steps.push({ stage: close, gap: Math.floor((1 + rand() * 8) * 86_400_000), amount })
+    const span = steps.reduce((sum, s) => sum + s.gap, 0)
+    const created = modified - span - Math.floor((1 + rand() * 30) * 86_400_000)
+    const id = `006XX${String((options.firstIndex ?? 0) + i).padStart(8, '0')}AAA`
+    let t = created
+    const history: FakeHistoryRow[] = steps.map((s, k) => {
+      if (k > 0) t += s.gap
+      return {
+        Id: `008XX${String(i).padStart(8, '0')}${k}`,
+        StageName: s.stage,
+        Amount: s.amount,
+        CloseDate: new Date(t + 20 * 86_400_000).toISOString().slice(0, 10),
+        CreatedDate: sfDateTime(t),
+      }
+    })
+    const last = history[history.length - 1] as FakeHistoryRow
+    const user = pick(FAKE_USERS)
+    const account = rand() < 0.15 ? null : pick(FAKE_ACCOUNTS)
+    out.push({
+      Id: id,
+      Name: `Opportunity ${i}`,
+      Amount: rand() < 0.03 ? null : amount,
+      StageName: last.StageName,
+      CloseDate: close ? sfDateTime(t).slice(0, 10) : new Date(modified + 40 * 86_400_000).toISOString().slice(0, 10),
+      CreatedDate: sfDateTime(created),
+      IsClosed: close !== null,
+      IsWon: close === 'Closed Won',
+      OwnerId: user.Id,
+      LastActivityDate: rand() < 0.7 ? new Date(modified - Math.floor(rand() * 25) * 86_400_000).toISOString().slice(0, 10) : null,
+      LastModifiedDate: sfDateTime(modified),
+      SystemModstamp: sfDateTime(modified),
+      Type: pick(TYPES),
+      LeadSource: pick(LEAD_SOURCES),
+      AccountId: account?.Id ?? null,
+      IsDeleted: false,
+      history,
+    })
+  }
+  return out
+}
