@@ -27,6 +27,10 @@ export interface DriversChartCell {
   textColor: string
 }
 
+/** Most rows / columns drawn; the values with the most deals are kept. */
+const MAX_ROWS = 20
+const MAX_COLUMNS = 8
+
 const FIELD_NAMES: Record<SegmentField, string> = {
   region: 'Region',
   industry: 'Industry',
@@ -47,7 +51,12 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
   const colField = options.columns ?? 'amount_band'
   const pair = `${FIELD_NAMES[rowField].toLowerCase()} x ${FIELD_NAMES[colField].toLowerCase()}`
   const overall = report.overallWinRate
-  const segments = report.segments.filter((s) => isPair(s, rowField, colField))
+  const allPairs = report.segments.filter((s) => isPair(s, rowField, colField))
+  // A grid taller than MAX_ROWS is unreadable on a phone: keep the values with the most deals.
+  const keptRows = topValues(allPairs, rowField, MAX_ROWS)
+  const keptCols = topValues(allPairs, colField, MAX_COLUMNS)
+  const segments = allPairs.filter((s) => keptRows.has(s.segment[rowField]!) && keptCols.has(s.segment[colField]!))
+  const trimmed = allPairs.length > segments.length
   if (segments.length === 0 || overall === null) {
     return emptyChart(`No ${pair} segments to chart`, 'There are no closed deals with both fields set in this period.')
   }
@@ -94,7 +103,7 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
   }
   const spec = {
     title: titleBlock(title, [
-      `Win rate by ${pair} vs ${formatPercent(overall)} overall: blue above, orange below. Grey: under ${report.minN} deals. Outlined: significant (${formatCount(report.tested)} tests, corrected)${significantCount > 1 ? `; ${significantCount} segments differ` : ''}.`,
+      `Win rate by ${pair} vs ${formatPercent(overall)} overall: blue above, orange below. Grey: under ${report.minN} deals. Outlined: significant (${formatCount(report.tested)} tests, corrected)${significantCount > 1 ? `; ${significantCount} segments differ` : ''}.${trimmed ? ` Showing the ${keptRows.size} ${FIELD_NAMES[rowField].toLowerCase()} and ${keptCols.size} ${FIELD_NAMES[colField].toLowerCase()} values with the most deals.` : ''}`,
     ]),
     width: { step: cellWidth },
     height: { step: 44 },
@@ -157,6 +166,18 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
     )
     .join('; ')
   return { spec, title, altText: `${title}. Heatmap of win rate by ${pair}, overall ${formatPercent(overall)}. ${alt}.` }
+}
+
+/** The `limit` values of `field` with the most closed deals. */
+function topValues(segments: readonly DriverSegment[], field: SegmentField, limit: number): Set<string> {
+  const totals = new Map<string, number>()
+  for (const s of segments) totals.set(s.segment[field]!, (totals.get(s.segment[field]!) ?? 0) + s.n)
+  return new Set(
+    [...totals]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, limit)
+      .map(([v]) => v),
+  )
 }
 
 function isPair(s: DriverSegment, a: SegmentField, b: SegmentField): boolean {

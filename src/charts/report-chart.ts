@@ -36,10 +36,10 @@ export function emptyChart(title: string, message: string, altText?: string): Re
   const spec: TopLevelSpec = {
     title: titleBlock(title, []),
     width: CHART_WIDTH - 2 * LAYOUT.padding,
-    height: 60,
+    height: 24,
     data: { values: [{ message }] },
     mark: { type: 'text', align: 'left', baseline: 'middle', color: COLORS.muted, fontSize: FONT_SIZES.subtitle },
-    encoding: { text: { field: 'message', type: 'nominal' }, x: { value: 0 }, y: { value: 30 } },
+    encoding: { text: { field: 'message', type: 'nominal' }, x: { value: 0 }, y: { value: 8 } },
   }
   return { spec, title, altText: altText ?? `${title}. ${message}` }
 }

@@ -51,13 +51,16 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
     }),
   )
   const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} with no activity for ${idleDays}+ days`
-  const shown = report.stalledCount > rows.length ? `The ${rows.length} largest` : `All ${rows.length}`
+  const shown = report.stalledCount > rows.length ? `The ${rows.length} largest shown. ` : ''
   const labels = Object.fromEntries(rows.map((r) => [r.dealId, r.deal]))
   const maxAmount = Math.max(...rows.map((r) => r.amount))
   const x = { field: 'amount', type: 'quantitative' as const, scale: { domain: [0, maxAmount * 1.6], nice: false }, axis: null }
   const longLabel = `Idle ${2 * idleDays}+ days`
   const spec = {
-    title: titleBlock(title, `${shown}, by amount: open deals of ${formatMoney(report.rules.alertAmount)}+ idle ${idleDays}+ days.`),
+    title: titleBlock(
+      title,
+      `${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ with no activity for ${idleDays}+ days, largest first.`,
+    ),
     width: LAYOUT.width - 200,
     height: { step: LAYOUT.barStep },
     data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : `Idle ${idleDays}-${2 * idleDays - 1} days` })) },

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import type { WinrateReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatCount, formatMonth, formatPercent, LAYOUT, monthName } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+import { chartTextMeasurer } from './text-metrics.js'
 
 /** The parts of a win-rate report the chart reads (a full `WinrateReport` fits). */
 export type WinrateChartInput = Pick<WinrateReport, 'asOf' | 'months'> & Partial<Pick<WinrateReport, 'runSignals'>>
@@ -47,6 +48,8 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     anomaly: m.partial ? null : m.anomaly,
     nLabel: `n=${formatCount(m.won + m.lost)}`,
   }))
+  // Closed-deal labels shrink (and lose "n=") when months get narrow, and turn vertical as a last resort.
+  const nFit = fitClosedLabels(rows)
   const monthOrder = rows.map((r) => r.month)
   const complete = rows.filter((r) => !r.partial && r.winRate !== null)
   const partial = rows.find((r) => r.partial && r.winRate !== null)
@@ -71,6 +74,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   }
   const y = { type: 'quantitative' as const, scale: { domain: [0, yMax], nice: false }, axis: { format: '.0%', tickCount: 5, title: null } }
   const segmentRows = partial && lastComplete ? [lastComplete, partial] : []
+  const partialBelow = partial !== undefined && lastComplete !== undefined && (lastComplete.winRate ?? 0) > (partial.winRate ?? 0)
 
   const top = {
     width: LAYOUT.width,
@@ -89,7 +93,8 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
         encoding: { y: { field: 'center', ...y } },
       },
       {
-        transform: [{ filter: '!datum.partial && datum.winRate != null' }],
+        // Months with nothing closed stay in (as null) so the line breaks there instead of bridging the gap.
+        transform: [{ filter: '!datum.partial' }],
         mark: { type: 'line', color: COLORS.primary, strokeWidth: 2.5 },
         encoding: { y: { field: 'winRate', ...y } },
       },
@@ -113,12 +118,20 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
       },
       {
         transform: [{ filter: 'datum.partial && datum.winRate != null' }],
-        mark: { type: 'text', color: COLORS.partial, dy: -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
+        // Above the point unless the dashed segment comes down from above, then below it.
+        mark: { type: 'text', color: COLORS.partial, dy: partialBelow ? 16 : -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
         encoding: { y: { field: 'winRate', ...y }, text: { value: 'partial' } },
         name: 'partialLabel',
       },
       {
-        mark: { type: 'text', color: COLORS.muted, baseline: 'bottom', dy: -3, fontSize: 10 },
+        mark: {
+          type: 'text',
+          color: COLORS.muted,
+          baseline: nFit.angle ? 'middle' : 'bottom',
+          dy: nFit.angle ? -14 : -3,
+          fontSize: nFit.fontSize,
+          angle: nFit.angle,
+        },
         encoding: { y: { datum: 0, ...y }, text: { field: 'nLabel' } },
         name: 'closedLabels',
       },
@@ -181,16 +194,42 @@ function anomalyLayers(y: object) {
   })
 }
 
-/** Month axis: `Jun` under each month, the year under the first month and every January, "partial" under the partial month. */
+/**
+ * Month axis: `Jun` under the labelled months, the year under the first labelled month of each
+ * year, "partial" under the partial month. When months are too narrow for every label, every k-th
+ * month is labelled, counting back from the last one so the latest and partial months always are.
+ */
 function monthAxis(order: readonly string[], partialMonth: string | undefined) {
+  const band = LAYOUT.width / Math.max(1, order.length)
+  const widest = Math.max(
+    ...order.map((m) => chartTextMeasurer().width(m === partialMonth ? 'partial' : formatMonth(m, true), FONT_SIZES.axisLabel)),
+  )
+  const every = Math.max(1, Math.ceil((widest + 8) / band))
   const labels: Record<string, string[]> = {}
+  let lastYear = ''
   order.forEach((m, i) => {
+    if ((order.length - 1 - i) % every !== 0) {
+      labels[m] = ['']
+      return
+    }
     const lines = [formatMonth(m, true)]
-    if (i === 0 || m.endsWith('-01')) lines.push(m.slice(0, 4))
+    if (m.slice(0, 4) !== lastYear) lines.push(m.slice(0, 4))
+    lastYear = m.slice(0, 4)
     if (m === partialMonth) lines.push('partial')
     labels[m] = lines
   })
-  return { title: null, labelAngle: 0, labelExpr: `${JSON.stringify(labels)}[datum.value]`, labelPadding: 4 }
+  return { title: null, labelAngle: 0, labelOverlap: false, labelExpr: `${JSON.stringify(labels)}[datum.value]`, labelPadding: 4 }
+}
+
+/** The largest style of closed-deal label that fits every month's width. */
+function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: number } {
+  const band = (LAYOUT.width / Math.max(1, rows.length)) * 0.92
+  const measurer = chartTextMeasurer()
+  const widest = (size: number) => Math.max(...rows.map((r) => measurer.width(r.nLabel, size)))
+  if (widest(10) <= band) return { fontSize: 10, angle: 0 }
+  for (const r of rows) r.nLabel = formatCount(r.n)
+  if (widest(9) <= band) return { fontSize: 9, angle: 0 }
+  return { fontSize: 9, angle: -90 }
 }
 
 /** Title that states the finding: the latest complete month's verdict, or the most recent anomaly. */

@@ -105,6 +105,21 @@ describe('driversChart', () => {
   })
 })
 
+describe('driversChart with many values', () => {
+  it('keeps the 20 rows with the most deals and says so', () => {
+    const reps = Array.from({ length: 30 }, (_, i) => `rep-${String(i).padStart(2, '0')}`)
+    const segments = reps.flatMap((rep, i) =>
+      ['<10k', '100k+'].map((band) => ({ ...samples.drivers.segments[0]!, segment: { sales_rep_id: rep, amount_band: band }, n: 100 + i })),
+    )
+    const chart = driversChart({ ...samples.drivers, segments }, { rows: 'sales_rep_id' })
+    const rows = new Set(mainRows(chart.spec).map((c: Json) => c.row))
+    expect(rows.size).toBe(20)
+    expect(rows.has('rep-29')).toBe(true)
+    expect(rows.has('rep-00')).toBe(false)
+    expect((chart.spec as Json).title.subtitle.join(' ')).toMatch(/Showing the 20 rep/)
+  })
+})
+
 describe('stalledChart', () => {
   it('shows the top deals by amount with days idle, keyed by deal id', () => {
     const chart = stalledChart(samples.stalled)

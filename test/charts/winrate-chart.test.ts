@@ -78,4 +78,28 @@ describe('winrateChart', () => {
   it('returns a readable empty chart when there are no months', () => {
     expect(winrateChart(report(() => [])).title).toBe('No closed deals to chart yet')
   })
+
+  it('with 24 months, thins month labels from the latest one back and shrinks the n labels to fit', () => {
+    const base = sampleChartInputs().winrate.months
+    const months = Array.from({ length: 24 }, (_, i) => {
+      const y = 2024 + Math.floor(i / 12)
+      return { ...base[i % 11]!, month: `${y}-${String((i % 12) + 1).padStart(2, '0')}`, partial: i === 23, anomaly: null }
+    })
+    const { spec } = winrateChart({ ...sampleChartInputs().winrate, months })
+    const axis = (spec as Json).vconcat[1].encoding.x.axis
+    const labels = JSON.parse(axis.labelExpr.replace('[datum.value]', ''))
+    expect(labels['2025-12']).toEqual(['Dec', 'partial'])
+    expect(labels['2025-11']).toEqual([''])
+    expect(labels['2024-02']).toEqual(['Feb', '2024'])
+    expect(axis.labelOverlap).toBe(false)
+    expect(mainRows(spec)[0].nLabel).toMatch(/^\d+$/)
+    expect(viewNamed(spec, 'closedLabels').mark.fontSize).toBeLessThan(10)
+  })
+
+  it('breaks the line at a month with nothing closed instead of bridging it', () => {
+    const chart = winrateChart(report((ms) => ms.map((m, i) => (i === 4 ? { ...m, won: 0, lost: 0, winRate: null } : m))))
+    const solid = allViews(chart.spec).find((v) => v.mark?.type === 'line' && v.mark.color === COLORS.primary)
+    expect(solid.transform).toEqual([{ filter: '!datum.partial' }])
+    expect(mainRows(chart.spec)[4]).toMatchObject({ winRate: null, nLabel: 'n=0' })
+  })
 })
