@@ -190,8 +190,15 @@ function applyRunRules(points: PChartPoint[]): RunSignal[] {
     for (let i = 2; i < judged.length; i++) {
       const window = judged.slice(i - 2, i + 1)
       const beyond = window.filter((p) => (p.z as number) * side > 2)
-      // Fire on the month that completes the pattern, once.
-      if (beyond.length >= 2 && (judged[i]!.z as number) * side > 2) fire(rule, window)
+      if (beyond.length < 2 || (judged[i]!.z as number) * side <= 2) continue
+      // Overlapping windows are one signal: extend the previous one instead of repeating it.
+      const last = signals[signals.length - 1]
+      const lastMonth = last?.months[last.months.length - 1]
+      if (last && last.rule === rule && lastMonth !== undefined && window.some((p) => p.month === lastMonth)) {
+        const months = [...last.months, ...window.map((p) => p.month).filter((m) => m > lastMonth)]
+        signals[signals.length - 1] = { ...last, months }
+        if (!judged[i]!.runRules.includes(RULE_NAMES[rule])) judged[i]!.runRules.push(RULE_NAMES[rule])
+      } else fire(rule, window)
     }
   }
   return signals

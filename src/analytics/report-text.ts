@@ -119,8 +119,8 @@ export function driversText(r: DriversReport, maxRows = 25): string {
     formatPercent(s.winRate),
     `${formatPercent(s.ciLow)}-${formatPercent(s.ciHigh)}`,
     s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`,
-    formatProbability('p', s.pValue).slice(2),
-    formatProbability('q', s.qValue).slice(2),
+    formatProbability('p', s.pValue).replace(/^p=?/, ''),
+    formatProbability('q', s.qValue).replace(/^q=?/, ''),
     s.significant ? (s.direction === 'low' ? 'LOW' : 'HIGH') : s.n < r.minN ? 'small n' : '',
   ])
   const table = textTable(['segment', 'n', 'win rate', '95% CI', 'lift', 'p', 'q', 'verdict'], rows, [

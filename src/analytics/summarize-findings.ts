@@ -1,3 +1,5 @@
+import { describeSegment } from './drivers-report.js'
+import { formatCount, formatMonth, formatPercent } from './format-figures.js'
 import type {
   DriversReport,
   Finding,
@@ -8,6 +10,7 @@ import type {
   StalledReport,
   WinrateReport,
 } from './report-types.js'
+import { scopeWords } from './winrate-report.js'
 
 /** The reports a findings summary reads. */
 export interface SummaryInputs {
@@ -19,31 +22,66 @@ export interface SummaryInputs {
 }
 
 /** At most this many sentences. */
-const MAX_SENTENCES = 7
+const MAX_SENTENCES = 8
 
 /**
- * The CRO's first read: the significant findings in the order a CRO asks (win rate anomalies and
- * run signals with the volume context, then drivers, leaking stage, stalled and zombie pipeline),
- * at most 7; when the win rate shows nothing, the "within the normal range" sentence leads, and when
- * no driver or stage is significant, one sentence says so. Pure.
+ * The CRO's first read: the significant findings in the order a CRO asks (months outside their
+ * win-rate limits in one sentence with the volume context, then the strongest drivers, the leaking
+ * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the run
+ * signals and the "within the normal range" sentence lead, and when no driver is significant, one
+ * sentence says so. Pure.
  */
 export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): FindingsSummary {
   const w = reports.winrate.findings
-  const winrateSignals = w.filter((f) => f.significant)
-  const lowMonths = winrateSignals.filter((f) => f.key.startsWith('winrate_low') || f.key.startsWith('winrate_high'))
   const out: Finding[] = []
-  if (winrateSignals.length > 0) {
-    // Several flagged months read better as the latest two plus the run signals.
-    out.push(...lowMonths.slice(-2), ...winrateSignals.filter((f) => f.key.startsWith('winrate_run')).slice(-1))
+  const flagged = reports.winrate.months.filter((m) => m.anomaly !== null)
+  if (flagged.length > 0) {
+    out.push(anomaliesSentence(reports.winrate))
     out.push(...w.filter((f) => f.report === 'volume'))
   } else {
+    // No month outside its limits: the run signals (if any) and the "within the normal range" sentence.
     out.push(...w)
   }
   const drivers = reports.drivers.findings
-  out.push(...drivers.filter((f) => f.significant).slice(0, 2))
+  out.push(...topDrivers(reports.drivers))
   out.push(...reports.funnel.findings.filter((f) => f.significant))
-  out.push(...reports.stalled.findings.filter((f) => f.significant).slice(0, 2))
+  out.push(...reports.stalled.findings.filter((f) => f.key === 'stalled_deals' || f.key === 'stale_pipeline'))
   if (!drivers.some((f) => f.significant)) out.push(...drivers)
   const findings = out.slice(0, MAX_SENTENCES)
   return { asOf: query.asOf, where: query.where ?? {}, findings, sentences: findings.map((f) => f.text) }
+}
+
+/** "Win rate was below its normal range in Apr, May and Jun 2024: 22%, 20% and 22% vs a baseline of 36% (limits 27%-44%)." */
+function anomaliesSentence(r: WinrateReport): Finding {
+  const flagged = r.months.filter((m) => m.anomaly !== null)
+  const low = flagged.filter((m) => m.anomaly === 'low')
+  const side = low.length >= flagged.length - low.length ? 'low' : 'high'
+  const months = flagged.filter((m) => m.anomaly === side)
+  const last = months[months.length - 1]!
+  const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)
+  const names = list(months.map((m) => formatMonth(m.month)))
+  const rates = list(months.map((m) => formatPercent(m.winRate)))
+  const n = months.reduce((s, m) => s + m.n, 0)
+  return {
+    report: 'winrate',
+    key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
+    significant: true,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(last.center)} (limits ${formatPercent(last.lcl)}-${formatPercent(last.ucl)}; ${formatCount(n)} closed deals).`,
+  }
+}
+
+/** The two strongest single-field drivers and the strongest two-field one (evidence = |ln lift| x sqrt(n)). */
+function topDrivers(r: DriversReport): Finding[] {
+  const evidence = (s: DriversReport['segments'][number]) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
+  const sig = r.segments.filter((s) => s.significant).sort((a, b) => evidence(b) - evidence(a))
+  const singles = sig.filter((s) => Object.keys(s.segment).length === 1).slice(0, 2)
+  const combo = sig.filter((s) => Object.keys(s.segment).length === 2).slice(0, 1)
+  return [...singles, ...combo].map((s) => ({
+    report: 'drivers' as const,
+    key: `drivers_${s.direction}:${Object.entries(s.segment)
+      .map(([f, v]) => `${f}=${v}`)
+      .join('&')}`,
+    significant: true,
+    text: `${describeSegment(s)}.`,
+  }))
 }
