@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { virtualClock } from '../../src/crm/http/clock.js'
+import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
+import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
+import { staysFromChanges, timeInStageDays, toIsoInstant } from '../../src/crm/stage-stays.js'
+import type { Store } from '../../src/db/open-store.js'
+import { syncCrm } from '../../src/ingest/sync-crm.js'
+import type { FakeServerBase } from '../fakes/crm-fake-server.js'
+import { startHubspotFake } from '../fakes/hubspot-fake.js'
+import { type FakeOpportunity, startSalesforceFake } from '../fakes/salesforce-fake.js'
+import { openTestStore } from '../helpers/test-store.js'
+
+let fake: FakeServerBase | undefined
+let store: Store | undefined
+afterEach(async () => {
+  await fake?.close()
+  await store?.close()
+})
+
+const DAY = 86_400
+
+async function storedStays(s: Store, dealId: string) {
+  const rows = await s.db.selectFrom('stage_history').selectAll().where('deal_id', '=', dealId).orderBy('entered_at').execute()
+  return rows.map((r) => ({ dealId: r.deal_id, stage: r.stage, enteredAt: r.entered_at, leftAt: r.left_at }))
+}
+
+describe('stage stays and time in stage', () => {
+  it('sorts changes, collapses repeats of one stage and chains each stay to the next', () => {
+    const stays = staysFromChanges('D', [
+      { stage: 'Demo', at: '2024-01-05T00:00:00.000Z' },
+      { stage: 'Qualified', at: '2024-01-01T00:00:00.000Z' },
+      { stage: 'Qualified', at: '2024-01-03T00:00:00.000Z' },
+      { stage: 'Demo', at: '2024-01-06T00:00:00.000Z' },
+    ])
+    expect(stays).toEqual([
+      { dealId: 'D', stage: 'Qualified', enteredAt: '2024-01-01T00:00:00.000Z', leftAt: '2024-01-05T00:00:00.000Z' },
+      { dealId: 'D', stage: 'Demo', enteredAt: '2024-01-05T00:00:00.000Z', leftAt: null },
+    ])
+    expect(toIsoInstant('2024-05-01T08:03:41.000+0000')).toBe('2024-05-01T08:03:41.000Z')
+    expect(toIsoInstant('1714521600000')).toBe('2024-05-01T00:00:00.000Z')
+  })
+
+  it('Salesforce: time in stage from OpportunityHistory (repeated rows collapsed) matches hand-computed values', async () => {
+    // The reference fixture's history: Prospecting, Prospecting (amount change), Qualification, Closed Won.
+    const opp: FakeOpportunity = {
+      Id: '006XX000004TmiQYAS',
+      Name: 'Acme Corp – Platform renewal',
+      Amount: 48000,
+      StageName: 'Closed Won',
+      CloseDate: '2024-05-01',
+      CreatedDate: '2024-04-02T09:14:22.000+0000',
+      IsClosed: true,
+      IsWon: true,
+      OwnerId: '005XX000001SvogYAC',
+      LastActivityDate: '2024-04-30',
+      LastModifiedDate: '2024-05-01T12:00:03.000+0000',
+      SystemModstamp: '2024-05-01T12:00:04.000+0000',
+      Type: 'Existing Business',
+      LeadSource: 'Web',
+      AccountId: '001XX000003DHPhYAO',
+      IsDeleted: false,
+      history: [
+        { Id: 'h1', StageName: 'Prospecting', Amount: 40000, CloseDate: '2024-06-30', CreatedDate: '2024-04-02T09:14:22.000+0000' },
+        { Id: 'h2', StageName: 'Prospecting', Amount: 48000, CloseDate: '2024-06-28', CreatedDate: '2024-04-10T10:00:00.000+0000' },
+        { Id: 'h3', StageName: 'Qualification', Amount: 48000, CloseDate: '2024-06-28', CreatedDate: '2024-04-19T11:00:05.000+0000' },
+        { Id: 'h4', StageName: 'Closed Won', Amount: 48000, CloseDate: '2024-05-01', CreatedDate: '2024-05-01T12:00:03.000+0000' },
+      ],
+    }
+    const sf = await startSalesforceFake({ opportunities: [opp] })
+    fake = sf
+    store = await openTestStore()
+    await syncCrm(
+      store,
+      createSalesforceSource({
+        url: sf.url,
+        clientId: sf.clientId,
+        clientSecret: sf.clientSecret,
+        segments: { region: 'Account.BillingCountry', industry: 'Account.Industry', productType: 'Type', leadSource: 'LeadSource' },
+        clock: virtualClock(Date.UTC(2024, 5, 1)),
+      }),
+    )
+    const stays = await storedStays(store, opp.Id)
+    expect(stays.map((s) => s.stage)).toEqual(['Prospecting', 'Qualification', 'Closed Won'])
+    const days = timeInStageDays(stays, '2024-06-01T00:00:00Z')
+    // Prospecting: 2024-04-02 09:14:22 -> 2024-04-19 11:00:05 = 17 d 1 h 45 min 43 s.
+    expect(days.get('Prospecting')).toBeCloseTo(17 + (1 * 3600 + 45 * 60 + 43) / DAY, 9)
+    // Qualification: 2024-04-19 11:00:05 -> 2024-05-01 12:00:03 = 12 d 0 h 59 min 58 s.
+    expect(days.get('Qualification')).toBeCloseTo(12 + (59 * 60 + 58) / DAY, 9)
+    // Closed Won is still open on 2024-06-01: 30 d 11 h 59 min 57 s.
+    expect(days.get('Closed Won')).toBeCloseTo(30 + (11 * 3600 + 59 * 60 + 57) / DAY, 9)
+  })
+
+  it('HubSpot: a deal that re-enters a stage accumulates both stays', async () => {
+    const hs = await startHubspotFake({
+      deals: [
+        {
+          id: '18234567001',
+          createdAt: '2024-01-01T00:00:00.000Z',
+          archived: false,
+          history: [
+            { value: 'appointmentscheduled', timestamp: '2024-01-01T00:00:00.000Z' },
+            { value: 'qualifiedtobuy', timestamp: '2024-01-11T12:00:00.000Z' },
+            { value: 'appointmentscheduled', timestamp: '2024-01-15T00:00:00.000Z' },
+            { value: 'closedlost', timestamp: '2024-01-20T06:00:00.000Z' },
+          ],
+          properties: {
+            dealname: 'Globex – Pilot',
+            amount: '12500.5',
+            dealstage: 'closedlost',
+            pipeline: 'default',
+            createdate: '2024-01-01T00:00:00.000Z',
+            closedate: '2024-01-20T06:00:00.000Z',
+            hs_lastmodifieddate: '2024-01-20T06:00:01.000Z',
+            hs_is_closed: 'true',
+            hs_is_closed_won: 'false',
+            hubspot_owner_id: '61234501',
+          },
+        },
+      ],
+    })
+    fake = hs
+    store = await openTestStore()
+    await syncCrm(
+      store,
+      createHubspotSource({
+        token: hs.token,
+        baseUrl: hs.url,
+        segments: { region: 'region', industry: 'industry', productType: 'dealtype', leadSource: 'hs_analytics_source' },
+        clock: virtualClock(Date.UTC(2024, 5, 1)),
+      }),
+    )
+    const days = timeInStageDays(await storedStays(store, '18234567001'), '2024-01-20T06:00:00Z')
+    expect(days.get('Appointment Scheduled')).toBeCloseTo(10.5 + 5.25, 9)
+    expect(days.get('Qualified To Buy')).toBeCloseTo(3.5, 9)
+    const deal = await store.db.selectFrom('deals').selectAll().executeTakeFirstOrThrow()
+    // Lost at the last open stage it was in, with the amount and close date from HubSpot.
+    expect([deal.outcome, deal.stage, deal.lost_at_stage, deal.amount, deal.closed_date, deal.owner_email]).toEqual([
+      'lost',
+      'Appointment Scheduled',
+      'Appointment Scheduled',
+      12500.5,
+      '2024-01-20',
+      'ana.ruiz@example.com',
+    ])
+  })
+})
