@@ -3,7 +3,7 @@ import { AppError } from '../errors.js'
 import { chartFontFiles } from './chart-fonts.js'
 import { CHART_CONFIG, CHART_FONT, COLORS, PIXEL_RATIO } from './chart-theme.js'
 import { encodePng } from './encode-png.js'
-import { createTextMeasurer, installTextMetrics } from './text-metrics.js'
+import { chartTextMeasurer, installTextMetrics } from './text-metrics.js'
 
 /** A chart drawn as an image. */
 export interface RenderedChart {
@@ -52,7 +52,7 @@ export async function loadChartEngine(): Promise<void> {
 function getEngine(): Promise<Engine> {
   engine ??= (async () => {
     const [vega, vegaLite, resvg] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')])
-    installTextMetrics(vega, createTextMeasurer())
+    installTextMetrics(vega, chartTextMeasurer())
     const files = chartFontFiles()
     const ready: Engine = { vega, compile: vegaLite.compile, resvg, fontFiles: [files.regular, files.bold] }
     await primeEngine(ready)
@@ -129,20 +129,17 @@ export async function renderChart(spec: TopLevelSpec, options: RasterOptions = {
  * real chart does not pay for JIT warm-up and font parsing: that cost belongs to start-up.
  */
 async function primeEngine(e: Engine): Promise<void> {
+  // Lines, points, bars, rects, text and a legend: the mark types the report charts use.
   const spec: TopLevelSpec = {
     title: { text: 'Warm-up', subtitle: 'Prime' },
-    data: {
-      values: [
-        { a: 'A', b: 1 },
-        { a: 'B', b: 2 },
-      ],
-    },
-    layer: [{ mark: 'bar' }, { mark: { type: 'text', dx: 6, align: 'left' }, encoding: { text: { field: 'b' } } }],
-    encoding: {
-      y: { field: 'a', type: 'nominal' },
-      x: { field: 'b', type: 'quantitative', axis: { format: '.0%' } },
-      color: { field: 'a', type: 'nominal' },
-    },
+    data: { values: [{ a: 'A', b: 0.1 }, { a: 'B', b: 0.2 }] },
+    encoding: { x: { field: 'a', type: 'ordinal', axis: { labelExpr: "{'A': ['A', '1']}[datum.value]" } }, y: { field: 'b', type: 'quantitative', axis: { format: '.0%' } } },
+    layer: [
+      { mark: 'bar', encoding: { color: { field: 'b', type: 'quantitative' } } },
+      { mark: { type: 'rect', color: '#eee' }, encoding: { y2: { datum: 0 } } },
+      { mark: { type: 'line', strokeDash: [4, 3], point: true } },
+      { mark: { type: 'text', dy: -6, fontWeight: 'bold' }, encoding: { text: { field: 'b', format: '.0%' } } },
+    ],
   }
   const view = new e.vega.View(e.vega.parse(e.compile(spec, { config: CHART_CONFIG }).spec), { renderer: 'none' })
   try {
