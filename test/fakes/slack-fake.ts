@@ -167,7 +167,15 @@ export class SlackFake {
     }
     switch (method) {
       case 'auth.test':
-        return send(200, { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'pulse', team_id: 'T0001', user_id: 'UBOT0001', bot_id: 'BBOT0001' })
+        return send(200, {
+          ok: true,
+          url: 'https://acme.slack.com/',
+          team: 'Acme',
+          user: 'pulse',
+          team_id: 'T0001',
+          user_id: 'UBOT0001',
+          bot_id: 'BBOT0001',
+        })
       case 'users.info': {
         const u = this.users.find((x) => x.id === params.user)
         if (!u) return send(200, { ok: false, error: 'user_not_found' })
@@ -190,7 +198,13 @@ export class SlackFake {
         const messages = this.messages
           .filter((m) => m.channel === channel && Number(m.ts) >= oldest)
           .reverse()
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, ...(params.include_all_metadata && m.metadata ? { metadata: m.metadata } : {}), files: m.files }))
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            text: m.text,
+            ...(params.include_all_metadata && m.metadata ? { metadata: m.metadata } : {}),
+            files: m.files,
+          }))
         return send(200, { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } })
       }
       case 'chat.postMessage': {
@@ -200,7 +214,8 @@ export class SlackFake {
         const now = Date.now()
         if (interval !== undefined) {
           const last = this.lastPostAt.get(channel)
-          if (last !== undefined && now - last < interval) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
+          if (last !== undefined && now - last < interval)
+            return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
           this.lastPostAt.set(channel, now)
         }
         const message = this.record(channel, params, [])
@@ -226,7 +241,12 @@ export class SlackFake {
         const files = (params.files as Array<{ id: string; title?: string }>) ?? []
         for (const f of files) if (!this.uploads.has(f.id)) return send(200, { ok: false, error: 'file_not_found' })
         const channel = params.channel_id ? String(params.channel_id) : undefined
-        if (channel) this.record(channel, params, files.map((f) => ({ id: f.id, title: f.title })))
+        if (channel)
+          this.record(
+            channel,
+            params,
+            files.map((f) => ({ id: f.id, title: f.title })),
+          )
         return send(200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '' })) })
       }
       default:
@@ -254,7 +274,14 @@ export class SlackFake {
 }
 
 function userJson(u: FakeUser) {
-  return { id: u.id, team_id: 'T0001', name: u.id.toLowerCase(), deleted: u.deleted ?? false, is_bot: u.isBot ?? false, profile: u.email ? { email: u.email } : {} }
+  return {
+    id: u.id,
+    team_id: 'T0001',
+    name: u.id.toLowerCase(),
+    deleted: u.deleted ?? false,
+    is_bot: u.isBot ?? false,
+    profile: u.email ? { email: u.email } : {},
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -301,7 +328,11 @@ function extractMultipartFile(body: Buffer, contentType: string): Buffer | undef
 }
 
 /** Headers for a request to the app signed with Slack's v0 scheme (`timestamp` in unix seconds). */
-export function signSlackRequest(signingSecret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signSlackRequest(
+  signingSecret: string,
+  rawBody: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature }
 }
@@ -325,7 +356,14 @@ export function slashCommandBody(fields: { userId: string; text: string; channel
 }
 
 /** A block_actions payload as Slack posts it (`payload=<json>`, form-encoded). */
-export function blockActionBody(fields: { userId: string; actionId: string; value: string; responseUrl: string; channelId?: string; blocks?: unknown[] }): string {
+export function blockActionBody(fields: {
+  userId: string
+  actionId: string
+  value: string
+  responseUrl: string
+  channelId?: string
+  blocks?: unknown[]
+}): string {
   const payload = {
     type: 'block_actions',
     team: { id: 'T0001', domain: 'acme' },
@@ -337,7 +375,16 @@ export function blockActionBody(fields: { userId: string; actionId: string; valu
     channel: { id: fields.channelId ?? 'DOWNER', name: 'directmessage' },
     message: { type: 'message', ts: '1700000000.000100', text: 'deal', blocks: fields.blocks ?? [] },
     response_url: fields.responseUrl,
-    actions: [{ type: 'button', action_id: fields.actionId, block_id: 'b1', value: fields.value, action_ts: '1700000001.000200', text: { type: 'plain_text', text: 'x' } }],
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: 'b1',
+        value: fields.value,
+        action_ts: '1700000001.000200',
+        text: { type: 'plain_text', text: 'x' },
+      },
+    ],
   }
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
 }

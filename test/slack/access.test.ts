@@ -5,12 +5,23 @@ import type { Viewer } from '../../src/slack/access/viewer.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
-const viewer = (v: Partial<Viewer>): Viewer => ({ slackUserId: 'U1', email: 'a@x.io', role: 'none', admin: false, ownerIds: [], teamEmails: [], ...v })
+const viewer = (v: Partial<Viewer>): Viewer => ({
+  slackUserId: 'U1',
+  email: 'a@x.io',
+  role: 'none',
+  admin: false,
+  ownerIds: [],
+  teamEmails: [],
+  ...v,
+})
 
 describe('the one access check', () => {
   it('gives executives everything, managers and owners their owners, and nobody else anything', () => {
     expect(authorize(viewer({ role: 'executive', ownerIds: null }), { kind: 'reports' })).toEqual({ allowed: true, scope: { kind: 'all' } })
-    expect(authorize(viewer({ role: 'manager', ownerIds: ['r1', 'r2'] }), { kind: 'reports' })).toEqual({ allowed: true, scope: { kind: 'owners', ownerIds: ['r1', 'r2'] } })
+    expect(authorize(viewer({ role: 'manager', ownerIds: ['r1', 'r2'] }), { kind: 'reports' })).toEqual({
+      allowed: true,
+      scope: { kind: 'owners', ownerIds: ['r1', 'r2'] },
+    })
     expect(authorize(viewer({ role: 'owner', ownerIds: ['r1'] }), { kind: 'deal', ownerId: 'r2' }).allowed).toBe(false)
     expect(authorize(viewer({ role: 'owner', ownerIds: ['r1'] }), { kind: 'reports', ownerIds: ['r2'] }).allowed).toBe(false)
     expect(authorize(viewer({ role: 'none' }), { kind: 'home' })).toEqual({ allowed: false, message: REFUSAL_UNKNOWN })
@@ -19,11 +30,16 @@ describe('the one access check', () => {
   })
 
   it('never turns an empty team into an unfiltered scope', () => {
-    expect(authorize(viewer({ role: 'manager', ownerIds: [] }), { kind: 'reports' })).toEqual({ allowed: false, message: REFUSAL_EMPTY_TEAM })
+    expect(authorize(viewer({ role: 'manager', ownerIds: [] }), { kind: 'reports' })).toEqual({
+      allowed: false,
+      message: REFUSAL_EMPTY_TEAM,
+    })
   })
 
   it('parses the roster case-insensitively and names what is wrong', () => {
-    const r = parseRoster('executives: [CRO@Acme.com]\nadmins: [ops@acme.com]\nmanagers:\n  - email: Lead@acme.com\n    team: [Ana@acme.com]\n')
+    const r = parseRoster(
+      'executives: [CRO@Acme.com]\nadmins: [ops@acme.com]\nmanagers:\n  - email: Lead@acme.com\n    team: [Ana@acme.com]\n',
+    )
     expect(r.executives.has('cro@acme.com')).toBe(true)
     expect(r.managers.get('lead@acme.com')?.has('ana@acme.com')).toBe(true)
     expect(() => parseRoster('managers:\n  - team: [a@b.c]\n')).toThrow(/managers\.0\.email/)
@@ -65,7 +81,12 @@ describe('who sees what, end to end', () => {
 
   it("answers a rep asking for another team's deal exactly as for a deal that does not exist", async () => {
     const other = await ownerIdOf(t.company.emails.otherRep)
-    const deal = await t.company.store.db.selectFrom('deals').select(['deal_id', 'amount']).where('owner_id', '=', other).limit(1).executeTakeFirstOrThrow()
+    const deal = await t.company.store.db
+      .selectFrom('deals')
+      .select(['deal_id', 'amount'])
+      .where('owner_id', '=', other)
+      .limit(1)
+      .executeTakeFirstOrThrow()
     const a = await ask(PEOPLE.rep, `deal ${deal.deal_id}`)
     expect(a.text).toContain('No deal you can see')
     expect(a.text).not.toMatch(/\$\d|Amount/)

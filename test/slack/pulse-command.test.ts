@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PNG } from 'pngjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
@@ -76,7 +76,12 @@ describe('/pulse over HTTP against a fake Slack', () => {
   })
 
   it('/pulse deal finds a deal by id or name and gives its facts', async () => {
-    const deal = await t.company.store.db.selectFrom('deals').select(['deal_id', 'deal_name', 'stage']).where('outcome', '=', 'open').limit(1).executeTakeFirstOrThrow()
+    const deal = await t.company.store.db
+      .selectFrom('deals')
+      .select(['deal_id', 'deal_name', 'stage'])
+      .where('outcome', '=', 'open')
+      .limit(1)
+      .executeTakeFirstOrThrow()
     const byId = await pulse(PEOPLE.cro, `deal ${deal.deal_id}`)
     await waitFor(() => byId.responses().length > 0, 20_000)
     const body = JSON.stringify(byId.responses()[0]?.body)

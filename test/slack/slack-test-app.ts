@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type Config, DEFAULT_STAGES, loadConfig } from '../../src/config.js'
-import type { Store } from '../../src/db/open-store.js'
+import { openStore, type Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
@@ -45,10 +45,10 @@ export interface SampleCompany {
  * in-memory store, and picks the people: the CRO, the admin, one manager, a rep on that team
  * and a rep on another team (both own deals), and a stranger.
  */
-export async function sampleCompany(deals = 2500): Promise<SampleCompany> {
+export async function sampleCompany(deals = 2500, dbPath?: string): Promise<SampleCompany> {
   const dir = tempDir('pulse-slack-')
   const sample = writeSampleFiles({ out: join(dir, 'deals.csv'), deals, seed: 11, asOf: AS_OF })
-  const store = await openTestStore()
+  const store = dbPath ? await openStore({ path: dbPath }) : await openTestStore()
   await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })
   const roster = loadRoster(sample.roster)
   const [managerEmail, team] = [...roster.managers.entries()][0] as [string, ReadonlySet<string>]
@@ -62,6 +62,11 @@ export async function sampleCompany(deals = 2500): Promise<SampleCompany> {
     stranger: 'visitor@elsewhere.example',
   }
   const users: FakeUser[] = (Object.keys(PEOPLE) as Array<keyof typeof PEOPLE>).map((k) => ({ id: PEOPLE[k], email: emails[k] }))
+  // Every other deal owner and manager is in the workspace too.
+  const owners = await store.db.selectFrom('owners').select('email').orderBy('owner_id').execute()
+  const known = new Set(users.map((u) => u.email))
+  const others = [...owners.map((o) => o.email), ...roster.managers.keys()].filter((e): e is string => e !== null && !known.has(e))
+  for (const [i, email] of [...new Set(others)].entries()) users.push({ id: `UOWNER${String(i).padStart(4, '0')}`, email })
   return { store, rosterPath: sample.roster, roster, emails, users }
 }
 
@@ -80,7 +85,13 @@ export interface SlackTestApp {
  * `SLACK_API_URL`, over a sample company. `env` adds variables (for example `PULSE_PUBLIC_URL`).
  */
 export async function startSlackTestApp(
-  options: { company?: SampleCompany; env?: Record<string, string>; fake?: SlackFakeOptions; services?: PulseServices; extraUsers?: FakeUser[] } = {},
+  options: {
+    company?: SampleCompany
+    env?: Record<string, string>
+    fake?: SlackFakeOptions
+    services?: PulseServices
+    extraUsers?: FakeUser[]
+  } = {},
 ): Promise<SlackTestApp> {
   clearSlackUserMemory()
   clearDmMemory()

@@ -47,6 +47,49 @@ export function slackApiBaseUrl(config: Config): string | undefined {
   return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`
 }
 
+function webClientOptions(config: Config, retries: number | undefined) {
+  const slackApiUrl = slackApiBaseUrl(config)
+  return { ...(slackApiUrl ? { slackApiUrl } : {}), ...(retries === undefined ? {} : { retryConfig: { retries } }) }
+}
+
+/**
+ * The context Slack listeners and jobs share, without a receiver: what `pulse alerts` and the
+ * scheduled Slack jobs need. `ctx.pacedClient` throws on 429 so paced senders handle Retry-After.
+ *
+ * @throws AppError `bad_config` when `SLACK_BOT_TOKEN` is missing.
+ */
+export function createSlackContext(options: SlackAppOptions): SlackContext {
+  const { config, logger } = options
+  requireSettings([['SLACK_BOT_TOKEN', config.slack.botToken]], 'Sending Slack messages')
+  const webLogger = boltLogger(logger, 'slack-web-api')
+  const pacedClient = new webApi.WebClient(config.slack.botToken as string, {
+    ...webClientOptions(config, options.retries),
+    rejectRateLimitedCalls: true,
+    logger: webLogger,
+    logLevel: LogLevel.WARN,
+  })
+  return {
+    store: options.store,
+    config,
+    logger,
+    roster: options.roster,
+    clock: options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayUtc() },
+    services: options.services,
+    publicUrl: config.publicUrl,
+    pacedClient,
+  }
+}
+
+/** A Web API client for jobs outside a running app (Bolt's own client otherwise). */
+export function createWebClient(config: Config, logger: Logger, retries?: number): SlackClient {
+  requireSettings([['SLACK_BOT_TOKEN', config.slack.botToken]], 'Sending Slack messages')
+  return new webApi.WebClient(config.slack.botToken as string, {
+    ...webClientOptions(config, retries),
+    logger: boltLogger(logger, 'slack-web-api'),
+    logLevel: LogLevel.WARN,
+  })
+}
+
 /**
  * Builds the Slack app (Bolt 5): HTTP mode (`POST /slack/events`, v0 signatures checked) with
  * `SLACK_BOT_TOKEN` + `SLACK_SIGNING_SECRET`, or Socket Mode when `SLACK_APP_TOKEN` is set; the
@@ -71,28 +114,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     'The Slack app',
   )
   const token = config.slack.botToken as string
-  const slackApiUrl = slackApiBaseUrl(config)
-  const retryConfig = options.retries === undefined ? undefined : { retries: options.retries }
-  const clientOptions = { ...(slackApiUrl ? { slackApiUrl } : {}), ...(retryConfig ? { retryConfig } : {}) }
-  const webLogger = boltLogger(logger, 'slack-web-api')
-  webLogger.setLevel(LogLevel.WARN)
-  const pacedClient = new webApi.WebClient(token, {
-    ...clientOptions,
-    rejectRateLimitedCalls: true,
-    logger: webLogger,
-    logLevel: LogLevel.WARN,
-  })
-  const clock: Clock = options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayUtc() }
-  const ctx: SlackContext = {
-    store: options.store,
-    config,
-    logger,
-    roster: options.roster,
-    clock,
-    services: options.services,
-    publicUrl: config.publicUrl,
-    pacedClient,
-  }
+  const clientOptions = webClientOptions(config, options.retries)
+  const ctx = createSlackContext(options)
   const blogger = boltLogger(logger)
   const routes = [chartImageRoute(ctx)]
   const receiver = socket

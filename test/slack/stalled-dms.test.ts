@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
+import { snoozeDeal } from '../../src/db/slack-snoozes.js'
+import { addDays } from '../../src/domain/dates.js'
+import { silentLogger } from '../../src/log/create-logger.js'
+import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
+import { checkWinRateAnomaly } from '../../src/slack/alerts/check-winrate-anomaly.js'
+import { planManagerDigests } from '../../src/slack/alerts/plan-manager-digests.js'
+import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
+import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
+import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
+import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
+import { clearDmMemory } from '../../src/slack/app/open-dm.js'
+import type { SlackContext } from '../../src/slack/app/slack-context.js'
+import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
+import { type FakeUser, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
+import { tempDir } from '../helpers/test-store.js'
+import { AS_OF, type SampleCompany, sampleCompany } from './slack-test-app.js'
+
+const open: Array<{ close(): Promise<void> }> = []
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close()
+})
+
+async function setup(
+  options: {
+    company?: SampleCompany
+    users?: (c: SampleCompany) => FakeUser[]
+    fake?: SlackFakeOptions
+    env?: Record<string, string>
+  } = {},
+) {
+  clearSlackUserMemory()
+  clearDmMemory()
+  const company = options.company ?? (await sampleCompany())
+  const fake = await new SlackFake({ users: options.users ? options.users(company) : company.users, ...options.fake }).start()
+  open.push({ close: () => fake.stop() }, { close: () => company.store.close() })
+  let asOf = AS_OF
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: fake.token,
+    SLACK_API_URL: fake.apiUrl,
+    PULSE_AS_OF: AS_OF,
+    PULSE_ROSTER: company.rosterPath,
+    PULSE_ALERT_CHANNEL: 'C0ALERTS01',
+    ...options.env,
+  })
+  const logger = silentLogger()
+  const ctx: SlackContext = createSlackContext({
+    store: company.store,
+    config,
+    logger,
+    roster: company.roster,
+    services: createPulseServices({ store: company.store, config, logger }),
+    clock: { now: () => new Date(), asOf: () => asOf },
+    retries: 0,
+  })
+  return { company, fake, ctx, setAsOf: (d: string) => (asOf = d) }
+}
+
+/** Messages per outbox id, as Slack received them. */
+function deliveriesByOutboxId(fake: SlackFake): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const m of fake.messages) {
+    const id = Number(m.metadata?.event_payload?.outbox_id)
+    if (Number.isFinite(id)) out.set(id, (out.get(id) ?? 0) + 1)
+  }
+  return out
+}
+
+describe('stalled-deal DMs', () => {
+  it('DMs each stalled deal once, with amount, stage, days idle and the three buttons, and not again on the next run', async () => {
+    const { fake, ctx } = await setup()
+    const first = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(first.plan.alerts.length).toBe(first.plan.stalled)
+    expect(first.drain.sent).toBe(first.plan.alerts.length)
+    const dm = fake.messages[0]
+    const text = JSON.stringify(dm?.blocks)
+    expect(text).toContain('Snooze 7 days')
+    expect(text).toContain('Updated in CRM')
+    expect(text).toMatch(/Days idle/)
+    expect(dm?.channel.startsWith('D')).toBe(true)
+    const again = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(again.plan.alerts).toEqual([])
+    expect(again.drain.sent).toBe(0)
+    expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('sends every DM exactly once across a crash mid-send (SIGKILL) and a restart', async () => {
+    const dbPath = join(tempDir('pulse-crash-'), 'pulse.db')
+    const company = await sampleCompany(2500, dbPath)
+    const { fake, ctx } = await setup({ company })
+    fake.hangOnPostMessage = 5
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'drain-child.ts'), dbPath, fake.apiUrl, company.rosterPath, AS_OF],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += String(d)
+    })
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+    await waitFor(() => fake.callsOf('chat.postMessage').length >= 5, 30_000, `the child to send (${stderr})`)
+    await new Promise((r) => setTimeout(r, 200))
+    child.kill('SIGKILL')
+    await exited
+    const before = await countOutboxByStatus(company.store.db)
+    expect(before.sending).toBeGreaterThan(0) // delivered, but never recorded as sent
+    expect(before.pending).toBeGreaterThan(0) // recorded, never sent
+    fake.hangOnPostMessage = undefined
+    const restart = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(restart.drain.recovered).toBe(before.sending)
+    const after = await countOutboxByStatus(company.store.db)
+    expect(after.pending + after.sending + after.failed).toBe(0)
+    const deliveries = deliveriesByOutboxId(fake)
+    expect(deliveries.size).toBe(after.sent)
+    expect([...deliveries.values()].every((n) => n === 1)).toBe(true)
+  }, 60_000)
+
+  it('honours 429 Retry-After through a storm and loses and duplicates nothing', async () => {
+    const { fake, ctx } = await setup({ fake: { perChannelIntervalMs: 1000 } })
+    fake.rateLimitNext('chat.postMessage', 6)
+    fake.rateLimitNext('users.lookupByEmail', 2)
+    fake.rateLimitNext('conversations.open', 2)
+    const { plan, drain } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 50 })
+    expect(fake.calls.filter((c) => c.status === 429).length).toBeGreaterThan(6)
+    expect(drain.rateLimited).toBeGreaterThan(6)
+    expect(drain.sent).toBe(plan.alerts.length)
+    const deliveries = deliveriesByOutboxId(fake)
+    expect(deliveries.size).toBe(plan.alerts.length)
+    expect([...deliveries.values()].every((n) => n === 1)).toBe(true)
+  }, 60_000)
+
+  it('skips an owner whose email Slack does not know, asking Slack only once', async () => {
+    const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
+    const repDeals = (await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })).alerts.filter(
+      (a) => a.ownerEmail === company.emails.rep,
+    )
+    expect(repDeals.length).toBeGreaterThan(1)
+    const { drain } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(drain.skipped).toBe(repDeals.length)
+    await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    const lookups = fake.callsOf('users.lookupByEmail').filter((c) => c.params.email === company.emails.rep)
+    expect(lookups).toHaveLength(1)
+    expect((await countOutboxByStatus(company.store.db)).skipped).toBe(repDeals.length)
+  })
+
+  it('keeps a snoozed deal quiet until the snooze ends', async () => {
+    const { ctx, company, setAsOf } = await setup()
+    const dry = await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })
+    const target = dry.alerts[0]?.dealId as string
+    await snoozeDeal(company.store.db, { dealId: target, untilDate: addDays(AS_OF, 7), by: 'UREP000001', now: new Date() })
+    const day0 = await planStalledDealDms(ctx, { asOf: AS_OF })
+    expect(day0.alerts.map((a) => a.dealId)).not.toContain(target)
+    setAsOf(addDays(AS_OF, 3))
+    expect((await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 3) })).alerts.map((a) => a.dealId)).not.toContain(target)
+    expect((await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 8) })).alerts.map((a) => a.dealId)).toContain(target)
+  })
+
+  it('ends the episode when the deal is active again, and DMs once more when it stalls again', async () => {
+    const { ctx, company } = await setup()
+    const first = await planStalledDealDms(ctx, { asOf: AS_OF })
+    const target = first.alerts[0]?.dealId as string
+    const db = company.store.db
+    await db.updateTable('deals').set({ last_activity_date: AS_OF, updated_date: AS_OF }).where('deal_id', '=', target).execute()
+    const active = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 1) })
+    expect(active.episodesEnded).toBeGreaterThanOrEqual(1)
+    expect(active.alerts.map((a) => a.dealId)).not.toContain(target)
+    const stalledAgain = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 20) })
+    expect(stalledAgain.alerts.map((a) => a.dealId)).toContain(target)
+    const rows = await db.selectFrom('slack_outbox').select('dedupe_key').where('deal_id', '=', target).execute()
+    expect(rows).toHaveLength(2)
+  })
+
+  it("sends each manager one daily digest of their team's stalled deals", async () => {
+    const { fake, ctx, company } = await setup()
+    const queued = await planManagerDigests(ctx, AS_OF)
+    expect(queued).toBeGreaterThan(0)
+    expect(await planManagerDigests(ctx, AS_OF)).toBe(0)
+    await drainOutbox(ctx, { kinds: ['digest'], perChannelIntervalMs: 0 })
+    const mgrDm = fake.messages.filter((m) => m.channel === 'DMGR000001')
+    expect(mgrDm).toHaveLength(1)
+    const team = company.roster.managers.get(company.emails.manager) as ReadonlySet<string>
+    const shown = [...JSON.stringify(mgrDm[0]?.blocks).matchAll(/, ([a-z.]+@acme\.example)/g)].map((m) => m[1] as string)
+    expect(shown.length).toBeGreaterThan(0)
+    for (const e of shown) expect(team.has(e) || e === company.emails.manager).toBe(true)
+  })
+})
+
+describe('win-rate anomaly alert', () => {
+  it('posts once to the alert channel with the evidence, and the chart in its thread', async () => {
+    const { fake, ctx } = await setup()
+    const check = await checkWinRateAnomaly(ctx, AS_OF)
+    expect(check.month?.anomaly).toBe('low')
+    expect(check.queued).toBe(true)
+    expect((await checkWinRateAnomaly(ctx, AS_OF)).queued).toBe(false)
+    await drainOutbox(ctx, { kinds: ['anomaly'] })
+    const posts = fake.messages.filter((m) => m.channel === 'C0ALERTS01')
+    expect(posts).toHaveLength(2)
+    expect(JSON.stringify(posts[0]?.blocks)).toContain('Normal range')
+    expect(posts[1]?.threadTs).toBe(posts[0]?.ts)
+    expect(fake.pngUploads()).toHaveLength(1)
+    await drainOutbox(ctx, { kinds: ['anomaly'] })
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(2)
+  })
+
+  it('stays quiet when the latest complete month is within its normal range', async () => {
+    const { fake, ctx } = await setup()
+    const check = await checkWinRateAnomaly(ctx, '2024-05-20')
+    expect(check.month?.anomaly).toBeNull()
+    expect(check.queued).toBe(false)
+    await drainOutbox(ctx)
+    expect(fake.messages).toHaveLength(0)
+  })
+})
