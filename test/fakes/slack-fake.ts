@@ -227,7 +227,7 @@ export class SlackFake {
         return send(200, { ok: true, message_ts: this.nextTs() })
       case 'views.publish': {
         const view = params.view as { type: string; blocks: unknown[] }
-        if (!view || view.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })
+        if (view?.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })
         if (view.blocks.length > 100) return send(200, { ok: false, error: 'invalid_blocks' })
         this.views.push({ userId: String(params.user_id), view })
         return send(200, { ok: true, view: { id: `V${++this.seq}`, hash: `h${this.seq}`, type: 'home' } })

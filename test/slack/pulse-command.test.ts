@@ -58,7 +58,7 @@ describe('/pulse over HTTP against a fake Slack', () => {
       expect(complete).toHaveLength(1)
       const call = complete[0]
       expect(call?.params.channel_id).toBe(`D${PEOPLE.cro.slice(1)}`)
-      const fileId = (call?.params.files as Array<{ id: string }>)[0]?.id as string
+      const fileId = ((call?.params.files ?? []) as Array<{ id: string }>)[0]?.id as string
       const png = PNG.sync.read(t.fake.uploads.get(fileId) as Buffer)
       expect(png.width).toBeGreaterThan(200)
       expect(JSON.stringify(call?.params.blocks)).toMatch(/header/)
