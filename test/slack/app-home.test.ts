@@ -1,0 +1,86 @@
+import { PNG } from 'pngjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { context } from '../../src/slack/blocks/block-kit.js'
+import { fitBlocks } from '../../src/slack/home/build-home-view.js'
+import { refreshHomeTabs } from '../../src/slack/home/refresh-home-tabs.js'
+import { appHomeOpenedBody, postSigned, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+
+const PUBLIC_URL = 'https://pulse.example.com'
+
+describe('App Home', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp({ env: { PULSE_PUBLIC_URL: PUBLIC_URL } })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function openHome(userId: string) {
+    const n = t.fake.views.length
+    const res = await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(userId), 'application/json')
+    expect(res.status).toBe(200)
+    await waitFor(() => t.fake.views.length > n, 20_000, 'views.publish')
+    const published = t.fake.views.at(-1)
+    expect(published?.userId).toBe(userId)
+    const blocks = published?.view.blocks ?? []
+    expect(blocks.length).toBeLessThanOrEqual(100)
+    return { blocks, text: JSON.stringify(blocks) }
+  }
+
+  it('shows an executive company KPIs and charts served by the app at an unguessable URL', async () => {
+    const { blocks, text } = await openHome(PEOPLE.cro)
+    expect(text).toContain('Open pipeline')
+    expect(text).toContain('Late-stage losses')
+    expect(text).toContain('Zombie pipeline')
+    expect(text).toMatch(/normal range/)
+    const images = blocks.filter((b) => (b as { type: string }).type === 'image') as Array<{ image_url: string }>
+    expect(images.length).toBeGreaterThanOrEqual(2)
+    const url = images[0]?.image_url as string
+    expect(url.startsWith(`${PUBLIC_URL}/charts/`)).toBe(true)
+    const local = url.replace(PUBLIC_URL, t.url)
+    const res = await fetch(local)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('image/png')
+    expect(PNG.sync.read(Buffer.from(await res.arrayBuffer())).width).toBeGreaterThan(200)
+    const guessed = await fetch(local.replace(/\/charts\/.{6}/, '/charts/AAAAAA'))
+    expect(guessed.status).toBe(404)
+  })
+
+  it("shows a manager their team's pipeline, stalled deals and win rate", async () => {
+    const { text } = await openHome(PEOPLE.manager)
+    expect(text).toContain('your team')
+    expect(text).toContain('Team pipeline')
+    expect(text).toContain('Stalled deals on your team')
+    const team = t.company.roster.managers.get(t.company.emails.manager) as ReadonlySet<string>
+    for (const m of text.matchAll(/, ([a-z.]+@acme\.example)/g))
+      expect(team.has(m[1] as string) || m[1] === t.company.emails.manager).toBe(true)
+  })
+
+  it('shows a rep their own open deals', async () => {
+    const { text } = await openHome(PEOPLE.rep)
+    expect(text).toContain('your deals')
+    expect(text).toMatch(/open deals, least healthy first|no open deals/)
+  })
+
+  it('shows someone unknown a polite note with no data', async () => {
+    const { text } = await openHome(PEOPLE.stranger)
+    expect(text).toContain('Sorry')
+    expect(text).not.toMatch(/\d+%|\$\d/)
+  })
+
+  it('republishes every opened Home after a sync', async () => {
+    const n = t.fake.views.length
+    const published = await refreshHomeTabs(t.slack.ctx, t.slack.client)
+    expect(published).toBe(4)
+    expect(t.fake.views.length - n).toBe(4)
+  })
+
+  it('never exceeds 100 blocks', () => {
+    const many = Array.from({ length: 150 }, (_, i) => context(`row ${i}`))
+    const fitted = fitBlocks(many, 100)
+    expect(fitted).toHaveLength(100)
+    expect(JSON.stringify(fitted.at(-1))).toContain('51 more')
+  })
+})
