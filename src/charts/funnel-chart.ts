@@ -48,7 +48,7 @@ export function funnelChart(report: FunnelReport): ReportChart {
 
   const spec = {
     title: titleBlock(title, [
-      `Deals that reached each stage (light) and went past it (dark). Overall, ${formatPercent(first.reached > 0 ? last.reached / first.reached : 0)} of deals that reach ${first.stage} are won.`,
+      `Deals that reached each stage (light) and went past it (dark). ${formatCount(last.reached)} of the ${formatCount(first.reached)} deals that reached ${first.stage} (${formatPercent(first.reached > 0 ? last.reached / first.reached : 0)}) have been won so far.`,
     ]),
     width: LAYOUT.width - 90,
     height: { step: LAYOUT.barStep + 10 },

@@ -132,8 +132,16 @@ async function primeEngine(e: Engine): Promise<void> {
   // Lines, points, bars, rects, text and a legend: the mark types the report charts use.
   const spec: TopLevelSpec = {
     title: { text: 'Warm-up', subtitle: 'Prime' },
-    data: { values: [{ a: 'A', b: 0.1 }, { a: 'B', b: 0.2 }] },
-    encoding: { x: { field: 'a', type: 'ordinal', axis: { labelExpr: "{'A': ['A', '1']}[datum.value]" } }, y: { field: 'b', type: 'quantitative', axis: { format: '.0%' } } },
+    data: {
+      values: [
+        { a: 'A', b: 0.1 },
+        { a: 'B', b: 0.2 },
+      ],
+    },
+    encoding: {
+      x: { field: 'a', type: 'ordinal', axis: { labelExpr: "{'A': ['A', '1']}[datum.value]" } },
+      y: { field: 'b', type: 'quantitative', axis: { format: '.0%' } },
+    },
     layer: [
       { mark: 'bar', encoding: { color: { field: 'b', type: 'quantitative' } } },
       { mark: { type: 'rect', color: '#eee' }, encoding: { y2: { datum: 0 } } },

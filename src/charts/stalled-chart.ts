@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import type { StalledReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatCount, formatMoney, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
-import { chartTextMeasurer } from './text-metrics.js'
+import { chartTextMeasurer, type TextMeasurer } from './text-metrics.js'
 
 /** Options of {@link stalledChart}. */
 export interface StalledChartOptions {
@@ -23,7 +23,7 @@ export interface StalledChartRow {
   label: string
 }
 
-const DEAL_LABEL_MAX = 190
+const DEAL_LABEL_MAX = 230
 
 /**
  * The top stalled deals by amount (horizontal bars), each labelled with its amount and days
@@ -43,7 +43,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   const rows = deals.map(
     (d): StalledChartRow => ({
       dealId: d.dealId,
-      deal: fitLabel(`${d.dealName ?? d.dealId} \u00b7 ${d.stage}`, measurer),
+      deal: dealLabel(d.dealName ?? d.dealId, d.stage, measurer),
       amount: d.amount,
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,
@@ -61,7 +61,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       title,
       `${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ with no activity for ${idleDays}+ days, largest first.`,
     ),
-    width: LAYOUT.width - 200,
+    width: LAYOUT.width - 240,
     height: { step: LAYOUT.barStep },
     data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : `Idle ${idleDays}-${2 * idleDays - 1} days` })) },
     encoding: {
@@ -97,10 +97,13 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   return { spec, title, altText: `${title}. Bar chart of the largest stalled deals. ${alt}.` }
 }
 
-/** Shortens a label to the axis width with an ellipsis, measured with the real font. */
-function fitLabel(label: string, measurer: ReturnType<typeof chartTextMeasurer>): string {
-  if (measurer.width(label, FONT_SIZES.axisLabel) <= DEAL_LABEL_MAX) return label
-  let cut = label
-  while (cut.length > 1 && measurer.width(`${cut}\u2026`, FONT_SIZES.axisLabel) > DEAL_LABEL_MAX) cut = cut.slice(0, -1)
-  return `${cut.trimEnd()}\u2026`
+/** `Name · Stage` within the axis width: the name is shortened (with an ellipsis), the stage kept. */
+function dealLabel(name: string, stage: string, measurer: TextMeasurer): string {
+  const suffix = ` \u00b7 ${stage}`
+  const full = `${name}${suffix}`
+  const size = FONT_SIZES.axisLabel
+  if (measurer.width(full, size) <= DEAL_LABEL_MAX) return full
+  let cut = name
+  while (cut.length > 1 && measurer.width(`${cut.trimEnd()}\u2026${suffix}`, size) > DEAL_LABEL_MAX) cut = cut.slice(0, -1)
+  return `${cut.trimEnd()}\u2026${suffix}`
 }

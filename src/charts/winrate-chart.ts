@@ -18,6 +18,8 @@ export interface WinrateChartRow {
   created: number
   partial: boolean
   anomaly: 'low' | 'high' | null
+  /** First month of a run of same-direction anomalies: the run's label goes here. */
+  anomalyStart: boolean
   /** `n=84`: closed deals, drawn under each month. */
   nLabel: string
 }
@@ -47,7 +49,11 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     partial: m.partial,
     anomaly: m.partial ? null : m.anomaly,
     nLabel: `n=${formatCount(m.won + m.lost)}`,
+    anomalyStart: false,
   }))
+  rows.forEach((r, i) => {
+    r.anomalyStart = r.anomaly !== null && rows[i - 1]?.anomaly !== r.anomaly
+  })
   // Closed-deal labels shrink (and lose "n=") when months get narrow, and turn vertical as a last resort.
   const nFit = fitClosedLabels(rows)
   const monthOrder = rows.map((r) => r.month)
@@ -74,7 +80,11 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   }
   const y = { type: 'quantitative' as const, scale: { domain: [0, yMax], nice: false }, axis: { format: '.0%', tickCount: 5, title: null } }
   const segmentRows = partial && lastComplete ? [lastComplete, partial] : []
-  const partialBelow = partial !== undefined && lastComplete !== undefined && (lastComplete.winRate ?? 0) > (partial.winRate ?? 0)
+  // "partial" goes opposite the last month's anomaly label, else away from the dashed segment.
+  const partialBelow =
+    partial !== undefined &&
+    lastComplete !== undefined &&
+    (lastComplete.anomaly === 'high' || (lastComplete.anomaly === null && (lastComplete.winRate ?? 0) > (partial.winRate ?? 0)))
 
   const top = {
     width: LAYOUT.width,
@@ -109,20 +119,20 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
         mark: { type: 'point', filled: true, color: COLORS.primary, size: 45, opacity: 1 },
         encoding: { y: { field: 'winRate', ...y } },
       },
-      ...anomalyLayers(y),
+      ...anomalyMarkers(y),
       {
         transform: [{ filter: 'datum.partial && datum.winRate != null' }],
         mark: { type: 'point', filled: false, color: COLORS.partial, size: 70, strokeWidth: 2, opacity: 1, fill: COLORS.background },
         encoding: { y: { field: 'winRate', ...y } },
         name: 'partialPoint',
       },
-      {
+      ...anomalyLabels(rows, y),
+      ...withHalo({
         transform: [{ filter: 'datum.partial && datum.winRate != null' }],
-        // Above the point unless the dashed segment comes down from above, then below it.
         mark: { type: 'text', color: COLORS.partial, dy: partialBelow ? 16 : -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
         encoding: { y: { field: 'winRate', ...y }, text: { value: 'partial' } },
         name: 'partialLabel',
-      },
+      }),
       {
         mark: {
           type: 'text',
@@ -173,25 +183,59 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   return { spec, title, altText: winrateAltText(title, rows, hasVolume) }
 }
 
-function anomalyLayers(y: object) {
-  return (['low', 'high'] as const).flatMap((kind) => {
-    const color = kind === 'low' ? COLORS.low : COLORS.high
-    const filter = `datum.anomaly == '${kind}'`
-    return [
-      {
-        transform: [{ filter }],
-        mark: { type: 'point', shape: kind === 'low' ? 'triangle-down' : 'triangle-up', filled: true, color, size: 130, opacity: 1 },
-        encoding: { y: { field: 'winRate', ...y } },
-        name: `anomaly_${kind}`,
+function anomalyMarkers(y: object) {
+  return (['low', 'high'] as const).map((kind) => ({
+    transform: [{ filter: `datum.anomaly == '${kind}'` }],
+    mark: {
+      type: 'point',
+      shape: kind === 'low' ? 'triangle-down' : 'triangle-up',
+      filled: true,
+      color: kind === 'low' ? COLORS.low : COLORS.high,
+      size: 130,
+      opacity: 1,
+    },
+    encoding: { y: { field: 'winRate', ...y } },
+    name: `anomaly_${kind}`,
+  }))
+}
+
+/**
+ * One "below range" / "above range" label per run of consecutive anomalies, beside the month the
+ * run starts: on its left (where the line arrives from the normal range, so the run's own line is
+ * never crossed), or on its right for the first month shown.
+ */
+function anomalyLabels(rows: readonly WinrateChartRow[], y: object) {
+  return rows.flatMap((r, i) => {
+    if (!r.anomalyStart || r.anomaly === null) return []
+    const low = r.anomaly === 'low'
+    const left = i > 0
+    return withHalo({
+      transform: [{ filter: `datum.month == '${r.month}'` }],
+      mark: {
+        type: 'text',
+        color: low ? COLORS.low : COLORS.high,
+        fontWeight: 'bold',
+        fontSize: FONT_SIZES.markLabel,
+        align: left ? 'right' : 'left',
+        dx: left ? -10 : 10,
+        dy: low ? 10 : -10,
       },
-      {
-        transform: [{ filter }],
-        mark: { type: 'text', color, fontWeight: 'bold', dy: kind === 'low' ? 16 : -16, fontSize: FONT_SIZES.markLabel },
-        encoding: { y: { field: 'winRate', ...y }, text: { value: kind === 'low' ? 'below range' : 'above range' } },
-        name: `anomalyLabel_${kind}`,
-      },
-    ]
+      encoding: { y: { field: 'winRate', ...y }, text: { value: low ? 'below range' : 'above range' } },
+      name: `anomalyLabel_${r.month}`,
+    })
   })
+}
+
+/** A text layer preceded by a white copy with a wide stroke, so lines and bands never run through the label. */
+function withHalo<T extends { mark: object; name: string }>(layer: T): [T, T] {
+  return [
+    {
+      ...layer,
+      mark: { ...layer.mark, color: COLORS.background, stroke: COLORS.background, strokeWidth: 4, strokeJoin: 'round' },
+      name: `${layer.name}Halo`,
+    },
+    layer,
+  ]
 }
 
 /**
@@ -237,8 +281,17 @@ function winrateTitle(rows: readonly WinrateChartRow[]): string {
   const complete = rows.filter((r) => !r.partial && r.winRate !== null)
   const last = complete[complete.length - 1]
   if (!last) return 'Not enough closed deals yet to judge the win rate'
-  if (last.anomaly === 'low') return `Win rate fell below its normal range in ${monthName(last.month)}`
-  if (last.anomaly === 'high') return `Win rate rose above its normal range in ${monthName(last.month)}`
+  if (last.anomaly !== null) {
+    // The run of same-direction anomalies the latest month belongs to.
+    let start = complete.length - 1
+    while (start > 0 && complete[start - 1]!.anomaly === last.anomaly) start--
+    const since = complete[start]!
+    const side = last.anomaly === 'low' ? 'below' : 'above'
+    if (since !== last) return `Win rate has been ${side} its normal range since ${monthName(since.month)}`
+    return last.anomaly === 'low'
+      ? `Win rate fell below its normal range in ${monthName(last.month)}`
+      : `Win rate rose above its normal range in ${monthName(last.month)}`
+  }
   const previous = [...complete].reverse().find((r) => r.anomaly !== null)
   if (previous) {
     return `Win rate is back within its normal range after ${previous.anomaly === 'low' ? 'a low' : 'a high'} ${formatMonth(previous.month)}`

@@ -45,9 +45,20 @@ describe('winrateChart', () => {
     expect(chart.title).toBe('Win rate fell below its normal range in June')
     const low = viewNamed(chart.spec, 'anomaly_low')
     expect(low.mark).toMatchObject({ shape: 'triangle-down', color: COLORS.low })
-    expect(viewNamed(chart.spec, 'anomalyLabel_low').encoding.text.value).toBe('below range')
+    const label = viewNamed(chart.spec, 'anomalyLabel_2025-06')
+    expect(label.encoding.text.value).toBe('below range')
+    expect(label.transform).toEqual([{ filter: "datum.month == '2025-06'" }])
+    // A white halo is drawn under the label so lines never run through it.
+    expect(viewNamed(chart.spec, 'anomalyLabel_2025-06Halo').mark).toMatchObject({ stroke: COLORS.background })
     const rows = mainRows(chart.spec)
     expect(rows.filter((r: Json) => r.anomaly === 'low').map((r: Json) => r.month)).toEqual(['2025-06'])
+  })
+
+  it('labels a run of anomalies once, where it starts, and titles it with its start', () => {
+    const chart = winrateChart(report((ms) => ms.map((m, i) => (i >= 8 && i <= 10 ? { ...m, winRate: 0.2, anomaly: 'low' } : m))))
+    expect(chart.title).toBe('Win rate has been below its normal range since April')
+    const labels = allViews(chart.spec).filter((v) => /^anomalyLabel_\d{4}-\d{2}$/.test(v.name ?? ''))
+    expect(labels.map((v) => v.name)).toEqual(['anomalyLabel_2025-04'])
   })
 
   it('never marks the partial month as an anomaly, even if the input says so', () => {
