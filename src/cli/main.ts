@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander'
 import { AppError, userMessage } from '../errors.js'
 import { type CliIo, processIo } from './cli-context.js'
+import { registerAlertsCommand } from './commands/alerts-command.js'
 import { registerDealCommand } from './commands/deal-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerReportCommand } from './commands/report-command.js'
 import { registerSampleCommand } from './commands/sample-command.js'
 import { registerScoreCommand } from './commands/score-command.js'
+import { registerServeCommand } from './commands/serve-command.js'
 import { registerTrainCommand } from './commands/train-command.js'
 
 /**
@@ -24,6 +26,8 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerTrainCommand(program, io)
   registerScoreCommand(program, io)
   registerDealCommand(program, io)
+  registerAlertsCommand(program, io)
+  registerServeCommand(program, io)
   return program
 }
 

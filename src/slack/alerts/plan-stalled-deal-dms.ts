@@ -16,6 +16,9 @@ export interface PlannedAlert {
   readonly daysIdle: number
 }
 
+/** What planning needs: no Slack client (a dry run works without Slack credentials). */
+export type StallPlanDeps = Pick<SlackContext, 'store' | 'config' | 'services' | 'logger' | 'clock'>
+
 /** What planning did. */
 export interface StallPlan {
   readonly asOf: string
@@ -31,7 +34,7 @@ export interface StallPlan {
  * (`stall:<episode id>`), before anything is sent. Safe to run again at any point: an episode's
  * DM is recorded at most once. A dry run writes nothing and lists who would be DMed.
  */
-export async function planStalledDealDms(ctx: SlackContext, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
+export async function planStalledDealDms(ctx: StallPlanDeps, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
   const db = ctx.store.db
   const { asOf } = options
   const c = ctx.config
@@ -76,7 +79,7 @@ export async function planStalledDealDms(ctx: SlackContext, options: { asOf: str
 }
 
 async function enqueueStallDms(
-  ctx: SlackContext,
+  ctx: StallPlanDeps,
   deals: readonly StalledDeal[],
   episodeOf: ReadonlyMap<string, number>,
   asOf: string,

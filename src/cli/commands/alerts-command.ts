@@ -1,0 +1,58 @@
+import type { Command } from 'commander'
+import { createLogger } from '../../log/create-logger.js'
+import { loadRoster } from '../../slack/access/load-roster.js'
+import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
+import { createPulseServices } from '../../slack/app/create-pulse-services.js'
+import { createSlackContext } from '../../slack/app/create-slack-app.js'
+import { money } from '../../slack/blocks/format.js'
+import { drainOutbox } from '../../slack/outbox/drain-outbox.js'
+import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+
+interface AlertsOptions extends CommonOptions {
+  dryRun?: boolean
+}
+
+/**
+ * `pulse alerts [--dry-run]`: DM the owners of stalled deals (one DM per deal per stall episode,
+ * through the outbox). With `--dry-run`: list who would be DMed and write nothing; no Slack
+ * credentials needed. JSON (contract): `{ asOf, alerts: [{ dealId, ownerEmail, amount, stage, daysIdle }] }`.
+ */
+export function registerAlertsCommand(program: Command, io: CliIo): void {
+  withReportOptions(
+    program
+      .command('alerts')
+      .description('DM owners of stalled deals (dry run: list who would be DMed)')
+      .option('--dry-run', 'list the DMs that would be sent, send nothing and write nothing')
+      .addHelpText('after', '\nExamples:\n  pulse alerts --dry-run --as-of 2024-07-20\n  pulse alerts            (needs SLACK_BOT_TOKEN)'),
+  ).action(async (options: AlertsOptions) => {
+    await usingStore(options, async (store, config) => {
+      const asOf = resolveAsOf(options, config)
+      const logger = createLogger(config.logLevel)
+      const services = createPulseServices({ store, config, logger })
+      const clock = { now: () => new Date(), asOf: () => asOf }
+      if (options.dryRun) {
+        const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
+        emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be DMed'))
+        return
+      }
+      const ctx = createSlackContext({ store, config, logger, roster: loadRoster(config.rosterPath), services, clock })
+      const plan = await planStalledDealDms(ctx, { asOf })
+      const delivery = await drainOutbox(ctx)
+      emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
+        [
+          alertsText(plan.alerts, asOf, 'queued'),
+          `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (owner not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
+        ].join('\n'),
+      )
+    })
+  })
+}
+
+function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string): string {
+  if (alerts.length === 0) return `No new stalled-deal DMs as of ${asOf}.`
+  const rows = alerts.map(
+    (a) =>
+      `  ${a.dealId.padEnd(12)} ${money(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}`,
+  )
+  return [`${alerts.length} stalled-deal DMs ${verb} as of ${asOf}:`, ...rows].join('\n')
+}

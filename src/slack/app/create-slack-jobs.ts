@@ -1,0 +1,53 @@
+import { checkWinRateAnomaly } from '../alerts/check-winrate-anomaly.js'
+import { notifyAdmins } from '../alerts/notify-admins.js'
+import { planManagerDigests } from '../alerts/plan-manager-digests.js'
+import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
+import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
+import { drainOutbox } from '../outbox/drain-outbox.js'
+import type { SlackClient, SlackContext } from './slack-context.js'
+
+/** The Slack side of the scheduled jobs: plain functions the scheduler calls. */
+export interface SlackJobs {
+  /** After each sync (and scoring): recompute Home snapshots and republish opened Home tabs. */
+  refreshHome(): Promise<void>
+  /** Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then deliver the outbox. */
+  stalledDealDms(): Promise<void>
+  /** Daily: each manager's digest of their team's stalled deals. */
+  managerDigests(): Promise<void>
+  /** Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low. */
+  anomalyCheck(): Promise<void>
+  /** Delivers whatever the outbox still holds (after a restart, for example). */
+  drainOutbox(): Promise<void>
+  /** DMs the roster's admins one line (a job that failed). */
+  notifyAdmins(text: string): Promise<void>
+}
+
+/**
+ * Binds the Slack job bodies to a context and client (Bolt's `app.client` in `pulse serve`).
+ * Each throws on failure so the scheduler can record it and alert the admins.
+ */
+export function createSlackJobs(ctx: SlackContext, client: SlackClient): SlackJobs {
+  return {
+    async refreshHome() {
+      await refreshHomeTabs(ctx, client)
+    },
+    async stalledDealDms() {
+      await planManagerDigests(ctx, ctx.clock.asOf())
+      await sendStalledDealDms(ctx)
+    },
+    async managerDigests() {
+      await planManagerDigests(ctx, ctx.clock.asOf())
+      await drainOutbox(ctx, { kinds: ['digest'] })
+    },
+    async anomalyCheck() {
+      await checkWinRateAnomaly(ctx, ctx.clock.asOf())
+      await drainOutbox(ctx, { kinds: ['anomaly'] })
+    },
+    async drainOutbox() {
+      await drainOutbox(ctx)
+    },
+    async notifyAdmins(text: string) {
+      await notifyAdmins(ctx, client, text)
+    },
+  }
+}
