@@ -81,6 +81,8 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   const y = { type: 'quantitative' as const, scale: { domain: [0, yMax], nice: false }, axis: { format: '.0%', tickCount: 5, title: null } }
   const segmentRows = partial && lastComplete ? [lastComplete, partial] : []
   // "partial" goes opposite the last month's anomaly label, else away from the dashed segment.
+  // Layers for the partial month exist only when there is one to draw.
+  const partialLayers = <T>(layers: T[]): T[] => (partial ? layers : [])
   const partialBelow =
     partial !== undefined &&
     lastComplete !== undefined &&
@@ -108,31 +110,37 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
         mark: { type: 'line', color: COLORS.primary, strokeWidth: 2.5 },
         encoding: { y: { field: 'winRate', ...y } },
       },
-      {
-        data: { values: segmentRows },
-        mark: { type: 'line', color: COLORS.partial, strokeWidth: 2, strokeDash: [5, 4] },
-        encoding: { y: { field: 'winRate', ...y } },
-        name: 'partialSegment',
-      },
+      ...partialLayers([
+        {
+          data: { values: segmentRows },
+          mark: { type: 'line', color: COLORS.partial, strokeWidth: 2, strokeDash: [5, 4] },
+          encoding: { y: { field: 'winRate', ...y } },
+          name: 'partialSegment',
+        },
+      ]),
       {
         transform: [{ filter: '!datum.partial && datum.winRate != null && datum.anomaly == null' }],
         mark: { type: 'point', filled: true, color: COLORS.primary, size: 45, opacity: 1 },
         encoding: { y: { field: 'winRate', ...y } },
       },
-      ...anomalyMarkers(y),
-      {
-        transform: [{ filter: 'datum.partial && datum.winRate != null' }],
-        mark: { type: 'point', filled: false, color: COLORS.partial, size: 70, strokeWidth: 2, opacity: 1, fill: COLORS.background },
-        encoding: { y: { field: 'winRate', ...y } },
-        name: 'partialPoint',
-      },
+      ...anomalyMarkers(rows, y),
+      ...partialLayers([
+        {
+          transform: [{ filter: 'datum.partial && datum.winRate != null' }],
+          mark: { type: 'point', filled: false, color: COLORS.partial, size: 70, strokeWidth: 2, opacity: 1, fill: COLORS.background },
+          encoding: { y: { field: 'winRate', ...y } },
+          name: 'partialPoint',
+        },
+      ]),
       ...anomalyLabels(rows, y),
-      ...withHalo({
-        transform: [{ filter: 'datum.partial && datum.winRate != null' }],
-        mark: { type: 'text', color: COLORS.partial, dy: partialBelow ? 16 : -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
-        encoding: { y: { field: 'winRate', ...y }, text: { value: 'partial' } },
-        name: 'partialLabel',
-      }),
+      ...partialLayers(
+        withHalo({
+          transform: [{ filter: 'datum.partial && datum.winRate != null' }],
+          mark: { type: 'text', color: COLORS.partial, dy: partialBelow ? 16 : -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
+          encoding: { y: { field: 'winRate', ...y }, text: { value: 'partial' } },
+          name: 'partialLabel',
+        }),
+      ),
       {
         mark: {
           type: 'text',
@@ -183,8 +191,10 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   return { spec, title, altText: winrateAltText(title, rows, hasVolume) }
 }
 
-function anomalyMarkers(y: object) {
-  return (['low', 'high'] as const).map((kind) => ({
+/** Marker layers only for the anomaly kinds present: every layer costs compile and render time. */
+function anomalyMarkers(rows: readonly WinrateChartRow[], y: object) {
+  const kinds = (['low', 'high'] as const).filter((kind) => rows.some((r) => r.anomaly === kind))
+  return kinds.map((kind) => ({
     transform: [{ filter: `datum.anomaly == '${kind}'` }],
     mark: {
       type: 'point',
