@@ -1,12 +1,16 @@
-import { statSync } from 'node:fs'
-import { type ColumnLayout, type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
-import { parseDealRow } from '../crm/csv/parse-deal-row.js'
+import { existsSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
-import { beginDealImport, type DealImport, dealBatchOf, type ImportCounts } from '../db/begin-deal-import.js'
+import { beginDealImport, type DealImport, type ImportCounts } from '../db/begin-deal-import.js'
 import type { Store } from '../db/open-store.js'
 import { findStageOrder, saveStageOrder, stagesFromNames } from '../db/save-stage-order.js'
-import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { AppError } from '../errors.js'
+import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
+import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
 
 /** What an import did, for the summary a person reads. */
 export interface CsvImportSummary {
@@ -32,10 +36,16 @@ export interface CsvImportOptions {
   startedBy?: string | null
   now?: Date
   onProgress?: (bytesRead: number, totalBytes: number) => void
+  /**
+   * Where parsing runs: `inline` on this thread, `worker` on a worker thread while this thread
+   * writes (two cores), `auto` (default) a worker for files of 8 MB and more.
+   */
+  threads?: 'auto' | 'inline' | 'worker'
 }
 
 const MAX_REASONS_SHOWN = 5
 const BATCH_SIZE = 1000
+const WORKER_MIN_BYTES = 8 << 20
 
 /**
  * Imports a deals CSV (contract "Import CSV") in one transaction: good rows are upserted by
@@ -47,58 +57,56 @@ const BATCH_SIZE = 1000
 export async function importCsvFile(store: Store, options: CsvImportOptions): Promise<CsvImportSummary> {
   const started = performance.now()
   const now = options.now ?? new Date()
-  let layout: ColumnLayout | undefined
+  const size = fileSize(options.path)
   let run: DealImport | undefined
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, rejected: 0 }
   const firstRejects: CsvImportSummary['firstRejects'] = []
-  const seen = new Map<string, number>()
   const stageNames = new Set((await findStageOrder(store.db)).map((s) => s.name))
   for (const s of options.stages) stageNames.add(s)
-  const unknownStages = new Set<string>()
-  let batch: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
-  const flush = () => {
-    if (batch.length === 0) return
-    const result = (run as DealImport).upsertBatch(dealBatchOf(batch))
+  let unknownStages: string[] = []
+
+  const begin = () => {
+    run = beginDealImport(store, {
+      source: 'csv',
+      file: options.path,
+      startedBy: options.startedBy ?? null,
+      now,
+      // A deals row is rarely under 100 bytes, so this over-estimates a little.
+      expectedRows: Math.ceil(size / 100),
+    })
+  }
+  const write = (chunk: ParsedChunk) => {
+    const current = run as DealImport
+    counts.read += chunk.read
+    for (const r of chunk.rejects) {
+      counts.rejected++
+      if (firstRejects.length < MAX_REASONS_SHOWN) firstRejects.push({ line: r.line, reason: r.reason })
+      current.reject(r.line, r.reason, r.raw)
+    }
+    const result = current.upsertBatch(chunk.batch)
     counts.inserted += result.inserted
     counts.updated += result.updated
-    batch = []
-  }
-
-  const quarantine = (line: number, reason: string, fields: readonly string[]) => {
-    counts.rejected++
-    if (firstRejects.length < MAX_REASONS_SHOWN) firstRejects.push({ line, reason })
-    run?.reject(line, reason, toCsvLine(fields))
   }
 
   try {
-    await readCsvFile(
-      options.path,
-      (header) => {
-        layout = resolveColumns(header, options.map)
-        run = beginDealImport(store, {
-          source: 'csv',
-          file: options.path,
-          startedBy: options.startedBy ?? null,
-          now,
-          expectedRows: estimateRows(options.path),
-        })
-      },
-      (fields, line) => {
-        counts.read++
-        const parsed = parseDealRow(fields, layout as ColumnLayout)
-        if (!parsed.ok) return quarantine(line, parsed.reason, fields)
-        const first = seen.get(parsed.deal.dealId)
-        if (first !== undefined) return quarantine(line, `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`, fields)
-        seen.set(parsed.deal.dealId, line)
-        if (parsed.deal.outcome !== 'won' && !stageNames.has(parsed.deal.stage)) unknownStages.add(parsed.deal.stage)
-        batch.push(parsed)
-        if (batch.length >= BATCH_SIZE) flush()
-      },
-      options.onProgress,
-    )
+    const threads = options.threads ?? 'auto'
+    if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
+      unknownStages = await parseInWorker(options, [...stageNames], begin, write)
+    } else {
+      let batcher: ReturnType<typeof createRowBatcher> | undefined
+      await readCsvFile(
+        options.path,
+        (header) => {
+          batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write)
+          begin()
+        },
+        (fields, line) => batcher?.onRow(fields, line),
+        options.onProgress,
+      )
+      unknownStages = batcher?.finish().unknownStages ?? []
+    }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
     if (counts.read === 0) throw new AppError('bad_file', `${options.path} has a header but no deal rows; nothing was imported.`)
-    flush()
     run.commit(counts)
   } catch (error) {
     run?.rollback()
@@ -110,20 +118,74 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     runId: run.runId,
     ...counts,
     firstRejects,
-    unknownStages: [...unknownStages].sort(),
+    unknownStages,
     seconds: (performance.now() - started) / 1000,
   }
 }
 
-/** Re-creates a row's text for the quarantine (fields quoted where CSV needs it). */
-function toCsvLine(fields: readonly string[]): string {
-  return fields.map((f) => (/[",\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')
+/**
+ * Parses the file on a worker thread; `begin` runs once the header is accepted and `write` for
+ * each batch, on this thread, in file order. Resolves with the unknown stages.
+ */
+function parseInWorker(
+  options: CsvImportOptions,
+  stageNames: string[],
+  begin: () => void,
+  write: (chunk: ParsedChunk) => void,
+): Promise<string[]> {
+  const inFlight = new SharedArrayBuffer(4)
+  const counter = new Int32Array(inFlight)
+  const input: CsvWorkerInput = { path: options.path, map: [...(options.map ?? new Map())], stageNames, batchSize: BATCH_SIZE, inFlight }
+  const worker = startWorker(input)
+  const total = fileSize(options.path)
+  return new Promise<string[]>((resolve, reject) => {
+    let settled = false
+    const fail = (error: unknown) => {
+      if (settled) return
+      settled = true
+      void worker.terminate()
+      reject(error)
+    }
+    worker.on('message', (message: CsvWorkerMessage) => {
+      if (settled) return
+      try {
+        if (message.type === 'header') begin()
+        else if (message.type === 'chunk') {
+          write(message)
+          Atomics.sub(counter, 0, 1)
+          Atomics.notify(counter, 0)
+          options.onProgress?.(message.bytes, total)
+        } else if (message.type === 'done') {
+          settled = true
+          void worker.terminate()
+          resolve(message.unknownStages)
+        } else {
+          fail(message.code === null ? new Error(message.message) : new AppError(message.code, message.message))
+        }
+      } catch (error) {
+        fail(error)
+      }
+    })
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`the CSV parser stopped unexpectedly (exit code ${code})`)))
+  })
 }
 
-/** A rough upper estimate of a file's rows (a deals row is rarely under 100 bytes). */
-function estimateRows(path: string): number {
+// The compiled worker next to this module; from the TypeScript sources (tests), the .ts file
+// loaded through tsx's loader, registered inside the worker before the import.
+function startWorker(input: CsvWorkerInput): Worker {
+  const js = new URL('./csv-import-worker.js', import.meta.url)
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: input })
+  const ts = new URL('./csv-import-worker.ts', import.meta.url).href
+  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
+  const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
+  const boot = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}) })`
+  return new Worker(boot, { eval: true, workerData: input, execArgv: [] })
+}
+
+function fileSize(path: string): number {
   try {
-    return Math.ceil(statSync(path).size / 100)
+    return statSync(path).size
   } catch {
     return 0
   }

@@ -1,0 +1,73 @@
+/**
+ * Worker thread of a large CSV import: reads, parses and validates the file and posts batches
+ * (see {@link CsvWorkerMessage}) to the thread that writes them, so parsing and writing run on
+ * two cores. At most `MAX_IN_FLIGHT` batches wait at a time, so memory stays flat.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { type ColumnLayout, type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
+import { readCsvFile } from '../crm/csv/read-csv-file.js'
+import { AppError } from '../errors.js'
+import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
+
+/** What the importing thread hands the worker. */
+export interface CsvWorkerInput {
+  path: string
+  map: Array<[KnownColumn, string]>
+  stageNames: string[]
+  batchSize: number
+  /** Int32Array(1) over a SharedArrayBuffer: batches posted and not yet written. */
+  inFlight: SharedArrayBuffer
+}
+
+/** What the worker posts, in order: `header`, then `chunk`s, then `done` (or `error` at any point). */
+export type CsvWorkerMessage =
+  | { type: 'header' }
+  | ({ type: 'chunk'; bytes: number } & ParsedChunk)
+  | { type: 'done'; unknownStages: string[] }
+  | { type: 'error'; code: AppError['code'] | null; message: string }
+
+/** Batches the worker may post before it waits for the writer. */
+export const MAX_IN_FLIGHT = 4
+
+function runWorker(input: CsvWorkerInput): Promise<void> {
+  const port = parentPort
+  if (!port) throw new Error('csv-import-worker must run in a worker thread')
+  const inFlight = new Int32Array(input.inFlight)
+  const post = (message: CsvWorkerMessage) => port.postMessage(message)
+  let bytes = 0
+  let batcher: ReturnType<typeof createRowBatcher> | undefined
+  const emit = (chunk: ParsedChunk) => {
+    for (;;) {
+      const waiting = Atomics.load(inFlight, 0)
+      if (waiting < MAX_IN_FLIGHT) break
+      Atomics.wait(inFlight, 0, waiting, 1000)
+    }
+    Atomics.add(inFlight, 0, 1)
+    post({ type: 'chunk', bytes, ...chunk })
+  }
+  return readCsvFile(
+    input.path,
+    (header) => {
+      const layout: ColumnLayout = resolveColumns(header, new Map(input.map))
+      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit)
+      post({ type: 'header' })
+    },
+    (fields, line) => batcher?.onRow(fields, line),
+    (read) => {
+      bytes = read
+    },
+  ).then(
+    () => {
+      post({ type: 'done', unknownStages: batcher?.finish().unknownStages ?? [] })
+    },
+    (error: unknown) => {
+      post({
+        type: 'error',
+        code: error instanceof AppError ? error.code : null,
+        message: error instanceof Error ? error.message : String(error),
+      })
+    },
+  )
+}
+
+if (parentPort) void runWorker(workerData as CsvWorkerInput)

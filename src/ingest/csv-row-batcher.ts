@@ -1,0 +1,78 @@
+import type { ColumnLayout } from '../crm/csv/csv-columns.js'
+import { parseDealRow } from '../crm/csv/parse-deal-row.js'
+import { type DealBatch, dealBatchOf } from '../db/begin-deal-import.js'
+import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
+
+/** A quarantined input row: its line, the reason and its text as CSV. */
+export interface RowReject {
+  line: number
+  reason: string
+  raw: string
+}
+
+/** Rows of a file turned into one batch to write, plus the rows refused among them. */
+export interface ParsedChunk {
+  batch: DealBatch
+  rejects: RowReject[]
+  /** Data rows read for this chunk (good and bad). */
+  read: number
+}
+
+/** Feeds CSV rows in file order; emits a {@link ParsedChunk} every `batchSize` good rows. */
+export interface RowBatcher {
+  onRow(fields: string[], line: number): void
+  /** Emits what is left and returns the stages seen on open or lost deals that are not in the order. */
+  finish(): { unknownStages: string[] }
+}
+
+/**
+ * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
+ * the good ones into batches. Pure apart from `emit`, so it runs the same in a worker thread.
+ */
+export function createRowBatcher(
+  layout: ColumnLayout,
+  stageNames: ReadonlySet<string>,
+  batchSize: number,
+  emit: (chunk: ParsedChunk) => void,
+): RowBatcher {
+  const seen = new Map<string, number>()
+  const unknownStages = new Set<string>()
+  let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
+  let rejects: RowReject[] = []
+  let read = 0
+  const flush = () => {
+    if (read === 0) return
+    emit({ batch: dealBatchOf(items), rejects, read })
+    items = []
+    rejects = []
+    read = 0
+  }
+  return {
+    onRow(fields, line) {
+      read++
+      const parsed = parseDealRow(fields, layout)
+      if (!parsed.ok) {
+        rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields) })
+        return
+      }
+      const first = seen.get(parsed.deal.dealId)
+      if (first !== undefined) {
+        rejects.push({ line, reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`, raw: toCsvLine(fields) })
+        return
+      }
+      seen.set(parsed.deal.dealId, line)
+      if (parsed.deal.outcome !== 'won' && !stageNames.has(parsed.deal.stage)) unknownStages.add(parsed.deal.stage)
+      items.push(parsed)
+      if (items.length >= batchSize) flush()
+    },
+    finish() {
+      flush()
+      return { unknownStages: [...unknownStages].sort() }
+    },
+  }
+}
+
+/** Re-creates a row's text for the quarantine (fields quoted where CSV needs it). */
+function toCsvLine(fields: readonly string[]): string {
+  return fields.map((f) => (/[",\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')
+}
