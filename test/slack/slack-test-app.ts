@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { type Config, DEFAULT_STAGES, loadConfig } from '../../src/config.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
-import { silentLogger } from '../../src/log/create-logger.js'
+import { type Logger, silentLogger } from '../../src/log/create-logger.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { loadRoster, type Roster } from '../../src/slack/access/load-roster.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
@@ -106,7 +106,7 @@ export async function startSlackTestApp(
     PULSE_ALERT_CHANNEL: 'C0ALERTS01',
     ...options.env,
   })
-  const logger = silentLogger()
+  const logger = options.logger ?? silentLogger()
   const services = options.services ?? createPulseServices({ store: company.store, config, logger })
   const slack = createSlackApp({ store: company.store, config, logger, roster: company.roster, services, retries: 0 })
   const server = (await slack.start(0)) as Server

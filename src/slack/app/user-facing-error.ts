@@ -9,8 +9,8 @@ export function userFacingError(error: unknown): string {
   if (error instanceof AppError) return userMessage(error)
   const code = slackErrorCode(error)
   if (code === 'not_in_channel' || code === 'channel_not_found') {
-    return 'I cannot post in that channel. Invite me with `/invite @Sales Pulse` and try again.'
+    return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
   }
-  if (code === 'ratelimited') return 'Slack is rate-limiting us right now. Try again in a minute.'
-  return 'Something went wrong on our side and the details are in the log. Try again in a minute, or ask your Sales Pulse admin.'
+  if (code === 'ratelimited') return 'Slack is rate-limiting us right now, so try again in a minute.'
+  return 'Something went wrong on our side (the details are in the log); try again in a minute, or ask your Sales Pulse admin.'
 }

@@ -1,0 +1,49 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SlackFake } from '../fakes/slack-fake.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
+import { AS_OF, sampleCompany } from './slack-test-app.js'
+
+describe('pulse alerts', () => {
+  let fake: SlackFake
+  let db: string
+  beforeAll(async () => {
+    db = join(tempDir('pulse-alerts-'), 'pulse.db')
+    const company = await sampleCompany(2500, db)
+    await company.store.close()
+    fake = await new SlackFake({ users: company.users }).start()
+    // The CLI reads its configuration from the environment once per process.
+    process.env.SLACK_BOT_TOKEN = fake.token
+    process.env.SLACK_API_URL = fake.apiUrl
+    process.env.PULSE_ROSTER = company.rosterPath
+    process.env.PULSE_LOG_LEVEL = 'silent'
+  })
+  afterAll(async () => {
+    await fake.stop()
+  })
+
+  it('--dry-run --json lists who would be DMed in the contract shape, sending and writing nothing', async () => {
+    const run = await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', AS_OF)
+    expect(run.code).toBe(0)
+    const out = JSON.parse(run.stdout) as { asOf: string; alerts: Array<Record<string, unknown>> }
+    expect(out.asOf).toBe(AS_OF)
+    expect(out.alerts.length).toBeGreaterThan(0)
+    expect(Object.keys(out.alerts[0] ?? {}).sort()).toEqual(['amount', 'daysIdle', 'dealId', 'ownerEmail', 'stage'])
+    expect(fake.calls).toHaveLength(0)
+    const again = JSON.parse((await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', AS_OF)).stdout)
+    expect(again.alerts).toEqual(out.alerts)
+  })
+
+  it('sends the DMs once, and a second run sends nothing new', async () => {
+    const first = await runCli('alerts', '--db', db, '--as-of', AS_OF)
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/stalled-deal DMs queued/)
+    const sent = fake.callsOf('chat.postMessage').length
+    expect(sent).toBeGreaterThan(0)
+    const second = await runCli('alerts', '--db', db, '--as-of', AS_OF)
+    expect(second.stdout).toContain('No new stalled-deal DMs')
+    expect(fake.callsOf('chat.postMessage').length).toBe(sent)
+    expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(fake.token)
+  }, 60_000)
+})

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import { silentLogger } from '../../src/log/create-logger.js'
+import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
+import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
+import { createSlackApp } from '../../src/slack/app/create-slack-app.js'
+import { openTestStore } from '../helpers/test-store.js'
+
+describe('createSlackApp', () => {
+  it('chooses Socket Mode when SLACK_APP_TOKEN is set, HTTP mode otherwise', async () => {
+    const store = await openTestStore()
+    const logger = silentLogger()
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api' }
+    const make = (env: Record<string, string>) => {
+      const config = loadConfig({ ...base, ...env })
+      return createSlackApp({
+        store,
+        config,
+        logger,
+        roster: EMPTY_ROSTER,
+        services: createPulseServices({ store, config, logger }),
+        botIds: { botId: 'B1', botUserId: 'U1' },
+      })
+    }
+    expect(make({ SLACK_APP_TOKEN: 'xapp-1' }).mode).toBe('socket')
+    expect(make({ SLACK_SIGNING_SECRET: 's' }).mode).toBe('http')
+    await store.close()
+  })
+
+  it('names the missing variables instead of starting half-configured', async () => {
+    const store = await openTestStore()
+    const logger = silentLogger()
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })
+    expect(() =>
+      createSlackApp({ store, config, logger, roster: EMPTY_ROSTER, services: createPulseServices({ store, config, logger }) }),
+    ).toThrow(/SLACK_SIGNING_SECRET/)
+    const none = loadConfig({})
+    expect(() =>
+      createSlackApp({ store, config: none, logger, roster: EMPTY_ROSTER, services: createPulseServices({ store, config: none, logger }) }),
+    ).toThrow(/SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET/)
+    await store.close()
+  })
+})

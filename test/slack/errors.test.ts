@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+
+describe('errors reach the user as one sentence and the log without secrets', () => {
+  let t: SlackTestApp
+  const lines: string[] = []
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    })
+    t = await startSlackTestApp({ logger: pino({ level: 'debug' }, sink) })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function answer(userId: string, text: string): Promise<string> {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }), 'application/x-www-form-urlencoded')
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
+    return String((t.fake.responses.find((r) => r.id === id)?.body as { text: string }).text)
+  }
+
+  it('a Slack failure mid-answer becomes one sentence with a next step; details go to the log', async () => {
+    t.fake.failNext('files.completeUploadExternal', 'invalid_auth')
+    const text = await answer(PEOPLE.cro, 'losses')
+    expect(text).toMatch(/^Something went wrong on our side \(the details are in the log\); try again/)
+    expect(text.match(/[.!?](\s|$)/g)).toHaveLength(1)
+    expect(lines.join('')).toContain('invalid_auth')
+  })
+
+  it('a share into a channel the app is not in says how to fix it', async () => {
+    t.fake.failNext('files.completeUploadExternal', 'not_in_channel')
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = blockActionBody({
+      userId: PEOPLE.cro,
+      actionId: 'pulse_share_in_channel',
+      value: JSON.stringify({ t: 'funnel', c: 'C0PRIVATE1' }),
+      responseUrl,
+    })
+    await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
+    expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('/invite @Sales Pulse')
+  })
+
+  it('never writes the bot token or the signing secret to the log', () => {
+    const log = lines.join('')
+    expect(log.length).toBeGreaterThan(0)
+    expect(log).not.toContain(t.fake.token)
+    expect(log).not.toContain(SIGNING_SECRET)
+  })
+})
