@@ -20,7 +20,7 @@ export async function encodePng(rgba: Buffer, width: number, height: number): Pr
     raw[at] = 0
     rgba.copy(raw, at + 1, y * rowBytes, (y + 1) * rowBytes)
   }
-  // Level 3: within a few KB of level 6 on flat-coloured charts at a third of the CPU.
+  // Level 3: a third of level 6's CPU; files grow by about a third, still far under 250 KB.
   const idat = await deflateAsync(raw, { level: 3 })
   const ihdr = Buffer.alloc(13)
   ihdr.writeUInt32BE(width, 0)
