@@ -1,0 +1,46 @@
+/**
+ * One CSV import in its own process, so that its peak memory is its own:
+ * `node dist/bench/ingest-child.js DB CSV` prints one JSON line ({@link IngestChildResult}).
+ * The harness (`bench/run-bench.ts`) times the whole process, start to exit.
+ */
+import { DEFAULT_STAGES } from '../src/config.js'
+import { openStore } from '../src/db/open-store.js'
+import { importCsvFile } from '../src/ingest/import-csv-file.js'
+
+/** What the child prints. */
+export interface IngestChildResult {
+  read: number
+  inserted: number
+  updated: number
+  rejected: number
+  /** Seconds inside `importCsvFile` (parse, write, index rebuild, commit). */
+  importSeconds: number
+  /** Seconds to close the store (the WAL checkpoint). */
+  closeSeconds: number
+  /** Peak resident memory of the process (all threads), MB. */
+  maxRssMb: number
+}
+
+async function main(): Promise<void> {
+  const [db, csv] = process.argv.slice(2)
+  if (!db || !csv) throw new Error('usage: ingest-child.js DB CSV')
+  const store = await openStore({ path: db })
+  const summary = await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES })
+  const closing = performance.now()
+  await store.close()
+  const result: IngestChildResult = {
+    read: summary.read,
+    inserted: summary.inserted,
+    updated: summary.updated,
+    rejected: summary.rejected,
+    importSeconds: summary.seconds,
+    closeSeconds: (performance.now() - closing) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exitCode = 1
+})
