@@ -91,6 +91,7 @@ export async function startSlackTestApp(
     fake?: SlackFakeOptions
     services?: PulseServices
     extraUsers?: FakeUser[]
+    logger?: Logger
   } = {},
 ): Promise<SlackTestApp> {
   clearSlackUserMemory()
