@@ -3,6 +3,7 @@ import { AppError, userMessage } from '../errors.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
 import { registerDealCommand } from './commands/deal-command.js'
+import { registerDemoCommand } from './commands/demo-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerReportCommand } from './commands/report-command.js'
 import { registerSampleCommand } from './commands/sample-command.js'
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerDealCommand(program, io)
   registerAlertsCommand(program, io)
   registerServeCommand(program, io)
+  registerDemoCommand(program, io)
   return program
 }
 

@@ -1,0 +1,49 @@
+import type { Command } from 'commander'
+import { DEMO_AS_OF, runDemo } from '../../demo/run-demo.js'
+import { type CliIo, cliConfig, usingStore } from '../cli-context.js'
+
+interface DemoCommandOptions {
+  db: string
+  out: string
+  asOf?: string
+  seed: string
+  deals: string
+  json?: boolean
+}
+
+/** `pulse demo`: sample data -> import -> train -> score -> every chart into ./out/ -> the CRO's summary. */
+export function registerDemoCommand(program: Command, io: CliIo): void {
+  program
+    .command('demo')
+    .description('run the whole pipeline on generated sample data, with no credentials')
+    .option('--db <path>', 'database for the demo (kept apart from your own data)', './data/demo.db')
+    .option('--out <dir>', 'folder for the charts, JSON and summary', './out')
+    .option('--as-of <date>', `the demo's "today", YYYY-MM-DD (default: PULSE_AS_OF, else ${DEMO_AS_OF})`)
+    .option('--seed <seed>', 'sample seed', '1')
+    .option('--deals <n>', 'number of sample deals', '6000')
+    .option('--json', 'print the result files and findings as JSON')
+    .addHelpText('after', '\nExample:\n  pulse demo --out ./out --deals 10000')
+    .action(async (options: DemoCommandOptions) => {
+      const config = cliConfig()
+      const deals = Number(options.deals)
+      if (!Number.isInteger(deals) || deals < 500) throw new Error('--deals must be a whole number of at least 500.')
+      const started = performance.now()
+      const result = await usingStore(options, (store) =>
+        runDemo(store, {
+          outDir: options.out,
+          asOf: options.asOf ?? config.asOf ?? DEMO_AS_OF,
+          seed: options.seed,
+          deals,
+          config,
+          progress: (line) => io.err(line),
+        }),
+      )
+      io.err(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s. Files are in ${options.out}/.`)
+      if (options.json) {
+        io.out(JSON.stringify({ files: result.files, findings: result.summary.sentences, model: result.model.verdict }, null, 2))
+      } else {
+        io.out(result.text)
+        io.out(`\nExplore: npx pulse report winrate --db ${options.db} --as-of ${result.summary.asOf}`)
+      }
+    })
+}

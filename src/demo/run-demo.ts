@@ -1,0 +1,150 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { findingsSummary } from '../analytics/findings-summary.js'
+import { loadDriversReport } from '../analytics/load-drivers-report.js'
+import { loadFunnelReport } from '../analytics/load-funnel-report.js'
+import { loadLossesReport } from '../analytics/load-losses-report.js'
+import { loadStalledReport } from '../analytics/load-stalled-report.js'
+import { loadTimeInStageReport } from '../analytics/load-time-in-stage-report.js'
+import { loadWinrateReport } from '../analytics/load-winrate-report.js'
+import type { FindingsSummary, ReportQuery } from '../analytics/report-types.js'
+import { type ChartInputs, type ChartKind, renderReportChart } from '../charts/render-report-chart.js'
+import type { Config } from '../config.js'
+import type { Store } from '../db/open-store.js'
+import { type CsvImportSummary, importCsvFile } from '../ingest/import-csv-file.js'
+import { retrainModel, type TrainResult } from '../model/retrain-model.js'
+import { type ScoreReport, scoreOpenDeals } from '../model/score-open-deals.js'
+import { type SampleSummary, writeSampleFiles } from '../sample/write-sample-files.js'
+
+/** The as-of date the demo pins by default, so its story and figures are the same everywhere. */
+export const DEMO_AS_OF = '2026-06-30'
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  outDir: string
+  asOf: string
+  seed: string
+  deals: number
+  config: Config
+  /** Progress lines (stderr in the CLI). */
+  progress: (line: string) => void
+}
+
+/** What the demo produced. */
+export interface DemoResult {
+  sample: SampleSummary
+  imported: CsvImportSummary
+  summary: FindingsSummary
+  model: TrainResult
+  scores: ScoreReport
+  files: string[]
+  /** The CRO's summary as printed. */
+  text: string
+}
+
+/**
+ * The whole pipeline on generated data: sample -> import -> every report -> train -> score ->
+ * every chart, writing JSON and PNG files into `outDir` and returning the CRO's summary.
+ * Re-running it is safe: the import upserts and the model registry keeps each run's model.
+ */
+export async function runDemo(store: Store, options: DemoOptions): Promise<DemoResult> {
+  const { outDir, asOf, progress } = options
+  mkdirSync(outDir, { recursive: true })
+  const files: string[] = []
+  const write = (name: string, data: string | Buffer) => {
+    const path = join(outDir, name)
+    writeFileSync(path, data)
+    files.push(path)
+  }
+
+  progress(`Generating ${options.deals} sample deals as of ${asOf} ...`)
+  const sample = writeSampleFiles({ out: join(outDir, 'sample-deals.csv'), deals: options.deals, seed: options.seed, asOf })
+  files.push(sample.csv, sample.truth, sample.roster)
+
+  progress('Importing them ...')
+  const imported = await importCsvFile(store, { path: sample.csv, stages: options.config.stages })
+
+  progress('Running the reports ...')
+  const query: ReportQuery = {
+    asOf,
+    rules: { alertAmount: options.config.alertAmount, idleDays: options.config.idleDays, staleDays: options.config.staleDays },
+  }
+  const [winrate, losses, funnel, drivers, stalled, timeInStage, summary] = await Promise.all([
+    loadWinrateReport(store.db, { ...query, months: 18 }),
+    loadLossesReport(store.db, query),
+    loadFunnelReport(store.db, query),
+    loadDriversReport(store.db, query),
+    loadStalledReport(store.db, query),
+    loadTimeInStageReport(store.db, query),
+    findingsSummary(store.db, query),
+  ])
+  write('winrate.json', json(winrate))
+  write('losses.json', json(losses))
+  write('funnel.json', json(funnel))
+  write('drivers.json', json(drivers))
+  write('stalled.json', json(stalled))
+  write('time-in-stage.json', json(timeInStage))
+  write('findings.json', json(summary))
+
+  progress('Training the win-probability model ...')
+  const model = await retrainModel(store, { asOf, staleDays: options.config.staleDays })
+  write('train.json', json(model))
+  progress('Scoring open deals ...')
+  const scores = await scoreOpenDeals(store, { asOf, idleDays: options.config.idleDays })
+  write('score.json', json(scores))
+
+  progress('Drawing the charts ...')
+  const charts: { [K in ChartKind]: ChartInputs[K] } = {
+    winrate,
+    losses,
+    funnel,
+    drivers,
+    stalled,
+    reliability: {
+      bins: model.reliability.map((b) => ({ predicted: b.meanPredicted, observed: b.observedRate, n: b.n })),
+      informative: model.informative,
+    },
+    healthScores: { scores: scores.deals.map((d) => d.healthScore), informative: scores.informative },
+  }
+  for (const kind of Object.keys(charts) as ChartKind[]) {
+    const chart = await renderReportChart(kind, charts[kind] as never)
+    write(`${kebab(kind)}.png`, chart.png)
+  }
+
+  const text = croSummary({ sample, imported, summary, model, scores, files })
+  write('summary.txt', `${text}\n`)
+  return { sample, imported, summary, model, scores, files, text }
+}
+
+/** The summary a CRO reads first: findings, then the model's honesty line, then deals at risk. */
+export function croSummary(r: Omit<DemoResult, 'text'>): string {
+  const pct = (x: number) => `${Math.round(x * 100)}%`
+  const lines = [
+    `Sales Pulse, as of ${r.summary.asOf}: ${r.imported.read} deals (${r.sample.won} won, ${r.sample.lost} lost, ${r.sample.open} open).`,
+    '',
+    'What changed:',
+    ...r.summary.sentences.map((s) => `  - ${s}`),
+    '',
+    `Win-probability model: ${r.model.verdict}`,
+    `  Held-out AUC ${r.model.auc.toFixed(2)} (95% CI ${r.model.aucLow.toFixed(2)}-${r.model.aucHigh.toFixed(2)}), Brier ${r.model.brier.toFixed(3)} vs ${r.model.baselineBrier.toFixed(3)} for the base rate, on the newest ${r.model.nTest} closed deals.`,
+    '',
+    'Deals that need a human now (lowest health first):',
+  ]
+  for (const d of r.scores.deals.slice(0, 5)) {
+    const chance = r.scores.informative ? `win chance ${pct(d.winProbability)}` : `similar deals win ${pct(d.winProbability)}`
+    lines.push(`  - ${d.dealId}: health ${d.healthScore}/100, ${chance}. ${d.reasons.slice(0, 2).join('; ')}`)
+  }
+  lines.push(
+    '',
+    `Charts and JSON: ${r.files.filter((f) => f.endsWith('.png')).length} PNG charts and the report JSON files are in the output folder.`,
+  )
+  return lines.join('\n')
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
