@@ -26,3 +26,23 @@ export interface HealthScoreInput {
   /** False when the model does not beat its baseline: the chart says scores are not predictions. */
   readonly informative?: boolean
 }
+
+/**
+ * Reliability input from the model's evaluation table (`reliabilityTable` in `src/model/binary-metrics.ts`:
+ * `{ meanPredicted, observedRate, n }` per decile) and its `informative` verdict.
+ * @example reliabilityChart(reliabilityFromTable(evaluation.reliability, evaluation.informative))
+ */
+export function reliabilityFromTable(
+  table: readonly { readonly meanPredicted: number; readonly observedRate: number; readonly n: number }[],
+  informative?: boolean,
+): ReliabilityInput {
+  return { bins: table.map((b) => ({ predicted: b.meanPredicted, observed: b.observedRate, n: b.n })), informative }
+}
+
+/**
+ * Health-score input from scored deals (`pulse score`'s `deals`: anything with a `healthScore`).
+ * @example healthScoreChart(healthScoresFromDeals(scored.deals, model.informative))
+ */
+export function healthScoresFromDeals(deals: readonly { readonly healthScore: number }[], informative?: boolean): HealthScoreInput {
+  return { scores: deals.map((d) => d.healthScore), informative }
+}

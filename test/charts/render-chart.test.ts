@@ -85,3 +85,19 @@ describe('renderChart errors vega only logs', () => {
     expect((error as AppError).message).not.toContain('marktype')
   })
 })
+
+describe('rasterizeSvg', () => {
+  it('leaves the event loop free while it rasterises and compresses', async () => {
+    const { svg } = await renderChartSvg(buildReportChart('winrate', samples.winrate).spec)
+    let ticks = 0
+    let running = true
+    const tick = () => {
+      ticks++
+      if (running) setImmediate(tick)
+    }
+    setImmediate(tick)
+    await rasterizeSvg(svg)
+    running = false
+    expect(ticks).toBeGreaterThan(5)
+  })
+})

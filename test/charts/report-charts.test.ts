@@ -5,6 +5,7 @@ import { driversChart } from '../../src/charts/drivers-chart.js'
 import { funnelChart } from '../../src/charts/funnel-chart.js'
 import { healthScoreChart } from '../../src/charts/health-score-chart.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
+import { healthScoresFromDeals, reliabilityFromTable } from '../../src/charts/model-chart-inputs.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { allViews, type Json, mainRows, viewNamed } from './spec-helpers.js'
@@ -178,5 +179,13 @@ describe('model charts', () => {
     expect(healthScoreChart({ scores: [50], informative: false }).spec).toMatchObject({
       title: { subtitle: expect.arrayContaining([expect.stringMatching(/not predictions/)]) },
     })
+  })
+})
+
+describe('model chart inputs', () => {
+  it('adapt the model evaluation table and scored deals', () => {
+    const input = reliabilityFromTable([{ meanPredicted: 0.2, observedRate: 0.25, n: 40 }], true)
+    expect(input).toEqual({ bins: [{ predicted: 0.2, observed: 0.25, n: 40 }], informative: true })
+    expect(healthScoresFromDeals([{ healthScore: 12 }, { healthScore: 80 }], false)).toEqual({ scores: [12, 80], informative: false })
   })
 })
