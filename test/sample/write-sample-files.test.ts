@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { amountBand } from '../../src/domain/amount-band.js'
+import { daysBetween } from '../../src/domain/dates.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { SAMPLE_CSV_HEADER, SAMPLE_TRUTH_HEADER, type SampleOptions, writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { runCli } from '../helpers/run-cli.js'
+import { openTestStore, tempDir } from '../helpers/test-store.js'
+
+const AS_OF = '2024-07-20'
+
+type Row = Record<string, string>
+
+/** Generates a sample and reads it back as objects (the generator never quotes a field). */
+function generate(options: Partial<SampleOptions> = {}) {
+  const out = join(tempDir(), 'deals.csv')
+  const summary = writeSampleFiles({ out, asOf: AS_OF, ...options })
+  const read = (path: string): Row[] => {
+    const [header, ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n')
+    const names = (header as string).split(',')
+    return lines.map((line) => {
+      const values = line.split(',')
+      expect(values.length).toBe(names.length)
+      return Object.fromEntries(names.map((n, i) => [n, values[i] as string]))
+    })
+  }
+  return { summary, rows: read(out), truth: read(summary.truth), out }
+}
+
+const closed = (rows: Row[]) => rows.filter((r) => r.outcome !== 'Open')
+const winRate = (rows: Row[]) => rows.filter((r) => r.outcome === 'Won').length / rows.length
+
+/** z statistic of the difference between two groups' win rates (pooled). */
+function zDiff(a: Row[], b: Row[]): number {
+  const pa = winRate(a)
+  const pb = winRate(b)
+  const p = (pa * a.length + pb * b.length) / (a.length + b.length)
+  return (pa - pb) / Math.sqrt(p * (1 - p) * (1 / a.length + 1 / b.length))
+}
+
+/** Closed deals of the last three complete months before AS_OF, and those closed before them. */
+function recentVersusEarlier(rows: Row[]) {
+  const recent = ['2024-04', '2024-05', '2024-06']
+  const done = closed(rows).filter((r) => r.closed_date.slice(0, 7) < '2024-07')
+  return {
+    recent: done.filter((r) => recent.includes(r.closed_date.slice(0, 7))),
+    earlier: done.filter((r) => r.closed_date.slice(0, 7) < '2024-04'),
+  }
+}
+
+const inSegment = (r: Row) => r.region === 'EMEA' && amountBand(Number(r.deal_amount)) === '50k-100k'
+const lostAtShare = (rows: Row[], stage: string) => {
+  const lost = rows.filter((r) => r.outcome === 'Lost')
+  return lost.filter((r) => r.deal_stage === stage).length / lost.length
+}
+
+let store: Store | undefined
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+describe('writeSampleFiles', () => {
+  it('writes byte-identical files for the same seed and different ones for another seed', () => {
+    const a = generate({ deals: 800, seed: 7 })
+    const b = generate({ deals: 800, seed: 7 })
+    const c = generate({ deals: 800, seed: 8 })
+    for (const file of ['out', 'truth', 'roster'] as const) {
+      const path = (g: typeof a) => (file === 'out' ? g.out : g.summary[file])
+      expect(readFileSync(path(b), 'utf8')).toBe(readFileSync(path(a), 'utf8'))
+    }
+    expect(readFileSync(c.out, 'utf8')).not.toBe(readFileSync(a.out, 'utf8'))
+  })
+
+  it('writes the documented columns, 18-24 months of history up to as-of, an open pipeline and 20-40 owners with emails', () => {
+    const { rows, summary, out } = generate()
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe(SAMPLE_CSV_HEADER)
+    expect(rows).toHaveLength(6000)
+    const created = rows.map((r) => r.created_date).sort()
+    expect(daysBetween(created[0] as string, AS_OF)).toBeGreaterThanOrEqual(18 * 30)
+    expect(daysBetween(created[0] as string, AS_OF)).toBeLessThanOrEqual(24 * 31)
+    expect((created[created.length - 1] as string) <= AS_OF).toBe(true)
+    expect(rows.every((r) => r.outcome === 'Open' || r.closed_date <= AS_OF)).toBe(true)
+    expect(summary.open).toBeGreaterThan(200)
+    const owners = new Map(rows.map((r) => [r.sales_rep_id, r.owner_email]))
+    expect(owners.size).toBeGreaterThanOrEqual(20)
+    expect(owners.size).toBeLessThanOrEqual(40)
+    for (const email of owners.values()) expect(email).toMatch(/^[a-z]+\.[a-z]+@acme\.example$/)
+    expect(new Set(owners.values()).size).toBe(owners.size)
+  })
+
+  it('gives every deal a stage history in stage order that starts when it was created and ends in its current stage', () => {
+    const { rows } = generate({ deals: 2000 })
+    for (const r of rows) {
+      const stays = (r.stage_history as string).split(';').map((e) => e.split('@') as [string, string])
+      expect(stays[0]).toEqual(['Qualified', r.created_date])
+      const last = stays[stays.length - 1] as [string, string]
+      expect(last).toEqual([r.deal_stage, r.stage_entered_date])
+      expect(stays.map(([s]) => s)).toEqual(DEFAULT_STAGES.slice(0, stays.length))
+      expect(stays.map(([, d]) => d)).toEqual(stays.map(([, d]) => d).sort())
+      if (r.outcome === 'Won') expect(last).toEqual(['Closed', r.closed_date])
+      if (r.outcome !== 'Won') expect(r.deal_stage).not.toBe('Closed')
+      if (r.outcome !== 'Open') expect(Number(r.sales_cycle_days)).toBe(daysBetween(r.created_date, r.closed_date))
+    }
+  })
+
+  it('plants a clear win-rate drop over the last three complete months', () => {
+    const { recent, earlier } = recentVersusEarlier(generate().rows)
+    expect(winRate(earlier)).toBeGreaterThan(0.28)
+    expect(winRate(recent)).toBeLessThan(winRate(earlier) - 0.1)
+    expect(zDiff(recent, earlier)).toBeLessThan(-5)
+  })
+
+  it('plants a segment (EMEA x 50k-100k) that loses far more often than the rest', () => {
+    const done = closed(generate().rows)
+    const segment = done.filter(inSegment)
+    const rest = done.filter((r) => !inSegment(r))
+    expect(segment.length).toBeGreaterThan(150)
+    expect(winRate(segment)).toBeLessThan(0.2)
+    expect(winRate(rest)).toBeGreaterThan(0.28)
+    expect(zDiff(segment, rest)).toBeLessThan(-4)
+  })
+
+  it('plants late-stage leakage, stalled high-value deals, zombie deals and a lead-source signal', () => {
+    const { rows } = generate()
+    expect(lostAtShare(rows, 'Negotiation')).toBeGreaterThan(0.45)
+    const open = rows.filter((r) => r.outcome === 'Open')
+    const idle = (r: Row) => daysBetween(r.last_activity_date as string, AS_OF)
+    const highValue = open.filter((r) => Number(r.deal_amount) >= 50_000)
+    const stalled = highValue.filter((r) => idle(r) >= 14)
+    expect(stalled.length).toBeGreaterThanOrEqual(20)
+    expect(stalled.length / highValue.length).toBeGreaterThan(0.2)
+    const untouched = (r: Row) => daysBetween(r.last_activity_date > r.updated_date ? r.last_activity_date : r.updated_date, AS_OF)
+    const zombies = open.filter((r) => untouched(r) > 30)
+    expect(zombies.length / open.length).toBeGreaterThan(0.05)
+    const done = closed(rows)
+    const bySource = (s: string) => winRate(done.filter((r) => r.lead_source === s))
+    expect(bySource('Referral') - bySource('Outbound')).toBeGreaterThan(0.1)
+  })
+
+  it('with --patterns none plants nothing: flat win probability, no drop, no weak segment, no concentrated leakage', () => {
+    const { rows, truth } = generate({ patterns: 'none' })
+    expect(new Set(truth.map((t) => t.true_win_probability))).toEqual(new Set(['0.3000']))
+    const { recent, earlier } = recentVersusEarlier(rows)
+    expect(Math.abs(zDiff(recent, earlier))).toBeLessThan(3)
+    const done = closed(rows)
+    expect(
+      Math.abs(
+        zDiff(
+          done.filter(inSegment),
+          done.filter((r) => !inSegment(r)),
+        ),
+      ),
+    ).toBeLessThan(3)
+    expect(lostAtShare(rows, 'Negotiation')).toBeLessThan(0.25)
+    const open = rows.filter((r) => r.outcome === 'Open')
+    const stalledShare = (high: boolean) => {
+      const group = open.filter((r) => Number(r.deal_amount) >= 50_000 === high)
+      return group.filter((r) => daysBetween(r.last_activity_date as string, AS_OF) >= 14).length / group.length
+    }
+    expect(Math.abs(stalledShare(true) - stalledShare(false))).toBeLessThan(0.1)
+  })
+
+  it('writes a truth file that matches the deals: closed outcomes, open flags and calibrated probabilities', () => {
+    const { rows, truth, summary } = generate()
+    expect(readFileSync(summary.truth, 'utf8').split('\n')[0]).toBe(SAMPLE_TRUTH_HEADER)
+    expect(truth.map((t) => t.deal_id)).toEqual(rows.map((r) => r.deal_id))
+    rows.forEach((r, i) => {
+      const t = truth[i] as Row
+      expect(t.is_open).toBe(r.outcome === 'Open' ? '1' : '0')
+      if (r.outcome !== 'Open') expect(t.final_outcome).toBe(r.outcome)
+      else expect(['Won', 'Lost']).toContain(t.final_outcome)
+      const p = Number(t.true_win_probability)
+      expect(p > 0 && p < 1).toBe(true)
+    })
+    // Outcomes are drawn from the probabilities: observed and expected wins agree.
+    const mean = truth.reduce((s, t) => s + Number(t.true_win_probability), 0) / truth.length
+    const won = truth.filter((t) => t.final_outcome === 'Won').length / truth.length
+    expect(Math.abs(mean - won)).toBeLessThan(0.02)
+  })
+
+  it('writes a roster with one executive, one admin and regional managers whose teams are the owners', () => {
+    const { rows, summary } = generate({ deals: 1000 })
+    const roster = readFileSync(summary.roster, 'utf8')
+    expect(roster).toContain('executives: [cro@acme.example]')
+    expect(roster).toContain('admins: [revops@acme.example]')
+    const managers = roster.match(/- email: /g) ?? []
+    expect(managers.length).toBeGreaterThanOrEqual(2)
+    expect(managers.length).toBeLessThanOrEqual(4)
+    for (const email of new Set(rows.map((r) => r.owner_email))) expect(roster).toContain(email)
+  })
+
+  it('imports with no rejected row, one history row per stay', async () => {
+    const { rows, out } = generate({ deals: 3000 })
+    store = await openTestStore()
+    const summary = await importCsvFile(store, { path: out, stages: DEFAULT_STAGES, threads: 'inline' })
+    expect(summary).toMatchObject({ read: 3000, inserted: 3000, rejected: 0, unknownStages: [] })
+    const stays = rows.reduce((n, r) => n + (r.stage_history as string).split(';').length, 0)
+    const count = await store.db
+      .selectFrom('stage_history')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(count.n)).toBe(stays)
+  })
+})
+
+describe('pulse sample', () => {
+  it('writes the CSV, truth file and roster and says where', async () => {
+    const out = join(tempDir(), 'demo.csv')
+    const run = await runCli('sample', '--out', out, '--deals', '300', '--seed', 'x', '--as-of', AS_OF)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Wrote 300 deals')
+    expect(run.stdout).toContain('demo.truth.csv')
+    expect(run.stdout).toContain('demo.roster.yml')
+    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(301)
+  })
+
+  it('refuses an unknown --patterns value and a bad --deals with a next step', async () => {
+    const out = join(tempDir(), 'demo.csv')
+    const bad = await runCli('sample', '--out', out, '--patterns', 'some')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/--patterns "some" is not known; use --patterns none/)
+    const zero = await runCli('sample', '--out', out, '--deals', '0')
+    expect(zero.code).toBe(1)
+    expect(zero.stderr).toMatch(/--deals "0"/)
+  })
+})
