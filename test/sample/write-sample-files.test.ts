@@ -12,7 +12,28 @@ import { openTestStore, tempDir } from '../helpers/test-store.js'
 
 const AS_OF = '2024-07-20'
 
-type Row = Record<string, string>
+/** A CSV row by column name (sample and truth columns). */
+interface Row {
+  [column: string]: string
+  deal_id: string
+  created_date: string
+  closed_date: string
+  sales_rep_id: string
+  owner_email: string
+  region: string
+  lead_source: string
+  deal_stage: string
+  deal_amount: string
+  sales_cycle_days: string
+  outcome: string
+  last_activity_date: string
+  updated_date: string
+  stage_entered_date: string
+  stage_history: string
+  true_win_probability: string
+  final_outcome: string
+  is_open: string
+}
 
 /** Generates a sample and reads it back as objects (the generator never quotes a field). */
 function generate(options: Partial<SampleOptions> = {}) {
@@ -24,7 +45,7 @@ function generate(options: Partial<SampleOptions> = {}) {
     return lines.map((line) => {
       const values = line.split(',')
       expect(values.length).toBe(names.length)
-      return Object.fromEntries(names.map((n, i) => [n, values[i] as string]))
+      return Object.fromEntries(names.map((n, i) => [n, values[i] as string])) as Row
     })
   }
   return { summary, rows: read(out), truth: read(summary.truth), out }
