@@ -21,15 +21,24 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
     input.informative === false
       ? 'The model does not beat its baseline: its probabilities are not predictions'
       : `Predicted win chances are within ${gapPts} ${gapPts === 1 ? 'point' : 'points'} of what happened, on average`
-  const rows = bins.map((b) => ({ ...b, label: `n=${formatCount(b.n)}` }))
+  // Equal-size bins (deciles) say their size once in the subtitle; otherwise each point is
+  // labelled with its n unless another labelled point is too close for the label to stay clear.
+  const sizes = bins.map((b) => b.n)
+  const equalSized = Math.max(...sizes) <= 1.2 * Math.min(...sizes)
+  const labelled: Array<{ predicted: number; observed: number }> = []
+  const rows = bins.map((b) => {
+    const clear =
+      !equalSized && labelled.every((o) => Math.abs(o.predicted - b.predicted) > 0.12 || Math.abs(o.observed - b.observed) > 0.06)
+    if (clear) labelled.push(b)
+    return { ...b, label: clear ? `n=${formatCount(b.n)}` : '' }
+  })
+  const groups = equalSized
+    ? `${bins.length} groups of about ${formatCount(Math.round(total / bins.length))} held-out deals by predicted probability`
+    : `${formatCount(total)} held-out deals grouped by predicted probability`
   const axis = (title: string) => ({ title, format: '.0%', tickCount: 5, grid: true })
   const scale = { domain: [0, 1], nice: false }
   const spec = {
-    title: titleBlock(
-      title,
-      `Held-out deals grouped by predicted probability; dashed: perfect calibration. ${formatCount(total)} deals.`,
-      SIZE + 60,
-    ),
+    title: titleBlock(title, `${groups}; dashed: perfect calibration.`, SIZE + 60),
     width: SIZE,
     height: SIZE,
     layer: [
@@ -54,7 +63,7 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
             encoding: {
               x: { field: 'predicted', type: 'quantitative', scale },
               y: { field: 'observed', type: 'quantitative', scale },
-              size: { field: 'n', type: 'quantitative', scale: { range: [30, 320], zero: true }, legend: null },
+              size: { field: 'n', type: 'quantitative', scale: { range: [30, 220], zero: true }, legend: null },
             },
             name: 'bins',
           },

@@ -169,6 +169,13 @@ describe('model charts', () => {
     )
   })
 
+  it('reliability diagram: equal-size bins state their size once instead of labelling every point', () => {
+    const bins = [0.2, 0.25, 0.3, 0.35].map((p) => ({ predicted: p, observed: p - 0.05, n: 108 }))
+    const chart = reliabilityChart({ bins })
+    expect(mainRows(chart.spec).every((r: Json) => r.label === '')).toBe(true)
+    expect((chart.spec as Json).title.subtitle.join(' ')).toContain('4 groups of about 108 held-out deals')
+  })
+
   it('health scores: counts per bin of 10 and the deals at risk', () => {
     const chart = healthScoreChart({ scores: [0, 5, 39, 40, 69, 70, 99, 100] })
     const bins = mainRows(chart.spec)
