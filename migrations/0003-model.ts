@@ -34,7 +34,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('reasons', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('deal_scores_pk', ['model_id', 'deal_id'])
     .execute()
-  await db.schema.createIndex('deal_scores_deal').on('deal_scores').column('deal_id').execute()
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,19 +1,37 @@
-import type { Insertable, Kysely } from 'kysely'
-import type { Database } from './schema.js'
+import type { Insertable } from 'kysely'
+import type { Store } from './open-store.js'
 import type { DealScoresTable } from './schema-model.js'
 
 const BATCH = 1000
+const COLUMNS = ['model_id', 'deal_id', 'as_of', 'scored_at', 'win_probability', 'health_score', 'basis', 'reasons'] as const
 
 /**
- * Stores scores (one transaction), replacing each deal's earlier score under the same model.
- * With `replaceModelScores`, first removes every score of that model (deals no longer open drop out).
+ * Stores scores in one transaction, replacing each deal's earlier score under the same model.
+ * With `replaceModelScores`, first removes every score of that model (deals no longer open drop
+ * out). On SQLite a prepared statement does the inserts (100k scores in well under a second);
+ * elsewhere Kysely inserts in batches of 1,000.
  */
 export async function saveDealScores(
-  db: Kysely<Database>,
+  store: Store,
   scores: readonly Insertable<DealScoresTable>[],
   options: { replaceModelScores?: number } = {},
 ): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  const sqlite = store.sqlite
+  if (sqlite) {
+    const remove = sqlite.prepare('DELETE FROM deal_scores WHERE model_id = ?')
+    const upsert = sqlite.prepare(
+      `INSERT INTO deal_scores (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (model_id, deal_id) DO UPDATE SET ${COLUMNS.slice(2)
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}`,
+    )
+    sqlite.transaction(() => {
+      if (options.replaceModelScores !== undefined) remove.run(options.replaceModelScores)
+      for (const s of scores) upsert.run(s.model_id, s.deal_id, s.as_of, s.scored_at, s.win_probability, s.health_score, s.basis, s.reasons)
+    })()
+    return
+  }
+  await store.db.transaction().execute(async (tx) => {
     if (options.replaceModelScores !== undefined)
       await tx.deleteFrom('deal_scores').where('model_id', '=', options.replaceModelScores).execute()
     for (let i = 0; i < scores.length; i += BATCH) {

@@ -1,3 +1,4 @@
+import type { AmountBand } from '../domain/amount-band.js'
 import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
 import type { FlatTree } from './flat-tree.js'
 import type { StageNorm } from './stage-norms.js'
@@ -44,6 +45,11 @@ export function idleReason(daysIdle: number | null, idleDays: number): string | 
   return daysIdle === 0 ? 'Last activity today' : `Last activity ${days(daysIdle)} ago`
 }
 
+/** An amount band in words: "$50k-100k", "under $10k", "$100k+". */
+export function bandWords(band: AmountBand): string {
+  return band === '<10k' ? 'under $10k' : `$${band}`
+}
+
 /** A rate as a whole percentage: 0.1412 -> "14%". */
 export function percent(rate: number): string {
   return `${Math.round(rate * 100)}%`
@@ -62,8 +68,15 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
     if (allowed.length === 0 || allowed.length === spec.values.length) return null
     const excluded = spec.values.filter((v) => !allowed.includes(v))
     const suffix = spec.name === 'lead_source' ? ' leads' : spec.name === 'product_type' ? ' product' : ''
-    if (allowed.length <= 3 || excluded.length > 2) return `${orList(allowed)}${suffix}`
-    return `not ${orList(excluded)}${suffix}`
+    if (allowed.length <= 3) return `${orList(allowed)}${suffix}`
+    if (excluded.length <= 2) return `not ${orList(excluded)}${suffix}`
+    // Values are ranked by past win rate, so a long list is the lower- or higher-winning end.
+    const end = allowed.includes(spec.values[0] as string)
+      ? 'lower'
+      : allowed.includes(spec.values[spec.values.length - 1] as string)
+        ? 'higher'
+        : 'middle'
+    return `one of the ${allowed.length} ${CATEGORY_WORDS[spec.name]} with ${end} past win rates`
   }
   // A code k covers values in [edges[k-1], edges[k]); codes in [lo, hi) are ceil(lo) .. ceil(hi) - 1.
   const kMin = Number.isFinite(lo) ? Math.ceil(lo) : 0
@@ -85,8 +98,18 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
   return spec.name === 'amount' ? range : `owner's past win rate ${range}`
 }
 
+const CATEGORY_WORDS: Record<string, string> = {
+  region: 'regions',
+  industry: 'industries',
+  product_type: 'products',
+  lead_source: 'lead sources',
+  region_amount_band: 'region and amount-band segments',
+}
+
 function orList(values: readonly string[]): string {
   if (values.length <= 1) return values.join('')
+  // Values with commas in them ("EMEA, $50k-100k") are separated by "or" alone.
+  if (values.some((v) => v.includes(','))) return values.join(' or ')
   return `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`
 }
 

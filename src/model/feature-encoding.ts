@@ -1,4 +1,5 @@
-import { AMOUNT_BAND_EDGES } from '../domain/amount-band.js'
+import { AMOUNT_BAND_EDGES, AMOUNT_BANDS, amountBand } from '../domain/amount-band.js'
+import { bandWords } from './deal-reasons.js'
 import type { ModelDeal } from './model-deal.js'
 import { type OwnerWinHistory, smoothedRate } from './owner-win-history.js'
 
@@ -7,13 +8,21 @@ import { type OwnerWinHistory, smoothedRate } from './owner-win-history.js'
  * of its life and cannot carry its outcome (docs/model.md explains why stage, time in stage and
  * days idle go into the health score instead).
  */
-export const MODEL_FEATURES = ['region', 'industry', 'product_type', 'lead_source', 'amount', 'owner_win_rate'] as const
+export const MODEL_FEATURES = [
+  'region',
+  'industry',
+  'product_type',
+  'lead_source',
+  'region_amount_band',
+  'amount',
+  'owner_win_rate',
+] as const
 
 export type ModelFeature = (typeof MODEL_FEATURES)[number]
 
 /** A segment field, coded by the rank of its value's training win rate (lowest rate = 0). */
 export interface CategoryFeature {
-  name: 'region' | 'industry' | 'product_type' | 'lead_source'
+  name: 'region' | 'industry' | 'product_type' | 'lead_source' | 'region_amount_band'
   kind: 'category'
   /** Values in ascending order of smoothed training win rate; a value's code is its index. */
   values: string[]
@@ -43,54 +52,103 @@ const SMOOTHING_DEALS = 10
 const AMOUNT_BINS = 12
 const OWNER_RATE_BINS = 10
 
+/** The segment fields the tree reads, in the order of {@link RawFeatures.categories}. */
+export const CATEGORY_FEATURES = ['region', 'industry', 'product_type', 'lead_source', 'region_amount_band'] as const
+
+/**
+ * A deal's feature values before encoding, computed once per deal: its segment values, amount and
+ * its owner's record before it was created.
+ */
+export interface RawFeatures {
+  categories: string[]
+  amount: number
+  ownerWon: number
+  ownerClosed: number
+}
+
+/** The raw feature values of `deal` (the owner's record counts deals closed before it was created). */
+export function rawFeatures(deal: ModelDeal, owners: OwnerWinHistory): RawFeatures {
+  const h = owners.before(deal.owner_id, deal.created_date)
+  return {
+    categories: [deal.region, deal.industry, deal.product_type, deal.lead_source, regionBandOf(deal.region, deal.amount)],
+    amount: deal.amount,
+    ownerWon: h.won,
+    ownerClosed: h.closed,
+  }
+}
+
 /**
  * Fits the encoding on training deals (`labels[i]` 1 = won): value ranks by win rate, quantile bin
  * edges rounded to two significant digits (amount edges also include the contract bands'
  * 10k / 50k / 100k, so reasons can speak in bands).
  */
-export function fitFeatureEncoding(deals: readonly ModelDeal[], labels: ArrayLike<number>, owners: OwnerWinHistory): FeatureEncoding {
+export function fitFeatureEncoding(raws: readonly RawFeatures[], labels: ArrayLike<number>): FeatureEncoding {
   let won = 0
-  for (let i = 0; i < deals.length; i++) won += labels[i] as number
-  const prior = deals.length === 0 ? 0 : won / deals.length
+  for (let i = 0; i < raws.length; i++) won += labels[i] as number
+  const prior = raws.length === 0 ? 0 : won / raws.length
   const features: FeatureSpec[] = []
-  for (const name of ['region', 'industry', 'product_type', 'lead_source'] as const) {
+  CATEGORY_FEATURES.forEach((name, c) => {
     const stats = new Map<string, { won: number; n: number }>()
-    deals.forEach((d, i) => {
-      const s = stats.get(d[name]) ?? { won: 0, n: 0 }
+    for (let i = 0; i < raws.length; i++) {
+      const value = (raws[i] as RawFeatures).categories[c] as string
+      let s = stats.get(value)
+      if (!s) {
+        s = { won: 0, n: 0 }
+        stats.set(value, s)
+      }
       s.won += labels[i] as number
       s.n += 1
-      stats.set(d[name], s)
-    })
+    }
     const ranked = [...stats.entries()]
       .map(([value, s]) => ({ value, rate: smoothedRate(s.won, s.n, prior, SMOOTHING_DEALS) }))
       .sort((a, b) => a.rate - b.rate || (a.value < b.value ? -1 : 1))
     const below = ranked.filter((r) => r.rate < prior).length
     features.push({ name, kind: 'category', values: ranked.map((r) => r.value), unknownCode: below - 0.5 })
-  }
-  const amounts = deals.map((d) => d.amount)
-  features.push({ name: 'amount', kind: 'binned', edges: quantileEdges(amounts, AMOUNT_BINS, [...AMOUNT_BAND_EDGES]) })
-  const encodingSoFar: FeatureEncoding = { features, priorWinRate: prior, smoothingDeals: SMOOTHING_DEALS }
-  const ownerRates = deals.map((d) => ownerWinRate(encodingSoFar, d, owners))
-  features.push({ name: 'owner_win_rate', kind: 'binned', edges: quantileEdges(ownerRates, OWNER_RATE_BINS, []) })
-  return encodingSoFar
-}
-
-/** The owner's smoothed win rate over deals that closed before `deal` was created. */
-export function ownerWinRate(
-  encoding: FeatureEncoding,
-  deal: Pick<ModelDeal, 'owner_id' | 'created_date'>,
-  owners: OwnerWinHistory,
-): number {
-  const h = owners.before(deal.owner_id, deal.created_date)
-  return smoothedRate(h.won, h.closed, encoding.priorWinRate, encoding.smoothingDeals)
-}
-
-/** The tree's input row for `deal`, one code per feature in `encoding.features` order. */
-export function encodeDeal(encoding: FeatureEncoding, deal: ModelDeal, owners: OwnerWinHistory): number[] {
-  return encoding.features.map((f) => {
-    if (f.kind === 'category') return categoryIndex(f).get(deal[f.name]) ?? f.unknownCode
-    return binOf(f.edges, f.name === 'amount' ? deal.amount : ownerWinRate(encoding, deal, owners))
   })
+  features.push({
+    name: 'amount',
+    kind: 'binned',
+    edges: quantileEdges(
+      raws.map((r) => r.amount),
+      AMOUNT_BINS,
+      [...AMOUNT_BAND_EDGES],
+    ),
+  })
+  const ownerRates = raws.map((r) => smoothedRate(r.ownerWon, r.ownerClosed, prior, SMOOTHING_DEALS))
+  features.push({ name: 'owner_win_rate', kind: 'binned', edges: quantileEdges(ownerRates, OWNER_RATE_BINS, []) })
+  return { features, priorWinRate: prior, smoothingDeals: SMOOTHING_DEALS }
+}
+
+/** The tree's input row for raw values, one code per feature in `encoding.features` order. */
+export function encodeRaw(encoding: FeatureEncoding, raw: RawFeatures): number[] {
+  const row = new Array<number>(encoding.features.length)
+  encoding.features.forEach((f, i) => {
+    if (f.kind === 'category') {
+      row[i] = categoryIndex(f).get(raw.categories[CATEGORY_FEATURES.indexOf(f.name)] as string) ?? f.unknownCode
+    } else {
+      const value =
+        f.name === 'amount' ? raw.amount : smoothedRate(raw.ownerWon, raw.ownerClosed, encoding.priorWinRate, encoding.smoothingDeals)
+      row[i] = binOf(f.edges, value)
+    }
+  })
+  return row
+}
+
+/** The tree's input row for `deal`. */
+export function encodeDeal(encoding: FeatureEncoding, deal: ModelDeal, owners: OwnerWinHistory): number[] {
+  return encodeRaw(encoding, rawFeatures(deal, owners))
+}
+
+const regionBands = new Map<string, string[]>()
+
+/** The `region_amount_band` value: "EMEA, $50k-100k" (strings reused, since scoring makes many). */
+export function regionBandOf(region: string, amount: number): string {
+  let byBand = regionBands.get(region)
+  if (!byBand) {
+    byBand = AMOUNT_BANDS.map((b) => `${region}, ${bandWords(b)}`)
+    if (regionBands.size < 10_000) regionBands.set(region, byBand)
+  }
+  return byBand[AMOUNT_BANDS.indexOf(amountBand(amount))] as string
 }
 
 /** How many of the ascending `edges` are <= `value`. */

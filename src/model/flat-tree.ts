@@ -84,9 +84,14 @@ export function countNodes(tree: FlatTree, rows: readonly ArrayLike<number>[], l
   const n = new Float64Array(tree.column.length)
   const won = new Float64Array(tree.column.length)
   rows.forEach((row, i) => {
-    for (const k of pathOf(tree, row)) {
+    const y = labels[i] as number
+    let k = 0
+    for (;;) {
       n[k] = (n[k] as number) + 1
-      won[k] = (won[k] as number) + (labels[i] as number)
+      won[k] = (won[k] as number) + y
+      const column = tree.column[k] as number
+      if (column < 0) break
+      k = (row[column] as number) < (tree.threshold[k] as number) ? (tree.left[k] as number) : (tree.right[k] as number)
     }
   })
   return { n, won }

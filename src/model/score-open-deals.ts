@@ -73,7 +73,7 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
   if (options.save ?? true) {
     const scoredAt = (options.now ?? new Date()).toISOString()
     await saveDealScores(
-      store.db,
+      store,
       scores.map((s) => ({
         model_id: current.modelId,
         deal_id: s.dealId,

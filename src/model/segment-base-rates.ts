@@ -1,4 +1,4 @@
-import { type AmountBand, amountBand } from '../domain/amount-band.js'
+import { regionBandOf } from './feature-encoding.js'
 import type { ModelDeal } from './model-deal.js'
 
 /** Won and closed counts of one segment. */
@@ -11,6 +11,7 @@ export interface SegmentCount {
 export interface SegmentRates {
   overall: SegmentCount
   byRegion: Record<string, SegmentCount>
+  /** Keyed by "EMEA, $50k-100k". */
   byRegionBand: Record<string, SegmentCount>
 }
 
@@ -30,9 +31,9 @@ export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<n
   deals.forEach((d, i) => {
     const won = labels[i] as number
     const region = rates.byRegion[d.region] ?? { won: 0, n: 0 }
-    const segment = rates.byRegionBand[key(d)] ?? { won: 0, n: 0 }
+    const segment = rates.byRegionBand[regionBandOf(d.region, d.amount)] ?? { won: 0, n: 0 }
     rates.byRegion[d.region] = region
-    rates.byRegionBand[key(d)] = segment
+    rates.byRegionBand[regionBandOf(d.region, d.amount)] = segment
     for (const c of [rates.overall, region, segment]) {
       c.won += won
       c.n += 1
@@ -46,20 +47,11 @@ export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<n
  * region x amount band, else region, else all closed deals.
  */
 export function segmentRateFor(rates: SegmentRates, deal: Pick<ModelDeal, 'region' | 'amount'>): SegmentRate {
-  const band = amountBand(deal.amount)
-  const both = rates.byRegionBand[`${deal.region}\u0000${band}`]
-  if (both && both.n >= MIN_SEGMENT_DEALS) return { ...both, rate: both.won / both.n, label: `${deal.region}, ${bandWords(band)}` }
+  const segment = regionBandOf(deal.region, deal.amount)
+  const both = rates.byRegionBand[segment]
+  if (both && both.n >= MIN_SEGMENT_DEALS) return { ...both, rate: both.won / both.n, label: segment }
   const region = rates.byRegion[deal.region]
   if (region && region.n >= MIN_SEGMENT_DEALS) return { ...region, rate: region.won / region.n, label: deal.region }
   const all = rates.overall
   return { ...all, rate: all.n === 0 ? 0 : all.won / all.n, label: 'All closed deals' }
-}
-
-/** An amount band in words: "$50k-100k", "under $10k", "$100k+". */
-export function bandWords(band: AmountBand): string {
-  return band === '<10k' ? 'under $10k' : `$${band}`
-}
-
-function key(d: Pick<ModelDeal, 'region' | 'amount'>): string {
-  return `${d.region}\u0000${amountBand(d.amount)}`
 }

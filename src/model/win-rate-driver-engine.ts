@@ -4,7 +4,16 @@ import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
 import { accuracy, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
 import { describeNode, percent } from './deal-reasons.js'
-import { encodeDeal, type FeatureEncoding, fitFeatureEncoding, MODEL_FEATURES, type ModelFeature } from './feature-encoding.js'
+import {
+  encodeDeal,
+  encodeRaw,
+  type FeatureEncoding,
+  fitFeatureEncoding,
+  MODEL_FEATURES,
+  type ModelFeature,
+  type RawFeatures,
+  rawFeatures,
+} from './feature-encoding.js'
 import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
 import type { ModelDeal, OwnerCloseCount } from './model-deal.js'
 import { OwnerWinHistory } from './owner-win-history.js'
@@ -180,6 +189,7 @@ export class WinRateDriverEngine {
       )
     }
     const labels = usable.map((d) => (d.outcome === 'won' ? 1 : 0))
+    const raws = usable.map((d) => rawFeatures(d, owners))
     const testShare = input.testShare ?? 0.2
     const cut = timeCut(usable, 1 - testShare)
     const train = usable.slice(0, cut)
@@ -187,9 +197,10 @@ export class WinRateDriverEngine {
     const test = usable.slice(cut)
     const testLabels = labels.slice(cut)
 
-    const params = selectParams(train, trainLabels, owners)
-    const evaluated = fitTree(train, trainLabels, owners, params)
-    const testP = test.map((d) => evaluated.rates[leafOf(evaluated.flat, encodeDeal(evaluated.encoding, d, owners))] as number)
+    const trainRaws = raws.slice(0, cut)
+    const params = selectParams(train, trainRaws, trainLabels)
+    const evaluated = fitTree(trainRaws, trainLabels, params)
+    const testP = raws.slice(cut).map((r) => evaluated.rates[leafOf(evaluated.flat, encodeRaw(evaluated.encoding, r))] as number)
     const evaluation = evaluate(
       testP,
       testLabels,
@@ -205,7 +216,7 @@ export class WinRateDriverEngine {
       input.seed,
     )
 
-    const final = fitTree(usable, labels, owners, params)
+    const final = fitTree(raws, labels, params)
     return new WinRateDriverEngine({
       engine: 'WinRateDriverEngine',
       version: 1,
@@ -319,9 +330,9 @@ interface FittedTree {
   rates: Float64Array
 }
 
-function fitTree(deals: readonly ModelDeal[], labels: number[], owners: OwnerWinHistory, params: ModelParams): FittedTree {
-  const encoding = fitFeatureEncoding(deals, labels, owners)
-  const rows = deals.map((d) => encodeDeal(encoding, d, owners))
+function fitTree(raws: readonly RawFeatures[], labels: number[], params: ModelParams): FittedTree {
+  const encoding = fitFeatureEncoding(raws, labels)
+  const rows = raws.map((r) => encodeRaw(encoding, r))
   const tree = new DecisionTreeClassifier({
     maxDepth: params.maxDepth,
     minNumSamples: params.minNumSamples,
@@ -340,7 +351,7 @@ function fitTree(deals: readonly ModelDeal[], labels: number[], owners: OwnerWin
  * cut back (ml-cart grows each node from its own rows alone, so cutting at depth d, at nodes of
  * <= N rows or with gain <= g gives exactly the tree those settings would grow).
  */
-function selectParams(deals: readonly ModelDeal[], labels: number[], owners: OwnerWinHistory): ModelParams {
+function selectParams(deals: readonly ModelDeal[], raws: readonly RawFeatures[], labels: number[]): ModelParams {
   const cut = timeCut(deals, 0.75)
   const fitDeals = deals.slice(0, cut)
   const fitLabels = labels.slice(0, cut)
@@ -359,8 +370,8 @@ function selectParams(deals: readonly ModelDeal[], labels: number[], owners: Own
     candidates: 0,
   }
   if (validDeals.length < 20 || fitDeals.length < 20) return fallback
-  const grown = fitTree(fitDeals, fitLabels, owners, { ...fallback, maxDepth: MAX_DEPTH, minNumSamples: leafSizes[0] as number })
-  const paths = validDeals.map((d) => pathOf(grown.flat, encodeDeal(grown.encoding, d, owners)))
+  const grown = fitTree(raws.slice(0, cut), fitLabels, { ...fallback, maxDepth: MAX_DEPTH, minNumSamples: leafSizes[0] as number })
+  const paths = raws.slice(cut).map((r) => pathOf(grown.flat, encodeRaw(grown.encoding, r)))
   const ratesBySmoothing = SMOOTHINGS.map((m) => smoothedNodeRates(grown.flat, grown.counts, m))
   const baselineLoss = logLoss(
     validLabels.map(() => base),

@@ -59,6 +59,7 @@ const FEATURE_WORDS: Record<string, string> = {
   industry: 'industry',
   product_type: 'product',
   lead_source: 'lead source',
+  region_amount_band: 'region x amount band',
   amount: 'amount',
   owner_win_rate: "owner's past win rate",
 }
