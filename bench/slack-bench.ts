@@ -1,0 +1,164 @@
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { loadConfig } from '../src/config.js'
+import { openStore } from '../src/db/open-store.js'
+import { countOutboxByStatus } from '../src/db/slack-outbox.js'
+import { silentLogger } from '../src/log/create-logger.js'
+import { sampleSidePaths } from '../src/sample/write-sample-files.js'
+import { loadRoster } from '../src/slack/access/load-roster.js'
+import { planStalledDealDms } from '../src/slack/alerts/plan-stalled-deal-dms.js'
+import { createPulseServices } from '../src/slack/app/create-pulse-services.js'
+import { createSlackApp, createSlackContext } from '../src/slack/app/create-slack-app.js'
+import { refreshHomeTabs } from '../src/slack/home/refresh-home-tabs.js'
+import { drainOutbox } from '../src/slack/outbox/drain-outbox.js'
+import { appHomeOpenedBody, type FakeUser, postSigned, SlackFake, slashCommandBody, waitFor } from '../test/fakes/slack-fake.js'
+import type { BenchContext } from './bench-context.js'
+
+const SECTION = 'slack'
+const SECRET = 'bench-signing-secret'
+const RUNS = 20
+const DMS = 1000
+
+function p95(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return Math.round(s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)] ?? Number.NaN)
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return Math.round(s[Math.floor(s.length / 2)] ?? Number.NaN)
+}
+
+/**
+ * Slack figures against the local fake Slack on loopback, over a copy of the 1M-deal database:
+ * `/pulse winrate` from signed request to PNG uploaded (p95 <= 500 ms) and its HTTP ack (p95 <= 200 ms),
+ * Home view published (p95 <= 500 ms), and 1,000 stalled-deal DMs through a fake allowing one
+ * message per second per channel (429 beyond): lost and duplicated must both be 0.
+ */
+export async function runSlackBench(ctx: BenchContext): Promise<void> {
+  const dbPath = join(ctx.workDir, 'slack-bench.db')
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true })
+  // A copy: the Slack tables and outbox rows this writes must not change the shared database.
+  for (const suffix of ['', '-wal', '-shm'])
+    if (existsSync(`${ctx.db1m}${suffix}`)) copyFileSync(`${ctx.db1m}${suffix}`, `${dbPath}${suffix}`)
+  const rosterPath = sampleSidePaths(ctx.csv.deals1m).roster
+  const store = await openStore({ path: dbPath })
+  const roster = loadRoster(rosterPath)
+  const owners = await store.db.selectFrom('owners').select('email').orderBy('owner_id').execute()
+  const emails = [
+    ...new Set(
+      [...owners.map((o) => o.email), ...roster.executives, ...roster.admins, ...roster.managers.keys()].filter((e): e is string => !!e),
+    ),
+  ]
+  const users: FakeUser[] = emails.map((email, i) => ({ id: `UB${String(i).padStart(8, '0')}`, email }))
+  const idOf = (email: string) => users.find((u) => u.email === email)?.id as string
+  const fake = await new SlackFake({ users }).start()
+  const logger = silentLogger()
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: fake.token,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PULSE_AS_OF: ctx.asOf,
+    PULSE_ROSTER: rosterPath,
+    PULSE_PUBLIC_URL: 'https://pulse.example.com',
+  })
+  const services = createPulseServices({ store, config, logger })
+  const slack = createSlackApp({ store, config, logger, roster, services, retries: 0 })
+  const server = (await slack.start(0)) as Server
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  try {
+    // 1. /pulse winrate, the CRO (the whole company): ack, and PNG uploaded.
+    const cro = idOf([...roster.executives][0] as string)
+    const acks: number[] = []
+    const totals: number[] = []
+    for (let i = 0; i < RUNS + 3; i++) {
+      const before = fake.callsOf('files.completeUploadExternal').length
+      const body = slashCommandBody({ userId: cro, text: 'winrate', responseUrl: fake.responseUrl() })
+      const t0 = performance.now()
+      const res = await postSigned(url, SECRET, body, 'application/x-www-form-urlencoded')
+      const ack = performance.now() - t0
+      if (res.status !== 200) throw new Error(`/pulse winrate answered HTTP ${res.status}`)
+      await waitFor(() => fake.callsOf('files.completeUploadExternal').length > before, 30_000, 'the winrate PNG')
+      const total = performance.now() - t0
+      if (i >= 3) {
+        acks.push(ack)
+        totals.push(total)
+      }
+    }
+    if (fake.pngUploads().length < RUNS) throw new Error('PNG uploads missing')
+    ctx.record(SECTION, '/pulse winrate ack p95 ms', p95(acks))
+    ctx.record(SECTION, '/pulse winrate to PNG uploaded p95 ms', p95(totals))
+    ctx.record(SECTION, '/pulse winrate to PNG uploaded median ms', median(totals))
+    ctx.log(`slack: /pulse winrate ack p95 ${p95(acks)} ms, PNG uploaded p95 ${p95(totals)} ms`)
+
+    // 2. Home views: snapshots precomputed as after a sync, then app_home_opened per role.
+    const t1 = performance.now()
+    await refreshHomeTabs(slack.ctx, slack.client)
+    ctx.record(SECTION, 'Home snapshots refresh s', Number(((performance.now() - t1) / 1000).toFixed(2)))
+    const manager = [...roster.managers.keys()][0] as string
+    const rep = [...(roster.managers.get(manager) ?? [])][0] as string
+    const viewers = [cro, idOf(manager), idOf(rep)]
+    const homes: number[] = []
+    for (let i = 0; i < RUNS + 3; i++) {
+      const user = viewers[i % viewers.length] as string
+      const before = fake.views.length
+      const t0 = performance.now()
+      await postSigned(url, SECRET, appHomeOpenedBody(user), 'application/json')
+      await waitFor(() => fake.views.length > before, 30_000, 'views.publish')
+      if (i >= 3) homes.push(performance.now() - t0)
+      const blocks = fake.views.at(-1)?.view.blocks.length ?? 0
+      if (blocks > 100) throw new Error(`Home view with ${blocks} blocks`)
+    }
+    ctx.record(SECTION, 'Home view published p95 ms', p95(homes))
+    ctx.log(`slack: Home view published p95 ${p95(homes)} ms`)
+  } finally {
+    await slack.stop()
+    await fake.stop()
+  }
+
+  // 3. 1,000 stalled-deal DMs through a fake that allows 1 message/s per channel (429 beyond).
+  const strict = await new SlackFake({ users, perChannelIntervalMs: 1000 }).start()
+  try {
+    const dmConfig = loadConfig({
+      SLACK_BOT_TOKEN: strict.token,
+      SLACK_API_URL: strict.apiUrl,
+      PULSE_AS_OF: ctx.asOf,
+      PULSE_ROSTER: rosterPath,
+    })
+    const base = createPulseServices({ store, config: dmConfig, logger })
+    // The 1,000 largest stalled deals (the 1M sample has more).
+    const services = {
+      ...base,
+      stalled: (db: typeof store.db, q: Parameters<typeof base.stalled>[1]) => base.stalled(db, { ...q, limit: DMS }),
+    }
+    const dmCtx = createSlackContext({ store, config: dmConfig, logger, roster, services, retries: 0 })
+    const plan = await planStalledDealDms(dmCtx, { asOf: ctx.asOf })
+    const owners1k = new Set(plan.alerts.map((a) => a.ownerEmail)).size
+    const t0 = performance.now()
+    const drain = await drainOutbox(dmCtx)
+    const seconds = (performance.now() - t0) / 1000
+    const byOutbox = new Map<number, number>()
+    for (const m of strict.messages) {
+      const id = Number(m.metadata?.event_payload?.outbox_id)
+      if (Number.isFinite(id)) byOutbox.set(id, (byOutbox.get(id) ?? 0) + 1)
+    }
+    const status = await countOutboxByStatus(store.db)
+    const duplicated = [...byOutbox.values()].filter((n) => n > 1).length
+    const lost = plan.alerts.length - byOutbox.size - status.skipped
+    ctx.record(SECTION, 'DMs queued', plan.alerts.length)
+    ctx.record(SECTION, 'DM owners (channels)', owners1k)
+    ctx.record(SECTION, 'DMs delivered', byOutbox.size)
+    ctx.record(SECTION, 'DMs lost', lost)
+    ctx.record(SECTION, 'DMs duplicated', duplicated)
+    ctx.record(SECTION, 'DM 429s answered', strict.calls.filter((c) => c.status === 429).length)
+    ctx.record(SECTION, 'DM drain s', Number(seconds.toFixed(1)))
+    ctx.log(
+      `slack: ${plan.alerts.length} DMs to ${owners1k} owners in ${seconds.toFixed(1)} s: delivered ${byOutbox.size}, lost ${lost}, duplicated ${duplicated}, 429s ${drain.rateLimited}`,
+    )
+  } finally {
+    await strict.stop()
+    await store.close()
+  }
+}
