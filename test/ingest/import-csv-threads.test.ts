@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { type CsvImportOptions, importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,owner_email,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,deal_name,stage_history,notes'
+
+/** A file with good rows, every kind of bad row, a duplicate, a quoted multi-line field and stage histories. */
+function mixedFile(): string {
+  const rows = [HEADER]
+  for (let i = 0; i < 2500; i++) {
+    const id = `M${i}`
+    const history = i % 3 === 0 ? 'Qualified@2024-01-02;Demo@2024-01-10' : ''
+    const name = i % 250 === 0 ? '"Acme, ""big""\nrenewal"' : `Deal ${i}`
+    const outcome = ['Won', 'Lost', 'Open'][i % 3]
+    const closed = outcome === 'Open' ? '' : '2024-02-01'
+    rows.push(
+      `${id},2024-01-02,${closed},rep_${i % 7},R${i % 7}@Acme.example,SaaS,EMEA,Core,Inbound,Demo,${1000 + i},${outcome},${name},${history},n${i}`,
+    )
+    if (i % 400 === 1) rows.push(`B${i},2024-13-01,,rep_1,,SaaS,EMEA,Core,Inbound,Demo,5,Open,x,,`)
+    if (i % 400 === 2) rows.push(`B${i},2024-01-01,,rep_1,,SaaS,EMEA,Core,Inbound,Demo,-5,Open,x,,`)
+    if (i % 400 === 3) rows.push(`${id},2024-01-02,,rep_1,,SaaS,EMEA,Core,Inbound,Demo,5,Open,again,,`)
+  }
+  return `${rows.join('\n')}\n`
+}
+
+const options = (path: string, threads: CsvImportOptions['threads']): CsvImportOptions => ({
+  path,
+  stages: DEFAULT_STAGES,
+  now: new Date('2024-06-01T00:00:00Z'),
+  threads,
+})
+
+async function contents(store: Store) {
+  const deals = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+  return {
+    deals: deals.map(({ import_run_id: _, ...d }) => d),
+    history: await store.db.selectFrom('stage_history').selectAll().orderBy('deal_id').orderBy('entered_at').orderBy('stage').execute(),
+    rejects: await store.db.selectFrom('rejected_rows').select(['line', 'reason', 'raw']).orderBy('line').execute(),
+    owners: await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute(),
+  }
+}
+
+const stores: Store[] = []
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close()
+})
+
+async function freshStore(): Promise<Store> {
+  const s = await openTestStore()
+  stores.push(s)
+  return s
+}
+
+describe('importCsvFile on a worker thread', () => {
+  it('leaves exactly the same store as parsing on the main thread, rejects and line numbers included', async () => {
+    const path = writeTempFile('mixed.csv', mixedFile())
+    const [inline, worker] = [await freshStore(), await freshStore()]
+    const a = await importCsvFile(inline, options(path, 'inline'))
+    const b = await importCsvFile(worker, options(path, 'worker'))
+    const { seconds: _a, ...summaryA } = a
+    const { seconds: _b, ...summaryB } = b
+    expect(summaryB).toEqual(summaryA)
+    expect(a.rejected).toBe(21)
+    expect(await contents(worker)).toEqual(await contents(inline))
+  })
+
+  it('re-imports through the worker as an update: same deals, history replaced, nothing duplicated', async () => {
+    const path = writeTempFile('mixed.csv', mixedFile())
+    const store = await freshStore()
+    await importCsvFile(store, options(path, 'worker'))
+    const before = await contents(store)
+    const again = await importCsvFile(store, options(path, 'worker'))
+    expect(again).toMatchObject({ inserted: 0, updated: 2500 })
+    const after = await contents(store)
+    expect(after.deals).toEqual(before.deals)
+    expect(after.history).toEqual(before.history)
+  })
+
+  it('refuses a file without the required columns from the worker, writing nothing', async () => {
+    const store = await freshStore()
+    const path = writeTempFile('bad.csv', 'deal_id,created_date\nD1,2024-01-01\n')
+    await expect(importCsvFile(store, options(path, 'worker'))).rejects.toMatchObject({ code: 'missing_columns' })
+    expect(await store.db.selectFrom('import_runs').select('run_id').execute()).toEqual([])
+  })
+})
