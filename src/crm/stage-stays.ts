@@ -60,6 +60,9 @@ export function lastOpenStage(stays: readonly StageStay[], isClosedStage: (stage
  */
 export function toIsoInstant(value: string | null | undefined): string | null {
   if (value === null || value === undefined || value === '') return null
+  // Fast paths for the two forms CRMs send most (a sync parses millions of these).
+  if (value.length === 24 && value[23] === 'Z' && value[10] === 'T' && value[19] === '.') return value
+  if (value.length === 28 && value.endsWith('.000+0000') && value[10] === 'T') return `${value.slice(0, 23)}Z`
   const v = value.trim()
   const t = /^\d{10,}$/.test(v) ? Number(v) : Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
   return Number.isNaN(t) ? null : new Date(t).toISOString()

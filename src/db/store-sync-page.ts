@@ -1,8 +1,10 @@
+import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
 import type { SyncedDeal } from '../crm/crm-source.js'
 import { amountBand } from '../domain/amount-band.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, NormalizedOwner } from '../domain/normalized-deal.js'
+import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'
 
 /** What one page changed in the store. */
@@ -30,10 +32,18 @@ const ID_CHUNK = 900
 /**
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
  * stage history of every deal that came with one, removes archived/deleted deals with their
- * history, counts the page on its sync run, and stores the source's watermark. Either all of it
- * is kept or none of it: the watermark never runs ahead of the data.
+ * history, upserts the page's owners, counts the page on its sync run, and stores the source's
+ * watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
+ * On SQLite the page is written with prepared statements while holding Kysely's connection
+ * (a 2,000-deal page costs a few ms instead of tens); elsewhere with the Kysely builder.
  */
-export async function storeSyncPage(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
+export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<StoredPage> {
+  const sqlite = store.sqlite
+  if (sqlite) return store.db.connection().execute(async () => writeWithSqlite(sqlite, page))
+  return writeWithKysely(store.db, page)
+}
+
+async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
   const nowIso = page.now.toISOString()
   return db.transaction().execute(async (tx) => {
     const rows = page.deals.map((d) => dealRow(d.deal))
@@ -83,6 +93,64 @@ export async function storeSyncPage(db: Kysely<Database>, page: SyncPageWrite): 
     }
     return { deals: rows.length, removed }
   })
+}
+
+const statements = new WeakMap<SqliteDatabase.Database, ReturnType<typeof prepare>>()
+
+function prepare(sqlite: SqliteDatabase.Database) {
+  const cols = ['deal_id', ...UPDATED_COLUMNS]
+  return {
+    upsertDeal: sqlite.prepare(
+      `INSERT INTO deals (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})
+       ON CONFLICT (deal_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    ),
+    deleteHistory: sqlite.prepare('DELETE FROM stage_history WHERE deal_id = ?'),
+    insertStay: sqlite.prepare(
+      `INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+    ),
+    deleteDeal: sqlite.prepare('DELETE FROM deals WHERE deal_id = ?'),
+    upsertOwner: sqlite.prepare(
+      `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
+    ),
+    countPage: sqlite.prepare('UPDATE sync_runs SET pages = pages + 1, deals = deals + ?, removed = removed + ? WHERE run_id = ?'),
+    saveWatermark: sqlite.prepare(
+      `INSERT INTO crm_sync_state (source, watermark, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at`,
+    ),
+    saveVersion: sqlite.prepare(
+      `INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ),
+  }
+}
+
+function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): StoredPage {
+  let st = statements.get(sqlite)
+  if (!st) {
+    st = prepare(sqlite)
+    statements.set(sqlite, st)
+  }
+  const s = st
+  const nowIso = page.now.toISOString()
+  return sqlite.transaction((): StoredPage => {
+    for (const d of page.deals) {
+      s.upsertDeal.run(dealRow(d.deal))
+      if (d.history === null) continue
+      s.deleteHistory.run(d.deal.dealId)
+      for (const h of d.history) s.insertStay.run(d.deal.dealId, h.stage, h.enteredAt, h.leftAt)
+    }
+    let removed = 0
+    for (const id of page.removedDealIds) {
+      removed += s.deleteDeal.run(id).changes
+      s.deleteHistory.run(id)
+    }
+    for (const o of page.owners ?? []) s.upsertOwner.run(o.ownerId, o.email, o.name, page.source, nowIso)
+    s.countPage.run(page.deals.length, removed, page.runId)
+    if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
+    if (page.deals.length > 0 || removed > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
+    return { deals: page.deals.length, removed }
+  })()
 }
 
 /** Upserts a CRM's owners (id, email, name) for `source`. */

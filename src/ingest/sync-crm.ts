@@ -69,7 +69,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     const seen = options.full ? new Set<string>() : undefined
     const progress = (note: string) => options.onProgress?.(note, totals)
     for await (const page of source.pages(watermark, { onProgress: progress })) {
-      const stored = await storeSyncPage(store.db, {
+      const stored = await storeSyncPage(store, {
         source: source.name,
         runId,
         deals: page.deals,

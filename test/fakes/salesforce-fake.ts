@@ -76,6 +76,8 @@ export interface SalesforceFake extends FakeServerBase {
   readonly issued: { tokens: number }
   /** Invalidates every token issued so far (the next call answers 401 INVALID_SESSION_ID). */
   expireSessions(): void
+  /** Renders every record `soql` selects ahead of time (a benchmark's server should not be the bottleneck). */
+  prerender(soql: string): void
   /** Changes fields and stamps `SystemModstamp` now; stage, amount and close date changes write a history row. */
   updateOpportunity(id: string, changes: Partial<Pick<FakeOpportunity, 'StageName' | 'Amount' | 'CloseDate' | 'Name'>>, at?: number): void
   deleteOpportunity(id: string, at?: number): void
@@ -100,7 +102,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   const window = slidingWindow(options.requestsPerSecond ?? Number.POSITIVE_INFINITY, 1000, Date.now)
   const limited = { count: 0 }
   const valid = new Set<string>()
-  const cursors = new Map<string, Array<Record<string, unknown>>>()
+  // A cursor keeps the matching rows; each page is rendered when asked for, as a server would.
+  const cursors = new Map<string, { rows: unknown[]; render: (row: unknown) => string }>()
+  const rendered = new Map<string, string>()
   const issued = { tokens: 0 }
   let cursorSeq = 0
   let url = ''
@@ -144,9 +148,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     if (req.method === 'GET' && (path === `/services/data/${VERSION}/query` || path === `/services/data/${VERSION}/queryAll`)) {
       const q = req.url.searchParams.get('q') ?? ''
       try {
-        const records = runSoql(q, path.endsWith('queryAll'))
         const id = `01gFAKE${++cursorSeq}`
-        cursors.set(id, records)
+        cursors.set(id, runSoql(q, path.endsWith('queryAll')))
         return page(id, 0)
       } catch (error) {
         return {
@@ -160,42 +163,49 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   url = base.url
 
   function page(id: string, offset: number): FakeAnswer {
-    const records = cursors.get(id)
-    if (!records) return { status: 400, body: [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }] }
-    const slice = records.slice(offset, offset + batchSize)
-    const done = offset + batchSize >= records.length
+    const cursor = cursors.get(id)
+    if (!cursor) return { status: 400, body: [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }] }
+    const slice = cursor.rows.slice(offset, offset + batchSize).map(cursor.render)
+    const done = offset + batchSize >= cursor.rows.length
+    const next = done ? '' : `,"nextRecordsUrl":${JSON.stringify(`/services/data/${VERSION}/query/${id}-${offset + batchSize}`)}`
+    // Records are rendered to JSON once per version (the body is the same as JSON.stringify of the page).
     return {
       status: 200,
       headers: { 'sforce-limit-info': 'api-usage=1842/15000' },
-      body: {
-        totalSize: records.length,
-        done,
-        ...(done ? {} : { nextRecordsUrl: `/services/data/${VERSION}/query/${id}-${offset + batchSize}` }),
-        records: slice,
-      },
+      body: `{"totalSize":${cursor.rows.length},"done":${done}${next},"records":[${slice.join(',')}]}`,
     }
   }
 
-  function runSoql(q: string, all: boolean): Array<Record<string, unknown>> {
+  function runSoql(q: string, all: boolean): { rows: unknown[]; render: (row: unknown) => string } {
     const parsed = parseSoql(q)
     if (parsed.from === 'OpportunityStage') {
-      return [...FAKE_STAGES]
+      const rows = [...FAKE_STAGES]
         .sort((a, b) => a.SortOrder - b.SortOrder)
         .map((s) => project({ ...s, Id: `01J${s.SortOrder}`, MasterLabel: s.ApiName, IsActive: true }, parsed.fields, 'OpportunityStage'))
+      return { rows, render: (row) => JSON.stringify(row) }
     }
     if (parsed.from !== 'Opportunity')
       throw Object.assign(new Error(`sObject type '${parsed.from}' is not supported.`), { code: 'INVALID_TYPE' })
     let rows = [...opportunities.values()].filter((o) => all || !o.IsDeleted)
     rows = rows.filter((o) => parsed.where.every((c) => compare(fieldOf(o, c.field), c.op, c.value)))
-    rows.sort((a, b) => {
-      for (const o of parsed.orderBy) {
-        const x = String(fieldOf(a, o.field))
-        const y = String(fieldOf(b, o.field))
-        if (x !== y) return (x < y ? -1 : 1) * (o.desc ? -1 : 1)
+    const keyed = rows.map((o) => ({ o, keys: parsed.orderBy.map((ob) => String(fieldOf(o, ob.field))) }))
+    keyed.sort((a, b) => {
+      for (let k = 0; k < parsed.orderBy.length; k++) {
+        const x = a.keys[k] as string
+        const y = b.keys[k] as string
+        if (x !== y) return (x < y ? -1 : 1) * (parsed.orderBy[k]?.desc ? -1 : 1)
       }
       return 0
     })
-    return rows.map((o) => {
+    rows = keyed.map((k) => k.o)
+    const shape = `${parsed.fields.join(',')}|${parsed.historySubquery}`
+    // An unknown field fails the query itself, not a later page.
+    if (rows[0]) project(rows[0] as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
+    const render = (row: unknown): string => {
+      const o = row as FakeOpportunity
+      const key = `${shape}|${o.Id}|${o.SystemModstamp}|${o.history.length}`
+      const cached = rendered.get(key)
+      if (cached !== undefined) return cached
       const r = project(o as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
       if (parsed.historySubquery) {
         const h = [...o.history].sort((a, b) => (a.CreatedDate < b.CreatedDate ? -1 : 1))
@@ -212,8 +222,11 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
                 })),
               }
       }
-      return r
-    })
+      const text = JSON.stringify(r)
+      rendered.set(key, text)
+      return text
+    }
+    return { rows, render }
   }
 
   function fieldOf(o: FakeOpportunity, field: string): unknown {
@@ -256,6 +269,10 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     opportunities,
     limited,
     issued,
+    prerender(soql: string) {
+      const { rows, render } = runSoql(soql, false)
+      for (const row of rows) render(row)
+    },
     expireSessions() {
       valid.clear()
     },

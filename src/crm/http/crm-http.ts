@@ -110,7 +110,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let renewed = false
     let lastWasLimited = false
     for (;;) {
-      await request.pacer?.take()
+      const release = (await request.pacer?.take()) ?? (() => undefined)
       stats.requests++
       let response: Response
       let text: string
@@ -122,8 +122,11 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           body: request.body,
           signal: AbortSignal.timeout(timeoutMs),
         })
+        // The server has counted the request once its answer starts: free the pacer slot from here.
+        release()
         text = await response.text()
       } catch (error) {
+        release()
         if (error instanceof AppError) throw error
         const reason = isTimeout(error) ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message
         if (failures >= maxRetries) {

@@ -144,6 +144,7 @@ export function mapHubspotDeal(
 
 function dateOf(value: string | null | undefined): string | null {
   if (value === null || value === undefined || value === '') return null
+  if (value.length === 24 && value.endsWith('Z') && value[10] === 'T') return toIsoDate(value.slice(0, 10))
   if (/^\d{10,}$/.test(value)) return new Date(Number(value)).toISOString().slice(0, 10)
   return toIsoDate(value)
 }

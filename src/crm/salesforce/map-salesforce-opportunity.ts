@@ -111,5 +111,7 @@ export function mapOpportunity(
 /** A Salesforce date (`2024-06-28`) or datetime (`2024-05-01T08:03:41.000+0000`) as `YYYY-MM-DD` UTC. */
 function dateOf(value: string | null): string | null {
   if (value === null) return null
+  if (value.length === 10) return toIsoDate(value)
+  if (value.endsWith('+0000') || value.endsWith('Z')) return toIsoDate(value.slice(0, 10))
   return toIsoDate(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
 }

@@ -28,7 +28,8 @@ const queryResponse = z.object({
   totalSize: z.number(),
   done: z.boolean(),
   nextRecordsUrl: z.string().optional(),
-  records: z.array(z.record(z.string(), z.unknown())),
+  // Records are checked as objects here and field by field where they are read (a full schema per record costs more than the sync).
+  records: z.array(z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a record object')),
 })
 const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().optional() })
 

@@ -1,0 +1,237 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { SegmentMapping } from '../src/config.js'
+import { createHubspotSource } from '../src/crm/hubspot/hubspot-source.js'
+import { createSalesforceSource } from '../src/crm/salesforce/salesforce-source.js'
+import { openStore, type Store } from '../src/db/open-store.js'
+import { syncCrm } from '../src/ingest/sync-crm.js'
+import { generateHubspotDeals, startHubspotFake } from '../test/fakes/hubspot-fake.js'
+import { generateOpportunities, startSalesforceFake } from '../test/fakes/salesforce-fake.js'
+import type { BenchContext } from './bench-context.js'
+import type { FakeCommand } from './crm-fake-process.js'
+
+const CHANGED = 50_000
+const ALREADY = 1_000
+const SEED = 42
+const HS_SEGMENTS: SegmentMapping = { region: 'region', industry: 'industry', productType: 'dealtype', leadSource: 'hs_analytics_source' }
+const SF_SEGMENTS: SegmentMapping = {
+  region: 'Account.BillingCountry',
+  industry: 'Account.Industry',
+  productType: 'Type',
+  leadSource: 'LeadSource',
+}
+
+/**
+ * CRM sync benchmark: a 50,000-deal incremental sync from a fake HubSpot that enforces 5 search
+ * requests a second and 190 other requests per 10 s (429 beyond), and from a fake Salesforce at
+ * 2,000 records a page that enforces 5 requests a second (403 REQUEST_LIMIT_EXCEEDED beyond).
+ * Each fake runs in its own process, as a remote CRM would. The store first holds 1,000 deals
+ * from an earlier sync (same generator, same seed, so they are the first 1,000 of the 51,000).
+ * Records throughput against what the limit allows, 429s, and lost or duplicated deals.
+ */
+export async function runCrmBench(ctx: BenchContext, only?: 'hubspot' | 'salesforce'): Promise<void> {
+  if (only !== 'salesforce') await hubspotBench(ctx)
+  if (only !== 'hubspot') await salesforceBench(ctx)
+}
+
+async function hubspotBench(ctx: BenchContext): Promise<void> {
+  const store = await openStore({ path: join(ctx.workDir, 'crm-bench-hubspot.db') })
+  try {
+    // The earlier sync: 1,000 deals, from a fake without limits.
+    const small = await startHubspotFake({ deals: generateHubspotDeals(ALREADY, { seed: SEED }) })
+    await syncCrm(
+      store,
+      createHubspotSource({
+        token: small.token,
+        baseUrl: small.url,
+        segments: HS_SEGMENTS,
+        limits: { searchPerSecond: 100, burstPerTenSeconds: 1000 },
+      }),
+    )
+    await small.close()
+
+    const fake = await startFakeProcess({
+      cmd: 'start-hubspot',
+      count: ALREADY + CHANGED,
+      seed: SEED,
+      searchPerSecond: 5,
+      burstPerTenSeconds: 190,
+    })
+    ctx.log(`hubspot: fake with ${ALREADY + CHANGED} deals at ${fake.url}, 5 searches/s, 190 requests/10 s`)
+    const source = createHubspotSource({
+      token: fake.secret,
+      baseUrl: fake.url,
+      segments: HS_SEGMENTS,
+      limits: { searchPerSecond: 5, burstPerTenSeconds: 190 },
+    })
+    const started = performance.now()
+    const summary = await syncCrm(store, source, { onProgress: progress(ctx, 'hubspot') })
+    const seconds = (performance.now() - started) / 1000
+    const stats = (await fake.ask({ cmd: 'stats' })) as FakeStats
+    await fake.close()
+
+    const check = await checkDeals(
+      store,
+      generateHubspotDeals(ALREADY + CHANGED, { seed: SEED }).map((d) => d.id),
+    )
+    const rate = CHANGED / seconds
+    const allowed = 5 * 200
+    ctx.record('crm', 'hubspot incremental deals', summary.deals)
+    ctx.record('crm', 'hubspot seconds', round(seconds, 1))
+    ctx.record('crm', 'hubspot deals/s', round(rate, 0))
+    ctx.record('crm', 'hubspot deals/s allowed by 5 searches/s x 200', allowed)
+    ctx.record('crm', 'hubspot share of allowed throughput', round(rate / allowed, 3))
+    ctx.record('crm', 'hubspot requests (search + batch read + other)', stats.requests)
+    ctx.record('crm', 'hubspot 429s (search / burst)', `${stats.limitedSearch} / ${stats.limitedBurst}`)
+    ctx.record('crm', 'hubspot 429s answered twice in a row', source.api.stats.rateLimitedTwice)
+    ctx.record('crm', 'hubspot deals read twice', stats.batchReads - stats.distinctBatchReads)
+    ctx.record('crm', 'hubspot deals lost', check.missing)
+    ctx.record('crm', 'hubspot deals unexpected', check.unexpected)
+    ctx.record(
+      'crm',
+      'hubspot >= 80% of allowed, no double 429, none lost',
+      rate / allowed >= 0.8 && source.api.stats.rateLimitedTwice === 0 && check.missing === 0 && summary.deals === CHANGED,
+    )
+  } finally {
+    await store.close()
+  }
+}
+
+async function salesforceBench(ctx: BenchContext): Promise<void> {
+  const store = await openStore({ path: join(ctx.workDir, 'crm-bench-salesforce.db') })
+  try {
+    const small = await startSalesforceFake({ opportunities: generateOpportunities(ALREADY, { seed: SEED }) })
+    await syncCrm(
+      store,
+      createSalesforceSource({
+        url: small.url,
+        clientId: small.clientId,
+        clientSecret: small.clientSecret,
+        segments: SF_SEGMENTS,
+        requestsPerSecond: 100,
+      }),
+    )
+    await small.close()
+
+    const fake = await startFakeProcess({
+      cmd: 'start-salesforce',
+      count: ALREADY + CHANGED,
+      seed: SEED,
+      requestsPerSecond: 5,
+      batchSize: 2000,
+      segments: SF_SEGMENTS,
+    })
+    ctx.log(`salesforce: fake with ${ALREADY + CHANGED} opportunities at ${fake.url}, 2,000 a page, 5 requests/s`)
+    const source = createSalesforceSource({
+      url: fake.url,
+      clientId: '3MVG9fake.client.id',
+      clientSecret: fake.secret,
+      segments: SF_SEGMENTS,
+      requestsPerSecond: 5,
+    })
+    const started = performance.now()
+    const summary = await syncCrm(store, source, { onProgress: progress(ctx, 'salesforce') })
+    const seconds = (performance.now() - started) / 1000
+    const stats = (await fake.ask({ cmd: 'stats' })) as FakeStats
+    await fake.close()
+
+    const check = await checkDeals(
+      store,
+      generateOpportunities(ALREADY + CHANGED, { seed: SEED }).map((o) => o.Id),
+    )
+    const rate = CHANGED / seconds
+    const allowed = 5 * 2000
+    ctx.record('crm', 'salesforce incremental deals', summary.deals)
+    ctx.record('crm', 'salesforce seconds', round(seconds, 2))
+    ctx.record('crm', 'salesforce deals/s', round(rate, 0))
+    ctx.record('crm', 'salesforce deals/s allowed by 5 requests/s x 2,000', allowed)
+    ctx.record('crm', 'salesforce share of allowed throughput', round(rate / allowed, 3))
+    ctx.record('crm', 'salesforce requests', stats.requests)
+    ctx.record('crm', 'salesforce limit refusals', stats.limited)
+    ctx.record('crm', 'salesforce refusals answered twice in a row', source.api.stats.rateLimitedTwice)
+    ctx.record('crm', 'salesforce deals lost', check.missing)
+    ctx.record('crm', 'salesforce deals unexpected', check.unexpected)
+    ctx.record(
+      'crm',
+      'salesforce >= 80% of allowed, no double refusal, none lost',
+      rate / allowed >= 0.8 && source.api.stats.rateLimitedTwice === 0 && check.missing === 0 && summary.deals === CHANGED,
+    )
+  } finally {
+    await store.close()
+  }
+}
+
+interface FakeStats {
+  requests: number
+  limited: number
+  limitedSearch: number
+  limitedBurst: number
+  batchReads: number
+  distinctBatchReads: number
+}
+
+/** Every expected id stored once (the table's key makes twice impossible), and nothing else. */
+async function checkDeals(store: Store, ids: readonly string[]): Promise<{ missing: number; unexpected: number }> {
+  const stored = new Set((await store.db.selectFrom('deals').select('deal_id').execute()).map((r) => r.deal_id))
+  const wanted = new Set(ids)
+  return { missing: ids.filter((id) => !stored.has(id)).length, unexpected: [...stored].filter((id) => !wanted.has(id)).length }
+}
+
+function progress(ctx: BenchContext, name: string) {
+  let last = 0
+  return (_note: string, totals: { pages: number; deals: number }) => {
+    if (totals.deals - last >= 10_000) {
+      last = totals.deals
+      ctx.log(`${name}: ${totals.deals} deals stored over ${totals.pages} pages`)
+    }
+  }
+}
+
+/** Forks `crm-fake-process` (compiled `.js`, or `.ts` through tsx) and starts a fake in it. */
+async function startFakeProcess(start: FakeCommand) {
+  const here = import.meta.url
+  const ts = here.endsWith('.ts')
+  const script = new URL(`./crm-fake-process.${ts ? 'ts' : 'js'}`, here)
+  const child: ChildProcess = fork(script, [], { execArgv: ts ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const ask = (m: FakeCommand) =>
+    new Promise<unknown>((resolve, reject) => {
+      child.once('message', resolve)
+      child.once('exit', (code) => reject(new Error(`the fake CRM process exited (${code})`)))
+      child.send(m)
+    })
+  const { url, secret } = (await ask(start)) as { url: string; secret: string }
+  return {
+    url,
+    secret,
+    ask,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.send({ cmd: 'close' })
+      }),
+  }
+}
+
+function round(n: number, digits: number): number {
+  return Number(n.toFixed(digits))
+}
+
+// `node --import tsx bench/crm-bench.ts [hubspot|salesforce]` runs this section alone.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows: string[] = []
+  await runCrmBench(
+    {
+      workDir: mkdtempSync(join(tmpdir(), 'crm-bench-')),
+      csv: { deals10k: '', deals100k: '', deals1m: '' },
+      db1m: '',
+      asOf: new Date().toISOString().slice(0, 10),
+      record: (section, name, value) => rows.push(`${section}\t${name}\t${value}`),
+      log: (message) => process.stderr.write(`${message}\n`),
+    },
+    process.argv[2] as 'hubspot' | 'salesforce' | undefined,
+  )
+  process.stdout.write(`${rows.join('\n')}\n`)
+}
