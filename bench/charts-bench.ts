@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { sampleChartInputs } from '../src/charts/chart-samples.js'
+import { loadDriversReport } from '../src/analytics/load-drivers-report.js'
+import { loadFunnelReport } from '../src/analytics/load-funnel-report.js'
+import { loadLossesReport } from '../src/analytics/load-losses-report.js'
+import { loadStalledReport } from '../src/analytics/load-stalled-report.js'
+import { loadWinrateReport } from '../src/analytics/load-winrate-report.js'
+import { type ChartSamples, sampleChartInputs } from '../src/charts/chart-samples.js'
 import { buildReportChart, CHART_KINDS, type ChartKind, renderReportChart } from '../src/charts/render-report-chart.js'
+import { openStore } from '../src/db/open-store.js'
 import type { BenchContext } from './bench-context.js'
 
 /** Budgets from issue 5. */
@@ -24,15 +31,19 @@ interface ColdResult {
  * Charts: for every chart kind, the cold time in a fresh process (engine load, then first
  * render), the warm time (median of 20 renders, spec building included) and the PNG size, against
  * the budgets of 80 ms warm, 400 ms cold and 250 KB. Also the longest the event loop was blocked
- * during the warm renders. Writes each PNG to `workDir/charts/`.
+ * during the warm renders. The report charts draw the 1M-deal database's reports when it exists
+ * (the model charts, and every chart without it, draw the built-in samples). Writes each PNG to
+ * `workDir/charts/`.
  */
 export async function runChartsBench(ctx: BenchContext): Promise<void> {
-  const samples = sampleChartInputs()
   const outDir = join(ctx.workDir, 'charts')
   await mkdir(outDir, { recursive: true })
+  const samples = await chartInputs(ctx)
+  const inputsFile = join(outDir, 'inputs.json')
+  await writeFile(inputsFile, JSON.stringify(samples))
 
   for (const kind of CHART_KINDS) {
-    const cold = await measureCold(kind)
+    const cold = await measureCold(kind, inputsFile)
     ctx.record('charts', `${kind} engine load ms (fresh process)`, round(cold.loadMs))
     ctx.record('charts', `${kind} cold ms (first render)`, round(cold.firstRenderMs))
     ctx.record('charts', `${kind} cold ok (<= ${COLD_BUDGET_MS} ms)`, cold.firstRenderMs <= COLD_BUDGET_MS)
@@ -76,18 +87,42 @@ export async function runChartsBench(ctx: BenchContext): Promise<void> {
   ctx.record('charts', 'build all specs ms', round(performance.now() - start))
 }
 
+/** The 1M-deal database's reports when it exists, else the samples; model charts always use samples. */
+async function chartInputs(ctx: BenchContext): Promise<ChartSamples> {
+  const samples = sampleChartInputs()
+  if (!ctx.db1m || !existsSync(ctx.db1m)) {
+    ctx.record('charts', 'inputs', 'samples')
+    return samples
+  }
+  const store = await openStore({ path: ctx.db1m, readonly: true })
+  try {
+    const query = { asOf: ctx.asOf }
+    const inputs: ChartSamples = {
+      ...samples,
+      winrate: await loadWinrateReport(store.db, { ...query, months: 12 }),
+      losses: await loadLossesReport(store.db, query),
+      funnel: await loadFunnelReport(store.db, query),
+      drivers: await loadDriversReport(store.db, query),
+      stalled: await loadStalledReport(store.db, query),
+    }
+    ctx.record('charts', 'inputs', '1M-deal reports + sample model inputs')
+    return inputs
+  } finally {
+    await store.close()
+  }
+}
+
 /** Runs one chart's first render in a fresh Node process (same loaders as this one, so it works from `dist/` and under tsx). */
-function measureCold(kind: ChartKind): Promise<ColdResult> {
+function measureCold(kind: ChartKind, inputsFile: string): Promise<ColdResult> {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
   const url = (name: string) => new URL(`../src/charts/${name}${ext}`, import.meta.url).href
   const moduleUrl = url('render-report-chart')
-  const samplesUrl = url('chart-samples')
   const renderUrl = url('render-chart')
   const script = `
     const { renderReportChart } = await import(${JSON.stringify(moduleUrl)})
-    const { sampleChartInputs } = await import(${JSON.stringify(samplesUrl)})
     const { loadChartEngine } = await import(${JSON.stringify(renderUrl)})
-    const input = sampleChartInputs()[${JSON.stringify(kind)}]
+    const { readFileSync } = await import('node:fs')
+    const input = JSON.parse(readFileSync(${JSON.stringify(inputsFile)}, 'utf8'))[${JSON.stringify(kind)}]
     const t0 = performance.now()
     await loadChartEngine()
     const t1 = performance.now()
