@@ -75,8 +75,8 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
       ? 'lower'
       : allowed.includes(spec.values[spec.values.length - 1] as string)
         ? 'higher'
-        : 'middle'
-    return `one of the ${allowed.length} ${CATEGORY_WORDS[spec.name]} with ${end} past win rates`
+        : 'middling'
+    return `${end}-winning ${CATEGORY_WORDS[spec.name]} (${allowed.length} of ${spec.values.length})`
   }
   // A code k covers values in [edges[k-1], edges[k]); codes in [lo, hi) are ceil(lo) .. ceil(hi) - 1.
   const kMin = Number.isFinite(lo) ? Math.ceil(lo) : 0
@@ -103,7 +103,7 @@ const CATEGORY_WORDS: Record<string, string> = {
   industry: 'industries',
   product_type: 'products',
   lead_source: 'lead sources',
-  region_amount_band: 'region and amount-band segments',
+  region_amount_band: 'region/amount-band segments',
 }
 
 function orList(values: readonly string[]): string {

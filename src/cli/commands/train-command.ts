@@ -78,6 +78,7 @@ export function formatTrainResult(r: TrainResult): string {
     `  accuracy   ${pad(percent(r.accuracy), 28)}${percent(r.baselineAccuracy)} (always "${majority}")`,
     '',
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
+    `On the test deals it predicted ${percent(meanPredicted(r))} on average and ${percent(r.testWinRate)} won (the training window won ${percent(r.baseRate)}).`,
     '',
     'Reliability on the test deals (by decile of predicted probability):',
     '  decile    n  predicted  observed',
@@ -102,6 +103,11 @@ export function formatTrainResult(r: TrainResult): string {
     `Settings chosen on the newest quarter of the training window (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, gain threshold ${q.gainThreshold}, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
   )
   return lines.join('\n')
+}
+
+function meanPredicted(r: TrainResult): number {
+  const n = r.reliability.reduce((a, b) => a + b.n, 0)
+  return n === 0 ? 0 : r.reliability.reduce((a, b) => a + b.meanPredicted * b.n, 0) / n
 }
 
 function pad(s: string, width: number): string {
