@@ -35,7 +35,7 @@ export function healthScoreChart(input: HealthScoreInput): ReportChart {
   const atRisk = scores.filter((s) => s < AT_RISK_BELOW).length
   const title = `${formatCount(atRisk)} of ${formatCount(scores.length)} open deals (${formatPercent(atRisk / scores.length)}) score below ${AT_RISK_BELOW}`
   const caveat =
-    input.informative === false ? ' The model does not beat its baseline, so scores rank deals by rules only and are not predictions.' : ''
+    input.informative === false ? ' The model does not beat its baseline, so these scores are not predictions of winning.' : ''
   const maxCount = Math.max(...bins.map((b) => b.count))
   const spec = {
     title: titleBlock(title, `Open deals by health score (0-100).${caveat}`),
