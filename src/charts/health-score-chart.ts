@@ -34,8 +34,7 @@ export function healthScoreChart(input: HealthScoreInput): ReportChart {
   for (const s of scores) bins[Math.min(9, Math.max(0, Math.floor(s / 10)))]!.count++
   const atRisk = scores.filter((s) => s < AT_RISK_BELOW).length
   const title = `${formatCount(atRisk)} of ${formatCount(scores.length)} open deals (${formatPercent(atRisk / scores.length)}) score below ${AT_RISK_BELOW}`
-  const caveat =
-    input.informative === false ? ' The model does not beat its baseline, so these scores are not predictions of winning.' : ''
+  const caveat = input.informative === false ? ' The model does not beat its baseline, so these scores are not predictions of winning.' : ''
   const maxCount = Math.max(...bins.map((b) => b.count))
   const spec = {
     title: titleBlock(title, `Open deals by health score (0-100).${caveat}`),
