@@ -83,7 +83,7 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
     async renderChart(kind: ChartKind, report: AnyReport) {
       // The kind and the report always travel together (see each subcommand).
       const chart = await renderReportChart(kind, report as never)
-      return chart.png
+      return { png: chart.png, title: chart.title, altText: chart.altText }
     },
     async dealHealth(db, dealIds) {
       const modelId = await currentModelId(db)

@@ -14,6 +14,13 @@ import type { Database } from '../../db/schema.js'
 /** The charts Slack shows, one per report. */
 export type ChartKind = 'winrate' | 'losses' | 'funnel' | 'drivers' | 'stalled'
 
+/** A rendered chart. */
+export interface RenderedChart {
+  readonly png: Buffer
+  readonly title: string
+  readonly altText: string
+}
+
 /** A deal's health from the current model (issue 4): score 0-100 and reasons in plain words. */
 export interface DealHealth {
   readonly dealId: string
@@ -67,8 +74,8 @@ export interface PulseServices {
   funnel(db: Kysely<Database>, query: ReportQuery): Promise<FunnelReport>
   drivers(db: Kysely<Database>, query: ReportQuery): Promise<DriversReport>
   stalled(db: Kysely<Database>, query: StalledQuery): Promise<StalledReport>
-  /** The chart of a report as a PNG. */
-  renderChart(kind: ChartKind, report: WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport): Promise<Buffer>
+  /** The chart of a report: a PNG, its title (the finding, when there is one) and alt text. */
+  renderChart(kind: ChartKind, report: WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport): Promise<RenderedChart>
   /** Health of the given deals from the current model (missing deals: no score yet). */
   dealHealth(db: Kysely<Database>, dealIds: readonly string[], asOf: string): Promise<Map<string, DealHealth>>
   /** Deals by id, or by name (case-insensitive substring), at most `limit`. */

@@ -88,25 +88,22 @@ export function funnelBlocks(report: FunnelReport, scopeLabel: string): Rendered
   }
 }
 
-/** `/pulse drivers`: significant segments first, plainly labelled when nothing is significant. */
+/** `/pulse drivers`: significant segments as plain sentences, or plainly "nothing beyond chance". */
 export function driversBlocks(report: DriversReport, scopeLabel: string): RenderedReport {
   const significant = report.segments.filter((s) => s.significant)
-  const rows = significant
-    .slice(0, 8)
-    .map(
-      (s) =>
-        `${esc(s.label)}: ${pct(s.winRate)} vs ${pct(s.othersWinRate)} for all others (n=${count(s.n)}, q=${s.qValue < 0.001 ? '<0.001' : s.qValue.toFixed(3)})`,
-    )
+  const sentences = report.findings.filter((f) => f.significant)
+  const extra = significant.length - sentences.length
   const blocks: Block[] = [
     header(`Win-rate drivers: ${scopeLabel}`),
-    ...findingsSection(report.findings),
-    section(
-      rows.length > 0
-        ? rows.join('\n')
-        : `No segment differs from the rest by more than chance (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
-    ),
+    ...(sentences.length > 0
+      ? findingsSection(sentences, 6)
+      : [
+          section(
+            `No segment wins or loses more than chance explains (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
+          ),
+        ]),
     context(
-      `Segments with fewer than ${report.minN} closed deals are never called significant. Benjamini-Hochberg q < 0.05. As of ${report.asOf}.`,
+      `${extra > 0 ? `${extra} more significant segments are not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),
   ]
   return { text: `Drivers (${scopeLabel}): ${firstSentence(report.findings, `${significant.length} significant segments`)}`, blocks }

@@ -64,13 +64,13 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
   const losses = managerEmail === null ? await ctx.services.losses(db, base) : null
   const charts: { winrate?: string; losses?: string; stalled?: string } = {}
   if (ctx.publicUrl) {
-    const w = await hostChartImage(ctx, await ctx.services.renderChart('winrate', winrate))
+    const w = await hostChartImage(ctx, (await ctx.services.renderChart('winrate', winrate)).png)
     if (w) charts.winrate = w
     if (losses) {
-      const l = await hostChartImage(ctx, await ctx.services.renderChart('losses', losses))
+      const l = await hostChartImage(ctx, (await ctx.services.renderChart('losses', losses)).png)
       if (l) charts.losses = l
     } else if (stalled.stalled.length > 0) {
-      const s = await hostChartImage(ctx, await ctx.services.renderChart('stalled', stalled))
+      const s = await hostChartImage(ctx, (await ctx.services.renderChart('stalled', stalled)).png)
       if (s) charts.stalled = s
     }
   }

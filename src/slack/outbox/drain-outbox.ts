@@ -272,8 +272,14 @@ async function attachChart(
 ): Promise<void> {
   try {
     const report = await ctx.services.winrate(ctx.store.db, { asOf: chart.asOf })
-    const png = await ctx.services.renderChart(chart.kind, report)
-    const upload = { channel_id: channel, file: png, filename: chart.filename, title: chart.title, alt_text: chart.title }
+    const rendered = await ctx.services.renderChart(chart.kind, report)
+    const upload = {
+      channel_id: channel,
+      file: rendered.png,
+      filename: chart.filename,
+      title: rendered.title,
+      alt_text: rendered.altText.slice(0, 1000),
+    }
     await client.files.uploadV2(ts ? { ...upload, thread_ts: ts } : upload)
   } catch (error) {
     ctx.logger.warn({ err: error, channel }, 'alert chart could not be attached')

@@ -18,15 +18,10 @@ export const drivers: Subcommand = {
       run: async (run) => {
         const report = await run.ctx.services.drivers(run.ctx.store.db, reportQuery(run, parsed))
         const rendered = driversBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-        const png = await run.ctx.services.renderChart('drivers', report)
+        const chart = await run.ctx.services.renderChart('drivers', report)
         return {
           ...rendered,
-          chart: {
-            png,
-            filename: `drivers-${report.asOf}.png`,
-            title: `Drivers, ${run.scopeLabel}${filterLabel(parsed)}`,
-            altText: rendered.text,
-          },
+          chart: { png: chart.png, filename: `drivers-${report.asOf}.png`, title: chart.title, altText: chart.altText },
         }
       },
     }

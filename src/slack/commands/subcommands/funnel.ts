@@ -18,15 +18,10 @@ export const funnel: Subcommand = {
       run: async (run) => {
         const report = await run.ctx.services.funnel(run.ctx.store.db, reportQuery(run, parsed))
         const rendered = funnelBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-        const png = await run.ctx.services.renderChart('funnel', report)
+        const chart = await run.ctx.services.renderChart('funnel', report)
         return {
           ...rendered,
-          chart: {
-            png,
-            filename: `funnel-${report.asOf}.png`,
-            title: `Funnel, ${run.scopeLabel}${filterLabel(parsed)}`,
-            altText: rendered.text,
-          },
+          chart: { png: chart.png, filename: `funnel-${report.asOf}.png`, title: chart.title, altText: chart.altText },
         }
       },
     }

@@ -18,15 +18,10 @@ export const losses: Subcommand = {
       run: async (run) => {
         const report = await run.ctx.services.losses(run.ctx.store.db, reportQuery(run, parsed))
         const rendered = lossesBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-        const png = await run.ctx.services.renderChart('losses', report)
+        const chart = await run.ctx.services.renderChart('losses', report)
         return {
           ...rendered,
-          chart: {
-            png,
-            filename: `losses-${report.asOf}.png`,
-            title: `Losses, ${run.scopeLabel}${filterLabel(parsed)}`,
-            altText: rendered.text,
-          },
+          chart: { png: chart.png, filename: `losses-${report.asOf}.png`, title: chart.title, altText: chart.altText },
         }
       },
     }

@@ -24,10 +24,10 @@ export const stalled: Subcommand = {
           run.asOf,
         )
         const rendered = stalledBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`, health)
-        const png = await run.ctx.services.renderChart('stalled', report)
+        const chart = await run.ctx.services.renderChart('stalled', report)
         return {
           ...rendered,
-          chart: { png, filename: `stalled-${report.asOf}.png`, title: `Stalled deals, ${run.scopeLabel}`, altText: rendered.text },
+          chart: { png: chart.png, filename: `stalled-${report.asOf}.png`, title: chart.title, altText: chart.altText },
         }
       },
     }

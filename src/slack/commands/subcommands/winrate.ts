@@ -21,15 +21,10 @@ export const winrate: Subcommand = {
           ...(parsed.months ? { months: parsed.months } : {}),
         })
         const rendered = winrateBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-        const png = await run.ctx.services.renderChart('winrate', report)
+        const chart = await run.ctx.services.renderChart('winrate', report)
         return {
           ...rendered,
-          chart: {
-            png,
-            filename: `winrate-${report.asOf}.png`,
-            title: `Win rate, ${run.scopeLabel}${filterLabel(parsed)}`,
-            altText: rendered.text,
-          },
+          chart: { png: chart.png, filename: `winrate-${report.asOf}.png`, title: chart.title, altText: chart.altText },
         }
       },
     }
