@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto'
+import { acquireJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
+import { beginJobRun, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
+import type { Store } from '../db/open-store.js'
+import { userMessage } from '../errors.js'
+import type { Logger } from '../log/create-logger.js'
+
+/** What a job run needs around it: the store (runs and locks), a logger, who we are, how to alert. */
+export interface JobContext {
+  store: Store
+  logger: Logger
+  /** Names this app instance in `job_runs` and `job_locks` (e.g. host:pid). */
+  instanceId: string
+  /** Sends one message to the admins (Slack DM or channel); failures to send are logged, not thrown. */
+  notifyAdmins: (text: string) => Promise<void>
+  now?: () => Date
+}
+
+/** How a run went. `skipped`: another instance held the job's lock. */
+export interface JobOutcome {
+  job: string
+  status: 'done' | 'failed' | 'skipped'
+  runId: number | null
+  error: string | null
+}
+
+/** Options of {@link runJob}. */
+export interface RunJobOptions {
+  /** Lease on the lock; renewed every third of it while the job runs (default 30 min). */
+  lockTtlMs?: number
+}
+
+/**
+ * Runs `fn` as job `name` at most once across every app instance sharing the database: takes
+ * the job's lock row (skipping, and recording a `skipped` run, when another instance holds it),
+ * records the run in `job_runs`, and on failure alerts the admins once per failure streak (a
+ * job failing every tick alerts on the first failure only; the first success after an alerted
+ * failure says it recovered). Never throws: the outcome says what happened.
+ */
+export async function runJob(ctx: JobContext, name: string, fn: () => Promise<unknown>, options: RunJobOptions = {}): Promise<JobOutcome> {
+  const now = ctx.now ?? (() => new Date())
+  const ttl = options.lockTtlMs ?? 30 * 60_000
+  const holder = `${ctx.instanceId}#${randomUUID()}`
+  const db = ctx.store.db
+  let locked: boolean
+  try {
+    locked = await acquireJobLock(db, name, holder, ttl, now())
+  } catch (error) {
+    ctx.logger.error({ job: name, err: error }, 'could not take the job lock')
+    return { job: name, status: 'failed', runId: null, error: userMessage(error) }
+  }
+  if (!locked) {
+    await recordSkippedJobRun(db, name, ctx.instanceId, 'another instance is running this job', now()).catch(() => undefined)
+    ctx.logger.info({ job: name }, 'job skipped: another instance holds its lock')
+    return { job: name, status: 'skipped', runId: null, error: null }
+  }
+  const heartbeat = setInterval(() => {
+    renewJobLock(db, name, holder, ttl, now())
+      .then((still) => {
+        if (!still) ctx.logger.warn({ job: name }, 'job lock lost while running')
+      })
+      .catch(() => undefined)
+  }, ttl / 3)
+  heartbeat.unref()
+  const runId = await beginJobRun(db, name, ctx.instanceId, now())
+  ctx.logger.info({ job: name, runId }, 'job started')
+  try {
+    await fn()
+    const previous = await findPreviousJobRun(db, name, runId)
+    await finishJobRun(db, runId, { status: 'done', now: now() })
+    ctx.logger.info({ job: name, runId }, 'job done')
+    if (previous?.status === 'failed') await notify(ctx, `Sales Pulse: the scheduled job "${name}" ran successfully again.`)
+    return { job: name, status: 'done', runId, error: null }
+  } catch (error) {
+    const message = userMessage(error)
+    ctx.logger.error({ job: name, runId, err: error }, 'job failed')
+    const previous = await findPreviousJobRun(db, name, runId).catch(() => null)
+    const alert = previous?.status !== 'failed'
+    if (alert) {
+      await notify(
+        ctx,
+        `Sales Pulse: the scheduled job "${name}" failed: ${message} It runs again at its next scheduled time; you will hear again only once it has succeeded.`,
+      )
+    }
+    await finishJobRun(db, runId, { status: 'failed', now: now(), error: message, alerted: alert })
+    return { job: name, status: 'failed', runId, error: message }
+  } finally {
+    clearInterval(heartbeat)
+    await releaseJobLock(db, name, holder).catch(() => undefined)
+  }
+}
+
+async function notify(ctx: JobContext, text: string): Promise<void> {
+  try {
+    await ctx.notifyAdmins(text)
+  } catch (error) {
+    ctx.logger.error({ err: error }, 'could not alert the admins')
+  }
+}

@@ -1,0 +1,128 @@
+import { hostname } from 'node:os'
+import cron, { type ScheduledTask } from 'node-cron'
+import type { Config, JobSchedules } from '../config.js'
+import type { Store } from '../db/open-store.js'
+import { AppError } from '../errors.js'
+import type { Logger } from '../log/create-logger.js'
+import { type JobContext, type JobOutcome, runJob } from './run-job.js'
+
+/**
+ * The job bodies, owned by other areas and passed in: `sync` (CRM, e.g. `createSyncJob`),
+ * `score` (score open deals), `refreshHome` (republish the Home tabs), `retrain` (the model),
+ * `stalledAlerts` (owner DMs), `anomalyCheck` (win-rate anomaly alert).
+ */
+export interface SchedulerJobs {
+  sync: () => Promise<unknown>
+  score: () => Promise<unknown>
+  refreshHome: () => Promise<unknown>
+  retrain: () => Promise<unknown>
+  stalledAlerts: () => Promise<unknown>
+  anomalyCheck: () => Promise<unknown>
+}
+
+/** What {@link startScheduler} needs. */
+export interface SchedulerDeps {
+  store: Store
+  config: Config
+  logger: Logger
+  jobs: SchedulerJobs
+  /** Sends one message to the admins; used once per failure streak of a job. */
+  notifyAdmins: (text: string) => Promise<void>
+  /** Names this instance in job runs and locks (default `hostname:pid`). */
+  instanceId?: string
+}
+
+/** A scheduled entry: `sync` runs sync, then score and the Home refresh; `retrain` then scores. */
+export type ScheduleName = keyof JobSchedules
+
+/** The running schedule. */
+export interface Scheduler {
+  /** Runs an entry now (as a tick would), returning each step's outcome. */
+  runNow(name: ScheduleName): Promise<JobOutcome[]>
+  /** Stops every task and waits for runs in progress. */
+  stop(): Promise<void>
+}
+
+const VARIABLES: Record<ScheduleName, string> = {
+  sync: 'PULSE_SYNC_SCHEDULE',
+  retrain: 'PULSE_RETRAIN_SCHEDULE',
+  stalledAlerts: 'PULSE_ALERTS_SCHEDULE',
+  anomalyCheck: 'PULSE_ANOMALY_SCHEDULE',
+}
+
+/**
+ * Starts the job schedule (node-cron, `noOverlap`, in `PULSE_TZ`): every 4 hours the CRM sync
+ * followed by scoring and the Home refresh; weekly the retrain (then scoring); weekday mornings
+ * the stalled-deal DMs; daily the anomaly check (each schedule configurable, see `JobSchedules`).
+ * Every step runs through `runJob`: logged in `job_runs`, guarded by a lock row so two instances
+ * never run the same job, admins alerted once per failure streak.
+ *
+ * @throws AppError `bad_config` naming the variable of a malformed schedule or time zone.
+ */
+export function startScheduler(deps: SchedulerDeps): Scheduler {
+  const { config, jobs } = deps
+  validateSchedules(config)
+  const ctx: JobContext = {
+    store: deps.store,
+    logger: deps.logger,
+    instanceId: deps.instanceId ?? `${hostname()}:${process.pid}`,
+    notifyAdmins: deps.notifyAdmins,
+  }
+  const entries: Record<ScheduleName, () => Promise<JobOutcome[]>> = {
+    sync: async () => {
+      const sync = await runJob(ctx, 'sync', jobs.sync, { lockTtlMs: 2 * 60 * 60_000 })
+      if (sync.status !== 'done') return [sync]
+      const score = await runJob(ctx, 'score', jobs.score)
+      const home = await runJob(ctx, 'refresh-home', jobs.refreshHome)
+      return [sync, score, home]
+    },
+    retrain: async () => {
+      const retrain = await runJob(ctx, 'retrain', jobs.retrain, { lockTtlMs: 2 * 60 * 60_000 })
+      if (retrain.status !== 'done') return [retrain]
+      return [retrain, await runJob(ctx, 'score', jobs.score)]
+    },
+    stalledAlerts: async () => [await runJob(ctx, 'stalled-alerts', jobs.stalledAlerts)],
+    anomalyCheck: async () => [await runJob(ctx, 'anomaly-check', jobs.anomalyCheck)],
+  }
+  const running = new Set<Promise<unknown>>()
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    running.add(p)
+    p.finally(() => running.delete(p)).catch(() => undefined)
+    return p
+  }
+  const tasks: ScheduledTask[] = (Object.keys(entries) as ScheduleName[]).map((name) =>
+    cron.schedule(config.schedules[name], () => track(entries[name]()), {
+      name: `pulse-${name}`,
+      timezone: config.timezone,
+      noOverlap: true,
+    }),
+  )
+  deps.logger.info({ schedules: config.schedules, timezone: config.timezone }, 'job schedule started')
+  return {
+    runNow: (name) => track(entries[name]()),
+    async stop() {
+      for (const t of tasks) await t.destroy()
+      await Promise.allSettled([...running])
+    },
+  }
+}
+
+/**
+ * Checks every schedule and the time zone.
+ * @throws AppError `bad_config` naming the variable to fix.
+ */
+export function validateSchedules(config: Config): void {
+  for (const [name, variable] of Object.entries(VARIABLES) as Array<[ScheduleName, string]>) {
+    if (!cron.validate(config.schedules[name])) {
+      throw new AppError(
+        'bad_config',
+        `${variable} "${config.schedules[name]}" is not a cron expression. Use five fields (minute hour day month weekday), e.g. "0 */4 * * *".`,
+      )
+    }
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: config.timezone })
+  } catch {
+    throw new AppError('bad_config', `PULSE_TZ "${config.timezone}" is not a time zone. Use an IANA name such as Europe/Berlin or UTC.`)
+  }
+}

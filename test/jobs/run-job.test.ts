@@ -1,0 +1,94 @@
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openStore, type Store } from '../../src/db/open-store.js'
+import { AppError } from '../../src/errors.js'
+import { type JobContext, runJob } from '../../src/jobs/run-job.js'
+import { silentLogger } from '../../src/log/create-logger.js'
+import { openTestStore, tempDir } from '../helpers/test-store.js'
+
+const stores: Store[] = []
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close()
+})
+
+function context(store: Store, instanceId: string, alerts: string[] = []): JobContext {
+  return { store, logger: silentLogger(), instanceId, notifyAdmins: async (t) => void alerts.push(t) }
+}
+
+describe('runJob', () => {
+  it('the lock row keeps a second instance from running a job the first is running', async () => {
+    const path = join(tempDir(), 'shared.db')
+    const a = await openStore({ path })
+    const b = await openStore({ path })
+    stores.push(a, b)
+    let release!: () => void
+    const latch = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let runs = 0
+    const job = async () => {
+      runs++
+      await latch
+    }
+    const first = runJob(context(a, 'host-a'), 'sync', job)
+    await new Promise((r) => setTimeout(r, 50))
+    const second = await runJob(context(b, 'host-b'), 'sync', job)
+    expect(second.status).toBe('skipped')
+    expect(runs).toBe(1)
+    release()
+    expect((await first).status).toBe('done')
+    // Once the first instance is done, the second may run it.
+    expect((await runJob(context(b, 'host-b'), 'sync', async () => undefined)).status).toBe('done')
+    const rows = await a.db.selectFrom('job_runs').select(['job', 'instance', 'status']).orderBy('run_id').execute()
+    expect(rows).toEqual(
+      [
+        { job: 'sync', instance: 'host-a', status: 'running' },
+        { job: 'sync', instance: 'host-b', status: 'skipped' },
+        { job: 'sync', instance: 'host-b', status: 'done' },
+      ].map((r, i) => (i === 0 ? { ...r, status: 'done' } : r)),
+    )
+    // A different job is not blocked by this one's lock.
+    expect(await a.db.selectFrom('job_locks').selectAll().execute()).toEqual([])
+  })
+
+  it('takes over a lock whose holder died (lease expired)', async () => {
+    const store = await openTestStore()
+    stores.push(store)
+    await store.db
+      .insertInto('job_locks')
+      .values({ job: 'retrain', holder: 'dead#1', acquired_at: '2024-01-01T00:00:00.000Z', expires_at: '2024-01-01T00:30:00.000Z' })
+      .execute()
+    expect((await runJob(context(store, 'host-a'), 'retrain', async () => undefined)).status).toBe('done')
+  })
+
+  it('a failing job alerts the admins once per failure streak, says when it recovered, and logs every run', async () => {
+    const store = await openTestStore()
+    stores.push(store)
+    const alerts: string[] = []
+    const ctx = context(store, 'host-a', alerts)
+    const failing = async () => {
+      throw new AppError('crm_auth', 'HubSpot did not accept HUBSPOT_TOKEN. Set HUBSPOT_TOKEN to a valid private-app token.')
+    }
+    for (let i = 0; i < 3; i++) expect((await runJob(ctx, 'sync', failing)).status).toBe('failed')
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toContain('"sync" failed: HubSpot did not accept HUBSPOT_TOKEN')
+    await runJob(ctx, 'sync', async () => undefined)
+    expect(alerts).toHaveLength(2)
+    expect(alerts[1]).toContain('ran successfully again')
+    await runJob(ctx, 'sync', failing)
+    expect(alerts).toHaveLength(3)
+    const rows = await store.db.selectFrom('job_runs').select(['status', 'alerted']).orderBy('run_id').execute()
+    expect(rows).toEqual([
+      { status: 'failed', alerted: 1 },
+      { status: 'failed', alerted: 0 },
+      { status: 'failed', alerted: 0 },
+      { status: 'done', alerted: 0 },
+      { status: 'failed', alerted: 1 },
+    ])
+    // An unexpected error reaches the admins as a generic sentence, not its internals.
+    await runJob(ctx, 'score', async () => {
+      throw new Error('SQLITE_BUSY at /secret/path')
+    })
+    expect(alerts[3]).not.toContain('/secret/path')
+  })
+})

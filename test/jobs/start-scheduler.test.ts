@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { type Scheduler, type SchedulerJobs, startScheduler } from '../../src/jobs/start-scheduler.js'
+import { silentLogger } from '../../src/log/create-logger.js'
+import { openTestStore } from '../helpers/test-store.js'
+
+let store: Store | undefined
+let scheduler: Scheduler | undefined
+afterEach(async () => {
+  await scheduler?.stop()
+  await store?.close()
+  scheduler = undefined
+})
+
+const NEVER = '0 0 1 1 *'
+
+function jobs(calls: string[], overrides: Partial<SchedulerJobs> = {}): SchedulerJobs {
+  const job = (name: string) => async () => void calls.push(name)
+  return {
+    sync: job('sync'),
+    score: job('score'),
+    refreshHome: job('refreshHome'),
+    retrain: job('retrain'),
+    stalledAlerts: job('stalledAlerts'),
+    anomalyCheck: job('anomalyCheck'),
+    ...overrides,
+  }
+}
+
+describe('startScheduler', () => {
+  it('runs the sync on its schedule, then scores and refreshes Home; a slow run never overlaps itself', async () => {
+    store = await openTestStore()
+    const calls: string[] = []
+    let active = 0
+    let maxActive = 0
+    const config = loadConfig({
+      PULSE_SYNC_SCHEDULE: '* * * * * *',
+      PULSE_RETRAIN_SCHEDULE: NEVER,
+      PULSE_ALERTS_SCHEDULE: NEVER,
+      PULSE_ANOMALY_SCHEDULE: NEVER,
+      PULSE_TZ: 'Europe/Berlin',
+    })
+    scheduler = startScheduler({
+      store,
+      config,
+      logger: silentLogger(),
+      notifyAdmins: async () => undefined,
+      jobs: jobs(calls, {
+        sync: async () => {
+          active++
+          maxActive = Math.max(maxActive, active)
+          calls.push('sync')
+          await new Promise((r) => setTimeout(r, 1500))
+          active--
+        },
+      }),
+    })
+    await new Promise((r) => setTimeout(r, 3200))
+    expect(maxActive).toBe(1)
+    expect(calls.slice(0, 3)).toEqual(['sync', 'score', 'refreshHome'])
+    const rows = await store.db.selectFrom('job_runs').select(['job', 'status']).where('status', '=', 'done').orderBy('run_id').execute()
+    expect(rows.slice(0, 3).map((r) => r.job)).toEqual(['sync', 'score', 'refresh-home'])
+  })
+
+  it('does not score or refresh Home after a failed sync; retrain is followed by scoring', async () => {
+    store = await openTestStore()
+    const calls: string[] = []
+    const alerts: string[] = []
+    scheduler = startScheduler({
+      store,
+      config: loadConfig({
+        PULSE_SYNC_SCHEDULE: NEVER,
+        PULSE_RETRAIN_SCHEDULE: NEVER,
+        PULSE_ALERTS_SCHEDULE: NEVER,
+        PULSE_ANOMALY_SCHEDULE: NEVER,
+      }),
+      logger: silentLogger(),
+      notifyAdmins: async (t) => void alerts.push(t),
+      jobs: jobs(calls, {
+        sync: async () => {
+          throw new Error('boom')
+        },
+      }),
+    })
+    expect((await scheduler.runNow('sync')).map((o) => o.status)).toEqual(['failed'])
+    expect((await scheduler.runNow('retrain')).map((o) => o.job)).toEqual(['retrain', 'score'])
+    expect((await scheduler.runNow('stalledAlerts'))[0]?.job).toBe('stalled-alerts')
+    expect((await scheduler.runNow('anomalyCheck'))[0]?.job).toBe('anomaly-check')
+    expect(calls).toEqual(['retrain', 'score', 'stalledAlerts', 'anomalyCheck'])
+    expect(alerts).toHaveLength(1)
+  })
+
+  it('refuses a malformed schedule or time zone, naming the variable', async () => {
+    store = await openTestStore()
+    const start = (env: Record<string, string>) => () =>
+      startScheduler({
+        store: store as Store,
+        config: loadConfig(env),
+        logger: silentLogger(),
+        notifyAdmins: async () => undefined,
+        jobs: jobs([]),
+      })
+    expect(start({ PULSE_SYNC_SCHEDULE: 'every four hours' })).toThrow(/PULSE_SYNC_SCHEDULE/)
+    expect(start({ PULSE_ALERTS_SCHEDULE: '0 9 * * 1-9' })).toThrow(/PULSE_ALERTS_SCHEDULE/)
+    expect(start({ PULSE_TZ: 'Mars/Olympus' })).toThrow(/PULSE_TZ/)
+  })
+})
