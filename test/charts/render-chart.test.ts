@@ -101,3 +101,18 @@ describe('rasterizeSvg', () => {
     expect(ticks).toBeGreaterThan(5)
   })
 })
+
+describe('empty reports', () => {
+  it('still render to a readable image with a title', async () => {
+    const inputs = [
+      buildReportChart('winrate', { ...samples.winrate, months: [] }),
+      buildReportChart('stalled', { ...samples.stalled, stalled: [], stalledCount: 0, stalledAmount: 0 }),
+      buildReportChart('healthScores', { scores: [] }),
+    ]
+    for (const chart of inputs) {
+      const png = decode((await renderChart(chart.spec)).png)
+      expect(png.width).toBeGreaterThan(1000)
+      expect(inkShare(png)).toBeGreaterThan(0.005)
+    }
+  })
+})
