@@ -9,6 +9,8 @@ import { registerReportCommand } from './commands/report-command.js'
 import { registerSampleCommand } from './commands/sample-command.js'
 import { registerScoreCommand } from './commands/score-command.js'
 import { registerServeCommand } from './commands/serve-command.js'
+import { registerStatusCommand } from './commands/status-command.js'
+import { registerSyncCommand } from './commands/sync-command.js'
 import { registerTrainCommand } from './commands/train-command.js'
 
 /**
@@ -29,6 +31,8 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerDealCommand(program, io)
   registerAlertsCommand(program, io)
   registerServeCommand(program, io)
+  registerSyncCommand(program, io)
+  registerStatusCommand(program, io)
   registerDemoCommand(program, io)
   return program
 }

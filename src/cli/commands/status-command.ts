@@ -1,0 +1,49 @@
+import type { Command } from 'commander'
+import type { JobRun } from '../../db/begin-job-run.js'
+import type { SyncRun } from '../../db/begin-sync-run.js'
+import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
+import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+
+/** `pulse status`: the data held, the last sync of each CRM, and the latest job runs. */
+export function registerStatusCommand(program: Command, io: CliIo): void {
+  withDbOption(
+    program
+      .command('status')
+      .description('show the data held, the last CRM syncs and recent scheduled job runs')
+      .option('--json', 'print the status as JSON'),
+  ).action(async (options: CommonOptions) => {
+    const status = await usingStore(options, (store) => findSyncStatus(store.db))
+    emit(io, options, status, () => formatStatus(status))
+  })
+}
+
+/** The status as terminal text. */
+export function formatStatus(s: SyncStatus): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const bySource = Object.entries(s.deals.bySource)
+    .map(([k, v]) => `${k} ${n(v)}`)
+    .join(', ')
+  const lines = [
+    `Data: ${n(s.deals.total)} deals${bySource ? ` (${bySource})` : ''}: ${n(s.deals.open)} open, ${n(s.deals.won)} won, ${n(s.deals.lost)} lost; ${n(s.owners)} owners; ${n(s.stageHistoryRows)} stage history rows.`,
+  ]
+  lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
+  for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
+  lines.push(s.recentJobs.length === 0 ? 'Recent job runs: none yet (`pulse serve` runs the schedule).' : 'Recent job runs:')
+  for (const j of s.recentJobs) lines.push(`  ${formatJobRun(j)}`)
+  return lines.join('\n')
+}
+
+function formatSyncRun(r: SyncRun): string {
+  const took = r.finished_at ? ` in ${((Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000).toFixed(1)} s` : ''
+  const error = r.error_message ? `: ${r.error_message}` : ''
+  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${when(r.started_at)}${took}, ${r.mode}, ${r.pages} pages, ${r.deals} deals, ${r.removed} removed, ${r.errors} errors${error}`
+}
+
+function formatJobRun(j: JobRun): string {
+  const error = j.error ? `: ${j.error}` : ''
+  return `${when(j.started_at)}  ${j.job.padEnd(14)} ${j.status.padEnd(8)} ${j.instance}${error}`
+}
+
+function when(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+}

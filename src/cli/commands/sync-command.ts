@@ -1,0 +1,75 @@
+import type { Command } from 'commander'
+import { acquireJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
+import { AppError } from '../../errors.js'
+import { createConfiguredSource, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
+import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+
+interface SyncOptions extends CommonOptions {
+  source?: string
+  full?: boolean
+}
+
+const NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' }
+
+/** `pulse sync [--source hubspot|salesforce] [--full]`: incremental pull from the configured CRM. */
+export function registerSyncCommand(program: Command, io: CliIo): void {
+  withDbOption(
+    program
+      .command('sync')
+      .description('pull what changed in the CRM since the last sync (deals, stage history, owners, stage order)')
+      .option('--source <crm>', 'hubspot or salesforce (default: the one configured)')
+      .option('--full', 'read everything again, and remove deals the CRM no longer has')
+      .option('--json', 'print the sync summary as JSON')
+      .addHelpText('after', '\nExamples:\n  pulse sync\n  pulse sync --source salesforce --full'),
+  ).action(async (options: SyncOptions) => {
+    if (options.source !== undefined && options.source !== 'hubspot' && options.source !== 'salesforce') {
+      throw new AppError(
+        'bad_input',
+        `--source "${options.source}" is not a CRM we sync from; use --source hubspot or --source salesforce.`,
+      )
+    }
+    const summary = await usingStore(options, async (store, config) => {
+      const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined)
+      const holder = `cli:${process.pid}`
+      // The scheduled sync takes the same lock: one sync at a time per database.
+      if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
+        throw new AppError(
+          'not_allowed',
+          'A sync is already running (the scheduler or another `pulse sync`). Try again when it has finished.',
+        )
+      }
+      const stopOnInterrupt = () => {
+        io.err('\nSync interrupted: the pages stored so far are kept; the next `pulse sync` resumes from there.')
+        process.exit(130)
+      }
+      process.once('SIGINT', stopOnInterrupt)
+      let last = 0
+      try {
+        io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
+        return await syncCrm(store, source, {
+          full: options.full,
+          startedBy: process.env.USER ?? 'cli',
+          onProgress: (note, totals) => {
+            const now = Date.now()
+            if (now - last < 1000) return
+            last = now
+            io.err(`  ${totals.deals} deals stored over ${totals.pages} pages (${note})`)
+          },
+        })
+      } finally {
+        process.off('SIGINT', stopOnInterrupt)
+        await releaseJobLock(store.db, 'sync', holder)
+      }
+    })
+    emit(io, options, summary, () => formatSyncSummary(summary))
+  })
+}
+
+/** The sync summary a person reads. */
+export function formatSyncSummary(s: SyncSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  return (
+    `Synced ${NAMES[s.source] ?? s.source} (${s.mode}) in ${s.seconds.toFixed(1)} s: ${n(s.deals)} deals stored, ` +
+    `${n(s.removed)} removed (archived or deleted), ${n(s.owners)} owners, ${n(s.stages)} stages, over ${n(s.pages)} pages. Sync run ${s.runId}.`
+  )
+}

@@ -1,0 +1,61 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
+import { openStore } from '../../src/db/open-store.js'
+import { generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
+
+let fake: HubspotFake
+beforeAll(async () => {
+  fake = await startHubspotFake({ deals: generateHubspotDeals(300, { seed: 31 }) })
+  // The CLI reads its configuration once per process, from the environment.
+  process.env.HUBSPOT_TOKEN = fake.token
+  process.env.HUBSPOT_API_URL = fake.url
+  delete process.env.SALESFORCE_URL
+})
+afterAll(async () => {
+  await fake.close()
+})
+
+describe('pulse sync and pulse status', () => {
+  it('syncs the configured CRM with progress on stderr and a summary on stdout, then shows it in status', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db)
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain('Syncing from HubSpot')
+    expect(run.stdout).toMatch(/^Synced HubSpot \(incremental\) in [\d.]+ s: 300 deals stored, 0 removed/)
+
+    const json = await runCli('sync', '--db', db, '--json', '--full')
+    expect(JSON.parse(json.stdout)).toMatchObject({ source: 'hubspot', mode: 'full', deals: 300 })
+
+    const status = await runCli('status', '--db', db, '--json')
+    const parsed = JSON.parse(status.stdout)
+    expect(parsed.deals.total).toBe(300)
+    expect(parsed.lastSyncs).toHaveLength(1)
+    expect(parsed.lastSyncs[0]).toMatchObject({ source: 'hubspot', status: 'done', mode: 'full', deals: 300, errors: 0 })
+    const text = await runCli('status', '--db', db)
+    expect(text.stdout).toContain('Data: 300 deals (hubspot 300)')
+    expect(text.stdout).toMatch(/hubspot +done/)
+  })
+
+  it('names the variables to set for an unconfigured CRM, and refuses an unknown one', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const sf = await runCli('sync', '--db', db, '--source', 'salesforce')
+    expect(sf.code).toBe(1)
+    expect(sf.stderr).toContain('SALESFORCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET')
+    const other = await runCli('sync', '--db', db, '--source', 'pipedrive')
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain('--source hubspot or --source salesforce')
+  })
+
+  it('does not start while another sync holds the lock', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const store = await openStore({ path: db })
+    await acquireJobLock(store.db, 'sync', 'scheduler#1', 60_000, new Date())
+    await store.close()
+    const run = await runCli('sync', '--db', db)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('A sync is already running')
+  })
+})
