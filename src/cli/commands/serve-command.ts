@@ -1,10 +1,17 @@
 import type { Command } from 'commander'
-import { openStore } from '../../db/open-store.js'
-import { createLogger, type Logger } from '../../log/create-logger.js'
+import type { Config } from '../../config.js'
+import { openStore, type Store } from '../../db/open-store.js'
+import { todayUtc } from '../../domain/dates.js'
+import { AppError } from '../../errors.js'
+import { createSyncJob } from '../../ingest/sync-crm.js'
+import { startScheduler } from '../../jobs/start-scheduler.js'
+import { createLogger } from '../../log/create-logger.js'
+import { retrainModel } from '../../model/retrain-model.js'
+import { scoreOpenDeals } from '../../model/score-open-deals.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { createSlackApp } from '../../slack/app/create-slack-app.js'
-import { createSlackJobs, type SlackJobs } from '../../slack/app/create-slack-jobs.js'
+import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
 import { type CliIo, type CommonOptions, cliConfig, withDbOption } from '../cli-context.js'
 
 /**
@@ -30,7 +37,20 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const slack = createSlackApp({ store, config, logger, roster, services })
     await slack.start()
     const jobs = createSlackJobs(slack.ctx, slack.client)
-    const stopJobs = startJobs(jobs, logger)
+    const scheduler = startScheduler({
+      store,
+      config,
+      logger,
+      jobs: {
+        sync: createSyncJob({ store, config, logger }),
+        score: async () => scoreIfTrained(store, config),
+        refreshHome: jobs.refreshHome,
+        retrain: () => retrainModel(store, { asOf: config.asOf ?? todayUtc(), staleDays: config.staleDays }),
+        stalledAlerts: jobs.stalledDealDms,
+        anomalyCheck: jobs.anomalyCheck,
+      },
+      notifyAdmins: jobs.notifyAdmins,
+    })
     void jobs.drainOutbox().catch((error: unknown) => logger.error({ err: error }, 'outbox could not be delivered on start'))
     io.err(
       slack.mode === 'http'
@@ -42,14 +62,18 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       process.once('SIGTERM', () => resolve())
     })
     io.err('Stopping…')
-    await stopJobs()
+    await scheduler.stop()
     await slack.stop()
     await store.close()
   })
 }
 
-// Until the scheduler (src/jobs) is wired in, only the start-up delivery runs.
-function startJobs(_jobs: SlackJobs, logger: Logger): () => Promise<void> {
-  logger.warn('The job scheduler is not available in this build; scheduled DMs, alerts and syncs will not run.')
-  return async () => {}
+// Scoring needs a trained model; until the first retrain there is nothing to score.
+async function scoreIfTrained(store: Store, config: Config): Promise<unknown> {
+  try {
+    return await scoreOpenDeals(store, { asOf: config.asOf ?? todayUtc(), idleDays: config.idleDays })
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'no_model') return null
+    throw error
+  }
 }

@@ -80,9 +80,20 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   for (const row of rows) {
     const payload = JSON.parse(row.payload) as OutboxPayload
     const item: Item = { row, payload, channel: row.channel_id, userId: row.slack_user_id }
-    if (row.status === 'sending' && (await alreadyDelivered(ctx, client, item))) {
-      result.recovered++
-      continue
+    if (row.status === 'sending') {
+      let delivered: boolean
+      try {
+        delivered = await alreadyDelivered(ctx, client, item)
+      } catch (error) {
+        // Unsure whether it arrived: leave it `sending` rather than risk a second copy.
+        log.warn({ outboxId: row.outbox_id, err: error }, 'could not check whether a message was delivered; will check on the next run')
+        result.left++
+        continue
+      }
+      if (delivered) {
+        result.recovered++
+        continue
+      }
     }
     queue.push(item)
   }
@@ -197,7 +208,13 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
           ready = await resolveTarget(item)
         } catch (error) {
           const wait = rateLimited(error)
-          if (wait === null) throw error
+          if (wait === null) {
+            const code = slackErrorCode(error)
+            if (code === undefined || !FINAL_ERRORS.has(code)) throw error
+            await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'failed', code)
+            result.failed++
+            continue
+          }
           result.rateLimited++
           globalReadyAt = Date.now() + wait
           queue.push(item)
@@ -218,8 +235,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
           busy.delete(channel)
         }
       } catch (error) {
-        result.failed++
-        log.error({ outboxId: item.row.outbox_id, err: error }, 'outbox delivery failed')
+        result.left++
+        log.error({ outboxId: item.row.outbox_id, err: error }, 'outbox delivery failed; will retry on the next run')
         await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'pending', 'error').catch(() => {})
       } finally {
         busy.delete(lock)

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { tempDir } from '../helpers/test-store.js'
+import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+describe('pulse serve', () => {
+  let fake: SlackFake
+  let company: SampleCompany
+  let db: string
+  beforeAll(async () => {
+    db = join(tempDir('pulse-serve-'), 'pulse.db')
+    company = await sampleCompany(2500, db)
+    await company.store.close()
+    fake = await new SlackFake({ users: company.users }).start()
+  })
+  afterAll(async () => {
+    await fake.stop()
+  })
+
+  it('runs the Slack app with the jobs in one process, answers signed requests, and stops on SIGTERM', async () => {
+    const port = await freePort()
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`,
+      ],
+      {
+        env: {
+          ...process.env,
+          SLACK_BOT_TOKEN: fake.token,
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          SLACK_API_URL: fake.apiUrl,
+          SLACK_APP_TOKEN: '',
+          PORT: String(port),
+          PULSE_AS_OF: AS_OF,
+          PULSE_ROSTER: company.rosterPath,
+          PULSE_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += String(d)
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    try {
+      await waitFor(() => stderr.includes('listening on port'), 30_000, `serve to start (${stderr})`)
+      const url = `http://127.0.0.1:${port}`
+      const help = await postSigned(
+        url,
+        SIGNING_SECRET,
+        slashCommandBody({ userId: PEOPLE.cro, text: 'help', responseUrl: fake.responseUrl() }),
+        'application/x-www-form-urlencoded',
+      )
+      expect(help.status).toBe(200)
+      expect(help.text).toContain('/pulse winrate')
+      const before = fake.views.length
+      await postSigned(url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.manager), 'application/json')
+      await waitFor(() => fake.views.length > before, 20_000, 'views.publish')
+      expect(stderr).not.toContain(fake.token)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+    expect(stderr).toContain('Stopping')
+  }, 60_000)
+})
