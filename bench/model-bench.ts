@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_STAGES } from '../src/config.js'
-import { findModelDeals } from '../src/db/find-model-deals.js'
+import { findOpenScoringDeals } from '../src/db/find-open-scoring-deals.js'
 import { openStore } from '../src/db/open-store.js'
 import { importCsvFile } from '../src/ingest/import-csv-file.js'
 import { retrainModel } from '../src/model/retrain-model.js'
@@ -57,7 +57,7 @@ export async function runModelBench(ctx: BenchContext): Promise<void> {
     const scoreS = (performance.now() - t1) / 1000
     const scoreCpuS = cpuSeconds(c1)
     const current = await loadCurrentModel(store.db)
-    const [open, context] = await Promise.all([findModelDeals(store.db, 'open'), loadScoringContext(store.db, ctx.asOf, 14)])
+    const [open, context] = await Promise.all([findOpenScoringDeals(store.db), loadScoringContext(store.db, ctx.asOf, 14)])
     const t2 = performance.now()
     scoreDeals(current.engine, open, context)
     const pureS = (performance.now() - t2) / 1000

@@ -1,6 +1,6 @@
 import { AMOUNT_BAND_EDGES, AMOUNT_BANDS, amountBand } from '../domain/amount-band.js'
 import { bandWords } from './deal-reasons.js'
-import type { ModelDeal } from './model-deal.js'
+import type { ScoringDeal } from './model-deal.js'
 import { type OwnerWinHistory, smoothedRate } from './owner-win-history.js'
 
 /**
@@ -67,7 +67,7 @@ export interface RawFeatures {
 }
 
 /** The raw feature values of `deal` (the owner's record counts deals closed before it was created). */
-export function rawFeatures(deal: ModelDeal, owners: OwnerWinHistory): RawFeatures {
+export function rawFeatures(deal: ScoringDeal, owners: OwnerWinHistory): RawFeatures {
   const h = owners.before(deal.owner_id, deal.created_date)
   return {
     categories: [deal.region, deal.industry, deal.product_type, deal.lead_source, regionBandOf(deal.region, deal.amount)],
@@ -135,7 +135,7 @@ export function encodeRaw(encoding: FeatureEncoding, raw: RawFeatures): number[]
 }
 
 /** The tree's input row for `deal`. */
-export function encodeDeal(encoding: FeatureEncoding, deal: ModelDeal, owners: OwnerWinHistory): number[] {
+export function encodeDeal(encoding: FeatureEncoding, deal: ScoringDeal, owners: OwnerWinHistory): number[] {
   return encodeRaw(encoding, rawFeatures(deal, owners))
 }
 

@@ -23,6 +23,9 @@ export type ModelDeal = Pick<
   | 'updated_date'
 >
 
+/** What scoring reads of an open deal (a {@link ModelDeal} without its name, email and cycle length). */
+export type ScoringDeal = Omit<ModelDeal, 'deal_name' | 'owner_email' | 'sales_cycle_days'>
+
 /** Won and lost deals of one owner closed on one day (all of the store's closed deals, stale or not). */
 export interface OwnerCloseCount {
   owner_id: string

@@ -1,5 +1,6 @@
 import { findModelDeals } from '../db/find-model-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
+import { findWonStageDurations } from '../db/find-won-stage-durations.js'
 import { insertModel } from '../db/insert-model.js'
 import type { Store } from '../db/open-store.js'
 import type { ModelDrivers, ModelEvaluation, ModelParams } from './win-rate-driver-engine.js'
@@ -36,8 +37,12 @@ export interface TrainResult extends ModelEvaluation {
  * @throws AppError `no_data` when there are too few closed, non-stale deals.
  */
 export async function retrainModel(store: Store, options: RetrainOptions): Promise<TrainResult> {
-  const [deals, ownerCloses] = await Promise.all([findModelDeals(store.db, 'closed'), findOwnerCloseCounts(store.db)])
-  const engine = WinRateDriverEngine.train({ deals, ownerCloses, asOf: options.asOf, staleDays: options.staleDays })
+  const [deals, ownerCloses, stageDurations] = await Promise.all([
+    findModelDeals(store.db, 'closed'),
+    findOwnerCloseCounts(store.db),
+    findWonStageDurations(store.db, options.asOf),
+  ])
+  const engine = WinRateDriverEngine.train({ deals, ownerCloses, stageDurations, asOf: options.asOf, staleDays: options.staleDays })
   const e = engine.evaluation
   const trainedAt = (options.now ?? new Date()).toISOString()
   const modelId = await insertModel(store.db, {

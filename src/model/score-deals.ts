@@ -1,19 +1,20 @@
 import { daysIdle, daysInCurrentStage } from '../domain/deal-derived.js'
 import { idleReason, percent, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
-import type { ModelDeal } from './model-deal.js'
+import type { ScoringDeal } from './model-deal.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { segmentRateFor } from './segment-base-rates.js'
 import type { StageNorm } from './stage-norms.js'
 import type { WinRateDriverEngine } from './win-rate-driver-engine.js'
 
-/** What scoring needs besides the model: the moment, the idle limit, stage norms and track records. */
+/** What scoring needs besides the model: the moment, the idle limit and owners' track records. */
 export interface ScoringContext {
   asOf: string
   /** `PULSE_IDLE_DAYS`. */
   idleDays: number
-  stageNorms: ReadonlyMap<string, StageNorm>
   owners: OwnerWinHistory
+  /** Stage norms to use instead of the model's own (tests). */
+  stageNorms?: ReadonlyMap<string, StageNorm>
 }
 
 /** One open deal's score (contract `score` element, plus where the probability came from). */
@@ -36,7 +37,7 @@ export interface DealScore {
  * informative), health score, and reasons taken from the tree path and the stall factors.
  * Closed deals in `deals` are skipped. Pure.
  */
-export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ModelDeal[], context: ScoringContext): DealScore[] {
+export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ScoringDeal[], context: ScoringContext): DealScore[] {
   const notice = engine.informative ? null : notInformativeReason(engine)
   const out: DealScore[] = []
   for (const deal of deals) {
@@ -52,7 +53,7 @@ export function notInformativeReason(engine: WinRateDriverEngine): string {
   return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}), so this is the win rate of similar past deals`
 }
 
-function scoreOne(engine: WinRateDriverEngine, deal: ModelDeal, context: ScoringContext, notice: string | null): DealScore {
+function scoreOne(engine: WinRateDriverEngine, deal: ScoringDeal, context: ScoringContext, notice: string | null): DealScore {
   const reasons: string[] = []
   let p: number
   if (notice === null) {
@@ -66,7 +67,7 @@ function scoreOne(engine: WinRateDriverEngine, deal: ModelDeal, context: Scoring
   }
   const idle = daysIdle(deal, context.asOf)
   const inStage = daysInCurrentStage(deal, context.asOf)
-  const norm = context.stageNorms.get(deal.stage)
+  const norm = (context.stageNorms ?? engine.stageNorms).get(deal.stage)
   const health = healthScore({ winProbability: p, daysIdle: idle, daysInStage: inStage, norm, idleDays: context.idleDays })
   const stall = [
     { text: idleReason(idle, context.idleDays), weight: 1 - health.activity },

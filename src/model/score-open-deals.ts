@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely'
 import { findCurrentModel } from '../db/find-current-model.js'
-import { findModelDeals } from '../db/find-model-deals.js'
+import { findOpenScoringDeals } from '../db/find-open-scoring-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
-import { findWonStageDurations } from '../db/find-won-stage-durations.js'
 import type { Store } from '../db/open-store.js'
 import { saveDealScores } from '../db/save-deal-scores.js'
 import type { Database } from '../db/schema.js'
@@ -10,7 +9,6 @@ import type { ModelRow } from '../db/schema-model.js'
 import { AppError } from '../errors.js'
 import { OwnerWinHistory } from './owner-win-history.js'
 import { type DealScore, type ScoringContext, scoreDeals } from './score-deals.js'
-import { stageNormsFrom } from './stage-norms.js'
 import { type SerializedWinModel, WinRateDriverEngine } from './win-rate-driver-engine.js'
 
 /** Options of {@link scoreOpenDeals}. */
@@ -50,10 +48,9 @@ export async function loadCurrentModel(db: Kysely<Database>): Promise<CurrentMod
   return { modelId: row.model_id, row, engine: WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel) }
 }
 
-/** Stage norms and owners' track records as of `asOf`, read from the store. */
+/** Owners' track records, read from the store (stage norms come with the model). */
 export async function loadScoringContext(db: Kysely<Database>, asOf: string, idleDays: number): Promise<ScoringContext> {
-  const [durations, closes] = await Promise.all([findWonStageDurations(db, asOf), findOwnerCloseCounts(db)])
-  return { asOf, idleDays, stageNorms: stageNormsFrom(durations), owners: new OwnerWinHistory(closes) }
+  return { asOf, idleDays, owners: new OwnerWinHistory(await findOwnerCloseCounts(db)) }
 }
 
 /**
@@ -63,10 +60,7 @@ export async function loadScoringContext(db: Kysely<Database>, asOf: string, idl
  */
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
   const current = await loadCurrentModel(store.db)
-  const [deals, context] = await Promise.all([
-    findModelDeals(store.db, 'open'),
-    loadScoringContext(store.db, options.asOf, options.idleDays),
-  ])
+  const [deals, context] = await Promise.all([findOpenScoringDeals(store.db), loadScoringContext(store.db, options.asOf, options.idleDays)])
   const scores = scoreDeals(current.engine, deals, context).sort(
     (a, b) => a.healthScore - b.healthScore || a.winProbability - b.winProbability || (a.dealId < b.dealId ? -1 : 1),
   )

@@ -15,15 +15,18 @@ import {
   rawFeatures,
 } from './feature-encoding.js'
 import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
-import type { ModelDeal, OwnerCloseCount } from './model-deal.js'
+import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from './model-deal.js'
 import { OwnerWinHistory } from './owner-win-history.js'
 import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
+import { type StageNorm, stageNormsFrom } from './stage-norms.js'
 
 /** What training needs: the store's closed deals and every owner's closes (for track records). */
 export interface TrainInput {
   /** Closed deals (open ones are ignored). Stale ones are left out here, with `staleDays`. */
   deals: readonly ModelDeal[]
   ownerCloses: readonly OwnerCloseCount[]
+  /** How long won deals stayed in each stage (for the health score's stage norms); empty without stage history. */
+  stageDurations?: readonly StageDurationCount[]
   /** Deals closed after this date are ignored. */
   asOf: string
   staleDays: number
@@ -135,6 +138,8 @@ export interface SerializedWinModel {
   segmentRates: SegmentRates
   /** Closed, non-stale deals the scoring tree was fitted on (train + test windows). */
   nFit: number
+  /** Stage norms of won deals at training time: [stage, norm] pairs. */
+  stageNorms: Array<[string, StageNorm]>
 }
 
 /** Fewest closed, non-stale deals the model will train and test on. */
@@ -157,12 +162,14 @@ export class WinRateDriverEngine {
   private readonly counts: NodeCounts
   private readonly rates: Float64Array
   private readonly descriptions = new Map<number, string>()
+  private readonly norms: Map<string, StageNorm>
 
   private constructor(private readonly model: SerializedWinModel) {
     this.flat = flattenTree(DecisionTreeClassifier.load(model.tree).root)
     if (this.flat.column.length !== model.nodeN.length) throw new Error('The stored model does not match its tree; retrain it.')
     this.counts = { n: Float64Array.from(model.nodeN), won: Float64Array.from(model.nodeWon) }
     this.rates = smoothedNodeRates(this.flat, this.counts, model.params.smoothing)
+    this.norms = new Map(model.stageNorms)
   }
 
   /**
@@ -228,6 +235,7 @@ export class WinRateDriverEngine {
       evaluation,
       segmentRates: fitSegmentRates(usable, labels),
       nFit: usable.length,
+      stageNorms: [...stageNormsFrom(input.stageDurations ?? [])],
     })
   }
 
@@ -258,13 +266,18 @@ export class WinRateDriverEngine {
     return this.model.segmentRates
   }
 
+  /** How long won deals stayed in each stage, as of training (the health score's pace norms). */
+  get stageNorms(): ReadonlyMap<string, StageNorm> {
+    return this.norms
+  }
+
   /** True when the per-deal probabilities may be shown (see {@link ModelEvaluation.informative}). */
   get informative(): boolean {
     return this.model.evaluation.informative
   }
 
   /** The leaf `deal` falls in, its smoothed probability and the leaf's training deals. */
-  predict(deal: ModelDeal, owners: OwnerWinHistory): LeafPrediction {
+  predict(deal: ScoringDeal, owners: OwnerWinHistory): LeafPrediction {
     const leaf = leafOf(this.flat, encodeDeal(this.model.encoding, deal, owners))
     return {
       probability: this.rates[leaf] as number,

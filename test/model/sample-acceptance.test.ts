@@ -47,6 +47,8 @@ describe('on pulse sample data', () => {
       outcomes.push(t.won)
     }
     expect(outcomes.length).toBeGreaterThan(1500)
+    // Stage norms from the sample's stage history travel with the model into the reasons.
+    expect(scored.deals.some((d) => d.reasons.some((r) => /; 90% of won deals leave it within \d+$/.test(r)))).toBe(true)
     const gap = auc(oracle, outcomes) - auc(ours, outcomes)
     expect(Math.abs(gap)).toBeLessThanOrEqual(0.03)
   })
