@@ -12,6 +12,8 @@ export interface CrmRequest {
   headers?: Record<string, string>
   /** The rate limit this request counts against; waited on before every attempt. */
   pacer?: Pacer
+  /** Return a 2xx body as text, unparsed (the caller parses it, e.g. after peeking at it). */
+  raw?: boolean
 }
 
 /** A CRM answer whose body parsed as JSON. */
@@ -147,7 +149,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
 
       const status = response.status
       if (status >= 200 && status < 300) {
-        return { status, headers: response.headers, body: parseJson(text, options.service, request.endpoint, status) }
+        return { status, headers: response.headers, body: request.raw ? text : parseJson(text, options.service, request.endpoint, status) }
       }
       const body = tryJson(text)
       const kind = options.classify?.(status, body, response.headers) ?? defaultKind(status, request.endpoint)
@@ -227,7 +229,11 @@ export function retryAfterMs(headers: Headers, now: number): number | null {
   return Number.isNaN(at) ? null : Math.max(0, at - now)
 }
 
-function parseJson(text: string, service: string, endpoint: string, status: number): unknown {
+/**
+ * Parses a CRM body as JSON.
+ * @throws CrmHttpError `crm_bad_response` naming the service and endpoint.
+ */
+export function parseJson(text: string, service: string, endpoint: string, status: number): unknown {
   try {
     return JSON.parse(text)
   } catch {

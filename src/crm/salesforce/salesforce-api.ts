@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind } from '../http/crm-http.js'
+import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson } from '../http/crm-http.js'
 import { createPacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
 
@@ -29,12 +29,20 @@ const queryResponse = z.object({
   done: z.boolean(),
   nextRecordsUrl: z.string().optional(),
   // Records are checked as objects here and field by field where they are read (a full schema per record costs more than the sync).
-  records: z.array(z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a record object')),
+  records: z.array(
+    z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a record object'),
+  ),
 })
 const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().optional() })
 
 /** One page of a SOQL result: records are plain objects with nested parents (`Account.Industry`). */
 export type SoqlPage = z.output<typeof queryResponse>
+
+/** A page fetched but not yet parsed. `nextRecordsUrl` is null when the peek found none. */
+export interface UnparsedPage {
+  nextRecordsUrl: string | null
+  parse(): SoqlPage
+}
 
 /** Typed calls to the Salesforce REST endpoints the sync uses. */
 export interface SalesforceApi {
@@ -42,6 +50,12 @@ export interface SalesforceApi {
   query(soql: string, options?: { all?: boolean }): Promise<SoqlPage>
   /** The next page of a query: `nextRecordsUrl` as Salesforce gave it (relative). */
   next(nextRecordsUrl: string): Promise<SoqlPage>
+  /**
+   * Like {@link SalesforceApi.query} / {@link SalesforceApi.next}, but hands back the page before
+   * parsing it, with the `nextRecordsUrl` read off its first bytes (Salesforce puts it before the
+   * records), so the next page can be requested while this one is parsed.
+   */
+  fetchPage(target: { soql: string } | { next: string }): Promise<UnparsedPage>
   /** The instance URL from the last token (for record links). */
   instanceUrl(): string | undefined
   readonly stats: CrmHttpStats
@@ -133,16 +147,39 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     return parseBody(queryResponse, res.body, SERVICE, endpoint)
   }
 
+  const queryTarget = (soql: string, all: boolean) => {
+    const resource = all ? 'queryAll' : 'query'
+    const from = /\bFROM\s+(\w+)/i.exec(soql.replace(/\([^()]*\)/g, ''))?.[1] ?? 'SOQL'
+    return {
+      path: `/services/data/${SALESFORCE_API_VERSION}/${resource}?q=${encodeURIComponent(soql)}`,
+      endpoint: `GET /${resource} (${from})`,
+    }
+  }
+  const nextTarget = (url: string) => ({ path: url, endpoint: `GET ${url.replace(/\/[^/]*$/, '/…')}` })
+
   return {
     stats: http.stats,
     instanceUrl: () => token?.instanceUrl,
+    async fetchPage(target) {
+      const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : nextTarget(target.next)
+      await ensureToken()
+      const res = await http.send({ method: 'GET', url: `${token?.instanceUrl}${path}`, endpoint, pacer, raw: true })
+      const text = res.body as string
+      const head = /^\s*\{\s*"totalSize"\s*:\s*\d+\s*,\s*"done"\s*:\s*(true|false)\s*(?:,\s*"nextRecordsUrl"\s*:\s*"([^"\\]+)")?/.exec(
+        text.slice(0, 400),
+      )
+      return {
+        nextRecordsUrl: head?.[1] === 'false' ? (head[2] ?? null) : null,
+        parse: () => parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint),
+      }
+    },
     query(soql, opts = {}) {
-      const resource = opts.all ? 'queryAll' : 'query'
-      const from = /\bFROM\s+(\w+)/i.exec(soql.replace(/\([^()]*\)/g, ''))?.[1] ?? 'SOQL'
-      return get(`/services/data/${SALESFORCE_API_VERSION}/${resource}?q=${encodeURIComponent(soql)}`, `GET /${resource} (${from})`)
+      const t = queryTarget(soql, opts.all ?? false)
+      return get(t.path, t.endpoint)
     },
     next(nextRecordsUrl) {
-      return get(nextRecordsUrl, `GET ${nextRecordsUrl.replace(/\/[^/]*$/, '/…')}`)
+      const t = nextTarget(nextRecordsUrl)
+      return get(t.path, t.endpoint)
     },
   }
 }

@@ -6,7 +6,7 @@ import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-sourc
 import { type Clock, systemClock } from '../http/clock.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { fieldAt, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
-import { createSalesforceApi, type SalesforceApi, type SoqlPage } from './salesforce-api.js'
+import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
 
 /** Options of {@link createSalesforceSource}. */
 export interface SalesforceSourceOptions {
@@ -91,11 +91,15 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) },
       )
 
-    let pending: Promise<SoqlPage> | undefined = api.query(soql)
+    let pending: Promise<UnparsedPage> | undefined = api.fetchPage({ soql })
     let pageNo = 0
     while (pending) {
-      const page: SoqlPage = await pending
-      pending = !page.done && page.nextRecordsUrl ? quiet(api.next(page.nextRecordsUrl)) : undefined
+      const raw: UnparsedPage = await pending
+      // Ask for the next page before parsing this one: Salesforce names it ahead of the records.
+      pending = raw.nextRecordsUrl ? quiet(api.fetchPage({ next: raw.nextRecordsUrl })) : undefined
+      const page = raw.parse()
+      if (page.done) pending = undefined
+      if (!pending && !page.done && page.nextRecordsUrl) pending = quiet(api.fetchPage({ next: page.nextRecordsUrl }))
       pageNo++
       const deals: SyncedDeal[] = []
       const owners = new Map<string, NormalizedOwner>()
