@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { SyncedDeal } from '../../src/crm/crm-source.js'
+import { createCsvSource } from '../../src/crm/csv/csv-source.js'
+import { beginSyncRun } from '../../src/db/begin-sync-run.js'
+import type { Store } from '../../src/db/open-store.js'
+import { findWatermark, storeSyncPage } from '../../src/db/store-sync-page.js'
+import type { NormalizedDeal } from '../../src/domain/normalized-deal.js'
+import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { storeSnapshot } from './store-snapshot.js'
+
+const stores: Store[] = []
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close()
+})
+
+function deal(id: string, over: Partial<NormalizedDeal> = {}): NormalizedDeal {
+  return {
+    dealId: id,
+    source: 'hubspot',
+    name: `Deal ${id}`,
+    ownerId: 'o1',
+    ownerEmail: 'ana@example.com',
+    createdDate: '2024-01-02',
+    closedDate: null,
+    outcome: 'open',
+    stage: 'Demo',
+    stageEnteredDate: '2024-01-05',
+    amount: 60_000,
+    currency: 'USD',
+    industry: 'SaaS',
+    region: 'EMEA',
+    productType: 'Core',
+    leadSource: 'Inbound',
+    salesCycleDays: null,
+    lastActivityDate: '2024-01-20',
+    updatedDate: '2024-01-21',
+    crmUrl: null,
+    archived: false,
+    extra: null,
+    ...over,
+  }
+}
+
+const pages: Array<{ deals: SyncedDeal[]; removed: string[]; watermark: string | null }> = [
+  {
+    deals: [
+      {
+        deal: deal('1'),
+        history: [
+          { dealId: '1', stage: 'Qualified', enteredAt: '2024-01-02T10:00:00.000Z', leftAt: '2024-01-05T09:00:00.000Z' },
+          { dealId: '1', stage: 'Demo', enteredAt: '2024-01-05T09:00:00.000Z', leftAt: null },
+        ],
+      },
+      { deal: deal('2', { outcome: 'lost', closedDate: '2024-02-01', stage: 'Qualified' }), history: [] },
+      { deal: deal('3'), history: null },
+    ],
+    removed: [],
+    watermark: 'w1',
+  },
+  {
+    deals: [
+      {
+        deal: deal('1', { amount: 70_000 }),
+        history: [{ dealId: '1', stage: 'Demo', enteredAt: '2024-01-05T09:00:00.000Z', leftAt: null }],
+      },
+    ],
+    removed: ['2', 'missing'],
+    watermark: 'w2',
+  },
+]
+
+/** Writes the pages through the SQLite fast path, or through the Kysely builder (the Postgres path). */
+async function writeAll(store: Store) {
+  const runId = await beginSyncRun(store.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
+  const results = []
+  for (const p of pages) {
+    results.push(
+      await storeSyncPage(store, {
+        source: 'hubspot',
+        runId,
+        deals: p.deals,
+        removedDealIds: p.removed,
+        owners: [{ ownerId: 'o1', email: 'ana@example.com', name: 'Ana' }],
+        watermark: p.watermark,
+        now: new Date('2024-06-01T00:00:00Z'),
+      }),
+    )
+  }
+  return { runId, results }
+}
+
+describe('storeSyncPage', () => {
+  it('writes the same rows, counts and watermark through prepared statements and through the Kysely builder', async () => {
+    const fast = await openTestStore()
+    const plain = await openTestStore()
+    stores.push(fast, plain)
+    const a = await writeAll(fast)
+    const b = await writeAll({ ...plain, sqlite: undefined })
+    expect(a.results).toEqual([
+      { deals: 3, removed: 0 },
+      { deals: 1, removed: 1 },
+    ])
+    expect(b.results).toEqual(a.results)
+    expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
+    const snap = await storeSnapshot(fast)
+    expect(snap.deals.map((d) => [d.deal_id, d.amount])).toEqual([
+      ['1', 70_000],
+      ['3', 60_000],
+    ])
+    expect(snap.history).toEqual([{ deal_id: '1', stage: 'Demo', entered_at: '2024-01-05T09:00:00.000Z', left_at: null }])
+    expect(await findWatermark(fast.db, 'hubspot')).toBe('w2')
+    for (const s of [fast, plain]) {
+      expect(await s.db.selectFrom('sync_runs').select(['pages', 'deals', 'removed']).executeTakeFirstOrThrow()).toEqual({
+        pages: 2,
+        deals: 4,
+        removed: 1,
+      })
+    }
+  })
+
+  it('a page that fails to write leaves neither its rows nor its watermark', async () => {
+    const store = await openTestStore()
+    stores.push(store)
+    const { runId } = await writeAll(store)
+    const before = await storeSnapshot(store)
+    const bad = deal('9', { createdDate: null as unknown as string })
+    await expect(
+      storeSyncPage(store, {
+        source: 'hubspot',
+        runId,
+        deals: [
+          { deal: deal('8'), history: [] },
+          { deal: bad, history: [] },
+        ],
+        removedDealIds: ['1'],
+        watermark: 'w3',
+        now: new Date(),
+      }),
+    ).rejects.toThrow()
+    expect(await storeSnapshot(store)).toEqual(before)
+    expect(await findWatermark(store.db, 'hubspot')).toBe('w2')
+  })
+})
+
+describe('the CSV source', () => {
+  it('yields the parsed rows and rejects through the same interface, with updated_date as its watermark', async () => {
+    const header =
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,updated_date'
+    const path = writeTempFile(
+      'd.csv',
+      `${header}\nD1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,2024-03-01\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-5,Open,2024-03-02\nD3,2024-01-03,2024-02-01,rep_2,SaaS,APAC,Core,Inbound,Proposal,900,Won,2024-03-05\n`,
+    )
+    const store = await openTestStore()
+    stores.push(store)
+    const summary = await syncCrm(store, createCsvSource({ path, stages: ['Demo', 'Proposal', 'Closed'] }))
+    expect(summary).toMatchObject({ source: 'csv', deals: 2, rejected: 1 })
+    expect(await findWatermark(store.db, 'csv')).toBe('2024-03-05')
+    expect((await syncCrm(store, createCsvSource({ path, stages: ['Demo', 'Proposal', 'Closed'] }))).deals).toBe(0)
+  })
+})
