@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
 
 /** Deals with the same outcome (as of), stage they sit at, and furthest stage reached in their history. */
@@ -23,6 +24,19 @@ export async function findFunnelCounts(
   stages: readonly string[],
   useHistory: boolean,
 ): Promise<FunnelCountRow[]> {
+  const slice = await findRollupSlice(db, scope)
+  if (slice && slice.history === useHistory && JSON.stringify(slice.openStages) === JSON.stringify(stages)) {
+    const rows = await rollupRows(db, 'funnel', slice)
+      .select(['k1', 'k2', 'd', sql<number>`sum(n)`.as('n')])
+      .groupBy(['k1', 'k2', 'd'])
+      .execute()
+    return rows.map((r) => ({
+      outcome: r.k1 as FunnelCountRow['outcome'],
+      stage: r.k2 === '' ? null : r.k2,
+      furthest: r.d < 0 ? null : Number(r.d),
+      n: Number(r.n),
+    }))
+  }
   const outcome = sql<
     'won' | 'lost' | 'open'
   >`(case when closed_date is not null and closed_date <= ${scope.asOf} then outcome else 'open' end)`

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
 
 /** Deals created in one calendar month. */
@@ -11,12 +12,19 @@ export interface MonthlyCreatedRow {
 
 /** Deals created by month (`YYYY-MM`), created on or before `scope.asOf`, oldest first. */
 export async function findMonthlyCreated(db: Kysely<Database>, scope: DealScope): Promise<MonthlyCreatedRow[]> {
-  const rows = await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .select([sql<string>`created_month`.as('month'), sql<number>`count(*)`.as('created'), sql<number>`sum(amount)`.as('createdAmount')])
-    .groupBy('created_month')
-    .orderBy('created_month')
-    .execute()
+  const slice = await findRollupSlice(db, scope)
+  const rows = slice
+    ? await rollupRows(db, 'created', slice)
+        .select([sql<string>`k1`.as('month'), sql<number>`sum(n)`.as('created'), sql<number>`sum(amount)`.as('createdAmount')])
+        .groupBy('k1')
+        .orderBy('k1')
+        .execute()
+    : await db
+        .selectFrom('deals')
+        .where(scopeCondition(scope))
+        .select([sql<string>`created_month`.as('month'), sql<number>`count(*)`.as('created'), sql<number>`sum(amount)`.as('createdAmount')])
+        .groupBy('created_month')
+        .orderBy('created_month')
+        .execute()
   return rows.map((r) => ({ month: r.month, created: Number(r.created), createdAmount: Number(r.createdAmount) }))
 }

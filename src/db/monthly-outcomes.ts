@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
 
 /** Won and lost deals that closed in one calendar month. */
@@ -16,6 +17,21 @@ export interface MonthlyOutcomeRow {
  * oldest first. Months with nothing closed are absent.
  */
 export async function findMonthlyOutcomes(db: Kysely<Database>, scope: DealScope): Promise<MonthlyOutcomeRow[]> {
+  const slice = await findRollupSlice(db, scope)
+  if (slice) {
+    const rows = await rollupRows(db, 'closed', slice)
+      .select([
+        sql<string>`k1`.as('month'),
+        sql<number>`sum(case when d = 1 then n else 0 end)`.as('won'),
+        sql<number>`sum(case when d = 0 then n else 0 end)`.as('lost'),
+        sql<number>`sum(case when d = 1 then amount else 0 end)`.as('wonAmount'),
+        sql<number>`sum(case when d = 0 then amount else 0 end)`.as('lostAmount'),
+      ])
+      .groupBy('k1')
+      .orderBy('k1')
+      .execute()
+    return rows.map(toRow)
+  }
   const rows = await db
     .selectFrom('deals')
     .where(scopeCondition(scope))
@@ -31,11 +47,9 @@ export async function findMonthlyOutcomes(db: Kysely<Database>, scope: DealScope
     .groupBy('closed_month')
     .orderBy('closed_month')
     .execute()
-  return rows.map((r) => ({
-    month: r.month,
-    won: Number(r.won),
-    lost: Number(r.lost),
-    wonAmount: Number(r.wonAmount),
-    lostAmount: Number(r.lostAmount),
-  }))
+  return rows.map(toRow)
+}
+
+function toRow(r: MonthlyOutcomeRow): MonthlyOutcomeRow {
+  return { month: r.month, won: Number(r.won), lost: Number(r.lost), wonAmount: Number(r.wonAmount), lostAmount: Number(r.lostAmount) }
 }

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { type DealScope, SEGMENT_COLUMNS, type SegmentFieldName, scopeCondition } from './deal-scope.js'
+import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
+import { ROLLUP_DIMS } from './refresh-analytics-rollup.js'
 import type { Database } from './schema.js'
 
 /** Closed deals of one segment: the values of its fields, wins and total. */
@@ -20,7 +22,18 @@ export async function findSegmentOutcomes(
   fieldSets: readonly (readonly SegmentFieldName[])[],
 ): Promise<SegmentOutcomeRow[]> {
   const out: SegmentOutcomeRow[] = []
+  const slice = await findRollupSlice(db, scope)
+  const rolled = new Set(ROLLUP_DIMS.map((d) => d.join(',')))
   for (const fields of fieldSets) {
+    const dims = fields.map((f) => SEGMENT_COLUMNS[f]).join(',')
+    if (slice && slice.dims === '' && rolled.has(dims)) {
+      const rows = await rollupRows(db, 'closed', { ...slice, dims })
+        .select(['v1', 'v2', sql<number>`sum(case when d = 1 then n else 0 end)`.as('won'), sql<number>`sum(n)`.as('n')])
+        .groupBy(['v1', 'v2'])
+        .execute()
+      for (const r of rows) out.push({ fields, values: fields.length > 1 ? [r.v1, r.v2] : [r.v1], won: Number(r.won), n: Number(r.n) })
+      continue
+    }
     const columns = fields.map((f) => sql.ref(SEGMENT_COLUMNS[f]))
     const rows = await db
       .selectFrom('deals')

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
+import { daysBetween } from '../domain/dates.js'
 import { daysBetweenSql, stageEnteredSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
 
 /** Stays in one stage of one length: completed (`events`) and still running as of (`censored`). */
@@ -26,6 +28,23 @@ export async function findStageDurations(
   useHistory: boolean,
 ): Promise<StageDurationRow[]> {
   if (stages.length === 0) return []
+  const slice = await findRollupSlice(db, scope)
+  if (slice && slice.history === useHistory) {
+    const done = await rollupRows(db, 'stay_done', slice)
+      .where('k1', 'in', [...stages])
+      .select(['k1', 'd', sql<number>`sum(n)`.as('n')])
+      .groupBy(['k1', 'd'])
+      .execute()
+    const running = await rollupRows(db, 'stay_open', slice)
+      .where('k1', 'in', [...stages])
+      .select(['k1', 'k2', sql<number>`sum(n)`.as('n')])
+      .groupBy(['k1', 'k2'])
+      .execute()
+    return [
+      ...done.map((r) => ({ stage: r.k1, days: Number(r.d), events: Number(r.n), censored: 0 })),
+      ...running.map((r) => ({ stage: r.k1, days: Math.max(0, daysBetween(r.k2, scope.asOf)), events: 0, censored: Number(r.n) })),
+    ]
+  }
   const asOf = sql.lit(scope.asOf)
   if (useHistory) {
     const end = sql<string | null>`coalesce(sh.left_at, case when deals.closed_date <= ${scope.asOf} then deals.closed_date end)`

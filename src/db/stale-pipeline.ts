@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { closedLastTouchSql, daysBetweenSql, openStaleFromSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
+import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
 import type { Database } from './schema.js'
 
 /** Open pipeline and its stale part ("zombie pipeline"), plus stale closed deals. */
@@ -30,15 +32,21 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
       sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
     ])
     .executeTakeFirst()
-  const closed = await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', 'in', ['won', 'lost'])
-    .where('closed_date', '<=', scope.asOf)
-    .where(sql<boolean>`${closedLastTouchSql} is not null`)
-    .where(sql<boolean>`${daysBetweenSql(db, closedLastTouchSql, 'closed_date')} > ${staleDays}`)
-    .select(sql<number>`count(*)`.as('n'))
-    .executeTakeFirst()
+  const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
+  const closed = slice
+    ? await rollupRows(db, 'stale_closed', slice)
+        .where('d', '>', staleDays)
+        .select(sql<number>`coalesce(sum(n), 0)`.as('n'))
+        .executeTakeFirst()
+    : await db
+        .selectFrom('deals')
+        .where(scopeCondition(scope))
+        .where('outcome', 'in', ['won', 'lost'])
+        .where('closed_date', '<=', scope.asOf)
+        .where(sql<boolean>`${closedLastTouchSql} is not null`)
+        .where(sql<boolean>`${daysBetweenSql(db, closedLastTouchSql, 'closed_date')} > ${staleDays}`)
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirst()
   return {
     openCount: Number(open?.openCount ?? 0),
     openAmount: Number(open?.openAmount ?? 0),

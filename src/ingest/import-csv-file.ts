@@ -7,6 +7,7 @@ import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts } from '../db/begin-deal-import.js'
 import type { Store } from '../db/open-store.js'
+import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { findStageOrder, saveStageOrder, stagesFromNames } from '../db/save-stage-order.js'
 import { AppError } from '../errors.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
@@ -113,6 +114,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     throw error
   }
   await saveStageOrder(store.db, stagesFromNames(options.stages), 'config')
+  await refreshAnalyticsRollup(store)
   return {
     file: options.path,
     runId: run.runId,

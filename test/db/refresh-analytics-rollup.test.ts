@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadDriversReport } from '../../src/analytics/load-drivers-report.js'
+import { loadFunnelReport } from '../../src/analytics/load-funnel-report.js'
+import { loadLossesReport } from '../../src/analytics/load-losses-report.js'
+import { loadStalledReport } from '../../src/analytics/load-stalled-report.js'
+import { loadTimeInStageReport } from '../../src/analytics/load-time-in-stage-report.js'
+import { loadWinrateReport } from '../../src/analytics/load-winrate-report.js'
+import type { ReportQuery } from '../../src/analytics/report-types.js'
+import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
+import type { Store } from '../../src/db/open-store.js'
+import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
+
+const AS_OF = '2024-07-20'
+const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
+
+async function everyReport(store: Store, q: ReportQuery) {
+  return {
+    winrate: await loadWinrateReport(store.db, { ...q, months: 30 }),
+    losses: await loadLossesReport(store.db, q),
+    funnel: await loadFunnelReport(store.db, q),
+    times: await loadTimeInStageReport(store.db, q),
+    drivers: await loadDriversReport(store.db, q),
+    stalled: await loadStalledReport(store.db, { ...q, limit: 0 }),
+  }
+}
+
+/** The same reports read straight from `deals` (rollup marked stale by changing the data version). */
+async function withoutRollup<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const saved = await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirstOrThrow()
+  await store.db.updateTable('meta').set({ value: 'changed' }).where('key', '=', 'data_version').execute()
+  try {
+    return await fn()
+  } finally {
+    await store.db.updateTable('meta').set({ value: saved.value }).where('key', '=', 'data_version').execute()
+  }
+}
+
+describe.each([
+  ['with stage history', true],
+  ['without stage history', false],
+])('the rollup gives the same reports as the deals table (%s)', (_, history) => {
+  let store: Store
+  beforeAll(async () => {
+    const dir = tempDir()
+    const csv = `${dir}/deals.csv`
+    writeSampleFiles({ out: csv, seed: 11, asOf: AS_OF, deals: 3000 })
+    store = await openTestStore()
+    await importCsvFile(store, { path: csv, stages: STAGES, ...(history ? {} : { map: new Map([['stage_history', 'no_such_column']]) }) })
+  })
+  afterAll(async () => {
+    await store.close()
+  })
+
+  it('is built by the import and used for as-of dates on or after the data', async () => {
+    expect(await findRollupSlice(store.db, { asOf: AS_OF })).toMatchObject({ dims: '', history })
+    expect(await findRollupSlice(store.db, { asOf: '2023-01-01' })).toBeNull()
+    expect(await findRollupSlice(store.db, { asOf: AS_OF, where: { region: 'EMEA', amount_band: '<10k' } })).toBeNull()
+  })
+
+  for (const [label, q] of [
+    ['all deals', { asOf: AS_OF }],
+    ['one filter', { asOf: AS_OF, where: { region: 'EMEA' } }],
+    ['owner scope', { asOf: AS_OF, ownerIds: ['rep_01', 'rep_02', 'rep_03'] }],
+    ['a later as-of', { asOf: '2024-09-02' }],
+  ] as Array<[string, ReportQuery]>) {
+    it(`agrees for ${label}`, async () => {
+      expect(await findRollupSlice(store.db, q)).not.toBeNull()
+      const rolled = await everyReport(store, q)
+      const direct = await withoutRollup(store, () => everyReport(store, q))
+      expect(rolled).toEqual(direct)
+    })
+  }
+})
+
+describe('refreshAnalyticsRollup', () => {
+  it('handles an empty store and an odd stage name (lost at a closed stage)', async () => {
+    const store = await openTestStore()
+    expect(await refreshAnalyticsRollup(store)).toBe(true)
+    const csv = writeTempFile(
+      'deals.csv',
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome\n' +
+        'A,2024-01-02,2024-02-03,r1,SaaS,EMEA,Core,Inbound,Closed,1000,Lost\n' +
+        'B,2024-01-05,2024-03-01,r1,SaaS,EMEA,Core,Inbound,Closed,2000,Won\n' +
+        'C,2024-02-05,,r2,SaaS,NA,Pro,Inbound,Demo,60000,Open\n',
+    )
+    await importCsvFile(store, { path: csv, stages: STAGES })
+    const q = { asOf: '2024-03-10' }
+    const rolled = await everyReport(store, q)
+    expect(rolled.losses.stages.map((s) => s.stage)).toEqual(['Closed'])
+    expect(rolled).toEqual(await withoutRollup(store, () => everyReport(store, q)))
+    await store.close()
+  })
+})
