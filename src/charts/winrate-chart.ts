@@ -18,6 +18,10 @@ export interface WinrateChartRow {
   created: number
   partial: boolean
   anomaly: 'low' | 'high' | null
+  /** Point style: a circle in the series colour, or a triangle in red (low) / green (high) for an anomaly. */
+  pointShape: string
+  pointColor: string
+  pointSize: number
   /** First month of a run of same-direction anomalies: the run's label goes here. */
   anomalyStart: boolean
   /** `n=84`: closed deals, drawn under each month. */
@@ -50,6 +54,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     anomaly: m.partial ? null : m.anomaly,
     nLabel: `n=${formatCount(m.won + m.lost)}`,
     anomalyStart: false,
+    ...pointStyle(m.partial ? null : m.anomaly),
   }))
   rows.forEach((r, i) => {
     r.anomalyStart = r.anomaly !== null && rows[i - 1]?.anomaly !== r.anomaly
@@ -118,12 +123,19 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
           name: 'partialSegment',
         },
       ]),
+      // One layer for every complete month's point; anomalies get their own shape, colour and size
+      // from the row (literal values, scale: null), which costs far less than a layer per kind.
       {
-        transform: [{ filter: '!datum.partial && datum.winRate != null && datum.anomaly == null' }],
-        mark: { type: 'point', filled: true, color: COLORS.primary, size: 45, opacity: 1 },
-        encoding: { y: { field: 'winRate', ...y } },
+        transform: [{ filter: '!datum.partial && datum.winRate != null' }],
+        mark: { type: 'point', filled: true, opacity: 1 },
+        encoding: {
+          y: { field: 'winRate', ...y },
+          shape: { field: 'pointShape', type: 'nominal', scale: null, legend: null },
+          color: { field: 'pointColor', type: 'nominal', scale: null, legend: null },
+          size: { field: 'pointSize', type: 'quantitative', scale: null, legend: null },
+        },
+        name: 'points',
       },
-      ...anomalyMarkers(rows, y),
       ...partialLayers([
         {
           transform: [{ filter: 'datum.partial && datum.winRate != null' }],
@@ -169,16 +181,16 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     data: { values: rows },
     encoding: { x: { ...x, axis: monthAxis(monthOrder, partialMonth) } },
     layer: [
+      // The partial month's bar is hollow and dashed: it is not a drop in volume, just unfinished.
       {
-        transform: [{ filter: '!datum.partial' }],
-        mark: { type: 'bar', color: COLORS.primaryLight },
-        encoding: { y: { field: 'created', type: 'quantitative', axis: { tickCount: 3, title: null, format: '~s' } } },
-      },
-      {
-        transform: [{ filter: 'datum.partial' }],
-        mark: { type: 'bar', fill: COLORS.background, stroke: COLORS.partial, strokeDash: [4, 3], strokeWidth: 1.5 },
-        encoding: { y: { field: 'created', type: 'quantitative' } },
-        name: 'partialBar',
+        mark: { type: 'bar', strokeWidth: 1.5 },
+        encoding: {
+          y: { field: 'created', type: 'quantitative', axis: { tickCount: 3, title: null, format: '~s' } },
+          fill: { condition: { test: 'datum.partial', value: COLORS.background }, value: COLORS.primaryLight },
+          stroke: { condition: { test: 'datum.partial', value: COLORS.partial }, value: null },
+          strokeDash: { condition: { test: 'datum.partial', value: [4, 3] }, value: [1, 0] },
+        },
+        name: 'createdBars',
       },
     ],
   }
@@ -191,22 +203,10 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   return { spec, title, altText: winrateAltText(title, rows, hasVolume) }
 }
 
-/** Marker layers only for the anomaly kinds present: every layer costs compile and render time. */
-function anomalyMarkers(rows: readonly WinrateChartRow[], y: object) {
-  const kinds = (['low', 'high'] as const).filter((kind) => rows.some((r) => r.anomaly === kind))
-  return kinds.map((kind) => ({
-    transform: [{ filter: `datum.anomaly == '${kind}'` }],
-    mark: {
-      type: 'point',
-      shape: kind === 'low' ? 'triangle-down' : 'triangle-up',
-      filled: true,
-      color: kind === 'low' ? COLORS.low : COLORS.high,
-      size: 130,
-      opacity: 1,
-    },
-    encoding: { y: { field: 'winRate', ...y } },
-    name: `anomaly_${kind}`,
-  }))
+function pointStyle(anomaly: 'low' | 'high' | null): { pointShape: string; pointColor: string; pointSize: number } {
+  if (anomaly === 'low') return { pointShape: 'triangle-down', pointColor: COLORS.low, pointSize: 130 }
+  if (anomaly === 'high') return { pointShape: 'triangle-up', pointColor: COLORS.high, pointSize: 130 }
+  return { pointShape: 'circle', pointColor: COLORS.primary, pointSize: 45 }
 }
 
 /**

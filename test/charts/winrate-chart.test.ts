@@ -25,7 +25,10 @@ describe('winrateChart', () => {
     expect(solid).toHaveLength(1)
     expect(solid[0].transform[0].filter).toContain('!datum.partial')
     // The volume panel draws the partial month's bar hollow too.
-    expect(viewNamed(spec, 'partialBar').mark).toMatchObject({ fill: COLORS.background, stroke: COLORS.partial })
+    const bars = viewNamed(spec, 'createdBars').encoding
+    expect(bars.fill.condition).toEqual({ test: 'datum.partial', value: COLORS.background })
+    expect(bars.stroke.condition).toEqual({ test: 'datum.partial', value: COLORS.partial })
+    expect(bars.strokeDash.condition.value).toEqual([4, 3])
   })
 
   it('encodes win rate, the control band and the centre line on a percent axis', () => {
@@ -43,8 +46,14 @@ describe('winrateChart', () => {
   it('marks anomalies and states the finding in the title', () => {
     const chart = winrateChart(report())
     expect(chart.title).toBe('Win rate fell below its normal range in June')
-    const low = viewNamed(chart.spec, 'anomaly_low')
-    expect(low.mark).toMatchObject({ shape: 'triangle-down', color: COLORS.low })
+    const points = viewNamed(chart.spec, 'points')
+    expect(points.encoding.shape).toMatchObject({ field: 'pointShape', scale: null })
+    const june = mainRows(chart.spec).find((r: Json) => r.month === '2025-06')
+    expect(june).toMatchObject({ pointShape: 'triangle-down', pointColor: COLORS.low })
+    expect(mainRows(chart.spec).find((r: Json) => r.month === '2025-05')).toMatchObject({
+      pointShape: 'circle',
+      pointColor: COLORS.primary,
+    })
     const label = viewNamed(chart.spec, 'anomalyLabel_2025-06')
     expect(label.encoding.text.value).toBe('below range')
     expect(label.transform).toEqual([{ filter: "datum.month == '2025-06'" }])
