@@ -98,10 +98,10 @@ async function expectStoreToMatch(f: SalesforceFake, s: Store) {
 
 describe('Salesforce sync', () => {
   it('a full sync stores exactly the fake org: opportunities, collapsed history, owners, Account.* segments, stage order', async () => {
-    fake = await fakeWith(generateOpportunities(4500, { seed: 11 }))
+    fake = await fakeWith(generateOpportunities(2500, { seed: 11 }))
     store = await openTestStore()
     const summary = await syncCrm(store, source(fake))
-    expect(summary).toMatchObject({ deals: 4500, stages: 6 })
+    expect(summary).toMatchObject({ deals: 2500, stages: 6 })
     await expectStoreToMatch(fake, store)
     const snap = await storeSnapshot(store)
     expect(snap.stages.map((s) => [s.name, s.is_closed, s.is_won])).toEqual([
@@ -117,8 +117,8 @@ describe('Salesforce sync', () => {
     const byDeal = new Map<string, typeof snap.history>()
     for (const h of snap.history) byDeal.set(h.deal_id, [...(byDeal.get(h.deal_id) ?? []), h])
     for (const stays of byDeal.values()) for (let i = 1; i < stays.length; i++) expect(stays[i]?.stage).not.toBe(stays[i - 1]?.stage)
-    // Three query pages of at most 2,000, followed through nextRecordsUrl.
-    expect(fake.requests.filter((r) => /\/query\/01gFAKE\d+-\d+$/.test(r.path)).length).toBe(2)
+    // Two query pages of at most 2,000, the second followed through nextRecordsUrl.
+    expect(fake.requests.filter((r) => /\/query\/01gFAKE\d+-\d+$/.test(r.path)).length).toBe(1)
   })
 
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
@@ -142,6 +142,27 @@ describe('Salesforce sync', () => {
     const deletedQuery = fake.requests.slice(n).find((r) => r.path.startsWith('/services/data/v66.0/queryAll'))
     expect(decodeURIComponent(deletedQuery?.path ?? '')).toContain('IsDeleted = true')
     expect((await syncCrm(store, source(fake))).deals).toBe(0)
+  })
+
+  it('a record modified while the cursor is read, then a failed page: the rerun loses nothing', async () => {
+    const opps = generateOpportunities(3000, { seed: 16 })
+    let tick = Date.UTC(2024, 5, 1, 0, 0, 30)
+    fake = await startSalesforceFake({ opportunities: opps, batchSize: 1000, now: () => (tick += 1000) })
+    store = await openTestStore()
+    let pages = 0
+    fake.onRequest = (_m, path) => {
+      if (!/\/query\/01g/.test(path)) return
+      pages++
+      // While page 2 is asked for: a record on it is modified (it now shows a stamp newer than
+      // page 3's records), and page 3 will fail.
+      if (pages === 1) fake?.updateOpportunity((opps[1500] as FakeOpportunity).Id, { Amount: 7 })
+      if (pages === 1) fake?.failNext({ path: /\/query\/01g\w+-2000$/ }, { status: 500, body: 'down' }, 10)
+    }
+    const error = await syncCrm(store, source(fake, { clock: virtualClock(Date.UTC(2024, 5, 1)) })).catch((e) => e)
+    expect(error.code).toBe('crm_unavailable')
+    fake.onRequest = undefined
+    await syncCrm(store, source(fake, { clock: virtualClock(Date.UTC(2024, 5, 1, 0, 5)) }))
+    await expectStoreToMatch(fake, store)
   })
 
   it('re-mints the token on 401 INVALID_SESSION_ID and carries on', async () => {

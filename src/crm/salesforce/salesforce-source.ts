@@ -110,7 +110,10 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         const { synced, owner } = mapOpportunity(r, await historyOf(r), closedStages as Set<string>, options.segments, api.instanceUrl())
         deals.push(synced)
         owners.set(owner.ownerId, owner)
-        if (at !== null && (stamp === null || at > stamp)) {
+        // Only stamps from before the sync count towards the watermark: a record modified while
+        // the cursor is read can show a newer stamp ahead of older records still to come.
+        if (at === null || at > safe) continue
+        if (stamp === null || at > stamp) {
           stamp = at
           ids = new Set()
         }
