@@ -3,9 +3,9 @@ import { idleReason, percent, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { ScoringDeal } from './model-deal.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
-import { segmentRateFor } from './segment-base-rates.js'
+import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
 import type { StageNorm } from './stage-norms.js'
-import type { WinRateDriverEngine } from './win-rate-driver-engine.js'
+import type { LeafPrediction, WinRateDriverEngine } from './win-rate-driver-engine.js'
 
 /** What scoring needs besides the model: the moment, the idle limit and owners' track records. */
 export interface ScoringContext {
@@ -38,11 +38,12 @@ export interface DealScore {
  * Closed deals in `deals` are skipped. Pure.
  */
 export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ScoringDeal[], context: ScoringContext): DealScore[] {
-  const notice = engine.informative ? null : notInformativeReason(engine)
+  const words = new ReasonWords(engine.informative ? null : notInformativeReason(engine), context.idleDays)
+  const norms = context.stageNorms ?? engine.stageNorms
   const out: DealScore[] = []
   for (const deal of deals) {
     if (deal.outcome !== 'open') continue
-    out.push(scoreOne(engine, deal, context, notice))
+    out.push(scoreOne(engine, deal, context, norms, words))
   }
   return out
 }
@@ -53,35 +54,95 @@ export function notInformativeReason(engine: WinRateDriverEngine): string {
   return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}), so this is the win rate of similar past deals`
 }
 
-function scoreOne(engine: WinRateDriverEngine, deal: ScoringDeal, context: ScoringContext, notice: string | null): DealScore {
+// Many deals share a leaf, a segment, a number of idle days or of days in a stage: each sentence is built once.
+class ReasonWords {
+  private readonly byLeaf = new Map<number, string>()
+  private readonly bySegment = new Map<string, string>()
+  private readonly byIdle = new Map<number | null, string | null>()
+  private readonly byStage = new Map<string, Map<number | null, string | null>>()
+
+  constructor(
+    readonly notice: string | null,
+    private readonly idleDays: number,
+  ) {}
+
+  leaf(leaf: LeafPrediction): string {
+    let text = this.byLeaf.get(leaf.leaf)
+    if (text === undefined) {
+      text = `${leaf.description}: similar deals won ${percent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`
+      this.byLeaf.set(leaf.leaf, text)
+    }
+    return text
+  }
+
+  segment(segment: SegmentRate): string {
+    let text = this.bySegment.get(segment.label)
+    if (text === undefined) {
+      text = `${segment.label}: similar deals won ${percent(segment.rate)} (n=${segment.n})`
+      this.bySegment.set(segment.label, text)
+    }
+    return text
+  }
+
+  idle(days: number | null): string | null {
+    let text = this.byIdle.get(days)
+    if (text === undefined) {
+      text = idleReason(days, this.idleDays)
+      this.byIdle.set(days, text)
+    }
+    return text
+  }
+
+  stage(stage: string, days: number | null, norm: StageNorm | undefined): string | null {
+    let byDays = this.byStage.get(stage)
+    if (!byDays) {
+      byDays = new Map()
+      this.byStage.set(stage, byDays)
+    }
+    let text = byDays.get(days)
+    if (text === undefined) {
+      text = stageReason(stage, days, norm)
+      byDays.set(days, text)
+    }
+    return text
+  }
+}
+
+function scoreOne(
+  engine: WinRateDriverEngine,
+  deal: ScoringDeal,
+  context: ScoringContext,
+  norms: ReadonlyMap<string, StageNorm>,
+  words: ReasonWords,
+): DealScore {
   const reasons: string[] = []
   let p: number
-  if (notice === null) {
+  if (words.notice === null) {
     const leaf = engine.predict(deal, context.owners)
     p = leaf.probability
-    reasons.push(`${leaf.description}: similar deals won ${percent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`)
+    reasons.push(words.leaf(leaf))
   } else {
     const segment = segmentRateFor(engine.segmentRates, deal)
     p = segment.rate
-    reasons.push(notice, `${segment.label}: similar deals won ${percent(segment.rate)} (n=${segment.n})`)
+    reasons.push(words.notice, words.segment(segment))
   }
   const idle = daysIdle(deal, context.asOf)
   const inStage = daysInCurrentStage(deal, context.asOf)
-  const norm = (context.stageNorms ?? engine.stageNorms).get(deal.stage)
+  const norm = norms.get(deal.stage)
   const health = healthScore({ winProbability: p, daysIdle: idle, daysInStage: inStage, norm, idleDays: context.idleDays })
-  const stall = [
-    { text: idleReason(idle, context.idleDays), weight: 1 - health.activity },
-    { text: stageReason(deal.stage, inStage, norm), weight: health.pace === null ? 0 : 1 - health.pace },
-  ]
-    .filter((r): r is { text: string; weight: number } => r.text !== null)
-    .sort((a, b) => b.weight - a.weight)
-  for (const r of stall) reasons.push(r.text)
+  const idleText = words.idle(idle)
+  const stageText = words.stage(deal.stage, inStage, norm)
+  // The stall factor that costs more health comes first.
+  const idleCost = 1 - health.activity
+  const stageCost = health.pace === null ? 0 : 1 - health.pace
+  const ordered = stageCost > idleCost ? [stageText, idleText] : [idleText, stageText]
+  for (const text of ordered) if (text !== null) reasons.push(text)
   return {
     dealId: deal.deal_id,
     winProbability: p,
     healthScore: health.score,
     reasons,
-    basis: notice === null ? 'model' : 'segment',
+    basis: words.notice === null ? 'model' : 'segment',
     health,
     daysIdle: idle,
     daysInStage: inStage,
