@@ -55,7 +55,8 @@ function getEngine(): Promise<Engine> {
     installTextMetrics(vega, chartTextMeasurer())
     const files = chartFontFiles()
     const ready: Engine = { vega, compile: vegaLite.compile, resvg, fontFiles: [files.regular, files.bold] }
-    await primeEngine(ready)
+    // Warm-up is an optimisation: a failure there must never stop charts from rendering.
+    await primeEngine(ready).catch(() => undefined)
     return ready
   })()
   engine.catch(() => {
@@ -129,24 +130,60 @@ export async function renderChart(spec: TopLevelSpec, options: RasterOptions = {
  * real chart does not pay for JIT warm-up and font parsing: that cost belongs to start-up.
  */
 async function primeEngine(e: Engine): Promise<void> {
-  // Lines, points, bars, rects, text and a legend: the mark types the report charts use.
+  // Two stacked panels with the marks, encodings and legends the report charts use (filters,
+  // literal-styled points, conditional fills, halo text, multi-line labels, colour legends).
+  const values = [
+    { a: 'A', b: 0.1, s: 'circle', c: '#000', z: 40, p: false },
+    { a: 'B', b: 0.2, s: 'triangle-down', c: '#b91c1c', z: 120, p: true },
+  ]
+  const x = { field: 'a', type: 'ordinal' as const, axis: { labelExpr: "{'A': ['A', '1']}[datum.value]", labelOverlap: false } }
   const spec: TopLevelSpec = {
-    title: { text: 'Warm-up', subtitle: 'Prime' },
-    data: {
-      values: [
-        { a: 'A', b: 0.1 },
-        { a: 'B', b: 0.2 },
-      ],
-    },
-    encoding: {
-      x: { field: 'a', type: 'ordinal', axis: { labelExpr: "{'A': ['A', '1']}[datum.value]" } },
-      y: { field: 'b', type: 'quantitative', axis: { format: '.0%' } },
-    },
-    layer: [
-      { mark: 'bar', encoding: { color: { field: 'b', type: 'quantitative' } } },
-      { mark: { type: 'rect', color: '#eee' }, encoding: { y2: { datum: 0 } } },
-      { mark: { type: 'line', strokeDash: [4, 3], point: true } },
-      { mark: { type: 'text', dy: -6, fontWeight: 'bold' }, encoding: { text: { field: 'b', format: '.0%' } } },
+    title: { text: ['Warm-up'], subtitle: ['Prime'] },
+    vconcat: [
+      {
+        data: { values },
+        encoding: { x, y: { field: 'b', type: 'quantitative', axis: { format: '.0%' } } },
+        layer: [
+          { mark: { type: 'rect', color: '#eee' }, encoding: { y2: { datum: 0 } } },
+          { transform: [{ filter: '!datum.p' }], mark: { type: 'line', strokeDash: [4, 3] } },
+          {
+            mark: { type: 'point', filled: true },
+            encoding: {
+              shape: { field: 's', type: 'nominal', scale: null },
+              color: { field: 'c', type: 'nominal', scale: null },
+              size: { field: 'z', type: 'quantitative', scale: null },
+            },
+          },
+          { mark: { type: 'text', dy: -6, stroke: '#fff', strokeWidth: 4 }, encoding: { text: { value: 'x' } } },
+          { mark: { type: 'text', dy: -6, fontWeight: 'bold', align: 'right' }, encoding: { text: { field: 'b', format: '.0%' } } },
+        ],
+      },
+      {
+        data: { values },
+        encoding: { x },
+        layer: [
+          {
+            mark: 'bar',
+            encoding: {
+              y: { field: 'b', type: 'quantitative' },
+              fill: { condition: { test: 'datum.p', value: '#fff' }, value: '#93c5fd' },
+              strokeDash: { condition: { test: 'datum.p', value: [4, 3] }, value: [1, 0] },
+            },
+          },
+          {
+            mark: 'rect',
+            encoding: {
+              color: {
+                field: 'b',
+                type: 'quantitative',
+                scale: { domain: [0, 0.15, 0.3], range: ['#c2410c', '#fff', '#2166ac'], interpolate: 'lab' },
+              },
+            },
+          },
+          { mark: 'bar', encoding: { y: { field: 'b', type: 'quantitative' }, color: { field: 'a', type: 'nominal' } } },
+        ],
+        resolve: { scale: { color: 'independent' } },
+      },
     ],
   }
   const view = new e.vega.View(e.vega.parse(e.compile(spec, { config: CHART_CONFIG }).spec), { renderer: 'none' })
