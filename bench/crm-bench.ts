@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { SegmentMapping } from '../src/config.js'
@@ -38,7 +38,7 @@ export async function runCrmBench(ctx: BenchContext, only?: 'hubspot' | 'salesfo
 }
 
 async function hubspotBench(ctx: BenchContext): Promise<void> {
-  const store = await openStore({ path: join(ctx.workDir, 'crm-bench-hubspot.db') })
+  const store = await openStore({ path: freshDb(ctx, 'crm-bench-hubspot.db') })
   try {
     // The earlier sync: 1,000 deals, from a fake without limits.
     const small = await startHubspotFake({ deals: generateHubspotDeals(ALREADY, { seed: SEED }) })
@@ -68,8 +68,10 @@ async function hubspotBench(ctx: BenchContext): Promise<void> {
       limits: { searchPerSecond: 5, burstPerTenSeconds: 190 },
     })
     const started = performance.now()
+    const cpu = process.cpuUsage()
     const summary = await syncCrm(store, source, { onProgress: progress(ctx, 'hubspot') })
     const seconds = (performance.now() - started) / 1000
+    const cpuSeconds = cpuOf(cpu)
     const stats = (await fake.ask({ cmd: 'stats' })) as FakeStats
     await fake.close()
 
@@ -81,6 +83,8 @@ async function hubspotBench(ctx: BenchContext): Promise<void> {
     const allowed = 5 * 200
     ctx.record('crm', 'hubspot incremental deals', summary.deals)
     ctx.record('crm', 'hubspot seconds', round(seconds, 1))
+    ctx.record('crm', 'hubspot sync process CPU seconds', round(cpuSeconds, 1))
+    ctx.record('crm', 'hubspot machine load average (1 min)', round(loadavg()[0] ?? 0, 1))
     ctx.record('crm', 'hubspot deals/s', round(rate, 0))
     ctx.record('crm', 'hubspot deals/s allowed by 5 searches/s x 200', allowed)
     ctx.record('crm', 'hubspot share of allowed throughput', round(rate / allowed, 3))
@@ -101,7 +105,7 @@ async function hubspotBench(ctx: BenchContext): Promise<void> {
 }
 
 async function salesforceBench(ctx: BenchContext): Promise<void> {
-  const store = await openStore({ path: join(ctx.workDir, 'crm-bench-salesforce.db') })
+  const store = await openStore({ path: freshDb(ctx, 'crm-bench-salesforce.db') })
   try {
     const small = await startSalesforceFake({ opportunities: generateOpportunities(ALREADY, { seed: SEED }) })
     await syncCrm(
@@ -133,8 +137,10 @@ async function salesforceBench(ctx: BenchContext): Promise<void> {
       requestsPerSecond: 5,
     })
     const started = performance.now()
+    const cpu = process.cpuUsage()
     const summary = await syncCrm(store, source, { onProgress: progress(ctx, 'salesforce') })
     const seconds = (performance.now() - started) / 1000
+    const cpuSeconds = cpuOf(cpu)
     const stats = (await fake.ask({ cmd: 'stats' })) as FakeStats
     await fake.close()
 
@@ -146,6 +152,8 @@ async function salesforceBench(ctx: BenchContext): Promise<void> {
     const allowed = 5 * 2000
     ctx.record('crm', 'salesforce incremental deals', summary.deals)
     ctx.record('crm', 'salesforce seconds', round(seconds, 2))
+    ctx.record('crm', 'salesforce sync process CPU seconds', round(cpuSeconds, 1))
+    ctx.record('crm', 'salesforce machine load average (1 min)', round(loadavg()[0] ?? 0, 1))
     ctx.record('crm', 'salesforce deals/s', round(rate, 0))
     ctx.record('crm', 'salesforce deals/s allowed by 5 requests/s x 2,000', allowed)
     ctx.record('crm', 'salesforce share of allowed throughput', round(rate / allowed, 3))
@@ -213,6 +221,18 @@ async function startFakeProcess(start: FakeCommand) {
         child.send({ cmd: 'close' })
       }),
   }
+}
+
+/** A database path in the work folder with any earlier run's file removed (it would already hold the deals). */
+function freshDb(ctx: BenchContext, name: string): string {
+  const path = join(ctx.workDir, name)
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
+  return path
+}
+
+function cpuOf(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1e6
 }
 
 function round(n: number, digits: number): number {
