@@ -42,14 +42,14 @@ export const COLORS = {
   background: '#ffffff',
 } as const
 
-/** Font sizes in CSS pixels at 1x (the PNG is drawn at 2x). */
+/** Font sizes in CSS pixels at 1x (the PNG is drawn at 2x); sized to stay legible when Slack shrinks a chart to a phone's width. */
 export const FONT_SIZES = {
-  title: 16,
-  subtitle: 12,
+  title: 17,
+  subtitle: 13,
   axisTitle: 12,
-  axisLabel: 11,
-  markLabel: 11,
-  legend: 11,
+  axisLabel: 12,
+  markLabel: 12,
+  legend: 12,
 } as const
 
 /** Layout defaults in CSS pixels at 1x. */
