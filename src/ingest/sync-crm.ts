@@ -6,6 +6,7 @@ import { createHubspotSource } from '../crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../crm/salesforce/salesforce-source.js'
 import { beginSyncRun, finishSyncRun } from '../db/begin-sync-run.js'
 import type { Store } from '../db/open-store.js'
+import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { saveStageOrder } from '../db/save-stage-order.js'
 import type { DealSource } from '../db/schema.js'
 import { findWatermark, removeDealsNotSeen, resetWatermark, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
@@ -163,8 +164,18 @@ export function createConfiguredSource(config: Config, which?: 'hubspot' | 'sale
 }
 
 /**
- * The scheduled sync job: an incremental sync of the configured CRM, or nothing (with a log line)
- * when no CRM is configured. Pass it to `startScheduler` as `jobs.sync`.
+ * After a sync that changed deals: rebuilds the report summaries (as after a CSV import), so
+ * reports stay fast. Returns whether anything was rebuilt.
+ */
+export async function refreshAfterSync(store: Store, summary: SyncSummary): Promise<boolean> {
+  if (summary.deals + summary.removed === 0) return false
+  return refreshAnalyticsRollup(store)
+}
+
+/**
+ * The scheduled sync job: an incremental sync of the configured CRM (then the report summaries
+ * are rebuilt), or nothing (with a log line) when no CRM is configured. Pass it to
+ * `startScheduler` as `jobs.sync`.
  */
 export function createSyncJob(deps: { store: Store; config: Config; logger: Logger }): () => Promise<SyncSummary | null> {
   return async () => {
@@ -172,9 +183,11 @@ export function createSyncJob(deps: { store: Store; config: Config; logger: Logg
       deps.logger.info('No CRM configured (HUBSPOT_TOKEN or SALESFORCE_URL); skipping the sync')
       return null
     }
-    return syncCrm(deps.store, createConfiguredSource(deps.config, undefined, { logger: deps.logger }), {
+    const summary = await syncCrm(deps.store, createConfiguredSource(deps.config, undefined, { logger: deps.logger }), {
       startedBy: 'scheduler',
       logger: deps.logger,
     })
+    await refreshAfterSync(deps.store, summary)
+    return summary
   }
 }

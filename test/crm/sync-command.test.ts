@@ -25,6 +25,7 @@ describe('pulse sync and pulse status', () => {
     expect(run.code).toBe(0)
     expect(run.stderr).toContain('Syncing from HubSpot')
     expect(run.stdout).toMatch(/^Synced HubSpot \(incremental\) in [\d.]+ s: 300 deals stored, 0 removed/)
+    expect(run.stderr).toContain('Report summaries rebuilt.')
 
     const json = await runCli('sync', '--db', db, '--json', '--full')
     expect(JSON.parse(json.stdout)).toMatchObject({ source: 'hubspot', mode: 'full', deals: 300 })

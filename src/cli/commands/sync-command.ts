@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { acquireJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
 import { AppError } from '../../errors.js'
-import { createConfiguredSource, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
+import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 
 interface SyncOptions extends CommonOptions {
@@ -46,7 +46,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
       let last = 0
       try {
         io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
-        return await syncCrm(store, source, {
+        const result = await syncCrm(store, source, {
           full: options.full,
           startedBy: process.env.USER ?? 'cli',
           onProgress: (note, totals) => {
@@ -56,6 +56,8 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
             io.err(`  ${totals.deals} deals stored over ${totals.pages} pages (${note})`)
           },
         })
+        if (await refreshAfterSync(store, result)) io.err('Report summaries rebuilt.')
+        return result
       } finally {
         process.off('SIGINT', stopOnInterrupt)
         await releaseJobLock(store.db, 'sync', holder)
