@@ -1,3 +1,4 @@
+import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import { findWonStageDurations } from '../db/find-won-stage-durations.js'
@@ -27,6 +28,8 @@ export interface TrainResult extends ModelEvaluation {
   asOf: string
   params: ModelParams
   drivers: ModelDrivers
+  /** The model scores now come from: this one when informative, else the latest informative one (else this one). */
+  currentModelId: number
 }
 
 /**
@@ -60,5 +63,14 @@ export async function retrainModel(store: Store, options: RetrainOptions): Promi
     metrics: JSON.stringify(e),
     model: JSON.stringify(engine.serialize()),
   })
-  return { modelId, trainedAt, asOf: options.asOf, ...e, params: engine.params, drivers: engine.drivers() }
+  const current = await findCurrentModel(store.db)
+  return {
+    modelId,
+    trainedAt,
+    asOf: options.asOf,
+    ...e,
+    params: engine.params,
+    drivers: engine.drivers(),
+    currentModelId: current?.model_id ?? modelId,
+  }
 }

@@ -27,19 +27,27 @@ export const MIN_SEGMENT_DEALS = 30
 
 /** Counts closed deals (`labels[i]` 1 = won) by region x amount band and by region. */
 export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<number>): SegmentRates {
-  const rates: SegmentRates = { overall: { won: 0, n: 0 }, byRegion: {}, byRegionBand: {} }
-  deals.forEach((d, i) => {
-    const won = labels[i] as number
-    const region = rates.byRegion[d.region] ?? { won: 0, n: 0 }
-    const segment = rates.byRegionBand[regionBandOf(d.region, d.amount)] ?? { won: 0, n: 0 }
-    rates.byRegion[d.region] = region
-    rates.byRegionBand[regionBandOf(d.region, d.amount)] = segment
-    for (const c of [rates.overall, region, segment]) {
-      c.won += won
-      c.n += 1
+  const overall: SegmentCount = { won: 0, n: 0 }
+  const byRegion = new Map<string, SegmentCount>()
+  const byRegionBand = new Map<string, SegmentCount>()
+  const add = (m: Map<string, SegmentCount>, key: string, won: number) => {
+    let c = m.get(key)
+    if (!c) {
+      c = { won: 0, n: 0 }
+      m.set(key, c)
     }
-  })
-  return rates
+    c.won += won
+    c.n += 1
+  }
+  for (let i = 0; i < deals.length; i++) {
+    const d = deals[i] as ModelDeal
+    const won = labels[i] as number
+    overall.won += won
+    overall.n += 1
+    add(byRegion, d.region, won)
+    add(byRegionBand, regionBandOf(d.region, d.amount), won)
+  }
+  return { overall, byRegion: Object.fromEntries(byRegion), byRegionBand: Object.fromEntries(byRegionBand) }
 }
 
 /**
