@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { virtualClock } from '../../src/crm/http/clock.js'
+import { createCrmHttp, retryAfterMs } from '../../src/crm/http/crm-http.js'
+import { createPacer } from '../../src/crm/http/pacer.js'
+import { AppError } from '../../src/errors.js'
+
+/** A fetch that hangs (until aborted) for the first `hangs` calls, then answers `{"ok":true}`. */
+function hangingFetch(hangs: number) {
+  let calls = 0
+  const f = (async (_url: string, init?: RequestInit) => {
+    calls++
+    if (calls <= hangs) {
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+      })
+    }
+    return new Response('{"ok":true}', { status: 200 })
+  }) as unknown as typeof fetch
+  return { f, calls: () => calls }
+}
+
+const base = {
+  service: 'HubSpot',
+  authorize: async () => ({ authorization: 'Bearer secret-token' }),
+  authError: () => new AppError('crm_auth', 'Set HUBSPOT_TOKEN.'),
+  backoffBaseMs: 10,
+  random: () => 0.5,
+}
+
+describe('createCrmHttp', () => {
+  it('times out a request that does not answer, retries it, and gives up naming the endpoint', async () => {
+    const twice = hangingFetch(2)
+    const clock = virtualClock()
+    const http = createCrmHttp({ ...base, fetch: twice.f, clock, timeoutMs: 50 })
+    const res = await http.send({ method: 'GET', url: 'http://crm/x', endpoint: 'GET /x' })
+    expect(res.body).toEqual({ ok: true })
+    expect(twice.calls()).toBe(3)
+    expect(clock.sleeps).toEqual([7.5, 15]) // backoff 10 ms then 20 ms, times 0.75 jitter
+
+    const always = hangingFetch(100)
+    const error = await createCrmHttp({ ...base, fetch: always.f, clock: virtualClock(), timeoutMs: 20, maxRetries: 2 })
+      .send({ method: 'POST', url: 'http://crm/y', endpoint: 'POST /crm/v3/objects/deals/search' })
+      .catch((e) => e)
+    expect(error.code).toBe('crm_unavailable')
+    expect(error.message).toContain('POST /crm/v3/objects/deals/search')
+    expect(error.message).toContain('no answer within 0.02 s')
+    expect(error.message).not.toContain('secret-token')
+    expect(always.calls()).toBe(3)
+  })
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2024-06-01T00:00:00Z')
+    expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000)
+    expect(retryAfterMs(new Headers({ 'retry-after': 'Sat, 01 Jun 2024 00:00:05 GMT' }), now)).toBe(5000)
+    expect(retryAfterMs(new Headers(), now)).toBeNull()
+  })
+})
+
+describe('createPacer', () => {
+  it('lets `limit` requests into any window, counting each until its answer started', async () => {
+    const clock = virtualClock(0)
+    const pacer = createPacer({ limit: 5, windowMs: 1000, marginMs: 20, clock })
+    const starts: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const release = await pacer.take()
+      starts.push(clock.now())
+      await clock.sleep(30) // the request takes 30 ms to answer
+      release()
+    }
+    // Five back to back, then each waits for the one five before it: its answer (+30) + 1,000 + 20.
+    expect(starts).toEqual([0, 30, 60, 90, 120, 1050, 1080, 1110, 1140, 1170, 2100, 2130])
+    for (let i = 5; i < starts.length; i++) expect((starts[i] as number) - (starts[i - 5] as number)).toBeGreaterThan(1000)
+  })
+
+  it('holds every request after a pause (a 429) until the wait is over', async () => {
+    const clock = virtualClock(0)
+    const pacer = createPacer({ limit: Number.POSITIVE_INFINITY, windowMs: 1000, clock })
+    pacer.pause(10_000)
+    await pacer.take()
+    expect(clock.now()).toBe(10_000)
+  })
+})
