@@ -58,12 +58,12 @@ export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()
 }
 
 /**
- * Opens the store named by `--db` (else `PULSE_DB`, else `./data/pulse.db`), runs `fn`, and
- * closes it whatever happens.
+ * Opens the store named by `--db` (else `PULSE_DB`, else `./data/pulse.db`), or PostgreSQL when
+ * `PULSE_DATABASE_URL` is set (then `--db` does not apply), runs `fn`, and closes it whatever happens.
  */
 export async function usingStore<T>(options: CommonOptions, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = cliConfig()
-  const store = await openStore({ path: options.db ?? config.dbPath })
+  const store = await openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl })
   try {
     return await fn(store, config)
   } finally {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
 import { AppError } from '../errors.js'
 import type { DialectName } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
@@ -16,9 +17,14 @@ export interface Store {
   close(): Promise<void>
 }
 
-/** Where to open the store: a SQLite file (`:memory:` for tests). */
+/** Where to open the store: a SQLite file (`:memory:` for tests), or a PostgreSQL URL. */
 export interface StoreOptions {
+  /** SQLite file; ignored when `url` is set. */
   readonly path: string
+  /** `postgres://...` (`PULSE_DATABASE_URL`): use PostgreSQL instead of SQLite. */
+  readonly url?: string
+  /** PostgreSQL schema to use (created when missing); default `public`. Tests use one per store. */
+  readonly schema?: string
   /** Open read-only, for a second reader while a writer works. No migrations run. */
   readonly readonly?: boolean
 }
@@ -32,6 +38,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
  * @throws AppError `bad_file` when the file cannot be opened or is not a Sales Pulse database.
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.url) return openPostgresStore(options.url, options.schema)
   const memory = options.path === ':memory:'
   if (!memory && !options.readonly) mkdirSync(dirname(options.path), { recursive: true })
   let sqlite: SqliteDatabase.Database
@@ -58,6 +65,40 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     sqlite,
     close: () => db.destroy(),
   }
+}
+
+// Postgres returns 64-bit integers and numerics as strings; the store's counts and amounts fit a double.
+pg.types.setTypeParser(20, (v) => Number(v))
+pg.types.setTypeParser(1700, (v) => Number(v))
+
+async function openPostgresStore(url: string, schema: string | undefined): Promise<Store> {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new AppError('bad_config', `"${schema}" is not a valid schema name.`)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  })
+  try {
+    const client = await pool.connect()
+    try {
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    } finally {
+      client.release()
+    }
+  } catch (error) {
+    await pool.end()
+    throw new AppError(
+      'bad_config',
+      `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${(error as Error).message}. Check the URL, the server and its credentials.`,
+      {
+        cause: error,
+      },
+    )
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  await migrateToLatest(db)
+  return { db, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() }
 }
 
 /**

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import { describe } from 'vitest'
+import type { DialectName } from '../../src/db/dialect.js'
+import { openStore, type Store } from '../../src/db/open-store.js'
+
+/** A database the store tests run against, and how to open a fresh, empty store on it. */
+export interface TestDialect {
+  name: DialectName
+  open(): Promise<Store>
+}
+
+const pgUrl = process.env.PULSE_TEST_DATABASE_URL
+
+/**
+ * The databases store-level tests run on: SQLite always; PostgreSQL too when
+ * `PULSE_TEST_DATABASE_URL` is set (`.ci/run` starts a server and sets it). Each `open()` gives a
+ * fresh store: in-memory SQLite, or a new Postgres schema dropped again on close.
+ */
+export const TEST_DIALECTS: readonly TestDialect[] = [
+  { name: 'sqlite', open: () => openStore({ path: ':memory:' }) },
+  ...(pgUrl ? [{ name: 'postgres' as const, open: () => openPostgresTestStore(pgUrl) }] : []),
+]
+
+/** Runs the same `describe` block once per database in {@link TEST_DIALECTS} (a dialect loop). */
+export function describeEachDialect(title: string, body: (dialect: TestDialect) => void): void {
+  for (const dialect of TEST_DIALECTS) describe(`${title} [${dialect.name}]`, () => body(dialect))
+}
+
+async function openPostgresTestStore(url: string): Promise<Store> {
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const store = await openStore({ path: '', url, schema })
+  return {
+    ...store,
+    async close() {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+      await store.close()
+    },
+  }
+}
