@@ -130,7 +130,10 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       searches++
       const rows = res.results.map((r) => ({ id: r.id, ts: tsOf(r.properties[TS]) }))
       const maxTs = rows.reduce((m, r) => Math.max(m, r.ts), cursor.ts)
-      const more = res.paging?.next !== undefined && rows.length > 0
+      // A page that neither moves past the cursor nor brings a new id at it ends the search
+      // (HubSpot should then send no `paging`, but a stuck cursor must not loop).
+      const progressed = maxTs > cursor.ts || rows.some((r) => r.ts === cursor.ts && !cursor.past && !cursor.seen.has(r.id))
+      const more = res.paging?.next !== undefined && rows.length > 0 && (progressed || rows.length >= pageSize)
 
       if (more && rows.length >= pageSize && maxTs === cursor.ts) {
         // A whole page shares one millisecond: drain it by id, then go past it.
