@@ -94,21 +94,28 @@ async function chartInputs(ctx: BenchContext): Promise<ChartSamples> {
     ctx.record('charts', 'inputs', 'samples')
     return samples
   }
-  const store = await openStore({ path: ctx.db1m, readonly: true })
   try {
-    const query = { asOf: ctx.asOf }
-    const inputs: ChartSamples = {
-      ...samples,
-      winrate: await loadWinrateReport(store.db, { ...query, months: 12 }),
-      losses: await loadLossesReport(store.db, query),
-      funnel: await loadFunnelReport(store.db, query),
-      drivers: await loadDriversReport(store.db, query),
-      stalled: await loadStalledReport(store.db, query),
+    // Opened read-write so the store's migrations (e.g. analytics roll-ups) are applied first.
+    const store = await openStore({ path: ctx.db1m })
+    try {
+      const query = { asOf: ctx.asOf }
+      const inputs: ChartSamples = {
+        ...samples,
+        winrate: await loadWinrateReport(store.db, { ...query, months: 12 }),
+        losses: await loadLossesReport(store.db, query),
+        funnel: await loadFunnelReport(store.db, query),
+        drivers: await loadDriversReport(store.db, query),
+        stalled: await loadStalledReport(store.db, query),
+      }
+      ctx.record('charts', 'inputs', '1M-deal reports + sample model inputs')
+      return inputs
+    } finally {
+      await store.close()
     }
-    ctx.record('charts', 'inputs', '1M-deal reports + sample model inputs')
-    return inputs
-  } finally {
-    await store.close()
+  } catch (error) {
+    ctx.log(`charts: could not load the 1M-deal reports (${(error as Error).message}); drawing the samples`)
+    ctx.record('charts', 'inputs', 'samples (1M-deal reports failed to load)')
+    return samples
   }
 }
 
