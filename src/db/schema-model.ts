@@ -47,5 +47,7 @@ export interface ModelTables {
   deal_scores: DealScoresTable
 }
 
+/** A `models` row as read. */
 export type ModelRow = Selectable<ModelsTable>
+/** A `deal_scores` row as read (`reasons` is JSON text). */
 export type DealScoreRow = Selectable<DealScoresTable>

@@ -18,6 +18,7 @@ export const MODEL_FEATURES = [
   'owner_win_rate',
 ] as const
 
+/** A feature of the tree, named as in the drivers report where one exists. */
 export type ModelFeature = (typeof MODEL_FEATURES)[number]
 
 /** A segment field, coded by the rank of its value's training win rate (lowest rate = 0). */
@@ -37,6 +38,7 @@ export interface BinnedFeature {
   edges: number[]
 }
 
+/** How one feature is coded. */
 export type FeatureSpec = CategoryFeature | BinnedFeature
 
 /** Everything needed to turn a deal into the tree's input row; fitted on training deals only. */

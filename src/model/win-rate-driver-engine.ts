@@ -254,14 +254,17 @@ export class WinRateDriverEngine {
     return this.model
   }
 
+  /** How the model did on the newest closed deals. */
   get evaluation(): ModelEvaluation {
     return this.model.evaluation
   }
 
+  /** The settings chosen by validation. */
   get params(): ModelParams {
     return this.model.params
   }
 
+  /** Win rates by region x amount band (shown instead of probabilities when not informative). */
   get segmentRates(): SegmentRates {
     return this.model.segmentRates
   }
