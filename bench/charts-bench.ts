@@ -30,8 +30,8 @@ interface ColdResult {
 /**
  * Charts: for every chart kind, the cold time in a fresh process (engine load, then first
  * render), the warm time (median of 20 renders, spec building included) and the PNG size, against
- * the budgets of 80 ms warm, 400 ms cold and 250 KB. Also the longest the event loop was blocked
- * during the warm renders. The report charts draw the 1M-deal database's reports when it exists
+ * the budgets of 80 ms warm, 400 ms cold and 250 KB. Also how long the event loop was blocked
+ * during the warm renders (p99 and max). The report charts draw the 1M-deal database's reports when it exists
  * (the model charts, and every chart without it, draw the built-in samples). Writes each PNG to
  * `workDir/charts/`.
  */
@@ -80,7 +80,9 @@ export async function runChartsBench(ctx: BenchContext): Promise<void> {
     ctx.record('charts', `${kind} png ok (<= ${PNG_BUDGET_BYTES / 1000} KB)`, bytes <= PNG_BUDGET_BYTES)
     ctx.log(`charts: ${kind} warm median ${round(warm)} ms (cpu ${round(median(cpuTimes))} ms), PNG ${round(bytes / 1000)} KB`)
   }
-  ctx.record('charts', 'max event-loop block during warm renders ms', round(delay.max / 1e6))
+  // vega's compile and dataflow run on the main thread (resvg and zlib do not): p99 is the typical worst case, max includes GC and scheduling.
+  ctx.record('charts', 'event-loop delay p99 during warm renders ms', round(delay.percentile(99) / 1e6))
+  ctx.record('charts', 'event-loop delay max during warm renders ms', round(delay.max / 1e6))
   // Spec building alone, for reference: pure and fast.
   const start = performance.now()
   for (const kind of CHART_KINDS) buildReportChart(kind, samples[kind])
