@@ -222,7 +222,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         }
         if (!ready) continue
         const channel = item.channel as string
-        if (channel !== lock && busy.has(channel)) {
+        // Just resolved: its channel may be busy or paced; back in line (it keeps its place).
+        if (channel !== lock && (busy.has(channel) || (channelReadyAt.get(channel) ?? 0) > Date.now())) {
           queue.unshift(item)
           continue
         }
