@@ -51,8 +51,8 @@ export interface FeatureEncoding {
 }
 
 const SMOOTHING_DEALS = 10
-const AMOUNT_BINS = 12
-const OWNER_RATE_BINS = 10
+const AMOUNT_BINS = 16
+const OWNER_RATE_BINS = 16
 
 /** The segment fields the tree reads, in the order of {@link RawFeatures.categories}. */
 export const CATEGORY_FEATURES = ['region', 'industry', 'product_type', 'lead_source', 'region_amount_band'] as const
