@@ -62,8 +62,11 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
   const { config, logger } = options
   requireSettings([['SLACK_BOT_TOKEN', config.slack.botToken]], 'Sending Slack messages')
   const webLogger = boltLogger(logger, 'slack-web-api')
+  // No client-side retries here: a retried post whose first answer was lost would arrive twice.
+  // The outbox retries instead, after checking what Slack already has.
   const pacedClient = new webApi.WebClient(config.slack.botToken as string, {
-    ...webClientOptions(config, options.retries),
+    ...webClientOptions(config, 0),
+    timeout: 30_000,
     rejectRateLimitedCalls: true,
     logger: webLogger,
     logLevel: LogLevel.WARN,
