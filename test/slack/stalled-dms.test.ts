@@ -13,6 +13,7 @@ import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
+import { createSlackJobs } from '../../src/slack/app/create-slack-jobs.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
@@ -189,6 +190,22 @@ describe('stalled-deal DMs', () => {
     const shown = [...JSON.stringify(mgrDm[0]?.blocks).matchAll(/, ([a-z.]+@acme\.example)/g)].map((m) => m[1] as string)
     expect(shown.length).toBeGreaterThan(0)
     for (const e of shown) expect(team.has(e) || e === company.emails.manager).toBe(true)
+  })
+})
+
+describe('job bodies for the scheduler', () => {
+  it('anomalyCheck posts the alert, stalledDealDms sends DMs and digests, notifyAdmins reaches the admins', async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01').length).toBeGreaterThan(0)
+    await jobs.stalledDealDms()
+    expect(fake.messages.some((m) => m.channel === 'DMGR000001')).toBe(true)
+    expect(fake.messages.filter((m) => m.metadata?.event_type === 'sales_pulse_outbox').length).toBeGreaterThan(5)
+    await jobs.notifyAdmins('The sync job failed: the CRM refused our credentials.')
+    const toAdmin = fake.messages.filter((m) => m.channel === 'DADMIN0001')
+    expect(toAdmin).toHaveLength(1)
+    expect(toAdmin[0]?.text).toContain('sync job failed')
   })
 })
 
