@@ -51,6 +51,11 @@ export interface ModelParams {
   validationBaselineLogLoss: number
   /** How many settings were compared. */
   candidates: number
+  /**
+   * `grouped` when our ml-cart patch is applied (fast split search); `original` when it is not
+   * (`npm install` without dev dependencies skips patch-package): the same trees, trained slower.
+   */
+  splitSearch: 'grouped' | 'original'
 }
 
 /** The time split: train on deals closed before `testFrom`, test on the rest. Dates `YYYY-MM-DD`. */
@@ -384,6 +389,7 @@ function selectParams(deals: readonly ModelDeal[], raws: readonly RawFeatures[],
     validationLogLoss: Number.NaN,
     validationBaselineLogLoss: Number.NaN,
     candidates: 0,
+    splitSearch: splitSearchInUse(),
   }
   if (validDeals.length < 20 || fitDeals.length < 20) return fallback
   const grown = fitTree(raws.slice(0, cut), fitLabels, { ...fallback, maxDepth: MAX_DEPTH, minNumSamples: leafSizes[0] as number })
@@ -467,6 +473,18 @@ function evaluate(
     informative,
     verdict,
   }
+}
+
+let splitSearch: 'grouped' | 'original' | undefined
+
+/** Whether ml-cart carries our patch: the patched tree copies the `splitSearch` option onto its nodes. */
+export function splitSearchInUse(): 'grouped' | 'original' {
+  if (splitSearch === undefined) {
+    const probe = new DecisionTreeClassifier({ splitSearch: 'naive', maxDepth: 1, minNumSamples: 0 })
+    probe.train([[0], [1]], [0, 1])
+    splitSearch = probe.root.splitSearch === 'naive' ? 'grouped' : 'original'
+  }
+  return splitSearch
 }
 
 /** Index of the first deal in the newest `1 - share` by close date; deals closed on one day stay together. */

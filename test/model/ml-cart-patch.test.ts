@@ -2,6 +2,7 @@
 import { DecisionTreeClassifier, type TreeNodeJson } from 'ml-cart'
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../src/model/seeded-random.js'
+import { splitSearchInUse } from '../../src/model/win-rate-driver-engine.js'
 
 // The tree as data, without the option that selects the search (it is copied onto every node).
 function plain(node: TreeNodeJson): unknown {
@@ -41,6 +42,7 @@ describe('ml-cart grouped split search (patches/ml-cart+2.1.1.patch)', () => {
   })
 
   it('is the search in use by default and is much faster on repeated values', () => {
+    expect(splitSearchInUse()).toBe('grouped')
     const random = seededRandom(3)
     const { X, y } = randomSet(random, 1500, 6, 2)
     const t0 = performance.now()

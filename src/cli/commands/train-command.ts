@@ -107,6 +107,11 @@ export function formatTrainResult(r: TrainResult): string {
     '',
     `Settings chosen on the newest quarter of the training window (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, gain threshold ${q.gainThreshold}, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
   )
+  if (q.splitSearch === 'original') {
+    lines.push(
+      'Note: the ml-cart patch is not applied (run `npm install` with dev dependencies), so training used the slow original split search.',
+    )
+  }
   return lines.join('\n')
 }
 
