@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { findingsSummary } from '../../analytics/findings-summary.js'
 import { loadDriversReport } from '../../analytics/load-drivers-report.js'
@@ -8,6 +9,7 @@ import { loadTimeInStageReport } from '../../analytics/load-time-in-stage-report
 import { loadWinrateReport } from '../../analytics/load-winrate-report.js'
 import { driversText, funnelText, lossesText, stalledText, summaryText, winrateText } from '../../analytics/report-text.js'
 import { type ReportFilters, type ReportQuery, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
+import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
 import { hasAnyDeal } from '../../db/has-any-deal.js'
 import type { Store } from '../../db/open-store.js'
@@ -19,6 +21,14 @@ interface ReportOptions extends CommonOptions {
   where: string[]
   months?: string
   limit?: string
+  png?: string
+}
+
+/** What a report run yields: JSON, text, and (for charted reports) the chart's input. */
+interface ReportResult {
+  json: unknown
+  text: () => string
+  chart?: { [K in ChartKind]: { kind: K; input: ChartInputs[K] } }[ChartKind]
 }
 
 /** A report subcommand: how to compute it and how to print it. */
@@ -26,7 +36,7 @@ interface ReportSpec {
   name: string
   description: string
   example: string
-  run(store: Store, query: ReportQuery, options: ReportOptions): Promise<{ json: unknown; text: () => string }>
+  run(store: Store, query: ReportQuery, options: ReportOptions): Promise<ReportResult>
 }
 
 const SPECS: ReportSpec[] = [
@@ -36,7 +46,7 @@ const SPECS: ReportSpec[] = [
     example: 'pulse report winrate --months 18 --where region=EMEA',
     async run(store, query, options) {
       const report = await loadWinrateReport(store.db, { ...query, months: parseCount(options.months, '--months', 12, 1) })
-      return { json: report, text: () => winrateText(report) }
+      return { json: report, text: () => winrateText(report), chart: { kind: 'winrate', input: report } }
     },
   },
   {
@@ -45,7 +55,7 @@ const SPECS: ReportSpec[] = [
     example: 'pulse report losses --where product_type=Enterprise',
     async run(store, query) {
       const report = await loadLossesReport(store.db, query)
-      return { json: report, text: () => lossesText(report) }
+      return { json: report, text: () => lossesText(report), chart: { kind: 'losses', input: report } }
     },
   },
   {
@@ -54,7 +64,7 @@ const SPECS: ReportSpec[] = [
     example: 'pulse report funnel --json',
     async run(store, query) {
       const [report, times] = await Promise.all([loadFunnelReport(store.db, query), loadTimeInStageReport(store.db, query)])
-      return { json: { ...report, timeInStage: times }, text: () => funnelText(report, times) }
+      return { json: { ...report, timeInStage: times }, text: () => funnelText(report, times), chart: { kind: 'funnel', input: report } }
     },
   },
   {
@@ -63,7 +73,7 @@ const SPECS: ReportSpec[] = [
     example: 'pulse report drivers --where region=EMEA',
     async run(store, query) {
       const report = await loadDriversReport(store.db, query)
-      return { json: report, text: () => driversText(report) }
+      return { json: report, text: () => driversText(report), chart: { kind: 'drivers', input: report } }
     },
   },
   {
@@ -72,7 +82,7 @@ const SPECS: ReportSpec[] = [
     example: 'pulse report stalled --limit 20',
     async run(store, query, options) {
       const report = await loadStalledReport(store.db, { ...query, limit: parseCount(options.limit, '--limit', DEFAULT_STALLED_LIMIT, 0) })
-      return { json: report, text: () => stalledText(report) }
+      return { json: report, text: () => stalledText(report), chart: { kind: 'stalled', input: report } }
     },
   },
   {
@@ -89,7 +99,7 @@ const SPECS: ReportSpec[] = [
 // A Map, so `pulse report toString` cannot reach Object.prototype.
 const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.name, r]))
 
-/** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`. */
+/** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`, and `--png FILE`. */
 export function registerReportCommand(program: Command, io: CliIo): void {
   const report = program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
   for (const spec of REPORTS.values()) {
@@ -101,6 +111,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
     )
     if (spec.name === 'winrate') cmd.option('--months <n>', 'months shown, counting the partial month (default 12)')
     if (spec.name === 'stalled') cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}; 0 = all)`)
+    if (spec.name !== 'summary') cmd.option('--png <file>', 'also draw the report as a PNG chart into FILE')
     cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
       const where = parseWhere(options.where)
       const result = await usingStore(options, async (store, config) => {
@@ -113,6 +124,16 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         return spec.run(store, reportQuery(options, where, config), options)
       })
       emit(io, options, result.json, result.text)
+      if (options.png && result.chart) {
+        const chart = await renderReportChart(result.chart.kind, result.chart.input as never)
+        await writeFile(options.png, chart.png).catch((error: Error) => {
+          throw new AppError(
+            'bad_input',
+            `Cannot write the chart to ${options.png}: ${error.message}. Check that the folder exists and is writable.`,
+          )
+        })
+        io.err(`Chart written to ${options.png} (${chart.width}x${chart.height}): ${chart.title}`)
+      }
     })
   }
 }
