@@ -134,6 +134,7 @@ export async function runIngestBench(ctx: BenchContext): Promise<void> {
   }
   if (!first1m) return
   ctx.record('ingest', '1M import in-process seconds', round(first1m.importSeconds))
+  ctx.record('ingest', '1M of which rollup refresh seconds', round(first1m.refreshSeconds))
   ctx.record('ingest', '1M close (checkpoint) seconds', round(first1m.closeSeconds))
 
   ctx.log('re-import 1M into its own database')

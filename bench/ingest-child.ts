@@ -13,8 +13,10 @@ export interface IngestChildResult {
   inserted: number
   updated: number
   rejected: number
-  /** Seconds inside `importCsvFile` (parse, write, index rebuild, commit). */
+  /** Seconds inside `importCsvFile` (parse, write, index rebuild, commit, refresh of derived data). */
   importSeconds: number
+  /** Of which: refreshing derived data after the commit (the analytics rollup). */
+  refreshSeconds: number
   /** Seconds to close the store (the WAL checkpoint). */
   closeSeconds: number
   /** Peak resident memory of the process (all threads), MB. */
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     updated: summary.updated,
     rejected: summary.rejected,
     importSeconds: summary.seconds,
+    refreshSeconds: summary.refreshSeconds,
     closeSeconds: (performance.now() - closing) / 1000,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   }

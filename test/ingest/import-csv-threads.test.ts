@@ -60,8 +60,8 @@ describe('importCsvFile on a worker thread', () => {
     const [inline, worker] = [await freshStore(), await freshStore()]
     const a = await importCsvFile(inline, options(path, 'inline'))
     const b = await importCsvFile(worker, options(path, 'worker'))
-    const { seconds: _a, ...summaryA } = a
-    const { seconds: _b, ...summaryB } = b
+    const { seconds: _a, refreshSeconds: _ra, ...summaryA } = a
+    const { seconds: _b, refreshSeconds: _rb, ...summaryB } = b
     expect(summaryB).toEqual(summaryA)
     expect(a.rejected).toBe(21)
     expect(await contents(worker)).toEqual(await contents(inline))
