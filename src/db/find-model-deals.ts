@@ -25,9 +25,14 @@ const COLUMNS = [
 
 /**
  * Deals the model reads (not archived): `closed` (won and lost), `open`, or the one deal `dealId`
- * (any outcome). Ordered by id.
+ * (any outcome). Ordered by id; with `newest`, only the `newest` most recently closed deals; with
+ * `closedBy`, only deals closed on or before that date (`YYYY-MM-DD`).
  */
-export async function findModelDeals(db: Kysely<Database>, which: 'closed' | 'open' | { dealId: string }): Promise<ModelDeal[]> {
+export async function findModelDeals(
+  db: Kysely<Database>,
+  which: 'closed' | 'open' | { dealId: string },
+  options: { newest?: number; closedBy?: string } = {},
+): Promise<ModelDeal[]> {
   let q = db
     .selectFrom('deals')
     .select([...COLUMNS])
@@ -35,5 +40,8 @@ export async function findModelDeals(db: Kysely<Database>, which: 'closed' | 'op
   if (which === 'closed') q = q.where('outcome', 'in', ['won', 'lost'])
   else if (which === 'open') q = q.where('outcome', '=', 'open')
   else q = q.where('deal_id', '=', which.dealId)
-  return q.orderBy('deal_id').execute()
+  if (options.closedBy !== undefined) q = q.where('closed_date', '<=', options.closedBy)
+  if (options.newest !== undefined) q = q.orderBy('closed_date', 'desc').orderBy('deal_id').limit(options.newest)
+  else q = q.orderBy('deal_id')
+  return q.execute()
 }

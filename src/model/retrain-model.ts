@@ -7,6 +7,12 @@ import type { Store } from '../db/open-store.js'
 import type { ModelDrivers, ModelEvaluation, ModelParams } from './win-rate-driver-engine.js'
 import { WinRateDriverEngine } from './win-rate-driver-engine.js'
 
+/**
+ * The model trains on at most this many of the most recently closed deals: recent selling matters
+ * most, and it bounds memory and time on very large stores (owners' track records still count every close).
+ */
+export const MAX_TRAINING_DEALS = 200_000
+
 /** Options of {@link retrainModel}. */
 export interface RetrainOptions {
   /** Deals closed after this date are ignored; stale gaps run to it. `YYYY-MM-DD`. */
@@ -41,7 +47,7 @@ export interface TrainResult extends ModelEvaluation {
  */
 export async function retrainModel(store: Store, options: RetrainOptions): Promise<TrainResult> {
   const [deals, ownerCloses, stageDurations] = await Promise.all([
-    findModelDeals(store.db, 'closed'),
+    findModelDeals(store.db, 'closed', { newest: MAX_TRAINING_DEALS, closedBy: options.asOf }),
     findOwnerCloseCounts(store.db),
     findWonStageDurations(store.db, options.asOf),
   ])
