@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 
 /** A Slack user the fake knows. */
 export interface FakeUser {
@@ -41,6 +41,8 @@ export interface SlackFakeOptions {
   perChannelIntervalMs?: number
   /** Retry-After seconds on 429 (default 1). */
   retryAfterSeconds?: number
+  /** The app-level token `apps.connections.open` accepts (Socket Mode). */
+  appToken?: string
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
@@ -72,6 +74,8 @@ export class SlackFake {
   /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
   hangOnPostMessage: number | undefined
   private postMessageCount = 0
+  private readonly sockets = new Set<Socket>()
+  private readonly envelopeWaiters = new Map<string, (payload: unknown) => void>()
 
   constructor(private readonly options: SlackFakeOptions = {}) {
     this.users = options.users ?? []
@@ -92,12 +96,14 @@ export class SlackFake {
     this.server = createServer((req, res) => {
       void this.handle(req, res)
     })
+    this.server.on('upgrade', (req, socket: Socket) => this.upgrade(req, socket))
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))
     this.port = (this.server.address() as AddressInfo).port
     return this
   }
 
   async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy()
     this.server?.closeAllConnections()
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
   }
@@ -152,6 +158,11 @@ export class SlackFake {
     const send = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.status = status
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(payload))
+    }
+    if (method === 'apps.connections.open') {
+      if (!this.options.appToken || req.headers.authorization !== `Bearer ${this.options.appToken}`)
+        return send(200, { ok: false, error: 'invalid_auth' })
+      return send(200, { ok: true, url: `ws://127.0.0.1:${this.port}/socket` })
     }
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(200, { ok: false, error: 'invalid_auth' })
     const retryAfter = String(this.options.retryAfterSeconds ?? 1)
@@ -254,6 +265,64 @@ export class SlackFake {
     }
   }
 
+  /** Socket Mode connections currently open. */
+  get socketCount(): number {
+    return this.sockets.size
+  }
+
+  /**
+   * Sends a Socket Mode envelope (`slash_commands`, `events_api`, `interactive`) to every connected
+   * app and resolves with the app's ack (`{ envelope_id, payload }`).
+   */
+  sendEnvelope(type: string, payload: unknown): Promise<unknown> {
+    const id = `env-${++this.seq}`
+    const acked = new Promise<unknown>((resolve) => this.envelopeWaiters.set(id, resolve))
+    const text = JSON.stringify({
+      envelope_id: id,
+      type,
+      payload,
+      accepts_response_payload: type !== 'events_api',
+      retry_attempt: 0,
+      retry_reason: '',
+    })
+    for (const s of this.sockets) s.write(wsFrame(1, Buffer.from(text)))
+    return acked
+  }
+
+  // A minimal RFC 6455 server: the handshake, text frames, ping -> pong, close.
+  private upgrade(req: IncomingMessage, socket: Socket): void {
+    const key = req.headers['sec-websocket-key']
+    if (!req.url?.startsWith('/socket') || typeof key !== 'string') {
+      socket.destroy()
+      return
+    }
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+    this.sockets.add(socket)
+    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('error', () => this.sockets.delete(socket))
+    let buffer = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk])
+      for (;;) {
+        const frame = readWsFrame(buffer)
+        if (!frame) break
+        buffer = buffer.subarray(frame.size)
+        if (frame.opcode === 9) socket.write(wsFrame(10, frame.payload))
+        else if (frame.opcode === 8) socket.end(wsFrame(8, Buffer.alloc(0)))
+        else if (frame.opcode === 1) {
+          const message = JSON.parse(frame.payload.toString('utf8')) as { envelope_id?: string }
+          const waiter = message.envelope_id ? this.envelopeWaiters.get(message.envelope_id) : undefined
+          if (waiter && message.envelope_id) {
+            this.envelopeWaiters.delete(message.envelope_id)
+            waiter(message)
+          }
+        }
+      }
+    })
+    socket.write(wsFrame(1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0001' } }))))
+  }
+
   private nextTs(): string {
     return `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`
   }
@@ -271,6 +340,40 @@ export class SlackFake {
     this.messages.push(m)
     return m
   }
+}
+
+function wsFrame(opcode: number, payload: Buffer): Buffer {
+  const n = payload.length
+  const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : n < 65536 ? Buffer.from([0x80 | opcode, 126, n >> 8, n & 255]) : Buffer.alloc(10)
+  if (n >= 65536) {
+    head[0] = 0x80 | opcode
+    head[1] = 127
+    head.writeBigUInt64BE(BigInt(n), 2)
+  }
+  return Buffer.concat([head, payload])
+}
+
+function readWsFrame(buf: Buffer): { opcode: number; payload: Buffer; size: number } | undefined {
+  if (buf.length < 2) return undefined
+  const opcode = (buf[0] as number) & 0x0f
+  const masked = ((buf[1] as number) & 0x80) !== 0
+  let len = (buf[1] as number) & 0x7f
+  let offset = 2
+  if (len === 126) {
+    if (buf.length < 4) return undefined
+    len = buf.readUInt16BE(2)
+    offset = 4
+  } else if (len === 127) {
+    if (buf.length < 10) return undefined
+    len = Number(buf.readBigUInt64BE(2))
+    offset = 10
+  }
+  const maskAt = offset
+  if (masked) offset += 4
+  if (buf.length < offset + len) return undefined
+  const payload = Buffer.from(buf.subarray(offset, offset + len))
+  if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (buf[maskAt + (i % 4)] as number)
+  return { opcode, payload, size: offset + len }
 }
 
 function userJson(u: FakeUser) {

@@ -126,7 +126,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         appToken: config.slack.appToken as string,
         logger: blogger,
         customRoutes: routes,
-        installerOptions: { port: config.port },
+        installerOptions: { port: config.port, clientOptions },
       })
     : new HTTPReceiver({
         signingSecret: config.slack.signingSecret as string,
