@@ -45,20 +45,23 @@ const DEAL_COLUMNS = [
 /**
  * Deals matching `idOrName`: the deal with that id, else deals whose name contains it
  * (case-insensitive), largest first, at most `limit`; with their score under `modelId`.
- * Archived deals are left out.
+ * Only deals of `ownerIds` when given. Archived deals are left out.
  */
 export async function findDealsByIdOrName(
   db: Kysely<Database>,
   idOrName: string,
   modelId: number | null,
   limit: number,
+  ownerIds?: readonly string[],
 ): Promise<SlackDealRow[]> {
+  if (ownerIds !== undefined && ownerIds.length === 0) return []
   const base = () =>
     db
       .selectFrom('deals')
       .leftJoin('deal_scores', (j) => j.onRef('deal_scores.deal_id', '=', 'deals.deal_id').on('deal_scores.model_id', '=', modelId ?? -1))
       .select([...DEAL_COLUMNS, 'deal_scores.health_score', 'deal_scores.win_probability', 'deal_scores.basis', 'deal_scores.reasons'])
       .where('deals.archived', '=', 0)
+      .$if(ownerIds !== undefined, (q) => q.where('deals.owner_id', 'in', [...(ownerIds ?? [])]))
   const exact = await base().where('deals.deal_id', '=', idOrName).execute()
   if (exact.length > 0) return exact as SlackDealRow[]
   const pattern = `%${idOrName.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`

@@ -95,8 +95,8 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
       }
       return out
     },
-    async findDeals(db, idOrName, asOf, limit) {
-      const rows = await findDealsByIdOrName(db, idOrName, await currentModelId(db), limit)
+    async findDeals(db, idOrName, asOf, limit, ownerIds) {
+      const rows = await findDealsByIdOrName(db, idOrName, await currentModelId(db), limit, ownerIds)
       return rows.map((r) => cardOf(r, asOf))
     },
     async openDealsByHealth(db, ownerIds, asOf, limit) {

@@ -78,8 +78,8 @@ export interface PulseServices {
   renderChart(kind: ChartKind, report: WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport): Promise<RenderedChart>
   /** Health of the given deals from the current model (missing deals: no score yet). */
   dealHealth(db: Kysely<Database>, dealIds: readonly string[], asOf: string): Promise<Map<string, DealHealth>>
-  /** Deals by id, or by name (case-insensitive substring), at most `limit`. */
-  findDeals(db: Kysely<Database>, idOrName: string, asOf: string, limit: number): Promise<DealCard[]>
+  /** Deals by id, or by name (case-insensitive substring), at most `limit`; only of `ownerIds` when given. */
+  findDeals(db: Kysely<Database>, idOrName: string, asOf: string, limit: number, ownerIds?: readonly string[]): Promise<DealCard[]>
   /** Open deals of some owners (all when undefined), least healthy first, at most `limit`. */
   openDealsByHealth(db: Kysely<Database>, ownerIds: readonly string[] | undefined, asOf: string, limit: number): Promise<DealCard[]>
   status(db: Kysely<Database>): Promise<PulseStatus>

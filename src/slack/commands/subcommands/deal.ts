@@ -1,5 +1,5 @@
 import { AppError } from '../../../errors.js'
-import { authorize } from '../../access/authorize.js'
+import { authorize, scopeOwnerIds } from '../../access/authorize.js'
 import { section } from '../../blocks/block-kit.js'
 import { esc, money } from '../../blocks/format.js'
 import { dealBlocks } from '../../blocks/report-blocks.js'
@@ -21,7 +21,7 @@ export const deal: Subcommand = {
     if (query === '') throw new AppError('bad_input', `Which deal? Usage: /pulse ${usage}`)
     return {
       run: async (run) => {
-        const found = await run.ctx.services.findDeals(run.ctx.store.db, query, run.asOf, 20)
+        const found = await run.ctx.services.findDeals(run.ctx.store.db, query, run.asOf, 20, scopeOwnerIds(run.scope))
         const visible = found.filter((d) => authorize(run.viewer, { kind: 'deal', ownerId: d.ownerId }).allowed)
         const first = visible[0]
         if (!first) throw new AppError('not_found', `No deal you can see matches "${query}". Check the id or name, or try /pulse stalled.`)
