@@ -123,6 +123,15 @@ export function formatCount(n: number): string {
 }
 
 /**
+ * A count in at most four characters: `950`, `1.2k`, `42k`, `1.3M`.
+ * @example formatCompactCount(42_226) // '42k'
+ */
+export function formatCompactCount(n: number): string {
+  if (!Number.isFinite(n)) return '\u2013'
+  return formatMoney(n).replace('$', '')
+}
+
+/**
  * `YYYY-MM` as a short month label: `2025-06` -> `Jun 2025`, or `Jun` with `short`.
  * @example formatMonth('2025-06') // 'Jun 2025'
  */

@@ -44,7 +44,7 @@ const FIELD_NAMES: Record<SegmentField, string> = {
  * Drivers heatmap over two segment fields (default region x amount band): colour = win rate on a
  * diverging scale centred on the overall rate (orange below, blue above); every cell labelled
  * with its rate and n; cells below the report's minimum n grey; significant cells (BH-corrected)
- * outlined. The title names the strongest significant cell, or says none differs.
+ * outlined. The title names the significant cell furthest from the overall rate, or says none differs.
  */
 export function driversChart(report: DriversReport, options: DriversChartOptions = {}): ReportChart {
   const rowField = options.rows ?? 'region'
@@ -206,7 +206,10 @@ function driversTitle(
   colField: SegmentField,
   pair: string,
 ): string {
-  const significant = segments.filter((s) => s.significant).sort((p, q) => p.qValue - q.qValue || q.n - p.n)
+  // The headline is the significant cell furthest from the overall rate (q-values all underflow
+  // to ~0 on large data, so they cannot rank the cells).
+  const gap = (s: DriverSegment) => Math.abs(s.winRate - overall)
+  const significant = segments.filter((s) => s.significant).sort((p, q) => gap(q) - gap(p) || q.n - p.n)
   const top = significant[0]
   if (!top) return `No ${pair} segment's win rate differs significantly from the ${formatPercent(overall)} overall`
   const name = `${top.segment[rowField]} ${top.segment[colField]}`

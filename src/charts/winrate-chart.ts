@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite'
 import type { WinrateReport } from '../analytics/report-types.js'
-import { COLORS, FONT_SIZES, formatCount, formatMonth, formatPercent, LAYOUT, monthName } from './chart-theme.js'
+import { COLORS, FONT_SIZES, formatCompactCount, formatCount, formatMonth, formatPercent, LAYOUT, monthName } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 import { chartTextMeasurer } from './text-metrics.js'
 
@@ -59,7 +59,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   rows.forEach((r, i) => {
     r.anomalyStart = r.anomaly !== null && rows[i - 1]?.anomaly !== r.anomaly
   })
-  // Closed-deal labels shrink (and lose "n=") when months get narrow, and turn vertical as a last resort.
+  // Closed-deal labels go compact (42k), then lose "n=" and shrink, when months get narrow; vertical as a last resort.
   const nFit = fitClosedLabels(rows)
   const monthOrder = rows.map((r) => r.month)
   const complete = rows.filter((r) => !r.partial && r.winRate !== null)
@@ -185,7 +185,11 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
       {
         mark: { type: 'bar', strokeWidth: 1.5 },
         encoding: {
-          y: { field: 'created', type: 'quantitative', axis: { tickCount: 3, title: null, format: '~s' } },
+          y: {
+            field: 'created',
+            type: 'quantitative',
+            axis: { tickCount: 3, title: null, labelExpr: "datum.value == 0 ? '0' : format(datum.value, '~s')" },
+          },
           fill: { condition: { test: 'datum.partial', value: COLORS.background }, value: COLORS.primaryLight },
           stroke: { condition: { test: 'datum.partial', value: COLORS.partial }, value: null },
           strokeDash: { condition: { test: 'datum.partial', value: [4, 3] }, value: [1, 0] },
@@ -281,7 +285,9 @@ function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: nu
   const measurer = chartTextMeasurer()
   const widest = (size: number) => Math.max(...rows.map((r) => measurer.width(r.nLabel, size)))
   if (widest(10) <= band) return { fontSize: 10, angle: 0 }
-  for (const r of rows) r.nLabel = formatCount(r.n)
+  for (const r of rows) r.nLabel = `n=${formatCompactCount(r.n)}`
+  if (widest(10) <= band) return { fontSize: 10, angle: 0 }
+  for (const r of rows) r.nLabel = formatCompactCount(r.n)
   if (widest(9) <= band) return { fontSize: 9, angle: 0 }
   return { fontSize: 9, angle: -90 }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCount, formatMoney, formatMonth, formatPercent, formatPoints } from '../../src/charts/chart-theme.js'
+import { formatCompactCount, formatCount, formatMoney, formatMonth, formatPercent, formatPoints } from '../../src/charts/chart-theme.js'
 
 describe('number formats', () => {
   it('formats rates as whole percentages, keeping one decimal below 1%', () => {
@@ -27,6 +27,8 @@ describe('number formats', () => {
 
   it('formats counts, points and months', () => {
     expect(formatCount(12_345)).toBe('12,345')
+    expect(formatCompactCount(42_226)).toBe('42k')
+    expect(formatCompactCount(950)).toBe('950')
     expect(formatPoints(0.052)).toBe('+5 pts')
     expect(formatPoints(-0.031)).toBe('\u22123 pts')
     expect(formatMonth('2025-06')).toBe('Jun 2025')

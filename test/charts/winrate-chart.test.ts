@@ -112,7 +112,7 @@ describe('winrateChart', () => {
     expect(labels['2025-11']).toEqual([''])
     expect(labels['2024-02']).toEqual(['Feb', '2024'])
     expect(axis.labelOverlap).toBe(false)
-    expect(mainRows(spec)[0].nLabel).toMatch(/^\d+$/)
+    expect(mainRows(spec)[0].nLabel).toMatch(/^(n=)?\d+(\.\d)?k?$/)
     expect(viewNamed(spec, 'closedLabels').mark.fontSize).toBeLessThan(10)
   })
 
