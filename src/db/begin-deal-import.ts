@@ -220,8 +220,9 @@ export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history
 
 /**
  * Starts a bulk import on a SQLite store (one `BEGIN IMMEDIATE` transaction) and records an
- * `import_runs` row for it. Statements are prepared once; a batch costs one statement per deal
- * plus a few per batch.
+ * `import_runs` row for it. Statements are prepared once; {@link DealImport.upsert} costs one or
+ * two per deal, {@link DealImport.upsertBatch} two to four per batch (plus one or two per deal
+ * whose stage changed without a history).
  */
 export function beginDealImport(store: Store, run: DealImportRun): DealImport {
   const sqlite = store.sqlite
