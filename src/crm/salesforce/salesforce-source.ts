@@ -24,6 +24,9 @@ export interface SalesforceSourceOptions {
   lagMs?: number
 }
 
+/** Records stored per transaction (a Salesforce page of 2,000 is stored in four). */
+const SLICE = 500
+
 /**
  * The watermark: every opportunity with `SystemModstamp` before `stamp` is stored, and so are
  * `ids` at exactly `stamp`; deletions are read from `deletedSince` on.
@@ -101,26 +104,31 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       if (page.done) pending = undefined
       if (!pending && !page.done && page.nextRecordsUrl) pending = quiet(api.fetchPage({ next: page.nextRecordsUrl }))
       pageNo++
-      const deals: SyncedDeal[] = []
-      const owners = new Map<string, NormalizedOwner>()
-      for (const r of page.records) {
-        const id = String(r.Id)
-        const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
-        if (at !== null && stamp !== null && at === stamp && ids.has(id)) continue
-        const { synced, owner } = mapOpportunity(r, await historyOf(r), closedStages as Set<string>, options.segments, api.instanceUrl())
-        deals.push(synced)
-        owners.set(owner.ownerId, owner)
-        // Only stamps from before the sync count towards the watermark: a record modified while
-        // the cursor is read can show a newer stamp ahead of older records still to come.
-        if (at === null || at > safe) continue
-        if (stamp === null || at > stamp) {
-          stamp = at
-          ids = new Set()
+      // A page is stored in slices, each with its own watermark (the rows are in watermark order),
+      // so the event loop is never held long and the next page's answer is taken in on time.
+      for (let from = 0; from < Math.max(page.records.length, 1); from += SLICE) {
+        const deals: SyncedDeal[] = []
+        const owners = new Map<string, NormalizedOwner>()
+        for (const r of page.records.slice(from, from + SLICE)) {
+          const id = String(r.Id)
+          const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
+          if (at !== null && stamp !== null && at === stamp && ids.has(id)) continue
+          const { synced, owner } = mapOpportunity(r, await historyOf(r), closedStages as Set<string>, options.segments, api.instanceUrl())
+          deals.push(synced)
+          owners.set(owner.ownerId, owner)
+          // Only stamps from before the sync count towards the watermark: a record modified while
+          // the cursor is read can show a newer stamp ahead of older records still to come.
+          if (at === null || at > safe) continue
+          if (stamp === null || at > stamp) {
+            stamp = at
+            ids = new Set()
+          }
+          ids.add(id)
         }
-        ids.add(id)
+        opts.onProgress?.(`opportunities page ${pageNo}: ${deals.length} changed`)
+        yield { deals, removedDealIds: [], owners: [...owners.values()], watermark: stored(stamp, ids, start.deletedSince) }
+        await new Promise((resolve) => setImmediate(resolve))
       }
-      opts.onProgress?.(`opportunities page ${pageNo}: ${deals.length} changed`)
-      yield { deals, removedDealIds: [], owners: [...owners.values()], watermark: stored(stamp, ids, start.deletedSince) }
     }
 
     // Deleted opportunities (recycle bin) since the last look: removed from the analysis.
