@@ -116,3 +116,15 @@ describe('empty reports', () => {
     }
   })
 })
+
+describe('determinism', () => {
+  it('draws byte-identical PNGs for the same spec, also when charts render concurrently', async () => {
+    const specs = CHART_KINDS.map((kind) => buildReportChart(kind, samples[kind]).spec)
+    const sequential: Buffer[] = []
+    for (const spec of specs) sequential.push((await renderChart(spec)).png)
+    const concurrent = await Promise.all(specs.map((spec) => renderChart(spec)))
+    concurrent.forEach((image, i) => {
+      expect(Buffer.compare(image.png, sequential[i]!)).toBe(0)
+    })
+  })
+})
