@@ -104,7 +104,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   const valid = new Set<string>()
   // A cursor keeps the matching rows; each page is rendered when asked for, as a server would.
   const cursors = new Map<string, { rows: unknown[]; render: (row: unknown) => string }>()
-  const rendered = new Map<string, string>()
+  // Rendered record JSON by select-list shape, then by id (with the version it was rendered at).
+  const rendered = new Map<string, Map<string, { version: string; text: string }>>()
   const issued = { tokens: 0 }
   let cursorSeq = 0
   let url = ''
@@ -203,9 +204,11 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     if (rows[0]) project(rows[0] as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
     const render = (row: unknown): string => {
       const o = row as FakeOpportunity
-      const key = `${shape}|${o.Id}|${o.SystemModstamp}|${o.history.length}`
-      const cached = rendered.get(key)
-      if (cached !== undefined) return cached
+      const version = `${o.SystemModstamp}|${o.history.length}`
+      const byId = rendered.get(shape) ?? new Map<string, { version: string; text: string }>()
+      rendered.set(shape, byId)
+      const cached = byId.get(o.Id)
+      if (cached !== undefined && cached.version === version) return cached.text
       const r = project(o as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
       if (parsed.historySubquery) {
         const h = [...o.history].sort((a, b) => (a.CreatedDate < b.CreatedDate ? -1 : 1))
@@ -223,7 +226,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
               }
       }
       const text = JSON.stringify(r)
-      rendered.set(key, text)
+      byId.set(o.Id, { version, text })
       return text
     }
     return { rows, render }
