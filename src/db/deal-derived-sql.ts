@@ -48,3 +48,15 @@ export function daysBetweenSql<DB>(
     ? sql<number>`(cast(substr(${b}, 1, 10) as date) - cast(substr(${a}, 1, 10) as date))`
     : sql<number>`cast(round(julianday(substr(${b}, 1, 10)) - julianday(substr(${a}, 1, 10))) as integer)`
 }
+
+/**
+ * On a `stage_history` row `sh` joined to (or correlated with) `deals`: when the stay ended. A
+ * closed deal's stays end at the latest at its close (a stay still open, or left after the close,
+ * ends there); an open deal's running stay has no end (null).
+ */
+export const stayEndSql: RawBuilder<string | null> = sql<
+  string | null
+>`(case when deals.outcome <> 'open' and (sh.left_at is null or substr(sh.left_at, 1, 10) > deals.closed_date) then deals.closed_date else sh.left_at end)`
+
+/** False for a stay that ends ({@link stayEndSql}) before it starts: bad data that every report skips. */
+export const validStaySql: RawBuilder<boolean> = sql<boolean>`(${stayEndSql} is null or substr(${stayEndSql}, 1, 10) >= substr(sh.entered_at, 1, 10))`

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { validStaySql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
@@ -46,7 +47,7 @@ export async function findFunnelCounts(
   const furthest: RawBuilder<number | null> = useHistory
     ? sql<
         number | null
-      >`(select max(${stagePositionSql(stages, sql.ref('sh.stage'))}) from stage_history sh where sh.deal_id = deals.deal_id and substr(sh.entered_at, 1, 10) <= ${scope.asOf})`
+      >`(select max(${stagePositionSql(stages, sql.ref('sh.stage'))}) from stage_history sh where sh.deal_id = deals.deal_id and substr(sh.entered_at, 1, 10) <= ${scope.asOf} and ${validStaySql})`
     : sql<number | null>`null`
   const rows = await db
     .selectFrom('deals')

@@ -25,6 +25,12 @@ const MAX_MONTHS = 600
 const SINGLE_SETS = [0, 1, 2, 3, 4, 5, 6]
 const ALL_SETS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 const OUTCOMES = ['won', 'lost', 'open'] as const
+/** Pair segment ids are a * PAIR + b; more distinct values in a field than this and no rollup is built. */
+const PAIR = 4096
+
+function* cellsOf(sets: ReadonlyArray<Map<number, Float64Array>>): Generator<[number, number, Float64Array]> {
+  for (const [s, m] of sets.entries()) for (const [key, c] of m) yield [s, key, c]
+}
 
 /**
  * Rebuilds `analytics_rollup` from the deals (SQLite only; elsewhere the reports read `deals`
@@ -134,24 +140,24 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
 
   const S1 = MAX_STAGE_IDS + 1
   const D = ROLLUP_MAX_DAYS + 2
-  const kinds = {
-    closed: new Map<number, Float64Array>(),
-    created: new Map<number, Float64Array>(),
-    funnel: new Map<number, Float64Array>(),
-    staleClosed: new Map<number, Float64Array>(),
-    stayDone: new Map<number, Float64Array>(),
-  }
+  // Per kind and dimension set: segment id -> cells (a single field's value id, or a * 4096 + b for a pair).
+  const perSet = () => ALL_SETS.map(() => new Map<number, Float64Array>())
+  const kinds = { closed: perSet(), created: perSet(), funnel: perSet(), staleClosed: perSet(), stayDone: perSet() }
+  const setColumns = ROLLUP_DIMS.map((dims) => dims.map((d) => columns.indexOf(d)))
   const sizes = { closed: M * S1 * 3, created: M * 2, funnel: 3 * S1 * (K + 1), staleClosed: D, stayDone: MAX_STAGE_IDS * D }
   const stayOpen = new Map<string, number>()
-  const keys = new Array<number>(ALL_SETS.length)
-  const block = (kind: keyof typeof kinds, key: number): Float64Array => {
-    let b = kinds[kind].get(key)
+  const keys = new Array<number>(ALL_SETS.length).fill(0)
+  const block = (kind: keyof typeof kinds, s: number): Float64Array => {
+    const m = kinds[kind][s] as Map<number, Float64Array>
+    const key = keys[s] as number
+    let b = m.get(key)
     if (!b) {
       b = new Float64Array(sizes[kind])
-      kinds[kind].set(key, b)
+      m.set(key, b)
     }
     return b
   }
+  const ids = [0, 0, 0, 0, 0, 0]
   const capDays = (n: number) => (n < 0 ? 0 : n > ROLLUP_MAX_DAYS ? ROLLUP_MAX_DAYS + 1 : n)
   let horizon = '0000-00-00'
 
@@ -164,17 +170,16 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     const amount = r[7] as number
     const closedDate = r[12] as string | null
     const createdDate = r[11] as string
-    const ids = columns.map((_, c) => valueId(c, r[c + 1] as string))
-    for (let s = 0; s < ALL_SETS.length; s++) {
-      const dims = ROLLUP_DIMS[s] as readonly string[]
-      const a = dims.length > 0 ? (ids[columns.indexOf(dims[0] as (typeof columns)[number])] as number) : 0
-      const b = dims.length > 1 ? (ids[columns.indexOf(dims[1] as (typeof columns)[number])] as number) : 0
-      keys[s] = s * 2 ** 40 + a * 2 ** 20 + b
+    for (let c = 0; c < 6; c++) ids[c] = valueId(c, r[c + 1] as string)
+    for (let s = 1; s < ALL_SETS.length; s++) {
+      const cs = setColumns[s] as number[]
+      const a = ids[cs[0] as number] as number
+      keys[s] = cs.length > 1 ? a * PAIR + (ids[cs[1] as number] as number) : a
     }
     if (createdDate > horizon) horizon = createdDate
     const cm = monthIndex.get(r[9] as string) as number
     for (const s of SINGLE_SETS) {
-      const c = block('created', keys[s] as number)
+      const c = block('created', s)
       c[cm * 2]! += 1
       c[cm * 2 + 1]! += amount
     }
@@ -186,7 +191,7 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       const spent = day(closedDate) - day(createdDate)
       const cell = (m * S1 + os) * 3
       for (const s of ALL_SETS) {
-        const c = block('closed', keys[s] as number)
+        const c = block('closed', s)
         c[cell]! += 1
         c[cell + 1]! += amount
         c[cell + 2]! += spent
@@ -194,14 +199,14 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       const touch = lastTouchBefore(r[15] as string | null, r[16] as string | null, closedDate)
       if (touch !== null) {
         const gap = capDays(day(closedDate) - day(touch))
-        for (const s of SINGLE_SETS) block('staleClosed', keys[s] as number)[gap]! += 1
+        for (const s of SINGLE_SETS) block('staleClosed', s)[gap]! += 1
       }
     }
     const o = outcome === 'won' ? 0 : outcome === 'lost' ? 1 : 2
     const at = o === 0 ? MAX_STAGE_IDS : stageId(lostStage ?? (r[13] as string))
     const f = history && furthest >= 0 ? furthest : K
     const fcell = (o * S1 + at) * (K + 1) + f
-    for (const s of SINGLE_SETS) block('funnel', keys[s] as number)[fcell]! += 1
+    for (const s of SINGLE_SETS) block('funnel', s)[fcell]! += 1
     if (!history) {
       const entered = r[17] as string | null
       if (outcome === 'open') addOpenStay(r[13] as string, entered ?? createdDate)
@@ -212,13 +217,13 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   const addOpenStay = (stage: string, entered: string) => {
     const id = stageId(stage)
     for (const s of SINGLE_SETS) {
-      const k = `${keys[s]}|${id}|${entered.slice(0, 10)}`
+      const k = `${s}|${keys[s]}|${id}|${entered.slice(0, 10)}`
       stayOpen.set(k, (stayOpen.get(k) ?? 0) + 1)
     }
   }
   const addDoneStay = (stage: string, days: number) => {
     const cell = stageId(stage) * D + capDays(days)
-    for (const s of SINGLE_SETS) block('stayDone', keys[s] as number)[cell]! += 1
+    for (const s of SINGLE_SETS) block('stayDone', s)[cell]! += 1
   }
 
   const select = `SELECT d.deal_id, d.region, d.industry, d.product_type, d.lead_source, d.owner_id, d.amount_band, d.amount, d.outcome,
@@ -232,12 +237,9 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   const flush = () => {
     if (!current) return
     finishDeal(current)
-    const closedDate = current[12] as string | null
-    const closed = (current[8] as string) !== 'open' && closedDate !== null
-    for (const [stage, enteredAt, leftAt] of stays) {
+    for (const [stage, enteredAt, end] of stays) {
       const entered = enteredAt.slice(0, 10)
       if (entered > horizon) horizon = entered
-      const end = leftAt ?? (closed ? closedDate : null)
       if (end !== null) {
         if (end.slice(0, 10) > horizon) horizon = end.slice(0, 10)
         addDoneStay(stage, day(end) - day(entered))
@@ -253,25 +255,30 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     }
     if (history && r[18] !== null) {
       const stage = r[18] as string
-      stays.push([stage, r[19] as string, r[20] as string | null])
+      const entered = (r[19] as string).slice(0, 10)
+      // As stayEndSql / validStaySql: a closed deal's stays end by its close; a stay ending before it starts is skipped.
+      const left = r[20] as string | null
+      const closedAt = (r[8] as string) !== 'open' ? (r[12] as string | null) : null
+      const end = closedAt !== null && (left === null || left.slice(0, 10) > closedAt) ? closedAt : left
+      if (end !== null && end.slice(0, 10) < entered) continue
+      stays.push([stage, r[19] as string, end])
       const p = position.get(stage)
       if (p !== undefined && p > furthest) furthest = p
     }
   }
   flush()
-  if (overflow) return null
+  if (overflow || valueNames.some((v) => v.length > PAIR)) return null
 
   const rows: Row[] = []
-  const label = (key: number): [string, string, string] => {
-    const s = Math.floor(key / 2 ** 40)
-    const a = Math.floor((key % 2 ** 40) / 2 ** 20)
-    const b = key % 2 ** 20
+  const label = (s: number, key: number): [string, string, string] => {
     const dims = ROLLUP_DIMS[s] as readonly string[]
+    const a = dims.length > 1 ? Math.floor(key / PAIR) : key
+    const b = dims.length > 1 ? key % PAIR : 0
     const name = (i: number, id: number) => (valueNames[columns.indexOf(dims[i] as (typeof columns)[number])] as string[])[id] as string
     return [dims.join(','), dims.length > 0 ? name(0, a) : '', dims.length > 1 ? name(1, b) : '']
   }
-  for (const [key, c] of kinds.closed) {
-    const [dims, v1, v2] = label(key)
+  for (const [s, key, c] of cellsOf(kinds.closed)) {
+    const [dims, v1, v2] = label(s, key)
     for (let m = 0; m < M; m++) {
       for (let os = 0; os < S1; os++) {
         const cell = (m * S1 + os) * 3
@@ -291,13 +298,13 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       }
     }
   }
-  for (const [key, c] of kinds.created) {
-    const [dims, v1, v2] = label(key)
+  for (const [s, key, c] of cellsOf(kinds.created)) {
+    const [dims, v1, v2] = label(s, key)
     for (let m = 0; m < M; m++)
       if (c[m * 2] !== 0) rows.push(['created', dims, v1, v2, months[m] as string, '', 0, c[m * 2] as number, c[m * 2 + 1] as number, 0])
   }
-  for (const [key, c] of kinds.funnel) {
-    const [dims, v1, v2] = label(key)
+  for (const [s, key, c] of cellsOf(kinds.funnel)) {
+    const [dims, v1, v2] = label(s, key)
     for (let o = 0; o < 3; o++) {
       for (let at = 0; at < S1; at++) {
         for (let f = 0; f <= K; f++) {
@@ -319,12 +326,12 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       }
     }
   }
-  for (const [key, c] of kinds.staleClosed) {
-    const [dims, v1, v2] = label(key)
+  for (const [s, key, c] of cellsOf(kinds.staleClosed)) {
+    const [dims, v1, v2] = label(s, key)
     for (let g = 0; g < D; g++) if (c[g] !== 0) rows.push(['stale_closed', dims, v1, v2, '', '', g, c[g] as number, 0, 0])
   }
-  for (const [key, c] of kinds.stayDone) {
-    const [dims, v1, v2] = label(key)
+  for (const [s, key, c] of cellsOf(kinds.stayDone)) {
+    const [dims, v1, v2] = label(s, key)
     for (let st = 0; st < stageNames.length; st++) {
       for (let d = 0; d < D; d++) {
         const n = c[st * D + d] as number
@@ -333,8 +340,8 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     }
   }
   for (const [k, n] of stayOpen) {
-    const [key, id, entered] = k.split('|') as [string, string, string]
-    const [dims, v1, v2] = label(Number(key))
+    const [s, key, id, entered] = k.split('|') as [string, string, string, string]
+    const [dims, v1, v2] = label(Number(s), Number(key))
     rows.push(['stay_open', dims, v1, v2, stageNames[Number(id)] as string, entered, 0, n, 0, 0])
   }
   return { rows, dataVersion, horizon, history }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { daysBetween } from '../domain/dates.js'
-import { daysBetweenSql, stageEnteredSql } from './deal-derived-sql.js'
+import { daysBetweenSql, stageEnteredSql, stayEndSql, validStaySql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
@@ -47,7 +47,7 @@ export async function findStageDurations(
   }
   const asOf = sql.lit(scope.asOf)
   if (useHistory) {
-    const end = sql<string | null>`coalesce(sh.left_at, case when deals.closed_date <= ${scope.asOf} then deals.closed_date end)`
+    const end = stayEndSql
     const done = sql<number>`(case when ${end} is not null and substr(${end}, 1, 10) <= ${scope.asOf} then 1 else 0 end)`
     const days = sql<number>`(case when ${done} = 1 then ${daysBetweenSql(db, sql.ref('sh.entered_at'), end)} else ${daysBetweenSql(db, sql.ref('sh.entered_at'), asOf)} end)`
     const rows = await db
@@ -56,6 +56,7 @@ export async function findStageDurations(
       .where(scopeCondition(scope))
       .where('sh.stage', 'in', [...stages])
       .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
+      .where(validStaySql)
       .select([
         sql<string>`sh.stage`.as('stage'),
         days.as('days'),

@@ -11,6 +11,7 @@ import type { Store } from '../../src/db/open-store.js'
 import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { insertDeals } from '../analytics/deal-fixtures.js'
 import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
 
 const AS_OF = '2024-07-20'
@@ -90,6 +91,31 @@ describe('refreshAnalyticsRollup', () => {
     const q = { asOf: '2024-03-10' }
     const rolled = await everyReport(store, q)
     expect(rolled.losses.stages.map((s) => s.stage)).toEqual(['Closed'])
+    expect(rolled).toEqual(await withoutRollup(store, () => everyReport(store, q)))
+    await store.close()
+  })
+
+  it('treats bad stays alike: a stay left after its deal closed ends at the close, one ending before it starts is skipped', async () => {
+    const store = await openTestStore()
+    await insertDeals(store, [
+      { deal_id: 'w', outcome: 'won', created_date: '2024-04-03', closed_date: '2024-07-04', stage: 'Closed' },
+      { deal_id: 'o', created_date: '2024-05-01', stage: 'Demo' },
+    ])
+    await store.db
+      .insertInto('stage_history')
+      .values([
+        { deal_id: 'w', stage: 'Demo', entered_at: '2024-04-03', left_at: '2024-06-17' },
+        { deal_id: 'w', stage: 'Negotiation', entered_at: '2024-06-17', left_at: '2024-08-02' },
+        { deal_id: 'w', stage: 'Closed', entered_at: '2024-08-02', left_at: '2024-07-04' },
+        { deal_id: 'o', stage: 'Demo', entered_at: '2024-05-01', left_at: null },
+      ])
+      .execute()
+    await store.db.insertInto('meta').values({ key: 'data_version', value: 'v1' }).execute()
+    expect(await refreshAnalyticsRollup(store)).toBe(true)
+    const q = { asOf: '2024-07-20' }
+    expect(await findRollupSlice(store.db, q)).not.toBeNull()
+    const rolled = await everyReport(store, q)
+    expect(rolled.times.stages.find((s) => s.stage === 'Negotiation')).toMatchObject({ completed: 1, median: 17 })
     expect(rolled).toEqual(await withoutRollup(store, () => everyReport(store, q)))
     await store.close()
   })
