@@ -1,9 +1,9 @@
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 
 /**
- * Analytics: the report rollup and its state, plus a partial index over open deals that the
- * stalled and stale queries read (amount first for the alert-amount range, then the dates the
- * idle and stale rules use, so those queries need not visit the table).
+ * Analytics: the report rollup and its state, plus an index the stalled and stale queries read
+ * (outcome, then amount for the alert-amount range, then the dates the idle and stale rules use,
+ * so those queries need not visit the table for open deals).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -30,15 +30,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('built_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema
-    .createIndex('deals_open_facts')
+    .createIndex('deals_outcome_amount_dates')
     .on('deals')
-    .columns(['amount', 'last_activity_date', 'updated_date', 'stage_entered_date', 'created_date', 'stage', 'archived'])
-    .where(sql.ref('outcome'), '=', 'open')
+    .columns(['outcome', 'amount', 'last_activity_date', 'updated_date', 'stage_entered_date', 'created_date', 'stage', 'archived'])
     .execute()
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex('deals_open_facts').execute()
+  await db.schema.dropIndex('deals_outcome_amount_dates').execute()
   await db.schema.dropTable('analytics_rollup_state').execute()
   await db.schema.dropTable('analytics_rollup').execute()
 }
