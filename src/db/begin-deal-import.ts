@@ -1,6 +1,8 @@
 import { amountBand } from '../domain/amount-band.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
+import { beginPostgresDealImport } from './begin-postgres-deal-import.js'
+import type { DialectName } from './dialect.js'
 import type { Store } from './open-store.js'
 
 /** Counts of one import, as stored in `import_runs`. */
@@ -12,11 +14,15 @@ export interface ImportCounts {
 }
 
 /**
- * Deals ready for {@link DealImport.upsertBatch}, built by {@link dealBatchOf}: plain strings, so
- * a worker thread can build a batch and post it cheaply to the thread that writes, and SQLite
- * reads the values itself (one statement per batch instead of one per row).
+ * Deals ready for {@link DealImport.upsertBatch}, built by {@link dealBatchOf} in the form the
+ * store's dialect writes fastest: plain strings, so a worker thread can build a batch and post it
+ * cheaply to the thread that writes.
  */
-export interface DealBatch {
+export type DealBatch = JsonDealBatch | CopyDealBatch
+
+/** SQLite's batch: SQLite reads the values itself from JSON (one statement per batch instead of one per row). */
+export interface JsonDealBatch {
+  format: 'json'
   size: number
   /** One JSON array per deal, fields in the order of `BATCH_FIELDS`. */
   dealsJson: string
@@ -28,25 +34,49 @@ export interface DealBatch {
   owners: Array<[string, string | null]>
 }
 
+/** PostgreSQL's batch: rows in `COPY` text format for the import's staging table. */
+export interface CopyDealBatch {
+  format: 'copy'
+  size: number
+  /**
+   * One line per deal: the `deals` columns in `DEAL_COLUMNS` order (without `import_run_id`),
+   * then the deal's stage history as JSON `[[stage, entered_at, left_at], ...]` or null.
+   */
+  copyText: string
+  /** As {@link JsonDealBatch.owners}. */
+  owners: Array<[string, string | null]>
+}
+
+/** What {@link DealImport.commit} reports. */
+export interface CommittedImport {
+  runId: number
+  /** Deals that were new to the store. */
+  inserted: number
+  /** Deals that were already stored and got updated. */
+  updated: number
+}
+
 /**
  * One bulk import held in a single transaction: nothing it writes is visible, or kept, until
  * {@link DealImport.commit}. A crash or kill before that leaves the store as it was.
  */
 export interface DealImport {
-  readonly runId: number
-  /** Inserts or updates a deal (by `dealId`) and keeps its stage history in step. */
-  upsert(deal: NormalizedDeal, history: StageStay[] | null): 'inserted' | 'updated'
   /**
-   * Inserts or updates a batch of deals (ids unique within the batch): the same effect as
-   * {@link DealImport.upsert} on each, with far fewer statements. Returns how many were new.
+   * Inserts or updates a batch of deals (ids unique within the whole import, the batch built by
+   * {@link dealBatchOf} for this store's dialect) and keeps their stage history in step: a batch
+   * deal with a history replaces the stored one; a stored deal that shows a new stage without a
+   * history gets the old stay closed and a new one opened. Synchronous on SQLite (returns
+   * undefined). On PostgreSQL the rows stream into the transaction; when a promise is returned,
+   * wait for it before handing over more batches (back-pressure). That promise never rejects:
+   * a failure surfaces at {@link DealImport.commit}.
    */
-  upsertBatch(batch: DealBatch): { inserted: number; updated: number }
+  upsertBatch(batch: DealBatch): Promise<void> | undefined
   /** Quarantines an input row with its line number and reason. */
   reject(line: number, reason: string, raw: string): void
   /** Records the run's counts, rebuilds any index set aside, and commits everything. */
-  commit(counts: ImportCounts): void
-  /** Discards everything this import wrote. */
-  rollback(): void
+  commit(counts: { read: number; rejected: number }): Promise<CommittedImport>
+  /** Discards everything this import wrote. Safe to call more than once, and after a failed commit. */
+  rollback(): Promise<void>
 }
 
 /** Options of {@link beginDealImport}. */
@@ -64,7 +94,8 @@ export interface DealImportRun {
   expectedRows?: number
 }
 
-const DEAL_COLUMNS = [
+/** The columns of `deals` an import writes, in the order of {@link dealRowOf}. */
+export const DEAL_COLUMNS = [
   'deal_id',
   'source',
   'deal_name',
@@ -94,8 +125,8 @@ const DEAL_COLUMNS = [
   'import_run_id',
 ] as const
 
-const RUN_ID_AT = DEAL_COLUMNS.indexOf('import_run_id')
-const BULK_MIN_ROWS = 50_000
+/** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
+export const BULK_MIN_ROWS = 50_000
 
 /**
  * A deal as the values of one `deals` row, in column order (derived columns computed here:
@@ -193,10 +224,11 @@ function batchFieldsOf(d: NormalizedDeal): unknown[] {
 }
 
 /**
- * Packs parsed deals (with the stage history each carried, or null) into a {@link DealBatch}.
- * Pure: safe to call in a worker thread.
+ * Packs parsed deals (with the stage history each carried, or null) into a {@link DealBatch} for
+ * a store of the given dialect. Pure: safe to call in a worker thread.
  */
-export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history: StageStay[] | null }>): DealBatch {
+export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history: StageStay[] | null }>, dialect: DialectName): DealBatch {
+  if (dialect === 'postgres') return copyBatchOf(items)
   const rows: unknown[][] = []
   const historyIds: string[] = []
   const stays: Array<[string, string, string, string | null]> = []
@@ -210,6 +242,7 @@ export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history
     }
   }
   return {
+    format: 'json',
     size: items.length,
     dealsJson: JSON.stringify(rows),
     historyIdsJson: JSON.stringify(historyIds),
@@ -219,14 +252,17 @@ export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history
 }
 
 /**
- * Starts a bulk import on a SQLite store (one `BEGIN IMMEDIATE` transaction) and records an
- * `import_runs` row for it. Statements are prepared once; {@link DealImport.upsert} costs one or
- * two per deal, {@link DealImport.upsertBatch} two to four per batch (plus one or two per deal
- * whose stage changed without a history).
+ * Starts a bulk import and records an `import_runs` row for it, all in one transaction.
+ *
+ * SQLite: one `BEGIN IMMEDIATE` transaction on the raw connection; statements are prepared once,
+ * {@link DealImport.upsertBatch} costs two to four per batch (plus one or two per deal whose stage
+ * changed without a history). PostgreSQL: see {@link beginPostgresDealImport} (`COPY` into a
+ * staging table, then set-based statements at commit).
  */
 export function beginDealImport(store: Store, run: DealImportRun): DealImport {
+  if (store.pgPool) return beginPostgresDealImport(store.pgPool, run)
   const sqlite = store.sqlite
-  if (!sqlite) throw new Error('beginDealImport needs the SQLite store')
+  if (!sqlite) throw new Error('beginDealImport needs a SQLite or PostgreSQL store')
   const nowIso = run.now.toISOString()
   const today = nowIso.slice(0, 10)
   sqlite.exec('BEGIN IMMEDIATE')
@@ -239,13 +275,6 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     )
     const emptyAtStart = sqlite.prepare('SELECT 1 FROM deals LIMIT 1').get() === undefined
     const setAside = setIndexesAside(sqlite, run.expectedRows ?? 0, emptyAtStart)
-    const upsertDeal = sqlite.prepare(
-      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) VALUES (${DEAL_COLUMNS.map(() => '?').join(', ')})
-       ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
-         .map((c) => `${c} = excluded.${c}`)
-         .join(', ')}`,
-    )
-    const findDeal = sqlite.prepare('SELECT stage, stage_entered_date, created_date FROM deals WHERE deal_id = ?')
     const dealValues = DEAL_COLUMNS.map((c) => {
       if (c === 'created_month') return `substr(${field('created_date')}, 1, 7)`
       if (c === 'closed_month') return `substr(${field('closed_date')}, 1, 7)`
@@ -263,7 +292,6 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
          ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated
        FROM jsonb_each(jsonb(?)) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
     )
-    const deleteHistory = sqlite.prepare('DELETE FROM stage_history WHERE deal_id = ?')
     const deleteHistories = sqlite.prepare('DELETE FROM stage_history WHERE deal_id IN (SELECT value FROM json_each(?))')
     const insertStay = sqlite.prepare(
       'INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?) ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at',
@@ -291,25 +319,14 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
       insertStay.run(dealId, stage, enteredNew, null)
     }
 
+    let inserted = 0
+    let updated = 0
+
     return {
-      runId,
-      upsert(deal, history) {
-        noteOwner(deal.ownerId, deal.ownerEmail)
-        const before = emptyAtStart ? undefined : (findDeal.get(deal.dealId) as Before | undefined)
-        const row = dealRowOf(deal)
-        row[RUN_ID_AT] = runId
-        upsertDeal.run(row)
-        if (history !== null) {
-          if (before) deleteHistory.run(deal.dealId)
-          for (const s of history) insertStay.run(s.dealId, s.stage, s.enteredAt, s.leftAt)
-        } else if (before && before.stage !== deal.stage) {
-          recordStageChange(deal.dealId, before, deal.stage, deal.stageEnteredDate, deal.updatedDate)
-        }
-        return before ? 'updated' : 'inserted'
-      },
       upsertBatch(batch) {
+        if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
         for (const [id, email] of batch.owners) noteOwner(id, email)
-        if (batch.size === 0) return { inserted: 0, updated: 0 }
+        if (batch.size === 0) return undefined
         type Found = Before & { deal_id: string; new_stage: string; new_entered: string | null; new_updated: string | null }
         let found: Found[] = []
         if (!emptyAtStart) {
@@ -326,12 +343,14 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
             }
           }
         }
-        return { inserted: batch.size - found.length, updated: found.length }
+        inserted += batch.size - found.length
+        updated += found.length
+        return undefined
       },
       reject(line, reason, raw) {
         insertReject.run(runId, line, reason, raw)
       },
-      commit(counts) {
+      async commit(counts) {
         const upsertOwner = sqlite.prepare(
           `INSERT INTO owners (owner_id, email, source, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
@@ -342,14 +361,15 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
           .prepare(
             `UPDATE import_runs SET finished_at = ?, status = 'done', rows_read = ?, rows_inserted = ?, rows_updated = ?, rows_rejected = ? WHERE run_id = ?`,
           )
-          .run(new Date().toISOString(), counts.read, counts.inserted, counts.updated, counts.rejected, runId)
+          .run(new Date().toISOString(), counts.read, inserted, updated, counts.rejected, runId)
         sqlite
           .prepare(`INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
           .run(`${runId}:${nowIso}`)
         sqlite.exec('COMMIT')
         open = false
+        return { runId, inserted, updated }
       },
-      rollback() {
+      async rollback() {
         if (open) sqlite.exec('ROLLBACK')
         open = false
       },
@@ -377,4 +397,33 @@ function setIndexesAside(sqlite: NonNullable<Store['sqlite']>, expectedRows: num
     .all() as Array<{ name: string; sql: string }>
   for (const index of indexes) sqlite.exec(`DROP INDEX "${index.name.replace(/"/g, '""')}"`)
   return indexes.map((i) => i.sql)
+}
+
+/** COPY text format: backslash escapes for the characters that frame a row or a field; \\N is null. */
+function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N'
+  const text = String(value)
+  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] as string) : text
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+function copyBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history: StageStay[] | null }>): CopyDealBatch {
+  const lines: string[] = []
+  const owners = new Map<string, string | null>()
+  for (const { deal, history } of items) {
+    if (deal.ownerEmail !== null || !owners.has(deal.ownerId)) owners.set(deal.ownerId, deal.ownerEmail)
+    const row = dealRowOf(deal)
+    row.pop() // import_run_id: set at commit
+    let stays: string | null = null
+    if (history !== null) {
+      // One stay per (entered_at, stage), the last one winning, as upserting them one by one would leave.
+      const byKey = new Map<string, [string, string, string | null]>()
+      for (const s of history) byKey.set(`${s.enteredAt}\u0000${s.stage}`, [s.stage, s.enteredAt, s.leftAt])
+      stays = JSON.stringify([...byKey.values()])
+    }
+    row.push(stays)
+    lines.push(row.map(copyField).join('\t'))
+  }
+  return { format: 'copy', size: items.length, copyText: lines.length === 0 ? '' : `${lines.join('\n')}\n`, owners: [...owners] }
 }

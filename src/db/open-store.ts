@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import { AppError } from '../errors.js'
 import type { DialectName } from './dialect.js'
@@ -14,6 +14,8 @@ export interface Store {
   readonly dialect: DialectName
   /** The better-sqlite3 connection (SQLite only): used by the bulk importer. */
   readonly sqlite: SqliteDatabase.Database | undefined
+  /** The `pg` pool behind `db` (PostgreSQL only): the bulk importer takes a client from it for `COPY`. */
+  readonly pgPool: pg.Pool | undefined
   close(): Promise<void>
 }
 
@@ -63,6 +65,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     dialect: 'sqlite',
     sqlite,
+    pgPool: undefined,
     close: () => db.destroy(),
   }
 }
@@ -97,17 +100,20 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
     )
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  await migrateToLatest(db)
-  return { db, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() }
+  // Kysely looks for its migration tables in every schema unless told which one: name ours.
+  const current = await sql<{ name: string }>`SELECT current_schema() AS name`.execute(db)
+  await migrateToLatest(db, current.rows[0]?.name)
+  return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
 }
 
 /**
- * Applies every pending migration. Safe to call on every start.
+ * Applies every pending migration. Safe to call on every start. On PostgreSQL pass the schema the
+ * store lives in, so that migration bookkeeping in other schemas of the same database is ignored.
  *
  * @throws AppError `bad_file` naming the migration that failed.
  */
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider })
+export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { type ColumnLayout, type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
+import type { DialectName } from '../db/dialect.js'
 import { AppError } from '../errors.js'
 import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
 
@@ -15,6 +16,8 @@ export interface CsvWorkerInput {
   map: Array<[KnownColumn, string]>
   stageNames: string[]
   batchSize: number
+  /** The dialect of the store the batches are for. */
+  dialect: DialectName
   /** Int32Array(1) over a SharedArrayBuffer: batches posted and not yet written. */
   inFlight: SharedArrayBuffer
 }
@@ -49,7 +52,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     input.path,
     (header) => {
       const layout: ColumnLayout = resolveColumns(header, new Map(input.map))
-      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit)
+      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect)
       post({ type: 'header' })
     },
     (fields, line) => batcher?.onRow(fields, line),

@@ -1,6 +1,7 @@
 import type { ColumnLayout } from '../crm/csv/csv-columns.js'
 import { parseDealRow } from '../crm/csv/parse-deal-row.js'
 import { type DealBatch, dealBatchOf } from '../db/begin-deal-import.js'
+import type { DialectName } from '../db/dialect.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 
 /** A quarantined input row: its line, the reason and its text as CSV. */
@@ -27,13 +28,15 @@ export interface RowBatcher {
 
 /**
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
- * the good ones into batches. Pure apart from `emit`, so it runs the same in a worker thread.
+ * the good ones into batches for a store of the given dialect. Pure apart from `emit`, so it runs
+ * the same in a worker thread.
  */
 export function createRowBatcher(
   layout: ColumnLayout,
   stageNames: ReadonlySet<string>,
   batchSize: number,
   emit: (chunk: ParsedChunk) => void,
+  dialect: DialectName,
 ): RowBatcher {
   const seen = new Map<string, number>()
   const unknownStages = new Set<string>()
@@ -42,7 +45,7 @@ export function createRowBatcher(
   let read = 0
   const flush = () => {
     if (read === 0) return
-    emit({ batch: dealBatchOf(items), rejects, read })
+    emit({ batch: dealBatchOf(items, dialect), rejects, read })
     items = []
     rejects = []
     read = 0

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads'
 import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts } from '../db/begin-deal-import.js'
+import type { DialectName } from '../db/dialect.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { findStageOrder, saveStageOrder, stagesFromNames } from '../db/save-stage-order.js'
@@ -68,6 +69,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   const stageNames = new Set((await findStageOrder(store.db)).map((s) => s.name))
   for (const s of options.stages) stageNames.add(s)
   let unknownStages: string[] = []
+  let runId = 0
 
   const begin = () => {
     run = beginDealImport(store, {
@@ -79,7 +81,8 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       expectedRows: Math.ceil(size / 100),
     })
   }
-  const write = (chunk: ParsedChunk) => {
+  // Returns a promise when the store wants the writer to wait before the next batch (PostgreSQL).
+  const write = (chunk: ParsedChunk): Promise<void> | undefined => {
     const current = run as DealImport
     counts.read += chunk.read
     for (const r of chunk.rejects) {
@@ -87,21 +90,20 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       if (firstRejects.length < MAX_REASONS_SHOWN) firstRejects.push({ line: r.line, reason: r.reason })
       current.reject(r.line, r.reason, r.raw)
     }
-    const result = current.upsertBatch(chunk.batch)
-    counts.inserted += result.inserted
-    counts.updated += result.updated
+    return current.upsertBatch(chunk.batch)
   }
 
   try {
     const threads = options.threads ?? 'auto'
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
-      unknownStages = await parseInWorker(options, [...stageNames], begin, write)
+      unknownStages = await parseInWorker(options, [...stageNames], store.dialect, begin, write)
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
       await readCsvFile(
         options.path,
         (header) => {
-          batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write)
+          // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
+          batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write, store.dialect)
           begin()
         },
         (fields, line) => batcher?.onRow(fields, line),
@@ -111,9 +113,12 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
     if (counts.read === 0) throw new AppError('bad_file', `${options.path} has a header but no deal rows; nothing was imported.`)
-    run.commit(counts)
+    const result = await run.commit(counts)
+    runId = result.runId
+    counts.inserted = result.inserted
+    counts.updated = result.updated
   } catch (error) {
-    run?.rollback()
+    await run?.rollback()
     throw error
   }
   await saveStageOrder(store.db, stagesFromNames(options.stages), 'config')
@@ -121,7 +126,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   await refreshAnalyticsRollup(store)
   return {
     file: options.path,
-    runId: run.runId,
+    runId,
     ...counts,
     firstRejects,
     unknownStages,
@@ -137,12 +142,20 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
 function parseInWorker(
   options: CsvImportOptions,
   stageNames: string[],
+  dialect: DialectName,
   begin: () => void,
-  write: (chunk: ParsedChunk) => void,
+  write: (chunk: ParsedChunk) => Promise<void> | undefined,
 ): Promise<string[]> {
   const inFlight = new SharedArrayBuffer(4)
   const counter = new Int32Array(inFlight)
-  const input: CsvWorkerInput = { path: options.path, map: [...(options.map ?? new Map())], stageNames, batchSize: BATCH_SIZE, inFlight }
+  const input: CsvWorkerInput = {
+    path: options.path,
+    map: [...(options.map ?? new Map())],
+    stageNames,
+    batchSize: BATCH_SIZE,
+    dialect,
+    inFlight,
+  }
   const worker = startWorker(input)
   const total = fileSize(options.path)
   return new Promise<string[]>((resolve, reject) => {
@@ -158,10 +171,16 @@ function parseInWorker(
       try {
         if (message.type === 'header') begin()
         else if (message.type === 'chunk') {
-          write(message)
-          Atomics.sub(counter, 0, 1)
-          Atomics.notify(counter, 0)
-          options.onProgress?.(message.bytes, total)
+          const written = () => {
+            Atomics.sub(counter, 0, 1)
+            Atomics.notify(counter, 0)
+            options.onProgress?.(message.bytes, total)
+          }
+          // Batches are handed over in file order; a batch counts as written once the store
+          // has taken it, which holds the parser back when the store is slower.
+          const waiting = write(message)
+          if (waiting) waiting.then(written, fail)
+          else written()
         } else if (message.type === 'done') {
           settled = true
           void worker.terminate()

@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
-import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
+import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
 const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
@@ -21,9 +24,9 @@ const options = (path: string) => ({ path, stages: DEFAULT_STAGES, now: new Date
 let store: Store
 afterEach(async () => store?.close())
 
-describe('importCsvFile', () => {
+describeEachDialect('importCsvFile', (dialect) => {
   it('imports every good row and derives months, bands and the stage a lost deal was lost at', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(...GOOD))))
     expect(summary).toMatchObject({ read: 3, inserted: 3, updated: 0, rejected: 0 })
     const rows = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
@@ -39,7 +42,7 @@ describe('importCsvFile', () => {
   })
 
   it('re-importing the same file changes nothing and counts every row as updated', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     const path = writeTempFile('d.csv', csv(...GOOD))
     await importCsvFile(store, options(path))
     const before = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
@@ -50,7 +53,7 @@ describe('importCsvFile', () => {
   })
 
   it('updates a changed deal and records its stage change as history', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
     const moved = 'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Proposal,9000,,Open'
     const summary = await importCsvFile(store, { ...options(writeTempFile('b.csv', csv(moved))), now: new Date('2024-03-15T00:00:00Z') })
@@ -75,7 +78,7 @@ describe('importCsvFile', () => {
       'closed_date 2024-01-01 is before created_date 2024-02-01',
     ],
   ])('quarantines a row with %s and imports the good rows', async (_name, bad, reason) => {
-    store = await openTestStore()
+    store = await dialect.open()
     const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(GOOD[0] as string, bad, GOOD[1] as string))))
     expect(summary).toMatchObject({ read: 3, inserted: 2, rejected: 1 })
     expect(summary.firstRejects).toEqual([{ line: 3, reason: expect.stringContaining(reason) }])
@@ -84,7 +87,7 @@ describe('importCsvFile', () => {
   })
 
   it('quarantines a duplicate id within the file, naming the first line', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     const summary = await importCsvFile(
       store,
       options(writeTempFile('d.csv', csv(GOOD[0] as string, GOOD[1] as string, GOOD[0] as string))),
@@ -94,7 +97,7 @@ describe('importCsvFile', () => {
   })
 
   it('counts lines correctly after a quoted field that spans lines', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     const file = writeTempFile(
       'd.csv',
       `${HEADER},deal_name\n${GOOD[0]},"two\nlines"\nB1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-1,,Open,x\n`,
@@ -109,14 +112,14 @@ describe('importCsvFile', () => {
     ['a header without rows', `${HEADER}\n`, /no deal rows/],
     ['a file that is not CSV', '{"deals": [1, 2, 3]}\n', /does not look like a comma-separated file|lacks required columns/],
   ])('refuses %s and writes nothing', async (_name, text, message) => {
-    store = await openTestStore()
+    store = await dialect.open()
     await expect(importCsvFile(store, options(writeTempFile('d.csv', text)))).rejects.toThrow(message)
     expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
     expect(await store.db.selectFrom('import_runs').select('run_id').execute()).toEqual([])
   })
 
   it('refuses a file that is not UTF-8, even when the bad bytes come after good rows, and writes nothing', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     const latin1 = Buffer.concat([
       Buffer.from(csv(...GOOD)),
       Buffer.from('D9,2024-01-01,,rep_1,Caf'),
@@ -128,7 +131,7 @@ describe('importCsvFile', () => {
   })
 
   it('accepts a BOM, other header cases and --map for renamed columns', async () => {
-    store = await openTestStore()
+    store = await dialect.open()
     const header = HEADER.replace('deal_amount', 'Deal Value').replace('outcome', 'OUTCOME')
     const file = writeTempFile('d.csv', `\uFEFF${header}\n${GOOD[0]}\n`)
     const summary = await importCsvFile(store, { ...options(file), map: parseColumnMap(['deal_amount=Deal Value']) })
@@ -138,8 +141,8 @@ describe('importCsvFile', () => {
 
   it('leaves the database unchanged when the importing process is killed mid-file', async () => {
     const dir = tempDir()
-    const dbPath = join(dir, 'pulse.db')
-    store = await openStore({ path: dbPath })
+    const where = durableStoreOptions(dialect, join(dir, 'pulse.db'))
+    store = await openStore(where)
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
     const before = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
     await store.close()
@@ -151,7 +154,7 @@ describe('importCsvFile', () => {
     const script = `
       import { openStore } from './src/db/open-store.ts'
       import { importCsvFile } from './src/ingest/import-csv-file.ts'
-      const store = await openStore({ path: ${JSON.stringify(dbPath)} })
+      const store = await openStore(${JSON.stringify(where)})
       await importCsvFile(store, { path: ${JSON.stringify(big)}, stages: ['Demo'], onProgress: (n, total) => { if (n > total / 3) { process.stdout.write('mid\\n'); process.kill(process.pid, 'SIGKILL') } } })
       process.stdout.write('finished\\n')
     `
@@ -164,8 +167,26 @@ describe('importCsvFile', () => {
     expect(signal).toBe('SIGKILL')
     expect(output).toContain('mid')
 
-    store = await openStore({ path: dbPath })
+    store = await openStore(where)
     expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
     expect((await store.db.selectFrom('import_runs').select('run_id').execute()).length).toBe(1)
+    if (where.schema) {
+      const schema = where.schema
+      const last = store
+      store = {
+        ...last,
+        close: async () => {
+          await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(last.db)
+          await last.close()
+        },
+      }
+    }
   })
 })
+
+/** Where a store another process can open too lives: a SQLite file, or a fresh Postgres schema. */
+function durableStoreOptions(dialect: TestDialect, sqlitePath: string): { path: string; url?: string; schema?: string } {
+  const url = process.env.PULSE_TEST_DATABASE_URL
+  if (dialect.name === 'postgres' && url) return { path: '', url, schema: `t_${randomBytes(6).toString('hex')}` }
+  return { path: sqlitePath }
+}

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { type CsvImportOptions, importCsvFile } from '../../src/ingest/import-csv-file.js'
-import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { describeEachDialect, TEST_DIALECTS, type TestDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
 
 const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,owner_email,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,deal_name,stage_history,notes'
@@ -48,16 +49,33 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.close()
 })
 
-async function freshStore(): Promise<Store> {
-  const s = await openTestStore()
+async function freshStore(dialect: TestDialect): Promise<Store> {
+  const s = await dialect.open()
   stores.push(s)
   return s
 }
 
-describe('importCsvFile on a worker thread', () => {
+/** The mixed file again, with every third deal moved to another stage, amounts changed, and no histories. */
+function movedFile(): string {
+  return mixedFile()
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0 || !line.startsWith('M')) return line
+      const fields = line.split(',')
+      if (fields.length !== 15 || Number(fields[0]?.slice(1)) % 3 !== 1) return line
+      fields[9] = 'Proposal'
+      fields[10] = String(Number(fields[10]) + 1)
+      fields[13] = ''
+      return fields.join(',')
+    })
+    .join('\n')
+}
+
+describeEachDialect('importCsvFile on a worker thread', (dialect) => {
+  const freshStore_ = () => freshStore(dialect)
   it('leaves exactly the same store as parsing on the main thread, rejects and line numbers included', async () => {
     const path = writeTempFile('mixed.csv', mixedFile())
-    const [inline, worker] = [await freshStore(), await freshStore()]
+    const [inline, worker] = [await freshStore_(), await freshStore_()]
     const a = await importCsvFile(inline, options(path, 'inline'))
     const b = await importCsvFile(worker, options(path, 'worker'))
     const { seconds: _a, refreshSeconds: _ra, ...summaryA } = a
@@ -69,7 +87,7 @@ describe('importCsvFile on a worker thread', () => {
 
   it('re-imports through the worker as an update: same deals, history replaced, nothing duplicated', async () => {
     const path = writeTempFile('mixed.csv', mixedFile())
-    const store = await freshStore()
+    const store = await freshStore_()
     await importCsvFile(store, options(path, 'worker'))
     const before = await contents(store)
     const again = await importCsvFile(store, options(path, 'worker'))
@@ -80,9 +98,30 @@ describe('importCsvFile on a worker thread', () => {
   })
 
   it('refuses a file without the required columns from the worker, writing nothing', async () => {
-    const store = await freshStore()
+    const store = await freshStore_()
     const path = writeTempFile('bad.csv', 'deal_id,created_date\nD1,2024-01-01\n')
     await expect(importCsvFile(store, options(path, 'worker'))).rejects.toMatchObject({ code: 'missing_columns' })
     expect(await store.db.selectFrom('import_runs').select('run_id').execute()).toEqual([])
+  })
+})
+
+describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () => {
+  it('leaves the same deals, histories, quarantine and owners, and the same counts, on each database', async () => {
+    const first = writeTempFile('mixed.csv', mixedFile())
+    const second = writeTempFile('moved.csv', movedFile())
+    const results = []
+    for (const dialect of TEST_DIALECTS) {
+      const store = await freshStore(dialect)
+      const a = await importCsvFile(store, options(first, 'inline'))
+      const b = await importCsvFile(store, { ...options(second, 'worker'), now: new Date('2024-07-01T00:00:00Z') })
+      results.push({
+        counts: [a, b].map(({ read, inserted, updated, rejected, firstRejects }) => ({ read, inserted, updated, rejected, firstRejects })),
+        contents: await contents(store),
+      })
+    }
+    const [sqlite, ...others] = results
+    expect(sqlite?.counts[1]).toMatchObject({ inserted: 0, updated: 2500 })
+    expect(sqlite?.contents.history.some((h) => h.stage === 'Proposal' && h.entered_at === '2024-07-01')).toBe(true)
+    for (const other of others) expect(other).toEqual(sqlite)
   })
 })

@@ -1,0 +1,200 @@
+import { finished } from 'node:stream/promises'
+import type pg from 'pg'
+import { type CopyStreamQuery, from as copyFrom } from 'pg-copy-streams'
+import { BULK_MIN_ROWS, type CommittedImport, DEAL_COLUMNS, type DealImport, type DealImportRun } from './begin-deal-import.js'
+
+const STAGING = 'pulse_import_staging'
+const CHANGED = 'pulse_import_changed'
+const REJECTS_PER_STATEMENT = 5000
+
+/**
+ * The PostgreSQL side of `beginDealImport`: one transaction on one pooled client, opened at once
+ * (the import object is returned before the connection is ready; batches handed over meanwhile
+ * wait in memory). Each batch streams into a temporary staging table through one `COPY ... FROM
+ * STDIN`; at commit, set-based statements count the deals already stored, replace the histories
+ * that came with the file, record stage changes as SQLite's importer does, upsert `deals`, then
+ * the quarantined rows, owners, the run's counts and `meta.data_version`. A large import (same
+ * rule as SQLite) sets the secondary indexes aside and rebuilds them before commit. A killed
+ * process or a failed statement leaves the database unchanged (the server rolls back).
+ */
+export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): DealImport {
+  const nowIso = run.now.toISOString()
+  const today = nowIso.slice(0, 10)
+  const owners = new Map<string, string | null>()
+  const rejects: Array<[number, string, string]> = []
+  let client: pg.PoolClient | undefined
+  let copy: CopyStreamQuery | undefined
+  let failure: unknown
+  let queued: string[] = []
+  let staged = 0
+  let finishedTx = false
+  const remember = (error: unknown) => {
+    failure ??= error
+  }
+
+  const started = (async () => {
+    client = await pool.connect()
+    await client.query('BEGIN')
+    const runId = (
+      await client.query<{ run_id: number }>(
+        `INSERT INTO import_runs (source, file, started_by, started_at, status) VALUES ($1, $2, $3, $4, 'running') RETURNING run_id`,
+        [run.source, run.file, run.startedBy, nowIso],
+      )
+    ).rows[0]?.run_id as number
+    const emptyAtStart = (await client.query('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
+    const staged = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
+    await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${staged.join(', ')} FROM deals WITH NO DATA`)
+    await client.query(`ALTER TABLE ${STAGING} ADD COLUMN stays jsonb`)
+    copy = client.query(copyFrom(`COPY ${STAGING} (${staged.join(', ')}, stays) FROM STDIN`))
+    copy.on('error', remember)
+    for (const text of queued) copy.write(text)
+    queued = []
+    return { runId, emptyAtStart }
+  })()
+  started.catch(remember)
+
+  // Resolves once the COPY stream can take more (or has failed: the failure is kept for commit).
+  const drained = (): Promise<void> =>
+    new Promise((resolve) => {
+      const stream = copy as CopyStreamQuery
+      const done = () => {
+        stream.off('drain', done)
+        stream.off('error', done)
+        stream.off('close', done)
+        resolve()
+      }
+      stream.on('drain', done)
+      stream.on('error', done)
+      stream.on('close', done)
+    })
+
+  return {
+    upsertBatch(batch) {
+      if (batch.format !== 'copy') throw new Error('a PostgreSQL import takes batches built for COPY')
+      for (const [id, email] of batch.owners) if (email !== null || !owners.has(id)) owners.set(id, email)
+      if (batch.size === 0 || failure !== undefined) return undefined
+      staged += batch.size
+      if (!copy) {
+        queued.push(batch.copyText)
+        return started.then(
+          () => undefined,
+          () => undefined,
+        )
+      }
+      return copy.write(batch.copyText) ? undefined : drained()
+    },
+    reject(line, reason, raw) {
+      rejects.push([line, reason, raw])
+    },
+    async commit(counts) {
+      const { runId, emptyAtStart } = await started
+      const stream = copy as CopyStreamQuery
+      stream.end()
+      await finished(stream)
+      if (failure !== undefined) throw failure
+      const c = client as pg.PoolClient
+      const q = (text: string, values?: unknown[]) => c.query(text, values)
+      const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart)
+      let updated = 0
+      if (!emptyAtStart) {
+        await q(`ANALYZE ${STAGING}`)
+        updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
+        // Stored deals that show a new stage without a history: the stage change to record.
+        await q(
+          `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
+           SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
+             s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, $1) AS entered_new
+           FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
+          [today],
+        )
+        await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
+      }
+      const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
+      await q(
+        `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
+         ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
+           .map((col) => `${col} = excluded.${col}`)
+           .join(', ')}`,
+        [runId],
+      )
+      await q(
+        `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
+         SELECT s.deal_id, e.v ->> 0, e.v ->> 1, e.v ->> 2 FROM ${STAGING} s CROSS JOIN LATERAL jsonb_array_elements(s.stays) AS e(v)
+         WHERE s.stays IS NOT NULL
+         ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+      )
+      if (!emptyAtStart) {
+        // As SQLite's importer: close the open stay, or when there is none, add the old stage's
+        // stay closed at the change; then open the new stage's stay.
+        await q(
+          `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
+           SELECT c.deal_id, c.old_stage, c.old_entered, c.entered_new FROM ${CHANGED} c
+           WHERE NOT EXISTS (SELECT 1 FROM stage_history h WHERE h.deal_id = c.deal_id AND h.left_at IS NULL)
+           ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+        )
+        await q(`UPDATE stage_history h SET left_at = c.entered_new FROM ${CHANGED} c WHERE h.deal_id = c.deal_id AND h.left_at IS NULL`)
+        await q(
+          `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
+           SELECT deal_id, new_stage, entered_new, NULL FROM ${CHANGED}
+           ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+        )
+      }
+      for (let i = 0; i < rejects.length; i += REJECTS_PER_STATEMENT) {
+        const slice = rejects.slice(i, i + REJECTS_PER_STATEMENT)
+        await q('INSERT INTO rejected_rows (run_id, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])', [
+          runId,
+          slice.map((r) => r[0]),
+          slice.map((r) => r[1]),
+          slice.map((r) => r[2]),
+        ])
+      }
+      if (owners.size > 0) {
+        await q(
+          `INSERT INTO owners (owner_id, email, source, updated_at) SELECT o.id, o.email, $3, $4 FROM unnest($1::text[], $2::text[]) AS o(id, email)
+           ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
+          [[...owners.keys()], [...owners.values()], run.source, nowIso],
+        )
+      }
+      for (const statement of setAside) await q(statement)
+      await q(
+        `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
+        [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
+      )
+      await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+        `${runId}:${nowIso}`,
+      ])
+      await q('COMMIT')
+      finishedTx = true
+      c.release()
+      return { runId, inserted: staged - updated, updated } satisfies CommittedImport
+    },
+    async rollback() {
+      if (finishedTx) return
+      finishedTx = true
+      await started.catch(() => undefined)
+      // Dropping the connection ends the COPY and the transaction at once: the server rolls back.
+      client?.release(new Error('import rolled back'))
+    },
+  }
+}
+
+/**
+ * For a large import (see `DealImportRun.expectedRows`), drops the secondary indexes of `deals`
+ * and `stage_history` inside the transaction and returns the statements that re-create them.
+ * Indexes behind a primary key or unique constraint stay.
+ */
+async function setIndexesAside(client: pg.PoolClient, expectedRows: number, empty: boolean): Promise<string[]> {
+  if (expectedRows < BULK_MIN_ROWS) return []
+  if (!empty) {
+    const stored = Number((await client.query(`SELECT count(*) AS n FROM deals`)).rows[0].n)
+    if (expectedRows < stored / 2) return []
+  }
+  const { rows } = await client.query<{ name: string; definition: string }>(
+    `SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+     WHERE i.schemaname = current_schema() AND i.tablename IN ('deals', 'stage_history')
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname AND k.connamespace = current_schema()::regnamespace)
+     ORDER BY i.indexname`,
+  )
+  for (const index of rows) await client.query(`DROP INDEX "${index.name.replace(/"/g, '""')}"`)
+  return rows.map((r) => r.definition)
+}
