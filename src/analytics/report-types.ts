@@ -58,7 +58,10 @@ export interface Finding {
   readonly report: 'winrate' | 'volume' | 'losses' | 'funnel' | 'drivers' | 'stalled'
   /** A stable key for the kind of finding (for Slack alert de-duplication), e.g. `winrate_low:2024-05`. */
   readonly key: string
-  /** True when the sentence states a statistically supported signal; false for "within normal range" sentences. */
+  /**
+   * True when the sentence states a signal to act on: statistically supported (limits, q-values), or
+   * a rule-based count such as stalled deals. False for context and "within the normal range" sentences.
+   */
   readonly significant: boolean
   /** The sentence a CRO reads. */
   readonly text: string
