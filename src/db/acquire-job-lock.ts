@@ -4,20 +4,22 @@ import type { Database } from './schema.js'
 /**
  * Takes the lock row of `job` for `holder` (a token unique to this run) until `now + ttlMs`.
  * Succeeds when no one holds it, or the holder's lease ran out (its process died). One atomic
- * statement, so two app instances sharing the database can never both get it; works the same
- * on SQLite and Postgres. Returns true when `holder` now holds the lock.
+ * statement (`INSERT ... ON CONFLICT DO UPDATE ... WHERE expired ... RETURNING`), so two app
+ * instances sharing the database can never both get it: on Postgres a concurrent insert of the
+ * same key waits for the other's commit and then sees its unexpired row; on SQLite writes are
+ * serialized. The same SQL runs on both. Returns true when `holder` now holds the lock.
  */
 export async function acquireJobLock(db: Kysely<Database>, job: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
   const at = now.toISOString()
   const until = new Date(now.getTime() + ttlMs).toISOString()
-  await db
+  const row = await db
     .insertInto('job_locks')
     .values({ job, holder, acquired_at: at, expires_at: until })
     .onConflict((oc) =>
       oc.column('job').doUpdateSet({ holder, acquired_at: at, expires_at: until }).where('job_locks.expires_at', '<=', at),
     )
-    .execute()
-  const row = await db.selectFrom('job_locks').select('holder').where('job', '=', job).executeTakeFirst()
+    .returning('holder')
+    .executeTakeFirst()
   return row?.holder === holder
 }
 
@@ -41,4 +43,36 @@ export async function releaseJobLock(db: Kysely<Database>, job: string, holder: 
 export async function findJobLock(db: Kysely<Database>, job: string): Promise<{ holder: string; expiresAt: string } | null> {
   const row = await db.selectFrom('job_locks').select(['holder', 'expires_at']).where('job', '=', job).executeTakeFirst()
   return row ? { holder: row.holder, expiresAt: row.expires_at } : null
+}
+
+/** The `job_locks` key of one scheduled tick of a job (see {@link claimJobTick}). */
+export function jobTickKey(job: string, tick: Date): string {
+  return `tick:${job}:${tick.toISOString()}`
+}
+
+/** How long a claimed tick's row is kept (it only has to outlive every instance's late wake-up). */
+export const JOB_TICK_KEEP_MS = 24 * 60 * 60_000
+
+/**
+ * Claims the scheduled tick `tick` (the cron slot, the same instant on every instance) of `job`
+ * for `holder`: the first instance to ask wins and every later one gets false, however late it
+ * wakes up, even after the winner has finished and released the job's lock. This is what makes a
+ * job run once per tick across instances; the lease of {@link acquireJobLock} only keeps runs
+ * from overlapping. One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on a row keyed by job and
+ * tick (same SQL on SQLite and Postgres). Claims older than {@link JOB_TICK_KEEP_MS} are deleted.
+ */
+export async function claimJobTick(db: Kysely<Database>, job: string, tick: Date, holder: string, now: Date): Promise<boolean> {
+  await db.deleteFrom('job_locks').where('job', 'like', 'tick:%').where('expires_at', '<=', now.toISOString()).execute()
+  const row = await db
+    .insertInto('job_locks')
+    .values({
+      job: jobTickKey(job, tick),
+      holder,
+      acquired_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + JOB_TICK_KEEP_MS).toISOString(),
+    })
+    .onConflict((oc) => oc.column('job').doNothing())
+    .returning('holder')
+    .executeTakeFirst()
+  return row?.holder === holder
 }

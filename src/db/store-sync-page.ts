@@ -35,7 +35,8 @@ const ID_CHUNK = 900
  * history, upserts the page's owners, counts the page on its sync run, and stores the source's
  * watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
  * On SQLite the page is written with prepared statements while holding Kysely's connection
- * (a 2,000-deal page costs a few ms instead of tens); elsewhere with the Kysely builder.
+ * (a 2,000-deal page costs a few ms instead of tens); elsewhere (Postgres) with the Kysely
+ * builder in one transaction, with the same result (a deal listed twice: the last one wins).
  */
 export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<StoredPage> {
   const sqlite = store.sqlite
@@ -45,8 +46,8 @@ export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<
 
 async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
   const nowIso = page.now.toISOString()
+  const { rows, histories } = lastOfEachDeal(page.deals)
   return db.transaction().execute(async (tx) => {
-    const rows = page.deals.map((d) => dealRow(d.deal))
     for (let i = 0; i < rows.length; i += DEAL_CHUNK) {
       await tx
         .insertInto('deals')
@@ -60,19 +61,22 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
         )
         .execute()
     }
-    const withHistory = page.deals.filter((d) => d.history !== null)
-    await deleteByDealIds(
-      tx,
-      'stage_history',
-      withHistory.map((d) => d.deal.dealId),
-    )
-    const stays = withHistory.flatMap((d) =>
-      (d.history ?? []).map((s) => ({ deal_id: d.deal.dealId, stage: s.stage, entered_at: s.enteredAt, left_at: s.leftAt })),
-    )
-    for (let i = 0; i < stays.length; i += 5000) {
+    await deleteByDealIds(tx, 'stage_history', [...histories.keys()])
+    const stays = new Map<string, { deal_id: string; stage: string; entered_at: string; left_at: string | null }>()
+    for (const [dealId, history] of histories) {
+      for (const s of history)
+        stays.set(`${dealId}\u0000${s.enteredAt}\u0000${s.stage}`, {
+          deal_id: dealId,
+          stage: s.stage,
+          entered_at: s.enteredAt,
+          left_at: s.leftAt,
+        })
+    }
+    const stayRows = [...stays.values()]
+    for (let i = 0; i < stayRows.length; i += 5000) {
       await tx
         .insertInto('stage_history')
-        .values(stays.slice(i, i + 5000))
+        .values(stayRows.slice(i, i + 5000))
         .onConflict((oc) => oc.columns(['deal_id', 'entered_at', 'stage']).doUpdateSet((eb) => ({ left_at: eb.ref('excluded.left_at') })))
         .execute()
     }
@@ -80,19 +84,35 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
     if (page.owners && page.owners.length > 0) await upsertOwners(tx, page.owners, page.source, nowIso)
     await tx
       .updateTable('sync_runs')
-      .set((eb) => ({ pages: eb('pages', '+', 1), deals: eb('deals', '+', rows.length), removed: eb('removed', '+', removed) }))
+      .set((eb) => ({ pages: eb('pages', '+', 1), deals: eb('deals', '+', page.deals.length), removed: eb('removed', '+', removed) }))
       .where('run_id', '=', page.runId)
       .execute()
     if (page.watermark !== null) await saveWatermark(tx, page.source, page.watermark, nowIso)
-    if (rows.length > 0 || removed > 0) {
+    if (page.deals.length > 0 || removed > 0) {
       await tx
         .insertInto('meta')
         .values({ key: 'data_version', value: `sync:${page.runId}:${nowIso}` })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: `sync:${page.runId}:${nowIso}` }))
         .execute()
     }
-    return { deals: rows.length, removed }
+    return { deals: page.deals.length, removed }
   })
+}
+
+/**
+ * A page may carry the same deal twice (a CRM's paging shifting under an edit). Postgres refuses
+ * an `ON CONFLICT DO UPDATE` that touches one row twice, so the builder path writes each deal
+ * once, with the outcome of the fast path's row-by-row writes: the last row of a deal, and the
+ * last history that came with it (a later occurrence without history keeps the earlier one).
+ */
+function lastOfEachDeal(deals: readonly SyncedDeal[]): { rows: NewDeal[]; histories: Map<string, NonNullable<SyncedDeal['history']>> } {
+  const rows = new Map<string, NewDeal>()
+  const histories = new Map<string, NonNullable<SyncedDeal['history']>>()
+  for (const d of deals) {
+    rows.set(d.deal.dealId, dealRow(d.deal))
+    if (d.history !== null) histories.set(d.deal.dealId, d.history)
+  }
+  return { rows: [...rows.values()], histories }
 }
 
 const statements = new WeakMap<SqliteDatabase.Database, ReturnType<typeof prepare>>()

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { acquireJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
+import { acquireJobLock, claimJobTick, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
 import { beginJobRun, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { userMessage } from '../errors.js'
@@ -28,10 +28,17 @@ export interface JobOutcome {
 export interface RunJobOptions {
   /** Lease on the lock; renewed every third of it while the job runs (default 30 min). */
   lockTtlMs?: number
+  /**
+   * The cron slot this run is for. When set, the run first claims that tick (see `claimJobTick`):
+   * an instance that finds the tick claimed by another skips it, so a job runs once per tick across
+   * instances even when one wakes up after the other has finished. Unset for manual runs.
+   */
+  tick?: Date
 }
 
 /**
- * Runs `fn` as job `name` at most once across every app instance sharing the database: takes
+ * Runs `fn` as job `name` at most once across every app instance sharing the database: with
+ * `options.tick`, claims that tick first (skipping when another instance has it); then takes
  * the job's lock row (skipping, and recording a `skipped` run, when another instance holds it),
  * records the run in `job_runs`, and on failure alerts the admins once per failure streak (a
  * job failing every tick alerts on the first failure only; the first success after an alerted
@@ -44,6 +51,11 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   const db = ctx.store.db
   let locked: boolean
   try {
+    if (options.tick && !(await claimJobTick(db, name, options.tick, holder, now()))) {
+      await recordSkippedJobRun(db, name, ctx.instanceId, 'another instance ran this tick', now()).catch(() => undefined)
+      ctx.logger.info({ job: name, tick: options.tick.toISOString() }, 'job skipped: another instance took this tick')
+      return { job: name, status: 'skipped', runId: null, error: null }
+    }
     locked = await acquireJobLock(db, name, holder, ttl, now())
   } catch (error) {
     ctx.logger.error({ job: name, err: error }, 'could not take the job lock')

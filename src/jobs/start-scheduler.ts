@@ -55,7 +55,9 @@ const VARIABLES: Record<ScheduleName, string> = {
  * followed by scoring and the Home refresh; weekly the retrain (then scoring); weekday mornings
  * the stalled-deal DMs; daily the anomaly check (each schedule configurable, see `JobSchedules`).
  * Every step runs through `runJob`: logged in `job_runs`, guarded by a lock row so two instances
- * never run the same job, admins alerted once per failure streak.
+ * never run the same job at once, admins alerted once per failure streak. A scheduled tick is
+ * claimed by its cron slot first, so with several instances on one database each entry runs
+ * once per tick (the others record a `skipped` run).
  *
  * @throws AppError `bad_config` naming the variable of a malformed schedule or time zone.
  */
@@ -68,21 +70,22 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}`,
     notifyAdmins: deps.notifyAdmins,
   }
-  const entries: Record<ScheduleName, () => Promise<JobOutcome[]>> = {
-    sync: async () => {
-      const sync = await runJob(ctx, 'sync', jobs.sync, { lockTtlMs: 2 * 60 * 60_000 })
+  // `tick` is the cron slot (same instant on every instance); unset for `runNow`.
+  const entries: Record<ScheduleName, (tick?: Date) => Promise<JobOutcome[]>> = {
+    sync: async (tick) => {
+      const sync = await runJob(ctx, 'sync', jobs.sync, { lockTtlMs: 2 * 60 * 60_000, tick })
       if (sync.status !== 'done') return [sync]
       const score = await runJob(ctx, 'score', jobs.score)
       const home = await runJob(ctx, 'refresh-home', jobs.refreshHome)
       return [sync, score, home]
     },
-    retrain: async () => {
-      const retrain = await runJob(ctx, 'retrain', jobs.retrain, { lockTtlMs: 2 * 60 * 60_000 })
+    retrain: async (tick) => {
+      const retrain = await runJob(ctx, 'retrain', jobs.retrain, { lockTtlMs: 2 * 60 * 60_000, tick })
       if (retrain.status !== 'done') return [retrain]
       return [retrain, await runJob(ctx, 'score', jobs.score)]
     },
-    stalledAlerts: async () => [await runJob(ctx, 'stalled-alerts', jobs.stalledAlerts)],
-    anomalyCheck: async () => [await runJob(ctx, 'anomaly-check', jobs.anomalyCheck)],
+    stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', jobs.stalledAlerts, { tick })],
+    anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', jobs.anomalyCheck, { tick })],
   }
   const running = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -91,7 +94,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     return p
   }
   const tasks: ScheduledTask[] = (Object.keys(entries) as ScheduleName[]).map((name) =>
-    cron.schedule(config.schedules[name], () => track(entries[name]()), {
+    cron.schedule(config.schedules[name], (context) => track(entries[name](context.date)), {
       name: `pulse-${name}`,
       timezone: config.timezone,
       noOverlap: true,

@@ -6,6 +6,7 @@ import type { Store } from '../../src/db/open-store.js'
 import { findWatermark, storeSyncPage } from '../../src/db/store-sync-page.js'
 import type { NormalizedDeal } from '../../src/domain/normalized-deal.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
 import { openTestStore, writeTempFile } from '../helpers/test-store.js'
 import { storeSnapshot } from './store-snapshot.js'
 
@@ -90,11 +91,19 @@ async function writeAll(store: Store) {
   return { runId, results }
 }
 
-describe('storeSyncPage', () => {
-  it('writes the same rows, counts and watermark through prepared statements and through the Kysely builder', async () => {
+describeEachDialect('storeSyncPage', (dialect) => {
+  // On SQLite `store` writes through the prepared-statement fast path and `plain` through the Kysely
+  // builder; on Postgres both are the builder path (the only one there), compared with SQLite's fast path.
+  const open = async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    return store
+  }
+
+  it('writes the same rows, counts and watermark as the SQLite fast path', async () => {
     const fast = await openTestStore()
-    const plain = await openTestStore()
-    stores.push(fast, plain)
+    const plain = await open()
+    stores.push(fast)
     const a = await writeAll(fast)
     const b = await writeAll({ ...plain, sqlite: undefined })
     expect(a.results).toEqual([
@@ -103,13 +112,13 @@ describe('storeSyncPage', () => {
     ])
     expect(b.results).toEqual(a.results)
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
-    const snap = await storeSnapshot(fast)
+    const snap = await storeSnapshot(plain)
     expect(snap.deals.map((d) => [d.deal_id, d.amount])).toEqual([
       ['1', 70_000],
       ['3', 60_000],
     ])
     expect(snap.history).toEqual([{ deal_id: '1', stage: 'Demo', entered_at: '2024-01-05T09:00:00.000Z', left_at: null }])
-    expect(await findWatermark(fast.db, 'hubspot')).toBe('w2')
+    expect(await findWatermark(plain.db, 'hubspot')).toBe('w2')
     for (const s of [fast, plain]) {
       expect(await s.db.selectFrom('sync_runs').select(['pages', 'deals', 'removed']).executeTakeFirstOrThrow()).toEqual({
         pages: 2,
@@ -119,9 +128,44 @@ describe('storeSyncPage', () => {
     }
   })
 
+  it('a page listing a deal twice keeps the last row and the last history that came with it, like the fast path', async () => {
+    const page = (store: Store, runId: number) =>
+      storeSyncPage(store, {
+        source: 'hubspot',
+        runId,
+        deals: [
+          {
+            deal: deal('1', { amount: 1 }),
+            history: [{ dealId: '1', stage: 'Demo', enteredAt: '2024-01-05T09:00:00.000Z', leftAt: null }],
+          },
+          {
+            deal: deal('1', { amount: 2 }),
+            history: [
+              { dealId: '1', stage: 'Demo', enteredAt: '2024-01-05T09:00:00.000Z', leftAt: null },
+              { dealId: '1', stage: 'Demo', enteredAt: '2024-01-05T09:00:00.000Z', leftAt: '2024-01-09T09:00:00.000Z' },
+            ],
+          },
+          { deal: deal('1', { amount: 3 }), history: null },
+        ],
+        removedDealIds: [],
+        watermark: 'w1',
+        now: new Date('2024-06-01T00:00:00Z'),
+      })
+    const fast = await openTestStore()
+    const plain = await open()
+    stores.push(fast)
+    for (const s of [fast, plain]) {
+      const runId = await beginSyncRun(s.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
+      expect(await page(s === plain ? { ...s, sqlite: undefined } : s, runId)).toEqual({ deals: 3, removed: 0 })
+    }
+    expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
+    const snap = await storeSnapshot(plain)
+    expect(snap.deals.map((d) => d.amount)).toEqual([3])
+    expect(snap.history.map((h) => h.left_at)).toEqual(['2024-01-09T09:00:00.000Z'])
+  })
+
   it('a page that fails to write leaves neither its rows nor its watermark', async () => {
-    const store = await openTestStore()
-    stores.push(store)
+    const store = await open()
     const { runId } = await writeAll(store)
     const before = await storeSnapshot(store)
     const bad = deal('9', { createdDate: null as unknown as string })
@@ -140,10 +184,11 @@ describe('storeSyncPage', () => {
     ).rejects.toThrow()
     expect(await storeSnapshot(store)).toEqual(before)
     expect(await findWatermark(store.db, 'hubspot')).toBe('w2')
+    expect((await store.db.selectFrom('sync_runs').select('pages').executeTakeFirstOrThrow()).pages).toBe(2)
   })
 })
 
-describe('the CSV source', () => {
+describeEachDialect('the CSV source', (dialect) => {
   it('yields the parsed rows and rejects through the same interface, with updated_date as its watermark', async () => {
     const header =
       'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,updated_date'
@@ -151,7 +196,7 @@ describe('the CSV source', () => {
       'd.csv',
       `${header}\nD1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,2024-03-01\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-5,Open,2024-03-02\nD3,2024-01-03,2024-02-01,rep_2,SaaS,APAC,Core,Inbound,Proposal,900,Won,2024-03-05\n`,
     )
-    const store = await openTestStore()
+    const store = await dialect.open()
     stores.push(store)
     const summary = await syncCrm(store, createCsvSource({ path, stages: ['Demo', 'Proposal', 'Closed'] }))
     expect(summary).toMatchObject({ source: 'csv', deals: 2, rejected: 1 })

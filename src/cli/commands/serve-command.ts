@@ -31,7 +31,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
   ).action(async (options: CommonOptions) => {
     const config = cliConfig()
     const logger = createLogger(config.logLevel)
-    const store = await openStore({ path: options.db ?? config.dbPath })
+    const store = await openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl })
     const roster = loadRoster(config.rosterPath)
     const services = createPulseServices({ store, config, logger })
     const slack = createSlackApp({ store, config, logger, roster, services })
