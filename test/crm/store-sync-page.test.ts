@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import type { SyncedDeal } from '../../src/crm/crm-source.js'
 import { createCsvSource } from '../../src/crm/csv/csv-source.js'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
