@@ -20,7 +20,13 @@ export interface RollupSlice {
  * or filters on more than one field (owner scoping counts as a filter on `sales_rep_id`).
  */
 export async function findRollupSlice(db: Kysely<Database>, scope: DealScope): Promise<RollupSlice | null> {
-  const state = await db.selectFrom('analytics_rollup_state').selectAll().where('id', '=', 1).executeTakeFirst()
+  // No rollup table (a database older than the analytics migration) means no rollup.
+  const state = await db
+    .selectFrom('analytics_rollup_state')
+    .selectAll()
+    .where('id', '=', 1)
+    .executeTakeFirst()
+    .catch(() => undefined)
   if (!state || scope.asOf < state.horizon) return null
   const version = await db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirst()
   if ((version?.value ?? '') !== state.data_version) return null

@@ -43,6 +43,9 @@ function* cellsOf(sets: ReadonlyArray<Map<number, Float64Array>>): Generator<[nu
 export async function refreshAnalyticsRollup(store: Store): Promise<boolean> {
   const sqlite = store.sqlite
   if (!sqlite) return false
+  // A database made before the analytics migration had its tables has none: reports then read `deals`.
+  if (sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analytics_rollup_state'`).get() === undefined)
+    return false
   const stored = await findStageOrder(store.db)
   const openStages = (stored.length > 0 ? stored : stagesFromNames(DEFAULT_STAGES)).filter((s) => !s.isClosed).map((s) => s.name)
   const built = buildRollup(sqlite, openStages)

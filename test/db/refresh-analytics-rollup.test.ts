@@ -120,3 +120,16 @@ describe('refreshAnalyticsRollup', () => {
     await store.close()
   })
 })
+
+describe('a database without the rollup tables', () => {
+  it('is not refreshed, and its reports read the deals', async () => {
+    const store = await openTestStore()
+    await insertDeals(store, [{ deal_id: 'w', outcome: 'won', created_date: '2024-01-03', closed_date: '2024-02-04' }])
+    await store.db.schema.dropTable('analytics_rollup_state').execute()
+    expect(await refreshAnalyticsRollup(store)).toBe(false)
+    expect(await findRollupSlice(store.db, { asOf: '2024-03-01' })).toBeNull()
+    const r = await loadLossesReport(store.db, { asOf: '2024-03-01' })
+    expect(r.totalLost).toBe(0)
+    await store.close()
+  })
+})
