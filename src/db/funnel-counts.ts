@@ -53,7 +53,8 @@ export async function findFunnelCounts(
     .selectFrom('deals')
     .where(scopeCondition(scope))
     .select([outcome.as('outcome'), atStage.as('stage'), furthest.as('furthest'), sql<number>`count(*)`.as('n')])
-    .groupBy([outcome, atStage, furthest])
+    // By position: Postgres would not match the parameterised expressions in SELECT and GROUP BY.
+    .groupBy([sql`1`, sql`2`, sql`3`])
     .execute()
   return rows.map((r) => ({
     outcome: r.outcome,

@@ -63,7 +63,7 @@ export async function findStageDurations(
         sql<number>`sum(${done})`.as('events'),
         sql<number>`sum(1 - ${done})`.as('censored'),
       ])
-      .groupBy([sql`sh.stage`, days])
+      .groupBy([sql`1`, sql`2`])
       .execute()
     return rows.map(toRow)
   }
@@ -79,7 +79,7 @@ export async function findStageDurations(
       sql<number>`0`.as('events'),
       sql<number>`count(*)`.as('censored'),
     ])
-    .groupBy([sql`stage`, daysBetweenSql(db, stageEnteredSql, asOf)])
+    .groupBy([sql`1`, sql`2`])
     .execute()
   const lostDays = daysBetweenSql(db, 'stage_entered_date', 'closed_date')
   const lost = await db
@@ -95,7 +95,7 @@ export async function findStageDurations(
       sql<number>`count(*)`.as('events'),
       sql<number>`0`.as('censored'),
     ])
-    .groupBy([sql`coalesce(lost_at_stage, stage)`, lostDays])
+    .groupBy([sql`1`, sql`2`])
     .execute()
   return [...open, ...lost].map(toRow)
 }

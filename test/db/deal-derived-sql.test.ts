@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   closedLastTouchSql,
   daysBetweenSql,
@@ -22,7 +22,7 @@ import {
   stageLostAt,
 } from '../../src/domain/deal-derived.js'
 import { type FixtureDeal, insertDeals } from '../analytics/deal-fixtures.js'
-import { openTestStore } from '../helpers/test-store.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
 
 const AS_OF = '2024-06-30'
 
@@ -75,16 +75,16 @@ const CASES: FixtureDeal[] = [
   },
 ]
 
-let store: Store
-beforeAll(async () => {
-  store = await openTestStore()
-  await insertDeals(store, CASES)
-})
-afterAll(async () => {
-  await store.close()
-})
+describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
+  let store: Store
+  beforeAll(async () => {
+    store = await dialect.open()
+    await insertDeals(store, CASES)
+  })
+  afterAll(async () => {
+    await store.close()
+  })
 
-describe('SQL counterparts of the derived deal facts', () => {
   it('agree with src/domain/deal-derived.ts on every edge case', async () => {
     const rows = await store.db
       .selectFrom('deals')
