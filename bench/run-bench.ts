@@ -7,7 +7,7 @@
  *   npm run bench                                   everything
  *   npm run bench -- --only reports --skip-generate one section, reusing bench-out/
  *
- * Sections: ingest (here), then reports, charts, model, slack, crm (`bench/<name>-bench.ts`,
+ * Sections: ingest (here), then reports, charts, model, slack, crm, postgres (`bench/<name>-bench.ts`,
  * exporting `run<Name>Bench(ctx)`).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -19,7 +19,7 @@ import { ingestInChild, prepareSamples, removeDb, runIngestBench } from './inges
 /** The "as of" of every benchmark sample (fixed, so bench-out/ can be reused). */
 export const BENCH_AS_OF = '2025-06-30'
 
-const SECTIONS = ['ingest', 'reports', 'charts', 'model', 'slack', 'crm'] as const
+const SECTIONS = ['ingest', 'reports', 'charts', 'model', 'slack', 'crm', 'postgres'] as const
 type Section = (typeof SECTIONS)[number]
 
 interface Args {

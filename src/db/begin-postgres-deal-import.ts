@@ -42,6 +42,8 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       )
     ).rows[0]?.run_id as number
     const emptyAtStart = (await client.query('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
+    // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
+    const fresh = emptyAtStart && (await client.query('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
     const staged = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
     await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${staged.join(', ')} FROM deals WITH NO DATA`)
     await client.query(`ALTER TABLE ${STAGING} ADD COLUMN stays jsonb`)
@@ -49,7 +51,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     copy.on('error', remember)
     for (const text of queued) copy.write(text)
     queued = []
-    return { runId, emptyAtStart }
+    return { runId, emptyAtStart, fresh }
   })()
   started.catch(remember)
 
@@ -87,17 +89,16 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       rejects.push([line, reason, raw])
     },
     async commit(counts) {
-      const { runId, emptyAtStart } = await started
+      const { runId, emptyAtStart, fresh } = await started
       const stream = copy as CopyStreamQuery
       stream.end()
       await finished(stream)
       if (failure !== undefined) throw failure
       const c = client as pg.PoolClient
       const q = (text: string, values?: unknown[]) => c.query(text, values)
-      const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart)
+      const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
       let updated = 0
       if (!emptyAtStart) {
-        await q(`ANALYZE ${STAGING}`)
         updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
         // Stored deals that show a new stage without a history: the stage change to record.
         await q(
@@ -112,17 +113,24 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
       await q(
         `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
-         ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
-           .map((col) => `${col} = excluded.${col}`)
-           .join(', ')}`,
+         ${
+           fresh
+             ? ''
+             : `ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
+                 .map((col) => `${col} = excluded.${col}`)
+                 .join(', ')}`
+         }`,
         [runId],
       )
+      // No conflict is possible: the stored history of these deals is gone, and each deal's stays
+      // are unique (see dealBatchOf).
       await q(
         `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
          SELECT s.deal_id, e.v ->> 0, e.v ->> 1, e.v ->> 2 FROM ${STAGING} s CROSS JOIN LATERAL jsonb_array_elements(s.stays) AS e(v)
-         WHERE s.stays IS NOT NULL
-         ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+         WHERE s.stays IS NOT NULL`,
       )
+      // Indexes and keys back before the stage-change statements, whose upserts need the key.
+      for (const statement of setAside) await q(statement)
       if (!emptyAtStart) {
         // As SQLite's importer: close the open stay, or when there is none, add the old stage's
         // stay closed at the change; then open the new stage's stay.
@@ -155,7 +163,6 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
           [[...owners.keys()], [...owners.values()], run.source, nowIso],
         )
       }
-      for (const statement of setAside) await q(statement)
       await q(
         `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
         [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
@@ -180,10 +187,12 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
 
 /**
  * For a large import (see `DealImportRun.expectedRows`), drops the secondary indexes of `deals`
- * and `stage_history` inside the transaction and returns the statements that re-create them.
- * Indexes behind a primary key or unique constraint stay.
+ * and `stage_history` and the primary key of `stage_history` (its new rows go in with plain
+ * inserts), plus the key of `deals` on a first load (`fresh`: both tables empty, plain inserts
+ * too), inside the transaction, and returns the statements that re-create them: one sort per
+ * index instead of millions of B-tree inserts. Gives the index builds more sort memory.
  */
-async function setIndexesAside(client: pg.PoolClient, expectedRows: number, empty: boolean): Promise<string[]> {
+async function setIndexesAside(client: pg.PoolClient, expectedRows: number, empty: boolean, fresh: boolean): Promise<string[]> {
   if (expectedRows < BULK_MIN_ROWS) return []
   if (!empty) {
     const stored = Number((await client.query(`SELECT count(*) AS n FROM deals`)).rows[0].n)
@@ -195,6 +204,17 @@ async function setIndexesAside(client: pg.PoolClient, expectedRows: number, empt
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname AND k.connamespace = current_schema()::regnamespace)
      ORDER BY i.indexname`,
   )
-  for (const index of rows) await client.query(`DROP INDEX "${index.name.replace(/"/g, '""')}"`)
-  return rows.map((r) => r.definition)
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+  for (const index of rows) await client.query(`DROP INDEX ${quote(index.name)}`)
+  const recreate = rows.map((r) => r.definition)
+  const keys = await client.query<{ table: string; name: string; definition: string }>(
+    `SELECT k.conrelid::regclass::text AS table, k.conname AS name, pg_get_constraintdef(k.oid) AS definition FROM pg_constraint k
+     WHERE k.conrelid IN (${fresh ? `'deals'::regclass, ` : ''}'stage_history'::regclass) AND k.contype = 'p' ORDER BY k.conname`,
+  )
+  await client.query(`SET LOCAL maintenance_work_mem = '256MB'`)
+  for (const key of keys.rows) {
+    await client.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${quote(key.name)}`)
+    recreate.push(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quote(key.name)} ${key.definition}`)
+  }
+  return recreate
 }

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs'
+import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -105,6 +107,24 @@ describeEachDialect('importCsvFile on a worker thread', (dialect) => {
   })
 })
 
+/** A file large enough (over 5 MB) for the import to set indexes aside: the mixed rows, repeated under other ids. */
+function largeFile(text: string): string {
+  const [header, ...rows] = text.trimEnd().split('\n')
+  const out = [header]
+  for (let copy = 0; copy < 21; copy++) for (const row of rows) out.push(row.replace(/^([MB])(\d+),/, `$1${copy}x$2,`))
+  return `${out.join('\n')}\n`
+}
+
+async function indexNames(store: Store): Promise<string[]> {
+  const query =
+    store.dialect === 'postgres'
+      ? sql<{
+          name: string
+        }>`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('deals', 'stage_history')`
+      : sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('deals', 'stage_history')`
+  return (await query.execute(store.db)).rows.map((r) => r.name).sort()
+}
+
 describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () => {
   it('leaves the same deals, histories, quarantine and owners, and the same counts, on each database', async () => {
     const first = writeTempFile('mixed.csv', mixedFile())
@@ -122,6 +142,38 @@ describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () =
     const [sqlite, ...others] = results
     expect(sqlite?.counts[1]).toMatchObject({ inserted: 0, updated: 2500 })
     expect(sqlite?.contents.history.some((h) => h.stage === 'Proposal' && h.entered_at === '2024-07-01')).toBe(true)
+    for (const other of others) expect(other).toEqual(sqlite)
+  })
+
+  it('does the same with a file large enough to set indexes aside, and puts every index and key back', async () => {
+    const first = writeTempFile('large.csv', largeFile(mixedFile()))
+    const second = writeTempFile('large-moved.csv', largeFile(movedFile()))
+    expect(statSync(first).size).toBeGreaterThan(5_000_000)
+    const results = []
+    for (const dialect of TEST_DIALECTS) {
+      const store = await freshStore(dialect)
+      const indexes = await indexNames(store)
+      const a = await importCsvFile(store, options(first, 'worker'))
+      const b = await importCsvFile(store, { ...options(second, 'worker'), now: new Date('2024-07-01T00:00:00Z') })
+      expect(await indexNames(store)).toEqual(indexes)
+      const history = await store.db
+        .selectFrom('stage_history')
+        .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>('left_at').as('closed')])
+        .executeTakeFirstOrThrow()
+      const moved = await store.db
+        .selectFrom('stage_history')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('stage', '=', 'Proposal')
+        .where('entered_at', '=', '2024-07-01')
+        .executeTakeFirstOrThrow()
+      results.push({
+        counts: [a, b].map(({ read, inserted, updated, rejected }) => ({ read, inserted, updated, rejected })),
+        history: { n: Number(history.n), closed: Number(history.closed), moved: Number(moved.n) },
+      })
+    }
+    const [sqlite, ...others] = results
+    expect(sqlite?.counts[1]).toMatchObject({ inserted: 0, updated: 52_500 })
+    expect(sqlite?.history.moved).toBeGreaterThan(10_000)
     for (const other of others) expect(other).toEqual(sqlite)
   })
 })

@@ -1,0 +1,95 @@
+/**
+ * The Postgres section of `npm run bench`: the 1M-deal CSV imported into a fresh PostgreSQL schema
+ * with the app's own import (`importCsvFile`, as `pulse ingest` runs it), timed against
+ * PostgreSQL's own `COPY` of the same file into an untyped (all text) table, in the same run.
+ * Needs `PULSE_BENCH_DATABASE_URL` (or `PULSE_TEST_DATABASE_URL`); skipped with a note otherwise.
+ * Each schema it creates is dropped at the end.
+ */
+import { randomBytes } from 'node:crypto'
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { DEFAULT_STAGES } from '../src/config.js'
+import { openStore } from '../src/db/open-store.js'
+import { importCsvFile } from '../src/ingest/import-csv-file.js'
+import type { BenchContext } from './bench-context.js'
+
+/** Acceptance (issue 8): the 1M-deal import at most 2x PostgreSQL's own `COPY` of the same CSV. */
+export const MAX_RATIO_TO_COPY = 2
+
+const SECTION = 'postgres'
+
+/** Runs the section (see the file comment). */
+export async function runPostgresBench(ctx: BenchContext): Promise<void> {
+  const url = process.env.PULSE_BENCH_DATABASE_URL ?? process.env.PULSE_TEST_DATABASE_URL
+  if (!url) {
+    ctx.log('postgres: skipped; set PULSE_BENCH_DATABASE_URL (or PULSE_TEST_DATABASE_URL), e.g. eval "$(.ci/start-postgres.sh)"')
+    ctx.record(SECTION, 'status', 'skipped: PULSE_BENCH_DATABASE_URL unset')
+    return
+  }
+  const csv = ctx.csv.deals1m
+  const copySeconds = await timeRawCopy(url, csv, ctx)
+  ctx.record(SECTION, 'COPY 1M into text table seconds', round(copySeconds))
+
+  const schema = `bench_${randomBytes(5).toString('hex')}`
+  const store = await openStore({ path: '', url, schema })
+  try {
+    ctx.log(`postgres: pulse ingest of ${csv} into schema ${schema}`)
+    const first = await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES, now: new Date(`${ctx.asOf}T12:00:00Z`) })
+    ctx.record(SECTION, '1M import seconds', round(first.seconds))
+    ctx.record(SECTION, '1M import rows/s', Math.round(first.read / first.seconds))
+    ctx.record(SECTION, '1M inserted', first.inserted)
+    const ratio = first.seconds / copySeconds
+    ctx.record(SECTION, '1M import / COPY ratio', round(ratio))
+    ctx.record(SECTION, `ratio <= ${MAX_RATIO_TO_COPY}`, ratio <= MAX_RATIO_TO_COPY)
+
+    ctx.log('postgres: re-import of the same file (every deal an update)')
+    const again = await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES, now: new Date(`${ctx.asOf}T12:00:00Z`) })
+    ctx.record(SECTION, '1M re-import seconds', round(again.seconds))
+    ctx.record(SECTION, '1M re-import updated', again.updated)
+    ctx.record(SECTION, 'peak RSS MB (bench process)', Math.round(process.resourceUsage().maxRSS / 1024))
+    ctx.record(SECTION, 'reports', 'not timed: the analytics rollup is SQLite-only so far')
+  } finally {
+    await dropSchema(url, schema)
+    await store.close()
+  }
+}
+
+/** Times `COPY t FROM STDIN (FORMAT csv, HEADER)` of the file, streamed by this process, into a fresh all-text table. */
+async function timeRawCopy(url: string, csv: string, ctx: BenchContext): Promise<number> {
+  const head = Buffer.alloc(4096)
+  const fd = openSync(csv, 'r')
+  const bytes = readSync(fd, head, 0, head.length, 0)
+  closeSync(fd)
+  const header = head.subarray(0, bytes).toString('utf8').split('\n')[0] ?? ''
+  const columns = header.split(',').length
+  const schema = `bench_copy_${randomBytes(5).toString('hex')}`
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`)
+    await client.query(`CREATE TABLE ${schema}.raw (${Array.from({ length: columns }, (_, i) => `c${i} text`).join(', ')})`)
+    ctx.log(`postgres: COPY of ${csv} into ${schema}.raw (${columns} text columns)`)
+    const started = performance.now()
+    await pipeline(createReadStream(csv), client.query(copyFrom(`COPY ${schema}.raw FROM STDIN (FORMAT csv, HEADER true)`)))
+    return (performance.now() - started) / 1000
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    await client.end()
+  }
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+  } finally {
+    await client.end()
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100
+}
