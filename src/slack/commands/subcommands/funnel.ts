@@ -1,7 +1,7 @@
 import { funnelBlocks } from '../../blocks/report-blocks.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
-import { filterLabel, reportQuery } from './report-query.js'
+import { filterLabel, namedOwners, reportChartFile, reportQuery } from './report-query.js'
 
 const usage = 'funnel [field=value ...]'
 
@@ -14,15 +14,11 @@ export const funnel: Subcommand = {
   parse(args) {
     const parsed = parseReportArgs(args, false, usage)
     return {
-      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      ownerIds: namedOwners(parsed),
       run: async (run) => {
         const report = await run.ctx.services.funnel(run.ctx.store.db, reportQuery(run, parsed))
         const rendered = funnelBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-        const chart = await run.ctx.services.renderChart('funnel', report)
-        return {
-          ...rendered,
-          chart: { png: chart.png, filename: `funnel-${report.asOf}.png`, title: chart.title, altText: chart.altText },
-        }
+        return { ...rendered, chart: await reportChartFile(run, 'funnel', report) }
       },
     }
   },

@@ -1,7 +1,9 @@
 import type { ReportQuery } from '../../../analytics/report-types.js'
+import type { ChartKind } from '../../../charts/render-report-chart.js'
 import { scopeOwnerIds } from '../../access/authorize.js'
+import type { PulseServices } from '../../app/pulse-services.js'
 import type { ReportArgs } from '../parse-report-args.js'
-import type { SubcommandRun } from '../subcommand.js'
+import type { ChartFile, SubcommandRun } from '../subcommand.js'
 
 /** The report query for a run: as-of date, filters, the configured rules, and the access scope. */
 export function reportQuery(run: SubcommandRun, args: ReportArgs): ReportQuery {
@@ -19,4 +21,19 @@ export function reportQuery(run: SubcommandRun, args: ReportArgs): ReportQuery {
 export function filterLabel(args: ReportArgs): string {
   const parts = Object.entries(args.where).map(([k, v]) => `${k}=${v}`)
   return parts.length > 0 ? ` (${parts.join(', ')})` : ''
+}
+
+/** The owners a report argument names (`sales_rep_id=rep_7`), for the access check; else undefined. */
+export function namedOwners(args: ReportArgs): string[] | undefined {
+  return args.where.sales_rep_id ? [args.where.sales_rep_id] : undefined
+}
+
+/** Renders a report's chart as the file an answer uploads (`<kind>-<asOf>.png`). */
+export async function reportChartFile(
+  run: SubcommandRun,
+  kind: ChartKind & ('winrate' | 'losses' | 'funnel' | 'drivers' | 'stalled'),
+  report: Parameters<PulseServices['renderChart']>[1] & { asOf: string },
+): Promise<ChartFile> {
+  const chart = await run.ctx.services.renderChart(kind, report)
+  return { png: chart.png, filename: `${kind}-${report.asOf}.png`, title: chart.title, altText: chart.altText }
 }

@@ -1,7 +1,7 @@
 import { stalledBlocks } from '../../blocks/report-blocks.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
-import { filterLabel, reportQuery } from './report-query.js'
+import { filterLabel, namedOwners, reportChartFile, reportQuery } from './report-query.js'
 
 const usage = 'stalled [field=value ...]'
 
@@ -14,7 +14,7 @@ export const stalled: Subcommand = {
   parse(args) {
     const parsed = parseReportArgs(args, false, usage)
     return {
-      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      ownerIds: namedOwners(parsed),
       run: async (run) => {
         const db = run.ctx.store.db
         const report = await run.ctx.services.stalled(db, { ...reportQuery(run, parsed), limit: 50 })
@@ -24,11 +24,7 @@ export const stalled: Subcommand = {
           run.asOf,
         )
         const rendered = stalledBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`, health)
-        const chart = await run.ctx.services.renderChart('stalled', report)
-        return {
-          ...rendered,
-          chart: { png: chart.png, filename: `stalled-${report.asOf}.png`, title: chart.title, altText: chart.altText },
-        }
+        return { ...rendered, chart: await reportChartFile(run, 'stalled', report) }
       },
     }
   },

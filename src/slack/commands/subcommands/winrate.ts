@@ -1,7 +1,7 @@
 import { winrateBlocks } from '../../blocks/report-blocks.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
-import { filterLabel, reportQuery } from './report-query.js'
+import { filterLabel, namedOwners, reportChartFile, reportQuery } from './report-query.js'
 
 const usage = 'winrate [months] [field=value ...]'
 
@@ -14,18 +14,14 @@ export const winrate: Subcommand = {
   parse(args) {
     const parsed = parseReportArgs(args, true, usage)
     return {
-      ownerIds: parsed.where.sales_rep_id ? [parsed.where.sales_rep_id] : undefined,
+      ownerIds: namedOwners(parsed),
       run: async (run) => {
         const report = await run.ctx.services.winrate(run.ctx.store.db, {
           ...reportQuery(run, parsed),
           ...(parsed.months ? { months: parsed.months } : {}),
         })
         const rendered = winrateBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
-        const chart = await run.ctx.services.renderChart('winrate', report)
-        return {
-          ...rendered,
-          chart: { png: chart.png, filename: `winrate-${report.asOf}.png`, title: chart.title, altText: chart.altText },
-        }
+        return { ...rendered, chart: await reportChartFile(run, 'winrate', report) }
       },
     }
   },
