@@ -1,0 +1,101 @@
+import { expect, it } from 'vitest'
+import { findCurrentModel } from '../../src/db/find-current-model.js'
+import { findDealScores } from '../../src/db/find-deal-scores.js'
+import { insertModel } from '../../src/db/insert-model.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { explainDeal } from '../../src/model/explain-deal.js'
+import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
+import { retrainModel } from '../../src/model/retrain-model.js'
+import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
+import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
+import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
+import { dealsCsv, FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
+
+const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
+
+async function storeWith(dialect: TestDialect, deals: ReturnType<typeof syntheticDeals>) {
+  const store = await dialect.open()
+  await importCsvFile(store, { path: writeTempFile('deals.csv', dealsCsv(deals)), map: new Map(), stages: STAGES, startedBy: null })
+  return store
+}
+
+describeEachDialect('model registry', (dialect) => {
+  it('stores a trained model and loads it back with identical predictions (ml-cart toJSON / load)', async () => {
+    const deals = syntheticDeals({ n: 2500, seed: 7, signal: true })
+    const store = await storeWith(dialect, deals)
+    const result = await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30, now: new Date('2024-07-21T06:00:00Z') })
+    expect(result).toMatchObject({ modelId: 1, trainedAt: '2024-07-21T06:00:00.000Z', informative: true })
+    const row = await findCurrentModel(store.db)
+    expect(row).toMatchObject({
+      model_id: 1,
+      informative: 1,
+      n_train: result.nTrain,
+      n_test: result.nTest,
+      test_from: result.split.testFrom,
+    })
+    expect(JSON.parse(row?.metrics ?? '{}')).toMatchObject({ auc: result.auc, aucLow: result.aucLow, brier: result.brier })
+    const loaded = WinRateDriverEngine.fromSerialized(JSON.parse(row?.model ?? '{}') as SerializedWinModel)
+    const fresh = WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), asOf: FIXTURE_AS_OF, staleDays: 30 })
+    const owners = new OwnerWinHistory(ownerClosesOf(deals))
+    for (const d of deals.filter((x) => x.outcome === 'open')) expect(loaded.predict(d, owners)).toEqual(fresh.predict(d, owners))
+    await store.close()
+  })
+
+  it('keeps the latest informative model current; without one, the latest model', async () => {
+    const store = await dialect.open()
+    const base = {
+      engine: 'WinRateDriverEngine',
+      trained_at: '2024-07-01T00:00:00Z',
+      as_of: '2024-07-01',
+      n_train: 1,
+      n_test: 1,
+      train_from: '2024-01-01',
+      train_to: '2024-05-01',
+      test_from: '2024-05-02',
+      test_to: '2024-07-01',
+      params: '{}',
+      metrics: '{}',
+      model: '{}',
+    }
+    expect(await findCurrentModel(store.db)).toBeUndefined()
+    const first = await insertModel(store.db, { ...base, informative: 0 })
+    expect((await findCurrentModel(store.db))?.model_id).toBe(first)
+    const good = await insertModel(store.db, { ...base, informative: 1 })
+    await insertModel(store.db, { ...base, informative: 0 })
+    expect((await findCurrentModel(store.db))?.model_id).toBe(good)
+    await store.close()
+  })
+
+  it('scores every open deal with reasons, stores the scores, and replaces them on rescoring', async () => {
+    const deals = syntheticDeals({ n: 2500, seed: 8, signal: true })
+    const store = await storeWith(dialect, deals)
+    await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })
+    const report = await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
+    const open = deals.filter((d) => d.outcome === 'open')
+    expect(report.deals).toHaveLength(open.length)
+    expect(report.deals.every((d) => d.reasons.length > 0)).toBe(true)
+    const health = report.deals.map((d) => d.healthScore)
+    expect(health).toEqual([...health].sort((a, b) => a - b))
+    await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
+    const stored = await findDealScores(store.db, report.modelId)
+    expect(stored).toHaveLength(open.length)
+    expect(JSON.parse(stored[0]?.reasons ?? '[]')).toEqual(report.deals[0]?.reasons)
+
+    const one = report.deals[5]
+    const explained = await explainDeal(store, one?.dealId ?? '', { asOf: FIXTURE_AS_OF, idleDays: 14 })
+    expect(explained).toMatchObject({
+      dealId: one?.dealId,
+      winProbability: one?.winProbability,
+      healthScore: one?.healthScore,
+      reasons: one?.reasons,
+    })
+    const closed = deals.find((d) => d.outcome === 'won')
+    expect(await explainDeal(store, closed?.deal_id ?? '', { asOf: FIXTURE_AS_OF, idleDays: 14 })).toMatchObject({
+      winProbability: null,
+      healthScore: null,
+    })
+    await expect(explainDeal(store, 'nope', { asOf: FIXTURE_AS_OF, idleDays: 14 })).rejects.toThrow(/No deal with id "nope"/)
+    await store.close()
+  })
+})
