@@ -9,6 +9,7 @@ import type {
   WinrateMonth,
   WinrateReport,
 } from '../analytics/report-types.js'
+import { seededRandom } from '../domain/seeded-random.js'
 import type { HealthScoreInput, ReliabilityInput } from './model-chart-inputs.js'
 
 /** One example input per chart kind (see {@link sampleChartInputs}). */
@@ -29,7 +30,7 @@ export interface ChartSamples {
  * by the product's reports.
  */
 export function sampleChartInputs(): ChartSamples {
-  const rand = seeded(7)
+  const rand = seededRandom(7)
   const asOf = '2025-07-12'
   const rates = [0.41, 0.43, 0.39, 0.42, 0.4, 0.44, 0.41, 0.38, 0.42, 0.4, 0.27, 0.33]
   const monthsList = [
@@ -246,17 +247,5 @@ function segment(
     othersWinRate: overall,
     test: 'z',
     direction: significant ? (winRate < overall ? 'low' : 'high') : null,
-  }
-}
-
-/** A small deterministic generator (mulberry32) so samples are identical on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A small deterministic pseudo-random generator (mulberry32): the same seed gives the same
- * sequence, so bootstrap intervals are reproducible. Returns numbers in [0, 1).
+ * sequence, so bootstraps, chart samples and test data are reproducible. Returns numbers in [0, 1).
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0

@@ -1,4 +1,4 @@
-import { seededRandom } from './seeded-random.js'
+import { seededRandom } from '../domain/seeded-random.js'
 
 /** One decile of predicted probability on the test deals: what was predicted and what happened. */
 export interface ReliabilityBin {

@@ -1,11 +1,5 @@
-import {
-  type CannedResponse,
-  type FakeAnswer,
-  type FakeServerBase,
-  seededRandom,
-  slidingWindow,
-  startFakeServer,
-} from './crm-fake-server.js'
+import { seededRandom } from '../../src/domain/seeded-random.js'
+import { type CannedResponse, type FakeAnswer, type FakeServerBase, slidingWindow, startFakeServer } from './crm-fake-server.js'
 
 /** A deal as the fake HubSpot holds it. `history` is the `dealstage` history, oldest first. */
 export interface FakeHubspotDeal {

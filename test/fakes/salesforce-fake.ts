@@ -1,4 +1,5 @@
-import { type FakeAnswer, type FakeServerBase, seededRandom, slidingWindow, startFakeServer } from './crm-fake-server.js'
+import { seededRandom } from '../../src/domain/seeded-random.js'
+import { type FakeAnswer, type FakeServerBase, slidingWindow, startFakeServer } from './crm-fake-server.js'
 
 /** One `OpportunityHistory` row (a row is written on every stage, amount, probability or close date change). */
 export interface FakeHistoryRow {

@@ -1,7 +1,7 @@
 /// <reference path="../../types/ml-cart.d.ts" />
 import { DecisionTreeClassifier, type TreeNodeJson } from 'ml-cart'
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../../src/model/seeded-random.js'
+import { seededRandom } from '../../src/domain/seeded-random.js'
 import { splitSearchInUse } from '../../src/model/win-rate-driver-engine.js'
 
 // The tree as data, without the option that selects the search (it is copied onto every node).

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { addDays } from '../../src/domain/dates.js'
+import { seededRandom } from '../../src/domain/seeded-random.js'
 import { AppError } from '../../src/errors.js'
 import type { ModelDeal } from '../../src/model/model-deal.js'
 import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
 import { scoreDeals } from '../../src/model/score-deals.js'
-import { seededRandom } from '../../src/model/seeded-random.js'
 import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
 import { FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
 
