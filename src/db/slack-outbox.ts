@@ -41,11 +41,36 @@ export async function enqueueOutboxMessage(db: Kysely<Database>, message: NewOut
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
-/** Rows still to deliver (`pending`, or `sending` left by a crash), oldest first. */
-export async function findUndeliveredOutbox(db: Kysely<Database>, kinds?: readonly OutboxKind[]): Promise<OutboxRow[]> {
-  let q = db.selectFrom('slack_outbox').selectAll().where('status', 'in', ['pending', 'sending'])
+/**
+ * How long a claim on an outbox row (`sending`, see {@link markOutboxSending}) holds: another
+ * instance may take the row over only once its last attempt started this long ago. Longer than
+ * any single send (the Web API call times out after 30 s), so a live sender is never overtaken.
+ */
+export const OUTBOX_LEASE_MS = 120_000
+
+/**
+ * Rows still to deliver (`pending`, or `sending` left by a crash), oldest first. With `now`, a
+ * `sending` row is included only once its lease has run out ({@link OUTBOX_LEASE_MS}): until
+ * then the instance that claimed it may still be sending it.
+ */
+export async function findUndeliveredOutbox(
+  db: Kysely<Database>,
+  kinds?: readonly OutboxKind[],
+  lease?: { now: Date; leaseMs?: number },
+): Promise<OutboxRow[]> {
+  let q = db.selectFrom('slack_outbox').selectAll()
+  if (lease) {
+    const expired = leaseCutoff(lease.now, lease.leaseMs)
+    q = q.where((eb) =>
+      eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('attempt_started_at', '<=', expired)])]),
+    )
+  } else q = q.where('status', 'in', ['pending', 'sending'])
   if (kinds && kinds.length > 0) q = q.where('kind', 'in', [...kinds])
   return q.orderBy('outbox_id').execute()
+}
+
+function leaseCutoff(now: Date, leaseMs = OUTBOX_LEASE_MS): string {
+  return new Date(now.getTime() - leaseMs).toISOString()
 }
 
 /** One outbox row by its dedupe key, or undefined. */
@@ -53,13 +78,21 @@ export async function findOutboxByKey(db: Kysely<Database>, dedupeKey: string): 
   return db.selectFrom('slack_outbox').selectAll().where('dedupe_key', '=', dedupeKey).executeTakeFirst()
 }
 
-/** Marks a row as handed to Slack (recorded before the call), with where it goes. */
+/**
+ * Claims a row for sending and marks it as handed to Slack (recorded before the call), with
+ * where it goes. Atomic on every database (one conditional `UPDATE ... RETURNING`): the row is
+ * taken only while it is `pending`, or `sending` with its lease run out (the instance that
+ * claimed it died; see {@link OUTBOX_LEASE_MS}). Returns true when this caller got the row;
+ * false when another instance holds it or it was settled meanwhile: then do not send it.
+ * Of several instances racing for one row, exactly one gets true.
+ */
 export async function markOutboxSending(
   db: Kysely<Database>,
   outboxId: number,
-  target: { channelId: string; slackUserId: string | null; at: Date },
-): Promise<void> {
-  await db
+  target: { channelId: string; slackUserId: string | null; at: Date; leaseMs?: number },
+): Promise<boolean> {
+  const expired = leaseCutoff(target.at, target.leaseMs)
+  const claimed = await db
     .updateTable('slack_outbox')
     .set((eb) => ({
       status: 'sending',
@@ -69,7 +102,15 @@ export async function markOutboxSending(
       attempts: eb('attempts', '+', 1),
     }))
     .where('outbox_id', '=', outboxId)
-    .execute()
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'pending'),
+        eb.and([eb('status', '=', 'sending'), eb.or([eb('attempt_started_at', 'is', null), eb('attempt_started_at', '<=', expired)])]),
+      ]),
+    )
+    .returning('outbox_id')
+    .executeTakeFirst()
+  return claimed !== undefined
 }
 
 /** Marks a row as delivered (recorded after Slack accepted it). */
