@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from './schema.js'
 
 /** The columns Slack shows for a deal, with its score under a model when there is one. */
@@ -66,7 +66,8 @@ export async function findDealsByIdOrName(
   if (exact.length > 0) return exact as SlackDealRow[]
   const pattern = `%${idOrName.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   const rows = await base()
-    .where((eb) => eb(eb.fn('lower', ['deals.deal_name']), 'like', eb.val(pattern)))
+    // An explicit escape character: SQLite's LIKE has none by default, Postgres's is the backslash.
+    .where(sql<boolean>`lower(deals.deal_name) like ${pattern} escape '\\'`)
     .orderBy('deals.amount', 'desc')
     .limit(limit)
     .execute()

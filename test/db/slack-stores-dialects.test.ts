@@ -1,0 +1,142 @@
+import { afterEach, expect, it } from 'vitest'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import { findDealLinks } from '../../src/db/find-deal-links.js'
+import { findOwnerIdsByEmail } from '../../src/db/find-owner-ids-by-email.js'
+import { findDealScores, findDealsByIdOrName, findOpenDealsByHealth, findStoreStatus } from '../../src/db/find-slack-deals.js'
+import { insertModel } from '../../src/db/insert-model.js'
+import type { Store } from '../../src/db/open-store.js'
+import { saveDealScores } from '../../src/db/save-deal-scores.js'
+import {
+  deleteExpiredChartImages,
+  findChartImage,
+  findHomeSnapshot,
+  findHomeViewUsers,
+  saveChartImage,
+  saveHomeSnapshot,
+  saveHomeView,
+} from '../../src/db/slack-home.js'
+import { countOutboxByStatus, enqueueOutboxMessage, findExistingOutboxKeys } from '../../src/db/slack-outbox.js'
+import { findSnoozedDealIds, snoozeDeal } from '../../src/db/slack-snoozes.js'
+import { endOpenStallEpisodeOfDeal, endStallEpisode, findOpenStallEpisodes, openStallEpisode } from '../../src/db/slack-stall-episodes.js'
+import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../src/db/slack-user-cache.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
+
+const NOW = new Date('2025-03-03T09:00:00.000Z')
+const CSV = `deal_id,deal_name,created_date,closed_date,sales_rep_id,owner_email,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome
+D1,Acme 100% renewal,2025-01-02,,rep_1,Ana.Silva@Acme.example,SaaS,EMEA,Core,Inbound,Demo,5000,Open
+D2,Acme_big expansion,2025-01-03,,rep_1,Ana.Silva@Acme.example,SaaS,EMEA,Core,Inbound,Proposal,90000,Open
+D3,Globex ACME pilot,2025-01-04,,rep_2,bo@acme.example,SaaS,APAC,Pro,Referral,Demo,20000,Open
+D4,Initech,2024-11-04,2025-02-01,rep_2,bo@acme.example,SaaS,APAC,Pro,Referral,Negotiation,7000,Won
+`
+
+let store: Store | undefined
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+describeEachDialect('Slack stores', (dialect) => {
+  it('finds deals by id or by name (case-insensitive, % and _ taken literally), by health, and their links and owners', async () => {
+    store = await dialect.open()
+    await importCsvFile(store, { path: writeTempFile('d.csv', CSV), stages: DEFAULT_STAGES, now: NOW })
+    const db = store.db
+    const modelId = await insertModel(db, {
+      engine: 'WinRateDriverEngine',
+      trained_at: NOW.toISOString(),
+      as_of: '2025-03-01',
+      informative: 1,
+      n_train: 1,
+      n_test: 1,
+      train_from: '2024-01-01',
+      train_to: '2024-12-01',
+      test_from: '2024-12-02',
+      test_to: '2025-03-01',
+      params: '{}',
+      metrics: '{}',
+      model: '{}',
+    })
+    const score = (deal_id: string, health_score: number) => ({
+      model_id: modelId,
+      deal_id,
+      as_of: '2025-03-01',
+      scored_at: NOW.toISOString(),
+      win_probability: health_score / 100,
+      health_score,
+      basis: 'model',
+      reasons: JSON.stringify([`reason "${deal_id}"`]),
+    })
+    // D2 twice: the later score wins, as one upsert after another would leave it.
+    await saveDealScores(store, [score('D1', 70), score('D2', 10), score('D2', 40)], { replaceModelScores: modelId })
+
+    expect((await findDealsByIdOrName(db, 'D3', modelId, 5)).map((d) => d.deal_id)).toEqual(['D3'])
+    expect((await findDealsByIdOrName(db, 'acme', modelId, 5)).map((d) => d.deal_id)).toEqual(['D2', 'D3', 'D1'])
+    expect((await findDealsByIdOrName(db, '100%', modelId, 5)).map((d) => d.deal_id)).toEqual(['D1'])
+    expect((await findDealsByIdOrName(db, 'acme_', modelId, 5)).map((d) => d.deal_id)).toEqual(['D2'])
+    expect((await findDealsByIdOrName(db, 'acme', modelId, 5, ['rep_2'])).map((d) => d.deal_id)).toEqual(['D3'])
+    const [d1] = await findDealsByIdOrName(db, 'D1', modelId, 5)
+    expect(d1).toMatchObject({ amount: 5000, health_score: 70, win_probability: 0.7, reasons: '["reason \\"D1\\""]' })
+
+    const byHealth = await findOpenDealsByHealth(db, undefined, modelId, 10)
+    expect(byHealth.map((d) => [d.deal_id, d.health_score])).toEqual([
+      ['D2', 40],
+      ['D1', 70],
+      ['D3', null],
+    ])
+    expect((await findDealScores(db, modelId, ['D1', 'D2', 'D9'])).get('D2')).toMatchObject({ health_score: 40 })
+    expect([...(await findDealLinks(db, ['D1', 'D4', 'D9'])).keys()].sort()).toEqual(['D1', 'D4'])
+    expect(await findOwnerIdsByEmail(db, ['ANA.SILVA@acme.example'])).toEqual(['rep_1'])
+    expect(await findStoreStatus(db)).toMatchObject({ deals: 4, openDeals: 3, lastImport: { status: 'done', rows: 4 } })
+  })
+
+  it('keeps outbox, snoozes, stall episodes, the user cache, Home views, snapshots and chart images', async () => {
+    store = await dialect.open()
+    const db = store.db
+    const message = {
+      dedupeKey: 'stall:D1:1',
+      kind: 'stall_dm' as const,
+      dealId: 'D1',
+      recipientEmail: 'ana@acme.example',
+      channelId: null,
+      payload: { text: 'hi' },
+      now: NOW,
+    }
+    expect(await enqueueOutboxMessage(db, message)).toBe(true)
+    expect(await enqueueOutboxMessage(db, message)).toBe(false)
+    expect(await countOutboxByStatus(db)).toMatchObject({ pending: 1, sent: 0 })
+    expect([...(await findExistingOutboxKeys(db, ['stall:D1:1', 'stall:D2:1']))]).toEqual(['stall:D1:1'])
+
+    await snoozeDeal(db, { dealId: 'D1', untilDate: '2025-03-10', by: 'U1', now: NOW })
+    await snoozeDeal(db, { dealId: 'D1', untilDate: '2025-03-20', by: 'U2', now: NOW })
+    expect([...(await findSnoozedDealIds(db, '2025-03-15'))]).toEqual(['D1'])
+    expect([...(await findSnoozedDealIds(db, '2025-03-20'))]).toEqual([])
+
+    const first = await openStallEpisode(db, { dealId: 'D1', ownerEmail: 'ana@acme.example', startedOn: '2025-03-01', activityMark: 'x' })
+    const second = await openStallEpisode(db, { dealId: 'D2', ownerEmail: null, startedOn: '2025-03-01', activityMark: 'y' })
+    expect(second).toBeGreaterThan(first)
+    await endStallEpisode(db, first, { endedOn: '2025-03-02', reason: 'active' })
+    expect([...(await findOpenStallEpisodes(db)).keys()]).toEqual(['D2'])
+    expect(await endOpenStallEpisodeOfDeal(db, 'D2', { endedOn: '2025-03-03', reason: 'updated' })).toBe(1)
+    expect(await endOpenStallEpisodeOfDeal(db, 'D2', { endedOn: '2025-03-03', reason: 'updated' })).toBe(0)
+
+    await saveSlackUserLookup(db, 'Ana@Acme.example', 'U1', NOW)
+    await saveSlackUserLookup(db, 'ana@acme.example', 'U9', NOW)
+    expect(await findCachedSlackUser(db, 'ANA@acme.example')).toEqual({ slackUserId: 'U9', checkedAt: NOW.toISOString() })
+    expect(await findCachedEmailOfSlackUser(db, 'U9')).toBe('ana@acme.example')
+
+    await saveHomeView(db, { slackUserId: 'U2', role: 'rep', blockCount: 3, hash: 'a', at: NOW })
+    await saveHomeView(db, { slackUserId: 'U1', role: 'rep', blockCount: 3, hash: 'a', at: NOW })
+    await saveHomeView(db, { slackUserId: 'U1', role: 'manager', blockCount: 5, hash: 'b', at: NOW })
+    expect(await findHomeViewUsers(db)).toEqual(['U1', 'U2'])
+    await saveHomeSnapshot(db, { scopeKey: 'team:1', asOf: '2025-03-01', payload: { n: 1 }, at: NOW })
+    await saveHomeSnapshot(db, { scopeKey: 'team:1', asOf: '2025-03-02', payload: { n: 2 }, at: NOW })
+    expect(await findHomeSnapshot(db, 'team:1')).toEqual({ asOf: '2025-03-02', payload: { n: 2 }, computedAt: NOW.toISOString() })
+
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x0a])
+    await saveChartImage(db, { tokenHash: 'h1', png, expiresAt: new Date(NOW.getTime() + 60_000), now: NOW })
+    expect(Buffer.from((await findChartImage(db, 'h1', NOW)) ?? [])).toEqual(png)
+    expect(await findChartImage(db, 'h1', new Date(NOW.getTime() + 60_000))).toBeUndefined()
+    expect(await deleteExpiredChartImages(db, new Date(NOW.getTime() + 120_000))).toBe(1)
+  })
+})
