@@ -43,15 +43,17 @@ export async function enqueueOutboxMessage(db: Kysely<Database>, message: NewOut
 
 /**
  * How long a claim on an outbox row (`sending`, see {@link markOutboxSending}) holds: another
- * instance may take the row over only once its last attempt started this long ago. Longer than
- * any single send (the Web API call times out after 30 s), so a live sender is never overtaken.
+ * drain (another instance, or the next run after a crash) may take the row over only once its
+ * last attempt started this long ago. Longer than any single send (the Web API call times out
+ * after 30 s), so a live sender is never overtaken.
  */
 export const OUTBOX_LEASE_MS = 120_000
 
 /**
  * Rows still to deliver (`pending`, or `sending` left by a crash), oldest first. With `now`, a
- * `sending` row is included only once its lease has run out ({@link OUTBOX_LEASE_MS}): until
- * then the instance that claimed it may still be sending it.
+ * `sending` row is included only once its lease (`leaseMs`, default {@link OUTBOX_LEASE_MS}) has
+ * run out: until then the drain that claimed it may still be sending it. Without `now`, every
+ * `sending` row is included (one instance, recovering right after its own crash).
  */
 export async function findUndeliveredOutbox(
   db: Kysely<Database>,
@@ -82,7 +84,7 @@ export async function findOutboxByKey(db: Kysely<Database>, dedupeKey: string): 
  * Claims a row for sending and marks it as handed to Slack (recorded before the call), with
  * where it goes. Atomic on every database (one conditional `UPDATE ... RETURNING`): the row is
  * taken only while it is `pending`, or `sending` with its lease run out (the instance that
- * claimed it died; see {@link OUTBOX_LEASE_MS}). Returns true when this caller got the row;
+ * claimed it died; `leaseMs`, default as in {@link findUndeliveredOutbox}). Returns true when this caller got the row;
  * false when another instance holds it or it was settled meanwhile: then do not send it.
  * Of several instances racing for one row, exactly one gets true.
  */
