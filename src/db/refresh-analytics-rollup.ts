@@ -27,6 +27,12 @@ const ALL_SETS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 const OUTCOMES = ['won', 'lost', 'open'] as const
 /** Pair segment ids are a * PAIR + b; more distinct values in a field than this and no rollup is built. */
 const PAIR = 4096
+/** Deals (by rowid) read per query: each query returns one JSON text, as better-sqlite3 pays per value returned. */
+const CHUNK = 100_000
+/** Separates a deal's six segment values in one string. */
+const SEP = '\u001f'
+const COMBO_SQL =
+  'region || char(31) || industry || char(31) || product_type || char(31) || lead_source || char(31) || owner_id || char(31) || amount_band'
 
 function* cellsOf(sets: ReadonlyArray<Map<number, Float64Array>>): Generator<[number, number, Float64Array]> {
   for (const [s, m] of sets.entries()) for (const [key, c] of m) yield [s, key, c]
@@ -34,11 +40,13 @@ function* cellsOf(sets: ReadonlyArray<Map<number, Float64Array>>): Generator<[nu
 
 /**
  * Rebuilds `analytics_rollup` from the deals (SQLite only; elsewhere the reports read `deals`
- * directly): one streamed pass over the deals and their stage history, aggregated into small
- * per-segment arrays, so no deal is kept in memory. Reports use the rollup while
+ * directly). SQLite derives each deal's facts (months, days, the last touch, its stays clipped at
+ * the close) and hands them over 100,000 deals at a time as one JSON text per query (better-sqlite3
+ * costs about a microsecond per row returned); JavaScript adds them into small per-segment
+ * arrays, so at most one chunk of deals is in memory. Reports use the rollup while
  * `meta.data_version` is unchanged and "as of" is on or after the newest date in the data; any
  * other query reads `deals`. Returns false (and leaves no rollup) when the data does not fit it
- * (more than 32 stage names or 600 months).
+ * (more than 32 stage names, 600 months, 4,096 values in one field, or a value holding U+001F).
  */
 export async function refreshAnalyticsRollup(store: Store): Promise<boolean> {
   const sqlite = store.sqlite
@@ -78,27 +86,25 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   const dataVersion =
     (sqlite.prepare(`SELECT value FROM meta WHERE key = 'data_version'`).get() as { value: string } | undefined)?.value ?? ''
   const history = sqlite.prepare('SELECT 1 FROM stage_history LIMIT 1').get() !== undefined
-  const created = sqlite.prepare('SELECT min(created_month) lo, max(created_month) hi FROM deals').get() as {
-    lo: string | null
-    hi: string | null
-  }
-  if (created.lo === null || created.hi === null) return { rows: [], dataVersion, horizon: '0000-00-00', history }
-  let lo = created.lo
-  let hi = created.hi
-  for (const outcome of ['won', 'lost']) {
-    const c = sqlite.prepare('SELECT min(closed_month) lo, max(closed_month) hi FROM deals WHERE outcome = ?').get(outcome) as {
-      lo: string | null
-      hi: string | null
-    }
-    if (c.lo !== null && c.lo < lo) lo = c.lo
-    if (c.hi !== null && c.hi > hi) hi = c.hi
-  }
+  // One scan for the month range (all deals, as the reports' months) and the newest created and close dates.
+  const range = sqlite
+    .prepare(
+      `SELECT min(created_month) lo, max(created_month) hi,
+        min(CASE WHEN outcome IN ('won', 'lost') THEN closed_month END) clo, max(CASE WHEN outcome IN ('won', 'lost') THEN closed_month END) chi,
+        max(CASE WHEN archived = 0 THEN created_date END) hc, max(CASE WHEN archived = 0 AND outcome <> 'open' THEN closed_date END) hd,
+        max(rowid) last FROM deals`,
+    )
+    .get() as Record<'lo' | 'hi' | 'clo' | 'chi' | 'hc' | 'hd', string | null> & { last: number | null }
+  if (range.lo === null || range.hi === null) return { rows: [], dataVersion, horizon: '0000-00-00', history }
+  const lo = range.clo !== null && range.clo < range.lo ? range.clo : range.lo
+  const hi = range.chi !== null && range.chi > range.hi ? range.chi : range.hi
   const months = monthRange(lo, hi)
   if (months.length > MAX_MONTHS) return null
-  const monthIndex = new Map(months.map((m, i) => [m, i]))
   const M = months.length
   const K = openStages.length
   const position = new Map(openStages.map((s, i) => [s, i]))
+  let horizon = '0000-00-00'
+  for (const h of [range.hc, range.hd]) if (h !== null && h > horizon) horizon = h
 
   const stageNames: string[] = []
   const stageIds = new Map<string, number>()
@@ -116,7 +122,7 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     }
     return id
   }
-  // Field values -> small ids, per dimension column.
+  // Field values -> small ids, per dimension column; a deal's six values together ("combo") -> an id.
   const columns = ['region', 'industry', 'product_type', 'lead_source', 'owner_id', 'amount_band'] as const
   const valueNames = columns.map(() => [] as string[])
   const valueIds = columns.map(() => new Map<string, number>())
@@ -130,15 +136,26 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     }
     return id
   }
-  const dayCache = new Map<string, number>()
-  const day = (date: string): number => {
-    const d = date.length > 10 ? date.slice(0, 10) : date
-    let n = dayCache.get(d)
-    if (n === undefined) {
-      n = Math.round(Date.parse(`${d}T00:00:00Z`) / 86_400_000)
-      dayCache.set(d, n)
+  const NS = ALL_SETS.length
+  const setColumns = ROLLUP_DIMS.map((dims) => dims.map((d) => columns.indexOf(d)))
+  const comboIds = new Map<string, number>()
+  // Segment key of combo c in dimension set s at c * NS + s.
+  const comboKeys: number[] = []
+  let badCombo = false
+  const comboId = (text: string): number => {
+    let id = comboIds.get(text)
+    if (id === undefined) {
+      id = comboIds.size
+      comboIds.set(text, id)
+      const parts = text.split(SEP)
+      if (parts.length !== columns.length) badCombo = true
+      const ids = columns.map((_, c) => valueId(c, parts[c] ?? ''))
+      for (const cs of setColumns) {
+        const a = cs.length > 0 ? (ids[cs[0] as number] as number) : 0
+        comboKeys.push(cs.length > 1 ? a * PAIR + (ids[cs[1] as number] as number) : a)
+      }
     }
-    return n
+    return id
   }
 
   const S1 = MAX_STAGE_IDS + 1
@@ -146,131 +163,147 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   // Per kind and dimension set: segment id -> cells (a single field's value id, or a * 4096 + b for a pair).
   const perSet = () => ALL_SETS.map(() => new Map<number, Float64Array>())
   const kinds = { closed: perSet(), created: perSet(), funnel: perSet(), staleClosed: perSet(), stayDone: perSet() }
-  const setColumns = ROLLUP_DIMS.map((dims) => dims.map((d) => columns.indexOf(d)))
   const sizes = { closed: M * S1 * 3, created: M * 2, funnel: 3 * S1 * (K + 1), staleClosed: D, stayDone: MAX_STAGE_IDS * D }
-  const stayOpen = new Map<string, number>()
-  const keys = new Array<number>(ALL_SETS.length).fill(0)
-  const block = (kind: keyof typeof kinds, s: number): Float64Array => {
-    const m = kinds[kind][s] as Map<number, Float64Array>
-    const key = keys[s] as number
-    let b = m.get(key)
-    if (!b) {
-      b = new Float64Array(sizes[kind])
-      m.set(key, b)
+  // The cells of a kind for combo c in set s, cached at c * NS + s.
+  const cached = { closed: [], created: [], funnel: [], staleClosed: [], stayDone: [] } as Record<keyof typeof kinds, Float64Array[]>
+  const block = (kind: keyof typeof kinds, combo: number, s: number): Float64Array => {
+    const at = combo * NS + s
+    let b = cached[kind][at]
+    if (b === undefined) {
+      const m = kinds[kind][s] as Map<number, Float64Array>
+      const key = comboKeys[at] as number
+      b = m.get(key)
+      if (!b) {
+        b = new Float64Array(sizes[kind])
+        m.set(key, b)
+      }
+      cached[kind][at] = b
     }
     return b
   }
-  const ids = [0, 0, 0, 0, 0, 0]
   const capDays = (n: number) => (n < 0 ? 0 : n > ROLLUP_MAX_DAYS ? ROLLUP_MAX_DAYS + 1 : n)
-  let horizon = '0000-00-00'
-
-  // The deal being read (its stage-history rows arrive one after another) and its history facts.
-  let current: unknown[] | null = null
-  let furthest = -1
-
-  const finishDeal = (r: unknown[]) => {
-    const outcome = r[8] as string
-    const amount = r[7] as number
-    const closedDate = r[12] as string | null
-    const createdDate = r[11] as string
-    for (let c = 0; c < 6; c++) ids[c] = valueId(c, r[c + 1] as string)
-    for (let s = 1; s < ALL_SETS.length; s++) {
-      const cs = setColumns[s] as number[]
-      const a = ids[cs[0] as number] as number
-      keys[s] = cs.length > 1 ? a * PAIR + (ids[cs[1] as number] as number) : a
-    }
-    if (createdDate > horizon) horizon = createdDate
-    const cm = monthIndex.get(r[9] as string) as number
-    for (const s of SINGLE_SETS) {
-      const c = block('created', s)
-      c[cm * 2]! += 1
-      c[cm * 2 + 1]! += amount
-    }
-    const lostStage = outcome === 'lost' ? ((r[14] as string | null) ?? (r[13] as string)) : null
-    if (outcome !== 'open' && closedDate !== null) {
-      if (closedDate > horizon) horizon = closedDate
-      const m = monthIndex.get(r[10] as string) as number
-      const os = lostStage === null ? 0 : 1 + stageId(lostStage)
-      const spent = day(closedDate) - day(createdDate)
-      const cell = (m * S1 + os) * 3
-      for (const s of ALL_SETS) {
-        const c = block('closed', s)
-        c[cell]! += 1
-        c[cell + 1]! += amount
-        c[cell + 2]! += spent
-      }
-      const touch = lastTouchBefore(r[15] as string | null, r[16] as string | null, closedDate)
-      if (touch !== null) {
-        const gap = capDays(day(closedDate) - day(touch))
-        for (const s of SINGLE_SETS) block('staleClosed', s)[gap]! += 1
-      }
-    }
-    const o = outcome === 'won' ? 0 : outcome === 'lost' ? 1 : 2
-    const at = o === 0 ? MAX_STAGE_IDS : stageId(lostStage ?? (r[13] as string))
-    const f = history && furthest >= 0 ? furthest : K
-    const fcell = (o * S1 + at) * (K + 1) + f
-    for (const s of SINGLE_SETS) block('funnel', s)[fcell]! += 1
-    if (!history) {
-      const entered = r[17] as string | null
-      if (outcome === 'open') addOpenStay(r[13] as string, entered ?? createdDate)
-      else if (outcome === 'lost' && entered !== null && closedDate !== null)
-        addDoneStay(lostStage as string, day(closedDate) - day(entered))
-    }
+  // Open stays per combo, stage and day entered: "combo|stage id|date" -> count.
+  const stayOpen = new Map<string, number>()
+  const addOpenStay = (combo: number, stage: string, entered: string) => {
+    const k = `${combo}|${stageId(stage)}|${entered}`
+    stayOpen.set(k, (stayOpen.get(k) ?? 0) + 1)
   }
-  const addOpenStay = (stage: string, entered: string) => {
-    const id = stageId(stage)
-    for (const s of SINGLE_SETS) {
-      const k = `${s}|${keys[s]}|${id}|${entered.slice(0, 10)}`
-      stayOpen.set(k, (stayOpen.get(k) ?? 0) + 1)
-    }
-  }
-  const addDoneStay = (stage: string, days: number) => {
+  const addDoneStay = (combo: number, stage: string, days: number) => {
     const cell = stageId(stage) * D + capDays(days)
-    for (const s of SINGLE_SETS) block('stayDone', s)[cell]! += 1
+    for (const s of SINGLE_SETS) block('stayDone', combo, s)[cell]! += 1
   }
 
-  const select = `SELECT d.deal_id, d.region, d.industry, d.product_type, d.lead_source, d.owner_id, d.amount_band, d.amount, d.outcome,
-      d.created_month, d.closed_month, d.created_date, d.closed_date, d.stage, d.lost_at_stage, d.last_activity_date, d.updated_date, d.stage_entered_date`
-  const sql = history
-    ? `${select}, sh.stage, sh.entered_at, sh.left_at FROM deals d LEFT JOIN stage_history sh ON sh.deal_id = d.deal_id WHERE d.archived = 0`
-    : `${select} FROM deals d WHERE d.archived = 0`
-  // History stays need the deal's segment keys, which are set when the deal is finished; so
-  // stays are buffered per deal (a handful of rows) and added after it.
-  let stays: Array<[string, string, string | null]> = []
-  const flush = () => {
-    if (!current) return
-    finishDeal(current)
-    for (const [stage, enteredAt, end] of stays) {
-      const entered = enteredAt.slice(0, 10)
-      if (entered > horizon) horizon = entered
-      if (end !== null) {
-        if (end.slice(0, 10) > horizon) horizon = end.slice(0, 10)
-        addDoneStay(stage, day(end) - day(entered))
-      } else addOpenStay(stage, entered)
+  // Per deal (by rowid): its combo (-1: none), its funnel cell before the furthest stage, the furthest open stage reached.
+  const size = (range.last ?? 0) + 1
+  const comboOf = new Int32Array(size).fill(-1)
+  const funnelAt = new Int32Array(size)
+  const furthest = new Int8Array(size).fill(-1)
+
+  const month = (column: string) => `(CAST(substr(${column}, 1, 4) AS INTEGER) * 12 + CAST(substr(${column}, 6, 2) AS INTEGER))`
+  const base = Number(lo.slice(0, 4)) * 12 + Number(lo.slice(5, 7))
+  const day = (column: string) => `julianday(substr(${column}, 1, 10))`
+  const closed = `outcome <> 'open' AND closed_date IS NOT NULL`
+  // The last touch strictly before the close (`isStale`'s closed branch).
+  const touch = `CASE WHEN last_activity_date < closed_date
+      THEN CASE WHEN updated_date < closed_date AND updated_date > last_activity_date THEN updated_date ELSE last_activity_date END
+      ELSE CASE WHEN updated_date < closed_date THEN updated_date END END`
+  const dealColumns = [
+    'rowid',
+    COMBO_SQL,
+    'amount',
+    `CASE outcome WHEN 'won' THEN 0 WHEN 'lost' THEN 1 ELSE 2 END`,
+    month('created_month'),
+    `CASE WHEN ${closed} THEN ${month('closed_month')} END`,
+    `CASE outcome WHEN 'won' THEN NULL WHEN 'lost' THEN coalesce(lost_at_stage, stage) ELSE stage END`,
+    `CASE WHEN ${closed} THEN ${day('closed_date')} - ${day('created_date')} END`,
+    `CASE WHEN ${closed} THEN ${day('closed_date')} - ${day(`(${touch})`)} END`,
+    history ? 'NULL' : `CASE WHEN outcome = 'open' THEN substr(coalesce(stage_entered_date, created_date), 1, 10) END`,
+    history
+      ? 'NULL'
+      : `CASE WHEN outcome = 'lost' AND closed_date IS NOT NULL THEN ${day('closed_date')} - ${day('stage_entered_date')} END`,
+  ]
+  const dealChunk = sqlite.prepare(`SELECT ${jsonList(dealColumns)} FROM deals WHERE archived = 0 AND rowid BETWEEN ? AND ?`).pluck()
+  for (let from = 0; from < size; from += CHUNK) {
+    const text = dealChunk.get(from, from + CHUNK - 1) as string | null
+    if (text === null) continue
+    const v = JSON.parse(text) as unknown[]
+    for (let i = 0; i < v.length; i += dealColumns.length) {
+      const rowid = v[i] as number
+      const amount = v[i + 2] as number
+      const o = v[i + 3] as number
+      const closedMonth = v[i + 5] as number | null
+      const at = v[i + 6] as string | null
+      const combo = comboId(v[i + 1] as string)
+      comboOf[rowid] = combo
+      const cm = (v[i + 4] as number) - base
+      for (const s of SINGLE_SETS) {
+        const c = block('created', combo, s)
+        c[cm * 2]! += 1
+        c[cm * 2 + 1]! += amount
+      }
+      if (closedMonth !== null) {
+        const os = o === 1 ? 1 + stageId(at as string) : 0
+        const cell = ((closedMonth - base) * S1 + os) * 3
+        const spent = v[i + 7] as number
+        for (const s of ALL_SETS) {
+          const c = block('closed', combo, s)
+          c[cell]! += 1
+          c[cell + 1]! += amount
+          c[cell + 2]! += spent
+        }
+        const gap = v[i + 8] as number | null
+        if (gap !== null) {
+          const g = capDays(gap)
+          for (const s of SINGLE_SETS) block('staleClosed', combo, s)[g]! += 1
+        }
+      }
+      funnelAt[rowid] = (o * S1 + (o === 0 ? MAX_STAGE_IDS : stageId(at as string))) * (K + 1)
+      const openEntered = v[i + 9] as string | null
+      const lostDays = v[i + 10] as number | null
+      if (openEntered !== null) addOpenStay(combo, at as string, openEntered)
+      else if (lostDays !== null) addDoneStay(combo, at as string, lostDays)
     }
   }
-  for (const r of sqlite.prepare(sql).raw().iterate() as IterableIterator<unknown[]>) {
-    if (current === null || r[0] !== current[0]) {
-      flush()
-      current = r
-      furthest = -1
-      stays = []
-    }
-    if (history && r[18] !== null) {
-      const stage = r[18] as string
-      const entered = (r[19] as string).slice(0, 10)
-      // As stayEndSql / validStaySql: a closed deal's stays end by its close; a stay ending before it starts is skipped.
-      const left = r[20] as string | null
-      const closedAt = (r[8] as string) !== 'open' ? (r[12] as string | null) : null
-      const end = closedAt !== null && (left === null || left.slice(0, 10) > closedAt) ? closedAt : left
-      if (end !== null && end.slice(0, 10) < entered) continue
-      stays.push([stage, r[19] as string, end])
-      const p = position.get(stage)
-      if (p !== undefined && p > furthest) furthest = p
+
+  if (history) {
+    // As stayEndSql / validStaySql: a closed deal's stays end by its close; a stay ending before it starts is skipped.
+    // A stay is [rowid, stage, days] when it ended and [rowid, stage, day entered] while open.
+    const stayChunk = sqlite
+      .prepare(
+        `SELECT ${jsonList(['id', 'stage', `CASE WHEN e IS NOT NULL THEN ${day('e')} - julianday(entered) ELSE entered END`])},
+          max(CASE WHEN free THEN coalesce(substr(e, 1, 10), entered) END)
+        FROM (SELECT d.rowid id, sh.stage stage, substr(sh.entered_at, 1, 10) entered, d.outcome = 'open' OR d.closed_date IS NULL free,
+            CASE WHEN d.outcome <> 'open' AND d.closed_date IS NOT NULL AND (sh.left_at IS NULL OR substr(sh.left_at, 1, 10) > d.closed_date)
+              THEN d.closed_date ELSE sh.left_at END e
+          FROM deals d JOIN stage_history sh ON sh.deal_id = d.deal_id WHERE d.archived = 0 AND d.rowid BETWEEN ? AND ?)
+        WHERE e IS NULL OR substr(e, 1, 10) >= entered`,
+      )
+      .raw()
+    for (let from = 0; from < size; from += CHUNK) {
+      const [text, newest] = stayChunk.get(from, from + CHUNK - 1) as [string | null, string | null]
+      if (text === null) continue
+      if (newest !== null && newest > horizon) horizon = newest
+      const v = JSON.parse(text) as unknown[]
+      for (let i = 0; i < v.length; i += 3) {
+        const rowid = v[i] as number
+        const stage = v[i + 1] as string
+        const x = v[i + 2] as number | string
+        const combo = comboOf[rowid] as number
+        if (typeof x === 'number') addDoneStay(combo, stage, x)
+        else addOpenStay(combo, stage, x)
+        const p = position.get(stage)
+        if (p !== undefined && p > (furthest[rowid] as number)) furthest[rowid] = p
+      }
     }
   }
-  flush()
-  if (overflow || valueNames.some((v) => v.length > PAIR)) return null
+  for (let rowid = 0; rowid < size; rowid++) {
+    const combo = comboOf[rowid] as number
+    if (combo < 0) continue
+    const f = furthest[rowid] as number
+    const fcell = (funnelAt[rowid] as number) + (history && f >= 0 ? f : K)
+    for (const s of SINGLE_SETS) block('funnel', combo, s)[fcell]! += 1
+  }
+  if (overflow || badCombo || valueNames.some((v) => v.length > PAIR)) return null
 
   const rows: Row[] = []
   const label = (s: number, key: number): [string, string, string] => {
@@ -342,19 +375,27 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       }
     }
   }
+  // Open stays: each combo's counts added into every single-field set.
+  const openCells = SINGLE_SETS.map(() => new Map<string, number>())
   for (const [k, n] of stayOpen) {
-    const [s, key, id, entered] = k.split('|') as [string, string, string, string]
-    const [dims, v1, v2] = label(Number(s), Number(key))
-    rows.push(['stay_open', dims, v1, v2, stageNames[Number(id)] as string, entered, 0, n, 0, 0])
+    const [combo, id, entered] = k.split('|') as [string, string, string]
+    for (const s of SINGLE_SETS) {
+      const cell = `${comboKeys[Number(combo) * NS + s]}|${id}|${entered}`
+      const m = openCells[s] as Map<string, number>
+      m.set(cell, (m.get(cell) ?? 0) + n)
+    }
+  }
+  for (const s of SINGLE_SETS) {
+    for (const [k, n] of openCells[s] as Map<string, number>) {
+      const [key, id, entered] = k.split('|') as [string, string, string]
+      const [dims, v1, v2] = label(s, Number(key))
+      rows.push(['stay_open', dims, v1, v2, stageNames[Number(id)] as string, entered, 0, n, 0, 0])
+    }
   }
   return { rows, dataVersion, horizon, history }
 }
 
-/** The last touch strictly before the close (`isStale`'s closed branch). */
-function lastTouchBefore(activity: string | null, updated: string | null, closed: string): string | null {
-  const a = activity !== null && activity < closed ? activity : null
-  const u = updated !== null && updated < closed ? updated : null
-  if (a === null) return u
-  if (u === null) return a
-  return a > u ? a : u
+/** An aggregate giving the rows' values, in order, as one flat JSON array (null when there are no rows). */
+function jsonList(expressions: readonly string[]): string {
+  return `'[' || group_concat(${expressions.map((e) => `json_quote(${e})`).join(` || ',' || `)}) || ']'`
 }
