@@ -49,7 +49,7 @@ export async function runPostgresBench(ctx: BenchContext): Promise<void> {
     ctx.record(SECTION, '1M re-import seconds', round(again.seconds))
     ctx.record(SECTION, '1M re-import updated', again.updated)
     ctx.record(SECTION, 'peak RSS MB (bench process)', Math.round(process.resourceUsage().maxRSS / 1024))
-    ctx.record(SECTION, 'reports', 'not timed: the analytics rollup is SQLite-only so far')
+    ctx.record(SECTION, 'reports', 'not timed: the analytics rollup is not built on PostgreSQL yet')
   } finally {
     await dropSchema(url, schema)
     await store.close()

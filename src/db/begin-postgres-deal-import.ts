@@ -44,10 +44,10 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const emptyAtStart = (await client.query('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
     // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
     const fresh = emptyAtStart && (await client.query('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
-    const staged = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
-    await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${staged.join(', ')} FROM deals WITH NO DATA`)
+    const columns = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
+    await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${columns.join(', ')} FROM deals WITH NO DATA`)
     await client.query(`ALTER TABLE ${STAGING} ADD COLUMN stays jsonb`)
-    copy = client.query(copyFrom(`COPY ${STAGING} (${staged.join(', ')}, stays) FROM STDIN`))
+    copy = client.query(copyFrom(`COPY ${STAGING} (${columns.join(', ')}, stays) FROM STDIN`))
     copy.on('error', remember)
     for (const text of queued) copy.write(text)
     queued = []
