@@ -46,6 +46,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let sqlite: SqliteDatabase.Database
   try {
     sqlite = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+    if (!options.readonly) sqlite.pragma('page_size = 8192') // takes effect only for a new database: before its first table
     if (!memory && !options.readonly) sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
