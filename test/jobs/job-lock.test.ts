@@ -1,35 +1,17 @@
-import { join } from 'node:path'
-import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import { acquireJobLock, claimJobTick, findJobLock, jobTickKey, releaseJobLock, renewJobLock } from '../../src/db/acquire-job-lock.js'
-import { openStore, type Store } from '../../src/db/open-store.js'
+import type { Store } from '../../src/db/open-store.js'
 import { type JobContext, runJob } from '../../src/jobs/run-job.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
-import { tempDir } from '../helpers/test-store.js'
+import { openTwoInstances } from './two-instances.js'
 
 const stores: Store[] = []
 afterEach(async () => {
   // The first store of a pair drops the Postgres schema: close the others first.
   for (const s of stores.splice(0).reverse()) await s.close()
 })
-
-/** Two stores on one database, as two app instances have: a SQLite file, or one Postgres schema through two pools. */
-async function twoInstances(dialect: TestDialect): Promise<[Store, Store]> {
-  if (dialect.name === 'sqlite') {
-    const path = join(tempDir('job-lock-'), 'shared.db')
-    const a = await openStore({ path })
-    const b = await openStore({ path })
-    stores.push(a, b)
-    return [a, b]
-  }
-  const a = await dialect.open()
-  stores.push(a)
-  const schema = (await sql<{ name: string }>`SELECT current_schema() AS name`.execute(a.db)).rows[0]?.name
-  const b = await openStore({ path: '', url: process.env.PULSE_TEST_DATABASE_URL, schema })
-  stores.push(b)
-  return [a, b]
-}
+const twoInstances = (dialect: TestDialect) => openTwoInstances(dialect, stores)
 
 function context(store: Store, instanceId: string): JobContext {
   return { store, logger: silentLogger(), instanceId, notifyAdmins: async () => undefined }

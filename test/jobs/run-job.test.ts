@@ -1,26 +1,29 @@
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openStore, type Store } from '../../src/db/open-store.js'
+import { afterEach, expect, it } from 'vitest'
+import type { Store } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
 import { type JobContext, runJob } from '../../src/jobs/run-job.js'
 import { silentLogger } from '../../src/log/create-logger.js'
-import { openTestStore, tempDir } from '../helpers/test-store.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
+import { openTwoInstances } from './two-instances.js'
 
 const stores: Store[] = []
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close()
+  for (const s of stores.splice(0).reverse()) await s.close()
 })
 
 function context(store: Store, instanceId: string, alerts: string[] = []): JobContext {
   return { store, logger: silentLogger(), instanceId, notifyAdmins: async (t) => void alerts.push(t) }
 }
 
-describe('runJob', () => {
+describeEachDialect('runJob', (dialect) => {
+  const open = async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    return store
+  }
+
   it('the lock row keeps a second instance from running a job the first is running', async () => {
-    const path = join(tempDir(), 'shared.db')
-    const a = await openStore({ path })
-    const b = await openStore({ path })
-    stores.push(a, b)
+    const [a, b] = await openTwoInstances(dialect, stores)
     let release!: () => void
     const latch = new Promise<void>((resolve) => {
       release = resolve
@@ -50,8 +53,7 @@ describe('runJob', () => {
   })
 
   it('takes over a lock whose holder died (lease expired)', async () => {
-    const store = await openTestStore()
-    stores.push(store)
+    const store = await open()
     await store.db
       .insertInto('job_locks')
       .values({ job: 'retrain', holder: 'dead#1', acquired_at: '2024-01-01T00:00:00.000Z', expires_at: '2024-01-01T00:30:00.000Z' })
@@ -60,8 +62,7 @@ describe('runJob', () => {
   })
 
   it('a failing job alerts the admins once per failure streak, says when it recovered, and logs every run', async () => {
-    const store = await openTestStore()
-    stores.push(store)
+    const store = await open()
     const alerts: string[] = []
     const ctx = context(store, 'host-a', alerts)
     const failing = async () => {

@@ -3,7 +3,9 @@ import { loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { type Scheduler, type SchedulerJobs, startScheduler } from '../../src/jobs/start-scheduler.js'
 import { silentLogger } from '../../src/log/create-logger.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { openTwoInstances } from './two-instances.js'
 
 let store: Store | undefined
 let scheduler: Scheduler | undefined
@@ -104,5 +106,51 @@ describe('startScheduler', () => {
     expect(start({ PULSE_SYNC_SCHEDULE: 'every four hours' })).toThrow(/PULSE_SYNC_SCHEDULE/)
     expect(start({ PULSE_ALERTS_SCHEDULE: '0 9 * * 1-9' })).toThrow(/PULSE_ALERTS_SCHEDULE/)
     expect(start({ PULSE_TZ: 'Mars/Olympus' })).toThrow(/PULSE_TZ/)
+  })
+})
+
+describeEachDialect('two schedulers on one database', (dialect) => {
+  const opened: Store[] = []
+  const schedulers: Scheduler[] = []
+  afterEach(async () => {
+    for (const s of schedulers.splice(0)) await s.stop()
+    for (const s of opened.splice(0).reverse()) await s.close()
+  })
+
+  it('run each tick of a job once between them, the other recording a skip', async () => {
+    const [a, b] = await openTwoInstances(dialect, opened)
+    const calls: string[] = []
+    const config = loadConfig({
+      PULSE_SYNC_SCHEDULE: NEVER,
+      PULSE_RETRAIN_SCHEDULE: NEVER,
+      PULSE_ALERTS_SCHEDULE: '* * * * * *',
+      PULSE_ANOMALY_SCHEDULE: NEVER,
+    })
+    for (const [store, instanceId] of [
+      [a, 'host-a:1'],
+      [b, 'host-b:2'],
+    ] as const) {
+      schedulers.push(
+        startScheduler({
+          store,
+          config,
+          logger: silentLogger(),
+          instanceId,
+          notifyAdmins: async () => undefined,
+          jobs: jobs(calls, { stalledAlerts: async () => void calls.push(instanceId) }),
+        }),
+      )
+    }
+    await new Promise((r) => setTimeout(r, 3300))
+    for (const s of schedulers.splice(0)) await s.stop()
+    const ticks = await a.db.selectFrom('job_locks').select('job').where('job', 'like', 'tick:stalled-alerts:%').execute()
+    const runs = await a.db.selectFrom('job_runs').select(['instance', 'status', 'error']).where('job', '=', 'stalled-alerts').execute()
+    expect(ticks.length).toBeGreaterThanOrEqual(3)
+    expect(calls).toHaveLength(ticks.length)
+    expect(runs.filter((r) => r.status === 'done')).toHaveLength(ticks.length)
+    // The other instance skipped each tick (perhaps not the last one, if it was stopped first).
+    const skips = runs.filter((r) => r.status === 'skipped' && r.error === 'another instance ran this tick')
+    expect(skips.length).toBeGreaterThanOrEqual(ticks.length - 1)
+    expect(skips.length).toBeLessThanOrEqual(ticks.length)
   })
 })
