@@ -1,5 +1,6 @@
-// Minimal typings for the parts of opentype.js 2.0 the charts use (the package ships none).
-declare module 'opentype.js' {
+// Minimal typings for the parts of opentype.js 2.0 the charts use (the package ships none), from
+// its ES module build (the package's main is CommonJS, slower to load).
+declare module 'opentype.js/dist/opentype.mjs' {
   export interface Glyph {
     readonly index: number
     readonly advanceWidth: number | undefined
@@ -17,6 +18,4 @@ declare module 'opentype.js' {
     charToGlyph(char: string): Glyph
   }
   export function parse(buffer: ArrayBuffer, options?: { lowMemory?: boolean }): Font
-  const opentype: { parse: typeof parse }
-  export default opentype
 }

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js'
 import { chartFontFiles } from './chart-fonts.js'
 import { CHART_CONFIG, CHART_FONT, COLORS, PIXEL_RATIO } from './chart-theme.js'
 import { encodePng } from './encode-png.js'
+import { loadVega, type VegaRuntime } from './load-vega.js'
 import { chartTextMeasurer, installTextMetrics } from './text-metrics.js'
 
 /** A chart drawn as an image. */
@@ -28,36 +29,34 @@ export interface RasterOptions {
   readonly pixelRatio?: number
 }
 
-type VegaModule = typeof import('vega')
-type CompileFn = typeof import('vega-lite')['compile']
-
-interface Engine {
-  readonly vega: VegaModule
-  readonly compile: CompileFn
+interface Engine extends VegaRuntime {
   readonly resvg: typeof import('@resvg/resvg-js')
   readonly fontFiles: string[]
 }
 
 let engine: Promise<Engine> | undefined
+let primed: Promise<void> | undefined
 
 /**
- * Imports vega, vega-lite and resvg once per process (~0.3-0.5 s) and installs the real text
- * metrics. Later calls return the same promise. Callers never need this directly; it is exported
- * so a server can warm the renderer at start-up instead of inside the first slash command.
+ * Loads the renderer (the vega packages the charts use, vega-lite and resvg; ~0.1-0.2 s of CPU),
+ * installs the real text metrics, then draws one small warm-up chart so the first real chart does
+ * not pay for JIT warm-up either. Later calls return at once. The first `renderChart` loads the
+ * renderer by itself without the warm-up; call this at server start-up so no slash command pays
+ * for either.
  */
 export async function loadChartEngine(): Promise<void> {
-  await getEngine()
+  const ready = await getEngine()
+  // Warm-up is an optimisation: a failure there must never stop charts from rendering.
+  primed ??= primeEngine(ready).catch(() => undefined)
+  await primed
 }
 
 function getEngine(): Promise<Engine> {
   engine ??= (async () => {
-    const [vega, vegaLite, resvg] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')])
-    installTextMetrics(vega, chartTextMeasurer())
+    const [runtime, resvg] = await Promise.all([loadVega(), import('@resvg/resvg-js')])
+    installTextMetrics(runtime.scenegraph, chartTextMeasurer())
     const files = chartFontFiles()
-    const ready: Engine = { vega, compile: vegaLite.compile, resvg, fontFiles: [files.regular, files.bold] }
-    // Warm-up is an optimisation: a failure there must never stop charts from rendering.
-    await primeEngine(ready).catch(() => undefined)
-    return ready
+    return { ...runtime, resvg, fontFiles: [files.regular, files.bold] }
   })()
   engine.catch(() => {
     engine = undefined
@@ -71,14 +70,14 @@ function getEngine(): Promise<Engine> {
  * vega reports an error in its dataflow (which vega itself only logs).
  */
 export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
-  const { vega, compile } = await getEngine()
+  const { View, parse, compile } = await getEngine()
   const errors: string[] = []
   const logger = collectingLogger(errors)
   let svg: string
-  let view: InstanceType<VegaModule['View']> | undefined
+  let view: InstanceType<Engine['View']> | undefined
   try {
     const vgSpec = compile(spec, { config: CHART_CONFIG, logger }).spec
-    view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger })
+    view = new View(parse(vgSpec), { renderer: 'none', logger })
     svg = await view.toSVG()
   } catch (cause) {
     throw new AppError('internal', `Chart could not be drawn: ${errors[0] ?? (cause instanceof Error ? cause.message : String(cause))}`, {
@@ -186,7 +185,7 @@ async function primeEngine(e: Engine): Promise<void> {
       },
     ],
   }
-  const view = new e.vega.View(e.vega.parse(e.compile(spec, { config: CHART_CONFIG }).spec), { renderer: 'none' })
+  const view = new e.View(e.parse(e.compile(spec, { config: CHART_CONFIG }).spec), { renderer: 'none' })
   try {
     const svg = await view.toSVG()
     const image = await e.resvg.renderAsync(svg, {
