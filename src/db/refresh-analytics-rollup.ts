@@ -28,7 +28,7 @@ const OUTCOMES = ['won', 'lost', 'open'] as const
 /** Pair segment ids are a * PAIR + b; more distinct values in a field than this and no rollup is built. */
 const PAIR = 4096
 /** Deals (by rowid) read per query: each query returns one JSON text, as better-sqlite3 pays per value returned. */
-const CHUNK = 100_000
+const CHUNK = 10_000
 /** Separates a deal's six segment values in one string. */
 const SEP = '\u001f'
 const COMBO_SQL =
@@ -198,10 +198,21 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   const comboOf = new Int32Array(size).fill(-1)
   const funnelAt = new Int32Array(size)
   const furthest = new Int8Array(size).fill(-1)
+  // 1 for a deal that is open or has no close date: its stays are not clipped and count towards the horizon.
+  const free = new Uint8Array(size)
+  // Day number of a date (its first 10 characters), as `daysBetween` counts.
+  const dayCache = new Map<string, number>()
+  const day = (date: string): number => {
+    let n = dayCache.get(date)
+    if (n === undefined) {
+      n = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / 86_400_000)
+      dayCache.set(date, n)
+    }
+    return n
+  }
 
   const month = (column: string) => `(CAST(substr(${column}, 1, 4) AS INTEGER) * 12 + CAST(substr(${column}, 6, 2) AS INTEGER))`
   const base = Number(lo.slice(0, 4)) * 12 + Number(lo.slice(5, 7))
-  const day = (column: string) => `julianday(substr(${column}, 1, 10))`
   const closed = `outcome <> 'open' AND closed_date IS NOT NULL`
   // The last touch strictly before the close (`isStale`'s closed branch).
   const touch = `CASE WHEN last_activity_date < closed_date
@@ -215,14 +226,15 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     month('created_month'),
     `CASE WHEN ${closed} THEN ${month('closed_month')} END`,
     `CASE outcome WHEN 'won' THEN NULL WHEN 'lost' THEN coalesce(lost_at_stage, stage) ELSE stage END`,
-    `CASE WHEN ${closed} THEN ${day('closed_date')} - ${day('created_date')} END`,
-    `CASE WHEN ${closed} THEN ${day('closed_date')} - ${day(`(${touch})`)} END`,
+    `CASE WHEN ${closed} THEN substr(created_date, 1, 10) END`,
+    `CASE WHEN ${closed} THEN substr(closed_date, 1, 10) END`,
+    `CASE WHEN ${closed} THEN substr(${touch}, 1, 10) END`,
     history ? 'NULL' : `CASE WHEN outcome = 'open' THEN substr(coalesce(stage_entered_date, created_date), 1, 10) END`,
-    history
-      ? 'NULL'
-      : `CASE WHEN outcome = 'lost' AND closed_date IS NOT NULL THEN ${day('closed_date')} - ${day('stage_entered_date')} END`,
+    history ? 'NULL' : `CASE WHEN outcome = 'lost' AND closed_date IS NOT NULL THEN substr(stage_entered_date, 1, 10) END`,
   ]
-  const dealChunk = sqlite.prepare(`SELECT ${jsonList(dealColumns)} FROM deals WHERE archived = 0 AND rowid BETWEEN ? AND ?`).pluck()
+  const dealChunk = sqlite
+    .prepare(`SELECT ${jsonList(dealColumns.map((e) => `json_quote(${e})`))} FROM deals WHERE archived = 0 AND rowid BETWEEN ? AND ?`)
+    .pluck()
   for (let from = 0; from < size; from += CHUNK) {
     const text = dealChunk.get(from, from + CHUNK - 1) as string | null
     if (text === null) continue
@@ -235,6 +247,7 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       const at = v[i + 6] as string | null
       const combo = comboId(v[i + 1] as string)
       comboOf[rowid] = combo
+      if (closedMonth === null) free[rowid] = 1
       const cm = (v[i + 4] as number) - base
       for (const s of SINGLE_SETS) {
         const c = block('created', combo, s)
@@ -244,53 +257,57 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
       if (closedMonth !== null) {
         const os = o === 1 ? 1 + stageId(at as string) : 0
         const cell = ((closedMonth - base) * S1 + os) * 3
-        const spent = v[i + 7] as number
+        const closedDay = day(v[i + 8] as string)
+        const spent = closedDay - day(v[i + 7] as string)
         for (const s of ALL_SETS) {
           const c = block('closed', combo, s)
           c[cell]! += 1
           c[cell + 1]! += amount
           c[cell + 2]! += spent
         }
-        const gap = v[i + 8] as number | null
-        if (gap !== null) {
-          const g = capDays(gap)
+        const touched = v[i + 9] as string | null
+        if (touched !== null) {
+          const g = capDays(closedDay - day(touched))
           for (const s of SINGLE_SETS) block('staleClosed', combo, s)[g]! += 1
         }
       }
       funnelAt[rowid] = (o * S1 + (o === 0 ? MAX_STAGE_IDS : stageId(at as string))) * (K + 1)
-      const openEntered = v[i + 9] as string | null
-      const lostDays = v[i + 10] as number | null
+      const openEntered = v[i + 10] as string | null
+      const lostEntered = v[i + 11] as string | null
       if (openEntered !== null) addOpenStay(combo, at as string, openEntered)
-      else if (lostDays !== null) addDoneStay(combo, at as string, lostDays)
+      else if (lostEntered !== null) addDoneStay(combo, at as string, day(v[i + 8] as string) - day(lostEntered))
     }
   }
 
   if (history) {
     // As stayEndSql / validStaySql: a closed deal's stays end by its close; a stay ending before it starts is skipped.
-    // A stay is [rowid, stage, days] when it ended and [rowid, stage, day entered] while open.
+    // A stay is [rowid, stage, day entered, day ended or null]; days are counted here (SQLite's date functions cost more).
+    const end = `substr(CASE WHEN d.outcome <> 'open' AND d.closed_date IS NOT NULL AND (sh.left_at IS NULL OR substr(sh.left_at, 1, 10) > d.closed_date)
+        THEN d.closed_date ELSE sh.left_at END, 1, 10)`
     const stayChunk = sqlite
       .prepare(
-        `SELECT ${jsonList(['id', 'stage', `CASE WHEN e IS NOT NULL THEN ${day('e')} - julianday(entered) ELSE entered END`])},
-          max(CASE WHEN free THEN coalesce(substr(e, 1, 10), entered) END)
-        FROM (SELECT d.rowid id, sh.stage stage, substr(sh.entered_at, 1, 10) entered, d.outcome = 'open' OR d.closed_date IS NULL free,
-            CASE WHEN d.outcome <> 'open' AND d.closed_date IS NOT NULL AND (sh.left_at IS NULL OR substr(sh.left_at, 1, 10) > d.closed_date)
-              THEN d.closed_date ELSE sh.left_at END e
-          FROM deals d JOIN stage_history sh ON sh.deal_id = d.deal_id WHERE d.archived = 0 AND d.rowid BETWEEN ? AND ?)
-        WHERE e IS NULL OR substr(e, 1, 10) >= entered`,
+        `SELECT ${jsonList(['d.rowid', 'json_quote(sh.stage)', 'json_quote(substr(sh.entered_at, 1, 10))', `json_quote(${end})`])}
+        FROM deals d JOIN stage_history sh ON sh.deal_id = d.deal_id WHERE d.archived = 0 AND d.rowid BETWEEN ? AND ?`,
       )
-      .raw()
+      .pluck()
     for (let from = 0; from < size; from += CHUNK) {
-      const [text, newest] = stayChunk.get(from, from + CHUNK - 1) as [string | null, string | null]
+      const text = stayChunk.get(from, from + CHUNK - 1) as string | null
       if (text === null) continue
-      if (newest !== null && newest > horizon) horizon = newest
       const v = JSON.parse(text) as unknown[]
-      for (let i = 0; i < v.length; i += 3) {
+      for (let i = 0; i < v.length; i += 4) {
         const rowid = v[i] as number
         const stage = v[i + 1] as string
-        const x = v[i + 2] as number | string
+        const entered = v[i + 2] as string
+        const ended = v[i + 3] as string | null
+        if (ended !== null && ended < entered) continue
         const combo = comboOf[rowid] as number
-        if (typeof x === 'number') addDoneStay(combo, stage, x)
-        else addOpenStay(combo, stage, x)
+        if (ended !== null) addDoneStay(combo, stage, day(ended) - day(entered))
+        else addOpenStay(combo, stage, entered)
+        // Stays of deals not closed at a date may end (or start) after every deal date.
+        if (free[rowid] === 1) {
+          const newest = ended ?? entered
+          if (newest > horizon) horizon = newest
+        }
         const p = position.get(stage)
         if (p !== undefined && p > (furthest[rowid] as number)) furthest[rowid] = p
       }
@@ -395,7 +412,7 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   return { rows, dataVersion, horizon, history }
 }
 
-/** An aggregate giving the rows' values, in order, as one flat JSON array (null when there are no rows). */
+/** An aggregate giving the rows' values (each a JSON text, never null), in order, as one flat JSON array (null when there are no rows). */
 function jsonList(expressions: readonly string[]): string {
-  return `'[' || group_concat(${expressions.map((e) => `json_quote(${e})`).join(` || ',' || `)}) || ']'`
+  return `'[' || group_concat(${expressions.join(` || ',' || `)}) || ']'`
 }
