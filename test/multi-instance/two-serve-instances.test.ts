@@ -10,9 +10,9 @@ import { openStore, type Store } from '../../src/db/open-store.js'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
-import { SlackFake, waitFor } from '../fakes/slack-fake.js'
+import { appHomeOpenedBody, postSigned, SlackFake, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
+import { AS_OF, PEOPLE, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
 
 const pgUrl = process.env.PULSE_TEST_DATABASE_URL
 const DEALS = 1500
@@ -21,6 +21,7 @@ const NEVER = '0 0 1 1 *'
 /** A running `pulse serve` child process. */
 interface Instance {
   child: ChildProcessByStdio<null, Readable, Readable>
+  url: string
   stderr: () => string
   exited: Promise<number | null>
 }
@@ -94,7 +95,7 @@ async function setup(url: string, deals = DEALS) {
     })
     await waitFor(() => stderr.includes('listening on port') || child.exitCode !== null, 60_000, `serve to start (${stderr})`)
     expect(child.exitCode, stderr).toBeNull()
-    return { child, stderr: () => stderr, exited }
+    return { child, url: `http://127.0.0.1:${port}`, stderr: () => stderr, exited }
   }
 
   /** Messages per outbox id, as the fake Slack received them. */
@@ -136,7 +137,7 @@ const pidOf = (instance: string) => Number(instance.split(':').at(-1))
 describe.skipIf(!pgUrl)(
   `two pulse serve processes on one PostgreSQL${pgUrl ? '' : ' (skipped: set PULSE_TEST_DATABASE_URL to a PostgreSQL URL)'}`,
   () => {
-    it('run the stalled-deal job once per tick between them and send each DM exactly once', async () => {
+    it('run the stalled-deal job once per tick between them, send each DM exactly once, and render the same Home', async () => {
       const env = await setup(pgUrl as string)
       const [a, b] = await Promise.all([env.serve(), env.serve()])
       await until(env.allDelivered, 90_000, 'every DM to be delivered').catch(async (e) => {
@@ -144,8 +145,18 @@ describe.skipIf(!pgUrl)(
           `${e.message}: ${JSON.stringify(await countOutboxByStatus(env.store.db))} ${JSON.stringify((await env.stalledRuns()).slice(-6))} ${a.stderr().slice(-1500)} ${b.stderr().slice(-1500)}`,
         )
       })
+      // Home is the same whichever instance renders it.
+      const homes = []
+      for (const i of [a, b]) {
+        const before = env.fake.views.length
+        expect((await postSigned(i.url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.manager), 'application/json')).status).toBe(200)
+        await waitFor(() => env.fake.views.length > before, 30_000, 'views.publish')
+        homes.push(env.fake.views.at(-1))
+      }
+      expect(homes[0]?.userId).toBe(PEOPLE.manager)
+      expect(homes[1]).toEqual(homes[0])
       // A few more ticks once everything went out: nothing is sent again.
-      await new Promise((r) => setTimeout(r, 3000))
+      await new Promise((r) => setTimeout(r, 2000))
       for (const i of [a, b]) i.child.kill('SIGTERM')
       expect(await a.exited, a.stderr()).toBe(0)
       expect(await b.exited, b.stderr()).toBe(0)
