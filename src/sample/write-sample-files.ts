@@ -265,6 +265,13 @@ function generateDeal(prng: Prng, world: World, effects: SampleEffects, id: stri
     updated = Math.max(lastActivity, entries[stageIndex] as number)
   } else {
     if (zombie && !won) lastStage = Math.min(lastStage, stageAt(entries, frozenAt))
+    // A won zombie comes back to life: the stages it had not reached when it went quiet are
+    // entered between the freeze and the close (evenly spaced), never after the close.
+    if (zombie && won) {
+      const from = stageAt(entries, frozenAt) + 1
+      const steps = entries.length - from + 1
+      for (let s = from; s < entries.length; s++) entries[s] = frozenAt + Math.round(((s - from + 1) * (close - frozenAt)) / steps)
+    }
     stageIndex = won ? 4 : lastStage
     lastActivity = zombie && !won ? Math.max(created, frozenAt) : Math.max(created, close - prng.int(0, 4))
     updated = close

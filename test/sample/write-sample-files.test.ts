@@ -128,6 +128,18 @@ describe('writeSampleFiles', () => {
     }
   })
 
+  it('never lets a stay end before it starts: stages entered in order and, for closed deals, by the close', () => {
+    // Won zombies (quiet mid-cycle, won weeks later) once kept stages dated after their close.
+    for (const seed of [2, 5]) {
+      const { rows } = generate({ deals: 20_000, seed })
+      for (const r of rows) {
+        const days = r.stage_history.split(';').map((e) => e.split('@')[1] as string)
+        expect(days).toEqual([...days].sort())
+        if (r.outcome !== 'Open') expect(days.every((d) => d <= r.closed_date)).toBe(true)
+      }
+    }
+  })
+
   it('plants a clear win-rate drop over the last three complete months', () => {
     const { recent, earlier } = recentVersusEarlier(generate().rows)
     expect(winRate(earlier)).toBeGreaterThan(0.28)
