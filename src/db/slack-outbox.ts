@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { dialectOf } from './dialect.js'
 import type { Database } from './schema.js'
 import type { OutboxKind, OutboxRow, OutboxStatus } from './schema-slack.js'
 
@@ -42,17 +43,19 @@ export async function enqueueOutboxMessage(db: Kysely<Database>, message: NewOut
 }
 
 /**
- * How long a claim on an outbox row (`sending`, see {@link markOutboxSending}) holds: another
- * drain (another instance, or the next run after a crash) may take the row over only once its
- * last attempt started this long ago. Longer than any single send (the Web API call times out
- * after 30 s), so a live sender is never overtaken.
+ * How long a claim on an outbox row (`sending`, see {@link markOutboxSending}) holds on
+ * PostgreSQL, where several instances may drain at once: another instance may take the row over
+ * only once its last attempt started this long ago. Longer than any single send (the Web API
+ * call times out after 30 s), so a live sender is never overtaken. On SQLite (one instance by
+ * design) the default lease is 0: the next drain after a crash takes its rows up at once.
  */
-export const OUTBOX_LEASE_MS = 120_000
+export const OUTBOX_LEASE_MS = 60_000
 
 /**
  * Rows still to deliver (`pending`, or `sending` left by a crash), oldest first. With `now`, a
- * `sending` row is included only once its lease (`leaseMs`, default {@link OUTBOX_LEASE_MS}) has
- * run out: until then the drain that claimed it may still be sending it. Without `now`, every
+ * `sending` row is included only once its lease has run out (`leaseMs`; default
+ * {@link OUTBOX_LEASE_MS} on PostgreSQL, 0 on SQLite): until then the instance that claimed it
+ * may still be sending it. Without `now`, every
  * `sending` row is included (one instance, recovering right after its own crash).
  */
 export async function findUndeliveredOutbox(
@@ -62,17 +65,18 @@ export async function findUndeliveredOutbox(
 ): Promise<OutboxRow[]> {
   let q = db.selectFrom('slack_outbox').selectAll()
   if (lease) {
-    const expired = leaseCutoff(lease.now, lease.leaseMs)
+    const expired = leaseCutoff(db, lease.now, lease.leaseMs)
     q = q.where((eb) =>
-      eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('attempt_started_at', '<=', expired)])]),
+      eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('attempt_started_at', '<', expired)])]),
     )
   } else q = q.where('status', 'in', ['pending', 'sending'])
   if (kinds && kinds.length > 0) q = q.where('kind', 'in', [...kinds])
   return q.orderBy('outbox_id').execute()
 }
 
-function leaseCutoff(now: Date, leaseMs = OUTBOX_LEASE_MS): string {
-  return new Date(now.getTime() - leaseMs).toISOString()
+function leaseCutoff(db: Kysely<Database>, now: Date, leaseMs?: number): string {
+  const lease = leaseMs ?? (dialectOf(db as unknown as Kysely<unknown>) === 'postgres' ? OUTBOX_LEASE_MS : 0)
+  return new Date(now.getTime() - lease).toISOString()
 }
 
 /** One outbox row by its dedupe key, or undefined. */
@@ -93,7 +97,7 @@ export async function markOutboxSending(
   outboxId: number,
   target: { channelId: string; slackUserId: string | null; at: Date; leaseMs?: number },
 ): Promise<boolean> {
-  const expired = leaseCutoff(target.at, target.leaseMs)
+  const expired = leaseCutoff(db, target.at, target.leaseMs)
   const claimed = await db
     .updateTable('slack_outbox')
     .set((eb) => ({
@@ -107,7 +111,7 @@ export async function markOutboxSending(
     .where((eb) =>
       eb.or([
         eb('status', '=', 'pending'),
-        eb.and([eb('status', '=', 'sending'), eb.or([eb('attempt_started_at', 'is', null), eb('attempt_started_at', '<=', expired)])]),
+        eb.and([eb('status', '=', 'sending'), eb.or([eb('attempt_started_at', 'is', null), eb('attempt_started_at', '<', expired)])]),
       ]),
     )
     .returning('outbox_id')

@@ -87,17 +87,20 @@ describeEachDialect('outbox claims across instances', (dialect) => {
     await enqueue(a, 1)
     const [row] = await findUndeliveredOutbox(a.db, undefined, { now: T0 })
     const id = row?.outbox_id as number
-    expect(await markOutboxSending(a.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: T0 })).toBe(true)
+    const leaseMs = OUTBOX_LEASE_MS
+    expect(await markOutboxSending(a.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: T0, leaseMs })).toBe(true)
 
     // Instance A is (as far as anyone knows) still sending: nobody else sees or takes the row.
     const during = at(OUTBOX_LEASE_MS - 1000)
-    expect(await findUndeliveredOutbox(b.db, undefined, { now: during })).toEqual([])
-    expect(await markOutboxSending(b.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: during })).toBe(false)
+    expect(await findUndeliveredOutbox(b.db, undefined, { now: during, leaseMs })).toEqual([])
+    expect(await markOutboxSending(b.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: during, leaseMs })).toBe(false)
 
     // A died: after the lease, the row is offered again, and of two racing instances one gets it.
     const after = at(OUTBOX_LEASE_MS + 1000)
-    expect((await findUndeliveredOutbox(b.db, undefined, { now: after })).map((r) => r.outbox_id)).toEqual([id])
-    const race = await Promise.all([a, b].map((s) => markOutboxSending(s.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: after })))
+    expect((await findUndeliveredOutbox(b.db, undefined, { now: after, leaseMs })).map((r) => r.outbox_id)).toEqual([id])
+    const race = await Promise.all(
+      [a, b].map((s) => markOutboxSending(s.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: after, leaseMs })),
+    )
     expect(race.filter(Boolean)).toHaveLength(1)
     const taken = await a.db.selectFrom('slack_outbox').select(['attempts', 'attempt_started_at']).executeTakeFirstOrThrow()
     expect(taken).toEqual({ attempts: 2, attempt_started_at: after.toISOString() })
@@ -106,6 +109,19 @@ describeEachDialect('outbox claims across instances', (dialect) => {
     await markOutboxSent(b.db, id, { ts: '1.000100', at: after })
     expect(await findUndeliveredOutbox(a.db, undefined, { now: at(10 * OUTBOX_LEASE_MS) })).toEqual([])
     expect(await markOutboxSending(a.db, id, { channelId: 'D_CHAN', slackUserId: 'U1', at: at(10 * OUTBOX_LEASE_MS) })).toBe(false)
+  })
+
+  it(`holds a claim ${dialect.name === 'postgres' ? 'for the lease' : 'only at the instant it was made (one instance)'} by default`, async () => {
+    const [a] = await twoInstances(dialect)
+    await enqueue(a, 1)
+    const [row] = await findUndeliveredOutbox(a.db, undefined, { now: T0 })
+    const id = row?.outbox_id as number
+    expect(await markOutboxSending(a.db, id, { channelId: 'D_CHAN', slackUserId: null, at: T0 })).toBe(true)
+    expect(await findUndeliveredOutbox(a.db, undefined, { now: T0 })).toEqual([])
+    const soon = at(1000)
+    const free = dialect.name !== 'postgres'
+    expect((await findUndeliveredOutbox(a.db, undefined, { now: soon })).map((r) => r.outbox_id)).toEqual(free ? [id] : [])
+    expect(await markOutboxSending(a.db, id, { channelId: 'D_CHAN', slackUserId: null, at: soon })).toBe(free)
   })
 
   it('without a clock, still lists sending rows (single-instance recovery after a crash)', async () => {
