@@ -4,8 +4,8 @@ import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter } from 'kyse
 export type DialectName = 'sqlite' | 'postgres'
 
 /** Which dialect `db` speaks, read from its adapter. */
-export function dialectOf(db: Kysely<unknown> | Kysely<never>): DialectName {
-  return (db as Kysely<unknown>).getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+export function dialectOf<DB>(db: Kysely<DB>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
 }
 
 /**

@@ -75,7 +75,7 @@ export async function findUndeliveredOutbox(
 }
 
 function leaseCutoff(db: Kysely<Database>, now: Date, leaseMs?: number): string {
-  const lease = leaseMs ?? (dialectOf(db as unknown as Kysely<unknown>) === 'postgres' ? OUTBOX_LEASE_MS : 0)
+  const lease = leaseMs ?? (dialectOf(db) === 'postgres' ? OUTBOX_LEASE_MS : 0)
   return new Date(now.getTime() - lease).toISOString()
 }
 
