@@ -11,7 +11,8 @@ const REJECTS_PER_STATEMENT = 5000
  * The PostgreSQL side of `beginDealImport`: one transaction on one pooled client, opened at once
  * (the import object is returned before the connection is ready; batches handed over meanwhile
  * wait in memory). Each batch streams into a temporary staging table through one `COPY ... FROM
- * STDIN`; at commit, set-based statements count the deals already stored, replace the histories
+ * STDIN`; at commit, with `deals` and `stage_history` locked against other writers (readers
+ * go on), set-based statements count the deals already stored, replace the histories
  * that came with the file, record stage changes as SQLite's importer does, upsert `deals`, then
  * the quarantined rows, owners, the run's counts and `meta.data_version`. A large import (same
  * rule as SQLite) sets the secondary indexes aside and rebuilds them before commit. A killed
@@ -41,9 +42,6 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         [run.source, run.file, run.startedBy, nowIso],
       )
     ).rows[0]?.run_id as number
-    const emptyAtStart = (await client.query('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
-    // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
-    const fresh = emptyAtStart && (await client.query('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
     const columns = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
     await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${columns.join(', ')} FROM deals WITH NO DATA`)
     await client.query(`ALTER TABLE ${STAGING} ADD COLUMN stays jsonb`)
@@ -51,7 +49,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     copy.on('error', remember)
     for (const text of queued) copy.write(text)
     queued = []
-    return { runId, emptyAtStart, fresh }
+    return { runId }
   })()
   started.catch(remember)
 
@@ -89,13 +87,19 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       rejects.push([line, reason, raw])
     },
     async commit(counts) {
-      const { runId, emptyAtStart, fresh } = await started
+      const { runId } = await started
       const stream = copy as CopyStreamQuery
       stream.end()
       await finished(stream)
       if (failure !== undefined) throw failure
       const c = client as pg.PoolClient
       const q = (text: string, values?: unknown[]) => c.query(text, values)
+      // From here on no other writer changes deals or their history (imports and syncs from other
+      // instances wait; readers do not), so what is stored now is what the merge sees.
+      await q('LOCK TABLE deals, stage_history IN SHARE ROW EXCLUSIVE MODE')
+      const emptyAtStart = (await q('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
+      // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
+      const fresh = emptyAtStart && (await q('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
       const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
       let updated = 0
       if (!emptyAtStart) {

@@ -139,6 +139,41 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect((await store.db.selectFrom('deals').select('amount').executeTakeFirstOrThrow()).amount).toBe(12000)
   })
 
+  // Several instances share a database on PostgreSQL only (one SQLite file has one writer process).
+  it.runIf(dialect.name === 'postgres')(
+    'runs two imports of overlapping files from two instances at once: each deal once, counted new exactly once',
+    async () => {
+      const where = durableStoreOptions(dialect, join(tempDir(), 'pulse.db'))
+      store = await openStore(where)
+      const other = await openStore(where)
+      const rows = (from: number) =>
+        Array.from({ length: 3000 }, (_, i) => `C${from + i},2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open`)
+      const [a, b] = await Promise.all([
+        importCsvFile(store, options(writeTempFile('a.csv', csv(...rows(0))))),
+        importCsvFile(other, options(writeTempFile('b.csv', csv(...rows(2000))))),
+      ])
+      await other.close()
+      expect(a.inserted + b.inserted).toBe(5000)
+      expect(a.updated + b.updated).toBe(1000)
+      const n = await store.db
+        .selectFrom('deals')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      expect(Number(n.n)).toBe(5000)
+      if (where.schema) {
+        const schema = where.schema
+        const last = store
+        store = {
+          ...last,
+          close: async () => {
+            await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(last.db)
+            await last.close()
+          },
+        }
+      }
+    },
+  )
+
   it('leaves the database unchanged when the importing process is killed mid-file', async () => {
     const dir = tempDir()
     const where = durableStoreOptions(dialect, join(dir, 'pulse.db'))
