@@ -1,4 +1,4 @@
-import { daysIdle, daysInCurrentStage } from '../domain/deal-derived.js'
+import { daysIdle, daysInCurrentStage, lastActivityOf } from '../domain/deal-derived.js'
 import { idleReason, percent, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { ScoringDeal } from './model-deal.js'
@@ -40,12 +40,43 @@ export interface DealScore {
 export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ScoringDeal[], context: ScoringContext): DealScore[] {
   const words = new ReasonWords(engine.informative ? null : notInformativeReason(engine), context.idleDays)
   const norms = context.stageNorms ?? engine.stageNorms
+  const days = new DayCounts(context.asOf)
   const out: DealScore[] = []
   for (const deal of deals) {
     if (deal.outcome !== 'open') continue
-    out.push(scoreOne(engine, deal, context, norms, words))
+    out.push(scoreOne(engine, deal, context, norms, words, days))
   }
   return out
+}
+
+// Open deals share a few thousand distinct dates: each day count is computed once per date
+// (with the domain's own functions), not twice per deal. For an open deal, days idle depend only
+// on its last activity date and days in stage only on the date it entered the stage (or was created).
+class DayCounts {
+  private readonly idleByDate = new Map<string, number | null>()
+  private readonly inStageByDate = new Map<string, number | null>()
+
+  constructor(private readonly asOf: string) {}
+
+  idle(deal: ScoringDeal): number | null {
+    const key = lastActivityOf(deal)
+    let value = this.idleByDate.get(key)
+    if (value === undefined) {
+      value = daysIdle(deal, this.asOf)
+      this.idleByDate.set(key, value)
+    }
+    return value
+  }
+
+  inStage(deal: ScoringDeal): number | null {
+    const key = deal.stage_entered_date ?? deal.created_date
+    let value = this.inStageByDate.get(key)
+    if (value === undefined) {
+      value = daysInCurrentStage(deal, this.asOf)
+      this.inStageByDate.set(key, value)
+    }
+    return value
+  }
 }
 
 /** The reason that opens every score of a model that is not informative. */
@@ -114,6 +145,7 @@ function scoreOne(
   context: ScoringContext,
   norms: ReadonlyMap<string, StageNorm>,
   words: ReasonWords,
+  days: DayCounts,
 ): DealScore {
   const reasons: string[] = []
   let p: number
@@ -126,8 +158,8 @@ function scoreOne(
     p = segment.rate
     reasons.push(words.notice, words.segment(segment))
   }
-  const idle = daysIdle(deal, context.asOf)
-  const inStage = daysInCurrentStage(deal, context.asOf)
+  const idle = days.idle(deal)
+  const inStage = days.inStage(deal)
   const norm = norms.get(deal.stage)
   const health = healthScore({ winProbability: p, daysIdle: idle, daysInStage: inStage, norm, idleDays: context.idleDays })
   const idleText = words.idle(idle)

@@ -61,11 +61,12 @@ export async function loadScoringContext(db: Kysely<Database>, asOf: string, idl
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
   const current = await loadCurrentModel(store.db)
   const [deals, context] = await Promise.all([findOpenScoringDeals(store.db), loadScoringContext(store.db, options.asOf, options.idleDays)])
-  const scores = scoreDeals(current.engine, deals, context).sort(
-    (a, b) => a.healthScore - b.healthScore || a.winProbability - b.winProbability || (a.dealId < b.dealId ? -1 : 1),
-  )
+  const scores = scoreDeals(current.engine, deals, context)
   if (options.save ?? true) {
     const scoredAt = (options.now ?? new Date()).toISOString()
+    const reasonsJson = jsonStringArrays()
+    // Saved in the order the deals were read (the table's order), before sorting by health: SQLite's
+    // primary-key index takes them in near key order, about a fifth less CPU than in health order.
     await saveDealScores(
       store,
       scores.map((s) => ({
@@ -76,16 +77,39 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
         win_probability: s.winProbability,
         health_score: s.healthScore,
         basis: s.basis,
-        reasons: JSON.stringify(s.reasons),
+        reasons: reasonsJson(s.reasons),
       })),
       { replaceModelScores: current.modelId },
     )
   }
+  scores.sort((a, b) => a.healthScore - b.healthScore || a.winProbability - b.winProbability || (a.dealId < b.dealId ? -1 : 1))
   return {
     modelId: current.modelId,
     asOf: options.asOf,
     informative: current.engine.informative,
     verdict: current.engine.evaluation.verdict,
     deals: scores,
+  }
+}
+
+/**
+ * `JSON.stringify` for arrays of strings, with each distinct string quoted once: deals share a few
+ * hundred reason sentences, so 100k reason lists cost a few string joins instead of 100k full
+ * serialisations. Same output as `JSON.stringify(texts)`.
+ */
+function jsonStringArrays(): (texts: readonly string[]) => string {
+  const quoted = new Map<string, string>()
+  return (texts) => {
+    let json = '['
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i] as string
+      let q = quoted.get(text)
+      if (q === undefined) {
+        q = JSON.stringify(text)
+        quoted.set(text, q)
+      }
+      json += i === 0 ? q : `,${q}`
+    }
+    return `${json}]`
   }
 }

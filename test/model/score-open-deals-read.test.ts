@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { findDealScores } from '../../src/db/find-deal-scores.js'
+import { findOpenScoringDeals } from '../../src/db/find-open-scoring-deals.js'
+import { daysIdle, daysInCurrentStage } from '../../src/domain/deal-derived.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { retrainModel } from '../../src/model/retrain-model.js'
+import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'
+
+const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
+
+async function storeWith(deals: ReturnType<typeof syntheticDeals>) {
+  const store = await openTestStore()
+  await importCsvFile(store, { path: writeTempFile('deals.csv', dealsCsv(deals)), map: new Map(), stages: STAGES, startedBy: null })
+  return store
+}
+
+describe('findOpenScoringDeals on SQLite (JSON chunks from a table scan)', () => {
+  it('returns exactly what a plain select returns: open, non-archived deals, nulls and fractional amounts intact', async () => {
+    const deals = syntheticDeals({ n: 600, seed: 11, signal: true }).map((d, i) => ({
+      ...d,
+      amount: i % 7 === 0 ? d.amount + 0.123456789 : d.amount,
+      last_activity_date: i % 5 === 0 ? null : d.last_activity_date,
+    }))
+    const store = await storeWith(deals)
+    const open = deals.filter((d) => d.outcome === 'open')
+    await store.db
+      .updateTable('deals')
+      .set({ archived: 1 })
+      .where('deal_id', '=', open[0]?.deal_id ?? '')
+      .execute()
+    const expected = await store.db
+      .selectFrom('deals')
+      .select([
+        'deal_id',
+        'owner_id',
+        'created_date',
+        'closed_date',
+        'outcome',
+        'stage',
+        'stage_entered_date',
+        'lost_at_stage',
+        'amount',
+        'industry',
+        'region',
+        'product_type',
+        'lead_source',
+        'last_activity_date',
+        'updated_date',
+      ])
+      .where('archived', '=', 0)
+      .where('outcome', '=', 'open')
+      .orderBy('deal_id')
+      .execute()
+    const got = (await findOpenScoringDeals(store.db)).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1))
+    expect(got).toHaveLength(open.length - 1)
+    expect(got).toEqual(expected)
+    expect(got.some((d) => !Number.isInteger(d.amount))).toBe(true)
+    expect(got.some((d) => d.last_activity_date === null)).toBe(true)
+    await store.close()
+  })
+})
+
+describe('scoreOpenDeals', () => {
+  it('stores each deal reasons as JSON.stringify would and counts days with the domain functions', async () => {
+    const deals = syntheticDeals({ n: 1500, seed: 12, signal: true })
+    const store = await storeWith(deals)
+    await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })
+    const report = await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
+    const byId = new Map((await findOpenScoringDeals(store.db)).map((d) => [d.deal_id, d]))
+    for (const s of report.deals) {
+      const deal = byId.get(s.dealId)
+      if (!deal) throw new Error(`scored an unknown deal ${s.dealId}`)
+      expect(s.daysIdle).toBe(daysIdle(deal, FIXTURE_AS_OF))
+      expect(s.daysInStage).toBe(daysInCurrentStage(deal, FIXTURE_AS_OF))
+    }
+    const stored = new Map((await findDealScores(store.db, report.modelId)).map((r) => [r.deal_id, r.reasons]))
+    expect(stored.size).toBe(report.deals.length)
+    for (const s of report.deals) expect(stored.get(s.dealId)).toBe(JSON.stringify(s.reasons))
+    await store.close()
+  })
+})
