@@ -131,7 +131,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const send = async (item: Item): Promise<'done' | 'retry'> => {
     const channel = item.channel as string
     const db = ctx.store.db
-    await markOutboxSending(db, item.row.outbox_id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now() })
+    // Another instance may have claimed this message since it was listed: then it is theirs to send.
+    if (!(await markOutboxSending(db, item.row.outbox_id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now() }))) {
+      return 'done'
+    }
     try {
       const posted = await client.chat.postMessage({
         channel,
