@@ -147,6 +147,7 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
     if (id === undefined) {
       id = comboIds.size
       comboIds.set(text, id)
+      for (const slots of Object.values(cached)) for (let s = 0; s < NS; s++) slots.push(undefined)
       const parts = text.split(SEP)
       if (parts.length !== columns.length) badCombo = true
       const ids = columns.map((_, c) => valueId(c, parts[c] ?? ''))
@@ -165,7 +166,11 @@ function buildRollup(sqlite: SqliteDatabase.Database, openStages: readonly strin
   const kinds = { closed: perSet(), created: perSet(), funnel: perSet(), staleClosed: perSet(), stayDone: perSet() }
   const sizes = { closed: M * S1 * 3, created: M * 2, funnel: 3 * S1 * (K + 1), staleClosed: D, stayDone: MAX_STAGE_IDS * D }
   // The cells of a kind for combo c in set s, cached at c * NS + s.
-  const cached = { closed: [], created: [], funnel: [], staleClosed: [], stayDone: [] } as Record<keyof typeof kinds, Float64Array[]>
+  // Each grows by NS slots with each new combo, so the arrays stay dense (V8 would turn sparse ones into dictionaries).
+  const cached = { closed: [], created: [], funnel: [], staleClosed: [], stayDone: [] } as Record<
+    keyof typeof kinds,
+    Array<Float64Array | undefined>
+  >
   const block = (kind: keyof typeof kinds, combo: number, s: number): Float64Array => {
     const at = combo * NS + s
     let b = cached[kind][at]
