@@ -1,5 +1,5 @@
-// Minimal typings for the parts of opentype.js 2.0 the charts use (the package ships none), from
-// its ES module build (the package's main is CommonJS, slower to load).
+// Minimal typings for the parts of opentype.js 2.0 that test/charts/font-metrics.test.ts compares
+// `readFontMetrics` against (the package ships none), from its ES module build.
 declare module 'opentype.js/dist/opentype.mjs' {
   export interface Glyph {
     readonly index: number

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
-// The ES module build: importing the package's CommonJS main costs ~60 ms more at start-up.
-import { type Font, type Glyph, type KerningLookup, parse as parseFont } from 'opentype.js/dist/opentype.mjs'
 import { type ChartFontFiles, chartFontFiles } from './chart-fonts.js'
+import { type FontMetrics, readFontMetrics } from './font-metrics.js'
 
 /** Measures text the way resvg will draw it with the bundled font. */
 export interface TextMeasurer {
@@ -13,17 +12,18 @@ export interface TextMeasurer {
 }
 
 interface MeasuredFont {
-  readonly font: Font
-  readonly lookups: KerningLookup[] | undefined
-  readonly advances: Map<string, Glyph>
+  readonly metrics: FontMetrics
+  /** Glyph index and advance (font units) by character. */
+  readonly glyphs: Map<string, { index: number; advance: number }>
   readonly kerning: Map<number, number>
 }
 
 /**
- * Builds a measurer over the bundled TTFs. Fonts are parsed on first use (opentype.js
- * `lowMemory`, ~10-20 ms each) and glyphs, kerning pairs and whole strings are cached.
- * opentype.js 2.0's own `getAdvanceWidth` throws on DejaVu's GSUB table, so this sums glyph
- * advances plus GPOS pair kerning from the `latn` script, which matches resvg to the pixel.
+ * Builds a measurer over the bundled TTFs. Fonts are opened on first use (`readFontMetrics`,
+ * which reads glyph advances and GPOS pair kerning from the file on demand, under a millisecond
+ * to open) and glyphs, kerning pairs and whole strings are cached. Widths are the glyph advances
+ * plus the `latn` script's pair kerning, which matches resvg to the pixel (and opentype.js 2.0,
+ * which a test compares against).
  */
 export function createTextMeasurer(files: ChartFontFiles = chartFontFiles()): TextMeasurer {
   let regular: MeasuredFont | undefined
@@ -55,34 +55,32 @@ export function createTextMeasurer(files: ChartFontFiles = chartFontFiles()): Te
 }
 
 function loadFont(path: string): MeasuredFont {
-  const buf = readFileSync(path)
-  const font = parseFont(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, { lowMemory: true })
-  const lookups = font.position.getKerningTables('latn') ?? font.position.getKerningTables('DFLT')
-  return { font, lookups, advances: new Map(), kerning: new Map() }
+  return { metrics: readFontMetrics(readFileSync(path)), glyphs: new Map(), kerning: new Map() }
 }
 
 /** Width of `text` in ems (font units / unitsPerEm). */
 function measureUnits(m: MeasuredFont, text: string): number {
   let total = 0
-  let prev: Glyph | undefined
+  let prev = -1
   for (const ch of text) {
-    let glyph = m.advances.get(ch)
+    let glyph = m.glyphs.get(ch)
     if (!glyph) {
-      glyph = m.font.charToGlyph(ch)
-      m.advances.set(ch, glyph)
+      const index = m.metrics.glyphIndex(ch.codePointAt(0) as number)
+      glyph = { index, advance: m.metrics.advance(index) }
+      m.glyphs.set(ch, glyph)
     }
-    total += glyph.advanceWidth ?? 0
-    if (prev && m.lookups) total += kern(m, prev.index, glyph.index)
-    prev = glyph
+    total += glyph.advance
+    if (prev >= 0) total += kern(m, prev, glyph.index)
+    prev = glyph.index
   }
-  return total / m.font.unitsPerEm
+  return total / m.metrics.unitsPerEm
 }
 
 function kern(m: MeasuredFont, left: number, right: number): number {
   const key = left * 65_536 + right
   let value = m.kerning.get(key)
   if (value === undefined) {
-    value = m.lookups ? m.font.position.getKerningValue(m.lookups, left, right) : 0
+    value = m.metrics.kerning(left, right)
     m.kerning.set(key, value)
   }
   return value
