@@ -40,13 +40,14 @@ function* cellsOf(sets: ReadonlyArray<Map<number, Float64Array>>): Generator<[nu
 
 /**
  * Rebuilds `analytics_rollup` from the deals (SQLite only; elsewhere the reports read `deals`
- * directly). SQLite derives each deal's facts (months, days, the last touch, its stays clipped at
- * the close) and hands them over 100,000 deals at a time as one JSON text per query (better-sqlite3
- * costs about a microsecond per row returned); JavaScript adds them into small per-segment
- * arrays, so at most one chunk of deals is in memory. Reports use the rollup while
- * `meta.data_version` is unchanged and "as of" is on or after the newest date in the data; any
- * other query reads `deals`. Returns false (and leaves no rollup) when the data does not fit it
- * (more than 32 stage names, 600 months, 4,096 values in one field, or a value holding U+001F).
+ * directly). Two passes over the deals by rowid range, 10,000 deals per query: one for the deals'
+ * own facts (segment values, months, close and last-touch dates), one for their stays clipped at
+ * the close. Each query returns one JSON text (better-sqlite3 costs about a microsecond per row
+ * returned, `JSON.parse` far less); JavaScript counts the days and adds everything into small
+ * per-segment arrays, so memory stays flat. Reports use the rollup while `meta.data_version` is
+ * unchanged and "as of" is on or after the newest date in the data; any other query reads
+ * `deals`. Returns false (and leaves no rollup) when the data does not fit it (more than 32 stage
+ * names, 600 months, 4,096 values in one field, or a value holding U+001F).
  */
 export async function refreshAnalyticsRollup(store: Store): Promise<boolean> {
   const sqlite = store.sqlite
