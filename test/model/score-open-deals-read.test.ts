@@ -1,29 +1,30 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { findDealScores } from '../../src/db/find-deal-scores.js'
 import { findOpenScoringDeals } from '../../src/db/find-open-scoring-deals.js'
 import { daysIdle, daysInCurrentStage } from '../../src/domain/deal-derived.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { retrainModel } from '../../src/model/retrain-model.js'
 import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
-import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'
 
 const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
 
-async function storeWith(deals: ReturnType<typeof syntheticDeals>) {
-  const store = await openTestStore()
+async function storeWith(dialect: TestDialect, deals: ReturnType<typeof syntheticDeals>) {
+  const store = await dialect.open()
   await importCsvFile(store, { path: writeTempFile('deals.csv', dealsCsv(deals)), map: new Map(), stages: STAGES, startedBy: null })
   return store
 }
 
-describe('findOpenScoringDeals on SQLite (JSON chunks from a table scan)', () => {
+describeEachDialect('findOpenScoringDeals (on SQLite: JSON chunks from a table scan)', (dialect) => {
   it('returns exactly what a plain select returns: open, non-archived deals, nulls and fractional amounts intact', async () => {
     const deals = syntheticDeals({ n: 600, seed: 11, signal: true }).map((d, i) => ({
       ...d,
       amount: i % 7 === 0 ? d.amount + 0.123456789 : d.amount,
       last_activity_date: i % 5 === 0 ? null : d.last_activity_date,
     }))
-    const store = await storeWith(deals)
+    const store = await storeWith(dialect, deals)
     const open = deals.filter((d) => d.outcome === 'open')
     await store.db
       .updateTable('deals')
@@ -62,10 +63,10 @@ describe('findOpenScoringDeals on SQLite (JSON chunks from a table scan)', () =>
   })
 })
 
-describe('scoreOpenDeals', () => {
+describeEachDialect('scoreOpenDeals', (dialect) => {
   it('stores each deal reasons as JSON.stringify would and counts days with the domain functions', async () => {
     const deals = syntheticDeals({ n: 1500, seed: 12, signal: true })
-    const store = await storeWith(deals)
+    const store = await storeWith(dialect, deals)
     await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })
     const report = await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
     const byId = new Map((await findOpenScoringDeals(store.db)).map((d) => [d.deal_id, d]))
