@@ -29,9 +29,20 @@ export interface VegaRuntime {
  *   Its ES module entry imports the whole `vega` bundle instead. The compiled specs are the same
  *   (same package, same version); if the single-file build is missing or fails to load, the ES
  *   module entry is used.
- * Rejects when a package is missing (a broken install).
+ * Loads once per process; later calls return the same promise. Rejects when a package is missing
+ * (a broken install), and a later call tries again.
  */
-export async function loadVega(): Promise<VegaRuntime> {
+export function loadVega(): Promise<VegaRuntime> {
+  loading ??= importVega()
+  loading.catch(() => {
+    loading = undefined
+  })
+  return loading
+}
+
+let loading: Promise<VegaRuntime> | undefined
+
+async function importVega(): Promise<VegaRuntime> {
   const [liteCompile, dataflow, transforms, viewTransforms, encode, view, parser, scenegraph] = await Promise.all([
     loadVegaLiteBundle(),
     import('vega-dataflow'),

@@ -16,6 +16,7 @@ describe('loadVega', () => {
     const runtime = await loadVega()
     // The bundle, not the ES module entry (which would load all of vega): a silent fallback would undo the start-up saving.
     expect(runtime.compile).not.toBe(vegaLite.compile)
+    expect(await loadVega()).toBe(runtime)
     for (const kind of CHART_KINDS) {
       const spec = buildReportChart(kind, samples[kind]).spec
       expect(runtime.compile(spec, { config: CHART_CONFIG }).spec, kind).toEqual(vegaLite.compile(spec, { config: CHART_CONFIG }).spec)
