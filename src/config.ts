@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseDotenv } from 'dotenv'
 import { z } from 'zod'
+import { DEFAULT_STAGES } from './domain/default-stages.js'
 import { AppError } from './errors.js'
 
-/** Default stage order of an open deal's journey; `Closed` is where won deals end. */
-export const DEFAULT_STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed'] as const
+export { DEFAULT_STAGES }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/
 

@@ -1,6 +1,6 @@
-import { DEFAULT_STAGES } from '../config.js'
 import type { DealScope } from '../db/deal-scope.js'
 import { type StageDefinition, stagesFromNames } from '../db/save-stage-order.js'
+import { DEFAULT_STAGES } from '../domain/default-stages.js'
 import type { ReportQuery, ReportRules } from './report-types.js'
 
 /** Default thresholds (contract "Environment"). */

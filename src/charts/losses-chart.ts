@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite'
 import type { LossesReport } from '../analytics/report-types.js'
-import { DEFAULT_STAGES } from '../config.js'
+import { DEFAULT_STAGES } from '../domain/default-stages.js'
 import { COLORS, FONT_SIZES, formatCount, formatMoney, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, joinPhrases, type ReportChart, titleBlock } from './report-chart.js'
 
