@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { findCurrentModel } from '../../src/db/find-current-model.js'
 import { findDealScores } from '../../src/db/find-deal-scores.js'
 import { insertModel } from '../../src/db/insert-model.js'
@@ -8,21 +8,22 @@ import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
 import { retrainModel } from '../../src/model/retrain-model.js'
 import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
 import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
-import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
 
 const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
 
-async function storeWith(deals: ReturnType<typeof syntheticDeals>) {
-  const store = await openTestStore()
+async function storeWith(dialect: TestDialect, deals: ReturnType<typeof syntheticDeals>) {
+  const store = await dialect.open()
   await importCsvFile(store, { path: writeTempFile('deals.csv', dealsCsv(deals)), map: new Map(), stages: STAGES, startedBy: null })
   return store
 }
 
-describe('model registry', () => {
+describeEachDialect('model registry', (dialect) => {
   it('stores a trained model and loads it back with identical predictions (ml-cart toJSON / load)', async () => {
     const deals = syntheticDeals({ n: 2500, seed: 7, signal: true })
-    const store = await storeWith(deals)
+    const store = await storeWith(dialect, deals)
     const result = await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30, now: new Date('2024-07-21T06:00:00Z') })
     expect(result).toMatchObject({ modelId: 1, trainedAt: '2024-07-21T06:00:00.000Z', informative: true })
     const row = await findCurrentModel(store.db)
@@ -42,7 +43,7 @@ describe('model registry', () => {
   })
 
   it('keeps the latest informative model current; without one, the latest model', async () => {
-    const store = await openTestStore()
+    const store = await dialect.open()
     const base = {
       engine: 'WinRateDriverEngine',
       trained_at: '2024-07-01T00:00:00Z',
@@ -68,7 +69,7 @@ describe('model registry', () => {
 
   it('scores every open deal with reasons, stores the scores, and replaces them on rescoring', async () => {
     const deals = syntheticDeals({ n: 2500, seed: 8, signal: true })
-    const store = await storeWith(deals)
+    const store = await storeWith(dialect, deals)
     await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })
     const report = await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
     const open = deals.filter((d) => d.outcome === 'open')
