@@ -4,6 +4,7 @@ import type { SyncedDeal } from '../crm/crm-source.js'
 import { amountBand } from '../domain/amount-band.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, NormalizedOwner } from '../domain/normalized-deal.js'
+import { DEAL_COLUMNS } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'
 
@@ -280,31 +281,5 @@ export function dealRow(d: NormalizedDeal): NewDeal {
   }
 }
 
-const UPDATED_COLUMNS = [
-  'source',
-  'deal_name',
-  'owner_id',
-  'owner_email',
-  'created_date',
-  'created_month',
-  'closed_date',
-  'closed_month',
-  'outcome',
-  'stage',
-  'stage_entered_date',
-  'lost_at_stage',
-  'amount',
-  'amount_band',
-  'currency',
-  'industry',
-  'region',
-  'product_type',
-  'lead_source',
-  'sales_cycle_days',
-  'last_activity_date',
-  'updated_date',
-  'archived',
-  'crm_url',
-  'extra',
-  'import_run_id',
-] as const
+// Every column an upsert refreshes: all but the key.
+const UPDATED_COLUMNS = DEAL_COLUMNS.slice(1) as Array<Exclude<(typeof DEAL_COLUMNS)[number], 'deal_id'>>
