@@ -27,6 +27,9 @@ describe('number formats', () => {
 
   it('formats counts, points and months', () => {
     expect(formatCount(12_345)).toBe('12,345')
+    for (const n of [0, 7, 999, 1000, 1_234_567, -45_000, -0.4, 999.6, 12_345_678_901]) {
+      expect(formatCount(n)).toBe(Math.round(n).toLocaleString('en-US'))
+    }
     expect(formatCompactCount(42_226)).toBe('42k')
     expect(formatCompactCount(950)).toBe('950')
     expect(formatPoints(0.052)).toBe('+5 pts')
