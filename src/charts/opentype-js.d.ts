@@ -4,6 +4,8 @@ declare module 'opentype.js/dist/opentype.mjs' {
   export interface Glyph {
     readonly index: number
     readonly advanceWidth: number | undefined
+    /** The glyph's outline in font units, y up (test/charts/svg-text-paths.test.ts compares `readGlyphOutlines` with it). */
+    readonly path: { readonly commands: readonly { readonly type: string; readonly x: number; readonly y: number }[] }
   }
   export interface KerningLookup {
     readonly subtables: unknown[]
