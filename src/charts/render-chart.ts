@@ -100,13 +100,15 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
 export async function rasterizeSvg(svg: string, options: RasterOptions = {}): Promise<RenderedChart> {
   const { resvg, fontFiles } = await getEngine()
   // Text goes to resvg as glyph outlines: its own text layout costs ~0.03 ms a glyph. Text the
-  // converter does not understand stays as <text>, drawn by resvg with the same fonts.
-  const image = await resvg.renderAsync(outlineSvgText(svg), {
+  // converter does not understand stays as <text>, drawn by resvg with the same fonts; when none
+  // is left, resvg is given no fonts at all and skips loading them.
+  const drawable = outlineSvgText(svg)
+  const image = await resvg.renderAsync(drawable, {
     fitTo: { mode: 'zoom', value: options.pixelRatio ?? PIXEL_RATIO },
     background: COLORS.background,
     font: {
       loadSystemFonts: false,
-      fontFiles,
+      fontFiles: /<text\b/.test(drawable) ? fontFiles : [],
       defaultFontFamily: CHART_FONT,
       sansSerifFamily: CHART_FONT,
     },

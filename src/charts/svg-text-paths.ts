@@ -27,11 +27,26 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
  * @example const png = await resvg.renderAsync(outlineSvgText(svg), options)
  */
 export function outlineSvgText(svg: string, fonts: SvgTextFonts = chartOutlineFonts()): string {
+  let done = converted.get(fonts)
+  if (!done) {
+    done = new Map()
+    converted.set(fonts, done)
+  }
+  const memo = done
   return svg.replace(/<text\b([^>]*?)(?:\/>|>([\s\S]*?)<\/text>)/g, (element, attrs: string, content: string | undefined) => {
     if (!content) return element
-    return textToPath(attrs, content, fonts) ?? element
+    // Axis labels and titles recur from one render to the next: remember the last few thousand.
+    let path = memo.get(element)
+    if (path === undefined) {
+      path = textToPath(attrs, content, fonts) ?? element
+      if (memo.size >= 4000) memo.clear()
+      memo.set(element, path)
+    }
+    return path
   })
 }
+
+const converted = new WeakMap<SvgTextFonts, Map<string, string>>()
 
 /** The fonts {@link outlineSvgText} draws with: DejaVu Sans and DejaVu Sans Bold. */
 export interface SvgTextFonts {
