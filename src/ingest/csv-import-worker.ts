@@ -1,7 +1,7 @@
 /**
  * Worker thread of a large CSV import: reads, parses and validates the file and posts batches
  * (see {@link CsvWorkerMessage}) to the thread that writes them, so parsing and writing run on
- * two cores. At most `MAX_IN_FLIGHT` batches wait at a time, so memory stays flat.
+ * two cores. At most `MAX_IN_FLIGHT` (16) batches wait at a time, so memory stays flat.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { type ColumnLayout, type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
@@ -29,8 +29,8 @@ export type CsvWorkerMessage =
   | { type: 'done'; unknownStages: string[] }
   | { type: 'error'; code: AppError['code'] | null; message: string }
 
-/** Batches the worker may post before it waits for the writer. */
-export const MAX_IN_FLIGHT = 4
+/** Batches the worker may post before it waits for the writer (about 250 KB each): enough slack that a GC pause or a slow batch on either side does not stall the other. */
+export const MAX_IN_FLIGHT = 16
 
 function runWorker(input: CsvWorkerInput): Promise<void> {
   const port = parentPort
