@@ -1,8 +1,24 @@
 #!/usr/bin/env node
 // Entry point of the `pulse` command: runs the compiled CLI (`npm run build` makes dist/).
+
+// A reader that stops early (`pulse report drivers | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
+}
+
 import('../dist/src/cli/main.js')
   .then((m) => m.main(process.argv))
   .catch((error) => {
-    console.error(error instanceof Error ? error.message : String(error))
+    const unbuilt = error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/src/cli/main.js')
+    console.error(
+      unbuilt
+        ? 'Sales Pulse is not built yet: run `npm install` (or `npm run build`) in the checkout first.'
+        : error instanceof Error
+          ? error.message
+          : String(error),
+    )
     process.exitCode = 1
   })
