@@ -133,35 +133,9 @@ export const BULK_MIN_ROWS = 50_000
  * months, amount band, stage lost at). The import run id is left null.
  */
 export function dealRowOf(d: NormalizedDeal): unknown[] {
-  return [
-    d.dealId,
-    d.source,
-    d.name,
-    d.ownerId,
-    d.ownerEmail,
-    d.createdDate,
-    monthOf(d.createdDate),
-    d.closedDate,
-    d.closedDate === null ? null : monthOf(d.closedDate),
-    d.outcome,
-    d.stage,
-    d.stageEnteredDate,
-    d.outcome === 'lost' ? d.stage : null,
-    d.amount,
-    amountBand(d.amount),
-    d.currency,
-    d.industry,
-    d.region,
-    d.productType,
-    d.leadSource,
-    d.salesCycleDays,
-    d.lastActivityDate,
-    d.updatedDate,
-    d.archived ? 1 : 0,
-    d.crmUrl,
-    d.extra === null ? null : JSON.stringify(d.extra),
-    null,
-  ]
+  const f = batchFieldsOf(d)
+  // BATCH_FIELDS is DEAL_COLUMNS without the two months (after created_date and closed_date) and the run id.
+  return [...f.slice(0, 6), monthOf(d.createdDate), f[6], d.closedDate === null ? null : monthOf(d.closedDate), ...f.slice(7), null]
 }
 
 // The fields of a deal in a batch; months are derived in SQL (the first 7 characters of the date, as monthOf).

@@ -1,10 +1,8 @@
 import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
 import type { SyncedDeal } from '../crm/crm-source.js'
-import { amountBand } from '../domain/amount-band.js'
-import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, NormalizedOwner } from '../domain/normalized-deal.js'
-import { DEAL_COLUMNS } from './begin-deal-import.js'
+import { DEAL_COLUMNS, dealRowOf } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'
 
@@ -250,35 +248,8 @@ async function deleteByDealIds(tx: Transaction<Database>, table: 'stage_history'
 
 /** The `deals` row of a normalised deal (derived months, amount band, stage lost at). */
 export function dealRow(d: NormalizedDeal): NewDeal {
-  return {
-    deal_id: d.dealId,
-    source: d.source,
-    deal_name: d.name,
-    owner_id: d.ownerId,
-    owner_email: d.ownerEmail,
-    created_date: d.createdDate,
-    created_month: monthOf(d.createdDate),
-    closed_date: d.closedDate,
-    closed_month: d.closedDate === null ? null : monthOf(d.closedDate),
-    outcome: d.outcome,
-    stage: d.stage,
-    stage_entered_date: d.stageEnteredDate,
-    lost_at_stage: d.outcome === 'lost' ? d.stage : null,
-    amount: d.amount,
-    amount_band: amountBand(d.amount),
-    currency: d.currency,
-    industry: d.industry,
-    region: d.region,
-    product_type: d.productType,
-    lead_source: d.leadSource,
-    sales_cycle_days: d.salesCycleDays,
-    last_activity_date: d.lastActivityDate,
-    updated_date: d.updatedDate,
-    archived: d.archived ? 1 : 0,
-    crm_url: d.crmUrl,
-    extra: d.extra === null ? null : JSON.stringify(d.extra),
-    import_run_id: null,
-  }
+  const values = dealRowOf(d)
+  return Object.fromEntries(DEAL_COLUMNS.map((column, i) => [column, values[i]])) as unknown as NewDeal
 }
 
 // Every column an upsert refreshes: all but the key.
