@@ -1,9 +1,11 @@
 import { amountBand } from '../domain/amount-band.js'
+import type { BuiltRollup, RollupDealRecord } from '../domain/create-rollup-builder.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { beginPostgresDealImport } from './begin-postgres-deal-import.js'
 import type { DialectName } from './dialect.js'
 import type { Store } from './open-store.js'
+import { writeAnalyticsRollup } from './refresh-analytics-rollup.js'
 
 /** Counts of one import, as stored in `import_runs`. */
 export interface ImportCounts {
@@ -54,6 +56,20 @@ export interface CommittedImport {
   inserted: number
   /** Deals that were already stored and got updated. */
   updated: number
+  /** Whether the import stored the rollup it was given (the store was empty, so it describes the store). */
+  rollupWritten: boolean
+}
+
+/**
+ * The analytics rollup of the imported deals, built while they were parsed (`createRollupBuilder`
+ * fed with {@link dealRollupRecordOf} and the deduplicated stays). It describes the store after
+ * commit only when the store held no deals and no stage history before, so the import stores it
+ * (in the same transaction) only then.
+ */
+export interface ImportRollup {
+  built: BuiltRollup | null
+  /** The open stages the builder used (the stage order as stored after the import). */
+  openStages: readonly string[]
 }
 
 /**
@@ -73,8 +89,11 @@ export interface DealImport {
   upsertBatch(batch: DealBatch): Promise<void> | undefined
   /** Quarantines an input row with its line number and reason. */
   reject(line: number, reason: string, raw: string): void
-  /** Records the run's counts, rebuilds any index set aside, and commits everything. */
-  commit(counts: { read: number; rejected: number }): Promise<CommittedImport>
+  /**
+   * Records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
+   * empty at the start (see {@link ImportRollup}), and commits everything.
+   */
+  commit(counts: { read: number; rejected: number }, rollup?: ImportRollup): Promise<CommittedImport>
   /** Discards everything this import wrote. Safe to call more than once, and after a failed commit. */
   rollback(): Promise<void>
 }
@@ -198,6 +217,41 @@ function batchFieldsOf(d: NormalizedDeal): unknown[] {
 }
 
 /**
+ * A deal as the analytics rollup reads its `deals` row (the same values {@link dealRowOf} stores).
+ * Pure: the importer feeds it to the rollup builder while it parses.
+ */
+export function dealRollupRecordOf(d: NormalizedDeal): RollupDealRecord {
+  return {
+    region: d.region,
+    industry: d.industry,
+    product_type: d.productType,
+    lead_source: d.leadSource,
+    owner_id: d.ownerId,
+    amount_band: amountBand(d.amount),
+    amount: d.amount,
+    outcome: d.outcome,
+    created_date: d.createdDate,
+    closed_date: d.closedDate,
+    stage: d.stage,
+    lost_at_stage: d.outcome === 'lost' ? d.stage : null,
+    stage_entered_date: d.stageEnteredDate,
+    last_activity_date: d.lastActivityDate,
+    updated_date: d.updatedDate,
+    archived: d.archived,
+  }
+}
+
+/**
+ * A deal's stays as the store keeps them: one per (entered at, stage), the last one given
+ * winning (as the importers' upserts leave them), in first-seen order.
+ */
+export function uniqueStays(history: readonly StageStay[]): StageStay[] {
+  const byKey = new Map<string, StageStay>()
+  for (const s of history) byKey.set(`${s.enteredAt}\u0000${s.stage}`, s)
+  return byKey.size === history.length ? (history as StageStay[]) : [...byKey.values()]
+}
+
+/**
  * Packs parsed deals (with the stage history each carried, or null) into a {@link DealBatch} for
  * a store of the given dialect. Pure: safe to call in a worker thread.
  */
@@ -248,6 +302,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         .run(run.source, run.file, run.startedBy, nowIso).lastInsertRowid,
     )
     const emptyAtStart = sqlite.prepare('SELECT 1 FROM deals LIMIT 1').get() === undefined
+    const fresh = emptyAtStart && sqlite.prepare('SELECT 1 FROM stage_history LIMIT 1').get() === undefined
     const setAside = setIndexesAside(sqlite, run.expectedRows ?? 0, emptyAtStart)
     const dealValues = DEAL_COLUMNS.map((c) => {
       if (c === 'created_month') return `substr(${field('created_date')}, 1, 7)`
@@ -324,7 +379,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
       reject(line, reason, raw) {
         insertReject.run(runId, line, reason, raw)
       },
-      async commit(counts) {
+      async commit(counts, rollup) {
         const upsertOwner = sqlite.prepare(
           `INSERT INTO owners (owner_id, email, source, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
@@ -336,12 +391,15 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
             `UPDATE import_runs SET finished_at = ?, status = 'done', rows_read = ?, rows_inserted = ?, rows_updated = ?, rows_rejected = ? WHERE run_id = ?`,
           )
           .run(new Date().toISOString(), counts.read, inserted, updated, counts.rejected, runId)
+        const dataVersion = `${runId}:${nowIso}`
         sqlite
           .prepare(`INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
-          .run(`${runId}:${nowIso}`)
+          .run(dataVersion)
+        const rollupWritten = rollup !== undefined && fresh
+        if (rollupWritten) await writeAnalyticsRollup(store, rollup.built, { dataVersion, openStages: rollup.openStages })
         sqlite.exec('COMMIT')
         open = false
-        return { runId, inserted, updated }
+        return { runId, inserted, updated, rollupWritten }
       },
       async rollback() {
         if (open) sqlite.exec('ROLLBACK')
@@ -390,12 +448,8 @@ function copyBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history: Stage
     const row = dealRowOf(deal)
     row.pop() // import_run_id: set at commit
     let stays: string | null = null
-    if (history !== null) {
-      // One stay per (entered_at, stage), the last one winning, as upserting them one by one would leave.
-      const byKey = new Map<string, [string, string, string | null]>()
-      for (const s of history) byKey.set(`${s.enteredAt}\u0000${s.stage}`, [s.stage, s.enteredAt, s.leftAt])
-      stays = JSON.stringify([...byKey.values()])
-    }
+    // One stay per (entered_at, stage), the last one winning, as upserting them one by one would leave.
+    if (history !== null) stays = JSON.stringify(uniqueStays(history).map((s) => [s.stage, s.enteredAt, s.leftAt]))
     row.push(stays)
     lines.push(row.map(copyField).join('\t'))
   }

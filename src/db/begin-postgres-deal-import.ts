@@ -2,6 +2,7 @@ import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import { type CopyStreamQuery, from as copyFrom } from 'pg-copy-streams'
 import { BULK_MIN_ROWS, type CommittedImport, DEAL_COLUMNS, type DealImport, type DealImportRun } from './begin-deal-import.js'
+import { postgresRollupWrites } from './refresh-analytics-rollup.js'
 
 const STAGING = 'pulse_import_staging'
 const CHANGED = 'pulse_import_changed'
@@ -86,7 +87,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     reject(line, reason, raw) {
       rejects.push([line, reason, raw])
     },
-    async commit(counts) {
+    async commit(counts, rollup) {
       const { runId } = await started
       const stream = copy as CopyStreamQuery
       stream.end()
@@ -171,13 +172,18 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
         [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
       )
-      await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-        `${runId}:${nowIso}`,
-      ])
+      const dataVersion = `${runId}:${nowIso}`
+      await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [dataVersion])
+      const rollupWritten = rollup !== undefined && fresh
+      if (rollupWritten) {
+        for (const statement of postgresRollupWrites(rollup.built, { dataVersion, openStages: rollup.openStages })) {
+          await q(statement.text, statement.values)
+        }
+      }
       await q('COMMIT')
       finishedTx = true
       c.release()
-      return { runId, inserted: staged - updated, updated } satisfies CommittedImport
+      return { runId, inserted: staged - updated, updated, rollupWritten } satisfies CommittedImport
     },
     async rollback() {
       if (finishedTx) return

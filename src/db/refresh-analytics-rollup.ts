@@ -133,21 +133,47 @@ export async function writeAnalyticsRollup(
     write()
     return
   }
-  await store.db.transaction().execute(async (tx) => {
-    await tx.deleteFrom('analytics_rollup').execute()
-    await tx.deleteFrom('analytics_rollup_state').execute()
-    if (!built || !state) return
-    // 10 parameters a row; PostgreSQL takes at most 65,535 per statement.
-    for (let i = 0; i < built.rows.length; i += 5000) {
-      await tx
-        .insertInto('analytics_rollup')
-        .values(
-          built.rows.slice(i, i + 5000).map(([kind, dims, v1, v2, k1, k2, d, n, amount, days]) => ({ kind, dims, v1, v2, k1, k2, d, n, amount, days })),
-        )
-        .execute()
-    }
-    await tx.insertInto('analytics_rollup_state').values(state).execute()
+  const client = await (store.pgPool as NonNullable<Store['pgPool']>).connect()
+  try {
+    await client.query('BEGIN')
+    for (const statement of postgresRollupWrites(built, meta)) await client.query(statement.text, statement.values)
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+/**
+ * The statements that replace the stored rollup on PostgreSQL with `built` (as
+ * {@link writeAnalyticsRollup}), to run inside a transaction the caller holds: a bulk import
+ * runs them before its commit.
+ */
+export function postgresRollupWrites(
+  built: BuiltRollup | null,
+  meta: { dataVersion: string; openStages: readonly string[] },
+): Array<{ text: string; values: unknown[] }> {
+  const out: Array<{ text: string; values: unknown[] }> = [
+    { text: 'DELETE FROM analytics_rollup', values: [] },
+    { text: 'DELETE FROM analytics_rollup_state', values: [] },
+  ]
+  if (!built) return out
+  // Ten arrays per statement, one element per row.
+  for (let i = 0; i < built.rows.length; i += 20_000) {
+    const rows = built.rows.slice(i, i + 20_000)
+    out.push({
+      text: `INSERT INTO analytics_rollup (kind, dims, v1, v2, k1, k2, d, n, amount, days)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::float8[], $9::float8[], $10::float8[])`,
+      values: Array.from({ length: 10 }, (_, c) => rows.map((r) => r[c])),
+    })
+  }
+  out.push({
+    text: 'INSERT INTO analytics_rollup_state (id, data_version, horizon, history, open_stages, built_at) VALUES (1, $1, $2, $3, $4, $5)',
+    values: [meta.dataVersion, built.horizon, built.history ? 1 : 0, JSON.stringify(meta.openStages), new Date().toISOString()],
   })
+  return out
 }
 
 function buildFromSqlite(sqlite: NonNullable<Store['sqlite']>, openStages: readonly string[]): BuiltRollup | null {

@@ -28,6 +28,22 @@ export async function saveStageOrder(db: Kysely<Database>, stages: readonly Stag
   })
 }
 
+/**
+ * The stage order that {@link findStageOrder} returns once `saveStageOrder(db, stages, source)`
+ * has run, without writing it: a `config` order gives way to one a CRM source saved.
+ */
+export async function stageOrderAfterSave(
+  db: Kysely<Database>,
+  stages: readonly StageDefinition[],
+  source: string,
+): Promise<StageDefinition[]> {
+  if (source === 'config') {
+    const fromCrm = await db.selectFrom('stages').select('name').where('source', '!=', 'config').limit(1).executeTakeFirst()
+    if (fromCrm) return findStageOrder(db)
+  }
+  return [...stages]
+}
+
 /** The stored stage order (empty when none has been saved yet). */
 export async function findStageOrder(db: Kysely<Database>): Promise<StageDefinition[]> {
   const rows = await db.selectFrom('stages').select(['name', 'is_closed', 'is_won']).orderBy('position').execute()

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { type ColumnLayout, type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
+import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
 import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
 
@@ -20,13 +21,17 @@ export interface CsvWorkerInput {
   dialect: DialectName
   /** Int32Array(1) over a SharedArrayBuffer: batches posted and not yet written. */
   inFlight: SharedArrayBuffer
+  /** The open stages of the analytics rollup to build from the rows (null: build none). */
+  rollupStages: string[] | null
+  /** Rough number of deals in the file (sizes the rollup builder's arrays). */
+  expectedRows: number
 }
 
 /** What the worker posts, in order: `header`, then `chunk`s, then `done` (or `error` at any point). */
 export type CsvWorkerMessage =
   | { type: 'header' }
   | ({ type: 'chunk'; bytes: number } & ParsedChunk)
-  | { type: 'done'; unknownStages: string[] }
+  | { type: 'done'; unknownStages: string[]; rollup?: BuiltRollup | null }
   | { type: 'error'; code: AppError['code'] | null; message: string }
 
 /** Batches the worker may post before it waits for the writer (about 250 KB each): enough slack that a GC pause or a slow batch on either side does not stall the other. */
@@ -39,6 +44,8 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
   const post = (message: CsvWorkerMessage) => port.postMessage(message)
   let bytes = 0
   let batcher: ReturnType<typeof createRowBatcher> | undefined
+  const rollup =
+    input.rollupStages === null ? undefined : createRollupBuilder({ openStages: input.rollupStages, capacity: input.expectedRows })
   const emit = (chunk: ParsedChunk) => {
     for (;;) {
       const waiting = Atomics.load(inFlight, 0)
@@ -52,7 +59,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     input.path,
     (header) => {
       const layout: ColumnLayout = resolveColumns(header, new Map(input.map))
-      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect)
+      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup)
       post({ type: 'header' })
     },
     (fields, line) => batcher?.onRow(fields, line),
@@ -61,7 +68,8 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     },
   ).then(
     () => {
-      post({ type: 'done', unknownStages: batcher?.finish().unknownStages ?? [] })
+      const unknownStages = batcher?.finish().unknownStages ?? []
+      post(rollup ? { type: 'done', unknownStages, rollup: rollup.finish() } : { type: 'done', unknownStages })
     },
     (error: unknown) => {
       post({

@@ -5,11 +5,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
-import { beginDealImport, type DealImport, type ImportCounts } from '../db/begin-deal-import.js'
+import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
+import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
-import { findStageOrder, saveStageOrder, stagesFromNames } from '../db/save-stage-order.js'
+import { findStageOrder, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
+import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
 import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
@@ -28,8 +30,10 @@ export interface CsvImportSummary {
   unknownStages: string[]
   /** Whole import, seconds. */
   seconds: number
-  /** Of which: refreshing derived data after the commit (the analytics rollup), seconds. */
+  /** Of which: refreshing derived data after the commit (the analytics rollup), seconds; 0 when the import stored it. */
   refreshSeconds: number
+  /** Whether the analytics rollup was built from the rows while they were parsed (an import into an empty store). */
+  rollupFromImport: boolean
 }
 
 /** Options of {@link importCsvFile}. */
@@ -70,6 +74,14 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   for (const s of options.stages) stageNames.add(s)
   let unknownStages: string[] = []
   let runId = 0
+  // Into an empty store, the rollup is built from the rows as they are parsed (on the parser's
+  // thread for a large file) and stored by the import itself, instead of re-reading the store.
+  const configured = stagesFromNames(options.stages)
+  const rollupStages = (await hasAnyDeal(store.db))
+    ? null
+    : (await stageOrderAfterSave(store.db, configured, 'config')).filter((s) => !s.isClosed).map((s) => s.name)
+  let built: BuiltRollup | null | undefined
+  let rollupWritten = false
 
   const begin = () => {
     run = beginDealImport(store, {
@@ -96,34 +108,41 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   try {
     const threads = options.threads ?? 'auto'
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
-      unknownStages = await parseInWorker(options, [...stageNames], store.dialect, begin, write)
+      const parsed = await parseInWorker(options, [...stageNames], store.dialect, rollupStages, begin, write)
+      unknownStages = parsed.unknownStages
+      built = parsed.rollup
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
+      const rollup = rollupStages === null ? undefined : createRollupBuilder({ openStages: rollupStages })
       await readCsvFile(
         options.path,
         (header) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
-          batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write, store.dialect)
+          batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write, store.dialect, rollup)
           begin()
         },
         (fields, line) => batcher?.onRow(fields, line),
         options.onProgress,
       )
       unknownStages = batcher?.finish().unknownStages ?? []
+      built = rollup?.finish()
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
     if (counts.read === 0) throw new AppError('bad_file', `${options.path} has a header but no deal rows; nothing was imported.`)
-    const result = await run.commit(counts)
+    const importRollup: ImportRollup | undefined =
+      built === undefined || rollupStages === null ? undefined : { built, openStages: rollupStages }
+    const result = await run.commit(counts, importRollup)
     runId = result.runId
     counts.inserted = result.inserted
     counts.updated = result.updated
+    rollupWritten = result.rollupWritten
   } catch (error) {
     await run?.rollback()
     throw error
   }
-  await saveStageOrder(store.db, stagesFromNames(options.stages), 'config')
+  await saveStageOrder(store.db, configured, 'config')
   const committed = performance.now()
-  await refreshAnalyticsRollup(store)
+  if (!rollupWritten) await refreshAnalyticsRollup(store)
   return {
     file: options.path,
     runId,
@@ -132,20 +151,23 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     unknownStages,
     seconds: (performance.now() - started) / 1000,
     refreshSeconds: (performance.now() - committed) / 1000,
+    rollupFromImport: rollupWritten,
   }
 }
 
 /**
  * Parses the file on a worker thread; `begin` runs once the header is accepted and `write` for
- * each batch, on this thread, in file order. Resolves with the unknown stages.
+ * each batch, on this thread, in file order. Resolves with the unknown stages and, when
+ * `rollupStages` is given, the rollup the worker built from the good rows.
  */
 function parseInWorker(
   options: CsvImportOptions,
   stageNames: string[],
   dialect: DialectName,
+  rollupStages: string[] | null,
   begin: () => void,
   write: (chunk: ParsedChunk) => Promise<void> | undefined,
-): Promise<string[]> {
+): Promise<{ unknownStages: string[]; rollup: BuiltRollup | null | undefined }> {
   const inFlight = new SharedArrayBuffer(4)
   const counter = new Int32Array(inFlight)
   const input: CsvWorkerInput = {
@@ -155,10 +177,13 @@ function parseInWorker(
     batchSize: BATCH_SIZE,
     dialect,
     inFlight,
+    rollupStages,
+    // Sample rows with a stage history run about 250 bytes; the builder's arrays grow past this when needed.
+    expectedRows: Math.ceil(fileSize(options.path) / 256),
   }
   const worker = startWorker(input)
   const total = fileSize(options.path)
-  return new Promise<string[]>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let settled = false
     const fail = (error: unknown) => {
       if (settled) return
@@ -184,7 +209,7 @@ function parseInWorker(
         } else if (message.type === 'done') {
           settled = true
           void worker.terminate()
-          resolve(message.unknownStages)
+          resolve({ unknownStages: message.unknownStages, rollup: message.rollup })
         } else {
           fail(message.code === null ? new Error(message.message) : new AppError(message.code, message.message))
         }
