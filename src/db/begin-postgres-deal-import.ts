@@ -173,7 +173,9 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
       )
       const dataVersion = `${runId}:${nowIso}`
-      await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [dataVersion])
+      await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+        dataVersion,
+      ])
       const rollupWritten = rollup !== undefined && fresh
       if (rollupWritten) {
         for (const statement of postgresRollupWrites(rollup.built, { dataVersion, openStages: rollup.openStages })) {

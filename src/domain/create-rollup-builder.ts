@@ -377,7 +377,8 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
         }
         if (!history) {
           if (o === 2) addOpenStay(c, stageNames[at] as string, dates[openEntered[key] as number] as string)
-          else if (o === 1 && closedAt !== NONE && lostDays[key] !== NO_DAYS) addDoneStay(c, stageNames[at] as string, lostDays[key] as number)
+          else if (o === 1 && closedAt !== NONE && lostDays[key] !== NO_DAYS)
+            addDoneStay(c, stageNames[at] as string, lostDays[key] as number)
         }
         const f = furthest[key] as number
         const fcell = (o * S1 + (o === 0 ? MAX_STAGE_IDS : at)) * (K + 1) + (history && f >= 0 ? f : K)
@@ -405,7 +406,18 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
           const cell = (m * S1 + os) * 3
           if (c[cell] === 0) continue
           const stage = os === 0 ? '' : (stageNames[os - 1] as string)
-          rows.push(['closed', dims, v1, v2, months[m] as string, stage, os === 0 ? 1 : 0, c[cell] as number, c[cell + 1] as number, c[cell + 2] as number])
+          rows.push([
+            'closed',
+            dims,
+            v1,
+            v2,
+            months[m] as string,
+            stage,
+            os === 0 ? 1 : 0,
+            c[cell] as number,
+            c[cell + 1] as number,
+            c[cell + 2] as number,
+          ])
         }
       }
     }

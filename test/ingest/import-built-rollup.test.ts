@@ -30,7 +30,12 @@ async function storedRollup(store: Store) {
     .selectFrom('analytics_rollup_state')
     .select(['data_version', 'horizon', 'history', 'open_stages'])
     .executeTakeFirst()
-  return { rows: rows.map((r) => ({ ...r, n: Number(r.n), amount: Number(r.amount), days: Number(r.days) })).sort((a, b) => (key(a) < key(b) ? -1 : 1)), state }
+  return {
+    rows: rows
+      .map((r) => ({ ...r, n: Number(r.n), amount: Number(r.amount), days: Number(r.days) }))
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1)),
+    state,
+  }
 }
 
 describeEachDialect('an import into an empty store builds the analytics rollup from its rows', (dialect) => {
