@@ -4,6 +4,7 @@ import * as analytics from '../../migrations/0002-analytics.js'
 import * as model from '../../migrations/0003-model.js'
 import * as crmSync from '../../migrations/0004-crm-sync.js'
 import * as slack from '../../migrations/0005-slack.js'
+import * as leanDealIndexes from '../../migrations/0006-lean-deal-indexes.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-model': model,
   '0004-crm-sync': crmSync,
   '0005-slack': slack,
+  '0006-lean-deal-indexes': leanDealIndexes,
 }

@@ -1,7 +1,8 @@
 import type { ColumnLayout } from '../crm/csv/csv-columns.js'
 import { parseDealRow } from '../crm/csv/parse-deal-row.js'
-import { type DealBatch, dealBatchOf } from '../db/begin-deal-import.js'
+import { type DealBatch, dealBatchOf, dealRollupRecordOf, uniqueStays } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
+import type { RollupBuilder } from '../domain/create-rollup-builder.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 
 /** A quarantined input row: its line, the reason and its text as CSV. */
@@ -29,7 +30,8 @@ export interface RowBatcher {
 /**
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
  * the good ones into batches for a store of the given dialect. Pure apart from `emit`, so it runs
- * the same in a worker thread.
+ * the same in a worker thread. With `rollup`, each good deal and its stays (as the store will
+ * keep them) are also added to that analytics rollup builder.
  */
 export function createRowBatcher(
   layout: ColumnLayout,
@@ -37,6 +39,7 @@ export function createRowBatcher(
   batchSize: number,
   emit: (chunk: ParsedChunk) => void,
   dialect: DialectName,
+  rollup?: RollupBuilder,
 ): RowBatcher {
   const seen = new Map<string, number>()
   const unknownStages = new Set<string>()
@@ -65,6 +68,11 @@ export function createRowBatcher(
       }
       seen.set(parsed.deal.dealId, line)
       if (parsed.deal.outcome !== 'won' && !stageNames.has(parsed.deal.stage)) unknownStages.add(parsed.deal.stage)
+      if (rollup) {
+        const key = seen.size - 1
+        rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
+        if (parsed.history !== null) for (const s of uniqueStays(parsed.history)) rollup.addStay(key, s.stage, s.enteredAt, s.leftAt)
+      }
       items.push(parsed)
       if (items.length >= batchSize) flush()
     },

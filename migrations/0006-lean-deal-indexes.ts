@@ -1,0 +1,20 @@
+import { type Kysely, sql } from 'kysely'
+
+/**
+ * Fewer B-trees for an import to write. The two full indexes on `deals` by owner email and by
+ * owner give way to one partial index by owner over open deals (a few percent of a large store):
+ * owner-scoped Slack lists read open deals, owner-scoped reports read the analytics rollup, and
+ * an email is matched to its owners through the small `owners` table, which every import and
+ * sync keeps.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('deals_owner_email').ifExists().execute()
+  await db.schema.dropIndex('deals_owner_id_outcome').ifExists().execute()
+  await db.schema.createIndex('deals_open_owner').on('deals').column('owner_id').where(sql.ref('outcome'), '=', 'open').execute()
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('deals_open_owner').execute()
+  await db.schema.createIndex('deals_owner_id_outcome').on('deals').columns(['owner_id', 'outcome']).execute()
+  await db.schema.createIndex('deals_owner_email').on('deals').column('owner_email').execute()
+}
