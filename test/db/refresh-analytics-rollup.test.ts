@@ -12,7 +12,8 @@ import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { insertDeals } from '../analytics/deal-fixtures.js'
-import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
 const AS_OF = '2024-07-20'
 const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
@@ -39,46 +40,48 @@ async function withoutRollup<T>(store: Store, fn: () => Promise<T>): Promise<T> 
   }
 }
 
-describe.each([
-  ['with stage history', true],
-  ['without stage history', false],
-])('the rollup gives the same reports as the deals table (%s)', (_, history) => {
-  let store: Store
-  beforeAll(async () => {
-    const dir = tempDir()
-    const csv = `${dir}/deals.csv`
-    writeSampleFiles({ out: csv, seed: 11, asOf: AS_OF, deals: 3000 })
-    store = await openTestStore()
-    await importCsvFile(store, { path: csv, stages: STAGES, ...(history ? {} : { map: new Map([['stage_history', 'no_such_column']]) }) })
-  })
-  afterAll(async () => {
-    await store.close()
-  })
-
-  it('is built by the import and used for as-of dates on or after the data', async () => {
-    expect(await findRollupSlice(store.db, { asOf: AS_OF })).toMatchObject({ dims: '', history })
-    expect(await findRollupSlice(store.db, { asOf: '2023-01-01' })).toBeNull()
-    expect(await findRollupSlice(store.db, { asOf: AS_OF, where: { region: 'EMEA', amount_band: '<10k' } })).toBeNull()
-  })
-
-  for (const [label, q] of [
-    ['all deals', { asOf: AS_OF }],
-    ['one filter', { asOf: AS_OF, where: { region: 'EMEA' } }],
-    ['owner scope', { asOf: AS_OF, ownerIds: ['rep_01', 'rep_02', 'rep_03'] }],
-    ['a later as-of', { asOf: '2024-09-02' }],
-  ] as Array<[string, ReportQuery]>) {
-    it(`agrees for ${label}`, async () => {
-      expect(await findRollupSlice(store.db, q)).not.toBeNull()
-      const rolled = await everyReport(store, q)
-      const direct = await withoutRollup(store, () => everyReport(store, q))
-      expect(rolled).toEqual(direct)
+describeEachDialect('the rollup gives the same reports as the deals table', (dialect) => {
+  describe.each([
+    ['with stage history', true],
+    ['without stage history', false],
+  ])('%s', (_, history) => {
+    let store: Store
+    beforeAll(async () => {
+      const dir = tempDir()
+      const csv = `${dir}/deals.csv`
+      writeSampleFiles({ out: csv, seed: 11, asOf: AS_OF, deals: 3000 })
+      store = await dialect.open()
+      await importCsvFile(store, { path: csv, stages: STAGES, ...(history ? {} : { map: new Map([['stage_history', 'no_such_column']]) }) })
     })
-  }
+    afterAll(async () => {
+      await store.close()
+    })
+
+    it('is built by the import and used for as-of dates on or after the data', async () => {
+      expect(await findRollupSlice(store.db, { asOf: AS_OF })).toMatchObject({ dims: '', history })
+      expect(await findRollupSlice(store.db, { asOf: '2023-01-01' })).toBeNull()
+      expect(await findRollupSlice(store.db, { asOf: AS_OF, where: { region: 'EMEA', amount_band: '<10k' } })).toBeNull()
+    })
+
+    for (const [label, q] of [
+      ['all deals', { asOf: AS_OF }],
+      ['one filter', { asOf: AS_OF, where: { region: 'EMEA' } }],
+      ['owner scope', { asOf: AS_OF, ownerIds: ['rep_01', 'rep_02', 'rep_03'] }],
+      ['a later as-of', { asOf: '2024-09-02' }],
+    ] as Array<[string, ReportQuery]>) {
+      it(`agrees for ${label}`, async () => {
+        expect(await findRollupSlice(store.db, q)).not.toBeNull()
+        const rolled = await everyReport(store, q)
+        const direct = await withoutRollup(store, () => everyReport(store, q))
+        expect(rolled).toEqual(direct)
+      })
+    }
+  })
 })
 
-describe('refreshAnalyticsRollup', () => {
+describeEachDialect('refreshAnalyticsRollup', (dialect) => {
   it('handles an empty store and an odd stage name (lost at a closed stage)', async () => {
-    const store = await openTestStore()
+    const store = await dialect.open()
     expect(await refreshAnalyticsRollup(store)).toBe(true)
     const csv = writeTempFile(
       'deals.csv',
@@ -96,7 +99,7 @@ describe('refreshAnalyticsRollup', () => {
   })
 
   it('treats bad stays alike: a stay left after its deal closed ends at the close, one ending before it starts is skipped', async () => {
-    const store = await openTestStore()
+    const store = await dialect.open()
     await insertDeals(store, [
       { deal_id: 'w', outcome: 'won', created_date: '2024-04-03', closed_date: '2024-07-04', stage: 'Closed' },
       { deal_id: 'o', created_date: '2024-05-01', stage: 'Demo' },
@@ -121,9 +124,9 @@ describe('refreshAnalyticsRollup', () => {
   })
 })
 
-describe('a database without the rollup tables', () => {
+describeEachDialect('a database without the rollup tables', (dialect) => {
   it('is not refreshed, and its reports read the deals', async () => {
-    const store = await openTestStore()
+    const store = await dialect.open()
     await insertDeals(store, [{ deal_id: 'w', outcome: 'won', created_date: '2024-01-03', closed_date: '2024-02-04' }])
     await store.db.schema.dropTable('analytics_rollup_state').execute()
     expect(await refreshAnalyticsRollup(store)).toBe(false)
