@@ -246,9 +246,22 @@ export function dealRollupRecordOf(d: NormalizedDeal): RollupDealRecord {
  * winning (as the importers' upserts leave them), in first-seen order.
  */
 export function uniqueStays(history: readonly StageStay[]): StageStay[] {
+  // Histories are short and rarely repeat a stay: look for a repeat before building anything.
+  let repeats = false
+  for (let i = 1; i < history.length && !repeats; i++) {
+    const b = history[i] as StageStay
+    for (let j = 0; j < i; j++) {
+      const a = history[j] as StageStay
+      if (a.enteredAt === b.enteredAt && a.stage === b.stage) {
+        repeats = true
+        break
+      }
+    }
+  }
+  if (!repeats) return history as StageStay[]
   const byKey = new Map<string, StageStay>()
   for (const s of history) byKey.set(`${s.enteredAt}\u0000${s.stage}`, s)
-  return byKey.size === history.length ? (history as StageStay[]) : [...byKey.values()]
+  return [...byKey.values()]
 }
 
 /**

@@ -62,7 +62,7 @@ export interface RollupBuilder {
   addDeal(key: number, deal: RollupDealRecord): void
   /** Adds a stored stay (`stage_history` row) of the deal added under `key`; call after its deal. */
   addStay(key: number, stage: string, enteredAt: string, leftAt: string | null): void
-  /** The rollup, or null when the data does not fit it (more than 32 stage names, 600 months, 4,096 values in one field, or a value holding U+001F). */
+  /** The rollup, or null when the data does not fit it (more than 32 stage names, 600 months or 4,096 values in one field). */
   finish(): BuiltRollup | null
 }
 
@@ -87,8 +87,6 @@ const ALL_SETS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 const OUTCOMES = ['won', 'lost', 'open'] as const
 /** Pair segment ids are a * PAIR + b; more distinct values in a field than this and no rollup is built. */
 const PAIR = 4096
-/** Separates a deal's six segment values in one string. */
-const SEP = '\u001f'
 const COLUMNS = ['region', 'industry', 'product_type', 'lead_source', 'owner_id', 'amount_band'] as const
 const NONE = -1
 const NO_DAYS = -2_147_483_648
@@ -164,20 +162,39 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
   }
   const NS = ALL_SETS.length
   const setColumns = ROLLUP_DIMS.map((dims) => dims.map((d) => COLUMNS.indexOf(d)))
-  const comboIds = new Map<string, number>()
+  // Combos by their value ids: the first four packed into one number, the last two into another
+  // (each id below PAIR; past that no rollup is built anyway).
+  const comboIds = new Map<number, Map<number, number>>()
+  let combos = 0
   // Segment key of combo c in dimension set s at c * NS + s.
   const comboKeys: number[] = []
   let badCombo = false
+  const ids = [0, 0, 0, 0, 0, 0]
   const comboId = (d: RollupDealRecord): number => {
-    const text = `${d.region}${SEP}${d.industry}${SEP}${d.product_type}${SEP}${d.lead_source}${SEP}${d.owner_id}${SEP}${d.amount_band}`
-    let id = comboIds.get(text)
+    ids[0] = valueId(0, d.region)
+    ids[1] = valueId(1, d.industry)
+    ids[2] = valueId(2, d.product_type)
+    ids[3] = valueId(3, d.lead_source)
+    ids[4] = valueId(4, d.owner_id)
+    ids[5] = valueId(5, d.amount_band)
+    let wide = false
+    for (const id of ids) if (id >= PAIR) wide = true
+    if (wide) {
+      badCombo = true
+      return 0
+    }
+    const head = ((ids[0] * PAIR + ids[1]) * PAIR + ids[2]) * PAIR + ids[3]
+    const tail = ids[4] * PAIR + ids[5]
+    let byTail = comboIds.get(head)
+    if (byTail === undefined) {
+      byTail = new Map()
+      comboIds.set(head, byTail)
+    }
+    let id = byTail.get(tail)
     if (id === undefined) {
-      id = comboIds.size
-      comboIds.set(text, id)
+      id = combos++
+      byTail.set(tail, id)
       for (const slots of Object.values(cached)) for (let s = 0; s < NS; s++) slots.push(undefined)
-      const parts = text.split(SEP)
-      if (parts.length !== COLUMNS.length) badCombo = true
-      const ids = COLUMNS.map((_, c) => valueId(c, parts[c] ?? ''))
       for (const cs of setColumns) {
         const a = cs.length > 0 ? (ids[cs[0] as number] as number) : 0
         comboKeys.push(cs.length > 1 ? a * PAIR + (ids[cs[1] as number] as number) : a)
