@@ -147,6 +147,9 @@ export const DEAL_COLUMNS = [
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000
 
+/** SQLite's page cache during a bulk import: 16 MB (negative: KiB), against 64 MB otherwise. */
+const BULK_CACHE_SIZE = -16_384
+
 /**
  * A deal as the values of one `deals` row, in column order (derived columns computed here:
  * months, amount band, stage lost at). The import run id is left null.
@@ -306,7 +309,21 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
   if (!sqlite) throw new Error('beginDealImport needs a SQLite or PostgreSQL store')
   const nowIso = run.now.toISOString()
   const today = nowIso.slice(0, 10)
-  sqlite.exec('BEGIN IMMEDIATE')
+  // A bulk import holds its own memory (the parsed batches, the rollup being built): a smaller
+  // page cache for its run keeps the process's peak under its budget at no measured cost in time.
+  const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number
+  const bulk = (run.expectedRows ?? 0) >= BULK_MIN_ROWS
+  if (bulk) sqlite.pragma(`cache_size = ${BULK_CACHE_SIZE}`)
+  const end = (sql: 'COMMIT' | 'ROLLBACK') => {
+    sqlite.exec(sql)
+    if (bulk) sqlite.pragma(`cache_size = ${cacheSize}`)
+  }
+  try {
+    sqlite.exec('BEGIN IMMEDIATE')
+  } catch (error) {
+    if (bulk) sqlite.pragma(`cache_size = ${cacheSize}`)
+    throw error
+  }
   let open = true
   try {
     const runId = Number(
@@ -410,17 +427,17 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
           .run(dataVersion)
         const rollupWritten = rollup !== undefined && fresh
         if (rollupWritten) await writeAnalyticsRollup(store, rollup.built, { dataVersion, openStages: rollup.openStages })
-        sqlite.exec('COMMIT')
+        end('COMMIT')
         open = false
         return { runId, inserted, updated, rollupWritten }
       },
       async rollback() {
-        if (open) sqlite.exec('ROLLBACK')
+        if (open) end('ROLLBACK')
         open = false
       },
     }
   } catch (error) {
-    if (open) sqlite.exec('ROLLBACK')
+    if (open) end('ROLLBACK')
     throw error
   }
 }
