@@ -26,12 +26,11 @@ export type DealBatch = JsonDealBatch | CopyDealBatch
 export interface JsonDealBatch {
   format: 'json'
   size: number
-  /** One JSON array per deal, fields in the order of `BATCH_FIELDS`. */
+  /**
+   * One JSON array per deal: its fields in the order of `BATCH_FIELDS`, then the stage history it
+   * carried (which replaces the stored one) as `[[stage, entered_at, left_at], ...]`, or null.
+   */
   dealsJson: string
-  /** JSON array of the ids of the deals that carried a stage history (which replaces the stored one). */
-  historyIdsJson: string
-  /** Every stay of the batch as JSON `[[deal_id, stage, entered_at, left_at], ...]`. */
-  historyJson: string
   /** Owner id -> email (null when unknown), the last known email of each owner in the batch. */
   owners: Array<[string, string | null]>
 }
@@ -274,25 +273,14 @@ export function uniqueStays(history: readonly StageStay[]): StageStay[] {
 export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history: StageStay[] | null }>, dialect: DialectName): DealBatch {
   if (dialect === 'postgres') return copyBatchOf(items)
   const rows: unknown[][] = []
-  const historyIds: string[] = []
-  const stays: Array<[string, string, string, string | null]> = []
   const owners = new Map<string, string | null>()
   for (const { deal, history } of items) {
-    rows.push(batchFieldsOf(deal))
+    const row = batchFieldsOf(deal)
+    row.push(history === null ? null : history.map((s) => [s.stage, s.enteredAt, s.leftAt]))
+    rows.push(row)
     if (deal.ownerEmail !== null || !owners.has(deal.ownerId)) owners.set(deal.ownerId, deal.ownerEmail)
-    if (history !== null) {
-      historyIds.push(deal.dealId)
-      for (const s of history) stays.push([s.dealId, s.stage, s.enteredAt, s.leftAt])
-    }
   }
-  return {
-    format: 'json',
-    size: items.length,
-    dealsJson: JSON.stringify(rows),
-    historyIdsJson: JSON.stringify(historyIds),
-    historyJson: JSON.stringify(stays),
-    owners: [...owners],
-  }
+  return { format: 'json', size: items.length, dealsJson: JSON.stringify(rows), owners: [...owners] }
 }
 
 /**
@@ -340,24 +328,30 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
       if (c === 'import_run_id') return String(runId)
       return field(c)
     })
+    // Each batch's JSON is parsed once into SQLite's binary JSON, which every statement then reads.
+    const toJsonb = sqlite.prepare('SELECT jsonb(?)').pluck()
+    const stays = `value ->> ${BATCH_FIELDS.length}`
     const upsertDeals = sqlite.prepare(
-      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(jsonb(?)) WHERE true
+      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?) WHERE true
        ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
          .map((c) => `${c} = excluded.${c}`)
          .join(', ')}`,
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
-         ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated
-       FROM jsonb_each(jsonb(?)) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
+         ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated, ${stays} IS NOT NULL AS has_history
+       FROM jsonb_each(?) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
     )
-    const deleteHistories = sqlite.prepare('DELETE FROM stage_history WHERE deal_id IN (SELECT value FROM json_each(?))')
+    const deleteHistories = sqlite.prepare(
+      `DELETE FROM stage_history WHERE deal_id IN (SELECT ${field('deal_id')} FROM jsonb_each(?) WHERE ${stays} IS NOT NULL)`,
+    )
     const insertStay = sqlite.prepare(
       'INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?) ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at',
     )
     const insertStays = sqlite.prepare(
       `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
-       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM jsonb_each(jsonb(?)) WHERE true
+       SELECT d.value ->> 0, s.value ->> 0, s.value ->> 1, s.value ->> 2
+       FROM jsonb_each(?) d JOIN jsonb_each(d.value, '$[${BATCH_FIELDS.length}]') s WHERE d.${stays} IS NOT NULL
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
     )
     const closeOpenStay = sqlite.prepare('UPDATE stage_history SET left_at = ? WHERE deal_id = ? AND left_at IS NULL')
@@ -386,21 +380,23 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
         for (const [id, email] of batch.owners) noteOwner(id, email)
         if (batch.size === 0) return undefined
-        type Found = Before & { deal_id: string; new_stage: string; new_entered: string | null; new_updated: string | null }
+        type Found = Before & {
+          deal_id: string
+          new_stage: string
+          new_entered: string | null
+          new_updated: string | null
+          has_history: number
+        }
+        const deals = toJsonb.get(batch.dealsJson) as Buffer
         let found: Found[] = []
         if (!emptyAtStart) {
-          found = findBatchDeals.all(batch.dealsJson) as Found[]
-          if (batch.historyIdsJson !== '[]') deleteHistories.run(batch.historyIdsJson)
+          found = findBatchDeals.all(deals) as Found[]
+          deleteHistories.run(deals)
         }
-        upsertDeals.run(batch.dealsJson)
-        if (batch.historyJson !== '[]') insertStays.run(batch.historyJson)
-        if (found.length > 0) {
-          const withHistory = new Set(JSON.parse(batch.historyIdsJson) as string[])
-          for (const f of found) {
-            if (!withHistory.has(f.deal_id) && f.stage !== f.new_stage) {
-              recordStageChange(f.deal_id, f, f.new_stage, f.new_entered, f.new_updated)
-            }
-          }
+        upsertDeals.run(deals)
+        insertStays.run(deals)
+        for (const f of found) {
+          if (f.has_history === 0 && f.stage !== f.new_stage) recordStageChange(f.deal_id, f, f.new_stage, f.new_entered, f.new_updated)
         }
         inserted += batch.size - found.length
         updated += found.length
