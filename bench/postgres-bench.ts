@@ -1,7 +1,8 @@
 /**
  * The Postgres section of `npm run bench`: the 1M-deal CSV imported into a fresh PostgreSQL schema
  * with the app's own import (`importCsvFile`, as `pulse ingest` runs it), timed against
- * PostgreSQL's own `COPY` of the same file into an untyped (all text) table, in the same run.
+ * PostgreSQL's own `COPY` of the same file into an untyped (all text) table, in the same run;
+ * then every report of the reports section timed on that store (cold and warm, against 150 ms).
  * Needs `PULSE_BENCH_DATABASE_URL` (or `PULSE_TEST_DATABASE_URL`); skipped with a note otherwise.
  * Each schema it creates is dropped at the end.
  */
@@ -11,12 +12,17 @@ import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { DEFAULT_STAGES } from '../src/config.js'
+import type { Store } from '../src/db/open-store.js'
 import { openStore } from '../src/db/open-store.js'
 import { importCsvFile } from '../src/ingest/import-csv-file.js'
 import type { BenchContext } from './bench-context.js'
+import { BENCH_REPORTS, computeBenchReport } from './reports-bench.js'
 
 /** Acceptance (issue 8): the 1M-deal import at most 2x PostgreSQL's own `COPY` of the same CSV. */
 export const MAX_RATIO_TO_COPY = 2
+/** Acceptance (issue 8): each report at most 150 ms warm on the 1M-deal PostgreSQL store. */
+export const WARM_BUDGET_MS = 150
+const WARM_RUNS = 9
 
 const SECTION = 'postgres'
 
@@ -43,17 +49,77 @@ export async function runPostgresBench(ctx: BenchContext): Promise<void> {
     const ratio = first.seconds / copySeconds
     ctx.record(SECTION, '1M import / COPY ratio', round(ratio))
     ctx.record(SECTION, `ratio <= ${MAX_RATIO_TO_COPY}`, ratio <= MAX_RATIO_TO_COPY)
+    // Right after a bulk load no page is marked all-visible yet, so the open-deal scans of the stalled
+    // report visit the heap for every index entry; autovacuum fixes that about a minute later.
+    ctx.log('postgres: reports right after the import (before any vacuum)')
+    const before = await timeReports(ctx, url, schema, ' before vacuum')
+    ctx.record(SECTION, `each report warm <= ${WARM_BUDGET_MS} ms before vacuum`, before <= WARM_BUDGET_MS)
+    const vacuumSeconds = await vacuumAnalyze(url, schema)
+    ctx.record(SECTION, 'VACUUM (ANALYZE) after import seconds', round(vacuumSeconds))
+    ctx.log('postgres: reports after VACUUM (ANALYZE), as autovacuum leaves the tables')
+    const after = await timeReports(ctx, url, schema, '')
+    ctx.record(SECTION, `each report warm <= ${WARM_BUDGET_MS} ms`, after <= WARM_BUDGET_MS)
 
     ctx.log('postgres: re-import of the same file (every deal an update)')
     const again = await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES, now: new Date(`${ctx.asOf}T12:00:00Z`) })
     ctx.record(SECTION, '1M re-import seconds', round(again.seconds))
     ctx.record(SECTION, '1M re-import updated', again.updated)
     ctx.record(SECTION, 'peak RSS MB (bench process)', Math.round(process.resourceUsage().maxRSS / 1024))
-    ctx.record(SECTION, 'reports', 'not timed: the analytics rollup is not built on PostgreSQL yet')
   } finally {
     await dropSchema(url, schema)
     await store.close()
   }
+}
+
+/**
+ * Times every report of the reports section (`BENCH_REPORTS`) on the 1M-deal store: cold is the
+ * first call on a freshly opened store (new connections; the server's caches as they are), warm
+ * the median of the next {@link WARM_RUNS} calls. Figures are named `report <name> warm ms<suffix>`;
+ * returns the slowest warm median.
+ */
+async function timeReports(ctx: BenchContext, url: string, schema: string, suffix: string): Promise<number> {
+  const store: Store = await openStore({ path: '', url, schema })
+  try {
+    let worst = 0
+    for (const name of BENCH_REPORTS) {
+      let started = performance.now()
+      await computeBenchReport(store, name, ctx.asOf)
+      const cold = performance.now() - started
+      const times: number[] = []
+      for (let i = 0; i < WARM_RUNS; i++) {
+        started = performance.now()
+        await computeBenchReport(store, name, ctx.asOf)
+        times.push(performance.now() - started)
+      }
+      const warm = median(times)
+      worst = Math.max(worst, warm)
+      ctx.record(SECTION, `report ${name} cold ms${suffix}`, round(cold))
+      ctx.record(SECTION, `report ${name} warm ms${suffix}`, round(warm))
+      ctx.log(`postgres: report ${name} cold ${round(cold)} ms, warm median ${round(warm)} ms${suffix}`)
+    }
+    return worst
+  } finally {
+    await store.close()
+  }
+}
+
+/** `VACUUM (ANALYZE)` of the tables the reports read, as autovacuum does after a large import; seconds. */
+async function vacuumAnalyze(url: string, schema: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const started = performance.now()
+    for (const table of ['deals', 'stage_history', 'analytics_rollup']) await client.query(`VACUUM (ANALYZE) ${schema}.${table}`)
+    return (performance.now() - started) / 1000
+  } finally {
+    await client.end()
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** Times `COPY t FROM STDIN (FORMAT csv, HEADER)` of the file, streamed by this process, into a fresh all-text table. */
