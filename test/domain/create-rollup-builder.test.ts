@@ -28,7 +28,7 @@ function deal(over: Partial<RollupDealRecord> = {}): RollupDealRecord {
 const find = (rows: ReturnType<typeof rowsOf>, kind: string, dims = '') => rows.filter((r) => r[0] === kind && r[1] === dims)
 function rowsOf(deals: RollupDealRecord[], stays: Array<[number, string, string, string | null]> = []) {
   const b = createRollupBuilder({ openStages: OPEN, capacity: 2 })
-  deals.forEach((d, i) => b.addDeal(i, d))
+  for (const [i, d] of deals.entries()) b.addDeal(i, d)
   for (const [k, stage, entered, left] of stays) b.addStay(k, stage, entered, left)
   const built = b.finish()
   if (!built) throw new Error('no rollup')
