@@ -75,6 +75,9 @@ const envSchema = z.object({
   PULSE_RETRAIN_SCHEDULE: optionalString,
   PULSE_ALERTS_SCHEDULE: optionalString,
   PULSE_ANOMALY_SCHEDULE: optionalString,
+  PULSE_OUTBOX_LEASE_MS: optionalString.refine((v) => v === undefined || /^[1-9][0-9]*$/.test(v), {
+    message: 'PULSE_OUTBOX_LEASE_MS must be a whole number of milliseconds, e.g. 60000',
+  }),
 })
 
 /** Validated, frozen configuration. Secrets are kept here and nowhere else. */
@@ -113,6 +116,12 @@ export interface Config {
   }
   /** Cron expressions (in `timezone`) of the scheduled jobs. */
   readonly schedules: JobSchedules
+  /**
+   * `PULSE_OUTBOX_LEASE_MS`: on PostgreSQL, how long an instance's claim on an outbox message
+   * holds before another instance may take it over (default `OUTBOX_LEASE_MS`, 60 s). Keep it
+   * longer than any single Slack call.
+   */
+  readonly outboxLeaseMs: number | undefined
 }
 
 /** Which CRM property (HubSpot) or field path (Salesforce, `Account.Industry` allowed) feeds each segment. */
@@ -206,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
       stalledAlerts: e.PULSE_ALERTS_SCHEDULE ?? '0 9 * * 1-5',
       anomalyCheck: e.PULSE_ANOMALY_SCHEDULE ?? '0 8 * * *',
     }),
+    outboxLeaseMs: e.PULSE_OUTBOX_LEASE_MS === undefined ? undefined : Number(e.PULSE_OUTBOX_LEASE_MS),
   })
 }
 

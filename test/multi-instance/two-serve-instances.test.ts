@@ -58,7 +58,7 @@ async function setup(url: string, deals = DEALS) {
   cleanup.push(() => fake.stop())
   const databaseUrl = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
 
-  const serve = async (): Promise<Instance> => {
+  const serve = async (env: Record<string, string> = {}): Promise<Instance> => {
     const port = await freePort()
     const child = spawn(
       process.execPath,
@@ -80,6 +80,7 @@ async function setup(url: string, deals = DEALS) {
           PULSE_SYNC_SCHEDULE: NEVER,
           PULSE_RETRAIN_SCHEDULE: NEVER,
           PULSE_ANOMALY_SCHEDULE: NEVER,
+          ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -108,6 +109,9 @@ async function setup(url: string, deals = DEALS) {
     return out
   }
 
+  const stalledTicks = () =>
+    store.db.selectFrom('job_locks').select(['job', 'holder']).where('job', 'like', 'tick:stalled-alerts:%').execute()
+
   const stalledRuns = () =>
     store.db
       .selectFrom('job_runs')
@@ -121,7 +125,7 @@ async function setup(url: string, deals = DEALS) {
     return c.sent + c.skipped + c.failed > 0 && c.pending + c.sending === 0
   }
 
-  return { store, fake, serve, deliveries, stalledRuns, allDelivered }
+  return { store, fake, serve, deliveries, stalledRuns, stalledTicks, allDelivered }
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -171,11 +175,7 @@ describe.skipIf(!pgUrl)(
 
       // Once per tick: every tick has one claim row, and each claim led to exactly one run (or, while
       // the previous run was still going, a skip for the lease). The other instance skipped the tick.
-      const ticks = await env.store.db
-        .selectFrom('job_locks')
-        .select(['job', 'holder'])
-        .where('job', 'like', 'tick:stalled-alerts:%')
-        .execute()
+      const ticks = await env.stalledTicks()
       const ran = runs.filter((r) => r.status !== 'skipped')
       const leaseBusy = runs.filter((r) => r.status === 'skipped' && r.error === 'another instance is running this job')
       const tickTaken = runs.filter((r) => r.status === 'skipped' && r.error === 'another instance ran this tick')
@@ -247,6 +247,57 @@ describe.skipIf(!pgUrl)(
       const outbox = await countOutboxByStatus(env.store.db)
       const deliveries = env.deliveries()
       expect(outbox.pending + outbox.sending + outbox.failed).toBe(0)
+      expect(deliveries.size).toBe(outbox.sent)
+      const twice = [...deliveries].filter(([, n]) => n > 1)
+      expect(twice, `outbox ids delivered more than once: ${JSON.stringify(twice)}`).toEqual([])
+    }, 180_000)
+
+    it("let the surviving instance finish a killed instance's DM run once the claims run out, without a new tick or a restart", async () => {
+      const env = await setup(pgUrl as string)
+      // One tick in the whole test: the stalled-deal job fires once an hour at a second ~15 s from now.
+      const at = new Date(Date.now() + 15_000)
+      const leaseMs = 3000
+      const instanceEnv = {
+        PULSE_ALERTS_SCHEDULE: `${at.getUTCSeconds()} ${at.getUTCMinutes()} * * * *`,
+        PULSE_TZ: 'UTC',
+        PULSE_OUTBOX_LEASE_MS: String(leaseMs),
+      }
+      env.fake.hangOnPostMessage = 5
+      const [a, b] = await Promise.all([env.serve(instanceEnv), env.serve(instanceEnv)])
+      expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)
+      await waitFor(() => env.fake.callsOf('chat.postMessage').length >= 5, 60_000, 'the running instance to send')
+      await new Promise((r) => setTimeout(r, 300))
+      const lease = await env.store.db
+        .selectFrom('job_locks')
+        .select('holder')
+        .where('job', '=', 'stalled-alerts')
+        .executeTakeFirstOrThrow()
+      const runnerPid = pidOf(lease.holder.split('#')[0] as string)
+      const [victim, survivor] = runnerPid === a.child.pid ? [a, b] : [b, a]
+      victim.child.kill('SIGKILL')
+      await victim.exited
+      env.fake.hangOnPostMessage = undefined
+      const before = await countOutboxByStatus(env.store.db)
+      expect(before.sending).toBeGreaterThan(0)
+      expect(before.pending).toBeGreaterThan(0)
+
+      const killedAt = Date.now()
+      await until(env.allDelivered, 45_000, 'the survivor to deliver every DM').catch(async (e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await countOutboxByStatus(env.store.db))} ${survivor.stderr().slice(-1500)}`)
+      })
+      // Within a few leases of the kill: the survivor did not wait for a tick (the next one is an hour away).
+      expect(Date.now() - killedAt).toBeLessThan(40_000)
+      survivor.child.kill('SIGTERM')
+      expect(await survivor.exited, survivor.stderr()).toBe(0)
+
+      const ticks = await env.stalledTicks()
+      expect(ticks).toHaveLength(1)
+      const ran = (await env.stalledRuns()).filter((r) => r.status !== 'skipped')
+      expect(ran.map((r) => pidOf(r.instance))).toEqual([victim.child.pid])
+      const outbox = await countOutboxByStatus(env.store.db)
+      const deliveries = env.deliveries()
+      expect(outbox.pending + outbox.sending + outbox.failed).toBe(0)
+      expect(outbox.sent).toBeGreaterThan(before.sent)
       expect(deliveries.size).toBe(outbox.sent)
       const twice = [...deliveries].filter(([, n]) => n > 1)
       expect(twice, `outbox ids delivered more than once: ${JSON.stringify(twice)}`).toEqual([])

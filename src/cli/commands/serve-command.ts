@@ -12,12 +12,16 @@ import { loadRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
+import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
+import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
 import { type CliIo, type CommonOptions, cliConfig, withDbOption } from '../cli-context.js'
 
 /**
  * `pulse serve`: the Slack app (HTTP on `PORT`, or Socket Mode with `SLACK_APP_TOKEN`) and the
  * scheduled jobs in one process, until SIGINT or SIGTERM. On start it delivers anything the
- * outbox still holds from before a restart.
+ * outbox still holds from before a restart; on PostgreSQL its outbox watch also finishes, once
+ * their lease has run out, messages another instance claimed and did not deliver (see
+ * `startOutboxWatch`).
  */
 export function registerServeCommand(program: Command, io: CliIo): void {
   withDbOption(
@@ -36,7 +40,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const services = createPulseServices({ store, config, logger })
     const slack = createSlackApp({ store, config, logger, roster, services })
     await slack.start()
-    const jobs = createSlackJobs(slack.ctx, slack.client)
+    const watch = startOutboxWatch({
+      store,
+      logger,
+      leaseMs: outboxLeaseMs(store, config),
+      drain: (drainOptions) => drainOutbox(slack.ctx, drainOptions),
+    })
+    const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain })
     const scheduler = startScheduler({
       store,
       config,
@@ -51,7 +61,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       },
       notifyAdmins: jobs.notifyAdmins,
     })
-    void jobs.drainOutbox().catch((error: unknown) => logger.error({ err: error }, 'outbox could not be delivered on start'))
+    void watch.drain()
     io.err(
       slack.mode === 'http'
         ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
@@ -62,6 +72,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       process.once('SIGTERM', () => resolve())
     })
     io.err('Stopping…')
+    await watch.stop()
     await scheduler.stop()
     await slack.stop()
     await store.close()

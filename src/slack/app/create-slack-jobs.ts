@@ -3,7 +3,7 @@ import { notifyAdmins } from '../alerts/notify-admins.js'
 import { planManagerDigests } from '../alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
-import { drainOutbox } from '../outbox/drain-outbox.js'
+import { type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
 import type { SlackClient, SlackContext } from './slack-context.js'
 
 /** The Slack side of the scheduled jobs: plain functions the scheduler calls. */
@@ -22,29 +22,36 @@ export interface SlackJobs {
   notifyAdmins(text: string): Promise<void>
 }
 
+/** Optional hooks of {@link createSlackJobs}. */
+export interface SlackJobsOptions {
+  /** Called with what each of the jobs' outbox drains did (`pulse serve` feeds its outbox watch). */
+  afterDrain?: (result: DrainResult) => void
+}
+
 /**
  * Binds the Slack job bodies to a context and client (Bolt's `app.client` in `pulse serve`).
  * Each throws on failure so the scheduler can record it and alert the admins.
  */
-export function createSlackJobs(ctx: SlackContext, client: SlackClient): SlackJobs {
+export function createSlackJobs(ctx: SlackContext, client: SlackClient, options: SlackJobsOptions = {}): SlackJobs {
+  const drained = (result: DrainResult) => options.afterDrain?.(result)
   return {
     async refreshHome() {
       await refreshHomeTabs(ctx, client)
     },
     async stalledDealDms() {
       await planManagerDigests(ctx, ctx.clock.asOf())
-      await sendStalledDealDms(ctx)
+      drained((await sendStalledDealDms(ctx)).drain)
     },
     async managerDigests() {
       await planManagerDigests(ctx, ctx.clock.asOf())
-      await drainOutbox(ctx, { kinds: ['digest'] })
+      drained(await drainOutbox(ctx, { kinds: ['digest'] }))
     },
     async anomalyCheck() {
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
-      await drainOutbox(ctx, { kinds: ['anomaly'] })
+      drained(await drainOutbox(ctx, { kinds: ['anomaly'] }))
     },
     async drainOutbox() {
-      await drainOutbox(ctx)
+      drained(await drainOutbox(ctx))
     },
     async notifyAdmins(text: string) {
       await notifyAdmins(ctx, client, text)

@@ -1,5 +1,7 @@
+import type { Config } from '../../config.js'
+import type { Store } from '../../db/open-store.js'
 import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
-import { findUndeliveredOutbox, markOutboxSending, markOutboxSent, markOutboxUndelivered } from '../../db/slack-outbox.js'
+import { findUndeliveredOutbox, markOutboxSending, markOutboxSent, markOutboxUndelivered, OUTBOX_LEASE_MS } from '../../db/slack-outbox.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -15,6 +17,8 @@ export interface DrainOptions {
   readonly concurrency?: number
   /** Stop starting new sends after this many ms (the rest stays pending for the next run). Default: no limit. */
   readonly deadlineMs?: number
+  /** Stop starting new sends once this is aborted (shutdown); the rest stays pending. */
+  readonly signal?: AbortSignal
 }
 
 /** What a drain did. */
@@ -28,6 +32,11 @@ export interface DrainResult {
   rateLimited: number
   /** Left undelivered (deadline, or an outcome unknown after a network error: recovered next run). */
   left: number
+  /**
+   * Claimed by another instance whose lease has not run out (PostgreSQL): left to it. Once the
+   * lease runs out, a later drain takes such a message over if it is still undelivered.
+   */
+  heldElsewhere: number
 }
 
 interface Item {
@@ -55,11 +64,21 @@ const FINAL_ERRORS = new Set([
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /**
+ * How long a claim on an outbox message holds for `store`: on PostgreSQL `PULSE_OUTBOX_LEASE_MS`
+ * (`config.outboxLeaseMs`, default {@link OUTBOX_LEASE_MS}); on SQLite (one instance) 0.
+ */
+export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config, 'outboxLeaseMs'>): number {
+  return store.dialect === 'postgres' ? (config.outboxLeaseMs ?? OUTBOX_LEASE_MS) : 0
+}
+
+/**
  * Delivers every undelivered outbox row, exactly once each:
- * - a row is marked `sending` (with its channel) before the Web API call and `sent` after, so
- *   a crash in between leaves `sending`, which the next drain resolves by looking for the
- *   message in the channel's history (`conversations.history`, by our message metadata)
- *   before sending again;
+ * - a row is claimed and marked `sending` (with its channel) before the Web API call and `sent`
+ *   after, so a crash in between leaves `sending`, which a later drain resolves by looking for
+ *   the message in the channel's history (`conversations.history`, by our message metadata)
+ *   before sending again. A `sending` row not found there whose claim is still within its
+ *   lease ({@link outboxLeaseMs}: another instance may be sending it) is left alone and counted
+ *   in `heldElsewhere`, as is a row another instance claimed after it was listed;
  * - owners are found by email (cached, misses remembered) and a row for an email Slack does
  *   not know is `skipped`, never retried in a loop;
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
@@ -71,27 +90,36 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const interval = options.perChannelIntervalMs ?? 1000
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs
-  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, rateLimited: 0, left: 0 }
+  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, rateLimited: 0, left: 0, heldElsewhere: 0 }
+  const leaseMs = outboxLeaseMs(ctx.store, ctx.config)
   const rows = await findUndeliveredOutbox(ctx.store.db, options.kinds)
   if (rows.length === 0) return result
   const log = ctx.logger.child({ job: 'outbox' })
 
   const queue: Item[] = []
+  const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
   for (const row of rows) {
     const payload = JSON.parse(row.payload) as OutboxPayload
     const item: Item = { row, payload, channel: row.channel_id, userId: row.slack_user_id }
     if (row.status === 'sending') {
+      // Claimed by an instance that may still be sending it (its lease has not run out).
+      const held = leaseMs > 0 && row.attempt_started_at !== null && row.attempt_started_at >= leaseStart
       let delivered: boolean
       try {
         delivered = await alreadyDelivered(ctx, client, item)
       } catch (error) {
         // Unsure whether it arrived: leave it `sending` rather than risk a second copy.
         log.warn({ outboxId: row.outbox_id, err: error }, 'could not check whether a message was delivered; will check on the next run')
-        result.left++
+        if (held) result.heldElsewhere++
+        else result.left++
         continue
       }
       if (delivered) {
         result.recovered++
+        continue
+      }
+      if (held) {
+        result.heldElsewhere++
         continue
       }
     }
@@ -132,7 +160,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     const channel = item.channel as string
     const db = ctx.store.db
     // Another instance may have claimed this message since it was listed: then it is theirs to send.
-    if (!(await markOutboxSending(db, item.row.outbox_id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now() }))) {
+    if (
+      !(await markOutboxSending(db, item.row.outbox_id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now(), leaseMs }))
+    ) {
+      result.heldElsewhere++
       return 'done'
     }
     try {
@@ -191,7 +222,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (Date.now() > deadline) return
+      if (Date.now() > deadline || options.signal?.aborted) return
       const pick = next()
       if (pick === null) {
         if (busy.size === 0) return
