@@ -53,7 +53,7 @@ export async function runReportsBench(ctx: BenchContext): Promise<void> {
   try {
     const start = performance.now()
     const built = await refreshAnalyticsRollup(writer)
-    ctx.record('reports', 'rollup rebuild s (1M deals, part of each import)', round((performance.now() - start) / 1000))
+    ctx.record('reports', 'rollup rebuild s (1M deals: after a re-import or a sync)', round((performance.now() - start) / 1000))
     ctx.record('reports', 'rollup built', built)
   } finally {
     await writer.close()
