@@ -8,7 +8,7 @@ import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger } from '../../log/create-logger.js'
 import { retrainModel } from '../../model/retrain-model.js'
 import { scoreOpenDeals } from '../../model/score-open-deals.js'
-import { loadRoster } from '../../slack/access/load-roster.js'
+import { watchRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
@@ -36,7 +36,12 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const config = cliConfig()
     const logger = createLogger(config.logLevel)
     const store = await openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl })
-    const roster = loadRoster(config.rosterPath)
+    // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
+    const roster = watchRoster(config.rosterPath, {
+      onReload: (r) =>
+        logger.info({ executives: r.executives.size, admins: r.admins.size, managers: r.managers.size }, 'roster file changed: re-read'),
+      onError: (error) => logger.error(`${error.message} The previous roster stays in force.`),
+    })
     const services = createPulseServices({ store, config, logger })
     const slack = createSlackApp({ store, config, logger, roster, services })
     await slack.start()

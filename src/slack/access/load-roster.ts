@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from '../../errors.js'
@@ -67,4 +67,58 @@ export function loadRoster(value: string | undefined): Roster {
   if (existsSync(value)) return parseRoster(readFileSync(value, 'utf8'))
   if (value.includes('\n') || value.includes(':')) return parseRoster(value)
   throw new AppError('bad_config', `PULSE_ROSTER names a file that does not exist: ${value}. Point it at your roster YAML.`)
+}
+
+/** Options of {@link watchRoster}. */
+export interface RosterWatchOptions {
+  /** Called when an edited roster file cannot be used (the previous roster stays in force). */
+  onError?: (error: AppError) => void
+  /** Called after a changed roster file was read. */
+  onReload?: (roster: Roster) => void
+  /** Checks the file at most this often (default 5,000 ms). */
+  minIntervalMs?: number
+  /** Milliseconds since the epoch (tests). */
+  now?: () => number
+}
+
+/**
+ * The roster of `PULSE_ROSTER`, kept current: when it names a file, the returned function checks
+ * the file's modification time (at most every few seconds) and re-reads it when it changed, so
+ * an admin's edit takes effect without a restart. A missing or malformed edit keeps the last good
+ * roster and is reported once per change through `onError`. Inline YAML (or no roster) never changes.
+ *
+ * @throws AppError `bad_config` when the roster is unusable at start (as {@link loadRoster}).
+ */
+export function watchRoster(value: string | undefined, options: RosterWatchOptions = {}): () => Roster {
+  let current = loadRoster(value)
+  if (value === undefined || !existsSync(value)) return () => current
+  const path = value
+  const now = options.now ?? Date.now
+  const every = options.minIntervalMs ?? 5000
+  let seen = fileStamp(path)
+  let checkedAt = now()
+  return () => {
+    if (now() - checkedAt < every) return current
+    checkedAt = now()
+    const stamp = fileStamp(path)
+    if (stamp === seen) return current
+    seen = stamp
+    try {
+      if (stamp === 'missing') throw new AppError('bad_config', `PULSE_ROSTER names a file that no longer exists: ${path}. Put it back.`)
+      current = parseRoster(readFileSync(path, 'utf8'))
+      options.onReload?.(current)
+    } catch (error) {
+      options.onError?.(error instanceof AppError ? error : new AppError('bad_config', `PULSE_ROSTER could not be read: ${String(error)}`))
+    }
+    return current
+  }
+}
+
+function fileStamp(path: string): string {
+  try {
+    const s = statSync(path)
+    return `${s.mtimeMs}:${s.size}`
+  } catch {
+    return 'missing'
+  }
 }

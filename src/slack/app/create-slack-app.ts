@@ -19,7 +19,8 @@ export interface SlackAppOptions {
   readonly store: Store
   readonly config: Config
   readonly logger: Logger
-  readonly roster: Roster
+  /** Who sees what: a roster, or a function giving the current one (see `watchRoster`). */
+  readonly roster: Roster | (() => Roster)
   readonly services: PulseServices
   /** Default: the wall clock, as-of `PULSE_AS_OF` or today (UTC). */
   readonly clock?: Clock
@@ -71,11 +72,14 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     logger: webLogger,
     logLevel: LogLevel.WARN,
   })
+  const roster = options.roster
   return {
     store: options.store,
     config,
     logger,
-    roster: options.roster,
+    get roster() {
+      return typeof roster === 'function' ? roster() : roster
+    },
     clock: options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayUtc() },
     services: options.services,
     publicUrl: config.publicUrl,
