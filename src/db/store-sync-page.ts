@@ -31,7 +31,8 @@ const ID_CHUNK = 900
 /**
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
  * stage history of every deal that came with one, removes archived/deleted deals with their
- * history, upserts the page's owners, counts the page on its sync run, and stores the source's
+ * history, upserts the page's owners (and any owner its deals name with an email that `owners`
+ * lacks), counts the page on its sync run, and stores the source's
  * watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
  * On SQLite the page is written with prepared statements while holding Kysely's connection
  * (a 2,000-deal page costs a few ms instead of tens); elsewhere (Postgres) with the Kysely
@@ -81,6 +82,18 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
     }
     const removed = await removeDeals(tx, page.removedDealIds)
     if (page.owners && page.owners.length > 0) await upsertOwners(tx, page.owners, page.source, nowIso)
+    const fromDeals = ownersOfDeals(page.deals)
+    for (let i = 0; i < fromDeals.length; i += 1000) {
+      await tx
+        .insertInto('owners')
+        .values(
+          fromDeals.slice(i, i + 1000).map(([id, email]) => ({ owner_id: id, email, name: null, source: page.source, updated_at: nowIso })),
+        )
+        .onConflict((oc) =>
+          oc.column('owner_id').doUpdateSet((eb) => ({ email: eb.fn.coalesce('owners.email', eb.ref('excluded.email')) })),
+        )
+        .execute()
+    }
     await tx
       .updateTable('sync_runs')
       .set((eb) => ({ pages: eb('pages', '+', 1), deals: eb('deals', '+', page.deals.length), removed: eb('removed', '+', removed) }))
@@ -114,6 +127,17 @@ function lastOfEachDeal(deals: readonly SyncedDeal[]): { rows: NewDeal[]; histor
   return { rows: [...rows.values()], histories }
 }
 
+/**
+ * The owners the page's deals name with an email, for owners the CRM's own owner list did not
+ * give an email (or did not list): emails are matched to owners through `owners` (Slack access),
+ * so every owner a deal names with an email must be there. A stored email is never replaced.
+ */
+function ownersOfDeals(deals: readonly SyncedDeal[]): Array<[string, string]> {
+  const out = new Map<string, string>()
+  for (const d of deals) if (d.deal.ownerEmail !== null) out.set(d.deal.ownerId, d.deal.ownerEmail)
+  return [...out]
+}
+
 const statements = new WeakMap<SqliteDatabase.Database, ReturnType<typeof prepare>>()
 
 function prepare(sqlite: SqliteDatabase.Database) {
@@ -132,6 +156,10 @@ function prepare(sqlite: SqliteDatabase.Database) {
     upsertOwner: sqlite.prepare(
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
+    ),
+    noteDealOwner: sqlite.prepare(
+      `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, NULL, ?, ?)
+       ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(owners.email, excluded.email)`,
     ),
     countPage: sqlite.prepare('UPDATE sync_runs SET pages = pages + 1, deals = deals + ?, removed = removed + ? WHERE run_id = ?'),
     saveWatermark: sqlite.prepare(
@@ -165,6 +193,7 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
       s.deleteHistory.run(id)
     }
     for (const o of page.owners ?? []) s.upsertOwner.run(o.ownerId, o.email, o.name, page.source, nowIso)
+    for (const [id, email] of ownersOfDeals(page.deals)) s.noteDealOwner.run(id, email, page.source, nowIso)
     s.countPage.run(page.deals.length, removed, page.runId)
     if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
     if (page.deals.length > 0 || removed > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)

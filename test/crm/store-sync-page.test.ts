@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import type { SyncedDeal } from '../../src/crm/crm-source.js'
 import { createCsvSource } from '../../src/crm/csv/csv-source.js'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
+import { findOwnerIdsByEmail } from '../../src/db/find-owner-ids-by-email.js'
 import type { Store } from '../../src/db/open-store.js'
 import { findWatermark, storeSyncPage } from '../../src/db/store-sync-page.js'
 import type { NormalizedDeal } from '../../src/domain/normalized-deal.js'
@@ -125,6 +126,36 @@ describeEachDialect('storeSyncPage', (dialect) => {
         deals: 4,
         removed: 1,
       })
+    }
+  })
+
+  it('records the owners its deals name with an email when the CRM owner list lacks them, never replacing a CRM email', async () => {
+    const sqliteStore = await openTestStore()
+    stores.push(sqliteStore)
+    for (const target of [sqliteStore, await open()]) {
+      const runId = await beginSyncRun(target.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
+      for (const write of [target, { ...target, sqlite: undefined }]) {
+        await storeSyncPage(write, {
+          source: 'hubspot',
+          runId,
+          deals: [
+            { deal: deal('1', { ownerId: 'o1', ownerEmail: 'old-ana@example.com' }), history: null },
+            { deal: deal('2', { ownerId: 'o2', ownerEmail: 'Ben@Example.com' }), history: null },
+            { deal: deal('3', { ownerId: 'o3', ownerEmail: 'cy@example.com' }), history: null },
+          ],
+          removedDealIds: [],
+          owners: [
+            { ownerId: 'o1', email: 'ana@example.com', name: 'Ana' },
+            { ownerId: 'o3', email: null, name: 'Cy' },
+          ],
+          watermark: null,
+          now: new Date('2024-06-01T00:00:00Z'),
+        })
+      }
+      expect(await findOwnerIdsByEmail(target.db, ['ben@example.com'])).toEqual(['o2'])
+      expect(await findOwnerIdsByEmail(target.db, ['cy@example.com'])).toEqual(['o3'])
+      expect(await findOwnerIdsByEmail(target.db, ['ana@example.com'])).toEqual(['o1'])
+      expect(await findOwnerIdsByEmail(target.db, ['old-ana@example.com'])).toEqual([])
     }
   })
 
