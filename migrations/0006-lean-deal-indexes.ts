@@ -8,6 +8,11 @@ import { type Kysely, sql } from 'kysely'
  * sync keeps.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Owners known only from their deals' emails (stores written before imports and syncs kept
+  // `owners` complete) are recorded first, so nobody loses access with the email index.
+  await sql`INSERT INTO owners (owner_id, email, name, source, updated_at)
+    SELECT owner_id, max(owner_email), NULL, 'deals', ${new Date().toISOString()} FROM deals WHERE owner_email IS NOT NULL GROUP BY owner_id
+    ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(owners.email, excluded.email)`.execute(db)
   await db.schema.dropIndex('deals_owner_email').ifExists().execute()
   await db.schema.dropIndex('deals_owner_id_outcome').ifExists().execute()
   await db.schema.createIndex('deals_open_owner').on('deals').column('owner_id').where(sql.ref('outcome'), '=', 'open').execute()
