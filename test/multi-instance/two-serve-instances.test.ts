@@ -138,6 +138,26 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 
 const pidOf = (instance: string) => Number(instance.split(':').at(-1))
 
+/**
+ * Waits until the stalled-deal run is stuck on its 5th DM, then SIGKILLs the instance holding the
+ * job's lease (the one running it) and returns it with the other one.
+ */
+async function killTheRunner(
+  env: Awaited<ReturnType<typeof setup>>,
+  a: Instance,
+  b: Instance,
+): Promise<{ victim: Instance; survivor: Instance }> {
+  await waitFor(() => env.fake.callsOf('chat.postMessage').length >= 5, 60_000, 'the running instance to send')
+  await new Promise((r) => setTimeout(r, 300))
+  const lease = await env.store.db.selectFrom('job_locks').select('holder').where('job', '=', 'stalled-alerts').executeTakeFirstOrThrow()
+  const runnerPid = pidOf(lease.holder.split('#')[0] as string)
+  const [victim, survivor] = runnerPid === a.child.pid ? [a, b] : [b, a]
+  expect(victim.child.pid).toBe(runnerPid)
+  victim.child.kill('SIGKILL')
+  await victim.exited
+  return { victim, survivor }
+}
+
 describe.skipIf(!pgUrl)(
   `two pulse serve processes on one PostgreSQL${pgUrl ? '' : ' (skipped: set PULSE_TEST_DATABASE_URL to a PostgreSQL URL)'}`,
   () => {
@@ -219,18 +239,7 @@ describe.skipIf(!pgUrl)(
       // The 5th DM reaches Slack but is never answered: whoever sends it is stuck mid-run.
       env.fake.hangOnPostMessage = 5
       const [a, b] = await Promise.all([env.serve(), env.serve()])
-      await waitFor(() => env.fake.callsOf('chat.postMessage').length >= 5, 60_000, 'the running instance to send')
-      await new Promise((r) => setTimeout(r, 300))
-      const lease = await env.store.db
-        .selectFrom('job_locks')
-        .select('holder')
-        .where('job', '=', 'stalled-alerts')
-        .executeTakeFirstOrThrow()
-      const runnerPid = pidOf(lease.holder.split('#')[0] as string)
-      const [victim, survivor] = runnerPid === a.child.pid ? [a, b] : [b, a]
-      expect(victim.child.pid).toBe(runnerPid)
-      victim.child.kill('SIGKILL')
-      await victim.exited
+      const { survivor } = await killTheRunner(env, a, b)
       const before = await countOutboxByStatus(env.store.db)
       expect(before.sending).toBeGreaterThan(0)
       expect(before.pending).toBeGreaterThan(0)
@@ -265,17 +274,7 @@ describe.skipIf(!pgUrl)(
       env.fake.hangOnPostMessage = 5
       const [a, b] = await Promise.all([env.serve(instanceEnv), env.serve(instanceEnv)])
       expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)
-      await waitFor(() => env.fake.callsOf('chat.postMessage').length >= 5, 60_000, 'the running instance to send')
-      await new Promise((r) => setTimeout(r, 300))
-      const lease = await env.store.db
-        .selectFrom('job_locks')
-        .select('holder')
-        .where('job', '=', 'stalled-alerts')
-        .executeTakeFirstOrThrow()
-      const runnerPid = pidOf(lease.holder.split('#')[0] as string)
-      const [victim, survivor] = runnerPid === a.child.pid ? [a, b] : [b, a]
-      victim.child.kill('SIGKILL')
-      await victim.exited
+      const { victim, survivor } = await killTheRunner(env, a, b)
       env.fake.hangOnPostMessage = undefined
       const before = await countOutboxByStatus(env.store.db)
       expect(before.sending).toBeGreaterThan(0)
