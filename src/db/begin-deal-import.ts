@@ -159,33 +159,9 @@ export function dealRowOf(d: NormalizedDeal): unknown[] {
   return [...f.slice(0, 6), monthOf(d.createdDate), f[6], d.closedDate === null ? null : monthOf(d.closedDate), ...f.slice(7), null]
 }
 
-// The fields of a deal in a batch; months are derived in SQL (the first 7 characters of the date, as monthOf).
-const BATCH_FIELDS = [
-  'deal_id',
-  'source',
-  'deal_name',
-  'owner_id',
-  'owner_email',
-  'created_date',
-  'closed_date',
-  'outcome',
-  'stage',
-  'stage_entered_date',
-  'lost_at_stage',
-  'amount',
-  'amount_band',
-  'currency',
-  'industry',
-  'region',
-  'product_type',
-  'lead_source',
-  'sales_cycle_days',
-  'last_activity_date',
-  'updated_date',
-  'archived',
-  'crm_url',
-  'extra',
-] as const
+// The fields of a deal in a batch: the columns without the two months (derived in SQL, the first
+// 7 characters of the date, as monthOf) and the run id (bound per statement).
+const BATCH_FIELDS = DEAL_COLUMNS.filter((c) => c !== 'created_month' && c !== 'closed_month' && c !== 'import_run_id')
 
 const field = (name: (typeof BATCH_FIELDS)[number]) => `value ->> ${BATCH_FIELDS.indexOf(name)}`
 
