@@ -3,12 +3,17 @@
  * with the app's own import (`importCsvFile`, as `pulse ingest` runs it), timed against
  * PostgreSQL's own `COPY` of the same file into an untyped (all text) table, in the same run;
  * then every report of the reports section timed on that store (cold and warm, against 150 ms).
- * Needs `PULSE_BENCH_DATABASE_URL` (or `PULSE_TEST_DATABASE_URL`); skipped with a note otherwise.
- * Each schema it creates is dropped at the end.
+ * Uses `PULSE_BENCH_DATABASE_URL` (or `PULSE_TEST_DATABASE_URL`); without either, it starts a
+ * throw-away server on loopback with `.ci/start-postgres.sh` (which installs Debian's `postgresql`
+ * when it is missing) and stops it at the end; when that is impossible the section says why and
+ * is skipped. Each schema it creates is dropped at the end.
  */
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { DEFAULT_STAGES } from '../src/config.js'
@@ -28,12 +33,23 @@ const SECTION = 'postgres'
 
 /** Runs the section (see the file comment). */
 export async function runPostgresBench(ctx: BenchContext): Promise<void> {
-  const url = process.env.PULSE_BENCH_DATABASE_URL ?? process.env.PULSE_TEST_DATABASE_URL
-  if (!url) {
-    ctx.log('postgres: skipped; set PULSE_BENCH_DATABASE_URL (or PULSE_TEST_DATABASE_URL), e.g. eval "$(.ci/start-postgres.sh)"')
-    ctx.record(SECTION, 'status', 'skipped: PULSE_BENCH_DATABASE_URL unset')
+  const given = process.env.PULSE_BENCH_DATABASE_URL ?? process.env.PULSE_TEST_DATABASE_URL
+  if (given) return runOn(ctx, given)
+  const server = await startThrowAwayServer(ctx)
+  if ('error' in server) {
+    ctx.log(`postgres: skipped; ${server.error}. Set PULSE_BENCH_DATABASE_URL to a PostgreSQL server to run this section.`)
+    ctx.record(SECTION, 'status', `skipped: ${server.error}`)
     return
   }
+  ctx.record(SECTION, 'server', 'throw-away, started by the bench (.ci/start-postgres.sh)')
+  try {
+    await runOn(ctx, server.url)
+  } finally {
+    server.stop()
+  }
+}
+
+async function runOn(ctx: BenchContext, url: string): Promise<void> {
   const csv = ctx.csv.deals1m
   const copySeconds = await timeRawCopy(url, csv, ctx)
   ctx.record(SECTION, 'COPY 1M into text table seconds', round(copySeconds))
@@ -96,6 +112,44 @@ async function timeReports(ctx: BenchContext, url: string, schema: string, suffi
   } finally {
     await store.close()
   }
+}
+
+/** The repository's `.ci` scripts, from the compiled bench (`dist/bench`) or the sources (`bench`). */
+function ciScript(name: string): string | null {
+  for (const up of ['../../.ci/', '../.ci/']) {
+    const path = fileURLToPath(new URL(`${up}${name}`, import.meta.url))
+    if (existsSync(path)) return path
+  }
+  return null
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/** Starts a PostgreSQL server on loopback for this run, as CI does; or says why it cannot. */
+async function startThrowAwayServer(ctx: BenchContext): Promise<{ url: string; stop: () => void } | { error: string }> {
+  const start = ciScript('start-postgres.sh')
+  const stop = ciScript('stop-postgres.sh')
+  if (!start || !stop) return { error: 'no PULSE_BENCH_DATABASE_URL and no .ci/start-postgres.sh to start a server with' }
+  ctx.log('postgres: no PULSE_BENCH_DATABASE_URL; starting a throw-away server on loopback')
+  const port = await freePort()
+  const out = spawnSync('bash', [start], {
+    env: { ...process.env, PULSE_TEST_PG_PORT: String(port) },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const url = /PULSE_TEST_DATABASE_URL=(\S+)/.exec(out.stdout ?? '')?.[1]
+  const data = /PULSE_TEST_PG_DATA=(\S+)/.exec(out.stdout ?? '')?.[1]
+  if (out.status !== 0 || !url || !data) {
+    const why = (out.stderr ?? '').trim().split('\n').at(-1) || `exit code ${out.status}`
+    return { error: `could not start a PostgreSQL server (${why})` }
+  }
+  return { url, stop: () => void spawnSync('bash', [stop, data], { stdio: 'ignore' }) }
 }
 
 function median(values: number[]): number {
