@@ -52,12 +52,15 @@ export interface TimedIngest extends IngestChildResult {
   wallSeconds: number
 }
 
-/** Imports `csv` into `db` in a child process and times it (process start to exit). */
-export function ingestInChild(csv: string, db: string): Promise<TimedIngest> {
+/**
+ * Imports `csv` into `db` (a SQLite file, or a `postgres://` URL with `schema`) in a child process
+ * and times it (process start to exit).
+ */
+export function ingestInChild(csv: string, db: string, schema?: string): Promise<TimedIngest> {
   const child = fileURLToPath(new URL('./ingest-child.js', import.meta.url))
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, db, csv], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const proc = spawn(process.execPath, [child, db, csv, ...(schema ? [schema] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
     let stdout = ''
     proc.stdout.on('data', (d) => {
       stdout += d

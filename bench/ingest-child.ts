@@ -1,6 +1,7 @@
 /**
  * One CSV import in its own process, so that its peak memory is its own:
- * `node dist/bench/ingest-child.js DB CSV` prints one JSON line ({@link IngestChildResult}).
+ * `node dist/bench/ingest-child.js DB CSV [SCHEMA]` prints one JSON line ({@link IngestChildResult}).
+ * DB is a SQLite file, or a `postgres://` URL (then SCHEMA names the PostgreSQL schema to use).
  * The harness (`bench/run-bench.ts`) times the whole process, start to exit.
  */
 import { DEFAULT_STAGES } from '../src/config.js'
@@ -24,9 +25,10 @@ export interface IngestChildResult {
 }
 
 async function main(): Promise<void> {
-  const [db, csv] = process.argv.slice(2)
-  if (!db || !csv) throw new Error('usage: ingest-child.js DB CSV')
-  const store = await openStore({ path: db })
+  const [db, csv, schema] = process.argv.slice(2)
+  if (!db || !csv) throw new Error('usage: ingest-child.js DB CSV [SCHEMA]')
+  const postgres = /^postgres(ql)?:\/\//.test(db)
+  const store = await openStore(postgres ? { path: '', url: db, ...(schema ? { schema } : {}) } : { path: db })
   const summary = await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES })
   const closing = performance.now()
   await store.close()
