@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { daysBetween } from '../domain/dates.js'
 import { daysBetweenSql, stageEnteredSql, stayEndSql, validStaySql } from './deal-derived-sql.js'
+import { dialectOf } from './dialect.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
@@ -46,6 +47,7 @@ export async function findStageDurations(
     ]
   }
   const asOf = sql.lit(scope.asOf)
+  if (useHistory && dialectOf(db) === 'sqlite') return stayDurationsBySqliteChunks(db, scope, stages)
   if (useHistory) {
     const end = stayEndSql
     const done = sql<number>`(case when ${end} is not null and substr(${end}, 1, 10) <= ${scope.asOf} then 1 else 0 end)`
@@ -98,6 +100,70 @@ export async function findStageDurations(
     .groupBy([sql`1`, sql`2`])
     .execute()
   return [...open, ...lost].map(toRow)
+}
+
+/** Deals (by rowid) read per query in {@link stayDurationsBySqliteChunks}. */
+const CHUNK = 20_000
+
+/**
+ * The history branch of {@link findStageDurations} on SQLite, with the same result as the SQL
+ * aggregate PostgreSQL runs: SQLite can only group by sorting, and sorting millions of stays by
+ * their length took seconds. Instead the stays of each 20,000 deals (by rowid) come back as one
+ * JSON text (stage, entered at, end as `stayEndSql` defines it) and are added up here by stage
+ * and length, with the same rules: a stay ending before it starts is skipped; one ended on or
+ * before "as of" is complete, any other is censored at its length so far.
+ */
+async function stayDurationsBySqliteChunks(db: Kysely<Database>, scope: DealScope, stages: readonly string[]): Promise<StageDurationRow[]> {
+  const range = await db
+    .selectFrom('deals')
+    .select([sql<number | null>`min(rowid)`.as('lo'), sql<number | null>`max(rowid)`.as('hi')])
+    .executeTakeFirst()
+  if (!range || range.lo === null || range.hi === null) return []
+  const dayCache = new Map<string, number>()
+  const day = (date: string): number => {
+    let n = dayCache.get(date)
+    if (n === undefined) {
+      n = daysBetween('1970-01-01', date)
+      dayCache.set(date, n)
+    }
+    return n
+  }
+  const asOfDay = day(scope.asOf)
+  const totals = new Map<string, StageDurationRow>()
+  for (let from = range.lo; from <= range.hi; from += CHUNK) {
+    const chunk = await db
+      .selectFrom('stage_history as sh')
+      .innerJoin('deals', 'deals.deal_id', 'sh.deal_id')
+      .where(sql<boolean>`deals.rowid between ${from} and ${from + CHUNK - 1}`)
+      .where(scopeCondition(scope))
+      .where('sh.stage', 'in', [...stages])
+      .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
+      .select(
+        sql<string | null>`'[' || group_concat(json_quote(sh.stage) || ',' || json_quote(substr(sh.entered_at, 1, 10)) || ',' || json_quote(substr(${stayEndSql}, 1, 10))) || ']'`.as(
+          'stays',
+        ),
+      )
+      .executeTakeFirst()
+    if (!chunk?.stays) continue
+    const v = JSON.parse(chunk.stays) as Array<string | null>
+    for (let i = 0; i < v.length; i += 3) {
+      const stage = v[i] as string
+      const entered = v[i + 1] as string
+      const end = v[i + 2] as string | null
+      if (end !== null && end < entered) continue
+      const done = end !== null && end <= scope.asOf
+      const days = Math.max(0, (done ? day(end as string) : asOfDay) - day(entered))
+      const key = `${stage}\u0000${days}`
+      let row = totals.get(key)
+      if (!row) {
+        row = { stage, days, events: 0, censored: 0 }
+        totals.set(key, row)
+      }
+      if (done) row.events++
+      else row.censored++
+    }
+  }
+  return [...totals.values()]
 }
 
 function toRow(r: { stage: string; days: number; events: number; censored: number }): StageDurationRow {
