@@ -24,6 +24,7 @@ export async function findSegmentOutcomes(
   const out: SegmentOutcomeRow[] = []
   const slice = await findRollupSlice(db, scope)
   const rolled = new Set(ROLLUP_DIMS.map((d) => d.join(',')))
+  const direct: Array<readonly SegmentFieldName[]> = []
   for (const fields of fieldSets) {
     const dims = fields.map((f) => SEGMENT_COLUMNS[f]).join(',')
     if (slice && slice.dims === '' && rolled.has(dims)) {
@@ -34,22 +35,40 @@ export async function findSegmentOutcomes(
       for (const r of rows) out.push({ fields, values: fields.length > 1 ? [r.v1, r.v2] : [r.v1], won: Number(r.won), n: Number(r.n) })
       continue
     }
-    const columns = fields.map((f) => sql.ref(SEGMENT_COLUMNS[f]))
-    const rows = await db
-      .selectFrom('deals')
-      .where(scopeCondition(scope))
-      .where('outcome', 'in', ['won', 'lost'])
-      .where('closed_date', '<=', scope.asOf)
-      .select([
-        ...columns.map((c, i) => sql<string>`${c}`.as(`v${i}`)),
-        sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
-        sql<number>`count(*)`.as('n'),
-      ])
-      .groupBy(columns)
-      .execute()
-    for (const r of rows as Array<Record<string, unknown>>) {
-      out.push({ fields, values: fields.map((_, i) => String(r[`v${i}`])), won: Number(r.won), n: Number(r.n) })
+    direct.push(fields)
+  }
+  if (direct.length === 0) return out
+  // One pass over the closed deals, grouped by every field any set needs (a few thousand groups),
+  // then each set added up from those groups: one sort of the deals instead of one per set.
+  const fieldsUsed = [...new Set(direct.flat())]
+  const columns = fieldsUsed.map((f) => sql.ref(SEGMENT_COLUMNS[f]))
+  const groups = (await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', 'in', ['won', 'lost'])
+    .where('closed_date', '<=', scope.asOf)
+    .select([
+      ...columns.map((c, i) => sql<string>`${c}`.as(`v${i}`)),
+      sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
+      sql<number>`count(*)`.as('n'),
+    ])
+    .groupBy(columns)
+    .execute()) as Array<Record<string, unknown>>
+  for (const fields of direct) {
+    const at = fields.map((f) => fieldsUsed.indexOf(f))
+    const sums = new Map<string, SegmentOutcomeRow>()
+    for (const g of groups) {
+      const values = at.map((i) => String(g[`v${i}`]))
+      const key = JSON.stringify(values)
+      let row = sums.get(key)
+      if (!row) {
+        row = { fields, values, won: 0, n: 0 }
+        sums.set(key, row)
+      }
+      row.won += Number(g.won)
+      row.n += Number(g.n)
     }
+    out.push(...sums.values())
   }
   return out
 }
