@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import { daysBetween } from '../domain/dates.js'
 import { daysBetweenSql, stageEnteredSql, stayEndSql, validStaySql } from './deal-derived-sql.js'
-import { dialectOf } from './dialect.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { dialectOf } from './dialect.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
 
@@ -139,7 +139,9 @@ async function stayDurationsBySqliteChunks(db: Kysely<Database>, scope: DealScop
       .where('sh.stage', 'in', [...stages])
       .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
       .select(
-        sql<string | null>`'[' || group_concat(json_quote(sh.stage) || ',' || json_quote(substr(sh.entered_at, 1, 10)) || ',' || json_quote(substr(${stayEndSql}, 1, 10))) || ']'`.as(
+        sql<
+          string | null
+        >`'[' || group_concat(json_quote(sh.stage) || ',' || json_quote(substr(sh.entered_at, 1, 10)) || ',' || json_quote(substr(${stayEndSql}, 1, 10))) || ']'`.as(
           'stays',
         ),
       )
