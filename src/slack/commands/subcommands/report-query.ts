@@ -2,8 +2,9 @@ import type { ReportQuery } from '../../../analytics/report-types.js'
 import type { ChartKind } from '../../../charts/render-report-chart.js'
 import { scopeOwnerIds } from '../../access/authorize.js'
 import type { PulseServices } from '../../app/pulse-services.js'
-import type { ReportArgs } from '../parse-report-args.js'
-import type { ChartFile, SubcommandRun } from '../subcommand.js'
+import type { RenderedReport } from '../../blocks/report-blocks.js'
+import { parseReportArgs, type ReportArgs } from '../parse-report-args.js'
+import type { ChartFile, Subcommand, SubcommandRun } from '../subcommand.js'
 
 /** The report query for a run: as-of date, filters, the configured rules, and the access scope. */
 export function reportQuery(run: SubcommandRun, args: ReportArgs): ReportQuery {
@@ -36,4 +37,34 @@ export async function reportChartFile(
 ): Promise<ChartFile> {
   const chart = await run.ctx.services.renderChart(kind, report)
   return { png: chart.png, filename: `${kind}-${report.asOf}.png`, title: chart.title, altText: chart.altText }
+}
+
+/**
+ * A `/pulse <report> [field=value ...]` subcommand over one filtered report: loads it for the
+ * asker's scope, renders its blocks and attaches its chart.
+ */
+export function filteredReportSubcommand<R extends Parameters<PulseServices['renderChart']>[1] & { asOf: string }>(spec: {
+  name: 'losses' | 'funnel' | 'drivers'
+  summary: string
+  load: (run: SubcommandRun, query: ReportQuery) => Promise<R>
+  blocks: (report: R, scopeLabel: string) => RenderedReport
+}): Subcommand {
+  const usage = `${spec.name} [field=value ...]`
+  return {
+    name: spec.name,
+    usage,
+    summary: spec.summary,
+    access: 'reports',
+    parse(args) {
+      const parsed = parseReportArgs(args, false, usage)
+      return {
+        ownerIds: namedOwners(parsed),
+        run: async (run) => {
+          const report = await spec.load(run, reportQuery(run, parsed))
+          const rendered = spec.blocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+          return { ...rendered, chart: await reportChartFile(run, spec.name, report) }
+        },
+      }
+    },
+  }
 }
