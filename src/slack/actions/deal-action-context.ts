@@ -1,8 +1,9 @@
-import type { BlockAction, ButtonAction } from '@slack/bolt'
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
-import type { Block } from '../blocks/block-kit.js'
+import { userFacingError } from '../app/user-facing-error.js'
+import { type Block, context } from '../blocks/block-kit.js'
 
 /**
  * For a button on a deal's DM: the deal id from the button, checked through the one access
@@ -27,4 +28,37 @@ export async function dealForAction(
 export function withoutButtons(body: BlockAction, note: Block): Block[] {
   const blocks = ((body.message?.blocks ?? []) as Block[]).filter((b) => b.type !== 'actions')
   return [...blocks, note]
+}
+
+/** What a deal button did: the message's new text and the note that replaces its buttons (mrkdwn). */
+export interface DealButtonOutcome {
+  text: string
+  note: string
+}
+
+/**
+ * A Bolt listener for a button on a deal's DM: acknowledges at once, runs the access check,
+ * answers a refusal privately, else runs `act` and replaces the buttons with its note; a failure
+ * is logged as `what failed` and answered privately in plain words.
+ */
+export function dealButtonListener(
+  ctx: SlackContext,
+  what: string,
+  act: (dealId: string, body: BlockAction) => Promise<DealButtonOutcome>,
+) {
+  return async ({ ack, body, action, client, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
+    await ack()
+    try {
+      const target = await dealForAction(ctx, client, body, action as ButtonAction)
+      if (!target.ok) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: target.message })
+        return
+      }
+      const outcome = await act(target.dealId, body)
+      await respond({ replace_original: true, text: outcome.text, blocks: withoutButtons(body, context(outcome.note)) })
+    } catch (error) {
+      ctx.logger.error({ err: error }, `${what} failed`)
+      await respond({ response_type: 'ephemeral', replace_original: false, text: userFacingError(error) }).catch(() => {})
+    }
+  }
 }
