@@ -20,39 +20,27 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
 
 /** The `--json` shape: contract.md `train` fields first, then the details. */
 export function trainJson(r: TrainResult): Record<string, unknown> {
-  const {
-    modelId,
-    trainedAt,
-    nTrain,
-    nTest,
-    split,
-    auc,
-    aucLow,
-    aucHigh,
-    brier,
-    baselineBrier,
-    accuracy,
-    baselineAccuracy,
-    informative,
-    ...rest
-  } = r
-  return {
-    modelId,
-    trainedAt,
-    nTrain,
-    nTest,
-    split,
-    auc,
-    aucLow,
-    aucHigh,
-    brier,
-    baselineBrier,
-    accuracy,
-    baselineAccuracy,
-    informative,
-    ...rest,
-  }
+  // Keys set first keep their place when the spread below repeats them.
+  const first: Record<string, unknown> = {}
+  for (const key of CONTRACT_TRAIN_FIELDS) first[key] = r[key]
+  return { ...first, ...r }
 }
+
+const CONTRACT_TRAIN_FIELDS = [
+  'modelId',
+  'trainedAt',
+  'nTrain',
+  'nTest',
+  'split',
+  'auc',
+  'aucLow',
+  'aucHigh',
+  'brier',
+  'baselineBrier',
+  'accuracy',
+  'baselineAccuracy',
+  'informative',
+] as const satisfies ReadonlyArray<keyof TrainResult>
 
 const FEATURE_WORDS: Record<string, string> = {
   region: 'region',
