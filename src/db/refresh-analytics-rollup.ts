@@ -108,27 +108,17 @@ export async function writeAnalyticsRollup(
   built: BuiltRollup | null,
   meta: { dataVersion: string; openStages: readonly string[] },
 ): Promise<void> {
-  const state = built && {
-    id: 1,
-    data_version: meta.dataVersion,
-    horizon: built.horizon,
-    history: built.history ? 1 : 0,
-    open_stages: JSON.stringify(meta.openStages),
-    built_at: new Date().toISOString(),
-  }
   const sqlite = store.sqlite
   if (sqlite) {
     const write = sqlite.transaction(() => {
       sqlite.prepare('DELETE FROM analytics_rollup').run()
       sqlite.prepare('DELETE FROM analytics_rollup_state').run()
-      if (!built || !state) return
+      if (!built) return
       const insert = sqlite.prepare(
         'INSERT INTO analytics_rollup (kind, dims, v1, v2, k1, k2, d, n, amount, days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       for (const r of built.rows) insert.run(r)
-      sqlite
-        .prepare('INSERT INTO analytics_rollup_state (id, data_version, horizon, history, open_stages, built_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(state.id, state.data_version, state.horizon, state.history, state.open_stages, state.built_at)
+      sqlite.prepare(`INSERT INTO analytics_rollup_state ${STATE_COLUMNS} VALUES (1, ?, ?, ?, ?, ?)`).run(stateValues(built, meta))
     })
     write()
     return
@@ -169,11 +159,15 @@ export function postgresRollupWrites(
       values: Array.from({ length: 10 }, (_, c) => rows.map((r) => r[c])),
     })
   }
-  out.push({
-    text: 'INSERT INTO analytics_rollup_state (id, data_version, horizon, history, open_stages, built_at) VALUES (1, $1, $2, $3, $4, $5)',
-    values: [meta.dataVersion, built.horizon, built.history ? 1 : 0, JSON.stringify(meta.openStages), new Date().toISOString()],
-  })
+  out.push({ text: `INSERT INTO analytics_rollup_state ${STATE_COLUMNS} VALUES (1, $1, $2, $3, $4, $5)`, values: stateValues(built, meta) })
   return out
+}
+
+const STATE_COLUMNS = '(id, data_version, horizon, history, open_stages, built_at)'
+
+/** The `analytics_rollup_state` row after its id: what the rollup was built from, and when. */
+function stateValues(built: BuiltRollup, meta: { dataVersion: string; openStages: readonly string[] }): unknown[] {
+  return [meta.dataVersion, built.horizon, built.history ? 1 : 0, JSON.stringify(meta.openStages), new Date().toISOString()]
 }
 
 function buildFromSqlite(sqlite: NonNullable<Store['sqlite']>, openStages: readonly string[]): BuiltRollup | null {
@@ -212,7 +206,6 @@ async function buildFromPostgres(store: Store, openStages: readonly string[]): P
   const total = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM deals')).rows[0]?.n ?? 0)
   const builder = createRollupBuilder({ openStages, history, capacity: total + 1 })
   const record = blankRecord()
-  const width = DEAL_FIELDS.length + 1
   let after = ''
   let key = 0
   for (;;) {
@@ -224,12 +217,9 @@ async function buildFromPostgres(store: Store, openStages: readonly string[]): P
     })
     if (page.rows.length === 0) break
     const keys = new Map<string, number>()
-    const flat: unknown[] = []
     for (const row of page.rows as unknown[][]) {
       keys.set(row[0] as string, key)
-      flat.length = 0
-      for (let i = 0; i < width; i++) flat.push(row[i])
-      builder.addDeal(key++, recordOf(flat, 1, record))
+      builder.addDeal(key++, recordOf(row, 1, record))
     }
     const first = (page.rows[0] as unknown[])[0] as string
     after = (page.rows[page.rows.length - 1] as unknown[])[0] as string
