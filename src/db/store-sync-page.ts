@@ -2,7 +2,7 @@ import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
 import type { SyncedDeal } from '../crm/crm-source.js'
 import type { NormalizedDeal, NormalizedOwner } from '../domain/normalized-deal.js'
-import { DEAL_COLUMNS, dealRowOf } from './begin-deal-import.js'
+import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'
 
@@ -62,17 +62,9 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
         .execute()
     }
     await deleteByDealIds(tx, 'stage_history', [...histories.keys()])
-    const stays = new Map<string, { deal_id: string; stage: string; entered_at: string; left_at: string | null }>()
-    for (const [dealId, history] of histories) {
-      for (const s of history)
-        stays.set(`${dealId}\u0000${s.enteredAt}\u0000${s.stage}`, {
-          deal_id: dealId,
-          stage: s.stage,
-          entered_at: s.enteredAt,
-          left_at: s.leftAt,
-        })
-    }
-    const stayRows = [...stays.values()]
+    const stayRows = [...histories].flatMap(([dealId, history]) =>
+      uniqueStays(history).map((s) => ({ deal_id: dealId, stage: s.stage, entered_at: s.enteredAt, left_at: s.leftAt })),
+    )
     for (let i = 0; i < stayRows.length; i += 5000) {
       await tx
         .insertInto('stage_history')
