@@ -9,7 +9,7 @@ import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
 export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthScore' | 'health'> {
   modelId: number
   asOf: string
-  /** Null for a closed deal (it is not scored). */
+  /** Null for a closed deal or one created after `asOf` (it is not scored). */
   winProbability: number | null
   healthScore: number | null
   /** The parts of the health score; null for a closed deal. */
@@ -33,7 +33,8 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
 
 /**
  * One deal's health score and reasons as of `asOf`, computed with the current model (the same
- * computation as {@link scoreOpenDeals}). A closed deal gets no score, and says so.
+ * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
+ * score, and says so.
  * @throws AppError `not_found` for an unknown id; `no_model` when no model has been trained.
  */
 export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
@@ -59,20 +60,23 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     lastActivityDate: deal.last_activity_date,
     stageEnteredDate: deal.stage_entered_date,
   }
-  if (deal.outcome !== 'open') {
-    return {
-      dealId: deal.deal_id,
-      ...fields,
-      winProbability: null,
-      healthScore: null,
-      reasons: [`Closed ${deal.outcome} on ${deal.closed_date ?? 'an unknown date'}: only open deals are scored`],
-      basis: current.engine.informative ? 'model' : 'segment',
-      health: null,
-      daysIdle: null,
-      daysInStage: null,
-    }
-  }
+  const unscored = (reason: string): DealReport => ({
+    dealId: deal.deal_id,
+    winProbability: null,
+    healthScore: null,
+    reasons: [reason],
+    basis: current.engine.informative ? 'model' : 'segment',
+    health: null,
+    daysIdle: null,
+    daysInStage: null,
+    ...fields,
+  })
+  if (deal.outcome !== 'open')
+    return unscored(`Closed ${deal.outcome} on ${deal.closed_date ?? 'an unknown date'}: only open deals are scored`)
+  if (deal.created_date > options.asOf)
+    return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
   const context = await loadScoringContext(store.db, options.asOf, options.idleDays)
   const [score] = scoreDeals(current.engine, [deal], context) as [DealScore]
-  return { ...fields, ...score }
+  // The score element first (as in `pulse score`), then the deal's own fields.
+  return { ...score, ...fields }
 }

@@ -35,7 +35,8 @@ export interface DealScore {
 /**
  * Scores open deals as of `context.asOf`: probability (or segment base rate when the model is not
  * informative), health score, and reasons taken from the tree path and the stall factors.
- * Closed deals in `deals` are skipped. Pure.
+ * Closed deals and deals created after `context.asOf` (they did not exist yet) are skipped, as
+ * the reports' scope leaves them out. Pure.
  */
 export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ScoringDeal[], context: ScoringContext): DealScore[] {
   const words = new ReasonWords(engine.informative ? null : notInformativeReason(engine), context.idleDays)
@@ -43,7 +44,7 @@ export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ScoringD
   const days = new DayCounts(context.asOf)
   const out: DealScore[] = []
   for (const deal of deals) {
-    if (deal.outcome !== 'open') continue
+    if (deal.outcome !== 'open' || deal.created_date > context.asOf) continue
     out.push(scoreOne(engine, deal, context, norms, words, days))
   }
   return out

@@ -1,0 +1,37 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { addDays } from '../../src/domain/dates.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'
+
+describe('pulse score / deal --as-of', () => {
+  it('scores only deals that existed on the as-of date, and says so for a deal created after it', async () => {
+    const db = join(tempDir(), 'p.db')
+    const deals = syntheticDeals({ n: 1500, seed: 21, signal: true })
+    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(deals)), '--db', db)).code).toBe(0)
+    expect((await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)).code).toBe(0)
+
+    const earlier = addDays(FIXTURE_AS_OF, -45)
+    const open = deals.filter((d) => d.outcome === 'open')
+    const existed = open.filter((d) => d.created_date <= earlier)
+    const later = open.filter((d) => d.created_date > earlier)
+    expect(existed.length).toBeGreaterThan(0)
+    expect(later.length).toBeGreaterThan(0)
+
+    const score = await runCli('score', '--db', db, '--as-of', earlier, '--json')
+    expect(score.code).toBe(0)
+    const s = JSON.parse(score.stdout) as { asOf: string; deals: Array<{ dealId: string }> }
+    expect(s.asOf).toBe(earlier)
+    expect(s.deals.map((d) => d.dealId).sort()).toEqual(existed.map((d) => d.deal_id).sort())
+
+    const future = later[0]?.deal_id as string
+    const deal = await runCli('deal', future, '--db', db, '--as-of', earlier, '--json')
+    expect(deal.code).toBe(0)
+    const d = JSON.parse(deal.stdout)
+    expect(d).toMatchObject({ dealId: future, asOf: earlier, winProbability: null, healthScore: null })
+    expect(d.reasons[0]).toMatch(new RegExp(`^Created on \\d{4}-\\d{2}-\\d{2}, after ${earlier}`))
+    const text = await runCli('deal', future, '--db', db, '--as-of', earlier)
+    expect(text.stdout).not.toMatch(/Health \d+\/100/)
+  })
+})
