@@ -29,42 +29,41 @@ export interface HubspotApiOptions {
 const property = z.string().nullable().optional()
 const properties = z.record(z.string(), property)
 
+// HubSpot leaves optional fields out, a server in front of it (or a fake) may send them as null: both read the same.
+const paging = z.object({ next: z.object({ after: z.string() }).nullish() }).nullish()
 const searchResponse = z.object({
-  total: z.number().optional(),
-  results: z.array(z.object({ id: z.string(), properties })),
-  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+  total: z.number().nullish(),
+  results: z.array(z.object({ id: z.string(), properties, updatedAt: z.string().nullish() })),
+  paging,
 })
 
 const historyItem = z.object({ value: z.string().nullable(), timestamp: z.string() })
 const dealObject = z.object({
   id: z.string(),
   properties,
-  propertiesWithHistory: z.record(z.string(), z.array(historyItem)).optional(),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
-  archived: z.boolean().optional(),
-  archivedAt: z.string().optional(),
-  url: z.string().optional(),
+  propertiesWithHistory: z.record(z.string(), z.array(historyItem).nullish()).nullish(),
+  createdAt: z.string().nullish(),
+  updatedAt: z.string().nullish(),
+  archived: z.boolean().nullish(),
+  archivedAt: z.string().nullish(),
+  url: z.string().nullish(),
 })
-const batchResponse = z.object({ status: z.string().optional(), results: z.array(dealObject) })
-const listResponse = z.object({
-  results: z.array(dealObject),
-  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
-})
+const batchResponse = z.object({ status: z.string().nullish(), results: z.array(dealObject) })
+const listResponse = z.object({ results: z.array(dealObject), paging })
 const pipelinesResponse = z.object({
   results: z.array(
     z.object({
       id: z.string(),
       label: z.string(),
       displayOrder: z.number(),
-      archived: z.boolean().optional(),
+      archived: z.boolean().nullish(),
       stages: z.array(
         z.object({
           id: z.string(),
           label: z.string(),
           displayOrder: z.number(),
-          archived: z.boolean().optional(),
-          metadata: z.record(z.string(), z.string().nullable()).optional(),
+          archived: z.boolean().nullish(),
+          metadata: z.record(z.string(), z.string().nullish()).nullish(),
         }),
       ),
     }),
@@ -79,7 +78,7 @@ const ownersResponse = z.object({
       lastName: z.string().nullable().optional(),
     }),
   ),
-  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+  paging,
 })
 
 export type HubspotSearchResponse = z.output<typeof searchResponse>

@@ -90,7 +90,7 @@ export function mapHubspotDeal(
 
   const raw = d.propertiesWithHistory?.dealstage
   const history: StageStay[] | null =
-    raw === undefined
+    raw == null
       ? null
       : staysFromChanges(
           d.id,
