@@ -51,8 +51,10 @@ const TS = 'hs_lastmodifieddate'
  * (`hs_lastmodifieddate` ascending, 200 a page), each page being a new search from the last
  * timestamp seen, so the 10,000-result cap is never reached and deals modified mid-sync (which
  * move to the end of the order) are not skipped; deals sharing that millisecond are remembered
- * by id, and a millisecond holding a full page is drained by `hs_object_id`. The deals of each
- * page are then batch-read with `propertiesWithHistory=dealstage`. Archived deals are removed.
+ * by id, and a millisecond holding more deals than a page of the server's is drained by
+ * `hs_object_id`. A server that shows it ignores the filter is paged with its own `after` cursor.
+ * The deals of each page are then batch-read with `propertiesWithHistory=dealstage`. Archived
+ * deals are removed.
  */
 export function createHubspotSource(options: HubspotSourceOptions): CrmSource & { readonly api: HubspotApi } {
   const clock = options.clock ?? systemClock
@@ -123,32 +125,57 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       p.catch(() => undefined)
       return p
     }
-    let next = quiet(search([{ propertyName: TS, operator: cursor.past ? 'GT' : 'GTE', value: String(cursor.ts) }]))
+    const fromCursor = (): HubspotFilter[] => [{ propertyName: TS, operator: cursor.past ? 'GT' : 'GTE', value: String(cursor.ts) }]
+    // Set once the server shows it did not apply our filter (a page starting before the cursor):
+    // from then on its own `after` cursor is followed, which any server honours.
+    let followAfter = false
+    const usedAfter = new Set<string>()
+    const drained = new Set<number>()
+    let filters = fromCursor()
+    let next = quiet(search(filters))
     let searches = 0
     for (;;) {
       const res = await next
       searches++
-      const rows = res.results.map((r) => ({ id: r.id, ts: tsOf(r.properties[TS]) }))
-      const maxTs = rows.reduce((m, r) => Math.max(m, r.ts), cursor.ts)
-      // A page that neither moves past the cursor nor brings a new id at it ends the search
-      // (HubSpot should then send no `paging`, but a stuck cursor must not loop).
-      const progressed = maxTs > cursor.ts || rows.some((r) => r.ts === cursor.ts && !cursor.past && !cursor.seen.has(r.id))
-      const more = res.paging?.next !== undefined && rows.length > 0 && (progressed || rows.length >= pageSize)
-
-      if (more && rows.length >= pageSize && maxTs === cursor.ts) {
-        // A whole page shares one millisecond: drain it by id, then go past it.
-        while (queue.length > 0) yield await finish(queue.shift() as Pending)
-        for await (const page of drainMillisecond(cursor.ts, cursor.seen, stored, opts)) yield page
-        cursor = { ts: cursor.ts, seen: new Set(), past: true }
-        next = quiet(search([{ propertyName: TS, operator: 'GT', value: String(cursor.ts) }]))
-        continue
+      const rows = res.results.map((r) => ({ id: r.id, ts: tsOf(r.properties[TS] ?? r.updatedAt) }))
+      const nextAfter = rows.length > 0 ? (res.paging?.next?.after ?? undefined) : undefined
+      const isNew = (r: { id: string; ts: number }) => r.ts > cursor.ts || (r.ts === cursor.ts && !cursor.past && !cursor.seen.has(r.id))
+      const fresh = rows.filter(isNew)
+      if (!followAfter && nextAfter !== undefined && rows.some((r) => r.ts < cursor.ts)) {
+        followAfter = true
+        options.logger?.warn({ searches }, 'HubSpot search ignored the hs_lastmodifieddate filter; following its paging cursor instead')
+      }
+      const allAtCursor = rows.every((r) => r.ts === cursor.ts)
+      if (!followAfter && nextAfter !== undefined && allAtCursor && (fresh.length === 0 || rows.length >= pageSize)) {
+        if (drained.has(cursor.ts)) {
+          followAfter = true
+        } else {
+          // A page (or more) of deals share one millisecond: drain it by id, then go past it.
+          while (queue.length > 0) yield await finish(queue.shift() as Pending)
+          for await (const page of drainMillisecond(cursor.ts, cursor.seen, stored, opts)) yield page
+          drained.add(cursor.ts)
+          cursor = { ts: cursor.ts, seen: new Set(), past: true }
+          filters = fromCursor()
+          next = quiet(search(filters))
+          continue
+        }
       }
 
-      const fresh = rows.filter((r) => !(r.ts === cursor.ts && (cursor.past || cursor.seen.has(r.id))))
+      const maxTs = fresh.reduce((m, r) => Math.max(m, r.ts), cursor.ts)
       const seenAtMax = maxTs === cursor.ts ? new Set(cursor.seen) : new Set<string>()
-      for (const r of rows) if (r.ts === maxTs) seenAtMax.add(r.id)
+      for (const r of fresh) if (r.ts === maxTs) seenAtMax.add(r.id)
       cursor = { ts: maxTs, seen: seenAtMax, past: cursor.past && maxTs === cursor.ts }
-      if (more) next = quiet(search([{ propertyName: TS, operator: cursor.past ? 'GT' : 'GTE', value: String(cursor.ts) }]))
+      // Normally every page is a new search from the cursor (a deal modified meanwhile moves to the
+      // end of the order and would shift offsets); a page that brought nothing new ends the search.
+      let more = nextAfter !== undefined && (followAfter || fresh.length > 0)
+      if (more && followAfter) {
+        more = !usedAfter.has(nextAfter as string)
+        usedAfter.add(nextAfter as string)
+        if (more) next = quiet(search(filters, TS, nextAfter))
+      } else if (more) {
+        filters = fromCursor()
+        next = quiet(search(filters))
+      }
       queue.push({ read: quiet(readDeals(fresh.map((r) => r.id))), watermark: stored(cursor.ts, cursor.seen, cursor.past) })
       opts.onProgress?.(`search page ${searches}: ${fresh.length} changed deals`)
       if (!more) break
@@ -191,8 +218,9 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const ids = res.results.map((r) => r.id).filter((id) => !done.has(id))
       for (const r of res.results) done.add(r.id)
       const last = res.results[res.results.length - 1]
+      // A page ending where the last one ended (a server ignoring the id filter) ends the drain instead of looping.
+      const more = res.paging?.next != null && last !== undefined && last.id !== lastId
       if (last) lastId = last.id
-      const more = res.paging?.next !== undefined && res.results.length > 0
       const { deals, missing } = await readDeals(ids)
       opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${ids.length} deals`)
       yield { deals, removedDealIds: missing, watermark: more ? stored(ts, done, false) : stored(ts, done, true) }
