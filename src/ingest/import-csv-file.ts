@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
-import { readCsvFile } from '../crm/csv/read-csv-file.js'
+import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
@@ -128,7 +128,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       built = rollup?.finish()
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
-    if (counts.read === 0) throw new AppError('bad_file', `${options.path} has a header but no deal rows; nothing was imported.`)
+    if (counts.read === 0) throw noRows(options.path)
     const importRollup: ImportRollup | undefined =
       built === undefined || rollupStages === null ? undefined : { built, openStages: rollupStages }
     const result = await run.commit(counts, importRollup)

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -38,5 +39,36 @@ describe('pulse ingest', () => {
     const run = await runCli('ingest', '--csv', writeTempFile('d.csv', 'a,b\n1,2\n'), '--db', join(tempDir(), 'p.db'))
     expect(run.code).toBe(1)
     expect(run.stderr).toMatch(/lacks required columns deal_id, created_date/)
+  })
+
+  it.each([
+    ['missing required columns', 'a,b\n1,2\n', /lacks required columns/],
+    ['a header without rows', `${HEADER}\n`, /has a header but no deal rows/],
+    ['a JSON file', '[{"deal_id": "D1"}]\n', /looks like JSON, not CSV/],
+  ])('refuses %s without creating the database file', async (_name, text, message) => {
+    const db = join(tempDir(), 'new.db')
+    const run = await runCli('ingest', '--csv', writeTempFile('d.csv', text), '--db', db)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(message)
+    expect(existsSync(db)).toBe(false)
+  })
+
+  it('quarantines rows that do not line up with the header, with their own line numbers after a multi-line value', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile(
+      'd.csv',
+      [
+        HEADER,
+        'D1,2024-01-02,,rep_1,"Soft\r\nware",EMEA,Core,Inbound,Demo,100,,Open',
+        'D2,2024-01-02,,rep_1,SaaS,EMEA',
+        'D3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,12,500,,Open',
+        'D4,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open',
+      ].join('\r\n'),
+    )
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('2 new, 0 updated, 2 rejected')
+    expect(run.stdout).toContain('line 4: the row has 6 fields but the header has 12')
+    expect(run.stdout).toContain('line 5: the row has 13 fields but the header has 12: a comma inside a value that is not quoted?')
   })
 })

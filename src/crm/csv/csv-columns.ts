@@ -34,7 +34,10 @@ export type KnownColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_C
 export interface ColumnLayout {
   readonly index: Readonly<Partial<Record<KnownColumn, number>>>
   readonly extras: ReadonlyArray<{ name: string; index: number }>
+  /** Fields in the header row. */
   readonly width: number
+  /** Fields a row must have: up to the header's last non-empty name (empty names at the end do not count). */
+  readonly minFields: number
 }
 
 const KNOWN = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS])
@@ -90,17 +93,31 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
   }
   const missing = REQUIRED_COLUMNS.filter((c) => index[c] === undefined)
   if (missing.length > 0) {
+    const first = (header[0] ?? '').trim()
+    if (first.startsWith('{') || first.startsWith('[')) {
+      throw new AppError('bad_file', 'The file looks like JSON, not CSV; nothing was imported. Export the deals as CSV with a header row.')
+    }
     const mapped = missing.filter((c) => map.has(c)).map((c) => `${c} (mapped to "${map.get(c)}")`)
     const plain = missing.filter((c) => !map.has(c))
     const names = [...plain, ...mapped].join(', ')
     const looksLikeCsv = header.length > 1
+    // When nothing matched, the headers the file does have show what to map (or that it is another file).
+    const found = missing.length === REQUIRED_COLUMNS.length && looksLikeCsv ? ` The file's header is: ${headerList(header)}.` : ''
     throw new AppError(
       'missing_columns',
       looksLikeCsv
-        ? `The file lacks required column${missing.length > 1 ? 's' : ''} ${names}; nothing was imported. Rename the header${missing.length > 1 ? 's' : ''} or map ${missing.length > 1 ? 'them' : 'it'}, e.g. --map ${missing[0]}="Your Header".`
+        ? `The file lacks required column${missing.length > 1 ? 's' : ''} ${names}; nothing was imported. Rename the header${missing.length > 1 ? 's' : ''} or map ${missing.length > 1 ? 'them' : 'it'}, e.g. --map ${missing[0]}="Your Header".${found}`
         : `The file does not look like a comma-separated file with a header row (it has ${header.length} column); nothing was imported. Required columns: ${REQUIRED_COLUMNS.join(', ')}.`,
     )
   }
   const extras = header.map((name, i) => ({ name: name.trim(), index: i })).filter((e) => !used.has(e.index) && e.name !== '')
-  return { index, extras, width: header.length }
+  let minFields = header.length
+  while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
+  return { index, extras, width: header.length, minFields }
+}
+
+function headerList(header: readonly string[]): string {
+  const names = header.map((h) => h.trim()).filter((h) => h !== '')
+  const shown = names.slice(0, 15).map((h) => (h.length > 40 ? `${h.slice(0, 40)}...` : h))
+  return names.length > shown.length ? `${shown.join(', ')} (and ${names.length - shown.length} more)` : shown.join(', ')
 }

@@ -66,9 +66,13 @@ export function parseStageHistory(dealId: string, value: string): StageStay[] | 
 /**
  * Turns one CSV row into a normalised deal, or says why it cannot be imported
  * (contract: unparseable date, negative or non-numeric amount, unknown outcome, closed before
- * created). Duplicate ids are the caller's to detect, since they span rows.
+ * created). A row whose fields do not line up with the header (too few, or values past its end)
+ * is refused as a whole, since its columns cannot be trusted. Duplicate ids are the caller's to
+ * detect, since they span rows.
  */
 export function parseDealRow(fields: readonly string[], layout: ColumnLayout): ParsedRow | RejectedRow {
+  const misaligned = alignmentProblem(fields, layout)
+  if (misaligned !== null) return reject(misaligned)
   const get = (c: KnownColumn): string => {
     const i = layout.index[c]
     return i === undefined ? '' : (fields[i] ?? '').trim()
@@ -175,6 +179,22 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
       extra,
     },
   }
+}
+
+function alignmentProblem(fields: readonly string[], layout: ColumnLayout): string | null {
+  if (fields.length < layout.minFields) {
+    // Papa Parse reads to the end of the file when a quote is never closed: one short row holding the rest.
+    if (fields.some((f) => f.includes('\n'))) {
+      return `the row has ${fields.length} fields but the header has ${layout.width}, and a value runs over several lines: a quote opened in this row is never closed?`
+    }
+    return `the row has ${fields.length} fields but the header has ${layout.width}`
+  }
+  for (let i = layout.width; i < fields.length; i++) {
+    if ((fields[i] as string).trim() !== '') {
+      return `the row has ${fields.length} fields but the header has ${layout.width}: a comma inside a value that is not quoted?`
+    }
+  }
+  return null
 }
 
 function reject(reason: string): RejectedRow {

@@ -25,15 +25,7 @@ export async function readCsvFile(
   onRow: RowHandler,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
 ): Promise<CsvReadResult> {
-  let total: number
-  try {
-    const stat = statSync(path)
-    if (!stat.isFile()) throw new Error('not a file')
-    total = stat.size
-  } catch {
-    throw new AppError('bad_file', `Cannot read ${path}: no such file. Check the path and try again.`)
-  }
-  if (total === 0) throw new AppError('bad_file', `${path} is empty; nothing was imported. Export the deals again with a header row.`)
+  const total = csvFileSize(path)
 
   const decoder = new Utf8Check(path, onProgress ? (n) => onProgress(n, total) : undefined)
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false })
@@ -46,6 +38,11 @@ export async function readCsvFile(
     if (failure !== undefined) return
     try {
       if (header === undefined) {
+        // Blank lines before the header are skipped.
+        if (fields.length === 1 && fields[0]?.trim() === '') {
+          line += 1 + newlinesIn(fields)
+          return
+        }
         header = fields
         line += newlinesIn(fields)
         onHeader(fields)
@@ -82,6 +79,48 @@ export async function readCsvFile(
   return { rows, bytes: total }
 }
 
+const STOP = Symbol('stop')
+
+/**
+ * Reads only as far as the first data row of a CSV file, handing the header to `onHeader` (which
+ * may throw to refuse it), so a command can refuse an unusable file before it opens (or creates)
+ * a database.
+ * @throws AppError `bad_file` as {@link readCsvFile} does, and when the file has a header but no rows.
+ */
+export async function checkCsvHeader(path: string, onHeader: (header: string[]) => void): Promise<void> {
+  try {
+    await readCsvFile(path, onHeader, () => {
+      throw STOP
+    })
+  } catch (error) {
+    if (error !== STOP) throw error
+    return
+  }
+  throw noRows(path)
+}
+
+/** The error for a file with a header and no data row. */
+export function noRows(path: string): AppError {
+  return new AppError('bad_file', `${path} has a header but no deal rows; nothing was imported.`)
+}
+
+/**
+ * The size in bytes of the CSV file at `path`.
+ * @throws AppError `bad_file` when it is missing, a folder or empty.
+ */
+export function csvFileSize(path: string): number {
+  let stat: ReturnType<typeof statSync>
+  try {
+    stat = statSync(path)
+  } catch {
+    throw new AppError('bad_file', `Cannot read ${path}: no such file. Check the path and try again.`)
+  }
+  if (stat.isDirectory()) throw new AppError('bad_file', `${path} is a folder, not a CSV file; give the path of the file to import.`)
+  if (!stat.isFile()) throw new AppError('bad_file', `Cannot read ${path}: it is not a regular file. Give the path of a CSV file.`)
+  if (stat.size === 0) throw new AppError('bad_file', `${path} is empty; nothing was imported. Export the deals again with a header row.`)
+  return stat.size
+}
+
 function newlinesIn(fields: readonly string[]): number {
   let n = 0
   for (const f of fields) {
@@ -107,6 +146,15 @@ class Utf8Check extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.seen === 0 && looksLikeUtf16(chunk)) {
+      done(
+        new AppError(
+          'bad_file',
+          `${this.path} is UTF-16 text, not UTF-8; nothing was imported. Save or export it as "CSV UTF-8" and try again.`,
+        ),
+      )
+      return
+    }
     if (chunk.includes(0)) {
       done(new AppError('bad_file', `${this.path} contains binary data (NUL bytes), so it is not a CSV file; nothing was imported.`))
       return
@@ -140,4 +188,18 @@ class Utf8Check extends Transform {
       )
     }
   }
+}
+
+// A UTF-16 byte order mark, or (without one) ASCII text with a NUL byte beside every character.
+function looksLikeUtf16(chunk: Buffer): boolean {
+  if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) return true
+  const n = Math.min(chunk.length, 64) & ~1
+  if (n < 8) return false
+  let evenNul = 0
+  let oddNul = 0
+  for (let i = 0; i < n; i += 2) {
+    if (chunk[i] === 0) evenNul++
+    if (chunk[i + 1] === 0) oddNul++
+  }
+  return evenNul === n / 2 || oddNul === n / 2
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { resolveColumns } from '../../../src/crm/csv/csv-columns.js'
+import { readCsvFile } from '../../../src/crm/csv/read-csv-file.js'
+import { tempDir, writeTempFile } from '../../helpers/test-store.js'
+
+const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+const ROW = 'D1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open'
+
+const read = (path: string) =>
+  readCsvFile(
+    path,
+    (header) => void resolveColumns(header),
+    () => {},
+  )
+
+describe('readCsvFile', () => {
+  it('says a folder is a folder, not that it does not exist', async () => {
+    const dir = tempDir()
+    await expect(read(dir)).rejects.toThrow(`${dir} is a folder, not a CSV file`)
+  })
+
+  it('recognises UTF-16 text (what Excel calls "Unicode Text") and asks for UTF-8', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}\n${ROW}\n`, 'utf16le')])
+    await expect(read(writeTempFile('d.csv', utf16))).rejects.toThrow(/is UTF-16 text, not UTF-8; nothing was imported/)
+  })
+
+  it('recognises a JSON file instead of blaming its columns', async () => {
+    const json = JSON.stringify([{ deal_id: 'D1', created_date: '2024-01-02', outcome: 'Won' }])
+    await expect(read(writeTempFile('d.json', json))).rejects.toThrow(/looks like JSON, not CSV/)
+    await expect(read(writeTempFile('d.json', '\n  {"deals": [1, 2]}\n'))).rejects.toThrow(/looks like JSON, not CSV/)
+  })
+
+  it('shows the headers it found when none of the required columns is there', async () => {
+    await expect(read(writeTempFile('d.csv', 'Deal,Owner,Value\n1,a,2\n'))).rejects.toThrow(/The file's header is: Deal, Owner, Value\./)
+  })
+})
