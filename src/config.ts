@@ -8,42 +8,78 @@ export { DEFAULT_STAGES }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/
 
-const positiveNumber = (name: string, fallback: number) =>
+/** True for a real calendar day `YYYY-MM-DD` (not 2024-02-30). */
+function isCalendarDate(value: string): boolean {
+  if (!isoDate.test(value)) return false
+  const at = new Date(`${value}T00:00:00Z`)
+  return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === value
+}
+
+/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`). */
+const numberSetting = (name: string, fallback: number, what: string, rule: (n: number) => boolean) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return fallback
       const n = Number(value)
-      if (!Number.isFinite(n) || n < 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a non-negative number, got "${value}"` })
+      if (!Number.isFinite(n) || !rule(n)) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${what}, got "${value}"` })
         return z.NEVER
       }
       return n
     })
+
+const nonNegativeNumber = (name: string, fallback: number) => numberSetting(name, fallback, 'a non-negative number', (n) => n >= 0)
+
+const wholeDays = (name: string, fallback: number) =>
+  numberSetting(name, fallback, 'a whole number of days, 1 or more', (n) => Number.isInteger(n) && n >= 1)
 
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
+/** True when `value` parses as a URL with one of `protocols` (and a host, unless `hostOptional`). */
+function isUrl(value: string, protocols: readonly string[], hostOptional = false): boolean {
+  try {
+    const url = new URL(value)
+    return protocols.includes(url.protocol) && (hostOptional || url.hostname !== '')
+  } catch {
+    return false
+  }
+}
+
+// URL messages never repeat the value: it may carry a password or token.
 const optionalUrl = (name: string) =>
-  optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
-    message: `${name} must be an http(s) URL`,
+  optionalString.refine((v) => v === undefined || isUrl(v, ['http:', 'https:']), {
+    message: `${name} must be an http(s) URL such as https://example.com`,
   })
 
 const envSchema = z.object({
   PULSE_DB: optionalString,
-  PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
-    message: 'PULSE_DATABASE_URL must start with postgres://',
+  // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
+  PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'], true), {
+    message: 'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/pulse',
   }),
-  PULSE_AS_OF: optionalString.refine((v) => v === undefined || isoDate.test(v), {
+  PULSE_AS_OF: optionalString.refine((v) => v === undefined || isCalendarDate(v), {
     message: 'PULSE_AS_OF must be a date like 2024-07-20',
   }),
-  PULSE_STAGES: optionalString,
-  PULSE_ALERT_AMOUNT: positiveNumber('PULSE_ALERT_AMOUNT', 50_000),
-  PULSE_IDLE_DAYS: positiveNumber('PULSE_IDLE_DAYS', 14),
-  PULSE_STALE_DAYS: positiveNumber('PULSE_STALE_DAYS', 30),
+  PULSE_STAGES: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined
+    const stages = parseStageList(value)
+    const repeated = [...new Set(stages.filter((stage, i) => stages.indexOf(stage) !== i))]
+    if (stages.length === 0) ctx.addIssue({ code: 'custom', message: 'PULSE_STAGES is set but names no stage; list them comma-separated' })
+    else if (repeated.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: `PULSE_STAGES names ${repeated.join(', ')} more than once; list each stage once, in pipeline order`,
+      })
+    return stages
+  }),
+  PULSE_ALERT_AMOUNT: nonNegativeNumber('PULSE_ALERT_AMOUNT', 50_000),
+  PULSE_IDLE_DAYS: wholeDays('PULSE_IDLE_DAYS', 14),
+  PULSE_STALE_DAYS: wholeDays('PULSE_STALE_DAYS', 30),
   PULSE_ROSTER: optionalString,
   PULSE_ALERT_CHANNEL: optionalString,
   PULSE_TZ: optionalString,
@@ -56,13 +92,18 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalUrl('SLACK_API_URL'),
-  PORT: positiveNumber('PORT', 3000),
+  PORT: numberSetting('PORT', 3000, 'a port number from 1 to 65535', (n) => Number.isInteger(n) && n >= 1 && n <= 65_535),
   HUBSPOT_TOKEN: optionalString,
   HUBSPOT_API_URL: optionalUrl('HUBSPOT_API_URL'),
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
   SALESFORCE_CLIENT_ID: optionalString,
   SALESFORCE_CLIENT_SECRET: optionalString,
-  HUBSPOT_BURST_LIMIT: positiveNumber('HUBSPOT_BURST_LIMIT', 100),
+  HUBSPOT_BURST_LIMIT: numberSetting(
+    'HUBSPOT_BURST_LIMIT',
+    100,
+    'a whole number of requests, 1 or more',
+    (n) => Number.isInteger(n) && n >= 1,
+  ),
   HUBSPOT_REGION_PROPERTY: optionalString,
   HUBSPOT_INDUSTRY_PROPERTY: optionalString,
   HUBSPOT_PRODUCT_PROPERTY: optionalString,
@@ -79,6 +120,9 @@ const envSchema = z.object({
     message: 'PULSE_OUTBOX_LEASE_MS must be a whole number of milliseconds, e.g. 60000',
   }),
 })
+
+/** Every environment variable {@link loadConfig} reads (`.env.example` lists each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape))
 
 /** Validated, frozen configuration. Secrets are kept here and nowhere else. */
 export interface Config {
@@ -161,12 +205,14 @@ export function parseStageList(value: string): string[] {
 export function loadConfig(env: Record<string, string | undefined> = withDotenv(process.env)): Config {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0])
+      return i.message.includes(name) ? i.message : `${name}: ${i.message}`
+    })
     throw new AppError('bad_config', `Configuration problem: ${problems.join('; ')}. Fix it in your environment or .env.`)
   }
   const e = parsed.data
-  const stages = e.PULSE_STAGES ? parseStageList(e.PULSE_STAGES) : [...DEFAULT_STAGES]
-  if (stages.length === 0) throw new AppError('bad_config', 'PULSE_STAGES is set but names no stage; list them comma-separated.')
+  const stages = e.PULSE_STAGES ?? [...DEFAULT_STAGES]
   return Object.freeze({
     dbPath: e.PULSE_DB ?? './data/pulse.db',
     databaseUrl: e.PULSE_DATABASE_URL,
@@ -233,9 +279,9 @@ export function requireSettings(missing: Array<[name: string, value: string | un
   }
 }
 
-/** `process.env` overlaid on the values of `./.env` (the environment wins). */
-export function withDotenv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  if (!existsSync('.env')) return env
-  const fromFile = parseDotenv(readFileSync('.env'))
+/** `env` overlaid on the values of the `.env` file at `path` (default `./.env`), when it exists; the environment wins. */
+export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string, string | undefined> {
+  if (!existsSync(path)) return env
+  const fromFile = parseDotenv(readFileSync(path))
   return { ...fromFile, ...env }
 }

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CONFIG_VARIABLES, loadConfig, withDotenv } from '../src/config.js'
+import { AppError } from '../src/errors.js'
+import { tempDir, writeTempFile } from './helpers/test-store.js'
+
+/** The `bad_config` message `env` is refused with (fails the test when it is accepted). */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError)
+    expect((error as AppError).code).toBe('bad_config')
+    return (error as AppError).message
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`)
+}
+
+describe('loadConfig', () => {
+  it('uses the contract defaults when nothing is set', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({ dbPath: './data/pulse.db', alertAmount: 50_000, idleDays: 14, staleDays: 30, port: 3000, asOf: undefined })
+    expect(c.stages).toEqual(['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed'])
+    expect(Object.isFrozen(c)).toBe(true)
+  })
+
+  it('reads well-formed values', () => {
+    const c = loadConfig({
+      PULSE_IDLE_DAYS: '10',
+      PULSE_STALE_DAYS: '45',
+      PULSE_ALERT_AMOUNT: '25000',
+      PORT: '8080',
+      PULSE_AS_OF: '2024-02-29',
+      PULSE_STAGES: ' Lead , Won ',
+      PULSE_DATABASE_URL: 'postgres://pulse:pw@db.internal:5432/pulse',
+    })
+    expect(c).toMatchObject({ idleDays: 10, staleDays: 45, alertAmount: 25_000, port: 8080, asOf: '2024-02-29' })
+    expect(c.stages).toEqual(['Lead', 'Won'])
+    expect(loadConfig({ PULSE_DATABASE_URL: 'postgresql:///pulse?host=/var/run/postgresql' }).databaseUrl).toMatch(/^postgresql:/)
+  })
+
+  it.each([
+    ['PULSE_IDLE_DAYS', 'abc'],
+    ['PULSE_IDLE_DAYS', '2.5'],
+    ['PULSE_IDLE_DAYS', '0'],
+    ['PULSE_STALE_DAYS', '-1'],
+    ['PULSE_STALE_DAYS', '1.5'],
+    ['PULSE_ALERT_AMOUNT', '50k'],
+    ['PORT', 'x'],
+    ['PORT', '70000'],
+    ['PORT', '3.5'],
+    ['PULSE_AS_OF', '2024-02-30'],
+    ['PULSE_AS_OF', '2024-13-01'],
+    ['PULSE_AS_OF', 'yesterday'],
+    ['PULSE_STAGES', ','],
+    ['PULSE_STAGES', 'Qualified,Demo,Qualified'],
+    ['PULSE_DATABASE_URL', 'mysql://db/pulse'],
+    ['PULSE_DATABASE_URL', 'postgres://db.internal:port/pulse'],
+    ['SALESFORCE_URL', 'https://'],
+    ['SLACK_API_URL', 'slack.com/api'],
+    ['HUBSPOT_BURST_LIMIT', '0'],
+    ['PULSE_LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    const message = refusal({ [name]: value })
+    expect(message).toContain(name)
+    // The name is said once, not repeated by the prefix.
+    expect(message.split(name).length - 1).toBe(1)
+  })
+
+  it('names every malformed variable at once', () => {
+    const message = refusal({ PULSE_IDLE_DAYS: 'abc', PORT: 'x', PULSE_STAGES: 'A,A' })
+    expect(message).toContain('PULSE_IDLE_DAYS')
+    expect(message).toContain('PORT')
+    expect(message).toContain('PULSE_STAGES')
+  })
+
+  it('never repeats a secret in its messages', () => {
+    const secret = 's3cr3t-Passw0rd'
+    const envs: Array<Record<string, string>> = [
+      { PULSE_DATABASE_URL: `postgres://pulse:${secret}@` },
+      { PULSE_DATABASE_URL: `mysql://pulse:${secret}@db/pulse` },
+      { SLACK_API_URL: `xoxb-${secret}` },
+      { HUBSPOT_API_URL: secret },
+      { SALESFORCE_URL: `${secret}.my.salesforce.com` },
+    ]
+    for (const env of envs) expect(refusal(env)).not.toContain(secret)
+  })
+})
+
+describe('withDotenv', () => {
+  it('reads .env when present, the environment winning over the file', () => {
+    const file = writeTempFile('.env', 'PULSE_IDLE_DAYS=21\nPULSE_STALE_DAYS=40\n# a comment\nSLACK_BOT_TOKEN=\n')
+    const c = loadConfig(withDotenv({ PULSE_STALE_DAYS: '35' }, file))
+    expect(c.idleDays).toBe(21)
+    expect(c.staleDays).toBe(35)
+    expect(c.slack.botToken).toBeUndefined()
+  })
+
+  it('is the environment alone when there is no .env', () => {
+    const env = { PULSE_IDLE_DAYS: '9' }
+    expect(withDotenv(env, join(tempDir(), '.env'))).toEqual(env)
+  })
+
+  it('lets a malformed .env value stop start-up, naming it', () => {
+    const file = writeTempFile('.env', 'PULSE_IDLE_DAYS=abc\n')
+    expect(refusal(withDotenv({}, file) as Record<string, string>)).toContain('PULSE_IDLE_DAYS')
+  })
+})
+
+describe('.env.example', () => {
+  it('lists every variable the configuration reads', () => {
+    const example = readFileSync(join(import.meta.dirname, '..', '.env.example'), 'utf8')
+    const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]))
+    expect(CONFIG_VARIABLES.filter((name) => !listed.has(name))).toEqual([])
+    expect(CONFIG_VARIABLES).toEqual(expect.arrayContaining(['PULSE_DB', 'PULSE_DATABASE_URL', 'PULSE_ROSTER', 'SLACK_APP_TOKEN', 'PORT']))
+  })
+})
