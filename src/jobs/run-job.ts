@@ -74,7 +74,16 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
       .catch(() => undefined)
   }, ttl / 3)
   heartbeat.unref()
-  const runId = await beginJobRun(db, name, ctx.instanceId, now())
+  let runId: number
+  try {
+    runId = await beginJobRun(db, name, ctx.instanceId, now())
+  } catch (error) {
+    // Without a run record the job does not start: the database is not usable right now.
+    clearInterval(heartbeat)
+    await releaseJobLock(db, name, holder).catch(() => undefined)
+    ctx.logger.error({ job: name, err: error }, 'could not record the job run; the job did not start')
+    return { job: name, status: 'failed', runId: null, error: userMessage(error) }
+  }
   ctx.logger.info({ job: name, runId }, 'job started')
   try {
     await fn()

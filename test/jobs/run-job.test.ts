@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import type { Store } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
@@ -89,5 +90,17 @@ describeEachDialect('runJob', (dialect) => {
       throw new Error('SQLITE_BUSY at /secret/path')
     })
     expect(alerts[3]).not.toContain('/secret/path')
+  })
+
+  it('when the run cannot even be recorded, reports a failure, never runs the job and gives the lock back', async () => {
+    const store = await open()
+    await sql`ALTER TABLE job_runs RENAME TO job_runs_gone`.execute(store.db)
+    let ran = false
+    const outcome = await runJob(context(store, 'host-a'), 'sync', async () => {
+      ran = true
+    })
+    expect(outcome).toMatchObject({ job: 'sync', status: 'failed', runId: null })
+    expect(ran).toBe(false)
+    expect(await store.db.selectFrom('job_locks').selectAll().execute()).toEqual([])
   })
 })
