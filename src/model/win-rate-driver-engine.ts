@@ -187,17 +187,21 @@ export class WinRateDriverEngine {
    */
   static train(input: TrainInput): WinRateDriverEngine {
     const owners = new OwnerWinHistory(input.ownerCloses)
-    const usable = input.deals
-      .filter(
-        (d) => d.outcome !== 'open' && d.closed_date !== null && d.closed_date <= input.asOf && !isStale(d, input.asOf, input.staleDays),
-      )
+    const closed = input.deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null && d.closed_date <= input.asOf)
+    const usable = closed
+      .filter((d) => !isStale(d, input.asOf, input.staleDays))
       .sort((a, b) =>
         (a.closed_date as string) < (b.closed_date as string) ? -1 : a.closed_date === b.closed_date ? cmp(a.deal_id, b.deal_id) : 1,
       )
     if (usable.length < MIN_TRAINING_DEALS) {
+      const stale = closed.length - usable.length
+      const staleNote =
+        stale === 0
+          ? ''
+          : ` (${stale} more were left out as stale: no touch for more than ${input.staleDays} days (PULSE_STALE_DAYS) before they closed)`
       throw new AppError(
         'no_data',
-        `Only ${usable.length} closed deals that are not stale were found; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
+        `Only ${usable.length} closed deals that are not stale were found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
       )
     }
     const labels = usable.map((d) => (d.outcome === 'won' ? 1 : 0))

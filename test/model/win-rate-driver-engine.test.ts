@@ -115,4 +115,18 @@ describe('WinRateDriverEngine', () => {
     expect(() => train(few)).toThrow(AppError)
     expect(() => train(few)).toThrow(/needs at least 100/)
   })
+
+  it('says how many closed deals were left out as stale when that is why there are too few', () => {
+    const deals = syntheticDeals({ n: 400, seed: 6, signal: false })
+    const closed = deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null)
+    for (const d of closed.slice(0, closed.length - 50)) {
+      d.last_activity_date = addDays(d.closed_date as string, -60)
+      d.updated_date = addDays(d.closed_date as string, -60)
+    }
+    expect(() => train(deals)).toThrow(
+      new RegExp(
+        `Only 50 closed deals that are not stale were found \\(${closed.length - 50} more were left out as stale: no touch for more than 30 days \\(PULSE_STALE_DAYS\\) before they closed\\)`,
+      ),
+    )
+  })
 })
