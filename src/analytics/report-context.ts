@@ -18,14 +18,23 @@ export interface ReportContext {
   scope: DealScope
 }
 
+// End stages a configured order may name, in the spellings CRMs and people use.
+const WON_NAME = /^(closed[\s_-]*)?won$|^closed$/i
+const LOST_NAME = /^(closed[\s_-]*)?lost$/i
+
 /**
  * Resolves a query against the stored stage order (`stored`, possibly empty): an explicit
- * `query.stages` wins, then the stored order, then the default stages.
+ * `query.stages` wins, then the stored order, then the default stages. The won stage is the last
+ * one flagged won, else a last stage named like one (`Won`, `Closed Won`); it is never also an
+ * open stage, and neither is a stage named `Lost` / `Closed Lost`. An order that names no won
+ * stage gets `Closed` (or `Won`, when `Closed` is an open stage) as the funnel's end.
  */
 export function reportContext(query: ReportQuery, stored: readonly StageDefinition[]): ReportContext {
   const defs = query.stages ? stagesFromNames(query.stages) : stored.length > 0 ? stored : stagesFromNames(DEFAULT_STAGES)
-  const openStages = defs.filter((s) => !s.isClosed).map((s) => s.name)
-  const wonStage = [...defs].reverse().find((s) => s.isWon)?.name ?? defs[defs.length - 1]?.name ?? 'Closed'
+  const last = defs[defs.length - 1]
+  const won = [...defs].reverse().find((s) => s.isWon) ?? (last && WON_NAME.test(last.name.trim()) ? last : undefined)
+  const openStages = defs.filter((s) => !s.isClosed && s !== won && !LOST_NAME.test(s.name.trim())).map((s) => s.name)
+  const wonStage = won?.name ?? (openStages.includes('Closed') ? 'Won' : 'Closed')
   return {
     openStages,
     wonStage,
