@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { type Config, loadConfig } from '../config.js'
 import { openStore, type Store } from '../db/open-store.js'
-import { todayUtc } from '../domain/dates.js'
+import { todayUtc, toIsoDate } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 
 /** Options every command takes (contract: "Command line"). */
@@ -50,9 +51,15 @@ export function cliConfig(): Config {
  * @throws AppError `bad_input` for a malformed date.
  */
 export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()): string {
+  const fromEnv = options.asOf === undefined && config.asOf !== undefined
   const value = options.asOf ?? config.asOf ?? todayUtc()
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new AppError('bad_input', `--as-of "${value}" is not a date; use YYYY-MM-DD, for example --as-of 2024-07-20.`)
+  // toIsoDate refuses impossible days (2024-02-30) that Date.parse rolls over into the next month.
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || toIsoDate(value) !== value) {
+    const example = fromEnv ? 'PULSE_AS_OF=2024-07-20' : '--as-of 2024-07-20'
+    throw new AppError(
+      'bad_input',
+      `${fromEnv ? 'PULSE_AS_OF' : '--as-of'} "${value}" is not a date; use YYYY-MM-DD, for example ${example}.`,
+    )
   }
   return value
 }
@@ -60,10 +67,23 @@ export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()
 /**
  * Opens the store named by `--db` (else `PULSE_DB`, else `./data/pulse.db`), or PostgreSQL when
  * `PULSE_DATABASE_URL` is set (then `--db` does not apply), runs `fn`, and closes it whatever happens.
+ * With `existing` (commands that only read), a SQLite file that does not exist is not created:
+ * the command stops with AppError `no_data` naming the path it looked at.
  */
-export async function usingStore<T>(options: CommonOptions, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+export async function usingStore<T>(
+  options: CommonOptions,
+  fn: (store: Store, config: Config) => Promise<T>,
+  { existing = false }: { existing?: boolean } = {},
+): Promise<T> {
   const config = cliConfig()
-  const store = await openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl })
+  const path = options.db ?? config.dbPath
+  if (existing && config.databaseUrl === undefined && path !== ':memory:' && !existsSync(path)) {
+    throw new AppError(
+      'no_data',
+      `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${path}` : ''}), or point --db or PULSE_DB at your database.`,
+    )
+  }
+  const store = await openStore({ path, url: config.databaseUrl })
   try {
     return await fn(store, config)
   } finally {

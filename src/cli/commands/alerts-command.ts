@@ -25,26 +25,30 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
       .option('--dry-run', 'list the DMs that would be sent, send nothing and write nothing')
       .addHelpText('after', '\nExamples:\n  pulse alerts --dry-run --as-of 2024-07-20\n  pulse alerts            (needs SLACK_BOT_TOKEN)'),
   ).action(async (options: AlertsOptions) => {
-    await usingStore(options, async (store, config) => {
-      const asOf = resolveAsOf(options, config)
-      const logger = createLogger(config.logLevel)
-      const services = createPulseServices({ store, config, logger })
-      const clock = { now: () => new Date(), asOf: () => asOf }
-      if (options.dryRun) {
-        const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
-        emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be DMed'))
-        return
-      }
-      const ctx = createSlackContext({ store, config, logger, roster: loadRoster(config.rosterPath), services, clock })
-      const plan = await planStalledDealDms(ctx, { asOf })
-      const delivery = await drainOutbox(ctx)
-      emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
-        [
-          alertsText(plan.alerts, asOf, 'queued'),
-          `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (owner not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
-        ].join('\n'),
-      )
-    })
+    await usingStore(
+      options,
+      async (store, config) => {
+        const asOf = resolveAsOf(options, config)
+        const logger = createLogger(config.logLevel)
+        const services = createPulseServices({ store, config, logger })
+        const clock = { now: () => new Date(), asOf: () => asOf }
+        if (options.dryRun) {
+          const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
+          emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be DMed'))
+          return
+        }
+        const ctx = createSlackContext({ store, config, logger, roster: loadRoster(config.rosterPath), services, clock })
+        const plan = await planStalledDealDms(ctx, { asOf })
+        const delivery = await drainOutbox(ctx)
+        emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
+          [
+            alertsText(plan.alerts, asOf, 'queued'),
+            `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (owner not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
+          ].join('\n'),
+        )
+      },
+      { existing: true },
+    )
   })
 }
 

@@ -12,8 +12,10 @@ export function registerDealCommand(program: Command, io: CliIo): void {
       .description("one deal's win probability, health score 0-100 and the reasons behind them")
       .addHelpText('after', '\nExample:\n  pulse deal D000647 --as-of 2024-07-20'),
   ).action(async (id: string, options: CommonOptions) => {
-    const report = await usingStore(options, (store, config) =>
-      explainDeal(store, id, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+    const report = await usingStore(
+      options,
+      (store, config) => explainDeal(store, id, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+      { existing: true },
     )
     emit(io, options, report, () => formatDealReport(report))
   })

@@ -13,7 +13,10 @@ import { type ChartInputs, type ChartKind, renderReportChart } from '../../chart
 import type { Config } from '../../config.js'
 import { hasAnyDeal } from '../../db/has-any-deal.js'
 import type { Store } from '../../db/open-store.js'
+import { stageOrderAfterSave, stagesFromNames } from '../../db/save-stage-order.js'
+import { findSegmentOutcomes } from '../../db/segment-outcomes.js'
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
+import { DEFAULT_STAGES } from '../../domain/default-stages.js'
 import { AppError } from '../../errors.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
@@ -101,7 +104,13 @@ const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.nam
 
 /** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`, and `--png FILE`. */
 export function registerReportCommand(program: Command, io: CliIo): void {
-  const report = program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
+  const report = program
+    .command('report')
+    .description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png',
+    )
   for (const spec of REPORTS.values()) {
     const cmd = withReportOptions(report.command(spec.name).description(spec.description)).option(
       '--where <field=value...>',
@@ -114,16 +123,21 @@ export function registerReportCommand(program: Command, io: CliIo): void {
     if (spec.name !== 'summary') cmd.option('--png <file>', 'also draw the report as a PNG chart into FILE')
     cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
       const where = parseWhere(options.where)
-      const result = await usingStore(options, async (store, config) => {
-        if (!(await hasAnyDeal(store.db))) {
-          throw new AppError(
-            'no_data',
-            'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
-          )
-        }
-        return spec.run(store, reportQuery(options, where, config), options)
-      })
-      emit(io, options, result.json, result.text)
+      const result = await usingStore(
+        options,
+        async (store, config) => {
+          if (!(await hasAnyDeal(store.db))) {
+            throw new AppError(
+              'no_data',
+              'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
+            )
+          }
+          const query = reportQuery(options, await matchWhereValues(store, where, io), config, await configuredStages(store, config))
+          return spec.run(store, query, options)
+        },
+        { existing: true },
+      )
+      // The chart first: when it cannot be written, the command fails without printing a report.
       if (options.png && result.chart) {
         const chart = await renderReportChart(result.chart.kind, result.chart.input as never)
         await writeFile(options.png, chart.png).catch((error: Error) => {
@@ -134,27 +148,41 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         })
         io.err(`Chart written to ${options.png} (${chart.width}x${chart.height}): ${chart.title}`)
       }
+      emit(io, options, result.json, result.text)
     })
   }
 }
 
-function reportQuery(options: ReportOptions, where: ReportFilters, config: Config): ReportQuery {
+function reportQuery(options: ReportOptions, where: ReportFilters, config: Config, stages: readonly string[] | undefined): ReportQuery {
   return {
     asOf: resolveAsOf(options, config),
     where,
     rules: { alertAmount: config.alertAmount, idleDays: config.idleDays, staleDays: config.staleDays },
+    ...(stages ? { stages } : {}),
   }
 }
 
 /**
- * Parses `--where field=value` options into filters.
- * @throws AppError `bad_input` naming the valid fields (or amount bands).
+ * The stage order a report should use when `PULSE_STAGES` is set (differs from the default):
+ * that order, unless a CRM saved its own pipeline order (which wins, as on import). Undefined
+ * means the stored order (the one the last import or sync saved).
+ */
+export async function configuredStages(store: Store, config: Config): Promise<readonly string[] | undefined> {
+  const names = config.stages
+  if (names.length === DEFAULT_STAGES.length && names.every((s, i) => s === DEFAULT_STAGES[i])) return undefined
+  const order = await stageOrderAfterSave(store.db, stagesFromNames(names), 'config')
+  return order.length === names.length && order.every((s, i) => s.name === names[i]) ? names : undefined
+}
+
+/**
+ * Parses `--where field=value` options into filters (field names in any case).
+ * @throws AppError `bad_input` naming the valid fields (or amount bands), or a field given twice.
  */
 export function parseWhere(values: readonly string[]): ReportFilters {
   const out: Partial<Record<SegmentField, string>> = {}
   for (const raw of values) {
     const eq = raw.indexOf('=')
-    const field = (eq === -1 ? raw : raw.slice(0, eq)).trim()
+    const field = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase()
     const value = eq === -1 ? '' : raw.slice(eq + 1).trim()
     if (!(SEGMENT_FIELDS as readonly string[]).includes(field) || value === '') {
       throw new AppError(
@@ -165,7 +193,44 @@ export function parseWhere(values: readonly string[]): ReportFilters {
     if (field === 'amount_band' && !(AMOUNT_BANDS as readonly string[]).includes(value)) {
       throw new AppError('bad_input', `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}.`)
     }
+    const previous = out[field as SegmentField]
+    if (previous !== undefined && previous !== value) {
+      throw new AppError(
+        'bad_input',
+        `--where gives ${field} twice ("${previous}" and "${value}"); a report filters on one value per field, so run it once for each.`,
+      )
+    }
     out[field as SegmentField] = value
+  }
+  return out
+}
+
+/**
+ * Checks filter values against the values closed deals hold: a value that matches only in
+ * another case is replaced by the stored spelling, and a value no closed deal has is named on
+ * stderr with the values there are (the report still runs: open deals may have it).
+ */
+async function matchWhereValues(store: Store, where: ReportFilters, io: CliIo): Promise<ReportFilters> {
+  const fields = (Object.keys(where) as SegmentField[]).filter((f) => f !== 'amount_band')
+  if (fields.length === 0) return where
+  const rows = await findSegmentOutcomes(
+    store.db,
+    { asOf: '9999-12-31' },
+    fields.map((f) => [f]),
+  )
+  const out: Partial<Record<SegmentField, string>> = { ...where }
+  for (const field of fields) {
+    const wanted = where[field] as string
+    const known = [...new Set(rows.filter((r) => r.fields[0] === field).map((r) => r.values[0] as string))].sort()
+    if (known.includes(wanted)) continue
+    const sameButCase = known.filter((v) => v.toLowerCase() === wanted.toLowerCase())
+    if (sameButCase.length === 1) {
+      out[field] = sameButCase[0] as string
+      io.err(`--where ${field}=${wanted}: using "${out[field]}", as the deals spell it.`)
+      continue
+    }
+    const shown = known.length > 20 ? `${known.slice(0, 20).join(', ')}, ...` : known.join(', ')
+    io.err(`No closed deal has ${field} "${wanted}"${known.length > 0 ? `; the values there are: ${shown}` : ''}.`)
   }
   return out
 }

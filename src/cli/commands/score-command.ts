@@ -20,8 +20,10 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
     const limit = Number(options.limit)
     if (!Number.isInteger(limit) || limit < 0)
       throw new AppError('bad_input', `--limit "${options.limit}" is not a whole number; use for example --limit 10.`)
-    const report = await usingStore(options, (store, config) =>
-      scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+    const report = await usingStore(
+      options,
+      (store, config) => scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+      { existing: true },
     )
     emit(io, options, scoreJson(report), () => formatScoreReport(report, limit))
   })

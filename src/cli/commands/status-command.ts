@@ -12,7 +12,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
       .description('show the data held, the last CRM syncs and recent scheduled job runs')
       .option('--json', 'print the status as JSON'),
   ).action(async (options: CommonOptions) => {
-    const status = await usingStore(options, (store) => findSyncStatus(store.db))
+    const status = await usingStore(options, (store) => findSyncStatus(store.db), { existing: true })
     emit(io, options, status, () => formatStatus(status))
   })
 }

@@ -11,8 +11,10 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
       .description('train the win-probability model on closed deals (older ones) and test it on the newest 20%')
       .addHelpText('after', '\nExample:\n  pulse train --as-of 2024-07-20\n  pulse train --json'),
   ).action(async (options: CommonOptions) => {
-    const result = await usingStore(options, (store, config) =>
-      retrainModel(store, { asOf: resolveAsOf(options, config), staleDays: config.staleDays }),
+    const result = await usingStore(
+      options,
+      (store, config) => retrainModel(store, { asOf: resolveAsOf(options, config), staleDays: config.staleDays }),
+      { existing: true },
     )
     emit(io, options, trainJson(result), () => formatTrainResult(result))
   })

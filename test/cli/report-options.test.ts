@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadFunnelReport } from '../../src/analytics/load-funnel-report.js'
+import { resolveAsOf } from '../../src/cli/cli-context.js'
+import { configuredStages } from '../../src/cli/commands/report-command.js'
+import { loadConfig } from '../../src/config.js'
+import { openStore } from '../../src/db/open-store.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+const ROWS = [
+  'A1,2024-01-03,2024-02-10,rep_1,SaaS,EMEA,Core,Inbound,Closed,12000,Won',
+  'A2,2024-01-04,2024-02-11,rep_1,SaaS,EMEA,Core,Inbound,Proposal,5000,Lost',
+  'A3,2024-01-05,2024-03-12,rep_2,SaaS,APAC,Pro,Referral,Demo,7000,Lost',
+  'A4,2024-02-06,2024-03-13,rep_2,FinTech,APAC,Pro,Referral,Closed,80000,Won',
+  'A5,2024-03-07,,rep_1,FinTech,EMEA,Core,Inbound,Demo,60000,Open',
+]
+const AS_OF = '2024-04-15'
+let db: string
+
+beforeAll(async () => {
+  db = join(tempDir(), 'pulse.db')
+  const run = await runCli('ingest', '--csv', writeTempFile('d.csv', `${[HEADER, ...ROWS].join('\n')}\n`), '--db', db)
+  expect(run.code, run.stderr).toBe(0)
+})
+
+afterAll(() => {
+  process.exitCode = 0
+})
+
+const report = (...args: string[]) => runCli('report', ...args, '--db', db, '--as-of', AS_OF)
+const closedIn = (stdout: string) => JSON.parse(stdout).months.reduce((n: number, m: { n: number }) => n + m.n, 0)
+
+describe('report options', () => {
+  it('refuses an impossible --as-of day instead of rolling it into the next month', async () => {
+    const run = await runCli('report', 'losses', '--db', db, '--as-of', '2024-02-30', '--json')
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain('--as-of "2024-02-30" is not a date; use YYYY-MM-DD')
+  })
+
+  it('names PULSE_AS_OF when the bad date comes from there', () => {
+    expect(() => resolveAsOf({}, { ...loadConfig({}), asOf: '2024-02-30' })).toThrow('PULSE_AS_OF "2024-02-30" is not a date')
+    expect(resolveAsOf({ asOf: '2024-02-29' }, { ...loadConfig({}), asOf: '2024-02-30' })).toBe('2024-02-29')
+  })
+
+  it('names the database path it looked at, and does not create one, when it does not exist', async () => {
+    const missing = join(tempDir(), 'nope.db')
+    for (const args of [['report', 'winrate'], ['train'], ['score'], ['status'], ['alerts', '--dry-run']]) {
+      const run = await runCli(...args, '--db', missing)
+      expect(run.code, args.join(' ')).toBe(1)
+      expect(run.stderr).toContain(`There is no Sales Pulse database at ${missing}`)
+    }
+    expect(existsSync(missing)).toBe(false)
+  })
+
+  it('takes --where field names in any case and values in the case the deals use, saying so', async () => {
+    const exact = await report('winrate', '--json', '--where', 'region=EMEA')
+    const upper = await report('winrate', '--json', '--where', 'REGION=EMEA')
+    const lower = await report('winrate', '--json', '--where', 'region=emea')
+    expect(closedIn(exact.stdout)).toBe(2)
+    expect(closedIn(upper.stdout)).toBe(2)
+    expect(closedIn(lower.stdout)).toBe(2)
+    expect(JSON.parse(lower.stdout).where).toEqual({ region: 'EMEA' })
+    expect(lower.stderr).toContain('--where region=emea: using "EMEA", as the deals spell it.')
+  })
+
+  it('says which values exist when no closed deal has the filtered value, keeping --json valid', async () => {
+    const run = await report('losses', '--json', '--where', 'region=Mars')
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout).stages).toEqual([])
+    expect(run.stderr).toContain('No closed deal has region "Mars"; the values there are: APAC, EMEA.')
+  })
+
+  it('refuses the same --where field twice with different values', async () => {
+    const run = await report('drivers', '--where', 'region=EMEA', '--where', 'region=APAC')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('--where gives region twice ("EMEA" and "APAC")')
+  })
+
+  it('prints nothing on stdout when the --png file cannot be written', async () => {
+    const run = await report('losses', '--json', '--png', join(tempDir(), 'missing', 'x.png'))
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+  })
+
+  it('uses PULSE_STAGES at report time, with a last stage named Won as the won end of the funnel', async () => {
+    const store = await openStore({ path: db })
+    try {
+      expect(await configuredStages(store, loadConfig({}))).toBeUndefined()
+      const stages = await configuredStages(store, loadConfig({ PULSE_STAGES: 'Demo, Proposal, Won' }))
+      expect(stages).toEqual(['Demo', 'Proposal', 'Won'])
+      const funnel = await loadFunnelReport(store.db, { asOf: AS_OF, ...(stages ? { stages } : {}) })
+      expect(funnel.stages.map((s) => s.stage)).toEqual(['Demo', 'Proposal', 'Won'])
+      expect(funnel.stages.at(-1)).toMatchObject({ reached: 2, advanced: 2 })
+    } finally {
+      await store.close()
+    }
+  })
+})
