@@ -155,7 +155,12 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       endpoint: `GET /${resource} (${from})`,
     }
   }
-  const nextTarget = (url: string) => ({ path: url, endpoint: `GET ${url.replace(/\/[^/]*$/, '/…')}` })
+  // Salesforce sends `nextRecordsUrl` relative to the instance; an absolute one is read for its
+  // path only, so the token never goes to another host.
+  const nextTarget = (url: string) => {
+    const path = /^https?:\/\//i.test(url) ? ((u) => u.pathname + u.search)(new URL(url)) : url.startsWith('/') ? url : `/${url}`
+    return { path, endpoint: `GET ${path.replace(/\/[^/]*$/, '/…')}` }
+  }
 
   return {
     stats: http.stats,

@@ -1,9 +1,11 @@
 import type { SegmentMapping } from '../../config.js'
 import type { StageDefinition } from '../../db/save-stage-order.js'
 import type { NormalizedOwner } from '../../domain/normalized-deal.js'
+import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
+import { CrmHttpError } from '../http/crm-http.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { fieldAt, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
@@ -27,6 +29,15 @@ export interface SalesforceSourceOptions {
 /** Records stored per transaction (a Salesforce page of 2,000 is stored in four). */
 const SLICE = 500
 
+/** Opportunity ids per `OpportunityHistory` query: the IN list stays under SOQL's 4,000-character WHERE strings. */
+const HISTORY_CHUNK = 150
+
+/** A row of the Opportunity query with its history subquery answered (Salesforce sends the key, null when empty). */
+function isOpportunityWithHistory(r: Record<string, unknown>): boolean {
+  const type = (r.attributes as { type?: unknown } | null | undefined)?.type
+  return (type === undefined || type === 'Opportunity') && !('OpportunityId' in r) && 'OpportunityHistories' in r
+}
+
 /**
  * The watermark: every opportunity with `SystemModstamp` before `stamp` is stored, and so are
  * `ids` at exactly `stamp`; deletions are read from `deletedSince` on.
@@ -49,6 +60,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const api = createSalesforceApi({ ...options, clock })
   const lagMs = options.lagMs ?? 60_000
   let closedStages: Set<string> | undefined
+  let historyMode: 'subquery' | 'separate' = 'subquery'
 
   async function loadStages(): Promise<StageDefinition[]> {
     const rows = await readAll(
@@ -70,11 +82,69 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     return out
   }
 
-  /** A record's history rows; a child result that did not fit is paged in full. */
-  async function historyOf(r: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+  /** A record's history rows: read separately, or from its subquery (a child result that did not fit is paged in full). */
+  async function historyOf(
+    r: Record<string, unknown>,
+    separate: ReadonlyMap<string, Array<Record<string, unknown>>> | undefined,
+  ): Promise<Array<Record<string, unknown>>> {
+    const read = separate?.get(String(r.Id))
+    if (read) return read
     const child = r.OpportunityHistories as SoqlPage | null | undefined
     if (!child) return []
     return child.done ? child.records : readAll(child)
+  }
+
+  /** `OpportunityHistory` rows of `ids` (the documented query, `OpportunityId IN (...)` in chunks), by opportunity. */
+  async function historiesOf(ids: readonly string[]): Promise<Map<string, Array<Record<string, unknown>>>> {
+    const out = new Map<string, Array<Record<string, unknown>>>(ids.map((id) => [id, []]))
+    const chunks: string[][] = []
+    for (let i = 0; i < ids.length; i += HISTORY_CHUNK) chunks.push(ids.slice(i, i + HISTORY_CHUNK))
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const list = chunk.map((id) => `'${id.replace(/[\\']/g, '\\$&')}'`).join(', ')
+        const rows = await readAll(
+          await api.query(
+            `SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${list}) ORDER BY OpportunityId, CreatedDate`,
+          ),
+        )
+        for (const row of rows) out.get(String(row.OpportunityId))?.push(row)
+      }),
+    )
+    return out
+  }
+
+  /**
+   * The first page of changed opportunities. Their history comes through the `OpportunityHistories`
+   * subquery (one request a page) when the server answers it as Salesforce does; a server that
+   * rejects it, leaves it out, answers with other rows, or finds nothing where the plain query
+   * finds opportunities gets the plain query, and history is read with its own query.
+   */
+  async function firstPage(plainSoql: string, withHistorySoql: string): Promise<{ raw: UnparsedPage; page: SoqlPage }> {
+    if (historyMode === 'subquery') {
+      try {
+        const raw = await api.fetchPage({ soql: withHistorySoql })
+        const page = raw.parse()
+        if (page.records.length > 0 && page.records.every(isOpportunityWithHistory)) return { raw, page }
+        if (page.records.length === 0) {
+          const plainRaw = await api.fetchPage({ soql: plainSoql })
+          const plain = plainRaw.parse()
+          if (plain.records.length === 0) return { raw, page }
+          historyMode = 'separate'
+          return { raw: plainRaw, page: plain }
+        }
+      } catch (error) {
+        // Only a refused query is worth asking again in the plain form.
+        const refused =
+          error instanceof AppError &&
+          error.code === 'crm_bad_response' &&
+          !(error instanceof CrmHttpError && error.status >= 200 && error.status < 300)
+        if (!refused) throw error
+      }
+      historyMode = 'separate'
+      options.logger?.info('Salesforce did not answer the OpportunityHistories subquery; reading OpportunityHistory with its own query')
+    }
+    const raw = await api.fetchPage({ soql: plainSoql })
+    return { raw, page: raw.parse() }
   }
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
@@ -83,7 +153,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const safe = new Date(clock.now() - lagMs).toISOString()
     const fields = opportunityFields(options.segments)
     const where = start.stamp === null ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(start.stamp)}`
-    const soql = `SELECT ${fields.join(', ')}, ${HISTORY_SUBQUERY} FROM Opportunity${where} ORDER BY SystemModstamp ASC, Id ASC`
+    const order = ' ORDER BY SystemModstamp ASC, Id ASC'
+    const plainSoql = `SELECT ${fields.join(', ')} FROM Opportunity${where}${order}`
+    const withHistorySoql = `SELECT ${fields.join(', ')}, ${HISTORY_SUBQUERY} FROM Opportunity${where}${order}`
 
     let stamp = start.stamp
     let ids = new Set(start.ids)
@@ -94,26 +166,39 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) },
       )
 
-    let pending: Promise<UnparsedPage> | undefined = api.fetchPage({ soql })
+    let current: { raw: UnparsedPage; page?: SoqlPage } | undefined = await firstPage(plainSoql, withHistorySoql)
     let pageNo = 0
-    while (pending) {
-      const raw: UnparsedPage = await pending
+    while (current) {
+      const raw: UnparsedPage = current.raw
       // Ask for the next page before parsing this one: Salesforce names it ahead of the records.
-      pending = raw.nextRecordsUrl ? quiet(api.fetchPage({ next: raw.nextRecordsUrl })) : undefined
-      const page = raw.parse()
+      let pending = raw.nextRecordsUrl ? quiet(api.fetchPage({ next: raw.nextRecordsUrl })) : undefined
+      const page: SoqlPage = current.page ?? raw.parse()
       if (page.done) pending = undefined
       if (!pending && !page.done && page.nextRecordsUrl) pending = quiet(api.fetchPage({ next: page.nextRecordsUrl }))
       pageNo++
+      // Rows from before the watermark (a server that did not apply the filter) were stored already.
+      const records = page.records.filter((r) => {
+        const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null)
+        return start.stamp === null || at === null || at >= start.stamp
+      })
+      const needHistory = records.filter((r) => historyMode === 'separate' || !('OpportunityHistories' in r)).map((r) => String(r.Id))
+      const separate = needHistory.length > 0 ? await historiesOf(needHistory) : undefined
       // A page is stored in slices, each with its own watermark (the rows are in watermark order),
       // so the event loop is never held long and the next page's answer is taken in on time.
-      for (let from = 0; from < Math.max(page.records.length, 1); from += SLICE) {
+      for (let from = 0; from < Math.max(records.length, 1); from += SLICE) {
         const deals: SyncedDeal[] = []
         const owners = new Map<string, NormalizedOwner>()
-        for (const r of page.records.slice(from, from + SLICE)) {
+        for (const r of records.slice(from, from + SLICE)) {
           const id = String(r.Id)
           const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
           if (at !== null && stamp !== null && at === stamp && ids.has(id)) continue
-          const { synced, owner } = mapOpportunity(r, await historyOf(r), closedStages as Set<string>, options.segments, api.instanceUrl())
+          const { synced, owner } = mapOpportunity(
+            r,
+            await historyOf(r, separate),
+            closedStages as Set<string>,
+            options.segments,
+            api.instanceUrl(),
+          )
           deals.push(synced)
           owners.set(owner.ownerId, owner)
           // Only stamps from before the sync count towards the watermark: a record modified while
@@ -129,22 +214,25 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         yield { deals, removedDealIds: [], owners: [...owners.values()], watermark: stored(stamp, ids, start.deletedSince) }
         await new Promise((resolve) => setImmediate(resolve))
       }
+      current = pending ? { raw: await pending } : undefined
     }
 
     // Deleted opportunities (recycle bin) since the last look: removed from the analysis.
     const delWhere = start.deletedSince === null ? '' : ` AND SystemModstamp >= ${soqlDateTime(start.deletedSince)}`
     let deletedSince = start.deletedSince
     let del: SoqlPage | undefined = await api.query(
-      `SELECT Id, SystemModstamp FROM Opportunity WHERE IsDeleted = true${delWhere} ORDER BY SystemModstamp ASC`,
+      `SELECT Id, IsDeleted, SystemModstamp FROM Opportunity WHERE IsDeleted = true${delWhere} ORDER BY SystemModstamp ASC`,
       { all: true },
     )
     while (del) {
-      for (const r of del.records) {
+      // Only rows that say they are deleted are removed, whatever else a server sends back.
+      const deleted = del.records.filter((r) => r.IsDeleted === true)
+      for (const r of deleted) {
         const at = toIsoInstant(r.SystemModstamp as string | null)
         if (at !== null && (deletedSince === null || at > deletedSince)) deletedSince = at
       }
-      opts.onProgress?.(`deleted opportunities: ${del.records.length}`)
-      const removed = del.records.map((r) => String(r.Id))
+      opts.onProgress?.(`deleted opportunities: ${deleted.length}`)
+      const removed = deleted.map((r) => String(r.Id))
       const next: SoqlPage | undefined = !del.done && del.nextRecordsUrl ? await api.next(del.nextRecordsUrl) : undefined
       // The deletion watermark moves only once every deletion up to it is in hand.
       yield { deals: [], removedDealIds: removed, watermark: next ? null : stored(stamp, ids, deletedSince) }

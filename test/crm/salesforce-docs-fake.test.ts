@@ -1,0 +1,102 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { staysFromChanges } from '../../src/crm/stage-stays.js'
+import { openStore } from '../../src/db/open-store.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
+import {
+  type DocsSalesforceFake,
+  docsOpportunities,
+  type Routing,
+  startDocsSalesforceFake,
+  type UnknownObjectAnswer,
+} from './docs-salesforce-fake.js'
+
+// A Salesforce fake someone else could have written from the documented queries: `pulse sync`
+// must store the same deals and stage history from it as from our own fake.
+let fake: DocsSalesforceFake
+beforeAll(async () => {
+  fake = await startDocsSalesforceFake({ opportunities: [], history: [] })
+  // The CLI reads its configuration once per process: one fake, its behaviour switched per test.
+  delete process.env.HUBSPOT_TOKEN
+  process.env.SALESFORCE_URL = fake.url
+  process.env.SALESFORCE_CLIENT_ID = fake.clientId
+  process.env.SALESFORCE_CLIENT_SECRET = fake.clientSecret
+})
+afterAll(async () => {
+  await fake.close()
+})
+
+async function snapshot(db: string) {
+  const store = await openStore({ path: db })
+  try {
+    const deals = await store.db
+      .selectFrom('deals')
+      .select(['deal_id', 'outcome', 'stage', 'amount', 'owner_email', 'region'])
+      .orderBy('deal_id')
+      .execute()
+    const history = await store.db
+      .selectFrom('stage_history')
+      .select(['deal_id', 'stage', 'entered_at', 'left_at'])
+      .orderBy('deal_id')
+      .orderBy('entered_at')
+      .execute()
+    return { deals, history }
+  } finally {
+    await store.close()
+  }
+}
+
+function expected(data: ReturnType<typeof docsOpportunities>) {
+  const live = data.opportunities.filter((o) => !o.IsDeleted)
+  const iso = (s: string) => new Date(Date.parse(s.replace('+0000', 'Z'))).toISOString()
+  return {
+    deals: live.map((o) => ({
+      deal_id: o.Id,
+      outcome: o.IsWon ? 'won' : o.IsClosed ? 'lost' : 'open',
+      stage: o.IsClosed && !o.IsWon ? 'Qualification' : o.StageName,
+      amount: o.Amount ?? 0,
+      owner_email: o.OwnerId === '005XX000001SvogYAC' ? 'ana.ruiz@example.com' : 'bo.chen@example.com',
+      region: o.AccountId ? 'Germany' : 'Unknown',
+    })),
+    history: live.flatMap((o) =>
+      staysFromChanges(
+        o.Id,
+        data.history.filter((h) => h.OpportunityId === o.Id).map((h) => ({ stage: h.StageName, at: iso(h.CreatedDate) })),
+      ).map((s) => ({ deal_id: s.dealId, stage: s.stage, entered_at: s.enteredAt, left_at: s.leftAt })),
+    ),
+  }
+}
+
+const CASES: Array<[Routing, UnknownObjectAnswer]> = [
+  ['first-from', 'empty'],
+  ['first-from', 'error'],
+  ['history-first', 'empty'],
+  ['top-level', 'empty'],
+]
+
+describe('pulse sync against a Salesforce written from the documented queries', () => {
+  it.each(CASES)(
+    'routing by %s FROM, unknown objects answered %s: every opportunity with its stage history',
+    async (routing, unknownObject) => {
+      const data = docsOpportunities(5)
+      fake.options = { ...data, routing, unknownObject }
+      const db = join(tempDir(), 'pulse.db')
+      const run = await runCli('sync', '--db', db, '--json')
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ source: 'salesforce', deals: 5, removed: 0 })
+      expect(await snapshot(db)).toEqual(expected(data))
+
+      // One opportunity deleted, one moved on: the next sync reads just those.
+      const [changed, deleted] = [data.opportunities[1], data.opportunities[3]] as const
+      const later = '2024-05-03T10:00:00.000+0000'
+      Object.assign(changed ?? {}, { StageName: 'Closed Won', IsClosed: true, IsWon: true, SystemModstamp: later, LastModifiedDate: later })
+      data.history.push({ OpportunityId: changed?.Id as string, StageName: 'Closed Won', CreatedDate: later })
+      Object.assign(deleted ?? {}, { IsDeleted: true, SystemModstamp: later })
+      const again = await runCli('sync', '--db', db, '--json')
+      expect(again.code, again.stderr).toBe(0)
+      expect(JSON.parse(again.stdout)).toMatchObject({ deals: 1, removed: 1 })
+      expect(await snapshot(db)).toEqual(expected(data))
+    },
+  )
+})
