@@ -92,11 +92,19 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
     }
   }
   const missing = REQUIRED_COLUMNS.filter((c) => index[c] === undefined)
+  const first = (header[0] ?? '').trim()
+  if (missing.length > 0 && (first.startsWith('{') || first.startsWith('['))) {
+    throw new AppError('bad_file', 'The file looks like JSON, not CSV; nothing was imported. Export the deals as CSV with a header row.')
+  }
+  // A mapping to a header the file lacks is a typo or the wrong file, optional column or not.
+  const unmatched = [...map].filter(([, h]) => !positions.has(normalise(h))).map(([c, h]) => `--map ${c}="${h}"`)
+  if (unmatched.length > 0) {
+    throw new AppError(
+      'missing_columns',
+      `${unmatched.join(' and ')} ${unmatched.length > 1 ? 'name headers' : 'names a header'} the file does not have; nothing was imported. The file's header is: ${headerList(header)}.`,
+    )
+  }
   if (missing.length > 0) {
-    const first = (header[0] ?? '').trim()
-    if (first.startsWith('{') || first.startsWith('[')) {
-      throw new AppError('bad_file', 'The file looks like JSON, not CSV; nothing was imported. Export the deals as CSV with a header row.')
-    }
     const mapped = missing.filter((c) => map.has(c)).map((c) => `${c} (mapped to "${map.get(c)}")`)
     const plain = missing.filter((c) => !map.has(c))
     const names = [...plain, ...mapped].join(', ')

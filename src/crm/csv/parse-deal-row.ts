@@ -110,7 +110,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
 
   let stage = get('deal_stage')
   if (stage === '') {
-    if (outcome !== 'won') return reject(`deal_stage is empty for an ${outcome === 'open' ? 'open' : 'lost'} deal`)
+    if (outcome !== 'won') return reject(`deal_stage is empty for ${outcome === 'open' ? 'an open' : 'a lost'} deal`)
     stage = 'Closed'
   }
 

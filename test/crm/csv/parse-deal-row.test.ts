@@ -38,4 +38,11 @@ describe('parseDealRow', () => {
     const trailing = resolveColumns([...HEADER, '', ''])
     expect(parseDealRow(GOOD, trailing).ok).toBe(true)
   })
+
+  it('says "a lost deal" and "an open deal" when the stage is empty', () => {
+    const lost = parseDealRow('D1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,,100,Lost'.split(','), layout)
+    const open = parseDealRow('D1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,,100,Open'.split(','), layout)
+    expect(lost).toEqual({ ok: false, reason: 'deal_stage is empty for a lost deal' })
+    expect(open).toEqual({ ok: false, reason: 'deal_stage is empty for an open deal' })
+  })
 })
