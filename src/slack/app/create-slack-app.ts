@@ -4,13 +4,17 @@ import type { Config } from '../../config.js'
 import { requireSettings } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import { todayUtc } from '../../domain/dates.js'
+import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
+import { slackErrorCode } from '../access/slack-user-directory.js'
 import { register as registerActions } from '../actions/register.js'
 import { register as registerCommands } from '../commands/register.js'
 import { chartImageRoute } from '../home/chart-images.js'
 import { register as registerHome } from '../home/register.js'
 import { boltLogger } from './bolt-logger.js'
+import { dedupeEvents } from './dedupe-events.js'
+import { guardSlackRequests } from './guard-slack-requests.js'
 import type { PulseServices } from './pulse-services.js'
 import type { Clock, SlackClient, SlackContext } from './slack-context.js'
 
@@ -40,6 +44,17 @@ export interface SlackApp {
   start(port?: number): Promise<Server | undefined>
   stop(): Promise<void>
   readonly mode: 'http' | 'socket'
+}
+
+// Bolt's start-up auth.test failed: name the variable and what to check (never the token).
+function tokenRefused(error: unknown): Error {
+  const code = slackErrorCode(error)
+  if (code === undefined) return error instanceof Error ? error : new Error(String(error))
+  const why =
+    code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked' || code === 'account_inactive' || code === 'token_expired'
+      ? 'Copy the Bot User OAuth Token (xoxb-...) of the installed app into SLACK_BOT_TOKEN.'
+      : 'Check SLACK_BOT_TOKEN and SLACK_API_URL.'
+  return new AppError('bad_config', `Slack refused SLACK_BOT_TOKEN (auth.test: ${code}). ${why}`, { cause: error })
 }
 
 /** The Web API base URL with the trailing slash the client needs; undefined = Slack's own. */
@@ -125,29 +140,38 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const ctx = createSlackContext(options)
   const blogger = boltLogger(logger)
   const routes = [chartImageRoute(ctx)]
-  const receiver = socket
-    ? new SocketModeReceiver({
-        appToken: config.slack.appToken as string,
-        logger: blogger,
-        customRoutes: routes,
-        installerOptions: { port: config.port, clientOptions },
-      })
-    : new HTTPReceiver({
-        signingSecret: config.slack.signingSecret as string,
-        endpoints: '/slack/events',
-        customRoutes: routes,
-        logger: blogger,
-      })
+  let receiver: HTTPReceiver | SocketModeReceiver
+  if (socket) {
+    receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken as string,
+      logger: blogger,
+      customRoutes: routes,
+      installerOptions: { port: config.port, clientOptions },
+    })
+  } else {
+    const http = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret as string,
+      endpoints: '/slack/events',
+      customRoutes: routes,
+      logger: blogger,
+    })
+    http.requestListener = guardSlackRequests(http.requestListener)
+    receiver = http
+  }
   const app = new App({
     token,
     receiver,
     logger: blogger,
     clientOptions,
-    ...(options.botIds ? { botId: options.botIds.botId, botUserId: options.botIds.botUserId } : {}),
+    // The token is checked (auth.test) in start(), where a refusal can stop start-up with a
+    // sentence instead of crashing the process later as an unhandled rejection.
+    deferInitialization: true,
+    ...(options.botIds ? { botId: options.botIds.botId, botUserId: options.botIds.botUserId, tokenVerificationEnabled: false } : {}),
   })
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener')
   })
+  app.use(dedupeEvents(logger))
   registerCommands(app, ctx)
   registerHome(app, ctx)
   registerActions(app, ctx)
@@ -157,6 +181,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     client: app.client,
     mode: socket ? 'socket' : 'http',
     async start(port = config.port) {
+      try {
+        await app.init()
+      } catch (error) {
+        throw tokenRefused(error)
+      }
       const started = await app.start(port)
       logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
       return socket ? undefined : (started as Server)
