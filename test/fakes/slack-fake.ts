@@ -43,14 +43,33 @@ export interface SlackFakeOptions {
   retryAfterSeconds?: number
   /** The app-level token `apps.connections.open` accepts (Socket Mode). */
   appToken?: string
+  /**
+   * The bot token's scopes, sent in `X-OAuth-Scopes` on every answer as Slack does (default: the
+   * manifest's). Without `users:read.email`, users.info and users.lookupByEmail leave emails out.
+   */
+  scopes?: string[]
 }
+
+/** The bot scopes of manifest.yml (the fake's default grant). */
+export const MANIFEST_SCOPES = [
+  'channels:history',
+  'chat:write',
+  'commands',
+  'files:write',
+  'groups:history',
+  'im:history',
+  'im:write',
+  'users:read',
+  'users:read.email',
+]
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
 /**
  * A local `node:http` fake of Slack's Web API speaking its wire format: form-encoded calls to
  * `/api/<method>` with `Authorization: Bearer`, `{ ok, ... }` answers, `ok:false` errors, 429 with
- * `Retry-After`, the files.uploadV2 steps (upload URL, multipart upload, complete), and
+ * `Retry-After`, `X-OAuth-Scopes`, the three file-upload steps (`files.getUploadURLExternal` with
+ * `filename`, `length`, `alt_txt`; a multipart or raw POST to `upload_url`; `files.completeUploadExternal`), and
  * `response_url` posts at `/respond/<id>`. It records every call.
  */
 export class SlackFake {
@@ -71,6 +90,9 @@ export class SlackFake {
   private readonly failures: Array<{ method: string; error: string; times: number }> = []
   private readonly limits: Array<{ method: string; times: number }> = []
   private readonly pendingFiles = new Map<string, { filename: string; length: number }>()
+  private readonly uploadFailures: number[] = []
+  /** `alt_txt` given to files.getUploadURLExternal, per file id. */
+  readonly altTexts = new Map<string, string | undefined>()
   /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
   hangOnPostMessage: number | undefined
   private postMessageCount = 0
@@ -113,6 +135,11 @@ export class SlackFake {
     this.failures.push({ method, error, times })
   }
 
+  /** The next POST of file bytes to an upload URL answers this HTTP status instead of 200. */
+  failNextUpload(status: number): void {
+    this.uploadFailures.push(status)
+  }
+
   /** The next `times` calls of `method` answer 429 with Retry-After. */
   rateLimitNext(method: string, times = 1): void {
     this.limits.push({ method, times })
@@ -142,6 +169,11 @@ export class SlackFake {
         res.writeHead(404).end()
         return
       }
+      const failure = this.uploadFailures.shift()
+      if (failure !== undefined) {
+        res.writeHead(failure, { 'content-type': 'text/plain' }).end('upload failed')
+        return
+      }
       const file = extractMultipartFile(body, String(req.headers['content-type'] ?? ''))
       this.uploads.set(fileId, file ?? body)
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`)
@@ -155,10 +187,21 @@ export class SlackFake {
     const params = parseForm(body.toString('utf8'), String(req.headers['content-type'] ?? ''))
     const call: RecordedCall = { method, params, authorization: req.headers.authorization, at: Date.now(), status: 200 }
     this.calls.push(call)
+    const scopes = this.options.scopes ?? MANIFEST_SCOPES
     const send = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.status = status
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(payload))
+      res
+        .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-oauth-scopes': scopes.join(','), ...headers })
+        .end(JSON.stringify(payload))
     }
+    const userJson = (u: FakeUser) => ({
+      id: u.id,
+      team_id: 'T0001',
+      name: u.id.toLowerCase(),
+      deleted: u.deleted ?? false,
+      is_bot: u.isBot ?? false,
+      profile: u.email && scopes.includes('users:read.email') ? { email: u.email } : {},
+    })
     if (method === 'apps.connections.open') {
       if (!this.options.appToken || req.headers.authorization !== `Bearer ${this.options.appToken}`)
         return send(200, { ok: false, error: 'invalid_auth' })
@@ -244,8 +287,13 @@ export class SlackFake {
         return send(200, { ok: true, view: { id: `V${++this.seq}`, hash: `h${this.seq}`, type: 'home' } })
       }
       case 'files.getUploadURLExternal': {
+        const length = Number(params.length)
+        if (!params.filename || !Number.isInteger(length) || length <= 0) return send(200, { ok: false, error: 'missing_argument' })
+        const alt = params.alt_txt === undefined ? undefined : String(params.alt_txt)
+        if (alt !== undefined && alt.length > 1000) return send(200, { ok: false, error: 'alt_txt_too_large' })
         const id = `F${String(++this.seq).padStart(10, '0')}`
-        this.pendingFiles.set(id, { filename: String(params.filename), length: Number(params.length) })
+        this.pendingFiles.set(id, { filename: String(params.filename), length })
+        this.altTexts.set(id, alt)
         return send(200, { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id })
       }
       case 'files.completeUploadExternal': {
@@ -374,17 +422,6 @@ function readWsFrame(buf: Buffer): { opcode: number; payload: Buffer; size: numb
   const payload = Buffer.from(buf.subarray(offset, offset + len))
   if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (buf[maskAt + (i % 4)] as number)
   return { opcode, payload, size: offset + len }
-}
-
-function userJson(u: FakeUser) {
-  return {
-    id: u.id,
-    team_id: 'T0001',
-    name: u.id.toLowerCase(),
-    deleted: u.deleted ?? false,
-    is_bot: u.isBot ?? false,
-    profile: u.email ? { email: u.email } : {},
-  }
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -113,3 +113,29 @@ describe('who sees what, end to end', () => {
     expect(unknownToSlack.text).toContain(REFUSAL_UNKNOWN)
   })
 })
+
+describe('an app installed without users:read.email', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp({ fake: { scopes: ['commands', 'chat:write', 'files:write', 'im:write', 'users:read'] } })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('tells the CRO which permission is missing instead of treating them as a stranger', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      slashCommandBody({ userId: PEOPLE.cro, text: 'winrate', responseUrl }),
+      'application/x-www-form-urlencoded',
+    )
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
+    const text = String((t.fake.responses.find((r) => r.id === id)?.body as { text?: string } | undefined)?.text)
+    expect(text).toContain('users:read.email')
+    expect(text).not.toBe(REFUSAL_UNKNOWN)
+    expect(t.fake.callsOf('files.getUploadURLExternal')).toHaveLength(0)
+  })
+})

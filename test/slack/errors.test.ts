@@ -29,11 +29,30 @@ describe('errors reach the user as one sentence and the log without secrets', ()
   }
 
   it('a Slack failure mid-answer becomes one sentence with a next step; details go to the log', async () => {
-    t.fake.failNext('files.completeUploadExternal', 'invalid_auth')
+    t.fake.failNext('files.completeUploadExternal', 'internal_error')
     const text = await answer(PEOPLE.cro, 'losses')
     expect(text).toMatch(/^Something went wrong on our side \(the details are in the log\); try again/)
     expect(text.match(/[.!?](\s|$)/g)).toHaveLength(1)
-    expect(lines.join('')).toContain('invalid_auth')
+    expect(lines.join('')).toContain('internal_error')
+  })
+
+  it('an upload URL that refuses the chart bytes is a failure, not a chart that silently never arrives', async () => {
+    const before = t.fake.callsOf('files.completeUploadExternal').length
+    t.fake.failNextUpload(500)
+    const text = await answer(PEOPLE.cro, 'funnel')
+    expect(text).toMatch(/^Something went wrong on our side/)
+    expect(t.fake.callsOf('files.completeUploadExternal')).toHaveLength(before)
+    expect(lines.join('')).toContain('HTTP 500')
+  })
+
+  it('a refused token or a missing permission says who can fix it, not "try again"', async () => {
+    t.fake.failNext('files.getUploadURLExternal', 'invalid_auth')
+    const token = await answer(PEOPLE.cro, 'drivers')
+    expect(token).toContain("Slack refused Sales Pulse's bot token")
+    expect(token).not.toContain('try again')
+    t.fake.failNext('users.info', 'missing_scope')
+    const scope = await answer(PEOPLE.otherRep, 'status')
+    expect(scope).toContain('lacks a Slack permission')
   })
 
   it('a share into a channel the app is not in says how to fix it', async () => {

@@ -61,6 +61,13 @@ describe('/pulse over HTTP against a fake Slack', () => {
       const fileId = ((call?.params.files ?? []) as Array<{ id: string }>)[0]?.id as string
       const png = PNG.sync.read(t.fake.uploads.get(fileId) as Buffer)
       expect(png.width).toBeGreaterThan(200)
+      // files.getUploadURLExternal as Slack documents it: filename, length in bytes, alt_txt.
+      const asked = t.fake.callsOf('files.getUploadURLExternal').at(-1)?.params ?? {}
+      expect(String(asked.filename)).toMatch(new RegExp(`^${sub}-\\d{4}-\\d{2}-\\d{2}\\.png$`))
+      expect(Number(asked.length)).toBe(t.fake.uploads.get(fileId)?.length)
+      const alt = t.fake.altTexts.get(fileId) ?? ''
+      expect(alt.length).toBeGreaterThan(10)
+      expect(alt.length).toBeLessThanOrEqual(1000)
       expect(JSON.stringify(call?.params.blocks)).toMatch(/header/)
       const answer = responses()[0]?.body as { response_type: string; blocks: unknown[]; replace_original: boolean }
       expect(answer.response_type).toBe('ephemeral')

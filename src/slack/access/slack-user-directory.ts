@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../db/slack-user-cache.js'
+import { AppError } from '../../errors.js'
 import type { SlackClient } from '../app/slack-context.js'
 
 /** How long a remembered miss (an email Slack did not know) stands before Slack is asked again. */
@@ -38,9 +39,11 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
 
 /**
  * The profile email of a Slack user (`users.info`), lower-case, or null when Slack has none
- * (bots, guests without an email). Cached in memory and in the store for a day.
+ * (bots, guests without an email, users Slack does not know or show). Cached in memory and in
+ * the store for a day.
  *
- * @throws the Web API error for anything but "user not found".
+ * @throws the Web API error for anything but "user not found"; AppError `slack_error` when Slack
+ * withholds emails because the app lacks the `users:read.email` scope.
  */
 export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient, slackUserId: string, now: Date): Promise<string | null> {
   const hit = emailByUser.get(slackUserId)
@@ -57,8 +60,17 @@ export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient
     const res = await client.users.info({ user: slackUserId })
     const u = res.user
     email = u && !u.deleted && u.profile?.email ? u.profile.email.toLowerCase() : null
+    // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.
+    const scopes = res.response_metadata?.scopes
+    if (email === null && u && !u.deleted && !u.is_bot && scopes && !scopes.includes('users:read.email')) {
+      throw new AppError(
+        'slack_error',
+        'Sales Pulse cannot read your email address in Slack (it lacks the users:read.email permission): ask your Slack admin to reinstall the app from its manifest.yml.',
+      )
+    }
   } catch (error) {
-    if (slackErrorCode(error) !== 'user_not_found') throw error
+    const code = slackErrorCode(error)
+    if (code !== 'user_not_found' && code !== 'users_not_found' && code !== 'user_not_visible') throw error
   }
   if (email) await saveSlackUserLookup(db, email, slackUserId, now)
   emailByUser.set(slackUserId, { email, at: now.getTime() })

@@ -5,7 +5,7 @@
 export const BOT_SCOPES: Readonly<Record<string, string>> = {
   commands: '/pulse',
   'chat:write': 'answers, owner DMs, digests, anomaly alerts (chat.postMessage)',
-  'files:write': 'chart PNGs (files.uploadV2: getUploadURLExternal, completeUploadExternal)',
+  'files:write': 'chart PNGs (files.getUploadURLExternal, files.completeUploadExternal)',
   'im:write': 'opening DMs with owners, managers and askers (conversations.open)',
   'im:history': 'after a restart, checking whether a DM was already delivered (conversations.history)',
   'channels:history': 'after a restart, checking whether an anomaly alert was already posted to a public channel',

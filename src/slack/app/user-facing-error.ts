@@ -1,9 +1,14 @@
 import { AppError, userMessage } from '../../errors.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 
+/** Slack's answers when the bot token itself is refused. */
+const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'])
+
 /**
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
- * for the Slack errors a user can fix, or a generic sentence (the details go to the log only).
+ * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
+ * permission or token to fix, a rate limit to wait out), or a generic sentence (the details go
+ * to the log only).
  */
 export function userFacingError(error: unknown): string {
   if (error instanceof AppError) return userMessage(error)
@@ -12,5 +17,13 @@ export function userFacingError(error: unknown): string {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
   }
   if (code === 'ratelimited') return 'Slack is rate-limiting us right now, so try again in a minute.'
+  if (code === 'missing_scope') {
+    const needed = (error as { data?: { needed?: unknown } }).data?.needed
+    const scope = typeof needed === 'string' && /^[a-z:.,\s]+$/.test(needed) ? ` (${needed})` : ''
+    return `Sales Pulse lacks a Slack permission it needs${scope}: ask your Slack admin to reinstall the app from its manifest.yml.`
+  }
+  if (code !== undefined && TOKEN_REFUSED.has(code)) {
+    return "Slack refused Sales Pulse's bot token: ask your Sales Pulse admin to reinstall the app or update SLACK_BOT_TOKEN."
+  }
   return 'Something went wrong on our side (the details are in the log); try again in a minute, or ask your Sales Pulse admin.'
 }

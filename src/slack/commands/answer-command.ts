@@ -4,6 +4,7 @@ import { type AccessRequest, authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { uploadFile } from '../app/upload-file.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { buttons, context } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
@@ -38,7 +39,7 @@ export const SHARE_ACTION_ID = 'pulse_share_in_channel'
 /**
  * Runs an acked subcommand for its asker: resolves who they are, asks the one access check,
  * runs the report, and delivers it. Private answers: the findings as an ephemeral message with
- * a "Share in channel" button, and the chart uploaded (`files.uploadV2`) into the asker's DM
+ * a "Share in channel" button, and the chart uploaded (`uploadFile`) into the asker's DM
  * with the app. Shared answers: findings and chart posted into the channel. Failures become
  * one sentence to the user; the details go to the log.
  */
@@ -81,12 +82,12 @@ async function deliverPrivately(req: CommandRequest, answer: CommandAnswer): Pro
   const extra = []
   if (answer.chart) {
     const dm = await openDm(req.client, req.userId)
-    await req.client.files.uploadV2({
-      channel_id: dm,
-      file: answer.chart.png,
+    await uploadFile(req.client, {
+      channelId: dm,
+      data: answer.chart.png,
       filename: answer.chart.filename,
       title: answer.chart.title,
-      alt_text: answer.chart.altText.slice(0, 1000),
+      altText: answer.chart.altText,
       blocks: answer.blocks,
     })
     if (dm !== req.channelId) extra.push(context('The chart is in your DM with Sales Pulse.'))
@@ -101,12 +102,12 @@ async function deliverPrivately(req: CommandRequest, answer: CommandAnswer): Pro
 async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer): Promise<void> {
   const blocks = [...answer.blocks, context(`Shared by <@${req.userId}> from \`/pulse ${esc(req.commandText)}\``)]
   if (answer.chart) {
-    await req.client.files.uploadV2({
-      channel_id: channelId,
-      file: answer.chart.png,
+    await uploadFile(req.client, {
+      channelId,
+      data: answer.chart.png,
       filename: answer.chart.filename,
       title: answer.chart.title,
-      alt_text: answer.chart.altText.slice(0, 1000),
+      altText: answer.chart.altText,
       blocks,
     })
   } else {

@@ -5,6 +5,7 @@ import { findUndeliveredOutbox, markOutboxSending, markOutboxSent, markOutboxUnd
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { uploadFile } from '../app/upload-file.js'
 import { OUTBOX_EVENT_TYPE, type OutboxPayload } from './outbox-payload.js'
 
 /** How to drain. */
@@ -325,14 +326,14 @@ async function attachChart(
   try {
     const report = await ctx.services.winrate(ctx.store.db, { asOf: chart.asOf })
     const rendered = await ctx.services.renderChart(chart.kind, report)
-    const upload = {
-      channel_id: channel,
-      file: rendered.png,
+    await uploadFile(client, {
+      channelId: channel,
+      data: rendered.png,
       filename: chart.filename,
       title: rendered.title,
-      alt_text: rendered.altText.slice(0, 1000),
-    }
-    await client.files.uploadV2(ts ? { ...upload, thread_ts: ts } : upload)
+      altText: rendered.altText,
+      ...(ts ? { threadTs: ts } : {}),
+    })
   } catch (error) {
     ctx.logger.warn({ err: error, channel }, 'alert chart could not be attached')
   }

@@ -4,7 +4,7 @@ import type { Block } from '../blocks/block-kit.js'
 export interface OutboxPayload {
   readonly text: string
   readonly blocks: Block[]
-  /** A chart uploaded into the message's thread (`files.uploadV2`) once the message is sent. */
+  /** A chart uploaded into the message's thread (`uploadFile`) once the message is sent. */
   readonly chart?: { readonly kind: 'winrate'; readonly asOf: string; readonly title: string; readonly filename: string }
 }
 

@@ -1,0 +1,74 @@
+import type { Block } from '../blocks/block-kit.js'
+import type { SlackClient } from './slack-context.js'
+
+/** A file to share into a channel (a chart PNG). */
+export interface FileUpload {
+  /** The channel (or DM) id to share it in. */
+  readonly channelId: string
+  readonly data: Buffer
+  readonly filename: string
+  readonly title: string
+  /** Screen-reader description (Slack keeps at most 1,000 characters). */
+  readonly altText: string
+  /** The message the file is shared with. */
+  readonly blocks?: Block[]
+  /** Share it as a reply in this thread. */
+  readonly threadTs?: string
+}
+
+/** Slack's limit on `alt_txt`. */
+export const ALT_TEXT_MAX = 1000
+
+/** How long the upload of the bytes may take. */
+const UPLOAD_TIMEOUT_MS = 60_000
+
+/** A failed POST of the file's bytes to Slack's upload URL (Slack answers 200 when it took them). */
+export class FileUploadError extends Error {
+  override readonly name = 'FileUploadError'
+  constructor(readonly status: number) {
+    super(`Slack's upload URL answered HTTP ${status}`)
+  }
+}
+
+/**
+ * Shares a file the way Slack documents it, in three steps:
+ * 1. `files.getUploadURLExternal` with `filename`, `length` (bytes) and `alt_txt`;
+ * 2. a multipart POST of the bytes (field `filename`) to the `upload_url` it returned, which
+ *    must answer 200;
+ * 3. `files.completeUploadExternal` with `files=[{"id","title"}]`, `channel_id`, and the
+ *    message `blocks` and `thread_ts` when given.
+ * Web API calls go through `client` (its base URL, token, retries and rate-limit handling).
+ * Returns the file id.
+ *
+ * @throws the Web API error of step 1 or 3 (`not_in_channel`, `channel_not_found`,
+ * `invalid_auth`, ...), or {@link FileUploadError} when step 2 is refused.
+ */
+export async function uploadFile(client: SlackClient, file: FileUpload): Promise<string> {
+  const url = (await client.apiCall('files.getUploadURLExternal', {
+    filename: file.filename,
+    length: file.data.length,
+    alt_txt: file.altText.slice(0, ALT_TEXT_MAX),
+  })) as { upload_url?: string; file_id?: string }
+  if (!url.upload_url || !url.file_id) throw new Error('files.getUploadURLExternal returned no upload_url or file_id')
+  const form = new FormData()
+  form.append('filename', new Blob([file.data], { type: contentTypeOf(file.filename) }), file.filename)
+  const res = await fetch(url.upload_url, {
+    method: 'POST',
+    body: form,
+    headers: client.token ? { authorization: `Bearer ${client.token}` } : {},
+    signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+  })
+  await res.arrayBuffer().catch(() => undefined)
+  if (res.status !== 200) throw new FileUploadError(res.status)
+  await client.files.completeUploadExternal({
+    files: [{ id: url.file_id, title: file.title }],
+    channel_id: file.channelId,
+    ...(file.blocks ? { blocks: file.blocks } : {}),
+    ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+  })
+  return url.file_id
+}
+
+function contentTypeOf(filename: string): string {
+  return filename.toLowerCase().endsWith('.png') ? 'image/png' : 'application/octet-stream'
+}
