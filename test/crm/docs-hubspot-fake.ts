@@ -25,6 +25,8 @@ export interface DocsHubspotOptions {
   lastPaging?: 'absent' | 'null'
   /** Deal ids listed as archived. */
   archived?: string[]
+  /** Stage metadata with `probability` only (the one key the spec requires), no `isClosed`. */
+  probabilityOnly?: boolean
 }
 
 /** The running docs-style fake. */
@@ -185,7 +187,7 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
               stages: PIPELINE_STAGES.map(([id, label, isClosed, probability], i) => ({
                 label,
                 displayOrder: i,
-                metadata: { probability, isClosed },
+                metadata: o.probabilityOnly ? { probability } : { probability, isClosed },
                 id,
                 archived: false,
                 archivedAt: null,

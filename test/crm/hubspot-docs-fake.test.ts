@@ -115,4 +115,28 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       await store.close()
     }
   })
+
+  it('stage metadata with only the required probability: closed and won stages still known, a lost deal keeps its last open stage', async () => {
+    const deals = docsDeals(3)
+    const lost = deals[1] as (typeof deals)[number]
+    Object.assign(lost.properties, { dealstage: 'closedlost', hs_is_closed: 'true', hs_is_closed_won: 'false' })
+    lost.history.push({ value: 'closedlost', timestamp: lost.properties.hs_lastmodifieddate as string })
+    fake.options = { deals, probabilityOnly: true }
+    const store = await openTestStore()
+    try {
+      await syncCrm(store, source())
+      const stages = await store.db.selectFrom('stages').select(['name', 'is_closed', 'is_won']).orderBy('position').execute()
+      expect(stages.map((s) => [s.name, s.is_closed, s.is_won])).toEqual([
+        ['Appointment Scheduled', 0, 0],
+        ['Qualified To Buy', 0, 0],
+        ['Contract Sent', 0, 0],
+        ['Closed Won', 1, 1],
+        ['Closed Lost', 1, 0],
+      ])
+      const row = await store.db.selectFrom('deals').selectAll().where('deal_id', '=', lost.id).executeTakeFirstOrThrow()
+      expect([row.outcome, row.stage]).toEqual(['lost', 'Qualified To Buy'])
+    } finally {
+      await store.close()
+    }
+  })
 })

@@ -43,8 +43,9 @@ export function hubspotDealProperties(segments: SegmentMapping): string[] {
 
 /**
  * The stage order of every active pipeline: open stages first (pipelines and stages in their
- * display order), then the closed ones. A stage is closed when `metadata.isClosed` is "true",
- * and won when it is closed with probability 1 (HubSpot documents no won flag on stages).
+ * display order), then the closed ones. A stage is closed when `metadata.isClosed` is "true"
+ * (or, in a pipeline whose stages carry no `isClosed`, when its probability is 0 or 1), and won
+ * when it is closed with probability 1 (HubSpot documents no won flag on stages).
  * Labels shared by several pipelines appear once.
  */
 export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDefinition[]; index: HubspotStageIndex } {
@@ -54,9 +55,13 @@ export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDe
   const seen = new Set<string>()
   const active = pipelines.results.filter((p) => !p.archived).sort((a, b) => a.displayOrder - b.displayOrder)
   for (const p of active) {
+    // Only `probability` is required in a stage's metadata: without `isClosed`, a stage at 0 or 1
+    // is closed (HubSpot closes deals at 0% lost and 100% won).
+    const flagged = p.stages.some((s) => typeof s.metadata?.isClosed === 'string')
     for (const s of [...p.stages].sort((a, b) => a.displayOrder - b.displayOrder)) {
-      const isClosed = s.metadata?.isClosed === 'true'
-      const stage: HubspotStage = { label: s.label, isClosed, isWon: isClosed && Number(s.metadata?.probability) === 1 }
+      const probability = s.metadata?.probability == null || s.metadata.probability === '' ? Number.NaN : Number(s.metadata.probability)
+      const isClosed = flagged ? s.metadata?.isClosed === 'true' : probability === 0 || probability === 1
+      const stage: HubspotStage = { label: s.label, isClosed, isWon: isClosed && probability === 1 }
       index.byKey.set(`${p.id}:${s.id}`, stage)
       if (!index.byId.has(s.id)) index.byId.set(s.id, stage)
       if (isClosed) index.closedLabels.add(s.label)
@@ -106,7 +111,8 @@ export function mapHubspotDeal(
     closedDate = dateOf(p.closedate) ?? dateOf(enteredClosed) ?? dateOf(p.hs_lastmodifieddate) ?? createdDate
     if (closedDate < createdDate) closedDate = createdDate
   }
-  const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s)) ?? label) : label
+  // The stage a closed deal sits in is closed, whatever the pipeline's metadata says.
+  const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s) || s === label) ?? label) : label
   const last = history?.[history.length - 1]
   const amount = Number(p.amount)
   const ownerId = p.hubspot_owner_id || 'unassigned'
