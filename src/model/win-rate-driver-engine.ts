@@ -153,7 +153,10 @@ export const MIN_TRAINING_DEALS = 100
 const MAX_DEPTH = 6
 const DEPTHS = [0, 1, 2, 3, 4, 5, 6]
 const LEAF_FRACTIONS = [1 / 400, 1 / 200, 1 / 100, 1 / 50, 1 / 20]
-const GAIN_THRESHOLDS = [0, 0.001, 0.003, 0.01]
+// No gain threshold is tried: an absolute gain chosen on the validation tree does not carry over to
+// the refit on more deals (a root split with gain 0.0098 against a chosen 0.01 left a one-leaf tree).
+// Depth, node size and smoothing bound the tree instead.
+const GAIN_THRESHOLDS = [0]
 const SMOOTHINGS = [5, 20, 50, 150]
 
 /**
@@ -371,7 +374,7 @@ function fitTree(raws: readonly RawFeatures[], labels: number[], params: ModelPa
 }
 
 /**
- * Chooses depth, node size, gain threshold and smoothing by log loss on the newest quarter of the
+ * Chooses depth, node size and smoothing (the gain threshold stays 0) by log loss on the newest quarter of the
  * training window. One deep tree is grown on the older part; every smaller setting is that tree
  * cut back (ml-cart grows each node from its own rows alone, so cutting at depth d, at nodes of
  * <= N rows or with gain <= g gives exactly the tree those settings would grow).

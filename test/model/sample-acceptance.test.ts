@@ -53,6 +53,16 @@ describe('on pulse sample data', () => {
     expect(Math.abs(gap)).toBeLessThanOrEqual(0.03)
   })
 
+  it('keeps on a smaller sample the splits validation found: the tested tree is not cut back to one leaf', async () => {
+    // Seed 6 at 3,000 deals: validation picks a depth-2 tree that beats the base rate; a gain threshold
+    // carried over from the validation tree used to prune the refitted tree to its root.
+    const { trained } = await sampleRun(3000, 'planted', '6')
+    expect(trained.params.maxDepth).toBeGreaterThan(0)
+    expect(trained.params.validationLogLoss).toBeLessThan(trained.params.validationBaselineLogLoss)
+    expect(trained.aucHigh).toBeGreaterThan(trained.aucLow)
+    expect(trained.informative).toBe(true)
+  })
+
   it('is not informative on a sample with no planted effect', async () => {
     const { trained, scored } = await sampleRun(6000, 'none', '1')
     expect(trained.informative).toBe(false)

@@ -95,7 +95,7 @@ export function formatTrainResult(r: TrainResult): string {
   const q = r.params
   lines.push(
     '',
-    `Settings chosen on the newest quarter of the training window (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, gain threshold ${q.gainThreshold}, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
+    `Settings chosen on the newest quarter of the training window (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
   )
   if (q.splitSearch === 'original') {
     lines.push(
