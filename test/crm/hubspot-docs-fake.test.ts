@@ -139,4 +139,50 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       await store.close()
     }
   })
+
+  it('429s without Retry-After or a policy are backed off; the daily limit stops at once with a plain message', async () => {
+    fake.options = { deals: docsDeals(3) }
+    const plain = { status: 'error', message: 'Too many requests, slow down', errorType: 'RATE_LIMIT', correlationId: 'c-429' }
+    fake.failNext({ path: '/crm/v3/objects/deals/search' }, { status: 429, body: plain }, 2)
+    let store = await openTestStore()
+    const clock = virtualClock(Date.UTC(2024, 5, 1))
+    const src = createHubspotSource({ token: fake.token, baseUrl: fake.url, segments: SEGMENTS, clock, backoffBaseMs: 100 })
+    try {
+      expect((await syncCrm(store, src)).deals).toBe(3)
+      expect(clock.sleeps.filter((ms) => ms >= 50)).toHaveLength(2)
+    } finally {
+      await store.close()
+    }
+
+    // Nine refusals in a row: the first answer and all eight retries.
+    fake.failNext({ path: '/crm/v3/objects/deals/search' }, { status: 429, body: plain }, 9)
+    store = await openTestStore()
+    try {
+      const error = await syncCrm(store, source()).catch((e) => e)
+      expect(error.code).toBe('crm_rate_limited')
+      expect(error.message).toContain('Too many requests, slow down')
+    } finally {
+      await store.close()
+    }
+
+    fake.failNext(
+      { path: '/crm/v3/pipelines/deals' },
+      {
+        status: 429,
+        body: {
+          status: 'error',
+          message: 'You have reached your daily limit.',
+          errorType: 'RATE_LIMIT',
+          correlationId: 'c-d',
+          policyName: 'DAILY',
+        },
+        headers: { 'x-hubspot-ratelimit-daily': '250000', 'x-hubspot-ratelimit-daily-remaining': '0' },
+      },
+    )
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain("HubSpot's daily API limit for this account is used up")
+    expect(run.stderr).not.toContain(fake.token)
+  })
 })

@@ -99,4 +99,23 @@ describe('pulse sync against a Salesforce written from the documented queries', 
       expect(await snapshot(db)).toEqual(expected(data))
     },
   )
+
+  it('a spent daily request limit stops at once, saying so; a passing one is waited out', async () => {
+    const data = docsOpportunities(3)
+    fake.options = { ...data }
+    const spent = [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]
+    fake.failNext({ path: /\/query\?/ }, { status: 403, body: spent, headers: { 'sforce-limit-info': 'api-usage=15000/15000' } })
+    const db = join(tempDir(), 'pulse.db')
+    const started = Date.now()
+    const run = await runCli('sync', '--db', db)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain("the org's API request limit is used up (api-usage=15000/15000")
+    expect(run.stderr).not.toContain(fake.clientSecret)
+    expect(Date.now() - started).toBeLessThan(5000)
+
+    fake.failNext({ path: /\/query\?/ }, { status: 403, body: spent, headers: { 'sforce-limit-info': 'api-usage=900/15000' } })
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ deals: 3 })
+  })
 })

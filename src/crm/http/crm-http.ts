@@ -161,7 +161,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         if (limited >= maxRateLimitRetries) {
           throw new CrmHttpError(
             'crm_rate_limited',
-            `${options.service} kept rate-limiting ${request.endpoint} (${limited + 1} refusals in a row). The next sync resumes where this one stopped.`,
+            `${options.service} kept rate-limiting ${request.endpoint} (${limited + 1} refusals in a row${said(body, text)}). The next sync resumes where this one stopped.`,
             status,
             body,
           )
@@ -187,7 +187,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         if (failures >= maxRetries) {
           throw new CrmHttpError(
             'crm_unavailable',
-            `${options.service} answered ${request.endpoint} with HTTP ${status} ${failures + 1} times in a row. The next sync resumes where this one stopped.`,
+            `${options.service} answered ${request.endpoint} with HTTP ${status} ${failures + 1} times in a row${said(body, text)}. The next sync resumes where this one stopped.`,
             status,
             body,
           )
@@ -256,6 +256,13 @@ function tryJson(text: string): unknown {
 
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+}
+
+/** `, last saying "..."` from an error body worth quoting (JSON with a message), else nothing. */
+function said(body: unknown, text: string): string {
+  if (body === null || typeof body !== 'object') return ''
+  const words = describeBody(body, text).trim()
+  return words === '' ? '' : `, last saying "${words.slice(0, 160)}"`
 }
 
 /** A short, secret-free description of an error body. */

@@ -199,11 +199,22 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
 /**
  * HubSpot's 429 bodies: the search limit ("You have reached your secondly limit.") clears within
  * a second; the ten-secondly burst limit (`policyName: TEN_SECONDLY_ROLLING`) within ten.
- * A `Retry-After` header, when sent, wins over both.
+ * A `Retry-After` header, when sent, wins over both. The daily limit (`policyName: DAILY`, or
+ * `X-HubSpot-RateLimit-Daily-Remaining: 0`) stops the sync at once: it resets only at midnight.
  */
 function classify(status: number, body: unknown, headers: Headers): FailureKind | undefined {
   if (status !== 429) return undefined
   const b = (body && typeof body === 'object' ? body : {}) as { policyName?: string; message?: string }
+  if (b.policyName === 'DAILY' || headers.get('x-hubspot-ratelimit-daily-remaining')?.trim() === '0') {
+    // Waiting seconds does not help: the daily allowance resets at midnight in the account's time zone.
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'crm_rate_limited',
+        "HubSpot's daily API limit for this account is used up (HTTP 429). The deals stored so far are kept; the next sync after the limit resets (midnight in the account's time zone) resumes from there. Other apps using the same account share this limit.",
+      ),
+    }
+  }
   if (b.policyName === 'TEN_SECONDLY_ROLLING') {
     const interval = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds'))
     return { kind: 'rate_limited', waitMs: Number.isFinite(interval) && interval > 0 ? interval : 10_000 }

@@ -189,12 +189,25 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   }
 }
 
-/** Salesforce's REST errors are an array of `{ message, errorCode }`. */
-function classifyApi(status: number, body: unknown): FailureKind | undefined {
+/** Salesforce's REST errors are an array of `{ message, errorCode }`; `Sforce-Limit-Info` tells a spent daily limit from a passing one. */
+function classifyApi(status: number, body: unknown, headers: Headers): FailureKind | undefined {
   const first = Array.isArray(body) ? (body[0] as { errorCode?: string; message?: string } | undefined) : undefined
   const code = first?.errorCode
   if (status === 401) return { kind: 'session_expired' }
-  if (code === 'REQUEST_LIMIT_EXCEEDED') return { kind: 'rate_limited' }
+  if (code === 'REQUEST_LIMIT_EXCEEDED') {
+    // `Sforce-Limit-Info: api-usage=15000/15000`: the org's 24-hour allowance is spent; waiting seconds does not help.
+    const usage = /api-usage=(\d+)\/(\d+)/.exec(headers.get('sforce-limit-info') ?? '')
+    if (usage && Number(usage[1]) >= Number(usage[2])) {
+      return {
+        kind: 'fail',
+        error: new AppError(
+          'crm_rate_limited',
+          `Salesforce refused the request: the org's API request limit is used up (api-usage=${usage[1]}/${usage[2]}, REQUEST_LIMIT_EXCEEDED). The opportunities stored so far are kept; the next sync resumes from there once the 24-hour limit frees up.`,
+        ),
+      }
+    }
+    return { kind: 'rate_limited' }
+  }
   if (status === 400 && (code === 'INVALID_FIELD' || code === 'MALFORMED_QUERY' || code === 'INVALID_TYPE')) {
     return {
       kind: 'fail',
