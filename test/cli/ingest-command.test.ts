@@ -71,4 +71,13 @@ describe('pulse ingest', () => {
     expect(run.stdout).toContain('line 4: the row has 6 fields but the header has 12')
     expect(run.stdout).toContain('line 5: the row has 13 fields but the header has 12: a comma inside a value that is not quoted?')
   })
+
+  it('refuses a --map to a header the file lacks, even for an optional column, before creating the database', async () => {
+    const db = join(tempDir(), 'new.db')
+    const file = writeTempFile('d.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)
+    const run = await runCli('ingest', '--csv', file, '--db', db, '--map', 'last_activity_date=Last Activity')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('--map last_activity_date="Last Activity" names a header the file does not have')
+    expect(existsSync(db)).toBe(false)
+  })
 })

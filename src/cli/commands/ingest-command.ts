@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
+import { checkColumnMap, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
@@ -25,7 +25,10 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     const map = parseColumnMap(options.map)
     const csv = options.csv as string
     // An unusable file (missing, not CSV, missing columns, no rows) is refused before the database is opened or created.
-    await checkCsvHeader(csv, (header) => void resolveColumns(header, map))
+    await checkCsvHeader(csv, (header) => {
+      resolveColumns(header, map)
+      checkColumnMap(header, map)
+    })
     const summary = await usingStore(options, async (store, config) => {
       const bar = progressBar(`Importing ${csv}`, io.errIsTty)
       const stopOnInterrupt = () => {

@@ -96,14 +96,6 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
   if (missing.length > 0 && (first.startsWith('{') || first.startsWith('['))) {
     throw new AppError('bad_file', 'The file looks like JSON, not CSV; nothing was imported. Export the deals as CSV with a header row.')
   }
-  // A mapping to a header the file lacks is a typo or the wrong file, optional column or not.
-  const unmatched = [...map].filter(([, h]) => !positions.has(normalise(h))).map(([c, h]) => `--map ${c}="${h}"`)
-  if (unmatched.length > 0) {
-    throw new AppError(
-      'missing_columns',
-      `${unmatched.join(' and ')} ${unmatched.length > 1 ? 'name headers' : 'names a header'} the file does not have; nothing was imported. The file's header is: ${headerList(header)}.`,
-    )
-  }
   if (missing.length > 0) {
     const mapped = missing.filter((c) => map.has(c)).map((c) => `${c} (mapped to "${map.get(c)}")`)
     const plain = missing.filter((c) => !map.has(c))
@@ -122,6 +114,23 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
   let minFields = header.length
   while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
   return { index, extras, width: header.length, minFields }
+}
+
+/**
+ * Refuses `--map` pairs that name a header the file does not have (case and surrounding spaces
+ * ignored), required column or optional: such a pair is a typo or the wrong file, and would
+ * otherwise leave an optional column silently empty.
+ * @throws AppError `missing_columns` naming the pairs and showing the file's headers.
+ */
+export function checkColumnMap(header: readonly string[], map: ReadonlyMap<KnownColumn, string>): void {
+  const present = new Set(header.map(normalise))
+  const unmatched = [...map].filter(([, h]) => !present.has(normalise(h))).map(([c, h]) => `--map ${c}="${h}"`)
+  if (unmatched.length > 0) {
+    throw new AppError(
+      'missing_columns',
+      `${unmatched.join(' and ')} ${unmatched.length > 1 ? 'name headers' : 'names a header'} the file does not have; nothing was imported. The file's header is: ${headerList(header)}.`,
+    )
+  }
 }
 
 function headerList(header: readonly string[]): string {

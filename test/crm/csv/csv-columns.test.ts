@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseColumnMap, resolveColumns } from '../../../src/crm/csv/csv-columns.js'
+import { checkColumnMap, parseColumnMap, resolveColumns } from '../../../src/crm/csv/csv-columns.js'
 
 const HEADER =
   'Deal,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,Last Touch'.split(',')
@@ -11,7 +11,7 @@ describe('resolveColumns', () => {
   })
 
   it('refuses a --map naming a header the file lacks, even for an optional column', () => {
-    expect(() => resolveColumns(HEADER, parseColumnMap(['deal_id=Deal', 'last_activity_date=Last Activity']))).toThrow(
+    expect(() => checkColumnMap(HEADER, parseColumnMap(['deal_id=Deal', 'last_activity_date=Last Activity']))).toThrow(
       '--map last_activity_date="Last Activity" names a header the file does not have; nothing was imported.',
     )
   })
