@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs'
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs'
 import { Transform, type TransformCallback } from 'node:stream'
 import Papa from 'papaparse'
 import { AppError } from '../../errors.js'
@@ -13,7 +13,8 @@ export interface CsvReadResult {
 }
 
 /**
- * Streams a UTF-8 CSV file (optional BOM) row by row without holding it in memory. The header
+ * Streams a UTF-8 CSV file (optional BOM) row by row, separated by commas (or by semicolons or
+ * tabs when the header line has no comma but those) without holding it in memory. The header
  * goes to `onHeader` first (which may throw to refuse the file before any row is handled);
  * then each non-blank row goes to `onRow`. `onProgress` gets the bytes read so far.
  *
@@ -28,7 +29,7 @@ export async function readCsvFile(
   const total = csvFileSize(path)
 
   const decoder = new Utf8Check(path, onProgress ? (n) => onProgress(n, total) : undefined)
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false })
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter: headerSeparator(path) })
   let header: string[] | undefined
   let line = 1
   let rows = 0
@@ -119,6 +120,31 @@ export function csvFileSize(path: string): number {
   if (!stat.isFile()) throw new AppError('bad_file', `Cannot read ${path}: it is not a regular file. Give the path of a CSV file.`)
   if (stat.size === 0) throw new AppError('bad_file', `${path} is empty; nothing was imported. Export the deals again with a header row.`)
   return stat.size
+}
+
+/**
+ * The separator the header line uses: a comma whenever it has one, else a semicolon or a tab
+ * (exports from spreadsheets set to other locales). Decided from the header alone, since values
+ * may hold semicolons (`stage_history`) that would sway a guess made from the rows.
+ */
+function headerSeparator(path: string): string {
+  const bytes = Buffer.alloc(64 * 1024)
+  const fd = openSync(path, 'r')
+  let n: number
+  try {
+    n = readSync(fd, bytes, 0, bytes.length, 0)
+  } finally {
+    closeSync(fd)
+  }
+  const text = bytes
+    .subarray(0, n)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+  const headerLine = text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
+  if (headerLine.includes(',')) return ','
+  if (headerLine.includes(';')) return ';'
+  if (headerLine.includes('\t')) return '\t'
+  return ','
 }
 
 function newlinesIn(fields: readonly string[]): number {

@@ -33,4 +33,29 @@ describe('readCsvFile', () => {
   it('shows the headers it found when none of the required columns is there', async () => {
     await expect(read(writeTempFile('d.csv', 'Deal,Owner,Value\n1,a,2\n'))).rejects.toThrow(/The file's header is: Deal, Owner, Value\./)
   })
+
+  it('keeps commas as the separator when another column holds semicolons (a one-row file with a stage history)', async () => {
+    const header = `${HEADER},stage_history`
+    const row = `${ROW},Qualified@2024-01-02;Demo@2024-01-09;Proposal@2024-01-20;Negotiation@2024-02-01`
+    const rows: string[][] = []
+    await readCsvFile(
+      writeTempFile('d.csv', `${header}\n${row}\n`),
+      (h) => rows.push(h),
+      (fields) => rows.push(fields),
+    )
+    expect(rows.map((r) => r.length)).toEqual([12, 12])
+  })
+
+  it('reads a semicolon- or tab-separated export by the separator its header uses', async () => {
+    for (const sep of [';', '\t']) {
+      const rows: string[][] = []
+      const text = `\uFEFF${HEADER.replaceAll(',', sep)}\n${ROW.replaceAll(',', sep)}\n`
+      await readCsvFile(
+        writeTempFile('d.csv', text),
+        (h) => rows.push(h),
+        (fields) => rows.push(fields),
+      )
+      expect(rows.map((r) => r.length)).toEqual([11, 11])
+    }
+  })
 })
