@@ -73,6 +73,13 @@ describe('report options', () => {
     expect(run.stderr).toContain('No closed deal has region "Mars"; the values there are: APAC, EMEA.')
   })
 
+  it('takes an amount band in any case', async () => {
+    const run = await report('winrate', '--json', '--where', 'amount_band=50K-100K')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout).where).toEqual({ amount_band: '50k-100k' })
+    expect(closedIn(run.stdout)).toBe(1)
+  })
+
   it('refuses the same --where field twice with different values', async () => {
     const run = await report('drivers', '--where', 'region=EMEA', '--where', 'region=APAC')
     expect(run.code).toBe(1)

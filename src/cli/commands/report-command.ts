@@ -183,15 +183,18 @@ export function parseWhere(values: readonly string[]): ReportFilters {
   for (const raw of values) {
     const eq = raw.indexOf('=')
     const field = (eq === -1 ? raw : raw.slice(0, eq)).trim().toLowerCase()
-    const value = eq === -1 ? '' : raw.slice(eq + 1).trim()
+    let value = eq === -1 ? '' : raw.slice(eq + 1).trim()
     if (!(SEGMENT_FIELDS as readonly string[]).includes(field) || value === '') {
       throw new AppError(
         'bad_input',
         `--where "${raw}" is not understood; use field=value with a field among ${SEGMENT_FIELDS.join(', ')} (for example --where region=EMEA).`,
       )
     }
-    if (field === 'amount_band' && !(AMOUNT_BANDS as readonly string[]).includes(value)) {
-      throw new AppError('bad_input', `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}.`)
+    if (field === 'amount_band') {
+      const band = AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
+      if (band === undefined)
+        throw new AppError('bad_input', `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}.`)
+      value = band
     }
     const previous = out[field as SegmentField]
     if (previous !== undefined && previous !== value) {
