@@ -170,3 +170,69 @@ export async function findExistingOutboxKeys(db: Kysely<Database>, keys: readonl
   }
   return out
 }
+
+/** Cut-offs of {@link pruneSettledOutbox}. */
+export interface OutboxPruneCutoffs {
+  /** Rows recorded (and, if sent, sent) before this time may go. */
+  readonly before: Date
+  /** Manager digests dated (`digest:<email>:<date>`) before this day, `YYYY-MM-DD`, may go. */
+  readonly digestsBefore: string
+}
+
+/** Settled statuses: nothing will ever send these rows again. */
+const SETTLED: readonly OutboxStatus[] = ['sent', 'failed', 'skipped']
+
+/**
+ * Deletes settled outbox rows (`sent`, `failed`, `skipped`) older than `before` whose dedupe key
+ * can never be asked for again, so deleting them cannot let a message go out twice:
+ * - owner DMs (`stall:<episode>`) of deals that have no open stall episode: an ended episode
+ *   never reopens, and a deal stalled again gets a new episode and key. While a deal's episode
+ *   is open, all of its rows stay (the planner looks for the open episode's key);
+ * - manager digests dated before `digestsBefore` (the planner only asks for today's).
+ * Channel alerts (`anomaly:<month>`, one a month at most) stay: the daily check asks for the
+ * latest complete month's key again for weeks. Undelivered rows (`pending`, `sending`) always
+ * stay. Returns how many rows were deleted.
+ */
+export async function pruneSettledOutbox(db: Kysely<Database>, cutoffs: OutboxPruneCutoffs): Promise<number> {
+  const before = cutoffs.before.toISOString()
+  const settledBefore = db
+    .selectFrom('slack_outbox')
+    .where('status', 'in', [...SETTLED])
+    .where('created_at', '<', before)
+    .where((eb) => eb.or([eb('sent_at', 'is', null), eb('sent_at', '<', before)]))
+  const stall = await db
+    .deleteFrom('slack_outbox')
+    .where(
+      'outbox_id',
+      'in',
+      settledBefore
+        .select('outbox_id')
+        .where('kind', '=', 'stall_dm')
+        .where((eb) =>
+          eb.or([
+            eb('deal_id', 'is', null),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('slack_stall_episodes as e')
+                  .select('e.episode_id')
+                  .whereRef('e.deal_id', '=', 'slack_outbox.deal_id')
+                  .where('e.ended_on', 'is', null),
+              ),
+            ),
+          ]),
+        ),
+    )
+    .executeTakeFirst()
+  let deleted = Number(stall.numDeletedRows)
+  const digests = await settledBefore.select(['outbox_id', 'dedupe_key']).where('kind', '=', 'digest').execute()
+  const old = digests.filter((r) => r.dedupe_key.slice(-10) < cutoffs.digestsBefore).map((r) => r.outbox_id)
+  for (let i = 0; i < old.length; i += 500) {
+    const result = await db
+      .deleteFrom('slack_outbox')
+      .where('outbox_id', 'in', old.slice(i, i + 500))
+      .executeTakeFirst()
+    deleted += Number(result.numDeletedRows)
+  }
+  return deleted
+}

@@ -17,6 +17,7 @@ import { createSlackJobs } from '../../src/slack/app/create-slack-jobs.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
+import { pruneOutbox } from '../../src/slack/outbox/prune-outbox.js'
 import { type FakeUser, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, type SampleCompany, sampleCompany } from './slack-test-app.js'
@@ -176,6 +177,31 @@ describe('stalled-deal DMs', () => {
     expect(stalledAgain.alerts.map((a) => a.dealId)).toContain(target)
     const rows = await db.selectFrom('slack_outbox').select('dedupe_key').where('deal_id', '=', target).execute()
     expect(rows).toHaveLength(2)
+  })
+
+  it('prunes delivered DMs a month old only where no open stall episode could ask for them again: nothing is sent twice', async () => {
+    const { fake, ctx, company } = await setup()
+    const first = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    await planManagerDigests(ctx, AS_OF)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    const sent = fake.callsOf('chat.postMessage').length
+    const db = company.store.db
+    // One deal moved again: its episode ends; every other episode stays open.
+    const moved = first.plan.alerts[0]?.dealId as string
+    await db.updateTable('deals').set({ last_activity_date: AS_OF, updated_date: AS_OF }).where('deal_id', '=', moved).execute()
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    const monthLater = { ...ctx, clock: { now: () => new Date(Date.now() + 40 * 86_400_000), asOf: () => AS_OF } }
+    const pruned = await pruneOutbox(monthLater)
+    expect(pruned).toBe(1)
+    const left = await db.selectFrom('slack_outbox').select(['deal_id', 'kind']).execute()
+    expect(left.some((r) => r.deal_id === moved)).toBe(false)
+    expect(left.filter((r) => r.kind === 'stall_dm')).toHaveLength(first.plan.alerts.length - 1)
+    // Today's digests (PULSE_AS_OF pinned) stay too: planning them again records nothing.
+    expect(left.filter((r) => r.kind === 'digest').length).toBeGreaterThan(0)
+    await sendStalledDealDms(monthLater as SlackContext, { perChannelIntervalMs: 0 })
+    await planManagerDigests(ctx, AS_OF)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(fake.callsOf('chat.postMessage').length).toBe(sent)
   })
 
   it("sends each manager one daily digest of their team's stalled deals", async () => {

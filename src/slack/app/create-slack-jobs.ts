@@ -4,13 +4,17 @@ import { planManagerDigests } from '../alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
 import { type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
+import { pruneOutbox } from '../outbox/prune-outbox.js'
 import type { SlackClient, SlackContext } from './slack-context.js'
 
 /** The Slack side of the scheduled jobs: plain functions the scheduler calls. */
 export interface SlackJobs {
   /** After each sync (and scoring): recompute Home snapshots and republish opened Home tabs. */
   refreshHome(): Promise<void>
-  /** Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then deliver the outbox. */
+  /**
+   * Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then
+   * deliver the outbox, then prune old settled outbox rows that can never be asked for again.
+   */
   stalledDealDms(): Promise<void>
   /** Daily: each manager's digest of their team's stalled deals. */
   managerDigests(): Promise<void>
@@ -41,6 +45,7 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
     async stalledDealDms() {
       await planManagerDigests(ctx, ctx.clock.asOf())
       drained((await sendStalledDealDms(ctx)).drain)
+      await pruneOutbox(ctx)
     },
     async managerDigests() {
       await planManagerDigests(ctx, ctx.clock.asOf())
