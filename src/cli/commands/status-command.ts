@@ -10,7 +10,8 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     program
       .command('status')
       .description('show the data held, the last CRM syncs and recent scheduled job runs')
-      .option('--json', 'print the status as JSON'),
+      .option('--json', 'print the status as JSON')
+      .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
   ).action(async (options: CommonOptions) => {
     const status = await usingStore(options, (store) => findSyncStatus(store.db), { existing: true })
     emit(io, options, status, () => formatStatus(status))
