@@ -46,7 +46,16 @@ export interface DocsSalesforceOptions {
   routing?: Routing
   unknownObject?: UnknownObjectAnswer
   pageSize?: number
+  /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
+  strictFields?: boolean
 }
+
+/** The Opportunity fields the reference lists. */
+const DOCUMENTED_FIELDS = new Set(
+  'Id Name Amount StageName CloseDate CreatedDate IsClosed IsWon OwnerId Owner.Email LastActivityDate LastModifiedDate SystemModstamp ForecastCategory ForecastCategoryName Probability Type LeadSource AccountId Account.Industry Account.BillingCountry IsDeleted'.split(
+    ' ',
+  ),
+)
 
 /** The running fake. */
 export interface DocsSalesforceFake extends FakeServerBase {
@@ -113,6 +122,15 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
     if (path === `/services/data/${VERSION}/query` || path === `/services/data/${VERSION}/queryAll`) {
       const q = req.url.searchParams.get('q') ?? ''
       queries.push(q)
+      if (state.options.strictFields && objectOf(q) === 'Opportunity') {
+        const list = /^SELECT\s+(.*?)\s+FROM\s+Opportunity\b/is.exec(q.replace(/\([^()]*\)/g, ''))?.[1] ?? ''
+        const unknown = list
+          .split(',')
+          .map((f) => f.trim())
+          .find((f) => f !== '' && !DOCUMENTED_FIELDS.has(f))
+        if (unknown)
+          return { status: 400, body: [{ message: `No such column '${unknown}' on entity 'Opportunity'.`, errorCode: 'INVALID_FIELD' }] }
+      }
       const rows = run(q, path.endsWith('queryAll'))
       if (rows === null) {
         return state.options.unknownObject === 'error'

@@ -118,4 +118,23 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     expect(again.code, again.stderr).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({ deals: 3 })
   })
+
+  it('a server that knows only the documented Opportunity fields: owners get their names from the User query', async () => {
+    const data = docsOpportunities(4)
+    fake.options = { ...data, strictFields: true, routing: 'top-level' }
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deals: 4 })
+    const store = await openStore({ path: db })
+    try {
+      const owners = await store.db.selectFrom('owners').select(['owner_id', 'email', 'name']).orderBy('owner_id').execute()
+      expect(owners).toEqual([
+        { owner_id: '005XX000001SvogYAC', email: 'ana.ruiz@example.com', name: 'Ana Ruiz' },
+        { owner_id: '005XX000001SvohYAC', email: 'bo.chen@example.com', name: 'Bo Chen' },
+      ])
+    } finally {
+      await store.close()
+    }
+  })
 })

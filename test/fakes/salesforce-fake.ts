@@ -186,6 +186,29 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
         .map((s) => project({ ...s, Id: `01J${s.SortOrder}`, MasterLabel: s.ApiName, IsActive: true }, parsed.fields, 'OpportunityStage'))
       return { rows, render: (row) => JSON.stringify(row) }
     }
+    if (parsed.from === 'User' || parsed.from === 'OpportunityHistory') {
+      const all =
+        parsed.from === 'User'
+          ? FAKE_USERS.map((u) => {
+              const [first, ...last] = u.Name.split(' ')
+              return { ...u, FirstName: first, LastName: last.join(' '), Username: u.Email.toLowerCase(), IsActive: true }
+            })
+          : [...opportunities.values()].flatMap((o) =>
+              o.history.map((h) => ({ ...h, OpportunityId: o.Id, IsDeleted: false }) as Record<string, unknown>),
+            )
+      const rows = (all as Array<Record<string, unknown>>)
+        .filter((r) => parsed.where.every((c) => compare(r[c.field], c.op, c.value)))
+        .sort((a, b) => {
+          for (const ob of parsed.orderBy) {
+            const x = String(a[ob.field])
+            const y = String(b[ob.field])
+            if (x !== y) return x < y ? -1 : 1
+          }
+          return 0
+        })
+        .map((r) => project(r, parsed.fields, parsed.from))
+      return { rows, render: (row) => JSON.stringify(row) }
+    }
     if (parsed.from !== 'Opportunity')
       throw Object.assign(new Error(`sObject type '${parsed.from}' is not supported.`), { code: 'INVALID_TYPE' })
     let rows = [...opportunities.values()].filter((o) => all || !o.IsDeleted)
@@ -359,6 +382,11 @@ function parseSoql(q: string): Soql {
     .split(/\s+AND\s+/i)
     .filter((c) => c.trim() !== '')
     .map((c) => {
+      const list = /^\s*([\w.]+)\s+IN\s*\((.*)\)\s*$/i.exec(c)
+      if (list) {
+        const values = (list[2] as string).split(',').map((v) => v.trim().replace(/^'(.*)'$/, '$1'))
+        return { field: list[1] as string, op: 'IN', value: values as unknown }
+      }
       const cm = /^\s*([\w.]+)\s*(>=|<=|!=|=|>|<)\s*(.+?)\s*$/.exec(c)
       if (!cm) throw Object.assign(new Error(`unexpected token: ${c}`), { code: 'MALFORMED_QUERY' })
       const raw = cm[3] as string
@@ -387,6 +415,8 @@ function compare(actual: unknown, op: string, expected: unknown): boolean {
     a = new Date(Date.parse(actual.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).toISOString()
   }
   switch (op) {
+    case 'IN':
+      return (expected as unknown[]).includes(a)
     case '=':
       return a === expected
     case '!=':

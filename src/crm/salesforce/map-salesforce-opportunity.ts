@@ -17,7 +17,6 @@ export function opportunityFields(segments: SegmentMapping): string[] {
     'IsWon',
     'OwnerId',
     'Owner.Email',
-    'Owner.Name',
     'LastActivityDate',
     'LastModifiedDate',
     'SystemModstamp',

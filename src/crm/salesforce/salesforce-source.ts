@@ -1,7 +1,7 @@
 import type { SegmentMapping } from '../../config.js'
 import type { StageDefinition } from '../../db/save-stage-order.js'
 import type { NormalizedOwner } from '../../domain/normalized-deal.js'
-import { AppError } from '../../errors.js'
+import { AppError, userMessage } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
@@ -101,16 +101,42 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     for (let i = 0; i < ids.length; i += HISTORY_CHUNK) chunks.push(ids.slice(i, i + HISTORY_CHUNK))
     await Promise.all(
       chunks.map(async (chunk) => {
-        const list = chunk.map((id) => `'${id.replace(/[\\']/g, '\\$&')}'`).join(', ')
         const rows = await readAll(
           await api.query(
-            `SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${list}) ORDER BY OpportunityId, CreatedDate`,
+            `SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${soqlList(chunk)}) ORDER BY OpportunityId, CreatedDate`,
           ),
         )
         for (const row of rows) out.get(String(row.OpportunityId))?.push(row)
       }),
     )
     return out
+  }
+
+  /**
+   * Names and emails of `ownerIds` (the documented `User` query, in chunks) into `into`; an owner
+   * the query does not return, or a failed query, leaves null: names are not worth failing a sync.
+   */
+  async function readUsers(ownerIds: readonly string[], into: Map<string, { name: string | null; email: string | null } | null>) {
+    for (const ownerId of ownerIds) into.set(ownerId, null)
+    const chunks: string[][] = []
+    for (let i = 0; i < ownerIds.length; i += HISTORY_CHUNK) chunks.push(ownerIds.slice(i, i + HISTORY_CHUNK))
+    try {
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          const rows = await readAll(
+            await api.query(`SELECT Id, Name, FirstName, LastName, Email, Username, IsActive FROM User WHERE Id IN (${soqlList(chunk)})`),
+          )
+          for (const u of rows) {
+            const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null)
+            const name = text(u.Name) ?? ([text(u.FirstName), text(u.LastName)].filter(Boolean).join(' ') || null)
+            if (into.has(String(u.Id))) into.set(String(u.Id), { name, email: text(u.Email)?.toLowerCase() ?? null })
+          }
+        }),
+      )
+    } catch (error) {
+      // (A refused session would fail the next opportunity page just the same.)
+      options.logger?.warn({ err: userMessage(error) }, 'Salesforce User query failed; owners are stored without names')
+    }
   }
 
   /**
@@ -166,6 +192,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) },
       )
 
+    const users = new Map<string, { name: string | null; email: string | null } | null>()
     let current: { raw: UnparsedPage; page?: SoqlPage } | undefined = await firstPage(plainSoql, withHistorySoql)
     let pageNo = 0
     while (current) {
@@ -182,7 +209,13 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         return start.stamp === null || at === null || at >= start.stamp
       })
       const needHistory = records.filter((r) => historyMode === 'separate' || !('OpportunityHistories' in r)).map((r) => String(r.Id))
-      const separate = needHistory.length > 0 ? await historiesOf(needHistory) : undefined
+      const newOwners = [...new Set(records.map((r) => fieldAt(r, 'OwnerId')).filter((v): v is string => typeof v === 'string'))].filter(
+        (ownerId) => !users.has(ownerId),
+      )
+      const [separate] = await Promise.all([
+        needHistory.length > 0 ? historiesOf(needHistory) : undefined,
+        newOwners.length > 0 ? readUsers(newOwners, users) : undefined,
+      ])
       // A page is stored in slices, each with its own watermark (the rows are in watermark order),
       // so the event loop is never held long and the next page's answer is taken in on time.
       for (let from = 0; from < Math.max(records.length, 1); from += SLICE) {
@@ -199,6 +232,13 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
             options.segments,
             api.instanceUrl(),
           )
+          // The owner's name (and, when the record had no Owner.Email, email) from the User query.
+          const user = users.get(owner.ownerId)
+          if (user) {
+            owner.name ??= user.name
+            owner.email ??= user.email
+            synced.deal.ownerEmail ??= user.email
+          }
           deals.push(synced)
           owners.set(owner.ownerId, owner)
           // Only stamps from before the sync count towards the watermark: a record modified while
@@ -249,6 +289,11 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     },
     pages,
   }
+}
+
+/** A SOQL `IN` list of quoted ids. */
+function soqlList(ids: readonly string[]): string {
+  return ids.map((id) => `'${id.replace(/[\\']/g, '\\$&')}'`).join(', ')
 }
 
 function quiet<T>(p: Promise<T>): Promise<T> {
