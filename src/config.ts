@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseDotenv } from 'dotenv'
+import cron from 'node-cron'
 import { z } from 'zod'
 import { DEFAULT_STAGES } from './domain/default-stages.js'
 import { AppError } from './errors.js'
@@ -56,6 +57,25 @@ const optionalUrl = (name: string) =>
     message: `${name} must be an http(s) URL such as https://example.com`,
   })
 
+// Checked here, not when the scheduler starts, so a bad value stops `pulse serve` before it listens.
+const optionalSchedule = (name: string) =>
+  optionalString.superRefine((v, ctx) => {
+    if (v !== undefined && !cron.validate(v))
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} "${v}" is not a cron expression. Use five fields (minute hour day month weekday), e.g. "0 */4 * * *"`,
+      })
+  })
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
+}
+
 const envSchema = z.object({
   PULSE_DB: optionalString,
   // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
@@ -82,7 +102,10 @@ const envSchema = z.object({
   PULSE_STALE_DAYS: wholeDays('PULSE_STALE_DAYS', 30),
   PULSE_ROSTER: optionalString,
   PULSE_ALERT_CHANNEL: optionalString,
-  PULSE_TZ: optionalString,
+  PULSE_TZ: optionalString.superRefine((v, ctx) => {
+    if (v !== undefined && !isTimeZone(v))
+      ctx.addIssue({ code: 'custom', message: `PULSE_TZ "${v}" is not a time zone. Use an IANA name such as Europe/Berlin or UTC` })
+  }),
   PULSE_LOG_LEVEL: optionalString.refine(
     (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
     { message: 'PULSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
@@ -112,10 +135,10 @@ const envSchema = z.object({
   SALESFORCE_INDUSTRY_FIELD: optionalString,
   SALESFORCE_PRODUCT_FIELD: optionalString,
   SALESFORCE_LEAD_SOURCE_FIELD: optionalString,
-  PULSE_SYNC_SCHEDULE: optionalString,
-  PULSE_RETRAIN_SCHEDULE: optionalString,
-  PULSE_ALERTS_SCHEDULE: optionalString,
-  PULSE_ANOMALY_SCHEDULE: optionalString,
+  PULSE_SYNC_SCHEDULE: optionalSchedule('PULSE_SYNC_SCHEDULE'),
+  PULSE_RETRAIN_SCHEDULE: optionalSchedule('PULSE_RETRAIN_SCHEDULE'),
+  PULSE_ALERTS_SCHEDULE: optionalSchedule('PULSE_ALERTS_SCHEDULE'),
+  PULSE_ANOMALY_SCHEDULE: optionalSchedule('PULSE_ANOMALY_SCHEDULE'),
   PULSE_OUTBOX_LEASE_MS: optionalString.refine((v) => v === undefined || /^[1-9][0-9]*$/.test(v), {
     message: 'PULSE_OUTBOX_LEASE_MS must be a whole number of milliseconds, e.g. 60000',
   }),

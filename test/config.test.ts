@@ -38,6 +38,9 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ idleDays: 10, staleDays: 45, alertAmount: 25_000, port: 8080, asOf: '2024-02-29' })
     expect(c.stages).toEqual(['Lead', 'Won'])
     expect(loadConfig({ PULSE_DATABASE_URL: 'postgresql:///pulse?host=/var/run/postgresql' }).databaseUrl).toMatch(/^postgresql:/)
+    const scheduled = loadConfig({ PULSE_TZ: 'Europe/Berlin', PULSE_SYNC_SCHEDULE: '*/30 * * * *' })
+    expect(scheduled.timezone).toBe('Europe/Berlin')
+    expect(scheduled.schedules.sync).toBe('*/30 * * * *')
   })
 
   it.each([
@@ -61,6 +64,11 @@ describe('loadConfig', () => {
     ['SLACK_API_URL', 'slack.com/api'],
     ['HUBSPOT_BURST_LIMIT', '0'],
     ['PULSE_LOG_LEVEL', 'loud'],
+    ['PULSE_TZ', 'Mars/Base'],
+    ['PULSE_SYNC_SCHEDULE', 'whenever'],
+    ['PULSE_RETRAIN_SCHEDULE', '0 3 * *'],
+    ['PULSE_ALERTS_SCHEDULE', '0 25 * * 1-5'],
+    ['PULSE_ANOMALY_SCHEDULE', 'daily'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const message = refusal({ [name]: value })
     expect(message).toContain(name)
