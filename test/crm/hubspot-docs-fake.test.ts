@@ -185,4 +185,34 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     expect(run.stderr).toContain("HubSpot's daily API limit for this account is used up")
     expect(run.stderr).not.toContain(fake.token)
   })
+
+  it('a token revoked mid-sync stops with a message naming HUBSPOT_TOKEN (never the token); status shows it; the next sync completes', async () => {
+    const deals = docsDeals(450)
+    fake.options = { deals }
+    const denied = {
+      status: 'error',
+      message: 'Authentication credentials not found.',
+      correlationId: 'c-401',
+      category: 'INVALID_AUTHENTICATION',
+    }
+    let searches = 0
+    fake.onRequest = (_m, path) => {
+      if (path === '/crm/v3/objects/deals/search' && ++searches === 2) fake.failNext({}, { status: 401, body: denied }, 50)
+    }
+    const db = join(tempDir(), 'pulse.db')
+    try {
+      const run = await runCli('sync', '--db', db)
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain('HUBSPOT_TOKEN')
+      expect(run.stderr).not.toContain(fake.token)
+      const status = JSON.parse((await runCli('status', '--db', db, '--json')).stdout)
+      expect(status.lastSyncs[0]).toMatchObject({ source: 'hubspot', status: 'failed' })
+    } finally {
+      fake.onRequest = undefined
+    }
+    fake.clearFailures()
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(await dealIds(db)).toEqual(deals.map((d) => d.id))
+  })
 })

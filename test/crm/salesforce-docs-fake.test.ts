@@ -137,4 +137,22 @@ describe('pulse sync against a Salesforce written from the documented queries', 
       await store.close()
     }
   })
+
+  it('a session that expires mid-sync is renewed once and the sync carries on', async () => {
+    const data = docsOpportunities(9)
+    fake.options = { ...data, routing: 'top-level' }
+    let pages = 0
+    fake.onRequest = (_m, path) => {
+      if (/\/query\/0r8/.test(path) && ++pages === 2) fake.expireSessions()
+    }
+    const db = join(tempDir(), 'pulse.db')
+    try {
+      const run = await runCli('sync', '--db', db, '--json')
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ deals: 9 })
+      expect(await snapshot(db)).toEqual(expected(data))
+    } finally {
+      fake.onRequest = undefined
+    }
+  })
 })

@@ -24,6 +24,8 @@ export interface FakeServerBase {
   readonly requests: SeenRequest[]
   /** Answers the next `times` requests matching `method`/`path` with `response` instead. */
   failNext(match: { method?: string; path?: RegExp | string }, response: CannedResponse, times?: number): void
+  /** Drops the canned answers not used yet. */
+  clearFailures(): void
   /** Called before each request is handled (e.g. to modify records mid-sync). */
   onRequest: ((method: string, path: string) => void) | undefined
   close(): Promise<void>
@@ -107,6 +109,9 @@ export async function startFakeServer(handle: (req: FakeRequest) => FakeAnswer |
     requests,
     failNext(match, response, times = 1) {
       canned.push({ ...match, response, times })
+    },
+    clearFailures() {
+      canned.length = 0
     },
     get onRequest() {
       return base.onRequest
