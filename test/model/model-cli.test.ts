@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { formatTrainResult } from '../../src/cli/commands/train-command.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'
@@ -59,6 +60,13 @@ describe('pulse train / score / deal', () => {
     const dealText = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF)
     expect(dealText.stdout).toMatch(/Health \d+\/100 · win probability \d+%/)
     expect(dealText.stdout).toMatch(/similar deals won/)
+
+    // The informative model's drivers are shown; the same tree labelled not informative shows none.
+    expect(text.stdout).toMatch(/^Drivers \(share of the tree's impurity decrease\): lead source \d+%/m)
+    expect(text.stdout).toMatch(/^Paths that differ most from the base rate:/m)
+    const uninformative = formatTrainResult({ ...t, informative: false })
+    expect(uninformative).not.toMatch(/Paths that differ most|lead source \d+%|won \d+% \(n=/)
+    expect(uninformative).toMatch(/^Drivers: not shown, because the model did not beat the base rate/m)
   })
 
   it('says plainly in text that scores are segment base rates when the model is not informative', async () => {

@@ -83,12 +83,16 @@ export function formatTrainResult(r: TrainResult): string {
     '',
   ]
   const drivers = r.drivers.importance.filter((i) => i.importance > 0)
+  // A tree that failed its test has splits that are noise: naming them would state a finding.
+  const showDrivers = drivers.length > 0 && r.informative
   lines.push(
     drivers.length === 0
       ? 'Drivers: the tree found no split worth keeping (every deal gets the base rate).'
-      : `Drivers (share of the tree's impurity decrease): ${drivers.map((i) => `${FEATURE_WORDS[i.feature] ?? i.feature} ${percent(i.importance)}`).join(', ')}.`,
+      : !r.informative
+        ? 'Drivers: not shown, because the model did not beat the base rate: its splits are not findings. `pulse report drivers` tests each segment with confidence intervals.'
+        : `Drivers (share of the tree's impurity decrease): ${drivers.map((i) => `${FEATURE_WORDS[i.feature] ?? i.feature} ${percent(i.importance)}`).join(', ')}.`,
   )
-  if (drivers.length > 0) {
+  if (showDrivers) {
     lines.push('Paths that differ most from the base rate:')
     for (const p of r.drivers.paths.slice(0, 5)) lines.push(`  ${p.description}: won ${percent(p.winRate)} (n=${p.n})`)
   }
