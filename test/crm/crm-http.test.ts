@@ -48,6 +48,27 @@ describe('createCrmHttp', () => {
     expect(always.calls()).toBe(3)
   })
 
+  it('waits out a short Retry-After (on 429 and 5xx alike) but stops on one longer than a sync should sit through', async () => {
+    const answers = [
+      new Response('{"message":"busy"}', { status: 503, headers: { 'retry-after': '2' } }),
+      new Response('{"ok":true}', { status: 200 }),
+      new Response('{"status":"error","message":"You have reached your secondly limit."}', {
+        status: 429,
+        headers: { 'retry-after': '3600' },
+      }),
+    ]
+    const f = (async () => answers.shift() as Response) as unknown as typeof fetch
+    const clock = virtualClock()
+    const http = createCrmHttp({ ...base, fetch: f, clock })
+    expect((await http.send({ method: 'GET', url: 'http://crm/a', endpoint: 'GET /a' })).body).toEqual({ ok: true })
+    expect(clock.sleeps).toEqual([2000])
+    const error = await http.send({ method: 'GET', url: 'http://crm/b', endpoint: 'GET /b' }).catch((e) => e)
+    expect(error.code).toBe('crm_rate_limited')
+    expect(error.message).toContain('asked us to wait 60 min')
+    expect(error.message).toContain('secondly limit')
+    expect(clock.sleeps).toEqual([2000])
+  })
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2024-06-01T00:00:00Z')
     expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000)

@@ -51,6 +51,8 @@ export interface CrmHttpOptions {
   maxRetries?: number
   /** Retries of 429 answers (default 8): each waits what the CRM asked. */
   maxRateLimitRetries?: number
+  /** The longest `Retry-After` waited out (default 2 min); a longer one stops the sync with a message. */
+  maxWaitMs?: number
   /** First backoff step (default 500 ms); doubles per retry up to `backoffMaxMs` (default 30 s). */
   backoffBaseMs?: number
   backoffMaxMs?: number
@@ -105,6 +107,16 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const random = options.random ?? Math.random
   const stats: CrmHttpStats = { requests: 0, retries: 0, rateLimited: 0, rateLimitedTwice: 0 }
   const backoff = (attempt: number) => Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2)
+
+  const maxWaitMs = options.maxWaitMs ?? 120_000
+  // A CRM asking for a longer pause than a sync should sit through silently: stop and say so.
+  const tooLong = (status: number, wait: number, body: unknown, text: string) =>
+    new CrmHttpError(
+      status === 429 || status === 403 ? 'crm_rate_limited' : 'crm_unavailable',
+      `${options.service} asked us to wait ${Math.ceil(wait / 60_000)} min before trying again (HTTP ${status}, Retry-After${said(body, text)}). The deals stored so far are kept; the next sync resumes from there.`,
+      status,
+      body,
+    )
 
   async function send(request: CrmRequest): Promise<CrmResponse> {
     let failures = 0
@@ -167,6 +179,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           )
         }
         const wait = retryAfterMs(response.headers, clock.now()) ?? kind.waitMs ?? backoff(limited)
+        if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
         limited++
         stats.retries++
         request.pacer?.pause(wait)
@@ -193,6 +206,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           )
         }
         const wait = retryAfterMs(response.headers, clock.now()) ?? backoff(failures)
+        if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
         failures++
         stats.retries++
         options.logger?.warn({ endpoint: request.endpoint, status, waitMs: Math.round(wait) }, 'CRM server error; retrying')
