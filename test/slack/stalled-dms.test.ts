@@ -252,6 +252,19 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(2)
   })
 
+  it('an alert channel the app is not in fails the job with the fix, and the alert goes out once the app is invited', async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('chat.postMessage', 'not_in_channel')
+    await expect(jobs.anomalyCheck()).rejects.toThrow(/C0ALERTS01.*not_in_channel.*\/invite @Sales Pulse/)
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    await jobs.anomalyCheck()
+    const posts = fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)
+    expect(posts).toHaveLength(1)
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
+  })
+
   it('stays quiet when the latest complete month is within its normal range', async () => {
     const { fake, ctx } = await setup()
     const check = await checkWinRateAnomaly(ctx, '2024-05-20')

@@ -1,9 +1,11 @@
+import { findUndeliveredOutbox } from '../../db/slack-outbox.js'
+import { AppError } from '../../errors.js'
 import { checkWinRateAnomaly } from '../alerts/check-winrate-anomaly.js'
 import { notifyAdmins } from '../alerts/notify-admins.js'
 import { planManagerDigests } from '../alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
-import { type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
+import { CHANNEL_ACCESS_ERRORS, type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
 import { pruneOutbox } from '../outbox/prune-outbox.js'
 import type { SlackClient, SlackContext } from './slack-context.js'
 
@@ -18,7 +20,10 @@ export interface SlackJobs {
   stalledDealDms(): Promise<void>
   /** Daily: each manager's digest of their team's stalled deals. */
   managerDigests(): Promise<void>
-  /** Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low. */
+  /**
+   * Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low.
+   * Throws (so the scheduler tells the admins) while the channel refuses the app.
+   */
   anomalyCheck(): Promise<void>
   /** Delivers whatever the outbox still holds (after a restart, for example). */
   drainOutbox(): Promise<void>
@@ -54,6 +59,13 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
     async anomalyCheck() {
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
       drained(await drainOutbox(ctx, { kinds: ['anomaly'] }))
+      const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => CHANNEL_ACCESS_ERRORS.has(r.last_error ?? ''))
+      if (blocked) {
+        throw new AppError(
+          'slack_error',
+          `The win-rate alert could not be posted to PULSE_ALERT_CHANNEL (${blocked.channel_id}): ${blocked.last_error}. Invite the app with /invite @Sales Pulse in that channel (or set another channel); the alert goes out on the next daily check.`,
+        )
+      }
     },
     async drainOutbox() {
       drained(await drainOutbox(ctx))

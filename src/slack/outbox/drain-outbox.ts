@@ -62,6 +62,9 @@ const FINAL_ERRORS = new Set([
   'not_authed',
 ])
 
+/** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
+export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /**
@@ -83,7 +86,9 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - owners are found by email (cached, misses remembered) and a row for an email Slack does
  *   not know is `skipped`, never retried in a loop;
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
- *   lookups, everything) for its `Retry-After` and the row is retried, never dropped.
+ *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
+ * - a channel alert refused for lack of access ({@link CHANNEL_ACCESS_ERRORS}) stays `pending`
+ *   with that error, so it goes out on a later run once the app is invited.
  * Uses `ctx.pacedClient`, which throws on 429 instead of queueing.
  */
 export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {}): Promise<DrainResult> {
@@ -189,7 +194,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       }
       const code = slackErrorCode(error)
       if (code !== undefined) {
-        const final = FINAL_ERRORS.has(code)
+        // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
+        const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && CHANNEL_ACCESS_ERRORS.has(code))
         await markOutboxUndelivered(db, item.row.outbox_id, final ? 'failed' : 'pending', code)
         log.warn({ outboxId: item.row.outbox_id, code }, final ? 'message refused by Slack' : 'message will be retried')
         if (final) result.failed++
