@@ -215,4 +215,36 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     expect(again.code, again.stderr).toBe(0)
     expect(await dealIds(db)).toEqual(deals.map((d) => d.id))
   })
+
+  it('a missing scope stops with a message naming the scope HubSpot asked for', async () => {
+    fake.options = { deals: docsDeals(2) }
+    fake.failNext(
+      { path: '/crm/v3/owners' },
+      {
+        status: 403,
+        body: {
+          status: 'error',
+          message: "This app hasn't been granted all required scopes to make this call.",
+          correlationId: 'c-403',
+          errors: [
+            {
+              message: 'One or more of the following scopes are required.',
+              context: { requiredGranularScopes: ['crm.objects.owners.read'] },
+            },
+          ],
+          category: 'MISSING_SCOPES',
+        },
+      },
+    )
+    const store = await openTestStore()
+    try {
+      const error = await syncCrm(store, source()).catch((e) => e)
+      expect(error.code).toBe('crm_auth')
+      expect(error.message).toContain('GET /crm/v3/owners')
+      expect(error.message).toContain('MISSING_SCOPES')
+      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scopes crm.objects.owners.read.')
+    } finally {
+      await store.close()
+    }
+  })
 })

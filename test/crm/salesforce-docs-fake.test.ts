@@ -155,4 +155,16 @@ describe('pulse sync against a Salesforce written from the documented queries', 
       fake.onRequest = undefined
     }
   })
+
+  it('a refusal that is not about the session or the limit stops with what Salesforce said and what to check', async () => {
+    fake.options = { ...docsOpportunities(2) }
+    fake.failNext(
+      { path: /\/query\?/ },
+      { status: 403, body: [{ message: 'The REST API is not enabled for this Organization.', errorCode: 'API_DISABLED_FOR_ORG' }] },
+    )
+    const run = await runCli('sync', '--db', join(tempDir(), 'pulse.db'))
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('API_DISABLED_FOR_ORG The REST API is not enabled for this Organization.')
+    expect(run.stderr).toContain('Run As user of the connected app behind SALESFORCE_CLIENT_ID needs API access')
+  })
 })

@@ -42,7 +42,7 @@ export interface CrmHttpOptions {
   /** Reads a failure the service's own way (e.g. HubSpot's search 429 body, Salesforce's error codes). */
   classify?: (status: number, body: unknown, headers: Headers) => FailureKind | undefined
   /** The error for a 401/403 that `classify` did not explain: should name the variable to fix. */
-  authError: (status: number, endpoint: string) => AppError
+  authError: (status: number, endpoint: string, body: unknown) => AppError
   fetch?: typeof fetch
   clock?: Clock
   /** Per-attempt timeout (default 30 s). */
@@ -164,7 +164,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         return { status, headers: response.headers, body: request.raw ? text : parseJson(text, options.service, request.endpoint, status) }
       }
       const body = tryJson(text)
-      const kind = options.classify?.(status, body, response.headers) ?? defaultKind(status, request.endpoint)
+      const kind = options.classify?.(status, body, response.headers) ?? defaultKind(status, request.endpoint, body)
 
       if (kind.kind === 'rate_limited') {
         stats.rateLimited++
@@ -194,7 +194,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         continue
       }
       if (kind.kind === 'auth' || kind.kind === 'session_expired') {
-        throw kind.kind === 'auth' ? kind.error : options.authError(status, request.endpoint)
+        throw kind.kind === 'auth' ? kind.error : options.authError(status, request.endpoint, body)
       }
       if (kind.kind === 'retry') {
         if (failures >= maxRetries) {
@@ -223,9 +223,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     }
   }
 
-  function defaultKind(status: number, endpoint: string): FailureKind | { kind: 'refused' } {
+  function defaultKind(status: number, endpoint: string, body: unknown): FailureKind | { kind: 'refused' } {
     if (status === 429) return { kind: 'rate_limited' }
-    if (status === 401 || status === 403) return { kind: 'auth', error: options.authError(status, endpoint) }
+    if (status === 401 || status === 403) return { kind: 'auth', error: options.authError(status, endpoint, body) }
     if (status >= 500 || status === 408) return { kind: 'retry' }
     return { kind: 'refused' }
   }
@@ -273,7 +273,7 @@ function isTimeout(error: unknown): boolean {
 }
 
 /** `, last saying "..."` from an error body worth quoting (JSON with a message), else nothing. */
-function said(body: unknown, text: string): string {
+export function said(body: unknown, text = ''): string {
   if (body === null || typeof body !== 'object') return ''
   const words = describeBody(body, text).trim()
   return words === '' ? '' : `, last saying "${words.slice(0, 160)}"`

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind } from '../http/crm-http.js'
+import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind, said } from '../http/crm-http.js'
 import { createPacer, type Pacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
 
@@ -125,12 +125,12 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
     service: SERVICE,
     authorize: async () => ({ authorization: `Bearer ${options.token}` }),
     classify,
-    authError: (status, endpoint) =>
+    authError: (status, endpoint, body) =>
       new AppError(
         'crm_auth',
         status === 403
-          ? `HubSpot refused ${endpoint} (HTTP 403): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN the scopes crm.objects.deals.read and crm.objects.owners.read.`
-          : `HubSpot did not accept HUBSPOT_TOKEN (HTTP 401 on ${endpoint}). Set HUBSPOT_TOKEN to a valid private-app token.`,
+          ? `HubSpot refused ${endpoint} (HTTP 403${said(body)}): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN the scopes ${missingScopes(body) ?? 'crm.objects.deals.read and crm.objects.owners.read'}.`
+          : `HubSpot did not accept HUBSPOT_TOKEN (HTTP 401 on ${endpoint}${said(body)}). Set HUBSPOT_TOKEN to a valid private-app token; the deals stored so far are kept and the next sync resumes from there.`,
       ),
     fetch: options.fetch,
     clock,
@@ -221,4 +221,18 @@ function classify(status: number, body: unknown, headers: Headers): FailureKind 
   }
   if (typeof b.message === 'string' && /secondly limit/i.test(b.message)) return { kind: 'rate_limited', waitMs: 1000 }
   return { kind: 'rate_limited' }
+}
+
+/** The scopes a HubSpot 403 body names (`errors[].context.requiredGranularScopes` / `requiredScopes`), joined for a message. */
+function missingScopes(body: unknown): string | undefined {
+  const errors = (body as { errors?: Array<{ context?: Record<string, unknown> }> } | null)?.errors
+  if (!Array.isArray(errors)) return undefined
+  const scopes = new Set<string>()
+  for (const e of errors) {
+    for (const key of ['requiredGranularScopes', 'requiredScopes']) {
+      const list = e?.context?.[key]
+      if (Array.isArray(list)) for (const scope of list) if (typeof scope === 'string') scopes.add(scope)
+    }
+  }
+  return scopes.size > 0 ? [...scopes].join(', ') : undefined
 }

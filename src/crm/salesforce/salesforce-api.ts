@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson } from '../http/crm-http.js'
+import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson, said } from '../http/crm-http.js'
 import { createPacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
 
@@ -134,10 +134,10 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       await ensureToken()
     },
     classify: classifyApi,
-    authError: (status, endpoint) =>
+    authError: (status, endpoint, body) =>
       new AppError(
         'crm_auth',
-        `Salesforce refused ${endpoint} (HTTP ${status}). The Run As user of the connected app behind SALESFORCE_CLIENT_ID needs API access and read access to Opportunity, OpportunityHistory and OpportunityStage.`,
+        `Salesforce refused ${endpoint} (HTTP ${status}${said(body)}). The Run As user of the connected app behind SALESFORCE_CLIENT_ID needs API access and read access to Opportunity, OpportunityHistory and OpportunityStage.`,
       ),
   })
 
