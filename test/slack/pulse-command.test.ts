@@ -43,6 +43,18 @@ describe('/pulse over HTTP against a fake Slack', () => {
     expect(bad.res.text).toContain('region=EMEA')
     const months = await pulse(PEOPLE.cro, 'winrate 900')
     expect(months.res.text).toContain('between 1 and 60')
+    // Only message fields Slack knows go back in the ack; what the user typed is shown, never parsed as a mention.
+    for (const r of [help, unknown]) expect(Object.keys(JSON.parse(r.res.text)).sort()).toEqual(['blocks', 'response_type', 'text'])
+    const mention = await pulse(PEOPLE.cro, '<!channel> hello')
+    expect(mention.res.text).toContain('&lt;!channel&gt;')
+    expect(mention.res.text).not.toContain('<!channel>')
+    expect(help.res.text).toContain('/pulse deal &lt;deal id or name&gt;')
+    const working = await pulse(PEOPLE.cro, 'deal <!here>')
+    expect(working.res.text).not.toContain('<!here>')
+    await waitFor(() => working.responses().length > 0, 20_000)
+    expect(JSON.stringify(working.responses()[0]?.body)).toContain('matches \\"&lt;!here&gt;\\"')
+    const which = await pulse(PEOPLE.cro, 'deal')
+    expect(which.res.text).toContain('Usage: /pulse deal &lt;deal id or name&gt;')
   })
 
   for (const sub of ['winrate', 'losses', 'funnel', 'drivers', 'stalled']) {

@@ -1,5 +1,6 @@
 import { AppError, userMessage } from '../../errors.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
+import { esc } from '../blocks/format.js'
 
 /** Slack's answers when the bot token itself is refused. */
 const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'])
@@ -11,7 +12,8 @@ const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 't
  * to the log only).
  */
 export function userFacingError(error: unknown): string {
-  if (error instanceof AppError) return userMessage(error)
+  // AppError messages can quote what the user typed (a deal name, `<deal id or name>` usage): escaped for mrkdwn.
+  if (error instanceof AppError) return esc(userMessage(error))
   const code = slackErrorCode(error)
   if (code === 'not_in_channel' || code === 'channel_not_found') {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'

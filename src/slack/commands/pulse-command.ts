@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { AppError } from '../../errors.js'
 import type { SlackContext } from '../app/slack-context.js'
+import { esc } from '../blocks/format.js'
 import { answerCommand } from './answer-command.js'
 import { parseCommandText, SUBCOMMANDS } from './subcommand-map.js'
 import { helpAnswer } from './subcommands/help.js'
@@ -15,22 +16,27 @@ export function pulseCommandListener(ctx: SlackContext) {
     const { name, args } = parseCommandText(command.text)
     const subcommand = SUBCOMMANDS.get(name)
     if (!subcommand) {
-      await ack({ response_type: 'ephemeral', ...helpAnswer(`I don't know \`${name.slice(0, 40)}\`. Here is what I can do:`) })
+      const help = helpAnswer(`I don't know \`${esc(name.slice(0, 40))}\`. Here is what I can do:`)
+      await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks })
       return
     }
     let parsed: ReturnType<typeof subcommand.parse>
     try {
       parsed = subcommand.parse(args)
     } catch (error) {
-      const text = error instanceof AppError ? error.message : `Usage: /pulse ${subcommand.usage}`
+      const text = esc(error instanceof AppError ? error.message : `Usage: /pulse ${subcommand.usage}`)
       await ack({ response_type: 'ephemeral', text })
       return
     }
     if (subcommand.access === 'public') {
-      await ack({ response_type: 'ephemeral', ...helpAnswer() })
+      const help = helpAnswer()
+      await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks })
       return
     }
-    await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Working on \`/pulse ${command.text.trim().slice(0, 200)}\`…` })
+    await ack({
+      response_type: 'ephemeral',
+      text: `:hourglass_flowing_sand: Working on \`/pulse ${esc(command.text.trim().slice(0, 200))}\`…`,
+    })
     await answerCommand(ctx, {
       client,
       respond,

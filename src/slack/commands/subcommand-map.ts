@@ -1,3 +1,4 @@
+import { esc } from '../blocks/format.js'
 import type { Subcommand } from './subcommand.js'
 import { deal } from './subcommands/deal.js'
 import { drivers } from './subcommands/drivers.js'
@@ -17,7 +18,7 @@ export const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map(
   [help, winrate, losses, funnel, drivers, stalled, deal, status, sync].map((s) => [s.name, s] as const),
 )
 
-setHelpLines([...SUBCOMMANDS.values()].map((s) => `• \`/pulse ${s.usage}\`: ${s.summary}`))
+setHelpLines([...SUBCOMMANDS.values()].map((s) => `• \`/pulse ${esc(s.usage)}\`: ${s.summary}`))
 
 /** Splits `/pulse` text into the subcommand name (lower-case; `help` when empty) and its arguments. */
 export function parseCommandText(text: string): { name: string; args: string[] } {
