@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
@@ -259,5 +259,24 @@ describe('pulse sample', () => {
     const zero = await runCli('sample', '--out', out, '--deals', '0')
     expect(zero.code).toBe(1)
     expect(zero.stderr).toMatch(/--deals "0"/)
+  })
+
+  it('accepts --db like every command (and leaves the database alone), and refuses an impossible --as-of', async () => {
+    const dir = tempDir()
+    const run = await runCli('sample', '--out', join(dir, 'a.csv'), '--deals', '5', '--as-of', AS_OF, '--db', join(dir, 'p.db'))
+    expect(run.code, run.stderr).toBe(0)
+    expect(existsSync(join(dir, 'p.db'))).toBe(false)
+    const bad = await runCli('sample', '--out', join(dir, 'b.csv'), '--as-of', '2024-02-30')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('--as-of "2024-02-30" is not a date')
+  })
+
+  it('writes a one-deal file that pulse ingest reads back', async () => {
+    const dir = tempDir()
+    const out = join(dir, 'one.csv')
+    expect((await runCli('sample', '--out', out, '--deals', '1', '--as-of', AS_OF)).code).toBe(0)
+    const run = await runCli('ingest', '--csv', out, '--db', join(dir, 'p.db'))
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('1 new, 0 updated, 0 rejected')
   })
 })

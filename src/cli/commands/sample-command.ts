@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import { AppError } from '../../errors.js'
 import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
 import { type CliIo, resolveAsOf } from '../cli-context.js'
@@ -23,6 +23,8 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
     .option('--as-of <date>', 'last day of the history, YYYY-MM-DD (default: PULSE_AS_OF, else today)')
     .option('--patterns <which>', '"planted" (default: the documented story) or "none" (no planted effect)', 'planted')
     .option('--json', 'print the summary as JSON')
+    // Every command takes --db (contract), so scripts may pass it throughout; sample only writes files.
+    .addOption(new Option('--db <path>', 'not used: sample writes files only').hideHelp())
     .addHelpText(
       'after',
       '\nExamples:\n  pulse sample --out data/deals.csv\n  pulse sample --out flat.csv --deals 20000 --seed 7 --as-of 2024-07-20 --patterns none',
