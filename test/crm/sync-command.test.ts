@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
+import { acquireJobLock, findJobLock } from '../../src/db/acquire-job-lock.js'
 import { openStore } from '../../src/db/open-store.js'
 import { generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -58,5 +59,42 @@ describe('pulse sync and pulse status', () => {
     const run = await runCli('sync', '--db', db)
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('A sync is already running')
+  })
+
+  it('Ctrl-C keeps what is stored, gives the sync lock back, and the next pulse sync resumes at once', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'sync', '--db', ${JSON.stringify(db)}]))`,
+      ],
+      { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    fake.onRequest = (_m, path) => {
+      if (path === '/crm/v3/objects/deals/search') child.kill('SIGINT')
+    }
+    try {
+      const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)))
+      expect(code, stderr).toBe(130)
+      expect(stderr).toContain('Sync interrupted')
+    } finally {
+      fake.onRequest = undefined
+    }
+    const store = await openStore({ path: db })
+    try {
+      expect(await findJobLock(store.db, 'sync')).toBeNull()
+    } finally {
+      await store.close()
+    }
+    const run = await runCli('sync', '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/300 deals stored/)
   })
 })

@@ -38,11 +38,16 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
           'A sync is already running (the scheduler or another `pulse sync`). Try again when it has finished.',
         )
       }
-      const stopOnInterrupt = () => {
+      // Stopped by Ctrl-C or a TERM: give the lock back first (else the next `pulse sync` waits out
+      // its two-hour lease); an unfinished page is rolled back with the process.
+      const stopOnInterrupt = (signal: NodeJS.Signals) => {
         io.err('\nSync interrupted: the pages stored so far are kept; the next `pulse sync` resumes from there.')
-        process.exit(130)
+        const exit = () => process.exit(signal === 'SIGTERM' ? 143 : 130)
+        setTimeout(exit, 2000).unref()
+        releaseJobLock(store.db, 'sync', holder).then(exit, exit)
       }
       process.once('SIGINT', stopOnInterrupt)
+      process.once('SIGTERM', stopOnInterrupt)
       let last = 0
       try {
         io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
@@ -60,6 +65,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         return result
       } finally {
         process.off('SIGINT', stopOnInterrupt)
+        process.off('SIGTERM', stopOnInterrupt)
         await releaseJobLock(store.db, 'sync', holder)
       }
     })
