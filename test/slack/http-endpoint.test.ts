@@ -70,6 +70,19 @@ describe('POST /slack/events as Slack (and others) send it', () => {
     await waitFor(() => t.fake.views.length > n + 1, 20_000, 'views.publish for a new event')
   })
 
+  it('does the work of a slash command once when the same request comes again as a retry', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'status', responseUrl })
+    const headers = { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) }
+    expect((await raw(body, headers)).status).toBe(200)
+    const retry = await raw(body, { ...headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' })
+    expect(retry.status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
+    await new Promise((r) => setTimeout(r, 500))
+    expect(t.fake.responses.filter((r) => r.id === id)).toHaveLength(1)
+  })
+
   it('acks a click on a button it does not know at once and says what to do', async () => {
     const responseUrl = t.fake.responseUrl()
     const id = responseUrl.split('/').pop() as string
