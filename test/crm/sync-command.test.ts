@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireJobLock, findJobLock } from '../../src/db/acquire-job-lock.js'
@@ -96,5 +97,25 @@ describe('pulse sync and pulse status', () => {
     const run = await runCli('sync', '--db', db)
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/300 deals stored/)
+  })
+
+  it('takes over the lock of a pulse sync on this machine that was killed, but not of a live one', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const gone = spawn(process.execPath, ['-e', ''])
+    await new Promise((resolve) => gone.on('exit', resolve))
+    const store = await openStore({ path: db })
+    await acquireJobLock(store.db, 'sync', `cli:${hostname()}:${gone.pid}`, 60_000, new Date())
+    await store.close()
+    const run = await runCli('sync', '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+
+    const again = await openStore({ path: db })
+    await acquireJobLock(again.db, 'sync', `cli:${hostname()}:${process.ppid}`, 60_000, new Date())
+    await again.close()
+    const refused = await runCli('sync', '--db', db)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(
+      `A sync is already running (the scheduler or another \`pulse sync\`, held by cli:${hostname()}:${process.ppid} until`,
+    )
   })
 })

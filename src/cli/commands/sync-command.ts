@@ -1,5 +1,6 @@
+import { hostname } from 'node:os'
 import type { Command } from 'commander'
-import { acquireJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
+import { acquireJobLock, findJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
@@ -30,13 +31,20 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     }
     const summary = await usingStore(options, async (store, config) => {
       const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined)
-      const holder = `cli:${process.pid}`
+      const holder = `cli:${hostname()}:${process.pid}`
       // The scheduled sync takes the same lock: one sync at a time per database.
       if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
-        throw new AppError(
-          'not_allowed',
-          'A sync is already running (the scheduler or another `pulse sync`). Try again when it has finished.',
-        )
+        const held = await findJobLock(store.db, 'sync')
+        // A `pulse sync` on this machine that was killed (kill -9, a crash) cannot give its lock
+        // back: its lease would keep every later sync out for hours, so a dead holder is replaced.
+        const dead = held !== null && deadLocalCli(held.holder)
+        if (dead) await releaseJobLock(store.db, 'sync', held.holder)
+        if (!dead || !(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
+          throw new AppError(
+            'not_allowed',
+            `A sync is already running (the scheduler or another \`pulse sync\`${held ? `, held by ${held.holder} until ${held.expiresAt}` : ''}). Try again when it has finished.`,
+          )
+        }
       }
       // Stopped by Ctrl-C or a TERM: give the lock back first (else the next `pulse sync` waits out
       // its two-hour lease); an unfinished page is rolled back with the process.
@@ -71,6 +79,18 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     })
     emit(io, options, summary, () => formatSyncSummary(summary))
   })
+}
+
+/** Whether a lock holder is a `pulse sync` on this machine whose process is gone. */
+function deadLocalCli(holder: string): boolean {
+  const m = /^cli:(.+):(\d+)$/.exec(holder)
+  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false
+  try {
+    process.kill(Number(m[2]), 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
 }
 
 /** The sync summary a person reads. */
