@@ -3,18 +3,12 @@ import type { Database } from './schema.js'
 import type { ModelRow } from './schema-model.js'
 
 /**
- * The model scores come from: the latest informative model; when no model has been informative,
- * the latest model (whose scores are then segment base rates). With `modelId`, that model.
+ * The model scores come from: the latest trained one. When it is not informative its scores are
+ * segment base rates; an older informative model does not take over, since the latest one was
+ * tested on the newest deals and the older one never was. With `modelId`, that model.
  * Undefined when none matches (no model trained yet).
  */
 export async function findCurrentModel(db: Kysely<Database>, modelId?: number): Promise<ModelRow | undefined> {
   if (modelId !== undefined) return db.selectFrom('models').selectAll().where('model_id', '=', modelId).executeTakeFirst()
-  const informative = await db
-    .selectFrom('models')
-    .selectAll()
-    .where('informative', '=', 1)
-    .orderBy('model_id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  return informative ?? db.selectFrom('models').selectAll().orderBy('model_id', 'desc').limit(1).executeTakeFirst()
+  return db.selectFrom('models').selectAll().orderBy('model_id', 'desc').limit(1).executeTakeFirst()
 }

@@ -1,4 +1,3 @@
-import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import { findWonStageDurations } from '../db/find-won-stage-durations.js'
@@ -34,14 +33,14 @@ export interface TrainResult extends ModelEvaluation {
   asOf: string
   params: ModelParams
   drivers: ModelDrivers
-  /** The model scores now come from: this one when informative, else the latest informative one (else this one). */
+  /** The model scores now come from: always this one, the latest (its probabilities are shown only when it is informative). */
   currentModelId: number
 }
 
 /**
  * Trains a WinRateDriverEngine on the store's closed deals and records it in the model registry
- * (the weekly job and `pulse train` call this). The new model becomes the current one when it is
- * informative; otherwise the latest informative model stays current, if any.
+ * (the weekly job and `pulse train` call this). The new model becomes the current one; when it is
+ * not informative, scores show segment base rates rather than an older model's probabilities.
  *
  * @throws AppError `no_data` when there are too few closed, non-stale deals.
  */
@@ -69,7 +68,6 @@ export async function retrainModel(store: Store, options: RetrainOptions): Promi
     metrics: JSON.stringify(e),
     model: JSON.stringify(engine.serialize()),
   })
-  const current = await findCurrentModel(store.db)
   return {
     modelId,
     trainedAt,
@@ -77,6 +75,6 @@ export async function retrainModel(store: Store, options: RetrainOptions): Promi
     ...e,
     params: engine.params,
     drivers: engine.drivers(),
-    currentModelId: current?.model_id ?? modelId,
+    currentModelId: modelId,
   }
 }

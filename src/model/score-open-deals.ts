@@ -39,7 +39,7 @@ export interface CurrentModel {
 }
 
 /**
- * Loads the current model (the latest informative one, else the latest one).
+ * Loads the current model (the latest trained one).
  * @throws AppError `no_model` when none has been trained.
  */
 export async function loadCurrentModel(db: Kysely<Database>): Promise<CurrentModel> {

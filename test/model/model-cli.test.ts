@@ -81,4 +81,20 @@ describe('pulse train / score / deal', () => {
     const deal = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF)
     expect(deal.stdout).toMatch(/win rate of similar deals \d+% \(not a prediction/)
   })
+
+  it('once the newest test fails, scores stop presenting an older model as predictions', async () => {
+    const db = join(tempDir(), 'p.db')
+    const planted = syntheticDeals({ n: 2000, seed: 12, signal: true })
+    await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(planted)), '--db', db)
+    expect(JSON.parse((await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')).stdout).informative).toBe(true)
+    // The same deals re-imported without the signal: the retrained model no longer beats the base rate.
+    await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(syntheticDeals({ n: 2000, seed: 13, signal: false }))), '--db', db)
+    const retrain = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
+    expect(JSON.parse(retrain.stdout)).toMatchObject({ modelId: 2, informative: false })
+    const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
+    const s = JSON.parse(score.stdout)
+    expect(s).toMatchObject({ modelId: 2, informative: false })
+    expect(s.deals.every((d: { basis: string }) => d.basis === 'segment')).toBe(true)
+    expect((await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)).stdout).toMatch(/SEGMENT BASE RATES, NOT PREDICTIONS/)
+  })
 })

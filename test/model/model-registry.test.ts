@@ -42,7 +42,7 @@ describeEachDialect('model registry', (dialect) => {
     await store.close()
   })
 
-  it('keeps the latest informative model current; without one, the latest model', async () => {
+  it('makes the latest trained model current, so a model that failed the newest test is never overruled by an older one', async () => {
     const store = await dialect.open()
     const base = {
       engine: 'WinRateDriverEngine',
@@ -62,8 +62,10 @@ describeEachDialect('model registry', (dialect) => {
     const first = await insertModel(store.db, { ...base, informative: 0 })
     expect((await findCurrentModel(store.db))?.model_id).toBe(first)
     const good = await insertModel(store.db, { ...base, informative: 1 })
-    await insertModel(store.db, { ...base, informative: 0 })
     expect((await findCurrentModel(store.db))?.model_id).toBe(good)
+    const failed = await insertModel(store.db, { ...base, informative: 0 })
+    expect((await findCurrentModel(store.db))?.model_id).toBe(failed)
+    expect((await findCurrentModel(store.db, good))?.model_id).toBe(good)
     await store.close()
   })
 

@@ -70,9 +70,7 @@ export function formatTrainResult(r: TrainResult): string {
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
     r.informative
       ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
-      : r.currentModelId !== r.modelId
-        ? `Scores keep using model ${r.currentModelId}, the latest informative one.`
-        : 'Until a model is informative, scores show the win rate of similar past deals, not predictions.',
+      : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`,
     `On the test deals it predicted ${percent(meanPredicted(r))} on average and ${percent(r.testWinRate)} won (the training window won ${percent(r.baseRate)}).`,
     '',
     'Reliability on the test deals (by decile of predicted probability):',
