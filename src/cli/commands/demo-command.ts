@@ -1,6 +1,8 @@
+import { existsSync, statSync } from 'node:fs'
 import type { Command } from 'commander'
 import { DEMO_AS_OF, runDemo } from '../../demo/run-demo.js'
-import { type CliIo, cliConfig, usingStore } from '../cli-context.js'
+import { AppError } from '../../errors.js'
+import { type CliIo, cliConfig, resolveAsOf, usingStore } from '../cli-context.js'
 
 interface DemoCommandOptions {
   db: string
@@ -26,12 +28,19 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .action(async (options: DemoCommandOptions) => {
       const config = cliConfig()
       const deals = Number(options.deals)
-      if (!Number.isInteger(deals) || deals < 500) throw new Error('--deals must be a whole number of at least 500.')
+      if (!Number.isInteger(deals) || deals < 500) {
+        throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number of at least 500; try --deals 6000.`)
+      }
+      // Checked before the demo database is created.
+      const asOf = resolveAsOf({ asOf: options.asOf }, { ...config, asOf: config.asOf ?? DEMO_AS_OF })
+      if (existsSync(options.out) && !statSync(options.out).isDirectory()) {
+        throw new AppError('bad_input', `--out ${options.out} is a file, not a folder; give a folder for the charts and JSON.`)
+      }
       const started = performance.now()
       const result = await usingStore(options, (store) =>
         runDemo(store, {
           outDir: options.out,
-          asOf: options.asOf ?? config.asOf ?? DEMO_AS_OF,
+          asOf,
           seed: options.seed,
           deals,
           config,
