@@ -156,7 +156,8 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
       body: {
         records: rows.slice(from, from + size),
         done,
-        ...(done ? {} : { nextRecordsUrl: `${url}/services/data/${VERSION}/query/${id}-${from + size}` }),
+        // Null rather than left out on the last page.
+        nextRecordsUrl: done ? null : `${url}/services/data/${VERSION}/query/${id}-${from + size}`,
         totalSize: rows.length,
       },
     }

@@ -27,13 +27,14 @@ export interface SalesforceApiOptions {
 const queryResponse = z.object({
   totalSize: z.number(),
   done: z.boolean(),
-  nextRecordsUrl: z.string().optional(),
+  // Salesforce leaves it out on the last page; null reads the same.
+  nextRecordsUrl: z.string().nullish(),
   // Records are checked as objects here and field by field where they are read (a full schema per record costs more than the sync).
   records: z.array(
     z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a record object'),
   ),
 })
-const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().optional() })
+const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().nullish() })
 
 /** One page of a SOQL result: records are plain objects with nested parents (`Account.Industry`). */
 export type SoqlPage = z.output<typeof queryResponse>
