@@ -46,6 +46,8 @@ export interface DocsSalesforceOptions {
   routing?: Routing
   unknownObject?: UnknownObjectAnswer
   pageSize?: number
+  /** The token answer's `instance_url` (default: the fake's own URL). */
+  instanceUrl?: string
   /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
   strictFields?: boolean
 }
@@ -109,7 +111,7 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
           token_type: 'Bearer',
           issued_at: '1714636801234',
           id: 'https://login.salesforce.com/id/00D/005',
-          instance_url: url,
+          instance_url: state.options.instanceUrl ?? url,
           access_token: token,
         },
       }

@@ -167,4 +167,12 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     expect(run.stderr).toContain('API_DISABLED_FOR_ORG The REST API is not enabled for this Organization.')
     expect(run.stderr).toContain('Run As user of the connected app behind SALESFORCE_CLIENT_ID needs API access')
   })
+
+  it('a token answer copied from the reference (instance_url https://acme.my.salesforce.com): queries still go to SALESFORCE_URL', async () => {
+    const data = docsOpportunities(3)
+    fake.options = { ...data, instanceUrl: 'https://acme.my.salesforce.com' }
+    const run = await runCli('sync', '--db', join(tempDir(), 'pulse.db'), '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deals: 3 })
+  })
 })

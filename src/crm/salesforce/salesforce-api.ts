@@ -57,7 +57,7 @@ export interface SalesforceApi {
    * records), so the next page can be requested while this one is parsed.
    */
   fetchPage(target: { soql: string } | { next: string }): Promise<UnparsedPage>
-  /** The instance URL from the last token (for record links). */
+  /** The instance URL from the last token (for record links only; requests go to the My Domain URL). */
   instanceUrl(): string | undefined
   readonly stats: CrmHttpStats
 }
@@ -72,6 +72,9 @@ const SEGMENT_VARS = 'SALESFORCE_REGION_FIELD, SALESFORCE_INDUSTRY_FIELD, SALESF
 export function createSalesforceApi(options: SalesforceApiOptions): SalesforceApi {
   const clock = options.clock ?? systemClock
   const pacer = createPacer({ limit: options.requestsPerSecond ?? 25, windowMs: 1000, clock })
+  // API calls go to the My Domain URL, which serves the REST API of the org just as the token's
+  // `instance_url` does (for client credentials they are the same): a token answer naming another
+  // host (a proxy's, a copied example's) cannot send the queries astray. `instance_url` is kept for record links.
   const myDomain = options.url.replace(/\/+$/, '')
   let token: { accessToken: string; instanceUrl: string } | undefined
   let minting: Promise<void> | undefined
@@ -144,7 +147,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
 
   async function get(pathAndQuery: string, endpoint: string): Promise<SoqlPage> {
     await ensureToken()
-    const res = await http.send({ method: 'GET', url: `${token?.instanceUrl}${pathAndQuery}`, endpoint, pacer })
+    const res = await http.send({ method: 'GET', url: `${myDomain}${pathAndQuery}`, endpoint, pacer })
     return parseBody(queryResponse, res.body, SERVICE, endpoint)
   }
 
@@ -169,7 +172,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     async fetchPage(target) {
       const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : nextTarget(target.next)
       await ensureToken()
-      const res = await http.send({ method: 'GET', url: `${token?.instanceUrl}${path}`, endpoint, pacer, raw: true })
+      const res = await http.send({ method: 'GET', url: `${myDomain}${path}`, endpoint, pacer, raw: true })
       const text = res.body as string
       const head = /^\s*\{\s*"totalSize"\s*:\s*\d+\s*,\s*"done"\s*:\s*(true|false)\s*(?:,\s*"nextRecordsUrl"\s*:\s*"([^"\\]+)")?/.exec(
         text.slice(0, 400),
