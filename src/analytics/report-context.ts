@@ -1,5 +1,5 @@
 import type { DealScope } from '../db/deal-scope.js'
-import { type StageDefinition, stagesFromNames } from '../db/save-stage-order.js'
+import { isLostStageName, isWonStageName, type StageDefinition, stagesFromNames } from '../db/save-stage-order.js'
 import { DEFAULT_STAGES } from '../domain/default-stages.js'
 import type { ReportQuery, ReportRules } from './report-types.js'
 
@@ -18,10 +18,6 @@ export interface ReportContext {
   scope: DealScope
 }
 
-// End stages a configured order may name, in the spellings CRMs and people use.
-const WON_NAME = /^(closed[\s_-]*)?won$|^closed$/i
-const LOST_NAME = /^(closed[\s_-]*)?lost$/i
-
 /**
  * Resolves a query against the stored stage order (`stored`, possibly empty): an explicit
  * `query.stages` wins, then the stored order, then the default stages. The won stage is the last
@@ -32,8 +28,8 @@ const LOST_NAME = /^(closed[\s_-]*)?lost$/i
 export function reportContext(query: ReportQuery, stored: readonly StageDefinition[]): ReportContext {
   const defs = query.stages ? stagesFromNames(query.stages) : stored.length > 0 ? stored : stagesFromNames(DEFAULT_STAGES)
   const last = defs[defs.length - 1]
-  const won = [...defs].reverse().find((s) => s.isWon) ?? (last && WON_NAME.test(last.name.trim()) ? last : undefined)
-  const openStages = defs.filter((s) => !s.isClosed && s !== won && !LOST_NAME.test(s.name.trim())).map((s) => s.name)
+  const won = [...defs].reverse().find((s) => s.isWon) ?? (last && isWonStageName(last.name) ? last : undefined)
+  const openStages = defs.filter((s) => !s.isClosed && s !== won && !isLostStageName(s.name)).map((s) => s.name)
   const wonStage = won?.name ?? (openStages.includes('Closed') ? 'Won' : 'Closed')
   return {
     openStages,

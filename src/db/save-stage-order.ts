@@ -50,13 +50,28 @@ export async function findStageOrder(db: Kysely<Database>): Promise<StageDefinit
   return rows.map((r) => ({ name: r.name, isClosed: r.is_closed === 1, isWon: r.is_won === 1 }))
 }
 
+// End stages an order may name, in the spellings CRMs and people use.
+const WON_NAME = /^(closed[\s_-]*)?won$|^closed$/i
+const LOST_NAME = /^(closed[\s_-]*)?lost$/i
+
+/** Whether a stage name reads as a pipeline's won end: `Closed`, `Won`, `Closed Won` (any case; `ClosedWon`, `closed-won`, `closed_won`). */
+export function isWonStageName(name: string): boolean {
+  return WON_NAME.test(name.trim())
+}
+
+/** Whether a stage name reads as a pipeline's lost end: `Lost`, `Closed Lost` (any case; `ClosedLost`, `closed-lost`, `closed_lost`). */
+export function isLostStageName(name: string): boolean {
+  return LOST_NAME.test(name.trim())
+}
+
 /**
- * The configured stage list as definitions: the last stage named `Closed` (any case) is the
- * closed-won end; every other stage is open.
+ * The configured stage list as definitions: a stage named as a won end ({@link isWonStageName},
+ * e.g. `Closed` or `Closed Won`) is closed and won, one named as a lost end ({@link isLostStageName})
+ * is closed and lost; every other stage is open.
  */
 export function stagesFromNames(names: readonly string[]): StageDefinition[] {
   return names.map((name) => {
-    const closed = name.trim().toLowerCase() === 'closed' || name.trim().toLowerCase() === 'closed won'
-    return { name, isClosed: closed, isWon: closed }
+    const won = isWonStageName(name)
+    return { name, isClosed: won || isLostStageName(name), isWon: won }
   })
 }
