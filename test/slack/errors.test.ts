@@ -28,31 +28,43 @@ describe('errors reach the user as one sentence and the log without secrets', ()
     return String((t.fake.responses.find((r) => r.id === id)?.body as { text?: string } | undefined)?.text)
   }
 
-  it('a Slack failure mid-answer becomes one sentence with a next step; details go to the log', async () => {
-    t.fake.failNext('files.completeUploadExternal', 'internal_error')
-    const text = await answer(PEOPLE.cro, 'losses')
+  it('a failure before the answer becomes one sentence with a next step; details go to the log', async () => {
+    t.fake.failNext('users.info', 'internal_error')
+    const text = await answer(PEOPLE.admin, 'losses')
     expect(text).toMatch(/^Something went wrong on our side \(the details are in the log\); try again/)
     expect(text.match(/[.!?](\s|$)/g)).toHaveLength(1)
     expect(lines.join('')).toContain('internal_error')
   })
 
-  it('an upload URL that refuses the chart bytes is a failure, not a chart that silently never arrives', async () => {
+  async function blocksOf(userId: string, text: string): Promise<string> {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }), 'application/x-www-form-urlencoded')
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
+    return JSON.stringify((t.fake.responses.find((r) => r.id === id)?.body as { blocks?: unknown } | undefined)?.blocks)
+  }
+
+  it('a chart Slack refuses (upload URL, completeUploadExternal) leaves the findings in place with a note why', async () => {
     const before = t.fake.callsOf('files.completeUploadExternal').length
     t.fake.failNextUpload(500)
-    const text = await answer(PEOPLE.cro, 'funnel')
-    expect(text).toMatch(/^Something went wrong on our side/)
+    const refusedBytes = await blocksOf(PEOPLE.cro, 'funnel')
+    expect(refusedBytes).toContain('Funnel')
+    expect(refusedBytes).toContain('The chart could not be sent. Something went wrong on our side')
+    expect(refusedBytes).toContain('pulse_share_in_channel')
     expect(t.fake.callsOf('files.completeUploadExternal')).toHaveLength(before)
     expect(lines.join('')).toContain('HTTP 500')
+    t.fake.failNext('files.completeUploadExternal', 'internal_error')
+    expect(await blocksOf(PEOPLE.cro, 'losses')).toContain('The chart could not be sent.')
   })
 
   it('a refused token or a missing permission says who can fix it, not "try again"', async () => {
     t.fake.failNext('files.getUploadURLExternal', 'invalid_auth')
-    const token = await answer(PEOPLE.cro, 'drivers')
+    const token = await blocksOf(PEOPLE.cro, 'drivers')
     expect(token).toContain("Slack refused Sales Pulse's bot token")
-    expect(token).not.toContain('try again')
     t.fake.failNext('users.info', 'missing_scope')
     const scope = await answer(PEOPLE.otherRep, 'status')
     expect(scope).toContain('lacks a Slack permission')
+    expect(scope).not.toContain('try again')
   })
 
   it('a share into a channel the app is not in says how to fix it', async () => {

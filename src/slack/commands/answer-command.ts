@@ -1,5 +1,6 @@
 import type { RespondFn } from '@slack/bolt'
 import { AppError } from '../../errors.js'
+import type { Logger } from '../../log/create-logger.js'
 import { type AccessRequest, authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import { openDm } from '../app/open-dm.js'
@@ -40,7 +41,7 @@ export const SHARE_ACTION_ID = 'pulse_share_in_channel'
  * Runs an acked subcommand for its asker: resolves who they are, asks the one access check,
  * runs the report, and delivers it. Private answers: the findings as an ephemeral message with
  * a "Share in channel" button, and the chart uploaded (`uploadFile`) into the asker's DM
- * with the app. Shared answers: findings and chart posted into the channel. Failures become
+ * with the app (when Slack refuses the chart, the findings still arrive, with a note why). Shared answers: findings and chart posted into the channel. Failures become
  * one sentence to the user; the details go to the log.
  */
 export async function answerCommand(ctx: SlackContext, req: CommandRequest): Promise<void> {
@@ -64,7 +65,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       asOf: ctx.clock.asOf(),
     })
     if (req.target.kind === 'share') await shareAnswer(req, req.target.channelId, answer)
-    else await deliverPrivately(req, answer)
+    else await deliverPrivately(req, answer, log)
     log.info({ ms: Math.round(performance.now() - started) }, 'pulse command answered')
   } catch (error) {
     if (error instanceof AppError && (error.code === 'bad_input' || error.code === 'not_found' || error.code === 'not_allowed')) {
@@ -78,19 +79,25 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
   }
 }
 
-async function deliverPrivately(req: CommandRequest, answer: CommandAnswer): Promise<void> {
+async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log: Logger): Promise<void> {
   const extra = []
   if (answer.chart) {
-    const dm = await openDm(req.client, req.userId)
-    await uploadFile(req.client, {
-      channelId: dm,
-      data: answer.chart.png,
-      filename: answer.chart.filename,
-      title: answer.chart.title,
-      altText: answer.chart.altText,
-      blocks: answer.blocks,
-    })
-    if (dm !== req.channelId) extra.push(context('The chart is in your DM with Sales Pulse.'))
+    // The findings are the answer: a chart Slack will not take is noted under them, never in their place.
+    try {
+      const dm = await openDm(req.client, req.userId)
+      await uploadFile(req.client, {
+        channelId: dm,
+        data: answer.chart.png,
+        filename: answer.chart.filename,
+        title: answer.chart.title,
+        altText: answer.chart.altText,
+        blocks: answer.blocks,
+      })
+      if (dm !== req.channelId) extra.push(context('The chart is in your DM with Sales Pulse.'))
+    } catch (error) {
+      log.error({ err: error }, 'chart could not be sent to the asker')
+      extra.push(context(`The chart could not be sent. ${userFacingError(error)}`))
+    }
   }
   if (answer.shareable !== false) {
     const value = JSON.stringify({ t: req.commandText, c: req.channelId })
