@@ -69,6 +69,19 @@ describe('createCrmHttp', () => {
     expect(clock.sleeps).toEqual([2000])
   })
 
+  it('a host that cannot be reached: the message says why and names the setting holding its URL', async () => {
+    const refused = (async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) })
+    }) as unknown as typeof fetch
+    const http = createCrmHttp({ ...base, fetch: refused, clock: virtualClock(), urlSetting: 'HUBSPOT_API_URL', maxRetries: 1 })
+    const error = await http
+      .send({ method: 'GET', url: 'http://127.0.0.1:9/crm/v3/pipelines/deals', endpoint: 'GET /crm/v3/pipelines/deals' })
+      .catch((e) => e)
+    expect(error.code).toBe('crm_unavailable')
+    expect(error.message).toContain('(fetch failed: ECONNREFUSED) after 2 attempts')
+    expect(error.message).toContain('Check that HUBSPOT_API_URL (http://127.0.0.1:9) is right and reachable.')
+  })
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2024-06-01T00:00:00Z')
     expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000)

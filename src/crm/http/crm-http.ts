@@ -41,6 +41,8 @@ export interface CrmHttpOptions {
   renewSession?: () => Promise<void>
   /** Reads a failure the service's own way (e.g. HubSpot's search 429 body, Salesforce's error codes). */
   classify?: (status: number, body: unknown, headers: Headers) => FailureKind | undefined
+  /** The setting that holds the CRM's URL (`HUBSPOT_API_URL`), named when the host cannot be reached. */
+  urlSetting?: string
   /** The error for a 401/403 that `classify` did not explain: should name the variable to fix. */
   authError: (status: number, endpoint: string, body: unknown) => AppError
   fetch?: typeof fetch
@@ -142,11 +144,20 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       } catch (error) {
         release()
         if (error instanceof AppError) throw error
-        const reason = isTimeout(error) ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message
+        const cause = (error as { cause?: { code?: unknown } }).cause?.code
+        const unreachable =
+          typeof cause === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(cause)
+        const reason = isTimeout(error)
+          ? `no answer within ${timeoutMs / 1000} s`
+          : `${(error as Error).message}${unreachable ? `: ${cause}` : ''}`
         if (failures >= maxRetries) {
+          const check =
+            unreachable && options.urlSetting
+              ? ` Check that ${options.urlSetting} (${new URL(request.url).origin}) is right and reachable.`
+              : ''
           throw new CrmHttpError(
             'crm_unavailable',
-            `${options.service} did not answer ${request.endpoint} (${reason}) after ${failures + 1} attempts. The next sync resumes where this one stopped.`,
+            `${options.service} did not answer ${request.endpoint} (${reason}) after ${failures + 1} attempts.${check} The next sync resumes where this one stopped.`,
             0,
             null,
           )

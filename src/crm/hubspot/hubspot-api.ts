@@ -125,6 +125,7 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
     service: SERVICE,
     authorize: async () => ({ authorization: `Bearer ${options.token}` }),
     classify,
+    urlSetting: 'HUBSPOT_API_URL',
     authError: (status, endpoint, body) =>
       new AppError(
         'crm_auth',

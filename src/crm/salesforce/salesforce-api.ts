@@ -79,7 +79,14 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   let token: { accessToken: string; instanceUrl: string } | undefined
   let minting: Promise<void> | undefined
 
-  const common = { fetch: options.fetch, clock, timeoutMs: options.timeoutMs, backoffBaseMs: options.backoffBaseMs, logger: options.logger }
+  const common = {
+    urlSetting: 'SALESFORCE_URL',
+    fetch: options.fetch,
+    clock,
+    timeoutMs: options.timeoutMs,
+    backoffBaseMs: options.backoffBaseMs,
+    logger: options.logger,
+  }
   const tokenHttp = createCrmHttp({
     ...common,
     service: SERVICE,
