@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authorize, REFUSAL_ADMIN, REFUSAL_EMPTY_TEAM, REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
 import { parseRoster } from '../../src/slack/access/load-roster.js'
 import type { Viewer } from '../../src/slack/access/viewer.js'
-import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { appHomeOpenedBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 const viewer = (v: Partial<Viewer>): Viewer => ({
@@ -137,5 +137,14 @@ describe('an app installed without users:read.email', () => {
     expect(text).toContain('users:read.email')
     expect(text).not.toBe(REFUSAL_UNKNOWN)
     expect(t.fake.callsOf('files.getUploadURLExternal')).toHaveLength(0)
+  })
+
+  it('says the same on the Home tab instead of leaving it empty', async () => {
+    const n = t.fake.views.length
+    await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.manager), 'application/json')
+    await waitFor(() => t.fake.views.length > n, 20_000, 'views.publish')
+    const text = JSON.stringify(t.fake.views.at(-1)?.view.blocks)
+    expect(text).toContain('users:read.email')
+    expect(text).not.toMatch(/\d+%|\$\d/)
   })
 })

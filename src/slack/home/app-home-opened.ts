@@ -1,8 +1,13 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt'
 import type { SlackContext } from '../app/slack-context.js'
+import { userFacingError } from '../app/user-facing-error.js'
+import { buildHomeView } from './build-home-view.js'
 import { publishHome } from './publish-home.js'
 
-/** `app_home_opened`: publish the viewer's Home tab (the Messages tab needs nothing). */
+/**
+ * `app_home_opened`: publish the viewer's Home tab (the Messages tab needs nothing); when that
+ * fails, a Home tab with the one sentence saying why (a missing Slack permission, say).
+ */
 export function appHomeOpenedListener(ctx: SlackContext) {
   return async function appHomeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
     // Ignore app_home_opened for anything but the Home tab
@@ -11,6 +16,9 @@ export function appHomeOpenedListener(ctx: SlackContext) {
       await publishHome(ctx, client, event.user)
     } catch (error) {
       ctx.logger.error({ err: error, user: event.user }, 'Home view could not be published')
+      // An empty Home tab explains nothing: show the one sentence instead (it carries no data).
+      const view = buildHomeView({ kind: 'refused', message: userFacingError(error) })
+      await client.views.publish({ user_id: event.user, view }).catch(() => undefined)
     }
   }
 }
