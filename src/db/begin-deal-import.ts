@@ -315,7 +315,8 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
-         ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated, ${stays} IS NOT NULL AS has_history
+         ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated,
+         ${field('closed_date')} AS new_closed, ${stays} IS NOT NULL AS has_history
        FROM jsonb_each(?) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
     )
     const deleteHistories = sqlite.prepare(
@@ -337,15 +338,17 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
       if (email !== null || !owners.has(id)) owners.set(id, email)
     }
     type Before = { stage: string; stage_entered_date: string | null; created_date: string }
+    type StageChangeRow = { new_stage: string; new_entered: string | null; new_updated: string | null; new_closed: string | null }
 
     // A re-import that shows a new stage (and carries no history) is a stage change: close the
-    // old stay, open a new one.
-    const recordStageChange = (dealId: string, before: Before, stage: string, stageEntered: string | null, updated: string | null) => {
-      const enteredNew = stageEntered ?? updated ?? today
+    // old stay, open a new one. Without a date for it in the row, it happened by the import, or
+    // by the close when the deal is closed now.
+    const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
+      const enteredNew = now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
         insertStay.run(dealId, before.stage, before.stage_entered_date ?? before.created_date, enteredNew)
       }
-      insertStay.run(dealId, stage, enteredNew, null)
+      insertStay.run(dealId, now.new_stage, enteredNew, null)
     }
 
     let inserted = 0
@@ -356,13 +359,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
         for (const [id, email] of batch.owners) noteOwner(id, email)
         if (batch.size === 0) return undefined
-        type Found = Before & {
-          deal_id: string
-          new_stage: string
-          new_entered: string | null
-          new_updated: string | null
-          has_history: number
-        }
+        type Found = Before & StageChangeRow & { deal_id: string; has_history: number }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
         let found: Found[] = []
         if (!emptyAtStart) {
@@ -372,7 +369,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         upsertDeals.run(deals)
         insertStays.run(deals)
         for (const f of found) {
-          if (f.has_history === 0 && f.stage !== f.new_stage) recordStageChange(f.deal_id, f, f.new_stage, f.new_entered, f.new_updated)
+          if (f.has_history === 0 && f.stage !== f.new_stage) recordStageChange(f.deal_id, f, f)
         }
         inserted += batch.size - found.length
         updated += found.length

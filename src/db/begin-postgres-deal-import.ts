@@ -114,7 +114,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         await q(
           `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
            SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
-             s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, $1) AS entered_new
+             s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new
            FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
           [today],
         )

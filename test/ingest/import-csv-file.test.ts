@@ -67,6 +67,18 @@ describeEachDialect('importCsvFile', (dialect) => {
     ])
   })
 
+  it('dates a stage change that the row does not date by the close when the deal closed before the import', async () => {
+    store = await dialect.open()
+    await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
+    const lost = 'D3,2024-02-10,2024-04-20,rep_1,SaaS,EMEA,Core,Outbound,Negotiation,8000,70,Lost'
+    await importCsvFile(store, options(writeTempFile('b.csv', csv(lost))))
+    const history = await store.db.selectFrom('stage_history').selectAll().where('deal_id', '=', 'D3').orderBy('entered_at').execute()
+    expect(history).toEqual([
+      { deal_id: 'D3', stage: 'Demo', entered_at: '2024-02-10', left_at: '2024-04-20' },
+      { deal_id: 'D3', stage: 'Negotiation', entered_at: '2024-04-20', left_at: null },
+    ])
+  })
+
   it.each([
     ['unparseable date', 'B1,2024-13-40,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open', 'created_date "2024-13-40" is not a date'],
     ['negative amount', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,-5,,Open', 'deal_amount "-5" is negative'],
