@@ -247,4 +247,19 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       await store.close()
     }
   })
+
+  it('a list endpoint that repeats its paging cursor ends instead of looping', async () => {
+    fake.options = { deals: docsDeals(2) }
+    const stuck = { results: [{ id: '61234509', email: 'x@example.com', archived: false }], paging: { next: { after: 'same' } } }
+    fake.failNext({ path: '/crm/v3/owners' }, { status: 200, body: stuck }, 200)
+    const store = await openTestStore()
+    const before = fake.requests.length
+    try {
+      expect((await syncCrm(store, source())).deals).toBe(2)
+      expect(fake.requests.slice(before).filter((r) => r.path.startsWith('/crm/v3/owners')).length).toBe(4)
+    } finally {
+      fake.clearFailures()
+      await store.close()
+    }
+  })
 })

@@ -83,7 +83,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
           const name = [o.firstName, o.lastName].filter(Boolean).join(' ')
           out.set(o.id, { ownerId: o.id, email: o.email ? o.email.toLowerCase() : null, name: name === '' ? null : name })
         }
-        after = page.paging?.next?.after
+        after = nextCursor(after, page.paging?.next?.after, page.results.length)
       } while (after !== undefined)
     }
     ownerEmails = new Map([...out.values()].map((o) => [o.ownerId, o.email]))
@@ -189,7 +189,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const page = await api.listArchivedDeals(after, 100)
       opts.onProgress?.(`archived deals: ${page.results.length}`)
       if (page.results.length > 0) yield { deals: [], removedDealIds: page.results.map((d) => d.id), watermark: null }
-      after = page.paging?.next?.after
+      after = nextCursor(after, page.paging?.next?.after, page.results.length)
     } while (after !== undefined)
   }
 
@@ -237,6 +237,11 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     owners: loadOwners,
     pages,
   }
+}
+
+/** The `after` of the next list page; none when the server repeats the cursor or sends an empty page, so a list always ends. */
+function nextCursor(current: string | undefined, next: string | null | undefined, results: number): string | undefined {
+  return next == null || next === current || results === 0 ? undefined : next
 }
 
 function parseWatermark(value: string | null): HubspotWatermark {
