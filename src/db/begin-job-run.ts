@@ -15,6 +15,22 @@ export async function beginJobRun(db: Kysely<Database>, job: string, instance: s
   return Number(row.run_id)
 }
 
+/**
+ * Marks every run of `job` still recorded as `running` as `interrupted` (its process stopped
+ * before it could say how the run ended). Call it only while holding the job's lock: no run of
+ * `job` is live then, so such rows are left over from a process that was killed. Returns how
+ * many runs it closed.
+ */
+export async function closeInterruptedJobRuns(db: Kysely<Database>, job: string, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('job_runs')
+    .set({ status: 'interrupted', finished_at: now.toISOString(), error: 'The process running this job stopped before the run finished.' })
+    .where('job', '=', job)
+    .where('status', '=', 'running')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
 /** Records how a run ended (`error` is a user-facing sentence, free of secrets). */
 export async function finishJobRun(
   db: Kysely<Database>,

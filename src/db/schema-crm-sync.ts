@@ -34,7 +34,7 @@ export interface JobRunsTable {
   instance: string
   started_at: string
   finished_at: ColumnType<string | null, string | null | undefined, string | null>
-  status: 'running' | 'done' | 'failed' | 'skipped'
+  status: 'running' | 'done' | 'failed' | 'skipped' | 'interrupted'
   error: ColumnType<string | null, string | null | undefined, string | null>
   /** 1 when this failure alerted the admins. */
   alerted: Counter

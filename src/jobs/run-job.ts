@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { acquireJobLock, claimJobTick, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
-import { beginJobRun, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
+import { beginJobRun, closeInterruptedJobRuns, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
@@ -40,7 +40,8 @@ export interface RunJobOptions {
  * Runs `fn` as job `name` at most once across every app instance sharing the database: with
  * `options.tick`, claims that tick first (skipping when another instance has it); then takes
  * the job's lock row (skipping, and recording a `skipped` run, when another instance holds it),
- * records the run in `job_runs`, and on failure alerts the admins once per failure streak (a
+ * records the run in `job_runs` (first marking runs of the job that a killed process left
+ * `running` as `interrupted`), and on failure alerts the admins once per failure streak (a
  * job failing every tick alerts on the first failure only; the first success after an alerted
  * failure says it recovered). Never throws: the outcome says what happened.
  */
@@ -76,6 +77,8 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   heartbeat.unref()
   let runId: number
   try {
+    const interrupted = await closeInterruptedJobRuns(db, name, now())
+    if (interrupted > 0) ctx.logger.warn({ job: name, runs: interrupted }, 'earlier runs of this job were cut off; marked interrupted')
     runId = await beginJobRun(db, name, ctx.instanceId, now())
   } catch (error) {
     // Without a run record the job does not start: the database is not usable right now.

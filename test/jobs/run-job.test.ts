@@ -62,6 +62,31 @@ describeEachDialect('runJob', (dialect) => {
     expect((await runJob(context(store, 'host-a'), 'retrain', async () => undefined)).status).toBe('done')
   })
 
+  it('marks a run a killed process left running as interrupted when the job next runs, and leaves other jobs alone', async () => {
+    const store = await open()
+    const killed = { instance: 'host-dead', started_at: '2024-01-01T09:00:00.000Z', status: 'running' as const }
+    await store.db
+      .insertInto('job_runs')
+      .values([
+        { job: 'sync', ...killed },
+        { job: 'retrain', ...killed },
+      ])
+      .execute()
+    const now = new Date('2024-01-01T13:00:00.000Z')
+    expect((await runJob({ ...context(store, 'host-a'), now: () => now }, 'sync', async () => undefined)).status).toBe('done')
+    const rows = await store.db.selectFrom('job_runs').select(['job', 'status', 'finished_at', 'error']).orderBy('run_id').execute()
+    expect(rows).toEqual([
+      {
+        job: 'sync',
+        status: 'interrupted',
+        finished_at: now.toISOString(),
+        error: expect.stringContaining('stopped before the run finished'),
+      },
+      { job: 'retrain', status: 'running', finished_at: null, error: null },
+      { job: 'sync', status: 'done', finished_at: now.toISOString(), error: null },
+    ])
+  })
+
   it('a failing job alerts the admins once per failure streak, says when it recovered, and logs every run', async () => {
     const store = await open()
     const alerts: string[] = []
