@@ -79,6 +79,8 @@ export class SlackFake {
   readonly uploads = new Map<string, Buffer>()
   /** JSON bodies posted to response URLs, in order. */
   readonly responses: Array<{ id: string; body: Record<string, unknown> }> = []
+  /** Block Kit limits broken by anything the app sent (Slack would have refused it); empty when all is well. */
+  readonly blockKitProblems: string[] = []
   /** Home views published, by user id (latest last). */
   readonly views: Array<{ userId: string; view: { type: string; blocks: unknown[] } }> = []
   readonly users: FakeUser[]
@@ -159,7 +161,9 @@ export class SlackFake {
     const body = await readBody(req)
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname.startsWith('/respond/')) {
-      this.responses.push({ id: url.pathname.slice(9), body: JSON.parse(body.toString('utf8') || '{}') })
+      const posted = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>
+      this.checkBlocks('response_url', posted.blocks, 50)
+      this.responses.push({ id: url.pathname.slice(9), body: posted })
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
       return
     }
@@ -264,6 +268,8 @@ export class SlackFake {
       case 'chat.postMessage': {
         const channel = String(params.channel ?? '')
         if (!channel) return send(200, { ok: false, error: 'channel_not_found' })
+        if (!params.text && !params.blocks) return send(200, { ok: false, error: 'no_text' })
+        if (this.checkBlocks(method, params.blocks, 50)) return send(200, { ok: false, error: 'invalid_blocks' })
         const interval = this.options.perChannelIntervalMs
         const now = Date.now()
         if (interval !== undefined) {
@@ -282,7 +288,7 @@ export class SlackFake {
       case 'views.publish': {
         const view = params.view as { type: string; blocks: unknown[] }
         if (view?.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })
-        if (view.blocks.length > 100) return send(200, { ok: false, error: 'invalid_blocks' })
+        if (this.checkBlocks(method, view.blocks, 100)) return send(200, { ok: false, error: 'invalid_blocks' })
         this.views.push({ userId: String(params.user_id), view })
         return send(200, { ok: true, view: { id: `V${++this.seq}`, hash: `h${this.seq}`, type: 'home' } })
       }
@@ -298,6 +304,7 @@ export class SlackFake {
       }
       case 'files.completeUploadExternal': {
         const files = (params.files as Array<{ id: string; title?: string }>) ?? []
+        if (this.checkBlocks(method, params.blocks, 50)) return send(200, { ok: false, error: 'invalid_blocks' })
         for (const f of files) if (!this.uploads.has(f.id)) return send(200, { ok: false, error: 'file_not_found' })
         const channel = params.channel_id ? String(params.channel_id) : undefined
         if (channel)
@@ -311,6 +318,17 @@ export class SlackFake {
       default:
         return send(200, { ok: false, error: 'unknown_method' })
     }
+  }
+
+  /**
+   * Checks blocks against Block Kit's documented limits and records each problem in
+   * {@link blockKitProblems}; returns true when there is one (Slack then answers `invalid_blocks`).
+   */
+  private checkBlocks(where: string, blocks: unknown, maxBlocks: number): boolean {
+    if (blocks === undefined) return false
+    const problems = blockKitProblems(blocks, maxBlocks).map((p) => `${where}: ${p}`)
+    this.blockKitProblems.push(...problems)
+    return problems.length > 0
   }
 
   /** Socket Mode connections currently open. */
@@ -422,6 +440,65 @@ function readWsFrame(buf: Buffer): { opcode: number; payload: Buffer; size: numb
   const payload = Buffer.from(buf.subarray(offset, offset + len))
   if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (buf[maskAt + (i % 4)] as number)
   return { opcode, payload, size: offset + len }
+}
+
+type TextObject = { type?: unknown; text?: unknown }
+
+/**
+ * What breaks Block Kit's documented limits in `blocks`: at most `maxBlocks` blocks (50 in a
+ * message, 100 in a Home view); header plain text 1-150; section text 1-3,000 and at most 10
+ * fields of 1-2,000; context at most 10 elements; actions at most 25 elements; button text
+ * 1-75, `value` at most 2,000, `action_id` at most 255, `url` at most 3,000; image `alt_text`
+ * 1-2,000 and `image_url` at most 3,000; `block_id` at most 255.
+ */
+export function blockKitProblems(blocks: unknown, maxBlocks: number): string[] {
+  const out: string[] = []
+  if (!Array.isArray(blocks)) return ['blocks is not an array']
+  if (blocks.length > maxBlocks) out.push(`${blocks.length} blocks (at most ${maxBlocks})`)
+  const text = (t: unknown, max: number, what: string, kind?: string) => {
+    const o = t as TextObject | undefined
+    if (!o || typeof o.text !== 'string') return out.push(`${what}: no text`)
+    if (kind && o.type !== kind) out.push(`${what}: must be ${kind}`)
+    if (o.text.length === 0 || o.text.length > max) out.push(`${what}: text length ${o.text.length} (1-${max})`)
+    return 0
+  }
+  for (const [i, raw] of blocks.entries()) {
+    const b = raw as Record<string, unknown>
+    const at = `block ${i} (${String(b.type)})`
+    if (typeof b.block_id === 'string' && b.block_id.length > 255) out.push(`${at}: block_id too long`)
+    if (b.type === 'header') text(b.text, 150, at, 'plain_text')
+    else if (b.type === 'section') {
+      if (b.text === undefined && b.fields === undefined) out.push(`${at}: needs text or fields`)
+      if (b.text !== undefined) text(b.text, 3000, at)
+      if (b.fields !== undefined) {
+        const f = b.fields as unknown[]
+        if (f.length === 0 || f.length > 10) out.push(`${at}: ${f.length} fields (1-10)`)
+        for (const x of f) text(x, 2000, `${at} field`)
+      }
+    } else if (b.type === 'context') {
+      const e = (b.elements as unknown[]) ?? []
+      if (e.length === 0 || e.length > 10) out.push(`${at}: ${e.length} elements (1-10)`)
+      for (const x of e) if ((x as TextObject).type !== 'image') text(x, 3000, `${at} element`)
+    } else if (b.type === 'actions') {
+      const e = (b.elements as Array<Record<string, unknown>>) ?? []
+      if (e.length === 0 || e.length > 25) out.push(`${at}: ${e.length} elements (1-25)`)
+      for (const x of e) {
+        if (x.type !== 'button') continue
+        text(x.text, 75, `${at} button`, 'plain_text')
+        if (typeof x.value === 'string' && x.value.length > 2000) out.push(`${at}: button value too long`)
+        if (typeof x.action_id === 'string' && x.action_id.length > 255) out.push(`${at}: action_id too long`)
+        if (typeof x.url === 'string' && x.url.length > 3000) out.push(`${at}: button url too long`)
+      }
+    } else if (b.type === 'image') {
+      const alt = b.alt_text
+      if (typeof alt !== 'string' || alt.length === 0 || alt.length > 2000) out.push(`${at}: alt_text length (1-2000)`)
+      const hasUrl = typeof b.image_url === 'string'
+      if (hasUrl === (b.slack_file !== undefined)) out.push(`${at}: needs image_url or slack_file`)
+      if (hasUrl && (b.image_url as string).length > 3000) out.push(`${at}: image_url too long`)
+      if (b.title !== undefined) text(b.title, 2000, `${at} title`, 'plain_text')
+    } else if (b.type !== 'divider' && b.type !== 'rich_text') out.push(`${at}: unknown block type`)
+  }
+  return out
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -121,6 +121,8 @@ export async function startSlackTestApp(
     async close() {
       await slack.stop()
       await fake.stop()
+      // Anything Slack would have refused as invalid_blocks fails the suite that sent it.
+      if (fake.blockKitProblems.length > 0) throw new Error(`Block Kit limits broken: ${fake.blockKitProblems.join('; ')}`)
     },
   }
 }

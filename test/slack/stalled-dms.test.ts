@@ -39,7 +39,11 @@ async function setup(
   clearDmMemory()
   const company = options.company ?? (await sampleCompany())
   const fake = await new SlackFake({ users: options.users ? options.users(company) : company.users, ...options.fake }).start()
-  open.push({ close: () => fake.stop() }, { close: () => company.store.close() })
+  open.push(
+    { close: () => fake.stop() },
+    { close: () => company.store.close() },
+    { close: async () => expect(fake.blockKitProblems, 'Block Kit limits broken').toEqual([]) },
+  )
   let asOf = AS_OF
   const config = loadConfig({
     SLACK_BOT_TOKEN: fake.token,

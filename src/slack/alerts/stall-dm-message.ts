@@ -18,7 +18,8 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     { text: 'Snooze 7 days', actionId: SNOOZE_ACTION_ID, value: deal.dealId },
     { text: 'Updated in CRM', actionId: UPDATED_ACTION_ID, value: deal.dealId, style: 'primary' },
   ]
-  if (link?.crmUrl && /^https?:\/\//.test(link.crmUrl))
+  // Slack refuses a whole message whose link button URL is over 3,000 characters: then no button.
+  if (link?.crmUrl && /^https?:\/\//.test(link.crmUrl) && link.crmUrl.length <= 3000)
     actions.push({ text: 'Open in CRM', actionId: OPEN_IN_CRM_ACTION_ID, url: link.crmUrl })
   const blocks = [
     section(`:hourglass: *${esc(name)}* has had no activity for *${deal.daysIdle} days*.`),
