@@ -53,7 +53,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   const mode = options.full ? 'full' : 'incremental'
   const runId = await beginSyncRun(store.db, { source: source.name, mode, startedBy: options.startedBy ?? null, now: now() })
   const totals = { pages: 0, deals: 0, removed: 0 }
-  let owners = 0
+  // Owners counted once each, whether the CRM lists them or its deals name them page after page.
+  const ownerIds = new Set<string>()
   let stages = 0
   let rejected = 0
   try {
@@ -66,7 +67,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     }
     const ownerList = await source.owners()
     await storeOwners(store.db, ownerList, source.name, now())
-    owners = ownerList.length
+    for (const o of ownerList) ownerIds.add(o.ownerId)
     const seen = options.full ? new Set<string>() : undefined
     const progress = (note: string) => options.onProgress?.(note, totals)
     for await (const page of source.pages(watermark, { onProgress: progress })) {
@@ -82,7 +83,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       totals.pages++
       totals.deals += stored.deals
       totals.removed += stored.removed
-      owners += page.owners?.length ?? 0
+      for (const o of page.owners ?? []) ownerIds.add(o.ownerId)
       rejected += page.rejects?.length ?? 0
       if (seen) {
         for (const d of page.deals) seen.add(d.deal.dealId)
@@ -99,7 +100,16 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     options.logger?.error({ runId, source: source.name, err: error }, 'CRM sync failed')
     throw error
   }
-  return { runId, source: source.name, mode, ...totals, owners, stages, rejected, seconds: (performance.now() - started) / 1000 }
+  return {
+    runId,
+    source: source.name,
+    mode,
+    ...totals,
+    owners: ownerIds.size,
+    stages,
+    rejected,
+    seconds: (performance.now() - started) / 1000,
+  }
 }
 
 /** Test and bench hooks for {@link createConfiguredSource}: a fetch, a clock, limits. */

@@ -84,7 +84,7 @@ describe('pulse sync against a Salesforce written from the documented queries', 
       const db = join(tempDir(), 'pulse.db')
       const run = await runCli('sync', '--db', db, '--json')
       expect(run.code, run.stderr).toBe(0)
-      expect(JSON.parse(run.stdout)).toMatchObject({ source: 'salesforce', deals: 5, removed: 0 })
+      expect(JSON.parse(run.stdout)).toMatchObject({ source: 'salesforce', deals: 5, removed: 0, owners: 2 })
       expect(await snapshot(db)).toEqual(expected(data))
 
       // One opportunity deleted, one moved on: the next sync reads just those.
