@@ -308,3 +308,17 @@ export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string
   const fromFile = parseDotenv(readFileSync(path))
   return { ...fromFile, ...env }
 }
+
+/**
+ * Whether `PULSE_DEBUG` is set: the CLI then prints the stack of an unexpected error. Read apart
+ * from {@link loadConfig}, so it also works when the rest of the configuration is broken.
+ */
+export function debugRequested(env: Record<string, string | undefined> = process.env): boolean {
+  const value = env.PULSE_DEBUG?.trim().toLowerCase()
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false'
+}
+
+/** Who runs a CLI command, recorded with imports and syncs: the login name (`USER`), or null. */
+export function commandUser(env: Record<string, string | undefined> = process.env): string | null {
+  return env.USER?.trim() || null
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_VARIABLES, loadConfig, withDotenv } from '../src/config.js'
+import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, withDotenv } from '../src/config.js'
 import { AppError } from '../src/errors.js'
 import { tempDir, writeTempFile } from './helpers/test-store.js'
 
@@ -122,5 +122,24 @@ describe('.env.example', () => {
     const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]))
     expect(CONFIG_VARIABLES.filter((name) => !listed.has(name))).toEqual([])
     expect(CONFIG_VARIABLES).toEqual(expect.arrayContaining(['PULSE_DB', 'PULSE_DATABASE_URL', 'PULSE_ROSTER', 'SLACK_APP_TOKEN', 'PORT']))
+  })
+})
+
+describe('debugRequested and commandUser', () => {
+  it('takes PULSE_DEBUG as on unless it is empty, 0 or false', () => {
+    expect([undefined, '', '0', 'false', 'FALSE'].map((v) => debugRequested({ PULSE_DEBUG: v }))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ])
+    expect(['1', 'true', 'yes'].map((v) => debugRequested({ PULSE_DEBUG: v }))).toEqual([true, true, true])
+  })
+
+  it('names the login user, or null when there is none', () => {
+    expect(commandUser({ USER: 'ana' })).toBe('ana')
+    expect(commandUser({ USER: ' ' })).toBeNull()
+    expect(commandUser({})).toBeNull()
   })
 })

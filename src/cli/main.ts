@@ -1,4 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
+import { debugRequested } from '../config.js'
 import { AppError, userMessage } from '../errors.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
@@ -20,6 +24,7 @@ import { registerTrainCommand } from './commands/train-command.js'
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('pulse')
     .description('Sales Pulse: why your win rate moves, and which deals need a human now.')
+    .version(packageVersion(), '-V, --version', 'print the version of Sales Pulse')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -37,6 +42,17 @@ export function buildProgram(io: CliIo = processIo): Command {
   return program
 }
 
+/** The version in the package's `package.json` (found above this module, in `src/` or `dist/src/`). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json')
+    if (!existsSync(file)) continue
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+    if (pkg.name === 'sales-pulse' && pkg.version) return pkg.version
+  }
+  return 'unknown'
+}
+
 /**
  * Runs the CLI on `argv` (as `process.argv`). Expected failures print one sentence on
  * stderr and set exit code 1; unexpected ones also print the stack when `PULSE_DEBUG` is set.
@@ -52,7 +68,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return error.exitCode
     }
     io.err(error instanceof AppError ? error.message : `${userMessage(error)} (${(error as Error).message})`)
-    if (process.env.PULSE_DEBUG && error instanceof Error) io.err(error.stack ?? '')
+    if (debugRequested() && error instanceof Error) io.err(error.stack ?? '')
     process.exitCode = 1
     return 1
   }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { buildProgram } from '../../src/cli/main.js'
+import { runCli } from '../helpers/run-cli.js'
 
 describe('pulse --help', () => {
   it('shows an example in the help of every command and subcommand', () => {
@@ -18,5 +20,13 @@ describe('pulse --help', () => {
     }
     visit(program, '')
     expect(missing).toEqual([])
+  })
+
+  it('prints the package version with --version and -V', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    for (const flag of ['--version', '-V']) {
+      const run = await runCli(flag)
+      expect(run).toMatchObject({ code: 0, stdout: `${version}\n` })
+    }
   })
 })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { commandUser } from '../../config.js'
 import { checkColumnMap, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { AppError } from '../../errors.js'
@@ -42,7 +43,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
           path: csv,
           map,
           stages: config.stages,
-          startedBy: process.env.USER ?? null,
+          startedBy: commandUser(),
           onProgress: bar.update,
         })
       } finally {

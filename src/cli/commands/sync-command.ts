@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type { Command } from 'commander'
+import { commandUser } from '../../config.js'
 import { acquireJobLock, findJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
@@ -61,7 +62,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
         const result = await syncCrm(store, source, {
           full: options.full,
-          startedBy: process.env.USER ?? 'cli',
+          startedBy: commandUser() ?? 'cli',
           onProgress: (note, totals) => {
             const now = Date.now()
             if (now - last < 1000) return
