@@ -86,7 +86,12 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     runSignals: shownSignals,
     openPipeline: { count: Math.max(0, openCount), amount: Math.max(0, openAmount) },
   }
-  return { ...report, findings: winrateFindings(report) }
+  const newestClosed = data.outcomes
+    .filter((r) => r.month <= asOfMonth && r.won + r.lost > 0)
+    .map((r) => r.month)
+    .sort()
+    .pop()
+  return { ...report, findings: winrateFindings(report, newestClosed ?? null) }
 }
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
@@ -104,8 +109,13 @@ function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): 
   return `${parts.join('; ')}.`
 }
 
-/** The sentences the win-rate report supports (anomalies, run rules; otherwise "within the normal range"). */
-function winrateFindings(r: Omit<WinrateReport, 'findings'>): Finding[] {
+/**
+ * The sentences the win-rate report supports (anomalies, run rules; otherwise "within the normal
+ * range"). `newestClosed` is the newest month up to "as of" with a closed deal (shown or not), so
+ * that a report run long after the data ends says where the data is instead of only that the
+ * shown months are empty.
+ */
+function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: string | null): Finding[] {
   const out: Finding[] = []
   const scope = scopeWords(r.where)
   for (const m of r.months) {
@@ -150,6 +160,13 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>): Finding[] {
         key: `winrate_normal:${last.month}`,
         significant: false,
         text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatCount(last.n)} closed deals; no month${r.months.length > 1 ? ` since ${formatMonth(r.months[0]!.month)}` : ''} is outside its limits.`,
+      })
+    } else if (newestClosed !== null && newestClosed < (r.months[0]?.month ?? '')) {
+      out.push({
+        report: 'winrate',
+        key: `winrate_no_recent:${newestClosed}`,
+        significant: false,
+        text: `No deal${scope} closed in the ${r.months.length} months shown (${formatMonth(r.months[0]!.month)}-${formatMonth(r.months[r.months.length - 1]!.month)}); the newest closes in the data are from ${formatMonth(newestClosed)}. Run the report as of a date in ${formatMonth(newestClosed)} to see the months before it.`,
       })
     } else {
       out.push({

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { winrateReport } from '../../src/analytics/winrate-report.js'
+import { monthRange } from '../../src/domain/dates.js'
+
+/** Ten won and ten lost deals closed (and twenty created) in each month from `from` to `to`. */
+function steadyMonths(from: string, to: string) {
+  const months = monthRange(from, to)
+  return {
+    outcomes: months.map((month) => ({ month, won: 10, lost: 10, wonAmount: 1e5, lostAmount: 1e5 })),
+    created: months.map((month) => ({ month, created: 20, createdAmount: 2e5 })),
+  }
+}
+
+describe('winrateReport findings', () => {
+  it('says where the data is when nothing closed in the months shown but earlier months hold closes', () => {
+    const report = winrateReport(steadyMonths('2023-06', '2024-07'), { asOf: '2026-11-26' })
+    expect(report.months.every((m) => m.won + m.lost === 0)).toBe(true)
+    expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_recent:2024-07'])
+    expect(report.findings[0]?.text).toContain('the newest closes in the data are from Jul 2024')
+    expect(report.findings[0]?.text).toContain('12 months shown (Dec 2025-Nov 2026)')
+  })
+
+  it('keeps "not enough history" for a store whose few months are all shown', () => {
+    const report = winrateReport(steadyMonths('2024-05', '2024-07'), { asOf: '2024-07-20' })
+    expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
+  })
+
+  it('judges the newest complete month when the data reaches "as of"', () => {
+    const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20' })
+    expect(report.findings.map((f) => f.key)).toEqual(['winrate_normal:2024-06'])
+  })
+})
