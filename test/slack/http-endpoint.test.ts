@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/log/create-logger.js'
@@ -128,4 +130,33 @@ describe('start-up with a bot token Slack refuses', () => {
       await fake.stop()
     }
   })
+
+  it('stops within seconds, naming SLACK_API_URL, when Slack cannot be reached', async () => {
+    const store = await openTestStore()
+    const logger = silentLogger()
+    const closed = createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise<void>((r) => closed.close(() => r()))
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+    })
+    const slack = createSlackApp({ store, config, logger, roster: EMPTY_ROSTER, services: createPulseServices({ store, config, logger }) })
+    const started = Date.now()
+    try {
+      const error = await slack.start(0).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      )
+      expect(error?.message).toBe(
+        `Could not reach Slack's Web API at http://127.0.0.1:${port}/api/ (ECONNREFUSED). Check the network and SLACK_API_URL, then start again.`,
+      )
+      expect(Date.now() - started).toBeLessThan(15_000)
+    } finally {
+      await slack.stop().catch(() => {})
+      await store.close()
+    }
+  }, 20_000)
 })

@@ -46,8 +46,19 @@ export interface SlackApp {
   readonly mode: 'http' | 'socket'
 }
 
-// Bolt's start-up auth.test failed: name the variable and what to check (never the token).
-function tokenRefused(error: unknown): Error {
+// The start-up auth.test failed: name the variable and what to check (never the token).
+function startupError(error: unknown, config: Config): Error {
+  const e = error as { code?: string; statusCode?: number; original?: { message?: string; cause?: { code?: string; message?: string } } }
+  const where = `Slack's Web API at ${slackApiBaseUrl(config) ?? 'https://slack.com/api/'}`
+  if (e?.code === 'slack_webapi_request_error') {
+    const why = e.original?.cause?.code ?? e.original?.cause?.message ?? e.original?.message ?? 'no answer'
+    return new AppError('bad_config', `Could not reach ${where} (${why}). Check the network and SLACK_API_URL, then start again.`, {
+      cause: error,
+    })
+  }
+  if (e?.code === 'slack_webapi_http_error') {
+    return new AppError('bad_config', `${where} answered auth.test with HTTP ${e.statusCode}. Check SLACK_API_URL.`, { cause: error })
+  }
   const code = slackErrorCode(error)
   if (code === undefined) return error instanceof Error ? error : new Error(String(error))
   const why =
@@ -182,9 +193,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     mode: socket ? 'socket' : 'http',
     async start(port = config.port) {
       try {
+        // A quick first look (a few seconds of retries), so an unreachable Slack or a wrong
+        // SLACK_API_URL stops start-up at once instead of after half an hour of retries.
+        if (!options.botIds) await createWebClient(config, logger, 2).auth.test()
         await app.init()
       } catch (error) {
-        throw tokenRefused(error)
+        throw startupError(error, config)
       }
       const started = await app.start(port)
       logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
