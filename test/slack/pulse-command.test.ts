@@ -114,6 +114,18 @@ describe('/pulse over HTTP against a fake Slack', () => {
     expect(JSON.stringify(missing.responses()[0]?.body)).toContain('No deal you can see')
   })
 
+  it('when the response URL refuses the answer (expired), the answer arrives as a DM instead', async () => {
+    const gone = t.fake.apiUrl.replace('/api/', '/gone/r1')
+    const dm = `D${PEOPLE.manager.slice(1)}`
+    const before = t.fake.messages.filter((m) => m.channel === dm).length
+    const body = slashCommandBody({ userId: PEOPLE.manager, text: 'status', responseUrl: gone })
+    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
+    await waitFor(() => t.fake.messages.filter((m) => m.channel === dm).length > before, 20_000, 'the DM')
+    const sent = t.fake.messages.filter((m) => m.channel === dm).at(-1)
+    expect(sent?.text).toContain('2,500 deals')
+    expect(JSON.stringify(sent?.blocks)).toContain('Sales Pulse status')
+  })
+
   it('/pulse status reports the rows loaded', async () => {
     const { responses } = await pulse(PEOPLE.manager, 'status')
     await waitFor(() => responses().length > 0, 20_000)

@@ -7,7 +7,7 @@ import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
 import { userFacingError } from '../app/user-facing-error.js'
-import { buttons, context } from '../blocks/block-kit.js'
+import { type Block, buttons, context } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
 import { type CommandAnswer, type ParsedSubcommand, type Subcommand, scopeLabelOf } from './subcommand.js'
 
@@ -53,7 +53,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     const decision = access ? authorize(viewer, access) : ({ allowed: true, scope: { kind: 'all' } } as const)
     if (!decision.allowed) {
       log.info({ role: viewer.role }, 'pulse command refused')
-      await req.respond({ response_type: 'ephemeral', replace_original: true, text: decision.message })
+      await tellAsker(req, log, { text: decision.message })
       return
     }
     const answer = await req.parsed.run({
@@ -73,9 +73,24 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     } else {
       log.error({ err: error }, 'pulse command failed')
     }
-    await req.respond({ response_type: 'ephemeral', replace_original: true, text: userFacingError(error) }).catch((e: unknown) => {
+    await tellAsker(req, log, { text: userFacingError(error) }).catch((e: unknown) => {
       log.warn({ err: e }, 'could not tell the user about the failure')
     })
+  }
+}
+
+/**
+ * Answers the asker privately through the request's response URL; when Slack refuses that
+ * (it expires after 30 minutes and takes 5 posts) or there is none, as a DM from the app.
+ */
+async function tellAsker(req: CommandRequest, log: Logger, message: { text: string; blocks?: Block[] }): Promise<void> {
+  try {
+    if (typeof req.respond !== 'function') throw new Error('the request carried no response_url')
+    await req.respond({ response_type: 'ephemeral', replace_original: true, ...message })
+  } catch (error) {
+    log.warn({ err: error }, 'the response URL refused the answer; sending it as a DM')
+    const dm = await openDm(req.client, req.userId)
+    await req.client.chat.postMessage({ channel: dm, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) })
   }
 }
 
@@ -103,7 +118,7 @@ async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log:
     const value = JSON.stringify({ t: req.commandText, c: req.channelId })
     extra.push(buttons([{ text: 'Share in channel', actionId: SHARE_ACTION_ID, value }]))
   }
-  await req.respond({ response_type: 'ephemeral', replace_original: true, text: answer.text, blocks: [...answer.blocks, ...extra] })
+  await tellAsker(req, log, { text: answer.text, blocks: [...answer.blocks, ...extra] })
 }
 
 async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer): Promise<void> {
@@ -120,5 +135,6 @@ async function shareAnswer(req: CommandRequest, channelId: string, answer: Comma
   } else {
     await req.client.chat.postMessage({ channel: channelId, text: answer.text, blocks })
   }
-  await req.respond({ delete_original: true })
+  // The answer is in the channel; an ephemeral "working on it" left behind is harmless.
+  await req.respond({ delete_original: true }).catch(() => undefined)
 }
