@@ -188,7 +188,9 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     do {
       const page = await api.listArchivedDeals(after, 100)
       opts.onProgress?.(`archived deals: ${page.results.length}`)
-      if (page.results.length > 0) yield { deals: [], removedDealIds: page.results.map((d) => d.id), watermark: null }
+      // Only deals that say they are archived: a server that ignored `archived=true` lists live ones.
+      const archived = page.results.filter((d) => d.archived !== false).map((d) => d.id)
+      if (archived.length > 0) yield { deals: [], removedDealIds: archived, watermark: null }
       after = nextCursor(after, page.paging?.next?.after, page.results.length)
     } while (after !== undefined)
   }
