@@ -262,4 +262,18 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       await store.close()
     }
   })
+
+  it('a server that does not list archived deals: the deals are stored and the sync succeeds', async () => {
+    const deals = docsDeals(3)
+    fake.options = { deals }
+    fake.failNext(
+      { path: '/crm/v3/objects/deals' },
+      { status: 404, body: { status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' } },
+    )
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deals: 3, removed: 0 })
+    expect(await dealIds(db)).toEqual(deals.map((d) => d.id))
+  })
 })

@@ -4,6 +4,7 @@ import type { NormalizedOwner } from '../../domain/normalized-deal.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
+import { CrmHttpError } from '../http/crm-http.js'
 import { createHubspotApi, type HubspotApi, type HubspotFilter, type HubspotLimits } from './hubspot-api.js'
 import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal } from './map-hubspot-deal.js'
 
@@ -186,7 +187,17 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // Archived deals are not in search results: list them and take them out of the analysis.
     let after: string | undefined
     do {
-      const page = await api.listArchivedDeals(after, 100)
+      let page: Awaited<ReturnType<HubspotApi['listArchivedDeals']>>
+      try {
+        page = await api.listArchivedDeals(after, 100)
+      } catch (error) {
+        // A server that does not list archived deals (404, 400): the deals are stored, and the
+        // list is read in full on every sync, so the removals wait for one that answers.
+        if (!(error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500)) throw error
+        options.logger?.warn({ status: error.status }, 'HubSpot did not list archived deals; none removed this time')
+        opts.onProgress?.(`archived deals: not listed (HTTP ${error.status}), none removed`)
+        return
+      }
       opts.onProgress?.(`archived deals: ${page.results.length}`)
       // Only deals that say they are archived: a server that ignored `archived=true` lists live ones.
       const archived = page.results.filter((d) => d.archived !== false).map((d) => d.id)
