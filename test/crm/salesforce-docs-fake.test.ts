@@ -175,4 +175,18 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     expect(run.code, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ deals: 3 })
   })
+
+  it('a server without queryAll: the opportunities are stored and the sync succeeds', async () => {
+    const data = docsOpportunities(3)
+    fake.options = { ...data }
+    fake.failNext(
+      { path: /\/queryAll/ },
+      { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] },
+    )
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deals: 3, removed: 0 })
+    expect(await snapshot(db)).toEqual(expected(data))
+  })
 })

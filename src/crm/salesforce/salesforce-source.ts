@@ -260,10 +260,22 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // Deleted opportunities (recycle bin) since the last look: removed from the analysis.
     const delWhere = start.deletedSince === null ? '' : ` AND SystemModstamp >= ${soqlDateTime(start.deletedSince)}`
     let deletedSince = start.deletedSince
-    let del: SoqlPage | undefined = await api.query(
-      `SELECT Id, IsDeleted, SystemModstamp FROM Opportunity WHERE IsDeleted = true${delWhere} ORDER BY SystemModstamp ASC`,
-      { all: true },
-    )
+    let del: SoqlPage | undefined
+    try {
+      del = await api.query(
+        `SELECT Id, IsDeleted, SystemModstamp FROM Opportunity WHERE IsDeleted = true${delWhere} ORDER BY SystemModstamp ASC`,
+        {
+          all: true,
+        },
+      )
+    } catch (error) {
+      // A server without queryAll (404, 400): the opportunities are stored and the deletion
+      // watermark stays where it was, so the next sync that can list deletions catches up.
+      if (!(error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500)) throw error
+      options.logger?.warn({ status: error.status }, 'Salesforce did not list deleted opportunities; none removed this time')
+      opts.onProgress?.(`deleted opportunities: not listed (HTTP ${error.status}), none removed`)
+      return
+    }
     while (del) {
       // Only rows that say they are deleted are removed, whatever else a server sends back.
       const deleted = del.records.filter((r) => r.IsDeleted === true)
