@@ -189,4 +189,17 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     expect(JSON.parse(run.stdout)).toMatchObject({ deals: 3, removed: 0 })
     expect(await snapshot(db)).toEqual(expected(data))
   })
+
+  it('a server that does not know OpportunityStage: a lost opportunity still keeps its last open stage', async () => {
+    const data = docsOpportunities(2)
+    fake.options = { ...data }
+    fake.failNext({ path: /FROM(%20|\+)OpportunityStage/ }, { status: 200, body: { totalSize: 0, done: true, records: [] } })
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect((await snapshot(db)).deals.map((d) => [d.outcome, d.stage])).toEqual([
+      ['won', 'Closed Won'],
+      ['lost', 'Qualification'],
+    ])
+  })
 })

@@ -88,7 +88,7 @@ export function mapOpportunity(
         createdDate,
         closedDate,
         outcome,
-        stage: outcome === 'lost' ? (lastOpenStage(stays, (s) => closedStages.has(s)) ?? stageName) : stageName,
+        stage: outcome === 'lost' ? (lastOpenStage(stays, (s) => closedStages.has(s) || s === stageName) ?? stageName) : stageName,
         stageEnteredDate: last && last.stage === stageName ? last.enteredAt.slice(0, 10) : null,
         amount: Number.isFinite(amount) && amount > 0 ? amount : 0,
         currency: null,
