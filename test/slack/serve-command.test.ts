@@ -28,6 +28,40 @@ describe('pulse serve', () => {
     await fake.stop()
   })
 
+  it('stops at start with a sentence naming SLACK_BOT_TOKEN, never the token, and exit code 1, when Slack refuses the token', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`,
+      ],
+      {
+        env: {
+          ...process.env,
+          SLACK_BOT_TOKEN: 'xoxb-revoked-0042',
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          SLACK_API_URL: fake.apiUrl,
+          SLACK_APP_TOKEN: '',
+          PORT: String(await freePort()),
+          PULSE_ROSTER: company.rosterPath,
+          PULSE_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += String(d)
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+    expect(code).toBe(1)
+    expect(stderr).toContain('Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth).')
+    expect(stderr).not.toContain('xoxb-revoked')
+    expect(stderr).not.toContain('listening on port')
+  }, 30_000)
+
   it('runs the Slack app with the jobs in one process, answers signed requests, and stops on SIGTERM', async () => {
     const port = await freePort()
     const child = spawn(

@@ -44,7 +44,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     })
     const services = createPulseServices({ store, config, logger })
     const slack = createSlackApp({ store, config, logger, roster, services })
-    await slack.start()
+    try {
+      await slack.start()
+    } catch (error) {
+      // Refused token, unreachable Slack: the sentence is printed and the process ends now.
+      await store.close()
+      throw error
+    }
     const watch = startOutboxWatch({
       store,
       logger,
