@@ -81,31 +81,33 @@ async function snapshot(db: string) {
 }
 
 describe('pulse sync against the reference fixtures replayed as they are', () => {
-  it('HubSpot: the deals the batch read returns, with their history; a list of live deals is not taken for archived ones', async () => {
+  it('HubSpot: every deal the search finds, with the history the batch read has; a list of live deals is not taken for archived ones', async () => {
     const db = join(tempDir(), 'pulse.db')
     const run = await runCli('sync', '--source', 'hubspot', '--db', db, '--json')
     expect(run.code, run.stderr).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ source: 'hubspot', deals: 2, owners: 2, stages: 10 })
+    expect(JSON.parse(run.stdout)).toMatchObject({ source: 'hubspot', deals: 3, owners: 2, stages: 10 })
     const snap = await snapshot(db)
+    // The batch read fixture holds the first two deals only, without owners: the third deal and the owners come from the search.
+    const deal = (
+      deal_id: string,
+      outcome: string,
+      stage: string,
+      amount: number,
+      closed_date: string | null,
+      owner_email: string | null,
+    ) => ({
+      deal_id,
+      outcome,
+      stage,
+      amount,
+      closed_date,
+      owner_email,
+      region: 'Unknown',
+    })
     expect(snap.deals).toEqual([
-      {
-        deal_id: '18234567001',
-        outcome: 'open',
-        stage: 'Qualified To Buy',
-        amount: 48000,
-        closed_date: null,
-        owner_email: null,
-        region: 'Unknown',
-      },
-      {
-        deal_id: '18234567002',
-        outcome: 'won',
-        stage: 'Closed Won',
-        amount: 12500.5,
-        closed_date: '2024-05-01',
-        owner_email: null,
-        region: 'Unknown',
-      },
+      deal('18234567001', 'open', 'Qualified To Buy', 48000, null, 'ana.ruiz@example.com'),
+      deal('18234567002', 'won', 'Closed Won', 12500.5, '2024-05-01', 'bo.chen@example.com'),
+      deal('18234567003', 'open', 'Appointment Scheduled', 0, null, null),
     ])
     expect(snap.history).toEqual([
       {

@@ -5,7 +5,7 @@ import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncedDeal, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { CrmHttpError } from '../http/crm-http.js'
-import { createHubspotApi, type HubspotApi, type HubspotFilter, type HubspotLimits } from './hubspot-api.js'
+import { createHubspotApi, type HubspotApi, type HubspotDeal, type HubspotFilter, type HubspotLimits } from './hubspot-api.js'
 import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal } from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
@@ -91,24 +91,32 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     return [...out.values()]
   }
 
-  /** Batch-reads `ids` with stage history; ids HubSpot no longer returns were archived meanwhile. */
-  async function readDeals(ids: readonly string[]): Promise<{ deals: SyncedDeal[]; missing: string[] }> {
+  /**
+   * Batch-reads the deals a search found, with their stage history. A deal the batch read marks
+   * archived is removed; one it leaves out is stored as the search showed it, without history
+   * (if it was archived meanwhile, the archived list at the end of the sync removes it).
+   */
+  async function readDeals(found: readonly HubspotDeal[]): Promise<{ deals: SyncedDeal[]; missing: string[] }> {
+    const ids = found.map((d) => d.id)
     const chunks: string[][] = []
     for (let i = 0; i < ids.length; i += batchSize) chunks.push(ids.slice(i, i + batchSize))
     const results = await Promise.all(chunks.map((c) => api.batchReadDeals(c, properties, ['dealstage'])))
-    const found = new Map(results.flat().map((d) => [d.id, d]))
+    const read = new Map(results.flat().map((d) => [d.id, d]))
     const deals: SyncedDeal[] = []
     const missing: string[] = []
-    for (const id of ids) {
-      const d = found.get(id)
-      if (!d || d.archived) missing.push(id)
+    for (const fromSearch of found) {
+      const batch = read.get(fromSearch.id)
+      // The batch read is the fresher answer; a property it leaves out keeps the search's value.
+      const d = batch ? { ...batch, properties: { ...fromSearch.properties, ...batch.properties } } : fromSearch
+      if (d.archived) missing.push(d.id)
       else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments))
     }
     return { deals, missing }
   }
 
+  // Searches ask for every property the sync stores, so a deal the batch read leaves out is still stored.
   const search = (filters: HubspotFilter[], sortBy = TS, after?: string) =>
-    api.searchDeals({ filters, sortBy, properties: [TS, 'hs_object_id'], limit: pageSize, after })
+    api.searchDeals({ filters, sortBy, properties, limit: pageSize, after })
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
     if (!stageIndex) await loadStages()
@@ -177,7 +185,11 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
         filters = fromCursor()
         next = quiet(search(filters))
       }
-      queue.push({ read: quiet(readDeals(fresh.map((r) => r.id))), watermark: stored(cursor.ts, cursor.seen, cursor.past) })
+      const found = new Map(res.results.map((r) => [r.id, r]))
+      queue.push({
+        read: quiet(readDeals(fresh.map((r) => found.get(r.id) as HubspotDeal))),
+        watermark: stored(cursor.ts, cursor.seen, cursor.past),
+      })
       opts.onProgress?.(`search page ${searches}: ${fresh.length} changed deals`)
       if (!more) break
       if (queue.length >= readAhead) yield await finish(queue.shift() as Pending)
@@ -228,14 +240,14 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
         ],
         'hs_object_id',
       )
-      const ids = res.results.map((r) => r.id).filter((id) => !done.has(id))
+      const fresh = res.results.filter((r) => !done.has(r.id))
       for (const r of res.results) done.add(r.id)
       const last = res.results[res.results.length - 1]
       // A page ending where the last one ended (a server ignoring the id filter) ends the drain instead of looping.
       const more = res.paging?.next != null && last !== undefined && last.id !== lastId
       if (last) lastId = last.id
-      const { deals, missing } = await readDeals(ids)
-      opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${ids.length} deals`)
+      const { deals, missing } = await readDeals(fresh)
+      opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${fresh.length} deals`)
       yield { deals, removedDealIds: missing, watermark: more ? stored(ts, done, false) : stored(ts, done, true) }
       if (!more) return
     }
