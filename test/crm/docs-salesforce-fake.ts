@@ -46,6 +46,8 @@ export interface DocsSalesforceOptions {
   routing?: Routing
   unknownObject?: UnknownObjectAnswer
   pageSize?: number
+  /** Records a page for Opportunity queries only (default `pageSize`). */
+  opportunityPageSize?: number
   /** The token answer's `instance_url` (default: the fake's own URL). */
   instanceUrl?: string
   /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
@@ -92,7 +94,7 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
   const state = { options: initial }
   const queries: string[] = []
   const tokens = new Set<string>()
-  const cursors = new Map<string, Array<Record<string, unknown>>>()
+  const cursors = new Map<string, { rows: Array<Record<string, unknown>>; size: number }>()
   let issued = 0
   let url = ''
 
@@ -140,7 +142,8 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
           : { status: 200, body: { totalSize: 0, done: true, records: [] } }
       }
       const id = `0r8XX${cursors.size}`
-      cursors.set(id, rows)
+      const size = (objectOf(q) === 'Opportunity' ? state.options.opportunityPageSize : undefined) ?? state.options.pageSize ?? 2
+      cursors.set(id, { rows, size })
       return page(id, 0)
     }
     return { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] }
@@ -148,8 +151,7 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
   url = base.url
 
   function page(id: string, from: number): FakeAnswer {
-    const rows = cursors.get(id) ?? []
-    const size = state.options.pageSize ?? 2
+    const { rows, size } = cursors.get(id) ?? { rows: [], size: 2 }
     const done = from + size >= rows.length
     // Field order differs from Salesforce's: records first, then the paging fields.
     return {

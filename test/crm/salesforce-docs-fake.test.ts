@@ -202,4 +202,25 @@ describe('pulse sync against a Salesforce written from the documented queries', 
       ['lost', 'Qualification'],
     ])
   })
+
+  it('an expired query cursor stops with a message saying so; the rerun completes without duplicates', async () => {
+    const data = docsOpportunities(6)
+    // Only the opportunities come in pages of 2: the failing third page is theirs.
+    fake.options = { ...data, routing: 'top-level', pageSize: 100, opportunityPageSize: 2 }
+    fake.failNext(
+      { path: /\/query\/0r8\w+-4$/ },
+      { status: 400, body: [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }] },
+    )
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(
+      "Salesforce's query cursor expired before the sync read all of it (INVALID_QUERY_LOCATOR invalid query locator)",
+    )
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    // The four opportunities stored before the failure are not read again.
+    expect(JSON.parse(again.stdout).deals).toBe(2)
+    expect(await snapshot(db)).toEqual(expected(data))
+  })
 })

@@ -219,6 +219,16 @@ function classifyApi(status: number, body: unknown, headers: Headers): FailureKi
     }
     return { kind: 'rate_limited' }
   }
+  if (code === 'INVALID_QUERY_LOCATOR') {
+    // A query cursor lives about 15 minutes without use (and a user has only a few open at once).
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'crm_unavailable',
+        `Salesforce's query cursor expired before the sync read all of it (${describeBody(body)}). The opportunities stored so far are kept; run the sync again to continue from there.`,
+      ),
+    }
+  }
   if (status === 400 && (code === 'INVALID_FIELD' || code === 'MALFORMED_QUERY' || code === 'INVALID_TYPE')) {
     return {
       kind: 'fail',
