@@ -223,4 +223,16 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     expect(JSON.parse(again.stdout).deals).toBe(2)
     expect(await snapshot(db)).toEqual(expected(data))
   })
+
+  it('history read by its own query for a page of 700 opportunities: every chunk of ids, a few queries at a time', async () => {
+    const data = docsOpportunities(700)
+    fake.options = { ...data, routing: 'top-level', pageSize: 2000 }
+    const db = join(tempDir(), 'pulse.db')
+    const before = fake.queries.length
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deals: 700 })
+    expect(await snapshot(db)).toEqual(expected(data))
+    expect(fake.queries.slice(before).filter((q) => q.includes('FROM OpportunityHistory WHERE')).length).toBe(5)
+  })
 })

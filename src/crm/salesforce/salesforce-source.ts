@@ -32,6 +32,9 @@ const SLICE = 500
 /** Opportunity ids per `OpportunityHistory` query: the IN list stays under SOQL's 4,000-character WHERE strings. */
 const HISTORY_CHUNK = 150
 
+/** `OpportunityHistory` queries in flight at once. */
+const HISTORY_QUERIES_AT_ONCE = 4
+
 /** A row of the Opportunity query with its history subquery answered (Salesforce sends the key, null when empty). */
 function isOpportunityWithHistory(r: Record<string, unknown>): boolean {
   const type = (r.attributes as { type?: unknown } | null | undefined)?.type
@@ -99,16 +102,21 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const out = new Map<string, Array<Record<string, unknown>>>(ids.map((id) => [id, []]))
     const chunks: string[][] = []
     for (let i = 0; i < ids.length; i += HISTORY_CHUNK) chunks.push(ids.slice(i, i + HISTORY_CHUNK))
-    await Promise.all(
-      chunks.map(async (chunk) => {
+    // A few at a time: a user may hold only about ten open query cursors, and a chunk with more
+    // rows than one batch keeps its cursor open until it is read to the end.
+    let next = 0
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++] as string[]
         const rows = await readAll(
           await api.query(
             `SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${soqlList(chunk)}) ORDER BY OpportunityId, CreatedDate`,
           ),
         )
         for (const row of rows) out.get(String(row.OpportunityId))?.push(row)
-      }),
-    )
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(HISTORY_QUERIES_AT_ONCE, chunks.length) }, worker))
     return out
   }
 
