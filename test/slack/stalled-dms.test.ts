@@ -142,6 +142,24 @@ describe('stalled-deal DMs', () => {
     expect([...deliveries.values()].every((n) => n === 1)).toBe(true)
   }, 60_000)
 
+  it('a revoked token stops the run with the fix for the admins and loses no DM: all go out once the token works again', async () => {
+    const { fake, ctx, company } = await setup()
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    fake.failNext('chat.postMessage', 'invalid_auth', 3)
+    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0 })).rejects.toThrow(
+      /Slack refused Sales Pulse \(invalid_auth\).*SLACK_BOT_TOKEN/,
+    )
+    const counts = await countOutboxByStatus(company.store.db)
+    expect(counts.failed).toBe(0)
+    expect(fake.callsOf('chat.postMessage').length).toBeLessThan(plan.alerts.length)
+    fake.failNext('users.lookupByEmail', 'missing_scope', 1)
+    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0 })).rejects.toThrow(/missing_scope/)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect((await countOutboxByStatus(company.store.db)).sent).toBe(plan.alerts.length)
+    expect(deliveriesByOutboxId(fake).size).toBe(plan.alerts.length)
+    expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
+  })
+
   it('skips an owner whose email Slack does not know, asking Slack only once', async () => {
     const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
     const repDeals = (await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })).alerts.filter(

@@ -2,6 +2,7 @@ import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
 import { findUndeliveredOutbox, markOutboxSending, markOutboxSent, markOutboxUndelivered, OUTBOX_LEASE_MS } from '../../db/slack-outbox.js'
+import { AppError } from '../../errors.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -57,10 +58,14 @@ const FINAL_ERRORS = new Set([
   'invalid_blocks',
   'msg_too_long',
   'restricted_action',
-  'account_inactive',
-  'invalid_auth',
-  'not_authed',
 ])
+
+/**
+ * Refusals of the app itself (its token or its permissions), not of one message: nothing can be
+ * delivered until an admin fixes them, so the drain stops, leaves every message pending, and
+ * throws the fix (the scheduler tells the admins).
+ */
+const APP_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope'])
 
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
 export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
@@ -88,7 +93,9 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
  *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
  * - a channel alert refused for lack of access ({@link CHANNEL_ACCESS_ERRORS}) stays `pending`
- *   with that error, so it goes out on a later run once the app is invited.
+ *   with that error, so it goes out on a later run once the app is invited;
+ * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
+ *   message stays pending, and it throws AppError `slack_error` with the fix.
  * Uses `ctx.pacedClient`, which throws on 429 instead of queueing.
  */
 export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {}): Promise<DrainResult> {
@@ -130,6 +137,15 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       }
     }
     queue.push(item)
+  }
+
+  // Set when Slack refuses the app itself: every worker stops starting sends.
+  let refusal: { code: string; error: unknown } | undefined
+  const refusedApp = (error: unknown): boolean => {
+    const code = slackErrorCode(error)
+    if (code === undefined || !APP_REFUSALS.has(code)) return false
+    refusal ??= { code, error }
+    return true
   }
 
   const channelReadyAt = new Map<string, number>()
@@ -192,6 +208,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         await markOutboxUndelivered(db, item.row.outbox_id, 'pending', 'ratelimited')
         return 'retry'
       }
+      if (refusedApp(error)) {
+        await markOutboxUndelivered(db, item.row.outbox_id, 'pending', slackErrorCode(error) ?? 'refused')
+        result.left++
+        return 'done'
+      }
       const code = slackErrorCode(error)
       if (code !== undefined) {
         // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
@@ -229,7 +250,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (Date.now() > deadline || options.signal?.aborted) return
+      if (Date.now() > deadline || options.signal?.aborted || refusal) return
       const pick = next()
       if (pick === null) {
         if (busy.size === 0) return
@@ -250,6 +271,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         } catch (error) {
           const wait = rateLimited(error)
           if (wait === null) {
+            if (refusedApp(error)) {
+              queue.push(item)
+              continue
+            }
             const code = slackErrorCode(error)
             if (code === undefined || !FINAL_ERRORS.has(code)) throw error
             await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'failed', code)
@@ -289,6 +314,18 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   await Promise.all(Array.from({ length: concurrency }, worker))
   result.left += queue.length
   log.info(result, 'outbox drained')
+  if (refusal) {
+    const needed = (refusal.error as { data?: { needed?: unknown } }).data?.needed
+    const fix =
+      refusal.code === 'missing_scope'
+        ? `It lacks a Slack permission${typeof needed === 'string' ? ` (${needed})` : ''}: reinstall the app from its manifest.yml.`
+        : 'Its bot token no longer works: reinstall the app or update SLACK_BOT_TOKEN.'
+    throw new AppError(
+      'slack_error',
+      `Slack refused Sales Pulse (${refusal.code}), so ${result.left} messages wait in the outbox. ${fix} They go out on the next run after that.`,
+      { cause: refusal.error },
+    )
+  }
   return result
 }
 
