@@ -13,9 +13,23 @@ export async function findCachedSlackUser(db: Kysely<Database>, email: string): 
   return row ? { slackUserId: row.slack_user_id, checkedAt: row.checked_at } : undefined
 }
 
-/** The email cached for a Slack user id, or undefined. */
-export async function findCachedEmailOfSlackUser(db: Kysely<Database>, slackUserId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('slack_user_cache').select('email').where('slack_user_id', '=', slackUserId).executeTakeFirst()
+/**
+ * The email cached for a Slack user id, or undefined: the most recently checked one (a user whose
+ * email changed has a row for each), and with `checkedSince` only one checked at or after it.
+ */
+export async function findCachedEmailOfSlackUser(
+  db: Kysely<Database>,
+  slackUserId: string,
+  checkedSince?: Date,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('slack_user_cache')
+    .select('email')
+    .where('slack_user_id', '=', slackUserId)
+    .$if(checkedSince !== undefined, (q) => q.where('checked_at', '>=', (checkedSince as Date).toISOString()))
+    .orderBy('checked_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
   return row?.email
 }
 

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import { silentLogger } from '../../src/log/create-logger.js'
 import { authorize, REFUSAL_ADMIN, REFUSAL_EMPTY_TEAM, REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
 import { parseRoster } from '../../src/slack/access/load-roster.js'
+import { clearSlackUserMemory, emailOfSlackUser } from '../../src/slack/access/slack-user-directory.js'
 import type { Viewer } from '../../src/slack/access/viewer.js'
-import { appHomeOpenedBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { createWebClient } from '../../src/slack/app/create-slack-app.js'
+import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { openTestStore } from '../helpers/test-store.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 const viewer = (v: Partial<Viewer>): Viewer => ({
@@ -146,5 +151,29 @@ describe('an app installed without users:read.email', () => {
     const text = JSON.stringify(t.fake.views.at(-1)?.view.blocks)
     expect(text).toContain('users:read.email')
     expect(text).not.toMatch(/\d+%|\$\d/)
+  })
+})
+
+describe('who a Slack user is, remembered for a day', () => {
+  it('asks Slack again after a day, so a changed or removed email changes what they see', async () => {
+    const fake = await new SlackFake({ users: [{ id: 'UCHANGE001', email: 'old@acme.example' }] }).start()
+    const store = await openTestStore()
+    try {
+      const client = createWebClient(loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl }), silentLogger(), 0)
+      const day0 = new Date('2024-07-20T09:00:00Z')
+      clearSlackUserMemory()
+      expect(await emailOfSlackUser(store.db, client, 'UCHANGE001', day0)).toBe('old@acme.example')
+      ;(fake.users[0] as { email: string | null }).email = 'new@acme.example'
+      clearSlackUserMemory() // a restart: only the store remembers
+      expect(await emailOfSlackUser(store.db, client, 'UCHANGE001', new Date(day0.getTime() + 3_600_000))).toBe('old@acme.example')
+      clearSlackUserMemory()
+      const later = new Date(day0.getTime() + 25 * 3_600_000)
+      expect(await emailOfSlackUser(store.db, client, 'UCHANGE001', later)).toBe('new@acme.example')
+      clearSlackUserMemory()
+      expect(await emailOfSlackUser(store.db, client, 'UCHANGE001', new Date(later.getTime() + 3_600_000))).toBe('new@acme.example')
+    } finally {
+      await store.close()
+      await fake.stop()
+    }
   })
 })

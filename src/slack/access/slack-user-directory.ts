@@ -49,7 +49,7 @@ export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient
   const hit = emailByUser.get(slackUserId)
   if (hit && now.getTime() - hit.at < EMAIL_TTL_MS) return hit.email
   if (!hit) {
-    const stored = await findCachedEmailOfSlackUser(db, slackUserId)
+    const stored = await findCachedEmailOfSlackUser(db, slackUserId, new Date(now.getTime() - EMAIL_TTL_MS))
     if (stored) {
       emailByUser.set(slackUserId, { email: stored, at: now.getTime() })
       return stored
