@@ -40,7 +40,12 @@ export interface SlackApp {
   readonly ctx: SlackContext
   /** The Web API client of the app (Bolt's), for jobs. */
   readonly client: SlackClient
-  /** HTTP mode: listens on `port` (0 = any) and returns the server; Socket Mode: connects. */
+  /**
+   * Checks the bot token (`auth.test`), then in HTTP mode listens on `port` (0 = any) and returns
+   * the server; in Socket Mode connects.
+   *
+   * @throws AppError `bad_config` with the fix when Slack refuses the token or cannot be reached.
+   */
   start(port?: number): Promise<Server | undefined>
   stop(): Promise<void>
   readonly mode: 'http' | 'socket'
