@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { authorize, REFUSAL_ADMIN, REFUSAL_EMPTY_TEAM, REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
 import { parseRoster } from '../../src/slack/access/load-roster.js'
-import { clearSlackUserMemory, emailOfSlackUser } from '../../src/slack/access/slack-user-directory.js'
+import { clearSlackUserMemory, emailOfSlackUser, lookupSlackUserId } from '../../src/slack/access/slack-user-directory.js'
 import type { Viewer } from '../../src/slack/access/viewer.js'
 import { createWebClient } from '../../src/slack/app/create-slack-app.js'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
@@ -171,6 +171,31 @@ describe('who a Slack user is, remembered for a day', () => {
       expect(await emailOfSlackUser(store.db, client, 'UCHANGE001', later)).toBe('new@acme.example')
       clearSlackUserMemory()
       expect(await emailOfSlackUser(store.db, client, 'UCHANGE001', new Date(later.getTime() + 3_600_000))).toBe('new@acme.example')
+    } finally {
+      await store.close()
+      await fake.stop()
+    }
+  })
+})
+
+describe('owners found by email', () => {
+  it('asks Slack again after a week, so DMs follow an account recreated for the same email', async () => {
+    const fake = await new SlackFake({ users: [{ id: 'UOLD000001', email: 'ana@acme.example' }] }).start()
+    const store = await openTestStore()
+    try {
+      const client = createWebClient(loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl }), silentLogger(), 0)
+      const day0 = new Date('2024-07-20T09:00:00Z')
+      expect(await lookupSlackUserId(store.db, client, 'ana@acme.example', day0)).toBe('UOLD000001')
+      fake.users.splice(
+        0,
+        1,
+        { id: 'UOLD000001', email: 'ana@acme.example', deleted: true },
+        { id: 'UNEW000001', email: 'ana@acme.example' },
+      )
+      fake.users.reverse()
+      expect(await lookupSlackUserId(store.db, client, 'ana@acme.example', new Date(day0.getTime() + 86_400_000))).toBe('UOLD000001')
+      expect(fake.callsOf('users.lookupByEmail')).toHaveLength(1)
+      expect(await lookupSlackUserId(store.db, client, 'ana@acme.example', new Date(day0.getTime() + 8 * 86_400_000))).toBe('UNEW000001')
     } finally {
       await store.close()
       await fake.stop()

@@ -7,23 +7,30 @@ import type { SlackClient } from '../app/slack-context.js'
 /** How long a remembered miss (an email Slack did not know) stands before Slack is asked again. */
 export const MISS_TTL_MS = 24 * 3_600_000
 
+/**
+ * How long a found email -> Slack id answer is trusted before Slack is asked again (an account
+ * deactivated and recreated for the same email gets a new id: DMs must follow it).
+ */
+export const HIT_TTL_MS = 7 * 24 * 3_600_000
+
 /** How long a Slack id -> email answer is trusted. */
 const EMAIL_TTL_MS = 24 * 3_600_000
 
 const emailByUser = new Map<string, { email: string | null; at: number }>()
 
 /**
- * The Slack user id for a work email (`users.lookupByEmail`), cached in the store; a miss
- * (`users_not_found`, or a deleted or bot user) is remembered for {@link MISS_TTL_MS} so a
- * thousand DMs to an unknown owner cost one lookup. Returns null for a miss.
+ * The Slack user id for a work email (`users.lookupByEmail`), cached in the store for
+ * {@link HIT_TTL_MS}; a miss (`users_not_found`, or a deleted or bot user) is remembered for
+ * {@link MISS_TTL_MS} so a thousand DMs to an unknown owner cost one lookup. Returns null for a miss.
  *
  * @throws the Web API error for anything but "not found" (rate limits included).
  */
 export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClient, email: string, now: Date): Promise<string | null> {
   const cached = await findCachedSlackUser(db, email)
   if (cached) {
-    if (cached.slackUserId !== null) return cached.slackUserId
-    if (now.getTime() - Date.parse(cached.checkedAt) < MISS_TTL_MS) return null
+    const age = now.getTime() - Date.parse(cached.checkedAt)
+    if (cached.slackUserId !== null && age < HIT_TTL_MS) return cached.slackUserId
+    if (cached.slackUserId === null && age < MISS_TTL_MS) return null
   }
   let id: string | null = null
   try {
