@@ -186,13 +186,13 @@ describe('owners found by email', () => {
       const client = createWebClient(loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl }), silentLogger(), 0)
       const day0 = new Date('2024-07-20T09:00:00Z')
       expect(await lookupSlackUserId(store.db, client, 'ana@acme.example', day0)).toBe('UOLD000001')
+      // The old account is deactivated and a new one is made for the same email.
       fake.users.splice(
         0,
         1,
-        { id: 'UOLD000001', email: 'ana@acme.example', deleted: true },
         { id: 'UNEW000001', email: 'ana@acme.example' },
+        { id: 'UOLD000001', email: 'ana@acme.example', deleted: true },
       )
-      fake.users.reverse()
       expect(await lookupSlackUserId(store.db, client, 'ana@acme.example', new Date(day0.getTime() + 86_400_000))).toBe('UOLD000001')
       expect(fake.callsOf('users.lookupByEmail')).toHaveLength(1)
       expect(await lookupSlackUserId(store.db, client, 'ana@acme.example', new Date(day0.getTime() + 8 * 86_400_000))).toBe('UNEW000001')
