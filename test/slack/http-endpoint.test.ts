@@ -110,6 +110,52 @@ describe('POST /slack/events as Slack (and others) send it', () => {
   }
 })
 
+describe('rate limits while answering, with the Web API client configured as pulse serve runs it', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp({ retries: 'slack-default' })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('waits out a 429 on users.info (Retry-After) and still answers', async () => {
+    t.fake.rateLimitNext('users.info', 1)
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = slashCommandBody({ userId: PEOPLE.manager, text: 'status', responseUrl })
+    await fetch(`${t.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) },
+      body,
+    })
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the answer')
+    const calls = t.fake.callsOf('users.info').filter((c) => c.params.user === PEOPLE.manager)
+    expect(calls.map((c) => c.status)).toEqual([429, 200])
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(900)
+    expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('Sales Pulse status')
+  })
+
+  it('waits out a 429 on chat.postMessage when sharing into a channel, and posts once', async () => {
+    t.fake.rateLimitNext('chat.postMessage', 1)
+    const body = blockActionBody({
+      userId: PEOPLE.cro,
+      actionId: 'pulse_share_in_channel',
+      value: JSON.stringify({ t: 'status', c: 'C0SHARED01' }),
+      responseUrl: t.fake.responseUrl(),
+    })
+    await fetch(`${t.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) },
+      body,
+    })
+    await waitFor(() => t.fake.messages.some((m) => m.channel === 'C0SHARED01'), 20_000, 'the shared post')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(t.fake.messages.filter((m) => m.channel === 'C0SHARED01')).toHaveLength(1)
+    expect(t.fake.callsOf('chat.postMessage').map((c) => c.status)).toEqual([429, 200])
+  })
+})
+
 describe('start-up with a bot token Slack refuses', () => {
   it('stops with a sentence naming SLACK_BOT_TOKEN (never the token) instead of listening', async () => {
     const fake = await new SlackFake().start()

@@ -92,6 +92,8 @@ export async function startSlackTestApp(
     services?: PulseServices
     extraUsers?: FakeUser[]
     logger?: Logger
+    /** Web API retries on errors other than 429 (default 0; `'slack-default'`: the client's own policy, as `pulse serve` runs). */
+    retries?: number | 'slack-default'
   } = {},
 ): Promise<SlackTestApp> {
   clearSlackUserMemory()
@@ -109,7 +111,8 @@ export async function startSlackTestApp(
   })
   const logger = options.logger ?? silentLogger()
   const services = options.services ?? createPulseServices({ store: company.store, config, logger })
-  const slack = createSlackApp({ store: company.store, config, logger, roster: company.roster, services, retries: 0 })
+  const retries = options.retries === 'slack-default' ? {} : { retries: options.retries ?? 0 }
+  const slack = createSlackApp({ store: company.store, config, logger, roster: company.roster, services, ...retries })
   const server = (await slack.start(0)) as Server
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
