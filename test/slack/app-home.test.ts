@@ -70,11 +70,25 @@ describe('App Home', () => {
     expect(text).not.toMatch(/\d+%|\$\d/)
   })
 
+  it('publishes nothing when the Messages tab opens, and the Home view for an event naming no tab', async () => {
+    const messages = JSON.parse(appHomeOpenedBody(PEOPLE.otherRep))
+    messages.event.tab = 'messages'
+    const n = t.fake.views.length
+    await postSigned(t.url, SIGNING_SECRET, JSON.stringify(messages), 'application/json')
+    await new Promise((r) => setTimeout(r, 500))
+    expect(t.fake.views.length).toBe(n)
+    const untabbed = JSON.parse(appHomeOpenedBody(PEOPLE.otherRep))
+    delete untabbed.event.tab
+    await postSigned(t.url, SIGNING_SECRET, JSON.stringify(untabbed), 'application/json')
+    await waitFor(() => t.fake.views.length > n, 20_000, 'views.publish')
+    expect(t.fake.views.at(-1)?.userId).toBe(PEOPLE.otherRep)
+  })
+
   it('republishes every opened Home after a sync', async () => {
     const n = t.fake.views.length
     const published = await refreshHomeTabs(t.slack.ctx, t.slack.client)
-    expect(published).toBe(4)
-    expect(t.fake.views.length - n).toBe(4)
+    expect(published).toBe(5)
+    expect(t.fake.views.length - n).toBe(5)
   })
 
   it('never exceeds 100 blocks', () => {

@@ -13,7 +13,9 @@ import { helpAnswer } from './subcommands/help.js'
  */
 export function pulseCommandListener(ctx: SlackContext) {
   return async function pulseCommand({ command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
-    const { name, args } = parseCommandText(command.text)
+    // Slack always sends `text` (empty for a bare `/pulse`); a payload without it is read the same way.
+    const typed = (command.text ?? '').trim()
+    const { name, args } = parseCommandText(typed)
     const subcommand = SUBCOMMANDS.get(name)
     if (!subcommand) {
       const help = helpAnswer(`I don't know \`${esc(name.slice(0, 40))}\`. Here is what I can do:`)
@@ -35,14 +37,14 @@ export function pulseCommandListener(ctx: SlackContext) {
     }
     await ack({
       response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: Working on \`/pulse ${esc(command.text.trim().slice(0, 200))}\`…`,
+      text: `:hourglass_flowing_sand: Working on \`/pulse ${esc(typed.slice(0, 200))}\`…`,
     })
     await answerCommand(ctx, {
       client,
       respond,
       userId: command.user_id,
       channelId: command.channel_id,
-      commandText: command.text.trim(),
+      commandText: typed,
       subcommand,
       parsed,
       target: { kind: 'private' },

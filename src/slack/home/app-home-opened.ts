@@ -10,8 +10,8 @@ import { publishHome } from './publish-home.js'
  */
 export function appHomeOpenedListener(ctx: SlackContext) {
   return async function appHomeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
-    // Ignore app_home_opened for anything but the Home tab
-    if (event.tab !== 'home') return
+    // The Messages tab needs nothing (an event naming no tab is taken as the Home tab)
+    if (event.tab === 'messages') return
     try {
       await publishHome(ctx, client, event.user)
     } catch (error) {
