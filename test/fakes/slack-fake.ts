@@ -93,6 +93,7 @@ export class SlackFake {
   private readonly limits: Array<{ method: string; times: number }> = []
   private readonly pendingFiles = new Map<string, { filename: string; length: number }>()
   private readonly uploadFailures: number[] = []
+  private readonly httpFailures: Array<{ method: string; status: number; times: number }> = []
   /** `alt_txt` given to files.getUploadURLExternal, per file id. */
   readonly altTexts = new Map<string, string | undefined>()
   /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
@@ -140,6 +141,19 @@ export class SlackFake {
   /** The next POST of file bytes to an upload URL answers this HTTP status instead of 200. */
   failNextUpload(status: number): void {
     this.uploadFailures.push(status)
+  }
+
+  /** Forgets every failure, rate limit and outage still queued. */
+  resetFailures(): void {
+    this.failures.length = 0
+    this.limits.length = 0
+    this.httpFailures.length = 0
+    this.uploadFailures.length = 0
+  }
+
+  /** The next `times` calls of `method` answer with HTTP `status` (a Slack outage: 500, 503). */
+  failNextHttp(method: string, status: number, times = 1): void {
+    this.httpFailures.push({ method, status, times })
   }
 
   /** The next `times` calls of `method` answer 429 with Retry-After. */
@@ -217,6 +231,13 @@ export class SlackFake {
     if (limit) {
       limit.times--
       return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
+    }
+    const outage = this.httpFailures.find((f) => f.method === method && f.times > 0)
+    if (outage) {
+      outage.times--
+      call.status = outage.status
+      res.writeHead(outage.status, { 'content-type': 'text/html' }).end('<html>upstream error</html>')
+      return
     }
     const failure = this.failures.find((f) => f.method === method && f.times > 0)
     if (failure) {

@@ -136,6 +136,24 @@ describe('rate limits while answering, with the Web API client configured as pul
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('Sales Pulse status')
   })
 
+  it('gives up on a Slack outage within seconds, so the asker hears back while it matters', async () => {
+    t.fake.failNextHttp('files.getUploadURLExternal', 503, 100)
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'funnel', responseUrl })
+    const started = Date.now()
+    await fetch(`${t.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) },
+      body,
+    })
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 25_000, 'the answer')
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(t.fake.callsOf('files.getUploadURLExternal').length).toBeGreaterThan(1)
+    expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('The chart could not be sent.')
+    t.fake.resetFailures()
+  }, 30_000)
+
   it('waits out a 429 on chat.postMessage when sharing into a channel, and posts once', async () => {
     t.fake.rateLimitNext('chat.postMessage', 1)
     const body = blockActionBody({

@@ -28,7 +28,7 @@ export interface SlackAppOptions {
   readonly services: PulseServices
   /** Default: the wall clock, as-of `PULSE_AS_OF` or today (UTC). */
   readonly clock?: Clock
-  /** Web API retries on errors other than 429 (default Slack's: ten in about thirty minutes). */
+  /** Web API retries on errors other than 429 (default {@link INTERACTIVE_RETRIES}). */
   readonly retries?: number
   /** Skip Bolt's `auth.test` at start-up (tests that know the bot's ids). */
   readonly botIds?: { readonly botId: string; readonly botUserId: string }
@@ -79,9 +79,16 @@ export function slackApiBaseUrl(config: Config): string | undefined {
   return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`
 }
 
+/**
+ * Web API retries on errors other than a rate limit's wait: four, about 0.5, 1, 2 and 4 s apart
+ * (at most about 15 s in all), so someone waiting on `/pulse` hears back while it matters.
+ * The client's own default retries for about thirty minutes, past a response URL's life.
+ */
+export const INTERACTIVE_RETRIES = { retries: 4, factor: 2, minTimeout: 500, maxTimeout: 8000, randomize: false } as const
+
 function webClientOptions(config: Config, retries: number | undefined) {
   const slackApiUrl = slackApiBaseUrl(config)
-  return { ...(slackApiUrl ? { slackApiUrl } : {}), ...(retries === undefined ? {} : { retryConfig: { retries } }) }
+  return { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: retries === undefined ? { ...INTERACTIVE_RETRIES } : { retries } }
 }
 
 /**
