@@ -141,7 +141,8 @@ describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () =
     }
     const [sqlite, ...others] = results
     expect(sqlite?.counts[1]).toMatchObject({ inserted: 0, updated: 2500 })
-    expect(sqlite?.contents.history.some((h) => h.stage === 'Proposal' && h.entered_at === '2024-07-01')).toBe(true)
+    // The moved deals are lost ones (closed 2024-02-01) whose rows date no stage change: it happened by the close.
+    expect(sqlite?.contents.history.some((h) => h.stage === 'Proposal' && h.entered_at === '2024-02-01')).toBe(true)
     for (const other of others) expect(other).toEqual(sqlite)
   })
 
@@ -164,7 +165,7 @@ describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () =
         .selectFrom('stage_history')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('stage', '=', 'Proposal')
-        .where('entered_at', '=', '2024-07-01')
+        .where('entered_at', '=', '2024-02-01') // lost deals, closed 2024-02-01: the undated change happened by the close
         .executeTakeFirstOrThrow()
       results.push({
         counts: [a, b].map(({ read, inserted, updated, rejected }) => ({ read, inserted, updated, rejected })),
