@@ -36,42 +36,54 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const config = cliConfig()
     const logger = createLogger(config.logLevel)
     const store = await openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl })
-    // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
-    const roster = watchRoster(config.rosterPath, {
-      onReload: (r) =>
-        logger.info({ executives: r.executives.size, admins: r.admins.size, managers: r.managers.size }, 'roster file changed: re-read'),
-      onError: (error) => logger.error(`${error.message} The previous roster stays in force.`),
-    })
-    const services = createPulseServices({ store, config, logger })
-    const slack = createSlackApp({ store, config, logger, roster, services })
+    // Until everything has started, a failure (a broken roster, a refused token, unreachable
+    // Slack) stops what did start and closes the store, so the sentence is printed and the process
+    // ends now instead of listening half-started.
+    const started: Array<() => Promise<void>> = [() => store.close()]
+    let running: {
+      slack: ReturnType<typeof createSlackApp>
+      watch: ReturnType<typeof startOutboxWatch>
+      scheduler: ReturnType<typeof startScheduler>
+    }
     try {
+      // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
+      const roster = watchRoster(config.rosterPath, {
+        onReload: (r) =>
+          logger.info({ executives: r.executives.size, admins: r.admins.size, managers: r.managers.size }, 'roster file changed: re-read'),
+        onError: (error) => logger.error(`${error.message} The previous roster stays in force.`),
+      })
+      const services = createPulseServices({ store, config, logger })
+      const slack = createSlackApp({ store, config, logger, roster, services })
       await slack.start()
+      started.unshift(() => slack.stop())
+      const watch = startOutboxWatch({
+        store,
+        logger,
+        leaseMs: outboxLeaseMs(store, config),
+        drain: (drainOptions) => drainOutbox(slack.ctx, drainOptions),
+      })
+      started.unshift(() => watch.stop())
+      const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain })
+      const scheduler = startScheduler({
+        store,
+        config,
+        logger,
+        jobs: {
+          sync: createSyncJob({ store, config, logger }),
+          score: async () => scoreIfTrained(store, config),
+          refreshHome: jobs.refreshHome,
+          retrain: () => retrainModel(store, { asOf: config.asOf ?? todayUtc(), staleDays: config.staleDays }),
+          stalledAlerts: jobs.stalledDealDms,
+          anomalyCheck: jobs.anomalyCheck,
+        },
+        notifyAdmins: jobs.notifyAdmins,
+      })
+      running = { slack, watch, scheduler }
     } catch (error) {
-      // Refused token, unreachable Slack: the sentence is printed and the process ends now.
-      await store.close()
+      for (const stop of started) await stop().catch(() => undefined)
       throw error
     }
-    const watch = startOutboxWatch({
-      store,
-      logger,
-      leaseMs: outboxLeaseMs(store, config),
-      drain: (drainOptions) => drainOutbox(slack.ctx, drainOptions),
-    })
-    const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain })
-    const scheduler = startScheduler({
-      store,
-      config,
-      logger,
-      jobs: {
-        sync: createSyncJob({ store, config, logger }),
-        score: async () => scoreIfTrained(store, config),
-        refreshHome: jobs.refreshHome,
-        retrain: () => retrainModel(store, { asOf: config.asOf ?? todayUtc(), staleDays: config.staleDays }),
-        stalledAlerts: jobs.stalledDealDms,
-        anomalyCheck: jobs.anomalyCheck,
-      },
-      notifyAdmins: jobs.notifyAdmins,
-    })
+    const { slack, watch, scheduler } = running
     void watch.drain()
     io.err(
       slack.mode === 'http'
