@@ -14,6 +14,20 @@ async function freePort(): Promise<number> {
   return port
 }
 
+/** Starts `pulse serve` from the sources in a child process with `env` on top of this one's; collects its stderr. */
+function spawnServe(db: string, env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`],
+    { env: { ...process.env, SLACK_APP_TOKEN: '', PULSE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const run = { child, stderr: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) }
+  child.stderr.on('data', (d) => {
+    run.stderr += String(d)
+  })
+  return run
+}
+
 describe('pulse serve', () => {
   let fake: SlackFake
   let company: SampleCompany
@@ -29,71 +43,31 @@ describe('pulse serve', () => {
   })
 
   it('stops at start with a sentence naming SLACK_BOT_TOKEN, never the token, and exit code 1, when Slack refuses the token', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`,
-      ],
-      {
-        env: {
-          ...process.env,
-          SLACK_BOT_TOKEN: 'xoxb-revoked-0042',
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: fake.apiUrl,
-          SLACK_APP_TOKEN: '',
-          PORT: String(await freePort()),
-          PULSE_ROSTER: company.rosterPath,
-          PULSE_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += String(d)
+    const serve = spawnServe(db, {
+      SLACK_BOT_TOKEN: 'xoxb-revoked-0042',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(await freePort()),
+      PULSE_ROSTER: company.rosterPath,
     })
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
-    expect(code).toBe(1)
-    expect(stderr).toContain('Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth).')
-    expect(stderr).not.toContain('xoxb-revoked')
-    expect(stderr).not.toContain('listening on port')
+    expect(await serve.exited).toBe(1)
+    expect(serve.stderr).toContain('Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth).')
+    expect(serve.stderr).not.toContain('xoxb-revoked')
+    expect(serve.stderr).not.toContain('listening on port')
   }, 30_000)
 
   it('runs the Slack app with the jobs in one process, answers signed requests, and stops on SIGTERM', async () => {
     const port = await freePort()
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`,
-      ],
-      {
-        env: {
-          ...process.env,
-          SLACK_BOT_TOKEN: fake.token,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: fake.apiUrl,
-          SLACK_APP_TOKEN: '',
-          PORT: String(port),
-          PULSE_AS_OF: AS_OF,
-          PULSE_ROSTER: company.rosterPath,
-          PULSE_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += String(d)
+    const serve = spawnServe(db, {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(port),
+      PULSE_AS_OF: AS_OF,
+      PULSE_ROSTER: company.rosterPath,
     })
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     try {
-      await waitFor(() => stderr.includes('listening on port'), 30_000, `serve to start (${stderr})`)
+      await waitFor(() => serve.stderr.includes('listening on port'), 30_000, `serve to start (${serve.stderr})`)
       const url = `http://127.0.0.1:${port}`
       const help = await postSigned(
         url,
@@ -106,11 +80,11 @@ describe('pulse serve', () => {
       const before = fake.views.length
       await postSigned(url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.manager), 'application/json')
       await waitFor(() => fake.views.length > before, 20_000, 'views.publish')
-      expect(stderr).not.toContain(fake.token)
+      expect(serve.stderr).not.toContain(fake.token)
     } finally {
-      child.kill('SIGTERM')
+      serve.child.kill('SIGTERM')
     }
-    expect(await exited).toBe(0)
-    expect(stderr).toContain('Stopping')
+    expect(await serve.exited).toBe(0)
+    expect(serve.stderr).toContain('Stopping')
   }, 60_000)
 })
