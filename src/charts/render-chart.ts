@@ -11,9 +11,9 @@ import { chartTextMeasurer, installTextMetrics } from './text-metrics.js'
 export interface RenderedChart {
   /** PNG bytes, white background, at `PIXEL_RATIO` (2x). */
   readonly png: Buffer
-  /** PNG width in device pixels (2 x the CSS width). */
+  /** PNG width in device pixels (2 x the CSS width, less for a chart drawn smaller to stay within `MAX_PNG_BYTES`). */
   readonly width: number
-  /** PNG height in device pixels (2 x the CSS height). */
+  /** PNG height in device pixels (2 x the CSS height, or less, as `width`). */
   readonly height: number
 }
 
@@ -88,8 +88,20 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
     view?.finalize()
   }
   if (errors.length > 0) throw new AppError('internal', `Chart could not be drawn: ${errors[0]}`)
+  svg = withoutNonXmlCharacters(svg)
   const size = svgSize(svg)
   return { svg, ...size }
+}
+
+// Characters XML 1.0 does not allow (C0 controls other than tab and line breaks, U+FFFE/U+FFFF, lone
+// surrogates): vega copies labels into the SVG as they are, and resvg refuses the whole image for one.
+const NON_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/** `svg` without the characters XML does not allow, so a deal or segment name from a CRM (say with a vertical tab) cannot stop a chart. */
+function withoutNonXmlCharacters(svg: string): string {
+  return svg.replace(NON_XML, '')
 }
 
 /**
@@ -118,15 +130,27 @@ export async function rasterizeSvg(svg: string, options: RasterOptions = {}): Pr
   return { png: await encodePng(image.pixels, image.width, image.height), width: image.width, height: image.height }
 }
 
+/** Largest PNG a chart is sent as (Slack uploads, Home tab images): 250 KB. */
+export const MAX_PNG_BYTES = 250 * 1024
+
 /**
- * Renders a vega-lite spec to a PNG: spec -> vega -> SVG -> resvg PNG at 2x on white.
+ * Renders a vega-lite spec to a PNG: spec -> vega -> SVG -> resvg PNG at 2x on white. A PNG that
+ * would exceed {@link MAX_PNG_BYTES} (a very tall heatmap, say) is drawn at a lower pixel ratio,
+ * down to 1x, so `width`/`height` are then less than twice the CSS size.
  * @example
  * const { png } = await renderChart(winrateChart(report).spec)
  * await writeFile('winrate.png', png)
  */
 export async function renderChart(spec: TopLevelSpec, options: RasterOptions = {}): Promise<RenderedChart> {
   const { svg } = await renderChartSvg(spec)
-  return rasterizeSvg(svg, options)
+  let ratio = options.pixelRatio ?? PIXEL_RATIO
+  let image = await rasterizeSvg(svg, { pixelRatio: ratio })
+  // A very tall or busy chart is drawn again at a lower pixel ratio (never below 1x) until it fits.
+  for (let tries = 0; image.png.length > MAX_PNG_BYTES && ratio > 1 && tries < 4; tries++) {
+    ratio = Math.max(1, ratio * Math.min(0.9, Math.sqrt((0.9 * MAX_PNG_BYTES) / image.png.length)))
+    image = await rasterizeSvg(svg, { pixelRatio: ratio })
+  }
+  return image
 }
 
 /**
