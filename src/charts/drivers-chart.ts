@@ -3,6 +3,7 @@ import type { DriverSegment, DriversReport, SegmentField } from '../analytics/re
 import { AMOUNT_BANDS } from '../domain/amount-band.js'
 import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+import { chartTextMeasurer } from './text-metrics.js'
 
 /** Options of {@link driversChart}: the two segment fields of the grid. */
 export interface DriversChartOptions {
@@ -30,6 +31,8 @@ export interface DriversChartCell {
 /** Most rows / columns drawn; the values with the most deals are kept. */
 const MAX_ROWS = 20
 const MAX_COLUMNS = 8
+/** Widest row label (CSS px at the axis label size); longer values are shortened with an ellipsis. */
+const ROW_LABEL_MAX = 180
 
 const FIELD_NAMES: Record<SegmentField, string> = {
   region: 'Region',
@@ -88,18 +91,43 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
   const significantCount = cells.filter((c) => c.significant).length
   const title = driversTitle(segments, overall, rowField, colField, pair)
   const cellWidth = Math.max(56, Math.min(120, Math.floor((LAYOUT.width - 120) / colOrder.length)))
+  // Long values are shortened by the chart (never by vega, which only cuts the end, so values that
+  // share a long prefix would all read alike); the alt text keeps the full names.
+  // Column names wider than their cell are set at an angle (up to the row labels' width) rather than cut to a few letters.
+  const measurer = chartTextMeasurer()
+  const angled = colOrder.some((c) => measurer.width(c, FONT_SIZES.axisLabel) > cellWidth - 8)
+  const colLabelMax = angled ? ROW_LABEL_MAX : cellWidth - 8
+  const colLabels = fitLabels(colOrder, colLabelMax)
+  const rowLabels = fitLabels(rowOrder, ROW_LABEL_MAX)
 
   const x = {
     field: 'column',
     type: 'ordinal' as const,
     sort: colOrder,
-    axis: { title: FIELD_NAMES[colField], orient: 'top' as const, labelAngle: 0, domain: false, ticks: false, labelColor: COLORS.ink },
+    axis: {
+      title: FIELD_NAMES[colField],
+      orient: 'top' as const,
+      labelAngle: angled ? -40 : 0,
+      ...(angled ? { labelAlign: 'left' as const, labelBaseline: 'middle' as const, labelOverlap: false } : {}),
+      domain: false,
+      ticks: false,
+      labelColor: COLORS.ink,
+      labelLimit: colLabelMax + 2,
+      labelExpr: `${JSON.stringify(colLabels)}[datum.value]`,
+    },
   }
   const y = {
     field: 'row',
     type: 'ordinal' as const,
     sort: rowOrder,
-    axis: { title: FIELD_NAMES[rowField], domain: false, ticks: false, labelColor: COLORS.ink },
+    axis: {
+      title: FIELD_NAMES[rowField],
+      domain: false,
+      ticks: false,
+      labelColor: COLORS.ink,
+      labelLimit: ROW_LABEL_MAX + 2,
+      labelExpr: `${JSON.stringify(rowLabels)}[datum.value]`,
+    },
   }
   const spec = {
     title: titleBlock(title, [
@@ -133,7 +161,7 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
               orient: 'bottom',
               direction: 'horizontal',
               gradientLength: 200,
-              values: [overall - spread, overall, overall + spread],
+              values: legendValues(overall, spread),
             },
           },
         },
@@ -185,13 +213,59 @@ function isPair(s: DriverSegment, a: SegmentField, b: SegmentField): boolean {
   return keys.length === 2 && s.segment[a] !== undefined && s.segment[b] !== undefined
 }
 
+/** Values in reading order: amount bands by size, anything else alphabetically with numbers in number order (`Team 2` before `Team 10`). */
 function orderValues(field: SegmentField, values: string[]): string[] {
   const unique = [...new Set(values)]
+  const natural = new Intl.Collator('en', { numeric: true }).compare
   if (field === 'amount_band') {
     const known = AMOUNT_BANDS as readonly string[]
-    return unique.sort((p, q) => rank(known, p) - rank(known, q) || p.localeCompare(q))
+    return unique.sort((p, q) => rank(known, p) - rank(known, q) || natural(p, q))
   }
-  return unique.sort((p, q) => p.localeCompare(q))
+  return unique.sort(natural)
+}
+
+/** The legend's labelled rates: the ends of the colour scale, kept within 0-100%, and the overall rate. */
+function legendValues(overall: number, spread: number): number[] {
+  const ends = [overall - spread, overall + spread].map((v) => Math.min(1, Math.max(0, v)))
+  // An end clipped right next to the overall rate would print on top of it.
+  const clear = ends.filter((v) => Math.abs(v - overall) >= spread / 3)
+  return [...clear.filter((v) => v < overall), overall, ...clear.filter((v) => v > overall)]
+}
+
+/**
+ * Axis labels no wider than `maxWidth` at the axis label size: a long value loses its end behind an
+ * ellipsis; when that would make two values read alike, their middles go instead (`Enterprise S…ion 3`).
+ */
+function fitLabels(values: readonly string[], maxWidth: number): Record<string, string> {
+  const m = chartTextMeasurer()
+  const size = FONT_SIZES.axisLabel
+  const fits = (t: string) => m.width(t, size) <= maxWidth
+  const endCut = (v: string) => {
+    const chars = Array.from(v)
+    while (chars.length > 1 && !fits(`${chars.join('').trimEnd()}\u2026`)) chars.pop()
+    return `${chars.join('').trimEnd()}\u2026`
+  }
+  const middleCut = (v: string) => {
+    const chars = Array.from(v)
+    let head = Math.ceil(chars.length / 2)
+    let tail = chars.length - head
+    const text = () =>
+      `${chars.slice(0, head).join('').trimEnd()}\u2026${chars
+        .slice(chars.length - tail)
+        .join('')
+        .trimStart()}`
+    while (head + tail > 1 && !fits(text())) {
+      if (head > tail) head--
+      else tail--
+    }
+    return text()
+  }
+  const labels: Record<string, string> = {}
+  for (const v of values) labels[v] = fits(v) ? v : endCut(v)
+  const seen = new Map<string, number>()
+  for (const v of values) seen.set(labels[v]!, (seen.get(labels[v]!) ?? 0) + 1)
+  for (const v of values) if (labels[v] !== v && seen.get(labels[v]!)! > 1) labels[v] = middleCut(v)
+  return labels
 }
 
 function rank(order: readonly string[], value: string): number {

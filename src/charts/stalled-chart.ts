@@ -97,13 +97,23 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   return { spec, title, altText: `${title}. Bar chart of the largest stalled deals. ${alt}.` }
 }
 
-/** `Name · Stage` within the axis width: the name is shortened (with an ellipsis), the stage kept. */
+/**
+ * `Name · Stage` within the axis width: the name is shortened (with an ellipsis) and the stage kept,
+ * unless the stage itself would take more than half the width: then both are shortened.
+ */
 function dealLabel(name: string, stage: string, measurer: TextMeasurer): string {
-  const suffix = ` \u00b7 ${stage}`
-  const full = `${name}${suffix}`
   const size = FONT_SIZES.axisLabel
-  if (measurer.width(full, size) <= DEAL_LABEL_MAX) return full
-  let cut = name
-  while (cut.length > 1 && measurer.width(`${cut.trimEnd()}\u2026${suffix}`, size) > DEAL_LABEL_MAX) cut = cut.slice(0, -1)
-  return `${cut.trimEnd()}\u2026${suffix}`
+  const width = (t: string) => measurer.width(t, size)
+  if (width(`${name} \u00b7 ${stage}`) <= DEAL_LABEL_MAX) return `${name} \u00b7 ${stage}`
+  const shortStage = width(` \u00b7 ${stage}`) > DEAL_LABEL_MAX / 2 ? shorten(stage, DEAL_LABEL_MAX / 2 - width(' \u00b7 '), width) : stage
+  const suffix = ` \u00b7 ${shortStage}`
+  if (width(`${name}${suffix}`) <= DEAL_LABEL_MAX) return `${name}${suffix}`
+  return `${shorten(name, DEAL_LABEL_MAX - width(suffix), width)}${suffix}`
+}
+
+/** `text` cut at the end, whole characters only, to fit `max` pixels with its ellipsis. */
+function shorten(text: string, max: number, width: (t: string) => number): string {
+  const chars = Array.from(text)
+  while (chars.length > 1 && width(`${chars.join('').trimEnd()}\u2026`) > max) chars.pop()
+  return `${chars.join('').trimEnd()}\u2026`
 }

@@ -1,0 +1,159 @@
+import { PNG } from 'pngjs'
+import { describe, expect, it } from 'vitest'
+import type { DriverSegment, DriversReport } from '../../src/analytics/report-types.js'
+import { sampleChartInputs } from '../../src/charts/chart-samples.js'
+import { driversChart } from '../../src/charts/drivers-chart.js'
+import { MAX_PNG_BYTES, renderChart } from '../../src/charts/render-chart.js'
+import { renderReportChart } from '../../src/charts/render-report-chart.js'
+import { stalledChart } from '../../src/charts/stalled-chart.js'
+import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
+import { type Json, mainRows, viewNamed } from './spec-helpers.js'
+
+const samples = sampleChartInputs()
+
+/** Pixels darker than near-white. */
+function ink(png: Buffer): number {
+  const img = PNG.sync.read(png)
+  let n = 0
+  for (let i = 0; i < img.data.length; i += 4) if (img.data[i]! < 200 || img.data[i + 1]! < 200 || img.data[i + 2]! < 200) n++
+  return n
+}
+
+function textSpec(text: string) {
+  return {
+    width: 240,
+    height: 40,
+    data: { values: [{ t: text }] },
+    mark: { type: 'text' as const, fontSize: 20 },
+    encoding: { text: { field: 't', type: 'nominal' as const } },
+  }
+}
+
+/** A drivers report over two fields with `rows` x `cols` segments, every one colourable. */
+function wideDrivers(rows: number, cols: number, rowName: (r: number) => string, colName: (c: number) => string): DriversReport {
+  const base = samples.drivers.segments[0]!
+  const segments: DriverSegment[] = []
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      segments.push({
+        ...base,
+        segment: { industry: rowName(r), lead_source: colName(c) },
+        n: 60 + r + c,
+        winRate: (((r * cols + c) % 17) / 20 + 0.05) as number,
+        significant: (r + c) % 5 === 0,
+      })
+    }
+  }
+  return { ...samples.drivers, overallWinRate: 0.4, segments }
+}
+
+describe('charts with text from the CRM', () => {
+  it('draws text holding control characters (not allowed in XML) instead of failing', async () => {
+    const clean = await renderChart(textSpec('Bad name'))
+    const dirty = await renderChart(textSpec('Bad\u000b name\u0007\u0001\ufffe'))
+    // The control characters are dropped; the visible text is drawn as before.
+    expect(ink(dirty.png)).toBe(ink(clean.png))
+  })
+
+  it('draws accented Latin names with real glyphs', async () => {
+    const [accented, plain] = await Promise.all([renderChart(textSpec('Zürich – Ventas')), renderChart(textSpec('Zurich - Ventas'))])
+    // Same layout; the umlaut and the en dash add a few pixels, never a missing-glyph box.
+    const extra = ink(accented.png) - ink(plain.png)
+    expect(extra).toBeGreaterThan(0)
+    expect(extra).toBeLessThan(200)
+  })
+})
+
+describe('PNG size', () => {
+  it(`keeps a tall, busy drivers grid under ${MAX_PNG_BYTES / 1024} KB and still sharp`, async () => {
+    const report = wideDrivers(
+      22,
+      9,
+      (r) => `Zürich – Ventas und Vertrieb ${r}`,
+      (c) => `Source ${c}`,
+    )
+    const chart = await renderReportChart('drivers', report, { drivers: { rows: 'industry', columns: 'lead_source' } })
+    expect(chart.png.length).toBeLessThanOrEqual(MAX_PNG_BYTES)
+    const img = PNG.sync.read(chart.png)
+    expect([img.width, img.height]).toEqual([chart.width, chart.height])
+    // Drawn at more than 1x: wider than the chart's CSS width (about 700 px).
+    expect(img.width).toBeGreaterThan(900)
+    expect(ink(chart.png)).toBeGreaterThan(100_000)
+  })
+})
+
+describe('driversChart labels', () => {
+  it('keeps short column names level', () => {
+    const axis = (driversChart(samples.drivers).spec as Json).encoding.x.axis
+    expect(axis.labelAngle).toBe(0)
+    expect(labelOf(axis.labelExpr, '50k-100k')).toBe('50k-100k')
+  })
+
+  it('never shows a win rate below 0% or above 100% on the legend', () => {
+    const report = wideDrivers(
+      3,
+      3,
+      (r) => `I${r}`,
+      (c) => `S${c}`,
+    )
+    const values: number[] = viewNamed(driversChart(report, { rows: 'industry', columns: 'lead_source' }).spec, 'cells').encoding.color
+      .legend.values
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0)
+    expect(Math.max(...values)).toBeLessThanOrEqual(1)
+    expect(values).toContain(0.4)
+  })
+
+  it('sets column names wider than their cell at an angle, every one shown and told apart, and keeps row names that share a long prefix apart', () => {
+    const report = wideDrivers(
+      4,
+      6,
+      (r) => `Enterprise Software and Cloud Services Division ${r}`,
+      (c) => `Partner referral programme number ${c}`,
+    )
+    const { spec } = driversChart(report, { rows: 'industry', columns: 'lead_source' })
+    const x = (spec as Json).encoding.x.axis
+    const y = (spec as Json).encoding.y.axis
+    expect(x.labelAngle).toBeLessThan(0)
+    expect(x.labelOverlap).toBe(false)
+    const columns = [...new Set(mainRows(spec).map((c: Json) => c.column as string))]
+    expect(new Set(columns.map((c) => labelOf(x.labelExpr, c))).size).toBe(6)
+    // Row labels are shortened by the chart, each one different, each within the axis limit.
+    const rows = [...new Set(mainRows(spec).map((c: Json) => c.row as string))]
+    const shown = rows.map((r) => labelOf(y.labelExpr, r))
+    expect(new Set(shown).size).toBe(rows.length)
+    for (const s of shown) expect(chartTextMeasurer().width(s, 12)).toBeLessThanOrEqual(y.labelLimit)
+    expect(shown.some((s) => s.includes('\u2026'))).toBe(true)
+  })
+
+  it('orders numbered values naturally (2 before 10)', () => {
+    const report = wideDrivers(
+      12,
+      2,
+      (r) => `Team ${r + 1}`,
+      (c) => `S${c}`,
+    )
+    const { spec } = driversChart(report, { rows: 'industry', columns: 'lead_source' })
+    const order: string[] = (spec as Json).encoding.y.sort
+    expect(order.slice(0, 3)).toEqual(['Team 1', 'Team 2', 'Team 3'])
+    expect(order.at(-1)).toBe('Team 12')
+  })
+})
+
+describe('stalledChart labels', () => {
+  it('keeps part of the deal name when the stage name is long', () => {
+    const deal = {
+      ...samples.stalled.stalled[0]!,
+      dealName: 'Globex worldwide renewal 2026',
+      stage: 'Legal and procurement review with the customer security team',
+    }
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: [deal] }).spec)
+    expect(rows[0].deal).toMatch(/^Globex world.* \u00b7 Legal and/)
+    expect(chartTextMeasurer().width(rows[0].deal, 12)).toBeLessThanOrEqual(230)
+  })
+})
+
+/** The label a `labelExpr` of the form `{...}[datum.value]` gives a value. */
+function labelOf(expr: string, value: string): string {
+  const map = JSON.parse(expr.slice(0, expr.lastIndexOf('[datum.value]')))
+  return map[value] ?? value
+}
