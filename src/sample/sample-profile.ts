@@ -61,10 +61,25 @@ export interface SampleEffects {
   lostAtShares: readonly [number, number, number, number]
   /** Share of deals that go quiet mid-cycle (zombies). */
   zombieRate: number
+  /**
+   * True: a lost zombie is lost at the stage it went quiet in (clean-ups hit early stages more).
+   * False: it goes quiet during the stage it is lost at, so zombies move no loss between stages.
+   */
+  zombieLostWhereQuiet: boolean
   /** Share of open deals >= 50,000 that have gone quiet for 14-35 days. */
   highValueStallRate: number
   /** Share of other open deals that have gone quiet for 14-35 days. */
   otherStallRate: number
+}
+
+/**
+ * Shares of lost deals by stage (four open stages) when every stage converts the same share c of
+ * the deals that reach it and c^4 = `winProbability`: stage i holds (1 - c) c^i of all deals.
+ */
+function equalHazardShares(winProbability: number): [number, number, number, number] {
+  const c = winProbability ** 0.25
+  const share = (i: number) => ((1 - c) * c ** i) / (1 - winProbability)
+  return [share(0), share(1), share(2), share(3)]
 }
 
 /** The planted story (the default). */
@@ -77,6 +92,7 @@ export const PLANTED_EFFECTS: SampleEffects = {
   recentDropPenalty: -0.85,
   lostAtShares: [0.14, 0.15, 0.17, 0.54],
   zombieRate: 0.07,
+  zombieLostWhereQuiet: true,
   highValueStallRate: 0.35,
   otherStallRate: 0.08,
 }
@@ -93,9 +109,10 @@ export const FLAT_EFFECTS: SampleEffects = {
   ownerSkillSpread: 0,
   segmentPenalty: 0,
   recentDropPenalty: 0,
-  // Each of the four open stages converts ~74% of the deals that reach it (0.74^4 ~ 0.30).
-  lostAtShares: [0.37, 0.28, 0.2, 0.15],
+  // Each of the four open stages converts the same share c of the deals that reach it, c^4 = 0.30.
+  lostAtShares: equalHazardShares(0.3),
   zombieRate: 0.04,
+  zombieLostWhereQuiet: false,
   highValueStallRate: 0.08,
   otherStallRate: 0.08,
 }

@@ -237,7 +237,14 @@ function generateDeal(prng: Prng, world: World, effects: SampleEffects, id: stri
   if (zombie) {
     // A zombie goes quiet mid-cycle and closes weeks later: lost in a clean-up, or won after it
     // comes back to life (the delay is the same either way, so timing says nothing of the outcome).
-    frozenAt = created + Math.round(cycle * (0.2 + 0.5 * prng.next()))
+    const u = prng.next()
+    if (won || effects.zombieLostWhereQuiet) frozenAt = created + Math.round(cycle * (0.2 + 0.5 * u))
+    else {
+      // Quiet during the stage it will be lost at, so the stage lost at keeps its drawn share.
+      const from = entries[lastStage] as number
+      const to = lastStage + 1 < entries.length ? (entries[lastStage + 1] as number) : created + cycle
+      frozenAt = from + Math.round(u * (to - from))
+    }
     close = frozenAt + 35 + prng.int(0, 115)
   }
   const isOpen = close > A

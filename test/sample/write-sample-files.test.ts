@@ -197,6 +197,20 @@ describe('writeSampleFiles', () => {
     expect(Math.abs(stalledShare(true) - stalledShare(false))).toBeLessThan(0.1)
   })
 
+  it('with --patterns none every open stage loses the same share of the closed deals that reach it (no stage is a leak)', () => {
+    const { rows } = generate({ patterns: 'none', deals: 40_000, seed: 3 })
+    const stages = ['Qualified', 'Demo', 'Proposal', 'Negotiation']
+    const furthest = closed(rows).map((r) => (r.outcome === 'Won' ? stages.length : stages.indexOf(r.deal_stage)))
+    // Four equal hazards h with (1 - h)^4 = 0.3, the flat win probability.
+    const h = 1 - 0.3 ** 0.25
+    for (const [i, stage] of stages.entries()) {
+      const reached = furthest.filter((f) => f >= i).length
+      const lost = furthest.filter((f) => f === i).length
+      const z = (lost / reached - h) / Math.sqrt((h * (1 - h)) / reached)
+      expect(Math.abs(z), `${stage}: ${lost} of ${reached}`).toBeLessThan(3)
+    }
+  })
+
   it('writes a truth file that matches the deals: closed outcomes, open flags and calibrated probabilities', () => {
     const { rows, truth, summary } = generate()
     expect(readFileSync(summary.truth, 'utf8').split('\n')[0]).toBe(SAMPLE_TRUTH_HEADER)
