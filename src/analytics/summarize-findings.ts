@@ -27,26 +27,29 @@ const MAX_SENTENCES = 8
 /**
  * The CRO's first read: the significant findings in the order a CRO asks (months outside their
  * win-rate limits in one sentence with the volume context, then the strongest drivers, the leaking
- * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the run
- * signals and the "within the normal range" sentence lead, and when no driver is significant, one
- * sentence says so. Pure.
+ * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the "within
+ * the normal range" sentence leads, and when no driver is significant, one sentence says so.
+ * Run-rule signals come last, as context. Pure.
  */
 export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): FindingsSummary {
   const w = reports.winrate.findings
   const out: Finding[] = []
   const flagged = reports.winrate.months.filter((m) => m.anomaly !== null)
+  const isRun = (f: Finding) => f.key.startsWith('winrate_run_')
   if (flagged.length > 0) {
     out.push(anomaliesSentence(reports.winrate))
     out.push(...w.filter((f) => f.report === 'volume'))
   } else {
-    // No month outside its limits: the run signals (if any) and the "within the normal range" sentence.
-    out.push(...w)
+    // No month outside its limits: the "within the normal range" sentence.
+    out.push(...w.filter((f) => !isRun(f)))
   }
   const drivers = reports.drivers.findings
   out.push(...topDrivers(reports.drivers))
   out.push(...reports.funnel.findings.filter((f) => f.significant))
   out.push(...reports.stalled.findings.filter((f) => f.key === 'stalled_deals' || f.key === 'stale_pipeline'))
   if (!drivers.some((f) => f.significant)) out.push(...drivers)
+  // Run-rule signals last, as context (never findings on their own).
+  out.push(...w.filter(isRun))
   const findings = out.slice(0, MAX_SENTENCES)
   return { asOf: query.asOf, where: query.where ?? {}, findings, sentences: findings.map((f) => f.text) }
 }

@@ -30,3 +30,28 @@ describe('winrateReport findings', () => {
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_normal:2024-06'])
   })
 })
+
+describe('winrateReport run rules', () => {
+  it('lists a run of months below the centre as context, not as a finding, and still says the win rate is within its normal range', () => {
+    const months = monthRange('2023-01', '2024-09')
+    const report = winrateReport(
+      {
+        outcomes: months.map((month) => {
+          const won = month >= '2024-01' ? 45 : 50
+          return { month, won, lost: 100 - won, wonAmount: 0, lostAmount: 0 }
+        }),
+        created: months.map((month) => ({ month, created: 100, createdAmount: 0 })),
+      },
+      { asOf: '2024-09-10' },
+    )
+    expect(report.months.every((m) => m.anomaly === null)).toBe(true)
+    expect(report.runSignals.map((s) => s.rule)).toEqual(['eight_below'])
+    expect(report.findings.map((f) => [f.key, f.significant])).toEqual([
+      ['winrate_normal:2024-08', false],
+      ['winrate_run_eight_below:2024-08', false],
+    ])
+    expect(report.findings[1]!.text).toMatch(
+      /^Secondary signal, within the control limits and not a finding on its own: 8 complete months in a row below/,
+    )
+  })
+})
