@@ -1,17 +1,25 @@
-/** `0.314` -> `31%`; null -> `n/a`. */
+import { formatPercent } from '../../analytics/format-figures.js'
+
+/** `0.314` -> `31%`, `0.045` -> `4.5%` (one decimal below 10%, as the CLI and the findings write it); null -> `n/a`. */
 export function pct(fraction: number | null | undefined): string {
-  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return 'n/a'
-  return `${Math.round(fraction * 100)}%`
+  if (fraction === null || fraction === undefined) return 'n/a'
+  return formatPercent(fraction)
 }
 
-/** `1234567` -> `$1.2M`, `84000` -> `$84k`, `950` -> `$950`. */
+/** `1234567` -> `$1.2M`, `84000` -> `$84k`, `950` -> `$950`, `999600` -> `$1M` (rounded into the next unit, never `$1000k`). */
 export function money(amount: number): string {
   const a = Math.abs(amount)
   const sign = amount < 0 ? '-' : ''
-  if (a >= 1e9) return `${sign}$${trim(a / 1e9)}B`
-  if (a >= 1e6) return `${sign}$${trim(a / 1e6)}M`
-  if (a >= 1e4) return `${sign}$${Math.round(a / 1e3)}k`
-  if (a >= 1e3) return `${sign}$${trim(a / 1e3)}k`
+  const units: Array<[number, string]> = [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ]
+  for (const [size, suffix] of units) {
+    // Judged after rounding, so 999,600 is $1M rather than $1000k.
+    const text = short(a / size, suffix)
+    if (Number(text) >= 1) return `${sign}$${text}${suffix}`
+  }
   return `${sign}$${Math.round(a)}`
 }
 
@@ -31,6 +39,8 @@ export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
-function trim(x: number): string {
-  return x >= 100 ? String(Math.round(x)) : x.toFixed(1).replace(/\.0$/, '')
+/** `x` units as printed: one decimal below 100 (below 10 for thousands), a trailing `.0` dropped. */
+function short(x: number, suffix: string): string {
+  const digits = x < 9.95 || (suffix !== 'k' && x < 99.95) ? 1 : 0
+  return x.toFixed(digits).replace(/\.0$/, '')
 }

@@ -30,7 +30,11 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
       ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, below its normal range (${pct(latest.lcl)}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
       : latest.anomaly === 'high'
         ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, above its normal range (${pct(latest.lcl)}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
-        : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation${latest.lcl !== null ? ` (${pct(latest.lcl)}-${pct(latest.ucl)})` : ''} for ${count(latest.n)} closed deals.`
+        : latest.winRate === null
+          ? `*${monthLabel(latest.month)}*: no deals closed, so there is no win rate to judge.`
+          : latest.lcl === null || latest.ucl === null
+            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${count(latest.n)} closed deals; too little history to judge against a normal range.`
+            : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${count(latest.n)} closed deals.`
     : 'No complete month has closed deals yet.'
   const recent = complete.slice(-6).map((m) => {
     const flag = m.anomaly === 'low' ? ' :arrow_down_small: low' : m.anomaly === 'high' ? ' :arrow_up_small: high' : ''

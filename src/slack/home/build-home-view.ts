@@ -13,20 +13,31 @@ export interface HomeView {
 export type HomeContent =
   | { readonly kind: 'company'; readonly snapshot: HomeSnapshot }
   | { readonly kind: 'team'; readonly snapshot: HomeSnapshot }
-  | { readonly kind: 'own'; readonly deals: readonly DealCard[]; readonly asOf: string }
+  | {
+      readonly kind: 'own'
+      /** The least healthy open deals, at most the number shown. */
+      readonly deals: readonly DealCard[]
+      /** True when the owner has more open deals than `deals` holds. */
+      readonly more?: boolean
+      readonly asOf: string
+    }
   | { readonly kind: 'refused'; readonly message: string }
 
 function verdictLine(s: HomeSnapshot): string {
   const w = s.winrate
   if (!w) return 'No complete month with closed deals yet.'
-  const range = w.lcl !== null && w.ucl !== null ? `normal range ${pct(w.lcl)}-${pct(w.ucl)}` : 'no baseline yet'
+  if (w.winRate === null || w.n === 0) return `No deals closed in ${monthLabel(w.month)}, so there is no win rate to judge.`
+  // Without limits there is nothing to judge the month against: it is not "within normal variation".
+  if (w.lcl === null || w.ucl === null) {
+    return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, ${count(w.n)} closed (too little history to judge against a normal range)`
+  }
   const flag =
     w.anomaly === 'low'
       ? ' :small_red_triangle_down: *below normal*'
       : w.anomaly === 'high'
         ? ' :small_red_triangle: *above normal*'
         : ' (within normal variation)'
-  return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, ${range}, ${count(w.n)} closed${flag}`
+  return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, normal range ${pct(w.lcl)}-${pct(w.ucl)}, ${count(w.n)} closed${flag}`
 }
 
 function stalledLines(s: HomeSnapshot): Block[] {
@@ -69,8 +80,8 @@ export function buildHomeView(content: HomeContent): HomeView {
       ]),
     )
     blocks.push(...findingsBlock(s))
-    if (s.charts.winrate) blocks.push(image(s.charts.winrate, 'Monthly win rate with its normal range', 'Win rate'))
-    if (s.charts.losses) blocks.push(image(s.charts.losses, 'Lost deals by stage', 'Losses by stage'))
+    if (s.charts.winrate) blocks.push(image(s.charts.winrate, s.chartAlt?.winrate ?? 'Monthly win rate with its normal range', 'Win rate'))
+    if (s.charts.losses) blocks.push(image(s.charts.losses, s.chartAlt?.losses ?? 'Lost deals by stage', 'Losses by stage'))
     blocks.push(divider(), section('*Largest stalled deals*'), ...stalledLines(s))
     blocks.push(context(`As of ${s.asOf}. \`/pulse help\` for every report.`))
   } else if (content.kind === 'team') {
@@ -82,19 +93,21 @@ export function buildHomeView(content: HomeContent): HomeView {
         `*Stalled*\n${count(s.stalled.count)} deals, ${money(s.stalled.amount)}`,
       ]),
     )
-    if (s.charts.winrate) blocks.push(image(s.charts.winrate, "Your team's monthly win rate", 'Team win rate'))
+    if (s.charts.winrate) blocks.push(image(s.charts.winrate, s.chartAlt?.winrate ?? "Your team's monthly win rate", 'Team win rate'))
     blocks.push(divider(), section('*Stalled deals on your team*'), ...stalledLines(s))
-    if (s.charts.stalled) blocks.push(image(s.charts.stalled, "Your team's stalled deals", 'Stalled deals'))
+    if (s.charts.stalled) blocks.push(image(s.charts.stalled, s.chartAlt?.stalled ?? "Your team's stalled deals", 'Stalled deals'))
     blocks.push(...findingsBlock(s), context(`As of ${s.asOf}. A digest of stalled deals arrives by DM each weekday.`))
   } else {
     blocks.push(header('Sales Pulse: your deals'))
-    if (content.deals.length === 0) blocks.push(section('You have no open deals right now.'))
-    else blocks.push(section(`Your ${content.deals.length} open deals, least healthy first.`))
+    const n = content.deals.length
+    if (n === 0) blocks.push(section('You have no open deals right now.'))
+    else if (content.more) blocks.push(section(`The ${n} least healthy of your open deals, least healthy first.`))
+    else blocks.push(section(n === 1 ? 'Your open deal.' : `Your ${n} open deals, least healthy first.`))
     for (const d of content.deals) {
       const h = d.health
       blocks.push(
         section(
-          `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle ?? 0} days · health *${h ? `${h.healthScore}/100` : 'n/a'}*`,
+          `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle ?? 0} days · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
         ),
       )
       if (h && h.reasons.length > 0) blocks.push(context(h.reasons.slice(0, 3).map(esc).join(' · ')))

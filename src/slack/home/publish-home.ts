@@ -21,8 +21,9 @@ export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise
   const asOf = ctx.clock.asOf()
   if (viewer.role === 'executive') return { kind: 'company', snapshot: await loadHomeSnapshot(ctx, null, asOf) }
   if (viewer.role === 'manager' && viewer.email) return { kind: 'team', snapshot: await loadHomeSnapshot(ctx, viewer.email, asOf) }
-  const deals = await ctx.services.openDealsByHealth(ctx.store.db, scopeOwnerIds(decision.scope), asOf, OWN_DEALS_SHOWN)
-  return { kind: 'own', deals, asOf }
+  // One more than shown, to know whether the list is the whole of it.
+  const deals = await ctx.services.openDealsByHealth(ctx.store.db, scopeOwnerIds(decision.scope), asOf, OWN_DEALS_SHOWN + 1)
+  return { kind: 'own', deals: deals.slice(0, OWN_DEALS_SHOWN), more: deals.length > OWN_DEALS_SHOWN, asOf }
 }
 
 /**

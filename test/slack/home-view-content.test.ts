@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest'
+import { formatPercent } from '../../src/analytics/format-figures.js'
+import type { WinrateMonth, WinrateReport } from '../../src/analytics/report-types.js'
+import type { DealCard } from '../../src/slack/app/pulse-services.js'
+import { money, pct } from '../../src/slack/blocks/format.js'
+import { winrateBlocks } from '../../src/slack/blocks/report-blocks.js'
+import { buildHomeView } from '../../src/slack/home/build-home-view.js'
+import type { HomeSnapshot, MonthVerdict } from '../../src/slack/home/home-snapshot.js'
+
+const snapshot = (winrate: MonthVerdict | null, extra: Partial<HomeSnapshot> = {}): HomeSnapshot => ({
+  scope: 'company',
+  asOf: '2025-07-12',
+  winrate,
+  pipeline: { count: 120, amount: 4_200_000 },
+  stalled: { count: 0, amount: 0, top: [] },
+  zombie: { count: 3, amount: 150_000 },
+  lateStageLosses: { share: 0.5, amountShare: 0.6, stages: ['Proposal', 'Negotiation'] },
+  findings: [],
+  charts: {},
+  ...extra,
+})
+
+const card = (i: number, health: DealCard['health'] = null): DealCard => ({
+  dealId: `D${i}`,
+  dealName: `Deal ${i}`,
+  ownerId: 'rep_1',
+  ownerEmail: 'rep1@acme.example',
+  amount: 90_000,
+  currency: null,
+  stage: 'Demo',
+  outcome: 'open',
+  daysIdle: 20,
+  lastActivity: '2025-06-22',
+  crmUrl: null,
+  health,
+})
+
+const homeText = (s: HomeSnapshot) => JSON.stringify(buildHomeView({ kind: 'company', snapshot: s }).blocks)
+
+describe('Home tab: the win-rate verdict says only what the limits support', () => {
+  it('does not call a month "within normal variation" when there are no limits to judge it by', () => {
+    const text = homeText(snapshot({ month: '2025-06', winRate: 0.5, center: null, lcl: null, ucl: null, anomaly: null, n: 20 }))
+    expect(text).toContain('*50%* in June 2025')
+    expect(text).not.toMatch(/within normal/)
+    expect(text).toMatch(/too little history to judge/)
+  })
+
+  it('says plainly that nothing closed, instead of a rate of n/a "within normal variation"', () => {
+    const text = homeText(snapshot({ month: '2025-06', winRate: null, center: 0.4, lcl: null, ucl: null, anomaly: null, n: 0 }))
+    expect(text).toContain('No deals closed in June 2025')
+    expect(text).not.toMatch(/n\/a|within normal/)
+  })
+
+  it('still judges a month with limits', () => {
+    const text = homeText(snapshot({ month: '2025-06', winRate: 0.31, center: 0.35, lcl: 0.25, ucl: 0.45, anomaly: null, n: 84 }))
+    expect(text).toContain('*31%* in June 2025, normal range 25%-45%, 84 closed (within normal variation)')
+  })
+
+  it('/pulse winrate does not call a month without limits "within normal variation" either', () => {
+    const month = (m: string, partial: boolean): WinrateMonth =>
+      ({
+        month: m,
+        won: 10,
+        lost: 10,
+        n: 20,
+        winRate: 0.5,
+        center: null,
+        lcl: null,
+        ucl: null,
+        partial,
+        anomaly: null,
+        created: 30,
+        createdAmount: 1e6,
+      }) as unknown as WinrateMonth
+    const report = {
+      asOf: '2025-07-12',
+      where: {},
+      months: [month('2025-06', false), month('2025-07', true)],
+      limitNote: 'Too little history for limits.',
+      runSignals: [],
+      openPipeline: { count: 5, amount: 400_000 },
+      findings: [],
+    } as unknown as WinrateReport
+    const text = JSON.stringify(winrateBlocks(report, 'everyone').blocks)
+    expect(text).not.toMatch(/within normal/)
+    expect(text).toMatch(/too little history to judge/)
+  })
+})
+
+describe("Home tab: a rep's deals", () => {
+  it('counts one deal in the singular', () => {
+    const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [card(1)], asOf: '2025-07-12' }).blocks)
+    expect(text).toContain('Your open deal')
+    expect(text).not.toContain('Your 1 open deals')
+  })
+
+  it('does not present the deals shown as all of them when there are more', () => {
+    const deals = Array.from({ length: 20 }, (_, i) => card(i))
+    const text = JSON.stringify(buildHomeView({ kind: 'own', deals, more: true, asOf: '2025-07-12' }).blocks)
+    expect(text).not.toContain('Your 20 open deals')
+    expect(text).toMatch(/20 least healthy of your open deals/)
+  })
+
+  it('says a deal is not scored yet, as the DM does, rather than n/a', () => {
+    const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [card(1)], asOf: '2025-07-12' }).blocks)
+    expect(text).toContain('not scored yet')
+    expect(text).not.toContain('n/a')
+  })
+})
+
+describe('Slack number formats', () => {
+  it('rounds amounts up into the next unit instead of printing $1000k', () => {
+    expect(money(999_600)).toBe('$1M')
+    expect(money(999_960_000)).toBe('$1B')
+    expect(money(9_960)).toBe('$10k')
+    expect(money(84_000)).toBe('$84k')
+    expect(money(1_234_567)).toBe('$1.2M')
+    expect(money(0)).toBe('$0')
+  })
+
+  it('writes rates as the CLI and the findings do (one decimal below 10%)', () => {
+    for (const r of [0.045, 0.004, 0.31, 0.095, 1, 0]) expect(pct(r)).toBe(formatPercent(r))
+    expect(pct(null)).toBe('n/a')
+  })
+})
