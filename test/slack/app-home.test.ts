@@ -35,8 +35,11 @@ describe('App Home', () => {
     expect(text).toContain('Late-stage losses')
     expect(text).toContain('Zombie pipeline')
     expect(text).toMatch(/normal range/)
-    const images = blocks.filter((b) => (b as { type: string }).type === 'image') as Array<{ image_url: string }>
+    const images = blocks.filter((b) => (b as { type: string }).type === 'image') as Array<{ image_url: string; alt_text: string }>
     expect(images.length).toBeGreaterThanOrEqual(2)
+    // Screen readers hear each chart's finding and values, as in the /pulse answers.
+    expect(images[0]?.alt_text).toMatch(/^Win rate .*Line chart of monthly win rate.*\d+% won of/)
+    expect(images[1]?.alt_text).toMatch(/Bar chart of lost deals by stage/)
     const url = images[0]?.image_url as string
     expect(url.startsWith(`${PUBLIC_URL}/charts/`)).toBe(true)
     const local = url.replace(PUBLIC_URL, t.url)
@@ -61,7 +64,7 @@ describe('App Home', () => {
   it('shows a rep their own open deals', async () => {
     const { text } = await openHome(PEOPLE.rep)
     expect(text).toContain('your deals')
-    expect(text).toMatch(/open deals, least healthy first|no open deals/)
+    expect(text).toMatch(/open deals, least healthy first|Your open deal\.|no open deals/)
   })
 
   it('shows someone unknown a polite note with no data', async () => {

@@ -32,6 +32,8 @@ export interface HomeSnapshot {
   readonly findings: readonly string[]
   /** Served chart URLs (absent without `PULSE_PUBLIC_URL`). */
   readonly charts: { readonly winrate?: string; readonly losses?: string; readonly stalled?: string }
+  /** Each served chart's alt text: its finding and the values drawn (absent in snapshots stored before it existed). */
+  readonly chartAlt?: { readonly winrate?: string; readonly losses?: string; readonly stalled?: string }
 }
 
 /** The snapshot key of a scope: `all`, or `team:<manager email>`. */
@@ -63,16 +65,19 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
   const stalled = await ctx.services.stalled(db, { ...base, limit: 10 })
   const losses = managerEmail === null ? await ctx.services.losses(db, base) : null
   const charts: { winrate?: string; losses?: string; stalled?: string } = {}
+  const chartAlt: { winrate?: string; losses?: string; stalled?: string } = {}
   if (ctx.publicUrl) {
-    const w = await hostChartImage(ctx, (await ctx.services.renderChart('winrate', winrate)).png)
-    if (w) charts.winrate = w
-    if (losses) {
-      const l = await hostChartImage(ctx, (await ctx.services.renderChart('losses', losses)).png)
-      if (l) charts.losses = l
-    } else if (stalled.stalled.length > 0) {
-      const s = await hostChartImage(ctx, (await ctx.services.renderChart('stalled', stalled)).png)
-      if (s) charts.stalled = s
+    const host = async (kind: 'winrate' | 'losses' | 'stalled', input: Parameters<SlackContext['services']['renderChart']>[1]) => {
+      const chart = await ctx.services.renderChart(kind, input)
+      const url = await hostChartImage(ctx, chart.png)
+      if (url) {
+        charts[kind] = url
+        chartAlt[kind] = chart.altText
+      }
     }
+    await host('winrate', winrate)
+    if (losses) await host('losses', losses)
+    else if (stalled.stalled.length > 0) await host('stalled', stalled)
   }
   const findings = [...winrate.findings, ...(losses?.findings ?? []), ...stalled.findings]
   const snapshot: HomeSnapshot = {
@@ -89,6 +94,7 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
       .slice(0, 4)
       .map((f) => f.text),
     charts,
+    chartAlt,
   }
   await saveHomeSnapshot(db, { scopeKey: snapshotKey(managerEmail), asOf, payload: snapshot, at: ctx.clock.now() })
   return snapshot
