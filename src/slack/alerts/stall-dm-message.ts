@@ -5,7 +5,7 @@ import { SNOOZE_ACTION_ID } from '../actions/snooze-deal-action.js'
 import { UPDATED_ACTION_ID } from '../actions/updated-in-crm-action.js'
 import type { DealHealth } from '../app/pulse-services.js'
 import { type ButtonSpec, buttons, context, fields, section } from '../blocks/block-kit.js'
-import { esc, money } from '../blocks/format.js'
+import { esc, moneyIn } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 /**
@@ -24,7 +24,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
   const blocks = [
     section(`:hourglass: *${esc(name)}* has had no activity for *${deal.daysIdle} days*.`),
     fields([
-      `*Amount*\n${money(deal.amount)}${link?.currency && link.currency !== 'USD' ? ` ${esc(link.currency)}` : ''}`,
+      `*Amount*\n${moneyIn(deal.amount, link?.currency)}`,
       `*Stage*\n${esc(deal.stage)}`,
       `*Days idle*\n${deal.daysIdle}`,
       `*Health*\n${health ? `${health.healthScore}/100` : 'not scored yet'}`,
@@ -42,5 +42,5 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     buttons(actions),
     context(`Deal ${esc(deal.dealId)}. You get one message per quiet spell; snooze to stay quiet for a week.`),
   ]
-  return { text: `${name} (${money(deal.amount)}, ${deal.stage}) has been idle ${deal.daysIdle} days.`, blocks }
+  return { text: `${name} (${moneyIn(deal.amount, link?.currency)}, ${deal.stage}) has been idle ${deal.daysIdle} days.`, blocks }
 }

@@ -23,6 +23,15 @@ export function money(amount: number): string {
   return `${sign}$${Math.round(a)}`
 }
 
+/**
+ * An amount in its deal's currency: `$84k` for dollars or an unknown currency, `84k EUR` for any
+ * other (never `$84k EUR`). The currency code is escaped for mrkdwn.
+ */
+export function moneyIn(amount: number, currency: string | null | undefined): string {
+  if (!currency || currency.toUpperCase() === 'USD') return money(amount)
+  return `${money(amount).replace('$', '')} ${esc(currency)}`
+}
+
 /** `12345` -> `12,345`. */
 export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US')

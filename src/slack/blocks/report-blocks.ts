@@ -1,7 +1,7 @@
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, section } from './block-kit.js'
-import { count, esc, money, monthLabel, pct } from './format.js'
+import { count, esc, money, moneyIn, monthLabel, pct } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers) and blocks. */
 export interface RenderedReport {
@@ -143,7 +143,7 @@ export function dealBlocks(deal: DealCard): RenderedReport {
   const name = deal.dealName ?? deal.dealId
   const h = deal.health
   const facts = [
-    `*Amount*\n${money(deal.amount)}${deal.currency && deal.currency !== 'USD' ? ` ${esc(deal.currency)}` : ''}`,
+    `*Amount*\n${moneyIn(deal.amount, deal.currency)}`,
     `*Stage*\n${esc(deal.stage)}${deal.outcome !== 'open' ? ` (${deal.outcome})` : ''}`,
     `*Days idle*\n${deal.daysIdle ?? 'n/a'}`,
     `*Health*\n${h ? `${h.healthScore}/100` : 'not scored yet'}`,
@@ -160,7 +160,7 @@ export function dealBlocks(deal: DealCard): RenderedReport {
       ),
     )
   blocks.push(context(`Deal ${esc(deal.dealId)}${deal.ownerEmail ? ` · owner ${esc(deal.ownerEmail)}` : ''}`))
-  return { text: `${name}: ${money(deal.amount)}, ${deal.stage}${h ? `, health ${h.healthScore}` : ''}`, blocks }
+  return { text: `${name}: ${moneyIn(deal.amount, deal.currency)}, ${deal.stage}${h ? `, health ${h.healthScore}` : ''}`, blocks }
 }
 
 /** `/pulse status`: data loaded, last load, the model and how far to trust it. */

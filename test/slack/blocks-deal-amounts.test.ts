@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import type { StalledDeal } from '../../src/analytics/report-types.js'
+import type { DealLink } from '../../src/db/find-deal-links.js'
+import { stallDmMessage } from '../../src/slack/alerts/stall-dm-message.js'
+import type { DealCard } from '../../src/slack/app/pulse-services.js'
+import { dealBlocks } from '../../src/slack/blocks/report-blocks.js'
+
+const deal: StalledDeal = {
+  dealId: 'D1',
+  ownerEmail: 'ana@acme.example',
+  amount: 84_000,
+  stage: 'Negotiation',
+  daysIdle: 21,
+  ownerId: 'ana',
+  dealName: 'Globex renewal',
+  daysInStage: 30,
+  stageP90: 25,
+}
+
+const link = (currency: string | null): DealLink => ({
+  dealId: 'D1',
+  dealName: null,
+  ownerId: 'ana',
+  ownerEmail: null,
+  currency,
+  crmUrl: null,
+})
+
+describe('deal amounts in their currency', () => {
+  it('a stalled-deal DM does not put a dollar sign on a euro amount', () => {
+    const dm = stallDmMessage(deal, link('EUR'), undefined)
+    const text = JSON.stringify(dm.blocks)
+    expect(text).toContain('84k EUR')
+    expect(text).not.toContain('$84k')
+    expect(dm.text).toContain('84k EUR')
+  })
+
+  it('a dollar or unknown currency keeps the dollar sign', () => {
+    expect(JSON.stringify(stallDmMessage(deal, link('USD'), undefined).blocks)).toContain('$84k')
+    expect(JSON.stringify(stallDmMessage(deal, link(null), undefined).blocks)).toContain('$84k')
+  })
+
+  it('/pulse deal writes a euro amount without a dollar sign', () => {
+    const card: DealCard = {
+      dealId: 'D1',
+      dealName: 'Globex renewal',
+      ownerId: 'ana',
+      ownerEmail: 'ana@acme.example',
+      amount: 1_250_000,
+      currency: 'EUR',
+      stage: 'Negotiation',
+      outcome: 'open',
+      daysIdle: 21,
+      lastActivity: '2025-06-20',
+      crmUrl: null,
+      health: null,
+    }
+    const rendered = dealBlocks(card)
+    expect(JSON.stringify(rendered.blocks)).toContain('1.3M EUR')
+    expect(JSON.stringify(rendered.blocks)).not.toContain('$1.3M')
+    expect(rendered.text).toContain('1.3M EUR')
+  })
+})
