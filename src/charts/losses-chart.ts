@@ -103,11 +103,14 @@ function orderStages(report: LossesReport, order: readonly string[]) {
 
 function lossesTitle(report: LossesReport): string {
   const share = report.lateStageShare
+  const top = [...report.stages].sort((a, b) => b.lost - a.lost)[0]!
+  const most = `${top.stage}: ${formatPercent(top.share)} of all losses`
+  if (share === 0 && report.lateStages.length > 0)
+    return `No deals were lost late (at ${joinPhrases(report.lateStages, 'or')}); most at ${most}`
   if (share !== null && report.lateStages.length > 0) {
     const lateAmount = report.stages.filter((s) => s.lateStage).reduce((sum, s) => sum + s.lostAmount, 0)
     const where = joinPhrases(report.lateStages, 'or')
     return `${formatPercent(share)} of lost deals (${formatMoney(lateAmount)}) were lost late, at ${where}`
   }
-  const top = [...report.stages].sort((a, b) => b.lost - a.lost)[0]!
-  return `Most deals are lost at ${top.stage}: ${formatPercent(top.share)} of all losses`
+  return `Most deals are lost at ${most}`
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { DriverSegment, DriversReport } from '../../src/analytics/report-types.js'
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
+import { lossesChart } from '../../src/charts/losses-chart.js'
 import { MAX_PNG_BYTES, renderChart } from '../../src/charts/render-chart.js'
 import { renderReportChart } from '../../src/charts/render-report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
@@ -157,3 +158,27 @@ function labelOf(expr: string, value: string): string {
   const map = JSON.parse(expr.slice(0, expr.lastIndexOf('[datum.value]')))
   return map[value] ?? value
 }
+
+describe('lossesChart title', () => {
+  it('says plainly that nothing was lost late, and where deals were lost, instead of "0% of lost deals ($0) were lost late"', () => {
+    const stage = {
+      ...samples.losses.stages[0]!,
+      stage: 'Qualified',
+      lost: 156,
+      lostAmount: 2_400_000,
+      share: 1,
+      amountShare: 1,
+      lateStage: false,
+    }
+    const report = {
+      ...samples.losses,
+      stages: [stage],
+      totalLost: 156,
+      totalLostAmount: 2_400_000,
+      lateStageShare: 0,
+      lateStageAmountShare: 0,
+    }
+    const { title } = lossesChart(report)
+    expect(title).toBe('No deals were lost late (at Proposal or Negotiation); most at Qualified: 100% of all losses')
+  })
+})
