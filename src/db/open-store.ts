@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { AppError } from '../errors.js'
 import type { DialectName } from './dialect.js'
@@ -83,10 +83,20 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
+  // A connection the server drops (restart, failover, terminated backend) must not end the
+  // process: pg emits it as an 'error' event, fatal without a listener. An idle one is simply
+  // left out of the pool; one in use fails its query, and that error reaches the caller.
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', () => undefined))
+  let where: { name: string | null; path: string }
   try {
     const client = await pool.connect()
     try {
       if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+      const { rows } = await client.query<{ name: string | null; path: string }>(
+        `SELECT current_schema() AS name, current_setting('search_path') AS path`,
+      )
+      where = rows[0] as { name: string | null; path: string }
     } finally {
       client.release()
     }
@@ -100,10 +110,21 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
       },
     )
   }
+  if (where.name === null) {
+    // No schema of the search_path exists: there is nowhere to create the tables.
+    await pool.end()
+    const wanted = where.path
+      .split(',')
+      .map((s) => s.trim())
+      .find((s) => s !== '' && s !== '"$user"' && s !== '$user')
+    throw new AppError(
+      'bad_config',
+      `PULSE_DATABASE_URL sets search_path to ${JSON.stringify(where.path)}, and no schema of it exists in that database: create it first (CREATE SCHEMA ${wanted ?? 'pulse'}) or remove search_path from the URL.`,
+    )
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   // Kysely looks for its migration tables in every schema unless told which one: name ours.
-  const current = await sql<{ name: string }>`SELECT current_schema() AS name`.execute(db)
-  await migrateToLatest(db, current.rows[0]?.name)
+  await migrateToLatest(db, where.name)
   return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
 }
 
