@@ -1,7 +1,15 @@
 import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import { type CopyStreamQuery, from as copyFrom } from 'pg-copy-streams'
-import { BULK_MIN_ROWS, type CommittedImport, DEAL_COLUMNS, type DealImport, type DealImportRun } from './begin-deal-import.js'
+import { AppError } from '../errors.js'
+import {
+  BULK_MIN_ROWS,
+  type CommittedImport,
+  DEAL_COLUMNS,
+  type DealImport,
+  type DealImportRun,
+  type ImportRollup,
+} from './begin-deal-import.js'
 import { postgresRollupWrites } from './refresh-analytics-rollup.js'
 
 const STAGING = 'pulse_import_staging'
@@ -30,12 +38,15 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
   let queued: string[] = []
   let staged = 0
   let finishedTx = false
+  let commitSent = false
   const remember = (error: unknown) => {
     failure ??= error
   }
 
   const started = (async () => {
     client = await pool.connect()
+    // A connection the server drops mid-import is an 'error' event: keep it for commit to report.
+    client.on('error', remember)
     await client.query('BEGIN')
     const runId = (
       await client.query<{ run_id: number }>(
@@ -74,6 +85,125 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     return draining
   }
 
+  // Everything the commit does, on the import's connection; see `commit` below for its failures.
+  const commitAll = async (counts: { read: number; rejected: number }, rollup: ImportRollup | undefined): Promise<CommittedImport> => {
+    const { runId } = await started
+    const stream = copy as CopyStreamQuery
+    // Ending a COPY whose connection is gone throws (pg-copy-streams reads the dead connection):
+    // the failure that ended it comes first.
+    try {
+      if (failure === undefined) {
+        stream.end()
+        await finished(stream)
+      }
+    } catch (error) {
+      remember(error)
+    }
+    if (failure !== undefined) throw failure
+    const c = client as pg.PoolClient
+    const q = (text: string, values?: unknown[]) => c.query(text, values)
+    // From here on no other writer changes deals or their history (imports and syncs from other
+    // instances wait; readers do not), so what is stored now is what the merge sees.
+    await q('LOCK TABLE deals, stage_history IN SHARE ROW EXCLUSIVE MODE')
+    const emptyAtStart = (await q('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
+    // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
+    const fresh = emptyAtStart && (await q('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
+    const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
+    let updated = 0
+    if (!emptyAtStart) {
+      updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
+      // Stored deals that show a new stage without a history: the stage change to record.
+      await q(
+        `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
+         SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
+           s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new
+         FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
+        [today],
+      )
+      await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
+    }
+    const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
+    await q(
+      `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
+       ${
+         fresh
+           ? ''
+           : `ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
+               .map((col) => `${col} = excluded.${col}`)
+               .join(', ')}`
+       }`,
+      [runId],
+    )
+    // No conflict is possible: the stored history of these deals is gone, and each deal's stays
+    // are unique (see dealBatchOf).
+    await q(
+      `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
+       SELECT s.deal_id, e.v ->> 0, e.v ->> 1, e.v ->> 2 FROM ${STAGING} s CROSS JOIN LATERAL jsonb_array_elements(s.stays) AS e(v)
+       WHERE s.stays IS NOT NULL`,
+    )
+    // Indexes and keys back before the stage-change statements, whose upserts need the key.
+    for (const statement of setAside) await q(statement)
+    if (!emptyAtStart) {
+      // As SQLite's importer: close the open stay, or when there is none, add the old stage's
+      // stay closed at the change; then open the new stage's stay.
+      await q(
+        `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
+         SELECT c.deal_id, c.old_stage, c.old_entered, c.entered_new FROM ${CHANGED} c
+         WHERE NOT EXISTS (SELECT 1 FROM stage_history h WHERE h.deal_id = c.deal_id AND h.left_at IS NULL)
+         ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+      )
+      await q(`UPDATE stage_history h SET left_at = c.entered_new FROM ${CHANGED} c WHERE h.deal_id = c.deal_id AND h.left_at IS NULL`)
+      await q(
+        `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
+         SELECT deal_id, new_stage, entered_new, NULL FROM ${CHANGED}
+         ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+      )
+    }
+    for (let i = 0; i < rejects.length; i += REJECTS_PER_STATEMENT) {
+      const slice = rejects.slice(i, i + REJECTS_PER_STATEMENT)
+      await q('INSERT INTO rejected_rows (run_id, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])', [
+        runId,
+        slice.map((r) => r[0]),
+        slice.map((r) => r[1]),
+        slice.map((r) => r[2]),
+      ])
+    }
+    if (owners.size > 0) {
+      await q(
+        `INSERT INTO owners (owner_id, email, source, updated_at) SELECT o.id, o.email, $3, $4 FROM unnest($1::text[], $2::text[]) AS o(id, email)
+         ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
+        [[...owners.keys()], [...owners.values()], run.source, nowIso],
+      )
+    }
+    await q(
+      `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
+      [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
+    )
+    const dataVersion = `${runId}:${nowIso}`
+    await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+      dataVersion,
+    ])
+    const rollupWritten = rollup !== undefined && fresh
+    if (rollupWritten) {
+      for (const statement of postgresRollupWrites(rollup.built, { dataVersion, openStages: rollup.openStages })) {
+        await q(statement.text, statement.values)
+      }
+    }
+    commitSent = true
+    await q('COMMIT')
+    finishedTx = true
+    if ((run.expectedRows ?? 0) >= BULK_MIN_ROWS) {
+      // A fresh table has no page marked all-visible until it is vacuumed, so the open-deal
+      // reports' index-only scans would visit every row (about 250 ms instead of 50 at a
+      // million deals) until autovacuum comes round; vacuum it now (well under a second), and
+      // give the planner fresh statistics. A refusal (not the table's owner) changes nothing.
+      await q('VACUUM (ANALYZE) deals').catch(() => undefined)
+    }
+    c.off('error', remember)
+    c.release()
+    return { runId, inserted: staged - updated, updated, rollupWritten } satisfies CommittedImport
+  }
+
   return {
     upsertBatch(batch) {
       if (batch.format !== 'copy') throw new Error('a PostgreSQL import takes batches built for COPY')
@@ -93,117 +223,18 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       rejects.push([line, reason, raw])
     },
     async commit(counts, rollup) {
-      const { runId } = await started
-      const stream = copy as CopyStreamQuery
-      stream.end()
-      await finished(stream)
-      if (failure !== undefined) throw failure
-      const c = client as pg.PoolClient
-      const q = (text: string, values?: unknown[]) => c.query(text, values)
-      // From here on no other writer changes deals or their history (imports and syncs from other
-      // instances wait; readers do not), so what is stored now is what the merge sees.
-      await q('LOCK TABLE deals, stage_history IN SHARE ROW EXCLUSIVE MODE')
-      const emptyAtStart = (await q('SELECT 1 FROM deals LIMIT 1')).rowCount === 0
-      // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
-      const fresh = emptyAtStart && (await q('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
-      const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
-      let updated = 0
-      if (!emptyAtStart) {
-        updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
-        // Stored deals that show a new stage without a history: the stage change to record.
-        await q(
-          `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
-           SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
-             s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new
-           FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
-          [today],
-        )
-        await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
+      try {
+        return await commitAll(counts, rollup)
+      } catch (error) {
+        throw lostConnection(error, commitSent) ?? error
       }
-      const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
-      await q(
-        `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
-         ${
-           fresh
-             ? ''
-             : `ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
-                 .map((col) => `${col} = excluded.${col}`)
-                 .join(', ')}`
-         }`,
-        [runId],
-      )
-      // No conflict is possible: the stored history of these deals is gone, and each deal's stays
-      // are unique (see dealBatchOf).
-      await q(
-        `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
-         SELECT s.deal_id, e.v ->> 0, e.v ->> 1, e.v ->> 2 FROM ${STAGING} s CROSS JOIN LATERAL jsonb_array_elements(s.stays) AS e(v)
-         WHERE s.stays IS NOT NULL`,
-      )
-      // Indexes and keys back before the stage-change statements, whose upserts need the key.
-      for (const statement of setAside) await q(statement)
-      if (!emptyAtStart) {
-        // As SQLite's importer: close the open stay, or when there is none, add the old stage's
-        // stay closed at the change; then open the new stage's stay.
-        await q(
-          `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
-           SELECT c.deal_id, c.old_stage, c.old_entered, c.entered_new FROM ${CHANGED} c
-           WHERE NOT EXISTS (SELECT 1 FROM stage_history h WHERE h.deal_id = c.deal_id AND h.left_at IS NULL)
-           ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
-        )
-        await q(`UPDATE stage_history h SET left_at = c.entered_new FROM ${CHANGED} c WHERE h.deal_id = c.deal_id AND h.left_at IS NULL`)
-        await q(
-          `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
-           SELECT deal_id, new_stage, entered_new, NULL FROM ${CHANGED}
-           ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
-        )
-      }
-      for (let i = 0; i < rejects.length; i += REJECTS_PER_STATEMENT) {
-        const slice = rejects.slice(i, i + REJECTS_PER_STATEMENT)
-        await q('INSERT INTO rejected_rows (run_id, line, reason, raw) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])', [
-          runId,
-          slice.map((r) => r[0]),
-          slice.map((r) => r[1]),
-          slice.map((r) => r[2]),
-        ])
-      }
-      if (owners.size > 0) {
-        await q(
-          `INSERT INTO owners (owner_id, email, source, updated_at) SELECT o.id, o.email, $3, $4 FROM unnest($1::text[], $2::text[]) AS o(id, email)
-           ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
-          [[...owners.keys()], [...owners.values()], run.source, nowIso],
-        )
-      }
-      await q(
-        `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
-        [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
-      )
-      const dataVersion = `${runId}:${nowIso}`
-      await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-        dataVersion,
-      ])
-      const rollupWritten = rollup !== undefined && fresh
-      if (rollupWritten) {
-        for (const statement of postgresRollupWrites(rollup.built, { dataVersion, openStages: rollup.openStages })) {
-          await q(statement.text, statement.values)
-        }
-      }
-      await q('COMMIT')
-      finishedTx = true
-      if ((run.expectedRows ?? 0) >= BULK_MIN_ROWS) {
-        // A fresh table has no page marked all-visible until it is vacuumed, so the open-deal
-        // reports' index-only scans would visit every row (about 250 ms instead of 50 at a
-        // million deals) until autovacuum comes round; vacuum it now (well under a second), and
-        // give the planner fresh statistics. A refusal (not the table's owner) changes nothing.
-        await q('VACUUM (ANALYZE) deals').catch(() => undefined)
-      }
-      c.release()
-      return { runId, inserted: staged - updated, updated, rollupWritten } satisfies CommittedImport
     },
     async rollback() {
       if (finishedTx) return
       finishedTx = true
       await started.catch(() => undefined)
       // Dropping the connection ends the COPY and the transaction at once: the server rolls back.
+      client?.off('error', remember)
       client?.release(new Error('import rolled back'))
     },
   }
@@ -241,4 +272,29 @@ async function setIndexesAside(client: pg.PoolClient, expectedRows: number, empt
     recreate.push(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quote(key.name)} ${key.definition}`)
   }
   return recreate
+}
+
+// Server codes for a connection ended by the server (admin_shutdown, crash_shutdown, cannot_connect_now).
+const CONNECTION_ENDED_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'])
+
+/**
+ * The sentence for an import whose connection to the server was lost (server restarted, backend
+ * terminated, network gone), or undefined for any other failure. Before COMMIT was sent the
+ * server has rolled the transaction back; after, whether it was stored is not known.
+ */
+function lostConnection(error: unknown, commitSent: boolean): AppError | undefined {
+  const e = error as { code?: unknown; message?: unknown } | null
+  const message = typeof e?.message === 'string' ? e.message : ''
+  const lost =
+    (typeof e?.code === 'string' && CONNECTION_ENDED_CODES.has(e.code)) ||
+    /connection terminated|connection error|not queryable|terminating connection/i.test(message)
+  if (!lost) return undefined
+  const why = message.replace(/\.$/, '')
+  return new AppError(
+    'nothing_imported',
+    commitSent
+      ? `The connection to PostgreSQL was lost while the import was committing (${why}), so whether it was stored is unknown: check with pulse status and run the import again if needed (re-importing the same file is safe).`
+      : `The connection to PostgreSQL was lost during the import (${why}), so it was rolled back and nothing was imported: run the import again once the server answers.`,
+    { cause: error },
+  )
 }

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openStore, type Store } from '../../src/db/open-store.js'
+import { AppError } from '../../src/errors.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { writeTempFile } from '../helpers/test-store.js'
+
+const url = process.env.PULSE_TEST_DATABASE_URL
+
+/** `url` with `search_path` set to `schema` the way the docs tell users to (`?options=-c ...`). */
+function urlWithSearchPath(base: string, schema: string): string {
+  const u = new URL(base)
+  u.searchParams.set('options', `-c search_path=${schema}`)
+  return u.toString()
+}
+
+/** Ends the server side of one backend, as a restarted server or a killed connection would. */
+async function terminateBackend(base: string, pid: number): Promise<void> {
+  const admin = new pg.Client({ connectionString: base })
+  await admin.connect()
+  try {
+    await admin.query('SELECT pg_terminate_backend($1)', [pid])
+  } finally {
+    await admin.end()
+  }
+}
+
+function dealsCsv(rows: number, prefix: string): string {
+  const lines = ['deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome']
+  for (let i = 0; i < rows; i++) {
+    const won = i % 3 === 0
+    lines.push(
+      `${prefix}${i},2024-01-0${(i % 9) + 1},${won ? '2024-02-01' : ''},rep_${i % 7},SaaS,EMEA,Pro,Inbound,${won ? 'Closed' : 'Demo'},${1000 + i},${won ? 'Won' : 'Open'}`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
+  const base = url as string
+  const opened: Array<{ store: Store; schema: string }> = []
+  afterEach(async () => {
+    for (const { store, schema } of opened.splice(0)) {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db).catch(() => undefined)
+      await store.close()
+    }
+  })
+  async function openInSchema(): Promise<Store> {
+    const schema = `t_${randomBytes(6).toString('hex')}`
+    const store = await openStore({ path: '', url: base, schema })
+    opened.push({ store, schema })
+    return store
+  }
+
+  it('a search_path naming a schema that does not exist stops with a message naming it and how to create it', async () => {
+    const missing = `missing_${randomBytes(4).toString('hex')}`
+    const error = await openStore({ path: '', url: urlWithSearchPath(base, missing) }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AppError)
+    expect((error as AppError).code).toBe('bad_config')
+    expect((error as AppError).message).toContain(`"${missing}"`)
+    expect((error as AppError).message).toContain(`CREATE SCHEMA ${missing}`)
+    expect((error as AppError).message).not.toContain('kysely')
+  })
+
+  it('a search_path naming an existing schema keeps the store in that schema', async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`
+    const admin = await openInSchema()
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db)
+    const store = await openStore({ path: '', url: urlWithSearchPath(base, schema) })
+    opened.push({ store, schema })
+    const tables = await sql<{
+      n: number
+    }>`SELECT count(*) AS n FROM pg_tables WHERE schemaname = ${schema} AND tablename = 'deals'`.execute(store.db)
+    expect(tables.rows[0]?.n).toBe(1)
+  })
+
+  it('a pooled connection the server drops while idle does not end the process; the next query reconnects', async () => {
+    const store = await openInSchema()
+    const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(store.db)
+    await terminateBackend(base, rows[0]?.pid as number)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const again = await sql<{ one: number }>`SELECT 1 AS one`.execute(store.db)
+    expect(again.rows[0]?.one).toBe(1)
+  })
+
+  it('an import whose connection the server drops is rolled back and says so in one sentence', async () => {
+    const store = await openInSchema()
+    const first = await importCsvFile(store, { path: writeTempFile('a.csv', dealsCsv(50, 'A')), stages: ['Demo'], threads: 'inline' })
+    expect(first.inserted).toBe(50)
+    const checkedOut = new Set<pg.PoolClient>()
+    const pool = store.pgPool as pg.Pool
+    pool.on('acquire', (c) => checkedOut.add(c))
+    pool.on('release', (_e, c) => checkedOut.delete(c))
+    let killed: Promise<void> | undefined
+    const error = await importCsvFile(store, {
+      path: writeTempFile('b.csv', dealsCsv(60000, 'B')),
+      stages: ['Demo'],
+      threads: 'inline',
+      onProgress: (n, total) => {
+        const client = [...checkedOut][0] as (pg.PoolClient & { processID?: number }) | undefined
+        if (killed || n < total / 3 || client?.processID === undefined) return
+        killed = terminateBackend(base, client.processID)
+      },
+    }).catch((e: unknown) => e)
+    await killed
+    expect(killed).toBeDefined()
+    expect(error).toBeInstanceOf(AppError)
+    const message = (error as AppError).message
+    expect(message).toMatch(/connection to PostgreSQL was lost/)
+    expect(message).toMatch(/nothing was imported/)
+    expect(message.split(/\.\s/).length).toBe(1)
+    const deals = await store.db.selectFrom('deals').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    expect(deals.n).toBe(50)
+    const runs = await store.db.selectFrom('import_runs').select(['run_id', 'status']).execute()
+    expect(runs).toEqual([{ run_id: first.runId, status: 'done' }])
+  })
+})
