@@ -87,6 +87,14 @@ describe('Home tab: the win-rate verdict says only what the limits support', () 
   })
 })
 
+describe('Home tab: empty states', () => {
+  it('says there are no lost deals yet instead of "n/a of losses"', () => {
+    const text = homeText(snapshot(null, { lateStageLosses: { share: null, amountShare: null, stages: ['Proposal', 'Negotiation'] } }))
+    expect(text).toContain('*Late-stage losses*\\nNo lost deals yet')
+    expect(text).not.toContain('n/a')
+  })
+})
+
 describe("Home tab: a rep's deals", () => {
   it('counts one deal in the singular', () => {
     const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [card(1)], asOf: '2025-07-12' }).blocks)

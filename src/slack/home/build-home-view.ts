@@ -40,6 +40,12 @@ function verdictLine(s: HomeSnapshot): string {
   return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, normal range ${pct(w.lcl)}-${pct(w.ucl)}, ${count(w.n)} closed${flag}`
 }
 
+function lateStageLine(s: HomeSnapshot): string {
+  const l = s.lateStageLosses
+  if (!l || l.share === null) return 'No lost deals yet'
+  return `${pct(l.share)} of losses, ${pct(l.amountShare)} of lost amount`
+}
+
 function stalledLines(s: HomeSnapshot): Block[] {
   if (s.stalled.top.length === 0) return [section('No stalled deals. :tada:')]
   return [
@@ -75,7 +81,7 @@ export function buildHomeView(content: HomeContent): HomeView {
       fields([
         `*Open pipeline*\n${count(s.pipeline.count)} deals, ${money(s.pipeline.amount)}`,
         `*Stalled*\n${count(s.stalled.count)} deals, ${money(s.stalled.amount)}`,
-        `*Late-stage losses*\n${s.lateStageLosses ? `${pct(s.lateStageLosses.share)} of losses, ${pct(s.lateStageLosses.amountShare)} of lost amount` : 'n/a'}`,
+        `*Late-stage losses*\n${lateStageLine(s)}`,
         `*Zombie pipeline*\n${count(s.zombie.count)} deals, ${money(s.zombie.amount)}`,
       ]),
     )
