@@ -69,8 +69,16 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   const hasVolume = months.some((m) => (m.created ?? 0) > 0)
 
   const title = winrateTitle(rows)
+  const first = formatMonth(monthOrder[0]!)
+  const last = formatMonth(monthOrder[monthOrder.length - 1]!)
+  // The key names only what is drawn: no band or centre line without a baseline.
+  const key = [
+    ...(rows.some((r) => !r.partial && r.lcl !== null && r.ucl !== null) ? ['Shaded: normal range (control limits)'] : []),
+    ...(rows.some((r) => r.center !== null) ? ['dashed: centre line'] : []),
+    `${nFit.prefixed ? 'n' : 'bottom numbers'}\u00a0=\u00a0deals\u00a0closed`,
+  ].join('; ')
   const subtitle = [
-    `Monthly win rate, ${formatMonth(monthOrder[0]!)} to ${formatMonth(monthOrder[monthOrder.length - 1]!)}. Shaded: normal range (control limits); dashed: centre line; n\u00a0=\u00a0deals\u00a0closed.`,
+    `Monthly win rate, ${first === last ? first : `${first} to ${last}`}. ${key.startsWith('n\u00a0') ? key : `${key.charAt(0).toUpperCase()}${key.slice(1)}`}.`,
     ...(report.runSignals ?? []).slice(-1).map((s) => `Also: ${s.name} (to ${formatMonth(s.months[s.months.length - 1] ?? '')}).`),
   ]
 
@@ -280,16 +288,16 @@ function monthAxis(order: readonly string[], partialMonth: string | undefined) {
 }
 
 /** The largest style of closed-deal label that fits every month's width. */
-function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: number } {
+function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: number; prefixed: boolean } {
   const band = (LAYOUT.width / Math.max(1, rows.length)) * 0.92
   const measurer = chartTextMeasurer()
   const widest = (size: number) => Math.max(...rows.map((r) => measurer.width(r.nLabel, size)))
-  if (widest(10) <= band) return { fontSize: 10, angle: 0 }
+  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true }
   for (const r of rows) r.nLabel = `n=${formatCompactCount(r.n)}`
-  if (widest(10) <= band) return { fontSize: 10, angle: 0 }
+  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true }
   for (const r of rows) r.nLabel = formatCompactCount(r.n)
-  if (widest(9) <= band) return { fontSize: 9, angle: 0 }
-  return { fontSize: 9, angle: -90 }
+  if (widest(9) <= band) return { fontSize: 9, angle: 0, prefixed: false }
+  return { fontSize: 9, angle: -90, prefixed: false }
 }
 
 /** Title that states the finding: the latest complete month's verdict, or the most recent anomaly. */

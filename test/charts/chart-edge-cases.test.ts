@@ -8,6 +8,7 @@ import { MAX_PNG_BYTES, renderChart } from '../../src/charts/render-chart.js'
 import { renderReportChart } from '../../src/charts/render-report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
+import { winrateChart } from '../../src/charts/winrate-chart.js'
 import { type Json, mainRows, viewNamed } from './spec-helpers.js'
 
 const samples = sampleChartInputs()
@@ -180,5 +181,31 @@ describe('lossesChart title', () => {
     }
     const { title } = lossesChart(report)
     expect(title).toBe('No deals were lost late (at Proposal or Negotiation); most at Qualified: 100% of all losses')
+  })
+})
+
+describe('winrateChart key', () => {
+  const subtitle = (months: typeof samples.winrate.months) =>
+    ((winrateChart({ ...samples.winrate, months }).spec as Json).title.subtitle as string[]).join(' ')
+
+  it('names the band and centre line only when they are drawn', () => {
+    const only = subtitle(samples.winrate.months.slice(-1).map((m) => ({ ...m, center: null, lcl: null, ucl: null })))
+    expect(only).toMatch(/^Monthly win rate, Jul 2025\. n\u00a0=\u00a0deals/)
+    expect(only).not.toMatch(/Shaded|centre line/)
+    expect(subtitle(samples.winrate.months)).toMatch(/Shaded: normal range \(control limits\); dashed: centre line; n\u00a0=/)
+  })
+
+  it('says what the bottom numbers are when they lose their "n="', () => {
+    const base = samples.winrate.months[0]!
+    const months = Array.from({ length: 40 }, (_, i) => ({
+      ...base,
+      month: `${2022 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`,
+      won: 20_000,
+      lost: 30_000,
+      partial: i === 39,
+    }))
+    const { spec } = winrateChart({ ...samples.winrate, months })
+    expect(mainRows(spec)[0].nLabel).toBe('50k')
+    expect(((spec as Json).title.subtitle as string[]).join(' ')).toMatch(/bottom numbers\u00a0=\u00a0deals\u00a0closed/)
   })
 })
