@@ -64,7 +64,7 @@ describe('App Home', () => {
   it('shows a rep their own open deals', async () => {
     const { text } = await openHome(PEOPLE.rep)
     expect(text).toContain('your deals')
-    expect(text).toMatch(/open deals, least healthy first|Your open deal\.|no open deals/)
+    expect(text).toMatch(/open deals, (least healthy|largest) first|Your open deal\.|no open deals/)
   })
 
   it('shows someone unknown a polite note with no data', async () => {

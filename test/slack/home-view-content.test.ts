@@ -103,10 +103,20 @@ describe("Home tab: a rep's deals", () => {
   })
 
   it('does not present the deals shown as all of them when there are more', () => {
-    const deals = Array.from({ length: 20 }, (_, i) => card(i))
+    const deals = Array.from({ length: 20 }, (_, i) => card(i, { dealId: `D${i}`, healthScore: 20 + i, winProbability: null, reasons: [] }))
     const text = JSON.stringify(buildHomeView({ kind: 'own', deals, more: true, asOf: '2025-07-12' }).blocks)
     expect(text).not.toContain('Your 20 open deals')
     expect(text).toMatch(/20 least healthy of your open deals/)
+  })
+
+  it('lists unscored deals as largest first, not "least healthy first"', () => {
+    const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [card(1), card(2)], asOf: '2025-07-12' }).blocks)
+    expect(text).not.toContain('least healthy')
+    expect(text).toContain('Your 2 open deals, largest first')
+    const scored = card(3, { dealId: 'D3', healthScore: 30, winProbability: 0.2, reasons: [] })
+    expect(JSON.stringify(buildHomeView({ kind: 'own', deals: [scored, card(1)], asOf: '2025-07-12' }).blocks)).toContain(
+      'Your 2 open deals, least healthy first',
+    )
   })
 
   it('says a deal is not scored yet, as the DM does, rather than n/a', () => {

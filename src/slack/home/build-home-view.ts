@@ -106,9 +106,12 @@ export function buildHomeView(content: HomeContent): HomeView {
   } else {
     blocks.push(header('Sales Pulse: your deals'))
     const n = content.deals.length
+    // Scored deals come least healthy first; unscored ones (all of them before the model's first run) largest first.
+    const scored = content.deals.some((d) => d.health !== null)
+    const order = scored ? 'least healthy' : 'largest'
     if (n === 0) blocks.push(section('You have no open deals right now.'))
-    else if (content.more) blocks.push(section(`The ${n} least healthy of your open deals, least healthy first.`))
-    else blocks.push(section(n === 1 ? 'Your open deal.' : `Your ${n} open deals, least healthy first.`))
+    else if (content.more) blocks.push(section(`The ${n} ${order} of your open deals, ${order} first.`))
+    else blocks.push(section(n === 1 ? 'Your open deal.' : `Your ${n} open deals, ${order} first.`))
     for (const d of content.deals) {
       const h = d.health
       blocks.push(
