@@ -80,8 +80,31 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
     tested: segments.length,
     segments,
     combinations: DRIVER_COMBINATIONS.filter(([a, b]) => !fixed.has(a) && !fixed.has(b)),
-    findings: driverFindings(segments, n),
+    findings: driverFindings(segments, n, won),
   }
+}
+
+/**
+ * What a two-field segment adds to its parts, as a z statistic: the log odds of its win rate
+ * against the log odds its two values predict together (logit(a) + logit(b) - logit(all)), over
+ * the segment's own standard error; 0 when that points the other way from its lift. A pair that
+ * merely inherits one value's effect (every region's 100k+ deals win less) scores near 0; one that
+ * is low on its own (EMEA's 50k-100k deals, while EMEA's other deals win as usual) scores high.
+ * `all` is every closed deal. Single-field segments score 0.
+ */
+export function pairEvidence(s: DriverSegment, segments: readonly DriverSegment[], all: { n: number; won: number }): number {
+  const fields = Object.entries(s.segment) as Array<[SegmentField, string]>
+  if (fields.length < 2 || s.lift === null) return 0
+  const logOdds = (won: number, n: number) => Math.log((won + 0.5) / (n - won + 0.5))
+  let expected = -logOdds(all.won, all.n) * (fields.length - 1)
+  for (const [field, value] of fields) {
+    const part = segments.find((p) => Object.keys(p.segment).length === 1 && p.segment[field] === value)
+    if (!part) return 0
+    expected += logOdds(part.won, part.n)
+  }
+  const residual = logOdds(s.won, s.n) - expected
+  if (Math.sign(residual) !== Math.sign(Math.log(s.lift))) return 0
+  return Math.abs(residual) / Math.sqrt(1 / (s.won + 0.5) + 1 / (s.n - s.won + 0.5))
 }
 
 /** "Deals of $50k-100k in EMEA win 14% vs 32% for all others (0.44x, n=802, q<0.001)". */
@@ -89,7 +112,7 @@ export function describeSegment(s: DriverSegment): string {
   return `${segmentWords(s.segment)} win ${formatPercent(s.winRate)} vs ${formatPercent(s.othersWinRate)} for all others (${s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`}, n=${formatCount(s.n)}, ${formatProbability('q', s.qValue)})`
 }
 
-function driverFindings(segments: readonly DriverSegment[], n: number): Finding[] {
+function driverFindings(segments: readonly DriverSegment[], n: number, won: number): Finding[] {
   const sig = segments.filter((s) => s.significant)
   if (sig.length === 0) {
     return [
@@ -101,10 +124,12 @@ function driverFindings(segments: readonly DriverSegment[], n: number): Finding[
       },
     ]
   }
-  // Strongest effects first: prefer combinations that explain more than their parts, then by effect size.
-  const ranked = [...sig].sort(
-    (a, b) => Math.abs(Math.log(b.lift ?? 1)) * Math.sqrt(b.n) - Math.abs(Math.log(a.lift ?? 1)) * Math.sqrt(a.n),
-  )
+  // Strongest effects first (|ln lift| x sqrt(n)); a combination that adds nothing to its parts
+  // (pairEvidence 0: its lift is only its values' own effects) after every other.
+  const all = { n, won }
+  const evidence = (s: DriverSegment) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
+  const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
+  const ranked = [...sig].sort((a, b) => Number(addsNothing(a)) - Number(addsNothing(b)) || evidence(b) - evidence(a))
   return ranked.slice(0, MAX_FINDINGS).map((s) => ({
     report: 'drivers' as const,
     key: `drivers_${s.direction}:${Object.entries(s.segment)

@@ -1,4 +1,4 @@
-import { describeSegment } from './drivers-report.js'
+import { describeSegment, pairEvidence } from './drivers-report.js'
 import { formatCount, formatMonth, formatPercent } from './format-figures.js'
 import type {
   DriversReport,
@@ -73,12 +73,23 @@ function anomaliesSentence(r: WinrateReport): Finding {
   }
 }
 
-/** The two strongest single-field drivers and the strongest two-field one (evidence = |ln lift| x sqrt(n)). */
+/**
+ * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)) and the two-field one
+ * that adds most to its parts ({@link pairEvidence}; none when every significant pair only
+ * inherits its values' own effects).
+ */
 function topDrivers(r: DriversReport): Finding[] {
   const evidence = (s: DriversReport['segments'][number]) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
-  const sig = r.segments.filter((s) => s.significant).sort((a, b) => evidence(b) - evidence(a))
-  const singles = sig.filter((s) => Object.keys(s.segment).length === 1).slice(0, 2)
-  const combo = sig.filter((s) => Object.keys(s.segment).length === 2).slice(0, 1)
+  const sig = r.segments.filter((s) => s.significant)
+  const singles = sig
+    .filter((s) => Object.keys(s.segment).length === 1)
+    .sort((a, b) => evidence(b) - evidence(a))
+    .slice(0, 2)
+  const added = new Map(sig.map((s) => [s, pairEvidence(s, r.segments, r)]))
+  const combo = sig
+    .filter((s) => (added.get(s) ?? 0) > 0)
+    .sort((a, b) => (added.get(b) ?? 0) - (added.get(a) ?? 0))
+    .slice(0, 1)
   return [...singles, ...combo].map((s) => ({
     report: 'drivers' as const,
     key: `drivers_${s.direction}:${Object.entries(s.segment)

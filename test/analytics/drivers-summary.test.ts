@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { driversReport } from '../../src/analytics/drivers-report.js'
+import { funnelReport } from '../../src/analytics/funnel-report.js'
+import { lossesReport } from '../../src/analytics/losses-report.js'
+import { stalledReport } from '../../src/analytics/stalled-report.js'
+import { summarizeFindings } from '../../src/analytics/summarize-findings.js'
+import { winrateReport } from '../../src/analytics/winrate-report.js'
+import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+
+const q = { asOf: '2024-07-20' }
+
+/** region x amount_band cells: [region, band, n, won]. 100k+ wins less everywhere; EMEA x 50k-100k is low on its own. */
+const CELLS: Array<[string, string, number, number]> = [
+  ['NA', '10k-50k', 2000, 700],
+  ['NA', '50k-100k', 1000, 350],
+  ['NA', '100k+', 3000, 600],
+  ['EMEA', '10k-50k', 1000, 350],
+  ['EMEA', '50k-100k', 300, 45],
+  ['EMEA', '100k+', 300, 60],
+]
+
+function rows(): SegmentOutcomeRow[] {
+  const out: SegmentOutcomeRow[] = []
+  const add = (fields: SegmentOutcomeRow['fields'], key: (c: (typeof CELLS)[number]) => string[]) => {
+    const by = new Map<string, SegmentOutcomeRow>()
+    for (const c of CELLS) {
+      const values = key(c)
+      const k = values.join('|')
+      const r = by.get(k) ?? { fields, values, won: 0, n: 0 }
+      r.n += c[2]
+      r.won += c[3]
+      by.set(k, r)
+    }
+    out.push(...by.values())
+  }
+  add(['region'], (c) => [c[0]])
+  add(['amount_band'], (c) => [c[1]])
+  add(['region', 'amount_band'], (c) => [c[0], c[1]])
+  return out
+}
+
+describe('the two-field driver the summary names', () => {
+  it('is the pair that differs from both of its parts, not a pair that only inherits one field value', () => {
+    const drivers = driversReport(rows(), q)
+    const sig = (region: string, band: string) =>
+      drivers.segments.find((s) => s.segment.region === region && s.segment.amount_band === band)?.significant
+    expect(sig('NA', '100k+')).toBe(true)
+    expect(sig('EMEA', '50k-100k')).toBe(true)
+    const empty = { deals: [], count: 0, amount: 0 }
+    const summary = summarizeFindings(
+      {
+        winrate: winrateReport({ outcomes: [], created: [] }, q),
+        losses: lossesReport([], { lateStages: [] }, q),
+        funnel: funnelReport([], { openStages: ['Qualified'], wonStage: 'Closed' }, false, q),
+        drivers,
+        stalled: stalledReport(
+          {
+            stalled: empty,
+            overStageP90: empty,
+            stale: { openCount: 0, openAmount: 0, staleCount: 0, staleAmount: 0, staleClosedCount: 0 },
+            stageTimes: [],
+          },
+          { rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 } },
+          q,
+        ),
+      },
+      q,
+    )
+    const pairs = summary.findings.filter((f) => f.key.startsWith('drivers_') && f.key.includes('&'))
+    expect(pairs.map((f) => f.key)).toEqual(['drivers_low:region=EMEA&amount_band=50k-100k'])
+  })
+})
