@@ -78,6 +78,19 @@ export function formatPercent(fraction: number): string {
 }
 
 /**
+ * Two rates as percentages with as many decimals (up to two) as it takes to tell them apart, so a
+ * rate just outside a limit never reads the same as the limit: `(0.2608, 0.2641)` -> `['26.1%', '26.4%']`.
+ * @example formatPercentsApart(0.41, 0.3) // ['41%', '30%']
+ */
+export function formatPercentsApart(a: number, b: number): [string, string] {
+  let pair: [string, string] = [formatPercent(a), formatPercent(b)]
+  for (let digits = 1; digits <= 2 && pair[0] === pair[1] && a !== b; digits++) {
+    pair = [`${(a * 100).toFixed(digits)}%`, `${(b * 100).toFixed(digits)}%`]
+  }
+  return pair
+}
+
+/**
  * A signed change in percentage points: `0.052` -> `+5 pts`, `-0.031` -> `-3 pts`.
  * @example formatPoints(-0.05) // '-5 pts'
  */

@@ -1,6 +1,16 @@
 import type { TopLevelSpec } from 'vega-lite'
 import type { WinrateReport } from '../analytics/report-types.js'
-import { COLORS, FONT_SIZES, formatCompactCount, formatCount, formatMonth, formatPercent, LAYOUT, monthName } from './chart-theme.js'
+import {
+  COLORS,
+  FONT_SIZES,
+  formatCompactCount,
+  formatCount,
+  formatMonth,
+  formatPercent,
+  formatPercentsApart,
+  LAYOUT,
+  monthName,
+} from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 import { chartTextMeasurer } from './text-metrics.js'
 
@@ -325,13 +335,46 @@ function winrateTitle(rows: readonly WinrateChartRow[]): string {
   return `Win rate is within its normal range: ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)}`
 }
 
+/** Slack's limit on a file's alt text (`alt_txt`): the alt text is written to fit it. */
+const ALT_TEXT_MAX = 1000
+
+/**
+ * The title, what is drawn, then every month, newest last; when that is longer than Slack takes,
+ * the oldest months are summed up in one phrase (their range of rates and any flags) so the latest
+ * months, the ones a reader acts on, stay whole.
+ */
 function winrateAltText(title: string, rows: readonly WinrateChartRow[], hasVolume: boolean): string {
   const parts = rows.map((r) => {
-    const rate = r.winRate === null ? 'no closed deals' : `${formatPercent(r.winRate)} won of ${formatCount(r.n)} closed`
-    const range = r.lcl !== null && r.ucl !== null && !r.partial ? `, range ${formatPercent(r.lcl)}-${formatPercent(r.ucl)}` : ''
+    let rate = r.winRate === null ? 'no closed deals' : `${formatPercent(r.winRate)} won of ${formatCount(r.n)} closed`
+    let range = r.lcl !== null && r.ucl !== null && !r.partial ? `, range ${formatPercent(r.lcl)}-${formatPercent(r.ucl)}` : ''
+    if (r.winRate !== null && r.lcl !== null && r.ucl !== null && r.anomaly !== null) {
+      // A flagged month must not read as sitting on its limit: keep the decimals that tell them apart.
+      const [v, limit] = formatPercentsApart(r.winRate, r.anomaly === 'low' ? r.lcl : r.ucl)
+      rate = `${v} won of ${formatCount(r.n)} closed`
+      range = r.anomaly === 'low' ? `, range ${limit}-${formatPercent(r.ucl)}` : `, range ${formatPercent(r.lcl)}-${limit}`
+    }
     const flag = r.partial ? ' (partial month, not judged)' : r.anomaly ? ` (${r.anomaly === 'low' ? 'below' : 'above'} range)` : ''
     const vol = hasVolume ? `, ${formatCount(r.created)} created` : ''
     return `${formatMonth(r.month)}: ${rate}${range}${flag}${vol}`
   })
-  return `${title}. Line chart of monthly win rate with its normal range${hasVolume ? ' and deals created per month' : ''}. ${parts.join('; ')}.`
+  const head = `${title}. Line chart of monthly win rate with its normal range${hasVolume ? ' and deals created per month' : ''}. `
+  const text = (summed: number) =>
+    `${head}${[...(summed > 0 ? [earlierMonths(rows.slice(0, summed))] : []), ...parts.slice(summed)].join('; ')}.`
+  let summed = 0
+  while (summed < rows.length - 1 && text(summed).length > ALT_TEXT_MAX) summed++
+  return text(summed)
+}
+
+/** `Aug 2023 to Mar 2025: 31%-38% won a month, 1 above range`: months too many to list one by one. */
+function earlierMonths(rows: readonly WinrateChartRow[]): string {
+  const span =
+    rows.length === 1 ? formatMonth(rows[0]!.month) : `${formatMonth(rows[0]!.month)} to ${formatMonth(rows[rows.length - 1]!.month)}`
+  const rates = rows.flatMap((r) => (r.winRate === null ? [] : [r.winRate]))
+  const lo = formatPercent(Math.min(...rates))
+  const hi = formatPercent(Math.max(...rates))
+  const won = rates.length === 0 ? 'no closed deals' : `${lo === hi ? lo : `${lo}-${hi}`} won a month`
+  const low = rows.filter((r) => r.anomaly === 'low').length
+  const high = rows.filter((r) => r.anomaly === 'high').length
+  const flags = [...(low > 0 ? [`${low} below range`] : []), ...(high > 0 ? [`${high} above range`] : [])]
+  return `${span}: ${won}, ${flags.length > 0 ? flags.join(' and ') : 'none flagged'}`
 }

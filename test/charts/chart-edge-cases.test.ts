@@ -209,3 +209,36 @@ describe('winrateChart key', () => {
     expect(((spec as Json).title.subtitle as string[]).join(' ')).toMatch(/bottom numbers\u00a0=\u00a0deals\u00a0closed/)
   })
 })
+
+describe('winrateChart alt text', () => {
+  const base = samples.winrate.months[0]!
+  const long = Array.from({ length: 24 }, (_, i) => ({
+    ...base,
+    month: `${2023 + Math.floor((i + 7) / 12)}-${String(((i + 7) % 12) + 1).padStart(2, '0')}`,
+    won: 1_234 + i * 40,
+    lost: 2_345 - i * 40,
+    winRate: (1_234 + i * 40) / 3_579,
+    created: 12_345,
+    anomaly: i === 2 ? ('high' as const) : i === 21 ? ('low' as const) : null,
+    partial: i === 23,
+  }))
+
+  it("fits Slack's 1,000-character alt text, keeping the latest months whole and summing up the earlier ones", () => {
+    const { altText, title } = winrateChart({ ...samples.winrate, months: long })
+    expect(altText.length).toBeLessThanOrEqual(1000)
+    expect(altText.startsWith(title)).toBe(true)
+    // The latest months, the flagged one and the partial one, are there in full.
+    expect(altText).toContain('(below range)')
+    expect(altText).toMatch(/Jul 2025: \d+% won of 3,579 closed \(partial month, not judged\), 12,345 created\.$/)
+    // The earlier months are summed up, with the month flagged among them.
+    expect(altText).toMatch(/Aug 2023 to [A-Z][a-z]{2} 202\d: \d+%-\d+% won a month, 1 above range;/)
+  })
+
+  it('keeps a decimal where whole percentages would make a flagged month look inside its range', () => {
+    const months = samples.winrate.months.map((m) =>
+      m.month === '2025-06' ? { ...m, won: 1_304, lost: 3_696, winRate: 0.2608, lcl: 0.2641, ucl: 0.43, anomaly: 'low' as const } : m,
+    )
+    const { altText } = winrateChart({ ...samples.winrate, months })
+    expect(altText).toContain('Jun 2025: 26.1% won of 5,000 closed, range 26.4%-43% (below range)')
+  })
+})
