@@ -51,6 +51,37 @@ describe('Home tab: the win-rate verdict says only what the limits support', () 
     expect(text).not.toMatch(/n\/a|within normal/)
   })
 
+  it('keeps the decimals that tell a flagged rate from its limit', () => {
+    const text = homeText(snapshot({ month: '2026-03', winRate: 0.2601, center: 0.35, lcl: 0.2632, ucl: 0.43, anomaly: 'low', n: 273 }))
+    expect(text).toContain('*26.0%* in March 2026, normal range 26.3%-43%')
+    const month = {
+      month: '2026-03',
+      won: 71,
+      lost: 202,
+      n: 273,
+      winRate: 0.2601,
+      center: 0.35,
+      lcl: 0.2632,
+      ucl: 0.43,
+      partial: false,
+      anomaly: 'low',
+      created: 30,
+      createdAmount: 1e6,
+    }
+    const report = {
+      asOf: '2026-04-10',
+      where: {},
+      months: [month],
+      limitNote: '',
+      runSignals: [],
+      openPipeline: { count: 5, amount: 4e5 },
+      findings: [],
+    }
+    expect(JSON.stringify(winrateBlocks(report as unknown as WinrateReport, 'everyone').blocks)).toContain(
+      '*March 2026: 26.0%*, below its normal range (26.3%-43%',
+    )
+  })
+
   it('still judges a month with limits', () => {
     const text = homeText(snapshot({ month: '2025-06', winRate: 0.31, center: 0.35, lcl: 0.25, ucl: 0.45, anomaly: null, n: 84 }))
     expect(text).toContain('*31%* in June 2025, normal range 25%-45%, 84 closed (within normal variation)')

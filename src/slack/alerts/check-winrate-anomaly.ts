@@ -2,7 +2,7 @@ import type { WinrateMonth } from '../../analytics/report-types.js'
 import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, header, section } from '../blocks/block-kit.js'
-import { count, esc, monthLabel, pct } from '../blocks/format.js'
+import { count, esc, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 /** What the anomaly check found. */
@@ -25,9 +25,10 @@ export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Prom
   if (month?.anomaly !== 'low' || !ctx.config.alertChannel) return { month, queued: false }
   const label = monthLabel(month.month)
   const text = `Win rate fell below its normal range in ${label}: ${pct(month.winRate)} vs ${pct(month.center)} expected.`
+  const [rate, lcl] = pctApart(month.winRate, month.lcl)
   const evidence = [
-    `*${pct(month.winRate)}* won in ${label} (${count(month.won)} of ${count(month.n)} closed deals).`,
-    `Normal range ${pct(month.lcl)}-${pct(month.ucl)} around ${pct(month.center)}, from ${count(month.baselineN)} deals closed ${month.baselineFrom ?? '?'} to ${month.baselineTo ?? '?'}.`,
+    `*${rate}* won in ${label} (${count(month.won)} of ${count(month.n)} closed deals).`,
+    `Normal range ${lcl}-${pct(month.ucl)} around ${pct(month.center)}, from ${count(month.baselineN)} deals closed ${month.baselineFrom ?? '?'} to ${month.baselineTo ?? '?'}.`,
     ...(month.runRules.length > 0 ? [`Also: ${month.runRules.map(esc).join('; ')}.`] : []),
   ]
   const findings = report.findings.filter((f) => f.significant).slice(0, 3)

@@ -6,6 +6,19 @@ export function pct(fraction: number | null | undefined): string {
   return formatPercent(fraction)
 }
 
+/**
+ * A rate and its limit as {@link pct} writes them, with a decimal (or two) more when they would
+ * otherwise read the same: a month flagged below a 26.3% limit reads `26.0%`, not `26%` against `26%`.
+ */
+export function pctApart(rate: number | null, limit: number | null): [string, string] {
+  let pair: [string, string] = [pct(rate), pct(limit)]
+  if (rate === null || limit === null) return pair
+  for (let digits = 1; digits <= 2 && pair[0] === pair[1] && rate !== limit; digits++) {
+    pair = [`${(rate * 100).toFixed(digits)}%`, `${(limit * 100).toFixed(digits)}%`]
+  }
+  return pair
+}
+
 /** `1234567` -> `$1.2M`, `84000` -> `$84k`, `950` -> `$950`, `999600` -> `$1M` (rounded into the next unit, never `$1000k`). */
 export function money(amount: number): string {
   const a = Math.abs(amount)

@@ -1,7 +1,7 @@
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, section } from './block-kit.js'
-import { count, esc, money, moneyIn, monthLabel, pct } from './format.js'
+import { count, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers) and blocks. */
 export interface RenderedReport {
@@ -25,11 +25,14 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
   const complete = report.months.filter((m) => !m.partial)
   const latest = complete.at(-1)
   const partial = report.months.find((m) => m.partial)
+  // A flagged rate keeps the decimals that tell it from the limit it crossed.
+  const [lowRate, lcl] = latest ? pctApart(latest.winRate, latest.lcl) : ['', '']
+  const [highRate, ucl] = latest ? pctApart(latest.winRate, latest.ucl) : ['', '']
   const verdict = latest
     ? latest.anomaly === 'low'
-      ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, below its normal range (${pct(latest.lcl)}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
+      ? `*${monthLabel(latest.month)}: ${lowRate}*, below its normal range (${lcl}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
       : latest.anomaly === 'high'
-        ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, above its normal range (${pct(latest.lcl)}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
+        ? `*${monthLabel(latest.month)}: ${highRate}*, above its normal range (${pct(latest.lcl)}-${ucl}, ${count(latest.n)} closed deals).`
         : latest.winRate === null
           ? `*${monthLabel(latest.month)}*: no deals closed, so there is no win rate to judge.`
           : latest.lcl === null || latest.ucl === null

@@ -1,6 +1,6 @@
 import type { DealCard } from '../app/pulse-services.js'
 import { type Block, context, divider, fields, header, image, LIMITS, section } from '../blocks/block-kit.js'
-import { count, esc, money, monthLabel, pct } from '../blocks/format.js'
+import { count, esc, money, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { HomeSnapshot } from './home-snapshot.js'
 
 /** A Home tab view (`views.publish`). */
@@ -37,7 +37,10 @@ function verdictLine(s: HomeSnapshot): string {
       : w.anomaly === 'high'
         ? ' :small_red_triangle: *above normal*'
         : ' (within normal variation)'
-  return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, normal range ${pct(w.lcl)}-${pct(w.ucl)}, ${count(w.n)} closed${flag}`
+  // A flagged rate keeps the decimals that tell it from the limit it crossed.
+  const [rate, low] = w.anomaly === 'low' ? pctApart(w.winRate, w.lcl) : [pct(w.winRate), pct(w.lcl)]
+  const [rateHigh, high] = w.anomaly === 'high' ? pctApart(w.winRate, w.ucl) : [rate, pct(w.ucl)]
+  return `*${rateHigh}* in ${monthLabel(w.month)}, normal range ${low}-${high}, ${count(w.n)} closed${flag}`
 }
 
 function lateStageLine(s: HomeSnapshot): string {
