@@ -286,7 +286,11 @@ function fisherTwoSided(a: number, nA: number, won: number, n: number): number {
 }
 
 /** `report drivers` segments, recomputed: Wilson 95%, lift vs all others, z / Fisher p, BH q over all segments. */
-export function oracleDrivers(deals: readonly OracleDeal[], asOf: string): { overall: number; segments: Map<string, OracleSegment> } {
+export function oracleDrivers(
+  deals: readonly OracleDeal[],
+  asOf: string,
+  fixed: readonly string[] = [],
+): { overall: number; segments: Map<string, OracleSegment> } {
   const closed = closedBy(deals, asOf)
   const total = closed.length
   const totalWon = closed.filter((d) => d.outcome === 'won').length
@@ -303,6 +307,7 @@ export function oracleDrivers(deals: readonly OracleDeal[], asOf: string): { ove
   ]
   const raw: Array<Omit<OracleSegment, 'qValue' | 'significant'>> = []
   for (const fields of sets) {
+    if (fields.some((f) => fixed.includes(f))) continue
     const groups = new Map<string, { n: number; won: number }>()
     for (const d of closed) {
       const key = segmentKey(Object.fromEntries(fields.map((f) => [f, value(d, f)])))

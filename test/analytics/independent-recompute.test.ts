@@ -51,12 +51,12 @@ function closedRows(month: string, won: number, lost: number, day?: string): str
   return rows
 }
 
-async function reports(csv: string, asOf: string, months: number) {
+async function reports(csv: string, asOf: string, months: number, where: string[] = []) {
   const db = `${tempDir()}/pulse.db`
   const ingest = await runCli('ingest', '--csv', csv, '--db', db)
   expect(ingest.code, ingest.stderr).toBe(0)
   const run = async (...args: string[]) => {
-    const r = await runCli('report', ...args, '--db', db, '--as-of', asOf, '--json')
+    const r = await runCli('report', ...args, ...where, '--db', db, '--as-of', asOf, '--json')
     expect(r.code, r.stderr).toBe(0)
     return JSON.parse(r.stdout)
   }
@@ -79,7 +79,7 @@ function expectClose(actual: number | null, expected: number | null, label: stri
   )
 }
 
-function compareAll(r: Awaited<ReturnType<typeof reports>>, deals: OracleDeal[], asOf: string, months: number) {
+function compareAll(r: Awaited<ReturnType<typeof reports>>, deals: OracleDeal[], asOf: string, months: number, fixed: string[] = []) {
   // win rate, month by month
   const want = oracleWinrate(deals, asOf, months)
   expect(r.winrate.months.map((m: { month: string }) => m.month)).toEqual(want.map((m) => m.month))
@@ -103,7 +103,7 @@ function compareAll(r: Awaited<ReturnType<typeof reports>>, deals: OracleDeal[],
     for (const f of ['winRate', 'center', 'lcl', 'ucl'] as const) expectClose(got[f], w[f], `${w.month} ${f}`)
   }
   // drivers, segment by segment
-  const d = oracleDrivers(deals, asOf)
+  const d = oracleDrivers(deals, asOf, fixed)
   expectClose(r.drivers.overallWinRate, d.overall, 'overallWinRate')
   expect(r.drivers.segments).toHaveLength(d.segments.size)
   for (const s of r.drivers.segments) {
@@ -236,5 +236,9 @@ describe('reports agree with an independent recomputation from the CSV', () => {
     const deals = readOracleDeals(csv)
     const r = await reports(csv, asOf, 24)
     compareAll(r, deals, asOf, 24)
+    // filtered to one region: the win rate and the drivers of that region's deals only
+    const emea = deals.filter((d) => d.region === 'EMEA')
+    const f = await reports(csv, asOf, 24, ['--where', 'region=EMEA'])
+    compareAll(f, emea, asOf, 24, ['region'])
   })
 })
