@@ -6,7 +6,7 @@ import { type LossesChartOptions, lossesChart } from './losses-chart.js'
 import type { HealthScoreInput, ReliabilityInput } from './model-chart-inputs.js'
 import { reliabilityChart } from './reliability-chart.js'
 import { type RasterOptions, type RenderedChart, renderChart } from './render-chart.js'
-import type { ReportChart } from './report-chart.js'
+import { type ReportChart, withFilterNote } from './report-chart.js'
 import { type StalledChartOptions, stalledChart } from './stalled-chart.js'
 import { winrateChart } from './winrate-chart.js'
 
@@ -45,6 +45,12 @@ export interface RenderedReportChart extends RenderedChart {
  * @example buildReportChart('winrate', report).title // 'Win rate fell below its normal range in June'
  */
 export function buildReportChart<K extends ChartKind>(kind: K, input: ChartInputs[K], options: ReportChartOptions = {}): ReportChart {
+  const chart = buildChart(kind, input, options)
+  // A filtered report (`--where region=EMEA`) says so on its chart.
+  return 'where' in input ? withFilterNote(chart, input.where) : chart
+}
+
+function buildChart<K extends ChartKind>(kind: K, input: ChartInputs[K], options: ReportChartOptions): ReportChart {
   const i = input as ChartInputs[ChartKind]
   switch (kind) {
     case 'winrate':

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
+import type { ReportFilters, SegmentField } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { wrapText } from './text-metrics.js'
 
@@ -48,4 +49,39 @@ export function emptyChart(title: string, message: string, altText?: string): Re
 export function joinPhrases(items: readonly string[], conjunction: 'and' | 'or' = 'and'): string {
   if (items.length <= 1) return items[0] ?? ''
   return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`
+}
+
+const FILTER_NAMES: Record<SegmentField, string> = {
+  region: 'region',
+  industry: 'industry',
+  product_type: 'product',
+  lead_source: 'lead source',
+  sales_rep_id: 'rep',
+  amount_band: 'amount band',
+}
+
+/**
+ * The sentence naming a report's filters, `Only deals with region EMEA and amount band 50k-100k.`,
+ * or `''` without filters.
+ */
+export function filterNote(where: ReportFilters | undefined): string {
+  const parts = Object.entries(where ?? {}).flatMap(([field, value]) =>
+    value === undefined ? [] : [`${FILTER_NAMES[field as SegmentField] ?? field.replace(/_/g, ' ')} ${value}`],
+  )
+  return parts.length > 0 ? `Only deals with ${joinPhrases(parts)}.` : ''
+}
+
+/**
+ * `chart` with its report's filters stated first in the subtitle and right after the title in the
+ * alt text, so a chart of one region is never read (or shared) as the whole company's.
+ */
+export function withFilterNote(chart: ReportChart, where: ReportFilters | undefined): ReportChart {
+  const note = filterNote(where)
+  if (!note) return chart
+  const spec = chart.spec as TopLevelSpec & { title?: { text: string[]; subtitle?: string[] } }
+  const lines = wrapText(note, CHART_WIDTH - 2 * LAYOUT.padding, FONT_SIZES.subtitle)
+  const title = spec.title ? { text: spec.title.text, subtitle: [...lines, ...(spec.title.subtitle ?? [])] } : undefined
+  const head = `${chart.title}.`
+  const altText = chart.altText.startsWith(head) ? `${head} ${note}${chart.altText.slice(head.length)}` : `${note} ${chart.altText}`
+  return { ...chart, spec: { ...spec, ...(title ? { title } : {}) } as TopLevelSpec, altText }
 }

@@ -5,7 +5,7 @@ import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
 import { MAX_PNG_BYTES, renderChart } from '../../src/charts/render-chart.js'
-import { renderReportChart } from '../../src/charts/render-report-chart.js'
+import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
@@ -240,5 +240,27 @@ describe('winrateChart alt text', () => {
     )
     const { altText } = winrateChart({ ...samples.winrate, months })
     expect(altText).toContain('Jun 2025: 26.1% won of 5,000 closed, range 26.4%-43% (below range)')
+  })
+})
+
+describe('a filtered report says so on its chart', () => {
+  const where = { region: 'Zürich – Ventas', amount_band: '50k-100k' }
+  const note = 'Only deals with region Zürich – Ventas and amount band 50k-100k.'
+  const subtitleOf = (spec: unknown) => ((spec as Json).title.subtitle as string[]).join(' ')
+
+  it.each(['winrate', 'losses', 'funnel', 'drivers', 'stalled'] as const)('%s: in the subtitle and the alt text', (kind) => {
+    const chart = buildReportChart(kind, { ...samples[kind], where } as never)
+    expect(subtitleOf(chart.spec).replace(/\u00a0/g, ' ')).toContain(note)
+    expect(chart.altText).toContain(note)
+  })
+
+  it('an unfiltered report carries no such note', () => {
+    expect(subtitleOf(buildReportChart('winrate', samples.winrate).spec)).not.toContain('Only deals')
+    expect(buildReportChart('losses', samples.losses).altText).not.toContain('Only deals')
+    // An empty chart of a filtered report says so too.
+    const empty = buildReportChart('stalled', { ...samples.stalled, stalled: [], where: { region: 'EMEA' } })
+    expect(empty.altText).toBe(
+      'No stalled deals. Only deals with region EMEA. No open deal of $50k or more has been idle for 14 days or longer.',
+    )
   })
 })
