@@ -39,6 +39,8 @@ export interface WinrateChartRow {
 }
 
 const TOP_HEIGHT = 220
+/** Height (CSS px) of the strip under 0% that holds the closed-deal labels. */
+const LABEL_STRIP = 16
 const BOTTOM_HEIGHT = 80
 
 /**
@@ -101,7 +103,15 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     sort: monthOrder,
     scale: { domain: monthOrder, paddingInner: 0.15, paddingOuter: 0.1 },
   }
-  const y = { type: 'quantitative' as const, scale: { domain: [0, yMax], nice: false }, axis: { format: '.0%', tickCount: 5, title: null } }
+  // A strip below 0% holds the closed-deal labels, so a month at 0% never runs through its label.
+  const yMin = -yMax * (LABEL_STRIP / (TOP_HEIGHT - LABEL_STRIP))
+  const tickStep = yMax <= 0.2 ? 0.05 : yMax <= 0.6 ? 0.1 : 0.2
+  const ticks = Array.from({ length: Math.floor(yMax / tickStep + 1e-9) + 1 }, (_, i) => Math.round(i * tickStep * 100) / 100)
+  const y = {
+    type: 'quantitative' as const,
+    scale: { domain: [yMin, yMax], nice: false },
+    axis: { format: '.0%', values: ticks, title: null },
+  }
   const segmentRows = partial && lastComplete ? [lastComplete, partial] : []
   // "partial" goes opposite the last month's anomaly label, else away from the dashed segment.
   // Layers for the partial month exist only when there is one to draw.
@@ -180,7 +190,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
           fontSize: nFit.fontSize,
           angle: nFit.angle,
         },
-        encoding: { y: { datum: 0, ...y }, text: { field: 'nLabel' } },
+        encoding: { y: { datum: yMin, ...y }, text: { field: 'nLabel' } },
         name: 'closedLabels',
       },
     ],

@@ -264,3 +264,19 @@ describe('a filtered report says so on its chart', () => {
     )
   })
 })
+
+describe('winrateChart: a month at 0% does not run through its closed-deal label', () => {
+  it('keeps the n= labels in a strip below 0%, with no negative tick on the axis', () => {
+    const months = samples.winrate.months.map((m, i) => (i === 3 ? { ...m, won: 0, winRate: 0, anomaly: null } : m))
+    const { spec } = winrateChart({ ...samples.winrate, months })
+    const labels = viewNamed(spec, 'closedLabels')
+    const domain: number[] = labels.encoding.y.scale.domain
+    expect(domain[0]).toBeLessThan(0)
+    expect(labels.encoding.y.datum).toBe(domain[0])
+    const points = viewNamed(spec, 'points').encoding.y
+    expect(points.scale.domain).toEqual(domain)
+    const ticks: number[] = points.axis.values
+    expect(Math.min(...ticks)).toBe(0)
+    expect(Math.max(...ticks)).toBeCloseTo(domain[1]!, 10)
+  })
+})
