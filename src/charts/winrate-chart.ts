@@ -105,7 +105,9 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   }
   // A strip below 0% holds the closed-deal labels, so a month at 0% never runs through its label.
   const yMin = -yMax * (LABEL_STRIP / (TOP_HEIGHT - LABEL_STRIP))
-  const tickStep = yMax <= 0.2 ? 0.05 : yMax <= 0.6 ? 0.1 : 0.2
+  // yMax is a whole number of tenths: the step divides it, so the top of the axis is labelled.
+  const tenths = Math.round(yMax * 10)
+  const tickStep = tenths <= 2 ? 0.05 : tenths <= 7 || tenths % 2 === 1 ? 0.1 : 0.2
   const ticks = Array.from({ length: Math.floor(yMax / tickStep + 1e-9) + 1 }, (_, i) => Math.round(i * tickStep * 100) / 100)
   const y = {
     type: 'quantitative' as const,

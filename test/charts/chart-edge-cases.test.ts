@@ -279,4 +279,24 @@ describe('winrateChart: a month at 0% does not run through its closed-deal label
     expect(Math.min(...ticks)).toBe(0)
     expect(Math.max(...ticks)).toBeCloseTo(domain[1]!, 10)
   })
+
+  it.each([
+    [0.05, 0.1],
+    [0.25, 0.3],
+    [0.62, 0.7],
+    [0.77, 0.9],
+    [0.95, 1],
+  ])('labels the top of the axis (highest rate %s)', (top, yMax) => {
+    const months = samples.winrate.months.map((m, i) => ({
+      ...m,
+      winRate: i === 0 ? top : Math.min(m.winRate ?? 0, top),
+      lcl: Math.min(m.lcl ?? 0, top),
+      ucl: Math.min(m.ucl ?? 0, top),
+    }))
+    const y = viewNamed(winrateChart({ ...samples.winrate, months }).spec, 'points').encoding.y
+    expect(y.scale.domain[1]).toBeCloseTo(yMax, 10)
+    expect(Math.max(...y.axis.values)).toBeCloseTo(yMax, 10)
+    expect(y.axis.values.length).toBeGreaterThanOrEqual(3)
+    expect(y.axis.values.length).toBeLessThanOrEqual(11)
+  })
 })
