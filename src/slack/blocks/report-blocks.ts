@@ -72,7 +72,9 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     ...findingsSection(report.findings),
     section(rows.join('\n') || 'No lost deals.'),
     context(
-      `Late stages (${report.lateStages.map(esc).join(', ')}): ${pct(report.lateStageShare)} of losses, ${pct(report.lateStageAmountShare)} of lost amount. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
+      report.totalLost === 0 || report.lateStageShare === null
+        ? `No lost deals in this period. As of ${report.asOf}.`
+        : `Late stages (${report.lateStages.map(esc).join(', ')}): ${pct(report.lateStageShare)} of losses, ${pct(report.lateStageAmountShare)} of lost amount. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
     ),
   ]
   return { text: `Losses by stage (${scopeLabel}): ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`, blocks }
