@@ -40,10 +40,13 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
     )
   }
   const measurer = chartTextMeasurer()
+  // Deals that share a name (a renewal every year, say) are told apart by their ids.
+  const names = deals.map((d) => d.dealName ?? d.dealId)
+  const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))
   const rows = deals.map(
-    (d): StalledChartRow => ({
+    (d, i): StalledChartRow => ({
       dealId: d.dealId,
-      deal: dealLabel(d.dealName ?? d.dealId, d.stage, measurer),
+      deal: dealLabel(shared.has(names[i]!) ? `${d.dealId} ${names[i]}` : names[i]!, d.stage, measurer),
       amount: d.amount,
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,

@@ -142,6 +142,17 @@ describe('driversChart labels', () => {
 })
 
 describe('stalledChart labels', () => {
+  it('tells apart deals that share a name by their ids', () => {
+    const [a, b] = samples.stalled.stalled
+    const twins = [
+      { ...a!, dealName: 'Globex renewal' },
+      { ...b!, dealName: 'Globex renewal' },
+    ]
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: twins }).spec)
+    expect(new Set(rows.map((r: Json) => r.deal)).size).toBe(2)
+    expect(rows[0].deal).toContain(a!.dealId)
+  })
+
   it('keeps part of the deal name when the stage name is long', () => {
     const deal = {
       ...samples.stalled.stalled[0]!,
