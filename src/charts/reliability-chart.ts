@@ -6,10 +6,27 @@ import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 const SIZE = 340
 
 /**
+ * The mean of predicted minus observed (weighted by deals) when the predictions miss one way: the
+ * signed gap is most of the absolute gap, rounds to a point or more, and the wins observed differ
+ * from the wins the predictions expect by more than chance (|z| >= 2 against the binomial spread
+ * of the bins' mean predictions). Null otherwise.
+ */
+function systematicBias(bins: readonly { predicted: number; observed: number; n: number }[]): number | null {
+  const total = bins.reduce((s, b) => s + b.n, 0)
+  const signed = bins.reduce((s, b) => s + b.n * (b.predicted - b.observed), 0) / total
+  const absolute = bins.reduce((s, b) => s + b.n * Math.abs(b.predicted - b.observed), 0) / total
+  const variance = bins.reduce((s, b) => s + b.n * b.predicted * (1 - b.predicted), 0)
+  const z = variance > 0 ? (signed * total) / Math.sqrt(variance) : 0
+  if (Math.round(Math.abs(signed) * 100) < 1 || Math.abs(signed) < 0.8 * absolute || Math.abs(z) < 2) return null
+  return signed
+}
+
+/**
  * Reliability diagram of the win-probability model: mean predicted probability (x) against the
  * observed win rate (y) per bin, point area by deals in the bin, with the diagonal of perfect
- * calibration. The title gives the average gap in points (weighted by deals), or says plainly that
- * the model does not beat its baseline.
+ * calibration. The title gives the average gap in points (weighted by deals), or which way and how
+ * far the predictions run when they miss one way beyond chance, or says plainly that the model does
+ * not beat its baseline.
  */
 export function reliabilityChart(input: ReliabilityInput): ReportChart {
   const bins = input.bins.filter((b) => b.n > 0)
@@ -17,10 +34,14 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
   const total = bins.reduce((s, b) => s + b.n, 0)
   const gap = bins.reduce((s, b) => s + b.n * Math.abs(b.observed - b.predicted), 0) / total
   const gapPts = Math.round(gap * 100)
+  const points = (n: number) => `${n} ${n === 1 ? 'point' : 'points'}`
+  const bias = systematicBias(bins)
   const title =
     input.informative === false
       ? 'The model does not beat its baseline: its probabilities are not predictions'
-      : `Predicted win chances are within ${gapPts} ${gapPts === 1 ? 'point' : 'points'} of what happened, on average`
+      : bias !== null
+        ? `Predicted win chances run about ${points(Math.round(Math.abs(bias) * 100))} too ${bias > 0 ? 'high' : 'low'}, on average`
+        : `Predicted win chances are within ${points(gapPts)} of what happened, on average`
   // Equal-size bins (deciles) say their size once in the subtitle; otherwise each point is
   // labelled with its n unless another labelled point is too close for the label to stay clear.
   const sizes = bins.map((b) => b.n)

@@ -4,6 +4,7 @@ import type { DriverSegment, DriversReport } from '../../src/analytics/report-ty
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
+import { reliabilityChart } from '../../src/charts/reliability-chart.js'
 import { MAX_PNG_BYTES, renderChart } from '../../src/charts/render-chart.js'
 import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
@@ -309,5 +310,24 @@ describe('winrateChart: a month at 0% does not run through its closed-deal label
     expect(Math.max(...y.axis.values)).toBeCloseTo(yMax, 10)
     expect(y.axis.values.length).toBeGreaterThanOrEqual(3)
     expect(y.axis.values.length).toBeLessThanOrEqual(11)
+  })
+})
+
+describe('reliabilityChart title', () => {
+  it('says which way the predictions are off when they are off one way beyond chance', () => {
+    const bins = [0.3, 0.45, 0.6].map((p) => ({ predicted: p, observed: p - 0.13, n: 360 }))
+    expect(reliabilityChart({ bins }).title).toBe('Predicted win chances run about 13 points too high, on average')
+    const low = [0.3, 0.45, 0.6].map((p) => ({ predicted: p, observed: p + 0.1, n: 360 }))
+    expect(reliabilityChart({ bins: low }).title).toBe('Predicted win chances run about 10 points too low, on average')
+  })
+
+  it('keeps "within N points" when the misses go both ways or could be chance', () => {
+    const mixed = [
+      { predicted: 0.3, observed: 0.4, n: 400 },
+      { predicted: 0.6, observed: 0.5, n: 400 },
+    ]
+    expect(reliabilityChart({ bins: mixed }).title).toBe('Predicted win chances are within 10 points of what happened, on average')
+    const few = [{ predicted: 0.4, observed: 0.2, n: 10 }]
+    expect(reliabilityChart({ bins: few }).title).toBe('Predicted win chances are within 20 points of what happened, on average')
   })
 })
