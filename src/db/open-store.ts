@@ -75,12 +75,31 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 pg.types.setTypeParser(20, (v) => Number(v))
 pg.types.setTypeParser(1700, (v) => Number(v))
 
+/**
+ * pg's client, closing its socket when connecting fails on our side (a password the server asks
+ * for and the URL lacks): pg leaves that socket open until the server gives up, a minute later,
+ * and the command waits for it.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>
+  override connect(callback: (err: Error | null, client?: pg.Client) => void): void
+  override connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | undefined {
+    if (callback === undefined) return super.connect()
+    super.connect((err: Error | null) => {
+      if (err) (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+      callback(err, this)
+    })
+    return undefined
+  }
+}
+
 async function openPostgresStore(url: string, schema: string | undefined): Promise<Store> {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new AppError('bad_config', `"${schema}" is not a valid schema name.`)
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    Client: ClosingClient,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
   // A connection the server drops (restart, failover, terminated backend) must not end the
@@ -88,23 +107,31 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
   // left out of the pool; one in use fails its query, and that error reaches the caller.
   pool.on('error', () => undefined)
   pool.on('connect', (client) => client.on('error', () => undefined))
-  let where: { name: string | null; path: string }
+  let where: { name: string | null; path: string; role: string }
   try {
     const client = await pool.connect()
     try {
       if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
-      const { rows } = await client.query<{ name: string | null; path: string }>(
-        `SELECT current_schema() AS name, current_setting('search_path') AS path`,
+      const { rows } = await client.query<{ name: string | null; path: string; role: string }>(
+        `SELECT current_schema() AS name, current_setting('search_path') AS path, current_user AS role`,
       )
-      where = rows[0] as { name: string | null; path: string }
+      where = rows[0] as { name: string | null; path: string; role: string }
     } finally {
       client.release()
     }
   } catch (error) {
     await pool.end()
+    const reason = (error as Error).message
+    // pg's own words for "the server wants a password and none was given" name SASL internals.
+    if (!hasPassword(url) && /password/i.test(reason))
+      throw new AppError(
+        'bad_config',
+        'Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server asks for a password and the URL gives none; write it as postgres://USER:PASSWORD@host:5432/database.',
+        { cause: error },
+      )
     throw new AppError(
       'bad_config',
-      `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${(error as Error).message}. Check the URL, the server and its credentials.`,
+      `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${reason}. Check the URL, the server and its credentials.`,
       {
         cause: error,
       },
@@ -124,8 +151,30 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   // Kysely looks for its migration tables in every schema unless told which one: name ours.
-  await migrateToLatest(db, where.name)
+  try {
+    await migrateToLatest(db, where.name)
+  } catch (error) {
+    await db.destroy()
+    // 42501 insufficient_privilege: the role may not create the tables (PostgreSQL 15 and later
+    // no longer let every role create in `public`).
+    if ((error as { cause?: { code?: unknown } }).cause?.code === '42501')
+      throw new AppError(
+        'bad_config',
+        `The PostgreSQL role ${where.role} may not create Sales Pulse's tables in schema ${where.name} (${((error as AppError).cause as Error).message}): grant it with GRANT CREATE ON SCHEMA ${where.name} TO ${where.role}, or run the first command once as the schema's owner.`,
+        { cause: error },
+      )
+    throw error
+  }
   return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
+}
+
+/** Whether a `postgres://` URL carries a password (never logged or shown). */
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== ''
+  } catch {
+    return true
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:net'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -38,6 +39,52 @@ function dealsCsv(rows: number, prefix: string): string {
   return `${lines.join('\n')}\n`
 }
 
+/**
+ * A server that answers a PostgreSQL start-up as a server with password (SCRAM) authentication
+ * does: AuthenticationSASL, then, after the client's first message, AuthenticationSASLContinue.
+ */
+async function scramOnlyServer(): Promise<{ server: Server; port: number; open: Set<unknown> }> {
+  const open = new Set<unknown>()
+  const message = (code: number, body: Buffer) => {
+    const head = Buffer.alloc(9)
+    head.write('R', 0)
+    head.writeInt32BE(8 + body.length, 1)
+    head.writeInt32BE(code, 5)
+    return Buffer.concat([head, body])
+  }
+  const server = createServer((socket) => {
+    let seen = 0
+    open.add(socket)
+    socket.on('close', () => open.delete(socket))
+    socket.on('data', () => {
+      seen++
+      if (seen === 1) socket.write(message(10, Buffer.from('SCRAM-SHA-256\0\0')))
+      else if (seen === 2) socket.write(message(11, Buffer.from('r=abcdefghijklmnop,s=c2FsdHNhbHQ=,i=4096')))
+    })
+    socket.on('error', () => undefined)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, port: (server.address() as { port: number }).port, open }
+}
+
+describe('PostgreSQL start-up messages', () => {
+  it('a URL without a password for a server that asks for one says so, without a SASL error', async () => {
+    const { server, port, open } = await scramOnlyServer()
+    try {
+      const error = await openStore({ path: '', url: `postgres://pulse@127.0.0.1:${port}/pulse` }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).message).toMatch(/asks for a password/)
+      expect((error as AppError).message).toContain('postgres://USER:PASSWORD@')
+      expect((error as AppError).message).not.toMatch(/SASL/)
+      // The socket is closed at once (pg alone leaves it to the server's authentication timeout).
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(open.size).toBe(0)
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
   const base = url as string
   const opened: Array<{ store: Store; schema: string }> = []
@@ -74,6 +121,34 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
       n: number
     }>`SELECT count(*) AS n FROM pg_tables WHERE schemaname = ${schema} AND tablename = 'deals'`.execute(store.db)
     expect(tables.rows[0]?.n).toBe(1)
+  })
+
+  it('a role that may not create tables in the schema is told which GRANT it needs, and the command ends at once', async () => {
+    const store = await openInSchema()
+    const schema = `t_${randomBytes(6).toString('hex')}`
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(store.db)
+    opened.push({ store, schema })
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(store.db)
+    try {
+      await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(store.db)
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      u.password = 'pw-not-shown'
+      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('bad_config')
+      expect((error as AppError).message).toContain(`GRANT CREATE ON SCHEMA ${schema} TO ${role}`)
+      expect((error as AppError).message).not.toContain('pw-not-shown')
+      expect((error as AppError).message).not.toMatch(/Is this a Sales Pulse database/)
+      // The store's connections are closed, so a CLI command exits at once instead of idling 10 s.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const left = await sql<{ n: number }>`SELECT count(*) AS n FROM pg_stat_activity WHERE usename = ${role}`.execute(store.db)
+      expect(left.rows[0]?.n).toBe(0)
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(store.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(store.db)
+    }
   })
 
   it('a pooled connection the server drops while idle does not end the process; the next query reconnects', async () => {
