@@ -150,6 +150,11 @@ describe("Home tab: a rep's deals", () => {
     )
   })
 
+  it('writes one idle day in the singular', () => {
+    const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [{ ...card(1), daysIdle: 1 }], asOf: '2025-07-12' }).blocks)
+    expect(text).toContain('idle 1 day ·')
+  })
+
   it('says a deal is not scored yet, as the DM does, rather than n/a', () => {
     const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [card(1)], asOf: '2025-07-12' }).blocks)
     expect(text).toContain('not scored yet')

@@ -119,7 +119,7 @@ export function buildHomeView(content: HomeContent): HomeView {
       const h = d.health
       blocks.push(
         section(
-          `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle ?? 0} days · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
+          `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle === 1 ? '1 day' : `${d.daysIdle ?? 0} days`} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
         ),
       )
       if (h && h.reasons.length > 0) blocks.push(context(h.reasons.slice(0, 3).map(esc).join(' · ')))
