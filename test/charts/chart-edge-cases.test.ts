@@ -58,6 +58,16 @@ describe('charts with text from the CRM', () => {
     expect(ink(dirty.png)).toBe(ink(clean.png))
   })
 
+  it('has a real glyph, not the missing-glyph box, for the letters of European names', async () => {
+    const pixels = async (text: string) => PNG.sync.read((await renderChart(textSpec(text))).png).data
+    // A private-use character has no glyph in DejaVu Sans: it is drawn as the missing-glyph box.
+    const tofu = await pixels('\ue000')
+    for (const ch of ['ü', 'ß', 'Ł', 'ñ', 'Æ', '–', 'Ø', 'ç']) {
+      const drawn = await pixels(ch)
+      expect(Buffer.compare(drawn, tofu), ch).not.toBe(0)
+    }
+  })
+
   it('draws accented Latin names with real glyphs', async () => {
     const [accented, plain] = await Promise.all([renderChart(textSpec('Zürich – Ventas')), renderChart(textSpec('Zurich - Ventas'))])
     // Same layout; the umlaut and the en dash add a few pixels, never a missing-glyph box.
