@@ -151,6 +151,41 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     }
   })
 
+  it('a role that does not own the tables imports a large file (the indexes stay in place)', async () => {
+    const owner = await openInSchema()
+    await importCsvFile(owner, { path: writeTempFile('a.csv', dealsCsv(20, 'A')), stages: ['Demo'], threads: 'inline' })
+    const schema = opened[opened.length - 1]?.schema as string
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(owner.db)
+    try {
+      await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      await sql`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      const app = await openStore({ path: '', url: u.toString() })
+      try {
+        // Over 5 MB (a bulk import by its size: indexes set aside for a rebuild) in a few rows,
+        // padded with a column the import ignores.
+        const rows = dealsCsv(300, 'B').trimEnd().split('\n')
+        const padded = rows.map((line, i) => `${line},${i === 0 ? 'notes' : 'x'.repeat(20_000)}`).join('\n')
+        const summary = await importCsvFile(app, { path: writeTempFile('b.csv', `${padded}\n`), stages: ['Demo'], threads: 'inline' })
+        expect(summary.inserted).toBe(300)
+        const n = await app.db.selectFrom('deals').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+        expect(n.n).toBe(320)
+        const indexes = await sql<{
+          n: number
+        }>`SELECT count(*) AS n FROM pg_indexes WHERE schemaname = ${schema} AND tablename = 'deals'`.execute(owner.db)
+        expect(indexes.rows[0]?.n).toBeGreaterThan(1)
+      } finally {
+        await app.close()
+      }
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(owner.db)
+    }
+  })
+
   it('a pooled connection the server drops while idle does not end the process; the next query reconnects', async () => {
     const store = await openInSchema()
     const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(store.db)
