@@ -95,7 +95,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   ]
 
   // The partial month's band is not drawn, so its (wide) limits do not stretch the axis.
-  const yTop = Math.max(...rows.flatMap((r) => [r.winRate ?? 0, r.partial ? 0 : (r.ucl ?? 0)]))
+  const yTop = Math.max(...rows.flatMap((r) => [r.winRate ?? 0, r.partial ? 0 : (r.ucl ?? 0), r.center ?? 0]))
   const yMax = Math.min(1, Math.ceil((yTop + 0.04) * 10) / 10)
   const x = {
     field: 'month',
@@ -326,6 +326,9 @@ function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: nu
 function winrateTitle(rows: readonly WinrateChartRow[]): string {
   const complete = rows.filter((r) => !r.partial && r.winRate !== null)
   const last = complete[complete.length - 1]
+  if (rows.length > 1 && rows.every((r) => r.n === 0)) {
+    return `No deals closed from ${formatMonth(rows[0]!.month)} to ${formatMonth(rows[rows.length - 1]!.month)}`
+  }
   if (!last) return 'Not enough closed deals yet to judge the win rate'
   if (last.anomaly !== null) {
     // The run of same-direction anomalies the latest month belongs to.

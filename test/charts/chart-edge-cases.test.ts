@@ -314,6 +314,7 @@ describe('winrateChart: a month at 0% does not run through its closed-deal label
       winRate: i === 0 ? top : Math.min(m.winRate ?? 0, top),
       lcl: Math.min(m.lcl ?? 0, top),
       ucl: Math.min(m.ucl ?? 0, top),
+      center: Math.min(m.center ?? 0, top),
     }))
     const y = viewNamed(winrateChart({ ...samples.winrate, months }).spec, 'points').encoding.y
     expect(y.scale.domain[1]).toBeCloseTo(yMax, 10)
@@ -339,5 +340,28 @@ describe('reliabilityChart title', () => {
     expect(reliabilityChart({ bins: mixed }).title).toBe('Predicted win chances are within 10 points of what happened, on average')
     const few = [{ predicted: 0.4, observed: 0.2, n: 10 }]
     expect(reliabilityChart({ bins: few }).title).toBe('Predicted win chances are within 20 points of what happened, on average')
+  })
+})
+
+describe('winrateChart with no deal closed in the months shown', () => {
+  const months = samples.winrate.months.map((m) => ({
+    ...m,
+    won: 0,
+    lost: 0,
+    n: 0,
+    winRate: null,
+    lcl: null,
+    ucl: null,
+    anomaly: null,
+    center: 0.45,
+  }))
+
+  it('keeps the centre line inside the plot', () => {
+    const y = viewNamed(winrateChart({ ...samples.winrate, months }).spec, 'points').encoding.y
+    expect(y.scale.domain[1]).toBeGreaterThanOrEqual(0.45)
+  })
+
+  it('says that nothing closed in those months', () => {
+    expect(winrateChart({ ...samples.winrate, months }).title).toBe('No deals closed from Aug 2024 to Jul 2025')
   })
 })
