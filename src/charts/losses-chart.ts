@@ -17,7 +17,8 @@ export interface LossesChartRow {
   lostAmount: number
   share: number
   lateStage: boolean
-  group: 'Late stage' | 'Earlier stage'
+  /** `Earlier stage`, or `Other stage` when some non-late stage comes after the late ones (a lost deal left at `Closed`, say). */
+  group: 'Late stage' | 'Earlier stage' | 'Other stage'
   /** `412 lost · $21.3M · 31%` */
   label: string
 }
@@ -31,14 +32,18 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
   if (report.stages.length === 0 || report.totalLost === 0) {
     return emptyChart('No lost deals in this period', 'Nothing was lost, or nothing has closed yet.')
   }
-  const rows = orderStages(report, options.stageOrder ?? DEFAULT_STAGES).map(
+  const ordered = orderStages(report, options.stageOrder ?? DEFAULT_STAGES)
+  const firstLate = ordered.findIndex((s) => s.lateStage)
+  const other: LossesChartRow['group'] =
+    firstLate >= 0 && ordered.slice(firstLate).some((s) => !s.lateStage) ? 'Other stage' : 'Earlier stage'
+  const rows = ordered.map(
     (s): LossesChartRow => ({
       stage: s.stage,
       lost: s.lost,
       lostAmount: s.lostAmount,
       share: s.share,
       lateStage: s.lateStage,
-      group: s.lateStage ? 'Late stage' : 'Earlier stage',
+      group: s.lateStage ? 'Late stage' : other,
       label: `${formatCount(s.lost)} lost \u00b7 ${formatMoney(s.lostAmount)} \u00b7 ${formatPercent(s.share)}`,
     }),
   )
@@ -71,7 +76,7 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
           color: {
             field: 'group',
             type: 'nominal',
-            scale: { domain: ['Late stage', 'Earlier stage'], range: [COLORS.highlight, COLORS.neutral] },
+            scale: { domain: ['Late stage', other], range: [COLORS.highlight, COLORS.neutral] },
             legend: { title: null, orient: 'bottom', direction: 'horizontal' },
           },
         },

@@ -182,6 +182,22 @@ function labelOf(expr: string, value: string): string {
   return map[value] ?? value
 }
 
+describe('lossesChart legend', () => {
+  it('does not call a stage after the late stages "earlier"', () => {
+    const closed = { ...samples.losses.stages[0]!, stage: 'Closed', lateStage: false }
+    const { spec } = lossesChart({ ...samples.losses, stages: [...samples.losses.stages, closed] })
+    const rows = mainRows(spec)
+    expect(rows.at(-1)).toMatchObject({ stage: 'Closed', group: 'Other stage' })
+    expect(rows.find((r: Json) => r.stage === 'Qualified').group).toBe('Other stage')
+    const color = (spec as Json).layer[0].encoding.color
+    expect(color.scale.domain).toEqual(['Late stage', 'Other stage'])
+  })
+
+  it('keeps "Earlier stage" when every other stage comes before the late ones', () => {
+    expect(mainRows(lossesChart(samples.losses).spec).find((r: Json) => r.stage === 'Qualified').group).toBe('Earlier stage')
+  })
+})
+
 describe('lossesChart title', () => {
   it('says plainly that nothing was lost late, and where deals were lost, instead of "0% of lost deals ($0) were lost late"', () => {
     const stage = {
