@@ -46,8 +46,12 @@ export interface PChartPoint {
 const ALPHA = 0.00135
 /** A month's n is "small" when the expected wins or losses fall below this: exact limits then. */
 const MIN_EXPECTED = 10
-/** Chi-square dispersion test level above which the baseline is called overdispersed (Laney p'). */
-const DISPERSION_P = 0.05
+/**
+ * Chi-square dispersion test level below which the baseline is called overdispersed (Laney p').
+ * The test is repeated for every judged month on overlapping baselines, so at 0.05 one flat,
+ * binomial history in eight got Laney limits somewhere by chance, and their widening hid real drops.
+ */
+const DISPERSION_P = 0.01
 
 const RULE_NAMES: Record<RunSignal['rule'], string> = {
   eight_below: '8 complete months in a row below the centre line',
@@ -62,7 +66,7 @@ const RULE_NAMES: Record<RunSignal['rule'], string> = {
  * themselves flagged (so a sustained shift keeps showing instead of being absorbed). The centre is
  * the baseline's pooled win rate; limits are p-bar +/- 3 sqrt(p-bar(1-p-bar)/n) with the month's own
  * n, replaced by exact binomial limits when n is small and widened by Laney's sigma_z when the
- * baseline is overdispersed (chi-square dispersion test, p < 0.05). Run rules are secondary signals.
+ * baseline is overdispersed (chi-square dispersion test, p < 0.01). Run rules are secondary signals.
  * The partial month gets a centre and limits for the chart but never an anomaly.
  */
 export function pChart(months: readonly MonthOutcome[], options: PChartOptions = {}): { points: PChartPoint[]; runSignals: RunSignal[] } {

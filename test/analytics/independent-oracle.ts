@@ -188,7 +188,7 @@ export function oracleWinrate(deals: readonly OracleDeal[], asOf: string, shown:
         if (base.length >= 3 && c > 0 && c < 1) {
           const zs = base.map((b) => (b.won / b.n - c) / Math.sqrt((c * (1 - c)) / b.n))
           const chi2 = zs.reduce((s, z) => s + z * z, 0)
-          if (chiSquareUpper(chi2, base.length - 1) < 0.05) {
+          if (chiSquareUpper(chi2, base.length - 1) < 0.01) {
             let mr = 0
             for (let i = 1; i < zs.length; i++) mr += Math.abs(zs[i]! - zs[i - 1]!)
             sigmaZ = Math.max(1, mr / (zs.length - 1) / 1.128)

@@ -101,4 +101,39 @@ describe('pChart', () => {
     expect(twoOfThree.runSignals.map((s) => s.rule)).toEqual(['two_of_three_low'])
     expect(twoOfThree.points[6]!.anomaly).toBeNull()
   })
+
+  it('does not let a baseline that is binomial but for chance swings hide a sustained drop behind Laney limits', () => {
+    // Monthly closes of a generated sample (seed 8, 6,000 deals) whose win rate drops from ~38% to ~25% in 2024:
+    // the dispersion test of the baselines is met only by chance (chi-square p between 0.01 and 0.05).
+    const counts: Array<[string, number, number]> = [
+      ['2022-08', 27, 31],
+      ['2022-09', 69, 91],
+      ['2022-10', 80, 119],
+      ['2022-11', 61, 146],
+      ['2022-12', 71, 161],
+      ['2023-01', 91, 131],
+      ['2023-02', 80, 125],
+      ['2023-03', 89, 137],
+      ['2023-04', 98, 157],
+      ['2023-05', 78, 140],
+      ['2023-06', 95, 142],
+      ['2023-07', 104, 165],
+      ['2023-08', 103, 134],
+      ['2023-09', 98, 166],
+      ['2023-10', 81, 180],
+      ['2023-11', 114, 177],
+      ['2023-12', 72, 164],
+      ['2024-01', 103, 156],
+      ['2024-02', 87, 171],
+      ['2024-03', 86, 204],
+      ['2024-04', 66, 188],
+      ['2024-05', 75, 218],
+      ['2024-06', 69, 213],
+    ]
+    const { points } = pChart([...counts.map(([m, w, l]) => month(m, w, l)), month('2024-07', 48, 138, true)])
+    const at = (m: string) => points.find((p) => p.month === m)!
+    for (const m of ['2024-04', '2024-05', '2024-06'])
+      expect({ m, anomaly: at(m).anomaly, method: at(m).limitMethod }).toEqual({ m, anomaly: 'low', method: 'binomial' })
+    expect(points.filter((p) => p.month < '2024-03').every((p) => p.anomaly === null)).toBe(true)
+  })
 })
