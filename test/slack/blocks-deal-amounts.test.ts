@@ -61,3 +61,10 @@ describe('deal amounts in their currency', () => {
     expect(rendered.text).toContain('1.3M EUR')
   })
 })
+
+describe('notification text', () => {
+  it("escapes a deal's name and stage for Slack, as the blocks do", () => {
+    const dm = stallDmMessage({ ...deal, dealName: 'R&D <Phase 2>', stage: 'Legal <review>' }, link(null), undefined)
+    expect(dm.text).toBe('R&amp;D &lt;Phase 2&gt; ($84k, Legal &lt;review&gt;) has been idle 21 days.')
+  })
+})

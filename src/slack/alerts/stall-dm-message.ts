@@ -42,5 +42,5 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     buttons(actions),
     context(`Deal ${esc(deal.dealId)}. You get one message per quiet spell; snooze to stay quiet for a week.`),
   ]
-  return { text: `${name} (${moneyIn(deal.amount, link?.currency)}, ${deal.stage}) has been idle ${deal.daysIdle} days.`, blocks }
+  return { text: `${esc(name)} (${moneyIn(deal.amount, link?.currency)}, ${esc(deal.stage)}) has been idle ${deal.daysIdle} days.`, blocks }
 }
