@@ -67,4 +67,22 @@ describe('notification text', () => {
     const dm = stallDmMessage({ ...deal, dealName: 'R&D <Phase 2>', stage: 'Legal <review>' }, link(null), undefined)
     expect(dm.text).toBe('R&amp;D &lt;Phase 2&gt; ($84k, Legal &lt;review&gt;) has been idle 21 days.')
   })
+
+  it('/pulse deal escapes them too', () => {
+    const card = {
+      dealId: 'D1',
+      dealName: 'R&D <Phase 2>',
+      ownerId: 'ana',
+      ownerEmail: null,
+      amount: 84_000,
+      currency: null,
+      stage: 'Legal <review>',
+      outcome: 'open' as const,
+      daysIdle: 3,
+      lastActivity: null,
+      crmUrl: null,
+      health: null,
+    }
+    expect(dealBlocks(card).text).toBe('R&amp;D &lt;Phase 2&gt;: $84k, Legal &lt;review&gt;')
+  })
 })

@@ -165,7 +165,7 @@ export function dealBlocks(deal: DealCard): RenderedReport {
       ),
     )
   blocks.push(context(`Deal ${esc(deal.dealId)}${deal.ownerEmail ? ` · owner ${esc(deal.ownerEmail)}` : ''}`))
-  return { text: `${name}: ${moneyIn(deal.amount, deal.currency)}, ${deal.stage}${h ? `, health ${h.healthScore}` : ''}`, blocks }
+  return { text: `${esc(name)}: ${moneyIn(deal.amount, deal.currency)}, ${esc(deal.stage)}${h ? `, health ${h.healthScore}` : ''}`, blocks }
 }
 
 /** `/pulse status`: data loaded, last load, the model and how far to trust it. */
