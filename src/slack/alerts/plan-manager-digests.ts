@@ -1,8 +1,10 @@
+import type { StalledReport } from '../../analytics/report-types.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, header, section } from '../blocks/block-kit.js'
 import { count, esc, money } from '../blocks/format.js'
+import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 const MAX_LISTED = 15
 
@@ -25,32 +27,41 @@ export async function planManagerDigests(ctx: SlackContext, asOf: string): Promi
       rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
     })
     if (report.stalledCount === 0) continue
-    const lines = report.stalled.map(
-      (d) =>
-        `• *${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${esc(d.ownerEmail)}` : ''}`,
-    )
-    const more = report.stalledCount - report.stalled.length
-    const text = `Your team has ${count(report.stalledCount)} stalled deals worth ${money(report.stalledAmount)}.`
     const added = await enqueueOutboxMessage(db, {
       dedupeKey: `digest:${manager}:${asOf}`,
       kind: 'digest',
       dealId: null,
       recipientEmail: manager,
       channelId: null,
-      payload: {
-        text,
-        blocks: [
-          header("Your team's stalled deals"),
-          section(text),
-          section(lines.join('\n')),
-          context(
-            `${more > 0 ? `And ${count(more)} more. ` : ''}Stalled: at least ${money(c.alertAmount)} and idle ${c.idleDays}+ days. As of ${asOf}.`,
-          ),
-        ],
-      },
+      payload: managerDigestMessage(report, asOf),
       now: ctx.clock.now(),
     })
     if (added) queued++
   }
   return queued
+}
+
+/**
+ * A manager's digest: how many of the team's deals are stalled and their worth, the listed ones
+ * (largest first) with owner, and the rule. Pure.
+ */
+export function managerDigestMessage(report: StalledReport, asOf: string): OutboxPayload {
+  const lines = report.stalled.map(
+    (d) =>
+      `• *${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${esc(d.ownerEmail)}` : ''}`,
+  )
+  const more = report.stalledCount - report.stalled.length
+  const deals = report.stalledCount === 1 ? '1 stalled deal' : `${count(report.stalledCount)} stalled deals`
+  const text = `Your team has ${deals} worth ${money(report.stalledAmount)}.`
+  return {
+    text,
+    blocks: [
+      header("Your team's stalled deals"),
+      section(text),
+      section(lines.join('\n')),
+      context(
+        `${more > 0 ? `And ${count(more)} more. ` : ''}Stalled: at least ${money(report.rules.alertAmount)} and idle ${report.rules.idleDays}+ days. As of ${asOf}.`,
+      ),
+    ],
+  }
 }
