@@ -3,9 +3,10 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
 
 /**
- * Parses an ISO date (`2024-03-26`) or date-time (`2024-03-26T10:00:00Z`, offset optional,
- * UTC assumed without one) into the UTC calendar date `YYYY-MM-DD`. Returns null for
- * anything else, including impossible dates such as `2024-02-30`.
+ * Parses an ISO date (`2024-03-26`) or date-time (`2024-03-26T10:00:00Z`, `2024-03-31T23:30:00-05:00`,
+ * offset optional) into its calendar date `YYYY-MM-DD` as written: a deal closed late on the 31st
+ * where it was recorded stays in that month, whatever the offset. Returns null for anything
+ * else, including impossible dates and times such as `2024-02-30` or `25:00`.
  */
 export function toIsoDate(value: string): string | null {
   const cached = dateCache.get(value)
@@ -31,8 +32,7 @@ function parseIsoDate(v: string): string | null {
   const t = Date.parse(hasZone ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`)
   if (Number.isNaN(t)) return null
   const date = v.slice(0, 10)
-  if (parseIsoDate(date) === null) return null
-  return new Date(t).toISOString().slice(0, 10)
+  return parseIsoDate(date) === null ? null : date
 }
 
 /** `YYYY-MM` of an ISO date. */
