@@ -12,14 +12,46 @@ export function formatPercent(rate: number | null): string {
   return pct !== 0 && Math.abs(pct) < 10 ? `${pct.toFixed(1)}%` : `${Math.round(pct)}%`
 }
 
-/** 1_234_567 -> `$1.2M`, 45_300 -> `$45k`, 812 -> `$812`. */
+/**
+ * 1_234_567 -> `$1.2M`, 45_300 -> `$45k`, 4_500 -> `$4.5k`, 812 -> `$812`; 999_600 -> `$1M`
+ * (rounded into the next unit, never `$1000k`). The one money format of the CLI, the findings,
+ * Slack and the charts.
+ */
 export function formatMoney(amount: number): string {
   const a = Math.abs(amount)
   const sign = amount < 0 ? '-' : ''
-  if (a >= 1e9) return `${sign}$${(a / 1e9).toFixed(1)}B`
-  if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(1)}M`
-  if (a >= 1e3) return `${sign}$${Math.round(a / 1e3)}k`
+  for (const [size, suffix] of MONEY_UNITS) {
+    // Judged after rounding, so 999,600 is $1M rather than $1000k.
+    const text = shortUnits(a / size, suffix)
+    if (Number(text) >= 1) return `${sign}$${text}${suffix}`
+  }
   return `${sign}$${Math.round(a)}`
+}
+
+const MONEY_UNITS: ReadonlyArray<[number, string]> = [
+  [1e9, 'B'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+]
+
+/** `x` units as printed: one decimal below 100 (below 10 for thousands), a trailing `.0` dropped. */
+function shortUnits(x: number, suffix: string): string {
+  const digits = x < 9.95 || (suffix !== 'k' && x < 99.95) ? 1 : 0
+  return x.toFixed(digits).replace(/\.0$/, '')
+}
+
+/**
+ * A rate and its limit as {@link formatPercent} writes them, with a decimal (or two) more when
+ * they would otherwise read the same: a month flagged below a 26.3% limit reads `26.0%`, not
+ * `26%` against `26%`.
+ */
+export function formatPercentsApart(rate: number | null, limit: number | null): [string, string] {
+  let pair: [string, string] = [formatPercent(rate), formatPercent(limit)]
+  if (rate === null || limit === null) return pair
+  for (let digits = 1; digits <= 2 && pair[0] === pair[1] && rate !== limit; digits++) {
+    pair = [`${(rate * 100).toFixed(digits)}%`, `${(limit * 100).toFixed(digits)}%`]
+  }
+  return pair
 }
 
 /** A q- or p-value as a reader sees it: `q<0.001`, `q=0.012`. */

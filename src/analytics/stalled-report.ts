@@ -42,7 +42,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_deals',
       significant: true,
-      text: `${formatCount(data.stalled.count)} open deals${scope} worth ${formatMoney(data.stalled.amount)} are stalled (${formatMoney(rules.alertAmount)} or more, no activity for ${rules.idleDays}+ days).`,
+      text: `${formatCount(data.stalled.count)} open deal${data.stalled.count === 1 ? '' : 's'}${scope} worth ${formatMoney(data.stalled.amount)} ${data.stalled.count === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, no activity for ${rules.idleDays}+ days).`,
     })
   }
   if (data.overStageP90.count > 0) {
@@ -50,7 +50,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_over_p90',
       significant: true,
-      text: `${formatCount(data.overStageP90.count)} more large deals${scope} (${formatMoney(data.overStageP90.amount)}) are still active but have sat in their stage longer than 90% of stays there.`,
+      text: `${formatCount(data.overStageP90.count)} more large deal${data.overStageP90.count === 1 ? '' : 's'}${scope} (${formatMoney(data.overStageP90.amount)}) ${data.overStageP90.count === 1 ? 'is' : 'are'} still active but ${data.overStageP90.count === 1 ? 'has' : 'have'} sat in their stage longer than 90% of stays there.`,
     })
   }
   if (s.staleCount > 0) {

@@ -1,5 +1,5 @@
 import { describeSegment, pairEvidence } from './drivers-report.js'
-import { formatCount, formatMonth, formatPercent } from './format-figures.js'
+import { formatCount, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import type {
   DriversReport,
   Finding,
@@ -63,13 +63,16 @@ function anomaliesSentence(r: WinrateReport): Finding {
   const last = months[months.length - 1]!
   const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)
   const names = list(months.map((m) => formatMonth(m.month)))
-  const rates = list(months.map((m) => formatPercent(m.winRate)))
+  // The month nearest its limit keeps the decimals that tell it from the limit (26.0% vs 26.3%).
+  const [lastRate, limit] = formatPercentsApart(last.winRate, side === 'low' ? last.lcl : last.ucl)
+  const rates = list(months.map((m) => (m === last ? lastRate : formatPercent(m.winRate))))
+  const [lcl, ucl] = side === 'low' ? [limit, formatPercent(last.ucl)] : [formatPercent(last.lcl), limit]
   const n = months.reduce((s, m) => s + m.n, 0)
   return {
     report: 'winrate',
     key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
     significant: true,
-    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(last.center)} (limits ${formatPercent(last.lcl)}-${formatPercent(last.ucl)}; ${formatCount(n)} closed deals).`,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(last.center)} (limits ${lcl}-${ucl}; ${formatCount(n)} closed deals).`,
   }
 }
 

@@ -1,7 +1,7 @@
 import { AppError } from '../../../errors.js'
 import { authorize, scopeOwnerIds } from '../../access/authorize.js'
 import { section } from '../../blocks/block-kit.js'
-import { esc, money } from '../../blocks/format.js'
+import { esc, moneyIn } from '../../blocks/format.js'
 import { dealBlocks } from '../../blocks/report-blocks.js'
 import type { Subcommand } from '../subcommand.js'
 
@@ -28,7 +28,7 @@ export const deal: Subcommand = {
         if (visible.length === 1 || first.dealId === query) return { ...dealBlocks(first), shareable: true }
         const lines = visible
           .slice(0, 8)
-          .map((d) => `• *${esc(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${money(d.amount)}, ${esc(d.stage)}`)
+          .map((d) => `• *${esc(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${moneyIn(d.amount, d.currency)}, ${esc(d.stage)}`)
         return {
           text: `${visible.length} deals match "${query}"`,
           blocks: [section(`${visible.length} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}`)],

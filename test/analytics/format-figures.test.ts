@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { formatMoney, formatPercent, formatPercentsApart } from '../../src/analytics/format-figures.js'
+
+describe('formatMoney', () => {
+  it.each([
+    [812, '$812'],
+    [4_500, '$4.5k'],
+    [45_300, '$45k'],
+    [999_600, '$1M'],
+    [1_234_567, '$1.2M'],
+    [2_000_000, '$2M'],
+    [45_600_000, '$45.6M'],
+    [3_200_000_000, '$3.2B'],
+    [-84_000, '-$84k'],
+    [0, '$0'],
+  ])('%d -> %s', (amount, text) => {
+    expect(formatMoney(amount)).toBe(text)
+  })
+})
+
+describe('formatPercentsApart', () => {
+  it('adds the decimals that tell a rate from its limit, and only then', () => {
+    expect(formatPercentsApart(0.2604, 0.2631)).toEqual(['26.0%', '26.3%'])
+    expect(formatPercentsApart(0.26004, 0.26041)).toEqual(['26.00%', '26.04%'])
+    expect(formatPercentsApart(0.19, 0.26)).toEqual(['19%', '26%'])
+    expect(formatPercentsApart(null, 0.26)).toEqual(['n/a', '26%'])
+    expect(formatPercent(0.045)).toBe('4.5%')
+  })
+})
