@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findingsSummary } from '../analytics/findings-summary.js'
+import { formatMoney } from '../analytics/format-figures.js'
 import { loadDriversReport } from '../analytics/load-drivers-report.js'
 import { loadFunnelReport } from '../analytics/load-funnel-report.js'
 import { loadLossesReport } from '../analytics/load-losses-report.js'
@@ -10,9 +11,11 @@ import { loadWinrateReport } from '../analytics/load-winrate-report.js'
 import type { FindingsSummary, ReportQuery } from '../analytics/report-types.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../charts/render-report-chart.js'
 import type { Config } from '../config.js'
+import { findOpenDealsByHealth } from '../db/find-slack-deals.js'
 import type { Store } from '../db/open-store.js'
 import { type CsvImportSummary, importCsvFile } from '../ingest/import-csv-file.js'
 import { retrainModel, type TrainResult } from '../model/retrain-model.js'
+import type { DealScore } from '../model/score-deals.js'
 import { type ScoreReport, scoreOpenDeals } from '../model/score-open-deals.js'
 import { type SampleSummary, writeSampleFiles } from '../sample/write-sample-files.js'
 
@@ -37,9 +40,18 @@ export interface DemoResult {
   summary: FindingsSummary
   model: TrainResult
   scores: ScoreReport
+  /** High-value open deals (amount >= the alert amount), least healthy first: the ones the summary lists. */
+  atRisk: AtRiskDeal[]
   files: string[]
   /** The CRO's summary as printed. */
   text: string
+}
+
+/** An open deal the CRO's summary lists: its score with the facts that make it worth a look. */
+export interface AtRiskDeal extends DealScore {
+  name: string | null
+  amount: number
+  stage: string
 }
 
 /**
@@ -92,6 +104,7 @@ export async function runDemo(store: Store, options: DemoOptions): Promise<DemoR
   progress('Scoring open deals ...')
   const scores = await scoreOpenDeals(store, { asOf, idleDays: options.config.idleDays })
   write('score.json', json(scores))
+  const atRisk = await highValueAtRisk(store, scores, options.config.alertAmount)
 
   progress('Drawing the charts ...')
   const charts: { [K in ChartKind]: ChartInputs[K] } = {
@@ -111,9 +124,9 @@ export async function runDemo(store: Store, options: DemoOptions): Promise<DemoR
     write(`${kebab(kind)}.png`, chart.png)
   }
 
-  const text = croSummary({ sample, imported, summary, model, scores, files })
+  const text = croSummary({ sample, imported, summary, model, scores, atRisk, files })
   write('summary.txt', `${text}\n`)
-  return { sample, imported, summary, model, scores, files, text }
+  return { sample, imported, summary, model, scores, atRisk, files, text }
 }
 
 /** The summary a CRO reads first: findings, then the model's honesty line, then deals at risk. */
@@ -128,17 +141,34 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
     `Win-probability model: ${r.model.verdict}`,
     `  Held-out AUC ${r.model.auc.toFixed(2)} (95% CI ${r.model.aucLow.toFixed(2)}-${r.model.aucHigh.toFixed(2)}), Brier ${r.model.brier.toFixed(3)} vs ${r.model.baselineBrier.toFixed(3)} for the base rate, on the newest ${r.model.nTest} closed deals.`,
     '',
-    'Deals that need a human now (lowest health first):',
+    r.atRisk.length > 0
+      ? 'High-value deals that need a human now (least healthy first):'
+      : 'No high-value open deal has a health score yet.',
   ]
-  for (const d of r.scores.deals.slice(0, 5)) {
+  for (const d of r.atRisk) {
     const chance = r.scores.informative ? `win chance ${pct(d.winProbability)}` : `similar deals win ${pct(d.winProbability)}`
-    lines.push(`  - ${d.dealId}: health ${d.healthScore}/100, ${chance}. ${d.reasons.slice(0, 2).join('; ')}`)
+    const what = `${d.name ? `${d.name}, ` : ''}${formatMoney(d.amount)}, ${d.stage}`
+    lines.push(`  - ${d.dealId} (${what}): health ${d.healthScore}/100, ${chance}. ${d.reasons.slice(0, 2).join('; ')}`)
   }
   lines.push(
     '',
     `Charts and JSON: ${r.files.filter((f) => f.endsWith('.png')).length} PNG charts and the report JSON files are in the output folder.`,
   )
   return lines.join('\n')
+}
+
+/** The five least healthy open deals worth at least `alertAmount` (the stalled-deal threshold), with their name, amount and stage. */
+async function highValueAtRisk(store: Store, scores: ScoreReport, alertAmount: number): Promise<AtRiskDeal[]> {
+  const byId = new Map(scores.deals.map((d) => [d.dealId, d]))
+  const rows = await findOpenDealsByHealth(store.db, undefined, scores.modelId, Math.max(scores.deals.length, 1))
+  const out: AtRiskDeal[] = []
+  for (const row of rows) {
+    const score = byId.get(row.deal_id)
+    if (!score || row.amount < alertAmount) continue
+    out.push({ ...score, name: row.deal_name, amount: row.amount, stage: row.stage })
+    if (out.length === 5) break
+  }
+  return out
 }
 
 function json(value: unknown): string {
