@@ -7,12 +7,18 @@ import { scopeWords } from './winrate-report.js'
 /**
  * `report losses`: lost deals (closed by `asOf`) by the stage they were lost at, largest count
  * first, with the days spent on them (created to closed) and the share lost at the last two open
- * stages. Pure.
+ * stages. Lost deals that name a stage outside the open ones (an export writing `Closed`) are
+ * shown as they are and said to have no recorded stage. Pure.
  */
-export function lossesReport(rows: readonly LossStageRow[], context: Pick<ReportContext, 'lateStages'>, query: ReportQuery): LossesReport {
+export function lossesReport(
+  rows: readonly LossStageRow[],
+  context: Pick<ReportContext, 'lateStages' | 'openStages'>,
+  query: ReportQuery,
+): LossesReport {
   const totalLost = rows.reduce((s, r) => s + r.lost, 0)
   const totalLostAmount = rows.reduce((s, r) => s + r.lostAmount, 0)
   const late = new Set(context.lateStages)
+  const open = new Set(context.openStages)
   const stages: LossStage[] = rows
     .map((r) => ({
       stage: r.stage,
@@ -23,6 +29,7 @@ export function lossesReport(rows: readonly LossStageRow[], context: Pick<Report
       daysSpent: r.daysSpent,
       meanDaysSpent: r.lost > 0 ? r.daysSpent / r.lost : null,
       lateStage: late.has(r.stage),
+      openStage: open.has(r.stage),
     }))
     .sort((a, b) => b.lost - a.lost || a.stage.localeCompare(b.stage))
   const lateRows = stages.filter((s) => s.lateStage)
@@ -36,6 +43,17 @@ export function lossesReport(rows: readonly LossStageRow[], context: Pick<Report
       key: 'losses_late_share',
       significant: false,
       text: `${formatPercent(lateStageShare)} of lost deals${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of the lost amount) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
+    })
+  }
+  const unrecorded = stages.filter((s) => !s.openStage && s.lost > 0)
+  if (unrecorded.length > 0) {
+    const n = unrecorded.reduce((sum, s) => sum + s.lost, 0)
+    const names = unrecorded.map((s) => s.stage).join(', ')
+    findings.push({
+      report: 'losses',
+      key: 'losses_stage_not_recorded',
+      significant: false,
+      text: `${formatCount(n)} lost deal${n === 1 ? '' : 's'}${scopeWords(query.where ?? {})} (${formatPercent(totalLost > 0 ? n / totalLost : null)}) name ${names} as the stage lost at, which is not one of the open stages (${context.openStages.join(', ')}): where they were really lost is not recorded.`,
     })
   }
   return {

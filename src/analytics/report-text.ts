@@ -62,7 +62,7 @@ export function winrateText(r: WinrateReport): string {
 /** `pulse report losses` as text. */
 export function lossesText(r: LossesReport): string {
   const rows = r.stages.map((s) => [
-    s.stage + (s.lateStage ? ' (late)' : ''),
+    s.stage + (s.lateStage ? ' (late)' : s.openStage ? '' : ' (not an open stage)'),
     formatCount(s.lost),
     formatPercent(s.share),
     formatMoney(s.lostAmount),

@@ -165,6 +165,11 @@ export interface LossStage {
   readonly meanDaysSpent: number | null
   /** True for the last two open stages. */
   readonly lateStage: boolean
+  /**
+   * False when the stage is not one of the open stages (a CSV export that writes `Closed` as a
+   * lost deal's stage): where those deals were really lost is not recorded.
+   */
+  readonly openStage: boolean
 }
 
 /** `report losses`: lost deals by the stage they were lost at. */

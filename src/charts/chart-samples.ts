@@ -114,6 +114,7 @@ export function sampleChartInputs(): ChartSamples {
       daysSpent: lost * 40,
       meanDaysSpent: 40,
       lateStage,
+      openStage: true,
     })),
     totalLost,
     totalLostAmount,

@@ -50,7 +50,7 @@ describe('the two-field driver the summary names', () => {
     const summary = summarizeFindings(
       {
         winrate: winrateReport({ outcomes: [], created: [] }, q),
-        losses: lossesReport([], { lateStages: [] }, q),
+        losses: lossesReport([], { lateStages: [], openStages: [] }, q),
         funnel: funnelReport([], { openStages: ['Qualified'], wonStage: 'Closed' }, false, q),
         drivers,
         stalled: stalledReport(

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { lossesReport } from '../../src/analytics/losses-report.js'
+import { lossesText } from '../../src/analytics/report-text.js'
+
+const context = { openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'], lateStages: ['Proposal', 'Negotiation'] }
+const row = (stage: string, lost: number) => ({ stage, lost, lostAmount: lost * 1000, daysSpent: lost * 30 })
+
+describe('lossesReport', () => {
+  it('says when lost deals name a stage outside the open ones, and marks that stage', () => {
+    const r = lossesReport([row('Demo', 60), row('Closed', 30), row('Negotiation', 10)], context, { asOf: '2024-07-20' })
+    expect(r.stages.map((s) => [s.stage, s.openStage, s.lateStage])).toEqual([
+      ['Demo', true, false],
+      ['Closed', false, false],
+      ['Negotiation', true, true],
+    ])
+    const note = r.findings.find((f) => f.key === 'losses_stage_not_recorded')
+    expect(note?.text).toBe(
+      '30 lost deals (30%) name Closed as the stage lost at, which is not one of the open stages (Qualified, Demo, Proposal, Negotiation): where they were really lost is not recorded.',
+    )
+    expect(note?.significant).toBe(false)
+    expect(lossesText(r)).toContain('Closed (not an open stage)')
+  })
+
+  it('adds no such note when every lost deal names an open stage', () => {
+    const r = lossesReport([row('Demo', 60), row('Negotiation', 10)], context, { asOf: '2024-07-20' })
+    expect(r.findings.map((f) => f.key)).toEqual(['losses_late_share'])
+  })
+})
