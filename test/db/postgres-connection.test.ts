@@ -195,6 +195,36 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     expect(again.rows[0]?.one).toBe(1)
   })
 
+  it('a connection the server drops mid-query fails that query only; the next query reconnects', async () => {
+    const store = await openInSchema()
+    const tag = randomBytes(4).toString('hex')
+    const running = sql`SELECT pg_sleep(3), ${tag} AS tag`.execute(store.db).then(
+      () => 'finished',
+      (e: Error) => e.message,
+    )
+    const admin = new pg.Client({ connectionString: base })
+    await admin.connect()
+    try {
+      let pid: number | undefined
+      for (let i = 0; i < 50 && pid === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        const found = await admin.query(
+          `SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND query NOT LIKE '%pg_stat_activity%'`,
+        )
+        pid = found.rows[0]?.pid
+      }
+      expect(pid).toBeDefined()
+      await admin.query('SELECT pg_terminate_backend($1)', [pid])
+    } finally {
+      await admin.end()
+    }
+    expect(await running).toMatch(/terminat/)
+    // The socket's end reaches the pool a moment after the query's error: then it is dropped.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const again = await sql<{ one: number }>`SELECT 1 AS one`.execute(store.db)
+    expect(again.rows[0]?.one).toBe(1)
+  })
+
   it('an import whose connection the server drops is rolled back and says so in one sentence', async () => {
     const store = await openInSchema()
     const first = await importCsvFile(store, { path: writeTempFile('a.csv', dealsCsv(50, 'A')), stages: ['Demo'], threads: 'inline' })
