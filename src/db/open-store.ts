@@ -96,6 +96,11 @@ class ClosingClient extends pg.Client {
 async function openPostgresStore(url: string, schema: string | undefined): Promise<Store> {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new AppError('bad_config', `"${schema}" is not a valid schema name.`)
+  if (!readsAsOneUrl(url))
+    throw new AppError(
+      'bad_config',
+      'PULSE_DATABASE_URL cannot be read as one URL: a user name or password with @, #, /, : or ? in it must be percent-encoded (@ as %40, # as %23, / as %2F, : as %3A, ? as %3F).',
+    )
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -166,6 +171,18 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
     throw error
   }
   return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
+}
+
+/**
+ * False when `url` has a `#` or more than one `@` before its path: a password with unencoded
+ * special characters, which would otherwise be split into a host name (shown in errors) and a
+ * fragment.
+ */
+function readsAsOneUrl(url: string): boolean {
+  if (url.includes('#')) return false
+  const rest = url.slice(url.indexOf('://') + 3)
+  const authority = rest.split(/[/?]/)[0] ?? ''
+  return authority.split('@').length <= 2
 }
 
 /** Whether a `postgres://` URL carries a password (never logged or shown). */

@@ -68,6 +68,16 @@ async function scramOnlyServer(): Promise<{ server: Server; port: number; open: 
 }
 
 describe('PostgreSQL start-up messages', () => {
+  it('a password with an unencoded @ or # is refused before connecting, with how to encode it and no part of it', async () => {
+    for (const bad of ['postgres://pulse:p@ss#w0rd@127.0.0.1:1/pulse', 'postgres://pulse:s3cr#t@127.0.0.1:1/pulse']) {
+      const error = await openStore({ path: '', url: bad }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('bad_config')
+      expect((error as AppError).message).toContain('percent-encoded')
+      expect((error as AppError).message).not.toMatch(/w0rd|ss#|cr#t|ENOTFOUND|ECONNREFUSED/)
+    }
+  })
+
   it('a URL without a password for a server that asks for one says so, without a SASL error', async () => {
     const { server, port, open } = await scramOnlyServer()
     try {
