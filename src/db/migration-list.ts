@@ -5,6 +5,7 @@ import * as model from '../../migrations/0003-model.js'
 import * as crmSync from '../../migrations/0004-crm-sync.js'
 import * as slack from '../../migrations/0005-slack.js'
 import * as leanDealIndexes from '../../migrations/0006-lean-deal-indexes.js'
+import * as dealIdOrder from '../../migrations/0007-deal-id-order.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-crm-sync': crmSync,
   '0005-slack': slack,
   '0006-lean-deal-indexes': leanDealIndexes,
+  '0007-deal-id-order': dealIdOrder,
 }
