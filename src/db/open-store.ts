@@ -165,7 +165,7 @@ async function openPostgresStore(url: string, schema: string | undefined): Promi
     if ((error as { cause?: { code?: unknown } }).cause?.code === '42501')
       throw new AppError(
         'bad_config',
-        `The PostgreSQL role ${where.role} may not create Sales Pulse's tables in schema ${where.name} (${((error as AppError).cause as Error).message}): grant it with GRANT CREATE ON SCHEMA ${where.name} TO ${where.role}, or run the first command once as the schema's owner.`,
+        `The PostgreSQL role ${where.role} may not create or update Sales Pulse's tables in schema ${where.name} (${((error as AppError).cause as Error).message}): run one command (pulse status) once as the owner of the schema and its tables, or grant it with GRANT CREATE ON SCHEMA ${where.name} TO ${where.role} if the tables do not exist yet.`,
         { cause: error },
       )
     throw error
