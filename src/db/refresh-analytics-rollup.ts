@@ -100,7 +100,8 @@ async function hasRollupTables(store: Store): Promise<boolean> {
 
 /**
  * Replaces the stored rollup with `built` (none when null), recording the data version and the
- * open stages it was built for. On SQLite, inside any transaction already open on the
+ * open stages it was built for; does nothing when `meta.dataVersion` is no longer the store's
+ * (newer data was committed while it was built). On SQLite, inside any transaction already open on the
  * connection (a bulk import writes it before its commit); on PostgreSQL in its own transaction.
  */
 export async function writeAnalyticsRollup(
@@ -111,6 +112,9 @@ export async function writeAnalyticsRollup(
   const sqlite = store.sqlite
   if (sqlite) {
     const write = sqlite.transaction(() => {
+      // Data committed since this rollup was built (a concurrent import's) has, or will get, its own.
+      const current = sqlite.prepare(`SELECT value FROM meta WHERE key = 'data_version'`).pluck().get() as string | undefined
+      if ((current ?? '') !== meta.dataVersion) return
       sqlite.prepare('DELETE FROM analytics_rollup').run()
       sqlite.prepare('DELETE FROM analytics_rollup_state').run()
       if (!built) return
@@ -120,12 +124,22 @@ export async function writeAnalyticsRollup(
       for (const r of built.rows) insert.run(r)
       sqlite.prepare(`INSERT INTO analytics_rollup_state ${STATE_COLUMNS} VALUES (1, ?, ?, ?, ?, ?)`).run(stateValues(built, meta))
     })
-    write()
+    // Standalone, take the write lock first: read-then-write in one snapshot, whoever else writes.
+    if (sqlite.inTransaction) write()
+    else write.immediate()
     return
   }
   const client = await (store.pgPool as NonNullable<Store['pgPool']>).connect()
   try {
     await client.query('BEGIN')
+    // The meta row lock orders this write after any import still committing a newer version;
+    // a rollup built from data that is no longer current is not stored (the newer data's refresh
+    // stores its own), so reports keep the current one.
+    const current = await client.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'data_version' FOR UPDATE`)
+    if ((current.rows[0]?.value ?? '') !== meta.dataVersion) {
+      await client.query('ROLLBACK')
+      return
+    }
     for (const statement of postgresRollupWrites(built, meta)) await client.query(statement.text, statement.values)
     await client.query('COMMIT')
   } catch (error) {

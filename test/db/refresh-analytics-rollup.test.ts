@@ -8,7 +8,8 @@ import { loadWinrateReport } from '../../src/analytics/load-winrate-report.js'
 import type { ReportQuery } from '../../src/analytics/report-types.js'
 import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
 import type { Store } from '../../src/db/open-store.js'
-import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
+import { refreshAnalyticsRollup, rollupOpenStages, writeAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
+import { createRollupBuilder } from '../../src/domain/create-rollup-builder.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { insertDeals } from '../analytics/deal-fixtures.js'
@@ -120,6 +121,31 @@ describeEachDialect('refreshAnalyticsRollup', (dialect) => {
     const rolled = await everyReport(store, q)
     expect(rolled.times.stages.find((s) => s.stage === 'Negotiation')).toMatchObject({ completed: 1, median: 17 })
     expect(rolled).toEqual(await withoutRollup(store, () => everyReport(store, q)))
+    await store.close()
+  })
+})
+
+describeEachDialect('a refresh that finishes after newer data was committed', (dialect) => {
+  it('does not replace the newer rollup with its own (built from older data), so reports keep using it', async () => {
+    const store = await dialect.open()
+    const csv = (rows: string) =>
+      writeTempFile(
+        'deals.csv',
+        `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome\n${rows}`,
+      )
+    await importCsvFile(store, { path: csv('A,2024-01-02,2024-02-03,r1,SaaS,EMEA,Core,Inbound,Closed,1000,Lost\n'), stages: STAGES })
+    // A refresh reads the data version and builds from it...
+    const older = (await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirstOrThrow()).value
+    const openStages = await rollupOpenStages(store.db)
+    const builtFromOlder = createRollupBuilder({ openStages, history: false, capacity: 1 }).finish()
+    // ...while another import commits and refreshes the rollup for its data.
+    await importCsvFile(store, { path: csv('B,2024-01-05,2024-03-01,r1,SaaS,EMEA,Core,Inbound,Closed,2000,Won\n'), stages: STAGES })
+    expect(await findRollupSlice(store.db, { asOf: '2024-03-10' })).not.toBeNull()
+    // The slower refresh writes last: its rollup is out of date before it is stored.
+    await writeAnalyticsRollup(store, builtFromOlder, { dataVersion: older, openStages })
+    expect(await findRollupSlice(store.db, { asOf: '2024-03-10' })).not.toBeNull()
+    const r = await loadLossesReport(store.db, { asOf: '2024-03-10' })
+    expect(r.totalLost).toBe(1)
     await store.close()
   })
 })
