@@ -69,7 +69,14 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
       const direction = !significant || d.othersWinRate === null ? null : d.winRate < d.othersWinRate ? ('low' as const) : ('high' as const)
       return { ...d, qValue, significant, direction }
     })
-    .sort((a, b) => Number(b.significant) - Number(a.significant) || a.qValue - b.qValue || b.n - a.n)
+    // Ties broken by the segment itself, compared code unit by code unit: the same order on every database.
+    .sort(
+      (a, b) =>
+        Number(b.significant) - Number(a.significant) ||
+        a.qValue - b.qValue ||
+        b.n - a.n ||
+        compareText(segmentKey(a.segment), segmentKey(b.segment)),
+    )
   return {
     asOf: query.asOf,
     where: query.where ?? {},
@@ -159,4 +166,15 @@ function bandWords(band: string): string {
   if (band === '<10k') return 'under $10k'
   if (band === '100k+') return '$100k or more'
   return `$${band}`
+}
+
+/** A segment as one text (`field=value` pairs in field order), for a stable tie-break. */
+function segmentKey(segment: Partial<Record<SegmentField, string>>): string {
+  return Object.entries(segment)
+    .map(([f, v]) => `${f}=${v}`)
+    .join('\u0000')
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

@@ -64,30 +64,55 @@ export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()
   return value
 }
 
+/** Options of {@link usingStore}. */
+export interface UsingStoreOptions {
+  /** Commands that only read: a SQLite file that does not exist is not created. */
+  existing?: boolean
+  /** Where the note that `--db` does not apply goes (stderr by default). */
+  io?: CliIo
+  /** Always the SQLite file of `--db`, even with `PULSE_DATABASE_URL` set (the demo's own data). */
+  sqliteOnly?: boolean
+}
+
 /**
  * Opens the store named by `--db` (else `PULSE_DB`, else `./data/pulse.db`), or PostgreSQL when
- * `PULSE_DATABASE_URL` is set (then `--db` does not apply), runs `fn`, and closes it whatever happens.
- * With `existing` (commands that only read), a SQLite file that does not exist is not created:
- * the command stops with AppError `no_data` naming the path it looked at.
+ * `PULSE_DATABASE_URL` is set (then `--db` does not apply, and a `--db` given is said to be
+ * ignored, naming the server without its password), runs `fn`, and closes it whatever happens.
+ * With `existing`, a SQLite file that does not exist is not created: the command stops with
+ * AppError `no_data` naming the path it looked at.
  */
 export async function usingStore<T>(
   options: CommonOptions,
   fn: (store: Store, config: Config) => Promise<T>,
-  { existing = false }: { existing?: boolean } = {},
+  { existing = false, io = processIo, sqliteOnly = false }: UsingStoreOptions = {},
 ): Promise<T> {
   const config = cliConfig()
   const path = options.db ?? config.dbPath
-  if (existing && config.databaseUrl === undefined && path !== ':memory:' && !existsSync(path)) {
+  const url = sqliteOnly ? undefined : config.databaseUrl
+  if (url !== undefined && options.db !== undefined) {
+    io.err(`--db ${options.db} does not apply: PULSE_DATABASE_URL is set, so this uses PostgreSQL at ${serverName(url)}.`)
+  }
+  if (existing && url === undefined && path !== ':memory:' && !existsSync(path)) {
     throw new AppError(
       'no_data',
       `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${path}` : ''}), or point --db or PULSE_DB at your database.`,
     )
   }
-  const store = await openStore({ path, url: config.databaseUrl })
+  const store = await openStore({ path, url })
   try {
     return await fn(store, config)
   } finally {
     await store.close()
+  }
+}
+
+/** `host:port/database` of a PostgreSQL URL, never its user or password. */
+function serverName(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.host}${u.pathname}`
+  } catch {
+    return 'the configured server'
   }
 }
 

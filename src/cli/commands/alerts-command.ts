@@ -47,7 +47,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           ].join('\n'),
         )
       },
-      { existing: true },
+      { existing: true, io },
     )
   })
 }

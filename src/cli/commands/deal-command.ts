@@ -15,7 +15,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
     const report = await usingStore(
       options,
       (store, config) => explainDeal(store, id, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
-      { existing: true },
+      { existing: true, io },
     )
     emit(io, options, report, () => formatDealReport(report))
   })

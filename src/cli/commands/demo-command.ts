@@ -37,15 +37,19 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         throw new AppError('bad_input', `--out ${options.out} is a file, not a folder; give a folder for the charts and JSON.`)
       }
       const started = performance.now()
-      const result = await usingStore(options, (store) =>
-        runDemo(store, {
-          outDir: options.out,
-          asOf,
-          seed: options.seed,
-          deals,
-          config,
-          progress: (line) => io.err(line),
-        }),
+      const result = await usingStore(
+        options,
+        (store) =>
+          runDemo(store, {
+            outDir: options.out,
+            asOf,
+            seed: options.seed,
+            deals,
+            config,
+            progress: (line) => io.err(line),
+          }),
+        // The demo keeps to its own SQLite file, PULSE_DATABASE_URL or not: never sample deals in your database.
+        { io, sqliteOnly: true },
       )
       io.err(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s. Files are in ${options.out}/.`)
       if (options.json) {

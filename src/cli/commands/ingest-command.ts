@@ -30,27 +30,31 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
       resolveColumns(header, map)
       checkColumnMap(header, map)
     })
-    const summary = await usingStore(options, async (store, config) => {
-      const bar = progressBar(`Importing ${csv}`, io.errIsTty)
-      const stopOnInterrupt = () => {
-        bar.done()
-        io.err('Import cancelled: nothing from this file was written.')
-        process.exit(130)
-      }
-      process.once('SIGINT', stopOnInterrupt)
-      try {
-        return await importCsvFile(store, {
-          path: csv,
-          map,
-          stages: config.stages,
-          startedBy: commandUser(),
-          onProgress: bar.update,
-        })
-      } finally {
-        process.off('SIGINT', stopOnInterrupt)
-        bar.done()
-      }
-    })
+    const summary = await usingStore(
+      options,
+      async (store, config) => {
+        const bar = progressBar(`Importing ${csv}`, io.errIsTty)
+        const stopOnInterrupt = () => {
+          bar.done()
+          io.err('Import cancelled: nothing from this file was written.')
+          process.exit(130)
+        }
+        process.once('SIGINT', stopOnInterrupt)
+        try {
+          return await importCsvFile(store, {
+            path: csv,
+            map,
+            stages: config.stages,
+            startedBy: commandUser(),
+            onProgress: bar.update,
+          })
+        } finally {
+          process.off('SIGINT', stopOnInterrupt)
+          bar.done()
+        }
+      },
+      { io },
+    )
     emit(io, options, summary, () => formatImportSummary(summary))
     if (summary.inserted + summary.updated === 0) {
       throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)

@@ -135,7 +135,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
           const query = reportQuery(options, await matchWhereValues(store, where, io), config, await configuredStages(store, config))
           return spec.run(store, query, options)
         },
-        { existing: true },
+        { existing: true, io },
       )
       // The chart first: when it cannot be written, the command fails without printing a report.
       if (options.png && result.chart) {

@@ -23,7 +23,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
     const report = await usingStore(
       options,
       (store, config) => scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
-      { existing: true },
+      { existing: true, io },
     )
     emit(io, options, scoreJson(report), () => formatScoreReport(report, limit))
   })

@@ -13,7 +13,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
       .option('--json', 'print the status as JSON')
       .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
   ).action(async (options: CommonOptions) => {
-    const status = await usingStore(options, (store) => findSyncStatus(store.db), { existing: true })
+    const status = await usingStore(options, (store) => findSyncStatus(store.db), { existing: true, io })
     emit(io, options, status, () => formatStatus(status))
   })
 }

@@ -30,54 +30,58 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         `--source "${options.source}" is not a CRM we sync from; use --source hubspot or --source salesforce.`,
       )
     }
-    const summary = await usingStore(options, async (store, config) => {
-      const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined)
-      const holder = `cli:${hostname()}:${process.pid}`
-      // The scheduled sync takes the same lock: one sync at a time per database.
-      if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
-        const held = await findJobLock(store.db, 'sync')
-        // A `pulse sync` on this machine that was killed (kill -9, a crash) cannot give its lock
-        // back: its lease would keep every later sync out for hours, so a dead holder is replaced.
-        const dead = held !== null && deadLocalCli(held.holder)
-        if (dead) await releaseJobLock(store.db, 'sync', held.holder)
-        if (!dead || !(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
-          throw new AppError(
-            'not_allowed',
-            `A sync is already running (the scheduler or another \`pulse sync\`${held ? `, held by ${held.holder} until ${held.expiresAt}` : ''}). Try again when it has finished.`,
-          )
+    const summary = await usingStore(
+      options,
+      async (store, config) => {
+        const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined)
+        const holder = `cli:${hostname()}:${process.pid}`
+        // The scheduled sync takes the same lock: one sync at a time per database.
+        if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
+          const held = await findJobLock(store.db, 'sync')
+          // A `pulse sync` on this machine that was killed (kill -9, a crash) cannot give its lock
+          // back: its lease would keep every later sync out for hours, so a dead holder is replaced.
+          const dead = held !== null && deadLocalCli(held.holder)
+          if (dead) await releaseJobLock(store.db, 'sync', held.holder)
+          if (!dead || !(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
+            throw new AppError(
+              'not_allowed',
+              `A sync is already running (the scheduler or another \`pulse sync\`${held ? `, held by ${held.holder} until ${held.expiresAt}` : ''}). Try again when it has finished.`,
+            )
+          }
         }
-      }
-      // Stopped by Ctrl-C or a TERM: give the lock back first (else the next `pulse sync` waits out
-      // its two-hour lease); an unfinished page is rolled back with the process.
-      const stopOnInterrupt = (signal: NodeJS.Signals) => {
-        io.err('\nSync interrupted: the pages stored so far are kept; the next `pulse sync` resumes from there.')
-        const exit = () => process.exit(signal === 'SIGTERM' ? 143 : 130)
-        setTimeout(exit, 2000).unref()
-        releaseJobLock(store.db, 'sync', holder).then(exit, exit)
-      }
-      process.once('SIGINT', stopOnInterrupt)
-      process.once('SIGTERM', stopOnInterrupt)
-      let last = 0
-      try {
-        io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
-        const result = await syncCrm(store, source, {
-          full: options.full,
-          startedBy: commandUser() ?? 'cli',
-          onProgress: (note, totals) => {
-            const now = Date.now()
-            if (now - last < 1000) return
-            last = now
-            io.err(`  ${totals.deals} deals stored over ${totals.pages} pages (${note})`)
-          },
-        })
-        if (await refreshAfterSync(store, result)) io.err('Report summaries rebuilt.')
-        return result
-      } finally {
-        process.off('SIGINT', stopOnInterrupt)
-        process.off('SIGTERM', stopOnInterrupt)
-        await releaseJobLock(store.db, 'sync', holder)
-      }
-    })
+        // Stopped by Ctrl-C or a TERM: give the lock back first (else the next `pulse sync` waits out
+        // its two-hour lease); an unfinished page is rolled back with the process.
+        const stopOnInterrupt = (signal: NodeJS.Signals) => {
+          io.err('\nSync interrupted: the pages stored so far are kept; the next `pulse sync` resumes from there.')
+          const exit = () => process.exit(signal === 'SIGTERM' ? 143 : 130)
+          setTimeout(exit, 2000).unref()
+          releaseJobLock(store.db, 'sync', holder).then(exit, exit)
+        }
+        process.once('SIGINT', stopOnInterrupt)
+        process.once('SIGTERM', stopOnInterrupt)
+        let last = 0
+        try {
+          io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
+          const result = await syncCrm(store, source, {
+            full: options.full,
+            startedBy: commandUser() ?? 'cli',
+            onProgress: (note, totals) => {
+              const now = Date.now()
+              if (now - last < 1000) return
+              last = now
+              io.err(`  ${totals.deals} deals stored over ${totals.pages} pages (${note})`)
+            },
+          })
+          if (await refreshAfterSync(store, result)) io.err('Report summaries rebuilt.')
+          return result
+        } finally {
+          process.off('SIGINT', stopOnInterrupt)
+          process.off('SIGTERM', stopOnInterrupt)
+          await releaseJobLock(store.db, 'sync', holder)
+        }
+      },
+      { io },
+    )
     emit(io, options, summary, () => formatSyncSummary(summary))
   })
 }

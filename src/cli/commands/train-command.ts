@@ -14,7 +14,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     const result = await usingStore(
       options,
       (store, config) => retrainModel(store, { asOf: resolveAsOf(options, config), staleDays: config.staleDays }),
-      { existing: true },
+      { existing: true, io },
     )
     emit(io, options, trainJson(result), () => formatTrainResult(result))
   })

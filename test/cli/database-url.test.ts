@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/test-store.js'
+
+const pgUrl = process.env.PULSE_TEST_DATABASE_URL
+
+/** Runs `pulse ARGS` from the sources in a child process with `env` added; resolves with its exit code and output. */
+function pulse(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(['node', 'pulse', ...${JSON.stringify(args)}]) })`,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const run = { code: null as number | null, stdout: '', stderr: '' }
+  child.stdout.on('data', (d) => {
+    run.stdout += String(d)
+  })
+  child.stderr.on('data', (d) => {
+    run.stderr += String(d)
+  })
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ ...run, code })))
+}
+
+describe.runIf(pgUrl)('PULSE_DATABASE_URL and --db', () => {
+  it('says that --db does not apply, naming the server without credentials', async () => {
+    const withPassword = (pgUrl as string).replace('postgres://postgres@', 'postgres://postgres:s3cret-pw@')
+    const db = join(tempDir(), 'ignored.db')
+    const run = await pulse(['status', '--db', db, '--json'], { PULSE_DATABASE_URL: withPassword })
+    expect(run.stderr).toContain(`--db ${db} does not apply: PULSE_DATABASE_URL is set, so this uses PostgreSQL at`)
+    expect(run.stderr).not.toContain('s3cret-pw')
+    expect(existsSync(db)).toBe(false)
+  }, 60_000)
+
+  it('keeps pulse demo in its own SQLite file', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'demo.db')
+    const run = await pulse(['demo', '--db', db, '--out', join(dir, 'out'), '--deals', '600', '--json'], {
+      PULSE_DATABASE_URL: pgUrl as string,
+    })
+    expect(run.code).toBe(0)
+    expect(existsSync(db)).toBe(true)
+    expect(run.stderr).not.toContain('does not apply')
+  }, 120_000)
+})
