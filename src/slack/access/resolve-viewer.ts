@@ -14,12 +14,16 @@ export async function resolveViewer(ctx: SlackContext, client: SlackClient, slac
   return viewerForEmail(ctx, slackUserId, email)
 }
 
-/** The {@link Viewer} for a known email (no Slack call): the roster decides, then deal ownership. */
+/**
+ * The {@link Viewer} for a known email (no Slack call): the roster decides, then deal ownership.
+ * The email is matched case-insensitively and without surrounding spaces; null or blank: nobody.
+ */
 export async function viewerForEmail(
   ctx: Pick<SlackContext, 'store' | 'roster'>,
   slackUserId: string,
-  email: string | null,
+  rawEmail: string | null,
 ): Promise<Viewer> {
+  const email = rawEmail?.trim().toLowerCase() || null
   if (email === null) return { slackUserId, email, role: 'none', admin: false, ownerIds: [], teamEmails: [] }
   const roster: Roster = ctx.roster
   const admin = roster.admins.has(email)

@@ -66,7 +66,7 @@ export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient
   try {
     const res = await client.users.info({ user: slackUserId })
     const u = res.user
-    email = u && !u.deleted && u.profile?.email ? u.profile.email.toLowerCase() : null
+    email = (u && !u.deleted && u.profile?.email?.trim().toLowerCase()) || null
     // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.
     const scopes = res.response_metadata?.scopes
     if (email === null && u && !u.deleted && !u.is_bot && scopes && !scopes.includes('users:read.email')) {
