@@ -16,7 +16,7 @@ const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
   // Slack bot, user, app and refresh tokens.
   [/\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+/g, '[redacted]'],
   // Authorization header values quoted in text.
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
+  [/\b(Bearer|Basic)\s+[^\s"'<>),;]+/gi, '$1 [redacted]'],
   // Passwords in URLs (postgres://user:password@host/db).
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, '$1[redacted]@'],
   // Secrets in query strings and forms (access_token=..., client_secret=...).

@@ -33,6 +33,7 @@ describe('createLogger redaction', () => {
     logger.warn(`connecting to postgres://pulse:pg-pass-XYZ@db.internal:5432/pulse with ${BOT}`)
     logger.error({ err: new Error(`upstream said {"access_token":"${ACCESS}"} and token=${ACCESS}&x=1`) }, 'sync failed')
     logger.info({ body: 'Authorization: Bearer abc.def-ghi' }, 'https://hooks.slack.com/commands/T1/123/SECRETHOOK')
+    logger.debug(`retrying with authorization: Bearer ${ACCESS}`)
     const out = text()
     for (const secret of [BOT, ACCESS, 'pg-pass-XYZ', 'abc.def-ghi', 'SECRETHOOK']) expect(out).not.toContain(secret)
     expect(out).toContain('db.internal:5432')
