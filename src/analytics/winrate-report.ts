@@ -136,11 +136,13 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     const avg = (ms: WinrateMonth[]) => (ms.length === 0 ? 0 : ms.reduce((s, m) => s + m.created, 0) / ms.length)
     if (before.length > 0 && avg(before) > 0) {
       const change = avg(recent) / avg(before) - 1
+      // A fall of a tenth or more is said as such: the volume then did fall with the win rate.
+      const fell = change <= -0.1
       out.push({
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} did not fall with it: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatCount(r.openPipeline.count)} deals are open now.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatCount(r.openPipeline.count)} deals are open now.`,
       })
     }
   }
@@ -176,7 +178,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
       report: 'winrate',
       key: `winrate_run_${s.rule}:${s.months[s.months.length - 1]}`,
       significant: false,
-      text: `Secondary signal, within the control limits and not a finding on its own: ${s.name}${scope} (${formatMonth(s.months[0] as string)}-${formatMonth(s.months[s.months.length - 1] as string)}).`,
+      text: `Secondary signal, not a finding on its own: ${s.name}${scope} (${formatMonth(s.months[0] as string)}-${formatMonth(s.months[s.months.length - 1] as string)}).`,
     })
   }
   return out

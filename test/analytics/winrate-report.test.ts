@@ -50,8 +50,21 @@ describe('winrateReport run rules', () => {
       ['winrate_normal:2024-08', false],
       ['winrate_run_eight_below:2024-08', false],
     ])
-    expect(report.findings[1]!.text).toMatch(
-      /^Secondary signal, within the control limits and not a finding on its own: 8 complete months in a row below/,
-    )
+    expect(report.findings[1]!.text).toMatch(/^Secondary signal, not a finding on its own: 8 complete months in a row below/)
+  })
+
+  it('says whether pipeline volume fell with a flagged drop, or did not', () => {
+    const data = (createdAfter: number) => {
+      const base = steadyMonths('2023-01', '2024-03')
+      const drop = monthRange('2024-04', '2024-06')
+      return {
+        outcomes: [...base.outcomes, ...drop.map((month) => ({ month, won: 2, lost: 18, wonAmount: 2e4, lostAmount: 1.8e5 }))],
+        created: [...base.created, ...drop.map((month) => ({ month, created: createdAfter, createdAmount: createdAfter * 1e4 }))],
+      }
+    }
+    const volume = (createdAfter: number) =>
+      winrateReport(data(createdAfter), { asOf: '2024-07-20' }).findings.find((f) => f.report === 'volume')?.text ?? ''
+    expect(volume(20)).toMatch(/^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 vs 20 before \(\+0%\)/)
+    expect(volume(8)).toMatch(/^Pipeline volume fell as well: 8 deals created per month since Apr 2024 vs 20 before \(-60%\)/)
   })
 })

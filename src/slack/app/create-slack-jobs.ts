@@ -18,8 +18,6 @@ export interface SlackJobs {
    * deliver the outbox, then prune old settled outbox rows that can never be asked for again.
    */
   stalledDealDms(): Promise<void>
-  /** Daily: each manager's digest of their team's stalled deals. */
-  managerDigests(): Promise<void>
   /**
    * Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low.
    * Throws (so the scheduler tells the admins) while the channel refuses the app.
@@ -51,10 +49,6 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       await planManagerDigests(ctx, ctx.clock.asOf())
       drained((await sendStalledDealDms(ctx)).drain)
       await pruneOutbox(ctx)
-    },
-    async managerDigests() {
-      await planManagerDigests(ctx, ctx.clock.asOf())
-      drained(await drainOutbox(ctx, { kinds: ['digest'] }))
     },
     async anomalyCheck() {
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
