@@ -34,11 +34,19 @@ export interface HomeSnapshot {
   readonly charts: { readonly winrate?: string; readonly losses?: string; readonly stalled?: string }
   /** Each served chart's alt text: its finding and the values drawn (absent in snapshots stored before it existed). */
   readonly chartAlt?: { readonly winrate?: string; readonly losses?: string; readonly stalled?: string }
+  /** A team snapshot's roster team (see {@link teamSignature}): a changed team is computed afresh. */
+  readonly team?: string
 }
 
 /** The snapshot key of a scope: `all`, or `team:<manager email>`. */
 export function snapshotKey(managerEmail: string | null): string {
   return managerEmail === null ? 'all' : `team:${managerEmail}`
+}
+
+/** A manager's team as the roster lists it now, as one text (emails sorted); undefined for the company. */
+function teamSignature(ctx: SlackContext, managerEmail: string | null): string | undefined {
+  if (managerEmail === null) return undefined
+  return [...new Set([managerEmail, ...(ctx.roster.managers.get(managerEmail) ?? [])])].sort().join(',')
 }
 
 function verdictOf(report: WinrateReport): MonthVerdict | null {
@@ -95,14 +103,18 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
       .map((f) => f.text),
     charts,
     chartAlt,
+    ...(managerEmail === null ? {} : { team: teamSignature(ctx, managerEmail) }),
   }
   await saveHomeSnapshot(db, { scopeKey: snapshotKey(managerEmail), asOf, payload: snapshot, at: ctx.clock.now() })
   return snapshot
 }
 
-/** The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing or older. */
+/** The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing, older, or for a team the roster no longer lists. */
 export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
   const stored = await findHomeSnapshot(ctx.store.db, snapshotKey(managerEmail))
-  if (stored && stored.asOf === asOf) return stored.payload as HomeSnapshot
+  // A roster edit that changed the manager's team makes the stored figures someone else's.
+  if (stored && stored.asOf === asOf && (stored.payload as HomeSnapshot).team === teamSignature(ctx, managerEmail)) {
+    return stored.payload as HomeSnapshot
+  }
   return computeHomeSnapshot(ctx, managerEmail, asOf)
 }
