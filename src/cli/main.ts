@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { debugRequested } from '../config.js'
 import { AppError, userMessage } from '../errors.js'
+import { redactText } from '../log/create-logger.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
 import { registerDealCommand } from './commands/deal-command.js'
@@ -67,8 +68,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       process.exitCode = error.exitCode
       return error.exitCode
     }
-    io.err(error instanceof AppError ? error.message : `${userMessage(error)} (${(error as Error).message})`)
-    if (debugRequested() && error instanceof Error) io.err(error.stack ?? '')
+    // Messages may quote what a CRM or database answered, or what the user typed: secrets in them are hidden.
+    io.err(redactText(error instanceof AppError ? error.message : `${userMessage(error)} (${(error as Error).message})`))
+    if (debugRequested() && error instanceof Error) io.err(redactText(error.stack ?? ''))
     process.exitCode = 1
     return 1
   }

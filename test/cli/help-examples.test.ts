@@ -29,4 +29,11 @@ describe('pulse --help', () => {
       expect(run).toMatchObject({ code: 0, stdout: `${version}\n` })
     }
   })
+
+  it('hides a secret that an error message quotes', async () => {
+    const run = await runCli('ingest', '--csv', 'postgres://pulse:hunter2-secret@db.internal/pulse')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('db.internal')
+    expect(run.stderr).not.toContain('hunter2-secret')
+  })
 })
