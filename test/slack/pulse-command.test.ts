@@ -124,9 +124,9 @@ describe('/pulse over HTTP against a fake Slack', () => {
 
   it('when the response URL refuses the answer (expired), the answer arrives as a DM instead', async () => {
     const gone = t.fake.apiUrl.replace('/api/', '/gone/r1')
-    const dm = `D${PEOPLE.manager.slice(1)}`
+    const dm = `D${PEOPLE.cro.slice(1)}`
     const before = t.fake.messages.filter((m) => m.channel === dm).length
-    const body = slashCommandBody({ userId: PEOPLE.manager, text: 'status', responseUrl: gone })
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'status', responseUrl: gone })
     expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
     await waitFor(() => t.fake.messages.filter((m) => m.channel === dm).length > before, 20_000, 'the DM')
     const sent = t.fake.messages.filter((m) => m.channel === dm).at(-1)
@@ -134,10 +134,17 @@ describe('/pulse over HTTP against a fake Slack', () => {
     expect(JSON.stringify(sent?.blocks)).toContain('Sales Pulse status')
   })
 
-  it('/pulse status reports the rows loaded', async () => {
-    const { responses } = await pulse(PEOPLE.manager, 'status')
-    await waitFor(() => responses().length > 0, 20_000)
-    expect(JSON.stringify(responses()[0]?.body)).toContain('2,500')
+  it('/pulse status reports the deals loaded to an executive, and to a manager or rep only the last load and the model', async () => {
+    const cro = await pulse(PEOPLE.cro, 'status')
+    await waitFor(() => cro.responses().length > 0, 20_000)
+    expect(JSON.stringify(cro.responses()[0]?.body)).toContain('2,500')
+    for (const person of [PEOPLE.manager, PEOPLE.rep]) {
+      const { responses } = await pulse(person, 'status')
+      await waitFor(() => responses().length > 0, 20_000)
+      const text = JSON.stringify(responses()[0]?.body)
+      expect(text).toContain('Last load')
+      expect(text).not.toContain('2,500')
+    }
   })
 
   it('/pulse sync is refused to a non-admin, and runs for an admin (telling them when no CRM is set up)', async () => {

@@ -169,18 +169,22 @@ export function dealBlocks(deal: DealCard): RenderedReport {
 }
 
 /** `/pulse status`: data loaded, last load, the model and how far to trust it. */
-export function statusBlocks(status: PulseStatus): RenderedReport {
+export function statusBlocks(status: PulseStatus, options: { companyCounts?: boolean } = {}): RenderedReport {
   const m = status.model
   const model = m
     ? `${esc(m.modelId)}, trained ${m.trainedAt.slice(0, 10)}; AUC ${m.auc?.toFixed(2) ?? 'n/a'}${m.aucLow !== null && m.aucHigh !== null ? ` (95% ${m.aucLow.toFixed(2)}-${m.aucHigh.toFixed(2)})` : ''}; ${m.informative ? 'informative' : 'not informative: segment base rates are shown instead of per-deal predictions'}`
     : 'No model trained yet (`pulse train`).'
+  // The company's deal counts are for those who see every deal; others get the load and the model.
+  const counts = options.companyCounts ?? true
   const load = status.lastLoad
-    ? `${esc(status.lastLoad.source)} at ${status.lastLoad.at.slice(0, 16).replace('T', ' ')} UTC: ${status.lastLoad.status}, ${count(status.lastLoad.rows)} rows`
+    ? `${esc(status.lastLoad.source)} at ${status.lastLoad.at.slice(0, 16).replace('T', ' ')} UTC: ${status.lastLoad.status}${counts ? `, ${count(status.lastLoad.rows)} rows` : ''}`
     : 'Nothing loaded yet.'
   const blocks: Block[] = [
     header('Sales Pulse status'),
-    fields([`*Deals*\n${count(status.deals)} (${count(status.openDeals)} open)`, `*Last load*\n${load}`]),
+    counts
+      ? fields([`*Deals*\n${count(status.deals)} (${count(status.openDeals)} open)`, `*Last load*\n${load}`])
+      : section(`*Last load*: ${load}`),
     section(`*Model*: ${model}`),
   ]
-  return { text: `Sales Pulse: ${count(status.deals)} deals; last load: ${load}`, blocks }
+  return { text: counts ? `Sales Pulse: ${count(status.deals)} deals; last load: ${load}` : `Sales Pulse: last load: ${load}`, blocks }
 }

@@ -2,7 +2,7 @@ import { AppError } from '../../../errors.js'
 import { statusBlocks } from '../../blocks/report-blocks.js'
 import type { Subcommand } from '../subcommand.js'
 
-/** `/pulse status`: rows loaded, the last sync or import, and the model with its quality. */
+/** `/pulse status`: the last sync or import and the model with its quality; the company's deal counts only for those who see every deal. */
 export const status: Subcommand = {
   name: 'status',
   usage: 'status',
@@ -10,6 +10,11 @@ export const status: Subcommand = {
   access: 'reports',
   parse(args) {
     if (args.length > 0) throw new AppError('bad_input', 'status takes no arguments. Usage: /pulse status')
-    return { run: async (run) => ({ ...statusBlocks(await run.ctx.services.status(run.ctx.store.db)), shareable: true }) }
+    return {
+      run: async (run) => ({
+        ...statusBlocks(await run.ctx.services.status(run.ctx.store.db), { companyCounts: run.scope.kind === 'all' }),
+        shareable: true,
+      }),
+    }
   },
 }
