@@ -13,6 +13,17 @@ export interface SyncStatus {
   stageHistoryRows: number
   /** Latest job runs, newest first. */
   recentJobs: JobRun[]
+  /** The latest CSV import (null when none), with its counts. */
+  lastImport: {
+    file: string | null
+    startedAt: string
+    finishedAt: string | null
+    status: string
+    read: number
+    inserted: number
+    updated: number
+    rejected: number
+  } | null
 }
 
 /** Reads the sync and job status (cheap: a few counts and the latest rows). */
@@ -40,7 +51,20 @@ export async function findSyncStatus(db: Kysely<Database>, recentJobs = 10): Pro
     .selectFrom('stage_history')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
+  const imported = await db.selectFrom('import_runs').selectAll().orderBy('run_id', 'desc').limit(1).executeTakeFirst()
   return {
+    lastImport: imported
+      ? {
+          file: imported.file,
+          startedAt: imported.started_at,
+          finishedAt: imported.finished_at,
+          status: imported.status,
+          read: Number(imported.rows_read),
+          inserted: Number(imported.rows_inserted),
+          updated: Number(imported.rows_updated),
+          rejected: Number(imported.rows_rejected),
+        }
+      : null,
     lastSyncs,
     deals,
     owners: Number(owners.n),

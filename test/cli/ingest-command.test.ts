@@ -20,6 +20,19 @@ describe('pulse ingest', () => {
     expect(run.stdout).toContain('line 3: deal_amount "abc" is not a number')
   })
 
+  it('pulse status shows the last import with its counts', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile(
+      'd.csv',
+      `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,abc,,Open\n`,
+    )
+    await runCli('ingest', '--csv', file, '--db', db)
+    const json = await runCli('status', '--db', db, '--json')
+    expect(JSON.parse(json.stdout).lastImport).toMatchObject({ file, status: 'done', read: 2, inserted: 1, updated: 0, rejected: 1 })
+    const text = await runCli('status', '--db', db)
+    expect(text.stdout).toMatch(/Last import: .*d\.csv done .*: 2 rows read, 1 new, 0 updated, 1 rejected\./)
+  })
+
   it('prints only JSON on stdout with --json', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile('d.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)

@@ -1,6 +1,5 @@
 import { expect, it } from 'vitest'
 import { findCurrentModel } from '../../src/db/find-current-model.js'
-import { findDealScores } from '../../src/db/find-deal-scores.js'
 import { insertModel } from '../../src/db/insert-model.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { explainDeal } from '../../src/model/explain-deal.js'
@@ -80,7 +79,13 @@ describeEachDialect('model registry', (dialect) => {
     const health = report.deals.map((d) => d.healthScore)
     expect(health).toEqual([...health].sort((a, b) => a - b))
     await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
-    const stored = await findDealScores(store.db, report.modelId)
+    const stored = await store.db
+      .selectFrom('deal_scores')
+      .selectAll()
+      .where('model_id', '=', report.modelId)
+      .orderBy('health_score')
+      .orderBy('deal_id')
+      .execute()
     expect(stored).toHaveLength(open.length)
     expect(JSON.parse(stored[0]?.reasons ?? '[]')).toEqual(report.deals[0]?.reasons)
 

@@ -1,5 +1,4 @@
 import { expect, it } from 'vitest'
-import { findDealScores } from '../../src/db/find-deal-scores.js'
 import { findOpenScoringDeals } from '../../src/db/find-open-scoring-deals.js'
 import { daysIdle, daysInCurrentStage } from '../../src/domain/deal-derived.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
@@ -76,7 +75,8 @@ describeEachDialect('scoreOpenDeals', (dialect) => {
       expect(s.daysIdle).toBe(daysIdle(deal, FIXTURE_AS_OF))
       expect(s.daysInStage).toBe(daysInCurrentStage(deal, FIXTURE_AS_OF))
     }
-    const stored = new Map((await findDealScores(store.db, report.modelId)).map((r) => [r.deal_id, r.reasons]))
+    const rows = await store.db.selectFrom('deal_scores').select(['deal_id', 'reasons']).where('model_id', '=', report.modelId).execute()
+    const stored = new Map(rows.map((r) => [r.deal_id, r.reasons]))
     expect(stored.size).toBe(report.deals.length)
     for (const s of report.deals) expect(stored.get(s.dealId)).toBe(JSON.stringify(s.reasons))
     await store.close()

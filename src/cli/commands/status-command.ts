@@ -27,6 +27,12 @@ export function formatStatus(s: SyncStatus): string {
   const lines = [
     `Data: ${n(s.deals.total)} deals${bySource ? ` (${bySource})` : ''}: ${n(s.deals.open)} open, ${n(s.deals.won)} won, ${n(s.deals.lost)} lost; ${n(s.owners)} owners; ${n(s.stageHistoryRows)} stage history rows.`,
   ]
+  const i = s.lastImport
+  lines.push(
+    i === null
+      ? 'Last import: none yet (run `pulse ingest --csv FILE`).'
+      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${when(i.startedAt)}: ${n(i.read)} rows read, ${n(i.inserted)} new, ${n(i.updated)} updated, ${n(i.rejected)} rejected.`,
+  )
   lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
   lines.push(s.recentJobs.length === 0 ? 'Recent job runs: none yet (`pulse serve` runs the schedule).' : 'Recent job runs:')
