@@ -82,7 +82,9 @@ describe('pulse ingest', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('2 new, 0 updated, 2 rejected')
     expect(run.stdout).toContain('line 4: the row has 6 fields but the header has 12')
-    expect(run.stdout).toContain('line 5: the row has 13 fields but the header has 12: a comma inside a value that is not quoted?')
+    expect(run.stdout).toContain(
+      'line 5: the row has 13 fields but the header has 12: a separator (a comma, say) inside a value that is not quoted?',
+    )
   })
 
   it('refuses a --map to a header the file lacks, even for an optional column, before creating the database', async () => {

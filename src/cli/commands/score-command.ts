@@ -15,7 +15,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       .command('score')
       .description('score open deals with the current model: win probability, health 0-100 and reasons')
       .option('--limit <n>', 'deals listed in the text output, least healthy first', '20')
-      .addHelpText('after', '\nExample:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
+      .addHelpText('after', '\nExamples:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
     const limit = Number(options.limit)
     if (!Number.isInteger(limit) || limit < 0)

@@ -9,7 +9,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     program
       .command('train')
       .description('train the win-probability model on closed deals (older ones) and test it on the newest 20%')
-      .addHelpText('after', '\nExample:\n  pulse train --as-of 2024-07-20\n  pulse train --json'),
+      .addHelpText('after', '\nExamples:\n  pulse train --as-of 2024-07-20\n  pulse train --json'),
   ).action(async (options: CommonOptions) => {
     const result = await usingStore(
       options,

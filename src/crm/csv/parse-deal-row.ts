@@ -191,7 +191,7 @@ function alignmentProblem(fields: readonly string[], layout: ColumnLayout): stri
   }
   for (let i = layout.width; i < fields.length; i++) {
     if ((fields[i] as string).trim() !== '') {
-      return `the row has ${fields.length} fields but the header has ${layout.width}: a comma inside a value that is not quoted?`
+      return `the row has ${fields.length} fields but the header has ${layout.width}: a separator (a comma, say) inside a value that is not quoted?`
     }
   }
   return null

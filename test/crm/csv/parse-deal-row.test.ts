@@ -24,7 +24,7 @@ describe('parseDealRow', () => {
     const parsed = parseDealRow(shifted, layout)
     expect(parsed.ok).toBe(false)
     expect(parsed.ok ? '' : parsed.reason).toMatch(
-      /^the row has 12 fields but the header has 11: a comma inside a value that is not quoted\?/,
+      /^the row has 12 fields but the header has 11: a separator \(a comma, say\) inside a value that is not quoted\?/,
     )
   })
 
