@@ -27,6 +27,12 @@ export interface DocsHubspotOptions {
   archived?: string[]
   /** Stage metadata with `probability` only (the one key the spec requires), no `isClosed`. */
   probabilityOnly?: boolean
+  /** Pipelines after the default one: `[stageId, label, isClosed, probability]` per stage. */
+  extraPipelines?: Array<{ id: string; label: string; stages: ReadonlyArray<readonly [string, string, string, string]> }>
+  /** Active owners (default: two, one without an email). */
+  owners?: Array<{ id: string; email: string | null; firstName: string | null; lastName: string | null }>
+  /** Archived owners (`archived=true`), none by default. */
+  archivedOwners?: Array<{ id: string; email: string | null; firstName: string | null; lastName: string | null }>
 }
 
 /** The running docs-style fake. */
@@ -183,8 +189,8 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
         status: 200,
         body: {
           results: [
-            {
-              stages: PIPELINE_STAGES.map(([id, label, isClosed, probability], i) => ({
+            ...[{ id: 'default', label: 'Sales Pipeline', stages: PIPELINE_STAGES }, ...(o.extraPipelines ?? [])].map((p, n) => ({
+              stages: p.stages.map(([id, label, isClosed, probability], i) => ({
                 label,
                 displayOrder: i,
                 metadata: o.probabilityOnly ? { probability } : { probability, isClosed },
@@ -194,28 +200,30 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
                 createdAt: '1970-01-01T00:00:00Z',
                 updatedAt: '2023-09-12T10:11:12.000Z',
               })),
-              label: 'Sales Pipeline',
-              displayOrder: 0,
-              id: 'default',
+              label: p.label,
+              displayOrder: n,
+              id: p.id,
               archived: false,
               createdAt: '1970-01-01T00:00:00Z',
               updatedAt: '2023-09-12T10:11:12.000Z',
-            },
+            })),
           ],
         },
       }
     }
     if (req.method === 'GET' && path === '/crm/v3/owners') {
-      if (req.url.searchParams.get('archived') === 'true') return { status: 200, body: { results: [], ...lastPage() } }
-      const owners = [
-        { id: '61234501', email: 'ana.ruiz@example.com', firstName: 'Ana', lastName: 'Ruiz' },
-        { id: '61234502', email: null, firstName: null, lastName: 'Chen' },
-      ]
+      const isArchived = req.url.searchParams.get('archived') === 'true'
+      const owners = isArchived
+        ? (o.archivedOwners ?? [])
+        : (o.owners ?? [
+            { id: '61234501', email: 'ana.ruiz@example.com', firstName: 'Ana', lastName: 'Ruiz' },
+            { id: '61234502', email: null, firstName: null, lastName: 'Chen' },
+          ])
       const from = offsetOf(req.url.searchParams.get('after'))
       return {
         status: 200,
         body: {
-          results: owners.slice(from, from + 1).map((x) => ({ ...x, type: 'PERSON', userId: 9912345, teams: [], archived: false })),
+          results: owners.slice(from, from + 1).map((x) => ({ ...x, type: 'PERSON', userId: 9912345, teams: [], archived: isArchived })),
           ...(from + 1 < owners.length ? { paging: { next: { after: opaque(from + 1), link: null } } } : lastPage()),
         },
       }

@@ -3,6 +3,7 @@ import type { StageDefinition } from '../../db/save-stage-order.js'
 import { daysBetween, toIsoDate } from '../../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
 import type { SyncedDeal } from '../crm-source.js'
+import { parseAmount } from '../csv/parse-deal-row.js'
 import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
 import type { HubspotDeal, HubspotPipelines } from './hubspot-api.js'
 
@@ -114,7 +115,8 @@ export function mapHubspotDeal(
   // The stage a closed deal sits in is closed, whatever the pipeline's metadata says.
   const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s) || s === label) ?? label) : label
   const last = history?.[history.length - 1]
-  const amount = Number(p.amount)
+  // A text amount property may carry a currency sign or thousands separators (`$1,234.50`).
+  const amount = p.amount == null ? Number.NaN : (parseAmount(p.amount) ?? Number.NaN)
   const ownerId = p.hubspot_owner_id || 'unassigned'
   const seg = (name: string) => {
     const v = p[name]

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SegmentMapping } from '../../src/config.js'
+import { virtualClock } from '../../src/crm/http/clock.js'
+import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
+import type { Store } from '../../src/db/open-store.js'
+import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { openTestStore } from '../helpers/test-store.js'
+import { type DocsHubspotDeal, type DocsHubspotFake, startDocsHubspotFake } from './docs-hubspot-fake.js'
+
+// Edge cases of real HubSpot portals, served by the docs-style fake: several pipelines whose
+// stage labels repeat, deals without a stage or with an unknown one, formatted amounts, won deals
+// without a close date, archived owners, and deals sharing the watermark's millisecond.
+const SEGMENTS: SegmentMapping = { region: 'region', industry: 'industry', productType: 'dealtype', leadSource: 'hs_analytics_source' }
+const RENEWALS = {
+  id: '7654321',
+  label: 'Renewals',
+  stages: [
+    ['1001', 'Appointment Scheduled', 'false', '0.3'],
+    ['1002', 'Renewal Review', 'false', '0.6'],
+    ['1003', 'Closed Won', 'true', '1.0'],
+    ['1004', 'Closed Lost', 'true', '0.0'],
+  ] as const,
+}
+const T0 = Date.UTC(2024, 4, 1, 8)
+const iso = (ms: number) => new Date(ms).toISOString()
+const DAY = 86_400_000
+
+function deal(id: string, props: Record<string, string | null>, history: Array<[string, number]> = []): DocsHubspotDeal {
+  return {
+    id,
+    history: history.map(([value, at]) => ({ value, timestamp: iso(at) })),
+    properties: {
+      dealname: `Deal ${id}`,
+      amount: '1000',
+      dealstage: 'qualifiedtobuy',
+      pipeline: 'default',
+      closedate: null,
+      createdate: iso(T0 - 30 * DAY),
+      hubspot_owner_id: '61234501',
+      hs_lastmodifieddate: iso(T0),
+      hs_is_closed: 'false',
+      hs_is_closed_won: 'false',
+      notes_last_updated: null,
+      ...props,
+    },
+  }
+}
+
+let fake: DocsHubspotFake
+let store: Store
+beforeAll(async () => {
+  fake = await startDocsHubspotFake({ deals: [] })
+})
+afterAll(async () => {
+  await fake.close()
+})
+
+const source = () =>
+  createHubspotSource({
+    token: fake.token,
+    baseUrl: fake.url,
+    segments: SEGMENTS,
+    clock: virtualClock(Date.UTC(2024, 5, 1)),
+    limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+    backoffBaseMs: 1,
+  })
+
+async function rows() {
+  return store.db
+    .selectFrom('deals')
+    .select(['deal_id', 'outcome', 'stage', 'lost_at_stage', 'amount', 'closed_date', 'owner_email'])
+    .orderBy('deal_id')
+    .execute()
+}
+
+describe('HubSpot sync edge cases', () => {
+  it('deals of a second pipeline whose labels repeat the default one, no stage, an unknown stage', async () => {
+    store = await openTestStore()
+    const created = T0 - 30 * DAY
+    fake.options = {
+      extraPipelines: [RENEWALS],
+      deals: [
+        deal('101', { pipeline: '7654321', dealstage: '1002' }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+        ]),
+        deal('102', { pipeline: '7654321', dealstage: '1004', hs_is_closed: 'true' }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+          ['1004', created + 9 * DAY],
+        ]),
+        deal('103', { dealstage: null, hs_is_closed: null, hs_is_closed_won: null }),
+        deal('104', { dealstage: '99999', hs_is_closed: null, hs_is_closed_won: null }, [['99999', created]]),
+      ],
+    }
+    const summary = await syncCrm(store, source())
+    expect(summary).toMatchObject({ deals: 4, removed: 0 })
+    const byId = Object.fromEntries((await rows()).map((r) => [r.deal_id, r]))
+    expect(byId['101']).toMatchObject({ outcome: 'open', stage: 'Renewal Review' })
+    expect(byId['102']).toMatchObject({ outcome: 'lost', stage: 'Renewal Review' })
+    expect(byId['103']).toMatchObject({ outcome: 'open' })
+    expect(byId['104']).toMatchObject({ outcome: 'open', stage: '99999' })
+    const history = await store.db
+      .selectFrom('stage_history')
+      .select(['deal_id', 'stage'])
+      .where('deal_id', '=', '101')
+      .orderBy('entered_at')
+      .execute()
+    expect(history.map((h) => h.stage)).toEqual(['Appointment Scheduled', 'Renewal Review'])
+    const stages = await store.db.selectFrom('stages').select(['name', 'is_closed', 'is_won']).orderBy('position').execute()
+    // A label shared by two pipelines appears once in the order.
+    expect(stages.map((s) => s.name)).toEqual([
+      'Appointment Scheduled',
+      'Qualified To Buy',
+      'Contract Sent',
+      'Renewal Review',
+      'Closed Won',
+      'Closed Lost',
+    ])
+  })
+
+  it('amounts as decimal strings or with currency formatting; a won deal without closedate closes when it entered the won stage', async () => {
+    store = await openTestStore()
+    const created = T0 - 30 * DAY
+    fake.options = {
+      deals: [
+        deal('201', { amount: '1234.50' }),
+        deal('202', { amount: '1,234.50' }),
+        deal('203', { amount: ' 2500 ' }),
+        deal('204', { dealstage: 'closedwon', hs_is_closed: 'true', hs_is_closed_won: 'true', closedate: '' }, [
+          ['appointmentscheduled', created],
+          ['closedwon', created + 12 * DAY],
+        ]),
+      ],
+    }
+    await syncCrm(store, source())
+    const byId = Object.fromEntries((await rows()).map((r) => [r.deal_id, r]))
+    expect(byId['201']?.amount).toBe(1234.5)
+    expect(byId['202']?.amount).toBe(1234.5)
+    expect(byId['203']?.amount).toBe(2500)
+    expect(byId['204']).toMatchObject({ outcome: 'won', closed_date: iso(created + 12 * DAY).slice(0, 10) })
+  })
+
+  it('owners without an email and archived owners: their deals keep the archived owner email, lower-cased', async () => {
+    store = await openTestStore()
+    fake.options = {
+      owners: [{ id: '61234501', email: null, firstName: 'Ana', lastName: null }],
+      archivedOwners: [{ id: '61234599', email: 'Old.Rep@Example.com', firstName: 'Old', lastName: 'Rep' }],
+      deals: [deal('301', {}), deal('302', { hubspot_owner_id: '61234599' })],
+    }
+    const summary = await syncCrm(store, source())
+    expect(summary.owners).toBe(2)
+    const byId = Object.fromEntries((await rows()).map((r) => [r.deal_id, r]))
+    expect(byId['301']?.owner_email).toBeNull()
+    expect(byId['302']?.owner_email).toBe('old.rep@example.com')
+    const owners = await store.db.selectFrom('owners').select(['owner_id', 'email', 'name']).orderBy('owner_id').execute()
+    expect(owners).toEqual([
+      { owner_id: '61234501', email: null, name: 'Ana' },
+      { owner_id: '61234599', email: 'old.rep@example.com', name: 'Old Rep' },
+    ])
+  })
+
+  it('deals sharing the watermark millisecond across two syncs: none missed, none counted twice', async () => {
+    store = await openTestStore()
+    const deals = [deal('401', {}), deal('402', {}), deal('403', { hs_lastmodifieddate: iso(T0 - 1000) })]
+    fake.options = { deals }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 3 })
+    // Another deal shows up at exactly the stored millisecond, and one moves on.
+    deals.push(deal('404', {}))
+    Object.assign(deals[2]?.properties ?? {}, { hs_lastmodifieddate: iso(T0 + 1000), amount: '5000' })
+    const again = await syncCrm(store, source())
+    expect(again).toMatchObject({ deals: 2 })
+    expect((await rows()).map((r) => [r.deal_id, r.amount])).toEqual([
+      ['401', 1000],
+      ['402', 1000],
+      ['403', 5000],
+      ['404', 1000],
+    ])
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+  })
+})
