@@ -52,6 +52,8 @@ export interface DocsSalesforceOptions {
   instanceUrl?: string
   /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
   strictFields?: boolean
+  /** Users by id (default: two active ones); an id missing here (a queue, a deleted user) has no Owner. */
+  users?: Record<string, { Email: string; Name: string; IsActive?: boolean }>
 }
 
 /** The Opportunity fields the reference lists. */
@@ -202,7 +204,7 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
         .map((h, i) => ({ attributes: attributes('OpportunityHistory', `008XX${i}`), Id: `008XX${i}`, ...h, IsDeleted: false }))
     }
     if (object === 'User') {
-      return Object.entries(USERS).map(([Id, u]) => ({ attributes: attributes('User', Id), Id, ...u, IsActive: true }))
+      return Object.entries(o.users ?? USERS).map(([Id, u]) => ({ attributes: attributes('User', Id), Id, IsActive: true, ...u }))
     }
     if (object !== 'Opportunity') return null
     const deletedOnly = /IsDeleted\s*=\s*true/i.test(q)
@@ -212,7 +214,7 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
       .map((x) => {
         const { AccountId, OwnerId, ...rest } = x
         const account = AccountId ? ACCOUNTS[AccountId] : undefined
-        const user = USERS[OwnerId]
+        const user = (o.users ?? USERS)[OwnerId]
         return {
           attributes: attributes('Opportunity', x.Id),
           ...rest,

@@ -1,0 +1,166 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/db/open-store.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
+import {
+  type DocsOpportunity,
+  type DocsSalesforceFake,
+  docsOpportunities,
+  sfTime,
+  startDocsSalesforceFake,
+} from './docs-salesforce-fake.js'
+
+// Edge cases of real Salesforce orgs, served by the docs-style fake and driven through `pulse sync`.
+let fake: DocsSalesforceFake
+beforeAll(async () => {
+  fake = await startDocsSalesforceFake({ opportunities: [], history: [] })
+  delete process.env.HUBSPOT_TOKEN
+  process.env.SALESFORCE_URL = fake.url
+  process.env.SALESFORCE_CLIENT_ID = fake.clientId
+  process.env.SALESFORCE_CLIENT_SECRET = fake.clientSecret
+})
+afterAll(async () => {
+  await fake.close()
+})
+
+async function deals(db: string) {
+  const store = await openStore({ path: db })
+  try {
+    return await store.db
+      .selectFrom('deals')
+      .select(['deal_id', 'outcome', 'stage', 'amount', 'closed_date', 'owner_email', 'last_activity_date'])
+      .orderBy('deal_id')
+      .execute()
+  } finally {
+    await store.close()
+  }
+}
+
+const SUMMARY_KEYS = ['deals', 'mode', 'owners', 'pages', 'rejected', 'removed', 'runId', 'seconds', 'source', 'stages']
+
+describe('Salesforce sync edge cases', () => {
+  it('future CloseDate on open deals, null Amount and LastActivityDate, queue and inactive owners, flags against StageName, unknown history stages', async () => {
+    const data = docsOpportunities(5)
+    const [inactive, legacy, open, flagged, queue] = data.opportunities as [
+      DocsOpportunity,
+      DocsOpportunity,
+      DocsOpportunity,
+      DocsOpportunity,
+      DocsOpportunity,
+    ]
+    Object.assign(open, { StageName: 'Qualification', IsClosed: false, IsWon: false, CloseDate: '2099-12-31', Amount: null })
+    Object.assign(inactive, { OwnerId: '005XX000009InactAAA' })
+    data.history.push({ OpportunityId: legacy.Id, StageName: 'Legacy Review', CreatedDate: sfTime(Date.UTC(2024, 3, 25)) })
+    // Flags win over the stage name (Salesforce derives them from the stage; the flags are what it reports on).
+    Object.assign(flagged, { StageName: 'Closed Won', IsClosed: true, IsWon: false })
+    Object.assign(queue, { OwnerId: '00GXX000000QueueAAA' })
+    fake.options = {
+      ...data,
+      users: {
+        '005XX000001SvogYAC': { Email: 'ana.ruiz@example.com', Name: 'Ana Ruiz' },
+        '005XX000001SvohYAC': { Email: 'bo.chen@example.com', Name: 'Bo Chen' },
+        '005XX000009InactAAA': { Email: 'Gone.Rep@Example.com', Name: 'Gone Rep', IsActive: false },
+      },
+    }
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    const summary = JSON.parse(run.stdout)
+    expect(Object.keys(summary).sort()).toEqual(SUMMARY_KEYS)
+    expect(summary).toMatchObject({ source: 'salesforce', mode: 'incremental', deals: 5, removed: 0, rejected: 0 })
+    const byId = Object.fromEntries((await deals(db)).map((d) => [d.deal_id, d]))
+    expect(byId[open.Id]).toMatchObject({ outcome: 'open', closed_date: null, amount: 0, last_activity_date: null })
+    expect(byId[inactive.Id]?.owner_email).toBe('gone.rep@example.com')
+    expect(byId[legacy.Id]).toMatchObject({ outcome: 'lost', stage: 'Legacy Review' })
+    expect(byId[flagged.Id]).toMatchObject({ outcome: 'lost' })
+    expect(byId[queue.Id]).toMatchObject({ owner_email: null })
+  })
+
+  it('a --full sync after incremental ones removes what the CRM no longer has; status and report follow at once', async () => {
+    const data = docsOpportunities(6)
+    fake.options = { ...data }
+    const db = join(tempDir(), 'pulse.db')
+    expect((await runCli('sync', '--db', db)).code).toBe(0)
+    const report = async () => {
+      const r = await runCli('report', 'summary', '--db', db, '--json', '--as-of', '2024-05-20')
+      expect(r.code, r.stderr).toBe(0)
+      return r.stdout
+    }
+    const before = await report()
+
+    // Between syncs: one opportunity moves on, one is deleted (in the recycle bin), one purged for good.
+    const later = sfTime(Date.UTC(2024, 4, 3, 10))
+    const [moved, deleted, purged] = [data.opportunities[2], data.opportunities[3], data.opportunities[4]] as DocsOpportunity[]
+    Object.assign(moved as DocsOpportunity, {
+      StageName: 'Closed Won',
+      IsClosed: true,
+      IsWon: true,
+      SystemModstamp: later,
+      LastModifiedDate: later,
+    })
+    data.history.push({ OpportunityId: (moved as DocsOpportunity).Id, StageName: 'Closed Won', CreatedDate: later })
+    Object.assign(deleted as DocsOpportunity, { IsDeleted: true, SystemModstamp: later })
+    fake.options = { ...data, opportunities: data.opportunities.filter((o) => o !== purged) }
+    const inc = JSON.parse((await runCli('sync', '--db', db, '--json')).stdout)
+    expect(inc).toMatchObject({ mode: 'incremental', deals: 1, removed: 1 })
+    expect((await deals(db)).map((d) => d.deal_id)).toContain((purged as DocsOpportunity).Id)
+
+    const full = await runCli('sync', '--db', db, '--json', '--full')
+    expect(full.code, full.stderr).toBe(0)
+    expect(full.stderr).toContain('Report summaries rebuilt.')
+    const parsed = JSON.parse(full.stdout)
+    expect(Object.keys(parsed).sort()).toEqual(SUMMARY_KEYS)
+    // The deleted one went with the incremental sync; the purged one (never listed as deleted) goes now.
+    expect(parsed).toMatchObject({ mode: 'full', deals: 4, removed: 1 })
+    const ids = (await deals(db)).map((d) => d.deal_id)
+    expect(ids).toHaveLength(4)
+    expect(ids).not.toContain((purged as DocsOpportunity).Id)
+    expect(ids).not.toContain((deleted as DocsOpportunity).Id)
+
+    const status = JSON.parse((await runCli('status', '--db', db, '--json')).stdout)
+    expect(status.deals.total).toBe(4)
+    expect(status.lastSyncs[0]).toMatchObject({ source: 'salesforce', status: 'done', mode: 'full', deals: 4 })
+    const after = await report()
+    expect(after).not.toEqual(before)
+    // The report after the sync is the one a fresh rebuild gives.
+    const store = await openStore({ path: db })
+    try {
+      const { refreshAnalyticsRollup } = await import('../../src/db/refresh-analytics-rollup.js')
+      await refreshAnalyticsRollup(store)
+    } finally {
+      await store.close()
+    }
+    expect(await report()).toEqual(after)
+  })
+
+  it('a sync that fails after storing some pages: the report already counts what was stored', async () => {
+    const data = docsOpportunities(6)
+    // Two opportunities a page; everything else fits one page, so only the opportunity cursor has a page at offset 2.
+    fake.options = { ...data, pageSize: 50, opportunityPageSize: 2 }
+    const db = join(tempDir(), 'pulse.db')
+    expect((await runCli('sync', '--db', db)).code).toBe(0)
+    const report = async () => (await runCli('report', 'summary', '--db', db, '--json', '--as-of', '2024-05-20')).stdout
+
+    // Every open or lost opportunity is won now; the second page of the changes is refused.
+    const later = sfTime(Date.UTC(2024, 4, 3, 10))
+    for (const o of data.opportunities) Object.assign(o, { StageName: 'Closed Won', IsClosed: true, IsWon: true, SystemModstamp: later })
+    fake.failNext({ path: /\/query\/0r8XX\d+-2$/ }, { status: 400, body: [{ message: 'malformed', errorCode: 'MALFORMED_QUERY' }] })
+    try {
+      const failed = await runCli('sync', '--db', db)
+      expect(failed.code).not.toBe(0)
+    } finally {
+      fake.clearFailures()
+    }
+    expect((await deals(db)).filter((d) => d.outcome === 'won').length).toBeGreaterThan(2)
+    const stale = await report()
+    const store = await openStore({ path: db })
+    try {
+      const { refreshAnalyticsRollup } = await import('../../src/db/refresh-analytics-rollup.js')
+      await refreshAnalyticsRollup(store)
+    } finally {
+      await store.close()
+    }
+    expect(stale).toEqual(await report())
+  })
+})
