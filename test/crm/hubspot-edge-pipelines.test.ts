@@ -178,4 +178,18 @@ describe('HubSpot sync edge cases', () => {
     ])
     expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
   })
+
+  it('a full sync after incremental ones removes a deal HubSpot no longer has at all, and one it lists as archived', async () => {
+    store = await openTestStore()
+    const deals = [deal('501', {}), deal('502', {}), deal('503', {}), deal('504', {})]
+    fake.options = { deals }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 4, removed: 0 })
+    // Between syncs: 502 is archived, 503 deleted for good (not even in the archived list).
+    fake.options = { deals: deals.filter((d) => d.id !== '503'), archived: ['502'] }
+    expect(await syncCrm(store, source())).toMatchObject({ mode: 'incremental', deals: 0, removed: 1 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['501', '503', '504'])
+    const full = await syncCrm(store, source(), { full: true })
+    expect(full).toMatchObject({ mode: 'full', deals: 2, removed: 1 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['501', '504'])
+  })
 })
