@@ -57,6 +57,10 @@ export class DocsSlackFake {
   private nextId = 1
   private readonly pendingFiles = new Map<string, { length: number; uploaded: boolean }>()
   private readonly rateLimits = new Map<string, number>()
+  private readonly responseUses = new Map<string, number>()
+  private readonly expired = new Set<string>()
+  /** Channels (`C…`/`G…`) the bot is a member of; posting elsewhere answers `not_in_channel`. DMs always work. */
+  readonly memberOf = new Set<string>(['C0ALERTS01'])
 
   constructor(private readonly users: DocsUser[]) {}
 
@@ -67,6 +71,11 @@ export class DocsSlackFake {
   /** A fresh response URL for one incoming request. */
   responseUrl(): string {
     return `http://127.0.0.1:${this.port}/respond/R${this.nextId++}`
+  }
+
+  /** The response URL of this id answers 404 `expired_url` from now on (Slack: 30 minutes). */
+  expireResponseUrl(url: string): void {
+    this.expired.add(url.split('/').pop() as string)
   }
 
   /** The next call of `method` answers 429 with `Retry-After: seconds`. */
@@ -104,6 +113,16 @@ export class DocsSlackFake {
       if (!contentType.startsWith('application/json')) this.violations.push(`response_url: content-type ${contentType}, docs say JSON`)
       const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
       this.checkResponseBody(body)
+      const id = url.pathname.slice('/respond/'.length)
+      const uses = (this.responseUses.get(id) ?? 0) + 1
+      this.responseUses.set(id, uses)
+      // Slack: a response_url takes up to 5 posts within 30 minutes.
+      if (this.expired.has(id) || uses > 5) {
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: false, error: this.expired.has(id) ? 'expired_url' : 'used_url' }))
+        return
+      }
       this.responses.push({ id: url.pathname.slice('/respond/'.length), contentType, body })
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
       return
@@ -206,6 +225,7 @@ export class DocsSlackFake {
           v.push(`${method}: needs text, blocks or attachments`)
         if (p.blocks !== undefined && p.text === undefined) v.push(`${method}: blocks without a top-level text fallback`)
         this.checkBlocks(method, p.blocks, 50)
+        if (channel && /^[CG]/.test(channel) && !this.memberOf.has(channel)) return { ok: false, error: 'not_in_channel' }
         if (p.metadata !== undefined) {
           const m = p.metadata as { event_type?: unknown; event_payload?: unknown }
           if (typeof m !== 'object' || typeof m.event_type !== 'string' || typeof m.event_payload !== 'object')
@@ -257,6 +277,8 @@ export class DocsSlackFake {
         if (p.initial_comment !== undefined && p.blocks !== undefined) v.push(`${method}: both initial_comment and blocks`)
         this.tsArg(method, p, 'thread_ts', false)
         this.checkBlocks(method, p.blocks, 50)
+        if (/^[CG]/.test(String(p.channel_id ?? '')) && !this.memberOf.has(String(p.channel_id)))
+          return { ok: false, error: 'not_in_channel' }
         return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? 'Untitled' })) }
       }
       case 'conversations.history': {

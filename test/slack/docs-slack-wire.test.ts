@@ -8,6 +8,7 @@ import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackApp, type SlackApp } from '../../src/slack/app/create-slack-app.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
+import { uploadFile } from '../../src/slack/app/upload-file.js'
 import { type DocsCall, DocsSlackFake, docsSignedHeaders } from './docs-slack-fake.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
 
@@ -38,7 +39,8 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     })
     const logger = silentLogger()
     const services = createPulseServices({ store: company.store, config, logger })
-    slack = createSlackApp({ store: company.store, config, logger, roster: company.roster, services, retries: 0 })
+    // The Web API retry policy `pulse serve` runs with (a 429 is waited out, then retried).
+    slack = createSlackApp({ store: company.store, config, logger, roster: company.roster, services })
     const server = (await slack.start(0)) as Server
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const owner = await company.store.db
@@ -257,6 +259,105 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     expect(answer.replace_original).toBe(true)
     expect(answer.text).toMatch(/Snoozed until/)
     expect(answer.blocks.some((b) => b.type === 'actions')).toBe(false)
+    expect(fake.violations).toEqual([])
+  })
+
+  function click(userId: string, channelId: string, responseUrl: string, action: { action_id: string; value: string }, message?: unknown) {
+    const payload = {
+      type: 'block_actions',
+      user: { id: userId, username: 'someone', name: 'someone', team_id: 'T0DOCS0001' },
+      api_app_id: 'A0PULSE001',
+      token: 'x',
+      container: { type: 'message', message_ts: '1721462400.000300', channel_id: channelId, is_ephemeral: message === undefined },
+      trigger_id: '123.456.abc',
+      team: { id: 'T0DOCS0001', domain: 'docs-test' },
+      channel: { id: channelId, name: 'general' },
+      ...(message ? { message } : {}),
+      response_url: responseUrl,
+      actions: [
+        { type: 'button', block_id: 'b9', text: { type: 'plain_text', text: 'Button' }, action_ts: '1721462401.000400', ...action },
+      ],
+    }
+    return post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), FORM)
+  }
+
+  async function dealAnswer(userId: string) {
+    const responseUrl = fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    await post(slashCommand(userId, `deal ${repDealId}`, responseUrl), FORM)
+    await until('the deal answer', () => fake.responses.some((r) => r.id === id))
+    const answer = fake.responses.find((r) => r.id === id)?.body as {
+      blocks: Array<{ elements?: Array<{ action_id?: string; value?: string }> }>
+    }
+    const share = answer.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'pulse_share_in_channel')
+    return { responseUrl, share: share as { action_id: string; value: string } }
+  }
+
+  it('when the response_url has expired (404 expired_url), the answer arrives as a DM instead', async () => {
+    const responseUrl = fake.responseUrl()
+    fake.expireResponseUrl(responseUrl)
+    const before = fake.called('chat.postMessage').length
+    const res = await post(slashCommand(PEOPLE.rep, `deal ${repDealId}`, responseUrl), FORM)
+    expect(res.status).toBe(200)
+    await until('the DM', () => fake.called('chat.postMessage').length > before)
+    const dm = fake.called('chat.postMessage').at(-1) as DocsCall
+    expect(String(dm.params.channel)).toMatch(/^D/)
+    expect(typeof dm.params.text).toBe('string')
+    expect(JSON.stringify(dm.params.blocks)).toContain(repDealId)
+    expect(fake.violations).toEqual([])
+  })
+
+  it('Share in channel into a channel the app is not in says to invite it; once invited, posts there and removes the private copy', async () => {
+    const { share } = await dealAnswer(PEOPLE.rep)
+    expect(share).toBeDefined()
+    const refusedUrl = fake.responseUrl()
+    const refusedId = refusedUrl.split('/').pop() as string
+    expect((await click(PEOPLE.rep, 'C0GENERAL1', refusedUrl, share)).status).toBe(200)
+    await until('the refusal', () => fake.responses.some((r) => r.id === refusedId))
+    const refusal = fake.responses.find((r) => r.id === refusedId)?.body as { text: string; replace_original?: boolean }
+    expect(refusal.text).toMatch(/invite/)
+
+    fake.memberOf.add('C0GENERAL1')
+    const before = fake.called('chat.postMessage').length
+    const sharedUrl = fake.responseUrl()
+    const sharedId = sharedUrl.split('/').pop() as string
+    await click(PEOPLE.rep, 'C0GENERAL1', sharedUrl, share)
+    await until('the shared post', () => fake.responses.some((r) => r.id === sharedId))
+    const posted = fake.called('chat.postMessage').slice(before)
+    expect(posted.map((c) => c.params.channel)).toEqual(['C0GENERAL1'])
+    expect(typeof posted[0]?.params.text).toBe('string')
+    expect(fake.responses.find((r) => r.id === sharedId)?.body).toEqual({ delete_original: true })
+    fake.memberOf.delete('C0GENERAL1')
+    expect(fake.violations).toEqual([])
+  })
+
+  it('a 429 with Retry-After on conversations.open during a command is waited out, and the chart and answer still arrive', async () => {
+    fake.rateLimitOnce('conversations.open', 1)
+    const responseUrl = fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const before = fake.called('conversations.open').length
+    const uploads = fake.uploads.length
+    await post(slashCommand(PEOPLE.manager, 'winrate', responseUrl), FORM)
+    await until('the answer', () => fake.responses.some((r) => r.id === id))
+    expect(fake.called('conversations.open').length - before).toBe(2)
+    expect(fake.uploads.length).toBe(uploads + 1)
+    expect(JSON.stringify(fake.responses.find((r) => r.id === id)?.body)).not.toMatch(/could not be sent/)
+    expect(fake.violations).toEqual([])
+  })
+
+  it('a chart shared as a thread reply sends thread_ts as a ts string with channel_id', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 1)])
+    const id = await uploadFile(slack.client, {
+      channelId: 'C0ALERTS01',
+      data: png,
+      filename: 'chart.png',
+      title: 'Chart',
+      altText: 'x'.repeat(1500),
+      threadTs: '1721462400.000100',
+    })
+    const complete = fake.called('files.completeUploadExternal').at(-1) as DocsCall
+    expect(complete.params).toMatchObject({ channel_id: 'C0ALERTS01', thread_ts: '1721462400.000100', files: [{ id, title: 'Chart' }] })
+    expect(String(fake.called('files.getUploadURLExternal').at(-1)?.params.alt_txt).length).toBe(1000)
     expect(fake.violations).toEqual([])
   })
 })
