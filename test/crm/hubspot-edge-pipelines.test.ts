@@ -127,6 +127,8 @@ describe('HubSpot sync edge cases', () => {
         deal('201', { amount: '1234.50' }),
         deal('202', { amount: '1,234.50' }),
         deal('203', { amount: ' 2500 ' }),
+        deal('205', { amount: '1.5E+7' }),
+        deal('206', { amount: '$2,000' }),
         deal('204', { dealstage: 'closedwon', hs_is_closed: 'true', hs_is_closed_won: 'true', closedate: '' }, [
           ['appointmentscheduled', created],
           ['closedwon', created + 12 * DAY],
@@ -138,6 +140,8 @@ describe('HubSpot sync edge cases', () => {
     expect(byId['201']?.amount).toBe(1234.5)
     expect(byId['202']?.amount).toBe(1234.5)
     expect(byId['203']?.amount).toBe(2500)
+    expect(byId['205']?.amount).toBe(15_000_000)
+    expect(byId['206']?.amount).toBe(2000)
     expect(byId['204']).toMatchObject({ outcome: 'won', closed_date: iso(created + 12 * DAY).slice(0, 10) })
   })
 

@@ -115,8 +115,10 @@ export function mapHubspotDeal(
   // The stage a closed deal sits in is closed, whatever the pipeline's metadata says.
   const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s) || s === label) ?? label) : label
   const last = history?.[history.length - 1]
-  // A text amount property may carry a currency sign or thousands separators (`$1,234.50`).
-  const amount = p.amount == null ? Number.NaN : (parseAmount(p.amount) ?? Number.NaN)
+  // A number as HubSpot writes it (`1234.5`, `1.5E+7`), or a text amount property carrying a
+  // currency sign or thousands separators (`$1,234.50`).
+  const plain = p.amount == null || p.amount.trim() === '' ? Number.NaN : Number(p.amount)
+  const amount = Number.isFinite(plain) || p.amount == null ? plain : (parseAmount(p.amount) ?? Number.NaN)
   const ownerId = p.hubspot_owner_id || 'unassigned'
   const seg = (name: string) => {
     const v = p[name]
