@@ -316,6 +316,8 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     await until('the refusal', () => fake.responses.some((r) => r.id === refusedId))
     const refusal = fake.responses.find((r) => r.id === refusedId)?.body as { text: string; replace_original?: boolean }
     expect(refusal.text).toMatch(/invite/)
+    // "Invite me and try again" needs the private answer and its Share button to stay: a new ephemeral, not a replacement.
+    expect(refusal.replace_original).toBe(false)
 
     fake.memberOf.add('C0GENERAL1')
     const before = fake.called('chat.postMessage').length

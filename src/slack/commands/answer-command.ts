@@ -82,11 +82,13 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
 /**
  * Answers the asker privately through the request's response URL; when Slack refuses that
  * (it expires after 30 minutes and takes 5 posts) or there is none, as a DM from the app.
+ * A command's answer replaces its "working on it" note; a share's answer (a refusal) comes as
+ * a new message, so the private answer and its Share button stay to try again.
  */
 async function tellAsker(req: CommandRequest, log: Logger, message: { text: string; blocks?: Block[] }): Promise<void> {
   try {
     if (typeof req.respond !== 'function') throw new Error('the request carried no response_url')
-    await req.respond({ response_type: 'ephemeral', replace_original: true, ...message })
+    await req.respond({ response_type: 'ephemeral', replace_original: req.target.kind === 'private', ...message })
   } catch (error) {
     log.warn({ err: error }, 'the response URL refused the answer; sending it as a DM')
     const dm = await openDm(req.client, req.userId)
