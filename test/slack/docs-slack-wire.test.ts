@@ -6,9 +6,10 @@ import { silentLogger } from '../../src/log/create-logger.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackApp, type SlackApp } from '../../src/slack/app/create-slack-app.js'
+import { createSlackApp, createWebClient, type SlackApp } from '../../src/slack/app/create-slack-app.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { uploadFile } from '../../src/slack/app/upload-file.js'
+import { userFacingError } from '../../src/slack/app/user-facing-error.js'
 import { type DocsCall, DocsSlackFake, docsSignedHeaders } from './docs-slack-fake.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
 
@@ -361,5 +362,16 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     expect(complete.params).toMatchObject({ channel_id: 'C0ALERTS01', thread_ts: '1721462400.000100', files: [{ id, title: 'Chart' }] })
     expect(String(fake.called('files.getUploadURLExternal').at(-1)?.params.alt_txt).length).toBe(1000)
     expect(fake.violations).toEqual([])
+  })
+
+  it('a 429 that outlasts the retries reaches the user as the rate-limit sentence, not as our own failure', async () => {
+    const client = createWebClient(config, silentLogger(), 0)
+    fake.rateLimitOnce('users.info', 0)
+    const error = await client.users.info({ user: PEOPLE.rep }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeDefined()
+    expect(userFacingError(error)).toMatch(/rate-limiting/)
   })
 })

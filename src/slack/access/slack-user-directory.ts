@@ -91,7 +91,10 @@ export function clearSlackUserMemory(): void {
 
 /** The Slack error code (`users_not_found`, `ratelimited`, ...) of a Web API error, if any. */
 export function slackErrorCode(error: unknown): string | undefined {
-  const e = error as { code?: string; data?: { error?: string } }
+  const e = error as { code?: string; data?: { error?: string }; original?: { message?: unknown } }
   if (e?.code === 'slack_webapi_rate_limited_error') return 'ratelimited'
+  // A client that waits out 429s gives up with a request error once its retries are spent (@slack/web-api 8 wording).
+  if (e?.code === 'slack_webapi_request_error' && String(e.original?.message ?? '').startsWith('A rate limit was exceeded'))
+    return 'ratelimited'
   return e?.data?.error
 }
