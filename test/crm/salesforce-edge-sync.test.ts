@@ -53,7 +53,8 @@ describe('Salesforce sync edge cases', () => {
     Object.assign(inactive, { OwnerId: '005XX000009InactAAA' })
     data.history.push({ OpportunityId: legacy.Id, StageName: 'Legacy Review', CreatedDate: sfTime(Date.UTC(2024, 3, 25)) })
     // Flags win over the stage name (Salesforce derives them from the stage; the flags are what it reports on).
-    Object.assign(flagged, { StageName: 'Closed Won', IsClosed: true, IsWon: false })
+    Object.assign(flagged, { StageName: 'Qualification', IsClosed: true, IsWon: false })
+    data.history = data.history.filter((h) => h.OpportunityId !== flagged.Id || h.StageName !== 'Closed Won')
     Object.assign(queue, { OwnerId: '00GXX000000QueueAAA' })
     fake.options = {
       ...data,
@@ -73,7 +74,8 @@ describe('Salesforce sync edge cases', () => {
     expect(byId[open.Id]).toMatchObject({ outcome: 'open', closed_date: null, amount: 0, last_activity_date: null })
     expect(byId[inactive.Id]?.owner_email).toBe('gone.rep@example.com')
     expect(byId[legacy.Id]).toMatchObject({ outcome: 'lost', stage: 'Legacy Review' })
-    expect(byId[flagged.Id]).toMatchObject({ outcome: 'lost' })
+    // Lost while its stage is an open one: lost at that stage, not the one before.
+    expect(byId[flagged.Id]).toMatchObject({ outcome: 'lost', stage: 'Qualification' })
     expect(byId[queue.Id]).toMatchObject({ owner_email: null })
   })
 

@@ -70,6 +70,9 @@ export function mapOpportunity(
     if (closedDate < createdDate) closedDate = createdDate
   }
   const outcome = won ? 'won' : closed ? 'lost' : 'open'
+  // A closed deal's own stage counts as closed when OpportunityStage is unknown; when it is known,
+  // a lost deal whose stage is an open one (flags at odds with StageName) was lost at that stage.
+  const isClosedStage = (s: string) => closedStages.has(s) || (s === stageName && closedStages.size === 0)
   const last = stays[stays.length - 1]
   const amount = Number(r.Amount)
   const ownerId = str('OwnerId') ?? 'unassigned'
@@ -88,7 +91,7 @@ export function mapOpportunity(
         createdDate,
         closedDate,
         outcome,
-        stage: outcome === 'lost' ? (lastOpenStage(stays, (s) => closedStages.has(s) || s === stageName) ?? stageName) : stageName,
+        stage: outcome === 'lost' ? (lastOpenStage(stays, isClosedStage) ?? stageName) : stageName,
         stageEnteredDate: last && last.stage === stageName ? last.enteredAt.slice(0, 10) : null,
         amount: Number.isFinite(amount) && amount > 0 ? amount : 0,
         currency: null,
