@@ -374,4 +374,15 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     expect(error).toBeDefined()
     expect(userFacingError(error)).toMatch(/rate-limiting/)
   })
+
+  it('reads command text the way Slack sends it (&, < and > arrive as &amp;, &lt; and &gt;)', async () => {
+    await company.store.db.updateTable('deals').set({ deal_name: 'Smith & Jones <EU> renewal' }).where('deal_id', '=', repDealId).execute()
+    const responseUrl = fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    await post(slashCommand(PEOPLE.rep, 'deal Smith &amp; Jones &lt;EU&gt;', responseUrl), FORM)
+    await until('the deal answer', () => fake.responses.some((r) => r.id === id))
+    const answer = fake.responses.find((r) => r.id === id)?.body as { text: string; blocks?: unknown }
+    expect(JSON.stringify(answer.blocks ?? answer.text)).toContain(repDealId)
+    expect(fake.violations).toEqual([])
+  })
 })

@@ -14,7 +14,8 @@ import { helpAnswer } from './subcommands/help.js'
 export function pulseCommandListener(ctx: SlackContext) {
   return async function pulseCommand({ command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
     // Slack always sends `text` (empty for a bare `/pulse`); a payload without it is read the same way.
-    const typed = (command.text ?? '').trim()
+    // Slack sends &, < and > as &amp;, &lt; and &gt;: read what the user typed.
+    const typed = unescapeSlackText(command.text ?? '').trim()
     const { name, args } = parseCommandText(typed)
     const subcommand = SUBCOMMANDS.get(name)
     if (!subcommand) {
@@ -50,4 +51,9 @@ export function pulseCommandListener(ctx: SlackContext) {
       target: { kind: 'private' },
     })
   }
+}
+
+/** Undoes Slack's escaping of `&`, `<` and `>` in text it sends (`&amp;` last, so `&amp;lt;` stays `&lt;`). */
+function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
 }
