@@ -385,4 +385,31 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     expect(JSON.stringify(answer.blocks ?? answer.text)).toContain(repDealId)
     expect(fake.violations).toEqual([])
   })
+
+  it.each([
+    ['executive', PEOPLE.cro],
+    ['rep', PEOPLE.rep],
+    ['stranger', PEOPLE.stranger],
+  ])('the %s Home is a valid home view; the Messages tab publishes nothing', async (_role, user) => {
+    const event = (tab: string, n: string) =>
+      JSON.stringify({
+        token: 'x',
+        team_id: 'T0DOCS0001',
+        api_app_id: 'A0PULSE001',
+        event: { type: 'app_home_opened', user, channel: 'D0PULSEDM1', tab, event_ts: `${Date.now() / 1000}` },
+        type: 'event_callback',
+        event_id: `Ev0HOME${user}${n}`,
+        event_time: Math.floor(Date.now() / 1000),
+      })
+    const before = fake.called('views.publish').length
+    expect((await post(event('messages', 'm'), 'application/json')).status).toBe(200)
+    expect((await post(event('home', 'h'), 'application/json')).status).toBe(200)
+    await until('views.publish', () => fake.called('views.publish').length > before)
+    await new Promise((r) => setTimeout(r, 100))
+    const calls = fake.called('views.publish').slice(before)
+    expect(calls).toHaveLength(1)
+    expect(calls[0]?.params.user_id).toBe(user)
+    expect((calls[0]?.params.view as { type: string; blocks: unknown[] }).blocks.length).toBeGreaterThan(0)
+    expect(fake.violations).toEqual([])
+  })
 })
