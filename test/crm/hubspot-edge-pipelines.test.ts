@@ -91,15 +91,21 @@ describe('HubSpot sync edge cases', () => {
         ]),
         deal('103', { dealstage: null, hs_is_closed: null, hs_is_closed_won: null }),
         deal('104', { dealstage: '99999', hs_is_closed: null, hs_is_closed_won: null }, [['99999', created]]),
+        // Lost in a stage this portal no longer has: that stage is where it closed.
+        deal('106', { dealstage: '88888', hs_is_closed: 'true', hs_is_closed_won: 'false' }, [
+          ['appointmentscheduled', created],
+          ['88888', created + 3 * DAY],
+        ]),
       ],
     }
     const summary = await syncCrm(store, source())
-    expect(summary).toMatchObject({ deals: 4, removed: 0 })
+    expect(summary).toMatchObject({ deals: 5, removed: 0 })
     const byId = Object.fromEntries((await rows()).map((r) => [r.deal_id, r]))
     expect(byId['101']).toMatchObject({ outcome: 'open', stage: 'Renewal Review' })
     expect(byId['102']).toMatchObject({ outcome: 'lost', stage: 'Renewal Review' })
     expect(byId['103']).toMatchObject({ outcome: 'open' })
     expect(byId['104']).toMatchObject({ outcome: 'open', stage: '99999' })
+    expect(byId['106']).toMatchObject({ outcome: 'lost', stage: 'Appointment Scheduled' })
     const history = await store.db
       .selectFrom('stage_history')
       .select(['deal_id', 'stage'])
