@@ -58,6 +58,8 @@ export class DocsSlackFake {
   private readonly pendingFiles = new Map<string, { length: number; uploaded: boolean }>()
   private readonly rateLimits = new Map<string, number>()
   private readonly responseUses = new Map<string, number>()
+  private readonly history = new Map<string, Array<{ ts: string; text: unknown; metadata?: unknown }>>()
+  private readonly dropAnswers = new Set<string>()
   private readonly expired = new Set<string>()
   /** Channels (`C…`/`G…`) the bot is a member of; posting elsewhere answers `not_in_channel`. DMs always work. */
   readonly memberOf = new Set<string>(['C0ALERTS01'])
@@ -71,6 +73,11 @@ export class DocsSlackFake {
   /** A fresh response URL for one incoming request. */
   responseUrl(): string {
     return `http://127.0.0.1:${this.port}/respond/R${this.nextId++}`
+  }
+
+  /** The next call of `method` is carried out, but its answer is lost (the connection drops). */
+  dropNextAnswer(method: string): void {
+    this.dropAnswers.add(method)
   }
 
   /** The response URL of this id answers 404 `expired_url` from now on (Slack: 30 minutes). */
@@ -162,7 +169,12 @@ export class DocsSlackFake {
     const auth = req.headers.authorization
     if (!auth) return json(res, { ok: false, error: 'not_authed' })
     if (auth !== `Bearer ${this.token}`) return json(res, { ok: false, error: 'invalid_auth' })
-    json(res, this.answer(method, params))
+    const answer = this.answer(method, params)
+    if (this.dropAnswers.delete(method)) {
+      res.socket?.destroy()
+      return
+    }
+    json(res, answer)
   }
 
   private need(method: string, params: Record<string, unknown>, name: string): string | undefined {
@@ -232,6 +244,11 @@ export class DocsSlackFake {
             v.push(`${method}: metadata needs event_type and event_payload`)
         }
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.nextId++).padStart(6, '0')}`
+        if (method === 'chat.postMessage' && channel) {
+          const list = this.history.get(channel) ?? []
+          list.unshift({ ts, text: p.text, ...(p.metadata !== undefined ? { metadata: p.metadata } : {}) })
+          this.history.set(channel, list)
+        }
         return method === 'chat.postEphemeral' ? { ok: true, message_ts: ts } : { ok: true, channel, ts }
       }
       case 'views.publish': {
@@ -285,7 +302,13 @@ export class DocsSlackFake {
         const channel = this.need(method, p, 'channel')
         if (channel && !CHANNEL_ID.test(channel)) v.push(`${method}: channel=${channel}`)
         if (p.oldest !== undefined && !/^\d+(\.\d+)?$/.test(String(p.oldest))) v.push(`${method}: oldest=${String(p.oldest)}`)
-        return { ok: true, messages: [], has_more: false, response_metadata: { next_cursor: '' } }
+        // Newest first; `oldest` is exclusive; metadata only with include_all_metadata.
+        const oldest = Number(p.oldest ?? 0)
+        const withMeta = p.include_all_metadata === 'true' || p.include_all_metadata === true
+        const messages = (this.history.get(String(channel)) ?? [])
+          .filter((m) => Number(m.ts) > oldest)
+          .map((m) => (withMeta ? { type: 'message', ...m } : { type: 'message', ts: m.ts, text: m.text }))
+        return { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } }
       }
       default:
         return { ok: false, error: 'unknown_method' }

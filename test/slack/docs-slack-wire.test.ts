@@ -4,12 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Config, loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
+import { planManagerDigests } from '../../src/slack/alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackApp, createWebClient, type SlackApp } from '../../src/slack/app/create-slack-app.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { uploadFile } from '../../src/slack/app/upload-file.js'
 import { userFacingError } from '../../src/slack/app/user-facing-error.js'
+import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { type DocsCall, DocsSlackFake, docsSignedHeaders } from './docs-slack-fake.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
 
@@ -410,6 +412,23 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     expect(calls).toHaveLength(1)
     expect(calls[0]?.params.user_id).toBe(user)
     expect((calls[0]?.params.view as { blocks?: unknown[] } | undefined)?.blocks?.length).toBeGreaterThan(0)
+    expect(fake.violations).toEqual([])
+  })
+
+  it('a post whose answer was lost is found in conversations.history by its metadata and not sent twice', async () => {
+    expect(await planManagerDigests(slack.ctx, AS_OF)).toBeGreaterThan(0)
+    fake.dropNextAnswer('chat.postMessage')
+    const before = fake.called('chat.postMessage').length
+    const first = await drainOutbox(slack.ctx, { perChannelIntervalMs: 0, concurrency: 1 })
+    expect(first.left).toBe(1)
+    const sentFirst = fake.called('chat.postMessage').length - before
+    const second = await drainOutbox(slack.ctx, { perChannelIntervalMs: 0 })
+    expect(second.recovered).toBe(1)
+    expect(fake.called('chat.postMessage').length - before).toBe(sentFirst)
+    const history = fake.called('conversations.history').at(-1) as DocsCall
+    expect(history.contentType).toContain(FORM)
+    expect(String(history.params.channel)).toMatch(/^D/)
+    expect(history.params.include_all_metadata).toBe('true')
     expect(fake.violations).toEqual([])
   })
 })
