@@ -41,14 +41,18 @@ const SUMMARY_KEYS = ['deals', 'mode', 'owners', 'pages', 'rejected', 'removed',
 
 describe('Salesforce sync edge cases', () => {
   it('future CloseDate on open deals, null Amount and LastActivityDate, queue and inactive owners, flags against StageName, unknown history stages', async () => {
-    const data = docsOpportunities(5)
-    const [inactive, legacy, open, flagged, queue] = data.opportunities as [
+    const data = docsOpportunities(6)
+    const [inactive, legacy, open, flagged, queue, retired] = data.opportunities as [
+      DocsOpportunity,
       DocsOpportunity,
       DocsOpportunity,
       DocsOpportunity,
       DocsOpportunity,
       DocsOpportunity,
     ]
+    // Lost in a stage OpportunityStage no longer lists: that stage is where it closed.
+    Object.assign(retired, { StageName: 'Retired Lost', IsClosed: true, IsWon: false })
+    data.history.push({ OpportunityId: retired.Id, StageName: 'Retired Lost', CreatedDate: sfTime(Date.UTC(2024, 4, 1, 7)) })
     Object.assign(open, { StageName: 'Qualification', IsClosed: false, IsWon: false, CloseDate: '2099-12-31', Amount: null })
     Object.assign(inactive, { OwnerId: '005XX000009InactAAA' })
     data.history.push({ OpportunityId: legacy.Id, StageName: 'Legacy Review', CreatedDate: sfTime(Date.UTC(2024, 3, 25)) })
@@ -69,7 +73,7 @@ describe('Salesforce sync edge cases', () => {
     expect(run.code, run.stderr).toBe(0)
     const summary = JSON.parse(run.stdout)
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_KEYS)
-    expect(summary).toMatchObject({ source: 'salesforce', mode: 'incremental', deals: 5, removed: 0, rejected: 0 })
+    expect(summary).toMatchObject({ source: 'salesforce', mode: 'incremental', deals: 6, removed: 0, rejected: 0 })
     const byId = Object.fromEntries((await deals(db)).map((d) => [d.deal_id, d]))
     expect(byId[open.Id]).toMatchObject({ outcome: 'open', closed_date: null, amount: 0, last_activity_date: null })
     expect(byId[inactive.Id]?.owner_email).toBe('gone.rep@example.com')
@@ -77,6 +81,7 @@ describe('Salesforce sync edge cases', () => {
     // Lost while its stage is an open one: lost at that stage, not the one before.
     expect(byId[flagged.Id]).toMatchObject({ outcome: 'lost', stage: 'Qualification' })
     expect(byId[queue.Id]).toMatchObject({ owner_email: null })
+    expect(byId[retired.Id]).toMatchObject({ outcome: 'lost', stage: 'Qualification' })
   })
 
   it('a --full sync after incremental ones removes what the CRM no longer has; status and report follow at once', async () => {

@@ -38,14 +38,15 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
 }
 
 /**
- * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal: outcome from
+ * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageClosed`
+ * giving each `OpportunityStage` name's `IsClosed` (empty when unknown): outcome from
  * `IsWon`/`IsClosed`, stage history from the history rows with repeated rows of one stage collapsed,
  * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`.
  */
 export function mapOpportunity(
   r: Record<string, unknown>,
   history: ReadonlyArray<Record<string, unknown>>,
-  closedStages: ReadonlySet<string>,
+  stageClosed: ReadonlyMap<string, boolean>,
   segments: SegmentMapping,
   instanceUrl: string | undefined,
 ): { synced: SyncedDeal; owner: NormalizedOwner } {
@@ -70,9 +71,9 @@ export function mapOpportunity(
     if (closedDate < createdDate) closedDate = createdDate
   }
   const outcome = won ? 'won' : closed ? 'lost' : 'open'
-  // A closed deal's own stage counts as closed when OpportunityStage is unknown; when it is known,
-  // a lost deal whose stage is an open one (flags at odds with StageName) was lost at that stage.
-  const isClosedStage = (s: string) => closedStages.has(s) || (s === stageName && closedStages.size === 0)
+  // A closed deal's own stage is where it closed unless OpportunityStage lists it as open: a lost
+  // deal in an open stage (IsClosed at odds with StageName) was lost at that stage.
+  const isClosedStage = (s: string) => stageClosed.get(s) === true || (s === stageName && stageClosed.get(s) !== false)
   const last = stays[stays.length - 1]
   const amount = Number(r.Amount)
   const ownerId = str('OwnerId') ?? 'unassigned'

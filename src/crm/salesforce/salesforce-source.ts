@@ -62,7 +62,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const clock = options.clock ?? systemClock
   const api = createSalesforceApi({ ...options, clock })
   const lagMs = options.lagMs ?? 60_000
-  let closedStages: Set<string> | undefined
+  let stageClosed: Map<string, boolean> | undefined
   let historyMode: 'subquery' | 'separate' = 'subquery'
 
   async function loadStages(): Promise<StageDefinition[]> {
@@ -70,7 +70,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       await api.query('SELECT ApiName, MasterLabel, SortOrder, IsActive, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder ASC'),
     )
     const stages = rows.map((r) => ({ name: String(r.ApiName ?? r.MasterLabel), isClosed: r.IsClosed === true, isWon: r.IsWon === true }))
-    closedStages = new Set(stages.filter((s) => s.isClosed).map((s) => s.name))
+    stageClosed = new Map(stages.map((s) => [s.name, s.isClosed]))
     const open = stages.filter((s) => !s.isClosed)
     return [...open, ...stages.filter((s) => s.isClosed)]
   }
@@ -182,7 +182,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   }
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
-    if (!closedStages) await loadStages()
+    if (!stageClosed) await loadStages()
     const start = parseWatermark(watermark)
     const safe = new Date(clock.now() - lagMs).toISOString()
     const fields = opportunityFields(options.segments)
@@ -236,7 +236,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           const { synced, owner } = mapOpportunity(
             r,
             await historyOf(r, separate),
-            closedStages as Set<string>,
+            stageClosed as Map<string, boolean>,
             options.segments,
             api.instanceUrl(),
           )
