@@ -28,7 +28,12 @@ export interface DocsHubspotOptions {
   /** Stage metadata with `probability` only (the one key the spec requires), no `isClosed`. */
   probabilityOnly?: boolean
   /** Pipelines after the default one: `[stageId, label, isClosed, probability]` per stage. */
-  extraPipelines?: Array<{ id: string; label: string; stages: ReadonlyArray<readonly [string, string, string, string]> }>
+  extraPipelines?: Array<{
+    id: string
+    label: string
+    archived?: boolean
+    stages: ReadonlyArray<readonly [string, string, string, string]>
+  }>
   /** Active owners (default: two, one without an email). */
   owners?: Array<{ id: string; email: string | null; firstName: string | null; lastName: string | null }>
   /** Archived owners (`archived=true`), none by default. */
@@ -189,24 +194,26 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
         status: 200,
         body: {
           results: [
-            ...[{ id: 'default', label: 'Sales Pipeline', stages: PIPELINE_STAGES }, ...(o.extraPipelines ?? [])].map((p, n) => ({
-              stages: p.stages.map(([id, label, isClosed, probability], i) => ({
-                label,
-                displayOrder: i,
-                metadata: o.probabilityOnly ? { probability } : { probability, isClosed },
-                id,
-                archived: false,
-                archivedAt: null,
+            ...[{ id: 'default', label: 'Sales Pipeline', archived: false, stages: PIPELINE_STAGES }, ...(o.extraPipelines ?? [])].map(
+              (p, n) => ({
+                stages: p.stages.map(([id, label, isClosed, probability], i) => ({
+                  label,
+                  displayOrder: i,
+                  metadata: o.probabilityOnly ? { probability } : { probability, isClosed },
+                  id,
+                  archived: false,
+                  archivedAt: null,
+                  createdAt: '1970-01-01T00:00:00Z',
+                  updatedAt: '2023-09-12T10:11:12.000Z',
+                })),
+                label: p.label,
+                displayOrder: n,
+                id: p.id,
+                archived: p.archived ?? false,
                 createdAt: '1970-01-01T00:00:00Z',
                 updatedAt: '2023-09-12T10:11:12.000Z',
-              })),
-              label: p.label,
-              displayOrder: n,
-              id: p.id,
-              archived: false,
-              createdAt: '1970-01-01T00:00:00Z',
-              updatedAt: '2023-09-12T10:11:12.000Z',
-            })),
+              }),
+            ),
           ],
         },
       }

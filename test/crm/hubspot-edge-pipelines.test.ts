@@ -202,4 +202,22 @@ describe('HubSpot sync edge cases', () => {
     expect(full).toMatchObject({ mode: 'full', deals: 2, removed: 1 })
     expect((await rows()).map((r) => r.deal_id)).toEqual(['501', '504'])
   })
+
+  it('deals still in an archived pipeline keep their stage labels; its stages stay out of the order', async () => {
+    store = await openTestStore()
+    const created = T0 - 30 * DAY
+    fake.options = {
+      extraPipelines: [{ ...RENEWALS, archived: true }],
+      deals: [
+        deal('601', { pipeline: '7654321', dealstage: '1002' }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+        ]),
+      ],
+    }
+    await syncCrm(store, source())
+    expect((await rows())[0]).toMatchObject({ deal_id: '601', outcome: 'open', stage: 'Renewal Review' })
+    const stages = await store.db.selectFrom('stages').select('name').orderBy('position').execute()
+    expect(stages.map((s) => s.name)).not.toContain('Renewal Review')
+  })
 })

@@ -43,7 +43,7 @@ export function hubspotDealProperties(segments: SegmentMapping): string[] {
 }
 
 /**
- * The stage order of every active pipeline: open stages first (pipelines and stages in their
+ * The stage order of every active pipeline (archived ones only name stages): open stages first (pipelines and stages in their
  * display order), then the closed ones. A stage is closed when `metadata.isClosed` is "true"
  * (or, in a pipeline whose stages carry no `isClosed`, when its probability is 0 or 1), and won
  * when it is closed with probability 1 (HubSpot documents no won flag on stages).
@@ -54,8 +54,11 @@ export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDe
   const open: StageDefinition[] = []
   const closed: StageDefinition[] = []
   const seen = new Set<string>()
-  const active = pipelines.results.filter((p) => !p.archived).sort((a, b) => a.displayOrder - b.displayOrder)
-  for (const p of active) {
+  // Archived pipelines come last: their stages still name the deals left in them, but stay out of the order.
+  const all = [...pipelines.results].sort(
+    (a, b) => Number(a.archived ?? false) - Number(b.archived ?? false) || a.displayOrder - b.displayOrder,
+  )
+  for (const p of all) {
     // Only `probability` is required in a stage's metadata: without `isClosed`, a stage at 0 or 1
     // is closed (HubSpot closes deals at 0% lost and 100% won).
     const flagged = p.stages.some((s) => typeof s.metadata?.isClosed === 'string')
@@ -66,7 +69,7 @@ export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDe
       index.byKey.set(`${p.id}:${s.id}`, stage)
       if (!index.byId.has(s.id)) index.byId.set(s.id, stage)
       if (isClosed) index.closedLabels.add(s.label)
-      if (s.archived || seen.has(s.label)) continue
+      if (p.archived || s.archived || seen.has(s.label)) continue
       seen.add(s.label)
       ;(isClosed ? closed : open).push({ name: s.label, isClosed, isWon: stage.isWon })
     }
