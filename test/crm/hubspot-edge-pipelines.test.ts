@@ -220,4 +220,27 @@ describe('HubSpot sync edge cases', () => {
     const stages = await store.db.selectFrom('stages').select('name').orderBy('position').execute()
     expect(stages.map((s) => s.name)).not.toContain('Renewal Review')
   })
+
+  it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {
+    store = await openTestStore()
+    const deals = [deal('701', {}), deal('702', {}), deal('703', {})]
+    fake.options = { deals, pageSize: 2 }
+    const small = () =>
+      createHubspotSource({
+        token: fake.token,
+        baseUrl: fake.url,
+        segments: SEGMENTS,
+        clock: virtualClock(Date.UTC(2024, 5, 1)),
+        limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+        backoffBaseMs: 1,
+        pageSize: 2,
+      })
+    expect(await syncCrm(store, small())).toMatchObject({ deals: 3 })
+    // The drained millisecond is not read again; deals modified just after it are.
+    deals.push(deal('704', { hs_lastmodifieddate: iso(T0 + 1) }), deal('705', { hs_lastmodifieddate: iso(T0 + 1) }))
+    deals.push(deal('706', { hs_lastmodifieddate: iso(T0 + 1) }))
+    expect(await syncCrm(store, small())).toMatchObject({ deals: 3 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['701', '702', '703', '704', '705', '706'])
+    expect(await syncCrm(store, small())).toMatchObject({ deals: 0 })
+  })
 })
