@@ -170,4 +170,28 @@ describe('Salesforce sync edge cases', () => {
     }
     expect(stale).toEqual(await report())
   })
+
+  it('opportunities sharing the watermark SystemModstamp across two syncs: none missed, none counted twice', async () => {
+    const data = docsOpportunities(5)
+    const stamp = sfTime(Date.UTC(2024, 4, 2, 9))
+    for (const o of data.opportunities) Object.assign(o, { SystemModstamp: stamp, LastModifiedDate: stamp })
+    const [late1, late2] = data.opportunities.splice(3, 2) as [DocsOpportunity, DocsOpportunity]
+    fake.options = { ...data }
+    const db = join(tempDir(), 'pulse.db')
+    const sync = async () => {
+      const r = await runCli('sync', '--db', db, '--json')
+      expect(r.code, r.stderr).toBe(0)
+      return JSON.parse(r.stdout)
+    }
+    expect(await sync()).toMatchObject({ deals: 3 })
+    // Two more show up at exactly the stored stamp (committed late), and one of the first moves on.
+    data.opportunities.push(late1, late2)
+    const later = sfTime(Date.UTC(2024, 4, 2, 10))
+    Object.assign(data.opportunities[0] as DocsOpportunity, { Amount: 9000, SystemModstamp: later, LastModifiedDate: later })
+    expect(await sync()).toMatchObject({ deals: 3 })
+    expect(await sync()).toMatchObject({ deals: 0 })
+    const stored = await deals(db)
+    expect(stored).toHaveLength(5)
+    expect(stored.find((d) => d.deal_id === data.opportunities[0]?.Id)?.amount).toBe(9000)
+  })
 })
