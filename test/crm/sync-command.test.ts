@@ -78,8 +78,13 @@ describe('pulse sync and pulse status', () => {
     child.stderr.on('data', (d) => {
       stderr += d
     })
+    // One Ctrl-C: a second one while the first is handled would be a forced quit.
+    let interrupted = false
     fake.onRequest = (_m, path) => {
-      if (path === '/crm/v3/objects/deals/search') child.kill('SIGINT')
+      if (path === '/crm/v3/objects/deals/search' && !interrupted) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
     }
     try {
       const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)))
