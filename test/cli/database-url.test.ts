@@ -1,31 +1,16 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 
 const pgUrl = process.env.PULSE_TEST_DATABASE_URL
 
-/** Runs `pulse ARGS` from the sources in a child process with `env` added; resolves with its exit code and output. */
-function pulse(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '-e',
-      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(['node', 'pulse', ...${JSON.stringify(args)}]) })`,
-    ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  const run = { code: null as number | null, stdout: '', stderr: '' }
-  child.stdout.on('data', (d) => {
-    run.stdout += String(d)
-  })
-  child.stderr.on('data', (d) => {
-    run.stderr += String(d)
-  })
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ ...run, code })))
+/** Runs `pulse ARGS` in a child process with `env` added; resolves once it has exited. */
+async function pulse(args: string[], env: Record<string, string>) {
+  const run = spawnPulse(args, env)
+  const code = await run.exited
+  return { code, stdout: run.stdout, stderr: run.stderr }
 }
 
 describe.runIf(pgUrl)('PULSE_DATABASE_URL and --db', () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireJobLock, findJobLock } from '../../src/db/acquire-job-lock.js'
 import { openStore } from '../../src/db/open-store.js'
 import { generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
+import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
 
@@ -64,20 +65,8 @@ describe('pulse sync and pulse status', () => {
 
   it('Ctrl-C keeps what is stored, gives the sync lock back, and the next pulse sync resumes at once', async () => {
     const db = join(tempDir(), 'pulse.db')
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'sync', '--db', ${JSON.stringify(db)}]))`,
-      ],
-      { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
+    const sync = spawnPulse(['sync', '--db', db])
+    const { child } = sync
     // One Ctrl-C: a second one while the first is handled would be a forced quit.
     let interrupted = false
     fake.onRequest = (_m, path) => {
@@ -87,9 +76,8 @@ describe('pulse sync and pulse status', () => {
       }
     }
     try {
-      const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)))
-      expect(code, stderr).toBe(130)
-      expect(stderr).toContain('Sync interrupted')
+      expect(await sync.exited, sync.stderr).toBe(130)
+      expect(sync.stderr).toContain('Sync interrupted')
     } finally {
       fake.onRequest = undefined
     }

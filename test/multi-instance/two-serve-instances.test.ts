@@ -1,8 +1,6 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
@@ -11,6 +9,7 @@ import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { appHomeOpenedBody, postSigned, SlackFake, waitFor } from '../fakes/slack-fake.js'
+import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
 
@@ -20,7 +19,7 @@ const NEVER = '0 0 1 1 *'
 
 /** A running `pulse serve` child process. */
 interface Instance {
-  child: ChildProcessByStdio<null, Readable, Readable>
+  child: ChildProcess
   url: string
   stderr: () => string
   exited: Promise<number | null>
@@ -30,14 +29,6 @@ const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined)
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
-}
 
 /**
  * One Postgres schema with the sample company imported (the same deals `sampleCompany` makes),
@@ -60,43 +51,31 @@ async function setup(url: string, deals = DEALS) {
 
   const serve = async (env: Record<string, string> = {}): Promise<Instance> => {
     const port = await freePort()
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve']))`],
-      {
-        env: {
-          ...process.env,
-          PULSE_DATABASE_URL: databaseUrl,
-          SLACK_BOT_TOKEN: fake.token,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: fake.apiUrl,
-          SLACK_APP_TOKEN: '',
-          PORT: String(port),
-          PULSE_AS_OF: AS_OF,
-          PULSE_ROSTER: company.rosterPath,
-          PULSE_LOG_LEVEL: 'warn',
-          // The stalled-deal DMs every second: many ticks in a short test. Nothing else runs.
-          PULSE_ALERTS_SCHEDULE: '* * * * * *',
-          PULSE_SYNC_SCHEDULE: NEVER,
-          PULSE_RETRAIN_SCHEDULE: NEVER,
-          PULSE_ANOMALY_SCHEDULE: NEVER,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += String(d)
+    const run = spawnPulse(['serve'], {
+      PULSE_DATABASE_URL: databaseUrl,
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_APP_TOKEN: '',
+      PORT: String(port),
+      PULSE_AS_OF: AS_OF,
+      PULSE_ROSTER: company.rosterPath,
+      PULSE_LOG_LEVEL: 'warn',
+      // The stalled-deal DMs every second: many ticks in a short test. Nothing else runs.
+      PULSE_ALERTS_SCHEDULE: '* * * * * *',
+      PULSE_SYNC_SCHEDULE: NEVER,
+      PULSE_RETRAIN_SCHEDULE: NEVER,
+      PULSE_ANOMALY_SCHEDULE: NEVER,
+      ...env,
     })
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const { child, exited } = run
     cleanup.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited
     })
-    await waitFor(() => stderr.includes('listening on port') || child.exitCode !== null, 60_000, `serve to start (${stderr})`)
-    expect(child.exitCode, stderr).toBeNull()
-    return { child, url: `http://127.0.0.1:${port}`, stderr: () => stderr, exited }
+    await waitFor(() => run.stderr.includes('listening on port') || child.exitCode !== null, 60_000, `serve to start (${run.stderr})`)
+    expect(child.exitCode, run.stderr).toBeNull()
+    return { child, url: `http://127.0.0.1:${port}`, stderr: () => run.stderr, exited }
   }
 
   /** Messages per outbox id, as the fake Slack received them. */

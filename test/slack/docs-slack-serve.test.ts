@@ -1,20 +1,11 @@
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { DocsSlackFake, docsSignedHeaders } from './docs-slack-fake.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
 
 // `pulse serve` as a separate process, driven against the fake written from Slack's docs.
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
-}
 
 async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms
@@ -40,34 +31,17 @@ describe('pulse serve against the documented Slack wire formats', () => {
 
   it('answers /pulse winrate and app_home_opened with calls Slack would take, then stops on SIGTERM', async () => {
     const port = await freePort()
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`,
-      ],
-      {
-        env: {
-          ...process.env,
-          SLACK_APP_TOKEN: '',
-          PULSE_LOG_LEVEL: 'warn',
-          SLACK_BOT_TOKEN: fake.token,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: fake.apiUrl,
-          PORT: String(port),
-          PULSE_AS_OF: AS_OF,
-          PULSE_ROSTER: company.rosterPath,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += String(d)
+    const serve = spawnPulse(['serve', '--db', db], {
+      SLACK_APP_TOKEN: '',
+      PULSE_LOG_LEVEL: 'warn',
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(port),
+      PULSE_AS_OF: AS_OF,
+      PULSE_ROSTER: company.rosterPath,
     })
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const { child, exited } = serve
     const post = (body: string, type: string) =>
       fetch(`http://127.0.0.1:${port}/slack/events`, {
         method: 'POST',
@@ -75,7 +49,7 @@ describe('pulse serve against the documented Slack wire formats', () => {
         body,
       })
     try {
-      await until(`serve to start (${stderr})`, () => stderr.includes('listening on port'), 30_000)
+      await until(`serve to start (${serve.stderr})`, () => serve.stderr.includes('listening on port'), 30_000)
       const responseUrl = fake.responseUrl()
       const command = new URLSearchParams({
         team_id: 'T0DOCS0001',
@@ -101,7 +75,7 @@ describe('pulse serve against the documented Slack wire formats', () => {
       expect((await post(event, 'application/json')).status).toBe(200)
       await until('views.publish', () => fake.called('views.publish').length > 0, 30_000)
       expect(fake.violations).toEqual([])
-      expect(stderr).not.toContain(fake.token)
+      expect(serve.stderr).not.toContain(fake.token)
     } finally {
       child.kill('SIGTERM')
     }

@@ -1,36 +1,15 @@
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHubspotFake } from '../fakes/hubspot-fake.js'
 import { startSalesforceFake } from '../fakes/salesforce-fake.js'
 import { postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
-}
-
-/** Runs `pulse ARGS` from the sources in a child process with `env` on top of this one's; collects stdout and stderr. */
-function spawnPulse(args: string[], env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', ...${JSON.stringify(args)}]))`],
-    { env: { ...process.env, SLACK_APP_TOKEN: '', PULSE_LOG_LEVEL: 'trace', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  const run = { child, output: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) }
-  child.stdout.on('data', (d) => {
-    run.output += String(d)
-  })
-  child.stderr.on('data', (d) => {
-    run.output += String(d)
-  })
-  return run
+/** `pulse ARGS` in a child process at log level trace, with `env` on top of this one's. */
+function spawnTraced(args: string[], env: Record<string, string>) {
+  return spawnPulse(args, { SLACK_APP_TOKEN: '', PULSE_LOG_LEVEL: 'trace', ...env })
 }
 
 function expectNoSecrets(output: string, secrets: string[]): void {
@@ -57,7 +36,7 @@ describe('secrets never reach the output, at log level trace', () => {
 
     it('logs failures of response URLs, uploads and Web API calls without the bot token, signing secret or response URL', async () => {
       const port = await freePort()
-      const serve = spawnPulse(['serve', '--db', db], {
+      const serve = spawnTraced(['serve', '--db', db], {
         SLACK_BOT_TOKEN: fake.token,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_API_URL: fake.apiUrl,
@@ -101,7 +80,7 @@ describe('secrets never reach the output, at log level trace', () => {
   })
 
   it('pulse serve with a PostgreSQL URL it cannot reach never prints the password', async () => {
-    const run = spawnPulse(['serve'], {
+    const run = spawnTraced(['serve'], {
       PULSE_DATABASE_URL: 'postgres://pulse:pg-SECRET-pass@127.0.0.1:1/pulse',
       SLACK_BOT_TOKEN: 'xoxb-1-SECRETBOT',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -116,7 +95,7 @@ describe('secrets never reach the output, at log level trace', () => {
   it('pulse sync against a Salesforce that refuses or fails never prints the client secret or access tokens', async () => {
     const sf = await startSalesforceFake({ clientId: 'client-id-1', clientSecret: 'SECRETSFCLIENT' })
     try {
-      const wrong = spawnPulse(['sync', '--db', db, '--source', 'salesforce'], {
+      const wrong = spawnTraced(['sync', '--db', db, '--source', 'salesforce'], {
         SALESFORCE_URL: sf.url,
         SALESFORCE_CLIENT_ID: 'client-id-1',
         SALESFORCE_CLIENT_SECRET: 'SECRETSFWRONG',
@@ -124,7 +103,7 @@ describe('secrets never reach the output, at log level trace', () => {
       expect(await wrong.exited).not.toBe(0)
       expectNoSecrets(wrong.output, ['SECRETSFWRONG'])
       sf.failNext({ path: /query/ }, { status: 400, body: [{ errorCode: 'MALFORMED_QUERY', message: 'bad query' }] }, 20)
-      const failing = spawnPulse(['sync', '--db', db, '--source', 'salesforce'], {
+      const failing = spawnTraced(['sync', '--db', db, '--source', 'salesforce'], {
         SALESFORCE_URL: sf.url,
         SALESFORCE_CLIENT_ID: 'client-id-1',
         SALESFORCE_CLIENT_SECRET: 'SECRETSFCLIENT',
@@ -140,7 +119,10 @@ describe('secrets never reach the output, at log level trace', () => {
   it('pulse sync against a HubSpot that refuses the token never prints it', async () => {
     const hs = await startHubspotFake({ token: 'pat-na1-RIGHTTOKEN' })
     try {
-      const run = spawnPulse(['sync', '--db', db, '--source', 'hubspot'], { HUBSPOT_TOKEN: 'pat-na1-SECRETWRONG', HUBSPOT_API_URL: hs.url })
+      const run = spawnTraced(['sync', '--db', db, '--source', 'hubspot'], {
+        HUBSPOT_TOKEN: 'pat-na1-SECRETWRONG',
+        HUBSPOT_API_URL: hs.url,
+      })
       expect(await run.exited).not.toBe(0)
       expect(run.output.length).toBeGreaterThan(0)
       expectNoSecrets(run.output, ['SECRETWRONG'])

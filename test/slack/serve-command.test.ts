@@ -1,31 +1,13 @@
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, sampleCompany } from './slack-test-app.js'
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
-}
-
-/** Starts `pulse serve` from the sources in a child process with `env` on top of this one's; collects its stderr. */
+/** `pulse serve` on `db` in a child process, with `env` on top of this one's. */
 function spawnServe(db: string, env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '-e', `import('./src/cli/main.ts').then((m) => m.main(['node', 'pulse', 'serve', '--db', ${JSON.stringify(db)}]))`],
-    { env: { ...process.env, SLACK_APP_TOKEN: '', PULSE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  const run = { child, stderr: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) }
-  child.stderr.on('data', (d) => {
-    run.stderr += String(d)
-  })
-  return run
+  return spawnPulse(['serve', '--db', db], { SLACK_APP_TOKEN: '', PULSE_LOG_LEVEL: 'warn', ...env })
 }
 
 describe('pulse serve', () => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/log/create-logger.js'
@@ -6,15 +5,8 @@ import { clearSlackUserMemory } from '../../src/slack/access/slack-user-director
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackApp } from '../../src/slack/app/create-slack-app.js'
 import { SlackFake, waitFor } from '../fakes/slack-fake.js'
+import { freePort } from '../helpers/pulse-process.js'
 import { AS_OF, PEOPLE, sampleCompany } from './slack-test-app.js'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
-}
 
 describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
   it('connects through apps.connections.open, acks a /pulse envelope over the socket, and answers with the chart', async () => {

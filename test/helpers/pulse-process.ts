@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+
+/** A TCP port free on 127.0.0.1 right now, for a child `pulse serve` to listen on. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+/** A `pulse` command running in a child process; the texts grow as it writes. */
+export interface PulseProcess {
+  readonly child: ChildProcess
+  stdout: string
+  stderr: string
+  /** Both streams, in the order they arrived. */
+  output: string
+  /** The exit code (null when a signal ended it). */
+  readonly exited: Promise<number | null>
+}
+
+/**
+ * Starts `pulse ARGS` from the TypeScript sources (through tsx) in a child process, with `env` on
+ * top of this process's environment. The exit code is what the CLI's `main` returns, or what the
+ * command itself exits with.
+ */
+export function spawnPulse(args: readonly string[], env: Record<string, string> = {}): PulseProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(['node', 'pulse', ...${JSON.stringify(args)}]) })`,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const run: PulseProcess = {
+    child,
+    stdout: '',
+    stderr: '',
+    output: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  }
+  child.stdout?.on('data', (d) => {
+    run.stdout += String(d)
+    run.output += String(d)
+  })
+  child.stderr?.on('data', (d) => {
+    run.stderr += String(d)
+    run.output += String(d)
+  })
+  return run
+}
