@@ -55,5 +55,15 @@ const FALLBACK: Record<AppErrorCode, string> = {
  */
 export function userMessage(error: unknown): string {
   if (error instanceof AppError) return error.message || FALLBACK[error.code]
+  if (isDatabaseBusy(error)) return DATABASE_BUSY
   return FALLBACK.internal
+}
+
+/** What a person sees when SQLite stayed locked past its busy timeout. */
+export const DATABASE_BUSY =
+  'The database is busy: another Sales Pulse process (an import or a sync) is writing to it. Try again when it has finished.'
+
+/** Whether `error` is SQLite giving up on a lock another connection holds (`SQLITE_BUSY`). */
+export function isDatabaseBusy(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_BUSY'
 }

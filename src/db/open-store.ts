@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
-import { AppError } from '../errors.js'
+import { AppError, DATABASE_BUSY, isDatabaseBusy } from '../errors.js'
 import type { DialectName } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
@@ -43,23 +43,27 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.url) return openPostgresStore(options.url, options.schema)
   const memory = options.path === ':memory:'
   if (!memory && !options.readonly) mkdirSync(dirname(options.path), { recursive: true })
-  let sqlite: SqliteDatabase.Database
+  let opened: SqliteDatabase.Database | undefined
   try {
-    sqlite = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
-    if (!options.readonly) sqlite.pragma('page_size = 8192') // takes effect only for a new database: before its first table
-    if (!memory && !options.readonly) sqlite.pragma('journal_mode = WAL')
-    sqlite.pragma('synchronous = NORMAL')
-    sqlite.pragma('foreign_keys = ON')
-    sqlite.pragma('busy_timeout = 5000')
-    sqlite.pragma('cache_size = -65536')
-    sqlite.pragma('temp_store = MEMORY')
+    opened = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+    // First, so that setting the journal mode waits for a writer that holds the file (a first bulk import).
+    opened.pragma('busy_timeout = 5000')
+    if (!options.readonly) opened.pragma('page_size = 8192') // takes effect only for a new database: before its first table
+    if (!memory && !options.readonly) opened.pragma('journal_mode = WAL')
+    opened.pragma('synchronous = NORMAL')
+    opened.pragma('foreign_keys = ON')
+    opened.pragma('cache_size = -65536')
+    opened.pragma('temp_store = MEMORY')
   } catch (error) {
+    opened?.close()
+    if (isDatabaseBusy(error)) throw new AppError('bad_file', `${DATABASE_BUSY} (${options.path})`, { cause: error })
     throw new AppError(
       'bad_file',
       `Cannot open the database at ${options.path}: ${(error as Error).message}. Check the path (--db or PULSE_DB).`,
       { cause: error },
     )
   }
+  const sqlite = opened
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
   if (!options.readonly) await migrateToLatest(db)
   return {
