@@ -4,6 +4,7 @@ import { openStore, type Store } from '../../db/open-store.js'
 import { todayUtc } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
+import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
 import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger } from '../../log/create-logger.js'
 import { retrainModel } from '../../model/retrain-model.js'
@@ -44,8 +45,12 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       slack: ReturnType<typeof createSlackApp>
       watch: ReturnType<typeof startOutboxWatch>
       scheduler: ReturnType<typeof startScheduler>
+      hold: Awaited<ReturnType<typeof holdSqliteInstance>>
     }
     try {
+      // SQLite serves one instance: a second `pulse serve` on the same file is refused.
+      const hold = await holdSqliteInstance(store, { logger })
+      started.unshift(() => hold.release())
       // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
       const roster = watchRoster(config.rosterPath, {
         onReload: (r) =>
@@ -78,12 +83,12 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         },
         notifyAdmins: jobs.notifyAdmins,
       })
-      running = { slack, watch, scheduler }
+      running = { slack, watch, scheduler, hold }
     } catch (error) {
       for (const stop of started) await stop().catch(() => undefined)
       throw error
     }
-    const { slack, watch, scheduler } = running
+    const { slack, watch, scheduler, hold } = running
     void watch.drain()
     io.err(
       slack.mode === 'http'
@@ -98,6 +103,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     await watch.stop()
     await scheduler.stop()
     await slack.stop()
+    await hold.release()
     await store.close()
   })
 }

@@ -1,0 +1,79 @@
+import { hostname } from 'node:os'
+import { acquireJobLock, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
+import type { Store } from '../db/open-store.js'
+import { AppError } from '../errors.js'
+import type { Logger } from '../log/create-logger.js'
+
+/** The `job_locks` row a `pulse serve` on SQLite holds while it runs. */
+export const SQLITE_INSTANCE_LOCK = 'instance:serve'
+
+/** How long the hold lasts without renewal (renewed every third of it). */
+export const SQLITE_INSTANCE_TTL_MS = 30_000
+
+/** A held instance slot; give it back on shutdown. */
+export interface InstanceHold {
+  release(): Promise<void>
+}
+
+/**
+ * Makes `pulse serve` the only instance on a SQLite store: SQLite serves one instance by design
+ * (its outbox claims have no lease, so a second process draining the same file would take over,
+ * and send again, messages the first is still sending). Holds a lease row in `job_locks`
+ * (`instance:serve`, holder `host:pid`), renewed while the process runs and given back by
+ * `release()`. A row left by a process on this machine that is gone (killed) is taken over at
+ * once; one from another machine runs out {@link SQLITE_INSTANCE_TTL_MS} after its last renewal.
+ * On PostgreSQL (several instances supported) it holds nothing.
+ *
+ * @throws AppError `bad_config` when another live `pulse serve` holds the store, naming it and
+ *   the way out (stop it, or run several instances on PostgreSQL).
+ */
+export async function holdSqliteInstance(
+  store: Store,
+  options: { logger: Logger; instanceId?: string; ttlMs?: number; now?: () => Date },
+): Promise<InstanceHold> {
+  if (store.dialect !== 'sqlite') return { release: async () => undefined }
+  const db = store.db
+  const ttl = options.ttlMs ?? SQLITE_INSTANCE_TTL_MS
+  const now = options.now ?? (() => new Date())
+  const holder = options.instanceId ?? `${hostname()}:${process.pid}`
+  let held = await acquireJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now())
+  if (!held) {
+    const other = await findJobLock(db, SQLITE_INSTANCE_LOCK)
+    if (other && deadLocalProcess(other.holder)) {
+      await releaseJobLock(db, SQLITE_INSTANCE_LOCK, other.holder)
+      held = await acquireJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now())
+    }
+    if (!held) {
+      throw new AppError(
+        'bad_config',
+        `Another \`pulse serve\` (${other?.holder ?? 'unknown'}) is running on this SQLite database, and SQLite serves one instance. Stop that one first, or run several instances on PostgreSQL: set PULSE_DATABASE_URL (see docs/multi-instance.md).`,
+      )
+    }
+  }
+  const renew = setInterval(() => {
+    renewJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now())
+      .then((still) => {
+        if (!still) options.logger.warn('another pulse serve took over this SQLite database; stop one of them')
+      })
+      .catch(() => undefined)
+  }, ttl / 3)
+  renew.unref()
+  return {
+    async release() {
+      clearInterval(renew)
+      await releaseJobLock(db, SQLITE_INSTANCE_LOCK, holder).catch(() => undefined)
+    },
+  }
+}
+
+/** Whether `holder` (`host:pid`) names a process on this machine that no longer exists. */
+function deadLocalProcess(holder: string): boolean {
+  const m = /^(.+):(\d+)$/.exec(holder)
+  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false
+  try {
+    process.kill(Number(m[2]), 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
