@@ -9,15 +9,17 @@ import { type JobContext, type JobOutcome, runJob } from './run-job.js'
 /**
  * The job bodies, owned by other areas and passed in: `sync` (CRM, e.g. `createSyncJob`),
  * `score` (score open deals), `refreshHome` (republish the Home tabs), `retrain` (the model),
- * `stalledAlerts` (owner DMs), `anomalyCheck` (win-rate anomaly alert).
+ * `stalledAlerts` (owner DMs), `anomalyCheck` (win-rate anomaly alert). Each gets a signal that
+ * is aborted when the scheduler stops: a body that can stop early (an outbox drain leaving the
+ * rest pending) should, so that a stopping instance ends its run, and gives its job back, at once.
  */
 export interface SchedulerJobs {
-  sync: () => Promise<unknown>
-  score: () => Promise<unknown>
-  refreshHome: () => Promise<unknown>
-  retrain: () => Promise<unknown>
-  stalledAlerts: () => Promise<unknown>
-  anomalyCheck: () => Promise<unknown>
+  sync: (signal: AbortSignal) => Promise<unknown>
+  score: (signal: AbortSignal) => Promise<unknown>
+  refreshHome: (signal: AbortSignal) => Promise<unknown>
+  retrain: (signal: AbortSignal) => Promise<unknown>
+  stalledAlerts: (signal: AbortSignal) => Promise<unknown>
+  anomalyCheck: (signal: AbortSignal) => Promise<unknown>
 }
 
 /** What {@link startScheduler} needs. */
@@ -39,7 +41,7 @@ export type ScheduleName = keyof JobSchedules
 export interface Scheduler {
   /** Runs an entry now (as a tick would), returning each step's outcome. */
   runNow(name: ScheduleName): Promise<JobOutcome[]>
-  /** Stops every task and waits for runs in progress. */
+  /** Stops every task, aborts the signal the running job bodies got, and waits for them. */
   stop(): Promise<void>
 }
 
@@ -70,22 +72,27 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}`,
     notifyAdmins: deps.notifyAdmins,
   }
+  // Aborted by `stop()`: running bodies stop early, and no further step of an entry starts.
+  const stopping = new AbortController()
+  const { signal } = stopping
+  const body = (fn: (signal: AbortSignal) => Promise<unknown>) => () => fn(signal)
   // `tick` is the cron slot (same instant on every instance); unset for `runNow`.
   const entries: Record<ScheduleName, (tick?: Date) => Promise<JobOutcome[]>> = {
     sync: async (tick) => {
-      const sync = await runJob(ctx, 'sync', jobs.sync, { lockTtlMs: 2 * 60 * 60_000, tick })
-      if (sync.status !== 'done') return [sync]
-      const score = await runJob(ctx, 'score', jobs.score)
-      const home = await runJob(ctx, 'refresh-home', jobs.refreshHome)
+      const sync = await runJob(ctx, 'sync', body(jobs.sync), { lockTtlMs: 2 * 60 * 60_000, tick })
+      if (sync.status !== 'done' || signal.aborted) return [sync]
+      const score = await runJob(ctx, 'score', body(jobs.score))
+      if (signal.aborted) return [sync, score]
+      const home = await runJob(ctx, 'refresh-home', body(jobs.refreshHome))
       return [sync, score, home]
     },
     retrain: async (tick) => {
-      const retrain = await runJob(ctx, 'retrain', jobs.retrain, { lockTtlMs: 2 * 60 * 60_000, tick })
-      if (retrain.status !== 'done') return [retrain]
-      return [retrain, await runJob(ctx, 'score', jobs.score)]
+      const retrain = await runJob(ctx, 'retrain', body(jobs.retrain), { lockTtlMs: 2 * 60 * 60_000, tick })
+      if (retrain.status !== 'done' || signal.aborted) return [retrain]
+      return [retrain, await runJob(ctx, 'score', body(jobs.score))]
     },
-    stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', jobs.stalledAlerts, { tick })],
-    anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', jobs.anomalyCheck, { tick })],
+    stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', body(jobs.stalledAlerts), { tick })],
+    anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', body(jobs.anomalyCheck), { tick })],
   }
   const running = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -104,6 +111,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   return {
     runNow: (name) => track(entries[name]()),
     async stop() {
+      stopping.abort()
       for (const t of tasks) await t.destroy()
       await Promise.allSettled([...running])
     },

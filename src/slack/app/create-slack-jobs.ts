@@ -16,13 +16,14 @@ export interface SlackJobs {
   /**
    * Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then
    * deliver the outbox, then prune old settled outbox rows that can never be asked for again.
+   * Once `signal` is aborted (shutdown) no new send starts; the rest stays pending.
    */
-  stalledDealDms(): Promise<void>
+  stalledDealDms(signal?: AbortSignal): Promise<void>
   /**
    * Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low.
    * Throws (so the scheduler tells the admins) while the channel refuses the app.
    */
-  anomalyCheck(): Promise<void>
+  anomalyCheck(signal?: AbortSignal): Promise<void>
   /** Delivers whatever the outbox still holds (after a restart, for example). */
   drainOutbox(): Promise<void>
   /** DMs the roster's admins one line (a job that failed). */
@@ -45,14 +46,14 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
     async refreshHome() {
       await refreshHomeTabs(ctx, client)
     },
-    async stalledDealDms() {
+    async stalledDealDms(signal) {
       await planManagerDigests(ctx, ctx.clock.asOf())
-      drained((await sendStalledDealDms(ctx)).drain)
+      drained((await sendStalledDealDms(ctx, { signal })).drain)
       await pruneOutbox(ctx)
     },
-    async anomalyCheck() {
+    async anomalyCheck(signal) {
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
-      drained(await drainOutbox(ctx, { kinds: ['anomaly'] }))
+      drained(await drainOutbox(ctx, { kinds: ['anomaly'], signal }))
       const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => CHANNEL_ACCESS_ERRORS.has(r.last_error ?? ''))
       if (blocked) {
         throw new AppError(
