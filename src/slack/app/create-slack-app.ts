@@ -12,6 +12,7 @@ import { register as registerActions } from '../actions/register.js'
 import { register as registerCommands } from '../commands/register.js'
 import { chartImageRoute } from '../home/chart-images.js'
 import { register as registerHome } from '../home/register.js'
+import { ackAppRateLimited } from './ack-app-rate-limited.js'
 import { boltLogger } from './bolt-logger.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests } from './guard-slack-requests.js'
@@ -194,6 +195,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener')
   })
+  ackAppRateLimited(app, logger)
   app.use(dedupeEvents(logger))
   registerCommands(app, ctx)
   registerHome(app, ctx)
