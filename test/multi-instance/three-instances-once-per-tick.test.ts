@@ -60,5 +60,14 @@ describe.skipIf(!pgUrl)('three pulse serve processes on one PostgreSQL, every jo
     const outbox = await countOutboxByStatus(c.store.db)
     expect(c.deliveries().size).toBe(outbox.sent)
     expect(c.twice()).toEqual([])
+
+    // `pulse status` shows the latest runs of all three, each with the instance that recorded it.
+    const status = await c.pulse(['status', '--json'])
+    expect(status.child.exitCode, status.stderr).toBe(0)
+    const recent = (JSON.parse(status.stdout) as { recentJobs: Array<{ run_id: number; instance: string; status: string }> }).recentJobs
+    const latest = [...runs].reverse().slice(0, recent.length)
+    expect(recent.map((r) => [r.run_id, r.instance, r.status])).toEqual(latest.map((r) => [r.run_id, r.instance, r.status]))
+    const text = await c.pulse(['status'])
+    for (const r of recent) expect(text.stdout).toContain(r.instance)
   }, 90_000)
 })
