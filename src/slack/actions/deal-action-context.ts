@@ -1,27 +1,29 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
+import type { DealCard } from '../app/pulse-services.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { type Block, context } from '../blocks/block-kit.js'
 
 /**
  * For a button on a deal's DM: the deal id from the button, checked through the one access
- * check for the person who clicked. Returns the refusal text instead when they may not act on it.
+ * check for the person who clicked, and the deal's outcome now (the DM may be days old). Returns
+ * the refusal text instead when they may not act on it.
  */
 export async function dealForAction(
   ctx: SlackContext,
   client: SlackClient,
   body: BlockAction,
   action: ButtonAction,
-): Promise<{ ok: true; dealId: string } | { ok: false; message: string }> {
+): Promise<{ ok: true; dealId: string; outcome: DealCard['outcome'] } | { ok: false; message: string }> {
   const dealId = action.value ?? ''
   const viewer = await resolveViewer(ctx, client, body.user.id)
   const [deal] = await ctx.services.findDeals(ctx.store.db, dealId, ctx.clock.asOf(), 1)
   const decision = authorize(viewer, { kind: 'deal', ownerId: deal && deal.dealId === dealId ? deal.ownerId : '' })
   if (!decision.allowed || !deal || deal.dealId !== dealId)
     return { ok: false, message: decision.allowed ? 'That deal is no longer in Sales Pulse.' : decision.message }
-  return { ok: true, dealId }
+  return { ok: true, dealId, outcome: deal.outcome }
 }
 
 /** The clicked message's blocks without its buttons, plus a closing note. */
@@ -38,7 +40,8 @@ export interface DealButtonOutcome {
 
 /**
  * A Bolt listener for a button on a deal's DM: acknowledges at once, runs the access check,
- * answers a refusal privately, else runs `act` and replaces the buttons with its note; a failure
+ * answers a refusal privately, replaces the buttons with a note when the deal has closed since,
+ * else runs `act` and replaces the buttons with its note; a failure
  * is logged as `what failed` and answered privately in plain words.
  */
 export function dealButtonListener(
@@ -52,6 +55,12 @@ export function dealButtonListener(
       const target = await dealForAction(ctx, client, body, action as ButtonAction)
       if (!target.ok) {
         await respond({ response_type: 'ephemeral', replace_original: false, text: target.message })
+        return
+      }
+      // A deal won or lost since the DM was sent has no stall to snooze or end: say so, and take the buttons away.
+      if (target.outcome !== 'open') {
+        const text = `This deal has closed (${target.outcome}) since this message was sent, so there is nothing to do here.`
+        await respond({ replace_original: true, text, blocks: withoutButtons(body, context(`:information_source: ${text}`)) })
         return
       }
       const outcome = await act(target.dealId, body)
