@@ -1,10 +1,11 @@
 const DAY_MS = 86_400_000
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$/
 
 /**
  * Parses an ISO date (`2024-03-26`) or date-time (`2024-03-26T10:00:00Z`, `2024-03-31T23:30:00-05:00`,
- * offset optional) into its calendar date `YYYY-MM-DD` as written: a deal closed late on the 31st
+ * offset optional, as `+hh:mm`, `+hhmm` or `+hh`; `t` and `z` in either case, as RFC 3339 allows)
+ * into its calendar date `YYYY-MM-DD` as written: a deal closed late on the 31st
  * where it was recorded stays in that month, whatever the offset. Returns null for anything
  * else, including impossible dates and times such as `2024-02-30` or `25:00`.
  */
@@ -28,8 +29,13 @@ function parseIsoDate(v: string): string | null {
     return new Date(t).toISOString().slice(0, 10) === v ? v : null
   }
   if (!ISO_DATE_TIME.test(v)) return null
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(v)
-  const t = Date.parse(hasZone ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`)
+  // Date.parse reads `T`, `Z` and `+hh:mm` / `+hhmm` offsets only: a bare `+hh` is `+hh:00`.
+  const written = v
+    .toUpperCase()
+    .replace(' ', 'T')
+    .replace(/([+-]\d{2})$/, '$1:00')
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(written)
+  const t = Date.parse(hasZone ? written : `${written}Z`)
   if (Number.isNaN(t)) return null
   const date = v.slice(0, 10)
   return parseIsoDate(date) === null ? null : date
