@@ -16,7 +16,8 @@ export interface CsvReadResult {
  * Streams a UTF-8 CSV file (optional BOM) row by row, separated by commas (or by semicolons or
  * tabs when the header line has no comma but those) without holding it in memory. The header
  * goes to `onHeader` first (which may throw to refuse the file before any row is handled);
- * then each non-blank row goes to `onRow`. `onProgress` gets the bytes read so far.
+ * then each non-blank row goes to `onRow` (a blank line, or a row whose fields are all blank, is
+ * no row). `onProgress` gets the bytes read so far.
  *
  * @throws AppError `bad_file` when the file is missing, empty, binary or not UTF-8.
  */
@@ -40,7 +41,7 @@ export async function readCsvFile(
     try {
       if (header === undefined) {
         // Blank lines before the header are skipped.
-        if (fields.length === 1 && fields[0]?.trim() === '') {
+        if (isBlank(fields)) {
           line += 1 + newlinesIn(fields)
           return
         }
@@ -52,7 +53,7 @@ export async function readCsvFile(
       }
       const start = line
       line += 1 + newlinesIn(fields)
-      if (fields.length === 1 && fields[0]?.trim() === '') return
+      if (isBlank(fields)) return
       rows++
       onRow(fields, start)
     } catch (error) {
@@ -145,6 +146,11 @@ function headerSeparator(path: string): string {
   if (headerLine.includes(';')) return ';'
   if (headerLine.includes('\t')) return '\t'
   return ','
+}
+
+// A blank line, or a row of bare separators (`,,,,`: how spreadsheets save an empty row).
+function isBlank(fields: readonly string[]): boolean {
+  return fields.every((f) => f.trim() === '')
 }
 
 function newlinesIn(fields: readonly string[]): number {
