@@ -7,6 +7,26 @@ import type { Subcommand } from '../subcommand.js'
 
 const usage = 'deal <deal id or name>'
 
+/** Deals a name search counts before it says "more than". */
+const MAX_MATCHES = 20
+
+/** Quote pairs people put around a name (Slack on macOS turns straight quotes into curly ones). */
+const QUOTES: ReadonlyArray<readonly [string, string]> = [
+  ['"', '"'],
+  ["'", "'"],
+  ['\u201c', '\u201d'],
+  ['\u2018', '\u2019'],
+  ['\u201e', '\u201c'],
+]
+
+/** `"Acme renewal"` -> `Acme renewal`: one pair of surrounding quotes taken off. */
+function unquote(text: string): string {
+  for (const [open, close] of QUOTES) {
+    if (text.length > 2 && text.startsWith(open) && text.endsWith(close)) return text.slice(1, -1).trim()
+  }
+  return text
+}
+
 /**
  * `/pulse deal <id or name>`: one deal's health score and reasons. Deals outside the asker's
  * scope are treated exactly like deals that do not exist, so the answer never reveals them.
@@ -17,11 +37,12 @@ export const deal: Subcommand = {
   summary: "one deal's health score and the reasons behind it",
   access: 'reports',
   parse(args) {
-    const query = args.join(' ').trim()
+    const query = unquote(args.join(' ').trim())
     if (query === '') throw new AppError('bad_input', `Which deal? Usage: /pulse ${usage}`)
     return {
       run: async (run) => {
-        const found = await run.ctx.services.findDeals(run.ctx.store.db, query, run.asOf, 20, scopeOwnerIds(run.scope))
+        // One more than counted, to know whether there are more.
+        const found = await run.ctx.services.findDeals(run.ctx.store.db, query, run.asOf, MAX_MATCHES + 1, scopeOwnerIds(run.scope))
         const visible = found.filter((d) => authorize(run.viewer, { kind: 'deal', ownerId: d.ownerId }).allowed)
         const first = visible[0]
         if (!first) throw new AppError('not_found', `No deal you can see matches "${query}". Check the id or name, or try /pulse stalled.`)
@@ -29,9 +50,10 @@ export const deal: Subcommand = {
         const lines = visible
           .slice(0, 8)
           .map((d) => `• *${esc(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${moneyIn(d.amount, d.currency)}, ${esc(d.stage)}`)
+        const matching = visible.length > MAX_MATCHES ? `More than ${MAX_MATCHES}` : String(visible.length)
         return {
-          text: `${visible.length} deals match "${query}"`,
-          blocks: [section(`${visible.length} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}`)],
+          text: `${matching} deals match "${esc(query)}"`,
+          blocks: [section(`${matching} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}`)],
           shareable: false,
         }
       },
