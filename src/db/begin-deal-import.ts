@@ -104,6 +104,11 @@ export interface DealImportRun {
   startedBy: string | null
   now: Date
   /**
+   * The day a stage change the rows give no date for is recorded on, `YYYY-MM-DD` (default:
+   * `now`'s UTC date). The CSV import passes a pinned "today" (`PULSE_AS_OF`) here.
+   */
+  today?: string
+  /**
    * Rough number of deals about to be written. A large import (>= 50,000 and at least half the
    * deals already stored) sets the secondary indexes of `deals` and `stage_history` aside and
    * rebuilds them before commit, inside the same transaction: one sort instead of a million
@@ -272,7 +277,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
   const sqlite = store.sqlite
   if (!sqlite) throw new Error('beginDealImport needs a SQLite or PostgreSQL store')
   const nowIso = run.now.toISOString()
-  const today = nowIso.slice(0, 10)
+  const today = run.today ?? nowIso.slice(0, 10)
   // A bulk import holds its own memory (the parsed batches, the rollup being built): a smaller
   // page cache for its run keeps the process's peak under its budget at no measured cost in time.
   const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number

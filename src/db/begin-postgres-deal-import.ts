@@ -29,7 +29,7 @@ const REJECTS_PER_STATEMENT = 5000
  */
 export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): DealImport {
   const nowIso = run.now.toISOString()
-  const today = nowIso.slice(0, 10)
+  const today = run.today ?? nowIso.slice(0, 10)
   const owners = new Map<string, string | null>()
   const rejects: Array<[number, string, string]> = []
   let client: pg.PoolClient | undefined

@@ -44,6 +44,8 @@ export interface CsvImportOptions {
   stages: readonly string[]
   startedBy?: string | null
   now?: Date
+  /** "Today" when pinned (`PULSE_AS_OF`): the day stage changes without a date in the row are recorded on. */
+  today?: string
   onProgress?: (bytesRead: number, totalBytes: number) => void
   /**
    * Where parsing runs: `inline` on this thread, `worker` on a worker thread while this thread
@@ -89,6 +91,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       file: options.path,
       startedBy: options.startedBy ?? null,
       now,
+      today: options.today,
       // A deals row is rarely under 100 bytes, so this over-estimates a little.
       expectedRows: Math.ceil(size / 100),
     })

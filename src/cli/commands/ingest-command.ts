@@ -46,6 +46,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
             map,
             stages: config.stages,
             startedBy: commandUser(),
+            today: config.asOf,
             onProgress: bar.update,
           })
         } finally {
