@@ -1,4 +1,5 @@
 import { type ReportFilters, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
+import { AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { AppError } from '../../errors.js'
 
 /** Parsed `[months] [field=value ...]`. */
@@ -7,16 +8,39 @@ export interface ReportArgs {
   readonly where: ReportFilters
 }
 
+/** Quote pairs people put around a value (Slack on macOS turns straight quotes into curly ones). */
+const QUOTES: ReadonlyArray<readonly [string, string]> = [
+  ['"', '"'],
+  ["'", "'"],
+  ['\u201c', '\u201d'],
+  ['\u2018', '\u2019'],
+]
+
+function unquote(text: string): string {
+  for (const [open, close] of QUOTES) {
+    if (text.length >= 2 && text.startsWith(open) && text.endsWith(close)) return text.slice(1, -1).trim()
+  }
+  return text
+}
+
 /**
  * Parses report arguments: an optional whole number of months (1-60) and `field=value` filters
- * on the segment fields (`region=EMEA`).
+ * on the segment fields (`region=EMEA`), read as `pulse report --where` reads them: field names
+ * in any case, an amount band in any case (`100K+`), a field given twice with two values
+ * refused. A value may be several words (`region=North America`, or in straight or curly quotes):
+ * words after a filter that are neither a filter nor the months belong to its value.
  *
  * @throws AppError `bad_input` naming the bad argument and the usage.
- * @example parseReportArgs(['6', 'region=EMEA'], true, 'winrate [months]') // { months: 6, where: { region: 'EMEA' } }
+ * @example parseReportArgs(['6', 'region=North', 'America'], true, 'winrate [months]') // { months: 6, where: { region: 'North America' } }
  */
 export function parseReportArgs(args: readonly string[], allowMonths: boolean, usage: string): ReportArgs {
   let months: number | undefined
-  const where: Partial<Record<SegmentField, string>> = {}
+  const filters: Array<{ field: SegmentField; raw: string; value: string }> = []
+  const notUnderstood = (arg: string) =>
+    new AppError(
+      'bad_input',
+      `I did not understand "${arg}". Filters look like region=EMEA (fields: ${SEGMENT_FIELDS.join(', ')}). Usage: /pulse ${usage}`,
+    )
   for (const arg of args) {
     if (allowMonths && months === undefined && /^\d+$/.test(arg)) {
       const n = Number(arg)
@@ -26,14 +50,40 @@ export function parseReportArgs(args: readonly string[], allowMonths: boolean, u
     }
     const eq = arg.indexOf('=')
     const field = eq > 0 ? arg.slice(0, eq).toLowerCase() : ''
-    const value = eq > 0 ? arg.slice(eq + 1).trim() : ''
-    if (!(SEGMENT_FIELDS as readonly string[]).includes(field) || value === '') {
+    if ((SEGMENT_FIELDS as readonly string[]).includes(field)) {
+      filters.push({ field: field as SegmentField, raw: arg, value: arg.slice(eq + 1) })
+      continue
+    }
+    // Another word of the last filter's value (`region=North America`).
+    const last = filters.at(-1)
+    if (eq === -1 && last) {
+      last.raw = `${last.raw} ${arg}`
+      last.value = `${last.value} ${arg}`
+      continue
+    }
+    throw notUnderstood(arg)
+  }
+  const where: Partial<Record<SegmentField, string>> = {}
+  for (const f of filters) {
+    let value = unquote(f.value.trim())
+    if (value === '') throw notUnderstood(f.raw)
+    if (f.field === 'amount_band') {
+      const band = AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
+      if (band === undefined)
+        throw new AppError(
+          'bad_input',
+          `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}. Usage: /pulse ${usage}`,
+        )
+      value = band
+    }
+    const previous = where[f.field]
+    if (previous !== undefined && previous !== value) {
       throw new AppError(
         'bad_input',
-        `I did not understand "${arg}". Filters look like region=EMEA (fields: ${SEGMENT_FIELDS.join(', ')}). Usage: /pulse ${usage}`,
+        `You gave ${f.field} twice ("${previous}" and "${value}"); a report filters on one value per field, so ask once for each. Usage: /pulse ${usage}`,
       )
     }
-    where[field as SegmentField] = value
+    where[f.field] = value
   }
   return { months, where }
 }

@@ -2,7 +2,10 @@ import type { ReportQuery } from '../../../analytics/report-types.js'
 import type { ChartKind } from '../../../charts/render-report-chart.js'
 import { scopeOwnerIds } from '../../access/authorize.js'
 import type { PulseServices } from '../../app/pulse-services.js'
+import { context } from '../../blocks/block-kit.js'
+import { esc } from '../../blocks/format.js'
 import type { RenderedReport } from '../../blocks/report-blocks.js'
+import { matchFilterValues } from '../match-filter-values.js'
 import { parseReportArgs, type ReportArgs } from '../parse-report-args.js'
 import type { ChartFile, Subcommand, SubcommandRun } from '../subcommand.js'
 
@@ -27,6 +30,11 @@ export function filterLabel(args: ReportArgs): string {
 /** The owners a report argument names (`sales_rep_id=rep_7`), for the access check; else undefined. */
 export function namedOwners(args: ReportArgs): string[] | undefined {
   return args.where.sales_rep_id ? [args.where.sales_rep_id] : undefined
+}
+
+/** `rendered` with a context line per note (filter values no closed deal has) under its blocks. */
+export function withNotes(rendered: RenderedReport, notes: readonly string[]): RenderedReport {
+  return notes.length === 0 ? rendered : { ...rendered, blocks: [...rendered.blocks, ...notes.map((n) => context(esc(n)))] }
 }
 
 /** Renders a report's chart as the file an answer uploads (`<kind>-<asOf>.png`). */
@@ -60,8 +68,9 @@ export function filteredReportSubcommand<R extends Parameters<PulseServices['ren
       return {
         ownerIds: namedOwners(parsed),
         run: async (run) => {
-          const report = await spec.load(run, reportQuery(run, parsed))
-          const rendered = spec.blocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+          const { args, notes } = await matchFilterValues(run.ctx.store.db, parsed)
+          const report = await spec.load(run, reportQuery(run, args))
+          const rendered = withNotes(spec.blocks(report, `${run.scopeLabel}${filterLabel(args)}`), notes)
           return { ...rendered, chart: await reportChartFile(run, spec.name, report) }
         },
       }

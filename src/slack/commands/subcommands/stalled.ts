@@ -1,7 +1,8 @@
 import { stalledBlocks } from '../../blocks/report-blocks.js'
+import { matchFilterValues } from '../match-filter-values.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
-import { filterLabel, namedOwners, reportChartFile, reportQuery } from './report-query.js'
+import { filterLabel, namedOwners, reportChartFile, reportQuery, withNotes } from './report-query.js'
 
 const usage = 'stalled [field=value ...]'
 
@@ -17,13 +18,14 @@ export const stalled: Subcommand = {
       ownerIds: namedOwners(parsed),
       run: async (run) => {
         const db = run.ctx.store.db
-        const report = await run.ctx.services.stalled(db, { ...reportQuery(run, parsed), limit: 50 })
+        const { args, notes } = await matchFilterValues(db, parsed)
+        const report = await run.ctx.services.stalled(db, { ...reportQuery(run, args), limit: 50 })
         const health = await run.ctx.services.dealHealth(
           db,
           report.stalled.slice(0, 10).map((d) => d.dealId),
           run.asOf,
         )
-        const rendered = stalledBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`, health)
+        const rendered = withNotes(stalledBlocks(report, `${run.scopeLabel}${filterLabel(args)}`, health), notes)
         return { ...rendered, chart: await reportChartFile(run, 'stalled', report) }
       },
     }

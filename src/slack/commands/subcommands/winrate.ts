@@ -1,7 +1,8 @@
 import { winrateBlocks } from '../../blocks/report-blocks.js'
+import { matchFilterValues } from '../match-filter-values.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
-import { filterLabel, namedOwners, reportChartFile, reportQuery } from './report-query.js'
+import { filterLabel, namedOwners, reportChartFile, reportQuery, withNotes } from './report-query.js'
 
 const usage = 'winrate [months] [field=value ...]'
 
@@ -16,11 +17,12 @@ export const winrate: Subcommand = {
     return {
       ownerIds: namedOwners(parsed),
       run: async (run) => {
+        const { args, notes } = await matchFilterValues(run.ctx.store.db, parsed)
         const report = await run.ctx.services.winrate(run.ctx.store.db, {
-          ...reportQuery(run, parsed),
-          ...(parsed.months ? { months: parsed.months } : {}),
+          ...reportQuery(run, args),
+          ...(args.months ? { months: args.months } : {}),
         })
-        const rendered = winrateBlocks(report, `${run.scopeLabel}${filterLabel(parsed)}`)
+        const rendered = withNotes(winrateBlocks(report, `${run.scopeLabel}${filterLabel(args)}`), notes)
         return { ...rendered, chart: await reportChartFile(run, 'winrate', report) }
       },
     }

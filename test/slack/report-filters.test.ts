@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseReportArgs } from '../../src/slack/commands/parse-report-args.js'
+import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+
+// `/pulse <report> [field=value ...]` filters as people type them, read as `pulse report --where` reads them.
+
+const usage = 'winrate [months] [field=value ...]'
+const parse = (text: string) => parseReportArgs(text.split(/\s+/).filter(Boolean), true, usage)
+
+describe('report filters typed after /pulse', () => {
+  it('takes a value of several words, bare or in straight or curly quotes, and months before or after', () => {
+    expect(parse('region=North America')).toEqual({ months: undefined, where: { region: 'North America' } })
+    expect(parse('12 region="North America" industry=SaaS')).toEqual({ months: 12, where: { region: 'North America', industry: 'SaaS' } })
+    expect(parse('region=“North America” 6')).toEqual({ months: 6, where: { region: 'North America' } })
+  })
+
+  it('takes an amount band in any case, and refuses one that is not a band, naming the bands', () => {
+    expect(parse('amount_band=100K+').where).toEqual({ amount_band: '100k+' })
+    expect(parse('Amount_Band=10K-50K').where).toEqual({ amount_band: '10k-50k' })
+    expect(() => parse('amount_band=huge')).toThrow(/<10k, 10k-50k, 50k-100k, 100k\+/)
+  })
+
+  it('refuses a field given twice with different values, as --where does', () => {
+    expect(() => parse('region=EMEA region=APAC')).toThrow(/region twice/)
+    expect(parse('region=EMEA region=EMEA').where).toEqual({ region: 'EMEA' })
+  })
+
+  it('still refuses words that are neither months nor filters', () => {
+    expect(() => parse('EMEA')).toThrow(/did not understand "EMEA"/)
+    expect(() => parse('regoin=EMEA')).toThrow(/did not understand/)
+    expect(() => parse('region=')).toThrow(/did not understand/)
+    expect(() => parse('region=""')).toThrow(/did not understand/)
+  })
+})
+
+describe('report filters against the deals, over HTTP', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp({ company: await sampleCompany(600) })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function ask(userId: string, text: string): Promise<{ ack: string; answer: string }> {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = slashCommandBody({ userId, text, responseUrl })
+    const res = await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
+    if (!res.text.includes('Working on')) return { ack: res.text, answer: '' }
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 15_000, 'the answer')
+    return { ack: res.text, answer: JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body) }
+  }
+
+  it('reads a value in another case as the deals spell it', async () => {
+    const lower = await ask(PEOPLE.cro, 'winrate region=emea')
+    const exact = await ask(PEOPLE.cro, 'winrate region=EMEA')
+    expect(lower.answer).toContain('region=EMEA')
+    expect(lower.answer).not.toContain('Not enough closed-deal history')
+    // The same answer (the Share button carries the command as typed).
+    const findings = (a: string) => (JSON.parse(a) as { text: string; blocks: unknown[] }).blocks.slice(0, 4)
+    expect(findings(lower.answer)).toEqual(findings(exact.answer))
+    expect(JSON.parse(lower.answer).text).toBe(JSON.parse(exact.answer).text)
+  })
+
+  it('filters on a region of two words', async () => {
+    const { ack, answer } = await ask(PEOPLE.cro, 'losses region=North America')
+    expect(ack).toContain('Working on')
+    expect(answer).toContain('region=North America')
+    expect(answer).not.toContain('No lost deals')
+  })
+
+  it('says when no closed deal has the value, with the values there are', async () => {
+    const { answer } = await ask(PEOPLE.cro, 'winrate region=Atlantis')
+    expect(answer).toContain('No closed deal has region')
+    expect(answer).toContain('EMEA')
+  })
+
+  it('answers a band typed in capitals, and refuses an unknown band in the ack', async () => {
+    const upper = await ask(PEOPLE.cro, 'winrate amount_band=100K+')
+    expect(upper.answer).toContain('amount_band=100k+')
+    expect(upper.answer).not.toContain('Not enough closed-deal history')
+    const bad = await ask(PEOPLE.cro, 'winrate amount_band=huge')
+    expect(bad.ack).toContain('100k+')
+    expect(bad.answer).toBe('')
+  })
+
+  it('never lists owner ids, and keeps a rep to their own deals', async () => {
+    const { answer } = await ask(PEOPLE.rep, 'stalled sales_rep_id=nobody_here')
+    expect(answer).toContain('only see your own deals')
+    expect(answer).not.toMatch(/rep_\d+/)
+  })
+})
