@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { AppError } from '../errors.js'
 import type { Database } from './schema.js'
 
 /**
@@ -75,4 +77,47 @@ export async function claimJobTick(db: Kysely<Database>, job: string, tick: Date
     .returning('holder')
     .executeTakeFirst()
   return row?.holder === holder
+}
+
+/** Options of {@link withJobLock}. */
+export interface WithJobLockOptions {
+  /** Lease on the lock; renewed every third of it while `fn` runs. */
+  readonly ttlMs: number
+  /** How long to wait for another holder to give the lock back (polling) before giving up. */
+  readonly waitMs: number
+  /** Gap between two asks while waiting (default 100 ms). */
+  readonly pollMs?: number
+}
+
+/**
+ * Runs `fn` while holding lock row `job` (a fresh holder token), so that across every process
+ * sharing the database no two such sections of `job` run at once: a caller that finds the lock
+ * held waits (polling) until it is given back or its lease runs out (its holder died), then
+ * runs. The lock is renewed while `fn` runs and given back when it ends, however it ends.
+ *
+ * @throws AppError `internal` when the lock is still held after `options.waitMs`; whatever `fn` throws.
+ */
+export async function withJobLock<T>(db: Kysely<Database>, job: string, fn: () => Promise<T>, options: WithJobLockOptions): Promise<T> {
+  const holder = `${job}#${randomUUID()}`
+  const giveUpAt = Date.now() + options.waitMs
+  while (!(await acquireJobLock(db, job, holder, options.ttlMs, new Date()))) {
+    if (Date.now() >= giveUpAt) {
+      const held = await findJobLock(db, job)
+      throw new AppError(
+        'internal',
+        `Another Sales Pulse process has been holding "${job}" for over ${Math.round(options.waitMs / 1000)} s${held ? ` (${held.holder}, until ${held.expiresAt})` : ''}. Try again when it has finished.`,
+      )
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 100))
+  }
+  const renew = setInterval(() => {
+    renewJobLock(db, job, holder, options.ttlMs, new Date()).catch(() => undefined)
+  }, options.ttlMs / 3)
+  renew.unref()
+  try {
+    return await fn()
+  } finally {
+    clearInterval(renew)
+    await releaseJobLock(db, job, holder).catch(() => undefined)
+  }
 }

@@ -1,4 +1,5 @@
 import type { StalledDeal } from '../../analytics/report-types.js'
+import { withJobLock } from '../../db/acquire-job-lock.js'
 import { findDealLinks } from '../../db/find-deal-links.js'
 import { enqueueOutboxMessage, findExistingOutboxKeys } from '../../db/slack-outbox.js'
 import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
@@ -28,13 +29,24 @@ export interface StallPlan {
   readonly episodesEnded: number
 }
 
+/** The lock row that keeps two plans (the scheduled job, `pulse alerts`, on any instance) from running at once. */
+export const STALL_PLAN_LOCK = 'plan:stalled-deal-dms'
+
 /**
  * Compares the stalled deals as of `asOf` with the open stall episodes and, unless `dryRun`,
  * ends finished episodes, opens new ones and records one owner DM per episode in the outbox
  * (`stall:<episode id>`), before anything is sent. Safe to run again at any point: an episode's
- * DM is recorded at most once. A dry run writes nothing and lists who would be DMed.
+ * DM is recorded at most once. Plans that write run one at a time across every process sharing
+ * the database (lock row {@link STALL_PLAN_LOCK}; a second waits for the first, then finds its
+ * episodes), so two of them at once never open two episodes, and two DMs, for one deal.
+ * A dry run writes nothing and lists who would be DMed.
  */
 export async function planStalledDealDms(ctx: StallPlanDeps, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
+  if (options.dryRun) return planOnce(ctx, options)
+  return withJobLock(ctx.store.db, STALL_PLAN_LOCK, () => planOnce(ctx, options), { ttlMs: 2 * 60_000, waitMs: 5 * 60_000 })
+}
+
+async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
   const db = ctx.store.db
   const { asOf } = options
   const c = ctx.config
