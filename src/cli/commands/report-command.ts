@@ -84,7 +84,9 @@ const SPECS: ReportSpec[] = [
     description: 'stalled and stale open deals',
     example: 'pulse report stalled --limit 20',
     async run(store, query, options) {
-      const report = await loadStalledReport(store.db, { ...query, limit: parseCount(options.limit, '--limit', DEFAULT_STALLED_LIMIT, 0) })
+      // The default length is the text table's; --json lists every stalled deal unless --limit says otherwise.
+      const limit = parseCount(options.limit, '--limit', options.json ? 0 : DEFAULT_STALLED_LIMIT, 0)
+      const report = await loadStalledReport(store.db, { ...query, limit })
       return { json: report, text: () => stalledText(report), chart: { kind: 'stalled', input: report } }
     },
   },
@@ -119,7 +121,8 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       [],
     )
     if (spec.name === 'winrate') cmd.option('--months <n>', 'months shown, counting the partial month (default 12)')
-    if (spec.name === 'stalled') cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}; 0 = all)`)
+    if (spec.name === 'stalled')
+      cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}, all with --json; 0 = all)`)
     if (spec.name !== 'summary') cmd.option('--png <file>', 'also draw the report as a PNG chart into FILE')
     cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
       const where = parseWhere(options.where)
