@@ -21,6 +21,10 @@ export type AccessDecision = { readonly allowed: true; readonly scope: DataScope
 export const REFUSAL_UNKNOWN =
   'Sorry, Sales Pulse only shows deal data to people on the sales roster or who own deals. Ask your Sales Pulse admin if you need access.'
 
+/** The refusal of deal data to an admin who is not an executive or manager and owns no deals. */
+export const REFUSAL_ADMIN_NO_DEALS =
+  'Sorry, deal figures are for executives, managers and deal owners on the roster. As a Sales Pulse admin you can run `/pulse sync` and `/pulse status`.'
+
 /** The refusal of an admin-only command. */
 export const REFUSAL_ADMIN = 'Sorry, only Sales Pulse admins can do that. Ask your Sales Pulse admin.'
 
@@ -44,7 +48,7 @@ export const REFUSAL_DEAL = "Sorry, that deal is not one you can see. You can lo
  */
 export function authorize(viewer: Viewer, request: AccessRequest): AccessDecision {
   if (request.kind === 'admin') return viewer.admin ? { allowed: true, scope: { kind: 'all' } } : { allowed: false, message: REFUSAL_ADMIN }
-  if (viewer.role === 'none') return { allowed: false, message: REFUSAL_UNKNOWN }
+  if (viewer.role === 'none') return { allowed: false, message: viewer.admin ? REFUSAL_ADMIN_NO_DEALS : REFUSAL_UNKNOWN }
   const scope: DataScope = viewer.ownerIds === null ? { kind: 'all' } : { kind: 'owners', ownerIds: viewer.ownerIds }
   // An empty owner list must never reach a report query, where it could read as "no filter".
   if (scope.kind === 'owners' && scope.ownerIds.length === 0) return { allowed: false, message: REFUSAL_EMPTY_TEAM }

@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type AccessRequest, authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
+import type { Viewer } from '../access/viewer.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
@@ -28,9 +29,9 @@ export interface CommandRequest {
   readonly target: AnswerTarget
 }
 
-function accessRequest(subcommand: Subcommand, parsed: ParsedSubcommand): AccessRequest | null {
+function accessRequest(subcommand: Subcommand, parsed: ParsedSubcommand, viewer: Viewer): AccessRequest | null {
   if (subcommand.access === 'public') return null
-  if (subcommand.access === 'admin') return { kind: 'admin' }
+  if (subcommand.access === 'admin' || (subcommand.access === 'status' && viewer.admin)) return { kind: 'admin' }
   return parsed.ownerIds ? { kind: 'reports', ownerIds: parsed.ownerIds } : { kind: 'reports' }
 }
 
@@ -49,7 +50,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
   const log = ctx.logger.child({ command: req.subcommand.name, user: req.userId, target: req.target.kind })
   try {
     const viewer = await resolveViewer(ctx, req.client, req.userId)
-    const access = accessRequest(req.subcommand, req.parsed)
+    const access = accessRequest(req.subcommand, req.parsed, viewer)
     const decision = access ? authorize(viewer, access) : ({ allowed: true, scope: { kind: 'all' } } as const)
     if (!decision.allowed) {
       log.info({ role: viewer.role }, 'pulse command refused')

@@ -50,7 +50,8 @@ export interface Subcommand {
   readonly name: string
   readonly usage: string
   readonly summary: string
-  readonly access: 'public' | 'reports' | 'admin'
+  /** `status`: as `reports`, and admins too (they see the whole store's counts, as after a sync). */
+  readonly access: 'public' | 'reports' | 'admin' | 'status'
   /** @throws AppError `bad_input` with the usage when the arguments are wrong. */
   parse(args: readonly string[]): ParsedSubcommand
 }
