@@ -3,7 +3,7 @@ import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, section } from './block-kit.js'
 import { count, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
 
-/** A rendered answer: fallback text (notifications, screen readers) and blocks. */
+/** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
   readonly text: string
   readonly blocks: Block[]
@@ -56,7 +56,7 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
       `${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
     ),
   ]
-  return { text: `Win rate (${scopeLabel}): ${firstSentence(report.findings, verdict.replace(/\*/g, ''))}`, blocks }
+  return { text: esc(`Win rate (${scopeLabel}): ${firstSentence(report.findings, verdict.replace(/\*/g, ''))}`), blocks }
 }
 
 /** `/pulse losses`: lost deals by stage, late-stage share. */
@@ -77,7 +77,10 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
         : `Late stages (${report.lateStages.map(esc).join(', ')}): ${pct(report.lateStageShare)} of losses, ${pct(report.lateStageAmountShare)} of lost amount. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
     ),
   ]
-  return { text: `Losses by stage (${scopeLabel}): ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`, blocks }
+  return {
+    text: esc(`Losses by stage (${scopeLabel}): ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`),
+    blocks,
+  }
 }
 
 /** `/pulse funnel`: conversion and leakage per stage. */
@@ -92,7 +95,9 @@ export function funnelBlocks(report: FunnelReport, scopeLabel: string): Rendered
     context(`${esc(report.sourceNote)} As of ${report.asOf}.`),
   ]
   return {
-    text: `Funnel (${scopeLabel}): ${firstSentence(report.findings, report.topLeak ? `most leakage at ${report.topLeak}` : 'no losses')}`,
+    text: esc(
+      `Funnel (${scopeLabel}): ${firstSentence(report.findings, report.topLeak ? `most leakage at ${report.topLeak}` : 'no losses')}`,
+    ),
     blocks,
   }
 }
@@ -115,7 +120,7 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
       `${extra > 0 ? `${extra} more significant segments are not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),
   ]
-  return { text: `Drivers (${scopeLabel}): ${firstSentence(report.findings, `${significant.length} significant segments`)}`, blocks }
+  return { text: esc(`Drivers (${scopeLabel}): ${firstSentence(report.findings, `${significant.length} significant segments`)}`), blocks }
 }
 
 /** `/pulse stalled`: the largest stalled deals, and the zombie pipeline. */
@@ -140,7 +145,7 @@ export function stalledBlocks(
     ]),
     context(`As of ${report.asOf}.`),
   ]
-  return { text: `Stalled (${scopeLabel}): ${count(report.stalledCount)} deals, ${money(report.stalledAmount)}`, blocks }
+  return { text: esc(`Stalled (${scopeLabel}): ${count(report.stalledCount)} deals, ${money(report.stalledAmount)}`), blocks }
 }
 
 /** One deal: amount, stage, idle days, health and its reasons. */
