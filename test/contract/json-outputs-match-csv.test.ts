@@ -93,14 +93,14 @@ describe('contract: --json figures agree with the imported CSV', () => {
     const r = await json('report', 'drivers')
     const won = closed.filter((d) => d.outcome === 'Won').length
     expect(r.overallWinRate).toBeCloseTo(won / closed.length, 12)
-    const valueOf = (d: Row, field: string) => (field === 'amount_band' ? band(Number(d.deal_amount)) : d[field])
+    const fieldValue = (d: Row, field: string) => (field === 'amount_band' ? band(Number(d.deal_amount)) : d[field])
     const fields = new Set<string>()
     for (const s of r.segments) {
       for (const [field, value] of Object.entries(s.segment)) {
         fields.add(field)
         if (field === 'amount_band') expect(BANDS).toContain(value)
       }
-      const inside = closed.filter((d) => Object.entries(s.segment).every(([f, v]) => valueOf(d, f) === v))
+      const inside = closed.filter((d) => Object.entries(s.segment).every(([f, v]) => fieldValue(d, f) === v))
       const insideWon = inside.filter((d) => d.outcome === 'Won').length
       expect([s.segment, s.n, s.won]).toEqual([s.segment, inside.length, insideWon])
       const othersRate = (won - insideWon) / (closed.length - inside.length)
