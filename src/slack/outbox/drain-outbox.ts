@@ -73,6 +73,13 @@ export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_chann
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /**
+ * Outbox rows a drain of this process has claimed and not settled yet. Drains of one process
+ * overlap (the start-up drain, the DM job, the anomaly check); on SQLite a claim has no lease,
+ * so the store alone would let a second drain take a message the first is sending.
+ */
+const claimedHere = new Set<number>()
+
+/**
  * How long a claim on an outbox message holds for `store`: on PostgreSQL `PULSE_OUTBOX_LEASE_MS`
  * (`config.outboxLeaseMs`, default {@link OUTBOX_LEASE_MS}); on SQLite (one instance) 0.
  */
@@ -112,6 +119,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const queue: Item[] = []
   const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
   for (const row of rows) {
+    if (claimedHere.has(row.outbox_id)) {
+      // Another drain of this process is sending it.
+      result.heldElsewhere++
+      continue
+    }
     const payload = JSON.parse(row.payload) as OutboxPayload
     const item: Item = { row, payload, channel: row.channel_id, userId: row.slack_user_id }
     if (row.status === 'sending') {
@@ -181,13 +193,26 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const send = async (item: Item): Promise<'done' | 'retry'> => {
     const channel = item.channel as string
     const db = ctx.store.db
-    // Another instance may have claimed this message since it was listed: then it is theirs to send.
-    if (
-      !(await markOutboxSending(db, item.row.outbox_id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now(), leaseMs }))
-    ) {
+    // Another drain (of this process, or of another instance) may have claimed this message since it was listed: then it is theirs to send.
+    const id = item.row.outbox_id
+    if (claimedHere.has(id)) {
       result.heldElsewhere++
       return 'done'
     }
+    claimedHere.add(id)
+    try {
+      if (!(await markOutboxSending(db, id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now(), leaseMs }))) {
+        result.heldElsewhere++
+        return 'done'
+      }
+      return await post(item, channel)
+    } finally {
+      claimedHere.delete(id)
+    }
+  }
+
+  const post = async (item: Item, channel: string): Promise<'done' | 'retry'> => {
+    const db = ctx.store.db
     try {
       const posted = await client.chat.postMessage({
         channel,
