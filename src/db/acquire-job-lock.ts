@@ -47,6 +47,17 @@ export async function findJobLock(db: Kysely<Database>, job: string): Promise<{ 
   return row ? { holder: row.holder, expiresAt: row.expires_at } : null
 }
 
+/** Every lock row held now but the tick claims (jobs' leases, instance holds), by job. */
+export async function findHeldJobLocks(db: Kysely<Database>): Promise<Array<{ job: string; holder: string; expiresAt: string }>> {
+  const rows = await db
+    .selectFrom('job_locks')
+    .select(['job', 'holder', 'expires_at'])
+    .where('job', 'not like', 'tick:%')
+    .orderBy('job')
+    .execute()
+  return rows.map((r) => ({ job: r.job, holder: r.holder, expiresAt: r.expires_at }))
+}
+
 /** The `job_locks` key of one scheduled tick of a job (see {@link claimJobTick}). */
 export function jobTickKey(job: string, tick: Date): string {
   return `tick:${job}:${tick.toISOString()}`

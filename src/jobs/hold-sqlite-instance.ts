@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { acquireJobLock, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
+import { acquireJobLock, findHeldJobLocks, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
 import type { Store } from '../db/open-store.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
@@ -22,6 +22,9 @@ export interface InstanceHold {
  * (`instance:serve`, holder `host:pid`), renewed while the process runs and given back by
  * `release()`. A row left by a process on this machine that is gone (killed) is taken over at
  * once; one from another machine runs out {@link SQLITE_INSTANCE_TTL_MS} after its last renewal.
+ * Once held, the job leases a killed instance on this machine left are given back (no other
+ * instance can be running its jobs), so its jobs run again at their next tick instead of after
+ * the lease (the next run marks the cut-off run `interrupted`).
  * On PostgreSQL (several instances supported) it holds nothing.
  *
  * @throws AppError `bad_config` when another live `pulse serve` holds the store, naming it and
@@ -50,6 +53,13 @@ export async function holdSqliteInstance(
       )
     }
   }
+  for (const lock of await findHeldJobLocks(db)) {
+    const instance = lock.holder.split('#')[0] as string
+    if (lock.job !== SQLITE_INSTANCE_LOCK && instance !== lock.holder && deadLocalProcess(instance)) {
+      await releaseJobLock(db, lock.job, lock.holder)
+      options.logger.warn({ job: lock.job, holder: lock.holder }, 'job lease of a stopped instance given back')
+    }
+  }
   const renew = setInterval(() => {
     renewJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now())
       .then((still) => {
@@ -66,10 +76,14 @@ export async function holdSqliteInstance(
   }
 }
 
-/** Whether `holder` (`host:pid`) names a process on this machine that no longer exists. */
+/**
+ * Whether `holder` (`host:pid`) names a process on this machine that no longer exists. Our own
+ * pid counts as gone: it is an earlier process that had the same pid (a restarted container).
+ */
 function deadLocalProcess(holder: string): boolean {
   const m = /^(.+):(\d+)$/.exec(holder)
-  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false
+  if (!m || m[1] !== hostname()) return false
+  if (Number(m[2]) === process.pid) return true
   try {
     process.kill(Number(m[2]), 0)
     return false
