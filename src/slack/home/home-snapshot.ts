@@ -109,12 +109,35 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
   return snapshot
 }
 
-/** The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing, older, or for a team the roster no longer lists. */
+/**
+ * Whether a stored snapshot's chart URLs are served at the app's public URL now: none without
+ * `PULSE_PUBLIC_URL`, and with it, charts under `<PULSE_PUBLIC_URL>/charts/` (every snapshot hosts
+ * at least the win-rate chart then).
+ */
+function chartsAtPublicUrl(snapshot: HomeSnapshot, publicUrl: string | undefined): boolean {
+  const urls = Object.values(snapshot.charts ?? {}).filter((u): u is string => typeof u === 'string')
+  if (!publicUrl) return urls.length === 0
+  const base = `${publicUrl.replace(/\/+$/, '')}/charts/`
+  return urls.length > 0 && urls.every((u) => u.startsWith(base))
+}
+
+/**
+ * The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing, older,
+ * for a team the roster no longer lists, or with charts for another `PULSE_PUBLIC_URL` (or none).
+ */
 export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
   const stored = await findHomeSnapshot(ctx.store.db, snapshotKey(managerEmail))
-  // A roster edit that changed the manager's team makes the stored figures someone else's.
-  if (stored && stored.asOf === asOf && (stored.payload as HomeSnapshot).team === teamSignature(ctx, managerEmail)) {
-    return stored.payload as HomeSnapshot
+  const payload = stored?.payload as HomeSnapshot | undefined
+  // A roster edit that changed the manager's team makes the stored figures someone else's; a public
+  // URL set, changed or removed since makes its charts missing, unreachable or unwanted.
+  if (
+    stored &&
+    payload &&
+    stored.asOf === asOf &&
+    payload.team === teamSignature(ctx, managerEmail) &&
+    chartsAtPublicUrl(payload, ctx.publicUrl)
+  ) {
+    return payload
   }
   return computeHomeSnapshot(ctx, managerEmail, asOf)
 }
