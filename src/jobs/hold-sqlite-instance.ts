@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { acquireJobLock, findHeldJobLocks, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
 import type { Store } from '../db/open-store.js'
-import { AppError } from '../errors.js'
+import { AppError, isDatabaseBusy } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 
 /** The `job_locks` row a `pulse serve` on SQLite holds while it runs. */
@@ -39,7 +39,7 @@ export async function holdSqliteInstance(
   const ttl = options.ttlMs ?? SQLITE_INSTANCE_TTL_MS
   const now = options.now ?? (() => new Date())
   const holder = options.instanceId ?? `${hostname()}:${process.pid}`
-  let held = await acquireJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now())
+  let held = await whileBusy(options.logger, () => acquireJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now()))
   if (!held) {
     const other = await findJobLock(db, SQLITE_INSTANCE_LOCK)
     if (other && deadLocalProcess(other.holder)) {
@@ -56,7 +56,7 @@ export async function holdSqliteInstance(
   for (const lock of await findHeldJobLocks(db)) {
     const instance = lock.holder.split('#')[0] as string
     if (lock.job !== SQLITE_INSTANCE_LOCK && instance !== lock.holder && deadLocalProcess(instance)) {
-      await releaseJobLock(db, lock.job, lock.holder)
+      await whileBusy(options.logger, () => releaseJobLock(db, lock.job, lock.holder))
       options.logger.warn({ job: lock.job, holder: lock.holder }, 'job lease of a stopped instance given back')
     }
   }
@@ -73,6 +73,23 @@ export async function holdSqliteInstance(
       clearInterval(renew)
       await releaseJobLock(db, SQLITE_INSTANCE_LOCK, holder).catch(() => undefined)
     },
+  }
+}
+
+/** How long start-up waits for a store another process is writing (a large import) before giving up. */
+const BUSY_WAIT_MS = 120_000
+
+// Runs `fn`, again every second while SQLite answers busy (an import holds the write lock), up to BUSY_WAIT_MS.
+async function whileBusy<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + BUSY_WAIT_MS
+  for (let said = false; ; said = true) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (!isDatabaseBusy(error) || Date.now() > giveUpAt) throw error
+      if (!said) logger.warn('the database is busy (an import or a sync is writing to it); waiting for it before starting')
+      await new Promise((r) => setTimeout(r, 1000))
+    }
   }
 }
 
