@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Kysely } from 'kysely'
 import { AppError } from '../errors.js'
 import type { Database } from './schema.js'
@@ -101,7 +102,7 @@ export interface WithJobLockOptions {
 }
 
 /**
- * Runs `fn` while holding lock row `job` (a fresh holder token), so that across every process
+ * Runs `fn` while holding lock row `job` (holder `host:pid#<uuid>`, as job runs), so that across every process
  * sharing the database no two such sections of `job` run at once: a caller that finds the lock
  * held waits (polling) until it is given back or its lease runs out (its holder died), then
  * runs. The lock is renewed while `fn` runs and given back when it ends, however it ends.
@@ -109,7 +110,7 @@ export interface WithJobLockOptions {
  * @throws AppError `internal` when the lock is still held after `options.waitMs`; whatever `fn` throws.
  */
 export async function withJobLock<T>(db: Kysely<Database>, job: string, fn: () => Promise<T>, options: WithJobLockOptions): Promise<T> {
-  const holder = `${job}#${randomUUID()}`
+  const holder = `${hostname()}:${process.pid}#${randomUUID()}`
   const giveUpAt = Date.now() + options.waitMs
   while (!(await acquireJobLock(db, job, holder, options.ttlMs, new Date()))) {
     if (Date.now() >= giveUpAt) {

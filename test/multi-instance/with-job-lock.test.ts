@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { afterEach, expect, it } from 'vitest'
 import { acquireJobLock, findJobLock, withJobLock } from '../../src/db/acquire-job-lock.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -28,6 +29,10 @@ describeEachDialect('withJobLock across two processes', (dialect) => {
       ['in', 'out'],
     ])
     expect(await findJobLock(a.db, 'plan')).toBeNull()
+
+    // The holder names the process (`host:pid`, as job runs do), so a restarted SQLite instance can tell it is gone.
+    const holder = await withJobLock(a.db, 'plan', async () => (await findJobLock(a.db, 'plan'))?.holder, options)
+    expect(holder?.startsWith(`${hostname()}:${process.pid}#`)).toBe(true)
 
     // A holder that died: its lease runs out, then the section runs.
     expect(await acquireJobLock(a.db, 'plan', 'dead#1', 300, new Date())).toBe(true)
