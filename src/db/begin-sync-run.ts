@@ -29,11 +29,11 @@ export async function beginSyncRun(
   return Number(row.run_id)
 }
 
-/** Records how a sync run ended (`errorMessage` must be free of secrets: it is shown to users). */
+/** Records how a sync run ended (`interrupted`: stopped on purpose). `errorMessage` must be free of secrets: users see it. */
 export async function finishSyncRun(
   db: Kysely<Database>,
   runId: number,
-  end: { status: 'done' | 'failed'; now: Date; errorMessage?: string | null; removed?: number },
+  end: { status: 'done' | 'failed' | 'interrupted'; now: Date; errorMessage?: string | null; removed?: number },
 ): Promise<void> {
   await db
     .updateTable('sync_runs')

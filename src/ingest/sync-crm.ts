@@ -22,6 +22,12 @@ export interface SyncOptions {
   logger?: Logger
   /** A line per page / request batch, for progress on stderr. */
   onProgress?: (note: string, totals: { pages: number; deals: number; removed: number }) => void
+  /**
+   * Once aborted (a `pulse serve` shutting down), the sync stops after the page it is storing:
+   * the run is recorded as `interrupted` and the next sync resumes from the stored watermark. A
+   * full sync stopped so removes nothing (it has not seen every deal).
+   */
+  signal?: AbortSignal
 }
 
 /** What a sync did (also stored in `sync_runs`). */
@@ -36,6 +42,8 @@ export interface SyncSummary {
   stages: number
   rejected: number
   seconds: number
+  /** Stopped early by `options.signal`; the next sync resumes from the last stored page. */
+  stopped?: boolean
 }
 
 /**
@@ -57,6 +65,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   const ownerIds = new Set<string>()
   let stages = 0
   let rejected = 0
+  let stopped = false
   try {
     if (options.full) await resetWatermark(store.db, source.name, now())
     const watermark = await findWatermark(store.db, source.name)
@@ -89,12 +98,25 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
         for (const d of page.deals) seen.add(d.deal.dealId)
         for (const id of page.removedDealIds) seen.delete(id)
       }
+      if (options.signal?.aborted) {
+        stopped = true
+        break
+      }
     }
-    let swept = 0
-    if (seen) swept = await removeDealsNotSeen(store.db, source.name, seen)
-    totals.removed += swept
-    await finishSyncRun(store.db, runId, { status: 'done', now: now(), removed: swept })
-    options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync finished')
+    if (stopped) {
+      await finishSyncRun(store.db, runId, {
+        status: 'interrupted',
+        now: now(),
+        errorMessage: `Stopped by a shutdown after ${totals.pages} pages; the next sync resumes from there.`,
+      })
+      options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync stopped by a shutdown; the next sync resumes')
+    } else {
+      let swept = 0
+      if (seen) swept = await removeDealsNotSeen(store.db, source.name, seen)
+      totals.removed += swept
+      await finishSyncRun(store.db, runId, { status: 'done', now: now(), removed: swept })
+      options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync finished')
+    }
   } catch (error) {
     await finishSyncRun(store.db, runId, { status: 'failed', now: now(), errorMessage: userMessage(error) }).catch(() => undefined)
     options.logger?.error({ runId, source: source.name, err: error }, 'CRM sync failed')
@@ -109,6 +131,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     stages,
     rejected,
     seconds: (performance.now() - started) / 1000,
+    ...(stopped ? { stopped } : {}),
   }
 }
 
@@ -185,10 +208,15 @@ export async function refreshAfterSync(store: Store, summary: SyncSummary): Prom
 /**
  * The scheduled sync job: an incremental sync of the configured CRM (then the report summaries
  * are rebuilt), or nothing (with a log line) when no CRM is configured. Pass it to
- * `startScheduler` as `jobs.sync`.
+ * `startScheduler` as `jobs.sync`; once `signal` is aborted (shutdown) the sync stops after the
+ * page it is storing (see `SyncOptions.signal`).
  */
-export function createSyncJob(deps: { store: Store; config: Config; logger: Logger }): () => Promise<SyncSummary | null> {
-  return async () => {
+export function createSyncJob(deps: {
+  store: Store
+  config: Config
+  logger: Logger
+}): (signal?: AbortSignal) => Promise<SyncSummary | null> {
+  return async (signal) => {
     if (!deps.config.hubspot.token && !deps.config.salesforce.url) {
       deps.logger.info('No CRM configured (HUBSPOT_TOKEN or SALESFORCE_URL); skipping the sync')
       return null
@@ -196,6 +224,7 @@ export function createSyncJob(deps: { store: Store; config: Config; logger: Logg
     const summary = await syncCrm(deps.store, createConfiguredSource(deps.config, undefined, { logger: deps.logger }), {
       startedBy: 'scheduler',
       logger: deps.logger,
+      ...(signal ? { signal } : {}),
     })
     await refreshAfterSync(deps.store, summary)
     return summary
