@@ -59,6 +59,23 @@ export async function findHeldJobLocks(db: Kysely<Database>): Promise<Array<{ jo
   return rows.map((r) => ({ job: r.job, holder: r.holder, expiresAt: r.expires_at }))
 }
 
+/** The lock row a `pulse serve` on SQLite holds while it runs (SQLite serves one instance). */
+export const SQLITE_INSTANCE_LOCK = 'instance:serve'
+
+/**
+ * When the `pulse serve` that holds this store now took it (ISO time), or null when no live one
+ * does (no row, or its lease ran out at `now`). See `holdSqliteInstance`.
+ */
+export async function findServeHeldSince(db: Kysely<Database>, now: Date): Promise<string | null> {
+  const row = await db
+    .selectFrom('job_locks')
+    .select('acquired_at')
+    .where('job', '=', SQLITE_INSTANCE_LOCK)
+    .where('expires_at', '>', now.toISOString())
+    .executeTakeFirst()
+  return row?.acquired_at ?? null
+}
+
 /** The `job_locks` key of one scheduled tick of a job (see {@link claimJobTick}). */
 export function jobTickKey(job: string, tick: Date): string {
   return `tick:${job}:${tick.toISOString()}`

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { findServeHeldSince } from './acquire-job-lock.js'
 import { dialectOf } from './dialect.js'
 import type { Database } from './schema.js'
 import type { OutboxKind, OutboxRow, OutboxStatus } from './schema-slack.js'
@@ -47,7 +48,10 @@ export async function enqueueOutboxMessage(db: Kysely<Database>, message: NewOut
  * PostgreSQL, where several instances may drain at once: another instance may take the row over
  * only once its last attempt started this long ago. Longer than any single send (the Web API
  * call times out after 30 s), so a live sender is never overtaken. On SQLite (one instance by
- * design) the default lease is 0: the next drain after a crash takes its rows up at once.
+ * design) the default lease is 0: the next drain after a crash takes its rows up at once. While
+ * a `pulse serve` holds the SQLite store, though, a claim made since it started (by it, or by a
+ * `pulse alerts` beside it) holds for this long too; only older ones (of a process that is gone)
+ * are taken up at once.
  */
 export const OUTBOX_LEASE_MS = 60_000
 
@@ -65,7 +69,7 @@ export async function findUndeliveredOutbox(
 ): Promise<OutboxRow[]> {
   let q = db.selectFrom('slack_outbox').selectAll()
   if (lease) {
-    const expired = leaseCutoff(db, lease.now, lease.leaseMs)
+    const expired = await leaseCutoff(db, lease.now, lease.leaseMs)
     q = q.where((eb) =>
       eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('attempt_started_at', '<', expired)])]),
     )
@@ -74,9 +78,15 @@ export async function findUndeliveredOutbox(
   return q.orderBy('outbox_id').execute()
 }
 
-function leaseCutoff(db: Kysely<Database>, now: Date, leaseMs?: number): string {
+// Claims that started before this time have run out (see OUTBOX_LEASE_MS).
+async function leaseCutoff(db: Kysely<Database>, now: Date, leaseMs?: number): Promise<string> {
   const lease = leaseMs ?? (dialectOf(db) === 'postgres' ? OUTBOX_LEASE_MS : 0)
-  return new Date(now.getTime() - lease).toISOString()
+  let cutoff = now.getTime() - lease
+  if (dialectOf(db) === 'sqlite') {
+    const since = await findServeHeldSince(db, now)
+    if (since !== null) cutoff = Math.min(cutoff, Math.max(Date.parse(since), now.getTime() - OUTBOX_LEASE_MS))
+  }
+  return new Date(cutoff).toISOString()
 }
 
 /** One outbox row by its dedupe key, or undefined. */
@@ -97,7 +107,7 @@ export async function markOutboxSending(
   outboxId: number,
   target: { channelId: string; slackUserId: string | null; at: Date; leaseMs?: number },
 ): Promise<boolean> {
-  const expired = leaseCutoff(db, target.at, target.leaseMs)
+  const expired = await leaseCutoff(db, target.at, target.leaseMs)
   const claimed = await db
     .updateTable('slack_outbox')
     .set((eb) => ({

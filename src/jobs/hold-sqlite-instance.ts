@@ -1,11 +1,15 @@
 import { hostname } from 'node:os'
-import { acquireJobLock, findHeldJobLocks, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
+import {
+  acquireJobLock,
+  findHeldJobLocks,
+  findJobLock,
+  releaseJobLock,
+  renewJobLock,
+  SQLITE_INSTANCE_LOCK,
+} from '../db/acquire-job-lock.js'
 import type { Store } from '../db/open-store.js'
 import { AppError, isDatabaseBusy } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
-
-/** The `job_locks` row a `pulse serve` on SQLite holds while it runs. */
-export const SQLITE_INSTANCE_LOCK = 'instance:serve'
 
 /** How long the hold lasts without renewal (renewed every third of it). */
 export const SQLITE_INSTANCE_TTL_MS = 30_000
