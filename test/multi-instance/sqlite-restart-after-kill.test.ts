@@ -3,10 +3,11 @@ import { afterEach, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { SlackFake, waitFor } from '../fakes/slack-fake.js'
-import { freePort, type PulseProcess, spawnPulse } from '../helpers/pulse-process.js'
+import type { PulseProcess } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
-import { NEVER, pidOf, until } from './pulse-cluster.js'
+import { sampleCompany } from '../slack/slack-test-app.js'
+import { pidOf, until } from './pulse-cluster.js'
+import { spawnSqliteServe } from './spawn-sqlite-serve.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -26,27 +27,7 @@ it('a pulse serve on SQLite restarted after a kill mid-run runs the job at its n
   cleanup.push(() => store.close())
 
   const serve = async (): Promise<PulseProcess> => {
-    const run = spawnPulse(['serve'], {
-      PULSE_DATABASE_URL: '',
-      PULSE_DB: dbPath,
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_APP_TOKEN: '',
-      PORT: String(await freePort()),
-      PULSE_AS_OF: AS_OF,
-      PULSE_ROSTER: company.rosterPath,
-      PULSE_LOG_LEVEL: 'warn',
-      PULSE_ALERTS_SCHEDULE: '* * * * * *',
-      PULSE_SYNC_SCHEDULE: NEVER,
-      PULSE_RETRAIN_SCHEDULE: NEVER,
-      PULSE_ANOMALY_SCHEDULE: NEVER,
-    })
-    cleanup.push(async () => {
-      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
-      await run.exited
-    })
-    await waitFor(() => run.stderr.includes('listening on port') || run.child.exitCode !== null, 60_000, `serve to start (${run.stderr})`)
+    const run = await spawnSqliteServe({ dbPath, fake, rosterPath: company.rosterPath, cleanup }, { PULSE_ALERTS_SCHEDULE: '* * * * * *' })
     expect(run.child.exitCode, run.stderr).toBeNull()
     return run
   }

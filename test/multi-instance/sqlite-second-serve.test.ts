@@ -1,11 +1,9 @@
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { SlackFake, waitFor } from '../fakes/slack-fake.js'
-import { freePort, type PulseProcess, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
-
-const NEVER = '0 0 1 1 *'
+import { sampleCompany } from '../slack/slack-test-app.js'
+import { spawnSqliteServe } from './spawn-sqlite-serve.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -22,30 +20,7 @@ it('a second pulse serve on the same SQLite file is refused, naming PostgreSQL; 
   const fake = await new SlackFake({ users: company.users }).start()
   cleanup.push(() => fake.stop())
 
-  const serve = async (): Promise<PulseProcess> => {
-    const run = spawnPulse(['serve'], {
-      PULSE_DATABASE_URL: '',
-      PULSE_DB: dbPath,
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_APP_TOKEN: '',
-      PORT: String(await freePort()),
-      PULSE_AS_OF: AS_OF,
-      PULSE_ROSTER: company.rosterPath,
-      PULSE_LOG_LEVEL: 'warn',
-      PULSE_ALERTS_SCHEDULE: NEVER,
-      PULSE_SYNC_SCHEDULE: NEVER,
-      PULSE_RETRAIN_SCHEDULE: NEVER,
-      PULSE_ANOMALY_SCHEDULE: NEVER,
-    })
-    cleanup.push(async () => {
-      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
-      await run.exited
-    })
-    await waitFor(() => run.stderr.includes('listening on port') || run.child.exitCode !== null, 60_000, `serve to start (${run.stderr})`)
-    return run
-  }
+  const serve = () => spawnSqliteServe({ dbPath, fake, rosterPath: company.rosterPath, cleanup })
 
   const first = await serve()
   expect(first.child.exitCode, first.stderr).toBeNull()

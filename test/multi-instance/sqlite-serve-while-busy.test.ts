@@ -1,11 +1,10 @@
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
-import { SlackFake, waitFor } from '../fakes/slack-fake.js'
-import { freePort, spawnPulse } from '../helpers/pulse-process.js'
+import { SlackFake } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
-import { NEVER } from './pulse-cluster.js'
+import { sampleCompany } from '../slack/slack-test-app.js'
+import { spawnSqliteServe } from './spawn-sqlite-serve.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -33,27 +32,7 @@ it('pulse serve on SQLite started while an import holds the write lock waits for
     }, 7000),
   )
 
-  const run = spawnPulse(['serve'], {
-    PULSE_DATABASE_URL: '',
-    PULSE_DB: dbPath,
-    SLACK_BOT_TOKEN: fake.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    SLACK_APP_TOKEN: '',
-    PORT: String(await freePort()),
-    PULSE_AS_OF: AS_OF,
-    PULSE_ROSTER: company.rosterPath,
-    PULSE_LOG_LEVEL: 'warn',
-    PULSE_ALERTS_SCHEDULE: NEVER,
-    PULSE_SYNC_SCHEDULE: NEVER,
-    PULSE_RETRAIN_SCHEDULE: NEVER,
-    PULSE_ANOMALY_SCHEDULE: NEVER,
-  })
-  cleanup.push(async () => {
-    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
-    await run.exited
-  })
-  await waitFor(() => run.stderr.includes('listening on port') || run.child.exitCode !== null, 30_000, `serve to start (${run.stderr})`)
+  const run = await spawnSqliteServe({ dbPath, fake, rosterPath: company.rosterPath, cleanup }, {}, 30_000)
   expect(run.child.exitCode, run.stderr).toBeNull()
   await released
   run.child.kill('SIGTERM')
