@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
 import { SlackFake } from '../fakes/slack-fake.js'
@@ -34,6 +35,38 @@ it('pulse serve on SQLite started while an import holds the write lock waits for
 
   const run = await spawnSqliteServe({ dbPath, fake, rosterPath: company.rosterPath, cleanup }, {}, 30_000)
   expect(run.child.exitCode, run.stderr).toBeNull()
+  await released
+  run.child.kill('SIGTERM')
+  expect(await run.exited, run.stderr).toBe(0)
+}, 30_000)
+
+// A first large import into an empty store writes through a rollback journal and, once its pages
+// spill to the file, holds it to itself: even opening it (setting WAL mode) has to wait.
+it('pulse serve on SQLite started while a first large import holds the file to itself waits for it, then starts', async () => {
+  const dbPath = join(tempDir('pulse-sqlite-busy-'), 'pulse.db')
+  const company = await sampleCompany(200, dbPath)
+  await company.store.close()
+  const fake = await new SlackFake({ users: company.users }).start()
+  cleanup.push(() => fake.stop())
+
+  // What that import holds: an exclusive lock in rollback-journal mode, here for 7 s.
+  const writer = new SqliteDatabase(dbPath)
+  cleanup.push(async () => {
+    if (writer.open) writer.close()
+  })
+  writer.pragma('journal_mode = DELETE')
+  writer.exec('BEGIN EXCLUSIVE')
+  const released = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      writer.exec('COMMIT')
+      writer.close()
+      resolve()
+    }, 7000),
+  )
+
+  const run = await spawnSqliteServe({ dbPath, fake, rosterPath: company.rosterPath, cleanup }, {}, 30_000)
+  expect(run.child.exitCode, run.stderr).toBeNull()
+  expect(run.stderr).toContain('the database is busy')
   await released
   run.child.kill('SIGTERM')
   expect(await run.exited, run.stderr).toBe(0)
