@@ -33,16 +33,22 @@ export function lossesReport(
     }))
     .sort((a, b) => b.lost - a.lost || a.stage.localeCompare(b.stage))
   const lateRows = stages.filter((s) => s.lateStage)
-  const lateStageShare = totalLost > 0 ? lateRows.reduce((s, r) => s + r.lost, 0) / totalLost : null
-  const lateStageAmountShare = totalLostAmount > 0 ? lateRows.reduce((s, r) => s + r.lostAmount, 0) / totalLostAmount : null
+  // Deals naming a stage outside the open ones may have been lost late or early: the shares count only recorded stages.
+  const recordedRows = stages.filter((s) => s.openStage)
+  const recordedLost = recordedRows.reduce((s, r) => s + r.lost, 0)
+  const recordedAmount = recordedRows.reduce((s, r) => s + r.lostAmount, 0)
+  const allRecorded = recordedLost === totalLost
+  const lateStageShare = recordedLost > 0 ? lateRows.reduce((s, r) => s + r.lost, 0) / recordedLost : null
+  const lateStageAmountShare = recordedAmount > 0 ? lateRows.reduce((s, r) => s + r.lostAmount, 0) / recordedAmount : null
   const findings: Finding[] = []
   if (totalLost > 0 && lateStageShare !== null) {
     const days = lateRows.reduce((s, r) => s + r.daysSpent, 0)
+    const of = allRecorded ? 'of lost deals' : `of the ${formatCount(recordedLost)} lost deals whose stage is recorded`
     findings.push({
       report: 'losses',
       key: 'losses_late_share',
       significant: false,
-      text: `${formatPercent(lateStageShare)} of lost deals${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of the lost amount) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
+      text: `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
     })
   }
   const unrecorded = stages.filter((s) => !s.openStage && s.lost > 0)

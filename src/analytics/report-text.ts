@@ -79,7 +79,16 @@ export function lossesText(r: LossesReport): string {
     true,
     true,
   ])
-  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatCount(r.totalLost)} lost deals, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount.${findingsBlock(r.findings)}`
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatCount(r.totalLost)} lost deals, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${lateShareWords(r)}.${findingsBlock(r.findings)}`
+}
+
+/** The late-stage shares, over the lost deals whose stage is recorded when some are not. */
+function lateShareWords(r: LossesReport): string {
+  const recorded = r.stages.filter((s) => s.openStage).reduce((n, s) => n + s.lost, 0)
+  if (recorded === r.totalLost)
+    return `${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount`
+  if (recorded === 0) return 'not known (no lost deal records an open stage as the stage it was lost at)'
+  return `${formatPercent(r.lateStageShare)} of the ${formatCount(recorded)} lost deals whose stage is recorded, ${formatPercent(r.lateStageAmountShare)} of their amount`
 }
 
 /** `pulse report funnel` as text, with the time-in-stage table when given. */

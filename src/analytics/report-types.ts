@@ -182,7 +182,10 @@ export interface LossesReport {
   readonly totalLostAmount: number
   /** The last two open stages of the stage order. */
   readonly lateStages: readonly string[]
-  /** Share of lost deals / of lost amount lost at a late stage; null with no losses. */
+  /**
+   * Share of lost deals / of lost amount lost at a late stage, counted over the lost deals whose
+   * stage is an open stage (where the others were lost is not recorded); null with none of those.
+   */
   readonly lateStageShare: number | null
   readonly lateStageAmountShare: number | null
   readonly findings: readonly Finding[]

@@ -110,6 +110,13 @@ function lossesTitle(report: LossesReport): string {
   const share = report.lateStageShare
   const top = [...report.stages].sort((a, b) => b.lost - a.lost)[0]!
   const most = `${top.stage}: ${formatPercent(top.share)} of all losses`
+  const recorded = report.stages.filter((s) => s.openStage).reduce((sum, s) => sum + s.lost, 0)
+  if (share === null && recorded === 0) return 'Where these deals were lost is not recorded: none names an open stage'
+  const partial = recorded < report.totalLost
+  if (partial && share !== null && report.lateStages.length > 0) {
+    const lateAmount = report.stages.filter((s) => s.lateStage).reduce((sum, s) => sum + s.lostAmount, 0)
+    return `${formatPercent(share)} of the lost deals with a recorded stage (${formatMoney(lateAmount)}) were lost late, at ${joinPhrases(report.lateStages, 'or')}`
+  }
   if (share === 0 && report.lateStages.length > 0)
     return `No deals were lost late (at ${joinPhrases(report.lateStages, 'or')}); most at ${most}`
   if (share !== null && report.lateStages.length > 0) {
