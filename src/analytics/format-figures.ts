@@ -13,7 +13,7 @@ export function formatPercent(rate: number | null): string {
 }
 
 /**
- * 1_234_567 -> `$1.2M`, 45_300 -> `$45k`, 4_500 -> `$4.5k`, 812 -> `$812`; 999_600 -> `$1M`
+ * 1_234_567 -> `$1.2M`, 45_300 -> `$45k`, 4_500 -> `$4.5k`, 812 -> `$812`, 69e12 -> `$69T`; 999_600 -> `$1M`
  * (rounded into the next unit, never `$1000k`). The one money format of the CLI, the findings,
  * Slack and the charts.
  */
@@ -29,6 +29,7 @@ export function formatMoney(amount: number): string {
 }
 
 const MONEY_UNITS: ReadonlyArray<[number, string]> = [
+  [1e12, 'T'],
   [1e9, 'B'],
   [1e6, 'M'],
   [1e3, 'k'],
