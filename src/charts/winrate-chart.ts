@@ -346,7 +346,7 @@ function winrateTitle(rows: readonly WinrateChartRow[]): string {
     return `Win rate is back within its normal range after ${previous.anomaly === 'low' ? 'a low' : 'a high'} ${formatMonth(previous.month)}`
   }
   if (last.lcl === null)
-    return `Win rate was ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)}; too little history for a normal range`
+    return `Win rate was ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)} for ${formatCount(last.n)} closed deal${last.n === 1 ? '' : 's'}; too little history for a normal range`
   return `Win rate is within its normal range: ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)}`
 }
 
