@@ -11,7 +11,8 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
   for (let r = m - 1; r >= 0; r--) {
     const [p, i] = order[r]!
     running = Math.min(running, (p * m) / (r + 1))
-    q[i] = Math.min(1, running)
+    // q >= p holds exactly (m / rank >= 1); the max only undoes rounding in m * p / m.
+    q[i] = Math.min(1, Math.max(p, running))
   }
   return q
 }
