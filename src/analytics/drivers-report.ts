@@ -24,7 +24,8 @@ const MAX_FINDINGS = 5
  * value pair of {@link DRIVER_COMBINATIONS}, each against all other closed deals: Wilson 95%
  * interval, lift, a two-sided p (Fisher's exact test when a cell is small, else the pooled z
  * test), and Benjamini-Hochberg q across every segment tested. A segment is `significant` when
- * q < 0.05 and n >= {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested. Pure.
+ * q < 0.05 and n >= {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested, nor is a
+ * segment that holds every closed deal (nothing to compare it with). Pure.
  */
 export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQuery): DriversReport {
   const fixed = new Set(Object.keys(query.where ?? {}))
@@ -33,7 +34,8 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
   const base = firstField === undefined ? [] : singles.filter((r) => r.fields[0] === firstField)
   const n = base.reduce((s, r) => s + r.n, 0)
   const won = base.reduce((s, r) => s + r.won, 0)
-  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0)
+  // A segment holding every closed deal (a field with one value) has no rest to be compared with: not tested.
+  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0 && r.n < n)
   const draft = tested.map((r) => {
     const othersN = n - r.n
     const othersWon = won - r.won
@@ -121,6 +123,16 @@ export function describeSegment(s: DriverSegment): string {
 
 function driverFindings(segments: readonly DriverSegment[], n: number, won: number): Finding[] {
   const sig = segments.filter((s) => s.significant)
+  if (segments.length === 0 && n > 0) {
+    return [
+      {
+        report: 'drivers',
+        key: 'drivers_none',
+        significant: false,
+        text: `No segment can be compared with the rest: all ${formatCount(n)} closed deals share one value of every field tested, so no driver can be named.`,
+      },
+    ]
+  }
   if (sig.length === 0) {
     return [
       {

@@ -318,6 +318,8 @@ export function oracleDrivers(
     }
     for (const [key, g] of groups) {
       const oN = total - g.n
+      // A segment holding every closed deal has nothing to be compared with: not tested.
+      if (oN === 0) continue
       const oW = totalWon - g.won
       const wr = g.won / g.n
       const owr = oN > 0 ? oW / oN : null

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { driversReport } from '../../src/analytics/drivers-report.js'
+import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+
+const single = (field: string, value: string, n: number, won: number): SegmentOutcomeRow =>
+  ({ fields: [field], values: [value], n, won }) as unknown as SegmentOutcomeRow
+const pair = (a: string, av: string, b: string, bv: string, n: number, won: number): SegmentOutcomeRow =>
+  ({ fields: [a, b], values: [av, bv], n, won }) as unknown as SegmentOutcomeRow
+
+describe('drivers when a field has one value only (nothing to compare it with)', () => {
+  it('does not test a segment that holds every closed deal, nor count it among the segments tested', () => {
+    const rows = [
+      single('region', 'EMEA', 100, 40),
+      single('industry', 'SaaS', 60, 26),
+      single('industry', 'Retail', 40, 14),
+      pair('region', 'EMEA', 'amount_band', '50k-100k', 100, 40),
+    ]
+    const r = driversReport(rows, { asOf: '2024-07-20' })
+    expect(r.segments.map((s) => s.segment)).toEqual([{ industry: 'SaaS' }, { industry: 'Retail' }])
+    expect(r.tested).toBe(2)
+    expect(r.findings[0]!.text).toMatch(/the 2 segments tested/)
+  })
+
+  it('says plainly that no segment can be compared when every field has one value', () => {
+    const rows = [
+      single('region', 'EMEA', 235, 99),
+      single('industry', 'SaaS', 235, 99),
+      pair('region', 'EMEA', 'amount_band', '50k-100k', 235, 99),
+    ]
+    const r = driversReport(rows, { asOf: '2024-07-20' })
+    expect(r.segments).toEqual([])
+    expect(r.tested).toBe(0)
+    expect(r.overallWinRate).toBeCloseTo(99 / 235, 12)
+    expect(r.findings).toHaveLength(1)
+    expect(r.findings[0]!.significant).toBe(false)
+    expect(r.findings[0]!.text).toBe(
+      'No segment can be compared with the rest: all 235 closed deals share one value of every field tested, so no driver can be named.',
+    )
+  })
+})
