@@ -129,7 +129,10 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
         report: 'drivers',
         key: 'drivers_none',
         significant: false,
-        text: `No segment can be compared with the rest: all ${formatCount(n)} closed deals share one value of every field tested, so no driver can be named.`,
+        text:
+          n === 1
+            ? 'There is only 1 closed deal: no segment can be compared with the rest, so no driver can be named.'
+            : `No segment can be compared with the rest: all ${formatCount(n)} closed deals share one value of every field tested, so no driver can be named.`,
       },
     ]
   }

@@ -37,4 +37,11 @@ describe('drivers when a field has one value only (nothing to compare it with)',
       'No segment can be compared with the rest: all 235 closed deals share one value of every field tested, so no driver can be named.',
     )
   })
+
+  it('words a single closed deal as such', () => {
+    const r = driversReport([single('region', 'EMEA', 1, 1), single('industry', 'SaaS', 1, 1)], { asOf: '2024-07-20' })
+    expect(r.findings.map((f) => f.text)).toEqual([
+      'There is only 1 closed deal: no segment can be compared with the rest, so no driver can be named.',
+    ])
+  })
 })
