@@ -48,7 +48,10 @@ export function lossesReport(
       report: 'losses',
       key: 'losses_late_share',
       significant: false,
-      text: `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
+      text:
+        lateStageShare === 0
+          ? `None of the ${formatCount(recordedLost)} lost deals${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} was lost late, at ${context.lateStages.join(' or ')}.`
+          : `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
     })
   }
   const unrecorded = stages.filter((s) => !s.openStage && s.lost > 0)

@@ -46,4 +46,10 @@ describe('losses report when lost deals do not record the stage they were lost a
     expect(r.lateStageShare).toBeCloseTo(0.25, 12)
     expect(r.findings[0]!.text).toMatch(/^25% of lost deals \(/)
   })
+
+  it('says that none was lost late rather than "0% of lost deals ($0) ... after 0 deal-days"', () => {
+    const r = lossesReport([{ stage: 'Demo', lost: 66, lostAmount: 4_000_000, daysSpent: 900 }], context, query)
+    expect(r.lateStageShare).toBe(0)
+    expect(r.findings.map((f) => f.text)).toEqual(['None of the 66 lost deals was lost late, at Proposal or Negotiation.'])
+  })
 })
