@@ -91,6 +91,9 @@ export function funnelChart(report: FunnelReport): ReportChart {
 function funnelTitle(report: FunnelReport): string {
   const leak = report.stages.find((s) => s.stage === report.topLeak)
   if (leak && leak.leakage !== null && leak.lost > 0) {
+    // The report tested the leak and found nothing: the highest leakage is context, not a finding.
+    if (report.findings.some((f) => f.key === 'funnel_no_leak'))
+      return `No stage leaks significantly more than the others (highest: ${leak.stage}, ${formatPercent(leak.leakage)} of deals reaching it are lost)`
     return `${leak.stage} leaks the most: ${formatPercent(leak.leakage)} of deals reaching it are lost`
   }
   return 'No stage loses deals yet'
