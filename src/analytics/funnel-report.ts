@@ -123,6 +123,7 @@ export function funnelReport(
     source: useHistory ? 'stage_history' : 'stage_at_close',
     sourceNote,
     topLeak,
+    unplaced,
     findings,
   }
 }

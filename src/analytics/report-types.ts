@@ -223,6 +223,8 @@ export interface FunnelReport {
   readonly sourceNote: string
   /** The open stage with the highest leakage; null when nothing was lost. */
   readonly topLeak: string | null
+  /** Lost or open deals naming a stage outside the open stages, left out of the counts (absent: 0). */
+  readonly unplaced?: number
   readonly findings: readonly Finding[]
 }
 

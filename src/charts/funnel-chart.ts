@@ -96,5 +96,7 @@ function funnelTitle(report: FunnelReport): string {
       return `No stage leaks significantly more than the others (highest: ${leak.stage}, ${formatPercent(leak.leakage)} of deals reaching it are lost)`
     return `${leak.stage} leaks the most: ${formatPercent(leak.leakage)} of deals reaching it are lost`
   }
+  const unplaced = report.unplaced ?? 0
+  if (unplaced > 0) return `${formatCount(unplaced)} lost or open deals name a stage outside the open stages and are left out of the funnel`
   return 'No stage loses deals yet'
 }
