@@ -101,7 +101,7 @@ export function formatPoints(delta: number): string {
 }
 
 /**
- * An amount in dollars, short: `$950`, `$4.5k`, `$45k`, `$1.2M`, `$21.3M`, `$3.4B`. One decimal
+ * An amount in dollars, short: `$950`, `$4.5k`, `$45k`, `$1.2M`, `$21.3M`, `$3.4B`, `$68T`. One decimal
  * below 10k, and below 100 of millions or billions; a trailing `.0` is dropped (`$2M`).
  * @example formatMoney(1_234_567) // '$1.2M'
  */
@@ -110,6 +110,7 @@ export function formatMoney(amount: number): string {
   const sign = amount < 0 ? '-' : ''
   const a = Math.abs(amount)
   const units: Array<[number, string]> = [
+    [1e12, 'T'],
     [1e9, 'B'],
     [1e6, 'M'],
     [1e3, 'k'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatMoney } from '../../src/analytics/format-figures.js'
+import { formatMoney as chartMoney } from '../../src/charts/chart-theme.js'
 
 describe('formatMoney on huge amounts (a 1e12 deal in a CSV)', () => {
   it.each([
@@ -9,5 +10,15 @@ describe('formatMoney on huge amounts (a 1e12 deal in a CSV)', () => {
     [123_400_000_000, '$123B'],
   ])('%d -> %s', (amount, text) => {
     expect(formatMoney(amount)).toBe(text)
+  })
+})
+
+describe("the charts' formatMoney on huge amounts", () => {
+  it.each([
+    [1e12, '$1T'],
+    [68e12, '$68T'],
+    [123_400_000_000, '$123B'],
+  ])('%d -> %s', (amount, text) => {
+    expect(chartMoney(amount)).toBe(text)
   })
 })
