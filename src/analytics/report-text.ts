@@ -79,11 +79,15 @@ export function lossesText(r: LossesReport): string {
     true,
     true,
   ])
-  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatCount(r.totalLost)} lost deals, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${lateShareWords(r)}.${findingsBlock(r.findings)}`
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatCount(r.totalLost)} lost deals, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${lateStageShareWords(r)}.${findingsBlock(r.findings)}`
 }
 
-/** The late-stage shares, over the lost deals whose stage is recorded when some are not. */
-function lateShareWords(r: LossesReport): string {
+/**
+ * The late-stage shares in words (`40% of lost deals, 52% of the lost amount`), over the lost
+ * deals whose stage is recorded when some are not, and "not known" when none is. For a report
+ * with at least one lost deal.
+ */
+export function lateStageShareWords(r: LossesReport): string {
   const recorded = r.stages.filter((s) => s.openStage).reduce((n, s) => n + s.lost, 0)
   if (recorded === r.totalLost)
     return `${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount`

@@ -124,6 +124,15 @@ describe('Home tab: empty states', () => {
     expect(text).toContain('*Late-stage losses*\\nNo lost deals yet')
     expect(text).not.toContain('n/a')
   })
+
+  it('says the late-stage share is not known when no lost deal records its stage, instead of "No lost deals yet"', () => {
+    const words = 'not known (no lost deal records an open stage as the stage it was lost at)'
+    const text = homeText(
+      snapshot(null, { lateStageLosses: { share: null, amountShare: null, stages: ['Proposal', 'Negotiation'], words } }),
+    )
+    expect(text).toContain(`*Late-stage losses*\\n${words}`)
+    expect(text).not.toContain('No lost deals yet')
+  })
 })
 
 describe("Home tab: a rep's deals", () => {

@@ -1,3 +1,4 @@
+import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, section } from './block-kit.js'
@@ -72,9 +73,9 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     ...findingsSection(report.findings),
     section(rows.join('\n') || 'No lost deals.'),
     context(
-      report.totalLost === 0 || report.lateStageShare === null
+      report.totalLost === 0
         ? `No lost deals in this period. As of ${report.asOf}.`
-        : `Late stages (${report.lateStages.map(esc).join(', ')}): ${pct(report.lateStageShare)} of losses, ${pct(report.lateStageAmountShare)} of lost amount. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
+        : `Late stages (${report.lateStages.map(esc).join(', ')}): ${esc(lateStageShareWords(report))}. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
     ),
   ]
   return {

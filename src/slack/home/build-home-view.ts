@@ -45,6 +45,7 @@ function verdictLine(s: HomeSnapshot): string {
 
 function lateStageLine(s: HomeSnapshot): string {
   const l = s.lateStageLosses
+  if (l?.words) return esc(l.words)
   if (!l || l.share === null) return 'No lost deals yet'
   return `${pct(l.share)} of losses, ${pct(l.amountShare)} of lost amount`
 }

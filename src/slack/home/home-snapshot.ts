@@ -1,3 +1,4 @@
+import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { StalledDeal, WinrateReport } from '../../analytics/report-types.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { findHomeSnapshot, saveHomeSnapshot } from '../../db/slack-home.js'
@@ -28,6 +29,8 @@ export interface HomeSnapshot {
     readonly share: number | null
     readonly amountShare: number | null
     readonly stages: readonly string[]
+    /** The shares in words, over the lost deals whose stage is recorded (absent in snapshots stored before it existed). */
+    readonly words?: string
   } | null
   readonly findings: readonly string[]
   /** Served chart URLs (absent without `PULSE_PUBLIC_URL`). */
@@ -95,7 +98,14 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
     pipeline: { count: stalled.openCount, amount: stalled.openAmount },
     stalled: { count: stalled.stalledCount, amount: stalled.stalledAmount, top: stalled.stalled.slice(0, 10) },
     zombie: { count: stalled.stale.count, amount: stalled.stale.amount },
-    lateStageLosses: losses ? { share: losses.lateStageShare, amountShare: losses.lateStageAmountShare, stages: losses.lateStages } : null,
+    lateStageLosses: losses
+      ? {
+          share: losses.lateStageShare,
+          amountShare: losses.lateStageAmountShare,
+          stages: losses.lateStages,
+          ...(losses.totalLost > 0 ? { words: lateStageShareWords(losses) } : {}),
+        }
+      : null,
     findings: findings
       .filter((f) => f.significant)
       .concat(findings.filter((f) => !f.significant))
