@@ -164,7 +164,7 @@ export function stalledText(r: StalledReport): string {
   const header = ['deal', 'owner', 'amount', 'stage', 'days idle', 'days in stage', 'stage p90']
   const right = [false, false, true, false, true, true, true]
   const parts = [
-    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open deals of ${formatMoney(r.rules.alertAmount)}+ idle ${r.rules.idleDays}+ days, ${formatMoney(r.stalledAmount)}`,
+    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open ${r.stalledCount === 1 ? 'deal' : 'deals'} of ${formatMoney(r.rules.alertAmount)}+ idle ${r.rules.idleDays}+ days, ${formatMoney(r.stalledAmount)}`,
     r.stalled.length > 0 ? textTable(header, r.stalled.map(row), right) : '(none)',
   ]
   if (r.stalledCount > r.stalled.length)

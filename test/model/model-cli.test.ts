@@ -36,7 +36,7 @@ describe('pulse train / score / deal', () => {
     expect(t).toMatchObject({ modelId: 1, informative: true })
 
     const text = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)
-    expect(text.stdout).toMatch(/Model 2 trained on \d+ deals closed/)
+    expect(text.stdout).toMatch(/Model 2 trained on \d{1,3}(,\d{3})* deals closed/)
     expect(text.stdout).toMatch(/AUC +0\.\d{3} \(95% CI/)
     expect(text.stdout).toMatch(/^Informative\./m)
 

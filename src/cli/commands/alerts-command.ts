@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { formatCount } from '../../analytics/format-figures.js'
 import { createLogger } from '../../log/create-logger.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
@@ -34,7 +35,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         const clock = { now: () => new Date(), asOf: () => asOf }
         if (options.dryRun) {
           const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
-          emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be DMed'))
+          emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be sent'))
           return
         }
         const ctx = createSlackContext({ store, config, logger, roster: loadRoster(config.rosterPath), services, clock })
@@ -58,5 +59,5 @@ function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string)
     (a) =>
       `  ${a.dealId.padEnd(12)} ${money(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}`,
   )
-  return [`${alerts.length} stalled-deal DMs ${verb} as of ${asOf}:`, ...rows].join('\n')
+  return [`${formatCount(alerts.length)} stalled-deal ${alerts.length === 1 ? 'DM' : 'DMs'} ${verb} as of ${asOf}:`, ...rows].join('\n')
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { formatCount } from '../../analytics/format-figures.js'
 import { percent } from '../../model/deal-reasons.js'
 import { retrainModel, type TrainResult } from '../../model/retrain-model.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -59,7 +60,7 @@ export function formatTrainResult(r: TrainResult): string {
   const s = r.split
   const majority = r.baseRate >= 0.5 ? 'won' : 'lost'
   const lines = [
-    `Model ${r.modelId} trained on ${r.nTrain} deals closed ${s.trainFrom} to ${s.trainTo}; tested on the newest ${r.nTest} (closed ${s.testFrom} to ${s.testTo}).`,
+    `Model ${r.modelId} trained on ${formatCount(r.nTrain)} deals closed ${s.trainFrom} to ${s.trainTo}; tested on the newest ${formatCount(r.nTest)} (closed ${s.testFrom} to ${s.testTo}).`,
     '',
     '  measure    model                       baseline',
     `  AUC        ${pad(`${r.auc.toFixed(3)} (95% CI ${r.aucLow.toFixed(3)}-${r.aucHigh.toFixed(3)})`, 28)}0.500 (chance)`,
