@@ -1,26 +1,12 @@
 import { type ReportFilters, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { AppError } from '../../errors.js'
+import { unquote } from './unquote.js'
 
 /** Parsed `[months] [field=value ...]`. */
 export interface ReportArgs {
   readonly months: number | undefined
   readonly where: ReportFilters
-}
-
-/** Quote pairs people put around a value (Slack on macOS turns straight quotes into curly ones). */
-const QUOTES: ReadonlyArray<readonly [string, string]> = [
-  ['"', '"'],
-  ["'", "'"],
-  ['\u201c', '\u201d'],
-  ['\u2018', '\u2019'],
-]
-
-function unquote(text: string): string {
-  for (const [open, close] of QUOTES) {
-    if (text.length >= 2 && text.startsWith(open) && text.endsWith(close)) return text.slice(1, -1).trim()
-  }
-  return text
 }
 
 /**

@@ -4,28 +4,12 @@ import { section } from '../../blocks/block-kit.js'
 import { esc, moneyIn } from '../../blocks/format.js'
 import { dealBlocks } from '../../blocks/report-blocks.js'
 import type { Subcommand } from '../subcommand.js'
+import { unquote } from '../unquote.js'
 
 const usage = 'deal <deal id or name>'
 
 /** Deals a name search counts before it says "more than". */
 const MAX_MATCHES = 20
-
-/** Quote pairs people put around a name (Slack on macOS turns straight quotes into curly ones). */
-const QUOTES: ReadonlyArray<readonly [string, string]> = [
-  ['"', '"'],
-  ["'", "'"],
-  ['\u201c', '\u201d'],
-  ['\u2018', '\u2019'],
-  ['\u201e', '\u201c'],
-]
-
-/** `"Acme renewal"` -> `Acme renewal`: one pair of surrounding quotes taken off. */
-function unquote(text: string): string {
-  for (const [open, close] of QUOTES) {
-    if (text.length > 2 && text.startsWith(open) && text.endsWith(close)) return text.slice(1, -1).trim()
-  }
-  return text
-}
 
 /**
  * `/pulse deal <id or name>`: one deal's health score and reasons. Deals outside the asker's
