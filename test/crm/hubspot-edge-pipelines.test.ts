@@ -55,7 +55,7 @@ afterAll(async () => {
   await fake.close()
 })
 
-const source = () =>
+const source = (extra: { pageSize?: number } = {}) =>
   createHubspotSource({
     token: fake.token,
     baseUrl: fake.url,
@@ -63,6 +63,7 @@ const source = () =>
     clock: virtualClock(Date.UTC(2024, 5, 1)),
     limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
     backoffBaseMs: 1,
+    ...extra,
   })
 
 async function rows() {
@@ -225,16 +226,7 @@ describe('HubSpot sync edge cases', () => {
     store = await openTestStore()
     const deals = [deal('701', {}), deal('702', {}), deal('703', {})]
     fake.options = { deals, pageSize: 2 }
-    const small = () =>
-      createHubspotSource({
-        token: fake.token,
-        baseUrl: fake.url,
-        segments: SEGMENTS,
-        clock: virtualClock(Date.UTC(2024, 5, 1)),
-        limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
-        backoffBaseMs: 1,
-        pageSize: 2,
-      })
+    const small = () => source({ pageSize: 2 })
     expect(await syncCrm(store, small())).toMatchObject({ deals: 3 })
     // The drained millisecond is not read again; deals modified just after it are.
     deals.push(deal('704', { hs_lastmodifieddate: iso(T0 + 1) }), deal('705', { hs_lastmodifieddate: iso(T0 + 1) }))
