@@ -7,6 +7,7 @@ import { loadLossesReport } from '../../analytics/load-losses-report.js'
 import { DEFAULT_STALLED_LIMIT, loadStalledReport } from '../../analytics/load-stalled-report.js'
 import { loadTimeInStageReport } from '../../analytics/load-time-in-stage-report.js'
 import { loadWinrateReport } from '../../analytics/load-winrate-report.js'
+import { matchFilterValues } from '../../analytics/match-filter-values.js'
 import { driversText, funnelText, lossesText, stalledText, summaryText, winrateText } from '../../analytics/report-text.js'
 import { type ReportFilters, type ReportQuery, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
@@ -14,7 +15,6 @@ import type { Config } from '../../config.js'
 import { hasAnyDeal } from '../../db/has-any-deal.js'
 import type { Store } from '../../db/open-store.js'
 import { stageOrderAfterSave, stagesFromNames } from '../../db/save-stage-order.js'
-import { findSegmentOutcomes } from '../../db/segment-outcomes.js'
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { DEFAULT_STAGES } from '../../domain/default-stages.js'
 import { AppError } from '../../errors.js'
@@ -212,33 +212,20 @@ export function parseWhere(values: readonly string[]): ReportFilters {
 }
 
 /**
- * Checks filter values against the values closed deals hold: a value that matches only in
- * another case is replaced by the stored spelling, and a value no closed deal has is named on
- * stderr with the values there are (the report still runs: open deals may have it).
+ * Checks filter values against the values closed deals hold ({@link matchFilterValues}): a value
+ * that matches only in another case is replaced by the stored spelling, and a value no closed deal
+ * has is named on stderr with the values there are (the report still runs: open deals may have it).
  */
 async function matchWhereValues(store: Store, where: ReportFilters, io: CliIo): Promise<ReportFilters> {
   const fields = (Object.keys(where) as SegmentField[]).filter((f) => f !== 'amount_band')
-  if (fields.length === 0) return where
-  const rows = await findSegmentOutcomes(
-    store.db,
-    { asOf: '9999-12-31' },
-    fields.map((f) => [f]),
-  )
-  const out: Partial<Record<SegmentField, string>> = { ...where }
+  const matched = await matchFilterValues(store.db, where, fields)
   for (const field of fields) {
-    const wanted = where[field] as string
-    const known = [...new Set(rows.filter((r) => r.fields[0] === field).map((r) => r.values[0] as string))].sort()
-    if (known.includes(wanted)) continue
-    const sameButCase = known.filter((v) => v.toLowerCase() === wanted.toLowerCase())
-    if (sameButCase.length === 1) {
-      out[field] = sameButCase[0] as string
-      io.err(`--where ${field}=${wanted}: using "${out[field]}", as the deals spell it.`)
-      continue
-    }
-    const shown = known.length > 20 ? `${known.slice(0, 20).join(', ')}, ...` : known.join(', ')
-    io.err(`No closed deal has ${field} "${wanted}"${known.length > 0 ? `; the values there are: ${shown}` : ''}.`)
+    const r = matched.respelled.find((m) => m.field === field)
+    if (r) io.err(`--where ${field}=${r.typed}: using "${r.stored}", as the deals spell it.`)
+    const u = matched.unknown.find((m) => m.field === field)
+    if (u) io.err(u.note)
   }
-  return out
+  return matched.where
 }
 
 function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {

@@ -5,7 +5,7 @@ import type { PulseServices } from '../../app/pulse-services.js'
 import { context } from '../../blocks/block-kit.js'
 import { esc } from '../../blocks/format.js'
 import type { RenderedReport } from '../../blocks/report-blocks.js'
-import { matchFilterValues } from '../match-filter-values.js'
+import { matchReportArgFilters } from '../match-report-arg-filters.js'
 import { parseReportArgs, type ReportArgs } from '../parse-report-args.js'
 import type { ChartFile, Subcommand, SubcommandRun } from '../subcommand.js'
 
@@ -68,7 +68,7 @@ export function filteredReportSubcommand<R extends Parameters<PulseServices['ren
       return {
         ownerIds: namedOwners(parsed),
         run: async (run) => {
-          const { args, notes } = await matchFilterValues(run.ctx.store.db, parsed)
+          const { args, notes } = await matchReportArgFilters(run.ctx.store.db, parsed)
           const report = await spec.load(run, reportQuery(run, args))
           const rendered = withNotes(spec.blocks(report, `${run.scopeLabel}${filterLabel(args)}`), notes)
           return { ...rendered, chart: await reportChartFile(run, spec.name, report) }

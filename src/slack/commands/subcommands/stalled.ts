@@ -1,5 +1,5 @@
 import { stalledBlocks } from '../../blocks/report-blocks.js'
-import { matchFilterValues } from '../match-filter-values.js'
+import { matchReportArgFilters } from '../match-report-arg-filters.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
 import { filterLabel, namedOwners, reportChartFile, reportQuery, withNotes } from './report-query.js'
@@ -18,7 +18,7 @@ export const stalled: Subcommand = {
       ownerIds: namedOwners(parsed),
       run: async (run) => {
         const db = run.ctx.store.db
-        const { args, notes } = await matchFilterValues(db, parsed)
+        const { args, notes } = await matchReportArgFilters(db, parsed)
         const report = await run.ctx.services.stalled(db, { ...reportQuery(run, args), limit: 50 })
         const health = await run.ctx.services.dealHealth(
           db,

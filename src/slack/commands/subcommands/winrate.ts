@@ -1,5 +1,5 @@
 import { winrateBlocks } from '../../blocks/report-blocks.js'
-import { matchFilterValues } from '../match-filter-values.js'
+import { matchReportArgFilters } from '../match-report-arg-filters.js'
 import { parseReportArgs } from '../parse-report-args.js'
 import type { Subcommand } from '../subcommand.js'
 import { filterLabel, namedOwners, reportChartFile, reportQuery, withNotes } from './report-query.js'
@@ -17,7 +17,7 @@ export const winrate: Subcommand = {
     return {
       ownerIds: namedOwners(parsed),
       run: async (run) => {
-        const { args, notes } = await matchFilterValues(run.ctx.store.db, parsed)
+        const { args, notes } = await matchReportArgFilters(run.ctx.store.db, parsed)
         const report = await run.ctx.services.winrate(run.ctx.store.db, {
           ...reportQuery(run, args),
           ...(args.months ? { months: args.months } : {}),

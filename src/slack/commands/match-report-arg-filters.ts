@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely'
+import { matchFilterValues } from '../../analytics/match-filter-values.js'
+import type { Database } from '../../db/schema.js'
+import type { ReportArgs } from './parse-report-args.js'
+
+/** Fields whose values are labels anyone with reports may see listed (never owner ids). */
+const LABEL_FIELDS = ['region', 'industry', 'product_type', 'lead_source'] as const
+
+/** Filters matched to the deals' spelling, and notes on values no closed deal has (mrkdwn-free text). */
+export interface MatchedFilters {
+  readonly args: ReportArgs
+  readonly notes: readonly string[]
+}
+
+/**
+ * Matches the label filters of `args` (region, industry, product type, lead source) to the values
+ * closed deals hold, as `pulse report --where` does ({@link matchFilterValues}): a value that
+ * matches only in another case becomes the stored spelling (`region=emea` reads `EMEA`); a value
+ * no closed deal has is kept (open deals may have it) and named in a note with the values there
+ * are. Owner ids and amount bands are left as they are.
+ */
+export async function matchReportArgFilters(db: Kysely<Database>, args: ReportArgs): Promise<MatchedFilters> {
+  const matched = await matchFilterValues(db, args.where, LABEL_FIELDS)
+  return { args: { ...args, where: matched.where }, notes: matched.unknown.map((u) => u.note) }
+}
