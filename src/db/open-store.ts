@@ -75,28 +75,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
 }
 
-/**
- * {@link openStore}, trying again every second while the SQLite file is held by another process's
- * write (a first large import holds it to itself), for up to `waitMs`. `onWait` is called once,
- * when the first try finds the file busy. For long-running processes (`pulse serve`) that should
- * start after an import rather than fail beside it.
- *
- * @throws AppError as {@link openStore}; `bad_file` saying the database is busy after `waitMs`.
- */
-export async function openStoreWhenFree(options: StoreOptions, waitMs: number, onWait: () => void): Promise<Store> {
-  const giveUpAt = Date.now() + waitMs
-  for (let said = false; ; said = true) {
-    try {
-      return await openStore(options)
-    } catch (error) {
-      const busy = isDatabaseBusy(error) || (error instanceof AppError && isDatabaseBusy(error.cause))
-      if (!busy || Date.now() > giveUpAt) throw error
-      if (!said) onWait()
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-    }
-  }
-}
-
 // Postgres returns 64-bit integers and numerics as strings; the store's counts and amounts fit a double.
 pg.types.setTypeParser(20, (v) => Number(v))
 pg.types.setTypeParser(1700, (v) => Number(v))

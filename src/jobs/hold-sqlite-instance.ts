@@ -8,7 +8,8 @@ import {
   SQLITE_INSTANCE_LOCK,
 } from '../db/acquire-job-lock.js'
 import type { Store } from '../db/open-store.js'
-import { AppError, isDatabaseBusy } from '../errors.js'
+import { retryWhileBusy } from '../db/retry-while-busy.js'
+import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 
 /** How long the hold lasts without renewal (renewed every third of it). */
@@ -84,17 +85,10 @@ export async function holdSqliteInstance(
 const BUSY_WAIT_MS = 120_000
 
 // Runs `fn`, again every second while SQLite answers busy (an import holds the write lock), up to BUSY_WAIT_MS.
-async function whileBusy<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
-  const giveUpAt = Date.now() + BUSY_WAIT_MS
-  for (let said = false; ; said = true) {
-    try {
-      return await fn()
-    } catch (error) {
-      if (!isDatabaseBusy(error) || Date.now() > giveUpAt) throw error
-      if (!said) logger.warn('the database is busy (an import or a sync is writing to it); waiting for it before starting')
-      await new Promise((r) => setTimeout(r, 1000))
-    }
-  }
+function whileBusy<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
+  return retryWhileBusy(fn, BUSY_WAIT_MS, () =>
+    logger.warn('the database is busy (an import or a sync is writing to it); waiting for it before starting'),
+  )
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { Config } from '../../config.js'
-import { openStoreWhenFree, type Store } from '../../db/open-store.js'
+import { openStore, type Store } from '../../db/open-store.js'
+import { retryWhileBusy } from '../../db/retry-while-busy.js'
 import { todayUtc } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
@@ -37,8 +38,10 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const config = cliConfig()
     const logger = createLogger(config.logLevel)
     // Started beside a large first import (which holds a SQLite file to itself), it waits for it.
-    const store = await openStoreWhenFree({ path: options.db ?? config.dbPath, url: config.databaseUrl }, 120_000, () =>
-      logger.warn('the database is busy (an import is writing to it); waiting for it before starting'),
+    const store = await retryWhileBusy(
+      () => openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl }),
+      120_000,
+      () => logger.warn('the database is busy (an import is writing to it); waiting for it before starting'),
     )
     // Until everything has started, a failure (a broken roster, a refused token, unreachable
     // Slack) stops what did start and closes the store, so the sentence is printed and the process
