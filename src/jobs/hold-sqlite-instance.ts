@@ -11,6 +11,7 @@ import type { Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
+import { localProcessGone } from './local-process-gone.js'
 
 /** How long the hold lasts without renewal (renewed every third of it). */
 export const SQLITE_INSTANCE_TTL_MS = 30_000
@@ -98,11 +99,5 @@ function whileBusy<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
 function deadLocalProcess(holder: string): boolean {
   const m = /^(.+):(\d+)$/.exec(holder)
   if (!m || m[1] !== hostname()) return false
-  if (Number(m[2]) === process.pid) return true
-  try {
-    process.kill(Number(m[2]), 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
+  return Number(m[2]) === process.pid || localProcessGone(m[1], Number(m[2]))
 }

@@ -4,6 +4,7 @@ import { commandUser } from '../../config.js'
 import { acquireJobLock, findJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
+import { localProcessGone } from '../../jobs/local-process-gone.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 
 interface SyncOptions extends CommonOptions {
@@ -89,13 +90,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
 /** Whether a lock holder is a `pulse sync` on this machine whose process is gone. */
 function deadLocalCli(holder: string): boolean {
   const m = /^cli:(.+):(\d+)$/.exec(holder)
-  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false
-  try {
-    process.kill(Number(m[2]), 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
+  return m !== null && Number(m[2]) !== process.pid && localProcessGone(m[1] as string, Number(m[2]))
 }
 
 /** The sync summary a person reads. */
