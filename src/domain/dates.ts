@@ -10,6 +10,7 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|
  * else, including impossible dates and times such as `2024-02-30` or `25:00`.
  */
 export function toIsoDate(value: string): string | null {
+  if (isPlainEarlyDay(value)) return value
   const cached = dateCache.get(value)
   if (cached !== undefined) return cached
   const result = parseIsoDate(value.trim())
@@ -17,6 +18,26 @@ export function toIsoDate(value: string): string | null {
   dateCache.set(value, result)
   return result
 }
+
+/**
+ * Whether `v` is `YYYY-MM-DD` with a month of 01-12 and a day of 01-28: a date in every month
+ * of every year, so it needs no calendar check. Most dates of an import take this path, which
+ * reads ten characters instead of hashing the text for the cache.
+ */
+function isPlainEarlyDay(v: string): boolean {
+  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return false
+  for (const i of DIGIT_AT) {
+    const c = v.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  // Years below 100 take the slow path, which refuses them (Date.UTC reads them as 19xx).
+  if (v.charCodeAt(0) === 48 && v.charCodeAt(1) === 48) return false
+  const month = (v.charCodeAt(5) - 48) * 10 + (v.charCodeAt(6) - 48)
+  const day = (v.charCodeAt(8) - 48) * 10 + (v.charCodeAt(9) - 48)
+  return month >= 1 && month <= 12 && day >= 1 && day <= 28
+}
+
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
 
 // Imports repeat the same few thousand dates; parsing each once keeps a 1M-row import fast.
 const dateCache = new Map<string, string | null>()

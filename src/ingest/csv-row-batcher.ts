@@ -4,6 +4,7 @@ import { type DealBatch, dealBatchOf, dealRollupRecordOf, uniqueStays } from '..
 import type { DialectName } from '../db/dialect.js'
 import type { RollupBuilder } from '../domain/create-rollup-builder.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
+import { createFirstLines } from './create-first-lines.js'
 
 /** A quarantined input row: its line, the reason and its text as CSV. */
 export interface RowReject {
@@ -41,7 +42,7 @@ export function createRowBatcher(
   dialect: DialectName,
   rollup?: RollupBuilder,
 ): RowBatcher {
-  const seen = new Map<string, number>()
+  const seen = createFirstLines()
   const unknownStages = new Set<string>()
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
@@ -61,12 +62,11 @@ export function createRowBatcher(
         rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields) })
         return
       }
-      const first = seen.get(parsed.deal.dealId)
-      if (first !== undefined) {
+      const first = seen.firstOrAdd(parsed.deal.dealId, line)
+      if (first !== -1) {
         rejects.push({ line, reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`, raw: toCsvLine(fields) })
         return
       }
-      seen.set(parsed.deal.dealId, line)
       if (parsed.deal.outcome !== 'won' && !stageNames.has(parsed.deal.stage)) unknownStages.add(parsed.deal.stage)
       if (rollup) {
         const key = seen.size - 1

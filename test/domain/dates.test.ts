@@ -21,3 +21,23 @@ describe('toIsoDate', () => {
     },
   )
 })
+
+describe('toIsoDate on plain YYYY-MM-DD', () => {
+  // The plain form takes a short path for days 01-28; the rest go through the calendar check.
+  it('agrees with the calendar on every month and day of years around the limits', () => {
+    for (const year of ['0099', '0100', '1900', '2000', '2023', '2024', '9999']) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const value = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
+          const utc = new Date(Date.UTC(Number(year), month - 1, day))
+          const real = Number(year) >= 100 && utc.toISOString().slice(0, 10) === value
+          expect(toIsoDate(value), value).toBe(real ? value : null)
+        }
+      }
+    }
+  })
+
+  it.each(['2024-1-05', '2024/01/05', '2024-01-0a', '20240-01-05', '0000-01-01'])('refuses %j', (value) => {
+    expect(toIsoDate(value)).toBeNull()
+  })
+})

@@ -45,20 +45,21 @@ export function parseAmount(value: string): number | null {
  * Returns null when an entry is malformed.
  */
 export function parseStageHistory(dealId: string, value: string): StageStay[] | null {
-  const entries = value
-    .split(';')
-    .map((e) => e.trim())
-    .filter((e) => e !== '')
   const stays: StageStay[] = []
-  for (const entry of entries) {
+  let start = 0
+  while (start <= value.length) {
+    let end = value.indexOf(';', start)
+    if (end === -1) end = value.length
+    const entry = value.slice(start, end).trim()
+    start = end + 1
+    if (entry === '') continue
     const at = entry.lastIndexOf('@')
     const date = at > 0 ? toIsoDate(entry.slice(at + 1)) : null
     if (at <= 0 || date === null) return null
-    stays.push({ dealId, stage: entry.slice(0, at).trim(), enteredAt: date, leftAt: null })
-  }
-  for (let i = 0; i < stays.length - 1; i++) {
-    const stay = stays[i] as StageStay
-    stay.leftAt = (stays[i + 1] as StageStay).enteredAt
+    const stay: StageStay = { dealId, stage: entry.slice(0, at).trim(), enteredAt: date, leftAt: null }
+    const previous = stays[stays.length - 1]
+    if (previous !== undefined) previous.leftAt = date
+    stays.push(stay)
   }
   return stays
 }
