@@ -4,6 +4,7 @@
  * (reading SQLite or PostgreSQL) and by a bulk import into an empty store (from the rows it is
  * writing), so the facts the rollup keeps are derived here, once.
  */
+import { dayNumber } from './dates.js'
 
 /** The dimension sets of the rollup: all deals, each segment field, and the driver pairs (`deals` columns). */
 export const ROLLUP_DIMS = [
@@ -91,9 +92,18 @@ const COLUMNS = ['region', 'industry', 'product_type', 'lead_source', 'owner_id'
 const NONE = -1
 const NO_DAYS = -2_147_483_648
 
-/** Month number of a `YYYY-MM...` text: year * 12 + month. */
+/** Month number of a `YYYY-MM...` text: year * 12 + month (read from the digits when they are digits). */
 function monthNumber(date: string): number {
-  return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7))
+  let y = 0
+  for (let i = 0; i < 4; i++) {
+    const c = date.charCodeAt(i) - 48
+    if (!(c >= 0 && c <= 9)) return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7))
+    y = y * 10 + c
+  }
+  const m1 = date.charCodeAt(5) - 48
+  const m2 = date.charCodeAt(6) - 48
+  if (!(m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9)) return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7))
+  return y * 12 + m1 * 10 + m2
 }
 
 function monthText(n: number): string {
@@ -236,7 +246,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
   const day = (date: string): number => {
     let n = dayCache.get(date)
     if (n === undefined) {
-      n = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / 86_400_000)
+      n = dayNumber(date)
       dayCache.set(date, n)
     }
     return n
@@ -247,9 +257,17 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
     const k = `${combo}|${stageId(stage)}|${entered}`
     stayOpen.set(k, (stayOpen.get(k) ?? 0) + 1)
   }
+  // The stayDone cells of each combo in every single-field set, looked up once per combo.
+  const stayDoneBlocks: Array<Float64Array[] | undefined> = []
   const addDoneStay = (combo: number, stage: string, days: number) => {
     const cell = stageId(stage) * D + capDays(days)
-    for (const s of SINGLE_SETS) block('stayDone', combo, s)[cell]! += 1
+    let blocks = stayDoneBlocks[combo]
+    if (blocks === undefined) {
+      blocks = SINGLE_SETS.map((s) => block('stayDone', combo, s))
+      while (stayDoneBlocks.length < combo) stayDoneBlocks.push(undefined)
+      stayDoneBlocks[combo] = blocks
+    }
+    for (let i = 0; i < blocks.length; i++) (blocks[i] as Float64Array)[cell]! += 1
   }
   // Dates kept per deal as ids into `dates` (a few thousand distinct days).
   const dates: string[] = []

@@ -72,6 +72,39 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from.slice(0, 10)}T00:00:00Z`)) / DAY_MS)
 }
 
+/**
+ * The day number (days since 1970-01-01) of a date's first ten characters, as {@link daysBetween}
+ * counts: `Math.round(Date.parse(...T00:00:00Z) / 86,400,000)`. A `YYYY-MM-DD` with a day of
+ * 01-28 is counted from its digits (the civil-calendar formula, no parsing); anything else goes
+ * through `Date.parse` (NaN for text that is no date).
+ */
+export function dayNumber(date: string): number {
+  const y = digitsAt(date, 0, 4)
+  const m = digitsAt(date, 5, 2)
+  const d = digitsAt(date, 8, 2)
+  if (y < 0 || m < 1 || m > 12 || d < 1 || d > 28 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) {
+    return Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS)
+  }
+  // Years counted from March, so the leap day ends a year: 400-year eras of 146,097 days.
+  const yy = m <= 2 ? y - 1 : y
+  const era = Math.floor(yy / 400)
+  const yearOfEra = yy - era * 400
+  const dayOfYear = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146_097 + dayOfEra - 719_468
+}
+
+/** The number written with `count` decimal digits from `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let n = 0
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 48
+    if (!(c >= 0 && c <= 9)) return -1
+    n = n * 10 + c
+  }
+  return n
+}
+
 /** `isoDate` plus `days` days. */
 export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toIsoDate } from '../../src/domain/dates.js'
+import { dayNumber, toIsoDate } from '../../src/domain/dates.js'
 
 describe('toIsoDate', () => {
   it.each([
@@ -39,5 +39,25 @@ describe('toIsoDate on plain YYYY-MM-DD', () => {
 
   it.each(['2024-1-05', '2024/01/05', '2024-01-0a', '20240-01-05', '0000-01-01'])('refuses %j', (value) => {
     expect(toIsoDate(value)).toBeNull()
+  })
+})
+
+describe('dayNumber', () => {
+  it('counts days since 1970-01-01 as Date.parse does, for every day of years around the limits', () => {
+    for (const year of ['0001', '0099', '0400', '1600', '1900', '1969', '1970', '2000', '2024', '2100', '9999']) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) {
+          const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
+          const expected = Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000)
+          expect(dayNumber(date), date).toBe(expected)
+          expect(dayNumber(`${date}T10:00:00Z`), date).toBe(expected)
+        }
+      }
+    }
+  })
+
+  it('is NaN for text that is no date', () => {
+    expect(dayNumber('soon')).toBeNaN()
+    expect(dayNumber('2024-13-01')).toBeNaN()
   })
 })
