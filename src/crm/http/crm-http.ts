@@ -43,6 +43,13 @@ export interface CrmHttpOptions {
   classify?: (status: number, body: unknown, headers: Headers) => FailureKind | undefined
   /** The setting that holds the CRM's URL (`HUBSPOT_API_URL`), named when the host cannot be reached. */
   urlSetting?: string
+  /**
+   * Credentials the CRM might echo in an error (a client secret). They, the values of the
+   * `authorize` headers (the bearer token) and a password in the request URL are taken out of
+   * every error body and network error before anything quotes them, so no message, log line or
+   * stored sync run carries them.
+   */
+  secrets?: () => ReadonlyArray<string | undefined>
   /** The error for a 401/403 that `classify` did not explain: should name the variable to fix. */
   authError: (status: number, endpoint: string, body: unknown) => AppError
   fetch?: typeof fetch
@@ -125,13 +132,16 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let limited = 0
     let renewed = false
     let lastWasLimited = false
+    let hide = (text: string) => text
     for (;;) {
       const release = (await request.pacer?.take()) ?? (() => undefined)
       stats.requests++
       let response: Response
       let text: string
       try {
-        const headers = { accept: 'application/json', ...(await options.authorize()), ...request.headers }
+        const auth = await options.authorize()
+        hide = hider([...Object.values(auth), ...(options.secrets?.() ?? []), urlPassword(request.url)])
+        const headers = { accept: 'application/json', ...auth, ...request.headers }
         response = await doFetch(request.url, {
           method: request.method,
           headers,
@@ -149,7 +159,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           typeof cause === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(cause)
         const reason = isTimeout(error)
           ? `no answer within ${timeoutMs / 1000} s`
-          : `${(error as Error).message}${unreachable ? `: ${cause}` : ''}`
+          : hide(`${(error as Error).message}${unreachable ? `: ${cause}` : ''}`)
         if (failures >= maxRetries) {
           const check =
             unreachable && options.urlSetting
@@ -172,8 +182,14 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
 
       const status = response.status
       if (status >= 200 && status < 300) {
-        return { status, headers: response.headers, body: request.raw ? text : parseJson(text, options.service, request.endpoint, status) }
+        return {
+          status,
+          headers: response.headers,
+          body: request.raw ? text : parseJsonHiding(text, hide, options.service, request.endpoint, status),
+        }
       }
+      // Error bodies get quoted in messages and logs: a credential the CRM echoes goes first.
+      text = hide(text)
       const body = tryJson(text)
       const kind = options.classify?.(status, body, response.headers) ?? defaultKind(status, request.endpoint, body)
 
@@ -268,6 +284,43 @@ export function parseJson(text: string, service: string, endpoint: string, statu
       status,
       text.slice(0, 200),
     )
+  }
+}
+
+// A 2xx body that is not JSON is quoted in the error: without credentials (a valid body is left as it is).
+function parseJsonHiding(text: string, hide: (text: string) => string, service: string, endpoint: string, status: number): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return parseJson(hide(text), service, endpoint, status)
+  }
+}
+
+/**
+ * A function that replaces every occurrence of `values` (and their URL-encoded forms; for an
+ * `Authorization` value such as `Bearer X`, also `X`) with `[redacted]`. Values shorter than 4
+ * characters are left alone: they would mangle ordinary text and protect nothing.
+ */
+function hider(values: ReadonlyArray<string | undefined>): (text: string) => string {
+  const all = new Set<string>()
+  for (const value of values) {
+    if (value === undefined) continue
+    for (const v of [value, value.slice(value.indexOf(' ') + 1)]) {
+      if (v.length < 4) continue
+      all.add(v)
+      all.add(encodeURIComponent(v))
+    }
+  }
+  const list = [...all].sort((a, b) => b.length - a.length)
+  return (text) => list.reduce((t, v) => t.split(v).join('[redacted]'), text)
+}
+
+function urlPassword(url: string): string | undefined {
+  try {
+    const password = new URL(url).password
+    return password === '' ? undefined : decodeURIComponent(password)
+  } catch {
+    return undefined
   }
 }
 

@@ -81,6 +81,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
 
   const common = {
     urlSetting: 'SALESFORCE_URL',
+    secrets: () => [options.clientSecret],
     fetch: options.fetch,
     clock,
     timeoutMs: options.timeoutMs,
