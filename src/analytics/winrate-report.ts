@@ -1,7 +1,7 @@
 import type { MonthlyCreatedRow } from '../db/monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
-import { formatCount, formatMonth, formatPercent } from './format-figures.js'
+import { formatCount, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import { pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
 
@@ -121,11 +121,14 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
   for (const m of r.months) {
     if (m.anomaly === null || m.winRate === null || m.lcl === null || m.ucl === null || m.center === null) continue
     const side = m.anomaly === 'low' ? 'below' : 'above'
+    // The crossed limit keeps the decimals that tell it from the rate (26.0% vs 26.1%, not 26% vs 26%).
+    const [rate, limit] = formatPercentsApart(m.winRate, m.anomaly === 'low' ? m.lcl : m.ucl)
+    const [lcl, ucl] = m.anomaly === 'low' ? [limit, formatPercent(m.ucl)] : [formatPercent(m.lcl), limit]
     out.push({
       report: 'winrate',
       key: `winrate_${m.anomaly}:${m.month}`,
       significant: true,
-      text: `${formatMonth(m.month)}'s win rate${scope} of ${formatPercent(m.winRate)} (${formatCount(m.n)} closed deals) is ${side} the normal range of ${formatPercent(m.lcl)}-${formatPercent(m.ucl)} (baseline ${formatPercent(m.center)}, ${formatMonth(m.baselineFrom as string)}-${formatMonth(m.baselineTo as string)}).`,
+      text: `${formatMonth(m.month)}'s win rate${scope} of ${rate} (${formatCount(m.n)} closed deals) is ${side} the normal range of ${lcl}-${ucl} (baseline ${formatPercent(m.center)}, ${formatMonth(m.baselineFrom as string)}-${formatMonth(m.baselineTo as string)}).`,
     })
   }
   const flagged = r.months.filter((m) => m.anomaly === 'low')
