@@ -9,7 +9,9 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  * Wraps the HTTP receiver's request listener with what Bolt's own checks leave out, before
  * Bolt verifies the v0 signature:
  * - a request timestamp more than {@link MAX_CLOCK_SKEW_SECONDS} in the future gets 401, as
- *   Slack's verification guide asks (Bolt only rejects old ones);
+ *   Slack's verification guide asks (Bolt only rejects old ones), and so does one that is not
+ *   whole seconds in plain decimal, as Slack writes it (Bolt reads `0x...`, `...e0` or `+...`
+ *   as a number, which would slip past the check ahead);
  * - `Content-Type: application/x-www-form-urlencoded; charset=utf-8` (or JSON with a charset)
  *   is read like the bare media type: Bolt compares the header exactly, and otherwise answers a
  *   correctly signed slash command with 400 or an `ssl_check` with 401. The signature covers
@@ -22,7 +24,8 @@ export function guardSlackRequests(listener: RequestListener, nowMs: () => numbe
       const media = type?.split(';')[0]?.trim().toLowerCase()
       if (media && MEDIA_TYPES.has(media)) req.headers['content-type'] = media
       const ts = req.headers['x-slack-request-timestamp']
-      if (typeof ts === 'string' && /^\d+$/.test(ts.trim()) && Number(ts) - Math.floor(nowMs() / 1000) > MAX_CLOCK_SKEW_SECONDS) {
+      // Absent: Bolt refuses it (an unsigned ssl_check needs none).
+      if (typeof ts === 'string' && (!/^\d+$/.test(ts) || Number(ts) - Math.floor(nowMs() / 1000) > MAX_CLOCK_SKEW_SECONDS)) {
         res.writeHead(401).end()
         return
       }
