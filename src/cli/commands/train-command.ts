@@ -102,7 +102,7 @@ export function formatTrainResult(r: TrainResult): string {
   )
   if (q.splitSearch === 'original') {
     lines.push(
-      'Note: the ml-cart patch is not applied (run `npm install` with dev dependencies), so training used the slow original split search.',
+      'Note: the ml-cart patch is not applied (an install with --ignore-scripts skips it: run `npx patch-package` in the checkout), so training used the slow original split search.',
     )
   }
   return lines.join('\n')
