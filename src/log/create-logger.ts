@@ -25,6 +25,8 @@ const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
   [/("(?:access_|refresh_|id_)?token"|"client_secret"|"password"|"signing_?secret")(\s*:\s*)"[^"]*"/gi, '$1$2"[redacted]"'],
   // Slack response URLs (anyone holding one can post as the app for 30 minutes).
   [/(https?:\/\/hooks\.slack\.com\/)[^\s"'<>]+/gi, '$1[redacted]'],
+  // Tokens of hosted Home chart URLs (`/charts/<token>.png`: anyone holding one sees the chart).
+  [/(\/charts\/)[A-Za-z0-9_-]{43}/g, '$1[redacted]'],
 ]
 
 const CENSOR = '[redacted]'
@@ -85,7 +87,7 @@ function errorFields(error: Error): Record<string, unknown> {
  * The app's one logger: structured JSON on stderr (stdout stays free for `--json` output). Every
  * log object is passed through {@link redactSecrets} (secret fields at any depth, errors with
  * their request headers, secret-looking text) and every message through {@link redactText}, so
- * tokens, secrets, passwords and Slack response URLs never reach the log.
+ * tokens, secrets, passwords, Slack response URLs and Home chart tokens never reach the log.
  *
  * @param destination where lines go (default stderr; tests pass a stream).
  */
