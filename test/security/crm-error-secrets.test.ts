@@ -1,15 +1,21 @@
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
 import { virtualClock } from '../../src/crm/http/clock.js'
 import { createCrmHttp } from '../../src/crm/http/crm-http.js'
 import { openStore } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
+import { createSyncJob } from '../../src/ingest/sync-crm.js'
+import { runJob } from '../../src/jobs/run-job.js'
+import { silentLogger } from '../../src/log/create-logger.js'
 import { startFakeServer } from '../fakes/crm-fake-server.js'
 import { startHubspotFake } from '../fakes/hubspot-fake.js'
 import { startSalesforceFake } from '../fakes/salesforce-fake.js'
+import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/test-store.js'
+import { openTestStore, tempDir } from '../helpers/test-store.js'
+import { PEOPLE, SIGNING_SECRET, sampleCompany, startSlackTestApp } from '../slack/slack-test-app.js'
 
 // Shaped like the real thing, so no pattern-based redaction catches them by their look.
 const HUBSPOT_TOKEN = 'pat-na1-0a1b2c3d-4e5f-6789-abcd-ef0123456789'
@@ -134,5 +140,51 @@ describe('a CRM answer that echoes a credential is never quoted with it', () => 
         await sf.close()
       }
     }, 60_000)
+  })
+
+  describe('what Slack users are told', () => {
+    const echo = { status: 'error', message: `The token ${HUBSPOT_TOKEN} is invalid`, category: 'INVALID_AUTHENTICATION' }
+
+    it("answers an admin's /pulse sync without the token HubSpot echoed", async () => {
+      const hs = await startHubspotFake({ token: HUBSPOT_TOKEN })
+      hs.failNext({}, { status: 401, body: echo }, 5)
+      const t = await startSlackTestApp({ company: await sampleCompany(300), env: { HUBSPOT_TOKEN, HUBSPOT_API_URL: hs.url } })
+      try {
+        const responseUrl = t.fake.responseUrl()
+        const id = responseUrl.split('/').pop() as string
+        const body = slashCommandBody({ userId: PEOPLE.admin, text: 'sync', responseUrl })
+        expect((await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')).status).toBe(200)
+        await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the answer')
+        const answer = JSON.stringify(t.fake.responses.filter((r) => r.id === id))
+        expect(answer).toContain('HUBSPOT_TOKEN')
+        expectClean(answer + JSON.stringify(t.fake.calls.map((c) => c.params)), [HUBSPOT_TOKEN], 'the Slack answer')
+      } finally {
+        await t.close()
+        await hs.close()
+      }
+    }, 60_000)
+
+    it('alerts the admins of a failed scheduled sync, and records it, without the token', async () => {
+      const hs = await startHubspotFake({ token: HUBSPOT_TOKEN })
+      hs.failNext({}, { status: 401, body: echo }, 5)
+      const store = await openTestStore()
+      const alerts: string[] = []
+      try {
+        const config = loadConfig({ HUBSPOT_TOKEN, HUBSPOT_API_URL: hs.url })
+        const logger = silentLogger()
+        const outcome = await runJob(
+          { store, logger, instanceId: 'test', notifyAdmins: async (text) => void alerts.push(text) },
+          'sync',
+          createSyncJob({ store, config, logger }),
+        )
+        expect(outcome.status).toBe('failed')
+        expect(alerts.join('\n')).toContain('HUBSPOT_TOKEN')
+        const runs = await store.db.selectFrom('job_runs').selectAll().execute()
+        expectClean(alerts.join('\n') + JSON.stringify(outcome) + JSON.stringify(runs), [HUBSPOT_TOKEN], 'the admin alert and job run')
+      } finally {
+        await store.close()
+        await hs.close()
+      }
+    })
   })
 })
