@@ -101,8 +101,10 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
     const plain = missing.filter((c) => !map.has(c))
     const names = [...plain, ...mapped].join(', ')
     const looksLikeCsv = header.length > 1
-    // When nothing matched, the headers the file does have show what to map (or that it is another file).
-    const found = missing.length === REQUIRED_COLUMNS.length && looksLikeCsv ? ` The file's header is: ${headerList(header)}.` : ''
+    // When nothing matched, or a mapped header is not there, the headers the file does have show
+    // what to map (or that it is another file).
+    const showHeader = looksLikeCsv && (missing.length === REQUIRED_COLUMNS.length || mapped.length > 0)
+    const found = showHeader ? ` The file's header is: ${headerList(header)}.` : ''
     throw new AppError(
       'missing_columns',
       looksLikeCsv

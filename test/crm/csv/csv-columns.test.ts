@@ -15,4 +15,18 @@ describe('resolveColumns', () => {
       '--map last_activity_date="Last Activity" names a header the file does not have; nothing was imported.',
     )
   })
+
+  it("lists the file's header when a required column is mapped to a header the file lacks", () => {
+    const header = HEADER.map((h) => (h === 'deal_amount' ? 'Amount' : h))
+    expect(() => resolveColumns(header, parseColumnMap(['deal_id=Deal', 'deal_amount=Deal Value']))).toThrow(
+      'The file lacks required column deal_amount (mapped to "Deal Value"); nothing was imported. Rename the header or map it, e.g. --map deal_amount="Your Header". The file\'s header is: Deal, created_date, closed_date, sales_rep_id, industry, region, product_type, lead_source, deal_stage, Amount, outcome, Last Touch.',
+    )
+  })
+
+  it('does not list the header when a required column is simply missing', () => {
+    const header = HEADER.filter((h) => h !== 'deal_amount')
+    expect(() => resolveColumns(header, parseColumnMap(['deal_id=Deal']))).toThrow(
+      /lacks required column deal_amount; nothing was imported\. Rename the header or map it, e\.g\. --map deal_amount="Your Header"\.$/,
+    )
+  })
 })
