@@ -21,7 +21,7 @@ describe('/pulse answers: notification text', () => {
       findings: [finding('Most losses at Legal <review> & pricing')],
     }
     const { text } = lossesBlocks(report, 'company (region=R&D <EU>)')
-    expect(text).toBe('Losses by stage (company (region=R&amp;D &lt;EU&gt;)): Most losses at Legal &lt;review&gt; &amp; pricing')
+    expect(text).toBe('Losses by stage, company (region=R&amp;D &lt;EU&gt;): Most losses at Legal &lt;review&gt; &amp; pricing')
   })
 
   it('funnel: escapes the stage that leaks most when there is no finding', () => {
@@ -34,6 +34,6 @@ describe('/pulse answers: notification text', () => {
       topLeak: 'Legal <review> & sign-off',
       findings: [],
     }
-    expect(funnelBlocks(report, 'company').text).toBe('Funnel (company): most leakage at Legal &lt;review&gt; &amp; sign-off')
+    expect(funnelBlocks(report, 'company').text).toBe('Funnel, company: most leakage at Legal &lt;review&gt; &amp; sign-off')
   })
 })

@@ -57,7 +57,7 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
       `${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
     ),
   ]
-  return { text: esc(`Win rate (${scopeLabel}): ${firstSentence(report.findings, verdict.replace(/\*/g, ''))}`), blocks }
+  return { text: esc(`Win rate, ${scopeLabel}: ${firstSentence(report.findings, verdict.replace(/\*/g, ''))}`), blocks }
 }
 
 /** `/pulse losses`: lost deals by stage, late-stage share. */
@@ -79,7 +79,7 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     ),
   ]
   return {
-    text: esc(`Losses by stage (${scopeLabel}): ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`),
+    text: esc(`Losses by stage, ${scopeLabel}: ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`),
     blocks,
   }
 }
@@ -97,7 +97,7 @@ export function funnelBlocks(report: FunnelReport, scopeLabel: string): Rendered
   ]
   return {
     text: esc(
-      `Funnel (${scopeLabel}): ${firstSentence(report.findings, report.topLeak ? `most leakage at ${report.topLeak}` : 'no losses')}`,
+      `Funnel, ${scopeLabel}: ${firstSentence(report.findings, report.topLeak ? `most leakage at ${report.topLeak}` : 'no losses')}`,
     ),
     blocks,
   }
@@ -121,7 +121,7 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
       `${extra > 0 ? `${extra} more significant segments are not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),
   ]
-  return { text: esc(`Drivers (${scopeLabel}): ${firstSentence(report.findings, `${significant.length} significant segments`)}`), blocks }
+  return { text: esc(`Drivers, ${scopeLabel}: ${firstSentence(report.findings, `${significant.length} significant segments`)}`), blocks }
 }
 
 /** `/pulse stalled`: the largest stalled deals, and the zombie pipeline. */
