@@ -9,7 +9,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
   withDbOption(
     program
       .command('status')
-      .description('show the data held, the last CRM syncs and recent scheduled job runs')
+      .description('show the data held, the last CSV import, the last CRM syncs and recent scheduled job runs')
       .option('--json', 'print the status as JSON')
       .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
   ).action(async (options: CommonOptions) => {
