@@ -19,8 +19,8 @@ const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[^\s"'<>),;]+/gi, '$1 [redacted]'],
   // Passwords in URLs (postgres://user:password@host/db).
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, '$1[redacted]@'],
-  // Secrets in query strings and forms (access_token=..., client_secret=...).
-  [/([?&\s]|^)((?:access_|refresh_|id_)?token|client_secret|password|api_?key)=[^&\s"']+/gi, '$1$2=[redacted]'],
+  // Secrets in query strings and forms (access_token=..., client_secret=..., a Socket Mode URL's ticket=...).
+  [/([?&\s]|^)((?:access_|refresh_|id_)?token|client_secret|password|api_?key|ticket)=[^&\s"']+/gi, '$1$2=[redacted]'],
   // Secrets in JSON quoted in text ("access_token":"...").
   [/("(?:access_|refresh_|id_)?token"|"client_secret"|"password"|"signing_?secret")(\s*:\s*)"[^"]*"/gi, '$1$2"[redacted]"'],
   // Slack response URLs (anyone holding one can post as the app for 30 minutes).
