@@ -80,7 +80,8 @@ const envSchema = z.object({
   PULSE_DB: optionalString,
   // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
   PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'], true), {
-    message: 'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/pulse',
+    message:
+      'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD)',
   }),
   PULSE_AS_OF: optionalString.refine((v) => v === undefined || isCalendarDate(v), {
     message: 'PULSE_AS_OF must be a date like 2024-07-20',

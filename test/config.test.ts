@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, withDotenv } from '../src/config.js'
 import { AppError } from '../src/errors.js'
+import { redactText } from '../src/log/create-logger.js'
 import { tempDir, writeTempFile } from './helpers/test-store.js'
 
 /** The `bad_config` message `env` is refused with (fails the test when it is accepted). */
@@ -74,6 +75,12 @@ describe('loadConfig', () => {
     expect(message).toContain(name)
     // The name is said once, not repeated by the prefix.
     expect(message.split(name).length - 1).toBe(1)
+  })
+
+  it('gives an example URL that the log redaction leaves as it is', () => {
+    const message = refusal({ PULSE_DATABASE_URL: 'mysql://db/pulse' })
+    expect(message).toContain('postgres://pulse@db.example.com:5432/pulse')
+    expect(redactText(message)).toBe(message)
   })
 
   it('names every malformed variable at once', () => {
