@@ -2,7 +2,7 @@ import { seededRandom } from '../domain/seeded-random.js'
 
 /** One decile of predicted probability on the test deals: what was predicted and what happened. */
 export interface ReliabilityBin {
-  /** 1 (lowest predictions) to 10 (highest). */
+  /** Row number: 1 for the lowest predictions, up to 10 (fewer rows when predictions tie, see {@link reliabilityTable}). */
   decile: number
   n: number
   meanPredicted: number
@@ -79,15 +79,31 @@ export function accuracy(p: ArrayLike<number>, y: ArrayLike<number>): number {
 }
 
 /**
- * Predicted vs observed by decile of prediction: deals sorted by p (ties kept together as far as
- * equal-size groups allow) and cut into `bins` groups of (nearly) equal size.
+ * Predicted vs observed by decile of prediction: deals sorted by p and cut into `bins` groups of
+ * (nearly) equal size, each cut moved to the nearest change of prediction, so deals with the same
+ * prediction (a tree leaf) are never split between rows: splitting them would show different
+ * observed rates for one prediction, an artefact of the order they happened to be in. A model with
+ * few distinct predictions gets fewer rows (one for a constant model); rows are numbered 1, 2, ...
+ * from the lowest predictions.
  */
 export function reliabilityTable(p: ArrayLike<number>, y: ArrayLike<number>, bins = 10): ReliabilityBin[] {
   const order = Array.from({ length: p.length }, (_, i) => i).sort((a, b) => (p[a] as number) - (p[b] as number))
+  // Positions in `order` where the prediction changes, plus both ends.
+  const changes = [0]
+  for (let k = 1; k < order.length; k++) if ((p[order[k] as number] as number) !== (p[order[k - 1] as number] as number)) changes.push(k)
+  changes.push(order.length)
+  const cuts = new Set<number>([0, order.length])
+  for (let b = 1; b < bins; b++) {
+    const target = Math.floor((b * order.length) / bins)
+    let nearest = 0
+    for (const c of changes) if (Math.abs(c - target) < Math.abs(nearest - target)) nearest = c
+    cuts.add(nearest)
+  }
+  const edges = [...cuts].sort((a, b) => a - b)
   const out: ReliabilityBin[] = []
-  for (let b = 0; b < bins; b++) {
-    const from = Math.floor((b * order.length) / bins)
-    const to = Math.floor(((b + 1) * order.length) / bins)
+  for (let b = 0; b + 1 < edges.length; b++) {
+    const from = edges[b] as number
+    const to = edges[b + 1] as number
     if (to <= from) continue
     let sp = 0
     let sy = 0
@@ -96,7 +112,7 @@ export function reliabilityTable(p: ArrayLike<number>, y: ArrayLike<number>, bin
       sp += p[i] as number
       sy += y[i] as number
     }
-    out.push({ decile: b + 1, n: to - from, meanPredicted: sp / (to - from), observedRate: sy / (to - from) })
+    out.push({ decile: out.length + 1, n: to - from, meanPredicted: sp / (to - from), observedRate: sy / (to - from) })
   }
   return out
 }

@@ -31,4 +31,25 @@ describe('binary metrics', () => {
     expect(table[0]?.meanPredicted).toBeCloseTo(0.045, 12)
     expect(table[9]).toMatchObject({ decile: 10, n: 10, observedRate: 1 })
   })
+
+  it('keeps deals with the same prediction in one reliability row, so their order cannot fake a pattern', () => {
+    // One prediction for all 100 deals; outcomes sorted so that splitting them by position would
+    // show observed rates from 0% to 100% against the same 30% predicted.
+    const flat = Array.from({ length: 100 }, () => 0.3)
+    const sortedOutcomes = flat.map((_, i) => (i >= 70 ? 1 : 0))
+    const one = reliabilityTable(flat, sortedOutcomes)
+    expect(one).toHaveLength(1)
+    expect(one[0]).toMatchObject({ decile: 1, n: 100, observedRate: 0.3 })
+    expect(one[0]?.meanPredicted).toBeCloseTo(0.3, 12)
+    // Three leaves (40, 25 and 35 deals): one row each, never a leaf cut in two.
+    const p = [...Array(40).fill(0.2), ...Array(25).fill(0.35), ...Array(35).fill(0.5)]
+    const y = p.map((x, i) => (i % 10 < x * 10 ? 1 : 0))
+    const table = reliabilityTable(p, y)
+    expect(table.map((b) => [b.n, Number(b.meanPredicted.toFixed(12))])).toEqual([
+      [40, 0.2],
+      [25, 0.35],
+      [35, 0.5],
+    ])
+    expect(table.map((b) => b.decile)).toEqual([1, 2, 3])
+  })
 })

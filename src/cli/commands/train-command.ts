@@ -74,8 +74,8 @@ export function formatTrainResult(r: TrainResult): string {
       : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`,
     `On the test deals it predicted ${percent(meanPredicted(r))} on average and ${percent(r.testWinRate)} won (the training window won ${percent(r.baseRate)}).`,
     '',
-    'Reliability on the test deals (by decile of predicted probability):',
-    '  decile    n  predicted  observed',
+    'Reliability on the test deals (by decile of predicted probability; deals given the same probability share one row):',
+    '  row       n  predicted  observed',
     ...r.reliability.map(
       (b) => `  ${pad(String(b.decile), 6)}${String(b.n).padStart(5)}  ${pad(percent(b.meanPredicted), 11)}${percent(b.observedRate)}`,
     ),
