@@ -9,7 +9,7 @@ import type { ModelRow } from '../db/schema-model.js'
 import { AppError } from '../errors.js'
 import { OwnerWinHistory } from './owner-win-history.js'
 import { type DealScore, type ScoringContext, scoreDeals } from './score-deals.js'
-import { type SerializedWinModel, WinRateDriverEngine } from './win-rate-driver-engine.js'
+import { MIN_TRAINING_DEALS, type SerializedWinModel, WinRateDriverEngine } from './win-rate-driver-engine.js'
 
 /** Options of {@link scoreOpenDeals}. */
 export interface ScoreOptions {
@@ -44,7 +44,11 @@ export interface CurrentModel {
  */
 export async function loadCurrentModel(db: Kysely<Database>): Promise<CurrentModel> {
   const row = await findCurrentModel(db)
-  if (!row) throw new AppError('no_model', 'No model has been trained yet. Run `pulse train` first.')
+  if (!row)
+    throw new AppError(
+      'no_model',
+      `No model has been trained yet. Run \`pulse train\` first; it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale.`,
+    )
   return { modelId: row.model_id, row, engine: WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel) }
 }
 

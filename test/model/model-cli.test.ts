@@ -69,6 +69,19 @@ describe('pulse train / score / deal', () => {
     expect(uninformative).toMatch(/^Drivers: not shown, because the model did not beat the base rate/m)
   })
 
+  it('on too little history, train and score both say how many closed deals a model needs', async () => {
+    const db = join(tempDir(), 'p.db')
+    const few = syntheticDeals({ n: 70, seed: 5, signal: true })
+    await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(few)), '--db', db)
+    const train = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(train.code).toBe(1)
+    expect(train.stderr).toMatch(/needs at least 100 to train and test/)
+    // `pulse train` was run and refused: score must not send the user back to it without saying why.
+    const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(score.code).toBe(1)
+    expect(score.stderr).toMatch(/Run `pulse train` first; it needs at least 100 closed deals that are not stale/)
+  })
+
   it('says plainly in text that scores are segment base rates when the model is not informative', async () => {
     const db = join(tempDir(), 'p.db')
     const deals = syntheticDeals({ n: 2000, seed: 13, signal: false })
