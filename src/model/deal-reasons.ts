@@ -38,11 +38,33 @@ export function stageReason(stage: string, daysInStage: number | null, norm: Sta
   return `In ${stage} ${d}, within the usual time (half of won deals leave it within ${norm.median})`
 }
 
-/** "No activity for 23 days (the idle limit is 14)" or "Last activity 2 days ago". */
-export function idleReason(daysIdle: number | null, idleDays: number): string | null {
+/**
+ * The date days idle were counted from (`lastActivityOf` in src/domain/deal-derived.ts): the last
+ * activity when it is known, else the last record update, the day the deal entered its stage (`stage`
+ * names it), or the day it was created.
+ */
+export type IdleSince = { kind: 'activity' } | { kind: 'update' } | { kind: 'stage'; stage: string } | { kind: 'created' }
+
+/**
+ * "No activity for 23 days (the idle limit is 14)" or "Last activity 2 days ago". Without a last
+ * activity date (unknown, contract.md), the words say which date the days run from instead of
+ * stating a quiet spell as a fact: "No activity recorded; record last updated 23 days ago (the idle limit is 14)".
+ */
+export function idleReason(daysIdle: number | null, idleDays: number, since: IdleSince = { kind: 'activity' }): string | null {
   if (daysIdle === null) return null
-  if (daysIdle >= idleDays) return `No activity for ${days(daysIdle)} (the idle limit is ${idleDays})`
-  return daysIdle === 0 ? 'Last activity today' : `Last activity ${days(daysIdle)} ago`
+  const limit = daysIdle >= idleDays ? ` (the idle limit is ${idleDays})` : ''
+  const ago = daysIdle === 0 ? 'today' : `${days(daysIdle)} ago`
+  switch (since.kind) {
+    case 'activity':
+      if (daysIdle >= idleDays) return `No activity for ${days(daysIdle)}${limit}`
+      return daysIdle === 0 ? 'Last activity today' : `Last activity ${ago}`
+    case 'update':
+      return `No activity recorded; record last updated ${ago}${limit}`
+    case 'stage':
+      return `No activity recorded; entered ${since.stage} ${ago}${limit}`
+    case 'created':
+      return `No activity recorded; created ${ago}${limit}`
+  }
 }
 
 /** An amount band in words: "$50k-100k", "under $10k", "$100k+". */

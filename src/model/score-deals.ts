@@ -1,5 +1,5 @@
 import { daysIdle, daysInCurrentStage, lastActivityOf } from '../domain/deal-derived.js'
-import { idleReason, percent, stageReason } from './deal-reasons.js'
+import { type IdleSince, idleReason, percent, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { ScoringDeal } from './model-deal.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
@@ -90,7 +90,7 @@ export function notInformativeReason(engine: WinRateDriverEngine): string {
 class ReasonWords {
   private readonly byLeaf = new Map<number, string>()
   private readonly bySegment = new Map<string, string>()
-  private readonly byIdle = new Map<number | null, string | null>()
+  private readonly byIdle = new Map<string, string | null>()
   private readonly byStage = new Map<string, Map<number | null, string | null>>()
 
   constructor(
@@ -116,11 +116,22 @@ class ReasonWords {
     return text
   }
 
-  idle(days: number | null): string | null {
-    let text = this.byIdle.get(days)
+  idle(days: number | null, deal: ScoringDeal): string | null {
+    // Which date lastActivityOf counted from decides the words (its order: activity, update, stage entry, creation).
+    const from = lastActivityOf(deal)
+    const since: IdleSince =
+      from === deal.last_activity_date
+        ? { kind: 'activity' }
+        : from === deal.updated_date
+          ? { kind: 'update' }
+          : from === deal.stage_entered_date
+            ? { kind: 'stage', stage: deal.stage }
+            : { kind: 'created' }
+    const key = `${since.kind === 'stage' ? `stage:${since.stage}` : since.kind}|${days}`
+    let text = this.byIdle.get(key)
     if (text === undefined) {
-      text = idleReason(days, this.idleDays)
-      this.byIdle.set(days, text)
+      text = idleReason(days, this.idleDays, since)
+      this.byIdle.set(key, text)
     }
     return text
   }
@@ -163,7 +174,7 @@ function scoreOne(
   const inStage = days.inStage(deal)
   const norm = norms.get(deal.stage)
   const health = healthScore({ winProbability: p, daysIdle: idle, daysInStage: inStage, norm, idleDays: context.idleDays })
-  const idleText = words.idle(idle)
+  const idleText = words.idle(idle, deal)
   const stageText = words.stage(deal.stage, inStage, norm)
   // The stall factor that costs more health comes first.
   const idleCost = 1 - health.activity

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { addDays } from '../../src/domain/dates.js'
+import type { ModelDeal } from '../../src/model/model-deal.js'
+import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
+import { scoreDeals } from '../../src/model/score-deals.js'
+import { WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
+import { FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
+
+describe('scoreDeals reasons', () => {
+  const deals = syntheticDeals({ n: 800, seed: 21, signal: true })
+  const engine = WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), asOf: FIXTURE_AS_OF, staleDays: 30 })
+  const open = deals.find((d) => d.outcome === 'open') as ModelDeal
+  const score = (deal: ModelDeal) =>
+    scoreDeals(engine, [deal], {
+      asOf: FIXTURE_AS_OF,
+      idleDays: 14,
+      stageNorms: new Map(),
+      owners: new OwnerWinHistory(ownerClosesOf(deals)),
+    })[0]
+
+  it('states days without activity as a fact only when the last activity date is known', () => {
+    const known = score({ ...open, last_activity_date: addDays(FIXTURE_AS_OF, -20), updated_date: null })
+    expect(known?.reasons).toContain('No activity for 20 days (the idle limit is 14)')
+
+    // No activity date (the contract: absent means unknown): the count runs from another date, and the words say which.
+    const updated = score({ ...open, last_activity_date: null, updated_date: addDays(FIXTURE_AS_OF, -20) })
+    expect(updated?.daysIdle).toBe(20)
+    expect(updated?.reasons).toContain('No activity recorded; record last updated 20 days ago (the idle limit is 14)')
+    const entered = score({ ...open, last_activity_date: null, updated_date: null, stage_entered_date: addDays(FIXTURE_AS_OF, -3) })
+    expect(entered?.reasons).toContain(`No activity recorded; entered ${open.stage} 3 days ago`)
+    const created = score({
+      ...open,
+      last_activity_date: null,
+      updated_date: null,
+      stage_entered_date: null,
+      created_date: addDays(FIXTURE_AS_OF, -40),
+    })
+    expect(created?.reasons).toContain('No activity recorded; created 40 days ago (the idle limit is 14)')
+    for (const s of [updated, entered, created]) expect(s?.reasons.some((r) => /^No activity for|^Last activity/.test(r))).toBe(false)
+    // The health score itself is unchanged by the wording: 20 idle days count the same either way.
+    expect(updated?.healthScore).toBe(known?.healthScore)
+  })
+})
