@@ -8,6 +8,7 @@ import type {
   LossesReport,
   ReportQuery,
   StalledReport,
+  WinrateMonth,
   WinrateReport,
 } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -60,19 +61,24 @@ function anomaliesSentence(r: WinrateReport): Finding {
   const low = flagged.filter((m) => m.anomaly === 'low')
   const side = low.length >= flagged.length - low.length ? 'low' : 'high'
   const months = flagged.filter((m) => m.anomaly === side)
-  const last = months[months.length - 1]!
   const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)
   const names = list(months.map((m) => formatMonth(m.month)))
-  // The month nearest its limit keeps the decimals that tell it from the limit (26.0% vs 26.3%).
-  const [lastRate, limit] = formatPercentsApart(last.winRate, side === 'low' ? last.lcl : last.ucl)
-  const rates = list(months.map((m) => (m === last ? lastRate : formatPercent(m.winRate))))
-  const [lcl, ucl] = side === 'low' ? [limit, formatPercent(last.ucl)] : [formatPercent(last.lcl), limit]
+  // Each month has its own limits (its own n); the limits stated are those of the month whose crossed
+  // limit is nearest the centre, which every listed rate is beyond. A rate that rounds to that limit
+  // keeps the decimals that tell them apart (26.0% vs 26.2%, not 26% vs 26%).
+  const crossed = (m: WinrateMonth) => (side === 'low' ? (m.lcl as number) : -(m.ucl as number))
+  const ref = months.reduce((a, m) => (crossed(m) > crossed(a) ? m : a))
+  const refLimit = side === 'low' ? ref.lcl : ref.ucl
+  const pairs = months.map((m) => formatPercentsApart(m.winRate, refLimit))
+  const limit = pairs.map((p) => p[1]).reduce((a, b) => (b.length > a.length ? b : a))
+  const rates = list(pairs.map((p) => p[0]))
+  const [lcl, ucl] = side === 'low' ? [limit, formatPercent(ref.ucl)] : [formatPercent(ref.lcl), limit]
   const n = months.reduce((s, m) => s + m.n, 0)
   return {
     report: 'winrate',
     key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
     significant: true,
-    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(last.center)} (limits ${lcl}-${ucl}; ${formatCount(n)} closed deals).`,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(ref.center)} (limits ${lcl}-${ucl}; ${formatCount(n)} closed deals).`,
   }
 }
 
