@@ -1,4 +1,4 @@
-import { formatCount, formatMoney, formatPercent, formatProbability } from './format-figures.js'
+import { formatCount, formatMoney, formatPercent, formatPercentsApart, formatProbability } from './format-figures.js'
 import type {
   DriversReport,
   Finding,
@@ -7,6 +7,7 @@ import type {
   LossesReport,
   StalledReport,
   TimeInStageReport,
+  WinrateMonth,
   WinrateReport,
 } from './report-types.js'
 
@@ -37,20 +38,36 @@ function scopeLine(asOf: string, where: Readonly<Record<string, string | undefin
   return `as of ${asOf}${filters.length > 0 ? `, ${filters.join(', ')}` : ''}`
 }
 
+/** Rate, lower and upper limit of a month; a flagged rate keeps the decimals that tell it from the limit it crossed (26.0% against 26.1%, not 26% against 26%). */
+function monthFigures(m: WinrateMonth): [string, string, string] {
+  if (m.anomaly === 'low') {
+    const [rate, lcl] = formatPercentsApart(m.winRate, m.lcl)
+    return [rate, lcl, formatPercent(m.ucl)]
+  }
+  if (m.anomaly === 'high') {
+    const [rate, ucl] = formatPercentsApart(m.winRate, m.ucl)
+    return [rate, formatPercent(m.lcl), ucl]
+  }
+  return [formatPercent(m.winRate), formatPercent(m.lcl), formatPercent(m.ucl)]
+}
+
 /** `pulse report winrate` as text. */
 export function winrateText(r: WinrateReport): string {
-  const rows = r.months.map((m) => [
-    m.month,
-    formatCount(m.won),
-    formatCount(m.lost),
-    formatPercent(m.winRate),
-    m.center === null ? '' : formatPercent(m.center),
-    m.lcl === null ? '' : `${formatPercent(m.lcl)}-${formatPercent(m.ucl)}`,
-    m.partial ? 'partial' : m.anomaly === null ? (m.limitMethod === null ? 'no baseline' : '') : m.anomaly.toUpperCase(),
-    formatCount(m.created),
-    formatMoney(m.createdAmount),
-    formatCount(m.openAtEnd),
-  ])
+  const rows = r.months.map((m) => {
+    const [rate, lcl, ucl] = monthFigures(m)
+    return [
+      m.month,
+      formatCount(m.won),
+      formatCount(m.lost),
+      rate,
+      m.center === null ? '' : formatPercent(m.center),
+      m.lcl === null ? '' : `${lcl}-${ucl}`,
+      m.partial ? 'partial' : m.anomaly === null ? (m.limitMethod === null ? 'no baseline' : '') : m.anomaly.toUpperCase(),
+      formatCount(m.created),
+      formatMoney(m.createdAmount),
+      formatCount(m.openAtEnd),
+    ]
+  })
   const table = textTable(
     ['month', 'won', 'lost', 'win rate', 'centre', 'limits', 'verdict', 'created', 'created $', 'open at end'],
     rows,
