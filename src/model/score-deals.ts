@@ -5,7 +5,7 @@ import type { ScoringDeal } from './model-deal.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
 import type { StageNorm } from './stage-norms.js'
-import type { LeafPrediction, WinRateDriverEngine } from './win-rate-driver-engine.js'
+import { FEATURE_WORDS, type LeafPrediction, type WinRateDriverEngine } from './win-rate-driver-engine.js'
 
 /** What scoring needs besides the model: the moment, the idle limit and owners' track records. */
 export interface ScoringContext {
@@ -39,7 +39,10 @@ export interface DealScore {
  * the reports' scope leaves them out. Pure.
  */
 export function scoreDeals(engine: WinRateDriverEngine, deals: readonly ScoringDeal[], context: ScoringContext): DealScore[] {
-  const words = new ReasonWords(engine.informative ? null : notInformativeReason(engine), context.idleDays)
+  // An amount suspected of being filled in at close does not choose the segment shown instead.
+  const leak = engine.evaluation.leakSuspect?.feature
+  const byAmount = leak !== 'amount' && leak !== 'region_amount_band'
+  const words = new ReasonWords(engine.informative ? null : notInformativeReason(engine), context.idleDays, byAmount)
   const norms = context.stageNorms ?? engine.stageNorms
   const days = new DayCounts(context.asOf)
   const out: DealScore[] = []
@@ -83,6 +86,9 @@ class DayCounts {
 /** The reason that opens every score of a model that is not informative. */
 export function notInformativeReason(engine: WinRateDriverEngine): string {
   const e = engine.evaluation
+  // Models stored before the leak check have no leakSuspect field.
+  if (e.leakSuspect)
+    return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${FEATURE_WORDS[e.leakSuspect.feature]} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`
   return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}), so this is the win rate of similar past deals`
 }
 
@@ -96,6 +102,8 @@ class ReasonWords {
   constructor(
     readonly notice: string | null,
     private readonly idleDays: number,
+    /** Whether segment rates may use the amount band. */
+    readonly byAmount: boolean,
   ) {}
 
   leaf(leaf: LeafPrediction): string {
@@ -166,7 +174,7 @@ function scoreOne(
     p = leaf.probability
     reasons.push(words.leaf(leaf))
   } else {
-    const segment = segmentRateFor(engine.segmentRates, deal)
+    const segment = segmentRateFor(engine.segmentRates, deal, { byAmount: words.byAmount })
     p = segment.rate
     reasons.push(words.notice, words.segment(segment))
   }

@@ -52,11 +52,16 @@ export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<n
 
 /**
  * The narrowest segment of `deal` with at least {@link MIN_SEGMENT_DEALS} closed deals:
- * region x amount band, else region, else all closed deals.
+ * region x amount band, else region, else all closed deals. With `byAmount: false` (the amount
+ * is suspected of being filled in at close) the amount band is skipped.
  */
-export function segmentRateFor(rates: SegmentRates, deal: Pick<ModelDeal, 'region' | 'amount'>): SegmentRate {
+export function segmentRateFor(
+  rates: SegmentRates,
+  deal: Pick<ModelDeal, 'region' | 'amount'>,
+  options: { byAmount?: boolean } = {},
+): SegmentRate {
   const segment = regionBandOf(deal.region, deal.amount)
-  const both = rates.byRegionBand[segment]
+  const both = options.byAmount === false ? undefined : rates.byRegionBand[segment]
   if (both && both.n >= MIN_SEGMENT_DEALS) return { ...both, rate: both.won / both.n, label: segment }
   const region = rates.byRegion[deal.region]
   if (region && region.n >= MIN_SEGMENT_DEALS) return { ...region, rate: region.won / region.n, label: deal.region }

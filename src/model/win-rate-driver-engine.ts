@@ -2,7 +2,7 @@
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
-import { accuracy, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
+import { accuracy, auc as aucOf, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
 import { describeNode, percent } from './deal-reasons.js'
 import {
   encodeDeal,
@@ -89,7 +89,16 @@ export interface ModelEvaluation {
   /** Win rate of the test deals. */
   testWinRate: number
   reliability: ReliabilityBin[]
-  /** True only when the AUC interval's lower bound is above 0.5 and the Brier score beats the base rate's. */
+  /**
+   * Set when the test AUC is at least {@link SUSPICIOUS_AUC}: facts known when a deal is created do
+   * not separate won from lost deals that well, so an input is probably filled in at close. Names the
+   * input that ranks the test deals best on its own, with that AUC (either direction). Null otherwise.
+   */
+  leakSuspect: { feature: ModelFeature; auc: number } | null
+  /**
+   * True only when the AUC interval's lower bound is above 0.5, the Brier score beats the base rate's,
+   * and the test is not too good to be true (no {@link ModelEvaluation.leakSuspect}).
+   */
   informative: boolean
   /** One sentence saying whether the per-deal probabilities can be trusted, with the numbers. */
   verdict: string
@@ -149,6 +158,24 @@ export interface SerializedWinModel {
 
 /** Fewest closed, non-stale deals the model will train and test on. */
 export const MIN_TRAINING_DEALS = 100
+
+/**
+ * A test AUC from which the model is suspected of reading an outcome (an input filled in or changed
+ * at close, such as an amount set to 0 on lost deals) rather than predicting it: win models on facts
+ * known at creation reach 0.6-0.8.
+ */
+export const SUSPICIOUS_AUC = 0.95
+
+/** Each input in words, for sentences ("the amount alone ranks them ..."). */
+export const FEATURE_WORDS: Readonly<Record<ModelFeature, string>> = {
+  region: 'the region',
+  industry: 'the industry',
+  product_type: 'the product',
+  lead_source: 'the lead source',
+  region_amount_band: 'region x amount band (read from the amount)',
+  amount: 'the amount',
+  owner_win_rate: "the owner's past win rate",
+}
 
 const MAX_DEPTH = 6
 const DEPTHS = [0, 1, 2, 3, 4, 5, 6]
@@ -219,11 +246,13 @@ export class WinRateDriverEngine {
     const trainRaws = raws.slice(0, cut)
     const params = selectParams(train, trainRaws, trainLabels)
     const evaluated = fitTree(trainRaws, trainLabels, params)
-    const testP = raws.slice(cut).map((r) => evaluated.rates[leafOf(evaluated.flat, encodeRaw(evaluated.encoding, r))] as number)
+    const testRows = raws.slice(cut).map((r) => encodeRaw(evaluated.encoding, r))
+    const testP = testRows.map((row) => evaluated.rates[leafOf(evaluated.flat, row)] as number)
     const evaluation = evaluate(
       testP,
       testLabels,
       trainLabels,
+      { rows: testRows, features: evaluated.encoding.features.map((f) => f.name) },
       {
         method: 'time',
         testShare,
@@ -445,6 +474,7 @@ function evaluate(
   testP: number[],
   testLabels: number[],
   trainLabels: number[],
+  test: { rows: readonly number[][]; features: readonly ModelFeature[] },
   split: TimeSplit,
   seed: number | undefined,
 ): ModelEvaluation {
@@ -453,11 +483,14 @@ function evaluate(
   const { auc, low, high } = bootstrapAuc(testP, testLabels, { seed })
   const brier = brierScore(testP, testLabels)
   const baselineBrier = brierScore(constant, testLabels)
-  const informative = low > 0.5 && brier < baselineBrier
+  const leakSuspect = auc >= SUSPICIOUS_AUC ? bestSingleFeature(test, testLabels) : null
+  const informative = low > 0.5 && brier < baselineBrier && leakSuspect === null
   const numbers = `AUC ${auc.toFixed(2)}, 95% CI ${low.toFixed(2)}-${high.toFixed(2)}; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}`
-  const verdict = informative
-    ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
-    : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
+  const verdict = leakSuspect
+    ? `The model separates the newest ${testLabels.length} closed deals almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leakSuspect.feature]} alone ranks them with AUC ${leakSuspect.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example an amount set to 0 on lost deals). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
+    : informative
+      ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
+      : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
   return {
     nTrain: trainLabels.length,
     nTest: testLabels.length,
@@ -477,9 +510,27 @@ function evaluate(
     baseRate,
     testWinRate: mean(testLabels),
     reliability: reliabilityTable(testP, testLabels),
+    leakSuspect,
     informative,
     verdict,
   }
+}
+
+// The input that ranks the test deals best on its own (codes in either direction), with that AUC.
+function bestSingleFeature(
+  test: { rows: readonly number[][]; features: readonly ModelFeature[] },
+  labels: readonly number[],
+): { feature: ModelFeature; auc: number } {
+  let best = { feature: test.features[0] as ModelFeature, auc: 0 }
+  test.features.forEach((feature, c) => {
+    const a = aucOf(
+      test.rows.map((row) => row[c] as number),
+      labels,
+    )
+    const both = Math.max(a, 1 - a)
+    if (both > best.auc) best = { feature, auc: both }
+  })
+  return best
 }
 
 let splitSearch: 'grouped' | 'original' | undefined

@@ -102,6 +102,31 @@ describe('WinRateDriverEngine', () => {
     expect(train(relabelled).serialize()).not.toEqual(train(deals).serialize())
   })
 
+  it('does not present a near-perfect test as predictions: an input filled in at close is named as the likely leak', () => {
+    // A CRM that zeroes the amount of lost deals (and keeps won ones): amount, an input, now encodes the outcome.
+    const deals = syntheticDeals({ n: 1500, seed: 7, signal: false })
+    for (const d of deals) if (d.outcome === 'lost') d.amount = 0
+    const model = train(deals)
+    expect(model.evaluation.auc).toBeGreaterThan(0.95)
+    expect(model.informative).toBe(false)
+    // The amount, or the region x amount band read from it.
+    expect(['amount', 'region_amount_band']).toContain(model.evaluation.leakSuspect?.feature)
+    expect(model.evaluation.leakSuspect?.auc).toBeGreaterThan(0.95)
+    expect(model.evaluation.verdict).toMatch(/almost perfectly .*amount\)? alone ranks them .*filled in or changed when deals close/)
+    const scores = scoreDeals(model, deals, context(deals))
+    expect(scores.length).toBeGreaterThan(0)
+    for (const s of scores) {
+      expect(s.basis).toBe('segment')
+      expect(s.reasons[0]).toMatch(
+        /^Not a prediction: the model's test on the newest closed deals was too good to be true \(AUC 0\.9\d; .*amount/,
+      )
+      // The suspect amount does not pick the segment either: the region's own rate is shown.
+      expect(s.reasons[1]).toMatch(/^(North America|EMEA|APAC|LATAM): similar deals won \d+% \(n=\d+\)$/)
+    }
+    // An honest signal keeps its probabilities.
+    expect(engine.evaluation.leakSuspect).toBeNull()
+  })
+
   it('round-trips through its stored JSON form with identical predictions', () => {
     const stored = JSON.parse(JSON.stringify(engine.serialize())) as SerializedWinModel
     const loaded = WinRateDriverEngine.fromSerialized(stored)
