@@ -487,7 +487,7 @@ function evaluate(
   const informative = low > 0.5 && brier < baselineBrier && leakSuspect === null
   const numbers = `AUC ${auc.toFixed(2)}, 95% CI ${low.toFixed(2)}-${high.toFixed(2)}; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}`
   const verdict = leakSuspect
-    ? `The model separates the newest ${testLabels.length} closed deals almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leakSuspect.feature]} alone ranks them with AUC ${leakSuspect.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example an amount set to 0 on lost deals). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
+    ? `The model separates the newest ${testLabels.length} closed deals almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leakSuspect.feature]} alone ranks them with AUC ${leakSuspect.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example ${leakSuspect.feature === 'amount' || leakSuspect.feature === 'region_amount_band' ? 'an amount set to 0 on lost deals' : 'a value set when the deal is won or lost'}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
     : informative
       ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
       : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
