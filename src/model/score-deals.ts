@@ -86,6 +86,8 @@ class DayCounts {
 /** The reason that opens every score of a model that is not informative. */
 export function notInformativeReason(engine: WinRateDriverEngine): string {
   const e = engine.evaluation
+  if (e.nTest > 0 && (e.testWinRate === 0 || e.testWinRate === 1))
+    return `Not a prediction: the newest ${e.nTest} closed deals were all ${e.testWinRate === 0 ? 'lost' : 'won'}, so the model could not be tested; this is the win rate of similar past deals`
   // Models stored before the leak check have no leakSuspect field.
   if (e.leakSuspect)
     return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${FEATURE_WORDS[e.leakSuspect.feature]} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`

@@ -480,17 +480,25 @@ function evaluate(
 ): ModelEvaluation {
   const baseRate = mean(trainLabels)
   const constant = testLabels.map(() => baseRate)
-  const { auc, low, high } = bootstrapAuc(testP, testLabels, { seed })
+  const testWins = testLabels.reduce((a, y) => a + y, 0)
+  // With one outcome only there are no won-lost pairs to rank: the AUC is undefined (0.5 by
+  // convention) and its interval is all of [0, 1], not the zero-width 0.5-0.5 the bootstrap gives.
+  const oneOutcome = testWins === 0 ? 'lost' : testWins === testLabels.length ? 'won' : null
+  const bootstrap = bootstrapAuc(testP, testLabels, { seed })
+  const { auc } = bootstrap
+  const [low, high] = oneOutcome ? [0, 1] : [bootstrap.low, bootstrap.high]
   const brier = brierScore(testP, testLabels)
   const baselineBrier = brierScore(constant, testLabels)
   const leakSuspect = auc >= SUSPICIOUS_AUC ? bestSingleFeature(test, testLabels) : null
   const informative = low > 0.5 && brier < baselineBrier && leakSuspect === null
   const numbers = `AUC ${auc.toFixed(2)}, 95% CI ${low.toFixed(2)}-${high.toFixed(2)}; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}`
-  const verdict = leakSuspect
-    ? `The model separates the newest ${testLabels.length} closed deals almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leakSuspect.feature]} alone ranks them with AUC ${leakSuspect.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example ${leakSuspect.feature === 'amount' || leakSuspect.feature === 'region_amount_band' ? 'an amount set to 0 on lost deals' : 'a value set when the deal is won or lost'}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
-    : informative
-      ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
-      : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
+  const verdict = oneOutcome
+    ? `The newest ${testLabels.length} closed deals were all ${oneOutcome}, so the model's ranking could not be tested (AUC undefined, shown as 0.50 with the interval 0-1; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}). Deals are shown the win rate of similar past deals instead of a per-deal probability.`
+    : leakSuspect
+      ? `The model separates the newest ${testLabels.length} closed deals almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leakSuspect.feature]} alone ranks them with AUC ${leakSuspect.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example ${leakSuspect.feature === 'amount' || leakSuspect.feature === 'region_amount_band' ? 'an amount set to 0 on lost deals' : 'a value set when the deal is won or lost'}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
+      : informative
+        ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
+        : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
   return {
     nTrain: trainLabels.length,
     nTest: testLabels.length,

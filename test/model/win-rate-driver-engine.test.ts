@@ -127,6 +127,28 @@ describe('WinRateDriverEngine', () => {
     expect(engine.evaluation.leakSuspect).toBeNull()
   })
 
+  it('does not give a zero-width AUC interval when the test deals are all lost: the ranking was not tested', () => {
+    const deals = syntheticDeals({ n: 600, seed: 8, signal: true })
+    const closed = deals
+      .filter((d) => d.outcome !== 'open')
+      .sort((a, b) => ((a.closed_date as string) < (b.closed_date as string) ? -1 : 1))
+    for (const d of closed.slice(Math.floor(closed.length * 0.7))) {
+      if (d.outcome === 'won') {
+        d.outcome = 'lost'
+        d.lost_at_stage = 'Demo'
+        d.stage = 'Demo'
+      }
+    }
+    const model = train(deals)
+    const e = model.evaluation
+    expect(e.testWinRate).toBe(0)
+    expect(e.informative).toBe(false)
+    expect([e.aucLow, e.aucHigh]).toEqual([0, 1])
+    expect(e.verdict).toMatch(/^The newest \d+ closed deals were all lost, so the model's ranking could not be tested/)
+    const [first] = scoreDeals(model, deals, context(deals))
+    expect(first?.reasons[0]).toMatch(/^Not a prediction: the newest \d+ closed deals were all lost, so the model could not be tested/)
+  })
+
   it('round-trips through its stored JSON form with identical predictions', () => {
     const stored = JSON.parse(JSON.stringify(engine.serialize())) as SerializedWinModel
     const loaded = WinRateDriverEngine.fromSerialized(stored)
