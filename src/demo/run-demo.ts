@@ -135,8 +135,8 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
   const lines = [
     `Sales Pulse, as of ${r.summary.asOf}: ${r.imported.read} deals (${r.sample.won} won, ${r.sample.lost} lost, ${r.sample.open} open).`,
     '',
-    'What changed:',
-    ...r.summary.sentences.map((s) => `  - ${s}`),
+    'What changed (* a significant finding, - context):',
+    ...r.summary.findings.map((f) => `  ${f.significant ? '*' : '-'} ${f.text}`),
     '',
     `Win-probability model: ${r.model.verdict}`,
     `  Held-out AUC ${r.model.auc.toFixed(2)} (95% CI ${r.model.aucLow.toFixed(2)}-${r.model.aucHigh.toFixed(2)}), Brier ${r.model.brier.toFixed(3)} vs ${r.model.baselineBrier.toFixed(3)} for the base rate, on the newest ${r.model.nTest} closed deals.`,

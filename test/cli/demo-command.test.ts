@@ -55,6 +55,9 @@ describe('runDemo', () => {
       )
       expect(missed).toEqual([])
       for (const file of result.files) expect(existsSync(file)).toBe(true)
+      // Findings are marked as every report marks them: * significant, - context.
+      expect(result.summary.findings.some((f) => f.significant)).toBe(true)
+      for (const f of result.summary.findings) expect(result.text).toContain(`  ${f.significant ? '*' : '-'} ${f.text}`)
     } finally {
       await store.close()
     }
