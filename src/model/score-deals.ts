@@ -91,7 +91,9 @@ export function notInformativeReason(engine: WinRateDriverEngine): string {
   // Models stored before the leak check have no leakSuspect field.
   if (e.leakSuspect)
     return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${FEATURE_WORDS[e.leakSuspect.feature]} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`
-  return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}), so this is the win rate of similar past deals`
+  // The Brier score is named when it is the test that failed.
+  const brier = e.brier >= e.baselineBrier ? `; Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate` : ''
+  return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}${brier}), so this is the win rate of similar past deals`
 }
 
 // Many deals share a leaf, a segment, a number of idle days or of days in a stage: each sentence is built once.

@@ -491,14 +491,18 @@ function evaluate(
   const baselineBrier = brierScore(constant, testLabels)
   const leakSuspect = auc >= SUSPICIOUS_AUC ? bestSingleFeature(test, testLabels) : null
   const informative = low > 0.5 && brier < baselineBrier && leakSuspect === null
-  const numbers = `AUC ${auc.toFixed(2)}, 95% CI ${low.toFixed(2)}-${high.toFixed(2)}; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}`
-  const verdict = oneOutcome
-    ? `The newest ${testLabels.length} closed deals were all ${oneOutcome}, so the model's ranking could not be tested (AUC undefined, shown as 0.50 with the interval 0-1; Brier ${brier.toFixed(4)} vs ${baselineBrier.toFixed(4)} for the base rate of ${percent(baseRate)}). Deals are shown the win rate of similar past deals instead of a per-deal probability.`
-    : leakSuspect
-      ? `The model separates the newest ${testLabels.length} closed deals almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leakSuspect.feature]} alone ranks them with AUC ${leakSuspect.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example ${leakSuspect.feature === 'amount' || leakSuspect.feature === 'region_amount_band' ? 'an amount set to 0 on lost deals' : 'a value set when the deal is won or lost'}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
-      : informative
-        ? `The model ranks the newest ${testLabels.length} closed deals better than chance and its probabilities beat the base rate (${numbers}).`
-        : `The model does not beat the base rate on the newest ${testLabels.length} closed deals (${numbers}), so deals are shown the win rate of similar past deals instead of a per-deal probability.`
+  const verdict = evaluationVerdict({
+    nTest: testLabels.length,
+    auc,
+    aucLow: low,
+    aucHigh: high,
+    brier,
+    baselineBrier,
+    baseRate,
+    testWinRate: mean(testLabels),
+    leakSuspect,
+    informative,
+  })
   return {
     nTrain: trainLabels.length,
     nTest: testLabels.length,
@@ -522,6 +526,44 @@ function evaluate(
     informative,
     verdict,
   }
+}
+
+/**
+ * The one sentence `pulse train` and `pulse score` print about the evaluation: whether the per-deal
+ * probabilities can be trusted and, when not, which test failed (the ranking against chance, the
+ * Brier score against the base rate's, a test with one outcome only, or one too good to be true),
+ * with the numbers.
+ */
+export function evaluationVerdict(
+  e: Pick<
+    ModelEvaluation,
+    'nTest' | 'auc' | 'aucLow' | 'aucHigh' | 'brier' | 'baselineBrier' | 'baseRate' | 'testWinRate' | 'leakSuspect' | 'informative'
+  >,
+): string {
+  const brierText = `Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate of ${percent(e.baseRate)}`
+  const numbers = `AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}; ${brierText}`
+  const instead = 'so deals are shown the win rate of similar past deals instead of a per-deal probability.'
+  const deals = `the newest ${e.nTest} closed deals`
+  if (e.nTest > 0 && (e.testWinRate === 0 || e.testWinRate === 1))
+    return `The newest ${e.nTest} closed deals were all ${e.testWinRate === 0 ? 'lost' : 'won'}, so the model's ranking could not be tested (AUC undefined, shown as 0.50 with the interval 0-1; ${brierText}). Deals are shown the win rate of similar past deals instead of a per-deal probability.`
+  const leak = e.leakSuspect
+  if (leak) {
+    const example =
+      leak.feature === 'amount' || leak.feature === 'region_amount_band'
+        ? 'an amount set to 0 on lost deals'
+        : 'a value set when the deal is won or lost'
+    return `The model separates ${deals} almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leak.feature]} alone ranks them with AUC ${leak.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example ${example}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
+  }
+  if (e.informative) return `The model ranks ${deals} better than chance and its probabilities beat the base rate (${numbers}).`
+  const ranks = e.aucLow > 0.5
+  const scores = e.brier < e.baselineBrier
+  const which =
+    !ranks && !scores
+      ? 'it ranks them no better than chance and its probabilities score no better'
+      : !ranks
+        ? "its probabilities score better than the base rate's, but its ranking is not shown to beat chance (the AUC interval reaches 0.5)"
+        : 'it ranks them better than chance, but its probabilities score worse than always predicting the base rate'
+  return `The model does not beat the base rate on ${deals}: ${which} (${numbers}), ${instead}`
 }
 
 // The input that ranks the test deals best on its own (codes in either direction), with that AUC.

@@ -4,8 +4,13 @@ import { seededRandom } from '../../src/domain/seeded-random.js'
 import { AppError } from '../../src/errors.js'
 import type { ModelDeal } from '../../src/model/model-deal.js'
 import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
-import { scoreDeals } from '../../src/model/score-deals.js'
-import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
+import { notInformativeReason, scoreDeals } from '../../src/model/score-deals.js'
+import {
+  evaluationVerdict,
+  type ModelEvaluation,
+  type SerializedWinModel,
+  WinRateDriverEngine,
+} from '../../src/model/win-rate-driver-engine.js'
 import { FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
 
 function train(deals: ModelDeal[]) {
@@ -147,6 +152,29 @@ describe('WinRateDriverEngine', () => {
     expect(e.verdict).toMatch(/^The newest \d+ closed deals were all lost, so the model's ranking could not be tested/)
     const [first] = scoreDeals(model, deals, context(deals))
     expect(first?.reasons[0]).toMatch(/^Not a prediction: the newest \d+ closed deals were all lost, so the model could not be tested/)
+  })
+
+  it('says which test a model that is not informative failed, never contradicting its own numbers', () => {
+    const base = { nTest: 24, baseRate: 0.35, testWinRate: 0.25, leakSuspect: null, informative: false }
+    // 130-deal sample: the Brier score beats the base rate's, the AUC interval reaches below 0.5.
+    const wideAuc = evaluationVerdict({ ...base, auc: 0.648, aucLow: 0.411, aucHigh: 0.87, brier: 0.1843, baselineBrier: 0.198 })
+    expect(wideAuc).toMatch(/its probabilities score better than the base rate's, but its ranking is not shown to beat chance/)
+    expect(wideAuc).not.toMatch(/probabilities score no better/)
+    const badBrier = evaluationVerdict({ ...base, auc: 0.58, aucLow: 0.53, aucHigh: 0.63, brier: 0.201, baselineBrier: 0.199 })
+    expect(badBrier).toMatch(/it ranks them better than chance, but its probabilities score worse than always predicting the base rate/)
+    const both = evaluationVerdict({ ...base, auc: 0.5, aucLow: 0.47, aucHigh: 0.53, brier: 0.22, baselineBrier: 0.2 })
+    expect(both).toMatch(
+      /does not beat the base rate on the newest 24 closed deals: it ranks them no better than chance and its probabilities score no better/,
+    )
+    // The first reason of each score names the failed test with its numbers too.
+    const reasonOf = (e: Partial<ModelEvaluation>) =>
+      notInformativeReason({ evaluation: { ...engine.evaluation, ...base, ...e } } as unknown as WinRateDriverEngine)
+    expect(reasonOf({ auc: 0.58, aucLow: 0.53, aucHigh: 0.63, brier: 0.201, baselineBrier: 0.199 })).toMatch(
+      /^Not a prediction: the model did not beat the base rate on the newest closed deals \(AUC 0\.58, 95% CI 0\.53-0\.63; Brier 0\.2010 vs 0\.1990 for the base rate\)/,
+    )
+    expect(reasonOf({ auc: 0.648, aucLow: 0.411, aucHigh: 0.87, brier: 0.1843, baselineBrier: 0.198 })).toMatch(
+      /^Not a prediction: the model did not beat the base rate on the newest closed deals \(AUC 0\.65, 95% CI 0\.41-0\.87\), so/,
+    )
   })
 
   it('round-trips through its stored JSON form with identical predictions', () => {
