@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { WinrateMonth } from '../../src/analytics/report-types.js'
 import type { SummaryInputs } from '../../src/analytics/summarize-findings.js'
 import { summarizeFindings } from '../../src/analytics/summarize-findings.js'
+import { winrateMonth } from '../helpers/winrate-month.js'
 
-/** A judged month as the win-rate report gives it; only what the summary reads matters here. */
-function month(m: string, won: number, lost: number, lcl: number, ucl: number, anomaly: 'low' | 'high') {
-  return {
-    month: m,
-    won,
-    lost,
-    winRate: won / (won + lost),
-    center: 0.3472,
-    lcl,
-    ucl,
-    anomaly,
-    partial: false,
-    n: won + lost,
-    limitMethod: 'binomial',
-    baselineFrom: '2025-02',
-    baselineTo: '2026-02',
-    baselineN: 3100,
-    created: 260,
-  }
-}
-
-function inputs(months: ReturnType<typeof month>[]): SummaryInputs {
+function inputs(months: WinrateMonth[]): SummaryInputs {
   const empty = { findings: [] }
   return {
     winrate: { asOf: '2026-06-30', where: {}, months, findings: [], runSignals: [], openPipeline: { count: 0, amount: 0 } },
@@ -37,9 +18,9 @@ function inputs(months: ReturnType<typeof month>[]): SummaryInputs {
 describe('summarizeFindings, several months outside their limits', () => {
   // The demo's months: each has its own limits (its own n). March's 26.0% is below its 26.1% limit,
   // May's limit is 26.2%: "26%, 23% and 19% vs ... (limits 26%-43%)" read as 26% being below 26%.
-  const march = month('2026-03', 71, 202, 0.26076, 0.43364, 'low')
-  const april = month('2026-04', 57, 191, 0.25651, 0.43789, 'low')
-  const may = month('2026-05', 54, 226, 0.26185, 0.43255, 'low')
+  const march = winrateMonth('2026-03', 71, 202, 0.26076, 0.43364, 'low')
+  const april = winrateMonth('2026-04', 57, 191, 0.25651, 0.43789, 'low')
+  const may = winrateMonth('2026-05', 54, 226, 0.26185, 0.43255, 'low')
 
   it('never writes a listed rate that reads as equal to the limit it is said to be beyond', () => {
     const { sentences } = summarizeFindings(inputs([march, april, may]), { asOf: '2026-06-30' })
@@ -55,8 +36,8 @@ describe('summarizeFindings, several months outside their limits', () => {
   })
 
   it('does the same above the range', () => {
-    const a = month('2026-03', 119, 154, 0.26, 0.4352, 'high')
-    const b = month('2026-04', 125, 123, 0.2565, 0.4379, 'high')
+    const a = winrateMonth('2026-03', 119, 154, 0.26, 0.4352, 'high')
+    const b = winrateMonth('2026-04', 125, 123, 0.2565, 0.4379, 'high')
     const { sentences } = summarizeFindings(inputs([a, b]), { asOf: '2026-06-30' })
     expect(sentences[0]).toContain('in Mar 2026 and Apr 2026: 43.6% and 50% vs a baseline of 35% (limits 26%-43.5%;')
   })

@@ -1,33 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { winrateText } from '../../src/analytics/report-text.js'
 import type { WinrateMonth, WinrateReport } from '../../src/analytics/report-types.js'
-
-function month(m: string, won: number, lost: number, lcl: number, ucl: number, anomaly: 'low' | 'high' | null): WinrateMonth {
-  return {
-    month: m,
-    won,
-    lost,
-    winRate: won / (won + lost),
-    center: 0.3472,
-    lcl,
-    ucl,
-    partial: false,
-    anomaly,
-    n: won + lost,
-    limitMethod: 'binomial',
-    baselineFrom: '2025-02',
-    baselineTo: '2026-02',
-    baselineN: 3100,
-    z: null,
-    runRules: [],
-    wonAmount: 0,
-    lostAmount: 0,
-    created: 260,
-    createdAmount: 0,
-    openAtEnd: 400,
-    openAmountAtEnd: 0,
-  } as WinrateMonth
-}
+import { winrateMonth } from '../helpers/winrate-month.js'
 
 function report(months: WinrateMonth[]): WinrateReport {
   return {
@@ -46,16 +20,16 @@ const row = (text: string, m: string) => text.split('\n').find((l) => l.startsWi
 describe('winrateText', () => {
   it('writes a LOW month that rounds to its limit with the decimals that tell them apart', () => {
     // The demo's March 2026: 71 of 273 won (26.01%) against a lower limit of 26.08%.
-    const text = winrateText(report([month('2026-03', 71, 202, 0.26076, 0.43364, 'low')]))
+    const text = winrateText(report([winrateMonth('2026-03', 71, 202, 0.26076, 0.43364, 'low')]))
     expect(row(text, '2026-03')).toMatch(/ 26\.0% +35% +26\.1%-43% +LOW /)
   })
 
   it('does the same for a HIGH month, and keeps whole percents elsewhere', () => {
     const text = winrateText(
       report([
-        month('2026-03', 119, 154, 0.26, 0.4352, 'high'),
-        month('2026-04', 57, 191, 0.25651, 0.43789, 'low'),
-        month('2026-05', 90, 180, 0.26, 0.43, null),
+        winrateMonth('2026-03', 119, 154, 0.26, 0.4352, 'high'),
+        winrateMonth('2026-04', 57, 191, 0.25651, 0.43789, 'low'),
+        winrateMonth('2026-05', 90, 180, 0.26, 0.43, null),
       ]),
     )
     expect(row(text, '2026-03')).toMatch(/ 43\.6% +35% +26%-43\.5% +HIGH /)
