@@ -196,7 +196,7 @@ export function stalledText(r: StalledReport): string {
   return parts.join('\n\n') + findingsBlock(r.findings)
 }
 
-/** The findings summary as text: `*` marks a significant finding, `-` context, as in every report. */
+/** The findings summary as text: `*` marks a finding to act on, `-` context, as in every report. */
 export function summaryText(s: FindingsSummary): string {
   return `What changed (${scopeLine(s.asOf, s.where)})${findingsBlock(s.findings)}`
 }

@@ -135,7 +135,7 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
   const lines = [
     `Sales Pulse, as of ${r.summary.asOf}: ${r.imported.read} deals (${r.sample.won} won, ${r.sample.lost} lost, ${r.sample.open} open).`,
     '',
-    'What changed (* a significant finding, - context):',
+    'What changed (* a finding to act on, - context):',
     ...r.summary.findings.map((f) => `  ${f.significant ? '*' : '-'} ${f.text}`),
     '',
     `Win-probability model: ${r.model.verdict}`,
