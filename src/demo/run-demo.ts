@@ -139,7 +139,6 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
     ...r.summary.findings.map((f) => `  ${f.significant ? '*' : '-'} ${f.text}`),
     '',
     `Win-probability model: ${r.model.verdict}`,
-    `  Held-out AUC ${r.model.auc.toFixed(2)} (95% CI ${r.model.aucLow.toFixed(2)}-${r.model.aucHigh.toFixed(2)}), Brier ${r.model.brier.toFixed(3)} vs ${r.model.baselineBrier.toFixed(3)} for the base rate, on the newest ${r.model.nTest} closed deals.`,
     '',
     r.atRisk.length > 0
       ? 'High-value deals that need a human now (least healthy first):'
