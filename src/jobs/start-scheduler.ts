@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Config, JobSchedules } from '../config.js'
+import { recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
@@ -44,6 +45,22 @@ export interface Scheduler {
   /** Stops every task, aborts the signal the running job bodies got, and waits for them. */
   stop(): Promise<void>
 }
+
+/** The job each entry starts with: the name its ticks are recorded under in `job_runs`. */
+const FIRST_JOB: Record<ScheduleName, string> = {
+  sync: 'sync',
+  retrain: 'retrain',
+  stalledAlerts: 'stalled-alerts',
+  anomalyCheck: 'anomaly-check',
+}
+
+/**
+ * How late a tick may fire and still run (node-cron's default is one second). A tick fires late
+ * when the event loop was busy at its slot (a chart render, a training step, a loaded machine) or
+ * the process was paused; a daily job would otherwise be dropped for the day. A tick later than
+ * this, or overtaken by the next slot, is recorded as a `skipped` run instead.
+ */
+export const LATE_TICK_TOLERANCE_MS = 15 * 60_000
 
 const VARIABLES: Record<ScheduleName, string> = {
   sync: 'PULSE_SYNC_SCHEDULE',
@@ -100,13 +117,30 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     p.finally(() => running.delete(p)).catch(() => undefined)
     return p
   }
-  const tasks: ScheduledTask[] = (Object.keys(entries) as ScheduleName[]).map((name) =>
-    cron.schedule(config.schedules[name], (context) => track(entries[name](context.date)), {
+  // A tick node-cron does not run (missed, or the previous run still going) leaves a `skipped` run.
+  const recordSkip = (name: ScheduleName, tick: Date, reason: string) => {
+    deps.logger.warn({ job: FIRST_JOB[name], tick: tick.toISOString() }, `job skipped: ${reason}`)
+    void track(
+      recordSkippedJobRun(deps.store.db, FIRST_JOB[name], ctx.instanceId, reason, new Date()).catch((error) =>
+        deps.logger.error({ job: FIRST_JOB[name], err: error }, 'could not record the skipped tick'),
+      ),
+    )
+  }
+  const tasks: ScheduledTask[] = (Object.keys(entries) as ScheduleName[]).map((name) => {
+    const task = cron.schedule(config.schedules[name], (context) => track(entries[name](context.date)), {
       name: `pulse-${name}`,
       timezone: config.timezone,
       noOverlap: true,
-    }),
-  )
+      missedExecutionTolerance: LATE_TICK_TOLERANCE_MS,
+    })
+    task.on('execution:missed', (context) =>
+      recordSkip(name, context.date, `the ${context.date.toISOString()} tick was missed: the process was busy or paused at that time`),
+    )
+    task.on('execution:overlap', (context) =>
+      recordSkip(name, context.date, `the ${context.date.toISOString()} tick came while the previous run of this job was still going`),
+    )
+    return task
+  })
   deps.logger.info({ schedules: config.schedules, timezone: config.timezone }, 'job schedule started')
   return {
     runNow: (name) => track(entries[name]()),
