@@ -11,8 +11,11 @@ import type { SlackClient, SlackContext } from './slack-context.js'
 
 /** The Slack side of the scheduled jobs: plain functions the scheduler calls. */
 export interface SlackJobs {
-  /** After each sync (and scoring): recompute Home snapshots and republish opened Home tabs. */
-  refreshHome(): Promise<void>
+  /**
+   * After each sync (and scoring): recompute Home snapshots and republish opened Home tabs. Once
+   * `signal` is aborted (shutdown) no further view is published.
+   */
+  refreshHome(signal?: AbortSignal): Promise<void>
   /**
    * Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then
    * deliver the outbox, then prune old settled outbox rows that can never be asked for again.
@@ -43,8 +46,8 @@ export interface SlackJobsOptions {
 export function createSlackJobs(ctx: SlackContext, client: SlackClient, options: SlackJobsOptions = {}): SlackJobs {
   const drained = (result: DrainResult) => options.afterDrain?.(result)
   return {
-    async refreshHome() {
-      await refreshHomeTabs(ctx, client)
+    async refreshHome(signal) {
+      await refreshHomeTabs(ctx, client, signal)
     },
     async stalledDealDms(signal) {
       await planManagerDigests(ctx, ctx.clock.asOf())

@@ -7,15 +7,22 @@ import { publishHome } from './publish-home.js'
 /**
  * After each sync (job body, and `/pulse sync`): recompute the company and team snapshots, then
  * republish the Home tab of everyone who has opened it. One user's failure is logged and does not
- * stop the others. Returns how many views were published.
+ * stop the others. Once `signal` is aborted (shutdown) no further view is published: the others
+ * are republished by the next refresh, or fresh when their user opens Home. Returns how many views
+ * were published.
  */
-export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient): Promise<number> {
+export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, signal?: AbortSignal): Promise<number> {
   const asOf = ctx.clock.asOf()
   await computeHomeSnapshot(ctx, null, asOf)
   for (const manager of ctx.roster.managers.keys()) await computeHomeSnapshot(ctx, manager, asOf)
   await pruneChartImages(ctx)
   let published = 0
-  for (const user of await findHomeViewUsers(ctx.store.db)) {
+  const users = await findHomeViewUsers(ctx.store.db)
+  for (const [i, user] of users.entries()) {
+    if (signal?.aborted) {
+      ctx.logger.info({ published, left: users.length - i }, 'Home refresh stopped by a shutdown')
+      return published
+    }
     try {
       await publishHome(ctx, client, user)
       published++
