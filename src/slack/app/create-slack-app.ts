@@ -35,6 +35,9 @@ export interface SlackAppOptions {
   readonly botIds?: { readonly botId: string; readonly botUserId: string }
 }
 
+/** How long `stop` waits for the work of requests already delivered (well within a supervisor's grace period). */
+const STOP_WAIT_MS = 10_000
+
 /** A built Slack app: Bolt's `App`, the context its listeners share, and start/stop. */
 export interface SlackApp {
   readonly app: App
@@ -48,6 +51,7 @@ export interface SlackApp {
    * @throws AppError `bad_config` with the fix when Slack refuses the token or cannot be reached.
    */
   start(port?: number): Promise<Server | undefined>
+  /** Stops listening, then waits (up to 10 s) for the work of requests already delivered. */
   stop(): Promise<void>
   readonly mode: 'http' | 'socket'
 }
@@ -196,6 +200,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger.error({ err: error }, 'unhandled error in a Slack listener')
   })
   ackAppRateLimited(app, logger)
+  // Events are acked before their listeners finish: `stop` waits for the work still running, so
+  // the store it writes to stays open for it (`pulse serve` closes the store right after).
+  const inFlight = new Set<Promise<void>>()
+  const processEvent = app.processEvent.bind(app)
+  app.processEvent = (event) => {
+    const work = processEvent(event)
+    inFlight.add(work)
+    work.finally(() => inFlight.delete(work)).catch(() => undefined)
+    return work
+  }
   app.use(dedupeEvents(logger))
   registerCommands(app, ctx)
   registerHome(app, ctx)
@@ -220,6 +234,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
     async stop() {
       await app.stop()
+      if (inFlight.size === 0) return
+      logger.info({ requests: inFlight.size }, 'waiting for the Slack requests in progress')
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, STOP_WAIT_MS)
+        }),
+      ])
+      clearTimeout(timer)
     },
   }
 }
