@@ -8,10 +8,17 @@ const ARRAY_BATCH = 10_000
 const ROWS_PER_STATEMENT = 100
 const COLUMNS = ['model_id', 'deal_id', 'as_of', 'scored_at', 'win_probability', 'health_score', 'basis', 'reasons'] as const
 
+// Scores of models older than the two newest are never read (deals show the current model's),
+// and would grow by a full set of open deals at every retrain: each save drops them.
+const PRUNE_OLD_MODEL_SCORES = `DELETE FROM deal_scores WHERE model_id <> ? AND model_id < (
+  SELECT coalesce(min(model_id), 0) FROM (SELECT model_id FROM models ORDER BY model_id DESC LIMIT 2) newest)`
+
 /**
  * Stores scores in one transaction, replacing each deal's earlier score under the same model.
  * With `replaceModelScores`, first removes every score of that model (deals no longer open drop
- * out). On SQLite prepared multi-row statements do the inserts (100k scores in well under a second);
+ * out). The scores of models older than the two newest are removed in the same transaction (the
+ * model saved for is kept whatever its age), so `deal_scores` holds at most about two sets of open
+ * deals however often the model is retrained. On SQLite prepared multi-row statements do the inserts (100k scores in well under a second);
  * on PostgreSQL one upsert per 10,000 scores from column arrays (`unnest`).
  */
 export async function saveDealScores(
@@ -20,6 +27,7 @@ export async function saveDealScores(
   options: { replaceModelScores?: number } = {},
 ): Promise<void> {
   const sqlite = store.sqlite
+  const keep = scores[0]?.model_id ?? options.replaceModelScores
   if (sqlite) {
     const remove = sqlite.prepare('DELETE FROM deal_scores WHERE model_id = ?')
     const statement = (rows: number) =>
@@ -41,12 +49,14 @@ export async function saveDealScores(
       s.basis,
       s.reasons,
     ]
+    const prune = sqlite.prepare(PRUNE_OLD_MODEL_SCORES)
     sqlite.transaction(() => {
       if (options.replaceModelScores !== undefined) remove.run(options.replaceModelScores)
       let i = 0
       for (; i + ROWS_PER_STATEMENT <= scores.length; i += ROWS_PER_STATEMENT)
         many.run(scores.slice(i, i + ROWS_PER_STATEMENT).flatMap(values))
       for (; i < scores.length; i++) one.run(values(scores[i] as Insertable<DealScoresTable>))
+      if (keep !== undefined) prune.run(keep)
     })()
     return
   }
@@ -70,5 +80,6 @@ export async function saveDealScores(
         tx,
       )
     }
+    if (keep !== undefined) await sql.raw(PRUNE_OLD_MODEL_SCORES.replace('?', String(Number(keep)))).execute(tx)
   })
 }

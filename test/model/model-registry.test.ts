@@ -105,4 +105,31 @@ describeEachDialect('model registry', (dialect) => {
     await expect(explainDeal(store, 'nope', { asOf: FIXTURE_AS_OF, idleDays: 14 })).rejects.toThrow(/No deal with id "nope"/)
     await store.close()
   })
+
+  it('keeps the scores of the two newest models only, however often the model is retrained', async () => {
+    const deals = syntheticDeals({ n: 1500, seed: 9, signal: true })
+    const store = await storeWith(dialect, deals)
+    const open = deals.filter((d) => d.outcome === 'open').length
+    const ids: number[] = []
+    for (let i = 0; i < 3; i++) {
+      ids.push((await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })).modelId)
+      await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
+    }
+    const counts = async () =>
+      Object.fromEntries(
+        (
+          await store.db
+            .selectFrom('deal_scores')
+            .select(['model_id', (eb) => eb.fn.countAll<number>().as('n')])
+            .groupBy('model_id')
+            .orderBy('model_id')
+            .execute()
+        ).map((r) => [r.model_id, Number(r.n)]),
+      )
+    expect(await counts()).toEqual({ [ids[1] as number]: open, [ids[2] as number]: open })
+    // Rescoring under the current model keeps its own scores and the previous model's.
+    await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
+    expect(await counts()).toEqual({ [ids[1] as number]: open, [ids[2] as number]: open })
+    await store.close()
+  })
 })
