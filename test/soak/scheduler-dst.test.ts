@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
-import { type Scheduler, startScheduler } from '../../src/jobs/start-scheduler.js'
-import { silentLogger } from '../../src/log/create-logger.js'
+import type { Scheduler } from '../../src/jobs/start-scheduler.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { startDailyAlerts } from './start-daily-alerts.js'
 
 // A 09:00 daily job across the days the clocks change, with the clock faked (Date and timers).
 
@@ -17,33 +16,11 @@ afterEach(async () => {
   vi.useRealTimers()
 })
 
-const NEVER = '0 0 1 1 *'
-
 async function runsOfNineOClock(timezone: string, fromUtc: string, days: number): Promise<string[]> {
   store = await openTestStore()
   vi.useFakeTimers({ now: new Date(fromUtc), toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
   const runs: string[] = []
-  const none = async () => undefined
-  scheduler = startScheduler({
-    store,
-    config: loadConfig({
-      PULSE_TZ: timezone,
-      PULSE_ALERTS_SCHEDULE: '0 9 * * *',
-      PULSE_SYNC_SCHEDULE: NEVER,
-      PULSE_RETRAIN_SCHEDULE: NEVER,
-      PULSE_ANOMALY_SCHEDULE: NEVER,
-    }),
-    logger: silentLogger(),
-    notifyAdmins: none,
-    jobs: {
-      sync: none,
-      score: none,
-      refreshHome: none,
-      retrain: none,
-      anomalyCheck: none,
-      stalledAlerts: async () => void runs.push(new Date().toISOString()),
-    },
-  })
+  scheduler = startDailyAlerts(store, timezone, async () => void runs.push(new Date().toISOString()))
   for (let h = 0; h < days * 24; h++) await vi.advanceTimersByTimeAsync(60 * 60_000)
   return runs
 }

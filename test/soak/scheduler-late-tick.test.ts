@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import { findRecentJobRuns } from '../../src/db/begin-job-run.js'
 import type { Store } from '../../src/db/open-store.js'
-import { type Scheduler, startScheduler } from '../../src/jobs/start-scheduler.js'
-import { silentLogger } from '../../src/log/create-logger.js'
+import type { Scheduler } from '../../src/jobs/start-scheduler.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { startDailyAlerts } from './start-daily-alerts.js'
 
 // A tick that fires late, because the process was busy (a long synchronous render or training
 // step) or paused when the slot came, still runs the job, once.
@@ -22,31 +21,9 @@ afterEach(async () => {
   vi.useRealTimers()
 })
 
-const NEVER = '0 0 1 1 *'
-const none = async () => undefined
-
 async function start(runs: string[], stalledAlerts?: () => Promise<void>): Promise<void> {
   store = await openTestStore()
-  scheduler = startScheduler({
-    store,
-    config: loadConfig({
-      PULSE_TZ: 'Europe/Berlin',
-      PULSE_ALERTS_SCHEDULE: '0 9 * * *',
-      PULSE_SYNC_SCHEDULE: NEVER,
-      PULSE_RETRAIN_SCHEDULE: NEVER,
-      PULSE_ANOMALY_SCHEDULE: NEVER,
-    }),
-    logger: silentLogger(),
-    notifyAdmins: none,
-    jobs: {
-      sync: none,
-      score: none,
-      refreshHome: none,
-      retrain: none,
-      anomalyCheck: none,
-      stalledAlerts: stalledAlerts ?? (async () => void runs.push(new Date().toISOString())),
-    },
-  })
+  scheduler = startDailyAlerts(store, 'Europe/Berlin', stalledAlerts ?? (async () => void runs.push(new Date().toISOString())))
 }
 
 describe('a scheduled tick that fires late', () => {
