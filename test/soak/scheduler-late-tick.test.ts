@@ -22,16 +22,17 @@ afterEach(async () => {
 })
 
 async function start(runs: string[], stalledAlerts?: () => Promise<void>): Promise<void> {
+  // The clock is faked from 08:59 Berlin time (06:59 UTC) on, before the scheduler reads it.
+  vi.useFakeTimers({
+    now: new Date('2027-05-03T06:59:00Z'),
+    toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+  })
   store = await openTestStore()
   scheduler = startDailyAlerts(store, 'Europe/Berlin', stalledAlerts ?? (async () => void runs.push(new Date().toISOString())))
 }
 
 describe('a scheduled tick that fires late', () => {
   it('still runs the daily job when the event loop was blocked for seconds across 09:00', async () => {
-    vi.useFakeTimers({
-      now: new Date('2027-05-03T06:59:00Z'),
-      toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
-    })
     const runs: string[] = []
     await start(runs)
     await vi.advanceTimersByTimeAsync(59_000)
@@ -46,10 +47,6 @@ describe('a scheduled tick that fires late', () => {
   })
 
   it('records a tick it could not run at all (the process was paused past the next slot) as skipped', async () => {
-    vi.useFakeTimers({
-      now: new Date('2027-05-03T06:59:00Z'),
-      toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
-    })
     const runs: string[] = []
     await start(runs)
     await vi.advanceTimersByTimeAsync(59_000)
@@ -64,10 +61,6 @@ describe('a scheduled tick that fires late', () => {
   })
 
   it('records a tick that came while the previous run was still going as skipped', async () => {
-    vi.useFakeTimers({
-      now: new Date('2027-05-03T06:59:00Z'),
-      toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
-    })
     const runs: string[] = []
     await start(runs, async () => {
       runs.push(new Date().toISOString())
