@@ -4,7 +4,7 @@
  * (reading SQLite or PostgreSQL) and by a bulk import into an empty store (from the rows it is
  * writing), so the facts the rollup keeps are derived here, once.
  */
-import { dayNumber } from './dates.js'
+import { dayNumber, digitsAt } from './dates.js'
 
 /** The dimension sets of the rollup: all deals, each segment field, and the driver pairs (`deals` columns). */
 export const ROLLUP_DIMS = [
@@ -94,16 +94,9 @@ const NO_DAYS = -2_147_483_648
 
 /** Month number of a `YYYY-MM...` text: year * 12 + month (read from the digits when they are digits). */
 function monthNumber(date: string): number {
-  let y = 0
-  for (let i = 0; i < 4; i++) {
-    const c = date.charCodeAt(i) - 48
-    if (!(c >= 0 && c <= 9)) return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7))
-    y = y * 10 + c
-  }
-  const m1 = date.charCodeAt(5) - 48
-  const m2 = date.charCodeAt(6) - 48
-  if (!(m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9)) return Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7))
-  return y * 12 + m1 * 10 + m2
+  const y = digitsAt(date, 0, 4)
+  const m = digitsAt(date, 5, 2)
+  return y >= 0 && m >= 0 ? y * 12 + m : Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7))
 }
 
 function monthText(n: number): string {

@@ -95,7 +95,7 @@ export function dayNumber(date: string): number {
 }
 
 /** The number written with `count` decimal digits from `at`, or -1 when one of them is not a digit. */
-function digitsAt(text: string, at: number, count: number): number {
+export function digitsAt(text: string, at: number, count: number): number {
   let n = 0
   for (let i = at; i < at + count; i++) {
     const c = text.charCodeAt(i) - 48
