@@ -31,21 +31,22 @@ export interface InstanceHold {
  * Once held, the job leases a killed instance on this machine left are given back (no other
  * instance can be running its jobs), so its jobs run again at their next tick instead of after
  * the lease (the next run marks the cut-off run `interrupted`).
- * On PostgreSQL (several instances supported) it holds nothing.
+ * On PostgreSQL (several instances supported) it holds nothing. While SQLite answers busy it waits
+ * (up to two minutes), unless `stop` is aborted.
  *
  * @throws AppError `bad_config` when another live `pulse serve` holds the store, naming it and
  *   the way out (stop it, or run several instances on PostgreSQL).
  */
 export async function holdSqliteInstance(
   store: Store,
-  options: { logger: Logger; instanceId?: string; ttlMs?: number; now?: () => Date },
+  options: { logger: Logger; instanceId?: string; ttlMs?: number; now?: () => Date; stop?: AbortSignal },
 ): Promise<InstanceHold> {
   if (store.dialect !== 'sqlite') return { release: async () => undefined }
   const db = store.db
   const ttl = options.ttlMs ?? SQLITE_INSTANCE_TTL_MS
   const now = options.now ?? (() => new Date())
   const holder = options.instanceId ?? `${hostname()}:${process.pid}`
-  let held = await whileBusy(options.logger, () => acquireJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now()))
+  let held = await whileBusy(options, () => acquireJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now()))
   if (!held) {
     const other = await findJobLock(db, SQLITE_INSTANCE_LOCK)
     if (other && deadLocalProcess(other.holder)) {
@@ -62,7 +63,7 @@ export async function holdSqliteInstance(
   for (const lock of await findHeldJobLocks(db)) {
     const instance = lock.holder.split('#')[0] as string
     if (lock.job !== SQLITE_INSTANCE_LOCK && instance !== lock.holder && deadLocalProcess(instance)) {
-      await whileBusy(options.logger, () => releaseJobLock(db, lock.job, lock.holder))
+      await whileBusy(options, () => releaseJobLock(db, lock.job, lock.holder))
       options.logger.warn({ job: lock.job, holder: lock.holder }, 'job lease of a stopped instance given back')
     }
   }
@@ -85,10 +86,14 @@ export async function holdSqliteInstance(
 /** How long start-up waits for a store another process is writing (a large import) before giving up. */
 const BUSY_WAIT_MS = 120_000
 
-// Runs `fn`, again every second while SQLite answers busy (an import holds the write lock), up to BUSY_WAIT_MS.
-function whileBusy<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
-  return retryWhileBusy(fn, BUSY_WAIT_MS, () =>
-    logger.warn('the database is busy (an import or a sync is writing to it); waiting for it before starting'),
+// Runs `fn`, again every second while SQLite answers busy (an import holds the write lock), up to
+// BUSY_WAIT_MS or until `stop` is aborted.
+function whileBusy<T>(options: { logger: Logger; stop?: AbortSignal }, fn: () => Promise<T>): Promise<T> {
+  return retryWhileBusy(
+    fn,
+    BUSY_WAIT_MS,
+    () => options.logger.warn('the database is busy (an import or a sync is writing to it); waiting for it before starting'),
+    options.stop,
   )
 }
 

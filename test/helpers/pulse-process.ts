@@ -17,7 +17,9 @@ export interface PulseProcess {
   stderr: string
   /** Both streams, in the order they arrived. */
   output: string
-  /** The exit code (null when a signal ended it). */
+  /** The signal that ended it, once it has ended by one. */
+  signal: NodeJS.Signals | null
+  /** The exit code (null when a signal ended it), once both streams have been read to their end. */
   readonly exited: Promise<number | null>
 }
 
@@ -42,7 +44,14 @@ export function spawnPulse(args: readonly string[], env: Record<string, string> 
     stdout: '',
     stderr: '',
     output: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    signal: null,
+    exited: new Promise((resolve) =>
+      child.on('close', (code, signal) => {
+        run.signal = signal
+        if (signal) run.stderr += `\n[ended by ${signal}]`
+        resolve(code)
+      }),
+    ),
   }
   child.stdout?.on('data', (d) => {
     run.stdout += String(d)

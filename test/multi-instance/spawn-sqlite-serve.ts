@@ -15,9 +15,15 @@ export interface SqliteServeSetup {
 
 /**
  * Starts `pulse serve` on the SQLite file of `setup` (every job off unless `env` sets its
- * schedule) and resolves once it listens or has exited; the caller asserts which.
+ * schedule) and resolves once its stderr says `until` (by default, that it listens) or it has
+ * exited; the caller asserts which.
  */
-export async function spawnSqliteServe(setup: SqliteServeSetup, env: Record<string, string> = {}, startMs = 60_000): Promise<PulseProcess> {
+export async function spawnSqliteServe(
+  setup: SqliteServeSetup,
+  env: Record<string, string> = {},
+  startMs = 60_000,
+  until = 'listening on port',
+): Promise<PulseProcess> {
   const run = spawnPulse(['serve'], {
     PULSE_DATABASE_URL: '',
     PULSE_DB: setup.dbPath,
@@ -39,6 +45,6 @@ export async function spawnSqliteServe(setup: SqliteServeSetup, env: Record<stri
     if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
     await run.exited
   })
-  await waitFor(() => run.stderr.includes('listening on port') || run.child.exitCode !== null, startMs, `serve to start (${run.stderr})`)
+  await waitFor(() => run.stderr.includes(until) || run.child.exitCode !== null, startMs, `serve to say "${until}" (${run.stderr})`)
   return run
 }

@@ -37,12 +37,26 @@ export function registerServeCommand(program: Command, io: CliIo): void {
   ).action(async (options: CommonOptions) => {
     const config = cliConfig()
     const logger = createLogger(config.logLevel)
+    // SIGINT and SIGTERM are caught from the first moment: one that arrives while it starts ends
+    // the start-up at the next step, closing what did start (a second one ends the process).
+    const stop = new AbortController()
+    const requestStop = () => stop.abort()
+    process.once('SIGINT', requestStop)
+    process.once('SIGTERM', requestStop)
+    const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }))
     // Started beside a large first import (which holds a SQLite file to itself), it waits for it.
-    const store = await retryWhileBusy(
-      () => openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl }),
-      120_000,
-      () => logger.warn('the database is busy (an import is writing to it); waiting for it before starting'),
-    )
+    let store: Store
+    try {
+      store = await retryWhileBusy(
+        () => openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl }),
+        120_000,
+        () => logger.warn('the database is busy (an import is writing to it); waiting for it before starting'),
+        stop.signal,
+      )
+    } catch (error) {
+      if (stop.signal.aborted) return stoppedWhileStarting(io)
+      throw error
+    }
     // Until everything has started, a failure (a broken roster, a refused token, unreachable
     // Slack) stops what did start and closes the store, so the sentence is printed and the process
     // ends now instead of listening half-started.
@@ -55,7 +69,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     }
     try {
       // SQLite serves one instance: a second `pulse serve` on the same file is refused.
-      const hold = await holdSqliteInstance(store, { logger })
+      const hold = await holdSqliteInstance(store, { logger, stop: stop.signal })
       started.unshift(() => hold.release())
       // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
       const roster = watchRoster(config.rosterPath, {
@@ -91,20 +105,20 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       })
       running = { slack, watch, scheduler, hold }
     } catch (error) {
-      for (const stop of started) await stop().catch(() => undefined)
+      for (const close of started) await close().catch(() => undefined)
+      if (stop.signal.aborted) return stoppedWhileStarting(io)
       throw error
     }
     const { slack, watch, scheduler, hold } = running
-    void watch.drain()
-    io.err(
-      slack.mode === 'http'
-        ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
-        : 'Sales Pulse is connected to Slack (Socket Mode). Ctrl-C stops it.',
-    )
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve())
-      process.once('SIGTERM', () => resolve())
-    })
+    if (!stop.signal.aborted) {
+      void watch.drain()
+      io.err(
+        slack.mode === 'http'
+          ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
+          : 'Sales Pulse is connected to Slack (Socket Mode). Ctrl-C stops it.',
+      )
+    }
+    await stopped
     io.err('Stopping…')
     await watch.stop()
     await scheduler.stop()
@@ -112,6 +126,11 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     await hold.release()
     await store.close()
   })
+}
+
+// A stop asked for while the store was still busy (or while a step failed): nothing is left running.
+function stoppedWhileStarting(io: CliIo): void {
+  io.err('Stopped before it had started.')
 }
 
 // Scoring needs a trained model; until the first retrain there is nothing to score.
