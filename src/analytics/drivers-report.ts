@@ -94,26 +94,61 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
 }
 
 /**
- * What a two-field segment adds to its parts, as a z statistic: the log odds of its win rate
- * against the log odds its two values predict together (logit(a) + logit(b) - logit(all)), over
- * the segment's own standard error; 0 when that points the other way from its lift. A pair that
- * merely inherits one value's effect (every region's 100k+ deals win less) scores near 0; one that
- * is low on its own (EMEA's 50k-100k deals, while EMEA's other deals win as usual) scores high.
- * `all` is every closed deal. Single-field segments score 0.
+ * What a two-field segment adds to its parts, as a z statistic: the interaction of a 2 x 2 split
+ * of the closed deals (in both values, in only the first, in only the second, in neither), that is
+ * logit(both) - logit(first only) - logit(second only) + logit(neither), over its standard error
+ * (the square root of the sum of 1/won + 1/lost over the four cells, each plus 0.5); 0 when that
+ * points the other way from its lift. A pair that merely inherits one value's effect (every
+ * region's 100k+ deals win less) scores near 0; one that is low on its own (EMEA's 50k-100k deals,
+ * while EMEA's other deals win as usual) scores high. Each value is compared without the pair's
+ * own deals, so a strong pair does not hide in its values' rates. `all` is every closed deal.
+ * Single-field segments score 0.
  */
 export function pairEvidence(s: DriverSegment, segments: readonly DriverSegment[], all: { n: number; won: number }): number {
   const fields = Object.entries(s.segment) as Array<[SegmentField, string]>
-  if (fields.length < 2 || s.lift === null) return 0
-  const logOdds = (won: number, n: number) => Math.log((won + 0.5) / (n - won + 0.5))
-  let expected = -logOdds(all.won, all.n) * (fields.length - 1)
-  for (const [field, value] of fields) {
-    const part = segments.find((p) => Object.keys(p.segment).length === 1 && p.segment[field] === value)
-    if (!part) return 0
-    expected += logOdds(part.won, part.n)
+  if (fields.length !== 2 || s.lift === null) return 0
+  const parts = fields.map(([field, value]) => segments.find((p) => Object.keys(p.segment).length === 1 && p.segment[field] === value))
+  const [a, b] = parts
+  if (!a || !b) return 0
+  const cells = [
+    { n: s.n, won: s.won, sign: 1 },
+    { n: a.n - s.n, won: a.won - s.won, sign: -1 },
+    { n: b.n - s.n, won: b.won - s.won, sign: -1 },
+    { n: all.n - a.n - b.n + s.n, won: all.won - a.won - b.won + s.won, sign: 1 },
+  ]
+  let interaction = 0
+  let variance = 0
+  for (const c of cells) {
+    const lost = c.n - c.won
+    interaction += c.sign * Math.log((c.won + 0.5) / (lost + 0.5))
+    variance += 1 / (c.won + 0.5) + 1 / (lost + 0.5)
   }
-  const residual = logOdds(s.won, s.n) - expected
-  if (Math.sign(residual) !== Math.sign(Math.log(s.lift))) return 0
-  return Math.abs(residual) / Math.sqrt(1 / (s.won + 0.5) + 1 / (s.n - s.won + 0.5))
+  if (Math.sign(interaction) !== Math.sign(Math.log(s.lift))) return 0
+  return Math.abs(interaction) / Math.sqrt(variance)
+}
+
+/**
+ * Of the `candidates` (significant segments), the two-field one that adds most to its parts
+ * ({@link pairEvidence} above 0), or undefined. With a two-value field the two pairs of a cell
+ * mirror each other and tie; the one whose own lift lies further from 1 (the odd cell) is named.
+ */
+export function strongestPair(
+  candidates: readonly DriverSegment[],
+  segments: readonly DriverSegment[],
+  all: { n: number; won: number },
+): DriverSegment | undefined {
+  let best: DriverSegment | undefined
+  let bestZ = 0
+  for (const s of candidates) {
+    const z = pairEvidence(s, segments, all)
+    if (z <= 0) continue
+    const tie = best !== undefined && Math.abs(z - bestZ) <= 1e-9 * Math.max(z, bestZ)
+    if (tie ? Math.abs(Math.log(s.lift ?? 1)) > Math.abs(Math.log(best?.lift ?? 1)) : z > bestZ) {
+      best = s
+      bestZ = z
+    }
+  }
+  return best
 }
 
 /** "Deals of $50k-100k in EMEA win 14% vs 32% for all others (0.44x, n=802, q<0.001)". */
@@ -147,12 +182,17 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
     ]
   }
   // Strongest effects first (|ln lift| x sqrt(n)); a combination that adds nothing to its parts
-  // (pairEvidence 0: its lift is only its values' own effects) after every other.
+  // (pairEvidence 0: its lift is only its values' own effects) after every other. The pair that
+  // adds most to its parts always has a place: broad single-field effects (a product, a lead
+  // source) can outrank it on evidence, yet it is the one finding they do not explain.
   const all = { n, won }
   const evidence = (s: DriverSegment) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
   const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
   const ranked = [...sig].sort((a, b) => Number(addsNothing(a)) - Number(addsNothing(b)) || evidence(b) - evidence(a))
-  return ranked.slice(0, MAX_FINDINGS).map((s) => ({
+  const top = ranked.slice(0, MAX_FINDINGS)
+  const bestPair = strongestPair(sig, segments, all)
+  if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
+  return top.map((s) => ({
     report: 'drivers' as const,
     key: `drivers_${s.direction}:${Object.entries(s.segment)
       .map(([f, v]) => `${f}=${v}`)

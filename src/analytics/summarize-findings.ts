@@ -1,4 +1,4 @@
-import { describeSegment, pairEvidence } from './drivers-report.js'
+import { describeSegment, strongestPair } from './drivers-report.js'
 import { formatCount, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import type {
   DriversReport,
@@ -84,7 +84,7 @@ function anomaliesSentence(r: WinrateReport): Finding {
 
 /**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)) and the two-field one
- * that adds most to its parts ({@link pairEvidence}; none when every significant pair only
+ * that adds most to its parts ({@link strongestPair}; none when every significant pair only
  * inherits its values' own effects).
  */
 function topDrivers(r: DriversReport): Finding[] {
@@ -94,12 +94,8 @@ function topDrivers(r: DriversReport): Finding[] {
     .filter((s) => Object.keys(s.segment).length === 1)
     .sort((a, b) => evidence(b) - evidence(a))
     .slice(0, 2)
-  const added = new Map(sig.map((s) => [s, pairEvidence(s, r.segments, r)]))
-  const combo = sig
-    .filter((s) => (added.get(s) ?? 0) > 0)
-    .sort((a, b) => (added.get(b) ?? 0) - (added.get(a) ?? 0))
-    .slice(0, 1)
-  return [...singles, ...combo].map((s) => ({
+  const pair = strongestPair(sig, r.segments, r)
+  return [...singles, ...(pair ? [pair] : [])].map((s) => ({
     report: 'drivers' as const,
     key: `drivers_${s.direction}:${Object.entries(s.segment)
       .map(([f, v]) => `${f}=${v}`)
