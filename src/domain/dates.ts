@@ -10,7 +10,7 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|
  * else, including impossible dates and times such as `2024-02-30` or `25:00`.
  */
 export function toIsoDate(value: string): string | null {
-  if (isPlainEarlyDay(value)) return value
+  if (isPlainDay(value)) return value
   const cached = dateCache.get(value)
   if (cached !== undefined) return cached
   const result = parseIsoDate(value.trim())
@@ -20,11 +20,10 @@ export function toIsoDate(value: string): string | null {
 }
 
 /**
- * Whether `v` is `YYYY-MM-DD` with a month of 01-12 and a day of 01-28: a date in every month
- * of every year, so it needs no calendar check. Most dates of an import take this path, which
- * reads ten characters instead of hashing the text for the cache.
+ * Whether `v` is `YYYY-MM-DD` naming a day of the calendar (year 0100 or later). Most dates of an
+ * import take this path, which reads ten characters instead of hashing the text for the cache.
  */
-function isPlainEarlyDay(v: string): boolean {
+function isPlainDay(v: string): boolean {
   if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return false
   for (const i of DIGIT_AT) {
     const c = v.charCodeAt(i)
@@ -34,7 +33,13 @@ function isPlainEarlyDay(v: string): boolean {
   if (v.charCodeAt(0) === 48 && v.charCodeAt(1) === 48) return false
   const month = (v.charCodeAt(5) - 48) * 10 + (v.charCodeAt(6) - 48)
   const day = (v.charCodeAt(8) - 48) * 10 + (v.charCodeAt(9) - 48)
-  return month >= 1 && month <= 12 && day >= 1 && day <= 28
+  return month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysInMonth(digitsAt(v, 0, 4), month))
+}
+
+/** Days in month `m` (1-12) of year `y` of the Gregorian calendar. */
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31
 }
 
 const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9]
@@ -74,15 +79,15 @@ export function daysBetween(from: string, to: string): number {
 
 /**
  * The day number (days since 1970-01-01) of a date's first ten characters, as {@link daysBetween}
- * counts: `Math.round(Date.parse(...T00:00:00Z) / 86,400,000)`. A `YYYY-MM-DD` with a day of
- * 01-28 is counted from its digits (the civil-calendar formula, no parsing); anything else goes
- * through `Date.parse` (NaN for text that is no date).
+ * counts: `Math.round(Date.parse(...T00:00:00Z) / 86,400,000)`. A `YYYY-MM-DD` that names a day of
+ * the calendar is counted from its digits (the civil-calendar formula, no parsing); anything else
+ * goes through `Date.parse` (NaN for text that is no date).
  */
 export function dayNumber(date: string): number {
   const y = digitsAt(date, 0, 4)
   const m = digitsAt(date, 5, 2)
   const d = digitsAt(date, 8, 2)
-  if (y < 0 || m < 1 || m > 12 || d < 1 || d > 28 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) {
+  if (y < 0 || m < 1 || m > 12 || d < 1 || (d > 28 && d > daysInMonth(y, m)) || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) {
     return Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS)
   }
   // Years counted from March, so the leap day ends a year: 400-year eras of 146,097 days.
