@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { type Config, loadConfig } from '../config.js'
 import { openStore, type Store } from '../db/open-store.js'
+import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { todayUtc, toIsoDate } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 
@@ -74,12 +75,16 @@ export interface UsingStoreOptions {
   sqliteOnly?: boolean
 }
 
+/** How long a command waits for a store another process holds (a first large import) before giving up. */
+const BUSY_WAIT_MS = 120_000
+
 /**
  * Opens the store named by `--db` (else `PULSE_DB`, else `./data/pulse.db`), or PostgreSQL when
  * `PULSE_DATABASE_URL` is set (then `--db` does not apply, and a `--db` given is said to be
  * ignored, naming the server without its password), runs `fn`, and closes it whatever happens.
  * With `existing`, a SQLite file that does not exist is not created: the command stops with
- * AppError `no_data` naming the path it looked at.
+ * AppError `no_data` naming the path it looked at. A SQLite file another process holds to itself
+ * (a first large import) is waited for, up to two minutes, with a note on stderr.
  */
 export async function usingStore<T>(
   options: CommonOptions,
@@ -98,7 +103,12 @@ export async function usingStore<T>(
       `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${path}` : ''}), or point --db or PULSE_DB at your database.`,
     )
   }
-  const store = await openStore({ path, url })
+  // A first large import holds a SQLite file to itself until it commits: wait for it, saying so.
+  const store = await retryWhileBusy(
+    () => openStore({ path, url }),
+    BUSY_WAIT_MS,
+    () => io.err('The database is busy: an import has it to itself until it finishes. Waiting for it (up to 2 minutes; Ctrl-C stops)…'),
+  )
   try {
     return await fn(store, config)
   } finally {
