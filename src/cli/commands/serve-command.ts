@@ -38,7 +38,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const config = cliConfig()
     const logger = createLogger(config.logLevel)
     // SIGINT and SIGTERM are caught from the first moment: one that arrives while it starts ends
-    // the start-up at the next step, closing what did start (a second one ends the process).
+    // the start-up at the next step, closing what did start (the same signal again ends the process).
     const stop = new AbortController()
     const requestStop = () => stop.abort()
     process.once('SIGINT', requestStop)
