@@ -9,25 +9,49 @@ const ROWS_PER_STATEMENT = 100
 const COLUMNS = ['model_id', 'deal_id', 'as_of', 'scored_at', 'win_probability', 'health_score', 'basis', 'reasons'] as const
 
 // Scores of models older than the two newest are never read (deals show the current model's),
-// and would grow by a full set of open deals at every retrain: each save drops them.
-const PRUNE_OLD_MODEL_SCORES = `DELETE FROM deal_scores WHERE model_id <> ? AND model_id < (
-  SELECT coalesce(min(model_id), 0) FROM (SELECT model_id FROM models ORDER BY model_id DESC LIMIT 2) newest)`
+// and would grow by a full set of open deals at every retrain: each save drops them, after its
+// own transaction, PRUNE_CHUNK rows per statement, so a large backlog (a store that kept every
+// model's scores) never holds the write lock for long.
+const PRUNE_CHUNK = 50_000
+const pruneOldModelScores = (keep: number, chunk: number) =>
+  `DELETE FROM deal_scores WHERE (model_id, deal_id) IN (
+    SELECT model_id, deal_id FROM deal_scores WHERE model_id <> ${keep} AND model_id < (
+      SELECT coalesce(min(model_id), 0) FROM (SELECT model_id FROM models ORDER BY model_id DESC LIMIT 2) newest)
+    LIMIT ${chunk})`
 
 /**
  * Stores scores in one transaction, replacing each deal's earlier score under the same model.
  * With `replaceModelScores`, first removes every score of that model (deals no longer open drop
- * out). The scores of models older than the two newest are removed in the same transaction (the
- * model saved for is kept whatever its age), so `deal_scores` holds at most about two sets of open
- * deals however often the model is retrained. On SQLite prepared multi-row statements do the inserts (100k scores in well under a second);
- * on PostgreSQL one upsert per 10,000 scores from column arrays (`unnest`).
+ * out). Then the scores of models older than the two newest are removed (the model saved for is
+ * kept whatever its age), `pruneChunk` rows (default 50,000) per statement, each its own
+ * transaction, so `deal_scores` holds at most about two sets of open deals however often the
+ * model is retrained, and a large backlog does not hold the write lock at once. On SQLite
+ * prepared multi-row statements do the inserts (100k scores in well under a second); on
+ * PostgreSQL one upsert per 10,000 scores from column arrays (`unnest`).
  */
 export async function saveDealScores(
   store: Store,
   scores: readonly Insertable<DealScoresTable>[],
-  options: { replaceModelScores?: number } = {},
+  options: { replaceModelScores?: number; pruneChunk?: number } = {},
+): Promise<void> {
+  await storeScores(store, scores, options)
+  const keep = scores[0]?.model_id ?? options.replaceModelScores
+  if (keep === undefined) return
+  const chunk = Math.max(1, Math.floor(options.pruneChunk ?? PRUNE_CHUNK))
+  const prune = sql.raw(pruneOldModelScores(Number(keep), chunk))
+  for (;;) {
+    const result = await prune.execute(store.db)
+    if (Number(result.numAffectedRows ?? 0) < chunk) break
+  }
+}
+
+// The save itself, in one transaction.
+async function storeScores(
+  store: Store,
+  scores: readonly Insertable<DealScoresTable>[],
+  options: { replaceModelScores?: number },
 ): Promise<void> {
   const sqlite = store.sqlite
-  const keep = scores[0]?.model_id ?? options.replaceModelScores
   if (sqlite) {
     const remove = sqlite.prepare('DELETE FROM deal_scores WHERE model_id = ?')
     const statement = (rows: number) =>
@@ -49,14 +73,12 @@ export async function saveDealScores(
       s.basis,
       s.reasons,
     ]
-    const prune = sqlite.prepare(PRUNE_OLD_MODEL_SCORES)
     sqlite.transaction(() => {
       if (options.replaceModelScores !== undefined) remove.run(options.replaceModelScores)
       let i = 0
       for (; i + ROWS_PER_STATEMENT <= scores.length; i += ROWS_PER_STATEMENT)
         many.run(scores.slice(i, i + ROWS_PER_STATEMENT).flatMap(values))
       for (; i < scores.length; i++) one.run(values(scores[i] as Insertable<DealScoresTable>))
-      if (keep !== undefined) prune.run(keep)
     })()
     return
   }
@@ -80,6 +102,5 @@ export async function saveDealScores(
         tx,
       )
     }
-    if (keep !== undefined) await sql.raw(PRUNE_OLD_MODEL_SCORES.replace('?', String(Number(keep)))).execute(tx)
   })
 }
