@@ -3,6 +3,7 @@ import { insertModel } from '../../src/db/insert-model.js'
 import type { Store } from '../../src/db/open-store.js'
 import { saveDealScores } from '../../src/db/save-deal-scores.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { placeholderModel } from '../helpers/placeholder-model.js'
 
 let store: Store | undefined
 afterEach(async () => {
@@ -13,21 +14,7 @@ afterEach(async () => {
 const AT = '2025-03-01T09:00:00.000Z'
 
 function newModel(s: Store): Promise<number> {
-  return insertModel(s.db, {
-    engine: 'WinRateDriverEngine',
-    trained_at: AT,
-    as_of: '2025-03-01',
-    informative: 1,
-    n_train: 1,
-    n_test: 1,
-    train_from: '2024-01-01',
-    train_to: '2024-12-01',
-    test_from: '2024-12-02',
-    test_to: '2025-03-01',
-    params: '{}',
-    metrics: '{}',
-    model: '{}',
-  })
+  return insertModel(s.db, placeholderModel({ trained_at: AT }))
 }
 
 function scoresOf(modelId: number, deals: number) {

@@ -21,6 +21,7 @@ import { endOpenStallEpisodeOfDeal, endStallEpisode, findOpenStallEpisodes, open
 import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../src/db/slack-user-cache.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { placeholderModel } from '../helpers/placeholder-model.js'
 import { writeTempFile } from '../helpers/test-store.js'
 
 const NOW = new Date('2025-03-03T09:00:00.000Z')
@@ -42,21 +43,7 @@ describeEachDialect('Slack stores', (dialect) => {
     store = await dialect.open()
     await importCsvFile(store, { path: writeTempFile('d.csv', CSV), stages: DEFAULT_STAGES, now: NOW })
     const db = store.db
-    const modelId = await insertModel(db, {
-      engine: 'WinRateDriverEngine',
-      trained_at: NOW.toISOString(),
-      as_of: '2025-03-01',
-      informative: 1,
-      n_train: 1,
-      n_test: 1,
-      train_from: '2024-01-01',
-      train_to: '2024-12-01',
-      test_from: '2024-12-02',
-      test_to: '2025-03-01',
-      params: '{}',
-      metrics: '{}',
-      model: '{}',
-    })
+    const modelId = await insertModel(db, placeholderModel({ trained_at: NOW.toISOString() }))
     const score = (deal_id: string, health_score: number) => ({
       model_id: modelId,
       deal_id,

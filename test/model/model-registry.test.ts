@@ -8,6 +8,7 @@ import { retrainModel } from '../../src/model/retrain-model.js'
 import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
 import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
 import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { placeholderModel } from '../helpers/placeholder-model.js'
 import { writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
 
@@ -43,20 +44,13 @@ describeEachDialect('model registry', (dialect) => {
 
   it('makes the latest trained model current, so a model that failed the newest test is never overruled by an older one', async () => {
     const store = await dialect.open()
-    const base = {
-      engine: 'WinRateDriverEngine',
+    const base = placeholderModel({
       trained_at: '2024-07-01T00:00:00Z',
       as_of: '2024-07-01',
-      n_train: 1,
-      n_test: 1,
-      train_from: '2024-01-01',
       train_to: '2024-05-01',
       test_from: '2024-05-02',
       test_to: '2024-07-01',
-      params: '{}',
-      metrics: '{}',
-      model: '{}',
-    }
+    })
     expect(await findCurrentModel(store.db)).toBeUndefined()
     const first = await insertModel(store.db, { ...base, informative: 0 })
     expect((await findCurrentModel(store.db))?.model_id).toBe(first)
