@@ -7,6 +7,7 @@
 import { DEFAULT_STAGES } from '../src/config.js'
 import { openStore } from '../src/db/open-store.js'
 import { importCsvFile } from '../src/ingest/import-csv-file.js'
+import { sampleThreadCpu } from './sample-thread-cpu.js'
 
 /** What the child prints. */
 export interface IngestChildResult {
@@ -22,16 +23,25 @@ export interface IngestChildResult {
   closeSeconds: number
   /** Peak resident memory of the process (all threads), MB. */
   maxRssMb: number
+  /** CPU seconds (user + system) of the whole process, every thread. */
+  cpuSeconds: number
+  /** Of which the main thread (the one writing to the store), or null where threads cannot be read. */
+  mainThreadCpuSeconds: number | null
+  /** Of which the busiest other thread (the CSV parser's worker for a file of 8 MB or more), or null. */
+  parserThreadCpuSeconds: number | null
 }
 
 async function main(): Promise<void> {
   const [db, csv, schema] = process.argv.slice(2)
   if (!db || !csv) throw new Error('usage: ingest-child.js DB CSV [SCHEMA]')
   const postgres = /^postgres(ql)?:\/\//.test(db)
+  const threads = sampleThreadCpu()
   const store = await openStore(postgres ? { path: '', url: db, ...(schema ? { schema } : {}) } : { path: db })
   const summary = await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES })
   const closing = performance.now()
   await store.close()
+  const cpu = threads.stop()
+  const usage = process.resourceUsage()
   const result: IngestChildResult = {
     read: summary.read,
     inserted: summary.inserted,
@@ -40,7 +50,10 @@ async function main(): Promise<void> {
     importSeconds: summary.seconds,
     refreshSeconds: summary.refreshSeconds,
     closeSeconds: (performance.now() - closing) / 1000,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: usage.maxRSS / 1024,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    mainThreadCpuSeconds: cpu?.mainSeconds ?? null,
+    parserThreadCpuSeconds: cpu?.busiestOtherSeconds ?? null,
   }
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }
