@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises'
 import type pg from 'pg'
-import { type CopyStreamQuery, from as copyFrom } from 'pg-copy-streams'
+import type { CopyStreamQuery } from 'pg-copy-streams'
 import { AppError } from '../errors.js'
 import {
   BULK_MIN_ROWS,
@@ -57,6 +57,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const columns = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
     await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${columns.join(', ')} FROM deals WITH NO DATA`)
     await client.query(`ALTER TABLE ${STAGING} ADD COLUMN stays jsonb`)
+    const { from: copyFrom } = await import('pg-copy-streams')
     copy = client.query(copyFrom(`COPY ${STAGING} (${columns.join(', ')}, stays) FROM STDIN`))
     copy.on('error', remember)
     for (const text of queued) copy.write(text)

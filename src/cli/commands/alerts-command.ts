@@ -4,7 +4,6 @@ import { createLogger } from '../../log/create-logger.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../slack/app/create-slack-app.js'
 import { money } from '../../slack/blocks/format.js'
 import { drainOutbox } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -38,6 +37,8 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be sent'))
           return
         }
+        // Slack's client loads only when a message is to be sent, so the other commands start quicker.
+        const { createSlackContext } = await import('../../slack/app/create-slack-app.js')
         const ctx = createSlackContext({ store, config, logger, roster: loadRoster(config.rosterPath), services, clock })
         const plan = await planStalledDealDms(ctx, { asOf })
         const delivery = await drainOutbox(ctx)

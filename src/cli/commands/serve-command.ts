@@ -12,7 +12,7 @@ import { retrainModel } from '../../model/retrain-model.js'
 import { scoreOpenDeals } from '../../model/score-open-deals.js'
 import { watchRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
-import { createSlackApp } from '../../slack/app/create-slack-app.js'
+import type { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
@@ -78,6 +78,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         onError: (error) => logger.error(`${error.message} The previous roster stays in force.`),
       })
       const services = createPulseServices({ store, config, logger })
+      // Bolt loads here, not when the CLI starts, so the other commands start quicker.
+      const { createSlackApp } = await import('../../slack/app/create-slack-app.js')
       const slack = createSlackApp({ store, config, logger, roster, services })
       await slack.start()
       started.unshift(() => slack.stop())
