@@ -269,6 +269,41 @@ describe('HubSpot sync', () => {
     await expectStoreToMatch(fake, store)
   })
 
+  it('stores the pages already read when a later search fails for good, so a rerun resumes after them', async () => {
+    fake = await fakeWith(generateHubspotDeals(900, { seed: 9 }))
+    store = await openTestStore()
+    let searches = 0
+    fake.onRequest = (_m, path) => {
+      // From the third search on, HubSpot answers 503 to every try.
+      if (path === '/crm/v3/objects/deals/search' && ++searches === 3) {
+        fake?.failNext(
+          { path: '/crm/v3/objects/deals/search' },
+          { status: 503, body: { status: 'error', message: 'Service Unavailable', correlationId: 'c-503' } },
+          1000,
+        )
+      }
+    }
+    const error = await syncCrm(store, source(fake, { pageSize: 100, readAhead: 3 })).catch((e) => e)
+    expect(error).toBeInstanceOf(AppError)
+    expect(error.message).toContain('503')
+    // The deals of the two searches before the failure (each new search starts at the last
+    // deal seen, so about 200) are stored with the watermark that covers them.
+    const stored = await store.db
+      .selectFrom('deals')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(stored.n)).toBe(new Set(fake.batchReadIds).size)
+    expect(Number(stored.n)).toBeGreaterThan(150)
+    expect(await findWatermark(store.db, 'hubspot')).not.toBeNull()
+    fake.onRequest = undefined
+    fake.clearFailures()
+    const before = fake.batchReadIds.length
+    await syncCrm(store, source(fake, { pageSize: 100 }))
+    // The rerun reads only the deals not stored yet.
+    expect(fake.batchReadIds.length - before).toBe(900 - Number(stored.n))
+    await expectStoreToMatch(fake, store)
+  })
+
   it('paces searches below a real 5-per-second limit: no 429 at all', async () => {
     fake = await fakeWith(generateHubspotDeals(1400, { seed: 2 }), { searchPerSecond: 5, burstPerTenSeconds: 190 })
     store = await openTestStore()

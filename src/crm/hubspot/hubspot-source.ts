@@ -144,7 +144,15 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     let next = quiet(search(filters))
     let searches = 0
     for (;;) {
-      const res = await next
+      let res: Awaited<typeof next>
+      try {
+        res = await next
+      } catch (error) {
+        // Pages already searched (and being read) are handed on before the failure ends the
+        // sync: they are stored with their watermarks, so a rerun resumes after them.
+        while (queue.length > 0) yield await finish(queue.shift() as Pending)
+        throw error
+      }
       searches++
       const rows = res.results.map((r) => ({ id: r.id, ts: tsOf(r.properties[TS] ?? r.updatedAt) }))
       const nextAfter = rows.length > 0 ? (res.paging?.next?.after ?? undefined) : undefined
