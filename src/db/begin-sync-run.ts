@@ -15,18 +15,27 @@ export async function beginSyncRun(
   run: { source: string; mode: 'full' | 'incremental'; startedBy: string | null; now: Date },
 ): Promise<number> {
   const at = run.now.toISOString()
-  await db
-    .updateTable('sync_runs')
-    .set({ status: 'interrupted', finished_at: at, errors: 1, error_message: 'The process stopped before the sync finished.' })
-    .where('source', '=', run.source)
-    .where('status', '=', 'running')
-    .execute()
+  await interruptSyncRuns(db, run.source, run.now, 'The process stopped before the sync finished.')
   const row = await db
     .insertInto('sync_runs')
     .values({ source: run.source, mode: run.mode, started_at: at, status: 'running', started_by: run.startedBy })
     .returning('run_id')
     .executeTakeFirstOrThrow()
   return Number(row.run_id)
+}
+
+/**
+ * Marks the runs of `source` still `running` as `interrupted`, with `message` (free of secrets:
+ * users see it): a sync stopped by a signal before it could finish its run, or one found cut
+ * short when the next starts.
+ */
+export async function interruptSyncRuns(db: Kysely<Database>, source: string, now: Date, message: string): Promise<void> {
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'interrupted', finished_at: now.toISOString(), errors: 1, error_message: message })
+    .where('source', '=', source)
+    .where('status', '=', 'running')
+    .execute()
 }
 
 /** Records how a sync run ended (`interrupted`: stopped on purpose). `errorMessage` must be free of secrets: users see it. */

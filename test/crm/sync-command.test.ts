@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireJobLock, findJobLock } from '../../src/db/acquire-job-lock.js'
+import { findRecentSyncRuns } from '../../src/db/begin-sync-run.js'
 import { openStore } from '../../src/db/open-store.js'
 import { generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
@@ -84,6 +85,11 @@ describe('pulse sync and pulse status', () => {
     const store = await openStore({ path: db })
     try {
       expect(await findJobLock(store.db, 'sync')).toBeNull()
+      // pulse status shows the run as stopped, not as still running.
+      const [stopped] = await findRecentSyncRuns(store.db, 1)
+      expect(stopped?.status).toBe('interrupted')
+      expect(stopped?.finished_at).not.toBeNull()
+      expect(stopped?.error_message).toMatch(/^Stopped by Ctrl-C \(SIGINT\) after \d+ pages/)
     } finally {
       await store.close()
     }

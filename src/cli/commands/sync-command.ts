@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import type { Command } from 'commander'
 import { commandUser } from '../../config.js'
 import { acquireJobLock, findJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
+import { interruptSyncRuns } from '../../db/begin-sync-run.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import { localProcessGone } from '../../jobs/local-process-gone.js'
@@ -50,13 +51,20 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
             )
           }
         }
-        // Stopped by Ctrl-C or a TERM: give the lock back first (else the next `pulse sync` waits out
-        // its two-hour lease); an unfinished page is rolled back with the process.
+        // Stopped by Ctrl-C or a TERM: record the run as interrupted (pulse status would otherwise
+        // show it running until the next sync) and give the lock back (else the next `pulse sync`
+        // waits out its two-hour lease); an unfinished page is rolled back with the process.
+        let stored = { pages: 0, deals: 0 }
         const stopOnInterrupt = (signal: NodeJS.Signals) => {
           io.err('\nSync interrupted: the pages stored so far are kept; the next `pulse sync` resumes from there.')
           const exit = () => process.exit(signal === 'SIGTERM' ? 143 : 130)
           setTimeout(exit, 2000).unref()
-          releaseJobLock(store.db, 'sync', holder).then(exit, exit)
+          const by = signal === 'SIGINT' ? 'Ctrl-C (SIGINT)' : signal
+          const message = `Stopped by ${by} after ${stored.pages} pages (${stored.deals} deals); the next sync resumes from there.`
+          interruptSyncRuns(store.db, source.name, new Date(), message)
+            .catch(() => undefined)
+            .then(() => releaseJobLock(store.db, 'sync', holder))
+            .then(exit, exit)
         }
         process.once('SIGINT', stopOnInterrupt)
         process.once('SIGTERM', stopOnInterrupt)
@@ -67,6 +75,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
             full: options.full,
             startedBy: commandUser() ?? 'cli',
             onProgress: (note, totals) => {
+              stored = totals
               const now = Date.now()
               if (now - last < 1000) return
               last = now
