@@ -194,8 +194,32 @@ function parseInWorker(
       void worker.terminate()
       reject(error)
     }
-    worker.on('message', (message: CsvWorkerMessage) => {
+    // Messages are handled one per turn of the event loop: when the parser is ahead, Node would
+    // otherwise hand over every queued batch in one go (up to a thousand), and Ctrl-C, timers and
+    // other I/O would wait for the whole import.
+    // The worker's exit is queued behind its messages: it may exit before its last ones are handled.
+    const queue: Array<CsvWorkerMessage | { type: 'exit'; code: number }> = []
+    let scheduled = false
+    const next = () => {
+      const message = queue.shift()
+      if (message !== undefined) handle(message)
+      scheduled = queue.length > 0 && !settled
+      if (scheduled) setImmediate(next)
+    }
+    const enqueue = (message: (typeof queue)[number]) => {
+      queue.push(message)
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(next)
+      }
+    }
+    worker.on('message', enqueue)
+    const handle = (message: (typeof queue)[number]) => {
       if (settled) return
+      if (message.type === 'exit') {
+        fail(new Error(`the CSV parser stopped unexpectedly (exit code ${message.code})`))
+        return
+      }
       try {
         if (message.type === 'header') begin()
         else if (message.type === 'chunk') {
@@ -219,9 +243,9 @@ function parseInWorker(
       } catch (error) {
         fail(error)
       }
-    })
+    }
     worker.on('error', fail)
-    worker.on('exit', (code) => fail(new Error(`the CSV parser stopped unexpectedly (exit code ${code})`)))
+    worker.on('exit', (code) => enqueue({ type: 'exit', code }))
   })
 }
 
