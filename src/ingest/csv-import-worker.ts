@@ -62,7 +62,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
       batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup)
       post({ type: 'header' })
     },
-    (fields, line) => batcher?.onRow(fields, line),
+    (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
     (read) => {
       bytes = read
     },

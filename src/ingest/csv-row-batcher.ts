@@ -23,7 +23,8 @@ export interface ParsedChunk {
 
 /** Feeds CSV rows in file order; emits a {@link ParsedChunk} every `batchSize` good rows. */
 export interface RowBatcher {
-  onRow(fields: string[], line: number): void
+  /** `unclosedQuote`: the file ends inside a quoted value of this row (see `RowHandler`). */
+  onRow(fields: string[], line: number, unclosedQuote?: boolean): void
   /** Emits what is left and returns the stages seen on open or lost deals that are not in the order. */
   finish(): { unknownStages: string[] }
 }
@@ -55,8 +56,12 @@ export function createRowBatcher(
     read = 0
   }
   return {
-    onRow(fields, line) {
+    onRow(fields, line, unclosedQuote) {
       read++
+      if (unclosedQuote) {
+        rejects.push({ line, reason: UNCLOSED_QUOTE, raw: toCsvLine(fields) })
+        return
+      }
       const parsed = parseDealRow(fields, layout)
       if (!parsed.ok) {
         rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields) })
@@ -82,6 +87,10 @@ export function createRowBatcher(
     },
   }
 }
+
+/** Why the last row of a file that ends inside a quoted value is quarantined. */
+export const UNCLOSED_QUOTE =
+  'the file ends inside a quoted value that starts in this row (a quote never closed): is the file cut short? Close the quote or export the file again'
 
 /** Re-creates a row's text for the quarantine (fields quoted where CSV needs it). */
 function toCsvLine(fields: readonly string[]): string {

@@ -124,7 +124,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
           batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write, store.dialect, rollup)
           begin()
         },
-        (fields, line) => batcher?.onRow(fields, line),
+        (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
         options.onProgress,
       )
       unknownStages = batcher?.finish().unknownStages ?? []

@@ -118,6 +118,19 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(summary.firstRejects).toEqual([{ line: 4, reason: expect.stringContaining('negative') }])
   })
 
+  it('imports the rows after a value that goes on past its closing quote, and quarantines a row the file ends inside', async () => {
+    store = await dialect.open()
+    const file = writeTempFile(
+      'd.csv',
+      `${HEADER}\n${GOOD[0]}\nS1,2024-01-02,,rep_1,"Acme" Inc,EMEA,Core,Inbound,Demo,10,,Open\n${GOOD[1]}\nS2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,"Open`,
+    )
+    const summary = await importCsvFile(store, options(file))
+    expect(summary).toMatchObject({ read: 4, inserted: 3, rejected: 1 })
+    expect(summary.firstRejects).toEqual([{ line: 5, reason: expect.stringContaining('file ends inside a quoted value') }])
+    const s1 = await store.db.selectFrom('deals').select('industry').where('deal_id', '=', 'S1').executeTakeFirstOrThrow()
+    expect(s1.industry).toBe('Acme Inc')
+  })
+
   it.each([
     ['missing required columns', 'deal_id,created_date\nD1,2024-01-01\n', /lacks required columns sales_rep_id, industry/],
     ['an empty file', '', /is empty/],

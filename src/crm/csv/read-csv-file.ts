@@ -2,9 +2,14 @@ import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:
 import { Transform, type TransformCallback } from 'node:stream'
 import Papa from 'papaparse'
 import { AppError } from '../../errors.js'
+import { createStrayQuoteRepair, type StrayQuoteRepair } from './create-stray-quote-repair.js'
 
-/** Called once per data row with its fields and the line it starts on (header = line 1). */
-export type RowHandler = (fields: string[], line: number) => void
+/**
+ * Called once per data row with its fields and the line it starts on (header = line 1), and
+ * `unclosedQuote` for the last row when the file ends inside a quoted value (a quote never
+ * closed: the row holds the rest of the file).
+ */
+export type RowHandler = (fields: string[], line: number, unclosedQuote?: boolean) => void
 
 /** What the reader saw: rows delivered and the file's size. */
 export interface CsvReadResult {
@@ -17,7 +22,9 @@ export interface CsvReadResult {
  * tabs when the header line has no comma but those) without holding it in memory. The header
  * goes to `onHeader` first (which may throw to refuse the file before any row is handled);
  * then each non-blank row goes to `onRow` (a blank line, or a row whose fields are all blank, is
- * no row). `onProgress` gets the bytes read so far.
+ * no row). `onProgress` gets the bytes read so far. A quoted value that goes on after its closing
+ * quote (`"Acme" Inc`) is read as one value (`Acme Inc`), as spreadsheets read it, instead of
+ * swallowing the rows after it (see {@link createStrayQuoteRepair}).
  *
  * @throws AppError `bad_file` when the file is missing, empty, binary or not UTF-8.
  */
@@ -29,12 +36,24 @@ export async function readCsvFile(
 ): Promise<CsvReadResult> {
   const total = csvFileSize(path)
 
-  const decoder = new Utf8Check(path, onProgress ? (n) => onProgress(n, total) : undefined)
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter: headerSeparator(path) })
+  const delimiter = headerSeparator(path)
+  const quotes = createStrayQuoteRepair(delimiter)
+  const decoder = new Utf8Check(path, quotes, onProgress ? (n) => onProgress(n, total) : undefined)
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter })
   let header: string[] | undefined
   let line = 1
   let rows = 0
   let failure: unknown
+  // Each row is handed on once the next one (or the end) shows it is not the last: the last one
+  // is marked when the file ends inside a quote.
+  let held: { fields: string[]; line: number } | undefined
+  const handOn = (last: boolean) => {
+    if (held === undefined) return
+    const row = held
+    held = undefined
+    rows++
+    onRow(row.fields, row.line, last && quotes.endedInQuotes() ? true : undefined)
+  }
 
   parser.on('data', (fields: string[]) => {
     if (failure !== undefined) return
@@ -54,8 +73,8 @@ export async function readCsvFile(
       const start = line
       line += 1 + newlinesIn(fields)
       if (isBlank(fields)) return
-      rows++
-      onRow(fields, start)
+      handOn(false)
+      held = { fields, line: start }
     } catch (error) {
       failure = error
       source.destroy()
@@ -71,7 +90,17 @@ export async function readCsvFile(
     source.on('error', fail)
     decoder.on('error', fail)
     parser.on('error', fail)
-    parser.on('end', () => (failure === undefined ? resolve() : reject(failure)))
+    parser.on('end', () => {
+      if (failure === undefined) {
+        try {
+          handOn(true)
+        } catch (error) {
+          failure = error
+        }
+      }
+      if (failure === undefined) resolve()
+      else reject(failure)
+    })
     source.on('close', () => {
       if (failure !== undefined) reject(failure)
     })
@@ -153,9 +182,14 @@ function isBlank(fields: readonly string[]): boolean {
   return fields.every((f) => f.trim() === '')
 }
 
+// Line breaks inside a row's values: \r\n, \n or a lone \r (files with old Mac line ends) each count once.
 function newlinesIn(fields: readonly string[]): number {
   let n = 0
   for (const f of fields) {
+    if (f.includes('\r')) {
+      n += f.match(/\r\n|\r|\n/g)?.length ?? 0
+      continue
+    }
     let i = f.indexOf('\n')
     while (i !== -1) {
       n++
@@ -165,13 +199,17 @@ function newlinesIn(fields: readonly string[]): number {
   return n
 }
 
-/** Decodes bytes as strict UTF-8 (dropping a leading BOM) and refuses binary input. */
+/**
+ * Decodes bytes as strict UTF-8 (dropping a leading BOM), refuses binary input, and repairs
+ * quoted values that go on after their closing quote (`quotes`).
+ */
 class Utf8Check extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   private seen = 0
 
   constructor(
     private readonly path: string,
+    private readonly quotes: StrayQuoteRepair,
     private readonly onProgress: ((bytesRead: number) => void) | undefined,
   ) {
     super({ decodeStrings: true, readableObjectMode: false })
@@ -205,12 +243,15 @@ class Utf8Check extends Transform {
     }
     this.seen += chunk.length
     this.onProgress?.(this.seen)
-    done(null, text)
+    const out = this.quotes.next(text)
+    done(null, out === '' ? undefined : out)
   }
 
   override _flush(done: TransformCallback): void {
     try {
-      done(null, this.decoder.decode())
+      const rest = this.quotes.next(this.decoder.decode())
+      const out = rest + this.quotes.end()
+      done(null, out === '' ? undefined : out)
     } catch {
       done(
         new AppError(

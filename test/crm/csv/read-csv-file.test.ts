@@ -58,4 +58,44 @@ describe('readCsvFile', () => {
       expect(rows.map((r) => r.length)).toEqual([11, 11])
     }
   })
+
+  it('reads a quoted value that goes on after its closing quote as one value, and every row after it', async () => {
+    const rows: Array<[string[], number, boolean | undefined]> = []
+    const text = [
+      HEADER,
+      ROW,
+      'D2,2024-01-02,,rep_1,"Acme" Inc,EMEA,Core,Inbound,Demo,100,Open',
+      'D3,2024-01-02,,rep_1,"multi',
+      'line" tail "x",EMEA,Core,Inbound,Demo,100,Open',
+      'D4,2024-01-02,,rep_1,"Saa""S",EMEA,"Core"  ,Inbound,Demo,100,Open',
+      'D5,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open',
+    ].join('\n')
+    await readCsvFile(
+      writeTempFile('q.csv', text),
+      () => {},
+      (fields, line, unclosed) => rows.push([fields, line, unclosed]),
+    )
+    expect(rows.map(([f, line, unclosed]) => [f[0], f[4], f[6], line, unclosed])).toEqual([
+      ['D1', 'SaaS', 'Core', 2, undefined],
+      ['D2', 'Acme Inc', 'Core', 3, undefined],
+      ['D3', 'multi\nline tail "x"', 'Core', 4, undefined],
+      ['D4', 'Saa"S', 'Core', 6, undefined],
+      ['D5', 'SaaS', 'Core', 7, undefined],
+    ])
+  })
+
+  it('marks the last row when the file ends inside a quoted value, and counts lone CR line ends', async () => {
+    const rows: Array<[string, number, boolean | undefined]> = []
+    const text = `${HEADER}\r${ROW}\rD2,2024-01-02,,rep_1,"two\rlines",EMEA,Core,Inbound,Demo,100,Open\rD3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,"Open`
+    await readCsvFile(
+      writeTempFile('cut.csv', text),
+      () => {},
+      (fields, line, unclosed) => rows.push([fields[0] as string, line, unclosed]),
+    )
+    expect(rows).toEqual([
+      ['D1', 2, undefined],
+      ['D2', 3, undefined],
+      ['D3', 5, true],
+    ])
+  })
 })
