@@ -133,6 +133,12 @@ describe('Home tab: empty states', () => {
     expect(text).toContain(`*Late-stage losses*\\n${words}`)
     expect(text).not.toContain('No lost deals yet')
   })
+  it('counts one deal in the singular in the company figures', () => {
+    const text = homeText(snapshot(null, { pipeline: { count: 1, amount: 5000 }, zombie: { count: 1, amount: 5000 } }))
+    expect(text).toContain('*Open pipeline*\\n1 deal, $5k')
+    expect(text).toContain('*Zombie pipeline*\\n1 deal, $5k')
+    expect(text).toContain('*Stalled*\\n0 deals, $0')
+  })
 })
 
 describe("Home tab: a rep's deals", () => {

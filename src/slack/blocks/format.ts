@@ -25,6 +25,11 @@ export function moneyIn(amount: number, currency: string | null | undefined): st
   return `${money(amount).replace('$', '')} ${esc(currency)}`
 }
 
+/** `1` -> `1 deal`, `12345` -> `12,345 deals`. */
+export function dealCount(n: number): string {
+  return `${count(n)} ${Math.round(n) === 1 ? 'deal' : 'deals'}`
+}
+
 /** `12345` -> `12,345`. */
 export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US')

@@ -2,7 +2,7 @@ import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, section } from './block-kit.js'
-import { count, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
+import { count, dealCount, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
@@ -50,8 +50,8 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
     ...findingsSection(report.findings),
     section(`\`\`\`${recent.join('\n') || 'no closed months'}\`\`\``),
     fields([
-      `*Open pipeline*\n${count(report.openPipeline.count)} deals, ${money(report.openPipeline.amount)}`,
-      `*Created last month*\n${latest ? `${count(latest.created)} deals, ${money(latest.createdAmount)}` : 'n/a'}`,
+      `*Open pipeline*\n${dealCount(report.openPipeline.count)}, ${money(report.openPipeline.amount)}`,
+      `*Created last month*\n${latest ? `${dealCount(latest.created)}, ${money(latest.createdAmount)}` : 'n/a'}`,
     ]),
     context(
       `${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
@@ -137,16 +137,16 @@ export function stalledBlocks(
   const blocks: Block[] = [
     header(`Stalled deals: ${scopeLabel}`),
     section(
-      `${count(report.stalledCount)} stalled deals worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${report.rules.idleDays}+ days).`,
+      `${count(report.stalledCount)} stalled ${report.stalledCount === 1 ? 'deal' : 'deals'} worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${report.rules.idleDays}+ days).`,
     ),
     ...(rows.length > 0 ? [section(rows.join('\n'))] : []),
     fields([
-      `*Zombie pipeline*\n${count(report.stale.count)} deals, ${money(report.stale.amount)}`,
-      `*Over their stage's p90*\n${count(report.overStageP90Count)} deals, ${money(report.overStageP90Amount)}`,
+      `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${money(report.stale.amount)}`,
+      `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${money(report.overStageP90Amount)}`,
     ]),
     context(`As of ${report.asOf}.`),
   ]
-  return { text: esc(`Stalled (${scopeLabel}): ${count(report.stalledCount)} deals, ${money(report.stalledAmount)}`), blocks }
+  return { text: esc(`Stalled (${scopeLabel}): ${dealCount(report.stalledCount)}, ${money(report.stalledAmount)}`), blocks }
 }
 
 /** One deal: amount, stage, idle days, health and its reasons. */
@@ -192,5 +192,5 @@ export function statusBlocks(status: PulseStatus, options: { companyCounts?: boo
       : section(`*Last load*: ${load}`),
     section(`*Model*: ${model}`),
   ]
-  return { text: counts ? `Sales Pulse: ${count(status.deals)} deals; last load: ${load}` : `Sales Pulse: last load: ${load}`, blocks }
+  return { text: counts ? `Sales Pulse: ${dealCount(status.deals)}; last load: ${load}` : `Sales Pulse: last load: ${load}`, blocks }
 }

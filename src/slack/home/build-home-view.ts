@@ -1,6 +1,6 @@
 import type { DealCard } from '../app/pulse-services.js'
 import { type Block, context, divider, fields, header, image, LIMITS, section } from '../blocks/block-kit.js'
-import { count, esc, money, monthLabel, pct, pctApart } from '../blocks/format.js'
+import { count, dealCount, esc, money, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { HomeSnapshot } from './home-snapshot.js'
 
 /** A Home tab view (`views.publish`). */
@@ -83,10 +83,10 @@ export function buildHomeView(content: HomeContent): HomeView {
     blocks.push(header('Sales Pulse: company'), section(verdictLine(s)))
     blocks.push(
       fields([
-        `*Open pipeline*\n${count(s.pipeline.count)} deals, ${money(s.pipeline.amount)}`,
-        `*Stalled*\n${count(s.stalled.count)} deals, ${money(s.stalled.amount)}`,
+        `*Open pipeline*\n${dealCount(s.pipeline.count)}, ${money(s.pipeline.amount)}`,
+        `*Stalled*\n${dealCount(s.stalled.count)}, ${money(s.stalled.amount)}`,
         `*Late-stage losses*\n${lateStageLine(s)}`,
-        `*Zombie pipeline*\n${count(s.zombie.count)} deals, ${money(s.zombie.amount)}`,
+        `*Zombie pipeline*\n${dealCount(s.zombie.count)}, ${money(s.zombie.amount)}`,
       ]),
     )
     blocks.push(...findingsBlock(s))
@@ -100,7 +100,7 @@ export function buildHomeView(content: HomeContent): HomeView {
     blocks.push(
       fields([
         `*Team pipeline*\n${count(s.pipeline.count)} open deals, ${money(s.pipeline.amount)}`,
-        `*Stalled*\n${count(s.stalled.count)} deals, ${money(s.stalled.amount)}`,
+        `*Stalled*\n${dealCount(s.stalled.count)}, ${money(s.stalled.amount)}`,
       ]),
     )
     if (s.charts.winrate) blocks.push(image(s.charts.winrate, s.chartAlt?.winrate ?? "Your team's monthly win rate", 'Team win rate'))
