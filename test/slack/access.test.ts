@@ -34,6 +34,16 @@ describe('the one access check', () => {
     expect(authorize(viewer({ role: 'none', admin: true }), { kind: 'admin' }).allowed).toBe(true)
   })
 
+  it('takes an owner named in another case as the one owner in scope it can only be', () => {
+    const own = viewer({ role: 'owner', ownerIds: ['rep_1'] })
+    expect(authorize(own, { kind: 'reports', ownerIds: ['REP_1'] }).allowed).toBe(true)
+    expect(authorize(own, { kind: 'reports', ownerIds: ['rep_2'] }).allowed).toBe(false)
+    // Two owners in scope that differ only in case: the typed one must be exact.
+    const both = viewer({ role: 'manager', ownerIds: ['ab', 'AB'] })
+    expect(authorize(both, { kind: 'reports', ownerIds: ['Ab'] }).allowed).toBe(false)
+    expect(authorize(both, { kind: 'reports', ownerIds: ['AB'] }).allowed).toBe(true)
+  })
+
   it('never turns an empty team into an unfiltered scope', () => {
     expect(authorize(viewer({ role: 'manager', ownerIds: [] }), { kind: 'reports' })).toEqual({
       allowed: false,

@@ -86,6 +86,26 @@ describe('report filters against the deals, over HTTP', () => {
     expect(bad.answer).toBe('')
   })
 
+  it('reads an owner id in another case as the deals spell it, for the owner and for an executive', async () => {
+    const row = await t.company.store.db
+      .selectFrom('deals')
+      .select('owner_id')
+      .where('owner_email', '=', t.company.emails.rep)
+      .executeTakeFirstOrThrow()
+    const typed = row.owner_id.toUpperCase()
+    expect(typed).not.toBe(row.owner_id)
+    const own = await ask(PEOPLE.rep, `winrate sales_rep_id=${typed}`)
+    expect(own.answer).not.toContain('only see your own deals')
+    expect(own.answer).toContain(`sales_rep_id=${row.owner_id}`)
+    const cro = await ask(PEOPLE.cro, `winrate sales_rep_id=${typed}`)
+    expect(cro.answer).toContain(`sales_rep_id=${row.owner_id}`)
+    expect(cro.answer).not.toContain('Not enough closed-deal history')
+    // An owner id no deal has is named, and no owner id is listed.
+    const none = await ask(PEOPLE.cro, 'winrate sales_rep_id=nobody_here')
+    expect(none.answer).toContain('No closed deal has sales_rep_id \\"nobody_here\\".')
+    expect(none.answer).not.toMatch(/rep_\d+/)
+  })
+
   it('never lists owner ids, and keeps a rep to their own deals', async () => {
     const { answer } = await ask(PEOPLE.rep, 'stalled sales_rep_id=nobody_here')
     expect(answer).toContain('only see your own deals')

@@ -55,7 +55,7 @@ export function authorize(viewer: Viewer, request: AccessRequest): AccessDecisio
   if (request.kind === 'deal' && scope.kind === 'owners' && !scope.ownerIds.includes(request.ownerId)) {
     return { allowed: false, message: REFUSAL_DEAL }
   }
-  if (request.kind === 'reports' && scope.kind === 'owners' && request.ownerIds?.some((id) => !scope.ownerIds.includes(id))) {
+  if (request.kind === 'reports' && scope.kind === 'owners' && request.ownerIds?.some((id) => !namesOwnerIn(scope.ownerIds, id))) {
     return { allowed: false, message: viewer.role === 'manager' ? REFUSAL_OTHER_TEAM : REFUSAL_OTHER_OWNER }
   }
   return { allowed: true, scope }
@@ -64,4 +64,15 @@ export function authorize(viewer: Viewer, request: AccessRequest): AccessDecisio
 /** The `ownerIds` filter a report query needs for `scope` (undefined = no filter). */
 export function scopeOwnerIds(scope: DataScope): readonly string[] | undefined {
   return scope.kind === 'all' ? undefined : scope.ownerIds
+}
+
+/**
+ * Whether `typed` names one of `ownerIds`: as stored, or in another case when exactly one of them
+ * matches so (`REP_18` for `rep_18`, as `--where` reads values). The report then reads the stored
+ * spelling, and still only within the viewer's scope.
+ */
+function namesOwnerIn(ownerIds: readonly string[], typed: string): boolean {
+  if (ownerIds.includes(typed)) return true
+  const lower = typed.toLowerCase()
+  return ownerIds.filter((id) => id.toLowerCase() === lower).length === 1
 }

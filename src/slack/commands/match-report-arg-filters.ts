@@ -17,9 +17,15 @@ export interface MatchedFilters {
  * closed deals hold, as `pulse report --where` does ({@link matchFilterValues}): a value that
  * matches only in another case becomes the stored spelling (`region=emea` reads `EMEA`); a value
  * no closed deal has is kept (open deals may have it) and named in a note with the values there
- * are. Owner ids and amount bands are left as they are.
+ * are. An owner id (`sales_rep_id`) is matched the same way, but its note lists no owner ids.
+ * Amount bands are left as they are.
  */
 export async function matchReportArgFilters(db: Kysely<Database>, args: ReportArgs): Promise<MatchedFilters> {
-  const matched = await matchFilterValues(db, args.where, LABEL_FIELDS)
-  return { args: { ...args, where: matched.where }, notes: matched.unknown.map((u) => u.note) }
+  const matched = await matchFilterValues(db, args.where, [...LABEL_FIELDS, 'sales_rep_id'])
+  // An owner id is read in the stored spelling too (`REP_18` for `rep_18`), but the owner ids
+  // there are are never listed: the note for one no closed deal has names only the typed value.
+  const notes = matched.unknown.map((u) =>
+    u.field === 'sales_rep_id' ? `No closed deal has sales_rep_id "${args.where.sales_rep_id}".` : u.note,
+  )
+  return { args: { ...args, where: matched.where }, notes }
 }
