@@ -134,6 +134,32 @@ describe('/pulse over HTTP against a fake Slack', () => {
     expect(JSON.stringify(sent?.blocks)).toContain('Sales Pulse status')
   })
 
+  it('when the response URL refuses a chart answer, the DM holds the findings once: the chart with them, then the Share button', async () => {
+    const gone = t.fake.apiUrl.replace('/api/', '/gone/r2')
+    const dm = `D${PEOPLE.cro.slice(1)}`
+    const before = t.fake.messages.filter((m) => m.channel === dm).length
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'winrate', responseUrl: gone })
+    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
+    await waitFor(() => t.fake.messages.filter((m) => m.channel === dm).length >= before + 2, 20_000, 'the chart and the button')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const sent = t.fake.messages.filter((m) => m.channel === dm).slice(before)
+    expect(sent).toHaveLength(2)
+    expect(sent[0]?.files).toHaveLength(1)
+    expect(JSON.stringify(sent[0]?.blocks)).toContain('Win rate')
+    expect(JSON.stringify(sent[1]?.blocks)).toContain('Share in channel')
+    expect(JSON.stringify(sent[1]?.blocks)).not.toContain('Win rate')
+    expect(JSON.stringify(sent[1]?.blocks)).not.toContain('The chart is in your DM')
+  })
+
+  it('offers no Share button for a command too long to fit in one, instead of one that would fail', async () => {
+    const long = `winrate region=${'North America '.repeat(150).trim()}`
+    const { responses } = await pulse(PEOPLE.cro, long)
+    await waitFor(() => responses().length > 0, 20_000)
+    const answer = JSON.stringify(responses()[0]?.body)
+    expect(answer).toContain('region=North America')
+    expect(answer).not.toContain('Share in channel')
+  })
+
   it('/pulse status reports the deals loaded to an executive, and to a manager or rep only the last load and the model', async () => {
     const cro = await pulse(PEOPLE.cro, 'status')
     await waitFor(() => cro.responses().length > 0, 20_000)

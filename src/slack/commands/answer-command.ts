@@ -82,23 +82,32 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
 
 /**
  * Answers the asker privately through the request's response URL; when Slack refuses that
- * (it expires after 30 minutes and takes 5 posts) or there is none, as a DM from the app.
+ * (it expires after 30 minutes and takes 5 posts) or there is none, as a DM from the app
+ * (`dmInstead` when given; null: nothing more to send).
  * A command's answer replaces its "working on it" note; a share's answer (a refusal) comes as
  * a new message, so the private answer and its Share button stay to try again.
  */
-async function tellAsker(req: CommandRequest, log: Logger, message: { text: string; blocks?: Block[] }): Promise<void> {
+async function tellAsker(
+  req: CommandRequest,
+  log: Logger,
+  message: { text: string; blocks?: Block[] },
+  dmInstead?: { text: string; blocks?: Block[] } | null,
+): Promise<void> {
   try {
     if (typeof req.respond !== 'function') throw new Error('the request carried no response_url')
     await req.respond({ response_type: 'ephemeral', replace_original: req.target.kind === 'private', ...message })
   } catch (error) {
     log.warn({ err: error }, 'the response URL refused the answer; sending it as a DM')
+    if (dmInstead === null) return
+    const dmMessage = dmInstead ?? message
     const dm = await openDm(req.client, req.userId)
-    await req.client.chat.postMessage({ channel: dm, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) })
+    await req.client.chat.postMessage({ channel: dm, text: dmMessage.text, ...(dmMessage.blocks ? { blocks: dmMessage.blocks } : {}) })
   }
 }
 
 async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log: Logger): Promise<void> {
   const extra = []
+  let chartInDm = false
   if (answer.chart) {
     // The findings are the answer: a chart Slack will not take is noted under them, never in their place.
     try {
@@ -111,18 +120,29 @@ async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log:
         altText: answer.chart.altText,
         blocks: answer.blocks,
       })
+      chartInDm = true
       if (dm !== req.channelId) extra.push(context('The chart is in your DM with Sales Pulse.'))
     } catch (error) {
       log.error({ err: error }, 'chart could not be sent to the asker')
       extra.push(context(`The chart could not be sent. ${userFacingError(error)}`))
     }
   }
-  if (answer.shareable !== false) {
-    const value = JSON.stringify({ t: req.commandText, c: req.channelId })
-    extra.push(buttons([{ text: 'Share in channel', actionId: SHARE_ACTION_ID, value }]))
-  }
-  await tellAsker(req, log, { text: answer.text, blocks: [...answer.blocks, ...extra] })
+  // The button carries the command to run again; a command too long for a button's value
+  // (2,000 characters) gets no button rather than one that could only fail.
+  const value = JSON.stringify({ t: req.commandText, c: req.channelId })
+  const share =
+    answer.shareable !== false && value.length <= MAX_BUTTON_VALUE
+      ? buttons([{ text: 'Share in channel', actionId: SHARE_ACTION_ID, value }])
+      : null
+  if (share) extra.push(share)
+  // With the chart already in the DM (it carries the findings), a refused response URL must not
+  // send the findings a second time: only the Share button follows, when there is one.
+  const dmInstead = chartInDm ? (share ? { text: 'Share this answer in the channel you asked in:', blocks: [share] } : null) : undefined
+  await tellAsker(req, log, { text: answer.text, blocks: [...answer.blocks, ...extra] }, dmInstead)
 }
+
+/** The longest value Slack takes for a button. */
+const MAX_BUTTON_VALUE = 2000
 
 async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer): Promise<void> {
   const blocks = [...answer.blocks, context(`Shared by <@${req.userId}> from \`/pulse ${esc(req.commandText)}\``)]
