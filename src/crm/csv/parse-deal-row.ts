@@ -27,14 +27,20 @@ const OUTCOMES: Record<string, Outcome> = {
   '': 'open',
 }
 
-const AMOUNT = /^[$€£]?\s*\d{1,3}(,\d{3})+(\.\d+)?$|^[$€£]?\s*\d+(\.\d+)?$/
+/** A plain decimal number: `42`, `+42`, `4253.50`, `.5`, `1.5e3` (never hex, octal or binary). */
+const DECIMAL = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+const AMOUNT = /^[$€£]?\s*\d{1,3}(,\d{3})+(\.\d+)?$|^[$€£]?\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+/** Zero written with a minus sign (`-0`, `-0.00`): zero, not a negative amount. */
+const MINUS_ZERO = /^-\s*[$€£]?\s*0*\.?0*$/
 
 /**
- * Parses an amount: plain (`4253`, `4253.50`), or with a currency sign and thousands
- * separators (`$1,234.50`). Returns null for anything else, including negatives.
+ * Parses an amount: a plain decimal number (`4253`, `4253.50`, `+42`, `.5`, `1.5e3`), or with a
+ * currency sign and thousands separators (`$1,234.50`). Returns null for anything else,
+ * including negatives (`-0` is zero).
  */
 export function parseAmount(value: string): number | null {
   const v = value.trim()
+  if (MINUS_ZERO.test(v) && /\d/.test(v)) return 0
   if (!AMOUNT.test(v)) return null
   const n = Number(v.replace(/[$€£,\s]/g, ''))
   return Number.isFinite(n) ? n : null
@@ -130,7 +136,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const rawCycle = get('sales_cycle_days')
   let salesCycleDays: number | null = null
   if (rawCycle !== '') {
-    const n = Number(rawCycle)
+    const n = DECIMAL.test(rawCycle) ? Number(rawCycle) : Number.NaN
     if (!Number.isFinite(n) || n < 0) return reject(`sales_cycle_days "${rawCycle}" is not a non-negative number`)
     salesCycleDays = Math.round(n)
   }

@@ -46,3 +46,35 @@ describe('parseDealRow', () => {
     expect(open).toEqual({ ok: false, reason: 'deal_stage is empty for an open deal' })
   })
 })
+
+describe('numbers in a row', () => {
+  const withAmount = (amount: string, cycle = '') =>
+    parseDealRow(
+      [...'D1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo'.split(','), amount, 'Open', cycle],
+      resolveColumns([...HEADER, 'sales_cycle_days']),
+    )
+  it('reads every plain decimal form of an amount, and -0 as zero', () => {
+    const read = (a: string) => {
+      const r = withAmount(a)
+      return r.ok ? r.deal.amount : r.reason
+    }
+    expect(['100', '+100', '.5', '1e3', '1.5E+4', '100.', '$1,234.50', '€ 99', '-0', '-0.00'].map(read)).toEqual([
+      100, 100, 0.5, 1000, 15000, 100, 1234.5, 99, 0, 0,
+    ])
+    expect(read('-5')).toContain('is negative')
+    expect(read('0x10')).toContain('is not a number')
+    expect(read('1.234,50')).toContain('is not a number')
+  })
+
+  it('reads sales_cycle_days as a plain decimal number only', () => {
+    const cycle = (c: string) => {
+      const r = withAmount('100', c)
+      return r.ok ? r.deal.salesCycleDays : r.reason
+    }
+    expect(cycle('30')).toBe(30)
+    expect(cycle('1e2')).toBe(100)
+    expect(cycle('0x10')).toContain('is not a non-negative number')
+    expect(cycle('0b11')).toContain('is not a non-negative number')
+    expect(cycle('-3')).toContain('is not a non-negative number')
+  })
+})
