@@ -27,8 +27,9 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     const csv = options.csv as string
     // An unusable file (missing, not CSV, missing columns, no rows) is refused before the database is opened or created.
     await checkCsvHeader(csv, (header) => {
+      // The map first: a header given to two columns would otherwise read as a missing column.
+      if (map.size > 0) checkColumnMap(header, map)
       resolveColumns(header, map)
-      checkColumnMap(header, map)
     })
     const summary = await usingStore(
       options,

@@ -121,8 +121,11 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
 /**
  * Refuses `--map` pairs that name a header the file does not have (case and surrounding spaces
  * ignored), required column or optional: such a pair is a typo or the wrong file, and would
- * otherwise leave an optional column silently empty.
- * @throws AppError `missing_columns` naming the pairs and showing the file's headers.
+ * otherwise leave an optional column silently empty. Refuses as well a map under which two
+ * columns would read the same header (two pairs naming it, or a pair naming the header another
+ * column reads by its own name).
+ * @throws AppError `missing_columns` naming the pairs and showing the file's headers, `bad_input`
+ * naming the columns that would share a header.
  */
 export function checkColumnMap(header: readonly string[], map: ReadonlyMap<KnownColumn, string>): void {
   const present = new Set(header.map(normalise))
@@ -131,6 +134,21 @@ export function checkColumnMap(header: readonly string[], map: ReadonlyMap<Known
     throw new AppError(
       'missing_columns',
       `${unmatched.join(' and ')} ${unmatched.length > 1 ? 'name headers' : 'names a header'} the file does not have; nothing was imported. The file's header is: ${headerList(header)}.`,
+    )
+  }
+  // One header read as two columns: only one of them would get it, the other would stay empty
+  // (or, for a required column, be reported missing although the header is there).
+  const readers = new Map<string, KnownColumn[]>()
+  for (const column of KNOWN as Set<KnownColumn>) {
+    const wanted = normalise(map.get(column) ?? column)
+    if (present.has(wanted)) readers.set(wanted, [...(readers.get(wanted) ?? []), column])
+  }
+  for (const [, columns] of readers) {
+    if (columns.length < 2) continue
+    const how = (c: KnownColumn) => (map.has(c) ? `--map ${c}="${map.get(c)}"` : `column ${c} (its own header)`)
+    throw new AppError(
+      'bad_input',
+      `${columns.map(how).join(' and ')} would read the same header; nothing was imported. Give each column its own header${columns.some((c) => !map.has(c)) ? `, e.g. --map ${columns.find((c) => !map.has(c))}="Another Header"` : ''}.`,
     )
   }
 }

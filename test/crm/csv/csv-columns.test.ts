@@ -16,6 +16,17 @@ describe('resolveColumns', () => {
     )
   })
 
+  it('refuses a map under which two columns would read one header, naming both', () => {
+    expect(() => checkColumnMap(HEADER, parseColumnMap(['deal_id=Deal', 'deal_name=Last Touch', 'currency=last touch']))).toThrow(
+      '--map deal_name="Last Touch" and --map currency="last touch" would read the same header; nothing was imported. Give each column its own header.',
+    )
+    expect(() => checkColumnMap(HEADER, parseColumnMap(['deal_id=Deal', 'deal_stage=industry']))).toThrow(
+      'column industry (its own header) and --map deal_stage="industry" would read the same header; nothing was imported. Give each column its own header, e.g. --map industry="Another Header".',
+    )
+    // Moving the other column to another header settles it.
+    expect(() => checkColumnMap(HEADER, parseColumnMap(['deal_id=Deal', 'deal_stage=industry', 'industry=Last Touch']))).not.toThrow()
+  })
+
   it("lists the file's header when a required column is mapped to a header the file lacks", () => {
     const header = HEADER.map((h) => (h === 'deal_amount' ? 'Amount' : h))
     expect(() => resolveColumns(header, parseColumnMap(['deal_id=Deal', 'deal_amount=Deal Value']))).toThrow(
