@@ -44,6 +44,20 @@ describe('pulse sync and pulse status', () => {
     expect(text.stdout).toMatch(/hubspot +done/)
   })
 
+  it('tells on stderr, in words, when the CRM makes it wait or retry', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    fake.failNext(
+      { path: '/crm/v3/objects/deals/search' },
+      { status: 502, body: { status: 'error', message: 'Bad Gateway', correlationId: 'c-502' } },
+      1,
+    )
+    const run = await runCli('sync', '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/ {2}CRM server error \(HTTP 502, POST \/crm\/v3\/objects\/deals\/search\): retrying in \d+ (ms|s)\./)
+    expect(run.stderr).not.toContain('"level"')
+    expect(run.stderr).not.toContain(fake.token)
+  })
+
   it('names the variables to set for an unconfigured CRM, and refuses an unknown one', async () => {
     const db = join(tempDir(), 'pulse.db')
     const sf = await runCli('sync', '--db', db, '--source', 'salesforce')

@@ -7,6 +7,7 @@ import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import { localProcessGone } from '../../jobs/local-process-gone.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+import { stderrNotes } from '../stderr-notes.js'
 
 interface SyncOptions extends CommonOptions {
   source?: string
@@ -35,7 +36,8 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     const summary = await usingStore(
       options,
       async (store, config) => {
-        const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined)
+        // Rate-limit waits and retries are told on stderr, so a long pause does not look like a hang.
+        const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined, { logger: stderrNotes(io) })
         const holder = `cli:${hostname()}:${process.pid}`
         // The scheduled sync takes the same lock: one sync at a time per database.
         if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
