@@ -114,7 +114,7 @@ export function funnelReport(
       ? 'From stage history: a deal reached every stage up to the furthest one its history (or a win) shows.'
       : "From each deal's stage at close (no stage history): a lost deal reached the stage it was lost at, a won deal every stage, an open deal its current stage.") +
     (unplaced > 0
-      ? ` ${formatCount(unplaced)} lost or open deals name a stage outside the open stages (${context.openStages.join(', ')}) and are left out.`
+      ? ` ${formatCount(unplaced)} lost or open deals are left out: the stage they sat at is not one of the open stages (${context.openStages.join(', ')}), or is not on record for that day.`
       : '')
   return {
     asOf: query.asOf,

@@ -97,6 +97,7 @@ function funnelTitle(report: FunnelReport): string {
     return `${leak.stage} leaks the most: ${formatPercent(leak.leakage)} of deals reaching it are lost`
   }
   const unplaced = report.unplaced ?? 0
-  if (unplaced > 0) return `${formatCount(unplaced)} lost or open deals name a stage outside the open stages and are left out of the funnel`
+  if (unplaced > 0)
+    return `${formatCount(unplaced)} lost or open deals are left out of the funnel: their stage is not an open one, or not on record`
   return 'No stage loses deals yet'
 }

@@ -41,9 +41,24 @@ export async function findFunnelCounts(
   const outcome = sql<
     'won' | 'lost' | 'open'
   >`(case when closed_date is not null and closed_date <= ${scope.asOf} then outcome else 'open' end)`
-  const atStage = sql<
-    string | null
-  >`(case when closed_date is not null and closed_date <= ${scope.asOf} and outcome = 'won' then null else coalesce(lost_at_stage, stage) end)`
+  // The stage a deal sat at on the as-of day. Closed by then: the stage lost at. Still open then
+  // and unchanged since: its stage now. Closed or moved on since (an as-of in the past): the stage
+  // of its last stay entered by that day; without one, the stage lost at (a later loss) or none (a
+  // later win: left out, as a stage not on record).
+  const position = stagePositionSql(stages, sql.ref('sh.stage'))
+  const stageThen = useHistory
+    ? sql<
+        string | null
+      >`(select sh.stage from stage_history sh where sh.deal_id = deals.deal_id and substr(sh.entered_at, 1, 10) <= ${scope.asOf} and ${validStaySql} order by substr(sh.entered_at, 1, 10) desc, coalesce(${position}, -1) desc limit 1)`
+    : sql<string | null>`null`
+  const movedSince = useHistory
+    ? sql<boolean>`(closed_date is not null or exists (select 1 from stage_history sh where sh.deal_id = deals.deal_id and substr(sh.entered_at, 1, 10) > ${scope.asOf}))`
+    : sql<boolean>`(closed_date is not null)`
+  const atStage = sql<string | null>`(case
+    when closed_date is not null and closed_date <= ${scope.asOf} and outcome = 'won' then null
+    when closed_date is not null and closed_date <= ${scope.asOf} then coalesce(lost_at_stage, stage)
+    when ${movedSince} then coalesce(${stageThen}, case when outcome = 'won' then null else coalesce(lost_at_stage, stage) end)
+    else coalesce(lost_at_stage, stage) end)`
   const furthest: RawBuilder<number | null> = useHistory
     ? sql<
         number | null

@@ -24,6 +24,8 @@ export interface OracleDeal {
   updated: string | null
   stageEntered: string | null
   history: string[]
+  /** The stage history with the day each stay was entered, in file order. */
+  stays: Array<{ stage: string; entered: string }>
   archived?: boolean
 }
 
@@ -52,6 +54,16 @@ export function readOracleDeals(path: string): OracleDeal[] {
         .split(';')
         .filter((e) => e !== '')
         .map((e) => e.slice(0, e.lastIndexOf('@'))),
+      stays: (r.stage_history ?? '')
+        .split(';')
+        .filter((e) => e !== '')
+        .map((e) => ({
+          stage: e.slice(0, e.lastIndexOf('@')).trim(),
+          entered: e
+            .slice(e.lastIndexOf('@') + 1)
+            .trim()
+            .slice(0, 10),
+        })),
     }
   })
 }
@@ -396,9 +408,21 @@ export function oracleFunnel(deals: readonly OracleDeal[], asOf: string, openSta
       won++
       continue
     }
-    const at = openStages.indexOf(d.stage)
+    // The stage the deal sat at on the as-of day: lost at (closed by then), its stage now (open and
+    // unchanged since), else the last stay entered by then (the furthest of that day's stays), else
+    // the stage lost at for a later loss and none for a later win.
+    const then = d.stays.filter((s) => s.entered <= asOf)
+    const movedSince = d.closed !== null || d.stays.some((s) => s.entered > asOf)
+    let stage: string | null = d.stage
+    if (!closedNow && movedSince) {
+      const lastDay = then.reduce((m, s) => (s.entered > m ? s.entered : m), '')
+      const lastStays = then.filter((s) => s.entered === lastDay)
+      const last = lastStays.sort((a, b) => openStages.indexOf(b.stage) - openStages.indexOf(a.stage))[0]
+      stage = last ? last.stage : d.outcome === 'won' ? null : d.stage
+    }
+    const at = stage === null ? -1 : openStages.indexOf(stage)
     if (at === -1) continue
-    const hist = d.history.map((s) => openStages.indexOf(s)).filter((i) => i >= 0)
+    const hist = then.map((s) => openStages.indexOf(s.stage)).filter((i) => i >= 0)
     furthest.push(Math.min(k - 1, Math.max(at, ...hist)))
   }
   const reached = (i: number) => furthest.filter((f) => f >= i).length
