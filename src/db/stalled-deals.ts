@@ -28,7 +28,9 @@ const listColumns = [
   sql<string>`deal_id`.as('dealId'),
   sql<string | null>`deal_name`.as('dealName'),
   sql<string>`owner_id`.as('ownerId'),
-  sql<string | null>`owner_email`.as('ownerEmail'),
+  // The deal's own owner email, else the one its owner has elsewhere (the owners table, as Slack
+  // access matches people to their deals): a row that left the email out still reaches its owner.
+  sql<string | null>`coalesce(owner_email, (select o.email from owners o where o.owner_id = deals.owner_id))`.as('ownerEmail'),
   sql<number>`amount`.as('amount'),
   sql<string>`stage`.as('stage'),
   lastActivitySql.as('lastActivity'),
