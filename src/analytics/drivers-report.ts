@@ -25,7 +25,8 @@ const MAX_FINDINGS = 5
  * interval, lift, a two-sided p (Fisher's exact test when a cell is small, else the pooled z
  * test), and Benjamini-Hochberg q across every segment tested. A segment is `significant` when
  * q < 0.05 and n >= {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested, nor is a
- * segment that holds every closed deal (nothing to compare it with). Pure.
+ * segment that holds every closed deal (nothing to compare it with), nor a pair that holds exactly
+ * the deals of one of its values (that value's own segment). Pure.
  */
 export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQuery): DriversReport {
   const fixed = new Set(Object.keys(query.where ?? {}))
@@ -35,7 +36,12 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
   const n = base.reduce((s, r) => s + r.n, 0)
   const won = base.reduce((s, r) => s + r.won, 0)
   // A segment holding every closed deal (a field with one value) has no rest to be compared with: not tested.
-  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0 && r.n < n)
+  // Nor is a pair holding exactly the deals of one of its values (every deal of that value has the
+  // other one too, as when a field has one value): the same deals, tested once, as that value.
+  const singleN = new Map(singles.map((r) => [`${r.fields[0]}\u0000${r.values[0]}`, r.n]))
+  const repeatsAValue = (r: SegmentOutcomeRow) =>
+    r.fields.length === 2 && r.fields.some((f, i) => singleN.get(`${f}\u0000${r.values[i]}`) === r.n)
+  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0 && r.n < n && !repeatsAValue(r))
   const draft = tested.map((r) => {
     const othersN = n - r.n
     const othersWon = won - r.won

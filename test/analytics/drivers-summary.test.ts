@@ -70,3 +70,29 @@ describe('the two-field driver the summary names', () => {
     expect(pairs.map((f) => f.key)).toEqual(['drivers_low:region=EMEA&amount_band=50k-100k'])
   })
 })
+
+describe('a pair that is one of its values again', () => {
+  it('is not tested when a field has one value, so the one-field effect is neither counted twice nor restated as a pair', () => {
+    // Every deal is in EMEA: each EMEA x band pair holds exactly that band's deals.
+    const cells: Array<[string, number, number]> = [
+      ['10k-50k', 2000, 800],
+      ['50k-100k', 1000, 200],
+      ['100k+', 500, 150],
+    ]
+    const rows: SegmentOutcomeRow[] = [
+      { fields: ['region'], values: ['EMEA'], n: 3500, won: 1150 },
+      ...cells.map(([band, n, won]): SegmentOutcomeRow => ({ fields: ['amount_band'], values: [band], n, won })),
+      ...cells.map(([band, n, won]): SegmentOutcomeRow => ({ fields: ['region', 'amount_band'], values: ['EMEA', band], n, won })),
+    ]
+    const drivers = driversReport(rows, q)
+    expect(drivers.tested).toBe(3)
+    expect(drivers.segments.every((s) => Object.keys(s.segment).length === 1)).toBe(true)
+    expect(drivers.findings.map((f) => f.text).join(' ')).not.toContain('in EMEA')
+  })
+
+  it('is tested when its other value also holds deals outside it', () => {
+    const drivers = driversReport(rows(), q)
+    expect(drivers.segments.some((s) => s.segment.region === 'EMEA' && s.segment.amount_band === '50k-100k')).toBe(true)
+    expect(drivers.tested).toBe(2 + 3 + 6)
+  })
+})

@@ -318,12 +318,20 @@ export function oracleDrivers(
     ['region', 'product_type'],
   ]
   const raw: Array<Omit<OracleSegment, 'qValue' | 'significant'>> = []
+  // Closed deals per single field value, whatever the filters: a pair with exactly the deals of
+  // one of its values is that value's segment again, not tested twice.
+  const singleN = new Map<string, number>()
+  for (const d of closed)
+    for (const f of ['region', 'industry', 'product_type', 'lead_source', 'sales_rep_id', 'amount_band'] as Field[]) {
+      const k = `${f}=${value(d, f)}`
+      singleN.set(k, (singleN.get(k) ?? 0) + 1)
+    }
   for (const fields of sets) {
     if (fields.some((f) => fixed.includes(f))) continue
-    const groups = new Map<string, { n: number; won: number }>()
+    const groups = new Map<string, { n: number; won: number; values: string[] }>()
     for (const d of closed) {
       const key = segmentKey(Object.fromEntries(fields.map((f) => [f, value(d, f)])))
-      const g = groups.get(key) ?? { n: 0, won: 0 }
+      const g = groups.get(key) ?? { n: 0, won: 0, values: fields.map((f) => value(d, f)) }
       g.n++
       if (d.outcome === 'won') g.won++
       groups.set(key, g)
@@ -332,6 +340,7 @@ export function oracleDrivers(
       const oN = total - g.n
       // A segment holding every closed deal has nothing to be compared with: not tested.
       if (oN === 0) continue
+      if (fields.length === 2 && fields.some((f, i) => singleN.get(`${f}=${g.values[i]}`) === g.n)) continue
       const oW = totalWon - g.won
       const wr = g.won / g.n
       const owr = oN > 0 ? oW / oN : null
