@@ -88,7 +88,14 @@ export function createStrayQuoteRepair(delimiter: string): StrayQuoteRepair {
   }
 
   return {
-    next: (text) => run(carry + text, false),
+    next(text) {
+      // Most text holds no quote at all: passed on as it is.
+      if (carry === '' && !inQuotes && !text.includes('"')) {
+        if (text.length > 0) prev = text[text.length - 1] as string
+        return text
+      }
+      return run(carry + text, false)
+    },
     end() {
       const out = run(carry, true)
       endedInQuotes = inQuotes

@@ -36,7 +36,7 @@ export async function readCsvFile(
 ): Promise<CsvReadResult> {
   const total = csvFileSize(path)
 
-  const delimiter = headerSeparator(path)
+  const { delimiter, lineBreak } = fileShape(path)
   const quotes = createStrayQuoteRepair(delimiter)
   const decoder = new Utf8Check(path, quotes, onProgress ? (n) => onProgress(n, total) : undefined)
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter })
@@ -46,13 +46,14 @@ export async function readCsvFile(
   let failure: unknown
   // Each row is handed on once the next one (or the end) shows it is not the last: the last one
   // is marked when the file ends inside a quote.
-  let held: { fields: string[]; line: number } | undefined
+  let heldFields: string[] | undefined
+  let heldLine = 0
   const handOn = (last: boolean) => {
-    if (held === undefined) return
-    const row = held
-    held = undefined
+    if (heldFields === undefined) return
+    const fields = heldFields
+    heldFields = undefined
     rows++
-    onRow(row.fields, row.line, last && quotes.endedInQuotes() ? true : undefined)
+    onRow(fields, heldLine, last && quotes.endedInQuotes() ? true : undefined)
   }
 
   parser.on('data', (fields: string[]) => {
@@ -61,20 +62,21 @@ export async function readCsvFile(
       if (header === undefined) {
         // Blank lines before the header are skipped.
         if (isBlank(fields)) {
-          line += 1 + newlinesIn(fields)
+          line += 1 + newlinesIn(fields, lineBreak)
           return
         }
         header = fields
-        line += newlinesIn(fields)
+        line += newlinesIn(fields, lineBreak)
         onHeader(fields)
         line += 1
         return
       }
       const start = line
-      line += 1 + newlinesIn(fields)
+      line += 1 + newlinesIn(fields, lineBreak)
       if (isBlank(fields)) return
       handOn(false)
-      held = { fields, line: start }
+      heldFields = fields
+      heldLine = start
     } catch (error) {
       failure = error
       source.destroy()
@@ -155,9 +157,11 @@ export function csvFileSize(path: string): number {
 /**
  * The separator the header line uses: a comma whenever it has one, else a semicolon or a tab
  * (exports from spreadsheets set to other locales). Decided from the header alone, since values
- * may hold semicolons (`stage_history`) that would sway a guess made from the rows.
+ * may hold semicolons (`stage_history`) that would sway a guess made from the rows. And the
+ * character that ends lines: `\r` when the first line ends in a lone CR (old Mac exports), else
+ * `\n` (LF or CRLF).
  */
-function headerSeparator(path: string): string {
+function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r' } {
   const bytes = Buffer.alloc(64 * 1024)
   const fd = openSync(path, 'r')
   let n: number
@@ -171,10 +175,11 @@ function headerSeparator(path: string): string {
     .toString('utf8')
     .replace(/^\uFEFF/, '')
   const headerLine = text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
-  if (headerLine.includes(',')) return ','
-  if (headerLine.includes(';')) return ';'
-  if (headerLine.includes('\t')) return '\t'
-  return ','
+  const delimiter = headerLine.includes(',') ? ',' : headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ','
+  const cr = text.indexOf('\r')
+  const lf = text.indexOf('\n')
+  const lineBreak = cr !== -1 && (lf === -1 || cr < lf) && text[cr + 1] !== '\n' ? '\r' : '\n'
+  return { delimiter, lineBreak }
 }
 
 // A blank line, or a row of bare separators (`,,,,`: how spreadsheets save an empty row).
@@ -182,18 +187,15 @@ function isBlank(fields: readonly string[]): boolean {
   return fields.every((f) => f.trim() === '')
 }
 
-// Line breaks inside a row's values: \r\n, \n or a lone \r (files with old Mac line ends) each count once.
-function newlinesIn(fields: readonly string[]): number {
+// Line breaks inside a row's values, counted by the file's line end (`\n` for LF and CRLF files,
+// `\r` for files with old Mac line ends).
+function newlinesIn(fields: readonly string[], lineBreak: string): number {
   let n = 0
   for (const f of fields) {
-    if (f.includes('\r')) {
-      n += f.match(/\r\n|\r|\n/g)?.length ?? 0
-      continue
-    }
-    let i = f.indexOf('\n')
+    let i = f.indexOf(lineBreak)
     while (i !== -1) {
       n++
-      i = f.indexOf('\n', i + 1)
+      i = f.indexOf(lineBreak, i + 1)
     }
   }
   return n
