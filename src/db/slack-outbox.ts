@@ -48,12 +48,19 @@ export async function enqueueOutboxMessage(db: Kysely<Database>, message: NewOut
  * PostgreSQL, where several instances may drain at once: another instance may take the row over
  * only once its last attempt started this long ago. Longer than any single send (the Web API
  * call times out after 30 s), so a live sender is never overtaken. On SQLite (one instance by
- * design) the default lease is 0: the next drain after a crash takes its rows up at once. While
- * a `pulse serve` holds the SQLite store, though, a claim made since it started (by it, or by a
- * `pulse alerts` beside it) holds for this long too; only older ones (of a process that is gone)
- * are taken up at once.
+ * design) a claim holds for {@link OUTBOX_SETTLE_MS} (`outboxLeaseMs`). While a `pulse serve`
+ * holds the SQLite store, a claim made since it started (by it, or by a `pulse alerts` beside it)
+ * holds for this long too; older ones (of a process that is gone) are taken up once settled.
  */
 export const OUTBOX_LEASE_MS = 60_000
+
+/**
+ * How long a claim holds on SQLite: a process killed mid-send may have a post still on its way,
+ * which Slack stores within the Web API call's 30 s timeout. A claim this old has landed (the
+ * next drain finds it in the channel's history) or never will, so a restart soon after a kill
+ * sends nothing twice.
+ */
+export const OUTBOX_SETTLE_MS = 35_000
 
 /**
  * Rows still to deliver (`pending`, or `sending` left by a crash), oldest first. With `now`, a

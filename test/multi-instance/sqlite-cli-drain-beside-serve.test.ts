@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { acquireJobLock, SQLITE_INSTANCE_LOCK } from '../../src/db/acquire-job-lock.js'
 import type { Store } from '../../src/db/open-store.js'
-import { enqueueOutboxMessage, findOutboxByKey, markOutboxSending } from '../../src/db/slack-outbox.js'
+import { enqueueOutboxMessage, findOutboxByKey, markOutboxSending, OUTBOX_SETTLE_MS } from '../../src/db/slack-outbox.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
@@ -16,7 +16,7 @@ const CHANNEL = 'C0ALERTS01'
 // SQLite serves one `pulse serve`, but `pulse alerts` (by hand, or from cron) may drain the same
 // outbox while it runs. A message the running serve has claimed and is sending must not be sent
 // again by that drain; one claimed before the running serve started (by a process that is gone)
-// is taken over at once, as before.
+// is taken over once old enough for a post in flight at the kill to have landed.
 describe('a pulse alerts drain on a SQLite store that a running pulse serve holds', () => {
   const stores: Store[] = []
   let fake: SlackFake
@@ -71,8 +71,15 @@ describe('a pulse alerts drain on a SQLite store that a running pulse serve hold
     expect(result).toMatchObject({ sent: 1, heldElsewhere: 1 })
     expect((await findOutboxByKey(cli.db, 'in-flight'))?.status).toBe('sending')
 
-    // Without a running serve (its hold gone), the CLI is the only sender: it takes any claim over at once, as before.
+    // Without a running serve (its hold gone, killed), the CLI is the only sender: the claim is
+    // taken over once it is old enough for a post in flight at the kill to have landed.
     await serve.db.deleteFrom('job_locks').where('job', '=', SQLITE_INSTANCE_LOCK).execute()
+    expect(await drainOutbox(ctx, { perChannelIntervalMs: 0 })).toMatchObject({ sent: 0, heldElsewhere: 1 })
+    await serve.db
+      .updateTable('slack_outbox')
+      .set({ attempt_started_at: new Date(Date.now() - OUTBOX_SETTLE_MS - 1000).toISOString() })
+      .where('dedupe_key', '=', 'in-flight')
+      .execute()
     expect(await drainOutbox(ctx, { perChannelIntervalMs: 0 })).toMatchObject({ sent: 1 })
     expect(fake.messages.map((m) => m.text)).toEqual(['orphan', 'in-flight'])
   })

@@ -1,7 +1,14 @@
 import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
-import { findUndeliveredOutbox, markOutboxSending, markOutboxSent, markOutboxUndelivered, OUTBOX_LEASE_MS } from '../../db/slack-outbox.js'
+import {
+  findUndeliveredOutbox,
+  markOutboxSending,
+  markOutboxSent,
+  markOutboxUndelivered,
+  OUTBOX_LEASE_MS,
+  OUTBOX_SETTLE_MS,
+} from '../../db/slack-outbox.js'
 import { AppError } from '../../errors.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { openDm } from '../app/open-dm.js'
@@ -81,10 +88,11 @@ const claimedHere = new Set<number>()
 
 /**
  * How long a claim on an outbox message holds for `store`: on PostgreSQL `PULSE_OUTBOX_LEASE_MS`
- * (`config.outboxLeaseMs`, default {@link OUTBOX_LEASE_MS}); on SQLite (one instance) 0.
+ * (`config.outboxLeaseMs`, default {@link OUTBOX_LEASE_MS}); on SQLite (one instance)
+ * {@link OUTBOX_SETTLE_MS}, long enough for a post in flight when a process was killed to land.
  */
 export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config, 'outboxLeaseMs'>): number {
-  return store.dialect === 'postgres' ? (config.outboxLeaseMs ?? OUTBOX_LEASE_MS) : 0
+  return store.dialect === 'postgres' ? (config.outboxLeaseMs ?? OUTBOX_LEASE_MS) : OUTBOX_SETTLE_MS
 }
 
 /**
