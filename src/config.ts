@@ -185,9 +185,9 @@ export interface Config {
   /** Cron expressions (in `timezone`) of the scheduled jobs. */
   readonly schedules: JobSchedules
   /**
-   * `PULSE_OUTBOX_LEASE_MS`: on PostgreSQL, how long an instance's claim on an outbox message
-   * holds before another instance may take it over (default `OUTBOX_LEASE_MS`, 60 s). Keep it
-   * longer than any single Slack call.
+   * `PULSE_OUTBOX_LEASE_MS`: how long a claim on an outbox message holds before another instance
+   * (PostgreSQL, default `OUTBOX_LEASE_MS`, 60 s) or a restarted one (SQLite, default
+   * `OUTBOX_SETTLE_MS`, 35 s) may take it over. Keep it longer than any single Slack call.
    */
   readonly outboxLeaseMs: number | undefined
 }

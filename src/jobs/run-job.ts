@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { acquireJobLock, claimJobTick, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
+import { acquireJobLock, claimJobTick, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
 import { beginJobRun, closeInterruptedJobRuns, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { userMessage } from '../errors.js'
@@ -34,7 +34,18 @@ export interface RunJobOptions {
    * instances even when one wakes up after the other has finished. Unset for manual runs.
    */
   tick?: Date
+  /**
+   * When another run of the job holds its lock (here or on another instance), wait up to this
+   * long for it to end, then run (default 0: skip at once). The scoring after a retrain waits, so
+   * the new model scores even when a sync's scoring was running.
+   */
+  waitForLockMs?: number
+  /** Ends that wait early (the scheduler stopping). */
+  signal?: AbortSignal
 }
+
+/** How often a run waiting for its job's lock asks again. */
+const LOCK_POLL_MS = 1000
 
 /**
  * Runs `fn` as job `name` at most once across every app instance sharing the database: with
@@ -58,13 +69,22 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
       return { job: name, status: 'skipped', runId: null, error: null }
     }
     locked = await acquireJobLock(db, name, holder, ttl, now())
+    const waitUntil = Date.now() + (options.waitForLockMs ?? 0)
+    while (!locked && Date.now() < waitUntil && !options.signal?.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS))
+      locked = await acquireJobLock(db, name, holder, ttl, now())
+    }
   } catch (error) {
     ctx.logger.error({ job: name, err: error }, 'could not take the job lock')
     return { job: name, status: 'failed', runId: null, error: userMessage(error) }
   }
   if (!locked) {
-    await recordSkippedJobRun(db, name, ctx.instanceId, 'another instance is running this job', now()).catch(() => undefined)
-    ctx.logger.info({ job: name }, 'job skipped: another instance holds its lock')
+    // The lock's holder is `<instance>#<run>`: say whether the run going on is this instance's own.
+    const held = await findJobLock(db, name).catch(() => null)
+    const here = held?.holder.startsWith(`${ctx.instanceId}#`) ?? false
+    const reason = here ? 'an earlier run of this job is still going on this instance' : 'another instance is running this job'
+    await recordSkippedJobRun(db, name, ctx.instanceId, reason, now()).catch(() => undefined)
+    ctx.logger.info({ job: name }, `job skipped: ${reason}`)
     return { job: name, status: 'skipped', runId: null, error: null }
   }
   const heartbeat = setInterval(() => {

@@ -35,6 +35,9 @@ export interface SchedulerDeps {
   instanceId?: string
 }
 
+/** How long the scoring after a retrain waits for a scoring already going to end. */
+const SCORE_WAIT_MS = 10 * 60_000
+
 /** A scheduled entry: `sync` runs sync, then score and the Home refresh; `retrain` then scores. */
 export type ScheduleName = keyof JobSchedules
 
@@ -106,7 +109,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     retrain: async (tick) => {
       const retrain = await runJob(ctx, 'retrain', body(jobs.retrain), { lockTtlMs: 2 * 60 * 60_000, tick })
       if (retrain.status !== 'done' || signal.aborted) return [retrain]
-      return [retrain, await runJob(ctx, 'score', body(jobs.score))]
+      // The new model must score: a scoring already going (a sync's) is waited for, not skipped.
+      return [retrain, await runJob(ctx, 'score', body(jobs.score), { waitForLockMs: SCORE_WAIT_MS, signal })]
     },
     stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', body(jobs.stalledAlerts), { tick })],
     anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', body(jobs.anomalyCheck), { tick })],

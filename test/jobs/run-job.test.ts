@@ -53,6 +53,32 @@ describeEachDialect('runJob', (dialect) => {
     expect(await a.db.selectFrom('job_locks').selectAll().execute()).toEqual([])
   })
 
+  it('waits for a run of the job still going when asked to, then runs; skipping names this instance as the holder', async () => {
+    const store = await open()
+    let release!: () => void
+    const latch = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const order: string[] = []
+    const first = runJob(context(store, 'host-a'), 'score', async () => {
+      order.push('first')
+      await latch
+      order.push('first done')
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    // Without waiting: skipped, and the skip says the run going on is this instance's own.
+    expect((await runJob(context(store, 'host-a'), 'score', async () => order.push('skipped one'))).status).toBe('skipped')
+    const skip = await store.db.selectFrom('job_runs').select('error').where('status', '=', 'skipped').executeTakeFirstOrThrow()
+    expect(skip.error).toContain('still going on this instance')
+    // Waiting: runs once the first has given the lock back.
+    const second = runJob(context(store, 'host-a'), 'score', async () => order.push('second'), { waitForLockMs: 10_000 })
+    await new Promise((r) => setTimeout(r, 1200))
+    release()
+    expect((await first).status).toBe('done')
+    expect((await second).status).toBe('done')
+    expect(order).toEqual(['first', 'first done', 'second'])
+  })
+
   it('takes over a lock whose holder died (lease expired)', async () => {
     const store = await open()
     await store.db

@@ -27,7 +27,11 @@ it('a pulse serve on SQLite restarted after a kill mid-run runs the job at its n
   cleanup.push(() => store.close())
 
   const serve = async (): Promise<PulseProcess> => {
-    const run = await spawnSqliteServe({ dbPath, fake, rosterPath: company.rosterPath, cleanup }, { PULSE_ALERTS_SCHEDULE: '* * * * * *' })
+    // A short claim lease keeps the test quick; the DM left in flight settles for it before the check.
+    const run = await spawnSqliteServe(
+      { dbPath, fake, rosterPath: company.rosterPath, cleanup },
+      { PULSE_ALERTS_SCHEDULE: '* * * * * *', PULSE_OUTBOX_LEASE_MS: '3000' },
+    )
     expect(run.child.exitCode, run.stderr).toBeNull()
     return run
   }

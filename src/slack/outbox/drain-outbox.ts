@@ -87,12 +87,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const claimedHere = new Set<number>()
 
 /**
- * How long a claim on an outbox message holds for `store`: on PostgreSQL `PULSE_OUTBOX_LEASE_MS`
- * (`config.outboxLeaseMs`, default {@link OUTBOX_LEASE_MS}); on SQLite (one instance)
- * {@link OUTBOX_SETTLE_MS}, long enough for a post in flight when a process was killed to land.
+ * How long a claim on an outbox message holds for `store`: `PULSE_OUTBOX_LEASE_MS`
+ * (`config.outboxLeaseMs`), by default {@link OUTBOX_LEASE_MS} on PostgreSQL and, on SQLite (one
+ * instance), {@link OUTBOX_SETTLE_MS}: long enough for a post in flight when a process was killed
+ * to land.
  */
 export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config, 'outboxLeaseMs'>): number {
-  return store.dialect === 'postgres' ? (config.outboxLeaseMs ?? OUTBOX_LEASE_MS) : OUTBOX_SETTLE_MS
+  return config.outboxLeaseMs ?? (store.dialect === 'postgres' ? OUTBOX_LEASE_MS : OUTBOX_SETTLE_MS)
 }
 
 /**
