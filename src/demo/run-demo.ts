@@ -18,6 +18,7 @@ import { retrainModel, type TrainResult } from '../model/retrain-model.js'
 import type { DealScore } from '../model/score-deals.js'
 import { type ScoreReport, scoreOpenDeals } from '../model/score-open-deals.js'
 import { type SampleSummary, writeSampleFiles } from '../sample/write-sample-files.js'
+import { DEMO_SAMPLE_FILE } from './reset-demo-store.js'
 
 /** The as-of date the demo pins by default, so its story and figures are the same everywhere. */
 export const DEMO_AS_OF = '2026-06-30'
@@ -57,7 +58,8 @@ export interface AtRiskDeal extends DealScore {
 /**
  * The whole pipeline on generated data: sample -> import -> every report -> train -> score ->
  * every chart, writing JSON and PNG files into `outDir` and returning the CRO's summary.
- * Re-running it is safe: the import upserts and the model registry keeps each run's model.
+ * `pulse demo` gives it a fresh store each run (`resetDemoStore`), so the figures are those of
+ * the sample written now.
  */
 export async function runDemo(store: Store, options: DemoOptions): Promise<DemoResult> {
   const { outDir, asOf, progress } = options
@@ -70,7 +72,7 @@ export async function runDemo(store: Store, options: DemoOptions): Promise<DemoR
   }
 
   progress(`Generating ${options.deals} sample deals as of ${asOf} ...`)
-  const sample = writeSampleFiles({ out: join(outDir, 'sample-deals.csv'), deals: options.deals, seed: options.seed, asOf })
+  const sample = writeSampleFiles({ out: join(outDir, DEMO_SAMPLE_FILE), deals: options.deals, seed: options.seed, asOf })
   files.push(sample.csv, sample.truth, sample.roster)
 
   progress('Importing them ...')

@@ -9,8 +9,10 @@ import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
 describe('pulse demo', () => {
   it.each([
-    [['--deals', 'abc'], '--deals "abc" is not a whole number of at least 500'],
-    [['--deals', '10'], '--deals "10" is not a whole number of at least 500'],
+    [['--deals', 'abc'], '--deals "abc" is not a whole number between 500 and 50,000,000'],
+    [['--deals', '10'], '--deals "10" is not a whole number between 500 and 50,000,000'],
+    [['--deals', '1e20'], '--deals "1e20" is not a whole number between 500 and 50,000,000'],
+    [['--deals', '0x1000'], '--deals "0x1000" is not a whole number between 500 and 50,000,000'],
     [['--as-of', '2024-02-30'], '--as-of "2024-02-30" is not a date'],
     [['--out', writeTempFile('f.txt', 'x')], 'is a file, not a folder'],
   ])('refuses %j in plain words before creating its database', async (args, message) => {
@@ -20,6 +22,45 @@ describe('pulse demo', () => {
     expect(run.stderr).toContain(message)
     expect(run.stderr).not.toContain('went wrong on our side')
     expect(existsSync(db)).toBe(false)
+  })
+})
+
+describe('pulse demo run again', () => {
+  it('reports on the sample it writes now, not on the deals of an earlier, larger run', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'demo.db')
+    const out = join(dir, 'out')
+    expect((await runCli('demo', '--db', db, '--out', out, '--deals', '1200')).code).toBe(0)
+    const again = await runCli('demo', '--db', db, '--out', out, '--deals', '600', '--json')
+    expect(again.code, again.stderr).toBe(0)
+    const store = await openStore({ path: db })
+    try {
+      const n = await store.db
+        .selectFrom('deals')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      expect(Number(n.n)).toBe(600)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('leaves alone, and refuses, a database holding data it did not write', async () => {
+    const db = join(tempDir(), 'mine.db')
+    const csv = writeTempFile(
+      'mine.csv',
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome\nM1,2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,100,Open\n',
+    )
+    expect((await runCli('ingest', '--csv', csv, '--db', db)).code).toBe(0)
+    const run = await runCli('demo', '--db', db, '--out', join(tempDir(), 'out'))
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('holds data pulse demo did not write; nothing was changed')
+    const store = await openStore({ path: db })
+    try {
+      expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([{ deal_id: 'M1' }])
+    } finally {
+      await store.close()
+    }
   })
 })
 

@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs'
 import type { Command } from 'commander'
+import { resetDemoStore } from '../../demo/reset-demo-store.js'
 import { DEMO_AS_OF, runDemo } from '../../demo/run-demo.js'
 import { AppError } from '../../errors.js'
 import { type CliIo, cliConfig, resolveAsOf, usingStore } from '../cli-context.js'
+import { shellArg } from '../shell-arg.js'
 
 interface DemoCommandOptions {
   db: string
@@ -27,15 +29,17 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExample:\n  pulse demo --out ./out --deals 10000')
     .action(async (options: DemoCommandOptions) => {
       const config = cliConfig()
-      const deals = Number(options.deals)
-      if (!Number.isInteger(deals) || deals < 500) {
-        throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number of at least 500; try --deals 6000.`)
+      const deals = /^\d+$/.test(options.deals) ? Number(options.deals) : Number.NaN
+      if (!Number.isInteger(deals) || deals < 500 || deals > 50_000_000) {
+        throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number between 500 and 50,000,000; try --deals 6000.`)
       }
       // Checked before the demo database is created.
       const asOf = resolveAsOf({ asOf: options.asOf }, { ...config, asOf: config.asOf ?? DEMO_AS_OF })
       if (existsSync(options.out) && !statSync(options.out).isDirectory()) {
         throw new AppError('bad_input', `--out ${options.out} is a file, not a folder; give a folder for the charts and JSON.`)
       }
+      // A fresh demo database each run: its figures are those of the sample it writes now.
+      resetDemoStore(options.db)
       const started = performance.now()
       const result = await usingStore(
         options,
@@ -56,7 +60,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         io.out(JSON.stringify({ files: result.files, findings: result.summary.sentences, model: result.model.verdict }, null, 2))
       } else {
         io.out(result.text)
-        io.out(`\nExplore: npx pulse report winrate --db ${options.db} --as-of ${result.summary.asOf}`)
+        io.out(`\nExplore: npx pulse report winrate --db ${shellArg(options.db)} --as-of ${result.summary.asOf}`)
       }
     })
 }

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander'
 import { AppError } from '../../errors.js'
 import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
 import { type CliIo, resolveAsOf } from '../cli-context.js'
+import { shellArg } from '../shell-arg.js'
 
 interface SampleCommandOptions {
   out: string
@@ -30,7 +31,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
       '\nExamples:\n  pulse sample --out data/deals.csv\n  pulse sample --out flat.csv --deals 20000 --seed 7 --as-of 2024-07-20 --patterns none',
     )
     .action((options: SampleCommandOptions) => {
-      const deals = Number(options.deals)
+      const deals = /^\d+$/.test(options.deals) ? Number(options.deals) : Number.NaN
       if (!Number.isInteger(deals) || deals < 1 || deals > 50_000_000) {
         throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number between 1 and 50,000,000; try --deals 6000.`)
       }
@@ -61,7 +62,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
                 ` (seed ${summary.seed}, patterns ${summary.patterns}).`,
               `True win probabilities and future outcomes: ${summary.truth}`,
               `Roster for PULSE_ROSTER: ${summary.roster}`,
-              `Next: pulse ingest --csv ${summary.csv}`,
+              `Next: pulse ingest --csv ${shellArg(summary.csv)}`,
             ].join('\n'),
       )
     })
