@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createPrng, cumulativeWeights, type Prng } from './create-prng.js'
 import { createSampleOwners, type SampleOwner, sampleRosterYaml } from './sample-owners.js'
@@ -86,30 +86,46 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   const world = buildWorld(prng, n, effects, asOfDay)
   const { truth, roster } = sampleSidePaths(options.out)
   mkdirSync(dirname(options.out), { recursive: true })
-
-  const csvFile = new ChunkedFile(options.out)
-  const truthFile = new ChunkedFile(truth)
+  // The three files are written beside their places (`.part`) and moved there at the end: a
+  // failure leaves no half-written file, and an earlier sample at that path stays as it was.
+  for (const path of [options.out, truth, roster]) {
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`EISDIR: ${path} is a folder, not a file`)
+  }
+  const parts = [options.out, truth, roster].map((path) => `${path}.part`)
   let won = 0
   let lost = 0
   let open = 0
   try {
-    csvFile.write(`${SAMPLE_CSV_HEADER}\n`)
-    truthFile.write(`${SAMPLE_TRUTH_HEADER}\n`)
-    const idWidth = Math.max(6, String(n).length)
-    for (let i = 0; i < n; i++) {
-      const id = `D${String(i + 1).padStart(idWidth, '0')}`
-      const deal = generateDeal(prng, world, effects, id)
-      csvFile.write(deal.csvLine)
-      truthFile.write(deal.truthLine)
-      if (deal.isOpen) open++
-      else if (deal.won) won++
-      else lost++
+    const csvFile = new ChunkedFile(parts[0] as string)
+    try {
+      const truthFile = new ChunkedFile(parts[1] as string)
+      try {
+        csvFile.write(`${SAMPLE_CSV_HEADER}\n`)
+        truthFile.write(`${SAMPLE_TRUTH_HEADER}\n`)
+        const idWidth = Math.max(6, String(n).length)
+        for (let i = 0; i < n; i++) {
+          const id = `D${String(i + 1).padStart(idWidth, '0')}`
+          const deal = generateDeal(prng, world, effects, id)
+          csvFile.write(deal.csvLine)
+          truthFile.write(deal.truthLine)
+          if (deal.isOpen) open++
+          else if (deal.won) won++
+          else lost++
+        }
+      } finally {
+        truthFile.close()
+      }
+    } finally {
+      csvFile.close()
     }
-  } finally {
-    csvFile.close()
-    truthFile.close()
+    writeFileSync(parts[2] as string, sampleRosterYaml(world.managers))
+    renameSync(parts[0] as string, options.out)
+    renameSync(parts[1] as string, truth)
+    renameSync(parts[2] as string, roster)
+  } catch (error) {
+    for (const part of parts) rmSync(part, { force: true })
+    throw error
   }
-  writeFileSync(roster, sampleRosterYaml(world.managers))
   return {
     csv: options.out,
     truth,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
@@ -292,5 +292,17 @@ describe('pulse sample', () => {
     const run = await runCli('ingest', '--csv', out, '--db', join(dir, 'p.db'))
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toContain('1 new, 0 updated, 0 rejected')
+  })
+})
+
+describe('writeSampleFiles when a file cannot be written', () => {
+  it('leaves no half-written file and an earlier sample at that path as it was', () => {
+    const dir = tempDir()
+    const out = join(dir, 'x.csv')
+    writeFileSync(out, 'an earlier sample\n')
+    mkdirSync(join(dir, 'x.truth.csv'))
+    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/x\.truth\.csv is a folder/)
+    expect(readFileSync(out, 'utf8')).toBe('an earlier sample\n')
+    expect(readdirSync(dir).sort()).toEqual(['x.csv', 'x.truth.csv'])
   })
 })
