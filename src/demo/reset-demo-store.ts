@@ -20,7 +20,7 @@ export function resetDemoStore(path: string): void {
   let db: SqliteDatabase.Database | undefined
   try {
     db = new SqliteDatabase(path, { readonly: true, fileMustExist: true })
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]) ?? [])
+    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[])
     const files = tables.has('import_runs') ? (db.prepare('SELECT file FROM import_runs').pluck().all() as Array<string | null>) : []
     const syncs = tables.has('sync_runs') ? Number(db.prepare('SELECT count(*) FROM sync_runs').pluck().get()) : 0
     foreign =
