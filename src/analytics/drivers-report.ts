@@ -164,7 +164,17 @@ export function describeSegment(s: DriverSegment): string {
 
 function driverFindings(segments: readonly DriverSegment[], n: number, won: number): Finding[] {
   const sig = segments.filter((s) => s.significant)
-  if (segments.length === 0 && n > 0) {
+  if (n === 0) {
+    return [
+      {
+        report: 'drivers',
+        key: 'drivers_none',
+        significant: false,
+        text: 'There are no closed deals: no segment can be compared with the rest, so no driver can be named.',
+      },
+    ]
+  }
+  if (segments.length === 0) {
     return [
       {
         report: 'drivers',
@@ -174,6 +184,18 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
           n === 1
             ? 'There is only 1 closed deal: no segment can be compared with the rest, so no driver can be named.'
             : `No segment can be compared with the rest: all ${formatCount(n)} closed deals share one value of every field tested, so no driver can be named.`,
+      },
+    ]
+  }
+  // With no segment large enough to be called significant, "none differs" would be a verdict the
+  // data cannot give: say that there are too few deals instead.
+  if (!segments.some((s) => s.n >= DRIVER_MIN_N)) {
+    return [
+      {
+        report: 'drivers',
+        key: 'drivers_none',
+        significant: false,
+        text: `Too few closed deals to name a driver: no segment of the ${formatCount(n)} closed deals has the ${DRIVER_MIN_N} a segment needs to be called significant.`,
       },
     ]
   }

@@ -45,3 +45,33 @@ describe('drivers when a field has one value only (nothing to compare it with)',
     ])
   })
 })
+
+describe('drivers on too few closed deals', () => {
+  it('says there are no closed deals instead of a verdict over 0 segments', () => {
+    const r = driversReport([], { asOf: '2020-01-15' })
+    expect(r.tested).toBe(0)
+    expect(r.findings.map((f) => [f.text, f.significant])).toEqual([
+      ['There are no closed deals: no segment can be compared with the rest, so no driver can be named.', false],
+    ])
+  })
+
+  it('says there are too few deals when no segment tested is large enough to be called significant', () => {
+    const rows = [single('region', 'EMEA', 12, 1), single('region', 'APAC', 14, 10), single('industry', 'SaaS', 26, 11)]
+    const r = driversReport(rows, { asOf: '2024-07-20' })
+    expect(r.tested).toBe(2)
+    expect(r.findings.map((f) => [f.text, f.significant])).toEqual([
+      [
+        'Too few closed deals to name a driver: no segment of the 26 closed deals has the 30 a segment needs to be called significant.',
+        false,
+      ],
+    ])
+  })
+
+  it('keeps "no segment differs significantly" once a segment is large enough to be called significant', () => {
+    const rows = [single('region', 'EMEA', 30, 12), single('region', 'APAC', 30, 13)]
+    const r = driversReport(rows, { asOf: '2024-07-20' })
+    expect(r.findings[0]!.text).toMatch(
+      /^No segment's win rate differs significantly from the rest after correcting for the 2 segments tested/,
+    )
+  })
+})
