@@ -70,7 +70,11 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     })
   }
   const shownSignals = runSignals.filter((s) => (s.months[s.months.length - 1] ?? '') >= firstShown)
-  const methods = new Set(months.filter((m) => !m.partial && m.limitMethod !== null).map((m) => m.limitMethod as LimitMethod))
+  // Only the partial month shown (--months 1): its limits are the ones to describe.
+  const limited = months.filter((m) => !m.partial && m.limitMethod !== null)
+  const methods = new Set(
+    (limited.length > 0 ? limited : months.filter((m) => m.limitMethod !== null)).map((m) => m.limitMethod as LimitMethod),
+  )
   const limitMethod: LimitMethod = methods.has('laney') ? 'laney' : methods.has('exact-binomial') ? 'exact-binomial' : 'binomial'
   const lastJudged = [...months].reverse().find((m) => !m.partial && m.limitMethod !== null)
   const overdispersion =
@@ -157,6 +161,19 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         key: `winrate_normal:${last.month}`,
         significant: false,
         text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatCount(last.n)} closed deals; no month${r.months.length > 1 ? ` since ${formatMonth(r.months[0]!.month)}` : ''} is outside its limits.`,
+      })
+    } else if (r.months.length === 1 && r.months[0]!.partial && r.months[0]!.center !== null) {
+      // History enough for limits, but the one month shown is the partial one, which is never judged.
+      const m = r.months[0]!
+      const sofar =
+        m.winRate === null || m.lcl === null
+          ? 'no deal has closed in it yet'
+          : `${formatPercent(m.winRate)} so far for ${formatCount(m.n)} closed deal${m.n === 1 ? '' : 's'} (normal range ${formatPercent(m.lcl)}-${formatPercent(m.ucl)})`
+      out.push({
+        report: 'winrate',
+        key: `winrate_partial_only:${m.month}`,
+        significant: false,
+        text: `${formatMonth(m.month)}${scope} is still under way, so it is not judged: ${sofar}. Show 2 or more months to judge the last complete one.`,
       })
     } else if (newestClosed !== null && newestClosed < (r.months[0]?.month ?? '')) {
       out.push({

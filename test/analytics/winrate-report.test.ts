@@ -25,6 +25,16 @@ describe('winrateReport findings', () => {
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
   })
 
+  it('does not call the history too short when only the partial month is shown', () => {
+    const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20', months: 1 })
+    expect(report.months.map((m) => [m.month, m.partial])).toEqual([['2024-07', true]])
+    expect(report.findings.map((f) => [f.key, f.significant])).toEqual([['winrate_partial_only:2024-07', false]])
+    expect(report.findings[0]!.text).toMatch(
+      /^Jul 2024 is still under way, so it is not judged: 50% so far for 20 closed deals \(normal range \d+%-\d+%\)/,
+    )
+    expect(report.limitNote).toMatch(/^Limits: centre = pooled win rate/)
+  })
+
   it('judges the newest complete month when the data reaches "as of"', () => {
     const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20' })
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_normal:2024-06'])
