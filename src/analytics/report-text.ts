@@ -62,7 +62,15 @@ export function winrateText(r: WinrateReport): string {
       rate,
       m.center === null ? '' : formatPercent(m.center),
       m.lcl === null ? '' : `${lcl}-${ucl}`,
-      m.partial ? 'partial' : m.anomaly === null ? (m.limitMethod === null ? 'no baseline' : '') : m.anomaly.toUpperCase(),
+      m.partial
+        ? 'partial'
+        : m.anomaly !== null
+          ? m.anomaly.toUpperCase()
+          : m.center === null
+            ? 'no baseline'
+            : m.n === 0
+              ? 'none closed'
+              : '',
       formatCount(m.created),
       formatMoney(m.createdAmount),
       formatCount(m.openAtEnd),

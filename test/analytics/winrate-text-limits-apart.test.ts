@@ -36,4 +36,12 @@ describe('winrateText', () => {
     expect(row(text, '2026-04')).toMatch(/ 23% +35% +26%-44% +LOW /)
     expect(row(text, '2026-05')).toMatch(/ 33% +35% +26%-43% {2,}/)
   })
+
+  it('marks a month with a baseline but no closed deal as such, not as having no baseline', () => {
+    const empty = { ...winrateMonth('2026-04', 0, 0, 0, 0, null), winRate: null, lcl: null, ucl: null, limitMethod: null, z: null }
+    const early = { ...empty, month: '2026-05', center: null, baselineFrom: null, baselineTo: null, baselineN: 0 }
+    const text = winrateText(report([empty, early]))
+    expect(row(text, '2026-04')).toMatch(/ n\/a +35% +none closed /)
+    expect(row(text, '2026-05')).toMatch(/ n\/a +no baseline /)
+  })
 })
