@@ -19,10 +19,12 @@ export interface FunnelChartRow {
 /**
  * The funnel: for each stage in order, deals that reached it (light bar) and went past it (dark
  * bar inside it), labelled with the conversion to the next stage and the deals lost there; the
- * stage that leaks the most is labelled in the highlight colour. The last stage is the won stage.
+ * leak the report found (else the stage that leaks the most) is labelled in the highlight colour. The
+ * last stage is the won stage.
  */
 export function funnelChart(report: FunnelReport): ReportChart {
   const stages = report.stages
+  const marked = markedStage(report)
   if (stages.length === 0 || stages.every((s) => s.reached === 0)) {
     return emptyChart('No deals in the funnel yet', 'Import deals or widen the filters, then try again.')
   }
@@ -33,7 +35,7 @@ export function funnelChart(report: FunnelReport): ReportChart {
       reached: s.reached,
       advanced: won ? s.reached : s.advanced,
       won,
-      topLeak: s.stage === report.topLeak,
+      topLeak: s.stage === marked,
       label: won
         ? `${formatCount(s.reached)} won`
         : `${formatCount(s.reached)} \u2192 ${formatPercent(s.conversion ?? 0)} advance \u00b7 ${formatCount(s.lost)} lost`,
@@ -88,12 +90,25 @@ export function funnelChart(report: FunnelReport): ReportChart {
   return { spec, title, altText: `${title}. Funnel bar chart of deals reaching and passing each stage. ${alt}.` }
 }
 
+/**
+ * The stage the chart marks: the leak the report found (of several, the one losing the largest
+ * share of the deals reaching it), else the stage with the highest leakage.
+ */
+function markedStage(report: FunnelReport): string | null {
+  const leaks = new Set(report.findings.filter((f) => f.key.startsWith('funnel_leak:')).map((f) => f.key.slice('funnel_leak:'.length)))
+  const found = report.stages.filter((s) => leaks.has(s.stage)).sort((a, b) => (b.leakage ?? 0) - (a.leakage ?? 0))[0]
+  return found?.stage ?? report.topLeak
+}
+
 function funnelTitle(report: FunnelReport): string {
-  const leak = report.stages.find((s) => s.stage === report.topLeak)
+  const leak = report.stages.find((s) => s.stage === markedStage(report))
   if (leak && leak.leakage !== null && leak.lost > 0) {
     // The report tested the leak and found nothing: the highest leakage is context, not a finding.
     if (report.findings.some((f) => f.key === 'funnel_no_leak'))
       return `No stage leaks significantly more than the others (highest: ${leak.stage}, ${formatPercent(leak.leakage)} of deals reaching it are lost)`
+    // The leak found is not always the stage with the highest leakage (that one may hold too few losses).
+    if (leak.stage !== report.topLeak)
+      return `${leak.stage} is where deals leak: ${formatPercent(leak.leakage)} of deals reaching it are lost`
     return `${leak.stage} leaks the most: ${formatPercent(leak.leakage)} of deals reaching it are lost`
   }
   const unplaced = report.unplaced ?? 0
