@@ -1,6 +1,8 @@
+import { isLostStageName, isWonStageName } from '../../db/save-stage-order.js'
 import type { Outcome } from '../../db/schema.js'
 import { toIsoDate } from '../../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
+import { lastOpenStage } from '../stage-stays.js'
 import type { ColumnLayout, KnownColumn } from './csv-columns.js'
 
 /** A row that parsed: the deal plus any stage history the row carried. */
@@ -146,6 +148,9 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   if (rawHistory !== '') {
     history = parseStageHistory(dealId, rawHistory)
     if (history === null) return reject(`stage_history "${rawHistory}" is not a list of Stage@YYYY-MM-DD entries`)
+    // A CRM export names a lost deal's closed stage (`Closed Lost`); its history says where it was lost.
+    const closedStage = (name: string) => isLostStageName(name) || isWonStageName(name)
+    if (outcome === 'lost' && closedStage(stage)) stage = lastOpenStage(history, closedStage) ?? stage
   }
 
   let extra: Record<string, string> | null = null

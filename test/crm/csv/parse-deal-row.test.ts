@@ -78,3 +78,25 @@ describe('numbers in a row', () => {
     expect(cycle('-3')).toContain('is not a non-negative number')
   })
 })
+
+describe('the stage a lost deal was lost at, with a stage_history', () => {
+  const withHistory = resolveColumns([...HEADER, 'stage_history'])
+  const row = (stage: string, outcome: string, history: string) =>
+    parseDealRow(
+      ['D1', '2024-01-02', '2024-02-01', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', stage, '100', outcome, history],
+      withHistory,
+    )
+  const stageOf = (parsed: ReturnType<typeof parseDealRow>) => (parsed.ok ? parsed.deal.stage : parsed.reason)
+
+  it('is the last open stage of the history when deal_stage names the closed stage (a CRM export)', () => {
+    const history = 'Qualified@2024-01-02;Demo@2024-01-10;Proposal@2024-01-20;Closed Lost@2024-02-01'
+    expect(stageOf(row('Closed Lost', 'Lost', history))).toBe('Proposal')
+    expect(stageOf(row('Closed', 'Lost', 'Qualified@2024-01-02;Demo@2024-01-10;Closed@2024-02-01'))).toBe('Demo')
+  })
+
+  it('stays deal_stage when that names an open stage, or when the history has no open stage', () => {
+    expect(stageOf(row('Demo', 'Lost', 'Qualified@2024-01-02;Proposal@2024-01-20;Closed Lost@2024-02-01'))).toBe('Demo')
+    expect(stageOf(row('Closed Lost', 'Lost', 'Closed Lost@2024-02-01'))).toBe('Closed Lost')
+    expect(stageOf(row('Closed Won', 'Won', 'Qualified@2024-01-02;Closed Won@2024-02-01'))).toBe('Closed Won')
+  })
+})
