@@ -90,9 +90,10 @@ export interface ModelEvaluation {
   testWinRate: number
   reliability: ReliabilityBin[]
   /**
-   * Set when the test AUC is at least {@link SUSPICIOUS_AUC}: facts known when a deal is created do
-   * not separate won from lost deals that well, so an input is probably filled in at close. Names the
-   * input that ranks the test deals best on its own, with that AUC (either direction). Null otherwise.
+   * Set when the test AUC, or the AUC of one input on its own (the amount also read unbinned), is at
+   * least {@link SUSPICIOUS_AUC}: facts known when a deal is created do not separate won from lost
+   * deals that well, so an input is probably filled in at close. Names the input that ranks the test
+   * deals best on its own, with that AUC (either direction). Null otherwise.
    */
   leakSuspect: { feature: ModelFeature; auc: number } | null
   /**
@@ -252,7 +253,7 @@ export class WinRateDriverEngine {
       testP,
       testLabels,
       trainLabels,
-      { rows: testRows, features: evaluated.encoding.features.map((f) => f.name) },
+      { rows: testRows, features: evaluated.encoding.features.map((f) => f.name), amounts: raws.slice(cut).map((r) => r.amount) },
       {
         method: 'time',
         testShare,
@@ -474,7 +475,7 @@ function evaluate(
   testP: number[],
   testLabels: number[],
   trainLabels: number[],
-  test: { rows: readonly number[][]; features: readonly ModelFeature[] },
+  test: TestInputs,
   split: TimeSplit,
   seed: number | undefined,
 ): ModelEvaluation {
@@ -489,7 +490,10 @@ function evaluate(
   const [low, high] = oneOutcome ? [0, 1] : [bootstrap.low, bootstrap.high]
   const brier = brierScore(testP, testLabels)
   const baselineBrier = brierScore(constant, testLabels)
-  const leakSuspect = auc >= SUSPICIOUS_AUC ? bestSingleFeature(test, testLabels) : null
+  // A too-good test, or one input separating the test deals on its own (an amount of 0 on every
+  // lost deal does, even where the tree's amount bins lump 0 with small won deals and blunt it).
+  const alone = oneOutcome ? null : bestSingleFeature(test, testLabels)
+  const leakSuspect = alone !== null && (auc >= SUSPICIOUS_AUC || alone.auc >= SUSPICIOUS_AUC) ? alone : null
   const informative = low > 0.5 && brier < baselineBrier && leakSuspect === null
   const verdict = evaluationVerdict({
     nTest: testLabels.length,
@@ -552,7 +556,12 @@ export function evaluationVerdict(
       leak.feature === 'amount' || leak.feature === 'region_amount_band'
         ? 'an amount set to 0 on lost deals'
         : 'a value set when the deal is won or lost'
-    return `The model separates ${deals} almost perfectly (${numbers}), which facts known when a deal is created do not do: ${FEATURE_WORDS[leak.feature]} alone ranks them with AUC ${leak.auc.toFixed(2)}, so it is probably filled in or changed when deals close (for example ${example}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
+    const words = FEATURE_WORDS[leak.feature]
+    const lead =
+      e.auc >= SUSPICIOUS_AUC
+        ? `The model separates ${deals} almost perfectly (${numbers}), which facts known when a deal is created do not do: ${words} alone ranks them with AUC ${leak.auc.toFixed(2)}`
+        : `${words.charAt(0).toUpperCase()}${words.slice(1)} alone separates ${deals} almost perfectly (AUC ${leak.auc.toFixed(2)}), which facts known when a deal is created do not do, and the model reads it (${numbers})`
+    return `${lead}, so it is probably filled in or changed when deals close (for example ${example}). Deals are shown the win rate of similar past deals instead of a per-deal probability; check what that field holds at close.`
   }
   if (e.informative) return `The model ranks ${deals} better than chance and its probabilities beat the base rate (${numbers}).`
   const ranks = e.aucLow > 0.5
@@ -566,20 +575,29 @@ export function evaluationVerdict(
   return `The model does not beat the base rate on ${deals}: ${which} (${numbers}), ${instead}`
 }
 
+/** The test deals as the leak check reads them: encoded rows, and each deal's amount as it is. */
+interface TestInputs {
+  rows: readonly number[][]
+  features: readonly ModelFeature[]
+  amounts: readonly number[]
+}
+
 // The input that ranks the test deals best on its own (codes in either direction), with that AUC.
-function bestSingleFeature(
-  test: { rows: readonly number[][]; features: readonly ModelFeature[] },
-  labels: readonly number[],
-): { feature: ModelFeature; auc: number } {
+// The amount is also read unbinned: its bins can hide a leak that the amount itself shows.
+function bestSingleFeature(test: TestInputs, labels: readonly number[]): { feature: ModelFeature; auc: number } {
   let best = { feature: test.features[0] as ModelFeature, auc: 0 }
-  test.features.forEach((feature, c) => {
-    const a = aucOf(
-      test.rows.map((row) => row[c] as number),
-      labels,
-    )
+  const consider = (feature: ModelFeature, values: readonly number[]) => {
+    const a = aucOf(values, labels)
     const both = Math.max(a, 1 - a)
     if (both > best.auc) best = { feature, auc: both }
+  }
+  test.features.forEach((feature, c) => {
+    consider(
+      feature,
+      test.rows.map((row) => row[c] as number),
+    )
   })
+  consider('amount', test.amounts)
   return best
 }
 

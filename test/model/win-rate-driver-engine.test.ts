@@ -132,6 +132,20 @@ describe('WinRateDriverEngine', () => {
     expect(engine.evaluation.leakSuspect).toBeNull()
   })
 
+  it('names the leak when the amount alone separates the test deals although its bins blunt the model below the suspicious AUC', () => {
+    // Lost deals at 0, won deals from $1k up: the first amount bin holds the zeros and the smallest won deals.
+    const deals = syntheticDeals({ n: 3000, seed: 11, signal: false })
+    const random = seededRandom(11)
+    for (const d of deals) d.amount = d.outcome === 'lost' ? 0 : Math.round(1000 * 300 ** random())
+    const model = train(deals)
+    expect(model.evaluation.auc).toBeLessThan(0.95)
+    expect(model.evaluation.leakSuspect).toEqual({ feature: 'amount', auc: 1 })
+    expect(model.informative).toBe(false)
+    expect(model.evaluation.verdict).toMatch(/^The amount alone separates the newest \d+ closed deals almost perfectly \(AUC 1\.00\)/)
+    const [first] = scoreDeals(model, deals, context(deals))
+    expect(first?.basis).toBe('segment')
+  })
+
   it('does not give a zero-width AUC interval when the test deals are all lost: the ranking was not tested', () => {
     const deals = syntheticDeals({ n: 600, seed: 8, signal: true })
     const closed = deals
