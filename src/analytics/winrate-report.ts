@@ -144,7 +144,8 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     if (before.length > 0 && avg(before) > 0) {
       const change = avg(recent) / avg(before) - 1
       // A fall of a tenth or more is said as such: the volume then did fall with the win rate.
-      const fell = change <= -0.1
+      // Judged on the percent shown, so "-10%" never reads "did not fall".
+      const fell = Math.round(change * 100) <= -10
       out.push({
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
