@@ -63,7 +63,8 @@ const RULE_NAMES: Record<RunSignal['rule'], string> = {
 /**
  * A p-chart of monthly win rates (Phase II style). Each complete month is judged against a
  * baseline of up to `baselineMonths` earlier complete months that had closed deals and were not
- * themselves flagged (so a sustained shift keeps showing instead of being absorbed). The centre is
+ * themselves flagged (so a sustained shift keeps showing instead of being absorbed), holding both
+ * won and lost deals. The centre is
  * the baseline's pooled win rate; limits are p-bar +/- 3 sqrt(p-bar(1-p-bar)/n) with the month's own
  * n, replaced by exact binomial limits when n is small and widened by Laney's sigma_z when the
  * baseline is overdispersed (chi-square dispersion test, p < 0.01). Run rules are secondary signals.
@@ -97,9 +98,11 @@ export function pChart(months: readonly MonthOutcome[], options: PChartOptions =
       overdispersion: null,
       runRules: [],
     }
-    if (baseline.length >= minBaseline) {
-      const bWon = baseline.reduce((s, b) => s + b.won, 0)
-      const bN = baseline.reduce((s, b) => s + b.n, 0)
+    const bWon = baseline.reduce((s, b) => s + b.won, 0)
+    const bN = baseline.reduce((s, b) => s + b.n, 0)
+    // A baseline of one outcome only (no win, or no loss) has a centre of 0% or 100% whose limits
+    // would call a single deal of the other outcome an anomaly: no range is set from it.
+    if (baseline.length >= minBaseline && bWon > 0 && bWon < bN) {
       const center = bWon / bN
       point.center = center
       point.baselineFrom = months[baseline[0]!.index]!.month

@@ -100,7 +100,7 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
   if (methods.size === 0) {
-    return 'Not enough history to judge any month: a month needs at least 4 earlier complete months with closed deals as its baseline.'
+    return 'Not enough history to judge any month: a month needs at least 4 earlier complete months with closed deals as its baseline, won and lost deals among them.'
   }
   const parts = [
     "Limits: centre = pooled win rate of up to 12 earlier complete months (months already flagged are left out); 3-sigma binomial limits with each month's own n",

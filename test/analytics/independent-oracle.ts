@@ -190,9 +190,10 @@ export function oracleWinrate(deals: readonly OracleDeal[], asOf: string, shown:
       limitMethod: null,
     }
     const base = baseline.slice(-12)
-    if (base.length >= 4) {
-      const bw = base.reduce((s, b) => s + b.won, 0)
-      const bn = base.reduce((s, b) => s + b.n, 0)
+    const bw = base.reduce((s, b) => s + b.won, 0)
+    const bn = base.reduce((s, b) => s + b.n, 0)
+    // A baseline that only lost (or only won) sets no range.
+    if (base.length >= 4 && bw > 0 && bw < bn) {
       const c = bw / bn
       o.center = c
       if (n > 0) {

@@ -34,6 +34,18 @@ describe('pChart', () => {
     expect(p.anomaly).toBe('low')
   })
 
+  it('sets no range from a baseline of one outcome only, so one win after months of losses is no anomaly', () => {
+    const lostOnly = ['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 0, 3))
+    const { points } = pChart([...lostOnly, month('2024-05', 1, 2), month('2024-06', 0, 3)])
+    const may = points[4]!
+    expect([may.center, may.lcl, may.ucl, may.anomaly, may.limitMethod]).toEqual([null, null, null, null, null])
+    // May's win joins the baseline: June is judged against 1 win in 15 deals.
+    expect(points[5]!.center).toBeCloseTo(1 / 15, 12)
+    const wonOnly = pChart([...['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 3, 0)), month('2024-05', 2, 1)])
+    expect(wonOnly.points[4]!.anomaly).toBeNull()
+    expect(wonOnly.points[4]!.center).toBeNull()
+  })
+
   it('widens limits with Laney sigma_z when the baseline is overdispersed, and says so', () => {
     const { points } = pChart([
       month('2024-01', 30, 70),
