@@ -54,14 +54,20 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
   const colField = options.columns ?? 'amount_band'
   const pair = `${FIELD_NAMES[rowField].toLowerCase()} x ${FIELD_NAMES[colField].toLowerCase()}`
   const overall = report.overallWinRate
-  const allPairs = report.segments.filter((s) => isPair(s, rowField, colField))
+  const allPairs = gridSegments(report, rowField, colField)
   // A grid taller than MAX_ROWS is unreadable on a phone: keep the values with the most deals.
   const keptRows = topValues(allPairs, rowField, MAX_ROWS)
   const keptCols = topValues(allPairs, colField, MAX_COLUMNS)
   const segments = allPairs.filter((s) => keptRows.has(s.segment[rowField]!) && keptCols.has(s.segment[colField]!))
   const trimmed = allPairs.length > segments.length
   if (segments.length === 0 || overall === null) {
-    return emptyChart(`No ${pair} segments to chart`, 'There are no closed deals with both fields set in this period.')
+    const why =
+      report.n === 0
+        ? 'There are no closed deals in this period.'
+        : report.where[rowField] !== undefined && report.where[colField] !== undefined
+          ? 'The filters fix both fields: the report is one cell.'
+          : 'Each pair holds the deals of one of its values, so none was tested.'
+    return emptyChart(`No ${pair} segments to chart`, why)
   }
   const eligible = segments.filter((s) => s.n >= report.minN)
   const spread = Math.max(0.1, ...eligible.map((s) => Math.abs(s.winRate - overall)))
@@ -194,6 +200,22 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
     )
     .join('; ')
   return { spec, title, altText: `${title}. Heatmap of win rate by ${pair}, overall ${formatPercent(overall)}. ${alt}.` }
+}
+
+/**
+ * The grid's cells: the report's pairs of the two fields, or, when a filter fixes one of them
+ * (`--where region=EMEA`: pairs with it are not tested), the other field's own segments, each
+ * placed at the filtered value.
+ */
+function gridSegments(report: DriversReport, rowField: SegmentField, colField: SegmentField): DriverSegment[] {
+  const fixedRow = report.where[rowField]
+  const fixedCol = report.where[colField]
+  if ((fixedRow === undefined) === (fixedCol === undefined)) return report.segments.filter((s) => isPair(s, rowField, colField))
+  const [fixedField, fixedValue, otherField] =
+    fixedRow !== undefined ? [rowField, fixedRow, colField] : [colField, fixedCol as string, rowField]
+  return report.segments
+    .filter((s) => Object.keys(s.segment).length === 1 && s.segment[otherField] !== undefined)
+    .map((s) => ({ ...s, segment: { [fixedField]: fixedValue, [otherField]: s.segment[otherField] } }))
 }
 
 /** The `limit` values of `field` with the most closed deals. */
