@@ -334,6 +334,11 @@ export interface StalledReport {
   readonly stale: { readonly count: number; readonly amount: number; readonly closedCount: number }
   readonly openCount: number
   readonly openAmount: number
+  /**
+   * Deals open on "as of" that have closed since ("as of" in the past): left out, since the store
+   * keeps only each deal's latest activity. 0 for "as of" today.
+   */
+  readonly closedSince: number
   readonly findings: readonly Finding[]
 }
 

@@ -61,6 +61,16 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatCount(s.openCount)} open deals${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) have had no update or activity for over ${rules.staleDays} days.`,
     })
   }
+  if (s.closedSince > 0) {
+    // A past "as of": the deals open then that closed since are gone from the open pipeline, and
+    // the open ones' idle days count from their latest activity, so "none stalled" would be a guess.
+    findings.push({
+      report: 'stalled',
+      key: 'stalled_past_as_of',
+      significant: false,
+      text: `${formatCount(s.closedSince)} deal${s.closedSince === 1 ? '' : 's'}${scope} open on ${query.asOf} ${s.closedSince === 1 ? 'has' : 'have'} closed since and ${s.closedSince === 1 ? 'is' : 'are'} not counted: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
+    })
+  }
   if (findings.length === 0) {
     findings.push({
       report: 'stalled',
@@ -82,6 +92,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     stale: { count: s.staleCount, amount: s.staleAmount, closedCount: s.staleClosedCount },
     openCount: s.openCount,
     openAmount: s.openAmount,
+    closedSince: s.closedSince,
     findings,
   }
 }

@@ -204,6 +204,7 @@ export function sampleChartInputs(): ChartSamples {
     stale: { count: 41, amount: 2_300_000, closedCount: 12 },
     openCount: 640,
     openAmount: 26_500_000,
+    closedSince: 0,
     findings: [],
   }
 

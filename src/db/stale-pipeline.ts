@@ -13,11 +13,17 @@ export interface StalePipeline {
   staleCount: number
   staleAmount: number
   staleClosedCount: number
+  /**
+   * Deals open on `asOf` that have closed since (a past "as of"): not among the open deals, whose
+   * activity that day the store cannot rebuild.
+   */
+  closedSince: number
 }
 
 /**
  * Open deals (count, amount), the stale ones among them (`isStale`: more than `staleDays` since
- * the last touch as of `scope.asOf`), and closed deals (by `asOf`) that were stale when they closed.
+ * the last touch as of `scope.asOf`), closed deals (by `asOf`) that were stale when they closed,
+ * and deals open on `asOf` that have closed since.
  */
 export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, staleDays: number): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
@@ -32,7 +38,18 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
       sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
     ])
     .executeTakeFirst()
-  const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
+  const current = await findRollupSlice(db, scope)
+  const slice = staleDays < ROLLUP_MAX_DAYS ? current : null
+  // A current rollup means "as of" is on or after every close: nothing has closed since.
+  const since = current
+    ? undefined
+    : await db
+        .selectFrom('deals')
+        .where(scopeCondition(scope))
+        .where('outcome', 'in', ['won', 'lost'])
+        .where('closed_date', '>', scope.asOf)
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirst()
   const closed = slice
     ? await rollupRows(db, 'stale_closed', slice)
         .where('d', '>', staleDays)
@@ -53,5 +70,6 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
     staleCount: Number(open?.staleCount ?? 0),
     staleAmount: Number(open?.staleAmount ?? 0),
     staleClosedCount: Number(closed?.n ?? 0),
+    closedSince: Number(since?.n ?? 0),
   }
 }

@@ -57,7 +57,7 @@ describe('the two-field driver the summary names', () => {
           {
             stalled: empty,
             overStageP90: empty,
-            stale: { openCount: 0, openAmount: 0, staleCount: 0, staleAmount: 0, staleClosedCount: 0 },
+            stale: { openCount: 0, openAmount: 0, staleCount: 0, staleAmount: 0, staleClosedCount: 0, closedSince: 0 },
             stageTimes: [],
           },
           { rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 } },
