@@ -14,12 +14,12 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
     program
       .command('score')
       .description('score open deals with the current model: win probability, health 0-100 and reasons')
-      .option('--limit <n>', 'deals listed in the text output, least healthy first', '20')
+      .option('--limit <n>', 'deals listed in the text output, least healthy first (0 = all)', '20')
       .addHelpText('after', '\nExamples:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
     const limit = Number(options.limit)
     if (!Number.isInteger(limit) || limit < 0)
-      throw new AppError('bad_input', `--limit "${options.limit}" is not a whole number; use for example --limit 10.`)
+      throw new AppError('bad_input', `--limit must be a whole number of at least 0 (0 lists all), got "${options.limit}".`)
     const report = await usingStore(
       options,
       (store, config) => scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
@@ -48,7 +48,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
   }
 }
 
-/** The least healthy deals with their reasons, after a line on what the probabilities are. */
+/** The `limit` least healthy deals (0: all) with their reasons, after a line on what the probabilities are. */
 export function formatScoreReport(r: ScoreReport, limit: number): string {
   const lines = [`Scored ${r.deals.length} open deals as of ${r.asOf} with model ${r.modelId}.`]
   lines.push(
@@ -57,15 +57,14 @@ export function formatScoreReport(r: ScoreReport, limit: number): string {
       : `WIN PROBABILITIES BELOW ARE SEGMENT BASE RATES, NOT PREDICTIONS. ${r.verdict}`,
   )
   if (r.deals.length === 0) return [...lines, 'There are no open deals to score.'].join('\n')
-  lines.push(
-    '',
-    `Least healthy ${Math.min(limit, r.deals.length)} (health 0-100, ${r.informative ? 'win probability' : 'segment win rate'}):`,
-  )
-  for (const d of r.deals.slice(0, limit)) {
+  const shown = limit === 0 ? r.deals.length : Math.min(limit, r.deals.length)
+  lines.push('', `Least healthy ${shown} (health 0-100, ${r.informative ? 'win probability' : 'segment win rate'}):`)
+  for (const d of r.deals.slice(0, shown)) {
     lines.push(
       `  ${d.dealId}  health ${String(d.healthScore).padStart(3)}  ${r.informative ? 'win' : 'segment'} ${percent(d.winProbability).padStart(4)}`,
     )
     for (const reason of d.reasons) lines.push(`      - ${reason}`)
   }
+  if (shown < r.deals.length) lines.push('', `... ${r.deals.length - shown} more (use --limit 0 to list all)`)
   return lines.join('\n')
 }
