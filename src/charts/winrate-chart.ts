@@ -329,7 +329,18 @@ function winrateTitle(rows: readonly WinrateChartRow[]): string {
   if (rows.length > 1 && rows.every((r) => r.n === 0)) {
     return `No deals closed from ${formatMonth(rows[0]!.month)} to ${formatMonth(rows[rows.length - 1]!.month)}`
   }
-  if (!last) return 'Not enough closed deals yet to judge the win rate'
+  if (!last) {
+    // Only the partial month shown (--months 1): it is never judged, whatever the history.
+    const only = rows.length === 1 && rows[0]!.partial ? rows[0]! : undefined
+    if (only) {
+      const sofar =
+        only.winRate === null
+          ? 'no deal has closed in it yet'
+          : `${formatPercent(only.winRate)} so far for ${formatCount(only.n)} closed deal${only.n === 1 ? '' : 's'}, not judged`
+      return `${monthName(only.month)} is still under way: ${sofar}`
+    }
+    return 'Not enough closed deals yet to judge the win rate'
+  }
   if (last.anomaly !== null) {
     // The run of same-direction anomalies the latest month belongs to.
     let start = complete.length - 1

@@ -88,6 +88,11 @@ describe('winrateChart', () => {
     expect(chart.title).toBe('Win rate is within its normal range: 41% in June')
   })
 
+  it('titles a chart of the partial month alone as still under way, not as short of history', () => {
+    const chart = winrateChart(report((ms) => ms.slice(-1)))
+    expect(chart.title).toBe('July is still under way: 32% so far for 31 closed deals, not judged')
+  })
+
   it('puts every month, its rate and the partial flag in the alt text', () => {
     const { altText } = winrateChart(report())
     expect(altText).toContain('Jun 2025: 27%')
