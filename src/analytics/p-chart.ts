@@ -17,7 +17,17 @@ export interface PChartOptions {
   baselineMonths?: number
   /** A month is judged only with at least this many baseline months (default 4). */
   minBaselineMonths?: number
+  /** ... and only when those months hold at least this many closed deals (default {@link MIN_BASELINE_DEALS}). */
+  minBaselineDeals?: number
 }
+
+/**
+ * Fewest closed deals a baseline needs before it sets a range. A centre read off a handful of
+ * deals is itself uncertain, which the limits (drawn around it as if it were known) leave out:
+ * 1 win in 12 deals put a month of 3 wins in 3 "above the normal range", while Fisher's exact
+ * test of the same counts is nowhere near the limits' level. 30, as for a driver's segment.
+ */
+export const MIN_BASELINE_DEALS = 30
 
 /** One month of the chart. Rates are fractions; null when undefined (nothing closed, no baseline). */
 export interface PChartPoint {
@@ -64,7 +74,7 @@ const RULE_NAMES: Record<RunSignal['rule'], string> = {
  * A p-chart of monthly win rates (Phase II style). Each complete month is judged against a
  * baseline of up to `baselineMonths` earlier complete months that had closed deals and were not
  * themselves flagged (so a sustained shift keeps showing instead of being absorbed), holding both
- * won and lost deals. The centre is
+ * won and lost deals and at least `minBaselineDeals` (default {@link MIN_BASELINE_DEALS}). The centre is
  * the baseline's pooled win rate; limits are p-bar +/- 3 sqrt(p-bar(1-p-bar)/n) with the month's own
  * n, replaced by exact binomial limits when n is small and widened by Laney's sigma_z when the
  * baseline is overdispersed (chi-square dispersion test, p < 0.01). Run rules are secondary signals.
@@ -73,6 +83,7 @@ const RULE_NAMES: Record<RunSignal['rule'], string> = {
 export function pChart(months: readonly MonthOutcome[], options: PChartOptions = {}): { points: PChartPoint[]; runSignals: RunSignal[] } {
   const maxBaseline = options.baselineMonths ?? 12
   const minBaseline = options.minBaselineMonths ?? 4
+  const minDeals = options.minBaselineDeals ?? MIN_BASELINE_DEALS
   const points: PChartPoint[] = []
   const usable: Array<{ index: number; won: number; n: number }> = []
   for (const [index, m] of months.entries()) {
@@ -101,8 +112,9 @@ export function pChart(months: readonly MonthOutcome[], options: PChartOptions =
     const bWon = baseline.reduce((s, b) => s + b.won, 0)
     const bN = baseline.reduce((s, b) => s + b.n, 0)
     // A baseline of one outcome only (no win, or no loss) has a centre of 0% or 100% whose limits
-    // would call a single deal of the other outcome an anomaly: no range is set from it.
-    if (baseline.length >= minBaseline && bWon > 0 && bWon < bN) {
+    // would call a single deal of the other outcome an anomaly: no range is set from it, nor from
+    // one too small to know its own centre.
+    if (baseline.length >= minBaseline && bN >= minDeals && bWon > 0 && bWon < bN) {
       const center = bWon / bN
       point.center = center
       point.baselineFrom = months[baseline[0]!.index]!.month

@@ -2,7 +2,7 @@ import type { MonthlyCreatedRow } from '../db/monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { formatCount, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
-import { pChart } from './p-chart.js'
+import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
 
 /** Aggregates the win-rate report is computed from (`findMonthlyOutcomes`, `findMonthlyCreated`). */
@@ -188,7 +188,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         report: 'winrate',
         key: 'winrate_no_baseline',
         significant: false,
-        text: `Not enough closed-deal history${scope} to judge the win rate yet.`,
+        text: `Not enough closed-deal history${scope} to judge the win rate yet: a month is judged against at least 4 earlier complete months holding ${MIN_BASELINE_DEALS} or more closed deals, won and lost.`,
       })
     }
   }

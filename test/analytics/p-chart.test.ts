@@ -35,15 +35,34 @@ describe('pChart', () => {
   })
 
   it('sets no range from a baseline of one outcome only, so one win after months of losses is no anomaly', () => {
-    const lostOnly = ['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 0, 3))
-    const { points } = pChart([...lostOnly, month('2024-05', 1, 2), month('2024-06', 0, 3)])
+    const lostOnly = ['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 0, 10))
+    const { points } = pChart([...lostOnly, month('2024-05', 1, 9), month('2024-06', 0, 10)])
     const may = points[4]!
     expect([may.center, may.lcl, may.ucl, may.anomaly, may.limitMethod]).toEqual([null, null, null, null, null])
-    // May's win joins the baseline: June is judged against 1 win in 15 deals.
-    expect(points[5]!.center).toBeCloseTo(1 / 15, 12)
-    const wonOnly = pChart([...['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 3, 0)), month('2024-05', 2, 1)])
+    // May's win joins the baseline: June is judged against 1 win in 50 deals.
+    expect(points[5]!.center).toBeCloseTo(1 / 50, 12)
+    const wonOnly = pChart([...['01', '02', '03', '04'].map((m) => month(`2024-${m}`, 10, 0)), month('2024-05', 7, 3)])
     expect(wonOnly.points[4]!.anomaly).toBeNull()
     expect(wonOnly.points[4]!.center).toBeNull()
+  })
+
+  it('sets no range from a baseline of fewer than 30 closed deals, so 3 wins in 3 after 1 win in 12 is no finding', () => {
+    // Exact limits around 1/12 would flag May (P(X = 3) = 0.0006), but the 12-deal centre is too
+    // uncertain: Fisher's exact test of 3/3 against 1/12 gives p = 0.009.
+    const small = ['01', '02', '03', '04'].map((m, i) => month(`2024-${m}`, i === 0 ? 1 : 0, i === 0 ? 2 : 3))
+    const { points } = pChart([...small, month('2024-05', 3, 0)])
+    expect([points[4]!.center, points[4]!.anomaly]).toEqual([null, null])
+    // The same rates over 30 baseline deals do set a range (and flag the month).
+    const enough = pChart(
+      [...['01', '02', '03', '04'].map((m, i) => month(`2024-${m}`, i === 0 ? 1 : 0, i === 0 ? 2 : 3)), month('2024-05', 3, 0)],
+      { minBaselineDeals: 12 },
+    )
+    expect(enough.points[4]!.center).toBeCloseTo(1 / 12, 12)
+    expect(enough.points[4]!.anomaly).toBe('high')
+    const thirty = ['01', '02', '03', '04', '05'].map((m) => month(`2024-${m}`, 1, 5))
+    const judged = pChart([...thirty, month('2024-06', 3, 0)]).points[5]!
+    expect(judged.baselineN).toBe(30)
+    expect(judged.center).toBeCloseTo(5 / 30, 12)
   })
 
   it('widens limits with Laney sigma_z when the baseline is overdispersed, and says so', () => {

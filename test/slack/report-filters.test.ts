@@ -99,7 +99,7 @@ describe('report filters against the deals, over HTTP', () => {
     expect(own.answer).toContain(`sales_rep_id=${row.owner_id}`)
     const cro = await ask(PEOPLE.cro, `winrate sales_rep_id=${typed}`)
     expect(cro.answer).toContain(`sales_rep_id=${row.owner_id}`)
-    expect(cro.answer).not.toContain('Not enough closed-deal history')
+    expect(cro.answer).not.toContain('No closed deal has')
     // An owner id no deal has is named, and no owner id is listed.
     const none = await ask(PEOPLE.cro, 'winrate sales_rep_id=nobody_here')
     expect(none.answer).toContain('No closed deal has sales_rep_id \\"nobody_here\\".')
