@@ -149,6 +149,10 @@ function prepare(sqlite: SqliteDatabase.Database) {
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
     ),
+    ownerEmail: sqlite.prepare('SELECT email FROM owners WHERE owner_id = ?').pluck(),
+    followOwnerEmail: sqlite.prepare(
+      'UPDATE deals SET owner_email = ? WHERE owner_id = ? AND source = ? AND (owner_email IS NULL OR owner_email <> ?)',
+    ),
     noteDealOwner: sqlite.prepare(
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, NULL, ?, ?)
        ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(owners.email, excluded.email)`,
@@ -184,7 +188,11 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
       removed += s.deleteDeal.run(id).changes
       s.deleteHistory.run(id)
     }
-    for (const o of page.owners ?? []) s.upsertOwner.run(o.ownerId, o.email, o.name, page.source, nowIso)
+    for (const o of page.owners ?? []) {
+      const before = s.ownerEmail.get(o.ownerId)
+      s.upsertOwner.run(o.ownerId, o.email, o.name, page.source, nowIso)
+      if (o.email !== null && o.email !== before) s.followOwnerEmail.run(o.email, o.ownerId, page.source, o.email)
+    }
     for (const [id, email] of ownersOfDeals(page.deals)) s.noteDealOwner.run(id, email, page.source, nowIso)
     s.countPage.run(page.deals.length, removed, page.runId)
     if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
@@ -193,7 +201,11 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
   })()
 }
 
-/** Upserts a CRM's owners (id, email, name) for `source`. */
+/**
+ * Upserts a CRM's owners (id, email, name) for `source`. An owner whose email changed (or who
+ * had none) passes the new email on to the deals of `source` they own, so DMs and the stalled
+ * list follow the CRM, not the email a deal carried when it was last modified.
+ */
 export async function storeOwners(db: Kysely<Database>, owners: readonly NormalizedOwner[], source: string, now: Date): Promise<void> {
   if (owners.length === 0) return
   await db.transaction().execute((tx) => upsertOwners(tx, owners, source, now.toISOString()))
@@ -201,6 +213,12 @@ export async function storeOwners(db: Kysely<Database>, owners: readonly Normali
 
 async function upsertOwners(tx: Transaction<Database>, owners: readonly NormalizedOwner[], source: string, updatedAt: string) {
   const unique = [...new Map(owners.map((o) => [o.ownerId, o])).values()]
+  const before = new Map<string, string | null>()
+  for (let i = 0; i < unique.length; i += ID_CHUNK) {
+    const ids = unique.slice(i, i + ID_CHUNK).map((o) => o.ownerId)
+    const rows = await tx.selectFrom('owners').select(['owner_id', 'email']).where('owner_id', 'in', ids).execute()
+    for (const r of rows) before.set(r.owner_id, r.email)
+  }
   for (let i = 0; i < unique.length; i += 1000) {
     await tx
       .insertInto('owners')
@@ -213,6 +231,16 @@ async function upsertOwners(tx: Transaction<Database>, owners: readonly Normaliz
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )
+      .execute()
+  }
+  for (const o of unique) {
+    if (o.email === null || o.email === before.get(o.ownerId)) continue
+    await tx
+      .updateTable('deals')
+      .set({ owner_email: o.email })
+      .where('owner_id', '=', o.ownerId)
+      .where('source', '=', source)
+      .where((eb) => eb.or([eb('owner_email', 'is', null), eb('owner_email', '<>', o.email)]))
       .execute()
   }
 }

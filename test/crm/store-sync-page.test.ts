@@ -4,7 +4,7 @@ import { createCsvSource } from '../../src/crm/csv/csv-source.js'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
 import { findOwnerIdsByEmail } from '../../src/db/find-owner-ids-by-email.js'
 import type { Store } from '../../src/db/open-store.js'
-import { findWatermark, storeSyncPage } from '../../src/db/store-sync-page.js'
+import { findWatermark, storeOwners, storeSyncPage } from '../../src/db/store-sync-page.js'
 import type { NormalizedDeal } from '../../src/domain/normalized-deal.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
@@ -156,6 +156,44 @@ describeEachDialect('storeSyncPage', (dialect) => {
       expect(await findOwnerIdsByEmail(target.db, ['cy@example.com'])).toEqual(['o3'])
       expect(await findOwnerIdsByEmail(target.db, ['ana@example.com'])).toEqual(['o1'])
       expect(await findOwnerIdsByEmail(target.db, ['old-ana@example.com'])).toEqual([])
+    }
+  })
+
+  it("passes an owner's changed email on to the deals of that source they already own, on both write paths", async () => {
+    const sqliteStore = await openTestStore()
+    stores.push(sqliteStore)
+    for (const target of [sqliteStore, await open()]) {
+      for (const write of [target, { ...target, sqlite: undefined }]) {
+        await target.db.deleteFrom('deals').execute()
+        await target.db.deleteFrom('owners').execute()
+        const runId = await beginSyncRun(target.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
+        const now = new Date('2024-06-01T00:00:00Z')
+        await storeOwners(target.db, [{ ownerId: 'o1', email: 'ana@example.com', name: 'Ana' }], 'hubspot', now)
+        const first = [
+          { deal: deal('1', { ownerId: 'o1', ownerEmail: 'ana@example.com' }), history: null },
+          { deal: deal('2', { ownerId: 'o1', ownerEmail: 'ana@example.com' }), history: null },
+          { deal: deal('3', { ownerId: 'o2', ownerEmail: 'ben@example.com' }), history: null },
+          { deal: deal('4', { ownerId: 'o2', ownerEmail: 'ben@example.com', source: 'csv' }), history: null },
+        ]
+        const page = { source: 'hubspot', runId, removedDealIds: [], watermark: null, now }
+        await storeSyncPage(write, { ...page, deals: first })
+        // The CRM's owner list (HubSpot) names o1's new email; a page's owners (Salesforce) name o2's.
+        await storeOwners(target.db, [{ ownerId: 'o1', email: 'ana.new@example.com', name: 'Ana' }], 'hubspot', now)
+        await storeSyncPage(write, {
+          ...page,
+          deals: [{ deal: deal('5', { ownerId: 'o2', ownerEmail: 'ben.new@example.com' }), history: null }],
+          owners: [{ ownerId: 'o2', email: 'ben.new@example.com', name: 'Ben' }],
+        })
+        const rows = await target.db.selectFrom('deals').select(['deal_id', 'owner_email']).orderBy('deal_id').execute()
+        expect(rows).toEqual([
+          { deal_id: '1', owner_email: 'ana.new@example.com' },
+          { deal_id: '2', owner_email: 'ana.new@example.com' },
+          { deal_id: '3', owner_email: 'ben.new@example.com' },
+          // Another source's row keeps what that source said.
+          { deal_id: '4', owner_email: 'ben@example.com' },
+          { deal_id: '5', owner_email: 'ben.new@example.com' },
+        ])
+      }
     }
   })
 
