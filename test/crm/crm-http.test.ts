@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { virtualClock } from '../../src/crm/http/clock.js'
 import { createCrmHttp, retryAfterMs } from '../../src/crm/http/crm-http.js'
@@ -80,6 +82,27 @@ describe('createCrmHttp', () => {
     expect(error.code).toBe('crm_unavailable')
     expect(error.message).toContain('(fetch failed: ECONNREFUSED) after 2 attempts')
     expect(error.message).toContain('Check that HUBSPOT_API_URL (http://127.0.0.1:9) is right and reachable.')
+  })
+
+  it('a 404 (a base URL pointing at another server) names the setting holding the URL, and what happens next', async () => {
+    const server = createServer((_req, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>'),
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const http = createCrmHttp({ ...base, clock: virtualClock(), urlSetting: 'HUBSPOT_API_URL' })
+      const error = await http
+        .send({ method: 'GET', url: `${origin}/crm/v3/pipelines/deals`, endpoint: 'GET /crm/v3/pipelines/deals' })
+        .catch((e) => e)
+      expect(error.code).toBe('crm_bad_response')
+      expect(error.status).toBe(404)
+      expect(error.message).toContain('HubSpot refused GET /crm/v3/pipelines/deals with HTTP 404')
+      expect(error.message).toContain(`Check that HUBSPOT_API_URL (${origin}) is the address of HubSpot's API.`)
+      expect(error.message).toContain('the next sync resumes from there')
+    } finally {
+      server.close()
+    }
   })
 
   it('reads Retry-After as seconds or as an HTTP date', () => {

@@ -241,9 +241,14 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         continue
       }
       if (kind.kind === 'fail') throw kind.error
+      // A 404 on an endpoint every account has means the base URL points somewhere else.
+      const next =
+        status === 404 && options.urlSetting
+          ? ` Check that ${options.urlSetting} (${new URL(request.url).origin}) is the address of ${options.service}'s API.`
+          : ''
       throw new CrmHttpError(
         'crm_bad_response',
-        `${options.service} refused ${request.endpoint} with HTTP ${status}: ${describeBody(body, text)}`,
+        `${options.service} refused ${request.endpoint} with HTTP ${status}: ${describeBody(body, text).replace(/[.\s]+$/, '')}.${next} The deals stored so far are kept; the next sync resumes from there.`,
         status,
         body,
       )
