@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { loadDriversReport } from '../../analytics/load-drivers-report.js'
 import { loadFunnelReport } from '../../analytics/load-funnel-report.js'
 import { loadLossesReport } from '../../analytics/load-losses-report.js'
@@ -6,6 +8,7 @@ import { loadWinrateReport } from '../../analytics/load-winrate-report.js'
 import type { DriversReport, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import { renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
+import { acquireJobLock, releaseJobLock, renewJobLock } from '../../db/acquire-job-lock.js'
 import { findCurrentModel } from '../../db/find-current-model.js'
 import {
   findDealScores,
@@ -17,7 +20,7 @@ import {
 import type { Store } from '../../db/open-store.js'
 import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import { AppError } from '../../errors.js'
-import { createConfiguredSource, syncCrm } from '../../ingest/sync-crm.js'
+import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
 import { scoreOpenDeals } from '../../model/score-open-deals.js'
 import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
@@ -135,7 +138,29 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
     },
     async sync() {
       const { store, config, logger } = deps
-      const summary = await syncCrm(store, createConfiguredSource(config, undefined, { logger }), { startedBy: 'slack', logger })
+      const source = createConfiguredSource(config, undefined, { logger })
+      // The scheduled sync and `pulse sync` take the same lock: one sync at a time per database.
+      const holder = `slack:${hostname()}:${process.pid}#${randomUUID()}`
+      // A short lease renewed while the sync runs: a process that dies mid-sync frees it within minutes.
+      const ttl = 5 * 60_000
+      if (!(await acquireJobLock(store.db, 'sync', holder, ttl, new Date()))) {
+        throw new AppError(
+          'not_allowed',
+          'A CRM sync is already running (the scheduled one or a `pulse sync`). Try again when it has finished.',
+        )
+      }
+      const renew = setInterval(() => {
+        renewJobLock(store.db, 'sync', holder, ttl, new Date()).catch(() => undefined)
+      }, ttl / 3)
+      renew.unref()
+      let summary: SyncSummary
+      try {
+        summary = await syncCrm(store, source, { startedBy: 'slack', logger })
+        await refreshAfterSync(store, summary)
+      } finally {
+        clearInterval(renew)
+        await releaseJobLock(store.db, 'sync', holder).catch(() => undefined)
+      }
       let scored = ''
       try {
         const asOf = config.asOf ?? new Date().toISOString().slice(0, 10)
