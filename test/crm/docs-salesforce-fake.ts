@@ -52,6 +52,8 @@ export interface DocsSalesforceOptions {
   instanceUrl?: string
   /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
   strictFields?: boolean
+  /** The org's stages as `[ApiName, SortOrder, IsClosed, IsWon, IsActive]` (default: four active ones). */
+  stages?: ReadonlyArray<readonly [string, number, boolean, boolean, boolean]>
   /** Users by id (default: two active ones); an id missing here (a queue, a deleted user) has no Owner. */
   users?: Record<string, { Email: string; Name: string; IsActive?: boolean }>
 }
@@ -83,10 +85,10 @@ const ACCOUNTS: Record<string, { Industry: string; BillingCountry: string }> = {
   '001XX000003DHPhYAO': { Industry: 'Technology', BillingCountry: 'Germany' },
 }
 const STAGES = [
-  ['Prospecting', 1, false, false],
-  ['Qualification', 2, false, false],
-  ['Closed Won', 9, true, true],
-  ['Closed Lost', 10, true, false],
+  ['Prospecting', 1, false, false, true],
+  ['Qualification', 2, false, false, true],
+  ['Closed Won', 9, true, true, true],
+  ['Closed Lost', 10, true, false, true],
 ] as const
 
 /** Starts the naive fake; `options` may be replaced between syncs. */
@@ -184,13 +186,13 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
     const sf = (s: string) => Date.parse(s.replace('+0000', 'Z'))
     const attributes = (type: string, id: string) => ({ type, url: `/services/data/${VERSION}/sobjects/${type}/${id}` })
     if (object === 'OpportunityStage') {
-      return STAGES.map(([name, order, closed, won]) => ({
+      return (o.stages ?? STAGES).map(([name, order, closed, won, active]) => ({
         attributes: attributes('OpportunityStage', `01J${order}`),
         Id: `01J${order}`,
         ApiName: name,
         MasterLabel: name,
         SortOrder: order,
-        IsActive: true,
+        IsActive: active,
         IsClosed: closed,
         IsWon: won,
         DefaultProbability: won ? 100 : 10,

@@ -84,6 +84,41 @@ describe('Salesforce sync edge cases', () => {
     expect(byId[retired.Id]).toMatchObject({ outcome: 'lost', stage: 'Qualification' })
   })
 
+  it('inactive stages stay out of the stage order and the funnel, but keep their closed flag', async () => {
+    const data = docsOpportunities(6)
+    const lost = data.opportunities[1] as DocsOpportunity
+    // Lost in a closed stage since retired: lost at the last open stage of its history.
+    Object.assign(lost, { StageName: 'Closed Merged', IsClosed: true, IsWon: false })
+    data.history = data.history.filter((h) => h.OpportunityId !== lost.Id || h.StageName !== 'Closed Lost')
+    data.history.push({ OpportunityId: lost.Id, StageName: 'Closed Merged', CreatedDate: lost.SystemModstamp })
+    fake.options = {
+      ...data,
+      stages: [
+        ['Prospecting', 1, false, false, true],
+        ['Perception Analysis', 2, false, false, false],
+        ['Qualification', 3, false, false, true],
+        ['Closed Won', 9, true, true, true],
+        ['Closed Merged', 10, true, false, false],
+        ['Closed Lost', 11, true, false, true],
+      ],
+    }
+    const db = join(tempDir(), 'pulse.db')
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ deals: 6, stages: 4 })
+    const store = await openStore({ path: db })
+    try {
+      const stages = await store.db.selectFrom('stages').select('name').orderBy('position').execute()
+      expect(stages.map((s) => s.name)).toEqual(['Prospecting', 'Qualification', 'Closed Won', 'Closed Lost'])
+    } finally {
+      await store.close()
+    }
+    expect((await deals(db)).find((d) => d.deal_id === lost.Id)).toMatchObject({ outcome: 'lost', stage: 'Qualification' })
+    const funnel = JSON.parse((await runCli('report', 'funnel', '--db', db, '--json', '--as-of', '2024-05-20')).stdout)
+    expect(funnel.stages.map((s: { stage: string }) => s.stage)).toEqual(['Prospecting', 'Qualification', 'Closed Won'])
+    fake.options = { ...fake.options, stages: undefined }
+  })
+
   it('a --full sync after incremental ones removes what the CRM no longer has; status and report follow at once', async () => {
     const data = docsOpportunities(6)
     fake.options = { ...data }

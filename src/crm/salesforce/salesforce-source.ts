@@ -69,10 +69,18 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const rows = await readAll(
       await api.query('SELECT ApiName, MasterLabel, SortOrder, IsActive, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder ASC'),
     )
-    const stages = rows.map((r) => ({ name: String(r.ApiName ?? r.MasterLabel), isClosed: r.IsClosed === true, isWon: r.IsWon === true }))
-    stageClosed = new Map(stages.map((s) => [s.name, s.isClosed]))
-    const open = stages.filter((s) => !s.isClosed)
-    return [...open, ...stages.filter((s) => s.isClosed)]
+    const all = rows.map((r) => ({
+      name: String(r.ApiName ?? r.MasterLabel),
+      isClosed: r.IsClosed === true,
+      isWon: r.IsWon === true,
+      active: r.IsActive !== false,
+    }))
+    stageClosed = new Map(all.map((s) => [s.name, s.isClosed]))
+    // An inactive stage (retired from the picklist) keeps its closed flag for the deals that
+    // passed through it, but stays out of the order: the funnel would show it reached by every
+    // deal past it, though no deal can enter it.
+    const stages = all.filter((s) => s.active).map(({ name, isClosed, isWon }) => ({ name, isClosed, isWon }))
+    return [...stages.filter((s) => !s.isClosed), ...stages.filter((s) => s.isClosed)]
   }
 
   async function readAll(first: SoqlPage): Promise<Array<Record<string, unknown>>> {
