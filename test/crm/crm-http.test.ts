@@ -105,6 +105,44 @@ describe('createCrmHttp', () => {
     }
   })
 
+  it('does not follow a redirect, so a client secret in the body never reaches the host it names', async () => {
+    const seen: string[] = []
+    const other = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => {
+        body += c
+      })
+      req.on('end', () => {
+        seen.push(body)
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"x","instance_url":"http://x"}')
+      })
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const otherOrigin = `http://localhost:${(other.address() as AddressInfo).port}`
+    const server = createServer((req, res) => res.writeHead(307, { location: `${otherOrigin}${req.url}` }).end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const http = createCrmHttp({ ...base, service: 'Salesforce', clock: virtualClock(), urlSetting: 'SALESFORCE_URL' })
+      const error = await http
+        .send({
+          method: 'POST',
+          url: `${origin}/services/oauth2/token`,
+          endpoint: 'POST /services/oauth2/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&client_id=id&client_secret=very-secret',
+        })
+        .catch((e) => e)
+      expect(seen).toEqual([])
+      expect(error.code).toBe('crm_bad_response')
+      expect(error.message).toContain(`with a redirect to ${otherOrigin} (HTTP 307)`)
+      expect(error.message).toContain('Set SALESFORCE_URL')
+    } finally {
+      server.close()
+      other.close()
+    }
+  })
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2024-06-01T00:00:00Z')
     expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000)

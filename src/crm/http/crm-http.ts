@@ -147,6 +147,8 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           headers,
           body: request.body,
           signal: AbortSignal.timeout(timeoutMs),
+          // A redirect is not followed: fetch would send the body (a client secret) on to whatever host it names.
+          redirect: 'manual',
         })
         // The server has counted the request once its answer starts: free the pacer slot from here.
         release()
@@ -188,6 +190,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           body: request.raw ? text : parseJsonHiding(text, hide, options.service, request.endpoint, status),
         }
       }
+      if (status >= 300 && status < 400) throw redirected(request, status, response.headers.get('location'))
       // Error bodies get quoted in messages and logs: a credential the CRM echoes goes first.
       text = hide(text)
       const body = tryJson(text)
@@ -253,6 +256,24 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         body,
       )
     }
+  }
+
+  /** A CRM API never redirects: the configured URL is not the API's (an old or a UI address). */
+  function redirected(request: CrmRequest, status: number, location: string | null): CrmHttpError {
+    let to: string | undefined
+    try {
+      to = location ? new URL(location, request.url).origin : undefined
+    } catch {
+      to = undefined
+    }
+    const setting = options.urlSetting ?? `${options.service}'s URL`
+    const where = to && to !== new URL(request.url).origin ? ` to ${to}` : ''
+    return new CrmHttpError(
+      'crm_bad_response',
+      `${options.service} answered ${request.endpoint} with a redirect${where} (HTTP ${status}), which is not followed: credentials would go with it. Set ${setting} to the address of ${options.service}'s API${to && where ? ` (${to}, if that is yours)` : ''}; the deals stored so far are kept.`,
+      status,
+      null,
+    )
   }
 
   function defaultKind(status: number, endpoint: string, body: unknown): FailureKind | { kind: 'refused' } {
