@@ -1,3 +1,4 @@
+import { findDealLinks } from '../db/find-deal-links.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import type { Store } from '../db/open-store.js'
 import { amountBand } from '../domain/amount-band.js'
@@ -20,6 +21,8 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
   outcome: string
   stage: string
   amount: number
+  /** The deal's currency as the CRM or CSV gave it (null: not stated). */
+  currency: string | null
   amountBand: string
   region: string
   industry: string
@@ -41,6 +44,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
   const [deal] = await findModelDeals(store.db, { dealId })
   if (!deal) throw new AppError('not_found', `No deal with id "${dealId}". Check the id (ids are case-sensitive).`)
   const current = await loadCurrentModel(store.db)
+  const link = (await findDealLinks(store.db, [deal.deal_id])).get(deal.deal_id)
   const fields = {
     modelId: current.modelId,
     asOf: options.asOf,
@@ -50,6 +54,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     outcome: deal.outcome,
     stage: deal.stage,
     amount: deal.amount,
+    currency: link?.currency ?? null,
     amountBand: amountBand(deal.amount),
     region: deal.region,
     industry: deal.industry,

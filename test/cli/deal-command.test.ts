@@ -1,0 +1,43 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from '../model/model-fixtures.js'
+
+describe('pulse deal', () => {
+  it("shows a deal's amount in its own currency, in text and JSON", async () => {
+    const db = join(tempDir(), 'p.db')
+    const deals = syntheticDeals({ n: 400, seed: 21, signal: true })
+    const open = deals.filter((d) => d.outcome === 'open')
+    const [euro, dollar, unstated] = open as [(typeof open)[0], (typeof open)[0], (typeof open)[0]]
+    // The same file with a currency column: one open deal in EUR, one in USD, the rest left empty.
+    const currency = new Map([
+      [euro.deal_id, 'EUR'],
+      [dollar.deal_id, 'USD'],
+    ])
+    const lines = dealsCsv(deals).trimEnd().split('\n')
+    const csv = [
+      `${lines[0]},currency`,
+      ...lines.slice(1).map((line) => `${line},${currency.get(line.slice(0, line.indexOf(','))) ?? ''}`),
+    ].join('\n')
+    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', csv), '--db', db)).code).toBe(0)
+    expect((await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)).code).toBe(0)
+
+    const show = async (id: string) => {
+      const text = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF)
+      expect(text.code, text.stderr).toBe(0)
+      const json = JSON.parse((await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF, '--json')).stdout)
+      return { line: text.stdout.split('\n')[1] as string, json }
+    }
+    const e = await show(euro.deal_id)
+    expect(e.json).toMatchObject({ amount: euro.amount, currency: 'EUR' })
+    expect(e.line).toMatch(/ · [\d.]+k EUR · /)
+    expect(e.line).not.toContain('$')
+    const d = await show(dollar.deal_id)
+    expect(d.json.currency).toBe('USD')
+    expect(d.line).toMatch(/ · \$[\d.]+k · /)
+    const u = await show(unstated.deal_id)
+    expect(u.json.currency).toBeNull()
+    expect(u.line).toMatch(/ · \$[\d.]+k · /)
+  })
+})
