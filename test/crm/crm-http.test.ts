@@ -143,6 +143,18 @@ describe('createCrmHttp', () => {
     }
   })
 
+  it('a URL on a port fetch refuses (6000) fails at once, saying so and naming the setting', async () => {
+    const clock = virtualClock()
+    const http = createCrmHttp({ ...base, clock, urlSetting: 'HUBSPOT_API_URL' })
+    const error = await http
+      .send({ method: 'GET', url: 'http://127.0.0.1:6000/crm/v3/pipelines/deals', endpoint: 'GET /crm/v3/pipelines/deals' })
+      .catch((e) => e)
+    expect(error.code).toBe('crm_unavailable')
+    expect(error.message).toContain('(fetch failed: a port fetch refuses to use) after 1 attempt.')
+    expect(error.message).toContain('Check that HUBSPOT_API_URL (http://127.0.0.1:6000) is right and reachable.')
+    expect(clock.sleeps).toEqual([])
+  })
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2024-06-01T00:00:00Z')
     expect(retryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000)

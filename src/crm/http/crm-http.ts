@@ -156,20 +156,23 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       } catch (error) {
         release()
         if (error instanceof AppError) throw error
-        const cause = (error as { cause?: { code?: unknown } }).cause?.code
+        const detail = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+        const cause = detail?.code
         const unreachable =
           typeof cause === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(cause)
+        // fetch refuses some ports outright (6000, 10080, ...), saying only "bad port": no retry helps.
+        const badPort = detail?.message === 'bad port'
         const reason = isTimeout(error)
           ? `no answer within ${timeoutMs / 1000} s`
-          : hide(`${(error as Error).message}${unreachable ? `: ${cause}` : ''}`)
-        if (failures >= maxRetries) {
+          : hide(`${(error as Error).message}${unreachable ? `: ${cause}` : badPort ? ': a port fetch refuses to use' : ''}`)
+        if (failures >= maxRetries || badPort) {
           const check =
-            unreachable && options.urlSetting
+            (unreachable || badPort) && options.urlSetting
               ? ` Check that ${options.urlSetting} (${new URL(request.url).origin}) is right and reachable.`
               : ''
           throw new CrmHttpError(
             'crm_unavailable',
-            `${options.service} did not answer ${request.endpoint} (${reason}) after ${failures + 1} attempts.${check} The next sync resumes where this one stopped.`,
+            `${options.service} did not answer ${request.endpoint} (${reason}) after ${failures + 1} attempt${failures === 0 ? '' : 's'}.${check} The next sync resumes where this one stopped.`,
             0,
             null,
           )
