@@ -191,7 +191,8 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     for (const o of page.owners ?? []) {
       const before = s.ownerEmail.get(o.ownerId)
       s.upsertOwner.run(o.ownerId, o.email, o.name, page.source, nowIso)
-      if (o.email !== null && o.email !== before) s.followOwnerEmail.run(o.email, o.ownerId, page.source, o.email)
+      // A new owner has no deals yet (each stored deal notes its owner): no scan of `deals` for it.
+      if (before !== undefined && o.email !== null && o.email !== before) s.followOwnerEmail.run(o.email, o.ownerId, page.source, o.email)
     }
     for (const [id, email] of ownersOfDeals(page.deals)) s.noteDealOwner.run(id, email, page.source, nowIso)
     s.countPage.run(page.deals.length, removed, page.runId)
@@ -234,7 +235,8 @@ async function upsertOwners(tx: Transaction<Database>, owners: readonly Normaliz
       .execute()
   }
   for (const o of unique) {
-    if (o.email === null || o.email === before.get(o.ownerId)) continue
+    // A new owner has no deals yet (each stored deal notes its owner): no scan of `deals` for it.
+    if (o.email === null || !before.has(o.ownerId) || o.email === before.get(o.ownerId)) continue
     await tx
       .updateTable('deals')
       .set({ owner_email: o.email })
