@@ -64,3 +64,12 @@ export function formatProbability(name: 'p' | 'q', value: number): string {
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US')
 }
+
+/**
+ * A count of deals with its noun in the right number, an optional word between.
+ * @example formatDeals(1, 'closed') // '1 closed deal'
+ * @example formatDeals(12345) // '12,345 deals'
+ */
+export function formatDeals(n: number, kind?: string): string {
+  return `${formatCount(n)} ${kind ? `${kind} ` : ''}${Math.round(n) === 1 ? 'deal' : 'deals'}`
+}

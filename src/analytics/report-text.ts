@@ -1,4 +1,4 @@
-import { formatCount, formatMoney, formatPercent, formatPercentsApart, formatProbability } from './format-figures.js'
+import { formatCount, formatDeals, formatMoney, formatPercent, formatPercentsApart, formatProbability } from './format-figures.js'
 import type {
   DriversReport,
   Finding,
@@ -81,7 +81,7 @@ export function winrateText(r: WinrateReport): string {
     rows,
     [false, true, true, true, true, true, false, true, true, true],
   )
-  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.limitNote}\nOpen pipeline now: ${formatCount(r.openPipeline.count)} deals, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
+  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.limitNote}\nOpen pipeline now: ${formatDeals(r.openPipeline.count)}, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
 }
 
 /** `pulse report losses` as text. */
@@ -104,7 +104,7 @@ export function lossesText(r: LossesReport): string {
     true,
     true,
   ])
-  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatCount(r.totalLost)} lost deals, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${lateStageShareWords(r)}.${findingsBlock(r.findings)}`
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${lateStageShareWords(r)}.${findingsBlock(r.findings)}`
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { StalePipeline } from '../db/stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
-import { formatCount, formatMoney, formatPercent } from './format-figures.js'
+import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -58,7 +58,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatCount(s.openCount)} open deals${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) have had no update or activity for over ${rules.staleDays} days.`,
+      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatDeals(s.openCount, 'open')}${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) have had no update or activity for over ${rules.staleDays} days.`,
     })
   }
   if (s.closedSince > 0) {
@@ -76,7 +76,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_none',
       significant: false,
-      text: `No open deal${scope} is stalled or stale (${formatCount(s.openCount)} open deals, ${formatMoney(s.openAmount)}).`,
+      text: `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${formatMoney(s.openAmount)}).`,
     })
   }
   return {

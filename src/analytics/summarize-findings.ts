@@ -1,5 +1,5 @@
 import { describeSegment, strongestPair } from './drivers-report.js'
-import { formatCount, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import type {
   DriversReport,
   Finding,
@@ -78,7 +78,7 @@ function anomaliesSentence(r: WinrateReport): Finding {
     report: 'winrate',
     key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
     significant: true,
-    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(ref.center)} (limits ${lcl}-${ucl}; ${formatCount(n)} closed deals).`,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(ref.center)} (limits ${lcl}-${ucl}; ${formatDeals(n, 'closed')}).`,
   }
 }
 

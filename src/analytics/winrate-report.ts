@@ -1,7 +1,7 @@
 import type { MonthlyCreatedRow } from '../db/monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
-import { formatCount, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { formatCount, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
 
@@ -132,7 +132,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
       report: 'winrate',
       key: `winrate_${m.anomaly}:${m.month}`,
       significant: true,
-      text: `${formatMonth(m.month)}'s win rate${scope} of ${rate} (${formatCount(m.n)} closed deals) is ${side} the normal range of ${lcl}-${ucl} (baseline ${formatPercent(m.center)}, ${formatMonth(m.baselineFrom as string)}-${formatMonth(m.baselineTo as string)}).`,
+      text: `${formatMonth(m.month)}'s win rate${scope} of ${rate} (${formatDeals(m.n, 'closed')}) is ${side} the normal range of ${lcl}-${ucl} (baseline ${formatPercent(m.center)}, ${formatMonth(m.baselineFrom as string)}-${formatMonth(m.baselineTo as string)}).`,
     })
   }
   const flagged = r.months.filter((m) => m.anomaly === 'low')
@@ -150,7 +150,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatCount(r.openPipeline.count)} deals are open now.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'is' : 'are'} open now.`,
       })
     }
   }
@@ -161,7 +161,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         report: 'winrate',
         key: `winrate_normal:${last.month}`,
         significant: false,
-        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatCount(last.n)} closed deals; no month${r.months.length > 1 ? ` since ${formatMonth(r.months[0]!.month)}` : ''} is outside its limits.`,
+        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}; no month${r.months.length > 1 ? ` since ${formatMonth(r.months[0]!.month)}` : ''} is outside its limits.`,
       })
     } else if (r.months.length === 1 && r.months[0]!.partial && r.months[0]!.center !== null) {
       // History enough for limits, but the one month shown is the partial one, which is never judged.

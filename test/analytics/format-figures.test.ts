@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatMoney, formatPercent, formatPercentsApart } from '../../src/analytics/format-figures.js'
+import { formatDeals, formatMoney, formatPercent, formatPercentsApart } from '../../src/analytics/format-figures.js'
 
 describe('formatMoney', () => {
   it.each([
@@ -25,5 +25,14 @@ describe('formatPercentsApart', () => {
     expect(formatPercentsApart(0.19, 0.26)).toEqual(['19%', '26%'])
     expect(formatPercentsApart(null, 0.26)).toEqual(['n/a', '26%'])
     expect(formatPercent(0.045)).toBe('4.5%')
+  })
+})
+
+describe('formatDeals', () => {
+  it('puts the noun in the number its count reads as', () => {
+    expect(formatDeals(1, 'closed')).toBe('1 closed deal')
+    expect(formatDeals(1.2)).toBe('1 deal')
+    expect(formatDeals(0, 'open')).toBe('0 open deals')
+    expect(formatDeals(12345)).toBe('12,345 deals')
   })
 })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { formatDeals } from '../../analytics/format-figures.js'
 import { AppError } from '../../errors.js'
 import { percent } from '../../model/deal-reasons.js'
 import { type ScoreReport, scoreOpenDeals } from '../../model/score-open-deals.js'
@@ -50,7 +51,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
 
 /** The `limit` least healthy deals (0: all) with their reasons, after a line on what the probabilities are. */
 export function formatScoreReport(r: ScoreReport, limit: number): string {
-  const lines = [`Scored ${r.deals.length} open deals as of ${r.asOf} with model ${r.modelId}.`]
+  const lines = [`Scored ${formatDeals(r.deals.length, 'open')} as of ${r.asOf} with model ${r.modelId}.`]
   lines.push(
     r.informative
       ? `Win probabilities come from the model. ${r.verdict}`
