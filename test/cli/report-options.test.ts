@@ -80,6 +80,17 @@ describe('report options', () => {
     expect(closedIn(run.stdout)).toBe(1)
   })
 
+  it('takes --months as decimal digits from 1 to 120, refusing hex, exponents and spans that would exhaust memory', async () => {
+    for (const months of ['0x10', '1e2', '121', '100000', '0', '-3']) {
+      const run = await report('winrate', '--json', '--months', months)
+      expect(run, months).toMatchObject({ code: 1, stdout: '' })
+      expect(run.stderr).toContain(`--months must be a whole number from 1 to 120, got "${months}".`)
+    }
+    const longest = await report('winrate', '--json', '--months', '120')
+    expect(longest.code, longest.stderr).toBe(0)
+    expect(JSON.parse(longest.stdout).months).toHaveLength(120)
+  })
+
   it('refuses the same --where field twice with different values', async () => {
     const run = await report('drivers', '--where', 'region=EMEA', '--where', 'region=APAC')
     expect(run.code).toBe(1)

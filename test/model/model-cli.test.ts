@@ -48,6 +48,11 @@ describe('pulse train / score / deal', () => {
 
     const scoreText = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--limit', '3')
     expect(scoreText.stdout).toMatch(/Least healthy 3/)
+    for (const limit of ['0x10', '1e2']) {
+      const refused = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--limit', limit)
+      expect(refused, limit).toMatchObject({ code: 1, stdout: '' })
+      expect(refused.stderr).toContain(`--limit "${limit}" is not a whole number`)
+    }
 
     const id = s.deals[0].dealId
     const deal = await runCli('deal', id, '--db', db, '--as-of', FIXTURE_AS_OF, '--json')

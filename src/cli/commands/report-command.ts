@@ -42,13 +42,17 @@ interface ReportSpec {
   run(store: Store, query: ReportQuery, options: ReportOptions): Promise<ReportResult>
 }
 
+/** Most months `report winrate --months` shows: ten years, beyond which the chart and the table stop being readable. */
+const MAX_WINRATE_MONTHS = 120
+
 const SPECS: ReportSpec[] = [
   {
     name: 'winrate',
     description: 'monthly win rate with control limits, and pipeline volume',
     example: 'pulse report winrate --months 18 --where region=EMEA',
     async run(store, query, options) {
-      const report = await loadWinrateReport(store.db, { ...query, months: parseCount(options.months, '--months', 12, 1) })
+      const months = parseCount(options.months, '--months', 12, 1, MAX_WINRATE_MONTHS)
+      const report = await loadWinrateReport(store.db, { ...query, months })
       return { json: report, text: () => winrateText(report), chart: { kind: 'winrate', input: report } }
     },
   },
@@ -120,7 +124,8 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       collect,
       [],
     )
-    if (spec.name === 'winrate') cmd.option('--months <n>', 'months shown, counting the partial month (default 12)')
+    if (spec.name === 'winrate')
+      cmd.option('--months <n>', `months shown, counting the partial month (default 12, at most ${MAX_WINRATE_MONTHS})`)
     if (spec.name === 'stalled')
       cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}, all with --json; 0 = all)`)
     if (spec.name !== 'summary') cmd.option('--png <file>', 'also draw the report as a PNG chart into FILE')
@@ -228,10 +233,14 @@ async function matchWhereValues(store: Store, where: ReportFilters, io: CliIo): 
   return matched.where
 }
 
-function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {
+// Decimal digits only: `0x10` or `1e2` is a typo, not 16 or 100.
+function parseCount(value: string | undefined, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) throw new AppError('bad_input', `${name} must be a whole number of at least ${min}, got "${value}".`)
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`
+    throw new AppError('bad_input', `${name} must be a whole number ${range}, got "${value}".`)
+  }
   return n
 }
 

@@ -18,9 +18,10 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       .option('--limit <n>', 'deals listed in the text output, least healthy first (0 = all)', '20')
       .addHelpText('after', '\nExamples:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
-    const limit = Number(options.limit)
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new AppError('bad_input', `--limit must be a whole number of at least 0 (0 lists all), got "${options.limit}".`)
+    // Decimal digits only: `0x10` or `1e2` is a typo, not 16 or 100.
+    const limit = /^\d+$/.test(options.limit.trim()) ? Number(options.limit) : Number.NaN
+    if (!Number.isSafeInteger(limit))
+      throw new AppError('bad_input', `--limit "${options.limit}" is not a whole number; use for example --limit 10 (0 lists all).`)
     const report = await usingStore(
       options,
       (store, config) => scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
