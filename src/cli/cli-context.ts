@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 import { type Config, loadConfig } from '../config.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
@@ -30,7 +30,16 @@ export const processIo: CliIo = {
 
 /** Adds `--db PATH` to a command. */
 export function withDbOption(cmd: Command): Command {
-  return cmd.option('--db <path>', 'SQLite database file (default: PULSE_DB, else ./data/pulse.db)')
+  return cmd.option('--db <path>', 'SQLite database file (default: PULSE_DB, else ./data/pulse.db)', dbPathArgument)
+}
+
+/**
+ * Commander's parser of a `--db` value: an empty one (`--db "$DB"` with `DB` unset) is refused,
+ * since SQLite would open a throw-away database there and an import into it would vanish.
+ */
+export function dbPathArgument(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('--db needs the path of a database file; leave --db out to use the default.')
+  return value
 }
 
 /** Adds `--as-of YYYY-MM-DD` and `--json` to a reporting command. */

@@ -40,6 +40,15 @@ describe('pulse ingest', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ read: 1, inserted: 1, rejected: 0 })
   })
 
+  it('refuses an empty --db (an unset shell variable) instead of importing into a database that vanishes', async () => {
+    const file = writeTempFile('d.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)
+    for (const args of [['ingest', '--csv', file], ['report', 'winrate'], ['demo'], ['serve']]) {
+      const run = await runCli(...args, '--db', '')
+      expect(run, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
+      expect(run.stderr).toContain('--db needs the path of a database file; leave --db out to use the default.')
+    }
+  })
+
   it('exits non-zero with a next step when no row could be imported', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile('d.csv', `${HEADER}\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,abc,,Open\n`)
