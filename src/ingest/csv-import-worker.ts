@@ -57,8 +57,8 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
   }
   return readCsvFile(
     input.path,
-    (header) => {
-      const layout: ColumnLayout = resolveColumns(header, new Map(input.map))
+    (header, delimiter) => {
+      const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter)
       batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup)
       post({ type: 'header' })
     },

@@ -119,9 +119,10 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       const rollup = rollupStages === null ? undefined : createRollupBuilder({ openStages: rollupStages })
       await readCsvFile(
         options.path,
-        (header) => {
+        (header, delimiter) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
-          batcher = createRowBatcher(resolveColumns(header, options.map), stageNames, BATCH_SIZE, write, store.dialect, rollup)
+          const layout = resolveColumns(header, options.map, delimiter)
+          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup)
           begin()
         },
         (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),

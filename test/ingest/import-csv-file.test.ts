@@ -155,6 +155,51 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
   })
 
+  it('quarantines an amount with one group of three digits after a dot or comma in a semicolon-separated file, on either thread', async () => {
+    // Commas separate the rows' fields here; a comma inside an amount is written as ^.
+    const semicolons = (...rows: string[]) =>
+      csv(...rows)
+        .replaceAll(',', ';')
+        .replaceAll('^', ',')
+    const file = writeTempFile(
+      'eu.csv',
+      semicolons(
+        'E1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12.500,30,Won',
+        'E2,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,€1^250,30,Won',
+        'E3,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12.5,30,Won',
+        'E4,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12500,30,Won',
+      ),
+    )
+    for (const threads of ['inline', 'worker'] as const) {
+      store = await dialect.open()
+      const summary = await importCsvFile(store, { ...options(file), threads })
+      expect(summary, threads).toMatchObject({ inserted: 2, rejected: 2 })
+      expect(summary.firstRejects.map((r) => [r.line, r.reason])).toEqual([
+        [
+          2,
+          'deal_amount "12.500" could mean 12500 or 12.5 (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those',
+        ],
+        [
+          3,
+          'deal_amount "€1,250" could mean 1250 or 1.25 (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those',
+        ],
+      ])
+      const amounts = await store.db.selectFrom('deals').select(['deal_id', 'amount']).orderBy('deal_id').execute()
+      expect(amounts.map((d) => [d.deal_id, Number(d.amount)])).toEqual([
+        ['E3', 12.5],
+        ['E4', 12500],
+      ])
+      await store.close()
+    }
+    // The same value in a comma-separated file is a plain decimal number.
+    store = await dialect.open()
+    const comma = await importCsvFile(
+      store,
+      options(writeTempFile('us.csv', csv('U1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,12.500,30,Won'))),
+    )
+    expect(comma).toMatchObject({ inserted: 1, rejected: 0 })
+  })
+
   it('accepts a BOM, other header cases and --map for renamed columns', async () => {
     store = await dialect.open()
     const header = HEADER.replace('deal_amount', 'Deal Value').replace('outcome', 'OUTCOME')

@@ -38,6 +38,11 @@ export interface ColumnLayout {
   readonly width: number
   /** Fields a row must have: up to the header's last non-empty name (empty names at the end do not count). */
   readonly minFields: number
+  /**
+   * The file is separated by semicolons, as spreadsheets write it where the comma is the decimal
+   * mark and a dot may group thousands: an amount like `12.500` cannot be read either way.
+   */
+  readonly decimalCommaLocale: boolean
 }
 
 const KNOWN = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS])
@@ -70,12 +75,17 @@ const normalise = (h: string) => h.trim().toLowerCase()
 
 /**
  * Matches a header row to the known columns: mapped headers first, then the column's own name
- * (case and surrounding spaces ignored). Unmatched headers become extras.
+ * (case and surrounding spaces ignored). Unmatched headers become extras. `delimiter` is the
+ * file's separator (a semicolon marks a decimal-comma locale, see `decimalCommaLocale`).
  *
  * @throws AppError `missing_columns` naming every required column that is absent, so nothing
  *   is written for a file that cannot be read correctly.
  */
-export function resolveColumns(header: readonly string[], map: ReadonlyMap<KnownColumn, string> = new Map()): ColumnLayout {
+export function resolveColumns(
+  header: readonly string[],
+  map: ReadonlyMap<KnownColumn, string> = new Map(),
+  delimiter = ',',
+): ColumnLayout {
   const positions = new Map<string, number>()
   header.forEach((h, i) => {
     const key = normalise(h)
@@ -115,7 +125,7 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Known
   const extras = header.map((name, i) => ({ name: name.trim(), index: i })).filter((e) => !used.has(e.index) && e.name !== '')
   let minFields = header.length
   while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
-  return { index, extras, width: header.length, minFields }
+  return { index, extras, width: header.length, minFields, decimalCommaLocale: delimiter === ';' }
 }
 
 /**

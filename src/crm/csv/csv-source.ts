@@ -43,8 +43,8 @@ export function createCsvSource(options: CsvSourceOptions): CrmSource {
       let latest = watermark
       await readCsvFile(
         options.path,
-        (header) => {
-          layout = resolveColumns(header, options.map)
+        (header, delimiter) => {
+          layout = resolveColumns(header, options.map, delimiter)
         },
         (fields, line) => {
           const parsed = parseDealRow(fields, layout as ColumnLayout)

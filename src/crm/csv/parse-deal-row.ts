@@ -32,6 +32,8 @@ const OUTCOMES: Record<string, Outcome> = {
 /** A plain decimal number: `42`, `+42`, `4253.50`, `.5`, `1.5e3` (never hex, octal or binary). */
 const DECIMAL = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const AMOUNT = /^[$€£]?\s*\d{1,3}(,\d{3})+(\.\d+)?$|^[$€£]?\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+/** One dot or comma and three digits after it (`12.500`, `€1,250`): a decimal mark, or one between thousands? */
+const ONE_GROUP = /^[$€£]?\s*\d{1,3}[.,]\d{3}$/
 /** Zero written with a minus sign (`-0`, `-0.00`): zero, not a negative amount. */
 const MINUS_ZERO = /^-\s*[$€£]?\s*0*\.?0*$/
 
@@ -110,6 +112,12 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
 
   const rawAmount = get('deal_amount')
+  if (layout.decimalCommaLocale && ONE_GROUP.test(rawAmount)) {
+    const digits = rawAmount.replace(/\D/g, '')
+    return reject(
+      `deal_amount "${rawAmount}" could mean ${digits} or ${Number(`${digits.slice(0, -3)}.${digits.slice(-3)}`)} (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those`,
+    )
+  }
   const amount = parseAmount(rawAmount)
   if (amount === null) {
     return reject(

@@ -30,7 +30,7 @@ export interface CsvReadResult {
  */
 export async function readCsvFile(
   path: string,
-  onHeader: (header: string[]) => void,
+  onHeader: (header: string[], delimiter: string) => void,
   onRow: RowHandler,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
 ): Promise<CsvReadResult> {
@@ -67,7 +67,7 @@ export async function readCsvFile(
         }
         header = fields
         line += newlinesIn(fields, lineBreak)
-        onHeader(fields)
+        onHeader(fields, delimiter)
         line += 1
         return
       }
@@ -120,7 +120,7 @@ const STOP = Symbol('stop')
  * a database.
  * @throws AppError `bad_file` as {@link readCsvFile} does, and when the file has a header but no rows.
  */
-export async function checkCsvHeader(path: string, onHeader: (header: string[]) => void): Promise<void> {
+export async function checkCsvHeader(path: string, onHeader: (header: string[], delimiter: string) => void): Promise<void> {
   try {
     await readCsvFile(path, onHeader, () => {
       throw STOP
