@@ -16,6 +16,9 @@ function isCalendarDate(value: string): boolean {
   return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === value
 }
 
+/** A number in decimal notation: `14`, `-3`, `50000.5`, `5e4`. */
+const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
 /** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`). */
 const numberSetting = (name: string, fallback: number, what: string, rule: (n: number) => boolean) =>
   z
@@ -23,7 +26,8 @@ const numberSetting = (name: string, fallback: number, what: string, rule: (n: n
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return fallback
-      const n = Number(value)
+      // Decimal notation only: Number() would also read 0x10 (16), 0b11 and 0o7.
+      const n = DECIMAL_NUMBER.test(value.trim()) ? Number(value) : Number.NaN
       if (!Number.isFinite(n) || !rule(n)) {
         ctx.addIssue({ code: 'custom', message: `${name} must be ${what}, got "${value}"` })
         return z.NEVER

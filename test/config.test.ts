@@ -90,6 +90,24 @@ describe('loadConfig', () => {
     expect(message).toContain('PULSE_STAGES')
   })
 
+  it('reads numbers in decimal notation only, refusing hex, binary and octal forms', () => {
+    for (const [name, value] of [
+      ['PULSE_IDLE_DAYS', '0x10'],
+      ['PULSE_STALE_DAYS', '0o36'],
+      ['PULSE_ALERT_AMOUNT', '0b11'],
+      ['PORT', '0x50'],
+      ['HUBSPOT_BURST_LIMIT', '0x64'],
+    ] as const) {
+      expect(refusal({ [name]: value }), name).toContain(`${name} must be`)
+      expect(refusal({ [name]: value })).toContain(`got "${value}"`)
+    }
+    expect(loadConfig({ PULSE_ALERT_AMOUNT: '5e4', PULSE_IDLE_DAYS: ' 7 ', PORT: '+8080' })).toMatchObject({
+      alertAmount: 50_000,
+      idleDays: 7,
+      port: 8080,
+    })
+  })
+
   it('never repeats a secret in its messages', () => {
     const secret = 's3cr3t-Passw0rd'
     const envs: Array<Record<string, string>> = [
