@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { AppError } from '../../src/errors.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { authorize, REFUSAL_ADMIN, REFUSAL_EMPTY_TEAM, REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
-import { parseRoster } from '../../src/slack/access/load-roster.js'
+import { loadRoster, parseRoster, watchRoster } from '../../src/slack/access/load-roster.js'
 import { clearSlackUserMemory, emailOfSlackUser, lookupSlackUserId } from '../../src/slack/access/slack-user-directory.js'
 import type { Viewer } from '../../src/slack/access/viewer.js'
 import { createWebClient } from '../../src/slack/app/create-slack-app.js'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { openTestStore } from '../helpers/test-store.js'
+import { openTestStore, tempDir } from '../helpers/test-store.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 const viewer = (v: Partial<Viewer>): Viewer => ({
@@ -59,6 +60,13 @@ describe('the one access check', () => {
     expect(r.managers.get('lead@acme.com')?.has('ana@acme.com')).toBe(true)
     expect(() => parseRoster('managers:\n  - team: [a@b.c]\n')).toThrow(/managers\.0\.email/)
     expect(() => parseRoster('executive: [a@b.c]')).toThrow(/PULSE_ROSTER/)
+  })
+
+  it('names a roster path that is a folder as a configuration problem, for loading and for watching', () => {
+    const folder = tempDir()
+    const expected = new AppError('bad_config', `PULSE_ROSTER names a folder, not a file: ${folder}. Point it at your roster YAML file.`)
+    expect(() => loadRoster(folder)).toThrow(expected)
+    expect(() => watchRoster(folder)).toThrow(expected)
   })
 })
 

@@ -64,9 +64,24 @@ export function parseRoster(text: string): Roster {
  */
 export function loadRoster(value: string | undefined): Roster {
   if (value === undefined || value.trim() === '') return EMPTY_ROSTER
-  if (existsSync(value)) return parseRoster(readFileSync(value, 'utf8'))
+  if (existsSync(value)) return parseRoster(readRosterFile(value))
   if (value.includes('\n') || value.includes(':')) return parseRoster(value)
   throw new AppError('bad_config', `PULSE_ROSTER names a file that does not exist: ${value}. Point it at your roster YAML.`)
+}
+
+// A folder or an unreadable file is the user's to fix, so it is named, not reported as our failure.
+function readRosterFile(path: string): string {
+  if (statSync(path).isDirectory()) {
+    throw new AppError('bad_config', `PULSE_ROSTER names a folder, not a file: ${path}. Point it at your roster YAML file.`)
+  }
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new AppError('bad_config', `PULSE_ROSTER names a file that cannot be read: ${path} (${code}). Check its permissions.`, {
+      cause: error,
+    })
+  }
 }
 
 /** Options of {@link watchRoster}. */
@@ -105,7 +120,7 @@ export function watchRoster(value: string | undefined, options: RosterWatchOptio
     seen = stamp
     try {
       if (stamp === 'missing') throw new AppError('bad_config', `PULSE_ROSTER names a file that no longer exists: ${path}. Put it back.`)
-      current = parseRoster(readFileSync(path, 'utf8'))
+      current = parseRoster(readRosterFile(path))
       options.onReload?.(current)
     } catch (error) {
       options.onError?.(error instanceof AppError ? error : new AppError('bad_config', `PULSE_ROSTER could not be read: ${String(error)}`))
