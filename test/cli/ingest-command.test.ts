@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { openStore } from '../../src/db/open-store.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
@@ -46,6 +47,26 @@ describe('pulse ingest', () => {
       const run = await runCli(...args, '--db', '')
       expect(run, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
       expect(run.stderr).toContain('--db needs the path of a database file; leave --db out to use the default.')
+    }
+  })
+
+  it('reads a header named twice from its first column, says so on stderr, and keeps --json clean', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile(
+      'd.csv',
+      `${HEADER},Region ,note,NOTE\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won,APAC,first,second\n`,
+    )
+    const run = await runCli('ingest', '--csv', file, '--db', db, '--json')
+    expect(JSON.parse(run.stdout)).toMatchObject({ inserted: 1, rejected: 0 })
+    expect(run.stderr).toContain('The header names "region" 2 times (columns 6, 13): column 6 is read, the other is ignored.')
+    expect(run.stderr).toContain('The header names "note" 2 times (columns 14, 15): column 14 is read, the other is ignored.')
+    const store = await openStore({ path: db })
+    try {
+      const deal = await store.db.selectFrom('deals').select(['region', 'extra']).executeTakeFirstOrThrow()
+      expect(deal.region).toBe('EMEA')
+      expect(JSON.parse(deal.extra ?? '{}')).toEqual({ note: 'first' })
+    } finally {
+      await store.close()
     }
   })
 

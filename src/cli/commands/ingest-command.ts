@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { commandUser } from '../../config.js'
-import { checkColumnMap, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
+import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
@@ -30,6 +30,11 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
       // The map first: a header given to two columns would otherwise read as a missing column.
       if (map.size > 0) checkColumnMap(header, map)
       resolveColumns(header, map)
+      for (const d of duplicateHeaders(header)) {
+        io.err(
+          `The header names "${d.name}" ${d.columns.length} times (columns ${d.columns.join(', ')}): column ${d.columns[0]} is read, the other${d.columns.length > 2 ? 's are' : ' is'} ignored.`,
+        )
+      }
     })
     const summary = await usingStore(
       options,

@@ -122,7 +122,10 @@ export function resolveColumns(
         : `The file does not look like a comma-separated file with a header row (it has ${header.length} column); nothing was imported. Required columns: ${REQUIRED_COLUMNS.join(', ')}.`,
     )
   }
-  const extras = header.map((name, i) => ({ name: name.trim(), index: i })).filter((e) => !used.has(e.index) && e.name !== '')
+  // A name that comes again is read once, from its first column, as a known column is.
+  const extras = header
+    .map((name, i) => ({ name: name.trim(), index: i }))
+    .filter((e) => !used.has(e.index) && e.name !== '' && positions.get(normalise(e.name)) === e.index)
   let minFields = header.length
   while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
   return { index, extras, width: header.length, minFields, decimalCommaLocale: delimiter === ';' }
@@ -161,6 +164,23 @@ export function checkColumnMap(header: readonly string[], map: ReadonlyMap<Known
       `${columns.map(how).join(' and ')} would read the same header; nothing was imported. Give each column its own header${columns.some((c) => !map.has(c)) ? `, e.g. --map ${columns.find((c) => !map.has(c))}="Another Header"` : ''}.`,
     )
   }
+}
+
+/**
+ * Header names that occur more than once (case and surrounding spaces ignored), with their
+ * 1-based column numbers. Only the first column of each is read (see {@link resolveColumns}).
+ * @example duplicateHeaders(['deal_id', 'Region', 'region ']) // [{ name: 'Region', columns: [2, 3] }]
+ */
+export function duplicateHeaders(header: readonly string[]): Array<{ name: string; columns: number[] }> {
+  const byName = new Map<string, { name: string; columns: number[] }>()
+  header.forEach((h, i) => {
+    const key = normalise(h)
+    if (key === '') return
+    const seen = byName.get(key)
+    if (seen) seen.columns.push(i + 1)
+    else byName.set(key, { name: h.trim(), columns: [i + 1] })
+  })
+  return [...byName.values()].filter((d) => d.columns.length > 1)
 }
 
 function headerList(header: readonly string[]): string {
