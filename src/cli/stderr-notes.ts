@@ -20,7 +20,7 @@ export function noteOfLogLine(line: string): string | null {
   const why = [
     typeof o.status === 'number' ? `HTTP ${o.status}` : typeof o.reason === 'string' ? o.reason : null,
     typeof o.endpoint === 'string' ? o.endpoint : null,
-    typeof o.err === 'string' ? o.err : null,
+    errorText(o.err),
     ...Object.entries(o)
       .filter(([k, v]) => !SKIP.has(k) && (typeof v === 'string' || typeof v === 'number'))
       .map(([k, v]) => `${k} ${v}`),
@@ -32,6 +32,13 @@ export function noteOfLogLine(line: string): string | null {
   const then =
     verb === 'retrying' ? `: retrying${span ? ` in ${span}` : ''}` : verb === 'waiting' || span ? `: waiting${span ? ` ${span}` : ''}` : ''
   return `  ${msg}${why.length > 0 ? ` (${why.join(', ')})` : ''}${then}.`
+}
+
+// A logged error as its message (a serialised error is an object; its stack is left out).
+function errorText(err: unknown): string | null {
+  if (typeof err === 'string') return err
+  const message = (err as { message?: unknown } | null)?.message
+  return typeof message === 'string' && message !== '' ? message : null
 }
 
 /** A logger at `warn` whose lines reach `io.err` as {@link noteOfLogLine} sentences. */

@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SlackFake } from '../fakes/slack-fake.js'
@@ -8,10 +9,13 @@ import { AS_OF, sampleCompany } from './slack-test-app.js'
 describe('pulse alerts', () => {
   let fake: SlackFake
   let db: string
+  let unsent: string
   beforeAll(async () => {
     db = join(tempDir('pulse-alerts-'), 'pulse.db')
     const company = await sampleCompany(2500, db)
     await company.store.close()
+    unsent = join(tempDir('pulse-alerts-'), 'pulse.db')
+    copyFileSync(db, unsent)
     fake = await new SlackFake({ users: company.users }).start()
     // The CLI reads its configuration from the environment once per process.
     process.env.SLACK_BOT_TOKEN = fake.token
@@ -45,5 +49,19 @@ describe('pulse alerts', () => {
     expect(second.stdout).toContain('No new stalled-deal DMs')
     expect(fake.callsOf('chat.postMessage').length).toBe(sent)
     expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(fake.token)
+  }, 60_000)
+
+  it('tells on stderr in sentences, without log lines or stacks, why DMs were left for the next run', async () => {
+    fake.failNextHttp('chat.postMessage', 503, 1000)
+    try {
+      const run = await runCli('alerts', '--db', unsent, '--as-of', AS_OF)
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/failed 0, left for the next run [1-9]/)
+      expect(run.stderr).toMatch(/^ {2}message outcome unknown; will check on the next run \(.*503.*outboxId \d+\)\.$/m)
+      expect(run.stderr).not.toContain('"level"')
+      expect(run.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      fake.resetFailures()
+    }
   }, 60_000)
 })

@@ -1,12 +1,12 @@
 import type { Command } from 'commander'
 import { formatCount } from '../../analytics/format-figures.js'
-import { createLogger } from '../../log/create-logger.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { money } from '../../slack/blocks/format.js'
 import { drainOutbox } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { stderrNotes } from '../stderr-notes.js'
 
 interface AlertsOptions extends CommonOptions {
   dryRun?: boolean
@@ -29,7 +29,8 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
       options,
       async (store, config) => {
         const asOf = resolveAsOf(options, config)
-        const logger = createLogger(config.logLevel)
+        // Warnings (Slack unreachable, a send that failed) reach stderr as sentences, without stacks.
+        const logger = stderrNotes(io)
         const services = createPulseServices({ store, config, logger })
         const clock = { now: () => new Date(), asOf: () => asOf }
         if (options.dryRun) {
