@@ -127,9 +127,13 @@ export function nextMonth(month: string): string {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
 }
 
-/** Every month from `first` to `last` inclusive (`YYYY-MM`). */
+/** Every month from `first` to `last` inclusive (`YYYY-MM`); none when `first` is later. */
 export function monthRange(first: string, last: string): string[] {
   const out: string[] = []
-  for (let m = first; m <= last; m = nextMonth(m)) out.push(m)
-  return out
+  if (first > last) return out
+  // Stops at `last` itself: the month after 9999-12 (10000-01) sorts before it as text.
+  for (let m = first; ; m = nextMonth(m)) {
+    out.push(m)
+    if (m === last) return out
+  }
 }

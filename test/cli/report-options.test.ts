@@ -91,6 +91,14 @@ describe('report options', () => {
     expect(JSON.parse(longest.stdout).months).toHaveLength(120)
   })
 
+  it('reports as of the last day ISO dates can name, 9999-12-31', async () => {
+    for (const name of ['winrate', 'summary']) {
+      const run = await runCli('report', name, '--db', db, '--as-of', '9999-12-31', '--json')
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout).asOf).toBe('9999-12-31')
+    }
+  })
+
   it('refuses the same --where field twice with different values', async () => {
     const run = await report('drivers', '--where', 'region=EMEA', '--where', 'region=APAC')
     expect(run.code).toBe(1)

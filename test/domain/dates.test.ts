@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dayNumber, toIsoDate } from '../../src/domain/dates.js'
+import { dayNumber, monthRange, toIsoDate } from '../../src/domain/dates.js'
 
 describe('toIsoDate', () => {
   it.each([
@@ -59,5 +59,16 @@ describe('dayNumber', () => {
   it('is NaN for text that is no date', () => {
     expect(dayNumber('soon')).toBeNaN()
     expect(dayNumber('2024-13-01')).toBeNaN()
+  })
+})
+
+describe('monthRange', () => {
+  it('lists the months from first to last, and none when first is later', () => {
+    expect(monthRange('2024-11', '2025-02')).toEqual(['2024-11', '2024-12', '2025-01', '2025-02'])
+    expect(monthRange('2025-03', '2025-02')).toEqual([])
+  })
+
+  it('ends at the last month of year 9999 (the latest --as-of) instead of running on', () => {
+    expect(monthRange('9999-11', '9999-12')).toEqual(['9999-11', '9999-12'])
   })
 })
