@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
@@ -36,6 +38,25 @@ describe('pulse serve', () => {
     expect(serve.stderr).toContain('Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth).')
     expect(serve.stderr).not.toContain('xoxb-revoked')
     expect(serve.stderr).not.toContain('listening on port')
+  }, 30_000)
+
+  it('stops at start with a sentence naming the port when another program listens on it', async () => {
+    const other = createServer()
+    await new Promise<void>((resolve) => other.listen(0, resolve))
+    const port = (other.address() as AddressInfo).port
+    try {
+      const serve = spawnServe(db, {
+        SLACK_BOT_TOKEN: fake.token,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: fake.apiUrl,
+        PORT: String(port),
+      })
+      expect(await serve.exited).toBe(1)
+      expect(serve.stderr).toContain(`Port ${port} is already in use by another program. Stop it, or set PORT to a free port.`)
+      expect(serve.stderr).not.toContain('Something went wrong')
+    } finally {
+      other.close()
+    }
   }, 30_000)
 
   it('runs the Slack app with the jobs in one process, answers signed requests, and stops on SIGTERM', async () => {

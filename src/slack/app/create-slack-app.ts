@@ -56,6 +56,20 @@ export interface SlackApp {
   readonly mode: 'http' | 'socket'
 }
 
+// The port cannot be listened on: the user's to fix (another program has it, or it needs privileges).
+function listenError(error: unknown, port: number): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'EADDRINUSE') {
+    return new AppError('bad_config', `Port ${port} is already in use by another program. Stop it, or set PORT to a free port.`, {
+      cause: error,
+    })
+  }
+  if (code === 'EACCES') {
+    return new AppError('bad_config', `Port ${port} needs privileges this process lacks. Set PORT to 1024 or above.`, { cause: error })
+  }
+  return error instanceof Error ? error : new Error(String(error))
+}
+
 // The start-up auth.test failed: name the variable and what to check (never the token).
 function startupError(error: unknown, config: Config): Error {
   const e = error as { code?: string; statusCode?: number; original?: { message?: string; cause?: { code?: string; message?: string } } }
@@ -228,7 +242,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       } catch (error) {
         throw startupError(error, config)
       }
-      const started = await app.start(port)
+      let started: unknown
+      try {
+        started = await app.start(port)
+      } catch (error) {
+        throw listenError(error, port)
+      }
       logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
       return socket ? undefined : (started as Server)
     },
