@@ -315,10 +315,11 @@ export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string
 }
 
 /**
- * Whether `PULSE_DEBUG` is set: the CLI then prints the stack of an unexpected error. Read apart
- * from {@link loadConfig}, so it also works when the rest of the configuration is broken.
+ * Whether `PULSE_DEBUG` is set (in the environment, or in `./.env` as every setting may be): the
+ * CLI then prints the stack of an unexpected error. Read apart from {@link loadConfig}, so it also
+ * works when the rest of the configuration is broken.
  */
-export function debugRequested(env: Record<string, string | undefined> = process.env): boolean {
+export function debugRequested(env: Record<string, string | undefined> = withDotenv(process.env)): boolean {
   const value = env.PULSE_DEBUG?.trim().toLowerCase()
   return value !== undefined && value !== '' && value !== '0' && value !== 'false'
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, withDotenv } from '../src/config.js'
@@ -160,6 +160,23 @@ describe('debugRequested and commandUser', () => {
       false,
     ])
     expect(['1', 'true', 'yes'].map((v) => debugRequested({ PULSE_DEBUG: v }))).toEqual([true, true, true])
+  })
+
+  it('reads PULSE_DEBUG from .env too, the environment winning', () => {
+    const saved = { cwd: process.cwd(), debug: process.env.PULSE_DEBUG }
+    process.chdir(tempDir())
+    try {
+      delete process.env.PULSE_DEBUG
+      expect(debugRequested()).toBe(false)
+      writeFileSync('.env', 'PULSE_DEBUG=1\n')
+      expect(debugRequested()).toBe(true)
+      process.env.PULSE_DEBUG = '0'
+      expect(debugRequested()).toBe(false)
+    } finally {
+      process.chdir(saved.cwd)
+      if (saved.debug === undefined) delete process.env.PULSE_DEBUG
+      else process.env.PULSE_DEBUG = saved.debug
+    }
   })
 
   it('names the login user, or null when there is none', () => {
