@@ -314,6 +314,43 @@ export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string
   return { ...fromFile, ...env }
 }
 
+/** Settings read apart from {@link loadConfig}. */
+const OTHER_SETTINGS = ['PULSE_DEBUG']
+
+/**
+ * Names set in the `.env` file at `path` that Sales Pulse does not read although they look like
+ * its settings: any `PULSE_` name, or a name one or two letters away from a setting (a typo such
+ * as `SLACK_BOT_TOKN`), each with the setting it is closest to, if any. Empty without a file.
+ * @example unknownDotenvSettings() // [{ name: 'PULSE_IDLE_DAY', closest: 'PULSE_IDLE_DAYS' }]
+ */
+export function unknownDotenvSettings(path = '.env'): Array<{ name: string; closest: string | undefined }> {
+  if (!existsSync(path)) return []
+  const known = [...CONFIG_VARIABLES, ...OTHER_SETTINGS]
+  const out: Array<{ name: string; closest: string | undefined }> = []
+  for (const name of Object.keys(parseDotenv(readFileSync(path)))) {
+    if (known.includes(name)) continue
+    const near = known
+      .map((k) => ({ k, d: editDistance(name.toUpperCase(), k) }))
+      .filter((c) => c.d <= 2)
+      .sort((a, b) => a.d - b.d)[0]?.k
+    if (near !== undefined || name.toUpperCase().startsWith('PULSE_')) out.push({ name, closest: near })
+  }
+  return out
+}
+
+// Levenshtein distance of two short names.
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    row = next
+  }
+  return row[b.length] as number
+}
+
 /**
  * Whether `PULSE_DEBUG` is set (in the environment, or in `./.env` as every setting may be): the
  * CLI then prints the stack of an unexpected error. Read apart from {@link loadConfig}, so it also

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, withDotenv } from '../src/config.js'
+import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, unknownDotenvSettings, withDotenv } from '../src/config.js'
 import { AppError } from '../src/errors.js'
 import { redactText } from '../src/log/create-logger.js'
 import { tempDir, writeTempFile } from './helpers/test-store.js'
@@ -118,6 +118,22 @@ describe('loadConfig', () => {
       { SALESFORCE_URL: `${secret}.my.salesforce.com` },
     ]
     for (const env of envs) expect(refusal(env)).not.toContain(secret)
+  })
+})
+
+describe('unknownDotenvSettings', () => {
+  it('names PULSE_ names and near misses of settings that .env sets, with the setting meant', () => {
+    const file = writeTempFile(
+      '.env',
+      'PULSE_IDLE_DAY=7\nSLACK_BOT_TOKN=x\npulse_stale_days=3\nPULSE_FOO=1\nPULSE_DEBUG=1\nPULSE_IDLE_DAYS=9\nOTHER_APP_KEY=1\nSLACK_CLIENT_ID=1\n',
+    )
+    expect(unknownDotenvSettings(file)).toEqual([
+      { name: 'PULSE_IDLE_DAY', closest: 'PULSE_IDLE_DAYS' },
+      { name: 'SLACK_BOT_TOKN', closest: 'SLACK_BOT_TOKEN' },
+      { name: 'pulse_stale_days', closest: 'PULSE_STALE_DAYS' },
+      { name: 'PULSE_FOO', closest: undefined },
+    ])
+    expect(unknownDotenvSettings(join(tempDir(), '.env'))).toEqual([])
   })
 })
 

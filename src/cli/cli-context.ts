@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
-import { type Config, loadConfig } from '../config.js'
+import { type Config, loadConfig, unknownDotenvSettings } from '../config.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { todayUtc, toIsoDate } from '../domain/dates.js'
@@ -49,10 +49,18 @@ export function withReportOptions(cmd: Command): Command {
     .option('--json', 'print machine-readable JSON on stdout and nothing else')
 }
 
-/** The configuration, read once per process. */
+/**
+ * The configuration, read once per process. A name in `.env` that looks like a setting but is
+ * none (a typo, which would otherwise leave the default in force unnoticed) is said on stderr.
+ */
 let cached: Config | undefined
-export function cliConfig(): Config {
-  cached ??= loadConfig()
+export function cliConfig(io: CliIo = processIo): Config {
+  if (cached === undefined) {
+    cached = loadConfig()
+    for (const { name, closest } of unknownDotenvSettings()) {
+      io.err(`.env sets ${name}, which Sales Pulse does not read${closest ? ` (did you mean ${closest}?)` : ''}; it is ignored.`)
+    }
+  }
   return cached
 }
 

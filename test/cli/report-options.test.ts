@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadFunnelReport } from '../../src/analytics/load-funnel-report.js'
@@ -6,6 +6,7 @@ import { resolveAsOf } from '../../src/cli/cli-context.js'
 import { configuredStages } from '../../src/cli/commands/report-command.js'
 import { loadConfig } from '../../src/config.js'
 import { openStore } from '../../src/db/open-store.js'
+import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
@@ -97,6 +98,17 @@ describe('report options', () => {
       expect(run.code, run.stderr).toBe(0)
       expect(JSON.parse(run.stdout).asOf).toBe('9999-12-31')
     }
+  })
+
+  it('says on stderr which .env names are no setting (a typo keeps the default), with the one meant', async () => {
+    const folder = tempDir()
+    writeFileSync(join(folder, '.env'), 'PULSE_IDLE_DAY=7\n')
+    const run = spawnPulse(['report', 'stalled', '--db', db, '--as-of', AS_OF, '--json'], {}, { cwd: folder })
+    expect(await run.exited, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout).rules.idleDays).toBe(14)
+    expect(run.stderr).toContain(
+      '.env sets PULSE_IDLE_DAY, which Sales Pulse does not read (did you mean PULSE_IDLE_DAYS?); it is ignored.',
+    )
   })
 
   it('refuses the same --where field twice with different values', async () => {

@@ -1,5 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
+import { pathToFileURL } from 'node:url'
+
+/** tsx's loader by its full path, so a child started in another folder finds it. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 /** A TCP port free on 127.0.0.1 right now, for a child `pulse serve` to listen on. */
 export async function freePort(): Promise<number> {
@@ -25,19 +30,20 @@ export interface PulseProcess {
 
 /**
  * Starts `pulse ARGS` from the TypeScript sources (through tsx) in a child process, with `env` on
- * top of this process's environment. The exit code is what the CLI's `main` returns, or what the
- * command itself exits with.
+ * top of this process's environment, in `options.cwd` (default this process's folder). The exit
+ * code is what the CLI's `main` returns, or what the command itself exits with.
  */
-export function spawnPulse(args: readonly string[], env: Record<string, string> = {}): PulseProcess {
+export function spawnPulse(args: readonly string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): PulseProcess {
+  const main = JSON.stringify(new URL('../../src/cli/main.ts', import.meta.url).href)
   const child = spawn(
     process.execPath,
     [
       '--import',
-      'tsx',
+      TSX,
       '-e',
-      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(['node', 'pulse', ...${JSON.stringify(args)}]) })`,
+      `import(${main}).then(async (m) => { process.exitCode = await m.main(['node', 'pulse', ...${JSON.stringify(args)}]) })`,
     ],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd },
   )
   const run: PulseProcess = {
     child,
