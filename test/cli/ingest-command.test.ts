@@ -125,4 +125,16 @@ describe('pulse ingest', () => {
     expect(run.stderr).toContain('--map last_activity_date="Last Activity" names a header the file does not have')
     expect(existsSync(db)).toBe(false)
   })
+
+  it('refuses a column mapped to two headers, naming both, before creating the database', async () => {
+    const db = join(tempDir(), 'new.db')
+    const header = HEADER.replace('deal_amount', 'Value A,Value B')
+    const file = writeTempFile('d.csv', `${header}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,200,30,Won\n`)
+    const run = await runCli('ingest', '--csv', file, '--db', db, '--map', 'deal_amount=Value A', '--map', 'deal_amount=Value B')
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain('--map gives deal_amount twice ("Value A" and "Value B"); a column reads one header, so map it once.')
+    expect(existsSync(db)).toBe(false)
+    const same = await runCli('ingest', '--csv', file, '--db', db, '--map', 'deal_amount=Value A', '--map', 'deal_amount=value a')
+    expect(same.code, same.stderr).toBe(0)
+  })
 })

@@ -49,7 +49,7 @@ const KNOWN = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS])
 
 /**
  * Parses `--map` arguments (`deal_amount=Deal Value`) into column -> header name.
- * @throws AppError `bad_input` for a malformed pair or an unknown column name.
+ * @throws AppError `bad_input` for a malformed pair, an unknown column name, or a column given two headers.
  */
 export function parseColumnMap(pairs: readonly string[]): Map<KnownColumn, string> {
   const map = new Map<KnownColumn, string>()
@@ -65,6 +65,13 @@ export function parseColumnMap(pairs: readonly string[]): Map<KnownColumn, strin
     }
     if (!KNOWN.has(column)) {
       throw new AppError('bad_input', `--map names an unknown column "${column}". Known columns: ${[...KNOWN].join(', ')}.`)
+    }
+    const earlier = map.get(column as KnownColumn)
+    if (earlier !== undefined && earlier.toLowerCase() !== header.toLowerCase()) {
+      throw new AppError(
+        'bad_input',
+        `--map gives ${column} twice ("${earlier}" and "${header}"); a column reads one header, so map it once.`,
+      )
     }
     map.set(column as KnownColumn, header)
   }
