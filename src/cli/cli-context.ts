@@ -37,9 +37,17 @@ export function withDbOption(cmd: Command): Command {
  * Commander's parser of a `--db` value: an empty one (`--db "$DB"` with `DB` unset) is refused,
  * since SQLite would open a throw-away database there and an import into it would vanish.
  */
-export function dbPathArgument(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('--db needs the path of a database file; leave --db out to use the default.')
-  return value
+export const dbPathArgument = pathArgument('--db needs the path of a database file; leave --db out to use the default.')
+
+/**
+ * A Commander parser of a path option that refuses an empty value (`--png "$OUT"` with `OUT`
+ * unset) with `message`, instead of skipping the file or failing later on a path of nothing.
+ */
+export function pathArgument(message: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new InvalidArgumentError(message)
+    return value
+  }
 }
 
 /** Adds `--as-of YYYY-MM-DD` and `--json` to a reporting command. */

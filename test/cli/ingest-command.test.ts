@@ -70,6 +70,21 @@ describe('pulse ingest', () => {
     }
   })
 
+  it('refuses an empty --csv, --out or --png, naming the option, instead of skipping the chart or failing on a path of nothing', async () => {
+    const db = join(tempDir(), 'p.db')
+    for (const [args, message] of [
+      [['ingest', '--csv', '', '--db', db], '--csv needs the path of the CSV file to import.'],
+      [['sample', '--out', ''], '--out needs the path of the CSV file to write.'],
+      [['demo', '--out', ' ', '--db', db], '--out needs the path of a folder.'],
+      [['report', 'losses', '--png', '', '--db', db], '--png needs the path of the PNG file to write.'],
+    ] as const) {
+      const run = await runCli(...args)
+      expect(run, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
+      expect(run.stderr).toContain(message)
+    }
+    expect(existsSync(db)).toBe(false)
+  })
+
   it('exits non-zero with a next step when no row could be imported', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile('d.csv', `${HEADER}\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,abc,,Open\n`)

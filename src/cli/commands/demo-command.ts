@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { resetDemoStore } from '../../demo/reset-demo-store.js'
 import { DEMO_AS_OF, runDemo } from '../../demo/run-demo.js'
 import { AppError } from '../../errors.js'
-import { type CliIo, cliConfig, dbPathArgument, resolveAsOf, usingStore } from '../cli-context.js'
+import { type CliIo, cliConfig, dbPathArgument, pathArgument, resolveAsOf, usingStore } from '../cli-context.js'
 import { shellArg } from '../shell-arg.js'
 
 interface DemoCommandOptions {
@@ -21,7 +21,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .command('demo')
     .description('run the whole pipeline on generated sample data, with no credentials')
     .option('--db <path>', 'database for the demo (kept apart from your own data)', dbPathArgument, './data/demo.db')
-    .option('--out <dir>', 'folder for the charts, JSON and summary', './out')
+    .option('--out <dir>', 'folder for the charts, JSON and summary', pathArgument('--out needs the path of a folder.'), './out')
     .option('--as-of <date>', `the demo's "today", YYYY-MM-DD (default: PULSE_AS_OF, else ${DEMO_AS_OF})`)
     .option('--seed <seed>', 'sample seed', '1')
     .option('--deals <n>', 'number of sample deals', '6000')

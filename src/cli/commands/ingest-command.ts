@@ -4,7 +4,7 @@ import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
-import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
 import { progressBar } from '../progress-bar.js'
 
 interface IngestOptions extends CommonOptions {
@@ -18,7 +18,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     program
       .command('ingest')
       .description('import a deals CSV export (bad rows are quarantined, good rows imported)')
-      .requiredOption('--csv <file>', 'the CSV file to import')
+      .requiredOption('--csv <file>', 'the CSV file to import', pathArgument('--csv needs the path of the CSV file to import.'))
       .option('--map <column=Header...>', 'read a column from a differently named header', collect, [])
       .option('--json', 'print the import summary as JSON')
       .addHelpText('after', '\nExample:\n  pulse ingest --csv deals.csv --map deal_amount="Deal Value" --map sales_rep_id=Owner'),

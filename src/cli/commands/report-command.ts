@@ -18,7 +18,7 @@ import { stageOrderAfterSave, stagesFromNames } from '../../db/save-stage-order.
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { DEFAULT_STAGES } from '../../domain/default-stages.js'
 import { AppError } from '../../errors.js'
-import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { type CliIo, type CommonOptions, emit, pathArgument, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
 interface ReportOptions extends CommonOptions {
   where: string[]
@@ -128,7 +128,12 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       cmd.option('--months <n>', `months shown, counting the partial month (default 12, at most ${MAX_WINRATE_MONTHS})`)
     if (spec.name === 'stalled')
       cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}, all with --json; 0 = all)`)
-    if (spec.name !== 'summary') cmd.option('--png <file>', 'also draw the report as a PNG chart into FILE')
+    if (spec.name !== 'summary')
+      cmd.option(
+        '--png <file>',
+        'also draw the report as a PNG chart into FILE',
+        pathArgument('--png needs the path of the PNG file to write.'),
+      )
     cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
       const where = parseWhere(options.where)
       const result = await usingStore(

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander'
 import { AppError } from '../../errors.js'
 import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
-import { type CliIo, resolveAsOf } from '../cli-context.js'
+import { type CliIo, pathArgument, resolveAsOf } from '../cli-context.js'
 import { shellArg } from '../shell-arg.js'
 
 interface SampleCommandOptions {
@@ -18,7 +18,11 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
   program
     .command('sample')
     .description('write a realistic, deterministic demo deals CSV (plus its truth file and a roster)')
-    .requiredOption('--out <file>', 'the CSV to write (FILE.truth.csv and FILE.roster.yml go beside it)')
+    .requiredOption(
+      '--out <file>',
+      'the CSV to write (FILE.truth.csv and FILE.roster.yml go beside it)',
+      pathArgument('--out needs the path of the CSV file to write.'),
+    )
     .option('--deals <n>', 'number of deals', String(DEFAULT_SAMPLE_DEALS))
     .option('--seed <seed>', 'any number or word; the same seed writes the same files', '1')
     .option('--as-of <date>', 'last day of the history, YYYY-MM-DD (default: PULSE_AS_OF, else today)')
