@@ -93,7 +93,12 @@ const envSchema = z.object({
   PULSE_STAGES: optionalString.transform((value, ctx) => {
     if (value === undefined) return undefined
     const stages = parseStageList(value)
-    const repeated = [...new Set(stages.filter((stage, i) => stages.indexOf(stage) !== i))]
+    // `Demo` and `DEMO` are one stage spelt twice: the funnel would show a stage no deal stops at.
+    const keys = stages.map((stage) => stage.toLowerCase())
+    const repeated = [...new Set(stages.filter((_, i) => keys.indexOf(keys[i] as string) !== i))].map((again) => {
+      const first = stages[keys.indexOf(again.toLowerCase())] as string
+      return first === again ? again : `${first} (as ${again})`
+    })
     if (stages.length === 0) ctx.addIssue({ code: 'custom', message: 'PULSE_STAGES is set but names no stage; list them comma-separated' })
     else if (repeated.length > 0)
       ctx.addIssue({

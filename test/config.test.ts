@@ -59,6 +59,7 @@ describe('loadConfig', () => {
     ['PULSE_AS_OF', 'yesterday'],
     ['PULSE_STAGES', ','],
     ['PULSE_STAGES', 'Qualified,Demo,Qualified'],
+    ['PULSE_STAGES', 'Qualified,Demo,DEMO'],
     ['PULSE_DATABASE_URL', 'mysql://db/pulse'],
     ['PULSE_DATABASE_URL', 'postgres://db.internal:port/pulse'],
     ['SALESFORCE_URL', 'https://'],
@@ -75,6 +76,12 @@ describe('loadConfig', () => {
     expect(message).toContain(name)
     // The name is said once, not repeated by the prefix.
     expect(message.split(name).length - 1).toBe(1)
+  })
+
+  it('names a stage PULSE_STAGES lists twice in two spellings', () => {
+    expect(refusal({ PULSE_STAGES: 'Qualified,Demo,demo,Closed' })).toContain(
+      'PULSE_STAGES names Demo (as demo) more than once; list each stage once, in pipeline order',
+    )
   })
 
   it('gives an example URL that the log redaction leaves as it is', () => {
