@@ -119,9 +119,7 @@ export async function usingStore<T>(
   const config = cliConfig()
   const path = options.db ?? config.dbPath
   const url = sqliteOnly ? undefined : config.databaseUrl
-  if (url !== undefined && options.db !== undefined) {
-    io.err(`--db ${options.db} does not apply: PULSE_DATABASE_URL is set, so this uses PostgreSQL at ${serverName(url)}.`)
-  }
+  noteDbIgnored(options, url, io)
   if (existing && url === undefined && path !== ':memory:' && !existsSync(path)) {
     throw new AppError(
       'no_data',
@@ -138,6 +136,16 @@ export async function usingStore<T>(
     return await fn(store, config)
   } finally {
     await store.close()
+  }
+}
+
+/**
+ * Says on stderr that `--db` does not apply when `url` (`PULSE_DATABASE_URL`) is set, naming the
+ * server without its user or password.
+ */
+export function noteDbIgnored(options: CommonOptions, url: string | undefined, io: CliIo): void {
+  if (url !== undefined && options.db !== undefined) {
+    io.err(`--db ${options.db} does not apply: PULSE_DATABASE_URL is set, so this uses PostgreSQL at ${serverName(url)}.`)
   }
 }
 

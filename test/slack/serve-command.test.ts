@@ -59,6 +59,18 @@ describe('pulse serve', () => {
     }
   }, 30_000)
 
+  it('says --db does not apply when PULSE_DATABASE_URL is set, naming the server without its password', async () => {
+    const serve = spawnServe(db, {
+      PULSE_DATABASE_URL: 'postgres://pulse:s3cret@127.0.0.1:1/pulse',
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+    })
+    expect(await serve.exited).toBe(1)
+    expect(serve.stderr).toContain(`--db ${db} does not apply: PULSE_DATABASE_URL is set, so this uses PostgreSQL at 127.0.0.1:1/pulse.`)
+    expect(serve.stderr).not.toContain('s3cret')
+  }, 30_000)
+
   it('runs the Slack app with the jobs in one process, answers signed requests, and stops on SIGTERM', async () => {
     const port = await freePort()
     const serve = spawnServe(db, {

@@ -16,7 +16,7 @@ import type { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
-import { type CliIo, type CommonOptions, cliConfig, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, noteDbIgnored, withDbOption } from '../cli-context.js'
 
 /**
  * `pulse serve`: the Slack app (HTTP on `PORT`, or Socket Mode with `SLACK_APP_TOKEN`) and the
@@ -44,6 +44,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     process.once('SIGINT', requestStop)
     process.once('SIGTERM', requestStop)
     const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }))
+    noteDbIgnored(options, config.databaseUrl, io)
     // Started beside a large first import (which holds a SQLite file to itself), it waits for it.
     let store: Store
     try {
