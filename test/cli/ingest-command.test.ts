@@ -32,6 +32,7 @@ describe('pulse ingest', () => {
     expect(JSON.parse(json.stdout).lastImport).toMatchObject({ file, status: 'done', read: 2, inserted: 1, updated: 0, rejected: 1 })
     const text = await runCli('status', '--db', db)
     expect(text.stdout).toMatch(/Last import: .*d\.csv done .*: 2 rows read, 1 new, 0 updated, 1 rejected\./)
+    expect(text.stdout).toContain('Data: 1 deal (csv 1): 0 open, 1 won, 0 lost; 1 owner; ')
   })
 
   it('prints only JSON on stdout with --json', async () => {

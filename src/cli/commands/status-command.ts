@@ -21,17 +21,19 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 /** The status as terminal text. */
 export function formatStatus(s: SyncStatus): string {
   const n = (x: number) => x.toLocaleString('en-US')
+  // "1 owner", "2 owners".
+  const of = (x: number, noun: string, nouns = `${noun}s`) => `${n(x)} ${x === 1 ? noun : nouns}`
   const bySource = Object.entries(s.deals.bySource)
     .map(([k, v]) => `${k} ${n(v)}`)
     .join(', ')
   const lines = [
-    `Data: ${n(s.deals.total)} deals${bySource ? ` (${bySource})` : ''}: ${n(s.deals.open)} open, ${n(s.deals.won)} won, ${n(s.deals.lost)} lost; ${n(s.owners)} owners; ${n(s.stageHistoryRows)} stage history rows.`,
+    `Data: ${of(s.deals.total, 'deal')}${bySource ? ` (${bySource})` : ''}: ${n(s.deals.open)} open, ${n(s.deals.won)} won, ${n(s.deals.lost)} lost; ${of(s.owners, 'owner')}; ${of(s.stageHistoryRows, 'stage history row')}.`,
   ]
   const i = s.lastImport
   lines.push(
     i === null
       ? 'Last import: none yet (run `pulse ingest --csv FILE`).'
-      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${when(i.startedAt)}: ${n(i.read)} rows read, ${n(i.inserted)} new, ${n(i.updated)} updated, ${n(i.rejected)} rejected.`,
+      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${when(i.startedAt)}: ${of(i.read, 'row')} read, ${n(i.inserted)} new, ${n(i.updated)} updated, ${n(i.rejected)} rejected.`,
   )
   lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
