@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../db/slack-user-cache.js'
+import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { AppError } from '../../errors.js'
 import type { SlackClient } from '../app/slack-context.js'
 
@@ -47,7 +48,7 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
 /**
  * The profile email of a Slack user (`users.info`), lower-case, or null when Slack has none
  * (bots, guests without an email, users Slack does not know or show). Cached in memory and in
- * the store for a day.
+ * the store for a day (the store's copy is skipped while another process holds it for writing).
  *
  * @throws the Web API error for anything but "user not found"; AppError `slack_error` when Slack
  * withholds emails because the app lacks the `users:read.email` scope.
@@ -79,7 +80,8 @@ export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient
     const code = slackErrorCode(error)
     if (code !== 'user_not_found' && code !== 'users_not_found' && code !== 'user_not_visible') throw error
   }
-  if (email) await saveSlackUserLookup(db, email, slackUserId, now)
+  // A cache: while another process writes to the store (an import), it is not written rather than waited for.
+  if (email) await writeUnlessBusy(db, (d) => saveSlackUserLookup(d, email, slackUserId, now))
   emailByUser.set(slackUserId, { email, at: now.getTime() })
   return email
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { CustomRoute } from '@slack/bolt'
 import { deleteExpiredChartImages, findChartImage, saveChartImage } from '../../db/slack-home.js'
+import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import type { SlackContext } from '../app/slack-context.js'
 
 /** Path under which the app serves Home chart images. */
@@ -15,13 +16,15 @@ const TOKEN = /^[A-Za-z0-9_-]{43}\.png$/
 /**
  * Stores `png` and returns the URL that serves it: `PULSE_PUBLIC_URL` + `/charts/<token>.png`,
  * with 256 random bits in the token (only its SHA-256 is stored) and an expiry. Returns
- * undefined when no public URL is configured (then Home views show no images).
+ * undefined when no public URL is configured (then Home views show no images), or when another
+ * process holds the store for writing (an import: the view shows the figures without it).
  */
 export async function hostChartImage(ctx: SlackContext, png: Buffer): Promise<string | undefined> {
   if (!ctx.publicUrl) return undefined
   const token = randomBytes(32).toString('base64url')
   const now = ctx.clock.now()
-  await saveChartImage(ctx.store.db, { tokenHash: hashToken(token), png, expiresAt: new Date(now.getTime() + CHART_URL_TTL_MS), now })
+  const image = { tokenHash: hashToken(token), png, expiresAt: new Date(now.getTime() + CHART_URL_TTL_MS), now }
+  if (!(await writeUnlessBusy(ctx.store.db, (db) => saveChartImage(db, image)))) return undefined
   return `${ctx.publicUrl.replace(/\/+$/, '')}/charts/${token}.png`
 }
 

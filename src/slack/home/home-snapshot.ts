@@ -2,6 +2,7 @@ import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { StalledDeal, WinrateReport } from '../../analytics/report-types.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { findHomeSnapshot, saveHomeSnapshot } from '../../db/slack-home.js'
+import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { hostChartImage } from './chart-images.js'
 
@@ -115,7 +116,9 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
     chartAlt,
     ...(managerEmail === null ? {} : { team: teamSignature(ctx, managerEmail) }),
   }
-  await saveHomeSnapshot(db, { scopeKey: snapshotKey(managerEmail), asOf, payload: snapshot, at: ctx.clock.now() })
+  // A cache: while another process writes to the store (an import) it is computed again next time.
+  const at = ctx.clock.now()
+  await writeUnlessBusy(db, (d) => saveHomeSnapshot(d, { scopeKey: snapshotKey(managerEmail), asOf, payload: snapshot, at }))
   return snapshot
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { saveHomeView } from '../../db/slack-home.js'
+import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { authorize, scopeOwnerIds } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { Viewer } from '../access/viewer.js'
@@ -28,13 +29,18 @@ export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise
 
 /**
  * Publishes the Home tab of `slackUserId` (`views.publish`) and records it, so it is republished
- * after each sync. Returns the view.
+ * after each sync (unless another process holds the store for writing then). Returns the view.
  */
 export async function publishHome(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<HomeView> {
   const viewer = await resolveViewer(ctx, client, slackUserId)
   const view = buildHomeView(await homeContentFor(ctx, viewer))
   const res = await client.views.publish({ user_id: slackUserId, view })
   const hash = res.view?.hash ?? createHash('sha1').update(JSON.stringify(view)).digest('hex')
-  await saveHomeView(ctx.store.db, { slackUserId, role: viewer.role, blockCount: view.blocks.length, hash, at: ctx.clock.now() })
+  // Bookkeeping for the republish after a sync: while another process writes to the store (an
+  // import) it is skipped rather than waited for, and the published view stands.
+  const at = ctx.clock.now()
+  await writeUnlessBusy(ctx.store.db, (db) =>
+    saveHomeView(db, { slackUserId, role: viewer.role, blockCount: view.blocks.length, hash, at }),
+  )
   return view
 }
