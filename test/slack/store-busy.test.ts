@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appHomeOpenedBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { appHomeOpenedBody, blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
@@ -51,6 +51,31 @@ describe('Slack app while another process writes to the store', () => {
     expect(text).not.toContain('went wrong')
     expect(ms).toBeLessThan(2500)
     expect(ackMs).toBeLessThan(1500)
+  })
+
+  it('answers a Snooze click at once that the database is busy, and snoozes once the lock is gone', async () => {
+    const own = await t.company.store.db
+      .selectFrom('deals')
+      .innerJoin('owners', 'owners.owner_id', 'deals.owner_id')
+      .select('deals.deal_id')
+      .where('owners.email', '=', t.company.emails.rep)
+      .where('deals.outcome', '=', 'open')
+      .executeTakeFirstOrThrow()
+    const click = async () => {
+      const responseUrl = t.fake.responseUrl()
+      const id = responseUrl.split('/').at(-1) as string
+      const started = Date.now()
+      const body = blockActionBody({ userId: PEOPLE.rep, actionId: 'pulse_snooze_7d', value: own.deal_id, responseUrl })
+      expect((await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')).status).toBe(200)
+      await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the click answer')
+      return { text: String(t.fake.responses.find((r) => r.id === id)?.body.text), ms: Date.now() - started }
+    }
+    const busy = await click()
+    expect(busy.text).toMatch(/^The database is busy/)
+    expect(busy.ms).toBeLessThan(2500)
+    other.exec('ROLLBACK')
+    expect((await click()).text).toMatch(/^Snoozed until/)
+    other.exec('BEGIN IMMEDIATE')
   })
 
   it("publishes an executive's figures without the charts it could not store, then with them once the lock is gone", async () => {

@@ -1,5 +1,7 @@
 import { snoozeDeal } from '../../db/slack-snoozes.js'
+import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { addDays } from '../../domain/dates.js'
+import { AppError, DATABASE_BUSY } from '../../errors.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { dealButtonListener } from './deal-action-context.js'
 
@@ -9,11 +11,16 @@ export const SNOOZE_ACTION_ID = 'pulse_snooze_7d'
 /** Days a snooze lasts. */
 export const SNOOZE_DAYS = 7
 
-/** "Snooze 7 days" on a stalled-deal DM: no more alerts for the deal until the snooze ends. */
+/**
+ * "Snooze 7 days" on a stalled-deal DM: no more alerts for the deal until the snooze ends. While
+ * another process writes to the store (an import) the click is answered at once that the
+ * database is busy, rather than stopping the app to wait for it.
+ */
 export function snoozeDealListener(ctx: SlackContext) {
   return dealButtonListener(ctx, 'snooze', async (dealId, body) => {
     const until = addDays(ctx.clock.asOf(), SNOOZE_DAYS)
-    await snoozeDeal(ctx.store.db, { dealId, untilDate: until, by: body.user.id, now: ctx.clock.now() })
+    const snooze = { dealId, untilDate: until, by: body.user.id, now: ctx.clock.now() }
+    if (!(await writeUnlessBusy(ctx.store.db, (db) => snoozeDeal(db, snooze)))) throw new AppError('internal', DATABASE_BUSY)
     ctx.logger.info({ dealId, until }, 'deal snoozed')
     return { text: `Snoozed until ${until}.`, note: `:zzz: Snoozed by <@${body.user.id}> until ${until}.` }
   })

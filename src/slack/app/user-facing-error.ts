@@ -1,4 +1,4 @@
-import { AppError, userMessage } from '../../errors.js'
+import { AppError, DATABASE_BUSY, isDatabaseBusy, userMessage } from '../../errors.js'
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
@@ -9,13 +9,15 @@ const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 't
 /**
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
- * permission or token to fix, a rate limit to wait out), or a generic sentence (the details go
+ * permission or token to fix, a rate limit to wait out, a database another process is writing
+ * to), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
 export function userFacingError(error: unknown): string {
   // AppError messages can quote what the user typed (a deal name, `<deal id or name>` usage): escaped for mrkdwn.
   // A message may quote what a CRM or database answered: secret-looking parts are taken out.
   if (error instanceof AppError) return esc(redactText(userMessage(error)))
+  if (isDatabaseBusy(error)) return DATABASE_BUSY
   const code = slackErrorCode(error)
   if (code === 'not_in_channel' || code === 'channel_not_found') {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
