@@ -111,7 +111,11 @@ const envSchema = z.object({
   PULSE_IDLE_DAYS: wholeDays('PULSE_IDLE_DAYS', 14),
   PULSE_STALE_DAYS: wholeDays('PULSE_STALE_DAYS', 30),
   PULSE_ROSTER: optionalString,
-  PULSE_ALERT_CHANNEL: optionalString,
+  // An id, not a name: a chart is shared into the channel by id only (files.completeUploadExternal).
+  PULSE_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CG][A-Z0-9]{2,}$/.test(v), {
+    message:
+      "PULSE_ALERT_CHANNEL must be a channel id such as C0123456789, not the channel's name (in Slack, the id is at the bottom of the channel's details)",
+  }),
   PULSE_TZ: optionalString.superRefine((v, ctx) => {
     if (v !== undefined && !isTimeZone(v))
       ctx.addIssue({ code: 'custom', message: `PULSE_TZ "${v}" is not a time zone. Use an IANA name such as Europe/Berlin or UTC` })

@@ -19,6 +19,16 @@ function refusal(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
+  it('takes a channel id for PULSE_ALERT_CHANNEL and refuses a channel name, saying where the id is', () => {
+    expect(loadConfig({ PULSE_ALERT_CHANNEL: ' C0123456789 ' }).alertChannel).toBe('C0123456789')
+    expect(loadConfig({ PULSE_ALERT_CHANNEL: 'G024BE91L' }).alertChannel).toBe('G024BE91L')
+    for (const name of ['#sales-alerts', 'sales-alerts', 'c0123456789']) {
+      const message = refusal({ PULSE_ALERT_CHANNEL: name })
+      expect(message).toContain('PULSE_ALERT_CHANNEL must be a channel id such as C0123456789')
+      expect(message).toContain("channel's details")
+    }
+  })
+
   it('uses the contract defaults when nothing is set', () => {
     const c = loadConfig({})
     expect(c).toMatchObject({ dbPath: './data/pulse.db', alertAmount: 50_000, idleDays: 14, staleDays: 30, port: 3000, asOf: undefined })
