@@ -65,11 +65,16 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US')
 }
 
+/** A count with its noun in the right number: `(1, 'closed deal')` -> `1 closed deal`, `(1234, ...)` -> `1,234 closed deals`. */
+export function formatCountOf(n: number, noun: string): string {
+  return `${formatCount(n)} ${Math.round(n) === 1 ? noun : `${noun}s`}`
+}
+
 /**
  * A count of deals with its noun in the right number, an optional word between.
  * @example formatDeals(1, 'closed') // '1 closed deal'
  * @example formatDeals(12345) // '12,345 deals'
  */
 export function formatDeals(n: number, kind?: string): string {
-  return `${formatCount(n)} ${kind ? `${kind} ` : ''}${Math.round(n) === 1 ? 'deal' : 'deals'}`
+  return formatCountOf(n, kind ? `${kind} deal` : 'deal')
 }

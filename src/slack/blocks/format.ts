@@ -1,4 +1,4 @@
-import { formatMoney, formatPercent, formatPercentsApart } from '../../analytics/format-figures.js'
+import { formatCountOf, formatMoney, formatPercent, formatPercentsApart } from '../../analytics/format-figures.js'
 
 /** `0.314` -> `31%`, `0.045` -> `4.5%` (one decimal below 10%, as the CLI and the findings write it); null -> `n/a`. */
 export function pct(fraction: number | null | undefined): string {
@@ -28,6 +28,11 @@ export function moneyIn(amount: number, currency: string | null | undefined): st
 /** `1` -> `1 deal`, `12345` -> `12,345 deals`. */
 export function dealCount(n: number): string {
   return `${count(n)} ${Math.round(n) === 1 ? 'deal' : 'deals'}`
+}
+
+/** `(1, 'closed deal')` -> `1 closed deal`, `(12345, ...)` -> `12,345 closed deals`. */
+export function countOf(n: number, noun: string): string {
+  return formatCountOf(n, noun)
 }
 
 /** `12345` -> `12,345`. */

@@ -2,7 +2,7 @@ import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, section } from './block-kit.js'
-import { count, dealCount, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
+import { count, countOf, dealCount, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
@@ -31,15 +31,17 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
   const [highRate, ucl] = latest ? pctApart(latest.winRate, latest.ucl) : ['', '']
   const verdict = latest
     ? latest.anomaly === 'low'
-      ? `*${monthLabel(latest.month)}: ${lowRate}*, below its normal range (${lcl}-${pct(latest.ucl)}, ${count(latest.n)} closed deals).`
+      ? `*${monthLabel(latest.month)}: ${lowRate}*, below its normal range (${lcl}-${pct(latest.ucl)}, ${countOf(latest.n, 'closed deal')}).`
       : latest.anomaly === 'high'
-        ? `*${monthLabel(latest.month)}: ${highRate}*, above its normal range (${pct(latest.lcl)}-${ucl}, ${count(latest.n)} closed deals).`
+        ? `*${monthLabel(latest.month)}: ${highRate}*, above its normal range (${pct(latest.lcl)}-${ucl}, ${countOf(latest.n, 'closed deal')}).`
         : latest.winRate === null
           ? `*${monthLabel(latest.month)}*: no deals closed, so there is no win rate to judge.`
           : latest.lcl === null || latest.ucl === null
-            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${count(latest.n)} closed deals; too little history to judge against a normal range.`
-            : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${count(latest.n)} closed deals.`
-    : 'No complete month has closed deals yet.'
+            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}; too little history to judge against a normal range.`
+            : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${countOf(latest.n, 'closed deal')}.`
+    : partial
+      ? `*${monthLabel(partial.month)}* is still in progress and is not judged: try \`/pulse winrate 2\` for the last complete month.`
+      : 'No complete month has closed deals yet.'
   const recent = complete.slice(-6).map((m) => {
     const flag = m.anomaly === 'low' ? ' :arrow_down_small: low' : m.anomaly === 'high' ? ' :arrow_up_small: high' : ''
     return `${m.month}  ${pct(m.winRate)}  (n=${count(m.n)})${flag}`
@@ -118,7 +120,7 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
           ),
         ]),
     context(
-      `${extra > 0 ? `${extra} more significant segments are not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
+      `${extra > 0 ? `${extra === 1 ? '1 more significant segment is' : `${count(extra)} more significant segments are`} not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),
   ]
   return { text: esc(`Drivers, ${scopeLabel}: ${firstSentence(report.findings, `${significant.length} significant segments`)}`), blocks }
