@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Finding, FunnelReport, LossesReport } from '../../src/analytics/report-types.js'
-import { funnelBlocks, lossesBlocks } from '../../src/slack/blocks/report-blocks.js'
+import type { Finding, FunnelReport, LossesReport, StalledReport } from '../../src/analytics/report-types.js'
+import { funnelBlocks, lossesBlocks, stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 
 // The top-level `text` of a /pulse answer is Slack mrkdwn too (the notification and the fallback):
 // CRM stage names, findings and the filter a user typed must reach it escaped, as in the blocks.
@@ -35,5 +35,21 @@ describe('/pulse answers: notification text', () => {
       findings: [],
     }
     expect(funnelBlocks(report, 'company').text).toBe('Funnel, company: most leakage at Legal &lt;review&gt; &amp; sign-off')
+  })
+
+  it('stalled: reads like the other answers, without a filter in brackets inside brackets', () => {
+    const report = {
+      asOf: '2024-07-20',
+      where: { amount_band: '100k+' },
+      rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 },
+      stalled: [],
+      stalledCount: 8,
+      stalledAmount: 1_100_000,
+      stale: { count: 0, amount: 0 },
+      overStageP90Count: 0,
+      overStageP90Amount: 0,
+      findings: [],
+    } as unknown as StalledReport
+    expect(stalledBlocks(report, 'company (amount_band=100k+)').text).toBe('Stalled deals, company (amount_band=100k+): 8 deals, $1.1M')
   })
 })

@@ -148,7 +148,7 @@ export function stalledBlocks(
     ]),
     context(`As of ${report.asOf}.`),
   ]
-  return { text: esc(`Stalled (${scopeLabel}): ${dealCount(report.stalledCount)}, ${money(report.stalledAmount)}`), blocks }
+  return { text: esc(`Stalled deals, ${scopeLabel}: ${dealCount(report.stalledCount)}, ${money(report.stalledAmount)}`), blocks }
 }
 
 /** One deal: amount, stage, idle days, health and its reasons. */
