@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { DEFAULT_STAGES } from '../config.js'
 import { type BuiltRollup, createRollupBuilder, type RollupDealRecord } from '../domain/create-rollup-builder.js'
+import { findDataVersion } from './find-data-version.js'
 import type { Store } from './open-store.js'
 import { findStageOrder, stagesFromNames } from './save-stage-order.js'
 import type { Database } from './schema.js'
@@ -72,15 +73,10 @@ export async function rollupOpenStages(db: Kysely<Database>): Promise<string[]> 
 export async function refreshAnalyticsRollup(store: Store): Promise<boolean> {
   if (!(await hasRollupTables(store))) return false
   const openStages = await rollupOpenStages(store.db)
-  const dataVersion = await currentDataVersion(store.db)
+  const dataVersion = await findDataVersion(store.db)
   const built = store.sqlite ? buildFromSqlite(store.sqlite, openStages) : await buildFromPostgres(store, openStages)
   await writeAnalyticsRollup(store, built, { dataVersion, openStages })
   return built !== null
-}
-
-/** The store's `meta.data_version` ('' when none). */
-async function currentDataVersion(db: Kysely<Database>): Promise<string> {
-  return (await db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirst())?.value ?? ''
 }
 
 // A database made before the analytics migration had its tables has none: reports then read `deals`.

@@ -1,5 +1,6 @@
 import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { StalledDeal, WinrateReport } from '../../analytics/report-types.js'
+import { findDataVersion } from '../../db/find-data-version.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { findHomeSnapshot, saveHomeSnapshot } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
@@ -40,6 +41,8 @@ export interface HomeSnapshot {
   readonly chartAlt?: { readonly winrate?: string; readonly losses?: string; readonly stalled?: string }
   /** A team snapshot's roster team (see {@link teamSignature}): a changed team is computed afresh. */
   readonly team?: string
+  /** The store's data version the figures were computed from (`findDataVersion`): an import or sync since makes them old. */
+  readonly dataVersion?: string
 }
 
 /** The snapshot key of a scope: `all`, or `team:<manager email>`. */
@@ -66,6 +69,8 @@ function verdictOf(report: WinrateReport): MonthVerdict | null {
 export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
   const db = ctx.store.db
   const c = ctx.config
+  // Read first: an import landing while the figures are computed leaves them marked as older.
+  const dataVersion = await findDataVersion(db)
   let ownerIds: string[] | undefined
   if (managerEmail !== null) ownerIds = await findOwnerIdsByEmail(db, [managerEmail, ...(ctx.roster.managers.get(managerEmail) ?? [])])
   const base = {
@@ -115,6 +120,7 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
     charts,
     chartAlt,
     ...(managerEmail === null ? {} : { team: teamSignature(ctx, managerEmail) }),
+    dataVersion,
   }
   // A cache: while another process writes to the store (an import) it is computed again next time.
   const at = ctx.clock.now()
@@ -136,18 +142,21 @@ function chartsAtPublicUrl(snapshot: HomeSnapshot, publicUrl: string | undefined
 
 /**
  * The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing, older,
- * for a team the roster no longer lists, or with charts for another `PULSE_PUBLIC_URL` (or none).
+ * computed before the latest import or sync, for a team the roster no longer lists, or with charts
+ * for another `PULSE_PUBLIC_URL` (or none).
  */
 export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
   const stored = await findHomeSnapshot(ctx.store.db, snapshotKey(managerEmail))
   const payload = stored?.payload as HomeSnapshot | undefined
-  // A roster edit that changed the manager's team makes the stored figures someone else's; a public
+  // A roster edit that changed the manager's team makes the stored figures someone else's; an
+  // import or sync since makes them old (a CSV import runs no Home refresh of its own); a public
   // URL set, changed or removed since makes its charts missing, unreachable or unwanted.
   if (
     stored &&
     payload &&
     stored.asOf === asOf &&
     payload.team === teamSignature(ctx, managerEmail) &&
+    payload.dataVersion === (await findDataVersion(ctx.store.db)) &&
     chartsAtPublicUrl(payload, ctx.publicUrl)
   ) {
     return payload
