@@ -160,6 +160,27 @@ describe('stalled-deal DMs', () => {
     expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
   })
 
+  it('tries again within the run when Slack answers an error that may pass (internal_error), and sends each DM once', async () => {
+    const { fake, ctx, company } = await setup()
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    expect(plan.alerts.length).toBeGreaterThan(1)
+    fake.failNext('chat.postMessage', 'internal_error', 2)
+    fake.failNext('conversations.open', 'service_unavailable', 1)
+    const result = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(result).toMatchObject({ sent: plan.alerts.length, left: 0, failed: 0 })
+    expect((await countOutboxByStatus(company.store.db)).sent).toBe(plan.alerts.length)
+    expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('leaves a message pending for the next run once an error that may pass outlasts the retries', async () => {
+    const { fake, ctx, company } = await setup()
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    fake.failNext('chat.postMessage', 'internal_error', 1000)
+    const result = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(result).toMatchObject({ sent: 0, left: plan.alerts.length, failed: 0 })
+    expect((await countOutboxByStatus(company.store.db)).pending).toBe(plan.alerts.length)
+  }, 30_000)
+
   it('skips an owner whose email Slack does not know, asking Slack only once', async () => {
     const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
     const repDeals = (await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })).alerts.filter(

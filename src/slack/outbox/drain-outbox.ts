@@ -53,7 +53,19 @@ interface Item {
   payload: OutboxPayload
   channel: string | null
   userId: string | null
+  /** Transient Slack errors met so far in this drain. */
+  tries?: number
+  /** Not to be tried again before this time (ms since the epoch): the backoff after a transient error. */
+  notBefore?: number
 }
+
+/**
+ * A Slack error that is neither final for the message nor a refusal of the app (`internal_error`,
+ * `fatal_error`, `service_unavailable`, ...) is tried again in the same drain this many times,
+ * 0.5, 1, 2 and 4 s apart (about 8 s in all); after that the message waits for the next run.
+ */
+const TRANSIENT_RETRIES = 4
+const TRANSIENT_FIRST_WAIT_MS = 500
 
 const FINAL_ERRORS = new Set([
   'channel_not_found',
@@ -108,6 +120,8 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   not know is `skipped`, never retried in a loop;
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
  *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
+ * - a Slack error that may pass (`internal_error`, ...) is tried again up to
+ *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
  * - a channel alert refused for lack of access ({@link CHANNEL_ACCESS_ERRORS}) stays `pending`
  *   with that error, so it goes out on a later run once the app is invited;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
@@ -172,6 +186,15 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const channelReadyAt = new Map<string, number>()
   const busy = new Set<string>()
   let globalReadyAt = 0
+
+  // Slack answered with an error that may pass: back in line after a backoff, a few times.
+  const retryLater = (item: Item): boolean => {
+    const tries = (item.tries ?? 0) + 1
+    if (tries > TRANSIENT_RETRIES) return false
+    item.tries = tries
+    item.notBefore = Date.now() + TRANSIENT_FIRST_WAIT_MS * 2 ** (tries - 1)
+    return true
+  }
 
   const rateLimited = (error: unknown): number | null => {
     const e = error as { code?: string; retryAfter?: number }
@@ -252,7 +275,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
         const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && CHANNEL_ACCESS_ERRORS.has(code))
         await markOutboxUndelivered(db, item.row.outbox_id, final ? 'failed' : 'pending', code)
+        // Slack said no (ok: false), so nothing was posted: an error that may pass is tried again now.
+        const again = !final && !CHANNEL_ACCESS_ERRORS.has(code) && retryLater(item)
         log.warn({ outboxId: item.row.outbox_id, code }, final ? 'message refused by Slack' : 'message will be retried')
+        if (again) return 'retry'
         if (final) result.failed++
         else result.left++
         return 'done'
@@ -272,7 +298,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     for (let i = 0; i < queue.length; i++) {
       const item = queue[i] as Item
       if (item.channel && busy.has(item.channel)) continue
-      const readyAt = Math.max(globalReadyAt, item.channel ? (channelReadyAt.get(item.channel) ?? 0) : 0)
+      const readyAt = Math.max(globalReadyAt, item.notBefore ?? 0, item.channel ? (channelReadyAt.get(item.channel) ?? 0) : 0)
       if (readyAt <= now) {
         queue.splice(i, 1)
         return { kind: 'item', item }
@@ -310,6 +336,12 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
               continue
             }
             const code = slackErrorCode(error)
+            // Finding the owner or opening the DM is safe to repeat: an error that may pass is tried again.
+            if (code !== undefined && !FINAL_ERRORS.has(code) && retryLater(item)) {
+              log.warn({ outboxId: item.row.outbox_id, code }, 'owner lookup will be retried')
+              queue.push(item)
+              continue
+            }
             if (code === undefined || !FINAL_ERRORS.has(code)) throw error
             await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'failed', code)
             result.failed++
