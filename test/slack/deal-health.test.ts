@@ -85,6 +85,21 @@ describe('with a trained model: health scores, reasons and the DM buttons', () =
     expect(JSON.stringify(shared[0]?.blocks)).toContain(`Shared by <@${PEOPLE.cro}>`)
   })
 
+  it('names whose deals a rep\'s or manager\'s shared answer covers, instead of telling the channel they are "your" deals', async () => {
+    for (const [who, label, channel] of [
+      [PEOPLE.rep, `deals of ${t.company.emails.rep}`, 'C0SHAREREP1'],
+      [PEOPLE.manager, `team of ${t.company.emails.manager}`, 'C0SHAREMGR1'],
+    ] as const) {
+      await click(who, 'pulse_share_in_channel', JSON.stringify({ t: 'losses', c: channel }))
+      const shared = t.fake.messages.filter((m) => m.channel === channel)
+      expect(shared).toHaveLength(1)
+      const text = JSON.stringify(shared[0]?.blocks)
+      expect(text).toContain(`Losses by stage: ${label}`)
+      expect(text).not.toContain('your deals')
+      expect(text).not.toContain('your team')
+    }
+  })
+
   it('/pulse deal shows the score and reasons', async () => {
     const deal = await t.company.store.db.selectFrom('deal_scores').select('deal_id').limit(1).executeTakeFirstOrThrow()
     const responseUrl = t.fake.responseUrl()

@@ -62,7 +62,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       client: req.client,
       viewer,
       scope: decision.scope,
-      scopeLabel: scopeLabelOf(viewer),
+      scopeLabel: scopeLabelOf(viewer, req.target.kind === 'share'),
       asOf: ctx.clock.asOf(),
     })
     if (req.target.kind === 'share') await shareAnswer(req, req.target.channelId, answer)

@@ -56,9 +56,13 @@ export interface Subcommand {
   parse(args: readonly string[]): ParsedSubcommand
 }
 
-/** The label of a scope in titles. */
-export function scopeLabelOf(viewer: Viewer): string {
+/**
+ * The label of a scope in titles: "company", "your team", "your deals". An answer shared into a
+ * channel is read by others, so there it names whose team or deals it covers (the sharer's email).
+ */
+export function scopeLabelOf(viewer: Viewer, shared = false): string {
   if (viewer.role === 'executive') return 'company'
+  if (shared && viewer.email) return viewer.role === 'manager' ? `team of ${viewer.email}` : `deals of ${viewer.email}`
   if (viewer.role === 'manager') return 'your team'
   return 'your deals'
 }
