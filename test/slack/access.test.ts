@@ -68,6 +68,16 @@ describe('the one access check', () => {
     expect(() => loadRoster(folder)).toThrow(expected)
     expect(() => watchRoster(folder)).toThrow(expected)
   })
+
+  it('refuses an entry that is not one plain address (a display name, two addresses), naming it, instead of matching nobody', () => {
+    expect(() => parseRoster('executives: [Chief Revenue <cro@acme.com>]')).toThrow(
+      'PULSE_ROSTER: executives.0: "Chief Revenue <cro@acme.com>" is not one email address; write each address alone, such as ana@acme.com.',
+    )
+    expect(() => parseRoster('managers:\n  - email: lead@acme.com\n    team:\n      - ana@acme.com, ben@acme.com\n')).toThrow(
+      /managers\.0\.team\.0: "ana@acme.com, ben@acme.com" is not one email address/,
+    )
+    expect(() => parseRoster('managers:\n  - email: Lead <lead@acme.com>\n    team: [ana@acme.com]\n')).toThrow(/managers\.0\.email/)
+  })
 })
 
 describe('who sees what, end to end', () => {

@@ -11,12 +11,21 @@ export interface Roster {
   readonly managers: ReadonlyMap<string, ReadonlySet<string>>
 }
 
-const emailList = z.array(z.string().trim().min(3).includes('@')).default([])
+// One address per entry: "Ana <ana@acme.com>" or "ana@acme.com, ben@acme.com" would match nobody.
+const ONE_EMAIL = /^[^\s@<>,;"']+@[^\s@<>,;"']+$/
+const email = z
+  .string()
+  .trim()
+  .superRefine((value, ctx) => {
+    if (!ONE_EMAIL.test(value))
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not one email address; write each address alone, such as ana@acme.com` })
+  })
+const emailList = z.array(email).default([])
 const rosterSchema = z
   .object({
     executives: emailList,
     admins: emailList,
-    managers: z.array(z.object({ email: z.string().trim().includes('@'), team: emailList })).default([]),
+    managers: z.array(z.object({ email, team: emailList })).default([]),
   })
   .strict()
 
