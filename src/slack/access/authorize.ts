@@ -38,6 +38,10 @@ export const REFUSAL_OTHER_TEAM = "Sorry, you can only see your team's deals. As
 export const REFUSAL_EMPTY_TEAM =
   'Your team has no deals in Sales Pulse yet. Check the team emails in the roster with your Sales Pulse admin.'
 
+/** What someone allowed to see reports is told while the store holds no deal at all (instead of reports of zeros). */
+export const NO_DEALS_YET =
+  'Sales Pulse has no deals yet. Ask your Sales Pulse admin to import a CSV (`pulse ingest --csv FILE`) or connect a CRM and run `/pulse sync`.'
+
 /** The refusal of a deal outside the viewer's scope (it does not say whether the deal exists). */
 export const REFUSAL_DEAL = "Sorry, that deal is not one you can see. You can look at your own deals (or your team's, for managers)."
 

@@ -1,7 +1,8 @@
 import type { RespondFn } from '@slack/bolt'
+import { hasAnyDeal } from '../../db/has-any-deal.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
-import { type AccessRequest, authorize } from '../access/authorize.js'
+import { type AccessRequest, authorize, NO_DEALS_YET } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { Viewer } from '../access/viewer.js'
 import { openDm } from '../app/open-dm.js'
@@ -57,6 +58,8 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       await tellAsker(req, log, { text: decision.message })
       return
     }
+    // An empty store answers every report with zeros: say what to do instead (after the access check, so only those allowed learn it).
+    if (req.subcommand.access === 'reports' && !(await hasAnyDeal(ctx.store.db))) throw new AppError('no_data', NO_DEALS_YET)
     const answer = await req.parsed.run({
       ctx,
       client: req.client,
@@ -69,7 +72,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     else await deliverPrivately(req, answer, log)
     log.info({ ms: Math.round(performance.now() - started) }, 'pulse command answered')
   } catch (error) {
-    if (error instanceof AppError && (error.code === 'bad_input' || error.code === 'not_found' || error.code === 'not_allowed')) {
+    if (error instanceof AppError && ['bad_input', 'not_found', 'not_allowed', 'no_data'].includes(error.code)) {
       log.info({ code: error.code }, 'pulse command declined')
     } else {
       log.error({ err: error }, 'pulse command failed')

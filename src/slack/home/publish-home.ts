@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
+import { hasAnyDeal } from '../../db/has-any-deal.js'
 import { saveHomeView } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
-import { authorize, scopeOwnerIds } from '../access/authorize.js'
+import { authorize, NO_DEALS_YET, scopeOwnerIds } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { Viewer } from '../access/viewer.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -19,6 +20,7 @@ const OWN_DEALS_SHOWN = 20
 export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise<HomeContent> {
   const decision = authorize(viewer, { kind: 'home' })
   if (!decision.allowed) return { kind: 'refused', message: decision.message }
+  if (!(await hasAnyDeal(ctx.store.db))) return { kind: 'refused', message: NO_DEALS_YET }
   const asOf = ctx.clock.asOf()
   if (viewer.role === 'executive') return { kind: 'company', snapshot: await loadHomeSnapshot(ctx, null, asOf) }
   if (viewer.role === 'manager' && viewer.email) return { kind: 'team', snapshot: await loadHomeSnapshot(ctx, viewer.email, asOf) }
