@@ -80,7 +80,8 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     return unscored(`Closed ${deal.outcome} on ${deal.closed_date ?? 'an unknown date'}: only open deals are scored`)
   if (deal.created_date > options.asOf)
     return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
-  const context = await loadScoringContext(store.db, options.asOf, options.idleDays)
+  // Scoring reads only the deal's own owner's track record.
+  const context = await loadScoringContext(store.db, options.asOf, options.idleDays, [deal.owner_id])
   const [score] = scoreDeals(current.engine, [deal], context) as [DealScore]
   // The score element first (as in `pulse score`), then the deal's own fields.
   return { ...score, ...fields }

@@ -52,9 +52,17 @@ export async function loadCurrentModel(db: Kysely<Database>): Promise<CurrentMod
   return { modelId: row.model_id, row, engine: WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel) }
 }
 
-/** Owners' track records, read from the store (stage norms come with the model). */
-export async function loadScoringContext(db: Kysely<Database>, asOf: string, idleDays: number): Promise<ScoringContext> {
-  return { asOf, idleDays, owners: new OwnerWinHistory(await findOwnerCloseCounts(db)) }
+/**
+ * Owners' track records, read from the store (stage norms come with the model): every owner's, or
+ * only those of `ownerIds` (enough to score deals of those owners).
+ */
+export async function loadScoringContext(
+  db: Kysely<Database>,
+  asOf: string,
+  idleDays: number,
+  ownerIds?: readonly string[],
+): Promise<ScoringContext> {
+  return { asOf, idleDays, owners: new OwnerWinHistory(await findOwnerCloseCounts(db, ownerIds)) }
 }
 
 /**
