@@ -19,7 +19,8 @@ export async function findingsSummary(db: Kysely<Database>, query: ReportQuery):
     loadLossesReport(db, query),
     loadFunnelReport(db, query),
     loadDriversReport(db, query),
-    loadStalledReport(db, { ...query, limit: 1 }),
+    // The summary states stalled deals and zombie pipeline only: no time in stage needed.
+    loadStalledReport(db, { ...query, limit: 1 }, { stageTimes: false }),
   ])
   return summarizeFindings({ winrate, losses, funnel, drivers, stalled }, query)
 }

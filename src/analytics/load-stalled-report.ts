@@ -10,17 +10,28 @@ import { stalledReport } from './stalled-report.js'
 /** Deals listed by default (largest first); the totals always cover every deal. */
 export const DEFAULT_STALLED_LIMIT = 200
 
-/** `report stalled` from the store: stalled deals, large deals past their stage's p90, and stale pipeline. */
-export async function loadStalledReport(db: Kysely<Database>, query: StalledQuery): Promise<StalledReport> {
+/**
+ * `report stalled` from the store: stalled deals, large deals past their stage's p90, and stale pipeline.
+ * With `stageTimes: false` the time in stage is not computed (seconds over a large store's stage
+ * history when the rollup cannot answer): no deal is flagged as past its stage's p90 and no p90
+ * is given; the stalled and stale figures are the same.
+ */
+export async function loadStalledReport(
+  db: Kysely<Database>,
+  query: StalledQuery,
+  options: { stageTimes?: boolean } = {},
+): Promise<StalledReport> {
   const context = await loadReportContext(db, query)
   const { rules, scope } = context
   const limit = query.limit ?? DEFAULT_STALLED_LIMIT
-  const times = await loadTimeInStageReport(db, query)
-  const thresholds = new Map(times.stages.filter((s) => s.p90 !== null).map((s) => [s.stage, s.p90 as number]))
+  const stageTimes = options.stageTimes === false ? [] : (await loadTimeInStageReport(db, query)).stages
+  const thresholds = new Map(stageTimes.filter((s) => s.p90 !== null).map((s) => [s.stage, s.p90 as number]))
   const [stalled, overStageP90, stale] = await Promise.all([
     findStalledDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit }),
-    findOverStageDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, thresholds }),
+    options.stageTimes === false
+      ? { deals: [], count: 0, amount: 0 }
+      : findOverStageDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, thresholds }),
     findStalePipeline(db, scope, rules.staleDays),
   ])
-  return stalledReport({ stalled, overStageP90, stale, stageTimes: times.stages }, context, query)
+  return stalledReport({ stalled, overStageP90, stale, stageTimes }, context, query)
 }

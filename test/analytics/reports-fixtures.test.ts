@@ -284,6 +284,17 @@ describeEachDialect('reports on hand-made deals', (dialect) => {
       const limited = await loadStalledReport(store.db, { asOf: '2024-06-30', limit: 1 })
       expect(limited.stalled).toHaveLength(1)
       expect(limited.stalledCount).toBe(2)
+      // Without stage times (as the summary reads it): the same stalled and stale figures, no p90 flags.
+      const lean = await loadStalledReport(store.db, { asOf: '2024-06-30' }, { stageTimes: false })
+      expect(lean.overStageP90).toEqual([])
+      expect(lean.stalled.map((d) => d.stageP90)).toEqual([null, null])
+      expect({ ...lean, overStageP90: r.overStageP90, overStageP90Count: 1, overStageP90Amount: 90_000 }).toEqual({
+        ...r,
+        stalled: r.stalled.map((d) => ({ ...d, stageP90: null })),
+        findings: r.findings.filter((f) => f.key !== 'stalled_over_p90'),
+      })
+      const summary = await findingsSummary(store.db, { asOf: '2024-06-30' })
+      expect(summary.findings.filter((f) => f.report === 'stalled').map((f) => f.key)).toEqual(['stalled_deals', 'stale_pipeline'])
     })
   })
 
