@@ -1,15 +1,42 @@
 import { type Kysely, sql } from 'kysely'
 import type { OwnerCloseCount } from '../model/model-deal.js'
+import { dialectOf } from './dialect.js'
 import type { Database } from './schema.js'
 
 /**
  * Won and lost deals per owner and close day (every closed, non-archived deal): owners' track
- * records. With `ownerIds`, only those owners' (one deal's card needs only its owner's record;
- * grouping every owner's closes by day takes seconds at a million deals).
+ * records, in no particular order. With `ownerIds`, only those owners' (one deal's card needs
+ * only its owner's record).
+ * On SQLite the closed deals come back as JSON arrays (owner, close day, outcome), about 16k per
+ * row, from a plain scan, and are counted here: SQLite groups by sorting, and sorting a million
+ * closed deals by owner and day took 1.4-2.4 s against 0.8-1 s for this.
  */
 export async function findOwnerCloseCounts(db: Kysely<Database>, ownerIds?: readonly string[]): Promise<OwnerCloseCount[]> {
+  if (ownerIds?.length === 0) return []
+  if (dialectOf(db as unknown as Kysely<unknown>) === 'sqlite') {
+    const owners = ownerIds ? sql`AND owner_id IN (${sql.join([...ownerIds])})` : sql``
+    const { rows } = await sql<{ chunk: string }>`
+      SELECT json_group_array(json_array(owner_id, closed_date, outcome)) AS chunk
+      FROM deals NOT INDEXED
+      WHERE archived = 0 AND outcome IN ('won', 'lost') AND closed_date IS NOT NULL ${owners}
+      GROUP BY rowid >> 14`.execute(db)
+    const counts = new Map<string, OwnerCloseCount>()
+    for (const { chunk } of rows) {
+      for (const [owner, closed, outcome] of JSON.parse(chunk) as Array<[string, string, string]>) {
+        const key = `${owner}\u0000${closed}`
+        let c = counts.get(key)
+        if (!c) {
+          c = { owner_id: owner, closed_date: closed, won: 0, lost: 0 }
+          counts.set(key, c)
+        }
+        if (outcome === 'won') c.won++
+        else c.lost++
+      }
+    }
+    return [...counts.values()]
+  }
   let query = db.selectFrom('deals').where('archived', '=', 0)
-  if (ownerIds) query = ownerIds.length === 0 ? query.where(sql<boolean>`0 = 1`) : query.where('owner_id', 'in', [...ownerIds])
+  if (ownerIds) query = query.where('owner_id', 'in', [...ownerIds])
   const rows = await query
     .where('outcome', 'in', ['won', 'lost'])
     .where('closed_date', 'is not', null)

@@ -3,7 +3,7 @@ import { findOwnerCloseCounts } from '../../src/db/find-owner-close-counts.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
-import { dealsCsv, syntheticDeals } from '../model/model-fixtures.js'
+import { dealsCsv, ownerClosesOf, syntheticDeals } from '../model/model-fixtures.js'
 
 const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
 const byKey = (a: { owner_id: string; closed_date: string }, b: { owner_id: string; closed_date: string }) =>
@@ -22,6 +22,20 @@ describeEachDialect('findOwnerCloseCounts', (dialect) => {
     expect(some.length).toBeGreaterThan(0)
     expect(some).toEqual(all.filter((r) => picked.includes(r.owner_id)))
     expect(await findOwnerCloseCounts(store.db, [])).toEqual([])
+    await store.close()
+  })
+
+  it('counts every closed deal by owner and day, whatever characters the owner id holds', async () => {
+    const store = await dialect.open()
+    // An owner id with a quote, a comma and a backslash: the SQLite path reads it back out of JSON.
+    const odd = `o'b,"x\\y`
+    const deals = syntheticDeals({ n: 300, seed: 9, signal: true })
+    await importCsvFile(store, { path: writeTempFile('deals.csv', dealsCsv(deals)), map: new Map(), stages: STAGES, startedBy: null })
+    await store.db.updateTable('deals').set({ owner_id: odd }).where('owner_id', '=', 'rep_3').execute()
+    const expected = ownerClosesOf(deals.map((d) => (d.owner_id === 'rep_3' ? { ...d, owner_id: odd } : d))).sort(byKey)
+    expect(expected.some((r) => r.owner_id === odd)).toBe(true)
+    expect((await findOwnerCloseCounts(store.db)).sort(byKey)).toEqual(expected)
+    expect((await findOwnerCloseCounts(store.db, [odd])).sort(byKey)).toEqual(expected.filter((r) => r.owner_id === odd))
     await store.close()
   })
 })
