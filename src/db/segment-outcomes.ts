@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type DealScope, SEGMENT_COLUMNS, type SegmentFieldName, scopeCondition } from './deal-scope.js'
+import { dialectOf } from './dialect.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_DIMS } from './refresh-analytics-rollup.js'
 import type { Database } from './schema.js'
@@ -42,18 +43,10 @@ export async function findSegmentOutcomes(
   // then each set added up from those groups: one sort of the deals instead of one per set.
   const fieldsUsed = [...new Set(direct.flat())]
   const columns = fieldsUsed.map((f) => sql.ref(SEGMENT_COLUMNS[f]))
-  const groups = (await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', 'in', ['won', 'lost'])
-    .where('closed_date', '<=', scope.asOf)
-    .select([
-      ...columns.map((c, i) => sql<string>`${c}`.as(`v${i}`)),
-      sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
-      sql<number>`count(*)`.as('n'),
-    ])
-    .groupBy(columns)
-    .execute()) as Array<Record<string, unknown>>
+  const groups =
+    dialectOf(db as unknown as Kysely<unknown>) === 'sqlite'
+      ? await groupsFromSqliteChunks(db, scope, columns)
+      : await groupsBySql(db, scope, columns)
   for (const fields of direct) {
     const at = fields.map((f) => fieldsUsed.indexOf(f))
     const sums = new Map<string, SegmentOutcomeRow>()
@@ -71,4 +64,55 @@ export async function findSegmentOutcomes(
     out.push(...sums.values())
   }
   return out
+}
+
+type Groups = Array<Record<string, unknown>>
+
+/** Closed deals in scope grouped by `columns` (`v0`, `v1`, ..., `won`, `n`) in SQL. */
+async function groupsBySql(db: Kysely<Database>, scope: DealScope, columns: ReturnType<typeof sql.ref>[]): Promise<Groups> {
+  return (await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', 'in', ['won', 'lost'])
+    .where('closed_date', '<=', scope.asOf)
+    .select([
+      ...columns.map((c, i) => sql<string>`${c}`.as(`v${i}`)),
+      sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
+      sql<number>`count(*)`.as('n'),
+    ])
+    .groupBy(columns)
+    .execute()) as Groups
+}
+
+/**
+ * {@link groupsBySql} on SQLite: the closed deals' values come back as JSON arrays, about 16k deals
+ * per row, from a plain scan, and are counted here. SQLite groups by sorting, and sorting a
+ * million closed deals by six text columns took 1.6-2.9 s against 1.2-2.1 s for this.
+ */
+async function groupsFromSqliteChunks(db: Kysely<Database>, scope: DealScope, columns: ReturnType<typeof sql.ref>[]): Promise<Groups> {
+  const rows = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', 'in', ['won', 'lost'])
+    .where('closed_date', '<=', scope.asOf)
+    .select(sql<string>`json_group_array(json_array(${sql.join([...columns, sql.ref('outcome')])}))`.as('chunk'))
+    .groupBy(sql`rowid >> 14`)
+    .execute()
+  const groups = new Map<string, Record<string, unknown>>()
+  const k = columns.length
+  for (const { chunk } of rows) {
+    for (const values of JSON.parse(chunk) as unknown[][]) {
+      let key = ''
+      for (let i = 0; i < k; i++) key += `${values[i] === null ? '\u0001' : String(values[i])}\u0000`
+      let g = groups.get(key)
+      if (!g) {
+        g = { won: 0, n: 0 }
+        for (let i = 0; i < k; i++) g[`v${i}`] = values[i]
+        groups.set(key, g)
+      }
+      ;(g.n as number)++
+      if (values[k] === 'won') (g.won as number)++
+    }
+  }
+  return [...groups.values()]
 }
