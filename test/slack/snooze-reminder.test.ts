@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addDays } from '../../src/domain/dates.js'
+import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
+import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
+import { blockActionBody, postSigned, waitFor } from '../fakes/slack-fake.js'
+import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+
+// "Snooze 7 days" is pressed on the DM of a stall episode, so that episode's DM is already out:
+// the snooze must still lead somewhere, a reminder once it ends if the deal is still stalled.
+
+describe('Snooze 7 days on a stalled-deal DM', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp({ company: await sampleCompany(1500) })
+  }, 120_000)
+  afterAll(async () => {
+    await t.close()
+  })
+
+  async function snooze(dealId: string): Promise<string> {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = blockActionBody({ userId: PEOPLE.rep, actionId: 'pulse_snooze_7d', value: dealId, responseUrl, channelId: 'D0REP00001' })
+    expect((await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')).status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
+    return JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)
+  }
+
+  it('keeps the deal quiet for the week, then reminds its owner once if it is still stalled', async () => {
+    const ctx = t.slack.ctx
+    const { plan } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    const target = plan.alerts.find((a) => a.ownerEmail === t.company.emails.rep)?.dealId
+    expect(target, 'a stalled deal of the rep').toBeDefined()
+    const dealId = target as string
+    expect(await snooze(dealId)).toContain(`Snoozed until ${addDays(AS_OF, 7)}`)
+
+    for (const day of [1, 3, 6]) {
+      const quiet = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, day) })
+      expect(
+        quiet.alerts.map((a) => a.dealId),
+        `day ${day} of the snooze`,
+      ).not.toContain(dealId)
+    }
+    const after = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 7) })
+    const reminder = after.alerts.find((a) => a.dealId === dealId)
+    expect(reminder?.ownerEmail).toBe(t.company.emails.rep)
+    const next = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 8) })
+    expect(next.alerts.map((a) => a.dealId)).not.toContain(dealId)
+    const rows = await ctx.store.db.selectFrom('slack_outbox').select('recipient_email').where('deal_id', '=', dealId).execute()
+    expect(rows.map((r) => r.recipient_email)).toEqual([t.company.emails.rep, t.company.emails.rep])
+  })
+})
