@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander'
 import { type Config, loadConfig, unknownDotenvSettings } from '../config.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
-import { todayUtc, toIsoDate } from '../domain/dates.js'
+import { todayIn, toIsoDate } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 
 /** Options every command takes (contract: "Command line"). */
@@ -73,12 +73,12 @@ export function cliConfig(io: CliIo = processIo): Config {
 }
 
 /**
- * The "as of" date for a command: `--as-of`, else `PULSE_AS_OF`, else today (UTC).
+ * The "as of" date for a command: `--as-of`, else `PULSE_AS_OF`, else today in `PULSE_TZ` (default UTC).
  * @throws AppError `bad_input` for a malformed date.
  */
 export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()): string {
   const fromEnv = options.asOf === undefined && config.asOf !== undefined
-  const value = options.asOf ?? config.asOf ?? todayUtc()
+  const value = options.asOf ?? config.asOf ?? todayIn(config.timezone)
   // toIsoDate refuses impossible days (2024-02-30) that Date.parse rolls over into the next month.
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || toIsoDate(value) !== value) {
     const example = fromEnv ? 'PULSE_AS_OF=2024-07-20' : '--as-of 2024-07-20'

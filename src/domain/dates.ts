@@ -120,6 +120,17 @@ export function todayUtc(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10)
 }
 
+/**
+ * Today's date in the IANA time zone `timeZone` (`PULSE_TZ`) as `YYYY-MM-DD`: the day the team
+ * lives in, so a 9:00 job in Auckland reports as of that Monday, not the Sunday it still is in UTC.
+ * @example todayIn('Pacific/Auckland', new Date('2024-07-07T21:00:00Z')) // '2024-07-08'
+ */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now)
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${part('year')}-${part('month')}-${part('day')}`
+}
+
 /** The month after `YYYY-MM`. */
 export function nextMonth(month: string): string {
   const y = Number(month.slice(0, 4))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dayNumber, monthRange, toIsoDate } from '../../src/domain/dates.js'
+import { dayNumber, monthRange, todayIn, toIsoDate } from '../../src/domain/dates.js'
 
 describe('toIsoDate', () => {
   it.each([
@@ -70,5 +70,16 @@ describe('monthRange', () => {
 
   it('ends at the last month of year 9999 (the latest --as-of) instead of running on', () => {
     expect(monthRange('9999-11', '9999-12')).toEqual(['9999-11', '9999-12'])
+  })
+})
+
+describe('todayIn', () => {
+  it.each([
+    ['Pacific/Auckland', '2024-07-07T21:00:00Z', '2024-07-08'],
+    ['America/Los_Angeles', '2024-07-08T05:00:00Z', '2024-07-07'],
+    ['Europe/Berlin', '2024-12-31T23:30:00Z', '2025-01-01'],
+    ['UTC', '2024-02-29T23:59:59Z', '2024-02-29'],
+  ])('in %s at %s is %s', (zone, instant, day) => {
+    expect(todayIn(zone, new Date(instant))).toBe(day)
   })
 })

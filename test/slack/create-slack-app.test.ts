@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackApp } from '../../src/slack/app/create-slack-app.js'
+import { createSlackApp, createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { openTestStore } from '../helpers/test-store.js'
 
 describe('createSlackApp', () => {
@@ -38,6 +38,27 @@ describe('createSlackApp', () => {
     expect(() =>
       createSlackApp({ store, config: none, logger, roster: EMPTY_ROSTER, services: createPulseServices({ store, config: none, logger }) }),
     ).toThrow(/SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET/)
+    await store.close()
+  })
+
+  it('reports as of today in PULSE_TZ, the day the team is in when a morning job runs', async () => {
+    const store = await openTestStore()
+    const logger = silentLogger()
+    // A zone whose date differs from UTC's right now: +14 h from 10:00 UTC, -11 h before.
+    const now = new Date()
+    const ahead = now.getUTCHours() >= 10
+    const zone = ahead ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago'
+    const expected = new Date(now.getTime() + (ahead ? 14 : -11) * 3_600_000).toISOString().slice(0, 10)
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_API_URL: 'http://127.0.0.1:9/api', PULSE_TZ: zone })
+    const ctx = createSlackContext({
+      store,
+      config,
+      logger,
+      roster: EMPTY_ROSTER,
+      services: createPulseServices({ store, config, logger }),
+    })
+    expect(ctx.clock.asOf()).toBe(expected)
+    expect(ctx.clock.asOf()).not.toBe(now.toISOString().slice(0, 10))
     await store.close()
   })
 })

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { Config } from '../../config.js'
 import { openStore, type Store } from '../../db/open-store.js'
 import { retryWhileBusy } from '../../db/retry-while-busy.js'
-import { todayUtc } from '../../domain/dates.js'
+import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
 import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
@@ -100,7 +100,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           sync: createSyncJob({ store, config, logger }),
           score: async () => scoreIfTrained(store, config),
           refreshHome: jobs.refreshHome,
-          retrain: () => retrainModel(store, { asOf: config.asOf ?? todayUtc(), staleDays: config.staleDays }),
+          retrain: () => retrainModel(store, { asOf: config.asOf ?? todayIn(config.timezone), staleDays: config.staleDays }),
           stalledAlerts: jobs.stalledDealDms,
           anomalyCheck: jobs.anomalyCheck,
         },
@@ -139,7 +139,7 @@ function stoppedWhileStarting(io: CliIo): void {
 // Scoring needs a trained model; until the first retrain there is nothing to score.
 async function scoreIfTrained(store: Store, config: Config): Promise<unknown> {
   try {
-    return await scoreOpenDeals(store, { asOf: config.asOf ?? todayUtc(), idleDays: config.idleDays })
+    return await scoreOpenDeals(store, { asOf: config.asOf ?? todayIn(config.timezone), idleDays: config.idleDays })
   } catch (error) {
     if (error instanceof AppError && error.code === 'no_model') return null
     throw error

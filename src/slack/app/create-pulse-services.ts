@@ -18,6 +18,7 @@ import {
   type SlackDealRow,
 } from '../../db/find-slack-deals.js'
 import type { Store } from '../../db/open-store.js'
+import { todayIn } from '../../domain/dates.js'
 import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
@@ -163,7 +164,7 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
       }
       let scored = ''
       try {
-        const asOf = config.asOf ?? new Date().toISOString().slice(0, 10)
+        const asOf = config.asOf ?? todayIn(config.timezone)
         const scores = await scoreOpenDeals(store, { asOf, idleDays: config.idleDays })
         scored = ` and scored ${scores.deals.length} open deals`
       } catch (error) {

@@ -3,7 +3,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/
 import type { Config } from '../../config.js'
 import { requireSettings } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
-import { todayUtc } from '../../domain/dates.js'
+import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
@@ -137,7 +137,7 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     get roster() {
       return typeof roster === 'function' ? roster() : roster
     },
-    clock: options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayUtc() },
+    clock: options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayIn(config.timezone) },
     services: options.services,
     publicUrl: config.publicUrl,
     pacedClient,

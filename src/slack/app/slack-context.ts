@@ -8,7 +8,7 @@ import type { PulseServices } from './pulse-services.js'
 /** The Slack Web API client type (from @slack/web-api, re-exported by Bolt). */
 export type SlackClient = webApi.WebClient
 
-/** "Now" for the Slack side: the wall clock, and the report date (`PULSE_AS_OF` or today, UTC). */
+/** "Now" for the Slack side: the wall clock, and the report date (`PULSE_AS_OF` or today in `PULSE_TZ`). */
 export interface Clock {
   now(): Date
   asOf(): string
