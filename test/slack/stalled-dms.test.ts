@@ -222,6 +222,26 @@ describe('stalled-deal DMs', () => {
     expect(rows).toHaveLength(2)
   })
 
+  it('DMs the new owner once when a stalled deal is handed to another rep, and nobody else', async () => {
+    const { ctx, company } = await setup()
+    const first = await planStalledDealDms(ctx, { asOf: AS_OF })
+    const target = first.alerts.find((a) => a.ownerEmail === company.emails.rep)?.dealId as string
+    expect(target).toBeDefined()
+    const db = company.store.db
+    const other = await db.selectFrom('owners').select('owner_id').where('email', '=', company.emails.otherRep).executeTakeFirstOrThrow()
+    await db
+      .updateTable('deals')
+      .set({ owner_id: other.owner_id, owner_email: company.emails.otherRep })
+      .where('deal_id', '=', target)
+      .execute()
+    const next = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 1) })
+    expect(next.alerts.filter((a) => a.dealId === target)).toEqual([expect.objectContaining({ ownerEmail: company.emails.otherRep })])
+    const later = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 2) })
+    expect(later.alerts.map((a) => a.dealId)).not.toContain(target)
+    const rows = await db.selectFrom('slack_outbox').select('recipient_email').where('deal_id', '=', target).orderBy('outbox_id').execute()
+    expect(rows.map((r) => r.recipient_email)).toEqual([company.emails.rep, company.emails.otherRep])
+  })
+
   it('prunes delivered DMs a month old only where no open stall episode could ask for them again: nothing is sent twice', async () => {
     const { fake, ctx, company } = await setup()
     const first = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })

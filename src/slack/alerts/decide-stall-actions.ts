@@ -4,8 +4,12 @@ import { addDays } from '../../domain/dates.js'
 
 /** What to do about stall episodes on one run. */
 export interface StallActions {
-  /** Episodes to end: the deal is no longer stalled, or it had activity since the episode began. */
-  readonly end: ReadonlyArray<{ readonly episodeId: number; readonly dealId: string; readonly reason: 'not_stalled' | 'activity' }>
+  /** Episodes to end: the deal is no longer stalled, had activity since the episode began, or has another owner now. */
+  readonly end: ReadonlyArray<{
+    readonly episodeId: number
+    readonly dealId: string
+    readonly reason: 'not_stalled' | 'activity' | 'owner_changed'
+  }>
   /** Stalled deals that need a new episode (none open, or the open one just ended). */
   readonly open: readonly StalledDeal[]
   /** Stalled deals whose owner should get their episode's DM now (not snoozed, not yet queued). */
@@ -20,7 +24,8 @@ export function lastActivityOfStalled(deal: StalledDeal, asOf: string): string {
 /**
  * Decides episode changes and DMs for one run (pure). An episode ends when its deal is no longer
  * stalled or shows activity after the episode began; a deal stalled again later starts a new
- * episode, and gets a new DM. A snoozed deal keeps (or opens) its episode but gets no DM until
+ * episode, and gets a new DM. A stalled deal handed to another owner (by email, in any case)
+ * starts a new episode too, so its new owner is told. A snoozed deal keeps (or opens) its episode but gets no DM until
  * the snooze ends. `queued(episodeId)` says whether the episode's DM is already in the outbox.
  */
 export function decideStallActions(
@@ -41,7 +46,10 @@ export function decideStallActions(
     const ep = openEpisodes.get(deal.dealId)
     const activity = lastActivityOfStalled(deal, asOf)
     let fresh = !ep
-    if (ep && activity > ep.activity_mark) {
+    if (ep && (ep.owner_email ?? '').toLowerCase() !== (deal.ownerEmail ?? '').toLowerCase()) {
+      end.push({ episodeId: ep.episode_id, dealId: deal.dealId, reason: 'owner_changed' })
+      fresh = true
+    } else if (ep && activity > ep.activity_mark) {
       end.push({ episodeId: ep.episode_id, dealId: deal.dealId, reason: 'activity' })
       fresh = true
     }
