@@ -162,6 +162,25 @@ export async function markOutboxUndelivered(
     .execute()
 }
 
+/**
+ * Settles as `skipped` (with `reason`) the rows of `keys` still waiting to be sent (`pending`):
+ * messages that no longer apply, such as the DM of a stall episode that ended before Slack took
+ * it. A row being sent (`sending`) is left to its sender. Returns how many rows were settled.
+ */
+export async function skipPendingOutbox(db: Kysely<Database>, keys: readonly string[], reason: string): Promise<number> {
+  let skipped = 0
+  for (let i = 0; i < keys.length; i += 500) {
+    const result = await db
+      .updateTable('slack_outbox')
+      .set({ status: 'skipped', last_error: reason.slice(0, 500) })
+      .where('dedupe_key', 'in', keys.slice(i, i + 500))
+      .where('status', '=', 'pending')
+      .executeTakeFirst()
+    skipped += Number(result.numUpdatedRows)
+  }
+  return skipped
+}
+
 /** Number of outbox rows per status (for `pulse status` and tests). */
 export async function countOutboxByStatus(db: Kysely<Database>): Promise<Record<OutboxStatus, number>> {
   const rows = await db

@@ -242,6 +242,41 @@ describe('stalled-deal DMs', () => {
     expect(rows.map((r) => r.recipient_email)).toEqual([company.emails.rep, company.emails.otherRep])
   })
 
+  it('drops a DM still waiting to be sent once its stall is over: the deal closed, or went to another owner', async () => {
+    const { fake, ctx, company } = await setup()
+    // Planned while Slack was out of reach: every DM waits in the outbox.
+    const first = await planStalledDealDms(ctx, { asOf: AS_OF })
+    const [won, handed] = first.alerts.filter((a) => a.ownerEmail === company.emails.rep).map((a) => a.dealId)
+    expect(handed, 'two stalled deals of the rep').toBeDefined()
+    const db = company.store.db
+    await db
+      .updateTable('deals')
+      .set({ outcome: 'won', closed_date: AS_OF, last_activity_date: AS_OF, updated_date: AS_OF })
+      .where('deal_id', '=', won as string)
+      .execute()
+    const other = await db.selectFrom('owners').select('owner_id').where('email', '=', company.emails.otherRep).executeTakeFirstOrThrow()
+    await db
+      .updateTable('deals')
+      .set({ owner_id: other.owner_id, owner_email: company.emails.otherRep })
+      .where('deal_id', '=', handed as string)
+      .execute()
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    await drainOutbox(ctx, { kinds: ['stall_dm'], perChannelIntervalMs: 0 })
+    const about = (dealId: string) => fake.messages.filter((m) => JSON.stringify(m.blocks).includes(`Deal ${dealId}.`))
+    expect(about(won as string)).toEqual([])
+    expect(about(handed as string)).toHaveLength(1)
+    const rows = await db
+      .selectFrom('slack_outbox')
+      .select(['recipient_email', 'status'])
+      .where('deal_id', '=', handed as string)
+      .orderBy('outbox_id')
+      .execute()
+    expect(rows).toEqual([
+      { recipient_email: company.emails.rep, status: 'skipped' },
+      { recipient_email: company.emails.otherRep, status: 'sent' },
+    ])
+  })
+
   it('prunes delivered DMs a month old only where no open stall episode could ask for them again: nothing is sent twice', async () => {
     const { fake, ctx, company } = await setup()
     const first = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })

@@ -1,7 +1,7 @@
 import type { StalledDeal } from '../../analytics/report-types.js'
 import { withJobLock } from '../../db/acquire-job-lock.js'
 import { findDealLinks } from '../../db/find-deal-links.js'
-import { enqueueOutboxMessage, findExistingOutboxKeys } from '../../db/slack-outbox.js'
+import { enqueueOutboxMessage, findExistingOutboxKeys, skipPendingOutbox } from '../../db/slack-outbox.js'
 import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
 import { endStallEpisode, findOpenStallEpisodes, openStallEpisode } from '../../db/slack-stall-episodes.js'
 import type { SlackContext } from '../app/slack-context.js'
@@ -35,7 +35,8 @@ export const STALL_PLAN_LOCK = 'plan:stalled-deal-dms'
 /**
  * Compares the stalled deals as of `asOf` with the open stall episodes and, unless `dryRun`,
  * ends finished episodes, opens new ones and records one owner DM per episode in the outbox
- * (`stall:<episode id>`), before anything is sent. Safe to run again at any point: an episode's
+ * (`stall:<episode id>`), before anything is sent; the DM of an ended episode that is still
+ * waiting to be sent is dropped (settled as `skipped`). Safe to run again at any point: an episode's
  * DM is recorded at most once. Plans that write run one at a time across every process sharing
  * the database (lock row {@link STALL_PLAN_LOCK}; a second waits for the first, then finds its
  * episodes), so two of them at once never open two episodes, and two DMs, for one deal.
@@ -71,6 +72,13 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     return { asOf, alerts, stalled: report.stalledCount, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 
   for (const e of actions.end) await endStallEpisode(db, e.episodeId, { endedOn: asOf, reason: e.reason })
+  // A DM still waiting (Slack refused it, or was down) speaks of a stall that is over, or to an
+  // owner the deal no longer has: it is not sent.
+  await skipPendingOutbox(
+    db,
+    actions.end.map((e) => `stall:${e.episodeId}`),
+    'the stall ended before the DM was delivered',
+  )
   const episodeOf = new Map<string, number>()
   for (const [dealId, ep] of episodes) episodeOf.set(dealId, ep.episode_id)
   for (const d of actions.open) {
