@@ -3,6 +3,7 @@ import { findServeHeldSince } from './acquire-job-lock.js'
 import { dialectOf } from './dialect.js'
 import type { Database } from './schema.js'
 import type { OutboxKind, OutboxRow, OutboxStatus } from './schema-slack.js'
+import { findCachedSlackUser } from './slack-user-cache.js'
 
 /** A message to record in the outbox before anything is sent. */
 export interface NewOutboxMessage {
@@ -179,6 +180,48 @@ export async function skipPendingOutbox(db: Kysely<Database>, keys: readonly str
     skipped += Number(result.numUpdatedRows)
   }
   return skipped
+}
+
+/** The reason recorded on a DM skipped because Slack had no active user with its recipient's email. */
+export const NO_SLACK_USER = 'Slack has no active user with this email'
+
+/**
+ * Of `keys`, those whose row was skipped for {@link NO_SLACK_USER} and whose recipient Slack has
+ * not been asked about since `missCheckedBefore` (the remembered miss is that old, or gone): the
+ * owner may have joined Slack since, so the DM is worth recording afresh.
+ */
+export async function findSkippedForNoSlackUser(
+  db: Kysely<Database>,
+  keys: readonly string[],
+  missCheckedBefore: Date,
+): Promise<Set<string>> {
+  const out = new Set<string>()
+  const cutoff = missCheckedBefore.toISOString()
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await db
+      .selectFrom('slack_outbox')
+      .select(['dedupe_key', 'recipient_email'])
+      .where('dedupe_key', 'in', keys.slice(i, i + 500))
+      .where('status', '=', 'skipped')
+      .where('last_error', '=', NO_SLACK_USER)
+      .execute()
+    for (const r of rows) {
+      const miss = r.recipient_email ? await findCachedSlackUser(db, r.recipient_email) : undefined
+      if (r.recipient_email && (miss === undefined || miss.checkedAt < cutoff)) out.add(r.dedupe_key)
+    }
+  }
+  return out
+}
+
+/** Deletes the `skipped` rows of `keys`, so that their messages can be recorded afresh. */
+export async function deleteSkippedOutbox(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 500) {
+    await db
+      .deleteFrom('slack_outbox')
+      .where('dedupe_key', 'in', keys.slice(i, i + 500))
+      .where('status', '=', 'skipped')
+      .execute()
+  }
 }
 
 /** Number of outbox rows per status (for `pulse status` and tests). */

@@ -195,6 +195,27 @@ describe('stalled-deal DMs', () => {
     expect((await countOutboxByStatus(company.store.db)).skipped).toBe(repDeals.length)
   })
 
+  it("DMs an owner who joins Slack after their DM was skipped, once the day's miss has passed", async () => {
+    const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
+    const first = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    const repDeals = first.plan.alerts.filter((a) => a.ownerEmail === company.emails.rep).map((a) => a.dealId)
+    expect(repDeals.length).toBeGreaterThan(0)
+    expect(first.drain.skipped).toBe(repDeals.length)
+    const about = (dealId: string) => fake.messages.filter((m) => JSON.stringify(m.blocks).includes(`Deal ${dealId}.`))
+    // The rep joins Slack later that day.
+    fake.users.push({ id: 'UREPJOINED', email: company.emails.rep })
+    await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(repDeals.flatMap(about)).toEqual([])
+    const tomorrow = { ...ctx, clock: { now: () => new Date(Date.now() + 25 * 3_600_000), asOf: () => addDays(AS_OF, 1) } }
+    const next = await sendStalledDealDms(tomorrow, { perChannelIntervalMs: 0 })
+    expect(next.plan.alerts.filter((a) => a.ownerEmail === company.emails.rep).map((a) => a.dealId)).toEqual(
+      expect.arrayContaining(repDeals),
+    )
+    for (const dealId of repDeals) expect(about(dealId), dealId).toHaveLength(1)
+    await sendStalledDealDms(tomorrow, { perChannelIntervalMs: 0 })
+    for (const dealId of repDeals) expect(about(dealId), dealId).toHaveLength(1)
+  })
+
   it('keeps a snoozed deal quiet until the snooze ends', async () => {
     const { ctx, company, setAsOf } = await setup()
     const dry = await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })

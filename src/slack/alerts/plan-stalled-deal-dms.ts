@@ -1,9 +1,16 @@
 import type { StalledDeal } from '../../analytics/report-types.js'
 import { withJobLock } from '../../db/acquire-job-lock.js'
 import { findDealLinks } from '../../db/find-deal-links.js'
-import { enqueueOutboxMessage, findExistingOutboxKeys, skipPendingOutbox } from '../../db/slack-outbox.js'
+import {
+  deleteSkippedOutbox,
+  enqueueOutboxMessage,
+  findExistingOutboxKeys,
+  findSkippedForNoSlackUser,
+  skipPendingOutbox,
+} from '../../db/slack-outbox.js'
 import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
 import { endStallEpisode, findOpenStallEpisodes, openStallEpisode } from '../../db/slack-stall-episodes.js'
+import { MISS_TTL_MS } from '../access/slack-user-directory.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { decideStallActions, lastActivityOfStalled } from './decide-stall-actions.js'
 import { stallDmMessage } from './stall-dm-message.js'
@@ -60,7 +67,11 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   const snoozed = await findSnoozedDealIds(db, asOf)
   const keys = [...episodes.values()].map((e) => `stall:${e.episode_id}`)
   const queuedKeys = await findExistingOutboxKeys(db, keys)
-  const actions = decideStallActions(report.stalled, episodes, snoozed, (id) => queuedKeys.has(`stall:${id}`), asOf)
+  // A DM skipped because Slack knew nobody with the owner's email is tried again once that miss
+  // is a day old (the owner may have joined since): at most one lookup a day, never a loop.
+  const retry = await findSkippedForNoSlackUser(db, keys, new Date(ctx.clock.now().getTime() - MISS_TTL_MS))
+  const queued = (id: number) => queuedKeys.has(`stall:${id}`) && !retry.has(`stall:${id}`)
+  const actions = decideStallActions(report.stalled, episodes, snoozed, queued, asOf)
   const alerts: PlannedAlert[] = actions.notify.map((d) => ({
     dealId: d.dealId,
     ownerEmail: d.ownerEmail,
@@ -90,6 +101,10 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     })
     episodeOf.set(d.dealId, id)
   }
+  await deleteSkippedOutbox(
+    db,
+    actions.notify.map((d) => `stall:${episodeOf.get(d.dealId)}`).filter((k) => retry.has(k)),
+  )
   await enqueueStallDms(ctx, actions.notify, episodeOf, asOf)
   ctx.logger.info(
     { asOf, stalled: report.stalledCount, queued: alerts.length, opened: actions.open.length, ended: actions.end.length },

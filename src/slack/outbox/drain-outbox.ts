@@ -6,6 +6,7 @@ import {
   markOutboxSending,
   markOutboxSent,
   markOutboxUndelivered,
+  NO_SLACK_USER,
   OUTBOX_LEASE_MS,
   OUTBOX_SETTLE_MS,
 } from '../../db/slack-outbox.js'
@@ -212,7 +213,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     }
     const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
     if (!userId) {
-      await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'skipped', 'Slack has no active user with this email')
+      await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'skipped', NO_SLACK_USER)
       log.info({ outboxId: item.row.outbox_id }, 'owner not found in Slack; DM skipped')
       result.skipped++
       return false
