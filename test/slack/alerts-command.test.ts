@@ -51,11 +51,13 @@ describe('pulse alerts', () => {
     expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(fake.token)
   }, 60_000)
 
-  it('tells on stderr in sentences, without log lines or stacks, why DMs were left for the next run', async () => {
+  it('tells on stderr in sentences, without log lines or stacks, why DMs were left for the next run, and exits 1', async () => {
     fake.failNextHttp('chat.postMessage', 503, 1000)
     try {
       const run = await runCli('alerts', '--db', unsent, '--as-of', AS_OF)
-      expect(run.code).toBe(0)
+      // Exit 1, so a scheduler notices the DMs still owed.
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(/Not every DM reached Slack \(0 failed, [1-9]\d* left for the next run\)/)
       expect(run.stdout).toMatch(/failed 0, left for the next run [1-9]/)
       expect(run.stderr).toMatch(/^ {2}message outcome unknown; will check on the next run \(.*503.*outboxId \d+\)\.$/m)
       expect(run.stderr).not.toContain('"level"')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { formatCount } from '../../analytics/format-figures.js'
+import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
@@ -49,6 +50,13 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
             `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (owner not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
           ].join('\n'),
         )
+        // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
+        if (delivery.failed > 0 || delivery.left > 0) {
+          throw new AppError(
+            'slack_error',
+            `Not every DM reached Slack (${delivery.failed} failed, ${delivery.left} left for the next run); the reasons are above. Run pulse alerts again once Slack answers: DMs left are sent then, once each.`,
+          )
+        }
       },
       { existing: true, io },
     )
