@@ -1,4 +1,5 @@
 import type { LossStageRow } from '../db/loss-stages.js'
+import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatMoney, formatPercent } from './format-figures.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, LossesReport, LossStage, ReportQuery } from './report-types.js'
@@ -16,7 +17,7 @@ export function lossesReport(
   query: ReportQuery,
 ): LossesReport {
   const totalLost = rows.reduce((s, r) => s + r.lost, 0)
-  const totalLostAmount = rows.reduce((s, r) => s + r.lostAmount, 0)
+  const totalLostAmount = roundMoney(rows.reduce((s, r) => s + r.lostAmount, 0))
   const late = new Set(context.lateStages)
   const open = new Set(context.openStages)
   const stages: LossStage[] = rows
@@ -36,10 +37,10 @@ export function lossesReport(
   // Deals naming a stage outside the open ones may have been lost late or early: the shares count only recorded stages.
   const recordedRows = stages.filter((s) => s.openStage)
   const recordedLost = recordedRows.reduce((s, r) => s + r.lost, 0)
-  const recordedAmount = recordedRows.reduce((s, r) => s + r.lostAmount, 0)
+  const recordedAmount = roundMoney(recordedRows.reduce((s, r) => s + r.lostAmount, 0))
   const allRecorded = recordedLost === totalLost
   const lateStageShare = recordedLost > 0 ? lateRows.reduce((s, r) => s + r.lost, 0) / recordedLost : null
-  const lateStageAmountShare = recordedAmount > 0 ? lateRows.reduce((s, r) => s + r.lostAmount, 0) / recordedAmount : null
+  const lateStageAmountShare = recordedAmount > 0 ? roundMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0)) / recordedAmount : null
   const findings: Finding[] = []
   if (totalLost > 0 && lateStageShare !== null) {
     const days = lateRows.reduce((s, r) => s + r.daysSpent, 0)

@@ -1,6 +1,7 @@
 import type { MonthlyCreatedRow } from '../db/monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
+import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
@@ -42,7 +43,7 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     const o = outcomes.get(p.month)
     const c = created.get(p.month)
     openCount += (c?.created ?? 0) - p.won - p.lost
-    openAmount += (c?.createdAmount ?? 0) - (o?.wonAmount ?? 0) - (o?.lostAmount ?? 0)
+    openAmount = roundMoney(openAmount + (c?.createdAmount ?? 0) - (o?.wonAmount ?? 0) - (o?.lostAmount ?? 0))
     if (all[i]! < firstShown) continue
     months.push({
       month: p.month,

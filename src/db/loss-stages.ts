@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { roundMoney } from '../domain/round-money.js'
 import { daysBetweenSql, stageLostAtSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
@@ -43,7 +44,7 @@ export async function findLossStages(db: Kysely<Database>, scope: DealScope): Pr
   return rows.map((r) => ({
     stage: r.stage as string,
     lost: Number(r.lost),
-    lostAmount: Number(r.lostAmount),
+    lostAmount: roundMoney(Number(r.lostAmount)),
     daysSpent: Number(r.daysSpent),
   }))
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { roundMoney } from '../domain/round-money.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
@@ -26,5 +27,5 @@ export async function findMonthlyCreated(db: Kysely<Database>, scope: DealScope)
         .groupBy('created_month')
         .orderBy('created_month')
         .execute()
-  return rows.map((r) => ({ month: r.month, created: Number(r.created), createdAmount: Number(r.createdAmount) }))
+  return rows.map((r) => ({ month: r.month, created: Number(r.created), createdAmount: roundMoney(Number(r.createdAmount)) }))
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { roundMoney } from '../domain/round-money.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
@@ -51,5 +52,11 @@ export async function findMonthlyOutcomes(db: Kysely<Database>, scope: DealScope
 }
 
 function toRow(r: MonthlyOutcomeRow): MonthlyOutcomeRow {
-  return { month: r.month, won: Number(r.won), lost: Number(r.lost), wonAmount: Number(r.wonAmount), lostAmount: Number(r.lostAmount) }
+  return {
+    month: r.month,
+    won: Number(r.won),
+    lost: Number(r.lost),
+    wonAmount: roundMoney(Number(r.wonAmount)),
+    lostAmount: roundMoney(Number(r.lostAmount)),
+  }
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
+import { roundMoney } from '../domain/round-money.js'
 import { closedLastTouchSql, daysBetweenSql, openStaleFromSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
@@ -66,9 +67,9 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
         .executeTakeFirst()
   return {
     openCount: Number(open?.openCount ?? 0),
-    openAmount: Number(open?.openAmount ?? 0),
+    openAmount: roundMoney(Number(open?.openAmount ?? 0)),
     staleCount: Number(open?.staleCount ?? 0),
-    staleAmount: Number(open?.staleAmount ?? 0),
+    staleAmount: roundMoney(Number(open?.staleAmount ?? 0)),
     staleClosedCount: Number(closed?.n ?? 0),
     closedSince: Number(since?.n ?? 0),
   }

@@ -1,5 +1,6 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
+import { roundMoney } from '../domain/round-money.js'
 import { lastActivitySql, stageEnteredSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
@@ -93,6 +94,6 @@ async function list(base: DealsQuery, limit: number): Promise<DealList> {
   return {
     deals: rows.map((r) => ({ ...r, amount: Number(r.amount) })) as OpenDealRow[],
     count: Number(totals?.count ?? 0),
-    amount: Number(totals?.amount ?? 0),
+    amount: roundMoney(Number(totals?.amount ?? 0)),
   }
 }

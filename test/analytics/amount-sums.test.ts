@@ -1,0 +1,45 @@
+import { afterEach, expect, it } from 'vitest'
+import { loadLossesReport } from '../../src/analytics/load-losses-report.js'
+import { loadStalledReport } from '../../src/analytics/load-stalled-report.js'
+import { loadWinrateReport } from '../../src/analytics/load-winrate-report.js'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
+
+// Amounts with cents: in floating point 60000.1 + 70000.2 is 130000.29999999999, in either order.
+const CSV = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date
+L1,2024-01-05,2024-03-10,r1,SaaS,EMEA,Core,Inbound,Demo,60000.1,Lost,2024-03-09
+L2,2024-01-06,2024-03-12,r1,SaaS,EMEA,Core,Inbound,Demo,70000.2,Lost,2024-03-11
+W1,2024-01-07,2024-03-15,r1,SaaS,EMEA,Core,Inbound,Closed,60000.1,Won,2024-03-14
+W2,2024-01-08,2024-03-16,r1,SaaS,EMEA,Core,Inbound,Closed,70000.2,Won,2024-03-15
+O1,2024-01-09,,r1,SaaS,EMEA,Core,Inbound,Proposal,60000.1,Open,2024-01-10
+O2,2024-01-10,,r1,SaaS,EMEA,Core,Inbound,Proposal,70000.2,Open,2024-01-11
+`
+const rules = { alertAmount: 50_000, idleDays: 14, staleDays: 30 }
+
+let store: Store | undefined
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+describeEachDialect('sums of amounts in reports', (dialect) => {
+  it('are rounded to the cent, so both databases report the same figures for amounts with decimals', async () => {
+    store = await dialect.open()
+    await importCsvFile(store, { path: writeTempFile('cents.csv', CSV), stages: DEFAULT_STAGES })
+    for (const where of [{}, { region: 'EMEA' }]) {
+      const losses = await loadLossesReport(store.db, { asOf: '2024-07-20', where })
+      expect(losses.stages.map((s) => [s.stage, s.lostAmount])).toEqual([['Demo', 130000.3]])
+      expect(losses.totalLostAmount).toBe(130000.3)
+      const stalled = await loadStalledReport(store.db, { asOf: '2024-07-20', rules, where })
+      expect([stalled.stalledAmount, stalled.stale.amount, stalled.openAmount]).toEqual([130000.3, 130000.3, 130000.3])
+      const winrate = await loadWinrateReport(store.db, { asOf: '2024-07-20', months: 12, where })
+      const jan = winrate.months.find((m) => m.month === '2024-01')
+      const mar = winrate.months.find((m) => m.month === '2024-03')
+      expect([jan?.createdAmount, jan?.openAmountAtEnd]).toEqual([390000.9, 390000.9])
+      expect([mar?.wonAmount, mar?.lostAmount, mar?.openAmountAtEnd]).toEqual([130000.3, 130000.3, 130000.3])
+    }
+  })
+})
