@@ -78,6 +78,19 @@ export async function openPostgresStore(url: string, schema: string | undefined)
         'Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server asks for a password and the URL gives none; write it as postgres://USER:PASSWORD@host:5432/database.',
         { cause: error },
       )
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && TLS_CERTIFICATE_ERRORS.has(code))
+      throw new AppError(
+        'bad_config',
+        `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server's TLS certificate could not be verified (${reason}). Name the CA certificate that signed it in the URL (sslrootcert=/path/to/ca.pem) and connect by a host name the certificate names, or use sslmode=no-verify to encrypt without checking the certificate (what sslmode=require means to psql).`,
+        { cause: error },
+      )
+    if (/does not support SSL/i.test(reason))
+      throw new AppError(
+        'bad_config',
+        `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${reason}. Remove sslmode (and any other ssl setting) from the URL, or turn on ssl in the server's configuration.`,
+        { cause: error },
+      )
     throw new AppError(
       'bad_config',
       `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${reason}. Check the URL, the server and its credentials.`,
@@ -116,6 +129,19 @@ export async function openPostgresStore(url: string, schema: string | undefined)
   }
   return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
 }
+
+/** Node's codes for a TLS certificate it could not verify (with sslmode=require, verify-ca or verify-full). */
+const TLS_CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
 
 /**
  * False when `url` has a `#` or more than one `@` before its path: a password with unencoded

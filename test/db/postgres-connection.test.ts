@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:net'
+import { TLSSocket } from 'node:tls'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -67,6 +68,40 @@ async function scramOnlyServer(): Promise<{ server: Server; port: number; open: 
   return { server, port: (server.address() as { port: number }).port, open }
 }
 
+// A key and self-signed certificate for localhost that exist only for the TLS fake below.
+const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgfp2G1UXIehfprLlW
+hOhtHEA9HWWP3Ryq7fmKafakh7KhRANCAATqPi/MAKgq/P+8MRxKou0hZhOwruGT
+I7Yrr7rWysn+/MwU36A0aTR0xRYLSQiJw/G8gEANRSl12/WgwBADkh9g
+-----END PRIVATE KEY-----`
+const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBfjCCASWgAwIBAgIUUzWV9Rr5aNeCX/OBWRmknOhKblUwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNjE2NDAwOVoYDzIxMjYxMTAy
+MTY0MDA5WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATqPi/MAKgq/P+8MRxKou0hZhOwruGTI7Yrr7rWysn+/MwU36A0aTR0
+xRYLSQiJw/G8gEANRSl12/WgwBADkh9go1MwUTAdBgNVHQ4EFgQUuN0N9A3nMKis
+o9+5SAQyYzaU8PcwHwYDVR0jBBgwFoAUuN0N9A3nMKiso9+5SAQyYzaU8PcwDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiBmaYfQ5kyH7xcuwdcY0see
+lNZEAmeSXP21CC62Bc9YawIgFHgQCh7oHbBUoTTXeH8UadZWhHrazxDh6HoMIftm
+ruw=
+-----END CERTIFICATE-----`
+
+/**
+ * A server that answers a PostgreSQL client's SSLRequest: with 'N' (no SSL on this server), or
+ * with 'S' and a TLS handshake presenting a self-signed certificate.
+ */
+async function sslServer(answer: 'N' | 'S'): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined)
+    socket.once('data', () => {
+      socket.write(answer)
+      if (answer === 'S') new TLSSocket(socket, { isServer: true, key: TEST_KEY, cert: TEST_CERT }).on('error', () => undefined)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, port: (server.address() as { port: number }).port }
+}
+
 describe('PostgreSQL start-up messages', () => {
   it('a password with an unencoded @ or # is refused before connecting, with how to encode it and no part of it', async () => {
     for (const bad of ['postgres://pulse:p@ss#w0rd@127.0.0.1:1/pulse', 'postgres://pulse:s3cr#t@127.0.0.1:1/pulse']) {
@@ -89,6 +124,37 @@ describe('PostgreSQL start-up messages', () => {
       // The socket is closed at once (pg alone leaves it to the server's authentication timeout).
       await new Promise((resolve) => setTimeout(resolve, 100))
       expect(open.size).toBe(0)
+    } finally {
+      server.close()
+    }
+  })
+  it('a server certificate that cannot be verified names the fix (sslrootcert or sslmode=no-verify), without the password', async () => {
+    const { server, port } = await sslServer('S')
+    try {
+      for (const mode of ['require', 'verify-full']) {
+        const error = await openStore({ path: '', url: `postgres://pulse:s3cretpw@localhost:${port}/pulse?sslmode=${mode}` }).catch(
+          (e: unknown) => e,
+        )
+        expect(error).toBeInstanceOf(AppError)
+        expect((error as AppError).message).toMatch(/TLS certificate could not be verified/)
+        expect((error as AppError).message).toContain('sslrootcert=')
+        expect((error as AppError).message).toContain('sslmode=no-verify')
+        expect((error as AppError).message).not.toContain('s3cretpw')
+      }
+    } finally {
+      server.close()
+    }
+  })
+
+  it('sslmode for a server without SSL says to remove it from the URL', async () => {
+    const { server, port } = await sslServer('N')
+    try {
+      const error = await openStore({ path: '', url: `postgres://pulse:s3cretpw@127.0.0.1:${port}/pulse?sslmode=require` }).catch(
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).message).toMatch(/does not support SSL.*Remove sslmode/)
+      expect((error as AppError).message).not.toContain('s3cretpw')
     } finally {
       server.close()
     }
