@@ -42,4 +42,13 @@ describeEachDialect('sums of amounts in reports', (dialect) => {
       expect([mar?.wonAmount, mar?.lostAmount, mar?.openAmountAtEnd]).toEqual([130000.3, 130000.3, 130000.3])
     }
   })
+
+  it('leave out a row whose amount no sum can hold, instead of failing the report (PostgreSQL) or reporting $Infinity', async () => {
+    store = await dialect.open()
+    const csv = `${CSV}H1,2024-01-11,,r1,SaaS,EMEA,Core,Inbound,Proposal,1.7e308,Open,2024-01-12\nH2,2024-01-12,,r1,SaaS,EMEA,Core,Inbound,Proposal,1.7e308,Open,2024-01-12\n`
+    const summary = await importCsvFile(store, { path: writeTempFile('huge.csv', csv), stages: DEFAULT_STAGES })
+    expect(summary.rejected).toBe(2)
+    const stalled = await loadStalledReport(store.db, { asOf: '2024-02-20', rules })
+    expect(stalled.openAmount).toBe(130000.3)
+  })
 })

@@ -1,6 +1,7 @@
 import { isLostStageName, isWonStageName } from '../../db/save-stage-order.js'
 import type { Outcome } from '../../db/schema.js'
 import { toIsoDate } from '../../domain/dates.js'
+import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
 import { lastOpenStage } from '../stage-stays.js'
 import type { ColumnLayout, KnownColumn } from './csv-columns.js'
@@ -124,6 +125,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
       rawAmount.trim().startsWith('-') ? `deal_amount "${rawAmount}" is negative` : `deal_amount "${rawAmount}" is not a number`,
     )
   }
+  if (amount > MAX_DEAL_AMOUNT) return reject(`deal_amount "${rawAmount}" is larger than any deal (the most is 10^18)`)
 
   let stage = get('deal_stage')
   if (stage === '') {

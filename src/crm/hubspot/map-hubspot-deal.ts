@@ -1,6 +1,7 @@
 import type { SegmentMapping } from '../../config.js'
 import type { StageDefinition } from '../../db/save-stage-order.js'
 import { daysBetween, toIsoDate } from '../../domain/dates.js'
+import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
 import type { SyncedDeal } from '../crm-source.js'
 import { parseAmount } from '../csv/parse-deal-row.js'
@@ -139,7 +140,7 @@ export function mapHubspotDeal(
     outcome,
     stage,
     stageEnteredDate: last && last.stage === label ? dateOf(last.enteredAt) : null,
-    amount: Number.isFinite(amount) && amount > 0 ? amount : 0,
+    amount: Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT ? amount : 0,
     currency: p.deal_currency_code ?? null,
     industry: seg(segments.industry),
     region: seg(segments.region),

@@ -1,5 +1,6 @@
 import type { SegmentMapping } from '../../config.js'
 import { daysBetween, toIsoDate } from '../../domain/dates.js'
+import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedOwner } from '../../domain/normalized-deal.js'
 import type { SyncedDeal } from '../crm-source.js'
 import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
@@ -94,7 +95,7 @@ export function mapOpportunity(
         outcome,
         stage: outcome === 'lost' ? (lastOpenStage(stays, isClosedStage) ?? stageName) : stageName,
         stageEnteredDate: last && last.stage === stageName ? last.enteredAt.slice(0, 10) : null,
-        amount: Number.isFinite(amount) && amount > 0 ? amount : 0,
+        amount: Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT ? amount : 0,
         currency: null,
         industry: seg(segments.industry),
         region: seg(segments.region),

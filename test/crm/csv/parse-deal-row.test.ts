@@ -66,6 +66,16 @@ describe('numbers in a row', () => {
     expect(read('1.234,50')).toContain('is not a number')
   })
 
+  it('quarantines an amount larger than any deal (1e308 overflows every sum of amounts)', () => {
+    const read = (a: string) => {
+      const r = withAmount(a)
+      return r.ok ? r.deal.amount : r.reason
+    }
+    expect(read('1e18')).toBe(1e18)
+    expect(read('1e308')).toBe('deal_amount "1e308" is larger than any deal (the most is 10^18)')
+    expect(read('99999999999999999999')).toContain('is larger than any deal')
+  })
+
   it('reads sales_cycle_days as a plain decimal number only', () => {
     const cycle = (c: string) => {
       const r = withAmount('100', c)
