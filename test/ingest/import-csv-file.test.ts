@@ -85,6 +85,16 @@ describeEachDialect('importCsvFile', (dialect) => {
     ['non-numeric amount', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,lots,,Open', 'deal_amount "lots" is not a number'],
     ['unknown outcome', 'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Maybe', 'outcome "Maybe" is not Won, Lost or Open'],
     [
+      'sales cycle too long to store',
+      'B1,2024-01-01,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,3000000000,Lost',
+      'sales_cycle_days "3000000000" is more than 100 years',
+    ],
+    [
+      'amount too large to add up',
+      'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,1e308,,Open',
+      'deal_amount "1e308" is larger than any deal',
+    ],
+    [
       'closed before created',
       'B1,2024-02-01,2024-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Lost',
       'closed_date 2024-01-01 is before created_date 2024-02-01',

@@ -33,6 +33,8 @@ const OUTCOMES: Record<string, Outcome> = {
 /** A plain decimal number: `42`, `+42`, `4253.50`, `.5`, `1.5e3` (never hex, octal or binary). */
 const DECIMAL = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const AMOUNT = /^[$€£]?\s*\d{1,3}(,\d{3})+(\.\d+)?$|^[$€£]?\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+/** The longest sales cycle read from a file: 100 years. A longer one is a typo, and the stored column is a 32-bit integer on PostgreSQL. */
+const MAX_CYCLE_DAYS = 36_500
 /** One dot or comma and three digits after it (`12.500`, `€1,250`): a decimal mark, or one between thousands? */
 const ONE_GROUP = /^[$€£]?\s*\d{1,3}[.,]\d{3}$/
 /** Zero written with a minus sign (`-0`, `-0.00`): zero, not a negative amount. */
@@ -150,6 +152,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   if (rawCycle !== '') {
     const n = DECIMAL.test(rawCycle) ? Number(rawCycle) : Number.NaN
     if (!Number.isFinite(n) || n < 0) return reject(`sales_cycle_days "${rawCycle}" is not a non-negative number`)
+    if (n > MAX_CYCLE_DAYS) return reject(`sales_cycle_days "${rawCycle}" is more than 100 years (36,500 days)`)
     salesCycleDays = Math.round(n)
   }
 

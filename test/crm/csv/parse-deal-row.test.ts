@@ -86,6 +86,9 @@ describe('numbers in a row', () => {
     expect(cycle('0x10')).toContain('is not a non-negative number')
     expect(cycle('0b11')).toContain('is not a non-negative number')
     expect(cycle('-3')).toContain('is not a non-negative number')
+    expect(cycle('36500')).toBe(36500)
+    expect(cycle('3000000000')).toBe('sales_cycle_days "3000000000" is more than 100 years (36,500 days)')
+    expect(cycle('1e300')).toContain('is more than 100 years')
   })
 })
 
