@@ -90,6 +90,11 @@ describeEachDialect('importCsvFile', (dialect) => {
       'sales_cycle_days "3000000000" is more than 100 years',
     ],
     [
+      'region too long to be an index key',
+      `B1,2024-01-01,,rep_1,SaaS,${'Région'.repeat(200)},Core,Inbound,Demo,100,,Open`,
+      'region is 1,400 bytes long',
+    ],
+    [
       'amount too large to add up',
       'B1,2024-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,1e308,,Open',
       'deal_amount "1e308" is larger than any deal',

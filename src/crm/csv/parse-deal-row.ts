@@ -166,6 +166,19 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     if (outcome === 'lost' && closedStage(stage)) stage = lastOpenStage(history, closedStage) ?? stage
   }
 
+  const tooLong = overlongKey([
+    ['deal_id', dealId],
+    ['sales_rep_id', ownerId],
+    ['owner_email', get('owner_email')],
+    ['industry', get('industry')],
+    ['region', get('region')],
+    ['product_type', get('product_type')],
+    ['lead_source', get('lead_source')],
+    ['deal_stage', stage],
+    ...(history ?? []).map((h): [string, string] => ['a stage in stage_history', h.stage]),
+  ])
+  if (tooLong !== null) return reject(tooLong)
+
   let extra: Record<string, string> | null = null
   for (const e of layout.extras) {
     const value = fields[e.index]
@@ -204,6 +217,22 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
       extra,
     },
   }
+}
+
+/**
+ * The longest id, email, segment value or stage name a row may hold, in UTF-8 bytes. They are
+ * keys of the store's indexes, and PostgreSQL refuses an index entry over 2,704 bytes, which would
+ * fail the whole import.
+ */
+const MAX_KEY_BYTES = 1000
+
+function overlongKey(values: ReadonlyArray<readonly [string, string]>): string | null {
+  for (const [name, value] of values) {
+    const bytes = Buffer.byteLength(value)
+    if (bytes > MAX_KEY_BYTES)
+      return `${name} is ${bytes.toLocaleString('en-US')} bytes long; an id, email, segment value or stage name may be at most ${MAX_KEY_BYTES.toLocaleString('en-US')}`
+  }
+  return null
 }
 
 function alignmentProblem(fields: readonly string[], layout: ColumnLayout): string | null {

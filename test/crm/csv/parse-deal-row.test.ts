@@ -39,6 +39,22 @@ describe('parseDealRow', () => {
     expect(parseDealRow(GOOD, trailing).ok).toBe(true)
   })
 
+  it('quarantines an id, email, segment value or stage name over 1,000 bytes, naming the column', () => {
+    const row = (index: number, value: string, header = HEADER) => {
+      const f = [...GOOD]
+      f[index] = value
+      const r = parseDealRow(f, resolveColumns(header))
+      return r.ok ? 'ok' : r.reason
+    }
+    expect(row(0, 'd'.repeat(1000))).toBe('ok')
+    expect(row(0, 'd'.repeat(1001))).toBe('deal_id is 1,001 bytes long; an id, email, segment value or stage name may be at most 1,000')
+    expect(row(5, 'é'.repeat(501))).toMatch(/^region is 1,002 bytes long/)
+    expect(row(8, 'S'.repeat(2000))).toMatch(/^deal_stage is 2,000 bytes long/)
+    expect(row(11, `Qualified@2024-01-02;${'S'.repeat(1500)}@2024-01-03`, [...HEADER, 'stage_history'])).toMatch(
+      /^a stage in stage_history is 1,500 bytes long/,
+    )
+  })
+
   it('says "a lost deal" and "an open deal" when the stage is empty', () => {
     const lost = parseDealRow('D1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,,100,Lost'.split(','), layout)
     const open = parseDealRow('D1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,,100,Open'.split(','), layout)
