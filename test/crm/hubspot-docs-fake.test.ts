@@ -116,6 +116,25 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     }
   })
 
+  it('a long text property used as the region is cut to 1,000 bytes, and an amount past 10^18 counts as none', async () => {
+    const deals = docsDeals(2)
+    const [first, second] = deals as [(typeof deals)[number], (typeof deals)[number]]
+    first.properties.region = 'Région nord '.repeat(200)
+    second.properties.amount = '1e308'
+    fake.options = { deals }
+    const store = await openTestStore()
+    try {
+      await syncCrm(store, source())
+      const rows = await store.db.selectFrom('deals').select(['deal_id', 'region', 'amount']).orderBy('deal_id').execute()
+      expect(Buffer.byteLength(rows[0]?.region ?? '')).toBeLessThanOrEqual(1000)
+      expect(rows[0]?.region).toBe('Région nord '.repeat(200).slice(0, (rows[0]?.region ?? '').length))
+      expect((rows[0]?.region ?? '').length).toBeGreaterThan(900)
+      expect(rows[1]?.amount).toBe(0)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('stage metadata with only the required probability: closed and won stages still known, a lost deal keeps its last open stage', async () => {
     const deals = docsDeals(3)
     const lost = deals[1] as (typeof deals)[number]

@@ -1,5 +1,6 @@
 import { isLostStageName, isWonStageName } from '../../db/save-stage-order.js'
 import type { Outcome } from '../../db/schema.js'
+import { MAX_KEY_BYTES } from '../../domain/clip-key.js'
 import { toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
@@ -218,13 +219,6 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     },
   }
 }
-
-/**
- * The longest id, email, segment value or stage name a row may hold, in UTF-8 bytes. They are
- * keys of the store's indexes, and PostgreSQL refuses an index entry over 2,704 bytes, which would
- * fail the whole import.
- */
-const MAX_KEY_BYTES = 1000
 
 function overlongKey(values: ReadonlyArray<readonly [string, string]>): string | null {
   for (const [name, value] of values) {

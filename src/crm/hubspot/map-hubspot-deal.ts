@@ -1,5 +1,6 @@
 import type { SegmentMapping } from '../../config.js'
 import type { StageDefinition } from '../../db/save-stage-order.js'
+import { clipKey } from '../../domain/clip-key.js'
 import { daysBetween, toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
@@ -126,7 +127,7 @@ export function mapHubspotDeal(
   const ownerId = p.hubspot_owner_id || 'unassigned'
   const seg = (name: string) => {
     const v = p[name]
-    return v === null || v === undefined || v.trim() === '' ? 'Unknown' : v
+    return v === null || v === undefined || v.trim() === '' ? 'Unknown' : clipKey(v)
   }
 
   const deal: NormalizedDeal = {

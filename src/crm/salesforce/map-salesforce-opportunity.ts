@@ -1,4 +1,5 @@
 import type { SegmentMapping } from '../../config.js'
+import { clipKey } from '../../domain/clip-key.js'
 import { daysBetween, toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedOwner } from '../../domain/normalized-deal.js'
@@ -79,7 +80,7 @@ export function mapOpportunity(
   const amount = Number(r.Amount)
   const ownerId = str('OwnerId') ?? 'unassigned'
   const email = str('Owner.Email')?.toLowerCase() ?? null
-  const seg = (path: string) => str(path) ?? 'Unknown'
+  const seg = (path: string) => clipKey(str(path) ?? 'Unknown')
   return {
     owner: { ownerId, email, name: str('Owner.Name') },
     synced: {
