@@ -56,7 +56,18 @@ const FALLBACK: Record<AppErrorCode, string> = {
 export function userMessage(error: unknown): string {
   if (error instanceof AppError) return error.message || FALLBACK[error.code]
   if (isDatabaseBusy(error)) return DATABASE_BUSY
+  if (isDatabaseNotAllowed(error))
+    return `The PostgreSQL role in PULSE_DATABASE_URL lacks a privilege (${(error as Error).message}): ${DATABASE_GRANTS}`
   return FALLBACK.internal
+}
+
+/** The grants an app role needs on PostgreSQL (docs/postgres.md). */
+export const DATABASE_GRANTS =
+  "grant it SELECT, INSERT, UPDATE, DELETE on Sales Pulse's tables and USAGE on their schema and sequences (see docs/postgres.md)."
+
+/** Whether `error` is PostgreSQL refusing a statement for want of a privilege (SQLSTATE 42501). */
+export function isDatabaseNotAllowed(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === '42501' && 'severity' in error
 }
 
 /** What a person sees when SQLite stayed locked past its busy timeout. */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { debugRequested } from '../config.js'
-import { AppError, userMessage } from '../errors.js'
+import { AppError, isDatabaseNotAllowed, userMessage } from '../errors.js'
 import { redactText } from '../log/create-logger.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
@@ -69,7 +69,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return error.exitCode
     }
     // Messages may quote what a CRM or database answered, or what the user typed: secrets in them are hidden.
-    io.err(redactText(error instanceof AppError ? error.message : `${userMessage(error)} (${(error as Error).message})`))
+    io.err(
+      redactText(
+        error instanceof AppError || isDatabaseNotAllowed(error)
+          ? userMessage(error)
+          : `${userMessage(error)} (${(error as Error).message})`,
+      ),
+    )
     if (debugRequested() && error instanceof Error) io.err(redactText(error.stack ?? ''))
     process.exitCode = 1
     return 1

@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
-import { AppError } from '../../src/errors.js'
+import { AppError, userMessage } from '../../src/errors.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeTempFile } from '../helpers/test-store.js'
 
@@ -255,6 +255,36 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
         expect(indexes.rows[0]?.n).toBeGreaterThan(1)
       } finally {
         await app.close()
+      }
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(owner.db)
+    }
+  })
+
+  it('a role that may only read is told which grants it lacks when an import writes, not that something went wrong on our side', async () => {
+    const owner = await openInSchema()
+    await importCsvFile(owner, { path: writeTempFile('a.csv', dealsCsv(5, 'A')), stages: ['Demo'], threads: 'inline' })
+    const schema = opened[opened.length - 1]?.schema as string
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(owner.db)
+    try {
+      await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      await sql`GRANT SELECT ON ALL TABLES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      const reader = await openStore({ path: '', url: u.toString() })
+      try {
+        const error = await importCsvFile(reader, {
+          path: writeTempFile('b.csv', dealsCsv(5, 'B')),
+          stages: ['Demo'],
+          threads: 'inline',
+        }).catch((e: unknown) => e)
+        expect(userMessage(error)).toMatch(
+          /^The PostgreSQL role in PULSE_DATABASE_URL lacks a privilege \(permission denied for table \w+\): grant it SELECT, INSERT, UPDATE, DELETE/,
+        )
+      } finally {
+        await reader.close()
       }
     } finally {
       await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
