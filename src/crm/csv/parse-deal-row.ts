@@ -55,7 +55,9 @@ export function parseAmount(value: string): number | null {
 }
 
 /**
- * Parses the `stage_history` column: `Stage@date` entries separated by `;`, in order.
+ * Parses the `stage_history` column: `Stage@date` entries separated by `;`, oldest first or
+ * newest first (as CRMs list history): the stays come back in date order, entries on the same
+ * day in the order written, each left when the next one was entered.
  * Returns null when an entry is malformed.
  */
 export function parseStageHistory(dealId: string, value: string): StageStay[] | null {
@@ -70,11 +72,14 @@ export function parseStageHistory(dealId: string, value: string): StageStay[] | 
     const at = entry.lastIndexOf('@')
     const date = at > 0 ? toIsoDate(entry.slice(at + 1)) : null
     if (at <= 0 || date === null) return null
-    const stay: StageStay = { dealId, stage: entry.slice(0, at).trim(), enteredAt: date, leftAt: null }
-    const previous = stays[stays.length - 1]
-    if (previous !== undefined) previous.leftAt = date
-    stays.push(stay)
+    stays.push({ dealId, stage: entry.slice(0, at).trim(), enteredAt: date, leftAt: null })
   }
+  // Newest first when the first entry is later than the last: read it backwards.
+  const first = stays[0]
+  const last = stays[stays.length - 1]
+  if (first !== undefined && last !== undefined && first.enteredAt > last.enteredAt) stays.reverse()
+  stays.sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : a.enteredAt > b.enteredAt ? 1 : 0))
+  for (let i = 1; i < stays.length; i++) (stays[i - 1] as StageStay).leftAt = (stays[i] as StageStay).enteredAt
   return stays
 }
 

@@ -123,6 +123,22 @@ describe('the stage a lost deal was lost at, with a stage_history', () => {
     expect(stageOf(row('Closed', 'Lost', 'Qualified@2024-01-02;Demo@2024-01-10;Closed@2024-02-01'))).toBe('Demo')
   })
 
+  it('reads a history listed newest first (as CRMs list it) as the same stays in date order', () => {
+    const oldestFirst = 'Qualified@2024-01-02;Demo@2024-01-10;Demo Again@2024-01-10;Proposal@2024-01-20;Closed Lost@2024-02-01'
+    const newestFirst = 'Closed Lost@2024-02-01;Proposal@2024-01-20;Demo Again@2024-01-10;Demo@2024-01-10;Qualified@2024-01-02'
+    const a = row('Closed Lost', 'Lost', oldestFirst)
+    const b = row('Closed Lost', 'Lost', newestFirst)
+    expect(stageOf(b)).toBe('Proposal')
+    expect(b.ok && b.history).toEqual(a.ok && a.history)
+    expect(b.ok && b.history?.map((h) => [h.stage, h.enteredAt, h.leftAt])).toEqual([
+      ['Qualified', '2024-01-02', '2024-01-10'],
+      ['Demo', '2024-01-10', '2024-01-10'],
+      ['Demo Again', '2024-01-10', '2024-01-20'],
+      ['Proposal', '2024-01-20', '2024-02-01'],
+      ['Closed Lost', '2024-02-01', null],
+    ])
+  })
+
   it('stays deal_stage when that names an open stage, or when the history has no open stage', () => {
     expect(stageOf(row('Demo', 'Lost', 'Qualified@2024-01-02;Proposal@2024-01-20;Closed Lost@2024-02-01'))).toBe('Demo')
     expect(stageOf(row('Closed Lost', 'Lost', 'Closed Lost@2024-02-01'))).toBe('Closed Lost')
