@@ -78,9 +78,15 @@ export function parseStageHistory(dealId: string, value: string): StageStay[] | 
   const first = stays[0]
   const last = stays[stays.length - 1]
   if (first !== undefined && last !== undefined && first.enteredAt > last.enteredAt) stays.reverse()
-  stays.sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : a.enteredAt > b.enteredAt ? 1 : 0))
+  // Most histories are in order already: sort (stable, so same-day entries keep their order) only when not.
+  if (!inDateOrder(stays)) stays.sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : a.enteredAt > b.enteredAt ? 1 : 0))
   for (let i = 1; i < stays.length; i++) (stays[i - 1] as StageStay).leftAt = (stays[i] as StageStay).enteredAt
   return stays
+}
+
+function inDateOrder(stays: readonly StageStay[]): boolean {
+  for (let i = 1; i < stays.length; i++) if ((stays[i - 1] as StageStay).enteredAt > (stays[i] as StageStay).enteredAt) return false
+  return true
 }
 
 /**
@@ -172,17 +178,18 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     if (outcome === 'lost' && closedStage(stage)) stage = lastOpenStage(history, closedStage) ?? stage
   }
 
-  const tooLong = overlongKey([
-    ['deal_id', dealId],
-    ['sales_rep_id', ownerId],
-    ['owner_email', get('owner_email')],
-    ['industry', get('industry')],
-    ['region', get('region')],
-    ['product_type', get('product_type')],
-    ['lead_source', get('lead_source')],
-    ['deal_stage', stage],
-    ...(history ?? []).map((h): [string, string] => ['a stage in stage_history', h.stage]),
-  ])
+  let tooLong =
+    overlongKey('deal_id', dealId) ??
+    overlongKey('sales_rep_id', ownerId) ??
+    overlongKey('owner_email', get('owner_email')) ??
+    overlongKey('industry', get('industry')) ??
+    overlongKey('region', get('region')) ??
+    overlongKey('product_type', get('product_type')) ??
+    overlongKey('lead_source', get('lead_source')) ??
+    overlongKey('deal_stage', stage)
+  if (tooLong === null && history !== null) {
+    for (const h of history) tooLong ??= overlongKey('a stage in stage_history', h.stage)
+  }
   if (tooLong !== null) return reject(tooLong)
 
   let extra: Record<string, string> | null = null
@@ -225,13 +232,15 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
 }
 
-function overlongKey(values: ReadonlyArray<readonly [string, string]>): string | null {
-  for (const [name, value] of values) {
-    const bytes = Buffer.byteLength(value)
-    if (bytes > MAX_KEY_BYTES)
-      return `${name} is ${bytes.toLocaleString('en-US')} bytes long; an id, email, segment value or stage name may be at most ${MAX_KEY_BYTES.toLocaleString('en-US')}`
-  }
-  return null
+// A UTF-16 unit is at most 3 UTF-8 bytes: a value this short is within the limit without counting.
+const SURELY_SHORT = Math.floor(MAX_KEY_BYTES / 3)
+
+// Why `value` (the field `name`) is too long to be a key, or null. Counts bytes only for long text.
+function overlongKey(name: string, value: string): string | null {
+  if (value.length <= SURELY_SHORT) return null
+  const bytes = Buffer.byteLength(value)
+  if (bytes <= MAX_KEY_BYTES) return null
+  return `${name} is ${bytes.toLocaleString('en-US')} bytes long; an id, email, segment value or stage name may be at most ${MAX_KEY_BYTES.toLocaleString('en-US')}`
 }
 
 function alignmentProblem(fields: readonly string[], layout: ColumnLayout): string | null {
