@@ -33,6 +33,8 @@ describe('pulse deal', () => {
     expect(e.json).toMatchObject({ amount: euro.amount, currency: 'EUR' })
     expect(e.line).toMatch(/ · [\d.]+k EUR · /)
     expect(e.line).not.toContain('$')
+    // An id pasted with spaces around it is the stored (trimmed) id.
+    expect((await show(` ${euro.deal_id} `)).json.dealId).toBe(euro.deal_id)
     const d = await show(dollar.deal_id)
     expect(d.json.currency).toBe('USD')
     expect(d.line).toMatch(/ · \$[\d.]+k · /)

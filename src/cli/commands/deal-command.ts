@@ -14,7 +14,8 @@ export function registerDealCommand(program: Command, io: CliIo): void {
   ).action(async (id: string, options: CommonOptions) => {
     const report = await usingStore(
       options,
-      (store, config) => explainDeal(store, id, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+      // Ids are stored trimmed (the import trims every field): ` D1` from a copy-paste is D1.
+      (store, config) => explainDeal(store, id.trim(), { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
       { existing: true, io },
     )
     emit(io, options, report, () => formatDealReport(report))
