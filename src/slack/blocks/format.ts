@@ -1,4 +1,4 @@
-import { formatCountOf, formatMoney, formatPercent, formatPercentsApart } from '../../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatPercentsApart } from '../../analytics/format-figures.js'
 
 /** `0.314` -> `31%`, `0.045` -> `4.5%` (one decimal below 10%, as the CLI and the findings write it); null -> `n/a`. */
 export function pct(fraction: number | null | undefined): string {
@@ -27,7 +27,7 @@ export function moneyIn(amount: number, currency: string | null | undefined): st
 
 /** `1` -> `1 deal`, `12345` -> `12,345 deals`. */
 export function dealCount(n: number): string {
-  return `${count(n)} ${Math.round(n) === 1 ? 'deal' : 'deals'}`
+  return formatDeals(n)
 }
 
 /** `(1, 'closed deal')` -> `1 closed deal`, `(12345, ...)` -> `12,345 closed deals`. */
@@ -37,7 +37,7 @@ export function countOf(n: number, noun: string): string {
 
 /** `12345` -> `12,345`. */
 export function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US')
+  return formatCount(n)
 }
 
 /** `2024-06` -> `June 2024`. */
