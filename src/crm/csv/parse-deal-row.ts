@@ -1,6 +1,6 @@
 import { isLostStageName, isWonStageName } from '../../db/save-stage-order.js'
 import type { Outcome } from '../../db/schema.js'
-import { MAX_KEY_BYTES } from '../../domain/clip-key.js'
+import { keyBytesOver, MAX_KEY_BYTES } from '../../domain/clip-key.js'
 import { toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
@@ -232,14 +232,10 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
 }
 
-// A UTF-16 unit is at most 3 UTF-8 bytes: a value this short is within the limit without counting.
-const SURELY_SHORT = Math.floor(MAX_KEY_BYTES / 3)
-
-// Why `value` (the field `name`) is too long to be a key, or null. Counts bytes only for long text.
+// Why `value` (the field `name`) is too long to be a key, or null.
 function overlongKey(name: string, value: string): string | null {
-  if (value.length <= SURELY_SHORT) return null
-  const bytes = Buffer.byteLength(value)
-  if (bytes <= MAX_KEY_BYTES) return null
+  const bytes = keyBytesOver(value)
+  if (bytes === null) return null
   return `${name} is ${bytes.toLocaleString('en-US')} bytes long; an id, email, segment value or stage name may be at most ${MAX_KEY_BYTES.toLocaleString('en-US')}`
 }
 
