@@ -31,11 +31,14 @@ export async function closeInterruptedJobRuns(db: Kysely<Database>, job: string,
   return Number(result.numUpdatedRows)
 }
 
-/** Records how a run ended (`error` is a user-facing sentence, free of secrets). */
+/**
+ * Records how a run ended (`error` is a user-facing sentence, free of secrets: why it failed, or
+ * for a `skipped` run why there was nothing to do).
+ */
 export async function finishJobRun(
   db: Kysely<Database>,
   runId: number,
-  end: { status: 'done' | 'failed'; now: Date; error?: string | null; alerted?: boolean },
+  end: { status: 'done' | 'failed' | 'skipped'; now: Date; error?: string | null; alerted?: boolean },
 ): Promise<void> {
   await db
     .updateTable('job_runs')

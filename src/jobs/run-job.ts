@@ -4,6 +4,7 @@ import { beginJobRun, closeInterruptedJobRuns, findPreviousJobRun, finishJobRun,
 import type { Store } from '../db/open-store.js'
 import { userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
+import { isJobIdle } from './idle-job.js'
 
 /** What a job run needs around it: the store (runs and locks), a logger, who we are, how to alert. */
 export interface JobContext {
@@ -16,12 +17,17 @@ export interface JobContext {
   now?: () => Date
 }
 
-/** How a run went. `skipped`: another instance held the job's lock. */
+/**
+ * How a run went. `skipped`: another instance held the job's lock, or (with `idle`) the job
+ * had nothing to do (its body returned `idleJob(reason)`).
+ */
 export interface JobOutcome {
   job: string
   status: 'done' | 'failed' | 'skipped'
   runId: number | null
   error: string | null
+  /** Set when the job ran and found nothing to do: the reason, as recorded on the run. */
+  idle?: string
 }
 
 /** Options of {@link runJob}. */
@@ -109,7 +115,12 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   }
   ctx.logger.info({ job: name, runId }, 'job started')
   try {
-    await fn()
+    const result = await fn()
+    if (isJobIdle(result)) {
+      await finishJobRun(db, runId, { status: 'skipped', now: now(), error: result.idle })
+      ctx.logger.info({ job: name, runId }, `job had nothing to do: ${result.idle}`)
+      return { job: name, status: 'skipped', runId, error: null, idle: result.idle }
+    }
     const previous = await findPreviousJobRun(db, name, runId)
     await finishJobRun(db, runId, { status: 'done', now: now() })
     ctx.logger.info({ job: name, runId }, 'job done')

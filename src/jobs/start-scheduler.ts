@@ -100,7 +100,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const entries: Record<ScheduleName, (tick?: Date) => Promise<JobOutcome[]>> = {
     sync: async (tick) => {
       const sync = await runJob(ctx, 'sync', body(jobs.sync), { lockTtlMs: 2 * 60 * 60_000, tick })
-      if (sync.status !== 'done' || signal.aborted) return [sync]
+      // A sync with nothing to do (no CRM configured: CSV imports only) still rescores and refreshes Home.
+      if ((sync.status !== 'done' && sync.idle === undefined) || signal.aborted) return [sync]
       const score = await runJob(ctx, 'score', body(jobs.score))
       if (signal.aborted) return [sync, score]
       const home = await runJob(ctx, 'refresh-home', body(jobs.refreshHome))

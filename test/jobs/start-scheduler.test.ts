@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
+import { idleJob } from '../../src/jobs/idle-job.js'
 import { type Scheduler, type SchedulerJobs, startScheduler } from '../../src/jobs/start-scheduler.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
@@ -91,6 +92,33 @@ describe('startScheduler', () => {
     expect((await scheduler.runNow('anomalyCheck'))[0]?.job).toBe('anomaly-check')
     expect(calls).toEqual(['retrain', 'score', 'stalledAlerts', 'anomalyCheck'])
     expect(alerts).toHaveLength(1)
+  })
+
+  it('a sync with nothing to do is recorded as skipped with its reason, and scoring and Home still run', async () => {
+    store = await openTestStore()
+    const calls: string[] = []
+    scheduler = startScheduler({
+      store,
+      config: loadConfig({
+        PULSE_SYNC_SCHEDULE: NEVER,
+        PULSE_RETRAIN_SCHEDULE: NEVER,
+        PULSE_ALERTS_SCHEDULE: NEVER,
+        PULSE_ANOMALY_SCHEDULE: NEVER,
+      }),
+      logger: silentLogger(),
+      notifyAdmins: async () => undefined,
+      jobs: jobs(calls, { sync: async () => idleJob('No CRM is configured.') }),
+    })
+    const outcomes = await scheduler.runNow('sync')
+    expect(outcomes.map((o) => [o.job, o.status])).toEqual([
+      ['sync', 'skipped'],
+      ['score', 'done'],
+      ['refresh-home', 'done'],
+    ])
+    expect(calls).toEqual(['score', 'refreshHome'])
+    const rows = await store.db.selectFrom('job_runs').select(['job', 'status', 'error', 'finished_at']).orderBy('run_id').execute()
+    expect(rows[0]).toMatchObject({ job: 'sync', status: 'skipped', error: 'No CRM is configured.' })
+    expect(rows[0]?.finished_at).not.toBeNull()
   })
 
   it('refuses a malformed schedule or time zone, naming the variable', async () => {

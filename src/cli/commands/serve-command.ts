@@ -6,6 +6,7 @@ import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
 import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
+import { idleJob } from '../../jobs/idle-job.js'
 import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger } from '../../log/create-logger.js'
 import { retrainModel } from '../../model/retrain-model.js'
@@ -17,6 +18,9 @@ import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
 import { type CliIo, type CommonOptions, cliConfig, noteDbIgnored, withDbOption } from '../cli-context.js'
+
+/** How a scheduled sync with no CRM configured is recorded (`pulse status` shows it). */
+const NO_CRM = 'No CRM is configured (HUBSPOT_TOKEN or SALESFORCE_URL): deals come from CSV imports only.'
 
 /**
  * `pulse serve`: the Slack app (HTTP on `PORT`, or Socket Mode with `SLACK_APP_TOKEN`) and the
@@ -91,13 +95,14 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         drain: (drainOptions) => drainOutbox(slack.ctx, drainOptions),
       })
       started.unshift(() => watch.stop())
+      const syncJob = createSyncJob({ store, config, logger })
       const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain })
       const scheduler = startScheduler({
         store,
         config,
         logger,
         jobs: {
-          sync: createSyncJob({ store, config, logger }),
+          sync: async (signal) => (await syncJob(signal)) ?? idleJob(NO_CRM),
           score: async () => scoreIfTrained(store, config),
           refreshHome: jobs.refreshHome,
           retrain: () => retrainModel(store, { asOf: config.asOf ?? todayIn(config.timezone), staleDays: config.staleDays }),
