@@ -45,6 +45,7 @@ export function createRowBatcher(
 ): RowBatcher {
   const seen = createFirstLines()
   const unknownStages = new Set<string>()
+  const spelling = stageSpelling(stageNames)
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -72,6 +73,8 @@ export function createRowBatcher(
         rejects.push({ line, reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`, raw: toCsvLine(fields) })
         return
       }
+      if (!stageNames.has(parsed.deal.stage)) parsed.deal.stage = spelling(parsed.deal.stage)
+      if (parsed.history !== null) for (const s of parsed.history) if (!stageNames.has(s.stage)) s.stage = spelling(s.stage)
       if (parsed.deal.outcome !== 'won' && !stageNames.has(parsed.deal.stage)) unknownStages.add(parsed.deal.stage)
       if (rollup) {
         const key = seen.size - 1
@@ -86,6 +89,16 @@ export function createRowBatcher(
       return { unknownStages: [...unknownStages].sort() }
     },
   }
+}
+
+/**
+ * A stage name written in another case than the stage order's (`demo` against `Demo`) becomes the
+ * order's spelling, so the data and `PULSE_STAGES` need not agree on case; any other name is kept.
+ */
+function stageSpelling(stageNames: ReadonlySet<string>): (stage: string) => string {
+  const byLowerCase = new Map<string, string>()
+  for (const name of stageNames) if (!byLowerCase.has(name.toLowerCase())) byLowerCase.set(name.toLowerCase(), name)
+  return (stage) => byLowerCase.get(stage.toLowerCase()) ?? stage
 }
 
 /** Why the last row of a file that ends inside a quoted value is quarantined. */

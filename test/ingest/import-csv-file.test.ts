@@ -41,6 +41,25 @@ describeEachDialect('importCsvFile', (dialect) => {
     ])
   })
 
+  it("takes the stage order's spelling for a stage written in another case, in the deal and its history", async () => {
+    store = await dialect.open()
+    const header = `${HEADER},stage_history`
+    const rows = [
+      'D1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,proposal,12000,,Open,QUALIFIED@2024-01-02;demo@2024-01-09;proposal@2024-01-20',
+      'D2,2024-01-05,,rep_2,SaaS,EMEA,Core,Inbound,Scoping,5000,,Open,Scoping@2024-01-05',
+    ]
+    const path = writeTempFile('case.csv', `${[header, ...rows].join('\n')}\n`)
+    const summary = await importCsvFile(store, { ...options(path), stages: ['Qualified', 'Demo', 'Proposal', 'Closed'] })
+    expect(summary.unknownStages).toEqual(['Scoping'])
+    const deals = await store.db.selectFrom('deals').select(['deal_id', 'stage']).orderBy('deal_id').execute()
+    expect(deals).toEqual([
+      { deal_id: 'D1', stage: 'Proposal' },
+      { deal_id: 'D2', stage: 'Scoping' },
+    ])
+    const history = await store.db.selectFrom('stage_history').select('stage').where('deal_id', '=', 'D1').orderBy('entered_at').execute()
+    expect(history.map((h) => h.stage)).toEqual(['Qualified', 'Demo', 'Proposal'])
+  })
+
   it('re-importing the same file changes nothing and counts every row as updated', async () => {
     store = await dialect.open()
     const path = writeTempFile('d.csv', csv(...GOOD))
