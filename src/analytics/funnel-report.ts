@@ -14,10 +14,12 @@ const LEAK_Q = 0.05
  * or still sit in it, then the won stage. From stage history when `useHistory` (a deal reached
  * every stage up to the furthest one its history or outcome shows), otherwise from the stage at
  * close (a lost deal reached the stage it was lost at, a won deal every stage, an open deal its
- * current stage). A stage is named a leak only when it loses a larger share of the decided deals
- * that reach it than the other stages do (two-proportion test) AND holds more than an even share of
- * all losses (binomial test), Bonferroni-adjusted over the stages; otherwise the report says the
- * leakage is within what the stage order alone explains. Pure.
+ * current stage). A stage is named a leak only when it loses a significantly larger share of the
+ * decided deals that reach it than most of the other stages do, each compared on its own
+ * (two-proportion tests, Bonferroni-adjusted over the pairs of stages: a stage that loses no deal
+ * does not make the others look like leaks), AND holds more than an even share of all losses
+ * (binomial test, Bonferroni-adjusted over the stages); otherwise the report says the leakage is
+ * within what the stage order alone explains. Pure.
  */
 export function funnelReport(
   rows: readonly FunnelCountRow[],
@@ -80,19 +82,20 @@ export function funnelReport(
   const topLeak = totalLost === 0 ? null : [...open].sort((a, b) => (b.leakage ?? 0) - (a.leakage ?? 0))[0]!.stage
   const findings: Finding[] = []
   const scope = scopeWords(query.where ?? {})
+  const decidedAt = open.map((s) => s.reached - s.open)
   for (const [i, s] of open.entries()) {
-    const decided = s.reached - s.open
-    const othersDecided = open.reduce((acc, o, j) => (j === i ? acc : acc + o.reached - o.open), 0)
+    const decided = decidedAt[i]!
+    const othersDecided = decidedAt.reduce((acc, d, j) => (j === i ? acc : acc + d), 0)
     const othersLost = totalLost - s.lost
     if (k < 2 || decided <= 0 || othersDecided <= 0 || totalLost === 0) continue
     const hazard = s.lost / decided
     const othersHazard = othersLost / othersDecided
-    const hazardP = twoProportionTest(s.lost, decided, othersLost, othersDecided).pValue
+    const beaten = beatenStages(i, open, decidedAt)
     const even = 1 / k
     const shareZ = (s.lost - totalLost * even) / Math.sqrt(totalLost * even * (1 - even))
     const shareP = 2 * normalSf(Math.abs(shareZ))
-    const q = Math.min(1, Math.max(hazardP, shareP) * k)
-    if (q < LEAK_Q && hazard > othersHazard && s.lost / totalLost > even) {
+    const q = Math.min(1, Math.max(beaten.pValue, shareP * k))
+    if (beaten.count > (k - 1) / 2 && q < LEAK_Q && hazard > othersHazard && s.lost / totalLost > even) {
       findings.push({
         report: 'funnel',
         key: `funnel_leak:${s.stage}`,
@@ -126,4 +129,26 @@ export function funnelReport(
     unplaced,
     findings,
   }
+}
+
+/**
+ * How many other stages stage `i` loses a significantly larger share of its decided deals than
+ * (two-proportion test, Bonferroni-adjusted over all pairs of stages), and the adjusted p-value it
+ * needs to beat more than half of them (1 when it does not).
+ */
+function beatenStages(i: number, open: readonly FunnelStage[], decidedAt: readonly number[]): { count: number; pValue: number } {
+  const k = open.length
+  const pairs = (k * (k - 1)) / 2
+  const s = open[i]!
+  const hazard = s.lost / decidedAt[i]!
+  const adjusted: number[] = []
+  for (const [j, o] of open.entries()) {
+    if (j === i) continue
+    const d = decidedAt[j]!
+    if (d <= 0 || o.lost / d >= hazard) continue
+    adjusted.push(Math.min(1, twoProportionTest(s.lost, decidedAt[i]!, o.lost, d).pValue * pairs))
+  }
+  const significant = adjusted.filter((p) => p < LEAK_Q).sort((a, b) => a - b)
+  const majority = Math.floor((k - 1) / 2) + 1
+  return { count: significant.length, pValue: significant.length >= majority ? significant[majority - 1]! : 1 }
 }
