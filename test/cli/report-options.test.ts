@@ -85,7 +85,7 @@ describe('report options', () => {
     for (const months of ['0x10', '1e2', '121', '100000', '0', '-3']) {
       const run = await report('winrate', '--json', '--months', months)
       expect(run, months).toMatchObject({ code: 1, stdout: '' })
-      expect(run.stderr).toContain(`--months must be a whole number from 1 to 120, got "${months}".`)
+      expect(run.stderr).toContain(`--months "${months}" is not a whole number between 1 and 120; try --months 12.`)
     }
     const longest = await report('winrate', '--json', '--months', '120')
     expect(longest.code, longest.stderr).toBe(0)

@@ -4,6 +4,7 @@ import { resetDemoStore } from '../../demo/reset-demo-store.js'
 import { DEMO_AS_OF, runDemo } from '../../demo/run-demo.js'
 import { AppError } from '../../errors.js'
 import { type CliIo, cliConfig, dbPathArgument, pathArgument, resolveAsOf, usingStore } from '../cli-context.js'
+import { parseWholeNumber } from '../parse-whole-number.js'
 import { shellArg } from '../shell-arg.js'
 
 interface DemoCommandOptions {
@@ -29,10 +30,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .addHelpText('after', '\nExample:\n  pulse demo --out ./out --deals 10000')
     .action(async (options: DemoCommandOptions) => {
       const config = cliConfig()
-      const deals = /^\d+$/.test(options.deals) ? Number(options.deals) : Number.NaN
-      if (!Number.isInteger(deals) || deals < 500 || deals > 50_000_000) {
-        throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number between 500 and 50,000,000; try --deals 6000.`)
-      }
+      const deals = parseWholeNumber(options.deals, '--deals', { min: 500, max: 50_000_000, example: '--deals 6000' })
       // Checked before the demo database is created.
       const asOf = resolveAsOf({ asOf: options.asOf }, { ...config, asOf: config.asOf ?? DEMO_AS_OF })
       if (existsSync(options.out) && !statSync(options.out).isDirectory()) {

@@ -19,6 +19,7 @@ import { AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { DEFAULT_STAGES } from '../../domain/default-stages.js'
 import { AppError } from '../../errors.js'
 import { type CliIo, type CommonOptions, emit, pathArgument, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { parseWholeNumber } from '../parse-whole-number.js'
 
 interface ReportOptions extends CommonOptions {
   where: string[]
@@ -51,7 +52,10 @@ const SPECS: ReportSpec[] = [
     description: 'monthly win rate with control limits, and pipeline volume',
     example: 'pulse report winrate --months 18 --where region=EMEA',
     async run(store, query, options) {
-      const months = parseCount(options.months, '--months', 12, 1, MAX_WINRATE_MONTHS)
+      const months =
+        options.months === undefined
+          ? 12
+          : parseWholeNumber(options.months, '--months', { min: 1, max: MAX_WINRATE_MONTHS, example: '--months 12' })
       const report = await loadWinrateReport(store.db, { ...query, months })
       return { json: report, text: () => winrateText(report), chart: { kind: 'winrate', input: report } }
     },
@@ -89,7 +93,12 @@ const SPECS: ReportSpec[] = [
     example: 'pulse report stalled --limit 20',
     async run(store, query, options) {
       // The default length is the text table's; --json lists every stalled deal unless --limit says otherwise.
-      const limit = parseCount(options.limit, '--limit', options.json ? 0 : DEFAULT_STALLED_LIMIT, 0)
+      const limit =
+        options.limit === undefined
+          ? options.json
+            ? 0
+            : DEFAULT_STALLED_LIMIT
+          : parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 20 (0 lists all)' })
       const report = await loadStalledReport(store.db, { ...query, limit })
       return { json: report, text: () => stalledText(report), chart: { kind: 'stalled', input: report } }
     },
@@ -236,17 +245,6 @@ async function matchWhereValues(store: Store, where: ReportFilters, io: CliIo): 
     if (u) io.err(u.note)
   }
   return matched.where
-}
-
-// Decimal digits only: `0x10` or `1e2` is a typo, not 16 or 100.
-function parseCount(value: string | undefined, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`
-    throw new AppError('bad_input', `${name} must be a whole number ${range}, got "${value}".`)
-  }
-  return n
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander'
 import { AppError } from '../../errors.js'
 import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
 import { type CliIo, pathArgument, resolveAsOf } from '../cli-context.js'
+import { parseWholeNumber } from '../parse-whole-number.js'
 import { shellArg } from '../shell-arg.js'
 
 interface SampleCommandOptions {
@@ -35,10 +36,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
       '\nExamples:\n  pulse sample --out data/deals.csv\n  pulse sample --out flat.csv --deals 20000 --seed 7 --as-of 2024-07-20 --patterns none',
     )
     .action((options: SampleCommandOptions) => {
-      const deals = /^\d+$/.test(options.deals) ? Number(options.deals) : Number.NaN
-      if (!Number.isInteger(deals) || deals < 1 || deals > 50_000_000) {
-        throw new AppError('bad_input', `--deals "${options.deals}" is not a whole number between 1 and 50,000,000; try --deals 6000.`)
-      }
+      const deals = parseWholeNumber(options.deals, '--deals', { min: 1, max: 50_000_000, example: '--deals 6000' })
       if (options.patterns !== 'planted' && options.patterns !== 'none') {
         throw new AppError(
           'bad_input',

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { formatDeals } from '../../analytics/format-figures.js'
-import { AppError } from '../../errors.js'
 import { percent } from '../../model/deal-reasons.js'
 import { type ScoreReport, scoreOpenDeals } from '../../model/score-open-deals.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { parseWholeNumber } from '../parse-whole-number.js'
 
 interface ScoreOptions extends CommonOptions {
   limit: string
@@ -18,10 +18,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       .option('--limit <n>', 'deals listed in the text output, least healthy first (0 = all)', '20')
       .addHelpText('after', '\nExamples:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
-    // Decimal digits only: `0x10` or `1e2` is a typo, not 16 or 100.
-    const limit = /^\d+$/.test(options.limit.trim()) ? Number(options.limit) : Number.NaN
-    if (!Number.isSafeInteger(limit))
-      throw new AppError('bad_input', `--limit "${options.limit}" is not a whole number; use for example --limit 10 (0 lists all).`)
+    const limit = parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 10 (0 lists all)' })
     const report = await usingStore(
       options,
       (store, config) => scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
