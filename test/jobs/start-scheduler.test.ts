@@ -18,6 +18,10 @@ afterEach(async () => {
 
 const NEVER = '0 0 1 1 *'
 
+/** A configuration whose schedules never fire during a test: jobs run only through `runNow`. */
+const manualOnly = () =>
+  loadConfig({ PULSE_SYNC_SCHEDULE: NEVER, PULSE_RETRAIN_SCHEDULE: NEVER, PULSE_ALERTS_SCHEDULE: NEVER, PULSE_ANOMALY_SCHEDULE: NEVER })
+
 function jobs(calls: string[], overrides: Partial<SchedulerJobs> = {}): SchedulerJobs {
   const job = (name: string) => async () => void calls.push(name)
   return {
@@ -72,12 +76,7 @@ describe('startScheduler', () => {
     const alerts: string[] = []
     scheduler = startScheduler({
       store,
-      config: loadConfig({
-        PULSE_SYNC_SCHEDULE: NEVER,
-        PULSE_RETRAIN_SCHEDULE: NEVER,
-        PULSE_ALERTS_SCHEDULE: NEVER,
-        PULSE_ANOMALY_SCHEDULE: NEVER,
-      }),
+      config: manualOnly(),
       logger: silentLogger(),
       notifyAdmins: async (t) => void alerts.push(t),
       jobs: jobs(calls, {
@@ -99,12 +98,7 @@ describe('startScheduler', () => {
     const calls: string[] = []
     scheduler = startScheduler({
       store,
-      config: loadConfig({
-        PULSE_SYNC_SCHEDULE: NEVER,
-        PULSE_RETRAIN_SCHEDULE: NEVER,
-        PULSE_ALERTS_SCHEDULE: NEVER,
-        PULSE_ANOMALY_SCHEDULE: NEVER,
-      }),
+      config: manualOnly(),
       logger: silentLogger(),
       notifyAdmins: async () => undefined,
       jobs: jobs(calls, { sync: async () => idleJob('No CRM is configured.') }),
