@@ -100,6 +100,12 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
 }
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
+  const withBaseline = months.find((m) => m.center !== null && m.baselineFrom !== null && m.baselineTo !== null)
+  if (methods.size === 0 && withBaseline !== undefined) {
+    // There is a baseline, but no month shown closed a deal.
+    const { center, baselineFrom, baselineTo } = withBaseline
+    return `No month shown has closed deals to judge; the centre, ${formatPercent(center as number)}, is the pooled win rate of ${formatMonth(baselineFrom as string)}-${formatMonth(baselineTo as string)}.`
+  }
   if (methods.size === 0) {
     return 'Not enough history to judge any month: a month needs at least 4 earlier complete months with closed deals as its baseline, won and lost deals among them.'
   }

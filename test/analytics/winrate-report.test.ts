@@ -18,11 +18,14 @@ describe('winrateReport findings', () => {
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_recent:2024-07'])
     expect(report.findings[0]?.text).toContain('the newest closes in the data are from Jul 2024')
     expect(report.findings[0]?.text).toContain('12 months shown (Dec 2025-Nov 2026)')
+    // The history is long enough: the months shown simply closed nothing.
+    expect(report.limitNote).toBe('No month shown has closed deals to judge; the centre, 50%, is the pooled win rate of Aug 2023-Jul 2024.')
   })
 
   it('keeps "not enough history" for a store whose few months are all shown', () => {
     const report = winrateReport(steadyMonths('2024-05', '2024-07'), { asOf: '2024-07-20' })
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
+    expect(report.limitNote).toMatch(/^Not enough history to judge any month/)
   })
 
   it('does not call the history too short when only the partial month is shown', () => {
