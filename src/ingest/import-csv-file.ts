@@ -1,8 +1,5 @@
-import { existsSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { statSync } from 'node:fs'
+import type { Worker } from 'node:worker_threads'
 import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup } from '../db/begin-deal-import.js'
@@ -13,6 +10,7 @@ import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { findStageOrder, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
+import { startModuleWorker } from '../start-module-worker.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
 import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
 
@@ -250,16 +248,8 @@ function parseInWorker(
   })
 }
 
-// The compiled worker next to this module; from the TypeScript sources (tests), the .ts file
-// loaded through tsx's loader, registered inside the worker before the import.
 function startWorker(input: CsvWorkerInput): Worker {
-  const js = new URL('./csv-import-worker.js', import.meta.url)
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: input })
-  const ts = new URL('./csv-import-worker.ts', import.meta.url).href
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
-  const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
-  const boot = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}) })`
-  return new Worker(boot, { eval: true, workerData: input, execArgv: [] })
+  return startModuleWorker(import.meta.url, 'csv-import-worker', input)
 }
 
 function fileSize(path: string): number {

@@ -198,11 +198,16 @@ export function createConfiguredSource(config: Config, which?: 'hubspot' | 'sale
 
 /**
  * After a sync that changed deals: rebuilds the report summaries (as after a CSV import), so
- * reports stay fast. Returns whether anything was rebuilt.
+ * reports stay fast; `refresh` does the rebuilding (default: `refreshAnalyticsRollup` on this
+ * thread; `pulse serve` passes one that runs on a worker thread). Returns whether it rebuilt.
  */
-export async function refreshAfterSync(store: Store, summary: SyncSummary): Promise<boolean> {
+export async function refreshAfterSync(
+  store: Store,
+  summary: SyncSummary,
+  refresh: () => Promise<boolean> = () => refreshAnalyticsRollup(store),
+): Promise<boolean> {
   if (summary.deals + summary.removed === 0) return false
-  return refreshAnalyticsRollup(store)
+  return refresh()
 }
 
 /**
@@ -215,6 +220,8 @@ export function createSyncJob(deps: {
   store: Store
   config: Config
   logger: Logger
+  /** Rebuilds the report summaries after a sync that changed deals (see {@link refreshAfterSync}). */
+  refresh?: (signal?: AbortSignal) => Promise<boolean>
 }): (signal?: AbortSignal) => Promise<SyncSummary | null> {
   return async (signal) => {
     if (!deps.config.hubspot.token && !deps.config.salesforce.url) {
@@ -226,7 +233,8 @@ export function createSyncJob(deps: {
       logger: deps.logger,
       ...(signal ? { signal } : {}),
     })
-    await refreshAfterSync(deps.store, summary)
+    const refresh = deps.refresh
+    await refreshAfterSync(deps.store, summary, refresh ? () => refresh(signal) : undefined)
     return summary
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { describe } from 'vitest'
 import type { DialectName } from '../../src/db/dialect.js'
-import { openStore, type Store } from '../../src/db/open-store.js'
+import { openStore, type Store, type StoreOptions } from '../../src/db/open-store.js'
 
 /** A database the store tests run against, and how to open a fresh, empty store on it. */
 export interface TestDialect {
@@ -25,6 +25,15 @@ export const TEST_DIALECTS: readonly TestDialect[] = [
 /** Runs the same `describe` block once per database in {@link TEST_DIALECTS} (a dialect loop). */
 export function describeEachDialect(title: string, body: (dialect: TestDialect) => void): void {
   for (const dialect of TEST_DIALECTS) describe(`${title} [${dialect.name}]`, () => body(dialect))
+}
+
+/**
+ * Options of a store that a second connection (another process or thread) can open too: the
+ * SQLite file `sqlitePath`, or a new PostgreSQL schema (the caller drops it).
+ */
+export function durableStoreOptions(dialect: TestDialect, sqlitePath: string): StoreOptions {
+  if (dialect.name === 'postgres' && pgUrl) return { path: '', url: pgUrl, schema: `t_${randomBytes(6).toString('hex')}` }
+  return { path: sqlitePath }
 }
 
 async function openPostgresTestStore(url: string): Promise<Store> {

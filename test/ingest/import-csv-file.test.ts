@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -8,7 +7,7 @@ import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
-import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
 const HEADER =
@@ -322,10 +321,3 @@ describeEachDialect('importCsvFile', (dialect) => {
     }
   })
 })
-
-/** Where a store another process can open too lives: a SQLite file, or a fresh Postgres schema. */
-function durableStoreOptions(dialect: TestDialect, sqlitePath: string): { path: string; url?: string; schema?: string } {
-  const url = process.env.PULSE_TEST_DATABASE_URL
-  if (dialect.name === 'postgres' && url) return { path: '', url, schema: `t_${randomBytes(6).toString('hex')}` }
-  return { path: sqlitePath }
-}

@@ -1,16 +1,14 @@
 import type { Command } from 'commander'
-import type { Config } from '../../config.js'
-import { openStore, type Store } from '../../db/open-store.js'
+import { openStore, type Store, type StoreOptions } from '../../db/open-store.js'
 import { retryWhileBusy } from '../../db/retry-while-busy.js'
 import { todayIn } from '../../domain/dates.js'
-import { AppError } from '../../errors.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
+import type { HeavyJob } from '../../jobs/heavy-job.js'
 import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
 import { idleJob } from '../../jobs/idle-job.js'
+import { runHeavyJob } from '../../jobs/run-heavy-job.js'
 import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger } from '../../log/create-logger.js'
-import { retrainModel } from '../../model/retrain-model.js'
-import { scoreOpenDeals } from '../../model/score-open-deals.js'
 import { watchRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import type { createSlackApp } from '../../slack/app/create-slack-app.js'
@@ -51,9 +49,10 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     noteDbIgnored(options, config.databaseUrl, io)
     // Started beside a large first import (which holds a SQLite file to itself), it waits for it.
     let store: Store
+    const where: StoreOptions = { path: options.db ?? config.dbPath, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) }
     try {
       store = await retryWhileBusy(
-        () => openStore({ path: options.db ?? config.dbPath, url: config.databaseUrl }),
+        () => openStore(where),
         120_000,
         () => logger.warn('the database is busy (an import is writing to it); waiting for it before starting'),
         stop.signal,
@@ -82,7 +81,17 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           logger.info({ executives: r.executives.size, admins: r.admins.size, managers: r.managers.size }, 'roster file changed: re-read'),
         onError: (error) => logger.error(`${error.message} The previous roster stays in force.`),
       })
-      const services = createPulseServices({ store, config, logger })
+      // Work that keeps a CPU busy for seconds runs on worker threads: Slack requests are still acknowledged.
+      const heavy = <J extends HeavyJob>(job: J, signal?: AbortSignal) => runHeavyJob(where, store, job, signal)
+      const services = createPulseServices({
+        store,
+        config,
+        logger,
+        followUps: {
+          refreshRollup: async () => (await heavy({ kind: 'refresh-rollup' })).refreshed,
+          scoreOpenDeals: async (asOf, idleDays) => (await heavy({ kind: 'score', asOf, idleDays })).scored,
+        },
+      })
       // Bolt loads here, not when the CLI starts, so the other commands start quicker.
       const { createSlackApp } = await import('../../slack/app/create-slack-app.js')
       const slack = createSlackApp({ store, config, logger, roster, services })
@@ -95,7 +104,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         drain: (drainOptions) => drainOutbox(slack.ctx, drainOptions),
       })
       started.unshift(() => watch.stop())
-      const syncJob = createSyncJob({ store, config, logger })
+      const syncJob = createSyncJob({
+        store,
+        config,
+        logger,
+        refresh: async (signal) => (await heavy({ kind: 'refresh-rollup' }, signal)).refreshed,
+      })
+      const today = () => config.asOf ?? todayIn(config.timezone)
       const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain })
       const scheduler = startScheduler({
         store,
@@ -103,9 +118,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         logger,
         jobs: {
           sync: async (signal) => (await syncJob(signal)) ?? idleJob(NO_CRM),
-          score: async () => scoreIfTrained(store, config),
+          score: (signal) => heavy({ kind: 'score', asOf: today(), idleDays: config.idleDays }, signal),
           refreshHome: jobs.refreshHome,
-          retrain: () => retrainModel(store, { asOf: config.asOf ?? todayIn(config.timezone), staleDays: config.staleDays }),
+          retrain: (signal) => heavy({ kind: 'retrain', asOf: today(), staleDays: config.staleDays }, signal),
           stalledAlerts: jobs.stalledDealDms,
           anomalyCheck: jobs.anomalyCheck,
         },
@@ -139,14 +154,4 @@ export function registerServeCommand(program: Command, io: CliIo): void {
 // A stop asked for while the store was still busy (or while a step failed): nothing is left running.
 function stoppedWhileStarting(io: CliIo): void {
   io.err('Stopped before it had started.')
-}
-
-// Scoring needs a trained model; until the first retrain there is nothing to score.
-async function scoreIfTrained(store: Store, config: Config): Promise<unknown> {
-  try {
-    return await scoreOpenDeals(store, { asOf: config.asOf ?? todayIn(config.timezone), idleDays: config.idleDays })
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'no_model') return null
-    throw error
-  }
 }

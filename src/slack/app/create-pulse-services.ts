@@ -18,6 +18,7 @@ import {
   type SlackDealRow,
 } from '../../db/find-slack-deals.js'
 import type { Store } from '../../db/open-store.js'
+import { refreshAnalyticsRollup } from '../../db/refresh-analytics-rollup.js'
 import { todayIn } from '../../domain/dates.js'
 import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import { AppError } from '../../errors.js'
@@ -73,10 +74,32 @@ function cardOf(row: SlackDealRow, asOf: string): DealCard {
 }
 
 /**
+ * Where `/pulse sync` does its heavy steps. `pulse serve` runs them on a worker thread, so that
+ * other requests are still acknowledged meanwhile; by default they run on this thread.
+ */
+export interface SyncFollowUps {
+  /** Rebuilds the report summaries; whether it did. */
+  refreshRollup(): Promise<boolean>
+  /** Scores the open deals as of `asOf`; how many, or null when no model has been trained. */
+  scoreOpenDeals(asOf: string, idleDays: number): Promise<number | null>
+}
+
+/**
  * The real {@link PulseServices}: analytics loaders, the chart renderer, model scores from the
  * store, and the configured CRM sync (followed by scoring when a model exists).
  */
-export function createPulseServices(deps: { store: Store; config: Config; logger: Logger }): PulseServices {
+export function createPulseServices(deps: { store: Store; config: Config; logger: Logger; followUps?: SyncFollowUps }): PulseServices {
+  const followUps: SyncFollowUps = deps.followUps ?? {
+    refreshRollup: () => refreshAnalyticsRollup(deps.store),
+    async scoreOpenDeals(asOf, idleDays) {
+      try {
+        return (await scoreOpenDeals(deps.store, { asOf, idleDays })).deals.length
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'no_model') return null
+        throw error
+      }
+    },
+  }
   const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
   return {
     winrate: loadWinrateReport,
@@ -157,19 +180,13 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
       let summary: SyncSummary
       try {
         summary = await syncCrm(store, source, { startedBy: 'slack', logger })
-        await refreshAfterSync(store, summary)
+        await refreshAfterSync(store, summary, followUps.refreshRollup)
       } finally {
         clearInterval(renew)
         await releaseJobLock(store.db, 'sync', holder).catch(() => undefined)
       }
-      let scored = ''
-      try {
-        const asOf = config.asOf ?? todayIn(config.timezone)
-        const scores = await scoreOpenDeals(store, { asOf, idleDays: config.idleDays })
-        scored = ` and scored ${scores.deals.length} open deals`
-      } catch (error) {
-        if (!(error instanceof AppError && error.code === 'no_model')) throw error
-      }
+      const scoredCount = await followUps.scoreOpenDeals(config.asOf ?? todayIn(config.timezone), config.idleDays)
+      const scored = scoredCount === null ? '' : ` and scored ${scoredCount} open deals`
       return `Synced ${summary.deals} deals from ${summary.source} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
     },
   }
