@@ -38,7 +38,7 @@ export async function closeInterruptedJobRuns(db: Kysely<Database>, job: string,
 export async function finishJobRun(
   db: Kysely<Database>,
   runId: number,
-  end: { status: 'done' | 'failed' | 'skipped'; now: Date; error?: string | null; alerted?: boolean },
+  end: { status: 'done' | 'failed' | 'skipped' | 'interrupted'; now: Date; error?: string | null; alerted?: boolean },
 ): Promise<void> {
   await db
     .updateTable('job_runs')

@@ -46,9 +46,15 @@ export interface RunJobOptions {
    * the new model scores even when a sync's scoring was running.
    */
   waitForLockMs?: number
-  /** Ends that wait early (the scheduler stopping). */
+  /**
+   * The scheduler stopping: ends that wait early, and a run that fails once it is aborted is
+   * recorded as `interrupted` (it runs again at its next tick), without alerting the admins.
+   */
   signal?: AbortSignal
 }
+
+/** Why a run the app's shutdown cut short did not finish. */
+const STOPPED = 'The app was stopped while this run was going; it runs again at its next scheduled time.'
 
 /** How often a run waiting for its job's lock asks again. */
 const LOCK_POLL_MS = 1000
@@ -127,6 +133,11 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
     if (previous?.status === 'failed') await notify(ctx, `Sales Pulse: the scheduled job "${name}" ran successfully again.`)
     return { job: name, status: 'done', runId, error: null }
   } catch (error) {
+    if (options.signal?.aborted) {
+      await finishJobRun(db, runId, { status: 'interrupted', now: now(), error: STOPPED }).catch(() => undefined)
+      ctx.logger.info({ job: name, runId }, 'job stopped: the app is shutting down')
+      return { job: name, status: 'failed', runId, error: STOPPED }
+    }
     const message = userMessage(error)
     ctx.logger.error({ job: name, runId, err: error }, 'job failed')
     const previous = await findPreviousJobRun(db, name, runId).catch(() => null)

@@ -99,22 +99,22 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   // `tick` is the cron slot (same instant on every instance); unset for `runNow`.
   const entries: Record<ScheduleName, (tick?: Date) => Promise<JobOutcome[]>> = {
     sync: async (tick) => {
-      const sync = await runJob(ctx, 'sync', body(jobs.sync), { lockTtlMs: 2 * 60 * 60_000, tick })
+      const sync = await runJob(ctx, 'sync', body(jobs.sync), { lockTtlMs: 2 * 60 * 60_000, tick, signal })
       // A sync with nothing to do (no CRM configured: CSV imports only) still rescores and refreshes Home.
       if ((sync.status !== 'done' && sync.idle === undefined) || signal.aborted) return [sync]
-      const score = await runJob(ctx, 'score', body(jobs.score))
+      const score = await runJob(ctx, 'score', body(jobs.score), { signal })
       if (signal.aborted) return [sync, score]
-      const home = await runJob(ctx, 'refresh-home', body(jobs.refreshHome))
+      const home = await runJob(ctx, 'refresh-home', body(jobs.refreshHome), { signal })
       return [sync, score, home]
     },
     retrain: async (tick) => {
-      const retrain = await runJob(ctx, 'retrain', body(jobs.retrain), { lockTtlMs: 2 * 60 * 60_000, tick })
+      const retrain = await runJob(ctx, 'retrain', body(jobs.retrain), { lockTtlMs: 2 * 60 * 60_000, tick, signal })
       if (retrain.status !== 'done' || signal.aborted) return [retrain]
       // The new model must score: a scoring already going (a sync's) is waited for, not skipped.
       return [retrain, await runJob(ctx, 'score', body(jobs.score), { waitForLockMs: SCORE_WAIT_MS, signal })]
     },
-    stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', body(jobs.stalledAlerts), { tick })],
-    anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', body(jobs.anomalyCheck), { tick })],
+    stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', body(jobs.stalledAlerts), { tick, signal })],
+    anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', body(jobs.anomalyCheck), { tick, signal })],
   }
   const running = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {

@@ -115,6 +115,41 @@ describe('startScheduler', () => {
     expect(rows[0]?.finished_at).not.toBeNull()
   })
 
+  it('a run that stopping cuts short is recorded as interrupted, without alerting the admins', async () => {
+    store = await openTestStore()
+    const alerts: string[] = []
+    let started!: () => void
+    const running = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    scheduler = startScheduler({
+      store,
+      config: manualOnly(),
+      logger: silentLogger(),
+      notifyAdmins: async (t) => void alerts.push(t),
+      jobs: jobs([], {
+        retrain: (signal) =>
+          new Promise((_, reject) => {
+            started()
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+          }),
+      }),
+    })
+    const outcome = scheduler.runNow('retrain')
+    await running
+    await scheduler.stop()
+    expect((await outcome).map((o) => o.job)).toEqual(['retrain'])
+    const rows = await store.db.selectFrom('job_runs').select(['job', 'status', 'error']).execute()
+    expect(rows).toEqual([
+      {
+        job: 'retrain',
+        status: 'interrupted',
+        error: 'The app was stopped while this run was going; it runs again at its next scheduled time.',
+      },
+    ])
+    expect(alerts).toEqual([])
+  })
+
   it('refuses a malformed schedule or time zone, naming the variable', async () => {
     store = await openTestStore()
     const start = (env: Record<string, string>) => () =>
