@@ -18,6 +18,8 @@ const SECTION = 'slack'
 const SECRET = 'bench-signing-secret'
 const RUNS = 20
 const DMS = 1000
+/** Commands sent at once in the burst step. */
+const BURST = 60
 
 function p95(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
@@ -32,6 +34,8 @@ function median(values: number[]): number {
 /**
  * Slack figures against the local fake Slack on loopback, over a copy of the 1M-deal database:
  * `/pulse winrate` from signed request to PNG uploaded (p95 <= 500 ms) and its HTTP ack (p95 <= 200 ms),
+ * the acks of a burst of {@link BURST} commands sent at once (five reports in turn) and the time
+ * until all are answered,
  * Home view published (p95 <= 500 ms), and 1,000 stalled-deal DMs through a fake allowing one
  * message per second per channel (429 beyond): lost and duplicated must both be 0.
  */
@@ -91,6 +95,30 @@ export async function runSlackBench(ctx: BenchContext): Promise<void> {
     ctx.record(SECTION, '/pulse winrate to PNG uploaded p95 ms', p95(totals))
     ctx.record(SECTION, '/pulse winrate to PNG uploaded median ms', median(totals))
     ctx.log(`slack: /pulse winrate ack p95 ${p95(acks)} ms, PNG uploaded p95 ${p95(totals)} ms (median ${median(totals)})`)
+
+    // 1b. A burst: BURST commands at once, as when a team asks in the same second. Every one must
+    // be acknowledged within Slack's 3 s, however many answers are being computed.
+    const kinds = ['winrate', 'funnel', 'losses', 'drivers', 'stalled']
+    const answered = fake.responses.length
+    const burstStarted = performance.now()
+    const burstAcks = await Promise.all(
+      Array.from({ length: BURST }, async (_, i) => {
+        const body = slashCommandBody({ userId: cro, text: kinds[i % kinds.length] as string, responseUrl: fake.responseUrl() })
+        const t0 = performance.now()
+        const res = await postSigned(url, SECRET, body, 'application/x-www-form-urlencoded')
+        if (res.status !== 200) throw new Error(`/pulse in a burst answered HTTP ${res.status}`)
+        return performance.now() - t0
+      }),
+    )
+    // Each command answers through its response URL: the "Working on it" note is replaced by the answer.
+    await waitFor(() => fake.responses.length - answered >= BURST, 300_000, 'the answers to the burst')
+    const burstSeconds = (performance.now() - burstStarted) / 1000
+    ctx.record(SECTION, `burst of ${BURST} commands: ack p95 ms`, p95(burstAcks))
+    ctx.record(SECTION, `burst of ${BURST} commands: slowest ack ms`, Math.round(Math.max(...burstAcks)))
+    ctx.record(SECTION, `burst of ${BURST} commands: all answered s`, Number(burstSeconds.toFixed(1)))
+    ctx.log(
+      `slack: burst of ${BURST} commands: ack p95 ${p95(burstAcks)} ms, slowest ${Math.round(Math.max(...burstAcks))} ms, all answered in ${burstSeconds.toFixed(1)} s`,
+    )
 
     // 2. Home views: snapshots precomputed as after a sync, then app_home_opened per role.
     const manager = [...roster.managers.keys()][0] as string
