@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { addDays } from '../../src/domain/dates.js'
+import { loadConfig } from '../../src/config.js'
+import { openStore } from '../../src/db/open-store.js'
+import { addDays, todayIn } from '../../src/domain/dates.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'
@@ -33,5 +35,36 @@ describe('pulse score / deal --as-of', () => {
     expect(d.reasons[0]).toMatch(new RegExp(`^Created on \\d{4}-\\d{2}-\\d{2}, after ${earlier}`))
     const text = await runCli('deal', future, '--db', db, '--as-of', earlier)
     expect(text.stdout).not.toMatch(/Health \d+\/100/)
+  })
+
+  it("stores today's scores, and a look back with --as-of leaves them as they were", async () => {
+    const config = loadConfig()
+    const today = config.asOf ?? todayIn(config.timezone)
+    const db = join(tempDir(), 'p.db')
+    const deals = syntheticDeals({ n: 1500, seed: 22, signal: true })
+    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(deals)), '--db', db)).code).toBe(0)
+    expect((await runCli('train', '--db', db)).code).toBe(0)
+    const stored = async () => {
+      const store = await openStore({ path: db })
+      try {
+        return await store.db.selectFrom('deal_scores').select(['deal_id', 'as_of', 'health_score']).orderBy('deal_id').execute()
+      } finally {
+        await store.close()
+      }
+    }
+
+    const scored = JSON.parse((await runCli('score', '--db', db, '--json')).stdout) as { stored: boolean; deals: unknown[] }
+    expect(scored.stored).toBe(true)
+    const live = await stored()
+    expect(live.length).toBe(scored.deals.length)
+    expect(new Set(live.map((r) => r.as_of))).toEqual(new Set([today]))
+
+    for (const asOf of [addDays(FIXTURE_AS_OF, -45), '2020-01-01', addDays(today, 30)]) {
+      const look = JSON.parse((await runCli('score', '--db', db, '--as-of', asOf, '--json')).stdout) as { stored: boolean }
+      expect(look.stored, asOf).toBe(false)
+      expect(await stored(), asOf).toEqual(live)
+    }
+    const text = await runCli('score', '--db', db, '--as-of', '2020-01-01')
+    expect(text.stdout).toContain(`Not stored: these scores are as of 2020-01-01, not today (${today})`)
   })
 })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { formatDeals } from '../../analytics/format-figures.js'
+import { todayIn } from '../../domain/dates.js'
 import { percent } from '../../model/deal-reasons.js'
 import { type ScoreReport, scoreOpenDeals } from '../../model/score-open-deals.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -19,12 +20,19 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       .addHelpText('after', '\nExamples:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
     const limit = parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 10 (0 lists all)' })
-    const report = await usingStore(
+    const { report, today } = await usingStore(
       options,
-      (store, config) => scoreOpenDeals(store, { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+      async (store, config) => {
+        const asOf = resolveAsOf(options, config)
+        // The stored scores are the live ones (Slack, the Home tab, DMs): a look back or ahead
+        // with --as-of is shown, not stored over them.
+        const today = config.asOf ?? todayIn(config.timezone)
+        return { report: await scoreOpenDeals(store, { asOf, idleDays: config.idleDays, save: asOf === today }), today }
+      },
       { existing: true, io },
     )
-    emit(io, options, scoreJson(report), () => formatScoreReport(report, limit))
+    const stored = report.asOf === today
+    emit(io, options, { ...scoreJson(report), stored }, () => formatScoreReport(report, limit, stored ? null : today))
   })
 }
 
@@ -47,9 +55,17 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
   }
 }
 
-/** The `limit` least healthy deals (0: all) with their reasons, after a line on what the probabilities are. */
-export function formatScoreReport(r: ScoreReport, limit: number): string {
+/**
+ * The `limit` least healthy deals (0: all) with their reasons, after a line on what the
+ * probabilities are. With `notStoredToday` (the scores were not stored because they are as of
+ * another day than that one), a line says so.
+ */
+export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday: string | null = null): string {
   const lines = [`Scored ${formatDeals(r.deals.length, 'open')} as of ${r.asOf} with model ${r.modelId}.`]
+  if (notStoredToday !== null)
+    lines.push(
+      `Not stored: these scores are as of ${r.asOf}, not today (${notStoredToday}), so the scores Slack shows are unchanged. Run \`pulse score\` without --as-of to store today's.`,
+    )
   lines.push(
     r.informative
       ? `Win probabilities come from the model. ${r.verdict}`
