@@ -5,9 +5,12 @@ import type { StageNorm } from './stage-norms.js'
 
 /**
  * The conditions on the way from the root to `node`, one phrase per feature in the order the tree
- * asks them: "EMEA, $50k-100k, Outbound leads". The root alone is "All closed deals".
+ * asks them: "EMEA, $50k-100k, Outbound leads". The root alone is "All closed deals". `unseen`
+ * gives a deal's segment values that no training deal had, by feature column: a condition on such
+ * a feature names the deal's own value and the values it was counted as ("Partner leads (no
+ * closed deals yet, counted as Outbound leads)"), instead of stating that the deal has one of them.
  */
-export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: number): string {
+export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: number, unseen?: ReadonlyMap<number, string> | null): string {
   const chain: number[] = []
   for (let k = node; k >= 0; k = tree.parent[k] as number) chain.unshift(k)
   const bounds = new Map<number, { lo: number; hi: number }>()
@@ -24,7 +27,9 @@ export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: nu
   for (const [column, b] of bounds) {
     const spec = encoding.features[column]
     const phrase = spec ? describeBounds(spec, b.lo, b.hi) : null
-    if (phrase) phrases.push(phrase)
+    const own = unseen?.get(column)
+    if (phrase && own !== undefined) phrases.push(`${own}${categorySuffix(spec?.name)} (no closed deals yet, counted as ${phrase})`)
+    else if (phrase) phrases.push(phrase)
   }
   return phrases.length === 0 ? 'All closed deals' : phrases.join(', ')
 }
@@ -89,7 +94,7 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
     const allowed = spec.values.filter((_, i) => i >= lo && i < hi)
     if (allowed.length === 0 || allowed.length === spec.values.length) return null
     const excluded = spec.values.filter((v) => !allowed.includes(v))
-    const suffix = spec.name === 'lead_source' ? ' leads' : spec.name === 'product_type' ? ' product' : ''
+    const suffix = categorySuffix(spec.name)
     if (allowed.length <= 3) return `${orList(allowed)}${suffix}`
     if (excluded.length <= 2) return `not ${orList(excluded)}${suffix}`
     // Values are ranked by past win rate, so a long list is the lower- or higher-winning end.
@@ -118,6 +123,11 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
           : null
   if (range === null) return null
   return spec.name === 'amount' ? range : `owner's past win rate ${range}`
+}
+
+// The word after a segment value: "Outbound leads", "Pro product", "EMEA".
+function categorySuffix(name: string | undefined): string {
+  return name === 'lead_source' ? ' leads' : name === 'product_type' ? ' product' : ''
 }
 
 const CATEGORY_WORDS: Record<string, string> = {

@@ -136,6 +136,21 @@ export function encodeRaw(encoding: FeatureEncoding, raw: RawFeatures): number[]
   return row
 }
 
+/**
+ * The segment values of `raw` that no training deal had (a new lead source, a new region), by
+ * column of `encoding.features`; null when every value was seen. The tree places such a value
+ * with one side of a split, so words naming that side's values would not describe the deal.
+ */
+export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<number, string> | null {
+  const out = new Map<number, string>()
+  encoding.features.forEach((f, i) => {
+    if (f.kind !== 'category') return
+    const value = raw.categories[CATEGORY_FEATURES.indexOf(f.name)] as string
+    if (!categoryIndex(f).has(value)) out.set(i, value)
+  })
+  return out.size === 0 ? null : out
+}
+
 /** The tree's input row for `deal`. */
 export function encodeDeal(encoding: FeatureEncoding, deal: ScoringDeal, owners: OwnerWinHistory): number[] {
   return encodeRaw(encoding, rawFeatures(deal, owners))

@@ -5,7 +5,6 @@ import { AppError } from '../errors.js'
 import { accuracy, auc as aucOf, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
 import { describeNode, percent } from './deal-reasons.js'
 import {
-  encodeDeal,
   encodeRaw,
   type FeatureEncoding,
   fitFeatureEncoding,
@@ -13,6 +12,7 @@ import {
   type ModelFeature,
   type RawFeatures,
   rawFeatures,
+  unseenValues,
 } from './feature-encoding.js'
 import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
 import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from './model-deal.js'
@@ -136,6 +136,8 @@ export interface LeafPrediction {
   n: number
   won: number
   description: string
+  /** True when the deal has a segment value no training deal had on its path, so `description` is its own. */
+  ownDescription: boolean
 }
 
 /** The engine as stored in the model registry (JSON). */
@@ -323,13 +325,18 @@ export class WinRateDriverEngine {
 
   /** The leaf `deal` falls in, its smoothed probability and the leaf's training deals. */
   predict(deal: ScoringDeal, owners: OwnerWinHistory): LeafPrediction {
-    const leaf = leafOf(this.flat, encodeDeal(this.model.encoding, deal, owners))
+    const raw = rawFeatures(deal, owners)
+    const leaf = leafOf(this.flat, encodeRaw(this.model.encoding, raw))
+    const unseen = unseenValues(this.model.encoding, raw)
+    const general = this.describe(leaf)
+    const description = unseen === null ? general : describeNode(this.flat, this.model.encoding, leaf, unseen)
     return {
       probability: this.rates[leaf] as number,
       leaf,
       n: this.counts.n[leaf] as number,
       won: this.counts.won[leaf] as number,
-      description: this.describe(leaf),
+      description,
+      ownDescription: description !== general,
     }
   }
 

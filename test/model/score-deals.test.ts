@@ -40,4 +40,21 @@ describe('scoreDeals reasons', () => {
     // The health score itself is unchanged by the wording: 20 idle days count the same either way.
     expect(updated?.healthScore).toBe(known?.healthScore)
   })
+
+  it('names a segment value no training deal had, and what it was counted as, instead of stating another value', () => {
+    const seen = score({ ...open, lead_source: 'Outbound' })
+    // The planted lead-source effect puts lead sources on every path.
+    expect(seen?.reasons[0]).toMatch(/ leads/)
+    const fresh = score({ ...open, lead_source: 'Webinar' })
+    const first = fresh?.reasons[0] as string
+    const counted = /^(?:.*, )?Webinar leads \(no closed deals yet, counted as (.+? leads)\)/.exec(first)
+    expect(counted, first).not.toBeNull()
+    // Its probability is that of the deals it was counted as: the words explain the number.
+    const like = ['Inbound', 'Outbound', 'Referral', 'Partner'].map((lead) => score({ ...open, lead_source: lead }))
+    expect(like.map((d) => d?.winProbability)).toContain(fresh?.winProbability)
+    expect(first.replace(/Webinar leads \(no closed deals yet, counted as (.+? leads)\)/, '$1')).toBe(
+      like.find((d) => d?.winProbability === fresh?.winProbability)?.reasons[0],
+    )
+    for (const d of like) expect(d?.reasons[0]).not.toMatch(/no closed deals yet/)
+  })
 })
