@@ -1,5 +1,6 @@
 /// <reference path="../../types/ml-cart.d.ts" />
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
+import { formatCount, formatDeals } from '../analytics/format-figures.js'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
 import { accuracy, auc as aucOf, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
@@ -231,10 +232,11 @@ export class WinRateDriverEngine {
       const staleNote =
         stale === 0
           ? ''
-          : ` (${stale} more were left out as stale: no touch for more than ${input.staleDays} days (PULSE_STALE_DAYS) before they closed)`
+          : ` (${formatCount(stale)} more ${stale === 1 ? 'was' : 'were'} left out as stale: no touch for more than ${input.staleDays} days (PULSE_STALE_DAYS) before ${stale === 1 ? 'it' : 'they'} closed)`
+      const one = usable.length === 1
       throw new AppError(
         'no_data',
-        `Only ${usable.length} closed deals that are not stale were found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
+        `Only ${formatDeals(usable.length, 'closed')} that ${one ? 'is' : 'are'} not stale ${one ? 'was' : 'were'} found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
       )
     }
     const labels = usable.map((d) => (d.outcome === 'won' ? 1 : 0))

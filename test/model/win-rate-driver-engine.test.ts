@@ -218,4 +218,15 @@ describe('WinRateDriverEngine', () => {
       ),
     )
   })
+
+  it('counts one closed deal, and one stale one, in the singular', () => {
+    const deals = syntheticDeals({ n: 40, seed: 7, signal: false })
+    const closed = deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null)
+    const [kept, staleOne] = closed as [ModelDeal, ModelDeal]
+    staleOne.last_activity_date = addDays(staleOne.closed_date as string, -60)
+    staleOne.updated_date = addDays(staleOne.closed_date as string, -60)
+    expect(() => train([kept, staleOne])).toThrow(
+      'Only 1 closed deal that is not stale was found (1 more was left out as stale: no touch for more than 30 days (PULSE_STALE_DAYS) before it closed);',
+    )
+  })
 })
