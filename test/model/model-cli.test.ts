@@ -39,6 +39,10 @@ describe('pulse train / score / deal', () => {
     expect(text.stdout).toMatch(/Model 2 trained on \d{1,3}(,\d{3})* deals closed/)
     expect(text.stdout).toMatch(/AUC +0\.\d{3} \(95% CI/)
     expect(text.stdout).toMatch(/^Informative\./m)
+    // Slack reads the current model's stored scores: until pulse score runs there are none.
+    expect(text.stdout).toContain(
+      'Model 2 is now the current model: scores use its probabilities. Open deals have no scores from it yet: run `pulse score`',
+    )
 
     const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
     const s = JSON.parse(score.stdout)

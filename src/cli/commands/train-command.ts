@@ -69,9 +69,11 @@ export function formatTrainResult(r: TrainResult): string {
     `  accuracy   ${pad(percent(r.accuracy), 28)}${percent(r.baselineAccuracy)} (always "${majority}")`,
     '',
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
-    r.informative
-      ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
-      : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`,
+    `${
+      r.informative
+        ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
+        : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
+    } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
     `On the test deals it predicted ${percent(meanPredicted(r))} on average and ${percent(r.testWinRate)} won (the training window won ${percent(r.baseRate)}).`,
     '',
     'Reliability on the test deals (by decile of predicted probability; deals given the same probability share one row):',
