@@ -239,6 +239,12 @@ export class WinRateDriverEngine {
         `Only ${formatDeals(usable.length, 'closed')} that ${one ? 'is' : 'are'} not stale ${one ? 'was' : 'were'} found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
       )
     }
+    const firstClose = usable[0]?.closed_date as string
+    if (usable[usable.length - 1]?.closed_date === firstClose)
+      throw new AppError(
+        'no_data',
+        `All ${formatDeals(usable.length, 'closed')} that are not stale closed on one day (${firstClose}), so none is newer than the others to test the model on. Import the deals with their real close dates (a migration often stamps every deal with one date).`,
+      )
     const labels = usable.map((d) => (d.outcome === 'won' ? 1 : 0))
     const raws = usable.map((d) => rawFeatures(d, owners))
     const testShare = input.testShare ?? 0.2

@@ -219,6 +219,18 @@ describe('WinRateDriverEngine', () => {
     )
   })
 
+  it('refuses to test on deals that closed on the same day as those it learned from', () => {
+    const deals = syntheticDeals({ n: 400, seed: 8, signal: true }).map((d) =>
+      d.closed_date === null ? d : { ...d, closed_date: '2024-05-01', last_activity_date: '2024-04-30', updated_date: '2024-04-30' },
+    )
+    expect(deals.filter((d) => d.closed_date !== null).length).toBeGreaterThan(100)
+    expect(() => train(deals)).toThrow(/closed on one day \(2024-05-01\), so none is newer than the others to test the model on/)
+    // A second close day is enough: the test deals are the newer ones.
+    const later = deals.map((d, i) => (d.closed_date !== null && i % 5 === 0 ? { ...d, closed_date: '2024-05-02' } : d))
+    const e = train(later).evaluation
+    expect(e.split.trainTo < e.split.testFrom).toBe(true)
+  })
+
   it('counts one closed deal, and one stale one, in the singular', () => {
     const deals = syntheticDeals({ n: 40, seed: 7, signal: false })
     const closed = deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null)
