@@ -6,9 +6,11 @@ import type { StageNorm } from './stage-norms.js'
 /**
  * The conditions on the way from the root to `node`, one phrase per feature in the order the tree
  * asks them: "EMEA, $50k-100k, Outbound leads". The root alone is "All closed deals". `unseen`
- * gives a deal's segment values that no training deal had, by feature column: a condition on such
- * a feature names the deal's own value and the values it was counted as ("Partner leads (no
- * closed deals yet, counted as Outbound leads)"), instead of stating that the deal has one of them.
+ * gives a deal's inputs with no history behind them, by feature column (`unseenValues` in
+ * feature-encoding.ts): a condition on such a feature names the deal's own value and what it was
+ * counted as ("Partner leads (no closed deals yet, counted as Outbound leads)", "owner without
+ * closed deals before this deal (counted as owner's past win rate 30%+)"), instead of stating
+ * that the deal has one of those values or rates.
  */
 export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: number, unseen?: ReadonlyMap<number, string> | null): string {
   const chain: number[] = []
@@ -28,7 +30,12 @@ export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: nu
     const spec = encoding.features[column]
     const phrase = spec ? describeBounds(spec, b.lo, b.hi) : null
     const own = unseen?.get(column)
-    if (phrase && own !== undefined) phrases.push(`${own}${categorySuffix(spec?.name)} (no closed deals yet, counted as ${phrase})`)
+    if (phrase && own !== undefined)
+      phrases.push(
+        spec?.kind === 'category'
+          ? `${own}${categorySuffix(spec.name)} (no closed deals yet, counted as ${phrase})`
+          : `owner without closed deals before this deal (counted as ${phrase})`,
+      )
     else if (phrase) phrases.push(phrase)
   }
   return phrases.length === 0 ? 'All closed deals' : phrases.join(', ')

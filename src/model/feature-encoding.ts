@@ -137,14 +137,19 @@ export function encodeRaw(encoding: FeatureEncoding, raw: RawFeatures): number[]
 }
 
 /**
- * The segment values of `raw` that no training deal had (a new lead source, a new region), by
- * column of `encoding.features`; null when every value was seen. The tree places such a value
- * with one side of a split, so words naming that side's values would not describe the deal.
+ * The inputs of `raw` with no history behind them, by column of `encoding.features`: segment values
+ * that no training deal had (a new lead source, a new region), with the value, and the owner's win
+ * rate of an owner with no closed deals before the deal (an empty string); null when there are
+ * none. The tree places such an input with one side of a split (a new owner at the overall rate),
+ * so words naming that side's values or rates would not describe the deal.
  */
 export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<number, string> | null {
   const out = new Map<number, string>()
   encoding.features.forEach((f, i) => {
-    if (f.kind !== 'category') return
+    if (f.kind !== 'category') {
+      if (f.name === 'owner_win_rate' && raw.ownerClosed === 0) out.set(i, '')
+      return
+    }
     const value = raw.categories[CATEGORY_FEATURES.indexOf(f.name)] as string
     if (!categoryIndex(f).has(value)) out.set(i, value)
   })

@@ -112,7 +112,7 @@ class ReasonWords {
 
   leaf(leaf: LeafPrediction): string {
     const words = () => `${leaf.description}: similar deals won ${percent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`
-    // A deal with a segment value never seen in training has words of its own.
+    // A deal with a segment value never seen in training, or a new owner, has words of its own.
     if (leaf.ownDescription) return words()
     let text = this.byLeaf.get(leaf.leaf)
     if (text === undefined) {

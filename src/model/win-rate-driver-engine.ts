@@ -137,7 +137,10 @@ export interface LeafPrediction {
   n: number
   won: number
   description: string
-  /** True when the deal has a segment value no training deal had on its path, so `description` is its own. */
+  /**
+   * True when the path tests an input of the deal with no history behind it (a segment value no
+   * training deal had, an owner without closed deals before it), so `description` is the deal's own.
+   */
   ownDescription: boolean
 }
 

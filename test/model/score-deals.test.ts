@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { addDays } from '../../src/domain/dates.js'
+import { seededRandom } from '../../src/domain/seeded-random.js'
 import type { ModelDeal } from '../../src/model/model-deal.js'
 import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
 import { scoreDeals } from '../../src/model/score-deals.js'
@@ -56,5 +57,33 @@ describe('scoreDeals reasons', () => {
       like.find((d) => d?.winProbability === fresh?.winProbability)?.reasons[0],
     )
     for (const d of like) expect(d?.reasons[0]).not.toMatch(/no closed deals yet/)
+  })
+
+  it('says an owner had no closed deals before the deal instead of stating a past win rate for them', () => {
+    // Owners rep_0-rep_4 win 70%, the others 10%: the owner's past win rate is on every path.
+    const random = seededRandom(5)
+    const byOwner = syntheticDeals({ n: 1500, seed: 23, signal: false }).map((d) =>
+      d.outcome === 'open'
+        ? d
+        : { ...d, outcome: random() < (Number(d.owner_id.slice(4)) < 5 ? 0.7 : 0.1) ? ('won' as const) : ('lost' as const) },
+    )
+    const ownerEngine = WinRateDriverEngine.train({
+      deals: byOwner,
+      ownerCloses: ownerClosesOf(byOwner),
+      asOf: FIXTURE_AS_OF,
+      staleDays: 30,
+    })
+    const deal = byOwner.find((d) => d.outcome === 'open') as ModelDeal
+    const scoreAs = (owner_id: string) =>
+      scoreDeals(ownerEngine, [{ ...deal, owner_id }], {
+        asOf: FIXTURE_AS_OF,
+        idleDays: 14,
+        stageNorms: new Map(),
+        owners: new OwnerWinHistory(ownerClosesOf(byOwner)),
+      })[0]?.reasons[0] as string
+    const known = scoreAs('rep_0')
+    expect(known).toMatch(/owner's past win rate/)
+    expect(known).not.toMatch(/without closed deals/)
+    expect(scoreAs('rep_new')).toMatch(/^(?:.*, )?owner without closed deals before this deal \(counted as owner's past win rate [^)]+\)/)
   })
 })
