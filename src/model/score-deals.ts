@@ -5,7 +5,7 @@ import type { ScoringDeal } from './model-deal.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
 import type { StageNorm } from './stage-norms.js'
-import { FEATURE_WORDS, type LeafPrediction, type WinRateDriverEngine } from './win-rate-driver-engine.js'
+import { FEATURE_WORDS, type LeafPrediction, oneOutcome, type WinRateDriverEngine } from './win-rate-driver-engine.js'
 
 /** What scoring needs besides the model: the moment, the idle limit and owners' track records. */
 export interface ScoringContext {
@@ -87,7 +87,7 @@ class DayCounts {
 export function notInformativeReason(engine: WinRateDriverEngine): string {
   const e = engine.evaluation
   if (e.nTest > 0 && (e.testWinRate === 0 || e.testWinRate === 1))
-    return `Not a prediction: the newest ${e.nTest} closed deals were all ${e.testWinRate === 0 ? 'lost' : 'won'}, so the model could not be tested; this is the win rate of similar past deals`
+    return `Not a prediction: ${oneOutcome(e.nTest, e.testWinRate)}, so the model could not be tested; this is the win rate of similar past deals`
   // Models stored before the leak check have no leakSuspect field.
   if (e.leakSuspect)
     return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${FEATURE_WORDS[e.leakSuspect.feature]} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`

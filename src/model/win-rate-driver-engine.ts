@@ -565,9 +565,9 @@ export function evaluationVerdict(
   const brierText = `Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate of ${percent(e.baseRate)}`
   const numbers = `AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}; ${brierText}`
   const instead = 'so deals are shown the win rate of similar past deals instead of a per-deal probability.'
-  const deals = `the newest ${e.nTest} closed deals`
+  const deals = newestClosed(e.nTest)
   if (e.nTest > 0 && (e.testWinRate === 0 || e.testWinRate === 1))
-    return `The newest ${e.nTest} closed deals were all ${e.testWinRate === 0 ? 'lost' : 'won'}, so the model's ranking could not be tested (AUC undefined, shown as 0.50 with the interval 0-1; ${brierText}). Deals are shown the win rate of similar past deals instead of a per-deal probability.`
+    return `${capitalised(oneOutcome(e.nTest, e.testWinRate))}, so the model's ranking could not be tested (AUC undefined, shown as 0.50 with the interval 0-1; ${brierText}). Deals are shown the win rate of similar past deals instead of a per-deal probability.`
   const leak = e.leakSuspect
   if (leak) {
     const example =
@@ -591,6 +591,20 @@ export function evaluationVerdict(
         ? "its probabilities score better than the base rate's, but its ranking is not shown to beat chance (the AUC interval reaches 0.5)"
         : 'it ranks them better than chance, but its probabilities score worse than always predicting the base rate'
   return `The model does not beat the base rate on ${deals}: ${which} (${numbers}), ${instead}`
+}
+
+// "the newest 1,088 closed deals", or "the newest closed deal" for one.
+function newestClosed(n: number): string {
+  return n === 1 ? 'the newest closed deal' : `the newest ${formatDeals(n, 'closed')}`
+}
+
+/** "the newest 26 closed deals were all lost", or "the newest closed deal was lost" for one (`winRate` 0 or 1). */
+export function oneOutcome(n: number, winRate: number): string {
+  return `${newestClosed(n)} ${n === 1 ? 'was' : 'were all'} ${winRate === 0 ? 'lost' : 'won'}`
+}
+
+function capitalised(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`
 }
 
 /** The test deals as the leak check reads them: encoded rows, and each deal's amount as it is. */

@@ -191,6 +191,30 @@ describe('WinRateDriverEngine', () => {
     )
   })
 
+  it('counts the test deals in words that fit one deal or thousands', () => {
+    const base = {
+      auc: 0.5,
+      aucLow: 0,
+      aucHigh: 1,
+      brier: 0.48,
+      baselineBrier: 0.45,
+      baseRate: 0.33,
+      leakSuspect: null,
+      informative: false,
+    }
+    expect(evaluationVerdict({ ...base, nTest: 1, testWinRate: 1 })).toMatch(
+      /^The newest closed deal was won, so the model's ranking could not be tested/,
+    )
+    expect(evaluationVerdict({ ...base, nTest: 1088, testWinRate: 0 })).toMatch(/^The newest 1,088 closed deals were all lost, so/)
+    const both = { ...base, aucLow: 0.47, aucHigh: 0.53, testWinRate: 0.25 }
+    expect(evaluationVerdict({ ...both, nTest: 1088 })).toMatch(/does not beat the base rate on the newest 1,088 closed deals:/)
+    const reasonOf = (e: Partial<ModelEvaluation>) =>
+      notInformativeReason({ evaluation: { ...engine.evaluation, ...base, ...e } } as unknown as WinRateDriverEngine)
+    expect(reasonOf({ nTest: 1, testWinRate: 0 })).toMatch(
+      /^Not a prediction: the newest closed deal was lost, so the model could not be tested/,
+    )
+  })
+
   it('round-trips through its stored JSON form with identical predictions', () => {
     const stored = JSON.parse(JSON.stringify(engine.serialize())) as SerializedWinModel
     const loaded = WinRateDriverEngine.fromSerialized(stored)
