@@ -1,3 +1,4 @@
+import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import { findWonStageDurations } from '../db/find-won-stage-durations.js'
@@ -33,14 +34,17 @@ export interface TrainResult extends ModelEvaluation {
   asOf: string
   params: ModelParams
   drivers: ModelDrivers
-  /** The model scores now come from: always this one, the latest (its probabilities are shown only when it is informative). */
+  /**
+   * The model scores now come from: this one, unless it was trained looking back (as of an
+   * earlier day than the current model's), which leaves the current model as it was.
+   */
   currentModelId: number
 }
 
 /**
  * Trains a WinRateDriverEngine on the store's closed deals and records it in the model registry
- * (the weekly job and `pulse train` call this). The new model becomes the current one; when it is
- * not informative, scores show segment base rates rather than an older model's probabilities.
+ * (the weekly job and `pulse train` call this). The new model becomes the current one unless it
+ * was trained as of an earlier day than the current one (a look back); when it is not informative, scores show segment base rates rather than an older model's probabilities.
  *
  * @throws AppError `no_data` when there are too few closed, non-stale deals.
  */
@@ -75,6 +79,6 @@ export async function retrainModel(store: Store, options: RetrainOptions): Promi
     ...e,
     params: engine.params,
     drivers: engine.drivers(),
-    currentModelId: modelId,
+    currentModelId: (await findCurrentModel(store.db))?.model_id ?? modelId,
   }
 }

@@ -104,6 +104,22 @@ describe('pulse train / score / deal', () => {
     expect(deal.stdout).toMatch(/win rate of similar deals \d+% \(not a prediction/)
   })
 
+  it('a model trained looking back does not replace the current one; a model as of a day after today is refused', async () => {
+    const db = join(tempDir(), 'p.db')
+    await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(syntheticDeals({ n: 2000, seed: 12, signal: true }))), '--db', db)
+    const current = JSON.parse((await runCli('train', '--db', db, '--json')).stdout)
+    expect(current).toMatchObject({ modelId: 1, currentModelId: 1 })
+    const back = await runCli('train', '--db', db, '--as-of', '2023-06-30')
+    expect(back.code, back.stderr).toBe(0)
+    expect(back.stdout).toContain(
+      'Model 2 was trained looking back (as of 2023-06-30); model 1, trained as of a later day, stays the current model',
+    )
+    expect(JSON.parse((await runCli('score', '--db', db, '--json')).stdout).modelId).toBe(1)
+    const ahead = await runCli('train', '--db', db, '--as-of', '2099-01-01')
+    expect(ahead.code).toBe(1)
+    expect(ahead.stderr).toMatch(/--as-of 2099-01-01 is after today \(\d{4}-\d{2}-\d{2}\)/)
+  })
+
   it('once the newest test fails, scores stop presenting an older model as predictions', async () => {
     const db = join(tempDir(), 'p.db')
     const planted = syntheticDeals({ n: 2000, seed: 12, signal: true })

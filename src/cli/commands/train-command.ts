@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
 import { formatCount } from '../../analytics/format-figures.js'
+import { todayIn } from '../../domain/dates.js'
+import { AppError } from '../../errors.js'
 import { percent } from '../../model/deal-reasons.js'
 import { retrainModel, type TrainResult } from '../../model/retrain-model.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -14,7 +16,18 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
   ).action(async (options: CommonOptions) => {
     const result = await usingStore(
       options,
-      (store, config) => retrainModel(store, { asOf: resolveAsOf(options, config), staleDays: config.staleDays }),
+      (store, config) => {
+        const asOf = resolveAsOf(options, config)
+        const today = config.asOf ?? todayIn(config.timezone)
+        // The model trained as of the latest day is the current one: a future day would keep it current until then.
+        if (asOf > today) {
+          throw new AppError(
+            'bad_input',
+            `--as-of ${asOf} is after today (${today}): a model trained as of a later day would stay the current one until that day. Leave --as-of out to train as of today, or give an earlier day to look back.`,
+          )
+        }
+        return retrainModel(store, { asOf, staleDays: config.staleDays })
+      },
       { existing: true, io },
     )
     emit(io, options, trainJson(result), () => formatTrainResult(result))
@@ -69,11 +82,13 @@ export function formatTrainResult(r: TrainResult): string {
     `  accuracy   ${pad(percent(r.accuracy), 28)}${percent(r.baselineAccuracy)} (always "${majority}")`,
     '',
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
-    `${
-      r.informative
-        ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
-        : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
-    } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
+    r.currentModelId !== r.modelId
+      ? `Model ${r.modelId} was trained looking back (as of ${r.asOf}); model ${r.currentModelId}, trained as of a later day, stays the current model, and scores do not change.`
+      : `${
+          r.informative
+            ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
+            : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
+        } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
     `On the test deals it predicted ${percent(meanPredicted(r))} on average and ${percent(r.testWinRate)} won (the training window won ${percent(r.baseRate)}).`,
     '',
     'Reliability on the test deals (by decile of predicted probability; deals given the same probability share one row):',
