@@ -57,6 +57,20 @@ describe('POST /slack/events as Slack (and others) send it', () => {
     await waitFor(() => work() > before, 10_000, 'the in-time request to be handled')
   })
 
+  it('answers 400 to a signed body that is JSON null (or a form whose payload is null), and keeps serving', async () => {
+    for (const [body, type] of [
+      ['null', 'application/json'],
+      ['payload=null', FORM],
+    ] as const) {
+      const res = await raw(body, { 'content-type': type, ...signSlackRequest(SIGNING_SECRET, body) })
+      expect(res.status, body).toBe(400)
+    }
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'help', responseUrl: t.fake.responseUrl() })
+    expect((await raw(body, { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) })).status).toBe(200)
+    const big = `text=${'x'.repeat(4 * 1024 * 1024)}`
+    expect((await raw(big, { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, big) })).status).toBe(413)
+  })
+
   it('handles an event once when Slack retries its delivery (X-Slack-Retry-Num), and a new event again', async () => {
     const body = appHomeOpenedBody(PEOPLE.rep)
     const headers = { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) }

@@ -15,7 +15,10 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  * - `Content-Type: application/x-www-form-urlencoded; charset=utf-8` (or JSON with a charset)
  *   is read like the bare media type: Bolt compares the header exactly, and otherwise answers a
  *   correctly signed slash command with 400 or an `ssl_check` with 401. The signature covers
- *   the body only, so this changes nothing it proves.
+ *   the body only, so this changes nothing it proves;
+ * - the body is read here (up to {@link MAX_BODY_BYTES}, 413 beyond) and handed to Bolt, so that a
+ *   body of JSON `null` (or a form whose `payload` is `null`) gets 400 instead of stopping the
+ *   process: Bolt reads a field of the parsed body without checking it.
  */
 export function guardSlackRequests(listener: RequestListener, nowMs: () => number = Date.now): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -29,7 +32,65 @@ export function guardSlackRequests(listener: RequestListener, nowMs: () => numbe
         res.writeHead(401).end()
         return
       }
+      if (media && MEDIA_TYPES.has(media)) {
+        readBody(req, MAX_BODY_BYTES).then(
+          (raw) => {
+            if (raw === null) {
+              res.writeHead(413, { connection: 'close' }).end(() => req.destroy())
+              return
+            }
+            if (isNullBody(raw, media)) {
+              res.writeHead(400).end()
+              return
+            }
+            // Bolt reads a body already read from `rawBody` (the bytes it verifies the signature of).
+            ;(req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw
+            listener(req, res)
+          },
+          () => {
+            if (!res.headersSent) res.writeHead(400).end()
+          },
+        )
+        return
+      }
     }
     listener(req, res)
+  }
+}
+
+/** The largest request body taken, as Bolt's own limit (larger ones get 413). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024
+
+// The body, or null once it passes `limit` bytes (reading stops there).
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.off('data', onData)
+        req.pause()
+        resolve(null)
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on('data', onData)
+    req.once('end', () => resolve(Buffer.concat(chunks)))
+    req.once('error', reject)
+  })
+}
+
+// A JSON body, or a form's `payload`, that is `null`: Bolt reads a field of it unguarded and the
+// process stops. Anything else (malformed included) is Bolt's to answer.
+function isNullBody(raw: Buffer, media: string): boolean {
+  try {
+    const text = raw.toString('utf8')
+    if (media === 'application/json') return JSON.parse(text) === null
+    const payload = new URLSearchParams(text).get('payload')
+    return payload !== null && JSON.parse(payload) === null
+  } catch {
+    return false
   }
 }
