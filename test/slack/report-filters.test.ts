@@ -1,6 +1,11 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { parseReportArgs } from '../../src/slack/commands/parse-report-args.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { tempDir } from '../helpers/test-store.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
 // `/pulse <report> [field=value ...]` filters as people type them, read as `pulse report --where` reads them.
@@ -34,10 +39,24 @@ describe('report filters typed after /pulse', () => {
   })
 })
 
+/** A rep who joined lately: two stalled deals, both still open (no closed deal yet). */
+const NEW_REP = { slackId: 'UNEWREP001', ownerId: 'Rep_New', email: 'new.rep@acme.example' }
+
 describe('report filters against the deals, over HTTP', () => {
   let t: SlackTestApp
   beforeAll(async () => {
-    t = await startSlackTestApp({ company: await sampleCompany(600) })
+    const company = await sampleCompany(600)
+    const csv = join(tempDir('pulse-new-rep-'), 'new-rep.csv')
+    writeFileSync(
+      csv,
+      [
+        'deal_id,created_date,closed_date,sales_rep_id,owner_email,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date',
+        `NEW-1,2024-05-01,,${NEW_REP.ownerId},${NEW_REP.email},Retail,EMEA,Pro,Inbound,Proposal,90000,Open,2024-06-01`,
+        `NEW-2,2024-05-03,,${NEW_REP.ownerId},${NEW_REP.email},Retail,EMEA,Pro,Inbound,Demo,120000,Open,2024-06-10`,
+      ].join('\n'),
+    )
+    await importCsvFile(company.store, { path: csv, stages: DEFAULT_STAGES })
+    t = await startSlackTestApp({ company, extraUsers: [{ id: NEW_REP.slackId, email: NEW_REP.email }] })
   })
   afterAll(async () => {
     await t.close()
@@ -104,6 +123,16 @@ describe('report filters against the deals, over HTTP', () => {
     const none = await ask(PEOPLE.cro, 'winrate sales_rep_id=nobody_here')
     expect(none.answer).toContain('No closed deal has sales_rep_id \\"nobody_here\\".')
     expect(none.answer).not.toMatch(/rep_\d+/)
+  })
+
+  it("reads a rep's own owner id in another case even when none of their deals has closed yet", async () => {
+    const exact = await ask(NEW_REP.slackId, `stalled sales_rep_id=${NEW_REP.ownerId}`)
+    expect(exact.answer).toContain('2 deals, $210k')
+    for (const typed of [NEW_REP.ownerId.toLowerCase(), NEW_REP.ownerId.toUpperCase()]) {
+      const { answer } = await ask(NEW_REP.slackId, `stalled sales_rep_id=${typed}`)
+      expect(answer).toContain(`sales_rep_id=${NEW_REP.ownerId}`)
+      expect(answer).toContain('2 deals, $210k')
+    }
   })
 
   it('never lists owner ids, and keeps a rep to their own deals', async () => {

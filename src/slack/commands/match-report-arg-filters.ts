@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { matchFilterValues } from '../../analytics/match-filter-values.js'
 import type { Database } from '../../db/schema.js'
+import { type DataScope, scopeOwnerIds } from '../access/authorize.js'
 import type { ReportArgs } from './parse-report-args.js'
 
 /** Fields whose values are labels anyone with reports may see listed (never owner ids). */
@@ -17,15 +18,27 @@ export interface MatchedFilters {
  * closed deals hold, as `pulse report --where` does ({@link matchFilterValues}): a value that
  * matches only in another case becomes the stored spelling (`region=emea` reads `EMEA`); a value
  * no closed deal has is kept (open deals may have it) and named in a note with the values there
- * are. An owner id (`sales_rep_id`) is matched the same way, but its note lists no owner ids.
+ * are. An owner id (`sales_rep_id`) is matched the same way, but its note lists no owner ids;
+ * for someone who sees only some owners' deals (`scope`), it is first read as the one of those
+ * owners it names in another case, so a rep whose deals are all still open finds them too.
  * Amount bands are left as they are.
  */
-export async function matchReportArgFilters(db: Kysely<Database>, args: ReportArgs): Promise<MatchedFilters> {
-  const matched = await matchFilterValues(db, args.where, [...LABEL_FIELDS, 'sales_rep_id'])
+export async function matchReportArgFilters(db: Kysely<Database>, args: ReportArgs, scope?: DataScope): Promise<MatchedFilters> {
+  const where = { ...args.where, ...ownerInScope(args.where.sales_rep_id, scope) }
+  const matched = await matchFilterValues(db, where, [...LABEL_FIELDS, 'sales_rep_id'])
   // An owner id is read in the stored spelling too (`REP_18` for `rep_18`), but the owner ids
   // there are are never listed: the note for one no closed deal has names only the typed value.
   const notes = matched.unknown.map((u) =>
-    u.field === 'sales_rep_id' ? `No closed deal has sales_rep_id "${args.where.sales_rep_id}".` : u.note,
+    u.field === 'sales_rep_id' ? `No closed deal has sales_rep_id "${where.sales_rep_id}".` : u.note,
   )
   return { args: { ...args, where: matched.where }, notes }
+}
+
+// The scope's own spelling of a typed owner id (the access check allowed it as the one owner in
+// the scope it names in any case); closed deals alone cannot say, since an owner may have none yet.
+function ownerInScope(typed: string | undefined, scope: DataScope | undefined): { sales_rep_id?: string } {
+  const ownerIds = scope ? scopeOwnerIds(scope) : undefined
+  if (typed === undefined || ownerIds === undefined || ownerIds.includes(typed)) return {}
+  const same = ownerIds.filter((id) => id.toLowerCase() === typed.toLowerCase())
+  return same.length === 1 ? { sales_rep_id: same[0] as string } : {}
 }

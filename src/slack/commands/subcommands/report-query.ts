@@ -68,7 +68,7 @@ export function filteredReportSubcommand<R extends Parameters<PulseServices['ren
       return {
         ownerIds: namedOwners(parsed),
         run: async (run) => {
-          const { args, notes } = await matchReportArgFilters(run.ctx.store.db, parsed)
+          const { args, notes } = await matchReportArgFilters(run.ctx.store.db, parsed, run.scope)
           const report = await spec.load(run, reportQuery(run, args))
           const rendered = withNotes(spec.blocks(report, `${run.scopeLabel}${filterLabel(args)}`), notes)
           return { ...rendered, chart: await reportChartFile(run, spec.name, report) }

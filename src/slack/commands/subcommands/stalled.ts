@@ -18,7 +18,7 @@ export const stalled: Subcommand = {
       ownerIds: namedOwners(parsed),
       run: async (run) => {
         const db = run.ctx.store.db
-        const { args, notes } = await matchReportArgFilters(db, parsed)
+        const { args, notes } = await matchReportArgFilters(db, parsed, run.scope)
         const report = await run.ctx.services.stalled(db, { ...reportQuery(run, args), limit: 50 })
         const health = await run.ctx.services.dealHealth(
           db,

@@ -17,7 +17,7 @@ export const winrate: Subcommand = {
     return {
       ownerIds: namedOwners(parsed),
       run: async (run) => {
-        const { args, notes } = await matchReportArgFilters(run.ctx.store.db, parsed)
+        const { args, notes } = await matchReportArgFilters(run.ctx.store.db, parsed, run.scope)
         const report = await run.ctx.services.winrate(run.ctx.store.db, {
           ...reportQuery(run, args),
           ...(args.months ? { months: args.months } : {}),
