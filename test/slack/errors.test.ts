@@ -82,6 +82,28 @@ describe('errors reach the user as one sentence and the log without secrets', ()
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('/invite @Sales Pulse')
   })
 
+  it('a share whose chart Slack refuses still posts the findings into the channel, with a note why', async () => {
+    const channel = 'C0SHARE001'
+    t.fake.failNextUpload(500)
+    const responseUrl = t.fake.responseUrl()
+    const body = blockActionBody({
+      userId: PEOPLE.cro,
+      actionId: 'pulse_share_in_channel',
+      value: JSON.stringify({ t: 'funnel', c: channel }),
+      responseUrl,
+    })
+    await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
+    await waitFor(() => t.fake.messages.some((m) => m.channel === channel), 20_000, 'the shared findings')
+    const shared = t.fake.messages.filter((m) => m.channel === channel)
+    expect(shared).toHaveLength(1)
+    const blocks = JSON.stringify(shared[0]?.blocks)
+    expect(blocks).toContain('Funnel')
+    expect(blocks).toContain('Shared by <@')
+    expect(blocks).toContain('The chart could not be attached.')
+    const id = responseUrl.split('/').pop() as string
+    expect(JSON.stringify(t.fake.responses.filter((r) => r.id === id).map((r) => r.body))).not.toContain('Something went wrong')
+  })
+
   it('never writes the bot token or the signing secret to the log', () => {
     const log = lines.join('')
     expect(log.length).toBeGreaterThan(0)

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type AccessRequest, authorize, NO_DEALS_YET } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
+import { slackErrorCode } from '../access/slack-user-directory.js'
 import type { Viewer } from '../access/viewer.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -11,6 +12,7 @@ import { uploadFile } from '../app/upload-file.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { type Block, buttons, context } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
+import { CHANNEL_ACCESS_ERRORS } from '../outbox/drain-outbox.js'
 import { type CommandAnswer, type ParsedSubcommand, type Subcommand, scopeLabelOf } from './subcommand.js'
 
 /** Where an answer goes: privately to the asker (default) or shared into a channel. */
@@ -43,7 +45,7 @@ export const SHARE_ACTION_ID = 'pulse_share_in_channel'
  * Runs an acked subcommand for its asker: resolves who they are, asks the one access check,
  * runs the report, and delivers it. Private answers: the findings as an ephemeral message with
  * a "Share in channel" button, and the chart uploaded (`uploadFile`) into the asker's DM
- * with the app (when Slack refuses the chart, the findings still arrive, with a note why). Shared answers: findings and chart posted into the channel. Failures become
+ * with the app (when Slack refuses the chart, the findings still arrive, with a note why). Shared answers: findings and chart posted into the channel (a chart Slack refuses is noted under the findings likewise). Failures become
  * one sentence to the user; the details go to the log.
  */
 export async function answerCommand(ctx: SlackContext, req: CommandRequest): Promise<void> {
@@ -68,7 +70,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       scopeLabel: scopeLabelOf(viewer, req.target.kind === 'share'),
       asOf: ctx.clock.asOf(),
     })
-    if (req.target.kind === 'share') await shareAnswer(req, req.target.channelId, answer)
+    if (req.target.kind === 'share') await shareAnswer(req, req.target.channelId, answer, log)
     else await deliverPrivately(req, answer, log)
     log.info({ ms: Math.round(performance.now() - started) }, 'pulse command answered')
   } catch (error) {
@@ -147,19 +149,29 @@ async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log:
 /** The longest value Slack takes for a button. */
 const MAX_BUTTON_VALUE = 2000
 
-async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer): Promise<void> {
+async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer, log: Logger): Promise<void> {
   const blocks = [...answer.blocks, context(`Shared by <@${req.userId}> from \`/pulse ${esc(req.commandText)}\``)]
+  let note: Block | undefined
   if (answer.chart) {
-    await uploadFile(req.client, {
-      channelId,
-      data: answer.chart.png,
-      filename: answer.chart.filename,
-      title: answer.chart.title,
-      altText: answer.chart.altText,
-      blocks,
-    })
-  } else {
-    await req.client.chat.postMessage({ channel: channelId, text: answer.text, blocks })
+    try {
+      await uploadFile(req.client, {
+        channelId,
+        data: answer.chart.png,
+        filename: answer.chart.filename,
+        title: answer.chart.title,
+        altText: answer.chart.altText,
+        blocks,
+      })
+    } catch (error) {
+      // A channel the app cannot post in refuses the findings too: the asker is told to invite it.
+      if (CHANNEL_ACCESS_ERRORS.has(slackErrorCode(error) ?? '')) throw error
+      // As for a private answer, a chart Slack will not take leaves the findings, with a note why.
+      log.error({ err: error }, 'chart could not be shared; sharing the findings without it')
+      note = context(`The chart could not be attached. ${userFacingError(error)}`)
+    }
+  }
+  if (!answer.chart || note) {
+    await req.client.chat.postMessage({ channel: channelId, text: answer.text, blocks: note ? [...blocks, note] : blocks })
   }
   // The answer is in the channel; an ephemeral "working on it" left behind is harmless.
   await req.respond({ delete_original: true }).catch(() => undefined)
