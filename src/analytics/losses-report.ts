@@ -72,6 +72,7 @@ export function lossesReport(
     stages,
     totalLost,
     totalLostAmount,
+    openStages: [...context.openStages],
     lateStages: [...context.lateStages],
     lateStageShare,
     lateStageAmountShare,

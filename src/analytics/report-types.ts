@@ -180,6 +180,8 @@ export interface LossesReport {
   readonly stages: readonly LossStage[]
   readonly totalLost: number
   readonly totalLostAmount: number
+  /** The open stages in stage order (the configured or CRM pipeline order), for drawing them top to bottom. */
+  readonly openStages: readonly string[]
   /** The last two open stages of the stage order. */
   readonly lateStages: readonly string[]
   /**

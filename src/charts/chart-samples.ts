@@ -118,6 +118,7 @@ export function sampleChartInputs(): ChartSamples {
     })),
     totalLost,
     totalLostAmount,
+    openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'],
     lateStages: ['Proposal', 'Negotiation'],
     lateStageShare: (412 + 301) / totalLost,
     lateStageAmountShare: (21_300_000 + 14_800_000) / totalLostAmount,

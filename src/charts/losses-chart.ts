@@ -1,12 +1,11 @@
 import type { TopLevelSpec } from 'vega-lite'
 import type { LossesReport } from '../analytics/report-types.js'
-import { DEFAULT_STAGES } from '../domain/default-stages.js'
 import { COLORS, FONT_SIZES, formatCount, formatMoney, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, joinPhrases, type ReportChart, titleBlock } from './report-chart.js'
 
 /** Options of {@link lossesChart}. */
 export interface LossesChartOptions {
-  /** Stage order (top to bottom); default the configured default order. Stages not in it go before the late stages. */
+  /** Stage order (top to bottom); default the report's own (`openStages`). Stages not in it go before the late stages. */
   readonly stageOrder?: readonly string[]
 }
 
@@ -32,7 +31,7 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
   if (report.stages.length === 0 || report.totalLost === 0) {
     return emptyChart('No lost deals in this period', 'Nothing was lost, or nothing has closed yet.')
   }
-  const ordered = orderStages(report, options.stageOrder ?? DEFAULT_STAGES)
+  const ordered = orderStages(report, options.stageOrder ?? report.openStages)
   const firstLate = ordered.findIndex((s) => s.lateStage)
   const other: LossesChartRow['group'] =
     firstLate >= 0 && ordered.slice(firstLate).some((s) => !s.lateStage) ? 'Other stage' : 'Earlier stage'

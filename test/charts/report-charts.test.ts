@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { lossesReport } from '../../src/analytics/losses-report.js'
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { COLORS } from '../../src/charts/chart-theme.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
@@ -31,6 +32,16 @@ describe('lossesChart', () => {
       .map((r: Json) => r.stage)
     expect(late).toEqual(['Proposal', 'Negotiation'])
     expect(chart.title).toBe('55% of lost deals ($36.1M) were lost late, at Proposal or Negotiation')
+  })
+
+  it("draws a configured pipeline's stages in the report's own stage order, not the default stages' order", () => {
+    const openStages = ['Discovery', 'Technical review', 'Demo', 'Security review', 'Proposal', 'Legal', 'Negotiation', 'Signature']
+    const lost = [7, 30, 12, 25, 3, 40, 18, 9]
+    const rows = openStages.map((stage, i) => ({ stage, lost: lost[i]!, lostAmount: lost[i]! * 1000, daysSpent: lost[i]! * 20 }))
+    const report = lossesReport(rows, { openStages, lateStages: openStages.slice(-2) }, { asOf: '2024-07-20' })
+    const { spec } = lossesChart(report)
+    expect(mainRows(spec).map((r: Json) => r.stage)).toEqual(openStages)
+    expect((spec as Json).encoding.y.sort).toEqual(openStages)
   })
 
   it('follows a custom stage order', () => {

@@ -10,6 +10,7 @@ describe('/pulse answers for empty reports', () => {
       stages: [],
       totalLost: 0,
       totalLostAmount: 0,
+      openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'],
       lateStages: ['Proposal', 'Negotiation'],
       lateStageShare: null,
       lateStageAmountShare: null,

@@ -14,6 +14,7 @@ const report = (stages: LossStage[], share: number | null): LossesReport => ({
   stages,
   totalLost: stages.reduce((n, s) => n + s.lost, 0),
   totalLostAmount: stages.reduce((n, s) => n + s.lostAmount, 0),
+  openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'],
   lateStages: ['Proposal', 'Negotiation'],
   lateStageShare: share,
   lateStageAmountShare: share,

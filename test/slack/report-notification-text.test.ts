@@ -15,6 +15,7 @@ describe('/pulse answers: notification text', () => {
       stages: [],
       totalLost: 0,
       totalLostAmount: 0,
+      openStages: [],
       lateStages: [],
       lateStageShare: null,
       lateStageAmountShare: null,
