@@ -46,15 +46,26 @@ describe('errors reach the user as one sentence and the log without secrets', ()
 
   it('a chart Slack refuses (upload URL, completeUploadExternal) leaves the findings in place with a note why', async () => {
     const before = t.fake.callsOf('files.completeUploadExternal').length
-    t.fake.failNextUpload(500)
+    for (let i = 0; i < 3; i++) t.fake.failNextUpload(500)
     const refusedBytes = await blocksOf(PEOPLE.cro, 'funnel')
     expect(refusedBytes).toContain('Funnel')
-    expect(refusedBytes).toContain('The chart could not be sent. Something went wrong on our side')
+    expect(refusedBytes).toContain(
+      'The chart could not be sent. Slack did not take the upload (its upload address answered HTTP 500), so try again in a minute.',
+    )
     expect(refusedBytes).toContain('pulse_share_in_channel')
     expect(t.fake.callsOf('files.completeUploadExternal')).toHaveLength(before)
     expect(lines.join('')).toContain('HTTP 500')
     t.fake.failNext('files.completeUploadExternal', 'internal_error')
     expect(await blocksOf(PEOPLE.cro, 'losses')).toContain('The chart could not be sent.')
+  })
+
+  it('a chart whose upload URL fails once (expired, or a 5xx) is uploaded again with a new URL and reaches the DM', async () => {
+    const before = t.fake.callsOf('files.completeUploadExternal').length
+    t.fake.failNextUpload(404)
+    const blocks = await blocksOf(PEOPLE.cro, 'losses')
+    expect(blocks).toContain('The chart is in your DM with Sales Pulse.')
+    expect(blocks).not.toContain('could not be sent')
+    expect(t.fake.callsOf('files.completeUploadExternal')).toHaveLength(before + 1)
   })
 
   it('a refused token or a missing permission says who can fix it, not "try again"', async () => {

@@ -371,6 +371,18 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(2)
   })
 
+  it("still puts the chart in the alert's thread when Slack's upload URL fails once (a 503), with a new upload URL", async () => {
+    const { fake, ctx } = await setup()
+    await checkWinRateAnomaly(ctx, AS_OF)
+    fake.failNextUpload(503)
+    await drainOutbox(ctx, { kinds: ['anomaly'] })
+    const posts = fake.messages.filter((m) => m.channel === 'C0ALERTS01')
+    expect(posts).toHaveLength(2)
+    expect(posts[1]?.threadTs).toBe(posts[0]?.ts)
+    expect(fake.callsOf('files.getUploadURLExternal')).toHaveLength(2)
+    expect(fake.pngUploads()).toHaveLength(1)
+  })
+
   it('an alert channel the app is not in fails the job with the fix, and the alert goes out once the app is invited', async () => {
     const { fake, ctx } = await setup()
     const jobs = createSlackJobs(ctx, ctx.pacedClient)

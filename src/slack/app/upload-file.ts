@@ -30,6 +30,10 @@ export class FileUploadError extends Error {
   }
 }
 
+/** Tries of steps 1-2 when Slack's upload URL does not take the bytes, and the pauses between them. */
+const UPLOAD_TRIES = 3
+const UPLOAD_RETRY_DELAYS_MS = [500, 1500] as const
+
 /**
  * Shares a file the way Slack documents it, in three steps:
  * 1. `files.getUploadURLExternal` with `filename`, `length` (bytes) and `alt_txt`;
@@ -37,13 +41,37 @@ export class FileUploadError extends Error {
  *    must answer 200;
  * 3. `files.completeUploadExternal` with `files=[{"id","title"}]`, `channel_id`, and the
  *    message `blocks` and `thread_ts` when given.
+ * When the upload URL does not answer 200 (a 5xx, an expired URL) or cannot be reached, steps 1
+ * and 2 are tried again with a new upload URL, up to 3 times in about 2 seconds.
  * Web API calls go through `client` (its base URL, token, retries and rate-limit handling).
  * Returns the file id.
  *
  * @throws the Web API error of step 1 or 3 (`not_in_channel`, `channel_not_found`,
- * `invalid_auth`, ...), or {@link FileUploadError} when step 2 is refused.
+ * `invalid_auth`, ...), or {@link FileUploadError} when step 2 is refused every time.
  */
 export async function uploadFile(client: SlackClient, file: FileUpload): Promise<string> {
+  let fileId: string | undefined
+  for (let attempt = 1; fileId === undefined; attempt++) {
+    try {
+      fileId = await uploadBytes(client, file)
+    } catch (error) {
+      const timedOut = (error as Error | undefined)?.name === 'TimeoutError'
+      const retryable = error instanceof FileUploadError || (error instanceof TypeError && !timedOut)
+      if (!retryable || attempt >= UPLOAD_TRIES) throw error
+      await new Promise((resolve) => setTimeout(resolve, UPLOAD_RETRY_DELAYS_MS[attempt - 1] ?? 0))
+    }
+  }
+  await client.files.completeUploadExternal({
+    files: [{ id: fileId, title: file.title }],
+    channel_id: file.channelId,
+    ...(file.blocks ? { blocks: file.blocks } : {}),
+    ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+  })
+  return fileId
+}
+
+// Steps 1 and 2: a new upload URL, then the bytes POSTed to it.
+async function uploadBytes(client: SlackClient, file: FileUpload): Promise<string> {
   const url = (await client.apiCall('files.getUploadURLExternal', {
     filename: file.filename,
     length: file.data.length,
@@ -60,12 +88,6 @@ export async function uploadFile(client: SlackClient, file: FileUpload): Promise
   })
   await res.arrayBuffer().catch(() => undefined)
   if (res.status !== 200) throw new FileUploadError(res.status)
-  await client.files.completeUploadExternal({
-    files: [{ id: url.file_id, title: file.title }],
-    channel_id: file.channelId,
-    ...(file.blocks ? { blocks: file.blocks } : {}),
-    ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
-  })
   return url.file_id
 }
 

@@ -2,6 +2,7 @@ import { AppError, DATABASE_BUSY, isDatabaseBusy, userMessage } from '../../erro
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
+import { FileUploadError } from './upload-file.js'
 
 /** Slack's answers when the bot token itself is refused. */
 const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'])
@@ -10,7 +11,7 @@ const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 't
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
  * permission or token to fix, a rate limit to wait out, a database another process is writing
- * to), or a generic sentence (the details go
+ * to, an upload Slack did not take), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
 export function userFacingError(error: unknown): string {
@@ -18,6 +19,8 @@ export function userFacingError(error: unknown): string {
   // A message may quote what a CRM or database answered: secret-looking parts are taken out.
   if (error instanceof AppError) return esc(redactText(userMessage(error)))
   if (isDatabaseBusy(error)) return DATABASE_BUSY
+  if (error instanceof FileUploadError)
+    return `Slack did not take the upload (its upload address answered HTTP ${error.status}), so try again in a minute.`
   const code = slackErrorCode(error)
   if (code === 'not_in_channel' || code === 'channel_not_found') {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
