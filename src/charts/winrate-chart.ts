@@ -115,6 +115,9 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     axis: { format: '.0%', values: ticks, title: null },
   }
   const segmentRows = partial && lastComplete ? [lastComplete, partial] : []
+  const loneCenters = rows.filter(
+    (r, i) => r.center !== null && (rows[i - 1]?.center ?? null) === null && (rows[i + 1]?.center ?? null) === null,
+  )
   // "partial" goes opposite the last month's anomaly label, else away from the dashed segment.
   // Layers for the partial month exist only when there is one to draw.
   const partialLayers = <T>(layers: T[]): T[] => (partial ? layers : [])
@@ -139,6 +142,21 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
         mark: { type: 'line', color: COLORS.center, strokeDash: [4, 3], strokeWidth: 1.5 },
         encoding: { y: { field: 'center', ...y } },
       },
+      // A line through one point draws nothing: a month whose neighbours have no centre gets a dashed rule across it.
+      ...(loneCenters.length > 0
+        ? [
+            {
+              data: { values: loneCenters },
+              mark: { type: 'rule', color: COLORS.center, strokeDash: [4, 3], strokeWidth: 1.5 },
+              encoding: {
+                x: { ...x, bandPosition: 0, axis: null },
+                x2: { field: 'month', bandPosition: 1 },
+                y: { field: 'center', ...y },
+              },
+              name: 'centerTicks',
+            },
+          ]
+        : []),
       {
         // Months with nothing closed stay in (as null) so the line breaks there instead of bridging the gap.
         transform: [{ filter: '!datum.partial' }],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { WinrateMonth, WinrateReport } from '../../src/analytics/report-types.js'
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { COLORS } from '../../src/charts/chart-theme.js'
+import { renderChartSvg } from '../../src/charts/render-chart.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
 import { allViews, type Json, mainRows, viewNamed } from './spec-helpers.js'
 
@@ -126,5 +127,21 @@ describe('winrateChart', () => {
     const solid = allViews(chart.spec).find((v) => v.mark?.type === 'line' && v.mark.color === COLORS.primary)
     expect(solid.transform).toEqual([{ filter: '!datum.partial' }])
     expect(mainRows(chart.spec)[4]).toMatchObject({ winRate: null, nLabel: 'n=0' })
+  })
+
+  it('draws the centre line of a month shown alone (`/pulse winrate 1`), which its key names, instead of a one-point line that shows nothing', async () => {
+    const chart = winrateChart(report((m) => m.slice(-1)))
+    expect(chart.spec.title).toMatchObject({ subtitle: expect.arrayContaining([expect.stringContaining('centre line')]) })
+    const { svg } = await renderChartSvg(chart.spec)
+    const dashed = [...svg.matchAll(new RegExp(`<(?:path|line)\\b[^>]*stroke="${COLORS.center}"[^>]*stroke-dasharray[^>]*>`, 'g'))].map(
+      (m) => m[0],
+    )
+    const visible = dashed.filter((el) => /\bd="[^"]*L/.test(el) || Number(/\bx2="([\d.]+)"/.exec(el)?.[1] ?? 0) > 20)
+    expect(visible).toHaveLength(1)
+  })
+
+  it('adds no separate centre mark when the centre runs as a line through several months', () => {
+    const { spec } = winrateChart(report())
+    expect(allViews(spec).some((v) => v.name === 'centerTicks')).toBe(false)
   })
 })
