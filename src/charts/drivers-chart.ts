@@ -202,15 +202,31 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
   return { spec, title, altText: `${title}. Heatmap of win rate by ${pair}, overall ${formatPercent(overall)}. ${alt}.` }
 }
 
+/** The row (or column) label of a field that has one value across the deals: its value is in no segment. */
+const ONE_VALUE = 'All'
+
 /**
  * The grid's cells: the report's pairs of the two fields, or, when a filter fixes one of them
  * (`--where region=EMEA`: pairs with it are not tested), the other field's own segments, each
- * placed at the filtered value.
+ * placed at the filtered value; when one field has a single value (so no pair was tested), the
+ * other field's own segments in one row (or column) named {@link ONE_VALUE}.
  */
 function gridSegments(report: DriversReport, rowField: SegmentField, colField: SegmentField): DriverSegment[] {
   const fixedRow = report.where[rowField]
   const fixedCol = report.where[colField]
-  if ((fixedRow === undefined) === (fixedCol === undefined)) return report.segments.filter((s) => isPair(s, rowField, colField))
+  if (fixedRow !== undefined && fixedCol !== undefined) return []
+  if (fixedRow === undefined && fixedCol === undefined) {
+    const pairs = report.segments.filter((s) => isPair(s, rowField, colField))
+    if (pairs.length > 0) return pairs
+    // One field with a single value (every deal in one region) pairs with nothing: the other
+    // field's own segments, in one row (or column) named "All".
+    const singles = (field: SegmentField) =>
+      report.segments.filter((s) => Object.keys(s.segment).length === 1 && s.segment[field] !== undefined)
+    const [rowSingles, colSingles] = [singles(rowField), singles(colField)]
+    if (rowSingles.length > 0 === colSingles.length > 0) return []
+    const [oneField, otherField, others] = rowSingles.length > 0 ? [colField, rowField, rowSingles] : [rowField, colField, colSingles]
+    return others.map((s) => ({ ...s, segment: { [oneField]: ONE_VALUE, [otherField]: s.segment[otherField] } }))
+  }
   const [fixedField, fixedValue, otherField] =
     fixedRow !== undefined ? [rowField, fixedRow, colField] : [colField, fixedCol as string, rowField]
   return report.segments
@@ -308,6 +324,6 @@ function driversTitle(
   const significant = segments.filter((s) => s.significant).sort((p, q) => gap(q) - gap(p) || q.n - p.n)
   const top = significant[0]
   if (!top) return `No ${pair} segment's win rate differs significantly from the ${formatPercent(overall)} overall`
-  const name = `${top.segment[rowField]} ${top.segment[colField]}`
+  const name = [top.segment[rowField], top.segment[colField]].filter((v) => v !== ONE_VALUE).join(' ')
   return `${name} deals win ${formatPercent(top.winRate)} vs ${formatPercent(overall)} overall`
 }

@@ -37,6 +37,20 @@ describe('drivers chart of a report filtered on one of its two fields', () => {
     expect(chart.title).toBe('EMEA 50k-100k deals win 8% vs 28% overall')
   })
 
+  it('draws the amount bands in one row named All when every deal is in one region (no pair is tested), instead of an empty chart', () => {
+    const report = driversReport(rows, { asOf: '2024-07-20' })
+    expect(report.segments.some((s) => s.segment.region !== undefined)).toBe(false)
+    const chart = driversChart(report)
+    const cells = mainRows(chart.spec) as Array<{ row: string; column: string; n: number; winRate: number }>
+    expect(cells.map((c) => [c.row, c.column, c.n, c.winRate]).sort()).toEqual([
+      ['All', '100k+', 300, 108 / 300],
+      ['All', '10k-50k', 300, 111 / 300],
+      ['All', '50k-100k', 300, 24 / 300],
+      ['All', '<10k', 300, 93 / 300],
+    ])
+    expect(chart.title).toBe('50k-100k deals win 8% vs 28% overall')
+  })
+
   it('says why a chart is empty without claiming there are no deals', () => {
     const both = driversReport(rows, { asOf: '2024-07-20', where: { region: 'EMEA', amount_band: '50k-100k' } })
     expect(driversChart(both).altText).toMatch(/The filters fix both fields/)
