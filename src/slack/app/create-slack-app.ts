@@ -129,6 +129,13 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     logger: webLogger,
     logLevel: LogLevel.WARN,
   })
+  const uploadClient = new webApi.WebClient(config.slack.botToken as string, {
+    ...webClientOptions(config, options.retries),
+    timeout: 30_000,
+    rejectRateLimitedCalls: true,
+    logger: webLogger,
+    logLevel: LogLevel.WARN,
+  })
   const roster = options.roster
   return {
     store: options.store,
@@ -141,6 +148,7 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     services: options.services,
     publicUrl: config.publicUrl,
     pacedClient,
+    uploadClient,
   }
 }
 

@@ -34,6 +34,9 @@ export class FileUploadError extends Error {
 const UPLOAD_TRIES = 3
 const UPLOAD_RETRY_DELAYS_MS = [500, 1500] as const
 
+/** The longest Retry-After (seconds) an upload waits out, once per step; a longer one fails the upload at once. */
+export const UPLOAD_MAX_RETRY_AFTER_S = 10
+
 /**
  * Shares a file the way Slack documents it, in three steps:
  * 1. `files.getUploadURLExternal` with `filename`, `length` (bytes) and `alt_txt`;
@@ -42,7 +45,9 @@ const UPLOAD_RETRY_DELAYS_MS = [500, 1500] as const
  * 3. `files.completeUploadExternal` with `files=[{"id","title"}]`, `channel_id`, and the
  *    message `blocks` and `thread_ts` when given.
  * When the upload URL does not answer 200 (a 5xx, an expired URL) or cannot be reached, steps 1
- * and 2 are tried again with a new upload URL, up to 3 times in about 2 seconds.
+ * and 2 are tried again with a new upload URL, up to 3 times in about 2 seconds. With a client
+ * that throws on 429, a Retry-After of up to {@link UPLOAD_MAX_RETRY_AFTER_S} seconds is waited
+ * out once per step; a longer one fails the upload at once (Slack's `ratelimited`).
  * Web API calls go through `client` (its base URL, token, retries and rate-limit handling).
  * Returns the file id.
  *
@@ -53,7 +58,7 @@ export async function uploadFile(client: SlackClient, file: FileUpload): Promise
   let fileId: string | undefined
   for (let attempt = 1; fileId === undefined; attempt++) {
     try {
-      fileId = await uploadBytes(client, file)
+      fileId = await afterShortRateLimit(() => uploadBytes(client, file))
     } catch (error) {
       const timedOut = (error as Error | undefined)?.name === 'TimeoutError'
       const retryable = error instanceof FileUploadError || (error instanceof TypeError && !timedOut)
@@ -61,13 +66,30 @@ export async function uploadFile(client: SlackClient, file: FileUpload): Promise
       await new Promise((resolve) => setTimeout(resolve, UPLOAD_RETRY_DELAYS_MS[attempt - 1] ?? 0))
     }
   }
-  await client.files.completeUploadExternal({
-    files: [{ id: fileId, title: file.title }],
-    channel_id: file.channelId,
-    ...(file.blocks ? { blocks: file.blocks } : {}),
-    ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
-  })
-  return fileId
+  const id = fileId
+  await afterShortRateLimit(() =>
+    client.files.completeUploadExternal({
+      files: [{ id, title: file.title }],
+      channel_id: file.channelId,
+      ...(file.blocks ? { blocks: file.blocks } : {}),
+      ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+    }),
+  )
+  return id
+}
+
+// A client that throws on 429 (`rejectRateLimitedCalls`): wait out a short Retry-After once, then try again.
+async function afterShortRateLimit<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (error) {
+    const e = error as { code?: string; retryAfter?: number }
+    if (e?.code !== 'slack_webapi_rate_limited_error' || !(typeof e.retryAfter === 'number') || e.retryAfter > UPLOAD_MAX_RETRY_AFTER_S) {
+      throw error
+    }
+    await new Promise((resolve) => setTimeout(resolve, (e.retryAfter as number) * 1000))
+    return step()
+  }
 }
 
 // Steps 1 and 2: a new upload URL, then the bytes POSTed to it.

@@ -70,8 +70,8 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       scopeLabel: scopeLabelOf(viewer, req.target.kind === 'share'),
       asOf: ctx.clock.asOf(),
     })
-    if (req.target.kind === 'share') await shareAnswer(req, req.target.channelId, answer, log)
-    else await deliverPrivately(req, answer, log)
+    if (req.target.kind === 'share') await shareAnswer(ctx, req, req.target.channelId, answer, log)
+    else await deliverPrivately(ctx, req, answer, log)
     log.info({ ms: Math.round(performance.now() - started) }, 'pulse command answered')
   } catch (error) {
     if (error instanceof AppError && ['bad_input', 'not_found', 'not_allowed', 'no_data'].includes(error.code)) {
@@ -110,14 +110,14 @@ async function tellAsker(
   }
 }
 
-async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log: Logger): Promise<void> {
+async function deliverPrivately(ctx: SlackContext, req: CommandRequest, answer: CommandAnswer, log: Logger): Promise<void> {
   const extra = []
   let chartInDm = false
   if (answer.chart) {
     // The findings are the answer: a chart Slack will not take is noted under them, never in their place.
     try {
       const dm = await openDm(req.client, req.userId)
-      await uploadFile(req.client, {
+      await uploadFile(ctx.uploadClient, {
         channelId: dm,
         data: answer.chart.png,
         filename: answer.chart.filename,
@@ -149,12 +149,12 @@ async function deliverPrivately(req: CommandRequest, answer: CommandAnswer, log:
 /** The longest value Slack takes for a button. */
 const MAX_BUTTON_VALUE = 2000
 
-async function shareAnswer(req: CommandRequest, channelId: string, answer: CommandAnswer, log: Logger): Promise<void> {
+async function shareAnswer(ctx: SlackContext, req: CommandRequest, channelId: string, answer: CommandAnswer, log: Logger): Promise<void> {
   const blocks = [...answer.blocks, context(`Shared by <@${req.userId}> from \`/pulse ${esc(req.commandText)}\``)]
   let note: Block | undefined
   if (answer.chart) {
     try {
-      await uploadFile(req.client, {
+      await uploadFile(ctx.uploadClient, {
         channelId,
         data: answer.chart.png,
         filename: answer.chart.filename,
