@@ -48,9 +48,16 @@ export function funnelChart(report: FunnelReport): ReportChart {
   const order = rows.map((r) => r.stage)
   const x = { type: 'quantitative' as const, scale: { domain: [0, maxReached * 1.75], nice: false }, axis: null }
 
+  // Deals at a stage outside the open ones are in no bar: said under the title, or the won share reads higher than it is.
+  const unplaced = report.unplaced ?? 0
+  const leftOut =
+    unplaced > 0
+      ? `${formatCount(unplaced)} lost or open ${unplaced === 1 ? 'deal is' : 'deals are'} left out: ${unplaced === 1 ? 'its' : 'their'} stage is not one of the open stages, or not on record.`
+      : null
   const spec = {
     title: titleBlock(title, [
       `Deals that reached each stage (light) and went past it (dark). ${formatCount(last.reached)} of the ${formatCount(first.reached)} deals that reached ${first.stage} (${formatPercent(first.reached > 0 ? last.reached / first.reached : 0)}) have been won so far.`,
+      ...(leftOut && !title.includes('left out') ? [leftOut] : []),
     ]),
     width: LAYOUT.width - 90,
     height: { step: LAYOUT.barStep + 10 },
@@ -87,7 +94,11 @@ export function funnelChart(report: FunnelReport): ReportChart {
     ],
   } as TopLevelSpec
   const alt = rows.map((r) => `${r.stage}: ${r.label}`).join('; ')
-  return { spec, title, altText: `${title}. Funnel bar chart of deals reaching and passing each stage. ${alt}.` }
+  return {
+    spec,
+    title,
+    altText: `${title}. Funnel bar chart of deals reaching and passing each stage${leftOut ? ` (${leftOut.replace(/\.$/, '')})` : ''}. ${alt}.`,
+  }
 }
 
 /**

@@ -51,6 +51,16 @@ describe('lossesChart', () => {
 })
 
 describe('funnelChart', () => {
+  it('says under its title how many lost or open deals are in no bar (a stage outside the open ones), so the won share is read as of the deals drawn', () => {
+    const chart = funnelChart({ ...samples.funnel, unplaced: 929 })
+    const subtitle = (chart.spec as Json).title.subtitle as string[]
+    expect(subtitle.join(' ')).toContain(
+      '929 lost or open deals are left out: their stage is not one of the open stages, or not on record.',
+    )
+    expect(chart.altText).toContain('929 lost or open deals are left out')
+    expect(((funnelChart(samples.funnel).spec as Json).title.subtitle as string[]).join(' ')).not.toContain('left out')
+  })
+
   it('shows reached and advanced per stage with conversion labels, the last stage as won', () => {
     const chart = funnelChart(samples.funnel)
     const rows = mainRows(chart.spec)
