@@ -15,6 +15,8 @@ interface OutlineFont {
 const KEPT = new Set(['transform', 'fill', 'stroke', 'stroke-width', 'stroke-linejoin', 'stroke-opacity', 'fill-opacity', 'opacity'])
 const READ = new Set(['text-anchor', 'font-family', 'font-size', 'font-weight', 'font-style', 'aria-label', 'role', 'aria-roledescription'])
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+/** Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation forms: text laid out right to left. */
+const RIGHT_TO_LEFT = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/
 
 /**
  * Replaces the `<text>` elements of a vega SVG by `<path>` elements holding their glyph outlines,
@@ -105,6 +107,8 @@ function textToPath(attrs: string, content: string, fonts: SvgTextFonts): string
   if (!(size > 0)) return undefined
   const lines = splitLines(content)
   if (!lines) return undefined
+  // Right-to-left scripts need reordering and (Arabic) joined letter forms: resvg's own layout does both.
+  if (lines.some((line) => RIGHT_TO_LEFT.test(line.text))) return undefined
   const font = fonts.font(bold)
   const scale = size / font.metrics.unitsPerEm
   let d = ''

@@ -94,4 +94,20 @@ describe('outlineSvgText', () => {
       expect(path(kept)).toBe(kept)
     }
   })
+
+  it('leaves Hebrew and Arabic names to resvg, which lays them out right to left with joined letters, instead of outlining their letters left to right', () => {
+    const svgOf = (text: string) =>
+      `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="40"><text transform="translate(10,28)" font-family="DejaVu Sans" font-size="16px" fill="#111">${text}</text></svg>`
+    for (const name of [
+      '\u05d9\u05e9\u05e8\u05d0\u05dc',
+      '\u0627\u0644\u0634\u0631\u0642 \u0627\u0644\u0623\u0648\u0633\u0637',
+      'Region: \u05d9\u05e9\u05e8\u05d0\u05dc',
+    ]) {
+      const svg = svgOf(name)
+      const outlined = outlineSvgText(svg)
+      expect(outlined, name).toBe(svg)
+      expect(rasterize(outlined).equals(rasterize(svg)), name).toBe(true)
+    }
+    expect(outlineSvgText(svgOf('Z\u00fcrich'))).not.toContain('<text')
+  })
 })
