@@ -111,6 +111,8 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
       },
     ],
   } as TopLevelSpec
-  const alt = rows.map((b) => `predicted ${formatPercent(b.predicted)}, observed ${formatPercent(b.observed)} (${b.label})`).join('; ')
+  const alt = rows
+    .map((b) => `predicted ${formatPercent(b.predicted)}, observed ${formatPercent(b.observed)} (n=${formatCount(b.n)})`)
+    .join('; ')
   return { spec, title, altText: `${title}. Reliability diagram with the diagonal of perfect calibration. ${alt}.` }
 }

@@ -198,6 +198,20 @@ describe('model charts', () => {
     expect((chart.spec as Json).title.subtitle.join(' ')).toContain('4 groups of about 108 held-out deals')
   })
 
+  it('reliability diagram: the alt text gives every group its size, the points left unlabelled in the picture included', () => {
+    const equal = reliabilityChart({ bins: [0.2, 0.25].map((p) => ({ predicted: p, observed: p - 0.05, n: 108 })) })
+    expect(equal.altText).toContain('predicted 20%, observed 15% (n=108); predicted 25%, observed 20% (n=108)')
+    const crowded = reliabilityChart({
+      bins: [
+        { predicted: 0.24, observed: 0.23, n: 57 },
+        { predicted: 0.27, observed: 0.2, n: 132 },
+      ],
+    })
+    expect(crowded.altText).toContain('(n=57)')
+    expect(crowded.altText).toContain('(n=132)')
+    expect(crowded.altText).not.toContain('()')
+  })
+
   it('health scores: counts per bin of 10 and the deals at risk', () => {
     const chart = healthScoreChart({ scores: [0, 5, 39, 40, 69, 70, 99, 100] })
     const bins = mainRows(chart.spec)
