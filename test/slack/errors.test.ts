@@ -95,7 +95,8 @@ describe('errors reach the user as one sentence and the log without secrets', ()
 
   it('a share whose chart Slack refuses still posts the findings into the channel, with a note why', async () => {
     const channel = 'C0SHARE001'
-    t.fake.failNextUpload(500)
+    // Refused on every try: the upload is tried 3 times with a new URL each.
+    for (let i = 0; i < 3; i++) t.fake.failNextUpload(500)
     const responseUrl = t.fake.responseUrl()
     const body = blockActionBody({
       userId: PEOPLE.cro,
