@@ -148,3 +148,48 @@ export function monthRange(first: string, last: string): string[] {
     if (m === last) return out
   }
 }
+
+/** Per time zone: a formatter of the wall clock, and its offset from UTC by UTC day (NaN: it changes that day). */
+const zoneClocks = new Map<string, { format: Intl.DateTimeFormat; days: Map<number, number> }>()
+const QUARTER_HOUR_MS = 900_000
+
+/**
+ * The calendar date (`YYYY-MM-DD`) in the IANA time zone `timeZone` of the instant `ms` (epoch
+ * milliseconds): the day the people in that zone saw it happen. Each UTC day's offset is looked up
+ * once (a sync converts millions of times); on a day the clocks change, the offset of the quarter
+ * hour (offsets change only on one).
+ * @example dateInZone(Date.parse('2024-04-01T01:30:00Z'), 'America/Los_Angeles') // '2024-03-31'
+ */
+export function dateInZone(ms: number, timeZone: string): string {
+  if (timeZone === 'UTC') return new Date(ms).toISOString().slice(0, 10)
+  let clock = zoneClocks.get(timeZone)
+  if (clock === undefined) {
+    const format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    })
+    clock = { format, days: new Map() }
+    zoneClocks.set(timeZone, clock)
+  }
+  const { format, days } = clock
+  const offsetAt = (at: number) => {
+    const parts = format.formatToParts(new Date(at))
+    const part = (type: string) => Number(parts.find((p) => p.type === type)?.value)
+    return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute')) - at
+  }
+  const day = Math.floor(ms / DAY_MS)
+  let offset = days.get(day)
+  if (offset === undefined) {
+    const first = offsetAt(day * DAY_MS)
+    offset = first === offsetAt((day + 1) * DAY_MS - QUARTER_HOUR_MS) ? first : Number.NaN
+    if (days.size >= 100_000) days.clear()
+    days.set(day, offset)
+  }
+  if (Number.isNaN(offset)) offset = offsetAt(Math.floor(ms / QUARTER_HOUR_MS) * QUARTER_HOUR_MS)
+  return new Date(ms + offset).toISOString().slice(0, 10)
+}

@@ -172,6 +172,7 @@ export function createConfiguredSource(config: Config, which?: 'hubspot' | 'sale
       logger: overrides.logger,
       searchLagMs: overrides.lagMs,
       backoffBaseMs: overrides.backoffBaseMs,
+      timeZone: config.timezone,
     })
   }
   requireSettings(
@@ -193,6 +194,7 @@ export function createConfiguredSource(config: Config, which?: 'hubspot' | 'sale
     logger: overrides.logger,
     lagMs: overrides.lagMs,
     backoffBaseMs: overrides.backoffBaseMs,
+    timeZone: config.timezone,
   })
 }
 

@@ -50,8 +50,11 @@ function source(f: HubspotFake, extra: Partial<Parameters<typeof createHubspotSo
 const LABEL = new Map<string, string>(DEFAULT_PIPELINE_STAGES.map((s) => [s.id, s.label]))
 const CLOSED = new Set<string>(['Closed Won', 'Closed Lost'])
 
+/** The calendar day of an instant in `timeZone`, as a wall calendar there shows it. */
+const dayIn = (instant: string, timeZone: string) => new Date(instant).toLocaleDateString('en-CA', { timeZone })
+
 /** The rows the store should hold for the fake's live deals, derived from the fake's own data. */
-function expected(f: HubspotFake) {
+function expected(f: HubspotFake, timeZone = 'UTC') {
   const owners = new Map(f.owners.map((o) => [o.id, o.email.toLowerCase()]))
   const live = [...f.deals.values()].filter((d) => !d.archived).sort((a, b) => (a.id < b.id ? -1 : 1))
   const deals = live.map((d) => {
@@ -70,9 +73,9 @@ function expected(f: HubspotFake) {
       amount: Number(p.amount),
       owner_id: p.hubspot_owner_id ?? 'unassigned',
       owner_email: p.hubspot_owner_id ? (owners.get(p.hubspot_owner_id) ?? null) : null,
-      created_date: (p.createdate as string).slice(0, 10),
-      closed_date: won || lost ? (p.closedate as string).slice(0, 10) : null,
-      last_activity_date: p.notes_last_updated ? p.notes_last_updated.slice(0, 10) : null,
+      created_date: dayIn(p.createdate as string, timeZone),
+      closed_date: won || lost ? dayIn(p.closedate as string, timeZone) : null,
+      last_activity_date: p.notes_last_updated ? dayIn(p.notes_last_updated, timeZone) : null,
       region: p.region,
       industry: p.industry,
       product_type: p.dealtype,
@@ -91,9 +94,9 @@ function expected(f: HubspotFake) {
   return { deals, history }
 }
 
-async function expectStoreToMatch(f: HubspotFake, s: Store) {
+async function expectStoreToMatch(f: HubspotFake, s: Store, timeZone?: string) {
   const snap = await storeSnapshot(s)
-  const want = expected(f)
+  const want = expected(f, timeZone)
   expect(snap.deals.length).toBe(want.deals.length)
   expect(snap.deals.map((d) => ({ ...pick(d, Object.keys(want.deals[0] ?? {})) }))).toEqual(want.deals)
   expect(snap.history).toEqual(want.history)
@@ -133,6 +136,22 @@ describe('HubSpot sync', () => {
     const searches = fake.requests.filter((r) => r.path === '/crm/v3/objects/deals/search').map((r) => JSON.parse(r.body))
     expect(searches.every((b) => b.limit === 200 && b.sorts[0].direction === 'ASCENDING')).toBe(true)
   })
+
+  it.each(['America/Los_Angeles', 'Asia/Kolkata', 'Pacific/Kiritimati'])(
+    'stores each date-time as the day it was in PULSE_TZ %s: a deal won late on March 31 there closed in March',
+    async (timeZone) => {
+      const deals = generateHubspotDeals(300, { seed: 5 })
+      // Won at 18:30 on March 31 in Los Angeles; April 1 in UTC and further east.
+      const late = deals.find((d) => d.properties.hs_is_closed_won === 'true') as FakeHubspotDeal
+      late.properties.closedate = '2024-04-01T01:30:00.000Z'
+      fake = await fakeWith(deals)
+      store = await openTestStore()
+      await syncCrm(store, source(fake, { timeZone }))
+      await expectStoreToMatch(fake, store, timeZone)
+      const row = await store.db.selectFrom('deals').select('closed_date').where('deal_id', '=', late.id).executeTakeFirstOrThrow()
+      expect(row.closed_date).toBe(timeZone === 'America/Los_Angeles' ? '2024-03-31' : '2024-04-01')
+    },
+  )
 
   it('an incremental sync after changes reads exactly the changed, added and archived deals', async () => {
     const deals = generateHubspotDeals(600, { seed: 4 })

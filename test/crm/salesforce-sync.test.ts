@@ -54,7 +54,10 @@ function source(f: SalesforceFake, extra: Partial<Parameters<typeof createSalesf
 const CLOSED = new Set(['Closed Won', 'Closed Lost'])
 const iso = (sf: string) => new Date(Date.parse(sf.replace('+0000', 'Z'))).toISOString()
 
-function expected(f: SalesforceFake) {
+/** The calendar day of a Salesforce datetime in `timeZone`, as a wall calendar there shows it. */
+const dayIn = (sf: string, timeZone: string) => new Date(iso(sf)).toLocaleDateString('en-CA', { timeZone })
+
+function expected(f: SalesforceFake, timeZone = 'UTC') {
   const live = [...f.opportunities.values()].filter((o) => !o.IsDeleted).sort((a, b) => (a.Id < b.Id ? -1 : 1))
   const staysOf = (o: FakeOpportunity) =>
     staysFromChanges(
@@ -71,8 +74,9 @@ function expected(f: SalesforceFake) {
       amount: o.Amount ?? 0,
       owner_id: o.OwnerId,
       owner_email: FAKE_USERS.find((u) => u.Id === o.OwnerId)?.Email.toLowerCase(),
-      created_date: o.CreatedDate.slice(0, 10),
-      closed_date: o.IsClosed ? o.CloseDate : null,
+      created_date: dayIn(o.CreatedDate, timeZone),
+      // CloseDate is a date: stored as written (no earlier than the day it was created).
+      closed_date: o.IsClosed ? [o.CloseDate, dayIn(o.CreatedDate, timeZone)].sort()[1] : null,
       last_activity_date: o.LastActivityDate,
       region: account?.BillingCountry ?? 'Unknown',
       industry: account?.Industry ?? 'Unknown',
@@ -87,9 +91,9 @@ function expected(f: SalesforceFake) {
   return { deals, history }
 }
 
-async function expectStoreToMatch(f: SalesforceFake, s: Store) {
+async function expectStoreToMatch(f: SalesforceFake, s: Store, timeZone?: string) {
   const snap = await storeSnapshot(s)
-  const want = expected(f)
+  const want = expected(f, timeZone)
   expect(snap.deals.length).toBe(want.deals.length)
   const keys = Object.keys(want.deals[0] ?? {})
   expect(snap.deals.map((d) => Object.fromEntries(keys.map((k) => [k, (d as Record<string, unknown>)[k]])))).toEqual(want.deals)
@@ -120,6 +124,22 @@ describe('Salesforce sync', () => {
     // Two query pages of at most 2,000, the second followed through nextRecordsUrl.
     expect(fake.requests.filter((r) => /\/query\/01gFAKE\d+-\d+$/.test(r.path)).length).toBe(1)
   })
+
+  it.each(['America/Los_Angeles', 'Asia/Kolkata'])(
+    'stores each datetime as its day in PULSE_TZ %s, each date as written',
+    async (timeZone) => {
+      const opps = generateOpportunities(300, { seed: 13 })
+      // Created at 18:30 on March 31 in Los Angeles, which is April 1 in UTC and in Kolkata.
+      const late = opps[0] as FakeOpportunity
+      late.CreatedDate = '2024-04-01T01:30:00.000+0000'
+      fake = await fakeWith(opps)
+      store = await openTestStore()
+      await syncCrm(store, source(fake, { timeZone }))
+      await expectStoreToMatch(fake, store, timeZone)
+      const row = await store.db.selectFrom('deals').select('created_date').where('deal_id', '=', late.Id).executeTakeFirstOrThrow()
+      expect(row.created_date).toBe(timeZone === 'America/Los_Angeles' ? '2024-03-31' : '2024-04-01')
+    },
+  )
 
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })

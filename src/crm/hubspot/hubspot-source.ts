@@ -30,6 +30,8 @@ export interface HubspotSourceOptions {
   batchSize?: number
   /** Search pages read ahead while earlier pages are batch-read and stored (default 3). */
   readAhead?: number
+  /** The team's time zone (`PULSE_TZ`, default UTC): datetimes are stored as their day there. */
+  timeZone?: string
 }
 
 /**
@@ -109,7 +111,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       // The batch read is the fresher answer; a property it leaves out keeps the search's value.
       const d = batch ? { ...batch, properties: { ...fromSearch.properties, ...batch.properties } } : fromSearch
       if (d.archived) missing.push(d.id)
-      else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments))
+      else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments, options.timeZone))
     }
     return { deals, missing }
   }

@@ -1,9 +1,10 @@
 import type { SegmentMapping } from '../../config.js'
 import type { StageDefinition } from '../../db/save-stage-order.js'
 import { clipKey } from '../../domain/clip-key.js'
-import { daysBetween, toIsoDate } from '../../domain/dates.js'
+import { daysBetween } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
+import { crmDate } from '../crm-date.js'
 import type { SyncedDeal } from '../crm-source.js'
 import { parseAmount } from '../csv/parse-deal-row.js'
 import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
@@ -83,13 +84,16 @@ export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDe
  * A HubSpot deal (batch-read with `propertiesWithHistory=dealstage`) as a normalised deal with
  * its stage history. Outcome from `hs_is_closed_won` / `hs_is_closed` (else the stage's flags);
  * a lost deal's stage is the last open stage of its history; last activity is `notes_last_updated`.
+ * Dates are the days the team in `timeZone` (`PULSE_TZ`) saw, see {@link crmDate}.
  */
 export function mapHubspotDeal(
   d: HubspotDeal,
   stages: HubspotStageIndex,
   ownerEmails: ReadonlyMap<string, string | null>,
   segments: SegmentMapping,
+  timeZone = 'UTC',
 ): SyncedDeal {
+  const dateOf = (value: string | null | undefined) => crmDate(value, timeZone)
   const p = d.properties
   const pipeline = p.pipeline ?? 'default'
   const stageOf = (id: string | null | undefined) => (id ? (stages.byKey.get(`${pipeline}:${id}`) ?? stages.byId.get(id)) : undefined)
@@ -155,11 +159,4 @@ export function mapHubspotDeal(
     extra: null,
   }
   return { deal, history }
-}
-
-function dateOf(value: string | null | undefined): string | null {
-  if (value === null || value === undefined || value === '') return null
-  if (value.length === 24 && value.endsWith('Z') && value[10] === 'T') return toIsoDate(value.slice(0, 10))
-  if (/^\d{10,}$/.test(value)) return new Date(Number(value)).toISOString().slice(0, 10)
-  return toIsoDate(value)
 }

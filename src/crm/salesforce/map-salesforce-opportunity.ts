@@ -1,8 +1,9 @@
 import type { SegmentMapping } from '../../config.js'
 import { clipKey } from '../../domain/clip-key.js'
-import { daysBetween, toIsoDate } from '../../domain/dates.js'
+import { daysBetween } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedOwner } from '../../domain/normalized-deal.js'
+import { crmDate } from '../crm-date.js'
 import type { SyncedDeal } from '../crm-source.js'
 import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
 
@@ -44,6 +45,7 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
  * giving each `OpportunityStage` name's `IsClosed` (empty when unknown): outcome from
  * `IsWon`/`IsClosed`, stage history from the history rows with repeated rows of one stage collapsed,
  * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`.
+ * Datetimes are the days the team in `timeZone` (`PULSE_TZ`) saw, see {@link crmDate}.
  */
 export function mapOpportunity(
   r: Record<string, unknown>,
@@ -51,7 +53,10 @@ export function mapOpportunity(
   stageClosed: ReadonlyMap<string, boolean>,
   segments: SegmentMapping,
   instanceUrl: string | undefined,
+  timeZone = 'UTC',
 ): { synced: SyncedDeal; owner: NormalizedOwner } {
+  // A date (`2024-06-28`) as written, a datetime (`2024-05-01T08:03:41.000+0000`) as its day in `timeZone`.
+  const dateOf = (value: string | null) => crmDate(value, timeZone)
   const id = String(r.Id)
   const str = (path: string) => {
     const v = fieldAt(r, path)
@@ -95,7 +100,7 @@ export function mapOpportunity(
         closedDate,
         outcome,
         stage: outcome === 'lost' ? (lastOpenStage(stays, isClosedStage) ?? stageName) : stageName,
-        stageEnteredDate: last && last.stage === stageName ? last.enteredAt.slice(0, 10) : null,
+        stageEnteredDate: last && last.stage === stageName ? dateOf(last.enteredAt) : null,
         amount: Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT ? amount : 0,
         currency: null,
         industry: seg(segments.industry),
@@ -111,12 +116,4 @@ export function mapOpportunity(
       },
     },
   }
-}
-
-/** A Salesforce date (`2024-06-28`) or datetime (`2024-05-01T08:03:41.000+0000`) as `YYYY-MM-DD` UTC. */
-function dateOf(value: string | null): string | null {
-  if (value === null) return null
-  if (value.length === 10) return toIsoDate(value)
-  if (value.endsWith('+0000') || value.endsWith('Z')) return toIsoDate(value.slice(0, 10))
-  return toIsoDate(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
 }

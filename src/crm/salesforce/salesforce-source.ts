@@ -24,6 +24,8 @@ export interface SalesforceSourceOptions {
   logger?: Logger
   /** How far behind "now" the stored watermark stays (default 60 s), for transactions committed late. */
   lagMs?: number
+  /** The team's time zone (`PULSE_TZ`, default UTC): datetimes are stored as their day there. */
+  timeZone?: string
 }
 
 /** Records stored per transaction (a Salesforce page of 2,000 is stored in four). */
@@ -247,6 +249,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
             stageClosed as Map<string, boolean>,
             options.segments,
             api.instanceUrl(),
+            options.timeZone,
           )
           // The owner's name (and, when the record had no Owner.Email, email) from the User query.
           const user = users.get(owner.ownerId)
