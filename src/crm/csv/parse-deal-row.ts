@@ -177,6 +177,9 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     const closedStage = (name: string) => isLostStageName(name) || isWonStageName(name)
     if (outcome === 'lost' && closedStage(stage)) stage = lastOpenStage(history, closedStage) ?? stage
   }
+  // Without stage_entered_date, the history's last stay dates the deal's current stage (as a CRM sync does).
+  const lastStay = history?.[history.length - 1]
+  const enteredDate = stageEnteredDate ?? (lastStay !== undefined && lastStay.stage === stage ? lastStay.enteredAt : null)
 
   let tooLong =
     overlongKey('deal_id', dealId) ??
@@ -215,7 +218,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
       closedDate,
       outcome,
       stage,
-      stageEnteredDate,
+      stageEnteredDate: enteredDate,
       amount,
       currency: get('currency') || null,
       industry: get('industry') || 'Unknown',
