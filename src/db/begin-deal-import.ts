@@ -148,6 +148,19 @@ export const DEAL_COLUMNS = [
   'import_run_id',
 ] as const
 
+/**
+ * The `ON CONFLICT (deal_id) DO UPDATE SET` list of a re-import: every column from the new row,
+ * except that a row giving no `stage_entered_date` for a deal still in the same stage keeps the
+ * date stored (one an earlier import recorded for a stage change, see `recordStageChange`).
+ */
+export const DEAL_UPSERT_SET = DEAL_COLUMNS.slice(1)
+  .map((c) =>
+    c === 'stage_entered_date'
+      ? `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage THEN deals.${c} END)`
+      : `${c} = excluded.${c}`,
+  )
+  .join(', ')
+
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000
 
@@ -322,9 +335,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const stays = `value ->> ${BATCH_FIELDS.length}`
     const upsertDeals = sqlite.prepare(
       `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?) WHERE true
-       ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
-         .map((c) => `${c} = excluded.${c}`)
-         .join(', ')}`,
+       ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_UPSERT_SET}`,
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
@@ -345,6 +356,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
     )
     const closeOpenStay = sqlite.prepare('UPDATE stage_history SET left_at = ? WHERE deal_id = ? AND left_at IS NULL')
+    const dateStage = sqlite.prepare('UPDATE deals SET stage_entered_date = ? WHERE deal_id = ? AND stage_entered_date IS NULL')
     const insertReject = sqlite.prepare('INSERT INTO rejected_rows (run_id, line, reason, raw) VALUES (?, ?, ?, ?)')
     const owners = new Map<string, string | null>()
     const noteOwner = (id: string, email: string | null) => {
@@ -354,14 +366,15 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     type StageChangeRow = { new_stage: string; new_entered: string | null; new_updated: string | null; new_closed: string | null }
 
     // A re-import that shows a new stage (and carries no history) is a stage change: close the
-    // old stay, open a new one. Without a date for it in the row, it happened by the import, or
-    // by the close when the deal is closed now.
+    // old stay, open a new one, and date the deal's stage with it. Without a date for it in the
+    // row, it happened by the import, or by the close when the deal is closed now.
     const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
       const enteredNew = now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
         insertStay.run(dealId, before.stage, before.stage_entered_date ?? before.created_date, enteredNew)
       }
       insertStay.run(dealId, now.new_stage, enteredNew, null)
+      dateStage.run(enteredNew, dealId)
     }
 
     let inserted = 0

@@ -6,6 +6,7 @@ import {
   BULK_MIN_ROWS,
   type CommittedImport,
   DEAL_COLUMNS,
+  DEAL_UPSERT_SET,
   type DealImport,
   type DealImportRun,
   type ImportRollup,
@@ -126,13 +127,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
     await q(
       `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
-       ${
-         fresh
-           ? ''
-           : `ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_COLUMNS.slice(1)
-               .map((col) => `${col} = excluded.${col}`)
-               .join(', ')}`
-       }`,
+       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_UPSERT_SET}`}`,
       [runId],
     )
     // No conflict is possible: the stored history of these deals is gone, and each deal's stays
@@ -158,6 +153,9 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         `INSERT INTO stage_history (deal_id, stage, entered_at, left_at)
          SELECT deal_id, new_stage, entered_new, NULL FROM ${CHANGED}
          ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
+      )
+      await q(
+        `UPDATE deals d SET stage_entered_date = c.entered_new FROM ${CHANGED} c WHERE d.deal_id = c.deal_id AND d.stage_entered_date IS NULL`,
       )
     }
     for (let i = 0; i < rejects.length; i += REJECTS_PER_STATEMENT) {

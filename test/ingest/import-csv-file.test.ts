@@ -85,6 +85,22 @@ describeEachDialect('importCsvFile', (dialect) => {
     ])
   })
 
+  it("dates the deal's new stage by the stage change, and keeps that date while later files show the same stage", async () => {
+    store = await dialect.open()
+    await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
+    const moved = 'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Proposal,9000,,Open'
+    const entered = async () =>
+      (await store.db.selectFrom('deals').select('stage_entered_date').where('deal_id', '=', 'D3').executeTakeFirstOrThrow())
+        .stage_entered_date
+    await importCsvFile(store, { ...options(writeTempFile('b.csv', csv(moved))), now: new Date('2024-03-15T00:00:00Z') })
+    expect(await entered()).toBe('2024-03-15')
+    await importCsvFile(store, { ...options(writeTempFile('c.csv', csv(moved))), now: new Date('2024-04-20T00:00:00Z') })
+    expect(await entered()).toBe('2024-03-15')
+    // A row that dates its stage itself is taken at its word.
+    await importCsvFile(store, options(writeTempFile('d.csv', `${HEADER},stage_entered_date\n${moved},2024-03-01\n`)))
+    expect(await entered()).toBe('2024-03-01')
+  })
+
   it('dates a stage change that the row does not date by the close when the deal closed before the import', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
