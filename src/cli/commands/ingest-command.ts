@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { commandUser } from '../../config.js'
 import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
+import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
 import { type CliIo, type CommonOptions, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
@@ -52,7 +53,8 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
             map,
             stages: config.stages,
             startedBy: commandUser(),
-            today: config.asOf,
+            // A stage change the rows do not date happened today where the team is (as reports count).
+            today: config.asOf ?? todayIn(config.timezone),
             onProgress: bar.update,
           })
         } finally {
