@@ -73,7 +73,8 @@ function expected(f: HubspotFake, timeZone = 'UTC') {
       amount: Number(p.amount),
       owner_id: p.hubspot_owner_id ?? 'unassigned',
       owner_email: p.hubspot_owner_id ? (owners.get(p.hubspot_owner_id) ?? null) : null,
-      created_date: dayIn(p.createdate as string, timeZone),
+      // A deal closed before its record was created existed by its close.
+      created_date: [dayIn(p.createdate as string, timeZone), ...(won || lost ? [dayIn(p.closedate as string, timeZone)] : [])].sort()[0],
       closed_date: won || lost ? dayIn(p.closedate as string, timeZone) : null,
       last_activity_date: p.notes_last_updated ? dayIn(p.notes_last_updated, timeZone) : null,
       region: p.region,
@@ -152,6 +153,22 @@ describe('HubSpot sync', () => {
       expect(row.closed_date).toBe(timeZone === 'America/Los_Angeles' ? '2024-03-31' : '2024-04-01')
     },
   )
+
+  it('keeps the close date of a deal closed before its record was created (moved in from another CRM)', async () => {
+    const deals = generateHubspotDeals(50, { seed: 9 })
+    const migrated = deals.find((d) => d.properties.hs_is_closed === 'true') as FakeHubspotDeal
+    migrated.properties.closedate = '2023-03-15T17:00:00.000Z'
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const row = await store.db
+      .selectFrom('deals')
+      .select(['created_date', 'closed_date', 'closed_month', 'sales_cycle_days'])
+      .where('deal_id', '=', migrated.id)
+      .executeTakeFirstOrThrow()
+    expect(row).toEqual({ created_date: '2023-03-15', closed_date: '2023-03-15', closed_month: '2023-03', sales_cycle_days: 0 })
+  })
 
   it('an incremental sync after changes reads exactly the changed, added and archived deals', async () => {
     const deals = generateHubspotDeals(600, { seed: 4 })

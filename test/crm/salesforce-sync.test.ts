@@ -74,9 +74,10 @@ function expected(f: SalesforceFake, timeZone = 'UTC') {
       amount: o.Amount ?? 0,
       owner_id: o.OwnerId,
       owner_email: FAKE_USERS.find((u) => u.Id === o.OwnerId)?.Email.toLowerCase(),
-      created_date: dayIn(o.CreatedDate, timeZone),
-      // CloseDate is a date: stored as written (no earlier than the day it was created).
-      closed_date: o.IsClosed ? [o.CloseDate, dayIn(o.CreatedDate, timeZone)].sort()[1] : null,
+      // A deal closed before its record was created existed by its close.
+      created_date: o.IsClosed && o.CloseDate < dayIn(o.CreatedDate, timeZone) ? o.CloseDate : dayIn(o.CreatedDate, timeZone),
+      // CloseDate is a date: stored as written.
+      closed_date: o.IsClosed ? o.CloseDate : null,
       last_activity_date: o.LastActivityDate,
       region: account?.BillingCountry ?? 'Unknown',
       industry: account?.Industry ?? 'Unknown',
@@ -140,6 +141,22 @@ describe('Salesforce sync', () => {
       expect(row.created_date).toBe(timeZone === 'America/Los_Angeles' ? '2024-03-31' : '2024-04-01')
     },
   )
+
+  it('keeps the close date of an opportunity closed before its record was created (moved in from another CRM)', async () => {
+    const opps = generateOpportunities(50, { seed: 17 })
+    const migrated = opps.find((o) => o.IsClosed) as FakeOpportunity
+    migrated.CloseDate = '2023-03-15'
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const row = await store.db
+      .selectFrom('deals')
+      .select(['created_date', 'closed_date', 'closed_month', 'sales_cycle_days'])
+      .where('deal_id', '=', migrated.Id)
+      .executeTakeFirstOrThrow()
+    expect(row).toEqual({ created_date: '2023-03-15', closed_date: '2023-03-15', closed_month: '2023-03', sales_cycle_days: 0 })
+  })
 
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })

@@ -114,12 +114,14 @@ export function mapHubspotDeal(
             .map((h) => ({ stage: stageOf(h.value)?.label ?? (h.value as string), at: h.timestamp })),
         )
 
-  const createdDate = dateOf(p.createdate) ?? dateOf(d.createdAt) ?? dateOf(p.hs_lastmodifieddate) ?? '1970-01-01'
+  let createdDate = dateOf(p.createdate) ?? dateOf(d.createdAt) ?? dateOf(p.hs_lastmodifieddate) ?? '1970-01-01'
   let closedDate: string | null = null
   if (closed) {
     const enteredClosed = history?.findLast((s) => stages.closedLabels.has(s.stage))?.enteredAt
     closedDate = dateOf(p.closedate) ?? dateOf(enteredClosed) ?? dateOf(p.hs_lastmodifieddate) ?? createdDate
-    if (closedDate < createdDate) closedDate = createdDate
+    // Closed before its record was created (brought in from another CRM with its close date): it
+    // closed then, and existed by then.
+    if (closedDate < createdDate) createdDate = closedDate
   }
   // The stage a closed deal sits in is closed, whatever the pipeline's metadata says.
   const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s) || s === label) ?? label) : label

@@ -71,11 +71,13 @@ export function mapOpportunity(
       .filter((h) => typeof h.StageName === 'string' && typeof h.CreatedDate === 'string')
       .map((h) => ({ stage: String(h.StageName), at: String(h.CreatedDate) })),
   )
-  const createdDate = dateOf(str('CreatedDate')) ?? '1970-01-01'
+  let createdDate = dateOf(str('CreatedDate')) ?? '1970-01-01'
   let closedDate: string | null = null
   if (closed) {
     closedDate = dateOf(str('CloseDate')) ?? dateOf(str('LastModifiedDate')) ?? createdDate
-    if (closedDate < createdDate) closedDate = createdDate
+    // Closed before its record was created (brought in from another CRM with its close date): it
+    // closed then, and existed by then.
+    if (closedDate < createdDate) createdDate = closedDate
   }
   const outcome = won ? 'won' : closed ? 'lost' : 'open'
   // A closed deal's own stage is where it closed unless OpportunityStage lists it as open: a lost
