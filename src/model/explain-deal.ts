@@ -76,8 +76,15 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     daysInStage: null,
     ...fields,
   })
-  if (deal.outcome !== 'open')
+  if (deal.outcome !== 'open') {
+    // Open on that day but closed since: the store keeps the deal as it is now, not as it was then.
+    if (deal.closed_date !== null && deal.closed_date > options.asOf) {
+      return unscored(
+        `Closed ${deal.outcome} on ${deal.closed_date}, after ${options.asOf}: only deals open now are scored (the deal as it was on ${options.asOf} is not kept)`,
+      )
+    }
     return unscored(`Closed ${deal.outcome} on ${deal.closed_date ?? 'an unknown date'}: only open deals are scored`)
+  }
   if (deal.created_date > options.asOf)
     return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
   // Scoring reads only the deal's own owner's track record.

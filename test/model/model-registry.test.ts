@@ -95,7 +95,13 @@ describeEachDialect('model registry', (dialect) => {
     expect(await explainDeal(store, closed?.deal_id ?? '', { asOf: FIXTURE_AS_OF, idleDays: 14 })).toMatchObject({
       winProbability: null,
       healthScore: null,
+      reasons: [`Closed won on ${closed?.closed_date}: only open deals are scored`],
     })
+    // As of a day it was still open: it has closed since, and the deal as it was then is not kept.
+    const before = closed?.created_date ?? ''
+    expect((await explainDeal(store, closed?.deal_id ?? '', { asOf: before, idleDays: 14 })).reasons).toEqual([
+      `Closed won on ${closed?.closed_date}, after ${before}: only deals open now are scored (the deal as it was on ${before} is not kept)`,
+    ])
     await expect(explainDeal(store, 'nope', { asOf: FIXTURE_AS_OF, idleDays: 14 })).rejects.toThrow(/No deal with id "nope"/)
     await store.close()
   })
