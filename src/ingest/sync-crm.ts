@@ -5,6 +5,7 @@ import type { Clock } from '../crm/http/clock.js'
 import { createHubspotSource } from '../crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../crm/salesforce/salesforce-source.js'
 import { beginSyncRun, finishSyncRun } from '../db/begin-sync-run.js'
+import { isRollupStale } from '../db/is-rollup-stale.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { saveStageOrder } from '../db/save-stage-order.js'
@@ -199,16 +200,17 @@ export function createConfiguredSource(config: Config, which?: 'hubspot' | 'sale
 }
 
 /**
- * After a sync that changed deals: rebuilds the report summaries (as after a CSV import), so
- * reports stay fast; `refresh` does the rebuilding (default: `refreshAnalyticsRollup` on this
- * thread; `pulse serve` passes one that runs on a worker thread). Returns whether it rebuilt.
+ * After a sync that changed deals, or when the report summaries are behind the data (an earlier
+ * sync was stopped before it rebuilt them): rebuilds them (as after a CSV import), so reports stay
+ * fast; `refresh` does the rebuilding (default: `refreshAnalyticsRollup` on this thread;
+ * `pulse serve` passes one that runs on a worker thread). Returns whether it rebuilt.
  */
 export async function refreshAfterSync(
   store: Store,
   summary: SyncSummary,
   refresh: () => Promise<boolean> = () => refreshAnalyticsRollup(store),
 ): Promise<boolean> {
-  if (summary.deals + summary.removed === 0) return false
+  if (summary.deals + summary.removed === 0 && !(await isRollupStale(store.db))) return false
   return refresh()
 }
 
