@@ -9,7 +9,7 @@ import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
-import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
+import { createRowBatcher, NO_STAGE_NOTES, type ParsedChunk, type StageNotes } from './csv-row-batcher.js'
 
 /** What the importing thread hands the worker. */
 export interface CsvWorkerInput {
@@ -31,7 +31,7 @@ export interface CsvWorkerInput {
 export type CsvWorkerMessage =
   | { type: 'header' }
   | ({ type: 'chunk'; bytes: number } & ParsedChunk)
-  | { type: 'done'; unknownStages: string[]; rollup?: BuiltRollup | null }
+  | ({ type: 'done'; rollup?: BuiltRollup | null } & StageNotes)
   | { type: 'error'; code: AppError['code'] | null; message: string }
 
 /** Batches the worker may post before it waits for the writer (about 250 KB each): enough slack that a GC pause or a slow batch on either side does not stall the other. */
@@ -68,8 +68,8 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     },
   ).then(
     () => {
-      const unknownStages = batcher?.finish().unknownStages ?? []
-      post(rollup ? { type: 'done', unknownStages, rollup: rollup.finish() } : { type: 'done', unknownStages })
+      const notes = batcher?.finish() ?? NO_STAGE_NOTES
+      post(rollup ? { type: 'done', ...notes, rollup: rollup.finish() } : { type: 'done', ...notes })
     },
     (error: unknown) => {
       post({

@@ -2,6 +2,7 @@ import type { ColumnLayout } from '../crm/csv/csv-columns.js'
 import { parseDealRow } from '../crm/csv/parse-deal-row.js'
 import { type DealBatch, dealBatchOf, dealRollupRecordOf, uniqueStays } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
+import { isLostStageName, isWonStageName } from '../db/save-stage-order.js'
 import type { RollupBuilder } from '../domain/create-rollup-builder.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { createFirstLines } from './create-first-lines.js'
@@ -25,9 +26,23 @@ export interface ParsedChunk {
 export interface RowBatcher {
   /** `unclosedQuote`: the file ends inside a quoted value of this row (see `RowHandler`). */
   onRow(fields: string[], line: number, unclosedQuote?: boolean): void
-  /** Emits what is left and returns the stages seen on open or lost deals that are not in the order. */
-  finish(): { unknownStages: string[] }
+  /** Emits what is left and returns what the file says about stages (see {@link StageNotes}). */
+  finish(): StageNotes
 }
+
+/** What an import's rows said about stages, for its summary. */
+export interface StageNotes {
+  /** Stages seen on open or lost deals that the stage order does not name. */
+  unknownStages: string[]
+  /**
+   * Lost deals whose `deal_stage` is a closed stage (`Closed Lost`) with no `stage_history` to
+   * tell where they were lost, counted per stage name (sorted by name).
+   */
+  lostAtClosedStage: Array<{ stage: string; deals: number }>
+}
+
+/** The notes of a file that gave no rows. */
+export const NO_STAGE_NOTES: StageNotes = Object.freeze({ unknownStages: [], lostAtClosedStage: [] })
 
 /**
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
@@ -46,6 +61,7 @@ export function createRowBatcher(
   const seen = createFirstLines()
   const unknownStages = new Set<string>()
   const spelling = stageSpelling(stageNames)
+  const lostAtClosedStage = new Map<string, number>()
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -75,7 +91,12 @@ export function createRowBatcher(
       }
       if (!stageNames.has(parsed.deal.stage)) parsed.deal.stage = spelling(parsed.deal.stage)
       if (parsed.history !== null) for (const s of parsed.history) if (!stageNames.has(s.stage)) s.stage = spelling(s.stage)
-      if (parsed.deal.outcome !== 'won' && !stageNames.has(parsed.deal.stage)) unknownStages.add(parsed.deal.stage)
+      const { outcome, stage } = parsed.deal
+      // A lost deal still at `Closed Lost` had no history to place it: adding that name to the
+      // stage order would not place it either, so it is told apart from a stage the order lacks.
+      if (outcome === 'lost' && (isLostStageName(stage) || isWonStageName(stage)))
+        lostAtClosedStage.set(stage, (lostAtClosedStage.get(stage) ?? 0) + 1)
+      else if (outcome !== 'won' && !stageNames.has(stage)) unknownStages.add(stage)
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -86,7 +107,12 @@ export function createRowBatcher(
     },
     finish() {
       flush()
-      return { unknownStages: [...unknownStages].sort() }
+      return {
+        unknownStages: [...unknownStages].sort(),
+        lostAtClosedStage: [...lostAtClosedStage]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([stage, deals]) => ({ stage, deals })),
+      }
     },
   }
 }

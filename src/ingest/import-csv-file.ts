@@ -12,7 +12,7 @@ import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-b
 import { AppError } from '../errors.js'
 import { startModuleWorker } from '../start-module-worker.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
-import { createRowBatcher, type ParsedChunk } from './csv-row-batcher.js'
+import { createRowBatcher, NO_STAGE_NOTES, type ParsedChunk, type StageNotes } from './csv-row-batcher.js'
 
 /** What an import did, for the summary a person reads. */
 export interface CsvImportSummary {
@@ -26,6 +26,8 @@ export interface CsvImportSummary {
   firstRejects: Array<{ line: number; reason: string }>
   /** Stages seen on open or lost deals that the stage order does not name. */
   unknownStages: string[]
+  /** Lost deals left at a closed stage (`Closed Lost`) with no `stage_history`: where they were lost is unknown. */
+  lostAtClosedStage: StageNotes['lostAtClosedStage']
   /** Whole import, seconds. */
   seconds: number
   /** Of which: refreshing derived data after the commit (the analytics rollup), seconds; 0 when the import stored it. */
@@ -72,7 +74,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   const firstRejects: CsvImportSummary['firstRejects'] = []
   const stageNames = new Set((await findStageOrder(store.db)).map((s) => s.name))
   for (const s of options.stages) stageNames.add(s)
-  let unknownStages: string[] = []
+  let notes: StageNotes = NO_STAGE_NOTES
   let runId = 0
   // Into an empty store, the rollup is built from the rows as they are parsed (on the parser's
   // thread for a large file) and stored by the import itself, instead of re-reading the store.
@@ -110,7 +112,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     const threads = options.threads ?? 'auto'
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
       const parsed = await parseInWorker(options, [...stageNames], store.dialect, rollupStages, begin, write)
-      unknownStages = parsed.unknownStages
+      notes = parsed.notes
       built = parsed.rollup
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
@@ -126,7 +128,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
         (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
         options.onProgress,
       )
-      unknownStages = batcher?.finish().unknownStages ?? []
+      notes = batcher?.finish() ?? NO_STAGE_NOTES
       built = rollup?.finish()
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
@@ -150,7 +152,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     runId,
     ...counts,
     firstRejects,
-    unknownStages,
+    ...notes,
     seconds: (performance.now() - started) / 1000,
     refreshSeconds: (performance.now() - committed) / 1000,
     rollupFromImport: rollupWritten,
@@ -159,7 +161,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
 
 /**
  * Parses the file on a worker thread; `begin` runs once the header is accepted and `write` for
- * each batch, on this thread, in file order. Resolves with the unknown stages and, when
+ * each batch, on this thread, in file order. Resolves with the stage notes and, when
  * `rollupStages` is given, the rollup the worker built from the good rows.
  */
 function parseInWorker(
@@ -169,7 +171,7 @@ function parseInWorker(
   rollupStages: string[] | null,
   begin: () => void,
   write: (chunk: ParsedChunk) => Promise<void> | undefined,
-): Promise<{ unknownStages: string[]; rollup: BuiltRollup | null | undefined }> {
+): Promise<{ notes: StageNotes; rollup: BuiltRollup | null | undefined }> {
   const inFlight = new SharedArrayBuffer(4)
   const counter = new Int32Array(inFlight)
   const input: CsvWorkerInput = {
@@ -235,7 +237,7 @@ function parseInWorker(
         } else if (message.type === 'done') {
           settled = true
           void worker.terminate()
-          resolve({ unknownStages: message.unknownStages, rollup: message.rollup })
+          resolve({ notes: { unknownStages: message.unknownStages, lostAtClosedStage: message.lostAtClosedStage }, rollup: message.rollup })
         } else {
           fail(message.code === null ? new Error(message.message) : new AppError(message.code, message.message))
         }

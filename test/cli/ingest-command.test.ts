@@ -153,4 +153,28 @@ describe('pulse ingest', () => {
     const same = await runCli('ingest', '--csv', file, '--db', db, '--map', 'deal_amount=Value A', '--map', 'deal_amount=value a')
     expect(same.code, same.stderr).toBe(0)
   })
+
+  it('tells lost deals left at Closed Lost apart from stages missing from PULSE_STAGES, whose fix would not place them', async () => {
+    const db = join(tempDir(), 'p.db')
+    const file = writeTempFile(
+      'd.csv',
+      `${HEADER},stage_history\n` +
+        'L1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,100,30,Lost,\n' +
+        'L2,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,closed lost,100,30,Lost,\n' +
+        'L3,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,100,30,Lost,Qualified@2024-01-02;Demo@2024-01-10\n' +
+        'O1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Discovery,100,,Open,\n',
+    )
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain('Stages not in the stage order (set PULSE_STAGES to include them): Discovery.\n')
+    expect(run.stdout).toContain('2 lost deals have deal_stage Closed Lost or closed lost and no stage_history showing an earlier stage')
+    const json = await runCli('ingest', '--csv', file, '--db', db, '--json')
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      unknownStages: ['Discovery'],
+      lostAtClosedStage: [
+        { stage: 'Closed Lost', deals: 1 },
+        { stage: 'closed lost', deals: 1 },
+      ],
+    })
+  })
 })

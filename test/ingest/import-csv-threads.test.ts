@@ -10,6 +10,9 @@ import { writeTempFile } from '../helpers/test-store.js'
 const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,owner_email,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,deal_name,stage_history,notes'
 
+/** Lost deals of {@link mixedFile} left at `Closed Lost` with no stage history. */
+const LOST_AT_CLOSED = (i: number) => i % 9 === 1
+
 /** A file with good rows, every kind of bad row, a duplicate, a quoted multi-line field and stage histories. */
 function mixedFile(): string {
   const rows = [HEADER]
@@ -19,8 +22,9 @@ function mixedFile(): string {
     const name = i % 250 === 0 ? '"Acme, ""big""\nrenewal"' : `Deal ${i}`
     const outcome = ['Won', 'Lost', 'Open'][i % 3]
     const closed = outcome === 'Open' ? '' : '2024-02-01'
+    const stage = LOST_AT_CLOSED(i) ? 'Closed Lost' : 'Demo'
     rows.push(
-      `${id},2024-01-02,${closed},rep_${i % 7},R${i % 7}@Acme.example,SaaS,EMEA,Core,Inbound,Demo,${1000 + i},${outcome},${name},${history},n${i}`,
+      `${id},2024-01-02,${closed},rep_${i % 7},R${i % 7}@Acme.example,SaaS,EMEA,Core,Inbound,${stage},${1000 + i},${outcome},${name},${history},n${i}`,
     )
     if (i % 400 === 1) rows.push(`B${i},2024-13-01,,rep_1,,SaaS,EMEA,Core,Inbound,Demo,5,Open,x,,`)
     if (i % 400 === 2) rows.push(`B${i},2024-01-01,,rep_1,,SaaS,EMEA,Core,Inbound,Demo,-5,Open,x,,`)
@@ -84,6 +88,8 @@ describeEachDialect('importCsvFile on a worker thread', (dialect) => {
     const { seconds: _b, refreshSeconds: _rb, ...summaryB } = b
     expect(summaryB).toEqual(summaryA)
     expect(a.rejected).toBe(21)
+    const lostAtClosed = Array.from({ length: 2500 }, (_, i) => i).filter(LOST_AT_CLOSED).length
+    expect(b.lostAtClosedStage).toEqual([{ stage: 'Closed Lost', deals: lostAtClosed }])
     expect(await contents(worker)).toEqual(await contents(inline))
   })
 

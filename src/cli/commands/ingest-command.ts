@@ -84,6 +84,13 @@ export function formatImportSummary(s: CsvImportSummary): string {
   if (s.unknownStages.length > 0) {
     lines.push(`Stages not in the stage order (set PULSE_STAGES to include them): ${s.unknownStages.join(', ')}.`)
   }
+  if (s.lostAtClosedStage.length > 0) {
+    const deals = s.lostAtClosedStage.reduce((sum, l) => sum + l.deals, 0)
+    const names = s.lostAtClosedStage.map((l) => l.stage).join(' or ')
+    lines.push(
+      `${deals} lost deal${deals === 1 ? ' has' : 's have'} deal_stage ${names} and no stage_history showing an earlier stage, so the stage ${deals === 1 ? 'it was' : 'they were'} lost at is not known: losses by stage and the funnel cannot place ${deals === 1 ? 'it' : 'them'}. To see where deals leak, export the stage each lost deal was lost at as deal_stage, or add a stage_history column.`,
+    )
+  }
   return lines.join('\n')
 }
 
