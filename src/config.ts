@@ -304,14 +304,15 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
 
 /**
  * Names the variables among `names` that are unset in `config`'s source and throws
- * `bad_config` listing them, so a feature that needs credentials fails with the fix.
+ * `bad_config` listing them, so a feature that needs credentials fails with the fix;
+ * `alternative`, when given, follows the names in brackets (another way to configure it).
  */
-export function requireSettings(missing: Array<[name: string, value: string | undefined]>, feature: string): void {
+export function requireSettings(missing: Array<[name: string, value: string | undefined]>, feature: string, alternative?: string): void {
   const absent = missing.filter(([, v]) => v === undefined).map(([n]) => n)
   if (absent.length > 0) {
     throw new AppError(
       'bad_config',
-      `${feature} needs ${absent.join(', ')}. Set ${absent.length > 1 ? 'them' : 'it'} in your environment or .env (see .env.example).`,
+      `${feature} needs ${absent.join(', ')}${alternative ? ` (${alternative})` : ''}. Set ${absent.length > 1 ? 'them' : 'it'} in your environment or .env (see .env.example).`,
     )
   }
 }

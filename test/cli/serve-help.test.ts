@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
 
 describe('pulse serve --help', () => {
   it('says the bot token is needed in Socket Mode too, not only the app token', async () => {
@@ -7,4 +11,26 @@ describe('pulse serve --help', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('Needs SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).')
   })
+})
+
+describe('pulse serve without its Slack settings', () => {
+  const unset = { SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: '', PULSE_DATABASE_URL: '' }
+
+  it('names Socket Mode as the other way when the signing secret is missing, and creates no database', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const serve = spawnPulse(['serve', '--db', db], { ...unset, SLACK_BOT_TOKEN: 'xoxb-1' }, { cwd: tempDir() })
+    expect(await serve.exited).toBe(1)
+    expect(serve.stderr).toContain(
+      'The Slack app needs SLACK_SIGNING_SECRET (for HTTP mode; for Socket Mode, which needs no public URL, set SLACK_APP_TOKEN instead of SLACK_SIGNING_SECRET).',
+    )
+    expect(existsSync(db)).toBe(false)
+  }, 30_000)
+
+  it('asks only for the bot token in Socket Mode, and creates no database', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const serve = spawnPulse(['serve', '--db', db], { ...unset, SLACK_APP_TOKEN: 'xapp-1' }, { cwd: tempDir() })
+    expect(await serve.exited).toBe(1)
+    expect(serve.stderr).toContain('The Slack app (Socket Mode, as SLACK_APP_TOKEN is set) needs SLACK_BOT_TOKEN.')
+    expect(existsSync(db)).toBe(false)
+  }, 30_000)
 })

@@ -13,6 +13,7 @@ import { watchRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import type { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
+import { requireSlackSettings } from '../../slack/app/require-slack-settings.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
 import { type CliIo, type CommonOptions, cliConfig, noteDbIgnored, withDbOption } from '../cli-context.js'
@@ -47,6 +48,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     process.once('SIGTERM', requestStop)
     const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }))
     noteDbIgnored(options, config.databaseUrl, io)
+    // Before the store is opened: a missing token must not leave a new, empty database behind.
+    requireSlackSettings(config)
     // Started beside a large first import (which holds a SQLite file to itself), it waits for it.
     let store: Store
     const where: StoreOptions = { path: options.db ?? config.dbPath, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) }

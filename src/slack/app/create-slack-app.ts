@@ -17,6 +17,7 @@ import { boltLogger } from './bolt-logger.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests } from './guard-slack-requests.js'
 import type { PulseServices } from './pulse-services.js'
+import { requireSlackSettings } from './require-slack-settings.js'
 import type { Clock, SlackClient, SlackContext } from './slack-context.js'
 
 /** What `createSlackApp` needs. */
@@ -173,18 +174,7 @@ export function createWebClient(config: Config, logger: Logger, retries?: number
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { config, logger } = options
   const socket = config.slack.appToken !== undefined
-  requireSettings(
-    socket
-      ? [
-          ['SLACK_BOT_TOKEN', config.slack.botToken],
-          ['SLACK_APP_TOKEN', config.slack.appToken],
-        ]
-      : [
-          ['SLACK_BOT_TOKEN', config.slack.botToken],
-          ['SLACK_SIGNING_SECRET', config.slack.signingSecret],
-        ],
-    'The Slack app',
-  )
+  requireSlackSettings(config)
   const token = config.slack.botToken as string
   const clientOptions = webClientOptions(config, options.retries)
   const ctx = createSlackContext(options)
