@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -66,6 +67,7 @@ describe('pulse sync and pulse status', () => {
     const other = await runCli('sync', '--db', db, '--source', 'pipedrive')
     expect(other.code).toBe(1)
     expect(other.stderr).toContain('--source hubspot or --source salesforce')
+    expect(existsSync(db), 'a refused sync leaves no database behind').toBe(false)
   })
 
   it('does not start while another sync holds the lock', async () => {

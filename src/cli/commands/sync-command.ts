@@ -6,7 +6,7 @@ import { interruptSyncRuns } from '../../db/begin-sync-run.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import { localProcessGone } from '../../jobs/local-process-gone.js'
-import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, emit, usingStore, withDbOption } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
 
 interface SyncOptions extends CommonOptions {
@@ -33,11 +33,14 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         `--source "${options.source}" is not a CRM we sync from; use --source hubspot or --source salesforce.`,
       )
     }
+    // Before the store is opened: a CRM not configured must not leave a new, empty database behind.
+    // Rate-limit waits and retries are told on stderr, so a long pause does not look like a hang.
+    const source = createConfiguredSource(cliConfig(io), options.source as 'hubspot' | 'salesforce' | undefined, {
+      logger: stderrNotes(io),
+    })
     const summary = await usingStore(
       options,
-      async (store, config) => {
-        // Rate-limit waits and retries are told on stderr, so a long pause does not look like a hang.
-        const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined, { logger: stderrNotes(io) })
+      async (store) => {
         const holder = `cli:${hostname()}:${process.pid}`
         // The scheduled sync takes the same lock: one sync at a time per database.
         if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
