@@ -24,7 +24,10 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
       .command('alerts')
       .description('DM owners of stalled deals (dry run: list who would be DMed)')
       .option('--dry-run', 'list the DMs that would be sent, send nothing and write nothing')
-      .addHelpText('after', '\nExamples:\n  pulse alerts --dry-run --as-of 2024-07-20\n  pulse alerts            (needs SLACK_BOT_TOKEN)'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  pulse alerts --dry-run --db data/demo.db --as-of 2026-06-30\n  pulse alerts            # needs SLACK_BOT_TOKEN',
+      ),
   ).action(async (options: AlertsOptions) => {
     await usingStore(
       options,

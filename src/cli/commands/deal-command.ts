@@ -10,7 +10,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
       .command('deal')
       .argument('<id>', 'the deal id (as in the CRM or the CSV deal_id)')
       .description("one deal's win probability, health score 0-100 and the reasons behind them")
-      .addHelpText('after', '\nExample:\n  pulse deal D000647 --as-of 2024-07-20'),
+      .addHelpText('after', '\nExample:\n  pulse deal D000647 --db data/demo.db --as-of 2026-06-30   # a deal of npm run demo'),
   ).action(async (id: string, options: CommonOptions) => {
     const report = await usingStore(
       options,

@@ -17,7 +17,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       .command('score')
       .description('score open deals with the current model: win probability, health 0-100 and reasons')
       .option('--limit <n>', 'deals listed in the text output, least healthy first (0 = all)', '20')
-      .addHelpText('after', '\nExamples:\n  pulse score --as-of 2024-07-20 --limit 10\n  pulse score --json'),
+      .addHelpText('after', '\nExamples:\n  pulse score --db data/demo.db --as-of 2026-06-30 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
     const limit = parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 10 (0 lists all)' })
     const { report, today } = await usingStore(
