@@ -3,6 +3,7 @@ import { parse as parseDotenv } from 'dotenv'
 import cron from 'node-cron'
 import { z } from 'zod'
 import { DEFAULT_STAGES } from './domain/default-stages.js'
+import { editDistance } from './domain/edit-distance.js'
 import { AppError } from './errors.js'
 
 export { DEFAULT_STAGES }
@@ -346,19 +347,6 @@ export function unknownDotenvSettings(path = '.env'): Array<{ name: string; clos
     if (near !== undefined || name.toUpperCase().startsWith('PULSE_')) out.push({ name, closest: near })
   }
   return out
-}
-
-// Levenshtein distance of two short names.
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    row = next
-  }
-  return row[b.length] as number
 }
 
 /**

@@ -1,3 +1,4 @@
+import { editDistance } from '../../domain/edit-distance.js'
 import { AppError } from '../../errors.js'
 
 /** Columns every import file must have (contract: "Import CSV"). */
@@ -122,10 +123,13 @@ export function resolveColumns(
     // what to map (or that it is another file).
     const showHeader = looksLikeCsv && (missing.length === REQUIRED_COLUMNS.length || mapped.length > 0)
     const found = showHeader ? ` The file's header is: ${headerList(header)}.` : ''
+    const likely = likelyHeaders(plain, header, used)
+    const example =
+      likely.length > 0 ? likely.map(({ column, name }) => `--map ${column}="${name}"`).join(' ') : `--map ${missing[0]}="Your Header"`
     throw new AppError(
       'missing_columns',
       looksLikeCsv
-        ? `The file lacks required column${missing.length > 1 ? 's' : ''} ${names}; nothing was imported. Rename the header${missing.length > 1 ? 's' : ''} or map ${missing.length > 1 ? 'them' : 'it'}, e.g. --map ${missing[0]}="Your Header".${found}`
+        ? `The file lacks required column${missing.length > 1 ? 's' : ''} ${names}; nothing was imported. Rename the header${missing.length > 1 ? 's' : ''} or map ${missing.length > 1 ? 'them' : 'it'}, e.g. ${example}.${found}`
         : `The file does not look like a comma-separated file with a header row (it has ${header.length} column); nothing was imported. Required columns: ${REQUIRED_COLUMNS.join(', ')}.`,
     )
   }
@@ -188,6 +192,38 @@ export function duplicateHeaders(header: readonly string[]): Array<{ name: strin
     else byName.set(key, { name: h.trim(), columns: [i + 1] })
   })
   return [...byName.values()].filter((d) => d.columns.length > 1)
+}
+
+// Lower-case letters and digits only: `Deal Stage`, `deal-stage` and `deal_stage` read alike.
+const compact = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
+
+/**
+ * For each of `columns`, the one header not already read (`used`) that looks like its name in
+ * another spelling (`Deal Stage`, `Create Date`, or a word of five letters or more it ends or
+ * starts with: `Amount`, `Source`, `Product`), when exactly one does; each header is offered once.
+ */
+function likelyHeaders(
+  columns: readonly string[],
+  header: readonly string[],
+  used: ReadonlySet<number>,
+): Array<{ column: string; name: string }> {
+  const offered = new Set<number>()
+  const out: Array<{ column: string; name: string }> = []
+  for (const column of columns) {
+    const want = compact(column)
+    const near = header
+      .map((name, i) => ({ name: name.trim(), i, c: compact(name) }))
+      .filter(({ i, c }) => !used.has(i) && !offered.has(i) && c !== '')
+      .filter(
+        ({ c }) =>
+          c === want || (want.length >= 6 && editDistance(c, want) <= 1) || (c.length >= 5 && (want.startsWith(c) || want.endsWith(c))),
+      )
+    const only = near[0]
+    if (only === undefined || near.length > 1) continue
+    offered.add(only.i)
+    out.push({ column, name: only.name })
+  }
+  return out
 }
 
 function headerList(header: readonly string[]): string {

@@ -40,4 +40,25 @@ describe('resolveColumns', () => {
       /lacks required column deal_amount; nothing was imported\. Rename the header or map it, e\.g\. --map deal_amount="Your Header"\.$/,
     )
   })
+
+  it('offers the --map for each missing column a header spells another way (a CRM export), and only for one header each', () => {
+    const header = [
+      'Record ID',
+      'Deal Name',
+      'Create Date',
+      'Deal Owner',
+      'Industry',
+      'Region',
+      'Product',
+      'Lead-Source',
+      'Stage',
+      'Amount',
+      'Outcome',
+    ]
+    expect(() => resolveColumns(header)).toThrow(
+      /e\.g\. --map created_date="Create Date" --map product_type="Product" --map lead_source="Lead-Source" --map deal_stage="Stage" --map deal_amount="Amount"\.$/,
+    )
+    // Two headers that could both be the amount: neither is offered for it.
+    expect(() => resolveColumns([...header, 'Deal Amount'])).toThrow(/--map deal_stage="Stage"\.$/)
+  })
 })
