@@ -117,7 +117,7 @@ export function funnelReport(
       ? 'From stage history: a deal reached every stage up to the furthest one its history (or a win) shows.'
       : "From each deal's stage at close (no stage history): a lost deal reached the stage it was lost at, a won deal every stage, an open deal its current stage.") +
     (unplaced > 0
-      ? ` ${formatCount(unplaced)} lost or open deals are left out: the stage they sat at is not one of the open stages (${context.openStages.join(', ')}), or is not on record for that day.`
+      ? ` ${unplaced === 1 ? '1 lost or open deal is left out: the stage it sat at' : `${formatCount(unplaced)} lost or open deals are left out: the stage they sat at`} is not one of the open stages (${context.openStages.join(', ')}), or is not on record for that day.`
       : '')
   return {
     asOf: query.asOf,

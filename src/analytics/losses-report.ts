@@ -63,7 +63,7 @@ export function lossesReport(
       report: 'losses',
       key: 'losses_stage_not_recorded',
       significant: false,
-      text: `${formatCount(n)} lost deal${n === 1 ? '' : 's'}${scopeWords(query.where ?? {})} (${formatPercent(totalLost > 0 ? n / totalLost : null)}) name ${names} as the stage lost at, which is not one of the open stages (${context.openStages.join(', ')}): where they were really lost is not recorded.`,
+      text: `${formatCount(n)} lost deal${n === 1 ? '' : 's'}${scopeWords(query.where ?? {})} (${formatPercent(totalLost > 0 ? n / totalLost : null)}) ${n === 1 ? 'names' : 'name'} ${names} as the stage lost at, which is not one of the open stages (${context.openStages.join(', ')}): where ${n === 1 ? 'it was' : 'they were'} really lost is not recorded.`,
     })
   }
   return {

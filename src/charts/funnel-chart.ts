@@ -124,6 +124,6 @@ function funnelTitle(report: FunnelReport): string {
   }
   const unplaced = report.unplaced ?? 0
   if (unplaced > 0)
-    return `${formatCount(unplaced)} lost or open deals are left out of the funnel: their stage is not an open one, or not on record`
+    return `${unplaced === 1 ? '1 lost or open deal is' : `${formatCount(unplaced)} lost or open deals are`} left out of the funnel: ${unplaced === 1 ? 'its' : 'their'} stage is not an open one, or not on record`
   return 'No stage loses deals yet'
 }

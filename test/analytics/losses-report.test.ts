@@ -21,6 +21,13 @@ describe('lossesReport', () => {
     expect(lossesText(r)).toContain('Closed (not an open stage)')
   })
 
+  it('says it in the singular for one such deal', () => {
+    const r = lossesReport([row('Demo', 99), row('Closed Lost', 1)], context, { asOf: '2024-07-20' })
+    const text = r.findings.find((f) => f.key === 'losses_stage_not_recorded')?.text
+    expect(text).toMatch(/^1 lost deal \([\d.]+%\) names Closed Lost as the stage lost at, /)
+    expect(text).toMatch(/: where it was really lost is not recorded\.$/)
+  })
+
   it('adds no such note when every lost deal names an open stage', () => {
     const r = lossesReport([row('Demo', 60), row('Negotiation', 10)], context, { asOf: '2024-07-20' })
     expect(r.findings.map((f) => f.key)).toEqual(['losses_late_share'])

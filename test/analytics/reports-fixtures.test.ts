@@ -115,7 +115,7 @@ describeEachDialect('reports on hand-made deals', (dialect) => {
       ])
       const r = await loadFunnelReport(store.db, { asOf: '2024-06-30' })
       expect(r.source).toBe('stage_at_close')
-      expect(r.sourceNote).toContain('1 lost or open deals are left out: the stage they sat at is not one of the open stages')
+      expect(r.sourceNote).toContain('1 lost or open deal is left out: the stage it sat at is not one of the open stages')
       expect(r.stages.map((s) => [s.stage, s.reached, s.advanced, s.lost, s.open])).toEqual([
         ['Qualified', 5, 4, 1, 0],
         ['Demo', 4, 3, 0, 1],

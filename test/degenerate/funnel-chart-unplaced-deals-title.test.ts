@@ -18,4 +18,14 @@ describe('funnel when every lost deal names a stage outside the open stages', ()
     expect(title).not.toMatch(/No stage loses deals/)
     expect(title).toBe('198 lost or open deals are left out of the funnel: their stage is not an open one, or not on record')
   })
+
+  it('says it in the singular for one deal left out', () => {
+    const rows = [
+      { outcome: 'won', stage: null, furthest: null, n: 3 },
+      { outcome: 'lost', stage: 'Closed Lost', furthest: null, n: 1 },
+    ] as unknown as FunnelCountRow[]
+    const r = funnelReport(rows, context, false, { asOf: '2024-07-20' })
+    expect(funnelChart(r).title).toBe('1 lost or open deal is left out of the funnel: its stage is not an open one, or not on record')
+    expect(r.sourceNote).toContain(' 1 lost or open deal is left out: the stage it sat at is not one of the open stages')
+  })
 })
