@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
 import { type Config, loadConfig, unknownDotenvSettings } from '../config.js'
+import { hasAnyDeal } from '../db/has-any-deal.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { todayIn, toIsoDate } from '../domain/dates.js'
@@ -98,6 +99,8 @@ export interface UsingStoreOptions {
   io?: CliIo
   /** Always the SQLite file of `--db`, even with `PULSE_DATABASE_URL` set (the demo's own data). */
   sqliteOnly?: boolean
+  /** Commands about deals (reports, train, score, deal): a store holding none is refused with how to import. */
+  needsDeals?: boolean
 }
 
 /** How long a command waits for a store another process holds (a first large import) before giving up. */
@@ -109,12 +112,13 @@ const BUSY_WAIT_MS = 120_000
  * ignored, naming the server without its password), runs `fn`, and closes it whatever happens.
  * With `existing`, a SQLite file that does not exist is not created: the command stops with
  * AppError `no_data` naming the path it looked at. A SQLite file another process holds to itself
- * (a first large import) is waited for, up to two minutes, with a note on stderr.
+ * (a first large import) is waited for, up to two minutes, with a note on stderr. With
+ * `needsDeals`, a store holding no deal stops the command with AppError `no_data` saying how to import.
  */
 export async function usingStore<T>(
   options: CommonOptions,
   fn: (store: Store, config: Config) => Promise<T>,
-  { existing = false, io = processIo, sqliteOnly = false }: UsingStoreOptions = {},
+  { existing = false, io = processIo, sqliteOnly = false, needsDeals = false }: UsingStoreOptions = {},
 ): Promise<T> {
   const config = cliConfig()
   const path = options.db ?? config.dbPath
@@ -133,6 +137,12 @@ export async function usingStore<T>(
     () => io.err('The database is busy: an import has it to itself until it finishes. Waiting for it (up to 2 minutes; Ctrl-C stops)…'),
   )
   try {
+    if (needsDeals && !(await hasAnyDeal(store.db))) {
+      throw new AppError(
+        'no_data',
+        'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
+      )
+    }
     return await fn(store, config)
   } finally {
     await store.close()

@@ -16,7 +16,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
       options,
       // Ids are stored trimmed (the import trims every field): ` D1` from a copy-paste is D1.
       (store, config) => explainDeal(store, id.trim(), { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
-      { existing: true, io },
+      { existing: true, io, needsDeals: true },
     )
     emit(io, options, report, () => formatDealReport(report))
   })

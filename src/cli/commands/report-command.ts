@@ -12,7 +12,6 @@ import { driversText, funnelText, lossesText, stalledText, summaryText, winrateT
 import { type ReportFilters, type ReportQuery, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
-import { hasAnyDeal } from '../../db/has-any-deal.js'
 import type { Store } from '../../db/open-store.js'
 import { stageOrderAfterSave, stagesFromNames } from '../../db/save-stage-order.js'
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
@@ -148,16 +147,10 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       const result = await usingStore(
         options,
         async (store, config) => {
-          if (!(await hasAnyDeal(store.db))) {
-            throw new AppError(
-              'no_data',
-              'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
-            )
-          }
           const query = reportQuery(options, await matchWhereValues(store, where, io), config, await configuredStages(store, config))
           return spec.run(store, query, options)
         },
-        { existing: true, io },
+        { existing: true, io, needsDeals: true },
       )
       // The chart first: when it cannot be written, the command fails without printing a report.
       if (options.png && result.chart) {

@@ -29,7 +29,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
         const today = config.asOf ?? todayIn(config.timezone)
         return { report: await scoreOpenDeals(store, { asOf, idleDays: config.idleDays, save: asOf === today }), today }
       },
-      { existing: true, io },
+      { existing: true, io, needsDeals: true },
     )
     const stored = report.asOf === today
     emit(io, options, { ...scoreJson(report), stored }, () => formatScoreReport(report, limit, stored ? null : today))

@@ -28,7 +28,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
         }
         return retrainModel(store, { asOf, staleDays: config.staleDays })
       },
-      { existing: true, io },
+      { existing: true, io, needsDeals: true },
     )
     emit(io, options, trainJson(result), () => formatTrainResult(result))
   })
