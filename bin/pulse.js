@@ -9,6 +9,16 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
+// package.json "engines": npm only warns about it, so an older Node.js is named here, before
+// something deep inside fails with a message that does not say why.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(
+    `Sales Pulse needs Node.js 20.19 or newer; this is Node.js ${process.versions.node}. Install a newer Node.js, then run \`npm install\` in the checkout again.`,
+  )
+  process.exit(1)
+}
+
 import('../dist/src/cli/main.js')
   .then((m) => m.main(process.argv))
   .catch((error) => {
