@@ -96,10 +96,28 @@ describe('pulse serve', () => {
       await postSigned(url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.manager), 'application/json')
       await waitFor(() => fake.views.length > before, 20_000, 'views.publish')
       expect(serve.stderr).not.toContain(fake.token)
+      expect(serve.stderr).not.toContain('No roster is set')
     } finally {
       serve.child.kill('SIGTERM')
     }
     expect(await serve.exited).toBe(0)
     expect(serve.stderr).toContain('Stopping')
+  }, 60_000)
+
+  it('says at start when no roster is set, as nobody then sees company figures or may sync', async () => {
+    const serve = spawnServe(db, {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(await freePort()),
+      PULSE_ROSTER: '',
+    })
+    try {
+      await waitFor(() => serve.stderr.includes('No roster is set'), 30_000, `the roster note (${serve.stderr})`)
+      expect(serve.stderr).toContain('No roster is set (PULSE_ROSTER), so everyone sees only the deals they own')
+    } finally {
+      serve.child.kill('SIGTERM')
+    }
+    expect(await serve.exited).toBe(0)
   }, 60_000)
 })

@@ -143,6 +143,11 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
           : 'Sales Pulse is connected to Slack (Socket Mode). Ctrl-C stops it.',
       )
+      if (config.rosterPath === undefined) {
+        io.err(
+          'No roster is set (PULSE_ROSTER), so everyone sees only the deals they own: nobody sees company or team figures or may run /pulse sync. Name your executives, admins and managers in a roster YAML (see docs/slack.md) and set PULSE_ROSTER to it.',
+        )
+      }
     }
     await stopped
     io.err('Stopping…')
