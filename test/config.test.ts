@@ -218,3 +218,20 @@ describe('debugRequested and commandUser', () => {
     expect(commandUser({})).toBeNull()
   })
 })
+
+describe('the test suite', () => {
+  it("runs on each test's settings, not on a .env in the folder it runs in (a self-hoster's real tokens)", () => {
+    const cwd = process.cwd()
+    process.chdir(tempDir())
+    try {
+      writeFileSync('.env', 'HUBSPOT_TOKEN=pat-real\nSLACK_BOT_TOKEN=xoxb-real\nPULSE_ROSTER=./roster.yml\nPULSE_IDLE_DAYS=3\n')
+      const config = loadConfig()
+      expect(config.hubspot.token).toBeUndefined()
+      expect(config.slack.botToken).toBeUndefined()
+      expect(config.rosterPath).toBeUndefined()
+      expect(config.idleDays).toBe(14)
+    } finally {
+      process.chdir(cwd)
+    }
+  })
+})

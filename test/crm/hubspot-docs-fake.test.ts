@@ -19,7 +19,7 @@ beforeAll(async () => {
   // The CLI reads its configuration once per process: one fake, its behaviour switched per test.
   process.env.HUBSPOT_TOKEN = fake.token
   process.env.HUBSPOT_API_URL = fake.url
-  delete process.env.SALESFORCE_URL
+  process.env.SALESFORCE_URL = ''
 })
 afterAll(async () => {
   await fake.close()

@@ -18,7 +18,7 @@ let fake: DocsSalesforceFake
 beforeAll(async () => {
   fake = await startDocsSalesforceFake({ opportunities: [], history: [] })
   // The CLI reads its configuration once per process: one fake, its behaviour switched per test.
-  delete process.env.HUBSPOT_TOKEN
+  process.env.HUBSPOT_TOKEN = ''
   process.env.SALESFORCE_URL = fake.url
   process.env.SALESFORCE_CLIENT_ID = fake.clientId
   process.env.SALESFORCE_CLIENT_SECRET = fake.clientSecret

@@ -15,7 +15,7 @@ import {
 let fake: DocsSalesforceFake
 beforeAll(async () => {
   fake = await startDocsSalesforceFake({ opportunities: [], history: [] })
-  delete process.env.HUBSPOT_TOKEN
+  process.env.HUBSPOT_TOKEN = ''
   process.env.SALESFORCE_URL = fake.url
   process.env.SALESFORCE_CLIENT_ID = fake.clientId
   process.env.SALESFORCE_CLIENT_SECRET = fake.clientSecret

@@ -17,7 +17,7 @@ beforeAll(async () => {
   // The CLI reads its configuration once per process, from the environment.
   process.env.HUBSPOT_TOKEN = fake.token
   process.env.HUBSPOT_API_URL = fake.url
-  delete process.env.SALESFORCE_URL
+  process.env.SALESFORCE_URL = ''
 })
 afterAll(async () => {
   await fake.close()
