@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findingsSummary } from '../analytics/findings-summary.js'
-import { formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatMoney } from '../analytics/format-figures.js'
 import { loadDriversReport } from '../analytics/load-drivers-report.js'
 import { loadFunnelReport } from '../analytics/load-funnel-report.js'
 import { loadLossesReport } from '../analytics/load-losses-report.js'
@@ -135,7 +135,7 @@ export async function runDemo(store: Store, options: DemoOptions): Promise<DemoR
 export function croSummary(r: Omit<DemoResult, 'text'>): string {
   const pct = (x: number) => `${Math.round(x * 100)}%`
   const lines = [
-    `Sales Pulse, as of ${r.summary.asOf}: ${r.imported.read} deals (${r.sample.won} won, ${r.sample.lost} lost, ${r.sample.open} open).`,
+    `Sales Pulse, as of ${r.summary.asOf}: ${formatCount(r.imported.read)} deals (${formatCount(r.sample.won)} won, ${formatCount(r.sample.lost)} lost, ${formatCount(r.sample.open)} open).`,
     '',
     'What changed (* a finding to act on, - context):',
     ...r.summary.findings.map((f) => `  ${f.significant ? '*' : '-'} ${f.text}`),

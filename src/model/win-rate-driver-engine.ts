@@ -1,4 +1,5 @@
 /// <reference path="../../types/ml-cart.d.ts" />
+
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
 import { formatCount, formatDeals } from '../analytics/format-figures.js'
 import { isStale } from '../domain/deal-derived.js'

@@ -180,6 +180,10 @@ describe('WinRateDriverEngine', () => {
     expect(both).toMatch(
       /does not beat the base rate on the newest 24 closed deals: it ranks them no better than chance and its probabilities score no better/,
     )
+    // Counts read as everywhere else in the output, with thousands separators.
+    expect(evaluationVerdict({ ...base, nTest: 1085, auc: 0.5, aucLow: 0.47, aucHigh: 0.53, brier: 0.22, baselineBrier: 0.2 })).toContain(
+      'on the newest 1,085 closed deals',
+    )
     // The first reason of each score names the failed test with its numbers too.
     const reasonOf = (e: Partial<ModelEvaluation>) =>
       notInformativeReason({ evaluation: { ...engine.evaluation, ...base, ...e } } as unknown as WinRateDriverEngine)

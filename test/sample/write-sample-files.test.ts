@@ -265,6 +265,16 @@ describe('pulse sample', () => {
     expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(301)
   })
 
+  it('counts with thousands separators, as the import of it does', async () => {
+    const dir = tempDir()
+    const out = join(dir, 'demo.csv')
+    const run = await runCli('sample', '--out', out, '--deals', '1200', '--as-of', AS_OF)
+    expect(run.stdout).toMatch(/^Wrote 1,200 deals \(\d{1,3}(,\d{3})* won, /)
+    const ingest = await runCli('ingest', '--csv', out, '--db', join(dir, 'p.db'))
+    expect(ingest.stdout).toContain('Imported 1,200 of 1,200 rows from ')
+    expect(ingest.stdout).toMatch(/: 1,200 new, 0 updated, 0 rejected\./)
+  })
+
   it('refuses an unknown --patterns value and a bad --deals with a next step', async () => {
     const out = join(tempDir(), 'demo.csv')
     const bad = await runCli('sample', '--out', out, '--patterns', 'some')

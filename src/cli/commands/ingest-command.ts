@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { formatCount } from '../../analytics/format-figures.js'
 import { commandUser } from '../../config.js'
 import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
@@ -74,12 +75,12 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
 /** The import summary a person reads: counts, then the first reasons for rejected rows. */
 export function formatImportSummary(s: CsvImportSummary): string {
   const lines = [
-    `Imported ${s.inserted + s.updated} of ${s.read} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${s.inserted} new, ${s.updated} updated, ${s.rejected} rejected.`,
+    `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${formatCount(s.rejected)} rejected.`,
   ]
   if (s.rejected > 0) {
     lines.push('Rejected rows (kept in the database for review, import run ' + s.runId + '):')
     for (const r of s.firstRejects) lines.push(`  line ${r.line}: ${r.reason}`)
-    if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${s.rejected - s.firstRejects.length} more`)
+    if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${formatCount(s.rejected - s.firstRejects.length)} more`)
   }
   if (s.unknownStages.length > 0) {
     lines.push(`Stages not in the stage order (set PULSE_STAGES to include them): ${s.unknownStages.join(', ')}.`)
@@ -88,7 +89,7 @@ export function formatImportSummary(s: CsvImportSummary): string {
     const deals = s.lostAtClosedStage.reduce((sum, l) => sum + l.deals, 0)
     const names = s.lostAtClosedStage.map((l) => l.stage).join(' or ')
     lines.push(
-      `${deals} lost deal${deals === 1 ? ' has' : 's have'} deal_stage ${names} and no stage_history showing an earlier stage, so the stage ${deals === 1 ? 'it was' : 'they were'} lost at is not known: losses by stage and the funnel cannot place ${deals === 1 ? 'it' : 'them'}. To see where deals leak, export the stage each lost deal was lost at as deal_stage, or add a stage_history column.`,
+      `${formatCount(deals)} lost deal${deals === 1 ? ' has' : 's have'} deal_stage ${names} and no stage_history showing an earlier stage, so the stage ${deals === 1 ? 'it was' : 'they were'} lost at is not known: losses by stage and the funnel cannot place ${deals === 1 ? 'it' : 'them'}. To see where deals leak, export the stage each lost deal was lost at as deal_stage, or add a stage_history column.`,
     )
   }
   return lines.join('\n')
