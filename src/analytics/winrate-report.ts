@@ -145,7 +145,11 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
   const flagged = r.months.filter((m) => m.anomaly === 'low')
   if (flagged.length > 0) {
     const firstLow = flagged[0] as WinrateMonth
-    const recent = r.months.filter((m) => !m.partial && m.month >= firstLow.month)
+    // Months after the last one holding any deal created or closed are past the end of the data
+    // (a report run long after the last import), not months in which the pipeline dried up.
+    const dataEnd = [...r.months].reverse().find((m) => m.created > 0 || m.won + m.lost > 0)?.month ?? firstLow.month
+    const recent = r.months.filter((m) => !m.partial && m.month >= firstLow.month && m.month <= dataEnd)
+    const cut = r.months.some((m) => !m.partial && m.month > dataEnd)
     const before = r.months.filter((m) => !m.partial && m.month < firstLow.month).slice(-recent.length)
     const avg = (ms: WinrateMonth[]) => (ms.length === 0 ? 0 : ms.reduce((s, m) => s + m.created, 0) / ms.length)
     if (before.length > 0 && avg(before) > 0) {
@@ -157,7 +161,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'is' : 'are'} open now.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${cut ? ` (to ${formatMonth(dataEnd)}: no deal was created or closed after it)` : ''} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'is' : 'are'} open now.`,
       })
     }
   }

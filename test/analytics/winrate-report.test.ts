@@ -81,5 +81,10 @@ describe('winrateReport run rules', () => {
     // 18 of 20 is a fall of a tenth, printed -10% (18 / 20 - 1 is a hair above -0.1 in floating point).
     expect(volume(18)).toMatch(/^Pipeline volume fell as well: 18 deals created per month since Apr 2024 vs 20 before \(-10%\)/)
     expect(volume(8)).toMatch(/^Pipeline volume fell as well: 8 deals created per month since Apr 2024 vs 20 before \(-60%\)/)
+    // Run months after the data ends (the last import in June), the empty months are not a fall in volume.
+    const later = winrateReport(data(20), { asOf: '2024-10-15' }).findings.find((f) => f.report === 'volume')?.text ?? ''
+    expect(later).toMatch(
+      /^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 \(to Jun 2024: no deal was created or closed after it\) vs 20 before \(\+0%\)/,
+    )
   })
 })
