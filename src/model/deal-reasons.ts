@@ -5,7 +5,7 @@ import type { StageNorm } from './stage-norms.js'
 
 /**
  * The conditions on the way from the root to `node`, one phrase per feature in the order the tree
- * asks them: "EMEA, $50k-100k, Outbound leads". The root alone is "All closed deals". `unseen`
+ * asks them: "EMEA $50k-100k, Outbound leads". The root alone is "All closed deals". `unseen`
  * gives a deal's inputs with no history behind them, by feature column (`unseenValues` in
  * feature-encoding.ts): a condition on such a feature names the deal's own value and what it was
  * counted as ("Partner leads (no closed deals yet, counted as Outbound leads)", "owner without
@@ -33,7 +33,7 @@ export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: nu
     if (phrase && own !== undefined)
       phrases.push(
         spec?.kind === 'category'
-          ? `${own}${categorySuffix(spec.name)} (no closed deals yet, counted as ${phrase})`
+          ? `${shownValue(spec.name, own)}${categorySuffix(spec.name)} (no closed deals yet, counted as ${phrase})`
           : `owner without closed deals before this deal (counted as ${phrase})`,
       )
     else if (phrase) phrases.push(phrase)
@@ -98,18 +98,16 @@ export function money(amount: number): string {
 
 function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | null {
   if (spec.kind === 'category') {
-    const allowed = spec.values.filter((_, i) => i >= lo && i < hi)
-    if (allowed.length === 0 || allowed.length === spec.values.length) return null
-    const excluded = spec.values.filter((v) => !allowed.includes(v))
+    const shown = spec.values.map((v) => shownValue(spec.name, v))
+    const allowed = shown.filter((_, i) => i >= lo && i < hi)
+    if (allowed.length === 0 || allowed.length === shown.length) return null
+    const excluded = shown.filter((v) => !allowed.includes(v))
     const suffix = categorySuffix(spec.name)
-    if (allowed.length <= 3) return `${orList(allowed)}${suffix}`
-    if (excluded.length <= 2) return `not ${orList(excluded)}${suffix}`
+    const pairs = spec.name === 'region_amount_band'
+    if (allowed.length <= 3) return `${orList(allowed, pairs)}${suffix}`
+    if (excluded.length <= 2) return `not ${orList(excluded, pairs)}${suffix}`
     // Values are ranked by past win rate, so a long list is the lower- or higher-winning end.
-    const end = allowed.includes(spec.values[0] as string)
-      ? 'lower'
-      : allowed.includes(spec.values[spec.values.length - 1] as string)
-        ? 'higher'
-        : 'middling'
+    const end = allowed.includes(shown[0] as string) ? 'lower' : allowed.includes(shown[shown.length - 1] as string) ? 'higher' : 'middling'
     return `${end}-winning ${CATEGORY_WORDS[spec.name]} (${allowed.length} of ${spec.values.length})`
   }
   // A code k covers values in [edges[k-1], edges[k]); codes in [lo, hi) are ceil(lo) .. ceil(hi) - 1.
@@ -133,6 +131,12 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
 }
 
 // The word after a segment value: "Outbound leads", "Pro product", "EMEA".
+// "EMEA $50k-100k", not the stored "EMEA, $50k-100k": in a phrase list, that comma would read as
+// the end of one condition ("EMEA, $50k-100k or APAC, $100k+, Outbound leads").
+function shownValue(name: string | undefined, value: string): string {
+  return name === 'region_amount_band' ? value.replace(/, (?=\$|under \$)/, ' ') : value
+}
+
 function categorySuffix(name: string | undefined): string {
   return name === 'lead_source' ? ' leads' : name === 'product_type' ? ' product' : ''
 }
@@ -145,10 +149,10 @@ const CATEGORY_WORDS: Record<string, string> = {
   region_amount_band: 'region/amount-band segments',
 }
 
-function orList(values: readonly string[]): string {
+function orList(values: readonly string[], orOnly = false): string {
   if (values.length <= 1) return values.join('')
-  // Values with commas in them ("EMEA, $50k-100k") are separated by "or" alone.
-  if (values.some((v) => v.includes(','))) return values.join(' or ')
+  // Values with commas or spaces of their own ("EMEA $50k-100k") are separated by "or" alone.
+  if (orOnly || values.some((v) => v.includes(','))) return values.join(' or ')
   return `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`
 }
 

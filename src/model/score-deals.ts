@@ -1,4 +1,3 @@
-import { formatCount } from '../analytics/format-figures.js'
 import { daysIdle, daysInCurrentStage, lastActivityOf } from '../domain/deal-derived.js'
 import { type IdleSince, idleReason, percent, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { describeNode } from '../../src/model/deal-reasons.js'
+import type { FeatureEncoding } from '../../src/model/feature-encoding.js'
+import { regionBandOf } from '../../src/model/feature-encoding.js'
+import type { FlatTree } from '../../src/model/flat-tree.js'
+
+/** A root split on the first feature at `threshold`: node 1 takes codes below it, node 2 the rest. */
+function oneSplit(threshold: number): FlatTree {
+  return {
+    column: Int32Array.from([0, -1, -1]),
+    threshold: Float64Array.from([threshold, 0, 0]),
+    left: Int32Array.from([1, -1, -1]),
+    right: Int32Array.from([2, -1, -1]),
+    parent: Int32Array.from([-1, 0, 0]),
+    depth: Int32Array.from([0, 1, 1]),
+    gain: Float64Array.from([0.1, 0, 0]),
+  }
+}
+
+describe('describeNode', () => {
+  it('names region/amount-band segments without a comma inside each, so the conditions after them read apart', () => {
+    const values = [
+      regionBandOf('EMEA', 60_000),
+      regionBandOf('APAC', 150_000),
+      regionBandOf('LATAM', 5_000),
+      regionBandOf('North America', 20_000),
+    ]
+    const encoding: FeatureEncoding = {
+      features: [{ name: 'region_amount_band', kind: 'category', values, unknownCode: 2 }],
+      priorWinRate: 0.3,
+      smoothingDeals: 10,
+    }
+    expect(describeNode(oneSplit(1.5), encoding, 1)).toBe('EMEA $50k-100k or APAC $100k+')
+    expect(describeNode(oneSplit(1.5), encoding, 2)).toBe('LATAM under $10k or North America $10k-50k')
+    expect(describeNode(oneSplit(0.5), encoding, 2)).toBe('APAC $100k+ or LATAM under $10k or North America $10k-50k')
+  })
+})
