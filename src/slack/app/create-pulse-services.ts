@@ -25,6 +25,7 @@ import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
 import { scoreOpenDeals } from '../../model/score-open-deals.js'
+import { createChartMemo } from './create-chart-memo.js'
 import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
 
 type AnyReport = WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport
@@ -101,17 +102,18 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
     },
   }
   const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
+  const charts = createChartMemo(async (kind, report) => {
+    // The kind and the report always travel together (see each subcommand).
+    const chart = await renderReportChart(kind as ChartKind, report as never)
+    return { png: chart.png, title: chart.title, altText: chart.altText }
+  })
   return {
     winrate: loadWinrateReport,
     losses: loadLossesReport,
     funnel: loadFunnelReport,
     drivers: loadDriversReport,
     stalled: loadStalledReport,
-    async renderChart(kind: ChartKind, report: AnyReport) {
-      // The kind and the report always travel together (see each subcommand).
-      const chart = await renderReportChart(kind, report as never)
-      return { png: chart.png, title: chart.title, altText: chart.altText }
-    },
+    renderChart: (kind: ChartKind, report: AnyReport) => charts(kind, report),
     async dealHealth(db, dealIds) {
       const modelId = await currentModelId(db)
       const out = new Map<string, DealHealth>()
