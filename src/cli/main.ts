@@ -10,6 +10,7 @@ import { registerAlertsCommand } from './commands/alerts-command.js'
 import { registerDealCommand } from './commands/deal-command.js'
 import { registerDemoCommand } from './commands/demo-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
+import { registerRejectedCommand } from './commands/rejected-command.js'
 import { registerReportCommand } from './commands/report-command.js'
 import { registerSampleCommand } from './commands/sample-command.js'
 import { registerScoreCommand } from './commands/score-command.js'
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerServeCommand(program, io)
   registerSyncCommand(program, io)
   registerStatusCommand(program, io)
+  registerRejectedCommand(program, io)
   registerDemoCommand(program, io)
   return program
 }

@@ -78,7 +78,7 @@ export function formatImportSummary(s: CsvImportSummary): string {
     `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${formatCount(s.rejected)} rejected.`,
   ]
   if (s.rejected > 0) {
-    lines.push('Rejected rows (kept in the database for review, import run ' + s.runId + '):')
+    lines.push(`Rejected rows (kept in the database: \`pulse rejected ${s.runId}\` lists them all with their text):`)
     for (const r of s.firstRejects) lines.push(`  line ${r.line}: ${r.reason}`)
     if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${formatCount(s.rejected - s.firstRejects.length)} more`)
   }

@@ -1,0 +1,52 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+const BAD_DATE = 'D2,2024-13-02,,r1,SaaS,EMEA,Core,Inbound,Demo,100,Open'
+const NEGATIVE = 'D3,2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,-5,Open'
+
+describe('pulse rejected', () => {
+  it('lists the rows the latest import quarantined, with their line, reason and text, or those of a run named', async () => {
+    const db = join(tempDir(), 'p.db')
+    const good = 'D1,2024-01-02,2024-02-01,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Won'
+    const first = await runCli('ingest', '--csv', writeTempFile('a.csv', `${[HEADER, good, BAD_DATE, NEGATIVE].join('\n')}\n`), '--db', db)
+    expect(first.stdout).toContain('`pulse rejected 1` lists them all')
+    // A later clean import does not hide the quarantine of the one before.
+    await runCli('ingest', '--csv', writeTempFile('b.csv', `${[HEADER, good].join('\n')}\n`), '--db', db)
+
+    const json = await runCli('rejected', '--db', db, '--json')
+    expect(json.code, json.stderr).toBe(0)
+    const r = JSON.parse(json.stdout)
+    expect(r).toMatchObject({ runId: 1, rejected: 2 })
+    expect(r.rows).toEqual([
+      { line: 3, reason: 'created_date "2024-13-02" is not a date (use YYYY-MM-DD or an ISO date-time)', raw: BAD_DATE },
+      { line: 4, reason: 'deal_amount "-5" is negative', raw: NEGATIVE },
+    ])
+
+    const text = await runCli('rejected', '1', '--db', db, '--limit', '1')
+    expect(text.stdout).toContain(`line 3: created_date "2024-13-02" is not a date`)
+    expect(text.stdout).toContain(`  ${BAD_DATE}`)
+    expect(text.stdout).not.toContain(NEGATIVE)
+    expect(text.stdout).toContain('... and 1 more (--limit 0 lists all).')
+
+    const missing = await runCli('rejected', '7', '--db', db)
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('There is no import run 7')
+  })
+
+  it('says when no import has rejected a row', async () => {
+    const db = join(tempDir(), 'p.db')
+    await runCli(
+      'ingest',
+      '--csv',
+      writeTempFile('a.csv', `${HEADER}\nD1,2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,100,Open\n`),
+      '--db',
+      db,
+    )
+    const none = await runCli('rejected', '--db', db)
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain('No import has rejected a row')
+  })
+})
