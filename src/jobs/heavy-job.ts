@@ -1,8 +1,7 @@
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
-import { AppError } from '../errors.js'
 import { retrainModel } from '../model/retrain-model.js'
-import { scoreOpenDeals } from '../model/score-open-deals.js'
+import { scoreOpenDealsIfTrained } from '../model/score-open-deals.js'
 
 /**
  * A piece of scheduled work that keeps a CPU busy for seconds on a large store (every deal read
@@ -32,12 +31,7 @@ async function runAny(store: Store, job: HeavyJob): Promise<HeavyJobResults[Heav
     case 'refresh-rollup':
       return { refreshed: await refreshAnalyticsRollup(store) }
     case 'score':
-      try {
-        return { scored: (await scoreOpenDeals(store, { asOf: job.asOf, idleDays: job.idleDays })).deals.length }
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'no_model') return { scored: null }
-        throw error
-      }
+      return { scored: (await scoreOpenDealsIfTrained(store, { asOf: job.asOf, idleDays: job.idleDays }))?.deals.length ?? null }
     case 'retrain': {
       const trained = await retrainModel(store, { asOf: job.asOf, staleDays: job.staleDays })
       return { modelId: trained.modelId, informative: trained.informative, nTrain: trained.nTrain }

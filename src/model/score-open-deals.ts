@@ -125,3 +125,16 @@ function jsonStringArrays(): (texts: readonly string[]) => string {
     return `${json}]`
   }
 }
+
+/**
+ * {@link scoreOpenDeals}, or null when no model has been trained yet (until the first training
+ * there is nothing to score with): what the scheduled scoring and `/pulse sync` run.
+ */
+export async function scoreOpenDealsIfTrained(store: Store, options: ScoreOptions): Promise<ScoreReport | null> {
+  try {
+    return await scoreOpenDeals(store, options)
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'no_model') return null
+    throw error
+  }
+}

@@ -24,7 +24,7 @@ import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
-import { scoreOpenDeals } from '../../model/score-open-deals.js'
+import { scoreOpenDealsIfTrained } from '../../model/score-open-deals.js'
 import { createChartMemo } from './create-chart-memo.js'
 import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
 
@@ -92,14 +92,7 @@ export interface SyncFollowUps {
 export function createPulseServices(deps: { store: Store; config: Config; logger: Logger; followUps?: SyncFollowUps }): PulseServices {
   const followUps: SyncFollowUps = deps.followUps ?? {
     refreshRollup: () => refreshAnalyticsRollup(deps.store),
-    async scoreOpenDeals(asOf, idleDays) {
-      try {
-        return (await scoreOpenDeals(deps.store, { asOf, idleDays })).deals.length
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'no_model') return null
-        throw error
-      }
-    },
+    scoreOpenDeals: async (asOf, idleDays) => (await scoreOpenDealsIfTrained(deps.store, { asOf, idleDays }))?.deals.length ?? null,
   }
   const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
   const charts = createChartMemo(async (kind, report) => {
