@@ -1,3 +1,4 @@
+import { instantInZone } from '../domain/dates.js'
 import type { StageStay } from '../domain/normalized-deal.js'
 
 /** One stage value a deal had from `at` on (ISO date-time), as a CRM's history reports it. */
@@ -10,9 +11,11 @@ export interface StageChange {
  * Turns a CRM's stage changes (any order) into stays: sorted by time, consecutive repeats of the
  * same stage collapsed into one stay (Salesforce writes a history row for every amount or date
  * change too), each stay ending when the next begins; the last stay is still open.
- * Times are normalised to ISO UTC (`2024-04-19T11:00:05.002Z`).
+ * Times are written as ISO date-times on the wall clock of `timeZone` (the team's, `PULSE_TZ`)
+ * with its offset (`2024-04-19T04:00:05.002-07:00`; in UTC `2024-04-19T11:00:05.002Z`), so that
+ * their first ten characters, which every report compares with days, are the day the team saw.
  */
-export function staysFromChanges(dealId: string, changes: readonly StageChange[]): StageStay[] {
+export function staysFromChanges(dealId: string, changes: readonly StageChange[], timeZone = 'UTC'): StageStay[] {
   const sorted = changes
     .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at) }))
     .filter((c): c is { stage: string; at: string } => c.at !== null)
@@ -24,6 +27,11 @@ export function staysFromChanges(dealId: string, changes: readonly StageChange[]
     if (last) last.leftAt = c.at
     stays.push({ dealId, stage: c.stage, enteredAt: c.at, leftAt: null })
   }
+  if (timeZone !== 'UTC')
+    for (const s of stays) {
+      s.enteredAt = instantInZone(Date.parse(s.enteredAt), timeZone)
+      if (s.leftAt !== null) s.leftAt = instantInZone(Date.parse(s.leftAt), timeZone)
+    }
   return stays
 }
 

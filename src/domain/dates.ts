@@ -162,6 +162,26 @@ const QUARTER_HOUR_MS = 900_000
  */
 export function dateInZone(ms: number, timeZone: string): string {
   if (timeZone === 'UTC') return new Date(ms).toISOString().slice(0, 10)
+  return new Date(ms + zoneOffsetMs(ms, timeZone)).toISOString().slice(0, 10)
+}
+
+/**
+ * The instant `ms` (epoch milliseconds) as an ISO date-time on the wall clock of the IANA time
+ * zone `timeZone`, with that zone's offset: the same instant, whose first ten characters are the
+ * date {@link dateInZone} gives. In UTC, `Date#toISOString`'s form.
+ * @example instantInZone(Date.parse('2024-04-01T01:30:00Z'), 'America/Los_Angeles') // '2024-03-31T18:30:00.000-07:00'
+ */
+export function instantInZone(ms: number, timeZone: string): string {
+  if (timeZone === 'UTC') return new Date(ms).toISOString()
+  const offset = zoneOffsetMs(ms, timeZone)
+  const minutes = Math.round(Math.abs(offset) / 60_000)
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0')
+  const mm = String(minutes % 60).padStart(2, '0')
+  return `${new Date(ms + offset).toISOString().slice(0, 23)}${offset < 0 ? '-' : '+'}${hh}:${mm}`
+}
+
+/** How far the wall clock of `timeZone` is ahead of UTC at the instant `ms`, in milliseconds. */
+function zoneOffsetMs(ms: number, timeZone: string): number {
   let clock = zoneClocks.get(timeZone)
   if (clock === undefined) {
     const format = new Intl.DateTimeFormat('en-US', {
@@ -190,6 +210,5 @@ export function dateInZone(ms: number, timeZone: string): string {
     if (days.size >= 100_000) days.clear()
     days.set(day, offset)
   }
-  if (Number.isNaN(offset)) offset = offsetAt(Math.floor(ms / QUARTER_HOUR_MS) * QUARTER_HOUR_MS)
-  return new Date(ms + offset).toISOString().slice(0, 10)
+  return Number.isNaN(offset) ? offsetAt(Math.floor(ms / QUARTER_HOUR_MS) * QUARTER_HOUR_MS) : offset
 }

@@ -100,7 +100,18 @@ async function expectStoreToMatch(f: HubspotFake, s: Store, timeZone?: string) {
   const want = expected(f, timeZone)
   expect(snap.deals.length).toBe(want.deals.length)
   expect(snap.deals.map((d) => ({ ...pick(d, Object.keys(want.deals[0] ?? {})) }))).toEqual(want.deals)
-  expect(snap.history).toEqual(want.history)
+  if (timeZone === undefined || timeZone === 'UTC') {
+    expect(snap.history).toEqual(want.history)
+    return
+  }
+  // In another zone each stay is the same instant, written on the team's wall clock: its first ten
+  // characters (what every report compares with days) are the day it was in PULSE_TZ.
+  expect(snap.history.map(asInstants)).toEqual(want.history.map(asInstants))
+  for (const h of snap.history) expect(h.entered_at.slice(0, 10)).toBe(dayIn(h.entered_at, timeZone))
+}
+
+function asInstants(h: { deal_id: string; stage: string; entered_at: string; left_at: string | null }) {
+  return { ...h, entered_at: Date.parse(h.entered_at), left_at: h.left_at === null ? null : Date.parse(h.left_at) }
 }
 
 function pick(o: Record<string, unknown>, keys: string[]) {
@@ -149,6 +160,12 @@ describe('HubSpot sync', () => {
       store = await openTestStore()
       await syncCrm(store, source(fake, { timeZone }))
       await expectStoreToMatch(fake, store, timeZone)
+      // Stage changes late in the day in Los Angeles, or early in the day further east, fell on
+      // another UTC day: a past "as of" funnel or time in stage would have dated them a day off.
+      const history = (await storeSnapshot(store)).history
+      expect(history.filter((h) => h.entered_at.slice(0, 10) !== new Date(h.entered_at).toISOString().slice(0, 10)).length).toBeGreaterThan(
+        0,
+      )
       const row = await store.db.selectFrom('deals').select('closed_date').where('deal_id', '=', late.id).executeTakeFirstOrThrow()
       expect(row.closed_date).toBe(timeZone === 'America/Los_Angeles' ? '2024-03-31' : '2024-04-01')
     },

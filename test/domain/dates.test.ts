@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dayNumber, monthRange, todayIn, toIsoDate } from '../../src/domain/dates.js'
+import { dateInZone, dayNumber, instantInZone, monthRange, todayIn, toIsoDate } from '../../src/domain/dates.js'
 
 describe('toIsoDate', () => {
   it.each([
@@ -81,5 +81,27 @@ describe('todayIn', () => {
     ['UTC', '2024-02-29T23:59:59Z', '2024-02-29'],
   ])('in %s at %s is %s', (zone, instant, day) => {
     expect(todayIn(zone, new Date(instant))).toBe(day)
+  })
+})
+
+describe('instantInZone', () => {
+  const zones = ['UTC', 'America/Los_Angeles', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'America/St_Johns']
+  // Every 37 minutes over a year: both clock changes in each zone, and every quarter-hour offset.
+  const instants = Array.from({ length: 14_300 }, (_, i) => Date.UTC(2024, 0, 1) + i * 37 * 60_000)
+
+  it.each(zones)('%s: the same instant, whose date is the day in that zone', (zone) => {
+    for (const ms of instants) {
+      const text = instantInZone(ms, zone)
+      expect(Date.parse(text)).toBe(ms)
+      expect(text.slice(0, 10)).toBe(dateInZone(ms, zone))
+      expect(text.slice(0, 10)).toBe(new Date(ms).toLocaleDateString('en-CA', { timeZone: zone }))
+    }
+  })
+
+  it('writes the wall clock and offset', () => {
+    const ms = Date.parse('2024-04-01T01:30:00Z')
+    expect(instantInZone(ms, 'America/Los_Angeles')).toBe('2024-03-31T18:30:00.000-07:00')
+    expect(instantInZone(ms, 'Asia/Kolkata')).toBe('2024-04-01T07:00:00.000+05:30')
+    expect(instantInZone(ms, 'UTC')).toBe('2024-04-01T01:30:00.000Z')
   })
 })

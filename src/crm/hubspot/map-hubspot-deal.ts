@@ -112,6 +112,7 @@ export function mapHubspotDeal(
           raw
             .filter((h) => h.value !== null && h.value !== '')
             .map((h) => ({ stage: stageOf(h.value)?.label ?? (h.value as string), at: h.timestamp })),
+          timeZone,
         )
 
   let createdDate = dateOf(p.createdate) ?? dateOf(d.createdAt) ?? dateOf(p.hs_lastmodifieddate) ?? '1970-01-01'
