@@ -180,8 +180,12 @@ export function instantInZone(ms: number, timeZone: string): string {
   return `${new Date(ms + offset).toISOString().slice(0, 23)}${offset < 0 ? '-' : '+'}${hh}:${mm}`
 }
 
-/** How far the wall clock of `timeZone` is ahead of UTC at the instant `ms`, in milliseconds. */
-function zoneOffsetMs(ms: number, timeZone: string): number {
+/**
+ * How far the wall clock of the IANA time zone `timeZone` is ahead of UTC at the instant `ms`
+ * (epoch milliseconds), in milliseconds (negative west of Greenwich).
+ * @example zoneOffsetMs(Date.parse('2024-04-01T01:30:00Z'), 'America/Los_Angeles') // -25_200_000
+ */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
   let clock = zoneClocks.get(timeZone)
   if (clock === undefined) {
     const format = new Intl.DateTimeFormat('en-US', {

@@ -5,6 +5,7 @@ import { recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
+import { findDstSkippedDays } from './find-dst-skipped-days.js'
 import { type JobContext, type JobOutcome, runJob } from './run-job.js'
 
 /**
@@ -73,6 +74,22 @@ const VARIABLES: Record<ScheduleName, string> = {
 }
 
 /**
+ * Warns, once per schedule, of the days in the coming year on which it will not run because the
+ * clocks of `PULSE_TZ` skip every time it names that day (node-cron fires only on times that exist).
+ */
+export function warnOfDstSkippedDays(config: Config, logger: Logger, now: Date): void {
+  for (const [name, variable] of Object.entries(VARIABLES) as Array<[ScheduleName, string]>) {
+    const skipped = findDstSkippedDays(config.schedules[name], config.timezone, now)
+    const first = skipped[0]
+    if (first === undefined) continue
+    logger.warn(
+      { variable, schedule: config.schedules[name], timezone: config.timezone, days: skipped.map((d) => d.date) },
+      `${variable} "${config.schedules[name]}" will not run on ${skipped.map((d) => d.date).join(', ')}: ${config.timezone} skips ${first.gap} when its clocks go forward, and ${first.at} falls in it. Pick a time outside ${first.gap}.`,
+    )
+  }
+}
+
+/**
  * Starts the job schedule (node-cron, `noOverlap`, in `PULSE_TZ`): every 4 hours the CRM sync
  * followed by scoring and the Home refresh; weekly the retrain (then scoring); weekday mornings
  * the stalled-deal DMs; daily the anomaly check (each schedule configurable, see `JobSchedules`).
@@ -86,6 +103,7 @@ const VARIABLES: Record<ScheduleName, string> = {
 export function startScheduler(deps: SchedulerDeps): Scheduler {
   const { config, jobs } = deps
   validateSchedules(config)
+  warnOfDstSkippedDays(config, deps.logger, new Date())
   const ctx: JobContext = {
     store: deps.store,
     logger: deps.logger,

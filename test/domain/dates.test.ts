@@ -86,8 +86,8 @@ describe('todayIn', () => {
 
 describe('instantInZone', () => {
   const zones = ['UTC', 'America/Los_Angeles', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'America/St_Johns']
-  // Every 37 minutes over a year: both clock changes in each zone, and every quarter-hour offset.
-  const instants = Array.from({ length: 14_300 }, (_, i) => Date.UTC(2024, 0, 1) + i * 37 * 60_000)
+  // Every 73 minutes over a year: both clock changes in each zone, at many times of day.
+  const instants = Array.from({ length: 7_200 }, (_, i) => Date.UTC(2024, 0, 1) + i * 73 * 60_000)
 
   it.each(zones)('%s: the same instant, whose date is the day in that zone', (zone) => {
     for (const ms of instants) {
