@@ -61,7 +61,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           )
         }
       },
-      { existing: true, io },
+      { existing: true, io, needsDeals: true },
     )
   })
 }
