@@ -481,6 +481,9 @@ export function blockKitProblems(blocks: unknown, maxBlocks: number): string[] {
     if (!o || typeof o.text !== 'string') return out.push(`${what}: no text`)
     if (kind && o.type !== kind) out.push(`${what}: must be ${kind}`)
     if (o.text.length === 0 || o.text.length > max) out.push(`${what}: text length ${o.text.length} (1-${max})`)
+    // Half an emoji (a lone surrogate) makes the JSON unreadable to Slack.
+    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(o.text))
+      out.push(`${what}: text holds half an emoji (a lone surrogate)`)
     return 0
   }
   for (const [i, raw] of blocks.entries()) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { StalledDeal } from '../../src/analytics/report-types.js'
 import { stallDmMessage } from '../../src/slack/alerts/stall-dm-message.js'
 import type { DealCard } from '../../src/slack/app/pulse-services.js'
+import { clip } from '../../src/slack/blocks/block-kit.js'
 import { dealBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { buildHomeView } from '../../src/slack/home/build-home-view.js'
 import type { HomeSnapshot } from '../../src/slack/home/home-snapshot.js'
@@ -76,5 +77,14 @@ describe('Block Kit limits with CRM text of any length', () => {
     ] as const) {
       expect(blockKitProblems(buildHomeView(content).blocks, 100), content.kind).toEqual([])
     }
+  })
+
+  it('a name cut to fit keeps its emoji whole and its escaped & readable', () => {
+    for (const pad of [147, 148, 149]) {
+      const named = { ...card(1), dealName: `${'x'.repeat(pad)}🚀 launch ${'🚀'.repeat(2000)}`, stage: `${'s'.repeat(pad)}🚀`.repeat(40) }
+      expect(blockKitProblems(dealBlocks(named).blocks, 50), `pad ${pad}`).toEqual([])
+    }
+    for (const max of [6, 7, 8, 9]) expect(clip('Tom &amp; Jerry', max), `max ${max}`).toBe('Tom …')
+    expect(clip('Tom &amp; Jerry', 10)).toBe('Tom &amp;…')
   })
 })

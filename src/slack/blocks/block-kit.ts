@@ -66,7 +66,15 @@ export function buttons(specs: readonly ButtonSpec[], blockId?: string): Block {
   }
 }
 
-/** `text` cut to `max` characters with an ellipsis. */
+/**
+ * `text` cut to `max` characters (UTF-16 code units, as Slack counts them) with an ellipsis. The cut
+ * never splits an emoji's surrogate pair (a lone half makes the JSON Slack receives unreadable) nor
+ * an escaped `&amp;`, `&lt;` or `&gt;` (which would show as `&am…`).
+ */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+  if (text.length <= max) return text
+  let end = max - 1
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end--
+  return `${text.slice(0, end).replace(/&[a-z]{0,3}$/, '')}…`
 }
