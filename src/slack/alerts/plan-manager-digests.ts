@@ -2,8 +2,8 @@ import type { StalledReport } from '../../analytics/report-types.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
 import type { SlackContext } from '../app/slack-context.js'
-import { context, header, section } from '../blocks/block-kit.js'
-import { count, esc, money } from '../blocks/format.js'
+import { context, fitLines, header, section } from '../blocks/block-kit.js'
+import { count, escName, money } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 const MAX_LISTED = 15
@@ -46,11 +46,14 @@ export async function planManagerDigests(ctx: SlackContext, asOf: string): Promi
  * (largest first) with owner, and the rule. Pure.
  */
 export function managerDigestMessage(report: StalledReport, asOf: string): OutboxPayload {
-  const lines = report.stalled.map(
-    (d) =>
-      `• *${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${esc(d.ownerEmail)}` : ''}`,
+  // Whole lines only: the deals that do not fit the section are counted with the rest.
+  const lines = fitLines(
+    report.stalled.map(
+      (d) =>
+        `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
+    ),
   )
-  const more = report.stalledCount - report.stalled.length
+  const more = report.stalledCount - lines.length
   const deals = report.stalledCount === 1 ? '1 stalled deal' : `${count(report.stalledCount)} stalled deals`
   const text = `Your team has ${deals} worth ${money(report.stalledAmount)}.`
   return {

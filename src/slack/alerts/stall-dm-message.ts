@@ -5,7 +5,7 @@ import { SNOOZE_ACTION_ID } from '../actions/snooze-deal-action.js'
 import { UPDATED_ACTION_ID } from '../actions/updated-in-crm-action.js'
 import type { DealHealth } from '../app/pulse-services.js'
 import { type ButtonSpec, buttons, context, fields, section } from '../blocks/block-kit.js'
-import { esc, moneyIn } from '../blocks/format.js'
+import { esc, escName, moneyIn } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 /**
@@ -22,7 +22,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
   if (link?.crmUrl && /^https?:\/\//.test(link.crmUrl) && link.crmUrl.length <= 3000)
     actions.push({ text: 'Open in CRM', actionId: OPEN_IN_CRM_ACTION_ID, url: link.crmUrl })
   const blocks = [
-    section(`:hourglass: *${esc(name)}* has had no activity for *${deal.daysIdle} days*.`),
+    section(`:hourglass: *${escName(name, 1000)}* has had no activity for *${deal.daysIdle} days*.`),
     fields([
       `*Amount*\n${moneyIn(deal.amount, link?.currency)}`,
       `*Stage*\n${esc(deal.stage)}`,

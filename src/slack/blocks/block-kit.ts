@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt'
+import { formatCount } from '../../analytics/format-figures.js'
 
 /** A Block Kit block (Slack's own type). */
 export type Block = types.KnownBlock
@@ -14,6 +15,32 @@ export function header(text: string): Block {
 /** A section of mrkdwn text (clipped to Slack's 3,000 characters). */
 export function section(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) } }
+}
+
+/**
+ * A section listing one item per line (escaped mrkdwn), within Slack's 3,000 characters: whole
+ * lines only, then "…and N more <noun>" for the items that did not fit and those of `total` not
+ * passed in (default: just the lines given). A first line too long alone is cut.
+ */
+export function listSection(lines: readonly string[], noun: string, total = lines.length): Block {
+  const note = (n: number) => `\n…and ${formatCount(n)} more ${noun}`
+  const shown = fitLines(lines, LIMITS.sectionText - note(total).length)
+  const more = total - shown.length
+  return section(`${shown.join('\n')}${more > 0 ? note(more) : ''}`)
+}
+
+/** The first of `lines` that fit in `room` characters once joined by newlines; a first line too long alone is cut. */
+export function fitLines(lines: readonly string[], room: number = LIMITS.sectionText): string[] {
+  const shown: string[] = []
+  let used = 0
+  for (const line of lines) {
+    const add = line.length + (shown.length > 0 ? 1 : 0)
+    if (used + add > room) break
+    shown.push(line)
+    used += add
+  }
+  if (shown.length === 0 && lines[0] !== undefined) shown.push(clip(lines[0], room))
+  return shown
 }
 
 /** A section with up to 10 two-column fields. */

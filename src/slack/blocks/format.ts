@@ -1,4 +1,5 @@
 import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatPercentsApart } from '../../analytics/format-figures.js'
+import { clip } from './block-kit.js'
 
 /** `0.314` -> `31%`, `0.045` -> `4.5%` (one decimal below 10%, as the CLI and the findings write it); null -> `n/a`. */
 export function pct(fraction: number | null | undefined): string {
@@ -44,6 +45,14 @@ export function count(n: number): string {
 export function monthLabel(month: string): string {
   const d = new Date(`${month}-01T00:00:00Z`)
   return d.toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+}
+
+/**
+ * A name from the CRM (deal, stage, owner) for a line of a list: cut to `max` characters before it
+ * is escaped, so one long name neither crowds the other lines out nor loses the figures after it.
+ */
+export function escName(text: string, max = 120): string {
+  return esc(clip(text, max))
 }
 
 /** Escapes text for Slack mrkdwn (`&`, `<`, `>`). */

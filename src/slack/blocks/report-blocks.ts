@@ -1,8 +1,8 @@
 import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
-import { type Block, context, fields, header, section } from './block-kit.js'
-import { count, countOf, dealCount, esc, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
+import { type Block, context, fields, header, listSection, section } from './block-kit.js'
+import { count, countOf, dealCount, esc, escName, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
@@ -14,7 +14,7 @@ export interface RenderedReport {
 function findingsSection(findings: readonly Finding[], max = 5): Block[] {
   if (findings.length === 0) return []
   const lines = findings.slice(0, max).map((f) => `${f.significant ? ':small_red_triangle:' : ':white_circle:'} ${esc(f.text)}`)
-  return [section(lines.join('\n'))]
+  return [listSection(lines, 'findings', findings.length)]
 }
 
 function firstSentence(findings: readonly Finding[], fallback: string): string {
@@ -68,12 +68,12 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     .slice(0, 8)
     .map(
       (s) =>
-        `${s.lateStage ? '*' : ''}${esc(s.stage)}${s.lateStage ? '*' : ''}: ${count(s.lost)} lost (${pct(s.share)}), ${money(s.lostAmount)}`,
+        `${s.lateStage ? '*' : ''}${escName(s.stage)}${s.lateStage ? '*' : ''}: ${count(s.lost)} lost (${pct(s.share)}), ${money(s.lostAmount)}`,
     )
   const blocks: Block[] = [
     header(`Losses by stage: ${scopeLabel}`),
     ...findingsSection(report.findings),
-    section(rows.join('\n') || 'No lost deals.'),
+    rows.length > 0 ? listSection(rows, 'stages', report.stages.length) : section('No lost deals.'),
     context(
       report.totalLost === 0
         ? `No lost deals in this period. As of ${report.asOf}.`
@@ -89,12 +89,12 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
 /** `/pulse funnel`: conversion and leakage per stage. */
 export function funnelBlocks(report: FunnelReport, scopeLabel: string): RenderedReport {
   const rows = report.stages.map(
-    (s) => `${esc(s.stage)}: ${count(s.reached)} reached, ${pct(s.conversion)} advanced, ${pct(s.leakage)} lost`,
+    (s) => `${escName(s.stage)}: ${count(s.reached)} reached, ${pct(s.conversion)} advanced, ${pct(s.leakage)} lost`,
   )
   const blocks: Block[] = [
     header(`Funnel: ${scopeLabel}`),
     ...findingsSection(report.findings),
-    section(rows.join('\n') || 'No deals.'),
+    rows.length > 0 ? listSection(rows, 'stages') : section('No deals.'),
     context(`${esc(report.sourceNote)} As of ${report.asOf}.`),
   ]
   return {
@@ -134,14 +134,14 @@ export function stalledBlocks(
 ): RenderedReport {
   const rows = report.stalled.slice(0, 10).map((d) => {
     const h = health.get(d.dealId)
-    return `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${esc(d.ownerEmail)})` : ''}`
+    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle} days${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
   })
   const blocks: Block[] = [
     header(`Stalled deals: ${scopeLabel}`),
     section(
       `${count(report.stalledCount)} stalled ${report.stalledCount === 1 ? 'deal' : 'deals'} worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${report.rules.idleDays}+ days).`,
     ),
-    ...(rows.length > 0 ? [section(rows.join('\n'))] : []),
+    ...(rows.length > 0 ? [listSection(rows, 'stalled deals', report.stalledCount)] : []),
     fields([
       `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${money(report.stale.amount)}`,
       `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${money(report.overStageP90Amount)}`,

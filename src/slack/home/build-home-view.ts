@@ -1,6 +1,6 @@
 import type { DealCard } from '../app/pulse-services.js'
-import { type Block, context, divider, fields, header, image, LIMITS, section } from '../blocks/block-kit.js'
-import { count, dealCount, esc, money, monthLabel, pct, pctApart } from '../blocks/format.js'
+import { type Block, context, divider, fields, header, image, LIMITS, listSection, section } from '../blocks/block-kit.js'
+import { count, dealCount, esc, escName, money, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { HomeSnapshot } from './home-snapshot.js'
 
 /** A Home tab view (`views.publish`). */
@@ -52,20 +52,22 @@ function lateStageLine(s: HomeSnapshot): string {
 
 function stalledLines(s: HomeSnapshot): Block[] {
   if (s.stalled.top.length === 0) return [section('No stalled deals. :tada:')]
-  return [
-    section(
-      s.stalled.top
-        .map(
-          (d) =>
-            `• *${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${esc(d.ownerEmail)}` : ''}`,
-        )
-        .join('\n'),
-    ),
-  ]
+  const lines = s.stalled.top.map(
+    (d) =>
+      `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
+  )
+  return [listSection(lines, 'stalled deals', Math.max(s.stalled.count, lines.length))]
 }
 
 function findingsBlock(s: HomeSnapshot): Block[] {
-  return s.findings.length > 0 ? [section(s.findings.map((f) => `• ${esc(f)}`).join('\n'))] : []
+  return s.findings.length > 0
+    ? [
+        listSection(
+          s.findings.map((f) => `• ${esc(f)}`),
+          'findings',
+        ),
+      ]
+    : []
 }
 
 /**
@@ -120,7 +122,7 @@ export function buildHomeView(content: HomeContent): HomeView {
       const h = d.health
       blocks.push(
         section(
-          `*${esc(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${esc(d.stage)}, idle ${d.daysIdle === 1 ? '1 day' : `${d.daysIdle ?? 0} days`} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
+          `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle === 1 ? '1 day' : `${d.daysIdle ?? 0} days`} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
         ),
       )
       if (h && h.reasons.length > 0) blocks.push(context(h.reasons.slice(0, 3).map(esc).join(' · ')))

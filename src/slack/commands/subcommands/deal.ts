@@ -1,7 +1,7 @@
 import { AppError } from '../../../errors.js'
 import { authorize, scopeOwnerIds } from '../../access/authorize.js'
 import { section } from '../../blocks/block-kit.js'
-import { esc, moneyIn } from '../../blocks/format.js'
+import { esc, escName, moneyIn } from '../../blocks/format.js'
 import { dealBlocks } from '../../blocks/report-blocks.js'
 import type { Subcommand } from '../subcommand.js'
 import { unquote } from '../unquote.js'
@@ -33,7 +33,7 @@ export const deal: Subcommand = {
         if (visible.length === 1 || first.dealId === query) return { ...dealBlocks(first), shareable: true }
         const lines = visible
           .slice(0, 8)
-          .map((d) => `• *${esc(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${moneyIn(d.amount, d.currency)}, ${esc(d.stage)}`)
+          .map((d) => `• *${escName(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${moneyIn(d.amount, d.currency)}, ${escName(d.stage)}`)
         const matching = visible.length > MAX_MATCHES ? `More than ${MAX_MATCHES}` : String(visible.length)
         return {
           text: `${matching} deals match "${esc(query)}"`,
