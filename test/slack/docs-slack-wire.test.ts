@@ -366,6 +366,18 @@ describe('the Slack side against a fake written from the Slack docs', () => {
     expect(fake.violations).toEqual([])
   })
 
+  it('a chart whose alt text is cut to 1,000 characters inside an emoji (stage names of emoji) is still uploaded', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 1)])
+    // 'x' then emoji: code unit 999 is the first half of an emoji.
+    const altText = `x${'🚀'.repeat(800)}`
+    await uploadFile(slack.client, { channelId: 'C0ALERTS01', data: png, filename: 'chart.png', title: 'Chart', altText })
+    const sent = String(fake.called('files.getUploadURLExternal').at(-1)?.params.alt_txt)
+    expect(sent.length).toBeLessThanOrEqual(1000)
+    expect(sent.startsWith(`x${'🚀'.repeat(400)}`)).toBe(true)
+    expect(sent).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/)
+    expect(fake.violations).toEqual([])
+  })
+
   it('a 429 that outlasts the retries reaches the user as the rate-limit sentence, not as our own failure', async () => {
     const client = createWebClient(config, silentLogger(), 0)
     fake.rateLimitOnce('users.info', 0)

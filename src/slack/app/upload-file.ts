@@ -1,4 +1,4 @@
-import type { Block } from '../blocks/block-kit.js'
+import { type Block, clip } from '../blocks/block-kit.js'
 import type { SlackClient } from './slack-context.js'
 
 /** A file to share into a channel (a chart PNG). */
@@ -97,7 +97,8 @@ async function uploadBytes(client: SlackClient, file: FileUpload): Promise<strin
   const url = (await client.apiCall('files.getUploadURLExternal', {
     filename: file.filename,
     length: file.data.length,
-    alt_txt: file.altText.slice(0, ALT_TEXT_MAX),
+    // Never half an emoji: the form encoding throws on it, and the chart would not be sent.
+    alt_txt: clip(file.altText, ALT_TEXT_MAX),
   })) as { upload_url?: string; file_id?: string }
   if (!url.upload_url || !url.file_id) throw new Error('files.getUploadURLExternal returned no upload_url or file_id')
   const form = new FormData()

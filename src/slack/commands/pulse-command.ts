@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { AppError } from '../../errors.js'
 import type { SlackContext } from '../app/slack-context.js'
+import { clip } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
 import { answerCommand } from './answer-command.js'
 import { parseCommandText, SUBCOMMANDS } from './subcommand-map.js'
@@ -19,7 +20,7 @@ export function pulseCommandListener(ctx: SlackContext) {
     const { name, args } = parseCommandText(typed)
     const subcommand = SUBCOMMANDS.get(name)
     if (!subcommand) {
-      const help = helpAnswer(`I don't know \`${esc(name.slice(0, 40))}\`. Here is what I can do:`)
+      const help = helpAnswer(`I don't know \`${esc(clip(name, 40))}\`. Here is what I can do:`)
       await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks })
       return
     }
@@ -38,7 +39,7 @@ export function pulseCommandListener(ctx: SlackContext) {
     }
     await ack({
       response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: Working on \`/pulse ${esc(typed.slice(0, 200))}\`…`,
+      text: `:hourglass_flowing_sand: Working on \`/pulse ${esc(clip(typed, 200))}\`…`,
     })
     await answerCommand(ctx, {
       client,
