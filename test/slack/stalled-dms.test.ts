@@ -354,6 +354,19 @@ describe('job bodies for the scheduler', () => {
   })
 })
 
+describe('admin alerts', () => {
+  it("quotes a CRM's error text as text: no link or mention of its own reaches the admins", async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    await jobs.notifyAdmins(
+      'the scheduled job "sync" failed: HubSpot did not accept HUBSPOT_TOKEN (HTTP 401, last saying "<!channel> see <https://evil.example/login|HubSpot login> & retry").',
+    )
+    const text = fake.messages.find((m) => m.channel === 'DADMIN0001')?.text ?? ''
+    expect(text).toContain('&lt;!channel&gt; see &lt;https://evil.example/login|HubSpot login&gt; &amp; retry')
+    expect(text).not.toMatch(/<[!@#h]/)
+  })
+})
+
 describe('win-rate anomaly alert', () => {
   it('posts once to the alert channel with the evidence, and the chart in its thread', async () => {
     const { fake, ctx } = await setup()
