@@ -101,3 +101,28 @@ describe('App Home', () => {
     expect(JSON.stringify(fitted.at(-1))).toContain('51 more')
   })
 })
+
+describe('App Home of a rep with more open deals than it lists', () => {
+  it('says of how many open deals the ones listed are', async () => {
+    const t = await startSlackTestApp()
+    try {
+      const db = t.company.store.db
+      const rep = await db.selectFrom('owners').select('owner_id').where('email', '=', t.company.emails.rep).executeTakeFirstOrThrow()
+      // Every open deal of the company becomes this rep's.
+      await db.updateTable('deals').set({ owner_id: rep.owner_id }).where('outcome', '=', 'open').execute()
+      const open = await db
+        .selectFrom('deals')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('outcome', '=', 'open')
+        .where('archived', '=', 0)
+        .executeTakeFirstOrThrow()
+      expect(Number(open.n)).toBeGreaterThan(20)
+      await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.rep), 'application/json')
+      await waitFor(() => t.fake.views.some((v) => v.userId === PEOPLE.rep), 20_000, 'views.publish')
+      const text = JSON.stringify(t.fake.views.find((v) => v.userId === PEOPLE.rep)?.view.blocks)
+      expect(text).toMatch(new RegExp(`The 20 (least healthy|largest) of your ${Number(open.n).toLocaleString('en-US')} open deals`))
+    } finally {
+      await t.close()
+    }
+  })
+})

@@ -19,6 +19,8 @@ export type HomeContent =
       readonly deals: readonly DealCard[]
       /** True when the owner has more open deals than `deals` holds. */
       readonly more?: boolean
+      /** How many open deals the owner has in all, when `more`. */
+      readonly total?: number
       readonly asOf: string
     }
   | { readonly kind: 'refused'; readonly message: string }
@@ -116,7 +118,8 @@ export function buildHomeView(content: HomeContent): HomeView {
     const scored = content.deals.some((d) => d.health !== null)
     const order = scored ? 'least healthy' : 'largest'
     if (n === 0) blocks.push(section('You have no open deals right now.'))
-    else if (content.more) blocks.push(section(`The ${n} ${order} of your open deals, ${order} first.`))
+    else if (content.more)
+      blocks.push(section(`The ${n} ${order} of your ${content.total ? `${count(content.total)} ` : ''}open deals, ${order} first.`))
     else blocks.push(section(n === 1 ? 'Your open deal.' : `Your ${n} open deals, ${order} first.`))
     for (const d of content.deals) {
       const h = d.health

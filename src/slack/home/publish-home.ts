@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { countOpenDeals } from '../../db/count-open-deals.js'
 import { hasAnyDeal } from '../../db/has-any-deal.js'
 import { saveHomeView } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
@@ -25,8 +26,11 @@ export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise
   if (viewer.role === 'executive') return { kind: 'company', snapshot: await loadHomeSnapshot(ctx, null, asOf) }
   if (viewer.role === 'manager' && viewer.email) return { kind: 'team', snapshot: await loadHomeSnapshot(ctx, viewer.email, asOf) }
   // One more than shown, to know whether the list is the whole of it.
-  const deals = await ctx.services.openDealsByHealth(ctx.store.db, scopeOwnerIds(decision.scope), asOf, OWN_DEALS_SHOWN + 1)
-  return { kind: 'own', deals: deals.slice(0, OWN_DEALS_SHOWN), more: deals.length > OWN_DEALS_SHOWN, asOf }
+  const ownerIds = scopeOwnerIds(decision.scope)
+  const deals = await ctx.services.openDealsByHealth(ctx.store.db, ownerIds, asOf, OWN_DEALS_SHOWN + 1)
+  if (deals.length <= OWN_DEALS_SHOWN) return { kind: 'own', deals, asOf }
+  // The list is cut: say of how many.
+  return { kind: 'own', deals: deals.slice(0, OWN_DEALS_SHOWN), more: true, total: await countOpenDeals(ctx.store.db, ownerIds), asOf }
 }
 
 /**
