@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { StalledReport } from '../../src/analytics/report-types.js'
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { managerDigestMessage } from '../../src/slack/alerts/plan-manager-digests.js'
-import { funnelBlocks, lossesBlocks, stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
+import { dealBlocks, funnelBlocks, lossesBlocks, stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { buildHomeView } from '../../src/slack/home/build-home-view.js'
 import type { HomeSnapshot } from '../../src/slack/home/home-snapshot.js'
 import { blockKitProblems } from '../fakes/slack-fake.js'
@@ -108,5 +108,36 @@ describe('lists in Slack messages with long CRM names', () => {
     const lines = listed(text)
     for (const line of lines) expect(line).toMatch(/, rep\d+@acme\.example$/)
     expect(text).toContain(`…and ${400 - lines.length} more stalled deals`)
+  })
+
+  it('a name with line breaks keeps its item, and its bold, on one line', () => {
+    const names = ['Acme\nRenewal 2026', 'Globex\r\n\r\nExpansion', 'Initech\tUpsell']
+    const report: StalledReport = {
+      ...stalledReport,
+      stalled: names.map((dealName, i) => ({
+        ...(stalledReport.stalled[i] as StalledReport['stalled'][number]),
+        dealName,
+        stage: 'Pro\nposal',
+      })),
+      stalledCount: 3,
+    }
+    const text = sectionTexts(stalledBlocks(report, 'company').blocks)
+    expect(text).toContain('*Acme Renewal 2026* ')
+    expect(text).toContain('*Globex Expansion* ')
+    expect(text).toContain('*Initech Upsell* ')
+    const lines = text.split('\n').filter((l) => l.startsWith('*'))
+    expect(lines).toHaveLength(3)
+    for (const line of lines) expect(line).toContain(', Pro posal, idle')
+    const card = { ...(samples.stalled.stalled[0] as StalledReport['stalled'][number]), dealName: 'Acme\nRenewal 2026' }
+    const { blocks } = dealBlocks({
+      ...card,
+      ownerEmail: null,
+      currency: null,
+      outcome: 'open',
+      lastActivity: null,
+      crmUrl: null,
+      health: null,
+    })
+    expect((blocks[0] as { text: { text: string } }).text.text).toBe('Acme Renewal 2026')
   })
 })

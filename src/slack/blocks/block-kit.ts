@@ -7,9 +7,9 @@ export type Block = types.KnownBlock
 /** Slack's limits that our messages and views must respect. */
 export const LIMITS = { homeBlocks: 100, messageBlocks: 50, sectionText: 3000, buttonValue: 2000 } as const
 
-/** A header block (plain text, at most 150 characters). */
+/** A header block (plain text on one line, at most 150 characters). */
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: clip(text, 150), emoji: true } }
+  return { type: 'header', text: { type: 'plain_text', text: clip(text.replace(/\s+/g, ' ').trim() || '-', 150), emoji: true } }
 }
 
 /** A section of mrkdwn text (clipped to Slack's 3,000 characters). */

@@ -48,11 +48,12 @@ export function monthLabel(month: string): string {
 }
 
 /**
- * A name from the CRM (deal, stage, owner) for a line of a list: cut to `max` characters before it
+ * A name from the CRM (deal, stage, owner) for a line of a list: on one line (line breaks and tabs
+ * read as spaces, so the item and its bold stay on its line) and cut to `max` characters before it
  * is escaped, so one long name neither crowds the other lines out nor loses the figures after it.
  */
 export function escName(text: string, max = 120): string {
-  return esc(clip(text, max))
+  return esc(clip(text.replace(/\s+/g, ' ').trim(), max))
 }
 
 /** Escapes text for Slack mrkdwn (`&`, `<`, `>`). */
