@@ -512,6 +512,7 @@ export function blockKitProblems(blocks: unknown, maxBlocks: number): string[] {
         if (typeof x.value === 'string' && x.value.length > 2000) out.push(`${at}: button value too long`)
         if (typeof x.action_id === 'string' && x.action_id.length > 255) out.push(`${at}: action_id too long`)
         if (typeof x.url === 'string' && x.url.length > 3000) out.push(`${at}: button url too long`)
+        if (typeof x.url === 'string' && (/\s/.test(x.url) || !URL.canParse(x.url))) out.push(`${at}: invalid_url`)
       }
     } else if (b.type === 'image') {
       const alt = b.alt_text

@@ -87,4 +87,18 @@ describe('Block Kit limits with CRM text of any length', () => {
     for (const max of [6, 7, 8, 9]) expect(clip('Tom &amp; Jerry', max), `max ${max}`).toBe('Tom …')
     expect(clip('Tom &amp; Jerry', 10)).toBe('Tom &amp;…')
   })
+
+  it('a stalled-deal DM links a CRM URL with spaces or accents encoded, and gives no link for one that is not a URL', () => {
+    const link = (crmUrl: string) => ({ dealId: 'D1', dealName: 'Müller GmbH', ownerId: 'rep_1', ownerEmail: null, currency: null, crmUrl })
+    const urlOf = (blocks: unknown[]) =>
+      blocks.flatMap((b) => ((b as { elements?: Array<{ url?: string }> }).elements ?? []).flatMap((e) => (e.url ? [e.url] : [])))
+    const encoded = stallDmMessage(stalled(1), link('https://crm.example/deals/Müller GmbH 42?q=a b'), undefined)
+    expect(blockKitProblems(encoded.blocks, 50)).toEqual([])
+    expect(urlOf(encoded.blocks)).toEqual(['https://crm.example/deals/M%C3%BCller%20GmbH%2042?q=a%20b'])
+    for (const bad of ['https://', 'http:// crm', 'crm.example/deals/1', 'javascript:alert(1)']) {
+      const message = stallDmMessage(stalled(1), link(bad), undefined)
+      expect(blockKitProblems(message.blocks, 50), bad).toEqual([])
+      expect(urlOf(message.blocks), bad).toEqual([])
+    }
+  })
 })

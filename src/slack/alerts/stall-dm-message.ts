@@ -18,9 +18,8 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     { text: 'Snooze 7 days', actionId: SNOOZE_ACTION_ID, value: deal.dealId },
     { text: 'Updated in CRM', actionId: UPDATED_ACTION_ID, value: deal.dealId, style: 'primary' },
   ]
-  // Slack refuses a whole message whose link button URL is over 3,000 characters: then no button.
-  if (link?.crmUrl && /^https?:\/\//.test(link.crmUrl) && link.crmUrl.length <= 3000)
-    actions.push({ text: 'Open in CRM', actionId: OPEN_IN_CRM_ACTION_ID, url: link.crmUrl })
+  const crmUrl = linkButtonUrl(link?.crmUrl)
+  if (crmUrl) actions.push({ text: 'Open in CRM', actionId: OPEN_IN_CRM_ACTION_ID, url: crmUrl })
   const blocks = [
     section(`:hourglass: *${escName(name, 1000)}* has had no activity for *${deal.daysIdle} days*.`),
     fields([
@@ -43,4 +42,20 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     context(`Deal ${esc(deal.dealId)}. You get one message per quiet spell; snooze to stay quiet for a week.`),
   ]
   return { text: `${esc(name)} (${moneyIn(deal.amount, link?.currency)}, ${esc(deal.stage)}) has been idle ${deal.daysIdle} days.`, blocks }
+}
+
+/**
+ * A CRM link as a link button takes it: an absolute http(s) URL, percent-encoded (a space or an
+ * accent in a CSV's crm_url), at most 3,000 characters; otherwise none, since Slack refuses the
+ * whole message over one invalid or overlong button URL (`invalid_url`) and the DM would be lost.
+ */
+function linkButtonUrl(raw: string | null | undefined): string | undefined {
+  if (!raw) return undefined
+  try {
+    const url = new URL(raw.trim())
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.href.length <= 3000) return url.href
+  } catch {
+    // Not a URL at all: no button.
+  }
+  return undefined
 }
