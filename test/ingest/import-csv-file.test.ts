@@ -192,6 +192,25 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await store.db.selectFrom('import_runs').select('run_id').execute()).toEqual([])
   })
 
+  it('refuses a file with won or lost deals but no closed_date column, offering the --map for its header, and writes nothing', async () => {
+    store = await dialect.open()
+    const text = csv(...GOOD).replace('closed_date', 'Close Date')
+    await expect(importCsvFile(store, options(writeTempFile('d.csv', text)))).rejects.toThrow(
+      /won or lost deals but no closed_date column.*nothing was imported.*--map closed_date="Close Date"/,
+    )
+    expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
+    expect(await store.db.selectFrom('rejected_rows').select('line').execute()).toEqual([])
+    expect(await store.db.selectFrom('import_runs').select('run_id').execute()).toEqual([])
+  })
+
+  it('imports a file of open deals only that has no closed_date column', async () => {
+    store = await dialect.open()
+    const header = HEADER.replace('closed_date,', '')
+    const text = `${header}\nD3,2024-02-10,rep_1,SaaS,EMEA,Core,Outbound,Demo,8000,,Open\nD4,2024-02-11,rep_2,SaaS,EMEA,Core,Outbound,Demo,9000,,\n`
+    const summary = await importCsvFile(store, options(writeTempFile('d.csv', text)))
+    expect(summary).toMatchObject({ read: 2, inserted: 2, rejected: 0 })
+  })
+
   it('refuses a file that is not UTF-8, even when the bad bytes come after good rows, and writes nothing', async () => {
     store = await dialect.open()
     const latin1 = Buffer.concat([

@@ -123,7 +123,8 @@ export function resolveColumns(
     // what to map (or that it is another file).
     const showHeader = looksLikeCsv && (missing.length === REQUIRED_COLUMNS.length || mapped.length > 0)
     const found = showHeader ? ` The file's header is: ${headerList(header)}.` : ''
-    const likely = likelyHeaders(plain, header, used)
+    // Won and lost deals need closed_date too: offer its map now rather than after the others are fixed.
+    const likely = likelyHeaders(index.closed_date === undefined ? [...plain, 'closed_date'] : plain, header, used)
     const example =
       likely.length > 0 ? likely.map(({ column, name }) => `--map ${column}="${name}"`).join(' ') : `--map ${missing[0]}="Your Header"`
     throw new AppError(
@@ -140,6 +141,23 @@ export function resolveColumns(
   let minFields = header.length
   while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
   return { index, extras, width: header.length, minFields, decimalCommaLocale: delimiter === ';' }
+}
+
+/**
+ * The refusal of a file with won or lost deals but no `closed_date` column, which such deals need:
+ * nothing is imported, and the message offers the `--map` for a header that looks like it
+ * (`Close Date`), else lists the file's other headers.
+ * @example missingClosedDateColumn(layout).message // "The file has won or lost deals but no closed_date column ..."
+ */
+export function missingClosedDateColumn(layout: ColumnLayout): AppError {
+  const others = layout.extras.map((e) => e.name)
+  const likely = likelyHeaders(['closed_date'], others, new Set())[0]
+  const example = `--map closed_date="${likely?.name ?? 'Your Header'}"`
+  const found = likely === undefined && others.length > 0 ? ` The file's other headers are: ${headerList(others)}.` : ''
+  return new AppError(
+    'missing_columns',
+    `The file has won or lost deals but no closed_date column, which they need; nothing was imported. Rename the header or map it, e.g. ${example}.${found}`,
+  )
 }
 
 /**

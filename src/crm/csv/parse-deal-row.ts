@@ -5,7 +5,7 @@ import { toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
 import { lastOpenStage } from '../stage-stays.js'
-import type { ColumnLayout, KnownColumn } from './csv-columns.js'
+import { type ColumnLayout, type KnownColumn, missingClosedDateColumn } from './csv-columns.js'
 
 /** A row that parsed: the deal plus any stage history the row carried. */
 export interface ParsedRow {
@@ -95,6 +95,9 @@ function inDateOrder(stays: readonly StageStay[]): boolean {
  * created). A row whose fields do not line up with the header (too few, or values past its end)
  * is refused as a whole, since its columns cannot be trusted. Duplicate ids are the caller's to
  * detect, since they span rows.
+ *
+ * @throws AppError `missing_columns` for a won or lost deal when the file has no `closed_date`
+ *   column: the file cannot be read correctly, so the caller imports none of it.
  */
 export function parseDealRow(fields: readonly string[], layout: ColumnLayout): ParsedRow | RejectedRow {
   const misaligned = alignmentProblem(fields, layout)
@@ -118,6 +121,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const rawClosed = get('closed_date')
   let closedDate: string | null = null
   if (outcome !== 'open') {
+    if (layout.index.closed_date === undefined) throw missingClosedDateColumn(layout)
     if (rawClosed === '') return reject(`closed_date is empty for a ${outcome} deal`)
     closedDate = toIsoDate(rawClosed)
     if (closedDate === null) return reject(dateProblem('closed_date', rawClosed))

@@ -61,4 +61,11 @@ describe('resolveColumns', () => {
     // Two headers that could both be the amount: neither is offered for it.
     expect(() => resolveColumns([...header, 'Deal Amount'])).toThrow(/--map deal_stage="Stage"\.$/)
   })
+
+  it('offers the --map for closed_date too, which won and lost deals need, when a header spells it another way', () => {
+    const header = HEADER.filter((h) => h !== 'deal_amount' && h !== 'closed_date')
+    expect(() => resolveColumns([...header, 'Amount', 'Close Date'])).toThrow(
+      /e\.g\. --map deal_amount="Amount" --map closed_date="Close Date"\.$/,
+    )
+  })
 })
