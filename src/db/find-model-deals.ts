@@ -24,13 +24,13 @@ const COLUMNS = [
 ] as const
 
 /**
- * Deals the model reads (not archived): `closed` (won and lost), `open`, or the one deal `dealId`
- * (any outcome). Ordered by id; with `newest`, only the `newest` most recently closed deals; with
- * `closedBy`, only deals closed on or before that date (`YYYY-MM-DD`).
+ * Deals the model reads (not archived): `closed` (won and lost), `open`, the one deal `dealId`
+ * or the deals `dealIds` (any outcome). Ordered by id; with `newest`, only the `newest` most
+ * recently closed deals; with `closedBy`, only deals closed on or before that date (`YYYY-MM-DD`).
  */
 export async function findModelDeals(
   db: Kysely<Database>,
-  which: 'closed' | 'open' | { dealId: string },
+  which: 'closed' | 'open' | { dealId: string } | { dealIds: readonly string[] },
   options: { newest?: number; closedBy?: string } = {},
 ): Promise<ModelDeal[]> {
   let q = db
@@ -39,7 +39,9 @@ export async function findModelDeals(
     .where('archived', '=', 0)
   if (which === 'closed') q = q.where('outcome', 'in', ['won', 'lost'])
   else if (which === 'open') q = q.where('outcome', '=', 'open')
-  else q = q.where('deal_id', '=', which.dealId)
+  else if ('dealId' in which) q = q.where('deal_id', '=', which.dealId)
+  else if (which.dealIds.length === 0) return []
+  else q = q.where('deal_id', 'in', which.dealIds)
   if (options.closedBy !== undefined) q = q.where('closed_date', '<=', options.closedBy)
   if (options.newest !== undefined) q = q.orderBy('closed_date', 'desc').orderBy('deal_id').limit(options.newest)
   else q = q.orderBy('deal_id')

@@ -103,17 +103,17 @@ export async function findOpenDealsByHealth(
   return rows as SlackDealRow[]
 }
 
-/** Scores of `dealIds` under `modelId`, keyed by deal id. */
+/** Scores of `dealIds` under `modelId`, keyed by deal id, with the day each was computed for (`as_of`). */
 export async function findDealScores(
   db: Kysely<Database>,
   modelId: number,
   dealIds: readonly string[],
-): Promise<Map<string, { health_score: number; win_probability: number; basis: string; reasons: string }>> {
-  const out = new Map<string, { health_score: number; win_probability: number; basis: string; reasons: string }>()
+): Promise<Map<string, { health_score: number; win_probability: number; basis: string; reasons: string; as_of: string }>> {
+  const out = new Map<string, { health_score: number; win_probability: number; basis: string; reasons: string; as_of: string }>()
   for (let i = 0; i < dealIds.length; i += 500) {
     const rows = await db
       .selectFrom('deal_scores')
-      .select(['deal_id', 'health_score', 'win_probability', 'basis', 'reasons'])
+      .select(['deal_id', 'health_score', 'win_probability', 'basis', 'reasons', 'as_of'])
       .where('model_id', '=', modelId)
       .where('deal_id', 'in', dealIds.slice(i, i + 500))
       .execute()

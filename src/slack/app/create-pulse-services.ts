@@ -24,6 +24,7 @@ import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
+import { scoreDealsAsOf } from '../../model/score-deals-as-of.js'
 import { scoreOpenDealsIfTrained } from '../../model/score-open-deals.js'
 import { createChartMemo } from './create-chart-memo.js'
 import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
@@ -107,13 +108,27 @@ export function createPulseServices(deps: { store: Store; config: Config; logger
     drivers: loadDriversReport,
     stalled: loadStalledReport,
     renderChart: (kind: ChartKind, report: AnyReport) => charts(kind, report),
-    async dealHealth(db, dealIds) {
+    async dealHealth(db, dealIds, asOf) {
       const modelId = await currentModelId(db)
       const out = new Map<string, DealHealth>()
       if (modelId === null || dealIds.length === 0) return out
+      const otherDay: string[] = []
       for (const [id, row] of await findDealScores(db, modelId, dealIds)) {
+        // Scored for another day (the last sync or `pulse score` before it): its days idle and in
+        // stage would contradict those the message states, so the deal is scored again for `asOf`.
+        if (row.as_of !== asOf) otherDay.push(id)
         const h = healthOf({ deal_id: id, ...row })
         if (h) out.set(id, h)
+      }
+      for (const s of await scoreDealsAsOf(db, otherDay, { asOf, idleDays: deps.config.idleDays })) {
+        const h = healthOf({
+          deal_id: s.dealId,
+          health_score: s.healthScore,
+          win_probability: s.winProbability,
+          basis: s.basis,
+          reasons: JSON.stringify(s.reasons),
+        })
+        if (h) out.set(s.dealId, h)
       }
       return out
     },

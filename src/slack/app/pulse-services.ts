@@ -76,7 +76,10 @@ export interface PulseServices {
   stalled(db: Kysely<Database>, query: StalledQuery): Promise<StalledReport>
   /** The chart of a report: a PNG, its title (the finding, when there is one) and alt text. */
   renderChart(kind: ChartKind, report: WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport): Promise<RenderedChart>
-  /** Health of the given deals from the current model (missing deals: no score yet). */
+  /**
+   * Health of the given deals from the current model as of `asOf`: the stored scores, or, for a
+   * deal last scored for another day, its score computed again for `asOf` (missing deals: no score yet).
+   */
   dealHealth(db: Kysely<Database>, dealIds: readonly string[], asOf: string): Promise<Map<string, DealHealth>>
   /** Deals by id, or by name (case-insensitive substring), at most `limit`; only of `ownerIds` when given. */
   findDeals(db: Kysely<Database>, idOrName: string, asOf: string, limit: number, ownerIds?: readonly string[]): Promise<DealCard[]>
