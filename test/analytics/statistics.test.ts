@@ -28,6 +28,18 @@ describe('statistics primitives', () => {
     expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 })
   })
 
+  it('Wilson interval contains the observed rate for every count, starting at exactly 0 for none won and ending at exactly 1 for all', () => {
+    for (let n = 1; n <= 300; n++) {
+      expect(wilsonInterval(0, n).low).toBe(0)
+      expect(wilsonInterval(n, n).high).toBe(1)
+      for (let won = 0; won <= n; won++) {
+        const { low, high } = wilsonInterval(won, n)
+        expect(low).toBeLessThanOrEqual(won / n)
+        expect(high).toBeGreaterThanOrEqual(won / n)
+      }
+    }
+  })
+
   it('Benjamini-Hochberg q-values keep input order and are monotone in p', () => {
     const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.2])
     expect(q[0]).toBeCloseTo(0.04, 12)
