@@ -50,7 +50,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
           [
             alertsText(plan.alerts, asOf, 'queued'),
-            `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (owner not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
+            `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
           ].join('\n'),
         )
         // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
@@ -72,5 +72,12 @@ function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string)
     (a) =>
       `  ${a.dealId.padEnd(12)} ${money(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}`,
   )
-  return [`${formatCount(alerts.length)} stalled-deal ${alerts.length === 1 ? 'DM' : 'DMs'} ${verb} as of ${asOf}:`, ...rows].join('\n')
+  // A deal whose owner has no email cannot be DMed: it is listed, but not counted as a DM.
+  const dms = alerts.filter((a) => a.ownerEmail !== null).length
+  const noEmail = alerts.length - dms
+  const unsent =
+    noEmail === 0
+      ? ''
+      : `; ${formatCount(noEmail)} more stalled ${noEmail === 1 ? 'deal has' : 'deals have'} no owner email (owner_email in the CSV, or the CRM owner's email), so nobody can be DMed about ${noEmail === 1 ? 'it' : 'them'}`
+  return [`${formatCount(dms)} stalled-deal ${dms === 1 ? 'DM' : 'DMs'} ${verb} as of ${asOf}${unsent}:`, ...rows].join('\n')
 }
