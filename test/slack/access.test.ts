@@ -62,6 +62,19 @@ describe('the one access check', () => {
     expect(() => parseRoster('executive: [a@b.c]')).toThrow(/PULSE_ROSTER/)
   })
 
+  it('reads a list left empty (admins:) as no one and one address without brackets as a list of one', () => {
+    const r = parseRoster(
+      'executives: CRO@acme.com\nadmins:\nmanagers:\n  - email: lead@acme.com\n    team: Ana@acme.com\n  - email: new@acme.com\n    team:\n',
+    )
+    expect([...r.executives]).toEqual(['cro@acme.com'])
+    expect(r.admins.size).toBe(0)
+    expect([...(r.managers.get('lead@acme.com') ?? [])]).toEqual(['ana@acme.com'])
+    expect(r.managers.get('new@acme.com')?.size).toBe(0)
+    expect(parseRoster('executives: [cro@acme.com]\nmanagers:\n').managers.size).toBe(0)
+    // One address per entry still: two in one string are refused.
+    expect(() => parseRoster('executives: "cro@acme.com, ceo@acme.com"')).toThrow(/is not one email address/)
+  })
+
   it('names a roster path that is a folder as a configuration problem, for loading and for watching', () => {
     const folder = tempDir()
     const expected = new AppError('bad_config', `PULSE_ROSTER names a folder, not a file: ${folder}. Point it at your roster YAML file.`)

@@ -20,12 +20,14 @@ const email = z
     if (!ONE_EMAIL.test(value))
       ctx.addIssue({ code: 'custom', message: `"${value}" is not one email address; write each address alone, such as ana@acme.com` })
   })
-const emailList = z.array(email).default([])
+// An empty key (`admins:`, no one yet) is an empty list; one address without brackets
+// (`executives: cro@acme.com`) is a list of one.
+const emailList = z.preprocess((value) => (value === null ? [] : typeof value === 'string' ? [value] : value), z.array(email)).default([])
 const rosterSchema = z
   .object({
     executives: emailList,
     admins: emailList,
-    managers: z.array(z.object({ email, team: emailList })).default([]),
+    managers: z.preprocess((value) => value ?? [], z.array(z.object({ email, team: emailList }))).default([]),
   })
   .strict()
 
