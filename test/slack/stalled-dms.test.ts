@@ -409,6 +409,21 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
   })
 
+  it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
+    const { fake, ctx } = await setup()
+    fake.failNext('chat.postMessage', 'channel_not_found', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(/C0ALERTS01.*channel_not_found/)
+    fake.resetFailures()
+    const moved: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: 'C0OTHER001' } }
+    const jobs = createSlackJobs(moved, moved.pacedClient)
+    await jobs.anomalyCheck()
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    const posts = fake.messages.filter((m) => m.channel === 'C0OTHER001' && m.threadTs === undefined)
+    expect(posts).toHaveLength(1)
+    expect(posts[0]?.text).toMatch(/Win rate fell below its normal range/)
+  })
+
   it('stays quiet when the latest complete month is within its normal range', async () => {
     const { fake, ctx } = await setup()
     const check = await checkWinRateAnomaly(ctx, '2024-05-20')

@@ -124,7 +124,8 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
  *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
  * - a channel alert refused for lack of access ({@link CHANNEL_ACCESS_ERRORS}) stays `pending`
- *   with that error, so it goes out on a later run once the app is invited;
+ *   with that error, so it goes out on a later run once the app is invited, or to the channel
+ *   `PULSE_ALERT_CHANNEL` names by then;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
  *   message stays pending, and it throws AppError `slack_error` with the fix.
  * Uses `ctx.pacedClient`, which throws on 429 instead of queueing.
@@ -149,7 +150,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       continue
     }
     const payload = JSON.parse(row.payload) as OutboxPayload
-    const item: Item = { row, payload, channel: row.channel_id, userId: row.slack_user_id }
+    // A channel alert still waiting goes to the alert channel named now: the admin told to invite
+    // the app, or to name another channel, may have done the latter.
+    const channel = row.kind === 'anomaly' && row.status === 'pending' && ctx.config.alertChannel ? ctx.config.alertChannel : row.channel_id
+    const item: Item = { row, payload, channel, userId: row.slack_user_id }
     if (row.status === 'sending') {
       // Claimed by an instance that may still be sending it (its lease has not run out).
       const held = leaseMs > 0 && row.attempt_started_at !== null && row.attempt_started_at >= leaseStart
