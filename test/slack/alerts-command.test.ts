@@ -1,6 +1,7 @@
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -10,12 +11,15 @@ describe('pulse alerts', () => {
   let fake: SlackFake
   let db: string
   let unsent: string
+  let refused: string
   beforeAll(async () => {
     db = join(tempDir('pulse-alerts-'), 'pulse.db')
     const company = await sampleCompany(2500, db)
     await company.store.close()
     unsent = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, unsent)
+    refused = join(tempDir('pulse-alerts-'), 'pulse.db')
+    copyFileSync(db, refused)
     fake = await new SlackFake({ users: company.users }).start()
     // The CLI reads its configuration from the environment once per process.
     process.env.SLACK_BOT_TOKEN = fake.token
@@ -62,6 +66,24 @@ describe('pulse alerts', () => {
       expect(run.stderr).toMatch(/^ {2}message outcome unknown; will check on the next run \(.*503.*outboxId \d+\)\.$/m)
       expect(run.stderr).not.toContain('"level"')
       expect(run.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      fake.resetFailures()
+    }
+  }, 60_000)
+
+  it("names the deal and Slack's reason for a DM Slack refuses for good, and does not say a rerun sends it", async () => {
+    clearDmMemory()
+    fake.failNext('conversations.open', 'cannot_dm_bot')
+    try {
+      const run = await runCli('alerts', '--db', refused, '--as-of', AS_OF)
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/failed 1, left for the next run 0/)
+      expect(run.stderr).toMatch(/^ {2}message refused by Slack \(.*outboxId \d+, dealId \S+, code cannot_dm_bot\)\.$/m)
+      expect(run.stderr).toMatch(/\(1 failed, 0 left for the next run\)/)
+      expect(run.stderr).toMatch(/not sent again/)
+      expect(run.stderr).not.toMatch(/DMs left are sent then/)
+      const again = await runCli('alerts', '--db', refused, '--as-of', AS_OF)
+      expect(again.code).toBe(0)
     } finally {
       fake.resetFailures()
     }

@@ -55,9 +55,17 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         )
         // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
         if (delivery.failed > 0 || delivery.left > 0) {
+          const next = [
+            ...(delivery.left > 0 ? ['Run pulse alerts again once Slack answers: DMs left are sent then, once each.'] : []),
+            ...(delivery.failed > 0
+              ? [
+                  'Slack refuses a failed DM for good (such as an owner whose Slack account is deactivated or a bot), so it is not sent again: check that deal owner in Slack and their email in the CRM.',
+                ]
+              : []),
+          ]
           throw new AppError(
             'slack_error',
-            `Not every DM reached Slack (${delivery.failed} failed, ${delivery.left} left for the next run); the reasons are above. Run pulse alerts again once Slack answers: DMs left are sent then, once each.`,
+            `Not every DM reached Slack (${delivery.failed} failed, ${delivery.left} left for the next run); the reasons are above. ${next.join(' ')}`,
           )
         }
       },

@@ -282,7 +282,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         await markOutboxUndelivered(db, item.row.outbox_id, final ? 'failed' : 'pending', code)
         // Slack said no (ok: false), so nothing was posted: an error that may pass is tried again now.
         const again = !final && !CHANNEL_ACCESS_ERRORS.has(code) && retryLater(item)
-        log.warn({ outboxId: item.row.outbox_id, code }, final ? 'message refused by Slack' : 'message will be retried')
+        log.warn(
+          { outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code },
+          final ? 'message refused by Slack' : 'message will be retried',
+        )
         if (again) return 'retry'
         if (final) result.failed++
         else result.left++
@@ -348,6 +351,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
               continue
             }
             if (code === undefined || !FINAL_ERRORS.has(code)) throw error
+            log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
             await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'failed', code)
             result.failed++
             continue
