@@ -6,6 +6,7 @@ import * as crmSync from '../../migrations/0004-crm-sync.js'
 import * as slack from '../../migrations/0005-slack.js'
 import * as leanDealIndexes from '../../migrations/0006-lean-deal-indexes.js'
 import * as dealIdOrder from '../../migrations/0007-deal-id-order.js'
+import * as snoozeOwner from '../../migrations/0008-snooze-owner.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005-slack': slack,
   '0006-lean-deal-indexes': leanDealIndexes,
   '0007-deal-id-order': dealIdOrder,
+  '0008-snooze-owner': snoozeOwner,
 }

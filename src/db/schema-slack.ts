@@ -60,6 +60,8 @@ export interface SlackSnoozesTable {
   until_date: string
   snoozed_by: string
   created_at: string
+  /** The deal's owner when the snooze was asked for (null: written before owners were recorded; holds for any owner). */
+  owner_id: string | null
 }
 
 /**

@@ -49,4 +49,35 @@ describe('Snooze 7 days on a stalled-deal DM', () => {
     const rows = await ctx.store.db.selectFrom('slack_outbox').select('recipient_email').where('deal_id', '=', dealId).execute()
     expect(rows.map((r) => r.recipient_email)).toEqual([t.company.emails.rep, t.company.emails.rep])
   })
+
+  it('does not keep quiet a snoozed deal handed to another owner: the new owner gets its DM the next day', async () => {
+    const ctx = t.slack.ctx
+    const db = ctx.store.db
+    const owner = async (email: string) =>
+      (await db.selectFrom('owners').select('owner_id').where('email', '=', email).executeTakeFirstOrThrow()).owner_id
+    // One more of the rep's open deals stalls: $90k, a month without activity.
+    const episodes = (await db.selectFrom('slack_stall_episodes').select('deal_id').execute()).map((r) => r.deal_id)
+    const { deal_id: id } = await db
+      .selectFrom('deals')
+      .select('deal_id')
+      .where('owner_id', '=', await owner(t.company.emails.rep))
+      .where('outcome', '=', 'open')
+      .where('deal_id', 'not in', episodes)
+      .orderBy('deal_id')
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('deals')
+      .set({ amount: 90_000, last_activity_date: addDays(AS_OF, -30) })
+      .where('deal_id', '=', id)
+      .execute()
+    const { plan } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(plan.alerts.map((a) => a.dealId)).toContain(id)
+    expect(await snooze(id)).toContain(`Snoozed until ${addDays(AS_OF, 7)}`)
+
+    const otherRep = await owner(t.company.emails.otherRep)
+    await db.updateTable('deals').set({ owner_id: otherRep, owner_email: t.company.emails.otherRep }).where('deal_id', '=', id).execute()
+    const next = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 1) })
+    expect(next.alerts.filter((a) => a.dealId === id)).toEqual([expect.objectContaining({ ownerEmail: t.company.emails.otherRep })])
+    expect((await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 2) })).alerts.map((a) => a.dealId)).not.toContain(id)
+  })
 })

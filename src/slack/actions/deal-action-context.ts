@@ -16,14 +16,14 @@ export async function dealForAction(
   client: SlackClient,
   body: BlockAction,
   action: ButtonAction,
-): Promise<{ ok: true; dealId: string; outcome: DealCard['outcome'] } | { ok: false; message: string }> {
+): Promise<{ ok: true; dealId: string; ownerId: string; outcome: DealCard['outcome'] } | { ok: false; message: string }> {
   const dealId = action.value ?? ''
   const viewer = await resolveViewer(ctx, client, body.user.id)
   const [deal] = await ctx.services.findDeals(ctx.store.db, dealId, ctx.clock.asOf(), 1)
   const decision = authorize(viewer, { kind: 'deal', ownerId: deal && deal.dealId === dealId ? deal.ownerId : '' })
   if (!decision.allowed || !deal || deal.dealId !== dealId)
     return { ok: false, message: decision.allowed ? 'That deal is no longer in Sales Pulse.' : decision.message }
-  return { ok: true, dealId, outcome: deal.outcome }
+  return { ok: true, dealId, ownerId: deal.ownerId, outcome: deal.outcome }
 }
 
 /** The clicked message's blocks without its buttons, plus a closing note. */
@@ -41,13 +41,13 @@ export interface DealButtonOutcome {
 /**
  * A Bolt listener for a button on a deal's DM: acknowledges at once, runs the access check,
  * answers a refusal privately, replaces the buttons with a note when the deal has closed since,
- * else runs `act` and replaces the buttons with its note; a failure
+ * else runs `act` (with the deal's owner now) and replaces the buttons with its note; a failure
  * is logged as `what failed` and answered privately in plain words.
  */
 export function dealButtonListener(
   ctx: SlackContext,
   what: string,
-  act: (dealId: string, body: BlockAction) => Promise<DealButtonOutcome>,
+  act: (dealId: string, body: BlockAction, ownerId: string) => Promise<DealButtonOutcome>,
 ) {
   return async ({ ack, body, action, client, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack()
@@ -63,7 +63,7 @@ export function dealButtonListener(
         await respond({ replace_original: true, text, blocks: withoutButtons(body, context(`:information_source: ${text}`)) })
         return
       }
-      const outcome = await act(target.dealId, body)
+      const outcome = await act(target.dealId, body, target.ownerId)
       await respond({ replace_original: true, text: outcome.text, blocks: withoutButtons(body, context(outcome.note)) })
     } catch (error) {
       ctx.logger.error({ err: error }, `${what} failed`)
