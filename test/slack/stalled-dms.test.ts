@@ -424,6 +424,20 @@ describe('win-rate anomaly alert', () => {
     expect(posts[0]?.text).toMatch(/Win rate fell below its normal range/)
   })
 
+  it('drops an alert still waiting for its channel once a later month is the latest complete one, instead of posting it late', async () => {
+    const { fake, ctx, company, setAsOf } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('chat.postMessage', 'not_in_channel', 10)
+    await expect(jobs.anomalyCheck()).rejects.toThrow(/not_in_channel/)
+    fake.resetFailures()
+    // A month later: the month the alert was about is no longer the latest complete one, and the new one is within its range.
+    setAsOf('2024-08-01')
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    const rows = await company.store.db.selectFrom('slack_outbox').select(['dedupe_key', 'status']).where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ dedupe_key: 'anomaly:2024-06', status: 'skipped' }])
+  })
+
   it('stays quiet when the latest complete month is within its normal range', async () => {
     const { fake, ctx } = await setup()
     const check = await checkWinRateAnomaly(ctx, '2024-05-20')

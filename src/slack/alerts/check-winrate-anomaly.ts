@@ -1,5 +1,5 @@
 import type { WinrateMonth } from '../../analytics/report-types.js'
-import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
+import { enqueueOutboxMessage, findUndeliveredOutbox, skipPendingOutbox } from '../../db/slack-outbox.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, header, section } from '../blocks/block-kit.js'
 import { count, esc, monthLabel, pct, pctApart } from '../blocks/format.js'
@@ -16,12 +16,22 @@ export interface AnomalyCheck {
 /**
  * The daily anomaly check: when the latest complete month's win rate is flagged low, record one
  * alert for `PULSE_ALERT_CHANNEL` (`anomaly:<month>`, so it is posted once however often this
- * runs), with the evidence; the chart follows in its thread when the outbox delivers it. Does
- * nothing without an alert channel.
+ * runs), with the evidence; the chart follows in its thread when the outbox delivers it. Records
+ * nothing without an alert channel. An alert still waiting to be posted (its channel refused the
+ * app) that is not about the latest complete month flagged low now (a later month has been
+ * checked since, or new data put that month back in its normal range) is dropped (settled as
+ * `skipped`), never posted late.
  */
 export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Promise<AnomalyCheck> {
   const report = await ctx.services.winrate(ctx.store.db, { asOf })
   const month = [...report.months].reverse().find((m) => !m.partial) ?? null
+  const current = month?.anomaly === 'low' ? `anomaly:${month.month}` : null
+  const stale = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).filter((r) => r.status === 'pending' && r.dedupe_key !== current)
+  await skipPendingOutbox(
+    ctx.store.db,
+    stale.map((r) => r.dedupe_key),
+    'the win rate it reported is no longer the latest complete month flagged low',
+  )
   if (month?.anomaly !== 'low' || !ctx.config.alertChannel) return { month, queued: false }
   const label = monthLabel(month.month)
   const text = `Win rate fell below its normal range in ${label}: ${pct(month.winRate)} vs ${pct(month.center)} expected.`
