@@ -243,6 +243,48 @@ describe('stalled-deal DMs', () => {
     expect(rows).toHaveLength(2)
   })
 
+  it('does not DM again when an import brings in older activity of the same quiet spell, and DMs once more after new activity and a new stall', async () => {
+    const { ctx, company } = await setup()
+    const first = await planStalledDealDms(ctx, { asOf: AS_OF })
+    const target = first.alerts.find((a) => a.daysIdle >= 20)
+    expect(target, 'a deal idle 20 days or more').toBeDefined()
+    const { dealId, daysIdle } = target as (typeof first.alerts)[number]
+    const db = company.store.db
+    // The next export shows a call 3 days later than the activity known then: still weeks before the DM.
+    await db
+      .updateTable('deals')
+      .set({ last_activity_date: addDays(AS_OF, 3 - daysIdle) })
+      .where('deal_id', '=', dealId)
+      .execute()
+    const next = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 1) })
+    expect(next.alerts.map((a) => a.dealId)).not.toContain(dealId)
+    // A call two days after the DM, then another quiet spell (no run in between): a new stall, a new DM.
+    await db
+      .updateTable('deals')
+      .set({ last_activity_date: addDays(AS_OF, 2) })
+      .where('deal_id', '=', dealId)
+      .execute()
+    const later = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 16) })
+    expect(later.alerts.map((a) => a.dealId)).toContain(dealId)
+    const rows = await db.selectFrom('slack_outbox').select('dedupe_key').where('deal_id', '=', dealId).execute()
+    expect(rows).toHaveLength(2)
+  })
+
+  it('DMs again when a late import shows the deal had a call days before its DM and has stalled only since', async () => {
+    const { ctx, company } = await setup()
+    const first = await planStalledDealDms(ctx, { asOf: AS_OF })
+    const { dealId } = first.alerts[0] as (typeof first.alerts)[number]
+    const db = company.store.db
+    // A call 5 days before the DM, known only from an import 10 days after it: idle 15 days then, stalled since day 9.
+    await db
+      .updateTable('deals')
+      .set({ last_activity_date: addDays(AS_OF, -5) })
+      .where('deal_id', '=', dealId)
+      .execute()
+    const late = await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 10) })
+    expect(late.alerts.map((a) => a.dealId)).toContain(dealId)
+  })
+
   it('DMs the new owner once when a stalled deal is handed to another rep, and nobody else', async () => {
     const { ctx, company } = await setup()
     const first = await planStalledDealDms(ctx, { asOf: AS_OF })

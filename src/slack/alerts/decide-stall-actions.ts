@@ -23,8 +23,10 @@ export function lastActivityOfStalled(deal: StalledDeal, asOf: string): string {
 
 /**
  * Decides episode changes and DMs for one run (pure). An episode ends when its deal is no longer
- * stalled or shows activity after the episode began; a deal stalled again later starts a new
- * episode, and gets a new DM. A stalled deal handed to another owner (by email, in any case)
+ * stalled or shows newer activity after which it was not yet stalled (idle under `idleDays`) on
+ * the day the episode began: it stalled again since, starts a new episode, and gets a new DM.
+ * Newer activity that still left the deal stalled that day (an import that brings in an older
+ * call) only corrects the quiet spell its owner was told about, and gets no second DM. A stalled deal handed to another owner (by email, in any case)
  * starts a new episode too, so its new owner is told. A snoozed deal keeps (or opens) its episode but gets no DM until
  * the snooze ends. `queued(episodeId)` says whether the episode's DM is already in the outbox.
  */
@@ -34,6 +36,7 @@ export function decideStallActions(
   snoozed: ReadonlySet<string>,
   queued: (episodeId: number) => boolean,
   asOf: string,
+  idleDays: number,
 ): StallActions {
   const end: Array<StallActions['end'][number]> = []
   const open: StalledDeal[] = []
@@ -49,7 +52,7 @@ export function decideStallActions(
     if (ep && (ep.owner_email ?? '').toLowerCase() !== (deal.ownerEmail ?? '').toLowerCase()) {
       end.push({ episodeId: ep.episode_id, dealId: deal.dealId, reason: 'owner_changed' })
       fresh = true
-    } else if (ep && activity > ep.activity_mark) {
+    } else if (ep && activity > ep.activity_mark && addDays(activity, idleDays) > ep.started_on) {
       end.push({ episodeId: ep.episode_id, dealId: deal.dealId, reason: 'activity' })
       fresh = true
     }

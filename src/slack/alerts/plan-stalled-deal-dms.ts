@@ -71,7 +71,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   // is a day old (the owner may have joined since): at most one lookup a day, never a loop.
   const retry = await findSkippedForNoSlackUser(db, keys, new Date(ctx.clock.now().getTime() - MISS_TTL_MS))
   const queued = (id: number) => queuedKeys.has(`stall:${id}`) && !retry.has(`stall:${id}`)
-  const actions = decideStallActions(report.stalled, episodes, snoozed, queued, asOf)
+  const actions = decideStallActions(report.stalled, episodes, snoozed, queued, asOf, c.idleDays)
   const alerts: PlannedAlert[] = actions.notify.map((d) => ({
     dealId: d.dealId,
     ownerEmail: d.ownerEmail,
