@@ -480,6 +480,18 @@ describe('win-rate anomaly alert', () => {
     expect(rows).toEqual([{ dedupe_key: 'anomaly:2024-06', status: 'skipped' }])
   })
 
+  it('drops an alert still waiting for its channel once PULSE_ALERT_CHANNEL is unset, and the daily check passes', async () => {
+    const { fake, ctx, company } = await setup()
+    fake.failNext('chat.postMessage', 'not_in_channel', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(/not_in_channel/)
+    fake.resetFailures()
+    const off: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: undefined } }
+    await createSlackJobs(off, off.pacedClient).anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    const rows = await company.store.db.selectFrom('slack_outbox').select('status').where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ status: 'skipped' }])
+  })
+
   it('stays quiet when the latest complete month is within its normal range', async () => {
     const { fake, ctx } = await setup()
     const check = await checkWinRateAnomaly(ctx, '2024-05-20')

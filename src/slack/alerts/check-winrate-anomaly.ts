@@ -19,13 +19,14 @@ export interface AnomalyCheck {
  * runs), with the evidence; the chart follows in its thread when the outbox delivers it. Records
  * nothing without an alert channel. An alert still waiting to be posted (its channel refused the
  * app) that is not about the latest complete month flagged low now (a later month has been
- * checked since, or new data put that month back in its normal range) is dropped (settled as
- * `skipped`), never posted late.
+ * checked since, or new data put that month back in its normal range), or any such alert once
+ * no alert channel is set (an admin turned alerts off), is dropped (settled as `skipped`), never
+ * posted late.
  */
 export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Promise<AnomalyCheck> {
   const report = await ctx.services.winrate(ctx.store.db, { asOf })
   const month = [...report.months].reverse().find((m) => !m.partial) ?? null
-  const current = month?.anomaly === 'low' ? `anomaly:${month.month}` : null
+  const current = month?.anomaly === 'low' && ctx.config.alertChannel ? `anomaly:${month.month}` : null
   const stale = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).filter((r) => r.status === 'pending' && r.dedupe_key !== current)
   await skipPendingOutbox(
     ctx.store.db,
