@@ -409,6 +409,20 @@ describe('admin alerts', () => {
   })
 })
 
+describe('the scheduled DM job when Slack refuses some DMs for good', () => {
+  it('sends the others, then fails so the admins hear of it, and passes on the next run without sending anything twice', async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('conversations.open', 'cannot_dm_bot')
+    await expect(jobs.stalledDealDms()).rejects.toThrow(/Slack refused 1 DM .*for good.*cannot_dm_bot/)
+    const sent = fake.messages.filter((m) => m.metadata?.event_type === 'sales_pulse_outbox').length
+    expect(sent).toBeGreaterThan(5)
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ failed: 1, pending: 0, sending: 0 })
+    await jobs.stalledDealDms()
+    expect(fake.messages.filter((m) => m.metadata?.event_type === 'sales_pulse_outbox')).toHaveLength(sent)
+  })
+})
+
 describe('win-rate anomaly alert', () => {
   it('posts once to the alert channel with the evidence, and the chart in its thread', async () => {
     const { fake, ctx } = await setup()

@@ -19,7 +19,8 @@ export interface SlackJobs {
   /**
    * Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then
    * deliver the outbox, then prune old settled outbox rows that can never be asked for again.
-   * Once `signal` is aborted (shutdown) no new send starts; the rest stays pending.
+   * Once `signal` is aborted (shutdown) no new send starts; the rest stays pending. Throws (so
+   * the scheduler tells the admins) when Slack refused a DM for good, which is not sent again.
    */
   stalledDealDms(signal?: AbortSignal): Promise<void>
   /**
@@ -51,8 +52,15 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
     },
     async stalledDealDms(signal) {
       await planManagerDigests(ctx, ctx.clock.asOf())
-      drained((await sendStalledDealDms(ctx, { signal })).drain)
+      const { drain } = await sendStalledDealDms(ctx, { signal })
+      drained(drain)
       await pruneOutbox(ctx)
+      if (drain.failed > 0) {
+        throw new AppError(
+          'slack_error',
+          `Slack refused ${drain.failed === 1 ? '1 DM' : `${drain.failed} DMs`} (stalled deals or managers' digests) for good, so ${drain.failed === 1 ? 'it is' : 'they are'} not sent again; the others went out. The log names each deal and Slack's reason (such as cannot_dm_bot or user_disabled): check those people in Slack and their emails in the CRM or roster.`,
+        )
+      }
     },
     async anomalyCheck(signal) {
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
