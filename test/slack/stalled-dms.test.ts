@@ -434,6 +434,8 @@ describe('win-rate anomaly alert', () => {
     const posts = fake.messages.filter((m) => m.channel === 'C0ALERTS01')
     expect(posts).toHaveLength(2)
     expect(JSON.stringify(posts[0]?.blocks)).toContain('Normal range')
+    // The baseline's months read as the alert's own month does ("May 2024"), not as "2023-05".
+    expect(JSON.stringify(posts[0]?.blocks)).toMatch(/deals closed [A-Z][a-z]+ \d{4} to [A-Z][a-z]+ \d{4}\./)
     expect(posts[1]?.threadTs).toBe(posts[0]?.ts)
     expect(fake.pngUploads()).toHaveLength(1)
     await drainOutbox(ctx, { kinds: ['anomaly'] })

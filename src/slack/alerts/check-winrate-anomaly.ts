@@ -39,7 +39,7 @@ export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Prom
   const [rate, lcl] = pctApart(month.winRate, month.lcl)
   const evidence = [
     `*${rate}* won in ${label} (${count(month.won)} of ${count(month.n)} closed deals).`,
-    `Normal range ${lcl}-${pct(month.ucl)} around ${pct(month.center)}, from ${count(month.baselineN)} deals closed ${month.baselineFrom ?? '?'} to ${month.baselineTo ?? '?'}.`,
+    `Normal range ${lcl}-${pct(month.ucl)} around ${pct(month.center)}, from ${count(month.baselineN)} deals closed ${month.baselineFrom ? monthLabel(month.baselineFrom) : '?'} to ${month.baselineTo ? monthLabel(month.baselineTo) : '?'}.`,
     ...(month.runRules.length > 0 ? [`Also: ${month.runRules.map(esc).join('; ')}.`] : []),
   ]
   const findings = report.findings.filter((f) => f.significant).slice(0, 3)
