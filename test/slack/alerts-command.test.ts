@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
@@ -70,6 +70,23 @@ describe('pulse alerts', () => {
       fake.resetFailures()
     }
   }, 60_000)
+
+  it('counts a DM skipped for a deal with no owner email as such, not as an owner missing from Slack', async () => {
+    const dir = tempDir('pulse-alerts-')
+    const csv = join(dir, 'deals.csv')
+    writeFileSync(
+      csv,
+      [
+        'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,owner_email',
+        'N1,2024-01-10,rep_x,Tech,EMEA,Core,Web,Proposal,80000,Open,2024-05-01,',
+      ].join('\n'),
+    )
+    const store = join(dir, 'pulse.db')
+    expect((await runCli('ingest', '--csv', csv, '--db', store)).code).toBe(0)
+    const run = await runCli('alerts', '--db', store, '--as-of', AS_OF)
+    expect(run.stdout).toMatch(/N1 .*\(no owner email\)/)
+    expect(run.stdout).toMatch(/skipped 1 \(no owner email, or the owner is not in Slack\)/)
+  })
 
   it("names the deal and Slack's reason for a DM Slack refuses for good, and does not say a rerun sends it", async () => {
     clearDmMemory()
