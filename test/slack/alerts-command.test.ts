@@ -12,6 +12,7 @@ describe('pulse alerts', () => {
   let db: string
   let unsent: string
   let refused: string
+  let paced: string
   beforeAll(async () => {
     db = join(tempDir('pulse-alerts-'), 'pulse.db')
     const company = await sampleCompany(2500, db)
@@ -20,6 +21,8 @@ describe('pulse alerts', () => {
     copyFileSync(db, unsent)
     refused = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, refused)
+    paced = join(tempDir('pulse-alerts-'), 'pulse.db')
+    copyFileSync(db, paced)
     fake = await new SlackFake({ users: company.users }).start()
     // The CLI reads its configuration from the environment once per process.
     process.env.SLACK_BOT_TOKEN = fake.token
@@ -66,6 +69,25 @@ describe('pulse alerts', () => {
       expect(run.stderr).toMatch(/^ {2}message outcome unknown; will check on the next run \(.*503.*outboxId \d+\)\.$/m)
       expect(run.stderr).not.toContain('"level"')
       expect(run.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      fake.resetFailures()
+    }
+  }, 60_000)
+
+  it("says on stderr while it waits out Slack's Retry-After, then sends every DM once", async () => {
+    const before = fake.callsOf('chat.postMessage').length
+    fake.rateLimitNext('chat.postMessage', 2)
+    try {
+      const run = await runCli('alerts', '--db', paced, '--as-of', AS_OF)
+      expect(run.code).toBe(0)
+      expect(run.stderr).toMatch(
+        /^Slack asked the app to slow down: waiting 1 s before sending more DMs \(none is lost or sent twice\)\.$/m,
+      )
+      const queued = Number(/(\d+) stalled-deal DMs? queued/.exec(run.stdout)?.[1])
+      expect(run.stdout).toContain(`Delivered ${queued} `)
+      expect(run.stdout).toMatch(/; 2 rate-limit waits\./)
+      // Two 429s, then each DM posted once.
+      expect(fake.callsOf('chat.postMessage').length - before).toBe(queued + 2)
     } finally {
       fake.resetFailures()
     }

@@ -46,7 +46,17 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         const { createSlackContext } = await import('../../slack/app/create-slack-app.js')
         const ctx = createSlackContext({ store, config, logger, roster: loadRoster(config.rosterPath), services, clock })
         const plan = await planStalledDealDms(ctx, { asOf })
-        const delivery = await drainOutbox(ctx)
+        // A 429's pause can last many seconds: say so once per pause rather than sit silent.
+        let quietUntil = 0
+        const delivery = await drainOutbox(ctx, {
+          onRateLimited: (waitMs) => {
+            if (Date.now() < quietUntil) return
+            quietUntil = Date.now() + waitMs
+            io.err(
+              `Slack asked the app to slow down: waiting ${Math.ceil(waitMs / 1000)} s before sending more DMs (none is lost or sent twice).`,
+            )
+          },
+        })
         emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
           [
             alertsText(plan.alerts, asOf, 'queued'),

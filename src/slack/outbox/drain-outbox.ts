@@ -29,6 +29,8 @@ export interface DrainOptions {
   readonly deadlineMs?: number
   /** Stop starting new sends once this is aborted (shutdown); the rest stays pending. */
   readonly signal?: AbortSignal
+  /** Told of each pause a 429 asks for (`Retry-After`, in ms) before sending goes on: the CLI says so while it waits. */
+  readonly onRateLimited?: (waitMs: number) => void
 }
 
 /** What a drain did. */
@@ -266,6 +268,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       const wait = rateLimited(error)
       if (wait !== null) {
         result.rateLimited++
+        options.onRateLimited?.(wait)
         channelReadyAt.set(channel, Date.now() + wait)
         await markOutboxUndelivered(db, item.row.outbox_id, 'pending', 'ratelimited')
         return 'retry'
@@ -357,6 +360,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
             continue
           }
           result.rateLimited++
+          options.onRateLimited?.(wait)
           globalReadyAt = Date.now() + wait
           queue.push(item)
           continue
