@@ -24,6 +24,13 @@ export interface SyncStatus {
     updated: number
     rejected: number
   } | null
+  /**
+   * The Slack messages the app sends on its own (owner DMs, digests, channel alerts): how many
+   * wait to be sent, and of those recorded in the last 7 days, how many Slack refused for good
+   * (by Slack's reason) and how many could not be addressed (no owner email, or an owner Slack
+   * does not know).
+   */
+  messages: { waiting: number; refused: Array<{ reason: string; count: number }>; undeliverable: number }
 }
 
 /** Reads the sync and job status (cheap: a few counts and the latest rows). */
@@ -70,5 +77,26 @@ export async function findSyncStatus(db: Kysely<Database>, recentJobs = 10): Pro
     owners: Number(owners.n),
     stageHistoryRows: Number(history.n),
     recentJobs: await findRecentJobRuns(db, recentJobs),
+    messages: await findMessageStatus(db, new Date(Date.now() - WEEK_MS).toISOString()),
   }
+}
+
+const WEEK_MS = 7 * 86_400_000
+
+async function findMessageStatus(db: Kysely<Database>, since: string): Promise<SyncStatus['messages']> {
+  const rows = await db
+    .selectFrom('slack_outbox')
+    .select(['status', 'last_error', (eb) => eb.fn.countAll<number>().as('n')])
+    .where((eb) => eb.or([eb('status', 'in', ['pending', 'sending']), eb('created_at', '>=', since)]))
+    .groupBy(['status', 'last_error'])
+    .execute()
+  const messages: SyncStatus['messages'] = { waiting: 0, refused: [], undeliverable: 0 }
+  for (const r of rows) {
+    const n = Number(r.n)
+    if (r.status === 'pending' || r.status === 'sending') messages.waiting += n
+    else if (r.status === 'skipped') messages.undeliverable += n
+    else if (r.status === 'failed') messages.refused.push({ reason: r.last_error ?? 'unknown', count: n })
+  }
+  messages.refused.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
+  return messages
 }

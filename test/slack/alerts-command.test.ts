@@ -86,6 +86,9 @@ describe('pulse alerts', () => {
       const queued = Number(/(\d+) stalled-deal DMs? queued/.exec(run.stdout)?.[1])
       expect(run.stdout).toContain(`Delivered ${queued} `)
       expect(run.stdout).toMatch(/; 2 rate-limit waits\./)
+      expect((await runCli('status', '--db', paced)).stdout).toMatch(
+        /^Slack messages: none waiting to be sent; in the last 7 days none refused by Slack\.$/m,
+      )
       // Two 429s, then each DM posted once.
       expect(fake.callsOf('chat.postMessage').length - before).toBe(queued + 2)
     } finally {
@@ -123,6 +126,13 @@ describe('pulse alerts', () => {
       expect(run.stderr).not.toMatch(/DMs left are sent then/)
       const again = await runCli('alerts', '--db', refused, '--as-of', AS_OF)
       expect(again.code).toBe(0)
+      // pulse status keeps telling the operator about it after the run's output is gone.
+      const status = await runCli('status', '--db', refused)
+      expect(status.stdout).toMatch(
+        /^Slack messages: none waiting to be sent; in the last 7 days 1 refused by Slack for good \(cannot_dm_bot 1\)\. A refused DM is not sent again: /m,
+      )
+      const json = JSON.parse((await runCli('status', '--db', refused, '--json')).stdout)
+      expect(json.messages).toEqual({ waiting: 0, refused: [{ reason: 'cannot_dm_bot', count: 1 }], undeliverable: 0 })
     } finally {
       fake.resetFailures()
     }

@@ -4,12 +4,14 @@ import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 
-/** `pulse status`: the data held, the last sync of each CRM, and the latest job runs. */
+/** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, and the latest job runs. */
 export function registerStatusCommand(program: Command, io: CliIo): void {
   withDbOption(
     program
       .command('status')
-      .description('show the data held, the last CSV import, the last CRM syncs and recent scheduled job runs')
+      .description(
+        'show the data held, the last CSV import, the last CRM syncs, Slack messages waiting or refused, and recent scheduled job runs',
+      )
       .option('--json', 'print the status as JSON')
       .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
   ).action(async (options: CommonOptions) => {
@@ -37,9 +39,24 @@ export function formatStatus(s: SyncStatus): string {
   )
   lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
+  lines.push(formatMessages(s.messages))
   lines.push(s.recentJobs.length === 0 ? 'Recent job runs: none yet (`pulse serve` runs the schedule).' : 'Recent job runs:')
   for (const j of s.recentJobs) lines.push(`  ${formatJobRun(j)}`)
   return lines.join('\n')
+}
+
+function formatMessages(m: SyncStatus['messages']): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const refused = m.refused.reduce((sum, r) => sum + r.count, 0)
+  const week = [
+    refused === 0
+      ? 'none refused by Slack'
+      : `${n(refused)} refused by Slack for good (${m.refused.map((r) => `${r.reason} ${n(r.count)}`).join(', ')})`,
+    m.undeliverable === 0 ? '' : `${n(m.undeliverable)} not sent for no owner email or an owner not in Slack`,
+  ].filter((x) => x !== '')
+  const fix =
+    refused > 0 ? ' A refused DM is not sent again: check that owner in Slack (deactivated, or a bot) and their email in the CRM.' : ''
+  return `Slack messages: ${m.waiting === 0 ? 'none' : n(m.waiting)} waiting to be sent; in the last 7 days ${week.join(' and ')}.${fix}`
 }
 
 function formatSyncRun(r: SyncRun): string {
