@@ -9,12 +9,14 @@ import { silentLogger } from '../src/log/create-logger.js'
 import { loadRoster } from '../src/slack/access/load-roster.js'
 import { createPulseServices } from '../src/slack/app/create-pulse-services.js'
 import { createSlackApp, type SlackApp } from '../src/slack/app/create-slack-app.js'
+import { type AnswerWorkers, startAnswerWorkers } from '../src/slack/app/start-answer-workers.js'
 import { refreshHomeTabs } from '../src/slack/home/refresh-home-tabs.js'
 
 type Command = { cmd: 'start'; db: string; env: Record<string, string> } | { cmd: 'refresh' } | { cmd: 'stop' }
 
 let slack: SlackApp | undefined
 let store: Store | undefined
+let answers: AnswerWorkers | undefined
 
 process.on('message', (message: Command) => {
   void handle(message).catch((error: unknown) => {
@@ -27,12 +29,14 @@ async function handle(m: Command): Promise<void> {
     store = await openStore({ path: m.db })
     const config = loadConfig(m.env)
     const logger = silentLogger()
+    // As `pulse serve` runs: reports and charts on worker threads.
+    answers = startAnswerWorkers({ path: m.db }, store)
     slack = createSlackApp({
       store,
       config,
       logger,
       roster: loadRoster(config.rosterPath),
-      services: createPulseServices({ store, config, logger }),
+      services: createPulseServices({ store, config, logger, answers }),
       retries: 0,
     })
     const server = (await slack.start(0)) as Server
@@ -43,6 +47,7 @@ async function handle(m: Command): Promise<void> {
     process.send?.({ ms: performance.now() - t })
   } else if (m.cmd === 'stop') {
     await slack?.stop()
+    await answers?.stop()
     await store?.close()
     process.send?.({ stopped: true })
     process.exit(0)

@@ -95,12 +95,24 @@ describe('pulse serve', () => {
       const before = fake.views.length
       await postSigned(url, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.manager), 'application/json')
       await waitFor(() => fake.views.length > before, 20_000, 'views.publish')
+      // A report with its chart, computed on the app's worker threads.
+      const responseUrl = fake.responseUrl()
+      const id = responseUrl.split('/').pop() as string
+      const pngs = fake.pngUploads().length
+      const winrate = slashCommandBody({ userId: PEOPLE.cro, text: 'winrate 9', responseUrl })
+      expect((await postSigned(url, SIGNING_SECRET, winrate, 'application/x-www-form-urlencoded')).status).toBe(200)
+      await waitFor(() => fake.responses.some((r) => r.id === id), 20_000, 'the /pulse winrate answer')
+      expect(String(fake.responses.find((r) => r.id === id)?.body.text)).toContain('Win rate')
+      expect(fake.pngUploads().length).toBe(pngs + 1)
       expect(serve.stderr).not.toContain(fake.token)
       expect(serve.stderr).not.toContain('No roster is set')
     } finally {
       serve.child.kill('SIGTERM')
     }
+    // Those threads are stopped with the app: none keeps the process alive.
+    const stopping = Date.now()
     expect(await serve.exited).toBe(0)
+    expect(Date.now() - stopping).toBeLessThan(15_000)
     expect(serve.stderr).toContain('Stopping')
   }, 60_000)
 

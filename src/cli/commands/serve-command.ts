@@ -14,6 +14,7 @@ import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import type { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
 import { requireSlackSettings } from '../../slack/app/require-slack-settings.js'
+import { type AnswerWorkers, startAnswerWorkers } from '../../slack/app/start-answer-workers.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
 import { type CliIo, type CommonOptions, cliConfig, noteDbIgnored, withDbOption } from '../cli-context.js'
@@ -73,6 +74,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       watch: ReturnType<typeof startOutboxWatch>
       scheduler: ReturnType<typeof startScheduler>
       hold: Awaited<ReturnType<typeof holdSqliteInstance>>
+      answers: AnswerWorkers
     }
     try {
       // SQLite serves one instance: a second `pulse serve` on the same file is refused.
@@ -86,10 +88,14 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       })
       // Work that keeps a CPU busy for seconds runs on worker threads: Slack requests are still acknowledged.
       const heavy = <J extends HeavyJob>(job: J, signal?: AbortSignal) => runHeavyJob(where, store, job, signal)
+      // So do the reports and charts of Slack answers (seconds of SQL for a filtered or past report).
+      const answers = startAnswerWorkers(where, store)
+      started.unshift(() => answers.stop())
       const services = createPulseServices({
         store,
         config,
         logger,
+        answers,
         followUps: {
           refreshRollup: async () => (await heavy({ kind: 'refresh-rollup' })).refreshed,
           scoreOpenDeals: async (asOf, idleDays) => (await heavy({ kind: 'score', asOf, idleDays })).scored,
@@ -129,13 +135,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         },
         notifyAdmins: jobs.notifyAdmins,
       })
-      running = { slack, watch, scheduler, hold }
+      running = { slack, watch, scheduler, hold, answers }
     } catch (error) {
       for (const close of started) await close().catch(() => undefined)
       if (stop.signal.aborted) return stoppedWhileStarting(io)
       throw error
     }
-    const { slack, watch, scheduler, hold } = running
+    const { slack, watch, scheduler, hold, answers } = running
     if (!stop.signal.aborted) {
       void watch.drain()
       io.err(
@@ -154,6 +160,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     await watch.stop()
     await scheduler.stop()
     await slack.stop()
+    await answers.stop()
     await hold.release()
     await store.close()
   })

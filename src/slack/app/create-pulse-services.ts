@@ -28,6 +28,7 @@ import { scoreDealsAsOf } from '../../model/score-deals-as-of.js'
 import { scoreOpenDealsIfTrained } from '../../model/score-open-deals.js'
 import { createChartMemo } from './create-chart-memo.js'
 import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
+import type { AnswerWorkers } from './start-answer-workers.js'
 
 type AnyReport = WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport
 
@@ -88,25 +89,36 @@ export interface SyncFollowUps {
 
 /**
  * The real {@link PulseServices}: analytics loaders, the chart renderer, model scores from the
- * store, and the configured CRM sync (followed by scoring when a model exists).
+ * store, and the configured CRM sync (followed by scoring when a model exists). With `answers`
+ * (`pulse serve`: see `startAnswerWorkers`) the reports and charts are computed by those workers
+ * over their own connections to the same store (the `db` a report is asked with is not used);
+ * without, on the calling thread.
  */
-export function createPulseServices(deps: { store: Store; config: Config; logger: Logger; followUps?: SyncFollowUps }): PulseServices {
+export function createPulseServices(deps: {
+  store: Store
+  config: Config
+  logger: Logger
+  followUps?: SyncFollowUps
+  answers?: Pick<AnswerWorkers, 'run'>
+}): PulseServices {
   const followUps: SyncFollowUps = deps.followUps ?? {
     refreshRollup: () => refreshAnalyticsRollup(deps.store),
     scoreOpenDeals: async (asOf, idleDays) => (await scoreOpenDealsIfTrained(deps.store, { asOf, idleDays }))?.deals.length ?? null,
   }
   const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
+  const { answers } = deps
   const charts = createChartMemo(async (kind, report) => {
     // The kind and the report always travel together (see each subcommand).
+    if (answers) return answers.run({ kind: 'chart', chart: kind as ChartKind, report: report as AnyReport })
     const chart = await renderReportChart(kind as ChartKind, report as never)
     return { png: chart.png, title: chart.title, altText: chart.altText }
   })
   return {
-    winrate: loadWinrateReport,
-    losses: loadLossesReport,
-    funnel: loadFunnelReport,
-    drivers: loadDriversReport,
-    stalled: loadStalledReport,
+    winrate: answers ? (_db, query) => answers.run({ kind: 'winrate', query }) : loadWinrateReport,
+    losses: answers ? (_db, query) => answers.run({ kind: 'losses', query }) : loadLossesReport,
+    funnel: answers ? (_db, query) => answers.run({ kind: 'funnel', query }) : loadFunnelReport,
+    drivers: answers ? (_db, query) => answers.run({ kind: 'drivers', query }) : loadDriversReport,
+    stalled: answers ? (_db, query) => answers.run({ kind: 'stalled', query }) : loadStalledReport,
     renderChart: (kind: ChartKind, report: AnyReport) => charts(kind, report),
     async dealHealth(db, dealIds, asOf) {
       const modelId = await currentModelId(db)
