@@ -24,6 +24,8 @@ const BURST = 60
 const BURST_PEOPLE = 40
 /** Different heavy commands sent at once in the third burst step. */
 const BURST_HEAVY = 40
+/** Deal searches by name sent at once in the fourth burst step. */
+const BURST_DEALS = 40
 
 function p95(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
@@ -41,7 +43,8 @@ function median(values: number[]): number {
  * the acks of a burst of {@link BURST} commands sent at once (five reports in turn) and of
  * {@link BURST_PEOPLE} people each asking for their own stalled deals at once, and of
  * {@link BURST_HEAVY} different reports each filtered on two fields (none the same, so no chart is
- * drawn once for several), and the time until all are answered,
+ * drawn once for several), and of {@link BURST_DEALS} searches for deals by name (each a scan of every
+ * deal's name), and the time until all are answered,
  * Home view published (p95 <= 500 ms), and 1,000 stalled-deal DMs through a fake allowing one
  * message per second per channel (429 beyond): lost and duplicated must both be 0.
  */
@@ -63,6 +66,9 @@ export async function runSlackBench(ctx: BenchContext): Promise<void> {
   // Two-field filters the heavy burst combines: every command a report no other command asks for.
   const regions = (await store.db.selectFrom('deals').select('region').distinct().orderBy('region').execute()).map((r) => r.region)
   const industries = (await store.db.selectFrom('deals').select('industry').distinct().orderBy('industry').execute()).map((r) => r.industry)
+  // Words of deal names to search for, each in a different name.
+  const names = await store.db.selectFrom('deals').select('deal_name').orderBy('deal_id').limit(5000).execute()
+  const words = [...new Set(names.flatMap((n) => String(n.deal_name ?? '').split(/\s+/)).filter((w) => /^[A-Za-z]{4,}$/.test(w)))]
   const users: FakeUser[] = emails.map((email, i) => ({ id: `UB${String(i).padStart(8, '0')}`, email }))
   const idOf = (email: string) => users.find((u) => u.email === email)?.id as string
   const fake = await new SlackFake({ users }).start()
@@ -180,6 +186,45 @@ export async function runSlackBench(ctx: BenchContext): Promise<void> {
     ctx.record(SECTION, `burst of ${heavy.length} different filtered reports: all answered s`, Number(heavySeconds.toFixed(1)))
     ctx.log(
       `slack: burst of ${heavy.length} different filtered reports: ack p95 ${p95(heavyAcks)} ms, slowest ${Math.round(Math.max(...heavyAcks))} ms, all answered in ${heavySeconds.toFixed(1)} s`,
+    )
+
+    // 1e. A burst of deal searches by name: every deal's name is read for each (a word, not a deal
+    // id), as when a team looks its deals up at once. Meanwhile someone else's `/pulse help` every
+    // 100 ms: its ack shows how long the searches hold up every other request.
+    const searches = words.slice(0, BURST_DEALS).map((w) => `deal ${w.toLowerCase()}`)
+    if (searches.length < BURST_DEALS) throw new Error(`only ${searches.length} words to search deal names for`)
+    // An answer whose response URL failed comes as a DM instead: both count.
+    const delivered = () => fake.responses.length + fake.messages.length
+    const dealsAnswered = delivered()
+    const dealsStarted = performance.now()
+    const dealAcks = await Promise.all(
+      searches.map(async (text) => {
+        const body = slashCommandBody({ userId: cro, text, responseUrl: fake.responseUrl() })
+        const t0 = performance.now()
+        const res = await postSigned(url, SECRET, body, 'application/x-www-form-urlencoded')
+        if (res.status !== 200) throw new Error(`/pulse ${text} in a burst answered HTTP ${res.status}`)
+        return performance.now() - t0
+      }),
+    )
+    const probeAcks: number[] = []
+    while (delivered() - dealsAnswered < searches.length) {
+      if (performance.now() - dealsStarted > 300_000) throw new Error('Timed out waiting for the answers to the deal searches')
+      const body = slashCommandBody({ userId: cro, text: 'help', responseUrl: fake.responseUrl() })
+      const t0 = performance.now()
+      const res = await postSigned(url, SECRET, body, 'application/x-www-form-urlencoded')
+      if (res.status !== 200) throw new Error(`/pulse help during the deal searches answered HTTP ${res.status}`)
+      probeAcks.push(performance.now() - t0)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const dealsSeconds = (performance.now() - dealsStarted) / 1000
+    const dealsFailed = fake.responses.slice(dealsAnswered).filter((r) => /went wrong|busy/i.test(String(r.body.text))).length
+    if (dealsFailed > 0) throw new Error(`${dealsFailed} answers to the deal searches were failures`)
+    const probeMax = Math.round(Math.max(0, ...probeAcks))
+    ctx.record(SECTION, `burst of ${searches.length} deal searches by name: ack p95 ms`, p95(dealAcks))
+    ctx.record(SECTION, `burst of ${searches.length} deal searches by name: another request's ack, slowest ms`, probeMax)
+    ctx.record(SECTION, `burst of ${searches.length} deal searches by name: all answered s`, Number(dealsSeconds.toFixed(1)))
+    ctx.log(
+      `slack: burst of ${searches.length} deal searches by name: ack p95 ${p95(dealAcks)} ms, /pulse help meanwhile acked within ${probeMax} ms (${probeAcks.length} sent), all answered in ${dealsSeconds.toFixed(1)} s`,
     )
 
     // 2. Home views: snapshots precomputed as after a sync, then app_home_opened per role.

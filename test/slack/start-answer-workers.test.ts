@@ -10,6 +10,8 @@ import { silentLogger } from '../../src/log/create-logger.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { type AnswerJob, runAnswerJobHere } from '../../src/slack/app/answer-job.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
+import { findDealCards } from '../../src/slack/app/find-deal-cards.js'
+import { loadPulseStatus } from '../../src/slack/app/load-pulse-status.js'
 import { type AnswerWorkers, startAnswerWorkers } from '../../src/slack/app/start-answer-workers.js'
 import { userFacingError } from '../../src/slack/app/user-facing-error.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
@@ -38,12 +40,20 @@ describe('Slack answers computed on worker threads', () => {
   let answers: AnswerWorkers
   let here: SlackTestApp
   let there: SlackTestApp
+  const asked: string[] = []
   beforeAll(async () => {
     path = join(tempDir('pulse-answers-'), 'pulse.db')
     company = await sampleCompany(1500, path)
     here = await startSlackTestApp({ company })
     answers = startAnswerWorkers({ path }, company.store, { threads: 1 })
-    const services = createPulseServices({ store: company.store, config: here.config, logger: silentLogger(), answers })
+    // What the app asks the workers for, in order.
+    const recording = {
+      run<J extends AnswerJob>(job: J) {
+        asked.push(job.kind)
+        return answers.run(job)
+      },
+    }
+    const services = createPulseServices({ store: company.store, config: here.config, logger: silentLogger(), answers: recording })
     there = await startSlackTestApp({ company, services })
   }, 60_000)
   afterAll(async () => {
@@ -55,7 +65,8 @@ describe('Slack answers computed on worker threads', () => {
 
   it('answers every report with the same findings and chart as the thread serving Slack', async () => {
     const region = (await company.store.db.selectFrom('deals').select('region').orderBy('region').executeTakeFirstOrThrow()).region
-    const asked: Array<[string, string]> = [
+    const deal = await company.store.db.selectFrom('deals').select(['deal_id', 'deal_name']).orderBy('deal_id').executeTakeFirstOrThrow()
+    const commands: Array<[string, string]> = [
       [PEOPLE.cro, 'winrate'],
       [PEOPLE.cro, `winrate 6 region=${region}`],
       [PEOPLE.cro, 'losses'],
@@ -65,7 +76,7 @@ describe('Slack answers computed on worker threads', () => {
       [PEOPLE.manager, 'winrate'],
       [PEOPLE.rep, 'stalled'],
     ]
-    for (const [user, text] of asked) {
+    for (const [user, text] of commands) {
       const a = await ask(here, user, text)
       const b = await ask(there, user, text)
       expect(JSON.stringify(b.body).length).toBeGreaterThan(200)
@@ -73,6 +84,23 @@ describe('Slack answers computed on worker threads', () => {
       expect(b.pngs).toHaveLength(1)
       expect(b.pngs).toEqual(a.pngs)
     }
+    expect(new Set(asked)).toEqual(new Set(['winrate', 'losses', 'funnel', 'drivers', 'stalled', 'chart']))
+    // Deal searches and the status come from the workers too (no chart).
+    asked.length = 0
+    const word = String(deal.deal_name).split(' ')[0] as string
+    for (const [user, text] of [
+      [PEOPLE.cro, `deal ${deal.deal_id}`],
+      [PEOPLE.cro, `deal ${word.toLowerCase()}`],
+      [PEOPLE.rep, `deal ${word}`],
+      [PEOPLE.cro, 'status'],
+      [PEOPLE.admin, 'status'],
+    ] as const) {
+      const a = await ask(here, user, text)
+      const b = await ask(there, user, text)
+      expect(String(b.body.text)).not.toContain('went wrong')
+      expect(b.body).toEqual(a.body)
+    }
+    expect(asked).toEqual(['deals', 'deals', 'deals', 'status', 'status'])
     expect(answers.threads).toBe(1)
   }, 120_000)
 
@@ -170,6 +198,25 @@ describeEachDialect('startAnswerWorkers on a store another thread can open', (di
         { kind: 'drivers', query: { asOf: AS_OF } },
         { kind: 'stalled', query: { ...query, limit: 20 } },
       ]
+      const deal = await store.db
+        .selectFrom('deals')
+        .select(['deal_id', 'deal_name', 'owner_id'])
+        .orderBy('deal_id')
+        .executeTakeFirstOrThrow()
+      const name = String(deal.deal_name).slice(0, 4).toLowerCase()
+      for (const job of [
+        { kind: 'deals', idOrName: deal.deal_id, asOf: AS_OF, limit: 5 },
+        { kind: 'deals', idOrName: name, asOf: AS_OF, limit: 21 },
+        { kind: 'deals', idOrName: name, asOf: AS_OF, limit: 21, ownerIds: [deal.owner_id] },
+        { kind: 'status' },
+      ] as const) {
+        const there = await answers.run(job)
+        expect(there).toEqual(
+          job.kind === 'status'
+            ? await loadPulseStatus(store.db)
+            : await findDealCards(store.db, job.idOrName, job.asOf, job.limit, 'ownerIds' in job ? job.ownerIds : undefined),
+        )
+      }
       for (const job of jobs) {
         const there = await answers.run(job)
         expect(there).toEqual(await runAnswerJobHere(store.db, job))

@@ -10,71 +10,22 @@ import { renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
 import { acquireJobLock, releaseJobLock, renewJobLock } from '../../db/acquire-job-lock.js'
 import { findCurrentModel } from '../../db/find-current-model.js'
-import {
-  findDealScores,
-  findDealsByIdOrName,
-  findOpenDealsByHealth,
-  findStoreStatus,
-  type SlackDealRow,
-} from '../../db/find-slack-deals.js'
+import { findDealScores, findOpenDealsByHealth } from '../../db/find-slack-deals.js'
 import type { Store } from '../../db/open-store.js'
 import { refreshAnalyticsRollup } from '../../db/refresh-analytics-rollup.js'
 import { todayIn } from '../../domain/dates.js'
-import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import { AppError } from '../../errors.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
 import { scoreDealsAsOf } from '../../model/score-deals-as-of.js'
 import { scoreOpenDealsIfTrained } from '../../model/score-open-deals.js'
 import { createChartMemo } from './create-chart-memo.js'
-import type { ChartKind, DealCard, DealHealth, PulseServices } from './pulse-services.js'
+import { dealCardOf, dealHealthOf, findDealCards } from './find-deal-cards.js'
+import { loadPulseStatus } from './load-pulse-status.js'
+import type { ChartKind, DealHealth, PulseServices } from './pulse-services.js'
 import type { AnswerWorkers } from './start-answer-workers.js'
 
 type AnyReport = WinrateReport | LossesReport | FunnelReport | DriversReport | StalledReport
-
-function parseReasons(json: string | null): string[] {
-  if (!json) return []
-  try {
-    const v = JSON.parse(json)
-    return Array.isArray(v) ? v.map(String) : []
-  } catch {
-    return []
-  }
-}
-
-function healthOf(row: {
-  deal_id: string
-  health_score: number | null
-  win_probability: number | null
-  basis: string | null
-  reasons: string | null
-}): DealHealth | null {
-  if (row.health_score === null) return null
-  return {
-    dealId: row.deal_id,
-    healthScore: Math.round(row.health_score),
-    // Segment base rates are not predictions (issue 4): they are not shown as a probability.
-    winProbability: row.basis === 'model' ? row.win_probability : null,
-    reasons: parseReasons(row.reasons),
-  }
-}
-
-function cardOf(row: SlackDealRow, asOf: string): DealCard {
-  return {
-    dealId: row.deal_id,
-    dealName: row.deal_name,
-    ownerId: row.owner_id,
-    ownerEmail: row.owner_email,
-    amount: row.amount,
-    currency: row.currency,
-    stage: row.stage,
-    outcome: row.outcome,
-    daysIdle: daysIdle(row, asOf),
-    lastActivity: row.outcome === 'open' ? lastActivityOf(row) : null,
-    crmUrl: row.crm_url,
-    health: healthOf(row),
-  }
-}
 
 /**
  * Where `/pulse sync` does its heavy steps. `pulse serve` runs them on a worker thread, so that
@@ -90,9 +41,9 @@ export interface SyncFollowUps {
 /**
  * The real {@link PulseServices}: analytics loaders, the chart renderer, model scores from the
  * store, and the configured CRM sync (followed by scoring when a model exists). With `answers`
- * (`pulse serve`: see `startAnswerWorkers`) the reports and charts are computed by those workers
- * over their own connections to the same store (the `db` a report is asked with is not used);
- * without, on the calling thread.
+ * (`pulse serve`: see `startAnswerWorkers`) the reports, charts, deal searches and status are
+ * computed by those workers over their own connections to the same store (the `db` they are asked
+ * with is not used); without, on the calling thread.
  */
 export function createPulseServices(deps: {
   store: Store
@@ -129,11 +80,11 @@ export function createPulseServices(deps: {
         // Scored for another day (the last sync or `pulse score` before it): its days idle and in
         // stage would contradict those the message states, so the deal is scored again for `asOf`.
         if (row.as_of !== asOf) otherDay.push(id)
-        const h = healthOf({ deal_id: id, ...row })
+        const h = dealHealthOf({ deal_id: id, ...row })
         if (h) out.set(id, h)
       }
       for (const s of await scoreDealsAsOf(db, otherDay, { asOf, idleDays: deps.config.idleDays })) {
-        const h = healthOf({
+        const h = dealHealthOf({
           deal_id: s.dealId,
           health_score: s.healthScore,
           win_probability: s.winProbability,
@@ -144,44 +95,15 @@ export function createPulseServices(deps: {
       }
       return out
     },
-    async findDeals(db, idOrName, asOf, limit, ownerIds) {
-      const rows = await findDealsByIdOrName(db, idOrName, await currentModelId(db), limit, ownerIds)
-      return rows.map((r) => cardOf(r, asOf))
-    },
+    findDeals: answers
+      ? (_db, idOrName, asOf, limit, ownerIds) =>
+          answers.run({ kind: 'deals', idOrName, asOf, limit, ...(ownerIds ? { ownerIds: [...ownerIds] } : {}) })
+      : findDealCards,
     async openDealsByHealth(db, ownerIds, asOf, limit) {
       const rows = await findOpenDealsByHealth(db, ownerIds, await currentModelId(db), limit)
-      return rows.map((r) => cardOf(r, asOf))
+      return rows.map((r) => dealCardOf(r, asOf))
     },
-    async status(db) {
-      const s = await findStoreStatus(db)
-      const model = await findCurrentModel(db)
-      const metrics = model ? (JSON.parse(model.metrics) as { auc?: number; aucLow?: number; aucHigh?: number }) : undefined
-      const loads = [
-        s.lastImport && {
-          source: `CSV import${s.lastImport.file ? ` (${s.lastImport.file.split('/').pop()})` : ''}`,
-          at: s.lastImport.at,
-          status: s.lastImport.status,
-          rows: s.lastImport.rows,
-        },
-        s.lastSync && { source: `${s.lastSync.source} sync`, at: s.lastSync.at, status: s.lastSync.status, rows: s.lastSync.rows },
-      ].filter((x): x is { source: string; at: string; status: string; rows: number } => Boolean(x))
-      loads.sort((a, b) => (a.at < b.at ? 1 : -1))
-      return {
-        deals: s.deals,
-        openDeals: s.openDeals,
-        lastLoad: loads[0] ?? null,
-        model: model
-          ? {
-              modelId: String(model.model_id),
-              trainedAt: model.trained_at,
-              auc: metrics?.auc ?? null,
-              aucLow: metrics?.aucLow ?? null,
-              aucHigh: metrics?.aucHigh ?? null,
-              informative: model.informative === 1,
-            }
-          : null,
-      }
-    },
+    status: answers ? () => answers.run({ kind: 'status' }) : loadPulseStatus,
     async sync() {
       const { store, config, logger } = deps
       const source = createConfiguredSource(config, undefined, { logger })
