@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { virtualClock } from '../../src/crm/http/clock.js'
-import { createCrmHttp, retryAfterMs } from '../../src/crm/http/crm-http.js'
+import { createCrmHttp, describeBody, retryAfterMs, said } from '../../src/crm/http/crm-http.js'
 import { createPacer } from '../../src/crm/http/pacer.js'
 import { AppError } from '../../src/errors.js'
 
@@ -185,5 +185,13 @@ describe('createPacer', () => {
     pacer.pause(10_000)
     await pacer.take()
     expect(clock.now()).toBe(10_000)
+  })
+})
+
+describe('quoting a CRM error body', () => {
+  it('cuts a long message before an emoji, not through it', () => {
+    const message = `${'x'.repeat(159)}🚀 and more`
+    expect(said({ message })).toBe(`, last saying "${'x'.repeat(159)}"`)
+    expect(describeBody('not json', `${'y'.repeat(119)}🚀`)).toBe('y'.repeat(119))
   })
 })

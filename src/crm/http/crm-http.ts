@@ -1,3 +1,4 @@
+import { sliceWhole } from '../../domain/slice-whole.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from './clock.js'
@@ -309,9 +310,9 @@ export function parseJson(text: string, service: string, endpoint: string, statu
   } catch {
     throw new CrmHttpError(
       'crm_bad_response',
-      `${service} sent a body that is not JSON from ${endpoint} (HTTP ${status}, starts "${text.slice(0, 40).replace(/\s+/g, ' ')}"). Nothing from it was stored; the next sync retries.`,
+      `${service} sent a body that is not JSON from ${endpoint} (HTTP ${status}, starts "${sliceWhole(text, 40).replace(/\s+/g, ' ')}"). Nothing from it was stored; the next sync retries.`,
       status,
-      text.slice(0, 200),
+      sliceWhole(text, 200),
     )
   }
 }
@@ -369,7 +370,7 @@ function isTimeout(error: unknown): boolean {
 export function said(body: unknown, text = ''): string {
   if (body === null || typeof body !== 'object') return ''
   const words = describeBody(body, text).trim()
-  return words === '' ? '' : `, last saying "${words.slice(0, 160)}"`
+  return words === '' ? '' : `, last saying "${sliceWhole(words, 160)}"`
 }
 
 /** A short, secret-free description of an error body. */
@@ -384,5 +385,5 @@ export function describeBody(body: unknown, text = ''): string {
     const parts = [b.category, b.message, b.error, b.error_description].filter((p) => typeof p === 'string')
     if (parts.length > 0) return parts.join(': ')
   }
-  return text.slice(0, 120)
+  return sliceWhole(text, 120)
 }

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt'
 import { formatCount } from '../../analytics/format-figures.js'
+import { sliceWhole } from '../../domain/slice-whole.js'
 
 /** A Block Kit block (Slack's own type). */
 export type Block = types.KnownBlock
@@ -100,8 +101,5 @@ export function buttons(specs: readonly ButtonSpec[], blockId?: string): Block {
  */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text
-  let end = max - 1
-  const last = text.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end--
-  return `${text.slice(0, end).replace(/&[a-z]{0,3}$/, '')}…`
+  return `${sliceWhole(text, max - 1).replace(/&[a-z]{0,3}$/, '')}…`
 }
