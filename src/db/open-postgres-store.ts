@@ -18,6 +18,10 @@ pg.types.setTypeParser(1700, (v) => Number(v))
  * and the command waits for it.
  */
 class ClosingClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: config.connectionTimeoutMillis ?? connectTimeoutMs(config.connectionString) })
+  }
+
   override connect(): Promise<pg.Client>
   override connect(callback: (err: Error | null, client?: pg.Client) => void): void
   override connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | undefined {
@@ -28,6 +32,26 @@ class ClosingClient extends pg.Client {
     })
     return undefined
   }
+}
+
+/** How long connecting may take before it is given up (libpq's `connect_timeout`, in seconds, when the URL sets it). */
+const DEFAULT_CONNECT_TIMEOUT_S = 10
+
+/**
+ * Milliseconds a new connection may take to be established and accepted, from the URL's
+ * `connect_timeout` (seconds, as libpq reads it; 0 waits for ever) or {@link DEFAULT_CONNECT_TIMEOUT_S}:
+ * without a limit, a server that accepts the connection but never answers (a hung server, a
+ * proxy whose backend is gone) leaves every command waiting in silence.
+ */
+function connectTimeoutMs(url: string | undefined): number {
+  let seconds = DEFAULT_CONNECT_TIMEOUT_S
+  try {
+    const value = url === undefined ? null : new URL(url).searchParams.get('connect_timeout')
+    if (value !== null && /^\d+$/.test(value.trim())) seconds = Number(value.trim())
+  } catch {
+    // An unreadable URL is refused with its own message when connecting.
+  }
+  return seconds * 1000
 }
 
 /**
@@ -83,6 +107,12 @@ export async function openPostgresStore(url: string, schema: string | undefined)
       throw new AppError(
         'bad_config',
         `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server's TLS certificate could not be verified (${reason}). Name the CA certificate that signed it in the URL (sslrootcert=/path/to/ca.pem) and connect by a host name the certificate names, or use sslmode=no-verify to encrypt without checking the certificate (what sslmode=require means to psql).`,
+        { cause: error },
+      )
+    if (reason === 'timeout expired' || /connection timeout/i.test(reason))
+      throw new AppError(
+        'bad_config',
+        `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server at ${serverAddress(url)} did not answer within ${connectTimeoutMs(url) / 1000} s. Check the host and port in the URL, that the server is up, and that nothing between here and it (a firewall, a proxy) holds the connection; a slow network can allow more with connect_timeout=SECONDS in the URL.`,
         { cause: error },
       )
     if (/does not support SSL/i.test(reason))
@@ -161,5 +191,15 @@ function hasPassword(url: string): boolean {
     return new URL(url).password !== ''
   } catch {
     return true
+  }
+}
+
+/** `host:port` of `url` (no user or password), for messages. */
+function serverAddress(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}`
+  } catch {
+    return 'the URL'
   }
 }

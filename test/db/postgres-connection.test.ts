@@ -128,6 +128,30 @@ describe('PostgreSQL start-up messages', () => {
       server.close()
     }
   })
+  it('a server that accepts the connection but never answers is given up after connect_timeout, naming host and port but not the password', async () => {
+    const sockets = new Set<import('node:net').Socket>()
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      socket.on('error', () => undefined)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const started = Date.now()
+      const error = await openStore({ path: '', url: `postgres://pulse:hunter2secret@127.0.0.1:${port}/pulse?connect_timeout=1` }).catch(
+        (e: unknown) => e,
+      )
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect(error).toBeInstanceOf(AppError)
+      const message = userMessage(error)
+      expect(message).toContain(`127.0.0.1:${port} did not answer within 1 s`)
+      expect(message).toContain('connect_timeout=SECONDS')
+      expect(message).not.toContain('hunter2secret')
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    }
+  })
   it('a server certificate that cannot be verified names the fix (sslrootcert or sslmode=no-verify), without the password', async () => {
     const { server, port } = await sslServer('S')
     try {
