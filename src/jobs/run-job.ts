@@ -59,6 +59,9 @@ const STOPPED = 'The app was stopped while this run was going; it runs again at 
 /** How often a run waiting for its job's lock asks again. */
 const LOCK_POLL_MS = 1000
 
+/** The lock holders (`<instance>#<run>`) whose runs are going on in this process now. */
+const runningHolders = new Set<string>()
+
 /**
  * Runs `fn` as job `name` at most once across every app instance sharing the database: with
  * `options.tick`, claims that tick first (skipping when another instance has it); then takes
@@ -81,6 +84,7 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
       return { job: name, status: 'skipped', runId: null, error: null }
     }
     locked = await acquireJobLock(db, name, holder, ttl, now())
+    if (!locked && (await takeBackLeftoverLock(ctx, name))) locked = await acquireJobLock(db, name, holder, ttl, now())
     const waitUntil = Date.now() + (options.waitForLockMs ?? 0)
     while (!locked && Date.now() < waitUntil && !options.signal?.aborted) {
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS))
@@ -99,6 +103,7 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
     ctx.logger.info({ job: name }, `job skipped: ${reason}`)
     return { job: name, status: 'skipped', runId: null, error: null }
   }
+  runningHolders.add(holder)
   const heartbeat = setInterval(() => {
     renewJobLock(db, name, holder, ttl, now())
       .then((still) => {
@@ -115,6 +120,7 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   } catch (error) {
     // Without a run record the job does not start: the database is not usable right now.
     clearInterval(heartbeat)
+    runningHolders.delete(holder)
     await releaseJobLock(db, name, holder).catch(() => undefined)
     ctx.logger.error({ job: name, err: error }, 'could not record the job run; the job did not start')
     return { job: name, status: 'failed', runId: null, error: userMessage(error) }
@@ -148,12 +154,29 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
         `Sales Pulse: the scheduled job "${name}" failed: ${message} It runs again at its next scheduled time; you will hear again only once it has succeeded.`,
       )
     }
-    await finishJobRun(db, runId, { status: 'failed', now: now(), error: message, alerted: alert })
+    // The database may be what failed: the next run of the job marks this one interrupted.
+    await finishJobRun(db, runId, { status: 'failed', now: now(), error: message, alerted: alert }).catch((e: unknown) =>
+      ctx.logger.error({ job: name, runId, err: e }, 'could not record the job run as failed'),
+    )
     return { job: name, status: 'failed', runId, error: message }
   } finally {
     clearInterval(heartbeat)
+    runningHolders.delete(holder)
     await releaseJobLock(db, name, holder).catch(() => undefined)
   }
+}
+
+/**
+ * Gives back `job`'s lock when this process holds it for a run that is no longer going (its
+ * release failed: the database was unreachable as the run ended), so the job is not skipped
+ * until the lease runs out. True when it gave the lock back.
+ */
+async function takeBackLeftoverLock(ctx: JobContext, job: string): Promise<boolean> {
+  const held = await findJobLock(ctx.store.db, job)
+  if (!held?.holder.startsWith(`${ctx.instanceId}#`) || runningHolders.has(held.holder)) return false
+  await releaseJobLock(ctx.store.db, job, held.holder)
+  ctx.logger.info({ job }, 'took back the lock an earlier run of this job on this instance could not give back')
+  return true
 }
 
 async function notify(ctx: JobContext, text: string): Promise<void> {

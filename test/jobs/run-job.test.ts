@@ -143,6 +143,29 @@ describeEachDialect('runJob', (dialect) => {
     expect(alerts[3]).not.toContain('/secret/path')
   })
 
+  it('a job whose database goes away mid-run fails without throwing, and its next run on the instance is not skipped for the lease left behind', async () => {
+    const store = await open()
+    const ctx = context(store, 'host-a')
+    // The database drops during the run: recording the failure and giving the lock back both fail.
+    const failed = await runJob(ctx, 'stalled-alerts', async () => {
+      await sql`ALTER TABLE job_runs RENAME TO job_runs_gone`.execute(store.db)
+      await sql`ALTER TABLE job_locks RENAME TO job_locks_gone`.execute(store.db)
+      throw new Error('connection lost')
+    })
+    expect(failed).toMatchObject({ job: 'stalled-alerts', status: 'failed' })
+    await sql`ALTER TABLE job_runs_gone RENAME TO job_runs`.execute(store.db)
+    await sql`ALTER TABLE job_locks_gone RENAME TO job_locks`.execute(store.db)
+    let ran = false
+    const next = await runJob(ctx, 'stalled-alerts', async () => {
+      ran = true
+    })
+    expect(next.status).toBe('done')
+    expect(ran).toBe(true)
+    const rows = await store.db.selectFrom('job_runs').select(['run_id', 'status']).orderBy('run_id').execute()
+    expect(rows.map((r) => r.status)).toEqual(['interrupted', 'done'])
+    expect(await store.db.selectFrom('job_locks').selectAll().execute()).toEqual([])
+  })
+
   it('when the run cannot even be recorded, reports a failure, never runs the job and gives the lock back', async () => {
     const store = await open()
     await sql`ALTER TABLE job_runs RENAME TO job_runs_gone`.execute(store.db)
