@@ -56,6 +56,7 @@ const FALLBACK: Record<AppErrorCode, string> = {
 export function userMessage(error: unknown): string {
   if (error instanceof AppError) return error.message || FALLBACK[error.code]
   if (isDatabaseBusy(error)) return DATABASE_BUSY
+  if (isDatabaseFull(error)) return DATABASE_FULL
   if (isDatabaseNotAllowed(error))
     return `The PostgreSQL role in PULSE_DATABASE_URL lacks a privilege (${(error as Error).message}): ${DATABASE_GRANTS}`
   return FALLBACK.internal
@@ -73,6 +74,15 @@ export function isDatabaseNotAllowed(error: unknown): boolean {
 /** What a person sees when SQLite stayed locked past its busy timeout. */
 export const DATABASE_BUSY =
   'The database is busy: another Sales Pulse process (an import or a sync) is writing to it. Try again when it has finished.'
+
+/** What a person sees when SQLite could not write for want of disk space (`SQLITE_FULL`). */
+export const DATABASE_FULL =
+  'The disk that holds the database is full, so nothing of this change was saved: free some space on it (or move PULSE_DB to a larger disk) and run it again.'
+
+/** Whether `error` is SQLite failing a write because the disk is full (`SQLITE_FULL`). */
+export function isDatabaseFull(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_FULL'
+}
 
 /** Whether `error` is SQLite giving up on a lock another connection holds (`SQLITE_BUSY`). */
 export function isDatabaseBusy(error: unknown): boolean {

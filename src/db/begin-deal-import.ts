@@ -303,7 +303,8 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
   }
   const end = (sql: 'COMMIT' | 'ROLLBACK') => {
     try {
-      sqlite.exec(sql)
+      // SQLite rolls the transaction back itself on some errors (a full disk): rolling back again would hide that error.
+      if (sql === 'COMMIT' || sqlite.inTransaction) sqlite.exec(sql)
     } finally {
       restore()
     }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
 import type pg from 'pg'
-import { AppError, DATABASE_BUSY, isDatabaseBusy } from '../errors.js'
+import { AppError, DATABASE_BUSY, DATABASE_FULL, isDatabaseBusy, isDatabaseFull } from '../errors.js'
 import type { DialectName } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
@@ -87,6 +87,8 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    if (isDatabaseFull(error))
+      throw new AppError('bad_file', `${DATABASE_FULL} (migration ${failed}: ${(error as Error).message})`, { cause: error })
     throw new AppError(
       'bad_file',
       `The database schema could not be updated (migration ${failed}): ${(error as Error).message ?? String(error)}. Is this a Sales Pulse database?`,

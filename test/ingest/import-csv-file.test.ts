@@ -6,6 +6,7 @@ import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
+import { DATABASE_FULL, isDatabaseFull, userMessage } from '../../src/errors.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
@@ -355,4 +356,19 @@ describeEachDialect('importCsvFile', (dialect) => {
       }
     }
   })
+})
+
+it('an import that fills the disk says the disk is full and keeps the deals already stored (SQLite)', async () => {
+  store = await openStore({ path: join(tempDir(), 'full.db') })
+  await importCsvFile(store, options(writeTempFile('d.csv', csv(...GOOD))))
+  const before = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+  // A database capped a few pages above its size fails writes as a full disk does (SQLITE_FULL).
+  const sqlite = store.sqlite as NonNullable<Store['sqlite']>
+  const pages = sqlite.pragma('page_count', { simple: true }) as number
+  sqlite.pragma(`max_page_count = ${pages + 4}`)
+  const rows = Array.from({ length: 4000 }, (_, i) => `F${i},2024-01-02,,rep_${i % 9},SaaS,EMEA,Core,Inbound,Demo,${1000 + i},,Open`)
+  const error = await importCsvFile(store, options(writeTempFile('big.csv', csv(...rows)))).catch((e: unknown) => e)
+  expect(isDatabaseFull(error)).toBe(true)
+  expect(userMessage(error)).toBe(DATABASE_FULL)
+  expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
 })
