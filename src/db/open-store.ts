@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
@@ -43,9 +43,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // pg loads only for a PostgreSQL store, so SQLite commands start quicker.
   if (options.url) return (await import('./open-postgres-store.js')).openPostgresStore(options.url, options.schema)
   const memory = options.path === ':memory:'
-  if (!memory && !options.readonly) mkdirSync(dirname(options.path), { recursive: true })
   let opened: SqliteDatabase.Database | undefined
   try {
+    if (!memory && !options.readonly) mkdirSync(dirname(options.path), { recursive: true })
     opened = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
     // First, so that setting the journal mode waits for a writer that holds the file (a first bulk import).
     opened.pragma('busy_timeout = 5000')
@@ -58,6 +58,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   } catch (error) {
     opened?.close()
     if (isDatabaseBusy(error)) throw new AppError('bad_file', `${DATABASE_BUSY} (${options.path})`, { cause: error })
+    const folder = dirname(options.path)
+    const problem = memory || options.readonly ? null : folderProblem(folder)
+    if (problem)
+      throw new AppError(
+        'bad_file',
+        `Cannot open the database at ${options.path}: its folder ${folder} ${problem} (${(error as Error).message}), and SQLite writes the database and its -wal and -shm files there. Make the folder writable, or point --db or PULSE_DB at a file in a folder that is.`,
+        { cause: error },
+      )
     throw new AppError(
       'bad_file',
       `Cannot open the database at ${options.path}: ${(error as Error).message}. Check the path (--db or PULSE_DB).`,
@@ -94,5 +102,23 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
       `The database schema could not be updated (migration ${failed}): ${(error as Error).message ?? String(error)}. Is this a Sales Pulse database?`,
       { cause: error },
     )
+  }
+}
+
+/**
+ * What keeps this process from creating files in `folder`: `is a file, not a folder`, `is
+ * read-only here`, `could not be created`; null when it may.
+ */
+function folderProblem(folder: string): string | null {
+  try {
+    if (!statSync(folder).isDirectory()) return 'is a file, not a folder'
+  } catch {
+    return 'could not be created'
+  }
+  try {
+    accessSync(folder, constants.W_OK | constants.X_OK)
+    return null
+  } catch {
+    return 'is read-only here'
   }
 }

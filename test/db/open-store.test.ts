@@ -1,0 +1,23 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expect, it } from 'vitest'
+import { openStore } from '../../src/db/open-store.js'
+import { AppError, userMessage } from '../../src/errors.js'
+import { tempDir } from '../helpers/test-store.js'
+
+it('a database path whose folder is a file says so and what to do, instead of an error on our side', async () => {
+  const dir = tempDir()
+  writeFileSync(join(dir, 'data'), 'not a folder')
+  const error = await openStore({ path: join(dir, 'data', 'pulse.db') }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(AppError)
+  expect(userMessage(error)).toContain(`its folder ${join(dir, 'data')} is a file, not a folder`)
+  expect(userMessage(error)).toContain('point --db or PULSE_DB at a file in a folder that is')
+})
+
+it('a database path whose folder cannot be created says so and what to do, instead of an error on our side', async () => {
+  const dir = tempDir()
+  writeFileSync(join(dir, 'data'), 'not a folder')
+  const error = await openStore({ path: join(dir, 'data', 'sub', 'pulse.db') }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(AppError)
+  expect(userMessage(error)).toContain(`its folder ${join(dir, 'data', 'sub')} could not be created`)
+})
