@@ -10,6 +10,7 @@ import {
   OUTBOX_LEASE_MS,
   OUTBOX_SETTLE_MS,
 } from '../../db/slack-outbox.js'
+import { writeWhenFree } from '../../db/write-when-free.js'
 import { AppError } from '../../errors.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { openDm } from '../app/open-dm.js'
@@ -213,13 +214,13 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     if (item.channel) return true
     const email = item.row.recipient_email
     if (!email) {
-      await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'skipped', 'no owner email')
+      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', 'no owner email'))
       result.skipped++
       return false
     }
     const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
     if (!userId) {
-      await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'skipped', NO_SLACK_USER)
+      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_SLACK_USER))
       log.info({ outboxId: item.row.outbox_id }, 'owner not found in Slack; DM skipped')
       result.skipped++
       return false
@@ -240,7 +241,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     }
     claimedHere.add(id)
     try {
-      if (!(await markOutboxSending(db, id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now(), leaseMs }))) {
+      if (
+        !(await writeWhenFree(db, (d) =>
+          markOutboxSending(d, id, { channelId: channel, slackUserId: item.userId, at: ctx.clock.now(), leaseMs }),
+        ))
+      ) {
         result.heldElsewhere++
         return 'done'
       }
@@ -260,7 +265,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: item.row.outbox_id } },
         unfurl_links: false,
       })
-      await markOutboxSent(db, item.row.outbox_id, { ts: posted.ts ?? null, at: ctx.clock.now() })
+      await writeWhenFree(db, (d) => markOutboxSent(d, item.row.outbox_id, { ts: posted.ts ?? null, at: ctx.clock.now() }))
       result.sent++
       if (item.payload.chart) await attachChart(ctx, client, channel, posted.ts, item.payload.chart)
       return 'done'
@@ -270,11 +275,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         result.rateLimited++
         options.onRateLimited?.(wait)
         channelReadyAt.set(channel, Date.now() + wait)
-        await markOutboxUndelivered(db, item.row.outbox_id, 'pending', 'ratelimited')
+        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', 'ratelimited'))
         return 'retry'
       }
       if (refusedApp(error)) {
-        await markOutboxUndelivered(db, item.row.outbox_id, 'pending', slackErrorCode(error) ?? 'refused')
+        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', slackErrorCode(error) ?? 'refused'))
         result.left++
         return 'done'
       }
@@ -282,7 +287,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       if (code !== undefined) {
         // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
         const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && CHANNEL_ACCESS_ERRORS.has(code))
-        await markOutboxUndelivered(db, item.row.outbox_id, final ? 'failed' : 'pending', code)
+        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, final ? 'failed' : 'pending', code))
         // Slack said no (ok: false), so nothing was posted: an error that may pass is tried again now.
         const again = !final && !CHANNEL_ACCESS_ERRORS.has(code) && retryLater(item)
         log.warn(
@@ -355,7 +360,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
             }
             if (code === undefined || !FINAL_ERRORS.has(code)) throw error
             log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
-            await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'failed', code)
+            await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
             result.failed++
             continue
           }
@@ -383,7 +388,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       } catch (error) {
         result.left++
         log.error({ outboxId: item.row.outbox_id, err: error }, 'outbox delivery failed; will retry on the next run')
-        await markOutboxUndelivered(ctx.store.db, item.row.outbox_id, 'pending', 'error').catch(() => {})
+        await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', 'error')).catch(() => {})
       } finally {
         busy.delete(lock)
       }
@@ -426,7 +431,7 @@ async function alreadyDelivered(ctx: SlackContext, client: SlackClient, item: It
       const meta = m.metadata as { event_type?: string; event_payload?: { outbox_id?: unknown } } | undefined
       const byMeta = meta?.event_type === OUTBOX_EVENT_TYPE && Number(meta.event_payload?.outbox_id) === row.outbox_id
       if (byMeta) {
-        await markOutboxSent(ctx.store.db, row.outbox_id, { ts: m.ts ?? null, at: ctx.clock.now() })
+        await writeWhenFree(ctx.store.db, (d) => markOutboxSent(d, row.outbox_id, { ts: m.ts ?? null, at: ctx.clock.now() }))
         ctx.logger.info({ outboxId: row.outbox_id }, 'message found delivered after a restart; not sent again')
         return true
       }

@@ -1,0 +1,72 @@
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { afterEach, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
+import { openStore, type Store } from '../../src/db/open-store.js'
+import { countOutboxByStatus, enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
+import { silentLogger } from '../../src/log/create-logger.js'
+import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
+import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
+import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
+import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
+import { SlackFake } from '../fakes/slack-fake.js'
+import { tempDir } from '../helpers/test-store.js'
+
+let store: Store | undefined
+let fake: SlackFake | undefined
+afterEach(async () => {
+  await fake?.stop()
+  await store?.close()
+})
+
+// Another process writing to the SQLite file (a large `pulse ingest`) holds its write lock for
+// as long as the import runs; a drain of the outbox meanwhile must not stop the whole app.
+it('a drain while another process holds the SQLite file keeps the app responsive and sends every message once the file is free', async () => {
+  const path = join(tempDir('pulse-drain-busy-'), 'pulse.db')
+  store = await openStore({ path })
+  fake = await new SlackFake({ users: [] }).start()
+  const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl })
+  const logger = silentLogger()
+  const ctx = createSlackContext({
+    store,
+    config,
+    logger,
+    roster: EMPTY_ROSTER,
+    services: createPulseServices({ store, config, logger }),
+    clock: { now: () => new Date(), asOf: () => '2024-07-20' },
+    retries: 0,
+  })
+  for (let i = 0; i < 3; i++) {
+    await enqueueOutboxMessage(store.db, {
+      dedupeKey: `anomaly:${i}`,
+      kind: 'anomaly',
+      dealId: null,
+      recipientEmail: null,
+      channelId: `C0ALERTS0${i}`,
+      payload: { text: `alert ${i}` },
+      now: new Date(),
+    })
+  }
+  const other = new SqliteDatabase(path)
+  other.exec('BEGIN IMMEDIATE')
+  // How long the process goes without running a timer: a Slack request would wait as long.
+  let last = Date.now()
+  let longestGap = 0
+  const ticker = setInterval(() => {
+    longestGap = Math.max(longestGap, Date.now() - last)
+    last = Date.now()
+  }, 20)
+  const release = setTimeout(() => other.exec('ROLLBACK'), 1500)
+  try {
+    const result = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(result).toMatchObject({ sent: 3, left: 0 })
+  } finally {
+    clearInterval(ticker)
+    clearTimeout(release)
+    if (other.inTransaction) other.exec('ROLLBACK')
+    other.close()
+  }
+  expect(longestGap).toBeLessThan(1000)
+  expect(fake.messages.map((m) => m.text).sort()).toEqual(['alert 0', 'alert 1', 'alert 2'])
+  expect(await countOutboxByStatus(store.db)).toMatchObject({ sent: 3, pending: 0, sending: 0 })
+})
