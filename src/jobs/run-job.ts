@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { acquireJobLock, claimJobTick, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
 import { beginJobRun, closeInterruptedJobRuns, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
+import { writeWhenFree } from '../db/write-when-free.js'
 import { userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 import { isJobIdle } from './idle-job.js'
@@ -78,12 +79,15 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   const db = ctx.store.db
   let locked: boolean
   try {
-    if (options.tick && !(await claimJobTick(db, name, options.tick, holder, now()))) {
+    if (
+      options.tick &&
+      !(await writeWhenFree(db, (d) => claimJobTick(d, name, options.tick as Date, holder, now()), undefined, options.signal))
+    ) {
       await recordSkippedJobRun(db, name, ctx.instanceId, 'another instance ran this tick', now()).catch(() => undefined)
       ctx.logger.info({ job: name, tick: options.tick.toISOString() }, 'job skipped: another instance took this tick')
       return { job: name, status: 'skipped', runId: null, error: null }
     }
-    locked = await acquireJobLock(db, name, holder, ttl, now())
+    locked = await writeWhenFree(db, (d) => acquireJobLock(d, name, holder, ttl, now()), undefined, options.signal)
     if (!locked && (await takeBackLeftoverLock(ctx, name))) locked = await acquireJobLock(db, name, holder, ttl, now())
     const waitUntil = Date.now() + (options.waitForLockMs ?? 0)
     while (!locked && Date.now() < waitUntil && !options.signal?.aborted) {
@@ -114,9 +118,9 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   heartbeat.unref()
   let runId: number
   try {
-    const interrupted = await closeInterruptedJobRuns(db, name, now())
+    const interrupted = await writeWhenFree(db, (d) => closeInterruptedJobRuns(d, name, now()), undefined, options.signal)
     if (interrupted > 0) ctx.logger.warn({ job: name, runs: interrupted }, 'earlier runs of this job were cut off; marked interrupted')
-    runId = await beginJobRun(db, name, ctx.instanceId, now())
+    runId = await writeWhenFree(db, (d) => beginJobRun(d, name, ctx.instanceId, now()), undefined, options.signal)
   } catch (error) {
     // Without a run record the job does not start: the database is not usable right now.
     clearInterval(heartbeat)

@@ -1,10 +1,13 @@
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
-import type { Store } from '../../src/db/open-store.js'
+import { openStore, type Store } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
 import { type JobContext, runJob } from '../../src/jobs/run-job.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { tempDir } from '../helpers/test-store.js'
 import { openTwoInstances } from './two-instances.js'
 
 const stores: Store[] = []
@@ -177,4 +180,38 @@ describeEachDialect('runJob', (dialect) => {
     expect(ran).toBe(false)
     expect(await store.db.selectFrom('job_locks').selectAll().execute()).toEqual([])
   })
+})
+
+it('a job whose tick comes while another process holds the SQLite file waits for it without stopping the process, then runs', async () => {
+  const path = join(tempDir('pulse-job-busy-'), 'pulse.db')
+  const store = await openStore({ path })
+  stores.push(store)
+  const other = new SqliteDatabase(path)
+  other.exec('BEGIN IMMEDIATE')
+  let last = Date.now()
+  let longestGap = 0
+  const ticker = setInterval(() => {
+    longestGap = Math.max(longestGap, Date.now() - last)
+    last = Date.now()
+  }, 20)
+  const release = setTimeout(() => other.exec('ROLLBACK'), 1500)
+  let ran = false
+  try {
+    const outcome = await runJob(
+      context(store, 'host-a'),
+      'anomaly-check',
+      async () => {
+        ran = true
+      },
+      { tick: new Date('2026-03-02T08:00:00Z') },
+    )
+    expect(outcome.status).toBe('done')
+  } finally {
+    clearInterval(ticker)
+    clearTimeout(release)
+    if (other.inTransaction) other.exec('ROLLBACK')
+    other.close()
+  }
+  expect(ran).toBe(true)
+  expect(longestGap).toBeLessThan(1000)
 })
