@@ -57,6 +57,7 @@ export function userMessage(error: unknown): string {
   if (error instanceof AppError) return error.message || FALLBACK[error.code]
   if (isDatabaseBusy(error)) return DATABASE_BUSY
   if (isDatabaseFull(error)) return DATABASE_FULL
+  if (isDatabaseUnreachable(error)) return DATABASE_UNREACHABLE
   if (isDatabaseNotAllowed(error))
     return `The PostgreSQL role in PULSE_DATABASE_URL lacks a privilege (${(error as Error).message}): ${DATABASE_GRANTS}`
   return FALLBACK.internal
@@ -74,6 +75,34 @@ export function isDatabaseNotAllowed(error: unknown): boolean {
 /** What a person sees when SQLite stayed locked past its busy timeout. */
 export const DATABASE_BUSY =
   'The database is busy: another Sales Pulse process (an import or a sync) is writing to it. Try again when it has finished.'
+
+/** What an admin or the command line sees when PostgreSQL did not answer or dropped the connection. */
+export const DATABASE_UNREACHABLE =
+  'The database did not answer or dropped the connection (PostgreSQL restarting, or unreachable): Sales Pulse reconnects by itself once it is back. If this lasts, check that the server in PULSE_DATABASE_URL is up and reachable from here.'
+
+/** PostgreSQL's codes for a connection it ended (admin_shutdown, crash_shutdown, cannot_connect_now) and Node's for one that failed. */
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
+
+/**
+ * Whether `error` is a database connection that failed or was cut (a PostgreSQL server
+ * restarting, failing over or out of reach), as pg reports it.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) return true
+  return /^Connection terminated( unexpectedly| due to connection timeout)?$|^timeout expired$/.test(error.message)
+}
 
 /** What a person sees when SQLite could not write for want of disk space (`SQLITE_FULL`). */
 export const DATABASE_FULL =

@@ -1,4 +1,4 @@
-import { AppError, DATABASE_BUSY, isDatabaseBusy, userMessage } from '../../errors.js'
+import { AppError, DATABASE_BUSY, isDatabaseBusy, isDatabaseUnreachable, userMessage } from '../../errors.js'
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
@@ -11,7 +11,7 @@ const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 't
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
  * permission or token to fix, a rate limit to wait out, a database another process is writing
- * to, an upload Slack did not take), or a generic sentence (the details go
+ * to, a database that is restarting, an upload Slack did not take), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
 export function userFacingError(error: unknown): string {
@@ -19,6 +19,8 @@ export function userFacingError(error: unknown): string {
   // A message may quote what a CRM or database answered: secret-looking parts are taken out.
   if (error instanceof AppError) return esc(redactText(userMessage(error)))
   if (isDatabaseBusy(error)) return DATABASE_BUSY
+  if (isDatabaseUnreachable(error))
+    return 'Sales Pulse cannot reach its database right now (it may be restarting), so try again in a minute; if it lasts, tell your Sales Pulse admin.'
   if (error instanceof FileUploadError)
     return `Slack did not take the upload (its upload address answered HTTP ${error.status}), so try again in a minute.`
   const code = slackErrorCode(error)
