@@ -218,7 +218,8 @@ export async function refreshAfterSync(
  * The scheduled sync job: an incremental sync of the configured CRM (then the report summaries
  * are rebuilt), or nothing (with a log line) when no CRM is configured. Pass it to
  * `startScheduler` as `jobs.sync`; once `signal` is aborted (shutdown) the sync stops after the
- * page it is storing (see `SyncOptions.signal`).
+ * page it is storing (see `SyncOptions.signal`) and the job throws, so that its run is recorded
+ * as interrupted.
  */
 export function createSyncJob(deps: {
   store: Store
@@ -239,6 +240,8 @@ export function createSyncJob(deps: {
     })
     const refresh = deps.refresh
     await refreshAfterSync(deps.store, summary, refresh ? () => refresh(signal) : undefined)
+    // Cut short by a shutdown: the job's run is interrupted, not done, like the sync run it made.
+    if (summary.stopped) throw new AppError('internal', 'The sync was stopped by a shutdown; the next sync resumes from there.')
     return summary
   }
 }
