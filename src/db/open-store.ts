@@ -95,6 +95,14 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    // A newer version of Sales Pulse migrated this database (the app was downgraded since).
+    const newer = /previously executed migration (\S+) is missing/.exec((error as Error).message ?? '')
+    if (newer)
+      throw new AppError(
+        'bad_file',
+        `This database was set up by a newer version of Sales Pulse (its migration ${newer[1]} is unknown to this version): run that newer version (or later) on it, or restore a backup taken before the upgrade.`,
+        { cause: error },
+      )
     if (isDatabaseFull(error))
       throw new AppError('bad_file', `${DATABASE_FULL} (migration ${failed}: ${(error as Error).message})`, { cause: error })
     throw new AppError(

@@ -21,3 +21,19 @@ it('a database path whose folder cannot be created says so and what to do, inste
   expect(error).toBeInstanceOf(AppError)
   expect(userMessage(error)).toContain(`its folder ${join(dir, 'data', 'sub')} could not be created`)
 })
+
+it('a database a newer version of Sales Pulse migrated says so and what to run, instead of asking whether it is a Sales Pulse database', async () => {
+  const path = join(tempDir(), 'pulse.db')
+  const store = await openStore({ path })
+  await store.db
+    .insertInto('kysely_migration' as never)
+    .values({ name: '9999-from-a-newer-version', timestamp: new Date().toISOString() } as never)
+    .execute()
+  await store.close()
+  const error = await openStore({ path }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(AppError)
+  expect(userMessage(error)).toContain(
+    'set up by a newer version of Sales Pulse (its migration 9999-from-a-newer-version is unknown to this version)',
+  )
+  expect(userMessage(error)).not.toContain('Is this a Sales Pulse database?')
+})
