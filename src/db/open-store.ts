@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
 import type pg from 'pg'
@@ -66,6 +66,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         `Cannot open the database at ${options.path}: its folder ${folder} ${problem} (${(error as Error).message}), and SQLite writes the database and its -wal and -shm files there. Make the folder writable, or point --db or PULSE_DB at a file in a folder that is.`,
         { cause: error },
       )
+    if (!memory && isFolder(options.path))
+      throw new AppError(
+        'bad_file',
+        `Cannot open the database at ${options.path}: it is a folder, not a database file. Point --db or PULSE_DB at a file (such as ${join(options.path, 'pulse.db')}).`,
+        { cause: error },
+      )
     throw new AppError(
       'bad_file',
       `Cannot open the database at ${options.path}: ${(error as Error).message}. Check the path (--db or PULSE_DB).`,
@@ -128,5 +134,13 @@ function folderProblem(folder: string): string | null {
     return null
   } catch {
     return 'is read-only here'
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
   }
 }

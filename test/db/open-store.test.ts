@@ -37,3 +37,12 @@ it('a database a newer version of Sales Pulse migrated says so and what to run, 
   )
   expect(userMessage(error)).not.toContain('Is this a Sales Pulse database?')
 })
+
+it('a database path that is a folder says so and names a file to use instead', async () => {
+  const dir = tempDir()
+  const error = await openStore({ path: dir }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(AppError)
+  expect(userMessage(error)).toBe(
+    `Cannot open the database at ${dir}: it is a folder, not a database file. Point --db or PULSE_DB at a file (such as ${join(dir, 'pulse.db')}).`,
+  )
+})
