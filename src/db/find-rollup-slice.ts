@@ -45,6 +45,7 @@ export async function findRollupSlice(db: Kysely<Database>, scope: DealScope): P
 /** `analytics_rollup` rows of one kind in `slice`. */
 export function rollupRows(db: Kysely<Database>, kind: string, slice: RollupSlice) {
   let q = db.selectFrom('analytics_rollup').where('kind', '=', kind).where('dims', '=', slice.dims)
-  if (slice.v1 !== null) q = slice.v1.length === 0 ? q.where('v1', 'in', ['\u0000']) : q.where('v1', 'in', [...slice.v1])
+  // No values (a manager whose team owns no deal yet) matches nothing; PostgreSQL refuses a NUL in text, so no sentinel value.
+  if (slice.v1 !== null) q = slice.v1.length === 0 ? q.where((eb) => eb.lit(false)) : q.where('v1', 'in', [...slice.v1])
   return q
 }
