@@ -56,7 +56,11 @@ function formatMessages(m: SyncStatus['messages']): string {
   ].filter((x) => x !== '')
   const fix =
     refused > 0 ? ' A refused DM is not sent again: check that owner in Slack (deactivated, or a bot) and their email in the CRM.' : ''
-  return `Slack messages: ${m.waiting === 0 ? 'none' : n(m.waiting)} waiting to be sent; in the last 7 days ${week.join(' and ')}.${fix}`
+  const waiting =
+    m.waiting === 0
+      ? 'none waiting to be sent'
+      : `${n(m.waiting)} waiting to be sent (\`pulse serve\` sends them, at the latest at its next start or scheduled run)`
+  return `Slack messages: ${waiting}; in the last 7 days ${week.join(' and ')}.${fix}`
 }
 
 function formatSyncRun(r: SyncRun): string {
