@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { findRecentJobRuns, type JobRun } from './begin-job-run.js'
 import { findRecentSyncRuns, type SyncRun } from './begin-sync-run.js'
 import type { Database } from './schema.js'
+import { NO_OWNER_EMAIL, NO_SLACK_USER } from './slack-outbox.js'
 
 /** What `pulse status` and `/pulse status` show about the data and the jobs. */
 export interface SyncStatus {
@@ -27,10 +28,11 @@ export interface SyncStatus {
   /**
    * The Slack messages the app sends on its own (owner DMs, digests, channel alerts): how many
    * wait to be sent, and of those recorded in the last 7 days, how many Slack refused for good
-   * (by Slack's reason) and how many could not be addressed (no owner email, or an owner Slack
-   * does not know).
+   * (by Slack's reason), how many could not be addressed (no owner email, or an owner Slack does
+   * not know) and how many were dropped before sending as no longer needed (the stall ended, or
+   * the alert went stale).
    */
-  messages: { waiting: number; refused: Array<{ reason: string; count: number }>; undeliverable: number }
+  messages: { waiting: number; refused: Array<{ reason: string; count: number }>; undeliverable: number; dropped: number }
 }
 
 /** Reads the sync and job status (cheap: a few counts and the latest rows). */
@@ -90,11 +92,12 @@ async function findMessageStatus(db: Kysely<Database>, since: string): Promise<S
     .where((eb) => eb.or([eb('status', 'in', ['pending', 'sending']), eb('created_at', '>=', since)]))
     .groupBy(['status', 'last_error'])
     .execute()
-  const messages: SyncStatus['messages'] = { waiting: 0, refused: [], undeliverable: 0 }
+  const messages: SyncStatus['messages'] = { waiting: 0, refused: [], undeliverable: 0, dropped: 0 }
   for (const r of rows) {
     const n = Number(r.n)
     if (r.status === 'pending' || r.status === 'sending') messages.waiting += n
-    else if (r.status === 'skipped') messages.undeliverable += n
+    else if (r.status === 'skipped' && (r.last_error === NO_OWNER_EMAIL || r.last_error === NO_SLACK_USER)) messages.undeliverable += n
+    else if (r.status === 'skipped') messages.dropped += n
     else if (r.status === 'failed') messages.refused.push({ reason: r.last_error ?? 'unknown', count: n })
   }
   messages.refused.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))

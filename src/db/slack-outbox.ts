@@ -185,6 +185,9 @@ export async function skipPendingOutbox(db: Kysely<Database>, keys: readonly str
 /** The reason recorded on a DM skipped because Slack had no active user with its recipient's email. */
 export const NO_SLACK_USER = 'Slack has no active user with this email'
 
+/** The `last_error` of an outbox message skipped because its deal's owner has no email. */
+export const NO_OWNER_EMAIL = 'no owner email'
+
 /**
  * Of `keys`, those whose row was skipped for {@link NO_SLACK_USER} and whose recipient Slack has
  * not been asked about since `missCheckedBefore` (the remembered miss is that old, or gone): the

@@ -53,6 +53,7 @@ function formatMessages(m: SyncStatus['messages']): string {
       ? 'none refused by Slack'
       : `${n(refused)} refused by Slack for good (${m.refused.map((r) => `${r.reason} ${n(r.count)}`).join(', ')})`,
     m.undeliverable === 0 ? '' : `${n(m.undeliverable)} not sent for no owner email or an owner not in Slack`,
+    m.dropped === 0 ? '' : `${n(m.dropped)} dropped as no longer needed (the stall ended, or the alert went stale)`,
   ].filter((x) => x !== '')
   const fix =
     refused > 0 ? ' A refused DM is not sent again: check that owner in Slack (deactivated, or a bot) and their email in the CRM.' : ''
@@ -60,7 +61,7 @@ function formatMessages(m: SyncStatus['messages']): string {
     m.waiting === 0
       ? 'none waiting to be sent'
       : `${n(m.waiting)} waiting to be sent (\`pulse serve\` sends them, at the latest at its next start or scheduled run)`
-  return `Slack messages: ${waiting}; in the last 7 days ${week.join(' and ')}.${fix}`
+  return `Slack messages: ${waiting}; in the last 7 days ${week.slice(0, -1).join(', ')}${week.length > 1 ? ' and ' : ''}${week.at(-1)}.${fix}`
 }
 
 function formatSyncRun(r: SyncRun): string {

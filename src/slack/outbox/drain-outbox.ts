@@ -6,6 +6,7 @@ import {
   markOutboxSending,
   markOutboxSent,
   markOutboxUndelivered,
+  NO_OWNER_EMAIL,
   NO_SLACK_USER,
   OUTBOX_LEASE_MS,
   OUTBOX_SETTLE_MS,
@@ -214,7 +215,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     if (item.channel) return true
     const email = item.row.recipient_email
     if (!email) {
-      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', 'no owner email'))
+      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_OWNER_EMAIL))
       result.skipped++
       return false
     }

@@ -1,0 +1,61 @@
+import { afterEach, expect, it } from 'vitest'
+import { findSyncStatus } from '../../src/db/find-sync-status.js'
+import type { Store } from '../../src/db/open-store.js'
+import {
+  enqueueOutboxMessage,
+  markOutboxSent,
+  markOutboxUndelivered,
+  NO_OWNER_EMAIL,
+  NO_SLACK_USER,
+  skipPendingOutbox,
+} from '../../src/db/slack-outbox.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
+
+const stores: Store[] = []
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close()
+})
+
+describeEachDialect('pulse status: Slack messages', (dialect) => {
+  it('counts what waits, what Slack refused by reason, what could not be addressed and what was dropped, over the last 7 days', async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    const db = store.db
+    const now = new Date()
+    let n = 0
+    const row = async (createdDaysAgo = 0) => {
+      n++
+      await enqueueOutboxMessage(db, {
+        dedupeKey: `stall:${n}`,
+        kind: 'stall_dm',
+        dealId: `D${n}`,
+        recipientEmail: 'ana@acme.example',
+        channelId: null,
+        payload: { text: 'x', blocks: [] },
+        now: new Date(now.getTime() - createdDaysAgo * 86_400_000),
+      })
+      return (await db.selectFrom('slack_outbox').select('outbox_id').where('dedupe_key', '=', `stall:${n}`).executeTakeFirstOrThrow())
+        .outbox_id
+    }
+    await row() // waiting
+    await row(20) // waiting, however old
+    await markOutboxSent(db, await row(), { ts: '1.1', at: now })
+    await markOutboxUndelivered(db, await row(), 'failed', 'cannot_dm_bot')
+    await markOutboxUndelivered(db, await row(), 'failed', 'cannot_dm_bot')
+    await markOutboxUndelivered(db, await row(), 'failed', 'user_disabled')
+    await markOutboxUndelivered(db, await row(10), 'failed', 'user_disabled') // older than a week
+    await markOutboxUndelivered(db, await row(), 'skipped', NO_OWNER_EMAIL)
+    await markOutboxUndelivered(db, await row(), 'skipped', NO_SLACK_USER)
+    await row()
+    await skipPendingOutbox(db, [`stall:${n}`], 'the stall ended before the DM was sent')
+    expect((await findSyncStatus(db)).messages).toEqual({
+      waiting: 2,
+      refused: [
+        { reason: 'cannot_dm_bot', count: 2 },
+        { reason: 'user_disabled', count: 1 },
+      ],
+      undeliverable: 2,
+      dropped: 1,
+    })
+  })
+})
