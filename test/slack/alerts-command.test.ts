@@ -1,6 +1,8 @@
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/db/open-store.js'
+import { enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -13,6 +15,7 @@ describe('pulse alerts', () => {
   let unsent: string
   let refused: string
   let paced: string
+  let waitingAlert: string
   beforeAll(async () => {
     db = join(tempDir('pulse-alerts-'), 'pulse.db')
     const company = await sampleCompany(2500, db)
@@ -23,6 +26,8 @@ describe('pulse alerts', () => {
     copyFileSync(db, refused)
     paced = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, paced)
+    waitingAlert = join(tempDir('pulse-alerts-'), 'pulse.db')
+    copyFileSync(db, waitingAlert)
     fake = await new SlackFake({ users: company.users }).start()
     // The CLI reads its configuration from the environment once per process.
     process.env.SLACK_BOT_TOKEN = fake.token
@@ -96,6 +101,33 @@ describe('pulse alerts', () => {
     }
   }, 60_000)
 
+  it('leaves a win-rate alert waiting for its channel to the daily check: it neither posts it nor exits 1 over it', async () => {
+    const store = await openStore({ path: waitingAlert })
+    await enqueueOutboxMessage(store.db, {
+      dedupeKey: 'anomaly:2024-05',
+      kind: 'anomaly',
+      dealId: null,
+      recipientEmail: null,
+      channelId: 'C0ALERTS',
+      payload: { text: 'Win rate fell', blocks: [] },
+      now: new Date(),
+    })
+    await store.db.updateTable('slack_outbox').set({ last_error: 'not_in_channel' }).where('dedupe_key', '=', 'anomaly:2024-05').execute()
+    await store.close()
+    const run = await runCli('alerts', '--db', waitingAlert, '--as-of', AS_OF)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/left for the next run 0;/)
+    expect(fake.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C0ALERTS')).toHaveLength(0)
+    const after = await openStore({ path: waitingAlert })
+    const row = await after.db
+      .selectFrom('slack_outbox')
+      .select('status')
+      .where('dedupe_key', '=', 'anomaly:2024-05')
+      .executeTakeFirstOrThrow()
+    await after.close()
+    expect(row.status).toBe('pending')
+  }, 60_000)
+
   it('counts a DM skipped for a deal with no owner email as such, not as an owner missing from Slack', async () => {
     const dir = tempDir('pulse-alerts-')
     const csv = join(dir, 'deals.csv')
@@ -132,7 +164,7 @@ describe('pulse alerts', () => {
         /^Slack messages: none waiting to be sent; in the last 7 days 1 refused by Slack for good \(cannot_dm_bot 1\)\. A refused DM is not sent again: /m,
       )
       const json = JSON.parse((await runCli('status', '--db', refused, '--json')).stdout)
-      expect(json.messages).toEqual({ waiting: 0, refused: [{ reason: 'cannot_dm_bot', count: 1 }], undeliverable: 0 })
+      expect(json.messages).toEqual({ waiting: 0, refused: [{ reason: 'cannot_dm_bot', count: 1 }], undeliverable: 0, dropped: 0 })
     } finally {
       fake.resetFailures()
     }

@@ -48,7 +48,9 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         const plan = await planStalledDealDms(ctx, { asOf })
         // A 429's pause can last many seconds: say so once per pause rather than sit silent.
         let quietUntil = 0
+        // DMs only: a win-rate alert waiting for its channel is the daily check's (pulse serve), not this command's.
         const delivery = await drainOutbox(ctx, {
+          kinds: ['stall_dm', 'digest'],
           onRateLimited: (waitMs) => {
             if (Date.now() < quietUntil) return
             quietUntil = Date.now() + waitMs
