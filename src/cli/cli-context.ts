@@ -6,6 +6,7 @@ import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { todayIn, toIsoDate } from '../domain/dates.js'
 import { AppError } from '../errors.js'
+import { shellArg } from './shell-arg.js'
 
 /** Options every command takes (contract: "Command line"). */
 export interface CommonOptions {
@@ -140,7 +141,7 @@ export async function usingStore<T>(
     if (needsDeals && !(await hasAnyDeal(store.db))) {
       throw new AppError(
         'no_data',
-        'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
+        `There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE${options.db ? ` --db ${shellArg(path)}` : ''} (or pulse sample to try it out).`,
       )
     }
     return await fn(store, config)

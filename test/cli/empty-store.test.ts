@@ -4,7 +4,9 @@ import { openStore } from '../../src/db/open-store.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
 
-const NO_DEALS = 'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).'
+// The database named with --db is named in the advice too, so the import goes where the command looks.
+const noDeals = (db: string) =>
+  `There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE --db ${db} (or pulse sample to try it out).`
 
 describe('commands about deals on a database that holds none yet', () => {
   it('say there are no deals and how to import them, for reports, train, score, deal and alerts alike', async () => {
@@ -23,7 +25,7 @@ describe('commands about deals on a database that holds none yet', () => {
     ]) {
       const run = await runCli(...args, '--db', db)
       expect(run, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
-      expect(run.stderr, args.join(' ')).toContain(NO_DEALS)
+      expect(run.stderr, args.join(' ')).toContain(noDeals(db))
     }
   })
 })

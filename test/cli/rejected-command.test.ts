@@ -8,11 +8,26 @@ const BAD_DATE = 'D2,2024-13-02,,r1,SaaS,EMEA,Core,Inbound,Demo,100,Open'
 const NEGATIVE = 'D3,2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,-5,Open'
 
 describe('pulse rejected', () => {
+  it('is named with its page size when an import rejected more rows than it lists at once', async () => {
+    const db = join(tempDir(), 'p.db')
+    const bad = Array.from({ length: 60 }, (_, i) => `B${i},2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,-5,Open`)
+    const run = await runCli(
+      'ingest',
+      '--csv',
+      writeTempFile('many.csv', `${[HEADER, 'D1,2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,5,Open', ...bad].join('\n')}\n`),
+      '--db',
+      db,
+    )
+    expect(run.stdout).toContain('`pulse rejected 1` lists them with their text, 50 at a time; add --limit 0 for all 60):')
+    const listed = await runCli('rejected', '--db', db, '--json')
+    expect(JSON.parse(listed.stdout).rows).toHaveLength(50)
+  })
+
   it('lists the rows the latest import quarantined, with their line, reason and text, or those of a run named', async () => {
     const db = join(tempDir(), 'p.db')
     const good = 'D1,2024-01-02,2024-02-01,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Won'
     const first = await runCli('ingest', '--csv', writeTempFile('a.csv', `${[HEADER, good, BAD_DATE, NEGATIVE].join('\n')}\n`), '--db', db)
-    expect(first.stdout).toContain('`pulse rejected 1` lists them all')
+    expect(first.stdout).toContain('Rejected rows (kept in the database: `pulse rejected 1` lists them with their text):')
     // A later clean import does not hide the quarantine of the one before.
     await runCli('ingest', '--csv', writeTempFile('b.csv', `${[HEADER, good].join('\n')}\n`), '--db', db)
 

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
 import { type CliIo, type CommonOptions, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
 import { progressBar } from '../progress-bar.js'
+import { REJECTED_LISTED } from './rejected-command.js'
 
 interface IngestOptions extends CommonOptions {
   csv?: string
@@ -78,7 +79,9 @@ export function formatImportSummary(s: CsvImportSummary): string {
     `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${formatCount(s.rejected)} rejected.`,
   ]
   if (s.rejected > 0) {
-    lines.push(`Rejected rows (kept in the database: \`pulse rejected ${s.runId}\` lists them all with their text):`)
+    lines.push(
+      `Rejected rows (kept in the database: \`pulse rejected ${s.runId}\` lists them with their text${s.rejected > REJECTED_LISTED ? `, ${formatCount(REJECTED_LISTED)} at a time; add --limit 0 for all ${formatCount(s.rejected)}` : ''}):`,
+    )
     for (const r of s.firstRejects) lines.push(`  line ${r.line}: ${r.reason}`)
     if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${formatCount(s.rejected - s.firstRejects.length)} more`)
   }

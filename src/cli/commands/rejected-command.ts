@@ -5,6 +5,9 @@ import { AppError } from '../../errors.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 
+/** Rows `pulse rejected` lists unless `--limit` says otherwise. */
+export const REJECTED_LISTED = 50
+
 interface RejectedOptions extends CommonOptions {
   limit: string
 }
@@ -16,7 +19,7 @@ export function registerRejectedCommand(program: Command, io: CliIo): void {
       .command('rejected')
       .argument('[run]', 'import run id (as `pulse ingest` prints it); default: the latest import that rejected rows')
       .description('list the rows a CSV import quarantined: line, reason and the row as it was')
-      .option('--limit <n>', 'rows listed (0 = all)', '50')
+      .option('--limit <n>', 'rows listed (0 = all)', String(REJECTED_LISTED))
       .option('--json', 'print the rows as JSON')
       .addHelpText('after', '\nExamples:\n  pulse rejected\n  pulse rejected 3 --limit 0 --json'),
   ).action(async (run: string | undefined, options: RejectedOptions) => {
