@@ -27,7 +27,22 @@ const rosterSchema = z
   .object({
     executives: emailList,
     admins: emailList,
-    managers: z.preprocess((value) => value ?? [], z.array(z.object({ email, team: emailList }))).default([]),
+    managers: z
+      .preprocess(
+        (value) => value ?? [],
+        z.array(
+          z.object(
+            { email, team: emailList },
+            {
+              error: (issue) =>
+                issue.code === 'invalid_type'
+                  ? `each manager is an email and a team, such as "- email: lead@acme.com" with "team: [ana@acme.com, ben@acme.com]" under it (not ${typeof issue.input === 'string' ? `"${issue.input}" alone` : 'that'})`
+                  : undefined,
+            },
+          ),
+        ),
+      )
+      .default([]),
   })
   .strict()
 
