@@ -9,6 +9,20 @@ const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
 
 describe('pulse ingest', () => {
+  it('leaves no database behind when the file proves unusable only in its rows (won deals, no closed_date column)', async () => {
+    const header = 'deal_id,created_date,Close Date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+    const file = writeTempFile(
+      'nc.csv',
+      `${header}\nD1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open\nD2,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Won\n`,
+    )
+    const db = join(tempDir(), 'nc.db')
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toMatch(/no closed_date column.*--map closed_date="Close Date"/)
+    expect(existsSync(db)).toBe(false)
+    expect(existsSync(`${db}-wal`)).toBe(false)
+  })
+
   it('prints a summary with the first rejected rows and exits 0 when some rows imported', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile(

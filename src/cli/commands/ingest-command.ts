@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs'
 import type { Command } from 'commander'
 import { formatCount } from '../../analytics/format-figures.js'
 import { commandUser } from '../../config.js'
@@ -6,7 +7,7 @@ import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
-import { type CliIo, type CommonOptions, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
 import { progressBar } from '../progress-bar.js'
 import { REJECTED_LISTED } from './rejected-command.js'
 
@@ -39,6 +40,11 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
         )
       }
     })
+    // A file found unusable only once its rows are read (won deals but no closed_date column)
+    // leaves no database behind that this import created.
+    const config = cliConfig()
+    const dbPath = options.db ?? config.dbPath
+    const creates = config.databaseUrl === undefined && dbPath !== ':memory:' && !existsSync(dbPath)
     const summary = await usingStore(
       options,
       async (store, config) => {
@@ -65,7 +71,11 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
         }
       },
       { io },
-    )
+    ).catch((error: unknown) => {
+      if (creates && error instanceof AppError && error.code === 'missing_columns')
+        for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) rmSync(file, { force: true })
+      throw error
+    })
     emit(io, options, summary, () => formatImportSummary(summary))
     if (summary.inserted + summary.updated === 0) {
       throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)
