@@ -14,7 +14,7 @@ import {
   startSalesforceFake,
 } from '../fakes/salesforce-fake.js'
 import { openTestStore } from '../helpers/test-store.js'
-import { storeSnapshot } from './store-snapshot.js'
+import { expectStaysIn, storeSnapshot } from './store-snapshot.js'
 
 const SEGMENTS: SegmentMapping = {
   region: 'Account.BillingCountry',
@@ -98,18 +98,7 @@ async function expectStoreToMatch(f: SalesforceFake, s: Store, timeZone?: string
   expect(snap.deals.length).toBe(want.deals.length)
   const keys = Object.keys(want.deals[0] ?? {})
   expect(snap.deals.map((d) => Object.fromEntries(keys.map((k) => [k, (d as Record<string, unknown>)[k]])))).toEqual(want.deals)
-  if (timeZone === undefined || timeZone === 'UTC') {
-    expect(snap.history).toEqual(want.history)
-    return
-  }
-  // In another zone each stay is the same instant, written on the team's wall clock: its first ten
-  // characters (what every report compares with days) are the day it was in PULSE_TZ.
-  expect(snap.history.map(asInstants)).toEqual(want.history.map(asInstants))
-  for (const h of snap.history) expect(h.entered_at.slice(0, 10)).toBe(dayIn(h.entered_at, timeZone))
-}
-
-function asInstants(h: { deal_id: string; stage: string; entered_at: string; left_at: string | null }) {
-  return { ...h, entered_at: Date.parse(h.entered_at), left_at: h.left_at === null ? null : Date.parse(h.left_at) }
+  expectStaysIn(timeZone, snap.history, want.history)
 }
 
 describe('Salesforce sync', () => {

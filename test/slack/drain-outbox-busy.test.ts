@@ -11,6 +11,7 @@ import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
+import { watchEventLoop } from '../helpers/watch-event-loop.js'
 
 let store: Store | undefined
 let fake: SlackFake | undefined
@@ -49,24 +50,18 @@ it('a drain while another process holds the SQLite file keeps the app responsive
   }
   const other = new SqliteDatabase(path)
   other.exec('BEGIN IMMEDIATE')
-  // How long the process goes without running a timer: a Slack request would wait as long.
-  let last = Date.now()
-  let longestGap = 0
-  const ticker = setInterval(() => {
-    longestGap = Math.max(longestGap, Date.now() - last)
-    last = Date.now()
-  }, 20)
+  const loop = watchEventLoop()
   const release = setTimeout(() => other.exec('ROLLBACK'), 1500)
   try {
     const result = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
     expect(result).toMatchObject({ sent: 3, left: 0 })
   } finally {
-    clearInterval(ticker)
+    loop.stop()
     clearTimeout(release)
     if (other.inTransaction) other.exec('ROLLBACK')
     other.close()
   }
-  expect(longestGap).toBeLessThan(1000)
+  expect(loop.longest()).toBeLessThan(1000)
   expect(fake.messages.map((m) => m.text).sort()).toEqual(['alert 0', 'alert 1', 'alert 2'])
   expect(await countOutboxByStatus(store.db)).toMatchObject({ sent: 3, pending: 0, sending: 0 })
 })
