@@ -42,7 +42,7 @@ describe('pulse sync and pulse status', () => {
     expect(parsed.lastSyncs[0]).toMatchObject({ source: 'hubspot', status: 'done', mode: 'full', deals: 300, errors: 0 })
     const text = await runCli('status', '--db', db)
     expect(text.stdout).toContain('Data: 300 deals (hubspot 300)')
-    expect(text.stdout).toMatch(/hubspot +done/)
+    expect(text.stdout).toMatch(/hubspot +done .*, full, \d+ pages?, 300 deals, 0 removed, 0 errors$/m)
   })
 
   it('tells on stderr, in words, when the CRM makes it wait or retry', async () => {
@@ -109,6 +109,10 @@ describe('pulse sync and pulse status', () => {
     } finally {
       await store.close()
     }
+    // Stopped, not failed: its line says so without counting an error.
+    const shown = (await runCli('status', '--db', db)).stdout
+    expect(shown).toMatch(/hubspot +interrupted .* removed: Stopped by Ctrl-C \(SIGINT\)/)
+    expect(shown).not.toMatch(/interrupted .*\d errors?/)
     const run = await runCli('sync', '--db', db)
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/300 deals stored/)

@@ -67,7 +67,10 @@ function formatMessages(m: SyncStatus['messages']): string {
 function formatSyncRun(r: SyncRun): string {
   const took = r.finished_at ? ` in ${((Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000).toFixed(1)} s` : ''
   const error = r.error_message ? `: ${r.error_message}` : ''
-  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${when(r.started_at)}${took}, ${r.mode}, ${r.pages} pages, ${r.deals} deals, ${r.removed} removed, ${r.errors} errors${error}`
+  const plural = (x: number, noun: string) => `${x} ${noun}${x === 1 ? '' : 's'}`
+  // A run cut short says so in its status and message; it is not counted as an error.
+  const errors = r.status === 'interrupted' ? '' : `, ${plural(r.errors, 'error')}`
+  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${when(r.started_at)}${took}, ${r.mode}, ${plural(r.pages, 'page')}, ${plural(r.deals, 'deal')}, ${r.removed} removed${errors}${error}`
 }
 
 function formatJobRun(j: JobRun): string {
