@@ -30,3 +30,8 @@ export function expectStaysIn(timeZone: string | undefined, stored: readonly Sta
   expect(stored.map(asInstants)).toEqual(wantUtc.map(asInstants))
   for (const h of stored) expect(h.entered_at.slice(0, 10)).toBe(new Date(h.entered_at).toLocaleDateString('en-CA', { timeZone }))
 }
+
+/** How many stays start on another day in their written zone than in UTC (the zone made a difference). */
+export function staysOffTheUtcDay(stays: readonly Stay[]): number {
+  return stays.filter((h) => h.entered_at.slice(0, 10) !== new Date(h.entered_at).toISOString().slice(0, 10)).length
+}
