@@ -10,6 +10,7 @@ import {
 } from '../../db/slack-outbox.js'
 import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
 import { endStallEpisode, findOpenStallEpisodes, openStallEpisode } from '../../db/slack-stall-episodes.js'
+import { ROWS_PER_YIELD, yieldToEventLoop } from '../../yield-to-event-loop.js'
 import { MISS_TTL_MS } from '../access/slack-user-directory.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { decideStallActions, lastActivityOfStalled } from './decide-stall-actions.js'
@@ -82,7 +83,11 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   if (options.dryRun)
     return { asOf, alerts, stalled: report.stalledCount, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 
-  for (const e of actions.end) await endStallEpisode(db, e.episodeId, { endedOn: asOf, reason: e.reason })
+  // Each loop below writes a row per deal: it lets Slack's requests in every ROWS_PER_YIELD rows.
+  for (const [i, e] of actions.end.entries()) {
+    if (i > 0 && i % ROWS_PER_YIELD === 0) await yieldToEventLoop()
+    await endStallEpisode(db, e.episodeId, { endedOn: asOf, reason: e.reason })
+  }
   // A DM still waiting (Slack refused it, or was down) speaks of a stall that is over, or to an
   // owner the deal no longer has: it is not sent.
   await skipPendingOutbox(
@@ -92,7 +97,8 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   )
   const episodeOf = new Map<string, number>()
   for (const [dealId, ep] of episodes) episodeOf.set(dealId, ep.episode_id)
-  for (const d of actions.open) {
+  for (const [i, d] of actions.open.entries()) {
+    if (i > 0 && i % ROWS_PER_YIELD === 0) await yieldToEventLoop()
     const id = await openStallEpisode(db, {
       dealId: d.dealId,
       ownerEmail: d.ownerEmail,
@@ -120,8 +126,9 @@ async function enqueueStallDms(
   asOf: string,
 ): Promise<void> {
   const db = ctx.store.db
-  for (let i = 0; i < deals.length; i += 500) {
-    const chunk = deals.slice(i, i + 500)
+  for (let i = 0; i < deals.length; i += ROWS_PER_YIELD) {
+    if (i > 0) await yieldToEventLoop()
+    const chunk = deals.slice(i, i + ROWS_PER_YIELD)
     const ids = chunk.map((d) => d.dealId)
     const links = await findDealLinks(db, ids)
     const health = await ctx.services.dealHealth(db, ids, asOf)
