@@ -34,6 +34,10 @@ export interface SchedulerDeps {
   notifyAdmins: (text: string) => Promise<void>
   /** Names this instance in job runs and locks (default `hostname:pid`). */
   instanceId?: string
+  /** How often a scheduled run that could not reach the database tries again (default 1 minute); see {@link startScheduler}. */
+  unreachableRetryMs?: number
+  /** How long after its slot such a run keeps trying (default {@link LATE_TICK_TOLERANCE_MS}). */
+  unreachableGiveUpMs?: number
 }
 
 /** How long the scoring after a retrain waits for a scoring already going to end. */
@@ -66,6 +70,9 @@ const FIRST_JOB: Record<ScheduleName, string> = {
  */
 export const LATE_TICK_TOLERANCE_MS = 15 * 60_000
 
+/** How often a scheduled run that could not reach the database tries again, by default. */
+export const UNREACHABLE_RETRY_MS = 60_000
+
 const VARIABLES: Record<ScheduleName, string> = {
   sync: 'PULSE_SYNC_SCHEDULE',
   retrain: 'PULSE_RETRAIN_SCHEDULE',
@@ -96,7 +103,11 @@ export function warnOfDstSkippedDays(config: Config, logger: Logger, now: Date):
  * Every step runs through `runJob`: logged in `job_runs`, guarded by a lock row so two instances
  * never run the same job at once, admins alerted once per failure streak. A scheduled tick is
  * claimed by its cron slot first, so with several instances on one database each entry runs
- * once per tick (the others record a `skipped` run).
+ * once per tick (the others record a `skipped` run). A scheduled run that cannot reach the
+ * database (PostgreSQL restarting, the SQLite file gone) tries again every minute for up to
+ * {@link LATE_TICK_TOLERANCE_MS} after its slot, so an outage of a few minutes at 9:00 delays the
+ * morning's DMs instead of dropping them for the day; a tick that still could not run is recorded
+ * as a `skipped` run, with the reason, once the database answers again.
  *
  * @throws AppError `bad_config` naming the variable of a malformed schedule or time zone.
  */
@@ -149,8 +160,56 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
       ),
     )
   }
+  // Ticks that found the database out of reach for their whole window, recorded once it answers.
+  const unrecorded: Array<{ job: string; at: Date; reason: string }> = []
+  let recording: Promise<void> | undefined
+  // One writer at a time, so two entries starting together do not record a lost tick twice.
+  const recordUnrecorded = (): Promise<void> => {
+    if (unrecorded.length === 0) return Promise.resolve()
+    if (!recording) {
+      const writing = (async () => {
+        for (let missed = unrecorded[0]; missed !== undefined; missed = unrecorded[0]) {
+          await recordSkippedJobRun(deps.store.db, missed.job, ctx.instanceId, missed.reason, missed.at)
+          unrecorded.shift()
+        }
+      })()
+      // Still out of reach: what is left is kept for the next run.
+      recording = writing
+        .catch(() => undefined)
+        .finally(() => {
+          recording = undefined
+        })
+    }
+    return recording
+  }
+  const retryMs = deps.unreachableRetryMs ?? UNREACHABLE_RETRY_MS
+  const giveUpMs = deps.unreachableGiveUpMs ?? LATE_TICK_TOLERANCE_MS
+  // Failed without a run id: the run could not claim its tick, take its lock or be recorded.
+  const unreachable = (outcome: JobOutcome | undefined) => outcome?.status === 'failed' && outcome.runId === null
+  const runTick = async (name: ScheduleName, tick: Date): Promise<JobOutcome[]> => {
+    await recordUnrecorded()
+    for (;;) {
+      const outcomes = await entries[name](tick)
+      if (!unreachable(outcomes[0]) || signal.aborted) return outcomes
+      const job = FIRST_JOB[name]
+      if (Date.now() + retryMs - tick.getTime() > giveUpMs) {
+        const reason = `the ${tick.toISOString()} tick could not run: the database could not be reached (${outcomes[0]?.error ?? 'no reason given'})`
+        deps.logger.error({ job, tick: tick.toISOString() }, `job skipped: ${reason}`)
+        unrecorded.push({ job, at: new Date(), reason })
+        await recordUnrecorded()
+        return outcomes
+      }
+      deps.logger.warn(
+        { job, tick: tick.toISOString(), retryInMs: retryMs },
+        `the database could not be reached for this run; trying again in ${Math.round(retryMs / 1000)} s`,
+      )
+      await sleepUnlessStopped(retryMs, signal)
+      if (signal.aborted) return outcomes
+      await recordUnrecorded()
+    }
+  }
   const tasks: ScheduledTask[] = (Object.keys(entries) as ScheduleName[]).map((name) => {
-    const task = cron.schedule(config.schedules[name], (context) => track(entries[name](context.date)), {
+    const task = cron.schedule(config.schedules[name], (context) => track(runTick(name, context.date)), {
       name: `pulse-${name}`,
       timezone: config.timezone,
       noOverlap: true,
@@ -166,13 +225,27 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   })
   deps.logger.info({ schedules: config.schedules, timezone: config.timezone }, 'job schedule started')
   return {
-    runNow: (name) => track(entries[name]()),
+    runNow: (name) => track(recordUnrecorded().then(() => entries[name]())),
     async stop() {
       stopping.abort()
       for (const t of tasks) await t.destroy()
       await Promise.allSettled([...running])
     },
   }
+}
+
+/** Waits `ms`, or less when `signal` is aborted first. */
+function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -148,6 +149,76 @@ describe('startScheduler', () => {
       },
     ])
     expect(alerts).toEqual([])
+  })
+
+  /** A schedule (with seconds, in UTC) whose only tick in the test is `ms` from now. */
+  const onceIn = (ms: number) => {
+    const at = new Date(Date.now() + ms)
+    return `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`
+  }
+  const alertsAt = (schedule: string) =>
+    loadConfig({
+      PULSE_SYNC_SCHEDULE: NEVER,
+      PULSE_RETRAIN_SCHEDULE: NEVER,
+      PULSE_ALERTS_SCHEDULE: schedule,
+      PULSE_ANOMALY_SCHEDULE: NEVER,
+      PULSE_TZ: 'UTC',
+    })
+  // The tick cannot be claimed while the lock table is away, as when the database is out of reach.
+  const dropLocks = (s: Store) => sql`ALTER TABLE job_locks RENAME TO job_locks_away`.execute(s.db)
+  const bringLocksBack = (s: Store) => sql`ALTER TABLE job_locks_away RENAME TO job_locks`.execute(s.db)
+
+  it('a tick that finds the database out of reach tries again, and runs once it answers', async () => {
+    store = await openTestStore()
+    const calls: string[] = []
+    await dropLocks(store)
+    scheduler = startScheduler({
+      store,
+      config: alertsAt(onceIn(1500)),
+      logger: silentLogger(),
+      notifyAdmins: async () => undefined,
+      jobs: jobs(calls),
+      unreachableRetryMs: 200,
+    })
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(calls).toEqual([])
+    await bringLocksBack(store)
+    for (let waited = 0; calls.length === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50))
+    expect(calls).toEqual(['stalledAlerts'])
+    const runs = await store.db.selectFrom('job_runs').select(['job', 'status']).execute()
+    expect(runs).toEqual([{ job: 'stalled-alerts', status: 'done' }])
+    // The run is the one of its tick: the tick is claimed, so another instance would skip it.
+    const ticks = await store.db.selectFrom('job_locks').select('job').where('job', 'like', 'tick:%').execute()
+    expect(ticks).toHaveLength(1)
+  })
+
+  it('a tick that could not reach the database within its window is recorded as skipped, with why, once it answers', async () => {
+    store = await openTestStore()
+    const calls: string[] = []
+    await dropLocks(store)
+    await sql`ALTER TABLE job_runs RENAME TO job_runs_away`.execute(store.db)
+    scheduler = startScheduler({
+      store,
+      config: alertsAt(onceIn(1000)),
+      logger: silentLogger(),
+      notifyAdmins: async () => undefined,
+      jobs: jobs(calls),
+      unreachableRetryMs: 200,
+      unreachableGiveUpMs: 600,
+    })
+    await new Promise((r) => setTimeout(r, 2500))
+    await bringLocksBack(store)
+    await sql`ALTER TABLE job_runs_away RENAME TO job_runs`.execute(store.db)
+    expect(calls).toEqual([])
+    // The next run of any job records the tick that was lost.
+    await scheduler.runNow('anomalyCheck')
+    const runs = await store.db.selectFrom('job_runs').select(['job', 'status', 'error']).orderBy('run_id').execute()
+    expect(runs.map((r) => [r.job, r.status])).toEqual([
+      ['stalled-alerts', 'skipped'],
+      ['anomaly-check', 'done'],
+    ])
+    expect(runs[0]?.error).toMatch(/tick could not run: the database could not be reached/)
+    expect(calls).toEqual(['anomalyCheck'])
   })
 
   it('refuses a malformed schedule or time zone, naming the variable', async () => {
