@@ -3,6 +3,13 @@ import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter } from 'kyse
 /** The SQL dialects the store runs on. */
 export type DialectName = 'sqlite' | 'postgres'
 
+/**
+ * The SQL function every SQLite store (`openStore`) has for lower-casing text as JavaScript does
+ * (`'ÄRZTE'` -> `'ärzte'`): SQLite's built-in `lower()` leaves letters outside A-Z as they are.
+ * PostgreSQL's own `lower()` folds them already (in a UTF-8 database with a UTF-8 locale).
+ */
+export const UNICODE_LOWER = 'pulse_lower'
+
 /** Which dialect `db` speaks, read from its adapter. */
 export function dialectOf<DB>(db: Kysely<DB>): DialectName {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'

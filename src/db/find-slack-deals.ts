@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { dialectOf, UNICODE_LOWER } from './dialect.js'
 import type { Database } from './schema.js'
 
 /** The columns Slack shows for a deal, with its score under a model when there is one. */
@@ -64,14 +65,30 @@ export async function findDealsByIdOrName(
       .$if(ownerIds !== undefined, (q) => q.where('deals.owner_id', 'in', [...(ownerIds ?? [])]))
   const exact = await base().where('deals.deal_id', '=', idOrName).execute()
   if (exact.length > 0) return exact as SlackDealRow[]
-  const pattern = `%${idOrName.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-  const rows = await base()
-    // An explicit escape character: SQLite's LIKE has none by default, Postgres's is the backslash.
-    .where(sql<boolean>`lower(deals.deal_name) like ${pattern} escape '\\'`)
-    .orderBy('deals.amount', 'desc')
-    .limit(limit)
-    .execute()
+  const folded = idOrName.toLowerCase()
+  const pattern = likePattern(folded)
+  // SQLite's lower() folds A-Z only: on SQLite, a name typed with other letters (`Ärzte`) is
+  // compared through UNICODE_LOWER, and only on the rows that match with each of those letters
+  // left open (`%_rzte%`), as calling JavaScript for every row is slower.
+  const asciiOnly = !NOT_ASCII.test(folded)
+  const byName: RawBuilder<boolean> =
+    asciiOnly || dialectOf(db) === 'postgres'
+      ? // An explicit escape character: SQLite's LIKE has none by default, Postgres's is the backslash.
+        sql<boolean>`lower(deals.deal_name) like ${pattern} escape '\\'`
+      : sql<boolean>`lower(deals.deal_name) like ${likePattern(folded, true)} escape '\\' and ${sql.raw(UNICODE_LOWER)}(deals.deal_name) like ${pattern} escape '\\'`
+  const rows = await base().where(byName).orderBy('deals.amount', 'desc').limit(limit).execute()
   return rows as SlackDealRow[]
+}
+
+// A character outside ASCII (from U+0080 on; by code point, as SQLite's `_` counts characters).
+const NOT_ASCII = /[\u0080-\u{10ffff}]/u
+const NOT_ASCII_ALL = /[\u0080-\u{10ffff}]/gu
+
+// `%text%` for LIKE with its wildcards and escape character taken literally; `asciiOnly`: every
+// character outside ASCII matches any one character instead.
+function likePattern(text: string, asciiOnly = false): string {
+  const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`)
+  return `%${asciiOnly ? escaped.replace(NOT_ASCII_ALL, '_') : escaped}%`
 }
 
 /**

@@ -30,6 +30,7 @@ D1,Acme 100% renewal,2025-01-02,,rep_1,Ana.Silva@Acme.example,SaaS,EMEA,Core,Inb
 D2,Acme_big expansion,2025-01-03,,rep_1,Ana.Silva@Acme.example,SaaS,EMEA,Core,Inbound,Proposal,90000,Open
 D3,Globex ACME pilot,2025-01-04,,rep_2,bo@acme.example,SaaS,APAC,Pro,Referral,Demo,20000,Open
 D4,Initech,2024-11-04,2025-02-01,rep_2,bo@acme.example,SaaS,APAC,Pro,Referral,Negotiation,7000,Won
+D5,ÄRZTE Kammer_Öst,2024-11-05,2025-02-02,rep_2,bo@acme.example,Health,EMEA,Pro,Referral,Negotiation,3000,Won
 `
 
 let store: Store | undefined
@@ -39,7 +40,7 @@ afterEach(async () => {
 })
 
 describeEachDialect('Slack stores', (dialect) => {
-  it('finds deals by id or by name (case-insensitive, % and _ taken literally), by health, and their links and owners', async () => {
+  it('finds deals by id or by name (case-insensitive beyond A-Z too, % and _ taken literally), by health, and their links and owners', async () => {
     store = await dialect.open()
     await importCsvFile(store, { path: writeTempFile('d.csv', CSV), stages: DEFAULT_STAGES, now: NOW })
     const db = store.db
@@ -62,6 +63,14 @@ describeEachDialect('Slack stores', (dialect) => {
     expect((await findDealsByIdOrName(db, '100%', modelId, 5)).map((d) => d.deal_id)).toEqual(['D1'])
     expect((await findDealsByIdOrName(db, 'acme_', modelId, 5)).map((d) => d.deal_id)).toEqual(['D2'])
     expect((await findDealsByIdOrName(db, 'acme', modelId, 5, ['rep_2'])).map((d) => d.deal_id)).toEqual(['D3'])
+    // Letters outside A-Z fold too, in names and in what is typed; `_` stays literal beside them.
+    for (const typed of ['Ärzte Kammer', 'ärzte', 'ÄRZTE', 'kammer_ö', 'KAMMER_Ö']) {
+      expect(
+        (await findDealsByIdOrName(db, typed, modelId, 5)).map((d) => d.deal_id),
+        typed,
+      ).toEqual(['D5'])
+    }
+    expect(await findDealsByIdOrName(db, 'kammerxö', modelId, 5)).toEqual([])
     const [d1] = await findDealsByIdOrName(db, 'D1', modelId, 5)
     expect(d1).toMatchObject({ amount: 5000, health_score: 70, win_probability: 0.7, reasons: '["reason \\"D1\\""]' })
 
@@ -74,7 +83,7 @@ describeEachDialect('Slack stores', (dialect) => {
     expect((await findDealScores(db, modelId, ['D1', 'D2', 'D9'])).get('D2')).toMatchObject({ health_score: 40 })
     expect([...(await findDealLinks(db, ['D1', 'D4', 'D9'])).keys()].sort()).toEqual(['D1', 'D4'])
     expect(await findOwnerIdsByEmail(db, ['ANA.SILVA@acme.example'])).toEqual(['rep_1'])
-    expect(await findStoreStatus(db)).toMatchObject({ deals: 4, openDeals: 3, lastImport: { status: 'done', rows: 4 } })
+    expect(await findStoreStatus(db)).toMatchObject({ deals: 5, openDeals: 3, lastImport: { status: 'done', rows: 5 } })
   })
 
   it('keeps outbox, snoozes, stall episodes, the user cache, Home views, snapshots and chart images', async () => {

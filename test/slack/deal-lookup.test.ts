@@ -65,4 +65,20 @@ describe('/pulse deal by name', () => {
       expect(answer, quoted).not.toContain('No deal you can see')
     }
   })
+  it('finds a deal whose name has letters outside A-Z, typed as written or in another case', async () => {
+    const deal = await t.company.store.db
+      .selectFrom('deals')
+      .innerJoin('owners', 'owners.owner_id', 'deals.owner_id')
+      .select(['deals.deal_id'])
+      .where('owners.email', '=', t.company.emails.rep)
+      .orderBy('deals.deal_id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow()
+    await t.company.store.db.updateTable('deals').set({ deal_name: 'Ärzteverbund Øresund' }).where('deal_id', '=', deal.deal_id).execute()
+    for (const typed of ['Ärzteverbund Øresund', 'ärzteverbund', 'ØRESUND']) {
+      const answer = await ask(PEOPLE.rep, `deal ${typed}`)
+      expect(answer, typed).toContain(deal.deal_id)
+      expect(answer, typed).not.toContain('No deal you can see')
+    }
+  })
 })
