@@ -94,6 +94,19 @@ describe('stalled-deal DMs', () => {
     expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
   })
 
+  it('sends a deal name with a bare link, channel name or @here as text that Slack parses nothing in', async () => {
+    const { fake, ctx, company } = await setup()
+    const name = '@here renew at https://evil.example/login before Friday #general'
+    await company.store.db.updateTable('deals').set({ deal_name: name }).where('owner_email', '=', company.emails.rep).execute()
+    await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    const dm = fake.messages.find((m) => JSON.stringify(m.blocks).includes(name))
+    expect(dm, 'the DM about the renamed deal').toBeDefined()
+    // Block Kit parses URLs, channel names and some mentions in mrkdwn text unless it is verbatim.
+    const mrkdwn = JSON.stringify(dm?.blocks).match(/\{"type":"mrkdwn"[^}]*\}/g) ?? []
+    expect(mrkdwn.length).toBeGreaterThan(2)
+    for (const text of mrkdwn) expect(JSON.parse(text), text).toMatchObject({ verbatim: true })
+  })
+
   it('sends every DM exactly once across a crash mid-send (SIGKILL) and a restart', async () => {
     const dbPath = join(tempDir('pulse-crash-'), 'pulse.db')
     const company = await sampleCompany(2500, dbPath)

@@ -13,9 +13,19 @@ export function header(text: string): Block {
   return { type: 'header', text: { type: 'plain_text', text: clip(text.replace(/\s+/g, ' ').trim() || '-', 150), emoji: true } }
 }
 
+/**
+ * mrkdwn text as our messages send it: `verbatim`, so Slack reads only the markup we write
+ * (`*bold*`, `<@U123>`) and parses nothing in the names it quotes from the CRM: left to
+ * itself, Slack turns a plain `https://...`, `#channel` or certain `@` mentions in a deal name
+ * into a link or a mention (Block Kit's text object, `verbatim: false` by default).
+ */
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true }
+}
+
 /** A section of mrkdwn text (clipped to Slack's 3,000 characters). */
 export function section(text: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) } }
+  return { type: 'section', text: mrkdwn(clip(text, LIMITS.sectionText)) }
 }
 
 /**
@@ -46,12 +56,12 @@ export function fitLines(lines: readonly string[], room: number = LIMITS.section
 
 /** A section with up to 10 two-column fields. */
 export function fields(items: readonly string[]): Block {
-  return { type: 'section', fields: items.slice(0, 10).map((t) => ({ type: 'mrkdwn' as const, text: clip(t, 2000) })) }
+  return { type: 'section', fields: items.slice(0, 10).map((t) => mrkdwn(clip(t, 2000))) }
 }
 
 /** A context line (small grey text). */
 export function context(text: string): Block {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, 3000) }] }
+  return { type: 'context', elements: [mrkdwn(clip(text, 3000))] }
 }
 
 /** A divider. */
