@@ -1,7 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -114,6 +116,38 @@ describe('pulse serve', () => {
     expect(await serve.exited).toBe(0)
     expect(Date.now() - stopping).toBeLessThan(15_000)
     expect(serve.stderr).toContain('Stopping')
+  }, 60_000)
+
+  it('republishes the opened Home tabs when the roster file changes: an executive taken off it no longer sees company figures', async () => {
+    const rosterPath = join(tempDir('pulse-roster-'), 'roster.yml')
+    const original = readFileSync(company.rosterPath, 'utf8')
+    writeFileSync(rosterPath, original)
+    const port = await freePort()
+    const serve = spawnServe(db, {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(port),
+      PULSE_AS_OF: AS_OF,
+      PULSE_ROSTER: rosterPath,
+    })
+    const homeOfCro = () => fake.views.filter((v) => v.userId === PEOPLE.cro).map((v) => JSON.stringify(v.view.blocks))
+    try {
+      await waitFor(() => serve.stderr.includes('listening on port'), 30_000, `serve to start (${serve.stderr})`)
+      const before = homeOfCro().length
+      await postSigned(`http://127.0.0.1:${port}`, SIGNING_SECRET, appHomeOpenedBody(PEOPLE.cro), 'application/json')
+      await waitFor(() => homeOfCro().length > before, 20_000, "the CRO's Home")
+      expect(homeOfCro().at(-1)).toContain('Open pipeline')
+      const opened = homeOfCro().length
+      // Nobody asks anything meanwhile: the edit alone is enough.
+      writeFileSync(rosterPath, original.replace(/^executives:.*$/m, 'executives: []'))
+      await waitFor(() => homeOfCro().length > opened, 20_000, "the CRO's Home republished after the roster edit")
+      expect(homeOfCro().at(-1)).toContain(REFUSAL_UNKNOWN)
+      expect(homeOfCro().at(-1)).not.toContain('Open pipeline')
+    } finally {
+      serve.child.kill('SIGTERM')
+    }
+    expect(await serve.exited).toBe(0)
   }, 60_000)
 
   it('says at start when no roster is set, as nobody then sees company figures or may sync', async () => {

@@ -22,6 +22,9 @@ import { type CliIo, type CommonOptions, cliConfig, noteDbIgnored, withDbOption 
 /** How a scheduled sync with no CRM configured is recorded (`pulse status` shows it). */
 const NO_CRM = 'No CRM is configured (HUBSPOT_TOKEN or SALESFORCE_URL): deals come from CSV imports only.'
 
+/** How often `pulse serve` looks at the roster file for an edit (the watch itself reads it at most every 5 s). */
+const ROSTER_LOOK_MS = 5000
+
 /**
  * `pulse serve`: the Slack app (HTTP on `PORT`, or Socket Mode with `SLACK_APP_TOKEN`) and the
  * scheduled jobs in one process, until SIGINT or SIGTERM. On start it delivers anything the
@@ -69,6 +72,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     // Slack) stops what did start and closes the store, so the sentence is printed and the process
     // ends now instead of listening half-started.
     const started: Array<() => Promise<void>> = [() => store.close()]
+    // Republishing the Home tabs after a roster edit, and the timer that looks for one.
+    let republishing = Promise.resolve()
+    let rosterLook: NodeJS.Timeout | undefined
     let running: {
       slack: ReturnType<typeof createSlackApp>
       watch: ReturnType<typeof startOutboxWatch>
@@ -81,9 +87,12 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const hold = await holdSqliteInstance(store, { logger, stop: stop.signal })
       started.unshift(() => hold.release())
       // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
+      let rosterChanged = () => {}
       const roster = watchRoster(config.rosterPath, {
-        onReload: (r) =>
-          logger.info({ executives: r.executives.size, admins: r.admins.size, managers: r.managers.size }, 'roster file changed: re-read'),
+        onReload: (r) => {
+          logger.info({ executives: r.executives.size, admins: r.admins.size, managers: r.managers.size }, 'roster file changed: re-read')
+          rosterChanged()
+        },
         onError: (error) => logger.error(`${error.message} The previous roster stays in force.`),
       })
       // Work that keeps a CPU busy for seconds runs on worker threads: Slack requests are still acknowledged.
@@ -103,9 +112,27 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       })
       // Bolt loads here, not when the CLI starts, so the other commands start quicker.
       const { createSlackApp } = await import('../../slack/app/create-slack-app.js')
+      const { republishHomeTabs } = await import('../../slack/home/refresh-home-tabs.js')
       const slack = createSlackApp({ store, config, logger, roster, services })
       await slack.start()
       started.unshift(() => slack.stop())
+      // Home tabs already published show what the roster allowed before an edit (company figures
+      // to someone taken off it): they are republished under the new one, one pass at a time. The
+      // file is looked at every few seconds, not only when a request asks who may see what.
+      rosterChanged = () => {
+        republishing = republishing
+          .then(() => republishHomeTabs(slack.ctx, slack.client, stop.signal))
+          .then(
+            () => undefined,
+            (error: unknown) => logger.warn({ err: error }, 'Home tabs could not be republished after the roster changed'),
+          )
+      }
+      rosterLook = setInterval(roster, ROSTER_LOOK_MS)
+      rosterLook.unref()
+      started.unshift(async () => {
+        clearInterval(rosterLook)
+        await republishing
+      })
       const watch = startOutboxWatch({
         store,
         logger,
@@ -157,6 +184,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     }
     await stopped
     io.err('Stopping…')
+    clearInterval(rosterLook)
+    await republishing
     await watch.stop()
     await scheduler.stop()
     await slack.stop()

@@ -16,6 +16,17 @@ export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, si
   await computeHomeSnapshot(ctx, null, asOf)
   for (const manager of ctx.roster.managers.keys()) await computeHomeSnapshot(ctx, manager, asOf)
   await pruneChartImages(ctx)
+  return republishHomeTabs(ctx, client, signal)
+}
+
+/**
+ * Republishes the Home tab of everyone who has opened it, each through the one access check
+ * under the roster now (after a roster edit: someone taken off it sees a refusal instead of the
+ * figures they saw before, a manager the team they have now). Snapshots are reused while they
+ * fit. One user's failure is logged and does not stop the others; once `signal` is aborted no
+ * further view is published. Returns how many views were published.
+ */
+export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, signal?: AbortSignal): Promise<number> {
   let published = 0
   const users = await findHomeViewUsers(ctx.store.db)
   for (const [i, user] of users.entries()) {
