@@ -18,6 +18,7 @@ import { registerServeCommand } from './commands/serve-command.js'
 import { registerStatusCommand } from './commands/status-command.js'
 import { registerSyncCommand } from './commands/sync-command.js'
 import { registerTrainCommand } from './commands/train-command.js'
+import { terminalSafeIo } from './terminal-safe-io.js'
 
 /**
  * Builds the `pulse` program with every command registered. Each command module adds itself;
@@ -59,8 +60,10 @@ function packageVersion(): string {
 /**
  * Runs the CLI on `argv` (as `process.argv`). Expected failures print one sentence on
  * stderr and set exit code 1; unexpected ones also print the stack when `PULSE_DEBUG` is set.
+ * Everything written goes through {@link terminalSafeIo}: no control character from the data reaches the terminal.
  */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo): Promise<number> {
+  const io = terminalSafeIo(rawIo)
   const program = buildProgram(io)
   try {
     await program.parseAsync(argv)
