@@ -31,9 +31,9 @@ export interface SlackContext {
   /** A Web API client that throws on 429 (for paced sends that handle Retry-After themselves). */
   readonly pacedClient: SlackClient
   /**
-   * The Web API client for chart uploads someone is waiting on: it retries as the app's client
-   * does, but throws on 429 instead of holding every call for the Retry-After (`uploadFile`
-   * waits out a short one itself).
+   * The Web API client for chart uploads and Home views someone is waiting on: it retries as the
+   * app's client does, but throws on 429 instead of holding every call for the Retry-After
+   * (`uploadFile` and `publishHome` wait out a short one themselves).
    */
   readonly uploadClient: SlackClient
 }

@@ -1,4 +1,5 @@
 import { type Block, clip } from '../blocks/block-kit.js'
+import { afterShortRateLimit } from './after-short-rate-limit.js'
 import type { SlackClient } from './slack-context.js'
 
 /** A file to share into a channel (a chart PNG). */
@@ -58,7 +59,7 @@ export async function uploadFile(client: SlackClient, file: FileUpload): Promise
   let fileId: string | undefined
   for (let attempt = 1; fileId === undefined; attempt++) {
     try {
-      fileId = await afterShortRateLimit(() => uploadBytes(client, file))
+      fileId = await afterShortRateLimit(() => uploadBytes(client, file), UPLOAD_MAX_RETRY_AFTER_S)
     } catch (error) {
       const timedOut = (error as Error | undefined)?.name === 'TimeoutError'
       const retryable = error instanceof FileUploadError || (error instanceof TypeError && !timedOut)
@@ -67,29 +68,17 @@ export async function uploadFile(client: SlackClient, file: FileUpload): Promise
     }
   }
   const id = fileId
-  await afterShortRateLimit(() =>
-    client.files.completeUploadExternal({
-      files: [{ id, title: file.title }],
-      channel_id: file.channelId,
-      ...(file.blocks ? { blocks: file.blocks } : {}),
-      ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
-    }),
+  await afterShortRateLimit(
+    () =>
+      client.files.completeUploadExternal({
+        files: [{ id, title: file.title }],
+        channel_id: file.channelId,
+        ...(file.blocks ? { blocks: file.blocks } : {}),
+        ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+      }),
+    UPLOAD_MAX_RETRY_AFTER_S,
   )
   return id
-}
-
-// A client that throws on 429 (`rejectRateLimitedCalls`): wait out a short Retry-After once, then try again.
-async function afterShortRateLimit<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step()
-  } catch (error) {
-    const e = error as { code?: string; retryAfter?: number }
-    if (e?.code !== 'slack_webapi_rate_limited_error' || !(typeof e.retryAfter === 'number') || e.retryAfter > UPLOAD_MAX_RETRY_AFTER_S) {
-      throw error
-    }
-    await new Promise((resolve) => setTimeout(resolve, (e.retryAfter as number) * 1000))
-    return step()
-  }
 }
 
 // Steps 1 and 2: a new upload URL, then the bytes POSTed to it.

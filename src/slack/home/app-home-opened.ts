@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt'
+import { rateLimitRetryAfter } from '../app/after-short-rate-limit.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { buildHomeView } from './build-home-view.js'
@@ -6,7 +7,8 @@ import { publishHome } from './publish-home.js'
 
 /**
  * `app_home_opened`: publish the viewer's Home tab (the Messages tab needs nothing); when that
- * fails, a Home tab with the one sentence saying why (a missing Slack permission, say).
+ * fails, a Home tab with the one sentence saying why (a missing Slack permission, say). A rate
+ * limit longer than a Home publish waits out leaves the tab as it was, and is logged.
  */
 export function appHomeOpenedListener(ctx: SlackContext) {
   return async function appHomeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
@@ -15,10 +17,19 @@ export function appHomeOpenedListener(ctx: SlackContext) {
     try {
       await publishHome(ctx, client, event.user)
     } catch (error) {
+      const retryAfter = rateLimitRetryAfter(error)
+      if (retryAfter !== null) {
+        // A second view would be refused as well: the Home tab keeps what it showed, until the next open.
+        ctx.logger.warn(
+          { user: event.user, retryAfterSeconds: retryAfter },
+          'Home view not published: Slack is rate-limiting views.publish',
+        )
+        return
+      }
       ctx.logger.error({ err: error, user: event.user }, 'Home view could not be published')
       // An empty Home tab explains nothing: show the one sentence instead (it carries no data).
       const view = buildHomeView({ kind: 'refused', message: userFacingError(error) })
-      await client.views.publish({ user_id: event.user, view }).catch(() => undefined)
+      await ctx.uploadClient.views.publish({ user_id: event.user, view }).catch(() => undefined)
     }
   }
 }

@@ -6,12 +6,16 @@ import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { authorize, NO_DEALS_YET, scopeOwnerIds } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { Viewer } from '../access/viewer.js'
+import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { buildHomeView, type HomeContent, type HomeView } from './build-home-view.js'
 import { loadHomeSnapshot } from './home-snapshot.js'
 
 /** Open deals a rep's Home lists. */
 const OWN_DEALS_SHOWN = 20
+
+/** The longest Retry-After (seconds) a Home publish waits out, once; a longer one fails it at once. */
+export const HOME_MAX_RETRY_AFTER_S = 10
 
 /**
  * What the viewer's Home shows, decided by the one access check: the company snapshot for
@@ -36,11 +40,14 @@ export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise
 /**
  * Publishes the Home tab of `slackUserId` (`views.publish`) and records it, so it is republished
  * after each sync (unless another process holds the store for writing then). Returns the view.
+ * The view goes through `ctx.uploadClient`, which throws on 429 rather than holding every other
+ * Web API call of the app for the Retry-After: a wait of up to {@link HOME_MAX_RETRY_AFTER_S}
+ * seconds is waited out once; a longer one throws (Slack's `ratelimited`, with its `retryAfter`).
  */
 export async function publishHome(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<HomeView> {
   const viewer = await resolveViewer(ctx, client, slackUserId)
   const view = buildHomeView(await homeContentFor(ctx, viewer))
-  const res = await client.views.publish({ user_id: slackUserId, view })
+  const res = await afterShortRateLimit(() => ctx.uploadClient.views.publish({ user_id: slackUserId, view }), HOME_MAX_RETRY_AFTER_S)
   const hash = res.view?.hash ?? createHash('sha1').update(JSON.stringify(view)).digest('hex')
   // Bookkeeping for the republish after a sync: while another process writes to the store (an
   // import) it is skipped rather than waited for, and the published view stands.

@@ -1,4 +1,5 @@
 import { findHomeViewUsers } from '../../db/slack-home.js'
+import { rateLimitRetryAfter } from '../app/after-short-rate-limit.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { pruneChartImages } from './chart-images.js'
 import { computeHomeSnapshot } from './home-snapshot.js'
@@ -8,8 +9,9 @@ import { publishHome } from './publish-home.js'
  * After each sync (job body, and `/pulse sync`): recompute the company and team snapshots, then
  * republish the Home tab of everyone who has opened it. One user's failure is logged and does not
  * stop the others. Once `signal` is aborted (shutdown) no further view is published: the others
- * are republished by the next refresh, or fresh when their user opens Home. Returns how many views
- * were published.
+ * are republished by the next refresh, or fresh when their user opens Home. A rate limit on
+ * `views.publish` pauses this refresh (not the app's other Slack calls) for its Retry-After.
+ * Returns how many views were published.
  */
 export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, signal?: AbortSignal): Promise<number> {
   const asOf = ctx.clock.asOf()
@@ -35,7 +37,12 @@ export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, 
       return published
     }
     try {
-      await publishHome(ctx, client, user)
+      await publishHome(ctx, client, user).catch(async (error) => {
+        // A long rate limit: this refresh waits it out (only it), then tries the view once more.
+        const retryAfter = rateLimitRetryAfter(error)
+        if (retryAfter === null || !(await sleepUnlessAborted(retryAfter * 1000, signal))) throw error
+        return publishHome(ctx, client, user)
+      })
       published++
     } catch (error) {
       ctx.logger.warn({ err: error, user }, 'Home view could not be republished')
@@ -43,4 +50,19 @@ export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, 
   }
   ctx.logger.info({ published }, 'Home tabs refreshed')
   return published
+}
+
+// Waits `ms` unless `signal` aborts first; false when aborted.
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(ok)
+    }
+    const onAbort = () => done(false)
+    const timer = setTimeout(() => done(true), ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
