@@ -38,6 +38,10 @@ export const REFUSAL_OTHER_TEAM = "Sorry, you can only see your team's deals. As
 export const REFUSAL_EMPTY_TEAM =
   'Your team has no deals in Sales Pulse yet. Check the team emails in the roster with your Sales Pulse admin.'
 
+/** A rep on a manager's team (in the roster) who owns no deal yet: they are known, there is just nothing of theirs to show. */
+export const REFUSAL_NO_OWN_DEALS =
+  'You own no deals in Sales Pulse yet. Your deals show here once the CRM or an import names you (your Slack email) as their owner; ask your Sales Pulse admin if they should already be here.'
+
 /** What someone allowed to see reports is told while the store holds no deal at all (instead of reports of zeros). */
 export const NO_DEALS_YET =
   'Sales Pulse has no deals yet. Ask your Sales Pulse admin to import a CSV (`pulse ingest --csv FILE`) or connect a CRM and run `/pulse sync`.'
@@ -55,7 +59,12 @@ export function authorize(viewer: Viewer, request: AccessRequest): AccessDecisio
   if (viewer.role === 'none') return { allowed: false, message: viewer.admin ? REFUSAL_ADMIN_NO_DEALS : REFUSAL_UNKNOWN }
   const scope: DataScope = viewer.ownerIds === null ? { kind: 'all' } : { kind: 'owners', ownerIds: viewer.ownerIds }
   // An empty owner list must never reach a report query, where it could read as "no filter".
-  if (scope.kind === 'owners' && scope.ownerIds.length === 0) return { allowed: false, message: REFUSAL_EMPTY_TEAM }
+  if (scope.kind === 'owners' && scope.ownerIds.length === 0) {
+    return {
+      allowed: false,
+      message: viewer.role === 'manager' ? REFUSAL_EMPTY_TEAM : viewer.admin ? REFUSAL_ADMIN_NO_DEALS : REFUSAL_NO_OWN_DEALS,
+    }
+  }
   if (request.kind === 'deal' && scope.kind === 'owners' && !scope.ownerIds.includes(request.ownerId)) {
     return { allowed: false, message: REFUSAL_DEAL }
   }

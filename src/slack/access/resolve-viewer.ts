@@ -6,8 +6,8 @@ import type { Viewer } from './viewer.js'
 
 /**
  * Who is asking: Slack id -> email (`users.info`, cached) -> role from the roster, else deal
- * owner (by email), else nobody. Executives get every deal; managers their team's owners and
- * their own; owners their own.
+ * owner (by email, or listed on a manager's team), else nobody. Executives get every deal;
+ * managers their team's owners and their own; owners their own.
  */
 export async function resolveViewer(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<Viewer> {
   const email = await emailOfSlackUser(ctx.store.db, client, slackUserId, ctx.clock.now())
@@ -35,5 +35,7 @@ export async function viewerForEmail(
     return { slackUserId, email, role: 'manager', admin, ownerIds, teamEmails }
   }
   const own = await findOwnerIdsByEmail(ctx.store.db, [email])
-  return { slackUserId, email, role: own.length > 0 ? 'owner' : 'none', admin, ownerIds: own, teamEmails: [] }
+  // A rep on a manager's team is a deal owner before their first deal arrives (told so, not refused as unknown).
+  const onTeam = [...roster.managers.values()].some((members) => members.has(email))
+  return { slackUserId, email, role: own.length > 0 || onTeam ? 'owner' : 'none', admin, ownerIds: own, teamEmails: [] }
 }
