@@ -5,6 +5,7 @@ import { saveHomeView } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { authorize, NO_DEALS_YET, scopeOwnerIds } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
+import { slackErrorCode } from '../access/slack-user-directory.js'
 import type { Viewer } from '../access/viewer.js'
 import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -37,17 +38,34 @@ export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise
   return { kind: 'own', deals: deals.slice(0, OWN_DEALS_SHOWN), more: true, total: await countOpenDeals(ctx.store.db, ownerIds), asOf }
 }
 
+/** Slack errors that may pass: a Home view refused with one is sent again after each of these waits. */
+const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'])
+const TRANSIENT_WAITS_MS = [500, 1000] as const
+
+async function sendView(ctx: SlackContext, slackUserId: string, view: HomeView) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await afterShortRateLimit(() => ctx.uploadClient.views.publish({ user_id: slackUserId, view }), HOME_MAX_RETRY_AFTER_S)
+    } catch (error) {
+      const wait = TRANSIENT_WAITS_MS[attempt]
+      if (wait === undefined || !TRANSIENT_SLACK_ERRORS.has(slackErrorCode(error) ?? '')) throw error
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+}
+
 /**
  * Publishes the Home tab of `slackUserId` (`views.publish`) and records it, so it is republished
  * after each sync (unless another process holds the store for writing then). Returns the view.
  * The view goes through `ctx.uploadClient`, which throws on 429 rather than holding every other
  * Web API call of the app for the Retry-After: a wait of up to {@link HOME_MAX_RETRY_AFTER_S}
  * seconds is waited out once; a longer one throws (Slack's `ratelimited`, with its `retryAfter`).
+ * A Slack error that may pass (`internal_error`, ...) is tried again twice, 0.5 and 1 s apart.
  */
 export async function publishHome(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<HomeView> {
   const viewer = await resolveViewer(ctx, client, slackUserId)
   const view = buildHomeView(await homeContentFor(ctx, viewer))
-  const res = await afterShortRateLimit(() => ctx.uploadClient.views.publish({ user_id: slackUserId, view }), HOME_MAX_RETRY_AFTER_S)
+  const res = await sendView(ctx, slackUserId, view)
   const hash = res.view?.hash ?? createHash('sha1').update(JSON.stringify(view)).digest('hex')
   // Bookkeeping for the republish after a sync: while another process writes to the store (an
   // import) it is skipped rather than waited for, and the published view stands.
