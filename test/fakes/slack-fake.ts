@@ -94,6 +94,7 @@ export class SlackFake {
   private readonly pendingFiles = new Map<string, { filename: string; length: number }>()
   private readonly uploadFailures: number[] = []
   private readonly httpFailures: Array<{ method: string; status: number; times: number }> = []
+  private readonly delays: Array<{ method: string; ms: number }> = []
   /** `alt_txt` given to files.getUploadURLExternal, per file id. */
   readonly altTexts = new Map<string, string | undefined>()
   /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
@@ -143,17 +144,23 @@ export class SlackFake {
     this.uploadFailures.push(status)
   }
 
-  /** Forgets every failure, rate limit and outage still queued. */
+  /** Forgets every failure, rate limit, outage and delay still queued. */
   resetFailures(): void {
     this.failures.length = 0
     this.limits.length = 0
     this.httpFailures.length = 0
     this.uploadFailures.length = 0
+    this.delays.length = 0
   }
 
   /** The next `times` calls of `method` answer with HTTP `status` (a Slack outage: 500, 503). */
   failNextHttp(method: string, status: number, times = 1): void {
     this.httpFailures.push({ method, status, times })
+  }
+
+  /** The next call of `method` is recorded at once, then taken and answered `ms` later (a slow Slack). */
+  delayNext(method: string, ms: number): void {
+    this.delays.push({ method, ms })
   }
 
   /** The next `times` calls of `method` answer 429 with Retry-After. */
@@ -205,6 +212,11 @@ export class SlackFake {
     const params = parseForm(body.toString('utf8'), String(req.headers['content-type'] ?? ''))
     const call: RecordedCall = { method, params, authorization: req.headers.authorization, at: Date.now(), status: 200 }
     this.calls.push(call)
+    const delay = this.delays.findIndex((d) => d.method === method)
+    if (delay >= 0) {
+      const ms = this.delays.splice(delay, 1)[0]?.ms ?? 0
+      await new Promise((resolve) => setTimeout(resolve, ms))
+    }
     const scopes = this.options.scopes ?? MANIFEST_SCOPES
     const send = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.status = status

@@ -61,8 +61,45 @@ async function sendView(ctx: SlackContext, slackUserId: string, view: HomeView) 
  * Web API call of the app for the Retry-After: a wait of up to {@link HOME_MAX_RETRY_AFTER_S}
  * seconds is waited out once; a longer one throws (Slack's `ratelimited`, with its `retryAfter`).
  * A Slack error that may pass (`internal_error`, ...) is tried again twice, 0.5 and 1 s apart.
+ * Publishes for one person run one after another, in the order asked (two quick opens, or an
+ * open and the refresh after a sync), so the newest view is the one Slack takes last.
  */
 export async function publishHome(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<HomeView> {
+  // One at a time per person: a view is computed and sent only once Slack has taken the one before,
+  // so the tab ends on the newest figures even when Slack is slow to take a view.
+  const users = publishing.get(ctx) ?? new Map<string, Promise<HomeView>>()
+  publishing.set(ctx, users)
+  const mine = settledOrLater(users.get(slackUserId), PREVIOUS_PUBLISH_WAIT_MS).then(() => publishHomeNow(ctx, client, slackUserId))
+  users.set(slackUserId, mine)
+  try {
+    return await mine
+  } finally {
+    if (users.get(slackUserId) === mine) users.delete(slackUserId)
+  }
+}
+
+/** Each person's Home publish in progress, per app. */
+const publishing = new WeakMap<SlackContext, Map<string, Promise<HomeView>>>()
+
+/**
+ * How long a Home publish waits for the person's previous one (a `views.publish` times out after
+ * 30 s): one stuck on Slack (a call that never returns) does not hold their later views for good.
+ */
+const PREVIOUS_PUBLISH_WAIT_MS = 35_000
+
+// Resolves once `previous` has settled (either way), or after `ms`, whichever comes first.
+function settledOrLater(previous: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!previous) return Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
+  const later = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return Promise.race([previous.then(noop, noop), later]).finally(() => clearTimeout(timer))
+}
+
+function noop(): void {}
+
+async function publishHomeNow(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<HomeView> {
   const viewer = await resolveViewer(ctx, client, slackUserId)
   const view = buildHomeView(await homeContentFor(ctx, viewer))
   const res = await sendView(ctx, slackUserId, view)
