@@ -10,8 +10,15 @@ import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './
 describe('Slack app on a store with no deals yet', () => {
   let t: SlackTestApp
   beforeAll(async () => {
-    const text = 'executives: [cro@acme.example]\n'
-    const emails = { cro: 'cro@acme.example', admin: '', manager: '', rep: '', otherRep: '', stranger: 'visitor@elsewhere.example' }
+    const text = 'executives: [cro@acme.example]\nmanagers:\n  - email: lead@acme.example\n    team: [ana@acme.example]\n'
+    const emails = {
+      cro: 'cro@acme.example',
+      admin: '',
+      manager: 'lead@acme.example',
+      rep: 'ana@acme.example',
+      otherRep: '',
+      stranger: 'visitor@elsewhere.example',
+    }
     t = await startSlackTestApp({
       company: {
         store: await openTestStore(),
@@ -20,6 +27,8 @@ describe('Slack app on a store with no deals yet', () => {
         emails,
         users: [
           { id: PEOPLE.cro, email: emails.cro },
+          { id: PEOPLE.manager, email: emails.manager },
+          { id: PEOPLE.rep, email: emails.rep },
           { id: PEOPLE.stranger, email: emails.stranger },
         ],
       },
@@ -53,5 +62,17 @@ describe('Slack app on a store with no deals yet', () => {
     const home = JSON.stringify(t.fake.views.at(-1)?.view.blocks)
     expect(home).toContain('Sales Pulse has no deals yet')
     expect(home).not.toContain('No stalled deals')
+  })
+
+  it("tells a manager and a rep on the roster that nothing is imported yet, not to check the team's emails", async () => {
+    for (const user of [PEOPLE.manager, PEOPLE.rep]) {
+      expect(await ask(user, 'winrate')).toBe(esc(NO_DEALS_YET))
+      const n = t.fake.views.length
+      await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(user), 'application/json')
+      await waitFor(() => t.fake.views.length > n, 20_000, 'views.publish')
+      const home = JSON.stringify(t.fake.views.at(-1)?.view.blocks)
+      expect(home).toContain('Sales Pulse has no deals yet')
+      expect(home).not.toContain('roster')
+    }
   })
 })

@@ -57,7 +57,9 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     const decision = access ? authorize(viewer, access) : ({ allowed: true, scope: { kind: 'all' } } as const)
     if (!decision.allowed) {
       log.info({ role: viewer.role }, 'pulse command refused')
-      await tellAsker(req, log, { text: decision.message })
+      // Before the first import, a manager or rep is told that (not sent to check the roster's emails).
+      const nothingYet = viewer.role !== 'none' && access?.kind === 'reports' && !(await hasAnyDeal(ctx.store.db))
+      await tellAsker(req, log, { text: nothingYet ? NO_DEALS_YET : decision.message })
       return
     }
     // An empty store answers every report with zeros: say what to do instead (after the access check, so only those allowed learn it).

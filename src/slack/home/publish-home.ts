@@ -25,8 +25,9 @@ export const HOME_MAX_RETRY_AFTER_S = 10
  */
 export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise<HomeContent> {
   const decision = authorize(viewer, { kind: 'home' })
+  // Before the first import, everyone on the roster is told that (a manager is not sent to check the roster's emails).
+  if (viewer.role !== 'none' && !(await hasAnyDeal(ctx.store.db))) return { kind: 'refused', message: NO_DEALS_YET }
   if (!decision.allowed) return { kind: 'refused', message: decision.message }
-  if (!(await hasAnyDeal(ctx.store.db))) return { kind: 'refused', message: NO_DEALS_YET }
   const asOf = ctx.clock.asOf()
   if (viewer.role === 'executive') return { kind: 'company', snapshot: await loadHomeSnapshot(ctx, null, asOf) }
   if (viewer.role === 'manager' && viewer.email) return { kind: 'team', snapshot: await loadHomeSnapshot(ctx, viewer.email, asOf) }
