@@ -43,6 +43,24 @@ export interface HomeSnapshot {
   readonly team?: string
   /** The store's data version the figures were computed from (`findDataVersion`): an import or sync since makes them old. */
   readonly dataVersion?: string
+  /** The stalled and stale limits the figures were computed with: other limits set since make them old. */
+  readonly rules?: HomeRules
+}
+
+/** The limits behind a snapshot's stalled and zombie figures (`PULSE_ALERT_AMOUNT`, `PULSE_IDLE_DAYS`, `PULSE_STALE_DAYS`). */
+export interface HomeRules {
+  readonly alertAmount: number
+  readonly idleDays: number
+  readonly staleDays: number
+}
+
+function rulesOf(ctx: SlackContext): HomeRules {
+  const c = ctx.config
+  return { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays }
+}
+
+function sameRules(a: HomeRules | undefined, b: HomeRules): boolean {
+  return a !== undefined && a.alertAmount === b.alertAmount && a.idleDays === b.idleDays && a.staleDays === b.staleDays
 }
 
 /** The snapshot key of a scope: `all`, or `team:<manager email>`. */
@@ -68,14 +86,14 @@ function verdictOf(report: WinrateReport): MonthVerdict | null {
  */
 export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
   const db = ctx.store.db
-  const c = ctx.config
+  const rules = rulesOf(ctx)
   // Read first: an import landing while the figures are computed leaves them marked as older.
   const dataVersion = await findDataVersion(db)
   let ownerIds: string[] | undefined
   if (managerEmail !== null) ownerIds = await findOwnerIdsByEmail(db, [managerEmail, ...(ctx.roster.managers.get(managerEmail) ?? [])])
   const base = {
     asOf,
-    rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
+    rules,
     ...(ownerIds ? { ownerIds } : {}),
   }
   const winrate = await ctx.services.winrate(db, base)
@@ -121,6 +139,7 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
     chartAlt,
     ...(managerEmail === null ? {} : { team: teamSignature(ctx, managerEmail) }),
     dataVersion,
+    rules,
   }
   // A cache: while another process writes to the store (an import) it is computed again next time.
   const at = ctx.clock.now()
@@ -142,14 +161,15 @@ function chartsAtPublicUrl(snapshot: HomeSnapshot, publicUrl: string | undefined
 
 /**
  * The stored snapshot for a scope as of `asOf`, computing (and storing) it when missing, older,
- * computed before the latest import or sync, for a team the roster no longer lists, or with charts
+ * computed before the latest import or sync or with other stalled or stale limits, for a team the roster no longer lists, or with charts
  * for another `PULSE_PUBLIC_URL` (or none).
  */
 export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string | null, asOf: string): Promise<HomeSnapshot> {
   const stored = await findHomeSnapshot(ctx.store.db, snapshotKey(managerEmail))
   const payload = stored?.payload as HomeSnapshot | undefined
   // A roster edit that changed the manager's team makes the stored figures someone else's; an
-  // import or sync since makes them old (a CSV import runs no Home refresh of its own); a public
+  // import or sync since makes them old (a CSV import runs no Home refresh of its own), and so do
+  // other stalled or stale limits (set before a restart); a public
   // URL set, changed or removed since makes its charts missing, unreachable or unwanted.
   if (
     stored &&
@@ -157,6 +177,7 @@ export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string |
     stored.asOf === asOf &&
     payload.team === teamSignature(ctx, managerEmail) &&
     payload.dataVersion === (await findDataVersion(ctx.store.db)) &&
+    sameRules(payload.rules, rulesOf(ctx)) &&
     chartsAtPublicUrl(payload, ctx.publicUrl)
   ) {
     return payload
