@@ -8,6 +8,7 @@ import { resolveViewer } from '../access/resolve-viewer.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import type { Viewer } from '../access/viewer.js'
 import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
+import type { DealCard } from '../app/pulse-services.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { buildHomeView, type HomeContent, type HomeView } from './build-home-view.js'
 import { loadHomeSnapshot } from './home-snapshot.js'
@@ -33,10 +34,26 @@ export async function homeContentFor(ctx: SlackContext, viewer: Viewer): Promise
   if (viewer.role === 'manager' && viewer.email) return { kind: 'team', snapshot: await loadHomeSnapshot(ctx, viewer.email, asOf) }
   // One more than shown, to know whether the list is the whole of it.
   const ownerIds = scopeOwnerIds(decision.scope)
-  const deals = await ctx.services.openDealsByHealth(ctx.store.db, ownerIds, asOf, OWN_DEALS_SHOWN + 1)
-  if (deals.length <= OWN_DEALS_SHOWN) return { kind: 'own', deals, asOf }
+  const found = await ctx.services.openDealsByHealth(ctx.store.db, ownerIds, asOf, OWN_DEALS_SHOWN + 1)
+  const deals = await withHealthAsOf(ctx, found.slice(0, OWN_DEALS_SHOWN), asOf)
+  if (found.length <= OWN_DEALS_SHOWN) return { kind: 'own', deals, asOf }
   // The list is cut: say of how many.
-  return { kind: 'own', deals: deals.slice(0, OWN_DEALS_SHOWN), more: true, total: await countOpenDeals(ctx.store.db, ownerIds), asOf }
+  return { kind: 'own', deals, more: true, total: await countOpenDeals(ctx.store.db, ownerIds), asOf }
+}
+
+/**
+ * The deals with their health as of `asOf`: a score stored for another day (the last sync or
+ * `pulse score` before it) is computed again, so its reasons count the days idle and in stage the
+ * line states; the scored deals stay least healthy first.
+ */
+async function withHealthAsOf(ctx: SlackContext, deals: readonly DealCard[], asOf: string): Promise<DealCard[]> {
+  const scored = deals.filter((d) => d.health !== null).map((d) => d.dealId)
+  if (scored.length === 0) return [...deals]
+  const health = await ctx.services.dealHealth(ctx.store.db, scored, asOf)
+  const cards = deals.map((d) => ({ ...d, health: health.get(d.dealId) ?? d.health }))
+  // Unscored deals keep their place after the scored ones (largest first).
+  const rescored = cards.filter((d) => d.health !== null).sort((a, b) => (a.health?.healthScore ?? 0) - (b.health?.healthScore ?? 0))
+  return [...rescored, ...cards.filter((d) => d.health === null)]
 }
 
 /** Slack errors that may pass: a Home view refused with one is sent again after each of these waits. */
