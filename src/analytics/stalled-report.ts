@@ -58,7 +58,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatDeals(s.openCount, 'open')}${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) have had no update or activity for over ${rules.staleDays} days.`,
+      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatDeals(s.openCount, 'open')}${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) ${s.staleCount === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.`,
     })
   }
   if (s.closedSince > 0) {

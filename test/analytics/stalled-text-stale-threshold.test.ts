@@ -26,5 +26,11 @@ describe('pulse report stalled text: the stale threshold', () => {
     const text = await runCli('report', 'stalled', '--db', db, '--as-of', '2024-04-30')
     expect(text.stdout).toContain('Stale open deals (no update or activity for more than 30 days): 1 of 2 open deals')
     expect(text.stdout).not.toContain('30+ days')
+    // One zombie deal: its finding (also on the Home tab) speaks of it in the singular.
+    expect(
+      JSON.parse(json.stdout)
+        .findings.map((f: { text: string }) => f.text)
+        .join(' '),
+    ).toMatch(/Zombie pipeline: 1 of .* has had no update/)
   })
 })

@@ -192,3 +192,12 @@ describe('Slack number formats', () => {
     expect(pct(null)).toBe('n/a')
   })
 })
+
+describe('Home tab: a team with one open deal', () => {
+  it('reads in the singular', () => {
+    const one = { count: 1, amount: 120_000 }
+    const text = JSON.stringify(buildHomeView({ kind: 'team', snapshot: snapshot(null, { scope: 'team', pipeline: one }) }).blocks)
+    expect(text).toContain('1 open deal, $120k')
+    expect(text).not.toContain('1 open deals')
+  })
+})

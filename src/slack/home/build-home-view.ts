@@ -1,6 +1,6 @@
 import type { DealCard } from '../app/pulse-services.js'
 import { type Block, context, divider, fields, header, image, LIMITS, listSection, section } from '../blocks/block-kit.js'
-import { count, dealCount, esc, escName, money, monthLabel, pct, pctApart } from '../blocks/format.js'
+import { count, countOf, dealCount, esc, escName, money, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { HomeSnapshot } from './home-snapshot.js'
 
 /** A Home tab view (`views.publish`). */
@@ -103,7 +103,7 @@ export function buildHomeView(content: HomeContent): HomeView {
     blocks.push(header('Sales Pulse: your team'), section(`Team win rate: ${verdictLine(s)}`))
     blocks.push(
       fields([
-        `*Team pipeline*\n${count(s.pipeline.count)} open deals, ${money(s.pipeline.amount)}`,
+        `*Team pipeline*\n${countOf(s.pipeline.count, 'open deal')}, ${money(s.pipeline.amount)}`,
         `*Stalled*\n${dealCount(s.stalled.count)}, ${money(s.stalled.amount)}`,
       ]),
     )
