@@ -166,13 +166,16 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     }
   }
   if (!r.months.some((m) => m.anomaly !== null)) {
-    const last = [...r.months].reverse().find((m) => !m.partial && m.lcl !== null && m.winRate !== null)
+    const judged = (m: WinrateMonth) => !m.partial && m.lcl !== null && m.winRate !== null
+    const last = [...r.months].reverse().find(judged)
     if (last) {
+      // "Since" the first month judged: earlier months shown had no deals or no baseline, so no limits.
+      const first = r.months.find(judged) as WinrateMonth
       out.push({
         report: 'winrate',
         key: `winrate_normal:${last.month}`,
         significant: false,
-        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}; no month${r.months.length > 1 ? ` since ${formatMonth(r.months[0]!.month)}` : ''} is outside its limits.`,
+        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}; no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits.`,
       })
     } else if (r.months.length === 1 && r.months[0]!.partial && r.months[0]!.center !== null) {
       // History enough for limits, but the one month shown is the partial one, which is never judged.

@@ -38,6 +38,15 @@ describe('winrateReport findings', () => {
     expect(report.limitNote).toMatch(/^Limits: centre = pooled win rate/)
   })
 
+  it('dates "no month outside its limits" from the first month judged, not from months shown without data or baseline', () => {
+    // 24 months shown from Aug 2022; deals close from Jan 2023, and May 2023 is the first month with 4 months of baseline.
+    const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20', months: 24 })
+    expect(report.months[0]?.month).toBe('2022-08')
+    const firstJudged = report.months.find((m) => m.lcl !== null)?.month
+    expect(firstJudged).toBe('2023-05')
+    expect(report.findings[0]?.text).toMatch(/; no month since May 2023 is outside its limits\.$/)
+  })
+
   it('judges the newest complete month when the data reaches "as of"', () => {
     const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20' })
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_normal:2024-06'])
