@@ -30,6 +30,8 @@ describe('contract: empty rows in an import CSV', () => {
     expect(run.code).toBe(0)
     const summary = JSON.parse(run.stdout)
     expect(summary).toMatchObject({ read: 2, inserted: 1, rejected: 1 })
-    expect(summary.firstRejects).toEqual([{ line: 5, reason: 'deal_amount "abc" is not a number' }])
+    expect(summary.firstRejects).toEqual([
+      { line: 5, reason: 'deal_amount "abc" is not a number (write it as 4253.50, $4,253.50 or USD 4,253.50)' },
+    ])
   })
 })

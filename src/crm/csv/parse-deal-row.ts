@@ -33,24 +33,39 @@ const OUTCOMES: Record<string, Outcome> = {
 
 /** A plain decimal number: `42`, `+42`, `4253.50`, `.5`, `1.5e3` (never hex, octal or binary). */
 const DECIMAL = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
-const AMOUNT = /^[$€£]?\s*\d{1,3}(,\d{3})+(\.\d+)?$|^[$€£]?\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+const AMOUNT = /^\d{1,3}(,\d{3})+(\.\d+)?$|^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+/**
+ * A currency written before an amount: a sign (`$`, `€`, `₹`, `US$`) or an ISO 4217 code (`USD 1,250`,
+ * as Salesforce reports write amounts in a multi-currency org).
+ */
+const CURRENCY_BEFORE = /^(?:[A-Z]{0,2}\p{Sc}|([A-Z]{3})(?=[\s\d.]))\s*/u
+/** The same written after it (`1,250 €`, `1,250.00 EUR`). */
+const CURRENCY_AFTER = /(?<=[\d.])\s*(?:\p{Sc}|([A-Z]{3}))$/u
+/** The ISO 4217 codes, so that `100 MIL` is not read as 100. */
+const CURRENCY_CODES = new Set(Intl.supportedValuesOf('currency'))
 /** The longest sales cycle read from a file: 100 years. A longer one is a typo, and the stored column is a 32-bit integer on PostgreSQL. */
 const MAX_CYCLE_DAYS = 36_500
 /** One dot or comma and three digits after it (`12.500`, `€1,250`): a decimal mark, or one between thousands? */
-const ONE_GROUP = /^[$€£]?\s*\d{1,3}[.,]\d{3}$/
-/** Zero written with a minus sign (`-0`, `-0.00`): zero, not a negative amount. */
-const MINUS_ZERO = /^-\s*[$€£]?\s*0*\.?0*$/
+const ONE_GROUP = /^\d{1,3}[.,]\d{3}$/
+
+/** An amount without the currency written before or after it (`USD 1,250` -> `1,250`). */
+function withoutCurrency(value: string): string {
+  const drop = (match: string, code: string | undefined) => (code === undefined || CURRENCY_CODES.has(code) ? '' : match)
+  return value.trim().replace(CURRENCY_BEFORE, drop).replace(CURRENCY_AFTER, drop)
+}
 
 /**
- * Parses an amount: a plain decimal number (`4253`, `4253.50`, `+42`, `.5`, `1.5e3`), or with a
- * currency sign and thousands separators (`$1,234.50`). Returns null for anything else,
- * including negatives (`-0` is zero).
+ * Parses an amount: a plain decimal number (`4253`, `4253.50`, `+42`, `.5`, `1.5e3`), or with
+ * thousands separators and a currency sign or code before or after it (`$1,234.50`, `₹4,253`,
+ * `USD 1,234.50`, `1,234 €`). Returns null for anything else, including negatives (`-0` is zero).
  */
 export function parseAmount(value: string): number | null {
   const v = value.trim()
-  if (MINUS_ZERO.test(v) && /\d/.test(v)) return 0
-  if (!AMOUNT.test(v)) return null
-  const n = Number(v.replace(/[$€£,\s]/g, ''))
+  const minus = v.startsWith('-')
+  const bare = withoutCurrency(minus ? v.slice(1) : v)
+  if (minus) return /^0*\.?0*$/.test(bare) && /\d/.test(bare) ? 0 : null
+  if (!AMOUNT.test(bare)) return null
+  const n = Number(bare.replace(/,/g, ''))
   return Number.isFinite(n) ? n : null
 }
 
@@ -131,7 +146,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
 
   const rawAmount = get('deal_amount')
-  if (layout.decimalCommaLocale && ONE_GROUP.test(rawAmount)) {
+  if (layout.decimalCommaLocale && ONE_GROUP.test(withoutCurrency(rawAmount))) {
     const digits = rawAmount.replace(/\D/g, '')
     return reject(
       `deal_amount "${rawAmount}" could mean ${digits} or ${Number(`${digits.slice(0, -3)}.${digits.slice(-3)}`)} (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those`,
@@ -140,7 +155,9 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const amount = parseAmount(rawAmount)
   if (amount === null) {
     return reject(
-      rawAmount.trim().startsWith('-') ? `deal_amount "${rawAmount}" is negative` : `deal_amount "${rawAmount}" is not a number`,
+      rawAmount.trim().startsWith('-')
+        ? `deal_amount "${rawAmount}" is negative`
+        : `deal_amount "${rawAmount}" is not a number (write it as 4253.50, $4,253.50 or USD 4,253.50)`,
     )
   }
   if (amount > MAX_DEAL_AMOUNT) return reject(`deal_amount "${rawAmount}" is larger than any deal (the most is 10^18)`)

@@ -82,6 +82,28 @@ describe('numbers in a row', () => {
     expect(read('1.234,50')).toContain('is not a number')
   })
 
+  it('reads an amount with a currency sign or ISO code before or after it, as CRM reports export them', () => {
+    const read = (a: string) => {
+      const r = withAmount(a)
+      return r.ok ? r.deal.amount : r.reason
+    }
+    expect(
+      ['USD 45,203', 'USD 45,203.00', '5,714 USD', '1,250.50 EUR', '₹4,253', '¥120000', 'US$1,000', '1,234 €', '-USD 0'].map(read),
+    ).toEqual([45203, 45203, 5714, 1250.5, 4253, 120000, 1000, 1234, 0])
+    // Three capitals that are no currency, a code alone, a negative with a code: not amounts.
+    expect(read('100 MIL')).toBe('deal_amount "100 MIL" is not a number (write it as 4253.50, $4,253.50 or USD 4,253.50)')
+    expect(read('USD')).toContain('is not a number')
+    expect(read('-USD 5')).toBe('deal_amount "-USD 5" is negative')
+  })
+
+  it('still quarantines a one-group amount with a currency after it in a semicolon-separated file (12.500 or 12,5?)', () => {
+    const r = parseDealRow(
+      ['D1', '2024-01-02', '', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', 'Demo', '12.500 EUR', 'Open'],
+      resolveColumns(HEADER, new Map(), ';'),
+    )
+    expect(r.ok ? r.deal.amount : r.reason).toMatch(/^deal_amount "12.500 EUR" could mean 12500 or 12.5/)
+  })
+
   it('quarantines an amount larger than any deal (1e308 overflows every sum of amounts)', () => {
     const read = (a: string) => {
       const r = withAmount(a)
