@@ -159,7 +159,8 @@ export function dealBlocks(deal: DealCard): RenderedReport {
     `*Amount*\n${moneyIn(deal.amount, deal.currency)}`,
     `*Stage*\n${esc(deal.stage)}${deal.outcome !== 'open' ? ` (${deal.outcome})` : ''}`,
     `*Days idle*\n${deal.daysIdle ?? 'n/a'}`,
-    `*Health*\n${h ? `${h.healthScore}/100` : 'not scored yet'}`,
+    // A closed deal is never scored: "not scored yet" would promise a score that never comes.
+    `*Health*\n${h ? `${h.healthScore}/100` : deal.outcome === 'open' ? 'not scored yet' : 'none: only open deals are scored'}`,
   ]
   if (h?.winProbability !== null && h?.winProbability !== undefined) facts.push(`*Win probability*\n${pct(h.winProbability)}`)
   const blocks: Block[] = [header(name), fields(facts)]
