@@ -172,7 +172,7 @@ export function driversText(r: DriversReport, maxRows = 25): string {
     false,
   ])
   const more = r.segments.length > maxRows ? `\n... ${r.segments.length - maxRows} more segments (--json lists all)` : ''
-  return `Win-rate drivers (${scopeLine(r.asOf, r.where)}): ${formatCount(r.n)} closed deals, overall ${formatPercent(r.overallWinRate)}; ${r.tested} segments tested, Benjamini-Hochberg q < 0.05 and n >= ${r.minN} to be significant\n\n${table}${more}${findingsBlock(r.findings)}`
+  return `Win-rate drivers (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.n, 'closed')}, overall ${formatPercent(r.overallWinRate)}; ${r.tested} segment${r.tested === 1 ? '' : 's'} tested, Benjamini-Hochberg q < 0.05 and n >= ${r.minN} to be significant\n\n${table}${more}${findingsBlock(r.findings)}`
 }
 
 /** `pulse report stalled` as text. */
