@@ -134,6 +134,40 @@ export function pairEvidence(s: DriverSegment, segments: readonly DriverSegment[
 }
 
 /**
+ * The stronger values of a significant single-field segment's own field that it only mirrors, or
+ * an empty list. One value that wins far more than the rest drags down "all others" of every other
+ * value of its field, so with enough deals each of them is significant the other way: with Referral
+ * deals winning 69% and every other source 45%, "Partner deals win 44% vs 54% for all others" is
+ * Referral's effect seen from the other side. So the deals of the field's significant values on the
+ * other side with more evidence (|ln lift| x sqrt(n)) are set apart from "all others", and the
+ * segment is tested again against the rest: it mirrors them when it is no longer significant at the
+ * report's cutoff (Benjamini-Hochberg's k q / m, with k of the m segments kept), or when no other deal is left (the
+ * weaker side of a two-value field). Two-field segments and segments not significant mirror nothing.
+ */
+export function mirroredValues(s: DriverSegment, segments: readonly DriverSegment[]): DriverSegment[] {
+  const fields = Object.keys(s.segment) as SegmentField[]
+  const field = fields[0]
+  if (fields.length !== 1 || field === undefined || !s.significant) return []
+  const evidence = (d: DriverSegment) => Math.abs(Math.log(d.lift ?? 1)) * Math.sqrt(d.n)
+  const stronger = segments.filter(
+    (d) =>
+      d !== s &&
+      d.significant &&
+      d.direction !== s.direction &&
+      Object.keys(d.segment).length === 1 &&
+      d.segment[field] !== undefined &&
+      evidence(d) > evidence(s),
+  )
+  if (stronger.length === 0) return []
+  const restN = s.othersN - stronger.reduce((t, d) => t + d.n, 0)
+  const restWon = s.othersWon - stronger.reduce((t, d) => t + d.won, 0)
+  if (restN <= 0) return stronger
+  // Benjamini-Hochberg's step-up cutoff: k of the m segments kept means p <= k q / m was enough.
+  const cutoff = (segments.filter((d) => d.qValue < DRIVER_Q).length / segments.length) * DRIVER_Q
+  return twoProportionTest(s.won, s.n, restWon, restN).pValue > cutoff ? stronger : []
+}
+
+/**
  * Of the `candidates` (significant segments), the two-field one that adds most to its parts
  * ({@link pairEvidence} above 0), or undefined. With a two-value field the two pairs of a cell
  * mirror each other and tie; the one whose own lift lies further from 1 (the odd cell) is named.
@@ -216,18 +250,40 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
   const all = { n, won }
   const evidence = (s: DriverSegment) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
   const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
-  const ranked = [...sig].sort((a, b) => Number(addsNothing(a)) - Number(addsNothing(b)) || evidence(b) - evidence(a))
+  // A value that only mirrors a stronger one of its field is said as such, after the findings, as context.
+  const mirrors = new Map(sig.map((s) => [s, mirroredValues(s, segments)]))
+  const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0
+  const ranked = [...sig].sort(
+    (a, b) => Number(echo(a)) - Number(echo(b)) || Number(addsNothing(a)) - Number(addsNothing(b)) || evidence(b) - evidence(a),
+  )
   const top = ranked.slice(0, MAX_FINDINGS)
   const bestPair = strongestPair(sig, segments, all)
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
-  return top.map((s) => ({
-    report: 'drivers' as const,
-    key: `drivers_${s.direction}:${Object.entries(s.segment)
-      .map(([f, v]) => `${f}=${v}`)
-      .join('&')}`,
-    significant: true,
-    text: `${describeSegment(s)}.`,
-  }))
+  return top.map((s) => {
+    const mirrored = mirrors.get(s) ?? []
+    return {
+      report: 'drivers' as const,
+      key: `drivers_${s.direction}:${Object.entries(s.segment)
+        .map(([f, v]) => `${f}=${v}`)
+        .join('&')}`,
+      significant: mirrored.length === 0,
+      text: mirrored.length === 0 ? `${describeSegment(s)}.` : `${describeSegment(s)}, ${mirrorWords(s, mirrored)}.`,
+    }
+  })
+}
+
+/** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */
+function mirrorWords(s: DriverSegment, mirrored: readonly DriverSegment[]): string {
+  const names = mirrored.map((d) => `${lowerFirst(segmentWords(d.segment))} (${formatPercent(d.winRate)})`).join(' and ')
+  const restN = s.othersN - mirrored.reduce((t, d) => t + d.n, 0)
+  const restWon = s.othersWon - mirrored.reduce((t, d) => t + d.won, 0)
+  return restN > 0
+    ? `a gap that comes from ${names} among those others; without them, the others win ${formatPercent(restWon / restN)}`
+    : `a gap that comes from ${names}, which are all those others`
+}
+
+function lowerFirst(text: string): string {
+  return text.startsWith('Deals') ? `d${text.slice(1)}` : text
 }
 
 /** `Deals of $50k-100k in EMEA`, `Deals owned by rep_07`, `Outbound deals`. */

@@ -1,4 +1,4 @@
-import { describeSegment, strongestPair } from './drivers-report.js'
+import { describeSegment, mirroredValues, strongestPair } from './drivers-report.js'
 import { formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import type {
   DriversReport,
@@ -83,7 +83,8 @@ function anomaliesSentence(r: WinrateReport): Finding {
 }
 
 /**
- * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)) and the two-field one
+ * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
+ * only mirrors a stronger one of its field ({@link mirroredValues}), and the two-field one
  * that adds most to its parts ({@link strongestPair}; none when every significant pair only
  * inherits its values' own effects).
  */
@@ -91,7 +92,7 @@ function topDrivers(r: DriversReport): Finding[] {
   const evidence = (s: DriversReport['segments'][number]) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
   const sig = r.segments.filter((s) => s.significant)
   const singles = sig
-    .filter((s) => Object.keys(s.segment).length === 1)
+    .filter((s) => Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0)
     .sort((a, b) => evidence(b) - evidence(a))
     .slice(0, 2)
   const pair = strongestPair(sig, r.segments, r)
