@@ -23,6 +23,24 @@ describe('pulse ingest', () => {
     expect(existsSync(`${db}-wal`)).toBe(false)
   })
 
+  it('leaves no database behind when bytes far into the file are not UTF-8', async () => {
+    const rows = Array.from({ length: 6000 }, (_, i) => `D${i},2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won`)
+    // A Windows-1252 "é" (0xE9) in a deal's industry, after some 400 KB of good rows.
+    const good = Buffer.from(`${HEADER}\n${rows.join('\n')}\n`)
+    const bad = Buffer.concat([
+      Buffer.from('D9999,2024-01-02,2024-02-01,rep_1,Sant'),
+      Buffer.from([0xe9]),
+      Buffer.from(',EMEA,Core,Inbound,Demo,100,30,Won\n'),
+    ])
+    const file = writeTempFile('cp1252.csv', Buffer.concat([good, bad]))
+    const db = join(tempDir(), 'cp.db')
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toMatch(/is not UTF-8 text .*nothing was imported/)
+    expect(existsSync(db)).toBe(false)
+    expect(existsSync(`${db}-wal`)).toBe(false)
+  })
+
   it('prints a summary with the first rejected rows and exits 0 when some rows imported', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile(

@@ -40,8 +40,8 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
         )
       }
     })
-    // A file found unusable only once its rows are read (won deals but no closed_date column)
-    // leaves no database behind that this import created.
+    // A file found unusable only once its rows are read (won deals but no closed_date column, bad
+    // bytes far into the file) leaves no database behind that this import created.
     const config = cliConfig()
     const dbPath = options.db ?? config.dbPath
     const creates = config.databaseUrl === undefined && dbPath !== ':memory:' && !existsSync(dbPath)
@@ -72,7 +72,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
       },
       { io },
     ).catch((error: unknown) => {
-      if (creates && error instanceof AppError && error.code === 'missing_columns')
+      if (creates && error instanceof AppError && (error.code === 'missing_columns' || error.code === 'bad_file'))
         for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) rmSync(file, { force: true })
       throw error
     })
