@@ -1,6 +1,6 @@
 import type { DealScope } from '../db/deal-scope.js'
-import { isLostStageName, isWonStageName, type StageDefinition, stagesFromNames } from '../db/save-stage-order.js'
 import { DEFAULT_STAGES } from '../domain/default-stages.js'
+import { isLostStageName, isWonStageName, type StageDefinition, stagesFromNames } from '../domain/stages-from-names.js'
 import type { ReportQuery, ReportRules } from './report-types.js'
 
 /** Default thresholds (contract "Environment"). */

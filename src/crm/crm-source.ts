@@ -1,13 +1,5 @@
-import type { StageDefinition } from '../db/save-stage-order.js'
-import type { DealSource } from '../db/schema.js'
-import type { NormalizedDeal, NormalizedOwner, StageStay } from '../domain/normalized-deal.js'
-
-/** A deal as a source yields it, with its complete stage history when the source knows it. */
-export interface SyncedDeal {
-  deal: NormalizedDeal
-  /** Every stay in order (null: the source has no history; the store keeps what it has). */
-  history: StageStay[] | null
-}
+import type { DealSource, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
+import type { StageDefinition } from '../domain/stages-from-names.js'
 
 /**
  * One unit of a sync: what the store writes in one transaction, together with the watermark

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { ModelDeal } from '../model/model-deal.js'
+import type { ModelDeal } from './model-deal.js'
 import type { Database } from './schema.js'
 
 const COLUMNS = [

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { ScoringDeal } from '../model/model-deal.js'
 import { dialectOf } from './dialect.js'
+import type { ScoringDeal } from './model-deal.js'
 import type { Database } from './schema.js'
 
 /** The columns read from the store, in the order of the SQLite JSON rows. */

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { OwnerCloseCount } from '../model/model-deal.js'
 import { dialectOf } from './dialect.js'
+import type { OwnerCloseCount } from './model-deal.js'
 import type { Database } from './schema.js'
 
 /**

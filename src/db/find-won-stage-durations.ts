@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { StageDurationCount } from '../model/model-deal.js'
 import { daysBetweenSql } from './deal-derived-sql.js'
+import type { StageDurationCount } from './model-deal.js'
 import type { Database } from './schema.js'
 
 /**

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely'
 import { DEFAULT_STAGES } from '../config.js'
 import { type BuiltRollup, createRollupBuilder, type RollupDealRecord } from '../domain/create-rollup-builder.js'
+import { stagesFromNames } from '../domain/stages-from-names.js'
 import { findDataVersion } from './find-data-version.js'
 import type { Store } from './open-store.js'
-import { findStageOrder, stagesFromNames } from './save-stage-order.js'
+import { findStageOrder } from './save-stage-order.js'
 import type { Database } from './schema.js'
 
 export { ROLLUP_DIMS, ROLLUP_MAX_DAYS } from '../domain/create-rollup-builder.js'

@@ -1,14 +1,11 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+import type { DealSource, Outcome } from '../domain/normalized-deal.js'
 import type { AnalyticsTables } from './schema-analytics.js'
 import type { CrmSyncTables } from './schema-crm-sync.js'
 import type { ModelTables } from './schema-model.js'
 import type { SlackTables } from './schema-slack.js'
 
-/** A deal's outcome as stored: lower-case. */
-export type Outcome = 'won' | 'lost' | 'open'
-
-/** Where a deal came from. */
-export type DealSource = 'csv' | 'hubspot' | 'salesforce'
+export type { DealSource, Outcome }
 
 /** `deals`: the current state of each deal, one row per deal. Dates are `YYYY-MM-DD` (UTC). */
 export interface DealsTable {

@@ -1,7 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
-import type { SyncedDeal } from '../crm/crm-source.js'
-import type { NormalizedDeal, NormalizedOwner } from '../domain/normalized-deal.js'
+import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
 import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'

@@ -1,5 +1,5 @@
-import type { Outcome } from '../db/schema.js'
 import { daysBetween } from './dates.js'
+import type { Outcome } from './normalized-deal.js'
 
 /** The fields of a stored deal that the derived facts are computed from. Dates `YYYY-MM-DD`. */
 export interface DealDates {

@@ -1,4 +1,8 @@
-import type { Outcome } from '../db/schema.js'
+/** A deal's outcome as stored: lower-case. */
+export type Outcome = 'won' | 'lost' | 'open'
+
+/** Where a deal came from. */
+export type DealSource = 'csv' | 'hubspot' | 'salesforce'
 
 /**
  * A deal as every source (CSV, HubSpot, Salesforce) yields it, before it is stored.
@@ -38,6 +42,13 @@ export interface StageStay {
   stage: string
   enteredAt: string
   leftAt: string | null
+}
+
+/** A deal as a source yields it, with its complete stage history when the source knows it. */
+export interface SyncedDeal {
+  deal: NormalizedDeal
+  /** Every stay in order (null: the source has no history; the store keeps what it has). */
+  history: StageStay[] | null
 }
 
 /** A deal owner as a source reports it. */

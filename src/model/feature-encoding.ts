@@ -1,6 +1,6 @@
+import type { ScoringDeal } from '../db/model-deal.js'
 import { AMOUNT_BAND_EDGES, AMOUNT_BANDS, amountBand } from '../domain/amount-band.js'
 import { bandWords } from './deal-reasons.js'
-import type { ScoringDeal } from './model-deal.js'
 import { type OwnerWinHistory, smoothedRate } from './owner-win-history.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { OwnerCloseCount } from './model-deal.js'
+import type { OwnerCloseCount } from '../db/model-deal.js'
 
 interface OwnerTimeline {
   dates: string[]

@@ -1,7 +1,7 @@
+import type { ScoringDeal } from '../db/model-deal.js'
 import { daysIdle, daysInCurrentStage, lastActivityOf } from '../domain/deal-derived.js'
 import { type IdleSince, idleReason, percent, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
-import type { ScoringDeal } from './model-deal.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
 import type { StageNorm } from './stage-norms.js'

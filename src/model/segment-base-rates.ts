@@ -1,5 +1,5 @@
+import type { ModelDeal } from '../db/model-deal.js'
 import { regionBandOf } from './feature-encoding.js'
-import type { ModelDeal } from './model-deal.js'
 
 /** Won and closed counts of one segment. */
 export interface SegmentCount {

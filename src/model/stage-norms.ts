@@ -1,5 +1,5 @@
 import { kaplanMeierPercentiles } from '../analytics/kaplan-meier-percentiles.js'
-import type { StageDurationCount } from './model-deal.js'
+import type { StageDurationCount } from '../db/model-deal.js'
 
 /** How long won deals stayed in a stage before moving on: median and 90th percentile in days. */
 export interface StageNorm {

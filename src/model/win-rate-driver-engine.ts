@@ -2,6 +2,7 @@
 
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
 import { formatCount, formatDeals } from '../analytics/format-figures.js'
+import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from '../db/model-deal.js'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
 import { accuracy, auc as aucOf, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
@@ -17,7 +18,6 @@ import {
   unseenValues,
 } from './feature-encoding.js'
 import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
-import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from './model-deal.js'
 import { OwnerWinHistory } from './owner-win-history.js'
 import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
 import { type StageNorm, stageNormsFrom } from './stage-norms.js'

@@ -1,6 +1,6 @@
+import type { ModelDeal, OwnerCloseCount } from '../../src/db/model-deal.js'
 import { addDays } from '../../src/domain/dates.js'
 import { seededRandom } from '../../src/domain/seeded-random.js'
-import type { ModelDeal, OwnerCloseCount } from '../../src/model/model-deal.js'
 
 /** The "as of" date of every fixture. */
 export const FIXTURE_AS_OF = '2024-07-20'

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import type { ModelDeal } from '../../src/db/model-deal.js'
 import { addDays } from '../../src/domain/dates.js'
 import { seededRandom } from '../../src/domain/seeded-random.js'
 import { AppError } from '../../src/errors.js'
-import type { ModelDeal } from '../../src/model/model-deal.js'
 import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
 import { notInformativeReason, scoreDeals } from '../../src/model/score-deals.js'
 import {

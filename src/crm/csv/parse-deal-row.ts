@@ -1,9 +1,8 @@
-import { isLostStageName, isWonStageName } from '../../db/save-stage-order.js'
-import type { Outcome } from '../../db/schema.js'
 import { keyBytesOver, MAX_KEY_BYTES } from '../../domain/clip-key.js'
 import { toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
-import type { NormalizedDeal, StageStay } from '../../domain/normalized-deal.js'
+import type { NormalizedDeal, Outcome, StageStay } from '../../domain/normalized-deal.js'
+import { isLostStageName, isWonStageName } from '../../domain/stages-from-names.js'
 import { lastOpenStage } from '../stage-stays.js'
 import { type ColumnLayout, type KnownColumn, missingClosedDateColumn } from './csv-columns.js'
 

@@ -2,9 +2,8 @@ import type { SegmentMapping } from '../../config.js'
 import { clipKey } from '../../domain/clip-key.js'
 import { daysBetween } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
-import type { NormalizedOwner } from '../../domain/normalized-deal.js'
+import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.js'
 import { crmDate } from '../crm-date.js'
-import type { SyncedDeal } from '../crm-source.js'
 import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
 
 /** The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths) included. */

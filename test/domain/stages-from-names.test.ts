@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLostStageName, isWonStageName, stagesFromNames } from '../../src/db/save-stage-order.js'
+import { isLostStageName, isWonStageName, stagesFromNames } from '../../src/domain/stages-from-names.js'
 
 describe('stagesFromNames', () => {
   it('keeps the default order open up to its Closed (won) end', () => {

@@ -1,4 +1,4 @@
-import type { DealRow } from '../db/schema.js'
+import type { DealRow } from './schema.js'
 
 /** The fields of a stored deal that the win model and the health score read. Dates `YYYY-MM-DD`. */
 export type ModelDeal = Pick<
