@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs'
 import { basename } from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
+import { readStoreFileOrigins } from '../db/read-store-file-origins.js'
 import { AppError } from '../errors.js'
 
 /** The name of the sample file `runDemo` writes and imports. */
@@ -17,18 +17,14 @@ export const DEMO_SAMPLE_FILE = 'sample-deals.csv'
 export function resetDemoStore(path: string): void {
   if (!existsSync(path)) return
   let foreign: boolean
-  let db: SqliteDatabase.Database | undefined
   try {
-    db = new SqliteDatabase(path, { readonly: true, fileMustExist: true })
-    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[])
-    const files = tables.has('import_runs') ? (db.prepare('SELECT file FROM import_runs').pluck().all() as Array<string | null>) : []
-    const syncs = tables.has('sync_runs') ? Number(db.prepare('SELECT count(*) FROM sync_runs').pluck().get()) : 0
+    const { tables, importedFiles, syncRuns } = readStoreFileOrigins(path)
     foreign =
-      syncs > 0 || files.some((f) => f === null || basename(f) !== DEMO_SAMPLE_FILE) || (tables.size > 0 && !tables.has('import_runs'))
+      syncRuns > 0 ||
+      importedFiles.some((f) => f === null || basename(f) !== DEMO_SAMPLE_FILE) ||
+      (tables.size > 0 && !tables.has('import_runs'))
   } catch {
     foreign = true
-  } finally {
-    db?.close()
   }
   if (foreign) {
     throw new AppError(

@@ -1,10 +1,9 @@
 import type { Command } from 'commander'
-import { formatCount } from '../../analytics/format-figures.js'
+import { formatCount, formatMoney } from '../../analytics/format-figures.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
-import { money } from '../../slack/blocks/format.js'
 import { drainOutbox } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
@@ -90,7 +89,7 @@ function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string)
   if (alerts.length === 0) return `No new stalled-deal DMs as of ${asOf}.`
   const rows = alerts.map(
     (a) =>
-      `  ${a.dealId.padEnd(12)} ${money(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}`,
+      `  ${a.dealId.padEnd(12)} ${formatMoney(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}`,
   )
   // A deal whose owner has no email cannot be DMed: it is listed, but not counted as a DM.
   const dms = alerts.filter((a) => a.ownerEmail !== null).length
