@@ -26,15 +26,6 @@ export function binomialPmf(k: number, n: number, p: number): number {
   return Math.exp(logFactorial(n) - logFactorial(k) - logFactorial(n - k) + k * Math.log(p) + (n - k) * Math.log1p(-p))
 }
 
-/** P(X <= k) for X ~ Binomial(n, p). */
-export function binomialCdf(k: number, n: number, p: number): number {
-  if (k < 0) return 0
-  if (k >= n) return 1
-  let s = 0
-  for (let i = 0; i <= k; i++) s += binomialPmf(i, n, p)
-  return Math.min(1, s)
-}
-
 /**
  * Exact binomial control limits in counts: `low` is the smallest k with P(X <= k) >= alpha and
  * `high` the largest k with P(X >= k) >= alpha, so a count below `low` (or above `high`) has a

@@ -49,5 +49,3 @@ export interface ModelTables {
 
 /** A `models` row as read. */
 export type ModelRow = Selectable<ModelsTable>
-/** A `deal_scores` row as read (`reasons` is JSON text). */
-export type DealScoreRow = Selectable<DealScoresTable>

@@ -115,11 +115,6 @@ export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
 }
 
-/** Today's UTC date as `YYYY-MM-DD`. */
-export function todayUtc(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10)
-}
-
 /**
  * Today's date in the IANA time zone `timeZone` (`PULSE_TZ`) as `YYYY-MM-DD`: the day the team
  * lives in, so a 9:00 job in Auckland reports as of that Monday, not the Sunday it still is in UTC.

@@ -35,11 +35,6 @@ export function daysIdle(deal: DealDates, asOf: string): number | null {
   return Math.max(0, daysBetween(lastActivityOf(deal), asOf))
 }
 
-/** Days from creation to close (closed deals) or to `asOf` (open deals); never negative. */
-export function dealAgeDays(deal: DealDates, asOf: string): number {
-  return Math.max(0, daysBetween(deal.created_date, deal.closed_date ?? asOf))
-}
-
 /** Days an open deal has been in its current stage as of `asOf`; null for a closed deal. */
 export function daysInCurrentStage(deal: DealDates, asOf: string): number | null {
   if (deal.outcome !== 'open') return null
@@ -49,16 +44,6 @@ export function daysInCurrentStage(deal: DealDates, asOf: string): number | null
 /** The last open stage a lost deal was in (design.md "stage lost at"); null otherwise. */
 export function stageLostAt(deal: DealDates): string | null {
   return deal.outcome === 'lost' ? (deal.lost_at_stage ?? deal.stage) : null
-}
-
-/**
- * Position (0-based) of the furthest stage the deal reached in `stages`: a won deal reached the
- * last stage; others their current (or lost-at) stage. Null when the stage is not in the order.
- */
-export function stageReachedIndex(deal: DealDates, stages: readonly string[]): number | null {
-  if (deal.outcome === 'won') return stages.length - 1
-  const i = stages.indexOf(stageLostAt(deal) ?? deal.stage)
-  return i === -1 ? null : i
 }
 
 /**

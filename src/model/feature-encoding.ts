@@ -156,11 +156,6 @@ export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<n
   return out.size === 0 ? null : out
 }
 
-/** The tree's input row for `deal`. */
-export function encodeDeal(encoding: FeatureEncoding, deal: ScoringDeal, owners: OwnerWinHistory): number[] {
-  return encodeRaw(encoding, rawFeatures(deal, owners))
-}
-
 const regionBands = new Map<string, string[]>()
 
 /** The `region_amount_band` value: "EMEA, $50k-100k" (strings reused, since scoring makes many). */

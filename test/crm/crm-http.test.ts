@@ -1,10 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createCrmHttp, describeBody, retryAfterMs, said } from '../../src/crm/http/crm-http.js'
 import { createPacer } from '../../src/crm/http/pacer.js'
 import { AppError } from '../../src/errors.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 
 /** A fetch that hangs (until aborted) for the first `hangs` calls, then answers `{"ok":true}`. */
 function hangingFetch(hangs: number) {

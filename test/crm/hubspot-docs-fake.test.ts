@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { openStore } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { runCli } from '../helpers/run-cli.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 import { type DocsHubspotFake, docsDeals, startDocsHubspotFake } from './docs-hubspot-fake.js'
 
 // A HubSpot fake someone else could have written from the documented wire formats: it must sync

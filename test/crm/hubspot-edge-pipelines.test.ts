@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import type { Store } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 import { type DocsHubspotDeal, type DocsHubspotFake, startDocsHubspotFake } from './docs-hubspot-fake.js'
 
 // Edge cases of real HubSpot portals, served by the docs-style fake: several pipelines whose

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -15,6 +14,7 @@ import {
   startHubspotFake,
 } from '../fakes/hubspot-fake.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 import { expectStaysIn, staysOffTheUtcDay, storeSnapshot } from './store-snapshot.js'
 
 const SEGMENTS: SegmentMapping = { region: 'region', industry: 'industry', productType: 'dealtype', leadSource: 'hs_analytics_source' }

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -14,6 +13,7 @@ import {
   startSalesforceFake,
 } from '../fakes/salesforce-fake.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 import { expectStaysIn, staysOffTheUtcDay, storeSnapshot } from './store-snapshot.js'
 
 const SEGMENTS: SegmentMapping = {

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
-import { staysFromChanges, timeInStageDays, toIsoInstant } from '../../src/crm/stage-stays.js'
+import { staysFromChanges, toIsoInstant } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import type { FakeServerBase } from '../fakes/crm-fake-server.js'
 import { startHubspotFake } from '../fakes/hubspot-fake.js'
 import { type FakeOpportunity, startSalesforceFake } from '../fakes/salesforce-fake.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { timeInStageDays } from '../helpers/time-in-stage-days.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 
 let fake: FakeServerBase | undefined
 let store: Store | undefined

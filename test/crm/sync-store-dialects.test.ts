@@ -1,6 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -10,6 +9,7 @@ import { type FakeHubspotDeal, generateHubspotDeals, startHubspotFake } from '..
 import { generateOpportunities, startSalesforceFake } from '../fakes/salesforce-fake.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { openTestStore } from '../helpers/test-store.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 import { storeSnapshot } from './store-snapshot.js'
 
 // The store side of a CRM sync on each database: the same fake CRM synced into SQLite (its

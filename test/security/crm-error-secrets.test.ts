@@ -1,7 +1,6 @@
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
-import { virtualClock } from '../../src/crm/http/clock.js'
 import { createCrmHttp } from '../../src/crm/http/crm-http.js'
 import { openStore } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
@@ -15,6 +14,7 @@ import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
+import { virtualClock } from '../helpers/virtual-clock.js'
 import { PEOPLE, SIGNING_SECRET, sampleCompany, startSlackTestApp } from '../slack/slack-test-app.js'
 
 // Shaped like the real thing, so no pattern-based redaction catches them by their look.

@@ -44,9 +44,6 @@ interface HubspotWatermark {
   past?: boolean
 }
 
-/** HubSpot caps one search at 10,000 results; paging beyond answers HTTP 400. */
-export const HUBSPOT_SEARCH_CAP = 10_000
-
 const TS = 'hs_lastmodifieddate'
 
 /**
