@@ -19,6 +19,7 @@ const WARM_RUNS = 20
 
 /** Every report as the CLI computes it (funnel with its time-in-stage table), plus a filtered win rate. */
 export const BENCH_REPORTS = ['winrate', 'winrate-emea', 'losses', 'funnel', 'drivers', 'stalled', 'summary'] as const
+/** One of {@link BENCH_REPORTS}. */
 export type BenchReport = (typeof BENCH_REPORTS)[number]
 
 /** Computes one report on `store` as of `asOf`. */

@@ -102,6 +102,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 }
 
+/** Reverts {@link up}: drops the core tables. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of ['meta', 'rejected_rows', 'import_runs', 'stages', 'owners', 'stage_history', 'deals']) {
     await db.schema.dropTable(t).execute()

@@ -39,6 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 }
 
+/** Reverts {@link up}: drops the rollup tables and the open-deals index. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('deals_open_amount_dates').execute()
   await db.schema.dropTable('analytics_rollup_state').execute()

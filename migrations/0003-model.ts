@@ -36,6 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 }
 
+/** Reverts {@link up}: drops `deal_scores` and `models`. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('deal_scores').execute()
   await db.schema.dropTable('models').execute()

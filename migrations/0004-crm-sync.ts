@@ -49,6 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 }
 
+/** Reverts {@link up}: drops the sync, job-run and job-lock tables. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of ['job_locks', 'job_runs', 'sync_runs', 'crm_sync_state']) await db.schema.dropTable(t).execute()
 }

@@ -84,6 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 }
 
+/** Reverts {@link up}: drops the Slack tables and the index of deals by owner and outcome. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of [
     'slack_chart_images',

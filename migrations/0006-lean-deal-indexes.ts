@@ -18,6 +18,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('deals_open_owner').on('deals').column('owner_id').where(sql.ref('outcome'), '=', 'open').execute()
 }
 
+/** Reverts {@link up}: the partial index by owner gives way to the two full indexes again (the owners it recorded stay). */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('deals_open_owner').execute()
   await db.schema.createIndex('deals_owner_id_outcome').on('deals').columns(['owner_id', 'outcome']).execute()

@@ -17,6 +17,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of TABLES) await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN deal_id TYPE text COLLATE "C"`.execute(db)
 }
 
+/** Reverts {@link up}: on PostgreSQL, `deal_id` takes the database's default collation again; nothing to do on SQLite. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (dialectOf(db) !== 'postgres') return
   for (const table of TABLES) await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN deal_id TYPE text COLLATE "default"`.execute(db)

@@ -9,6 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('slack_snoozes').addColumn('owner_id', 'text').execute()
 }
 
+/** Reverts {@link up}: drops `slack_snoozes.owner_id`. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('slack_snoozes').dropColumn('owner_id').execute()
 }

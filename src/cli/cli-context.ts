@@ -59,11 +59,12 @@ export function withReportOptions(cmd: Command): Command {
     .option('--json', 'print machine-readable JSON on stdout and nothing else')
 }
 
+let cached: Config | undefined
+
 /**
  * The configuration, read once per process. A name in `.env` that looks like a setting but is
  * none (a typo, which would otherwise leave the default in force unnoticed) is said on stderr.
  */
-let cached: Config | undefined
 export function cliConfig(io: CliIo = processIo): Config {
   if (cached === undefined) {
     cached = loadConfig()

@@ -116,5 +116,7 @@ export interface SlackTables {
   slack_chart_images: SlackChartImagesTable
 }
 
+/** A `slack_outbox` row as read. */
 export type OutboxRow = Selectable<SlackOutboxTable>
+/** A `slack_stall_episodes` row as read. */
 export type StallEpisodeRow = Selectable<SlackStallEpisodesTable>

@@ -5,6 +5,7 @@ import type { CrmSyncTables } from './schema-crm-sync.js'
 import type { ModelTables } from './schema-model.js'
 import type { SlackTables } from './schema-slack.js'
 
+/** Defined with the deal in `src/domain/normalized-deal.ts`; the store's columns use them. */
 export type { DealSource, Outcome }
 
 /** `deals`: the current state of each deal, one row per deal. Dates are `YYYY-MM-DD` (UTC). */
@@ -108,5 +109,7 @@ export interface Database extends AnalyticsTables, ModelTables, CrmSyncTables, S
   meta: MetaTable
 }
 
+/** A `deals` row as read. */
 export type DealRow = Selectable<DealsTable>
+/** A `deals` row as written (generated and defaulted columns optional). */
 export type NewDeal = Insertable<DealsTable>

@@ -4,6 +4,7 @@ export const AMOUNT_BAND_EDGES = [10_000, 50_000, 100_000] as const
 /** The amount bands in ascending order, as they appear in reports and JSON. */
 export const AMOUNT_BANDS = ['<10k', '10k-50k', '50k-100k', '100k+'] as const
 
+/** One of {@link AMOUNT_BANDS}. */
 export type AmountBand = (typeof AMOUNT_BANDS)[number]
 
 /**

@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino } from 'pino'
 
+/** The structured logger every part of the app is handed (pino's). */
 export type { Logger } from 'pino'
 
 /**

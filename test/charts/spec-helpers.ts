@@ -1,5 +1,6 @@
 /** Test helpers that read a vega-lite spec as plain data. */
 
+/** A part of a spec, walked as untyped JSON. */
 // biome-ignore lint/suspicious/noExplicitAny: specs are walked as untyped JSON in tests
 export type Json = any
 

@@ -448,4 +448,5 @@ export function generateHubspotDeals(count: number, options: GenerateOptions = {
   return out
 }
 
+/** A response the fake answers with instead of its own (re-exported for the tests that queue them). */
 export type { CannedResponse }

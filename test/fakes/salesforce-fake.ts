@@ -41,12 +41,13 @@ export const FAKE_STAGES = [
   { ApiName: 'Closed Lost', SortOrder: 10, IsClosed: true, IsWon: false },
 ] as const
 
-/** Users (owners) and accounts (segment fields through `Account.*`). */
+/** Users (the opportunities' owners, with their emails). */
 export const FAKE_USERS = [
   { Id: '005XX000001SvogYAC', Email: 'ana.ruiz@example.com', Name: 'Ana Ruiz' },
   { Id: '005XX000001SvohYAC', Email: 'Bo.Chen@example.com', Name: 'Bo Chen' },
   { Id: '005XX000001SvoiYAC', Email: 'cy.diaz@example.com', Name: 'Cy Diaz' },
 ]
+/** Accounts the opportunities belong to (segment fields read through `Account.*`). */
 export const FAKE_ACCOUNTS = [
   { Id: '001XX000003DHPhYAO', Industry: 'Technology', BillingCountry: 'Germany' },
   { Id: '001XX000003DHPiYAO', Industry: 'Manufacturing', BillingCountry: 'United States' },

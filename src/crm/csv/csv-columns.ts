@@ -29,6 +29,7 @@ export const OPTIONAL_COLUMNS = [
   'crm_url',
 ] as const
 
+/** A column name the import knows, required or optional (contract spelling). */
 export type KnownColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number]
 
 /** Where each known column sits in a file's rows, plus the columns kept as extras. */

@@ -81,9 +81,13 @@ const ownersResponse = z.object({
   paging,
 })
 
+/** One page of `POST /crm/v3/objects/deals/search`, as validated. */
 export type HubspotSearchResponse = z.output<typeof searchResponse>
+/** One deal object of a search page, with the properties (and history) asked for. */
 export type HubspotDeal = z.output<typeof dealObject>
+/** `GET /crm/v3/pipelines/deals`: the deal pipelines with their stages, as validated. */
 export type HubspotPipelines = z.output<typeof pipelinesResponse>
+/** One page of `GET /crm/v3/owners`, as validated. */
 export type HubspotOwners = z.output<typeof ownersResponse>
 
 /** One filter of a search request (HubSpot `Filter`). */
