@@ -13,19 +13,31 @@ export function formatPercent(rate: number | null): string {
 }
 
 /**
- * 1_234_567 -> `$1.2M`, 45_300 -> `$45k`, 4_500 -> `$4.5k`, 812 -> `$812`, 69e12 -> `$69T`; 999_600 -> `$1M`
- * (rounded into the next unit, never `$1000k`). The one money format of the CLI, the findings,
- * Slack and the charts.
+ * 1_234_567 -> `$1.2M`, 45_300 -> `$45k`, 4_500 -> `$4.5k`, 812 -> `$812`, 960_000 -> `$960k`,
+ * 69e12 -> `$69T`; 999_600 -> `$1M` (rounded into the next unit only when the smaller one would
+ * read 1000, never `$1000k`). Non-finite amounts read as an en dash. The one money format of the
+ * CLI, the findings, Slack and the charts.
+ * @example formatMoney(1_234_567) // '$1.2M'
  */
 export function formatMoney(amount: number): string {
+  if (!Number.isFinite(amount)) return '\u2013'
   const a = Math.abs(amount)
   const sign = amount < 0 ? '-' : ''
   for (const [size, suffix] of MONEY_UNITS) {
-    // Judged after rounding, so 999,600 is $1M rather than $1000k.
-    const text = shortUnits(a / size, suffix)
-    if (Number(text) >= 1) return `${sign}$${text}${suffix}`
+    // Round first so 999,950 becomes $1M rather than $1000k.
+    if (a >= size * 0.9995) return `${sign}$${shortUnits(a / size, suffix)}${suffix}`
   }
   return `${sign}$${Math.round(a)}`
+}
+
+/**
+ * An amount in its deal's currency: {@link formatMoney} for dollars or an unstated currency,
+ * `84k EUR` for any other (never `$84k EUR`).
+ * @example formatMoneyIn(84_000, 'EUR') // '84k EUR'
+ */
+export function formatMoneyIn(amount: number, currency: string | null | undefined): string {
+  if (!currency || currency.toUpperCase() === 'USD') return formatMoney(amount)
+  return `${formatMoney(amount).replace('$', '')} ${currency}`
 }
 
 const MONEY_UNITS: ReadonlyArray<[number, string]> = [

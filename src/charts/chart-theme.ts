@@ -1,4 +1,5 @@
 import type { Config } from 'vega-lite'
+import { formatMoney } from '../analytics/format-figures.js'
 
 /** The one font every chart is drawn with; its TTF files ship in the `dejavu-fonts-ttf` package. */
 export const CHART_FONT = 'DejaVu Sans'
@@ -98,33 +99,6 @@ export function formatPoints(delta: number): string {
   if (!Number.isFinite(delta)) return '\u2013'
   const pts = Math.round(delta * 100)
   return `${pts > 0 ? '+' : pts < 0 ? '\u2212' : ''}${Math.abs(pts)} pts`
-}
-
-/**
- * An amount in dollars, short: `$950`, `$4.5k`, `$45k`, `$1.2M`, `$21.3M`, `$3.4B`, `$68T`. One decimal
- * below 10k, and below 100 of millions or billions; a trailing `.0` is dropped (`$2M`).
- * @example formatMoney(1_234_567) // '$1.2M'
- */
-export function formatMoney(amount: number): string {
-  if (!Number.isFinite(amount)) return '\u2013'
-  const sign = amount < 0 ? '-' : ''
-  const a = Math.abs(amount)
-  const units: Array<[number, string]> = [
-    [1e12, 'T'],
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ]
-  for (const [size, suffix] of units) {
-    // Round first so 999,950 becomes $1M rather than $1000k.
-    if (a >= size * 0.9995) {
-      const v = a / size
-      const digits = v < 9.95 || (suffix !== 'k' && v < 99.95) ? 1 : 0
-      const text = v.toFixed(digits).replace(/\.0$/, '')
-      return `${sign}$${text}${suffix}`
-    }
-  }
-  return `${sign}$${Math.round(a)}`
 }
 
 /**

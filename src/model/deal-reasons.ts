@@ -1,3 +1,4 @@
+import { formatMoney } from '../analytics/format-figures.js'
 import type { AmountBand } from '../domain/amount-band.js'
 import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
 import type { FlatTree } from './flat-tree.js'
@@ -89,13 +90,6 @@ export function percent(rate: number): string {
   return `${Math.round(rate * 100)}%`
 }
 
-/** A short money amount: 950 -> "$950", 12,500 -> "$12.5k", 1,200,000 -> "$1.2M". */
-export function money(amount: number): string {
-  if (amount >= 1_000_000) return `$${trim(amount / 1_000_000)}M`
-  if (amount >= 1_000) return `$${trim(amount / 1_000)}k`
-  return `$${Math.round(amount)}`
-}
-
 function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | null {
   if (spec.kind === 'category') {
     const shown = spec.values.map((v) => shownValue(spec.name, v))
@@ -115,7 +109,7 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
   const kMax = Number.isFinite(hi) ? Math.ceil(hi) - 1 : spec.edges.length
   const from = kMin > 0 ? spec.edges[kMin - 1] : undefined
   const to = kMax < spec.edges.length ? spec.edges[kMax] : undefined
-  const fmt = spec.name === 'amount' ? money : percent
+  const fmt = spec.name === 'amount' ? formatMoney : percent
   const range =
     from !== undefined && to !== undefined
       ? spec.name === 'amount'
@@ -158,8 +152,4 @@ function orList(values: readonly string[], orOnly = false): string {
 
 function days(n: number): string {
   return n === 1 ? '1 day' : `${n} days`
-}
-
-function trim(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(x < 10 ? 1 : 0).replace(/\.0$/, '')
 }

@@ -1,20 +1,39 @@
 import { describe, expect, it } from 'vitest'
-import { formatDeals, formatMoney, formatPercent, formatPercentsApart } from '../../src/analytics/format-figures.js'
+import { formatDeals, formatMoney, formatMoneyIn, formatPercent, formatPercentsApart } from '../../src/analytics/format-figures.js'
 
 describe('formatMoney', () => {
   it.each([
     [812, '$812'],
     [4_500, '$4.5k'],
     [45_300, '$45k'],
+    [950_000, '$950k'],
+    [960_000, '$960k'],
+    [999_400, '$999k'],
     [999_600, '$1M'],
+    [999_999, '$1M'],
+    [21_340_000, '$21.3M'],
+    [150_000_000, '$150M'],
+    [999_960_000, '$1B'],
     [1_234_567, '$1.2M'],
     [2_000_000, '$2M'],
     [45_600_000, '$45.6M'],
     [3_200_000_000, '$3.2B'],
     [-84_000, '-$84k'],
     [0, '$0'],
+    [Number.NaN, '\u2013'],
   ])('%d -> %s', (amount, text) => {
     expect(formatMoney(amount)).toBe(text)
+  })
+})
+
+describe('formatMoneyIn', () => {
+  it.each([
+    [960_000, null, '$960k'],
+    [84_000, 'usd', '$84k'],
+    [999_600, 'EUR', '1M EUR'],
+    [1_500_000_000, 'EUR', '1.5B EUR'],
+  ])('%d %s -> %s, in the same short units as formatMoney', (amount, currency, text) => {
+    expect(formatMoneyIn(amount, currency)).toBe(text)
   })
 })
 

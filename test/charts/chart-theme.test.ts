@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCompactCount, formatCount, formatMoney, formatMonth, formatPercent, formatPoints } from '../../src/charts/chart-theme.js'
+import { formatCompactCount, formatCount, formatMonth, formatPercent, formatPoints } from '../../src/charts/chart-theme.js'
 
 describe('number formats', () => {
   it('formats rates as whole percentages, keeping one decimal below 1%', () => {
@@ -9,20 +9,6 @@ describe('number formats', () => {
     expect(formatPercent(0)).toBe('0%')
     expect(formatPercent(1)).toBe('100%')
     expect(formatPercent(Number.NaN)).toBe('\u2013')
-  })
-
-  it('formats amounts short: $950, $4.5k, $45k, $1.2M, $21.3M, $3.4B', () => {
-    expect(formatMoney(950)).toBe('$950')
-    expect(formatMoney(4_520)).toBe('$4.5k')
-    expect(formatMoney(45_000)).toBe('$45k')
-    expect(formatMoney(999_400)).toBe('$999k')
-    expect(formatMoney(999_999)).toBe('$1M')
-    expect(formatMoney(1_234_567)).toBe('$1.2M')
-    expect(formatMoney(2_000_000)).toBe('$2M')
-    expect(formatMoney(21_340_000)).toBe('$21.3M')
-    expect(formatMoney(150_000_000)).toBe('$150M')
-    expect(formatMoney(3_400_000_000)).toBe('$3.4B')
-    expect(formatMoney(-45_000)).toBe('-$45k')
   })
 
   it('formats counts, points and months', () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { money, percent } from '../../model/deal-reasons.js'
+import { formatMoneyIn } from '../../analytics/format-figures.js'
+import { percent } from '../../model/deal-reasons.js'
 import { type DealReport, explainDeal } from '../../model/explain-deal.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
@@ -26,7 +27,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
 export function formatDealReport(d: DealReport): string {
   const lines = [
     `${d.dealId}${d.dealName ? `  ${d.dealName}` : ''}`,
-    `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${amountIn(d.amount, d.currency)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
+    `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${formatMoneyIn(d.amount, d.currency)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
   ]
   if (d.healthScore !== null && d.winProbability !== null) {
     lines.push(
@@ -37,9 +38,4 @@ export function formatDealReport(d: DealReport): string {
   }
   lines.push('Why:', ...d.reasons.map((r) => `  - ${r}`))
   return lines.join('\n')
-}
-
-/** `$84k` for dollars or an unstated currency, `84k EUR` for any other (never `$84k EUR`). */
-function amountIn(amount: number, currency: string | null): string {
-  return !currency || currency.toUpperCase() === 'USD' ? money(amount) : `${money(amount).replace('$', '')} ${currency}`
 }

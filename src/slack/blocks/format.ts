@@ -1,4 +1,12 @@
-import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatPercentsApart } from '../../analytics/format-figures.js'
+import {
+  formatCount,
+  formatCountOf,
+  formatDeals,
+  formatMoney,
+  formatMoneyIn,
+  formatPercent,
+  formatPercentsApart,
+} from '../../analytics/format-figures.js'
 import { clip } from './block-kit.js'
 
 /** `0.314` -> `31%`, `0.045` -> `4.5%` (one decimal below 10%, as the CLI and the findings write it); null -> `n/a`. */
@@ -17,13 +25,9 @@ export function money(amount: number): string {
   return formatMoney(amount)
 }
 
-/**
- * An amount in its deal's currency: `$84k` for dollars or an unknown currency, `84k EUR` for any
- * other (never `$84k EUR`). The currency code is escaped for mrkdwn.
- */
+/** An amount in its deal's currency as `formatMoneyIn` writes it (`$84k`, `84k EUR`), escaped for mrkdwn. */
 export function moneyIn(amount: number, currency: string | null | undefined): string {
-  if (!currency || currency.toUpperCase() === 'USD') return money(amount)
-  return `${money(amount).replace('$', '')} ${esc(currency)}`
+  return esc(formatMoneyIn(amount, currency))
 }
 
 /** `1` -> `1 deal`, `12345` -> `12,345 deals`. */
