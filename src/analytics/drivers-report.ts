@@ -248,27 +248,20 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
   // adds most to its parts always has a place: broad single-field effects (a product, a lead
   // source) can outrank it on evidence, yet it is the one finding they do not explain.
   const all = { n, won }
-  const evidence = (s: DriverSegment) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
   const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
   // A value that only mirrors a stronger one of its field is said as such, after the findings, as context.
   const mirrors = new Map(sig.map((s) => [s, mirroredValues(s, segments)]))
   const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0
   const ranked = [...sig].sort(
-    (a, b) => Number(echo(a)) - Number(echo(b)) || Number(addsNothing(a)) - Number(addsNothing(b)) || evidence(b) - evidence(a),
+    (a, b) => Number(echo(a)) - Number(echo(b)) || Number(addsNothing(a)) - Number(addsNothing(b)) || driverEvidence(b) - driverEvidence(a),
   )
   const top = ranked.slice(0, MAX_FINDINGS)
   const bestPair = strongestPair(sig, segments, all)
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
   return top.map((s) => {
     const mirrored = mirrors.get(s) ?? []
-    return {
-      report: 'drivers' as const,
-      key: `drivers_${s.direction}:${Object.entries(s.segment)
-        .map(([f, v]) => `${f}=${v}`)
-        .join('&')}`,
-      significant: mirrored.length === 0,
-      text: mirrored.length === 0 ? `${describeSegment(s)}.` : `${describeSegment(s)}, ${mirrorWords(s, mirrored)}.`,
-    }
+    if (mirrored.length === 0) return driverFinding(s)
+    return { ...driverFinding(s), significant: false, text: `${describeSegment(s)}, ${mirrorWords(s, mirrored)}.` }
   })
 }
 
@@ -284,6 +277,23 @@ function mirrorWords(s: DriverSegment, mirrored: readonly DriverSegment[]): stri
 
 function lowerFirst(text: string): string {
   return text.startsWith('Deals') ? `d${text.slice(1)}` : text
+}
+
+/** A significant driver as a finding: key `drivers_<direction>:<field>=<value>[&...]`, its sentence as the text. */
+export function driverFinding(s: DriverSegment): Finding {
+  return {
+    report: 'drivers',
+    key: `drivers_${s.direction}:${Object.entries(s.segment)
+      .map(([f, v]) => `${f}=${v}`)
+      .join('&')}`,
+    significant: true,
+    text: `${describeSegment(s)}.`,
+  }
+}
+
+/** Evidence of a driver, for ranking: |ln lift| x sqrt(n). */
+export function driverEvidence(s: DriverSegment): number {
+  return Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
 }
 
 /** `Deals of $50k-100k in EMEA`, `Deals owned by rep_07`, `Outbound deals`. */

@@ -1,4 +1,4 @@
-import { describeSegment, mirroredValues, strongestPair } from './drivers-report.js'
+import { driverEvidence, driverFinding, mirroredValues, strongestPair } from './drivers-report.js'
 import { formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import type {
   DriversReport,
@@ -89,19 +89,11 @@ function anomaliesSentence(r: WinrateReport): Finding {
  * inherits its values' own effects).
  */
 function topDrivers(r: DriversReport): Finding[] {
-  const evidence = (s: DriversReport['segments'][number]) => Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
   const sig = r.segments.filter((s) => s.significant)
   const singles = sig
     .filter((s) => Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0)
-    .sort((a, b) => evidence(b) - evidence(a))
+    .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
   const pair = strongestPair(sig, r.segments, r)
-  return [...singles, ...(pair ? [pair] : [])].map((s) => ({
-    report: 'drivers' as const,
-    key: `drivers_${s.direction}:${Object.entries(s.segment)
-      .map(([f, v]) => `${f}=${v}`)
-      .join('&')}`,
-    significant: true,
-    text: `${describeSegment(s)}.`,
-  }))
+  return [...singles, ...(pair ? [pair] : [])].map(driverFinding)
 }
