@@ -8,8 +8,8 @@ import { loadFunnelReport } from '../src/analytics/load-funnel-report.js'
 import { loadLossesReport } from '../src/analytics/load-losses-report.js'
 import { loadStalledReport } from '../src/analytics/load-stalled-report.js'
 import { loadWinrateReport } from '../src/analytics/load-winrate-report.js'
-import { type ChartSamples, sampleChartInputs } from '../src/charts/chart-samples.js'
-import { buildReportChart, CHART_KINDS, type ChartKind, renderReportChart } from '../src/charts/render-report-chart.js'
+import { sampleChartInputs } from '../src/charts/chart-samples.js'
+import { buildReportChart, CHART_KINDS, type ChartInputs, type ChartKind, renderReportChart } from '../src/charts/render-report-chart.js'
 import { openStore } from '../src/db/open-store.js'
 import type { BenchContext } from './bench-context.js'
 
@@ -117,7 +117,7 @@ export async function runChartsBench(ctx: BenchContext): Promise<void> {
 }
 
 /** The 1M-deal database's reports when it exists, else the samples; model charts always use samples. */
-async function chartInputs(ctx: BenchContext): Promise<ChartSamples> {
+async function chartInputs(ctx: BenchContext): Promise<ChartInputs> {
   const samples = sampleChartInputs()
   if (!ctx.db1m || !existsSync(ctx.db1m)) {
     ctx.record('charts', 'inputs', 'samples')
@@ -128,7 +128,7 @@ async function chartInputs(ctx: BenchContext): Promise<ChartSamples> {
     const store = await openStore({ path: ctx.db1m })
     try {
       const query = { asOf: ctx.asOf }
-      const inputs: ChartSamples = {
+      const inputs: ChartInputs = {
         ...samples,
         winrate: await loadWinrateReport(store.db, { ...query, months: 12 }),
         losses: await loadLossesReport(store.db, query),

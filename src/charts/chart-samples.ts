@@ -11,17 +11,7 @@ import type {
 } from '../analytics/report-types.js'
 import { seededRandom } from '../domain/seeded-random.js'
 import type { HealthScoreInput, ReliabilityInput } from './model-chart-inputs.js'
-
-/** One example input per chart kind (see {@link sampleChartInputs}). */
-export interface ChartSamples {
-  readonly winrate: WinrateReport
-  readonly losses: LossesReport
-  readonly funnel: FunnelReport
-  readonly drivers: DriversReport
-  readonly stalled: StalledReport
-  readonly reliability: ReliabilityInput
-  readonly healthScores: HealthScoreInput
-}
+import type { ChartInputs } from './render-report-chart.js'
 
 /**
  * Deterministic, realistic example inputs for every chart: 12 months ending in a partial month
@@ -29,7 +19,7 @@ export interface ChartSamples {
  * and so on. Used by the chart tests, the charts benchmark and for previewing the look; never
  * by the product's reports.
  */
-export function sampleChartInputs(): ChartSamples {
+export function sampleChartInputs(): ChartInputs {
   const rand = seededRandom(7)
   const asOf = '2025-07-12'
   const rates = [0.41, 0.43, 0.39, 0.42, 0.4, 0.44, 0.41, 0.38, 0.42, 0.4, 0.27, 0.33]
