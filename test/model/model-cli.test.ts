@@ -132,6 +132,7 @@ describe('pulse train / score / deal', () => {
     const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
     const s = JSON.parse(score.stdout)
     expect(s).toMatchObject({ modelId: 2, informative: false })
+    expect(s.deals.length).toBeGreaterThan(0)
     expect(s.deals.every((d: { basis: string }) => d.basis === 'segment')).toBe(true)
     expect((await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)).stdout).toMatch(/SEGMENT BASE RATES, NOT PREDICTIONS/)
   })

@@ -66,6 +66,7 @@ describe('on pulse sample data', () => {
   it('is not informative on a sample with no planted effect', async () => {
     const { trained, scored } = await sampleRun(6000, 'none', '1')
     expect(trained.informative).toBe(false)
+    expect(scored.deals.length).toBeGreaterThan(0)
     expect(scored.deals.every((d) => d.basis === 'segment' && d.reasons[0]?.startsWith('Not a prediction'))).toBe(true)
   })
 })

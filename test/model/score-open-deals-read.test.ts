@@ -69,6 +69,8 @@ describeEachDialect('scoreOpenDeals', (dialect) => {
     await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })
     const report = await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14 })
     const byId = new Map((await findOpenScoringDeals(store.db)).map((d) => [d.deal_id, d]))
+    expect(report.deals.length).toBe(byId.size)
+    expect(byId.size).toBeGreaterThan(0)
     for (const s of report.deals) {
       const deal = byId.get(s.dealId)
       if (!deal) throw new Error(`scored an unknown deal ${s.dealId}`)
