@@ -1,4 +1,4 @@
-import type { SegmentOutcomeRow } from '../db/segment-outcomes.js'
+import type { SegmentOutcomeRow } from '../db/find-segment-outcomes.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
 import { formatCount, formatPercent, formatProbability } from './format-figures.js'
 import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'

@@ -1,4 +1,4 @@
-import type { FunnelCountRow } from '../db/funnel-counts.js'
+import type { FunnelCountRow } from '../db/find-funnel-counts.js'
 import { formatCount, formatPercent, formatProbability } from './format-figures.js'
 import { normalSf } from './normal-distribution.js'
 import type { ReportContext } from './report-context.js'

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
+import { findSegmentOutcomes } from '../db/find-segment-outcomes.js'
 import type { Database } from '../db/schema.js'
-import { findSegmentOutcomes } from '../db/segment-outcomes.js'
 import { DRIVER_COMBINATIONS, DRIVER_FIELDS, driversReport } from './drivers-report.js'
 import { loadReportContext } from './load-report-context.js'
 import type { DriversReport, ReportQuery } from './report-types.js'

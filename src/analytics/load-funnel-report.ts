@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { findFunnelCounts, hasStageHistory } from '../db/funnel-counts.js'
+import { findFunnelCounts, hasStageHistory } from '../db/find-funnel-counts.js'
 import type { Database } from '../db/schema.js'
 import { funnelReport } from './funnel-report.js'
 import { loadReportContext } from './load-report-context.js'

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { findLossStages } from '../db/loss-stages.js'
+import { findLossStages } from '../db/find-loss-stages.js'
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
 import { lossesReport } from './losses-report.js'

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import { findMonthlyCreated } from '../db/monthly-created.js'
-import { findMonthlyOutcomes } from '../db/monthly-outcomes.js'
+import { findMonthlyCreated } from '../db/find-monthly-created.js'
+import { findMonthlyOutcomes } from '../db/find-monthly-outcomes.js'
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
 import type { WinrateQuery, WinrateReport } from './report-types.js'

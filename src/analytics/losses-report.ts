@@ -1,4 +1,4 @@
-import type { LossStageRow } from '../db/loss-stages.js'
+import type { LossStageRow } from '../db/find-loss-stages.js'
 import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatMoney, formatPercent } from './format-figures.js'
 import type { ReportContext } from './report-context.js'

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
+import { findSegmentOutcomes } from '../db/find-segment-outcomes.js'
 import type { Database } from '../db/schema.js'
-import { findSegmentOutcomes } from '../db/segment-outcomes.js'
 import type { ReportFilters, SegmentField } from './report-types.js'
 
 /** A filter value read in the deals' own spelling, and one no closed deal has. */

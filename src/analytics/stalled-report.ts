@@ -1,5 +1,5 @@
-import type { StalePipeline } from '../db/stale-pipeline.js'
-import type { DealList, OpenDealRow } from '../db/stalled-deals.js'
+import type { StalePipeline } from '../db/find-stale-pipeline.js'
+import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
 import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
 import type { ReportContext } from './report-context.js'

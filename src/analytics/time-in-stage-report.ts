@@ -1,4 +1,4 @@
-import type { StageDurationRow } from '../db/stage-durations.js'
+import type { StageDurationRow } from '../db/find-stage-durations.js'
 import { kaplanMeierPercentiles } from './kaplan-meier-percentiles.js'
 import type { ReportContext } from './report-context.js'
 import type { ReportQuery, StageTime, TimeInStageReport } from './report-types.js'

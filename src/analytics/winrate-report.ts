@@ -1,5 +1,5 @@
-import type { MonthlyCreatedRow } from '../db/monthly-created.js'
-import type { MonthlyOutcomeRow } from '../db/monthly-outcomes.js'
+import type { MonthlyCreatedRow } from '../db/find-monthly-created.js'
+import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'

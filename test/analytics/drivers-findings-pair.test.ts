@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { driversReport } from '../../src/analytics/drivers-report.js'
 import type { SegmentFieldName } from '../../src/db/deal-scope.js'
-import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
 
 const REGIONS = ['North America', 'EMEA', 'APAC', 'LATAM']
 const BANDS = ['10k-50k', '50k-100k', '100k+']

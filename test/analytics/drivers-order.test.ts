@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { driversReport } from '../../src/analytics/drivers-report.js'
-import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
 
 // Two reps with identical records tie on significance, q-value and n; so do two regions.
 const rows: SegmentOutcomeRow[] = [

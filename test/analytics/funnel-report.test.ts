@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { funnelReport } from '../../src/analytics/funnel-report.js'
-import type { FunnelCountRow } from '../../src/db/funnel-counts.js'
+import type { FunnelCountRow } from '../../src/db/find-funnel-counts.js'
 
 const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation']
 const context = { openStages: STAGES, wonStage: 'Closed' }

@@ -8,9 +8,9 @@ import {
   stageEnteredSql,
   stageLostAtSql,
 } from '../../src/db/deal-derived-sql.js'
+import { findStalePipeline } from '../../src/db/find-stale-pipeline.js'
+import { findStalledDeals } from '../../src/db/find-stalled-deals.js'
 import type { Store } from '../../src/db/open-store.js'
-import { findStalePipeline } from '../../src/db/stale-pipeline.js'
-import { findStalledDeals } from '../../src/db/stalled-deals.js'
 import { addDays } from '../../src/domain/dates.js'
 import {
   type DealDates,

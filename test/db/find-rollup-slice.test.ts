@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
+import { findMonthlyOutcomes } from '../../src/db/find-monthly-outcomes.js'
 import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
-import { findMonthlyOutcomes } from '../../src/db/monthly-outcomes.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { driversReport } from '../../src/analytics/drivers-report.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
-import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
 import { mainRows } from '../charts/spec-helpers.js'
 
 const single = (field: string, value: string, n: number, won: number): SegmentOutcomeRow =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { driversReport } from '../../src/analytics/drivers-report.js'
-import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
 
 const single = (field: string, value: string, n: number, won: number): SegmentOutcomeRow =>
   ({ fields: [field], values: [value], n, won }) as unknown as SegmentOutcomeRow

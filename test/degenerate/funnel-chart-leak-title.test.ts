@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { funnelReport } from '../../src/analytics/funnel-report.js'
 import { funnelChart } from '../../src/charts/funnel-chart.js'
-import type { FunnelCountRow } from '../../src/db/funnel-counts.js'
+import type { FunnelCountRow } from '../../src/db/find-funnel-counts.js'
 import { mainRows } from '../charts/spec-helpers.js'
 
 const context = { openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'], wonStage: 'Closed' }
