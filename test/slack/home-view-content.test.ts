@@ -188,6 +188,7 @@ describe('Slack number formats', () => {
   })
 
   it('writes rates as the CLI and the findings do (one decimal below 10%)', () => {
+    expect([0.045, 0.004, 0.31, 0.095, 1, 0].map(pct)).toEqual(['4.5%', '0.4%', '31%', '9.5%', '100%', '0%'])
     for (const r of [0.045, 0.004, 0.31, 0.095, 1, 0]) expect(pct(r)).toBe(formatPercent(r))
     expect(pct(null)).toBe('n/a')
   })
