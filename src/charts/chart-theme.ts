@@ -102,20 +102,6 @@ export function formatPoints(delta: number): string {
 }
 
 /**
- * A count with thousands separators: `12345` -> `12,345`.
- * @example formatCount(1234) // '1,234'
- */
-export function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return '\u2013'
-  const r = Math.round(n)
-  // Grouped by hand: `toLocaleString` would load ICU's number formatting (10-20 ms on a chart's first use).
-  if (Math.abs(r) >= 1e21) return r.toLocaleString('en-US')
-  const digits = String(Math.abs(r))
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
-  return Object.is(r, -0) || r < 0 ? `-${grouped}` : grouped
-}
-
-/**
  * A count in at most four characters: `950`, `1.2k`, `42k`, `1.3M`.
  * @example formatCompactCount(42_226) // '42k'
  */

@@ -1,7 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite'
+import { formatCount } from '../analytics/format-figures.js'
 import type { DriverSegment, DriversReport, SegmentField } from '../analytics/report-types.js'
 import { AMOUNT_BANDS } from '../domain/amount-band.js'
-import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
+import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 import { chartTextMeasurer } from './text-metrics.js'
 

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite'
+import { formatCount } from '../analytics/format-figures.js'
 import type { FunnelReport } from '../analytics/report-types.js'
-import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
+import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 
 /** One row of the funnel chart (exported for tests). */

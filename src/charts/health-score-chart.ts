@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
+import { formatCount } from '../analytics/format-figures.js'
+import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import type { HealthScoreInput } from './model-chart-inputs.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatMoney } from '../analytics/format-figures.js'
 import type { LossesReport } from '../analytics/report-types.js'
-import { COLORS, FONT_SIZES, formatCount, formatPercent, LAYOUT } from './chart-theme.js'
+import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, joinPhrases, type ReportChart, titleBlock } from './report-chart.js'
 
 /** Options of {@link lossesChart}. */

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { COLORS, FONT_SIZES, formatCount, formatPercent } from './chart-theme.js'
+import { formatCount } from '../analytics/format-figures.js'
+import { COLORS, FONT_SIZES, formatPercent } from './chart-theme.js'
 import type { ReliabilityInput } from './model-chart-inputs.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 

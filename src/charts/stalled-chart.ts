@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatMoney } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
-import { COLORS, FONT_SIZES, formatCount, LAYOUT } from './chart-theme.js'
+import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 import { chartTextMeasurer, type TextMeasurer } from './text-metrics.js'
 

@@ -1,10 +1,10 @@
 import type { TopLevelSpec } from 'vega-lite'
+import { formatCount } from '../analytics/format-figures.js'
 import type { WinrateReport } from '../analytics/report-types.js'
 import {
   COLORS,
   FONT_SIZES,
   formatCompactCount,
-  formatCount,
   formatMonth,
   formatPercent,
   formatPercentsApart,

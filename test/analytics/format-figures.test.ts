@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { formatDeals, formatMoney, formatMoneyIn, formatPercent, formatPercentsApart } from '../../src/analytics/format-figures.js'
+import {
+  formatCount,
+  formatDeals,
+  formatMoney,
+  formatMoneyIn,
+  formatMonth,
+  formatPercent,
+  formatPercentsApart,
+} from '../../src/analytics/format-figures.js'
 
 describe('formatMoney', () => {
   it.each([
@@ -53,5 +61,16 @@ describe('formatDeals', () => {
     expect(formatDeals(1.2)).toBe('1 deal')
     expect(formatDeals(0, 'open')).toBe('0 open deals')
     expect(formatDeals(12345)).toBe('12,345 deals')
+  })
+})
+
+describe('formatCount and formatMonth', () => {
+  it('groups thousands as en-US does, and writes a month short', () => {
+    expect(formatCount(12_345)).toBe('12,345')
+    for (const n of [0, 7, 999, 1000, 1_234_567, -45_000, -0.4, 999.6, 12_345_678_901]) {
+      expect(formatCount(n)).toBe(Math.round(n).toLocaleString('en-US'))
+    }
+    expect(formatCount(Number.NaN)).toBe('\u2013')
+    expect(formatMonth('2025-06')).toBe('Jun 2025')
   })
 })
