@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { formatCount, formatCountOf } from '../../analytics/format-figures.js'
 import type { JobRun } from '../../db/begin-job-run.js'
 import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
@@ -22,20 +23,17 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 
 /** The status as terminal text. */
 export function formatStatus(s: SyncStatus): string {
-  const n = (x: number) => x.toLocaleString('en-US')
-  // "1 owner", "2 owners".
-  const of = (x: number, noun: string, nouns = `${noun}s`) => `${n(x)} ${x === 1 ? noun : nouns}`
   const bySource = Object.entries(s.deals.bySource)
-    .map(([k, v]) => `${k} ${n(v)}`)
+    .map(([k, v]) => `${k} ${formatCount(v)}`)
     .join(', ')
   const lines = [
-    `Data: ${of(s.deals.total, 'deal')}${bySource ? ` (${bySource})` : ''}: ${n(s.deals.open)} open, ${n(s.deals.won)} won, ${n(s.deals.lost)} lost; ${of(s.owners, 'owner')}; ${of(s.stageHistoryRows, 'stage history row')}.`,
+    `Data: ${formatCountOf(s.deals.total, 'deal')}${bySource ? ` (${bySource})` : ''}: ${formatCount(s.deals.open)} open, ${formatCount(s.deals.won)} won, ${formatCount(s.deals.lost)} lost; ${formatCountOf(s.owners, 'owner')}; ${formatCountOf(s.stageHistoryRows, 'stage history row')}.`,
   ]
   const i = s.lastImport
   lines.push(
     i === null
       ? 'Last import: none yet (run `pulse ingest --csv FILE`).'
-      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${when(i.startedAt)}: ${of(i.read, 'row')} read, ${n(i.inserted)} new, ${n(i.updated)} updated, ${n(i.rejected)} rejected.`,
+      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${when(i.startedAt)}: ${formatCountOf(i.read, 'row')} read, ${formatCount(i.inserted)} new, ${formatCount(i.updated)} updated, ${formatCount(i.rejected)} rejected.`,
   )
   lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
@@ -46,31 +44,29 @@ export function formatStatus(s: SyncStatus): string {
 }
 
 function formatMessages(m: SyncStatus['messages']): string {
-  const n = (x: number) => x.toLocaleString('en-US')
   const refused = m.refused.reduce((sum, r) => sum + r.count, 0)
   const week = [
     refused === 0
       ? 'none refused by Slack'
-      : `${n(refused)} refused by Slack for good (${m.refused.map((r) => `${r.reason} ${n(r.count)}`).join(', ')})`,
-    m.undeliverable === 0 ? '' : `${n(m.undeliverable)} not sent for no owner email or an owner not in Slack`,
-    m.dropped === 0 ? '' : `${n(m.dropped)} dropped as no longer needed (the stall ended, or the alert went stale)`,
+      : `${formatCount(refused)} refused by Slack for good (${m.refused.map((r) => `${r.reason} ${formatCount(r.count)}`).join(', ')})`,
+    m.undeliverable === 0 ? '' : `${formatCount(m.undeliverable)} not sent for no owner email or an owner not in Slack`,
+    m.dropped === 0 ? '' : `${formatCount(m.dropped)} dropped as no longer needed (the stall ended, or the alert went stale)`,
   ].filter((x) => x !== '')
   const fix =
     refused > 0 ? ' A refused DM is not sent again: check that owner in Slack (deactivated, or a bot) and their email in the CRM.' : ''
   const waiting =
     m.waiting === 0
       ? 'none waiting to be sent'
-      : `${n(m.waiting)} waiting to be sent (\`pulse serve\` sends them, at the latest at its next start or scheduled run)`
+      : `${formatCount(m.waiting)} waiting to be sent (\`pulse serve\` sends them, at the latest at its next start or scheduled run)`
   return `Slack messages: ${waiting}; in the last 7 days ${week.slice(0, -1).join(', ')}${week.length > 1 ? ' and ' : ''}${week.at(-1)}.${fix}`
 }
 
 function formatSyncRun(r: SyncRun): string {
   const took = r.finished_at ? ` in ${((Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000).toFixed(1)} s` : ''
   const error = r.error_message ? `: ${r.error_message}` : ''
-  const plural = (x: number, noun: string) => `${x} ${noun}${x === 1 ? '' : 's'}`
   // A run cut short says so in its status and message; it is not counted as an error.
-  const errors = r.status === 'interrupted' ? '' : `, ${plural(r.errors, 'error')}`
-  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${when(r.started_at)}${took}, ${r.mode}, ${plural(r.pages, 'page')}, ${plural(r.deals, 'deal')}, ${r.removed} removed${errors}${error}`
+  const errors = r.status === 'interrupted' ? '' : `, ${formatCountOf(r.errors, 'error')}`
+  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${when(r.started_at)}${took}, ${r.mode}, ${formatCountOf(r.pages, 'page')}, ${formatCountOf(r.deals, 'deal')}, ${formatCount(r.removed)} removed${errors}${error}`
 }
 
 function formatJobRun(j: JobRun): string {

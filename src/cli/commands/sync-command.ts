@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type { Command } from 'commander'
+import { formatCount, formatCountOf } from '../../analytics/format-figures.js'
 import { commandUser } from '../../config.js'
 import { acquireJobLock, findJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
 import { interruptSyncRuns } from '../../db/begin-sync-run.js'
@@ -84,7 +85,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
               const now = Date.now()
               if (now - last < 1000) return
               last = now
-              io.err(`  ${totals.deals} deals stored over ${totals.pages} pages (${note})`)
+              io.err(`  ${formatCountOf(totals.deals, 'deal')} stored over ${formatCountOf(totals.pages, 'page')} (${note})`)
             },
           })
           if (await refreshAfterSync(store, result)) io.err('Report summaries rebuilt.')
@@ -109,9 +110,8 @@ function deadLocalCli(holder: string): boolean {
 
 /** The sync summary a person reads. */
 export function formatSyncSummary(s: SyncSummary): string {
-  const n = (x: number) => x.toLocaleString('en-US')
   return (
-    `Synced ${NAMES[s.source] ?? s.source} (${s.mode}) in ${s.seconds.toFixed(1)} s: ${n(s.deals)} deals stored, ` +
-    `${n(s.removed)} removed (archived or deleted), ${n(s.owners)} owners, ${n(s.stages)} stages, over ${n(s.pages)} pages. Sync run ${s.runId}.`
+    `Synced ${NAMES[s.source] ?? s.source} (${s.mode}) in ${s.seconds.toFixed(1)} s: ${formatCountOf(s.deals, 'deal')} stored, ` +
+    `${formatCount(s.removed)} removed (archived or deleted), ${formatCountOf(s.owners, 'owner')}, ${formatCountOf(s.stages, 'stage')}, over ${formatCountOf(s.pages, 'page')}. Sync run ${s.runId}.`
   )
 }
