@@ -1,6 +1,6 @@
 import type { SegmentOutcomeRow } from '../db/find-segment-outcomes.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
-import { formatCount, formatPercent, formatProbability } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
 import { twoProportionTest } from './two-proportion-test.js'
 import { wilsonInterval } from './wilson-interval.js'
@@ -239,7 +239,7 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
         report: 'drivers',
         key: 'drivers_none',
         significant: false,
-        text: `No segment's win rate differs significantly from the rest after correcting for the ${formatCount(segments.length)} segments tested (${formatCount(n)} closed deals; q < 0.05 and n >= ${DRIVER_MIN_N} required).`,
+        text: `No segment's win rate differs significantly from the rest after correcting for the ${formatCountOf(segments.length, 'segment')} tested (${formatDeals(n, 'closed')}; q < 0.05 and n >= ${DRIVER_MIN_N} required).`,
       },
     ]
   }

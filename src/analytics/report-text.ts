@@ -1,4 +1,12 @@
-import { formatCount, formatDeals, formatMoney, formatPercent, formatPercentsApart, formatProbability } from './format-figures.js'
+import {
+  formatCount,
+  formatCountOf,
+  formatDeals,
+  formatMoney,
+  formatPercent,
+  formatPercentsApart,
+  formatProbability,
+} from './format-figures.js'
 import type {
   DriversReport,
   Finding,
@@ -172,7 +180,7 @@ export function driversText(r: DriversReport, maxRows = 25): string {
     false,
   ])
   const more = r.segments.length > maxRows ? `\n... ${r.segments.length - maxRows} more segments (--json lists all)` : ''
-  return `Win-rate drivers (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.n, 'closed')}, overall ${formatPercent(r.overallWinRate)}; ${r.tested} segment${r.tested === 1 ? '' : 's'} tested, Benjamini-Hochberg q < 0.05 and n >= ${r.minN} to be significant\n\n${table}${more}${findingsBlock(r.findings)}`
+  return `Win-rate drivers (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.n, 'closed')}, overall ${formatPercent(r.overallWinRate)}; ${formatCountOf(r.tested, 'segment')} tested, Benjamini-Hochberg q < 0.05 and n >= ${r.minN} to be significant\n\n${table}${more}${findingsBlock(r.findings)}`
 }
 
 /** `pulse report stalled` as text. */
@@ -195,7 +203,7 @@ export function stalledText(r: StalledReport): string {
   if (r.stalledCount > r.stalled.length)
     parts.push(`... ${formatCount(r.stalledCount - r.stalled.length)} more (use --limit 0 to list all)`)
   parts.push(
-    `Past their stage's p90 (still active, flagged separately): ${formatCount(r.overStageP90Count)} deals, ${formatMoney(r.overStageP90Amount)}`,
+    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${formatMoney(r.overStageP90Amount)}`,
   )
   if (r.overStageP90.length > 0) parts.push(textTable(header, r.overStageP90.map(row), right))
   parts.push(
