@@ -1,5 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { formatDealReport } from '../../src/cli/commands/deal-command.js'
+import type { DealReport } from '../../src/model/explain-deal.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from '../model/model-fixtures.js'
@@ -41,5 +43,31 @@ describe('pulse deal', () => {
     const u = await show(unstated.deal_id)
     expect(u.json.currency).toBeNull()
     expect(u.line).toMatch(/ · \$[\d.]+k · /)
+  })
+
+  it('writes a win probability below 10% with its decimal, as the Slack deal card does', () => {
+    const report = {
+      dealId: 'D1',
+      dealName: null,
+      outcome: 'open',
+      stage: 'Demo',
+      amount: 84_000,
+      currency: null,
+      region: 'EMEA',
+      industry: 'SaaS',
+      productType: 'Core',
+      leadSource: 'Inbound',
+      ownerId: 'r1',
+      ownerEmail: null,
+      createdDate: '2025-01-02',
+      healthScore: 12,
+      winProbability: 0.045,
+      basis: 'model',
+      modelId: 3,
+      asOf: '2025-07-12',
+      reasons: [],
+    } as unknown as DealReport
+    expect(formatDealReport(report)).toContain('Health 12/100 · win probability 4.5% (model 3, as of 2025-07-12)')
+    expect(formatDealReport({ ...report, basis: 'segment' })).toContain('win rate of similar deals 4.5% (not a prediction')
   })
 })

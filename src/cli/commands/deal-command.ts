@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
-import { formatMoneyIn } from '../../analytics/format-figures.js'
-import { percent } from '../../model/deal-reasons.js'
+import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
 import { type DealReport, explainDeal } from '../../model/explain-deal.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
@@ -32,8 +31,8 @@ export function formatDealReport(d: DealReport): string {
   if (d.healthScore !== null && d.winProbability !== null) {
     lines.push(
       d.basis === 'model'
-        ? `Health ${d.healthScore}/100 · win probability ${percent(d.winProbability)} (model ${d.modelId}, as of ${d.asOf})`
-        : `Health ${d.healthScore}/100 · win rate of similar deals ${percent(d.winProbability)} (not a prediction: model ${d.modelId} is not informative; as of ${d.asOf})`,
+        ? `Health ${d.healthScore}/100 · win probability ${formatPercent(d.winProbability)} (model ${d.modelId}, as of ${d.asOf})`
+        : `Health ${d.healthScore}/100 · win rate of similar deals ${formatPercent(d.winProbability)} (not a prediction: model ${d.modelId} is not informative; as of ${d.asOf})`,
     )
   }
   lines.push('Why:', ...d.reasons.map((r) => `  - ${r}`))
