@@ -58,4 +58,17 @@ describe('/pulse sync (the Slack services behind it)', () => {
     // Reports read the summaries again (not every deal), as after `pulse sync`.
     expect(await findRollupSlice(store.db, { asOf: '2100-01-01', where: {} })).not.toBeNull()
   })
+
+  it('counts one synced deal in the singular', async () => {
+    const one = await startHubspotFake({ deals: generateHubspotDeals(1, { seed: 9 }) })
+    const fresh = await openTestStore()
+    try {
+      const config = loadConfig({ HUBSPOT_TOKEN: one.token, HUBSPOT_API_URL: one.url })
+      const text = await createPulseServices({ store: fresh, config, logger: silentLogger() }).sync()
+      expect(text).toMatch(/^Synced 1 deal from hubspot \(/)
+    } finally {
+      await fresh.close()
+      await one.close()
+    }
+  })
 })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { formatDeals } from '../../analytics/format-figures.js'
 import { loadDriversReport } from '../../analytics/load-drivers-report.js'
 import { loadFunnelReport } from '../../analytics/load-funnel-report.js'
 import { loadLossesReport } from '../../analytics/load-losses-report.js'
@@ -130,8 +131,8 @@ export function createPulseServices(deps: {
         await releaseJobLock(store.db, 'sync', holder).catch(() => undefined)
       }
       const scoredCount = await followUps.scoreOpenDeals(config.asOf ?? todayIn(config.timezone), config.idleDays)
-      const scored = scoredCount === null ? '' : ` and scored ${scoredCount} open deals`
-      return `Synced ${summary.deals} deals from ${summary.source} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
+      const scored = scoredCount === null ? '' : ` and scored ${formatDeals(scoredCount, 'open')}`
+      return `Synced ${formatDeals(summary.deals)} from ${summary.source} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
     },
   }
 }
