@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,6 +11,8 @@ import { sampleChartInputs } from '../src/charts/chart-samples.js'
 import { buildReportChart, CHART_KINDS, type ChartInputs, type ChartKind, renderReportChart } from '../src/charts/render-report-chart.js'
 import { openStore } from '../src/db/open-store.js'
 import type { BenchContext } from './bench-context.js'
+import { median } from './median.js'
+import { runModuleScript } from './run-module-script.js'
 
 /** Budgets from issue 5. */
 const WARM_BUDGET_MS = 80
@@ -162,7 +163,7 @@ function measureCold(kind: ChartKind, inputsFile: string): Promise<ColdResult> {
     if (chart.png.length === 0) throw new Error('empty PNG')
     process.stdout.write(JSON.stringify({ bootMs, importMs: t1 - bootMs, firstRenderMs: totalMs - t1, totalMs, cpuMs: (cpu.user + cpu.system) / 1000 }))
   `
-  return runChild<Omit<ColdResult, 'kind'>>(kind, script).then((r) => ({ kind, ...r }))
+  return runModuleScript<Omit<ColdResult, 'kind'>>(script, `cold chart run for ${kind}`).then((r) => ({ kind, ...r }))
 }
 
 /** A fresh process that calls `loadChartEngine()` first, as the Slack server does at start-up, then draws one chart. */
@@ -178,35 +179,12 @@ function measurePrimed(kind: ChartKind, inputsFile: string): Promise<PrimedResul
     await renderReportChart(${JSON.stringify(kind)}, input)
     process.stdout.write(JSON.stringify({ loadMs: t1 - t0, firstRenderMs: performance.now() - t1 }))
   `
-  return runChild<PrimedResult>(kind, script)
+  return runModuleScript<PrimedResult>(script, `cold chart run for ${kind}`)
 }
 
 function chartModuleUrl(name: string): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
   return new URL(`../src/charts/${name}${ext}`, import.meta.url).href
-}
-
-function runChild<T>(kind: ChartKind, script: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`cold chart run for ${kind} exited with ${code}`))
-      resolve(JSON.parse(out) as T)
-    })
-  })
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 function round(value: number): number {

@@ -20,6 +20,7 @@ import type { Store } from '../src/db/open-store.js'
 import { openStore } from '../src/db/open-store.js'
 import type { BenchContext } from './bench-context.js'
 import { ingestInChild } from './ingest-bench.js'
+import { median } from './median.js'
 import { BENCH_REPORTS, computeBenchReport } from './reports-bench.js'
 
 /** Acceptance (issue 8): the 1M-deal import at most 2x PostgreSQL's own `COPY` of the same CSV. */
@@ -151,12 +152,6 @@ async function startThrowAwayServer(ctx: BenchContext): Promise<{ url: string; s
     return { error: `could not start a PostgreSQL server (${why})` }
   }
   return { url, stop: () => void spawnSync('bash', [stop, data], { stdio: 'ignore' }) }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** Times `COPY t FROM STDIN (FORMAT csv, HEADER)` of the file, streamed by this process, into a fresh all-text table. */

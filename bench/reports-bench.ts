@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { findingsSummary } from '../src/analytics/findings-summary.js'
 import { loadDriversReport } from '../src/analytics/load-drivers-report.js'
 import { loadFunnelReport } from '../src/analytics/load-funnel-report.js'
@@ -10,6 +9,8 @@ import type { ReportQuery } from '../src/analytics/report-types.js'
 import { openStore, type Store } from '../src/db/open-store.js'
 import { refreshAnalyticsRollup } from '../src/db/refresh-analytics-rollup.js'
 import type { BenchContext } from './bench-context.js'
+import { median } from './median.js'
+import { runModuleScript } from './run-module-script.js'
 
 /** Budgets from issue 3. */
 const WARM_BUDGET_MS = 150
@@ -108,26 +109,7 @@ function measureCold(db: string, name: BenchReport, asOf: string): Promise<{ ms:
     await store.close()
     process.stdout.write(JSON.stringify({ openMs: t1 - t0, ms: t2 - t1, rssMb: process.memoryUsage().rss / 1e6 }))
   `
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`cold report run for ${name} exited with ${code}`))
-      resolve(JSON.parse(out))
-    })
-  })
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return runModuleScript(script, `cold report run for ${name}`)
 }
 
 function round(value: number): number {
