@@ -173,6 +173,22 @@ describe('stalled-deal DMs', () => {
     expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
   })
 
+  it('a revoked token with one DM left says that one message waits', async () => {
+    const { fake, ctx, company } = await setup()
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    expect(plan.alerts.length).toBeGreaterThan(1)
+    const [first] = await company.store.db.selectFrom('slack_outbox').select('outbox_id').orderBy('outbox_id').limit(1).execute()
+    await company.store.db
+      .updateTable('slack_outbox')
+      .set({ status: 'sent' })
+      .where('outbox_id', '!=', first?.outbox_id ?? -1)
+      .execute()
+    fake.failNext('chat.postMessage', 'invalid_auth', 3)
+    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0 })).rejects.toThrow(
+      /so 1 message waits in the outbox\. .* It goes out on the next run after that\./,
+    )
+  })
+
   it('tries again within the run when Slack answers an error that may pass (internal_error), and sends each DM once', async () => {
     const { fake, ctx, company } = await setup()
     const plan = await planStalledDealDms(ctx, { asOf: AS_OF })

@@ -1,3 +1,4 @@
+import { formatCount } from '../../analytics/format-figures.js'
 import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
@@ -407,7 +408,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         : 'Its bot token no longer works: reinstall the app or update SLACK_BOT_TOKEN.'
     throw new AppError(
       'slack_error',
-      `Slack refused Sales Pulse (${refusal.code}), so ${result.left} messages wait in the outbox. ${fix} They go out on the next run after that.`,
+      `Slack refused Sales Pulse (${refusal.code}), so ${result.left === 1 ? '1 message waits' : `${formatCount(result.left)} messages wait`} in the outbox. ${fix} ${result.left === 1 ? 'It goes' : 'They go'} out on the next run after that.`,
       { cause: refusal.error },
     )
   }
