@@ -99,3 +99,11 @@ export function formatCountOf(n: number, noun: string): string {
 export function formatDeals(n: number, kind?: string): string {
   return formatCountOf(n, kind ? `${kind} deal` : 'deal')
 }
+
+/**
+ * An ISO date-time (UTC) to the minute, as status lines show it.
+ * @example formatUtcMinute('2024-06-01T09:14:22.123Z') // '2024-06-01 09:14 UTC'
+ */
+export function formatUtcMinute(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+}

@@ -7,6 +7,7 @@ import {
   formatMonth,
   formatPercent,
   formatPercentsApart,
+  formatUtcMinute,
 } from '../../src/analytics/format-figures.js'
 
 describe('formatMoney', () => {
@@ -72,5 +73,11 @@ describe('formatCount and formatMonth', () => {
     }
     expect(formatCount(Number.NaN)).toBe('\u2013')
     expect(formatMonth('2025-06')).toBe('Jun 2025')
+  })
+})
+
+describe('formatUtcMinute', () => {
+  it('writes an ISO date-time to the minute, in UTC', () => {
+    expect(formatUtcMinute('2024-06-01T09:14:22.123Z')).toBe('2024-06-01 09:14 UTC')
   })
 })

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { formatCount } from '../../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatUtcMinute } from '../../analytics/format-figures.js'
 import { findRejectedRows, type RejectedRowsOfRun } from '../../db/find-rejected-rows.js'
 import { AppError } from '../../errors.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
@@ -41,7 +41,7 @@ export function registerRejectedCommand(program: Command, io: CliIo): void {
 /** The quarantined rows as a person reads them: the run, then each line, its reason and its text. */
 export function formatRejectedRows(r: RejectedRowsOfRun): string {
   const lines = [
-    `Import run ${r.runId} (${r.file ?? 'no file'}, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC): ${formatCount(r.rejected)} row${r.rejected === 1 ? '' : 's'} rejected.`,
+    `Import run ${r.runId} (${r.file ?? 'no file'}, ${formatUtcMinute(r.startedAt)}): ${formatCountOf(r.rejected, 'row')} rejected.`,
   ]
   for (const row of r.rows) lines.push(`line ${row.line}: ${row.reason}`, `  ${row.raw}`)
   if (r.rows.length < r.rejected) lines.push(`... and ${formatCount(r.rejected - r.rows.length)} more (--limit 0 lists all).`)

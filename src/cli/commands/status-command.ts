@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { formatCount, formatCountOf } from '../../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatUtcMinute } from '../../analytics/format-figures.js'
 import type { JobRun } from '../../db/begin-job-run.js'
 import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
@@ -33,7 +33,7 @@ export function formatStatus(s: SyncStatus): string {
   lines.push(
     i === null
       ? 'Last import: none yet (run `pulse ingest --csv FILE`).'
-      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${when(i.startedAt)}: ${formatCountOf(i.read, 'row')} read, ${formatCount(i.inserted)} new, ${formatCount(i.updated)} updated, ${formatCount(i.rejected)} rejected.`,
+      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${formatUtcMinute(i.startedAt)}: ${formatCountOf(i.read, 'row')} read, ${formatCount(i.inserted)} new, ${formatCount(i.updated)} updated, ${formatCount(i.rejected)} rejected.`,
   )
   lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
@@ -66,14 +66,10 @@ function formatSyncRun(r: SyncRun): string {
   const error = r.error_message ? `: ${r.error_message}` : ''
   // A run cut short says so in its status and message; it is not counted as an error.
   const errors = r.status === 'interrupted' ? '' : `, ${formatCountOf(r.errors, 'error')}`
-  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${when(r.started_at)}${took}, ${r.mode}, ${formatCountOf(r.pages, 'page')}, ${formatCountOf(r.deals, 'deal')}, ${formatCount(r.removed)} removed${errors}${error}`
+  return `${r.source.padEnd(10)} ${r.status.padEnd(11)} ${formatUtcMinute(r.started_at)}${took}, ${r.mode}, ${formatCountOf(r.pages, 'page')}, ${formatCountOf(r.deals, 'deal')}, ${formatCount(r.removed)} removed${errors}${error}`
 }
 
 function formatJobRun(j: JobRun): string {
   const error = j.error ? `: ${j.error}` : ''
-  return `${when(j.started_at)}  ${j.job.padEnd(14)} ${j.status.padEnd(8)} ${j.instance}${error}`
-}
-
-function when(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+  return `${formatUtcMinute(j.started_at)}  ${j.job.padEnd(14)} ${j.status.padEnd(8)} ${j.instance}${error}`
 }

@@ -1,3 +1,4 @@
+import { formatUtcMinute } from '../../analytics/format-figures.js'
 import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
@@ -186,7 +187,7 @@ export function statusBlocks(status: PulseStatus, options: { companyCounts?: boo
   // The company's deal counts are for those who see every deal; others get the load and the model.
   const counts = options.companyCounts ?? true
   const load = status.lastLoad
-    ? `${esc(status.lastLoad.source)} at ${status.lastLoad.at.slice(0, 16).replace('T', ' ')} UTC: ${status.lastLoad.status}${counts ? `, ${count(status.lastLoad.rows)} rows` : ''}`
+    ? `${esc(status.lastLoad.source)} at ${formatUtcMinute(status.lastLoad.at)}: ${status.lastLoad.status}${counts ? `, ${count(status.lastLoad.rows)} rows` : ''}`
     : 'Nothing loaded yet.'
   const blocks: Block[] = [
     header('Sales Pulse status'),
