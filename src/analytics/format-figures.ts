@@ -54,6 +54,14 @@ function shortUnits(x: number, suffix: string): string {
 }
 
 /**
+ * A rate as a whole percentage, for model figures and reasons: 0.1412 -> `14%`, 0.045 -> `5%`.
+ * @example formatWholePercent(0.1412) // '14%'
+ */
+export function formatWholePercent(rate: number): string {
+  return `${Math.round(rate * 100)}%`
+}
+
+/**
  * A rate and its limit as {@link formatPercent} writes them, with a decimal (or two) more when
  * they would otherwise read the same: a month flagged below a 26.3% limit reads `26.0%`, not
  * `26%` against `26%`.

@@ -1,4 +1,4 @@
-import { formatMoney } from '../analytics/format-figures.js'
+import { formatMoney, formatWholePercent } from '../analytics/format-figures.js'
 import type { AmountBand } from '../domain/amount-band.js'
 import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
 import type { FlatTree } from './flat-tree.js'
@@ -85,11 +85,6 @@ export function bandWords(band: AmountBand): string {
   return band === '<10k' ? 'under $10k' : `$${band}`
 }
 
-/** A rate as a whole percentage: 0.1412 -> "14%". */
-export function percent(rate: number): string {
-  return `${Math.round(rate * 100)}%`
-}
-
 function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | null {
   if (spec.kind === 'category') {
     const shown = spec.values.map((v) => shownValue(spec.name, v))
@@ -109,7 +104,7 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
   const kMax = Number.isFinite(hi) ? Math.ceil(hi) - 1 : spec.edges.length
   const from = kMin > 0 ? spec.edges[kMin - 1] : undefined
   const to = kMax < spec.edges.length ? spec.edges[kMax] : undefined
-  const fmt = spec.name === 'amount' ? formatMoney : percent
+  const fmt = spec.name === 'amount' ? formatMoney : formatWholePercent
   const range =
     from !== undefined && to !== undefined
       ? spec.name === 'amount'

@@ -1,6 +1,7 @@
+import { formatWholePercent } from '../analytics/format-figures.js'
 import type { ScoringDeal } from '../db/model-deal.js'
 import { daysIdle, daysInCurrentStage, lastActivityOf } from '../domain/deal-derived.js'
-import { type IdleSince, idleReason, percent, stageReason } from './deal-reasons.js'
+import { type IdleSince, idleReason, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
@@ -111,7 +112,7 @@ class ReasonWords {
   ) {}
 
   leaf(leaf: LeafPrediction): string {
-    const words = () => `${leaf.description}: similar deals won ${percent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`
+    const words = () => `${leaf.description}: similar deals won ${formatWholePercent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`
     // A deal with a segment value never seen in training, or a new owner, has words of its own.
     if (leaf.ownDescription) return words()
     let text = this.byLeaf.get(leaf.leaf)
@@ -125,7 +126,7 @@ class ReasonWords {
   segment(segment: SegmentRate): string {
     let text = this.bySegment.get(segment.label)
     if (text === undefined) {
-      text = `${segment.label}: similar deals won ${percent(segment.rate)} (n=${segment.n})`
+      text = `${segment.label}: similar deals won ${formatWholePercent(segment.rate)} (n=${segment.n})`
       this.bySegment.set(segment.label, text)
     }
     return text

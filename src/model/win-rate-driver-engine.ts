@@ -1,12 +1,12 @@
 /// <reference path="../../types/ml-cart.d.ts" />
 
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
-import { formatCount, formatDeals } from '../analytics/format-figures.js'
+import { formatCount, formatDeals, formatWholePercent } from '../analytics/format-figures.js'
 import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from '../db/model-deal.js'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
 import { accuracy, auc as aucOf, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
-import { describeNode, percent } from './deal-reasons.js'
+import { describeNode } from './deal-reasons.js'
 import {
   encodeRaw,
   type FeatureEncoding,
@@ -563,7 +563,7 @@ export function evaluationVerdict(
     'nTest' | 'auc' | 'aucLow' | 'aucHigh' | 'brier' | 'baselineBrier' | 'baseRate' | 'testWinRate' | 'leakSuspect' | 'informative'
   >,
 ): string {
-  const brierText = `Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate of ${percent(e.baseRate)}`
+  const brierText = `Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate of ${formatWholePercent(e.baseRate)}`
   const numbers = `AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}; ${brierText}`
   const instead = 'so deals are shown the win rate of similar past deals instead of a per-deal probability.'
   const deals = newestClosed(e.nTest)

@@ -8,6 +8,7 @@ import {
   formatPercent,
   formatPercentsApart,
   formatUtcMinute,
+  formatWholePercent,
 } from '../../src/analytics/format-figures.js'
 
 describe('formatMoney', () => {
@@ -79,5 +80,12 @@ describe('formatCount and formatMonth', () => {
 describe('formatUtcMinute', () => {
   it('writes an ISO date-time to the minute, in UTC', () => {
     expect(formatUtcMinute('2024-06-01T09:14:22.123Z')).toBe('2024-06-01 09:14 UTC')
+  })
+})
+
+describe('formatWholePercent', () => {
+  it('rounds to a whole percentage, unlike formatPercent below 10%', () => {
+    expect([0.1412, 0.045, 0.004, 1].map(formatWholePercent)).toEqual(['14%', '5%', '0%', '100%'])
+    expect(formatPercent(0.045)).toBe('4.5%')
   })
 })

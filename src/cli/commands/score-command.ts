@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { formatDeals } from '../../analytics/format-figures.js'
+import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
-import { percent } from '../../model/deal-reasons.js'
 import { type ScoreReport, scoreOpenDeals } from '../../model/score-open-deals.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
@@ -76,7 +75,7 @@ export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday:
   lines.push('', `Least healthy ${shown} (health 0-100, ${r.informative ? 'win probability' : 'segment win rate'}):`)
   for (const d of r.deals.slice(0, shown)) {
     lines.push(
-      `  ${d.dealId}  health ${String(d.healthScore).padStart(3)}  ${r.informative ? 'win' : 'segment'} ${percent(d.winProbability).padStart(4)}`,
+      `  ${d.dealId}  health ${String(d.healthScore).padStart(3)}  ${r.informative ? 'win' : 'segment'} ${formatWholePercent(d.winProbability).padStart(4)}`,
     )
     for (const reason of d.reasons) lines.push(`      - ${reason}`)
   }

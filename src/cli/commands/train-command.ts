@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import { formatCount } from '../../analytics/format-figures.js'
+import { formatCount, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
-import { percent } from '../../model/deal-reasons.js'
 import { retrainModel, type TrainResult } from '../../model/retrain-model.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
@@ -77,9 +76,9 @@ export function formatTrainResult(r: TrainResult): string {
     '',
     '  measure    model                       baseline',
     `  AUC        ${pad(`${r.auc.toFixed(3)} (95% CI ${r.aucLow.toFixed(3)}-${r.aucHigh.toFixed(3)})`, 28)}0.500 (chance)`,
-    `  Brier      ${pad(r.brier.toFixed(4), 28)}${r.baselineBrier.toFixed(4)} (always ${percent(r.baseRate)})`,
+    `  Brier      ${pad(r.brier.toFixed(4), 28)}${r.baselineBrier.toFixed(4)} (always ${formatWholePercent(r.baseRate)})`,
     `  log loss   ${pad(r.logLoss.toFixed(4), 28)}${r.baselineLogLoss.toFixed(4)}`,
-    `  accuracy   ${pad(percent(r.accuracy), 28)}${percent(r.baselineAccuracy)} (always "${majority}")`,
+    `  accuracy   ${pad(formatWholePercent(r.accuracy), 28)}${formatWholePercent(r.baselineAccuracy)} (always "${majority}")`,
     '',
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
     r.currentModelId !== r.modelId
@@ -89,12 +88,13 @@ export function formatTrainResult(r: TrainResult): string {
             ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
             : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
         } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
-    `On the test deals it predicted ${percent(meanPredicted(r))} on average and ${percent(r.testWinRate)} won (the training window won ${percent(r.baseRate)}).`,
+    `On the test deals it predicted ${formatWholePercent(meanPredicted(r))} on average and ${formatWholePercent(r.testWinRate)} won (the training window won ${formatWholePercent(r.baseRate)}).`,
     '',
     'Reliability on the test deals (by decile of predicted probability; deals given the same probability share one row):',
     '  row       n  predicted  observed',
     ...r.reliability.map(
-      (b) => `  ${pad(String(b.decile), 6)}${String(b.n).padStart(5)}  ${pad(percent(b.meanPredicted), 11)}${percent(b.observedRate)}`,
+      (b) =>
+        `  ${pad(String(b.decile), 6)}${String(b.n).padStart(5)}  ${pad(formatWholePercent(b.meanPredicted), 11)}${formatWholePercent(b.observedRate)}`,
     ),
     '',
   ]
@@ -106,11 +106,11 @@ export function formatTrainResult(r: TrainResult): string {
       ? 'Drivers: the tree found no split worth keeping (every deal gets the base rate).'
       : !r.informative
         ? 'Drivers: not shown, because the model did not beat the base rate: its splits are not findings. `pulse report drivers` tests each segment with confidence intervals.'
-        : `Drivers (share of the tree's impurity decrease): ${drivers.map((i) => `${FEATURE_WORDS[i.feature] ?? i.feature} ${percent(i.importance)}`).join(', ')}.`,
+        : `Drivers (share of the tree's impurity decrease): ${drivers.map((i) => `${FEATURE_WORDS[i.feature] ?? i.feature} ${formatWholePercent(i.importance)}`).join(', ')}.`,
   )
   if (showDrivers) {
     lines.push('Paths that differ most from the base rate:')
-    for (const p of r.drivers.paths.slice(0, 5)) lines.push(`  ${p.description}: won ${percent(p.winRate)} (n=${p.n})`)
+    for (const p of r.drivers.paths.slice(0, 5)) lines.push(`  ${p.description}: won ${formatWholePercent(p.winRate)} (n=${p.n})`)
   }
   const q = r.params
   lines.push(
