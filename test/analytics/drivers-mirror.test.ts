@@ -5,7 +5,7 @@ import { lossesReport } from '../../src/analytics/losses-report.js'
 import { stalledReport } from '../../src/analytics/stalled-report.js'
 import { summarizeFindings } from '../../src/analytics/summarize-findings.js'
 import { winrateReport } from '../../src/analytics/winrate-report.js'
-import type { SegmentOutcomeRow } from '../../src/db/segment-outcomes.js'
+import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
 
 const q = { asOf: '2024-07-20' }
 
