@@ -1,10 +1,11 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, type MigrationProvider, Migrator, SqliteDialect, sql } from 'kysely'
 import type pg from 'pg'
 import { AppError, DATABASE_BUSY, DATABASE_FULL, isDatabaseBusy, isDatabaseFull } from '../errors.js'
-import { type DialectName, UNICODE_LOWER } from './dialect.js'
+import { type DialectName, dialectOf, UNICODE_LOWER } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
 
@@ -96,11 +97,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  * Applies every pending migration. Safe to call on every start. On PostgreSQL pass the schema the
  * store lives in, so that migration bookkeeping in other schemas of the same database is ignored.
  *
- * @throws AppError `bad_file` naming the migration that failed.
+ * @throws AppError `bad_file` naming the migration that failed, or saying the database is busy
+ * when another process's write kept a SQLite store's pending migrations waiting.
  */
 export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) })
-  const { error, results } = await migrator.migrateToLatest()
+  // SQLite: Kysely takes no lock between processes there, so two commands started together on a
+  // store of an older release would both apply its new migrations. One write transaction holds
+  // them all: the first process applies them (all or none), the others then find nothing to do.
+  const locked = dialectOf(db) === 'sqlite' && (await migrator.getMigrations()).some((m) => m.executedAt === undefined)
+  if (locked) await beginImmediateWhenFree(db)
+  let { error, results } = await migrator.migrateToLatest()
+  if (locked && error) await sql`ROLLBACK`.execute(db).catch(() => undefined) // SQLite may have rolled back already
+  if (locked && !error)
+    error = await sql`COMMIT`.execute(db).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
     // A newer version of Sales Pulse migrated this database (the app was downgraded since).
@@ -111,6 +124,7 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
         `This database was set up by a newer version of Sales Pulse (its migration ${newer[1]} is unknown to this version): run that newer version (or later) on it, or restore a backup taken before the upgrade.`,
         { cause: error },
       )
+    if (isDatabaseBusy(error)) throw new AppError('bad_file', DATABASE_BUSY, { cause: error })
     if (isDatabaseFull(error))
       throw new AppError('bad_file', `${DATABASE_FULL} (migration ${failed}: ${(error as Error).message})`, { cause: error })
     throw new AppError(
@@ -118,6 +132,36 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
       `The database schema could not be updated (migration ${failed}): ${(error as Error).message ?? String(error)}. Is this a Sales Pulse database?`,
       { cause: error },
     )
+  }
+}
+
+/** How long opening a store waits for another process's write before it gives up (SQLite's busy timeout). */
+const MIGRATION_LOCK_WAIT_MS = 5000
+
+/**
+ * Begins a SQLite write transaction (`BEGIN IMMEDIATE`), trying again every 50 ms while another
+ * process writes, for up to {@link MIGRATION_LOCK_WAIT_MS}: between tries the process runs on
+ * (better-sqlite3 would otherwise wait out its busy timeout with the process stopped).
+ *
+ * @throws AppError `bad_file` saying the database is busy (SQLite's busy error as its cause) when the file stayed held.
+ */
+async function beginImmediateWhenFree(db: Kysely<Database>): Promise<void> {
+  const giveUpAt = Date.now() + MIGRATION_LOCK_WAIT_MS
+  const before = (await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(db)).rows[0]?.timeout ?? 0
+  await sql`PRAGMA busy_timeout = 0`.execute(db)
+  try {
+    for (;;) {
+      try {
+        await sql`BEGIN IMMEDIATE`.execute(db)
+        return
+      } catch (error) {
+        if (!isDatabaseBusy(error)) throw error
+        if (Date.now() >= giveUpAt) throw new AppError('bad_file', DATABASE_BUSY, { cause: error })
+      }
+      await sleep(50)
+    }
+  } finally {
+    await sql.raw(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(Number(before)))}`).execute(db)
   }
 }
 
