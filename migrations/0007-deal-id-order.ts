@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { dialectOf } from '../src/db/dialect.js'
+import { dialectOf, tableExists } from '../src/db/dialect.js'
 
 /** Every table with a `deal_id` column (all `text`). */
 const TABLES = ['deals', 'stage_history', 'deal_scores', 'slack_stall_episodes', 'slack_outbox', 'slack_snoozes'] as const
@@ -14,7 +14,9 @@ const TABLES = ['deals', 'stage_history', 'deal_scores', 'slack_stall_episodes',
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (dialectOf(db) !== 'postgres') return
-  for (const table of TABLES) await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN deal_id TYPE text COLLATE "C"`.execute(db)
+  // A table not there yet (migrations 0003-0005 of an early release created nothing) gets this from migration 0009.
+  for (const table of TABLES)
+    if (await tableExists(db, table)) await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN deal_id TYPE text COLLATE "C"`.execute(db)
 }
 
 /** Reverts {@link up}: on PostgreSQL, `deal_id` takes the database's default collation again; nothing to do on SQLite. */

@@ -1,4 +1,4 @@
-import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter } from 'kysely'
+import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely'
 
 /** The SQL dialects the store runs on. */
 export type DialectName = 'sqlite' | 'postgres'
@@ -21,4 +21,16 @@ export function dialectOf<DB>(db: Kysely<DB>): DialectName {
  */
 export function idColumn(db: Kysely<unknown>): (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
   return dialectOf(db) === 'postgres' ? (c) => c.primaryKey().generatedByDefaultAsIdentity() : (c) => c.primaryKey()
+}
+
+/**
+ * Whether the table `name` exists where unqualified names resolve: SQLite's main database, or
+ * PostgreSQL's `search_path` (the store's schema), not another schema of the same database.
+ */
+export async function tableExists<DB>(db: Kysely<DB>, name: string): Promise<boolean> {
+  const found =
+    dialectOf(db) === 'postgres'
+      ? await sql<{ found: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS found`.execute(db)
+      : await sql<{ found: number }>`SELECT count(*) > 0 AS found FROM sqlite_master WHERE type = 'table' AND name = ${name}`.execute(db)
+  return Boolean(found.rows[0]?.found)
 }
