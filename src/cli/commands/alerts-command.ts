@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
-import { drainOutbox } from '../../slack/outbox/drain-outbox.js'
+import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
 
@@ -58,16 +58,24 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
             )
           },
         })
+        // DMs claimed by another run (pulse serve, or a pulse alerts that stopped moments ago) are still owed too.
+        const held = delivery.heldElsewhere
+        const leaseSeconds = Math.ceil(outboxLeaseMs(store, config) / 1000)
         emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
           [
             alertsText(plan.alerts, asOf, 'queued'),
-            `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}; ${delivery.rateLimited} rate-limit waits.`,
+            `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}${held > 0 ? `, ${held} held by another run's claim for up to ${leaseSeconds} s` : ''}; ${delivery.rateLimited} rate-limit waits.`,
           ].join('\n'),
         )
         // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
-        if (delivery.failed > 0 || delivery.left > 0) {
+        if (delivery.failed > 0 || delivery.left > 0 || held > 0) {
           const next = [
             ...(delivery.left > 0 ? ['Run pulse alerts again once Slack answers: DMs left are sent then, once each.'] : []),
+            ...(held > 0
+              ? [
+                  `A DM another run claimed (pulse serve, or a pulse alerts that stopped within the last ${leaseSeconds} s) is left to it until its claim runs out, so that none is sent twice: run pulse alerts again after that, and those that did not arrive are sent then, once each.`,
+                ]
+              : []),
             ...(delivery.failed > 0
               ? [
                   'Slack refuses a failed DM for good (such as an owner whose Slack account is deactivated or a bot), so it is not sent again: check that deal owner in Slack and their email in the CRM.',
@@ -76,7 +84,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           ]
           throw new AppError(
             'slack_error',
-            `Not every DM reached Slack (${delivery.failed} failed, ${delivery.left} left for the next run); the reasons are above. ${next.join(' ')}`,
+            `Not every DM reached Slack (${delivery.failed} failed, ${delivery.left} left for the next run${held > 0 ? `, ${held} claimed by another run` : ''}); the reasons are above. ${next.join(' ')}`,
           )
         }
       },
