@@ -8,6 +8,7 @@ import * as leanDealIndexes from '../../migrations/0006-lean-deal-indexes.js'
 import * as dealIdOrder from '../../migrations/0007-deal-id-order.js'
 import * as snoozeOwner from '../../migrations/0008-snooze-owner.js'
 import * as areaTables from '../../migrations/0009-area-tables.js'
+import * as rebuildRollup from '../../migrations/0010-rebuild-rollup.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-deal-id-order': dealIdOrder,
   '0008-snooze-owner': snoozeOwner,
   '0009-area-tables': areaTables,
+  '0010-rebuild-rollup': rebuildRollup,
 }
