@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isRollupStale } from '../../src/db/is-rollup-stale.js'
 import { REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { freePort, spawnPulse } from '../helpers/pulse-process.js'
@@ -146,6 +147,40 @@ describe('pulse serve', () => {
       expect(homeOfCro().at(-1)).not.toContain('Open pipeline')
     } finally {
       serve.child.kill('SIGTERM')
+    }
+    expect(await serve.exited).toBe(0)
+  }, 60_000)
+
+  it('rebuilds report summaries left out of date (a sync cut short, an upgrade) when it starts', async () => {
+    const path = join(tempDir('pulse-serve-stale-'), 'pulse.db')
+    const stale = await sampleCompany(800, path)
+    // New data the summaries were not built from, as a stored sync page leaves it.
+    await stale.store.db.updateTable('meta').set({ value: 'after-the-summaries' }).where('key', '=', 'data_version').execute()
+    expect(await isRollupStale(stale.store.db)).toBe(true)
+    const serve = spawnServe(path, {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(await freePort()),
+      PULSE_AS_OF: AS_OF,
+      PULSE_ROSTER: stale.rosterPath,
+    })
+    try {
+      await waitFor(() => serve.stderr.includes('listening on port'), 30_000, `serve to start (${serve.stderr})`)
+      let rebuilt = false
+      await waitFor(
+        () => {
+          void isRollupStale(stale.store.db).then((s) => {
+            rebuilt = !s
+          })
+          return rebuilt
+        },
+        30_000,
+        'the report summaries to be rebuilt',
+      )
+    } finally {
+      serve.child.kill('SIGTERM')
+      await stale.store.close()
     }
     expect(await serve.exited).toBe(0)
   }, 60_000)

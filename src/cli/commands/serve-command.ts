@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { isRollupStale } from '../../db/is-rollup-stale.js'
 import { openStore, type Store, type StoreOptions } from '../../db/open-store.js'
 import { retryWhileBusy } from '../../db/retry-while-busy.js'
 import { todayIn } from '../../domain/dates.js'
@@ -8,7 +9,7 @@ import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
 import { idleJob } from '../../jobs/idle-job.js'
 import { runHeavyJob } from '../../jobs/run-heavy-job.js'
 import { startScheduler } from '../../jobs/start-scheduler.js'
-import { createLogger } from '../../log/create-logger.js'
+import { createLogger, type Logger } from '../../log/create-logger.js'
 import { watchRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import type { createSlackApp } from '../../slack/app/create-slack-app.js'
@@ -169,8 +170,10 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       throw error
     }
     const { slack, watch, scheduler, hold, answers } = running
+    let rebuilding: Promise<void> = Promise.resolve()
     if (!stop.signal.aborted) {
       void watch.drain()
+      rebuilding = rebuildStaleSummaries(where, store, logger, stop.signal)
       io.err(
         slack.mode === 'http'
           ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
@@ -188,11 +191,30 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     await republishing
     await watch.stop()
     await scheduler.stop()
+    await rebuilding
     await slack.stop()
     await answers.stop()
     await hold.release()
     await store.close()
   })
+}
+
+/**
+ * Rebuilds the report summaries (the analytics rollup) on a worker thread when they describe
+ * other data than the store holds (a sync cut short, an upgrade that set an earlier release's
+ * aside), so reports read them again within seconds instead of counting every deal until the next
+ * import or sync. Never rejects: a failure is logged, and reports go on counting the deals.
+ */
+async function rebuildStaleSummaries(where: StoreOptions, store: Store, logger: Logger, signal: AbortSignal): Promise<void> {
+  try {
+    if (!(await isRollupStale(store.db))) return
+    logger.info('the report summaries are out of date: rebuilding them')
+    await runHeavyJob(where, store, { kind: 'refresh-rollup' }, signal)
+    logger.info('report summaries rebuilt')
+  } catch (error) {
+    if (!signal.aborted)
+      logger.warn({ err: error }, 'the report summaries could not be rebuilt; reports count the deals until the next import or sync')
+  }
 }
 
 // A stop asked for while the store was still busy (or while a step failed): nothing is left running.
