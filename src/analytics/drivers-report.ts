@@ -148,7 +148,6 @@ export function mirroredValues(s: DriverSegment, segments: readonly DriverSegmen
   const fields = Object.keys(s.segment) as SegmentField[]
   const field = fields[0]
   if (fields.length !== 1 || field === undefined || !s.significant) return []
-  const evidence = (d: DriverSegment) => Math.abs(Math.log(d.lift ?? 1)) * Math.sqrt(d.n)
   const stronger = segments.filter(
     (d) =>
       d !== s &&
@@ -156,7 +155,7 @@ export function mirroredValues(s: DriverSegment, segments: readonly DriverSegmen
       d.direction !== s.direction &&
       Object.keys(d.segment).length === 1 &&
       d.segment[field] !== undefined &&
-      evidence(d) > evidence(s),
+      driverEvidence(d) > driverEvidence(s),
   )
   if (stronger.length === 0) return []
   const restN = s.othersN - stronger.reduce((t, d) => t + d.n, 0)

@@ -50,7 +50,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_over_p90',
       significant: true,
-      text: `${formatCount(data.overStageP90.count)} more large deal${data.overStageP90.count === 1 ? '' : 's'}${scope} (${formatMoney(data.overStageP90.amount)}) ${data.overStageP90.count === 1 ? 'is' : 'are'} still active but ${data.overStageP90.count === 1 ? 'has' : 'have'} sat in their stage longer than 90% of stays there.`,
+      text: `${formatCount(data.overStageP90.count)} more large deal${data.overStageP90.count === 1 ? '' : 's'}${scope}, worth ${formatMoney(data.overStageP90.amount)}, ${data.overStageP90.count === 1 ? 'is' : 'are'} still active but ${data.overStageP90.count === 1 ? 'has' : 'have'} sat in their stage longer than 90% of stays there.`,
     })
   }
   if (s.staleCount > 0) {
@@ -58,7 +58,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatDeals(s.openCount, 'open')}${scope} (${formatMoney(s.staleAmount)}, ${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline) ${s.staleCount === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.`,
+      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatDeals(s.openCount, 'open')}${scope}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${s.staleCount === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.`,
     })
   }
   if (s.closedSince > 0) {

@@ -33,4 +33,15 @@ describe('pulse report stalled text: the stale threshold', () => {
         .join(' '),
     ).toMatch(/Zombie pipeline: 1 of .* has had no update/)
   })
+
+  it('writes one open deal in the singular, and a scope and an amount without two brackets in a row', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const ingest = await runCli('ingest', '--csv', writeTempFile('one.csv', `${[HEADER, ROWS[0], ROWS[2]].join('\n')}\n`), '--db', db)
+    expect(ingest.code, ingest.stderr).toBe(0)
+    const text = await runCli('report', 'stalled', '--db', db, '--as-of', '2024-04-30', '--where', 'sales_rep_id=rep_1')
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('1 of 1 open deal,')
+    expect(text.stdout).toMatch(/Zombie pipeline: 1 of 1 open deal \(rep_1\), worth \$8k \(100% of open pipeline\), has had no update/)
+    expect(text.stdout).not.toMatch(/\) \(/)
+  })
 })
