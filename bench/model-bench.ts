@@ -4,10 +4,10 @@ import { DEFAULT_STAGES } from '../src/config.js'
 import { findOpenScoringDeals } from '../src/db/find-open-scoring-deals.js'
 import { openStore } from '../src/db/open-store.js'
 import { importCsvFile } from '../src/ingest/import-csv-file.js'
-import { retrainModel } from '../src/model/retrain-model.js'
 import { scoreDeals } from '../src/model/score-deals.js'
-import { loadCurrentModel, loadScoringContext, scoreOpenDeals } from '../src/model/score-open-deals.js'
 import { writeSampleFiles } from '../src/sample/write-sample-files.js'
+import { retrainModel } from '../src/services/retrain-model.js'
+import { loadCurrentModel, loadScoringContext, scoreOpenDeals } from '../src/services/score-open-deals.js'
 import type { BenchContext } from './bench-context.js'
 
 /** Budgets from issue 4. */

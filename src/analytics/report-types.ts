@@ -5,7 +5,7 @@
  * (0.31), months are `YYYY-MM`, dates `YYYY-MM-DD` (UTC), amounts are numbers in the deals' currency.
  * A rate over zero deals is `null`, never `NaN`.
  *
- * Each report has a loader taking `(db: Kysely<Database>, query)` (one file each in `src/analytics/`):
+ * Each report has a loader taking `(db: Kysely<Database>, query)` (one file each in `src/services/`):
  * `loadWinrateReport`, `loadLossesReport`, `loadFunnelReport`, `loadTimeInStageReport`,
  * `loadDriversReport`, `loadStalledReport`, and `findingsSummary(db, query)` for the CRO summary.
  */

@@ -1,7 +1,7 @@
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
-import { retrainModel } from '../model/retrain-model.js'
-import { scoreOpenDealsIfTrained } from '../model/score-open-deals.js'
+import { retrainModel } from '../services/retrain-model.js'
+import { scoreOpenDealsIfTrained } from '../services/score-open-deals.js'
 
 /**
  * A piece of scheduled work that keeps a CPU busy for seconds on a large store (every deal read

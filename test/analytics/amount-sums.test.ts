@@ -1,10 +1,10 @@
 import { afterEach, expect, it } from 'vitest'
-import { loadLossesReport } from '../../src/analytics/load-losses-report.js'
-import { loadStalledReport } from '../../src/analytics/load-stalled-report.js'
-import { loadWinrateReport } from '../../src/analytics/load-winrate-report.js'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadLossesReport } from '../../src/services/load-losses-report.js'
+import { loadStalledReport } from '../../src/services/load-stalled-report.js'
+import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
 

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest'
-import { findingsSummary } from '../../src/analytics/findings-summary.js'
 import { openStore } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { findingsSummary } from '../../src/services/findings-summary.js'
 import { tempDir } from '../helpers/test-store.js'
 
 const AS_OF = '2024-07-20'

@@ -1,8 +1,8 @@
 import { afterEach, expect, it } from 'vitest'
-import { loadFunnelReport } from '../../src/analytics/load-funnel-report.js'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadFunnelReport } from '../../src/services/load-funnel-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
 

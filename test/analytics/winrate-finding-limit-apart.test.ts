@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadWinrateReport } from '../../src/analytics/load-winrate-report.js'
 import type { WinrateReport } from '../../src/analytics/report-types.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
 
 // The demo's data: Mar 2026 wins 26.01% against a lower limit of 26.08%, both "26%" when rounded.

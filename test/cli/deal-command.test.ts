@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatDealReport } from '../../src/cli/commands/deal-command.js'
-import type { DealReport } from '../../src/model/explain-deal.js'
+import type { DealReport } from '../../src/services/explain-deal.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from '../model/model-fixtures.js'

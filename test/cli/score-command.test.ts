@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatScoreReport } from '../../src/cli/commands/score-command.js'
-import type { ScoreReport } from '../../src/model/score-open-deals.js'
+import type { ScoreReport } from '../../src/services/score-open-deals.js'
 
 const report = {
   modelId: 1,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { loadStalledReport } from '../../src/analytics/load-stalled-report.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
 

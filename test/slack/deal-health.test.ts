@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { retrainModel } from '../../src/model/retrain-model.js'
-import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
+import { retrainModel } from '../../src/services/retrain-model.js'
+import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { appHomeOpenedBody, blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'

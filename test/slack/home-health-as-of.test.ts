@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { retrainModel } from '../../src/model/retrain-model.js'
-import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
+import { retrainModel } from '../../src/services/retrain-model.js'
+import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { appHomeOpenedBody, postSigned, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
-import { scoreOpenDeals } from '../../src/model/score-open-deals.js'
+import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'

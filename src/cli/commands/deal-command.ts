@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
-import { type DealReport, explainDeal } from '../../model/explain-deal.js'
+import { type DealReport, explainDeal } from '../../services/explain-deal.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
 /** `pulse deal ID`: one deal's health score and reasons. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
-import { type ScoreReport, scoreOpenDeals } from '../../model/score-open-deals.js'
+import { type ScoreReport, scoreOpenDeals } from '../../services/score-open-deals.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { formatCount, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
-import { retrainModel, type TrainResult } from '../../model/retrain-model.js'
+import { retrainModel, type TrainResult } from '../../services/retrain-model.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
 /** `pulse train`: train the win-probability model on closed deals and print its evaluation. */

@@ -1,9 +1,4 @@
 import type { Kysely } from 'kysely'
-import { loadDriversReport } from '../../analytics/load-drivers-report.js'
-import { loadFunnelReport } from '../../analytics/load-funnel-report.js'
-import { loadLossesReport } from '../../analytics/load-losses-report.js'
-import { loadStalledReport } from '../../analytics/load-stalled-report.js'
-import { loadWinrateReport } from '../../analytics/load-winrate-report.js'
 import type {
   DriversReport,
   FunnelReport,
@@ -16,6 +11,11 @@ import type {
 } from '../../analytics/report-types.js'
 import { renderReportChart } from '../../charts/render-report-chart.js'
 import type { Database } from '../../db/schema.js'
+import { loadDriversReport } from '../../services/load-drivers-report.js'
+import { loadFunnelReport } from '../../services/load-funnel-report.js'
+import { loadLossesReport } from '../../services/load-losses-report.js'
+import { loadStalledReport } from '../../services/load-stalled-report.js'
+import { loadWinrateReport } from '../../services/load-winrate-report.js'
 import { findDealCards } from './find-deal-cards.js'
 import { loadPulseStatus } from './load-pulse-status.js'
 import type { ChartKind, DealCard, PulseStatus, RenderedChart } from './pulse-services.js'

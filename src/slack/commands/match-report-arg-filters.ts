@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import { matchFilterValues } from '../../analytics/match-filter-values.js'
 import type { Database } from '../../db/schema.js'
+import { matchFilterValues } from '../../services/match-filter-values.js'
 import { type DataScope, scopeOwnerIds } from '../access/authorize.js'
 import type { ReportArgs } from './parse-report-args.js'
 

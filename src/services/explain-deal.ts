@@ -3,7 +3,7 @@ import { findModelDeals } from '../db/find-model-deals.js'
 import type { Store } from '../db/open-store.js'
 import { amountBand } from '../domain/amount-band.js'
 import { AppError } from '../errors.js'
-import { type DealScore, scoreDeals } from './score-deals.js'
+import { type DealScore, scoreDeals } from '../model/score-deals.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
 
 /** `pulse deal ID`: one element of `score`'s deals plus the deal's own fields. */

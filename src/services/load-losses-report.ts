@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
+import { lossesReport } from '../analytics/losses-report.js'
+import type { LossesReport, ReportQuery } from '../analytics/report-types.js'
 import { findLossStages } from '../db/find-loss-stages.js'
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
-import { lossesReport } from './losses-report.js'
-import type { LossesReport, ReportQuery } from './report-types.js'
 
 /** `report losses` from the store: lost deals by the stage they were lost at. */
 export async function loadLossesReport(db: Kysely<Database>, query: ReportQuery): Promise<LossesReport> {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
+import type { ReportFilters, SegmentField } from '../analytics/report-types.js'
 import { findSegmentOutcomes } from '../db/find-segment-outcomes.js'
 import type { Database } from '../db/schema.js'
-import type { ReportFilters, SegmentField } from './report-types.js'
 
 /** A filter value read in the deals' own spelling, and one no closed deal has. */
 export interface FilterValueMatch {

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely'
+import type { WinrateQuery, WinrateReport } from '../analytics/report-types.js'
+import { winrateReport } from '../analytics/winrate-report.js'
 import { findMonthlyCreated } from '../db/find-monthly-created.js'
 import { findMonthlyOutcomes } from '../db/find-monthly-outcomes.js'
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
-import type { WinrateQuery, WinrateReport } from './report-types.js'
-import { winrateReport } from './winrate-report.js'
 
 /**
  * `report winrate` from the store: monthly win rate with p-chart limits and pipeline volume.

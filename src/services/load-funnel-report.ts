@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
+import { funnelReport } from '../analytics/funnel-report.js'
+import type { FunnelReport, ReportQuery } from '../analytics/report-types.js'
 import { findFunnelCounts, hasStageHistory } from '../db/find-funnel-counts.js'
 import type { Database } from '../db/schema.js'
-import { funnelReport } from './funnel-report.js'
 import { loadReportContext } from './load-report-context.js'
-import type { FunnelReport, ReportQuery } from './report-types.js'
 
 /** `report funnel` from the store: stage conversion and leakage (from stage history when there is any). */
 export async function loadFunnelReport(db: Kysely<Database>, query: ReportQuery): Promise<FunnelReport> {

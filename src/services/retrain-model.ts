@@ -4,8 +4,8 @@ import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import { findWonStageDurations } from '../db/find-won-stage-durations.js'
 import { insertModel } from '../db/insert-model.js'
 import type { Store } from '../db/open-store.js'
-import type { ModelDrivers, ModelEvaluation, ModelParams } from './win-rate-driver-engine.js'
-import { WinRateDriverEngine } from './win-rate-driver-engine.js'
+import type { ModelDrivers, ModelEvaluation, ModelParams } from '../model/win-rate-driver-engine.js'
+import { WinRateDriverEngine } from '../model/win-rate-driver-engine.js'
 
 /**
  * The model trains on at most this many of the most recently closed deals: recent selling matters

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
+import { DRIVER_COMBINATIONS, DRIVER_FIELDS, driversReport } from '../analytics/drivers-report.js'
+import type { DriversReport, ReportQuery } from '../analytics/report-types.js'
 import { findSegmentOutcomes } from '../db/find-segment-outcomes.js'
 import type { Database } from '../db/schema.js'
-import { DRIVER_COMBINATIONS, DRIVER_FIELDS, driversReport } from './drivers-report.js'
 import { loadReportContext } from './load-report-context.js'
-import type { DriversReport, ReportQuery } from './report-types.js'
 
 /** `report drivers` from the store: segment win rates with Wilson intervals, lift, p and BH q. */
 export async function loadDriversReport(db: Kysely<Database>, query: ReportQuery): Promise<DriversReport> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { findModelDeals } from '../db/find-model-deals.js'
 import type { Database } from '../db/schema.js'
 import { AppError } from '../errors.js'
-import { type DealScore, scoreDeals } from './score-deals.js'
+import { type DealScore, scoreDeals } from '../model/score-deals.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
 
 /**

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely'
+import type { StalledQuery, StalledReport } from '../analytics/report-types.js'
+import { stalledReport } from '../analytics/stalled-report.js'
 import { findStalePipeline } from '../db/find-stale-pipeline.js'
 import { findOverStageDeals, findStalledDeals } from '../db/find-stalled-deals.js'
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
 import { loadTimeInStageReport } from './load-time-in-stage-report.js'
-import type { StalledQuery, StalledReport } from './report-types.js'
-import { stalledReport } from './stalled-report.js'
 
 /** Deals listed by default (largest first); the totals always cover every deal. */
 export const DEFAULT_STALLED_LIMIT = 200

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely'
+import type { FindingsSummary, ReportQuery } from '../analytics/report-types.js'
+import { summarizeFindings } from '../analytics/summarize-findings.js'
 import type { Database } from '../db/schema.js'
 import { loadDriversReport } from './load-drivers-report.js'
 import { loadFunnelReport } from './load-funnel-report.js'
 import { loadLossesReport } from './load-losses-report.js'
 import { loadStalledReport } from './load-stalled-report.js'
 import { loadWinrateReport } from './load-winrate-report.js'
-import type { FindingsSummary, ReportQuery } from './report-types.js'
-import { summarizeFindings } from './summarize-findings.js'
 
 /**
  * The CRO's summary from the store: runs every report for `query` and keeps the handful of

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely'
+import type { ReportQuery, TimeInStageReport } from '../analytics/report-types.js'
+import { timeInStageReport } from '../analytics/time-in-stage-report.js'
 import { hasStageHistory } from '../db/find-funnel-counts.js'
 import { findStageDurations } from '../db/find-stage-durations.js'
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
-import type { ReportQuery, TimeInStageReport } from './report-types.js'
-import { timeInStageReport } from './time-in-stage-report.js'
 
 /** Time in stage from the store: Kaplan-Meier median / p75 / p90 per open stage. */
 export async function loadTimeInStageReport(db: Kysely<Database>, query: ReportQuery): Promise<TimeInStageReport> {

@@ -7,9 +7,9 @@ import { saveDealScores } from '../db/save-deal-scores.js'
 import type { Database } from '../db/schema.js'
 import type { ModelRow } from '../db/schema-model.js'
 import { AppError } from '../errors.js'
-import { OwnerWinHistory } from './owner-win-history.js'
-import { type DealScore, type ScoringContext, scoreDeals } from './score-deals.js'
-import { MIN_TRAINING_DEALS, type SerializedWinModel, WinRateDriverEngine } from './win-rate-driver-engine.js'
+import { OwnerWinHistory } from '../model/owner-win-history.js'
+import { type DealScore, type ScoringContext, scoreDeals } from '../model/score-deals.js'
+import { MIN_TRAINING_DEALS, type SerializedWinModel, WinRateDriverEngine } from '../model/win-rate-driver-engine.js'
 
 /** Options of {@link scoreOpenDeals}. */
 export interface ScoreOptions {
