@@ -1,22 +1,12 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { SlackFake } from '../fakes/slack-fake.js'
+import type { SlackFake } from '../fakes/slack-fake.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, sampleCompany } from './slack-test-app.js'
+import { AS_OF, cliSlackCompany } from './slack-test-app.js'
 
 let fake: SlackFake
 let db: string
 beforeAll(async () => {
-  db = join(tempDir('pulse-alerts-'), 'pulse.db')
-  const company = await sampleCompany(2500, db)
-  await company.store.close()
-  fake = await new SlackFake({ users: company.users }).start()
-  // The CLI reads its configuration from the environment once per process (this file's own).
-  process.env.SLACK_BOT_TOKEN = fake.token
-  process.env.SLACK_API_URL = fake.apiUrl
-  process.env.PULSE_ROSTER = company.rosterPath
-  process.env.PULSE_LOG_LEVEL = 'silent'
+  ;({ db, fake } = await cliSlackCompany('pulse-alerts-'))
 })
 afterAll(async () => {
   await fake.stop()

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
 import { enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
-import { SlackFake } from '../fakes/slack-fake.js'
+import type { SlackFake } from '../fakes/slack-fake.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, sampleCompany } from './slack-test-app.js'
+import { AS_OF, cliSlackCompany } from './slack-test-app.js'
 
 describe('pulse alerts', () => {
   let fake: SlackFake
@@ -17,9 +17,7 @@ describe('pulse alerts', () => {
   let paced: string
   let waitingAlert: string
   beforeAll(async () => {
-    db = join(tempDir('pulse-alerts-'), 'pulse.db')
-    const company = await sampleCompany(2500, db)
-    await company.store.close()
+    ;({ db, fake } = await cliSlackCompany('pulse-alerts-'))
     unsent = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, unsent)
     refused = join(tempDir('pulse-alerts-'), 'pulse.db')
@@ -28,12 +26,6 @@ describe('pulse alerts', () => {
     copyFileSync(db, paced)
     waitingAlert = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, waitingAlert)
-    fake = await new SlackFake({ users: company.users }).start()
-    // The CLI reads its configuration from the environment once per process.
-    process.env.SLACK_BOT_TOKEN = fake.token
-    process.env.SLACK_API_URL = fake.apiUrl
-    process.env.PULSE_ROSTER = company.rosterPath
-    process.env.PULSE_LOG_LEVEL = 'silent'
   })
   afterAll(async () => {
     await fake.stop()

@@ -70,6 +70,23 @@ export async function sampleCompany(deals = 2500, dbPath?: string): Promise<Samp
   return { store, rosterPath: sample.roster, roster, emails, users }
 }
 
+/**
+ * A sample company's store in a file (closed again), a Slack fake that knows its people, and the
+ * CLI's environment (read once per test process) pointed at both: for tests that run `pulse`
+ * commands which talk to Slack. Stop `fake` after the tests.
+ */
+export async function cliSlackCompany(prefix: string, deals = 2500): Promise<{ db: string; fake: SlackFake; company: SampleCompany }> {
+  const db = join(tempDir(prefix), 'pulse.db')
+  const company = await sampleCompany(deals, db)
+  await company.store.close()
+  const fake = await new SlackFake({ users: company.users }).start()
+  process.env.SLACK_BOT_TOKEN = fake.token
+  process.env.SLACK_API_URL = fake.apiUrl
+  process.env.PULSE_ROSTER = company.rosterPath
+  process.env.PULSE_LOG_LEVEL = 'silent'
+  return { db, fake, company }
+}
+
 /** A running app against a fake Slack. */
 export interface SlackTestApp {
   readonly fake: SlackFake

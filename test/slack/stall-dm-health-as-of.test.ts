@@ -1,11 +1,9 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
 import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
-import { SlackFake } from '../fakes/slack-fake.js'
+import type { SlackFake } from '../fakes/slack-fake.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, sampleCompany } from './slack-test-app.js'
+import { AS_OF, cliSlackCompany } from './slack-test-app.js'
 
 /** A month before the DMs' day: the day the stored scores were computed for. */
 const SCORED_ON = '2024-06-20'
@@ -14,14 +12,7 @@ describe('stalled-deal DMs sent days after the last scoring', () => {
   let fake: SlackFake
   let db: string
   beforeAll(async () => {
-    db = join(tempDir('pulse-dm-health-'), 'pulse.db')
-    const company = await sampleCompany(2500, db)
-    await company.store.close()
-    fake = await new SlackFake({ users: company.users }).start()
-    process.env.SLACK_BOT_TOKEN = fake.token
-    process.env.SLACK_API_URL = fake.apiUrl
-    process.env.PULSE_ROSTER = company.rosterPath
-    process.env.PULSE_LOG_LEVEL = 'silent'
+    ;({ db, fake } = await cliSlackCompany('pulse-dm-health-'))
     expect((await runCli('train', '--db', db, '--as-of', SCORED_ON)).code).toBe(0)
     // The scores stored by a `pulse score` (or a sync) a month earlier.
     const store = await openStore({ path: db })
