@@ -4,7 +4,11 @@ import { esc } from '../../blocks/format.js'
 import { refreshHomeTabs } from '../../home/refresh-home-tabs.js'
 import type { Subcommand } from '../subcommand.js'
 
-/** `/pulse sync` (admins): pull from the CRM now, then republish the Home tabs. */
+/**
+ * `/pulse sync` (admins): pull from the CRM now and answer with what came in; the Home tabs are
+ * republished after the answer (Slack takes about 100 views a minute, so a large workspace would
+ * otherwise keep the admin waiting for minutes).
+ */
 export const sync: Subcommand = {
   name: 'sync',
   usage: 'sync',
@@ -15,8 +19,11 @@ export const sync: Subcommand = {
     return {
       run: async (run) => {
         const summary = await run.ctx.services.sync()
-        await refreshHomeTabs(run.ctx, run.client)
-        return { text: summary, blocks: [section(`:arrows_counterclockwise: ${esc(summary)}`)], shareable: false }
+        void refreshHomeTabs(run.ctx, run.client).catch((error: unknown) =>
+          run.ctx.logger.warn({ err: error }, 'Home tabs could not be republished after /pulse sync'),
+        )
+        const text = `${summary} The Home tabs are being refreshed.`
+        return { text, blocks: [section(`:arrows_counterclockwise: ${esc(text)}`)], shareable: false }
       },
     }
   },
