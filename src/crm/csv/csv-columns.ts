@@ -123,9 +123,15 @@ export function resolveColumns(
     // When nothing matched, or a mapped header is not there, the headers the file does have show
     // what to map (or that it is another file).
     const showHeader = looksLikeCsv && (missing.length === REQUIRED_COLUMNS.length || mapped.length > 0)
-    const found = showHeader ? ` The file's header is: ${headerList(header)}.` : ''
     // Won and lost deals need closed_date too: offer its map now rather than after the others are fixed.
     const likely = likelyHeaders(index.closed_date === undefined ? [...plain, 'closed_date'] : plain, header, used)
+    // With no header to offer for a missing column, the ones no column reads are where it may hide.
+    const unread = header.filter((_, i) => !used.has(i))
+    const found = showHeader
+      ? ` The file's header is: ${headerList(header)}.`
+      : likely.length === 0 && unread.length > 0
+        ? ` Headers not read: ${headerList(unread)}.`
+        : ''
     const example =
       likely.length > 0 ? likely.map(({ column, name }) => `--map ${column}="${name}"`).join(' ') : `--map ${missing[0]}="Your Header"`
     throw new AppError(

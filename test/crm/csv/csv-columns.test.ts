@@ -34,11 +34,13 @@ describe('resolveColumns', () => {
     )
   })
 
-  it('does not list the header when a required column is simply missing', () => {
+  it('lists only the headers no column reads when a required column is simply missing, where it may go by another name', () => {
     const header = HEADER.filter((h) => h !== 'deal_amount')
     expect(() => resolveColumns(header, parseColumnMap(['deal_id=Deal']))).toThrow(
-      /lacks required column deal_amount; nothing was imported\. Rename the header or map it, e\.g\. --map deal_amount="Your Header"\.$/,
+      /lacks required column deal_amount; nothing was imported\. Rename the header or map it, e\.g\. --map deal_amount="Your Header"\. Headers not read: Last Touch\.$/,
     )
+    const renamed = HEADER.map((h) => (h === 'deal_amount' ? 'Deal Value' : h))
+    expect(() => resolveColumns(renamed, parseColumnMap(['deal_id=Deal']))).toThrow(/Headers not read: Deal Value, Last Touch\.$/)
   })
 
   it('offers the --map for each missing column a header spells another way (a CRM export), and only for one header each', () => {
