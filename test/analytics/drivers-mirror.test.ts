@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { driversReport, mirroredValues } from '../../src/analytics/drivers-report.js'
-import { funnelReport } from '../../src/analytics/funnel-report.js'
-import { lossesReport } from '../../src/analytics/losses-report.js'
-import { stalledReport } from '../../src/analytics/stalled-report.js'
-import { summarizeFindings } from '../../src/analytics/summarize-findings.js'
-import { winrateReport } from '../../src/analytics/winrate-report.js'
 import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
+import { summaryOfDrivers } from './summary-of-drivers.js'
 
 const q = { asOf: '2024-07-20' }
 
@@ -14,26 +10,7 @@ const sources = (cells: Array<[string, number, number]>): SegmentOutcomeRow[] =>
   cells.map(([value, n, won]) => ({ fields: ['lead_source'], values: [value], n, won }))
 
 function summary(rows: SegmentOutcomeRow[]) {
-  const empty = { deals: [], count: 0, amount: 0 }
-  return summarizeFindings(
-    {
-      winrate: winrateReport({ outcomes: [], created: [] }, q),
-      losses: lossesReport([], { lateStages: [], openStages: [] }, q),
-      funnel: funnelReport([], { openStages: ['Qualified'], wonStage: 'Closed' }, false, q),
-      drivers: driversReport(rows, q),
-      stalled: stalledReport(
-        {
-          stalled: empty,
-          overStageP90: empty,
-          stale: { openCount: 0, openAmount: 0, staleCount: 0, staleAmount: 0, staleClosedCount: 0, closedSince: 0 },
-          stageTimes: [],
-        },
-        { rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 } },
-        q,
-      ),
-    },
-    q,
-  )
+  return summaryOfDrivers(driversReport(rows, q), q)
 }
 
 describe('a value that only mirrors a stronger value of its field', () => {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { driversReport } from '../../src/analytics/drivers-report.js'
-import { funnelReport } from '../../src/analytics/funnel-report.js'
-import { lossesReport } from '../../src/analytics/losses-report.js'
-import { stalledReport } from '../../src/analytics/stalled-report.js'
-import { summarizeFindings } from '../../src/analytics/summarize-findings.js'
-import { winrateReport } from '../../src/analytics/winrate-report.js'
 import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
+import { summaryOfDrivers } from './summary-of-drivers.js'
 
 const q = { asOf: '2024-07-20' }
 
@@ -46,26 +42,7 @@ describe('the two-field driver the summary names', () => {
       drivers.segments.find((s) => s.segment.region === region && s.segment.amount_band === band)?.significant
     expect(sig('NA', '100k+')).toBe(true)
     expect(sig('EMEA', '50k-100k')).toBe(true)
-    const empty = { deals: [], count: 0, amount: 0 }
-    const summary = summarizeFindings(
-      {
-        winrate: winrateReport({ outcomes: [], created: [] }, q),
-        losses: lossesReport([], { lateStages: [], openStages: [] }, q),
-        funnel: funnelReport([], { openStages: ['Qualified'], wonStage: 'Closed' }, false, q),
-        drivers,
-        stalled: stalledReport(
-          {
-            stalled: empty,
-            overStageP90: empty,
-            stale: { openCount: 0, openAmount: 0, staleCount: 0, staleAmount: 0, staleClosedCount: 0, closedSince: 0 },
-            stageTimes: [],
-          },
-          { rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 } },
-          q,
-        ),
-      },
-      q,
-    )
+    const summary = summaryOfDrivers(drivers, q)
     const pairs = summary.findings.filter((f) => f.key.startsWith('drivers_') && f.key.includes('&'))
     expect(pairs.map((f) => f.key)).toEqual(['drivers_low:region=EMEA&amount_band=50k-100k'])
   })
