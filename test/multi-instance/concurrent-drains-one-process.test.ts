@@ -1,15 +1,11 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { countOutboxByStatus, enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
-import { silentLogger } from '../../src/log/create-logger.js'
-import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { outboxContext } from '../slack/slack-test-app.js'
 
 // One `pulse serve` drains the outbox from several places that can overlap: its start-up drain,
 // the weekday DM job (every kind) and the daily anomaly check (alerts) at the same tick. On SQLite
@@ -22,17 +18,7 @@ describeEachDialect('drains running at the same time in one process', (dialect) 
   beforeEach(async () => {
     store = await dialect.open()
     fake = await new SlackFake({ users: [] }).start()
-    const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl })
-    const logger = silentLogger()
-    ctx = createSlackContext({
-      store,
-      config,
-      logger,
-      roster: EMPTY_ROSTER,
-      services: createPulseServices({ store, config, logger }),
-      clock: { now: () => new Date(), asOf: () => '2024-07-20' },
-      retries: 0,
-    })
+    ctx = outboxContext(store, fake)
   })
   afterEach(async () => {
     await fake.stop()

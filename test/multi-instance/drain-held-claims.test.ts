@@ -1,16 +1,12 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { enqueueOutboxMessage, findOutboxByKey, markOutboxSending, OUTBOX_SETTLE_MS } from '../../src/db/slack-outbox.js'
-import { silentLogger } from '../../src/log/create-logger.js'
-import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { drainOutbox, outboxLeaseMs } from '../../src/slack/outbox/drain-outbox.js'
 import { OUTBOX_EVENT_TYPE } from '../../src/slack/outbox/outbox-payload.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { outboxContext } from '../slack/slack-test-app.js'
 
 const CHANNEL = 'C0ALERTS01'
 const LEASE_MS = 5000
@@ -22,17 +18,7 @@ describeEachDialect('a drain and messages claimed by another instance', (dialect
   beforeEach(async () => {
     store = await dialect.open()
     fake = await new SlackFake({ users: [] }).start()
-    const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl, PULSE_OUTBOX_LEASE_MS: String(LEASE_MS) })
-    const logger = silentLogger()
-    ctx = createSlackContext({
-      store,
-      config,
-      logger,
-      roster: EMPTY_ROSTER,
-      services: createPulseServices({ store, config, logger }),
-      clock: { now: () => new Date(), asOf: () => '2024-07-20' },
-      retries: 0,
-    })
+    ctx = outboxContext(store, fake, { PULSE_OUTBOX_LEASE_MS: String(LEASE_MS) })
   })
   afterEach(async () => {
     await fake.stop()

@@ -1,17 +1,13 @@
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { countOutboxByStatus, enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
-import { silentLogger } from '../../src/log/create-logger.js'
-import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { SlackFake } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
 import { watchEventLoop } from '../helpers/watch-event-loop.js'
+import { outboxContext } from './slack-test-app.js'
 
 let store: Store | undefined
 let fake: SlackFake | undefined
@@ -26,17 +22,7 @@ it('a drain while another process holds the SQLite file keeps the app responsive
   const path = join(tempDir('pulse-drain-busy-'), 'pulse.db')
   store = await openStore({ path })
   fake = await new SlackFake({ users: [] }).start()
-  const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl })
-  const logger = silentLogger()
-  const ctx = createSlackContext({
-    store,
-    config,
-    logger,
-    roster: EMPTY_ROSTER,
-    services: createPulseServices({ store, config, logger }),
-    clock: { now: () => new Date(), asOf: () => '2024-07-20' },
-    retries: 0,
-  })
+  const ctx = outboxContext(store, fake)
   for (let i = 0; i < 3; i++) {
     await enqueueOutboxMessage(store.db, {
       dedupeKey: `anomaly:${i}`,

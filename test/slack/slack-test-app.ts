@@ -6,12 +6,13 @@ import { openStore, type Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { type Logger, silentLogger } from '../../src/log/create-logger.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
-import { loadRoster, type Roster } from '../../src/slack/access/load-roster.js'
+import { EMPTY_ROSTER, loadRoster, type Roster } from '../../src/slack/access/load-roster.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackApp, type SlackApp } from '../../src/slack/app/create-slack-app.js'
+import { createSlackApp, createSlackContext, type SlackApp } from '../../src/slack/app/create-slack-app.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { PulseServices } from '../../src/slack/app/pulse-services.js'
+import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { type FakeUser, SlackFake, type SlackFakeOptions } from '../fakes/slack-fake.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
 
@@ -145,4 +146,22 @@ export async function startSlackTestApp(
       if (fake.blockKitProblems.length > 0) throw new Error(`Block Kit limits broken: ${fake.blockKitProblems.join('; ')}`)
     },
   }
+}
+
+/**
+ * The Slack context of an app that only delivers the outbox: no roster, talking to `fake`, today
+ * pinned to 2024-07-20, no retries beyond the drain's own; `env` adds settings (a lease, say).
+ */
+export function outboxContext(store: Store, fake: SlackFake, env: Record<string, string> = {}): SlackContext {
+  const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl, ...env })
+  const logger = silentLogger()
+  return createSlackContext({
+    store,
+    config,
+    logger,
+    roster: EMPTY_ROSTER,
+    services: createPulseServices({ store, config, logger }),
+    clock: { now: () => new Date(), asOf: () => '2024-07-20' },
+    retries: 0,
+  })
 }
