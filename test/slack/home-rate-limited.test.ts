@@ -22,20 +22,21 @@ describe('App Home when Slack rate-limits views.publish', () => {
     t.fake.rateLimitNext('views.publish')
     const open = (user: string) => postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(user), 'application/json')
     expect((await open(PEOPLE.manager)).status).toBe(200)
-    await waitFor(() => t.fake.callsOf('views.publish').length > 0, 10_000, "the manager's views.publish")
+    await waitFor(() => t.fake.callsOf('views.publish').length > 0, 25_000, "the manager's views.publish")
 
-    // Another person's Home tab is published at once, not after the manager's 30 s.
+    // Another person's Home tab is published without waiting out the manager's 30 s (the bound
+    // leaves room for rendering charts on a loaded machine).
     const started = Date.now()
     expect((await open(PEOPLE.cro)).status).toBe(200)
-    await waitFor(() => t.fake.views.some((v) => v.userId === PEOPLE.cro), 10_000, "the CRO's Home view")
-    expect(Date.now() - started).toBeLessThan(10_000)
+    await waitFor(() => t.fake.views.some((v) => v.userId === PEOPLE.cro), 25_000, "the CRO's Home view")
+    expect(Date.now() - started).toBeLessThan(25_000)
 
     const warned = lines.map((l) => JSON.parse(l)).find((l) => String(l.msg).includes('rate-limiting views.publish'))
     expect(warned).toMatchObject({ user: PEOPLE.manager, retryAfterSeconds: 30 })
     // The refused view is not sent again (as a refusal or otherwise) while Slack asks to wait.
     expect(t.fake.views.some((v) => v.userId === PEOPLE.manager)).toBe(false)
     expect(t.fake.callsOf('views.publish').filter((c) => c.params.user_id === PEOPLE.manager)).toHaveLength(1)
-  }, 30_000)
+  }, 60_000)
 })
 
 describe('the Home refresh after a sync when Slack rate-limits views.publish for longer than a Home open waits', () => {
@@ -51,18 +52,25 @@ describe('the Home refresh after a sync when Slack rate-limits views.publish for
     const open = async (user: string) => {
       const n = t.fake.views.length
       await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(user), 'application/json')
-      await waitFor(() => t.fake.views.length > n, 10_000, 'views.publish')
+      await waitFor(() => t.fake.views.length > n, 30_000, 'views.publish')
     }
     await open(PEOPLE.manager)
     t.fake.rateLimitNext('views.publish')
-    const started = Date.now()
     const refresh = refreshHomeTabs(t.slack.ctx, t.slack.client)
-    await waitFor(() => t.fake.callsOf('views.publish').some((c) => c.status === 429), 10_000, 'the 429')
-    // Someone opening Home during the wait is not held up by it.
+    // The refresh renders every snapshot's charts first: slow on a loaded machine, so a long wait.
+    await waitFor(() => t.fake.callsOf('views.publish').some((c) => c.status === 429), 60_000, 'the 429')
+    // Someone opening Home during the wait is not held up by it: their view goes out before the
+    // refresh sends the refused one again, which it does once the Retry-After has passed.
     await open(PEOPLE.cro)
-    expect(Date.now() - started).toBeLessThan(8_000)
     expect(await refresh).toBe(1)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(11_000)
+    const calls = t.fake.callsOf('views.publish')
+    const refused = calls.find((c) => c.status === 429)
+    const retried = calls.filter((c) => c.params.user_id === PEOPLE.manager).at(-1)
+    const croView = calls.find((c) => c.params.user_id === PEOPLE.cro)
+    expect(refused?.params.user_id).toBe(PEOPLE.manager)
+    expect(retried?.status).toBe(200)
+    expect((retried?.at ?? 0) - (refused?.at ?? 0)).toBeGreaterThanOrEqual(11_000)
+    expect(croView?.at).toBeLessThan(retried?.at ?? 0)
     expect(t.fake.views.at(-1)?.userId).toBe(PEOPLE.manager)
-  }, 40_000)
+  }, 150_000)
 })
