@@ -48,6 +48,8 @@ export interface SlackFakeOptions {
    * manifest's). Without `users:read.email`, users.info and users.lookupByEmail leave emails out.
    */
   scopes?: string[]
+  /** views.publish: answer this many ms after taking the view (a slow Slack; default at once). */
+  viewsPublishDelayMs?: number
 }
 
 /** The bot scopes of manifest.yml (the fake's default grant). */
@@ -323,7 +325,9 @@ export class SlackFake {
         if (view?.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })
         if (this.checkBlocks(method, view.blocks, 100)) return send(200, { ok: false, error: 'invalid_blocks' })
         this.views.push({ userId: String(params.user_id), view })
-        return send(200, { ok: true, view: { id: `V${++this.seq}`, hash: `h${this.seq}`, type: 'home' } })
+        const answer = { ok: true, view: { id: `V${++this.seq}`, hash: `h${this.seq}`, type: 'home' } }
+        if (this.options.viewsPublishDelayMs) return void setTimeout(() => send(200, answer), this.options.viewsPublishDelayMs)
+        return send(200, answer)
       }
       case 'files.getUploadURLExternal': {
         const length = Number(params.length)
@@ -674,9 +678,9 @@ export async function postSigned(
 }
 
 /** Waits until `check()` is true (polling), or throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }

@@ -100,6 +100,15 @@ export async function publishHome(ctx: SlackContext, client: SlackClient, slackU
 const publishing = new WeakMap<SlackContext, Map<string, Promise<HomeView>>>()
 
 /**
+ * The Slack user ids whose Home view this app is publishing now: a view Slack has taken is
+ * recorded for the republish after a sync only once Slack's answer is back, so a refresh
+ * starting meanwhile adds these to the recorded ones.
+ */
+export function homePublishesInFlight(ctx: SlackContext): string[] {
+  return [...(publishing.get(ctx)?.keys() ?? [])]
+}
+
+/**
  * How long a Home publish waits for the person's previous one (a `views.publish` times out after
  * 30 s): one stuck on Slack (a call that never returns) does not hold their later views for good.
  */

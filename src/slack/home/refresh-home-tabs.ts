@@ -3,7 +3,7 @@ import { rateLimitRetryAfter } from '../app/after-short-rate-limit.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { pruneChartImages } from './chart-images.js'
 import { computeHomeSnapshot } from './home-snapshot.js'
-import { publishHome } from './publish-home.js'
+import { homePublishesInFlight, publishHome } from './publish-home.js'
 
 /**
  * After each sync (job body, and `/pulse sync`): recompute the company and team snapshots, then
@@ -22,7 +22,7 @@ export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, si
 }
 
 /**
- * Republishes the Home tab of everyone who has opened it, each through the one access check
+ * Republishes the Home tab of everyone who has opened it (or is opening it now), each through the one access check
  * under the roster now (after a roster edit: someone taken off it sees a refusal instead of the
  * figures they saw before, a manager the team they have now). Snapshots are reused while they
  * fit. One user's failure is logged and does not stop the others; once `signal` is aborted no
@@ -30,7 +30,8 @@ export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, si
  */
 export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, signal?: AbortSignal): Promise<number> {
   let published = 0
-  const users = await findHomeViewUsers(ctx.store.db)
+  // Someone whose first Home view is on its way is not recorded yet, and is republished too.
+  const users = [...new Set([...(await findHomeViewUsers(ctx.store.db)), ...homePublishesInFlight(ctx)])].sort()
   for (const [i, user] of users.entries()) {
     if (signal?.aborted) {
       ctx.logger.info({ published, left: users.length - i }, 'Home refresh stopped by a shutdown')
