@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log/create-logger.js'
 import { refreshHomeTabs } from '../../src/slack/home/refresh-home-tabs.js'
 import { appHomeOpenedBody, postSigned, waitFor } from '../fakes/slack-fake.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+import { openHomeRecorded, PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 describe('App Home when Slack rate-limits views.publish', () => {
   let t: SlackTestApp
@@ -49,19 +49,14 @@ describe('the Home refresh after a sync when Slack rate-limits views.publish for
   })
 
   it('waits it out and republishes that view, while other Home tabs are published meanwhile', async () => {
-    const open = async (user: string) => {
-      const n = t.fake.views.length
-      await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(user), 'application/json')
-      await waitFor(() => t.fake.views.length > n, 30_000, 'views.publish')
-    }
-    await open(PEOPLE.manager)
+    await openHomeRecorded(t, PEOPLE.manager)
     t.fake.rateLimitNext('views.publish')
     const refresh = refreshHomeTabs(t.slack.ctx, t.slack.client)
-    // The refresh renders every snapshot's charts first: slow on a loaded machine, so a long wait.
+    // The refresh computes every snapshot first: slow on a loaded machine, so a long wait.
     await waitFor(() => t.fake.callsOf('views.publish').some((c) => c.status === 429), 60_000, 'the 429')
     // Someone opening Home during the wait is not held up by it: their view goes out before the
     // refresh sends the refused one again, which it does once the Retry-After has passed.
-    await open(PEOPLE.cro)
+    await openHomeRecorded(t, PEOPLE.cro)
     expect(await refresh).toBe(1)
     const calls = t.fake.callsOf('views.publish')
     const refused = calls.find((c) => c.status === 429)

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type Config, DEFAULT_STAGES, loadConfig } from '../../src/config.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
+import { findHomeViewUsers } from '../../src/db/slack-home.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { type Logger, silentLogger } from '../../src/log/create-logger.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
@@ -13,7 +14,7 @@ import { createSlackApp, createSlackContext, type SlackApp } from '../../src/sla
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { PulseServices } from '../../src/slack/app/pulse-services.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
-import { type FakeUser, SlackFake, type SlackFakeOptions } from '../fakes/slack-fake.js'
+import { appHomeOpenedBody, type FakeUser, postSigned, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
 
 /** The "as of" date every Slack test pins. */
@@ -146,6 +147,21 @@ export async function startSlackTestApp(
       if (fake.blockKitProblems.length > 0) throw new Error(`Block Kit limits broken: ${fake.blockKitProblems.join('; ')}`)
     },
   }
+}
+
+/**
+ * Opens `userId`'s Home tab (a signed `app_home_opened`) and waits until the app has finished
+ * with it: the view is at Slack and recorded in the store for the republish after a sync. (Slack
+ * has the view a moment before the app hears back and records it; a refresh started in between
+ * would not know of this person yet.) Returns the view Slack took.
+ */
+export async function openHomeRecorded(t: SlackTestApp, userId: string, timeoutMs = 30_000): Promise<SlackFake['views'][number]> {
+  const n = t.fake.views.length
+  const res = await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(userId), 'application/json')
+  if (res.status !== 200) throw new Error(`app_home_opened answered ${res.status}`)
+  await waitFor(() => t.fake.views.length > n, timeoutMs, 'views.publish')
+  await waitFor(async () => (await findHomeViewUsers(t.company.store.db)).includes(userId), timeoutMs, `${userId}'s recorded Home view`)
+  return t.fake.views.slice(n).find((v) => v.userId === userId) ?? (t.fake.views.at(-1) as SlackFake['views'][number])
 }
 
 /**
