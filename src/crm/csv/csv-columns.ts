@@ -125,11 +125,14 @@ export function resolveColumns(
     const showHeader = looksLikeCsv && (missing.length === REQUIRED_COLUMNS.length || mapped.length > 0)
     // Won and lost deals need closed_date too: offer its map now rather than after the others are fixed.
     const likely = likelyHeaders(index.closed_date === undefined ? [...plain, 'closed_date'] : plain, header, used)
-    // With no header to offer for a missing column, the ones no column reads are where it may hide.
-    const unread = header.filter((_, i) => !used.has(i))
+    // A missing column with no header to offer may hide under one that no column reads (and that
+    // is not offered for another): list those, also beside the maps offered for the other columns.
+    const offered = new Set(likely.map((l) => l.name))
+    const unread = header.filter((h, i) => !used.has(i) && !offered.has(h.trim()))
+    const unoffered = plain.some((c) => !likely.some((l) => l.column === c))
     const found = showHeader
       ? ` The file's header is: ${headerList(header)}.`
-      : likely.length === 0 && unread.length > 0
+      : unoffered && unread.length > 0
         ? ` Headers not read: ${headerList(unread)}.`
         : ''
     const example =

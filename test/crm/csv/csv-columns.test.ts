@@ -58,16 +58,33 @@ describe('resolveColumns', () => {
       'Outcome',
     ]
     expect(() => resolveColumns(header)).toThrow(
-      /e\.g\. --map created_date="Create Date" --map product_type="Product" --map lead_source="Lead-Source" --map deal_stage="Stage" --map deal_amount="Amount"\.$/,
+      /e\.g\. --map created_date="Create Date" --map product_type="Product" --map lead_source="Lead-Source" --map deal_stage="Stage" --map deal_amount="Amount"\. Headers not read: Record ID, Deal Name, Deal Owner\.$/,
     )
-    // Two headers that could both be the amount: neither is offered for it.
-    expect(() => resolveColumns([...header, 'Deal Amount'])).toThrow(/--map deal_stage="Stage"\.$/)
+    // Two headers that could both be the amount: neither is offered for it, both are listed.
+    expect(() => resolveColumns([...header, 'Deal Amount'])).toThrow(
+      /--map deal_stage="Stage"\. Headers not read: Record ID, Deal Name, Deal Owner, Amount, Deal Amount\.$/,
+    )
+  })
+
+  it('lists the headers no column reads beside the maps it offers, when some missing column has no header that looks like it', () => {
+    // A CRM export: `Create Date` looks like created_date, while the owner and the amount go by names
+    // nothing can guess (`Deal Owner`, `Deal Value`). Without the list the user fixes created_date,
+    // only to be refused again for the other two.
+    const header = HEADER.map((h) =>
+      h === 'created_date' ? 'Create Date' : h === 'sales_rep_id' ? 'Deal Owner' : h === 'deal_amount' ? 'Deal Value' : h,
+    )
+    expect(() => resolveColumns(header, parseColumnMap(['deal_id=Deal']))).toThrow(
+      'The file lacks required columns created_date, sales_rep_id, deal_amount; nothing was imported. Rename the headers or map them, e.g. --map created_date="Create Date". Headers not read: Deal Owner, Deal Value, Last Touch.',
+    )
+    // Every missing column offered a header: nothing more to list.
+    const guessable = HEADER.map((h) => (h === 'created_date' ? 'Create Date' : h))
+    expect(() => resolveColumns(guessable, parseColumnMap(['deal_id=Deal']))).toThrow(/--map created_date="Create Date"\.$/)
   })
 
   it('offers the --map for closed_date too, which won and lost deals need, when a header spells it another way', () => {
     const header = HEADER.filter((h) => h !== 'deal_amount' && h !== 'closed_date')
     expect(() => resolveColumns([...header, 'Amount', 'Close Date'])).toThrow(
-      /e\.g\. --map deal_amount="Amount" --map closed_date="Close Date"\.$/,
+      /e\.g\. --map deal_amount="Amount" --map closed_date="Close Date"\. Headers not read: Deal, Last Touch\.$/,
     )
   })
 })
