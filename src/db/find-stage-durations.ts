@@ -20,7 +20,9 @@ export interface StageDurationRow {
  * one still running as of `scope.asOf` is censored at its length so far.
  * Without history: an open deal's current stay (from `stage_entered_date`, else created) is
  * censored, and a lost deal with a known `stage_entered_date` gives a completed stay in the stage
- * it was lost at; other stays are unknown and left out.
+ * it was lost at; other stays are unknown and left out. With history, a deal that has none (a
+ * store of CSV imports where a re-import recorded stage changes for some deals only) counts the
+ * same way, so its current stay is not dropped.
  */
 export async function findStageDurations(
   db: Kysely<Database>,
@@ -46,33 +48,57 @@ export async function findStageDurations(
       ...running.map((r) => ({ stage: r.k1, days: Math.max(0, daysBetween(r.k2, scope.asOf)), events: 0, censored: Number(r.n) })),
     ]
   }
-  const asOf = sql.lit(scope.asOf)
-  if (useHistory && dialectOf(db) === 'sqlite') return stayDurationsBySqliteChunks(db, scope, stages)
   if (useHistory) {
-    const end = stayEndSql
-    const done = sql<number>`(case when ${end} is not null and substr(${end}, 1, 10) <= ${scope.asOf} then 1 else 0 end)`
-    const days = sql<number>`(case when ${done} = 1 then ${daysBetweenSql(db, sql.ref('sh.entered_at'), end)} else ${daysBetweenSql(db, sql.ref('sh.entered_at'), asOf)} end)`
-    const rows = await db
-      .selectFrom('stage_history as sh')
-      .innerJoin('deals', 'deals.deal_id', 'sh.deal_id')
-      .where(scopeCondition(scope))
-      .where('sh.stage', 'in', [...stages])
-      .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
-      .where(validStaySql)
-      .select([
-        sql<string>`sh.stage`.as('stage'),
-        days.as('days'),
-        sql<number>`sum(${done})`.as('events'),
-        sql<number>`sum(1 - ${done})`.as('censored'),
-      ])
-      .groupBy([sql`1`, sql`2`])
-      .execute()
-    return rows.map(toRow)
+    const withHistory =
+      dialectOf(db) === 'sqlite' ? await stayDurationsBySqliteChunks(db, scope, stages) : await historyStays(db, scope, stages)
+    return [...withHistory, ...(await stageAtCloseStays(db, scope, stages, true))]
   }
+  return stageAtCloseStays(db, scope, stages, false)
+}
+
+/** The history branch of {@link findStageDurations} as one SQL aggregate (PostgreSQL). */
+async function historyStays(db: Kysely<Database>, scope: DealScope, stages: readonly string[]): Promise<StageDurationRow[]> {
+  const asOf = sql.lit(scope.asOf)
+  const end = stayEndSql
+  const done = sql<number>`(case when ${end} is not null and substr(${end}, 1, 10) <= ${scope.asOf} then 1 else 0 end)`
+  const days = sql<number>`(case when ${done} = 1 then ${daysBetweenSql(db, sql.ref('sh.entered_at'), end)} else ${daysBetweenSql(db, sql.ref('sh.entered_at'), asOf)} end)`
+  const rows = await db
+    .selectFrom('stage_history as sh')
+    .innerJoin('deals', 'deals.deal_id', 'sh.deal_id')
+    .where(scopeCondition(scope))
+    .where('sh.stage', 'in', [...stages])
+    .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
+    .where(validStaySql)
+    .select([
+      sql<string>`sh.stage`.as('stage'),
+      days.as('days'),
+      sql<number>`sum(${done})`.as('events'),
+      sql<number>`sum(1 - ${done})`.as('censored'),
+    ])
+    .groupBy([sql`1`, sql`2`])
+    .execute()
+  return rows.map(toRow)
+}
+
+/**
+ * Stays known without stage history (see {@link findStageDurations}), of every deal in scope or,
+ * with `withoutHistoryOnly`, of the deals that have no `stage_history` row.
+ */
+async function stageAtCloseStays(
+  db: Kysely<Database>,
+  scope: DealScope,
+  stages: readonly string[],
+  withoutHistoryOnly: boolean,
+): Promise<StageDurationRow[]> {
+  const asOf = sql.lit(scope.asOf)
+  const noHistory = withoutHistoryOnly
+    ? sql<boolean>`not exists (select 1 from stage_history sh where sh.deal_id = deals.deal_id)`
+    : sql<boolean>`1 = 1`
   const openNow = sql<boolean>`(closed_date is null or closed_date > ${scope.asOf})`
   const open = await db
     .selectFrom('deals')
     .where(scopeCondition(scope))
+    .where(noHistory)
     .where(openNow)
     .where('stage', 'in', [...stages])
     .select([
@@ -87,6 +113,7 @@ export async function findStageDurations(
   const lost = await db
     .selectFrom('deals')
     .where(scopeCondition(scope))
+    .where(noHistory)
     .where('outcome', '=', 'lost')
     .where('closed_date', '<=', scope.asOf)
     .where('stage_entered_date', 'is not', null)

@@ -286,6 +286,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
   let openEntered = new Int32Array(capacity).fill(NONE) // date id: entered the open stage (used without history)
   let lostDays = new Int32Array(capacity).fill(NO_DAYS) // days in the stage lost at (used without history)
   let furthest = new Int8Array(capacity).fill(NONE)
+  let stayed = new Uint8Array(capacity) // 1: the deal has a stored stay (its stays then come from them)
   let last = -1
 
   const ensure = (key: number) => {
@@ -301,6 +302,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
     openEntered = grown(openEntered, key, NONE)
     lostDays = grown(lostDays, key, NO_DAYS)
     furthest = grown(furthest, key, NONE)
+    stayed = grown(stayed, key, 0)
   }
 
   return {
@@ -346,6 +348,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
       sawStay = true
       const c = key < combo.length ? (combo[key] as number) : NONE
       if (c === NONE) return
+      stayed[key] = 1
       // A closed deal's stays end by its close; a stay ending before it starts is skipped.
       const closeDate = closedDay[key] as number
       const entered = enteredAt.slice(0, 10)
@@ -396,7 +399,9 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
             b[cell + 2]! += days
           }
         }
-        if (!history) {
+        // Without history, or for a deal that has none in a store that has some, the stays known
+        // from the deal itself: an open deal's current one, a lost deal's last one when dated.
+        if (!history || stayed[key] === 0) {
           if (o === 2) addOpenStay(c, stageNames[at] as string, dates[openEntered[key] as number] as string)
           else if (o === 1 && closedAt !== NONE && lostDays[key] !== NO_DAYS)
             addDoneStay(c, stageNames[at] as string, lostDays[key] as number)

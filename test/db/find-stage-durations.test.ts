@@ -1,0 +1,66 @@
+import { expect, it } from 'vitest'
+import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
+import type { Store } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadTimeInStageReport } from '../../src/services/load-time-in-stage-report.js'
+import { describeEachDialect } from '../helpers/each-dialect.js'
+import { writeTempFile } from '../helpers/test-store.js'
+
+// A CSV export without stage history, imported twice: the second export shows U1 in a new stage,
+// so U1 gets stays while U2, U3 and L1 have none. Their stays are known as they were before.
+const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
+const HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,stage_entered_date'
+const ROWS = [
+  'U2,2024-01-10,,r1,SaaS,EMEA,Core,Inbound,Qualified,100,Open,',
+  'U3,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Open,2024-02-20',
+  'L1,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Lost,2024-01-20',
+]
+const FIRST = [HEADER, 'U1,2024-01-01,,r1,SaaS,EMEA,Core,Inbound,Qualified,100,Open,', ...ROWS, ''].join('\n')
+const SECOND = [HEADER, 'U1,2024-01-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Open,', ...ROWS, ''].join('\n')
+const AS_OF = '2024-03-01'
+
+function counts(report: Awaited<ReturnType<typeof loadTimeInStageReport>>) {
+  return report.stages.map(({ stage, completed, censored }) => ({ stage, completed, censored }))
+}
+
+/** The report read straight from the deals and their stays (the rollup marked out of date). */
+async function withoutRollup<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const saved = await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirstOrThrow()
+  await store.db.updateTable('meta').set({ value: 'changed' }).where('key', '=', 'data_version').execute()
+  try {
+    return await fn()
+  } finally {
+    await store.db.updateTable('meta').set({ value: saved.value }).where('key', '=', 'data_version').execute()
+  }
+}
+
+describeEachDialect('time in stage in a store where only some deals have stage history', (dialect) => {
+  it("keeps the stays known without history of the deals that have none (an open deal's current one, a lost deal's dated one)", async () => {
+    const store = await dialect.open()
+    try {
+      await importCsvFile(store, { path: writeTempFile('a.csv', FIRST), stages: STAGES, today: '2024-02-15' })
+      await importCsvFile(store, { path: writeTempFile('b.csv', SECOND), stages: STAGES, today: '2024-02-15' })
+      const expected = [
+        // U1's finished stay (2024-01-01 to 2024-02-15); U2 still there since created.
+        { stage: 'Qualified', completed: 1, censored: 1 },
+        // L1, lost at Demo after 21 days in it.
+        { stage: 'Demo', completed: 1, censored: 0 },
+        // U1 since 2024-02-15, U3 since 2024-02-20.
+        { stage: 'Proposal', completed: 0, censored: 2 },
+        { stage: 'Negotiation', completed: 0, censored: 0 },
+      ]
+      expect(await findRollupSlice(store.db, { asOf: AS_OF })).not.toBeNull()
+      const rolled = await loadTimeInStageReport(store.db, { asOf: AS_OF })
+      expect(rolled.source).toBe('stage_history')
+      expect(counts(rolled)).toEqual(expected)
+      const direct = await withoutRollup(store, () => loadTimeInStageReport(store.db, { asOf: AS_OF }))
+      expect(direct).toEqual(rolled)
+      // A filter the rollup cannot answer reads the deals too, with the same stays.
+      const filtered = await loadTimeInStageReport(store.db, { asOf: AS_OF, where: { region: 'EMEA', amount_band: '<10k' } })
+      expect(counts(filtered)).toEqual(expected)
+    } finally {
+      await store.close()
+    }
+  })
+})
