@@ -131,7 +131,12 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalUrl('SLACK_API_URL'),
   PORT: numberSetting('PORT', 3000, 'a port number from 1 to 65535', (n) => Number.isInteger(n) && n >= 1 && n <= 65_535),
-  HUBSPOT_TOKEN: optionalString,
+  // Sent as an HTTP header, where a space or line break inside cannot travel: said here instead
+  // of as a failed request blamed on HubSpot. The message never repeats the value.
+  HUBSPOT_TOKEN: optionalString.refine((v) => v === undefined || !/[\s\p{Cc}]/u.test(v), {
+    message:
+      'HUBSPOT_TOKEN has a space, a line break or a control character in it, which no private-app token has. Set it to the token alone, on one line, without "Bearer "',
+  }),
   HUBSPOT_API_URL: optionalUrl('HUBSPOT_API_URL'),
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
   SALESFORCE_CLIENT_ID: optionalString,

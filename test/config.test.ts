@@ -132,6 +132,7 @@ describe('loadConfig', () => {
       { PULSE_DATABASE_URL: `mysql://pulse:${secret}@db/pulse` },
       { SLACK_API_URL: `xoxb-${secret}` },
       { HUBSPOT_API_URL: secret },
+      { HUBSPOT_TOKEN: `pat-na1 ${secret}` },
       { SALESFORCE_URL: `${secret}.my.salesforce.com` },
     ]
     for (const env of envs) expect(refusal(env)).not.toContain(secret)

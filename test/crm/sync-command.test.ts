@@ -70,6 +70,21 @@ describe('pulse sync and pulse status', () => {
     expect(existsSync(db), 'a refused sync leaves no database behind').toBe(false)
   })
 
+  it('refuses a HUBSPOT_TOKEN with a line break or "Bearer " in it, naming the variable, without asking HubSpot', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const before = fake.requests.length
+    // In child processes: the configuration is read once per process.
+    for (const bad of [`${fake.token.slice(0, 6)}\n${fake.token.slice(6)}`, `Bearer ${fake.token}`]) {
+      const run = spawnPulse(['sync', '--db', db], { HUBSPOT_TOKEN: bad })
+      expect(await run.exited).toBe(1)
+      expect(run.stderr).toContain('HUBSPOT_TOKEN has a space, a line break or a control character in it')
+      expect(run.stderr).not.toContain('did not answer')
+      expect(run.output).not.toContain(fake.token.slice(6))
+    }
+    expect(fake.requests.length, 'no request reaches HubSpot').toBe(before)
+    expect(existsSync(db), 'a refused sync leaves no database behind').toBe(false)
+  })
+
   it('does not start while another sync holds the lock', async () => {
     const db = join(tempDir(), 'pulse.db')
     const store = await openStore({ path: db })
