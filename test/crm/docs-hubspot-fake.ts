@@ -21,6 +21,8 @@ export interface DocsHubspotOptions {
   pageSize?: number
   /** Apply `filterGroups` (default true); false answers every search with all deals (a fixture-fed fake). */
   applyFilters?: boolean
+  /** Apply `sorts` (default true); false answers in the order `deals` are listed (a fake that ignores sorts). */
+  applySorts?: boolean
   /** `paging` on a last page: left out (default) or `null`. */
   lastPaging?: 'absent' | 'null'
   /** Deal ids listed as archived. */
@@ -116,7 +118,7 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
           ),
         )
       }
-      rows = [...rows].sort((x, y) => value(x, sortBy) - value(y, sortBy) || Number(x.id) - Number(y.id))
+      if (o.applySorts !== false) rows = [...rows].sort((x, y) => value(x, sortBy) - value(y, sortBy) || Number(x.id) - Number(y.id))
       const from = offsetOf(body.after)
       const n = Math.min(size, body.limit ?? 10)
       const page = rows.slice(from, from + n)

@@ -75,6 +75,47 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     expect(await dealIds(db)).toContain('18234568000')
   })
 
+  it('a server that ignores the sort and answers in id order, while deals were modified in another order: every deal once', async () => {
+    const deals = docsDeals(20)
+    const times = deals.map((d) => d.properties.hs_lastmodifieddate)
+    // Modification order unrelated to id order: a search from the last timestamp seen would skip deals.
+    deals.forEach((d, i) => {
+      d.properties.hs_lastmodifieddate = times[(i * 7) % 20] as string
+    })
+    fake.options = { deals, applySorts: false, pageSize: 5 }
+    const db = join(tempDir(), 'pulse.db')
+    const first = await runCli('sync', '--db', db, '--json')
+    expect(first.code, first.stderr).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({ deals: 20 })
+    expect(await dealIds(db)).toEqual(deals.map((d) => d.id))
+    // Nothing changed: nothing is read again.
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(JSON.parse(again.stdout)).toMatchObject({ deals: 0 })
+    // A deal listed first but modified last is picked up.
+    const touched = deals[0] as (typeof deals)[number]
+    touched.properties.hs_lastmodifieddate = new Date(Date.UTC(2024, 4, 2)).toISOString()
+    touched.properties.amount = '4242'
+    const third = await runCli('sync', '--db', db, '--json')
+    expect(JSON.parse(third.stdout)).toMatchObject({ deals: 1 })
+  })
+
+  it('a server that ignores the sort, with a first page that happens to be in order: the sync starts over and keeps every deal', async () => {
+    const deals = docsDeals(20)
+    const times = deals.map((d) => d.properties.hs_lastmodifieddate)
+    // The first page (5 deals) is in order; the deals modified after its last one come in another order.
+    const rank = [0, 5, 10, 15, 16, 19, 1, 17, 2, 18, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14]
+    deals.forEach((d, i) => {
+      d.properties.hs_lastmodifieddate = times[rank[i] as number] as string
+    })
+    fake.options = { deals, applySorts: false, pageSize: 5 }
+    const db = join(tempDir(), 'pulse.db')
+    const first = await runCli('sync', '--db', db, '--json')
+    expect(first.code, first.stderr).toBe(0)
+    expect(await dealIds(db)).toEqual(deals.map((d) => d.id))
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(JSON.parse(again.stdout)).toMatchObject({ deals: 0 })
+  })
+
   it('a server with smaller pages than asked for, and more deals in one millisecond than one of its pages', async () => {
     const deals = docsDeals(600, { stepMs: 7 })
     const tie = deals[200]?.properties.hs_lastmodifieddate as string

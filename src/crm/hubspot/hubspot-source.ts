@@ -52,7 +52,9 @@ const TS = 'hs_lastmodifieddate'
  * timestamp seen, so the 10,000-result cap is never reached and deals modified mid-sync (which
  * move to the end of the order) are not skipped; deals sharing that millisecond are remembered
  * by id, and a millisecond holding more deals than a page of the server's is drained by
- * `hs_object_id`. A server that shows it ignores the filter is paged with its own `after` cursor.
+ * `hs_object_id`. A server that shows it ignores the filter is paged with its own `after` cursor;
+ * one that shows it ignores the sort (a page out of order) is read in full from the stored
+ * watermark the same way, the watermark moving only with the last page.
  * The deals of each page are then batch-read with `propertiesWithHistory=dealstage`. Archived
  * deals are removed.
  */
@@ -126,7 +128,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     const stored = (ts: number, ids: Set<string>, past: boolean): string =>
       JSON.stringify(ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}) } : { ts: safeTs, ids: [] })
 
-    let cursor = { ts: start.ts, seen: new Set(start.ids), past: start.past ?? false }
+    const origin = { ts: start.ts, seen: new Set(start.ids), past: start.past ?? false }
+    let cursor = origin
     type Pending = { read: Promise<{ deals: SyncedDeal[]; missing: string[] }>; watermark: string }
     const queue: Pending[] = []
     const quiet = <T>(p: Promise<T>) => {
@@ -137,6 +140,11 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // Set once the server shows it did not apply our filter (a page starting before the cursor):
     // from then on its own `after` cursor is followed, which any server honours.
     let followAfter = false
+    // Set once a page comes back out of `hs_lastmodifieddate` order (a server that did not apply
+    // our sort): a search from the last timestamp seen would skip the earlier deals still to come,
+    // so one search from the stored watermark is read to its end through the server's `after`, and
+    // the watermark moves only with its last page.
+    let unsorted = false
     const usedAfter = new Set<string>()
     const drained = new Set<number>()
     let filters = fromCursor()
@@ -155,7 +163,25 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       searches++
       const rows = res.results.map((r) => ({ id: r.id, ts: tsOf(r.properties[TS] ?? r.updatedAt) }))
       const nextAfter = rows.length > 0 ? (res.paging?.next?.after ?? undefined) : undefined
-      const isNew = (r: { id: string; ts: number }) => r.ts > cursor.ts || (r.ts === cursor.ts && !cursor.past && !cursor.seen.has(r.id))
+      if (!unsorted && rows.some((r, i) => i > 0 && r.ts < (rows[i - 1] as { ts: number }).ts)) {
+        unsorted = true
+        followAfter = true
+        options.logger?.warn(
+          { searches },
+          'HubSpot search did not sort by hs_lastmodifieddate; reading every page from the stored watermark',
+        )
+        if (searches > 1) {
+          // Earlier searches started from timestamps this server's order says nothing about: start over.
+          cursor = origin
+          filters = fromCursor()
+          usedAfter.clear()
+          next = quiet(search(filters))
+          continue
+        }
+      }
+      // Without the server's order, what is new is measured against the stored watermark alone.
+      const from = unsorted ? origin : cursor
+      const isNew = (r: { id: string; ts: number }) => r.ts > from.ts || (r.ts === from.ts && !from.past && !from.seen.has(r.id))
       const fresh = rows.filter(isNew)
       if (!followAfter && nextAfter !== undefined && rows.some((r) => r.ts < cursor.ts)) {
         followAfter = true
@@ -195,7 +221,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const found = new Map(res.results.map((r) => [r.id, r]))
       queue.push({
         read: quiet(readDeals(fresh.map((r) => found.get(r.id) as HubspotDeal))),
-        watermark: stored(cursor.ts, cursor.seen, cursor.past),
+        watermark: unsorted && more ? stored(origin.ts, origin.seen, origin.past) : stored(cursor.ts, cursor.seen, cursor.past),
       })
       opts.onProgress?.(`search page ${searches}: ${fresh.length} changed deals`)
       if (!more) break
