@@ -103,6 +103,8 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
         rows = rows.filter((d) =>
           body.filterGroups?.some((g) =>
             g.filters.every((f) => {
+              // A text property (`pipeline`) is matched as written.
+              if (f.propertyName === 'pipeline') return f.operator === 'EQ' && d.properties.pipeline === f.value
               const a = value(d, f.propertyName)
               const b = f.propertyName === 'hs_object_id' ? Number(f.value) : tsOf(f.value)
               return f.operator === 'EQ'

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import type { Store } from '../../src/db/open-store.js'
+import { findStageOrder } from '../../src/db/save-stage-order.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { loadReportContext } from '../../src/services/load-report-context.js'
 import { openTestStore } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
 import { type DocsHubspotDeal, type DocsHubspotFake, startDocsHubspotFake } from './docs-hubspot-fake.js'
@@ -202,6 +204,45 @@ describe('HubSpot sync edge cases', () => {
     const full = await syncCrm(store, source(), { full: true })
     expect(full).toMatchObject({ mode: 'full', deals: 2, removed: 1 })
     expect((await rows()).map((r) => r.deal_id)).toEqual(['501', '504'])
+  })
+
+  it('a second pipeline holding no deal stays out of the order, until a deal enters it', async () => {
+    store = await openTestStore()
+    const upsell = {
+      id: '7654322',
+      label: 'Upsell',
+      stages: [
+        ['2001', 'Upsell Review', 'false', '0.5'],
+        ['2002', 'Upsold', 'true', '1.0'],
+        ['2003', 'Declined', 'true', '0.0'],
+      ] as const,
+    }
+    const created = T0 - 30 * DAY
+    const won = deal('701', { dealstage: 'closedwon', hs_is_closed: 'true', hs_is_closed_won: 'true', closedate: iso(T0) }, [
+      ['appointmentscheduled', created],
+      ['closedwon', T0],
+    ])
+    fake.options = { extraPipelines: [upsell], deals: [won, deal('702', {}, [['qualifiedtobuy', created]])] }
+    await syncCrm(store, source())
+    const names = async () => (await findStageOrder(store.db)).map((s) => s.name)
+    expect(await names()).toEqual(['Appointment Scheduled', 'Qualified To Buy', 'Contract Sent', 'Closed Won', 'Closed Lost'])
+    // The funnel ends at the sales pipeline's won stage, and no stage of the unused pipeline is a late one.
+    const context = await loadReportContext(store.db, { asOf: '2024-06-01' })
+    expect(context).toMatchObject({ wonStage: 'Closed Won', lateStages: ['Qualified To Buy', 'Contract Sent'] })
+
+    const upsold = deal('703', { pipeline: '7654322', dealstage: '2001', hs_lastmodifieddate: iso(T0 + DAY) }, [['2001', created]])
+    fake.options = { ...fake.options, deals: [...fake.options.deals, upsold] }
+    await syncCrm(store, source())
+    expect(await names()).toEqual([
+      'Appointment Scheduled',
+      'Qualified To Buy',
+      'Contract Sent',
+      'Upsell Review',
+      'Closed Won',
+      'Closed Lost',
+      'Upsold',
+      'Declined',
+    ])
   })
 
   it('deals still in an archived pipeline keep their stage labels; its stages stay out of the order', async () => {

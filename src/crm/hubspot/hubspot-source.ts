@@ -5,7 +5,14 @@ import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { CrmHttpError } from '../http/crm-http.js'
-import { createHubspotApi, type HubspotApi, type HubspotDeal, type HubspotFilter, type HubspotLimits } from './hubspot-api.js'
+import {
+  createHubspotApi,
+  type HubspotApi,
+  type HubspotDeal,
+  type HubspotFilter,
+  type HubspotLimits,
+  type HubspotPipelines,
+} from './hubspot-api.js'
 import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal } from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
@@ -46,6 +53,9 @@ interface HubspotWatermark {
 
 const TS = 'hs_lastmodifieddate'
 
+/** Up to this many active pipelines are each asked whether they hold a deal (one search each); more are all kept. */
+const MAX_PIPELINES_CHECKED = 10
+
 /**
  * HubSpot as a {@link CrmSource}. Changed deals are found with the search endpoint
  * (`hs_lastmodifieddate` ascending, 200 a page), each page being a new search from the last
@@ -70,9 +80,34 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   let ownerEmails: Map<string, string | null> | undefined
 
   async function loadStages(): Promise<{ order: StageDefinition[]; index: HubspotStageIndex }> {
-    const result = hubspotStageOrder(await api.pipelines())
+    const pipelines = await api.pipelines()
+    const result = hubspotStageOrder(pipelines, await pipelinesInUse(pipelines))
     stageIndex = result.index
     return result
+  }
+
+  /**
+   * The active pipelines holding at least one deal, when there are several: a pipeline nobody uses
+   * would otherwise put its stages in the one stage order, and a funnel would count every deal as
+   * passing through them. Undefined (keep every pipeline) for a single one, for more than
+   * {@link MAX_PIPELINES_CHECKED}, or when no search finds a deal (a server that cannot filter by pipeline).
+   */
+  async function pipelinesInUse(pipelines: HubspotPipelines): Promise<Set<string> | undefined> {
+    const active = pipelines.results.filter((p) => !p.archived)
+    if (active.length < 2 || active.length > MAX_PIPELINES_CHECKED) return undefined
+    const used = new Set<string>()
+    for (const p of active) {
+      let found: number
+      try {
+        found = (await search([{ propertyName: 'pipeline', operator: 'EQ', value: p.id }], TS, undefined, 1)).results.length
+      } catch (error) {
+        // A server that refuses this filter (400): every pipeline is kept, as before.
+        if (refusedRequest(error)) return undefined
+        throw error
+      }
+      if (found > 0) used.add(p.id)
+    }
+    return used.size > 0 ? used : undefined
   }
 
   async function loadOwners(): Promise<NormalizedOwner[]> {
@@ -116,8 +151,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   }
 
   // Searches ask for every property the sync stores, so a deal the batch read leaves out is still stored.
-  const search = (filters: HubspotFilter[], sortBy = TS, after?: string) =>
-    api.searchDeals({ filters, sortBy, properties, limit: pageSize, after })
+  const search = (filters: HubspotFilter[], sortBy = TS, after?: string, limit = pageSize) =>
+    api.searchDeals({ filters, sortBy, properties, limit, after })
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
     if (!stageIndex) await loadStages()
@@ -238,7 +273,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       } catch (error) {
         // A server that does not list archived deals (404, 400): the deals are stored, and the
         // list is read in full on every sync, so the removals wait for one that answers.
-        if (!(error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500)) throw error
+        if (!refusedRequest(error)) throw error
         options.logger?.warn({ status: error.status }, 'HubSpot did not list archived deals; none removed this time')
         opts.onProgress?.(`archived deals: not listed (HTTP ${error.status}), none removed`)
         return
@@ -295,6 +330,11 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     owners: loadOwners,
     pages,
   }
+}
+
+/** A 4xx other than auth or rate limits: a server that does not offer what was asked (404, 400). */
+function refusedRequest(error: unknown): error is CrmHttpError {
+  return error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500
 }
 
 /** The `after` of the next list page; none when the server repeats the cursor or sends an empty page, so a list always ends. */

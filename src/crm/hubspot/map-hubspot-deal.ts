@@ -49,9 +49,13 @@ export function hubspotDealProperties(segments: SegmentMapping): string[] {
  * display order), then the closed ones. A stage is closed when `metadata.isClosed` is "true"
  * (or, in a pipeline whose stages carry no `isClosed`, when its probability is 0 or 1), and won
  * when it is closed with probability 1 (HubSpot documents no won flag on stages).
- * Labels shared by several pipelines appear once.
+ * Labels shared by several pipelines appear once. With `inUse`, the stages of active pipelines not
+ * in it (pipelines holding no deal) stay out of the order too, but still name stages.
  */
-export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDefinition[]; index: HubspotStageIndex } {
+export function hubspotStageOrder(
+  pipelines: HubspotPipelines,
+  inUse?: ReadonlySet<string>,
+): { order: StageDefinition[]; index: HubspotStageIndex } {
   const index: HubspotStageIndex = { byKey: new Map(), byId: new Map(), closedLabels: new Set() }
   const open: StageDefinition[] = []
   const closed: StageDefinition[] = []
@@ -71,7 +75,7 @@ export function hubspotStageOrder(pipelines: HubspotPipelines): { order: StageDe
       index.byKey.set(`${p.id}:${s.id}`, stage)
       if (!index.byId.has(s.id)) index.byId.set(s.id, stage)
       if (isClosed) index.closedLabels.add(s.label)
-      if (p.archived || s.archived || seen.has(s.label)) continue
+      if (p.archived || s.archived || seen.has(s.label) || (inUse && !inUse.has(p.id))) continue
       seen.add(s.label)
       ;(isClosed ? closed : open).push({ name: s.label, isClosed, isWon: stage.isWon })
     }
