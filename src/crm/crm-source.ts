@@ -32,8 +32,12 @@ export interface CrmSource {
   readonly name: DealSource
   /** The CRM's stage order with closed/won flags, or null to keep the configured one. */
   stageOrder(): Promise<StageDefinition[] | null>
-  /** Every deal owner the CRM knows, with emails (owners are few: read in full each sync). */
-  owners(): Promise<NormalizedOwner[]>
+  /**
+   * Every deal owner the CRM knows, with emails (owners are few: read in full each sync). A CRM
+   * that cannot list its owners (Salesforce) reads `known` again instead: the ids of the owners
+   * stored by earlier syncs, so that an email changed in the CRM reaches the deals they own.
+   */
+  owners(known?: readonly string[]): Promise<NormalizedOwner[]>
   /**
    * Deals changed since `watermark` (null: everything), then removals, page by page in order.
    * Each page carries the watermark to store with it.

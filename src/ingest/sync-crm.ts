@@ -5,6 +5,7 @@ import type { Clock } from '../crm/http/clock.js'
 import { createHubspotSource } from '../crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../crm/salesforce/salesforce-source.js'
 import { beginSyncRun, finishSyncRun } from '../db/begin-sync-run.js'
+import { findSourceOwnerIds } from '../db/find-source-owner-ids.js'
 import { isRollupStale } from '../db/is-rollup-stale.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
@@ -75,7 +76,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       await saveStageOrder(store.db, order, source.name)
       stages = order.length
     }
-    const ownerList = await source.owners()
+    const ownerList = await source.owners(await findSourceOwnerIds(store.db, source.name))
     await storeOwners(store.db, ownerList, source.name, now())
     for (const o of ownerList) ownerIds.add(o.ownerId)
     const seen = options.full ? new Set<string>() : undefined

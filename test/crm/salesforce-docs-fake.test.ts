@@ -138,6 +138,38 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     }
   })
 
+  it('an email changed in Salesforce reaches the owner and their stored deals on the next sync, though no opportunity changed', async () => {
+    const data = docsOpportunities(4)
+    const users = {
+      '005XX000001SvogYAC': { Email: 'ana.ruiz@example.com', Name: 'Ana Ruiz' },
+      '005XX000001SvohYAC': { Email: 'bo.chen@example.com', Name: 'Bo Chen' },
+    }
+    fake.options = { ...data, users }
+    const db = join(tempDir(), 'pulse.db')
+    const first = await runCli('sync', '--db', db, '--json')
+    expect(first.code, first.stderr).toBe(0)
+
+    // The company moved to a new mail domain: the User record changes, the opportunities do not.
+    fake.options = { ...data, users: { ...users, '005XX000001SvogYAC': { Email: 'Ana.Ruiz@Acme.io', Name: 'Ana Ruiz' } } }
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ deals: 0 })
+    const { deals } = await snapshot(db)
+    expect(deals.map((d) => [d.deal_id, d.owner_email])).toEqual(
+      data.opportunities.map((o) => [o.Id, o.OwnerId === '005XX000001SvogYAC' ? 'ana.ruiz@acme.io' : 'bo.chen@example.com']),
+    )
+    const store = await openStore({ path: db })
+    try {
+      const owners = await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute()
+      expect(owners).toEqual([
+        { owner_id: '005XX000001SvogYAC', email: 'ana.ruiz@acme.io' },
+        { owner_id: '005XX000001SvohYAC', email: 'bo.chen@example.com' },
+      ])
+    } finally {
+      await store.close()
+    }
+  })
+
   it('a session that expires mid-sync is renewed once and the sync carries on', async () => {
     const data = docsOpportunities(9)
     fake.options = { ...data, routing: 'top-level' }

@@ -66,6 +66,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const lagMs = options.lagMs ?? 60_000
   let stageClosed: Map<string, boolean> | undefined
   let historyMode: 'subquery' | 'separate' = 'subquery'
+  // Owners read by `owners()` this sync: their pages need no `User` query of their own.
+  let knownUsers = new Map<string, { name: string | null; email: string | null } | null>()
 
   async function loadStages(): Promise<StageDefinition[]> {
     const rows = await readAll(
@@ -210,7 +212,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) },
       )
 
-    const users = new Map<string, { name: string | null; email: string | null } | null>()
+    const users = new Map(knownUsers)
     let current: { raw: UnparsedPage; page?: SoqlPage } | undefined = await firstPage(plainSoql, withHistorySoql)
     let pageNo = 0
     while (current) {
@@ -315,8 +317,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     name: 'salesforce',
     api,
     stageOrder: loadStages,
-    async owners() {
-      return []
+    // Salesforce has no owner list: the owners stored before are read again through the `User`
+    // query, as an email changed there (a domain rename) touches none of their opportunities.
+    async owners(known = []) {
+      knownUsers = new Map()
+      if (known.length > 0) await readUsers(known, knownUsers)
+      return [...knownUsers].flatMap(([ownerId, user]) => (user?.email ? [{ ownerId, email: user.email, name: user.name }] : []))
     },
     pages,
   }
