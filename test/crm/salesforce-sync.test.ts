@@ -160,6 +160,26 @@ describe('Salesforce sync', () => {
     expect(row).toEqual({ created_date: '2023-03-15', closed_date: '2023-03-15', closed_month: '2023-03', sales_cycle_days: 0 })
   })
 
+  it("a multi-currency org: each opportunity keeps its CurrencyIsoCode; a single-currency org's query does not name the field", async () => {
+    const opps = generateOpportunities(40, { seed: 19 }).map((o, i) => ({ ...o, CurrencyIsoCode: ['EUR', 'USD', 'JPY'][i % 3] as string }))
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const rows = await store.db.selectFrom('deals').select(['deal_id', 'currency']).orderBy('deal_id').execute()
+    expect(rows).toEqual(opps.map((o) => ({ deal_id: o.Id, currency: o.CurrencyIsoCode })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1)))
+    await fake.close()
+    await store.close()
+
+    fake = await fakeWith(generateOpportunities(40, { seed: 19 }))
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const currencies = await store.db.selectFrom('deals').select('currency').distinct().execute()
+    expect(currencies).toEqual([{ currency: null }])
+    expect(fake.requests.filter((r) => r.path.includes('CurrencyIsoCode'))).toEqual([])
+  })
+
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })
     fake = await fakeWith(opps)

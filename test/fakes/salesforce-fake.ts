@@ -28,6 +28,8 @@ export interface FakeOpportunity {
   LeadSource: string | null
   AccountId: string | null
   IsDeleted: boolean
+  /** Set in a multi-currency org only: the field does not exist in a single-currency one. */
+  CurrencyIsoCode?: string
   history: FakeHistoryRow[]
 }
 
@@ -87,13 +89,32 @@ export interface SalesforceFake extends FakeServerBase {
 }
 
 const VERSION = 'v66.0'
+const OPPORTUNITY_FIELDS = [
+  'Id',
+  'Name',
+  'Amount',
+  'StageName',
+  'CloseDate',
+  'CreatedDate',
+  'IsClosed',
+  'IsWon',
+  'OwnerId',
+  'LastActivityDate',
+  'LastModifiedDate',
+  'SystemModstamp',
+  'Type',
+  'LeadSource',
+  'AccountId',
+  'IsDeleted',
+]
 
 /**
  * Starts a fake Salesforce on a local port: the client-credentials token endpoint, `query` and
  * `queryAll` with a small SOQL reader (select lists with `Owner.*`/`Account.*` parents and the
  * `OpportunityHistories` child subquery, `AND`-ed comparisons, `ORDER BY`), cursors paged through
  * `nextRecordsUrl`, 401 `INVALID_SESSION_ID` for an unknown or expired token, 400 `INVALID_FIELD`
- * for an unknown column, and 403 `REQUEST_LIMIT_EXCEEDED` beyond the request limit.
+ * for an unknown column, and 403 `REQUEST_LIMIT_EXCEEDED` beyond the request limit; `sobjects/Opportunity/describe`
+ * lists `CurrencyIsoCode` when the opportunities carry one (a multi-currency org).
  */
 export async function startSalesforceFake(options: SalesforceFakeOptions = {}): Promise<SalesforceFake> {
   const clientId = options.clientId ?? '3MVG9fake.client.id'
@@ -160,6 +181,12 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
           body: [{ message: (error as Error).message, errorCode: (error as { code?: string }).code ?? 'MALFORMED_QUERY' }],
         }
       }
+    }
+    if (req.method === 'GET' && path === `/services/data/${VERSION}/sobjects/Opportunity/describe`) {
+      // The org's Opportunity fields: CurrencyIsoCode only when its opportunities carry one (multi-currency).
+      const multiCurrency = [...opportunities.values()].some((o) => o.CurrencyIsoCode !== undefined)
+      const names = [...OPPORTUNITY_FIELDS, ...(multiCurrency ? ['CurrencyIsoCode'] : [])]
+      return { status: 200, body: { name: 'Opportunity', fields: names.map((name) => ({ name, type: 'string' })) } }
     }
     return { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] }
   })

@@ -15,6 +15,9 @@ export interface CrmRequest {
   pacer?: Pacer
   /** Return a 2xx body as text, unparsed (the caller parses it, e.g. after peeking at it). */
   raw?: boolean
+  /** This request's own timeout and retries (default: the client's), for an optional call that must not hold up a sync. */
+  timeoutMs?: number
+  maxRetries?: number
 }
 
 /** A CRM answer whose body parsed as JSON. */
@@ -109,8 +112,8 @@ export class CrmHttpError extends AppError {
 export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const doFetch = options.fetch ?? fetch
   const clock = options.clock ?? systemClock
-  const timeoutMs = options.timeoutMs ?? 30_000
-  const maxRetries = options.maxRetries ?? 5
+  const defaultTimeoutMs = options.timeoutMs ?? 30_000
+  const defaultMaxRetries = options.maxRetries ?? 5
   const maxRateLimitRetries = options.maxRateLimitRetries ?? 8
   const base = options.backoffBaseMs ?? 500
   const cap = options.backoffMaxMs ?? 30_000
@@ -129,6 +132,8 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     )
 
   async function send(request: CrmRequest): Promise<CrmResponse> {
+    const timeoutMs = request.timeoutMs ?? defaultTimeoutMs
+    const maxRetries = request.maxRetries ?? defaultMaxRetries
     let failures = 0
     let limited = 0
     let renewed = false

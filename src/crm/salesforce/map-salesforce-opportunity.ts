@@ -6,8 +6,11 @@ import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.j
 import { crmDate } from '../crm-date.js'
 import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
 
-/** The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths) included. */
-export function opportunityFields(segments: SegmentMapping): string[] {
+/**
+ * The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths)
+ * included, and `CurrencyIsoCode` when `withCurrency` (it exists only in multi-currency orgs).
+ */
+export function opportunityFields(segments: SegmentMapping, withCurrency = false): string[] {
   const base = [
     'Id',
     'Name',
@@ -23,7 +26,8 @@ export function opportunityFields(segments: SegmentMapping): string[] {
     'LastModifiedDate',
     'SystemModstamp',
   ]
-  return [...new Set([...base, segments.region, segments.industry, segments.productType, segments.leadSource])]
+  const fields = [...base, segments.region, segments.industry, segments.productType, segments.leadSource]
+  return [...new Set(withCurrency ? [...fields, 'CurrencyIsoCode'] : fields)]
 }
 
 /** The child subquery that brings each opportunity's `OpportunityHistory` rows along. */
@@ -43,7 +47,8 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
  * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageClosed`
  * giving each `OpportunityStage` name's `IsClosed` (empty when unknown): outcome from
  * `IsWon`/`IsClosed`, stage history from the history rows with repeated rows of one stage collapsed,
- * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`.
+ * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`,
+ * currency `CurrencyIsoCode` when the record has it.
  * Datetimes are the days the team in `timeZone` (`PULSE_TZ`) saw, see {@link crmDate}.
  */
 export function mapOpportunity(
@@ -104,7 +109,8 @@ export function mapOpportunity(
         stage: outcome === 'lost' ? (lastOpenStage(stays, isClosedStage) ?? stageName) : stageName,
         stageEnteredDate: last && last.stage === stageName ? dateOf(last.enteredAt) : null,
         amount: Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT ? amount : 0,
-        currency: null,
+        // A multi-currency org's Amount is in the opportunity's own currency; a single-currency org has none to name.
+        currency: str('CurrencyIsoCode')?.toUpperCase() ?? null,
         industry: seg(segments.industry),
         region: seg(segments.region),
         productType: seg(segments.productType),

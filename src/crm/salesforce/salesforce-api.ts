@@ -34,6 +34,7 @@ const queryResponse = z.object({
     z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a record object'),
   ),
 })
+const describeResponse = z.object({ fields: z.array(z.object({ name: z.string() })) })
 const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().nullish() })
 
 /** One page of a SOQL result: records are plain objects with nested parents (`Account.Industry`). */
@@ -57,6 +58,11 @@ export interface SalesforceApi {
    * records), so the next page can be requested while this one is parsed.
    */
   fetchPage(target: { soql: string } | { next: string }): Promise<UnparsedPage>
+  /**
+   * The field names of `sobject` (`GET /services/data/vXX.X/sobjects/{sobject}/describe`), asked
+   * once, with a 10 s timeout and no retry: the caller treats a failure as "unknown".
+   */
+  fieldNames(sobject: string): Promise<Set<string>>
   /** The instance URL from the last token (for record links only; requests go to the My Domain URL). */
   instanceUrl(): string | undefined
   readonly stats: CrmHttpStats
@@ -189,6 +195,19 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
         nextRecordsUrl: head?.[1] === 'false' ? (head[2] ?? null) : null,
         parse: () => parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint),
       }
+    },
+    async fieldNames(sobject) {
+      const endpoint = `GET /sobjects/${sobject}/describe`
+      await ensureToken()
+      const res = await http.send({
+        method: 'GET',
+        url: `${myDomain}/services/data/${SALESFORCE_API_VERSION}/sobjects/${encodeURIComponent(sobject)}/describe`,
+        endpoint,
+        pacer,
+        timeoutMs: 10_000,
+        maxRetries: 0,
+      })
+      return new Set(parseBody(describeResponse, res.body, SERVICE, endpoint).fields.map((f) => f.name))
     },
     query(soql, opts = {}) {
       const t = queryTarget(soql, opts.all ?? false)

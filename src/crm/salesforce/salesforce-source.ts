@@ -66,6 +66,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const lagMs = options.lagMs ?? 60_000
   let stageClosed: Map<string, boolean> | undefined
   let historyMode: 'subquery' | 'separate' = 'subquery'
+  // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org), asked once.
+  let currencyField: Promise<boolean> | undefined
   // Owners read by `owners()` this sync: their pages need no `User` query of their own.
   let knownUsers = new Map<string, { name: string | null; email: string | null } | null>()
 
@@ -133,6 +135,23 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   }
 
   /**
+   * Whether the org is multi-currency (Opportunity describes a `CurrencyIsoCode` field), so each
+   * amount's currency can be read with it; selecting it in a single-currency org fails the query.
+   * A describe that fails counts as no: amounts are then stored without a currency, as before.
+   */
+  async function hasCurrencyField(): Promise<boolean> {
+    try {
+      return (await api.fieldNames('Opportunity')).has('CurrencyIsoCode')
+    } catch (error) {
+      options.logger?.info(
+        { err: userMessage(error) },
+        'Salesforce did not describe Opportunity; amounts are stored without their currency',
+      )
+      return false
+    }
+  }
+
+  /**
    * Names and emails of `ownerIds` (the documented `User` query, in chunks) into `into`; an owner
    * the query does not return, or a failed query, leaves null: names are not worth failing a sync.
    */
@@ -197,7 +216,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     if (!stageClosed) await loadStages()
     const start = parseWatermark(watermark)
     const safe = new Date(clock.now() - lagMs).toISOString()
-    const fields = opportunityFields(options.segments)
+    currencyField ??= hasCurrencyField()
+    const fields = opportunityFields(options.segments, await currencyField)
     const where = start.stamp === null ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
     const plainSoql = `SELECT ${fields.join(', ')} FROM Opportunity${where}${order}`
