@@ -52,6 +52,8 @@ export interface DocsSalesforceOptions {
   instanceUrl?: string
   /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
   strictFields?: boolean
+  /** Know only the reference's `SystemModstamp > <watermark>` filter: another comparison is a 400 MALFORMED_QUERY. */
+  documentedFilterOnly?: boolean
   /** The org's stages as `[ApiName, SortOrder, IsClosed, IsWon, IsActive]` (default: four active ones). */
   stages?: ReadonlyArray<readonly [string, number, boolean, boolean, boolean]>
   /** Users by id (default: two active ones); an id missing here (a queue, a deleted user) has no Owner. */
@@ -138,6 +140,10 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
           .find((f) => f !== '' && !DOCUMENTED_FIELDS.has(f))
         if (unknown)
           return { status: 400, body: [{ message: `No such column '${unknown}' on entity 'Opportunity'.`, errorCode: 'INVALID_FIELD' }] }
+      }
+      const filter = /\bWHERE\b.*?\bSystemModstamp\s*([<>=!]+)/is.exec(q)?.[1]
+      if (state.options.documentedFilterOnly && filter !== undefined && filter !== '>') {
+        return { status: 400, body: [{ message: `unexpected token: '${filter}'`, errorCode: 'MALFORMED_QUERY' }] }
       }
       const rows = run(q, path.endsWith('queryAll'))
       if (rows === null) {

@@ -170,6 +170,29 @@ describe('pulse sync against a Salesforce written from the documented queries', 
     }
   })
 
+  it('a server that knows only the documented `SystemModstamp > <watermark>` filter: changes and deletions arrive on the next sync', async () => {
+    const data = docsOpportunities(6)
+    fake.options = { ...data, documentedFilterOnly: true }
+    const db = join(tempDir(), 'pulse.db')
+    const first = await runCli('sync', '--db', db, '--json')
+    expect(first.code, first.stderr).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({ deals: 6 })
+
+    const [changed, deleted] = [data.opportunities[2], data.opportunities[4]] as const
+    const later = '2024-05-03T10:00:00.000+0000'
+    Object.assign(changed ?? {}, { Name: 'Renamed', SystemModstamp: later, LastModifiedDate: later })
+    Object.assign(deleted ?? {}, { IsDeleted: true, SystemModstamp: later })
+    const before = fake.queries.length
+    const again = await runCli('sync', '--db', db, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ deals: 1, removed: 1 })
+    expect(await snapshot(db)).toEqual(expected(data))
+    // From the second of the opportunity stored last (08:00:05), which is read again and skipped.
+    const sent = fake.queries.slice(before).filter((q) => q.includes('WHERE SystemModstamp'))
+    expect(sent.length).toBeGreaterThan(0)
+    expect(sent.every((q) => q.includes('WHERE SystemModstamp > 2024-05-01T08:00:04Z '))).toBe(true)
+  })
+
   it('a session that expires mid-sync is renewed once and the sync carries on', async () => {
     const data = docsOpportunities(9)
     fake.options = { ...data, routing: 'top-level' }

@@ -218,7 +218,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= hasCurrencyField()
     const fields = opportunityFields(options.segments, await currencyField)
-    const where = start.stamp === null ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(start.stamp)}`
+    const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
     const plainSoql = `SELECT ${fields.join(', ')} FROM Opportunity${where}${order}`
     const withHistorySoql = `SELECT ${fields.join(', ')}, ${HISTORY_SUBQUERY} FROM Opportunity${where}${order}`
@@ -299,7 +299,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     }
 
     // Deleted opportunities (recycle bin) since the last look: removed from the analysis.
-    const delWhere = start.deletedSince === null ? '' : ` AND SystemModstamp >= ${soqlDateTime(start.deletedSince)}`
+    const delWhere = start.deletedSince === null ? '' : ` AND ${modstampFrom(start.deletedSince)}`
     let deletedSince = start.deletedSince
     let del: SoqlPage | undefined
     try {
@@ -362,9 +362,15 @@ function capped(value: string | null, safe: string): string | null {
   return value !== null && value > safe ? safe : value
 }
 
-/** SOQL datetime literal (unquoted, UTC, whole seconds: rounding down only re-reads a little). */
-function soqlDateTime(iso: string): string {
-  return `${iso.slice(0, 19)}Z`
+/**
+ * `SystemModstamp > <the second before iso>`: the documented form of the filter, which on
+ * Salesforce's whole-second stamps reads from `iso`'s second on, so the ids stored at that stamp
+ * are seen again and skipped. (The literal is unquoted, UTC, whole seconds; a row stamped within
+ * that earlier second is dropped when read, as everything before the watermark is.)
+ */
+function modstampFrom(iso: string): string {
+  const secondBefore = new Date(Date.parse(`${iso.slice(0, 19)}Z`) - 1000).toISOString()
+  return `SystemModstamp > ${secondBefore.slice(0, 19)}Z`
 }
 
 function parseWatermark(value: string | null): SalesforceWatermark {
