@@ -180,6 +180,14 @@ describe('Salesforce sync', () => {
     expect(fake.requests.filter((r) => r.path.includes('CurrencyIsoCode'))).toEqual([])
   })
 
+  it('a server answering the OpportunityHistories subquery with a bare array: history is read with its own query', async () => {
+    fake = await fakeWith(generateOpportunities(60, { seed: 21 }), { batchSize: 25, historyAnswer: 'array' })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    expect(fake.requests.some((r) => decodeURIComponent(r.path).includes('FROM OpportunityHistory WHERE OpportunityId IN'))).toBe(true)
+  })
+
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })
     fake = await fakeWith(opps)

@@ -67,6 +67,8 @@ export interface SalesforceFakeOptions {
   requestsPerSecond?: number
   /** The time stamped on modifications (default Date.now). */
   now?: () => number
+  /** `array`: answer the `OpportunityHistories` subquery with a bare array of rows, not Salesforce's `{ totalSize, done, records }`. */
+  historyAnswer?: 'page' | 'array'
 }
 
 /** The fake Salesforce org and helpers to change it mid-test. */
@@ -264,18 +266,13 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
       const r = project(o as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
       if (parsed.historySubquery) {
         const h = [...o.history].sort((a, b) => (a.CreatedDate < b.CreatedDate ? -1 : 1))
+        const records = h.map((row) => ({
+          attributes: { type: 'OpportunityHistory', url: `/services/data/${VERSION}/sobjects/OpportunityHistory/${row.Id}` },
+          StageName: row.StageName,
+          CreatedDate: row.CreatedDate,
+        }))
         r.OpportunityHistories =
-          h.length === 0
-            ? null
-            : {
-                totalSize: h.length,
-                done: true,
-                records: h.map((row) => ({
-                  attributes: { type: 'OpportunityHistory', url: `/services/data/${VERSION}/sobjects/OpportunityHistory/${row.Id}` },
-                  StageName: row.StageName,
-                  CreatedDate: row.CreatedDate,
-                })),
-              }
+          options.historyAnswer === 'array' ? records : h.length === 0 ? null : { totalSize: h.length, done: true, records }
       }
       const text = JSON.stringify(r)
       byId.set(o.Id, { version, text })

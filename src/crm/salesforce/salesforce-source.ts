@@ -40,7 +40,19 @@ const HISTORY_QUERIES_AT_ONCE = 4
 /** A row of the Opportunity query with its history subquery answered (Salesforce sends the key, null when empty). */
 function isOpportunityWithHistory(r: Record<string, unknown>): boolean {
   const type = (r.attributes as { type?: unknown } | null | undefined)?.type
-  return (type === undefined || type === 'Opportunity') && !('OpportunityId' in r) && 'OpportunityHistories' in r
+  return (type === undefined || type === 'Opportunity') && !('OpportunityId' in r) && historyAnswer(r) !== undefined
+}
+
+/**
+ * A row's `OpportunityHistories` answer: a child result (`{ done, records }`) or null (no rows);
+ * undefined when the row has none, or one in another shape (a bare array of rows), whose history
+ * is then read with its own query.
+ */
+function historyAnswer(r: Record<string, unknown>): SoqlPage | null | undefined {
+  if (!('OpportunityHistories' in r)) return undefined
+  const child = r.OpportunityHistories
+  if (child === null) return null
+  return typeof child === 'object' && Array.isArray((child as { records?: unknown }).records) ? (child as SoqlPage) : undefined
 }
 
 /**
@@ -106,7 +118,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   ): Promise<Array<Record<string, unknown>>> {
     const read = separate?.get(String(r.Id))
     if (read) return read
-    const child = r.OpportunityHistories as SoqlPage | null | undefined
+    const child = historyAnswer(r)
     if (!child) return []
     return child.done ? child.records : readAll(child)
   }
@@ -248,7 +260,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null)
         return start.stamp === null || at === null || at >= start.stamp
       })
-      const needHistory = records.filter((r) => historyMode === 'separate' || !('OpportunityHistories' in r)).map((r) => String(r.Id))
+      const needHistory = records.filter((r) => historyMode === 'separate' || historyAnswer(r) === undefined).map((r) => String(r.Id))
       const newOwners = [...new Set(records.map((r) => fieldAt(r, 'OwnerId')).filter((v): v is string => typeof v === 'string'))].filter(
         (ownerId) => !users.has(ownerId),
       )
