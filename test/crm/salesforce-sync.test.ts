@@ -160,6 +160,23 @@ describe('Salesforce sync', () => {
     expect(row).toEqual({ created_date: '2023-03-15', closed_date: '2023-03-15', closed_month: '2023-03', sales_cycle_days: 0 })
   })
 
+  it('a REQUEST_LIMIT_EXCEEDED that does not let up stops after a few retries, naming the likely spent API limit', async () => {
+    fake = await fakeWith(generateOpportunities(30, { seed: 23 }))
+    store = await openTestStore()
+    const refused = [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]
+    fake.failNext({ path: /\/query\?/ }, { status: 403, body: refused }, 100)
+    const clock = virtualClock(Date.UTC(2024, 5, 1))
+    const error = await syncCrm(store, source(fake, { clock, backoffBaseMs: 500 })).catch((e) => e)
+    expect(error.code).toBe('crm_rate_limited')
+    expect(error.message).toContain(
+      'Salesforce refused GET /query (OpportunityStage) 6 times in a row (REQUEST_LIMIT_EXCEEDED TotalRequests Limit exceeded):',
+    )
+    expect(error.message).toContain("the org's API request limit is likely used up")
+    // Five waits of 0.5, 1, 2, 4 and 8 s (with jitter): seconds, not the minutes a daily limit would take.
+    expect(clock.sleeps.length).toBe(5)
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(15_500)
+  })
+
   it("a multi-currency org: each opportunity keeps its CurrencyIsoCode; a single-currency org's query does not name the field", async () => {
     const opps = generateOpportunities(40, { seed: 19 }).map((o, i) => ({ ...o, CurrencyIsoCode: ['EUR', 'USD', 'JPY'][i % 3] as string }))
     fake = await fakeWith(opps)

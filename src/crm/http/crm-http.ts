@@ -29,7 +29,13 @@ export interface CrmResponse {
 
 /** How a service reads a non-2xx answer; `undefined` falls back to the generic rules. */
 export type FailureKind =
-  | { kind: 'rate_limited'; waitMs?: number }
+  | {
+      kind: 'rate_limited'
+      waitMs?: number
+      /** Retries of this refusal (default: the client's `maxRateLimitRetries`); then `exhausted` (default: a generic error) is thrown. */
+      maxRetries?: number
+      exhausted?: (endpoint: string, refusals: number) => AppError
+    }
   | { kind: 'session_expired' }
   | { kind: 'auth'; error: AppError }
   | { kind: 'retry' }
@@ -209,7 +215,8 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         stats.rateLimited++
         if (lastWasLimited) stats.rateLimitedTwice++
         lastWasLimited = true
-        if (limited >= maxRateLimitRetries) {
+        if (limited >= (kind.maxRetries ?? maxRateLimitRetries)) {
+          if (kind.exhausted) throw kind.exhausted(request.endpoint, limited + 1)
           throw new CrmHttpError(
             'crm_rate_limited',
             `${options.service} kept rate-limiting ${request.endpoint} (${limited + 1} refusals in a row${said(body, text)}). The next sync resumes where this one stopped.`,

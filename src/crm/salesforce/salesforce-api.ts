@@ -69,6 +69,8 @@ export interface SalesforceApi {
 }
 
 const SERVICE = 'Salesforce'
+/** Retries of a `REQUEST_LIMIT_EXCEEDED` that does not say the daily limit is spent (about 8-15 s of backoff in all). */
+const LIMIT_RETRIES = 5
 const SEGMENT_VARS = 'SALESFORCE_REGION_FIELD, SALESFORCE_INDUSTRY_FIELD, SALESFORCE_PRODUCT_FIELD or SALESFORCE_LEAD_SOURCE_FIELD'
 
 /**
@@ -237,7 +239,18 @@ function classifyApi(status: number, body: unknown, headers: Headers): FailureKi
         ),
       }
     }
-    return { kind: 'rate_limited' }
+    // Without a spent `api-usage`, the refusal is either a burst of long requests (over in
+    // seconds) or the 24-hour limit running out: a few retries cover the first without
+    // sitting minutes through the second.
+    return {
+      kind: 'rate_limited',
+      maxRetries: LIMIT_RETRIES,
+      exhausted: (endpoint, refusals) =>
+        new AppError(
+          'crm_rate_limited',
+          `Salesforce refused ${endpoint} ${refusals} times in a row (${describeBody(body).replace(/[.\s]+$/, '')}): the org's API request limit is likely used up (Setup > Company Information shows "API Requests, Last 24 Hours"), or too many long requests were running at once. The opportunities stored so far are kept; the next sync resumes from there.`,
+        ),
+    }
   }
   if (code === 'INVALID_QUERY_LOCATOR') {
     // A query cursor lives about 15 minutes without use (and a user has only a few open at once).
