@@ -35,7 +35,7 @@ export interface CrmSource {
   /**
    * Every deal owner the CRM knows, with emails (owners are few: read in full each sync). A CRM
    * that cannot list its owners (Salesforce) reads `known` again instead: the ids of the owners
-   * stored by earlier syncs, so that an email changed in the CRM reaches the deals they own.
+   * stored by earlier syncs over a day ago, so that an email changed in the CRM reaches the deals they own.
    */
   owners(known?: readonly string[]): Promise<NormalizedOwner[]>
   /**

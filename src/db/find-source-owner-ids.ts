@@ -2,13 +2,16 @@ import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
 
 /**
- * The ids of the owners a sync of `source` stored (the small `owners` table), sorted. A CRM that
- * cannot list its owners (Salesforce) is asked about these again on every sync, so an email
- * changed in the CRM reaches the deals they already own.
+ * The ids of the owners a sync of `source` stored (the small `owners` table), sorted; with
+ * `updatedBefore` (an ISO instant), only those not stored again since. A CRM that cannot list its
+ * owners (Salesforce) is asked about these again, so an email changed in the CRM reaches the
+ * deals they already own.
  *
- * @example await findSourceOwnerIds(db, 'salesforce') // ['005XX000001SvogYAC', ...]
+ * @example await findSourceOwnerIds(db, 'salesforce', '2026-11-26T09:00:00.000Z') // ['005XX000001SvogYAC', ...]
  */
-export async function findSourceOwnerIds(db: Kysely<Database>, source: string): Promise<string[]> {
-  const rows = await db.selectFrom('owners').select('owner_id').where('source', '=', source).orderBy('owner_id').execute()
+export async function findSourceOwnerIds(db: Kysely<Database>, source: string, updatedBefore?: string): Promise<string[]> {
+  let query = db.selectFrom('owners').select('owner_id').where('source', '=', source)
+  if (updatedBefore !== undefined) query = query.where('updated_at', '<', updatedBefore)
+  const rows = await query.orderBy('owner_id').execute()
   return rows.map((r) => r.owner_id)
 }

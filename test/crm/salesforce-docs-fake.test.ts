@@ -151,6 +151,20 @@ describe('pulse sync against a Salesforce written from the documented queries', 
 
     // The company moved to a new mail domain: the User record changes, the opportunities do not.
     fake.options = { ...data, users: { ...users, '005XX000001SvogYAC': { Email: 'Ana.Ruiz@Acme.io', Name: 'Ana Ruiz' } } }
+    // A sync within the day does not ask about owners it stored that day.
+    const soon = await runCli('sync', '--db', db, '--json')
+    expect(soon.code, soon.stderr).toBe(0)
+    expect((await snapshot(db)).deals.every((d) => d.owner_email !== 'ana.ruiz@acme.io')).toBe(true)
+    // A day later it does.
+    const aged = await openStore({ path: db })
+    try {
+      await aged.db
+        .updateTable('owners')
+        .set({ updated_at: new Date(Date.now() - 25 * 3600_000).toISOString() })
+        .execute()
+    } finally {
+      await aged.close()
+    }
     const again = await runCli('sync', '--db', db, '--json')
     expect(again.code, again.stderr).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({ deals: 0 })

@@ -185,6 +185,13 @@ describe('Salesforce sync', () => {
     await expectStoreToMatch(fake, store)
     const rows = await store.db.selectFrom('deals').select(['deal_id', 'currency']).orderBy('deal_id').execute()
     expect(rows).toEqual(opps.map((o) => ({ deal_id: o.Id, currency: o.CurrencyIsoCode })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1)))
+    expect(fake.requests.filter((r) => r.path.includes('/describe'))).toHaveLength(1)
+    // The answer is kept with the watermark: the next sync selects the field without asking again.
+    const before = fake.requests.length
+    await syncCrm(store, source(fake))
+    const later = fake.requests.slice(before)
+    expect(later.filter((r) => r.path.includes('/describe'))).toEqual([])
+    expect(later.some((r) => r.path.includes('CurrencyIsoCode'))).toBe(true)
     await fake.close()
     await store.close()
 

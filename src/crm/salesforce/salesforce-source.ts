@@ -63,6 +63,8 @@ interface SalesforceWatermark {
   stamp: string | null
   ids: string[]
   deletedSince: string | null
+  /** Whether Opportunity has `CurrencyIsoCode`, once Salesforce has said (absent: ask). */
+  currency?: boolean
 }
 
 /**
@@ -78,8 +80,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const lagMs = options.lagMs ?? 60_000
   let stageClosed: Map<string, boolean> | undefined
   let historyMode: 'subquery' | 'separate' = 'subquery'
-  // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org), asked once.
-  let currencyField: Promise<boolean> | undefined
+  // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org): kept in the watermark once
+  // Salesforce has said, so only a first (or --full) sync asks.
+  let currencyField: Promise<boolean | undefined> | undefined
   // Owners read by `owners()` this sync: their pages need no `User` query of their own.
   let knownUsers = new Map<string, { name: string | null; email: string | null } | null>()
 
@@ -149,9 +152,11 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   /**
    * Whether the org is multi-currency (Opportunity describes a `CurrencyIsoCode` field), so each
    * amount's currency can be read with it; selecting it in a single-currency org fails the query.
-   * A describe that fails counts as no: amounts are then stored without a currency, as before.
+   * A server that refuses the describe (4xx) answers no. One that cannot be asked now (network,
+   * 5xx, timeout) gives undefined: amounts are stored without a currency this time, as before,
+   * and the next sync asks again.
    */
-  async function hasCurrencyField(): Promise<boolean> {
+  async function describeCurrency(): Promise<boolean | undefined> {
     try {
       return (await api.fieldNames('Opportunity')).has('CurrencyIsoCode')
     } catch (error) {
@@ -159,7 +164,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         { err: userMessage(error) },
         'Salesforce did not describe Opportunity; amounts are stored without their currency',
       )
-      return false
+      const refused = error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500
+      return refused ? false : undefined
     }
   }
 
@@ -228,8 +234,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     if (!stageClosed) await loadStages()
     const start = parseWatermark(watermark)
     const safe = new Date(clock.now() - lagMs).toISOString()
-    currencyField ??= hasCurrencyField()
-    const fields = opportunityFields(options.segments, await currencyField)
+    currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
+    const currency = await currencyField
+    const fields = opportunityFields(options.segments, currency === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
     const plainSoql = `SELECT ${fields.join(', ')} FROM Opportunity${where}${order}`
@@ -238,11 +245,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     let stamp = start.stamp
     let ids = new Set(start.ids)
     const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
-      JSON.stringify(
-        s !== null && s > safe
+      JSON.stringify({
+        ...(s !== null && s > safe
           ? { stamp: safe, ids: [], deletedSince: capped(deletedSince, safe) }
-          : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) },
-      )
+          : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
+        ...(currency === undefined ? {} : { currency }),
+      })
 
     const users = new Map(knownUsers)
     let current: { raw: UnparsedPage; page?: SoqlPage } | undefined = await firstPage(plainSoql, withHistorySoql)
@@ -389,7 +397,10 @@ function parseWatermark(value: string | null): SalesforceWatermark {
   if (value === null) return { stamp: null, ids: [], deletedSince: null }
   try {
     const w = JSON.parse(value) as SalesforceWatermark
-    if (Array.isArray(w.ids)) return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null }
+    if (Array.isArray(w.ids)) {
+      const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
+      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency }
+    }
   } catch {
     // an unreadable watermark means a full sync, which is always safe
   }
