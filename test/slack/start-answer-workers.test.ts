@@ -169,6 +169,53 @@ describe('startAnswerWorkers', () => {
     }
   }, 30_000)
 
+  it('readies every thread on warm(), before any answer, so the first chart is drawn as fast as later ones', async () => {
+    const path = join(tempDir('pulse-answers-'), 'pulse.db')
+    const { store } = await sampleCompany(300, path)
+    const report = await runAnswerJobHere(store.db, { kind: 'losses', query: { asOf: AS_OF } })
+    const chart: AnswerJob = { kind: 'chart', chart: 'losses', report }
+    const firstChartMs = async (warm: boolean) => {
+      const answers = startAnswerWorkers({ path }, store)
+      try {
+        if (warm) {
+          await answers.warm()
+          // Every thread started and ready, though nothing was asked yet.
+          expect(answers.threads).toBe(2)
+        }
+        const started = performance.now()
+        const drawn = await answers.run(chart)
+        expect(drawn.png.subarray(1, 4).toString()).toBe('PNG')
+        return performance.now() - started
+      } finally {
+        await answers.stop()
+      }
+    }
+    try {
+      // A cold thread starts, opens the store and loads the chart renderer in front of the first chart.
+      const cold = await firstChartMs(false)
+      const warmed = await firstChartMs(true)
+      expect(warmed).toBeLessThan(cold / 2)
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+
+  it('resolves warm() when a thread cannot open its store, and the next answer opens it', async () => {
+    const missing = join(tempDir('pulse-answers-'), 'later.db')
+    const { store } = await sampleCompany(200)
+    const answers = startAnswerWorkers({ path: missing }, store, { threads: 1 })
+    try {
+      await answers.warm()
+      const created = await sampleCompany(200, missing)
+      const report = await answers.run({ kind: 'winrate', query: { asOf: AS_OF } })
+      expect(report.months.length).toBeGreaterThan(0)
+      await created.store.close()
+    } finally {
+      await answers.stop()
+      await store.close()
+    }
+  }, 30_000)
+
   it('runs the jobs of an in-memory store on the calling thread', async () => {
     const { store } = await sampleCompany(200)
     const answers = startAnswerWorkers({ path: ':memory:' }, store)

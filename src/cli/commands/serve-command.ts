@@ -101,6 +101,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       // So do the reports and charts of Slack answers (seconds of SQL for a filtered or past report).
       const answers = startAnswerWorkers(where, store)
       started.unshift(() => answers.stop())
+      // The threads get ready (store opened, chart renderer loaded) as the app starts, not in front of its first answer.
+      void answers.warm()
       const services = createPulseServices({
         store,
         config,

@@ -5,6 +5,7 @@
  * the connection and lets the thread end.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { loadChartEngine } from '../../charts/render-chart.js'
 import { openStore, type Store, type StoreOptions } from '../../db/open-store.js'
 import { AppError } from '../../errors.js'
 import { type AnswerJob, runAnswerJobHere } from './answer-job.js'
@@ -14,8 +15,11 @@ export interface AnswerWorkerInput {
   store: StoreOptions
 }
 
-/** What the starting thread posts: a job to run (its id comes back with the reply), or stop. */
-export type AnswerRequest = { type: 'job'; id: number; job: AnswerJob } | { type: 'stop' }
+/**
+ * What the starting thread posts: a job to run (its id comes back with the reply), a warm-up (open
+ * the store and load the chart renderer, answered like a job with a null result), or stop.
+ */
+export type AnswerRequest = { type: 'job'; id: number; job: AnswerJob } | { type: 'warm'; id: number } | { type: 'stop' }
 
 /**
  * A failed job's error as it crosses threads: an AppError's code and message; for another error
@@ -70,9 +74,20 @@ async function run(id: number, job: AnswerJob): Promise<AnswerReply> {
   }
 }
 
+// The first answer would otherwise pay for the store's connection and the chart renderer's loading.
+async function warm(id: number): Promise<AnswerReply> {
+  try {
+    await Promise.all([opened(), loadChartEngine()])
+    return { id, type: 'done', result: null }
+  } catch (error) {
+    return { id, type: 'error', error: answerError(error) }
+  }
+}
+
 parentPort?.on('message', (request: AnswerRequest) => {
-  if (request.type === 'job') {
-    void run(request.id, request.job).then((reply) => {
+  if (request.type === 'job' || request.type === 'warm') {
+    const replying = request.type === 'job' ? run(request.id, request.job) : warm(request.id)
+    void replying.then((reply) => {
       try {
         parentPort?.postMessage(reply)
       } catch (error) {

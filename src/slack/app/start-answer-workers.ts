@@ -19,6 +19,13 @@ export interface AnswerWorkers {
    * (a later job starts a new one).
    */
   run<J extends AnswerJob>(job: J): Promise<AnswerJobResults[J['kind']]>
+  /**
+   * Starts every worker thread now and has each open its store connection and load the chart
+   * renderer, so that the first answers after start-up pay for neither (about 1-2 s on a busy
+   * 2-core machine). Resolves when all are ready; a worker that cannot get ready is left to its
+   * first job, which tries again (the promise still resolves). Nothing to do on the calling thread.
+   */
+  warm(): Promise<void>
   /** Worker threads running now (0 when the jobs run on the calling thread). */
   readonly threads: number
   /** Stops the workers: jobs not yet answered reject, and later jobs are refused. */
@@ -44,7 +51,7 @@ interface Slot {
  */
 export function startAnswerWorkers(where: StoreOptions, store: Store, options: { threads?: number } = {}): AnswerWorkers {
   if (!where.url && where.path === ':memory:') {
-    return { run: (job) => runAnswerJobHere(store.db, job), threads: 0, stop: async () => undefined }
+    return { run: (job) => runAnswerJobHere(store.db, job), warm: async () => undefined, threads: 0, stop: async () => undefined }
   }
   const input: AnswerWorkerInput = {
     store: { path: where.path, ...(where.url ? { url: where.url } : {}), ...(where.schema ? { schema: where.schema } : {}) },
@@ -81,23 +88,32 @@ export function startAnswerWorkers(where: StoreOptions, store: Store, options: {
     return worker
   }
 
+  // Posts a request to the slot's worker (started if none runs) and resolves with its reply's result.
+  const send = (slot: Slot, request: (id: number) => AnswerRequest): Promise<unknown> => {
+    const worker = slot.worker ?? start(slot)
+    const id = nextId++
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject })
+      try {
+        worker.postMessage(request(id))
+      } catch (error) {
+        // A job that cannot cross threads (not plain data) is refused, and forgotten.
+        slot.pending.delete(id)
+        reject(error)
+      }
+    })
+  }
+
   return {
     async run<J extends AnswerJob>(job: J): Promise<AnswerJobResults[J['kind']]> {
       if (stopped) throw new Error('the Slack answer workers have been stopped')
       const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
-      const worker = slot.worker ?? start(slot)
-      const id = nextId++
-      const result = await new Promise((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject })
-        try {
-          worker.postMessage({ type: 'job', id, job } satisfies AnswerRequest)
-        } catch (error) {
-          // A job that cannot cross threads (not plain data) is refused, and forgotten.
-          slot.pending.delete(id)
-          reject(error)
-        }
-      })
+      const result = await send(slot, (id) => ({ type: 'job', id, job }))
       return (job.kind === 'chart' ? withBufferPng(result as AnswerJobResults['chart']) : result) as AnswerJobResults[J['kind']]
+    },
+    async warm() {
+      if (stopped) return
+      await Promise.all(slots.map((slot) => send(slot, (id) => ({ type: 'warm', id })).catch(() => undefined)))
     },
     get threads() {
       return slots.filter((s) => s.worker !== undefined).length
