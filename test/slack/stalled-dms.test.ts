@@ -189,6 +189,23 @@ describe('stalled-deal DMs', () => {
     )
   })
 
+  it('a revoked token counts as waiting only the DMs someone can receive: those of owners without an email are skipped', async () => {
+    const { fake, ctx, company } = await setup()
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    const rows = await company.store.db.selectFrom('slack_outbox').select('outbox_id').orderBy('outbox_id').execute()
+    expect(rows.length).toBeGreaterThan(3)
+    // The last two stalled deals' owners have no email: nobody can be DMed about them.
+    const noEmail = rows.slice(-2).map((r) => r.outbox_id)
+    await company.store.db.updateTable('slack_outbox').set({ recipient_email: null }).where('outbox_id', 'in', noEmail).execute()
+    fake.failNext('users.lookupByEmail', 'invalid_auth', 1)
+    const error = await drainOutbox(ctx, { perChannelIntervalMs: 0 }).catch((e: unknown) => e)
+    const waiting = Number(/Slack refused Sales Pulse \(invalid_auth\), so (\d+) messages? waits? in the outbox\./.exec(String(error))?.[1])
+    const counts = await countOutboxByStatus(company.store.db)
+    expect(counts.skipped).toBe(2)
+    expect(counts.pending).toBeGreaterThan(0)
+    expect(waiting).toBe(counts.pending)
+  })
+
   it('tries again within the run when Slack answers an error that may pass (internal_error), and sends each DM once', async () => {
     const { fake, ctx, company } = await setup()
     const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
