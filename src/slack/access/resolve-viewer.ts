@@ -1,16 +1,27 @@
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
+import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import type { Roster } from './load-roster.js'
 import { emailOfSlackUser } from './slack-user-directory.js'
 import type { Viewer } from './viewer.js'
 
+/** The longest Retry-After (seconds) of `users.info` waited out, once, for someone asking. */
+export const VIEWER_MAX_RETRY_AFTER_S = 10
+
 /**
  * Who is asking: Slack id -> email (`users.info`, cached) -> role from the roster, else deal
  * owner (by email, or listed on a manager's team), else nobody. Executives get every deal;
  * managers their team's owners and their own; owners their own.
+ *
+ * @throws Slack's `ratelimited` (with its `retryAfter`) when `users.info` is rate-limited for
+ * longer than {@link VIEWER_MAX_RETRY_AFTER_S} seconds (a `client` that throws on 429), so the
+ * asker is told to try again rather than kept waiting.
  */
 export async function resolveViewer(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<Viewer> {
-  const email = await emailOfSlackUser(ctx.store.db, client, slackUserId, ctx.clock.now())
+  const email = await afterShortRateLimit(
+    () => emailOfSlackUser(ctx.store.db, client, slackUserId, ctx.clock.now()),
+    VIEWER_MAX_RETRY_AFTER_S,
+  )
   return viewerForEmail(ctx, slackUserId, email)
 }
 

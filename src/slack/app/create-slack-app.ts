@@ -202,7 +202,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     token,
     receiver,
     logger: blogger,
-    clientOptions,
+    // A 429 throws rather than holding every later call of the app's client (other people's
+    // answers, DMs and Home tabs) for the Retry-After; each caller decides whether to wait.
+    clientOptions: { ...clientOptions, rejectRateLimitedCalls: true },
     // The token is checked (auth.test) in start(), where a refusal can stop start-up with a
     // sentence instead of crashing the process later as an unhandled rejection.
     deferInitialization: true,

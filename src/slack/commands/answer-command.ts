@@ -6,9 +6,10 @@ import { type AccessRequest, authorize, NO_DEALS_YET } from '../access/authorize
 import { resolveViewer } from '../access/resolve-viewer.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import type { Viewer } from '../access/viewer.js'
+import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
-import { uploadFile } from '../app/upload-file.js'
+import { UPLOAD_MAX_RETRY_AFTER_S, uploadFile } from '../app/upload-file.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { type Block, buttons, context } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
@@ -118,7 +119,7 @@ async function deliverPrivately(ctx: SlackContext, req: CommandRequest, answer: 
   if (answer.chart) {
     // The findings are the answer: a chart Slack will not take is noted under them, never in their place.
     try {
-      const dm = await openDm(req.client, req.userId)
+      const dm = await afterShortRateLimit(() => openDm(req.client, req.userId), UPLOAD_MAX_RETRY_AFTER_S)
       await uploadFile(ctx.uploadClient, {
         channelId: dm,
         data: answer.chart.png,
@@ -173,7 +174,10 @@ async function shareAnswer(ctx: SlackContext, req: CommandRequest, channelId: st
     }
   }
   if (!answer.chart || note) {
-    await req.client.chat.postMessage({ channel: channelId, text: answer.text, blocks: note ? [...blocks, note] : blocks })
+    await afterShortRateLimit(
+      () => req.client.chat.postMessage({ channel: channelId, text: answer.text, blocks: note ? [...blocks, note] : blocks }),
+      UPLOAD_MAX_RETRY_AFTER_S,
+    )
   }
   // The answer is in the channel; an ephemeral "working on it" left behind is harmless.
   await req.respond({ delete_original: true }).catch(() => undefined)

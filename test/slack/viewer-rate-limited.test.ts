@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+describe('/pulse when Slack rate-limits users.info for one asker', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    // A long Retry-After, as Slack gives when a minute's allowance of a method is spent.
+    t = await startSlackTestApp({ fake: { retryAfterSeconds: 30 } })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  /** Sends `/pulse text` for `userId`; resolves with its answer's text once it arrives. */
+  async function ask(userId: string, text: string): Promise<string> {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const res = await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }), FORM)
+    expect(res.status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 25_000, `the answer to /pulse ${text}`)
+    return String(t.fake.responses.find((r) => r.id === id)?.body.text)
+  }
+
+  it("holds up nobody else's answer for the Retry-After, and tells that asker to try again in a minute", async () => {
+    t.fake.rateLimitNext('users.info')
+    const started = Date.now()
+    const rep = ask(PEOPLE.rep, 'stalled')
+    await waitFor(() => t.fake.callsOf('users.info').some((c) => c.status === 429), 25_000, "the rep's users.info")
+    // The manager's own users.info and DM are not queued behind the rep's 30 s.
+    expect(await ask(PEOPLE.manager, 'losses')).toMatch(/^Losses by stage, your team/)
+    expect(await rep).toBe('Slack is rate-limiting us right now, so try again in a minute.')
+    // The bound leaves room for a loaded machine, well under the 30 s Slack asked to wait.
+    expect(Date.now() - started).toBeLessThan(20_000)
+    // Nothing was sent again for the rep while Slack asked to wait.
+    expect(t.fake.callsOf('users.info').filter((c) => c.params.user === PEOPLE.rep)).toHaveLength(1)
+  }, 60_000)
+})
