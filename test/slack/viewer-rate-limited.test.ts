@@ -38,3 +38,28 @@ describe('/pulse when Slack rate-limits users.info for one asker', () => {
     expect(t.fake.callsOf('users.info').filter((c) => c.params.user === PEOPLE.rep)).toHaveLength(1)
   }, 60_000)
 })
+
+describe('/pulse when Slack rate-limits a call for a few seconds', () => {
+  let t: SlackTestApp
+  beforeAll(async () => {
+    t = await startSlackTestApp({ fake: { retryAfterSeconds: 1 } })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('waits out a short Retry-After of users.info, and of the DM an answer the response URL refused goes to', async () => {
+    t.fake.rateLimitNext('users.info')
+    t.fake.rateLimitNext('conversations.open')
+    t.fake.rateLimitNext('chat.postMessage')
+    const gone = t.fake.apiUrl.replace('/api/', '/gone/r1')
+    const dm = `D${PEOPLE.cro.slice(1)}`
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'status', responseUrl: gone })
+    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
+    await waitFor(() => t.fake.messages.some((m) => m.channel === dm), 20_000, 'the DM')
+    expect(t.fake.messages.find((m) => m.channel === dm)?.text).toContain('deals')
+    for (const method of ['users.info', 'conversations.open', 'chat.postMessage']) {
+      expect(t.fake.callsOf(method).map((c) => c.status)).toEqual([429, 200])
+    }
+  }, 60_000)
+})

@@ -108,8 +108,11 @@ async function tellAsker(
     log.warn({ err: error }, 'the response URL refused the answer; sending it as a DM')
     if (dmInstead === null) return
     const dmMessage = dmInstead ?? message
-    const dm = await openDm(req.client, req.userId)
-    await req.client.chat.postMessage({ channel: dm, text: dmMessage.text, ...(dmMessage.blocks ? { blocks: dmMessage.blocks } : {}) })
+    const dm = await afterShortRateLimit(() => openDm(req.client, req.userId), UPLOAD_MAX_RETRY_AFTER_S)
+    await afterShortRateLimit(
+      () => req.client.chat.postMessage({ channel: dm, text: dmMessage.text, ...(dmMessage.blocks ? { blocks: dmMessage.blocks } : {}) }),
+      UPLOAD_MAX_RETRY_AFTER_S,
+    )
   }
 }
 
