@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { notifyAdmins } from '../../src/slack/alerts/notify-admins.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
@@ -61,5 +62,17 @@ describe('/pulse when Slack rate-limits a call for a few seconds', () => {
     for (const method of ['users.info', 'conversations.open', 'chat.postMessage']) {
       expect(t.fake.callsOf(method).map((c) => c.status)).toEqual([429, 200])
     }
+  }, 60_000)
+
+  it("waits out a rate limit on an admin's notice instead of dropping it", async () => {
+    t.fake.rateLimitNext('chat.postMessage')
+    const posts = t.fake.callsOf('chat.postMessage').length
+    expect(await notifyAdmins(t.slack.ctx, t.slack.client, 'The scheduled job "sync" failed.')).toBe(1)
+    expect(
+      t.fake
+        .callsOf('chat.postMessage')
+        .slice(posts)
+        .map((c) => c.status),
+    ).toEqual([429, 200])
   }, 60_000)
 })

@@ -1,20 +1,30 @@
 import { lookupSlackUserId } from '../access/slack-user-directory.js'
+import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { esc } from '../blocks/format.js'
 
+/** The longest Retry-After (seconds) an admin's notice waits out, once (it holds up no one else). */
+const NOTICE_MAX_RETRY_AFTER_S = 60
+
 /**
  * DMs every admin in the roster one line (a failing job, for example), escaped for mrkdwn: a CRM's
  * error text quoted in it cannot post a link or a mention. Admins Slack does not know are skipped; a failure to reach one is logged and does not stop the others. Returns how
- * many admins were messaged.
+ * many admins were messaged. With a `client` that throws on 429 (the app's), a Retry-After of up
+ * to {@link NOTICE_MAX_RETRY_AFTER_S} seconds is waited out once per admin.
  */
 export async function notifyAdmins(ctx: SlackContext, client: SlackClient, text: string): Promise<number> {
   let sent = 0
   for (const email of ctx.roster.admins) {
     try {
-      const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
-      if (!userId) continue
-      await client.chat.postMessage({ channel: await openDm(client, userId), text: `:warning: ${esc(text)}` })
+      // A 429 comes before anything is posted, so the steps are safe to run again (the lookup and DM are remembered).
+      const delivered = await afterShortRateLimit(async () => {
+        const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
+        if (!userId) return false
+        await client.chat.postMessage({ channel: await openDm(client, userId), text: `:warning: ${esc(text)}` })
+        return true
+      }, NOTICE_MAX_RETRY_AFTER_S)
+      if (!delivered) continue
       sent++
     } catch (error) {
       ctx.logger.warn({ err: error }, 'an admin could not be notified')
