@@ -31,7 +31,7 @@ describe('App Home when Slack rate-limits views.publish', () => {
     await waitFor(() => t.fake.views.some((v) => v.userId === PEOPLE.cro), 25_000, "the CRO's Home view")
     expect(Date.now() - started).toBeLessThan(25_000)
 
-    const warned = lines.map((l) => JSON.parse(l)).find((l) => String(l.msg).includes('rate-limiting views.publish'))
+    const warned = lines.map((l) => JSON.parse(l)).find((l) => String(l.msg).startsWith('Home view not published: Slack is rate-limiting'))
     expect(warned).toMatchObject({ user: PEOPLE.manager, retryAfterSeconds: 30 })
     // The refused view is not sent again (as a refusal or otherwise) while Slack asks to wait.
     expect(t.fake.views.some((v) => v.userId === PEOPLE.manager)).toBe(false)

@@ -22,7 +22,7 @@ export function appHomeOpenedListener(ctx: SlackContext) {
         // A second view would be refused as well: the Home tab keeps what it showed, until the next open.
         ctx.logger.warn(
           { user: event.user, retryAfterSeconds: retryAfter },
-          'Home view not published: Slack is rate-limiting views.publish',
+          'Home view not published: Slack is rate-limiting the calls behind it (users.info or views.publish)',
         )
         return
       }
