@@ -10,6 +10,9 @@
  * `loadDriversReport`, `loadStalledReport`, and `findingsSummary(db, query)` for the CRO summary.
  */
 
+/** Most months a win-rate report shows (`--months`, `/pulse winrate N`): ten years, beyond which the chart and the table stop being readable. */
+export const MAX_WINRATE_MONTHS = 120
+
 /** The segment fields a report can be filtered on and that drivers test (import names). */
 export const SEGMENT_FIELDS = ['region', 'industry', 'product_type', 'lead_source', 'sales_rep_id', 'amount_band'] as const
 

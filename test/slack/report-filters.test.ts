@@ -20,6 +20,13 @@ describe('report filters typed after /pulse', () => {
     expect(parse('region=“North America” 6')).toEqual({ months: 6, where: { region: 'North America' } })
   })
 
+  it('takes a whole filter in quotes, and as many months as pulse report winrate --months', () => {
+    expect(parse('"region=North America"')).toEqual({ months: undefined, where: { region: 'North America' } })
+    expect(parse("24 “region=North America” 'industry=SaaS'")).toEqual({ months: 24, where: { region: 'North America', industry: 'SaaS' } })
+    expect(parse('120').months).toBe(120)
+    expect(() => parse('121')).toThrow(/between 1 and 120/)
+  })
+
   it('takes an amount band in any case, and refuses one that is not a band, naming the bands', () => {
     expect(parse('amount_band=100K+').where).toEqual({ amount_band: '100k+' })
     expect(parse('Amount_Band=10K-50K').where).toEqual({ amount_band: '10k-50k' })

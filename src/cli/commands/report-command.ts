@@ -1,7 +1,13 @@
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { driversText, funnelText, lossesText, stalledText, summaryText, winrateText } from '../../analytics/report-text.js'
-import { type ReportFilters, type ReportQuery, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
+import {
+  MAX_WINRATE_MONTHS,
+  type ReportFilters,
+  type ReportQuery,
+  SEGMENT_FIELDS,
+  type SegmentField,
+} from '../../analytics/report-types.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
@@ -42,9 +48,6 @@ interface ReportSpec {
   example: string
   run(store: Store, query: ReportQuery, options: ReportOptions): Promise<ReportResult>
 }
-
-/** Most months `report winrate --months` shows: ten years, beyond which the chart and the table stop being readable. */
-const MAX_WINRATE_MONTHS = 120
 
 const SPECS: ReportSpec[] = [
   {

@@ -1,7 +1,10 @@
-import { type ReportFilters, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
+import { MAX_WINRATE_MONTHS, type ReportFilters, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { AppError } from '../../errors.js'
 import { unquote } from './unquote.js'
+
+const OPENING_QUOTE = /^["'\u201c\u2018]/
+const CLOSING_QUOTE = /["'\u201d\u2019]$/
 
 /** Parsed `[months] [field=value ...]`. */
 export interface ReportArgs {
@@ -10,18 +13,20 @@ export interface ReportArgs {
 }
 
 /**
- * Parses report arguments: an optional whole number of months (1-60) and `field=value` filters
+ * Parses report arguments: an optional whole number of months (1-{@link MAX_WINRATE_MONTHS}, as
+ * `--months`) and `field=value` filters
  * on the segment fields (`region=EMEA`), read as `pulse report --where` reads them: field names
  * in any case, an amount band in any case (`100K+`), a field given twice with two values
- * refused. A value may be several words (`region=North America`, or in straight or curly quotes):
- * words after a filter that are neither a filter nor the months belong to its value.
+ * refused. A value may be several words (`region=North America`, the value or the whole filter in
+ * straight or curly quotes): words after a filter that are neither a filter nor the months belong
+ * to its value.
  *
  * @throws AppError `bad_input` naming the bad argument and the usage.
  * @example parseReportArgs(['6', 'region=North', 'America'], true, 'winrate [months]') // { months: 6, where: { region: 'North America' } }
  */
 export function parseReportArgs(args: readonly string[], allowMonths: boolean, usage: string): ReportArgs {
   let months: number | undefined
-  const filters: Array<{ field: SegmentField; raw: string; value: string }> = []
+  const filters: Array<{ field: SegmentField; raw: string; value: string; quoted: boolean }> = []
   const notUnderstood = (arg: string) =>
     new AppError(
       'bad_input',
@@ -30,14 +35,18 @@ export function parseReportArgs(args: readonly string[], allowMonths: boolean, u
   for (const arg of args) {
     if (allowMonths && months === undefined && /^\d+$/.test(arg)) {
       const n = Number(arg)
-      if (n < 1 || n > 60) throw new AppError('bad_input', `Months must be between 1 and 60, not ${arg}. Usage: /pulse ${usage}`)
+      if (n < 1 || n > MAX_WINRATE_MONTHS)
+        throw new AppError('bad_input', `Months must be between 1 and ${MAX_WINRATE_MONTHS}, not ${arg}. Usage: /pulse ${usage}`)
       months = n
       continue
     }
-    const eq = arg.indexOf('=')
-    const field = eq > 0 ? arg.slice(0, eq).toLowerCase() : ''
+    // A whole filter in quotes (`"region=North America"`) reads as the filter.
+    const quoted = OPENING_QUOTE.test(arg)
+    const bare = quoted ? arg.slice(1) : arg
+    const eq = bare.indexOf('=')
+    const field = eq > 0 ? bare.slice(0, eq).toLowerCase() : ''
     if ((SEGMENT_FIELDS as readonly string[]).includes(field)) {
-      filters.push({ field: field as SegmentField, raw: arg, value: arg.slice(eq + 1) })
+      filters.push({ field: field as SegmentField, raw: arg, value: bare.slice(eq + 1), quoted })
       continue
     }
     // Another word of the last filter's value (`region=North America`).
@@ -51,7 +60,7 @@ export function parseReportArgs(args: readonly string[], allowMonths: boolean, u
   }
   const where: Partial<Record<SegmentField, string>> = {}
   for (const f of filters) {
-    let value = unquote(f.value.trim())
+    let value = unquote(f.quoted ? f.value.trim().replace(CLOSING_QUOTE, '') : f.value.trim())
     if (value === '') throw notUnderstood(f.raw)
     if (f.field === 'amount_band') {
       const band = AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
