@@ -9,6 +9,7 @@ import { loadLossesReport } from '../../src/services/load-losses-report.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { withoutRollup } from '../helpers/without-rollup.js'
 import { closedDeals, type FixtureDeal, insertDeals } from './deal-fixtures.js'
 
 const AS_OF = '2024-07-20'
@@ -20,21 +21,6 @@ async function everyReport(store: Store, q: ReportQuery) {
     funnel: await loadFunnelReport(store.db, q),
     drivers: await loadDriversReport(store.db, q),
     stalled: await loadStalledReport(store.db, { ...q, limit: 0 }),
-  }
-}
-
-async function withoutRollup<T>(store: Store, fn: () => Promise<T>): Promise<T> {
-  const saved = await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirst()
-  await store.db.deleteFrom('meta').where('key', '=', 'data_version').execute()
-  await store.db.insertInto('meta').values({ key: 'data_version', value: 'changed' }).execute()
-  try {
-    return await fn()
-  } finally {
-    await store.db
-      .updateTable('meta')
-      .set({ value: saved?.value ?? '' })
-      .where('key', '=', 'data_version')
-      .execute()
   }
 }
 

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest'
 import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
-import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadTimeInStageReport } from '../../src/services/load-time-in-stage-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
+import { withoutRollup } from '../helpers/without-rollup.js'
 
 // A CSV export without stage history, imported twice: the second export shows U1 in a new stage,
 // so U1 gets stays while U2, U3 and L1 have none. Their stays are known as they were before.
@@ -22,17 +22,6 @@ const AS_OF = '2024-03-01'
 
 function counts(report: Awaited<ReturnType<typeof loadTimeInStageReport>>) {
   return report.stages.map(({ stage, completed, censored }) => ({ stage, completed, censored }))
-}
-
-/** The report read straight from the deals and their stays (the rollup marked out of date). */
-async function withoutRollup<T>(store: Store, fn: () => Promise<T>): Promise<T> {
-  const saved = await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirstOrThrow()
-  await store.db.updateTable('meta').set({ value: 'changed' }).where('key', '=', 'data_version').execute()
-  try {
-    return await fn()
-  } finally {
-    await store.db.updateTable('meta').set({ value: saved.value }).where('key', '=', 'data_version').execute()
-  }
 }
 
 describeEachDialect('time in stage in a store where only some deals have stage history', (dialect) => {

@@ -15,6 +15,7 @@ import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
 import { insertDeals } from '../analytics/deal-fixtures.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
+import { withoutRollup } from '../helpers/without-rollup.js'
 
 const AS_OF = '2024-07-20'
 const STAGES = ['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed']
@@ -27,17 +28,6 @@ async function everyReport(store: Store, q: ReportQuery) {
     times: await loadTimeInStageReport(store.db, q),
     drivers: await loadDriversReport(store.db, q),
     stalled: await loadStalledReport(store.db, { ...q, limit: 0 }),
-  }
-}
-
-/** The same reports read straight from `deals` (rollup marked stale by changing the data version). */
-async function withoutRollup<T>(store: Store, fn: () => Promise<T>): Promise<T> {
-  const saved = await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirstOrThrow()
-  await store.db.updateTable('meta').set({ value: 'changed' }).where('key', '=', 'data_version').execute()
-  try {
-    return await fn()
-  } finally {
-    await store.db.updateTable('meta').set({ value: saved.value }).where('key', '=', 'data_version').execute()
   }
 }
 
