@@ -38,8 +38,16 @@ const numberSetting = (name: string, fallback: number, what: string, rule: (n: n
 
 const nonNegativeNumber = (name: string, fallback: number) => numberSetting(name, fallback, 'a non-negative number', (n) => n >= 0)
 
+/** The longest idle or stale limit taken, in days (100 years): past it, "as of" minus the limit is no date at all. */
+export const MAX_SETTING_DAYS = 36_500
+
 const wholeDays = (name: string, fallback: number) =>
-  numberSetting(name, fallback, 'a whole number of days, 1 or more', (n) => Number.isInteger(n) && n >= 1)
+  numberSetting(
+    name,
+    fallback,
+    `a whole number of days from 1 to ${MAX_SETTING_DAYS.toLocaleString('en-US')}`,
+    (n) => Number.isInteger(n) && n >= 1 && n <= MAX_SETTING_DAYS,
+  )
 
 const optionalString = z
   .string()

@@ -60,6 +60,9 @@ describe('loadConfig', () => {
     ['PULSE_IDLE_DAYS', '0'],
     ['PULSE_STALE_DAYS', '-1'],
     ['PULSE_STALE_DAYS', '1.5'],
+    ['PULSE_STALE_DAYS', '99999999999999999999'],
+    ['PULSE_IDLE_DAYS', '1e300'],
+    ['PULSE_IDLE_DAYS', '36501'],
     ['PULSE_ALERT_AMOUNT', '50k'],
     ['PORT', 'x'],
     ['PORT', '70000'],
@@ -86,6 +89,13 @@ describe('loadConfig', () => {
     expect(message).toContain(name)
     // The name is said once, not repeated by the prefix.
     expect(message.split(name).length - 1).toBe(1)
+  })
+
+  it('takes idle and stale limits up to 100 years and refuses longer ones, which reach past any date', () => {
+    expect(loadConfig({ PULSE_IDLE_DAYS: '36500', PULSE_STALE_DAYS: '36500' })).toMatchObject({ idleDays: 36_500, staleDays: 36_500 })
+    expect(refusal({ PULSE_STALE_DAYS: '100000000' })).toBe(
+      'Configuration problem: PULSE_STALE_DAYS must be a whole number of days from 1 to 36,500, got "100000000". Fix it in your environment or .env.',
+    )
   })
 
   it('names a stage PULSE_STAGES lists twice in two spellings', () => {
