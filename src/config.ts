@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { parse as parseDotenv } from 'dotenv'
 import cron from 'node-cron'
 import { z } from 'zod'
@@ -334,8 +334,43 @@ export function requireSettings(missing: Array<[name: string, value: string | un
 /** `env` overlaid on the values of the `.env` file at `path` (default `./.env`), when it exists; the environment wins. */
 export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string, string | undefined> {
   if (!existsSync(path)) return env
-  const fromFile = parseDotenv(readFileSync(path))
+  const fromFile = readDotenv(path)
   return { ...fromFile, ...env }
+}
+
+/**
+ * The settings of the `.env` file at `path`, which exists.
+ *
+ * @throws AppError `bad_config` when it is a folder (as a Docker bind mount of a missing file
+ * makes), cannot be read, or is not UTF-8 text (UTF-16, as Windows editors may save it): each would
+ * otherwise leave every setting in it unread, or stop with an internal error.
+ */
+function readDotenv(path: string): Record<string, string> {
+  let bytes: Buffer
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new AppError(
+        'bad_config',
+        `${path} is a folder, not a settings file: remove it (or mount a .env file there), or set the variables in the environment.`,
+      )
+    }
+    bytes = readFileSync(path)
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new AppError(
+      'bad_config',
+      `${path} cannot be read (${code}): check its permissions, or remove it and set the variables in the environment.`,
+      {
+        cause: error,
+      },
+    )
+  }
+  // UTF-16 has a NUL byte in every ASCII character; dotenv would read no setting from it, silently.
+  if (bytes.includes(0) || (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new AppError('bad_config', `${path} is not UTF-8 text (saved as UTF-16?), so none of its settings can be read: save it as UTF-8.`)
+  }
+  return parseDotenv(bytes)
 }
 
 /** Settings read apart from {@link loadConfig}. */
@@ -351,7 +386,7 @@ export function unknownDotenvSettings(path = '.env'): Array<{ name: string; clos
   if (!existsSync(path)) return []
   const known = [...CONFIG_VARIABLES, ...OTHER_SETTINGS]
   const out: Array<{ name: string; closest: string | undefined }> = []
-  for (const name of Object.keys(parseDotenv(readFileSync(path)))) {
+  for (const name of Object.keys(readDotenv(path))) {
     if (known.includes(name)) continue
     const near = known
       .map((k) => ({ k, d: editDistance(name.toUpperCase(), k) }))
@@ -367,9 +402,18 @@ export function unknownDotenvSettings(path = '.env'): Array<{ name: string; clos
  * CLI then prints the stack of an unexpected error. Read apart from {@link loadConfig}, so it also
  * works when the rest of the configuration is broken.
  */
-export function debugRequested(env: Record<string, string | undefined> = withDotenv(process.env)): boolean {
-  const value = env.PULSE_DEBUG?.trim().toLowerCase()
+export function debugRequested(env?: Record<string, string | undefined>): boolean {
+  const value = (env ?? processEnvForDebug()).PULSE_DEBUG?.trim().toLowerCase()
   return value !== undefined && value !== '' && value !== '0' && value !== 'false'
+}
+
+// Asked while reporting another error: a .env that cannot be read leaves the environment alone.
+function processEnvForDebug(): Record<string, string | undefined> {
+  try {
+    return withDotenv(process.env)
+  } catch {
+    return process.env
+  }
 }
 
 /** Who runs a CLI command, recorded with imports and syncs: the login name (`USER`), or null. */

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, unknownDotenvSettings, withDotenv } from '../src/config.js'
@@ -177,6 +177,19 @@ describe('withDotenv', () => {
   it('is the environment alone when there is no .env', () => {
     const env = { PULSE_IDLE_DAYS: '9' }
     expect(withDotenv(env, join(tempDir(), '.env'))).toEqual(env)
+  })
+
+  it('refuses a .env that is a folder or UTF-16 text, naming it, instead of reading no setting from it', () => {
+    const folder = join(tempDir(), '.env')
+    mkdirSync(folder)
+    expect(() => withDotenv({}, folder)).toThrow(`${folder} is a folder, not a settings file`)
+    const utf16 = writeTempFile('.env', Buffer.from('\ufeffPULSE_IDLE_DAYS=7\n', 'utf16le'))
+    expect(() => withDotenv({}, utf16)).toThrow(`${utf16} is not UTF-8 text (saved as UTF-16?), so none of its settings can be read`)
+    const noBom = writeTempFile('.env', Buffer.from('PULSE_IDLE_DAYS=7\n', 'utf16le'))
+    expect(() => withDotenv({}, noBom)).toThrow(AppError)
+    // A UTF-8 .env with a BOM, CRLF line ends and accents is read as usual.
+    const utf8 = writeTempFile('.env', '\ufeffPULSE_IDLE_DAYS=7\r\nPULSE_STAGES=Qualifié,Démo\r\n')
+    expect(loadConfig(withDotenv({}, utf8))).toMatchObject({ idleDays: 7, stages: ['Qualifié', 'Démo'] })
   })
 
   it('lets a malformed .env value stop start-up, naming it', () => {
