@@ -57,6 +57,7 @@ export function userMessage(error: unknown): string {
   if (error instanceof AppError) return error.message || FALLBACK[error.code]
   if (isDatabaseBusy(error)) return DATABASE_BUSY
   if (isDatabaseFull(error)) return DATABASE_FULL
+  if (isDatabaseReadOnly(error)) return DATABASE_READ_ONLY
   if (isDatabaseUnreachable(error)) return DATABASE_UNREACHABLE
   if (isDatabaseNotAllowed(error))
     return `The PostgreSQL role in PULSE_DATABASE_URL lacks a privilege (${(error as Error).message}): ${DATABASE_GRANTS}`
@@ -111,6 +112,20 @@ export const DATABASE_FULL =
 /** Whether `error` is SQLite failing a write because the disk is full (`SQLITE_FULL`). */
 export function isDatabaseFull(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_FULL'
+}
+
+/** What a person sees when SQLite may read the database but not write it (`SQLITE_READONLY`). */
+export const DATABASE_READ_ONLY =
+  'The database file is read-only for this user, so nothing of this change was saved: make it and its folder writable (or run as their owner), or point --db or PULSE_DB at a writable copy. Reports still read it as it is.'
+
+/**
+ * Whether `error` is SQLite refusing a write to a database it opened read-only: a file without
+ * write permission (SQLite then opens it read-only, and reports read it), or any other
+ * `SQLITE_READONLY*` code.
+ */
+export function isDatabaseReadOnly(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code.startsWith('SQLITE_READONLY')
 }
 
 /** Whether `error` is SQLite giving up on a lock another connection holds (`SQLITE_BUSY`). */

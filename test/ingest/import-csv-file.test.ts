@@ -6,7 +6,7 @@ import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
-import { DATABASE_FULL, isDatabaseFull, userMessage } from '../../src/errors.js'
+import { DATABASE_FULL, DATABASE_READ_ONLY, isDatabaseFull, isDatabaseReadOnly, userMessage } from '../../src/errors.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
@@ -356,6 +356,24 @@ describeEachDialect('importCsvFile', (dialect) => {
       }
     }
   })
+})
+
+it('an import into a database it may not write says the file is read-only and keeps the deals stored (SQLite)', async () => {
+  store = await openStore({ path: join(tempDir(), 'read-only.db') })
+  await importCsvFile(store, options(writeTempFile('d.csv', csv(...GOOD))))
+  const before = await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()
+  // SQLite refuses writes here as it does on a file without write permission (SQLITE_READONLY).
+  const sqlite = store.sqlite as NonNullable<Store['sqlite']>
+  sqlite.pragma('query_only = ON')
+  const error = await importCsvFile(
+    store,
+    options(writeTempFile('more.csv', csv('N1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,1000,,Open'))),
+  ).catch((e: unknown) => e)
+  expect(isDatabaseReadOnly(error)).toBe(true)
+  expect(userMessage(error)).toBe(DATABASE_READ_ONLY)
+  expect(userMessage(error)).toContain('point --db or PULSE_DB at a writable copy')
+  sqlite.pragma('query_only = OFF')
+  expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
 })
 
 it('an import that fills the disk says the disk is full and keeps the deals already stored (SQLite)', async () => {
