@@ -118,6 +118,19 @@ describe('pulse ingest', () => {
     expect(existsSync(db)).toBe(false)
   })
 
+  it('refuses a second --csv before creating the database, instead of importing the last file alone', async () => {
+    const first = writeTempFile('q1.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)
+    const second = writeTempFile('q2.csv', `${HEADER}\nD2,2024-04-02,2024-05-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,29,Lost\n`)
+    const db = join(tempDir(), 'two.db')
+    const run = await runCli('ingest', '--csv', first, '--csv', second, '--db', db, '--json')
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toBe(
+      `--csv is given twice ("${first}" and "${second}"), and pulse ingest imports one file; nothing was imported. Run it once for each file.\n`,
+    )
+    expect(existsSync(db)).toBe(false)
+  })
+
   it('exits non-zero with a next step when no row could be imported', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile('d.csv', `${HEADER}\nD2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,abc,,Open\n`)
