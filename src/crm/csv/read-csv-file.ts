@@ -227,8 +227,18 @@ class Utf8Check extends Transform {
       )
       return
     }
+    const packed = this.seen === 0 ? packedFormat(chunk) : null
+    if (packed !== null) {
+      done(new AppError('bad_file', `${this.path} is ${packed}; nothing was imported.`))
+      return
+    }
     if (chunk.includes(0)) {
-      done(new AppError('bad_file', `${this.path} contains binary data (NUL bytes), so it is not a CSV file; nothing was imported.`))
+      done(
+        new AppError(
+          'bad_file',
+          `${this.path} contains binary data (NUL bytes), so it is not a CSV file; nothing was imported. Export the deals as CSV (UTF-8) and import that file.`,
+        ),
+      )
       return
     }
     let text: string
@@ -263,6 +273,22 @@ class Utf8Check extends Transform {
       )
     }
   }
+}
+
+/**
+ * What a file that is no CSV at all is, told by its first bytes, with what to do instead: a
+ * gzip-compressed export, a ZIP archive (an Excel workbook is one), an Excel 97-2003 workbook;
+ * null for anything else.
+ */
+function packedFormat(chunk: Buffer): string | null {
+  const starts = (...bytes: number[]) => chunk.length >= bytes.length && bytes.every((b, i) => chunk[i] === b)
+  if (starts(0x1f, 0x8b))
+    return 'gzip-compressed, not a CSV file: unpack it first (gunzip it, or open it with your archive tool) and import the CSV inside'
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06))
+    return 'a ZIP archive or an Excel workbook (.xlsx), not a CSV file: save the deals sheet as "CSV UTF-8" (or unzip the archive) and import that file'
+  if (starts(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1))
+    return 'an Excel 97-2003 workbook (.xls), not a CSV file: save the deals sheet as "CSV UTF-8" and import that file'
+  return null
 }
 
 // A UTF-16 byte order mark, or (without one) ASCII text with a NUL byte beside every character.

@@ -1,3 +1,4 @@
+import { crc32, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { resolveColumns } from '../../../src/crm/csv/csv-columns.js'
 import { readCsvFile } from '../../../src/crm/csv/read-csv-file.js'
@@ -5,6 +6,36 @@ import { tempDir, writeTempFile } from '../../helpers/test-store.js'
 
 const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
 const ROW = 'D1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open'
+
+/** A ZIP archive holding one stored (uncompressed) file, as the ZIP format lays it out. */
+function storedZip(name: string, content: string): Buffer {
+  const nameBytes = Buffer.from(name)
+  const data = Buffer.from(content)
+  const crc = crc32(data)
+  const local = Buffer.alloc(30)
+  local.writeUInt32LE(0x04034b50, 0)
+  local.writeUInt16LE(20, 4)
+  local.writeUInt32LE(crc, 14)
+  local.writeUInt32LE(data.length, 18)
+  local.writeUInt32LE(data.length, 22)
+  local.writeUInt16LE(nameBytes.length, 26)
+  const central = Buffer.alloc(46)
+  central.writeUInt32LE(0x02014b50, 0)
+  central.writeUInt16LE(20, 4)
+  central.writeUInt16LE(20, 6)
+  central.writeUInt32LE(crc, 16)
+  central.writeUInt32LE(data.length, 20)
+  central.writeUInt32LE(data.length, 24)
+  central.writeUInt16LE(nameBytes.length, 28)
+  const centralAt = local.length + nameBytes.length + data.length
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(1, 8)
+  end.writeUInt16LE(1, 10)
+  end.writeUInt32LE(central.length + nameBytes.length, 12)
+  end.writeUInt32LE(centralAt, 16)
+  return Buffer.concat([local, nameBytes, data, central, nameBytes, end])
+}
 
 const read = (path: string) =>
   readCsvFile(
@@ -22,6 +53,22 @@ describe('readCsvFile', () => {
   it('recognises UTF-16 text (what Excel calls "Unicode Text") and asks for UTF-8', async () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}\n${ROW}\n`, 'utf16le')])
     await expect(read(writeTempFile('d.csv', utf16))).rejects.toThrow(/is UTF-16 text, not UTF-8; nothing was imported/)
+  })
+
+  it('names a gzip-compressed export, a ZIP archive or Excel workbook, and an old .xls, with what to import instead', async () => {
+    const text = `${HEADER}\n${ROW}\n`
+    await expect(read(writeTempFile('d.csv.gz', gzipSync(text)))).rejects.toThrow(
+      /d\.csv\.gz is gzip-compressed, not a CSV file: unpack it first .* and import the CSV inside; nothing was imported\.$/,
+    )
+    await expect(read(writeTempFile('deals.xlsx', storedZip('xl/worksheets/sheet1.xml', '<worksheet/>')))).rejects.toThrow(
+      /deals\.xlsx is a ZIP archive or an Excel workbook \(\.xlsx\), not a CSV file: save the deals sheet as "CSV UTF-8"/,
+    )
+    const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)])
+    await expect(read(writeTempFile('deals.xls', xls))).rejects.toThrow(/deals\.xls is an Excel 97-2003 workbook \(\.xls\), not a CSV file/)
+    // Other binary data still says it is not CSV, now with the way out.
+    await expect(read(writeTempFile('d.bin', Buffer.from([0x01, 0x00, 0x02, 0x00, 0x41])))).rejects.toThrow(
+      /contains binary data \(NUL bytes\), so it is not a CSV file; nothing was imported\. Export the deals as CSV \(UTF-8\)/,
+    )
   })
 
   it('recognises a JSON file instead of blaming its columns', async () => {
