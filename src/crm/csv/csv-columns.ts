@@ -57,8 +57,11 @@ export function parseColumnMap(pairs: readonly string[]): Map<KnownColumn, strin
   const map = new Map<KnownColumn, string>()
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
-    const column = pair.slice(0, eq).trim()
-    const header = pair.slice(eq + 1).trim()
+    // The column in any case, as headers are matched (`Deal_Amount=...`).
+    const column = pair.slice(0, eq).trim().toLowerCase()
+    // Quotes that reached us as part of the value (a Docker or systemd command line, a script
+    // quoting twice) are not part of the header: `deal_amount="Deal Value"` means Deal Value.
+    const header = unquote(pair.slice(eq + 1).trim())
     if (eq <= 0 || header === '') {
       throw new AppError(
         'bad_input',
@@ -78,6 +81,12 @@ export function parseColumnMap(pairs: readonly string[]): Map<KnownColumn, strin
     map.set(column as KnownColumn, header)
   }
   return map
+}
+
+/** `value` without one pair of matching quotes around it (`"Deal Value"`, `'Deal Value'`). */
+function unquote(value: string): string {
+  const first = value[0]
+  return value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first) ? value.slice(1, -1).trim() : value
 }
 
 const normalise = (h: string) => h.trim().toLowerCase()

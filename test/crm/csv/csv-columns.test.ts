@@ -10,6 +10,12 @@ describe('resolveColumns', () => {
     expect(layout.index).toMatchObject({ deal_id: 0, last_activity_date: 11 })
   })
 
+  it('reads a --map whose column is in another case or whose header kept the quotes a shell would have removed', () => {
+    const layout = resolveColumns(HEADER, parseColumnMap(['DEAL_ID="Deal"', "Last_Activity_Date='Last Touch'"]))
+    expect(layout.index).toMatchObject({ deal_id: 0, last_activity_date: 11 })
+    expect(() => parseColumnMap(['deal_id=""'])).toThrow('--map "deal_id=""" is not of the form column="Header Name"')
+  })
+
   it('refuses a --map naming a header the file lacks, even for an optional column', () => {
     expect(() => checkColumnMap(HEADER, parseColumnMap(['deal_id=Deal', 'last_activity_date=Last Activity']))).toThrow(
       '--map last_activity_date="Last Activity" names a header the file does not have; nothing was imported.',
