@@ -232,11 +232,17 @@ class Utf8Check extends Transform {
       done(new AppError('bad_file', `${this.path} is ${packed}; nothing was imported.`))
       return
     }
-    if (chunk.includes(0)) {
+    const nul = chunk.indexOf(0)
+    if (nul !== -1) {
+      // Text with a stray NUL in a value (a CRM's notes field) is told apart from a binary file by
+      // the text before it: lines of UTF-8, so the line to clean up is named.
+      const line = this.textBefore(chunk, nul) ? lineAt(this.path, this.seen + nul) : null
       done(
         new AppError(
           'bad_file',
-          `${this.path} contains binary data (NUL bytes), so it is not a CSV file; nothing was imported. Export the deals as CSV (UTF-8) and import that file.`,
+          line === null
+            ? `${this.path} contains binary data (NUL bytes), so it is not a CSV file; nothing was imported. Export the deals as CSV (UTF-8) and import that file.`
+            : `${this.path} has a NUL byte (binary data) on line ${line.toLocaleString('en-US')}, which no CSV value holds; nothing was imported. Remove it from that line (or export the file again) and import it.`,
         ),
       )
       return
@@ -259,6 +265,18 @@ class Utf8Check extends Transform {
     done(null, out === '' ? undefined : out)
   }
 
+  // Whether the file up to `end` of `chunk` is UTF-8 text of more than one line (chunks before it were decoded already).
+  private textBefore(chunk: Buffer, end: number): boolean {
+    const head = chunk.subarray(0, end)
+    if (this.seen > 0) return true
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true })
+    } catch {
+      return false
+    }
+    return head.includes(0x0a) || head.includes(0x0d)
+  }
+
   override _flush(done: TransformCallback): void {
     try {
       const rest = this.quotes.next(this.decoder.decode())
@@ -273,6 +291,29 @@ class Utf8Check extends Transform {
       )
     }
   }
+}
+
+/** The line (from 1) of the file at `path` that holds byte `offset`, counting LF, CRLF and lone CR line ends. */
+function lineAt(path: string, offset: number): number {
+  const buffer = Buffer.alloc(1 << 20)
+  const fd = openSync(path, 'r')
+  let line = 1
+  let previous = -1
+  try {
+    for (let at = 0; at < offset; ) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, offset - at), at)
+      if (n === 0) break
+      for (let i = 0; i < n; i++) {
+        const byte = buffer[i]
+        if (byte === 0x0a ? previous !== 0x0d : byte === 0x0d) line++
+        previous = byte as number
+      }
+      at += n
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return line
 }
 
 /**

@@ -71,6 +71,19 @@ describe('readCsvFile', () => {
     )
   })
 
+  it('names the line of a stray NUL byte in a value of a CSV, far into the file or near its start, whatever its line ends', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `D${i},2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open`)
+    for (const end of ['\n', '\r\n', '\r']) {
+      for (const at of [3, 4000]) {
+        const lines = [HEADER, ...rows.slice(0, at - 2), `D${at},2024-01-02,,rep_1,Sa\u0000aS,EMEA,Core,Inbound,Demo,100,Open`]
+        const file = writeTempFile('nul.csv', `${[...lines, ...rows.slice(at)].join(end)}${end}`)
+        await expect(read(file)).rejects.toThrow(
+          `${file} has a NUL byte (binary data) on line ${at.toLocaleString('en-US')}, which no CSV value holds; nothing was imported. Remove it from that line (or export the file again) and import it.`,
+        )
+      }
+    }
+  })
+
   it('recognises a JSON file instead of blaming its columns', async () => {
     const json = JSON.stringify([{ deal_id: 'D1', created_date: '2024-01-02', outcome: 'Won' }])
     await expect(read(writeTempFile('d.json', json))).rejects.toThrow(/looks like JSON, not CSV/)
