@@ -37,6 +37,8 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         const services = createPulseServices({ store, config, logger })
         const clock = { now: () => new Date(), asOf: () => asOf }
         if (options.dryRun) {
+          // The roster is not needed to list DMs, but a roster the real run would stop on is said now.
+          loadRoster(config.rosterPath)
           const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
           emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be sent'))
           return
