@@ -165,14 +165,20 @@ describe('pulse serve', () => {
       PULSE_AS_OF: AS_OF,
       PULSE_ROSTER: stale.rosterPath,
     })
+    let rebuilt = false
+    let poll: Promise<void> | undefined
     try {
       await waitFor(() => serve.stderr.includes('listening on port'), 30_000, `serve to start (${serve.stderr})`)
-      let rebuilt = false
       await waitFor(
         () => {
-          void isRollupStale(stale.store.db).then((s) => {
-            rebuilt = !s
-          })
+          // One look at a time, awaited before the store closes: a look left running would read a closed store.
+          poll ??= isRollupStale(stale.store.db)
+            .then((s) => {
+              rebuilt = !s
+            })
+            .finally(() => {
+              poll = undefined
+            })
           return rebuilt
         },
         30_000,
@@ -180,6 +186,7 @@ describe('pulse serve', () => {
       )
     } finally {
       serve.child.kill('SIGTERM')
+      await poll
       await stale.store.close()
     }
     expect(await serve.exited).toBe(0)
