@@ -88,8 +88,13 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   mkdirSync(dirname(options.out), { recursive: true })
   // The three files are written beside their places (`.part`) and moved there at the end: a
   // failure leaves no half-written file, and an earlier sample at that path stays as it was.
+  // Only a regular file is replaced: moving a sample over a device or a pipe (/dev/full, say)
+  // would replace that device for everyone when run as root.
   for (const path of [options.out, truth, roster]) {
-    if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`EISDIR: ${path} is a folder, not a file`)
+    if (!existsSync(path)) continue
+    const stat = statSync(path)
+    if (stat.isDirectory()) throw new Error(`EISDIR: ${path} is a folder, not a file`)
+    if (!stat.isFile()) throw new Error(`${path} is a device, pipe or socket, not a file a sample can replace; choose another --out`)
   }
   const parts = [options.out, truth, roster].map((path) => `${path}.part`)
   let won = 0

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
@@ -314,5 +315,14 @@ describe('writeSampleFiles when a file cannot be written', () => {
     expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/x\.truth\.csv is a folder/)
     expect(readFileSync(out, 'utf8')).toBe('an earlier sample\n')
     expect(readdirSync(dir).sort()).toEqual(['x.csv', 'x.truth.csv'])
+  })
+
+  it('refuses to replace a device or a pipe, and leaves it as it was', () => {
+    const dir = tempDir()
+    const out = join(dir, 'pipe.csv')
+    execFileSync('mkfifo', [out])
+    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/pipe\.csv is a device, pipe or socket/)
+    expect(statSync(out).isFIFO()).toBe(true)
+    expect(readdirSync(dir)).toEqual(['pipe.csv'])
   })
 })
