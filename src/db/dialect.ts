@@ -1,4 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely'
+import type { Database } from './schema.js'
 
 /** The SQL dialects the store runs on. */
 export type DialectName = 'sqlite' | 'postgres'
@@ -33,4 +34,14 @@ export async function tableExists<DB>(db: Kysely<DB>, name: string): Promise<boo
       ? await sql<{ found: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS found`.execute(db)
       : await sql<{ found: number }>`SELECT count(*) > 0 AS found FROM sqlite_master WHERE type = 'table' AND name = ${name}`.execute(db)
   return Boolean(found.rows[0]?.found)
+}
+
+/**
+ * Inside a transaction on PostgreSQL, makes other transactions that call this for `table` wait
+ * until this one ends (readers do not wait); a no-op on SQLite, whose writers take turns already.
+ * For a replace-all write (delete every row, insert the new set): two at once under READ
+ * COMMITTED would each delete only the rows they saw and then insert the same keys twice.
+ */
+export async function lockTableForWriters(tx: Kysely<Database>, table: keyof Database): Promise<void> {
+  if (dialectOf(tx) === 'postgres') await sql`LOCK TABLE ${sql.table(table)} IN SHARE ROW EXCLUSIVE MODE`.execute(tx)
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { StageDefinition } from '../domain/stages-from-names.js'
+import { lockTableForWriters } from './dialect.js'
 import type { Database } from './schema.js'
 
 // The import still reads the stage-name rules from here.
@@ -8,10 +9,13 @@ export { isLostStageName, isWonStageName, stagesFromNames } from '../domain/stag
 /**
  * Replaces the stored stage order with `stages` (positions follow the array) for `source`.
  * A CRM's own pipeline order wins over the configured one: a `config` order does not replace
- * an order that a CRM source saved.
+ * an order that a CRM source saved. Two saves at once (from two instances) take turns: the
+ * stored order is one of them, whole.
  */
 export async function saveStageOrder(db: Kysely<Database>, stages: readonly StageDefinition[], source: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    // Two instances saving at once (two imports, an import and a sync) take turns.
+    await lockTableForWriters(tx, 'stages')
     if (source === 'config') {
       const fromCrm = await tx.selectFrom('stages').select('name').where('source', '!=', 'config').limit(1).executeTakeFirst()
       if (fromCrm) return
