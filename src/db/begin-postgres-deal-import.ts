@@ -56,8 +56,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       )
     ).rows[0]?.run_id as number
     const columns = DEAL_COLUMNS.filter((c) => c !== 'import_run_id')
-    await client.query(`CREATE TEMP TABLE ${STAGING} ON COMMIT DROP AS SELECT ${columns.join(', ')} FROM deals WITH NO DATA`)
-    await client.query(`ALTER TABLE ${STAGING} ADD COLUMN stays jsonb`)
+    await client.query(`CREATE TEMP TABLE ${STAGING} (${await stagingColumns(client, columns)}, stays jsonb) ON COMMIT DROP`)
     const { from: copyFrom } = await import('pg-copy-streams')
     copy = client.query(copyFrom(`COPY ${STAGING} (${columns.join(', ')}, stays) FROM STDIN`))
     copy.on('error', remember)
@@ -237,6 +236,31 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       client?.release(new Error('import rolled back'))
     },
   }
+}
+
+/**
+ * The column definitions (`name type [COLLATE ...]`) of `columns` as `deals` declares them, read
+ * from the catalog. Not `CREATE TABLE ... AS SELECT ... FROM deals`: a query of `deals` holds a
+ * lock on it until commit, and two imports at once then deadlock when the one committing first
+ * sets the indexes aside (dropping an index waits for every other lock on `deals`, while the
+ * other import waits for the first one's lock on `deals` to merge its own rows).
+ */
+async function stagingColumns(client: pg.PoolClient, columns: readonly string[]): Promise<string> {
+  const { rows } = await client.query<{ name: string; definition: string }>(
+    `SELECT a.attname AS name, quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attcollation <> t.typcollation THEN ' COLLATE ' || quote_ident(n.nspname) || '.' || quote_ident(c.collname) ELSE '' END AS definition
+     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_collation c ON c.oid = a.attcollation LEFT JOIN pg_namespace n ON n.oid = c.collnamespace
+     WHERE a.attrelid = to_regclass('deals') AND a.attnum > 0 AND NOT a.attisdropped`,
+  )
+  const byName = new Map(rows.map((r) => [r.name, r.definition]))
+  return columns
+    .map((name) => {
+      const definition = byName.get(name)
+      if (definition === undefined) throw new Error(`the deals table has no column ${name}`)
+      return definition
+    })
+    .join(', ')
 }
 
 /**

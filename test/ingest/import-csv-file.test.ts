@@ -313,6 +313,50 @@ describeEachDialect('importCsvFile', (dialect) => {
     },
   )
 
+  it.runIf(dialect.name === 'postgres')(
+    'runs two large imports from two instances at once: the one that sets the indexes aside does not deadlock with the other',
+    async () => {
+      const where = durableStoreOptions(dialect, join(tempDir(), 'pulse.db'))
+      store = await openStore(where)
+      const other = await openStore(where)
+      // Large files (over 5 MB, about 50,000 rows by the import's estimate), so that each import
+      // drops and rebuilds the indexes, while each holds only 1,500 deals: an extra column pads the rows.
+      const pad = 'x'.repeat(3600)
+      const file = (name: string, from: number) =>
+        writeTempFile(
+          name,
+          `${HEADER},notes\n${Array.from({ length: 1500 }, (_, i) => `L${from + i},2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open,${pad}`).join('\n')}\n`,
+        )
+      try {
+        const [a, b] = await Promise.all([
+          importCsvFile(store, options(file('a.csv', 0))),
+          importCsvFile(other, options(file('b.csv', 1000))),
+        ])
+        expect(a.inserted + b.inserted).toBe(2500)
+        expect(a.updated + b.updated).toBe(500)
+        const n = await store.db
+          .selectFrom('deals')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+        expect(Number(n.n)).toBe(2500)
+      } finally {
+        await other.close()
+        if (where.schema) {
+          const schema = where.schema
+          const last = store
+          store = {
+            ...last,
+            close: async () => {
+              await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(last.db)
+              await last.close()
+            },
+          }
+        }
+      }
+    },
+    60_000,
+  )
+
   it('leaves the database unchanged when the importing process is killed mid-file', async () => {
     const dir = tempDir()
     const where = durableStoreOptions(dialect, join(dir, 'pulse.db'))
