@@ -115,6 +115,14 @@ export async function openPostgresStore(url: string, schema: string | undefined)
         `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server at ${serverAddress(url)} did not answer within ${connectTimeoutMs(url) / 1000} s. Check the host and port in the URL, that the server is up, and that nothing between here and it (a firewall, a proxy) holds the connection; a slow network can allow more with connect_timeout=SECONDS in the URL.`,
         { cause: error },
       )
+    // pg's words when the server closes the connection before any answer: something listens
+    // there, but not PostgreSQL (a wrong port, another service) or a proxy with no server behind it.
+    if (reason === 'Connection terminated unexpectedly')
+      throw new AppError(
+        'bad_config',
+        `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server at ${serverAddress(url)} closed the connection without answering as PostgreSQL does. Check that the host and port in the URL are PostgreSQL's (5432 unless the server was set up otherwise) and not another service's, and that any proxy in between reaches a running server.`,
+        { cause: error },
+      )
     if (/does not support SSL/i.test(reason))
       throw new AppError(
         'bad_config',

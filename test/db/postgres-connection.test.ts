@@ -152,6 +152,26 @@ describe('PostgreSQL start-up messages', () => {
       server.close()
     }
   })
+  it('a server that closes the connection without answering (another service on that port) is named with host and port, without the password', async () => {
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined)
+      // What an HTTP server does with bytes it cannot read as a request.
+      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const error = await openStore({ path: '', url: `postgres://pulse:hunter2secret@127.0.0.1:${port}/pulse` }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      const message = userMessage(error)
+      expect(message).toContain(`the server at 127.0.0.1:${port} closed the connection without answering as PostgreSQL does`)
+      expect(message).toContain('PULSE_DATABASE_URL')
+      expect(message).not.toContain('Connection terminated')
+      expect(message).not.toContain('hunter2secret')
+    } finally {
+      server.close()
+    }
+  })
   it('a server certificate that cannot be verified names the fix (sslrootcert or sslmode=no-verify), without the password', async () => {
     const { server, port } = await sslServer('S')
     try {
