@@ -142,7 +142,7 @@ export async function usingStore<T>(
     if (needsDeals && !(await hasAnyDeal(store.db))) {
       throw new AppError(
         'no_data',
-        `There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE${options.db ? ` --db ${shellArg(path)}` : ''} (or pulse sample to try it out).`,
+        `There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE${options.db && url === undefined ? ` --db ${shellArg(path)}` : ''} (or pulse sample to try it out).`,
       )
     }
     return await fn(store, config)

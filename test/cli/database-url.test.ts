@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -21,6 +23,27 @@ describe.runIf(pgUrl)('PULSE_DATABASE_URL and --db', () => {
     expect(run.stderr).toContain(`--db ${db} does not apply: PULSE_DATABASE_URL is set, so this uses PostgreSQL at`)
     expect(run.stderr).not.toContain('s3cret-pw')
     expect(existsSync(db)).toBe(false)
+  }, 60_000)
+
+  it('on a database with no deals yet, says how to import without the --db that does not apply', async () => {
+    const schema = `t_${randomBytes(6).toString('hex')}`
+    const admin = new pg.Client({ connectionString: pgUrl as string })
+    await admin.connect()
+    try {
+      await admin.query(`CREATE SCHEMA ${schema}`)
+      const inSchema = new URL(pgUrl as string)
+      inSchema.searchParams.set('options', `-c search_path=${schema}`)
+      const db = join(tempDir(), 'ignored.db')
+      const run = await pulse(['report', 'winrate', '--db', db], { PULSE_DATABASE_URL: inSchema.toString() })
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(
+        'There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE (or pulse sample to try it out).',
+      )
+      expect(run.stderr).not.toContain(`--csv FILE --db`)
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      await admin.end()
+    }
   }, 60_000)
 
   it('keeps pulse demo in its own SQLite file', async () => {
