@@ -21,6 +21,27 @@ const GOOD = [
 const csv = (...rows: string[]) => `${[HEADER, ...rows].join('\n')}\n`
 const options = (path: string) => ({ path, stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
 
+/** How many deals `store` holds. */
+async function countDeals(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('deals')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** `store`, whose close drops `schema` first (a PostgreSQL test's own schema); `store` as it is without one. */
+function droppingSchemaOnClose(store: Store, schema: string | undefined): Store {
+  if (!schema) return store
+  return {
+    ...store,
+    close: async () => {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+      await store.close()
+    },
+  }
+}
+
 let store: Store
 afterEach(async () => store?.close())
 
@@ -294,22 +315,8 @@ describeEachDialect('importCsvFile', (dialect) => {
       await other.close()
       expect(a.inserted + b.inserted).toBe(5000)
       expect(a.updated + b.updated).toBe(1000)
-      const n = await store.db
-        .selectFrom('deals')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-      expect(Number(n.n)).toBe(5000)
-      if (where.schema) {
-        const schema = where.schema
-        const last = store
-        store = {
-          ...last,
-          close: async () => {
-            await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(last.db)
-            await last.close()
-          },
-        }
-      }
+      expect(await countDeals(store)).toBe(5000)
+      store = droppingSchemaOnClose(store, where.schema)
     },
   )
 
@@ -334,24 +341,10 @@ describeEachDialect('importCsvFile', (dialect) => {
         ])
         expect(a.inserted + b.inserted).toBe(2500)
         expect(a.updated + b.updated).toBe(500)
-        const n = await store.db
-          .selectFrom('deals')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-        expect(Number(n.n)).toBe(2500)
+        expect(await countDeals(store)).toBe(2500)
       } finally {
         await other.close()
-        if (where.schema) {
-          const schema = where.schema
-          const last = store
-          store = {
-            ...last,
-            close: async () => {
-              await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(last.db)
-              await last.close()
-            },
-          }
-        }
+        store = droppingSchemaOnClose(store, where.schema)
       }
     },
     60_000,
@@ -388,17 +381,7 @@ describeEachDialect('importCsvFile', (dialect) => {
     store = await openStore(where)
     expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
     expect((await store.db.selectFrom('import_runs').select('run_id').execute()).length).toBe(1)
-    if (where.schema) {
-      const schema = where.schema
-      const last = store
-      store = {
-        ...last,
-        close: async () => {
-          await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(last.db)
-          await last.close()
-        },
-      }
-    }
+    store = droppingSchemaOnClose(store, where.schema)
   })
 })
 
