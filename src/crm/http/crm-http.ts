@@ -114,6 +114,14 @@ export class CrmHttpError extends AppError {
   }
 }
 
+/**
+ * Whether `error` is a 4xx other than auth or rate limits: a server that does not offer what was
+ * asked (404, 400), so the caller may go on without it.
+ */
+export function isRefusedRequest(error: unknown): error is CrmHttpError {
+  return error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500
+}
+
 /** Builds a {@link CrmHttp} for one CRM. */
 export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const doFetch = options.fetch ?? fetch

@@ -4,7 +4,7 @@ import type { StageDefinition } from '../../domain/stages-from-names.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { CrmHttpError } from '../http/crm-http.js'
+import { isRefusedRequest } from '../http/crm-http.js'
 import {
   createHubspotApi,
   type HubspotApi,
@@ -102,7 +102,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
         found = (await search([{ propertyName: 'pipeline', operator: 'EQ', value: p.id }], TS, undefined, 1)).results.length
       } catch (error) {
         // A server that refuses this filter (400): every pipeline is kept, as before.
-        if (refusedRequest(error)) return undefined
+        if (isRefusedRequest(error)) return undefined
         throw error
       }
       if (found > 0) used.add(p.id)
@@ -273,7 +273,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       } catch (error) {
         // A server that does not list archived deals (404, 400): the deals are stored, and the
         // list is read in full on every sync, so the removals wait for one that answers.
-        if (!refusedRequest(error)) throw error
+        if (!isRefusedRequest(error)) throw error
         options.logger?.warn({ status: error.status }, 'HubSpot did not list archived deals; none removed this time')
         opts.onProgress?.(`archived deals: not listed (HTTP ${error.status}), none removed`)
         return
@@ -330,11 +330,6 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     owners: loadOwners,
     pages,
   }
-}
-
-/** A 4xx other than auth or rate limits: a server that does not offer what was asked (404, 400). */
-function refusedRequest(error: unknown): error is CrmHttpError {
-  return error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500
 }
 
 /** The `after` of the next list page; none when the server repeats the cursor or sends an empty page, so a list always ends. */

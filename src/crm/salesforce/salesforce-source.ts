@@ -5,7 +5,7 @@ import { AppError, userMessage } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { CrmHttpError } from '../http/crm-http.js'
+import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { fieldAt, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
@@ -164,8 +164,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         { err: userMessage(error) },
         'Salesforce did not describe Opportunity; amounts are stored without their currency',
       )
-      const refused = error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500
-      return refused ? false : undefined
+      return isRefusedRequest(error) ? false : undefined
     }
   }
 
@@ -332,7 +331,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     } catch (error) {
       // A server without queryAll (404, 400): the opportunities are stored and the deletion
       // watermark stays where it was, so the next sync that can list deletions catches up.
-      if (!(error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500)) throw error
+      if (!isRefusedRequest(error)) throw error
       options.logger?.warn({ status: error.status }, 'Salesforce did not list deleted opportunities; none removed this time')
       opts.onProgress?.(`deleted opportunities: not listed (HTTP ${error.status}), none removed`)
       return
