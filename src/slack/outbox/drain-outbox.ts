@@ -400,10 +400,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   await Promise.all(Array.from({ length: concurrency }, worker))
   if (refusal) {
     // A message with no owner email needs no Slack call to settle: it is skipped, not counted as waiting for the fix.
-    for (const item of queue.filter((i) => !i.channel && !i.row.recipient_email)) {
-      queue.splice(queue.indexOf(item), 1)
-      await resolveTarget(item)
-    }
+    const settled = new Set(queue.filter((i) => !i.channel && !i.row.recipient_email))
+    for (const item of settled) await resolveTarget(item)
+    let kept = 0
+    for (const item of queue) if (!settled.has(item)) queue[kept++] = item
+    queue.length = kept
   }
   result.left += queue.length
   log.info(result, 'outbox drained')
