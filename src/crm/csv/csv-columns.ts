@@ -1,4 +1,5 @@
 import { editDistance } from '../../domain/edit-distance.js'
+import { unquote } from '../../domain/unquote.js'
 import { AppError } from '../../errors.js'
 
 /** Columns every import file must have (contract: "Import CSV"). */
@@ -81,12 +82,6 @@ export function parseColumnMap(pairs: readonly string[]): Map<KnownColumn, strin
     map.set(column as KnownColumn, header)
   }
   return map
-}
-
-/** `value` without one pair of matching quotes around it (`"Deal Value"`, `'Deal Value'`). */
-function unquote(value: string): string {
-  const first = value[0]
-  return value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first) ? value.slice(1, -1).trim() : value
 }
 
 const normalise = (h: string) => h.trim().toLowerCase()

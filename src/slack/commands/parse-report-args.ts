@@ -1,7 +1,7 @@
 import { MAX_WINRATE_MONTHS, type ReportFilters, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
 import { AMOUNT_BANDS } from '../../domain/amount-band.js'
+import { unquote } from '../../domain/unquote.js'
 import { AppError } from '../../errors.js'
-import { unquote } from './unquote.js'
 
 const OPENING_QUOTE = /^["'\u201c\u2018]/
 const CLOSING_QUOTE = /["'\u201d\u2019]$/

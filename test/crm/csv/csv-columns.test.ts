@@ -16,6 +16,11 @@ describe('resolveColumns', () => {
     expect(() => parseColumnMap(['deal_id=""'])).toThrow('--map "deal_id=""" is not of the form column="Header Name"')
   })
 
+  it('reads a --map header in the curly quotes a word processor or chat app puts around text copied from the docs', () => {
+    const layout = resolveColumns(HEADER, parseColumnMap(['deal_id=\u201cDeal\u201d', 'last_activity_date=\u2018Last Touch\u2019']))
+    expect(layout.index).toMatchObject({ deal_id: 0, last_activity_date: 11 })
+  })
+
   it('refuses a --map naming a header the file lacks, even for an optional column', () => {
     expect(() => checkColumnMap(HEADER, parseColumnMap(['deal_id=Deal', 'last_activity_date=Last Activity']))).toThrow(
       '--map last_activity_date="Last Activity" names a header the file does not have; nothing was imported.',

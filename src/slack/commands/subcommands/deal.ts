@@ -1,10 +1,10 @@
+import { unquote } from '../../../domain/unquote.js'
 import { AppError } from '../../../errors.js'
 import { authorize, scopeOwnerIds } from '../../access/authorize.js'
 import { section } from '../../blocks/block-kit.js'
 import { esc, escName, moneyIn } from '../../blocks/format.js'
 import { dealBlocks } from '../../blocks/report-blocks.js'
 import type { Subcommand } from '../subcommand.js'
-import { unquote } from '../unquote.js'
 
 const usage = 'deal <deal id or name>'
 

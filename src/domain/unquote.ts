@@ -1,4 +1,4 @@
-/** Quote pairs people put around a value (Slack on macOS turns straight quotes into curly ones). */
+/** Quote pairs people put around a value (Slack on macOS, word processors and docs turn straight quotes into curly ones). */
 const QUOTES: ReadonlyArray<readonly [string, string]> = [
   ['"', '"'],
   ["'", "'"],
