@@ -70,4 +70,28 @@ describe('pulse deal', () => {
     expect(formatDealReport(report)).toContain('Health 12/100 · win probability 4.5% (model 3, as of 2025-07-12)')
     expect(formatDealReport({ ...report, basis: 'segment' })).toContain('win rate of similar deals 4.5% (not a prediction')
   })
+
+  it('cuts a very long deal name on the card to 200 characters, ending in an ellipsis', () => {
+    const report = {
+      dealId: 'D1',
+      dealName: `Acme ${'x'.repeat(100_000)}`,
+      outcome: 'won',
+      stage: 'Closed',
+      amount: 84_000,
+      currency: null,
+      region: 'EMEA',
+      industry: 'SaaS',
+      productType: 'Core',
+      leadSource: 'Inbound',
+      ownerId: 'r1',
+      ownerEmail: null,
+      createdDate: '2025-01-02',
+      healthScore: null,
+      winProbability: null,
+      reasons: [],
+    } as unknown as DealReport
+    const first = formatDealReport(report).split('\n')[0] as string
+    expect(first).toBe(`D1  Acme ${'x'.repeat(194)}…`)
+    expect(formatDealReport({ ...report, dealName: 'Acme renewal' }).split('\n')[0]).toBe('D1  Acme renewal')
+  })
 })

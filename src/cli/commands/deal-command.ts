@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
+import { sliceWhole } from '../../domain/slice-whole.js'
 import { type DealReport, explainDeal } from '../../services/explain-deal.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
@@ -25,7 +26,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
 /** A deal's card as text: what it is, its health and probability (saying what kind), and why. */
 export function formatDealReport(d: DealReport): string {
   const lines = [
-    `${d.dealId}${d.dealName ? `  ${d.dealName}` : ''}`,
+    `${d.dealId}${d.dealName ? `  ${shownName(d.dealName)}` : ''}`,
     `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${formatMoneyIn(d.amount, d.currency)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
   ]
   if (d.healthScore !== null && d.winProbability !== null) {
@@ -37,4 +38,12 @@ export function formatDealReport(d: DealReport): string {
   }
   lines.push('Why:', ...d.reasons.map((r) => `  - ${r}`))
   return lines.join('\n')
+}
+
+/** Characters of a deal's name the card shows; `--json` gives the whole name. */
+const MAX_NAME_SHOWN = 200
+
+/** A deal name cut to {@link MAX_NAME_SHOWN} characters with an ellipsis: a CRM name field can hold megabytes. */
+function shownName(name: string): string {
+  return name.length <= MAX_NAME_SHOWN ? name : `${sliceWhole(name, MAX_NAME_SHOWN - 1)}…`
 }
