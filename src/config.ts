@@ -159,6 +159,7 @@ const envSchema = z.object({
   HUBSPOT_INDUSTRY_PROPERTY: optionalString,
   HUBSPOT_PRODUCT_PROPERTY: optionalString,
   HUBSPOT_LEAD_SOURCE_PROPERTY: optionalString,
+  HUBSPOT_PIPELINE: optionalString,
   SALESFORCE_REGION_FIELD: optionalString,
   SALESFORCE_INDUSTRY_FIELD: optionalString,
   SALESFORCE_PRODUCT_FIELD: optionalString,
@@ -202,6 +203,8 @@ export interface Config {
     /** Requests per 10 s we allow ourselves (`HUBSPOT_BURST_LIMIT`: 100 Free/Starter, 190 Professional/Enterprise). */
     readonly burstLimit: number
     readonly segments: SegmentMapping
+    /** `HUBSPOT_PIPELINE`: the one deal pipeline to read (id or label); undefined reads every pipeline. */
+    readonly pipeline: string | undefined
   }
   readonly salesforce: {
     readonly url: string | undefined
@@ -294,6 +297,7 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
         productType: e.HUBSPOT_PRODUCT_PROPERTY ?? 'dealtype',
         leadSource: e.HUBSPOT_LEAD_SOURCE_PROPERTY ?? 'hs_analytics_source',
       }),
+      pipeline: e.HUBSPOT_PIPELINE,
     }),
     salesforce: Object.freeze({
       url: e.SALESFORCE_URL,

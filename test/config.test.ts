@@ -135,6 +135,12 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads HUBSPOT_PIPELINE trimmed, and leaves it unset when empty (every pipeline)', () => {
+    expect(loadConfig({ HUBSPOT_PIPELINE: ' Sales Pipeline ' }).hubspot.pipeline).toBe('Sales Pipeline')
+    expect(loadConfig({ HUBSPOT_PIPELINE: '' }).hubspot.pipeline).toBeUndefined()
+    expect(loadConfig({}).hubspot.pipeline).toBeUndefined()
+  })
+
   it('never repeats a secret in its messages', () => {
     const secret = 's3cr3t-Passw0rd'
     const envs: Array<Record<string, string>> = [

@@ -174,6 +174,7 @@ export function createConfiguredSource(config: Config, which?: 'hubspot' | 'sale
       token: config.hubspot.token as string,
       baseUrl: config.hubspot.apiUrl,
       segments: config.hubspot.segments,
+      pipeline: config.hubspot.pipeline,
       limits: { burstPerTenSeconds: config.hubspot.burstLimit, ...overrides.hubspotLimits },
       fetch: overrides.fetch,
       clock: overrides.clock,

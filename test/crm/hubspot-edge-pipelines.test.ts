@@ -57,7 +57,7 @@ afterAll(async () => {
   await fake.close()
 })
 
-const source = (extra: { pageSize?: number } = {}) =>
+const source = (extra: { pageSize?: number; pipeline?: string } = {}) =>
   createHubspotSource({
     token: fake.token,
     baseUrl: fake.url,
@@ -243,6 +243,41 @@ describe('HubSpot sync edge cases', () => {
       'Upsold',
       'Declined',
     ])
+  })
+
+  it('HUBSPOT_PIPELINE limits the sync to one pipeline: its stages alone, other deals removed, also once they move out', async () => {
+    store = await openTestStore()
+    const created = T0 - 30 * DAY
+    const renewal = (id: string, props: Record<string, string | null> = {}) =>
+      deal(id, { pipeline: '7654321', dealstage: '1002', ...props }, [
+        ['1001', created],
+        ['1002', created + 5 * DAY],
+      ])
+    const deals = [deal('801', {}), deal('802', {}), renewal('803'), renewal('804')]
+    fake.options = { extraPipelines: [RENEWALS], deals }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 4, removed: 0 })
+
+    // Limited by label, in another case: the sales deals stored before are removed; the watermark
+    // of the unlimited sync does not hide the renewals from this first limited one.
+    expect(await syncCrm(store, source({ pipeline: 'renewals' }))).toMatchObject({ deals: 2, removed: 2 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['803', '804'])
+    const names = async () => (await findStageOrder(store.db)).map((s) => s.name)
+    expect(await names()).toEqual(['Appointment Scheduled', 'Renewal Review', 'Closed Won', 'Closed Lost'])
+    expect(await syncCrm(store, source({ pipeline: '7654321' }))).toMatchObject({ deals: 0, removed: 0 })
+
+    // A renewal moved to the sales pipeline leaves the store; a new sales deal never enters it.
+    Object.assign(deals[3]?.properties ?? {}, { pipeline: 'default', dealstage: 'qualifiedtobuy', hs_lastmodifieddate: iso(T0 + DAY) })
+    deals.push(deal('805', { hs_lastmodifieddate: iso(T0 + DAY) }))
+    expect(await syncCrm(store, source({ pipeline: '7654321' }))).toMatchObject({ deals: 0, removed: 1 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['803'])
+
+    // Unset again: every pipeline is read from the start.
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 5, removed: 0 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['801', '802', '803', '804', '805'])
+
+    await expect(syncCrm(store, source({ pipeline: 'Upsell' }))).rejects.toThrow(
+      'HUBSPOT_PIPELINE "Upsell" names no deal pipeline of this HubSpot account. Its pipelines: Sales Pipeline (default), Renewals (7654321).',
+    )
   })
 
   it('deals still in an archived pipeline keep their stage labels; its stages stay out of the order', async () => {

@@ -1,6 +1,7 @@
 import type { SegmentMapping } from '../../config.js'
 import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.js'
 import type { StageDefinition } from '../../domain/stages-from-names.js'
+import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
@@ -39,6 +40,12 @@ export interface HubspotSourceOptions {
   readAhead?: number
   /** The team's time zone (`PULSE_TZ`, default UTC): datetimes are stored as their day there. */
   timeZone?: string
+  /**
+   * `HUBSPOT_PIPELINE`: the one deal pipeline to read, by id or label (any case). Its stages alone
+   * make the stage order, and deals of other pipelines are left out (removed when stored).
+   * Undefined: every pipeline.
+   */
+  pipeline?: string
 }
 
 /**
@@ -49,6 +56,8 @@ interface HubspotWatermark {
   ts: number
   ids: string[]
   past?: boolean
+  /** The pipeline id the sync was limited to (`HUBSPOT_PIPELINE`); absent: every pipeline. */
+  pipeline?: string
 }
 
 const TS = 'hs_lastmodifieddate'
@@ -78,13 +87,19 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   const properties = hubspotDealProperties(options.segments)
   let stageIndex: HubspotStageIndex | undefined
   let ownerEmails: Map<string, string | null> | undefined
+  // The id of the pipeline `options.pipeline` names, once the pipelines are read.
+  let onlyPipeline: string | undefined
 
   async function loadStages(): Promise<{ order: StageDefinition[]; index: HubspotStageIndex }> {
     const pipelines = await api.pipelines()
-    const result = hubspotStageOrder(pipelines, await pipelinesInUse(pipelines))
+    onlyPipeline = options.pipeline === undefined ? undefined : chosenPipeline(pipelines, options.pipeline)
+    const result = hubspotStageOrder(pipelines, onlyPipeline === undefined ? await pipelinesInUse(pipelines) : new Set([onlyPipeline]))
     stageIndex = result.index
     return result
   }
+
+  // A deal of another pipeline than the one the sync is limited to (one without a pipeline is kept).
+  const elsewhere = (d: HubspotDeal) => onlyPipeline !== undefined && !!d.properties.pipeline && d.properties.pipeline !== onlyPipeline
 
   /**
    * The active pipelines holding at least one deal, when there are several: a pipeline nobody uses
@@ -133,7 +148,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
    * (if it was archived meanwhile, the archived list at the end of the sync removes it).
    */
   async function readDeals(found: readonly HubspotDeal[]): Promise<{ deals: SyncedDeal[]; missing: string[] }> {
-    const ids = found.map((d) => d.id)
+    const ids = found.filter((d) => !elsewhere(d)).map((d) => d.id)
     const chunks: string[][] = []
     for (let i = 0; i < ids.length; i += batchSize) chunks.push(ids.slice(i, i + batchSize))
     const results = await Promise.all(chunks.map((c) => api.batchReadDeals(c, properties, ['dealstage'])))
@@ -144,7 +159,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const batch = read.get(fromSearch.id)
       // The batch read is the fresher answer; a property it leaves out keeps the search's value.
       const d = batch ? { ...batch, properties: { ...fromSearch.properties, ...batch.properties } } : fromSearch
-      if (d.archived) missing.push(d.id)
+      // Archived, or in a pipeline the sync leaves out (moved there since it was stored): removed.
+      if (d.archived || elsewhere(d)) missing.push(d.id)
       else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments, options.timeZone))
     }
     return { deals, missing }
@@ -157,11 +173,15 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
     if (!stageIndex) await loadStages()
     if (!ownerEmails) await loadOwners()
-    const start = parseWatermark(watermark)
+    // A watermark of a sync limited to another pipeline (or to none) says nothing of this one's deals: read them all.
+    const start = parseWatermark(watermark, onlyPipeline)
     const safeTs = clock.now() - lagMs
+    const limit = onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }
     // What may be stored: never past "now - lag", so a record the index shows late is re-read.
     const stored = (ts: number, ids: Set<string>, past: boolean): string =>
-      JSON.stringify(ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}) } : { ts: safeTs, ids: [] })
+      JSON.stringify(
+        ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}), ...limit } : { ts: safeTs, ids: [], ...limit },
+      )
 
     const origin = { ts: start.ts, seen: new Set(start.ids), past: start.past ?? false }
     let cursor = origin
@@ -337,11 +357,11 @@ function nextCursor(current: string | undefined, next: string | null | undefined
   return next == null || next === current || results === 0 ? undefined : next
 }
 
-function parseWatermark(value: string | null): HubspotWatermark {
+function parseWatermark(value: string | null, pipeline: string | undefined): HubspotWatermark {
   if (value === null) return { ts: 0, ids: [] }
   try {
     const w = JSON.parse(value) as HubspotWatermark
-    if (typeof w.ts === 'number' && Array.isArray(w.ids)) return w
+    if (typeof w.ts === 'number' && Array.isArray(w.ids) && w.pipeline === pipeline) return w
   } catch {
     // fall through: an unreadable watermark means a full sync, which is always safe
   }
@@ -352,4 +372,30 @@ function tsOf(value: string | null | undefined): number {
   if (value === null || value === undefined) return 0
   const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
   return Number.isNaN(t) ? 0 : t
+}
+
+/**
+ * The id of the pipeline `wanted` names: its id, or its label in any case.
+ * @throws AppError `bad_config` naming the account's pipelines when none matches, or when it is archived.
+ */
+function chosenPipeline(pipelines: HubspotPipelines, wanted: string): string {
+  const byId = pipelines.results.find((p) => p.id === wanted)
+  const match = byId ?? pipelines.results.find((p) => p.label.trim().toLowerCase() === wanted.toLowerCase())
+  const named = pipelines.results
+    .filter((p) => !p.archived)
+    .map((p) => `${p.label} (${p.id})`)
+    .join(', ')
+  if (match === undefined) {
+    throw new AppError(
+      'bad_config',
+      `HUBSPOT_PIPELINE "${wanted}" names no deal pipeline of this HubSpot account. Its pipelines: ${named || 'none'}. Set it to one of those labels or ids, or leave it unset to read every pipeline.`,
+    )
+  }
+  if (match.archived) {
+    throw new AppError(
+      'bad_config',
+      `HUBSPOT_PIPELINE "${wanted}" names a pipeline that is archived in HubSpot. Its active pipelines: ${named || 'none'}. Set it to one of those, or leave it unset to read every pipeline.`,
+    )
+  }
+  return match.id
 }
