@@ -66,6 +66,40 @@ describe('the one access check', () => {
     )
   })
 
+  it("gives a manager whose team holds other managers those managers' teams too, at any depth and through a loop", () => {
+    const r = parseRoster(
+      [
+        'managers:',
+        '  - email: vp@acme.com',
+        '    team: [Emea-Lead@acme.com, amer-lead@acme.com]',
+        '  - email: emea-lead@acme.com',
+        '    team: [ana@acme.com, ben@acme.com]',
+        '  - email: amer-lead@acme.com',
+        '    team: [cy@acme.com, smb-lead@acme.com]',
+        '  - email: smb-lead@acme.com',
+        '    team: [dee@acme.com]',
+        '  - email: x@acme.com',
+        '    team: [y@acme.com]',
+        '  - email: y@acme.com',
+        '    team: [x@acme.com, zed@acme.com]',
+      ].join('\n'),
+    )
+    const team = (email: string) => [...(r.managers.get(email) ?? [])].sort()
+    expect(team('vp@acme.com')).toEqual([
+      'amer-lead@acme.com',
+      'ana@acme.com',
+      'ben@acme.com',
+      'cy@acme.com',
+      'dee@acme.com',
+      'emea-lead@acme.com',
+      'smb-lead@acme.com',
+    ])
+    expect(team('emea-lead@acme.com')).toEqual(['ana@acme.com', 'ben@acme.com'])
+    expect(team('amer-lead@acme.com')).toEqual(['cy@acme.com', 'dee@acme.com', 'smb-lead@acme.com'])
+    expect(team('x@acme.com')).toEqual(['y@acme.com', 'zed@acme.com'])
+    expect(team('y@acme.com')).toEqual(['x@acme.com', 'zed@acme.com'])
+  })
+
   it('reads a list left empty (admins:) as no one and one address without brackets as a list of one', () => {
     const r = parseRoster(
       'executives: CRO@acme.com\nadmins:\nmanagers:\n  - email: lead@acme.com\n    team: Ana@acme.com\n  - email: new@acme.com\n    team:\n',

@@ -79,7 +79,30 @@ export function parseRoster(text: string): Roster {
     for (const e of m.team) team.add(e.toLowerCase())
     managers.set(key, team)
   }
-  return { executives: lower(parsed.data.executives), admins: lower(parsed.data.admins), managers }
+  return { executives: lower(parsed.data.executives), admins: lower(parsed.data.admins), managers: withTeamsBelow(managers) }
+}
+
+/**
+ * Each manager's team with the teams below it: a manager on another manager's team (a sales
+ * director over regional leads) brings their own team along, at any depth, as a CRM's role
+ * hierarchy does. A loop (two managers on each other's teams) gives both the same people, never a
+ * manager as their own team member.
+ * @example withTeamsBelow(new Map([['vp@a.co', new Set(['lead@a.co'])], ['lead@a.co', new Set(['ana@a.co'])]])).get('vp@a.co') // Set {lead@a.co, ana@a.co}
+ */
+function withTeamsBelow(managers: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> {
+  const all = new Map<string, Set<string>>()
+  for (const [manager, direct] of managers) {
+    const team = new Set<string>()
+    const queue = [...direct]
+    while (queue.length > 0) {
+      const member = queue.pop() as string
+      if (member === manager || team.has(member)) continue
+      team.add(member)
+      for (const below of managers.get(member) ?? []) queue.push(below)
+    }
+    all.set(manager, team)
+  }
+  return all
 }
 
 /**
