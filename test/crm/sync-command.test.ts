@@ -85,6 +85,20 @@ describe('pulse sync and pulse status', () => {
     expect(existsSync(db), 'a refused sync leaves no database behind').toBe(false)
   })
 
+  it('syncs one pipeline with HUBSPOT_PIPELINE, saying so, and names the pipelines when it names none', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const one = spawnPulse(['sync', '--db', db], { HUBSPOT_PIPELINE: 'default' })
+    expect(await one.exited, one.stderr).toBe(0)
+    expect(one.stdout).toMatch(
+      /^Synced HubSpot \(incremental, pipeline "default" only\) in [\d.]+ s: 300 deals stored, 0 removed \(archived or deleted, or in another pipeline\)/,
+    )
+    const wrong = spawnPulse(['sync', '--db', db], { HUBSPOT_PIPELINE: 'Renewals' })
+    expect(await wrong.exited).toBe(1)
+    expect(wrong.stderr).toContain(
+      'HUBSPOT_PIPELINE "Renewals" names no deal pipeline of this HubSpot account. Its pipelines: Sales Pipeline (default).',
+    )
+  })
+
   it('does not start while another sync holds the lock', async () => {
     const db = join(tempDir(), 'pulse.db')
     const store = await openStore({ path: db })

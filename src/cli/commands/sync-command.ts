@@ -36,7 +36,8 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     }
     // Before the store is opened: a CRM not configured must not leave a new, empty database behind.
     // Rate-limit waits and retries are told on stderr, so a long pause does not look like a hang.
-    const source = createConfiguredSource(cliConfig(io), options.source as 'hubspot' | 'salesforce' | undefined, {
+    const config = cliConfig(io)
+    const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined, {
       logger: stderrNotes(io),
     })
     const summary = await usingStore(
@@ -98,7 +99,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
       },
       { io },
     )
-    emit(io, options, summary, () => formatSyncSummary(summary))
+    emit(io, options, summary, () => formatSyncSummary(summary, summary.source === 'hubspot' ? config.hubspot.pipeline : undefined))
   })
 }
 
@@ -108,10 +109,10 @@ function deadLocalCli(holder: string): boolean {
   return m !== null && Number(m[2]) !== process.pid && localProcessGone(m[1] as string, Number(m[2]))
 }
 
-/** The sync summary a person reads. */
-export function formatSyncSummary(s: SyncSummary): string {
+/** The sync summary a person reads; `pipeline`: the one pipeline the sync was limited to (`HUBSPOT_PIPELINE`). */
+export function formatSyncSummary(s: SyncSummary, pipeline?: string): string {
   return (
-    `Synced ${NAMES[s.source] ?? s.source} (${s.mode}) in ${s.seconds.toFixed(1)} s: ${formatCountOf(s.deals, 'deal')} stored, ` +
-    `${formatCount(s.removed)} removed (archived or deleted), ${formatCountOf(s.owners, 'owner')}, ${formatCountOf(s.stages, 'stage')}, over ${formatCountOf(s.pages, 'page')}. Sync run ${s.runId}.`
+    `Synced ${NAMES[s.source] ?? s.source} (${s.mode}${pipeline === undefined ? '' : `, pipeline "${pipeline}" only`}) in ${s.seconds.toFixed(1)} s: ${formatCountOf(s.deals, 'deal')} stored, ` +
+    `${formatCount(s.removed)} removed (archived or deleted${pipeline === undefined ? '' : ', or in another pipeline'}), ${formatCountOf(s.owners, 'owner')}, ${formatCountOf(s.stages, 'stage')}, over ${formatCountOf(s.pages, 'page')}. Sync run ${s.runId}.`
   )
 }
