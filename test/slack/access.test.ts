@@ -94,6 +94,13 @@ describe('the one access check', () => {
       'emea-lead@acme.com',
       'smb-lead@acme.com',
     ])
+    // The roster's order is kept: the direct team first, then the teams below.
+    expect([...(r.managers.get('vp@acme.com') ?? [])].slice(0, 4)).toEqual([
+      'emea-lead@acme.com',
+      'amer-lead@acme.com',
+      'ana@acme.com',
+      'ben@acme.com',
+    ])
     expect(team('emea-lead@acme.com')).toEqual(['ana@acme.com', 'ben@acme.com'])
     expect(team('amer-lead@acme.com')).toEqual(['cy@acme.com', 'dee@acme.com', 'smb-lead@acme.com'])
     expect(team('x@acme.com')).toEqual(['y@acme.com', 'zed@acme.com'])

@@ -92,10 +92,11 @@ export function parseRoster(text: string): Roster {
 function withTeamsBelow(managers: ReadonlyMap<string, ReadonlySet<string>>): Map<string, Set<string>> {
   const all = new Map<string, Set<string>>()
   for (const [manager, direct] of managers) {
+    // In the roster's order: the direct team first, then the teams below, level by level.
     const team = new Set<string>()
     const queue = [...direct]
-    while (queue.length > 0) {
-      const member = queue.pop() as string
+    for (let i = 0; i < queue.length; i++) {
+      const member = queue[i] as string
       if (member === manager || team.has(member)) continue
       team.add(member)
       for (const below of managers.get(member) ?? []) queue.push(below)
