@@ -13,6 +13,7 @@ import { register as registerCommands } from '../commands/register.js'
 import { chartImageRoute } from '../home/chart-images.js'
 import { register as registerHome } from '../home/register.js'
 import { ackAppRateLimited } from './ack-app-rate-limited.js'
+import { ackUnusedPayloads } from './ack-unused-payloads.js'
 import { boltLogger } from './bolt-logger.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests } from './guard-slack-requests.js'
@@ -213,6 +214,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener')
   })
+  // Inside the app_rate_limited check, which takes that body before it reaches this one.
+  ackUnusedPayloads(app, logger)
   ackAppRateLimited(app, logger)
   // Events are acked before their listeners finish: `stop` waits for the work still running, so
   // the store it writes to stays open for it (`pulse serve` closes the store right after).

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../src/log/create-logger.js'
+import { postSigned } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+
+// Every interactive payload Slack can deliver to the request URL, in the shapes of
+// docs.slack.dev/reference/interaction-payloads. Sales Pulse opens no modal and offers no shortcut
+// or menu, yet Slack still sends these (a manifest edited by hand, a modal left from another app
+// version); without a 200 within 3 s Slack shows the person an error.
+
+const base = {
+  team: { id: 'T0001', domain: 'acme' },
+  user: { id: PEOPLE.rep, username: 'rep', name: 'rep', team_id: 'T0001' },
+  api_app_id: 'A0001',
+  token: 'legacy-verification-token',
+  is_enterprise_install: false,
+  enterprise: null,
+}
+const view = {
+  id: 'V0000000001',
+  team_id: 'T0001',
+  type: 'modal',
+  callback_id: 'pulse_settings',
+  private_metadata: '',
+  title: { type: 'plain_text', text: 'Settings' },
+  blocks: [],
+  state: { values: {} },
+  hash: '1700000000.abcd',
+  app_id: 'A0001',
+  bot_id: 'B0001',
+}
+const payloads: Record<string, Record<string, unknown>> = {
+  view_submission: { ...base, type: 'view_submission', trigger_id: '1.2.3', view, response_urls: [] },
+  view_closed: { ...base, type: 'view_closed', view, is_cleared: false },
+  shortcut: { ...base, type: 'shortcut', callback_id: 'pulse_global', trigger_id: '1.2.3', action_ts: '1700000000.000100' },
+  message_action: {
+    ...base,
+    type: 'message_action',
+    callback_id: 'pulse_message',
+    trigger_id: '1.2.3',
+    action_ts: '1700000000.000100',
+    message_ts: '1700000000.000050',
+    channel: { id: 'C0000GENERAL', name: 'general' },
+    message: { type: 'message', text: 'hello', ts: '1700000000.000050', user: PEOPLE.rep },
+    response_url: 'http://127.0.0.1:9/unused',
+  },
+  block_suggestion: {
+    ...base,
+    type: 'block_suggestion',
+    action_id: 'pick_deal',
+    block_id: 'b1',
+    value: 'sto',
+    container: { type: 'view', view_id: 'V0000000001' },
+    view,
+  },
+  'a type added later': { ...base, type: 'some_future_payload' },
+}
+
+describe('interactive payloads the app does not use', () => {
+  let t: SlackTestApp
+  const lines: Array<{ level: number; msg: string }> = []
+  beforeAll(async () => {
+    const logger = createLogger('debug', { write: (s: string) => lines.push(JSON.parse(s) as { level: number; msg: string }) })
+    t = await startSlackTestApp({ company: await sampleCompany(200), logger })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  for (const [name, payload] of Object.entries(payloads)) {
+    it(`acknowledges ${name} with an empty 200 at once (form payload= and JSON)`, async () => {
+      for (const [body, type] of [
+        [new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded'],
+        [JSON.stringify(payload), 'application/json'],
+      ] as const) {
+        const started = Date.now()
+        const res = await postSigned(t.url, SIGNING_SECRET, body, type)
+        expect(res.status).toBe(200)
+        expect(res.text).toBe('')
+        expect(Date.now() - started).toBeLessThan(1500)
+      }
+    })
+  }
+
+  it('logs them at debug level only, and calls no Slack method for them', async () => {
+    const calls = t.fake.calls.length
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      new URLSearchParams({ payload: JSON.stringify(payloads.shortcut) }).toString(),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.status).toBe(200)
+    expect(lines.filter((l) => l.level > 20 && /acknowledged|3 seconds|type of an incoming event/.test(l.msg))).toEqual([])
+    expect(lines.some((l) => l.level === 20 && /does not use/.test(l.msg))).toBe(true)
+    expect(t.fake.calls.length).toBe(calls)
+  })
+
+  it('still refuses an unsigned one (401)', async () => {
+    const body = new URLSearchParams({ payload: JSON.stringify(payloads.view_submission) }).toString()
+    const res = await fetch(`${t.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    })
+    expect(res.status).toBe(401)
+  })
+})
