@@ -106,3 +106,37 @@ describe('interactive payloads the app does not use', () => {
     expect(res.status).toBe(401)
   })
 })
+
+describe('a click on an unknown button in a view', () => {
+  let t: SlackTestApp
+  const lines: Array<{ level: number; msg: string }> = []
+  beforeAll(async () => {
+    const logger = createLogger('debug', { write: (s: string) => lines.push(JSON.parse(s) as { level: number; msg: string }) })
+    t = await startSlackTestApp({ company: await sampleCompany(200), logger })
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('is acknowledged and logged, not an error, though it has no response_url', async () => {
+    // A block_actions payload from a Home tab: container of type view, a view, no response_url.
+    const payload = {
+      ...base,
+      type: 'block_actions',
+      trigger_id: '1.2.3',
+      container: { type: 'view', view_id: 'V0000000002' },
+      view: { ...view, id: 'V0000000002', type: 'home', callback_id: '' },
+      actions: [{ type: 'button', action_id: 'pulse_old_home_button', block_id: 'b1', value: 'x', action_ts: '1700000001.000200' }],
+    }
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(lines.some((l) => /unknown button/.test(l.msg))).toBe(true)
+    expect(lines.filter((l) => l.level >= 50)).toEqual([])
+  })
+})

@@ -15,12 +15,15 @@ export function otherThan(known: readonly string[]): RegExp {
 
 /**
  * A click on a button no listener knows (from an older version's message, say): acked at once,
- * so Slack shows no error after three seconds, and answered privately with a next step.
+ * so Slack shows no error after three seconds, and answered privately with a next step (when it
+ * came from a message: a click in a view has no response URL to answer through).
  */
 export function unknownActionListener(logger: Logger) {
   return async ({ ack, action, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack()
     logger.info({ actionId: action.action_id }, 'click on an unknown button')
+    // A click in a view (Home tab, modal) comes without a response_url: there is nowhere to answer.
+    if (typeof respond !== 'function') return
     await respond({ response_type: 'ephemeral', replace_original: false, text: EXPIRED_BUTTON }).catch((error: unknown) => {
       logger.warn({ err: error }, 'could not answer a click on an unknown button')
     })
