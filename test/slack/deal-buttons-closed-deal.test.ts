@@ -29,7 +29,7 @@ describe('Snooze and Updated in CRM on a DM whose deal has closed since', () => 
     return row.deal_id
   }
 
-  async function click(actionId: string, dealId: string): Promise<Record<string, unknown>> {
+  async function click(actionId: string, dealId: string, userId: string = PEOPLE.rep): Promise<Record<string, unknown>> {
     const responseUrl = t.fake.responseUrl()
     const id = responseUrl.split('/').pop() as string
     const blocks = [
@@ -52,7 +52,7 @@ describe('Snooze and Updated in CRM on a DM whose deal has closed since', () => 
         ],
       },
     ]
-    const body = blockActionBody({ userId: PEOPLE.rep, actionId, value: dealId, responseUrl, channelId: 'D0REP00001', blocks })
+    const body = blockActionBody({ userId, actionId, value: dealId, responseUrl, channelId: 'D0REP00001', blocks })
     expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
     await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
     return t.fake.responses.find((r) => r.id === id)?.body as Record<string, unknown>
@@ -78,5 +78,31 @@ describe('Snooze and Updated in CRM on a DM whose deal has closed since', () => 
     const dealId = await dealOfRep('open')
     expect(JSON.stringify(await click('pulse_snooze_7d', dealId))).toContain('Snoozed')
     expect(await t.company.store.db.selectFrom('slack_snoozes').selectAll().where('deal_id', '=', dealId).execute()).toHaveLength(1)
+  })
+
+  // A sync archives a deal deleted (or archived) in the CRM; its DM stays in the owner's DMs.
+  it('on a deal since deleted in the CRM tells its owner so, removes the buttons, and stores nothing', async () => {
+    // (The deal was open when its DM went out; the small sample's rep has one open deal, used above.)
+    const { deal_id: dealId } = await t.company.store.db
+      .selectFrom('deals')
+      .innerJoin('owners', 'owners.owner_id', 'deals.owner_id')
+      .select('deals.deal_id')
+      .where('owners.email', '=', t.company.emails.rep)
+      .orderBy('deals.deal_id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow()
+    await t.company.store.db.updateTable('deals').set({ archived: 1 }).where('deal_id', '=', dealId).execute()
+    for (const actionId of ['pulse_snooze_7d', 'pulse_updated_in_crm']) {
+      const answer = await click(actionId, dealId)
+      expect(String(answer.text)).toMatch(/deleted in the CRM/)
+      expect(JSON.stringify(answer)).not.toMatch(/not one you can see|Snoozed|marked as updated/)
+      expect(answer.replace_original).toBe(true)
+      expect((answer.blocks as Array<{ type: string }>).some((b) => b.type === 'actions')).toBe(false)
+    }
+    expect(await t.company.store.db.selectFrom('slack_snoozes').selectAll().where('deal_id', '=', dealId).execute()).toHaveLength(0)
+    // Someone who could not see the deal learns nothing of it, as before.
+    const other = await click('pulse_snooze_7d', dealId, PEOPLE.otherRep)
+    expect(String(other.text)).toMatch(/not one you can see/)
+    expect(other.replace_original).toBe(false)
   })
 })

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
+import { findArchivedDealOwner } from '../../db/find-archived-deal-owner.js'
 import { authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { DealCard } from '../app/pulse-services.js'
@@ -6,23 +7,31 @@ import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { type Block, context } from '../blocks/block-kit.js'
 
+/** What a person sees after clicking a button on the DM of a deal since deleted in the CRM. */
+export const DEAL_DELETED = 'This deal has been deleted in the CRM since this message was sent, so there is nothing to do here.'
+
 /**
  * For a button on a deal's DM: the deal id from the button, checked through the one access
  * check for the person who clicked, and the deal's outcome now (the DM may be days old). Returns
- * the refusal text instead when they may not act on it.
+ * the refusal text instead when they may not act on it; `gone` when the deal has since been
+ * deleted (archived) in the CRM and they may see it (its owner, say), so the buttons can go.
  */
 export async function dealForAction(
   ctx: SlackContext,
   client: SlackClient,
   body: BlockAction,
   action: ButtonAction,
-): Promise<{ ok: true; dealId: string; ownerId: string; outcome: DealCard['outcome'] } | { ok: false; message: string }> {
+): Promise<{ ok: true; dealId: string; ownerId: string; outcome: DealCard['outcome'] } | { ok: false; message: string; gone?: true }> {
   const dealId = action.value ?? ''
   const viewer = await resolveViewer(ctx, client, body.user.id)
-  const [deal] = await ctx.services.findDeals(ctx.store.db, dealId, ctx.clock.asOf(), 1)
-  const decision = authorize(viewer, { kind: 'deal', ownerId: deal && deal.dealId === dealId ? deal.ownerId : '' })
-  if (!decision.allowed || !deal || deal.dealId !== dealId)
-    return { ok: false, message: decision.allowed ? 'That deal is no longer in Sales Pulse.' : decision.message }
+  const [found] = await ctx.services.findDeals(ctx.store.db, dealId, ctx.clock.asOf(), 1)
+  const deal = found && found.dealId === dealId ? found : undefined
+  // A deal deleted in the CRM is checked against its last owner: its owner hears it is gone, not that it is not theirs.
+  const archivedOwner = deal || dealId === '' ? null : await findArchivedDealOwner(ctx.store.db, dealId)
+  const decision = authorize(viewer, { kind: 'deal', ownerId: deal?.ownerId ?? archivedOwner ?? '' })
+  if (!decision.allowed) return { ok: false, message: decision.message }
+  if (archivedOwner !== null) return { ok: false, message: DEAL_DELETED, gone: true }
+  if (!deal) return { ok: false, message: 'That deal is no longer in Sales Pulse.' }
   return { ok: true, dealId, ownerId: deal.ownerId, outcome: deal.outcome }
 }
 
@@ -40,7 +49,8 @@ export interface DealButtonOutcome {
 
 /**
  * A Bolt listener for a button on a deal's DM: acknowledges at once, runs the access check,
- * answers a refusal privately, replaces the buttons with a note when the deal has closed since,
+ * answers a refusal privately, replaces the buttons with a note when the deal has closed or been
+ * deleted in the CRM since,
  * else runs `act` (with the deal's owner now) and replaces the buttons with its note; a failure
  * is logged as `what failed` and answered privately in plain words.
  */
@@ -53,6 +63,14 @@ export function dealButtonListener(
     await ack()
     try {
       const target = await dealForAction(ctx, client, body, action as ButtonAction)
+      if (!target.ok && target.gone) {
+        await respond({
+          replace_original: true,
+          text: target.message,
+          blocks: withoutButtons(body, context(`:information_source: ${target.message}`)),
+        })
+        return
+      }
       if (!target.ok) {
         await respond({ response_type: 'ephemeral', replace_original: false, text: target.message })
         return
