@@ -71,6 +71,27 @@ describe('POST /slack/events as Slack (and others) send it', () => {
     expect((await raw(big, { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, big) })).status).toBe(413)
   })
 
+  it('answers 404 to a form or JSON POST to another path, and keeps serving', async () => {
+    // A request URL typed with a trailing slash, or anyone on the internet posting to the server.
+    const challenge = JSON.stringify({ token: 'legacy', challenge: 'c-404', type: 'url_verification' })
+    for (const path of ['/slack/events/', '/', '/charts/x.png', '/slack/actions']) {
+      for (const [body, type] of [
+        [challenge, 'application/json'],
+        ['payload=%7B%7D', FORM],
+      ] as const) {
+        const res = await fetch(`${t.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': type, ...signSlackRequest(SIGNING_SECRET, body) },
+          body,
+          signal: AbortSignal.timeout(5000),
+        })
+        expect(res.status, `${path} ${type}`).toBe(404)
+      }
+    }
+    const res = await raw(challenge, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, challenge) })
+    expect(res.text).toContain('c-404')
+  })
+
   it('handles an event once when Slack retries its delivery (X-Slack-Retry-Num), and a new event again', async () => {
     const body = appHomeOpenedBody(PEOPLE.rep)
     const headers = { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) }

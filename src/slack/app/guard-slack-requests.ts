@@ -18,7 +18,9 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  *   the body only, so this changes nothing it proves;
  * - the body is read here (up to {@link MAX_BODY_BYTES}, 413 beyond) and handed to Bolt, so that a
  *   body of JSON `null` (or a form whose `payload` is `null`) gets 400 instead of stopping the
- *   process: Bolt reads a field of the parsed body without checking it.
+ *   process: Bolt reads a field of the parsed body without checking it;
+ * - a form or JSON POST to a path Bolt does not serve (`/slack/events/`, `/`) gets 404, as any
+ *   other request there does, instead of stopping the process.
  */
 export function guardSlackRequests(listener: RequestListener, nowMs: () => number = Date.now): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -45,7 +47,7 @@ export function guardSlackRequests(listener: RequestListener, nowMs: () => numbe
             }
             // Bolt reads a body already read from `rawBody` (the bytes it verifies the signature of).
             ;(req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw
-            listener(req, res)
+            callLater(listener, req, res)
           },
           () => {
             if (!res.headersSent) res.writeHead(400).end()
@@ -55,6 +57,18 @@ export function guardSlackRequests(listener: RequestListener, nowMs: () => numbe
       }
     }
     listener(req, res)
+  }
+}
+
+// Bolt's listener throws for a path it does not serve (its server answers 404 to that): called
+// here after the body is read, outside that server's try/catch, the throw would stop the process.
+function callLater(listener: RequestListener, req: IncomingMessage, res: ServerResponse): void {
+  try {
+    listener(req, res)
+  } catch (error) {
+    if (res.headersSent) return
+    const unhandledPath = (error as { code?: unknown } | null)?.code === 'slack_bolt_http_receiver_deferred_request_error'
+    res.writeHead(unhandledPath ? 404 : 500).end()
   }
 }
 
