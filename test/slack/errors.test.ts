@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
+const FORM = 'application/x-www-form-urlencoded'
+
 describe('errors reach the user as one sentence and the log without secrets', () => {
   let t: SlackTestApp
   const lines: string[] = []
@@ -91,6 +93,33 @@ describe('errors reach the user as one sentence and the log without secrets', ()
     await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
     await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('/invite @Sales Pulse')
+  })
+
+  it('a second click on Share in channel for the same answer posts nothing more; after a refused share, a click tries again', async () => {
+    const channel = 'C0TWICE001'
+    const value = JSON.stringify({ t: 'losses', c: channel })
+    const shared = () => t.fake.messages.filter((m) => m.channel === channel).length
+    // Slack sends every click: a double click on the button of one private answer (one message_ts).
+    const click = async (messageTs: string) => {
+      const responseUrl = t.fake.responseUrl()
+      const form = new URLSearchParams(blockActionBody({ userId: PEOPLE.cro, actionId: 'pulse_share_in_channel', value, responseUrl }))
+      const payload = JSON.parse(form.get('payload') as string) as { container: Record<string, unknown> }
+      payload.container = { ...payload.container, message_ts: messageTs, is_ephemeral: true }
+      const res = await postSigned(t.url, SIGNING_SECRET, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), FORM)
+      expect(res.status).toBe(200)
+      return responseUrl.split('/').pop() as string
+    }
+    await Promise.all([click('1700000100.000100'), click('1700000100.000100')])
+    await waitFor(() => shared() === 1, 20_000, 'the shared post')
+    await click('1700000100.000100')
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(shared()).toBe(1)
+    // The same answer's button after Slack refused the share (the app was not in the channel yet) shares it.
+    t.fake.failNext('files.completeUploadExternal', 'not_in_channel')
+    const refused = await click('1700000200.000100')
+    await waitFor(() => t.fake.responses.some((r) => r.id === refused && JSON.stringify(r.body).includes('/invite')), 20_000, 'the refusal')
+    await click('1700000200.000100')
+    await waitFor(() => shared() === 2, 20_000, 'the shared post after the invite')
   })
 
   it('a share whose chart Slack refuses still posts the findings into the channel, with a note why', async () => {

@@ -5,12 +5,19 @@ import type { ParsedSubcommand, Subcommand } from '../commands/subcommand.js'
 import { parseCommandText, SUBCOMMANDS } from '../commands/subcommand-map.js'
 import { EXPIRED_BUTTON } from './unknown-action.js'
 
+/** How long a shared answer's button is remembered (a response URL's life: 30 minutes). */
+export const SHARED_MEMORY_MS = 30 * 60_000
+
 /**
  * "Share in channel" under a private answer: runs the same command again for the person who
  * clicked (through the same access check) and posts it, chart included, into the channel
- * the command came from.
+ * the command came from. A second click on the same answer's button (a double click, or a
+ * click before the first share has replaced the answer) while it is being shared, or after it
+ * was, posts nothing more; after a share that failed (the app not in the channel), it tries again.
  */
-export function shareInChannelListener(ctx: SlackContext) {
+export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = Date.now) {
+  // The answers being or already shared, by who clicked, which private message and its button.
+  const shared = new Map<string, number>()
   return async function shareInChannelAction({
     ack,
     body,
@@ -34,7 +41,15 @@ export function shareInChannelListener(ctx: SlackContext) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: EXPIRED_BUTTON })
       return
     }
-    await answerCommand(ctx, {
+    const key = `${body.user.id}:${body.container?.message_ts ?? body.response_url}:${(action as ButtonAction).value}`
+    const now = nowMs()
+    for (const [k, at] of shared) if (now - at >= SHARED_MEMORY_MS) shared.delete(k)
+    if (shared.has(key)) {
+      ctx.logger.info({ user: body.user.id }, 'second click on Share in channel for the same answer ignored')
+      return
+    }
+    shared.set(key, now)
+    const delivered = await answerCommand(ctx, {
       client,
       respond,
       userId: body.user.id,
@@ -44,5 +59,6 @@ export function shareInChannelListener(ctx: SlackContext) {
       parsed: request.parsed,
       target: { kind: 'share', channelId: request.shared.c },
     })
+    if (!delivered) shared.delete(key)
   }
 }

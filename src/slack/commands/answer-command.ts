@@ -47,9 +47,10 @@ export const SHARE_ACTION_ID = 'pulse_share_in_channel'
  * runs the report, and delivers it. Private answers: the findings as an ephemeral message with
  * a "Share in channel" button, and the chart uploaded (`uploadFile`) into the asker's DM
  * with the app (when Slack refuses the chart, the findings still arrive, with a note why). Shared answers: findings and chart posted into the channel (a chart Slack refuses is noted under the findings likewise). Failures become
- * one sentence to the user; the details go to the log.
+ * one sentence to the user; the details go to the log. Resolves true once the answer is
+ * delivered, false when the asker was refused or told of a failure instead.
  */
-export async function answerCommand(ctx: SlackContext, req: CommandRequest): Promise<void> {
+export async function answerCommand(ctx: SlackContext, req: CommandRequest): Promise<boolean> {
   const started = performance.now()
   const log = ctx.logger.child({ command: req.subcommand.name, user: req.userId, target: req.target.kind })
   try {
@@ -61,7 +62,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       // Before the first import, a manager or rep is told that (not sent to check the roster's emails).
       const nothingYet = viewer.role !== 'none' && access?.kind === 'reports' && !(await hasAnyDeal(ctx.store.db))
       await tellAsker(req, log, { text: nothingYet ? NO_DEALS_YET : decision.message })
-      return
+      return false
     }
     // An empty store answers every report with zeros: say what to do instead (after the access check, so only those allowed learn it).
     if (req.subcommand.access === 'reports' && !(await hasAnyDeal(ctx.store.db))) throw new AppError('no_data', NO_DEALS_YET)
@@ -76,6 +77,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     if (req.target.kind === 'share') await shareAnswer(ctx, req, req.target.channelId, answer, log)
     else await deliverPrivately(ctx, req, answer, log)
     log.info({ ms: Math.round(performance.now() - started) }, 'pulse command answered')
+    return true
   } catch (error) {
     if (error instanceof AppError && ['bad_input', 'not_found', 'not_allowed', 'no_data'].includes(error.code)) {
       log.info({ code: error.code }, 'pulse command declined')
@@ -85,6 +87,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     await tellAsker(req, log, { text: userFacingError(error) }).catch((e: unknown) => {
       log.warn({ err: e }, 'could not tell the user about the failure')
     })
+    return false
   }
 }
 
