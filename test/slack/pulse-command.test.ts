@@ -95,6 +95,16 @@ describe('/pulse over HTTP against a fake Slack', () => {
     })
   }
 
+  it('offers no Share in channel button for a command typed in a direct message (the app cannot post in one between others)', async () => {
+    for (const channelId of ['D0ANA0BEN1', `D${PEOPLE.cro.slice(1)}`]) {
+      const { responses } = await pulse(PEOPLE.cro, 'losses', channelId)
+      await waitFor(() => responses().length > 0, 20_000, 'the answer')
+      const answer = responses()[0]?.body as { blocks: unknown[] }
+      expect(JSON.stringify(answer.blocks)).toContain('Losses')
+      expect(JSON.stringify(answer.blocks)).not.toContain('pulse_share_in_channel')
+    }
+  })
+
   it('/pulse winrate with months and a filter narrows the report', async () => {
     const { responses } = await pulse(PEOPLE.cro, 'winrate 6 region=EMEA')
     await waitFor(() => responses().length > 0, 20_000)
