@@ -8,7 +8,7 @@ import { parseCommandText, SUBCOMMANDS } from './subcommand-map.js'
 import { helpAnswer } from './subcommands/help.js'
 
 /**
- * The `/pulse` listener. It acks at once (Slack's 3-second rule): with usage help for an
+ * The `/pulse` listener (for the command under any name it was given). It acks at once (Slack's 3-second rule): with usage help for an
  * unknown subcommand or bad arguments, with the help itself for `help`, and otherwise with a
  * short "working on it" note, then answers through the response URL when the report is ready.
  */
@@ -39,7 +39,7 @@ export function pulseCommandListener(ctx: SlackContext) {
     }
     await ack({
       response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: Working on \`/pulse ${esc(clip(typed, 200))}\`…`,
+      text: `:hourglass_flowing_sand: Working on \`${esc(clip(commandName(command.command), 40))} ${esc(clip(typed, 200))}\`…`,
     })
     await answerCommand(ctx, {
       client,
@@ -52,6 +52,11 @@ export function pulseCommandListener(ctx: SlackContext) {
       target: { kind: 'private' },
     })
   }
+}
+
+/** The command as the person typed it (`/pulse`, or the name a workspace gave it in the app's settings). */
+function commandName(name: unknown): string {
+  return typeof name === 'string' && name.startsWith('/') ? name : '/pulse'
 }
 
 /** Undoes Slack's escaping of `&`, `<` and `>` in text it sends (`&amp;` last, so `&amp;lt;` stays `&lt;`). */

@@ -1,10 +1,12 @@
 import type { App } from '@slack/bolt'
 import type { SlackContext } from '../app/slack-context.js'
-import { otherCommand, PULSE_COMMAND } from './other-command.js'
 import { pulseCommandListener } from './pulse-command.js'
 
-/** Registers the `/pulse` slash command, and an answer naming it for any other command that reaches the app. */
+/**
+ * Registers the `/pulse` slash command, under whatever name it reaches the app: a workspace
+ * where `/pulse` is taken renames it in the app's settings (`/salespulse`), and Slack sends the
+ * app only the commands its settings list.
+ */
 export function register(app: App, ctx: SlackContext): void {
-  app.command(PULSE_COMMAND, pulseCommandListener(ctx))
-  app.command(new RegExp(`^(?!${PULSE_COMMAND}$)`), otherCommand)
+  app.command(/^\//, pulseCommandListener(ctx))
 }
