@@ -47,12 +47,14 @@ export interface ModelParams {
   /** Pseudo-deals at the parent's rate added to each node's counts (leaf smoothing). */
   smoothing: number
   features: ModelFeature[]
-  /** Log loss of the chosen settings on the validation deals (the newest quarter of the training window). */
+  /** Mean log loss of the chosen settings on the validation folds (each a block of the training window by close date). */
   validationLogLoss: number
-  /** Log loss of the training-window base rate on the same validation deals. */
+  /** Mean log loss of the base rate (of the deals outside each fold) on the same validation folds. */
   validationBaselineLogLoss: number
   /** How many settings were compared. */
   candidates: number
+  /** How many blocks of the training window were validated (see {@link VALIDATION_FOLDS}); 0 when none could be. */
+  validationFolds: number
   /**
    * `grouped` when our ml-cart patch is applied (fast split search); `original` when it is not
    * (`npm install` without dev dependencies skips patch-package): the same trees, trained slower.
@@ -191,14 +193,25 @@ const LEAF_FRACTIONS = [1 / 400, 1 / 200, 1 / 100, 1 / 50, 1 / 20]
 // No gain threshold is tried: an absolute gain chosen on the validation tree does not carry over to
 // the refit on more deals (a root split with gain 0.0098 against a chosen 0.01 left a one-leaf tree).
 // Depth, node size and smoothing bound the tree instead.
-const GAIN_THRESHOLDS = [0]
+const GAIN_THRESHOLD = 0
+
+/**
+ * Blocks of the training window, by close date, that the settings are validated on: each block is
+ * predicted by a tree grown on the others, and the log loss is summed over them, newest first, until
+ * {@link MIN_VALIDATION_DEALS} deals are validated (one block, the newest quarter, chose settings by
+ * the noise of ~1,000 deals on a 6,000-deal store).
+ */
+export const VALIDATION_FOLDS = 5
+
+/** Validation deals after which no older block is validated (the newest blocks come first). */
+export const MIN_VALIDATION_DEALS = 5000
 const SMOOTHINGS = [5, 20, 50, 150]
 
 /**
  * WinRateDriverEngine: an explainable win-probability model. A CART tree (ml-cart) over facts known
  * when a deal is created (segment fields, amount, the owner's track record before the deal), with
- * leaf rates smoothed toward their parent, depth / leaf size / smoothing chosen on the newest quarter
- * of the training window, and an honest test on the newest closed deals. Pure: no I/O.
+ * leaf rates smoothed toward their parent, depth / leaf size / smoothing chosen by validation on
+ * time blocks of the training window, and an honest test on the newest closed deals. Pure: no I/O.
  */
 export class WinRateDriverEngine {
   private readonly flat: FlatTree
@@ -217,8 +230,8 @@ export class WinRateDriverEngine {
 
   /**
    * Trains and evaluates a model. Closed, non-stale deals (design.md "stale") are sorted by close
-   * date; the newest `testShare` are the test; settings are chosen by validation on the newest
-   * quarter of the rest; the evaluated tree is fitted on the training window only; the tree kept for
+   * date; the newest `testShare` are the test; settings are chosen by validation on
+   * {@link VALIDATION_FOLDS} blocks of the rest by close date; the evaluated tree is fitted on the training window only; the tree kept for
    * scoring is refitted with the same settings on all of them.
    *
    * @throws AppError `no_data` when fewer than {@link MIN_TRAINING_DEALS} usable deals exist.
@@ -423,52 +436,70 @@ function fitTree(raws: readonly RawFeatures[], labels: number[], params: ModelPa
 }
 
 /**
- * Chooses depth, node size and smoothing (the gain threshold stays 0) by log loss on the newest quarter of the
- * training window. One deep tree is grown on the older part; every smaller setting is that tree
- * cut back (ml-cart grows each node from its own rows alone, so cutting at depth d, at nodes of
- * <= N rows or with gain <= g gives exactly the tree those settings would grow).
+ * Chooses depth, node size and smoothing (the gain threshold stays 0) by log loss summed over
+ * validation folds: the training window is cut by close date into {@link VALIDATION_FOLDS} blocks
+ * (deals closed on one day stay together), and each block, newest first until
+ * {@link MIN_VALIDATION_DEALS} deals are validated, is predicted by a tree grown on the others. One deep tree is grown per fold; every smaller setting is that tree cut back (ml-cart
+ * grows each node from its own rows alone, so cutting at depth d, at nodes of <= N rows or with
+ * gain <= g gives exactly the tree those settings would grow). Node sizes are fractions of the
+ * deals a tree is grown on, so the setting chosen carries over to the refit on more deals.
  */
 function selectParams(deals: readonly ModelDeal[], raws: readonly RawFeatures[], labels: number[]): ModelParams {
-  const cut = timeCut(deals, 0.75)
-  const fitDeals = deals.slice(0, cut)
-  const fitLabels = labels.slice(0, cut)
-  const validDeals = deals.slice(cut)
-  const validLabels = labels.slice(cut)
-  const leafSizes = [...new Set(LEAF_FRACTIONS.map((f) => Math.max(10, Math.round(fitDeals.length * f))))]
-  const base = mean(fitLabels)
+  const bounds = foldBounds(deals, VALIDATION_FOLDS)
+  const leafSize = (n: number, f: number) => Math.max(10, Math.round(n * f))
+  const fitShare = (VALIDATION_FOLDS - 1) / VALIDATION_FOLDS
   const fallback: ModelParams = {
     maxDepth: 0,
-    minNumSamples: leafSizes[leafSizes.length - 1] as number,
-    gainThreshold: 0,
+    minNumSamples: leafSize(deals.length * fitShare, LEAF_FRACTIONS[LEAF_FRACTIONS.length - 1] as number),
+    gainThreshold: GAIN_THRESHOLD,
     smoothing: 20,
     features: [...MODEL_FEATURES],
     validationLogLoss: Number.NaN,
     validationBaselineLogLoss: Number.NaN,
     candidates: 0,
+    validationFolds: 0,
     splitSearch: splitSearchInUse(),
   }
-  if (validDeals.length < 20 || fitDeals.length < 20) return fallback
-  const grown = fitTree(raws.slice(0, cut), fitLabels, { ...fallback, maxDepth: MAX_DEPTH, minNumSamples: leafSizes[0] as number })
-  const paths = raws.slice(cut).map((r) => pathOf(grown.flat, encodeRaw(grown.encoding, r)))
-  const ratesBySmoothing = SMOOTHINGS.map((m) => smoothedNodeRates(grown.flat, grown.counts, m))
-  const baselineLoss = logLoss(
-    validLabels.map(() => base),
-    validLabels,
-  )
-  let best = { ...fallback, validationLogLoss: Number.POSITIVE_INFINITY }
-  let candidates = 0
-  const p = new Float64Array(validDeals.length)
-  // Simplest settings first, so a tie keeps the simpler tree.
-  for (const maxDepth of DEPTHS) {
-    for (const minNumSamples of [...leafSizes].reverse()) {
-      for (const gainThreshold of [...GAIN_THRESHOLDS].reverse()) {
+  const nCandidates = DEPTHS.length * LEAF_FRACTIONS.length * SMOOTHINGS.length
+  const lossSum = new Float64Array(nCandidates)
+  let baselineSum = 0
+  let validated = 0
+  let validationFolds = 0
+  // Newest block first; once enough deals are validated the choice is no longer noise, and a large
+  // store stops there (one tree instead of five keeps a 100k-deal training within its budget).
+  for (let f = bounds.length - 2; f >= 0 && validated < MIN_VALIDATION_DEALS; f--) {
+    const from = bounds[f] as number
+    const to = bounds[f + 1] as number
+    const inFit = (i: number) => i < from || i >= to
+    const fitRaws = raws.filter((_, i) => inFit(i))
+    const fitLabels = labels.filter((_, i) => inFit(i))
+    const validRaws = raws.slice(from, to)
+    const validLabels = labels.slice(from, to)
+    if (validLabels.length < 20 || fitLabels.length < 20) continue
+    validated += validLabels.length
+    validationFolds++
+    const sizes = LEAF_FRACTIONS.map((fr) => leafSize(fitLabels.length, fr))
+    const grown = fitTree(fitRaws, fitLabels, { ...fallback, maxDepth: MAX_DEPTH, minNumSamples: Math.min(...sizes) })
+    const paths = validRaws.map((r) => pathOf(grown.flat, encodeRaw(grown.encoding, r)))
+    const ratesBySmoothing = SMOOTHINGS.map((m) => smoothedNodeRates(grown.flat, grown.counts, m))
+    const base = mean(fitLabels)
+    baselineSum +=
+      logLoss(
+        validLabels.map(() => base),
+        validLabels,
+      ) * validLabels.length
+    const p = new Float64Array(validLabels.length)
+    let c = 0
+    for (const maxDepth of DEPTHS) {
+      for (let z = LEAF_FRACTIONS.length - 1; z >= 0; z--) {
+        const minNumSamples = sizes[z] as number
         const leaves = paths.map((path) => {
           for (const k of path) {
             const isLeaf =
               (grown.flat.column[k] as number) < 0 ||
               (grown.flat.depth[k] as number) >= maxDepth ||
               (grown.counts.n[k] as number) <= minNumSamples ||
-              (grown.flat.gain[k] as number) <= gainThreshold
+              (grown.flat.gain[k] as number) <= GAIN_THRESHOLD
             if (isLeaf) return k
           }
           return path[path.length - 1] as number
@@ -478,16 +509,44 @@ function selectParams(deals: readonly ModelDeal[], raws: readonly RawFeatures[],
           leaves.forEach((k, i) => {
             p[i] = rates[k] as number
           })
-          const loss = logLoss(p, validLabels)
-          candidates++
-          if (loss < best.validationLogLoss - 1e-12) {
-            best = { ...best, maxDepth, minNumSamples, gainThreshold, smoothing: SMOOTHINGS[s] as number, validationLogLoss: loss }
-          }
+          lossSum[c] = (lossSum[c] as number) + logLoss(p, validLabels) * validLabels.length
+          c++
         }
       }
     }
   }
-  return { ...best, validationBaselineLogLoss: baselineLoss, candidates }
+  if (validated === 0) return fallback
+  // Simplest settings first, so a tie keeps the simpler tree.
+  let best = { ...fallback, validationLogLoss: Number.POSITIVE_INFINITY }
+  let c = 0
+  for (const maxDepth of DEPTHS) {
+    for (let z = LEAF_FRACTIONS.length - 1; z >= 0; z--) {
+      for (let s = 0; s < SMOOTHINGS.length; s++) {
+        const loss = (lossSum[c] as number) / validated
+        c++
+        if (loss < best.validationLogLoss - 1e-12)
+          best = {
+            ...best,
+            maxDepth,
+            minNumSamples: leafSize(deals.length * fitShare, LEAF_FRACTIONS[z] as number),
+            smoothing: SMOOTHINGS[s] as number,
+            validationLogLoss: loss,
+          }
+      }
+    }
+  }
+  return { ...best, validationBaselineLogLoss: baselineSum / validated, candidates: nCandidates, validationFolds }
+}
+
+/** Start indexes of `folds` blocks of deals by close date (deals closed on one day stay together), and the end. */
+function foldBounds(sorted: readonly ModelDeal[], folds: number): number[] {
+  const cuts = [0]
+  for (let k = 1; k < folds; k++) {
+    const at = timeCut(sorted, k / folds)
+    if (at > (cuts[cuts.length - 1] as number) && at < sorted.length) cuts.push(at)
+  }
+  cuts.push(sorted.length)
+  return cuts
 }
 
 function evaluate(

@@ -53,6 +53,28 @@ describe('on pulse sample data', () => {
     expect(Math.abs(gap)).toBeLessThanOrEqual(0.03)
   })
 
+  it('ranks the open deals of the default 6,000-deal sample within 0.022 AUC of the generator on average over seeds 1-5', async () => {
+    // With the settings chosen on the newest quarter of the training window alone (~1,000 deals),
+    // the mean gap was 0.028: the choice followed that quarter's noise.
+    const gaps: number[] = []
+    for (const seed of ['1', '2', '3', '4', '5']) {
+      const { trained, scored, truth } = await sampleRun(6000, 'planted', seed)
+      expect(trained.informative).toBe(true)
+      const ours: number[] = []
+      const oracle: number[] = []
+      const outcomes: number[] = []
+      for (const d of scored.deals) {
+        const t = truth.get(d.dealId)
+        if (!t) continue
+        ours.push(d.winProbability)
+        oracle.push(t.p)
+        outcomes.push(t.won)
+      }
+      gaps.push(auc(oracle, outcomes) - auc(ours, outcomes))
+    }
+    expect(gaps.reduce((a, g) => a + g, 0) / gaps.length).toBeLessThanOrEqual(0.022)
+  }, 120_000)
+
   it('keeps on a smaller sample the splits validation found: the tested tree is not cut back to one leaf', async () => {
     // Seed 6 at 3,000 deals: validation picks a depth-2 tree that beats the base rate; a gain threshold
     // carried over from the validation tree used to prune the refitted tree to its root.

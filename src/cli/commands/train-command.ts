@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { formatCount, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
+import { VALIDATION_FOLDS } from '../../model/win-rate-driver-engine.js'
 import { retrainModel, type TrainResult } from '../../services/retrain-model.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
@@ -115,7 +116,7 @@ export function formatTrainResult(r: TrainResult): string {
   const q = r.params
   lines.push(
     '',
-    `Settings chosen on the newest quarter of the training window (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
+    `Settings chosen by validation on ${q.validationFolds} of ${VALIDATION_FOLDS} blocks of the training window by close date (newest first), each predicted by a tree grown on the others (${q.candidates} compared): depth ${q.maxDepth}, nodes of ${q.minNumSamples} deals or fewer not split, leaves smoothed with ${q.smoothing} deals at the parent's rate.`,
   )
   if (q.splitSearch === 'original') {
     lines.push(
