@@ -6,7 +6,7 @@ import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
 import type { StageNorm } from './stage-norms.js'
-import { FEATURE_WORDS, type LeafPrediction, oneOutcome, type WinRateDriverEngine } from './win-rate-driver-engine.js'
+import { FEATURE_WORDS, type LeafPrediction, oneOutcome, SUSPICIOUS_AUC, type WinRateDriverEngine } from './win-rate-driver-engine.js'
 
 /** What scoring needs besides the model: the moment, the idle limit and owners' track records. */
 export interface ScoringContext {
@@ -90,8 +90,13 @@ export function notInformativeReason(engine: WinRateDriverEngine): string {
   if (e.nTest > 0 && (e.testWinRate === 0 || e.testWinRate === 1))
     return `Not a prediction: ${oneOutcome(e.nTest, e.testWinRate)}, so the model could not be tested; this is the win rate of similar past deals`
   // Models stored before the leak check have no leakSuspect field.
-  if (e.leakSuspect)
-    return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${FEATURE_WORDS[e.leakSuspect.feature]} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`
+  if (e.leakSuspect) {
+    const words = FEATURE_WORDS[e.leakSuspect.feature]
+    // Only a test AUC at the threshold is too good to be true; otherwise the input alone gave it away.
+    if (e.auc < SUSPICIOUS_AUC)
+      return `Not a prediction: ${words} alone separates the newest closed deals almost perfectly (AUC ${e.leakSuspect.auc.toFixed(2)}; the model's ${e.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`
+    return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${words} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`
+  }
   // The Brier score is named when it is the test that failed.
   const brier = e.brier >= e.baselineBrier ? `; Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate` : ''
   return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}${brier}), so this is the win rate of similar past deals`
