@@ -38,11 +38,19 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
  * One deal's health score and reasons as of `asOf`, computed with the current model (the same
  * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
  * score, and says so.
- * @throws AppError `not_found` for an unknown id; `no_model` when no model has been trained.
+ * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained.
  */
 export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
   const [deal] = await findModelDeals(store.db, { dealId })
-  if (!deal) throw new AppError('not_found', `No deal with id "${dealId}". Check the id (ids are case-sensitive).`)
+  if (!deal) {
+    // The store keeps a deal a sync found archived or deleted in the CRM, but no longer reads it.
+    if ((await findDealLinks(store.db, [dealId])).has(dealId))
+      throw new AppError(
+        'not_found',
+        `Deal "${dealId}" was archived or deleted in the CRM (a sync found it removed), so it is no longer scored or reported. Restore it in the CRM and run \`pulse sync\` to score it again.`,
+      )
+    throw new AppError('not_found', `No deal with id "${dealId}". Check the id (ids are case-sensitive).`)
+  }
   const current = await loadCurrentModel(store.db)
   const link = (await findDealLinks(store.db, [deal.deal_id])).get(deal.deal_id)
   const fields = {

@@ -103,6 +103,15 @@ describeEachDialect('model registry', (dialect) => {
       `Closed won on ${closed?.closed_date}, after ${before}: only deals open now are scored (the deal as it was on ${before} is not kept)`,
     ])
     await expect(explainDeal(store, 'nope', { asOf: FIXTURE_AS_OF, idleDays: 14 })).rejects.toThrow(/No deal with id "nope"/)
+    // A deal a sync found archived in the CRM is still in the store: say so rather than "check the id".
+    await store.db
+      .updateTable('deals')
+      .set({ archived: 1 })
+      .where('deal_id', '=', one?.dealId ?? '')
+      .execute()
+    await expect(explainDeal(store, one?.dealId ?? '', { asOf: FIXTURE_AS_OF, idleDays: 14 })).rejects.toThrow(
+      new RegExp(`^Deal "${one?.dealId}" was archived or deleted in the CRM \\(a sync found it removed\\), so it is no longer scored`),
+    )
     await store.close()
   })
 
