@@ -5,11 +5,29 @@ export function formatMonth(month: string): string {
   return `${MONTHS[Number(month.slice(5, 7)) - 1] ?? month.slice(5, 7)} ${month.slice(0, 4)}`
 }
 
-/** 0.314 -> `31%`; null -> `n/a`. Values below 10% keep one decimal (`4.5%`). */
+/**
+ * 0.314 -> `31%`; null -> `n/a`. Values below 10% keep one decimal (`4.5%`). Only a rate of exactly
+ * 0 or 1 reads `0%` or `100%`: 199 won of 200 reads `99.5%`, 1 of 3,000 `<0.1%`, 2,999 of 3,000 `>99.9%`.
+ * @example formatPercent(0.995) // '99.5%'
+ */
 export function formatPercent(rate: number | null): string {
   if (rate === null || !Number.isFinite(rate)) return 'n/a'
   const pct = rate * 100
-  return pct !== 0 && Math.abs(pct) < 10 ? `${pct.toFixed(1)}%` : `${Math.round(pct)}%`
+  const text = pct !== 0 && Math.abs(pct) < 10 ? `${pct.toFixed(1)}%` : `${Math.round(pct)}%`
+  return percentNotAtEnds(pct, text)
+}
+
+/**
+ * `text` (a percentage as written for `pct`) unless it reads as 0% or 100% while `pct` is neither:
+ * then one decimal, or `<0.1%` / `>99.9%` when even that would round to the end. Rounding a win rate
+ * of 199 in 200 to `100%` says no deal was lost. Shared with the charts' own percentage format.
+ * @example percentNotAtEnds(99.5, '100%') // '99.5%'
+ */
+export function percentNotAtEnds(pct: number, text: string): string {
+  if (pct > 0 && pct < 0.05) return '<0.1%'
+  if (pct >= 99.95 && pct < 100) return '>99.9%'
+  if (pct >= 99.5 && pct < 100) return `${pct.toFixed(1)}%`
+  return text
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Config } from 'vega-lite'
-import { formatMoney } from '../analytics/format-figures.js'
+import { formatMoney, percentNotAtEnds } from '../analytics/format-figures.js'
 
 /** The one font every chart is drawn with; its TTF files ship in the `dejavu-fonts-ttf` package. */
 export const CHART_FONT = 'DejaVu Sans'
@@ -68,14 +68,14 @@ export const PIXEL_RATIO = 2
 
 /**
  * A fraction as a whole percentage: `0.4123` -> `41%`. Below 1% (and not zero) one decimal is kept
- * so a small rate never reads as `0%`. Non-finite values become an en dash.
+ * so a small rate never reads as `0%`, and a rate short of 1 never reads as `100%` (`0.995` ->
+ * `99.5%`, see {@link percentNotAtEnds}). Non-finite values become an en dash.
  * @example formatPercent(0.41) // '41%'
  */
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '\u2013'
   const pct = fraction * 100
-  if (pct !== 0 && Math.abs(pct) < 1) return `${pct.toFixed(1)}%`
-  return `${Math.round(pct)}%`
+  return percentNotAtEnds(pct, pct !== 0 && Math.abs(pct) < 1 ? `${pct.toFixed(1)}%` : `${Math.round(pct)}%`)
 }
 
 /**
