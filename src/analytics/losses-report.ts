@@ -51,7 +51,7 @@ export function lossesReport(
       significant: false,
       text:
         lateStageShare === 0
-          ? `None of the ${formatCount(recordedLost)} lost deals${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} was lost late, at ${context.lateStages.join(' or ')}.`
+          ? `${recordedLost === 1 ? 'The one lost deal' : `None of the ${formatCount(recordedLost)} lost deals`}${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} was ${recordedLost === 1 ? 'not ' : ''}lost late, at ${context.lateStages.join(' or ')}.`
           : `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
     })
   }

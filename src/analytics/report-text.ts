@@ -112,7 +112,8 @@ export function lossesText(r: LossesReport): string {
     true,
     true,
   ])
-  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\nLate stages (${r.lateStages.join(', ')}): ${lateStageShareWords(r)}.${findingsBlock(r.findings)}`
+  const late = r.totalLost === 0 ? 'No lost deals in this period.' : `Late stages (${r.lateStages.join(', ')}): ${lateStageShareWords(r)}.`
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\n${late}${findingsBlock(r.findings)}`
 }
 
 /**

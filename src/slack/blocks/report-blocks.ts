@@ -78,11 +78,11 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     context(
       report.totalLost === 0
         ? `No lost deals in this period. As of ${report.asOf}.`
-        : `Late stages (${report.lateStages.map(esc).join(', ')}): ${esc(lateStageShareWords(report))}. ${count(report.totalLost)} lost deals, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
+        : `Late stages (${report.lateStages.map(esc).join(', ')}): ${esc(lateStageShareWords(report))}. ${countOf(report.totalLost, 'lost deal')}, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
     ),
   ]
   return {
-    text: esc(`Losses by stage, ${scopeLabel}: ${firstSentence(report.findings, `${count(report.totalLost)} lost deals`)}`),
+    text: esc(`Losses by stage, ${scopeLabel}: ${firstSentence(report.findings, countOf(report.totalLost, 'lost deal'))}`),
     blocks,
   }
 }
