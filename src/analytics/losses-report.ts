@@ -26,7 +26,7 @@ export function lossesReport(
       lost: r.lost,
       lostAmount: r.lostAmount,
       share: totalLost > 0 ? r.lost / totalLost : 0,
-      amountShare: totalLostAmount > 0 ? r.lostAmount / totalLostAmount : 0,
+      amountShare: totalLostAmount > 0 ? r.lostAmount / totalLostAmount : null,
       daysSpent: r.daysSpent,
       meanDaysSpent: r.lost > 0 ? r.daysSpent / r.lost : null,
       lateStage: late.has(r.stage),

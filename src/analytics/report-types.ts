@@ -161,8 +161,8 @@ export interface LossStage {
   readonly lostAmount: number
   /** lost / all lost deals (contract). */
   readonly share: number
-  /** lostAmount / all lost amount. */
-  readonly amountShare: number
+  /** lostAmount / all lost amount; null when every lost deal was worth $0 (no share to take). */
+  readonly amountShare: number | null
   /** Days spent on these deals, created to closed: total and mean. */
   readonly daysSpent: number
   readonly meanDaysSpent: number | null

@@ -6,7 +6,7 @@ import { lossesBlocks } from '../../src/slack/blocks/report-blocks.js'
 const context = { openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'], lateStages: ['Proposal', 'Negotiation'] }
 const query = { asOf: '2024-07-20' }
 
-describe('losses report with no lost deal or only one', () => {
+describe('losses report with little or nothing lost', () => {
   it('says plainly that nothing was lost, instead of an empty table and "n/a of lost deals"', () => {
     const text = lossesText(lossesReport([], context, query))
     expect(text).toContain('No lost deals in this period.')
@@ -19,5 +19,21 @@ describe('losses report with no lost deal or only one', () => {
     const slack = JSON.stringify(lossesBlocks(r, 'everyone'))
     expect(slack).toContain('1 lost deal,')
     expect(slack).not.toContain('1 lost deals')
+  })
+
+  it('gives no amount share when every lost deal was worth $0, instead of 0% at every stage', () => {
+    const r = lossesReport(
+      [
+        { stage: 'Demo', lost: 20, lostAmount: 0, daysSpent: 280 },
+        { stage: 'Proposal', lost: 20, lostAmount: 0, daysSpent: 280 },
+      ],
+      context,
+      query,
+    )
+    expect(r.stages.map((s) => s.amountShare)).toEqual([null, null])
+    const row = lossesText(r)
+      .split('\n')
+      .find((l) => l.startsWith('Demo'))!
+    expect(row.split(/\s{2,}/)).toEqual(['Demo', '20', '50%', '$0', 'n/a', '14', '280'])
   })
 })
