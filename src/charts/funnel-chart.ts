@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount } from '../analytics/format-figures.js'
+import { formatCount, formatDeals } from '../analytics/format-figures.js'
 import type { FunnelReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
@@ -57,7 +57,7 @@ export function funnelChart(report: FunnelReport): ReportChart {
       : null
   const spec = {
     title: titleBlock(title, [
-      `Deals that reached each stage (light) and went past it (dark). ${formatCount(last.reached)} of the ${formatCount(first.reached)} deals that reached ${first.stage} (${formatPercent(first.reached > 0 ? last.reached / first.reached : 0)}) have been won so far.`,
+      `Deals that reached each stage (light) and went past it (dark). ${formatCount(last.reached)} of the ${formatDeals(first.reached)} that reached ${first.stage} (${formatPercent(last.reached / first.reached)}) ${last.reached === 1 ? 'has' : 'have'} been won so far.`,
       ...(leftOut && !title.includes('left out') ? [leftOut] : []),
     ]),
     width: LAYOUT.width - 90,
