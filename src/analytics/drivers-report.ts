@@ -4,6 +4,7 @@ import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbabili
 import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
 import { twoProportionTest } from './two-proportion-test.js'
 import { wilsonInterval } from './wilson-interval.js'
+import { scopeWords } from './winrate-report.js'
 
 /** Single fields tested, in this order. */
 export const DRIVER_FIELDS: readonly SegmentField[] = ['region', 'industry', 'product_type', 'lead_source', 'sales_rep_id', 'amount_band']
@@ -95,7 +96,7 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
     tested: segments.length,
     segments,
     combinations: DRIVER_COMBINATIONS.filter(([a, b]) => !fixed.has(a) && !fixed.has(b)),
-    findings: driverFindings(segments, n, won),
+    findings: driverFindings(segments, n, won, scopeWords(query.where ?? {})),
   }
 }
 
@@ -190,12 +191,16 @@ export function strongestPair(
   return best
 }
 
-/** "Deals of $50k-100k in EMEA win 14% vs 32% for all others (0.44x, n=802, q<0.001)". */
-export function describeSegment(s: DriverSegment): string {
-  return `${segmentWords(s.segment)} win ${formatPercent(s.winRate)} vs ${formatPercent(s.othersWinRate)} for all others (${s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`}, n=${formatCount(s.n)}, ${formatProbability('q', s.qValue)})`
+/**
+ * "Deals of $50k-100k in EMEA win 14% vs 32% for all others (0.44x, n=802, q<0.001)". In a filtered
+ * report, `scope` ({@link scopeWords} of its filters) follows the segment, "Core deals (EMEA) win 38%
+ * vs 23% for all others", so the sentence is not read as the whole company's on its own (in a summary).
+ */
+export function describeSegment(s: DriverSegment, scope = ''): string {
+  return `${segmentWords(s.segment)}${scope} win ${formatPercent(s.winRate)} vs ${formatPercent(s.othersWinRate)} for all others (${s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`}, n=${formatCount(s.n)}, ${formatProbability('q', s.qValue)})`
 }
 
-function driverFindings(segments: readonly DriverSegment[], n: number, won: number): Finding[] {
+function driverFindings(segments: readonly DriverSegment[], n: number, won: number, scope: string): Finding[] {
   const sig = segments.filter((s) => s.significant)
   if (n === 0) {
     return [
@@ -238,7 +243,7 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
         report: 'drivers',
         key: 'drivers_none',
         significant: false,
-        text: `No segment's win rate differs significantly from the rest after correcting for the ${formatCountOf(segments.length, 'segment')} tested (${formatDeals(n, 'closed')}; q < 0.05 and n >= ${DRIVER_MIN_N} required).`,
+        text: `No segment's win rate differs significantly from the rest${scope} after correcting for the ${formatCountOf(segments.length, 'segment')} tested (${formatDeals(n, 'closed')}; q < 0.05 and n >= ${DRIVER_MIN_N} required).`,
       },
     ]
   }
@@ -259,8 +264,8 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
   return top.map((s) => {
     const mirrored = mirrors.get(s) ?? []
-    if (mirrored.length === 0) return driverFinding(s)
-    return { ...driverFinding(s), significant: false, text: `${describeSegment(s)}, ${mirrorWords(s, mirrored)}.` }
+    if (mirrored.length === 0) return driverFinding(s, scope)
+    return { ...driverFinding(s, scope), significant: false, text: `${describeSegment(s, scope)}, ${mirrorWords(s, mirrored)}.` }
   })
 }
 
@@ -278,15 +283,18 @@ function lowerFirst(text: string): string {
   return text.startsWith('Deals') ? `d${text.slice(1)}` : text
 }
 
-/** A significant driver as a finding: key `drivers_<direction>:<field>=<value>[&...]`, its sentence as the text. */
-export function driverFinding(s: DriverSegment): Finding {
+/**
+ * A significant driver as a finding: key `drivers_<direction>:<field>=<value>[&...]`, its sentence
+ * ({@link describeSegment}, with the report's `scope`) as the text.
+ */
+export function driverFinding(s: DriverSegment, scope = ''): Finding {
   return {
     report: 'drivers',
     key: `drivers_${s.direction}:${Object.entries(s.segment)
       .map(([f, v]) => `${f}=${v}`)
       .join('&')}`,
     significant: true,
-    text: `${describeSegment(s)}.`,
+    text: `${describeSegment(s, scope)}.`,
   }
 }
 
