@@ -1,6 +1,6 @@
 import type { LossStageRow } from '../db/find-loss-stages.js'
 import { roundMoney } from '../domain/round-money.js'
-import { formatCount, formatMoney, formatPercent } from './format-figures.js'
+import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, LossesReport, LossStage, ReportQuery } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -44,7 +44,7 @@ export function lossesReport(
   const findings: Finding[] = []
   if (totalLost > 0 && lateStageShare !== null) {
     const days = lateRows.reduce((s, r) => s + r.daysSpent, 0)
-    const of = allRecorded ? 'of lost deals' : `of the ${formatCount(recordedLost)} lost deals whose stage is recorded`
+    const of = allRecorded ? 'of lost deals' : `of the ${formatDeals(recordedLost, 'lost')} whose stage is recorded`
     findings.push({
       report: 'losses',
       key: 'losses_late_share',

@@ -126,7 +126,7 @@ export function lateStageShareWords(r: LossesReport): string {
   if (recorded === r.totalLost)
     return `${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount`
   if (recorded === 0) return 'not known (no lost deal records an open stage as the stage it was lost at)'
-  return `${formatPercent(r.lateStageShare)} of the ${formatCount(recorded)} lost deals whose stage is recorded, ${formatPercent(r.lateStageAmountShare)} of their amount`
+  return `${formatPercent(r.lateStageShare)} of the ${formatDeals(recorded, 'lost')} whose stage is recorded, ${formatPercent(r.lateStageAmountShare)} of their amount`
 }
 
 /** `pulse report funnel` as text, with the time-in-stage table when given. */

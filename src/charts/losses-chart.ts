@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount, formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatDeals, formatMoney } from '../analytics/format-figures.js'
 import type { LossesReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { emptyChart, joinPhrases, type ReportChart, titleBlock } from './report-chart.js'
@@ -62,7 +62,7 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
   const spec = {
     title: titleBlock(
       title,
-      `Lost deals by the stage they were lost at, in stage order. ${formatCount(report.totalLost)} lost deals worth ${formatMoney(report.totalLostAmount)}.`,
+      `Lost deals by the stage they were lost at, in stage order. ${formatDeals(report.totalLost, 'lost')} worth ${formatMoney(report.totalLostAmount)}.`,
     ),
     width: LAYOUT.width - 90,
     height: { step: LAYOUT.barStep + 8 },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { lossesReport } from '../../src/analytics/losses-report.js'
 import { lossesText } from '../../src/analytics/report-text.js'
+import { lossesChart } from '../../src/charts/losses-chart.js'
 import { lossesBlocks } from '../../src/slack/blocks/report-blocks.js'
 
 const context = { openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'], lateStages: ['Proposal', 'Negotiation'] }
@@ -35,5 +36,20 @@ describe('losses report with little or nothing lost', () => {
       .split('\n')
       .find((l) => l.startsWith('Demo'))!
     expect(row.split(/\s{2,}/)).toEqual(['Demo', '20', '50%', '$0', 'n/a', '14', '280'])
+  })
+
+  it('counts one lost deal in the singular in the chart and where the stage of the others is not recorded', () => {
+    const one = lossesReport([{ stage: 'Demo', lost: 1, lostAmount: 5_000, daysSpent: 40 }], context, query)
+    expect((lossesChart(one).spec as { title: { subtitle: string[] } }).title.subtitle.join(' ')).toContain('1 lost deal worth $5k.')
+    const r = lossesReport(
+      [
+        { stage: 'Proposal', lost: 1, lostAmount: 5_000, daysSpent: 40 },
+        { stage: 'Closed', lost: 9, lostAmount: 45_000, daysSpent: 360 },
+      ],
+      context,
+      query,
+    )
+    expect(r.findings[0]!.text).toMatch(/^100% of the 1 lost deal whose stage is recorded \(/)
+    expect(lossesText(r)).toContain('100% of the 1 lost deal whose stage is recorded, 100% of their amount')
   })
 })
