@@ -27,7 +27,7 @@ const MAX_SENTENCES = 8
 
 /**
  * The CRO's first read: the significant findings in the order a CRO asks (months outside their
- * win-rate limits in one sentence with the volume context, then the strongest drivers, the leaking
+ * win-rate limits in one sentence per side, below and above, with the volume context, then the strongest drivers, the leaking
  * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the "within
  * the normal range" sentence leads, and when no driver is significant, one sentence says so.
  * Run-rule signals come last, as context. Pure.
@@ -38,7 +38,10 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
   const flagged = reports.winrate.months.filter((m) => m.anomaly !== null)
   const isRun = (f: Finding) => f.key.startsWith('winrate_run_')
   if (flagged.length > 0) {
-    out.push(anomaliesSentence(reports.winrate))
+    // Both sides when months fell below and others rose above their limits: the side with more months first.
+    const low = flagged.filter((m) => m.anomaly === 'low').length
+    const sides: Array<'low' | 'high'> = low >= flagged.length - low ? ['low', 'high'] : ['high', 'low']
+    for (const side of sides) if (flagged.some((m) => m.anomaly === side)) out.push(anomaliesSentence(reports.winrate, side))
     out.push(...w.filter((f) => f.report === 'volume'))
   } else {
     // No month outside its limits: the "within the normal range" sentence.
@@ -56,11 +59,8 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
 }
 
 /** "Win rate was below its normal range in Apr, May and Jun 2024: 22%, 20% and 22% vs a baseline of 36% (limits 27%-44%)." */
-function anomaliesSentence(r: WinrateReport): Finding {
-  const flagged = r.months.filter((m) => m.anomaly !== null)
-  const low = flagged.filter((m) => m.anomaly === 'low')
-  const side = low.length >= flagged.length - low.length ? 'low' : 'high'
-  const months = flagged.filter((m) => m.anomaly === side)
+function anomaliesSentence(r: WinrateReport, side: 'low' | 'high'): Finding {
+  const months = r.months.filter((m) => m.anomaly === side)
   const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)
   const names = list(months.map((m) => formatMonth(m.month)))
   // Each month has its own limits (its own n); the limits stated are those of the month whose crossed

@@ -42,3 +42,14 @@ describe('summarizeFindings, several months outside their limits', () => {
     expect(sentences[0]).toContain('in Mar 2026 and Apr 2026: 43.6% and 50% vs a baseline of 35% (limits 26%-43.5%;')
   })
 })
+
+describe('summarizeFindings, months outside their limits on both sides', () => {
+  it('states the month above its range as well as the months below it', () => {
+    const jan = winrateMonth('2026-01', 150, 100, 0.26, 0.44, 'high')
+    const apr = winrateMonth('2026-04', 40, 210, 0.26, 0.44, 'low')
+    const may = winrateMonth('2026-05', 45, 205, 0.26, 0.44, 'low')
+    const { sentences } = summarizeFindings(inputs([jan, apr, may]), { asOf: '2026-06-30' })
+    expect(sentences[0]).toMatch(/^Win rate was below its normal range in Apr 2026 and May 2026: 16% and 18% vs/)
+    expect(sentences[1]).toMatch(/^Win rate was above its normal range in Jan 2026: 60% vs/)
+  })
+})
