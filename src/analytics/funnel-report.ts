@@ -105,11 +105,15 @@ export function funnelReport(
     }
   }
   if (findings.length === 0 && topLeak !== null) {
+    // Even every loss at one stage would not pass the share test: "none leaks" would be a verdict the data cannot give.
+    const tooFew = k >= 2 && 2 * normalSf(Math.sqrt(totalLost * (k - 1))) * k >= LEAK_Q
     findings.push({
       report: 'funnel',
-      key: 'funnel_no_leak',
+      key: tooFew ? 'funnel_too_few_losses' : 'funnel_no_leak',
       significant: false,
-      text: `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
+      text: tooFew
+        ? `Too few lost deals${scope} (${formatCount(totalLost)}) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: ${topLeak}).`
+        : `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
     })
   }
   const sourceNote =

@@ -116,6 +116,8 @@ function funnelTitle(report: FunnelReport): string {
   const leak = report.stages.find((s) => s.stage === markedStage(report))
   if (leak && leak.leakage !== null && leak.lost > 0) {
     // The report tested the leak and found nothing: the highest leakage is context, not a finding.
+    if (report.findings.some((f) => f.key === 'funnel_too_few_losses'))
+      return `Too few lost deals to tell a leaking stage (highest: ${leak.stage}, ${formatPercent(leak.leakage)} of deals reaching it are lost)`
     if (report.findings.some((f) => f.key === 'funnel_no_leak'))
       return `No stage leaks significantly more than the others (highest: ${leak.stage}, ${formatPercent(leak.leakage)} of deals reaching it are lost)`
     // The leak found is not always the stage with the highest leakage (that one may hold too few losses).
