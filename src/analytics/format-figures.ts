@@ -73,10 +73,15 @@ function shortUnits(x: number, suffix: string): string {
 
 /**
  * A rate as a whole percentage, for model figures and reasons: 0.1412 -> `14%`, 0.045 -> `5%`.
+ * As in {@link formatPercent}, only a rate of exactly 0 or 1 reads `0%` or `100%`: 0.004 reads
+ * `0.4%`, 0.996 `99.6%` (a leaf that lost 1 deal of 250 did not win them all).
  * @example formatWholePercent(0.1412) // '14%'
  */
 export function formatWholePercent(rate: number): string {
-  return `${Math.round(rate * 100)}%`
+  const pct = rate * 100
+  const whole = Math.round(pct)
+  if ((whole === 0 && pct > 0) || (whole === 100 && pct < 100)) return percentNotAtEnds(pct, `${pct.toFixed(1)}%`)
+  return `${whole}%`
 }
 
 /**

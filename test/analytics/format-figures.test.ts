@@ -85,7 +85,9 @@ describe('formatUtcMinute', () => {
 
 describe('formatWholePercent', () => {
   it('rounds to a whole percentage, unlike formatPercent below 10%', () => {
-    expect([0.1412, 0.045, 0.004, 1].map(formatWholePercent)).toEqual(['14%', '5%', '0%', '100%'])
+    expect([0.1412, 0.045, 0, 1].map(formatWholePercent)).toEqual(['14%', '5%', '0%', '100%'])
+    // Only an exact 0 or 1 reads 0% or 100%: a leaf that lost 1 deal of 250 did not win them all.
+    expect([0.004, 0.0001, 249 / 250, 0.99999, 55 / 56].map(formatWholePercent)).toEqual(['0.4%', '<0.1%', '99.6%', '>99.9%', '98%'])
     expect(formatPercent(0.045)).toBe('4.5%')
   })
 })
