@@ -43,6 +43,9 @@ describe('/pulse over HTTP against a fake Slack', () => {
     expect(bad.res.text).toContain('region=EMEA')
     const months = await pulse(PEOPLE.cro, 'winrate 900')
     expect(months.res.text).toContain('between 1 and 120')
+    // A zero-width space copied along with the command is not part of it.
+    const pasted = await pulse(PEOPLE.cro, '\u200bwinrate\u200b 900')
+    expect(pasted.res.text).toContain('between 1 and 120')
     // Only message fields Slack knows go back in the ack; what the user typed is shown, never parsed as a mention.
     for (const r of [help, unknown]) expect(Object.keys(JSON.parse(r.res.text)).sort()).toEqual(['blocks', 'response_type', 'text'])
     const mention = await pulse(PEOPLE.cro, '<!channel> hello')

@@ -18,11 +18,18 @@ export const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map(
   [help, winrate, losses, funnel, drivers, stalled, deal, status, sync].map((s) => [s.name, s] as const),
 )
 
+const INVISIBLE = /[\u200b\u2060\ufeff]/g
+
 setHelpLines([...SUBCOMMANDS.values()].map((s) => `• \`/pulse ${esc(s.usage)}\`: ${s.summary}`))
 
-/** Splits `/pulse` text into the subcommand name (lower-case; `help` when empty) and its arguments. */
+/**
+ * Splits `/pulse` text into the subcommand name (lower-case; `help` when empty) and its arguments.
+ * Invisible characters that text copied from a web page or a document can carry (zero-width
+ * space, word joiner, byte-order mark) are dropped: `winrate\u200b` is `winrate`.
+ */
 export function parseCommandText(text: string): { name: string; args: string[] } {
   const words = text
+    .replace(INVISIBLE, '')
     .trim()
     .split(/\s+/)
     .filter((w) => w.length > 0)
