@@ -45,53 +45,37 @@ describe('pulse deal', () => {
     expect(u.line).toMatch(/ · \$[\d.]+k · /)
   })
 
+  // An open deal's card, as explainDeal gives it.
+  const card = {
+    dealId: 'D1',
+    dealName: null,
+    outcome: 'open',
+    stage: 'Demo',
+    amount: 84_000,
+    currency: null,
+    region: 'EMEA',
+    industry: 'SaaS',
+    productType: 'Core',
+    leadSource: 'Inbound',
+    ownerId: 'r1',
+    ownerEmail: null,
+    createdDate: '2025-01-02',
+    healthScore: 12,
+    winProbability: 0.045,
+    basis: 'model',
+    modelId: 3,
+    asOf: '2025-07-12',
+    reasons: [],
+  } as unknown as DealReport
+
   it('writes a win probability below 10% with its decimal, as the Slack deal card does', () => {
-    const report = {
-      dealId: 'D1',
-      dealName: null,
-      outcome: 'open',
-      stage: 'Demo',
-      amount: 84_000,
-      currency: null,
-      region: 'EMEA',
-      industry: 'SaaS',
-      productType: 'Core',
-      leadSource: 'Inbound',
-      ownerId: 'r1',
-      ownerEmail: null,
-      createdDate: '2025-01-02',
-      healthScore: 12,
-      winProbability: 0.045,
-      basis: 'model',
-      modelId: 3,
-      asOf: '2025-07-12',
-      reasons: [],
-    } as unknown as DealReport
-    expect(formatDealReport(report)).toContain('Health 12/100 · win probability 4.5% (model 3, as of 2025-07-12)')
-    expect(formatDealReport({ ...report, basis: 'segment' })).toContain('win rate of similar deals 4.5% (not a prediction')
+    expect(formatDealReport(card)).toContain('Health 12/100 · win probability 4.5% (model 3, as of 2025-07-12)')
+    expect(formatDealReport({ ...card, basis: 'segment' })).toContain('win rate of similar deals 4.5% (not a prediction')
   })
 
   it('cuts a very long deal name on the card to 200 characters, ending in an ellipsis', () => {
-    const report = {
-      dealId: 'D1',
-      dealName: `Acme ${'x'.repeat(100_000)}`,
-      outcome: 'won',
-      stage: 'Closed',
-      amount: 84_000,
-      currency: null,
-      region: 'EMEA',
-      industry: 'SaaS',
-      productType: 'Core',
-      leadSource: 'Inbound',
-      ownerId: 'r1',
-      ownerEmail: null,
-      createdDate: '2025-01-02',
-      healthScore: null,
-      winProbability: null,
-      reasons: [],
-    } as unknown as DealReport
-    const first = formatDealReport(report).split('\n')[0] as string
+    const first = formatDealReport({ ...card, dealName: `Acme ${'x'.repeat(100_000)}` }).split('\n')[0] as string
     expect(first).toBe(`D1  Acme ${'x'.repeat(194)}…`)
-    expect(formatDealReport({ ...report, dealName: 'Acme renewal' }).split('\n')[0]).toBe('D1  Acme renewal')
+    expect(formatDealReport({ ...card, dealName: 'Acme renewal' }).split('\n')[0]).toBe('D1  Acme renewal')
   })
 })
