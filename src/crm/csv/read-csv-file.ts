@@ -38,8 +38,10 @@ export async function readCsvFile(
 
   const { delimiter, lineBreak } = fileShape(path)
   const quotes = createStrayQuoteRepair(delimiter)
-  const decoder = new Utf8Check(path, quotes, onProgress ? (n) => onProgress(n, total) : undefined)
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter })
+  const decoder = new Utf8Check(path, quotes, lineBreak, onProgress ? (n) => onProgress(n, total) : undefined)
+  // The line end is told, not guessed: Papa Parse guesses one from the first chunk, and a file whose
+  // header ends in CRLF and whose rows in LF (rows appended by another tool) became one row.
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter, newline: lineBreak })
   let header: string[] | undefined
   let line = 1
   let rows = 0
@@ -202,16 +204,20 @@ function newlinesIn(fields: readonly string[], lineBreak: string): number {
 }
 
 /**
- * Decodes bytes as strict UTF-8 (dropping a leading BOM), refuses binary input, and repairs
- * quoted values that go on after their closing quote (`quotes`).
+ * Decodes bytes as strict UTF-8 (dropping a leading BOM), refuses binary input, reads CRLF as LF
+ * in a file whose lines end in LF or CRLF (`lineBreak` `\n`), so that a file mixing the two reads
+ * line by line, and repairs quoted values that go on after their closing quote (`quotes`).
  */
 class Utf8Check extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   private seen = 0
+  // A CR that ended the last piece of text: whether it starts a CRLF shows in the next one.
+  private heldCr = false
 
   constructor(
     private readonly path: string,
     private readonly quotes: StrayQuoteRepair,
+    private readonly lineBreak: '\n' | '\r',
     private readonly onProgress: ((bytesRead: number) => void) | undefined,
   ) {
     super({ decodeStrings: true, readableObjectMode: false })
@@ -261,8 +267,17 @@ class Utf8Check extends Transform {
     }
     this.seen += chunk.length
     this.onProgress?.(this.seen)
-    const out = this.quotes.next(text)
+    const out = this.quotes.next(this.lineEnds(text, false))
     done(null, out === '' ? undefined : out)
+  }
+
+  // CRLF as LF in an LF or CRLF file; a lone CR stays as it is.
+  private lineEnds(text: string, final: boolean): string {
+    if (this.lineBreak !== '\n') return text
+    let s = this.heldCr ? `\r${text}` : text
+    this.heldCr = !final && s.endsWith('\r')
+    if (this.heldCr) s = s.slice(0, -1)
+    return s.replaceAll('\r\n', '\n')
   }
 
   // Whether the file up to `end` of `chunk` is UTF-8 text of more than one line (chunks before it were decoded already).
@@ -279,7 +294,7 @@ class Utf8Check extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      const rest = this.quotes.next(this.decoder.decode())
+      const rest = this.quotes.next(this.lineEnds(this.decoder.decode(), true))
       const out = rest + this.quotes.end()
       done(null, out === '' ? undefined : out)
     } catch {

@@ -158,4 +158,37 @@ describe('readCsvFile', () => {
       ['D3', 5, true],
     ])
   })
+
+  it('reads a file whose header ends in CRLF and whose rows end in LF (rows appended by another tool) row by row', async () => {
+    const rows: Array<[string, string, number]> = []
+    const text = `${HEADER}\r\n${ROW}\nD2,2024-01-02,,rep_1,"two\r\nlines",EMEA,Core,Inbound,Demo,100,Open\r\nD3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Lost\n`
+    await readCsvFile(
+      writeTempFile('mixed.csv', text),
+      () => {},
+      (fields, line) => rows.push([fields[0] as string, fields.at(-1) as string, line]),
+    )
+    expect(rows).toEqual([
+      ['D1', 'Open', 2],
+      ['D2', 'Open', 3],
+      ['D3', 'Lost', 5],
+    ])
+  })
+
+  it('reads a CRLF file whose CR and LF fall in two chunks of the stream', async () => {
+    // The stream reads 64 KiB at a time: pad the first row so that a CR is its last byte.
+    const first = `${HEADER}\r\n`
+    const pad = 64 * 1024 - 1 - first.length - ROW.length
+    const lines = [`${ROW.replace('SaaS', 'S'.repeat(pad + 4))}`, 'D2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Won']
+    const file = writeTempFile('crlf.csv', `${first}${lines.join('\r\n')}\r\n`)
+    const rows: Array<[string, string, number]> = []
+    await readCsvFile(
+      file,
+      () => {},
+      (fields, line) => rows.push([fields[0] as string, fields.at(-1) as string, line]),
+    )
+    expect(rows).toEqual([
+      ['D1', 'Open', 2],
+      ['D2', 'Won', 3],
+    ])
+  })
 })
