@@ -235,6 +235,8 @@ export class SlackFake {
       profile: u.email && scopes.includes('users:read.email') ? { email: u.email } : {},
     })
     if (method === 'apps.connections.open') {
+      // The bot token in the app token's place, as Slack answers it.
+      if (req.headers.authorization === `Bearer ${this.token}`) return send(200, { ok: false, error: 'not_allowed_token_type' })
       if (!this.options.appToken || req.headers.authorization !== `Bearer ${this.options.appToken}`)
         return send(200, { ok: false, error: 'invalid_auth' })
       return send(200, { ok: true, url: `ws://127.0.0.1:${this.port}/socket` })

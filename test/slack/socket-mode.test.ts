@@ -34,7 +34,8 @@ describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
     try {
       await slack.start()
       await waitFor(() => fake.socketCount > 0, 10_000, 'the socket connection')
-      expect(fake.callsOf('apps.connections.open')).toHaveLength(1)
+      // One to check the app token at start, one for the socket.
+      expect(fake.callsOf('apps.connections.open')).toHaveLength(2)
       const responseUrl = fake.responseUrl()
       const ack = (await fake.sendEnvelope('slash_commands', {
         token: 'legacy',
@@ -53,6 +54,50 @@ describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
       expect(fake.pngUploads()).toHaveLength(1)
     } finally {
       await slack.stop()
+      await fake.stop()
+      await company.store.close()
+    }
+  }, 60_000)
+
+  it('stops at start with a sentence naming SLACK_APP_TOKEN, never the token, when Slack refuses it or it is the bot token', async () => {
+    clearSlackUserMemory()
+    const company = await sampleCompany()
+    const fake = await new SlackFake({ users: company.users, appToken: 'xapp-test-app-token' }).start()
+    try {
+      for (const [appToken, message] of [
+        ['xapp-revoked-0042', 'Slack refused SLACK_APP_TOKEN (apps.connections.open: invalid_auth).'],
+        [fake.token, 'Slack refused SLACK_APP_TOKEN (apps.connections.open: not_allowed_token_type). It must be an app-level token'],
+      ] as const) {
+        const config = loadConfig({
+          SLACK_BOT_TOKEN: fake.token,
+          SLACK_APP_TOKEN: appToken,
+          SLACK_API_URL: fake.apiUrl,
+          PULSE_AS_OF: AS_OF,
+          PULSE_ROSTER: company.rosterPath,
+          PORT: String(await freePort()),
+        })
+        const logger = silentLogger()
+        const slack = createSlackApp({
+          store: company.store,
+          config,
+          logger,
+          roster: company.roster,
+          services: createPulseServices({ store: company.store, config, logger }),
+          retries: 0,
+        })
+        const started = slack.start().then(
+          () => 'started',
+          (error: Error) => error.message,
+        )
+        const outcome = await Promise.race([
+          started,
+          new Promise((resolve) => setTimeout(() => resolve('still starting after 10 s'), 10_000)),
+        ])
+        await slack.stop().catch(() => undefined)
+        expect(outcome).toContain(message)
+        expect(outcome).not.toContain(appToken)
+      }
+    } finally {
       await fake.stop()
       await company.store.close()
     }

@@ -94,6 +94,29 @@ function startupError(error: unknown, config: Config): Error {
   return new AppError('bad_config', `Slack refused SLACK_BOT_TOKEN (auth.test: ${code}). ${why}`, { cause: error })
 }
 
+// Socket Mode: `apps.connections.open` with SLACK_APP_TOKEN, a refusal named as the variable to fix (never the token).
+async function checkAppToken(config: Config, logger: Logger): Promise<void> {
+  const client = new webApi.WebClient(config.slack.appToken as string, {
+    ...webClientOptions(config, 2),
+    logger: boltLogger(logger, 'slack-web-api'),
+    logLevel: LogLevel.WARN,
+  })
+  try {
+    await client.apps.connections.open({})
+  } catch (error) {
+    const code = slackErrorCode(error)
+    if (code === 'ratelimited') return
+    if (code === undefined) throw startupError(error, config)
+    const why =
+      code === 'not_allowed_token_type'
+        ? "It must be an app-level token (xapp-...), not the bot token: create one in the app's settings, under App-Level Tokens."
+        : code === 'missing_scope'
+          ? "Give the app-level token the connections:write scope (in the app's settings, under App-Level Tokens)."
+          : 'Copy an app-level token (xapp-...) with the connections:write scope into SLACK_APP_TOKEN, or unset it for HTTP mode.'
+    throw new AppError('bad_config', `Slack refused SLACK_APP_TOKEN (apps.connections.open: ${code}). ${why}`, { cause: error })
+  }
+}
+
 /** The Web API base URL with the trailing slash the client needs; undefined = Slack's own. */
 export function slackApiBaseUrl(config: Config): string | undefined {
   const url = config.slack.apiUrl
@@ -245,6 +268,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       } catch (error) {
         throw startupError(error, config)
       }
+      // Bolt's socket client retries a refused app token (a bot token in its place, a missing
+      // connections:write scope) for ever without a word on stderr: ask once first.
+      if (socket) await checkAppToken(config, logger)
       let started: unknown
       try {
         started = await app.start(port)
