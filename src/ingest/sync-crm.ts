@@ -2,6 +2,7 @@ import type { Config } from '../config.js'
 import { requireSettings } from '../config.js'
 import type { CrmSource } from '../crm/crm-source.js'
 import type { Clock } from '../crm/http/clock.js'
+import { stopOnAbort } from '../crm/http/stop-on-abort.js'
 import { createHubspotSource } from '../crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../crm/salesforce/salesforce-source.js'
 import { beginSyncRun, finishSyncRun } from '../db/begin-sync-run.js'
@@ -28,8 +29,10 @@ export interface SyncOptions {
   /** A line per page / request batch, for progress on stderr. */
   onProgress?: (note: string, totals: { pages: number; deals: number; removed: number }) => void
   /**
-   * Once aborted (a `pulse serve` shutting down), the sync stops after the page it is storing:
-   * the run is recorded as `interrupted` and the next sync resumes from the stored watermark. A
+   * Once aborted (a `pulse serve` shutting down), the sync stops after the page it is storing,
+   * or at once when it was waiting on the CRM (a source built with this signal, see
+   * `SourceOverrides.signal`): the run is recorded as `interrupted` and the next sync resumes
+   * from the stored watermark. A
    * full sync stopped so removes nothing (it has not seen every deal).
    */
   signal?: AbortSignal
@@ -71,6 +74,14 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   let stages = 0
   let rejected = 0
   let stopped = false
+  const recordStop = async () => {
+    await finishSyncRun(store.db, runId, {
+      status: 'interrupted',
+      now: now(),
+      errorMessage: `Stopped by a shutdown after ${totals.pages} pages; the next sync resumes from there.`,
+    })
+    options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync stopped by a shutdown; the next sync resumes')
+  }
   try {
     if (options.full) await resetWatermark(store.db, source.name, now())
     const watermark = await findWatermark(store.db, source.name)
@@ -112,12 +123,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       }
     }
     if (stopped) {
-      await finishSyncRun(store.db, runId, {
-        status: 'interrupted',
-        now: now(),
-        errorMessage: `Stopped by a shutdown after ${totals.pages} pages; the next sync resumes from there.`,
-      })
-      options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync stopped by a shutdown; the next sync resumes')
+      await recordStop()
     } else {
       let swept = 0
       if (seen) swept = await removeDealsNotSeen(store.db, source.name, seen)
@@ -126,9 +132,15 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync finished')
     }
   } catch (error) {
-    await finishSyncRun(store.db, runId, { status: 'failed', now: now(), errorMessage: userMessage(error) }).catch(() => undefined)
-    options.logger?.error({ runId, source: source.name, err: error }, 'CRM sync failed')
-    throw error
+    // Stopped by a shutdown while waiting on the CRM (a backoff, a 429's wait): not a failure.
+    if (options.signal?.aborted) {
+      stopped = true
+      await recordStop()
+    } else {
+      await finishSyncRun(store.db, runId, { status: 'failed', now: now(), errorMessage: userMessage(error) }).catch(() => undefined)
+      options.logger?.error({ runId, source: source.name, err: error }, 'CRM sync failed')
+      throw error
+    }
   }
   return {
     runId,
@@ -152,6 +164,11 @@ export interface SourceOverrides {
   salesforceRequestsPerSecond?: number
   lagMs?: number
   backoffBaseMs?: number
+  /**
+   * Once aborted (a `pulse serve` shutting down), the source's waits (backoff, 429s, pacing) and
+   * requests in flight end at once (see `stopOnAbort`), so a stop never waits out a CRM outage.
+   */
+  signal?: AbortSignal
 }
 
 /**
@@ -160,7 +177,8 @@ export interface SourceOverrides {
  *
  * @throws AppError `bad_config` naming the variables to set.
  */
-export function createConfiguredSource(config: Config, which?: 'hubspot' | 'salesforce', overrides: SourceOverrides = {}): CrmSource {
+export function createConfiguredSource(config: Config, which?: 'hubspot' | 'salesforce', given: SourceOverrides = {}): CrmSource {
+  const overrides = given.signal ? { ...given, ...stopOnAbort(given.signal, given.clock, given.fetch) } : given
   const pick = which ?? (config.hubspot.token ? 'hubspot' : config.salesforce.url ? 'salesforce' : undefined)
   if (pick === undefined) {
     throw new AppError(
@@ -226,8 +244,8 @@ export async function refreshAfterSync(
  * The scheduled sync job: an incremental sync of the configured CRM (then the report summaries
  * are rebuilt), or nothing (with a log line) when no CRM is configured. Pass it to
  * `startScheduler` as `jobs.sync`; once `signal` is aborted (shutdown) the sync stops after the
- * page it is storing (see `SyncOptions.signal`) and the job throws, so that its run is recorded
- * as interrupted.
+ * page it is storing, or at once during a CRM backoff or rate-limit wait (see
+ * `SyncOptions.signal`), and the job throws, so that its run is recorded as interrupted.
  */
 export function createSyncJob(deps: {
   store: Store
@@ -241,11 +259,15 @@ export function createSyncJob(deps: {
       deps.logger.info('No CRM configured (HUBSPOT_TOKEN or SALESFORCE_URL); skipping the sync')
       return null
     }
-    const summary = await syncCrm(deps.store, createConfiguredSource(deps.config, undefined, { logger: deps.logger }), {
-      startedBy: 'scheduler',
-      logger: deps.logger,
-      ...(signal ? { signal } : {}),
-    })
+    const summary = await syncCrm(
+      deps.store,
+      createConfiguredSource(deps.config, undefined, { logger: deps.logger, ...(signal ? { signal } : {}) }),
+      {
+        startedBy: 'scheduler',
+        logger: deps.logger,
+        ...(signal ? { signal } : {}),
+      },
+    )
     const refresh = deps.refresh
     await refreshAfterSync(deps.store, summary, refresh ? () => refresh(signal) : undefined)
     // Cut short by a shutdown: the job's run is interrupted, not done, like the sync run it made.
