@@ -43,6 +43,24 @@ describe('pulse serve', () => {
     expect(serve.stderr).not.toContain('listening on port')
   }, 30_000)
 
+  it('stops at start saying Slack is failing on its side, not only to check SLACK_API_URL, when auth.test answers HTTP 503', async () => {
+    fake.failNextHttp('auth.test', 503, 10)
+    const serve = spawnServe(db, {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: String(await freePort()),
+      PULSE_ROSTER: company.rosterPath,
+    })
+    try {
+      expect(await serve.exited).toBe(1)
+      expect(serve.stderr).toContain('answered auth.test with HTTP 503: Slack is failing on its side, usually for a few minutes')
+      expect(serve.stderr).not.toContain('listening on port')
+    } finally {
+      fake.resetFailures()
+    }
+  }, 30_000)
+
   it('stops at start with a sentence naming the port when another program listens on it', async () => {
     const other = createServer()
     await new Promise<void>((resolve) => other.listen(0, resolve))

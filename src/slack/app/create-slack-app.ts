@@ -83,6 +83,14 @@ function startupError(error: unknown, config: Config): Error {
     })
   }
   if (e?.code === 'slack_webapi_http_error') {
+    // A 5xx is Slack's own fault (an outage), not a setting: saying "check SLACK_API_URL" alone sends the operator the wrong way.
+    if ((e.statusCode ?? 0) >= 500) {
+      return new AppError(
+        'bad_config',
+        `${where} answered auth.test with HTTP ${e.statusCode}: Slack is failing on its side, usually for a few minutes (see https://slack-status.com). Start again once it answers; if this lasts while Slack reports no incident, check SLACK_API_URL.`,
+        { cause: error },
+      )
+    }
     return new AppError('bad_config', `${where} answered auth.test with HTTP ${e.statusCode}. Check SLACK_API_URL.`, { cause: error })
   }
   const code = slackErrorCode(error)
