@@ -31,6 +31,27 @@ export async function closeInterruptedJobRuns(db: Kysely<Database>, job: string,
   return Number(result.numUpdatedRows)
 }
 
+/** The instances (`host:pid`) that have a run of some job still recorded as `running`. */
+export async function findRunningJobInstances(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('job_runs').select('instance').distinct().where('status', '=', 'running').execute()
+  return rows.map((r) => r.instance)
+}
+
+/**
+ * Marks every run of any job that `instance` still records as `running` as `interrupted`: call
+ * it only for an instance known to be gone (a killed process on this machine). Returns how many
+ * runs it closed.
+ */
+export async function closeJobRunsOfInstance(db: Kysely<Database>, instance: string, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('job_runs')
+    .set({ status: 'interrupted', finished_at: now.toISOString(), error: 'The process running this job stopped before the run finished.' })
+    .where('instance', '=', instance)
+    .where('status', '=', 'running')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
 /**
  * Records how a run ended (`error` is a user-facing sentence, free of secrets: why it failed, or
  * for a `skipped` run why there was nothing to do).

@@ -7,6 +7,7 @@ import {
   renewJobLock,
   SQLITE_INSTANCE_LOCK,
 } from '../db/acquire-job-lock.js'
+import { closeJobRunsOfInstance, findRunningJobInstances } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { AppError } from '../errors.js'
@@ -30,7 +31,7 @@ export interface InstanceHold {
  * once; one from another machine runs out {@link SQLITE_INSTANCE_TTL_MS} after its last renewal.
  * Once held, the job leases a killed instance on this machine left are given back (no other
  * instance can be running its jobs), so its jobs run again at their next tick instead of after
- * the lease (the next run marks the cut-off run `interrupted`).
+ * the lease, and the runs it left `running` are marked `interrupted` at once.
  * On PostgreSQL (several instances supported) it holds nothing. While SQLite answers busy it waits
  * (up to two minutes), unless `stop` is aborted.
  *
@@ -66,6 +67,12 @@ export async function holdSqliteInstance(
       await whileBusy(options, () => releaseJobLock(db, lock.job, lock.holder))
       options.logger.warn({ job: lock.job, holder: lock.holder }, 'job lease of a stopped instance given back')
     }
+  }
+  // Its runs cut off mid-way say so in `pulse status` now, not at the job's next run (days away for a weekly retrain).
+  for (const instance of await findRunningJobInstances(db)) {
+    if (!deadLocalProcess(instance)) continue
+    const closed = await whileBusy(options, () => closeJobRunsOfInstance(db, instance, now()))
+    if (closed > 0) options.logger.warn({ instance, runs: closed }, 'job runs of a stopped instance marked interrupted')
   }
   const renew = setInterval(() => {
     renewJobLock(db, SQLITE_INSTANCE_LOCK, holder, ttl, now())
