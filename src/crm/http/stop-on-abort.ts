@@ -24,6 +24,22 @@ export function stopOnAbort(
         new Promise<void>((resolve, reject) => {
           if (signal.aborted) return reject(stopped())
           const onAbort = () => reject(stopped())
+          // The real clock's timer is cleared on abort, so it does not keep a stopping process alive.
+          if (clock === systemClock) {
+            const stop = () => {
+              clearTimeout(timer)
+              reject(stopped())
+            }
+            const timer = setTimeout(
+              () => {
+                signal.removeEventListener('abort', stop)
+                resolve()
+              },
+              Math.max(0, ms),
+            )
+            signal.addEventListener('abort', stop, { once: true })
+            return
+          }
           signal.addEventListener('abort', onAbort, { once: true })
           clock.sleep(ms).then(
             () => {
