@@ -1,14 +1,19 @@
+import { setTimeout as delay } from 'node:timers/promises'
+
 /**
  * Time as the CRM clients see it: `now()` in epoch milliseconds and `sleep(ms)`. Injected so
- * tests can check backoff and pacing without waiting for real.
+ * tests can check backoff and pacing without waiting for real. A clock may end a sleep early
+ * when `signal` is aborted (the real one does, clearing its timer); callers must not rely on it.
  */
 export interface Clock {
   now(): number
-  sleep(ms: number): Promise<void>
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
-/** The real clock: `Date.now()` and `setTimeout`. */
+/** The real clock: `Date.now()` and a timer, cleared (the sleep rejecting) when `signal` is aborted. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: async (ms, signal) => {
+    await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined)
+  },
 }

@@ -20,28 +20,14 @@ export function stopOnAbort(
   return {
     clock: {
       now: () => clock.now(),
+      // The clock is handed the signal (the real one then clears its timer, so a stopping process
+      // is not kept alive); one that ignores it is raced against the abort instead.
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {
           if (signal.aborted) return reject(stopped())
           const onAbort = () => reject(stopped())
-          // The real clock's timer is cleared on abort, so it does not keep a stopping process alive.
-          if (clock === systemClock) {
-            const stop = () => {
-              clearTimeout(timer)
-              reject(stopped())
-            }
-            const timer = setTimeout(
-              () => {
-                signal.removeEventListener('abort', stop)
-                resolve()
-              },
-              Math.max(0, ms),
-            )
-            signal.addEventListener('abort', stop, { once: true })
-            return
-          }
           signal.addEventListener('abort', onAbort, { once: true })
-          clock.sleep(ms).then(
+          clock.sleep(ms, signal).then(
             () => {
               signal.removeEventListener('abort', onAbort)
               if (signal.aborted) reject(stopped())
@@ -49,7 +35,7 @@ export function stopOnAbort(
             },
             (error: unknown) => {
               signal.removeEventListener('abort', onAbort)
-              reject(error)
+              reject(signal.aborted ? stopped() : error)
             },
           )
         }),
