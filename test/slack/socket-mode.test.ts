@@ -8,28 +8,33 @@ import { SlackFake, waitFor } from '../fakes/slack-fake.js'
 import { freePort } from '../helpers/pulse-process.js'
 import { AS_OF, PEOPLE, sampleCompany } from './slack-test-app.js'
 
+/** The Slack app of `company` in Socket Mode with `appToken`, against `fake`. */
+async function socketModeApp(company: Awaited<ReturnType<typeof sampleCompany>>, fake: SlackFake, appToken: string) {
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: fake.token,
+    SLACK_APP_TOKEN: appToken,
+    SLACK_API_URL: fake.apiUrl,
+    PULSE_AS_OF: AS_OF,
+    PULSE_ROSTER: company.rosterPath,
+    PORT: String(await freePort()),
+  })
+  const logger = silentLogger()
+  return createSlackApp({
+    store: company.store,
+    config,
+    logger,
+    roster: company.roster,
+    services: createPulseServices({ store: company.store, config, logger }),
+    retries: 0,
+  })
+}
+
 describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
   it('connects through apps.connections.open, acks a /pulse envelope over the socket, and answers with the chart', async () => {
     clearSlackUserMemory()
     const company = await sampleCompany()
     const fake = await new SlackFake({ users: company.users, appToken: 'xapp-test-app-token' }).start()
-    const config = loadConfig({
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_APP_TOKEN: 'xapp-test-app-token',
-      SLACK_API_URL: fake.apiUrl,
-      PULSE_AS_OF: AS_OF,
-      PULSE_ROSTER: company.rosterPath,
-      PORT: String(await freePort()),
-    })
-    const logger = silentLogger()
-    const slack = createSlackApp({
-      store: company.store,
-      config,
-      logger,
-      roster: company.roster,
-      services: createPulseServices({ store: company.store, config, logger }),
-      retries: 0,
-    })
+    const slack = await socketModeApp(company, fake, 'xapp-test-app-token')
     expect(slack.mode).toBe('socket')
     try {
       await slack.start()
@@ -68,23 +73,7 @@ describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
         ['xapp-revoked-0042', 'Slack refused SLACK_APP_TOKEN (apps.connections.open: invalid_auth).'],
         [fake.token, 'Slack refused SLACK_APP_TOKEN (apps.connections.open: not_allowed_token_type). It must be an app-level token'],
       ] as const) {
-        const config = loadConfig({
-          SLACK_BOT_TOKEN: fake.token,
-          SLACK_APP_TOKEN: appToken,
-          SLACK_API_URL: fake.apiUrl,
-          PULSE_AS_OF: AS_OF,
-          PULSE_ROSTER: company.rosterPath,
-          PORT: String(await freePort()),
-        })
-        const logger = silentLogger()
-        const slack = createSlackApp({
-          store: company.store,
-          config,
-          logger,
-          roster: company.roster,
-          services: createPulseServices({ store: company.store, config, logger }),
-          retries: 0,
-        })
+        const slack = await socketModeApp(company, fake, appToken)
         const started = slack.start().then(
           () => 'started',
           (error: Error) => error.message,
