@@ -22,13 +22,7 @@ export async function beginJobRun(db: Kysely<Database>, job: string, instance: s
  * many runs it closed.
  */
 export async function closeInterruptedJobRuns(db: Kysely<Database>, job: string, now: Date): Promise<number> {
-  const result = await db
-    .updateTable('job_runs')
-    .set({ status: 'interrupted', finished_at: now.toISOString(), error: 'The process running this job stopped before the run finished.' })
-    .where('job', '=', job)
-    .where('status', '=', 'running')
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+  return closeRunningJobRuns(db, 'job', job, now)
 }
 
 /** The instances (`host:pid`) that have a run of some job still recorded as `running`. */
@@ -43,10 +37,15 @@ export async function findRunningJobInstances(db: Kysely<Database>): Promise<str
  * runs it closed.
  */
 export async function closeJobRunsOfInstance(db: Kysely<Database>, instance: string, now: Date): Promise<number> {
+  return closeRunningJobRuns(db, 'instance', instance, now)
+}
+
+// The runs still `running` whose `column` is `value`, marked interrupted; returns how many.
+async function closeRunningJobRuns(db: Kysely<Database>, column: 'job' | 'instance', value: string, now: Date): Promise<number> {
   const result = await db
     .updateTable('job_runs')
     .set({ status: 'interrupted', finished_at: now.toISOString(), error: 'The process running this job stopped before the run finished.' })
-    .where('instance', '=', instance)
+    .where(column, '=', value)
     .where('status', '=', 'running')
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
