@@ -43,4 +43,9 @@ export interface CrmSource {
    * Each page carries the watermark to store with it.
    */
   pages(watermark: string | null, options?: PagesOptions): AsyncIterable<SyncPage>
+  /**
+   * What a person running the sync should know about how the CRM's data was read (one sentence
+   * each, saying what to do), once {@link CrmSource.stageOrder} has run. Absent or empty: nothing.
+   */
+  notes?(): string[]
 }

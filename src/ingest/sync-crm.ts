@@ -52,6 +52,8 @@ export interface SyncSummary {
   seconds: number
   /** Stopped early by `options.signal`; the next sync resumes from the last stored page. */
   stopped?: boolean
+  /** What the source said about how it read the CRM ({@link CrmSource.notes}); absent when nothing. */
+  notes?: string[]
 }
 
 /**
@@ -74,6 +76,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   let stages = 0
   let rejected = 0
   let stopped = false
+  let notes: string[] = []
   const recordStop = async () => {
     await finishSyncRun(store.db, runId, {
       status: 'interrupted',
@@ -90,6 +93,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       await saveStageOrder(store.db, order, source.name)
       stages = order.length
     }
+    notes = source.notes?.() ?? []
+    for (const note of notes) options.logger?.warn({ source: source.name }, note)
     // Owners stored over a day ago are asked about again (a CRM without an owner list): an email
     // changed in the CRM reaches their deals within a day, at no cost to each 4-hourly sync.
     const ownersBefore = new Date(now().getTime() - OWNER_RECHECK_MS).toISOString()
@@ -152,6 +157,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     rejected,
     seconds: (performance.now() - started) / 1000,
     ...(stopped ? { stopped } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   }
 }
 

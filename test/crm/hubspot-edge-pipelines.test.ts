@@ -223,7 +223,8 @@ describe('HubSpot sync edge cases', () => {
       ['closedwon', T0],
     ])
     fake.options = { extraPipelines: [upsell], deals: [won, deal('702', {}, [['qualifiedtobuy', created]])] }
-    await syncCrm(store, source())
+    // One pipeline holds deals: nothing to say about mixing pipelines.
+    expect((await syncCrm(store, source())).notes).toBeUndefined()
     const names = async () => (await findStageOrder(store.db)).map((s) => s.name)
     expect(await names()).toEqual(['Appointment Scheduled', 'Qualified To Buy', 'Contract Sent', 'Closed Won', 'Closed Lost'])
     // The funnel ends at the sales pipeline's won stage, and no stage of the unused pipeline is a late one.
@@ -232,7 +233,10 @@ describe('HubSpot sync edge cases', () => {
 
     const upsold = deal('703', { pipeline: '7654322', dealstage: '2001', hs_lastmodifieddate: iso(T0 + DAY) }, [['2001', created]])
     fake.options = { ...fake.options, deals: [...fake.options.deals, upsold] }
-    await syncCrm(store, source())
+    const mixed = await syncCrm(store, source())
+    // Two pipelines hold deals now: the sync says their stages share one order, and what to set.
+    expect(mixed.notes).toHaveLength(1)
+    expect(mixed.notes?.[0]).toMatch(/^Deals come from 2 pipelines \("Sales Pipeline", "Upsell"\).*Set HUBSPOT_PIPELINE/)
     expect(await names()).toEqual([
       'Appointment Scheduled',
       'Qualified To Buy',
@@ -259,7 +263,9 @@ describe('HubSpot sync edge cases', () => {
 
     // Limited by label, in another case: the sales deals stored before are removed; the watermark
     // of the unlimited sync does not hide the renewals from this first limited one.
-    expect(await syncCrm(store, source({ pipeline: 'renewals' }))).toMatchObject({ deals: 2, removed: 2 })
+    const limited = await syncCrm(store, source({ pipeline: 'renewals' }))
+    expect(limited).toMatchObject({ deals: 2, removed: 2 })
+    expect(limited.notes).toBeUndefined()
     expect((await rows()).map((r) => r.deal_id)).toEqual(['803', '804'])
     const names = async () => (await findStageOrder(store.db)).map((s) => s.name)
     expect(await names()).toEqual(['Appointment Scheduled', 'Renewal Review', 'Closed Won', 'Closed Lost'])

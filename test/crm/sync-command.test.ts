@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatSyncSummary } from '../../src/cli/commands/sync-command.js'
 import { acquireJobLock, findJobLock } from '../../src/db/acquire-job-lock.js'
 import { findRecentSyncRuns } from '../../src/db/begin-sync-run.js'
 import { openStore } from '../../src/db/open-store.js'
@@ -97,6 +98,25 @@ describe('pulse sync and pulse status', () => {
     expect(wrong.stderr).toContain(
       'HUBSPOT_PIPELINE "Renewals" names no deal pipeline of this HubSpot account. Its pipelines: Sales Pipeline (default).',
     )
+  })
+
+  it('ends the summary with each note of the sync, on a line of its own', () => {
+    const summary = {
+      runId: 3,
+      source: 'hubspot',
+      mode: 'incremental',
+      pages: 2,
+      deals: 40,
+      removed: 0,
+      owners: 5,
+      stages: 8,
+      rejected: 0,
+      seconds: 1.25,
+    } as const
+    const plain = formatSyncSummary(summary)
+    expect(plain).not.toContain('Note:')
+    const noted = formatSyncSummary({ ...summary, notes: ['Deals come from 2 pipelines ("A", "B"): set HUBSPOT_PIPELINE.'] })
+    expect(noted).toBe(`${plain}\nNote: Deals come from 2 pipelines ("A", "B"): set HUBSPOT_PIPELINE.`)
   })
 
   it('does not start while another sync holds the lock', async () => {

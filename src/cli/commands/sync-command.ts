@@ -113,6 +113,7 @@ function deadLocalCli(holder: string): boolean {
 export function formatSyncSummary(s: SyncSummary, pipeline?: string): string {
   return (
     `Synced ${NAMES[s.source] ?? s.source} (${s.mode}${pipeline === undefined ? '' : `, pipeline "${pipeline}" only`}) in ${s.seconds.toFixed(1)} s: ${formatCountOf(s.deals, 'deal')} stored, ` +
-    `${formatCount(s.removed)} removed (archived or deleted${pipeline === undefined ? '' : ', or in another pipeline'}), ${formatCountOf(s.owners, 'owner')}, ${formatCountOf(s.stages, 'stage')}, over ${formatCountOf(s.pages, 'page')}. Sync run ${s.runId}.`
+    `${formatCount(s.removed)} removed (archived or deleted${pipeline === undefined ? '' : ', or in another pipeline'}), ${formatCountOf(s.owners, 'owner')}, ${formatCountOf(s.stages, 'stage')}, over ${formatCountOf(s.pages, 'page')}. Sync run ${s.runId}.` +
+    (s.notes ?? []).map((note) => `\nNote: ${note}`).join('')
   )
 }

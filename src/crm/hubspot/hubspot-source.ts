@@ -89,11 +89,14 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   let ownerEmails: Map<string, string | null> | undefined
   // The id of the pipeline `options.pipeline` names, once the pipelines are read.
   let onlyPipeline: string | undefined
+  let notes: string[] = []
 
   async function loadStages(): Promise<{ order: StageDefinition[]; index: HubspotStageIndex }> {
     const pipelines = await api.pipelines()
     onlyPipeline = options.pipeline === undefined ? undefined : chosenPipeline(pipelines, options.pipeline)
-    const result = hubspotStageOrder(pipelines, onlyPipeline === undefined ? await pipelinesInUse(pipelines) : new Set([onlyPipeline]))
+    const inUse = onlyPipeline === undefined ? await pipelinesInUse(pipelines) : new Set([onlyPipeline])
+    const result = hubspotStageOrder(pipelines, inUse)
+    notes = onlyPipeline === undefined ? mixedPipelinesNote(pipelines, inUse) : []
     stageIndex = result.index
     return result
   }
@@ -347,6 +350,9 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     async stageOrder() {
       return (await loadStages()).order
     },
+    notes() {
+      return notes
+    },
     owners: loadOwners,
     pages,
   }
@@ -372,6 +378,23 @@ function tsOf(value: string | null | undefined): number {
   if (value === null || value === undefined) return 0
   const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
   return Number.isNaN(t) ? 0 : t
+}
+
+/**
+ * The note of a sync that reads several active pipelines into one stage order (no
+ * `HUBSPOT_PIPELINE`): their open stages follow one another, so a funnel mixes them. `inUse`: the
+ * pipelines known to hold deals (undefined: every active one is kept). Empty for one pipeline.
+ */
+function mixedPipelinesNote(pipelines: HubspotPipelines, inUse: ReadonlySet<string> | undefined): string[] {
+  const read = pipelines.results
+    .filter((p) => !p.archived && (inUse === undefined || inUse.has(p.id)))
+    .sort((a, b) => a.displayOrder - b.displayOrder)
+  if (read.length < 2) return []
+  const names = read.map((p) => `"${p.label.trim()}"`)
+  const listed = names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ')
+  return [
+    `Deals come from ${read.length} pipelines (${listed}): their stages make one stage order, one pipeline's after another's, so the funnel and the late stages of the losses report mix them. Set HUBSPOT_PIPELINE to the one pipeline to analyse.`,
+  ]
 }
 
 /**
