@@ -19,6 +19,7 @@ import {
 } from './feature-encoding.js'
 import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
 import { OwnerWinHistory } from './owner-win-history.js'
+import { type RecentRateShift, recentRateShift, shiftedProbability } from './recent-rate-shift.js'
 import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
 import { type StageNorm, stageNormsFrom } from './stage-norms.js'
 
@@ -164,6 +165,11 @@ export interface SerializedWinModel {
   nFit: number
   /** Stage norms of won deals at training time: [stage, norm] pairs. */
   stageNorms: Array<[string, StageNorm]>
+  /**
+   * The shift of every probability toward the newest closed deals' win rate (see
+   * {@link recentRateShift}); null or absent (a model stored before it existed): none.
+   */
+  recentShift?: RecentRateShift | null
 }
 
 /** Fewest closed, non-stale deals the model will train and test on. */
@@ -224,7 +230,8 @@ export class WinRateDriverEngine {
     this.flat = flattenTree(DecisionTreeClassifier.load(model.tree).root)
     if (this.flat.column.length !== model.nodeN.length) throw new Error('The stored model does not match its tree; retrain it.')
     this.counts = { n: Float64Array.from(model.nodeN), won: Float64Array.from(model.nodeWon) }
-    this.rates = smoothedNodeRates(this.flat, this.counts, model.params.smoothing)
+    const shift = model.recentShift?.logOdds ?? 0
+    this.rates = smoothedNodeRates(this.flat, this.counts, model.params.smoothing).map((p) => shiftedProbability(p, shift))
     this.norms = new Map(model.stageNorms)
   }
 
@@ -293,6 +300,8 @@ export class WinRateDriverEngine {
     )
 
     const final = fitTree(raws, labels, params)
+    const finalTestP = raws.slice(cut).map((r) => final.rates[leafOf(final.flat, encodeRaw(final.encoding, r))] as number)
+    const recentShift = recentRateShift(testP, testLabels, finalTestP)
     return new WinRateDriverEngine({
       engine: 'WinRateDriverEngine',
       version: 1,
@@ -305,6 +314,7 @@ export class WinRateDriverEngine {
       segmentRates: fitSegmentRates(usable, labels),
       nFit: usable.length,
       stageNorms: [...stageNormsFrom(input.stageDurations ?? [])],
+      recentShift,
     })
   }
 
@@ -326,6 +336,11 @@ export class WinRateDriverEngine {
   /** How the model did on the newest closed deals. */
   get evaluation(): ModelEvaluation {
     return this.model.evaluation
+  }
+
+  /** The shift of the probabilities toward the newest deals' win rate, or null when there is none. */
+  get recentShift(): RecentRateShift | null {
+    return this.model.recentShift ?? null
   }
 
   /** The settings chosen by validation. */

@@ -4,6 +4,7 @@ import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import { findWonStageDurations } from '../db/find-won-stage-durations.js'
 import { insertModel } from '../db/insert-model.js'
 import type { Store } from '../db/open-store.js'
+import type { RecentRateShift } from '../model/recent-rate-shift.js'
 import type { ModelDrivers, ModelEvaluation, ModelParams } from '../model/win-rate-driver-engine.js'
 import { WinRateDriverEngine } from '../model/win-rate-driver-engine.js'
 
@@ -39,6 +40,8 @@ export interface TrainResult extends ModelEvaluation {
    * earlier day than the current model's), which leaves the current model as it was.
    */
   currentModelId: number
+  /** The shift of the model's probabilities toward the newest deals' win rate, or null (see `recentRateShift`). */
+  recentShift: RecentRateShift | null
 }
 
 /**
@@ -80,5 +83,6 @@ export async function retrainModel(store: Store, options: RetrainOptions): Promi
     params: engine.params,
     drivers: engine.drivers(),
     currentModelId: (await findCurrentModel(store.db))?.model_id ?? modelId,
+    recentShift: engine.recentShift,
   }
 }

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.js'
 import type { ModelRow } from '../db/schema-model.js'
 import { AppError } from '../errors.js'
 import { OwnerWinHistory } from '../model/owner-win-history.js'
+import { recentShiftSentence } from '../model/recent-rate-shift.js'
 import { type DealScore, type ScoringContext, scoreDeals } from '../model/score-deals.js'
 import { MIN_TRAINING_DEALS, type SerializedWinModel, WinRateDriverEngine } from '../model/win-rate-driver-engine.js'
 
@@ -28,6 +29,8 @@ export interface ScoreReport {
   informative: boolean
   /** The model's evaluation in one sentence (why probabilities are or are not shown). */
   verdict: string
+  /** Set when the model's probabilities are shifted toward the newest deals' win rate: that shift in one sentence. */
+  shiftNote?: string
   deals: DealScore[]
 }
 
@@ -100,6 +103,7 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
     asOf: options.asOf,
     informative: current.engine.informative,
     verdict: current.engine.evaluation.verdict,
+    ...(current.engine.recentShift === null ? {} : { shiftNote: recentShiftSentence(current.engine.recentShift, true) }),
     deals: scores,
   }
 }

@@ -47,6 +47,21 @@ function aucGap({ scored, truth }: Awaited<ReturnType<typeof sampleRun>>) {
   return { outcomes, gap: auc(oracle, outcomes) - auc(ours, outcomes) }
 }
 
+/** Mean win probability of the open deals: ours, and the generator's own. */
+function meanProbabilities({ scored, truth }: Awaited<ReturnType<typeof sampleRun>>) {
+  let ours = 0
+  let oracle = 0
+  let n = 0
+  for (const d of scored.deals) {
+    const t = truth.get(d.dealId)
+    if (!t) continue
+    ours += d.winProbability
+    oracle += t.p
+    n++
+  }
+  return { ours: ours / n, oracle: oracle / n }
+}
+
 describe('on pulse sample data', () => {
   it('ranks the open deals (outcomes from the truth file) within 0.03 AUC of the generator’s own probabilities', async () => {
     const run = await sampleRun(30_000, 'planted', '1')
@@ -66,6 +81,11 @@ describe('on pulse sample data', () => {
       const run = await sampleRun(6000, 'planted', seed)
       expect(run.trained.informative).toBe(true)
       gaps.push(aucGap(run).gap)
+      // The planted recent drop lowers the open deals' true rate well below the training window's:
+      // probabilities shifted toward the newest deals' rate land near it (unshifted they ran 0.10-0.14 high).
+      expect(run.trained.recentShift?.logOdds).toBeLessThan(0)
+      const { ours, oracle } = meanProbabilities(run)
+      expect(Math.abs(ours - oracle), `seed ${seed}: ours ${ours}, generator ${oracle}`).toBeLessThanOrEqual(0.05)
     }
     expect(gaps.reduce((a, g) => a + g, 0) / gaps.length).toBeLessThanOrEqual(0.022)
   }, 120_000)
@@ -83,6 +103,8 @@ describe('on pulse sample data', () => {
   it('is not informative on a sample with no planted effect', async () => {
     const { trained, scored } = await sampleRun(6000, 'none', '1')
     expect(trained.informative).toBe(false)
+    // No drift was planted: no shift toward the newest deals' rate either.
+    expect(trained.recentShift).toBeNull()
     expect(scored.deals.length).toBeGreaterThan(0)
     expect(scored.deals.every((d) => d.basis === 'segment' && d.reasons[0]?.startsWith('Not a prediction'))).toBe(true)
   })

@@ -51,6 +51,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
     })),
     informative: r.informative,
     verdict: r.verdict,
+    ...(r.shiftNote === undefined ? {} : { shiftNote: r.shiftNote }),
   }
 }
 
@@ -67,7 +68,7 @@ export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday:
     )
   lines.push(
     r.informative
-      ? `Win probabilities come from the model. ${r.verdict}`
+      ? `Win probabilities come from the model. ${r.verdict}${r.shiftNote === undefined ? '' : ` ${r.shiftNote}`}`
       : `WIN PROBABILITIES BELOW ARE SEGMENT BASE RATES, NOT PREDICTIONS. ${r.verdict}`,
   )
   if (r.deals.length === 0) return [...lines, 'There are no open deals to score.'].join('\n')

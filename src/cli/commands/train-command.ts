@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { formatCount, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
+import { recentShiftSentence } from '../../model/recent-rate-shift.js'
 import { VALIDATION_FOLDS } from '../../model/win-rate-driver-engine.js'
 import { retrainModel, type TrainResult } from '../../services/retrain-model.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -90,6 +91,7 @@ export function formatTrainResult(r: TrainResult): string {
             : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
         } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
     `On the test deals it predicted ${formatWholePercent(meanPredicted(r))} on average and ${formatWholePercent(r.testWinRate)} won (the training window won ${formatWholePercent(r.baseRate)}).`,
+    ...(r.recentShift === null ? [] : [recentShiftSentence(r.recentShift)]),
     '',
     'Reliability on the test deals (by decile of predicted probability; deals given the same probability share one row):',
     '  row       n  predicted  observed',
