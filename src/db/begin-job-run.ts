@@ -91,3 +91,21 @@ export async function findPreviousJobRun(db: Kysely<Database>, job: string, befo
 export async function findRecentJobRuns(db: Kysely<Database>, limit = 10): Promise<JobRun[]> {
   return db.selectFrom('job_runs').selectAll().orderBy('run_id', 'desc').limit(limit).execute()
 }
+
+/** Whether any run of `job` (of any status, skipped ticks included) was recorded as starting at or after `since`. */
+export async function hasJobRunSince(db: Kysely<Database>, job: string, since: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_runs')
+    .select('run_id')
+    .where('job', '=', job)
+    .where('started_at', '>=', since.toISOString())
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** When the first job run of all was recorded (ISO time): when the schedule first ran here; null when none ever was. */
+export async function findFirstJobRunStart(db: Kysely<Database>): Promise<string | null> {
+  const row = await db.selectFrom('job_runs').select('started_at').orderBy('started_at').limit(1).executeTakeFirst()
+  return row?.started_at ?? null
+}

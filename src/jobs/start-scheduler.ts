@@ -1,11 +1,16 @@
+import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Config, JobSchedules } from '../config.js'
-import { recordSkippedJobRun } from '../db/begin-job-run.js'
+import { claimJobTick } from '../db/acquire-job-lock.js'
+import { findFirstJobRunStart, hasJobRunSince, recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
+import { writeWhenFree } from '../db/write-when-free.js'
+import { dateInZone } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 import { findDstSkippedDays } from './find-dst-skipped-days.js'
+import { findLastDueTick } from './find-last-due-tick.js'
 import { type JobContext, type JobOutcome, runJob } from './run-job.js'
 
 /**
@@ -38,6 +43,8 @@ export interface SchedulerDeps {
   unreachableRetryMs?: number
   /** How long after its slot such a run keeps trying (default {@link LATE_TICK_TOLERANCE_MS}). */
   unreachableGiveUpMs?: number
+  /** The clock (default the system's): when the scheduler starts, for catching up, and the times runs record. */
+  now?: () => Date
 }
 
 /** How long the scoring after a retrain waits for a scoring already going to end. */
@@ -69,6 +76,24 @@ const FIRST_JOB: Record<ScheduleName, string> = {
  * this, or overtaken by the next slot, is recorded as a `skipped` run instead.
  */
 export const LATE_TICK_TOLERANCE_MS = 15 * 60_000
+
+const HOUR_MS = 60 * 60_000
+
+/**
+ * How recent a tick missed while every instance was stopped must be for the scheduler to run it
+ * late when it starts (see {@link startScheduler}): the sync at once whenever its latest tick was
+ * missed, the retrain within a day, the daily DMs and anomaly check within 3 hours and on the same
+ * day (in `PULSE_TZ`). An older missed tick is recorded as `skipped` instead.
+ */
+export const CATCH_UP_WINDOWS: Readonly<Record<ScheduleName, { withinMs: number; sameDay: boolean }>> = {
+  sync: { withinMs: Number.POSITIVE_INFINITY, sameDay: false },
+  retrain: { withinMs: 24 * HOUR_MS, sameDay: false },
+  stalledAlerts: { withinMs: 3 * HOUR_MS, sameDay: true },
+  anomalyCheck: { withinMs: 3 * HOUR_MS, sameDay: true },
+}
+
+/** How far back the scheduler looks for a job's latest tick when it starts (a weekly schedule's, and a day more). */
+export const CATCH_UP_LOOKBACK_MS = 8 * 24 * HOUR_MS
 
 /** How often a scheduled run that could not reach the database tries again, by default. */
 export const UNREACHABLE_RETRY_MS = 60_000
@@ -109,6 +134,13 @@ export function warnOfDstSkippedDays(config: Config, logger: Logger, now: Date):
  * morning's DMs instead of dropping them for the day; a tick that still could not run is recorded
  * as a `skipped` run, with the reason, once the database answers again.
  *
+ * On start, each entry whose latest due tick (within {@link CATCH_UP_LOOKBACK_MS}) has no run
+ * recorded at or after it, and came after the first run ever recorded (so never on a first
+ * start), was missed while every instance was stopped: a recent one (see {@link CATCH_UP_WINDOWS})
+ * runs once, late, logged as a catch-up and claimed like any tick (so with several instances
+ * starting together it runs once); an older one is recorded as a `skipped` run whose reason starts
+ * with "missed while stopped".
+ *
  * @throws AppError `bad_config` naming the variable of a malformed schedule or time zone.
  */
 export function startScheduler(deps: SchedulerDeps): Scheduler {
@@ -120,7 +152,9 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     logger: deps.logger,
     instanceId: deps.instanceId ?? `${hostname()}:${process.pid}`,
     notifyAdmins: deps.notifyAdmins,
+    ...(deps.now ? { now: deps.now } : {}),
   }
+  const startedAt = (deps.now ?? (() => new Date()))()
   // Aborted by `stop()`: running bodies stop early, and no further step of an entry starts.
   const stopping = new AbortController()
   const { signal } = stopping
@@ -224,6 +258,47 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
     return task
   })
   deps.logger.info({ schedules: config.schedules, timezone: config.timezone }, 'job schedule started')
+  // The latest tick of an entry, missed while every instance was stopped: run late or recorded as skipped.
+  const catchUp = async (name: ScheduleName, since: string): Promise<void> => {
+    const job = FIRST_JOB[name]
+    const tick = findLastDueTick(config.schedules[name], config.timezone, startedAt, CATCH_UP_LOOKBACK_MS)
+    if (!tick || tick.toISOString() <= since || signal.aborted || (await hasJobRunSince(deps.store.db, job, tick))) return
+    const window = CATCH_UP_WINDOWS[name]
+    const late = startedAt.getTime() - tick.getTime()
+    const sameDay = dateInZone(tick.getTime(), config.timezone) === dateInZone(startedAt.getTime(), config.timezone)
+    if (late <= window.withinMs && (sameDay || !window.sameDay)) {
+      deps.logger.warn(
+        { job, tick: tick.toISOString(), catchUp: true },
+        `catch-up: the ${tick.toISOString()} tick was missed while the app was stopped; running it now`,
+      )
+      const outcomes = await runTick(name, tick)
+      deps.logger.info(
+        { job, tick: tick.toISOString(), catchUp: true, outcomes: outcomes.map((o) => `${o.job}: ${o.status}`) },
+        'catch-up run ended',
+      )
+      return
+    }
+    // Claimed like a tick, so instances starting together record it once.
+    const holder = `${ctx.instanceId}#${randomUUID()}`
+    if (!(await writeWhenFree(deps.store.db, (d) => claimJobTick(d, job, tick, holder, startedAt), undefined, signal))) return
+    const reason = `missed while stopped: no instance was running at the ${tick.toISOString()} tick, and it is too late to run it now (the next tick runs as usual)`
+    deps.logger.warn({ job, tick: tick.toISOString() }, `job skipped: ${reason}`)
+    await writeWhenFree(deps.store.db, (d) => recordSkippedJobRun(d, job, ctx.instanceId, reason, startedAt), undefined, signal)
+  }
+  void track(
+    (async () => {
+      const since = await findFirstJobRunStart(deps.store.db)
+      // No run ever recorded: a first start, with nothing it could have missed.
+      if (since === null) return
+      await Promise.all(
+        (Object.keys(entries) as ScheduleName[]).map((name) =>
+          catchUp(name, since).catch((error) =>
+            deps.logger.error({ job: FIRST_JOB[name], err: error }, 'could not catch up on a missed tick'),
+          ),
+        ),
+      )
+    })().catch((error) => deps.logger.error({ err: error }, 'could not look for ticks missed while the app was stopped')),
+  )
   return {
     runNow: (name) => track(recordUnrecorded().then(() => entries[name]())),
     async stop() {
