@@ -344,6 +344,12 @@ export interface StalledReport {
    * keeps only each deal's latest activity. 0 for "as of" today.
    */
   readonly closedSince: number
+  /**
+   * Open deals (in `openCount`) with no activity recorded by "as of" (their latest activity is
+   * later, "as of" in the past): left out of the stalled and stale figures, since whether they
+   * were idle that day cannot be told. Count and amount; 0 for "as of" today.
+   */
+  readonly noActivityByAsOf: { readonly count: number; readonly amount: number }
   readonly findings: readonly Finding[]
 }
 

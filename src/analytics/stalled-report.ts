@@ -71,12 +71,27 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       text: `${formatCount(s.closedSince)} deal${s.closedSince === 1 ? '' : 's'}${scope} open on ${query.asOf} ${s.closedSince === 1 ? 'has' : 'have'} closed since and ${s.closedSince === 1 ? 'is' : 'are'} not counted: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
     })
   }
-  if (findings.length === 0) {
+  const unknown = s.noActivityByAsOfCount
+  const known = s.openCount - unknown
+  // With every open deal left out there is nothing to say "none" about: the note below says it all.
+  if (findings.length === 0 && (known > 0 || unknown === 0)) {
     findings.push({
       report: 'stalled',
       key: 'stalled_none',
       significant: false,
-      text: `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${formatMoney(s.openAmount)}).`,
+      text:
+        unknown > 0
+          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${formatMoney(s.openAmount - s.noActivityByAsOfAmount)}).`
+          : `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${formatMoney(s.openAmount)}).`,
+    })
+  }
+  if (unknown > 0) {
+    // Only each deal's latest activity is kept: one dated after "as of" hides whether it was idle then.
+    findings.push({
+      report: 'stalled',
+      key: 'stalled_no_activity_by_as_of',
+      significant: false,
+      text: `${formatCount(unknown)} open deal${unknown === 1 ? '' : 's'}${scope}, worth ${formatMoney(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${s.closedSince > 0 ? '' : ' Run it as of today for the deals stalled now.'}`,
     })
   }
   return {
@@ -93,6 +108,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     openCount: s.openCount,
     openAmount: s.openAmount,
     closedSince: s.closedSince,
+    noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
     findings,
   }
 }

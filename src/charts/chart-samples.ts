@@ -196,6 +196,7 @@ export function sampleChartInputs(): ChartInputs {
     openCount: 640,
     openAmount: 26_500_000,
     closedSince: 0,
+    noActivityByAsOf: { count: 0, amount: 0 },
     findings: [],
   }
 

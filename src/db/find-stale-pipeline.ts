@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
-import { closedLastTouchSql, daysBetweenSql, openStaleFromSql } from './deal-derived-sql.js'
+import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openStaleFromSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
@@ -19,12 +19,19 @@ export interface StalePipeline {
    * activity that day the store cannot rebuild.
    */
   closedSince: number
+  /**
+   * Open deals (in `openCount`) with no activity recorded by `asOf`: their latest activity is after
+   * it (a past "as of"), so whether they were idle or stale that day is unknown. 0 for "as of" today
+   * unless an activity date lies in the future.
+   */
+  noActivityByAsOfCount: number
+  noActivityByAsOfAmount: number
 }
 
 /**
  * Open deals (count, amount), the stale ones among them (`isStale`: more than `staleDays` since
  * the last touch as of `scope.asOf`), closed deals (by `asOf`) that were stale when they closed,
- * and deals open on `asOf` that have closed since.
+ * deals open on `asOf` that have closed since, and open deals with no activity recorded by `asOf`.
  */
 export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, staleDays: number): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
@@ -37,6 +44,8 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
       sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),
       sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then 1 else 0 end), 0)`.as('staleCount'),
       sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
+      sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then 1 else 0 end), 0)`.as('noActivityCount'),
+      sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then amount else 0 end), 0)`.as('noActivityAmount'),
     ])
     .executeTakeFirst()
   const current = await findRollupSlice(db, scope)
@@ -72,5 +81,7 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
     staleAmount: roundMoney(Number(open?.staleAmount ?? 0)),
     staleClosedCount: Number(closed?.n ?? 0),
     closedSince: Number(since?.n ?? 0),
+    noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
+    noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),
   }
 }

@@ -59,7 +59,8 @@ export async function findStalledDeals(
 
 /**
  * Open deals with amount >= `alertAmount` that sit in their stage longer than that stage's
- * threshold (`thresholds`: stage -> days; the stage p90) and are not already stalled.
+ * threshold (`thresholds`: stage -> days; the stage p90) and are not already stalled: active within
+ * `idleDays` by `scope.asOf` (a deal whose only recorded activity is later is not listed).
  */
 export async function findOverStageDeals(
   db: Kysely<Database>,
@@ -77,6 +78,8 @@ export async function findOverStageDeals(
     .where('outcome', '=', 'open')
     .where('amount', '>=', rules.alertAmount)
     .where(sql<boolean>`${lastActivitySql} > ${idleSince}`)
+    // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.
+    .where(sql<boolean>`${lastActivitySql} <= ${scope.asOf}`)
     .where(sql<boolean>`(${sql.join(perStage, sql` or `)})`)
   return list(base, rules.limit)
 }

@@ -18,7 +18,16 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
         {
           stalled: empty,
           overStageP90: empty,
-          stale: { openCount: 0, openAmount: 0, staleCount: 0, staleAmount: 0, staleClosedCount: 0, closedSince: 0 },
+          stale: {
+            openCount: 0,
+            openAmount: 0,
+            staleCount: 0,
+            staleAmount: 0,
+            staleClosedCount: 0,
+            closedSince: 0,
+            noActivityByAsOfCount: 0,
+            noActivityByAsOfAmount: 0,
+          },
           stageTimes: [],
         },
         { rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 } },

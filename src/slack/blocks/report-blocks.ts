@@ -127,7 +127,10 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
   return { text: esc(`Drivers, ${scopeLabel}: ${firstSentence(report.findings, `${significant.length} significant segments`)}`), blocks }
 }
 
-/** `/pulse stalled`: the largest stalled deals, and the zombie pipeline. */
+// The stalled report's notes on what a past "as of" leaves out.
+const PAST_AS_OF_NOTES = new Set(['stalled_past_as_of', 'stalled_no_activity_by_as_of'])
+
+/** `/pulse stalled`: the largest stalled deals, the zombie pipeline, and what a past "as of" leaves out. */
 export function stalledBlocks(
   report: StalledReport,
   scopeLabel: string,
@@ -147,6 +150,8 @@ export function stalledBlocks(
       `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${money(report.stale.amount)}`,
       `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${money(report.overStageP90Amount)}`,
     ]),
+    // A past "as of": what the figures leave out, as the terminal and JSON say it.
+    ...report.findings.filter((f) => PAST_AS_OF_NOTES.has(f.key)).map((f) => context(esc(f.text))),
     context(`As of ${report.asOf}.`),
   ]
   return { text: esc(`Stalled deals, ${scopeLabel}: ${dealCount(report.stalledCount)}, ${money(report.stalledAmount)}`), blocks }
