@@ -9,6 +9,7 @@ import * as dealIdOrder from '../../migrations/0007-deal-id-order.js'
 import * as snoozeOwner from '../../migrations/0008-snooze-owner.js'
 import * as areaTables from '../../migrations/0009-area-tables.js'
 import * as rebuildRollup from '../../migrations/0010-rebuild-rollup.js'
+import * as slackTokenRefusals from '../../migrations/0011-slack-token-refusals.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -26,4 +27,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-snooze-owner': snoozeOwner,
   '0009-area-tables': areaTables,
   '0010-rebuild-rollup': rebuildRollup,
+  '0011-slack-token-refusals': slackTokenRefusals,
 }

@@ -105,7 +105,23 @@ export interface SlackChartImagesTable {
   created_at: string
 }
 
-/** Tables of the slack area, created by `migrations/0005-slack.ts`. */
+/**
+ * `slack_token_refusals`: a bot token Slack refused for good (`app_uninstalled`, `tokens_revoked`,
+ * or `invalid_auth`, `account_inactive`, `token_revoked` ... to a call), by the SHA-256 of the
+ * token (hex; never the token). While a row names the token in use, the scheduled Slack jobs and
+ * outbox drains make no Slack call; it is deleted once Slack accepts the token again.
+ */
+export interface SlackTokenRefusalsTable {
+  token_hash: string
+  /** Why: the event or Slack's error code (`app_uninstalled`, `token_revoked`, ...). */
+  reason: string
+  /** ISO time the refusal was first recorded. */
+  refused_at: string
+  /** ISO time the token was last tried (`auth.test`) and still refused. */
+  checked_at: string
+}
+
+/** Tables of the slack area, created by `migrations/0005-slack.ts` (and `0011` for token refusals). */
 export interface SlackTables {
   slack_stall_episodes: SlackStallEpisodesTable
   slack_outbox: SlackOutboxTable
@@ -114,6 +130,7 @@ export interface SlackTables {
   slack_home_views: SlackHomeViewsTable
   slack_home_snapshots: SlackHomeSnapshotsTable
   slack_chart_images: SlackChartImagesTable
+  slack_token_refusals: SlackTokenRefusalsTable
 }
 
 /** A `slack_outbox` row as read. */

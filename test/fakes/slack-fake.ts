@@ -101,6 +101,7 @@ export class SlackFake {
   readonly altTexts = new Map<string, string | undefined>()
   /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
   hangOnPostMessage: number | undefined
+  private tokenRefusal: { error: string; methods: readonly string[] | undefined } | undefined
   private postMessageCount = 0
   private readonly sockets = new Set<Socket>()
   private readonly envelopeWaiters = new Map<string, (payload: unknown) => void>()
@@ -137,6 +138,15 @@ export class SlackFake {
   }
 
   /** The next `times` calls of `method` answer `{ ok: false, error }`. */
+  /**
+   * From now on every call with the bot token gets `ok:false` with `error`, as Slack answers once
+   * the app is uninstalled or its token revoked (`token_revoked`, `account_inactive`,
+   * `invalid_auth`), or only the calls of `methods` when given; `undefined` makes the token work again.
+   */
+  refuseToken(error: string | undefined, methods?: readonly string[]): void {
+    this.tokenRefusal = error === undefined ? undefined : { error, methods }
+  }
+
   failNext(method: string, error: string, times = 1): void {
     this.failures.push({ method, error, times })
   }
@@ -242,6 +252,9 @@ export class SlackFake {
       return send(200, { ok: true, url: `ws://127.0.0.1:${this.port}/socket` })
     }
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(200, { ok: false, error: 'invalid_auth' })
+    const refusal = this.tokenRefusal
+    if (refusal && (refusal.methods === undefined || refusal.methods.includes(method)))
+      return send(200, { ok: false, error: refusal.error })
     const retryAfter = String(this.options.retryAfterSeconds ?? 1)
     const limit = this.limits.find((l) => l.method === method && l.times > 0)
     if (limit) {
@@ -659,6 +672,20 @@ export function appHomeOpenedBody(userId: string): string {
     event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
     event_time: Math.floor(Date.now() / 1000),
     event: { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: `${Date.now() / 1000}` },
+    authorizations: [{ team_id: 'T0001', user_id: 'UBOT0001', is_bot: true }],
+  })
+}
+
+/** An Events API callback (JSON) carrying `event` (`{ type: 'app_uninstalled' }`, say). */
+export function eventCallbackBody(event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0001',
+    api_app_id: 'A0001',
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event,
     authorizations: [{ team_id: 'T0001', user_id: 'UBOT0001', is_bot: true }],
   })
 }

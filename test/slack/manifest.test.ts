@@ -19,7 +19,7 @@ describe('manifest.yml', () => {
     expect(pulse?.usage_hint).toContain('winrate')
     expect(manifest.features?.app_home?.home_tab_enabled).toBe(true)
     expect(manifest.settings?.interactivity?.is_enabled).toBe(true)
-    expect(manifest.settings?.event_subscriptions?.bot_events).toEqual(['app_home_opened'])
+    expect(manifest.settings?.event_subscriptions?.bot_events).toEqual(['app_home_opened', 'app_uninstalled', 'tokens_revoked'])
     expect(manifest.settings?.event_subscriptions?.request_url).toMatch(/\/slack\/events$/)
   })
 })

@@ -44,13 +44,13 @@ export interface SampleCompany {
 
 /**
  * Writes a small `pulse sample` company (planted patterns, fixed seed), imports it into an
- * in-memory store, and picks the people: the CRO, the admin, one manager, a rep on that team
+ * in-memory store (or the SQLite file `dbPath`, or `into`), and picks the people: the CRO, the admin, one manager, a rep on that team
  * and a rep on another team (both own deals), and a stranger.
  */
-export async function sampleCompany(deals = 2500, dbPath?: string): Promise<SampleCompany> {
+export async function sampleCompany(deals = 2500, dbPath?: string, into?: Store): Promise<SampleCompany> {
   const dir = tempDir('pulse-slack-')
   const sample = writeSampleFiles({ out: join(dir, 'deals.csv'), deals, seed: 11, asOf: AS_OF })
-  const store = dbPath ? await openStore({ path: dbPath }) : await openTestStore()
+  const store = into ?? (dbPath ? await openStore({ path: dbPath }) : await openTestStore())
   await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })
   const roster = loadRoster(sample.roster)
   const [managerEmail, team] = [...roster.managers.entries()][0] as [string, ReadonlySet<string>]

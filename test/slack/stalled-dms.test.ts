@@ -165,9 +165,15 @@ describe('stalled-deal DMs', () => {
     const counts = await countOutboxByStatus(company.store.db)
     expect(counts.failed).toBe(0)
     expect(fake.callsOf('chat.postMessage').length).toBeLessThan(plan.alerts.length)
+    // Until Slack is asked again whether the token works (a minute on), a drain calls Slack not at all.
+    const calls = fake.calls.length
+    const paused = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(paused).toMatchObject({ sent: 0, left: counts.pending, paused: expect.stringContaining('SLACK_BOT_TOKEN') })
+    expect(fake.calls.length).toBe(calls)
+    const later: SlackContext = { ...ctx, clock: { now: () => new Date(Date.now() + 61_000), asOf: () => AS_OF } }
     fake.failNext('users.lookupByEmail', 'missing_scope', 1)
-    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0 })).rejects.toThrow(/missing_scope/)
-    await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    await expect(drainOutbox(later, { perChannelIntervalMs: 0 })).rejects.toThrow(/missing_scope/)
+    await drainOutbox(later, { perChannelIntervalMs: 0 })
     expect((await countOutboxByStatus(company.store.db)).sent).toBe(plan.alerts.length)
     expect(deliveriesByOutboxId(fake).size).toBe(plan.alerts.length)
     expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)

@@ -70,6 +70,8 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           ].join('\n'),
         )
         // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
+        // Slack no longer accepts the bot token: the DMs wait in the outbox, and the sentence says what to do.
+        if (delivery.paused !== undefined) throw new AppError('slack_error', delivery.paused)
         if (delivery.failed > 0 || delivery.left > 0 || held > 0) {
           const next = [
             ...(delivery.left > 0 ? ['Run pulse alerts again once Slack answers: DMs left are sent then, once each.'] : []),

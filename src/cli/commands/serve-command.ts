@@ -150,7 +150,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         refresh: async (signal) => (await heavy({ kind: 'refresh-rollup' }, signal)).refreshed,
       })
       const today = () => config.asOf ?? todayIn(config.timezone)
-      const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain })
+      // While Slack refuses the bot token (uninstalled, revoked) a Slack job calls nothing: its run is skipped, with the fix.
+      const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain, paused: idleJob })
       const scheduler = startScheduler({
         store,
         config,

@@ -10,11 +10,13 @@ import type { Roster } from '../access/load-roster.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { register as registerActions } from '../actions/register.js'
 import { register as registerCommands } from '../commands/register.js'
+import { register as registerEvents } from '../events/register.js'
 import { chartImageRoute } from '../home/chart-images.js'
 import { register as registerHome } from '../home/register.js'
 import { ackAppRateLimited } from './ack-app-rate-limited.js'
 import { ackUnusedPayloads } from './ack-unused-payloads.js'
 import { boltLogger } from './bolt-logger.js'
+import { clearBotTokenRefusal } from './bot-token-refusal.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests } from './guard-slack-requests.js'
 import type { PulseServices } from './pulse-services.js'
@@ -48,7 +50,8 @@ export interface SlackApp {
   readonly client: SlackClient
   /**
    * Checks the bot token (`auth.test`), then in HTTP mode listens on `port` (0 = any) and returns
-   * the server; in Socket Mode connects.
+   * the server; in Socket Mode connects. A refusal of the bot token recorded in the store (an
+   * uninstall, a revoked token: see `recordBotTokenRefused`) is forgotten once `auth.test` succeeds.
    *
    * @throws AppError `bad_config` with the fix when Slack refuses the token or cannot be reached.
    */
@@ -262,6 +265,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerCommands(app, ctx)
   registerHome(app, ctx)
   registerActions(app, ctx)
+  registerEvents(app, ctx)
   return {
     app,
     ctx,
@@ -276,6 +280,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       } catch (error) {
         throw startupError(error, config)
       }
+      // Slack accepts the token: a refusal recorded before (an uninstall, a revoked token) is over.
+      if (!options.botIds) await clearBotTokenRefusal(ctx)
       // Bolt's socket client retries a refused app token (a bot token in its place, a missing
       // connections:write scope) for ever without a word on stderr: ask once first.
       if (socket) await checkAppToken(config, logger)

@@ -7,27 +7,32 @@ import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
 import { CHANNEL_ACCESS_ERRORS, type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
 import { pruneOutbox } from '../outbox/prune-outbox.js'
+import { slackPauseReason } from './bot-token-refusal.js'
 import type { SlackClient, SlackContext } from './slack-context.js'
 
-/** The Slack side of the scheduled jobs: plain functions the scheduler calls. */
+/**
+ * The Slack side of the scheduled jobs: plain functions the scheduler calls. While Slack no longer
+ * accepts the bot token (see `slackPauseReason`: the app uninstalled, the token revoked), the
+ * three scheduled ones call nothing, plan nothing and return `options.paused(reason)`.
+ */
 export interface SlackJobs {
   /**
    * After each sync (and scoring): recompute Home snapshots and republish opened Home tabs. Once
    * `signal` is aborted (shutdown) no further view is published.
    */
-  refreshHome(signal?: AbortSignal): Promise<void>
+  refreshHome(signal?: AbortSignal): Promise<unknown>
   /**
    * Weekday mornings: one DM per stalled deal per stall episode and the managers' digests, then
    * deliver the outbox, then prune old settled outbox rows that can never be asked for again.
    * Once `signal` is aborted (shutdown) no new send starts; the rest stays pending. Throws (so
    * the scheduler tells the admins) when Slack refused a DM for good, which is not sent again.
    */
-  stalledDealDms(signal?: AbortSignal): Promise<void>
+  stalledDealDms(signal?: AbortSignal): Promise<unknown>
   /**
    * Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low.
    * Throws (so the scheduler tells the admins) while the channel refuses the app.
    */
-  anomalyCheck(signal?: AbortSignal): Promise<void>
+  anomalyCheck(signal?: AbortSignal): Promise<unknown>
   /** Delivers whatever the outbox still holds (after a restart, for example). */
   drainOutbox(): Promise<void>
   /** DMs the roster's admins one line (a job that failed). */
@@ -38,6 +43,12 @@ export interface SlackJobs {
 export interface SlackJobsOptions {
   /** Called with what each of the jobs' outbox drains did (`pulse serve` feeds its outbox watch). */
   afterDrain?: (result: DrainResult) => void
+  /**
+   * What a scheduled job returns instead of running while Slack refuses the bot token, given the
+   * reason (a sentence with the fix): `pulse serve` passes the scheduler's `idleJob`, so the run
+   * is recorded as skipped with it. Default: nothing.
+   */
+  paused?: (reason: string) => unknown
 }
 
 /**
@@ -46,11 +57,21 @@ export interface SlackJobsOptions {
  */
 export function createSlackJobs(ctx: SlackContext, client: SlackClient, options: SlackJobsOptions = {}): SlackJobs {
   const drained = (result: DrainResult) => options.afterDrain?.(result)
+  // Planning while paused would pile up a digest a day, all sent at once when the token works again.
+  const pausedReason = async () => {
+    const reason = await slackPauseReason(ctx)
+    return reason === null ? null : { value: options.paused?.(reason) }
+  }
   return {
     async refreshHome(signal) {
+      const paused = await pausedReason()
+      if (paused) return paused.value
       await refreshHomeTabs(ctx, client, signal)
+      return undefined
     },
     async stalledDealDms(signal) {
+      const paused = await pausedReason()
+      if (paused) return paused.value
       await planManagerDigests(ctx, ctx.clock.asOf())
       const { drain } = await sendStalledDealDms(ctx, { signal })
       drained(drain)
@@ -61,8 +82,11 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
           `Slack refused ${drain.failed === 1 ? '1 DM' : `${drain.failed} DMs`} (stalled deals or managers' digests) for good, so ${drain.failed === 1 ? 'it is' : 'they are'} not sent again; the others went out. The log names each deal and Slack's reason (such as cannot_dm_bot or user_disabled): check those people in Slack and their emails in the CRM or roster.`,
         )
       }
+      return undefined
     },
     async anomalyCheck(signal) {
+      const paused = await pausedReason()
+      if (paused) return paused.value
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
       drained(await drainOutbox(ctx, { kinds: ['anomaly'], signal }))
       const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => CHANNEL_ACCESS_ERRORS.has(r.last_error ?? ''))
@@ -72,6 +96,7 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
           `The win-rate alert could not be posted to PULSE_ALERT_CHANNEL (${blocked.channel_id}): ${blocked.last_error}. Invite the app with /invite @Sales Pulse in that channel (or set another channel); the alert goes out on the next daily check.`,
         )
       }
+      return undefined
     },
     async drainOutbox() {
       drained(await drainOutbox(ctx))

@@ -1,5 +1,6 @@
 import { findHomeViewUsers } from '../../db/slack-home.js'
 import { rateLimitRetryAfter } from '../app/after-short-rate-limit.js'
+import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { pruneChartImages } from './chart-images.js'
 import { computeHomeSnapshot } from './home-snapshot.js'
@@ -26,10 +27,15 @@ export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, si
  * under the roster now (after a roster edit: someone taken off it sees a refusal instead of the
  * figures they saw before, a manager the team they have now). Snapshots are reused while they
  * fit. One user's failure is logged and does not stop the others; once `signal` is aborted no
- * further view is published. Returns how many views were published.
+ * further view is published. While Slack no longer accepts the bot token (see `slackPauseReason`)
+ * none is tried; a refusal of the token met on the way stops the pass. Returns how many views were published.
  */
 export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, signal?: AbortSignal): Promise<number> {
   let published = 0
+  if ((await slackPauseReason(ctx)) !== null) {
+    ctx.logger.info('Home tabs not republished: Slack no longer accepts the bot token')
+    return published
+  }
   // Someone whose first Home view is on its way is not recorded yet, and is republished too.
   const users = [...new Set([...(await findHomeViewUsers(ctx.store.db)), ...homePublishesInFlight(ctx)])].sort()
   for (const [i, user] of users.entries()) {
@@ -46,6 +52,11 @@ export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, 
       })
       published++
     } catch (error) {
+      // Every other view would be refused the same way: stop here.
+      if (await recordIfTokenRefused(ctx, error)) {
+        ctx.logger.info({ published, left: users.length - i }, 'Home refresh stopped: Slack refused the bot token')
+        return published
+      }
       ctx.logger.warn({ err: error, user }, 'Home view could not be republished')
     }
   }

@@ -15,6 +15,7 @@ import {
 import { writeWhenFree } from '../../db/write-when-free.js'
 import { AppError } from '../../errors.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
+import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
@@ -52,6 +53,11 @@ export interface DrainResult {
    * lease runs out, a later drain takes such a message over if it is still undelivered.
    */
   heldElsewhere: number
+  /**
+   * Set when nothing was tried because Slack no longer accepts the bot token (see
+   * `slackPauseReason`): the sentence with the fix. Every message stays pending, counted in `left`.
+   */
+  paused?: string
 }
 
 interface Item {
@@ -132,7 +138,9 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   with that error, so it goes out on a later run once the app is invited, or to the channel
  *   `PULSE_ALERT_CHANNEL` names by then;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
- *   message stays pending, and it throws AppError `slack_error` with the fix.
+ *   message stays pending, and it throws AppError `slack_error` with the fix; a refused token is
+ *   recorded (`recordBotTokenRefused`), and while it is, a drain calls Slack not at all: it
+ *   returns with every message pending and `paused` set.
  * Uses `ctx.pacedClient`, which throws on 429 instead of queueing.
  */
 export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {}): Promise<DrainResult> {
@@ -145,6 +153,12 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const rows = await findUndeliveredOutbox(ctx.store.db, options.kinds)
   if (rows.length === 0) return result
   const log = ctx.logger.child({ job: 'outbox' })
+  // A token Slack refused (the app uninstalled, say) would be refused again for every message.
+  const paused = await slackPauseReason(ctx)
+  if (paused !== null) {
+    log.info({ left: rows.length }, 'outbox not drained: Slack no longer accepts the bot token; every message stays pending')
+    return { ...result, left: rows.length, paused }
+  }
 
   const queue: Item[] = []
   const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
@@ -408,6 +422,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   }
   result.left += queue.length
   log.info(result, 'outbox drained')
+  // A dead token pauses the scheduled Slack jobs and drains of every instance until it works again.
+  if (refusal) await recordIfTokenRefused(ctx, refusal.error)
   if (refusal) {
     const needed = (refusal.error as { data?: { needed?: unknown } }).data?.needed
     const fix =
