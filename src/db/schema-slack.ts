@@ -121,7 +121,20 @@ export interface SlackTokenRefusalsTable {
   checked_at: string
 }
 
-/** Tables of the slack area, created by `migrations/0005-slack.ts` (and `0011` for token refusals). */
+/**
+ * `slack_share_claims`: an answer being (or already) shared into a channel by its "Share in
+ * channel" button, keyed by the SHA-256 of who clicked, the message and the button; a claim lasts
+ * as long as the answer's response URL (30 minutes) and is deleted when the share fails.
+ */
+export interface SlackShareClaimsTable {
+  share_key: string
+  /** Who claimed it: a token unique to one click. */
+  holder: string
+  claimed_at: string
+  expires_at: string
+}
+
+/** Tables of the slack area, created by `migrations/0005-slack.ts` (`0011` token refusals, `0012` share claims). */
 export interface SlackTables {
   slack_stall_episodes: SlackStallEpisodesTable
   slack_outbox: SlackOutboxTable
@@ -131,6 +144,7 @@ export interface SlackTables {
   slack_home_snapshots: SlackHomeSnapshotsTable
   slack_chart_images: SlackChartImagesTable
   slack_token_refusals: SlackTokenRefusalsTable
+  slack_share_claims: SlackShareClaimsTable
 }
 
 /** A `slack_outbox` row as read. */

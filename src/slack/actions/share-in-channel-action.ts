@@ -1,4 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto'
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
+import { claimShare, releaseShareClaim } from '../../db/slack-share-claims.js'
+import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { answerCommand } from '../commands/answer-command.js'
 import type { ParsedSubcommand, Subcommand } from '../commands/subcommand.js'
@@ -13,7 +16,10 @@ export const SHARED_MEMORY_MS = 30 * 60_000
  * clicked (through the same access check) and posts it, chart included, into the channel
  * the command came from. A second click on the same answer's button (a double click, or a
  * click before the first share has replaced the answer) while it is being shared, or after it
- * was, posts nothing more; after a share that failed (the app not in the channel), it tries again.
+ * was, posts nothing more, whichever app instance each click reaches (the claim is a row in the
+ * store, `claimShare`); after a share that failed (the app not in the channel), it tries again.
+ * While another process holds a SQLite store for writing (a large import), the claim is this
+ * process's alone, which is enough there: one `pulse serve` runs on a SQLite store.
  */
 export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = Date.now) {
   // The answers being or already shared, by who clicked, which private message and its button.
@@ -44,11 +50,25 @@ export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = 
     const key = `${body.user.id}:${body.container?.message_ts ?? body.response_url}:${(action as ButtonAction).value}`
     const now = nowMs()
     for (const [k, at] of shared) if (now - at >= SHARED_MEMORY_MS) shared.delete(k)
-    if (shared.has(key)) {
-      ctx.logger.info({ user: body.user.id }, 'second click on Share in channel for the same answer ignored')
-      return
-    }
+    const ignore = () => ctx.logger.info({ user: body.user.id }, 'second click on Share in channel for the same answer ignored')
+    if (shared.has(key)) return ignore()
     shared.set(key, now)
+    // Two instances behind one request URL may each get one of the clicks: the store decides.
+    const shareKey = createHash('sha256').update(key).digest('hex')
+    const holder = randomUUID()
+    let claimed = true
+    try {
+      await writeUnlessBusy(ctx.store.db, async (db) => {
+        claimed = await claimShare(db, { shareKey, holder, now: new Date(now), ttlMs: SHARED_MEMORY_MS })
+      })
+    } catch (error) {
+      // The store out of reach: this process's memory still keeps a double click to one share.
+      ctx.logger.warn({ err: error }, 'could not record the share in the database')
+    }
+    if (!claimed) {
+      shared.delete(key)
+      return ignore()
+    }
     const delivered = await answerCommand(ctx, {
       client,
       respond,
@@ -59,6 +79,11 @@ export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = 
       parsed: request.parsed,
       target: { kind: 'share', channelId: request.shared.c },
     })
-    if (!delivered) shared.delete(key)
+    if (!delivered) {
+      shared.delete(key)
+      await releaseShareClaim(ctx.store.db, shareKey, holder).catch((error: unknown) =>
+        ctx.logger.warn({ err: error }, 'could not give back the claim of a share that failed'),
+      )
+    }
   }
 }
