@@ -39,7 +39,7 @@ export interface WinrateChartRow {
 }
 
 const TOP_HEIGHT = 220
-/** Height (CSS px) of the strip under 0% that holds the closed-deal labels. */
+/** Height (CSS px) of the strip under 0% that holds the closed-deal labels (set level; upright ones get more). */
 const LABEL_STRIP = 16
 const BOTTOM_HEIGHT = 80
 
@@ -104,7 +104,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     scale: { domain: monthOrder, paddingInner: 0.15, paddingOuter: 0.1 },
   }
   // A strip below 0% holds the closed-deal labels, so a month at 0% never runs through its label.
-  const yMin = -yMax * (LABEL_STRIP / (TOP_HEIGHT - LABEL_STRIP))
+  const yMin = -yMax * (nFit.strip / (TOP_HEIGHT - nFit.strip))
   // yMax is a whole number of tenths: the step divides it, so the top of the axis is labelled.
   const tenths = Math.round(yMax * 10)
   const tickStep = tenths <= 2 ? 0.05 : tenths <= 7 || tenths % 2 === 1 ? 0.1 : 0.2
@@ -202,11 +202,12 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
         }),
       ),
       {
+        // vega offsets an angled label along its own (turned) axes: dx lifts an upright label off the
+        // bottom of the strip, where dy would push it sideways into the month before.
         mark: {
           type: 'text',
           color: COLORS.muted,
-          baseline: nFit.angle ? 'middle' : 'bottom',
-          dy: nFit.angle ? -14 : -3,
+          ...(nFit.angle ? { align: 'left' as const, baseline: 'middle' as const, dx: 3 } : { baseline: 'bottom' as const, dy: -3 }),
           fontSize: nFit.fontSize,
           angle: nFit.angle,
         },
@@ -327,17 +328,21 @@ function monthAxis(order: readonly string[], partialMonth: string | undefined) {
   return { title: null, labelAngle: 0, labelOverlap: false, labelExpr: `${JSON.stringify(labels)}[datum.value]`, labelPadding: 4 }
 }
 
-/** The largest style of closed-deal label that fits every month's width. */
-function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: number; prefixed: boolean } {
+/**
+ * The largest style of closed-deal label that fits every month's width, and the height (CSS px) of
+ * the strip under 0% that holds it: labels set upright, reading up from the bottom of the plot,
+ * get a strip as tall as the longest of them.
+ */
+function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: number; prefixed: boolean; strip: number } {
   const band = (LAYOUT.width / Math.max(1, rows.length)) * 0.92
   const measurer = chartTextMeasurer()
   const widest = (size: number) => Math.max(...rows.map((r) => measurer.width(r.nLabel, size)))
-  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true }
+  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true, strip: LABEL_STRIP }
   for (const r of rows) r.nLabel = `n=${formatCompactCount(r.n)}`
-  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true }
+  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true, strip: LABEL_STRIP }
   for (const r of rows) r.nLabel = formatCompactCount(r.n)
-  if (widest(9) <= band) return { fontSize: 9, angle: 0, prefixed: false }
-  return { fontSize: 9, angle: -90, prefixed: false }
+  if (widest(9) <= band) return { fontSize: 9, angle: 0, prefixed: false, strip: LABEL_STRIP }
+  return { fontSize: 9, angle: -90, prefixed: false, strip: Math.max(LABEL_STRIP, Math.ceil(widest(9)) + 8) }
 }
 
 /** Title that states the finding: the latest complete month's verdict, or the most recent anomaly. */

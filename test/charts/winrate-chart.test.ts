@@ -3,6 +3,7 @@ import type { WinrateMonth, WinrateReport } from '../../src/analytics/report-typ
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { COLORS } from '../../src/charts/chart-theme.js'
 import { renderChartSvg } from '../../src/charts/render-chart.js'
+import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
 import { allViews, type Json, mainRows, viewNamed } from './spec-helpers.js'
 
@@ -120,6 +121,49 @@ describe('winrateChart', () => {
     expect(axis.labelOverlap).toBe(false)
     expect(mainRows(spec)[0].nLabel).toMatch(/^(n=)?\d+(\.\d)?k?$/)
     expect(viewNamed(spec, 'closedLabels').mark.fontSize).toBeLessThan(10)
+  })
+
+  it('sets the closed-deal counts of 48 months upright, each under its own month and inside the strip below 0%', async () => {
+    const base = sampleChartInputs().winrate.months
+    const months = Array.from({ length: 48 }, (_, i) => {
+      const month = `${2022 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`
+      const m = base[i % 11]!
+      // Three- and four-digit counts, one month at 0%: the labels are too wide to lie flat.
+      const won = i === 5 ? 0 : m.won * (i % 2 ? 30 : 3)
+      return { ...m, month, won, lost: m.lost * (i % 2 ? 30 : 3), winRate: i === 5 ? 0 : m.winRate, partial: i === 47, anomaly: null }
+    })
+    const { spec } = winrateChart({ ...sampleChartInputs().winrate, months, runSignals: [] })
+    expect(viewNamed(spec, 'closedLabels').mark.angle).toBe(-90)
+    const { svg } = await renderChartSvg(spec)
+    const group = (name: string) => svg.slice(svg.indexOf(`${name}_marks`), svg.indexOf('</g>', svg.indexOf(`${name}_marks`)))
+    const num = '(-?[\\d.]+)'
+    const pointAt = new Map(
+      [...group('points').matchAll(new RegExp(`aria-label="month: ([\\d-]+);[^>]*transform="translate\\(${num},${num}\\)"`, 'g'))].map(
+        (m) => [m[1]!, { x: Number(m[2]), y: Number(m[3]) }],
+      ),
+    )
+    const zero = pointAt.get('2022-06')!
+    const labels = [
+      ...group('closedLabels').matchAll(
+        new RegExp(
+          `aria-label="month: ([\\d-]+);[^>]*text-anchor="(\\w+)" transform="translate\\(${num},${num}\\) rotate\\(-90\\) translate\\(${num},${num}\\)"[^>]*>([^<]+)<`,
+          'g',
+        ),
+      ),
+    ]
+    expect(labels).toHaveLength(48)
+    const first = pointAt.get('2022-01')!.x
+    const band = pointAt.get('2022-02')!.x - first
+    labels.forEach(([, month, anchor, x, y, dx, dy, text], i) => {
+      // Turned a quarter anticlockwise, a label reads upwards and its own offsets (dx, dy) move it up
+      // and right on the page; its glyphs' middle is 0.3 em short of its baseline.
+      const middle = Number(x) + Number(dy) - 0.3 * 9
+      expect(Math.abs(middle - (first + i * band)), `${month}'s count sits under its own month`).toBeLessThan(band / 4)
+      const width = chartTextMeasurer().width(text!, 9)
+      const lowest = Number(y) - Number(dx) + (anchor === 'middle' ? width / 2 : anchor === 'end' ? width : 0)
+      expect(lowest, `${month}'s count stays inside the plot`).toBeLessThanOrEqual(Number(y))
+      expect(lowest - width, `${month}'s count stays below the 0% point`).toBeGreaterThan(zero.y + 3.5)
+    })
   })
 
   it('breaks the line at a month with nothing closed instead of bridging it', () => {
