@@ -51,7 +51,8 @@ export function healthScoreChart(input: HealthScoreInput): ReportChart {
             field: 'count',
             type: 'quantitative',
             scale: { domain: [0, maxCount * 1.15], nice: false },
-            axis: { title: 'Open deals', tickCount: 4 },
+            // Whole deals only: with one or two open deals the axis must not count 0.5 of a deal.
+            axis: { title: 'Open deals', tickCount: 4, tickMinStep: 1 },
           },
           color: {
             field: 'zone',

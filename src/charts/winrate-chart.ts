@@ -237,7 +237,8 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
           y: {
             field: 'created',
             type: 'quantitative',
-            axis: { tickCount: 3, title: null, labelExpr: "datum.value == 0 ? '0' : format(datum.value, '~s')" },
+            // Whole deals only: a month or two with one deal created must not read 0, 500m, 1.
+            axis: { tickCount: 3, tickMinStep: 1, title: null, labelExpr: "datum.value == 0 ? '0' : format(datum.value, '~s')" },
           },
           fill: { condition: { test: 'datum.partial', value: COLORS.background }, value: COLORS.primaryLight },
           stroke: { condition: { test: 'datum.partial', value: COLORS.partial }, value: null },

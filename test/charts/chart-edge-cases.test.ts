@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest'
 import type { DriverSegment, DriversReport } from '../../src/analytics/report-types.js'
 import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
+import { healthScoreChart } from '../../src/charts/health-score-chart.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
-import { MAX_PNG_BYTES, renderChart } from '../../src/charts/render-chart.js'
+import { MAX_PNG_BYTES, renderChart, renderChartSvg } from '../../src/charts/render-chart.js'
 import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
@@ -379,5 +380,28 @@ describe('winrateChart with no deal closed in the months shown', () => {
 
   it('says that nothing closed in those months', () => {
     expect(winrateChart({ ...samples.winrate, months }).title).toBe('No deals closed from Aug 2024 to Jul 2025')
+  })
+})
+
+describe('count axes of a handful of deals', () => {
+  /** The labels of every axis in a rendered chart. */
+  async function axisLabels(spec: Json): Promise<string[]> {
+    const { svg } = await renderChartSvg(spec)
+    return [...svg.matchAll(/role-axis-label[\s\S]*?<\/g>/g)].flatMap((g) => [...g[0].matchAll(/>([^<]+)<\/text>/g)].map((m) => m[1]!))
+  }
+  /** Numbers among the labels that are not whole counts: `0.5`, or d3's SI `500m` (half a deal). */
+  const partDeals = (labels: string[]) => labels.filter((l) => /^[\d.,]+[kmµ]?$/.test(l) && !/^\d[\d,]*k?$/.test(l))
+
+  it('counts deals created per month in whole deals when a month holds one deal', async () => {
+    const months = samples.winrate.months.map((m, i) => ({ ...m, created: i === 2 ? 1 : 0 }))
+    const labels = await axisLabels(winrateChart({ ...samples.winrate, months }).spec)
+    expect(labels).toContain('1')
+    expect(partDeals(labels)).toEqual([])
+  })
+
+  it.each([[[55]], [[12, 14, 55]]])('counts open deals by health score in whole deals (scores %j)', async (scores) => {
+    const labels = await axisLabels(healthScoreChart({ scores, informative: true }).spec)
+    expect(labels).toContain('1')
+    expect(partDeals(labels)).toEqual([])
   })
 })
