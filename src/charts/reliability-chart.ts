@@ -1,10 +1,51 @@
 import type { TopLevelSpec } from 'vega-lite'
 import { formatCount } from '../analytics/format-figures.js'
 import { COLORS, FONT_SIZES, formatPercent } from './chart-theme.js'
-import type { ReliabilityInput } from './model-chart-inputs.js'
+import type { ReliabilityBin, ReliabilityInput } from './model-chart-inputs.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
+import { chartTextMeasurer } from './text-metrics.js'
 
 const SIZE = 340
+/** Font size (CSS px) of the points' `n=` labels. */
+const LABEL_SIZE = FONT_SIZES.markLabel - 1
+/** Below this observed rate a point's label goes to its right rather than below-right. */
+const FLOOR = 0.12
+/** Area (CSS px²) of the smallest and the largest point. */
+const POINT_AREA = [30, 220] as const
+
+/**
+ * Whether `b`'s label, drawn where the chart draws it (below-right of the point, or right of it
+ * near the floor), keeps clear of every other point, the line joining the points and the
+ * diagonal. Works in the plot's CSS pixels (y down).
+ */
+function labelStaysClear(b: ReliabilityBin, label: string, bins: readonly ReliabilityBin[]): boolean {
+  const at = (p: { predicted: number; observed: number }) => ({ x: p.predicted * SIZE, y: (1 - p.observed) * SIZE })
+  const { x, y } = at(b)
+  const width = chartTextMeasurer().width(label, LABEL_SIZE)
+  const box =
+    b.observed >= FLOOR
+      ? { x1: x + 10, y1: y + 7, x2: x + 10 + width, y2: y + 7 + LABEL_SIZE }
+      : { x1: x + 12, y1: y - LABEL_SIZE / 2, x2: x + 12 + width, y2: y + LABEL_SIZE / 2 }
+  // The largest radius a point of n deals is drawn with (vega may round the size domain up, which only draws points smaller).
+  const maxN = Math.max(...bins.map((o) => o.n))
+  const radius = (n: number) => Math.sqrt((POINT_AREA[0] + ((POINT_AREA[1] - POINT_AREA[0]) * n) / maxN) / Math.PI)
+  const gap = (p: { x: number; y: number }) => Math.hypot(Math.max(box.x1 - p.x, 0, p.x - box.x2), Math.max(box.y1 - p.y, 0, p.y - box.y2))
+  if (bins.some((o) => o !== b && gap(at(o)) < radius(o.n) + 1)) return false
+  // The line joins the points in order of prediction; the diagonal runs corner to corner.
+  const line = [...bins].sort((p, q) => p.predicted - q.predicted).map(at)
+  const segments = [
+    ...line.slice(1).map((p, i) => [line[i]!, p] as const),
+    [at({ predicted: 0, observed: 0 }), at({ predicted: 1, observed: 1 })] as const,
+  ]
+  return segments.every(([p, q]) => {
+    const steps = Math.ceil(Math.hypot(q.x - p.x, q.y - p.y))
+    for (let i = 0; i <= steps; i++) {
+      const t = steps === 0 ? 0 : i / steps
+      if (gap({ x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t }) < 1.5) return false
+    }
+    return true
+  })
+}
 
 /**
  * The mean of predicted minus observed (weighted by deals) when the predictions miss one way: the
@@ -44,15 +85,19 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
         ? `Predicted win chances run about ${points(Math.round(Math.abs(bias) * 100))} too ${bias > 0 ? 'high' : 'low'}, on average`
         : `Predicted win chances are within ${points(gapPts)} of what happened, on average`
   // Equal-size bins (deciles) say their size once in the subtitle; otherwise each point is
-  // labelled with its n unless another labelled point is too close for the label to stay clear.
+  // labelled with its n unless another labelled point is too close for the label to stay clear,
+  // or the label would sit on another point, the line or the diagonal.
   const sizes = bins.map((b) => b.n)
   const equalSized = Math.max(...sizes) <= 1.2 * Math.min(...sizes)
   const labelled: Array<{ predicted: number; observed: number }> = []
   const rows = bins.map((b) => {
+    const label = `n=${formatCount(b.n)}`
     const clear =
-      !equalSized && labelled.every((o) => Math.abs(o.predicted - b.predicted) > 0.12 || Math.abs(o.observed - b.observed) > 0.06)
+      !equalSized &&
+      labelled.every((o) => Math.abs(o.predicted - b.predicted) > 0.12 || Math.abs(o.observed - b.observed) > 0.06) &&
+      labelStaysClear(b, label, bins)
     if (clear) labelled.push(b)
-    return { ...b, label: clear ? `n=${formatCount(b.n)}` : '' }
+    return { ...b, label: clear ? label : '' }
   })
   const groups = equalSized
     ? `${bins.length} groups of about ${formatCount(Math.round(total / bins.length))} held-out deals by predicted probability`
@@ -85,14 +130,14 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
             encoding: {
               x: { field: 'predicted', type: 'quantitative', scale },
               y: { field: 'observed', type: 'quantitative', scale },
-              size: { field: 'n', type: 'quantitative', scale: { range: [30, 220], zero: true }, legend: null },
+              size: { field: 'n', type: 'quantitative', scale: { range: [...POINT_AREA], zero: true }, legend: null },
             },
             name: 'bins',
           },
           // Labels sit below-right of each point, away from the rising line; near the floor, to the right.
           {
-            transform: [{ filter: 'datum.observed >= 0.12' }],
-            mark: { type: 'text', align: 'left', baseline: 'top', dx: 10, dy: 7, color: COLORS.muted, fontSize: FONT_SIZES.markLabel - 1 },
+            transform: [{ filter: `datum.observed >= ${FLOOR}` }],
+            mark: { type: 'text', align: 'left', baseline: 'top', dx: 10, dy: 7, color: COLORS.muted, fontSize: LABEL_SIZE },
             encoding: {
               x: { field: 'predicted', type: 'quantitative', scale },
               y: { field: 'observed', type: 'quantitative', scale },
@@ -100,8 +145,8 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
             },
           },
           {
-            transform: [{ filter: 'datum.observed < 0.12' }],
-            mark: { type: 'text', align: 'left', baseline: 'middle', dx: 12, color: COLORS.muted, fontSize: FONT_SIZES.markLabel - 1 },
+            transform: [{ filter: `datum.observed < ${FLOOR}` }],
+            mark: { type: 'text', align: 'left', baseline: 'middle', dx: 12, color: COLORS.muted, fontSize: LABEL_SIZE },
             encoding: {
               x: { field: 'predicted', type: 'quantitative', scale },
               y: { field: 'observed', type: 'quantitative', scale },

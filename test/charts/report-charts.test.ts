@@ -8,7 +8,9 @@ import { healthScoreChart } from '../../src/charts/health-score-chart.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
 import { healthScoresFromDeals, reliabilityFromTable } from '../../src/charts/model-chart-inputs.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
+import { renderChartSvg } from '../../src/charts/render-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
+import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 import { allViews, type Json, mainRows, viewNamed } from './spec-helpers.js'
 
 const samples = sampleChartInputs()
@@ -212,6 +214,53 @@ describe('model charts', () => {
     expect(crowded.altText).toContain('(n=57)')
     expect(crowded.altText).toContain('(n=132)')
     expect(crowded.altText).not.toContain('()')
+  })
+
+  it('reliability diagram: the n= label of a point never sits on another point, the line or the diagonal', async () => {
+    // The demo's calibration table (seed 1, 6,000 deals): the label of the 103 deals fell on the 172.
+    const bins = [
+      [0.17, 0.106, 85],
+      [0.227, 0.164, 134],
+      [0.279, 0.204, 103],
+      [0.311, 0.208, 72],
+      [0.344, 0.157, 172],
+      [0.404, 0.25, 64],
+      [0.433, 0.3, 227],
+      [0.489, 0.356, 177],
+      [0.551, 0.392, 51],
+    ].map(([predicted, observed, n]) => ({ predicted: predicted!, observed: observed!, n: n! }))
+    const { svg } = await renderChartSvg(reliabilityChart({ bins }).spec)
+    const num = '(-?[\\d.]+)'
+    const circles = [
+      ...svg.matchAll(new RegExp(`aria-roledescription="circle" transform="translate\\(${num},${num}\\)" d="M${num},`, 'g')),
+    ].map((m) => ({ x: Number(m[1]), y: Number(m[2]), r: Number(m[3]) }))
+    expect(circles).toHaveLength(bins.length)
+    const lines = [...svg.matchAll(/aria-roledescription="line mark" d="M([^"]+)"/g)].map((m) =>
+      m[1]!.split('L').map((xy) => xy.split(',').map(Number) as [number, number]),
+    )
+    expect(lines).toHaveLength(2)
+    const labels = [...svg.matchAll(new RegExp(`transform="translate\\(${num},${num}\\)"[^>]*font-size="(\\d+)px"[^>]*>(n=[\\d,]+)<`, 'g'))]
+    expect(labels.length).toBeGreaterThanOrEqual(3)
+    for (const [, x, y, size, text] of labels) {
+      // The label's box, from its baseline up to the top of its digits.
+      const box = {
+        x1: Number(x),
+        x2: Number(x) + chartTextMeasurer().width(text!, Number(size)),
+        y1: Number(y) - 0.75 * Number(size),
+        y2: Number(y),
+      }
+      const gap = (px: number, py: number) => Math.hypot(Math.max(box.x1 - px, 0, px - box.x2), Math.max(box.y1 - py, 0, py - box.y2))
+      // Its own point is the nearest one up-left of it; every other point stays clear.
+      const own = circles.filter((c) => c.x < box.x1 && c.y < box.y2).sort((a, b) => gap(a.x, a.y) - gap(b.x, b.y))[0]
+      for (const c of circles) if (c !== own) expect(gap(c.x, c.y), `${text} clear of the point at ${c.x},${c.y}`).toBeGreaterThan(c.r)
+      for (const line of lines) {
+        line.slice(1).forEach(([qx, qy], i) => {
+          const [px, py] = line[i]!
+          for (let t = 0; t <= 1; t += 0.01)
+            expect(gap(px + (qx - px) * t, py + (qy - py) * t), `${text} clear of the lines`).toBeGreaterThan(0.5)
+        })
+      }
+    }
   })
 
   it('health scores: counts per bin of 10 and the deals at risk', () => {
