@@ -41,6 +41,8 @@ export interface WinrateChartRow {
 const TOP_HEIGHT = 220
 /** Height (CSS px) of the strip under 0% that holds the closed-deal labels (set level; upright ones get more). */
 const LABEL_STRIP = 16
+/** Width (CSS px) an upright closed-deal label needs, space to the next one included. */
+const UPRIGHT_LABEL_PITCH = 8
 const BOTTOM_HEIGHT = 80
 
 /**
@@ -87,7 +89,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   const key = [
     ...(rows.some((r) => !r.partial && r.lcl !== null && r.ucl !== null) ? ['Shaded: normal range (control limits)'] : []),
     ...(rows.some((r) => r.center !== null) ? ['dashed: centre line'] : []),
-    `${nFit.prefixed ? 'n' : 'bottom numbers'}\u00a0=\u00a0deals\u00a0closed`,
+    `${nFit.prefixed ? 'n' : 'bottom numbers'}\u00a0=\u00a0deals\u00a0closed${nFit.every > 1 ? ` (every ${nFit.every === 2 ? 'other' : `${nFit.every}${nFit.every === 3 ? 'rd' : 'th'}`} month)` : ''}`,
   ].join('; ')
   const subtitle = [
     `Monthly win rate, ${first === last ? first : `${first} to ${last}`}. ${key.startsWith('n\u00a0') ? key : `${key.charAt(0).toUpperCase()}${key.slice(1)}`}.`,
@@ -334,16 +336,33 @@ function monthAxis(order: readonly string[], partialMonth: string | undefined) {
  * the strip under 0% that holds it: labels set upright, reading up from the bottom of the plot,
  * get a strip as tall as the longest of them.
  */
-function fitClosedLabels(rows: WinrateChartRow[]): { fontSize: number; angle: number; prefixed: boolean; strip: number } {
+function fitClosedLabels(rows: WinrateChartRow[]): ClosedLabelFit {
   const band = (LAYOUT.width / Math.max(1, rows.length)) * 0.92
   const measurer = chartTextMeasurer()
   const widest = (size: number) => Math.max(...rows.map((r) => measurer.width(r.nLabel, size)))
-  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true, strip: LABEL_STRIP }
+  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true, strip: LABEL_STRIP, every: 1 }
   for (const r of rows) r.nLabel = `n=${formatCompactCount(r.n)}`
-  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true, strip: LABEL_STRIP }
+  if (widest(10) <= band) return { fontSize: 10, angle: 0, prefixed: true, strip: LABEL_STRIP, every: 1 }
   for (const r of rows) r.nLabel = formatCompactCount(r.n)
-  if (widest(9) <= band) return { fontSize: 9, angle: 0, prefixed: false, strip: LABEL_STRIP }
-  return { fontSize: 9, angle: -90, prefixed: false, strip: Math.max(LABEL_STRIP, Math.ceil(widest(9)) + 8) }
+  if (widest(9) <= band) return { fontSize: 9, angle: 0, prefixed: false, strip: LABEL_STRIP, every: 1 }
+  // An upright label takes about 8 px across: past about 70 months, every k-th month is labelled,
+  // counting back from the latest (as the month axis does), instead of the labels running together.
+  const every = Math.ceil(UPRIGHT_LABEL_PITCH / (LAYOUT.width / rows.length))
+  rows.forEach((r, i) => {
+    if ((rows.length - 1 - i) % every !== 0) r.nLabel = ''
+  })
+  return { fontSize: 9, angle: -90, prefixed: false, strip: Math.max(LABEL_STRIP, Math.ceil(widest(9)) + 8), every }
+}
+
+/** How the closed-deal labels are set: size, angle, whether they keep `n=`, the strip they need, and which months get one. */
+interface ClosedLabelFit {
+  fontSize: number
+  angle: number
+  prefixed: boolean
+  /** Height (CSS px) of the strip under 0% that holds the labels. */
+  strip: number
+  /** Every `every`-th month is labelled, counting back from the latest (1: every month). */
+  every: number
 }
 
 /** Title that states the finding: the latest complete month's verdict, or the most recent anomaly. */

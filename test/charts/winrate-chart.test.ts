@@ -166,6 +166,24 @@ describe('winrateChart', () => {
     })
   })
 
+  it('labels every other month of 120 with its closed deals, from the latest back, and says so, instead of running the labels together', () => {
+    const base = sampleChartInputs().winrate.months
+    const months = Array.from({ length: 120 }, (_, i) => ({
+      ...base[i % 11]!,
+      month: `${2016 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`,
+      partial: i === 119,
+      anomaly: null,
+    }))
+    const { spec } = winrateChart({ ...sampleChartInputs().winrate, months, runSignals: [] })
+    const labels: string[] = mainRows(spec).map((r: Json) => r.nLabel)
+    const shown = labels.flatMap((l, i) => (l === '' ? [] : [i]))
+    expect(shown[shown.length - 1]).toBe(119)
+    expect(shown).toHaveLength(60)
+    // Upright labels 9 px tall need their months at least 8 px apart across the 560 px plot.
+    for (const [k, i] of shown.slice(1).entries()) expect(((i - shown[k]!) * 560) / 120).toBeGreaterThanOrEqual(8)
+    expect((spec.title as Json).subtitle.join(' ')).toContain('deals\u00a0closed (every other month)')
+  })
+
   it('breaks the line at a month with nothing closed instead of bridging it', () => {
     const chart = winrateChart(report((ms) => ms.map((m, i) => (i === 4 ? { ...m, won: 0, lost: 0, winRate: null } : m))))
     const solid = allViews(chart.spec).find((v) => v.mark?.type === 'line' && v.mark.color === COLORS.primary)
