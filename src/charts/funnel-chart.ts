@@ -37,9 +37,12 @@ export function funnelChart(report: FunnelReport): ReportChart {
       advanced: won ? s.reached : s.advanced,
       won,
       topLeak: s.stage === marked,
+      // A stage no deal reached has no conversion (the report's null, `-` in the text), not 0%.
       label: won
         ? `${formatCount(s.reached)} won`
-        : `${formatCount(s.reached)} \u2192 ${formatPercent(s.conversion ?? 0)} advance \u00b7 ${formatCount(s.lost)} lost`,
+        : s.conversion === null
+          ? `${formatCount(s.reached)} reached`
+          : `${formatCount(s.reached)} \u2192 ${formatPercent(s.conversion)} advance \u00b7 ${formatCount(s.lost)} lost`,
     }
   })
   const first = stages[0]!

@@ -76,6 +76,26 @@ describe('funnelChart', () => {
   })
 })
 
+describe('funnelChart of a stage no deal reached', () => {
+  it('says none reached it, as the text report gives no conversion (-), instead of "0 -> 0% advance"', () => {
+    // One deal, lost at Proposal: nothing reached Negotiation.
+    const stages = [
+      { stage: 'Qualified', reached: 1, advanced: 1, conversion: 1, lost: 0, leakage: 0, open: 0, decidedConversion: 1 },
+      { stage: 'Demo', reached: 1, advanced: 1, conversion: 1, lost: 0, leakage: 0, open: 0, decidedConversion: 1 },
+      { stage: 'Proposal', reached: 1, advanced: 0, conversion: 0, lost: 1, leakage: 1, open: 0, decidedConversion: 0 },
+      { stage: 'Negotiation', reached: 0, advanced: 0, conversion: null, lost: 0, leakage: null, open: 0, decidedConversion: null },
+      { stage: 'Closed', reached: 0, advanced: 0, conversion: null, lost: 0, leakage: null, open: 0, decidedConversion: null },
+    ]
+    const chart = funnelChart({ ...samples.funnel, stages, topLeak: 'Proposal', unplaced: 0, findings: [] })
+    const rows = mainRows(chart.spec)
+    expect(rows[2].label).toBe('1 \u2192 0% advance \u00b7 1 lost')
+    expect(rows[3].label).toBe('0 reached')
+    expect(rows[4].label).toBe('0 won')
+    expect(chart.altText).toContain('Negotiation: 0 reached;')
+    expect(chart.altText).not.toContain(': 0 \u2192 0% advance')
+  })
+})
+
 describe('driversChart', () => {
   it('labels every cell with rate and n, greys cells below the minimum n and outlines significant ones', () => {
     const chart = driversChart(samples.drivers)
