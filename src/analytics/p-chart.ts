@@ -15,11 +15,14 @@ export interface MonthOutcome {
 export interface PChartOptions {
   /** At most this many complete months before a month form its baseline (default 12). */
   baselineMonths?: number
-  /** A month is judged only with at least this many baseline months (default 4). */
+  /** A month is judged only with at least this many baseline months (default {@link MIN_BASELINE_MONTHS}). */
   minBaselineMonths?: number
   /** ... and only when those months hold at least this many closed deals (default {@link MIN_BASELINE_DEALS}). */
   minBaselineDeals?: number
 }
+
+/** Fewest complete months (with closed deals) a baseline needs before it sets a range. */
+export const MIN_BASELINE_MONTHS = 4
 
 /**
  * Fewest closed deals a baseline needs before it sets a range. A centre read off a handful of
@@ -82,7 +85,7 @@ const RULE_NAMES: Record<RunSignal['rule'], string> = {
  */
 export function pChart(months: readonly MonthOutcome[], options: PChartOptions = {}): { points: PChartPoint[]; runSignals: RunSignal[] } {
   const maxBaseline = options.baselineMonths ?? 12
-  const minBaseline = options.minBaselineMonths ?? 4
+  const minBaseline = options.minBaselineMonths ?? MIN_BASELINE_MONTHS
   const minDeals = options.minBaselineDeals ?? MIN_BASELINE_DEALS
   const points: PChartPoint[] = []
   const usable: Array<{ index: number; won: number; n: number }> = []

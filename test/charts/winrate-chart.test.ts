@@ -184,6 +184,24 @@ describe('winrateChart', () => {
     expect((spec.title as Json).subtitle.join(' ')).toContain('deals\u00a0closed (every other month)')
   })
 
+  it('titles a year in which every closed deal was lost (or won) as having no normal range for that reason, not for too little history', () => {
+    const oneSided = (won: (n: number) => number, count: number) =>
+      winrateChart(
+        report((ms) =>
+          ms.slice(-count).map((m) => {
+            const n = 10
+            return { ...m, won: won(n), lost: n - won(n), winRate: won(n) / n, center: null, lcl: null, ucl: null, anomaly: null }
+          }),
+        ),
+      ).title
+    expect(oneSided(() => 0, 12)).toBe(
+      'None of the 110 deals closed from Aug 2024 to Jun 2025 was won: no normal range to judge the win rate by',
+    )
+    expect(oneSided((n) => n, 12)).toBe('All 110 deals closed from Aug 2024 to Jun 2025 were won: no normal range to judge the win rate by')
+    // Three months of 10 deals before the latest are too little history whatever their outcomes.
+    expect(oneSided(() => 0, 5)).toBe('Win rate was 0% in June for 10 closed deals; too little history for a normal range')
+  })
+
   it('breaks the line at a month with nothing closed instead of bridging it', () => {
     const chart = winrateChart(report((ms) => ms.map((m, i) => (i === 4 ? { ...m, won: 0, lost: 0, winRate: null } : m))))
     const solid = allViews(chart.spec).find((v) => v.mark?.type === 'line' && v.mark.color === COLORS.primary)
