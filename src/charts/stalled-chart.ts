@@ -16,6 +16,8 @@ export interface StalledChartRow {
   dealId: string
   /** Axis label: deal name (or id) and stage, shortened to fit. */
   deal: string
+  /** The same in full, for the alt text. */
+  fullDeal: string
   amount: number
   daysIdle: number
   /** Idle at least twice the idle limit: drawn in the highlight colour. */
@@ -44,16 +46,18 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   // Deals that share a name (a renewal every year, say) are told apart by their ids.
   const names = deals.map((d) => d.dealName ?? d.dealId)
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))
-  const rows = deals.map(
-    (d, i): StalledChartRow => ({
+  const rows = deals.map((d, i): StalledChartRow => {
+    const name = shared.has(names[i]!) ? `${d.dealId} ${names[i]}` : names[i]!
+    return {
       dealId: d.dealId,
-      deal: dealLabel(shared.has(names[i]!) ? `${d.dealId} ${names[i]}` : names[i]!, d.stage, measurer),
+      deal: dealLabel(name, d.stage, measurer),
+      fullDeal: `${name} \u00b7 ${d.stage}`,
       amount: d.amount,
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,
       label: `${formatMoney(d.amount)} \u00b7 ${formatCount(d.daysIdle)} days idle`,
-    }),
-  )
+    }
+  })
   const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} with no activity for ${idleDays}+ days`
   const shown = report.stalledCount > rows.length ? `The ${rows.length} largest shown. ` : ''
   const labels = Object.fromEntries(rows.map((r) => [r.dealId, r.deal]))
@@ -97,7 +101,8 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       },
     ],
   } as TopLevelSpec
-  const alt = rows.map((r) => `${r.deal}: ${r.label}`).join('; ')
+  // The picture shortens long names; the alt text keeps them whole (Slack cuts it at 1,000 characters).
+  const alt = rows.map((r) => `${r.fullDeal}: ${r.label}`).join('; ')
   return { spec, title, altText: `${title}. Bar chart of the largest stalled deals. ${alt}.` }
 }
 

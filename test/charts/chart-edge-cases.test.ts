@@ -175,6 +175,18 @@ describe('stalledChart labels', () => {
     expect(rows[0].deal).toMatch(/^Globex world.* \u00b7 Legal and/)
     expect(chartTextMeasurer().width(rows[0].deal, 12)).toBeLessThanOrEqual(230)
   })
+
+  it('gives the alt text the deal and stage names in full, which the picture shortens', () => {
+    const deal = {
+      ...samples.stalled.stalled[0]!,
+      dealName: 'Trueworks Media - Enterprise new business 2026',
+      stage: 'Technical validation and security review',
+    }
+    const chart = stalledChart({ ...samples.stalled, stalled: [deal] })
+    expect(mainRows(chart.spec)[0].deal).toContain('\u2026')
+    expect(chart.altText).toContain('Trueworks Media - Enterprise new business 2026 \u00b7 Technical validation and security review: $')
+    expect(chart.altText).not.toContain('\u2026')
+  })
 })
 
 /** The label a `labelExpr` of the form `{...}[datum.value]` gives a value. */
