@@ -100,7 +100,10 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
     return { ...b, label: clear ? label : '' }
   })
   const groups = equalSized
-    ? `${bins.length} groups of about ${formatCount(Math.round(total / bins.length))} held-out deals by predicted probability`
+    ? bins.length === 1
+      ? // Every deal got the same prediction (a tree with no split): one group, of all of them.
+        `${formatCount(total)} held-out deal${total === 1 ? '' : 's'}, all given the same predicted probability`
+      : `${bins.length} groups of about ${formatCount(Math.round(total / bins.length))} held-out deals by predicted probability`
     : `${formatCount(total)} held-out deals grouped by predicted probability`
   const axis = (title: string) => ({ title, format: '.0%', tickCount: 5, grid: true })
   const scale = { domain: [0, 1], nice: false }

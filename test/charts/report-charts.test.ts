@@ -222,6 +222,13 @@ describe('model charts', () => {
     expect((chart.spec as Json).title.subtitle.join(' ')).toContain('4 groups of about 108 held-out deals')
   })
 
+  it('reliability diagram: one group (every deal given the same prediction) is described as such, not as "1 groups of about 1,085"', () => {
+    const chart = reliabilityChart({ bins: [{ predicted: 0.36, observed: 0.24, n: 1085 }], informative: false })
+    const subtitle = (chart.spec as Json).title.subtitle.join(' ')
+    expect(subtitle).toContain('1,085 held-out deals, all given the same predicted probability')
+    expect(subtitle).not.toContain('1 groups')
+  })
+
   it('reliability diagram: the alt text gives every group its size, the points left unlabelled in the picture included', () => {
     const equal = reliabilityChart({ bins: [0.2, 0.25].map((p) => ({ predicted: p, observed: p - 0.05, n: 108 })) })
     expect(equal.altText).toContain('predicted 20%, observed 15% (n=108); predicted 25%, observed 20% (n=108)')
