@@ -7,6 +7,7 @@ import type { Config } from '../config.js'
 import { findOpenDealsByHealth } from '../db/find-slack-deals.js'
 import type { Store } from '../db/open-store.js'
 import { type CsvImportSummary, importCsvFile } from '../ingest/import-csv-file.js'
+import { recentShiftSentence } from '../model/recent-rate-shift.js'
 import type { DealScore } from '../model/score-deals.js'
 import { type SampleSummary, writeSampleFiles } from '../sample/write-sample-files.js'
 import { findingsSummary } from '../services/findings-summary.js'
@@ -140,7 +141,7 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
     'What changed (* a finding to act on, - context):',
     ...r.summary.findings.map((f) => `  ${f.significant ? '*' : '-'} ${f.text}`),
     '',
-    `Win-probability model: ${r.model.verdict}`,
+    `Win-probability model: ${r.model.verdict}${r.model.recentShift === null ? '' : ` ${recentShiftSentence(r.model.recentShift, true)}`}`,
     '',
     r.atRisk.length > 0
       ? 'High-value deals that need a human now (least healthy first):'

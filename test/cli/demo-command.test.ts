@@ -99,6 +99,11 @@ describe('runDemo', () => {
       // Findings are marked as every report marks them: * significant, - context.
       expect(result.summary.findings.some((f) => f.significant)).toBe(true)
       for (const f of result.summary.findings) expect(result.text).toContain(`  ${f.significant ? '*' : '-'} ${f.text}`)
+      // The model's line says whether its probabilities are shifted toward the newest deals' rate, exactly when they are.
+      expect(result.text).toContain(`Win-probability model: ${result.model.verdict}`)
+      expect(/Probabilities are (lowered|raised) toward the newest deals' win rate/.test(result.text)).toBe(
+        result.model.recentShift !== null,
+      )
     } finally {
       await store.close()
     }
