@@ -3,6 +3,7 @@ import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
 import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
 
@@ -106,6 +107,9 @@ function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): 
     const { center, baselineFrom, baselineTo } = withBaseline
     return `No month shown has closed deals to judge; the centre, ${formatPercent(center as number)}, is the pooled win rate of ${formatMonth(baselineFrom as string)}-${formatMonth(baselineTo as string)}.`
   }
+  if (methods.size === 0 && oneOutcomeHistory(months) !== null) {
+    return 'No month can be judged: every closed deal shown had the same outcome, so the history has no spread to set a normal range from.'
+  }
   if (methods.size === 0) {
     return 'Not enough history to judge any month: a month needs at least 4 earlier complete months with closed deals as its baseline, won and lost deals among them.'
   }
@@ -168,6 +172,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
   if (!r.months.some((m) => m.anomaly !== null)) {
     const judged = (m: WinrateMonth) => !m.partial && m.lcl !== null && m.winRate !== null
     const last = [...r.months].reverse().find(judged)
+    const oneSided = oneOutcomeHistory(r.months)
     if (last) {
       // "Since" the first month judged: earlier months shown had no deals or no baseline, so no limits.
       const first = r.months.find(judged) as WinrateMonth
@@ -196,6 +201,13 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         key: `winrate_no_recent:${newestClosed}`,
         significant: false,
         text: `No deal${scope} closed in the ${r.months.length} months shown (${formatMonth(r.months[0]!.month)}-${formatMonth(r.months[r.months.length - 1]!.month)}); the newest closes in the data are from ${formatMonth(newestClosed)}. Run the report as of a date in ${formatMonth(newestClosed)} to see the months before it.`,
+      })
+    } else if (oneSided !== null) {
+      out.push({
+        report: 'winrate',
+        key: `winrate_one_outcome:${oneSided.to}`,
+        significant: false,
+        text: `${oneOutcomeSentence(oneSided, scope)}.`,
       })
     } else {
       out.push({

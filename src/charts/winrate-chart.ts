@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite'
 import { formatCount } from '../analytics/format-figures.js'
-import { MIN_BASELINE_DEALS, MIN_BASELINE_MONTHS } from '../analytics/p-chart.js'
+import { oneOutcomeHistory, oneOutcomeSentence } from '../analytics/one-outcome-history.js'
 import type { WinrateReport } from '../analytics/report-types.js'
 import {
   COLORS,
@@ -26,6 +26,8 @@ export interface WinrateChartRow {
   ucl: number | null
   center: number | null
   n: number
+  /** Closed deals won (of `n`). */
+  won: number
   created: number
   partial: boolean
   anomaly: 'low' | 'high' | null
@@ -64,6 +66,7 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
     ucl: m.ucl,
     center: m.center,
     n: m.won + m.lost,
+    won: m.won,
     created: m.created ?? 0,
     partial: m.partial,
     anomaly: m.partial ? null : m.anomaly,
@@ -402,16 +405,8 @@ function winrateTitle(rows: readonly WinrateChartRow[]): string {
   }
   if (last.lcl === null) {
     // History enough for a baseline but all of one outcome: the p-chart has no spread, not too little history.
-    const closed = complete.filter((r) => r.n > 0)
-    const total = closed.reduce((sum, r) => sum + r.n, 0)
-    const span = `from ${formatMonth(closed[0]?.month ?? last.month)} to ${formatMonth(last.month)}`
-    const earlier = closed.filter((r) => r !== last)
-    if (earlier.length >= MIN_BASELINE_MONTHS && earlier.reduce((sum, r) => sum + r.n, 0) >= MIN_BASELINE_DEALS) {
-      if (closed.every((r) => r.winRate === 0))
-        return `None of the ${formatCount(total)} deals closed ${span} was won: no normal range to judge the win rate by`
-      if (closed.every((r) => r.winRate === 1))
-        return `All ${formatCount(total)} deals closed ${span} were won: no normal range to judge the win rate by`
-    }
+    const oneSided = oneOutcomeHistory(complete.map((r) => ({ month: r.month, won: r.won, lost: r.n - r.won, partial: false })))
+    if (oneSided) return oneOutcomeSentence(oneSided)
     return `Win rate was ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)} for ${formatCount(last.n)} closed deal${last.n === 1 ? '' : 's'}; too little history for a normal range`
   }
   return `Win rate is within its normal range: ${formatPercent(last.winRate ?? 0)} in ${monthName(last.month)}`

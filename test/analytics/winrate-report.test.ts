@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { winrateReport } from '../../src/analytics/winrate-report.js'
+import { winrateChart } from '../../src/charts/winrate-chart.js'
 import { monthRange } from '../../src/domain/dates.js'
 
 /** Ten won and ten lost deals closed (and twenty created) in each month from `from` to `to`. */
@@ -26,6 +27,35 @@ describe('winrateReport findings', () => {
     const report = winrateReport(steadyMonths('2024-05', '2024-07'), { asOf: '2024-07-20' })
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
     expect(report.limitNote).toMatch(/^Not enough history to judge any month/)
+  })
+
+  it('says every closed deal was lost (or won), as the chart title does, instead of calling a long one-outcome history too short', () => {
+    const months = monthRange('2025-01', '2025-08')
+    const oneSided = (won: number, lost: number, where?: Record<string, string>) =>
+      winrateReport(
+        {
+          outcomes: months.map((month) => ({ month, won, lost, wonAmount: won * 1e3, lostAmount: lost * 1e3 })),
+          created: months.map((month) => ({ month, created: 10, createdAmount: 1e4 })),
+        },
+        { asOf: '2025-09-10', ...(where ? { where } : {}) },
+      )
+    const lost = oneSided(0, 10)
+    expect(lost.findings.map((f) => [f.key, f.significant])).toEqual([['winrate_one_outcome:2025-08', false]])
+    expect(lost.findings[0]!.text).toBe(
+      'None of the 80 deals closed from Jan 2025 to Aug 2025 was won: no normal range to judge the win rate by.',
+    )
+    expect(`${winrateChart(lost).title}.`).toBe(lost.findings[0]!.text)
+    expect(lost.limitNote).toMatch(/^No month can be judged: every closed deal shown had the same outcome/)
+    const won = oneSided(10, 0, { region: 'EMEA' })
+    expect(won.findings[0]!.text).toBe(
+      'All 80 deals (EMEA) closed from Jan 2025 to Aug 2025 were won: no normal range to judge the win rate by.',
+    )
+    // Three complete months before the latest are too little history whatever their outcomes.
+    const short = winrateReport(
+      { outcomes: months.slice(-4).map((month) => ({ month, won: 0, lost: 10, wonAmount: 0, lostAmount: 1e4 })), created: [] },
+      { asOf: '2025-09-10' },
+    )
+    expect(short.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
   })
 
   it('does not call the history too short when only the partial month is shown', () => {
