@@ -1,6 +1,7 @@
 import type { SegmentOutcomeRow } from '../db/find-segment-outcomes.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
+import { noMatchFinding } from './no-match-finding.js'
 import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
 import { twoProportionTest } from './two-proportion-test.js'
 import { wilsonInterval } from './wilson-interval.js'
@@ -86,6 +87,7 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
         b.n - a.n ||
         compareText(segmentKey(a.segment), segmentKey(b.segment)),
     )
+  const noMatch = n === 0 ? noMatchFinding('drivers', query.where ?? {}, 'closed deal') : null
   return {
     asOf: query.asOf,
     where: query.where ?? {},
@@ -96,7 +98,7 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
     tested: segments.length,
     segments,
     combinations: DRIVER_COMBINATIONS.filter(([a, b]) => !fixed.has(a) && !fixed.has(b)),
-    findings: driverFindings(segments, n, won, scopeWords(query.where ?? {})),
+    findings: noMatch ? [noMatch] : driverFindings(segments, n, won, scopeWords(query.where ?? {})),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FunnelCountRow } from '../db/find-funnel-counts.js'
 import { formatCount, formatPercent, formatProbability } from './format-figures.js'
+import { noMatchFinding } from './no-match-finding.js'
 import { normalSf } from './normal-distribution.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, FunnelReport, FunnelStage, ReportQuery } from './report-types.js'
@@ -116,6 +117,8 @@ export function funnelReport(
         : `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
     })
   }
+  const noMatch = reached[0]! + unplaced === 0 ? noMatchFinding('funnel', query.where ?? {}, 'deal') : null
+  if (noMatch) findings.push(noMatch)
   const sourceNote =
     (useHistory
       ? 'From stage history: a deal reached every stage up to the furthest one its history (or a win) shows.'

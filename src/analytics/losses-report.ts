@@ -1,6 +1,7 @@
 import type { LossStageRow } from '../db/find-loss-stages.js'
 import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
+import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, LossesReport, LossStage, ReportQuery } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -66,6 +67,8 @@ export function lossesReport(
       text: `${formatCount(n)} lost deal${n === 1 ? '' : 's'}${scopeWords(query.where ?? {})} (${formatPercent(totalLost > 0 ? n / totalLost : null)}) ${n === 1 ? 'names' : 'name'} ${names} as the stage lost at, which is not one of the open stages (${context.openStages.join(', ')}): where ${n === 1 ? 'it was' : 'they were'} really lost is not recorded.`,
     })
   }
+  const noMatch = totalLost === 0 ? noMatchFinding('losses', query.where ?? {}, 'lost deal') : null
+  if (noMatch) findings.push(noMatch)
   return {
     asOf: query.asOf,
     where: query.where ?? {},

@@ -2,6 +2,7 @@ import type { StalePipeline } from '../db/find-stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
 import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
+import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -74,7 +75,10 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   const unknown = s.noActivityByAsOfCount
   const known = s.openCount - unknown
   // With every open deal left out there is nothing to say "none" about: the note below says it all.
-  if (findings.length === 0 && (known > 0 || unknown === 0)) {
+  const noMatch = s.openCount === 0 && s.closedSince === 0 ? noMatchFinding('stalled', query.where ?? {}, 'open deal') : null
+  if (noMatch) {
+    findings.push(noMatch)
+  } else if (findings.length === 0 && (known > 0 || unknown === 0)) {
     findings.push({
       report: 'stalled',
       key: 'stalled_none',

@@ -3,6 +3,7 @@ import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { formatCount, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { noMatchFinding } from './no-match-finding.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
 import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
@@ -97,7 +98,7 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     .map((r) => r.month)
     .sort()
     .pop()
-  return { ...report, findings: winrateFindings(report, newestClosed ?? null) }
+  return { ...report, findings: winrateFindings(report, newestClosed ?? null, firstData === undefined) }
 }
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
@@ -128,9 +129,10 @@ function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): 
  * The sentences the win-rate report supports: anomalies as findings (otherwise "within the normal
  * range"), then any run-rule signals as context (never significant). `newestClosed` is the newest
  * month up to "as of" with a closed deal (shown or not), so that a report run long after the data
- * ends says where the data is instead of only that the shown months are empty.
+ * ends says where the data is instead of only that the shown months are empty. `noDeal`: no deal
+ * was created or closed by "as of" (with filters: none matches them).
  */
-function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: string | null): Finding[] {
+function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: string | null, noDeal: boolean): Finding[] {
   const out: Finding[] = []
   const scope = scopeWords(r.where)
   for (const m of r.months) {
@@ -173,7 +175,10 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     const judged = (m: WinrateMonth) => !m.partial && m.lcl !== null && m.winRate !== null
     const last = [...r.months].reverse().find(judged)
     const oneSided = oneOutcomeHistory(r.months)
-    if (last) {
+    const noMatch = noDeal ? noMatchFinding('winrate', r.where, 'deal') : null
+    if (noMatch) {
+      out.push(noMatch)
+    } else if (last) {
       // "Since" the first month judged: earlier months shown had no deals or no baseline, so no limits.
       const first = r.months.find(judged) as WinrateMonth
       out.push({

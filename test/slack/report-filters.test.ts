@@ -103,6 +103,22 @@ describe('report filters against the deals, over HTTP', () => {
     expect(answer).toContain('EMEA')
   })
 
+  it('says in each report that no deal matches a filter that matches none, naming it, instead of too little history', async () => {
+    const expected: Record<string, string> = {
+      winrate: 'No deal matches the filter region=Atlantis.',
+      losses: 'No lost deal matches the filter region=Atlantis.',
+      funnel: 'No deal matches the filter region=Atlantis.',
+      drivers: 'No closed deal matches the filter region=Atlantis.',
+      stalled: 'No open deal matches the filter region=Atlantis.',
+    }
+    for (const [report, sentence] of Object.entries(expected)) {
+      const { answer } = await ask(PEOPLE.cro, `${report} region=Atlantis`)
+      expect(answer, report).toContain(sentence)
+      expect(answer, report).not.toContain('Not enough closed-deal history')
+      expect(answer, report).not.toContain('(Atlantis)')
+    }
+  })
+
   it('answers a band typed in capitals, and refuses an unknown band in the ack', async () => {
     const upper = await ask(PEOPLE.cro, 'winrate amount_band=100K+')
     expect(upper.answer).toContain('amount_band=100k+')

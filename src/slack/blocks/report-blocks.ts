@@ -127,8 +127,8 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
   return { text: esc(`Drivers, ${scopeLabel}: ${firstSentence(report.findings, `${significant.length} significant segments`)}`), blocks }
 }
 
-// The stalled report's notes on what a past "as of" leaves out.
-const PAST_AS_OF_NOTES = new Set(['stalled_past_as_of', 'stalled_no_activity_by_as_of'])
+// The stalled report's notes on what a past "as of" leaves out, and on a filter no open deal matches.
+const STALLED_NOTES = new Set(['stalled_past_as_of', 'stalled_no_activity_by_as_of', 'stalled_no_match'])
 
 /** `/pulse stalled`: the largest stalled deals, the zombie pipeline, and what a past "as of" leaves out. */
 export function stalledBlocks(
@@ -150,8 +150,8 @@ export function stalledBlocks(
       `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${money(report.stale.amount)}`,
       `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${money(report.overStageP90Amount)}`,
     ]),
-    // A past "as of": what the figures leave out, as the terminal and JSON say it.
-    ...report.findings.filter((f) => PAST_AS_OF_NOTES.has(f.key)).map((f) => context(esc(f.text))),
+    // What the figures leave out (a past "as of", a filter matching nothing), as the terminal and JSON say it.
+    ...report.findings.filter((f) => STALLED_NOTES.has(f.key)).map((f) => context(esc(f.text))),
     context(`As of ${report.asOf}.`),
   ]
   return { text: esc(`Stalled deals, ${scopeLabel}: ${dealCount(report.stalledCount)}, ${money(report.stalledAmount)}`), blocks }
