@@ -113,7 +113,9 @@ export function funnelReport(
       key: tooFew ? 'funnel_too_few_losses' : 'funnel_no_leak',
       significant: false,
       text: tooFew
-        ? `Too few lost deals${scope} (${formatCount(totalLost)}) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: ${topLeak}).`
+        ? totalLost === 1
+          ? `Only one lost deal${scope}: too few to tell a leaking stage from chance (highest leakage: ${topLeak}).`
+          : `Too few lost deals${scope} (${formatCount(totalLost)}) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: ${topLeak}).`
         : `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
     })
   }

@@ -51,9 +51,11 @@ export function lossesReport(
       key: 'losses_late_share',
       significant: false,
       text:
-        lateStageShare === 0
-          ? `${recordedLost === 1 ? 'The one lost deal' : `None of the ${formatCount(recordedLost)} lost deals`}${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} was ${recordedLost === 1 ? 'not ' : ''}lost late, at ${context.lateStages.join(' or ')}.`
-          : `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
+        lateStageShare === 1 && recordedLost === 1
+          ? `The one lost deal${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} (${formatMoney(recordedAmount)}) was lost late, at ${lateRows.find((r) => r.lost > 0)?.stage}, after ${formatCount(days)} deal-days of work.`
+          : lateStageShare === 0
+            ? `${recordedLost === 1 ? 'The one lost deal' : `None of the ${formatCount(recordedLost)} lost deals`}${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} was ${recordedLost === 1 ? 'not ' : ''}lost late, at ${context.lateStages.join(' or ')}.`
+            : `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
     })
   }
   const unrecorded = stages.filter((s) => !s.openStage && s.lost > 0)

@@ -126,6 +126,7 @@ export function lateStageShareWords(r: LossesReport): string {
   if (recorded === r.totalLost)
     return `${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount`
   if (recorded === 0) return 'not known (no lost deal records an open stage as the stage it was lost at)'
+  if (recorded === 1) return `${formatPercent(r.lateStageShare)} of the one lost deal whose stage is recorded`
   return `${formatPercent(r.lateStageShare)} of the ${formatDeals(recorded, 'lost')} whose stage is recorded, ${formatPercent(r.lateStageAmountShare)} of their amount`
 }
 

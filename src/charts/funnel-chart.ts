@@ -60,7 +60,7 @@ export function funnelChart(report: FunnelReport): ReportChart {
       : null
   const spec = {
     title: titleBlock(title, [
-      `Deals that reached each stage (light) and went past it (dark). ${formatCount(last.reached)} of the ${formatDeals(first.reached)} that reached ${first.stage} (${formatPercent(last.reached / first.reached)}) ${last.reached === 1 ? 'has' : 'have'} been won so far.`,
+      `Deals that reached each stage (light) and went past it (dark). ${wonSoFar(first.reached, first.stage, last.reached)}`,
       ...(leftOut && !title.includes('left out') ? [leftOut] : []),
     ]),
     width: LAYOUT.width - 90,
@@ -103,6 +103,12 @@ export function funnelChart(report: FunnelReport): ReportChart {
     title,
     altText: `${title}. Funnel bar chart of deals reaching and passing each stage${leftOut ? ` (${leftOut.replace(/\.$/, '')})` : ''}. ${alt}.`,
   }
+}
+
+/** `12 of the 40 deals that reached Qualified (30%) have been won so far.`, or for one deal whether it was. */
+function wonSoFar(reached: number, stage: string, won: number): string {
+  if (reached === 1) return `The one deal that reached ${stage} has ${won === 1 ? '' : 'not '}been won so far.`
+  return `${formatCount(won)} of the ${formatDeals(reached)} that reached ${stage} (${formatPercent(won / reached)}) ${won === 1 ? 'has' : 'have'} been won so far.`
 }
 
 /**

@@ -113,6 +113,9 @@ function lossesTitle(report: LossesReport): string {
   const recorded = report.stages.filter((s) => s.openStage).reduce((sum, s) => sum + s.lost, 0)
   if (share === null && recorded === 0) return 'Where these deals were lost is not recorded: none names an open stage'
   const partial = recorded < report.totalLost
+  const lateStage = report.stages.find((s) => s.lateStage && s.lost > 0)
+  if (recorded === 1 && share === 1 && lateStage)
+    return `The one lost deal${partial ? ' with a recorded stage' : ''} (${formatMoney(lateStage.lostAmount)}) was lost late, at ${lateStage.stage}`
   if (partial && share !== null && report.lateStages.length > 0) {
     const lateAmount = report.stages.filter((s) => s.lateStage).reduce((sum, s) => sum + s.lostAmount, 0)
     return `${formatPercent(share)} of the lost deals with a recorded stage (${formatMoney(lateAmount)}) were lost late, at ${joinPhrases(report.lateStages, 'or')}`

@@ -49,7 +49,13 @@ describe('losses report with little or nothing lost', () => {
       context,
       query,
     )
-    expect(r.findings[0]!.text).toMatch(/^100% of the 1 lost deal whose stage is recorded \(/)
-    expect(lossesText(r)).toContain('100% of the 1 lost deal whose stage is recorded, 100% of their amount')
+    expect(r.findings[0]!.text).toBe(
+      'The one lost deal whose stage is recorded ($5k) was lost late, at Proposal, after 40 deal-days of work.',
+    )
+    expect(lossesText(r)).toContain('Late stages (Proposal, Negotiation): 100% of the one lost deal whose stage is recorded.')
+    expect(lossesChart(r).title).toBe('The one lost deal with a recorded stage ($5k) was lost late, at Proposal')
+    const late = lossesReport([{ stage: 'Negotiation', lost: 1, lostAmount: 7_000, daysSpent: 30 }], context, query)
+    expect(late.findings.map((f) => f.text)).toEqual(['The one lost deal ($7k) was lost late, at Negotiation, after 30 deal-days of work.'])
+    expect(lossesChart(late).title).toBe('The one lost deal ($7k) was lost late, at Negotiation')
   })
 })
