@@ -141,6 +141,11 @@ export interface WinrateReport {
   readonly limitMethod: LimitMethod
   /** One sentence saying which limits were used and why. */
   readonly limitNote: string
+  /**
+   * Set when fewer months are shown than asked for because the data starts later: the months
+   * before the first one with a deal created or closed are left out, and this sentence says so.
+   */
+  readonly monthsNote?: string
   /** Laney's sigma_z of the baseline (1 = plain binomial); null with fewer than 3 baseline months. */
   readonly overdispersion: number | null
   /** Maximum baseline window in complete months before the judged month. */

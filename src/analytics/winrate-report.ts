@@ -2,7 +2,7 @@ import type { MonthlyCreatedRow } from '../db/find-monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
-import { formatCount, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
 import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
@@ -21,7 +21,8 @@ export const BASELINE_MONTHS = 12
 
 /**
  * `report winrate`: the monthly win rate as a p-chart (see {@link pChart}) for the last
- * `query.months` months ending with the partial month that contains `asOf`, with pipeline volume
+ * `query.months` months ending with the partial month that contains `asOf` (none before the first
+ * month with a deal created or closed: `monthsNote` then says so), with pipeline volume
  * (created per month, open pipeline at each month end) alongside, and the findings it supports.
  * Baselines reach back before the shown months. Pure.
  */
@@ -29,7 +30,9 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
   const asOfMonth = monthOf(query.asOf)
   const shown = Math.max(1, query.months ?? DEFAULT_WINRATE_MONTHS)
   const firstData = [...data.outcomes.map((r) => r.month), ...data.created.map((r) => r.month)].filter((m) => m <= asOfMonth).sort()[0]
-  const firstShown = shiftMonth(asOfMonth, -(shown - 1))
+  const asked = shiftMonth(asOfMonth, -(shown - 1))
+  // Months before the first deal hold nothing to draw or judge: shown from the first month with data.
+  const firstShown = firstData !== undefined && firstData > asked ? firstData : asked
   const first = firstData !== undefined && firstData < firstShown ? firstData : firstShown
   const all = monthRange(first, asOfMonth)
   const outcomes = new Map(data.outcomes.map((r) => [r.month, r]))
@@ -88,6 +91,11 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     months,
     limitMethod,
     limitNote: limitNote(methods, months),
+    ...(firstShown > asked
+      ? {
+          monthsNote: `Shown from ${formatMonth(firstShown)}, the first month with a deal created or closed (${formatCountOf(months.length, 'month')}, not ${formatCount(shown)}).`,
+        }
+      : {}),
     overdispersion,
     baselineMonths: BASELINE_MONTHS,
     runSignals: shownSignals,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { winrateText } from '../../src/analytics/report-text.js'
 import { winrateReport } from '../../src/analytics/winrate-report.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
 import { monthRange } from '../../src/domain/dates.js'
@@ -69,12 +70,27 @@ describe('winrateReport findings', () => {
   })
 
   it('dates "no month outside its limits" from the first month judged, not from months shown without data or baseline', () => {
-    // 24 months shown from Aug 2022; deals close from Jan 2023, and May 2023 is the first month with 4 months of baseline.
+    // 24 months asked for, from Aug 2022; deals close from Jan 2023, and May 2023 is the first month with 4 months of baseline.
     const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20', months: 24 })
-    expect(report.months[0]?.month).toBe('2022-08')
+    expect(report.months[0]?.month).toBe('2023-01')
     const firstJudged = report.months.find((m) => m.lcl !== null)?.month
     expect(firstJudged).toBe('2023-05')
     expect(report.findings[0]?.text).toMatch(/; no month since May 2023 is outside its limits\.$/)
+  })
+
+  it('leaves out the months before the first deal, in JSON, text and chart, and says so', () => {
+    // 54 months of data, 120 asked for: the 66 empty months before the data are not drawn or listed.
+    const report = winrateReport(steadyMonths('2021-04', '2025-09'), { asOf: '2025-09-10', months: 120 })
+    expect(report.months).toHaveLength(54)
+    expect(report.months[0]?.month).toBe('2021-04')
+    expect(report.monthsNote).toBe('Shown from Apr 2021, the first month with a deal created or closed (54 months, not 120).')
+    expect(winrateText(report)).toContain(report.monthsNote)
+    expect(winrateText(report)).not.toContain('2021-03')
+    expect(JSON.stringify(winrateChart(report).spec)).not.toContain('2021-03')
+    // Data reaching back past the months asked for: nothing left out, no note.
+    const full = winrateReport(steadyMonths('2021-04', '2025-09'), { asOf: '2025-09-10', months: 12 })
+    expect(full.months).toHaveLength(12)
+    expect(full.monthsNote).toBeUndefined()
   })
 
   it('judges the newest complete month when the data reaches "as of"', () => {

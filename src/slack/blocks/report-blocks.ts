@@ -57,7 +57,7 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
       `*Created last month*\n${latest ? `${dealCount(latest.created)}, ${money(latest.createdAmount)}` : 'n/a'}`,
     ]),
     context(
-      `${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
+      `${report.monthsNote ? `${esc(report.monthsNote)} ` : ''}${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
     ),
   ]
   return { text: esc(`Win rate, ${scopeLabel}: ${firstSentence(report.findings, verdict.replace(/\*/g, ''))}`), blocks }
