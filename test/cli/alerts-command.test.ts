@@ -30,4 +30,27 @@ describe('pulse alerts --dry-run', () => {
       ['S3', null],
     ])
   })
+
+  it('says on stderr which open deals a past as-of leaves out because their only recorded activity is after it', async () => {
+    const db = join(tempDir(), 'p.db')
+    const csv = [
+      HEADER,
+      'P1,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2025-06-20,ana@acme.example',
+      'P2,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2025-05-01,ana@acme.example',
+    ].join('\n')
+    expect((await runCli('ingest', '--csv', writeTempFile('p.csv', csv), '--db', db)).code).toBe(0)
+    const run = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-05-20')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout.split('\n')[0]).toBe('1 stalled-deal DM would be sent as of 2025-05-20:')
+    expect(run.stderr).toContain(
+      '1 open deal, worth $80k, had no recorded activity by 2025-05-20 and is left out: its latest recorded activity is after that day, so whether it was stalled then cannot be told.',
+    )
+    // JSON: the contract's shape, with the count left out as an added field; nothing on stderr about it.
+    const json = await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', '2025-05-20')
+    expect(JSON.parse(json.stdout)).toMatchObject({ asOf: '2025-05-20', noActivityByAsOf: { count: 1, amount: 80000 } })
+    expect(json.stderr).not.toContain('no recorded activity')
+    // As of today nothing is left out, and nothing is said.
+    const today = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-07-20')
+    expect(today.stderr).not.toContain('no recorded activity')
+  })
 })

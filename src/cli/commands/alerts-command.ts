@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { formatCount, formatMoney } from '../../analytics/format-figures.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
-import { type PlannedAlert, planStalledDealDms } from '../../slack/alerts/plan-stalled-deal-dms.js'
+import { type PlannedAlert, planStalledDealDms, type StallPlan } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -40,7 +40,10 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           // The roster is not needed to list DMs, but a roster the real run would stop on is said now.
           loadRoster(config.rosterPath)
           const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
-          emit(io, options, { asOf, alerts: plan.alerts }, () => alertsText(plan.alerts, asOf, 'would be sent'))
+          emit(io, options, { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf }, () =>
+            alertsText(plan.alerts, asOf, 'would be sent'),
+          )
+          if (!options.json) noActivityNote(io, plan)
           return
         }
         // Slack's client loads only when a message is to be sent, so the other commands start quicker.
@@ -63,7 +66,8 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         // DMs claimed by another run (pulse serve, or a pulse alerts that stopped moments ago) are still owed too.
         const held = delivery.heldElsewhere
         const leaseSeconds = Math.ceil(outboxLeaseMs(store, config) / 1000)
-        emit(io, options, { asOf, alerts: plan.alerts, delivery }, () =>
+        if (!options.json) noActivityNote(io, plan)
+        emit(io, options, { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf, delivery }, () =>
           [
             alertsText(plan.alerts, asOf, 'queued'),
             `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}${held > 0 ? `, ${held} held by another run's claim for up to ${leaseSeconds} s` : ''}; ${delivery.rateLimited} rate-limit waits.`,
@@ -95,6 +99,15 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
       { existing: true, io, needsDeals: true },
     )
   })
+}
+
+/** Says on stderr which open deals a past "as of" leaves out: their only recorded activity is after it. */
+function noActivityNote(io: CliIo, plan: StallPlan): void {
+  const { count, amount } = plan.noActivityByAsOf
+  if (count === 0) return
+  io.err(
+    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${formatMoney(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
+  )
 }
 
 function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string): string {

@@ -35,6 +35,11 @@ export interface StallPlan {
   readonly stalled: number
   readonly episodesOpened: number
   readonly episodesEnded: number
+  /**
+   * Open deals left out because their only recorded activity is after `asOf` (a past "as of"):
+   * whether they were stalled then cannot be told. Zero when "as of" is today.
+   */
+  readonly noActivityByAsOf: { readonly count: number; readonly amount: number }
 }
 
 /** The lock row that keeps two plans (the scheduled job, `pulse alerts`, on any instance) from running at once. */
@@ -80,8 +85,8 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     stage: d.stage,
     daysIdle: d.daysIdle,
   }))
-  if (options.dryRun)
-    return { asOf, alerts, stalled: report.stalledCount, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
+  const summary = { asOf, alerts, stalled: report.stalledCount, noActivityByAsOf: report.noActivityByAsOf }
+  if (options.dryRun) return { ...summary, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 
   // Each loop below writes a row per deal: it lets Slack's requests in every ROWS_PER_YIELD rows.
   for (const [i, e] of actions.end.entries()) {
@@ -116,7 +121,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     { asOf, stalled: report.stalledCount, queued: alerts.length, opened: actions.open.length, ended: actions.end.length },
     'stalled-deal DMs planned',
   )
-  return { asOf, alerts, stalled: report.stalledCount, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
+  return { ...summary, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 }
 
 async function enqueueStallDms(
