@@ -1,6 +1,8 @@
 /** What a job body returns when it had nothing to do: see {@link idleJob}. */
 export interface JobIdle {
   readonly idle: string
+  /** True when the job did not run because sending is paused (see {@link pausedJob}), not for lack of work. */
+  readonly paused?: boolean
 }
 
 /**
@@ -10,6 +12,14 @@ export interface JobIdle {
  */
 export function idleJob(reason: string): JobIdle {
   return { idle: reason }
+}
+
+/**
+ * The value a job body returns when it did not run because its work is paused (Slack refuses the
+ * bot token): recorded as `skipped` with `reason`, like {@link idleJob}, but logged as a pause.
+ */
+export function pausedJob(reason: string): JobIdle {
+  return { idle: reason, paused: true }
 }
 
 /** Whether a job body's result is {@link idleJob}'s. */

@@ -27,8 +27,10 @@ export interface JobOutcome {
   status: 'done' | 'failed' | 'skipped'
   runId: number | null
   error: string | null
-  /** Set when the job ran and found nothing to do: the reason, as recorded on the run. */
+  /** Set when the job ran and found nothing to do, or was paused: the reason, as recorded on the run. */
   idle?: string
+  /** True when the job was paused (see `pausedJob`) rather than idle. */
+  paused?: boolean
 }
 
 /** Options of {@link runJob}. */
@@ -134,8 +136,9 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
     const result = await fn()
     if (isJobIdle(result)) {
       await finishJobRun(db, runId, { status: 'skipped', now: now(), error: result.idle })
-      ctx.logger.info({ job: name, runId }, `job had nothing to do: ${result.idle}`)
-      return { job: name, status: 'skipped', runId, error: null, idle: result.idle }
+      // A pause is not an empty run: the reason (a sentence with the fix) says what holds it back.
+      ctx.logger.info({ job: name, runId }, result.paused ? `job paused, not run: ${result.idle}` : `job had nothing to do: ${result.idle}`)
+      return { job: name, status: 'skipped', runId, error: null, idle: result.idle, ...(result.paused ? { paused: true } : {}) }
     }
     const previous = await findPreviousJobRun(db, name, runId)
     await finishJobRun(db, runId, { status: 'done', now: now() })

@@ -4,8 +4,9 @@ import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
+import { idleJob, pausedJob } from '../../src/jobs/idle-job.js'
 import { type JobContext, runJob } from '../../src/jobs/run-job.js'
-import { silentLogger } from '../../src/log/create-logger.js'
+import { createLogger, silentLogger } from '../../src/log/create-logger.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { tempDir } from '../helpers/test-store.js'
 import { watchEventLoop } from '../helpers/watch-event-loop.js'
@@ -26,6 +27,27 @@ describeEachDialect('runJob', (dialect) => {
     stores.push(store)
     return store
   }
+
+  it('logs a paused run as a pause, not as "nothing to do", and records both as skipped with their reason', async () => {
+    const store = await open()
+    const lines: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line).msg) })
+    const ctx = { ...context(store, 'test:1'), logger }
+    const reason = 'Paused: Slack no longer accepts SLACK_BOT_TOKEN (the app was uninstalled from the workspace).'
+    expect(await runJob(ctx, 'refresh-home', async () => pausedJob(reason))).toMatchObject({
+      status: 'skipped',
+      idle: reason,
+      paused: true,
+    })
+    expect(await runJob(ctx, 'sync', async () => idleJob('No CRM is configured.'))).toMatchObject({
+      status: 'skipped',
+      idle: 'No CRM is configured.',
+    })
+    expect(lines.filter((l) => l.startsWith('job ') && l !== 'job started')).toEqual([
+      `job paused, not run: ${reason}`,
+      'job had nothing to do: No CRM is configured.',
+    ])
+  })
 
   it('the lock row keeps a second instance from running a job the first is running', async () => {
     const [a, b] = await openTwoInstances(dialect, stores)

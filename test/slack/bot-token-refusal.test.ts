@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { findSlackTokenRefusal } from '../../src/db/slack-token-refusals.js'
-import { idleJob } from '../../src/jobs/idle-job.js'
+import { pausedJob } from '../../src/jobs/idle-job.js'
 import { type JobContext, runJob } from '../../src/jobs/run-job.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
@@ -15,7 +15,7 @@ import { AS_OF, openHomeRecorded, PEOPLE, SIGNING_SECRET, type SlackTestApp, sam
 
 // The app's jobs as `pulse serve` binds them: a paused job's run is recorded as skipped, with its reason.
 function scheduledJobs(ctx: SlackContext) {
-  const jobs = createSlackJobs(ctx, ctx.uploadClient, { paused: idleJob })
+  const jobs = createSlackJobs(ctx, ctx.uploadClient, { paused: pausedJob })
   const jobCtx: JobContext = {
     store: ctx.store,
     logger: silentLogger(),
@@ -84,6 +84,7 @@ describeEachDialect('a bot token Slack no longer accepts', (dialect) => {
       for (const name of ['stalled-alerts', 'refresh-home', 'anomaly-check'] as const) {
         const outcome = await run(name)
         expect(outcome.status, name).toBe('skipped')
+        expect(outcome.paused, name).toBe(true)
         expect(outcome.idle, name).toMatch(/uninstalled.*Reinstall the app and set its Bot User OAuth Token in SLACK_BOT_TOKEN/)
       }
       await jobs.notifyAdmins('a job failed')

@@ -6,7 +6,7 @@ import { todayIn } from '../../domain/dates.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
 import type { HeavyJob } from '../../jobs/heavy-job.js'
 import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
-import { idleJob } from '../../jobs/idle-job.js'
+import { idleJob, pausedJob } from '../../jobs/idle-job.js'
 import { runHeavyJob } from '../../jobs/run-heavy-job.js'
 import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger, type Logger } from '../../log/create-logger.js'
@@ -151,7 +151,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       })
       const today = () => config.asOf ?? todayIn(config.timezone)
       // While Slack refuses the bot token (uninstalled, revoked) a Slack job calls nothing: its run is skipped, with the fix.
-      const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain, paused: idleJob })
+      const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain, paused: pausedJob })
       const scheduler = startScheduler({
         store,
         config,

@@ -45,7 +45,7 @@ export interface SlackJobsOptions {
   afterDrain?: (result: DrainResult) => void
   /**
    * What a scheduled job returns instead of running while Slack refuses the bot token, given the
-   * reason (a sentence with the fix): `pulse serve` passes the scheduler's `idleJob`, so the run
+   * reason (a sentence with the fix): `pulse serve` passes the scheduler's `pausedJob`, so the run
    * is recorded as skipped with it. Default: nothing.
    */
   paused?: (reason: string) => unknown
