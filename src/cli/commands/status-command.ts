@@ -3,6 +3,8 @@ import { formatCount, formatCountOf, formatUtcMinute } from '../../analytics/for
 import type { JobRun } from '../../db/begin-job-run.js'
 import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
+import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
+import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 
 /** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, and the latest job runs. */
@@ -16,13 +18,30 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
       .option('--json', 'print the status as JSON')
       .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
   ).action(async (options: CommonOptions) => {
-    const status = await usingStore(options, (store) => findSyncStatus(store.db), { existing: true, io })
+    const status = await usingStore(
+      options,
+      async (store, config): Promise<CliStatus> => {
+        // Only a refusal of the token configured now pauses sending; one of an older token is history.
+        const refusal = config.slack.botToken ? await findSlackTokenRefusal(store.db, botTokenHash(config)) : null
+        return {
+          ...(await findSyncStatus(store.db)),
+          slackPaused: refusal && { reason: refusal.reason, since: refusal.refusedAt, checkedAt: refusal.checkedAt },
+        }
+      },
+      { existing: true, io },
+    )
     emit(io, options, status, () => formatStatus(status))
   })
 }
 
+/** What `pulse status` prints: the store's status, and whether Slack refuses the configured bot token. */
+export interface CliStatus extends SyncStatus {
+  /** Set while Slack refuses `SLACK_BOT_TOKEN` (scheduled sending is paused): Slack's reason, since when (ISO), last checked. */
+  slackPaused?: { reason: string; since: string; checkedAt: string } | null
+}
+
 /** The status as terminal text. */
-export function formatStatus(s: SyncStatus): string {
+export function formatStatus(s: CliStatus): string {
   const bySource = Object.entries(s.deals.bySource)
     .map(([k, v]) => `${k} ${formatCount(v)}`)
     .join(', ')
@@ -38,6 +57,10 @@ export function formatStatus(s: SyncStatus): string {
   lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
   lines.push(formatMessages(s.messages))
+  if (s.slackPaused)
+    lines.push(
+      `Slack sending paused since ${formatUtcMinute(s.slackPaused.since)}: Slack no longer accepts SLACK_BOT_TOKEN (${tokenRefusalWords(s.slackPaused.reason)}). Reinstall the app and set its Bot User OAuth Token in SLACK_BOT_TOKEN; waiting messages go out once Slack accepts it.`,
+    )
   lines.push(s.recentJobs.length === 0 ? 'Recent job runs: none yet (`pulse serve` runs the schedule).' : 'Recent job runs:')
   for (const j of s.recentJobs) lines.push(`  ${formatJobRun(j)}`)
   return lines.join('\n')

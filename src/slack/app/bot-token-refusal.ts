@@ -28,7 +28,11 @@ export function botTokenHash(config: Pick<Config, 'slack'>): string {
     .digest('hex')
 }
 
-const what = (reason: string) =>
+/**
+ * A recorded refusal's reason in words.
+ * @example tokenRefusalWords('app_uninstalled') // 'the app was uninstalled from the workspace'
+ */
+export const tokenRefusalWords = (reason: string): string =>
   reason === 'app_uninstalled'
     ? 'the app was uninstalled from the workspace'
     : reason === 'tokens_revoked'
@@ -48,7 +52,7 @@ export async function recordBotTokenRefused(ctx: SlackContext, reason: string): 
     if (!recorded) return
     ctx.logger.warn(
       { reason },
-      `Slack no longer accepts SLACK_BOT_TOKEN (${what(reason)}): stalled-deal DMs, digests, alerts and Home refreshes are paused, and the messages waiting in the outbox are kept. Reinstall the app to the workspace (docs/slack.md, step 2) and set its Bot User OAuth Token in SLACK_BOT_TOKEN; sending resumes by itself once Slack accepts the token (at the next start, or the next scheduled job).`,
+      `Slack no longer accepts SLACK_BOT_TOKEN (${tokenRefusalWords(reason)}): stalled-deal DMs, digests, alerts and Home refreshes are paused, and the messages waiting in the outbox are kept. Reinstall the app to the workspace (docs/slack.md, step 2) and set its Bot User OAuth Token in SLACK_BOT_TOKEN; sending resumes by itself once Slack accepts the token (at the next start, or the next scheduled job).`,
     )
   } catch (error) {
     ctx.logger.error({ err: error, reason }, 'could not record that Slack refused the bot token')
@@ -103,5 +107,5 @@ export async function slackPauseReason(ctx: SlackContext): Promise<string | null
       ctx.logger.debug({ code: slackErrorCode(error) }, 'Slack still refuses the bot token')
     }
   }
-  return `Paused: Slack no longer accepts SLACK_BOT_TOKEN (${what(refusal.reason)}, since ${refusal.refusedAt}). Reinstall the app and set its Bot User OAuth Token in SLACK_BOT_TOKEN; messages waiting in the outbox are kept and go out once Slack accepts the token.`
+  return `Paused: Slack no longer accepts SLACK_BOT_TOKEN (${tokenRefusalWords(refusal.reason)}, since ${refusal.refusedAt}). Reinstall the app and set its Bot User OAuth Token in SLACK_BOT_TOKEN; messages waiting in the outbox are kept and go out once Slack accepts the token.`
 }
