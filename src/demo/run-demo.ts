@@ -141,7 +141,7 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
     'What changed (* a finding to act on, - context):',
     ...r.summary.findings.map((f) => `  ${f.significant ? '*' : '-'} ${f.text}`),
     '',
-    `Win-probability model: ${r.model.verdict}${r.model.recentShift === null ? '' : ` ${recentShiftSentence(r.model.recentShift, true)}`}`,
+    `Win-probability model: ${r.model.verdict}${r.model.recentShift === null || !r.model.informative ? '' : ` ${recentShiftSentence(r.model.recentShift, true)}`}`,
     '',
     r.atRisk.length > 0
       ? 'High-value deals that need a human now (least healthy first):'

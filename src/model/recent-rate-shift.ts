@@ -108,7 +108,8 @@ export function recentRateShift(
 }
 
 /**
- * The shift in one sentence, with its numbers: with the test and the check behind it for
+ * The shift in one sentence, with its numbers (said only of an informative model: segment base
+ * rates shown in place of an uninformative one's probabilities are not shifted): with the test and the check behind it for
  * `pulse train`, without them (`brief`) for `pulse score`.
  */
 export function recentShiftSentence(shift: RecentRateShift, brief = false): string {

@@ -103,7 +103,10 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
     asOf: options.asOf,
     informative: current.engine.informative,
     verdict: current.engine.evaluation.verdict,
-    ...(current.engine.recentShift === null ? {} : { shiftNote: recentShiftSentence(current.engine.recentShift, true) }),
+    // Segment base rates (an uninformative model) are not shifted: only the model's probabilities are.
+    ...(current.engine.recentShift === null || !current.engine.informative
+      ? {}
+      : { shiftNote: recentShiftSentence(current.engine.recentShift, true) }),
     deals: scores,
   }
 }

@@ -76,6 +76,12 @@ describe('pulse train / score / deal', () => {
     const uninformative = formatTrainResult({ ...t, informative: false })
     expect(uninformative).not.toMatch(/Paths that differ most|lead source \d+%|won \d+% \(n=/)
     expect(uninformative).toMatch(/^Drivers: not shown, because the model did not beat the base rate/m)
+    // A shift toward the newest deals' rate is said of an informative model only: an uninformative one's scores are segment rates.
+    const recentShift = { logOdds: -0.5, n: 400, predicted: 0.36, observed: 0.24, z: -5, check: { before: 0.56, after: 0.51 } }
+    expect(formatTrainResult({ ...t, recentShift })).toMatch(
+      /^Probabilities are lowered toward the newest deals' win rate: the 400 newest closed deals won 24%/m,
+    )
+    expect(formatTrainResult({ ...t, recentShift, informative: false })).not.toMatch(/Probabilities are lowered/)
   })
 
   it('on too little history, train and score both say how many closed deals a model needs', async () => {

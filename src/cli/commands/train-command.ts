@@ -91,7 +91,7 @@ export function formatTrainResult(r: TrainResult): string {
             : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
         } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
     `On the test deals it predicted ${formatWholePercent(meanPredicted(r))} on average and ${formatWholePercent(r.testWinRate)} won (the training window won ${formatWholePercent(r.baseRate)}).`,
-    ...(r.recentShift === null ? [] : [recentShiftSentence(r.recentShift)]),
+    ...(r.recentShift === null || !r.informative ? [] : [recentShiftSentence(r.recentShift)]),
     '',
     'Reliability on the test deals (by decile of predicted probability; deals given the same probability share one row):',
     '  row       n  predicted  observed',
