@@ -664,15 +664,12 @@ export function blockActionBody(fields: {
 
 /** An `app_home_opened` event callback (JSON). */
 export function appHomeOpenedBody(userId: string): string {
-  return JSON.stringify({
-    token: 'legacy-verification-token',
-    team_id: 'T0001',
-    api_app_id: 'A0001',
-    type: 'event_callback',
-    event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user: userId, channel: `D${userId.slice(1)}`, tab: 'home', event_ts: `${Date.now() / 1000}` },
-    authorizations: [{ team_id: 'T0001', user_id: 'UBOT0001', is_bot: true }],
+  return eventCallbackBody({
+    type: 'app_home_opened',
+    user: userId,
+    channel: `D${userId.slice(1)}`,
+    tab: 'home',
+    event_ts: `${Date.now() / 1000}`,
   })
 }
 

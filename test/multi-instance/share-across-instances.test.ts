@@ -1,11 +1,10 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { silentLogger } from '../../src/log/create-logger.js'
-import { createSlackApp, type SlackApp } from '../../src/slack/app/create-slack-app.js'
+import type { SlackApp } from '../../src/slack/app/create-slack-app.js'
 import { blockActionBody, postSigned, waitFor } from '../fakes/slack-fake.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from '../slack/slack-test-app.js'
+import { anotherInstance, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from '../slack/slack-test-app.js'
 
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -16,14 +15,7 @@ describeEachDialect('Share in channel with two app instances behind one request 
   beforeEach(async () => {
     t = await startSlackTestApp({ company: await sampleCompany(1500, undefined, await dialect.open()) })
     // Another instance on the same store and the same Slack app.
-    second = createSlackApp({
-      store: t.company.store,
-      config: t.config,
-      logger: silentLogger(),
-      roster: t.company.roster,
-      services: t.slack.ctx.services,
-      retries: 0,
-    })
+    second = anotherInstance(t)
     const server = (await second.start(0)) as Server
     secondUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })

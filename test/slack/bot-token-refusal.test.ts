@@ -6,12 +6,21 @@ import { type JobContext, runJob } from '../../src/jobs/run-job.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
 import { botTokenHash, TOKEN_CHECK_EVERY_MS } from '../../src/slack/app/bot-token-refusal.js'
-import { createSlackApp, createSlackContext } from '../../src/slack/app/create-slack-app.js'
+import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../src/slack/app/create-slack-jobs.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { eventCallbackBody, postSigned, waitFor } from '../fakes/slack-fake.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
-import { AS_OF, openHomeRecorded, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+import {
+  AS_OF,
+  anotherInstance,
+  openHomeRecorded,
+  PEOPLE,
+  SIGNING_SECRET,
+  type SlackTestApp,
+  sampleCompany,
+  startSlackTestApp,
+} from './slack-test-app.js'
 
 // The app's jobs as `pulse serve` binds them: a paused job's run is recorded as skipped, with its reason.
 function scheduledJobs(ctx: SlackContext) {
@@ -101,14 +110,7 @@ describeEachDialect('a bot token Slack no longer accepts', (dialect) => {
 
     // Reinstalled: the next start's auth.test succeeds, and the DMs that waited go out, once each.
     t.fake.refuseToken(undefined)
-    const next = createSlackApp({
-      store: t.company.store,
-      config: t.config,
-      logger: silentLogger(),
-      roster: t.company.roster,
-      services: t.slack.ctx.services,
-      retries: 0,
-    })
+    const next = anotherInstance(t)
     await next.start(0)
     try {
       expect(await refusal()).toBeNull()

@@ -149,6 +149,18 @@ export async function startSlackTestApp(
   }
 }
 
+/** Another app instance (not started) on `t`'s store, config, roster and services: a second `pulse serve` behind the same Slack app. */
+export function anotherInstance(t: SlackTestApp): SlackApp {
+  return createSlackApp({
+    store: t.company.store,
+    config: t.config,
+    logger: silentLogger(),
+    roster: t.company.roster,
+    services: t.slack.ctx.services,
+    retries: 0,
+  })
+}
+
 /**
  * Opens `userId`'s Home tab (a signed `app_home_opened`) and waits until the app has finished
  * with it: the view is at Slack and recorded in the store for the republish after a sync. (Slack
