@@ -87,7 +87,7 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
         b.n - a.n ||
         compareText(segmentKey(a.segment), segmentKey(b.segment)),
     )
-  const noMatch = n === 0 ? noMatchFinding('drivers', query.where ?? {}, 'closed deal') : null
+  const noMatch = n === 0 ? noMatchFinding('drivers', query.where ?? {}, `deal closed by ${query.asOf}`) : null
   return {
     asOf: query.asOf,
     where: query.where ?? {},

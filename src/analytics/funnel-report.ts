@@ -119,7 +119,7 @@ export function funnelReport(
         : `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
     })
   }
-  const noMatch = reached[0]! + unplaced === 0 ? noMatchFinding('funnel', query.where ?? {}, 'deal') : null
+  const noMatch = reached[0]! + unplaced === 0 ? noMatchFinding('funnel', query.where ?? {}, `deal created by ${query.asOf}`) : null
   if (noMatch) findings.push(noMatch)
   const sourceNote =
     (useHistory

@@ -69,7 +69,7 @@ export function lossesReport(
       text: `${formatCount(n)} lost deal${n === 1 ? '' : 's'}${scopeWords(query.where ?? {})} (${formatPercent(totalLost > 0 ? n / totalLost : null)}) ${n === 1 ? 'names' : 'name'} ${names} as the stage lost at, which is not one of the open stages (${context.openStages.join(', ')}): where ${n === 1 ? 'it was' : 'they were'} really lost is not recorded.`,
     })
   }
-  const noMatch = totalLost === 0 ? noMatchFinding('losses', query.where ?? {}, 'lost deal') : null
+  const noMatch = totalLost === 0 ? noMatchFinding('losses', query.where ?? {}, `deal lost by ${query.asOf}`) : null
   if (noMatch) findings.push(noMatch)
   return {
     asOf: query.asOf,

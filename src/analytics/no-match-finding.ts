@@ -12,10 +12,11 @@ export function filterWords(where: ReportFilters): string {
 }
 
 /**
- * The finding of a filtered report whose filters leave nothing of what it counts (`what`: `deal`,
- * `lost deal`, `closed deal`, `open deal`): it names the filters, so that an empty report does not
- * read as too little history or as "none stalled". Null when `where` holds no filter.
- * @example noMatchFinding('losses', { region: 'Nowhere' }, 'lost deal')?.text // 'No lost deal matches the filter region=Nowhere.'
+ * The finding of a filtered report whose filters leave nothing of what it counts (`what`, dated by
+ * the report's "as of": `deal created by 2026-11-27`, `deal lost by ...`, `deal open on ...`): it
+ * names the filters, so that an empty report does not read as too little history or as "none
+ * stalled", and the date, since deals created later may match. Null when `where` holds no filter.
+ * @example noMatchFinding('losses', { region: 'Nowhere' }, 'deal lost by 2026-11-27')?.text // 'No deal lost by 2026-11-27 matches the filter region=Nowhere.'
  */
 export function noMatchFinding(report: Finding['report'], where: ReportFilters, what: string): Finding | null {
   const filters = filterWords(where)

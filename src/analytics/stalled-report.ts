@@ -75,7 +75,8 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   const unknown = s.noActivityByAsOfCount
   const known = s.openCount - unknown
   // With every open deal left out there is nothing to say "none" about: the note below says it all.
-  const noMatch = s.openCount === 0 && s.closedSince === 0 ? noMatchFinding('stalled', query.where ?? {}, 'open deal') : null
+  const noMatch =
+    s.openCount === 0 && s.closedSince === 0 ? noMatchFinding('stalled', query.where ?? {}, `deal open on ${query.asOf}`) : null
   if (noMatch) {
     findings.push(noMatch)
   } else if (findings.length === 0 && (known > 0 || unknown === 0)) {

@@ -183,7 +183,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     const judged = (m: WinrateMonth) => !m.partial && m.lcl !== null && m.winRate !== null
     const last = [...r.months].reverse().find(judged)
     const oneSided = oneOutcomeHistory(r.months)
-    const noMatch = noDeal ? noMatchFinding('winrate', r.where, 'deal') : null
+    const noMatch = noDeal ? noMatchFinding('winrate', r.where, `deal created by ${r.asOf}`) : null
     if (noMatch) {
       out.push(noMatch)
     } else if (last) {

@@ -30,6 +30,10 @@ describe('driver sentences of a filtered report', () => {
     ])
   })
 
+  it('say no deal closed by "as of" matches a filter that leaves none, naming the day: later deals may match', () => {
+    expect(driversReport([], q).findings.map((f) => f.text)).toEqual(['No deal closed by 2024-07-20 matches the filter region=EMEA.'])
+  })
+
   it('stay as they were without a filter', () => {
     expect(driversReport(ROWS, { asOf: '2024-07-20' }).findings[0]!.text).toMatch(/^Core deals win 40% vs 23% for all others/)
   })
