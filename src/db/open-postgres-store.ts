@@ -2,11 +2,12 @@
  * Opening a PostgreSQL store (`PULSE_DATABASE_URL`): the `pg` pool, the checks of the URL and of
  * the server's answer, and the migrations. Loaded by {@link openStore} only when a URL is given.
  */
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import pg from 'pg'
 import { AppError } from '../errors.js'
 import { migrateToLatest, type Store } from './open-store.js'
 import type { Database } from './schema.js'
+import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.js'
 
 // Postgres returns 64-bit integers and numerics as strings; the store's counts and amounts fit a double.
 pg.types.setTypeParser(20, (v) => Number(v))
@@ -149,7 +150,7 @@ export async function openPostgresStore(url: string, schema: string | undefined)
       `PULSE_DATABASE_URL sets search_path to ${JSON.stringify(where.path)}, and no schema of it exists in that database: create it first (CREATE SCHEMA ${wanted ?? 'pulse'}) or remove search_path from the URL.`,
     )
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, where.name) })
   // Kysely looks for its migration tables in every schema unless told which one: name ours.
   try {
     await migrateToLatest(db, where.name)
