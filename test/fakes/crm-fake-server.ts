@@ -102,6 +102,9 @@ export async function startFakeServer(handle: (req: FakeRequest) => FakeAnswer |
       res.end(text)
     })
   })
+  // Idle keep-alive connections stay open a minute, as behind a typical load balancer: with Node's
+  // 5 s, a client reusing a connection at the moment the fake closes it (a slow, busy test) is reset.
+  server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {

@@ -43,9 +43,9 @@ async function runsAfter(store: Store, setUp: number) {
   return rows.slice(setUp)
 }
 
-/** Waits until `store` holds `n` runs (or gives up after 5 s). */
+/** Waits until `store` holds `n` finished runs (or gives up after 15 s: a busy machine is slow). */
 async function untilRuns(store: Store, n: number): Promise<void> {
-  for (let waited = 0; waited < 5000; waited += 25) {
+  for (let waited = 0; waited < 15_000; waited += 25) {
     const row = await store.db
       .selectFrom('job_runs')
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -16,7 +16,7 @@ describe.skipIf(!pgUrl)('a pulse serve stopped (SIGTERM) while its stalled-deal 
     cluster = await startPulseCluster(pgUrl as string, 8000)
     const c = cluster
     // One tick in the whole test (as the weekday-morning job), and a short claim lease.
-    const at = new Date(Date.now() + 12_000)
+    const at = new Date(Date.now() + 18_000)
     const env = { PULSE_ALERTS_SCHEDULE: onceAt(at), PULSE_OUTBOX_LEASE_MS: '3000' }
     const [a, b] = await Promise.all([c.serve(env), c.serve(env)])
     expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)

@@ -19,7 +19,7 @@ describe.skipIf(!pgUrl)('a pulse serve stopped (SIGTERM) in the middle of its sc
     hubspot = await startHubspotFake({ deals: generateHubspotDeals(3000, { seed: 5 }), searchPerSecond: 1 })
     cluster = await startPulseCluster(pgUrl as string, 300)
     const c = cluster
-    const at = new Date(Date.now() + 12_000)
+    const at = new Date(Date.now() + 18_000)
     const env = { HUBSPOT_TOKEN: hubspot.token, HUBSPOT_API_URL: hubspot.url, PULSE_SYNC_SCHEDULE: onceAt(at) }
     const [a, b] = await Promise.all([c.serve(env), c.serve(env)])
     expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)

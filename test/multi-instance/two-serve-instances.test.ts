@@ -242,8 +242,8 @@ describe.skipIf(!pgUrl)(
 
     it("let the surviving instance finish a killed instance's DM run once the claims run out, without a new tick or a restart", async () => {
       const env = await setup(pgUrl as string)
-      // One tick in the whole test: the stalled-deal job fires once an hour at a second ~15 s from now.
-      const at = new Date(Date.now() + 15_000)
+      // One tick in the whole test: the stalled-deal job fires once an hour at a second ~18 s from now.
+      const at = new Date(Date.now() + 18_000)
       const leaseMs = 3000
       const instanceEnv = {
         PULSE_ALERTS_SCHEDULE: `${at.getUTCSeconds()} ${at.getUTCMinutes()} * * * *`,
