@@ -10,6 +10,8 @@
  * `loadDriversReport`, `loadStalledReport`, and `findingsSummary(db, query)` for the CRO summary.
  */
 
+import type { IdleFrom } from '../domain/deal-derived.js'
+
 /** Most months a win-rate report shows (`--months`, `/pulse winrate N`): ten years, beyond which the chart and the table stop being readable. */
 export const MAX_WINRATE_MONTHS = 120
 
@@ -318,7 +320,11 @@ export interface StalledDeal {
   readonly amount: number
   readonly stage: string
   readonly daysIdle: number
-  /** Extra detail. */
+  /**
+   * Extra detail. `idleFrom`: the date `daysIdle` runs from, `activity` (the last recorded activity)
+   * or, with none recorded, a stand-in: `update` (last record update), `stage` (stage entry), `created`.
+   */
+  readonly idleFrom: IdleFrom
   readonly ownerId: string
   readonly dealName: string | null
   readonly daysInStage: number
@@ -336,12 +342,23 @@ export interface StalledReport {
   /** Totals over every stalled deal (not just the listed ones). */
   readonly stalledCount: number
   readonly stalledAmount: number
+  /** How many stalled deals have no recorded activity date: their days idle run from a stand-in (`idleFrom`). */
+  readonly stalledWithoutActivityDate: number
   /** Flagged separately: open, amount >= alert amount, in their stage longer than that stage's p90, and not already stalled. */
   readonly overStageP90: readonly StalledDeal[]
   readonly overStageP90Count: number
   readonly overStageP90Amount: number
-  /** Stale open deals ("zombie pipeline"): count and amount (contract); `closedCount` = stale closed deals. */
-  readonly stale: { readonly count: number; readonly amount: number; readonly closedCount: number }
+  /**
+   * Stale open deals ("zombie pipeline"): count and amount (contract); `withoutTouchDate` = how many of
+   * them have neither an activity nor an update date (their gap runs from stage entry or creation);
+   * `closedCount` = stale closed deals.
+   */
+  readonly stale: {
+    readonly count: number
+    readonly amount: number
+    readonly withoutTouchDate: number
+    readonly closedCount: number
+  }
   readonly openCount: number
   readonly openAmount: number
   /**

@@ -29,6 +29,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     amount: d.amount,
     stage: d.stage,
     daysIdle: Math.max(0, daysBetween(d.lastActivity, query.asOf)),
+    idleFrom: d.idleFrom,
     ownerId: d.ownerId,
     dealName: d.dealName,
     daysInStage: Math.max(0, daysBetween(d.stageEntered, query.asOf)),
@@ -39,11 +40,18 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   const s = data.stale
   const findings: Finding[] = []
   if (data.stalled.count > 0) {
+    const n = data.stalled.count
+    const unrecorded = data.stalled.noActivityDate
+    // Without an activity date, days idle run from a stand-in date: say so rather than state a quiet spell as fact.
+    const standIn =
+      unrecorded === 0
+        ? ''
+        : ` ${unrecorded === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(unrecorded)} of them ${unrecorded === 1 ? 'has' : 'have'}`} no activity date on record, so ${unrecorded === 1 ? 'its' : 'their'} days idle run from the last record update, else the day ${unrecorded === 1 ? 'it' : 'they'} entered ${unrecorded === 1 ? 'its' : 'their'} stage or ${unrecorded === 1 ? 'was' : 'were'} created.`
     findings.push({
       report: 'stalled',
       key: 'stalled_deals',
       significant: true,
-      text: `${formatCount(data.stalled.count)} open deal${data.stalled.count === 1 ? '' : 's'}${scope} worth ${formatMoney(data.stalled.amount)} ${data.stalled.count === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, no activity for ${rules.idleDays}+ days).`,
+      text: `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope} worth ${formatMoney(data.stalled.amount)} ${n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${rules.idleDays}+ days).${standIn}`,
     })
   }
   if (data.overStageP90.count > 0) {
@@ -55,11 +63,17 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     })
   }
   if (s.staleCount > 0) {
+    const n = s.staleCount
+    const undated = s.staleWithoutTouchDate
+    const standIn =
+      undated === 0
+        ? ''
+        : ` ${undated === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(undated)} of them ${undated === 1 ? 'has' : 'have'}`} no update or activity date on record, so ${undated === 1 ? 'its' : 'their'} quiet spell runs from the day ${undated === 1 ? 'it' : 'they'} entered ${undated === 1 ? 'its' : 'their'} stage or ${undated === 1 ? 'was' : 'were'} created.`
     findings.push({
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(s.staleCount)} of ${formatDeals(s.openCount, 'open')}${scope}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${s.staleCount === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${formatDeals(s.openCount, 'open')}${scope}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
     })
   }
   if (s.closedSince > 0) {
@@ -106,10 +120,11 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     stalled: data.stalled.deals.map(toDeal),
     stalledCount: data.stalled.count,
     stalledAmount: data.stalled.amount,
+    stalledWithoutActivityDate: data.stalled.noActivityDate,
     overStageP90: data.overStageP90.deals.map(toDeal),
     overStageP90Count: data.overStageP90.count,
     overStageP90Amount: data.overStageP90.amount,
-    stale: { count: s.staleCount, amount: s.staleAmount, closedCount: s.staleClosedCount },
+    stale: { count: s.staleCount, amount: s.staleAmount, withoutTouchDate: s.staleWithoutTouchDate, closedCount: s.staleClosedCount },
     openCount: s.openCount,
     openAmount: s.openAmount,
     closedSince: s.closedSince,

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type { IdleFrom } from '../domain/deal-derived.js'
 import { dialectOf } from './dialect.js'
 
 /**
@@ -10,6 +11,9 @@ import { dialectOf } from './dialect.js'
 
 /** `lastActivityOf`: last activity, else last update, else stage entry, else creation. */
 export const lastActivitySql: RawBuilder<string> = sql<string>`coalesce(last_activity_date, updated_date, stage_entered_date, created_date)`
+
+/** `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`). */
+export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then 'update' when stage_entered_date is not null then 'stage' else 'created' end)`
 
 /** The latest of last activity and last update (null when neither is known). */
 const lastTouchSql = sql<

@@ -13,6 +13,8 @@ export interface StalePipeline {
   openAmount: number
   staleCount: number
   staleAmount: number
+  /** Stale open deals with neither an activity nor an update date: their gap runs from stage entry or creation. */
+  staleWithoutTouchDate: number
   staleClosedCount: number
   /**
    * Deals open on `asOf` that have closed since (a past "as of"): not among the open deals, whose
@@ -44,6 +46,9 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
       sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),
       sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then 1 else 0 end), 0)`.as('staleCount'),
       sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
+      sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} and last_activity_date is null and updated_date is null then 1 else 0 end), 0)`.as(
+        'staleWithoutTouchDate',
+      ),
       sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then 1 else 0 end), 0)`.as('noActivityCount'),
       sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then amount else 0 end), 0)`.as('noActivityAmount'),
     ])
@@ -79,6 +84,7 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
     openAmount: roundMoney(Number(open?.openAmount ?? 0)),
     staleCount: Number(open?.staleCount ?? 0),
     staleAmount: roundMoney(Number(open?.staleAmount ?? 0)),
+    staleWithoutTouchDate: Number(open?.staleWithoutTouchDate ?? 0),
     staleClosedCount: Number(closed?.n ?? 0),
     closedSince: Number(since?.n ?? 0),
     noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),

@@ -1,7 +1,8 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
+import type { IdleFrom } from '../domain/deal-derived.js'
 import { roundMoney } from '../domain/round-money.js'
-import { lastActivitySql, stageEnteredSql } from './deal-derived-sql.js'
+import { idleFromSql, lastActivitySql, stageEnteredSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
@@ -16,6 +17,8 @@ export interface OpenDealRow {
   /** `lastActivityOf` and the day the deal entered its current stage. */
   lastActivity: string
   stageEntered: string
+  /** Which date `lastActivity` is: a recorded activity, or a stand-in (update, stage entry, creation). */
+  idleFrom: IdleFrom
 }
 
 /** Some listed deals plus the count and amount of all of them. */
@@ -23,6 +26,8 @@ export interface DealList {
   deals: OpenDealRow[]
   count: number
   amount: number
+  /** How many of all of them have no recorded activity date (their days idle run from a stand-in date). */
+  noActivityDate: number
 }
 
 const listColumns = [
@@ -36,6 +41,7 @@ const listColumns = [
   sql<string>`stage`.as('stage'),
   lastActivitySql.as('lastActivity'),
   stageEnteredSql.as('stageEntered'),
+  idleFromSql.as('idleFrom'),
 ]
 
 /**
@@ -67,7 +73,7 @@ export async function findOverStageDeals(
   scope: DealScope,
   rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number> },
 ): Promise<DealList> {
-  if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0 }
+  if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0 }
   const idleSince = addDays(scope.asOf, -rules.idleDays)
   const perStage = [...rules.thresholds].map(
     ([stage, days]) => sql`(stage = ${stage} and ${stageEnteredSql} < ${addDays(scope.asOf, -days)})`,
@@ -89,7 +95,11 @@ type DealsQuery = SelectQueryBuilder<Database, 'deals', {}>
 
 async function list(base: DealsQuery, limit: number): Promise<DealList> {
   const totals = await base
-    .select([sql<number>`count(*)`.as('count'), sql<number>`coalesce(sum(amount), 0)`.as('amount')])
+    .select([
+      sql<number>`count(*)`.as('count'),
+      sql<number>`coalesce(sum(amount), 0)`.as('amount'),
+      sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
+    ])
     .executeTakeFirst()
   let q = base.select(listColumns).orderBy('amount', 'desc').orderBy('deal_id')
   if (limit > 0) q = q.limit(limit)
@@ -98,5 +108,6 @@ async function list(base: DealsQuery, limit: number): Promise<DealList> {
     deals: rows.map((r) => ({ ...r, amount: Number(r.amount) })) as OpenDealRow[],
     count: Number(totals?.count ?? 0),
     amount: roundMoney(Number(totals?.amount ?? 0)),
+    noActivityDate: Number(totals?.noActivityDate ?? 0),
   }
 }

@@ -29,6 +29,23 @@ export function lastActivityOf(deal: DealDates): string {
   return deal.last_activity_date ?? deal.updated_date ?? deal.stage_entered_date ?? deal.created_date
 }
 
+/**
+ * Which date {@link lastActivityOf} takes, so that days idle counted from a stand-in are said as such:
+ * `activity` (a recorded last activity), `update` (none recorded: the last record update), `stage`
+ * (neither: the day the deal entered its stage) or `created` (none of these: the day it was created).
+ */
+export type IdleFrom = 'activity' | 'update' | 'stage' | 'created'
+
+/**
+ * The date {@link lastActivityOf} counts days idle from, by kind.
+ * @example idleFromOf({ ...deal, last_activity_date: null, updated_date: '2024-03-01' }) // 'update'
+ */
+export function idleFromOf(deal: DealDates): IdleFrom {
+  if (deal.last_activity_date !== null) return 'activity'
+  if (deal.updated_date !== null) return 'update'
+  return deal.stage_entered_date !== null ? 'stage' : 'created'
+}
+
 /** Whole days from the last activity to `asOf` (never negative); null for a closed deal. */
 export function daysIdle(deal: DealDates, asOf: string): number | null {
   if (deal.outcome !== 'open') return null

@@ -29,7 +29,7 @@ export async function loadStalledReport(
   const [stalled, overStageP90, stale] = await Promise.all([
     findStalledDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit }),
     options.stageTimes === false
-      ? { deals: [], count: 0, amount: 0 }
+      ? { deals: [], count: 0, amount: 0, noActivityDate: 0 }
       : findOverStageDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, thresholds }),
     findStalePipeline(db, scope, rules.staleDays),
   ])

@@ -279,7 +279,7 @@ describeEachDialect('reports on hand-made deals', (dialect) => {
       expect(r.stalledAmount).toBe(130_000)
       expect(r.overStageP90.map((d) => [d.dealId, d.stageP90, d.daysInStage])).toEqual([['p1', 5, 150]])
       // zombie: open deals with no touch for more than 30 days (x1 since May 1st)
-      expect(r.stale).toEqual({ count: 1, amount: 49_999, closedCount: 0 })
+      expect(r.stale).toEqual({ count: 1, amount: 49_999, withoutTouchDate: 0, closedCount: 0 })
       expect(Object.keys(r.stalled[0]!)).toEqual(expect.arrayContaining(['dealId', 'ownerEmail', 'amount', 'stage', 'daysIdle']))
       const limited = await loadStalledReport(store.db, { asOf: '2024-06-30', limit: 1 })
       expect(limited.stalled).toHaveLength(1)

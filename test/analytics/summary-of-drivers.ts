@@ -7,7 +7,7 @@ import { winrateReport } from '../../src/analytics/winrate-report.js'
 
 /** The findings summary of a store whose only findings can be `drivers`' (every other report empty). */
 export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): FindingsSummary {
-  const empty = { deals: [], count: 0, amount: 0 }
+  const empty = { deals: [], count: 0, amount: 0, noActivityDate: 0 }
   return summarizeFindings(
     {
       winrate: winrateReport({ outcomes: [], created: [] }, q),
@@ -23,6 +23,7 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
             openAmount: 0,
             staleCount: 0,
             staleAmount: 0,
+            staleWithoutTouchDate: 0,
             staleClosedCount: 0,
             closedSince: 0,
             noActivityByAsOfCount: 0,

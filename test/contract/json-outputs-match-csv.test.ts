@@ -147,6 +147,7 @@ describe('contract: --json figures agree with the imported CSV', () => {
         amount: s.amount,
         stage: s.stage,
         daysIdle: s.daysIdle,
+        idleFrom: s.idleFrom,
       })),
     )
     for (const a of alerts.alerts) expect(a.amount >= 50_000 && a.daysIdle >= 14).toBe(true)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   closedLastTouchSql,
   daysBetweenSql,
+  idleFromSql,
   lastActivitySql,
   openStaleFromSql,
   stageEnteredSql,
@@ -16,6 +17,7 @@ import {
   type DealDates,
   daysIdle,
   daysInCurrentStage,
+  idleFromOf,
   isStale,
   isStalled,
   lastActivityOf,
@@ -91,6 +93,7 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
       .selectAll()
       .select([
         lastActivitySql.as('sql_last_activity'),
+        idleFromSql.as('sql_idle_from'),
         stageLostAtSql.as('sql_lost_at'),
         daysBetweenSql(store.db, lastActivitySql, sql.lit(AS_OF)).as('sql_idle'),
         daysBetweenSql(store.db, stageEnteredSql, sql.lit(AS_OF)).as('sql_in_stage'),
@@ -105,6 +108,7 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
       const d = r as unknown as DealDates & { deal_id: string; amount: number }
       const label = r.deal_id
       expect(r.sql_last_activity, label).toBe(lastActivityOf(d))
+      expect(r.sql_idle_from, label).toBe(idleFromOf(d))
       expect(r.sql_lost_at, label).toBe(stageLostAt(d))
       if (d.outcome === 'open') {
         expect(Math.max(0, r.sql_idle), label).toBe(daysIdle(d, AS_OF))

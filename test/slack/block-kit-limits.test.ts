@@ -17,6 +17,7 @@ const stalled = (i: number): StalledDeal => ({
   amount: 80_000 + i,
   stage: long(500),
   daysIdle: 30 + i,
+  idleFrom: 'activity',
   ownerId: `rep_${i}`,
   dealName: long(4000),
   daysInStage: 40,

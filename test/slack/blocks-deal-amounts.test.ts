@@ -11,6 +11,7 @@ const deal: StalledDeal = {
   amount: 84_000,
   stage: 'Negotiation',
   daysIdle: 21,
+  idleFrom: 'activity',
   ownerId: 'ana',
   dealName: 'Globex renewal',
   daysInStage: 30,

@@ -15,7 +15,8 @@ interface AlertsOptions extends CommonOptions {
 /**
  * `pulse alerts [--dry-run]`: DM the owners of stalled deals (one DM per deal per stall episode,
  * through the outbox). With `--dry-run`: list who would be DMed and write nothing; no Slack
- * credentials needed. JSON (contract): `{ asOf, alerts: [{ dealId, ownerEmail, amount, stage, daysIdle }] }`.
+ * credentials needed. JSON (contract): `{ asOf, alerts: [{ dealId, ownerEmail, amount, stage, daysIdle }] }`, each alert
+ * with `idleFrom` (the date its days idle run from: `activity`, or a stand-in when none is recorded).
  */
 export function registerAlertsCommand(program: Command, io: CliIo): void {
   withReportOptions(
@@ -110,11 +111,19 @@ function noActivityNote(io: CliIo, plan: StallPlan): void {
   )
 }
 
+// A deal with no activity date on record: the date its idle days run from is said, not implied to be activity.
+const STAND_IN: Record<PlannedAlert['idleFrom'], string> = {
+  activity: '',
+  update: '  (no activity recorded: since its last update)',
+  stage: '  (no activity recorded: since it entered its stage)',
+  created: '  (no activity recorded: since it was created)',
+}
+
 function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string): string {
   if (alerts.length === 0) return `No new stalled-deal DMs as of ${asOf}.`
   const rows = alerts.map(
     (a) =>
-      `  ${a.dealId.padEnd(12)} ${formatMoney(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}`,
+      `  ${a.dealId.padEnd(12)} ${formatMoney(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
   )
   // A deal whose owner has no email cannot be DMed: it is listed, but not counted as a DM.
   const dms = alerts.filter((a) => a.ownerEmail !== null).length

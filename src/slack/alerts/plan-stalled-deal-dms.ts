@@ -23,6 +23,8 @@ export interface PlannedAlert {
   readonly amount: number
   readonly stage: string
   readonly daysIdle: number
+  /** The date `daysIdle` runs from: `activity`, or with no activity recorded `update`, `stage` or `created`. */
+  readonly idleFrom: StalledDeal['idleFrom']
 }
 
 /** What planning needs: no Slack client (a dry run works without Slack credentials). */
@@ -84,6 +86,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     amount: d.amount,
     stage: d.stage,
     daysIdle: d.daysIdle,
+    idleFrom: d.idleFrom,
   }))
   const summary = { asOf, alerts, stalled: report.stalledCount, noActivityByAsOf: report.noActivityByAsOf }
   if (options.dryRun) return { ...summary, episodesOpened: actions.open.length, episodesEnded: actions.end.length }

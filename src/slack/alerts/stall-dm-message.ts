@@ -21,7 +21,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
   const crmUrl = linkButtonUrl(link?.crmUrl)
   if (crmUrl) actions.push({ text: 'Open in CRM', actionId: OPEN_IN_CRM_ACTION_ID, url: crmUrl })
   const blocks = [
-    section(`:hourglass: *${escName(name, 1000)}* has had no activity for *${deal.daysIdle} days*.`),
+    section(`:hourglass: *${escName(name, 1000)}* ${idleHeadline(deal)}.`),
     fields([
       `*Amount*\n${moneyIn(deal.amount, link?.currency)}`,
       `*Stage*\n${esc(deal.stage)}`,
@@ -42,6 +42,24 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     context(`Deal ${esc(deal.dealId)}. You get one message per quiet spell; snooze to stay quiet for a week.`),
   ]
   return { text: `${esc(name)} (${moneyIn(deal.amount, link?.currency)}, ${esc(deal.stage)}) has been idle ${deal.daysIdle} days.`, blocks }
+}
+
+/**
+ * "has had no activity for *23 days*"; without a recorded activity date, the date the days run from
+ * instead ("has no activity recorded; it was created *23 days* ago"), not a quiet spell stated as fact.
+ */
+function idleHeadline(deal: StalledDeal): string {
+  const days = `*${deal.daysIdle} ${deal.daysIdle === 1 ? 'day' : 'days'}*`
+  switch (deal.idleFrom) {
+    case 'activity':
+      return `has had no activity for ${days}`
+    case 'update':
+      return `has no activity recorded; its record was last updated ${days} ago`
+    case 'stage':
+      return `has no activity recorded; it entered ${esc(deal.stage)} ${days} ago`
+    case 'created':
+      return `has no activity recorded; it was created ${days} ago`
+  }
 }
 
 /**
