@@ -58,17 +58,19 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       label: `${formatMoney(d.amount)} \u00b7 ${formatCount(d.daysIdle)} days idle`,
     }
   })
-  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} with no activity for ${idleDays}+ days`
+  // Deals with no activity date idle from a stand-in date (idleFrom): "no activity" would state a quiet spell as fact.
+  const undated = report.stalledWithoutActivityDate
+  const quiet = undated > 0 ? `idle ${idleDays}+ days` : `with no activity for ${idleDays}+ days`
+  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} ${quiet}`
   const shown = report.stalledCount > rows.length ? `The ${rows.length} largest shown. ` : ''
+  const standIn =
+    undated > 0 ? [`${formatCount(undated)} with no activity date on record: idle since the last update, stage entry or creation.`] : []
   const labels = Object.fromEntries(rows.map((r) => [r.dealId, r.deal]))
   const maxAmount = Math.max(...rows.map((r) => r.amount))
   const x = { field: 'amount', type: 'quantitative' as const, scale: { domain: [0, maxAmount * 1.6], nice: false }, axis: null }
   const longLabel = `Idle ${2 * idleDays}+ days`
   const spec = {
-    title: titleBlock(
-      title,
-      `${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ with no activity for ${idleDays}+ days, largest first.`,
-    ),
+    title: titleBlock(title, [`${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ ${quiet}, largest first.`, ...standIn]),
     width: LAYOUT.width - 240,
     height: { step: LAYOUT.barStep },
     data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : `Idle ${idleDays}-${2 * idleDays - 1} days` })) },

@@ -179,6 +179,14 @@ describe('stalledChart', () => {
     expect(chart.title).toBe('23 stalled deals worth $1.9M with no activity for 14+ days')
   })
 
+  it('says "idle", not "no activity", when some stalled deals have no activity date on record', () => {
+    const chart = stalledChart({ ...samples.stalled, stalledWithoutActivityDate: 3 })
+    expect(chart.title).toBe('23 stalled deals worth $1.9M idle 14+ days')
+    const subtitle = (chart.spec as { title: { subtitle: string[] } }).title.subtitle.join(' ')
+    expect(subtitle).toContain('3 with no activity date on record: idle since the last update, stage entry or')
+    expect(subtitle).not.toContain('no activity for')
+  })
+
   it('shortens long deal names to fit the axis', () => {
     const long = {
       ...samples.stalled.stalled[0]!,
