@@ -1,6 +1,6 @@
 import { formatWholePercent } from '../analytics/format-figures.js'
 import type { ScoringDeal } from '../db/model-deal.js'
-import { daysIdle, daysInCurrentStage, lastActivityOf } from '../domain/deal-derived.js'
+import { daysIdle, daysInCurrentStage, idleFromOf, lastActivityOf } from '../domain/deal-derived.js'
 import { type IdleSince, idleReason, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
@@ -139,15 +139,8 @@ class ReasonWords {
 
   idle(days: number | null, deal: ScoringDeal): string | null {
     // Which date lastActivityOf counted from decides the words (its order: activity, update, stage entry, creation).
-    const from = lastActivityOf(deal)
-    const since: IdleSince =
-      from === deal.last_activity_date
-        ? { kind: 'activity' }
-        : from === deal.updated_date
-          ? { kind: 'update' }
-          : from === deal.stage_entered_date
-            ? { kind: 'stage', stage: deal.stage }
-            : { kind: 'created' }
+    const from = idleFromOf(deal)
+    const since: IdleSince = from === 'stage' ? { kind: 'stage', stage: deal.stage } : { kind: from }
     const key = `${since.kind === 'stage' ? `stage:${since.stage}` : since.kind}|${days}`
     let text = this.byIdle.get(key)
     if (text === undefined) {
