@@ -23,7 +23,8 @@ export interface StallRules {
 /**
  * The date of a deal's last known activity: `last_activity_date`, else the last record update,
  * else the day it entered its stage, else the day it was created. (A CSV without activity
- * columns still gets an honest lower bound on how long the deal has been quiet.)
+ * columns still gets a figure, which reports say is a stand-in (`idleFromOf`): the last update
+ * bounds the quiet spell from below, the stage entry and the creation from above.)
  */
 export function lastActivityOf(deal: DealDates): string {
   return deal.last_activity_date ?? deal.updated_date ?? deal.stage_entered_date ?? deal.created_date
