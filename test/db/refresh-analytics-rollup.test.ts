@@ -152,3 +152,30 @@ describeEachDialect('a database without the rollup tables', (dialect) => {
     await store.close()
   })
 })
+
+describeEachDialect('sums of amounts near 10^17', (dialect) => {
+  it('read the same whatever order the deals are added in: from the rollup and from the deals table', async () => {
+    const store = await dialect.open()
+    // 1e17 + 4 x 3 is 1e17 + 16 when the threes come first and 1e17 when they come last (the
+    // nearest doubles are 16 apart); the file lists the threes first, deal-id order puts them last.
+    const rows = ['z1', 'z2', 'z3', 'z4'].map((id) => `${id},2024-01-02,2024-02-03,r1,SaaS,EMEA,Core,Inbound,Demo,3,Lost`)
+    const csv = writeTempFile(
+      'deals.csv',
+      `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome\n${[
+        ...rows,
+        'a,2024-01-02,2024-02-03,r1,SaaS,EMEA,Core,Inbound,Demo,1e17,Lost',
+      ].join('\n')}\n`,
+    )
+    await importCsvFile(store, { path: csv, stages: STAGES })
+    const q = { asOf: '2024-03-10' }
+    const sums = async () => {
+      const losses = await loadLossesReport(store.db, q)
+      const winrate = await loadWinrateReport(store.db, { ...q, months: 3 })
+      return [losses.stages.find((s) => s.stage === 'Demo')?.lostAmount, winrate.months.find((m) => m.month === '2024-02')?.lostAmount]
+    }
+    expect(await findRollupSlice(store.db, q)).not.toBeNull()
+    expect(await sums()).toEqual([1e17, 1e17])
+    expect(await withoutRollup(store, sums)).toEqual([1e17, 1e17])
+    await store.close()
+  })
+})

@@ -11,3 +11,15 @@ it('rounds a sum of amounts to the cent whatever order it was added in', () => {
   expect(roundMoney(0)).toBe(0)
   expect(roundMoney(1e300)).toBe(1e300)
 })
+
+it('keeps 15 significant digits of a sum from 10^13 on, where a cent is past what two orders of adding agree on', () => {
+  const amounts = [3, 3, 3, 3, 1e17]
+  const forward = amounts.reduce((s, a) => s + a, 0)
+  const backward = [...amounts].reverse().reduce((s, a) => s + a, 0)
+  expect(forward).not.toBe(backward)
+  expect(roundMoney(forward)).toBe(1e17)
+  expect(roundMoney(backward)).toBe(1e17)
+  expect(roundMoney(1123456789013566500)).toBe(1123456789013570000)
+  expect(roundMoney(9999999999999.994)).toBe(9999999999999.99)
+  expect(roundMoney(12345678901234.566)).toBe(12345678901234.6)
+})
