@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { dialectOf, UNICODE_LOWER } from './dialect.js'
+import { latestImportRuns } from './find-sync-status.js'
 import type { Database } from './schema.js'
 
 /** The columns Slack shows for a deal, with its score under a model when there is one. */
@@ -154,10 +155,8 @@ export async function findStoreStatus(db: Kysely<Database>): Promise<{
     ])
     .where('archived', '=', 0)
     .executeTakeFirstOrThrow()
-  const imp = await db
-    .selectFrom('import_runs')
+  const imp = await latestImportRuns(db)
     .select(['started_at', 'finished_at', 'status', 'rows_inserted', 'rows_updated', 'file'])
-    .orderBy('run_id', 'desc')
     .limit(1)
     .executeTakeFirst()
   const sync = await db

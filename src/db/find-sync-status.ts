@@ -60,7 +60,7 @@ export async function findSyncStatus(db: Kysely<Database>, recentJobs = 10): Pro
     .selectFrom('stage_history')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
-  const imported = await db.selectFrom('import_runs').selectAll().orderBy('run_id', 'desc').limit(1).executeTakeFirst()
+  const imported = await latestImportRuns(db).selectAll().limit(1).executeTakeFirst()
   return {
     lastImport: imported
       ? {
@@ -102,4 +102,16 @@ async function findMessageStatus(db: Kysely<Database>, since: string): Promise<S
   }
   messages.refused.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
   return messages
+}
+
+/**
+ * `import_runs` latest first: by the time each finished (or started, while it runs), then by run
+ * id. Not by run id alone: on PostgreSQL two imports run at once, and the one started first (the
+ * lower id) may commit last, so that its data is what the store holds.
+ */
+export function latestImportRuns(db: Kysely<Database>) {
+  return db
+    .selectFrom('import_runs')
+    .orderBy((eb) => eb.fn.coalesce('finished_at', 'started_at'), 'desc')
+    .orderBy('run_id', 'desc')
 }

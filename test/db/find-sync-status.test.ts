@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
+import { findStoreStatus } from '../../src/db/find-slack-deals.js'
 import { findSyncStatus } from '../../src/db/find-sync-status.js'
 import type { Store } from '../../src/db/open-store.js'
 import {
@@ -57,5 +58,41 @@ describeEachDialect('pulse status: Slack messages', (dialect) => {
       undeliverable: 2,
       dropped: 1,
     })
+  })
+})
+
+describeEachDialect('pulse status: the last import', (dialect) => {
+  it('is the one that finished last, not the one started last (two imports at once on PostgreSQL commit in either order)', async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    const run = (file: string, startedAt: string, finishedAt: string | null, status: 'done' | 'running') => ({
+      source: 'csv',
+      file,
+      started_by: null,
+      started_at: startedAt,
+      finished_at: finishedAt,
+      status,
+      rows_read: 10,
+      rows_inserted: 10,
+      rows_updated: 0,
+      rows_rejected: 0,
+    })
+    // big.csv started first and committed after small.csv, which started a minute later.
+    await store.db
+      .insertInto('import_runs')
+      .values(run('big.csv', '2026-03-02T10:00:00.000Z', '2026-03-02T10:05:00.000Z', 'done'))
+      .execute()
+    await store.db
+      .insertInto('import_runs')
+      .values(run('small.csv', '2026-03-02T10:01:00.000Z', '2026-03-02T10:01:30.000Z', 'done'))
+      .execute()
+    expect((await findSyncStatus(store.db)).lastImport).toMatchObject({ file: 'big.csv', finishedAt: '2026-03-02T10:05:00.000Z' })
+    expect((await findStoreStatus(store.db)).lastImport).toMatchObject({ file: 'big.csv', at: '2026-03-02T10:05:00.000Z' })
+    // One still running counts from when it started.
+    await store.db
+      .insertInto('import_runs')
+      .values(run('next.csv', '2026-03-02T10:06:00.000Z', null, 'running'))
+      .execute()
+    expect((await findSyncStatus(store.db)).lastImport).toMatchObject({ file: 'next.csv', status: 'running' })
   })
 })
