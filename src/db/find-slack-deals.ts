@@ -46,7 +46,7 @@ const DEAL_COLUMNS = [
 
 /**
  * Deals matching `idOrName`: the deal with that id, else deals whose name contains it
- * (case-insensitive), largest first, at most `limit`; with their score under `modelId`.
+ * (case-insensitive), largest first (then by deal id), at most `limit`; with their score under `modelId`.
  * Only deals of `ownerIds` when given. Archived deals are left out.
  */
 export async function findDealsByIdOrName(
@@ -77,7 +77,7 @@ export async function findDealsByIdOrName(
       ? // An explicit escape character: SQLite's LIKE has none by default, Postgres's is the backslash.
         sql<boolean>`lower(deals.deal_name) like ${pattern} escape '\\'`
       : sql<boolean>`lower(deals.deal_name) like ${likePattern(folded, true)} escape '\\' and ${sql.raw(UNICODE_LOWER)}(deals.deal_name) like ${pattern} escape '\\'`
-  const rows = await base().where(byName).orderBy('deals.amount', 'desc').limit(limit).execute()
+  const rows = await base().where(byName).orderBy('deals.amount', 'desc').orderBy('deals.deal_id').limit(limit).execute()
   return rows as SlackDealRow[]
 }
 
@@ -94,7 +94,7 @@ function likePattern(text: string, asciiOnly = false): string {
 
 /**
  * Open deals of `ownerIds` (every owner when undefined), lowest health score under `modelId`
- * first (unscored last, then largest), at most `limit`. Archived deals are left out.
+ * first (unscored last, then largest, then by deal id), at most `limit`. Archived deals are left out.
  */
 export async function findOpenDealsByHealth(
   db: Kysely<Database>,
@@ -116,6 +116,8 @@ export async function findOpenDealsByHealth(
     .orderBy((eb) => eb.case().when('deal_scores.health_score', 'is', null).then(1).else(0).end())
     .orderBy('deal_scores.health_score', 'asc')
     .orderBy('deals.amount', 'desc')
+    // Ties by deal id (compared bytewise on both databases): a limit then keeps the same deals on either.
+    .orderBy('deals.deal_id')
     .limit(limit)
     .execute()
   return rows as SlackDealRow[]

@@ -86,6 +86,33 @@ describeEachDialect('Slack stores', (dialect) => {
     expect(await findStoreStatus(db)).toMatchObject({ deals: 5, openDeals: 3, lastImport: { status: 'done', rows: 5 } })
   })
 
+  it('lists deals tied on health and amount by deal id, so a limit keeps the same ones on either database', async () => {
+    store = await dialect.open()
+    const header = CSV.slice(0, CSV.indexOf('\n') + 1)
+    const tie = (id: string) => `${id},Tied ${id},2025-01-02,,rep_1,ana@acme.example,SaaS,EMEA,Core,Inbound,Demo,50000,Open\n`
+    // Stored in another order than their ids.
+    await importCsvFile(store, {
+      path: writeTempFile('d.csv', header + tie('T3') + tie('T1') + tie('T2')),
+      stages: DEFAULT_STAGES,
+      now: NOW,
+    })
+    const db = store.db
+    const modelId = await insertModel(db, placeholderModel({ trained_at: NOW.toISOString() }))
+    const score = (deal_id: string) => ({
+      model_id: modelId,
+      deal_id,
+      as_of: '2025-03-01',
+      scored_at: NOW.toISOString(),
+      win_probability: 0.2,
+      health_score: 20,
+      basis: 'model',
+      reasons: '[]',
+    })
+    await saveDealScores(store, [score('T3'), score('T1'), score('T2')], { replaceModelScores: modelId })
+    expect((await findOpenDealsByHealth(db, undefined, modelId, 2)).map((d) => d.deal_id)).toEqual(['T1', 'T2'])
+    expect((await findDealsByIdOrName(db, 'tied', modelId, 2)).map((d) => d.deal_id)).toEqual(['T1', 'T2'])
+  })
+
   it('keeps outbox, snoozes, stall episodes, the user cache, Home views, snapshots and chart images', async () => {
     store = await dialect.open()
     const db = store.db
