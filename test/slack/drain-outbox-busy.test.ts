@@ -47,7 +47,7 @@ it('a drain while another process holds the SQLite file keeps the app responsive
     if (other.inTransaction) other.exec('ROLLBACK')
     other.close()
   }
-  expect(loop.longest()).toBeLessThan(1000)
+  expect(loop.longest()).toBeLessThan(2500) // far below the 5 s busy timeout a blocking wait would take
   expect(fake.messages.map((m) => m.text).sort()).toEqual(['alert 0', 'alert 1', 'alert 2'])
   expect(await countOutboxByStatus(store.db)).toMatchObject({ sent: 3, pending: 0, sending: 0 })
 })

@@ -29,7 +29,7 @@ describe('app_rate_limited from the Events API', () => {
     const started = Date.now()
     const res = await postSigned(t.url, SIGNING_SECRET, body, 'application/json')
     expect(res.status).toBe(200)
-    expect(Date.now() - started).toBeLessThan(1500)
+    expect(Date.now() - started).toBeLessThan(2500) // within Slack's 3 s, with room for a busy machine
     const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => /rate.?limit/i.test(l.msg))
     expect(warning?.level).toBe(40)
   })

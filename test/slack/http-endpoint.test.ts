@@ -127,7 +127,7 @@ describe('POST /slack/events as Slack (and others) send it', () => {
     const started = Date.now()
     const res = await raw(body, { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) })
     expect(res.status).toBe(200)
-    expect(Date.now() - started).toBeLessThan(2000)
+    expect(Date.now() - started).toBeLessThan(2500) // within Slack's 3 s, with room for a busy machine
     await waitFor(() => t.fake.responses.some((r) => r.id === id), 5000, 'the answer')
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('expired')
   })

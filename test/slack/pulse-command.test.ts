@@ -58,7 +58,7 @@ describe('/pulse over HTTP against a fake Slack', () => {
     const started = Date.now()
     const noText = await postSigned(t.url, SIGNING_SECRET, bare.toString(), FORM)
     expect(noText.status).toBe(200)
-    expect(Date.now() - started).toBeLessThan(2000)
+    expect(Date.now() - started).toBeLessThan(2500) // within Slack's 3 s, with room for a busy machine
     expect(noText.text).toContain('/pulse winrate')
     const working = await pulse(PEOPLE.cro, 'deal <!here>')
     expect(working.res.text).not.toContain('<!here>')

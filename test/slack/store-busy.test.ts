@@ -9,6 +9,9 @@ const PUBLIC_URL = 'https://pulse.example.com'
 
 // Another process writing to the store (a `pulse ingest` of a large file) holds SQLite's write
 // lock for many seconds; better-sqlite3 waits for it synchronously, stopping the whole app.
+// Waiting for the lock would take at least the 5 s busy timeout: the time limits below stay
+// under it, with room for a busy machine running other tests beside this one.
+const WITHOUT_WAITING_MS = 4500
 describe('Slack app while another process writes to the store', () => {
   let t: SlackTestApp
   let other: SqliteDatabase.Database
@@ -49,8 +52,8 @@ describe('Slack app while another process writes to the store', () => {
     const { text, ms, ackMs } = await openHome(PEOPLE.rep)
     expect(text).toContain('your deals')
     expect(text).not.toContain('went wrong')
-    expect(ms).toBeLessThan(2500)
-    expect(ackMs).toBeLessThan(1500)
+    expect(ms).toBeLessThan(WITHOUT_WAITING_MS)
+    expect(ackMs).toBeLessThan(2500) // within Slack's 3 s
   })
 
   it('answers a Snooze click at once that the database is busy, and snoozes once the lock is gone', async () => {
@@ -72,7 +75,7 @@ describe('Slack app while another process writes to the store', () => {
     }
     const busy = await click()
     expect(busy.text).toMatch(/^The database is busy/)
-    expect(busy.ms).toBeLessThan(2500)
+    expect(busy.ms).toBeLessThan(WITHOUT_WAITING_MS)
     other.exec('ROLLBACK')
     expect((await click()).text).toMatch(/^Snoozed until/)
     other.exec('BEGIN IMMEDIATE')
@@ -83,7 +86,7 @@ describe('Slack app while another process writes to the store', () => {
     expect(busy.text).toContain('Open pipeline')
     expect(busy.text).not.toContain('went wrong')
     expect(busy.images).toBe(0)
-    expect(busy.ms).toBeLessThan(2500)
+    expect(busy.ms).toBeLessThan(WITHOUT_WAITING_MS)
     other.exec('ROLLBACK')
     const free = await openHome(PEOPLE.cro)
     expect(free.images).toBeGreaterThan(0)

@@ -77,7 +77,7 @@ describe('interactive payloads the app does not use', () => {
         const res = await postSigned(t.url, SIGNING_SECRET, body, type)
         expect(res.status).toBe(200)
         expect(res.text).toBe('')
-        expect(Date.now() - started).toBeLessThan(1500)
+        expect(Date.now() - started).toBeLessThan(2500) // within Slack's 3 s, with room for a busy machine
       }
     })
   }
@@ -104,7 +104,7 @@ describe('interactive payloads the app does not use', () => {
     const started = Date.now()
     const res = await postSigned(t.url, SIGNING_SECRET, form.toString(), 'application/x-www-form-urlencoded')
     expect(res.status).toBe(200)
-    expect(Date.now() - started).toBeLessThan(1500)
+    expect(Date.now() - started).toBeLessThan(2500) // within Slack's 3 s
     expect((JSON.parse(res.text) as { text: string }).text).toContain('Working on `/salespulse losses`')
     await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the answer')
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('lost')
