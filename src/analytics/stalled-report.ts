@@ -43,10 +43,12 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     const n = data.stalled.count
     const unrecorded = data.stalled.noActivityDate
     // Without an activity date, days idle run from a stand-in date: say so rather than state a quiet spell as fact.
-    const standIn =
-      unrecorded === 0
-        ? ''
-        : ` ${unrecorded === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(unrecorded)} of them ${unrecorded === 1 ? 'has' : 'have'}`} no activity date on record, so ${unrecorded === 1 ? 'its' : 'their'} days idle run from the last record update, else the day ${unrecorded === 1 ? 'it' : 'they'} entered ${unrecorded === 1 ? 'its' : 'their'} stage or ${unrecorded === 1 ? 'was' : 'were'} created.`
+    const standIn = standInSentence(
+      unrecorded,
+      n,
+      'activity date',
+      (one) => `${one ? 'its' : 'their'} days idle run from the last record update, else`,
+    )
     findings.push({
       report: 'stalled',
       key: 'stalled_deals',
@@ -65,10 +67,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   if (s.staleCount > 0) {
     const n = s.staleCount
     const undated = s.staleWithoutTouchDate
-    const standIn =
-      undated === 0
-        ? ''
-        : ` ${undated === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(undated)} of them ${undated === 1 ? 'has' : 'have'}`} no update or activity date on record, so ${undated === 1 ? 'its' : 'their'} quiet spell runs from the day ${undated === 1 ? 'it' : 'they'} entered ${undated === 1 ? 'its' : 'their'} stage or ${undated === 1 ? 'was' : 'were'} created.`
+    const standIn = standInSentence(undated, n, 'update or activity date', (one) => `${one ? 'its' : 'their'} quiet spell runs from`)
     findings.push({
       report: 'stalled',
       key: 'stale_pipeline',
@@ -131,4 +130,16 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
     findings,
   }
+}
+
+/**
+ * The sentence saying that `undated` of `n` deals lack a `missing` date, so that what is measured
+ * (`measured`, given whether one deal is meant) runs from the day each entered its stage or was
+ * created; empty when none lacks it.
+ */
+function standInSentence(undated: number, n: number, missing: string, measured: (one: boolean) => string): string {
+  if (undated === 0) return ''
+  const one = undated === 1
+  const subject = undated === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(undated)} of them ${one ? 'has' : 'have'}`
+  return ` ${subject} no ${missing} on record, so ${measured(one)} the day ${one ? 'it' : 'they'} entered ${one ? 'its' : 'their'} stage or ${one ? 'was' : 'were'} created.`
 }
