@@ -304,6 +304,50 @@ describe('HubSpot sync edge cases', () => {
     expect(stages.map((s) => s.name)).not.toContain('Renewal Review')
   })
 
+  it('a stage renamed in HubSpot (its deals untouched): the next incremental sync stores every deal and history under the new name', async () => {
+    store = await openTestStore()
+    const created = T0 - 30 * DAY
+    fake.options = {
+      extraPipelines: [RENEWALS],
+      deals: [
+        deal('101', { pipeline: '7654321', dealstage: '1002' }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+        ]),
+        deal('102', { pipeline: '7654321', dealstage: '1004', hs_is_closed: 'true' }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+          ['1004', created + 9 * DAY],
+        ]),
+        deal('103', { dealstage: 'contractsent' }, [['contractsent', created]]),
+      ],
+    }
+    await syncCrm(store, source())
+    expect((await rows()).map((r) => [r.deal_id, r.stage, r.lost_at_stage])).toEqual([
+      ['101', 'Renewal Review', null],
+      ['102', 'Renewal Review', 'Renewal Review'],
+      ['103', 'Contract Sent', null],
+    ])
+    // Renaming a stage changes no deal's hs_lastmodifieddate: no search from the watermark finds them.
+    const renamed = {
+      ...RENEWALS,
+      stages: RENEWALS.stages.map((s) => (s[0] === '1002' ? (['1002', 'Renewal Check', 'false', '0.6'] as const) : s)),
+    }
+    fake.options = { ...fake.options, extraPipelines: [renamed] }
+    const summary = await syncCrm(store, source())
+    expect(summary.deals).toBe(3)
+    expect((await rows()).map((r) => [r.deal_id, r.stage, r.lost_at_stage])).toEqual([
+      ['101', 'Renewal Check', null],
+      ['102', 'Renewal Check', 'Renewal Check'],
+      ['103', 'Contract Sent', null],
+    ])
+    const history = await store.db.selectFrom('stage_history').select('stage').distinct().orderBy('stage').execute()
+    expect(history.map((h) => h.stage)).toEqual(['Appointment Scheduled', 'Closed Lost', 'Contract Sent', 'Renewal Check'])
+    expect((await findStageOrder(store.db)).map((s) => s.name)).toContain('Renewal Check')
+    // Once stored under the new names, the next sync is incremental again.
+    expect((await syncCrm(store, source())).deals).toBe(0)
+  })
+
   it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {
     store = await openTestStore()
     const deals = [deal('701', {}), deal('702', {}), deal('703', {})]

@@ -58,6 +58,11 @@ interface HubspotWatermark {
   past?: boolean
   /** The pipeline id the sync was limited to (`HUBSPOT_PIPELINE`); absent: every pipeline. */
   pipeline?: string
+  /**
+   * What each stage (`pipelineId:stageId`) was called, and whether it was closed or won, when the
+   * deals up to `ts` were stored ({@link stageNames}); absent in watermarks of earlier versions.
+   */
+  stages?: Record<string, string>
 }
 
 const TS = 'hs_lastmodifieddate'
@@ -90,6 +95,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   // The id of the pipeline `options.pipeline` names, once the pipelines are read.
   let onlyPipeline: string | undefined
   let notes: string[] = []
+  // The stage names of this sync's pipelines, stored with every watermark.
+  let names: Record<string, string> = {}
 
   async function loadStages(): Promise<{ order: StageDefinition[]; index: HubspotStageIndex }> {
     const pipelines = await api.pipelines()
@@ -98,6 +105,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     const result = hubspotStageOrder(pipelines, inUse)
     notes = onlyPipeline === undefined ? mixedPipelinesNote(pipelines, inUse) : []
     stageIndex = result.index
+    names = stageNames(result.index)
     return result
   }
 
@@ -177,13 +185,22 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     if (!stageIndex) await loadStages()
     if (!ownerEmails) await loadOwners()
     // A watermark of a sync limited to another pipeline (or to none) says nothing of this one's deals: read them all.
-    const start = parseWatermark(watermark, onlyPipeline)
+    let start = parseWatermark(watermark, onlyPipeline)
+    // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
+    // finds them: every deal is read again, so that stored deals and histories carry the new name.
+    const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
+    if (renamed.length > 0) {
+      const list = renamed.map(([key, was]) => stageChange(was, names[key] as string)).join(', ')
+      // A warning, so that `pulse sync` tells on stderr why this sync reads everything.
+      options.logger?.warn(`HubSpot stages changed since the last sync (${list}): reading every deal again`)
+      start = { ts: 0, ids: [] }
+    }
     const safeTs = clock.now() - lagMs
-    const limit = onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }
+    const kept = { ...(onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }), stages: names }
     // What may be stored: never past "now - lag", so a record the index shows late is re-read.
     const stored = (ts: number, ids: Set<string>, past: boolean): string =>
       JSON.stringify(
-        ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}), ...limit } : { ts: safeTs, ids: [], ...limit },
+        ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}), ...kept } : { ts: safeTs, ids: [], ...kept },
       )
 
     const origin = { ts: start.ts, seen: new Set(start.ids), past: start.past ?? false }
@@ -372,6 +389,18 @@ function parseWatermark(value: string | null, pipeline: string | undefined): Hub
     // fall through: an unreadable watermark means a full sync, which is always safe
   }
   return { ts: 0, ids: [] }
+}
+
+/** Each stage (`pipelineId:stageId`) as `O|W|L:label` (open, won, lost), for the watermark. */
+function stageNames(index: HubspotStageIndex): Record<string, string> {
+  return Object.fromEntries([...index.byKey].map(([key, s]) => [key, `${s.isClosed ? (s.isWon ? 'W' : 'L') : 'O'}:${s.label}`]))
+}
+
+/** A stage's change between two {@link stageNames} entries, in words: `"Qualified To Buy" is now "Qualified"`. */
+function stageChange(was: string, now: string): string {
+  const kind = { O: 'open', W: 'won', L: 'lost' } as Record<string, string>
+  const [wasLabel, nowLabel] = [was.slice(2), now.slice(2)]
+  return wasLabel === nowLabel ? `"${nowLabel}" is now ${kind[now[0] as string]}` : `"${wasLabel}" is now "${nowLabel}"`
 }
 
 function tsOf(value: string | null | undefined): number {
