@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { findJobLock } from './acquire-job-lock.js'
 import { findRecentJobRuns, type JobRun } from './begin-job-run.js'
 import { findRecentSyncRuns, type SyncRun } from './begin-sync-run.js'
 import type { Database } from './schema.js'
@@ -35,11 +36,34 @@ export interface SyncStatus {
   messages: { waiting: number; refused: Array<{ reason: string; count: number }>; undeliverable: number; dropped: number }
 }
 
-/** Reads the sync and job status (cheap: a few counts and the latest rows). */
-export async function findSyncStatus(db: Kysely<Database>, recentJobs = 10): Promise<SyncStatus> {
+/** The message of a sync run shown as interrupted because no process is running it any more. */
+export const SYNC_PROCESS_GONE =
+  'The process running this sync stopped before it finished (killed or crashed); the next sync resumes from the last stored page.'
+
+/**
+ * Reads the sync and job status (cheap: a few counts and the latest rows). A sync run still
+ * marked `running` whose process is gone (killed outright, so it could not record its end) is
+ * shown as `interrupted`: every sync runs under the `sync` job lock, so a run is going on only
+ * while that lock is held, unexpired at `now`, by a holder `holderGone` does not know to be gone.
+ */
+export async function findSyncStatus(
+  db: Kysely<Database>,
+  recentJobs = 10,
+  options: { now?: Date; holderGone?: (holder: string) => boolean } = {},
+): Promise<SyncStatus> {
   const runs = await findRecentSyncRuns(db, 50)
   const seen = new Set<string>()
-  const lastSyncs = runs.filter((r) => (seen.has(r.source) ? false : seen.add(r.source)))
+  let lastSyncs = runs.filter((r) => (seen.has(r.source) ? false : seen.add(r.source)))
+  if (lastSyncs.some((r) => r.status === 'running')) {
+    const lock = await findJobLock(db, 'sync')
+    const now = (options.now ?? new Date()).toISOString()
+    const live = lock !== null && lock.expiresAt > now && !(options.holderGone?.(lock.holder) ?? false)
+    if (!live) {
+      lastSyncs = lastSyncs.map((r) =>
+        r.status === 'running' ? { ...r, status: 'interrupted', error_message: r.error_message ?? SYNC_PROCESS_GONE } : r,
+      )
+    }
+  }
   const bySourceRows = await db
     .selectFrom('deals')
     .select(['source', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])

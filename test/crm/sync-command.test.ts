@@ -4,8 +4,8 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatSyncSummary } from '../../src/cli/commands/sync-command.js'
-import { acquireJobLock, findJobLock } from '../../src/db/acquire-job-lock.js'
-import { findRecentSyncRuns } from '../../src/db/begin-sync-run.js'
+import { acquireJobLock, findJobLock, releaseJobLock } from '../../src/db/acquire-job-lock.js'
+import { beginSyncRun, findRecentSyncRuns } from '../../src/db/begin-sync-run.js'
 import { openStore } from '../../src/db/open-store.js'
 import { generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
@@ -165,6 +165,39 @@ describe('pulse sync and pulse status', () => {
     const run = await runCli('sync', '--db', db)
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/300 deals stored/)
+  })
+
+  it('pulse status shows a pulse sync killed outright (SIGKILL) as interrupted, and one still going on as running', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const sync = spawnPulse(['sync', '--db', db])
+    let killed = false
+    fake.onRequest = (_m, path) => {
+      if (path === '/crm/v3/objects/deals/batch/read' && !killed) {
+        killed = true
+        sync.child.kill('SIGKILL')
+      }
+    }
+    try {
+      await sync.exited
+    } finally {
+      fake.onRequest = undefined
+    }
+    // The killed process could not record its end: its run row still says running.
+    const store = await openStore({ path: db })
+    expect((await findRecentSyncRuns(store.db, 1))[0]?.status).toBe('running')
+    const shown = (await runCli('status', '--db', db)).stdout
+    expect(shown).toMatch(/hubspot +interrupted .*: The process running this sync stopped before it finished/)
+    expect(JSON.parse((await runCli('status', '--db', db, '--json')).stdout).lastSyncs[0].status).toBe('interrupted')
+    // A sync whose process is alive and holds the lock is going on.
+    try {
+      const held = await findJobLock(store.db, 'sync')
+      if (held) await releaseJobLock(store.db, 'sync', held.holder)
+      await acquireJobLock(store.db, 'sync', `cli:${hostname()}:${process.pid}`, 60_000, new Date())
+      await beginSyncRun(store.db, { source: 'hubspot', mode: 'incremental', startedBy: 'cli', now: new Date() })
+    } finally {
+      await store.close()
+    }
+    expect((await runCli('status', '--db', db)).stdout).toMatch(/hubspot +running /)
   })
 
   it('takes over the lock of a pulse sync on this machine that was killed, but not of a live one', async () => {

@@ -4,6 +4,7 @@ import type { JobRun } from '../../db/begin-job-run.js'
 import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
+import { lockHolderGone } from '../../jobs/lock-holder-gone.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 
@@ -24,7 +25,8 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         // Only a refusal of the token configured now pauses sending; one of an older token is history.
         const refusal = config.slack.botToken ? await findSlackTokenRefusal(store.db, botTokenHash(config)) : null
         return {
-          ...(await findSyncStatus(store.db)),
+          // A sync whose process was killed outright shows as interrupted, not running.
+          ...(await findSyncStatus(store.db, 10, { holderGone: lockHolderGone })),
           slackPaused: refusal && { reason: refusal.reason, since: refusal.refusedAt, checkedAt: refusal.checkedAt },
         }
       },
