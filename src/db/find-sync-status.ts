@@ -40,11 +40,16 @@ export interface SyncStatus {
 export const SYNC_PROCESS_GONE =
   'The process running this sync stopped before it finished (killed or crashed); the next sync resumes from the last stored page.'
 
+/** The message of a job run shown as interrupted because its process is gone. */
+const JOB_PROCESS_GONE = 'The process running this job stopped before the run finished.'
+
 /**
  * Reads the sync and job status (cheap: a few counts and the latest rows). A sync run still
  * marked `running` whose process is gone (killed outright, so it could not record its end) is
  * shown as `interrupted`: every sync runs under the `sync` job lock, so a run is going on only
  * while that lock is held, unexpired at `now`, by a holder `holderGone` does not know to be gone.
+ * A job run still `running` on an instance (`host:pid`) that `holderGone` knows to be gone is
+ * shown as `interrupted` too.
  */
 export async function findSyncStatus(
   db: Kysely<Database>,
@@ -84,6 +89,11 @@ export async function findSyncStatus(
     .selectFrom('stage_history')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
+  // A job run whose process is gone (a `pulse serve` killed outright) is not going on either.
+  const holderGone = options.holderGone ?? (() => false)
+  const jobs = (await findRecentJobRuns(db, recentJobs)).map((j) =>
+    j.status === 'running' && holderGone(j.instance) ? { ...j, status: 'interrupted' as const, error: j.error ?? JOB_PROCESS_GONE } : j,
+  )
   const imported = await latestImportRuns(db).selectAll().limit(1).executeTakeFirst()
   return {
     lastImport: imported
@@ -102,7 +112,7 @@ export async function findSyncStatus(
     deals,
     owners: Number(owners.n),
     stageHistoryRows: Number(history.n),
-    recentJobs: await findRecentJobRuns(db, recentJobs),
+    recentJobs: jobs,
     messages: await findMessageStatus(db, new Date(Date.now() - WEEK_MS).toISOString()),
   }
 }

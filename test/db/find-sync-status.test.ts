@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process'
+import { hostname } from 'node:os'
 import { afterEach, expect, it } from 'vitest'
+import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
+import { beginJobRun } from '../../src/db/begin-job-run.js'
+import { beginSyncRun } from '../../src/db/begin-sync-run.js'
 import { findStoreStatus } from '../../src/db/find-slack-deals.js'
 import { findSyncStatus } from '../../src/db/find-sync-status.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -10,6 +15,7 @@ import {
   NO_SLACK_USER,
   skipPendingOutbox,
 } from '../../src/db/slack-outbox.js'
+import { lockHolderGone } from '../../src/jobs/lock-holder-gone.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 
 const stores: Store[] = []
@@ -94,5 +100,27 @@ describeEachDialect('pulse status: the last import', (dialect) => {
       .values(run('next.csv', '2026-03-02T10:06:00.000Z', null, 'running'))
       .execute()
     expect((await findSyncStatus(store.db)).lastImport).toMatchObject({ file: 'next.csv', status: 'running' })
+  })
+})
+
+describeEachDialect('pulse status: runs whose process is gone', (dialect) => {
+  it('shows a sync run and a job run left running by a killed process as interrupted, and live ones as running', async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    const db = store.db
+    const now = new Date()
+    const gone = `${hostname()}:${spawnSync(process.execPath, ['-e', '']).pid}`
+    // A `pulse serve` killed in the middle of its scheduled sync: its rows still say running.
+    await beginSyncRun(db, { source: 'hubspot', mode: 'incremental', startedBy: 'scheduler', now })
+    await acquireJobLock(db, 'sync', `${gone}#run-1`, 60_000, now)
+    await beginJobRun(db, 'sync', gone, now)
+    await beginJobRun(db, 'retrain', `${hostname()}:${process.pid}`, now)
+    const s = await findSyncStatus(db, 10, { holderGone: lockHolderGone })
+    expect(s.lastSyncs[0]).toMatchObject({ status: 'interrupted', error_message: expect.stringMatching(/killed or crashed/) })
+    expect(s.recentJobs.map((j) => `${j.job} ${j.status}`).sort()).toEqual(['retrain running', 'sync interrupted'])
+    // Without a way to tell the holder is gone (another machine's), an unexpired lock means the sync is going on.
+    expect((await findSyncStatus(db)).lastSyncs[0]?.status).toBe('running')
+    // A lock whose lease ran out holds nothing: no process is renewing it.
+    expect((await findSyncStatus(db, 10, { now: new Date(now.getTime() + 120_000) })).lastSyncs[0]?.status).toBe('interrupted')
   })
 })
