@@ -10,6 +10,12 @@ export interface CrmSyncStateTable {
   updated_at: string
 }
 
+/** `crm_full_sync_seen`: the deals a full sync of `source` has stored so far (see `beginFullSync`). */
+export interface CrmFullSyncSeenTable {
+  source: string
+  deal_id: string
+}
+
 /** `sync_runs`: one row per CRM sync (contract: visible in `pulse status` and `/pulse status`). */
 export interface SyncRunsTable {
   run_id: Generated<number>
@@ -48,9 +54,10 @@ export interface JobLocksTable {
   expires_at: string
 }
 
-/** Tables of the crm-sync area, created by `migrations/0004-crm-sync.ts`. */
+/** Tables of the crm-sync area, created by `migrations/0004-crm-sync.ts` and `0013-full-sync-seen.ts`. */
 export interface CrmSyncTables {
   crm_sync_state: CrmSyncStateTable
+  crm_full_sync_seen: CrmFullSyncSeenTable
   sync_runs: SyncRunsTable
   job_runs: JobRunsTable
   job_locks: JobLocksTable

@@ -21,6 +21,8 @@ export interface SyncPageWrite {
   /** The source's new watermark (null keeps the stored one). */
   watermark: string | null
   now: Date
+  /** A page of a full sync (see {@link beginFullSync}): its deals are noted as seen, its removals as gone. */
+  full?: boolean
 }
 
 // SQLite allows 32,766 bound parameters per statement; a deal row has 27.
@@ -31,8 +33,8 @@ const ID_CHUNK = 900
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
  * stage history of every deal that came with one, removes archived/deleted deals with their
  * history, upserts the page's owners (and any owner its deals name with an email that `owners`
- * lacks), counts the page on its sync run, and stores the source's
- * watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
+ * lacks), notes the deals seen by a full sync (`full`), counts the page on its sync run, and
+ * stores the source's watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
  * On SQLite the page is written with prepared statements while holding Kysely's connection
  * (a 2,000-deal page costs a few ms instead of tens); elsewhere (Postgres) with the Kysely
  * builder in one transaction, with the same result (a deal listed twice: the last one wins).
@@ -72,6 +74,23 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
         .execute()
     }
     const removed = await removeDeals(tx, page.removedDealIds)
+    if (page.full) {
+      const seen = rows.map((r) => ({ source: page.source, deal_id: r.deal_id }))
+      for (let i = 0; i < seen.length; i += 1000) {
+        await tx
+          .insertInto('crm_full_sync_seen')
+          .values(seen.slice(i, i + 1000))
+          .onConflict((oc) => oc.columns(['source', 'deal_id']).doNothing())
+          .execute()
+      }
+      for (let i = 0; i < page.removedDealIds.length; i += ID_CHUNK) {
+        await tx
+          .deleteFrom('crm_full_sync_seen')
+          .where('source', '=', page.source)
+          .where('deal_id', 'in', page.removedDealIds.slice(i, i + ID_CHUNK))
+          .execute()
+      }
+    }
     if (page.owners && page.owners.length > 0) await upsertOwners(tx, page.owners, page.source, nowIso)
     const fromDeals = ownersOfDeals(page.deals)
     for (let i = 0; i < fromDeals.length; i += 1000) {
@@ -156,6 +175,8 @@ function prepare(sqlite: SqliteDatabase.Database) {
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, NULL, ?, ?)
        ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(owners.email, excluded.email)`,
     ),
+    noteSeen: sqlite.prepare('INSERT INTO crm_full_sync_seen (source, deal_id) VALUES (?, ?) ON CONFLICT (source, deal_id) DO NOTHING'),
+    forgetSeen: sqlite.prepare('DELETE FROM crm_full_sync_seen WHERE source = ? AND deal_id = ?'),
     countPage: sqlite.prepare('UPDATE sync_runs SET pages = pages + 1, deals = deals + ?, removed = removed + ? WHERE run_id = ?'),
     saveWatermark: sqlite.prepare(
       `INSERT INTO crm_sync_state (source, watermark, updated_at) VALUES (?, ?, ?)
@@ -186,6 +207,10 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     for (const id of page.removedDealIds) {
       removed += s.deleteDeal.run(id).changes
       s.deleteHistory.run(id)
+    }
+    if (page.full) {
+      for (const d of page.deals) s.noteSeen.run(page.source, d.deal.dealId)
+      for (const id of page.removedDealIds) s.forgetSeen.run(page.source, id)
     }
     for (const o of page.owners ?? []) {
       const before = s.ownerEmail.get(o.ownerId)
@@ -246,26 +271,54 @@ async function upsertOwners(tx: Transaction<Database>, owners: readonly Normaliz
   }
 }
 
+/** The `meta` key that marks a full sync of `source` as under way (its value: when it began). */
+const fullSyncKey = (source: string) => `full_sync:${source}`
+
 /**
- * After a completed full sync: removes the deals of `source` that the CRM no longer has
- * (every id not in `seen`), with their history. Returns how many went.
+ * Starts a full sync of `source` (`pulse sync --full`), in one transaction: forgets its watermark
+ * (so everything is read again) and the deals an earlier full sync had seen, and marks a full
+ * sync as under way. Pages stored with `full` then note their deals as seen; until
+ * {@link finishFullSync}, every sync of `source` is that full sync going on (see {@link findFullSyncStart}).
  */
-export async function removeDealsNotSeen(db: Kysely<Database>, source: string, seen: ReadonlySet<string>): Promise<number> {
-  const stored = await db.selectFrom('deals').select('deal_id').where('source', '=', source).execute()
-  const gone = stored.map((r) => r.deal_id).filter((id) => !seen.has(id))
-  if (gone.length === 0) return 0
-  return db.transaction().execute((tx) => removeDeals(tx, gone))
+export async function beginFullSync(db: Kysely<Database>, source: string, now: Date): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await saveWatermark(tx, source, null, now.toISOString())
+    await tx.deleteFrom('crm_full_sync_seen').where('source', '=', source).execute()
+    await tx
+      .insertInto('meta')
+      .values({ key: fullSyncKey(source), value: now.toISOString() })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: now.toISOString() }))
+      .execute()
+  })
+}
+
+/** When the full sync of `source` under way began (ISO), or null when none is: one stopped part-way is still under way. */
+export async function findFullSyncStart(db: Kysely<Database>, source: string): Promise<string | null> {
+  const row = await db.selectFrom('meta').select('value').where('key', '=', fullSyncKey(source)).executeTakeFirst()
+  return row?.value ?? null
+}
+
+/**
+ * Ends the full sync of `source` once every page is stored, in one transaction: removes the
+ * deals of `source` it did not see (the CRM no longer has them), with their history, and clears
+ * its marks. Returns how many deals went.
+ */
+export async function finishFullSync(db: Kysely<Database>, source: string): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const seen = tx.selectFrom('crm_full_sync_seen').select('deal_id').where('source', '=', source)
+    const gone = tx.selectFrom('deals').select('deal_id').where('source', '=', source).where('deal_id', 'not in', seen)
+    await tx.deleteFrom('stage_history').where('deal_id', 'in', gone).execute()
+    const result = await tx.deleteFrom('deals').where('source', '=', source).where('deal_id', 'not in', seen).executeTakeFirst()
+    await tx.deleteFrom('crm_full_sync_seen').where('source', '=', source).execute()
+    await tx.deleteFrom('meta').where('key', '=', fullSyncKey(source)).execute()
+    return Number(result.numDeletedRows)
+  })
 }
 
 /** The stored watermark of `source`, or null when it never synced (or was reset). */
 export async function findWatermark(db: Kysely<Database>, source: string): Promise<string | null> {
   const row = await db.selectFrom('crm_sync_state').select('watermark').where('source', '=', source).executeTakeFirst()
   return row?.watermark ?? null
-}
-
-/** Forgets the watermark of `source`, so its next sync reads everything (`pulse sync --full`). */
-export async function resetWatermark(db: Kysely<Database>, source: string, now: Date): Promise<void> {
-  await saveWatermark(db, source, null, now.toISOString())
 }
 
 async function saveWatermark(db: Kysely<Database> | Transaction<Database>, source: string, watermark: string | null, at: string) {

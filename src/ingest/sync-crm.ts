@@ -12,7 +12,7 @@ import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { saveStageOrder } from '../db/save-stage-order.js'
 import type { DealSource } from '../db/schema.js'
-import { findWatermark, removeDealsNotSeen, resetWatermark, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
+import { beginFullSync, findFullSyncStart, findWatermark, finishFullSync, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
 import { AppError, userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 
@@ -21,7 +21,11 @@ export const OWNER_RECHECK_MS = 24 * 60 * 60 * 1000
 
 /** Options of {@link syncCrm}. */
 export interface SyncOptions {
-  /** Forget the watermark and read everything; deals the CRM no longer has are removed at the end. */
+  /**
+   * Forget the watermark and read everything; deals the CRM no longer has are removed at the end.
+   * A full sync stopped part-way is not begun again: the next sync, full or not, finishes it
+   * (see `findFullSyncStart`).
+   */
   full?: boolean
   startedBy?: string | null
   now?: () => Date
@@ -33,7 +37,7 @@ export interface SyncOptions {
    * or at once when it was waiting on the CRM (a source built with this signal, see
    * `SourceOverrides.signal`): the run is recorded as `interrupted` and the next sync resumes
    * from the stored watermark. A
-   * full sync stopped so removes nothing (it has not seen every deal).
+   * full sync stopped so removes nothing yet (it has not seen every deal): the next sync finishes it.
    */
   signal?: AbortSignal
 }
@@ -52,7 +56,10 @@ export interface SyncSummary {
   seconds: number
   /** Stopped early by `options.signal`; the next sync resumes from the last stored page. */
   stopped?: boolean
-  /** What the source said about how it read the CRM ({@link CrmSource.notes}); absent when nothing. */
+  /**
+   * What the source said about how it read the CRM ({@link CrmSource.notes}), and that this sync
+   * finished a full sync stopped part-way; absent when nothing.
+   */
   notes?: string[]
 }
 
@@ -68,7 +75,11 @@ export interface SyncSummary {
 export async function syncCrm(store: Store, source: CrmSource, options: SyncOptions = {}): Promise<SyncSummary> {
   const now = options.now ?? (() => new Date())
   const started = performance.now()
-  const mode = options.full ? 'full' : 'incremental'
+  // A full sync stopped part-way (a kill, an error) is still under way: this sync, full or not,
+  // reads on from its last stored page and, at the end, removes what the CRM no longer has.
+  const unfinished = await findFullSyncStart(store.db, source.name)
+  const full = options.full === true || unfinished !== null
+  const mode = full ? 'full' : 'incremental'
   const runId = await beginSyncRun(store.db, { source: source.name, mode, startedBy: options.startedBy ?? null, now: now() })
   const totals = { pages: 0, deals: 0, removed: 0 }
   // Owners counted once each, whether the CRM lists them or its deals name them page after page.
@@ -86,14 +97,14 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync stopped by a shutdown; the next sync resumes')
   }
   try {
-    if (options.full) await resetWatermark(store.db, source.name, now())
+    if (full && unfinished === null) await beginFullSync(store.db, source.name, now())
     const watermark = await findWatermark(store.db, source.name)
     const order = await source.stageOrder()
     if (order && order.length > 0) {
       await saveStageOrder(store.db, order, source.name)
       stages = order.length
     }
-    notes = source.notes?.() ?? []
+    notes = [...(source.notes?.() ?? [])]
     for (const note of notes) options.logger?.warn({ source: source.name }, note)
     // Owners stored over a day ago are asked about again (a CRM without an owner list): an email
     // changed in the CRM reaches their deals within a day, at no cost to each 4-hourly sync.
@@ -101,7 +112,6 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     const ownerList = await source.owners(await findSourceOwnerIds(store.db, source.name, ownersBefore))
     await storeOwners(store.db, ownerList, source.name, now())
     for (const o of ownerList) ownerIds.add(o.ownerId)
-    const seen = options.full ? new Set<string>() : undefined
     const progress = (note: string) => options.onProgress?.(note, totals)
     for await (const page of source.pages(watermark, { onProgress: progress })) {
       const stored = await storeSyncPage(store, {
@@ -112,16 +122,13 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
         owners: page.owners,
         watermark: page.watermark,
         now: now(),
+        full,
       })
       totals.pages++
       totals.deals += stored.deals
       totals.removed += stored.removed
       for (const o of page.owners ?? []) ownerIds.add(o.ownerId)
       rejected += page.rejects?.length ?? 0
-      if (seen) {
-        for (const d of page.deals) seen.add(d.deal.dealId)
-        for (const id of page.removedDealIds) seen.delete(id)
-      }
       if (options.signal?.aborted) {
         stopped = true
         break
@@ -130,8 +137,12 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     if (stopped) {
       await recordStop()
     } else {
-      let swept = 0
-      if (seen) swept = await removeDealsNotSeen(store.db, source.name, seen)
+      const swept = full ? await finishFullSync(store.db, source.name) : 0
+      if (unfinished !== null) {
+        notes.push(
+          `This sync finished the full sync begun ${unfinished.slice(0, 16).replace('T', ' ')} UTC and stopped part-way: it read on from the last page stored, then removed the deals the CRM no longer has.`,
+        )
+      }
       totals.removed += swept
       await finishSyncRun(store.db, runId, { status: 'done', now: now(), removed: swept })
       options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync finished')

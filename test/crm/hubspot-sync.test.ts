@@ -343,6 +343,35 @@ describe('HubSpot sync', () => {
     await expectStoreToMatch(fake, store)
   })
 
+  it('a full sync stopped part-way is finished by the next sync: it reads on from there, then removes what HubSpot no longer has', async () => {
+    const deals = generateHubspotDeals(900, { seed: 12 })
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake, { pageSize: 100 }))
+    // Five deals HubSpot no longer has at all (not even as archived): only a full sync can tell.
+    await fake.close()
+    fake = await fakeWith(deals.slice(5))
+    const stop = new AbortController()
+    const stopped = await syncCrm(store, source(fake, { pageSize: 100 }), {
+      full: true,
+      signal: stop.signal,
+      onProgress: (_note, totals) => {
+        if (totals.pages >= 2) stop.abort()
+      },
+    })
+    expect(stopped).toMatchObject({ mode: 'full', stopped: true, removed: 0 })
+    const read = fake.batchReadIds.length
+    const rest = await syncCrm(store, source(fake, { pageSize: 100 }))
+    expect(rest).toMatchObject({ mode: 'full', removed: 5 })
+    expect(rest.notes?.at(-1)).toMatch(/^This sync finished the full sync begun .* and stopped part-way/)
+    // It read on from the last page stored, not from the first.
+    expect(read).toBeGreaterThan(150)
+    expect(fake.batchReadIds.length - read).toBeLessThan(895 - 150)
+    await expectStoreToMatch(fake, store)
+    // The full sync is over: the next one is incremental again.
+    expect(await syncCrm(store, source(fake, { pageSize: 100 }))).toMatchObject({ mode: 'incremental', removed: 0 })
+  })
+
   it('paces searches below a real 5-per-second limit: no 429 at all', async () => {
     fake = await fakeWith(generateHubspotDeals(1400, { seed: 2 }), { searchPerSecond: 5, burstPerTenSeconds: 190 })
     store = await openTestStore()

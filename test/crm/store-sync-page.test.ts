@@ -3,7 +3,14 @@ import { createCsvSource } from '../../src/crm/csv/csv-source.js'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
 import { findOwnerIdsByEmail } from '../../src/db/find-owner-ids-by-email.js'
 import type { Store } from '../../src/db/open-store.js'
-import { findWatermark, storeOwners, storeSyncPage } from '../../src/db/store-sync-page.js'
+import {
+  beginFullSync,
+  findFullSyncStart,
+  findWatermark,
+  finishFullSync,
+  storeOwners,
+  storeSyncPage,
+} from '../../src/db/store-sync-page.js'
 import type { NormalizedDeal, SyncedDeal } from '../../src/domain/normalized-deal.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
@@ -230,6 +237,36 @@ describeEachDialect('storeSyncPage', (dialect) => {
     const snap = await storeSnapshot(plain)
     expect(snap.deals.map((d) => d.amount)).toEqual([3])
     expect(snap.history.map((h) => h.left_at)).toEqual(['2024-01-09T09:00:00.000Z'])
+  })
+
+  it('a full sync notes the deals its pages store, on both write paths, and its end removes the others', async () => {
+    for (const store of [await open(), { ...(await open()), sqlite: undefined }]) {
+      const now = new Date('2024-02-01T00:00:00Z')
+      const runId = await beginSyncRun(store.db, { source: 'hubspot', mode: 'full', startedBy: null, now })
+      const write = (ids: string[], removedDealIds: string[], full?: boolean) =>
+        storeSyncPage(store, {
+          source: 'hubspot',
+          runId,
+          deals: ids.map((id) => ({ deal: deal(id), history: null })),
+          removedDealIds,
+          watermark: 'w',
+          now,
+          full,
+        })
+      await write(['1', '2', '3', '4'], [])
+      expect(await findFullSyncStart(store.db, 'hubspot')).toBeNull()
+      await beginFullSync(store.db, 'hubspot', now)
+      expect(await findFullSyncStart(store.db, 'hubspot')).toBe(now.toISOString())
+      expect(await findWatermark(store.db, 'hubspot')).toBeNull()
+      await write(['1', '2'], [], true)
+      // A deal the CRM archived during the full sync is removed with its page, and not seen any more.
+      await write(['3'], ['2'], true)
+      // '4' was not seen: the CRM no longer has it.
+      expect(await finishFullSync(store.db, 'hubspot')).toBe(1)
+      expect((await storeSnapshot(store)).deals.map((d) => d.deal_id)).toEqual(['1', '3'])
+      expect(await findFullSyncStart(store.db, 'hubspot')).toBeNull()
+      expect(await store.db.selectFrom('crm_full_sync_seen').selectAll().execute()).toEqual([])
+    }
   })
 
   it('a page that fails to write leaves neither its rows nor its watermark', async () => {

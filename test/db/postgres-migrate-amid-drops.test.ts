@@ -83,16 +83,12 @@ describe.skipIf(!url)('opening a PostgreSQL store while other clients drop table
   it('still applies a migration the store lacks, and still names one it does not know', async () => {
     const schema = fresh()
     const store = await openStore({ path: '', url, schema })
-    await sql`DROP TABLE slack_share_claims`.execute(store.db)
-    await sql`DELETE FROM kysely_migration WHERE name = '0012-slack-share-claims'`.execute(store.db)
+    // The newest migration: one an older version of the store never ran.
+    await sql`DROP TABLE crm_full_sync_seen`.execute(store.db)
+    await sql`DELETE FROM kysely_migration WHERE name = '0013-full-sync-seen'`.execute(store.db)
     await store.close()
     const reopened = await openStore({ path: '', url, schema })
-    expect(
-      await reopened.db
-        .selectFrom('slack_share_claims' as never)
-        .selectAll()
-        .execute(),
-    ).toEqual([])
+    expect(await reopened.db.selectFrom('crm_full_sync_seen').selectAll().execute()).toEqual([])
     await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('9999-from-a-newer-version', 'now')`.execute(reopened.db)
     await reopened.close()
     const error = await openStore({ path: '', url, schema }).catch((e: unknown) => e)
