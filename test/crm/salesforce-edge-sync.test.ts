@@ -119,6 +119,38 @@ describe('Salesforce sync edge cases', () => {
     fake.options = { ...fake.options, stages: undefined }
   })
 
+  it('a stage renamed in Salesforce, its opportunities rewritten without a new SystemModstamp: the next sync stores them under the new name', async () => {
+    const data = docsOpportunities(6)
+    fake.options = { ...data }
+    const db = join(tempDir(), 'pulse.db')
+    expect((await runCli('sync', '--db', db)).code).toBe(0)
+    const before = await deals(db)
+    const renamed = before.filter((d) => d.stage === 'Qualification').map((d) => d.deal_id)
+    expect(renamed.length).toBeGreaterThan(0)
+    // The picklist value is renamed (its OpportunityStage Id stays); its records follow, their SystemModstamp does not move.
+    const rename = <T extends { StageName: string }>(r: T): T => (r.StageName === 'Qualification' ? { ...r, StageName: 'Qualified' } : r)
+    fake.options = {
+      ...data,
+      opportunities: data.opportunities.map(rename),
+      history: data.history.map(rename),
+      stages: [
+        ['Prospecting', 1, false, false, true],
+        ['Qualified', 2, false, false, true],
+        ['Closed Won', 9, true, true, true],
+        ['Closed Lost', 10, true, false, true],
+      ],
+    }
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain('Salesforce stages changed since the last sync ("Qualification" is now "Qualified")')
+    const after = await deals(db)
+    expect(after.filter((d) => d.stage === 'Qualified').map((d) => d.deal_id)).toEqual(renamed)
+    expect(after.some((d) => d.stage === 'Qualification')).toBe(false)
+    // Stored under the new names, the next sync is incremental again: nothing to read.
+    expect(JSON.parse((await runCli('sync', '--db', db, '--json')).stdout)).toMatchObject({ deals: 0 })
+    fake.options = { ...fake.options, stages: undefined }
+  })
+
   it('a --full sync after incremental ones removes what the CRM no longer has; status and report follow at once', async () => {
     const data = docsOpportunities(6)
     fake.options = { ...data }

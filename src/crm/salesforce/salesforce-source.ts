@@ -65,6 +65,11 @@ interface SalesforceWatermark {
   deletedSince: string | null
   /** Whether Opportunity has `CurrencyIsoCode`, once Salesforce has said (absent: ask). */
   currency?: boolean
+  /**
+   * Each `OpportunityStage` (by Id) as `O|W|L:name` (open, won, lost) when the opportunities up to
+   * `stamp` were stored; absent in watermarks of earlier versions.
+   */
+  stages?: Record<string, string>
 }
 
 /**
@@ -79,6 +84,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const api = createSalesforceApi({ ...options, clock })
   const lagMs = options.lagMs ?? 60_000
   let stageClosed: Map<string, boolean> | undefined
+  // The stages by Id as the watermark keeps them (see `SalesforceWatermark.stages`).
+  let stageNames: Record<string, string> = {}
   let historyMode: 'subquery' | 'separate' = 'subquery'
   // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org): kept in the watermark once
   // Salesforce has said, so only a first (or --full) sync asks.
@@ -88,7 +95,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
 
   async function loadStages(): Promise<StageDefinition[]> {
     const rows = await readAll(
-      await api.query('SELECT ApiName, MasterLabel, SortOrder, IsActive, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder ASC'),
+      await api.query('SELECT Id, ApiName, MasterLabel, SortOrder, IsActive, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder ASC'),
     )
     const all = rows.map((r) => ({
       name: String(r.ApiName ?? r.MasterLabel),
@@ -97,6 +104,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       active: r.IsActive !== false,
     }))
     stageClosed = new Map(all.map((s) => [s.name, s.isClosed]))
+    stageNames = Object.fromEntries(
+      rows.flatMap((r, i) => {
+        const s = all[i] as (typeof all)[number]
+        return typeof r.Id === 'string' ? [[r.Id, `${s.isClosed ? (s.isWon ? 'W' : 'L') : 'O'}:${s.name}`]] : []
+      }),
+    )
     // An inactive stage (retired from the picklist) keeps its closed flag for the deals that
     // passed through it, but stays out of the order: the funnel would show it reached by every
     // deal past it, though no deal can enter it.
@@ -231,7 +244,17 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
     if (!stageClosed) await loadStages()
-    const start = parseWatermark(watermark)
+    let start = parseWatermark(watermark)
+    // A stage renamed in Salesforce (or turned open or closed) may change its opportunities'
+    // StageName without a new SystemModstamp: every opportunity is read again, so that stored
+    // deals carry the new name, as a first sync would store them.
+    const changed = Object.entries(start.stages ?? {}).filter(([id, was]) => stageNames[id] !== undefined && stageNames[id] !== was)
+    if (changed.length > 0) {
+      const list = changed.map(([id, was]) => `"${was.slice(2)}" is now "${(stageNames[id] as string).slice(2)}"`).join(', ')
+      // A warning, so that `pulse sync` tells on stderr why this sync reads everything.
+      options.logger?.warn(`Salesforce stages changed since the last sync (${list}): reading every opportunity again`)
+      start = { ...start, stamp: null, ids: [] }
+    }
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
     const currency = await currencyField
@@ -249,6 +272,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           ? { stamp: safe, ids: [], deletedSince: capped(deletedSince, safe) }
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
         ...(currency === undefined ? {} : { currency }),
+        stages: stageNames,
       })
 
     const users = new Map(knownUsers)
@@ -398,7 +422,8 @@ function parseWatermark(value: string | null): SalesforceWatermark {
     const w = JSON.parse(value) as SalesforceWatermark
     if (Array.isArray(w.ids)) {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
-      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency }
+      const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
+      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages }
     }
   } catch {
     // an unreadable watermark means a full sync, which is always safe
