@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { dialectOf, UNICODE_LOWER } from './dialect.js'
-import { latestImportRuns } from './find-sync-status.js'
+import { isSyncGoingOn, latestImportRuns } from './find-sync-status.js'
 import type { Database } from './schema.js'
 
 /** The columns Slack shows for a deal, with its score under a model when there is one. */
@@ -142,7 +142,10 @@ export async function findDealScores(
   return out
 }
 
-/** Deal counts and the last CSV import and CRM sync, for `/pulse status`. */
+/**
+ * Deal counts and the last CSV import and CRM sync, for `/pulse status`; a sync whose process is
+ * gone without recording its end shows as `interrupted` (see `isSyncGoingOn`).
+ */
 export async function findStoreStatus(db: Kysely<Database>): Promise<{
   deals: number
   openDeals: number
@@ -174,7 +177,13 @@ export async function findStoreStatus(db: Kysely<Database>): Promise<{
       ? { at: imp.finished_at ?? imp.started_at, status: imp.status, rows: imp.rows_inserted + imp.rows_updated, file: imp.file }
       : undefined,
     lastSync: sync
-      ? { at: sync.finished_at ?? sync.started_at, status: sync.status, rows: Number(sync.deals), source: sync.source }
+      ? {
+          at: sync.finished_at ?? sync.started_at,
+          // A run left `running` by a process killed outright is not going on (as in `pulse status`).
+          status: sync.status === 'running' && !(await isSyncGoingOn(db, new Date())) ? 'interrupted' : sync.status,
+          rows: Number(sync.deals),
+          source: sync.source,
+        }
       : undefined,
   }
 }

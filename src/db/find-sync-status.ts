@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { findJobLock } from './acquire-job-lock.js'
 import { findRecentJobRuns, type JobRun } from './begin-job-run.js'
 import { findRecentSyncRuns, type SyncRun } from './begin-sync-run.js'
+import { lockHolderGone } from './lock-holder-gone.js'
 import type { Database } from './schema.js'
 import { NO_OWNER_EMAIL, NO_SLACK_USER } from './slack-outbox.js'
 
@@ -44,12 +45,27 @@ export const SYNC_PROCESS_GONE =
 const JOB_PROCESS_GONE = 'The process running this job stopped before the run finished.'
 
 /**
+ * Whether a CRM sync is going on at `now`: every sync runs under the `sync` job lock, so one is
+ * going on only while that lock is held, unexpired, by a holder `holderGone` does not know to be
+ * gone (a process on this machine killed outright cannot give its lock back). A sync run row
+ * still marked `running` while none is going on was cut short without recording its end.
+ */
+export async function isSyncGoingOn(
+  db: Kysely<Database>,
+  now: Date,
+  holderGone: (holder: string) => boolean = lockHolderGone,
+): Promise<boolean> {
+  const lock = await findJobLock(db, 'sync')
+  return lock !== null && lock.expiresAt > now.toISOString() && !holderGone(lock.holder)
+}
+
+/**
  * Reads the sync and job status (cheap: a few counts and the latest rows). A sync run still
  * marked `running` whose process is gone (killed outright, so it could not record its end) is
  * shown as `interrupted`: every sync runs under the `sync` job lock, so a run is going on only
- * while that lock is held, unexpired at `now`, by a holder `holderGone` does not know to be gone.
- * A job run still `running` on an instance (`host:pid`) that `holderGone` knows to be gone is
- * shown as `interrupted` too.
+ * while that lock is held, unexpired at `now`, by a holder `holderGone` (default
+ * {@link lockHolderGone}) does not know to be gone. A job run still `running` on an instance
+ * (`host:pid`) that `holderGone` knows to be gone is shown as `interrupted` too.
  */
 export async function findSyncStatus(
   db: Kysely<Database>,
@@ -59,11 +75,9 @@ export async function findSyncStatus(
   const runs = await findRecentSyncRuns(db, 50)
   const seen = new Set<string>()
   let lastSyncs = runs.filter((r) => (seen.has(r.source) ? false : seen.add(r.source)))
+  const holderGone = options.holderGone ?? lockHolderGone
   if (lastSyncs.some((r) => r.status === 'running')) {
-    const lock = await findJobLock(db, 'sync')
-    const now = (options.now ?? new Date()).toISOString()
-    const live = lock !== null && lock.expiresAt > now && !(options.holderGone?.(lock.holder) ?? false)
-    if (!live) {
+    if (!(await isSyncGoingOn(db, options.now ?? new Date(), holderGone))) {
       lastSyncs = lastSyncs.map((r) =>
         r.status === 'running' ? { ...r, status: 'interrupted', error_message: r.error_message ?? SYNC_PROCESS_GONE } : r,
       )
@@ -90,7 +104,6 @@ export async function findSyncStatus(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
   // A job run whose process is gone (a `pulse serve` killed outright) is not going on either.
-  const holderGone = options.holderGone ?? (() => false)
   const jobs = (await findRecentJobRuns(db, recentJobs)).map((j) =>
     j.status === 'running' && holderGone(j.instance) ? { ...j, status: 'interrupted' as const, error: j.error ?? JOB_PROCESS_GONE } : j,
   )

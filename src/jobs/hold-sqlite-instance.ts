@@ -8,11 +8,11 @@ import {
   SQLITE_INSTANCE_LOCK,
 } from '../db/acquire-job-lock.js'
 import { closeJobRunsOfInstance, findRunningJobInstances } from '../db/begin-job-run.js'
+import { localProcessGone } from '../db/local-process-gone.js'
 import type { Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
-import { localProcessGone } from './local-process-gone.js'
 
 /** How long the hold lasts without renewal (renewed every third of it). */
 export const SQLITE_INSTANCE_TTL_MS = 30_000

@@ -15,7 +15,6 @@ import {
   NO_SLACK_USER,
   skipPendingOutbox,
 } from '../../src/db/slack-outbox.js'
-import { lockHolderGone } from '../../src/jobs/lock-holder-gone.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 
 const stores: Store[] = []
@@ -115,12 +114,16 @@ describeEachDialect('pulse status: runs whose process is gone', (dialect) => {
     await acquireJobLock(db, 'sync', `${gone}#run-1`, 60_000, now)
     await beginJobRun(db, 'sync', gone, now)
     await beginJobRun(db, 'retrain', `${hostname()}:${process.pid}`, now)
-    const s = await findSyncStatus(db, 10, { holderGone: lockHolderGone })
+    const s = await findSyncStatus(db)
     expect(s.lastSyncs[0]).toMatchObject({ status: 'interrupted', error_message: expect.stringMatching(/killed or crashed/) })
     expect(s.recentJobs.map((j) => `${j.job} ${j.status}`).sort()).toEqual(['retrain running', 'sync interrupted'])
     // Without a way to tell the holder is gone (another machine's), an unexpired lock means the sync is going on.
-    expect((await findSyncStatus(db)).lastSyncs[0]?.status).toBe('running')
+    expect((await findSyncStatus(db, 10, { holderGone: () => false })).lastSyncs[0]?.status).toBe('running')
     // A lock whose lease ran out holds nothing: no process is renewing it.
-    expect((await findSyncStatus(db, 10, { now: new Date(now.getTime() + 120_000) })).lastSyncs[0]?.status).toBe('interrupted')
+    expect((await findSyncStatus(db, 10, { now: new Date(now.getTime() + 120_000), holderGone: () => false })).lastSyncs[0]?.status).toBe(
+      'interrupted',
+    )
+    // /pulse status tells the same.
+    expect((await findStoreStatus(db)).lastSync?.status).toBe('interrupted')
   })
 })

@@ -4,7 +4,6 @@ import type { JobRun } from '../../db/begin-job-run.js'
 import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
-import { lockHolderGone } from '../../jobs/lock-holder-gone.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
 import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
 
@@ -26,7 +25,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         const refusal = config.slack.botToken ? await findSlackTokenRefusal(store.db, botTokenHash(config)) : null
         return {
           // A sync whose process was killed outright shows as interrupted, not running.
-          ...(await findSyncStatus(store.db, 10, { holderGone: lockHolderGone })),
+          ...(await findSyncStatus(store.db)),
           slackPaused: refusal && { reason: refusal.reason, since: refusal.refusedAt, checkedAt: refusal.checkedAt },
         }
       },

@@ -2,11 +2,11 @@ import { hostname } from 'node:os'
 import type { Command } from 'commander'
 import { formatCount, formatCountOf } from '../../analytics/format-figures.js'
 import { commandUser } from '../../config.js'
-import { acquireJobLock, findJobLock, releaseJobLock } from '../../db/acquire-job-lock.js'
+import { findJobLock } from '../../db/acquire-job-lock.js'
 import { interruptSyncRuns } from '../../db/begin-sync-run.js'
 import { AppError } from '../../errors.js'
+import { holdSyncLock } from '../../ingest/hold-sync-lock.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
-import { localProcessGone } from '../../jobs/local-process-gone.js'
 import { type CliIo, type CommonOptions, cliConfig, emit, usingStore, withDbOption } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
 
@@ -43,24 +43,20 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     const summary = await usingStore(
       options,
       async (store) => {
-        const holder = `cli:${hostname()}:${process.pid}`
-        // The scheduled sync takes the same lock: one sync at a time per database.
-        if (!(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
+        // The scheduled sync and `/pulse sync` take the same lock: one sync at a time per database.
+        // Its short lease is renewed while the sync runs, however long that is; the lock of a
+        // `pulse sync` on this machine that was killed (kill -9, a crash) is taken over at once.
+        const hold = await holdSyncLock(store.db, `cli:${hostname()}:${process.pid}`)
+        if (!hold) {
           const held = await findJobLock(store.db, 'sync')
-          // A `pulse sync` on this machine that was killed (kill -9, a crash) cannot give its lock
-          // back: its lease would keep every later sync out for hours, so a dead holder is replaced.
-          const dead = held !== null && deadLocalCli(held.holder)
-          if (dead) await releaseJobLock(store.db, 'sync', held.holder)
-          if (!dead || !(await acquireJobLock(store.db, 'sync', holder, 2 * 60 * 60_000, new Date()))) {
-            throw new AppError(
-              'not_allowed',
-              `A sync is already running (the scheduler or another \`pulse sync\`${held ? `, held by ${held.holder} until ${held.expiresAt}` : ''}). Try again when it has finished.`,
-            )
-          }
+          throw new AppError(
+            'not_allowed',
+            `A sync is already running (the scheduler or another \`pulse sync\`${held ? `, held by ${held.holder} until ${held.expiresAt}` : ''}). Try again when it has finished.`,
+          )
         }
         // Stopped by Ctrl-C or a TERM: record the run as interrupted (pulse status would otherwise
-        // show it running until the next sync) and give the lock back (else the next `pulse sync`
-        // waits out its two-hour lease); an unfinished page is rolled back with the process.
+        // show it running until the next sync) and give the lock back (else a scheduled sync on
+        // another machine waits out its lease); an unfinished page is rolled back with the process.
         let stored = { pages: 0, deals: 0 }
         const stopOnInterrupt = (signal: NodeJS.Signals) => {
           io.err('\nSync interrupted: the pages stored so far are kept; the next `pulse sync` resumes from there.')
@@ -70,7 +66,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
           const message = `Stopped by ${by} after ${stored.pages} pages (${stored.deals} deals); the next sync resumes from there.`
           interruptSyncRuns(store.db, source.name, new Date(), message)
             .catch(() => undefined)
-            .then(() => releaseJobLock(store.db, 'sync', holder))
+            .then(() => hold.release())
             .then(exit, exit)
         }
         process.once('SIGINT', stopOnInterrupt)
@@ -94,19 +90,13 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         } finally {
           process.off('SIGINT', stopOnInterrupt)
           process.off('SIGTERM', stopOnInterrupt)
-          await releaseJobLock(store.db, 'sync', holder)
+          await hold.release()
         }
       },
       { io },
     )
     emit(io, options, summary, () => formatSyncSummary(summary, summary.source === 'hubspot' ? config.hubspot.pipeline : undefined))
   })
-}
-
-/** Whether a lock holder is a `pulse sync` on this machine whose process is gone. */
-function deadLocalCli(holder: string): boolean {
-  const m = /^cli:(.+):(\d+)$/.exec(holder)
-  return m !== null && Number(m[2]) !== process.pid && localProcessGone(m[1] as string, Number(m[2]))
 }
 
 /** The sync summary a person reads; `pipeline`: the one pipeline the sync was limited to (`HUBSPOT_PIPELINE`). */

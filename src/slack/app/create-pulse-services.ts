@@ -4,13 +4,13 @@ import { formatDeals } from '../../analytics/format-figures.js'
 import type { DriversReport, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import { renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
-import { acquireJobLock, releaseJobLock, renewJobLock } from '../../db/acquire-job-lock.js'
 import { findCurrentModel } from '../../db/find-current-model.js'
 import { findDealScores, findOpenDealsByHealth } from '../../db/find-slack-deals.js'
 import type { Store } from '../../db/open-store.js'
 import { refreshAnalyticsRollup } from '../../db/refresh-analytics-rollup.js'
 import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
+import { holdSyncLock } from '../../ingest/hold-sync-lock.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
 import { loadDriversReport } from '../../services/load-drivers-report.js'
@@ -109,26 +109,20 @@ export function createPulseServices(deps: {
       const { store, config, logger } = deps
       const source = createConfiguredSource(config, undefined, { logger })
       // The scheduled sync and `pulse sync` take the same lock: one sync at a time per database.
-      const holder = `slack:${hostname()}:${process.pid}#${randomUUID()}`
-      // A short lease renewed while the sync runs: a process that dies mid-sync frees it within minutes.
-      const ttl = 5 * 60_000
-      if (!(await acquireJobLock(store.db, 'sync', holder, ttl, new Date()))) {
+      // Its short lease is renewed while the sync runs: a process that dies mid-sync frees it within minutes.
+      const hold = await holdSyncLock(store.db, `slack:${hostname()}:${process.pid}#${randomUUID()}`)
+      if (!hold) {
         throw new AppError(
           'not_allowed',
           'A CRM sync is already running (the scheduled one or a `pulse sync`). Try again when it has finished.',
         )
       }
-      const renew = setInterval(() => {
-        renewJobLock(store.db, 'sync', holder, ttl, new Date()).catch(() => undefined)
-      }, ttl / 3)
-      renew.unref()
       let summary: SyncSummary
       try {
         summary = await syncCrm(store, source, { startedBy: 'slack', logger })
         await refreshAfterSync(store, summary, followUps.refreshRollup)
       } finally {
-        clearInterval(renew)
-        await releaseJobLock(store.db, 'sync', holder).catch(() => undefined)
+        await hold.release()
       }
       const scoredCount = await followUps.scoreOpenDeals(config.asOf ?? todayIn(config.timezone), config.idleDays)
       const scored = scoredCount === null ? '' : ` and scored ${formatDeals(scoredCount, 'open')}`
