@@ -1,6 +1,7 @@
 import type { StalledReport } from '../../analytics/report-types.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
+import { teamSignature } from '../access/team-signature.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, fitLines, header, section } from '../blocks/block-kit.js'
 import { count, escName, money } from '../blocks/format.js'
@@ -10,8 +11,10 @@ const MAX_LISTED = 15
 
 /**
  * The daily digest for each manager in the roster: their team's stalled deals (largest first),
- * recorded in the outbox once per manager per day (`digest:<email>:<asOf>`). A manager whose team
- * has no stalled deal gets nothing. Returns how many digests were recorded.
+ * recorded in the outbox once per manager per day (`digest:<email>:<asOf>`), with the team it
+ * lists (a digest still waiting when a roster edit changed that team is not sent: see
+ * `drainOutbox`). A manager whose team has no stalled deal gets nothing. Returns how many
+ * digests were recorded.
  */
 export async function planManagerDigests(ctx: SlackContext, asOf: string): Promise<number> {
   const db = ctx.store.db
@@ -33,7 +36,7 @@ export async function planManagerDigests(ctx: SlackContext, asOf: string): Promi
       dealId: null,
       recipientEmail: manager,
       channelId: null,
-      payload: managerDigestMessage(report, asOf),
+      payload: { ...managerDigestMessage(report, asOf), team: teamSignature(ctx.roster, manager) },
       now: ctx.clock.now(),
     })
     if (added) queued++

@@ -4,6 +4,7 @@ import { findDataVersion } from '../../db/find-data-version.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { findHomeSnapshot, saveHomeSnapshot } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
+import { teamSignature } from '../access/team-signature.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { hostChartImage } from './chart-images.js'
 
@@ -68,10 +69,9 @@ export function snapshotKey(managerEmail: string | null): string {
   return managerEmail === null ? 'all' : `team:${managerEmail}`
 }
 
-/** A manager's team as the roster lists it now, as one text (emails sorted); undefined for the company. */
-function teamSignature(ctx: SlackContext, managerEmail: string | null): string | undefined {
-  if (managerEmail === null) return undefined
-  return [...new Set([managerEmail, ...(ctx.roster.managers.get(managerEmail) ?? [])])].sort().join(',')
+/** A manager's team as the roster lists it now (see {@link teamSignature}); undefined for the company. */
+function teamOf(ctx: SlackContext, managerEmail: string | null): string | undefined {
+  return managerEmail === null ? undefined : teamSignature(ctx.roster, managerEmail)
 }
 
 function verdictOf(report: WinrateReport): MonthVerdict | null {
@@ -137,7 +137,7 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
       .map((f) => f.text),
     charts,
     chartAlt,
-    ...(managerEmail === null ? {} : { team: teamSignature(ctx, managerEmail) }),
+    ...(managerEmail === null ? {} : { team: teamOf(ctx, managerEmail) }),
     dataVersion,
     rules,
   }
@@ -175,7 +175,7 @@ export async function loadHomeSnapshot(ctx: SlackContext, managerEmail: string |
     stored &&
     payload &&
     stored.asOf === asOf &&
-    payload.team === teamSignature(ctx, managerEmail) &&
+    payload.team === teamOf(ctx, managerEmail) &&
     payload.dataVersion === (await findDataVersion(ctx.store.db)) &&
     sameRules(payload.rules, rulesOf(ctx)) &&
     chartsAtPublicUrl(payload, ctx.publicUrl)

@@ -14,7 +14,9 @@ import {
 } from '../../db/slack-outbox.js'
 import { writeWhenFree } from '../../db/write-when-free.js'
 import { AppError } from '../../errors.js'
+import type { Roster } from '../access/load-roster.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
+import { teamSignature } from '../access/team-signature.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -98,6 +100,18 @@ const FINAL_ERRORS = new Set([
  */
 const APP_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope'])
 
+/** Why a digest was not sent: a roster edit changed (or removed) its recipient's team before it went out. */
+export const TEAM_CHANGED = "the roster changed the manager's team before the digest was delivered"
+
+/**
+ * Whether a manager's digest may still go to `recipient`: the roster names them a manager now,
+ * with the team the digest was planned for (a digest recorded without its team: any team).
+ */
+function digestTeamStands(roster: Roster, recipient: string | null, payload: OutboxPayload): boolean {
+  if (recipient === null || !roster.managers.has(recipient)) return false
+  return payload.team === undefined || payload.team === teamSignature(roster, recipient)
+}
+
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
 export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
 
@@ -130,6 +144,8 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   in `heldElsewhere`, as is a row another instance claimed after it was listed;
  * - owners are found by email (cached, misses remembered) and a row for an email Slack does
  *   not know is `skipped`, never retried in a loop;
+ * - a manager's digest is `skipped` ({@link TEAM_CHANGED}) once the roster no longer gives its
+ *   recipient the team it lists (a manager taken off the roster, or a team changed);
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
  *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
@@ -194,6 +210,14 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         result.heldElsewhere++
         continue
       }
+    }
+    // A digest lists a team's deals: after a roster edit took the team (or some of it) from its
+    // recipient, it would show them deals they may no longer see.
+    if (row.kind === 'digest' && !digestTeamStands(ctx.roster, row.recipient_email, payload)) {
+      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', TEAM_CHANGED))
+      log.info({ outboxId: row.outbox_id }, 'digest not sent: the roster changed its team since it was planned')
+      result.skipped++
+      continue
     }
     queue.push(item)
   }

@@ -6,6 +6,11 @@ export interface OutboxPayload {
   readonly blocks: Block[]
   /** A chart uploaded into the message's thread (`uploadFile`) once the message is sent. */
   readonly chart?: { readonly kind: 'winrate'; readonly asOf: string; readonly title: string; readonly filename: string }
+  /**
+   * A manager's digest: the team it lists the deals of (`teamSignature`), so a digest still
+   * waiting when the roster changed that team is not sent (absent in digests recorded before it existed).
+   */
+  readonly team?: string
 }
 
 /** The `metadata.event_type` our outbox messages carry, so recovery can recognise them. */
