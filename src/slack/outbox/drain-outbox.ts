@@ -1,5 +1,6 @@
 import { formatCount } from '../../analytics/format-figures.js'
 import type { Config } from '../../config.js'
+import { findOpenDealOwnerEmails } from '../../db/find-open-deal-owner-emails.js'
 import type { Store } from '../../db/open-store.js'
 import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
 import {
@@ -112,6 +113,15 @@ function digestTeamStands(roster: Roster, recipient: string | null, payload: Out
   return payload.team === undefined || payload.team === teamSignature(roster, recipient)
 }
 
+/** Why a stalled-deal DM was not sent: its deal closed, was deleted in the CRM or went to another owner before it went out. */
+export const STALL_OVER = 'the deal closed, was deleted in the CRM or went to another owner before the DM was delivered'
+
+/** Whether a stalled-deal DM may still go to `recipient`: its deal is open (in `openDeals`) and still theirs (by email, in any case). */
+function stallDmStands(openDeals: ReadonlyMap<string, string | null>, dealId: string, recipient: string): boolean {
+  const owner = openDeals.get(dealId)
+  return owner !== undefined && owner === recipient.trim().toLowerCase()
+}
+
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
 export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
 
@@ -145,7 +155,9 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - owners are found by email (cached, misses remembered) and a row for an email Slack does
  *   not know is `skipped`, never retried in a loop;
  * - a manager's digest is `skipped` ({@link TEAM_CHANGED}) once the roster no longer gives its
- *   recipient the team it lists (a manager taken off the roster, or a team changed);
+ *   recipient the team it lists (a manager taken off the roster, or a team changed), and a
+ *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM or
+ *   gone to another owner (by email, in any case);
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
  *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
@@ -178,6 +190,12 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
 
   const queue: Item[] = []
   const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
+  // The deals of the stalled-deal DMs as they are now: a DM planned before an import or sync
+  // closed its deal or handed it to another owner is not sent (the weekday plan tells the new owner).
+  const dmDeals = await findOpenDealOwnerEmails(
+    ctx.store.db,
+    rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : [])),
+  )
   for (const row of rows) {
     if (claimedHere.has(row.outbox_id)) {
       // Another drain of this process is sending it.
@@ -216,6 +234,21 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     if (row.kind === 'digest' && !digestTeamStands(ctx.roster, row.recipient_email, payload)) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', TEAM_CHANGED))
       log.info({ outboxId: row.outbox_id }, 'digest not sent: the roster changed its team since it was planned')
+      result.skipped++
+      continue
+    }
+    // (A DM with no owner email is settled below, as such.)
+    if (
+      row.kind === 'stall_dm' &&
+      row.deal_id !== null &&
+      row.recipient_email !== null &&
+      !stallDmStands(dmDeals, row.deal_id, row.recipient_email)
+    ) {
+      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', STALL_OVER))
+      log.info(
+        { outboxId: row.outbox_id, dealId: row.deal_id },
+        'stalled-deal DM not sent: its deal closed, was deleted or has another owner now',
+      )
       result.skipped++
       continue
     }
