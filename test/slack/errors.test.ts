@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DM_REFUSED } from '../../src/slack/commands/answer-command.js'
 import { blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
@@ -59,6 +60,16 @@ describe('errors reach the user as one sentence and the log without secrets', ()
     expect(lines.join('')).toContain('HTTP 500')
     t.fake.failNext('files.completeUploadExternal', 'internal_error')
     expect(await blocksOf(PEOPLE.cro, 'losses')).toContain('The chart could not be sent.')
+  })
+
+  it('a chart Slack refuses in the asker\'s DM (channel_not_found, not_in_channel) says so, not "invite me" into a channel', async () => {
+    for (const code of ['channel_not_found', 'not_in_channel']) {
+      t.fake.failNext('files.completeUploadExternal', code)
+      const blocks = await blocksOf(PEOPLE.rep, 'losses')
+      expect(blocks).toContain('Losses')
+      expect(blocks).toContain(`The chart could not be sent. ${DM_REFUSED}`)
+      expect(blocks).not.toContain('/invite')
+    }
   })
 
   it('a chart whose upload URL fails once (expired, or a 5xx) is uploaded again with a new URL and reaches the DM', async () => {

@@ -138,7 +138,9 @@ async function deliverPrivately(ctx: SlackContext, req: CommandRequest, answer: 
       if (dm !== req.channelId) extra.push(context('The chart is in your DM with Sales Pulse.'))
     } catch (error) {
       log.error({ err: error }, 'chart could not be sent to the asker')
-      extra.push(context(`The chart could not be sent. ${userFacingError(error)}`))
+      // The chart was for the asker's DM with the app, which nobody can invite the app into.
+      const why = CHANNEL_ACCESS_ERRORS.has(slackErrorCode(error) ?? '') ? DM_REFUSED : userFacingError(error)
+      extra.push(context(`The chart could not be sent. ${why}`))
     }
   }
   // The button carries the command to run again; a command too long for a button's value
@@ -156,6 +158,10 @@ async function deliverPrivately(ctx: SlackContext, req: CommandRequest, answer: 
   const dmInstead = chartInDm ? (share ? { text: 'Share this answer in the channel you asked in:', blocks: [share] } : null) : undefined
   await tellAsker(req, log, { text: answer.text, blocks: [...answer.blocks, ...extra] }, dmInstead)
 }
+
+/** Why a chart is missing when Slack refuses it in the asker's DM with the app (`channel_not_found`, `not_in_channel`). */
+export const DM_REFUSED =
+  "Slack would not let Sales Pulse post in your direct messages with it: open Sales Pulse under Apps in Slack and try again, or ask your Slack admin to check that the app's Messages tab is on."
 
 /** The longest value Slack takes for a button. */
 const MAX_BUTTON_VALUE = 2000
