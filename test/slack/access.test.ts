@@ -60,6 +60,10 @@ describe('the one access check', () => {
     expect(r.managers.get('lead@acme.com')?.has('ana@acme.com')).toBe(true)
     expect(() => parseRoster('managers:\n  - team: [a@b.c]\n')).toThrow(/managers\.0\.email/)
     expect(() => parseRoster('executive: [a@b.c]')).toThrow(/PULSE_ROSTER/)
+    // A misspelt team key is named, rather than read as a manager with no team.
+    expect(() => parseRoster('managers:\n  - email: lead@acme.com\n    teams: [ana@acme.com]\n')).toThrow(
+      'PULSE_ROSTER: managers.0: Unrecognized key: "teams".',
+    )
     // A manager written as a bare address is shown the form a manager takes.
     expect(() => parseRoster('managers:\n  - lead@acme.example\n')).toThrow(
       'PULSE_ROSTER: managers.0: each manager is an email and a team, such as "- email: lead@acme.com" with "team: [ana@acme.com, ben@acme.com]" under it (not "lead@acme.example" alone).',

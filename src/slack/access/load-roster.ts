@@ -31,15 +31,18 @@ const rosterSchema = z
       .preprocess(
         (value) => value ?? [],
         z.array(
-          z.object(
-            { email, team: emailList },
-            {
-              error: (issue) =>
-                issue.code === 'invalid_type'
-                  ? `each manager is an email and a team, such as "- email: lead@acme.com" with "team: [ana@acme.com, ben@acme.com]" under it (not ${typeof issue.input === 'string' ? `"${issue.input}" alone` : 'that'})`
-                  : undefined,
-            },
-          ),
+          // Another key (`teams:`, `members:`) is refused: read as no team, it would leave the manager seeing nothing.
+          z
+            .object(
+              { email, team: emailList },
+              {
+                error: (issue) =>
+                  issue.code === 'invalid_type'
+                    ? `each manager is an email and a team, such as "- email: lead@acme.com" with "team: [ana@acme.com, ben@acme.com]" under it (not ${typeof issue.input === 'string' ? `"${issue.input}" alone` : 'that'})`
+                    : undefined,
+              },
+            )
+            .strict(),
         ),
       )
       .default([]),
