@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { addDays } from '../../src/domain/dates.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
@@ -16,7 +17,7 @@ afterEach(async () => {
 })
 
 describe('a stalled-deal DM still waiting when its deal changed', () => {
-  it('is not sent to its old owner once the deal went to another owner, closed or was deleted; a change of case alone sends it', async () => {
+  it('is not sent once the deal went to another owner, closed, was deleted or had activity; a change of case alone sends it', async () => {
     clearSlackUserMemory()
     clearDmMemory()
     const company = await sampleCompany()
@@ -49,8 +50,8 @@ describe('a stalled-deal DM still waiting when its deal changed', () => {
       .where('recipient_email', '!=', company.emails.otherRep)
       .orderBy('deal_id')
       .execute()
-    expect(dms.length).toBeGreaterThan(4)
-    const [handedOver, won, deleted, recased] = dms.map((r) => r.deal_id as string)
+    expect(dms.length).toBeGreaterThan(6)
+    const [handedOver, won, deleted, recased, active, activeLongAgo] = dms.map((r) => r.deal_id as string)
     const other = await db.selectFrom('owners').select('owner_id').where('email', '=', company.emails.otherRep).executeTakeFirstOrThrow()
     await db
       .updateTable('deals')
@@ -73,17 +74,29 @@ describe('a stalled-deal DM still waiting when its deal changed', () => {
       .where('deal_id', '=', recased as string)
       .execute()
 
+    // A call logged today ends the stall; one logged but still before the idle limit does not.
+    await db
+      .updateTable('deals')
+      .set({ last_activity_date: AS_OF })
+      .where('deal_id', '=', active as string)
+      .execute()
+    await db
+      .updateTable('deals')
+      .set({ last_activity_date: addDays(AS_OF, -config.idleDays) })
+      .where('deal_id', '=', activeLongAgo as string)
+      .execute()
+
     await drainOutbox(ctx, { kinds: ['stall_dm'], perChannelIntervalMs: 0 })
 
     const delivered = new Set(fake.messages.map((m) => Number(m.metadata?.event_payload?.outbox_id)))
     const outboxIdOf = (dealId: string | undefined) => dms.find((r) => r.deal_id === dealId)?.outbox_id
-    for (const dealId of [handedOver, won, deleted]) expect(delivered.has(outboxIdOf(dealId) as number), dealId).toBe(false)
-    expect(delivered.has(outboxIdOf(recased) as number)).toBe(true)
-    expect(dms.filter((r) => delivered.has(r.outbox_id)).length).toBe(dms.length - 3)
+    for (const dealId of [handedOver, won, deleted, active]) expect(delivered.has(outboxIdOf(dealId) as number), dealId).toBe(false)
+    for (const dealId of [recased, activeLongAgo]) expect(delivered.has(outboxIdOf(dealId) as number), dealId).toBe(true)
+    expect(dms.filter((r) => delivered.has(r.outbox_id)).length).toBe(dms.length - 4)
     const settled = await db
       .selectFrom('slack_outbox')
       .select(['deal_id', 'status', 'last_error'])
-      .where('deal_id', 'in', [handedOver, won, deleted, recased] as string[])
+      .where('deal_id', 'in', [handedOver, won, deleted, recased, active] as string[])
       .where('kind', '=', 'stall_dm')
       .orderBy('deal_id')
       .execute()
@@ -93,6 +106,7 @@ describe('a stalled-deal DM still waiting when its deal changed', () => {
         { deal_id: won, status: 'skipped', last_error: STALL_OVER },
         { deal_id: deleted, status: 'skipped', last_error: STALL_OVER },
         { deal_id: recased, status: 'sent', last_error: null },
+        { deal_id: active, status: 'skipped', last_error: STALL_OVER },
       ].sort((a, b) => ((a.deal_id as string) < (b.deal_id as string) ? -1 : 1)),
     )
   })

@@ -1,6 +1,6 @@
 import { formatCount } from '../../analytics/format-figures.js'
 import type { Config } from '../../config.js'
-import { findOpenDealOwnerEmails } from '../../db/find-open-deal-owner-emails.js'
+import { findOpenDealOwners, type OpenDealOwner } from '../../db/find-open-deal-owners.js'
 import type { Store } from '../../db/open-store.js'
 import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
 import {
@@ -14,6 +14,7 @@ import {
   OUTBOX_SETTLE_MS,
 } from '../../db/slack-outbox.js'
 import { writeWhenFree } from '../../db/write-when-free.js'
+import { addDays } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Roster } from '../access/load-roster.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
@@ -113,13 +114,17 @@ function digestTeamStands(roster: Roster, recipient: string | null, payload: Out
   return payload.team === undefined || payload.team === teamSignature(roster, recipient)
 }
 
-/** Why a stalled-deal DM was not sent: its deal closed, was deleted in the CRM or went to another owner before it went out. */
-export const STALL_OVER = 'the deal closed, was deleted in the CRM or went to another owner before the DM was delivered'
+/** Why a stalled-deal DM was not sent: its stall ended before it went out. */
+export const STALL_OVER = 'the deal closed, was deleted in the CRM, went to another owner or had activity before the DM was delivered'
 
-/** Whether a stalled-deal DM may still go to `recipient`: its deal is open (in `openDeals`) and still theirs (by email, in any case). */
-function stallDmStands(openDeals: ReadonlyMap<string, string | null>, dealId: string, recipient: string): boolean {
-  const owner = openDeals.get(dealId)
-  return owner !== undefined && owner === recipient.trim().toLowerCase()
+/**
+ * Whether a stalled-deal DM may still go to `recipient`: its deal is open (in `openDeals`), still
+ * theirs (by email, in any case) and still idle: no activity after `idleSince` (as of today, the
+ * last day a stalled deal's last activity may fall on).
+ */
+function stallDmStands(openDeals: ReadonlyMap<string, OpenDealOwner>, dealId: string, recipient: string, idleSince: string): boolean {
+  const deal = openDeals.get(dealId)
+  return deal !== undefined && deal.ownerEmail === recipient.trim().toLowerCase() && deal.lastActivity <= idleSince
 }
 
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
@@ -156,8 +161,8 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   not know is `skipped`, never retried in a loop;
  * - a manager's digest is `skipped` ({@link TEAM_CHANGED}) once the roster no longer gives its
  *   recipient the team it lists (a manager taken off the roster, or a team changed), and a
- *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM or
- *   gone to another owner (by email, in any case);
+ *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM,
+ *   gone to another owner (by email, in any case) or had activity within the idle limit;
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
  *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
@@ -192,7 +197,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
   // The deals of the stalled-deal DMs as they are now: a DM planned before an import or sync
   // closed its deal or handed it to another owner is not sent (the weekday plan tells the new owner).
-  const dmDeals = await findOpenDealOwnerEmails(
+  const idleSince = addDays(ctx.clock.asOf(), -ctx.config.idleDays)
+  const dmDeals = await findOpenDealOwners(
     ctx.store.db,
     rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : [])),
   )
@@ -242,12 +248,12 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       row.kind === 'stall_dm' &&
       row.deal_id !== null &&
       row.recipient_email !== null &&
-      !stallDmStands(dmDeals, row.deal_id, row.recipient_email)
+      !stallDmStands(dmDeals, row.deal_id, row.recipient_email, idleSince)
     ) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', STALL_OVER))
       log.info(
         { outboxId: row.outbox_id, dealId: row.deal_id },
-        'stalled-deal DM not sent: its deal closed, was deleted or has another owner now',
+        'stalled-deal DM not sent: its deal closed, was deleted, has another owner or had activity',
       )
       result.skipped++
       continue
