@@ -35,10 +35,10 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
 }
 
 /**
- * One deal's health score and reasons as of `asOf`, computed with the current model (the same
+ * One deal's health score and reasons as of `asOf`, computed with the model current on that day (the same
  * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
  * score, and says so.
- * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained.
+ * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained, or (for a deal it scores) none without deals closed after `asOf`.
  */
 export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
   const [deal] = await findModelDeals(store.db, { dealId })
@@ -51,7 +51,9 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
       )
     throw new AppError('not_found', `No deal with id "${dealId}". Check the id (ids are case-sensitive).`)
   }
-  const current = await loadCurrentModel(store.db)
+  // A deal that is not scored as of that day names the current model; one that is, the model of that day.
+  const scored = deal.outcome === 'open' && deal.created_date <= options.asOf
+  const current = await loadCurrentModel(store.db, scored ? options.asOf : undefined)
   const link = (await findDealLinks(store.db, [deal.deal_id])).get(deal.deal_id)
   const fields = {
     modelId: current.modelId,

@@ -6,7 +6,7 @@ import { type DealScore, scoreDeals } from '../model/score-deals.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
 
 /**
- * Scores the open deals among `dealIds` as of `asOf` (`YYYY-MM-DD`) with the current model, as
+ * Scores the open deals among `dealIds` as of `asOf` (`YYYY-MM-DD`) with the model current on that day, as
  * {@link scoreOpenDeals} does, without storing the scores: for a message about a day the stored
  * scores were not computed for, whose days idle and in stage they would misstate. Closed and
  * archived deals, and deals created after `asOf`, are left out; so is every deal when no model has
@@ -21,7 +21,7 @@ export async function scoreDealsAsOf(
   if (dealIds.length === 0) return []
   let current: Awaited<ReturnType<typeof loadCurrentModel>>
   try {
-    current = await loadCurrentModel(db)
+    current = await loadCurrentModel(db, options.asOf)
   } catch (error) {
     if (error instanceof AppError && error.code === 'no_model') return []
     throw error

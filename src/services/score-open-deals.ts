@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { findCurrentModel } from '../db/find-current-model.js'
+import { findModelForDay } from '../db/find-model-for-day.js'
 import { findOpenScoringDeals } from '../db/find-open-scoring-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import type { Store } from '../db/open-store.js'
@@ -42,16 +43,25 @@ export interface CurrentModel {
 }
 
 /**
- * Loads the current model (the latest trained one).
- * @throws AppError `no_model` when none has been trained.
+ * Loads the current model (the latest trained one). With `asOf`, the model current on that day:
+ * one that read no deal closed after it ({@link findModelForDay}), so that a look back scores with
+ * what was known then.
+ * @throws AppError `no_model` when none has been trained, or none of them was trained without deals closed after `asOf`.
  */
-export async function loadCurrentModel(db: Kysely<Database>): Promise<CurrentModel> {
-  const row = await findCurrentModel(db)
-  if (!row)
+export async function loadCurrentModel(db: Kysely<Database>, asOf?: string): Promise<CurrentModel> {
+  const row = asOf === undefined ? await findCurrentModel(db) : await findModelForDay(db, asOf)
+  if (!row) {
+    const latest = asOf === undefined ? undefined : await findCurrentModel(db)
+    if (latest && asOf !== undefined)
+      throw new AppError(
+        'no_model',
+        `No model was trained on the deals closed by ${asOf} alone: the current model (model ${latest.model_id}, as of ${latest.as_of}) learned from deals closed after that day. Run \`pulse train --as-of ${asOf}\` first to score as of that day.`,
+      )
     throw new AppError(
       'no_model',
       `No model has been trained yet. Run \`pulse train\` first; it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale.`,
     )
+  }
   return { modelId: row.model_id, row, engine: WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel) }
 }
 
@@ -69,12 +79,12 @@ export async function loadScoringContext(
 }
 
 /**
- * Scores every open deal with the current model and stores the scores (run after each sync and by
- * `pulse score`).
- * @throws AppError `no_model` when no model has been trained.
+ * Scores every open deal with the model current on `asOf` (see {@link loadCurrentModel}) and
+ * stores the scores (run after each sync and by `pulse score`).
+ * @throws AppError `no_model` when no model has been trained, or none without deals closed after `asOf`.
  */
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
-  const current = await loadCurrentModel(store.db)
+  const current = await loadCurrentModel(store.db, options.asOf)
   const [deals, context] = await Promise.all([findOpenScoringDeals(store.db), loadScoringContext(store.db, options.asOf, options.idleDays)])
   const scores = scoreDeals(current.engine, deals, context)
   if (options.save ?? true) {

@@ -120,7 +120,15 @@ describe('pulse train / score / deal', () => {
     expect(back.stdout).toContain(
       'Model 2 was trained looking back (as of 2023-06-30); model 1, trained as of a later day, stays the current model',
     )
+    expect(back.stdout).toContain('`pulse score --as-of 2023-06-30` scores with it.')
     expect(JSON.parse((await runCli('score', '--db', db, '--json')).stdout).modelId).toBe(1)
+    // A look back scores with the model of that day, not one that learned from later closes.
+    expect(JSON.parse((await runCli('score', '--db', db, '--as-of', '2023-06-30', '--json')).stdout).modelId).toBe(2)
+    const before = await runCli('score', '--db', db, '--as-of', '2023-03-01', '--json')
+    expect(before.code).toBe(1)
+    expect(before.stdout).toBe('')
+    expect(before.stderr).toContain('No model was trained on the deals closed by 2023-03-01 alone')
+    expect(before.stderr).toContain('Run `pulse train --as-of 2023-03-01` first')
     const ahead = await runCli('train', '--db', db, '--as-of', '2099-01-01')
     expect(ahead.code).toBe(1)
     expect(ahead.stderr).toMatch(/--as-of 2099-01-01 is after today \(\d{4}-\d{2}-\d{2}\)/)

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { findCurrentModel } from '../../src/db/find-current-model.js'
 import { insertModel } from '../../src/db/insert-model.js'
+import { addDays } from '../../src/domain/dates.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { OwnerWinHistory } from '../../src/model/owner-win-history.js'
 import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
@@ -111,6 +112,29 @@ describeEachDialect('model registry', (dialect) => {
       .execute()
     await expect(explainDeal(store, one?.dealId ?? '', { asOf: FIXTURE_AS_OF, idleDays: 14 })).rejects.toThrow(
       new RegExp(`^Deal "${one?.dealId}" was archived or deleted in the CRM \\(a sync found it removed\\), so it is no longer scored`),
+    )
+    await store.close()
+  })
+
+  it('scores a look back with a model that read no deal closed after that day, and refuses when none did', async () => {
+    const deals = syntheticDeals({ n: 2500, seed: 8, signal: true })
+    const store = await storeWith(dialect, deals)
+    const back = addDays(FIXTURE_AS_OF, -45)
+    const older = await retrainModel(store, { asOf: back, staleDays: 30 })
+    const latest = await retrainModel(store, { asOf: FIXTURE_AS_OF, staleDays: 30 })
+    expect(latest.currentModelId).toBe(latest.modelId)
+    expect(deals.some((d) => d.closed_date !== null && d.closed_date > back)).toBe(true)
+    // The latest model learned from deals closed after `back`: a score as of `back` uses the model of that day.
+    expect((await scoreOpenDeals(store, { asOf: back, idleDays: 14, save: false })).modelId).toBe(older.modelId)
+    expect((await scoreOpenDeals(store, { asOf: addDays(back, 20), idleDays: 14, save: false })).modelId).toBe(older.modelId)
+    expect((await scoreOpenDeals(store, { asOf: FIXTURE_AS_OF, idleDays: 14, save: false })).modelId).toBe(latest.modelId)
+    // Nothing has closed after FIXTURE_AS_OF, so a later day still uses the latest model.
+    expect((await scoreOpenDeals(store, { asOf: addDays(FIXTURE_AS_OF, 10), idleDays: 14, save: false })).modelId).toBe(latest.modelId)
+    const openThen = deals.find((d) => d.outcome === 'open' && d.created_date <= back)
+    expect((await explainDeal(store, openThen?.deal_id ?? '', { asOf: back, idleDays: 14 })).modelId).toBe(older.modelId)
+    const earlier = addDays(back, -60)
+    await expect(scoreOpenDeals(store, { asOf: earlier, idleDays: 14, save: false })).rejects.toThrow(
+      `No model was trained on the deals closed by ${earlier} alone: the current model (model ${latest.modelId}, as of ${FIXTURE_AS_OF}) learned from deals closed after that day. Run \`pulse train --as-of ${earlier}\` first`,
     )
     await store.close()
   })

@@ -13,8 +13,10 @@ describe('pulse score / deal --as-of', () => {
     const deals = syntheticDeals({ n: 1500, seed: 21, signal: true })
     expect((await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(deals)), '--db', db)).code).toBe(0)
     expect((await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)).code).toBe(0)
-
     const earlier = addDays(FIXTURE_AS_OF, -45)
+    // Scores as of a past day come from a model trained on the deals closed by then.
+    expect((await runCli('train', '--db', db, '--as-of', earlier)).code).toBe(0)
+
     const open = deals.filter((d) => d.outcome === 'open')
     const existed = open.filter((d) => d.created_date <= earlier)
     const later = open.filter((d) => d.created_date > earlier)
@@ -59,12 +61,17 @@ describe('pulse score / deal --as-of', () => {
     expect(live.length).toBe(scored.deals.length)
     expect(new Set(live.map((r) => r.as_of))).toEqual(new Set([today]))
 
-    for (const asOf of [addDays(FIXTURE_AS_OF, -45), '2020-01-01', addDays(today, 30)]) {
+    const back = addDays(FIXTURE_AS_OF, -45)
+    expect((await runCli('train', '--db', db, '--as-of', back)).code).toBe(0)
+    for (const asOf of [back, addDays(today, 30)]) {
       const look = JSON.parse((await runCli('score', '--db', db, '--as-of', asOf, '--json')).stdout) as { stored: boolean }
       expect(look.stored, asOf).toBe(false)
       expect(await stored(), asOf).toEqual(live)
     }
-    const text = await runCli('score', '--db', db, '--as-of', '2020-01-01')
-    expect(text.stdout).toContain(`Not stored: these scores are as of 2020-01-01, not today (${today})`)
+    // Before any model's data ends: refused, and the stored scores stay as they were.
+    expect((await runCli('score', '--db', db, '--as-of', '2020-01-01')).code).toBe(1)
+    expect(await stored()).toEqual(live)
+    const text = await runCli('score', '--db', db, '--as-of', back)
+    expect(text.stdout).toContain(`Not stored: these scores are as of ${back}, not today (${today})`)
   })
 })

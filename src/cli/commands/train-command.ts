@@ -84,7 +84,7 @@ export function formatTrainResult(r: TrainResult): string {
     '',
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
     r.currentModelId !== r.modelId
-      ? `Model ${r.modelId} was trained looking back (as of ${r.asOf}); model ${r.currentModelId}, trained as of a later day, stays the current model, and scores do not change.`
+      ? `Model ${r.modelId} was trained looking back (as of ${r.asOf}); model ${r.currentModelId}, trained as of a later day, stays the current model, and scores do not change; \`pulse score --as-of ${r.asOf}\` scores with it.`
       : `${
           r.informative
             ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
