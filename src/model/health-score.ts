@@ -5,7 +5,8 @@ export interface HealthBreakdown {
   /** 0-100, higher is healthier. */
   score: number
   probability: number
-  activity: number
+  /** Null when days idle are not known (as of a day before the deal's latest recorded activity). */
+  activity: number | null
   /** Null when the stage has no norm (no stage history, or too few won deals through it). */
   pace: number | null
 }
@@ -19,7 +20,8 @@ export const HEALTH_WEIGHTS = { probability: 0.5, activity: 0.25, pace: 0.25 } a
  * deal, activity = 1 - daysIdle / (2 x idle limit) clipped to [0, 1] (1 when touched today, 0.5 at
  * the idle limit, 0 at twice it), and pace compares the days in the current stage with how long won
  * deals stayed there: 1 up to their median, falling linearly to 0.5 at their 90th percentile and to
- * 0 at twice it. Without a stage norm the pace part is left out and the other weights rescaled.
+ * 0 at twice it. Without a stage norm (or days in stage) the pace part is left out and the other
+ * weights rescaled; likewise the activity part without days idle.
  * Never increases as days idle or days in stage grow.
  */
 export function healthScore(input: {
@@ -30,13 +32,20 @@ export function healthScore(input: {
   idleDays: number
 }): HealthBreakdown {
   const probability = clamp01(input.winProbability)
-  const activity = input.daysIdle === null ? 1 : clamp01(1 - input.daysIdle / (2 * Math.max(1, input.idleDays)))
+  const activity = input.daysIdle === null ? null : clamp01(1 - input.daysIdle / (2 * Math.max(1, input.idleDays)))
   const pace = input.norm && input.daysInStage !== null ? paceScore(input.daysInStage, input.norm) : null
   const w = HEALTH_WEIGHTS
-  const raw =
-    pace === null
-      ? (w.probability * probability + w.activity * activity) / (w.probability + w.activity)
-      : w.probability * probability + w.activity * activity + w.pace * pace
+  let sum = w.probability * probability
+  let weight = w.probability
+  if (activity !== null) {
+    sum += w.activity * activity
+    weight += w.activity
+  }
+  if (pace !== null) {
+    sum += w.pace * pace
+    weight += w.pace
+  }
+  const raw = sum / weight
   return { score: Math.round(100 * raw), probability, activity, pace }
 }
 

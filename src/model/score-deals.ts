@@ -84,6 +84,21 @@ class DayCounts {
   }
 }
 
+// A deal whose days idle as of `asOf` are not known: the date they would run from is after it.
+function unknownIdleReason(deal: ScoringDeal, from: string, asOf: string): string {
+  const start = `Days idle on ${asOf} not known`
+  switch (idleFromOf(deal)) {
+    case 'activity':
+      return `${start}: the last recorded activity is from ${from}`
+    case 'update':
+      return `${start}: no activity recorded, and the record was last updated on ${from}`
+    case 'stage':
+      return `${start}: no activity recorded, and it entered ${deal.stage} on ${from}`
+    case 'created':
+      return `${start}: no activity recorded, and it was created on ${from}`
+  }
+}
+
 /** The reason that opens every score of a model that is not informative. */
 export function notInformativeReason(engine: WinRateDriverEngine): string {
   const e = engine.evaluation
@@ -184,14 +199,21 @@ function scoreOne(
     p = segment.rate
     reasons.push(words.notice, words.segment(segment))
   }
-  const idle = days.idle(deal)
-  const inStage = days.inStage(deal)
+  // As of a day before the deal's latest activity (or its stage entry), the store cannot tell how
+  // long it was idle (or in which stage it was) then: that part is left out, and said.
+  const idleFrom = lastActivityOf(deal)
+  const entered = deal.stage_entered_date ?? deal.created_date
+  const idle = idleFrom > context.asOf ? null : days.idle(deal)
+  const inStage = entered > context.asOf ? null : days.inStage(deal)
   const norm = norms.get(deal.stage)
   const health = healthScore({ winProbability: p, daysIdle: idle, daysInStage: inStage, norm, idleDays: context.idleDays })
-  const idleText = words.idle(idle, deal)
-  const stageText = words.stage(deal.stage, inStage, norm)
+  const idleText = idle === null ? unknownIdleReason(deal, idleFrom, context.asOf) : words.idle(idle, deal)
+  const stageText =
+    inStage === null
+      ? `Stage on ${context.asOf} not known: it entered ${deal.stage} on ${entered}, after that day`
+      : words.stage(deal.stage, inStage, norm)
   // The stall factor that costs more health comes first.
-  const idleCost = 1 - health.activity
+  const idleCost = health.activity === null ? 0 : 1 - health.activity
   const stageCost = health.pace === null ? 0 : 1 - health.pace
   const ordered = stageCost > idleCost ? [stageText, idleText] : [idleText, stageText]
   for (const text of ordered) if (text !== null) reasons.push(text)

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { countClosedSince } from '../db/count-closed-since.js'
 import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelForDay } from '../db/find-model-for-day.js'
 import { findOpenScoringDeals } from '../db/find-open-scoring-deals.js'
@@ -30,6 +31,11 @@ export interface ScoreReport {
   informative: boolean
   /** The model's evaluation in one sentence (why probabilities are or are not shown). */
   verdict: string
+  /**
+   * Deals open on `asOf` that have closed since: not scored, since the store keeps each deal as it
+   * is now (0 unless `asOf` is a past day).
+   */
+  closedSince: number
   /** Set when the model's probabilities are shifted toward the newest deals' win rate: that shift in one sentence. */
   shiftNote?: string
   deals: DealScore[]
@@ -85,7 +91,11 @@ export async function loadScoringContext(
  */
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
   const current = await loadCurrentModel(store.db, options.asOf)
-  const [deals, context] = await Promise.all([findOpenScoringDeals(store.db), loadScoringContext(store.db, options.asOf, options.idleDays)])
+  const [deals, context, closedSince] = await Promise.all([
+    findOpenScoringDeals(store.db),
+    loadScoringContext(store.db, options.asOf, options.idleDays),
+    countClosedSince(store.db, options.asOf),
+  ])
   const scores = scoreDeals(current.engine, deals, context)
   if (options.save ?? true) {
     const scoredAt = (options.now ?? new Date()).toISOString()
@@ -113,6 +123,7 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
     asOf: options.asOf,
     informative: current.engine.informative,
     verdict: current.engine.evaluation.verdict,
+    closedSince,
     // Segment base rates (an uninformative model) are not shifted: only the model's probabilities are.
     ...(current.engine.recentShift === null || !current.engine.informative
       ? {}

@@ -18,6 +18,12 @@ describe('health score', () => {
     expect(healthScore({ winProbability: 0.4, daysIdle: 14, daysInStage: 5, norm, idleDays: 14 }).activity).toBe(0.5)
     // idle twice the limit and past twice the stage p90: only the probability part is left
     expect(healthScore({ winProbability: 0.4, daysIdle: 28, daysInStage: 40, norm, idleDays: 14 }).score).toBe(20)
+    // Days idle not known (a look back before the latest activity): the activity part is left out, not counted as active.
+    expect(healthScore({ winProbability: 0.4, daysIdle: null, daysInStage: 5, norm, idleDays: 14 })).toMatchObject({
+      score: 60,
+      activity: null,
+    })
+    expect(healthScore({ winProbability: 0.4, daysIdle: null, daysInStage: null, norm, idleDays: 14 }).score).toBe(40)
   })
 
   it('never rises as days in stage grow, with 0.5 at the p90 of won deals', () => {

@@ -28,6 +28,14 @@ describe('pulse score / deal --as-of', () => {
     const s = JSON.parse(score.stdout) as { asOf: string; deals: Array<{ dealId: string }> }
     expect(s.asOf).toBe(earlier)
     expect(s.deals.map((d) => d.dealId).sort()).toEqual(existed.map((d) => d.deal_id).sort())
+    // Deals open that day and closed since are not scored, and the count says so.
+    const closedSince = deals.filter((d) => d.created_date <= earlier && d.closed_date !== null && d.closed_date > earlier).length
+    expect(closedSince).toBeGreaterThan(0)
+    expect((s as unknown as { closedSince: number }).closedSince).toBe(closedSince)
+    expect((await runCli('score', '--db', db, '--as-of', earlier)).stdout).toContain(
+      `${closedSince} deals open on ${earlier} have closed since and are not scored: the store keeps each deal as it is now, not as it was then.`,
+    )
+    expect(JSON.parse((await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')).stdout).closedSince).toBe(0)
 
     const future = later[0]?.deal_id as string
     const deal = await runCli('deal', future, '--db', db, '--as-of', earlier, '--json')

@@ -42,6 +42,48 @@ describe('scoreDeals reasons', () => {
     expect(updated?.healthScore).toBe(known?.healthScore)
   })
 
+  it('as of a day before the latest activity or stage entry, says days idle and stage are not known instead of "today"', () => {
+    const day = addDays(FIXTURE_AS_OF, -30)
+    const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
+    const at = (deal: ModelDeal) =>
+      scoreDeals(engine, [deal], { asOf: day, idleDays: 14, stageNorms: norms, owners: new OwnerWinHistory(ownerClosesOf(deals)) })[0]
+    const later = at({
+      ...open,
+      created_date: addDays(day, -40),
+      last_activity_date: addDays(day, 12),
+      stage_entered_date: addDays(day, 5),
+    })
+    expect(later?.daysIdle).toBeNull()
+    expect(later?.daysInStage).toBeNull()
+    expect(later?.reasons).toContain(`Days idle on ${day} not known: the last recorded activity is from ${addDays(day, 12)}`)
+    expect(later?.reasons).toContain(`Stage on ${day} not known: it entered ${open.stage} on ${addDays(day, 5)}, after that day`)
+    expect(later?.reasons.some((r) => /^Last activity today|^In .* 0 days/.test(r))).toBe(false)
+    // Neither part can vouch for the deal: the health score is its probability alone.
+    expect(later?.health).toMatchObject({ activity: null, pace: null })
+    expect(later?.healthScore).toBe(Math.round(100 * (later?.winProbability ?? 0)))
+    // Without an activity date, the stand-in date is named.
+    const updated = at({
+      ...open,
+      created_date: addDays(day, -40),
+      last_activity_date: null,
+      updated_date: addDays(day, 3),
+      stage_entered_date: addDays(day, -20),
+    })
+    expect(updated?.reasons).toContain(
+      `Days idle on ${day} not known: no activity recorded, and the record was last updated on ${addDays(day, 3)}`,
+    )
+    expect(updated?.daysInStage).toBe(20)
+    // Known on that day: counted as before.
+    const known = at({
+      ...open,
+      created_date: addDays(day, -40),
+      last_activity_date: addDays(day, -20),
+      stage_entered_date: addDays(day, -25),
+    })
+    expect(known?.daysIdle).toBe(20)
+    expect(known?.reasons).toContain('No activity for 20 days (the idle limit is 14)')
+  })
+
   it('names a segment value no training deal had, and what it was counted as, instead of stating another value', () => {
     const seen = score({ ...open, lead_source: 'Outbound' })
     // The planted lead-source effect puts lead sources on every path.

@@ -51,6 +51,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
     })),
     informative: r.informative,
     verdict: r.verdict,
+    closedSince: r.closedSince,
     ...(r.shiftNote === undefined ? {} : { shiftNote: r.shiftNote }),
   }
 }
@@ -71,6 +72,10 @@ export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday:
       ? `Win probabilities come from the model. ${r.verdict}${r.shiftNote === undefined ? '' : ` ${r.shiftNote}`}`
       : `WIN PROBABILITIES BELOW ARE SEGMENT BASE RATES, NOT PREDICTIONS. ${r.verdict}`,
   )
+  if (r.closedSince > 0)
+    lines.push(
+      `${formatDeals(r.closedSince)} open on ${r.asOf} ${r.closedSince === 1 ? 'has' : 'have'} closed since and ${r.closedSince === 1 ? 'is' : 'are'} not scored: the store keeps each deal as it is now, not as it was then.`,
+    )
   if (r.deals.length === 0) return [...lines, 'There are no open deals to score.'].join('\n')
   const shown = limit === 0 ? r.deals.length : Math.min(limit, r.deals.length)
   lines.push('', `Least healthy ${shown} (health 0-100, ${r.informative ? 'win probability' : 'segment win rate'}):`)
