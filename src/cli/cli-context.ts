@@ -93,6 +93,20 @@ export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()
   return value
 }
 
+/**
+ * Says on stderr when `asOf` is after today (`PULSE_AS_OF`, else today in `PULSE_TZ`): a report
+ * that far ahead counts the deals as they are now, days idle and all, as if nothing changed until
+ * then, which a mistyped year would otherwise show as fact.
+ * @example noteFutureAsOf(io, '2030-01-01', config) // "--as-of 2030-01-01 is after today (2026-11-27): ..."
+ */
+export function noteFutureAsOf(io: CliIo, asOf: string, config: Config): void {
+  const today = config.asOf ?? todayIn(config.timezone)
+  if (asOf > today)
+    io.err(
+      `--as-of ${asOf} is after today (${today}): the deals are counted as they are now, as if nothing changed until then. Leave --as-of out for today.`,
+    )
+}
+
 /** Options of {@link usingStore}. */
 export interface UsingStoreOptions {
   /** Commands that only read: a SQLite file that does not exist is not created. */

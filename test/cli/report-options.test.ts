@@ -41,6 +41,27 @@ describe('report options', () => {
     expect(run.stderr).toContain('--as-of "2024-02-30" is not a date; use YYYY-MM-DD')
   })
 
+  it('says on stderr when --as-of is after today, and pulse alerts refuses to send DMs as of that day', async () => {
+    const note =
+      /^--as-of 2099-01-01 is after today \(\d{4}-\d{2}-\d{2}\): the deals are counted as they are now, as if nothing changed until then\./m
+    for (const args of [
+      ['report', 'losses'],
+      ['report', 'stalled'],
+      ['alerts', '--dry-run'],
+    ]) {
+      const ahead = await runCli(...args, '--db', db, '--as-of', '2099-01-01', '--json')
+      expect(ahead.code, args.join(' ')).toBe(0)
+      expect(JSON.parse(ahead.stdout).asOf).toBe('2099-01-01')
+      expect(ahead.stderr, args.join(' ')).toMatch(note)
+      expect((await runCli(...args, '--db', db, '--as-of', AS_OF, '--json')).stderr).not.toMatch(/after today/)
+    }
+    const send = await runCli('alerts', '--db', db, '--as-of', '2099-01-01')
+    expect(send).toMatchObject({ code: 1, stdout: '' })
+    expect(send.stderr).toMatch(
+      /--as-of 2099-01-01 is after today \(\d{4}-\d{2}-\d{2}\): the DMs would count days idle to a day that has not come\. Leave --as-of out to send today's DMs, or add --dry-run to preview that day\./,
+    )
+  })
+
   it('names PULSE_AS_OF when the bad date comes from there', () => {
     expect(() => resolveAsOf({}, { ...loadConfig({}), asOf: '2024-02-30' })).toThrow('PULSE_AS_OF "2024-02-30" is not a date')
     expect(resolveAsOf({ asOf: '2024-02-29' }, { ...loadConfig({}), asOf: '2024-02-30' })).toBe('2024-02-29')

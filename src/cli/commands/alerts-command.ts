@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
 import { formatCount, formatMoney } from '../../analytics/format-figures.js'
+import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms, type StallPlan } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
-import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
 
 interface AlertsOptions extends CommonOptions {
@@ -33,6 +34,14 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
       options,
       async (store, config) => {
         const asOf = resolveAsOf(options, config)
+        const today = config.asOf ?? todayIn(config.timezone)
+        // A DM counts days idle to "as of": a day that has not come would tell owners of idle spells that did not happen.
+        if (!options.dryRun && asOf > today)
+          throw new AppError(
+            'bad_input',
+            `--as-of ${asOf} is after today (${today}): the DMs would count days idle to a day that has not come. Leave --as-of out to send today's DMs, or add --dry-run to preview that day.`,
+          )
+        noteFutureAsOf(io, asOf, config)
         // Warnings (Slack unreachable, a send that failed) reach stderr as sentences, without stacks.
         const logger = stderrNotes(io)
         const services = createPulseServices({ store, config, logger })

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
 import { sliceWhole } from '../../domain/slice-whole.js'
 import { type DealReport, explainDeal } from '../../services/explain-deal.js'
-import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
 /** `pulse deal ID`: one deal's health score and reasons. */
 export function registerDealCommand(program: Command, io: CliIo): void {
@@ -16,7 +16,11 @@ export function registerDealCommand(program: Command, io: CliIo): void {
     const report = await usingStore(
       options,
       // Ids are stored trimmed (the import trims every field): ` D1` from a copy-paste is D1.
-      (store, config) => explainDeal(store, id.trim(), { asOf: resolveAsOf(options, config), idleDays: config.idleDays }),
+      (store, config) => {
+        const asOf = resolveAsOf(options, config)
+        noteFutureAsOf(io, asOf, config)
+        return explainDeal(store, id.trim(), { asOf, idleDays: config.idleDays })
+      },
       { existing: true, io, needsDeals: true },
     )
     emit(io, options, report, () => formatDealReport(report))

@@ -24,7 +24,16 @@ import { DEFAULT_STALLED_LIMIT, loadStalledReport } from '../../services/load-st
 import { loadTimeInStageReport } from '../../services/load-time-in-stage-report.js'
 import { loadWinrateReport } from '../../services/load-winrate-report.js'
 import { matchFilterValues } from '../../services/match-filter-values.js'
-import { type CliIo, type CommonOptions, emit, pathArgument, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import {
+  type CliIo,
+  type CommonOptions,
+  emit,
+  noteFutureAsOf,
+  pathArgument,
+  resolveAsOf,
+  usingStore,
+  withReportOptions,
+} from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 
 interface ReportOptions extends CommonOptions {
@@ -152,6 +161,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         options,
         async (store, config) => {
           const query = reportQuery(options, await matchWhereValues(store, where, io), config, await configuredStages(store, config))
+          noteFutureAsOf(io, query.asOf, config)
           return spec.run(store, query, options)
         },
         { existing: true, io, needsDeals: true },

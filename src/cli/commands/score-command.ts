@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayIn } from '../../domain/dates.js'
 import { type ScoreReport, scoreOpenDeals } from '../../services/score-open-deals.js'
-import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 
 interface ScoreOptions extends CommonOptions {
@@ -23,6 +23,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       options,
       async (store, config) => {
         const asOf = resolveAsOf(options, config)
+        noteFutureAsOf(io, asOf, config)
         // The stored scores are the live ones (Slack, the Home tab, DMs): a look back or ahead
         // with --as-of is shown, not stored over them.
         const today = config.asOf ?? todayIn(config.timezone)
