@@ -260,7 +260,7 @@ export class WinRateDriverEngine {
       const one = usable.length === 1
       throw new AppError(
         'no_data',
-        `Only ${formatDeals(usable.length, 'closed')} that ${one ? 'is' : 'are'} not stale ${one ? 'was' : 'were'} found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history.`,
+        `Only ${formatDeals(usable.length, 'closed')} by ${input.asOf} that ${one ? 'is' : 'are'} not stale ${one ? 'was' : 'were'} found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history, or train as of a later day.`,
       )
     }
     const firstClose = usable[0]?.closed_date as string

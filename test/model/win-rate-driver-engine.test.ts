@@ -234,7 +234,11 @@ describe('WinRateDriverEngine', () => {
   it('refuses to train on too few closed deals, saying what to do', () => {
     const few = syntheticDeals({ n: 60, seed: 5, signal: true })
     expect(() => train(few)).toThrow(AppError)
-    expect(() => train(few)).toThrow(/needs at least 100/)
+    expect(() => train(few)).toThrow(
+      new RegExp(
+        `^Only \\d+ closed deals by ${FIXTURE_AS_OF} that are not stale were found; the model needs at least 100 to train and test\\. Import more history, or train as of a later day\\.$`,
+      ),
+    )
   })
 
   it('says how many closed deals were left out as stale when that is why there are too few', () => {
@@ -246,7 +250,7 @@ describe('WinRateDriverEngine', () => {
     }
     expect(() => train(deals)).toThrow(
       new RegExp(
-        `Only 50 closed deals that are not stale were found \\(${closed.length - 50} more were left out as stale: no touch for more than 30 days \\(PULSE_STALE_DAYS\\) before they closed\\)`,
+        `Only 50 closed deals by ${FIXTURE_AS_OF} that are not stale were found \\(${closed.length - 50} more were left out as stale: no touch for more than 30 days \\(PULSE_STALE_DAYS\\) before they closed\\)`,
       ),
     )
   })
@@ -270,7 +274,7 @@ describe('WinRateDriverEngine', () => {
     staleOne.last_activity_date = addDays(staleOne.closed_date as string, -60)
     staleOne.updated_date = addDays(staleOne.closed_date as string, -60)
     expect(() => train([kept, staleOne])).toThrow(
-      'Only 1 closed deal that is not stale was found (1 more was left out as stale: no touch for more than 30 days (PULSE_STALE_DAYS) before it closed);',
+      `Only 1 closed deal by ${FIXTURE_AS_OF} that is not stale was found (1 more was left out as stale: no touch for more than 30 days (PULSE_STALE_DAYS) before it closed);`,
     )
   })
 })
