@@ -89,7 +89,7 @@ export function winrateText(r: WinrateReport): string {
     rows,
     [false, true, true, true, true, true, false, true, true, true],
   )
-  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.monthsNote ? `${r.monthsNote}\n` : ''}${r.limitNote}\nOpen pipeline now: ${formatDeals(r.openPipeline.count)}, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
+  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.monthsNote ? `${r.monthsNote}\n` : ''}${r.limitNote}\nOpen pipeline on ${r.asOf}: ${formatDeals(r.openPipeline.count)}, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
 }
 
 /** `pulse report losses` as text. */

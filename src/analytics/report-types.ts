@@ -154,7 +154,7 @@ export interface WinrateReport {
   readonly baselineMonths: number
   /** Run rules that fired in the shown months. */
   readonly runSignals: readonly RunSignal[]
-  /** Open pipeline now (as of). */
+  /** Open pipeline on "as of": deals created by then and not closed by then (some may have closed since). */
   readonly openPipeline: { readonly count: number; readonly amount: number }
   readonly findings: readonly Finding[]
 }

@@ -175,7 +175,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${cut ? ` (to ${formatMonth(dataEnd)}: no deal was created or closed after it)` : ''} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'is' : 'are'} open now.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${cut ? ` (to ${formatMonth(dataEnd)}: no deal was created or closed after it)` : ''} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
       })
     }
   }

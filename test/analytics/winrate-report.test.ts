@@ -133,6 +133,8 @@ describe('winrateReport run rules', () => {
     const volume = (createdAfter: number) =>
       winrateReport(data(createdAfter), { asOf: '2024-07-20' }).findings.find((f) => f.report === 'volume')?.text ?? ''
     expect(volume(20)).toMatch(/^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 vs 20 before \(\+0%\)/)
+    // The open pipeline is the one of "as of", which a look back must not call "now".
+    expect(volume(20)).toMatch(/, and \d+ deals were open on 2024-07-20\.$/)
     // 18 of 20 is a fall of a tenth, printed -10% (18 / 20 - 1 is a hair above -0.1 in floating point).
     expect(volume(18)).toMatch(/^Pipeline volume fell as well: 18 deals created per month since Apr 2024 vs 20 before \(-10%\)/)
     expect(volume(8)).toMatch(/^Pipeline volume fell as well: 8 deals created per month since Apr 2024 vs 20 before \(-60%\)/)
