@@ -39,6 +39,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   const scope = scopeWords(query.where ?? {})
   const s = data.stale
   const findings: Finding[] = []
+  const stillOpen = s.closedSince > 0
   if (data.stalled.count > 0) {
     const n = data.stalled.count
     const unrecorded = data.stalled.noActivityDate
@@ -53,7 +54,9 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_deals',
       significant: true,
-      text: `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope} worth ${formatMoney(data.stalled.amount)} ${n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${rules.idleDays}+ days).${standIn}`,
+      // A past "as of" with deals closed since: the count covers only those still open now, which the
+      // sentence says on its own, since the summary shows it without the note on the closed ones.
+      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${formatMoney(data.stalled.amount)} ${stillOpen ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${rules.idleDays}+ days).${standIn}`,
     })
   }
   if (data.overStageP90.count > 0) {
@@ -72,7 +75,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(n)} of ${formatDeals(s.openCount, 'open')}${scope}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
     })
   }
   if (s.closedSince > 0) {

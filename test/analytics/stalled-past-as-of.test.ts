@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { findingsSummary } from '../../src/services/findings-summary.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
@@ -31,5 +32,29 @@ describeEachDialect('the stalled report as of a past day', (dialect) => {
     const now = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
     expect(now.closedSince).toBe(0)
     expect(now.findings.map((f) => f.key)).toEqual(['stalled_deals', 'stale_pipeline'])
+  })
+
+  it('scopes the stalled and zombie sentences to the deals still open, also in the summary that leaves out the note', async () => {
+    store = await dialect.open()
+    // Q1 and Q2 are still open, quiet since early March; P1 and P2 were open on 2024-03-31 and closed in April.
+    const rows = `Q1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2024-03-01
+Q2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Demo,20000,Open,2024-02-20
+`
+    await importCsvFile(store, { path: writeTempFile('past.csv', CSV + rows), stages: DEFAULT_STAGES })
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
+    expect(past.closedSince).toBe(2)
+    const text = new Map(past.findings.map((f) => [f.key, f.text]))
+    expect(text.get('stalled_deals')).toBe(
+      'Of the deals open on 2024-03-31 that are still open now, 1 worth $90k was stalled ($50k or more, no activity for 14+ days).',
+    )
+    expect(text.get('stale_pipeline')).toMatch(
+      /^Zombie pipeline: 1 of the 2 deals open on 2024-03-31 that are still open now, worth \$20k \(18% of open pipeline\), has had no update/,
+    )
+    const summary = await findingsSummary(store.db, { asOf: '2024-03-31', rules })
+    expect(summary.sentences).toContain(text.get('stalled_deals'))
+    expect(summary.sentences.some((t) => /^\d+ open deals? worth/.test(t) || /of \d+ open deals/.test(t))).toBe(false)
+    // As of today (nothing closed since) the sentences speak of the open deals, as before.
+    const now = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
+    expect(now.findings.find((f) => f.key === 'stalled_deals')?.text).toMatch(/^2 open deals worth \$160k are stalled/)
   })
 })
