@@ -53,4 +53,24 @@ describe('pulse alerts --dry-run', () => {
     const today = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-07-20')
     expect(today.stderr).not.toContain('no recorded activity')
   })
+
+  it('says on stderr, and counts in JSON, the deals open on a past as-of that have closed since', async () => {
+    const db = join(tempDir(), 'p.db')
+    const csv = [
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,owner_email',
+      'P2,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2025-05-01,ana@acme.example',
+      'C1,2025-01-01,2025-06-10,rep_1,SaaS,EMEA,Core,Inbound,Demo,70000,Lost,2025-04-20,ana@acme.example',
+    ].join('\n')
+    expect((await runCli('ingest', '--csv', writeTempFile('p.csv', csv), '--db', db)).code).toBe(0)
+    const run = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-05-20')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain(
+      '1 deal open on 2025-05-20 has closed since and is not counted: only deals still open now are listed. Run it as of today for the deals stalled now.',
+    )
+    const json = await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', '2025-05-20')
+    expect(JSON.parse(json.stdout)).toMatchObject({ asOf: '2025-05-20', closedSince: 1 })
+    expect(json.stderr).not.toContain('closed since')
+    const today = await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', '2025-07-20')
+    expect(JSON.parse(today.stdout).closedSince).toBe(0)
+  })
 })

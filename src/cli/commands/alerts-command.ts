@@ -50,7 +50,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           // The roster is not needed to list DMs, but a roster the real run would stop on is said now.
           loadRoster(config.rosterPath)
           const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
-          emit(io, options, { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf }, () =>
+          emit(io, options, { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince }, () =>
             alertsText(plan.alerts, asOf, 'would be sent'),
           )
           if (!options.json) noActivityNote(io, plan)
@@ -77,11 +77,15 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         const held = delivery.heldElsewhere
         const leaseSeconds = Math.ceil(outboxLeaseMs(store, config) / 1000)
         if (!options.json) noActivityNote(io, plan)
-        emit(io, options, { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf, delivery }, () =>
-          [
-            alertsText(plan.alerts, asOf, 'queued'),
-            `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}${held > 0 ? `, ${held} held by another run's claim for up to ${leaseSeconds} s` : ''}; ${delivery.rateLimited} rate-limit waits.`,
-          ].join('\n'),
+        emit(
+          io,
+          options,
+          { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince, delivery },
+          () =>
+            [
+              alertsText(plan.alerts, asOf, 'queued'),
+              `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}${held > 0 ? `, ${held} held by another run's claim for up to ${leaseSeconds} s` : ''}; ${delivery.rateLimited} rate-limit waits.`,
+            ].join('\n'),
         )
         // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
         // Slack no longer accepts the bot token: the DMs wait in the outbox, and the sentence says what to do.
@@ -111,9 +115,17 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
   })
 }
 
-/** Says on stderr which open deals a past "as of" leaves out: their only recorded activity is after it. */
+/**
+ * Says on stderr which deals a past "as of" leaves out: those open then that have closed since, and
+ * open deals whose only recorded activity is after it.
+ */
 function noActivityNote(io: CliIo, plan: StallPlan): void {
   const { count, amount } = plan.noActivityByAsOf
+  const since = plan.closedSince
+  if (since > 0)
+    io.err(
+      `${formatCount(since)} ${since === 1 ? 'deal' : 'deals'} open on ${plan.asOf} ${since === 1 ? 'has' : 'have'} closed since and ${since === 1 ? 'is' : 'are'} not counted: only deals still open now are listed.${count === 0 ? ' Run it as of today for the deals stalled now.' : ''}`,
+    )
   if (count === 0) return
   io.err(
     `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${formatMoney(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,

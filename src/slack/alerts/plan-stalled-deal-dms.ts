@@ -42,6 +42,8 @@ export interface StallPlan {
    * whether they were stalled then cannot be told. Zero when "as of" is today.
    */
   readonly noActivityByAsOf: { readonly count: number; readonly amount: number }
+  /** Deals open on `asOf` that have closed since (a past "as of"): not counted, as in the stalled report. Zero when "as of" is today. */
+  readonly closedSince: number
 }
 
 /** The lock row that keeps two plans (the scheduled job, `pulse alerts`, on any instance) from running at once. */
@@ -88,7 +90,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     daysIdle: d.daysIdle,
     idleFrom: d.idleFrom,
   }))
-  const summary = { asOf, alerts, stalled: report.stalledCount, noActivityByAsOf: report.noActivityByAsOf }
+  const summary = { asOf, alerts, stalled: report.stalledCount, noActivityByAsOf: report.noActivityByAsOf, closedSince: report.closedSince }
   if (options.dryRun) return { ...summary, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 
   // Each loop below writes a row per deal: it lets Slack's requests in every ROWS_PER_YIELD rows.
