@@ -1,18 +1,18 @@
 import type { Kysely } from 'kysely'
+import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
 /**
- * How many deals were open on `asOf` (`YYYY-MM-DD`: created by then) and have closed since, won or
- * lost: deals the store keeps only as they are now, which a look back at the open deals cannot show.
- * @example await countClosedSince(db, '2024-06-30') // 170
+ * How many deals of `scope` were open on `scope.asOf` (created by then) and have closed since, won
+ * or lost: deals the store keeps only as they are now, which a look back at the open deals cannot show.
+ * @example await countClosedSince(db, { asOf: '2024-06-30' }) // 170
  */
-export async function countClosedSince(db: Kysely<Database>, asOf: string): Promise<number> {
+export async function countClosedSince(db: Kysely<Database>, scope: DealScope): Promise<number> {
   const row = await db
     .selectFrom('deals')
-    .where('archived', '=', 0)
+    .where(scopeCondition(scope))
     .where('outcome', 'in', ['won', 'lost'])
-    .where('closed_date', '>', asOf)
-    .where('created_date', '<=', asOf)
+    .where('closed_date', '>', scope.asOf)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .executeTakeFirst()
   return Number(row?.n ?? 0)

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
+import { countClosedSince } from './count-closed-since.js'
 import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openStaleFromSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
@@ -56,15 +57,7 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
   const current = await findRollupSlice(db, scope)
   const slice = staleDays < ROLLUP_MAX_DAYS ? current : null
   // A current rollup means "as of" is on or after every close: nothing has closed since.
-  const since = current
-    ? undefined
-    : await db
-        .selectFrom('deals')
-        .where(scopeCondition(scope))
-        .where('outcome', 'in', ['won', 'lost'])
-        .where('closed_date', '>', scope.asOf)
-        .select(sql<number>`count(*)`.as('n'))
-        .executeTakeFirst()
+  const closedSince = current ? 0 : await countClosedSince(db, scope)
   const closed = slice
     ? await rollupRows(db, 'stale_closed', slice)
         .where('d', '>', staleDays)
@@ -86,7 +79,7 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
     staleAmount: roundMoney(Number(open?.staleAmount ?? 0)),
     staleWithoutTouchDate: Number(open?.staleWithoutTouchDate ?? 0),
     staleClosedCount: Number(closed?.n ?? 0),
-    closedSince: Number(since?.n ?? 0),
+    closedSince,
     noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
     noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),
   }

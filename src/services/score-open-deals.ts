@@ -94,7 +94,7 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
   const [deals, context, closedSince] = await Promise.all([
     findOpenScoringDeals(store.db),
     loadScoringContext(store.db, options.asOf, options.idleDays),
-    countClosedSince(store.db, options.asOf),
+    countClosedSince(store.db, { asOf: options.asOf }),
   ])
   const scores = scoreDeals(current.engine, deals, context)
   if (options.save ?? true) {
