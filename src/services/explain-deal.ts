@@ -15,6 +15,8 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
   healthScore: number | null
   /** The parts of the health score; null for a closed deal. */
   health: DealScore['health'] | null
+  /** Set when a look back scores with a model that learned from later outcomes (`CurrentModel.lookAhead`). */
+  modelNote?: string
   dealName: string | null
   ownerId: string
   ownerEmail: string | null
@@ -38,7 +40,7 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
  * One deal's health score and reasons as of `asOf`, computed with the model current on that day (the same
  * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
  * score, and says so.
- * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained, or (for a deal it scores) none without deals closed after `asOf`.
+ * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained.
  */
 export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
   const [deal] = await findModelDeals(store.db, { dealId })
@@ -101,5 +103,5 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
   const context = await loadScoringContext(store.db, options.asOf, options.idleDays, [deal.owner_id])
   const [score] = scoreDeals(current.engine, [deal], context) as [DealScore]
   // The score element first (as in `pulse score`), then the deal's own fields.
-  return { ...score, ...fields }
+  return { ...score, ...(current.lookAhead === undefined ? {} : { modelNote: current.lookAhead }), ...fields }
 }

@@ -38,6 +38,8 @@ export interface ScoreReport {
   closedSince: number
   /** Set when the model's probabilities are shifted toward the newest deals' win rate: that shift in one sentence. */
   shiftNote?: string
+  /** Set when a look back scores with a model that learned from later outcomes (`CurrentModel.lookAhead`). */
+  modelNote?: string
   deals: DealScore[]
 }
 
@@ -46,29 +48,36 @@ export interface CurrentModel {
   modelId: number
   row: ModelRow
   engine: WinRateDriverEngine
+  /**
+   * Set when scores as of a past day come from a model that learned from deals closed after it
+   * (no model read only what was known then): that in one sentence, with the `pulse train` to run.
+   */
+  lookAhead?: string
 }
 
 /**
- * Loads the current model (the latest trained one). With `asOf`, the model current on that day:
- * one that read no deal closed after it ({@link findModelForDay}), so that a look back scores with
- * what was known then.
- * @throws AppError `no_model` when none has been trained, or none of them was trained without deals closed after `asOf`.
+ * Loads the current model (the latest trained one). With `asOf`, the model current on that day
+ * when there is one: the latest that read no deal closed after it ({@link findModelForDay}), so that
+ * a look back scores with what was known then; else the current model, with a `lookAhead` note
+ * saying that it learned from later outcomes and naming the `pulse train --as-of` that would not.
+ * @throws AppError `no_model` when no model has been trained.
  */
 export async function loadCurrentModel(db: Kysely<Database>, asOf?: string): Promise<CurrentModel> {
-  const row = asOf === undefined ? await findCurrentModel(db) : await findModelForDay(db, asOf)
-  if (!row) {
-    const latest = asOf === undefined ? undefined : await findCurrentModel(db)
-    if (latest && asOf !== undefined)
-      throw new AppError(
-        'no_model',
-        `No model was trained on the deals closed by ${asOf} alone: the current model (model ${latest.model_id}, as of ${latest.as_of}) learned from deals closed after that day. Run \`pulse train --as-of ${asOf}\` first to score as of that day.`,
-      )
+  const ofDay = asOf === undefined ? undefined : await findModelForDay(db, asOf)
+  const row = ofDay ?? (await findCurrentModel(db))
+  if (!row)
     throw new AppError(
       'no_model',
       `No model has been trained yet. Run \`pulse train\` first; it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale.`,
     )
+  const engine = WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel)
+  if (asOf === undefined || ofDay) return { modelId: row.model_id, row, engine }
+  return {
+    modelId: row.model_id,
+    row,
+    engine,
+    lookAhead: `Model ${row.model_id} (trained as of ${row.as_of}) learned from deals closed after ${asOf}, so these scores know outcomes that were not known on that day; run \`pulse train --as-of ${asOf}\` to score that day with what was known then.`,
   }
-  return { modelId: row.model_id, row, engine: WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel) }
 }
 
 /**
@@ -87,7 +96,7 @@ export async function loadScoringContext(
 /**
  * Scores every open deal with the model current on `asOf` (see {@link loadCurrentModel}) and
  * stores the scores (run after each sync and by `pulse score`).
- * @throws AppError `no_model` when no model has been trained, or none without deals closed after `asOf`.
+ * @throws AppError `no_model` when no model has been trained.
  */
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
   const current = await loadCurrentModel(store.db, options.asOf)
@@ -128,6 +137,7 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
     ...(current.engine.recentShift === null || !current.engine.informative
       ? {}
       : { shiftNote: recentShiftSentence(current.engine.recentShift, true) }),
+    ...(current.lookAhead === undefined ? {} : { modelNote: current.lookAhead }),
     deals: scores,
   }
 }

@@ -124,11 +124,15 @@ describe('pulse train / score / deal', () => {
     expect(JSON.parse((await runCli('score', '--db', db, '--json')).stdout).modelId).toBe(1)
     // A look back scores with the model of that day, not one that learned from later closes.
     expect(JSON.parse((await runCli('score', '--db', db, '--as-of', '2023-06-30', '--json')).stdout).modelId).toBe(2)
+    expect(JSON.parse((await runCli('score', '--db', db, '--as-of', '2023-06-30', '--json')).stdout).modelNote).toBeUndefined()
+    // Before any model's data ends: the current model scores, saying it learned from later outcomes.
     const before = await runCli('score', '--db', db, '--as-of', '2023-03-01', '--json')
-    expect(before.code).toBe(1)
-    expect(before.stdout).toBe('')
-    expect(before.stderr).toContain('No model was trained on the deals closed by 2023-03-01 alone')
-    expect(before.stderr).toContain('Run `pulse train --as-of 2023-03-01` first')
+    expect(before.code, before.stderr).toBe(0)
+    const scoredBefore = JSON.parse(before.stdout) as { modelId: number; modelNote: string }
+    expect(scoredBefore.modelId).toBe(1)
+    expect(scoredBefore.modelNote).toMatch(/^Model 1 \(trained as of \d{4}-\d{2}-\d{2}\) learned from deals closed after 2023-03-01/)
+    expect(scoredBefore.modelNote).toContain('run `pulse train --as-of 2023-03-01`')
+    expect((await runCli('score', '--db', db, '--as-of', '2023-03-01')).stdout).toContain('learned from deals closed after 2023-03-01')
     const ahead = await runCli('train', '--db', db, '--as-of', '2099-01-01')
     expect(ahead.code).toBe(1)
     expect(ahead.stderr).toMatch(/--as-of 2099-01-01 is after today \(\d{4}-\d{2}-\d{2}\)/)

@@ -116,7 +116,7 @@ describeEachDialect('model registry', (dialect) => {
     await store.close()
   })
 
-  it('scores a look back with a model that read no deal closed after that day, and refuses when none did', async () => {
+  it('scores a look back with a model that read no deal closed after that day, and says so when none did', async () => {
     const deals = syntheticDeals({ n: 2500, seed: 8, signal: true })
     const store = await storeWith(dialect, deals)
     const back = addDays(FIXTURE_AS_OF, -45)
@@ -133,8 +133,18 @@ describeEachDialect('model registry', (dialect) => {
     const openThen = deals.find((d) => d.outcome === 'open' && d.created_date <= back)
     expect((await explainDeal(store, openThen?.deal_id ?? '', { asOf: back, idleDays: 14 })).modelId).toBe(older.modelId)
     const earlier = addDays(back, -60)
-    await expect(scoreOpenDeals(store, { asOf: earlier, idleDays: 14, save: false })).rejects.toThrow(
-      `No model was trained on the deals closed by ${earlier} alone: the current model (model ${latest.modelId}, as of ${FIXTURE_AS_OF}) learned from deals closed after that day. Run \`pulse train --as-of ${earlier}\` first`,
+    // Before either model's data ends: the current model scores, and the report says it learned from later outcomes.
+    const before = await scoreOpenDeals(store, { asOf: earlier, idleDays: 14, save: false })
+    expect(before.modelId).toBe(latest.modelId)
+    expect(before.modelNote).toBe(
+      `Model ${latest.modelId} (trained as of ${FIXTURE_AS_OF}) learned from deals closed after ${earlier}, so these scores know outcomes that were not known on that day; run \`pulse train --as-of ${earlier}\` to score that day with what was known then.`,
+    )
+    expect((await scoreOpenDeals(store, { asOf: back, idleDays: 14, save: false })).modelNote).toBeUndefined()
+    // So does one deal's score: as of the day `openThen` was created, deals closed before `back` were not known yet.
+    const created = openThen?.created_date ?? ''
+    expect(deals.some((d) => d.closed_date !== null && d.closed_date > created && d.closed_date <= back)).toBe(true)
+    expect((await explainDeal(store, openThen?.deal_id ?? '', { asOf: created, idleDays: 14 })).modelNote).toMatch(
+      new RegExp(`^Model ${latest.modelId} \\(trained as of ${FIXTURE_AS_OF}\\) learned from deals closed after ${created}`),
     )
     await store.close()
   })

@@ -76,8 +76,10 @@ describe('pulse score / deal --as-of', () => {
       expect(look.stored, asOf).toBe(false)
       expect(await stored(), asOf).toEqual(live)
     }
-    // Before any model's data ends: refused, and the stored scores stay as they were.
-    expect((await runCli('score', '--db', db, '--as-of', '2020-01-01')).code).toBe(1)
+    // Before any model's data ends: scored with the current model, saying so, and not stored either.
+    const early = await runCli('score', '--db', db, '--as-of', '2020-01-01')
+    expect(early.code, early.stderr).toBe(0)
+    expect(early.stdout).toContain('learned from deals closed after 2020-01-01')
     expect(await stored()).toEqual(live)
     const text = await runCli('score', '--db', db, '--as-of', back)
     expect(text.stdout).toContain(`Not stored: these scores are as of ${back}, not today (${today})`)

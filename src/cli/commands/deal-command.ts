@@ -40,6 +40,7 @@ export function formatDealReport(d: DealReport): string {
         : `Health ${d.healthScore}/100 · win rate of similar deals ${formatPercent(d.winProbability)} (not a prediction: model ${d.modelId} is not informative; as of ${d.asOf})`,
     )
   }
+  if (d.modelNote !== undefined) lines.push(d.modelNote)
   lines.push('Why:', ...d.reasons.map((r) => `  - ${r}`))
   return lines.join('\n')
 }

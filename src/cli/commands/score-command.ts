@@ -54,6 +54,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
     verdict: r.verdict,
     closedSince: r.closedSince,
     ...(r.shiftNote === undefined ? {} : { shiftNote: r.shiftNote }),
+    ...(r.modelNote === undefined ? {} : { modelNote: r.modelNote }),
   }
 }
 
@@ -68,6 +69,7 @@ export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday:
     lines.push(
       `Not stored: these scores are as of ${r.asOf}, not today (${notStoredToday}), so the scores Slack shows are unchanged. Run \`pulse score\` without --as-of to store today's.`,
     )
+  if (r.modelNote !== undefined) lines.push(r.modelNote)
   lines.push(
     r.informative
       ? `Win probabilities come from the model. ${r.verdict}${r.shiftNote === undefined ? '' : ` ${r.shiftNote}`}`
