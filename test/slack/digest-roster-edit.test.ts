@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
-import { silentLogger } from '../../src/log/create-logger.js'
 import type { Roster } from '../../src/slack/access/load-roster.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { planManagerDigests } from '../../src/slack/alerts/plan-manager-digests.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { drainOutbox, TEAM_CHANGED } from '../../src/slack/outbox/drain-outbox.js'
 import { SlackFake } from '../fakes/slack-fake.js'
-import { AS_OF, sampleCompany } from './slack-test-app.js'
+import { AS_OF, outboxContext, sampleCompany } from './slack-test-app.js'
 
 const open: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
@@ -23,23 +19,8 @@ async function setup() {
   const company = await sampleCompany()
   const fake = await new SlackFake({ users: company.users }).start()
   open.push({ close: () => fake.stop() }, { close: () => company.store.close() })
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: fake.token,
-    SLACK_API_URL: fake.apiUrl,
-    PULSE_AS_OF: AS_OF,
-    PULSE_ROSTER: company.rosterPath,
-  })
-  const logger = silentLogger()
   let roster: Roster = company.roster
-  const ctx = createSlackContext({
-    store: company.store,
-    config,
-    logger,
-    roster: () => roster,
-    services: createPulseServices({ store: company.store, config, logger }),
-    clock: { now: () => new Date(), asOf: () => AS_OF },
-    retries: 0,
-  })
+  const ctx = outboxContext(company.store, fake, { PULSE_AS_OF: AS_OF, PULSE_ROSTER: company.rosterPath }, () => roster)
   const digestsTo = (email: string) => {
     const id = company.users.find((u) => u.email === email)?.id as string
     const dms = new Set(

@@ -177,17 +177,23 @@ export async function openHomeRecorded(t: SlackTestApp, userId: string, timeoutM
 }
 
 /**
- * The Slack context of an app that only delivers the outbox: no roster, talking to `fake`, today
- * pinned to 2024-07-20, no retries beyond the drain's own; `env` adds settings (a lease, say).
+ * The Slack context of an app that only delivers the outbox: no roster (unless `roster` gives
+ * one, or a function returning the current one), talking to `fake`, today pinned to 2024-07-20,
+ * no retries beyond the drain's own; `env` adds settings (a lease, say).
  */
-export function outboxContext(store: Store, fake: SlackFake, env: Record<string, string> = {}): SlackContext {
+export function outboxContext(
+  store: Store,
+  fake: SlackFake,
+  env: Record<string, string> = {},
+  roster: Roster | (() => Roster) = EMPTY_ROSTER,
+): SlackContext {
   const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl, ...env })
   const logger = silentLogger()
   return createSlackContext({
     store,
     config,
     logger,
-    roster: EMPTY_ROSTER,
+    roster,
     services: createPulseServices({ store, config, logger }),
     clock: { now: () => new Date(), asOf: () => '2024-07-20' },
     retries: 0,

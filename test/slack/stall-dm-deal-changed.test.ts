@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import { addDays } from '../../src/domain/dates.js'
-import { silentLogger } from '../../src/log/create-logger.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { drainOutbox, STALL_OVER } from '../../src/slack/outbox/drain-outbox.js'
 import { SlackFake } from '../fakes/slack-fake.js'
-import { AS_OF, sampleCompany } from './slack-test-app.js'
+import { AS_OF, outboxContext, sampleCompany } from './slack-test-app.js'
 
 const open: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
@@ -23,22 +19,7 @@ describe('a stalled-deal DM still waiting when its deal changed', () => {
     const company = await sampleCompany()
     const fake = await new SlackFake({ users: company.users }).start()
     open.push({ close: () => fake.stop() }, { close: () => company.store.close() })
-    const config = loadConfig({
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_API_URL: fake.apiUrl,
-      PULSE_AS_OF: AS_OF,
-      PULSE_ROSTER: company.rosterPath,
-    })
-    const logger = silentLogger()
-    const ctx = createSlackContext({
-      store: company.store,
-      config,
-      logger,
-      roster: company.roster,
-      services: createPulseServices({ store: company.store, config, logger }),
-      clock: { now: () => new Date(), asOf: () => AS_OF },
-      retries: 0,
-    })
+    const ctx = outboxContext(company.store, fake, { PULSE_AS_OF: AS_OF, PULSE_ROSTER: company.rosterPath }, company.roster)
     const db = company.store.db
     await planStalledDealDms(ctx, { asOf: AS_OF })
     // Slack was down when they were planned; an import or sync meanwhile changes four of the deals.
@@ -82,7 +63,7 @@ describe('a stalled-deal DM still waiting when its deal changed', () => {
       .execute()
     await db
       .updateTable('deals')
-      .set({ last_activity_date: addDays(AS_OF, -config.idleDays) })
+      .set({ last_activity_date: addDays(AS_OF, -ctx.config.idleDays) })
       .where('deal_id', '=', activeLongAgo as string)
       .execute()
 
