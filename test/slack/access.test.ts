@@ -122,6 +122,7 @@ describe('the one access check', () => {
     expect(parseRoster('executives: [cro@acme.com]\nmanagers:\n').managers.size).toBe(0)
     // One address per entry still: two in one string are refused.
     expect(() => parseRoster('executives: "cro@acme.com, ceo@acme.com"')).toThrow(/is not one email address/)
+    expect(() => parseRoster('executives: [mailto:cro@acme.com]')).toThrow(/"mailto:cro@acme.com" is not one email address/)
   })
 
   it('names a roster path that is a folder as a configuration problem, for loading and for watching', () => {

@@ -11,8 +11,9 @@ export interface Roster {
   readonly managers: ReadonlyMap<string, ReadonlySet<string>>
 }
 
-// One address per entry: "Ana <ana@acme.com>" or "ana@acme.com, ben@acme.com" would match nobody.
-const ONE_EMAIL = /^[^\s@<>,;"']+@[^\s@<>,;"']+$/
+// One address per entry: "Ana <ana@acme.com>", "ana@acme.com, ben@acme.com" or a pasted link
+// "mailto:ana@acme.com" would match nobody.
+const ONE_EMAIL = /^[^\s@<>,;:"']+@[^\s@<>,;:"']+$/
 const email = z
   .string()
   .trim()
