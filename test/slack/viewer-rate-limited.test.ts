@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../src/log/create-logger.js'
 import { notifyAdmins } from '../../src/slack/alerts/notify-admins.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
@@ -7,9 +8,11 @@ const FORM = 'application/x-www-form-urlencoded'
 
 describe('/pulse when Slack rate-limits users.info for one asker', () => {
   let t: SlackTestApp
+  const logs: Array<{ level: number; msg: string }> = []
   beforeAll(async () => {
     // A long Retry-After, as Slack gives when a minute's allowance of a method is spent.
-    t = await startSlackTestApp({ fake: { retryAfterSeconds: 30 } })
+    const logger = createLogger('info', { write: (s: string) => logs.push(JSON.parse(s) as { level: number; msg: string }) })
+    t = await startSlackTestApp({ fake: { retryAfterSeconds: 30 }, logger })
   })
   afterAll(async () => {
     await t.close()
@@ -37,6 +40,9 @@ describe('/pulse when Slack rate-limits users.info for one asker', () => {
     expect(Date.now() - started).toBeLessThan(20_000)
     // Nothing was sent again for the rep while Slack asked to wait.
     expect(t.fake.callsOf('users.info').filter((c) => c.params.user === PEOPLE.rep)).toHaveLength(1)
+    // A rate limit is a warning in the log, not an error: nothing is broken.
+    expect(logs.some((l) => l.level === 40 && /Slack rate-limited a call/.test(l.msg))).toBe(true)
+    expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([])
   }, 60_000)
 })
 

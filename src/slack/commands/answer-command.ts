@@ -81,6 +81,9 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
   } catch (error) {
     if (error instanceof AppError && ['bad_input', 'not_found', 'not_allowed', 'no_data'].includes(error.code)) {
       log.info({ code: error.code }, 'pulse command declined')
+    } else if (slackErrorCode(error) === 'ratelimited') {
+      // Slack asked us to slow down (a lookup or a post): the asker is told to try again; nothing is broken.
+      log.warn({ err: error }, 'pulse command not answered: Slack rate-limited a call')
     } else {
       log.error({ err: error }, 'pulse command failed')
     }
