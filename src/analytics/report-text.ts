@@ -191,7 +191,8 @@ export function stalledText(r: StalledReport): string {
     d.dealId,
     d.ownerEmail ?? d.ownerId,
     formatMoney(d.amount),
-    d.stage,
+    // A deal open on a past "as of" that has closed since: its stage then, and how it closed.
+    d.outcomeNow ? `${d.stage} (${d.outcomeNow} since)` : d.stage,
     `${d.daysIdle}`,
     `${d.daysInStage}`,
     d.stageP90 === null ? '-' : `${d.stageP90}`,

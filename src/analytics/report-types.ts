@@ -55,6 +55,11 @@ export interface WinrateQuery extends ReportQuery {
 export interface StalledQuery extends ReportQuery {
   /** At most this many deals listed in `stalled` and `overStageP90` (largest amount first); default 200, 0 = all. */
   readonly limit?: number
+  /**
+   * Only deals open now, also as of a past day (DMs about stalled deals); by default a past "as of"
+   * counts the deals open that day, those closed since included.
+   */
+  readonly openNow?: boolean
 }
 
 /** One plain-language finding, backed by one report. */
@@ -330,6 +335,11 @@ export interface StalledDeal {
   readonly daysInStage: number
   /** The stage's p90 of days in stage (Kaplan-Meier), when known. */
   readonly stageP90: number | null
+  /**
+   * Set for a deal open on a past "as of" that has closed since: how it closed (its `stage` and
+   * `daysInStage` are those of that day).
+   */
+  readonly outcomeNow?: 'won' | 'lost'
 }
 
 /** `report stalled`: stalled and stale open deals. */

@@ -34,12 +34,16 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     dealName: d.dealName,
     daysInStage: Math.max(0, daysBetween(d.stageEntered, query.asOf)),
     stageP90: p90.get(d.stage) ?? null,
+    ...(d.outcome === 'open' ? {} : { outcomeNow: d.outcome }),
   })
   const rules = context.rules
   const scope = scopeWords(query.where ?? {})
   const s = data.stale
   const findings: Finding[] = []
-  const stillOpen = s.closedSince > 0
+  // A past "as of" with deals closed since: counted as open that day (`closedSinceCounted`), or
+  // (DMs, deals open now) left out, which the sentences then say.
+  const counted = s.closedSince > 0 && s.closedSinceCounted
+  const stillOpen = s.closedSince > 0 && !s.closedSinceCounted
   if (data.stalled.count > 0) {
     const n = data.stalled.count
     const unrecorded = data.stalled.noActivityDate
@@ -56,7 +60,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       significant: true,
       // A past "as of" with deals closed since: the count covers only those still open now, which the
       // sentence says on its own, since the summary shows it without the note on the closed ones.
-      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${formatMoney(data.stalled.amount)} ${stillOpen ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${rules.idleDays}+ days).${standIn}`,
+      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : counted ? `${formatCount(n)} deal${n === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${formatMoney(data.stalled.amount)} ${stillOpen || counted ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${rules.idleDays}+ days).${standIn}`,
     })
   }
   if (data.overStageP90.count > 0) {
@@ -75,12 +79,21 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
     })
   }
-  if (s.closedSince > 0) {
-    // A past "as of": the deals open then that closed since are gone from the open pipeline, and
-    // the open ones' idle days count from their latest activity, so "none stalled" would be a guess.
+  if (counted) {
+    // The store keeps each deal as it is now: a deal closed since counts by the dates it keeps.
+    const k = s.closedSince
+    findings.push({
+      report: 'stalled',
+      key: 'stalled_past_as_of',
+      significant: false,
+      text: `${formatCount(k)} of the deals${scope} open on ${query.asOf} ${k === 1 ? 'has' : 'have'} closed since; ${k === 1 ? 'it is' : 'they are'} counted by the activity and update dates ${k === 1 ? 'its record keeps' : 'their records keep'}, in the stage ${k === 1 ? 'it was' : 'they were'} in that day.`,
+    })
+  } else if (s.closedSince > 0) {
+    // Deals open now only (DMs): the deals open then that closed since are gone from the open
+    // pipeline, and the open ones' idle days count from their latest activity.
     findings.push({
       report: 'stalled',
       key: 'stalled_past_as_of',
@@ -100,8 +113,9 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_none',
       significant: false,
-      text:
-        unknown > 0
+      text: counted
+        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${formatMoney(s.openAmount - s.noActivityByAsOfAmount)}).`
+        : unknown > 0
           ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${formatMoney(s.openAmount - s.noActivityByAsOfAmount)}).`
           : `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${formatMoney(s.openAmount)}).`,
     })
@@ -112,7 +126,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_no_activity_by_as_of',
       significant: false,
-      text: `${formatCount(unknown)} open deal${unknown === 1 ? '' : 's'}${scope}, worth ${formatMoney(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${s.closedSince > 0 ? '' : ' Run it as of today for the deals stalled now.'}`,
+      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${formatMoney(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
     })
   }
   return {

@@ -38,6 +38,35 @@ export const stageLostAtSql: RawBuilder<string | null> = sql<
 export const stageEnteredSql: RawBuilder<string> = sql<string>`coalesce(stage_entered_date, created_date)`
 
 /**
+ * A deal open on `asOf`, with the `created_date <= asOf` of the report scope: open now, or closed
+ * (won or lost) after that day.
+ */
+export function openOnSql(asOf: string): RawBuilder<boolean> {
+  return sql<boolean>`(outcome = 'open' or (outcome in ('won', 'lost') and closed_date > ${asOf}))`
+}
+
+// The latest stay of the deal entered by `asOf` in its stage history (`column`: its stage or entry day).
+function stayOnSql(asOf: string, column: 'stage' | 'entered_at'): RawBuilder<string | null> {
+  return sql<
+    string | null
+  >`(select sh.${sql.ref(column)} from stage_history sh where sh.deal_id = deals.deal_id and sh.entered_at <= ${asOf} order by sh.entered_at desc limit 1)`
+}
+
+/**
+ * A deal's stage on `asOf` for a deal open then ({@link openOnSql}): an open deal's current stage;
+ * for one closed since, its stay on that day in the stage history, else the stage it was lost at
+ * (or its recorded stage).
+ */
+export function stageOnSql(asOf: string): RawBuilder<string> {
+  return sql<string>`(case when outcome = 'open' then stage else coalesce(${stayOnSql(asOf, 'stage')}, lost_at_stage, stage) end)`
+}
+
+/** The day a deal open on `asOf` entered its {@link stageOnSql} stage: as `stageEnteredSql`, or its stay's entry for one closed since. */
+export function stageEnteredOnSql(asOf: string): RawBuilder<string> {
+  return sql<string>`(case when outcome = 'open' then ${stageEnteredSql} else coalesce(${stayOnSql(asOf, 'entered_at')}, ${stageEnteredSql}) end)`
+}
+
+/**
  * Whole days from `from` to `to` (dates or ISO date-times, only the date part counts), in the
  * store's dialect: `julianday` on SQLite, date subtraction on Postgres.
  */

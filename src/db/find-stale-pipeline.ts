@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { countClosedSince } from './count-closed-since.js'
-import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openStaleFromSql } from './deal-derived-sql.js'
+import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openOnSql, openStaleFromSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
@@ -18,10 +18,12 @@ export interface StalePipeline {
   staleWithoutTouchDate: number
   staleClosedCount: number
   /**
-   * Deals open on `asOf` that have closed since (a past "as of"): not among the open deals, whose
-   * activity that day the store cannot rebuild.
+   * Deals open on `asOf` that have closed since (a past "as of"). Counted among the open deals
+   * (`openOn`), or left out of them (`openNow`, see {@link findStalePipeline}).
    */
   closedSince: number
+  /** Whether the open deals are those open on `asOf`, closed since or not (false: those open now). */
+  closedSinceCounted: boolean
   /**
    * Open deals (in `openCount`) with no activity recorded by `asOf`: their latest activity is after
    * it (a past "as of"), so whether they were idle or stale that day is unknown. 0 for "as of" today
@@ -32,16 +34,26 @@ export interface StalePipeline {
 }
 
 /**
- * Open deals (count, amount), the stale ones among them (`isStale`: more than `staleDays` since
- * the last touch as of `scope.asOf`), closed deals (by `asOf`) that were stale when they closed,
- * deals open on `asOf` that have closed since, and open deals with no activity recorded by `asOf`.
+ * Deals open on `scope.asOf` (count, amount): open now, and (a past "as of") those closed since,
+ * unless `openNow`; the stale ones among them (`isStale`: more than `staleDays` since the last
+ * touch as of `asOf`), closed deals (by `asOf`) that were stale when they closed, deals open on
+ * `asOf` that have closed since, and deals open then with no activity recorded by `asOf` (a
+ * latest activity after it hides whether they were idle then).
  */
-export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, staleDays: number): Promise<StalePipeline> {
+export async function findStalePipeline(
+  db: Kysely<Database>,
+  scope: DealScope,
+  staleDays: number,
+  options: { openNow?: boolean } = {},
+): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
-  const open = await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', '=', 'open')
+  const current = await findRollupSlice(db, scope)
+  const slice = staleDays < ROLLUP_MAX_DAYS ? current : null
+  // A current rollup means "as of" is on or after every close: nothing has closed since.
+  const closedSince = current ? 0 : await countClosedSince(db, scope)
+  const openOn = closedSince > 0 && options.openNow !== true
+  const inScope = db.selectFrom('deals').where(scopeCondition(scope))
+  const open = await (openOn ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
     .select([
       sql<number>`count(*)`.as('openCount'),
       sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),
@@ -54,10 +66,6 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
       sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then amount else 0 end), 0)`.as('noActivityAmount'),
     ])
     .executeTakeFirst()
-  const current = await findRollupSlice(db, scope)
-  const slice = staleDays < ROLLUP_MAX_DAYS ? current : null
-  // A current rollup means "as of" is on or after every close: nothing has closed since.
-  const closedSince = current ? 0 : await countClosedSince(db, scope)
   const closed = slice
     ? await rollupRows(db, 'stale_closed', slice)
         .where('d', '>', staleDays)
@@ -80,6 +88,7 @@ export async function findStalePipeline(db: Kysely<Database>, scope: DealScope, 
     staleWithoutTouchDate: Number(open?.staleWithoutTouchDate ?? 0),
     staleClosedCount: Number(closed?.n ?? 0),
     closedSince,
+    closedSinceCounted: openOn,
     noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
     noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),
   }

@@ -2,7 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import type { IdleFrom } from '../domain/deal-derived.js'
 import { roundMoney } from '../domain/round-money.js'
-import { idleFromSql, lastActivitySql, stageEnteredSql } from './deal-derived-sql.js'
+import { idleFromSql, lastActivitySql, openOnSql, stageEnteredOnSql, stageEnteredSql, stageOnSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
@@ -19,6 +19,8 @@ export interface OpenDealRow {
   stageEntered: string
   /** Which date `lastActivity` is: a recorded activity, or a stand-in (update, stage entry, creation). */
   idleFrom: IdleFrom
+  /** `open`, or `won`/`lost` for a deal open on a past "as of" that has closed since (its `stage` is the one it was in then). */
+  outcome: 'open' | 'won' | 'lost'
 }
 
 /** Some listed deals plus the count and amount of all of them. */
@@ -30,37 +32,43 @@ export interface DealList {
   noActivityDate: number
 }
 
-const listColumns = [
-  sql<string>`deal_id`.as('dealId'),
-  sql<string | null>`deal_name`.as('dealName'),
-  sql<string>`owner_id`.as('ownerId'),
-  // The deal's own owner email, else the one its owner has elsewhere (the owners table, as Slack
-  // access matches people to their deals): a row that left the email out still reaches its owner.
-  sql<string | null>`coalesce(owner_email, (select o.email from owners o where o.owner_id = deals.owner_id))`.as('ownerEmail'),
-  sql<number>`amount`.as('amount'),
-  sql<string>`stage`.as('stage'),
-  lastActivitySql.as('lastActivity'),
-  stageEnteredSql.as('stageEntered'),
-  idleFromSql.as('idleFrom'),
-]
+// The listed columns; with `openOn` (a past "as of" counting the deals open then), each deal's
+// stage and stage entry on that day.
+function listColumns(openOn: string | null) {
+  return [
+    sql<string>`deal_id`.as('dealId'),
+    sql<string | null>`deal_name`.as('dealName'),
+    sql<string>`owner_id`.as('ownerId'),
+    // The deal's own owner email, else the one its owner has elsewhere (the owners table, as Slack
+    // access matches people to their deals): a row that left the email out still reaches its owner.
+    sql<string | null>`coalesce(owner_email, (select o.email from owners o where o.owner_id = deals.owner_id))`.as('ownerEmail'),
+    sql<number>`amount`.as('amount'),
+    (openOn === null ? sql<string>`stage` : stageOnSql(openOn)).as('stage'),
+    lastActivitySql.as('lastActivity'),
+    (openOn === null ? stageEnteredSql : stageEnteredOnSql(openOn)).as('stageEntered'),
+    idleFromSql.as('idleFrom'),
+    sql<'open' | 'won' | 'lost'>`outcome`.as('outcome'),
+  ]
+}
 
 /**
  * Stalled deals (`isStalled`): open, amount >= `alertAmount`, idle >= `idleDays` days as of
- * `scope.asOf`. Lists at most `limit` (0 = all), largest amount first; totals cover all.
+ * `scope.asOf`. Lists at most `limit` (0 = all), largest amount first; totals cover all. With
+ * `openOnAsOf` (a past "as of" with deals closed since), "open" means open on that day
+ * ({@link openOnSql}): a deal closed since counts when its last activity (or stand-in date) shows
+ * it idle then, listed in the stage it was in.
  */
 export async function findStalledDeals(
   db: Kysely<Database>,
   scope: DealScope,
-  rules: { alertAmount: number; idleDays: number; limit: number },
+  rules: { alertAmount: number; idleDays: number; limit: number; openOnAsOf?: boolean },
 ): Promise<DealList> {
   const idleSince = addDays(scope.asOf, -rules.idleDays)
-  const base = db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', '=', 'open')
+  const inScope = db.selectFrom('deals').where(scopeCondition(scope))
+  const base = (rules.openOnAsOf ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
     .where('amount', '>=', rules.alertAmount)
     .where(sql<boolean>`${lastActivitySql} <= ${idleSince}`)
-  return list(base, rules.limit)
+  return list(base, rules.limit, rules.openOnAsOf ? scope.asOf : null)
 }
 
 /**
@@ -93,7 +101,7 @@ export async function findOverStageDeals(
 // biome-ignore lint/complexity/noBannedTypes: a query with nothing selected yet
 type DealsQuery = SelectQueryBuilder<Database, 'deals', {}>
 
-async function list(base: DealsQuery, limit: number): Promise<DealList> {
+async function list(base: DealsQuery, limit: number, openOn: string | null = null): Promise<DealList> {
   const totals = await base
     .select([
       sql<number>`count(*)`.as('count'),
@@ -101,7 +109,7 @@ async function list(base: DealsQuery, limit: number): Promise<DealList> {
       sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
     ])
     .executeTakeFirst()
-  let q = base.select(listColumns).orderBy('amount', 'desc').orderBy('deal_id')
+  let q = base.select(listColumns(openOn)).orderBy('amount', 'desc').orderBy('deal_id')
   if (limit > 0) q = q.limit(limit)
   const rows = await q.execute()
   return {

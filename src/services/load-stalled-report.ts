@@ -11,7 +11,10 @@ import { loadTimeInStageReport } from './load-time-in-stage-report.js'
 export const DEFAULT_STALLED_LIMIT = 200
 
 /**
- * `report stalled` from the store: stalled deals, large deals past their stage's p90, and stale pipeline.
+ * `report stalled` from the store: stalled deals, large deals past their stage's p90 (open now),
+ * and stale pipeline. As of a past day the stalled and stale figures count the deals open that
+ * day, those closed since included (by the dates their records keep), unless `query.openNow`
+ * (`pulse alerts`: DMs go about deals open now).
  * With `stageTimes: false` the time in stage is not computed (seconds over a large store's stage
  * history when the rollup cannot answer): no deal is flagged as past its stage's p90 and no p90
  * is given; the stalled and stale figures are the same.
@@ -26,12 +29,13 @@ export async function loadStalledReport(
   const limit = query.limit ?? DEFAULT_STALLED_LIMIT
   const stageTimes = options.stageTimes === false ? [] : (await loadTimeInStageReport(db, query)).stages
   const thresholds = new Map(stageTimes.filter((s) => s.p90 !== null).map((s) => [s.stage, s.p90 as number]))
-  const [stalled, overStageP90, stale] = await Promise.all([
-    findStalledDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit }),
+  // A past "as of" counts the deals open that day, closed since or not (unless `openNow`).
+  const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow })
+  const [stalled, overStageP90] = await Promise.all([
+    findStalledDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, openOnAsOf: stale.closedSinceCounted }),
     options.stageTimes === false
       ? { deals: [], count: 0, amount: 0, noActivityDate: 0 }
       : findOverStageDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, thresholds }),
-    findStalePipeline(db, scope, rules.staleDays),
   ])
   return stalledReport({ stalled, overStageP90, stale, stageTimes }, context, query)
 }

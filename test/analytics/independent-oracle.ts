@@ -445,9 +445,12 @@ export function oracleFunnel(deals: readonly OracleDeal[], asOf: string, openSta
   return stages
 }
 
-/** `report stalled`, recomputed: stalled open deals (amount >= 50,000, idle >= 14 days) and stale open pipeline (> 30 days). */
+/**
+ * `report stalled`, recomputed: stalled deals (amount >= 50,000, idle >= 14 days) and stale pipeline
+ * (> 30 days) among the deals open on `asOf` (open now, or closed after it), by the dates kept.
+ */
 export function oracleStalled(deals: readonly OracleDeal[], asOf: string) {
-  const open = deals.filter((d) => !d.archived && d.created <= asOf && d.outcome === 'open')
+  const open = deals.filter((d) => !d.archived && d.created <= asOf && (d.outcome === 'open' || (d.closed !== null && d.closed > asOf)))
   const stalled = open
     .map((d) => ({ d, idle: days(d.lastActivity ?? d.updated ?? d.stageEntered ?? d.created, asOf) }))
     .filter((x) => x.d.amount >= 50_000 && x.idle >= 14)

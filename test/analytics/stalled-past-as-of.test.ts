@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
+import { stalledText } from '../../src/analytics/report-text.js'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
@@ -22,37 +23,58 @@ afterEach(async () => {
 })
 
 describeEachDialect('the stalled report as of a past day', (dialect) => {
-  it('says that deals open then have closed since instead of that no open deal was stalled', async () => {
+  it('counts the deals open then that closed since; one active after that day is unknown, not "none stalled"', async () => {
     store = await dialect.open()
     await importCsvFile(store, { path: writeTempFile('past.csv', CSV), stages: DEFAULT_STAGES })
     const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
     expect(past.closedSince).toBe(2)
-    expect(past.findings.map((f) => [f.key, f.significant])).toEqual([['stalled_past_as_of', false]])
-    expect(past.findings[0]!.text).toMatch(/^2 deals open on 2024-03-31 have closed since and are not counted/)
+    expect([past.openCount, past.openAmount, past.stalledCount]).toEqual([2, 170_000, 0])
+    expect(past.noActivityByAsOf).toEqual({ count: 2, amount: 170_000 })
+    expect(past.findings.map((f) => [f.key, f.significant])).toEqual([
+      ['stalled_past_as_of', false],
+      ['stalled_no_activity_by_as_of', false],
+    ])
+    expect(past.findings[0]!.text).toMatch(/^2 of the deals open on 2024-03-31 have closed since; they are counted by/)
+    expect(past.findings[1]!.text).toMatch(/^2 deals open on 2024-03-31, worth \$170k, had no recorded activity by 2024-03-31; left out/)
+    // DMs are about deals open now: the closed ones are left out, and said to be.
+    const openNow = await loadStalledReport(store.db, { asOf: '2024-03-31', rules, openNow: true })
+    expect([openNow.openCount, openNow.closedSince]).toEqual([0, 2])
+    expect(openNow.findings[0]!.text).toMatch(/^2 deals open on 2024-03-31 have closed since and are not counted/)
     const now = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
     expect(now.closedSince).toBe(0)
     expect(now.findings.map((f) => f.key)).toEqual(['stalled_deals', 'stale_pipeline'])
   })
 
-  it('scopes the stalled and zombie sentences to the deals still open, also in the summary that leaves out the note', async () => {
+  it('lists a deal closed since that was idle on that day, in the stage it was in, and speaks of the deals open that day', async () => {
     store = await dialect.open()
-    // Q1 and Q2 are still open, quiet since early March; P1 and P2 were open on 2024-03-31 and closed in April.
+    // Q1 and Q2 are still open, quiet since early March; P1 and P2 were open on 2024-03-31 and closed
+    // in April after activity then; P3, quiet since 5 March, was lost in Proposal in April; W1, quiet
+    // since 1 March, was in Negotiation on 2024-03-31 and won in April.
     const rows = `Q1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2024-03-01
 Q2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Demo,20000,Open,2024-02-20
+P3,2024-02-01,2024-04-28,r1,SaaS,EMEA,Core,Inbound,Proposal,60000,Lost,2024-03-05
+`
+    const history = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history
+W1,2024-02-01,2024-04-10,r1,SaaS,EMEA,Core,Inbound,Closed,55000,Won,2024-03-01,Qualified@2024-02-01;Negotiation@2024-03-10;Closed@2024-04-10
 `
     await importCsvFile(store, { path: writeTempFile('past.csv', CSV + rows), stages: DEFAULT_STAGES })
+    await importCsvFile(store, { path: writeTempFile('won.csv', history), stages: DEFAULT_STAGES })
     const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
-    expect(past.closedSince).toBe(2)
+    expect(past.closedSince).toBe(4)
+    expect(past.stalled.map((d) => [d.dealId, d.stage, d.daysIdle, d.outcomeNow])).toEqual([
+      ['Q1', 'Demo', 30, undefined],
+      ['P3', 'Proposal', 26, 'lost'],
+      ['W1', 'Negotiation', 30, 'won'],
+    ])
+    expect(past.stalled.find((d) => d.dealId === 'W1')?.daysInStage).toBe(21)
+    expect(stalledText(past)).toMatch(/P3 .* Proposal \(lost since\) +26 /)
     const text = new Map(past.findings.map((f) => [f.key, f.text]))
-    expect(text.get('stalled_deals')).toBe(
-      'Of the deals open on 2024-03-31 that are still open now, 1 worth $90k was stalled ($50k or more, no activity for 14+ days).',
-    )
+    expect(text.get('stalled_deals')).toBe('3 deals open on 2024-03-31 worth $205k were stalled ($50k or more, no activity for 14+ days).')
     expect(text.get('stale_pipeline')).toMatch(
-      /^Zombie pipeline: 1 of the 2 deals open on 2024-03-31 that are still open now, worth \$20k \(18% of open pipeline\), has had no update/,
+      /^Zombie pipeline: 1 of the 6 deals open on 2024-03-31, worth \$20k \(5\.1% of open pipeline\), had had no update/,
     )
     const summary = await findingsSummary(store.db, { asOf: '2024-03-31', rules })
     expect(summary.sentences).toContain(text.get('stalled_deals'))
-    expect(summary.sentences.some((t) => /^\d+ open deals? worth/.test(t) || /of \d+ open deals/.test(t))).toBe(false)
     // As of today (nothing closed since) the sentences speak of the open deals, as before.
     const now = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
     expect(now.findings.find((f) => f.key === 'stalled_deals')?.text).toMatch(/^2 open deals worth \$160k are stalled/)

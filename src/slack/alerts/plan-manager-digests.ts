@@ -27,6 +27,8 @@ export async function planManagerDigests(ctx: SlackContext, asOf: string): Promi
       asOf,
       ownerIds,
       limit: MAX_LISTED,
+      // A digest lists deals to act on: open now.
+      openNow: true,
       rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
     })
     if (report.stalledCount === 0) continue

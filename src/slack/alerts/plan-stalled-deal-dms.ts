@@ -71,6 +71,8 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   const report = await ctx.services.stalled(db, {
     asOf,
     limit: 0,
+    // DMs go about deals open now: a deal closed since a past "as of" is no one's to act on.
+    openNow: true,
     rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
   })
   const episodes = await findOpenStallEpisodes(db)

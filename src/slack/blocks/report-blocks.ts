@@ -138,7 +138,7 @@ export function stalledBlocks(
 ): RenderedReport {
   const rows = report.stalled.slice(0, 10).map((d) => {
     const h = health.get(d.dealId)
-    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle} days${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
+    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}${d.outcomeNow ? ` (${d.outcomeNow} since)` : ''}, idle ${d.daysIdle} days${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
   })
   const blocks: Block[] = [
     header(`Stalled deals: ${scopeLabel}`),
