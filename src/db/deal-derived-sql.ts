@@ -53,17 +53,18 @@ function stayOnSql(asOf: string, column: 'stage' | 'entered_at'): RawBuilder<str
 }
 
 /**
- * A deal's stage on `asOf` for a deal open then ({@link openOnSql}): an open deal's current stage;
- * for one closed since, its stay on that day in the stage history, else the stage it was lost at
- * (or its recorded stage).
+ * A deal's stage on `asOf` for a deal open then ({@link openOnSql}): an open deal's current stage
+ * when it entered it by then; else (it moved since, or closed since) its stay on that day in the
+ * stage history, else the stage it was lost at (or its current stage). The history is read only
+ * for those deals.
  */
 export function stageOnSql(asOf: string): RawBuilder<string> {
-  return sql<string>`(case when outcome = 'open' then stage else coalesce(${stayOnSql(asOf, 'stage')}, lost_at_stage, stage) end)`
+  return sql<string>`(case when outcome = 'open' and ${stageEnteredSql} <= ${asOf} then stage else coalesce(${stayOnSql(asOf, 'stage')}, lost_at_stage, stage) end)`
 }
 
-/** The day a deal open on `asOf` entered its {@link stageOnSql} stage: as `stageEnteredSql`, or its stay's entry for one closed since. */
+/** The day a deal open on `asOf` entered its {@link stageOnSql} stage (as `stageEnteredSql`, or its stay's entry in the history). */
 export function stageEnteredOnSql(asOf: string): RawBuilder<string> {
-  return sql<string>`(case when outcome = 'open' then ${stageEnteredSql} else coalesce(${stayOnSql(asOf, 'entered_at')}, ${stageEnteredSql}) end)`
+  return sql<string>`(case when outcome = 'open' and ${stageEnteredSql} <= ${asOf} then ${stageEnteredSql} else coalesce(${stayOnSql(asOf, 'entered_at')}, ${stageEnteredSql}) end)`
 }
 
 /**

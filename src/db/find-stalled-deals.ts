@@ -32,9 +32,9 @@ export interface DealList {
   noActivityDate: number
 }
 
-// The listed columns; with `openOn` (a past "as of" counting the deals open then), each deal's
-// stage and stage entry on that day.
-function listColumns(openOn: string | null) {
+// The listed columns, with each deal's stage and stage entry on `asOf` (a past "as of": the
+// stage it was in then, also for a deal that moved or closed since).
+function listColumns(asOf: string) {
   return [
     sql<string>`deal_id`.as('dealId'),
     sql<string | null>`deal_name`.as('dealName'),
@@ -43,9 +43,9 @@ function listColumns(openOn: string | null) {
     // access matches people to their deals): a row that left the email out still reaches its owner.
     sql<string | null>`coalesce(owner_email, (select o.email from owners o where o.owner_id = deals.owner_id))`.as('ownerEmail'),
     sql<number>`amount`.as('amount'),
-    (openOn === null ? sql<string>`stage` : stageOnSql(openOn)).as('stage'),
+    stageOnSql(asOf).as('stage'),
     lastActivitySql.as('lastActivity'),
-    (openOn === null ? stageEnteredSql : stageEnteredOnSql(openOn)).as('stageEntered'),
+    stageEnteredOnSql(asOf).as('stageEntered'),
     idleFromSql.as('idleFrom'),
     sql<'open' | 'won' | 'lost'>`outcome`.as('outcome'),
   ]
@@ -68,7 +68,7 @@ export async function findStalledDeals(
   const base = (rules.openOnAsOf ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
     .where('amount', '>=', rules.alertAmount)
     .where(sql<boolean>`${lastActivitySql} <= ${idleSince}`)
-  return list(base, rules.limit, rules.openOnAsOf ? scope.asOf : null)
+  return list(base, rules.limit, scope.asOf)
 }
 
 /**
@@ -95,13 +95,13 @@ export async function findOverStageDeals(
     // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.
     .where(sql<boolean>`${lastActivitySql} <= ${scope.asOf}`)
     .where(sql<boolean>`(${sql.join(perStage, sql` or `)})`)
-  return list(base, rules.limit)
+  return list(base, rules.limit, scope.asOf)
 }
 
 // biome-ignore lint/complexity/noBannedTypes: a query with nothing selected yet
 type DealsQuery = SelectQueryBuilder<Database, 'deals', {}>
 
-async function list(base: DealsQuery, limit: number, openOn: string | null = null): Promise<DealList> {
+async function list(base: DealsQuery, limit: number, asOf: string): Promise<DealList> {
   const totals = await base
     .select([
       sql<number>`count(*)`.as('count'),
@@ -109,7 +109,7 @@ async function list(base: DealsQuery, limit: number, openOn: string | null = nul
       sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
     ])
     .executeTakeFirst()
-  let q = base.select(listColumns(openOn)).orderBy('amount', 'desc').orderBy('deal_id')
+  let q = base.select(listColumns(asOf)).orderBy('amount', 'desc').orderBy('deal_id')
   if (limit > 0) q = q.limit(limit)
   const rows = await q.execute()
   return {

@@ -56,27 +56,31 @@ P3,2024-02-01,2024-04-28,r1,SaaS,EMEA,Core,Inbound,Proposal,60000,Lost,2024-03-0
 `
     const history = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history
 W1,2024-02-01,2024-04-10,r1,SaaS,EMEA,Core,Inbound,Closed,55000,Won,2024-03-01,Qualified@2024-02-01;Negotiation@2024-03-10;Closed@2024-04-10
+M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualified@2024-02-01;Demo@2024-02-20;Proposal@2024-05-01
 `
     await importCsvFile(store, { path: writeTempFile('past.csv', CSV + rows), stages: DEFAULT_STAGES })
     await importCsvFile(store, { path: writeTempFile('won.csv', history), stages: DEFAULT_STAGES })
     const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
     expect(past.closedSince).toBe(4)
+    // M1, still open, moved to Proposal in May: on 2024-03-31 it was in Demo.
     expect(past.stalled.map((d) => [d.dealId, d.stage, d.daysIdle, d.outcomeNow])).toEqual([
       ['Q1', 'Demo', 30, undefined],
       ['P3', 'Proposal', 26, 'lost'],
       ['W1', 'Negotiation', 30, 'won'],
+      ['M1', 'Demo', 29, undefined],
     ])
     expect(past.stalled.find((d) => d.dealId === 'W1')?.daysInStage).toBe(21)
+    expect(past.stalled.find((d) => d.dealId === 'M1')?.daysInStage).toBe(40)
     expect(stalledText(past)).toMatch(/P3 .* Proposal \(lost since\) +26 /)
     const text = new Map(past.findings.map((f) => [f.key, f.text]))
-    expect(text.get('stalled_deals')).toBe('3 deals open on 2024-03-31 worth $205k were stalled ($50k or more, no activity for 14+ days).')
+    expect(text.get('stalled_deals')).toBe('4 deals open on 2024-03-31 worth $257k were stalled ($50k or more, no activity for 14+ days).')
     expect(text.get('stale_pipeline')).toMatch(
-      /^Zombie pipeline: 1 of the 6 deals open on 2024-03-31, worth \$20k \(5\.1% of open pipeline\), had had no update/,
+      /^Zombie pipeline: 1 of the 7 deals open on 2024-03-31, worth \$20k \(4\.5% of open pipeline\), had had no update/,
     )
     const summary = await findingsSummary(store.db, { asOf: '2024-03-31', rules })
     expect(summary.sentences).toContain(text.get('stalled_deals'))
     // As of today (nothing closed since) the sentences speak of the open deals, as before.
     const now = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
-    expect(now.findings.find((f) => f.key === 'stalled_deals')?.text).toMatch(/^2 open deals worth \$160k are stalled/)
+    expect(now.findings.find((f) => f.key === 'stalled_deals')?.text).toMatch(/^3 open deals worth \$212k are stalled/)
   })
 })
