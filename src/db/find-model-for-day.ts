@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { findCurrentModel } from './find-current-model.js'
 import type { Database } from './schema.js'
 import type { ModelRow } from './schema-model.js'
 
@@ -11,6 +12,10 @@ import type { ModelRow } from './schema-model.js'
  * @example await findModelForDay(db, '2024-06-30') // a model trained as of 2024-06-30, or of 2025-03-15 when nothing closed in between
  */
 export async function findModelForDay(db: Kysely<Database>, asOf: string): Promise<ModelRow | undefined> {
+  // The usual case (scoring today): the current model was trained as of that day or before, so it
+  // read nothing closed after it, and no deal needs scanning.
+  const current = await findCurrentModel(db)
+  if (!current || current.as_of <= asOf) return current
   const next = await db
     .selectFrom('deals')
     .where('archived', '=', 0)
