@@ -170,7 +170,10 @@ export class SlackFake {
     this.httpFailures.push({ method, status, times })
   }
 
-  /** The next call of `method` is recorded at once, then taken and answered `ms` later (a slow Slack). */
+  /**
+   * The next call of `method` is recorded at once, then taken and answered `ms` later (a slow
+   * Slack). `'response_url'` delays the next post to a response URL likewise.
+   */
   delayNext(method: string, ms: number): void {
     this.delays.push({ method, ms })
   }
@@ -197,6 +200,8 @@ export class SlackFake {
       const posted = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>
       this.checkBlocks('response_url', posted.blocks, 50)
       this.responses.push({ id: url.pathname.slice(9), body: posted })
+      const delay = this.delays.findIndex((d) => d.method === 'response_url')
+      if (delay >= 0) await new Promise((resolve) => setTimeout(resolve, this.delays.splice(delay, 1)[0]?.ms ?? 0))
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
       return
     }

@@ -54,8 +54,12 @@ describeEachDialect('Share in channel with two app instances behind one request 
 
     // Refused on one instance (the app not yet invited): the other instance shares it on the next click.
     t.fake.failNext('files.completeUploadExternal', 'not_in_channel')
+    // Slack slow to take the refusal: the claim must be given back before it is sent, not after.
+    t.fake.delayNext('response_url', 1500)
     const refused = await click(t.url, channel, '1700000400.000100')
     await waitFor(() => t.fake.responses.some((r) => r.id === refused && JSON.stringify(r.body).includes('/invite')), 20_000, 'the refusal')
+    // The refused share's claim was given back before the asker was told: only the first share's remains.
+    expect(await t.company.store.db.selectFrom('slack_share_claims').select('share_key').execute()).toHaveLength(1)
     await click(secondUrl, channel, '1700000400.000100')
     await waitFor(() => shared() === 2, 20_000, 'the shared post after the invite')
   })

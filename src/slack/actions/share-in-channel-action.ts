@@ -69,7 +69,15 @@ export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = 
       shared.delete(key)
       return ignore()
     }
-    const delivered = await answerCommand(ctx, {
+    // A share that fails gives its claim back before the asker hears why, so their next click,
+    // on whichever instance, tries again.
+    const giveBack = async () => {
+      shared.delete(key)
+      await releaseShareClaim(ctx.store.db, shareKey, holder).catch((error: unknown) =>
+        ctx.logger.warn({ err: error }, 'could not give back the claim of a share that failed'),
+      )
+    }
+    await answerCommand(ctx, {
       client,
       respond,
       userId: body.user.id,
@@ -78,12 +86,7 @@ export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = 
       subcommand: request.subcommand,
       parsed: request.parsed,
       target: { kind: 'share', channelId: request.shared.c },
+      beforeRefusal: giveBack,
     })
-    if (!delivered) {
-      shared.delete(key)
-      await releaseShareClaim(ctx.store.db, shareKey, holder).catch((error: unknown) =>
-        ctx.logger.warn({ err: error }, 'could not give back the claim of a share that failed'),
-      )
-    }
   }
 }

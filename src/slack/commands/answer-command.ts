@@ -31,6 +31,11 @@ export interface CommandRequest {
   readonly subcommand: Subcommand
   readonly parsed: ParsedSubcommand
   readonly target: AnswerTarget
+  /**
+   * Runs when the answer will not be delivered, before the asker is told why: a share gives
+   * back its claim here, so a click right after the refusal (on any app instance) tries again.
+   */
+  readonly beforeRefusal?: () => Promise<void>
 }
 
 function accessRequest(subcommand: Subcommand, parsed: ParsedSubcommand, viewer: Viewer): AccessRequest | null {
@@ -61,6 +66,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
       log.info({ role: viewer.role }, 'pulse command refused')
       // Before the first import, a manager or rep is told that (not sent to check the roster's emails).
       const nothingYet = viewer.role !== 'none' && access?.kind === 'reports' && !(await hasAnyDeal(ctx.store.db))
+      await req.beforeRefusal?.()
       await tellAsker(req, log, { text: nothingYet ? NO_DEALS_YET : decision.message })
       return false
     }
@@ -87,6 +93,7 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     } else {
       log.error({ err: error }, 'pulse command failed')
     }
+    await req.beforeRefusal?.()
     await tellAsker(req, log, { text: userFacingError(error) }).catch((e: unknown) => {
       log.warn({ err: e }, 'could not tell the user about the failure')
     })
