@@ -1,9 +1,8 @@
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { findStageOrder, saveStageOrder, stagesFromNames } from '../../src/db/save-stage-order.js'
-import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
+import { describeEachDialect, dropTestSchema, durableStoreOptions } from '../helpers/each-dialect.js'
 import { tempDir } from '../helpers/test-store.js'
 
 const opened: Store[] = []
@@ -40,7 +39,7 @@ describeEachDialect('saveStageOrder', (dialect) => {
         const names = (await findStageOrder(first.db)).map((s) => s.name)
         expect([a.map((s) => s.name), b.map((s) => s.name)]).toContainEqual(names)
       }
-      if (where.schema) await sql`DROP SCHEMA IF EXISTS ${sql.id(where.schema)} CASCADE`.execute(first.db)
+      if (where.schema) await dropTestSchema(first.db, where.schema)
     },
   )
 })

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import {
@@ -11,7 +10,7 @@ import {
   markOutboxSent,
   OUTBOX_LEASE_MS,
 } from '../../src/db/slack-outbox.js'
-import { describeEachDialect, type TestDialect } from '../helpers/each-dialect.js'
+import { describeEachDialect, dropTestSchema, type TestDialect } from '../helpers/each-dialect.js'
 import { tempDir } from '../helpers/test-store.js'
 
 const T0 = new Date('2025-03-03T09:00:00.000Z')
@@ -33,7 +32,7 @@ async function twoInstances(dialect: TestDialect): Promise<[Store, Store]> {
   const b = await openStore(where)
   cleanup.push(async () => {
     await b.close()
-    if (where.schema) await sql`DROP SCHEMA IF EXISTS ${sql.id(where.schema)} CASCADE`.execute(a.db)
+    if (where.schema) await dropTestSchema(a.db, where.schema)
     await a.close()
   })
   return [a, b]

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { describe } from 'vitest'
 import type { DialectName } from '../../src/db/dialect.js'
 import { openStore, type Store, type StoreOptions } from '../../src/db/open-store.js'
+import type { Database } from '../../src/db/schema.js'
 
 /** A database the store tests run against, and how to open a fresh, empty store on it. */
 export interface TestDialect {
@@ -42,8 +43,25 @@ async function openPostgresTestStore(url: string): Promise<Store> {
   return {
     ...store,
     async close() {
-      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+      await dropTestSchema(store.db, schema)
       await store.close()
     },
+  }
+}
+
+/**
+ * Drops a test schema with everything in it. Autovacuum may be analysing a table of it (after a
+ * large import) and take its locks in another order than the cascade: PostgreSQL then ends the
+ * drop as a deadlock (40P01), and a second try, after autovacuum moved on, succeeds.
+ */
+export async function dropTestSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(db)
+      return
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt === 5) throw error
+      await new Promise((r) => setTimeout(r, 200 * attempt))
+    }
   }
 }

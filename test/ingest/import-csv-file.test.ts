@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { DATABASE_FULL, DATABASE_READ_ONLY, isDatabaseFull, isDatabaseReadOnly, userMessage } from '../../src/errors.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
-import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
+import { describeEachDialect, dropTestSchema, durableStoreOptions } from '../helpers/each-dialect.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
 const HEADER =
@@ -36,7 +35,7 @@ function droppingSchemaOnClose(store: Store, schema: string | undefined): Store 
   return {
     ...store,
     close: async () => {
-      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+      await dropTestSchema(store.db, schema)
       await store.close()
     },
   }

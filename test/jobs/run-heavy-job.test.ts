@@ -1,11 +1,10 @@
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import { openStore, type Store, type StoreOptions } from '../../src/db/open-store.js'
 import { AppError } from '../../src/errors.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { runHeavyJob } from '../../src/jobs/run-heavy-job.js'
-import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
+import { describeEachDialect, dropTestSchema, durableStoreOptions } from '../helpers/each-dialect.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
 
@@ -14,7 +13,7 @@ let store: Store | undefined
 let schema: string | undefined
 
 afterEach(async () => {
-  if (store && schema) await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+  if (store && schema) await dropTestSchema(store.db, schema)
   await store?.close()
   store = undefined
   schema = undefined

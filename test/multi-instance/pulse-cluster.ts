@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import { expect } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
@@ -8,6 +7,7 @@ import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
+import { dropTestSchema } from '../helpers/each-dialect.js'
 import { freePort, type PulseProcess, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
@@ -59,7 +59,7 @@ export async function startPulseCluster(url: string, deals: number, fakeOptions:
   const schema = `mi_${randomBytes(6).toString('hex')}`
   const store = await openStore({ path: '', url, schema })
   closers.push(async () => {
-    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+    await dropTestSchema(store.db, schema)
     await store.close()
   })
   await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })

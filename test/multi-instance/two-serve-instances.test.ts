@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
@@ -9,6 +8,7 @@ import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { appHomeOpenedBody, postSigned, SlackFake, waitFor } from '../fakes/slack-fake.js'
+import { dropTestSchema } from '../helpers/each-dialect.js'
 import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
@@ -41,7 +41,7 @@ async function setup(url: string, deals = DEALS) {
   const schema = `mi_${randomBytes(6).toString('hex')}`
   const store: Store = await openStore({ path: '', url, schema })
   cleanup.push(async () => {
-    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(store.db)
+    await dropTestSchema(store.db, schema)
     await store.close()
   })
   await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })

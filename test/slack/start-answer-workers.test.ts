@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { openStore } from '../../src/db/open-store.js'
@@ -15,7 +14,7 @@ import { loadPulseStatus } from '../../src/slack/app/load-pulse-status.js'
 import { type AnswerWorkers, startAnswerWorkers } from '../../src/slack/app/start-answer-workers.js'
 import { userFacingError } from '../../src/slack/app/user-facing-error.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
+import { describeEachDialect, dropTestSchema, durableStoreOptions } from '../helpers/each-dialect.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, type SampleCompany, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
@@ -276,7 +275,7 @@ describeEachDialect('startAnswerWorkers on a store another thread can open', (di
       expect(answers.threads).toBe(1)
     } finally {
       await answers.stop()
-      if (where.schema) await sql`DROP SCHEMA IF EXISTS ${sql.id(where.schema)} CASCADE`.execute(store.db)
+      if (where.schema) await dropTestSchema(store.db, where.schema)
       await store.close()
     }
   }, 60_000)
