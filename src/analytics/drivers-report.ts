@@ -1,4 +1,5 @@
 import type { SegmentOutcomeRow } from '../db/find-segment-outcomes.js'
+import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
@@ -312,7 +313,7 @@ function segmentWords(segment: Readonly<Partial<Record<SegmentField, string>>>):
   let head = 'Deals'
   if (segment.lead_source) head = `${segment.lead_source} deals`
   if (segment.product_type) head = `${segment.product_type} deals`.replace(/^(\w)/, (c) => c.toUpperCase())
-  if (band) parts.push(`of ${bandWords(band)}`)
+  if (band) parts.push(band === NO_AMOUNT_BAND ? 'with no amount' : `of ${bandWords(band)}`)
   if (segment.industry) parts.push(`in ${segment.industry}`)
   if (segment.region) parts.push(`in ${segment.region}`)
   if (segment.sales_rep_id) parts.push(`owned by ${segment.sales_rep_id}`)

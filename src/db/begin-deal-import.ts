@@ -1,4 +1,4 @@
-import { amountBand } from '../domain/amount-band.js'
+import { storedAmountBand } from '../domain/amount-band.js'
 import type { BuiltRollup, RollupDealRecord } from '../domain/create-rollup-builder.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
@@ -197,7 +197,7 @@ function batchFieldsOf(d: NormalizedDeal): unknown[] {
     d.stageEnteredDate,
     d.outcome === 'lost' ? d.stage : null,
     d.amount,
-    amountBand(d.amount),
+    storedAmountBand(d),
     d.currency,
     d.industry,
     d.region,
@@ -223,7 +223,7 @@ export function dealRollupRecordOf(d: NormalizedDeal): RollupDealRecord {
     product_type: d.productType,
     lead_source: d.leadSource,
     owner_id: d.ownerId,
-    amount_band: amountBand(d.amount),
+    amount_band: storedAmountBand(d),
     amount: d.amount,
     outcome: d.outcome,
     created_date: d.createdDate,

@@ -11,6 +11,7 @@ const COLUMNS = [
   'stage',
   'stage_entered_date',
   'amount',
+  'amount_band',
   'industry',
   'region',
   'product_type',
@@ -19,7 +20,7 @@ const COLUMNS = [
   'updated_date',
 ] as const
 
-type JsonRow = [string, string, string, string, string | null, number, string, string, string, string, string | null, string | null]
+type JsonRow = [string, string, string, string, string | null, number, string, string, string, string, string, string | null, string | null]
 
 /**
  * Every open, non-archived deal with just the columns scoring reads, in no particular order
@@ -54,12 +55,13 @@ export async function findOpenScoringDeals(db: Kysely<Database>): Promise<Scorin
         stage_entered_date: r[4],
         lost_at_stage: null,
         amount: r[5],
-        industry: r[6],
-        region: r[7],
-        product_type: r[8],
-        lead_source: r[9],
-        last_activity_date: r[10],
-        updated_date: r[11],
+        amount_band: r[6],
+        industry: r[7],
+        region: r[8],
+        product_type: r[9],
+        lead_source: r[10],
+        last_activity_date: r[11],
+        updated_date: r[12],
       })
     }
   }

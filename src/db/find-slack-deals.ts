@@ -10,6 +10,7 @@ export interface SlackDealRow {
   owner_id: string
   owner_email: string | null
   amount: number
+  amount_band: string
   currency: string | null
   stage: string
   outcome: 'won' | 'lost' | 'open'
@@ -32,6 +33,7 @@ const DEAL_COLUMNS = [
   'deals.owner_id',
   'deals.owner_email',
   'deals.amount',
+  'deals.amount_band',
   'deals.currency',
   'deals.stage',
   'deals.outcome',

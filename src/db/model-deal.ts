@@ -14,6 +14,7 @@ export type ModelDeal = Pick<
   | 'stage_entered_date'
   | 'lost_at_stage'
   | 'amount'
+  | 'amount_band'
   | 'industry'
   | 'region'
   | 'product_type'

@@ -8,6 +8,23 @@ export const AMOUNT_BANDS = ['<10k', '10k-50k', '50k-100k', '100k+'] as const
 export type AmountBand = (typeof AMOUNT_BANDS)[number]
 
 /**
+ * The amount band of a deal whose source gave no usable amount (a CRM deal with its amount left
+ * blank; stored as 0): such deals are a segment of their own, not counted with the deals under $10k.
+ */
+export const NO_AMOUNT_BAND = 'Unknown'
+
+/** The amount bands a filter takes: {@link AMOUNT_BANDS}, then {@link NO_AMOUNT_BAND}. */
+export const FILTER_AMOUNT_BANDS: readonly string[] = [...AMOUNT_BANDS, NO_AMOUNT_BAND]
+
+/**
+ * The band a deal is stored in: {@link NO_AMOUNT_BAND} when its amount is missing, else {@link amountBand}.
+ * @example storedAmountBand({ amount: 0, amountMissing: true }) // 'Unknown'
+ */
+export function storedAmountBand(deal: { readonly amount: number; readonly amountMissing?: boolean }): string {
+  return deal.amountMissing ? NO_AMOUNT_BAND : amountBand(deal.amount)
+}
+
+/**
  * The band an amount falls in; a band includes its lower edge.
  * @example amountBand(50_000) // '50k-100k'
  */

@@ -22,6 +22,11 @@ export interface NormalizedDeal {
   stage: string
   stageEnteredDate: string | null
   amount: number
+  /**
+   * True when the source gave no usable amount (a CRM deal with its amount blank, negative or
+   * unreadable): `amount` is then 0 and the deal's amount band is `Unknown`, not `<10k`.
+   */
+  amountMissing?: boolean
   currency: string | null
   industry: string
   region: string

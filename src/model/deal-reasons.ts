@@ -1,5 +1,5 @@
 import { formatMoney, formatWholePercent } from '../analytics/format-figures.js'
-import type { AmountBand } from '../domain/amount-band.js'
+import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
 import type { FlatTree } from './flat-tree.js'
 import type { StageNorm } from './stage-norms.js'
@@ -80,8 +80,9 @@ export function idleReason(daysIdle: number | null, idleDays: number, since: Idl
   }
 }
 
-/** An amount band in words: "$50k-100k", "under $10k", "$100k+". */
-export function bandWords(band: AmountBand): string {
+/** An amount band in words: "$50k-100k", "under $10k", "$100k+"; "no amount" for {@link NO_AMOUNT_BAND}. */
+export function bandWords(band: string): string {
+  if (band === NO_AMOUNT_BAND) return 'no amount'
   return band === '<10k' ? 'under $10k' : `$${band}`
 }
 
@@ -123,7 +124,7 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
 // "EMEA $50k-100k", not the stored "EMEA, $50k-100k": in a phrase list, that comma would read as
 // the end of one condition ("EMEA, $50k-100k or APAC, $100k+, Outbound leads").
 function shownValue(name: string | undefined, value: string): string {
-  return name === 'region_amount_band' ? value.replace(/, (?=\$|under \$)/, ' ') : value
+  return name === 'region_amount_band' ? value.replace(/, (?=\$|under \$|no amount$)/, ' ') : value
 }
 
 function categorySuffix(name: string | undefined): string {

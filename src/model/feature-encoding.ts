@@ -1,5 +1,5 @@
 import type { ScoringDeal } from '../db/model-deal.js'
-import { AMOUNT_BAND_EDGES, AMOUNT_BANDS, amountBand } from '../domain/amount-band.js'
+import { AMOUNT_BAND_EDGES, FILTER_AMOUNT_BANDS } from '../domain/amount-band.js'
 import { bandWords } from './deal-reasons.js'
 import { type OwnerWinHistory, smoothedRate } from './owner-win-history.js'
 
@@ -72,7 +72,7 @@ export interface RawFeatures {
 export function rawFeatures(deal: ScoringDeal, owners: OwnerWinHistory): RawFeatures {
   const h = owners.before(deal.owner_id, deal.created_date)
   return {
-    categories: [deal.region, deal.industry, deal.product_type, deal.lead_source, regionBandOf(deal.region, deal.amount)],
+    categories: [deal.region, deal.industry, deal.product_type, deal.lead_source, regionBandOf(deal.region, deal.amount_band)],
     amount: deal.amount,
     ownerWon: h.won,
     ownerClosed: h.closed,
@@ -158,14 +158,17 @@ export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<n
 
 const regionBands = new Map<string, string[]>()
 
-/** The `region_amount_band` value: "EMEA, $50k-100k" (strings reused, since scoring makes many). */
-export function regionBandOf(region: string, amount: number): string {
+/**
+ * The `region_amount_band` value of a deal's region and stored amount band: "EMEA, $50k-100k",
+ * "EMEA, no amount" (strings reused, since scoring makes many).
+ */
+export function regionBandOf(region: string, band: string): string {
   let byBand = regionBands.get(region)
   if (!byBand) {
-    byBand = AMOUNT_BANDS.map((b) => `${region}, ${bandWords(b)}`)
+    byBand = FILTER_AMOUNT_BANDS.map((b) => `${region}, ${bandWords(b)}`)
     if (regionBands.size < 10_000) regionBands.set(region, byBand)
   }
-  return byBand[AMOUNT_BANDS.indexOf(amountBand(amount))] as string
+  return byBand[FILTER_AMOUNT_BANDS.indexOf(band)] ?? `${region}, ${bandWords(band)}`
 }
 
 /** How many of the ascending `edges` are <= `value`. */

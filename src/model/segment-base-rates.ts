@@ -45,7 +45,7 @@ export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<n
     overall.won += won
     overall.n += 1
     add(byRegion, d.region, won)
-    add(byRegionBand, regionBandOf(d.region, d.amount), won)
+    add(byRegionBand, regionBandOf(d.region, d.amount_band), won)
   }
   return { overall, byRegion: Object.fromEntries(byRegion), byRegionBand: Object.fromEntries(byRegionBand) }
 }
@@ -57,10 +57,10 @@ export function fitSegmentRates(deals: readonly ModelDeal[], labels: ArrayLike<n
  */
 export function segmentRateFor(
   rates: SegmentRates,
-  deal: Pick<ModelDeal, 'region' | 'amount'>,
+  deal: Pick<ModelDeal, 'region' | 'amount_band'>,
   options: { byAmount?: boolean } = {},
 ): SegmentRate {
-  const segment = regionBandOf(deal.region, deal.amount)
+  const segment = regionBandOf(deal.region, deal.amount_band)
   const both = options.byAmount === false ? undefined : rates.byRegionBand[segment]
   if (both && both.n >= MIN_SEGMENT_DEALS) return { ...both, rate: both.won / both.n, label: segment }
   const region = rates.byRegion[deal.region]

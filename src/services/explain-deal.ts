@@ -1,7 +1,6 @@
 import { findDealLinks } from '../db/find-deal-links.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import type { Store } from '../db/open-store.js'
-import { amountBand } from '../domain/amount-band.js'
 import { AppError } from '../errors.js'
 import { type DealScore, scoreDeals } from '../model/score-deals.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
@@ -67,7 +66,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     stage: deal.stage,
     amount: deal.amount,
     currency: link?.currency ?? null,
-    amountBand: amountBand(deal.amount),
+    amountBand: deal.amount_band,
     region: deal.region,
     industry: deal.industry,
     productType: deal.product_type,

@@ -71,7 +71,7 @@ const source = (extra: { pageSize?: number; pipeline?: string } = {}) =>
 async function rows() {
   return store.db
     .selectFrom('deals')
-    .select(['deal_id', 'outcome', 'stage', 'lost_at_stage', 'amount', 'closed_date', 'owner_email'])
+    .select(['deal_id', 'outcome', 'stage', 'lost_at_stage', 'amount', 'amount_band', 'closed_date', 'owner_email'])
     .orderBy('deal_id')
     .execute()
 }
@@ -138,6 +138,10 @@ describe('HubSpot sync edge cases', () => {
         deal('203', { amount: ' 2500 ' }),
         deal('205', { amount: '1.5E+7' }),
         deal('206', { amount: '$2,000' }),
+        deal('207', { amount: null }),
+        deal('208', { amount: '' }),
+        deal('209', { amount: '0' }),
+        deal('210', { amount: 'TBD' }),
         deal('204', { dealstage: 'closedwon', hs_is_closed: 'true', hs_is_closed_won: 'true', closedate: '' }, [
           ['appointmentscheduled', created],
           ['closedwon', created + 12 * DAY],
@@ -151,6 +155,14 @@ describe('HubSpot sync edge cases', () => {
     expect(byId['203']?.amount).toBe(2500)
     expect(byId['205']?.amount).toBe(15_000_000)
     expect(byId['206']?.amount).toBe(2000)
+    // No amount (or none a deal can have): stored as 0 in the band Unknown, not with the deals under $10k.
+    expect(['207', '208', '209', '210'].map((id) => [byId[id]?.amount, byId[id]?.amount_band])).toEqual([
+      [0, 'Unknown'],
+      [0, 'Unknown'],
+      [0, '<10k'],
+      [0, 'Unknown'],
+    ])
+    expect(byId['206']?.amount_band).toBe('<10k')
     expect(byId['204']).toMatchObject({ outcome: 'won', closed_date: iso(created + 12 * DAY).slice(0, 10) })
   })
 

@@ -29,7 +29,7 @@ async function deals(db: string) {
   try {
     return await store.db
       .selectFrom('deals')
-      .select(['deal_id', 'outcome', 'stage', 'amount', 'closed_date', 'owner_email', 'last_activity_date'])
+      .select(['deal_id', 'outcome', 'stage', 'amount', 'amount_band', 'closed_date', 'owner_email', 'last_activity_date'])
       .orderBy('deal_id')
       .execute()
   } finally {
@@ -75,7 +75,8 @@ describe('Salesforce sync edge cases', () => {
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_KEYS)
     expect(summary).toMatchObject({ source: 'salesforce', mode: 'incremental', deals: 6, removed: 0, rejected: 0 })
     const byId = Object.fromEntries((await deals(db)).map((d) => [d.deal_id, d]))
-    expect(byId[open.Id]).toMatchObject({ outcome: 'open', closed_date: null, amount: 0, last_activity_date: null })
+    // No Amount: stored as 0, in a band of its own rather than with the deals under $10k.
+    expect(byId[open.Id]).toMatchObject({ outcome: 'open', closed_date: null, amount: 0, amount_band: 'Unknown', last_activity_date: null })
     expect(byId[inactive.Id]?.owner_email).toBe('gone.rep@example.com')
     expect(byId[legacy.Id]).toMatchObject({ outcome: 'lost', stage: 'Legacy Review' })
     // Lost while its stage is an open one: lost at that stage, not the one before.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { amountBand, NO_AMOUNT_BAND } from '../../src/domain/amount-band.js'
 import { describeNode } from '../../src/model/deal-reasons.js'
 import type { FeatureEncoding } from '../../src/model/feature-encoding.js'
 import { regionBandOf } from '../../src/model/feature-encoding.js'
@@ -20,10 +21,10 @@ function oneSplit(threshold: number): FlatTree {
 describe('describeNode', () => {
   it('names region/amount-band segments without a comma inside each, so the conditions after them read apart', () => {
     const values = [
-      regionBandOf('EMEA', 60_000),
-      regionBandOf('APAC', 150_000),
-      regionBandOf('LATAM', 5_000),
-      regionBandOf('North America', 20_000),
+      regionBandOf('EMEA', amountBand(60_000)),
+      regionBandOf('APAC', amountBand(150_000)),
+      regionBandOf('LATAM', amountBand(5_000)),
+      regionBandOf('North America', amountBand(20_000)),
     ]
     const encoding: FeatureEncoding = {
       features: [{ name: 'region_amount_band', kind: 'category', values, unknownCode: 2 }],
@@ -33,5 +34,16 @@ describe('describeNode', () => {
     expect(describeNode(oneSplit(1.5), encoding, 1)).toBe('EMEA $50k-100k or APAC $100k+')
     expect(describeNode(oneSplit(1.5), encoding, 2)).toBe('LATAM under $10k or North America $10k-50k')
     expect(describeNode(oneSplit(0.5), encoding, 2)).toBe('APAC $100k+ or LATAM under $10k or North America $10k-50k')
+  })
+
+  it('names the deals a CRM gave no amount as such, not as deals under $10k', () => {
+    const values = [regionBandOf('EMEA', NO_AMOUNT_BAND), regionBandOf('EMEA', amountBand(0)), regionBandOf('APAC', amountBand(150_000))]
+    const encoding: FeatureEncoding = {
+      features: [{ name: 'region_amount_band', kind: 'category', values, unknownCode: 2 }],
+      priorWinRate: 0.3,
+      smoothingDeals: 10,
+    }
+    expect(describeNode(oneSplit(0.5), encoding, 1)).toBe('EMEA no amount')
+    expect(describeNode(oneSplit(0.5), encoding, 2)).toBe('EMEA under $10k or APAC $100k+')
   })
 })

@@ -1,4 +1,5 @@
 import type { ModelDeal, OwnerCloseCount } from '../../src/db/model-deal.js'
+import { amountBand } from '../../src/domain/amount-band.js'
 import { addDays } from '../../src/domain/dates.js'
 import { seededRandom } from '../../src/domain/seeded-random.js'
 
@@ -28,6 +29,7 @@ export function syntheticDeals(options: { n: number; seed: number; signal: boole
     const closed = addDays(created, cycle)
     const open = closed > FIXTURE_AS_OF
     const stage = pick(STAGES)
+    const amount = Math.round(2000 + random() * 150_000)
     deals.push({
       deal_id: `F${String(i).padStart(5, '0')}`,
       deal_name: null,
@@ -39,7 +41,8 @@ export function syntheticDeals(options: { n: number; seed: number; signal: boole
       stage: open ? stage : won ? 'Closed' : stage,
       stage_entered_date: open ? addDays(created, Math.floor(cycle / 3)) : null,
       lost_at_stage: open || won ? null : stage,
-      amount: Math.round(2000 + random() * 150_000),
+      amount,
+      amount_band: amountBand(amount),
       industry: pick(['SaaS', 'FinTech', 'HealthTech']),
       region: pick(REGIONS),
       product_type: pick(PRODUCTS),

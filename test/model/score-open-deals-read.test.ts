@@ -42,6 +42,7 @@ describeEachDialect('findOpenScoringDeals (on SQLite: JSON chunks from a table s
         'stage_entered_date',
         'lost_at_stage',
         'amount',
+        'amount_band',
         'industry',
         'region',
         'product_type',

@@ -60,6 +60,12 @@ describe('deal amounts in their currency', () => {
     expect(JSON.stringify(rendered.blocks)).toContain('1.3M EUR')
     expect(JSON.stringify(rendered.blocks)).not.toContain('$1.3M')
     expect(rendered.text).toContain('1.3M EUR')
+
+    // A deal the CRM gave no amount says so, rather than "$0".
+    const none = dealBlocks({ ...card, amount: 0, amountMissing: true })
+    expect(JSON.stringify(none.blocks)).toContain('*Amount*\\nnone in the CRM')
+    expect(none.text).toBe('Globex renewal: no amount, Negotiation')
+    expect(dealBlocks({ ...card, amount: 0 }).text).toBe('Globex renewal: 0 EUR, Negotiation')
   })
 })
 

@@ -12,7 +12,7 @@ import { type ChartInputs, type ChartKind, renderReportChart } from '../../chart
 import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import { stageOrderAfterSave } from '../../db/save-stage-order.js'
-import { AMOUNT_BANDS } from '../../domain/amount-band.js'
+import { FILTER_AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { DEFAULT_STAGES } from '../../domain/default-stages.js'
 import { stagesFromNames } from '../../domain/stages-from-names.js'
 import { AppError } from '../../errors.js'
@@ -220,9 +220,9 @@ export function parseWhere(values: readonly string[]): ReportFilters {
       )
     }
     if (field === 'amount_band') {
-      const band = AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
+      const band = FILTER_AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
       if (band === undefined)
-        throw new AppError('bad_input', `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}.`)
+        throw new AppError('bad_input', `amount_band "${value}" is not a band; use one of ${FILTER_AMOUNT_BANDS.join(', ')}.`)
       value = band
     }
     const previous = out[field as SegmentField]

@@ -89,7 +89,9 @@ export function mapOpportunity(
   // deal in an open stage (IsClosed at odds with StageName) was lost at that stage.
   const isClosedStage = (s: string) => stageClosed.get(s) === true || (s === stageName && stageClosed.get(s) !== false)
   const last = stays[stays.length - 1]
-  const amount = Number(r.Amount)
+  // No Amount (null), or one no deal can have, is missing: stored as 0 in the amount band Unknown.
+  const amount = r.Amount === null || r.Amount === undefined || r.Amount === '' ? Number.NaN : Number(r.Amount)
+  const amountKnown = Number.isFinite(amount) && amount >= 0 && amount <= MAX_DEAL_AMOUNT
   const ownerId = str('OwnerId') ?? 'unassigned'
   const email = str('Owner.Email')?.toLowerCase() ?? null
   const seg = (path: string) => clipKey(str(path) ?? 'Unknown')
@@ -108,7 +110,8 @@ export function mapOpportunity(
         outcome,
         stage: outcome === 'lost' ? (lastOpenStage(stays, isClosedStage) ?? stageName) : stageName,
         stageEnteredDate: last && last.stage === stageName ? dateOf(last.enteredAt) : null,
-        amount: Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT ? amount : 0,
+        amount: amountKnown ? amount : 0,
+        ...(amountKnown ? {} : { amountMissing: true }),
         // A multi-currency org's Amount is in the opportunity's own currency; a single-currency org has none to name.
         currency: str('CurrencyIsoCode')?.toUpperCase() ?? null,
         industry: seg(segments.industry),

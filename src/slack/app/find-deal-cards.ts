@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { findCurrentModel } from '../../db/find-current-model.js'
 import { findDealsByIdOrName, type SlackDealRow } from '../../db/find-slack-deals.js'
 import type { Database } from '../../db/schema.js'
+import { NO_AMOUNT_BAND } from '../../domain/amount-band.js'
 import { daysIdle, lastActivityOf } from '../../domain/deal-derived.js'
 import type { DealCard, DealHealth } from './pulse-services.js'
 
@@ -41,6 +42,7 @@ export function dealCardOf(row: SlackDealRow, asOf: string): DealCard {
     ownerId: row.owner_id,
     ownerEmail: row.owner_email,
     amount: row.amount,
+    amountMissing: row.amount_band === NO_AMOUNT_BAND,
     currency: row.currency,
     stage: row.stage,
     outcome: row.outcome,

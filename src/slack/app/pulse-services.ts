@@ -37,6 +37,8 @@ export interface DealCard {
   readonly ownerId: string
   readonly ownerEmail: string | null
   readonly amount: number
+  /** The CRM gave the deal no amount (`amount` is then 0). */
+  readonly amountMissing?: boolean
   readonly currency: string | null
   readonly stage: string
   readonly outcome: 'won' | 'lost' | 'open'

@@ -161,8 +161,9 @@ export function stalledBlocks(
 export function dealBlocks(deal: DealCard): RenderedReport {
   const name = deal.dealName ?? deal.dealId
   const h = deal.health
+  const amount = deal.amountMissing ? 'none in the CRM' : moneyIn(deal.amount, deal.currency)
   const facts = [
-    `*Amount*\n${moneyIn(deal.amount, deal.currency)}`,
+    `*Amount*\n${amount}`,
     `*Stage*\n${esc(deal.stage)}${deal.outcome !== 'open' ? ` (${deal.outcome})` : ''}`,
     `*Days idle*\n${deal.daysIdle ?? 'n/a'}`,
     // A closed deal is never scored: "not scored yet" would promise a score that never comes.
@@ -180,7 +181,10 @@ export function dealBlocks(deal: DealCard): RenderedReport {
       ),
     )
   blocks.push(context(`Deal ${esc(deal.dealId)}${deal.ownerEmail ? ` · owner ${esc(deal.ownerEmail)}` : ''}`))
-  return { text: `${esc(name)}: ${moneyIn(deal.amount, deal.currency)}, ${esc(deal.stage)}${h ? `, health ${h.healthScore}` : ''}`, blocks }
+  return {
+    text: `${esc(name)}: ${deal.amountMissing ? 'no amount' : amount}, ${esc(deal.stage)}${h ? `, health ${h.healthScore}` : ''}`,
+    blocks,
+  }
 }
 
 /** `/pulse status`: data loaded, last load, the model and how far to trust it. */

@@ -1,5 +1,5 @@
 import { MAX_WINRATE_MONTHS, type ReportFilters, SEGMENT_FIELDS, type SegmentField } from '../../analytics/report-types.js'
-import { AMOUNT_BANDS } from '../../domain/amount-band.js'
+import { FILTER_AMOUNT_BANDS } from '../../domain/amount-band.js'
 import { unquote } from '../../domain/unquote.js'
 import { AppError } from '../../errors.js'
 
@@ -63,11 +63,11 @@ export function parseReportArgs(args: readonly string[], allowMonths: boolean, u
     let value = unquote(f.quoted ? f.value.trim().replace(CLOSING_QUOTE, '') : f.value.trim())
     if (value === '') throw notUnderstood(f.raw)
     if (f.field === 'amount_band') {
-      const band = AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
+      const band = FILTER_AMOUNT_BANDS.find((b) => b.toLowerCase() === value.toLowerCase())
       if (band === undefined)
         throw new AppError(
           'bad_input',
-          `amount_band "${value}" is not a band; use one of ${AMOUNT_BANDS.join(', ')}. Usage: /pulse ${usage}`,
+          `amount_band "${value}" is not a band; use one of ${FILTER_AMOUNT_BANDS.join(', ')}. Usage: /pulse ${usage}`,
         )
       value = band
     }
