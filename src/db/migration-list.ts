@@ -12,6 +12,7 @@ import * as rebuildRollup from '../../migrations/0010-rebuild-rollup.js'
 import * as slackTokenRefusals from '../../migrations/0011-slack-token-refusals.js'
 import * as slackShareClaims from '../../migrations/0012-slack-share-claims.js'
 import * as fullSyncSeen from '../../migrations/0013-full-sync-seen.js'
+import * as crmNoAmountBand from '../../migrations/0014-crm-no-amount-band.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -32,4 +33,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011-slack-token-refusals': slackTokenRefusals,
   '0012-slack-share-claims': slackShareClaims,
   '0013-full-sync-seen': fullSyncSeen,
+  '0014-crm-no-amount-band': crmNoAmountBand,
 }

@@ -23,7 +23,7 @@ export interface NormalizedDeal {
   stageEnteredDate: string | null
   amount: number
   /**
-   * True when the source gave no usable amount (a CRM deal with its amount blank, negative or
+   * True when the source gave no usable amount (a CRM deal with its amount blank, 0, negative or
    * unreadable): `amount` is then 0 and the deal's amount band is `Unknown`, not `<10k`.
    */
   amountMissing?: boolean

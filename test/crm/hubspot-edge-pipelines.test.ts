@@ -159,7 +159,7 @@ describe('HubSpot sync edge cases', () => {
     expect(['207', '208', '209', '210'].map((id) => [byId[id]?.amount, byId[id]?.amount_band])).toEqual([
       [0, 'Unknown'],
       [0, 'Unknown'],
-      [0, '<10k'],
+      [0, 'Unknown'],
       [0, 'Unknown'],
     ])
     expect(byId['206']?.amount_band).toBe('<10k')

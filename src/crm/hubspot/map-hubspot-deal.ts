@@ -134,8 +134,9 @@ export function mapHubspotDeal(
   // currency sign or thousands separators (`$1,234.50`).
   const plain = p.amount == null || p.amount.trim() === '' ? Number.NaN : Number(p.amount)
   const amount = Number.isFinite(plain) || p.amount == null ? plain : (parseAmount(p.amount) ?? Number.NaN)
-  // No amount, or one no deal can have, is missing: stored as 0 in the amount band Unknown.
-  const amountKnown = Number.isFinite(amount) && amount >= 0 && amount <= MAX_DEAL_AMOUNT
+  // No amount (blank or 0, as a deal nobody has priced yet shows), or one no deal can have, is
+  // missing: stored as 0 in the amount band Unknown.
+  const amountKnown = Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT
   const ownerId = p.hubspot_owner_id || 'unassigned'
   const seg = (name: string) => {
     const v = p[name]

@@ -89,9 +89,10 @@ export function mapOpportunity(
   // deal in an open stage (IsClosed at odds with StageName) was lost at that stage.
   const isClosedStage = (s: string) => stageClosed.get(s) === true || (s === stageName && stageClosed.get(s) !== false)
   const last = stays[stays.length - 1]
-  // No Amount (null), or one no deal can have, is missing: stored as 0 in the amount band Unknown.
-  const amount = r.Amount === null || r.Amount === undefined || r.Amount === '' ? Number.NaN : Number(r.Amount)
-  const amountKnown = Number.isFinite(amount) && amount >= 0 && amount <= MAX_DEAL_AMOUNT
+  // No Amount (null or 0, as an opportunity nobody has priced yet shows), or one no deal can
+  // have, is missing: stored as 0 in the amount band Unknown.
+  const amount = Number(r.Amount ?? Number.NaN)
+  const amountKnown = Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT
   const ownerId = str('OwnerId') ?? 'unassigned'
   const email = str('Owner.Email')?.toLowerCase() ?? null
   const seg = (path: string) => clipKey(str(path) ?? 'Unknown')
