@@ -10,8 +10,8 @@ import type { StageNorm } from './stage-norms.js'
  * gives a deal's inputs with no history behind them, by feature column (`unseenValues` in
  * feature-encoding.ts): a condition on such a feature names the deal's own value and what it was
  * counted as ("Partner leads (no closed deals yet, counted as Outbound leads)", "owner without
- * closed deals before this deal (counted as owner's past win rate 30%+)"), instead of stating
- * that the deal has one of those values or rates.
+ * closed deals before this deal (counted as owner's past win rate 30%+)", "no amount in the CRM
+ * (counted as under $5k)"), instead of stating that the deal has one of those values or rates.
  */
 export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: number, unseen?: ReadonlyMap<number, string> | null): string {
   const chain: number[] = []
@@ -35,7 +35,9 @@ export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: nu
       phrases.push(
         spec?.kind === 'category'
           ? `${shownValue(spec.name, own)}${categorySuffix(spec.name)} (no closed deals yet, counted as ${phrase})`
-          : `owner without closed deals before this deal (counted as ${phrase})`,
+          : spec?.name === 'amount'
+            ? `no amount in the CRM (counted as ${phrase})`
+            : `owner without closed deals before this deal (counted as ${phrase})`,
       )
     else if (phrase) phrases.push(phrase)
   }

@@ -1,5 +1,5 @@
 import type { ScoringDeal } from '../db/model-deal.js'
-import { AMOUNT_BAND_EDGES, FILTER_AMOUNT_BANDS } from '../domain/amount-band.js'
+import { AMOUNT_BAND_EDGES, FILTER_AMOUNT_BANDS, NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import { bandWords } from './deal-reasons.js'
 import { type OwnerWinHistory, smoothedRate } from './owner-win-history.js'
 
@@ -64,6 +64,8 @@ export const CATEGORY_FEATURES = ['region', 'industry', 'product_type', 'lead_so
 export interface RawFeatures {
   categories: string[]
   amount: number
+  /** The CRM gave no amount (`amount` is then 0): its amount band is `Unknown`. */
+  amountMissing: boolean
   ownerWon: number
   ownerClosed: number
 }
@@ -74,6 +76,7 @@ export function rawFeatures(deal: ScoringDeal, owners: OwnerWinHistory): RawFeat
   return {
     categories: [deal.region, deal.industry, deal.product_type, deal.lead_source, regionBandOf(deal.region, deal.amount_band)],
     amount: deal.amount,
+    amountMissing: deal.amount_band === NO_AMOUNT_BAND,
     ownerWon: h.won,
     ownerClosed: h.closed,
   }
@@ -139,8 +142,8 @@ export function encodeRaw(encoding: FeatureEncoding, raw: RawFeatures): number[]
 /**
  * The inputs of `raw` with no history behind them, by column of `encoding.features`: segment values
  * that no training deal had (a new lead source, a new region), with the value, and the owner's win
- * rate of an owner with no closed deals before the deal (an empty string); null when there are
- * none. The tree places such an input with one side of a split (a new owner at the overall rate),
+ * rate of an owner with no closed deals before the deal and the amount of a deal the CRM gave
+ * none (an empty string each); null when there are none. The tree places such an input with one side of a split (a new owner at the overall rate),
  * so words naming that side's values or rates would not describe the deal.
  */
 export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<number, string> | null {
@@ -148,6 +151,7 @@ export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<n
   encoding.features.forEach((f, i) => {
     if (f.kind !== 'category') {
       if (f.name === 'owner_win_rate' && raw.ownerClosed === 0) out.set(i, '')
+      if (f.name === 'amount' && raw.amountMissing) out.set(i, '')
       return
     }
     const value = raw.categories[CATEGORY_FEATURES.indexOf(f.name)] as string

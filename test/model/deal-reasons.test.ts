@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { amountBand, NO_AMOUNT_BAND } from '../../src/domain/amount-band.js'
 import { describeNode } from '../../src/model/deal-reasons.js'
 import type { FeatureEncoding } from '../../src/model/feature-encoding.js'
-import { regionBandOf } from '../../src/model/feature-encoding.js'
+import { regionBandOf, unseenValues } from '../../src/model/feature-encoding.js'
 import type { FlatTree } from '../../src/model/flat-tree.js'
 
 /** A root split on the first feature at `threshold`: node 1 takes codes below it, node 2 the rest. */
@@ -45,5 +45,18 @@ describe('describeNode', () => {
     }
     expect(describeNode(oneSplit(0.5), encoding, 1)).toBe('EMEA no amount')
     expect(describeNode(oneSplit(0.5), encoding, 2)).toBe('EMEA under $10k or APAC $100k+')
+  })
+
+  it('says a deal the CRM gave no amount has none, and what the tree counted it as, instead of a range it is not in', () => {
+    const encoding: FeatureEncoding = {
+      features: [{ name: 'amount', kind: 'binned', edges: [5_000, 20_000, 64_000] }],
+      priorWinRate: 0.3,
+      smoothingDeals: 10,
+    }
+    expect(describeNode(oneSplit(0.5), encoding, 1)).toBe('under $5k')
+    expect(describeNode(oneSplit(0.5), encoding, 1, new Map([[0, '']]))).toBe('no amount in the CRM (counted as under $5k)')
+    const raw = { categories: ['EMEA', 'SaaS', 'Core', 'Inbound', 'EMEA, no amount'], amount: 0, ownerWon: 2, ownerClosed: 5 }
+    expect(unseenValues(encoding, { ...raw, amountMissing: true })).toEqual(new Map([[0, '']]))
+    expect(unseenValues(encoding, { ...raw, amountMissing: false })).toBeNull()
   })
 })
