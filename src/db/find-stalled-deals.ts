@@ -74,22 +74,22 @@ export async function findStalledDeals(
 /**
  * Open deals with amount >= `alertAmount` that sit in their stage longer than that stage's
  * threshold (`thresholds`: stage -> days; the stage p90) and are not already stalled: active within
- * `idleDays` by `scope.asOf` (a deal whose only recorded activity is later is not listed).
+ * `idleDays` by `scope.asOf` (a deal whose only recorded activity is later is not listed). With
+ * `openOnAsOf` (as {@link findStalledDeals}), the deals open on that day, closed since included,
+ * each in the stage it was in then and since the day it entered it ({@link stageOnSql}).
  */
 export async function findOverStageDeals(
   db: Kysely<Database>,
   scope: DealScope,
-  rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number> },
+  rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number>; openOnAsOf?: boolean },
 ): Promise<DealList> {
   if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0 }
   const idleSince = addDays(scope.asOf, -rules.idleDays)
-  const perStage = [...rules.thresholds].map(
-    ([stage, days]) => sql`(stage = ${stage} and ${stageEnteredSql} < ${addDays(scope.asOf, -days)})`,
-  )
-  const base = db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', '=', 'open')
+  const stage = rules.openOnAsOf ? stageOnSql(scope.asOf) : sql<string>`stage`
+  const entered = rules.openOnAsOf ? stageEnteredOnSql(scope.asOf) : stageEnteredSql
+  const perStage = [...rules.thresholds].map(([name, days]) => sql`(${stage} = ${name} and ${entered} < ${addDays(scope.asOf, -days)})`)
+  const inScope = db.selectFrom('deals').where(scopeCondition(scope))
+  const base = (rules.openOnAsOf ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
     .where('amount', '>=', rules.alertAmount)
     .where(sql<boolean>`${lastActivitySql} > ${idleSince}`)
     // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.

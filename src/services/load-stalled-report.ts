@@ -11,10 +11,10 @@ import { loadTimeInStageReport } from './load-time-in-stage-report.js'
 export const DEFAULT_STALLED_LIMIT = 200
 
 /**
- * `report stalled` from the store: stalled deals, large deals past their stage's p90 (open now),
- * and stale pipeline. As of a past day the stalled and stale figures count the deals open that
- * day, those closed since included (by the dates their records keep), unless `query.openNow`
- * (`pulse alerts`: DMs go about deals open now).
+ * `report stalled` from the store: stalled deals, large deals past their stage's p90, and stale
+ * pipeline. As of a past day all three count the deals open that day, those closed since
+ * included (by the dates their records keep), unless `query.openNow` (`pulse alerts`: DMs go
+ * about deals open now).
  * With `stageTimes: false` the time in stage is not computed (seconds over a large store's stage
  * history when the rollup cannot answer): no deal is flagged as past its stage's p90 and no p90
  * is given; the stalled and stale figures are the same.
@@ -35,7 +35,13 @@ export async function loadStalledReport(
     findStalledDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, openOnAsOf: stale.closedSinceCounted }),
     options.stageTimes === false
       ? { deals: [], count: 0, amount: 0, noActivityDate: 0 }
-      : findOverStageDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, thresholds }),
+      : findOverStageDeals(db, scope, {
+          alertAmount: rules.alertAmount,
+          idleDays: rules.idleDays,
+          limit,
+          thresholds,
+          openOnAsOf: stale.closedSinceCounted,
+        }),
   ])
   return stalledReport({ stalled, overStageP90, stale, stageTimes }, context, query)
 }

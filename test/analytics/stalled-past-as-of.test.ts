@@ -83,4 +83,34 @@ M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualifie
     const now = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
     expect(now.findings.find((f) => f.key === 'stalled_deals')?.text).toMatch(/^3 open deals worth \$212k are stalled/)
   })
+
+  it("flags the large deals past their stage's p90 that day, in the stage they were in, those closed since included", async () => {
+    store = await dialect.open()
+    // 20 won deals spent 5 days in Negotiation in February: its p90 is 5 days. On 2024-03-31, W2 and
+    // M2 had been in Negotiation since 1 March, active a week before: past the p90, not stalled. W2
+    // was won in April; M2 moved to Proposal in May and is still open.
+    const header =
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history'
+    const quick = Array.from(
+      { length: 20 },
+      (_, i) =>
+        `K${i},2024-01-20,2024-02-06,r1,SaaS,EMEA,Core,Inbound,Closed,10000,Won,2024-02-05,Qualified@2024-01-20;Negotiation@2024-02-01;Closed@2024-02-06`,
+    )
+    const slow = [
+      'W2,2024-02-01,2024-04-15,r1,SaaS,EMEA,Core,Inbound,Closed,75000,Won,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Closed@2024-04-15',
+      'M2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,65000,Open,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Proposal@2024-05-01',
+    ]
+    await importCsvFile(store, { path: writeTempFile('p90.csv', [header, ...quick, ...slow, ''].join('\n')), stages: DEFAULT_STAGES })
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
+    expect(past.stalledCount).toBe(0)
+    expect(past.overStageP90.map((d) => [d.dealId, d.stage, d.daysInStage, d.stageP90, d.outcomeNow])).toEqual([
+      ['W2', 'Negotiation', 30, 5, 'won'],
+      ['M2', 'Negotiation', 30, 5, undefined],
+    ])
+    expect([past.overStageP90Count, past.overStageP90Amount]).toEqual([2, 140_000])
+    // Deals open now, in their current stays (alerts, the managers' digests): W2 is closed, and M2's
+    // stay in Proposal began after that day.
+    const openNow = await loadStalledReport(store.db, { asOf: '2024-03-31', rules, openNow: true })
+    expect(openNow.overStageP90.map((d) => d.dealId)).toEqual([])
+  })
 })
