@@ -132,8 +132,14 @@ describe('stalled-deal DMs', () => {
     expect(before.sending).toBeGreaterThan(0) // delivered, but never recorded as sent
     expect(before.pending).toBeGreaterThan(0) // recorded, never sent
     fake.hangOnPostMessage = undefined
+    // The claimed messages whose post reached Slack: a busy machine may kill the child between a
+    // claim and its post, and that message is then sent by the restart like a pending one.
+    const claimed = await company.store.db.selectFrom('slack_outbox').select('outbox_id').where('status', '=', 'sending').execute()
+    const reached = deliveriesByOutboxId(fake)
+    const arrived = claimed.filter((r) => reached.has(Number(r.outbox_id))).length
+    expect(arrived).toBeGreaterThan(0)
     const restart = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
-    expect(restart.drain.recovered).toBe(before.sending)
+    expect(restart.drain.recovered).toBe(arrived)
     const after = await countOutboxByStatus(company.store.db)
     expect(after.pending + after.sending + after.failed).toBe(0)
     const deliveries = deliveriesByOutboxId(fake)
