@@ -44,7 +44,11 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
   const singleN = new Map(singles.map((r) => [`${r.fields[0]}\u0000${r.values[0]}`, r.n]))
   const repeatsAValue = (r: SegmentOutcomeRow) =>
     r.fields.length === 2 && r.fields.some((f, i) => singleN.get(`${f}\u0000${r.values[i]}`) === r.n)
-  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0 && r.n < n && !repeatsAValue(r))
+  // CRM deals with no amount are in no amount band (contract.md names four): not tested as one,
+  // they count among the others of every segment, and a note says how many there are.
+  const noAmount = (r: SegmentOutcomeRow) => r.fields.some((f, i) => f === 'amount_band' && r.values[i] === NO_AMOUNT_BAND)
+  const tested = rows.filter((r) => !r.fields.some((f) => fixed.has(f)) && r.n > 0 && r.n < n && !repeatsAValue(r) && !noAmount(r))
+  const unpriced = fixed.has('amount_band') ? 0 : (singleN.get(`amount_band\u0000${NO_AMOUNT_BAND}`) ?? 0)
   const draft = tested.map((r) => {
     const othersN = n - r.n
     const othersWon = won - r.won
@@ -99,7 +103,19 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
     tested: segments.length,
     segments,
     combinations: DRIVER_COMBINATIONS.filter(([a, b]) => !fixed.has(a) && !fixed.has(b)),
-    findings: noMatch ? [noMatch] : driverFindings(segments, n, won, scopeWords(query.where ?? {})),
+    findings: noMatch
+      ? [noMatch]
+      : [...driverFindings(segments, n, won, scopeWords(query.where ?? {})), ...(unpriced > 0 ? [noAmountNote(unpriced)] : [])],
+  }
+}
+
+/** Context: how many closed deals have no amount in the CRM, and so no amount-band segment. */
+function noAmountNote(deals: number): Finding {
+  return {
+    report: 'drivers',
+    key: 'drivers_no_amount',
+    significant: false,
+    text: `${formatDeals(deals, 'closed')} ${deals === 1 ? 'has' : 'have'} no amount in the CRM, so no amount band: ${deals === 1 ? 'it is' : 'they are'} not tested as a segment, only counted among the others.`,
   }
 }
 
@@ -313,7 +329,7 @@ function segmentWords(segment: Readonly<Partial<Record<SegmentField, string>>>):
   let head = 'Deals'
   if (segment.lead_source) head = `${segment.lead_source} deals`
   if (segment.product_type) head = `${segment.product_type} deals`.replace(/^(\w)/, (c) => c.toUpperCase())
-  if (band) parts.push(band === NO_AMOUNT_BAND ? 'with no amount' : `of ${bandWords(band)}`)
+  if (band) parts.push(`of ${bandWords(band)}`)
   if (segment.industry) parts.push(`in ${segment.industry}`)
   if (segment.region) parts.push(`in ${segment.region}`)
   if (segment.sales_rep_id) parts.push(`owned by ${segment.sales_rep_id}`)

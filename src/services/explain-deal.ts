@@ -1,6 +1,7 @@
 import { findDealLinks } from '../db/find-deal-links.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import type { Store } from '../db/open-store.js'
+import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import { AppError } from '../errors.js'
 import { type DealScore, scoreDeals } from '../model/score-deals.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
@@ -24,7 +25,8 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
   amount: number
   /** The deal's currency as the CRM or CSV gave it (null: not stated). */
   currency: string | null
-  amountBand: string
+  /** Null for a CRM deal with no amount (stored as 0). */
+  amountBand: string | null
   region: string
   industry: string
   productType: string
@@ -66,7 +68,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     stage: deal.stage,
     amount: deal.amount,
     currency: link?.currency ?? null,
-    amountBand: deal.amount_band,
+    amountBand: deal.amount_band === NO_AMOUNT_BAND ? null : deal.amount_band,
     region: deal.region,
     industry: deal.industry,
     productType: deal.product_type,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
-import { NO_AMOUNT_BAND } from '../../domain/amount-band.js'
 import { sliceWhole } from '../../domain/slice-whole.js'
 import { type DealReport, explainDeal } from '../../services/explain-deal.js'
 import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
@@ -32,7 +31,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
 export function formatDealReport(d: DealReport): string {
   const lines = [
     `${d.dealId}${d.dealName ? `  ${shownName(d.dealName)}` : ''}`,
-    `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${d.amountBand === NO_AMOUNT_BAND ? 'no amount' : formatMoneyIn(d.amount, d.currency)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
+    `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${d.amountBand === null ? 'no amount' : formatMoneyIn(d.amount, d.currency)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
   ]
   if (d.healthScore !== null && d.winProbability !== null) {
     lines.push(
