@@ -8,8 +8,9 @@ export const AMOUNT_BANDS = ['<10k', '10k-50k', '50k-100k', '100k+'] as const
 export type AmountBand = (typeof AMOUNT_BANDS)[number]
 
 /**
- * The amount band of a deal whose source gave no usable amount (a CRM deal with its amount left
- * blank; stored as 0): such deals are a segment of their own, not counted with the deals under $10k.
+ * The stored amount band of a deal whose source gave no usable amount (a CRM deal with its amount
+ * left blank or 0; stored as 0), so it is not counted with the deals under $10k. `report drivers`
+ * tests no segment of it (contract.md names the four {@link AMOUNT_BANDS}); filters take it.
  */
 export const NO_AMOUNT_BAND = 'Unknown'
 
