@@ -143,8 +143,9 @@ export function encodeRaw(encoding: FeatureEncoding, raw: RawFeatures): number[]
  * The inputs of `raw` with no history behind them, by column of `encoding.features`: segment values
  * that no training deal had (a new lead source, a new region), with the value, and the owner's win
  * rate of an owner with no closed deals before the deal and the amount of a deal the CRM gave
- * none (an empty string each); null when there are none. The tree places such an input with one side of a split (a new owner at the overall rate),
- * so words naming that side's values or rates would not describe the deal.
+ * none (an empty string each); null when there are none. The tree places such an input with one
+ * side of a split (a new owner at the overall rate, no amount as 0), so words naming that side's
+ * values or rates would not describe the deal.
  */
 export function unseenValues(encoding: FeatureEncoding, raw: RawFeatures): Map<number, string> | null {
   const out = new Map<number, string>()
