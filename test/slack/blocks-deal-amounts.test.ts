@@ -63,7 +63,7 @@ describe('deal amounts in their currency', () => {
 
     // A deal the CRM gave no amount says so, rather than "$0".
     const none = dealBlocks({ ...card, amount: 0, amountMissing: true })
-    expect(JSON.stringify(none.blocks)).toContain('*Amount*\\nnone in the CRM')
+    expect(JSON.stringify(none.blocks)).toContain('*Amount*\\nno amount')
     expect(none.text).toBe('Globex renewal: no amount, Negotiation')
     expect(dealBlocks({ ...card, amount: 0 }).text).toBe('Globex renewal: 0 EUR, Negotiation')
   })

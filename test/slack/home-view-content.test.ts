@@ -165,6 +165,15 @@ describe("Home tab: a rep's deals", () => {
     )
   })
 
+  it('says "no amount" for a deal the CRM gave none, not "$0"', () => {
+    const text = JSON.stringify(
+      buildHomeView({ kind: 'own', deals: [card(1), { ...card(2), amount: 0, amountMissing: true }], asOf: '2025-07-12' }).blocks,
+    )
+    expect(text).toContain('*Deal 1* $90k, Demo')
+    expect(text).toContain('*Deal 2* no amount, Demo')
+    expect(text).not.toContain('$0')
+  })
+
   it('writes one idle day in the singular', () => {
     const text = JSON.stringify(buildHomeView({ kind: 'own', deals: [{ ...card(1), daysIdle: 1 }], asOf: '2025-07-12' }).blocks)
     expect(text).toContain('idle 1 day ·')

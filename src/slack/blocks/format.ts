@@ -30,6 +30,15 @@ export function moneyIn(amount: number, currency: string | null | undefined): st
   return esc(formatMoneyIn(amount, currency))
 }
 
+/**
+ * A deal's amount in a list or card: {@link moneyIn} (`money` for `currency: undefined`), or "no
+ * amount" for a deal the CRM gave none (stored as 0), never "$0".
+ */
+export function dealAmount(deal: { readonly amount: number; readonly currency?: string | null; readonly amountMissing?: boolean }): string {
+  if (deal.amountMissing) return 'no amount'
+  return deal.currency === undefined ? money(deal.amount) : moneyIn(deal.amount, deal.currency)
+}
+
 /** `1` -> `1 deal`, `12345` -> `12,345 deals`. */
 export function dealCount(n: number): string {
   return formatDeals(n)

@@ -3,7 +3,7 @@ import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, listSection, section } from './block-kit.js'
-import { count, countOf, dealCount, esc, escName, money, moneyIn, monthLabel, pct, pctApart } from './format.js'
+import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
@@ -161,7 +161,7 @@ export function stalledBlocks(
 export function dealBlocks(deal: DealCard): RenderedReport {
   const name = deal.dealName ?? deal.dealId
   const h = deal.health
-  const amount = deal.amountMissing ? 'none in the CRM' : moneyIn(deal.amount, deal.currency)
+  const amount = dealAmount(deal)
   const facts = [
     `*Amount*\n${amount}`,
     `*Stage*\n${esc(deal.stage)}${deal.outcome !== 'open' ? ` (${deal.outcome})` : ''}`,
@@ -182,7 +182,7 @@ export function dealBlocks(deal: DealCard): RenderedReport {
     )
   blocks.push(context(`Deal ${esc(deal.dealId)}${deal.ownerEmail ? ` · owner ${esc(deal.ownerEmail)}` : ''}`))
   return {
-    text: `${esc(name)}: ${deal.amountMissing ? 'no amount' : amount}, ${esc(deal.stage)}${h ? `, health ${h.healthScore}` : ''}`,
+    text: `${esc(name)}: ${amount}, ${esc(deal.stage)}${h ? `, health ${h.healthScore}` : ''}`,
     blocks,
   }
 }

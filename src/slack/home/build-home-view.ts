@@ -1,6 +1,6 @@
 import type { DealCard } from '../app/pulse-services.js'
 import { type Block, context, divider, fields, header, image, LIMITS, listSection, section } from '../blocks/block-kit.js'
-import { count, countOf, dealCount, esc, escName, money, monthLabel, pct, pctApart } from '../blocks/format.js'
+import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { HomeSnapshot } from './home-snapshot.js'
 
 /** A Home tab view (`views.publish`). */
@@ -125,7 +125,7 @@ export function buildHomeView(content: HomeContent): HomeView {
       const h = d.health
       blocks.push(
         section(
-          `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle === 1 ? '1 day' : `${d.daysIdle ?? 0} days`} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
+          `*${escName(d.dealName ?? d.dealId)}* ${dealAmount({ amount: d.amount, amountMissing: d.amountMissing })}, ${escName(d.stage)}, idle ${d.daysIdle === 1 ? '1 day' : `${d.daysIdle ?? 0} days`} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
         ),
       )
       if (h && h.reasons.length > 0) blocks.push(context(h.reasons.slice(0, 3).map(esc).join(' · ')))

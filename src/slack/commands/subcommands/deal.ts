@@ -2,7 +2,7 @@ import { unquote } from '../../../domain/unquote.js'
 import { AppError } from '../../../errors.js'
 import { authorize, scopeOwnerIds } from '../../access/authorize.js'
 import { section } from '../../blocks/block-kit.js'
-import { esc, escName, moneyIn } from '../../blocks/format.js'
+import { dealAmount, esc, escName } from '../../blocks/format.js'
 import { dealBlocks } from '../../blocks/report-blocks.js'
 import type { Subcommand } from '../subcommand.js'
 
@@ -33,7 +33,7 @@ export const deal: Subcommand = {
         if (visible.length === 1 || first.dealId === query) return { ...dealBlocks(first), shareable: true }
         const lines = visible
           .slice(0, 8)
-          .map((d) => `• *${escName(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${moneyIn(d.amount, d.currency)}, ${escName(d.stage)}`)
+          .map((d) => `• *${escName(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${dealAmount(d)}, ${escName(d.stage)}`)
         const matching = visible.length > MAX_MATCHES ? `More than ${MAX_MATCHES}` : String(visible.length)
         return {
           text: `${matching} deals match "${esc(query)}"`,
