@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { parse as parseDotenv } from 'dotenv'
 import cron from 'node-cron'
 import { z } from 'zod'
+import { todayIn } from './domain/dates.js'
 import { DEFAULT_STAGES } from './domain/default-stages.js'
 import { editDistance } from './domain/edit-distance.js'
 import { AppError } from './errors.js'
@@ -248,6 +249,14 @@ export function parseStageList(value: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
+}
+
+/**
+ * The day the app counts as today: `PULSE_AS_OF` when set, else today in `PULSE_TZ`.
+ * @example todayOf(config) // '2026-11-27'
+ */
+export function todayOf(config: Pick<Config, 'asOf' | 'timezone'>): string {
+  return config.asOf ?? todayIn(config.timezone)
 }
 
 /**

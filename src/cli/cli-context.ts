@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
-import { type Config, loadConfig, unknownDotenvSettings } from '../config.js'
+import { type Config, loadConfig, todayOf, unknownDotenvSettings } from '../config.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
-import { todayIn, toIsoDate } from '../domain/dates.js'
+import { toIsoDate } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 import { shellArg } from './shell-arg.js'
 
@@ -81,7 +81,7 @@ export function cliConfig(io: CliIo = processIo): Config {
  */
 export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()): string {
   const fromEnv = options.asOf === undefined && config.asOf !== undefined
-  const value = options.asOf ?? config.asOf ?? todayIn(config.timezone)
+  const value = options.asOf ?? todayOf(config)
   // toIsoDate refuses impossible days (2024-02-30) that Date.parse rolls over into the next month.
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || toIsoDate(value) !== value) {
     const example = fromEnv ? 'PULSE_AS_OF=2024-07-20' : '--as-of 2024-07-20'
@@ -100,7 +100,7 @@ export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()
  * @example noteFutureAsOf(io, '2030-01-01', config) // "--as-of 2030-01-01 is after today (2026-11-27): ..."
  */
 export function noteFutureAsOf(io: CliIo, asOf: string, config: Config): void {
-  const today = config.asOf ?? todayIn(config.timezone)
+  const today = todayOf(config)
   if (asOf > today)
     io.err(
       `--as-of ${asOf} is after today (${today}): the deals are counted as they are now, as if nothing changed until then. Leave --as-of out for today.`,

@@ -45,6 +45,14 @@ export function openOnSql(asOf: string): RawBuilder<boolean> {
   return sql<boolean>`(outcome = 'open' or (outcome in ('won', 'lost') and closed_date > ${asOf}))`
 }
 
+/**
+ * The deals a stalled or stale count reads: those open on `asOf` ({@link openOnSql}) when
+ * `onAsOf` (a past "as of" counting the deals closed since), else those open now.
+ */
+export function openDealsSql(asOf: string, onAsOf: boolean | undefined): RawBuilder<boolean> {
+  return onAsOf ? openOnSql(asOf) : sql<boolean>`outcome = 'open'`
+}
+
 // The latest stay of the deal entered by `asOf` in its stage history (`column`: its stage or entry day).
 function stayOnSql(asOf: string, column: 'stage' | 'entered_at'): RawBuilder<string | null> {
   return sql<

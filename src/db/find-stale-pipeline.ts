@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { countClosedSince } from './count-closed-since.js'
-import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openOnSql, openStaleFromSql } from './deal-derived-sql.js'
+import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openDealsSql, openStaleFromSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
@@ -47,13 +47,13 @@ export async function findStalePipeline(
   options: { openNow?: boolean } = {},
 ): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
-  const current = await findRollupSlice(db, scope)
-  const slice = staleDays < ROLLUP_MAX_DAYS ? current : null
-  // A current rollup means "as of" is on or after every close: nothing has closed since.
-  const closedSince = current ? 0 : await countClosedSince(db, scope)
+  const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
+  const closedSince = await countClosedSince(db, scope)
   const openOn = closedSince > 0 && options.openNow !== true
-  const inScope = db.selectFrom('deals').where(scopeCondition(scope))
-  const open = await (openOn ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
+  const open = await db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where(openDealsSql(scope.asOf, openOn))
     .select([
       sql<number>`count(*)`.as('openCount'),
       sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),

@@ -2,7 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import type { IdleFrom } from '../domain/deal-derived.js'
 import { roundMoney } from '../domain/round-money.js'
-import { idleFromSql, lastActivitySql, openOnSql, stageEnteredOnSql, stageEnteredSql, stageOnSql } from './deal-derived-sql.js'
+import { idleFromSql, lastActivitySql, openDealsSql, stageEnteredOnSql, stageEnteredSql, stageOnSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
@@ -55,7 +55,7 @@ function listColumns(asOf: string) {
  * Stalled deals (`isStalled`): open, amount >= `alertAmount`, idle >= `idleDays` days as of
  * `scope.asOf`. Lists at most `limit` (0 = all), largest amount first; totals cover all. With
  * `openOnAsOf` (a past "as of" with deals closed since), "open" means open on that day
- * ({@link openOnSql}): a deal closed since counts when its last activity (or stand-in date) shows
+ * ({@link openDealsSql}): a deal closed since counts when its last activity (or stand-in date) shows
  * it idle then, listed in the stage it was in.
  */
 export async function findStalledDeals(
@@ -64,8 +64,10 @@ export async function findStalledDeals(
   rules: { alertAmount: number; idleDays: number; limit: number; openOnAsOf?: boolean },
 ): Promise<DealList> {
   const idleSince = addDays(scope.asOf, -rules.idleDays)
-  const inScope = db.selectFrom('deals').where(scopeCondition(scope))
-  const base = (rules.openOnAsOf ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
+  const base = db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where(openDealsSql(scope.asOf, rules.openOnAsOf))
     .where('amount', '>=', rules.alertAmount)
     .where(sql<boolean>`${lastActivitySql} <= ${idleSince}`)
   return list(base, rules.limit, scope.asOf)
@@ -88,8 +90,10 @@ export async function findOverStageDeals(
   const stage = rules.openOnAsOf ? stageOnSql(scope.asOf) : sql<string>`stage`
   const entered = rules.openOnAsOf ? stageEnteredOnSql(scope.asOf) : stageEnteredSql
   const perStage = [...rules.thresholds].map(([name, days]) => sql`(${stage} = ${name} and ${entered} < ${addDays(scope.asOf, -days)})`)
-  const inScope = db.selectFrom('deals').where(scopeCondition(scope))
-  const base = (rules.openOnAsOf ? inScope.where(openOnSql(scope.asOf)) : inScope.where('outcome', '=', 'open'))
+  const base = db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where(openDealsSql(scope.asOf, rules.openOnAsOf))
     .where('amount', '>=', rules.alertAmount)
     .where(sql<boolean>`${lastActivitySql} > ${idleSince}`)
     // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { formatCount, formatMoney } from '../../analytics/format-figures.js'
-import { todayIn } from '../../domain/dates.js'
+import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms, type StallPlan } from '../../slack/alerts/plan-stalled-deal-dms.js'
@@ -34,7 +34,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
       options,
       async (store, config) => {
         const asOf = resolveAsOf(options, config)
-        const today = config.asOf ?? todayIn(config.timezone)
+        const today = todayOf(config)
         // A DM counts days idle to "as of": a day that has not come would tell owners of idle spells that did not happen.
         if (!options.dryRun && asOf > today)
           throw new AppError(

@@ -1,10 +1,9 @@
 import { existsSync, rmSync } from 'node:fs'
 import type { Command } from 'commander'
 import { formatCount } from '../../analytics/format-figures.js'
-import { commandUser } from '../../config.js'
+import { commandUser, todayOf } from '../../config.js'
 import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from '../../crm/csv/csv-columns.js'
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
-import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
 import { type CliIo, type CommonOptions, cliConfig, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
@@ -78,7 +77,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
             stages: config.stages,
             startedBy: commandUser(),
             // A stage change the rows do not date happened today where the team is (as reports count).
-            today: config.asOf ?? todayIn(config.timezone),
+            today: todayOf(config),
             onProgress: bar.update,
           })
         } finally {

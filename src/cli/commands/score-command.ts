@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
-import { todayIn } from '../../domain/dates.js'
+import { todayOf } from '../../config.js'
 import { type ScoreReport, scoreOpenDeals } from '../../services/score-open-deals.js'
 import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
@@ -26,7 +26,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
         noteFutureAsOf(io, asOf, config)
         // The stored scores are the live ones (Slack, the Home tab, DMs): a look back or ahead
         // with --as-of is shown, not stored over them.
-        const today = config.asOf ?? todayIn(config.timezone)
+        const today = todayOf(config)
         return { report: await scoreOpenDeals(store, { asOf, idleDays: config.idleDays, save: asOf === today }), today }
       },
       { existing: true, io, needsDeals: true },

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
+import { todayOf } from '../../config.js'
 import { isRollupStale } from '../../db/is-rollup-stale.js'
 import { openStore, type Store, type StoreOptions } from '../../db/open-store.js'
 import { retryWhileBusy } from '../../db/retry-while-busy.js'
-import { todayIn } from '../../domain/dates.js'
 import { createSyncJob } from '../../ingest/sync-crm.js'
 import type { HeavyJob } from '../../jobs/heavy-job.js'
 import { holdSqliteInstance } from '../../jobs/hold-sqlite-instance.js'
@@ -149,7 +149,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         logger,
         refresh: async (signal) => (await heavy({ kind: 'refresh-rollup' }, signal)).refreshed,
       })
-      const today = () => config.asOf ?? todayIn(config.timezone)
+      const today = () => todayOf(config)
       // While Slack refuses the bot token (uninstalled, revoked) a Slack job calls nothing: its run is skipped, with the fix.
       const jobs = createSlackJobs(slack.ctx, slack.client, { afterDrain: watch.afterDrain, paused: pausedJob })
       const scheduler = startScheduler({

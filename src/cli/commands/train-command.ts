@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { formatCount, formatWholePercent } from '../../analytics/format-figures.js'
-import { todayIn } from '../../domain/dates.js'
+import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { recentShiftSentence } from '../../model/recent-rate-shift.js'
 import { VALIDATION_FOLDS } from '../../model/win-rate-driver-engine.js'
@@ -19,7 +19,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
       options,
       (store, config) => {
         const asOf = resolveAsOf(options, config)
-        const today = config.asOf ?? todayIn(config.timezone)
+        const today = todayOf(config)
         // The model trained as of the latest day is the current one: a future day would keep it current until then.
         if (asOf > today) {
           throw new AppError(

@@ -3,12 +3,11 @@ import { hostname } from 'node:os'
 import { formatDeals } from '../../analytics/format-figures.js'
 import type { DriversReport, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import { renderReportChart } from '../../charts/render-report-chart.js'
-import type { Config } from '../../config.js'
+import { type Config, todayOf } from '../../config.js'
 import { findCurrentModel } from '../../db/find-current-model.js'
 import { findDealScores, findOpenDealsByHealth } from '../../db/find-slack-deals.js'
 import type { Store } from '../../db/open-store.js'
 import { refreshAnalyticsRollup } from '../../db/refresh-analytics-rollup.js'
-import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import { holdSyncLock } from '../../ingest/hold-sync-lock.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
@@ -124,7 +123,7 @@ export function createPulseServices(deps: {
       } finally {
         await hold.release()
       }
-      const scoredCount = await followUps.scoreOpenDeals(config.asOf ?? todayIn(config.timezone), config.idleDays)
+      const scoredCount = await followUps.scoreOpenDeals(todayOf(config), config.idleDays)
       const scored = scoredCount === null ? '' : ` and scored ${formatDeals(scoredCount, 'open')}`
       return `Synced ${formatDeals(summary.deals)} from ${summary.source} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
     },

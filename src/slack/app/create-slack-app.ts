@@ -1,9 +1,8 @@
 import type { Server } from 'node:http'
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt'
 import type { Config } from '../../config.js'
-import { requireSettings } from '../../config.js'
+import { requireSettings, todayOf } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
-import { todayIn } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
@@ -180,7 +179,7 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     get roster() {
       return typeof roster === 'function' ? roster() : roster
     },
-    clock: options.clock ?? { now: () => new Date(), asOf: () => config.asOf ?? todayIn(config.timezone) },
+    clock: options.clock ?? { now: () => new Date(), asOf: () => todayOf(config) },
     services: options.services,
     publicUrl: config.publicUrl,
     pacedClient,
