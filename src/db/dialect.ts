@@ -5,11 +5,19 @@ import type { Database } from './schema.js'
 export type DialectName = 'sqlite' | 'postgres'
 
 /**
- * The SQL function every SQLite store (`openStore`) has for lower-casing text as JavaScript does
+ * The SQL function every SQLite store (`openStore`) has for folding text as {@link foldText} does
  * (`'ÄRZTE'` -> `'ärzte'`): SQLite's built-in `lower()` leaves letters outside A-Z as they are.
  * PostgreSQL's own `lower()` folds them already (in a UTF-8 database with a UTF-8 locale).
  */
 export const UNICODE_LOWER = 'pulse_lower'
+
+/**
+ * Text folded for a case-insensitive search: lower case as JavaScript has it, and the sharp s
+ * as the two letters it is written with in capitals (`'Straße'` and `'STRASSE'` -> `'strasse'`).
+ */
+export function foldText(text: string): string {
+  return text.toLowerCase().replace(/ß/g, 'ss')
+}
 
 /** Which dialect `db` speaks, read from its adapter. */
 export function dialectOf<DB>(db: Kysely<DB>): DialectName {

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
-import { dialectOf, UNICODE_LOWER } from './dialect.js'
+import { dialectOf, foldText, UNICODE_LOWER } from './dialect.js'
 import { isSyncGoingOn, latestImportRuns } from './find-sync-status.js'
 import type { Database } from './schema.js'
 
@@ -68,7 +68,7 @@ export async function findDealsByIdOrName(
       .$if(ownerIds !== undefined, (q) => q.where('deals.owner_id', 'in', [...(ownerIds ?? [])]))
   const exact = await base().where('deals.deal_id', '=', idOrName).execute()
   if (exact.length > 0) return exact as SlackDealRow[]
-  const folded = idOrName.toLowerCase()
+  const folded = foldText(idOrName)
   const pattern = likePattern(folded)
   // SQLite's lower() folds A-Z only: on SQLite, a name typed with other letters (`Ärzte`) is
   // compared through UNICODE_LOWER, and only on the rows that match with each of those letters
@@ -77,11 +77,14 @@ export async function findDealsByIdOrName(
   const byName: RawBuilder<boolean> =
     asciiOnly || dialectOf(db) === 'postgres'
       ? // An explicit escape character: SQLite's LIKE has none by default, Postgres's is the backslash.
-        sql<boolean>`lower(deals.deal_name) like ${pattern} escape '\\'`
-      : sql<boolean>`lower(deals.deal_name) like ${likePattern(folded, true)} escape '\\' and ${sql.raw(UNICODE_LOWER)}(deals.deal_name) like ${pattern} escape '\\'`
+        sql<boolean>`${FOLDED_NAME} like ${pattern} escape '\\'`
+      : sql<boolean>`${FOLDED_NAME} like ${likePattern(folded, true)} escape '\\' and ${sql.raw(UNICODE_LOWER)}(deals.deal_name) like ${pattern} escape '\\'`
   const rows = await base().where(byName).orderBy('deals.amount', 'desc').orderBy('deals.deal_id').limit(limit).execute()
   return rows as SlackDealRow[]
 }
+
+// The deal's name folded in SQL as foldText folds what is typed (on SQLite, A-Z and the sharp s only).
+const FOLDED_NAME = sql`replace(replace(lower(deals.deal_name), 'ß', 'ss'), 'ẞ', 'ss')`
 
 // A character outside ASCII (from U+0080 on; by code point, as SQLite's `_` counts characters).
 const NOT_ASCII = /[\u0080-\u{10ffff}]/u

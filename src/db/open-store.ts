@@ -5,7 +5,7 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect, sql } from 'kysely'
 import type pg from 'pg'
 import { AppError, DATABASE_BUSY, DATABASE_FULL, isDatabaseBusy, isDatabaseFull } from '../errors.js'
-import { type DialectName, dialectOf, UNICODE_LOWER } from './dialect.js'
+import { type DialectName, dialectOf, foldText, UNICODE_LOWER } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
 
@@ -57,7 +57,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     opened.pragma('cache_size = -65536')
     opened.pragma('temp_store = MEMORY')
     // SQLite's own lower() folds only A-Z: name searches with accents use this one (see findDealsByIdOrName).
-    opened.function(UNICODE_LOWER, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text))
+    opened.function(UNICODE_LOWER, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : text))
   } catch (error) {
     opened?.close()
     if (isDatabaseBusy(error)) throw new AppError('bad_file', `${DATABASE_BUSY} (${options.path})`, { cause: error })

@@ -86,6 +86,21 @@ describeEachDialect('Slack stores', (dialect) => {
     expect(await findStoreStatus(db)).toMatchObject({ deals: 5, openDeals: 3, lastImport: { status: 'done', rows: 5 } })
   })
 
+  it('finds a name with a sharp s whether it is typed ß, SS or ss, in upper or lower case', async () => {
+    store = await dialect.open()
+    const header = CSV.slice(0, CSV.indexOf('\n') + 1)
+    const row = (id: string, name: string) =>
+      `${id},${name},2025-01-02,,rep_1,ana@acme.example,SaaS,EMEA,Core,Inbound,Demo,${id.slice(1)}000,Open\n`
+    const csv = `${header}${row('S1', 'Hauptstraße Logistik')}${row('S2', 'HAUPTSTRASSE Bau')}${row('S3', 'Hauptstrasse Süd')}${row('S4', 'HAUPTSTRAẞE Ärzte')}${row('S5', 'Hauptstrase')}`
+    await importCsvFile(store, { path: writeTempFile('d.csv', csv), stages: DEFAULT_STAGES, now: NOW })
+    for (const typed of ['straße', 'STRASSE', 'strasse', 'Straße', 'hauptstraẞe']) {
+      expect((await findDealsByIdOrName(store.db, typed, null, 10)).map((d) => d.deal_id).sort(), typed).toEqual(['S1', 'S2', 'S3', 'S4'])
+    }
+    // With a letter outside A-Z beside it (the other way names are compared on SQLite).
+    expect((await findDealsByIdOrName(store.db, 'STRASSE ärzte', null, 10)).map((d) => d.deal_id)).toEqual(['S4'])
+    expect((await findDealsByIdOrName(store.db, 'straße süd', null, 10)).map((d) => d.deal_id)).toEqual(['S3'])
+  })
+
   it('lists deals tied on health and amount by deal id, so a limit keeps the same ones on either database', async () => {
     store = await dialect.open()
     const header = CSV.slice(0, CSV.indexOf('\n') + 1)
