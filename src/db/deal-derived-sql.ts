@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { addDays } from '../domain/dates.js'
 import type { IdleFrom } from '../domain/deal-derived.js'
 import { dialectOf } from './dialect.js'
 
@@ -12,6 +13,16 @@ import { dialectOf } from './dialect.js'
 /** `lastActivityOf`: last activity, else last update, else stage entry, else creation. */
 export const lastActivitySql: RawBuilder<string> = sql<string>`coalesce(last_activity_date, updated_date, stage_entered_date, created_date)`
 
+/**
+ * {@link lastActivitySql} as of `asOf` for a deal open then: with no activity or update date, the
+ * stand-in is the day the deal entered the stage it was in on `asOf` ({@link stageEnteredOnSql}),
+ * so a deal that has moved on since counts from its stay that day, not from its later stage.
+ * The same as `lastActivitySql` for deals still in the stage they were in then.
+ */
+export function lastActivityOnSql(asOf: string): RawBuilder<string> {
+  return sql<string>`coalesce(last_activity_date, updated_date, ${stageEnteredOnSql(asOf)})`
+}
+
 /** `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`). */
 export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then 'update' when stage_entered_date is not null then 'stage' else 'created' end)`
 
@@ -20,8 +31,13 @@ const lastTouchSql = sql<
   string | null
 >`(case when last_activity_date is null then updated_date when updated_date is null then last_activity_date when last_activity_date > updated_date then last_activity_date else updated_date end)`
 
-/** The date an open deal's staleness gap starts from (`isStale`, open branch). */
-export const openStaleFromSql: RawBuilder<string> = sql<string>`coalesce(${lastTouchSql}, stage_entered_date, created_date)`
+/**
+ * The date a deal open on `asOf` has its staleness gap start from (`isStale`, open branch): its
+ * last touch, else (as {@link lastActivityOnSql}) the day it entered the stage it was in then.
+ */
+export function openStaleFromOnSql(asOf: string): RawBuilder<string> {
+  return sql<string>`coalesce(${lastTouchSql}, ${stageEnteredOnSql(asOf)})`
+}
 
 /** The last touch strictly before the close (`isStale`, closed branch); null when none. */
 export const closedLastTouchSql: RawBuilder<string | null> = sql<string | null>`(case
@@ -53,11 +69,13 @@ export function openDealsSql(asOf: string, onAsOf: boolean | undefined): RawBuil
   return onAsOf ? openOnSql(asOf) : sql<boolean>`outcome = 'open'`
 }
 
-// The latest stay of the deal entered by `asOf` in its stage history (`column`: its stage or entry day).
+// The latest stay of the deal entered by the end of `asOf` in its stage history (a CRM's stays are
+// entered at an instant: one entered during that day counts), as its stage or the day it was entered.
 function stayOnSql(asOf: string, column: 'stage' | 'entered_at'): RawBuilder<string | null> {
+  const value = column === 'stage' ? sql`sh.stage` : sql`substr(sh.entered_at, 1, 10)`
   return sql<
     string | null
-  >`(select sh.${sql.ref(column)} from stage_history sh where sh.deal_id = deals.deal_id and sh.entered_at <= ${asOf} order by sh.entered_at desc limit 1)`
+  >`(select ${value} from stage_history sh where sh.deal_id = deals.deal_id and sh.entered_at < ${addDays(asOf, 1)} order by sh.entered_at desc limit 1)`
 }
 
 /**

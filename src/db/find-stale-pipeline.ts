@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { countClosedSince } from './count-closed-since.js'
-import { closedLastTouchSql, daysBetweenSql, lastActivitySql, openDealsSql, openStaleFromSql } from './deal-derived-sql.js'
+import { closedLastTouchSql, daysBetweenSql, lastActivityOnSql, openDealsSql, openStaleFromOnSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
@@ -50,6 +50,8 @@ export async function findStalePipeline(
   const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
   const closedSince = await countClosedSince(db, scope)
   const openOn = closedSince > 0 && options.openNow !== true
+  const staleFrom = openStaleFromOnSql(scope.asOf)
+  const lastActivity = lastActivityOnSql(scope.asOf)
   const open = await db
     .selectFrom('deals')
     .where(scopeCondition(scope))
@@ -57,13 +59,13 @@ export async function findStalePipeline(
     .select([
       sql<number>`count(*)`.as('openCount'),
       sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),
-      sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then 1 else 0 end), 0)`.as('staleCount'),
-      sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
-      sql<number>`coalesce(sum(case when ${openStaleFromSql} < ${cutoff} and last_activity_date is null and updated_date is null then 1 else 0 end), 0)`.as(
+      sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} then 1 else 0 end), 0)`.as('staleCount'),
+      sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
+      sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} and last_activity_date is null and updated_date is null then 1 else 0 end), 0)`.as(
         'staleWithoutTouchDate',
       ),
-      sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then 1 else 0 end), 0)`.as('noActivityCount'),
-      sql<number>`coalesce(sum(case when ${lastActivitySql} > ${scope.asOf} then amount else 0 end), 0)`.as('noActivityAmount'),
+      sql<number>`coalesce(sum(case when ${lastActivity} > ${scope.asOf} then 1 else 0 end), 0)`.as('noActivityCount'),
+      sql<number>`coalesce(sum(case when ${lastActivity} > ${scope.asOf} then amount else 0 end), 0)`.as('noActivityAmount'),
     ])
     .executeTakeFirst()
   const closed = slice

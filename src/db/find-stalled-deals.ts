@@ -2,7 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import type { IdleFrom } from '../domain/deal-derived.js'
 import { roundMoney } from '../domain/round-money.js'
-import { idleFromSql, lastActivitySql, openDealsSql, stageEnteredOnSql, stageEnteredSql, stageOnSql } from './deal-derived-sql.js'
+import { idleFromSql, lastActivityOnSql, openDealsSql, stageEnteredOnSql, stageEnteredSql, stageOnSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
@@ -44,7 +44,7 @@ function listColumns(asOf: string) {
     sql<string | null>`coalesce(owner_email, (select o.email from owners o where o.owner_id = deals.owner_id))`.as('ownerEmail'),
     sql<number>`amount`.as('amount'),
     stageOnSql(asOf).as('stage'),
-    lastActivitySql.as('lastActivity'),
+    lastActivityOnSql(asOf).as('lastActivity'),
     stageEnteredOnSql(asOf).as('stageEntered'),
     idleFromSql.as('idleFrom'),
     sql<'open' | 'won' | 'lost'>`outcome`.as('outcome'),
@@ -69,7 +69,7 @@ export async function findStalledDeals(
     .where(scopeCondition(scope))
     .where(openDealsSql(scope.asOf, rules.openOnAsOf))
     .where('amount', '>=', rules.alertAmount)
-    .where(sql<boolean>`${lastActivitySql} <= ${idleSince}`)
+    .where(sql<boolean>`${lastActivityOnSql(scope.asOf)} <= ${idleSince}`)
   return list(base, rules.limit, scope.asOf)
 }
 
@@ -95,9 +95,9 @@ export async function findOverStageDeals(
     .where(scopeCondition(scope))
     .where(openDealsSql(scope.asOf, rules.openOnAsOf))
     .where('amount', '>=', rules.alertAmount)
-    .where(sql<boolean>`${lastActivitySql} > ${idleSince}`)
+    .where(sql<boolean>`${lastActivityOnSql(scope.asOf)} > ${idleSince}`)
     // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.
-    .where(sql<boolean>`${lastActivitySql} <= ${scope.asOf}`)
+    .where(sql<boolean>`${lastActivityOnSql(scope.asOf)} <= ${scope.asOf}`)
     .where(sql<boolean>`(${sql.join(perStage, sql` or `)})`)
   return list(base, rules.limit, scope.asOf)
 }

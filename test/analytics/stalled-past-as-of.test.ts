@@ -113,4 +113,36 @@ M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualifie
     const openNow = await loadStalledReport(store.db, { asOf: '2024-03-31', rules, openNow: true })
     expect(openNow.overStageP90.map((d) => d.dealId)).toEqual([])
   })
+  it('counts days idle of a deal with no activity or update date from its stay that day, when it has moved on since', async () => {
+    store = await dialect.open()
+    // N1 has no activity or update date: on 2024-03-31 it had been in Demo since 15 February (its
+    // stage history), and moved to Proposal in May. C1, from a CRM, entered Negotiation at 15:00 on
+    // 2024-03-31 itself and moved to Proposal in April.
+    const csv = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,stage_history
+N1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,60000,Open,Qualified@2024-02-01;Demo@2024-02-15;Proposal@2024-05-01
+C1,2024-03-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,70000,Open,
+`
+    await importCsvFile(store, { path: writeTempFile('moved.csv', csv), stages: DEFAULT_STAGES })
+    await store.db.deleteFrom('stage_history').where('deal_id', '=', 'C1').execute()
+    await store.db
+      .insertInto('stage_history')
+      .values([
+        { deal_id: 'C1', stage: 'Demo', entered_at: '2024-03-01T09:00:00.000Z', left_at: '2024-03-31T15:00:00.000Z' },
+        { deal_id: 'C1', stage: 'Negotiation', entered_at: '2024-03-31T15:00:00.000Z', left_at: '2024-04-10T08:00:00.000Z' },
+        { deal_id: 'C1', stage: 'Proposal', entered_at: '2024-04-10T08:00:00.000Z', left_at: null },
+      ])
+      .execute()
+    await store.db.updateTable('deals').set({ stage_entered_date: '2024-04-10' }).where('deal_id', '=', 'C1').execute()
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
+    expect(past.stalled.map((d) => [d.dealId, d.stage, d.daysIdle, d.idleFrom])).toEqual([['N1', 'Demo', 45, 'stage']])
+    // Neither is unknown: each has a stand-in date by that day.
+    expect(past.noActivityByAsOf).toEqual({ count: 0, amount: 0 })
+    expect([past.stale.count, past.openCount]).toEqual([1, 2])
+    // As of today each counts from the stage it is in now.
+    const now = await loadStalledReport(store.db, { asOf: '2024-05-20', rules })
+    expect(now.stalled.map((d) => [d.dealId, d.stage, d.daysIdle])).toEqual([
+      ['C1', 'Proposal', 40],
+      ['N1', 'Proposal', 19],
+    ])
+  })
 })

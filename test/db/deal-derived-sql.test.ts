@@ -4,8 +4,9 @@ import {
   closedLastTouchSql,
   daysBetweenSql,
   idleFromSql,
+  lastActivityOnSql,
   lastActivitySql,
-  openStaleFromSql,
+  openStaleFromOnSql,
   stageEnteredSql,
   stageLostAtSql,
 } from '../../src/db/deal-derived-sql.js'
@@ -93,11 +94,12 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
       .selectAll()
       .select([
         lastActivitySql.as('sql_last_activity'),
+        lastActivityOnSql(AS_OF).as('sql_last_activity_on'),
         idleFromSql.as('sql_idle_from'),
         stageLostAtSql.as('sql_lost_at'),
         daysBetweenSql(store.db, lastActivitySql, sql.lit(AS_OF)).as('sql_idle'),
         daysBetweenSql(store.db, stageEnteredSql, sql.lit(AS_OF)).as('sql_in_stage'),
-        sql<number>`case when ${openStaleFromSql} < ${addDays(AS_OF, -30)} then 1 else 0 end`.as('sql_open_stale'),
+        sql<number>`case when ${openStaleFromOnSql(AS_OF)} < ${addDays(AS_OF, -30)} then 1 else 0 end`.as('sql_open_stale'),
         sql<number>`case when ${closedLastTouchSql} is not null and ${daysBetweenSql(store.db, closedLastTouchSql, 'closed_date')} > 30 then 1 else 0 end`.as(
           'sql_closed_stale',
         ),
@@ -108,6 +110,8 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
       const d = r as unknown as DealDates & { deal_id: string; amount: number }
       const label = r.deal_id
       expect(r.sql_last_activity, label).toBe(lastActivityOf(d))
+      // No stage history here: the same date as of that day.
+      expect(r.sql_last_activity_on, label).toBe(lastActivityOf(d))
       expect(r.sql_idle_from, label).toBe(idleFromOf(d))
       expect(r.sql_lost_at, label).toBe(stageLostAt(d))
       if (d.outcome === 'open') {
