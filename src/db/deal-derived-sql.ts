@@ -31,6 +31,9 @@ const lastTouchSql = sql<
   string | null
 >`(case when last_activity_date is null then updated_date when updated_date is null then last_activity_date when last_activity_date > updated_date then last_activity_date else updated_date end)`
 
+/** The date an open deal's staleness gap starts from (`isStale`, open branch). */
+export const openStaleFromSql: RawBuilder<string> = sql<string>`coalesce(${lastTouchSql}, stage_entered_date, created_date)`
+
 /**
  * The date a deal open on `asOf` has its staleness gap start from (`isStale`, open branch): its
  * last touch, else (as {@link lastActivityOnSql}) the day it entered the stage it was in then.

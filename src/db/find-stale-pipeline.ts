@@ -2,7 +2,15 @@ import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { countClosedSince } from './count-closed-since.js'
-import { closedLastTouchSql, daysBetweenSql, lastActivityOnSql, openDealsSql, openStaleFromOnSql } from './deal-derived-sql.js'
+import {
+  closedLastTouchSql,
+  daysBetweenSql,
+  lastActivityOnSql,
+  lastActivitySql,
+  openDealsSql,
+  openStaleFromOnSql,
+  openStaleFromSql,
+} from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
@@ -31,6 +39,13 @@ export interface StalePipeline {
    */
   noActivityByAsOfCount: number
   noActivityByAsOfAmount: number
+  /**
+   * Whether a deal with no activity or update date counts from the stage it was in on `asOf`, read
+   * from its stage history (`lastActivityOnSql`): true unless a current analytics rollup shows
+   * "as of" on or after every date in the data (then no deal has moved on since, and the plain
+   * stand-in, which PostgreSQL reads from the open deals' index alone, gives the same dates).
+   */
+  standInOnAsOf: boolean
 }
 
 /**
@@ -50,8 +65,9 @@ export async function findStalePipeline(
   const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
   const closedSince = await countClosedSince(db, scope)
   const openOn = closedSince > 0 && options.openNow !== true
-  const staleFrom = openStaleFromOnSql(scope.asOf)
-  const lastActivity = lastActivityOnSql(scope.asOf)
+  const standInOnAsOf = (await findRollupSlice(db, { asOf: scope.asOf })) === null
+  const staleFrom = standInOnAsOf ? openStaleFromOnSql(scope.asOf) : openStaleFromSql
+  const lastActivity = standInOnAsOf ? lastActivityOnSql(scope.asOf) : lastActivitySql
   const open = await db
     .selectFrom('deals')
     .where(scopeCondition(scope))
@@ -93,5 +109,6 @@ export async function findStalePipeline(
     closedSinceCounted: openOn,
     noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
     noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),
+    standInOnAsOf,
   }
 }

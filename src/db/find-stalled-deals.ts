@@ -2,7 +2,15 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import type { IdleFrom } from '../domain/deal-derived.js'
 import { roundMoney } from '../domain/round-money.js'
-import { idleFromSql, lastActivityOnSql, openDealsSql, stageEnteredOnSql, stageEnteredSql, stageOnSql } from './deal-derived-sql.js'
+import {
+  idleFromSql,
+  lastActivityOnSql,
+  lastActivitySql,
+  openDealsSql,
+  stageEnteredOnSql,
+  stageEnteredSql,
+  stageOnSql,
+} from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
@@ -32,9 +40,22 @@ export interface DealList {
   noActivityDate: number
 }
 
+/**
+ * Which options of the deal lists: `openOnAsOf`, the deals open on "as of" (closed since
+ * included) rather than those open now; `standInOnAsOf`, stand-in dates from the stage each deal
+ * was in that day (`StalePipeline.standInOnAsOf`).
+ */
+interface AsOfOptions {
+  openOnAsOf?: boolean
+  standInOnAsOf?: boolean
+}
+
+// `lastActivityOf` as of that day (with `standInOnAsOf`), else as stored.
+const lastActivityFor = (asOf: string, options: AsOfOptions) => (options.standInOnAsOf ? lastActivityOnSql(asOf) : lastActivitySql)
+
 // The listed columns, with each deal's stage and stage entry on `asOf` (a past "as of": the
 // stage it was in then, also for a deal that moved or closed since).
-function listColumns(asOf: string) {
+function listColumns(asOf: string, options: AsOfOptions) {
   return [
     sql<string>`deal_id`.as('dealId'),
     sql<string | null>`deal_name`.as('dealName'),
@@ -44,7 +65,7 @@ function listColumns(asOf: string) {
     sql<string | null>`coalesce(owner_email, (select o.email from owners o where o.owner_id = deals.owner_id))`.as('ownerEmail'),
     sql<number>`amount`.as('amount'),
     stageOnSql(asOf).as('stage'),
-    lastActivityOnSql(asOf).as('lastActivity'),
+    lastActivityFor(asOf, options).as('lastActivity'),
     stageEnteredOnSql(asOf).as('stageEntered'),
     idleFromSql.as('idleFrom'),
     sql<'open' | 'won' | 'lost'>`outcome`.as('outcome'),
@@ -61,7 +82,7 @@ function listColumns(asOf: string) {
 export async function findStalledDeals(
   db: Kysely<Database>,
   scope: DealScope,
-  rules: { alertAmount: number; idleDays: number; limit: number; openOnAsOf?: boolean },
+  rules: { alertAmount: number; idleDays: number; limit: number } & AsOfOptions,
 ): Promise<DealList> {
   const idleSince = addDays(scope.asOf, -rules.idleDays)
   const base = db
@@ -69,8 +90,8 @@ export async function findStalledDeals(
     .where(scopeCondition(scope))
     .where(openDealsSql(scope.asOf, rules.openOnAsOf))
     .where('amount', '>=', rules.alertAmount)
-    .where(sql<boolean>`${lastActivityOnSql(scope.asOf)} <= ${idleSince}`)
-  return list(base, rules.limit, scope.asOf)
+    .where(sql<boolean>`${lastActivityFor(scope.asOf, rules)} <= ${idleSince}`)
+  return list(base, rules.limit, scope.asOf, rules)
 }
 
 /**
@@ -83,7 +104,7 @@ export async function findStalledDeals(
 export async function findOverStageDeals(
   db: Kysely<Database>,
   scope: DealScope,
-  rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number>; openOnAsOf?: boolean },
+  rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number> } & AsOfOptions,
 ): Promise<DealList> {
   if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0 }
   const idleSince = addDays(scope.asOf, -rules.idleDays)
@@ -95,17 +116,17 @@ export async function findOverStageDeals(
     .where(scopeCondition(scope))
     .where(openDealsSql(scope.asOf, rules.openOnAsOf))
     .where('amount', '>=', rules.alertAmount)
-    .where(sql<boolean>`${lastActivityOnSql(scope.asOf)} > ${idleSince}`)
+    .where(sql<boolean>`${lastActivityFor(scope.asOf, rules)} > ${idleSince}`)
     // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.
-    .where(sql<boolean>`${lastActivityOnSql(scope.asOf)} <= ${scope.asOf}`)
+    .where(sql<boolean>`${lastActivityFor(scope.asOf, rules)} <= ${scope.asOf}`)
     .where(sql<boolean>`(${sql.join(perStage, sql` or `)})`)
-  return list(base, rules.limit, scope.asOf)
+  return list(base, rules.limit, scope.asOf, rules)
 }
 
 // biome-ignore lint/complexity/noBannedTypes: a query with nothing selected yet
 type DealsQuery = SelectQueryBuilder<Database, 'deals', {}>
 
-async function list(base: DealsQuery, limit: number, asOf: string): Promise<DealList> {
+async function list(base: DealsQuery, limit: number, asOf: string, options: AsOfOptions): Promise<DealList> {
   const totals = await base
     .select([
       sql<number>`count(*)`.as('count'),
@@ -113,7 +134,7 @@ async function list(base: DealsQuery, limit: number, asOf: string): Promise<Deal
       sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
     ])
     .executeTakeFirst()
-  let q = base.select(listColumns(asOf)).orderBy('amount', 'desc').orderBy('deal_id')
+  let q = base.select(listColumns(asOf, options)).orderBy('amount', 'desc').orderBy('deal_id')
   if (limit > 0) q = q.limit(limit)
   const rows = await q.execute()
   return {

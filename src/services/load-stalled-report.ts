@@ -32,7 +32,13 @@ export async function loadStalledReport(
   // A past "as of" counts the deals open that day, closed since or not (unless `openNow`).
   const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow })
   const [stalled, overStageP90] = await Promise.all([
-    findStalledDeals(db, scope, { alertAmount: rules.alertAmount, idleDays: rules.idleDays, limit, openOnAsOf: stale.closedSinceCounted }),
+    findStalledDeals(db, scope, {
+      alertAmount: rules.alertAmount,
+      idleDays: rules.idleDays,
+      limit,
+      openOnAsOf: stale.closedSinceCounted,
+      standInOnAsOf: stale.standInOnAsOf,
+    }),
     options.stageTimes === false
       ? { deals: [], count: 0, amount: 0, noActivityDate: 0 }
       : findOverStageDeals(db, scope, {
@@ -41,6 +47,7 @@ export async function loadStalledReport(
           limit,
           thresholds,
           openOnAsOf: stale.closedSinceCounted,
+          standInOnAsOf: stale.standInOnAsOf,
         }),
   ])
   return stalledReport({ stalled, overStageP90, stale, stageTimes }, context, query)

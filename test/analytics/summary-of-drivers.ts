@@ -29,6 +29,7 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
             closedSinceCounted: false,
             noActivityByAsOfCount: 0,
             noActivityByAsOfAmount: 0,
+            standInOnAsOf: false,
           },
           stageTimes: [],
         },
