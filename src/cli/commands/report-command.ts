@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { formatCount } from '../../analytics/format-figures.js'
 import { driversText, funnelText, lossesText, stalledText, summaryText, winrateText } from '../../analytics/report-text.js'
 import {
   MAX_WINRATE_MONTHS,
@@ -10,6 +11,8 @@ import {
 } from '../../analytics/report-types.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
+import { countDeals } from '../../db/count-deals.js'
+import { findRollupSlice } from '../../db/find-rollup-slice.js'
 import type { Store } from '../../db/open-store.js'
 import { stageOrderAfterSave } from '../../db/save-stage-order.js'
 import { FILTER_AMOUNT_BANDS } from '../../domain/amount-band.js'
@@ -162,6 +165,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         async (store, config) => {
           const query = reportQuery(options, await matchWhereValues(store, where, io), config, await configuredStages(store, config))
           noteFutureAsOf(io, query.asOf, config)
+          await noteSlowReport(io, store, query)
           return spec.run(store, query, options)
         },
         { existing: true, io, needsDeals: true },
@@ -180,6 +184,24 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       emit(io, options, result.json, result.text)
     })
   }
+}
+
+/** Stores from this many deals take seconds for a report the stored summaries cannot answer: {@link noteSlowReport} says so first. */
+export const SLOW_REPORT_DEALS = 100_000
+
+/**
+ * Says on stderr, before a report the analytics rollup cannot answer (an "as of" before the
+ * newest date in the data, more than one `--where`, or summaries not yet rebuilt after a change)
+ * on a store of {@link SLOW_REPORT_DEALS} deals or more, that it reads every deal and may take a
+ * while: seconds of silence would look like a hang.
+ */
+async function noteSlowReport(io: CliIo, store: Store, query: ReportQuery): Promise<void> {
+  if (await findRollupSlice(store.db, { asOf: query.asOf, where: query.where })) return
+  const deals = await countDeals(store.db)
+  if (deals < SLOW_REPORT_DEALS) return
+  io.err(
+    `Reading all ${formatCount(deals)} deals for this report, which may take several seconds: the stored summaries answer only reports as of the newest date in the data with at most one --where.`,
+  )
 }
 
 function reportQuery(options: ReportOptions, where: ReportFilters, config: Config, stages: readonly string[] | undefined): ReportQuery {
