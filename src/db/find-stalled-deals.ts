@@ -108,8 +108,10 @@ export async function findOverStageDeals(
 ): Promise<DealList> {
   if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0 }
   const idleSince = addDays(scope.asOf, -rules.idleDays)
-  const stage = rules.openOnAsOf ? stageOnSql(scope.asOf) : sql<string>`stage`
-  const entered = rules.openOnAsOf ? stageEnteredOnSql(scope.asOf) : stageEnteredSql
+  // As of an earlier day, each deal in the stage it was in then (it may have moved or closed since).
+  const onAsOf = rules.openOnAsOf === true || rules.standInOnAsOf === true
+  const stage = onAsOf ? stageOnSql(scope.asOf) : sql<string>`stage`
+  const entered = onAsOf ? stageEnteredOnSql(scope.asOf) : stageEnteredSql
   const perStage = [...rules.thresholds].map(([name, days]) => sql`(${stage} = ${name} and ${entered} < ${addDays(scope.asOf, -days)})`)
   const base = db
     .selectFrom('deals')

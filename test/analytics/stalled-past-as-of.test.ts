@@ -108,10 +108,27 @@ M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualifie
       ['M2', 'Negotiation', 30, 5, undefined],
     ])
     expect([past.overStageP90Count, past.overStageP90Amount]).toEqual([2, 140_000])
-    // Deals open now, in their current stays (alerts, the managers' digests): W2 is closed, and M2's
-    // stay in Proposal began after that day.
+    // Deals open now (alerts, the managers' digests): W2, closed since, is left out; M2, still
+    // open, is flagged in the stage it was in that day.
     const openNow = await loadStalledReport(store.db, { asOf: '2024-03-31', rules, openNow: true })
-    expect(openNow.overStageP90.map((d) => d.dealId)).toEqual([])
+    expect(openNow.overStageP90.map((d) => [d.dealId, d.stage, d.daysInStage])).toEqual([['M2', 'Negotiation', 30]])
+  })
+
+  it("flags a deal past its stage's p90 in the stage it was in that day when nothing has closed since", async () => {
+    store = await dialect.open()
+    const header =
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history'
+    const quick = Array.from(
+      { length: 20 },
+      (_, i) =>
+        `K${i},2024-01-20,2024-02-06,r1,SaaS,EMEA,Core,Inbound,Closed,10000,Won,2024-02-05,Qualified@2024-01-20;Negotiation@2024-02-01;Closed@2024-02-06`,
+    )
+    const moved =
+      'M2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,65000,Open,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Proposal@2024-05-01'
+    await importCsvFile(store, { path: writeTempFile('p90.csv', [header, ...quick, moved, ''].join('\n')), stages: DEFAULT_STAGES })
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
+    expect(past.closedSince).toBe(0)
+    expect(past.overStageP90.map((d) => [d.dealId, d.stage, d.daysInStage])).toEqual([['M2', 'Negotiation', 30]])
   })
   it('counts days idle of a deal with no activity or update date from its stay that day, when it has moved on since', async () => {
     store = await dialect.open()
