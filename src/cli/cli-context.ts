@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
 import { type Config, loadConfig, todayOf, unknownDotenvSettings } from '../config.js'
+import { findRecentSyncRuns } from '../db/begin-sync-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
@@ -154,9 +155,20 @@ export async function usingStore<T>(
   )
   try {
     if (needsDeals && !(await hasAnyDeal(store.db))) {
+      const db = options.db && url === undefined ? ` --db ${shellArg(path)}` : ''
+      // A CRM sync that found nothing is no reason to import a CSV: say what the sync saw.
+      const synced = (await findRecentSyncRuns(store.db)).find((r) => r.status === 'done' && r.source !== 'csv')
+      if (synced) {
+        const crm = synced.source === 'hubspot' ? 'HubSpot' : synced.source === 'salesforce' ? 'Salesforce' : synced.source
+        const at = `${(synced.finished_at ?? synced.started_at).slice(0, 16).replace('T', ' ')} UTC`
+        throw new AppError(
+          'no_data',
+          `There are no deals in this database yet: the last sync from ${crm} (${at}) found none it could store. Check that the ${crm} account holds deals the app can read${synced.source === 'hubspot' ? ' (and HUBSPOT_PIPELINE, if set)' : ''}, then run pulse sync${db} again.`,
+        )
+      }
       throw new AppError(
         'no_data',
-        `There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE${options.db && url === undefined ? ` --db ${shellArg(path)}` : ''} (or pulse sample to try it out).`,
+        `There are no deals in this database yet. Import a CSV first: pulse ingest --csv FILE${db} (or pulse sample to try it out).`,
       )
     }
     return await fn(store, config)

@@ -11,15 +11,21 @@ export interface StageChange {
  * Turns a CRM's stage changes (any order) into stays: sorted by time, consecutive repeats of the
  * same stage collapsed into one stay (Salesforce writes a history row for every amount or date
  * change too), each stay ending when the next begins; the last stay is still open.
+ * Changes at the same instant (a workflow moving a deal twice within a millisecond, Salesforce's
+ * whole seconds) keep the order given; with `current`, the stage the deal is in now, a change to
+ * it at the latest instant is taken as the last one, so the open stay is the deal's own stage.
  * Times are written as ISO date-times on the wall clock of `timeZone` (the team's, `PULSE_TZ`)
  * with its offset (`2024-04-19T04:00:05.002-07:00`; in UTC `2024-04-19T11:00:05.002Z`), so that
  * their first ten characters, which every report compares with days, are the day the team saw.
  */
-export function staysFromChanges(dealId: string, changes: readonly StageChange[], timeZone = 'UTC'): StageStay[] {
+export function staysFromChanges(dealId: string, changes: readonly StageChange[], timeZone = 'UTC', current?: string): StageStay[] {
   const sorted = changes
     .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at) }))
     .filter((c): c is { stage: string; at: string } => c.at !== null)
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+  const latest = sorted[sorted.length - 1]?.at
+  const now = current === undefined ? -1 : sorted.findLastIndex((c) => c.at === latest && c.stage === current)
+  if (now >= 0) sorted.push(...sorted.splice(now, 1))
   const stays: StageStay[] = []
   for (const c of sorted) {
     const last = stays[stays.length - 1]

@@ -229,14 +229,26 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
 /**
  * Upserts a CRM's owners (id, email, name) for `source`. An owner whose email changed (or who
  * had none) passes the new email on to the deals of `source` they own, so DMs and the stalled
- * list follow the CRM, not the email a deal carried when it was last modified.
+ * list follow the CRM, not the email a deal carried when it was last modified; one the CRM's
+ * owner list now gives no email leaves their deals without one.
  */
 export async function storeOwners(db: Kysely<Database>, owners: readonly NormalizedOwner[], source: string, now: Date): Promise<void> {
   if (owners.length === 0) return
-  await db.transaction().execute((tx) => upsertOwners(tx, owners, source, now.toISOString()))
+  await db.transaction().execute((tx) => upsertOwners(tx, owners, source, now.toISOString(), true))
 }
 
-async function upsertOwners(tx: Transaction<Database>, owners: readonly NormalizedOwner[], source: string, updatedAt: string) {
+/**
+ * `fromOwnerList`: the owners come from the CRM's own owner list (not off a page's deals), so an
+ * owner listed without the email stored before has none now: their deals lose it too, and no DM
+ * goes to an address the CRM no longer gives.
+ */
+async function upsertOwners(
+  tx: Transaction<Database>,
+  owners: readonly NormalizedOwner[],
+  source: string,
+  updatedAt: string,
+  fromOwnerList = false,
+) {
   const unique = [...new Map(owners.map((o) => [o.ownerId, o])).values()]
   const before = new Map<string, string | null>()
   for (let i = 0; i < unique.length; i += ID_CHUNK) {
@@ -260,7 +272,19 @@ async function upsertOwners(tx: Transaction<Database>, owners: readonly Normaliz
   }
   for (const o of unique) {
     // A new owner has no deals yet (each stored deal notes its owner): no scan of `deals` for it.
-    if (o.email === null || !before.has(o.ownerId) || o.email === before.get(o.ownerId)) continue
+    if (!before.has(o.ownerId) || o.email === before.get(o.ownerId)) continue
+    if (o.email === null) {
+      if (fromOwnerList) {
+        await tx
+          .updateTable('deals')
+          .set({ owner_email: null })
+          .where('owner_id', '=', o.ownerId)
+          .where('source', '=', source)
+          .where('owner_email', 'is not', null)
+          .execute()
+      }
+      continue
+    }
     await tx
       .updateTable('deals')
       .set({ owner_email: o.email })

@@ -185,6 +185,36 @@ describe('HubSpot sync edge cases', () => {
     ])
   })
 
+  it('an owner HubSpot lists without the email it had: their stored deals lose it too, though no deal changed', async () => {
+    store = await openTestStore()
+    const deals = [deal('311', {}), deal('312', { hubspot_owner_id: '61234502' })]
+    fake.options = {
+      owners: [
+        { id: '61234501', email: 'Ana@Example.com', firstName: 'Ana', lastName: null },
+        { id: '61234502', email: 'bo@example.com', firstName: 'Bo', lastName: null },
+      ],
+      deals,
+    }
+    await syncCrm(store, source())
+    expect((await rows()).map((r) => [r.deal_id, r.owner_email])).toEqual([
+      ['311', 'ana@example.com'],
+      ['312', 'bo@example.com'],
+    ])
+    // Ana's email is gone from HubSpot's owner list; no deal was modified, so no search finds them.
+    fake.options = {
+      ...fake.options,
+      owners: [
+        { id: '61234501', email: null, firstName: 'Ana', lastName: null },
+        { id: '61234502', email: 'bo@example.com', firstName: 'Bo', lastName: null },
+      ],
+    }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+    expect((await rows()).map((r) => [r.deal_id, r.owner_email])).toEqual([
+      ['311', null],
+      ['312', 'bo@example.com'],
+    ])
+  })
+
   it('deals sharing the watermark millisecond across two syncs: none missed, none counted twice', async () => {
     store = await openTestStore()
     const deals = [deal('401', {}), deal('402', {}), deal('403', { hs_lastmodifieddate: iso(T0 - 1000) })]

@@ -144,4 +144,105 @@ describe('stage stays and time in stage', () => {
       'ana.ruiz@example.com',
     ])
   })
+
+  it("HubSpot: stage changes sharing a millisecond (a workflow) end in the deal's own stage, lost at the last open one", async () => {
+    const at = '2024-02-01T10:00:00.000Z'
+    const deal = (id: string, stages: string[], dealstage: string, won: boolean) => ({
+      id,
+      createdAt: '2024-01-01T00:00:00.000Z',
+      archived: false,
+      history: [
+        { value: 'appointmentscheduled', timestamp: '2024-01-01T00:00:00.000Z' },
+        ...stages.map((value) => ({ value, timestamp: at })),
+      ],
+      properties: {
+        dealname: id,
+        amount: '60000',
+        dealstage,
+        pipeline: 'default',
+        createdate: '2024-01-01T00:00:00.000Z',
+        closedate: at,
+        hs_lastmodifieddate: '2024-02-01T10:00:01.000Z',
+        hs_is_closed: 'true',
+        hs_is_closed_won: String(won),
+        hubspot_owner_id: '61234501',
+      },
+    })
+    // The fake lists each history newest first, as HubSpot does.
+    const hs = await startHubspotFake({
+      deals: [
+        deal('18234567101', ['contractsent', 'closedwon'], 'closedwon', true),
+        deal('18234567102', ['qualifiedtobuy', 'contractsent', 'closedlost'], 'closedlost', false),
+      ],
+    })
+    fake = hs
+    store = await openTestStore()
+    await syncCrm(
+      store,
+      createHubspotSource({
+        token: hs.token,
+        baseUrl: hs.url,
+        segments: { region: 'region', industry: 'industry', productType: 'dealtype', leadSource: 'hs_analytics_source' },
+        clock: virtualClock(Date.UTC(2024, 5, 1)),
+      }),
+    )
+    const won = await storedStays(store, '18234567101')
+    expect(won.filter((s) => s.leftAt === null).map((s) => s.stage)).toEqual(['Closed Won'])
+    expect(won.find((s) => s.stage === 'Contract Sent')).toMatchObject({ enteredAt: at, leftAt: at })
+    const lost = await storedStays(store, '18234567102')
+    expect(lost.filter((s) => s.leftAt === null).map((s) => s.stage)).toEqual(['Closed Lost'])
+    const rows = await store.db
+      .selectFrom('deals')
+      .select(['deal_id', 'outcome', 'lost_at_stage', 'stage_entered_date'])
+      .orderBy('deal_id')
+      .execute()
+    expect(rows).toEqual([
+      { deal_id: '18234567101', outcome: 'won', lost_at_stage: null, stage_entered_date: '2024-02-01' },
+      { deal_id: '18234567102', outcome: 'lost', lost_at_stage: 'Contract Sent', stage_entered_date: '2024-02-01' },
+    ])
+  })
+
+  it("Salesforce: OpportunityHistory rows sharing a second, in any order, end in the opportunity's StageName", async () => {
+    // Salesforce orders by CreatedDate only: rows written in the same second come back in no set order.
+    const opp: FakeOpportunity = {
+      Id: '006XX000004TmiRYAS',
+      Name: 'Globex – Pilot',
+      Amount: 60000,
+      StageName: 'Closed Won',
+      CloseDate: '2024-05-01',
+      CreatedDate: '2024-04-02T09:14:22.000+0000',
+      IsClosed: true,
+      IsWon: true,
+      OwnerId: '005XX000001SvogYAC',
+      LastActivityDate: null,
+      LastModifiedDate: '2024-05-01T12:00:03.000+0000',
+      SystemModstamp: '2024-05-01T12:00:03.000+0000',
+      Type: 'New Business',
+      LeadSource: 'Web',
+      AccountId: '001XX000003DHPhYAO',
+      IsDeleted: false,
+      history: [
+        { Id: 'h1', StageName: 'Prospecting', Amount: 60000, CloseDate: '2024-06-30', CreatedDate: '2024-04-02T09:14:22.000+0000' },
+        { Id: 'h3', StageName: 'Closed Won', Amount: 60000, CloseDate: '2024-05-01', CreatedDate: '2024-05-01T12:00:03.000+0000' },
+        { Id: 'h2', StageName: 'Negotiation/Review', Amount: 60000, CloseDate: '2024-05-01', CreatedDate: '2024-05-01T12:00:03.000+0000' },
+      ],
+    }
+    const sf = await startSalesforceFake({ opportunities: [opp] })
+    fake = sf
+    store = await openTestStore()
+    await syncCrm(
+      store,
+      createSalesforceSource({
+        url: sf.url,
+        clientId: sf.clientId,
+        clientSecret: sf.clientSecret,
+        segments: { region: 'Account.BillingCountry', industry: 'Account.Industry', productType: 'Type', leadSource: 'LeadSource' },
+        clock: virtualClock(Date.UTC(2024, 5, 1)),
+      }),
+    )
+    const stays = await storedStays(store, opp.Id)
+    expect(stays.filter((s) => s.leftAt === null).map((s) => s.stage)).toEqual(['Closed Won'])
+    const deal = await store.db.selectFrom('deals').select(['stage', 'stage_entered_date']).executeTakeFirstOrThrow()
+    expect(deal).toEqual({ stage: 'Closed Won', stage_entered_date: '2024-05-01' })
+  })
 })

@@ -107,15 +107,22 @@ export function mapHubspotDeal(
   const outcome = won ? 'won' : closed ? 'lost' : 'open'
 
   const raw = d.propertiesWithHistory?.dealstage
+  // HubSpot lists a property's history newest first: read oldest first, so that changes sharing a
+  // millisecond (a workflow moving the deal on at once) keep their order.
+  const oldestFirst =
+    raw == null ||
+    raw.length < 2 ||
+    Date.parse((raw[0] as { timestamp: string }).timestamp) < Date.parse((raw[raw.length - 1] as { timestamp: string }).timestamp)
   const history: StageStay[] | null =
     raw == null
       ? null
       : staysFromChanges(
           d.id,
-          raw
+          (oldestFirst ? raw : [...raw].reverse())
             .filter((h) => h.value !== null && h.value !== '')
             .map((h) => ({ stage: stageOf(h.value)?.label ?? (h.value as string), at: h.timestamp })),
           timeZone,
+          label,
         )
 
   let createdDate = dateOf(p.createdate) ?? dateOf(d.createdAt) ?? dateOf(p.hs_lastmodifieddate) ?? '1970-01-01'

@@ -75,6 +75,7 @@ export function mapOpportunity(
       .filter((h) => typeof h.StageName === 'string' && typeof h.CreatedDate === 'string')
       .map((h) => ({ stage: String(h.StageName), at: String(h.CreatedDate) })),
     timeZone,
+    stageName,
   )
   let createdDate = dateOf(str('CreatedDate')) ?? '1970-01-01'
   let closedDate: string | null = null
