@@ -150,13 +150,19 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
 }
 
 /**
- * The sentence saying that `undated` of `n` deals lack a `missing` date, so that what is measured
+ * The sentence saying that `undated` of `n` deals lack a `missing` date (`missing` takes "an"), so that what is measured
  * (`measured`, given whether one deal is meant) runs from the day each entered its stage or was
  * created; empty when none lacks it.
  */
 function standInSentence(undated: number, n: number, missing: string, measured: (one: boolean) => string): string {
   if (undated === 0) return ''
   const one = undated === 1
-  const subject = undated === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(undated)} of them ${one ? 'has' : 'have'}`
-  return ` ${subject} no ${missing} on record, so ${measured(one)} the day ${one ? 'it' : 'they'} entered ${one ? 'its' : 'their'} stage or ${one ? 'was' : 'were'} created.`
+  // "None of them has no ... date" would say that every one has it: when all lack it, say none has one.
+  const lack =
+    undated === n
+      ? n === 1
+        ? `It has no ${missing}`
+        : `None of them has an ${missing}`
+      : `${formatCount(undated)} of them ${one ? 'has' : 'have'} no ${missing}`
+  return ` ${lack} on record, so ${measured(one)} the day ${one ? 'it' : 'they'} entered ${one ? 'its' : 'their'} stage or ${one ? 'was' : 'were'} created.`
 }
