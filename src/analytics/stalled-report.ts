@@ -1,7 +1,7 @@
 import type { StalePipeline } from '../db/find-stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
-import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
@@ -79,7 +79,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
     })
   }
   if (counted) {
