@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { todayIn } from './domain/dates.js'
 import { DEFAULT_STAGES } from './domain/default-stages.js'
 import { editDistance } from './domain/edit-distance.js'
+import { isLostStageName, isWonStageName } from './domain/stages-from-names.js'
 import { AppError } from './errors.js'
 
 export { DEFAULT_STAGES }
@@ -114,6 +115,12 @@ const envSchema = z.object({
       ctx.addIssue({
         code: 'custom',
         message: `PULSE_STAGES names ${repeated.join(', ')} more than once; list each stage once, in pipeline order`,
+      })
+    // With only won or lost ends there is no stage an open deal can be in: every funnel and loss report would be empty.
+    else if (stages.every((stage) => isWonStageName(stage) || isLostStageName(stage)))
+      ctx.addIssue({
+        code: 'custom',
+        message: `PULSE_STAGES names no open stage (${stages.join(', ')} ${stages.length === 1 ? 'is an end stage' : 'are end stages'}); list the stages an open deal goes through, in pipeline order, then the won end, for example Qualified,Demo,Proposal,Closed`,
       })
     return stages
   }),

@@ -73,6 +73,7 @@ describe('loadConfig', () => {
     ['PULSE_STAGES', ','],
     ['PULSE_STAGES', 'Qualified,Demo,Qualified'],
     ['PULSE_STAGES', 'Qualified,Demo,DEMO'],
+    ['PULSE_STAGES', 'Closed'],
     ['PULSE_DATABASE_URL', 'mysql://db/pulse'],
     ['PULSE_DATABASE_URL', 'postgres://db.internal:port/pulse'],
     ['SALESFORCE_URL', 'https://'],
@@ -102,6 +103,15 @@ describe('loadConfig', () => {
     expect(refusal({ PULSE_STAGES: 'Qualified,Demo,demo,Closed' })).toContain(
       'PULSE_STAGES names Demo (as demo) more than once; list each stage once, in pipeline order',
     )
+  })
+
+  it('refuses a PULSE_STAGES with no open stage, naming the end stages it lists', () => {
+    expect(refusal({ PULSE_STAGES: 'Won' })).toContain('PULSE_STAGES names no open stage (Won is an end stage)')
+    expect(refusal({ PULSE_STAGES: 'Closed Won, Closed Lost' })).toContain(
+      'PULSE_STAGES names no open stage (Closed Won, Closed Lost are end stages)',
+    )
+    expect(loadConfig({ PULSE_STAGES: 'Pipeline' }).stages).toEqual(['Pipeline'])
+    expect(loadConfig({ PULSE_STAGES: 'Discovery, Closed Won' }).stages).toEqual(['Discovery', 'Closed Won'])
   })
 
   it('gives an example URL that the log redaction leaves as it is', () => {

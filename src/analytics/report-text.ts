@@ -210,7 +210,7 @@ export function stalledText(r: StalledReport): string {
   )
   if (r.overStageP90.length > 0) parts.push(textTable(header, r.overStageP90.map(row), right))
   parts.push(
-    `Stale open deals (no update or activity for more than ${r.rules.staleDays} days): ${formatCount(r.stale.count)} of ${formatDeals(r.openCount, 'open')}, ${formatMoney(r.stale.amount)} of ${formatMoney(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
+    `Stale open deals (no update or activity for more than ${formatCountOf(r.rules.staleDays, 'day')}): ${formatCount(r.stale.count)} of ${formatDeals(r.openCount, 'open')}, ${formatMoney(r.stale.amount)} of ${formatMoney(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
   )
   return parts.join('\n\n') + findingsBlock(r.findings)
 }

@@ -1,7 +1,7 @@
 import type { StalePipeline } from '../db/find-stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
-import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
@@ -79,7 +79,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${rules.staleDays} days.${standIn}`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
     })
   }
   if (counted) {
@@ -150,13 +150,19 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
 }
 
 /**
- * The sentence saying that `undated` of `n` deals lack a `missing` date, so that what is measured
+ * The sentence saying that `undated` of `n` deals lack a `missing` date (`missing` takes "an"), so that what is measured
  * (`measured`, given whether one deal is meant) runs from the day each entered its stage or was
  * created; empty when none lacks it.
  */
 function standInSentence(undated: number, n: number, missing: string, measured: (one: boolean) => string): string {
   if (undated === 0) return ''
   const one = undated === 1
-  const subject = undated === n ? (n === 1 ? 'It has' : 'None of them has') : `${formatCount(undated)} of them ${one ? 'has' : 'have'}`
-  return ` ${subject} no ${missing} on record, so ${measured(one)} the day ${one ? 'it' : 'they'} entered ${one ? 'its' : 'their'} stage or ${one ? 'was' : 'were'} created.`
+  // "None of them has no ... date" would say that every one has it: when all lack it, say none has one.
+  const lack =
+    undated === n
+      ? n === 1
+        ? `It has no ${missing}`
+        : `None of them has an ${missing}`
+      : `${formatCount(undated)} of them ${one ? 'has' : 'have'} no ${missing}`
+  return ` ${lack} on record, so ${measured(one)} the day ${one ? 'it' : 'they'} entered ${one ? 'its' : 'their'} stage or ${one ? 'was' : 'were'} created.`
 }

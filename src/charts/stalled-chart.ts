@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount, formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatMoney } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
@@ -39,7 +39,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   if (deals.length === 0) {
     return emptyChart(
       'No stalled deals',
-      `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${idleDays} days or longer.`,
+      `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
     )
   }
   const measurer = chartTextMeasurer()

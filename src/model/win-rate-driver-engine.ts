@@ -1,7 +1,7 @@
 /// <reference path="../../types/ml-cart.d.ts" />
 
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
-import { formatCount, formatDeals, formatWholePercent } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatWholePercent } from '../analytics/format-figures.js'
 import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from '../db/model-deal.js'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
@@ -256,7 +256,7 @@ export class WinRateDriverEngine {
       const staleNote =
         stale === 0
           ? ''
-          : ` (${formatCount(stale)} more ${stale === 1 ? 'was' : 'were'} left out as stale: no touch for more than ${input.staleDays} days (PULSE_STALE_DAYS) before ${stale === 1 ? 'it' : 'they'} closed)`
+          : ` (${formatCount(stale)} more ${stale === 1 ? 'was' : 'were'} left out as stale: no touch for more than ${formatCountOf(input.staleDays, 'day')} (PULSE_STALE_DAYS) before ${stale === 1 ? 'it' : 'they'} closed)`
       const one = usable.length === 1
       throw new AppError(
         'no_data',

@@ -1,0 +1,42 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { stalledChart } from '../../src/charts/stalled-chart.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,updated_date'
+const ROWS = [
+  'W1,2024-01-03,2024-02-10,rep_1,SaaS,EMEA,Core,Inbound,Closed,12000,Won,2024-02-10,2024-02-10',
+  'S1,2024-02-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2024-03-31,2024-03-31',
+  'S2,2024-02-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,8000,Open,2024-03-30,2024-03-30',
+]
+
+// The CLI reads its configuration once per process: the limits are set before the first run.
+beforeAll(() => {
+  vi.stubEnv('PULSE_STALE_DAYS', '1')
+  vi.stubEnv('PULSE_IDLE_DAYS', '1')
+  vi.stubEnv('PULSE_ALERT_AMOUNT', '1000000')
+})
+
+afterAll(() => {
+  vi.unstubAllEnvs()
+  process.exitCode = 0
+})
+
+describe('pulse report stalled text: limits of one day', () => {
+  it('writes "more than 1 day" and "for over 1 day", never "1 days"', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const ingest = await runCli('ingest', '--csv', writeTempFile('day.csv', `${[HEADER, ...ROWS].join('\n')}\n`), '--db', db)
+    expect(ingest.code, ingest.stderr).toBe(0)
+    const text = await runCli('report', 'stalled', '--db', db, '--as-of', '2024-04-30')
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('Stale open deals (no update or activity for more than 1 day): 2 of 2 open deals')
+    expect(text.stdout).toContain('have had no update or activity for over 1 day.')
+    expect(text.stdout).not.toMatch(/\b1 days\b/)
+    // The chart's sentence when nothing is stalled (no deal reaches the alert amount).
+    const json = await runCli('report', 'stalled', '--db', db, '--as-of', '2024-04-30', '--json')
+    const chart = JSON.stringify(stalledChart(JSON.parse(json.stdout)))
+    expect(chart).toContain('has been idle for 1 day or longer.')
+  })
+})
