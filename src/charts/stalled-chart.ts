@@ -55,7 +55,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       amount: d.amount,
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,
-      label: `${formatMoney(d.amount)} \u00b7 ${formatCount(d.daysIdle)} days idle`,
+      label: `${formatMoney(d.amount)} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
     }
   })
   // Deals with no activity date idle from a stand-in date (idleFrom): "no activity" would state a quiet spell as fact.
@@ -69,11 +69,13 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   const maxAmount = Math.max(...rows.map((r) => r.amount))
   const x = { field: 'amount', type: 'quantitative' as const, scale: { domain: [0, maxAmount * 1.6], nice: false }, axis: null }
   const longLabel = `Idle ${2 * idleDays}+ days`
+  // Below twice the limit: one day when the limit is one day.
+  const shortLabel = idleDays === 1 ? 'Idle 1 day' : `Idle ${idleDays}-${2 * idleDays - 1} days`
   const spec = {
     title: titleBlock(title, [`${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ ${quiet}, largest first.`, ...standIn]),
     width: LAYOUT.width - 240,
     height: { step: LAYOUT.barStep },
-    data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : `Idle ${idleDays}-${2 * idleDays - 1} days` })) },
+    data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : shortLabel })) },
     encoding: {
       // Keyed by id (two deals may share a name); the axis shows the name.
       y: {
@@ -91,7 +93,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
           color: {
             field: 'group',
             type: 'nominal',
-            scale: { domain: [longLabel, `Idle ${idleDays}-${2 * idleDays - 1} days`], range: [COLORS.highlight, COLORS.primaryLight] },
+            scale: { domain: [longLabel, shortLabel], range: [COLORS.highlight, COLORS.primaryLight] },
             legend: { title: null, orient: 'bottom', direction: 'horizontal' },
           },
         },

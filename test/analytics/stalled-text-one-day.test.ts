@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
@@ -38,5 +39,23 @@ describe('pulse report stalled text: limits of one day', () => {
     const json = await runCli('report', 'stalled', '--db', db, '--as-of', '2024-04-30', '--json')
     const chart = JSON.stringify(stalledChart(JSON.parse(json.stdout)))
     expect(chart).toContain('has been idle for 1 day or longer.')
+  })
+  it('labels the chart\'s deals and its legend "1 day", not "1 days" or "1-1 days"', () => {
+    const sample = sampleChartInputs().stalled
+    const [first, second] = sample.stalled
+    const report = {
+      ...sample,
+      rules: { ...sample.rules, idleDays: 1 },
+      stalled: [
+        { ...first!, daysIdle: 1 },
+        { ...second!, daysIdle: 5 },
+      ],
+    }
+    const chart = JSON.stringify(stalledChart(report).spec)
+    expect(chart).toContain('1 day idle')
+    expect(chart).toContain('5 days idle')
+    expect(chart).toContain('"Idle 1 day"')
+    expect(chart).toContain('"Idle 2+ days"')
+    expect(chart).not.toMatch(/\b1 days\b|1-1 days/)
   })
 })
