@@ -41,7 +41,7 @@ export interface DealList {
 }
 
 /**
- * Which options of the deal lists: `openOnAsOf`, the deals open on "as of" (closed since
+ * How the deal lists read an earlier "as of": `openOnAsOf`, the deals open that day (closed since
  * included) rather than those open now; `standInOnAsOf`, stand-in dates from the stage each deal
  * was in that day (`StalePipeline.standInOnAsOf`).
  */
