@@ -79,7 +79,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)} (${formatPercent(s.openAmount > 0 ? s.staleAmount / s.openAmount : null)} of open pipeline), ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)}${s.openAmount > 0 ? ` (${formatPercent(s.staleAmount / s.openAmount)} of open pipeline)` : ''}, ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
     })
   }
   if (counted) {

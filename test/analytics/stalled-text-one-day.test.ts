@@ -58,4 +58,15 @@ describe('pulse report stalled text: limits of one day', () => {
     expect(chart).toContain('"Idle 2+ days"')
     expect(chart).not.toMatch(/\b1 days\b|1-1 days/)
   })
+  it('gives no share of the open pipeline when the open deals are worth nothing (no "n/a of open pipeline")', async () => {
+    const db = join(tempDir(), 'pulse.db')
+    const rows = [
+      'Z1,2024-02-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,0,Open,2024-02-02,2024-02-02',
+      'W1,2024-01-03,2024-02-10,rep_1,SaaS,EMEA,Core,Inbound,Closed,12000,Won,2024-02-10,2024-02-10',
+    ]
+    expect((await runCli('ingest', '--csv', writeTempFile('zero.csv', `${[HEADER, ...rows].join('\n')}\n`), '--db', db)).code).toBe(0)
+    const run = await runCli('report', 'stalled', '--db', db, '--as-of', '2024-04-30', '--json')
+    const zombie = JSON.parse(run.stdout).findings.find((f: { key: string }) => f.key === 'stale_pipeline')
+    expect(zombie.text).toMatch(/^Zombie pipeline: 1 of 1 open deal, worth \$0, has had no update or activity for over 1 day\./)
+  })
 })
