@@ -40,8 +40,11 @@ export function lossesReport(
   const recordedLost = recordedRows.reduce((s, r) => s + r.lost, 0)
   const recordedAmount = roundMoney(recordedRows.reduce((s, r) => s + r.lostAmount, 0))
   const allRecorded = recordedLost === totalLost
-  const lateStageShare = recordedLost > 0 ? lateRows.reduce((s, r) => s + r.lost, 0) / recordedLost : null
-  const lateStageAmountShare = recordedAmount > 0 ? roundMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0)) / recordedAmount : null
+  // No late stages (fewer than three open stages): no late share to give.
+  const hasLate = context.lateStages.length > 0
+  const lateStageShare = hasLate && recordedLost > 0 ? lateRows.reduce((s, r) => s + r.lost, 0) / recordedLost : null
+  const lateStageAmountShare =
+    hasLate && recordedAmount > 0 ? roundMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0)) / recordedAmount : null
   const findings: Finding[] = []
   if (totalLost > 0 && lateStageShare !== null) {
     const days = lateRows.reduce((s, r) => s + r.daysSpent, 0)

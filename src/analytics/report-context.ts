@@ -34,7 +34,8 @@ export function reportContext(query: ReportQuery, stored: readonly StageDefiniti
   return {
     openStages,
     wonStage,
-    lateStages: openStages.slice(-2),
+    // The last two open stages; with one or two open stages every loss would be "late": none is.
+    lateStages: openStages.length >= 3 ? openStages.slice(-2) : [],
     rules: query.rules ?? DEFAULT_RULES,
     scope: { asOf: query.asOf, where: query.where ?? {}, ...(query.ownerIds ? { ownerIds: query.ownerIds } : {}) },
   }

@@ -112,8 +112,13 @@ export function lossesText(r: LossesReport): string {
     true,
     true,
   ])
-  const late = r.totalLost === 0 ? 'No lost deals in this period.' : `Late stages (${r.lateStages.join(', ')}): ${lateStageShareWords(r)}.`
+  const late = r.totalLost === 0 ? 'No lost deals in this period.' : `${lateStagesLabel(r.lateStages)}: ${lateStageShareWords(r)}.`
   return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\n${late}${findingsBlock(r.findings)}`
+}
+
+/** "Late stages (Proposal, Negotiation)", or "Late stages" when there are none (`quote`: for Slack's text). */
+export function lateStagesLabel(stages: readonly string[], quote: (text: string) => string = (text) => text): string {
+  return stages.length === 0 ? 'Late stages' : `Late stages (${stages.map(quote).join(', ')})`
 }
 
 /**
@@ -122,6 +127,7 @@ export function lossesText(r: LossesReport): string {
  * with at least one lost deal.
  */
 export function lateStageShareWords(r: LossesReport): string {
+  if (r.lateStages.length === 0) return 'none counted (with fewer than three open stages, no stage is late)'
   const recorded = r.stages.filter((s) => s.openStage).reduce((n, s) => n + s.lost, 0)
   if (recorded === r.totalLost)
     return `${formatPercent(r.lateStageShare)} of lost deals, ${formatPercent(r.lateStageAmountShare)} of the lost amount`

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { lossesReport } from '../../src/analytics/losses-report.js'
+import { reportContext } from '../../src/analytics/report-context.js'
 import { lossesText } from '../../src/analytics/report-text.js'
+import { renderReportChart } from '../../src/charts/render-report-chart.js'
+import { lossesBlocks } from '../../src/slack/blocks/report-blocks.js'
 
 const context = { openStages: ['Qualified', 'Demo', 'Proposal', 'Negotiation'], lateStages: ['Proposal', 'Negotiation'] }
 const row = (stage: string, lost: number) => ({ stage, lost, lostAmount: lost * 1000, daysSpent: lost * 30 })
@@ -31,5 +34,18 @@ describe('lossesReport', () => {
   it('adds no such note when every lost deal names an open stage', () => {
     const r = lossesReport([row('Demo', 60), row('Negotiation', 10)], context, { asOf: '2024-07-20' })
     expect(r.findings.map((f) => f.key)).toEqual(['losses_late_share'])
+  })
+  it('calls no loss late with two open stages (every loss would be), in its findings, text, chart and Slack blocks', async () => {
+    const two = reportContext({ asOf: '2024-07-20', stages: ['Discovery', 'Pitch', 'Closed Won'] }, [])
+    const r = lossesReport([row('Discovery', 6), row('Pitch', 4)], two, { asOf: '2024-07-20' })
+    expect([r.lateStages, r.lateStageShare, r.lateStageAmountShare]).toEqual([[], null, null])
+    expect(r.stages.every((s) => !s.lateStage)).toBe(true)
+    expect(r.findings.map((f) => f.key)).not.toContain('losses_late_share')
+    expect(lossesText(r)).toContain('Late stages: none counted (with fewer than three open stages, no stage is late).')
+    const slack = JSON.stringify(lossesBlocks(r, 'everyone'))
+    expect(slack).toContain('Late stages: none counted')
+    expect(slack).not.toMatch(/lost late|Late stages \(/)
+    const chart = await renderReportChart('losses', r)
+    expect(chart.title).not.toMatch(/late/)
   })
 })

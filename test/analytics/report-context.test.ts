@@ -20,7 +20,9 @@ describe('reportContext', () => {
 
   it('keeps a lost end stage out of the open stages', () => {
     const c = reportContext(query(['Discovery', 'Pitch', 'Closed Won', 'Closed Lost']), [])
-    expect(c).toMatchObject({ openStages: ['Discovery', 'Pitch'], wonStage: 'Closed Won', lateStages: ['Discovery', 'Pitch'] })
+    // With two open stages every loss would be late: none is called late.
+    expect(c).toMatchObject({ openStages: ['Discovery', 'Pitch'], wonStage: 'Closed Won', lateStages: [] })
+    expect(reportContext(query(['Discovery', 'Pitch', 'Proposal', 'Closed Won']), []).lateStages).toEqual(['Pitch', 'Proposal'])
   })
 
   it('names a won stage that is not one of the open stages when the order lists only open ones', () => {

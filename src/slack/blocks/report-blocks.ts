@@ -1,5 +1,5 @@
 import { formatUtcMinute } from '../../analytics/format-figures.js'
-import { lateStageShareWords } from '../../analytics/report-text.js'
+import { lateStageShareWords, lateStagesLabel } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, context, fields, header, listSection, section } from './block-kit.js'
@@ -78,7 +78,7 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     context(
       report.totalLost === 0
         ? `No lost deals in this period. As of ${report.asOf}.`
-        : `Late stages (${report.lateStages.map(esc).join(', ')}): ${esc(lateStageShareWords(report))}. ${countOf(report.totalLost, 'lost deal')}, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
+        : `${lateStagesLabel(report.lateStages, esc)}: ${esc(lateStageShareWords(report))}. ${countOf(report.totalLost, 'lost deal')}, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
     ),
   ]
   return {
