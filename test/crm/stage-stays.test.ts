@@ -25,6 +25,25 @@ async function storedStays(s: Store, dealId: string) {
   return rows.map((r) => ({ dealId: r.deal_id, stage: r.stage, enteredAt: r.entered_at, leftAt: r.left_at }))
 }
 
+// Syncs `opp` alone from a Salesforce fake (as on 2024-06-01) into a new test store (closed after each test).
+async function syncOpportunity(opp: FakeOpportunity): Promise<Store> {
+  const sf = await startSalesforceFake({ opportunities: [opp] })
+  fake = sf
+  const synced = await openTestStore()
+  store = synced
+  await syncCrm(
+    synced,
+    createSalesforceSource({
+      url: sf.url,
+      clientId: sf.clientId,
+      clientSecret: sf.clientSecret,
+      segments: { region: 'Account.BillingCountry', industry: 'Account.Industry', productType: 'Type', leadSource: 'LeadSource' },
+      clock: virtualClock(Date.UTC(2024, 5, 1)),
+    }),
+  )
+  return synced
+}
+
 describe('stage stays and time in stage', () => {
   it('sorts changes, collapses repeats of one stage and chains each stay to the next', () => {
     const stays = staysFromChanges('D', [
@@ -67,19 +86,7 @@ describe('stage stays and time in stage', () => {
         { Id: 'h4', StageName: 'Closed Won', Amount: 48000, CloseDate: '2024-05-01', CreatedDate: '2024-05-01T12:00:03.000+0000' },
       ],
     }
-    const sf = await startSalesforceFake({ opportunities: [opp] })
-    fake = sf
-    store = await openTestStore()
-    await syncCrm(
-      store,
-      createSalesforceSource({
-        url: sf.url,
-        clientId: sf.clientId,
-        clientSecret: sf.clientSecret,
-        segments: { region: 'Account.BillingCountry', industry: 'Account.Industry', productType: 'Type', leadSource: 'LeadSource' },
-        clock: virtualClock(Date.UTC(2024, 5, 1)),
-      }),
-    )
+    store = await syncOpportunity(opp)
     const stays = await storedStays(store, opp.Id)
     expect(stays.map((s) => s.stage)).toEqual(['Prospecting', 'Qualification', 'Closed Won'])
     const days = timeInStageDays(stays, '2024-06-01T00:00:00Z')
@@ -227,19 +234,7 @@ describe('stage stays and time in stage', () => {
         { Id: 'h2', StageName: 'Negotiation/Review', Amount: 60000, CloseDate: '2024-05-01', CreatedDate: '2024-05-01T12:00:03.000+0000' },
       ],
     }
-    const sf = await startSalesforceFake({ opportunities: [opp] })
-    fake = sf
-    store = await openTestStore()
-    await syncCrm(
-      store,
-      createSalesforceSource({
-        url: sf.url,
-        clientId: sf.clientId,
-        clientSecret: sf.clientSecret,
-        segments: { region: 'Account.BillingCountry', industry: 'Account.Industry', productType: 'Type', leadSource: 'LeadSource' },
-        clock: virtualClock(Date.UTC(2024, 5, 1)),
-      }),
-    )
+    store = await syncOpportunity(opp)
     const stays = await storedStays(store, opp.Id)
     expect(stays.filter((s) => s.leftAt === null).map((s) => s.stage)).toEqual(['Closed Won'])
     const deal = await store.db.selectFrom('deals').select(['stage', 'stage_entered_date']).executeTakeFirstOrThrow()
