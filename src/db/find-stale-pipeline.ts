@@ -63,9 +63,12 @@ export async function findStalePipeline(
 ): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
   const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
-  const closedSince = await countClosedSince(db, scope)
+  // A current rollup for "as of" means it is on or after every date in the data: no deal has
+  // closed or moved on since (and stand-ins need no stage history).
+  const asOfIsNewest = (await findRollupSlice(db, { asOf: scope.asOf })) !== null
+  const closedSince = asOfIsNewest ? 0 : await countClosedSince(db, scope)
   const openOn = closedSince > 0 && options.openNow !== true
-  const standInOnAsOf = (await findRollupSlice(db, { asOf: scope.asOf })) === null
+  const standInOnAsOf = !asOfIsNewest
   const staleFrom = standInOnAsOf ? openStaleFromOnSql(scope.asOf) : openStaleFromSql
   const lastActivity = standInOnAsOf ? lastActivityOnSql(scope.asOf) : lastActivitySql
   const open = await db
