@@ -16,6 +16,15 @@ O1,2024-06-01,,r1,SaaS,EMEA,Core,Inbound,Demo,70000,Open,2024-06-02
 `
 const rules = { alertAmount: 50_000, idleDays: 14, staleDays: 30 }
 
+// With history: 20 won deals that spent 5 days in Negotiation in February (its p90: 5 days).
+const P90_HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history'
+const QUICK_NEGOTIATIONS = Array.from(
+  { length: 20 },
+  (_, i) =>
+    `K${i},2024-01-20,2024-02-06,r1,SaaS,EMEA,Core,Inbound,Closed,10000,Won,2024-02-05,Qualified@2024-01-20;Negotiation@2024-02-01;Closed@2024-02-06`,
+)
+
 let store: Store | undefined
 afterEach(async () => {
   await store?.close()
@@ -89,18 +98,14 @@ M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualifie
     // 20 won deals spent 5 days in Negotiation in February: its p90 is 5 days. On 2024-03-31, W2 and
     // M2 had been in Negotiation since 1 March, active a week before: past the p90, not stalled. W2
     // was won in April; M2 moved to Proposal in May and is still open.
-    const header =
-      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history'
-    const quick = Array.from(
-      { length: 20 },
-      (_, i) =>
-        `K${i},2024-01-20,2024-02-06,r1,SaaS,EMEA,Core,Inbound,Closed,10000,Won,2024-02-05,Qualified@2024-01-20;Negotiation@2024-02-01;Closed@2024-02-06`,
-    )
     const slow = [
       'W2,2024-02-01,2024-04-15,r1,SaaS,EMEA,Core,Inbound,Closed,75000,Won,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Closed@2024-04-15',
       'M2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,65000,Open,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Proposal@2024-05-01',
     ]
-    await importCsvFile(store, { path: writeTempFile('p90.csv', [header, ...quick, ...slow, ''].join('\n')), stages: DEFAULT_STAGES })
+    await importCsvFile(store, {
+      path: writeTempFile('p90.csv', [P90_HEADER, ...QUICK_NEGOTIATIONS, ...slow, ''].join('\n')),
+      stages: DEFAULT_STAGES,
+    })
     const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
     expect(past.stalledCount).toBe(0)
     expect(past.overStageP90.map((d) => [d.dealId, d.stage, d.daysInStage, d.stageP90, d.outcomeNow])).toEqual([
@@ -116,16 +121,12 @@ M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualifie
 
   it("flags a deal past its stage's p90 in the stage it was in that day when nothing has closed since", async () => {
     store = await dialect.open()
-    const header =
-      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,stage_history'
-    const quick = Array.from(
-      { length: 20 },
-      (_, i) =>
-        `K${i},2024-01-20,2024-02-06,r1,SaaS,EMEA,Core,Inbound,Closed,10000,Won,2024-02-05,Qualified@2024-01-20;Negotiation@2024-02-01;Closed@2024-02-06`,
-    )
     const moved =
       'M2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,65000,Open,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Proposal@2024-05-01'
-    await importCsvFile(store, { path: writeTempFile('p90.csv', [header, ...quick, moved, ''].join('\n')), stages: DEFAULT_STAGES })
+    await importCsvFile(store, {
+      path: writeTempFile('p90.csv', [P90_HEADER, ...QUICK_NEGOTIATIONS, moved, ''].join('\n')),
+      stages: DEFAULT_STAGES,
+    })
     const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
     expect(past.closedSince).toBe(0)
     expect(past.overStageP90.map((d) => [d.dealId, d.stage, d.daysInStage])).toEqual([['M2', 'Negotiation', 30]])
