@@ -57,7 +57,7 @@ export interface DocsSalesforceOptions {
   /** The org's stages as `[ApiName, SortOrder, IsClosed, IsWon, IsActive]` (default: four active ones). */
   stages?: ReadonlyArray<readonly [string, number, boolean, boolean, boolean]>
   /** Users by id (default: two active ones); an id missing here (a queue, a deleted user) has no Owner. */
-  users?: Record<string, { Email: string; Name: string; IsActive?: boolean }>
+  users?: Record<string, { Email: string | null; Name: string; IsActive?: boolean }>
 }
 
 /** The Opportunity fields the reference lists. */

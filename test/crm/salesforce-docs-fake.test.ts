@@ -179,9 +179,27 @@ describe('pulse sync against a Salesforce written from the documented queries', 
         { owner_id: '005XX000001SvogYAC', email: 'ana.ruiz@acme.io' },
         { owner_id: '005XX000001SvohYAC', email: 'bo.chen@example.com' },
       ])
+      // A day later still, the User query returns Bo without an email: his deals no longer carry
+      // the old one (no DM to an address Salesforce no longer gives); Ana keeps hers.
+      fake.options = {
+        ...data,
+        users: {
+          '005XX000001SvogYAC': { Email: 'Ana.Ruiz@Acme.io', Name: 'Ana Ruiz' },
+          '005XX000001SvohYAC': { Email: null, Name: 'Bo Chen' },
+        },
+      }
+      await store.db
+        .updateTable('owners')
+        .set({ updated_at: new Date(Date.now() - 25 * 3600_000).toISOString() })
+        .execute()
     } finally {
       await store.close()
     }
+    const dropped = await runCli('sync', '--db', db, '--json')
+    expect(dropped.code, dropped.stderr).toBe(0)
+    expect((await snapshot(db)).deals.map((d) => [d.deal_id, d.owner_email])).toEqual(
+      data.opportunities.map((o) => [o.Id, o.OwnerId === '005XX000001SvogYAC' ? 'ana.ruiz@acme.io' : null]),
+    )
   })
 
   it('a server that knows only the documented `SystemModstamp > <watermark>` filter: changes and deletions arrive on the next sync', async () => {

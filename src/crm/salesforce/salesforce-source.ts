@@ -381,11 +381,13 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     api,
     stageOrder: loadStages,
     // Salesforce has no owner list: the owners stored before are read again through the `User`
-    // query, as an email changed there (a domain rename) touches none of their opportunities.
+    // query, as an email changed there (a domain rename) touches none of their opportunities. A
+    // user the query returns without an email has none now (their deals lose the old one); one it
+    // does not return, or a failed query, changes nothing.
     async owners(known = []) {
       knownUsers = new Map()
       if (known.length > 0) await readUsers(known, knownUsers)
-      return [...knownUsers].flatMap(([ownerId, user]) => (user?.email ? [{ ownerId, email: user.email, name: user.name }] : []))
+      return [...knownUsers].flatMap(([ownerId, user]) => (user ? [{ ownerId, email: user.email, name: user.name }] : []))
     },
     pages,
   }
