@@ -1,3 +1,4 @@
+import stringWidth from 'string-width'
 import {
   formatCount,
   formatCountOf,
@@ -24,12 +25,18 @@ import type {
  * Pure string builders (the CLI prints them; the demo may too).
  */
 
-/** Lays out rows as left-aligned (text) / right-aligned (numbers) columns. */
+/**
+ * Lays out rows as left-aligned (text) / right-aligned (numbers) columns, by the width each cell
+ * takes on a terminal: a CJK character or an emoji takes two columns, a combining accent none.
+ */
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly boolean[] = []): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const widths = header.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))))
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => {
+        const fill = ' '.repeat(Math.max(0, widths[i]! - stringWidth(c)))
+        return rightAligned[i] ? fill + c : c + fill
+      })
       .join('  ')
       .trimEnd()
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
