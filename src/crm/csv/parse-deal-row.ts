@@ -76,10 +76,14 @@ export function parseAmount(value: string): number | null {
 /**
  * Parses the `stage_history` column: `Stage@date` entries separated by `;`, oldest first or
  * newest first (as CRMs list history): the stays come back in date order, entries on the same
- * day in the order written, each left when the next one was entered.
+ * day in the order written, each left when the next one was entered. When every entry is on one
+ * day (a deal created and moved, or closed, the same day), the dates cannot tell the order: the
+ * list is newest first when it starts, and does not end, at `currentStage` (the row's
+ * `deal_stage`) or at a won or lost end.
  * Returns null when an entry is malformed.
+ * @example parseStageHistory('D1', 'Demo@2024-01-02;Qualified@2024-01-02', 'Demo') // Qualified, then Demo (open)
  */
-export function parseStageHistory(dealId: string, value: string): StageStay[] | null {
+export function parseStageHistory(dealId: string, value: string, currentStage?: string): StageStay[] | null {
   const stays: StageStay[] = []
   let start = 0
   while (start <= value.length) {
@@ -93,10 +97,17 @@ export function parseStageHistory(dealId: string, value: string): StageStay[] | 
     if (at <= 0 || date === null) return null
     stays.push({ dealId, stage: entry.slice(0, at).trim(), enteredAt: date, leftAt: null })
   }
-  // Newest first when the first entry is later than the last: read it backwards.
+  // Newest first when the first entry is later than the last (or, all on one day, ends the deal's history): read it backwards.
   const first = stays[0]
   const last = stays[stays.length - 1]
-  if (first !== undefined && last !== undefined && first.enteredAt > last.enteredAt) stays.reverse()
+  const current = currentStage?.trim().toLowerCase()
+  const endsHistory = (stage: string) => stage.toLowerCase() === current || isWonStageName(stage) || isLostStageName(stage)
+  if (
+    first !== undefined &&
+    last !== undefined &&
+    (first.enteredAt > last.enteredAt || (first.enteredAt === last.enteredAt && endsHistory(first.stage) && !endsHistory(last.stage)))
+  )
+    stays.reverse()
   // Most histories are in order already: sort (stable, so same-day entries keep their order) only when not.
   if (!inDateOrder(stays)) stays.sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : a.enteredAt > b.enteredAt ? 1 : 0))
   for (let i = 1; i < stays.length; i++) (stays[i - 1] as StageStay).leftAt = (stays[i] as StageStay).enteredAt
@@ -196,7 +207,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   let history: StageStay[] | null = null
   const rawHistory = get('stage_history')
   if (rawHistory !== '') {
-    history = parseStageHistory(dealId, rawHistory)
+    history = parseStageHistory(dealId, rawHistory, stage)
     if (history === null) return reject(`stage_history "${rawHistory}" is not a list of Stage@YYYY-MM-DD entries`)
     // A CRM export names a lost deal's closed stage (`Closed Lost`); its history says where it was lost.
     const closedStage = (name: string) => isLostStageName(name) || isWonStageName(name)
@@ -204,7 +215,8 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
   // Without stage_entered_date, the history's last stay dates the deal's current stage (as a CRM sync does).
   const lastStay = history?.[history.length - 1]
-  const enteredDate = stageEnteredDate ?? (lastStay !== undefined && lastStay.stage === stage ? lastStay.enteredAt : null)
+  const enteredDate =
+    stageEnteredDate ?? (lastStay !== undefined && lastStay.stage.toLowerCase() === stage.toLowerCase() ? lastStay.enteredAt : null)
 
   let tooLong =
     overlongKey('deal_id', dealId) ??

@@ -161,6 +161,33 @@ describe('the stage a lost deal was lost at, with a stage_history', () => {
     ])
   })
 
+  it('reads a history all on one day newest first when it starts at deal_stage or a closed end', () => {
+    const stays = (parsed: ReturnType<typeof parseDealRow>) => (parsed.ok ? parsed.history?.map((h) => [h.stage, h.leftAt]) : parsed.reason)
+    const day = (entries: string) => entries.replace(/;/g, '@2024-02-01;').concat('@2024-02-01')
+    // Lost the day it was created: lost at Negotiation, whichever way the history is listed.
+    const lostNewestFirst = row('Closed Lost', 'Lost', day('Closed Lost;Negotiation;Proposal;Qualified'))
+    expect(stageOf(lostNewestFirst)).toBe('Negotiation')
+    expect(stageOf(row('Closed Lost', 'Lost', day('Qualified;Proposal;Negotiation;Closed Lost')))).toBe('Negotiation')
+    // Won the same day: the won end is the stay left open, not Qualified.
+    expect(stays(row('Closed', 'Won', day('Closed Won;Negotiation;Qualified')))).toEqual([
+      ['Qualified', '2024-02-01'],
+      ['Negotiation', '2024-02-01'],
+      ['Closed Won', null],
+    ])
+    // An open deal moved on the day it was created: its open stay is the stage it is in.
+    const open = (history: string) =>
+      parseDealRow(['D1', '2024-02-01', '', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', 'proposal', '100', 'Open', history], withHistory)
+    for (const history of [day('Proposal;Demo;Qualified'), day('Qualified;Demo;Proposal')]) {
+      const parsed = open(history)
+      expect(stays(parsed)).toEqual([
+        ['Qualified', '2024-02-01'],
+        ['Demo', '2024-02-01'],
+        ['Proposal', null],
+      ])
+      expect(parsed.ok && parsed.deal.stageEnteredDate).toBe('2024-02-01')
+    }
+  })
+
   it('stays deal_stage when that names an open stage, or when the history has no open stage', () => {
     expect(stageOf(row('Demo', 'Lost', 'Qualified@2024-01-02;Proposal@2024-01-20;Closed Lost@2024-02-01'))).toBe('Demo')
     expect(stageOf(row('Closed Lost', 'Lost', 'Closed Lost@2024-02-01'))).toBe('Closed Lost')
