@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
@@ -62,6 +62,23 @@ describe('pulse demo run again', () => {
       await store.close()
     }
   })
+})
+
+describe('the demo deal docs/model.md quotes', () => {
+  it('gives the reasons the page quotes for it, word for word', async () => {
+    const page = readFileSync(new URL('../../docs/model.md', import.meta.url), 'utf8')
+    const intro = page.slice(0, page.indexOf('```'))
+    const dealId = /deal (D\d+) of `npm run demo`/.exec(intro)?.[1]
+    const quoted = [...intro.matchAll(/\*"([^"]+)"\*/g)].map((m) => (m[1] ?? '').replace(/\s+/g, ' '))
+    expect(dealId).toBeDefined()
+    expect(quoted.length).toBeGreaterThan(0)
+    const dir = tempDir()
+    const out = join(dir, 'out')
+    const run = await runCli('demo', '--db', join(dir, 'demo.db'), '--out', out, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    const scores = JSON.parse(readFileSync(join(out, 'score.json'), 'utf8')) as { deals: Array<{ dealId: string; reasons: string[] }> }
+    expect(scores.deals.find((d) => d.dealId === dealId)?.reasons).toEqual(quoted)
+  }, 60_000)
 })
 
 describe('runDemo', () => {
