@@ -5,6 +5,7 @@ import { findRecentSyncRuns } from '../db/begin-sync-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
+import { crmName } from '../domain/crm-name.js'
 import { toIsoDate } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 import { shellArg } from './shell-arg.js'
@@ -159,7 +160,7 @@ export async function usingStore<T>(
       // A CRM sync that found nothing is no reason to import a CSV: say what the sync saw.
       const synced = (await findRecentSyncRuns(store.db)).find((r) => r.status === 'done' && r.source !== 'csv')
       if (synced) {
-        const crm = synced.source === 'hubspot' ? 'HubSpot' : synced.source === 'salesforce' ? 'Salesforce' : synced.source
+        const crm = crmName(synced.source)
         const at = `${(synced.finished_at ?? synced.started_at).slice(0, 16).replace('T', ' ')} UTC`
         throw new AppError(
           'no_data',

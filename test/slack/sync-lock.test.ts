@@ -49,7 +49,9 @@ describe('/pulse sync (the Slack services behind it)', () => {
     }
     const text = await services().sync()
     fake.onRequest = undefined
-    expect(text).toContain('Synced 120 deals from hubspot')
+    expect(text).toContain('Synced 120 deals from HubSpot')
+    // /pulse status names the CRM as its users know it, as the answer above does.
+    expect((await services().status(store.db)).lastLoad?.source).toBe('HubSpot sync')
     expect(holders.length).toBeGreaterThan(0)
     expect(holders.every((h) => h?.startsWith('slack:'))).toBe(true)
     // A short lease (renewed while the sync runs), so a process dying mid-sync does not block syncs for hours.
@@ -65,7 +67,7 @@ describe('/pulse sync (the Slack services behind it)', () => {
     try {
       const config = loadConfig({ HUBSPOT_TOKEN: one.token, HUBSPOT_API_URL: one.url })
       const text = await createPulseServices({ store: fresh, config, logger: silentLogger() }).sync()
-      expect(text).toMatch(/^Synced 1 deal from hubspot \(/)
+      expect(text).toMatch(/^Synced 1 deal from HubSpot \(/)
     } finally {
       await fresh.close()
       await one.close()

@@ -4,6 +4,7 @@ import { formatCount, formatCountOf } from '../../analytics/format-figures.js'
 import { commandUser } from '../../config.js'
 import { findJobLock } from '../../db/acquire-job-lock.js'
 import { interruptSyncRuns } from '../../db/begin-sync-run.js'
+import { crmName } from '../../domain/crm-name.js'
 import { AppError } from '../../errors.js'
 import { holdSyncLock } from '../../ingest/hold-sync-lock.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
@@ -14,8 +15,6 @@ interface SyncOptions extends CommonOptions {
   source?: string
   full?: boolean
 }
-
-const NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' }
 
 /** `pulse sync [--source hubspot|salesforce] [--full]`: incremental pull from the configured CRM. */
 export function registerSyncCommand(program: Command, io: CliIo): void {
@@ -73,7 +72,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         process.once('SIGTERM', stopOnInterrupt)
         let last = 0
         try {
-          io.err(`Syncing from ${NAMES[source.name]}${options.full ? ' (full)' : ''}...`)
+          io.err(`Syncing from ${crmName(source.name)}${options.full ? ' (full)' : ''}...`)
           const result = await syncCrm(store, source, {
             full: options.full,
             startedBy: commandUser() ?? 'cli',
@@ -102,7 +101,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
 /** The sync summary a person reads; `pipeline`: the one pipeline the sync was limited to (`HUBSPOT_PIPELINE`). */
 export function formatSyncSummary(s: SyncSummary, pipeline?: string): string {
   return (
-    `Synced ${NAMES[s.source] ?? s.source} (${s.mode}${pipeline === undefined ? '' : `, pipeline "${pipeline}" only`}) in ${s.seconds.toFixed(1)} s: ${formatCountOf(s.deals, 'deal')} stored, ` +
+    `Synced ${crmName(s.source)} (${s.mode}${pipeline === undefined ? '' : `, pipeline "${pipeline}" only`}) in ${s.seconds.toFixed(1)} s: ${formatCountOf(s.deals, 'deal')} stored, ` +
     `${formatCount(s.removed)} removed (archived or deleted${pipeline === undefined ? '' : ', or in another pipeline'}), ${formatCountOf(s.owners, 'owner')}, ${formatCountOf(s.stages, 'stage')}, over ${formatCountOf(s.pages, 'page')}. Sync run ${s.runId}.` +
     (s.notes ?? []).map((note) => `\nNote: ${note}`).join('')
   )

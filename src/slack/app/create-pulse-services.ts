@@ -8,6 +8,7 @@ import { findCurrentModel } from '../../db/find-current-model.js'
 import { findDealScores, findOpenDealsByHealth } from '../../db/find-slack-deals.js'
 import type { Store } from '../../db/open-store.js'
 import { refreshAnalyticsRollup } from '../../db/refresh-analytics-rollup.js'
+import { crmName } from '../../domain/crm-name.js'
 import { AppError } from '../../errors.js'
 import { holdSyncLock } from '../../ingest/hold-sync-lock.js'
 import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
@@ -125,7 +126,7 @@ export function createPulseServices(deps: {
       }
       const scoredCount = await followUps.scoreOpenDeals(todayOf(config), config.idleDays)
       const scored = scoredCount === null ? '' : ` and scored ${formatDeals(scoredCount, 'open')}`
-      return `Synced ${formatDeals(summary.deals)} from ${summary.source} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
+      return `Synced ${formatDeals(summary.deals)} from ${crmName(summary.source)} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
     },
   }
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { findCurrentModel } from '../../db/find-current-model.js'
 import { findStoreStatus } from '../../db/find-slack-deals.js'
 import type { Database } from '../../db/schema.js'
+import { crmName } from '../../domain/crm-name.js'
 import type { PulseStatus } from './pulse-services.js'
 
 /**
@@ -19,7 +20,7 @@ export async function loadPulseStatus(db: Kysely<Database>): Promise<PulseStatus
       status: s.lastImport.status,
       rows: s.lastImport.rows,
     },
-    s.lastSync && { source: `${s.lastSync.source} sync`, at: s.lastSync.at, status: s.lastSync.status, rows: s.lastSync.rows },
+    s.lastSync && { source: `${crmName(s.lastSync.source)} sync`, at: s.lastSync.at, status: s.lastSync.status, rows: s.lastSync.rows },
   ].filter((x): x is { source: string; at: string; status: string; rows: number } => Boolean(x))
   loads.sort((a, b) => (a.at < b.at ? 1 : -1))
   return {
