@@ -100,14 +100,15 @@ export function parseStageHistory(dealId: string, value: string, currentStage?: 
   // Newest first when the first entry is later than the last (or, all on one day, ends the deal's history): read it backwards.
   const first = stays[0]
   const last = stays[stays.length - 1]
-  const current = currentStage?.trim().toLowerCase()
-  const endsHistory = (stage: string) => stage.toLowerCase() === current || isWonStageName(stage) || isLostStageName(stage)
-  if (
-    first !== undefined &&
-    last !== undefined &&
-    (first.enteredAt > last.enteredAt || (first.enteredAt === last.enteredAt && endsHistory(first.stage) && !endsHistory(last.stage)))
-  )
-    stays.reverse()
+  if (first !== undefined && last !== undefined && first !== last) {
+    if (first.enteredAt > last.enteredAt) stays.reverse()
+    else if (first.enteredAt === last.enteredAt) {
+      // (Rare: the words are compared only for a history on one day.)
+      const current = currentStage?.trim().toLowerCase()
+      const endsHistory = (stage: string) => stage.toLowerCase() === current || isWonStageName(stage) || isLostStageName(stage)
+      if (endsHistory(first.stage) && !endsHistory(last.stage)) stays.reverse()
+    }
+  }
   // Most histories are in order already: sort (stable, so same-day entries keep their order) only when not.
   if (!inDateOrder(stays)) stays.sort((a, b) => (a.enteredAt < b.enteredAt ? -1 : a.enteredAt > b.enteredAt ? 1 : 0))
   for (let i = 1; i < stays.length; i++) (stays[i - 1] as StageStay).leftAt = (stays[i] as StageStay).enteredAt
@@ -216,7 +217,10 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   // Without stage_entered_date, the history's last stay dates the deal's current stage (as a CRM sync does).
   const lastStay = history?.[history.length - 1]
   const enteredDate =
-    stageEnteredDate ?? (lastStay !== undefined && lastStay.stage.toLowerCase() === stage.toLowerCase() ? lastStay.enteredAt : null)
+    stageEnteredDate ??
+    (lastStay !== undefined && (lastStay.stage === stage || lastStay.stage.toLowerCase() === stage.toLowerCase())
+      ? lastStay.enteredAt
+      : null)
 
   let tooLong =
     overlongKey('deal_id', dealId) ??
