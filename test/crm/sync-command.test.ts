@@ -62,9 +62,12 @@ describe('pulse sync and pulse status', () => {
 
   it('names the variables to set for an unconfigured CRM, and refuses an unknown one', async () => {
     const db = join(tempDir(), 'pulse.db')
-    const sf = await runCli('sync', '--db', db, '--source', 'salesforce')
-    expect(sf.code).toBe(1)
-    expect(sf.stderr).toContain('SALESFORCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET')
+    // Written as people write it, the CRM is still known: the answer is about its settings.
+    for (const name of ['salesforce', 'Salesforce']) {
+      const sf = await runCli('sync', '--db', db, '--source', name)
+      expect(sf.code).toBe(1)
+      expect(sf.stderr).toContain('SALESFORCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET')
+    }
     const other = await runCli('sync', '--db', db, '--source', 'pipedrive')
     expect(other.code).toBe(1)
     expect(other.stderr).toContain('--source hubspot or --source salesforce')

@@ -27,7 +27,9 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
       .option('--json', 'print the sync summary as JSON')
       .addHelpText('after', '\nExamples:\n  pulse sync\n  pulse sync --source salesforce --full'),
   ).action(async (options: SyncOptions) => {
-    if (options.source !== undefined && options.source !== 'hubspot' && options.source !== 'salesforce') {
+    // `HubSpot` and `Salesforce`, as people write them, are the same CRMs.
+    const named = options.source?.trim().toLowerCase()
+    if (named !== undefined && named !== 'hubspot' && named !== 'salesforce') {
       throw new AppError(
         'bad_input',
         `--source "${options.source}" is not a CRM we sync from; use --source hubspot or --source salesforce.`,
@@ -36,7 +38,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     // Before the store is opened: a CRM not configured must not leave a new, empty database behind.
     // Rate-limit waits and retries are told on stderr, so a long pause does not look like a hang.
     const config = cliConfig(io)
-    const source = createConfiguredSource(config, options.source as 'hubspot' | 'salesforce' | undefined, {
+    const source = createConfiguredSource(config, named as 'hubspot' | 'salesforce' | undefined, {
       logger: stderrNotes(io),
     })
     const summary = await usingStore(
