@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
@@ -29,6 +30,24 @@ describe('pulse alerts --dry-run', () => {
       ['S2', null],
       ['S3', null],
     ])
+  })
+
+  it('lines up the idle days after a long or CJK stage name, as a terminal shows them', async () => {
+    const db = join(tempDir(), 'w.db')
+    const csv = [
+      HEADER,
+      'W1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Qualified To Buy,80000,Open,2024-05-01,ana@acme.example',
+      'W2,2024-01-03,,rep_1,SaaS,EMEA,Core,Inbound,商談,70000,Open,2024-05-02,ana@acme.example',
+      'W3,2024-01-04,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,Open,2024-05-03,ana@acme.example',
+    ].join('\n')
+    const ingest = await runCli('ingest', '--csv', writeTempFile('w.csv', csv), '--db', db)
+    expect(ingest.code, ingest.stderr).toBe(0)
+    const run = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2024-07-01')
+    expect(run.code, run.stderr).toBe(0)
+    const rows = run.stdout.split('\n').filter((l) => /^ {2}W\d/.test(l))
+    expect(rows).toHaveLength(3)
+    const idleColumns = rows.map((l) => stringWidth(l.slice(0, l.indexOf(' idle '))))
+    expect(new Set(idleColumns).size, rows.join('\n')).toBe(1)
   })
 
   it('says on stderr which open deals a past as-of leaves out because their only recorded activity is after it', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import stringWidth from 'string-width'
 import { formatCount, formatMoney } from '../../analytics/format-figures.js'
 import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
@@ -142,9 +143,13 @@ const STAND_IN: Record<PlannedAlert['idleFrom'], string> = {
 
 function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string): string {
   if (alerts.length === 0) return `No new stalled-deal DMs as of ${asOf}.`
+  // Columns as wide as their widest value on a terminal (a long or CJK stage name included).
+  const idWidth = Math.max(12, ...alerts.map((a) => stringWidth(a.dealId)))
+  const stageWidth = Math.max(12, ...alerts.map((a) => stringWidth(a.stage)))
+  const padded = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)))
   const rows = alerts.map(
     (a) =>
-      `  ${a.dealId.padEnd(12)} ${formatMoney(a.amount).padStart(7)}  ${a.stage.padEnd(12)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
+      `  ${padded(a.dealId, idWidth)} ${formatMoney(a.amount).padStart(7)}  ${padded(a.stage, stageWidth)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
   )
   // A deal whose owner has no email cannot be DMed: it is listed, but not counted as a DM.
   const dms = alerts.filter((a) => a.ownerEmail !== null).length
