@@ -6,16 +6,18 @@ import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { retrainModel } from '../../src/services/retrain-model.js'
 import { scoreDealsAsOf } from '../../src/services/score-deals-as-of.js'
 import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
-import { appHomeOpenedBody, postSigned, waitFor } from '../fakes/slack-fake.js'
+import { appHomeOpenedBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
 // `pulse score` ran this morning; a CSV import this afternoon brings a call on one of the rep's
 // stalled deals. An import does not score, so the stored score still counts the quiet spell.
 
+const FORM = 'application/x-www-form-urlencoded'
+
 type Block = { type: string; text?: { text: string }; elements?: Array<{ text: string }> }
 
-describe("a rep's Home tab after a CSV import that changed a deal scored earlier the same day", () => {
+describe('deal health in Slack after a CSV import that changed a deal scored earlier the same day', () => {
   let t: SlackTestApp
   beforeAll(async () => {
     const company = await sampleCompany()
@@ -43,7 +45,7 @@ describe("a rep's Home tab after a CSV import that changed a deal scored earlier
     return { line: blocks[i]?.text?.text ?? '', reasons: next?.type === 'context' ? (next.elements?.[0]?.text ?? '') : '' }
   }
 
-  it('scores the deal again: its health and reasons follow the new activity its line shows', async () => {
+  it('scores the deal again: on the Home tab and in /pulse deal, its health and reasons follow the new activity', async () => {
     const db = t.company.store.db
     const deal = await db
       .selectFrom('deals')
@@ -87,5 +89,14 @@ describe("a rep's Home tab after a CSV import that changed a deal scored earlier
     expect(reasons).not.toMatch(/No activity for/)
     const [fresh] = await scoreDealsAsOf(db, [deal.deal_id], { asOf: AS_OF, idleDays: 14 })
     expect(line).toContain(`health *${fresh?.healthScore}/100*`)
+
+    // `/pulse deal` states the same health as the Home tab (and `pulse deal`).
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId: PEOPLE.rep, text: `deal ${deal.deal_id}`, responseUrl }), FORM)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id && r.body.blocks !== undefined), 20_000, 'the answer to /pulse deal')
+    const answer = JSON.stringify(t.fake.responses.find((r) => r.id === id && r.body.blocks !== undefined)?.body)
+    expect(answer).toContain(`*Health*\\n${fresh?.healthScore}/100`)
+    expect(answer).not.toMatch(/No activity for/)
   }, 60_000)
 })
