@@ -128,21 +128,51 @@ export async function findOpenDealsByHealth(
   return rows as SlackDealRow[]
 }
 
-/** Scores of `dealIds` under `modelId`, keyed by deal id, with the day each was computed for (`as_of`). */
+/** A stored score of a deal, with when it was computed and when a CSV import last wrote the deal. */
+export interface StoredDealScore {
+  health_score: number
+  win_probability: number
+  basis: string
+  reasons: string
+  /** The day the score was computed for (`YYYY-MM-DD`). */
+  as_of: string
+  /** ISO time the score was computed. */
+  scored_at: string
+  /** ISO time the CSV import that last wrote the deal finished; null for a deal no import wrote (a CRM's). */
+  imported_at: string | null
+}
+
+/**
+ * Scores of `dealIds` under `modelId`, keyed by deal id, with the day each was computed for
+ * (`as_of`), when (`scored_at`), and when a CSV import last wrote the deal (`imported_at`): a
+ * score older than that import was computed from the deal as it was before (an import does not
+ * score).
+ */
 export async function findDealScores(
   db: Kysely<Database>,
   modelId: number,
   dealIds: readonly string[],
-): Promise<Map<string, { health_score: number; win_probability: number; basis: string; reasons: string; as_of: string }>> {
-  const out = new Map<string, { health_score: number; win_probability: number; basis: string; reasons: string; as_of: string }>()
+): Promise<Map<string, StoredDealScore>> {
+  const out = new Map<string, StoredDealScore>()
   for (let i = 0; i < dealIds.length; i += 500) {
     const rows = await db
       .selectFrom('deal_scores')
-      .select(['deal_id', 'health_score', 'win_probability', 'basis', 'reasons', 'as_of'])
-      .where('model_id', '=', modelId)
-      .where('deal_id', 'in', dealIds.slice(i, i + 500))
+      .innerJoin('deals', 'deals.deal_id', 'deal_scores.deal_id')
+      .leftJoin('import_runs', 'import_runs.run_id', 'deals.import_run_id')
+      .select([
+        'deal_scores.deal_id',
+        'deal_scores.health_score',
+        'deal_scores.win_probability',
+        'deal_scores.basis',
+        'deal_scores.reasons',
+        'deal_scores.as_of',
+        'deal_scores.scored_at',
+        'import_runs.finished_at as imported_at',
+      ])
+      .where('deal_scores.model_id', '=', modelId)
+      .where('deal_scores.deal_id', 'in', dealIds.slice(i, i + 500))
       .execute()
-    for (const r of rows) out.set(r.deal_id, r)
+    for (const { deal_id, ...r } of rows) out.set(deal_id, r)
   }
   return out
 }

@@ -165,7 +165,10 @@ export class SlackFake {
     this.delays.length = 0
   }
 
-  /** The next `times` calls of `method` answer with HTTP `status` (a Slack outage: 500, 503). */
+  /**
+   * The next `times` calls of `method` answer with HTTP `status` (a Slack outage: 500, 503);
+   * `'response_url'` refuses the next posts to a response URL likewise (404: expired or used up).
+   */
   failNextHttp(method: string, status: number, times = 1): void {
     this.httpFailures.push({ method, status, times })
   }
@@ -202,6 +205,13 @@ export class SlackFake {
       this.responses.push({ id: url.pathname.slice(9), body: posted })
       const delay = this.delays.findIndex((d) => d.method === 'response_url')
       if (delay >= 0) await new Promise((resolve) => setTimeout(resolve, this.delays.splice(delay, 1)[0]?.ms ?? 0))
+      // Slack refuses a response URL used more than 5 times or older than 30 minutes (404), or in an outage (5xx).
+      const refusal = this.httpFailures.find((f) => f.method === 'response_url' && f.times > 0)
+      if (refusal) {
+        refusal.times--
+        res.writeHead(refusal.status, { 'content-type': 'text/plain' }).end('refused')
+        return
+      }
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
       return
     }
@@ -339,7 +349,16 @@ export class SlackFake {
         return send(200, { ok: true, channel, ts: message.ts, message: { text: message.text, ts: message.ts } })
       }
       case 'chat.postEphemeral':
+        if (!params.channel || !params.user) return send(200, { ok: false, error: 'channel_not_found' })
         return send(200, { ok: true, message_ts: this.nextTs() })
+      case 'chat.update': {
+        const message = this.messages.find((m) => m.channel === params.channel && m.ts === params.ts)
+        if (!message) return send(200, { ok: false, error: 'message_not_found' })
+        if (this.checkBlocks(method, params.blocks, 50)) return send(200, { ok: false, error: 'invalid_blocks' })
+        message.text = params.text as string | undefined
+        message.blocks = params.blocks
+        return send(200, { ok: true, channel: message.channel, ts: message.ts, text: message.text })
+      }
       case 'views.publish': {
         const view = params.view as { type: string; blocks: unknown[] }
         if (view?.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })

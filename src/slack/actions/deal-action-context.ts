@@ -6,6 +6,7 @@ import type { DealCard } from '../app/pulse-services.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { type Block, context } from '../blocks/block-kit.js'
+import { answerClick, type ClickAnswer } from './answer-click.js'
 
 /** What a person sees after clicking a button on the DM of a deal since deleted in the CRM. */
 export const DEAL_DELETED = 'This deal has been deleted in the CRM since this message was sent, so there is nothing to do here.'
@@ -52,7 +53,8 @@ export interface DealButtonOutcome {
  * answers a refusal privately, replaces the buttons with a note when the deal has closed or been
  * deleted in the CRM since,
  * else runs `act` (with the deal's owner now) and replaces the buttons with its note; a failure
- * is logged as `what failed` and answered privately in plain words.
+ * is logged as `what failed` and answered privately in plain words. The answer goes through the
+ * click's response URL, or the Web API when Slack refuses that ({@link answerClick}).
  */
 export function dealButtonListener(
   ctx: SlackContext,
@@ -61,31 +63,25 @@ export function dealButtonListener(
 ) {
   return async ({ ack, body, action, client, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack()
+    let answer: ClickAnswer
     try {
       const target = await dealForAction(ctx, client, body, action as ButtonAction)
       if (!target.ok && target.gone) {
-        await respond({
-          replace_original: true,
-          text: target.message,
-          blocks: withoutButtons(body, context(`:information_source: ${target.message}`)),
-        })
-        return
-      }
-      if (!target.ok) {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: target.message })
-        return
-      }
-      // A deal won or lost since the DM was sent has no stall to snooze or end: say so, and take the buttons away.
-      if (target.outcome !== 'open') {
+        answer = { replace: true, text: target.message, blocks: withoutButtons(body, context(`:information_source: ${target.message}`)) }
+      } else if (!target.ok) {
+        answer = { replace: false, text: target.message }
+      } else if (target.outcome !== 'open') {
+        // A deal won or lost since the DM was sent has no stall to snooze or end: say so, and take the buttons away.
         const text = `This deal has closed (${target.outcome}) since this message was sent, so there is nothing to do here.`
-        await respond({ replace_original: true, text, blocks: withoutButtons(body, context(`:information_source: ${text}`)) })
-        return
+        answer = { replace: true, text, blocks: withoutButtons(body, context(`:information_source: ${text}`)) }
+      } else {
+        const outcome = await act(target.dealId, body, target.ownerId)
+        answer = { replace: true, text: outcome.text, blocks: withoutButtons(body, context(outcome.note)) }
       }
-      const outcome = await act(target.dealId, body, target.ownerId)
-      await respond({ replace_original: true, text: outcome.text, blocks: withoutButtons(body, context(outcome.note)) })
     } catch (error) {
       ctx.logger.error({ err: error }, `${what} failed`)
-      await respond({ response_type: 'ephemeral', replace_original: false, text: userFacingError(error) }).catch(() => {})
+      answer = { replace: false, text: userFacingError(error) }
     }
+    await answerClick(ctx.logger, client, body, respond, answer)
   }
 }

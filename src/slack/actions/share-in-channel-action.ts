@@ -6,6 +6,7 @@ import type { SlackContext } from '../app/slack-context.js'
 import { answerCommand } from '../commands/answer-command.js'
 import type { ParsedSubcommand, Subcommand } from '../commands/subcommand.js'
 import { parseCommandText, SUBCOMMANDS } from '../commands/subcommand-map.js'
+import { answerClick } from './answer-click.js'
 import { EXPIRED_BUTTON } from './unknown-action.js'
 
 /** How long a shared answer's button is remembered (a response URL's life: 30 minutes). */
@@ -44,7 +45,7 @@ export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = 
       if (!subcommand || subcommand.access === 'public') throw new Error('bad share value')
       request = { shared: { t: shared.t, c: shared.c }, subcommand, parsed: subcommand.parse(args) }
     } catch {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: EXPIRED_BUTTON })
+      await answerClick(ctx.logger, client, body, respond, { replace: false, text: EXPIRED_BUTTON })
       return
     }
     const key = `${body.user.id}:${body.container?.message_ts ?? body.response_url}:${(action as ButtonAction).value}`

@@ -76,15 +76,16 @@ export function createPulseServices(deps: {
       const modelId = await currentModelId(db)
       const out = new Map<string, DealHealth>()
       if (modelId === null || dealIds.length === 0) return out
-      const otherDay: string[] = []
+      const rescore: string[] = []
       for (const [id, row] of await findDealScores(db, modelId, dealIds)) {
-        // Scored for another day (the last sync or `pulse score` before it): its days idle and in
-        // stage would contradict those the message states, so the deal is scored again for `asOf`.
-        if (row.as_of !== asOf) otherDay.push(id)
+        // Scored for another day (the last sync or `pulse score` before it), or before a CSV import
+        // rewrote the deal (an import does not score): its days idle and in stage, or its activity,
+        // would contradict those the message states, so the deal is scored again for `asOf`.
+        if (row.as_of !== asOf || (row.imported_at !== null && row.imported_at > row.scored_at)) rescore.push(id)
         const h = dealHealthOf({ deal_id: id, ...row })
         if (h) out.set(id, h)
       }
-      for (const s of await scoreDealsAsOf(db, otherDay, { asOf, idleDays: deps.config.idleDays })) {
+      for (const s of await scoreDealsAsOf(db, rescore, { asOf, idleDays: deps.config.idleDays })) {
         const h = dealHealthOf({
           deal_id: s.dealId,
           health_score: s.healthScore,

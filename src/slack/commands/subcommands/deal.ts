@@ -30,7 +30,15 @@ export const deal: Subcommand = {
         const visible = found.filter((d) => authorize(run.viewer, { kind: 'deal', ownerId: d.ownerId }).allowed)
         const first = visible[0]
         if (!first) throw new AppError('not_found', `No deal you can see matches "${query}". Check the id or name, or try /pulse stalled.`)
-        if (visible.length === 1 || first.dealId === query) return { ...dealBlocks(first), shareable: true }
+        if (visible.length === 1 || first.dealId === query) {
+          // A score stored for another day, or before a CSV import rewrote the deal, is computed
+          // again, so its reasons match the days idle shown (and `pulse deal`).
+          const health =
+            first.health === null
+              ? undefined
+              : (await run.ctx.services.dealHealth(run.ctx.store.db, [first.dealId], run.asOf)).get(first.dealId)
+          return { ...dealBlocks(health ? { ...first, health } : first), shareable: true }
+        }
         const lines = visible
           .slice(0, 8)
           .map((d) => `• *${escName(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${dealAmount(d)}, ${escName(d.stage)}`)
