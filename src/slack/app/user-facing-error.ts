@@ -7,11 +7,20 @@ import { FileUploadError } from './upload-file.js'
 /** Slack's answers when the bot token itself is refused. */
 const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'])
 
+/** Slack's answers for a failure on its own side (reference: the Web API's common errors). */
+const SLACK_SIDE = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org'])
+
+/** The Web API client's error for an HTTP 5xx answer that its retries did not get past. */
+function isSlackServerError(error: unknown): boolean {
+  const e = error as { code?: unknown; statusCode?: unknown } | null
+  return e?.code === 'slack_webapi_http_error' && typeof e.statusCode === 'number' && e.statusCode >= 500
+}
+
 /**
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
  * permission or token to fix, a rate limit to wait out, a database another process is writing
- * to, a database that is restarting, an upload Slack did not take), or a generic sentence (the details go
+ * to, a database that is restarting, an upload Slack did not take, a failure on Slack's side), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
 export function userFacingError(error: unknown): string {
@@ -35,6 +44,9 @@ export function userFacingError(error: unknown): string {
   }
   if (code !== undefined && TOKEN_REFUSED.has(code)) {
     return "Slack refused Sales Pulse's bot token: ask your Sales Pulse admin to reinstall the app or update SLACK_BOT_TOKEN."
+  }
+  if ((code !== undefined && SLACK_SIDE.has(code)) || isSlackServerError(error)) {
+    return `Slack could not complete that just now${code !== undefined && /^[a-z_]+$/.test(code) ? ` (${code})` : ''}, so try again in a minute; if it lasts, see https://slack-status.com.`
   }
   return 'Something went wrong on our side (the details are in the log); try again in a minute, or ask your Sales Pulse admin.'
 }

@@ -87,6 +87,9 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
   } catch (error) {
     if (error instanceof AppError && ['bad_input', 'not_found', 'not_allowed', 'no_data'].includes(error.code)) {
       log.info({ code: error.code }, 'pulse command declined')
+    } else if (error instanceof AppError && error.code === 'bad_config') {
+      // A setting the admin must fix (no CRM configured for /pulse sync): said, without a stack.
+      log.warn({ code: error.code, reason: error.message }, 'pulse command refused: a setting is missing')
     } else if (slackErrorCode(error) === 'ratelimited') {
       // Slack asked us to slow down (a lookup or a post): the asker is told to try again; nothing is broken.
       log.warn({ err: error }, 'pulse command not answered: Slack rate-limited a call')
