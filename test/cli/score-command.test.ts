@@ -1,3 +1,4 @@
+import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
 import { formatScoreReport } from '../../src/cli/commands/score-command.js'
 import type { ScoreReport } from '../../src/services/score-open-deals.js'
@@ -29,5 +30,15 @@ describe('pulse score text', () => {
     expect(listed(text)).toBe(2)
     expect(text).toMatch(/\.\.\. 1 more \(use --limit 0 to list all\)$/)
     expect(formatScoreReport(report, 20)).not.toMatch(/more \(use --limit 0/)
+  })
+})
+
+describe('pulse score text with deal ids of different lengths', () => {
+  it('puts every health figure in one terminal column (long and CJK ids included)', () => {
+    const ids = ['D1', 'OPP-2024-000123', '案件7']
+    const text = formatScoreReport({ ...report, deals: report.deals.map((d, i) => ({ ...d, dealId: ids[i] as string })) } as ScoreReport, 0)
+    const rows = text.split('\n').filter((l) => /^ {2}\S/.test(l) && l.includes(' health '))
+    expect(rows).toHaveLength(3)
+    expect(new Set(rows.map((l) => stringWidth(l.slice(0, l.indexOf(' health ')))))).toEqual(new Set([stringWidth('  OPP-2024-000123 ')]))
   })
 })
