@@ -43,6 +43,28 @@ describeEachDialect('sums of amounts in reports', (dialect) => {
     }
   })
 
+  it('agree on a sum that ends in half a cent, which one order of adding puts just below it', async () => {
+    // 555415.995 + 719786.115 + 180479.005 is 1455681.1149999998, in another order 1455681.115.
+    store = await dialect.open()
+    const rows = [
+      ['H1', '555415.995'],
+      ['H2', '719786.115'],
+      ['H3', '180479.005'],
+    ]
+    const csv = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date
+${rows.map(([id, amount]) => `O${id},2024-01-09,,r1,SaaS,EMEA,Core,Inbound,Proposal,${amount},Open,2024-01-10\nL${id},2024-01-05,2024-03-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Lost,2024-03-09`).join('\n')}
+`
+    await importCsvFile(store, { path: writeTempFile('half-cents.csv', csv), stages: DEFAULT_STAGES })
+    for (const where of [{}, { region: 'EMEA' }]) {
+      const stalled = await loadStalledReport(store.db, { asOf: '2024-02-20', rules, where })
+      expect([stalled.stalledAmount, stalled.stale.amount]).toEqual([1455681.12, 1455681.12])
+      const losses = await loadLossesReport(store.db, { asOf: '2024-07-20', where })
+      expect([losses.stages[0]?.lostAmount, losses.totalLostAmount]).toEqual([1455681.12, 1455681.12])
+      const winrate = await loadWinrateReport(store.db, { asOf: '2024-07-20', months: 12, where })
+      expect(winrate.months.find((m) => m.month === '2024-03')?.lostAmount).toBe(1455681.12)
+    }
+  })
+
   it('leave out a row whose amount no sum can hold, instead of failing the report (PostgreSQL) or reporting $Infinity', async () => {
     store = await dialect.open()
     const csv = `${CSV}H1,2024-01-11,,r1,SaaS,EMEA,Core,Inbound,Proposal,1.7e308,Open,2024-01-12\nH2,2024-01-12,,r1,SaaS,EMEA,Core,Inbound,Proposal,1.7e308,Open,2024-01-12\n`

@@ -23,3 +23,16 @@ it('keeps 15 significant digits of a sum from 10^13 on, where a cent is past wha
   expect(roundMoney(9999999999999.994)).toBe(9999999999999.99)
   expect(roundMoney(12345678901234.566)).toBe(12345678901234.6)
 })
+
+it('rounds a sum ending in half a cent the same way whatever order it was added in', () => {
+  const amounts = [180479.005, 555415.995, 719786.115]
+  const sums = [
+    [0, 1, 2],
+    [1, 2, 0],
+    [2, 1, 0],
+  ].map((order) => order.reduce((s, i) => s + (amounts[i] as number), 0))
+  expect(new Set(sums).size).toBe(2)
+  expect(sums.map(roundMoney)).toEqual([1455681.12, 1455681.12, 1455681.12])
+  expect(roundMoney(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY)
+  expect(roundMoney(Number.NaN)).toBeNaN()
+})
