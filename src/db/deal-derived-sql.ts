@@ -74,11 +74,12 @@ export function openDealsSql(asOf: string, onAsOf: boolean | undefined): RawBuil
 
 // The latest stay of the deal entered by the end of `asOf` in its stage history (a CRM's stays are
 // entered at an instant: one entered during that day counts), as its stage or the day it was entered.
+// Of stays entered at the same time (a CSV history dates a day, not an instant), the one still
+// running, else the one left last: the others were passed through on the way to it.
 function stayOnSql(asOf: string, column: 'stage' | 'entered_at'): RawBuilder<string | null> {
   const value = column === 'stage' ? sql`sh.stage` : sql`substr(sh.entered_at, 1, 10)`
-  return sql<
-    string | null
-  >`(select ${value} from stage_history sh where sh.deal_id = deals.deal_id and sh.entered_at < ${addDays(asOf, 1)} order by sh.entered_at desc limit 1)`
+  return sql<string | null>`(select ${value} from stage_history sh where sh.deal_id = deals.deal_id and sh.entered_at < ${addDays(asOf, 1)}
+    order by sh.entered_at desc, case when sh.left_at is null then 1 else 0 end desc, sh.left_at desc limit 1)`
 }
 
 /**

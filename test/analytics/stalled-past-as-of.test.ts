@@ -163,4 +163,21 @@ C1,2024-03-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,70000,Open,
       ['N1', 'Proposal', 19],
     ])
   })
+
+  it('of two stays a CSV history dates on one day, takes the one the deal went on to as its stage that day', async () => {
+    store = await dialect.open()
+    // Both passed through Proposal on 10 January, on the way to Demo, and were quiet in Demo on
+    // 3 March: T1 was lost there on 5 March, T2 moved on to Negotiation on 10 March.
+    const csv = [
+      P90_HEADER,
+      'T1,2024-01-01,2024-03-05,r1,SaaS,EMEA,Core,Inbound,Demo,100000,Lost,2024-01-12,Qualified@2024-01-01;Proposal@2024-01-10;Demo@2024-01-10',
+      'T2,2024-01-01,,r1,SaaS,EMEA,Core,Inbound,Negotiation,100000,Open,2024-01-12,Qualified@2024-01-01;Proposal@2024-01-10;Demo@2024-01-10;Negotiation@2024-03-10',
+    ].join('\n')
+    await importCsvFile(store, { path: writeTempFile('one-day.csv', csv), stages: DEFAULT_STAGES })
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-03', rules })
+    expect(past.stalled.map((d) => [d.dealId, d.stage])).toEqual([
+      ['T1', 'Demo'],
+      ['T2', 'Demo'],
+    ])
+  })
 })
