@@ -32,11 +32,16 @@ describe('errors reach the user as one sentence and the log without secrets', ()
   }
 
   it('a failure before the answer becomes one sentence with a next step; details go to the log', async () => {
-    t.fake.failNext('users.info', 'internal_error')
+    t.fake.failNext('users.info', 'unexpected_answer')
     const text = await answer(PEOPLE.admin, 'losses')
     expect(text).toMatch(/^Something went wrong on our side \(the details are in the log\); try again/)
     expect(text.match(/[.!?](\s|$)/g)).toHaveLength(1)
-    expect(lines.join('')).toContain('internal_error')
+    expect(lines.join('')).toContain('unexpected_answer')
+    // A failure on Slack's side is said to be Slack's, with a try-again.
+    t.fake.failNext('users.info', 'internal_error')
+    const slackSide = await answer(PEOPLE.admin, 'losses')
+    expect(slackSide).toMatch(/^Slack could not complete that just now \(internal_error\), so try again in a minute/)
+    expect(slackSide.match(/[.!?](\s|$)/g)).toHaveLength(1)
   })
 
   async function blocksOf(userId: string, text: string): Promise<string> {
