@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { retrainModel } from '../../src/services/retrain-model.js'
-import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { appHomeOpenedBody, blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startScoredSlackTestApp } from './slack-test-app.js'
 
 describe('with a trained model: health scores, reasons and the DM buttons', () => {
   let t: SlackTestApp
   beforeAll(async () => {
-    const company = await sampleCompany()
-    await retrainModel(company.store, { asOf: AS_OF, staleDays: 30 })
-    await scoreOpenDeals(company.store, { asOf: AS_OF, idleDays: 14 })
-    t = await startSlackTestApp({ company })
+    t = await startScoredSlackTestApp()
   }, 120_000)
   afterAll(async () => {
     await t.close()

@@ -3,12 +3,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
-import { retrainModel } from '../../src/services/retrain-model.js'
 import { scoreDealsAsOf } from '../../src/services/score-deals-as-of.js'
-import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { appHomeOpenedBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, startScoredSlackTestApp } from './slack-test-app.js'
 
 // `pulse score` ran this morning; a CSV import this afternoon brings a call on one of the rep's
 // stalled deals. An import does not score, so the stored score still counts the quiet spell.
@@ -20,10 +18,7 @@ type Block = { type: string; text?: { text: string }; elements?: Array<{ text: s
 describe('deal health in Slack after a CSV import that changed a deal scored earlier the same day', () => {
   let t: SlackTestApp
   beforeAll(async () => {
-    const company = await sampleCompany()
-    await retrainModel(company.store, { asOf: AS_OF, staleDays: 30 })
-    await scoreOpenDeals(company.store, { asOf: AS_OF, idleDays: 14 })
-    t = await startSlackTestApp({ company })
+    t = await startScoredSlackTestApp()
   }, 60_000)
   afterAll(async () => {
     await t.close()

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log/create-logger.js'
-import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
-
-const FORM = 'application/x-www-form-urlencoded'
+import { PEOPLE, pulseAnswers, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 describe('/pulse when Slack fails on its own side', () => {
   let t: SlackTestApp
@@ -16,16 +13,8 @@ describe('/pulse when Slack fails on its own side', () => {
     await t.close()
   })
 
-  /** Sends `/pulse text` for `userId`; resolves with its last answer (text and blocks, as JSON) once one arrives. */
-  async function ask(userId: string, text: string): Promise<string> {
-    const responseUrl = t.fake.responseUrl()
-    const id = responseUrl.split('/').pop() as string
-    const res = await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }), FORM)
-    expect(res.status).toBe(200)
-    const answered = () => t.fake.responses.filter((r) => r.id === id && !/working on it|^Working/i.test(String(r.body.text)))
-    await waitFor(() => answered().length > 0, 25_000, `the answer to /pulse ${text}`)
-    return JSON.stringify(answered().at(-1)?.body)
-  }
+  /** The answer to `/pulse text` from `userId` (text and blocks, as JSON). */
+  const ask = async (userId: string, text: string) => JSON.stringify((await pulseAnswers(t, userId, text)).at(-1))
 
   it("a chart upload Slack answers with internal_error: the asker is told it was Slack's side and to try again, not that Sales Pulse failed", async () => {
     t.fake.failNext('files.completeUploadExternal', 'internal_error')

@@ -7,6 +7,8 @@ import { findHomeViewUsers } from '../../src/db/slack-home.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { type Logger, silentLogger } from '../../src/log/create-logger.js'
 import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
+import { retrainModel } from '../../src/services/retrain-model.js'
+import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { EMPTY_ROSTER, loadRoster, type Roster } from '../../src/slack/access/load-roster.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
@@ -14,7 +16,15 @@ import { createSlackApp, createSlackContext, type SlackApp } from '../../src/sla
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { PulseServices } from '../../src/slack/app/pulse-services.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
-import { appHomeOpenedBody, type FakeUser, postSigned, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
+import {
+  appHomeOpenedBody,
+  type FakeUser,
+  postSigned,
+  SlackFake,
+  type SlackFakeOptions,
+  slashCommandBody,
+  waitFor,
+} from '../fakes/slack-fake.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
 
 /** The "as of" date every Slack test pins. */
@@ -147,6 +157,38 @@ export async function startSlackTestApp(
       if (fake.blockKitProblems.length > 0) throw new Error(`Block Kit limits broken: ${fake.blockKitProblems.join('; ')}`)
     },
   }
+}
+
+/**
+ * A sample company whose model is trained and whose open deals are scored as of {@link AS_OF}
+ * (what `pulse train` and `pulse score` leave), with the app started over it.
+ */
+export async function startScoredSlackTestApp(): Promise<SlackTestApp> {
+  const company = await sampleCompany()
+  await retrainModel(company.store, { asOf: AS_OF, staleDays: 30 })
+  await scoreOpenDeals(company.store, { asOf: AS_OF, idleDays: 14 })
+  return startSlackTestApp({ company })
+}
+
+/**
+ * Sends a signed `/pulse text` from `userId` and waits for an answer at its response URL other
+ * than the "working on it" note; resolves with every answer posted there so far (the last is the
+ * answer, with the blocks of a chart's note).
+ */
+export async function pulseAnswers(
+  t: SlackTestApp,
+  userId: string,
+  text: string,
+  timeoutMs = 25_000,
+): Promise<Array<Record<string, unknown>>> {
+  const responseUrl = t.fake.responseUrl()
+  const id = responseUrl.split('/').pop() as string
+  const res = await postSigned(t.url, SIGNING_SECRET, slashCommandBody({ userId, text, responseUrl }), 'application/x-www-form-urlencoded')
+  if (res.status !== 200) throw new Error(`/pulse ${text} answered ${res.status}`)
+  const answered = () =>
+    t.fake.responses.filter((r) => r.id === id && !/working on it|^Working/i.test(String(r.body.text))).map((r) => r.body)
+  await waitFor(() => answered().length > 0, timeoutMs, `the answer to /pulse ${text}`)
+  return answered()
 }
 
 /** Another app instance (not started) on `t`'s store, config, roster and services: a second `pulse serve` behind the same Slack app. */
