@@ -1,10 +1,12 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeSampleFiles } from '../src/sample/write-sample-files.js'
 import type { BenchContext } from './bench-context.js'
 import type { IngestChildResult } from './ingest-child.js'
+import { removeDb } from './remove-db.js'
+import { timeSqliteStoreFloor } from './time-sqlite-store-floor.js'
 
 /** Sizes of the generated samples. */
 export const SAMPLE_SIZES = { deals10k: 10_000, deals100k: 100_000, deals1m: 1_000_000 } as const
@@ -73,11 +75,6 @@ export function ingestInChild(csv: string, db: string, schema?: string): Promise
       resolve({ ...(JSON.parse(stdout.trim().split('\n').pop() as string) as IngestChildResult), wallSeconds })
     })
   })
-}
-
-/** Removes a SQLite database and its WAL files. */
-export function removeDb(path: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true })
 }
 
 /**
@@ -167,6 +164,14 @@ export async function runIngestBench(ctx: BenchContext): Promise<void> {
   ctx.record('ingest', `ratio <= ${MAX_RATIO_TO_SQLITE}`, ratio <= MAX_RATIO_TO_SQLITE)
   ctx.record('ingest', '1M CPU seconds / 2 cores / sqlite3 seconds', round(first1m.cpuSeconds / 2 / sqliteSeconds))
   ctx.record('ingest', `peak RSS < ${MAX_INGEST_RSS_MB} MB`, first1m.maxRssMb < MAX_INGEST_RSS_MB && again.maxRssMb < MAX_INGEST_RSS_MB)
+
+  // How much of the ratio is the store's rows themselves: SQLite's own loader writing them, parsed already.
+  ctx.log(`sqlite3 .import of the 1M store's own rows into empty tables like the store's (the floor)`)
+  const floor = timeSqliteStoreFloor(shell.path, ctx.db1m, ctx.workDir)
+  ctx.record('ingest', 'floor: sqlite3 .import of the store rows seconds', round(floor.seconds))
+  ctx.record('ingest', 'floor: rows (deals + stage_history)', floor.rows.deals + floor.rows.stage_history)
+  ctx.record('ingest', 'floor / sqlite3 ratio', round(floor.seconds / sqliteSeconds))
+  ctx.record('ingest', '1M ingest / floor ratio', round(first1m.wallSeconds / floor.seconds))
 }
 
 function round(n: number): number {

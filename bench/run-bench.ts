@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchContext } from './bench-context.js'
-import { ingestInChild, prepareSamples, removeDb, runIngestBench } from './ingest-bench.js'
+import { ingestInChild, prepareSamples, runIngestBench } from './ingest-bench.js'
+import { removeDb } from './remove-db.js'
 
 /** The "as of" of every benchmark sample (fixed, so bench-out/ can be reused). */
 export const BENCH_AS_OF = '2025-06-30'
