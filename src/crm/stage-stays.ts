@@ -5,6 +5,12 @@ import type { StageStay } from '../domain/normalized-deal.js'
 export interface StageChange {
   stage: string
   at: string
+  /**
+   * What the change found and what it left, when the CRM's row says both (Salesforce's
+   * `PrevAmount`/`PrevCloseDate` against `Amount`/`CloseDate`): changes at the same instant are
+   * put in the order these link them in, one's `from` being the `to` of the one before.
+   */
+  chain?: { from: string; to: string }
 }
 
 /**
@@ -12,7 +18,7 @@ export interface StageChange {
  * same stage collapsed into one stay (Salesforce writes a history row for every amount or date
  * change too), each stay ending when the next begins; the last stay is still open.
  * Changes at the same instant (a workflow moving a deal twice within a millisecond, Salesforce's
- * whole seconds) keep the order given; with `current`, the stage the deal is in now, a change to
+ * whole seconds) are put in the order their `chain`s link them in, else keep the order given; with `current`, the stage the deal is in now, a change to
  * it at the latest instant is taken as the last one, so the open stay is the deal's own stage.
  * Times are written as ISO date-times on the wall clock of `timeZone` (the team's, `PULSE_TZ`)
  * with its offset (`2024-04-19T04:00:05.002-07:00`; in UTC `2024-04-19T11:00:05.002Z`), so that
@@ -20,9 +26,10 @@ export interface StageChange {
  */
 export function staysFromChanges(dealId: string, changes: readonly StageChange[], timeZone = 'UTC', current?: string): StageStay[] {
   const sorted = changes
-    .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at) }))
-    .filter((c): c is { stage: string; at: string } => c.at !== null)
+    .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at), chain: c.chain }))
+    .filter((c): c is Timed => c.at !== null)
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+  orderSameInstants(sorted)
   const latest = sorted[sorted.length - 1]?.at
   const now = current === undefined ? -1 : sorted.findLastIndex((c) => c.at === latest && c.stage === current)
   if (now >= 0) sorted.push(...sorted.splice(now, 1))
@@ -39,6 +46,45 @@ export function staysFromChanges(dealId: string, changes: readonly StageChange[]
       if (s.leftAt !== null) s.leftAt = instantInZone(Date.parse(s.leftAt), timeZone)
     }
   return stays
+}
+
+type Timed = { stage: string; at: string; chain: StageChange['chain'] }
+
+/** Puts each run of changes at one instant in the order their chains link them in, where they do. */
+function orderSameInstants(sorted: Timed[]): void {
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1
+    while (j < sorted.length && (sorted[j] as Timed).at === (sorted[i] as Timed).at) j++
+    const ordered = j - i > 1 ? chained(sorted.slice(i, j), sorted[i - 1]?.chain?.to) : null
+    if (ordered) sorted.splice(i, j - i, ...ordered)
+    i = j
+  }
+}
+
+/**
+ * The changes of one instant in chain order: first the one whose `from` is `before` (the `to` of
+ * the change before them), or without it the one no other change of the run leads to, then
+ * each one whose `from` is the last one's `to`. Null when the chains do not decide (a change
+ * without one, or a step with no or several candidates, as when only the stage changed): the run
+ * then keeps the order given.
+ */
+function chained(run: Timed[], before: string | undefined): Timed[] | null {
+  if (run.some((c) => c.chain === undefined)) return null
+  const left = [...run] as Array<Timed & { chain: NonNullable<Timed['chain']> }>
+  const out: Timed[] = []
+  let last = before
+  while (left.length > 0) {
+    const next =
+      last === undefined
+        ? left.filter((c) => !left.some((o) => o !== c && o.chain.to === c.chain.from))
+        : left.filter((c) => c.chain.from === last)
+    if (next.length !== 1) return null
+    const c = next[0] as (typeof left)[number]
+    out.push(c)
+    left.splice(left.indexOf(c), 1)
+    last = c.chain.to
+  }
+  return out
 }
 
 /**

@@ -2,6 +2,7 @@ import { storedAmountBand } from '../domain/amount-band.js'
 import type { BuiltRollup, RollupDealRecord } from '../domain/create-rollup-builder.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
+import { noteOwnerEmail } from '../domain/note-owner-email.js'
 import { beginPostgresDealImport } from './begin-postgres-deal-import.js'
 import type { DialectName } from './dialect.js'
 import type { Store } from './open-store.js'
@@ -272,7 +273,7 @@ export function dealBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history
     const row = batchFieldsOf(deal)
     row.push(history === null ? null : history.map((s) => [s.stage, s.enteredAt, s.leftAt]))
     rows.push(row)
-    if (deal.ownerEmail !== null || !owners.has(deal.ownerId)) owners.set(deal.ownerId, deal.ownerEmail)
+    noteOwnerEmail(owners, deal.ownerId, deal.ownerEmail)
   }
   return { format: 'json', size: items.length, dealsJson: JSON.stringify(rows), owners: [...owners] }
 }
@@ -360,9 +361,6 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const dateStage = sqlite.prepare('UPDATE deals SET stage_entered_date = ? WHERE deal_id = ? AND stage_entered_date IS NULL')
     const insertReject = sqlite.prepare('INSERT INTO rejected_rows (run_id, line, reason, raw) VALUES (?, ?, ?, ?)')
     const owners = new Map<string, string | null>()
-    const noteOwner = (id: string, email: string | null) => {
-      if (email !== null || !owners.has(id)) owners.set(id, email)
-    }
     type Before = { stage: string; stage_entered_date: string | null; created_date: string }
     type StageChangeRow = { new_stage: string; new_entered: string | null; new_updated: string | null; new_closed: string | null }
 
@@ -384,7 +382,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     return {
       upsertBatch(batch) {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
-        for (const [id, email] of batch.owners) noteOwner(id, email)
+        for (const [id, email] of batch.owners) noteOwnerEmail(owners, id, email)
         if (batch.size === 0) return undefined
         type Found = Before & StageChangeRow & { deal_id: string; has_history: number }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
@@ -517,7 +515,7 @@ function copyBatchOf(items: ReadonlyArray<{ deal: NormalizedDeal; history: Stage
   const lines: string[] = []
   const owners = new Map<string, string | null>()
   for (const { deal, history } of items) {
-    if (deal.ownerEmail !== null || !owners.has(deal.ownerId)) owners.set(deal.ownerId, deal.ownerEmail)
+    noteOwnerEmail(owners, deal.ownerId, deal.ownerEmail)
     const row = dealRowOf(deal)
     row.pop() // import_run_id: set at commit
     let stays: string | null = null

@@ -1,6 +1,7 @@
 import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import type { CopyStreamQuery } from 'pg-copy-streams'
+import { noteOwnerEmail } from '../domain/note-owner-email.js'
 import { AppError } from '../errors.js'
 import {
   BULK_MIN_ROWS,
@@ -205,7 +206,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
   return {
     upsertBatch(batch) {
       if (batch.format !== 'copy') throw new Error('a PostgreSQL import takes batches built for COPY')
-      for (const [id, email] of batch.owners) if (email !== null || !owners.has(id)) owners.set(id, email)
+      for (const [id, email] of batch.owners) noteOwnerEmail(owners, id, email)
       if (batch.size === 0 || failure !== undefined) return undefined
       staged += batch.size
       if (!copy) {

@@ -4,6 +4,7 @@ import { daysBetweenSql, stageLostAtSql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
+import { sumAmountsSql } from './sum-amounts-sql.js'
 
 /** Lost deals by the stage they were lost at. */
 export interface LossStageRow {
@@ -23,7 +24,7 @@ export async function findLossStages(db: Kysely<Database>, scope: DealScope): Pr
         .select([
           sql<string>`k2`.as('stage'),
           sql<number>`sum(n)`.as('lost'),
-          sql<number>`sum(amount)`.as('lostAmount'),
+          sumAmountsSql(sql`amount`).as('lostAmount'),
           sql<number>`sum(days)`.as('daysSpent'),
         ])
         .groupBy('k2')
@@ -36,7 +37,7 @@ export async function findLossStages(db: Kysely<Database>, scope: DealScope): Pr
         .select([
           stageLostAtSql.as('stage'),
           sql<number>`count(*)`.as('lost'),
-          sql<number>`sum(amount)`.as('lostAmount'),
+          sumAmountsSql(sql`amount`).as('lostAmount'),
           sql<number>`sum(${daysBetweenSql(db, 'created_date', 'closed_date')})`.as('daysSpent'),
         ])
         .groupBy(stageLostAtSql)

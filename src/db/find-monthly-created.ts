@@ -3,6 +3,7 @@ import { roundMoney } from '../domain/round-money.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
+import { sumAmountsSql } from './sum-amounts-sql.js'
 
 /** Deals created in one calendar month. */
 export interface MonthlyCreatedRow {
@@ -16,14 +17,18 @@ export async function findMonthlyCreated(db: Kysely<Database>, scope: DealScope)
   const slice = await findRollupSlice(db, scope)
   const rows = slice
     ? await rollupRows(db, 'created', slice)
-        .select([sql<string>`k1`.as('month'), sql<number>`sum(n)`.as('created'), sql<number>`sum(amount)`.as('createdAmount')])
+        .select([sql<string>`k1`.as('month'), sql<number>`sum(n)`.as('created'), sumAmountsSql(sql`amount`).as('createdAmount')])
         .groupBy('k1')
         .orderBy('k1')
         .execute()
     : await db
         .selectFrom('deals')
         .where(scopeCondition(scope))
-        .select([sql<string>`created_month`.as('month'), sql<number>`count(*)`.as('created'), sql<number>`sum(amount)`.as('createdAmount')])
+        .select([
+          sql<string>`created_month`.as('month'),
+          sql<number>`count(*)`.as('created'),
+          sumAmountsSql(sql`amount`).as('createdAmount'),
+        ])
         .groupBy('created_month')
         .orderBy('created_month')
         .execute()

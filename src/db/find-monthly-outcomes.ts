@@ -3,6 +3,7 @@ import { roundMoney } from '../domain/round-money.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
+import { sumAmountsSql } from './sum-amounts-sql.js'
 
 /** Won and lost deals that closed in one calendar month. */
 export interface MonthlyOutcomeRow {
@@ -25,8 +26,8 @@ export async function findMonthlyOutcomes(db: Kysely<Database>, scope: DealScope
         sql<string>`k1`.as('month'),
         sql<number>`sum(case when d = 1 then n else 0 end)`.as('won'),
         sql<number>`sum(case when d = 0 then n else 0 end)`.as('lost'),
-        sql<number>`sum(case when d = 1 then amount else 0 end)`.as('wonAmount'),
-        sql<number>`sum(case when d = 0 then amount else 0 end)`.as('lostAmount'),
+        sumAmountsSql(sql`case when d = 1 then amount else 0 end`).as('wonAmount'),
+        sumAmountsSql(sql`case when d = 0 then amount else 0 end`).as('lostAmount'),
       ])
       .groupBy('k1')
       .orderBy('k1')
@@ -42,8 +43,8 @@ export async function findMonthlyOutcomes(db: Kysely<Database>, scope: DealScope
       sql<string>`closed_month`.as('month'),
       sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
       sql<number>`sum(case when outcome = 'lost' then 1 else 0 end)`.as('lost'),
-      sql<number>`sum(case when outcome = 'won' then amount else 0 end)`.as('wonAmount'),
-      sql<number>`sum(case when outcome = 'lost' then amount else 0 end)`.as('lostAmount'),
+      sumAmountsSql(sql`case when outcome = 'won' then amount else 0 end`).as('wonAmount'),
+      sumAmountsSql(sql`case when outcome = 'lost' then amount else 0 end`).as('lostAmount'),
     ])
     .groupBy('closed_month')
     .orderBy('closed_month')

@@ -15,6 +15,7 @@ import { type DealScope, scopeCondition } from './deal-scope.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
 import type { Database } from './schema.js'
+import { sumAmountsSql } from './sum-amounts-sql.js'
 
 /** Open pipeline and its stale part ("zombie pipeline"), plus stale closed deals. */
 export interface StalePipeline {
@@ -77,14 +78,16 @@ export async function findStalePipeline(
     .where(openDealsSql(scope.asOf, openOn))
     .select([
       sql<number>`count(*)`.as('openCount'),
-      sql<number>`coalesce(sum(amount), 0)`.as('openAmount'),
+      sql<number>`coalesce(${sumAmountsSql(sql`amount`)}, 0)`.as('openAmount'),
       sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} then 1 else 0 end), 0)`.as('staleCount'),
-      sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} then amount else 0 end), 0)`.as('staleAmount'),
+      sql<number>`coalesce(${sumAmountsSql(sql`case when ${staleFrom} < ${cutoff} then amount else 0 end`)}, 0)`.as('staleAmount'),
       sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} and last_activity_date is null and updated_date is null then 1 else 0 end), 0)`.as(
         'staleWithoutTouchDate',
       ),
       sql<number>`coalesce(sum(case when ${lastActivity} > ${scope.asOf} then 1 else 0 end), 0)`.as('noActivityCount'),
-      sql<number>`coalesce(sum(case when ${lastActivity} > ${scope.asOf} then amount else 0 end), 0)`.as('noActivityAmount'),
+      sql<number>`coalesce(${sumAmountsSql(sql`case when ${lastActivity} > ${scope.asOf} then amount else 0 end`)}, 0)`.as(
+        'noActivityAmount',
+      ),
     ])
     .executeTakeFirst()
   const closed = slice

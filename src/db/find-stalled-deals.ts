@@ -13,6 +13,7 @@ import {
 } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
+import { sumAmountsSql } from './sum-amounts-sql.js'
 
 /** An open deal as the stalled report lists it. */
 export interface OpenDealRow {
@@ -132,7 +133,7 @@ async function list(base: DealsQuery, limit: number, asOf: string, options: AsOf
   const totals = await base
     .select([
       sql<number>`count(*)`.as('count'),
-      sql<number>`coalesce(sum(amount), 0)`.as('amount'),
+      sql<number>`coalesce(${sumAmountsSql(sql`amount`)}, 0)`.as('amount'),
       sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
     ])
     .executeTakeFirst()

@@ -1,6 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
 import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
+import { noteOwnerEmail, uniqueOwners } from '../domain/note-owner-email.js'
 import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'
@@ -143,9 +144,9 @@ function lastOfEachDeal(deals: readonly SyncedDeal[]): { rows: NewDeal[]; histor
  * so every owner a deal names with an email must be there. A stored email is never replaced.
  */
 function ownersOfDeals(deals: readonly SyncedDeal[]): Array<[string, string]> {
-  const out = new Map<string, string>()
-  for (const d of deals) if (d.deal.ownerEmail !== null) out.set(d.deal.ownerId, d.deal.ownerEmail)
-  return [...out]
+  const out = new Map<string, string | null>()
+  for (const d of deals) noteOwnerEmail(out, d.deal.ownerId, d.deal.ownerEmail)
+  return [...out].filter((o): o is [string, string] => o[1] !== null)
 }
 
 const statements = new WeakMap<SqliteDatabase.Database, ReturnType<typeof prepare>>()
@@ -212,7 +213,8 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
       for (const d of page.deals) s.noteSeen.run(page.source, d.deal.dealId)
       for (const id of page.removedDealIds) s.forgetSeen.run(page.source, id)
     }
-    for (const o of page.owners ?? []) {
+    // Each owner once, as the builder path writes them: the email kept is the same on both databases.
+    for (const o of uniqueOwners(page.owners ?? [])) {
       const before = s.ownerEmail.get(o.ownerId)
       s.upsertOwner.run(o.ownerId, o.email, o.name, page.source, nowIso)
       // A new owner has no deals yet (each stored deal notes its owner): no scan of `deals` for it.
@@ -249,7 +251,8 @@ async function upsertOwners(
   updatedAt: string,
   fromOwnerList = false,
 ) {
-  const unique = [...new Map(owners.map((o) => [o.ownerId, o])).values()]
+  // Postgres refuses an `ON CONFLICT DO UPDATE` that touches one row twice: each owner once.
+  const unique = uniqueOwners(owners)
   const before = new Map<string, string | null>()
   for (let i = 0; i < unique.length; i += ID_CHUNK) {
     const ids = unique.slice(i, i + ID_CHUNK).map((o) => o.ownerId)

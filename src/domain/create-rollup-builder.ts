@@ -4,6 +4,7 @@
  * (reading SQLite or PostgreSQL) and by a bulk import into an empty store (from the rows it is
  * writing), so the facts the rollup keeps are derived here, once.
  */
+import { amountInCents } from './amount-in-cents.js'
 import { dayNumber, digitsAt } from './dates.js'
 
 /** The dimension sets of the rollup: all deals, each segment field, and the driver pairs (`deals` columns). */
@@ -42,7 +43,10 @@ export interface RollupDealRecord {
   archived: boolean
 }
 
-/** One `analytics_rollup` row: kind, dims, v1, v2, k1, k2, d, n, amount, days. */
+/**
+ * One `analytics_rollup` row: kind, dims, v1, v2, k1, k2, d, n, amount, days. `amount` is the
+ * sum of the deals' whole cents ({@link amountInCents}) over 100, as `sumAmountsSql` sums `deals`.
+ */
 export type RollupRow = [string, string, string, string, string, string, number, number, number, number]
 
 /** What {@link RollupBuilder.finish} returns: the rows, and the facts `analytics_rollup_state` keeps. */
@@ -276,7 +280,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
   // Per deal, by key.
   const capacity = Math.max(16, options.capacity ?? 1024)
   let combo = new Int32Array(capacity).fill(NONE) // NONE: no deal, or archived
-  let amount = new Float64Array(capacity)
+  let amount = new Float64Array(capacity) // whole cents (amountInCents): their sums do not depend on the order of the keys
   let outcome = new Uint8Array(capacity) // 0 won, 1 lost, 2 open
   let createdMonth = new Int32Array(capacity)
   let closedMonth = new Int32Array(capacity).fill(NONE) // NONE: not closed (open, or no close date)
@@ -324,7 +328,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
       const c = comboId(d)
       const o = d.outcome === 'won' ? 0 : d.outcome === 'lost' ? 1 : 2
       combo[key] = c
-      amount[key] = d.amount
+      amount[key] = amountInCents(d.amount)
       outcome[key] = o
       createdMonth[key] = cm
       const at = o === 0 ? null : o === 1 ? (d.lost_at_stage ?? d.stage) : d.stage
@@ -441,7 +445,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
             stage,
             os === 0 ? 1 : 0,
             c[cell] as number,
-            c[cell + 1] as number,
+            (c[cell + 1] as number) / 100,
             c[cell + 2] as number,
           ])
         }
@@ -450,7 +454,8 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
     for (const [s, key, c] of cellsOf(kinds.created)) {
       const [dims, v1, v2] = label(s, key)
       for (let m = 0; m < M; m++)
-        if (c[m * 2] !== 0) rows.push(['created', dims, v1, v2, months[m] as string, '', 0, c[m * 2] as number, c[m * 2 + 1] as number, 0])
+        if (c[m * 2] !== 0)
+          rows.push(['created', dims, v1, v2, months[m] as string, '', 0, c[m * 2] as number, (c[m * 2 + 1] as number) / 100, 0])
     }
     for (const [s, key, c] of cellsOf(kinds.funnel)) {
       const [dims, v1, v2] = label(s, key)

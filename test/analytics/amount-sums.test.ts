@@ -1,6 +1,8 @@
 import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
+import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
+import { roundMoney } from '../../src/domain/round-money.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadLossesReport } from '../../src/services/load-losses-report.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
@@ -43,8 +45,9 @@ describeEachDialect('sums of amounts in reports', (dialect) => {
     }
   })
 
-  it('agree on a sum that ends in half a cent, which one order of adding puts just below it', async () => {
-    // 555415.995 + 719786.115 + 180479.005 is 1455681.1149999998, in another order 1455681.115.
+  it('agree on amounts that end in half a cent, each taken half a cent up as written', async () => {
+    // 555415.995 + 719786.115 + 180479.005 is 1455681.1149999998 in one order, 1455681.115 in
+    // another; in cents, 555416.00 + 719786.12 + 180479.01 in any order.
     store = await dialect.open()
     const rows = [
       ['H1', '555415.995'],
@@ -57,12 +60,60 @@ ${rows.map(([id, amount]) => `O${id},2024-01-09,,r1,SaaS,EMEA,Core,Inbound,Propo
     await importCsvFile(store, { path: writeTempFile('half-cents.csv', csv), stages: DEFAULT_STAGES })
     for (const where of [{}, { region: 'EMEA' }]) {
       const stalled = await loadStalledReport(store.db, { asOf: '2024-02-20', rules, where })
-      expect([stalled.stalledAmount, stalled.stale.amount]).toEqual([1455681.12, 1455681.12])
+      expect([stalled.stalledAmount, stalled.stale.amount]).toEqual([1455681.13, 1455681.13])
       const losses = await loadLossesReport(store.db, { asOf: '2024-07-20', where })
-      expect([losses.stages[0]?.lostAmount, losses.totalLostAmount]).toEqual([1455681.12, 1455681.12])
+      expect([losses.stages[0]?.lostAmount, losses.totalLostAmount]).toEqual([1455681.13, 1455681.13])
       const winrate = await loadWinrateReport(store.db, { asOf: '2024-07-20', months: 12, where })
-      expect(winrate.months.find((m) => m.month === '2024-03')?.lostAmount).toBe(1455681.12)
+      expect(winrate.months.find((m) => m.month === '2024-03')?.lostAmount).toBe(1455681.13)
     }
+  })
+
+  it('add each amount in cents, half a cent up, so many amounts in mills sum to the same cent on both databases, rollup or not', async () => {
+    // 3,000 deals of a few million in mills, listed out of id order: each database (and the
+    // rollup, which reads them by rowid on SQLite and by id on PostgreSQL) adds them in another order.
+    store = await dialect.open()
+    let seed = 7
+    const next = (n: number) => {
+      seed = (seed * 48271) % 2147483647
+      return seed % n
+    }
+    const lines: string[] = []
+    const cents = { lost: 0, open: 0, lostBy8th: 0 }
+    for (let i = 0; i < 3000; i++) {
+      const id = String((i * 1237) % 3000).padStart(4, '0')
+      const [whole, mills] = [1_000_000 + next(9_000_000), next(1000)]
+      const amount = `${whole}.${String(mills).padStart(3, '0')}`
+      const lost = i % 2 === 0
+      const inCents = whole * 100 + Math.floor(mills / 10) + (mills % 10 >= 5 ? 1 : 0)
+      cents[lost ? 'lost' : 'open'] += inCents
+      if (lost && i % 9 !== 8) cents.lostBy8th += inCents
+      lines.push(
+        lost
+          ? `L${id},2024-01-05,2024-03-${String(1 + (i % 9)).padStart(2, '0')},r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Lost,2024-03-01`
+          : `O${id},2024-01-09,,r1,SaaS,EMEA,Core,Inbound,Proposal,${amount},Open,2024-01-10`,
+      )
+    }
+    await importCsvFile(store, { path: writeTempFile('mills.csv', `${CSV.split('\n')[0]}\n${lines.join('\n')}\n`), stages: DEFAULT_STAGES })
+    const [lost, open] = [cents.lost / 100, cents.open / 100]
+    const check = async () => {
+      for (const where of [{}, { region: 'EMEA' }]) {
+        // 2024-07-20 reads the rollup; 2024-03-08 (before the newest close) reads `deals`.
+        const losses = await loadLossesReport(store!.db, { asOf: '2024-07-20', where })
+        expect([losses.stages[0]?.lostAmount, losses.totalLostAmount]).toEqual([lost, lost])
+        const winrate = await loadWinrateReport(store!.db, { asOf: '2024-07-20', months: 12, where })
+        expect(winrate.months.find((m) => m.month === '2024-03')?.lostAmount).toBe(lost)
+        expect(winrate.months.find((m) => m.month === '2024-01')?.createdAmount).toBe(roundMoney(lost + open))
+        const stalled = await loadStalledReport(store!.db, { asOf: '2024-07-20', rules, where })
+        expect([stalled.stalledAmount, stalled.stale.amount, stalled.openAmount]).toEqual([open, open, open])
+        const before = await loadLossesReport(store!.db, { asOf: '2024-03-08', where })
+        const early = await loadWinrateReport(store!.db, { asOf: '2024-03-08', months: 12, where })
+        expect(early.months.find((m) => m.month === '2024-01')?.createdAmount).toBe(roundMoney(lost + open))
+        expect(before.totalLostAmount).toBe(cents.lostBy8th / 100)
+      }
+    }
+    await check()
+    await refreshAnalyticsRollup(store)
+    await check()
   })
 
   it('leave out a row whose amount no sum can hold, instead of failing the report (PostgreSQL) or reporting $Infinity', async () => {

@@ -26,8 +26,8 @@ async function storedStays(s: Store, dealId: string) {
 }
 
 // Syncs `opp` alone from a Salesforce fake (as on 2024-06-01) into a new test store (closed after each test).
-async function syncOpportunity(opp: FakeOpportunity): Promise<Store> {
-  const sf = await startSalesforceFake({ opportunities: [opp] })
+async function syncOpportunity(opp: FakeOpportunity, historyAnswer?: 'page' | 'array'): Promise<Store> {
+  const sf = await startSalesforceFake({ opportunities: [opp], historyAnswer })
   fake = sf
   const synced = await openTestStore()
   store = synced
@@ -58,6 +58,22 @@ describe('stage stays and time in stage', () => {
     ])
     expect(toIsoInstant('2024-05-01T08:03:41.000+0000')).toBe('2024-05-01T08:03:41.000Z')
     expect(toIsoInstant('1714521600000')).toBe('2024-05-01T00:00:00.000Z')
+  })
+
+  it('orders changes of one instant by their chain, and keeps the given order where the chain does not decide', () => {
+    const at = '2024-01-05T00:00:00.000Z'
+    const link = (from: string, to: string) => ({ from, to })
+    const stages = (changes: Parameters<typeof staysFromChanges>[1]) => staysFromChanges('D', changes).map((s) => s.stage)
+    const start = { stage: 'Qualified', at: '2024-01-01T00:00:00.000Z', chain: link('-', 'a') }
+    // Linked a -> b -> c: Demo then Proposal, as listed in either order.
+    const demo = { stage: 'Demo', at, chain: link('a', 'b') }
+    const proposal = { stage: 'Proposal', at, chain: link('b', 'c') }
+    expect(stages([start, proposal, demo])).toEqual(['Qualified', 'Demo', 'Proposal'])
+    expect(stages([start, demo, proposal])).toEqual(['Qualified', 'Demo', 'Proposal'])
+    // Only the stage changed (each row leaves what it found): the order given stands.
+    const same = (stage: string) => ({ stage, at, chain: link('a', 'a') })
+    expect(stages([start, same('Proposal'), same('Demo')])).toEqual(['Qualified', 'Proposal', 'Demo'])
+    expect(stages([start, { stage: 'Proposal', at }, demo])).toEqual(['Qualified', 'Proposal', 'Demo'])
   })
 
   it('Salesforce: time in stage from OpportunityHistory (repeated rows collapsed) matches hand-computed values', async () => {
@@ -239,5 +255,84 @@ describe('stage stays and time in stage', () => {
     expect(stays.filter((s) => s.leftAt === null).map((s) => s.stage)).toEqual(['Closed Won'])
     const deal = await store.db.selectFrom('deals').select(['stage', 'stage_entered_date']).executeTakeFirstOrThrow()
     expect(deal).toEqual({ stage: 'Closed Won', stage_entered_date: '2024-05-01' })
+  })
+
+  it('Salesforce: rows of one second come out in the order written, whatever order the server lists them in, when their Prev fields link them', async () => {
+    // A save raised the amount and moved the deal to Qualification; a flow then moved it on to
+    // Proposal and set a new close date within the same second. Each row's PrevAmount and
+    // PrevCloseDate are the row before's Amount and CloseDate: they say which came first.
+    const at = (day: string) => `2024-04-${day}T10:00:00.000+0000`
+    const rows = {
+      prospecting: { Id: 'h1', StageName: 'Prospecting', Amount: 50000, CloseDate: '2024-06-30', CreatedDate: at('02') },
+      qualification: {
+        Id: 'h2',
+        StageName: 'Qualification',
+        Amount: 60000,
+        CloseDate: '2024-06-30',
+        CreatedDate: at('10'),
+        PrevAmount: 50000,
+        PrevCloseDate: '2024-06-30',
+      },
+      proposal: {
+        Id: 'h3',
+        StageName: 'Proposal/Price Quote',
+        Amount: 60000,
+        CloseDate: '2024-06-15',
+        CreatedDate: at('10'),
+        PrevAmount: 60000,
+        PrevCloseDate: '2024-06-30',
+      },
+      negotiation: {
+        Id: 'h4',
+        StageName: 'Negotiation/Review',
+        Amount: 60000,
+        CloseDate: '2024-06-15',
+        CreatedDate: at('20'),
+        PrevAmount: 60000,
+        PrevCloseDate: '2024-06-15',
+      },
+    }
+    const opp = (history: FakeOpportunity['history']): FakeOpportunity => ({
+      Id: '006XX000004TmiSYAS',
+      Name: 'Initech – Rollout',
+      Amount: 60000,
+      StageName: 'Negotiation/Review',
+      CloseDate: '2024-06-15',
+      CreatedDate: '2024-04-02T10:00:00.000+0000',
+      IsClosed: false,
+      IsWon: false,
+      OwnerId: '005XX000001SvogYAC',
+      LastActivityDate: null,
+      LastModifiedDate: at('20'),
+      SystemModstamp: at('20'),
+      Type: 'New Business',
+      LeadSource: 'Web',
+      AccountId: '001XX000003DHPhYAO',
+      IsDeleted: false,
+      history,
+    })
+    const { prospecting, qualification, proposal, negotiation } = rows
+    const expected = [
+      { stage: 'Prospecting', enteredAt: '2024-04-02T10:00:00.000Z', leftAt: '2024-04-10T10:00:00.000Z' },
+      { stage: 'Qualification', enteredAt: '2024-04-10T10:00:00.000Z', leftAt: '2024-04-10T10:00:00.000Z' },
+      { stage: 'Proposal/Price Quote', enteredAt: '2024-04-10T10:00:00.000Z', leftAt: '2024-04-20T10:00:00.000Z' },
+      { stage: 'Negotiation/Review', enteredAt: '2024-04-20T10:00:00.000Z', leftAt: null },
+    ]
+    for (const historyAnswer of ['page', 'array'] as const) {
+      for (const listed of [
+        [prospecting, qualification, proposal, negotiation],
+        [prospecting, proposal, qualification, negotiation],
+      ]) {
+        store = await syncOpportunity(opp(listed), historyAnswer)
+        const stays = (await storedStays(store, '006XX000004TmiSYAS')).map(({ dealId: _, ...s }) => s)
+        expect(stays.sort((a, b) => a.enteredAt.localeCompare(b.enteredAt) || (a.leftAt ?? '~').localeCompare(b.leftAt ?? '~'))).toEqual(
+          expected,
+        )
+        await fake?.close()
+        await store.close()
+        fake = undefined
+        store = undefined
+      }
+    }
   })
 })

@@ -203,6 +203,52 @@ describeEachDialect('storeSyncPage', (dialect) => {
     }
   })
 
+  it('an owner a page lists twice keeps the last email given, on both write paths, and their deals follow it', async () => {
+    const sqliteStore = await openTestStore()
+    stores.push(sqliteStore)
+    const now = new Date('2024-06-01T00:00:00Z')
+    for (const target of [sqliteStore, await open()]) {
+      for (const write of [target, { ...target, sqlite: undefined }]) {
+        await target.db.deleteFrom('deals').execute()
+        await target.db.deleteFrom('owners').execute()
+        const runId = await beginSyncRun(target.db, { source: 'salesforce', mode: 'incremental', startedBy: null, now })
+        const page = { source: 'salesforce', runId, removedDealIds: [], watermark: null, now }
+        await storeSyncPage(write, {
+          ...page,
+          deals: [
+            { deal: deal('1', { source: 'salesforce', ownerId: 'o1', ownerEmail: 'ana@example.com' }), history: null },
+            { deal: deal('3', { source: 'salesforce', ownerId: 'o2', ownerEmail: 'ben@example.com' }), history: null },
+          ],
+          owners: [
+            { ownerId: 'o1', email: 'ana@example.com', name: 'Ana' },
+            { ownerId: 'o2', email: 'ben@example.com', name: 'Ben' },
+          ],
+        })
+        await storeSyncPage(write, {
+          ...page,
+          deals: [{ deal: deal('2', { source: 'salesforce', ownerId: 'o1', ownerEmail: null }), history: null }],
+          owners: [
+            { ownerId: 'o1', email: 'ana.new@example.com', name: 'Ana' },
+            { ownerId: 'o1', email: null, name: null },
+            { ownerId: 'o2', email: 'ben@example.com', name: 'Ben' },
+            { ownerId: 'o2', email: 'ben.new@example.com', name: 'Ben' },
+          ],
+        })
+        const owners = await target.db.selectFrom('owners').select(['owner_id', 'email', 'name']).orderBy('owner_id').execute()
+        expect(owners).toEqual([
+          { owner_id: 'o1', email: 'ana.new@example.com', name: 'Ana' },
+          { owner_id: 'o2', email: 'ben.new@example.com', name: 'Ben' },
+        ])
+        const rows = await target.db.selectFrom('deals').select(['deal_id', 'owner_email']).orderBy('deal_id').execute()
+        expect(rows).toEqual([
+          { deal_id: '1', owner_email: 'ana.new@example.com' },
+          { deal_id: '2', owner_email: 'ana.new@example.com' },
+          { deal_id: '3', owner_email: 'ben.new@example.com' },
+        ])
+      }
+    }
+  })
+
   it('a page listing a deal twice keeps the last row and the last history that came with it, like the fast path', async () => {
     const page = (store: Store, runId: number) =>
       storeSyncPage(store, {

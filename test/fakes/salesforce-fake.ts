@@ -8,6 +8,18 @@ export interface FakeHistoryRow {
   Amount: number | null
   CloseDate: string
   CreatedDate: string
+  /** The Amount and CloseDate the change found; left out, the row before's (in `history`, the order written). */
+  PrevAmount?: number | null
+  PrevCloseDate?: string | null
+}
+
+/** The rows of `history` with `PrevAmount` and `PrevCloseDate`, as Salesforce returns them (null on the first row). */
+function withPrev(history: readonly FakeHistoryRow[]): FakeHistoryRow[] {
+  return history.map((h, i) => ({
+    ...h,
+    PrevAmount: h.PrevAmount !== undefined ? h.PrevAmount : (history[i - 1]?.Amount ?? null),
+    PrevCloseDate: h.PrevCloseDate !== undefined ? h.PrevCloseDate : (history[i - 1]?.CloseDate ?? null),
+  }))
 }
 
 /** An Opportunity as the fake Salesforce holds it (datetimes in Salesforce's `+0000` form). */
@@ -224,7 +236,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
               return { ...u, FirstName: first, LastName: last.join(' '), Username: u.Email.toLowerCase(), IsActive: true }
             })
           : [...opportunities.values()].flatMap((o) =>
-              o.history.map((h) => ({ ...h, OpportunityId: o.Id, IsDeleted: false }) as Record<string, unknown>),
+              withPrev(o.history).map((h) => ({ ...h, OpportunityId: o.Id, IsDeleted: false }) as Record<string, unknown>),
             )
       const rows = (all as Array<Record<string, unknown>>)
         .filter((r) => parsed.where.every((c) => compare(r[c.field], c.op, c.value)))
@@ -265,11 +277,16 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
       if (cached !== undefined && cached.version === version) return cached.text
       const r = project(o as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
       if (parsed.historySubquery) {
-        const h = [...o.history].sort((a, b) => (a.CreatedDate < b.CreatedDate ? -1 : 1))
+        // By CreatedDate; rows of one second in the order `history` lists them.
+        const h = withPrev(o.history).sort((a, b) => (a.CreatedDate < b.CreatedDate ? -1 : a.CreatedDate > b.CreatedDate ? 1 : 0))
         const records = h.map((row) => ({
           attributes: { type: 'OpportunityHistory', url: `/services/data/${VERSION}/sobjects/OpportunityHistory/${row.Id}` },
           StageName: row.StageName,
           CreatedDate: row.CreatedDate,
+          Amount: row.Amount,
+          CloseDate: row.CloseDate,
+          PrevAmount: row.PrevAmount,
+          PrevCloseDate: row.PrevCloseDate,
         }))
         r.OpportunityHistories =
           options.historyAnswer === 'array' ? records : h.length === 0 ? null : { totalSize: h.length, done: true, records }

@@ -30,8 +30,15 @@ export function opportunityFields(segments: SegmentMapping, withCurrency = false
   return [...new Set(withCurrency ? [...fields, 'CurrencyIsoCode'] : fields)]
 }
 
+/**
+ * The `OpportunityHistory` fields the sync reads: the stage and when, and the amount and close
+ * date each row left with the ones it found (`PrevAmount`, `PrevCloseDate`, API v50+), which put
+ * rows of the same second in the order they were written when those changed between them.
+ */
+export const HISTORY_FIELDS = 'StageName, CreatedDate, Amount, CloseDate, PrevAmount, PrevCloseDate'
+
 /** The child subquery that brings each opportunity's `OpportunityHistory` rows along. */
-export const HISTORY_SUBQUERY = '(SELECT StageName, CreatedDate FROM OpportunityHistories ORDER BY CreatedDate ASC)'
+export const HISTORY_SUBQUERY = `(SELECT ${HISTORY_FIELDS} FROM OpportunityHistories ORDER BY CreatedDate ASC)`
 
 /** Reads a field path (`Account.Industry`) from a record; a null parent reads as null. */
 export function fieldAt(record: Record<string, unknown>, path: string): unknown {
@@ -73,7 +80,7 @@ export function mapOpportunity(
     id,
     history
       .filter((h) => typeof h.StageName === 'string' && typeof h.CreatedDate === 'string')
-      .map((h) => ({ stage: String(h.StageName), at: String(h.CreatedDate) })),
+      .map((h) => ({ stage: String(h.StageName), at: String(h.CreatedDate), chain: historyChain(h) })),
     timeZone,
     stageName,
   )
@@ -128,5 +135,18 @@ export function mapOpportunity(
         extra: null,
       },
     },
+  }
+}
+
+/**
+ * What an `OpportunityHistory` row found and left (`PrevAmount`/`PrevCloseDate` and
+ * `Amount`/`CloseDate`): each row's `Prev*` are the row before's values, which orders rows of one
+ * second. Undefined when the row lacks one of the four fields (a server that left them out).
+ */
+function historyChain(h: Record<string, unknown>): { from: string; to: string } | undefined {
+  if (!('Amount' in h && 'CloseDate' in h && 'PrevAmount' in h && 'PrevCloseDate' in h)) return undefined
+  return {
+    from: JSON.stringify([h.PrevAmount ?? null, h.PrevCloseDate ?? null]),
+    to: JSON.stringify([h.Amount ?? null, h.CloseDate ?? null]),
   }
 }

@@ -7,7 +7,7 @@ import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
 import { toIsoInstant } from '../stage-stays.js'
-import { fieldAt, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
+import { fieldAt, HISTORY_FIELDS, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
 
 /** Options of {@link createSalesforceSource}. */
@@ -152,7 +152,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         const chunk = chunks[next++] as string[]
         const rows = await readAll(
           await api.query(
-            `SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory WHERE OpportunityId IN (${soqlList(chunk)}) ORDER BY OpportunityId, CreatedDate`,
+            `SELECT OpportunityId, ${HISTORY_FIELDS} FROM OpportunityHistory WHERE OpportunityId IN (${soqlList(chunk)}) ORDER BY OpportunityId, CreatedDate`,
           ),
         )
         for (const row of rows) out.get(String(row.OpportunityId))?.push(row)
