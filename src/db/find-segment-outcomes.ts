@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { type DealScope, SEGMENT_COLUMNS, type SegmentFieldName, scopeCondition } from './deal-scope.js'
 import { dialectOf } from './dialect.js'
-import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
+import { findMonthlyRollupSlice, monthlyRollupRows } from './find-rollup-slice.js'
 import { ROLLUP_DIMS } from './refresh-analytics-rollup.js'
 import type { Database } from './schema.js'
 
@@ -15,7 +15,9 @@ export interface SegmentOutcomeRow {
 
 /**
  * Won and closed counts of deals closed on or before `scope.asOf`, for every value combination of
- * each field set in `fieldSets` (one field for single segments, two for combinations).
+ * each field set in `fieldSets` (one field for single segments, two for combinations). A current
+ * analytics rollup answers the field sets it keeps for every month closed by "as of"; `deals` are
+ * read for the others, and for the days of "as of"'s month up to it.
  */
 export async function findSegmentOutcomes(
   db: Kysely<Database>,
@@ -23,33 +25,65 @@ export async function findSegmentOutcomes(
   fieldSets: readonly (readonly SegmentFieldName[])[],
 ): Promise<SegmentOutcomeRow[]> {
   const out: SegmentOutcomeRow[] = []
-  const slice = await findRollupSlice(db, scope)
+  const slice = await findMonthlyRollupSlice(db, scope)
   const rolled = new Set(ROLLUP_DIMS.map((d) => d.join(',')))
   const direct: Array<readonly SegmentFieldName[]> = []
+  // Field sets counted from the rollup that still need the days of "as of"'s month from `deals`.
+  const topped: Array<{ fields: readonly SegmentFieldName[]; sums: Map<string, SegmentOutcomeRow> }> = []
   for (const fields of fieldSets) {
     const dims = fields.map((f) => SEGMENT_COLUMNS[f]).join(',')
     if (slice && slice.dims === '' && rolled.has(dims)) {
-      const rows = await rollupRows(db, 'closed', { ...slice, dims })
+      const rows = await monthlyRollupRows(db, 'closed', { ...slice, dims })
         .select(['v1', 'v2', sql<number>`sum(case when d = 1 then n else 0 end)`.as('won'), sql<number>`sum(n)`.as('n')])
         .groupBy(['v1', 'v2'])
         .execute()
-      for (const r of rows) out.push({ fields, values: fields.length > 1 ? [r.v1, r.v2] : [r.v1], won: Number(r.won), n: Number(r.n) })
+      const segments = rows.map((r) => ({ fields, values: fields.length > 1 ? [r.v1, r.v2] : [r.v1], won: Number(r.won), n: Number(r.n) }))
+      if (slice.readFrom === null) out.push(...segments)
+      else topped.push({ fields, sums: new Map(segments.map((r) => [JSON.stringify(r.values), r])) })
       continue
     }
     direct.push(fields)
   }
-  if (direct.length === 0) return out
-  // One pass over the closed deals, grouped by every field any set needs (a few thousand groups),
-  // then each set added up from those groups: one sort of the deals instead of one per set.
-  const fieldsUsed = [...new Set(direct.flat())]
+  if (direct.length > 0) {
+    const sums = await addUpGroups(db, scope, null, direct)
+    for (const fields of direct) out.push(...(sums.get(fields)?.values() ?? []))
+  }
+  if (slice?.readFrom && topped.length > 0) {
+    const sums = await addUpGroups(
+      db,
+      scope,
+      slice.readFrom,
+      topped.map((t) => t.fields),
+      new Map(topped.map((t) => [t.fields, t.sums])),
+    )
+    for (const t of topped) out.push(...(sums.get(t.fields)?.values() ?? []))
+  }
+  return out
+}
+
+/**
+ * Closed deals in scope (closed on or after `from`, when given) added up for each field set in
+ * `sets`, into `into` when given (value combinations keyed by their JSON): one pass over the deals,
+ * grouped by every field any set needs (a few thousand groups), then each set added up from those
+ * groups, so one sort of the deals instead of one per set.
+ */
+async function addUpGroups(
+  db: Kysely<Database>,
+  scope: DealScope,
+  from: string | null,
+  sets: ReadonlyArray<readonly SegmentFieldName[]>,
+  into: Map<readonly SegmentFieldName[], Map<string, SegmentOutcomeRow>> = new Map(),
+): Promise<Map<readonly SegmentFieldName[], Map<string, SegmentOutcomeRow>>> {
+  const fieldsUsed = [...new Set(sets.flat())]
   const columns = fieldsUsed.map((f) => sql.ref(SEGMENT_COLUMNS[f]))
   const groups =
     dialectOf(db as unknown as Kysely<unknown>) === 'sqlite'
-      ? await groupsFromSqliteChunks(db, scope, columns)
-      : await groupsBySql(db, scope, columns)
-  for (const fields of direct) {
+      ? await groupsFromSqliteChunks(db, scope, columns, from)
+      : await groupsBySql(db, scope, columns, from)
+  for (const fields of sets) {
     const at = fields.map((f) => fieldsUsed.indexOf(f))
-    const sums = new Map<string, SegmentOutcomeRow>()
+    const sums = into.get(fields) ?? new Map<string, SegmentOutcomeRow>()
+    into.set(fields, sums)
     for (const g of groups) {
       const values = at.map((i) => String(g[`v${i}`]))
       const key = JSON.stringify(values)
@@ -61,20 +95,20 @@ export async function findSegmentOutcomes(
       row.won += Number(g.won)
       row.n += Number(g.n)
     }
-    out.push(...sums.values())
   }
-  return out
+  return into
 }
 
 type Groups = Array<Record<string, unknown>>
 
 /** Closed deals in scope grouped by `columns` (`v0`, `v1`, ..., `won`, `n`) in SQL. */
-async function groupsBySql(db: Kysely<Database>, scope: DealScope, columns: ReturnType<typeof sql.ref>[]): Promise<Groups> {
-  return (await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', 'in', ['won', 'lost'])
-    .where('closed_date', '<=', scope.asOf)
+async function groupsBySql(
+  db: Kysely<Database>,
+  scope: DealScope,
+  columns: ReturnType<typeof sql.ref>[],
+  from: string | null,
+): Promise<Groups> {
+  return (await closedDeals(db, scope, from)
     .select([
       ...columns.map((c, i) => sql<string>`${c}`.as(`v${i}`)),
       sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
@@ -89,12 +123,13 @@ async function groupsBySql(db: Kysely<Database>, scope: DealScope, columns: Retu
  * per row, from a plain scan, and are counted here. SQLite groups by sorting, and sorting a
  * million closed deals by six text columns took 1.6-2.9 s against 1.2-2.1 s for this.
  */
-async function groupsFromSqliteChunks(db: Kysely<Database>, scope: DealScope, columns: ReturnType<typeof sql.ref>[]): Promise<Groups> {
-  const rows = await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where('outcome', 'in', ['won', 'lost'])
-    .where('closed_date', '<=', scope.asOf)
+async function groupsFromSqliteChunks(
+  db: Kysely<Database>,
+  scope: DealScope,
+  columns: ReturnType<typeof sql.ref>[],
+  from: string | null,
+): Promise<Groups> {
+  const rows = await closedDeals(db, scope, from)
     .select(sql<string>`json_group_array(json_array(${sql.join([...columns, sql.ref('outcome')])}))`.as('chunk'))
     .groupBy(sql`rowid >> 14`)
     .execute()
@@ -115,4 +150,14 @@ async function groupsFromSqliteChunks(db: Kysely<Database>, scope: DealScope, co
     }
   }
   return [...groups.values()]
+}
+
+// Deals in scope closed on or before "as of" (and on or after `from`, when given).
+function closedDeals(db: Kysely<Database>, scope: DealScope, from: string | null) {
+  const q = db
+    .selectFrom('deals')
+    .where(scopeCondition(scope))
+    .where('outcome', 'in', ['won', 'lost'])
+    .where('closed_date', '<=', scope.asOf)
+  return from === null ? q : q.where('closed_date', '>=', from)
 }

@@ -113,7 +113,13 @@ export async function findOverStageDeals(
   const onAsOf = rules.openOnAsOf === true || rules.standInOnAsOf === true
   const stage = onAsOf ? stageOnSql(scope.asOf) : sql<string>`stage`
   const entered = onAsOf ? stageEnteredOnSql(scope.asOf) : stageEnteredSql
-  const perStage = [...rules.thresholds].map(([name, days]) => sql`(${stage} = ${name} and ${entered} < ${addDays(scope.asOf, -days)})`)
+  // Each deal's stage picks its cut-off day (none for a stage without a threshold): the stage and
+  // its entry are read once per deal, not once per stage (as of an earlier day, each a look-up in
+  // the stage history).
+  const cutoff = sql<string | null>`(case ${stage} ${sql.join(
+    [...rules.thresholds].map(([name, days]) => sql`when ${name} then ${addDays(scope.asOf, -days)}`),
+    sql` `,
+  )} else null end)`
   const base = db
     .selectFrom('deals')
     .where(scopeCondition(scope))
@@ -122,7 +128,7 @@ export async function findOverStageDeals(
     .where(sql<boolean>`${lastActivityFor(scope.asOf, rules)} > ${idleSince}`)
     // Active by "as of", not only by a later activity (a past "as of"): those are left out, as unknown.
     .where(sql<boolean>`${lastActivityFor(scope.asOf, rules)} <= ${scope.asOf}`)
-    .where(sql<boolean>`(${sql.join(perStage, sql` or `)})`)
+    .where(sql<boolean>`${entered} < ${cutoff}`)
   return list(base, rules.limit, scope.asOf, rules)
 }
 

@@ -57,6 +57,17 @@ describe('a report on a large store that the stored summaries cannot answer', ()
     expect(twoWheres.stderr).toMatch(NOTE)
   }, 60_000)
 
+  it('says nothing before win rate, losses or drivers as of an earlier day: the summaries count deals by month for any day', async () => {
+    for (const args of [['winrate'], ['losses', '--where', 'region=EMEA'], ['drivers']]) {
+      const past = await runCli('report', ...args, '--db', large, '--as-of', '2024-02-20', '--json')
+      expect(past.code, past.stderr).toBe(0)
+      expect(past.stderr).not.toMatch(NOTE)
+    }
+    // Drivers with a --where count the segments from the deals.
+    const filtered = await runCli('report', 'drivers', '--db', large, '--as-of', '2024-02-20', '--where', 'region=EMEA', '--json')
+    expect(filtered.stderr).toMatch(NOTE)
+  }, 60_000)
+
   it('says nothing on a small store, where the same report is quick', async () => {
     const past = await runCli('report', 'stalled', '--db', small, '--as-of', '2024-02-20', '--json')
     expect(past.code, past.stderr).toBe(0)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReportQuery } from '../../src/analytics/report-types.js'
-import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
+import { findMonthlyRollupSlice, findRollupSlice } from '../../src/db/find-rollup-slice.js'
 import type { Store } from '../../src/db/open-store.js'
 import { refreshAnalyticsRollup, rollupOpenStages, writeAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
 import { createRollupBuilder } from '../../src/domain/create-rollup-builder.js'
@@ -64,6 +64,37 @@ describeEachDialect('the rollup gives the same reports as the deals table', (dia
         expect(await findRollupSlice(store.db, q)).not.toBeNull()
         const rolled = await everyReport(store, q)
         const direct = await withoutRollup(store, () => everyReport(store, q))
+        expect(rolled).toEqual(direct)
+      })
+    }
+
+    it('answers the counts by closed and created month as of an earlier day, reading the deals only for that month up to it', async () => {
+      expect(await findMonthlyRollupSlice(store.db, { asOf: AS_OF })).toMatchObject({ throughMonth: null, readFrom: null })
+      expect(await findMonthlyRollupSlice(store.db, { asOf: '2024-03-31' })).toMatchObject({ throughMonth: '2024-03', readFrom: null })
+      expect(await findMonthlyRollupSlice(store.db, { asOf: '2024-03-17' })).toMatchObject({
+        throughMonth: '2024-02',
+        readFrom: '2024-03-01',
+      })
+      expect(await findMonthlyRollupSlice(store.db, { asOf: '2024-01-01' })).toMatchObject({
+        throughMonth: '2023-12',
+        readFrom: '2024-01-01',
+      })
+      expect(await findMonthlyRollupSlice(store.db, { asOf: '2024-03-17', where: { region: 'EMEA', amount_band: '<10k' } })).toBeNull()
+      expect(await withoutRollup(store, () => findMonthlyRollupSlice(store.db, { asOf: '2024-03-17' }))).toBeNull()
+    })
+
+    for (const [label, q] of [
+      ['an earlier month end', { asOf: '2024-03-31' }],
+      ['a day within an earlier month', { asOf: '2024-03-17' }],
+      ['the first day of an earlier month', { asOf: '2024-05-01' }],
+      ['a day within an earlier month, one filter', { asOf: '2024-02-29', where: { region: 'EMEA' } }],
+      ['a day within an earlier month, owner scope', { asOf: '2024-06-12', ownerIds: ['rep_01', 'rep_02', 'rep_03'] }],
+    ] as Array<[string, ReportQuery]>) {
+      it(`agrees as of ${label}`, async () => {
+        expect(await findMonthlyRollupSlice(store.db, q)).not.toBeNull()
+        const rolled = await everyReport(store, q)
+        const direct = await withoutRollup(store, () => everyReport(store, q))
+        expect(rolled.winrate.months.some((m) => m.won > 0)).toBe(true)
         expect(rolled).toEqual(direct)
       })
     }

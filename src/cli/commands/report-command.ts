@@ -12,7 +12,7 @@ import {
 import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
 import type { Config } from '../../config.js'
 import { countDeals } from '../../db/count-deals.js'
-import { findRollupSlice } from '../../db/find-rollup-slice.js'
+import { findMonthlyRollupSlice, findRollupSlice } from '../../db/find-rollup-slice.js'
 import type { Store } from '../../db/open-store.js'
 import { stageOrderAfterSave } from '../../db/save-stage-order.js'
 import { FILTER_AMOUNT_BANDS } from '../../domain/amount-band.js'
@@ -165,7 +165,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         async (store, config) => {
           const query = reportQuery(options, await matchWhereValues(store, where, io), config, await configuredStages(store, config))
           noteFutureAsOf(io, query.asOf, config)
-          await noteSlowReport(io, store, query)
+          await noteSlowReport(io, store, query, spec.name)
           return spec.run(store, query, options)
         },
         { existing: true, io, needsDeals: true },
@@ -193,10 +193,15 @@ export const SLOW_REPORT_DEALS = 100_000
  * Says on stderr, before a report the analytics rollup cannot answer (an "as of" before the
  * newest date in the data, more than one `--where`, or summaries not yet rebuilt after a change)
  * on a store of {@link SLOW_REPORT_DEALS} deals or more, that it reads every deal and may take a
- * while: seconds of silence would look like a hang.
+ * while: seconds of silence would look like a hang. Win rate and losses (and drivers without a
+ * `--where`) count deals by the month they closed or were created in, which the summaries answer
+ * as of an earlier day too.
  */
-async function noteSlowReport(io: CliIo, store: Store, query: ReportQuery): Promise<void> {
-  if (await findRollupSlice(store.db, { asOf: query.asOf, where: query.where })) return
+async function noteSlowReport(io: CliIo, store: Store, query: ReportQuery, report: string): Promise<void> {
+  const scope = { asOf: query.asOf, where: query.where }
+  const monthly =
+    report === 'winrate' || report === 'losses' || (report === 'drivers' && Object.values(query.where ?? {}).every((v) => v === undefined))
+  if (monthly ? await findMonthlyRollupSlice(store.db, scope) : await findRollupSlice(store.db, scope)) return
   const deals = await countDeals(store.db)
   if (deals < SLOW_REPORT_DEALS) return
   io.err(
