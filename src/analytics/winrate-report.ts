@@ -48,7 +48,9 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     const o = outcomes.get(p.month)
     const c = created.get(p.month)
     openCount += (c?.created ?? 0) - p.won - p.lost
-    openAmount = roundMoney(openAmount + (c?.createdAmount ?? 0) - (o?.wonAmount ?? 0) - (o?.lostAmount ?? 0))
+    // Sums past $10^13 come to 15 significant digits, so the running amount can keep a few cents
+    // after every deal has closed: with no deal open, nothing is open.
+    openAmount = openCount === 0 ? 0 : roundMoney(openAmount + (c?.createdAmount ?? 0) - (o?.wonAmount ?? 0) - (o?.lostAmount ?? 0))
     if (all[i]! < firstShown) continue
     months.push({
       month: p.month,

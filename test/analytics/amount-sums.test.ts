@@ -116,6 +116,30 @@ ${rows.map(([id, amount]) => `O${id},2024-01-09,,r1,SaaS,EMEA,Core,Inbound,Propo
     await check()
   })
 
+  it('give no open amount once every deal has closed, though the amounts added past $10^13 keep 15 significant digits', async () => {
+    // Created in January: 18000000000000.16, reported as 18000000000000.2; closed in February:
+    // 9000000000000.04 won and 9000000000000.12 lost. The running open amount would keep $0.04.
+    store = await dialect.open()
+    const csv = `${CSV.split('\n')[0]}
+B1,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Closed,9000000000000.04,Won,2024-01-06
+B2,2024-01-06,2024-02-12,r1,SaaS,EMEA,Core,Inbound,Demo,9000000000000.04,Lost,2024-01-06
+B3,2024-01-07,2024-02-13,r1,SaaS,EMEA,Core,Inbound,Demo,0.08,Lost,2024-01-06
+`
+    await importCsvFile(store, { path: writeTempFile('trillions.csv', csv), stages: DEFAULT_STAGES })
+    for (const asOf of ['2024-03-20', '2024-02-20']) {
+      const winrate = await loadWinrateReport(store.db, { asOf, months: 12 })
+      expect(winrate.openPipeline).toEqual({ count: 0, amount: 0 })
+      expect(winrate.months.filter((m) => m.month >= '2024-02').map((m) => [m.openAtEnd, m.openAmountAtEnd])).toEqual(
+        asOf === '2024-03-20'
+          ? [
+              [0, 0],
+              [0, 0],
+            ]
+          : [[0, 0]],
+      )
+    }
+  })
+
   it('leave out a row whose amount no sum can hold, instead of failing the report (PostgreSQL) or reporting $Infinity', async () => {
     store = await dialect.open()
     const csv = `${CSV}H1,2024-01-11,,r1,SaaS,EMEA,Core,Inbound,Proposal,1.7e308,Open,2024-01-12\nH2,2024-01-12,,r1,SaaS,EMEA,Core,Inbound,Proposal,1.7e308,Open,2024-01-12\n`
