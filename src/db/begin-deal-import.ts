@@ -481,8 +481,10 @@ function returnToWal(sqlite: NonNullable<Store['sqlite']>): void {
 }
 
 /**
- * For a large import, drops the full secondary indexes of `deals` and `stage_history` (inside
- * the open transaction; partial ones stay) and returns the statements that re-create them, verbatim.
+ * For a large import, drops the secondary indexes of `deals` and `stage_history` (inside the open
+ * transaction) and returns the statements that re-create them, verbatim. The partial ones over
+ * open deals go too: kept up row by row they cost a 1M-deal import about 0.5-1 s of SQLite's time,
+ * rebuilding them from the table about 0.3 s.
  */
 function setIndexesAside(sqlite: NonNullable<Store['sqlite']>, expectedRows: number, empty: boolean): string[] {
   if (expectedRows < BULK_MIN_ROWS) return []
@@ -495,11 +497,8 @@ function setIndexesAside(sqlite: NonNullable<Store['sqlite']>, expectedRows: num
       `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('deals', 'stage_history') AND sql IS NOT NULL ORDER BY name`,
     )
     .all() as Array<{ name: string; sql: string }>
-  // A partial index (over open deals, a few percent of the rows) is cheap to keep up row by row,
-  // while re-creating it means reading the whole table once more: it stays.
-  const full = indexes.filter((i) => !/\bwhere\b/i.test(i.sql))
-  for (const index of full) sqlite.exec(`DROP INDEX "${index.name.replace(/"/g, '""')}"`)
-  return full.map((i) => i.sql)
+  for (const index of indexes) sqlite.exec(`DROP INDEX "${index.name.replace(/"/g, '""')}"`)
+  return indexes.map((i) => i.sql)
 }
 
 /** COPY text format: backslash escapes for the characters that frame a row or a field; \\N is null. */
