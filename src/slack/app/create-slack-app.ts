@@ -229,7 +229,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       customRoutes: routes,
       logger: blogger,
     })
-    http.requestListener = guardSlackRequests(http.requestListener)
+    http.requestListener = guardSlackRequests(http.requestListener, logger.child({ component: 'bolt' }))
     receiver = http
   }
   const app = new App({

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { Logger } from '../../log/create-logger.js'
 
 /** How far Slack's request timestamp may be from our clock, either way (Slack: five minutes). */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60
@@ -11,7 +12,9 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  * - a request timestamp more than {@link MAX_CLOCK_SKEW_SECONDS} in the future gets 401, as
  *   Slack's verification guide asks (Bolt only rejects old ones), and so does one that is not
  *   whole seconds in plain decimal, as Slack writes it (Bolt reads `0x...`, `...e0` or `+...`
- *   as a number, which would slip past the check ahead);
+ *   as a number, which would slip past the check ahead); each such refusal is logged as a warning
+ *   saying why (as Bolt logs the requests it refuses), so a server whose clock runs behind
+ *   Slack's, which refuses every request this way, says so instead of failing silently;
  * - `Content-Type: application/x-www-form-urlencoded; charset=utf-8` (or JSON with a charset)
  *   is read like the bare media type: Bolt compares the header exactly, and otherwise answers a
  *   correctly signed slash command with 400 or an `ssl_check` with 401. The signature covers
@@ -22,7 +25,7 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  * - a form or JSON POST to a path Bolt does not serve (`/slack/events/`, `/`) gets 404, as any
  *   other request there does, instead of stopping the process.
  */
-export function guardSlackRequests(listener: RequestListener, nowMs: () => number = Date.now): RequestListener {
+export function guardSlackRequests(listener: RequestListener, logger: Logger, nowMs: () => number = Date.now): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'POST') {
       const type = req.headers['content-type']
@@ -30,9 +33,13 @@ export function guardSlackRequests(listener: RequestListener, nowMs: () => numbe
       if (media && MEDIA_TYPES.has(media)) req.headers['content-type'] = media
       const ts = req.headers['x-slack-request-timestamp']
       // Absent: Bolt refuses it (an unsigned ssl_check needs none).
-      if (typeof ts === 'string' && (!/^\d+$/.test(ts) || Number(ts) - Math.floor(nowMs() / 1000) > MAX_CLOCK_SKEW_SECONDS)) {
-        res.writeHead(401).end()
-        return
+      if (typeof ts === 'string') {
+        const refusal = timestampRefusal(ts, Math.floor(nowMs() / 1000))
+        if (refusal !== null) {
+          logger.warn({ path: req.url?.split('?')[0] }, refusal)
+          res.writeHead(401).end()
+          return
+        }
       }
       if (media && MEDIA_TYPES.has(media)) {
         readBody(req, MAX_BODY_BYTES).then(
@@ -58,6 +65,14 @@ export function guardSlackRequests(listener: RequestListener, nowMs: () => numbe
     }
     listener(req, res)
   }
+}
+
+// Why a request's X-Slack-Request-Timestamp is refused (a sentence for the log), or null when Bolt may check it.
+function timestampRefusal(ts: string, nowS: number): string | null {
+  if (!/^\d+$/.test(ts)) return 'Slack request refused (401): its X-Slack-Request-Timestamp is not whole seconds in plain decimal.'
+  const ahead = Number(ts) - nowS
+  if (ahead <= MAX_CLOCK_SKEW_SECONDS) return null
+  return `Slack request refused (401): it is dated ${ahead} s ahead of this server's clock (at most ${MAX_CLOCK_SKEW_SECONDS} s is allowed either way). If every request is refused so, this server's clock is behind: set it right (NTP) and Slack's requests are taken again.`
 }
 
 // Bolt's listener throws for a path it does not serve (its server answers 404 to that): called
