@@ -4,6 +4,9 @@ import type { Logger } from '../../log/create-logger.js'
 /** How far Slack's request timestamp may be from our clock, either way (Slack: five minutes). */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60
 
+/** The one path where the app takes Slack's requests (commands, clicks and events). */
+export const SLACK_EVENTS_PATH = '/slack/events'
+
 const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/json'])
 
 /**
@@ -23,7 +26,8 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  *   body of JSON `null` (or a form whose `payload` is `null`) gets 400 instead of stopping the
  *   process: Bolt reads a field of the parsed body without checking it;
  * - a form or JSON POST to a path Bolt does not serve (`/slack/events/`, `/`) gets 404, as any
- *   other request there does, instead of stopping the process.
+ *   other request there does, instead of stopping the process; when it carries Slack's signature
+ *   header, a warning names the path to set as the app's Request URL.
  */
 export function guardSlackRequests(listener: RequestListener, logger: Logger, nowMs: () => number = Date.now): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -54,7 +58,7 @@ export function guardSlackRequests(listener: RequestListener, logger: Logger, no
             }
             // Bolt reads a body already read from `rawBody` (the bytes it verifies the signature of).
             ;(req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw
-            callLater(listener, req, res)
+            callLater(listener, req, res, logger)
           },
           () => {
             if (!res.headersSent) res.writeHead(400).end()
@@ -77,14 +81,24 @@ function timestampRefusal(ts: string, nowS: number): string | null {
 
 // Bolt's listener throws for a path it does not serve (its server answers 404 to that): called
 // here after the body is read, outside that server's try/catch, the throw would stop the process.
-function callLater(listener: RequestListener, req: IncomingMessage, res: ServerResponse): void {
+function callLater(listener: RequestListener, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
   try {
     listener(req, res)
   } catch (error) {
     if (res.headersSent) return
     const unhandledPath = (error as { code?: unknown } | null)?.code === 'slack_bolt_http_receiver_deferred_request_error'
+    // A request signed as Slack signs them, at another path: the app's Request URL is set wrong
+    // (`/slack/events/`, `/`), and every request Slack sends would get 404 without a word.
+    if (unhandledPath && typeof req.headers['x-slack-signature'] === 'string') logger.warn(wrongPathWarning(req.url))
     res.writeHead(unhandledPath ? 404 : 500).end()
   }
+}
+
+// What the log says of a Slack request that came to a path the app does not serve (it is answered 404).
+function wrongPathWarning(url: string | undefined): string {
+  const path = (url ?? '').split('?')[0] ?? ''
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path
+  return `Slack request to ${JSON.stringify(shown)} refused (404): Sales Pulse takes Slack's requests at POST ${SLACK_EVENTS_PATH}. Set the Request URL of the slash command, Interactivity and Event Subscriptions in the app's settings to https://<this server>${SLACK_EVENTS_PATH} (see manifest.yml).`
 }
 
 /** The largest request body taken, as Bolt's own limit (larger ones get 413). */

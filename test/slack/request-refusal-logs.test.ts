@@ -3,12 +3,13 @@ import { createLogger } from '../../src/log/create-logger.js'
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
-// A server whose clock runs more than five minutes behind Slack's sees every request dated in the
-// future: each is refused, and the log must say why, or the app fails without a word.
+// A request Slack sends that the app refuses must be logged with why, or a setup mistake makes the
+// app fail without a word: a server clock more than five minutes behind Slack's (every request is
+// dated in the future), or a Request URL set to another path than /slack/events.
 
 const FORM = 'application/x-www-form-urlencoded'
 
-describe('requests refused for their X-Slack-Request-Timestamp', () => {
+describe('requests refused before they run, as the log tells them', () => {
   let t: SlackTestApp
   const lines: Array<{ level: number; msg: string }> = []
   beforeAll(async () => {
@@ -55,5 +56,33 @@ describe('requests refused for their X-Slack-Request-Timestamp', () => {
     lines.length = 0
     expect(await post(signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) + 60), body)).toBe(200)
     expect(warnings().filter((m) => /refused/.test(m))).toEqual([])
+  })
+
+  it('logs a warning naming /slack/events for a signed Slack request to another path, which gets 404', async () => {
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'winrate', responseUrl: t.fake.responseUrl() })
+    const before = work()
+    for (const path of ['/slack/events/', '/', '/slack/event?x=1']) {
+      lines.length = 0
+      const res = await fetch(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, body) },
+        body,
+      })
+      await res.text()
+      expect(res.status, path).toBe(404)
+      const said = warnings()
+      expect(said, path).toHaveLength(1)
+      expect(said[0]).toContain(`"${path.split('?')[0]}"`)
+      expect(said[0]).toContain('POST /slack/events')
+      expect(said[0]).toMatch(/Request URL/)
+    }
+    // An unsigned request elsewhere (a scanner, a health check) is answered 404 without a warning.
+    lines.length = 0
+    const res = await fetch(`${t.url}/`, { method: 'POST', headers: { 'content-type': FORM }, body })
+    await res.text()
+    expect(res.status).toBe(404)
+    expect(warnings()).toEqual([])
+    await new Promise((r) => setTimeout(r, 200))
+    expect(work()).toBe(before)
   })
 })
