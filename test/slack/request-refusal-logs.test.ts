@@ -3,9 +3,9 @@ import { createLogger } from '../../src/log/create-logger.js'
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
-// A request Slack sends that the app refuses must be logged with why, or a setup mistake makes the
-// app fail without a word: a server clock more than five minutes behind Slack's (every request is
-// dated in the future), or a Request URL set to another path than /slack/events.
+// A request Slack sends that the app refuses must be logged with why and what to check, or a setup
+// mistake makes the app fail without a useful word: a server clock more than five minutes off
+// Slack's, a Request URL set to another path than /slack/events, a wrong SLACK_SIGNING_SECRET.
 
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -82,6 +82,24 @@ describe('requests refused before they run, as the log tells them', () => {
     await res.text()
     expect(res.status).toBe(404)
     expect(warnings()).toEqual([])
+    await new Promise((r) => setTimeout(r, 200))
+    expect(work()).toBe(before)
+  })
+
+  it('names SLACK_SIGNING_SECRET, never its value, in the warning for a signature that does not match, and the clock for a stale request', async () => {
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'winrate', responseUrl: t.fake.responseUrl() })
+    const before = work()
+    lines.length = 0
+    expect(await post(signSlackRequest('another-apps-signing-secret', body), body)).toBe(401)
+    const mismatch = warnings()
+    expect(mismatch).toHaveLength(1)
+    expect(mismatch[0]).toMatch(/signature mismatch/)
+    expect(mismatch[0]).toMatch(/SLACK_SIGNING_SECRET is not this app's Signing Secret/)
+    expect(JSON.stringify(lines)).not.toContain(SIGNING_SECRET)
+    expect(JSON.stringify(lines)).not.toContain('another-apps-signing-secret')
+    lines.length = 0
+    expect(await post(signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 10 * 60), body)).toBe(401)
+    expect(warnings()).toEqual([expect.stringMatching(/stale.*clock is ahead of Slack's: set it right \(NTP\)/)])
     await new Promise((r) => setTimeout(r, 200))
     expect(work()).toBe(before)
   })
