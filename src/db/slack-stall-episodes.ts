@@ -52,3 +52,16 @@ export async function endOpenStallEpisodeOfDeal(
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
+
+/**
+ * Whether `email` (compared trimmed and in any case) was the owner of a stall episode of `dealId`,
+ * ended or open: each episode's DM went to its owner, so they were told about the deal.
+ *
+ * @example await wasStallOwnerOfDeal(db, 'D000101', 'ana@acme.com') // true once Ana was DMed about it
+ */
+export async function wasStallOwnerOfDeal(db: Kysely<Database>, dealId: string, email: string): Promise<boolean> {
+  const wanted = email.trim().toLowerCase()
+  if (wanted === '') return false
+  const rows = await db.selectFrom('slack_stall_episodes').select('owner_email').where('deal_id', '=', dealId).execute()
+  return rows.some((r) => r.owner_email?.trim().toLowerCase() === wanted)
+}

@@ -17,7 +17,13 @@ import {
 } from '../../src/db/slack-home.js'
 import { countOutboxByStatus, enqueueOutboxMessage, findExistingOutboxKeys } from '../../src/db/slack-outbox.js'
 import { findSnoozedDealIds, snoozeDeal } from '../../src/db/slack-snoozes.js'
-import { endOpenStallEpisodeOfDeal, endStallEpisode, findOpenStallEpisodes, openStallEpisode } from '../../src/db/slack-stall-episodes.js'
+import {
+  endOpenStallEpisodeOfDeal,
+  endStallEpisode,
+  findOpenStallEpisodes,
+  openStallEpisode,
+  wasStallOwnerOfDeal,
+} from '../../src/db/slack-stall-episodes.js'
 import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../src/db/slack-user-cache.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
@@ -157,6 +163,11 @@ describeEachDialect('Slack stores', (dialect) => {
     expect([...(await findOpenStallEpisodes(db)).keys()]).toEqual(['D2'])
     expect(await endOpenStallEpisodeOfDeal(db, 'D2', { endedOn: '2025-03-03', reason: 'updated' })).toBe(1)
     expect(await endOpenStallEpisodeOfDeal(db, 'D2', { endedOn: '2025-03-03', reason: 'updated' })).toBe(0)
+    // The owner of an episode, ended or open, in any case; nobody else, and not for another deal.
+    expect(await wasStallOwnerOfDeal(db, 'D1', ' ANA@acme.example')).toBe(true)
+    expect(await wasStallOwnerOfDeal(db, 'D1', 'bo@acme.example')).toBe(false)
+    expect(await wasStallOwnerOfDeal(db, 'D2', 'ana@acme.example')).toBe(false)
+    expect(await wasStallOwnerOfDeal(db, 'D2', '')).toBe(false)
 
     await saveSlackUserLookup(db, 'Ana@Acme.example', 'U1', NOW)
     await saveSlackUserLookup(db, 'ana@acme.example', 'U9', NOW)

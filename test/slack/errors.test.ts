@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RESTRICTED_POST } from '../../src/slack/app/user-facing-error.js'
 import { DM_REFUSED } from '../../src/slack/commands/answer-command.js'
 import { blockActionBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
@@ -109,6 +110,29 @@ describe('errors reach the user as one sentence and the log without secrets', ()
     await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
     await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000)
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('/invite @Sales Pulse')
+  })
+
+  it("a share into a channel where Slack's settings keep the app from posting (restricted_action) says so, once, not that something went wrong on our side", async () => {
+    t.fake.failNext('files.completeUploadExternal', 'restricted_action')
+    t.fake.failNext('chat.postMessage', 'restricted_action')
+    const posts = t.fake.callsOf('chat.postMessage').length
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = blockActionBody({
+      userId: PEOPLE.cro,
+      actionId: 'pulse_share_in_channel',
+      value: JSON.stringify({ t: 'losses', c: 'C0ANNOUNCE' }),
+      responseUrl,
+    })
+    await postSigned(t.url, SIGNING_SECRET, body, FORM)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the refusal')
+    const told = t.fake.responses.filter((r) => r.id === id).map((r) => String(r.body.text))
+    expect(told).toEqual([RESTRICTED_POST])
+    expect(told[0]).not.toMatch(/on our side|try again in a minute/)
+    // Refused with the chart: the findings are not posted again without it.
+    expect(t.fake.callsOf('chat.postMessage').length).toBe(posts)
+    expect(t.fake.messages.some((m) => m.channel === 'C0ANNOUNCE')).toBe(false)
+    t.fake.resetFailures()
   })
 
   it('a second click on Share in channel for the same answer posts nothing more; after a refused share, a click tries again', async () => {

@@ -525,6 +525,19 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
   })
 
+  it("an alert channel where Slack's settings keep the app from posting (restricted_action) fails the job with that fix, keeps the alert, and posts it once allowed", async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('chat.postMessage', 'restricted_action')
+    await expect(jobs.anomalyCheck()).rejects.toThrow(/C0ALERTS01.*restricted_action.*do not let the app post there/)
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ pending: 1, failed: 0 })
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
+  })
+
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
     const { fake, ctx } = await setup()
     fake.failNext('chat.postMessage', 'channel_not_found', 10)

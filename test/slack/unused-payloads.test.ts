@@ -110,6 +110,19 @@ describe('interactive payloads the app does not use', () => {
     expect(JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)).toContain('lost')
   })
 
+  it('teaches the command by the name it was given (/salespulse) in its help, unknown-subcommand and usage answers', async () => {
+    for (const text of ['help', 'winrat', 'winrate 999', 'deal']) {
+      const form = new URLSearchParams(slashCommandBody({ userId: PEOPLE.cro, text, responseUrl: t.fake.responseUrl() }))
+      form.set('command', '/salespulse')
+      const res = await postSigned(t.url, SIGNING_SECRET, form.toString(), 'application/x-www-form-urlencoded')
+      expect(res.status).toBe(200)
+      const ack = JSON.parse(res.text) as { text: string; blocks?: unknown[] }
+      const shown = `${ack.text} ${JSON.stringify(ack.blocks ?? [])}`
+      expect(shown, text).toMatch(/\/salespulse (winrate|deal)/)
+      expect(shown, text).not.toContain('/pulse ')
+    }
+  })
+
   it('still refuses an unsigned one (401)', async () => {
     const body = new URLSearchParams({ payload: JSON.stringify(payloads.view_submission) }).toString()
     const res = await fetch(`${t.url}/slack/events`, {

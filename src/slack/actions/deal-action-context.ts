@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { findArchivedDealOwner } from '../../db/find-archived-deal-owner.js'
+import { wasStallOwnerOfDeal } from '../../db/slack-stall-episodes.js'
 import { authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
 import type { DealCard } from '../app/pulse-services.js'
@@ -11,11 +12,16 @@ import { answerClick, type ClickAnswer } from './answer-click.js'
 /** What a person sees after clicking a button on the DM of a deal since deleted in the CRM. */
 export const DEAL_DELETED = 'This deal has been deleted in the CRM since this message was sent, so there is nothing to do here.'
 
+/** What the owner a stalled-deal DM went to sees after clicking its button once the deal has gone to another owner. */
+export const DEAL_HANDED_OVER = 'This deal has gone to another owner since this message was sent, so there is nothing to do here.'
+
 /**
  * For a button on a deal's DM: the deal id from the button, checked through the one access
  * check for the person who clicked, and the deal's outcome now (the DM may be days old). Returns
  * the refusal text instead when they may not act on it; `gone` when the deal has since been
- * deleted (archived) in the CRM and they may see it (its owner, say), so the buttons can go.
+ * deleted (archived) in the CRM and they may see it (its owner, say), or handed to another owner
+ * when they were DMed about it as its owner (a stall episode names them), so the buttons can go.
+ * Anyone else outside the deal's scope gets the same refusal whether or not the deal exists.
  */
 export async function dealForAction(
   ctx: SlackContext,
@@ -30,7 +36,12 @@ export async function dealForAction(
   // A deal deleted in the CRM is checked against its last owner: its owner hears it is gone, not that it is not theirs.
   const archivedOwner = deal || dealId === '' ? null : await findArchivedDealOwner(ctx.store.db, dealId)
   const decision = authorize(viewer, { kind: 'deal', ownerId: deal?.ownerId ?? archivedOwner ?? '' })
-  if (!decision.allowed) return { ok: false, message: decision.message }
+  if (!decision.allowed) {
+    // The owner a DM about the deal went to knows the deal: tell them it moved on, rather than that they cannot see it.
+    const wasTheirs =
+      (deal || archivedOwner !== null) && viewer.email !== null && (await wasStallOwnerOfDeal(ctx.store.db, dealId, viewer.email))
+    return wasTheirs ? { ok: false, message: DEAL_HANDED_OVER, gone: true } : { ok: false, message: decision.message }
+  }
   if (archivedOwner !== null) return { ok: false, message: DEAL_DELETED, gone: true }
   if (!deal) return { ok: false, message: 'That deal is no longer in Sales Pulse.' }
   return { ok: true, dealId, ownerId: deal.ownerId, outcome: deal.outcome }

@@ -4,7 +4,8 @@ import type { Logger } from '../../log/create-logger.js'
 /**
  * Bolt's and the Web API client's logger interface over our pino logger (so their messages are
  * structured and redacted like ours). Messages are joined into one string; objects are kept out
- * of it on purpose, since Bolt may log request bodies at debug level.
+ * of it on purpose, since Bolt may log request bodies at debug level. Bolt's refusals of a
+ * request's signature or timestamp are followed by what to check.
  */
 export function boltLogger(logger: Logger, name = 'bolt'): BoltLogger {
   let child = logger.child({ component: name })
@@ -13,7 +14,7 @@ export function boltLogger(logger: Logger, name = 'bolt'): BoltLogger {
   return {
     debug: (...msg: unknown[]) => child.debug(text(msg)),
     info: (...msg: unknown[]) => child.info(text(msg)),
-    warn: (...msg: unknown[]) => child.warn(text(msg)),
+    warn: (...msg: unknown[]) => child.warn(withNextStep(text(msg))),
     error: (...msg: unknown[]) => child.error(text(msg)),
     setLevel: (l: LogLevel) => {
       level = l
@@ -23,4 +24,17 @@ export function boltLogger(logger: Logger, name = 'bolt'): BoltLogger {
       child = logger.child({ component: n })
     },
   }
+}
+
+// A Bolt warning with the next step added where Bolt names none: a signature that does not match
+// (every request refused so: SLACK_SIGNING_SECRET is not this app's) and a request too old
+// (every request refused so: this server's clock is ahead of Slack's).
+function withNextStep(message: string): string {
+  if (/signature mismatch/i.test(message)) {
+    return `${message}. If every request from Slack is refused so, SLACK_SIGNING_SECRET is not this app's Signing Secret: copy it from Basic Information in the app's settings (not the client secret or a token) and start again.`
+  }
+  if (/request is stale/i.test(message)) {
+    return `${message}. If every request from Slack is refused so, this server's clock is ahead of Slack's: set it right (NTP).`
+  }
+  return message
 }

@@ -17,7 +17,7 @@ import { ackUnusedPayloads } from './ack-unused-payloads.js'
 import { boltLogger } from './bolt-logger.js'
 import { clearBotTokenRefusal } from './bot-token-refusal.js'
 import { dedupeEvents } from './dedupe-events.js'
-import { guardSlackRequests } from './guard-slack-requests.js'
+import { guardSlackRequests, SLACK_EVENTS_PATH } from './guard-slack-requests.js'
 import type { PulseServices } from './pulse-services.js'
 import { requireSlackSettings } from './require-slack-settings.js'
 import type { Clock, SlackClient, SlackContext } from './slack-context.js'
@@ -225,11 +225,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   } else {
     const http = new HTTPReceiver({
       signingSecret: config.slack.signingSecret as string,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_PATH,
       customRoutes: routes,
       logger: blogger,
     })
-    http.requestListener = guardSlackRequests(http.requestListener)
+    http.requestListener = guardSlackRequests(http.requestListener, logger.child({ component: 'bolt' }))
     receiver = http
   }
   const app = new App({

@@ -5,7 +5,7 @@ import { notifyAdmins } from '../alerts/notify-admins.js'
 import { planManagerDigests } from '../alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
-import { CHANNEL_ACCESS_ERRORS, type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
+import { ALERT_CHANNEL_REFUSALS, type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
 import { pruneOutbox } from '../outbox/prune-outbox.js'
 import { slackPauseReason } from './bot-token-refusal.js'
 import type { SlackClient, SlackContext } from './slack-context.js'
@@ -89,11 +89,15 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       if (paused) return paused.value
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
       drained(await drainOutbox(ctx, { kinds: ['anomaly'], signal }))
-      const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => CHANNEL_ACCESS_ERRORS.has(r.last_error ?? ''))
+      const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => ALERT_CHANNEL_REFUSALS.has(r.last_error ?? ''))
       if (blocked) {
+        const fix =
+          blocked.last_error === 'restricted_action'
+            ? "Slack's settings of that channel do not let the app post there: let it post (the channel's posting settings, or ask your Slack admin), or set another channel"
+            : 'Invite the app with /invite @Sales Pulse in that channel (or set another channel)'
         throw new AppError(
           'slack_error',
-          `The win-rate alert could not be posted to PULSE_ALERT_CHANNEL (${blocked.channel_id}): ${blocked.last_error}. Invite the app with /invite @Sales Pulse in that channel (or set another channel); the alert goes out on the next daily check.`,
+          `The win-rate alert could not be posted to PULSE_ALERT_CHANNEL (${blocked.channel_id}): ${blocked.last_error}. ${fix}; the alert goes out on the next daily check.`,
         )
       }
       return undefined

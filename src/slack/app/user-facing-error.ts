@@ -4,6 +4,10 @@ import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
 import { FileUploadError } from './upload-file.js'
 
+/** What a user is told when Slack's settings do not let the app post where it was asked to (`restricted_action`). */
+export const RESTRICTED_POST =
+  "Slack's settings do not let Sales Pulse post there (a channel where only some people may post, or a workspace rule for apps): use another channel, or ask your Slack admin to let the app post there."
+
 /** Slack's answers when the bot token itself is refused. */
 const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'])
 
@@ -19,7 +23,7 @@ function isSlackServerError(error: unknown): boolean {
 /**
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
- * permission or token to fix, a rate limit to wait out, a database another process is writing
+ * permission or token to fix, a rate limit to wait out, a channel where Slack's settings keep the app from posting, a database another process is writing
  * to, a database that is restarting, an upload Slack did not take, a failure on Slack's side), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
@@ -37,6 +41,8 @@ export function userFacingError(error: unknown): string {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
   }
   if (code === 'ratelimited') return 'Slack is rate-limiting us right now, so try again in a minute.'
+  // An announcement-only channel, or a workspace that limits what apps may post: trying again cannot help.
+  if (code === 'restricted_action') return RESTRICTED_POST
   if (code === 'missing_scope') {
     const needed = (error as { data?: { needed?: unknown } }).data?.needed
     const scope = typeof needed === 'string' && /^[a-z:.,\s]+$/.test(needed) ? ` (${needed})` : ''

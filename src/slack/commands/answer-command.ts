@@ -193,8 +193,10 @@ async function shareAnswer(ctx: SlackContext, req: CommandRequest, channelId: st
         blocks,
       })
     } catch (error) {
-      // A channel the app cannot post in refuses the findings too: the asker is told to invite it.
-      if (CHANNEL_ACCESS_ERRORS.has(slackErrorCode(error) ?? '')) throw error
+      // A channel the app cannot post in (not invited, or Slack's settings keep it out) refuses the
+      // findings too: the asker is told why, without a second try.
+      const code = slackErrorCode(error) ?? ''
+      if (CHANNEL_ACCESS_ERRORS.has(code) || code === 'restricted_action') throw error
       // As for a private answer, a chart Slack will not take leaves the findings, with a note why.
       log.error({ err: error }, 'chart could not be shared; sharing the findings without it')
       note = context(`The chart could not be attached. ${userFacingError(error)}`)

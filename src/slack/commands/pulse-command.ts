@@ -17,10 +17,12 @@ export function pulseCommandListener(ctx: SlackContext) {
     // Slack always sends `text` (empty for a bare `/pulse`); a payload without it is read the same way.
     // Slack sends &, < and > as &amp;, &lt; and &gt;: read what the user typed.
     const typed = unescapeSlackText(command.text ?? '').trim()
+    // The help and usage it is taught read as the command is named in this workspace.
+    const invoked = esc(clip(commandName(command.command), 40))
     const { name, args } = parseCommandText(typed)
     const subcommand = SUBCOMMANDS.get(name)
     if (!subcommand) {
-      const help = helpAnswer(`I don't know \`${esc(clip(name, 40))}\`. Here is what I can do:`)
+      const help = helpAnswer(`I don't know \`${esc(clip(name, 40))}\`. Here is what I can do:`, invoked)
       await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks })
       return
     }
@@ -28,18 +30,18 @@ export function pulseCommandListener(ctx: SlackContext) {
     try {
       parsed = subcommand.parse(args)
     } catch (error) {
-      const text = esc(error instanceof AppError ? error.message : `Usage: /pulse ${subcommand.usage}`)
-      await ack({ response_type: 'ephemeral', text })
+      const message = error instanceof AppError ? error.message : `Usage: /pulse ${subcommand.usage}`
+      await ack({ response_type: 'ephemeral', text: esc(message).replace(/\/pulse /g, () => `${invoked} `) })
       return
     }
     if (subcommand.access === 'public') {
-      const help = helpAnswer()
+      const help = helpAnswer(undefined, invoked)
       await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks })
       return
     }
     await ack({
       response_type: 'ephemeral',
-      text: `:hourglass_flowing_sand: Working on \`${esc(clip(commandName(command.command), 40))} ${esc(clip(typed, 200))}\`…`,
+      text: `:hourglass_flowing_sand: Working on \`${invoked} ${esc(clip(typed, 200))}\`…`,
     })
     await answerCommand(ctx, {
       client,

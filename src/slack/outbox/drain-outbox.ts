@@ -130,6 +130,13 @@ function stallDmStands(openDeals: ReadonlyMap<string, OpenDealOwner>, dealId: st
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
 export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
 
+/**
+ * Refusals of a channel alert's post that an admin can fix: invite the app ({@link CHANNEL_ACCESS_ERRORS}),
+ * let it post in a channel where only some may (`restricted_action`), or name another channel.
+ * Such an alert stays `pending` with the error, for a later run.
+ */
+export const ALERT_CHANNEL_REFUSALS: ReadonlySet<string> = new Set([...CHANNEL_ACCESS_ERRORS, 'restricted_action'])
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /**
@@ -167,7 +174,7 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
  *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
- * - a channel alert refused for lack of access ({@link CHANNEL_ACCESS_ERRORS}) stays `pending`
+ * - a channel alert refused for lack of access ({@link ALERT_CHANNEL_REFUSALS}) stays `pending`
  *   with that error, so it goes out on a later run once the app is invited, or to the channel
  *   `PULSE_ALERT_CHANNEL` names by then;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
@@ -365,10 +372,10 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       const code = slackErrorCode(error)
       if (code !== undefined) {
         // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
-        const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && CHANNEL_ACCESS_ERRORS.has(code))
+        const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && ALERT_CHANNEL_REFUSALS.has(code))
         await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, final ? 'failed' : 'pending', code))
         // Slack said no (ok: false), so nothing was posted: an error that may pass is tried again now.
-        const again = !final && !CHANNEL_ACCESS_ERRORS.has(code) && retryLater(item)
+        const again = !final && !ALERT_CHANNEL_REFUSALS.has(code) && retryLater(item)
         log.warn(
           { outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code },
           final ? 'message refused by Slack' : 'message will be retried',

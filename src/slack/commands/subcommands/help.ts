@@ -12,9 +12,13 @@ export const help: Subcommand = {
   },
 }
 
-/** The help text: one line per subcommand, from the map, so it cannot go out of date. */
-export function helpAnswer(intro?: string): { text: string; blocks: ReturnType<typeof section>[]; shareable: false } {
-  const lines = [...helpLines]
+/**
+ * The help text: one line per subcommand, from the map, so it cannot go out of date. `command` is
+ * the slash command as the workspace named it (`/salespulse` where `/pulse` was taken), so every
+ * line reads as the person can type it.
+ */
+export function helpAnswer(intro?: string, command = '/pulse'): { text: string; blocks: ReturnType<typeof section>[]; shareable: false } {
+  const lines = helpLines.map((line) => line.replace(/\/pulse /g, () => `${command} `))
   const text = `${intro ? `${intro}\n\n` : ''}*Sales Pulse* answers privately; use "Share in channel" to post an answer.\n${lines.join('\n')}`
   return {
     text: text.replace(/\*/g, ''),
