@@ -204,6 +204,29 @@ describe('Salesforce sync', () => {
     expect(fake.requests.filter((r) => r.path.includes('CurrencyIsoCode'))).toEqual([])
   })
 
+  it('a multi-currency org whose describe failed on the first sync: the next sync gives every stored opportunity its currency', async () => {
+    const opps = generateOpportunities(30, { seed: 23 }).map((o, i) => ({ ...o, CurrencyIsoCode: ['EUR', 'GBP', 'JPY'][i % 3] as string }))
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    fake.failNext(
+      { method: 'GET', path: /\/sobjects\/Opportunity\/describe$/ },
+      { status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Try again' }] },
+    )
+    await syncCrm(store, source(fake))
+    const currencies = async () => (await store?.db.selectFrom('deals').select(['deal_id', 'currency']).orderBy('deal_id').execute()) ?? []
+    // Nothing to tell the currency by this time: stored without one, as documented.
+    expect(new Set((await currencies()).map((r) => r.currency))).toEqual(new Set([null]))
+    // The describe answers now; no opportunity changed in Salesforce meanwhile.
+    const summary = await syncCrm(store, source(fake))
+    expect(summary.deals).toBe(opps.length)
+    expect(await currencies()).toEqual(
+      opps.map((o) => ({ deal_id: o.Id, currency: o.CurrencyIsoCode })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1)),
+    )
+    await expectStoreToMatch(fake, store)
+    // Once every deal has its currency, syncs are incremental again.
+    expect((await syncCrm(store, source(fake))).deals).toBe(0)
+  })
+
   it('a server answering the OpportunityHistories subquery with a bare array: history is read with its own query', async () => {
     fake = await fakeWith(generateOpportunities(60, { seed: 21 }), { batchSize: 25, historyAnswer: 'array' })
     store = await openTestStore()

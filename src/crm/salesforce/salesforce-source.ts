@@ -258,6 +258,15 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
     const currency = await currencyField
+    // A multi-currency org whose stored opportunities were read without their currency (the
+    // describe could not be asked then, or an earlier release): no search from the watermark
+    // finds the unchanged ones, so every opportunity is read again to carry its own currency.
+    if (currency === true && start.currency === undefined && start.stamp !== null) {
+      options.logger?.warn(
+        'Salesforce org is multi-currency and the opportunities stored so far carry no currency: reading every opportunity again',
+      )
+      start = { ...start, stamp: null, ids: [] }
+    }
     const fields = opportunityFields(options.segments, currency === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
