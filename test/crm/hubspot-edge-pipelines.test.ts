@@ -4,6 +4,7 @@ import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import type { Store } from '../../src/db/open-store.js'
 import { findStageOrder } from '../../src/db/save-stage-order.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import { loadReportContext } from '../../src/services/load-report-context.js'
 import { openTestStore } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
@@ -57,7 +58,7 @@ afterAll(async () => {
   await fake.close()
 })
 
-const source = (extra: { pageSize?: number; pipeline?: string } = {}) =>
+const source = (extra: { pageSize?: number; pipeline?: string; segments?: SegmentMapping } = {}) =>
   createHubspotSource({
     token: fake.token,
     baseUrl: fake.url,
@@ -388,6 +389,32 @@ describe('HubSpot sync edge cases', () => {
     expect((await findStageOrder(store.db)).map((s) => s.name)).toContain('Renewal Check')
     // Once stored under the new names, the next sync is incremental again.
     expect((await syncCrm(store, source())).deals).toBe(0)
+  })
+
+  it('a segment read from another property (HUBSPOT_REGION_PROPERTY changed): the next sync gives every stored deal the new one', async () => {
+    store = await openTestStore()
+    const segments = (d: string) => ({ region: `Region ${d}`, territory: `Territory ${d}` })
+    fake.options = { deals: ['801', '802', '803'].map((id) => deal(id, segments(id))) }
+    await syncCrm(store, source())
+    const regions = async () =>
+      (await store.db.selectFrom('deals').select(['deal_id', 'region']).orderBy('deal_id').execute()).map((r) => r.region)
+    expect(await regions()).toEqual(['Region 801', 'Region 802', 'Region 803'])
+    // No deal changed in HubSpot: only the mapping did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    const remapped = createHubspotSource({
+      token: fake.token,
+      baseUrl: fake.url,
+      segments: { ...SEGMENTS, region: 'territory' },
+      clock: virtualClock(Date.UTC(2024, 5, 1)),
+      limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+      logger,
+    })
+    expect(await syncCrm(store, remapped)).toMatchObject({ deals: 3 })
+    expect(await regions()).toEqual(['Territory 801', 'Territory 802', 'Territory 803'])
+    expect(logged.join('\n')).toContain('HUBSPOT_REGION_PROPERTY "region" is now "territory"')
+    // Once stored under the new mapping, the next sync is incremental again.
+    expect((await syncCrm(store, source({ segments: { ...SEGMENTS, region: 'territory' } }))).deals).toBe(0)
   })
 
   it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {

@@ -4,6 +4,7 @@ import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-sour
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import {
   FAKE_ACCOUNTS,
   FAKE_USERS,
@@ -225,6 +226,27 @@ describe('Salesforce sync', () => {
     await expectStoreToMatch(fake, store)
     // Once every deal has its currency, syncs are incremental again.
     expect((await syncCrm(store, source(fake))).deals).toBe(0)
+  })
+
+  it('a segment read from another field (SALESFORCE_PRODUCT_FIELD changed): the next sync gives every stored opportunity the new one', async () => {
+    const opps = generateOpportunities(40, { seed: 29 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const products = async () =>
+      (await store?.db.selectFrom('deals').select(['deal_id', 'product_type']).orderBy('deal_id').execute()) ?? []
+    const byId = (field: 'Type' | 'LeadSource') =>
+      opps.map((o) => ({ deal_id: o.Id, product_type: o[field] ?? 'Unknown' })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1))
+    expect(await products()).toEqual(byId('Type'))
+    // No opportunity changed in Salesforce: only the mapping did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    const remapped = { ...SEGMENTS, productType: 'LeadSource' }
+    expect((await syncCrm(store, source(fake, { segments: remapped, logger }))).deals).toBe(opps.length)
+    expect(await products()).toEqual(byId('LeadSource'))
+    expect(logged.join('\n')).toContain('SALESFORCE_PRODUCT_FIELD "Type" is now "LeadSource"')
+    // Once stored under the new mapping, the next sync is incremental again.
+    expect((await syncCrm(store, source(fake, { segments: remapped }))).deals).toBe(0)
   })
 
   it('a server answering the OpportunityHistories subquery with a bare array: history is read with its own query', async () => {

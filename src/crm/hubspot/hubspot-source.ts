@@ -6,6 +6,7 @@ import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { isRefusedRequest } from '../http/crm-http.js'
+import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import {
   createHubspotApi,
   type HubspotApi,
@@ -63,6 +64,8 @@ interface HubspotWatermark {
    * deals up to `ts` were stored ({@link stageNames}); absent in watermarks of earlier versions.
    */
   stages?: Record<string, string>
+  /** The deal property each segment was read from (`HUBSPOT_REGION_PROPERTY`, ...); absent in watermarks of earlier versions. */
+  segments?: SegmentMapping
 }
 
 const TS = 'hs_lastmodifieddate'
@@ -189,14 +192,23 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
+    // A segment read from another property now (`HUBSPOT_REGION_PROPERTY` changed): the deals
+    // stored before hold the old property's values, and only changed deals would be read again.
+    const remapped = segmentMappingChanges(start.segments, options.segments, 'HUBSPOT_{}_PROPERTY')
     if (renamed.length > 0) {
       const list = renamed.map(([key, was]) => stageChange(was, names[key] as string)).join(', ')
       // A warning, so that `pulse sync` tells on stderr why this sync reads everything.
       options.logger?.warn(`HubSpot stages changed since the last sync (${list}): reading every deal again`)
-      start = { ts: 0, ids: [] }
     }
+    if (remapped.length > 0)
+      options.logger?.warn(`Segment properties changed since the last sync (${remapped.join(', ')}): reading every deal again`)
+    if (renamed.length > 0 || remapped.length > 0) start = { ts: 0, ids: [] }
     const safeTs = clock.now() - lagMs
-    const kept = { ...(onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }), stages: names }
+    const kept = {
+      ...(onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }),
+      stages: names,
+      segments: segmentMappingOf(options.segments),
+    }
     // What may be stored: never past "now - lag", so a record the index shows late is re-read.
     const stored = (ts: number, ids: Set<string>, past: boolean): string =>
       JSON.stringify(

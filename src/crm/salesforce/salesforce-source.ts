@@ -6,6 +6,7 @@ import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
+import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { fieldAt, HISTORY_FIELDS, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
@@ -70,6 +71,8 @@ interface SalesforceWatermark {
    * `stamp` were stored; absent in watermarks of earlier versions.
    */
   stages?: Record<string, string>
+  /** The Opportunity field each segment was read from (`SALESFORCE_REGION_FIELD`, ...); absent in watermarks of earlier versions. */
+  segments?: SegmentMapping
 }
 
 /**
@@ -249,12 +252,18 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // StageName without a new SystemModstamp: every opportunity is read again, so that stored
     // deals carry the new name, as a first sync would store them.
     const changed = Object.entries(start.stages ?? {}).filter(([id, was]) => stageNames[id] !== undefined && stageNames[id] !== was)
+    // A segment read from another field now (`SALESFORCE_REGION_FIELD` changed): the opportunities
+    // stored before hold the old field's values, and only changed ones would be read again.
+    const remapped = segmentMappingChanges(start.segments, options.segments, 'SALESFORCE_{}_FIELD')
     if (changed.length > 0) {
       const list = changed.map(([id, was]) => `"${was.slice(2)}" is now "${(stageNames[id] as string).slice(2)}"`).join(', ')
       // A warning, so that `pulse sync` tells on stderr why this sync reads everything.
       options.logger?.warn(`Salesforce stages changed since the last sync (${list}): reading every opportunity again`)
-      start = { ...start, stamp: null, ids: [] }
     }
+    if (remapped.length > 0) {
+      options.logger?.warn(`Segment fields changed since the last sync (${remapped.join(', ')}): reading every opportunity again`)
+    }
+    if (changed.length > 0 || remapped.length > 0) start = { ...start, stamp: null, ids: [] }
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
     const currency = await currencyField
@@ -282,6 +291,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
         ...(currency === undefined ? {} : { currency }),
         stages: stageNames,
+        segments: segmentMappingOf(options.segments),
       })
 
     const users = new Map(knownUsers)
@@ -434,7 +444,8 @@ function parseWatermark(value: string | null): SalesforceWatermark {
     if (Array.isArray(w.ids)) {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
-      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages }
+      const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
+      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages, ...segments }
     }
   } catch {
     // an unreadable watermark means a full sync, which is always safe
