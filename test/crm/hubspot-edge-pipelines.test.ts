@@ -417,6 +417,37 @@ describe('HubSpot sync edge cases', () => {
     expect((await syncCrm(store, source({ segments: { ...SEGMENTS, region: 'territory' } }))).deals).toBe(0)
   })
 
+  it('deals merged in HubSpot: the deals merged away (hs_merged_object_ids of the deal they became) are removed, not counted twice', async () => {
+    store = await openTestStore()
+    const deals = [deal('901', { amount: '5000' }), deal('902', { amount: '7000' }), deal('903', {})]
+    fake.options = { deals }
+    await syncCrm(store, source())
+    // Merging 901 and 902 makes 904, which lists them; they are gone from HubSpot (not archived),
+    // their ids now lead to 904, and nothing else about them changes.
+    fake.options = {
+      deals: [
+        deals[2] as DocsHubspotDeal,
+        deal('904', { amount: '12000', hs_merged_object_ids: '901;902', hs_lastmodifieddate: iso(T0 + DAY) }),
+      ],
+    }
+    const summary = await syncCrm(store, source())
+    expect(summary).toMatchObject({ deals: 1, removed: 2 })
+    expect((await rows()).map((r) => [r.deal_id, r.amount])).toEqual([
+      ['903', 1000],
+      ['904', 12000],
+    ])
+    expect(await store.db.selectFrom('stage_history').select('deal_id').where('deal_id', 'in', ['901', '902']).execute()).toEqual([])
+    // 904 read again later (modified) removes nothing more, and keeps itself.
+    fake.options = {
+      deals: [
+        deals[2] as DocsHubspotDeal,
+        deal('904', { amount: '13000', hs_merged_object_ids: '901;902;904', hs_lastmodifieddate: iso(T0 + 2 * DAY) }),
+      ],
+    }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 1, removed: 0 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['903', '904'])
+  })
+
   it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {
     store = await openTestStore()
     const deals = [deal('701', {}), deal('702', {}), deal('703', {})]

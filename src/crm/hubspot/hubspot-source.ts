@@ -15,7 +15,7 @@ import {
   type HubspotLimits,
   type HubspotPipelines,
 } from './hubspot-api.js'
-import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal } from './map-hubspot-deal.js'
+import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal, mergedDealIds } from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
 export interface HubspotSourceOptions {
@@ -173,6 +173,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const batch = read.get(fromSearch.id)
       // The batch read is the fresher answer; a property it leaves out keeps the search's value.
       const d = batch ? { ...batch, properties: { ...fromSearch.properties, ...batch.properties } } : fromSearch
+      // Deals merged into this one are gone from HubSpot without being listed as archived.
+      missing.push(...mergedDealIds(d))
       // Archived, or in a pipeline the sync leaves out (moved there since it was stored): removed.
       if (d.archived || elsewhere(d)) missing.push(d.id)
       else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments, options.timeZone))
