@@ -284,6 +284,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
 
     let stamp = start.stamp
     let ids = new Set(start.ids)
+    const storedBefore = new Set(start.ids)
+    // Set once rows come back out of SystemModstamp order (a server that did not apply the ORDER
+    // BY): a watermark moved to the newest stamp seen would skip the older rows still to come, so
+    // from then on each page is stored with the watermark the sync started from, until the last.
+    let unsorted = false
+    let lastAt: string | null = null
     const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
       JSON.stringify({
         ...(s !== null && s > safe
@@ -310,6 +316,19 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null)
         return start.stamp === null || at === null || at >= start.stamp
       })
+      for (const r of records) {
+        const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null)
+        // A row modified while the cursor is read shows a newer stamp early: it moves no watermark, so it is no sign here.
+        if (at === null || at > safe) continue
+        if (!unsorted && lastAt !== null && at < lastAt) {
+          unsorted = true
+          options.logger?.warn(
+            { page: pageNo },
+            'Salesforce answered the Opportunity query out of SystemModstamp order; the watermark moves only once every page is stored',
+          )
+        }
+        lastAt = at
+      }
       const needHistory = records.filter((r) => historyMode === 'separate' || historyAnswer(r) === undefined).map((r) => String(r.Id))
       const newOwners = [...new Set(records.map((r) => fieldAt(r, 'OwnerId')).filter((v): v is string => typeof v === 'string'))].filter(
         (ownerId) => !users.has(ownerId),
@@ -326,7 +345,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         for (const r of records.slice(from, from + SLICE)) {
           const id = String(r.Id)
           const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
-          if (at !== null && stamp !== null && at === stamp && ids.has(id)) continue
+          if (at !== null && ((at === start.stamp && storedBefore.has(id)) || (at === stamp && ids.has(id)))) continue
           const { synced, owner } = mapOpportunity(
             r,
             await historyOf(r, separate),
@@ -351,10 +370,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
             stamp = at
             ids = new Set()
           }
-          ids.add(id)
+          if (at === stamp) ids.add(id)
         }
         opts.onProgress?.(`opportunities page ${pageNo}: ${deals.length} changed`)
-        yield { deals, removedDealIds: [], owners: [...owners.values()], watermark: stored(stamp, ids, start.deletedSince) }
+        const last = !pending && from + SLICE >= records.length
+        const watermark = unsorted && !last ? stored(start.stamp, storedBefore, start.deletedSince) : stored(stamp, ids, start.deletedSince)
+        yield { deals, removedDealIds: [], owners: [...owners.values()], watermark }
         await new Promise((resolve) => setImmediate(resolve))
       }
       current = pending ? { raw: await pending } : undefined
