@@ -448,6 +448,30 @@ describe('HubSpot sync edge cases', () => {
     expect((await rows()).map((r) => r.deal_id)).toEqual(['903', '904'])
   })
 
+  it('deals modified within the search lag: stored once, read again only when modified again, and a deal the index shows late is still read', async () => {
+    store = await openTestStore()
+    // The source's clock reads 2024-06-01T00:00:00Z: these deals changed in the minute before it.
+    const now = Date.UTC(2024, 5, 1)
+    const deals = [deal('951', { hs_lastmodifieddate: iso(now - 20_000) }), deal('952', { hs_lastmodifieddate: iso(now - 10_000) })]
+    fake.options = { deals }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 2 })
+    // Nothing changed: nothing is read or stored again.
+    const batchReads = () => fake.requests.filter((r) => r.path.includes('/batch/read')).length
+    const before = batchReads()
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+    expect(batchReads()).toBe(before)
+    // One deal modified again, and one the search index shows only now, modified before the others.
+    Object.assign(deals[0]?.properties ?? {}, { amount: '2500', hs_lastmodifieddate: iso(now - 5_000) })
+    deals.push(deal('953', { hs_lastmodifieddate: iso(now - 50_000) }))
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 2 })
+    expect((await rows()).map((r) => [r.deal_id, r.amount])).toEqual([
+      ['951', 2500],
+      ['952', 1000],
+      ['953', 1000],
+    ])
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+  })
+
   it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {
     store = await openTestStore()
     const deals = [deal('701', {}), deal('702', {}), deal('703', {})]

@@ -249,6 +249,23 @@ describe('Salesforce sync', () => {
     expect((await syncCrm(store, source(fake, { segments: remapped }))).deals).toBe(0)
   })
 
+  it('opportunities modified within the lag: stored once, read again only when modified again, and one committed late is still read', async () => {
+    // The source's clock reads 2024-06-01T00:00:00Z: these opportunities changed in the minute before it.
+    const now = Date.UTC(2024, 5, 1)
+    const opps = generateOpportunities(5, { seed: 31, firstModified: now - 40_000 })
+    fake = await startSalesforceFake({ opportunities: opps })
+    store = await openTestStore()
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 5 })
+    // Nothing changed: nothing is stored again.
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 0 })
+    // One modified again, and one committed late (stamped before the others, seen only now).
+    fake.updateOpportunity((opps[1] as FakeOpportunity).Id, { Amount: 4321 }, now - 5_000)
+    fake.addOpportunity(generateOpportunities(1, { seed: 32, firstModified: now - 55_000, firstIndex: 9000 })[0] as FakeOpportunity)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 2 })
+    await expectStoreToMatch(fake, store)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 0 })
+  })
+
   it('a server answering the OpportunityHistories subquery with a bare array: history is read with its own query', async () => {
     fake = await fakeWith(generateOpportunities(60, { seed: 21 }), { batchSize: 25, historyAnswer: 'array' })
     store = await openTestStore()

@@ -29,6 +29,9 @@ export interface SalesforceSourceOptions {
   timeZone?: string
 }
 
+/** At most this many opportunities are remembered in the watermark as stored past it (more are read again instead). */
+const MAX_RECENT = 5000
+
 /** Records stored per transaction (a Salesforce page of 2,000 is stored in four). */
 const SLICE = 500
 
@@ -73,6 +76,11 @@ interface SalesforceWatermark {
   stages?: Record<string, string>
   /** The Opportunity field each segment was read from (`SALESFORCE_REGION_FIELD`, ...); absent in watermarks of earlier versions. */
   segments?: SegmentMapping
+  /**
+   * Opportunities already stored that the next query from `stamp` finds again (modified within
+   * the lag, past `stamp`), each with the `SystemModstamp` stored: read again only once it changed.
+   */
+  recent?: Record<string, string>
 }
 
 /**
@@ -263,7 +271,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     if (remapped.length > 0) {
       options.logger?.warn(`Segment fields changed since the last sync (${remapped.join(', ')}): reading every opportunity again`)
     }
-    if (changed.length > 0 || remapped.length > 0) start = { ...start, stamp: null, ids: [] }
+    if (changed.length > 0 || remapped.length > 0) start = { ...start, stamp: null, ids: [], recent: undefined }
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
     const currency = await currencyField
@@ -274,7 +282,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       options.logger?.warn(
         'Salesforce org is multi-currency and the opportunities stored so far carry no currency: reading every opportunity again',
       )
-      start = { ...start, stamp: null, ids: [] }
+      start = { ...start, stamp: null, ids: [], recent: undefined }
     }
     const fields = opportunityFields(options.segments, currency === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
@@ -290,11 +298,16 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // from then on each page is stored with the watermark the sync started from, until the last.
     let unsorted = false
     let lastAt: string | null = null
+    // Opportunities stored past "now - lag" by the last sync, and by this one: the query from the
+    // watermark finds them again, but they are read again only once modified again.
+    const storedRecently = new Map(Object.entries(start.recent ?? {}))
+    const recent = new Map<string, string>()
     const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
       JSON.stringify({
         ...(s !== null && s > safe
           ? { stamp: safe, ids: [], deletedSince: capped(deletedSince, safe) }
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
+        ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
         stages: stageNames,
         segments: segmentMappingOf(options.segments),
@@ -345,7 +358,18 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         for (const r of records.slice(from, from + SLICE)) {
           const id = String(r.Id)
           const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
-          if (at !== null && ((at === start.stamp && storedBefore.has(id)) || (at === stamp && ids.has(id)))) continue
+          // Stored already: at the watermark, earlier in this sync, or past the last one's watermark and not modified since.
+          const known =
+            at !== null && ((at === start.stamp && storedBefore.has(id)) || (at === stamp && ids.has(id)) || storedRecently.get(id) === at)
+          if (at !== null && at > safe) recent.set(id, at)
+          if (known) {
+            // It still moves the watermark on, as a row read again would.
+            if (at !== null && at <= safe && (stamp === null || at > stamp)) {
+              stamp = at
+              ids = new Set([id])
+            } else if (at !== null && at === stamp) ids.add(id)
+            continue
+          }
           const { synced, owner } = mapOpportunity(
             r,
             await historyOf(r, separate),
@@ -466,7 +490,8 @@ function parseWatermark(value: string | null): SalesforceWatermark {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
       const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
-      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages, ...segments }
+      const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
+      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages, ...segments, ...recent }
     }
   } catch {
     // an unreadable watermark means a full sync, which is always safe
