@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
+import { mergedDealIds } from '../../src/crm/hubspot/map-hubspot-deal.js'
 import type { Store } from '../../src/db/open-store.js'
 import { findStageOrder } from '../../src/db/save-stage-order.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
@@ -470,6 +471,14 @@ describe('HubSpot sync edge cases', () => {
       ['953', 1000],
     ])
     expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+  })
+
+  it('reads the merged ids with either separator and spaces, never the deal itself', () => {
+    const merged = (ids: string | null) => mergedDealIds({ id: '904', properties: { hs_merged_object_ids: ids } })
+    expect(merged('901;902')).toEqual(['901', '902'])
+    expect(merged(' 901, 902 ;904;')).toEqual(['901', '902'])
+    expect(merged(null)).toEqual([])
+    expect(merged('')).toEqual([])
   })
 
   it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {

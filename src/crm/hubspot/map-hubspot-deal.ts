@@ -46,7 +46,7 @@ export function hubspotDealProperties(segments: SegmentMapping): string[] {
 }
 
 /**
- * The deals merged into `d` (`hs_merged_object_ids`, ids separated by `;`): HubSpot keeps no record
+ * The deals merged into `d` (`hs_merged_object_ids`, ids separated by `;`, or `,`): HubSpot keeps no record
  * of them apart from `d` (their ids now lead to it) and lists them nowhere as archived, so a
  * sync removes them. `d`'s own id is left out.
  * @example mergedDealIds({ id: '904', properties: { hs_merged_object_ids: '901;902' } }) // ['901', '902']
@@ -55,7 +55,7 @@ export function mergedDealIds(d: Pick<HubspotDeal, 'id' | 'properties'>): string
   const ids = d.properties.hs_merged_object_ids
   if (!ids) return []
   return ids
-    .split(';')
+    .split(/[;,]/)
     .map((id) => id.trim())
     .filter((id) => id !== '' && id !== d.id)
 }
