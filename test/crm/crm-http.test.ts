@@ -71,7 +71,7 @@ describe('createCrmHttp', () => {
     expect(clock.sleeps).toEqual([2000])
   })
 
-  it('stops a request retried for more than 5 minutes in all, though each wait is short, saying to run the sync again later', async () => {
+  it('stops a request retried for more than 5 minutes in all, though each wait is short, saying to run the sync again in a few minutes', async () => {
     // A server answering every request with a wait under the 2-minute limit, for ever.
     let status = 429
     const server = createServer((_req, res) => {
@@ -94,7 +94,7 @@ describe('createCrmHttp', () => {
       expect(clock.sleeps).toEqual([100_000, 100_000, 100_000])
       expect(limited.code).toBe('crm_rate_limited')
       expect(limited.message).toContain('kept failing GET /crm/v3/owners for 5 min (4 attempts, last HTTP 429')
-      expect(limited.message).toContain('run the sync again later (`pulse sync`)')
+      expect(limited.message).toContain('run the sync again in a few minutes (`pulse sync`, or `/pulse sync` in Slack)')
       status = 503
       const failing = createCrmHttp({ ...base, clock: virtualClock(), maxRetries: 10 })
       const unavailable = await failing.send({ method: 'GET', url, endpoint: 'GET /crm/v3/owners' }).catch((e) => e)

@@ -146,7 +146,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const tooLongInAll = (request: CrmRequest, status: number, elapsed: number, attempts: number, why: string, body: unknown) =>
     new CrmHttpError(
       status === 429 ? 'crm_rate_limited' : 'crm_unavailable',
-      `${options.service} kept failing ${request.endpoint} for ${Math.max(1, Math.round(elapsed / 60_000))} min (${attempts} attempts, ${why}), so the sync stops instead of waiting longer. The deals stored so far are kept; run the sync again later (\`pulse sync\`), and it resumes from there.`,
+      `${options.service} kept failing ${request.endpoint} for ${Math.max(1, Math.round(elapsed / 60_000))} min (${attempts} attempts, ${why}), so the sync stops instead of waiting longer. The deals stored so far are kept; run the sync again in a few minutes (\`pulse sync\`, or \`/pulse sync\` in Slack), and it resumes from there.`,
       status,
       body,
     )
