@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
+import { opportunityFields } from '../../src/crm/salesforce/map-salesforce-opportunity.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -264,6 +265,19 @@ describe('Salesforce sync', () => {
     expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 2 })
     await expectStoreToMatch(fake, store)
     expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 0 })
+  })
+
+  it('segment fields written in another case than the org spells them (account.industry, leadsource) still read their values', async () => {
+    const opps = generateOpportunities(30, { seed: 33 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    // SOQL takes field names in any case; the records name them as the org spells them.
+    const segments = { region: 'account.billingcountry', industry: 'ACCOUNT.Industry', productType: 'type', leadSource: 'leadsource' }
+    await syncCrm(store, source(fake, { segments }))
+    await expectStoreToMatch(fake, store)
+    // A segment naming a field the sync selects anyway, in another case, selects it once (SOQL refuses it twice).
+    const fields = opportunityFields({ ...segments, region: 'name', industry: 'Owner.EMAIL' }).map((f) => f.toLowerCase())
+    expect(fields.filter((f) => f === 'name' || f === 'owner.email')).toEqual(['name', 'owner.email'])
   })
 
   it('a server answering the OpportunityHistories subquery with a bare array: history is read with its own query', async () => {
