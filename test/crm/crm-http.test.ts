@@ -71,6 +71,41 @@ describe('createCrmHttp', () => {
     expect(clock.sleeps).toEqual([2000])
   })
 
+  it('stops a request retried for more than 5 minutes in all, though each wait is short, saying to run the sync again in a few minutes', async () => {
+    // A server answering every request with a wait under the 2-minute limit, for ever.
+    let status = 429
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '100' })
+      res.end(
+        JSON.stringify({
+          status: 'error',
+          message: 'You have reached your ten_secondly_rolling limit.',
+          policyName: 'TEN_SECONDLY_ROLLING',
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/crm/v3/owners`
+    try {
+      const clock = virtualClock()
+      const limited = await createCrmHttp({ ...base, clock })
+        .send({ method: 'GET', url, endpoint: 'GET /crm/v3/owners' })
+        .catch((e) => e)
+      expect(clock.sleeps).toEqual([100_000, 100_000, 100_000])
+      expect(limited.code).toBe('crm_rate_limited')
+      expect(limited.message).toContain('kept failing GET /crm/v3/owners for 5 min (4 attempts, last HTTP 429')
+      expect(limited.message).toContain('run the sync again in a few minutes (`pulse sync`, or `/pulse sync` in Slack)')
+      status = 503
+      const failing = createCrmHttp({ ...base, clock: virtualClock(), maxRetries: 10 })
+      const unavailable = await failing.send({ method: 'GET', url, endpoint: 'GET /crm/v3/owners' }).catch((e) => e)
+      expect(unavailable.code).toBe('crm_unavailable')
+      expect(unavailable.message).toContain('for 5 min (4 attempts, last HTTP 503')
+      expect(failing.stats.requests).toBe(4)
+    } finally {
+      server.close()
+    }
+  })
+
   it('a host that cannot be reached: the message says why and names the setting holding its URL', async () => {
     const refused = (async () => {
       throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) })

@@ -52,6 +52,8 @@ export interface DocsSalesforceOptions {
   instanceUrl?: string
   /** Refuse (400 INVALID_FIELD) an Opportunity field the reference does not list. */
   strictFields?: boolean
+  /** Apply `ORDER BY` (default true); false answers in the order `opportunities` are listed (a fake that ignores it). */
+  applyOrder?: boolean
   /** Know only the reference's `SystemModstamp > <watermark>` filter: another comparison is a 400 MALFORMED_QUERY. */
   documentedFilterOnly?: boolean
   /** The org's stages as `[ApiName, SortOrder, IsClosed, IsWon, IsActive]` (default: four active ones). */
@@ -218,7 +220,7 @@ export async function startDocsSalesforceFake(initial: DocsSalesforceOptions): P
     const deletedOnly = /IsDeleted\s*=\s*true/i.test(q)
     return o.opportunities
       .filter((x) => (deletedOnly ? all && x.IsDeleted : !x.IsDeleted) && sf(x.SystemModstamp) >= since)
-      .sort((a, b) => sf(a.SystemModstamp) - sf(b.SystemModstamp) || (a.Id < b.Id ? -1 : 1))
+      .sort((a, b) => (o.applyOrder === false ? 0 : sf(a.SystemModstamp) - sf(b.SystemModstamp) || (a.Id < b.Id ? -1 : 1)))
       .map((x) => {
         const { AccountId, OwnerId, ...rest } = x
         const account = AccountId ? ACCOUNTS[AccountId] : undefined

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
+import { mergedDealIds } from '../../src/crm/hubspot/map-hubspot-deal.js'
 import type { Store } from '../../src/db/open-store.js'
 import { findStageOrder } from '../../src/db/save-stage-order.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import { loadReportContext } from '../../src/services/load-report-context.js'
 import { openTestStore } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
@@ -57,7 +59,7 @@ afterAll(async () => {
   await fake.close()
 })
 
-const source = (extra: { pageSize?: number; pipeline?: string } = {}) =>
+const source = (extra: { pageSize?: number; pipeline?: string; segments?: SegmentMapping } = {}) =>
   createHubspotSource({
     token: fake.token,
     baseUrl: fake.url,
@@ -388,6 +390,95 @@ describe('HubSpot sync edge cases', () => {
     expect((await findStageOrder(store.db)).map((s) => s.name)).toContain('Renewal Check')
     // Once stored under the new names, the next sync is incremental again.
     expect((await syncCrm(store, source())).deals).toBe(0)
+  })
+
+  it('a segment read from another property (HUBSPOT_REGION_PROPERTY changed): the next sync gives every stored deal the new one', async () => {
+    store = await openTestStore()
+    const segments = (d: string) => ({ region: `Region ${d}`, territory: `Territory ${d}` })
+    fake.options = { deals: ['801', '802', '803'].map((id) => deal(id, segments(id))) }
+    await syncCrm(store, source())
+    const regions = async () =>
+      (await store.db.selectFrom('deals').select(['deal_id', 'region']).orderBy('deal_id').execute()).map((r) => r.region)
+    expect(await regions()).toEqual(['Region 801', 'Region 802', 'Region 803'])
+    // No deal changed in HubSpot: only the mapping did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    const remapped = createHubspotSource({
+      token: fake.token,
+      baseUrl: fake.url,
+      segments: { ...SEGMENTS, region: 'territory' },
+      clock: virtualClock(Date.UTC(2024, 5, 1)),
+      limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+      logger,
+    })
+    expect(await syncCrm(store, remapped)).toMatchObject({ deals: 3 })
+    expect(await regions()).toEqual(['Territory 801', 'Territory 802', 'Territory 803'])
+    expect(logged.join('\n')).toContain('HUBSPOT_REGION_PROPERTY "region" is now "territory"')
+    // Once stored under the new mapping, the next sync is incremental again.
+    expect((await syncCrm(store, source({ segments: { ...SEGMENTS, region: 'territory' } }))).deals).toBe(0)
+  })
+
+  it('deals merged in HubSpot: the deals merged away (hs_merged_object_ids of the deal they became) are removed, not counted twice', async () => {
+    store = await openTestStore()
+    const deals = [deal('901', { amount: '5000' }), deal('902', { amount: '7000' }), deal('903', {})]
+    fake.options = { deals }
+    await syncCrm(store, source())
+    // Merging 901 and 902 makes 904, which lists them; they are gone from HubSpot (not archived),
+    // their ids now lead to 904, and nothing else about them changes.
+    fake.options = {
+      deals: [
+        deals[2] as DocsHubspotDeal,
+        deal('904', { amount: '12000', hs_merged_object_ids: '901;902', hs_lastmodifieddate: iso(T0 + DAY) }),
+      ],
+    }
+    const summary = await syncCrm(store, source())
+    expect(summary).toMatchObject({ deals: 1, removed: 2 })
+    expect((await rows()).map((r) => [r.deal_id, r.amount])).toEqual([
+      ['903', 1000],
+      ['904', 12000],
+    ])
+    expect(await store.db.selectFrom('stage_history').select('deal_id').where('deal_id', 'in', ['901', '902']).execute()).toEqual([])
+    // 904 read again later (modified) removes nothing more, and keeps itself.
+    fake.options = {
+      deals: [
+        deals[2] as DocsHubspotDeal,
+        deal('904', { amount: '13000', hs_merged_object_ids: '901;902;904', hs_lastmodifieddate: iso(T0 + 2 * DAY) }),
+      ],
+    }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 1, removed: 0 })
+    expect((await rows()).map((r) => r.deal_id)).toEqual(['903', '904'])
+  })
+
+  it('deals modified within the search lag: stored once, read again only when modified again, and a deal the index shows late is still read', async () => {
+    store = await openTestStore()
+    // The source's clock reads 2024-06-01T00:00:00Z: these deals changed in the minute before it.
+    const now = Date.UTC(2024, 5, 1)
+    const deals = [deal('951', { hs_lastmodifieddate: iso(now - 20_000) }), deal('952', { hs_lastmodifieddate: iso(now - 10_000) })]
+    fake.options = { deals }
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 2 })
+    // Nothing changed: nothing is read or stored again.
+    const batchReads = () => fake.requests.filter((r) => r.path.includes('/batch/read')).length
+    const before = batchReads()
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+    expect(batchReads()).toBe(before)
+    // One deal modified again, and one the search index shows only now, modified before the others.
+    Object.assign(deals[0]?.properties ?? {}, { amount: '2500', hs_lastmodifieddate: iso(now - 5_000) })
+    deals.push(deal('953', { hs_lastmodifieddate: iso(now - 50_000) }))
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 2 })
+    expect((await rows()).map((r) => [r.deal_id, r.amount])).toEqual([
+      ['951', 2500],
+      ['952', 1000],
+      ['953', 1000],
+    ])
+    expect(await syncCrm(store, source())).toMatchObject({ deals: 0 })
+  })
+
+  it('reads the merged ids with either separator and spaces, never the deal itself', () => {
+    const merged = (ids: string | null) => mergedDealIds({ id: '904', properties: { hs_merged_object_ids: ids } })
+    expect(merged('901;902')).toEqual(['901', '902'])
+    expect(merged(' 901, 902 ;904;')).toEqual(['901', '902'])
+    expect(merged(null)).toEqual([])
+    expect(merged('')).toEqual([])
   })
 
   it('a millisecond holding more deals than a page, at the watermark across two syncs: none read twice, the next ones all read', async () => {

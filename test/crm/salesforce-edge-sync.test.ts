@@ -239,6 +239,27 @@ describe('Salesforce sync edge cases', () => {
     expect(stale).toEqual(await report())
   })
 
+  it('a server that ignores ORDER BY SystemModstamp, and a sync that fails part-way: the rerun still stores every opportunity', async () => {
+    const data = docsOpportunities(8)
+    // Newest first, whatever the query asks; two opportunities a page.
+    fake.options = { ...data, opportunities: [...data.opportunities].reverse(), applyOrder: false, pageSize: 50, opportunityPageSize: 2 }
+    const db = join(tempDir(), 'pulse.db')
+    fake.failNext({ path: /\/query\/0r8XX\d+-4$/ }, { status: 400, body: [{ message: 'malformed', errorCode: 'MALFORMED_QUERY' }] })
+    try {
+      const failed = await runCli('sync', '--db', db)
+      expect(failed.code).not.toBe(0)
+      expect(failed.stderr).toContain('out of SystemModstamp order')
+    } finally {
+      fake.clearFailures()
+    }
+    expect((await deals(db)).length).toBe(4)
+    const rerun = await runCli('sync', '--db', db, '--json')
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect((await deals(db)).map((d) => d.deal_id)).toEqual(data.opportunities.map((o) => o.Id).sort())
+    // The last page moved the watermark to the newest stamp: nothing is read again.
+    expect(JSON.parse((await runCli('sync', '--db', db, '--json')).stdout)).toMatchObject({ deals: 0 })
+  })
+
   it('opportunities sharing the watermark SystemModstamp across two syncs: none missed, none counted twice', async () => {
     const data = docsOpportunities(5)
     const stamp = sfTime(Date.UTC(2024, 4, 2, 9))

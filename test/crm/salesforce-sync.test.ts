@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SegmentMapping } from '../../src/config.js'
+import { opportunityFields } from '../../src/crm/salesforce/map-salesforce-opportunity.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import {
   FAKE_ACCOUNTS,
   FAKE_USERS,
@@ -202,6 +204,80 @@ describe('Salesforce sync', () => {
     const currencies = await store.db.selectFrom('deals').select('currency').distinct().execute()
     expect(currencies).toEqual([{ currency: null }])
     expect(fake.requests.filter((r) => r.path.includes('CurrencyIsoCode'))).toEqual([])
+  })
+
+  it('a multi-currency org whose describe failed on the first sync: the next sync gives every stored opportunity its currency', async () => {
+    const opps = generateOpportunities(30, { seed: 23 }).map((o, i) => ({ ...o, CurrencyIsoCode: ['EUR', 'GBP', 'JPY'][i % 3] as string }))
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    fake.failNext(
+      { method: 'GET', path: /\/sobjects\/Opportunity\/describe$/ },
+      { status: 503, body: [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Try again' }] },
+    )
+    await syncCrm(store, source(fake))
+    const currencies = async () => (await store?.db.selectFrom('deals').select(['deal_id', 'currency']).orderBy('deal_id').execute()) ?? []
+    // Nothing to tell the currency by this time: stored without one, as documented.
+    expect(new Set((await currencies()).map((r) => r.currency))).toEqual(new Set([null]))
+    // The describe answers now; no opportunity changed in Salesforce meanwhile.
+    const summary = await syncCrm(store, source(fake))
+    expect(summary.deals).toBe(opps.length)
+    expect(await currencies()).toEqual(
+      opps.map((o) => ({ deal_id: o.Id, currency: o.CurrencyIsoCode })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1)),
+    )
+    await expectStoreToMatch(fake, store)
+    // Once every deal has its currency, syncs are incremental again.
+    expect((await syncCrm(store, source(fake))).deals).toBe(0)
+  })
+
+  it('a segment read from another field (SALESFORCE_PRODUCT_FIELD changed): the next sync gives every stored opportunity the new one', async () => {
+    const opps = generateOpportunities(40, { seed: 29 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const products = async () =>
+      (await store?.db.selectFrom('deals').select(['deal_id', 'product_type']).orderBy('deal_id').execute()) ?? []
+    const byId = (field: 'Type' | 'LeadSource') =>
+      opps.map((o) => ({ deal_id: o.Id, product_type: o[field] ?? 'Unknown' })).sort((a, b) => (a.deal_id < b.deal_id ? -1 : 1))
+    expect(await products()).toEqual(byId('Type'))
+    // No opportunity changed in Salesforce: only the mapping did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    const remapped = { ...SEGMENTS, productType: 'LeadSource' }
+    expect((await syncCrm(store, source(fake, { segments: remapped, logger }))).deals).toBe(opps.length)
+    expect(await products()).toEqual(byId('LeadSource'))
+    expect(logged.join('\n')).toContain('SALESFORCE_PRODUCT_FIELD "Type" is now "LeadSource"')
+    // Once stored under the new mapping, the next sync is incremental again.
+    expect((await syncCrm(store, source(fake, { segments: remapped }))).deals).toBe(0)
+  })
+
+  it('opportunities modified within the lag: stored once, read again only when modified again, and one committed late is still read', async () => {
+    // The source's clock reads 2024-06-01T00:00:00Z: these opportunities changed in the minute before it.
+    const now = Date.UTC(2024, 5, 1)
+    const opps = generateOpportunities(5, { seed: 31, firstModified: now - 40_000 })
+    fake = await startSalesforceFake({ opportunities: opps })
+    store = await openTestStore()
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 5 })
+    // Nothing changed: nothing is stored again.
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 0 })
+    // One modified again, and one committed late (stamped before the others, seen only now).
+    fake.updateOpportunity((opps[1] as FakeOpportunity).Id, { Amount: 4321 }, now - 5_000)
+    fake.addOpportunity(generateOpportunities(1, { seed: 32, firstModified: now - 55_000, firstIndex: 9000 })[0] as FakeOpportunity)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 2 })
+    await expectStoreToMatch(fake, store)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 0 })
+  })
+
+  it('segment fields written in another case than the org spells them (account.industry, leadsource) still read their values', async () => {
+    const opps = generateOpportunities(30, { seed: 33 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    // SOQL takes field names in any case; the records name them as the org spells them.
+    const segments = { region: 'account.billingcountry', industry: 'ACCOUNT.Industry', productType: 'type', leadSource: 'leadsource' }
+    await syncCrm(store, source(fake, { segments }))
+    await expectStoreToMatch(fake, store)
+    // A segment naming a field the sync selects anyway, in another case, selects it once (SOQL refuses it twice).
+    const fields = opportunityFields({ ...segments, region: 'name', industry: 'Owner.EMAIL' }).map((f) => f.toLowerCase())
+    expect(fields.filter((f) => f === 'name' || f === 'owner.email')).toEqual(['name', 'owner.email'])
   })
 
   it('a server answering the OpportunityHistories subquery with a bare array: history is read with its own query', async () => {

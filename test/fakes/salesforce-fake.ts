@@ -307,22 +307,31 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     return (o as unknown as Record<string, unknown>)[field]
   }
 
+  // Field names in SOQL are case-insensitive; records name each field as the org spells it.
+  const spelled = (name: string, keys: Iterable<string>) => {
+    for (const k of keys) if (k.toLowerCase() === name.toLowerCase()) return k
+    return undefined
+  }
+
   function project(o: Record<string, unknown>, fields: string[], type: string): Record<string, unknown> {
     const out: Record<string, unknown> = { attributes: { type, url: `/services/data/${VERSION}/sobjects/${type}/${o.Id}` } }
     for (const f of fields) {
-      const [parent, child] = f.split('.') as [string, string | undefined]
-      if (child === undefined) {
-        if (!(f in o) || f === 'history') throw invalidField(f, type)
-        out[f] = o[f]
+      const [asked, askedChild] = f.split('.') as [string, string | undefined]
+      if (askedChild === undefined) {
+        const key = spelled(f, Object.keys(o))
+        if (key === undefined || key === 'history') throw invalidField(f, type)
+        out[key] = o[key]
         continue
       }
-      if (type !== 'Opportunity' || (parent !== 'Owner' && parent !== 'Account')) throw invalidField(f, type)
+      const parent = spelled(asked, ['Owner', 'Account'])
+      if (type !== 'Opportunity' || parent === undefined) throw invalidField(f, type)
       const rel = parent === 'Owner' ? FAKE_USERS.find((u) => u.Id === o.OwnerId) : FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId)
       if (!rel) {
         out[parent] = null
         continue
       }
-      if (!(child in rel)) throw invalidField(f, type)
+      const child = spelled(askedChild, Object.keys(rel))
+      if (child === undefined) throw invalidField(f, type)
       const nested = (out[parent] as Record<string, unknown> | undefined) ?? {
         attributes: { type: parent === 'Owner' ? 'User' : 'Account', url: `/services/data/${VERSION}/sobjects/${parent}/${rel.Id}` },
       }

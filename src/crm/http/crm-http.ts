@@ -72,6 +72,11 @@ export interface CrmHttpOptions {
   maxRateLimitRetries?: number
   /** The longest `Retry-After` waited out (default 2 min); a longer one stops the sync with a message. */
   maxWaitMs?: number
+  /**
+   * The longest one request keeps retrying, from its first attempt (default 5 min): a CRM that
+   * keeps refusing or failing it past that stops the sync with a message, however short each wait.
+   */
+  maxTotalWaitMs?: number
   /** First backoff step (default 500 ms); doubles per retry up to `backoffMaxMs` (default 30 s). */
   backoffBaseMs?: number
   backoffMaxMs?: number
@@ -136,6 +141,15 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const backoff = (attempt: number) => Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2)
 
   const maxWaitMs = options.maxWaitMs ?? 120_000
+  const maxTotalWaitMs = options.maxTotalWaitMs ?? 300_000
+  // A request that has been retried for longer than a sync should sit through: stop and say so.
+  const tooLongInAll = (request: CrmRequest, status: number, elapsed: number, attempts: number, why: string, body: unknown) =>
+    new CrmHttpError(
+      status === 429 ? 'crm_rate_limited' : 'crm_unavailable',
+      `${options.service} kept failing ${request.endpoint} for ${Math.max(1, Math.round(elapsed / 60_000))} min (${attempts} attempts, ${why}), so the sync stops instead of waiting longer. The deals stored so far are kept; run the sync again in a few minutes (\`pulse sync\`, or \`/pulse sync\` in Slack), and it resumes from there.`,
+      status,
+      body,
+    )
   // A CRM asking for a longer pause than a sync should sit through silently: stop and say so.
   const tooLong = (status: number, wait: number, body: unknown, text: string) =>
     new CrmHttpError(
@@ -153,8 +167,13 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
     let renewed = false
     let lastWasLimited = false
     let hide = (text: string) => text
+    // From the first attempt on (a wait for the pacer's turn before it is no retry).
+    let startedAt = Number.NaN
+    // Whether waiting `wait` more would take this request past its total retry time.
+    const pastBudget = (wait: number) => clock.now() - startedAt + wait > maxTotalWaitMs
     for (;;) {
       const release = (await request.pacer?.take()) ?? (() => undefined)
+      if (Number.isNaN(startedAt)) startedAt = clock.now()
       stats.requests++
       let response: Response
       let text: string
@@ -197,7 +216,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
             null,
           )
         }
-        const wait = backoff(failures++)
+        const wait = backoff(failures)
+        if (pastBudget(wait)) throw tooLongInAll(request, 0, clock.now() - startedAt, failures + 1, `last: ${reason}`, null)
+        failures++
         stats.retries++
         options.logger?.warn({ endpoint: request.endpoint, reason, waitMs: Math.round(wait) }, 'CRM request failed; retrying')
         lastWasLimited = false
@@ -234,6 +255,16 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         }
         const wait = retryAfterMs(response.headers, clock.now()) ?? kind.waitMs ?? backoff(limited)
         if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
+        if (pastBudget(wait)) {
+          throw tooLongInAll(
+            request,
+            status,
+            clock.now() - startedAt,
+            failures + limited + 1,
+            `last HTTP ${status}${said(body, text)}`,
+            body,
+          )
+        }
         limited++
         stats.retries++
         request.pacer?.pause(wait)
@@ -261,6 +292,16 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         }
         const wait = retryAfterMs(response.headers, clock.now()) ?? backoff(failures)
         if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
+        if (pastBudget(wait)) {
+          throw tooLongInAll(
+            request,
+            status,
+            clock.now() - startedAt,
+            failures + limited + 1,
+            `last HTTP ${status}${said(body, text)}`,
+            body,
+          )
+        }
         failures++
         stats.retries++
         options.logger?.warn({ endpoint: request.endpoint, status, waitMs: Math.round(wait) }, 'CRM server error; retrying')

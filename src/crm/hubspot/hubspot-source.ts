@@ -6,6 +6,7 @@ import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { isRefusedRequest } from '../http/crm-http.js'
+import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import {
   createHubspotApi,
   type HubspotApi,
@@ -14,7 +15,7 @@ import {
   type HubspotLimits,
   type HubspotPipelines,
 } from './hubspot-api.js'
-import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal } from './map-hubspot-deal.js'
+import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal, mergedDealIds } from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
 export interface HubspotSourceOptions {
@@ -63,9 +64,19 @@ interface HubspotWatermark {
    * deals up to `ts` were stored ({@link stageNames}); absent in watermarks of earlier versions.
    */
   stages?: Record<string, string>
+  /** The deal property each segment was read from (`HUBSPOT_REGION_PROPERTY`, ...); absent in watermarks of earlier versions. */
+  segments?: SegmentMapping
+  /**
+   * Deals already stored that the next search from `ts` finds again (modified within the search
+   * lag, past `ts`), each with the `hs_lastmodifieddate` stored: read again only once it changed.
+   */
+  recent?: Record<string, number>
 }
 
 const TS = 'hs_lastmodifieddate'
+
+/** At most this many deals are remembered in the watermark as stored past it (more are read again instead). */
+const MAX_RECENT = 5000
 
 /** Up to this many active pipelines are each asked whether they hold a deal (one search each); more are all kept. */
 const MAX_PIPELINES_CHECKED = 10
@@ -170,6 +181,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const batch = read.get(fromSearch.id)
       // The batch read is the fresher answer; a property it leaves out keeps the search's value.
       const d = batch ? { ...batch, properties: { ...fromSearch.properties, ...batch.properties } } : fromSearch
+      // Deals merged into this one are gone from HubSpot without being listed as archived.
+      missing.push(...mergedDealIds(d))
       // Archived, or in a pipeline the sync leaves out (moved there since it was stored): removed.
       if (d.archived || elsewhere(d)) missing.push(d.id)
       else deals.push(mapHubspotDeal(d, stageIndex as HubspotStageIndex, ownerEmails ?? new Map(), options.segments, options.timeZone))
@@ -189,18 +202,38 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
+    // A segment read from another property now (`HUBSPOT_REGION_PROPERTY` changed): the deals
+    // stored before hold the old property's values, and only changed deals would be read again.
+    const remapped = segmentMappingChanges(start.segments, options.segments, 'HUBSPOT_{}_PROPERTY')
     if (renamed.length > 0) {
       const list = renamed.map(([key, was]) => stageChange(was, names[key] as string)).join(', ')
       // A warning, so that `pulse sync` tells on stderr why this sync reads everything.
       options.logger?.warn(`HubSpot stages changed since the last sync (${list}): reading every deal again`)
-      start = { ts: 0, ids: [] }
     }
+    if (remapped.length > 0)
+      options.logger?.warn(`Segment properties changed since the last sync (${remapped.join(', ')}): reading every deal again`)
+    if (renamed.length > 0 || remapped.length > 0) start = { ts: 0, ids: [] }
     const safeTs = clock.now() - lagMs
-    const kept = { ...(onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }), stages: names }
+    const kept = {
+      ...(onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }),
+      stages: names,
+      segments: segmentMappingOf(options.segments),
+    }
+    // Deals stored past "now - lag" by the last sync, and by this one: the search from the
+    // watermark finds them again, but they are read again only once modified again.
+    const storedRecently = new Map(Object.entries(start.recent ?? {}))
+    const recent = new Map<string, number>()
     // What may be stored: never past "now - lag", so a record the index shows late is re-read.
     const stored = (ts: number, ids: Set<string>, past: boolean): string =>
       JSON.stringify(
-        ts <= safeTs ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}), ...kept } : { ts: safeTs, ids: [], ...kept },
+        ts <= safeTs
+          ? { ts, ids: past ? [] : [...ids], ...(past ? { past } : {}), ...kept }
+          : {
+              ts: safeTs,
+              ids: [],
+              ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
+              ...kept,
+            },
       )
 
     const origin = { ts: start.ts, seen: new Set(start.ids), past: start.past ?? false }
@@ -257,13 +290,15 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       // Without the server's order, what is new is measured against the stored watermark alone.
       const from = unsorted ? origin : cursor
       const isNew = (r: { id: string; ts: number }) => r.ts > from.ts || (r.ts === from.ts && !from.past && !from.seen.has(r.id))
-      const fresh = rows.filter(isNew)
+      // Past the cursor (what moves it on), and of those the deals not stored as they are now.
+      const beyond = rows.filter(isNew)
+      const fresh = beyond.filter((r) => storedRecently.get(r.id) !== r.ts)
       if (!followAfter && nextAfter !== undefined && rows.some((r) => r.ts < cursor.ts)) {
         followAfter = true
         options.logger?.warn({ searches }, 'HubSpot search ignored the hs_lastmodifieddate filter; following its paging cursor instead')
       }
       const allAtCursor = rows.every((r) => r.ts === cursor.ts)
-      if (!followAfter && nextAfter !== undefined && allAtCursor && (fresh.length === 0 || rows.length >= pageSize)) {
+      if (!followAfter && nextAfter !== undefined && allAtCursor && (beyond.length === 0 || rows.length >= pageSize)) {
         if (drained.has(cursor.ts)) {
           followAfter = true
         } else {
@@ -278,13 +313,15 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
         }
       }
 
-      const maxTs = fresh.reduce((m, r) => Math.max(m, r.ts), cursor.ts)
+      // Stored with this page (those past the watermark it may keep are remembered with it).
+      for (const r of beyond) if (r.ts >= safeTs) recent.set(r.id, r.ts)
+      const maxTs = beyond.reduce((m, r) => Math.max(m, r.ts), cursor.ts)
       const seenAtMax = maxTs === cursor.ts ? new Set(cursor.seen) : new Set<string>()
-      for (const r of fresh) if (r.ts === maxTs) seenAtMax.add(r.id)
+      for (const r of beyond) if (r.ts === maxTs) seenAtMax.add(r.id)
       cursor = { ts: maxTs, seen: seenAtMax, past: cursor.past && maxTs === cursor.ts }
       // Normally every page is a new search from the cursor (a deal modified meanwhile moves to the
       // end of the order and would shift offsets); a page that brought nothing new ends the search.
-      let more = nextAfter !== undefined && (followAfter || fresh.length > 0)
+      let more = nextAfter !== undefined && (followAfter || beyond.length > 0)
       if (more && followAfter) {
         more = !usedAfter.has(nextAfter as string)
         usedAfter.add(nextAfter as string)
@@ -384,7 +421,9 @@ function parseWatermark(value: string | null, pipeline: string | undefined): Hub
   if (value === null) return { ts: 0, ids: [] }
   try {
     const w = JSON.parse(value) as HubspotWatermark
-    if (typeof w.ts === 'number' && Array.isArray(w.ids) && w.pipeline === pipeline) return w
+    if (typeof w.ts === 'number' && Array.isArray(w.ids) && w.pipeline === pipeline) {
+      return w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? w : { ...w, recent: undefined }
+    }
   } catch {
     // fall through: an unreadable watermark means a full sync, which is always safe
   }

@@ -40,8 +40,24 @@ export function hubspotDealProperties(segments: SegmentMapping): string[] {
     'notes_last_updated',
     'deal_currency_code',
     'hs_object_id',
+    'hs_merged_object_ids',
   ]
   return [...new Set([...base, segments.region, segments.industry, segments.productType, segments.leadSource])]
+}
+
+/**
+ * The deals merged into `d` (`hs_merged_object_ids`, ids separated by `;`, or `,`): HubSpot keeps no record
+ * of them apart from `d` (their ids now lead to it) and lists them nowhere as archived, so a
+ * sync removes them. `d`'s own id is left out.
+ * @example mergedDealIds({ id: '904', properties: { hs_merged_object_ids: '901;902' } }) // ['901', '902']
+ */
+export function mergedDealIds(d: Pick<HubspotDeal, 'id' | 'properties'>): string[] {
+  const ids = d.properties.hs_merged_object_ids
+  if (!ids) return []
+  return ids
+    .split(/[;,]/)
+    .map((id) => id.trim())
+    .filter((id) => id !== '' && id !== d.id)
 }
 
 /**

@@ -8,7 +8,7 @@ import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
 
 /**
  * The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths)
- * included, and `CurrencyIsoCode` when `withCurrency` (it exists only in multi-currency orgs).
+ * included, each once whatever its case, and `CurrencyIsoCode` when `withCurrency` (it exists only in multi-currency orgs).
  */
 export function opportunityFields(segments: SegmentMapping, withCurrency = false): string[] {
   const base = [
@@ -27,7 +27,9 @@ export function opportunityFields(segments: SegmentMapping, withCurrency = false
     'SystemModstamp',
   ]
   const fields = [...base, segments.region, segments.industry, segments.productType, segments.leadSource]
-  return [...new Set(withCurrency ? [...fields, 'CurrencyIsoCode'] : fields)]
+  // SOQL refuses a field selected twice, in whatever case it is written (`Name`, `name`).
+  const seen = new Set<string>()
+  return (withCurrency ? [...fields, 'CurrencyIsoCode'] : fields).filter((f) => !seen.has(f.toLowerCase()) && seen.add(f.toLowerCase()))
 }
 
 /**
@@ -40,12 +42,22 @@ export const HISTORY_FIELDS = 'StageName, CreatedDate, Amount, CloseDate, PrevAm
 /** The child subquery that brings each opportunity's `OpportunityHistory` rows along. */
 export const HISTORY_SUBQUERY = `(SELECT ${HISTORY_FIELDS} FROM OpportunityHistories ORDER BY CreatedDate ASC)`
 
-/** Reads a field path (`Account.Industry`) from a record; a null parent reads as null. */
+/**
+ * Reads a field path (`Account.Industry`) from a record; a null parent reads as null. SOQL takes
+ * field names in any case and records spell them as the org does, so a part written in another
+ * case (`account.industry`, a `SALESFORCE_*_FIELD` typed in lower case) finds its field too.
+ */
 export function fieldAt(record: Record<string, unknown>, path: string): unknown {
   let v: unknown = record
   for (const part of path.split('.')) {
     if (v === null || typeof v !== 'object') return null
-    v = (v as Record<string, unknown>)[part]
+    const o = v as Record<string, unknown>
+    v = o[part]
+    if (v === undefined) {
+      const lower = part.toLowerCase()
+      const key = Object.keys(o).find((k) => k.toLowerCase() === lower)
+      v = key === undefined ? undefined : o[key]
+    }
   }
   return v ?? null
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
+import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { fieldAt, HISTORY_FIELDS, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
@@ -27,6 +28,9 @@ export interface SalesforceSourceOptions {
   /** The team's time zone (`PULSE_TZ`, default UTC): datetimes are stored as their day there. */
   timeZone?: string
 }
+
+/** At most this many opportunities are remembered in the watermark as stored past it (more are read again instead). */
+const MAX_RECENT = 5000
 
 /** Records stored per transaction (a Salesforce page of 2,000 is stored in four). */
 const SLICE = 500
@@ -70,6 +74,13 @@ interface SalesforceWatermark {
    * `stamp` were stored; absent in watermarks of earlier versions.
    */
   stages?: Record<string, string>
+  /** The Opportunity field each segment was read from (`SALESFORCE_REGION_FIELD`, ...); absent in watermarks of earlier versions. */
+  segments?: SegmentMapping
+  /**
+   * Opportunities already stored that the next query from `stamp` finds again (modified within
+   * the lag, past `stamp`), each with the `SystemModstamp` stored: read again only once it changed.
+   */
+  recent?: Record<string, string>
 }
 
 /**
@@ -249,15 +260,30 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // StageName without a new SystemModstamp: every opportunity is read again, so that stored
     // deals carry the new name, as a first sync would store them.
     const changed = Object.entries(start.stages ?? {}).filter(([id, was]) => stageNames[id] !== undefined && stageNames[id] !== was)
+    // A segment read from another field now (`SALESFORCE_REGION_FIELD` changed): the opportunities
+    // stored before hold the old field's values, and only changed ones would be read again.
+    const remapped = segmentMappingChanges(start.segments, options.segments, 'SALESFORCE_{}_FIELD')
     if (changed.length > 0) {
       const list = changed.map(([id, was]) => `"${was.slice(2)}" is now "${(stageNames[id] as string).slice(2)}"`).join(', ')
       // A warning, so that `pulse sync` tells on stderr why this sync reads everything.
       options.logger?.warn(`Salesforce stages changed since the last sync (${list}): reading every opportunity again`)
-      start = { ...start, stamp: null, ids: [] }
     }
+    if (remapped.length > 0) {
+      options.logger?.warn(`Segment fields changed since the last sync (${remapped.join(', ')}): reading every opportunity again`)
+    }
+    if (changed.length > 0 || remapped.length > 0) start = { ...start, stamp: null, ids: [], recent: undefined }
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
     const currency = await currencyField
+    // A multi-currency org whose stored opportunities were read without their currency (the
+    // describe could not be asked then, or an earlier release): no search from the watermark
+    // finds the unchanged ones, so every opportunity is read again to carry its own currency.
+    if (currency === true && start.currency === undefined && start.stamp !== null) {
+      options.logger?.warn(
+        'Salesforce org is multi-currency and the opportunities stored so far carry no currency: reading every opportunity again',
+      )
+      start = { ...start, stamp: null, ids: [], recent: undefined }
+    }
     const fields = opportunityFields(options.segments, currency === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
@@ -266,13 +292,25 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
 
     let stamp = start.stamp
     let ids = new Set(start.ids)
+    const storedBefore = new Set(start.ids)
+    // Set once rows come back out of SystemModstamp order (a server that did not apply the ORDER
+    // BY): a watermark moved to the newest stamp seen would skip the older rows still to come, so
+    // from then on each page is stored with the watermark the sync started from, until the last.
+    let unsorted = false
+    let lastAt: string | null = null
+    // Opportunities stored past "now - lag" by the last sync, and by this one: the query from the
+    // watermark finds them again, but they are read again only once modified again.
+    const storedRecently = new Map(Object.entries(start.recent ?? {}))
+    const recent = new Map<string, string>()
     const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
       JSON.stringify({
         ...(s !== null && s > safe
           ? { stamp: safe, ids: [], deletedSince: capped(deletedSince, safe) }
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
+        ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
         stages: stageNames,
+        segments: segmentMappingOf(options.segments),
       })
 
     const users = new Map(knownUsers)
@@ -291,6 +329,19 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null)
         return start.stamp === null || at === null || at >= start.stamp
       })
+      for (const r of records) {
+        const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null)
+        // A row modified while the cursor is read shows a newer stamp early: it moves no watermark, so it is no sign here.
+        if (at === null || at > safe) continue
+        if (!unsorted && lastAt !== null && at < lastAt) {
+          unsorted = true
+          options.logger?.warn(
+            { page: pageNo },
+            'Salesforce answered the Opportunity query out of SystemModstamp order; the watermark moves only once every page is stored',
+          )
+        }
+        lastAt = at
+      }
       const needHistory = records.filter((r) => historyMode === 'separate' || historyAnswer(r) === undefined).map((r) => String(r.Id))
       const newOwners = [...new Set(records.map((r) => fieldAt(r, 'OwnerId')).filter((v): v is string => typeof v === 'string'))].filter(
         (ownerId) => !users.has(ownerId),
@@ -307,7 +358,18 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         for (const r of records.slice(from, from + SLICE)) {
           const id = String(r.Id)
           const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
-          if (at !== null && stamp !== null && at === stamp && ids.has(id)) continue
+          // Stored already: at the watermark, earlier in this sync, or past the last one's watermark and not modified since.
+          const known =
+            at !== null && ((at === start.stamp && storedBefore.has(id)) || (at === stamp && ids.has(id)) || storedRecently.get(id) === at)
+          if (at !== null && at > safe) recent.set(id, at)
+          if (known) {
+            // It still moves the watermark on, as a row read again would.
+            if (at !== null && at <= safe && (stamp === null || at > stamp)) {
+              stamp = at
+              ids = new Set([id])
+            } else if (at !== null && at === stamp) ids.add(id)
+            continue
+          }
           const { synced, owner } = mapOpportunity(
             r,
             await historyOf(r, separate),
@@ -332,10 +394,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
             stamp = at
             ids = new Set()
           }
-          ids.add(id)
+          if (at === stamp) ids.add(id)
         }
         opts.onProgress?.(`opportunities page ${pageNo}: ${deals.length} changed`)
-        yield { deals, removedDealIds: [], owners: [...owners.values()], watermark: stored(stamp, ids, start.deletedSince) }
+        const last = !pending && from + SLICE >= records.length
+        const watermark = unsorted && !last ? stored(start.stamp, storedBefore, start.deletedSince) : stored(stamp, ids, start.deletedSince)
+        yield { deals, removedDealIds: [], owners: [...owners.values()], watermark }
         await new Promise((resolve) => setImmediate(resolve))
       }
       current = pending ? { raw: await pending } : undefined
@@ -425,7 +489,9 @@ function parseWatermark(value: string | null): SalesforceWatermark {
     if (Array.isArray(w.ids)) {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
-      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages }
+      const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
+      const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
+      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages, ...segments, ...recent }
     }
   } catch {
     // an unreadable watermark means a full sync, which is always safe
