@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs'
 import type { Worker } from 'node:worker_threads'
-import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
+import { type KnownColumn, missingOptionalColumns, type OptionalColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
-import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup } from '../db/begin-deal-import.js'
+import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
@@ -85,7 +85,8 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let built: BuiltRollup | null | undefined
   let rollupWritten = false
 
-  const begin = () => {
+  // `missing`: the optional columns the file does not have; a re-import keeps what is stored in them.
+  const begin = (missing: readonly OptionalColumn[]) => {
     run = beginDealImport(store, {
       source: 'csv',
       file: options.path,
@@ -94,6 +95,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       today: options.today,
       // A deals row is rarely under 100 bytes, so this over-estimates a little.
       expectedRows: Math.ceil(size / 100),
+      keepStored: KEEPABLE_DEAL_COLUMNS.filter((c) => (missing as readonly string[]).includes(c)),
     })
   }
   // Returns a promise when the store wants the writer to wait before the next batch (PostgreSQL).
@@ -123,7 +125,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
           const layout = resolveColumns(header, options.map, delimiter)
           batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup)
-          begin()
+          begin(missingOptionalColumns(layout))
         },
         (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
         options.onProgress,
@@ -169,7 +171,7 @@ function parseInWorker(
   stageNames: string[],
   dialect: DialectName,
   rollupStages: string[] | null,
-  begin: () => void,
+  begin: (missing: readonly OptionalColumn[]) => void,
   write: (chunk: ParsedChunk) => Promise<void> | undefined,
 ): Promise<{ notes: StageNotes; rollup: BuiltRollup | null | undefined }> {
   const inFlight = new SharedArrayBuffer(4)
@@ -222,7 +224,7 @@ function parseInWorker(
         return
       }
       try {
-        if (message.type === 'header') begin()
+        if (message.type === 'header') begin(message.missing)
         else if (message.type === 'chunk') {
           const written = () => {
             Atomics.sub(counter, 0, 1)

@@ -91,6 +91,45 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(after.map(({ import_run_id: _, ...r }) => r)).toEqual(before.map(({ import_run_id: _, ...r }) => r))
   })
 
+  it('keeps what is stored in an optional column that a later file does not have, and clears it when the file has it empty', async () => {
+    store = await dialect.open()
+    const full = `${HEADER},deal_name,owner_email,currency,last_activity_date,updated_date,crm_url\n`
+    await importCsvFile(
+      store,
+      options(writeTempFile('a.csv', `${full}${GOOD[2]},Acme renewal,Ana@Acme.com,EUR,2024-05-20,2024-05-21,https://crm.example/D3\n`)),
+    )
+    const d3 = () => store.db.selectFrom('deals').selectAll().where('deal_id', '=', 'D3').executeTakeFirstOrThrow()
+    const kept = {
+      deal_name: 'Acme renewal',
+      owner_email: 'ana@acme.com',
+      currency: 'EUR',
+      last_activity_date: '2024-05-20',
+      updated_date: '2024-05-21',
+      crm_url: 'https://crm.example/D3',
+    }
+    // A narrower export (the required columns only) updates what it carries and leaves the rest as
+    // stored, also when parsed on a worker thread (as a large file is).
+    const narrower = GOOD[2]!.replace(',8000,,Open', ',9500,12,Open')
+    const b = { ...options(writeTempFile('b.csv', csv(narrower))), threads: 'worker' as const }
+    expect(await importCsvFile(store, b)).toMatchObject({ updated: 1 })
+    expect(await d3()).toMatchObject({ ...kept, amount: 9500, sales_cycle_days: 12 })
+    // Without sales_cycle_days either, the stored 12 stays.
+    const noCycle = `${HEADER.replace(',sales_cycle_days', '')}\n${narrower.replace(',12,Open', ',Open')}\n`
+    await importCsvFile(store, options(writeTempFile('c.csv', noCycle)))
+    expect(await d3()).toMatchObject({ ...kept, sales_cycle_days: 12 })
+    // A column the file has, left empty, says the value is gone.
+    await importCsvFile(store, options(writeTempFile('d.csv', `${full}${GOOD[2]},,,,,,\n`)))
+    expect(await d3()).toMatchObject({
+      deal_name: null,
+      owner_email: null,
+      currency: null,
+      last_activity_date: null,
+      updated_date: null,
+      crm_url: null,
+      sales_cycle_days: null,
+    })
+  })
+
   it('updates a changed deal and records its stage change as history', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
