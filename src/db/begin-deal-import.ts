@@ -181,13 +181,25 @@ export type KeepableDealColumn = (typeof KEEPABLE_DEAL_COLUMNS)[number]
 export function dealUpsertSet(keep: readonly KeepableDealColumn[] = []): string {
   return DEAL_COLUMNS.slice(1)
     .filter((c) => !(keep as readonly string[]).includes(c))
-    .map((c) =>
-      c === 'stage_entered_date'
-        ? `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage THEN deals.${c} END)`
-        : `${c} = excluded.${c}`,
-    )
+    .map((c) => {
+      if (c === 'stage_entered_date') {
+        return `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage OR (${KEEPS_STAGE_LOST_AT}) THEN deals.${c} END)`
+      }
+      if (c === 'stage' || c === 'lost_at_stage') return `${c} = CASE WHEN ${KEEPS_STAGE_LOST_AT} THEN deals.${c} ELSE excluded.${c} END`
+      return `${c} = excluded.${c}`
+    })
     .join(', ')
 }
+
+/**
+ * A lost deal stored with the open stage it was lost at (from a stage history or an earlier
+ * file), which a row names only by a stage that is not open (`Closed Lost`, as an export without
+ * `stage_history` names every lost deal): the row says nothing new about where it was lost, so
+ * the stored stage stays. A reopened deal (stored open now) lost again is a new loss, as written.
+ */
+const KEEPS_STAGE_LOST_AT = `excluded.outcome = 'lost' AND deals.outcome = 'lost' AND excluded.stage <> deals.stage
+  AND deals.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
+  AND excluded.stage NOT IN (SELECT name FROM stages WHERE is_closed = 0)`
 
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000

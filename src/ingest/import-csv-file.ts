@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads'
 import { type KnownColumn, missingOptionalColumns, type OptionalColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
+import { countLostAtStages } from '../db/count-lost-at-stages.js'
 import type { DialectName } from '../db/dialect.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
@@ -147,6 +148,20 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     throw error
   }
   await saveStageOrder(store.db, configured, 'config')
+  // A re-import may keep the stage a lost deal was lost at that the store knew: count what is stored.
+  if (rollupStages === null && notes.lostAtClosedStage.length > 0) {
+    const stored = await countLostAtStages(
+      store.db,
+      runId,
+      notes.lostAtClosedStage.map((l) => l.stage),
+    )
+    notes = {
+      ...notes,
+      lostAtClosedStage: notes.lostAtClosedStage.flatMap((l) =>
+        stored.has(l.stage) ? [{ ...l, deals: stored.get(l.stage) as number }] : [],
+      ),
+    }
+  }
   const committed = performance.now()
   if (!rollupWritten) await refreshAnalyticsRollup(store)
   return {

@@ -130,6 +130,43 @@ describeEachDialect('importCsvFile', (dialect) => {
     })
   })
 
+  it('keeps the open stage a lost deal was lost at when a later file names only its closed stage (Closed Lost)', async () => {
+    store = await dialect.open()
+    const lostAt = async (id: string) =>
+      await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).where('deal_id', '=', id).executeTakeFirstOrThrow()
+    // L1's history says where it was lost; L2's deal_stage does; L3 is lost at a closed stage from the start.
+    const first = [
+      `${HEADER},stage_history`,
+      'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost,Qualified@2024-01-05;Proposal@2024-01-20;Closed Lost@2024-02-01',
+      'L2,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Negotiation,60000,27,Lost,',
+      'L3,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost,',
+      'L4,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,27,Lost,',
+    ]
+    await importCsvFile(store, options(writeTempFile('a.csv', `${first.join('\n')}\n`)))
+    expect(await lostAt('L1')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
+    // An export without stage_history names the closed stage of every lost deal: it says nothing new
+    // about where L1 and L2 were lost. L4 was lost at another open stage: that is news, and taken.
+    const later = [
+      'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost',
+      'L2,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Closed Lost',
+      'L3,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost',
+      'L4,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,60000,27,Lost',
+    ]
+    const summary = await importCsvFile(store, options(writeTempFile('b.csv', csv(...later))))
+    expect(summary).toMatchObject({ updated: 4 })
+    // Its note counts the one deal whose stage lost at is still not known, not the three the file names so.
+    expect(summary.lostAtClosedStage).toEqual([{ stage: 'Closed Lost', deals: 1 }])
+    expect(await lostAt('L1')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
+    expect(await lostAt('L2')).toEqual({ stage: 'Negotiation', lost_at_stage: 'Negotiation' })
+    expect(await lostAt('L3')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
+    expect(await lostAt('L4')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
+    // A deal reopened and lost again is a new loss: its stage is taken as the file gives it.
+    const reopened = 'L2,2024-01-05,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open'
+    await importCsvFile(store, options(writeTempFile('c.csv', csv(reopened))))
+    await importCsvFile(store, options(writeTempFile('d.csv', csv(later[1]!.replace('2024-02-01', '2024-04-01')))))
+    expect(await lostAt('L2')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
+  })
+
   it('updates a changed deal and records its stage change as history', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
