@@ -25,6 +25,8 @@ export interface CsvWorkerInput {
   rollupStages: string[] | null
   /** Rough number of deals in the file (sizes the rollup builder's arrays). */
   expectedRows: number
+  /** The import's "today", `YYYY-MM-DD` (see `StageNotes.activityAfterToday`). */
+  today: string
 }
 
 /** What the worker posts, in order: `header`, then `chunk`s, then `done` (or `error` at any point). */
@@ -59,7 +61,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     input.path,
     (header, delimiter) => {
       const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter)
-      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup)
+      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today)
       post({ type: 'header', missing: missingOptionalColumns(layout) })
     },
     (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),

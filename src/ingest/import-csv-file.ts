@@ -29,6 +29,10 @@ export interface CsvImportSummary {
   unknownStages: string[]
   /** Lost deals left at a closed stage (`Closed Lost`) with no `stage_history`: where they were lost is unknown. */
   lostAtClosedStage: StageNotes['lostAtClosedStage']
+  /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
+  activityAfterToday: number
+  /** The import's "today", `YYYY-MM-DD`: `PULSE_AS_OF`, else today in `PULSE_TZ` (the CLI), else the UTC date. */
+  today: string
   /** Whole import, seconds. */
   seconds: number
   /** Of which: refreshing derived data after the commit (the analytics rollup), seconds; 0 when the import stored it. */
@@ -69,6 +73,7 @@ const WORKER_MIN_BYTES = 8 << 20
 export async function importCsvFile(store: Store, options: CsvImportOptions): Promise<CsvImportSummary> {
   const started = performance.now()
   const now = options.now ?? new Date()
+  const today = options.today ?? now.toISOString().slice(0, 10)
   const size = fileSize(options.path)
   let run: DealImport | undefined
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, rejected: 0 }
@@ -114,7 +119,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   try {
     const threads = options.threads ?? 'auto'
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
-      const parsed = await parseInWorker(options, [...stageNames], store.dialect, rollupStages, begin, write)
+      const parsed = await parseInWorker({ ...options, today }, [...stageNames], store.dialect, rollupStages, begin, write)
       notes = parsed.notes
       built = parsed.rollup
     } else {
@@ -125,7 +130,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
         (header, delimiter) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
           const layout = resolveColumns(header, options.map, delimiter)
-          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup)
+          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today)
           begin(missingOptionalColumns(layout))
         },
         (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
@@ -170,6 +175,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     ...counts,
     firstRejects,
     ...notes,
+    today,
     seconds: (performance.now() - started) / 1000,
     refreshSeconds: (performance.now() - committed) / 1000,
     rollupFromImport: rollupWritten,
@@ -201,6 +207,7 @@ function parseInWorker(
     rollupStages,
     // Sample rows with a stage history run about 250 bytes; the builder's arrays grow past this when needed.
     expectedRows: Math.ceil(fileSize(options.path) / 256),
+    today: options.today ?? new Date().toISOString().slice(0, 10),
   }
   const worker = startWorker(input)
   const total = fileSize(options.path)
@@ -254,7 +261,14 @@ function parseInWorker(
         } else if (message.type === 'done') {
           settled = true
           void worker.terminate()
-          resolve({ notes: { unknownStages: message.unknownStages, lostAtClosedStage: message.lostAtClosedStage }, rollup: message.rollup })
+          resolve({
+            notes: {
+              unknownStages: message.unknownStages,
+              lostAtClosedStage: message.lostAtClosedStage,
+              activityAfterToday: message.activityAfterToday,
+            },
+            rollup: message.rollup,
+          })
         } else {
           fail(message.code === null ? new Error(message.message) : new AppError(message.code, message.message))
         }
