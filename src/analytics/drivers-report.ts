@@ -15,7 +15,10 @@ export const DRIVER_COMBINATIONS: readonly (readonly [SegmentField, SegmentField
   ['region', 'amount_band'],
   ['region', 'product_type'],
 ]
-/** Segments with fewer closed deals are shown but never called significant. */
+/**
+ * Segments with fewer closed deals, or fewer other closed deals to be compared with, are shown but
+ * never called significant: a gap against 10 others rests on those 10 deals, however large the segment.
+ */
 export const DRIVER_MIN_N = 30
 /** False discovery rate for `significant`. */
 export const DRIVER_Q = 0.05
@@ -27,7 +30,7 @@ const MAX_FINDINGS = 5
  * value pair of {@link DRIVER_COMBINATIONS}, each against all other closed deals: Wilson 95%
  * interval, lift, a two-sided p (Fisher's exact test when a cell is small, else the pooled z
  * test), and Benjamini-Hochberg q across every segment tested. A segment is `significant` when
- * q < 0.05 and n >= {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested, nor is a
+ * q < 0.05 and both the segment and all other closed deals number at least {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested, nor is a
  * segment that holds every closed deal (nothing to compare it with), nor a pair that holds exactly
  * the deals of one of its values (that value's own segment). Pure.
  */
@@ -80,7 +83,7 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
   const segments: DriverSegment[] = draft
     .map((d, i) => {
       const qValue = q[i] as number
-      const significant = qValue < DRIVER_Q && d.n >= DRIVER_MIN_N
+      const significant = qValue < DRIVER_Q && d.n >= DRIVER_MIN_N && d.othersN >= DRIVER_MIN_N
       const direction = !significant || d.othersWinRate === null ? null : d.winRate < d.othersWinRate ? ('low' as const) : ('high' as const)
       return { ...d, qValue, significant, direction }
     })
@@ -246,13 +249,16 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
   }
   // With no segment large enough to be called significant, "none differs" would be a verdict the
   // data cannot give: say that there are too few deals instead.
-  if (!segments.some((s) => s.n >= DRIVER_MIN_N)) {
+  if (!segments.some((s) => s.n >= DRIVER_MIN_N && s.othersN >= DRIVER_MIN_N)) {
+    const need = segments.some((s) => s.n >= DRIVER_MIN_N)
+      ? `has ${DRIVER_MIN_N} deals and ${DRIVER_MIN_N} others to compare it with, which a segment needs`
+      : `has the ${DRIVER_MIN_N} a segment needs`
     return [
       {
         report: 'drivers',
         key: 'drivers_none',
         significant: false,
-        text: `Too few closed deals to name a driver: no segment of the ${formatCount(n)} closed deals has the ${DRIVER_MIN_N} a segment needs to be called significant.`,
+        text: `Too few closed deals to name a driver: no segment of the ${formatCount(n)} closed deals ${need} to be called significant.`,
       },
     ]
   }

@@ -182,7 +182,7 @@ export function driversText(r: DriversReport, maxRows = 25): string {
     s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`,
     formatProbability('p', s.pValue).replace(/^p=?/, ''),
     formatProbability('q', s.qValue).replace(/^q=?/, ''),
-    s.significant ? (s.direction === 'low' ? 'LOW' : 'HIGH') : s.n < r.minN ? 'small n' : '',
+    s.significant ? (s.direction === 'low' ? 'LOW' : 'HIGH') : s.n < r.minN ? 'small n' : s.othersN < r.minN ? 'few others' : '',
   ])
   const table = textTable(['segment', 'n', 'win rate', '95% CI', 'lift', 'p', 'q', 'verdict'], rows, [
     false,

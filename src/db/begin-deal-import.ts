@@ -116,6 +116,11 @@ export interface DealImportRun {
    * scattered index updates.
    */
   expectedRows?: number
+  /**
+   * Columns the rows do not carry (the file has no such column, so each row's value is null): a
+   * stored deal the import updates keeps what these columns hold. A new deal gets null in them.
+   */
+  keepStored?: readonly KeepableDealColumn[]
 }
 
 /** The columns of `deals` an import writes, in the order of {@link dealRowOf}. */
@@ -150,17 +155,51 @@ export const DEAL_COLUMNS = [
 ] as const
 
 /**
- * The `ON CONFLICT (deal_id) DO UPDATE SET` list of a re-import: every column from the new row,
- * except that a row giving no `stage_entered_date` for a deal still in the same stage keeps the
- * date stored (one an earlier import recorded for a stage change, see `recordStageChange`).
+ * The `deals` columns an import file may leave out altogether (a CSV without `last_activity_date`,
+ * say). A re-import from such a file keeps what is stored in them (see {@link DealImportRun.keepStored}).
  */
-export const DEAL_UPSERT_SET = DEAL_COLUMNS.slice(1)
-  .map((c) =>
-    c === 'stage_entered_date'
-      ? `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage THEN deals.${c} END)`
-      : `${c} = excluded.${c}`,
-  )
-  .join(', ')
+export const KEEPABLE_DEAL_COLUMNS = [
+  'deal_name',
+  'owner_email',
+  'currency',
+  'sales_cycle_days',
+  'last_activity_date',
+  'updated_date',
+  'crm_url',
+] as const
+
+/** One of {@link KEEPABLE_DEAL_COLUMNS}. */
+export type KeepableDealColumn = (typeof KEEPABLE_DEAL_COLUMNS)[number]
+
+/**
+ * The `ON CONFLICT (deal_id) DO UPDATE SET` list of a re-import: every column from the new row,
+ * except the columns in `keep` (the file has none: they keep what is stored), and a row giving no
+ * `stage_entered_date` for a deal still in the same stage keeps the date stored (one an earlier
+ * import recorded for a stage change, see `recordStageChange`).
+ * @example dealUpsertSet(['last_activity_date']) // '..., updated_date = excluded.updated_date, ...' (no last_activity_date)
+ */
+export function dealUpsertSet(keep: readonly KeepableDealColumn[] = []): string {
+  return DEAL_COLUMNS.slice(1)
+    .filter((c) => !(keep as readonly string[]).includes(c))
+    .map((c) => {
+      if (c === 'stage_entered_date') {
+        return `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage OR (${KEEPS_STAGE_LOST_AT}) THEN deals.${c} END)`
+      }
+      if (c === 'stage' || c === 'lost_at_stage') return `${c} = CASE WHEN ${KEEPS_STAGE_LOST_AT} THEN deals.${c} ELSE excluded.${c} END`
+      return `${c} = excluded.${c}`
+    })
+    .join(', ')
+}
+
+/**
+ * A lost deal stored with the open stage it was lost at (from a stage history or an earlier
+ * file), which a row names only by a stage that is not open (`Closed Lost`, as an export without
+ * `stage_history` names every lost deal): the row says nothing new about where it was lost, so
+ * the stored stage stays. A reopened deal (stored open now) lost again is a new loss, as written.
+ */
+const KEEPS_STAGE_LOST_AT = `excluded.outcome = 'lost' AND deals.outcome = 'lost' AND excluded.stage <> deals.stage
+  AND deals.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
+  AND excluded.stage NOT IN (SELECT name FROM stages WHERE is_closed = 0)`
 
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000
@@ -337,7 +376,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const stays = `value ->> ${BATCH_FIELDS.length}`
     const upsertDeals = sqlite.prepare(
       `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?) WHERE true
-       ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_UPSERT_SET}`,
+       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`,
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,

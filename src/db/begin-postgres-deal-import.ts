@@ -7,9 +7,9 @@ import {
   BULK_MIN_ROWS,
   type CommittedImport,
   DEAL_COLUMNS,
-  DEAL_UPSERT_SET,
   type DealImport,
   type DealImportRun,
+  dealUpsertSet,
   type ImportRollup,
 } from './begin-deal-import.js'
 import { postgresRollupWrites } from './refresh-analytics-rollup.js'
@@ -127,7 +127,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
     await q(
       `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
-       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${DEAL_UPSERT_SET}`}`,
+       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`}`,
       [runId],
     )
     // No conflict is possible: the stored history of these deals is gone, and each deal's stays

@@ -4,7 +4,7 @@
  * two cores. At most `MAX_IN_FLIGHT` (16) batches wait at a time, so memory stays flat.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { type ColumnLayout, type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
+import { type ColumnLayout, type KnownColumn, missingOptionalColumns, type OptionalColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
@@ -25,11 +25,13 @@ export interface CsvWorkerInput {
   rollupStages: string[] | null
   /** Rough number of deals in the file (sizes the rollup builder's arrays). */
   expectedRows: number
+  /** The import's "today", `YYYY-MM-DD` (see `StageNotes.activityAfterToday`). */
+  today: string
 }
 
 /** What the worker posts, in order: `header`, then `chunk`s, then `done` (or `error` at any point). */
 export type CsvWorkerMessage =
-  | { type: 'header' }
+  | { type: 'header'; missing: OptionalColumn[] }
   | ({ type: 'chunk'; bytes: number } & ParsedChunk)
   | ({ type: 'done'; rollup?: BuiltRollup | null } & StageNotes)
   | { type: 'error'; code: AppError['code'] | null; message: string }
@@ -59,8 +61,8 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     input.path,
     (header, delimiter) => {
       const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter)
-      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup)
-      post({ type: 'header' })
+      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today)
+      post({ type: 'header', missing: missingOptionalColumns(layout) })
     },
     (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
     (read) => {

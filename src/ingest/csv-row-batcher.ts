@@ -39,10 +39,15 @@ export interface StageNotes {
    * tell where they were lost, counted per stage name (sorted by name).
    */
   lostAtClosedStage: Array<{ stage: string; deals: number }>
+  /**
+   * Open deals whose `last_activity_date` is after the import's "today": a day that has not come
+   * is a planned activity, not one done, and reports cannot tell such a deal's days idle.
+   */
+  activityAfterToday: number
 }
 
 /** The notes of a file that gave no rows. */
-export const NO_STAGE_NOTES: StageNotes = Object.freeze({ unknownStages: [], lostAtClosedStage: [] })
+export const NO_STAGE_NOTES: StageNotes = Object.freeze({ unknownStages: [], lostAtClosedStage: [], activityAfterToday: 0 })
 
 /**
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
@@ -57,11 +62,13 @@ export function createRowBatcher(
   emit: (chunk: ParsedChunk) => void,
   dialect: DialectName,
   rollup?: RollupBuilder,
+  today?: string,
 ): RowBatcher {
   const seen = createFirstLines()
   const unknownStages = new Set<string>()
   const spelling = stageSpelling(stageNames)
   const lostAtClosedStage = new Map<string, number>()
+  let activityAfterToday = 0
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -97,6 +104,8 @@ export function createRowBatcher(
       if (outcome === 'lost' && (isLostStageName(stage) || isWonStageName(stage)))
         lostAtClosedStage.set(stage, (lostAtClosedStage.get(stage) ?? 0) + 1)
       else if (outcome !== 'won' && !stageNames.has(stage)) unknownStages.add(stage)
+      const activity = parsed.deal.lastActivityDate
+      if (outcome === 'open' && today !== undefined && activity !== null && activity > today) activityAfterToday++
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -112,6 +121,7 @@ export function createRowBatcher(
         lostAtClosedStage: [...lostAtClosedStage]
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([stage, deals]) => ({ stage, deals })),
+        activityAfterToday,
       }
     },
   }

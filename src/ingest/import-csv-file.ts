@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs'
 import type { Worker } from 'node:worker_threads'
-import { type KnownColumn, resolveColumns } from '../crm/csv/csv-columns.js'
+import { type KnownColumn, missingOptionalColumns, type OptionalColumn, resolveColumns } from '../crm/csv/csv-columns.js'
 import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
-import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup } from '../db/begin-deal-import.js'
+import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
+import { countLostAtStages } from '../db/count-lost-at-stages.js'
 import type { DialectName } from '../db/dialect.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
@@ -28,6 +29,10 @@ export interface CsvImportSummary {
   unknownStages: string[]
   /** Lost deals left at a closed stage (`Closed Lost`) with no `stage_history`: where they were lost is unknown. */
   lostAtClosedStage: StageNotes['lostAtClosedStage']
+  /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
+  activityAfterToday: number
+  /** The import's "today", `YYYY-MM-DD`: `PULSE_AS_OF`, else today in `PULSE_TZ` (the CLI), else the UTC date. */
+  today: string
   /** Whole import, seconds. */
   seconds: number
   /** Of which: refreshing derived data after the commit (the analytics rollup), seconds; 0 when the import stored it. */
@@ -68,6 +73,7 @@ const WORKER_MIN_BYTES = 8 << 20
 export async function importCsvFile(store: Store, options: CsvImportOptions): Promise<CsvImportSummary> {
   const started = performance.now()
   const now = options.now ?? new Date()
+  const today = options.today ?? now.toISOString().slice(0, 10)
   const size = fileSize(options.path)
   let run: DealImport | undefined
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, rejected: 0 }
@@ -85,7 +91,8 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let built: BuiltRollup | null | undefined
   let rollupWritten = false
 
-  const begin = () => {
+  // `missing`: the optional columns the file does not have; a re-import keeps what is stored in them.
+  const begin = (missing: readonly OptionalColumn[]) => {
     run = beginDealImport(store, {
       source: 'csv',
       file: options.path,
@@ -94,6 +101,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       today: options.today,
       // A deals row is rarely under 100 bytes, so this over-estimates a little.
       expectedRows: Math.ceil(size / 100),
+      keepStored: KEEPABLE_DEAL_COLUMNS.filter((c) => (missing as readonly string[]).includes(c)),
     })
   }
   // Returns a promise when the store wants the writer to wait before the next batch (PostgreSQL).
@@ -111,7 +119,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   try {
     const threads = options.threads ?? 'auto'
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
-      const parsed = await parseInWorker(options, [...stageNames], store.dialect, rollupStages, begin, write)
+      const parsed = await parseInWorker({ ...options, today }, [...stageNames], store.dialect, rollupStages, begin, write)
       notes = parsed.notes
       built = parsed.rollup
     } else {
@@ -122,8 +130,8 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
         (header, delimiter) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
           const layout = resolveColumns(header, options.map, delimiter)
-          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup)
-          begin()
+          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today)
+          begin(missingOptionalColumns(layout))
         },
         (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
         options.onProgress,
@@ -145,6 +153,20 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     throw error
   }
   await saveStageOrder(store.db, configured, 'config')
+  // A re-import may keep the stage a lost deal was lost at that the store knew: count what is stored.
+  if (rollupStages === null && notes.lostAtClosedStage.length > 0) {
+    const stored = await countLostAtStages(
+      store.db,
+      runId,
+      notes.lostAtClosedStage.map((l) => l.stage),
+    )
+    notes = {
+      ...notes,
+      lostAtClosedStage: notes.lostAtClosedStage.flatMap((l) =>
+        stored.has(l.stage) ? [{ ...l, deals: stored.get(l.stage) as number }] : [],
+      ),
+    }
+  }
   const committed = performance.now()
   if (!rollupWritten) await refreshAnalyticsRollup(store)
   return {
@@ -153,6 +175,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     ...counts,
     firstRejects,
     ...notes,
+    today,
     seconds: (performance.now() - started) / 1000,
     refreshSeconds: (performance.now() - committed) / 1000,
     rollupFromImport: rollupWritten,
@@ -169,7 +192,7 @@ function parseInWorker(
   stageNames: string[],
   dialect: DialectName,
   rollupStages: string[] | null,
-  begin: () => void,
+  begin: (missing: readonly OptionalColumn[]) => void,
   write: (chunk: ParsedChunk) => Promise<void> | undefined,
 ): Promise<{ notes: StageNotes; rollup: BuiltRollup | null | undefined }> {
   const inFlight = new SharedArrayBuffer(4)
@@ -184,6 +207,7 @@ function parseInWorker(
     rollupStages,
     // Sample rows with a stage history run about 250 bytes; the builder's arrays grow past this when needed.
     expectedRows: Math.ceil(fileSize(options.path) / 256),
+    today: options.today ?? new Date().toISOString().slice(0, 10),
   }
   const worker = startWorker(input)
   const total = fileSize(options.path)
@@ -222,7 +246,7 @@ function parseInWorker(
         return
       }
       try {
-        if (message.type === 'header') begin()
+        if (message.type === 'header') begin(message.missing)
         else if (message.type === 'chunk') {
           const written = () => {
             Atomics.sub(counter, 0, 1)
@@ -237,7 +261,14 @@ function parseInWorker(
         } else if (message.type === 'done') {
           settled = true
           void worker.terminate()
-          resolve({ notes: { unknownStages: message.unknownStages, lostAtClosedStage: message.lostAtClosedStage }, rollup: message.rollup })
+          resolve({
+            notes: {
+              unknownStages: message.unknownStages,
+              lostAtClosedStage: message.lostAtClosedStage,
+              activityAfterToday: message.activityAfterToday,
+            },
+            rollup: message.rollup,
+          })
         } else {
           fail(message.code === null ? new Error(message.message) : new AppError(message.code, message.message))
         }

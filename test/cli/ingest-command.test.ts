@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
@@ -9,6 +10,40 @@ const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome'
 
 describe('pulse ingest', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it('says how many open deals have a last_activity_date after today, which reports cannot judge idle', async () => {
+    vi.stubEnv('PULSE_AS_OF', '2024-06-01')
+    const header = `${HEADER},last_activity_date`
+    const rows = [
+      'F1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2024-06-02',
+      'F2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2024-06-01',
+      'F3,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,30,Won,2024-09-01',
+      'F4,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2025-01-15',
+    ]
+    const file = writeTempFile('future.csv', `${header}\n${rows.join('\n')}\n`)
+    const run = await runCli('ingest', '--csv', file, '--db', join(tempDir(), 'f.db'))
+    expect(run.code, run.stderr).toBe(0)
+    // F1 and F4 (open); F2 is today, F3 is closed.
+    expect(run.stdout).toContain(
+      '2 open deals have a last_activity_date after today (2024-06-01): a day that has not come is a planned activity, not one done',
+    )
+    const json = JSON.parse((await runCli('ingest', '--csv', file, '--db', join(tempDir(), 'g.db'), '--json')).stdout)
+    expect(json).toMatchObject({ activityAfterToday: 2, today: '2024-06-01' })
+    // The same count when the file is parsed on a worker thread, as a large file is.
+    const store = await openStore({ path: join(tempDir(), 'w.db') })
+    try {
+      const summary = await importCsvFile(store, { path: file, stages: ['Demo'], today: '2024-06-01', threads: 'worker' })
+      expect(summary.activityAfterToday).toBe(2)
+    } finally {
+      await store.close()
+    }
+    const quiet = await runCli('ingest', '--csv', writeTempFile('past.csv', `${header}\n${rows[1]}\n`), '--db', join(tempDir(), 'h.db'))
+    expect(quiet.stdout).not.toContain('after today')
+  })
+
   it('leaves no database behind when the file proves unusable only in its rows (won deals, no closed_date column)', async () => {
     const header = 'deal_id,created_date,Close Date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
     const file = writeTempFile(

@@ -91,6 +91,82 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(after.map(({ import_run_id: _, ...r }) => r)).toEqual(before.map(({ import_run_id: _, ...r }) => r))
   })
 
+  it('keeps what is stored in an optional column that a later file does not have, and clears it when the file has it empty', async () => {
+    store = await dialect.open()
+    const full = `${HEADER},deal_name,owner_email,currency,last_activity_date,updated_date,crm_url\n`
+    await importCsvFile(
+      store,
+      options(writeTempFile('a.csv', `${full}${GOOD[2]},Acme renewal,Ana@Acme.com,EUR,2024-05-20,2024-05-21,https://crm.example/D3\n`)),
+    )
+    const d3 = () => store.db.selectFrom('deals').selectAll().where('deal_id', '=', 'D3').executeTakeFirstOrThrow()
+    const kept = {
+      deal_name: 'Acme renewal',
+      owner_email: 'ana@acme.com',
+      currency: 'EUR',
+      last_activity_date: '2024-05-20',
+      updated_date: '2024-05-21',
+      crm_url: 'https://crm.example/D3',
+    }
+    // A narrower export (the required columns only) updates what it carries and leaves the rest as
+    // stored, also when parsed on a worker thread (as a large file is).
+    const narrower = GOOD[2]!.replace(',8000,,Open', ',9500,12,Open')
+    const b = { ...options(writeTempFile('b.csv', csv(narrower))), threads: 'worker' as const }
+    expect(await importCsvFile(store, b)).toMatchObject({ updated: 1 })
+    expect(await d3()).toMatchObject({ ...kept, amount: 9500, sales_cycle_days: 12 })
+    // Without sales_cycle_days either, the stored 12 stays.
+    const noCycle = `${HEADER.replace(',sales_cycle_days', '')}\n${narrower.replace(',12,Open', ',Open')}\n`
+    await importCsvFile(store, options(writeTempFile('c.csv', noCycle)))
+    expect(await d3()).toMatchObject({ ...kept, sales_cycle_days: 12 })
+    // A column the file has, left empty, says the value is gone.
+    await importCsvFile(store, options(writeTempFile('d.csv', `${full}${GOOD[2]},,,,,,\n`)))
+    expect(await d3()).toMatchObject({
+      deal_name: null,
+      owner_email: null,
+      currency: null,
+      last_activity_date: null,
+      updated_date: null,
+      crm_url: null,
+      sales_cycle_days: null,
+    })
+  })
+
+  it('keeps the open stage a lost deal was lost at when a later file names only its closed stage (Closed Lost)', async () => {
+    store = await dialect.open()
+    const lostAt = async (id: string) =>
+      await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).where('deal_id', '=', id).executeTakeFirstOrThrow()
+    // L1's history says where it was lost; L2's deal_stage does; L3 is lost at a closed stage from the start.
+    const first = [
+      `${HEADER},stage_history`,
+      'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost,Qualified@2024-01-05;Proposal@2024-01-20;Closed Lost@2024-02-01',
+      'L2,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Negotiation,60000,27,Lost,',
+      'L3,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost,',
+      'L4,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,27,Lost,',
+    ]
+    await importCsvFile(store, options(writeTempFile('a.csv', `${first.join('\n')}\n`)))
+    expect(await lostAt('L1')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
+    // An export without stage_history names the closed stage of every lost deal: it says nothing new
+    // about where L1 and L2 were lost. L4 was lost at another open stage: that is news, and taken.
+    const later = [
+      'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost',
+      'L2,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Closed Lost',
+      'L3,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost',
+      'L4,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,60000,27,Lost',
+    ]
+    const summary = await importCsvFile(store, options(writeTempFile('b.csv', csv(...later))))
+    expect(summary).toMatchObject({ updated: 4 })
+    // Its note counts the one deal whose stage lost at is still not known, not the three the file names so.
+    expect(summary.lostAtClosedStage).toEqual([{ stage: 'Closed Lost', deals: 1 }])
+    expect(await lostAt('L1')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
+    expect(await lostAt('L2')).toEqual({ stage: 'Negotiation', lost_at_stage: 'Negotiation' })
+    expect(await lostAt('L3')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
+    expect(await lostAt('L4')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
+    // A deal reopened and lost again is a new loss: its stage is taken as the file gives it.
+    const reopened = 'L2,2024-01-05,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open'
+    await importCsvFile(store, options(writeTempFile('c.csv', csv(reopened))))
+    await importCsvFile(store, options(writeTempFile('d.csv', csv(later[1]!.replace('2024-02-01', '2024-04-01')))))
+    expect(await lostAt('L2')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
+  })
+
   it('updates a changed deal and records its stage change as history', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))

@@ -299,7 +299,9 @@ describe('pulse sample', () => {
   it('writes a one-deal file that pulse ingest reads back', async () => {
     const dir = tempDir()
     const out = join(dir, 'one.csv')
-    expect((await runCli('sample', '--out', out, '--deals', '1', '--as-of', AS_OF)).code).toBe(0)
+    const sample = await runCli('sample', '--out', out, '--deals', '1', '--as-of', AS_OF)
+    expect(sample.code, sample.stderr).toBe(0)
+    expect(sample.stdout).toMatch(/^Wrote 1 deal \(/)
     const run = await runCli('ingest', '--csv', out, '--db', join(dir, 'p.db'))
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toContain('1 new, 0 updated, 0 rejected')

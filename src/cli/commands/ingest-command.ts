@@ -120,6 +120,12 @@ export function formatImportSummary(s: CsvImportSummary): string {
       `${formatCount(deals)} lost deal${deals === 1 ? ' has' : 's have'} deal_stage ${names} and no stage_history showing an earlier stage, so the stage ${deals === 1 ? 'it was' : 'they were'} lost at is not known: losses by stage and the funnel cannot place ${deals === 1 ? 'it' : 'them'}. To see where deals leak, export the stage each lost deal was lost at as deal_stage, or add a stage_history column.`,
     )
   }
+  if (s.activityAfterToday > 0) {
+    const one = s.activityAfterToday === 1
+    lines.push(
+      `${formatCount(s.activityAfterToday)} open deal${one ? ' has' : 's have'} a last_activity_date after today (${s.today}): a day that has not come is a planned activity, not one done, so reports cannot tell how long ${one ? 'it has' : 'they have'} been idle and leave ${one ? 'it' : 'them'} out of the stalled and stale figures until then. Export the date of the last call, email or meeting done as last_activity_date.`,
+    )
+  }
   return lines.join('\n')
 }
 

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander'
-import { formatCount } from '../../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatDeals } from '../../analytics/format-figures.js'
 import { AppError } from '../../errors.js'
 import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
 import { type CliIo, pathArgument, resolveAsOf } from '../cli-context.js'
@@ -61,7 +61,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
         options.json
           ? JSON.stringify(summary, null, 2)
           : [
-              `Wrote ${formatCount(summary.deals)} deals (${formatCount(summary.won)} won, ${formatCount(summary.lost)} lost, ${formatCount(summary.open)} open; ${formatCount(summary.owners)} owners) as of ${summary.asOf} to ${summary.csv}` +
+              `Wrote ${formatDeals(summary.deals)} (${formatCount(summary.won)} won, ${formatCount(summary.lost)} lost, ${formatCount(summary.open)} open; ${formatCountOf(summary.owners, 'owner')}) as of ${summary.asOf} to ${summary.csv}` +
                 ` (seed ${summary.seed}, patterns ${summary.patterns}).`,
               `True win probabilities and future outcomes: ${summary.truth}`,
               `Roster for PULSE_ROSTER: ${summary.roster}`,

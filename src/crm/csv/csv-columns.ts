@@ -33,6 +33,9 @@ export const OPTIONAL_COLUMNS = [
 /** A column name the import knows, required or optional (contract spelling). */
 export type KnownColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number]
 
+/** An optional column (contract spelling). */
+export type OptionalColumn = (typeof OPTIONAL_COLUMNS)[number]
+
 /** Where each known column sits in a file's rows, plus the columns kept as extras. */
 export interface ColumnLayout {
   readonly index: Readonly<Partial<Record<KnownColumn, number>>>
@@ -49,6 +52,15 @@ export interface ColumnLayout {
 }
 
 const KNOWN = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS])
+
+/**
+ * The optional columns a file does not have at all (under their own name or a `--map`): the file
+ * says nothing about them, unlike a column it has with an empty value.
+ * @example missingOptionalColumns(resolveColumns(['deal_id', ..., 'outcome'])) // ['closed_date', 'sales_cycle_days', ...]
+ */
+export function missingOptionalColumns(layout: ColumnLayout): OptionalColumn[] {
+  return OPTIONAL_COLUMNS.filter((c) => layout.index[c] === undefined)
+}
 
 /**
  * Parses `--map` arguments (`deal_amount=Deal Value`) into column -> header name.
