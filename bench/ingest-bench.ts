@@ -171,6 +171,8 @@ export async function runIngestBench(ctx: BenchContext): Promise<void> {
   ctx.record('ingest', 'floor: sqlite3 .import of the store rows seconds', round(floor.seconds))
   ctx.record('ingest', 'floor: rows (deals + stage_history)', floor.rows.deals + floor.rows.stage_history)
   ctx.record('ingest', 'floor / sqlite3 ratio', round(floor.seconds / sqliteSeconds))
+  ctx.record('ingest', 'lean floor (only the columns a CSV row gives) seconds', round(floor.leanSeconds))
+  ctx.record('ingest', 'lean floor / sqlite3 ratio', round(floor.leanSeconds / sqliteSeconds))
   ctx.record('ingest', '1M ingest / floor ratio', round(first1m.wallSeconds / floor.seconds))
 }
 

@@ -46,6 +46,7 @@ describe.runIf(sqliteShell.status === 0)('timeSqliteStoreFloor', () => {
 
     expect(floor.rows).toEqual({ deals, stage_history: stays })
     expect(floor.seconds).toBeGreaterThan(0)
+    expect(floor.leanSeconds).toBeGreaterThan(0)
     expect(readdirSync(dir).sort()).toEqual(before)
   })
 })
