@@ -30,6 +30,8 @@ export interface TrainInput {
   ownerCloses: readonly OwnerCloseCount[]
   /** How long won deals stayed in each stage (for the health score's stage norms); empty without stage history. */
   stageDurations?: readonly StageDurationCount[]
+  /** The stage order's closed stages: no stage norm for them (see `stageNormsFrom`). */
+  closedStages?: readonly string[]
   /** Deals closed after this date are ignored. */
   asOf: string
   staleDays: number
@@ -313,7 +315,7 @@ export class WinRateDriverEngine {
       evaluation,
       segmentRates: fitSegmentRates(usable, labels),
       nFit: usable.length,
-      stageNorms: [...stageNormsFrom(input.stageDurations ?? [])],
+      stageNorms: [...stageNormsFrom(input.stageDurations ?? [], input.closedStages)],
       recentShift,
     })
   }
