@@ -165,15 +165,17 @@ class ReasonWords {
     return text
   }
 
-  stage(stage: string, days: number | null, norm: StageNorm | undefined): string | null {
-    let byDays = this.byStage.get(stage)
+  stage(stage: string, days: number | null, norm: StageNorm | undefined, since: 'stage' | 'created'): string | null {
+    // The stage entry's own days and those counted from creation have different words.
+    const key = `${since}|${stage}`
+    let byDays = this.byStage.get(key)
     if (!byDays) {
       byDays = new Map()
-      this.byStage.set(stage, byDays)
+      this.byStage.set(key, byDays)
     }
     let text = byDays.get(days)
     if (text === undefined) {
-      text = stageReason(stage, days, norm)
+      text = stageReason(stage, days, norm, since)
       byDays.set(days, text)
     }
     return text
@@ -211,7 +213,7 @@ function scoreOne(
   const stageText =
     inStage === null
       ? `Stage on ${context.asOf} not known: it entered ${deal.stage} on ${entered}, after that day`
-      : words.stage(deal.stage, inStage, norm)
+      : words.stage(deal.stage, inStage, norm, deal.stage_entered_date === null ? 'created' : 'stage')
   // The stall factor that costs more health comes first.
   const idleCost = health.activity === null ? 0 : 1 - health.activity
   const stageCost = health.pace === null ? 0 : 1 - health.pace

@@ -42,6 +42,33 @@ describe('scoreDeals reasons', () => {
     expect(updated?.healthScore).toBe(known?.healthScore)
   })
 
+  it('states days in a stage as a fact only when the day the deal entered it is known', () => {
+    const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
+    const at = (deal: ModelDeal) =>
+      scoreDeals(engine, [deal], {
+        asOf: FIXTURE_AS_OF,
+        idleDays: 14,
+        stageNorms: norms,
+        owners: new OwnerWinHistory(ownerClosesOf(deals)),
+      })[0]
+    const base = { ...open, last_activity_date: addDays(FIXTURE_AS_OF, -2), created_date: addDays(FIXTURE_AS_OF, -40) }
+    const known = at({ ...base, stage_entered_date: addDays(FIXTURE_AS_OF, -40) })
+    expect(known?.reasons).toContain(`In ${open.stage} 40 days; 90% of won deals leave it within 20`)
+    // No stage entry date: the days run from the deal's creation, and the words say so.
+    const unknown = at({ ...base, stage_entered_date: null })
+    expect(unknown?.daysInStage).toBe(40)
+    expect(unknown?.reasons).toContain(
+      `In ${open.stage} up to 40 days (no stage entry date; counted from its creation); 90% of won deals leave it within 20`,
+    )
+    expect(unknown?.reasons.some((r) => r.startsWith(`In ${open.stage} 40 days`))).toBe(false)
+    // The health score itself is unchanged by the wording.
+    expect(unknown?.healthScore).toBe(known?.healthScore)
+    const young = at({ ...base, created_date: addDays(FIXTURE_AS_OF, -5), stage_entered_date: null })
+    expect(young?.reasons).toContain(
+      `In ${open.stage} up to 5 days (no stage entry date; counted from its creation), within the usual time (half of won deals leave it within 10)`,
+    )
+  })
+
   it('as of a day before the latest activity or stage entry, says days idle and stage are not known instead of "today"', () => {
     const day = addDays(FIXTURE_AS_OF, -30)
     const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
