@@ -1,4 +1,4 @@
-import { formatWholePercent } from '../analytics/format-figures.js'
+import { formatCount, formatWholePercent } from '../analytics/format-figures.js'
 import type { ScoringDeal } from '../db/model-deal.js'
 import { daysIdle, daysInCurrentStage, idleFromOf, lastActivityOf } from '../domain/deal-derived.js'
 import { type IdleSince, idleReason, stageReason } from './deal-reasons.js'
@@ -132,7 +132,8 @@ class ReasonWords {
   ) {}
 
   leaf(leaf: LeafPrediction): string {
-    const words = () => `${leaf.description}: similar deals won ${formatWholePercent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`
+    const words = () =>
+      `${leaf.description}: similar deals won ${formatWholePercent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${formatCount(leaf.n)})`
     // A deal with a segment value never seen in training, or a new owner, has words of its own.
     if (leaf.ownDescription) return words()
     let text = this.byLeaf.get(leaf.leaf)
@@ -146,7 +147,7 @@ class ReasonWords {
   segment(segment: SegmentRate): string {
     let text = this.bySegment.get(segment.label)
     if (text === undefined) {
-      text = `${segment.label}: similar deals won ${formatWholePercent(segment.rate)} (n=${segment.n})`
+      text = `${segment.label}: similar deals won ${formatWholePercent(segment.rate)} (n=${formatCount(segment.n)})`
       this.bySegment.set(segment.label, text)
     }
     return text

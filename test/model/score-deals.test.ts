@@ -156,3 +156,22 @@ describe('scoreDeals reasons', () => {
     expect(scoreAs('rep_new')).toMatch(/^(?:.*, )?owner without closed deals before this deal \(counted as owner's past win rate [^)]+\)/)
   })
 })
+
+it('writes the deal counts in its reasons with thousands separators, as every other count is written', () => {
+  const deals = syntheticDeals({ n: 2500, seed: 22, signal: false })
+  const engine = WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), asOf: FIXTURE_AS_OF, staleDays: 30 })
+  const open = deals.find((d) => d.outcome === 'open') as ModelDeal
+  const owners = new OwnerWinHistory(ownerClosesOf(deals))
+  const closed = engine.segmentRates.overall.n
+  expect(closed).toBeGreaterThanOrEqual(1000)
+  // A region no closed deal had falls back to all closed deals, well over a thousand of them.
+  const [scored] = scoreDeals(engine, [{ ...open, region: 'Antarctica' }], {
+    asOf: FIXTURE_AS_OF,
+    idleDays: 14,
+    stageNorms: new Map(),
+    owners,
+  })
+  expect(scored?.reasons).toContain(
+    `All closed deals: similar deals won ${Math.round((100 * engine.segmentRates.overall.won) / closed)}% (n=${closed.toLocaleString('en-US')})`,
+  )
+})
