@@ -26,7 +26,7 @@ export function stageNormsFrom(rows: readonly StageDurationCount[], closedStages
   const closed = new Set(closedStages)
   const byStage = new Map<string, StageDurationCount[]>()
   for (const r of rows) {
-    if (closed.has(r.stage) || isWonStageName(r.stage) || isLostStageName(r.stage)) continue
+    if (closed.has(r.stage) || isEndStageName(r.stage)) continue
     const list = byStage.get(r.stage) ?? []
     list.push(r)
     byStage.set(r.stage, list)
@@ -38,4 +38,12 @@ export function stageNormsFrom(rows: readonly StageDurationCount[], closedStages
     norms.set(stage, { median: km.median, p90: km.p90, n: km.completed })
   }
   return norms
+}
+
+/**
+ * Whether a stage is named as a pipeline's end (`Closed`, `Closed Won`, `Lost`): no norm is kept
+ * for it, and one a model stored before that rule is not used.
+ */
+export function isEndStageName(stage: string): boolean {
+  return isWonStageName(stage) || isLostStageName(stage)
 }

@@ -21,7 +21,7 @@ import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf
 import { OwnerWinHistory } from './owner-win-history.js'
 import { type RecentRateShift, recentRateShift, shiftedProbability } from './recent-rate-shift.js'
 import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
-import { type StageNorm, stageNormsFrom } from './stage-norms.js'
+import { isEndStageName, type StageNorm, stageNormsFrom } from './stage-norms.js'
 
 /** What training needs: the store's closed deals and every owner's closes (for track records). */
 export interface TrainInput {
@@ -234,7 +234,8 @@ export class WinRateDriverEngine {
     this.counts = { n: Float64Array.from(model.nodeN), won: Float64Array.from(model.nodeWon) }
     const shift = model.recentShift?.logOdds ?? 0
     this.rates = smoothedNodeRates(this.flat, this.counts, model.params.smoothing).map((p) => shiftedProbability(p, shift))
-    this.norms = new Map(model.stageNorms)
+    // A model stored before closed stages were left out may still hold a norm for one.
+    this.norms = new Map(model.stageNorms.filter(([stage]) => !isEndStageName(stage)))
   }
 
   /**

@@ -2,10 +2,12 @@ import { expect, it } from 'vitest'
 import { addDays } from '../../src/domain/dates.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { stageNormsFrom } from '../../src/model/stage-norms.js'
+import { type SerializedWinModel, WinRateDriverEngine } from '../../src/model/win-rate-driver-engine.js'
 import { retrainModel } from '../../src/services/retrain-model.js'
 import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
+import { FIXTURE_AS_OF, ownerClosesOf, syntheticDeals } from './model-fixtures.js'
 
 const AS_OF = '2024-07-20'
 const HEADER =
@@ -66,6 +68,19 @@ it('keeps no norm for a closed stage: a won deal entering the end of the pipelin
   expect([...stageNormsFrom(rows, ['Signed']).keys()]).toEqual(['Negotiation'])
   // Without the stage order, the names that read as a pipeline's end are still left out.
   expect([...stageNormsFrom(rows).keys()]).toEqual(['Negotiation', 'Signed'])
+})
+
+it('does not use the norm a model stored before this rule kept for a closed stage', () => {
+  const deals = syntheticDeals({ n: 400, seed: 3, signal: false })
+  const stageDurations = [
+    { stage: 'Negotiation', days: 5, deals: 25 },
+    { stage: 'Closed', days: 0, deals: 25 },
+  ]
+  const engine = WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), stageDurations, asOf: FIXTURE_AS_OF, staleDays: 30 })
+  expect([...engine.stageNorms.keys()]).toEqual(['Negotiation'])
+  const stored = JSON.parse(JSON.stringify(engine.serialize())) as SerializedWinModel
+  stored.stageNorms.push(['Closed', { median: 0, p90: 0, n: 25 }])
+  expect([...WinRateDriverEngine.fromSerialized(stored).stageNorms.keys()]).toEqual(['Negotiation'])
 })
 
 describeEachDialect('stage norms of a trained model', (dialect) => {
