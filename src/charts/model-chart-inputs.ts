@@ -18,6 +18,11 @@ export interface ReliabilityInput {
   readonly bins: readonly ReliabilityBin[]
   /** False when the model does not beat its baseline: the chart then says so in its title. */
   readonly informative?: boolean
+  /**
+   * Set when the probabilities shown for open deals were shifted toward the newest deals' win rate
+   * (the model's `recentShift`): the bins measure the tree before that correction, and the chart says so.
+   */
+  readonly shifted?: 'lowered' | 'raised'
 }
 
 /** Input of the health-score distribution: one 0-100 score per open deal. */
@@ -29,14 +34,18 @@ export interface HealthScoreInput {
 
 /**
  * Reliability input from the model's evaluation table (`reliabilityTable` in `src/model/binary-metrics.ts`:
- * `{ meanPredicted, observedRate, n }` per decile) and its `informative` verdict.
- * @example reliabilityChart(reliabilityFromTable(evaluation.reliability, evaluation.informative))
+ * `{ meanPredicted, observedRate, n }` per decile), its `informative` verdict and its `recentShift`
+ * (null or absent: the probabilities shown are the tree's own).
+ * @example reliabilityChart(reliabilityFromTable(evaluation.reliability, evaluation.informative, trained.recentShift))
  */
 export function reliabilityFromTable(
   table: readonly { readonly meanPredicted: number; readonly observedRate: number; readonly n: number }[],
   informative?: boolean,
+  recentShift?: { readonly logOdds: number } | null,
 ): ReliabilityInput {
-  return { bins: table.map((b) => ({ predicted: b.meanPredicted, observed: b.observedRate, n: b.n })), informative }
+  const bins = table.map((b) => ({ predicted: b.meanPredicted, observed: b.observedRate, n: b.n }))
+  if (!recentShift || recentShift.logOdds === 0) return { bins, informative }
+  return { bins, informative, shifted: recentShift.logOdds < 0 ? 'lowered' : 'raised' }
 }
 
 /**

@@ -105,10 +105,17 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
         `${formatCount(total)} held-out deal${total === 1 ? '' : 's'}, all given the same predicted probability`
       : `${bins.length} groups of about ${formatCount(Math.round(total / bins.length))} held-out deals by predicted probability`
     : `${formatCount(total)} held-out deals grouped by predicted probability`
+  // The bins measure the tree before the shift toward the newest deals' win rate; the scores users see carry it.
+  const correction =
+    input.shifted === undefined || input.informative === false
+      ? null
+      : `The win probabilities shown for open deals are ${input.shifted} toward the newest deals' win rate${
+          bias !== null && bias > 0 === (input.shifted === 'lowered') ? ' to correct this' : ''
+        }.`
   const axis = (title: string) => ({ title, format: '.0%', tickCount: 5, grid: true })
   const scale = { domain: [0, 1], nice: false }
   const spec = {
-    title: titleBlock(title, `${groups}; dashed: perfect calibration.`, SIZE + 60),
+    title: titleBlock(title, `${groups}; dashed: perfect calibration.${correction === null ? '' : ` ${correction}`}`, SIZE + 60),
     width: SIZE,
     height: SIZE,
     layer: [
@@ -163,5 +170,6 @@ export function reliabilityChart(input: ReliabilityInput): ReportChart {
   const alt = rows
     .map((b) => `predicted ${formatPercent(b.predicted)}, observed ${formatPercent(b.observed)} (n=${formatCount(b.n)})`)
     .join('; ')
-  return { spec, title, altText: `${title}. Reliability diagram with the diagonal of perfect calibration. ${alt}.` }
+  const note = correction === null ? '' : ` ${correction}`
+  return { spec, title, altText: `${title}.${note} Reliability diagram with the diagonal of perfect calibration. ${alt}.` }
 }

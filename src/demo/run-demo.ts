@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatCount, formatMoney } from '../analytics/format-figures.js'
 import type { FindingsSummary, ReportQuery } from '../analytics/report-types.js'
+import { reliabilityFromTable } from '../charts/model-chart-inputs.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../charts/render-report-chart.js'
 import type { Config } from '../config.js'
 import { findOpenDealsByHealth } from '../db/find-slack-deals.js'
@@ -116,10 +117,7 @@ export async function runDemo(store: Store, options: DemoOptions): Promise<DemoR
     funnel,
     drivers,
     stalled,
-    reliability: {
-      bins: model.reliability.map((b) => ({ predicted: b.meanPredicted, observed: b.observedRate, n: b.n })),
-      informative: model.informative,
-    },
+    reliability: reliabilityFromTable(model.reliability, model.informative, model.recentShift),
     healthScores: { scores: scores.deals.map((d) => d.healthScore), informative: scores.informative },
   }
   for (const kind of Object.keys(charts) as ChartKind[]) {

@@ -44,13 +44,24 @@ export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: nu
   return phrases.length === 0 ? 'All closed deals' : phrases.join(', ')
 }
 
-/** "In Negotiation 41 days; 90% of won deals leave it within 20", or null without a norm. */
-export function stageReason(stage: string, daysInStage: number | null, norm: StageNorm | undefined): string | null {
+/**
+ * "In Negotiation 41 days; 90% of won deals leave it within 20", or null without a norm. When the
+ * day the deal entered its stage is not recorded (`since: 'created'`: the days run from its
+ * creation, as src/domain/deal-derived.ts counts them), the words say so instead of stating the
+ * stay as a fact: "In Negotiation up to 41 days (no stage entry date; counted from its creation); ...".
+ */
+export function stageReason(
+  stage: string,
+  daysInStage: number | null,
+  norm: StageNorm | undefined,
+  since: 'stage' | 'created' = 'stage',
+): string | null {
   if (daysInStage === null || !norm) return null
   const d = days(daysInStage)
-  if (daysInStage > norm.p90) return `In ${stage} ${d}; 90% of won deals leave it within ${norm.p90}`
-  if (daysInStage > norm.median) return `In ${stage} ${d}; half of won deals leave it within ${norm.median}`
-  return `In ${stage} ${d}, within the usual time (half of won deals leave it within ${norm.median})`
+  const stay = since === 'stage' ? `In ${stage} ${d}` : `In ${stage} up to ${d} (no stage entry date; counted from its creation)`
+  if (daysInStage > norm.p90) return `${stay}; 90% of won deals leave it within ${norm.p90}`
+  if (daysInStage > norm.median) return `${stay}; half of won deals leave it within ${norm.median}`
+  return `${stay}, within the usual time (half of won deals leave it within ${norm.median})`
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatWholePercent } from '../analytics/format-figures.js'
+import { formatCount, formatWholePercent } from '../analytics/format-figures.js'
 import type { ScoringDeal } from '../db/model-deal.js'
 import { daysIdle, daysInCurrentStage, idleFromOf, lastActivityOf } from '../domain/deal-derived.js'
 import { type IdleSince, idleReason, stageReason } from './deal-reasons.js'
@@ -132,7 +132,8 @@ class ReasonWords {
   ) {}
 
   leaf(leaf: LeafPrediction): string {
-    const words = () => `${leaf.description}: similar deals won ${formatWholePercent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${leaf.n})`
+    const words = () =>
+      `${leaf.description}: similar deals won ${formatWholePercent(leaf.n === 0 ? 0 : leaf.won / leaf.n)} (n=${formatCount(leaf.n)})`
     // A deal with a segment value never seen in training, or a new owner, has words of its own.
     if (leaf.ownDescription) return words()
     let text = this.byLeaf.get(leaf.leaf)
@@ -146,7 +147,7 @@ class ReasonWords {
   segment(segment: SegmentRate): string {
     let text = this.bySegment.get(segment.label)
     if (text === undefined) {
-      text = `${segment.label}: similar deals won ${formatWholePercent(segment.rate)} (n=${segment.n})`
+      text = `${segment.label}: similar deals won ${formatWholePercent(segment.rate)} (n=${formatCount(segment.n)})`
       this.bySegment.set(segment.label, text)
     }
     return text
@@ -165,15 +166,17 @@ class ReasonWords {
     return text
   }
 
-  stage(stage: string, days: number | null, norm: StageNorm | undefined): string | null {
-    let byDays = this.byStage.get(stage)
+  stage(stage: string, days: number | null, norm: StageNorm | undefined, since: 'stage' | 'created'): string | null {
+    // The stage entry's own days and those counted from creation have different words.
+    const key = `${since}|${stage}`
+    let byDays = this.byStage.get(key)
     if (!byDays) {
       byDays = new Map()
-      this.byStage.set(stage, byDays)
+      this.byStage.set(key, byDays)
     }
     let text = byDays.get(days)
     if (text === undefined) {
-      text = stageReason(stage, days, norm)
+      text = stageReason(stage, days, norm, since)
       byDays.set(days, text)
     }
     return text
@@ -211,7 +214,7 @@ function scoreOne(
   const stageText =
     inStage === null
       ? `Stage on ${context.asOf} not known: it entered ${deal.stage} on ${entered}, after that day`
-      : words.stage(deal.stage, inStage, norm)
+      : words.stage(deal.stage, inStage, norm, deal.stage_entered_date === null ? 'created' : 'stage')
   // The stall factor that costs more health comes first.
   const idleCost = health.activity === null ? 0 : 1 - health.activity
   const stageCost = health.pace === null ? 0 : 1 - health.pace

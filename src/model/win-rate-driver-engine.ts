@@ -21,7 +21,7 @@ import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf
 import { OwnerWinHistory } from './owner-win-history.js'
 import { type RecentRateShift, recentRateShift, shiftedProbability } from './recent-rate-shift.js'
 import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
-import { type StageNorm, stageNormsFrom } from './stage-norms.js'
+import { isEndStageName, type StageNorm, stageNormsFrom } from './stage-norms.js'
 
 /** What training needs: the store's closed deals and every owner's closes (for track records). */
 export interface TrainInput {
@@ -30,6 +30,8 @@ export interface TrainInput {
   ownerCloses: readonly OwnerCloseCount[]
   /** How long won deals stayed in each stage (for the health score's stage norms); empty without stage history. */
   stageDurations?: readonly StageDurationCount[]
+  /** The stage order's closed stages: no stage norm for them (see `stageNormsFrom`). */
+  closedStages?: readonly string[]
   /** Deals closed after this date are ignored. */
   asOf: string
   staleDays: number
@@ -232,7 +234,8 @@ export class WinRateDriverEngine {
     this.counts = { n: Float64Array.from(model.nodeN), won: Float64Array.from(model.nodeWon) }
     const shift = model.recentShift?.logOdds ?? 0
     this.rates = smoothedNodeRates(this.flat, this.counts, model.params.smoothing).map((p) => shiftedProbability(p, shift))
-    this.norms = new Map(model.stageNorms)
+    // A model stored before closed stages were left out may still hold a norm for one.
+    this.norms = new Map(model.stageNorms.filter(([stage]) => !isEndStageName(stage)))
   }
 
   /**
@@ -313,7 +316,7 @@ export class WinRateDriverEngine {
       evaluation,
       segmentRates: fitSegmentRates(usable, labels),
       nFit: usable.length,
-      stageNorms: [...stageNormsFrom(input.stageDurations ?? [])],
+      stageNorms: [...stageNormsFrom(input.stageDurations ?? [], input.closedStages)],
       recentShift,
     })
   }

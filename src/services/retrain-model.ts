@@ -4,6 +4,7 @@ import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
 import { findWonStageDurations } from '../db/find-won-stage-durations.js'
 import { insertModel } from '../db/insert-model.js'
 import type { Store } from '../db/open-store.js'
+import { findStageOrder } from '../db/save-stage-order.js'
 import type { RecentRateShift } from '../model/recent-rate-shift.js'
 import type { ModelDrivers, ModelEvaluation, ModelParams } from '../model/win-rate-driver-engine.js'
 import { WinRateDriverEngine } from '../model/win-rate-driver-engine.js'
@@ -52,12 +53,21 @@ export interface TrainResult extends ModelEvaluation {
  * @throws AppError `no_data` when there are too few closed, non-stale deals.
  */
 export async function retrainModel(store: Store, options: RetrainOptions): Promise<TrainResult> {
-  const [deals, ownerCloses, stageDurations] = await Promise.all([
+  const [deals, ownerCloses, stageDurations, stageOrder] = await Promise.all([
     findModelDeals(store.db, 'closed', { newest: MAX_TRAINING_DEALS, closedBy: options.asOf }),
     findOwnerCloseCounts(store.db),
     findWonStageDurations(store.db, options.asOf),
+    findStageOrder(store.db),
   ])
-  const engine = WinRateDriverEngine.train({ deals, ownerCloses, stageDurations, asOf: options.asOf, staleDays: options.staleDays })
+  const closedStages = stageOrder.filter((s) => s.isClosed).map((s) => s.name)
+  const engine = WinRateDriverEngine.train({
+    deals,
+    ownerCloses,
+    stageDurations,
+    closedStages,
+    asOf: options.asOf,
+    staleDays: options.staleDays,
+  })
   const e = engine.evaluation
   const trainedAt = (options.now ?? new Date()).toISOString()
   const modelId = await insertModel(store.db, {

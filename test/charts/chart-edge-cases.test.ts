@@ -5,6 +5,7 @@ import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { driversChart } from '../../src/charts/drivers-chart.js'
 import { healthScoreChart } from '../../src/charts/health-score-chart.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
+import { reliabilityFromTable } from '../../src/charts/model-chart-inputs.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
 import { MAX_PNG_BYTES, renderChart, renderChartSvg } from '../../src/charts/render-chart.js'
 import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
@@ -369,6 +370,45 @@ describe('reliabilityChart title', () => {
     expect(reliabilityChart({ bins: mixed }).title).toBe('Predicted win chances are within 10 points of what happened, on average')
     const few = [{ predicted: 0.4, observed: 0.2, n: 10 }]
     expect(reliabilityChart({ bins: few }).title).toBe('Predicted win chances are within 20 points of what happened, on average')
+  })
+})
+
+describe('reliabilityChart of a model whose shown probabilities were shifted', () => {
+  const bins = [0.3, 0.45, 0.6].map((p) => ({ predicted: p, observed: p - 0.13, n: 360 }))
+  const subtitle = (chart: ReturnType<typeof reliabilityChart>) =>
+    ((chart.spec as { title: { subtitle: string[] } }).title.subtitle ?? []).join(' ')
+
+  it('says the miss it shows is corrected in the probabilities shown for open deals, in the picture and the alt text', () => {
+    const chart = reliabilityChart({ bins, shifted: 'lowered' })
+    // The title still describes the tested tree: that is what the held-out deals measured.
+    expect(chart.title).toBe('Predicted win chances run about 13 points too high, on average')
+    expect(subtitle(chart)).toMatch(
+      /The win probabilities shown for open deals are lowered toward the newest deals' win rate to correct this\.$/,
+    )
+    expect(chart.altText).toMatch(
+      /^Predicted win chances run about 13 points too high, on average\. The win probabilities shown for open deals are lowered toward the newest deals' win rate to correct this\. Reliability diagram/,
+    )
+  })
+
+  it('does not call the shift a correction of a miss the title does not state', () => {
+    const mixed = [
+      { predicted: 0.3, observed: 0.4, n: 400 },
+      { predicted: 0.6, observed: 0.5, n: 400 },
+    ]
+    expect(subtitle(reliabilityChart({ bins: mixed, shifted: 'lowered' }))).toMatch(/are lowered toward the newest deals' win rate\.$/)
+    expect(subtitle(reliabilityChart({ bins, shifted: 'raised' }))).toMatch(/are raised toward the newest deals' win rate\.$/)
+  })
+
+  it('says nothing of a correction when there was none, or when the model is not informative', () => {
+    expect(subtitle(reliabilityChart({ bins }))).not.toMatch(/correct/)
+    expect(subtitle(reliabilityChart({ bins, shifted: 'lowered', informative: false }))).not.toMatch(/correct/)
+  })
+
+  it('reliabilityFromTable passes the way the model shifted its probabilities on', () => {
+    const table = [{ meanPredicted: 0.4, observedRate: 0.25, n: 300 }]
+    expect(reliabilityFromTable(table, true, { logOdds: -0.5 }).shifted).toBe('lowered')
+    expect(reliabilityFromTable(table, true, { logOdds: 0.5 }).shifted).toBe('raised')
+    expect(reliabilityFromTable(table, true, null).shifted).toBeUndefined()
   })
 })
 

@@ -42,6 +42,33 @@ describe('scoreDeals reasons', () => {
     expect(updated?.healthScore).toBe(known?.healthScore)
   })
 
+  it('states days in a stage as a fact only when the day the deal entered it is known', () => {
+    const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
+    const at = (deal: ModelDeal) =>
+      scoreDeals(engine, [deal], {
+        asOf: FIXTURE_AS_OF,
+        idleDays: 14,
+        stageNorms: norms,
+        owners: new OwnerWinHistory(ownerClosesOf(deals)),
+      })[0]
+    const base = { ...open, last_activity_date: addDays(FIXTURE_AS_OF, -2), created_date: addDays(FIXTURE_AS_OF, -40) }
+    const known = at({ ...base, stage_entered_date: addDays(FIXTURE_AS_OF, -40) })
+    expect(known?.reasons).toContain(`In ${open.stage} 40 days; 90% of won deals leave it within 20`)
+    // No stage entry date: the days run from the deal's creation, and the words say so.
+    const unknown = at({ ...base, stage_entered_date: null })
+    expect(unknown?.daysInStage).toBe(40)
+    expect(unknown?.reasons).toContain(
+      `In ${open.stage} up to 40 days (no stage entry date; counted from its creation); 90% of won deals leave it within 20`,
+    )
+    expect(unknown?.reasons.some((r) => r.startsWith(`In ${open.stage} 40 days`))).toBe(false)
+    // The health score itself is unchanged by the wording.
+    expect(unknown?.healthScore).toBe(known?.healthScore)
+    const young = at({ ...base, created_date: addDays(FIXTURE_AS_OF, -5), stage_entered_date: null })
+    expect(young?.reasons).toContain(
+      `In ${open.stage} up to 5 days (no stage entry date; counted from its creation), within the usual time (half of won deals leave it within 10)`,
+    )
+  })
+
   it('as of a day before the latest activity or stage entry, says days idle and stage are not known instead of "today"', () => {
     const day = addDays(FIXTURE_AS_OF, -30)
     const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
@@ -128,4 +155,23 @@ describe('scoreDeals reasons', () => {
     expect(known).not.toMatch(/without closed deals/)
     expect(scoreAs('rep_new')).toMatch(/^(?:.*, )?owner without closed deals before this deal \(counted as owner's past win rate [^)]+\)/)
   })
+})
+
+it('writes the deal counts in its reasons with thousands separators, as every other count is written', () => {
+  const deals = syntheticDeals({ n: 2500, seed: 22, signal: false })
+  const engine = WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), asOf: FIXTURE_AS_OF, staleDays: 30 })
+  const open = deals.find((d) => d.outcome === 'open') as ModelDeal
+  const owners = new OwnerWinHistory(ownerClosesOf(deals))
+  const closed = engine.segmentRates.overall.n
+  expect(closed).toBeGreaterThanOrEqual(1000)
+  // A region no closed deal had falls back to all closed deals, well over a thousand of them.
+  const [scored] = scoreDeals(engine, [{ ...open, region: 'Antarctica' }], {
+    asOf: FIXTURE_AS_OF,
+    idleDays: 14,
+    stageNorms: new Map(),
+    owners,
+  })
+  expect(scored?.reasons).toContain(
+    `All closed deals: similar deals won ${Math.round((100 * engine.segmentRates.overall.won) / closed)}% (n=${closed.toLocaleString('en-US')})`,
+  )
 })

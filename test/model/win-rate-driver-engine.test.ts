@@ -39,7 +39,7 @@ describe('WinRateDriverEngine', () => {
     for (const s of scores) {
       expect(s.basis).toBe('model')
       expect(s.reasons.length).toBeGreaterThan(0)
-      expect(s.reasons[0]).toMatch(/: similar deals won \d+% \(n=\d+\)$/)
+      expect(s.reasons[0]).toMatch(/: similar deals won \d+% \(n=[\d,]+\)$/)
       expect(s.healthScore).toBeGreaterThanOrEqual(0)
       expect(s.healthScore).toBeLessThanOrEqual(100)
     }
@@ -75,7 +75,7 @@ describe('WinRateDriverEngine', () => {
     for (const s of scores) {
       expect(s.basis).toBe('segment')
       expect(s.reasons[0]).toMatch(/^Not a prediction: the model did not beat the base rate/)
-      expect(s.reasons[1]).toMatch(/similar deals won \d+% \(n=\d+\)$/)
+      expect(s.reasons[1]).toMatch(/similar deals won \d+% \(n=[\d,]+\)$/)
     }
   })
 
@@ -126,7 +126,7 @@ describe('WinRateDriverEngine', () => {
         /^Not a prediction: the model's test on the newest closed deals was too good to be true \(AUC 0\.9\d; .*amount/,
       )
       // The suspect amount does not pick the segment either: the region's own rate is shown.
-      expect(s.reasons[1]).toMatch(/^(North America|EMEA|APAC|LATAM): similar deals won \d+% \(n=\d+\)$/)
+      expect(s.reasons[1]).toMatch(/^(North America|EMEA|APAC|LATAM): similar deals won \d+% \(n=[\d,]+\)$/)
     }
     // An honest signal keeps its probabilities.
     expect(engine.evaluation.leakSuspect).toBeNull()

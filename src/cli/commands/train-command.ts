@@ -113,7 +113,8 @@ export function formatTrainResult(r: TrainResult): string {
   )
   if (showDrivers) {
     lines.push('Paths that differ most from the base rate:')
-    for (const p of r.drivers.paths.slice(0, 5)) lines.push(`  ${p.description}: won ${formatWholePercent(p.winRate)} (n=${p.n})`)
+    for (const p of r.drivers.paths.slice(0, 5))
+      lines.push(`  ${p.description}: won ${formatWholePercent(p.winRate)} (n=${formatCount(p.n)})`)
   }
   const q = r.params
   lines.push(
