@@ -239,6 +239,20 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       text = hide(text)
       const body = tryJson(text)
       const kind = options.classify?.(status, body, response.headers) ?? defaultKind(status, request.endpoint, body)
+      // A wait longer than one may be, or past the time all retries of a request may take, ends the request.
+      const refuseLongWait = (wait: number) => {
+        if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
+        if (pastBudget(wait)) {
+          throw tooLongInAll(
+            request,
+            status,
+            clock.now() - startedAt,
+            failures + limited + 1,
+            `last HTTP ${status}${said(body, text)}`,
+            body,
+          )
+        }
+      }
 
       if (kind.kind === 'rate_limited') {
         stats.rateLimited++
@@ -254,17 +268,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           )
         }
         const wait = retryAfterMs(response.headers, clock.now()) ?? kind.waitMs ?? backoff(limited)
-        if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
-        if (pastBudget(wait)) {
-          throw tooLongInAll(
-            request,
-            status,
-            clock.now() - startedAt,
-            failures + limited + 1,
-            `last HTTP ${status}${said(body, text)}`,
-            body,
-          )
-        }
+        refuseLongWait(wait)
         limited++
         stats.retries++
         request.pacer?.pause(wait)
@@ -291,17 +295,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
           )
         }
         const wait = retryAfterMs(response.headers, clock.now()) ?? backoff(failures)
-        if (wait > maxWaitMs) throw tooLong(status, wait, body, text)
-        if (pastBudget(wait)) {
-          throw tooLongInAll(
-            request,
-            status,
-            clock.now() - startedAt,
-            failures + limited + 1,
-            `last HTTP ${status}${said(body, text)}`,
-            body,
-          )
-        }
+        refuseLongWait(wait)
         failures++
         stats.retries++
         options.logger?.warn({ endpoint: request.endpoint, status, waitMs: Math.round(wait) }, 'CRM server error; retrying')
