@@ -91,9 +91,10 @@ export interface DealImport {
   reject(line: number, reason: string, raw: string): void
   /**
    * Records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
-   * empty at the start (see {@link ImportRollup}), and commits everything.
+   * empty at the start (see {@link ImportRollup}), and commits everything. `rollup` may still be
+   * being built (a promise): the rest of the commit's work is done first, then it is awaited.
    */
-  commit(counts: { read: number; rejected: number }, rollup?: ImportRollup): Promise<CommittedImport>
+  commit(counts: { read: number; rejected: number }, rollup?: ImportRollup | Promise<ImportRollup | undefined>): Promise<CommittedImport>
   /** Discards everything this import wrote. Safe to call more than once, and after a failed commit. */
   rollback(): Promise<void>
 }
@@ -458,8 +459,10 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         sqlite
           .prepare(`INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
           .run(dataVersion)
-        const rollupWritten = rollup !== undefined && fresh
-        if (rollupWritten) await writeAnalyticsRollup(store, rollup.built, { dataVersion, openStages: rollup.openStages })
+        // The rollup may still be being built on the parser's thread while the indexes were rebuilt here.
+        const built = await rollup
+        const rollupWritten = built !== undefined && fresh
+        if (rollupWritten) await writeAnalyticsRollup(store, built.built, { dataVersion, openStages: built.openStages })
         end('COMMIT')
         open = false
         return { runId, inserted, updated, rollupWritten }

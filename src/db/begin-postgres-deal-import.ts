@@ -88,7 +88,10 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
   }
 
   // Everything the commit does, on the import's connection; see `commit` below for its failures.
-  const commitAll = async (counts: { read: number; rejected: number }, rollup: ImportRollup | undefined): Promise<CommittedImport> => {
+  const commitAll = async (
+    counts: { read: number; rejected: number },
+    pending: ImportRollup | Promise<ImportRollup | undefined> | undefined,
+  ): Promise<CommittedImport> => {
     const { runId } = await started
     const stream = copy as CopyStreamQuery
     // Ending a COPY whose connection is gone throws (pg-copy-streams reads the dead connection):
@@ -182,6 +185,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
       dataVersion,
     ])
+    const rollup = await pending
     const rollupWritten = rollup !== undefined && fresh
     if (rollupWritten) {
       for (const statement of postgresRollupWrites(rollup.built, { dataVersion, openStages: rollup.openStages })) {

@@ -29,11 +29,16 @@ export interface CsvWorkerInput {
   today: string
 }
 
-/** What the worker posts, in order: `header`, then `chunk`s, then `done` (or `error` at any point). */
+/**
+ * What the worker posts, in order: `header`, then `chunk`s, then `done` once every row is posted,
+ * then `rollup` when it builds one (or `error` at any point). The rollup is finished after `done`,
+ * so the writing thread can finish its own work on the import meanwhile.
+ */
 export type CsvWorkerMessage =
   | { type: 'header'; missing: OptionalColumn[] }
   | ({ type: 'chunk'; bytes: number } & ParsedChunk)
-  | ({ type: 'done'; rollup?: BuiltRollup | null } & StageNotes)
+  | ({ type: 'done' } & StageNotes)
+  | { type: 'rollup'; rollup: BuiltRollup | null }
   | { type: 'error'; code: AppError['code'] | null; message: string }
 
 /** Batches the worker may post before it waits for the writer (about 250 KB each): enough slack that a GC pause or a slow batch on either side does not stall the other. */
@@ -68,19 +73,18 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     (read) => {
       bytes = read
     },
-  ).then(
-    () => {
-      const notes = batcher?.finish() ?? NO_STAGE_NOTES
-      post(rollup ? { type: 'done', ...notes, rollup: rollup.finish() } : { type: 'done', ...notes })
-    },
-    (error: unknown) => {
+  )
+    .then(() => {
+      post({ type: 'done', ...(batcher?.finish() ?? NO_STAGE_NOTES) })
+      if (rollup) post({ type: 'rollup', rollup: rollup.finish() })
+    })
+    .catch((error: unknown) => {
       post({
         type: 'error',
         code: error instanceof AppError ? error.code : null,
         message: error instanceof Error ? error.message : String(error),
       })
-    },
-  )
+    })
 }
 
 if (parentPort) void runWorker(workerData as CsvWorkerInput)

@@ -88,7 +88,9 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   const rollupStages = (await hasAnyDeal(store.db))
     ? null
     : (await stageOrderAfterSave(store.db, configured, 'config')).filter((s) => !s.isClosed).map((s) => s.name)
-  let built: BuiltRollup | null | undefined
+  // On a worker thread the rollup is finished while this thread finishes the import's writes.
+  let built: BuiltRollup | null | undefined | Promise<BuiltRollup | null | undefined>
+  let stopWorker = () => {}
   let rollupWritten = false
 
   // `missing`: the optional columns the file does not have; a re-import keeps what is stored in them.
@@ -122,6 +124,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       const parsed = await parseInWorker({ ...options, today }, [...stageNames], store.dialect, rollupStages, begin, write)
       notes = parsed.notes
       built = parsed.rollup
+      stopWorker = parsed.stop
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
       const rollup = rollupStages === null ? undefined : createRollupBuilder({ openStages: rollupStages })
@@ -141,14 +144,20 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
     if (counts.read === 0) throw noRows(options.path)
-    const importRollup: ImportRollup | undefined =
-      built === undefined || rollupStages === null ? undefined : { built, openStages: rollupStages }
+    const pending = built
+    const importRollup: Promise<ImportRollup | undefined> | undefined =
+      rollupStages === null
+        ? undefined
+        : Promise.resolve(pending).then((b) => (b === undefined ? undefined : { built: b, openStages: rollupStages }))
+    // The commit awaits it after its own writes: a failure meanwhile surfaces there.
+    importRollup?.catch(() => undefined)
     const result = await run.commit(counts, importRollup)
     runId = result.runId
     counts.inserted = result.inserted
     counts.updated = result.updated
     rollupWritten = result.rollupWritten
   } catch (error) {
+    stopWorker()
     await run?.rollback()
     throw error
   }
@@ -182,10 +191,22 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   }
 }
 
+/** What {@link parseInWorker} resolves with once every row is handed over. */
+interface WorkerParse {
+  notes: StageNotes
+  /**
+   * The rollup the worker builds from the good rows when `rollupStages` was given (still being
+   * finished on its thread when this resolves), else undefined. Rejects when the worker fails.
+   */
+  rollup: Promise<BuiltRollup | null | undefined>
+  /** Stops the worker (the import failed after every row was handed over). */
+  stop: () => void
+}
+
 /**
  * Parses the file on a worker thread; `begin` runs once the header is accepted and `write` for
- * each batch, on this thread, in file order. Resolves with the stage notes and, when
- * `rollupStages` is given, the rollup the worker built from the good rows.
+ * each batch, on this thread, in file order. Resolves with the stage notes once every batch is
+ * written, and, when `rollupStages` is given, the rollup the worker goes on to finish.
  */
 function parseInWorker(
   options: CsvImportOptions,
@@ -194,7 +215,7 @@ function parseInWorker(
   rollupStages: string[] | null,
   begin: (missing: readonly OptionalColumn[]) => void,
   write: (chunk: ParsedChunk) => Promise<void> | undefined,
-): Promise<{ notes: StageNotes; rollup: BuiltRollup | null | undefined }> {
+): Promise<WorkerParse> {
   const inFlight = new SharedArrayBuffer(4)
   const counter = new Int32Array(inFlight)
   const input: CsvWorkerInput = {
@@ -211,13 +232,22 @@ function parseInWorker(
   }
   const worker = startWorker(input)
   const total = fileSize(options.path)
+  const stop = () => void worker.terminate()
+  let rollupDone: { resolve: (rollup: BuiltRollup | null | undefined) => void; reject: (error: unknown) => void } | undefined
+  const rollup = new Promise<BuiltRollup | null | undefined>((resolve, reject) => {
+    rollupDone = { resolve, reject }
+  })
+  // Awaited at commit; a failure before then is the import's own failure, reported once.
+  rollup.catch(() => undefined)
   return new Promise((resolve, reject) => {
-    let settled = false
+    // 'rows': batches are coming; 'rollup': every batch is written, the rollup is coming; 'ended'.
+    let phase: 'rows' | 'rollup' | 'ended' = 'rows'
     const fail = (error: unknown) => {
-      if (settled) return
-      settled = true
-      void worker.terminate()
-      reject(error)
+      if (phase === 'ended') return
+      if (phase === 'rows') reject(error)
+      else rollupDone?.reject(error)
+      phase = 'ended'
+      stop()
     }
     // Messages are handled one per turn of the event loop: when the parser is ahead, Node would
     // otherwise hand over every queued batch in one go (up to a thousand), and Ctrl-C, timers and
@@ -228,7 +258,7 @@ function parseInWorker(
     const next = () => {
       const message = queue.shift()
       if (message !== undefined) handle(message)
-      scheduled = queue.length > 0 && !settled
+      scheduled = queue.length > 0 && phase !== 'ended'
       if (scheduled) setImmediate(next)
     }
     const enqueue = (message: (typeof queue)[number]) => {
@@ -240,7 +270,7 @@ function parseInWorker(
     }
     worker.on('message', enqueue)
     const handle = (message: (typeof queue)[number]) => {
-      if (settled) return
+      if (phase === 'ended') return
       if (message.type === 'exit') {
         fail(new Error(`the CSV parser stopped unexpectedly (exit code ${message.code})`))
         return
@@ -259,16 +289,17 @@ function parseInWorker(
           if (waiting) waiting.then(written, fail)
           else written()
         } else if (message.type === 'done') {
-          settled = true
-          void worker.terminate()
-          resolve({
-            notes: {
-              unknownStages: message.unknownStages,
-              lostAtClosedStage: message.lostAtClosedStage,
-              activityAfterToday: message.activityAfterToday,
-            },
-            rollup: message.rollup,
-          })
+          const { unknownStages, lostAtClosedStage, activityAfterToday } = message
+          if (rollupStages === null) {
+            phase = 'ended'
+            stop()
+            rollupDone?.resolve(undefined)
+          } else phase = 'rollup'
+          resolve({ notes: { unknownStages, lostAtClosedStage, activityAfterToday }, rollup, stop })
+        } else if (message.type === 'rollup') {
+          phase = 'ended'
+          stop()
+          rollupDone?.resolve(message.rollup)
         } else {
           fail(message.code === null ? new Error(message.message) : new AppError(message.code, message.message))
         }
