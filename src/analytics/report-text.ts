@@ -156,7 +156,7 @@ export function funnelText(r: FunnelReport, times?: TimeInStageReport): string {
   ])
   let text = `Funnel (${scopeLine(r.asOf, r.where)})\n${r.sourceNote}\n\n${textTable(['stage', 'reached', 'advanced', 'conversion', 'lost', 'leakage', 'open'], rows, [false, true, true, true, true, true, true])}`
   if (times) {
-    const days = (d: number | null) => (d === null ? '-' : `${d}`)
+    const days = (d: number | null) => (d === null ? '-' : formatCount(d))
     const timeRows = times.stages.map((s) => [
       s.stage,
       formatCount(s.completed),
@@ -206,14 +206,14 @@ export function stalledText(r: StalledReport): string {
     formatMoney(d.amount),
     // A deal open on a past "as of" that has closed since: its stage then, and how it closed.
     d.outcomeNow ? `${d.stage} (${d.outcomeNow} since)` : d.stage,
-    `${d.daysIdle}`,
-    `${d.daysInStage}`,
-    d.stageP90 === null ? '-' : `${d.stageP90}`,
+    formatCount(d.daysIdle),
+    formatCount(d.daysInStage),
+    d.stageP90 === null ? '-' : formatCount(d.stageP90),
   ]
   const header = ['deal', 'owner', 'amount', 'stage', 'days idle', 'days in stage', 'stage p90']
   const right = [false, false, true, false, true, true, true]
   const parts = [
-    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open ${r.stalledCount === 1 ? 'deal' : 'deals'} of ${formatMoney(r.rules.alertAmount)}+ idle ${r.rules.idleDays}+ days, ${formatMoney(r.stalledAmount)}`,
+    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open ${r.stalledCount === 1 ? 'deal' : 'deals'} of ${formatMoney(r.rules.alertAmount)}+ idle ${formatCount(r.rules.idleDays)}+ days, ${formatMoney(r.stalledAmount)}`,
     r.stalled.length > 0 ? textTable(header, r.stalled.map(row), right) : '(none)',
   ]
   if (r.stalledCount > r.stalled.length)

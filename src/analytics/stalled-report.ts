@@ -60,7 +60,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       significant: true,
       // A past "as of" with deals closed since: the count covers only those still open now, which the
       // sentence says on its own, since the summary shows it without the note on the closed ones.
-      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : counted ? `${formatCount(n)} deal${n === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${formatMoney(data.stalled.amount)} ${stillOpen || counted ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${rules.idleDays}+ days).${standIn}`,
+      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : counted ? `${formatCount(n)} deal${n === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${formatMoney(data.stalled.amount)} ${stillOpen || counted ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${formatCount(rules.idleDays)}+ days).${standIn}`,
     })
   }
   if (data.overStageP90.count > 0) {

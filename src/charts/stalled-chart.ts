@@ -60,7 +60,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   })
   // Deals with no activity date idle from a stand-in date (idleFrom): "no activity" would state a quiet spell as fact.
   const undated = report.stalledWithoutActivityDate
-  const quiet = undated > 0 ? `idle ${idleDays}+ days` : `with no activity for ${idleDays}+ days`
+  const quiet = undated > 0 ? `idle ${formatCount(idleDays)}+ days` : `with no activity for ${formatCount(idleDays)}+ days`
   const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} ${quiet}`
   const shown = report.stalledCount > rows.length ? `The ${rows.length} largest shown. ` : ''
   const standIn =
@@ -68,9 +68,9 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   const labels = Object.fromEntries(rows.map((r) => [r.dealId, r.deal]))
   const maxAmount = Math.max(...rows.map((r) => r.amount))
   const x = { field: 'amount', type: 'quantitative' as const, scale: { domain: [0, maxAmount * 1.6], nice: false }, axis: null }
-  const longLabel = `Idle ${2 * idleDays}+ days`
+  const longLabel = `Idle ${formatCount(2 * idleDays)}+ days`
   // Below twice the limit: one day when the limit is one day.
-  const shortLabel = idleDays === 1 ? 'Idle 1 day' : `Idle ${idleDays}-${2 * idleDays - 1} days`
+  const shortLabel = idleDays === 1 ? 'Idle 1 day' : `Idle ${formatCount(idleDays)}-${formatCount(2 * idleDays - 1)} days`
   const spec = {
     title: titleBlock(title, [`${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ ${quiet}, largest first.`, ...standIn]),
     width: LAYOUT.width - 240,

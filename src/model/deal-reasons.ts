@@ -1,4 +1,4 @@
-import { formatMoney, formatWholePercent } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatMoney, formatWholePercent } from '../analytics/format-figures.js'
 import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
 import type { FlatTree } from './flat-tree.js'
@@ -59,9 +59,9 @@ export function stageReason(
   if (daysInStage === null || !norm) return null
   const d = days(daysInStage)
   const stay = since === 'stage' ? `In ${stage} ${d}` : `In ${stage} up to ${d} (no stage entry date; counted from its creation)`
-  if (daysInStage > norm.p90) return `${stay}; 90% of won deals leave it within ${norm.p90}`
-  if (daysInStage > norm.median) return `${stay}; half of won deals leave it within ${norm.median}`
-  return `${stay}, within the usual time (half of won deals leave it within ${norm.median})`
+  if (daysInStage > norm.p90) return `${stay}; 90% of won deals leave it within ${formatCount(norm.p90)}`
+  if (daysInStage > norm.median) return `${stay}; half of won deals leave it within ${formatCount(norm.median)}`
+  return `${stay}, within the usual time (half of won deals leave it within ${formatCount(norm.median)})`
 }
 
 /**
@@ -78,7 +78,7 @@ export type IdleSince = { kind: 'activity' } | { kind: 'update' } | { kind: 'sta
  */
 export function idleReason(daysIdle: number | null, idleDays: number, since: IdleSince = { kind: 'activity' }): string | null {
   if (daysIdle === null) return null
-  const limit = daysIdle >= idleDays ? ` (the idle limit is ${idleDays})` : ''
+  const limit = daysIdle >= idleDays ? ` (the idle limit is ${formatCount(idleDays)})` : ''
   const ago = daysIdle === 0 ? 'today' : `${days(daysIdle)} ago`
   switch (since.kind) {
     case 'activity':
@@ -159,6 +159,7 @@ function orList(values: readonly string[], orOnly = false): string {
   return `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`
 }
 
+/** `1 day`, `1,204 days`: days grouped as counts and amounts are. */
 function days(n: number): string {
-  return n === 1 ? '1 day' : `${n} days`
+  return formatCountOf(n, 'day')
 }

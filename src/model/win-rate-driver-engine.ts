@@ -2,6 +2,7 @@
 
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
 import { formatCount, formatCountOf, formatDeals, formatWholePercent } from '../analytics/format-figures.js'
+import type { ClosedAfter } from '../db/count-closed-after.js'
 import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from '../db/model-deal.js'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
@@ -35,6 +36,11 @@ export interface TrainInput {
   /** Deals closed after this date are ignored. */
   asOf: string
   staleDays: number
+  /**
+   * Closed deals the store holds that closed after `asOf` and are not in `deals` (see
+   * `countClosedAfter`): only what a refusal for too few deals advises depends on it. Default: none.
+   */
+  closedAfter?: ClosedAfter
   /** Share of the newest closed deals held out for the test (default 0.2). */
   testShare?: number
   /** Seed of the bootstrap (default fixed, so reruns give the same interval). */
@@ -215,6 +221,40 @@ export const VALIDATION_FOLDS = 5
 export const MIN_VALIDATION_DEALS = 5000
 const SMOOTHINGS = [5, 20, 50, 150]
 
+/** Closed deals after "as of": those in `deals` and those the store holds besides (`closedAfter`). */
+function closedLater(input: TrainInput): ClosedAfter {
+  let count = input.closedAfter?.count ?? 0
+  let last = input.closedAfter?.lastClosedDate ?? null
+  for (const d of input.deals) {
+    if (d.outcome === 'open' || d.closed_date === null || d.closed_date <= input.asOf) continue
+    count++
+    if (last === null || d.closed_date > last) last = d.closed_date
+  }
+  return { count, lastClosedDate: last }
+}
+
+/**
+ * Why there are too few deals to train on, and the remedy that works: a later "as of" only when
+ * the deals that closed after it would make up the shortfall, else more history.
+ */
+function tooFewDealsMessage(f: { usable: number; stale: number; later: ClosedAfter; asOf: string; staleDays: number }): string {
+  const staleNote =
+    f.stale === 0
+      ? ''
+      : ` (${formatCount(f.stale)} more ${f.stale === 1 ? 'was' : 'were'} left out as stale: no touch for more than ${formatCountOf(f.staleDays, 'day')} (PULSE_STALE_DAYS) before ${f.stale === 1 ? 'it' : 'they'} closed)`
+  const one = f.usable === 1
+  const howMany = f.usable === 0 ? 'No closed deals' : `Only ${formatDeals(f.usable, 'closed')}`
+  const found = `${howMany} by ${f.asOf} that ${one ? 'is' : 'are'} not stale ${one ? 'was' : 'were'} found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test.`
+  const more =
+    'Import more history (a larger export with more closed deals, `pulse ingest --csv FILE`, or `pulse sync` from a CRM that holds them), then train again.'
+  const { count, lastClosedDate } = f.later
+  if (count === 0 || lastClosedDate === null) return `${found} ${more}`
+  const after = `${formatCount(count)} more ${count === 1 ? 'deal' : 'deals'} closed after ${f.asOf}`
+  if (f.usable + count >= MIN_TRAINING_DEALS)
+    return `${found} The store holds ${after} (the last on ${lastClosedDate}): train as of a later day, such as ${lastClosedDate}, to include them.`
+  return `${found} A later day would add only the ${after}, still fewer than ${MIN_TRAINING_DEALS} in all. ${more}`
+}
+
 /**
  * WinRateDriverEngine: an explainable win-probability model. A CART tree (ml-cart) over facts known
  * when a deal is created (segment fields, amount, the owner's track record before the deal), with
@@ -254,18 +294,17 @@ export class WinRateDriverEngine {
       .sort((a, b) =>
         (a.closed_date as string) < (b.closed_date as string) ? -1 : a.closed_date === b.closed_date ? cmp(a.deal_id, b.deal_id) : 1,
       )
-    if (usable.length < MIN_TRAINING_DEALS) {
-      const stale = closed.length - usable.length
-      const staleNote =
-        stale === 0
-          ? ''
-          : ` (${formatCount(stale)} more ${stale === 1 ? 'was' : 'were'} left out as stale: no touch for more than ${formatCountOf(input.staleDays, 'day')} (PULSE_STALE_DAYS) before ${stale === 1 ? 'it' : 'they'} closed)`
-      const one = usable.length === 1
+    if (usable.length < MIN_TRAINING_DEALS)
       throw new AppError(
         'no_data',
-        `Only ${formatDeals(usable.length, 'closed')} by ${input.asOf} that ${one ? 'is' : 'are'} not stale ${one ? 'was' : 'were'} found${staleNote}; the model needs at least ${MIN_TRAINING_DEALS} to train and test. Import more history, or train as of a later day.`,
+        tooFewDealsMessage({
+          usable: usable.length,
+          stale: closed.length - usable.length,
+          later: closedLater(input),
+          asOf: input.asOf,
+          staleDays: input.staleDays,
+        }),
       )
-    }
     const firstClose = usable[0]?.closed_date as string
     if (usable[usable.length - 1]?.closed_date === firstClose)
       throw new AppError(

@@ -1,3 +1,4 @@
+import { countClosedAfter } from '../db/count-closed-after.js'
 import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
@@ -53,11 +54,12 @@ export interface TrainResult extends ModelEvaluation {
  * @throws AppError `no_data` when there are too few closed, non-stale deals.
  */
 export async function retrainModel(store: Store, options: RetrainOptions): Promise<TrainResult> {
-  const [deals, ownerCloses, stageDurations, stageOrder] = await Promise.all([
+  const [deals, ownerCloses, stageDurations, stageOrder, closedAfter] = await Promise.all([
     findModelDeals(store.db, 'closed', { newest: MAX_TRAINING_DEALS, closedBy: options.asOf }),
     findOwnerCloseCounts(store.db),
     findWonStageDurations(store.db, options.asOf),
     findStageOrder(store.db),
+    countClosedAfter(store.db, options.asOf),
   ])
   const closedStages = stageOrder.filter((s) => s.isClosed).map((s) => s.name)
   const engine = WinRateDriverEngine.train({
@@ -67,6 +69,7 @@ export async function retrainModel(store: Store, options: RetrainOptions): Promi
     closedStages,
     asOf: options.asOf,
     staleDays: options.staleDays,
+    closedAfter,
   })
   const e = engine.evaluation
   const trainedAt = (options.now ?? new Date()).toISOString()

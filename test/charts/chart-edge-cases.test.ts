@@ -188,6 +188,22 @@ describe('stalledChart labels', () => {
     expect(chart.altText).toContain('Trueworks Media - Enterprise new business 2026 \u00b7 Technical validation and security review: $')
     expect(chart.altText).not.toContain('\u2026')
   })
+
+  it("groups the idle limit in its title and legend as it groups the deals' days idle", () => {
+    const deal = { ...samples.stalled.stalled[0]!, daysIdle: 2500 }
+    const chart = stalledChart({ ...samples.stalled, rules: { ...samples.stalled.rules, idleDays: 1000 }, stalled: [deal] })
+    const spec = JSON.stringify(chart.spec)
+    expect(chart.title).toContain('with no activity for 1,000+ days')
+    expect(spec).toContain('2,500 days idle')
+    expect(spec).toContain('Idle 2,000+ days')
+    expect(mainRows(chart.spec)[0].group).toBe('Idle 2,000+ days')
+    const shorter = stalledChart({
+      ...samples.stalled,
+      rules: { ...samples.stalled.rules, idleDays: 1000 },
+      stalled: [{ ...deal, daysIdle: 1500 }],
+    })
+    expect(mainRows(shorter.spec)[0].group).toBe('Idle 1,000-1,999 days')
+  })
 })
 
 /** The label a `labelExpr` of the form `{...}[datum.value]` gives a value. */

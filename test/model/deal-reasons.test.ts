@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { amountBand, NO_AMOUNT_BAND } from '../../src/domain/amount-band.js'
-import { describeNode } from '../../src/model/deal-reasons.js'
+import { describeNode, idleReason, stageReason } from '../../src/model/deal-reasons.js'
 import type { FeatureEncoding } from '../../src/model/feature-encoding.js'
 import { regionBandOf, unseenValues } from '../../src/model/feature-encoding.js'
 import type { FlatTree } from '../../src/model/flat-tree.js'
@@ -58,5 +58,19 @@ describe('describeNode', () => {
     const raw = { categories: ['EMEA', 'SaaS', 'Core', 'Inbound', 'EMEA, no amount'], amount: 0, ownerWon: 2, ownerClosed: 5 }
     expect(unseenValues(encoding, { ...raw, amountMissing: true })).toEqual(new Map([[0, '']]))
     expect(unseenValues(encoding, { ...raw, amountMissing: false })).toBeNull()
+  })
+})
+
+describe('idleReason and stageReason', () => {
+  it('group their day counts like every other count, and count one day in the singular', () => {
+    expect(idleReason(1204, 1000)).toBe('No activity for 1,204 days (the idle limit is 1,000)')
+    expect(idleReason(1, 14)).toBe('Last activity 1 day ago')
+    expect(idleReason(1204, 14, { kind: 'update' })).toBe('No activity recorded; record last updated 1,204 days ago (the idle limit is 14)')
+    const norm = { median: 1100, p90: 1900, n: 40 }
+    expect(stageReason('Negotiation', 2007, norm)).toBe('In Negotiation 2,007 days; 90% of won deals leave it within 1,900')
+    expect(stageReason('Negotiation', 1204, norm)).toBe('In Negotiation 1,204 days; half of won deals leave it within 1,100')
+    expect(stageReason('Negotiation', 1, norm, 'created')).toBe(
+      'In Negotiation up to 1 day (no stage entry date; counted from its creation), within the usual time (half of won deals leave it within 1,100)',
+    )
   })
 })

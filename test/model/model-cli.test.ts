@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { formatCount } from '../../src/analytics/format-figures.js'
 import { formatTrainResult } from '../../src/cli/commands/train-command.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
@@ -90,11 +91,46 @@ describe('pulse train / score / deal', () => {
     await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(few)), '--db', db)
     const train = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)
     expect(train.code).toBe(1)
-    expect(train.stderr).toMatch(/needs at least 100 to train and test/)
+    expect(train.stderr).toMatch(/needs at least 100 to train and test\. Import more history \(a larger export/)
+    // Nothing closed after "as of": a later day would not help.
+    expect(train.stderr).not.toMatch(/later day/)
     // `pulse train` was run and refused: score must not send the user back to it without saying why.
     const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)
     expect(score.code).toBe(1)
     expect(score.stderr).toMatch(/Run `pulse train` first; it needs at least 100 closed deals that are not stale/)
+  })
+
+  it('on a `pulse sample` store too small to train, says how many closed deals it holds and to import more', async () => {
+    const dir = tempDir()
+    const csv = join(dir, 'sample.csv')
+    const db = join(dir, 'p.db')
+    expect((await runCli('sample', '--out', csv, '--deals', '60', '--seed', '4', '--as-of', FIXTURE_AS_OF)).code).toBe(0)
+    expect((await runCli('ingest', '--csv', csv, '--db', db)).code).toBe(0)
+    const train = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF)
+    expect(train.code).toBe(1)
+    expect(train.stderr).toMatch(
+      /^Only \d+ closed deals by 2024-07-20 that are not stale were found.*; the model needs at least 100 to train and test\./,
+    )
+    expect(train.stderr).toContain('Import more history (a larger export with more closed deals, `pulse ingest --csv FILE`')
+    expect(train.stderr).not.toMatch(/later day/)
+  })
+
+  it('advises training as of a later day when the store holds the closes that "as of" cuts off', async () => {
+    const db = join(tempDir(), 'p.db')
+    const deals = syntheticDeals({ n: 2000, seed: 12, signal: true })
+    await runCli('ingest', '--csv', writeTempFile('d.csv', dealsCsv(deals)), '--db', db)
+    const closes = deals
+      .filter((d) => d.outcome !== 'open' && d.closed_date !== null)
+      .map((d) => d.closed_date as string)
+      .sort()
+    const asOf = closes[30] as string
+    const before = closes.filter((c) => c <= asOf).length
+    const last = closes[closes.length - 1] as string
+    const train = await runCli('train', '--db', db, '--as-of', asOf)
+    expect(train.code).toBe(1)
+    expect(train.stderr).toContain(
+      `Only ${before} closed deals by ${asOf} that are not stale were found; the model needs at least 100 to train and test. The store holds ${formatCount(closes.length - before)} more deals closed after ${asOf} (the last on ${last}): train as of a later day, such as ${last}, to include them.`,
+    )
   })
 
   it('says plainly in text that scores are segment base rates when the model is not informative', async () => {

@@ -116,6 +116,28 @@ describeEachDialect('model registry', (dialect) => {
     await store.close()
   })
 
+  it('refusing to train as of a day with too few closes, counts the closes the store holds after it, archived ones aside', async () => {
+    const deals = syntheticDeals({ n: 600, seed: 9, signal: true })
+    const store = await storeWith(dialect, deals)
+    const closed = deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null).sort((a, b) => cmpClose(a, b))
+    const asOf = closed[30]?.closed_date as string
+    const before = closed.filter((d) => (d.closed_date as string) <= asOf).length
+    const lastDeal = closed[closed.length - 1]
+    // The last close is archived in the CRM: neither counted nor named.
+    await store.db
+      .updateTable('deals')
+      .set({ archived: 1 })
+      .where('deal_id', '=', lastDeal?.deal_id ?? '')
+      .execute()
+    const later = closed.slice(before, -1)
+    const last = later[later.length - 1]?.closed_date as string
+    await expect(retrainModel(store, { asOf, staleDays: 30 })).rejects.toThrow(
+      `The store holds ${later.length} more deals closed after ${asOf} (the last on ${last}): train as of a later day, such as ${last}, to include them.`,
+    )
+    expect(before).toBeLessThan(100)
+    await store.close()
+  })
+
   it('scores a look back with a model that read no deal closed after that day, and says so when none did', async () => {
     const deals = syntheticDeals({ n: 2500, seed: 8, signal: true })
     const store = await storeWith(dialect, deals)
@@ -176,3 +198,8 @@ describeEachDialect('model registry', (dialect) => {
     await store.close()
   })
 })
+
+function cmpClose(a: { closed_date: string | null; deal_id: string }, b: { closed_date: string | null; deal_id: string }): number {
+  const [x, y] = [a.closed_date as string, b.closed_date as string]
+  return x < y ? -1 : x > y ? 1 : a.deal_id < b.deal_id ? -1 : 1
+}

@@ -231,14 +231,45 @@ describe('WinRateDriverEngine', () => {
     expect(loaded.drivers()).toEqual(engine.drivers())
   })
 
-  it('refuses to train on too few closed deals, saying what to do', () => {
+  it('refuses to train on too few closed deals, saying how many there are and to import more history', () => {
     const few = syntheticDeals({ n: 60, seed: 5, signal: true })
+    const closed = few.filter((d) => d.outcome !== 'open' && d.closed_date !== null && d.closed_date <= FIXTURE_AS_OF).length
     expect(() => train(few)).toThrow(AppError)
+    // Nothing closed after "as of": a later day would not help, so it is not advised.
     expect(() => train(few)).toThrow(
       new RegExp(
-        `^Only \\d+ closed deals by ${FIXTURE_AS_OF} that are not stale were found; the model needs at least 100 to train and test\\. Import more history, or train as of a later day\\.$`,
+        `^Only ${closed} closed deals by ${FIXTURE_AS_OF} that are not stale were found; the model needs at least 100 to train and test\\. Import more history \\(a larger export with more closed deals, \`pulse ingest --csv FILE\`, or \`pulse sync\` from a CRM that holds them\\), then train again\\.$`,
       ),
     )
+    const none = few.filter((d) => d.outcome === 'open')
+    expect(() => train(none)).toThrow(/^No closed deals by \S+ that are not stale were found; the model needs at least 100/)
+  })
+
+  it('advises a later "as of" only when the deals that closed after it would make up the shortfall', () => {
+    const deals = syntheticDeals({ n: 600, seed: 5, signal: true })
+    const closes = deals
+      .filter((d) => d.outcome !== 'open' && d.closed_date !== null)
+      .map((d) => d.closed_date as string)
+      .sort()
+    const asOf = closes[40] as string
+    const kept = closes.filter((c) => c <= asOf).length
+    const later = closes.length - kept
+    const last = closes[closes.length - 1] as string
+    const trainAsOf = (ds: ModelDeal[], closedAfter?: { count: number; lastClosedDate: string | null }) => () =>
+      WinRateDriverEngine.train({ deals: ds, ownerCloses: ownerClosesOf(ds), asOf, staleDays: 10_000, closedAfter })
+    expect(trainAsOf(deals)).toThrow(
+      `Only ${kept} closed deals by ${asOf} that are not stale were found; the model needs at least 100 to train and test. The store holds ${later} more deals closed after ${asOf} (the last on ${last}): train as of a later day, such as ${last}, to include them.`,
+    )
+    // Deals the store holds but did not pass (read only up to "as of") count the same way.
+    const upToAsOf = deals.filter((d) => d.closed_date === null || d.closed_date <= asOf)
+    expect(trainAsOf(upToAsOf, { count: later, lastClosedDate: last })).toThrow(
+      `The store holds ${later} more deals closed after ${asOf} (the last on ${last}): train as of a later day, such as ${last}, to include them.`,
+    )
+    // Too few even with the later closes: more history is the remedy, and the later day is said to fall short.
+    expect(trainAsOf(upToAsOf, { count: 3, lastClosedDate: last })).toThrow(
+      `A later day would add only the 3 more deals closed after ${asOf}, still fewer than 100 in all. Import more history`,
+    )
+    expect(trainAsOf(upToAsOf, { count: 1, lastClosedDate: last })).toThrow(`the 1 more deal closed after ${asOf},`)
   })
 
   it('says how many closed deals were left out as stale when that is why there are too few', () => {

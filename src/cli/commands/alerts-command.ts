@@ -146,10 +146,11 @@ function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string)
   // Columns as wide as their widest value on a terminal (a long or CJK stage name included).
   const idWidth = Math.max(12, ...alerts.map((a) => stringWidth(a.dealId)))
   const stageWidth = Math.max(12, ...alerts.map((a) => stringWidth(a.stage)))
+  const idleWidth = Math.max(3, ...alerts.map((a) => formatCount(a.daysIdle).length))
   const padded = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)))
   const rows = alerts.map(
     (a) =>
-      `  ${padded(a.dealId, idWidth)} ${formatMoney(a.amount).padStart(7)}  ${padded(a.stage, stageWidth)} idle ${String(a.daysIdle).padStart(3)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
+      `  ${padded(a.dealId, idWidth)} ${formatMoney(a.amount).padStart(7)}  ${padded(a.stage, stageWidth)} idle ${formatCount(a.daysIdle).padStart(idleWidth)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
   )
   // A deal whose owner has no email cannot be DMed: it is listed, but not counted as a DM.
   const dms = alerts.filter((a) => a.ownerEmail !== null).length

@@ -4,7 +4,7 @@ import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
 import { teamSignature } from '../access/team-signature.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, fitLines, header, section } from '../blocks/block-kit.js'
-import { count, escName, money } from '../blocks/format.js'
+import { count, countOf, escName, money } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 const MAX_LISTED = 15
@@ -55,7 +55,7 @@ export function managerDigestMessage(report: StalledReport, asOf: string): Outbo
   const lines = fitLines(
     report.stalled.map(
       (d) =>
-        `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
+        `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${countOf(d.daysIdle, 'day')}${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
     ),
   )
   const more = report.stalledCount - lines.length
@@ -68,7 +68,7 @@ export function managerDigestMessage(report: StalledReport, asOf: string): Outbo
       section(text),
       section(lines.join('\n')),
       context(
-        `${more > 0 ? `And ${count(more)} more. ` : ''}Stalled: at least ${money(report.rules.alertAmount)} and idle ${report.rules.idleDays}+ days. As of ${asOf}.`,
+        `${more > 0 ? `And ${count(more)} more. ` : ''}Stalled: at least ${money(report.rules.alertAmount)} and idle ${count(report.rules.idleDays)}+ days. As of ${asOf}.`,
       ),
     ],
   }

@@ -5,7 +5,7 @@ import { SNOOZE_ACTION_ID } from '../actions/snooze-deal-action.js'
 import { UPDATED_ACTION_ID } from '../actions/updated-in-crm-action.js'
 import type { DealHealth } from '../app/pulse-services.js'
 import { type ButtonSpec, buttons, context, fields, section } from '../blocks/block-kit.js'
-import { esc, escName, moneyIn } from '../blocks/format.js'
+import { count, countOf, esc, escName, moneyIn } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 /**
@@ -25,7 +25,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     fields([
       `*Amount*\n${moneyIn(deal.amount, link?.currency)}`,
       `*Stage*\n${esc(deal.stage)}`,
-      `*Days idle*\n${deal.daysIdle}`,
+      `*Days idle*\n${count(deal.daysIdle)}`,
       `*Health*\n${health ? `${health.healthScore}/100` : 'not scored yet'}`,
     ]),
     ...(health && health.reasons.length > 0
@@ -41,7 +41,10 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
     buttons(actions),
     context(`Deal ${esc(deal.dealId)}. You get one message per quiet spell; snooze to stay quiet for a week.`),
   ]
-  return { text: `${esc(name)} (${moneyIn(deal.amount, link?.currency)}, ${esc(deal.stage)}) has been idle ${deal.daysIdle} days.`, blocks }
+  return {
+    text: `${esc(name)} (${moneyIn(deal.amount, link?.currency)}, ${esc(deal.stage)}) has been idle ${countOf(deal.daysIdle, 'day')}.`,
+    blocks,
+  }
 }
 
 /**
@@ -49,7 +52,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
  * instead ("has no activity recorded; it was created *23 days* ago"), not a quiet spell stated as fact.
  */
 function idleHeadline(deal: StalledDeal): string {
-  const days = `*${deal.daysIdle} ${deal.daysIdle === 1 ? 'day' : 'days'}*`
+  const days = `*${countOf(deal.daysIdle, 'day')}*`
   switch (deal.idleFrom) {
     case 'activity':
       return `has had no activity for ${days}`

@@ -138,12 +138,12 @@ export function stalledBlocks(
 ): RenderedReport {
   const rows = report.stalled.slice(0, 10).map((d) => {
     const h = health.get(d.dealId)
-    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}${d.outcomeNow ? ` (${d.outcomeNow} since)` : ''}, idle ${d.daysIdle} days${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
+    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}${d.outcomeNow ? ` (${d.outcomeNow} since)` : ''}, idle ${countOf(d.daysIdle, 'day')}${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
   })
   const blocks: Block[] = [
     header(`Stalled deals: ${scopeLabel}`),
     section(
-      `${count(report.stalledCount)} stalled ${report.stalledCount === 1 ? 'deal' : 'deals'} worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${report.rules.idleDays}+ days).`,
+      `${count(report.stalledCount)} stalled ${report.stalledCount === 1 ? 'deal' : 'deals'} worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${count(report.rules.idleDays)}+ days).`,
     ),
     ...(rows.length > 0 ? [listSection(rows, 'stalled deals', report.stalledCount)] : []),
     fields([
@@ -165,7 +165,7 @@ export function dealBlocks(deal: DealCard): RenderedReport {
   const facts = [
     `*Amount*\n${amount}`,
     `*Stage*\n${esc(deal.stage)}${deal.outcome !== 'open' ? ` (${deal.outcome})` : ''}`,
-    `*Days idle*\n${deal.daysIdle ?? 'n/a'}`,
+    `*Days idle*\n${deal.daysIdle === null ? 'n/a' : count(deal.daysIdle)}`,
     // A closed deal is never scored: "not scored yet" would promise a score that never comes.
     `*Health*\n${h ? `${h.healthScore}/100` : deal.outcome === 'open' ? 'not scored yet' : 'none: only open deals are scored'}`,
   ]

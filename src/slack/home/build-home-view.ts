@@ -56,7 +56,7 @@ function stalledLines(s: HomeSnapshot): Block[] {
   if (s.stalled.top.length === 0) return [section('No stalled deals. :tada:')]
   const lines = s.stalled.top.map(
     (d) =>
-      `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${d.daysIdle} days${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
+      `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${countOf(d.daysIdle, 'day')}${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
   )
   return [listSection(lines, 'stalled deals', Math.max(s.stalled.count, lines.length))]
 }
@@ -125,7 +125,7 @@ export function buildHomeView(content: HomeContent): HomeView {
       const h = d.health
       blocks.push(
         section(
-          `*${escName(d.dealName ?? d.dealId)}* ${dealAmount({ amount: d.amount, amountMissing: d.amountMissing })}, ${escName(d.stage)}, idle ${d.daysIdle === 1 ? '1 day' : `${d.daysIdle ?? 0} days`} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
+          `*${escName(d.dealName ?? d.dealId)}* ${dealAmount({ amount: d.amount, amountMissing: d.amountMissing })}, ${escName(d.stage)}, idle ${countOf(d.daysIdle ?? 0, 'day')} · health ${h ? `*${h.healthScore}/100*` : 'not scored yet'}`,
         ),
       )
       if (h && h.reasons.length > 0) blocks.push(context(h.reasons.slice(0, 3).map(esc).join(' · ')))
