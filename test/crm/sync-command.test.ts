@@ -157,7 +157,7 @@ describe('pulse sync and pulse status', () => {
       const [stopped] = await findRecentSyncRuns(store.db, 1)
       expect(stopped?.status).toBe('interrupted')
       expect(stopped?.finished_at).not.toBeNull()
-      expect(stopped?.error_message).toMatch(/^Stopped by Ctrl-C \(SIGINT\) after \d+ pages/)
+      expect(stopped?.error_message).toMatch(/^Stopped by Ctrl-C \(SIGINT\) after [\d,]+ pages? \([\d,]+ deals?\)/)
     } finally {
       await store.close()
     }

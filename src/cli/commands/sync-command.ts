@@ -64,7 +64,7 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
           const exit = () => process.exit(signal === 'SIGTERM' ? 143 : 130)
           setTimeout(exit, 2000).unref()
           const by = signal === 'SIGINT' ? 'Ctrl-C (SIGINT)' : signal
-          const message = `Stopped by ${by} after ${stored.pages} pages (${stored.deals} deals); the next sync resumes from there.`
+          const message = `Stopped by ${by} after ${formatCountOf(stored.pages, 'page')} (${formatCountOf(stored.deals, 'deal')}); the next sync resumes from there.`
           interruptSyncRuns(store.db, source.name, new Date(), message)
             .catch(() => undefined)
             .then(() => hold.release())
