@@ -6,6 +6,7 @@ import type { Store } from '../../src/db/open-store.js'
 import { findWatermark } from '../../src/db/store-sync-page.js'
 import { AppError } from '../../src/errors.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import {
   DEFAULT_PIPELINE_STAGES,
   type FakeHubspotDeal,
@@ -156,6 +157,26 @@ describe('HubSpot sync', () => {
       expect(row.closed_date).toBe(timeZone === 'America/Los_Angeles' ? '2024-03-31' : '2024-04-01')
     },
   )
+
+  it('a changed PULSE_TZ: the next sync says so and dates every stored deal in the new zone, then is incremental again', async () => {
+    const deals = generateHubspotDeals(120, { seed: 5 })
+    const late = deals.find((d) => d.properties.hs_is_closed_won === 'true') as FakeHubspotDeal
+    late.properties.closedate = '2024-04-01T01:30:00.000Z'
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store, 'UTC')
+    // No deal changed in HubSpot: only the team's zone did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    expect(await syncCrm(store, source(fake, { timeZone: 'America/Los_Angeles', logger }))).toMatchObject({ deals: 120 })
+    await expectStoreToMatch(fake, store, 'America/Los_Angeles')
+    const row = await store.db.selectFrom('deals').select('closed_date').where('deal_id', '=', late.id).executeTakeFirstOrThrow()
+    expect(row.closed_date).toBe('2024-03-31')
+    expect(logged.join('\n')).toContain('PULSE_TZ "UTC" is now "America/Los_Angeles" since the last sync: reading every deal again')
+    // The same zone spelled another way is no change.
+    expect((await syncCrm(store, source(fake, { timeZone: 'america/los_angeles' }))).deals).toBe(0)
+  })
 
   it('keeps the close date of a deal closed before its record was created (moved in from another CRM)', async () => {
     const deals = generateHubspotDeals(50, { seed: 9 })
