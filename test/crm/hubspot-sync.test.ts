@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { SegmentMapping } from '../../src/config.js'
+import { DEFAULT_STAGES, type SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
 import { findWatermark } from '../../src/db/store-sync-page.js'
 import { AppError } from '../../src/errors.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { createLogger } from '../../src/log/create-logger.js'
 import {
@@ -14,7 +15,7 @@ import {
   type HubspotFake,
   startHubspotFake,
 } from '../fakes/hubspot-fake.js'
-import { openTestStore } from '../helpers/test-store.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
 import { expectStaysIn, staysOffTheUtcDay, storeSnapshot } from './store-snapshot.js'
 
@@ -217,6 +218,23 @@ describe('HubSpot sync', () => {
     const before = fake.batchReadIds.length
     expect((await syncCrm(store, source(fake))).deals).toBe(0)
     expect(fake.batchReadIds.length).toBe(before)
+  })
+
+  it("leaves a deal a CSV import stored under an id HubSpot lists as archived: only HubSpot's own deals are removed", async () => {
+    const deals = generateHubspotDeals(20, { seed: 4 })
+    const [ours, theirs] = [deals[3] as FakeHubspotDeal, deals[7] as FakeHubspotDeal]
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    // A CSV export from elsewhere uses an id HubSpot has too; HubSpot then archives that deal and one of its own.
+    fake.archiveDeal(theirs.id)
+    fake.archiveDeal(ours.id)
+    const header = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+    const csv = writeTempFile('d.csv', `${header}\n${theirs.id},2024-01-02,,r1,SaaS,EMEA,Core,Web,Demo,1000,Open\n`)
+    await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
+    const left = await store.db.selectFrom('deals').select(['deal_id', 'source']).where('deal_id', 'in', [ours.id, theirs.id]).execute()
+    expect(left).toEqual([{ deal_id: theirs.id, source: 'csv' }])
   })
 
   it('handles more deals modified in one millisecond than fit a page, and never pages past the 10,000 cap', async () => {
