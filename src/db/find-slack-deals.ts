@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { composedDealId } from '../domain/composed-deal-id.js'
 import { dialectOf, foldText, UNICODE_LOWER } from './dialect.js'
 import { isSyncGoingOn, latestImportRuns } from './find-sync-status.js'
 import type { Database } from './schema.js'
@@ -66,7 +67,9 @@ export async function findDealsByIdOrName(
       .select([...DEAL_COLUMNS, 'deal_scores.health_score', 'deal_scores.win_probability', 'deal_scores.basis', 'deal_scores.reasons'])
       .where('deals.archived', '=', 0)
       .$if(ownerIds !== undefined, (q) => q.where('deals.owner_id', 'in', [...(ownerIds ?? [])]))
-  const exact = await base().where('deals.deal_id', '=', idOrName).execute()
+  // An id typed in another Unicode form than a CSV import stored it in (composed) is the same deal.
+  const ids = [...new Set([idOrName, composedDealId(idOrName)])]
+  const exact = await base().where('deals.deal_id', 'in', ids).execute()
   if (exact.length > 0) return exact as SlackDealRow[]
   const folded = foldText(idOrName)
   const pattern = likePattern(folded)

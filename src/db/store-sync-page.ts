@@ -17,6 +17,7 @@ export interface SyncPageWrite {
   source: string
   runId: number
   deals: readonly SyncedDeal[]
+  /** Deals the CRM archived or deleted: removed when stored from `source` (another source's deal with the id stays). */
   removedDealIds: readonly string[]
   owners?: readonly NormalizedOwner[]
   /** The source's new watermark (null keeps the stored one). */
@@ -32,8 +33,8 @@ const ID_CHUNK = 900
 
 /**
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
- * stage history of every deal that came with one, removes archived/deleted deals with their
- * history, upserts the page's owners (and any owner its deals name with an email that `owners`
+ * stage history of every deal that came with one, removes archived/deleted deals of `source` with their
+ * history (a deal another source stored under the same id stays), upserts the page's owners (and any owner its deals name with an email that `owners`
  * lacks), notes the deals seen by a full sync (`full`), counts the page on its sync run, and
  * stores the source's watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
  * On SQLite the page is written with prepared statements while holding Kysely's connection
@@ -74,7 +75,7 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
         .onConflict((oc) => oc.columns(['deal_id', 'entered_at', 'stage']).doUpdateSet((eb) => ({ left_at: eb.ref('excluded.left_at') })))
         .execute()
     }
-    const removed = await removeDeals(tx, page.removedDealIds)
+    const removed = await removeDeals(tx, page.source, page.removedDealIds)
     if (page.full) {
       const seen = rows.map((r) => ({ source: page.source, deal_id: r.deal_id }))
       for (let i = 0; i < seen.length; i += 1000) {
@@ -163,7 +164,7 @@ function prepare(sqlite: SqliteDatabase.Database) {
       `INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
     ),
-    deleteDeal: sqlite.prepare('DELETE FROM deals WHERE deal_id = ?'),
+    deleteDeal: sqlite.prepare('DELETE FROM deals WHERE deal_id = ? AND source = ?'),
     upsertOwner: sqlite.prepare(
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
@@ -206,7 +207,10 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     }
     let removed = 0
     for (const id of page.removedDealIds) {
-      removed += s.deleteDeal.run(id).changes
+      // Only a deal of this source: another's with the same id (a CSV import's) is not this CRM's to remove.
+      const gone = s.deleteDeal.run(id, page.source).changes
+      if (gone === 0) continue
+      removed += gone
       s.deleteHistory.run(id)
     }
     if (page.full) {
@@ -356,14 +360,16 @@ async function saveWatermark(db: Kysely<Database> | Transaction<Database>, sourc
     .execute()
 }
 
-async function removeDeals(tx: Transaction<Database>, ids: readonly string[]): Promise<number> {
+/** Removes the deals of `source` among `ids`, with their history; a deal another source stored under one of the ids stays. */
+async function removeDeals(tx: Transaction<Database>, source: string, ids: readonly string[]): Promise<number> {
   let removed = 0
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK)
-    const result = await tx.deleteFrom('deals').where('deal_id', 'in', chunk).executeTakeFirst()
+    const ours = tx.selectFrom('deals').select('deal_id').where('source', '=', source).where('deal_id', 'in', chunk)
+    await tx.deleteFrom('stage_history').where('deal_id', 'in', ours).execute()
+    const result = await tx.deleteFrom('deals').where('source', '=', source).where('deal_id', 'in', chunk).executeTakeFirst()
     removed += Number(result.numDeletedRows)
   }
-  await deleteByDealIds(tx, 'stage_history', ids)
   return removed
 }
 

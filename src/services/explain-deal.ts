@@ -2,6 +2,7 @@ import { findDealLinks } from '../db/find-deal-links.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import type { Store } from '../db/open-store.js'
 import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
+import { composedDealId } from '../domain/composed-deal-id.js'
 import { AppError } from '../errors.js'
 import { type DealScore, scoreDeals } from '../model/score-deals.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
@@ -44,7 +45,10 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
  * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained.
  */
 export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
-  const [deal] = await findModelDeals(store.db, { dealId })
+  // An id typed in another Unicode form than a CSV import stored it in (composed) is the same deal.
+  const composed = composedDealId(dealId)
+  let [deal] = await findModelDeals(store.db, { dealId })
+  if (!deal && composed !== dealId) [deal] = await findModelDeals(store.db, { dealId: composed })
   if (!deal) {
     // The store keeps a deal a sync found archived or deleted in the CRM, but no longer reads it.
     if ((await findDealLinks(store.db, [dealId])).has(dealId))

@@ -45,6 +45,20 @@ describe('pulse deal', () => {
     expect(u.line).toMatch(/ · \$[\d.]+k · /)
   })
 
+  it('finds a deal by its id typed in another Unicode form than the import stored it in', async () => {
+    const db = join(tempDir(), 'p.db')
+    const header = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+    const file = writeTempFile('d.csv', `${header}\nCaf\u00e9-1,2024-01-02,,r1,SaaS,EMEA,Core,Web,Demo,1000,Open\n`)
+    expect((await runCli('ingest', '--csv', file, '--db', db)).code).toBe(0)
+    // Found (so the next thing missing is a model), in either spelling; an unknown id is not.
+    for (const id of ['Caf\u00e9-1', 'Cafe\u0301-1']) {
+      const run = await runCli('deal', id, '--db', db, '--as-of', '2024-06-01')
+      expect(run.code).not.toBe(0)
+      expect(run.stderr).toContain('No model has been trained yet')
+    }
+    expect((await runCli('deal', 'Cafe-1', '--db', db, '--as-of', '2024-06-01')).stderr).toContain('No deal with id "Cafe-1"')
+  })
+
   // An open deal's card, as explainDeal gives it.
   const card = {
     dealId: 'D1',

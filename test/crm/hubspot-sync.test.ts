@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { SegmentMapping } from '../../src/config.js'
+import { DEFAULT_STAGES, type SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { staysFromChanges } from '../../src/crm/stage-stays.js'
 import type { Store } from '../../src/db/open-store.js'
 import { findWatermark } from '../../src/db/store-sync-page.js'
 import { AppError } from '../../src/errors.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import {
   DEFAULT_PIPELINE_STAGES,
   type FakeHubspotDeal,
@@ -13,7 +15,7 @@ import {
   type HubspotFake,
   startHubspotFake,
 } from '../fakes/hubspot-fake.js'
-import { openTestStore } from '../helpers/test-store.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
 import { expectStaysIn, staysOffTheUtcDay, storeSnapshot } from './store-snapshot.js'
 
@@ -157,6 +159,26 @@ describe('HubSpot sync', () => {
     },
   )
 
+  it('a changed PULSE_TZ: the next sync says so and dates every stored deal in the new zone, then is incremental again', async () => {
+    const deals = generateHubspotDeals(120, { seed: 5 })
+    const late = deals.find((d) => d.properties.hs_is_closed_won === 'true') as FakeHubspotDeal
+    late.properties.closedate = '2024-04-01T01:30:00.000Z'
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store, 'UTC')
+    // No deal changed in HubSpot: only the team's zone did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    expect(await syncCrm(store, source(fake, { timeZone: 'America/Los_Angeles', logger }))).toMatchObject({ deals: 120 })
+    await expectStoreToMatch(fake, store, 'America/Los_Angeles')
+    const row = await store.db.selectFrom('deals').select('closed_date').where('deal_id', '=', late.id).executeTakeFirstOrThrow()
+    expect(row.closed_date).toBe('2024-03-31')
+    expect(logged.join('\n')).toContain('PULSE_TZ "UTC" is now "America/Los_Angeles" since the last sync: reading every deal again')
+    // The same zone spelled another way is no change.
+    expect((await syncCrm(store, source(fake, { timeZone: 'america/los_angeles' }))).deals).toBe(0)
+  })
+
   it('keeps the close date of a deal closed before its record was created (moved in from another CRM)', async () => {
     const deals = generateHubspotDeals(50, { seed: 9 })
     const migrated = deals.find((d) => d.properties.hs_is_closed === 'true') as FakeHubspotDeal
@@ -196,6 +218,23 @@ describe('HubSpot sync', () => {
     const before = fake.batchReadIds.length
     expect((await syncCrm(store, source(fake))).deals).toBe(0)
     expect(fake.batchReadIds.length).toBe(before)
+  })
+
+  it("leaves a deal a CSV import stored under an id HubSpot lists as archived: only HubSpot's own deals are removed", async () => {
+    const deals = generateHubspotDeals(20, { seed: 4 })
+    const [ours, theirs] = [deals[3] as FakeHubspotDeal, deals[7] as FakeHubspotDeal]
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    // A CSV export from elsewhere uses an id HubSpot has too; HubSpot then archives that deal and one of its own.
+    fake.archiveDeal(theirs.id)
+    fake.archiveDeal(ours.id)
+    const header = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+    const csv = writeTempFile('d.csv', `${header}\n${theirs.id},2024-01-02,,r1,SaaS,EMEA,Core,Web,Demo,1000,Open\n`)
+    await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
+    const left = await store.db.selectFrom('deals').select(['deal_id', 'source']).where('deal_id', 'in', [ours.id, theirs.id]).execute()
+    expect(left).toEqual([{ deal_id: theirs.id, source: 'csv' }])
   })
 
   it('handles more deals modified in one millisecond than fit a page, and never pages past the 10,000 cap', async () => {

@@ -146,6 +146,26 @@ describe('Salesforce sync', () => {
     },
   )
 
+  it('a changed PULSE_TZ: the next sync says so and dates every stored opportunity in the new zone, then is incremental again', async () => {
+    const opps = generateOpportunities(120, { seed: 13 })
+    const late = opps[0] as FakeOpportunity
+    late.CreatedDate = '2024-04-01T01:30:00.000+0000'
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store, 'UTC')
+    // No opportunity changed in Salesforce: only the team's zone did.
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    expect(await syncCrm(store, source(fake, { timeZone: 'America/Los_Angeles', logger }))).toMatchObject({ deals: 120 })
+    await expectStoreToMatch(fake, store, 'America/Los_Angeles')
+    const row = await store.db.selectFrom('deals').select('created_date').where('deal_id', '=', late.Id).executeTakeFirstOrThrow()
+    expect(row.created_date).toBe('2024-03-31')
+    expect(logged.join('\n')).toContain('PULSE_TZ "UTC" is now "America/Los_Angeles" since the last sync: reading every opportunity again')
+    // The same zone spelled another way is no change.
+    expect((await syncCrm(store, source(fake, { timeZone: 'america/los_angeles' }))).deals).toBe(0)
+  })
+
   it('keeps the close date of an opportunity closed before its record was created (moved in from another CRM)', async () => {
     const opps = generateOpportunities(50, { seed: 17 })
     const migrated = opps.find((o) => o.IsClosed) as FakeOpportunity

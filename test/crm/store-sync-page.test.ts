@@ -135,6 +135,33 @@ describeEachDialect('storeSyncPage', (dialect) => {
     }
   })
 
+  it("removes only the CRM's own deals: a deal another source stored under the same id keeps its row and history, on both write paths", async () => {
+    const sqliteStore = await openTestStore()
+    stores.push(sqliteStore)
+    for (const target of [sqliteStore, await open()]) {
+      for (const write of [target, { ...target, sqlite: undefined }]) {
+        await target.db.deleteFrom('deals').execute()
+        await target.db.deleteFrom('stage_history').execute()
+        const now = new Date('2024-06-01T00:00:00Z')
+        const runId = await beginSyncRun(target.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now })
+        const stay = (id: string) => [{ dealId: id, stage: 'Demo', enteredAt: '2024-01-05T09:00:00.000Z', leftAt: null }]
+        const page = { runId, watermark: null, now }
+        await storeSyncPage(write, {
+          ...page,
+          source: 'csv',
+          deals: [{ deal: deal('77', { source: 'csv' }), history: stay('77') }],
+          removedDealIds: [],
+        })
+        await storeSyncPage(write, { ...page, source: 'hubspot', deals: [{ deal: deal('78'), history: stay('78') }], removedDealIds: [] })
+        // HubSpot lists 77 and 78 as archived: 78 is its own, 77 a CSV import's.
+        const result = await storeSyncPage(write, { ...page, source: 'hubspot', deals: [], removedDealIds: ['77', '78'] })
+        expect(result.removed).toBe(1)
+        expect(await target.db.selectFrom('deals').select(['deal_id', 'source']).execute()).toEqual([{ deal_id: '77', source: 'csv' }])
+        expect(await target.db.selectFrom('stage_history').select('deal_id').execute()).toEqual([{ deal_id: '77' }])
+      }
+    }
+  })
+
   it('records the owners its deals name with an email when the CRM owner list lacks them, never replacing a CRM email', async () => {
     const sqliteStore = await openTestStore()
     stores.push(sqliteStore)

@@ -31,7 +31,7 @@ describeEachDialect('upgrading a store whose report summaries added raw amounts'
       expect(await store.db.selectFrom('analytics_rollup_state').select('id').execute()).toHaveLength(1)
       await store.db
         .deleteFrom('kysely_migration' as never)
-        .where('name' as never, '=', '0015-rollup-cents' as never)
+        .where('name' as never, '>=', '0015-rollup-cents' as never)
         .execute()
       const before = await findDataVersion(store.db)
       await store.close()

@@ -92,6 +92,19 @@ describeEachDialect('Slack stores', (dialect) => {
     expect(await findStoreStatus(db)).toMatchObject({ deals: 5, openDeals: 3, lastImport: { status: 'done', rows: 5 } })
   })
 
+  it('finds a deal by its id typed with combining accents when the import stored it composed', async () => {
+    store = await dialect.open()
+    const header = CSV.slice(0, CSV.indexOf('\n') + 1)
+    const csv = `${header}Caf\u00e9-1,Bistro,2025-01-02,,rep_1,ana@acme.example,SaaS,EMEA,Core,Inbound,Demo,1000,Open\n`
+    await importCsvFile(store, { path: writeTempFile('d.csv', csv), stages: DEFAULT_STAGES, now: NOW })
+    for (const typed of ['Caf\u00e9-1', 'Cafe\u0301-1']) {
+      expect(
+        (await findDealsByIdOrName(store.db, typed, null, 10)).map((d) => d.deal_id),
+        typed,
+      ).toEqual(['Caf\u00e9-1'])
+    }
+  })
+
   it('finds a name with a sharp s whether it is typed ß, SS or ss, in upper or lower case', async () => {
     store = await dialect.open()
     const header = CSV.slice(0, CSV.indexOf('\n') + 1)

@@ -254,6 +254,20 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(summary.firstRejects[0]).toEqual({ line: 4, reason: 'deal_id D1 appears again (first on line 2)' })
   })
 
+  it('reads one id spelled in two Unicode forms (composed and with a combining accent) as one deal, within a file and across imports', async () => {
+    store = await dialect.open()
+    const composed = 'Caf\u00e9-1'
+    const decomposed = 'Cafe\u0301-1'
+    const row = (id: string, amount: number) => `${id},2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,${amount},,Open`
+    const summary = await importCsvFile(store, options(writeTempFile('d.csv', csv(row(composed, 8000), row(decomposed, 9000)))))
+    expect(summary).toMatchObject({ inserted: 1, rejected: 1 })
+    expect(summary.firstRejects).toEqual([{ line: 3, reason: `deal_id ${composed} appears again (first on line 2)` }])
+    // A later export written the other way updates the same deal.
+    const again = await importCsvFile(store, options(writeTempFile('e.csv', csv(row(decomposed, 9500)))))
+    expect(again).toMatchObject({ inserted: 0, updated: 1, rejected: 0 })
+    expect(await store.db.selectFrom('deals').select(['deal_id', 'amount']).execute()).toEqual([{ deal_id: composed, amount: 9500 }])
+  })
+
   it('counts lines correctly after a quoted field that spans lines', async () => {
     store = await dialect.open()
     const file = writeTempFile(

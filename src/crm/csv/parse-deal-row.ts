@@ -1,4 +1,5 @@
 import { keyBytesOver, MAX_KEY_BYTES } from '../../domain/clip-key.js'
+import { composedDealId } from '../../domain/composed-deal-id.js'
 import { toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, Outcome, StageStay } from '../../domain/normalized-deal.js'
@@ -137,7 +138,8 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     const i = layout.index[c]
     return i === undefined ? '' : (fields[i] ?? '').trim()
   }
-  const dealId = get('deal_id')
+  // One deal whichever Unicode form the file spells its id in: the duplicate check and the upsert see one id.
+  const dealId = composedDealId(get('deal_id'))
   if (dealId === '') return reject('deal_id is empty')
   const ownerId = get('sales_rep_id')
   if (ownerId === '') return reject('sales_rep_id is empty')

@@ -7,6 +7,7 @@ import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
 import { isRefusedRequest } from '../http/crm-http.js'
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
+import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
 import {
   createHubspotApi,
   type HubspotApi,
@@ -66,6 +67,8 @@ interface HubspotWatermark {
   stages?: Record<string, string>
   /** The deal property each segment was read from (`HUBSPOT_REGION_PROPERTY`, ...); absent in watermarks of earlier versions. */
   segments?: SegmentMapping
+  /** The time zone (`PULSE_TZ`) the deals' dates were read in; absent in watermarks of earlier versions. */
+  timeZone?: string
   /**
    * Deals already stored that the next search from `ts` finds again (modified within the search
    * lag, past `ts`), each with the `hs_lastmodifieddate` stored: read again only once it changed.
@@ -212,12 +215,16 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     }
     if (remapped.length > 0)
       options.logger?.warn(`Segment properties changed since the last sync (${remapped.join(', ')}): reading every deal again`)
-    if (renamed.length > 0 || remapped.length > 0) start = { ts: 0, ids: [] }
+    // Another PULSE_TZ: the stored deals' dates are the days their timestamps fell on in the old zone.
+    const rezoned = timeZoneChange(start.timeZone, options.timeZone)
+    if (rezoned !== null) options.logger?.warn(`${rezoned} since the last sync: reading every deal again to date it in the new zone`)
+    if (renamed.length > 0 || remapped.length > 0 || rezoned !== null) start = { ts: 0, ids: [] }
     const safeTs = clock.now() - lagMs
     const kept = {
       ...(onlyPipeline === undefined ? {} : { pipeline: onlyPipeline }),
       stages: names,
       segments: segmentMappingOf(options.segments),
+      timeZone: timeZoneOf(options.timeZone),
     }
     // Deals stored past "now - lag" by the last sync, and by this one: the search from the
     // watermark finds them again, but they are read again only once modified again.

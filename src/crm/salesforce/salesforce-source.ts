@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../http/clock.js'
 import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
+import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
 import { fieldAt, HISTORY_FIELDS, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
 
@@ -76,6 +77,8 @@ interface SalesforceWatermark {
   stages?: Record<string, string>
   /** The Opportunity field each segment was read from (`SALESFORCE_REGION_FIELD`, ...); absent in watermarks of earlier versions. */
   segments?: SegmentMapping
+  /** The time zone (`PULSE_TZ`) the opportunities' dates were read in; absent in watermarks of earlier versions. */
+  timeZone?: string
   /**
    * Opportunities already stored that the next query from `stamp` finds again (modified within
    * the lag, past `stamp`), each with the `SystemModstamp` stored: read again only once it changed.
@@ -271,7 +274,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     if (remapped.length > 0) {
       options.logger?.warn(`Segment fields changed since the last sync (${remapped.join(', ')}): reading every opportunity again`)
     }
-    if (changed.length > 0 || remapped.length > 0) start = { ...start, stamp: null, ids: [], recent: undefined }
+    // Another PULSE_TZ: the stored opportunities' dates are the days their timestamps fell on in the old zone.
+    const rezoned = timeZoneChange(start.timeZone, options.timeZone)
+    if (rezoned !== null) {
+      options.logger?.warn(`${rezoned} since the last sync: reading every opportunity again to date it in the new zone`)
+    }
+    if (changed.length > 0 || remapped.length > 0 || rezoned !== null) start = { ...start, stamp: null, ids: [], recent: undefined }
     const safe = new Date(clock.now() - lagMs).toISOString()
     currencyField ??= start.currency === undefined ? describeCurrency() : Promise.resolve(start.currency)
     const currency = await currencyField
@@ -311,6 +319,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         ...(currency === undefined ? {} : { currency }),
         stages: stageNames,
         segments: segmentMappingOf(options.segments),
+        timeZone: timeZoneOf(options.timeZone),
       })
 
     const users = new Map(knownUsers)
@@ -491,7 +500,17 @@ function parseWatermark(value: string | null): SalesforceWatermark {
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
       const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
       const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
-      return { stamp: w.stamp ?? null, ids: w.ids, deletedSince: w.deletedSince ?? null, ...currency, ...stages, ...segments, ...recent }
+      const timeZone = typeof w.timeZone === 'string' ? { timeZone: w.timeZone } : {}
+      return {
+        stamp: w.stamp ?? null,
+        ids: w.ids,
+        deletedSince: w.deletedSince ?? null,
+        ...currency,
+        ...stages,
+        ...segments,
+        ...recent,
+        ...timeZone,
+      }
     }
   } catch {
     // an unreadable watermark means a full sync, which is always safe
