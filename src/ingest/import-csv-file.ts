@@ -144,11 +144,10 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
     if (counts.read === 0) throw noRows(options.path)
-    const pending = built
     const importRollup: Promise<ImportRollup | undefined> | undefined =
       rollupStages === null
         ? undefined
-        : Promise.resolve(pending).then((b) => (b === undefined ? undefined : { built: b, openStages: rollupStages }))
+        : Promise.resolve(built).then((b) => (b === undefined ? undefined : { built: b, openStages: rollupStages }))
     // The commit awaits it after its own writes: a failure meanwhile surfaces there.
     importRollup?.catch(() => undefined)
     const result = await run.commit(counts, importRollup)
