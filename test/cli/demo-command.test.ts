@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { openStore } from '../../src/db/open-store.js'
 import { DEMO_AS_OF, runDemo } from '../../src/demo/run-demo.js'
+import { SAMPLE_STAGES } from '../../src/sample/sample-profile.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
@@ -119,6 +120,31 @@ describe('the demo deal docs/model.md quotes', () => {
 })
 
 describe('runDemo', () => {
+  it('keeps to the stages of the sample when PULSE_STAGES names another pipeline', async () => {
+    const store = await openStore({ path: ':memory:' })
+    const outDir = join(tempDir(), 'out')
+    try {
+      const result = await runDemo(store, {
+        outDir,
+        asOf: DEMO_AS_OF,
+        seed: 'demo-stages',
+        deals: 1500,
+        config: loadConfig({ PULSE_STAGES: 'Discovery,Evaluation,Closed' }),
+        progress: () => {},
+      })
+      const out = (name: string) => JSON.parse(readFileSync(join(outDir, name), 'utf8'))
+      const funnel = out('funnel.json') as { stages: Array<{ stage: string; reached: number }>; unplaced: number }
+      expect(funnel.stages.map((s) => s.stage)).toEqual([...SAMPLE_STAGES])
+      expect(funnel.unplaced).toBe(0)
+      expect(funnel.stages[0]?.reached).toBe(1500)
+      const losses = out('losses.json') as { stages: Array<{ stage: string; lost: number }> }
+      expect(losses.stages.map((s) => s.stage).sort()).toEqual(['Demo', 'Negotiation', 'Proposal', 'Qualified'])
+      expect(result.imported.unknownStages).toEqual([])
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+
   it('lists the least healthy high-value open deals with their name, amount and stage, and writes every file it names', async () => {
     const store = await openStore({ path: ':memory:' })
     try {
