@@ -145,7 +145,7 @@ export async function usingStore<T>(
   if (existing && url === undefined && path !== ':memory:' && !existsSync(path)) {
     throw new AppError(
       'no_data',
-      `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${path}` : ''}), or point --db or PULSE_DB at your database.`,
+      `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${shellArg(path)}` : ''}), or point --db or PULSE_DB at your database.`,
     )
   }
   // A first large import holds a SQLite file to itself until it commits: wait for it, saying so.

@@ -37,6 +37,13 @@ describe('commands about deals on a database that holds none yet', () => {
     }
   })
 
+  it('name a missing database path with a space quoted in the import they suggest, so it runs as pasted', async () => {
+    const db = join(tempDir(), 'my deals', 'pulse.db')
+    const run = await runCli('report', 'winrate', '--db', db)
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain(`Import deals first (pulse ingest --csv FILE --db '${db}')`)
+  })
+
   it('after a CRM sync that found no deal, say so and point at the CRM, not at a CSV import', async () => {
     fake = await startHubspotFake({ deals: [] })
     const db = join(tempDir(), 'pulse.db')
