@@ -6,9 +6,8 @@ import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
-import { type CliIo, type CommonOptions, cliConfig, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
 import { progressBar } from '../progress-bar.js'
-import { shellArg } from '../shell-arg.js'
 import { REJECTED_LISTED } from './rejected-command.js'
 
 interface IngestOptions extends CommonOptions {
@@ -93,8 +92,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
       throw error
     })
     // The command it names reads the database this import wrote, not the default one.
-    const dbOption = options.db !== undefined && config.databaseUrl === undefined ? ` --db ${shellArg(dbPath)}` : ''
-    emit(io, options, summary, () => formatImportSummary(summary, dbOption))
+    emit(io, options, summary, () => formatImportSummary(summary, dbOptionOf(options, config)))
     if (summary.inserted + summary.updated === 0) {
       throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)
     }
