@@ -44,6 +44,15 @@ describe('commands about deals on a database that holds none yet', () => {
     expect(run.stderr).toContain(`Import deals first (pulse ingest --csv FILE --db '${db}')`)
   })
 
+  it('pulse status suggests the import and the sync into the database it was given', async () => {
+    const db = join(tempDir(), 'my deals', 'pulse.db')
+    await (await openStore({ path: db })).close()
+    const run = await runCli('status', '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain(`Last import: none yet (run \`pulse ingest --csv FILE --db '${db}'\`).`)
+    expect(run.stdout).toContain(`Last syncs: none yet (run \`pulse sync --db '${db}'\`).`)
+  })
+
   it('after a CRM sync that found no deal, say so and point at the CRM, not at a CSV import', async () => {
     fake = await startHubspotFake({ deals: [] })
     const db = join(tempDir(), 'pulse.db')
