@@ -60,7 +60,7 @@ describe('pulse rejected', () => {
 
     const missing = await runCli('rejected', '7', '--db', db)
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toContain('There is no import run 7')
+    expect(missing.stderr).toContain(`There is no import run 7; \`pulse status --db ${db}\` shows the last import.`)
   })
 
   it('says when no import has rejected a row', async () => {
