@@ -54,6 +54,15 @@ export function pathArgument(message: string): (value: string) => string {
   }
 }
 
+/**
+ * ` --db PATH` (shell-quoted) when the command was given `--db` and reads SQLite, else empty: what
+ * a command the CLI tells the user to run next needs, so that it reads the same database.
+ * @example dbOptionOf({ db: 'my deals.db' }, config) // " --db 'my deals.db'"
+ */
+export function dbOptionOf(options: CommonOptions, config: Pick<Config, 'databaseUrl'>): string {
+  return options.db !== undefined && config.databaseUrl === undefined ? ` --db ${shellArg(options.db)}` : ''
+}
+
 /** Adds `--as-of YYYY-MM-DD` and `--json` to a reporting command. */
 export function withReportOptions(cmd: Command): Command {
   return withDbOption(cmd)
@@ -145,7 +154,7 @@ export async function usingStore<T>(
   if (existing && url === undefined && path !== ':memory:' && !existsSync(path)) {
     throw new AppError(
       'no_data',
-      `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${path}` : ''}), or point --db or PULSE_DB at your database.`,
+      `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${shellArg(path)}` : ''}), or point --db or PULSE_DB at your database.`,
     )
   }
   // A first large import holds a SQLite file to itself until it commits: wait for it, saying so.
@@ -156,7 +165,7 @@ export async function usingStore<T>(
   )
   try {
     if (needsDeals && !(await hasAnyDeal(store.db))) {
-      const db = options.db && url === undefined ? ` --db ${shellArg(path)}` : ''
+      const db = dbOptionOf(options, { databaseUrl: url })
       // A CRM sync that found nothing is no reason to import a CSV: say what the sync saw.
       const synced = (await findRecentSyncRuns(store.db)).find((r) => r.status === 'done' && r.source !== 'csv')
       if (synced) {

@@ -10,6 +10,7 @@ import type { Store } from '../db/open-store.js'
 import { type CsvImportSummary, importCsvFile } from '../ingest/import-csv-file.js'
 import { recentShiftSentence } from '../model/recent-rate-shift.js'
 import type { DealScore } from '../model/score-deals.js'
+import { SAMPLE_STAGES } from '../sample/sample-profile.js'
 import { type SampleSummary, writeSampleFiles } from '../sample/write-sample-files.js'
 import { findingsSummary } from '../services/findings-summary.js'
 import { loadDriversReport } from '../services/load-drivers-report.js'
@@ -78,7 +79,9 @@ export async function runDemo(store: Store, options: DemoOptions): Promise<DemoR
   files.push(sample.csv, sample.truth, sample.roster)
 
   progress('Importing them ...')
-  const imported = await importCsvFile(store, { path: sample.csv, stages: options.config.stages })
+  // The sample's own pipeline, not PULSE_STAGES: an order set for the user's CRM names stages no
+  // sample deal is in, which would leave the funnel and the losses without them.
+  const imported = await importCsvFile(store, { path: sample.csv, stages: SAMPLE_STAGES })
 
   progress('Running the reports ...')
   const query: ReportQuery = {

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { openStore } from '../../src/db/open-store.js'
 import { DEMO_AS_OF, runDemo } from '../../src/demo/run-demo.js'
+import { SAMPLE_STAGES } from '../../src/sample/sample-profile.js'
+import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
@@ -64,6 +66,42 @@ describe('pulse demo run again', () => {
   })
 })
 
+describe('the command pulse demo suggests', () => {
+  /** Runs `pulse ARGS` in a child process (its configuration is read once per process) with `env` added. */
+  async function pulse(args: readonly string[], env: Record<string, string>) {
+    const run = spawnPulse(args, env)
+    const code = await run.exited
+    return { code, stdout: run.stdout, stderr: run.stderr }
+  }
+
+  it.each([
+    ['without PULSE_DATABASE_URL', {}],
+    // Nothing listens there: a command that reads PostgreSQL instead of the demo's file fails.
+    ['with PULSE_DATABASE_URL set (the demo keeps to its SQLite file)', { PULSE_DATABASE_URL: 'postgres://pulse@127.0.0.1:1/pulse' }],
+  ])(
+    'reads the demo database as written, %s',
+    async (_, env: Record<string, string>) => {
+      const dir = tempDir()
+      const demo = await pulse(['demo', '--db', join(dir, 'demo.db'), '--out', join(dir, 'out'), '--deals', '600'], env)
+      expect(demo.code, demo.stderr).toBe(0)
+      const line = /^Explore\b[^:]*: (.+)$/m.exec(demo.stdout)?.[1] ?? ''
+      // The line as a shell runs it: leading NAME=value words set variables for that command alone.
+      const words = line.split(' ')
+      const vars: Record<string, string> = { ...env }
+      while (/^[A-Z_]+=/.test(words[0] ?? '')) {
+        const [name, ...value] = (words.shift() as string).split('=')
+        vars[name as string] = value.join('=')
+      }
+      expect(words.slice(0, 2)).toEqual(['npx', 'pulse'])
+      const explore = await pulse(words.slice(2), vars)
+      expect(explore.code, explore.stderr).toBe(0)
+      expect(explore.stdout).toContain(`Win rate by closed month (as of ${DEMO_AS_OF})`)
+      expect(explore.stderr).not.toContain('does not apply')
+    },
+    60_000,
+  )
+})
+
 describe('the demo deal docs/model.md quotes', () => {
   it('gives the reasons the page quotes for it, word for word', async () => {
     const page = readFileSync(new URL('../../docs/model.md', import.meta.url), 'utf8')
@@ -82,6 +120,31 @@ describe('the demo deal docs/model.md quotes', () => {
 })
 
 describe('runDemo', () => {
+  it('keeps to the stages of the sample when PULSE_STAGES names another pipeline', async () => {
+    const store = await openStore({ path: ':memory:' })
+    const outDir = join(tempDir(), 'out')
+    try {
+      const result = await runDemo(store, {
+        outDir,
+        asOf: DEMO_AS_OF,
+        seed: 'demo-stages',
+        deals: 1500,
+        config: loadConfig({ PULSE_STAGES: 'Discovery,Evaluation,Closed' }),
+        progress: () => {},
+      })
+      const out = (name: string) => JSON.parse(readFileSync(join(outDir, name), 'utf8'))
+      const funnel = out('funnel.json') as { stages: Array<{ stage: string; reached: number }>; unplaced: number }
+      expect(funnel.stages.map((s) => s.stage)).toEqual([...SAMPLE_STAGES])
+      expect(funnel.unplaced).toBe(0)
+      expect(funnel.stages[0]?.reached).toBe(1500)
+      const losses = out('losses.json') as { stages: Array<{ stage: string; lost: number }> }
+      expect(losses.stages.map((s) => s.stage).sort()).toEqual(['Demo', 'Negotiation', 'Proposal', 'Qualified'])
+      expect(result.imported.unknownStages).toEqual([])
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
+
   it('lists the least healthy high-value open deals with their name, amount and stage, and writes every file it names', async () => {
     const store = await openStore({ path: ':memory:' })
     try {

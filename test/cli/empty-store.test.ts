@@ -37,6 +37,22 @@ describe('commands about deals on a database that holds none yet', () => {
     }
   })
 
+  it('name a missing database path with a space quoted in the import they suggest, so it runs as pasted', async () => {
+    const db = join(tempDir(), 'my deals', 'pulse.db')
+    const run = await runCli('report', 'winrate', '--db', db)
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain(`Import deals first (pulse ingest --csv FILE --db '${db}')`)
+  })
+
+  it('pulse status suggests the import and the sync into the database it was given', async () => {
+    const db = join(tempDir(), 'my deals', 'pulse.db')
+    await (await openStore({ path: db })).close()
+    const run = await runCli('status', '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain(`Last import: none yet (run \`pulse ingest --csv FILE --db '${db}'\`).`)
+    expect(run.stdout).toContain(`Last syncs: none yet (run \`pulse sync --db '${db}'\`).`)
+  })
+
   it('after a CRM sync that found no deal, say so and point at the CRM, not at a CSV import', async () => {
     fake = await startHubspotFake({ deals: [] })
     const db = join(tempDir(), 'pulse.db')

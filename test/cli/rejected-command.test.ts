@@ -18,16 +18,28 @@ describe('pulse rejected', () => {
       '--db',
       db,
     )
-    expect(run.stdout).toContain('`pulse rejected 1` lists them with their text, 50 at a time; add --limit 0 for all 60):')
+    expect(run.stdout).toContain(`\`pulse rejected 1 --db ${db}\` lists them with their text, 50 at a time; add --limit 0 for all 60):`)
     const listed = await runCli('rejected', '--db', db, '--json')
     expect(JSON.parse(listed.stdout).rows).toHaveLength(50)
+  })
+
+  it('is named, after an import into a database given with --db, as a command that lists the rows of that import as pasted', async () => {
+    const db = join(tempDir(), 'my deals', 'p.db')
+    const run = await runCli('ingest', '--csv', writeTempFile('c.csv', `${[HEADER, BAD_DATE].join('\n')}\n`), '--db', db)
+    const named = /`pulse (rejected [^`]+)`/.exec(run.stdout)?.[1] ?? ''
+    // The words a POSIX shell makes of it: single quotes keep a path with a space whole.
+    const words = [...named.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '')
+    const listed = await runCli(...words)
+    expect(listed.code, `pulse ${named}\n${listed.stderr}`).toBe(0)
+    expect(listed.stdout).toContain(`line 2: created_date "2024-13-02" is not a date`)
+    expect(listed.stdout).toContain(BAD_DATE)
   })
 
   it('lists the rows the latest import quarantined, with their line, reason and text, or those of a run named', async () => {
     const db = join(tempDir(), 'p.db')
     const good = 'D1,2024-01-02,2024-02-01,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Won'
     const first = await runCli('ingest', '--csv', writeTempFile('a.csv', `${[HEADER, good, BAD_DATE, NEGATIVE].join('\n')}\n`), '--db', db)
-    expect(first.stdout).toContain('Rejected rows (kept in the database: `pulse rejected 1` lists them with their text):')
+    expect(first.stdout).toContain(`Rejected rows (kept in the database: \`pulse rejected 1 --db ${db}\` lists them with their text):`)
     // A later clean import does not hide the quarantine of the one before.
     await runCli('ingest', '--csv', writeTempFile('b.csv', `${[HEADER, good].join('\n')}\n`), '--db', db)
 
@@ -48,7 +60,7 @@ describe('pulse rejected', () => {
 
     const missing = await runCli('rejected', '7', '--db', db)
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toContain('There is no import run 7')
+    expect(missing.stderr).toContain(`There is no import run 7; \`pulse status --db ${db}\` shows the last import.`)
   })
 
   it('says when no import has rejected a row', async () => {

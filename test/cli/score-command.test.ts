@@ -1,7 +1,10 @@
+import { join } from 'node:path'
 import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
 import { formatScoreReport } from '../../src/cli/commands/score-command.js'
 import type { ScoreReport } from '../../src/services/score-open-deals.js'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
 
 const report = {
   modelId: 1,
@@ -41,4 +44,31 @@ describe('pulse score text with deal ids of different lengths', () => {
     expect(rows).toHaveLength(3)
     expect(new Set(rows.map((l) => stringWidth(l.slice(0, l.indexOf(' health ')))))).toEqual(new Set([stringWidth('  OPP-2024-000123 ')]))
   })
+})
+
+describe('the next command pulse train and pulse score name', () => {
+  /** The words a POSIX shell makes of a suggested `pulse ...` command (single quotes keep a path whole). */
+  const words = (command: string) => [...command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '')
+
+  it('reads the database the command was given with --db, as pasted', async () => {
+    const dir = join(tempDir(), 'my deals')
+    const db = join(dir, 'p.db')
+    const csv = join(dir, 'deals.csv')
+    expect((await runCli('sample', '--out', csv, '--deals', '600', '--as-of', '2026-06-30')).code).toBe(0)
+    expect((await runCli('ingest', '--csv', csv, '--db', db)).code).toBe(0)
+
+    const train = await runCli('train', '--db', db, '--as-of', '2026-06-30')
+    expect(train.code, train.stderr).toBe(0)
+    const fromTrain = /run `pulse (score[^`]*)`/.exec(train.stdout)?.[1] ?? ''
+    const scored = await runCli(...words(fromTrain))
+    expect(scored.code, `pulse ${fromTrain}\n${scored.stderr}`).toBe(0)
+    expect(scored.stdout).toMatch(/^Scored \d+ open deals as of /)
+
+    const lookBack = await runCli('score', '--db', db, '--as-of', '2026-06-30')
+    expect(lookBack.code, lookBack.stderr).toBe(0)
+    const fromScore = /Run `pulse (score[^`]*)` without --as-of/.exec(lookBack.stdout)?.[1] ?? ''
+    const stored = await runCli(...words(fromScore))
+    expect(stored.code, `pulse ${fromScore}\n${stored.stderr}`).toBe(0)
+    expect(stored.stdout).not.toContain('Not stored')
+  }, 60_000)
 })

@@ -42,7 +42,7 @@ describe('pulse train / score / deal', () => {
     expect(text.stdout).toMatch(/^Informative\./m)
     // Slack reads the current model's stored scores: until pulse score runs there are none.
     expect(text.stdout).toContain(
-      'Model 2 is now the current model: scores use its probabilities. Open deals have no scores from it yet: run `pulse score`',
+      `Model 2 is now the current model: scores use its probabilities. Open deals have no scores from it yet: run \`pulse score --db ${db}\``,
     )
 
     const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
@@ -156,7 +156,7 @@ describe('pulse train / score / deal', () => {
     expect(back.stdout).toContain(
       'Model 2 was trained looking back (as of 2023-06-30); model 1, trained as of a later day, stays the current model',
     )
-    expect(back.stdout).toContain('`pulse score --as-of 2023-06-30` scores with it.')
+    expect(back.stdout).toContain(`\`pulse score --as-of 2023-06-30 --db ${db}\` scores with it.`)
     expect(JSON.parse((await runCli('score', '--db', db, '--json')).stdout).modelId).toBe(1)
     // A look back scores with the model of that day, not one that learned from later closes.
     expect(JSON.parse((await runCli('score', '--db', db, '--as-of', '2023-06-30', '--json')).stdout).modelId).toBe(2)

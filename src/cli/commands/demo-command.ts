@@ -58,7 +58,19 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         io.out(JSON.stringify({ files: result.files, findings: result.summary.sentences, model: result.model.verdict }, null, 2))
       } else {
         io.out(result.text)
-        io.out(`\nExplore: npx pulse report winrate --db ${shellArg(options.db)} --as-of ${result.summary.asOf}`)
+        io.out(`\n${exploreLine(options.db, result.summary.asOf, config.databaseUrl !== undefined)}`)
       }
     })
+}
+
+/**
+ * The command the demo suggests for exploring its database `db`. With `PULSE_DATABASE_URL` set,
+ * every other command reads PostgreSQL and ignores `--db`, so the line clears the variable for
+ * that one command (an empty value counts as unset, and the environment wins over `.env`).
+ * @example exploreLine('./data/demo.db', '2026-06-30', false) // 'Explore: npx pulse report winrate --db ./data/demo.db --as-of 2026-06-30'
+ */
+function exploreLine(db: string, asOf: string, databaseUrlSet: boolean): string {
+  const command = `npx pulse report winrate --db ${shellArg(db)} --as-of ${asOf}`
+  if (!databaseUrlSet) return `Explore: ${command}`
+  return `Explore (PULSE_DATABASE_URL is set, so clear it for each command that should read the demo's SQLite file): PULSE_DATABASE_URL= ${command}`
 }

@@ -6,7 +6,7 @@ import { checkColumnMap, duplicateHeaders, parseColumnMap, resolveColumns } from
 import { checkCsvHeader } from '../../crm/csv/read-csv-file.js'
 import { AppError } from '../../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../../ingest/import-csv-file.js'
-import { type CliIo, type CommonOptions, cliConfig, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, pathArgument, usingStore, withDbOption } from '../cli-context.js'
 import { progressBar } from '../progress-bar.js'
 import { REJECTED_LISTED } from './rejected-command.js'
 
@@ -91,21 +91,25 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
         for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) rmSync(file, { force: true })
       throw error
     })
-    emit(io, options, summary, () => formatImportSummary(summary))
+    // The command it names reads the database this import wrote, not the default one.
+    emit(io, options, summary, () => formatImportSummary(summary, dbOptionOf(options, config)))
     if (summary.inserted + summary.updated === 0) {
       throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)
     }
   })
 }
 
-/** The import summary a person reads: counts, then the first reasons for rejected rows. */
-export function formatImportSummary(s: CsvImportSummary): string {
+/**
+ * The import summary a person reads: counts, then the first reasons for rejected rows.
+ * `dbOption` (` --db PATH`, or empty for the default database) follows the `pulse rejected` it names.
+ */
+export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string {
   const lines = [
     `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${formatCount(s.rejected)} rejected.`,
   ]
   if (s.rejected > 0) {
     lines.push(
-      `Rejected rows (kept in the database: \`pulse rejected ${s.runId}\` lists them with their text${s.rejected > REJECTED_LISTED ? `, ${formatCount(REJECTED_LISTED)} at a time; add --limit 0 for all ${formatCount(s.rejected)}` : ''}):`,
+      `Rejected rows (kept in the database: \`pulse rejected ${s.runId}${dbOption}\` lists them with their text${s.rejected > REJECTED_LISTED ? `, ${formatCount(REJECTED_LISTED)} at a time; add --limit 0 for all ${formatCount(s.rejected)}` : ''}):`,
     )
     for (const r of s.firstRejects) lines.push(`  line ${r.line}: ${r.reason}`)
     if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${formatCount(s.rejected - s.firstRejects.length)} more`)

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { formatCount, formatCountOf, formatUtcMinute } from '../../analytics/format-figures.js'
 import { findRejectedRows, type RejectedRowsOfRun } from '../../db/find-rejected-rows.js'
 import { AppError } from '../../errors.js'
-import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, usingStore, withDbOption } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 
 /** Rows `pulse rejected` lists unless `--limit` says otherwise. */
@@ -31,7 +31,7 @@ export function registerRejectedCommand(program: Command, io: CliIo): void {
         'not_found',
         runId === undefined
           ? 'No import has rejected a row: there is nothing quarantined.'
-          : `There is no import run ${runId}; \`pulse status\` shows the last import.`,
+          : `There is no import run ${runId}; \`pulse status${dbOptionOf(options, cliConfig())}\` shows the last import.`,
       )
     }
     emit(io, options, found, () => formatRejectedRows(found))

@@ -3,7 +3,17 @@ import stringWidth from 'string-width'
 import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayOf } from '../../config.js'
 import { type ScoreReport, scoreOpenDeals } from '../../services/score-open-deals.js'
-import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import {
+  type CliIo,
+  type CommonOptions,
+  cliConfig,
+  dbOptionOf,
+  emit,
+  noteFutureAsOf,
+  resolveAsOf,
+  usingStore,
+  withReportOptions,
+} from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 
 interface ScoreOptions extends CommonOptions {
@@ -33,7 +43,9 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       { existing: true, io, needsDeals: true },
     )
     const stored = report.asOf === today
-    emit(io, options, { ...scoreJson(report), stored }, () => formatScoreReport(report, limit, stored ? null : today))
+    emit(io, options, { ...scoreJson(report), stored }, () =>
+      formatScoreReport(report, limit, stored ? null : today, dbOptionOf(options, cliConfig())),
+    )
   })
 }
 
@@ -62,13 +74,14 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
 /**
  * The `limit` least healthy deals (0: all) with their reasons, after a line on what the
  * probabilities are. With `notStoredToday` (the scores were not stored because they are as of
- * another day than that one), a line says so.
+ * another day than that one), a line says so, naming the \`pulse score\` that stores today's with
+ * `dbOption` (\` --db PATH\`, or empty for the default database).
  */
-export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday: string | null = null): string {
+export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday: string | null = null, dbOption = ''): string {
   const lines = [`Scored ${formatDeals(r.deals.length, 'open')} as of ${r.asOf} with model ${r.modelId}.`]
   if (notStoredToday !== null)
     lines.push(
-      `Not stored: these scores are as of ${r.asOf}, not today (${notStoredToday}), so the scores Slack shows are unchanged. Run \`pulse score\` without --as-of to store today's.`,
+      `Not stored: these scores are as of ${r.asOf}, not today (${notStoredToday}), so the scores Slack shows are unchanged. Run \`pulse score${dbOption}\` without --as-of to store today's.`,
     )
   if (r.modelNote !== undefined) lines.push(r.modelNote)
   lines.push(

@@ -5,7 +5,7 @@ import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
-import { type CliIo, type CommonOptions, emit, usingStore, withDbOption } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, usingStore, withDbOption } from '../cli-context.js'
 
 /** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, and the latest job runs. */
 export function registerStatusCommand(program: Command, io: CliIo): void {
@@ -31,7 +31,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
       },
       { existing: true, io },
     )
-    emit(io, options, status, () => formatStatus(status))
+    emit(io, options, status, () => formatStatus(status, dbOptionOf(options, cliConfig())))
   })
 }
 
@@ -41,8 +41,8 @@ export interface CliStatus extends SyncStatus {
   slackPaused?: { reason: string; since: string; checkedAt: string } | null
 }
 
-/** The status as terminal text. */
-export function formatStatus(s: CliStatus): string {
+/** The status as terminal text; `dbOption` (` --db PATH`, or empty) follows the commands it suggests. */
+export function formatStatus(s: CliStatus, dbOption = ''): string {
   const bySource = Object.entries(s.deals.bySource)
     .map(([k, v]) => `${k} ${formatCount(v)}`)
     .join(', ')
@@ -52,10 +52,10 @@ export function formatStatus(s: CliStatus): string {
   const i = s.lastImport
   lines.push(
     i === null
-      ? 'Last import: none yet (run `pulse ingest --csv FILE`).'
+      ? `Last import: none yet (run \`pulse ingest --csv FILE${dbOption}\`).`
       : `Last import: ${i.file ?? '(no file)'} ${i.status} ${formatUtcMinute(i.startedAt)}: ${formatCountOf(i.read, 'row')} read, ${formatCount(i.inserted)} new, ${formatCount(i.updated)} updated, ${formatCount(i.rejected)} rejected.`,
   )
-  lines.push(s.lastSyncs.length === 0 ? 'Last syncs: none yet (run `pulse sync`).' : 'Last syncs:')
+  lines.push(s.lastSyncs.length === 0 ? `Last syncs: none yet (run \`pulse sync${dbOption}\`).` : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)
   lines.push(formatMessages(s.messages))
   if (s.slackPaused)

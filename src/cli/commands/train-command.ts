@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js'
 import { recentShiftSentence } from '../../model/recent-rate-shift.js'
 import { VALIDATION_FOLDS } from '../../model/win-rate-driver-engine.js'
 import { retrainModel, type TrainResult } from '../../services/retrain-model.js'
-import { type CliIo, type CommonOptions, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 
 /** `pulse train`: train the win-probability model on closed deals and print its evaluation. */
 export function registerTrainCommand(program: Command, io: CliIo): void {
@@ -31,7 +31,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
       },
       { existing: true, io, needsDeals: true },
     )
-    emit(io, options, trainJson(result), () => formatTrainResult(result))
+    emit(io, options, trainJson(result), () => formatTrainResult(result, dbOptionOf(options, cliConfig())))
   })
 }
 
@@ -69,8 +69,11 @@ const FEATURE_WORDS: Record<string, string> = {
   owner_win_rate: "owner's past win rate",
 }
 
-/** The evaluation as a person reads it: the numbers next to their baselines, the verdict, drivers. */
-export function formatTrainResult(r: TrainResult): string {
+/**
+ * The evaluation as a person reads it: the numbers next to their baselines, the verdict, drivers.
+ * `dbOption` (` --db PATH`, or empty for the default database) follows the `pulse score` it names.
+ */
+export function formatTrainResult(r: TrainResult, dbOption = ''): string {
   const s = r.split
   const majority = r.baseRate >= 0.5 ? 'won' : 'lost'
   const lines = [
@@ -84,12 +87,12 @@ export function formatTrainResult(r: TrainResult): string {
     '',
     r.informative ? `Informative. ${r.verdict}` : `NOT informative. ${r.verdict}`,
     r.currentModelId !== r.modelId
-      ? `Model ${r.modelId} was trained looking back (as of ${r.asOf}); model ${r.currentModelId}, trained as of a later day, stays the current model, and scores do not change; \`pulse score --as-of ${r.asOf}\` scores with it.`
+      ? `Model ${r.modelId} was trained looking back (as of ${r.asOf}); model ${r.currentModelId}, trained as of a later day, stays the current model, and scores do not change; \`pulse score --as-of ${r.asOf}${dbOption}\` scores with it.`
       : `${
           r.informative
             ? `Model ${r.modelId} is now the current model: scores use its probabilities.`
             : `Model ${r.modelId} is now the current model: until a model is informative, scores show the win rate of similar past deals, not predictions.`
-        } Open deals have no scores from it yet: run \`pulse score\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
+        } Open deals have no scores from it yet: run \`pulse score${dbOption}\` (\`pulse serve\` scores after each sync); until then Slack shows them without a health score.`,
     `On the test deals it predicted ${formatWholePercent(meanPredicted(r))} on average and ${formatWholePercent(r.testWinRate)} won (the training window won ${formatWholePercent(r.baseRate)}).`,
     ...(r.recentShift === null || !r.informative ? [] : [recentShiftSentence(r.recentShift)]),
     '',
