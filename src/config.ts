@@ -78,7 +78,7 @@ const optionalSchedule = (name: string) =>
     if (v !== undefined && !cron.validate(v))
       ctx.addIssue({
         code: 'custom',
-        message: `${name} "${v}" is not a cron expression. Use five fields (minute hour day month weekday), e.g. "0 */4 * * *"`,
+        message: `${name} "${v}" is not a cron expression. Use five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */4 * * *"`,
       })
   })
 

@@ -99,6 +99,13 @@ describe('loadConfig', () => {
     )
   })
 
+  it('takes a schedule with a leading seconds field, as the docs allow, and names both forms when refusing one', () => {
+    expect(loadConfig({ PULSE_SYNC_SCHEDULE: '30 0 */4 * * *' }).schedules.sync).toBe('30 0 */4 * * *')
+    const said = refusal({ PULSE_SYNC_SCHEDULE: 'every 4 hours' })
+    expect(said).toContain('PULSE_SYNC_SCHEDULE "every 4 hours" is not a cron expression')
+    expect(said).toContain('or six with seconds first')
+  })
+
   it('names a stage PULSE_STAGES lists twice in two spellings', () => {
     expect(refusal({ PULSE_STAGES: 'Qualified,Demo,demo,Closed' })).toContain(
       'PULSE_STAGES names Demo (as demo) more than once; list each stage once, in pipeline order',

@@ -332,7 +332,7 @@ export function validateSchedules(config: Config): void {
     if (!cron.validate(config.schedules[name])) {
       throw new AppError(
         'bad_config',
-        `${variable} "${config.schedules[name]}" is not a cron expression. Use five fields (minute hour day month weekday), e.g. "0 */4 * * *".`,
+        `${variable} "${config.schedules[name]}" is not a cron expression. Use five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */4 * * *".`,
       )
     }
   }
