@@ -119,6 +119,25 @@ describe('createCrmHttp', () => {
     expect(error.message).toContain('Check that HUBSPOT_API_URL (http://127.0.0.1:9) is right and reachable.')
   })
 
+  it('a 404 names the setting with the URL it holds, path kept (a proxy), password left out', async () => {
+    const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const baseUrl = `http://proxy-user:s3cret-pw@127.0.0.1:${(server.address() as AddressInfo).port}/hubspot/?via=proxy`
+    try {
+      const http = createCrmHttp({ ...base, clock: virtualClock(), urlSetting: 'HUBSPOT_API_URL', baseUrl })
+      const error = await http
+        .send({ method: 'GET', url: `${origin}/hubspot/crm/v3/pipelines/deals`, endpoint: 'GET /crm/v3/pipelines/deals' })
+        .catch((e) => e)
+      expect(error.status).toBe(404)
+      expect(error.message).toContain(`Check that HUBSPOT_API_URL (${origin}/hubspot) is the address of HubSpot's API.`)
+      expect(error.message).not.toContain('s3cret-pw')
+      expect(error.message).not.toContain('via=proxy')
+    } finally {
+      server.close()
+    }
+  })
+
   it('a 404 (a base URL pointing at another server) names the setting holding the URL, and what happens next', async () => {
     const server = createServer((_req, res) =>
       res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not Found</body></html>'),

@@ -54,6 +54,11 @@ export interface CrmHttpOptions {
   /** The setting that holds the CRM's URL (`HUBSPOT_API_URL`), named when the host cannot be reached. */
   urlSetting?: string
   /**
+   * The URL that setting holds, shown with it (without any user name, password, query or
+   * fragment); when absent, the request's origin is shown.
+   */
+  baseUrl?: string
+  /**
    * Credentials the CRM might echo in an error (a client secret). They, the values of the
    * `authorize` headers (the bearer token) and a password in the request URL are taken out of
    * every error body and network error before anything quotes them, so no message, log line or
@@ -207,7 +212,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         if (failures >= maxRetries || badPort) {
           const check =
             (unreachable || badPort) && options.urlSetting
-              ? ` Check that ${options.urlSetting} (${new URL(request.url).origin}) is right and reachable.`
+              ? ` Check that ${options.urlSetting} (${settingUrl(options, request.url)}) is right and reachable.`
               : ''
           throw new CrmHttpError(
             'crm_unavailable',
@@ -306,7 +311,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       // A 404 on an endpoint every account has means the base URL points somewhere else.
       const next =
         status === 404 && options.urlSetting
-          ? ` Check that ${options.urlSetting} (${new URL(request.url).origin}) is the address of ${options.service}'s API.`
+          ? ` Check that ${options.urlSetting} (${settingUrl(options, request.url)}) is the address of ${options.service}'s API.`
           : ''
       throw new CrmHttpError(
         'crm_bad_response',
@@ -441,4 +446,19 @@ export function describeBody(body: unknown, text = ''): string {
     if (parts.length > 0) return parts.join(': ')
   }
   return sliceWhole(text, 120)
+}
+
+/**
+ * The URL a message shows for {@link CrmHttpOptions.urlSetting}: the configured base (path kept, as
+ * a proxy's `https://proxy.example.com/hubspot`) without credentials, query or fragment, else the
+ * request's origin.
+ */
+function settingUrl(options: CrmHttpOptions, requestUrl: string): string {
+  if (options.baseUrl === undefined) return new URL(requestUrl).origin
+  try {
+    const url = new URL(options.baseUrl)
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
+  } catch {
+    return new URL(requestUrl).origin
+  }
 }

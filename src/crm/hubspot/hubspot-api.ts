@@ -130,6 +130,7 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
     authorize: async () => ({ authorization: `Bearer ${options.token}` }),
     classify,
     urlSetting: 'HUBSPOT_API_URL',
+    baseUrl: base,
     authError: (status, endpoint, body) =>
       new AppError(
         'crm_auth',

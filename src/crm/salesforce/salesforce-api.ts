@@ -89,6 +89,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
 
   const common = {
     urlSetting: 'SALESFORCE_URL',
+    baseUrl: myDomain,
     secrets: () => [options.clientSecret],
     fetch: options.fetch,
     clock,
