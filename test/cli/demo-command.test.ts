@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
@@ -24,6 +24,31 @@ describe('pulse demo', () => {
     expect(run.stderr).toContain(message)
     expect(run.stderr).not.toContain('went wrong on our side')
     expect(existsSync(db)).toBe(false)
+  })
+})
+
+describe('pulse demo when its output folder cannot take a file', () => {
+  it.each(['sample-deals.csv', 'winrate.json', 'summary.txt'])(
+    'names %s and what to do, and does not blame itself',
+    async (name) => {
+      const dir = tempDir()
+      const out = join(dir, 'out')
+      mkdirSync(join(out, name), { recursive: true })
+      const run = await runCli('demo', '--db', join(dir, 'demo.db'), '--out', out, '--deals', '600')
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(`Cannot write ${join(out, name)}: `)
+      expect(run.stderr).toContain('give --out a folder you can write to')
+      expect(run.stderr).not.toContain('went wrong on our side')
+    },
+    60_000,
+  )
+
+  it('says so when --out lies under a file', async () => {
+    const file = writeTempFile('f.txt', 'x')
+    const run = await runCli('demo', '--db', join(tempDir(), 'demo.db'), '--out', join(file, 'out'), '--deals', '600')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`Cannot write ${join(file, 'out')}: ENOTDIR`)
+    expect(run.stderr).not.toContain('went wrong on our side')
   })
 })
 
