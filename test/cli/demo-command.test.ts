@@ -17,6 +17,7 @@ describe('pulse demo', () => {
     [['--deals', '0x1000'], '--deals "0x1000" is not a whole number between 500 and 50,000,000'],
     [['--as-of', '2024-02-30'], '--as-of "2024-02-30" is not a date'],
     [['--out', writeTempFile('f.txt', 'x')], 'is a file, not a folder'],
+    [['--seed', ''], '--seed needs a number or a word'],
   ])('refuses %j in plain words before creating its database', async (args, message) => {
     const db = join(tempDir(), 'demo.db')
     const run = await runCli('demo', '--db', db, '--out', join(tempDir(), 'out'), ...args)

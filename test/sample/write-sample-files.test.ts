@@ -286,6 +286,16 @@ describe('pulse sample', () => {
     expect(zero.stderr).toMatch(/--deals "0"/)
   })
 
+  it('refuses an empty --seed (an unset variable) instead of writing a sample no seed names', async () => {
+    const out = join(tempDir(), 'demo.csv')
+    for (const seed of ['', '  ']) {
+      const run = await runCli('sample', '--out', out, '--deals', '5', '--as-of', AS_OF, '--seed', seed)
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain('--seed needs a number or a word')
+      expect(existsSync(out)).toBe(false)
+    }
+  })
+
   it('accepts --db like every command (and leaves the database alone), and refuses an impossible --as-of', async () => {
     const dir = tempDir()
     const run = await runCli('sample', '--out', join(dir, 'a.csv'), '--deals', '5', '--as-of', AS_OF, '--db', join(dir, 'p.db'))
