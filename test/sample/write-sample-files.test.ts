@@ -286,6 +286,22 @@ describe('pulse sample', () => {
     expect(zero.stderr).toMatch(/--deals "0"/)
   })
 
+  it('refuses a folder or a pipe as --out with the way out, not advice about the folder existing', async () => {
+    const dir = tempDir()
+    const folder = join(dir, 'deals.csv')
+    mkdirSync(folder)
+    const pipe = join(dir, 'pipe.csv')
+    execFileSync('mkfifo', [pipe])
+    for (const [out, what] of [
+      [folder, 'it is a folder, not a file; move it away or choose another --out.'],
+      [pipe, 'it is a device, pipe or socket, not a file a sample can replace; choose another --out.'],
+    ] as const) {
+      const run = await runCli('sample', '--out', out, '--deals', '5', '--as-of', AS_OF)
+      expect(run.code).toBe(1)
+      expect(run.stderr.trimEnd()).toBe(`Cannot write ${out}: ${what}`)
+    }
+  })
+
   it('refuses an empty --seed (an unset variable) instead of writing a sample no seed names', async () => {
     const out = join(tempDir(), 'demo.csv')
     for (const seed of ['', '  ']) {
@@ -324,7 +340,7 @@ describe('writeSampleFiles when a file cannot be written', () => {
     const out = join(dir, 'x.csv')
     writeFileSync(out, 'an earlier sample\n')
     mkdirSync(join(dir, 'x.truth.csv'))
-    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/x\.truth\.csv is a folder/)
+    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/x\.truth\.csv: it is a folder/)
     expect(readFileSync(out, 'utf8')).toBe('an earlier sample\n')
     expect(readdirSync(dir).sort()).toEqual(['x.csv', 'x.truth.csv'])
   })
@@ -333,7 +349,7 @@ describe('writeSampleFiles when a file cannot be written', () => {
     const dir = tempDir()
     const out = join(dir, 'pipe.csv')
     execFileSync('mkfifo', [out])
-    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/pipe\.csv is a device, pipe or socket/)
+    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/pipe\.csv: it is a device, pipe or socket/)
     expect(statSync(out).isFIFO()).toBe(true)
     expect(readdirSync(dir)).toEqual(['pipe.csv'])
   })

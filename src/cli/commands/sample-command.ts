@@ -49,6 +49,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
       try {
         summary = writeSampleFiles({ out: options.out, deals, seed: options.seed, asOf, patterns: options.patterns })
       } catch (error) {
+        if (error instanceof AppError) throw error
         throw new AppError(
           'bad_file',
           `Cannot write ${options.out}: ${(error as Error).message}. Check the folder exists and is writable.`,
