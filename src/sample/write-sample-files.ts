@@ -82,7 +82,10 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   const seed = String(options.seed ?? 1)
   const patterns = options.patterns ?? 'planted'
   const effects = patterns === 'none' ? FLAT_EFFECTS : PLANTED_EFFECTS
-  const prng = createPrng(`${seed}:${patterns}`)
+  // One stream for both modes (seeded as the planted story always was): the company (reps, their
+  // regions, the managers, the roster) is drawn first, so `--patterns none` with a seed is the same
+  // company as the planted story with that seed, with nothing planted in its deals.
+  const prng = createPrng(`${seed}:planted`)
   const asOfDay = Math.round(Date.parse(`${options.asOf}T00:00:00Z`) / DAY_MS)
   if (!Number.isFinite(asOfDay)) throw new Error(`as-of "${options.asOf}" is not a date`)
   const world = buildWorld(prng, n, effects, asOfDay)

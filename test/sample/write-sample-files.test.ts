@@ -198,6 +198,16 @@ describe('writeSampleFiles', () => {
     expect(Math.abs(stalledShare(true) - stalledShare(false))).toBeLessThan(0.1)
   })
 
+  it('with --patterns none keeps the same company for a seed: the same reps, regions, managers and roster', () => {
+    for (const seed of [1, 'acme']) {
+      const planted = generate({ deals: 3000, seed })
+      const flat = generate({ deals: 3000, seed, patterns: 'none' })
+      expect(readFileSync(flat.summary.roster, 'utf8')).toBe(readFileSync(planted.summary.roster, 'utf8'))
+      const reps = (rows: Row[]) => [...new Set(rows.map((r) => `${r.sales_rep_id} ${r.owner_email} ${r.region}`))].sort()
+      expect(reps(flat.rows)).toEqual(reps(planted.rows))
+    }
+  })
+
   it('with --patterns none every open stage loses the same share of the closed deals that reach it (no stage is a leak)', () => {
     const { rows } = generate({ patterns: 'none', deals: 40_000, seed: 3 })
     const stages = ['Qualified', 'Demo', 'Proposal', 'Negotiation']
