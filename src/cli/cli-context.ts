@@ -48,11 +48,24 @@ export const dbPathArgument = pathArgument('--db needs the path of a database fi
  * unset) with `message`, instead of skipping the file or failing later on a path of nothing.
  */
 export function pathArgument(message: string): (value: string) => string {
+  return nonEmptyArgument(message)
+}
+
+/**
+ * A Commander parser of an option whose value must say something (`--seed "$SEED"` with `SEED`
+ * unset): an empty or blank value is refused with `message` rather than used as given.
+ */
+export function nonEmptyArgument(message: string): (value: string) => string {
   return (value) => {
     if (value.trim() === '') throw new InvalidArgumentError(message)
     return value
   }
 }
+
+/** `--seed` of `pulse sample` and `pulse demo`: any number or word, not nothing (default `1`). */
+export const seedArgument = nonEmptyArgument(
+  '--seed needs a number or a word (the same seed writes the same files); leave it out for seed 1.',
+)
 
 /**
  * ` --db PATH` (shell-quoted) when the command was given `--db` and reads SQLite, else empty: what

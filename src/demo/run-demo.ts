@@ -7,6 +7,7 @@ import { type ChartInputs, type ChartKind, renderReportChart } from '../charts/r
 import type { Config } from '../config.js'
 import { findOpenDealsByHealth } from '../db/find-slack-deals.js'
 import type { Store } from '../db/open-store.js'
+import { AppError } from '../errors.js'
 import { type CsvImportSummary, importCsvFile } from '../ingest/import-csv-file.js'
 import { recentShiftSentence } from '../model/recent-rate-shift.js'
 import type { DealScore } from '../model/score-deals.js'
@@ -66,16 +67,17 @@ export interface AtRiskDeal extends DealScore {
  */
 export async function runDemo(store: Store, options: DemoOptions): Promise<DemoResult> {
   const { outDir, asOf, progress } = options
-  mkdirSync(outDir, { recursive: true })
+  writingInto(outDir, () => mkdirSync(outDir, { recursive: true }))
   const files: string[] = []
   const write = (name: string, data: string | Buffer) => {
     const path = join(outDir, name)
-    writeFileSync(path, data)
+    writingInto(path, () => writeFileSync(path, data))
     files.push(path)
   }
 
   progress(`Generating ${options.deals} sample deals as of ${asOf} ...`)
-  const sample = writeSampleFiles({ out: join(outDir, DEMO_SAMPLE_FILE), deals: options.deals, seed: options.seed, asOf })
+  const samplePath = join(outDir, DEMO_SAMPLE_FILE)
+  const sample = writingInto(samplePath, () => writeSampleFiles({ out: samplePath, deals: options.deals, seed: options.seed, asOf }))
   files.push(sample.csv, sample.truth, sample.roster)
 
   progress('Importing them ...')
@@ -172,6 +174,24 @@ async function highValueAtRisk(store: Store, scores: ScoreReport, alertAmount: n
     if (out.length === 5) break
   }
   return out
+}
+
+/**
+ * Runs `write`, which writes `path` (the demo's output folder or a file in it). A file system refusal
+ * (a folder where a file goes, no permission, a full disk) is the user's to fix, so it becomes a
+ * `bad_file` error naming the path and the way out, not an unexplained failure of the app.
+ */
+function writingInto<T>(path: string, write: () => T): T {
+  try {
+    return write()
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw new AppError(
+      'bad_file',
+      `Cannot write ${path}: ${(error as Error).message}. Move what is in the way, or give --out a folder you can write to.`,
+      { cause: error },
+    )
+  }
 }
 
 function json(value: unknown): string {

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { AppError } from '../errors.js'
 import { createPrng, cumulativeWeights, type Prng } from './create-prng.js'
 import { createSampleOwners, type SampleOwner, sampleRosterYaml } from './sample-owners.js'
 import {
@@ -72,7 +73,8 @@ const CHUNK_BYTES = 4 << 20
  * industry, product, lead source, amount, created date); every outcome, closed or still to come,
  * is one draw from it.
  *
- * @throws Error when a file cannot be written.
+ * @throws AppError `bad_file` when a path holds a folder, device or pipe (the message says what to do);
+ *   the file system's error when a file cannot be written.
  */
 export function writeSampleFiles(options: SampleOptions): SampleSummary {
   const started = performance.now()
@@ -80,7 +82,10 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   const seed = String(options.seed ?? 1)
   const patterns = options.patterns ?? 'planted'
   const effects = patterns === 'none' ? FLAT_EFFECTS : PLANTED_EFFECTS
-  const prng = createPrng(`${seed}:${patterns}`)
+  // One stream for both modes (seeded as the planted story always was): the company (reps, their
+  // regions, the managers, the roster) is drawn first, so `--patterns none` with a seed is the same
+  // company as the planted story with that seed, with nothing planted in its deals.
+  const prng = createPrng(`${seed}:planted`)
   const asOfDay = Math.round(Date.parse(`${options.asOf}T00:00:00Z`) / DAY_MS)
   if (!Number.isFinite(asOfDay)) throw new Error(`as-of "${options.asOf}" is not a date`)
   const world = buildWorld(prng, n, effects, asOfDay)
@@ -93,8 +98,13 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   for (const path of [options.out, truth, roster]) {
     if (!existsSync(path)) continue
     const stat = statSync(path)
-    if (stat.isDirectory()) throw new Error(`EISDIR: ${path} is a folder, not a file`)
-    if (!stat.isFile()) throw new Error(`${path} is a device, pipe or socket, not a file a sample can replace; choose another --out`)
+    if (stat.isDirectory())
+      throw new AppError('bad_file', `Cannot write ${path}: it is a folder, not a file; move it away or choose another --out.`)
+    if (!stat.isFile())
+      throw new AppError(
+        'bad_file',
+        `Cannot write ${path}: it is a device, pipe or socket, not a file a sample can replace; choose another --out.`,
+      )
   }
   const parts = [options.out, truth, roster].map((path) => `${path}.part`)
   let won = 0

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
@@ -17,6 +17,7 @@ describe('pulse demo', () => {
     [['--deals', '0x1000'], '--deals "0x1000" is not a whole number between 500 and 50,000,000'],
     [['--as-of', '2024-02-30'], '--as-of "2024-02-30" is not a date'],
     [['--out', writeTempFile('f.txt', 'x')], 'is a file, not a folder'],
+    [['--seed', ''], '--seed needs a number or a word'],
   ])('refuses %j in plain words before creating its database', async (args, message) => {
     const db = join(tempDir(), 'demo.db')
     const run = await runCli('demo', '--db', db, '--out', join(tempDir(), 'out'), ...args)
@@ -24,6 +25,31 @@ describe('pulse demo', () => {
     expect(run.stderr).toContain(message)
     expect(run.stderr).not.toContain('went wrong on our side')
     expect(existsSync(db)).toBe(false)
+  })
+})
+
+describe('pulse demo when its output folder cannot take a file', () => {
+  it.each(['sample-deals.csv', 'winrate.json', 'summary.txt'])(
+    'names %s and what to do, and does not blame itself',
+    async (name) => {
+      const dir = tempDir()
+      const out = join(dir, 'out')
+      mkdirSync(join(out, name), { recursive: true })
+      const run = await runCli('demo', '--db', join(dir, 'demo.db'), '--out', out, '--deals', '600')
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(`Cannot write ${join(out, name)}: `)
+      expect(run.stderr).toMatch(/move it away or choose another --out|give --out a folder you can write to/)
+      expect(run.stderr).not.toContain('went wrong on our side')
+    },
+    60_000,
+  )
+
+  it('says so when --out lies under a file', async () => {
+    const file = writeTempFile('f.txt', 'x')
+    const run = await runCli('demo', '--db', join(tempDir(), 'demo.db'), '--out', join(file, 'out'), '--deals', '600')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`Cannot write ${join(file, 'out')}: ENOTDIR`)
+    expect(run.stderr).not.toContain('went wrong on our side')
   })
 })
 

@@ -198,6 +198,16 @@ describe('writeSampleFiles', () => {
     expect(Math.abs(stalledShare(true) - stalledShare(false))).toBeLessThan(0.1)
   })
 
+  it('with --patterns none keeps the same company for a seed: the same reps, regions, managers and roster', () => {
+    for (const seed of [1, 'acme']) {
+      const planted = generate({ deals: 3000, seed })
+      const flat = generate({ deals: 3000, seed, patterns: 'none' })
+      expect(readFileSync(flat.summary.roster, 'utf8')).toBe(readFileSync(planted.summary.roster, 'utf8'))
+      const reps = (rows: Row[]) => [...new Set(rows.map((r) => `${r.sales_rep_id} ${r.owner_email} ${r.region}`))].sort()
+      expect(reps(flat.rows)).toEqual(reps(planted.rows))
+    }
+  })
+
   it('with --patterns none every open stage loses the same share of the closed deals that reach it (no stage is a leak)', () => {
     const { rows } = generate({ patterns: 'none', deals: 40_000, seed: 3 })
     const stages = ['Qualified', 'Demo', 'Proposal', 'Negotiation']
@@ -286,6 +296,32 @@ describe('pulse sample', () => {
     expect(zero.stderr).toMatch(/--deals "0"/)
   })
 
+  it('refuses a folder or a pipe as --out with the way out, not advice about the folder existing', async () => {
+    const dir = tempDir()
+    const folder = join(dir, 'deals.csv')
+    mkdirSync(folder)
+    const pipe = join(dir, 'pipe.csv')
+    execFileSync('mkfifo', [pipe])
+    for (const [out, what] of [
+      [folder, 'it is a folder, not a file; move it away or choose another --out.'],
+      [pipe, 'it is a device, pipe or socket, not a file a sample can replace; choose another --out.'],
+    ] as const) {
+      const run = await runCli('sample', '--out', out, '--deals', '5', '--as-of', AS_OF)
+      expect(run.code).toBe(1)
+      expect(run.stderr.trimEnd()).toBe(`Cannot write ${out}: ${what}`)
+    }
+  })
+
+  it('refuses an empty --seed (an unset variable) instead of writing a sample no seed names', async () => {
+    const out = join(tempDir(), 'demo.csv')
+    for (const seed of ['', '  ']) {
+      const run = await runCli('sample', '--out', out, '--deals', '5', '--as-of', AS_OF, '--seed', seed)
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain('--seed needs a number or a word')
+      expect(existsSync(out)).toBe(false)
+    }
+  })
+
   it('accepts --db like every command (and leaves the database alone), and refuses an impossible --as-of', async () => {
     const dir = tempDir()
     const run = await runCli('sample', '--out', join(dir, 'a.csv'), '--deals', '5', '--as-of', AS_OF, '--db', join(dir, 'p.db'))
@@ -314,7 +350,7 @@ describe('writeSampleFiles when a file cannot be written', () => {
     const out = join(dir, 'x.csv')
     writeFileSync(out, 'an earlier sample\n')
     mkdirSync(join(dir, 'x.truth.csv'))
-    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/x\.truth\.csv is a folder/)
+    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/x\.truth\.csv: it is a folder/)
     expect(readFileSync(out, 'utf8')).toBe('an earlier sample\n')
     expect(readdirSync(dir).sort()).toEqual(['x.csv', 'x.truth.csv'])
   })
@@ -323,7 +359,7 @@ describe('writeSampleFiles when a file cannot be written', () => {
     const dir = tempDir()
     const out = join(dir, 'pipe.csv')
     execFileSync('mkfifo', [out])
-    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/pipe\.csv is a device, pipe or socket/)
+    expect(() => writeSampleFiles({ out, deals: 20, seed: '1', asOf: '2024-07-20' })).toThrow(/pipe\.csv: it is a device, pipe or socket/)
     expect(statSync(out).isFIFO()).toBe(true)
     expect(readdirSync(dir)).toEqual(['pipe.csv'])
   })

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { resetDemoStore } from '../../demo/reset-demo-store.js'
 import { DEMO_AS_OF, runDemo } from '../../demo/run-demo.js'
 import { AppError } from '../../errors.js'
-import { type CliIo, cliConfig, dbPathArgument, pathArgument, resolveAsOf, usingStore } from '../cli-context.js'
+import { type CliIo, cliConfig, dbPathArgument, pathArgument, resolveAsOf, seedArgument, usingStore } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 import { shellArg } from '../shell-arg.js'
 
@@ -24,7 +24,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .option('--db <path>', 'database for the demo (kept apart from your own data)', dbPathArgument, './data/demo.db')
     .option('--out <dir>', 'folder for the charts, JSON and summary', pathArgument('--out needs the path of a folder.'), './out')
     .option('--as-of <date>', `the demo's "today", YYYY-MM-DD (default: PULSE_AS_OF, else ${DEMO_AS_OF})`)
-    .option('--seed <seed>', 'sample seed', '1')
+    .option('--seed <seed>', 'sample seed (any number or word)', seedArgument, '1')
     .option('--deals <n>', 'number of sample deals', '6000')
     .option('--json', 'print the result files and findings as JSON')
     .addHelpText('after', '\nExample:\n  pulse demo --out ./out --deals 10000')

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { formatCount, formatCountOf, formatDeals } from '../../analytics/format-figures.js'
 import { AppError } from '../../errors.js'
 import { DEFAULT_SAMPLE_DEALS, type SampleSummary, writeSampleFiles } from '../../sample/write-sample-files.js'
-import { type CliIo, pathArgument, resolveAsOf } from '../cli-context.js'
+import { type CliIo, pathArgument, resolveAsOf, seedArgument } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
 import { shellArg } from '../shell-arg.js'
 
@@ -26,7 +26,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
       pathArgument('--out needs the path of the CSV file to write.'),
     )
     .option('--deals <n>', 'number of deals', String(DEFAULT_SAMPLE_DEALS))
-    .option('--seed <seed>', 'any number or word; the same seed writes the same files', '1')
+    .option('--seed <seed>', 'any number or word; the same seed writes the same files', seedArgument, '1')
     .option('--as-of <date>', 'last day of the history, YYYY-MM-DD (default: PULSE_AS_OF, else today)')
     .option('--patterns <which>', '"planted" (default: the documented story) or "none" (no planted effect)', 'planted')
     .option('--json', 'print the summary as JSON')
@@ -49,6 +49,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
       try {
         summary = writeSampleFiles({ out: options.out, deals, seed: options.seed, asOf, patterns: options.patterns })
       } catch (error) {
+        if (error instanceof AppError) throw error
         throw new AppError(
           'bad_file',
           `Cannot write ${options.out}: ${(error as Error).message}. Check the folder exists and is writable.`,
