@@ -113,13 +113,16 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
   const extra = significant.length - sentences.length
   const blocks: Block[] = [
     header(`Win-rate drivers: ${scopeLabel}`),
+    // Without a significant segment, the report's own words: "too few closed deals" is not "none differs".
     ...(sentences.length > 0
       ? findingsSection(sentences, 6)
-      : [
-          section(
-            `No segment wins or loses more than chance explains (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
-          ),
-        ]),
+      : report.findings.length > 0
+        ? findingsSection(report.findings, 6)
+        : [
+            section(
+              `No segment wins or loses more than chance explains (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
+            ),
+          ]),
     context(
       `${extra > 0 ? `${extra === 1 ? '1 more significant segment is' : `${count(extra)} more significant segments are`} not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),
