@@ -1,4 +1,5 @@
 import { formatUtcMinute } from '../../analytics/format-figures.js'
+import { noRangeReason } from '../../analytics/no-range-reason.js'
 import { lateStageShareWords, lateStagesLabel } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
@@ -38,7 +39,7 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
         : latest.winRate === null
           ? `*${monthLabel(latest.month)}*: no deals closed, so there is no win rate to judge.`
           : latest.lcl === null || latest.ucl === null
-            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}; too little history to judge against a normal range.`
+            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}; ${esc(noRangeReason(report.months))}.`
             : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${countOf(latest.n, 'closed deal')}.`
     : partial
       ? `*${monthLabel(partial.month)}* is still in progress and is not judged: try \`/pulse winrate 2\` for the last complete month.`
