@@ -6,7 +6,7 @@ import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent } f
 import { formatMonthLimits } from './format-month-limits.js'
 import { noMatchFinding } from './no-match-finding.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
-import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
+import { isSmallMonth, MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
 
 /** Aggregates the win-rate report is computed from (`findMonthlyOutcomes`, `findMonthlyCreated`). */
@@ -132,7 +132,14 @@ function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): 
     const small = months.filter((m) => m.limitMethod === 'exact-binomial').map((m) => formatMonth(m.month))
     parts.push(`exact binomial limits where n is small (${small.join(', ')})`)
   }
-  if (methods.has('laney')) parts.push("widened by Laney's p' (the baseline varies more than the binomial allows)")
+  if (methods.has('laney')) {
+    const small = months
+      .filter((m) => m.limitMethod === 'laney' && m.center !== null && isSmallMonth(m.n, m.center))
+      .map((m) => formatMonth(m.month))
+    parts.push(
+      `widened by Laney's p' (the baseline varies more than the binomial allows)${small.length > 0 ? `, never narrower than the exact binomial limits where n is small (${small.join(', ')})` : ''}`,
+    )
+  }
   return `${parts.join('; ')}.`
 }
 
