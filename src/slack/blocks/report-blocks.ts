@@ -1,4 +1,5 @@
 import { formatUtcMinute } from '../../analytics/format-figures.js'
+import { formatMonthLimits } from '../../analytics/format-month-limits.js'
 import { noRangeReason } from '../../analytics/no-range-reason.js'
 import { lateStageShareWords, lateStagesLabel } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
@@ -46,7 +47,8 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
       : 'No complete month has closed deals yet.'
   const recent = complete.slice(-6).map((m) => {
     const flag = m.anomaly === 'low' ? ' :arrow_down_small: low' : m.anomaly === 'high' ? ' :arrow_up_small: high' : ''
-    return `${m.month}  ${pct(m.winRate)}  (n=${count(m.n)})${flag}`
+    // A flagged rate as its finding and the verdict state it (26.0% against a 26.1% limit, not 26%).
+    return `${m.month}  ${formatMonthLimits(m).rate}  (n=${count(m.n)})${flag}`
   })
   const blocks: Block[] = [
     header(`Win rate: ${scopeLabel}`),
