@@ -53,3 +53,20 @@ export function binomialLimits(n: number, p: number, alpha: number): { low: numb
   }
   return { low, high }
 }
+
+/**
+ * P(X >= k) for X ~ Binomial(n, p), summed exactly from k up (past the mean the terms fall off
+ * quickly, so the sum stops once they no longer add to it: fast for a count far in the tail of a large n).
+ * @example binomialUpperTail(3, 3, 0.25) // 0.015625
+ */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1
+  if (k > n) return 0
+  let sum = 0
+  for (let j = k; j <= n; j++) {
+    const term = binomialPmf(j, n, p)
+    sum += term
+    if (j > n * p && term <= sum * 1e-17) break
+  }
+  return Math.min(1, sum)
+}

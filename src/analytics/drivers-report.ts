@@ -157,6 +157,18 @@ export function pairEvidence(s: DriverSegment, segments: readonly DriverSegment[
 }
 
 /**
+ * Whether `d` has more evidence than `s`; on a tie (the two values of a two-value field with as many
+ * deals each have the same |ln lift| x sqrt(n)) the value that wins more, so one of them is the
+ * finding and the other its mirror, never both stated as two findings.
+ */
+function outweighs(d: DriverSegment, s: DriverSegment): boolean {
+  const a = driverEvidence(d)
+  const b = driverEvidence(s)
+  if (Math.abs(a - b) > 1e-9 * Math.max(a, b)) return a > b
+  return d.direction === 'high' && s.direction === 'low'
+}
+
+/**
  * The stronger values of a significant single-field segment's own field that it only mirrors, or
  * an empty list. One value that wins far more than the rest drags down "all others" of every other
  * value of its field, so with enough deals each of them is significant the other way: with Referral
@@ -178,7 +190,7 @@ export function mirroredValues(s: DriverSegment, segments: readonly DriverSegmen
       d.direction !== s.direction &&
       Object.keys(d.segment).length === 1 &&
       d.segment[field] !== undefined &&
-      driverEvidence(d) > driverEvidence(s),
+      outweighs(d, s),
   )
   if (stronger.length === 0) return []
   const restN = s.othersN - stronger.reduce((t, d) => t + d.n, 0)

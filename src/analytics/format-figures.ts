@@ -98,9 +98,23 @@ export function formatPercentsApart(rate: number | null, limit: number | null): 
   return pair
 }
 
-/** A q- or p-value as a reader sees it: `q<0.001`, `q=0.012`. */
+/** The level a q-value (or p-value) must stay below for a finding: drivers and funnel leaks alike. */
+export const SIGNIFICANCE_LEVEL = 0.05
+
+/**
+ * A q- or p-value as a reader sees it: `q<0.001`, `q=0.012`. A value just below the 0.05 level keeps
+ * the decimals that show it is below: a significant segment at q = 0.0496 reads `q=0.0496`, not
+ * `q=0.050` (which reads as failing q < 0.05).
+ * @example formatProbability('q', 0.0496) // 'q=0.0496'
+ */
 export function formatProbability(name: 'p' | 'q', value: number): string {
-  return value < 0.001 ? `${name}<0.001` : `${name}=${value.toFixed(3)}`
+  if (value < 0.001) return `${name}<0.001`
+  const below = value < SIGNIFICANCE_LEVEL
+  for (let digits = 3; digits <= 5; digits++) {
+    const text = value.toFixed(digits)
+    if (Number(text) < SIGNIFICANCE_LEVEL === below) return `${name}=${text}`
+  }
+  return `${name}<${SIGNIFICANCE_LEVEL}`
 }
 
 /**

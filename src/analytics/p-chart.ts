@@ -133,11 +133,20 @@ export function pChart(months: readonly MonthOutcome[], options: PChartOptions =
   return { points, runSignals }
 }
 
+/**
+ * Whether a month of `n` closed deals is too small for the normal approximation around `center`
+ * (expected wins or losses below 10): its limits are then exact binomial ones, or, on an
+ * overdispersed baseline, Laney's never narrower than those.
+ */
+export function isSmallMonth(n: number, center: number): boolean {
+  return Math.min(n * center, n * (1 - center)) < MIN_EXPECTED
+}
+
 function judge(point: PChartPoint, center: number, sigmaZ: number | null): void {
   const n = point.n
   const p = point.winRate as number
   const sigma = Math.sqrt((center * (1 - center)) / n)
-  const small = Math.min(n * center, n * (1 - center)) < MIN_EXPECTED
+  const small = isSmallMonth(n, center)
   let anomaly: 'low' | 'high' | null
   if (sigmaZ !== null) {
     const s = sigma * sigmaZ
@@ -145,6 +154,13 @@ function judge(point: PChartPoint, center: number, sigmaZ: number | null): void 
     point.overdispersion = sigmaZ
     point.lcl = Math.max(0, center - 3 * s)
     point.ucl = Math.min(1, center + 3 * s)
+    if (small) {
+      // Laney widens the normal approximation, which is what fails for a small month: its limits
+      // are never narrower than the exact ones (7 wins of 20 on a 10.5% centre is within them).
+      const { low, high } = binomialLimits(n, center, ALPHA)
+      point.lcl = Math.min(point.lcl, low / n)
+      point.ucl = Math.max(point.ucl, high / n)
+    }
     point.z = s > 0 ? (p - center) / s : 0
     anomaly = p < point.lcl ? 'low' : p > point.ucl ? 'high' : null
   } else if (small) {

@@ -1,13 +1,6 @@
 import stringWidth from 'string-width'
-import {
-  formatCount,
-  formatCountOf,
-  formatDeals,
-  formatMoney,
-  formatPercent,
-  formatPercentsApart,
-  formatProbability,
-} from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatProbability } from './format-figures.js'
+import { formatMonthLimits } from './format-month-limits.js'
 import type {
   DriversReport,
   Finding,
@@ -16,7 +9,6 @@ import type {
   LossesReport,
   StalledReport,
   TimeInStageReport,
-  WinrateMonth,
   WinrateReport,
 } from './report-types.js'
 
@@ -53,23 +45,10 @@ function scopeLine(asOf: string, where: Readonly<Record<string, string | undefin
   return `as of ${asOf}${filters.length > 0 ? `, ${filters.join(', ')}` : ''}`
 }
 
-/** Rate, lower and upper limit of a month; a flagged rate keeps the decimals that tell it from the limit it crossed (26.0% against 26.1%, not 26% against 26%). */
-function monthFigures(m: WinrateMonth): [string, string, string] {
-  if (m.anomaly === 'low') {
-    const [rate, lcl] = formatPercentsApart(m.winRate, m.lcl)
-    return [rate, lcl, formatPercent(m.ucl)]
-  }
-  if (m.anomaly === 'high') {
-    const [rate, ucl] = formatPercentsApart(m.winRate, m.ucl)
-    return [rate, formatPercent(m.lcl), ucl]
-  }
-  return [formatPercent(m.winRate), formatPercent(m.lcl), formatPercent(m.ucl)]
-}
-
 /** `pulse report winrate` as text. */
 export function winrateText(r: WinrateReport): string {
   const rows = r.months.map((m) => {
-    const [rate, lcl, ucl] = monthFigures(m)
+    const { rate, lcl, ucl } = formatMonthLimits(m)
     return [
       m.month,
       formatCount(m.won),

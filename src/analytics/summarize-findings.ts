@@ -1,5 +1,6 @@
 import { driverEvidence, driverFinding, mirroredValues, strongestPair } from './drivers-report.js'
-import { formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { formatDeals, formatMonth, formatPercent } from './format-figures.js'
+import { formatMonthLimits } from './format-month-limits.js'
 import type {
   DriversReport,
   Finding,
@@ -8,7 +9,6 @@ import type {
   LossesReport,
   ReportQuery,
   StalledReport,
-  WinrateMonth,
   WinrateReport,
 } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -58,27 +58,28 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
   return { asOf: query.asOf, where: query.where ?? {}, findings, sentences: findings.map((f) => f.text) }
 }
 
-/** "Win rate was below its normal range in Apr, May and Jun 2024: 22%, 20% and 22% vs a baseline of 36% (limits 27%-44%)." */
+/**
+ * "Win rate was below its normal range in Mar 2026, Apr 2026 and May 2026: 26.0%, 23% and 19% vs a
+ * baseline of 35% (limits 26.1%-43%, 26%-44% and 26%-43%; 801 closed deals)." Each month has its own
+ * limits (its own n, and its own baseline when a month between them was not flagged), stated as that
+ * month's own finding states them ({@link formatMonthLimits}); one range (one baseline) when they all read alike.
+ */
 function anomaliesSentence(r: WinrateReport, side: 'low' | 'high'): Finding {
   const months = r.months.filter((m) => m.anomaly === side)
   const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`)
+  const alike = (xs: string[]) => (new Set(xs).size === 1 ? (xs[0] as string) : list(xs))
   const names = list(months.map((m) => formatMonth(m.month)))
-  // Each month has its own limits (its own n); the limits stated are those of the month whose crossed
-  // limit is nearest the centre, which every listed rate is beyond. A rate that rounds to that limit
-  // keeps the decimals that tell them apart (26.0% vs 26.2%, not 26% vs 26%).
-  const crossed = (m: WinrateMonth) => (side === 'low' ? (m.lcl as number) : -(m.ucl as number))
-  const ref = months.reduce((a, m) => (crossed(m) > crossed(a) ? m : a))
-  const refLimit = side === 'low' ? ref.lcl : ref.ucl
-  const pairs = months.map((m) => formatPercentsApart(m.winRate, refLimit))
-  const limit = pairs.map((p) => p[1]).reduce((a, b) => (b.length > a.length ? b : a))
-  const rates = list(pairs.map((p) => p[0]))
-  const [lcl, ucl] = side === 'low' ? [limit, formatPercent(ref.ucl)] : [formatPercent(ref.lcl), limit]
+  const figures = months.map(formatMonthLimits)
+  const rates = list(figures.map((f) => f.rate))
+  const limits = alike(figures.map((f) => `${f.lcl}-${f.ucl}`))
+  const centres = months.map((m) => formatPercent(m.center))
+  const baseline = new Set(centres).size === 1 ? `a baseline of ${centres[0]}` : `baselines of ${list(centres)}`
   const n = months.reduce((s, m) => s + m.n, 0)
   return {
     report: 'winrate',
     key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
     significant: true,
-    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs a baseline of ${formatPercent(ref.center)} (limits ${lcl}-${ucl}; ${formatDeals(n, 'closed')}).`,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs ${baseline} (limits ${limits}; ${formatDeals(n, 'closed')}).`,
   }
 }
 

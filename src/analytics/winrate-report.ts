@@ -2,10 +2,11 @@ import type { MonthlyCreatedRow } from '../db/find-monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
-import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent, formatPercentsApart } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent } from './format-figures.js'
+import { formatMonthLimits } from './format-month-limits.js'
 import { noMatchFinding } from './no-match-finding.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
-import { MIN_BASELINE_DEALS, pChart } from './p-chart.js'
+import { isSmallMonth, MIN_BASELINE_DEALS, pChart } from './p-chart.js'
 import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
 
 /** Aggregates the win-rate report is computed from (`findMonthlyOutcomes`, `findMonthlyCreated`). */
@@ -131,7 +132,14 @@ function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): 
     const small = months.filter((m) => m.limitMethod === 'exact-binomial').map((m) => formatMonth(m.month))
     parts.push(`exact binomial limits where n is small (${small.join(', ')})`)
   }
-  if (methods.has('laney')) parts.push("widened by Laney's p' (the baseline varies more than the binomial allows)")
+  if (methods.has('laney')) {
+    const small = months
+      .filter((m) => m.limitMethod === 'laney' && m.center !== null && isSmallMonth(m.n, m.center))
+      .map((m) => formatMonth(m.month))
+    parts.push(
+      `widened by Laney's p' (the baseline varies more than the binomial allows)${small.length > 0 ? `, never narrower than the exact binomial limits where n is small (${small.join(', ')})` : ''}`,
+    )
+  }
   return `${parts.join('; ')}.`
 }
 
@@ -149,8 +157,7 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     if (m.anomaly === null || m.winRate === null || m.lcl === null || m.ucl === null || m.center === null) continue
     const side = m.anomaly === 'low' ? 'below' : 'above'
     // The crossed limit keeps the decimals that tell it from the rate (26.0% vs 26.1%, not 26% vs 26%).
-    const [rate, limit] = formatPercentsApart(m.winRate, m.anomaly === 'low' ? m.lcl : m.ucl)
-    const [lcl, ucl] = m.anomaly === 'low' ? [limit, formatPercent(m.ucl)] : [formatPercent(m.lcl), limit]
+    const { rate, lcl, ucl } = formatMonthLimits(m)
     out.push({
       report: 'winrate',
       key: `winrate_${m.anomaly}:${m.month}`,

@@ -96,7 +96,7 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
     cells.map((c) => c.column),
   )
   const significantCount = cells.filter((c) => c.significant).length
-  const title = driversTitle(segments, overall, rowField, colField, pair)
+  const title = driversTitle(segments, overall, rowField, colField, pair, report.minN)
   const cellWidth = Math.max(56, Math.min(120, Math.floor((LAYOUT.width - 120) / colOrder.length)))
   // Long values are shortened by the chart (never by vega, which only cuts the end, so values that
   // share a long prefix would all read alike); the alt text keeps the full names.
@@ -318,12 +318,18 @@ function driversTitle(
   rowField: SegmentField,
   colField: SegmentField,
   pair: string,
+  minN: number,
 ): string {
   // The headline is the significant cell furthest from the overall rate (q-values all underflow
   // to ~0 on large data, so they cannot rank the cells).
   const gap = (s: DriverSegment) => Math.abs(s.winRate - overall)
   const significant = segments.filter((s) => s.significant).sort((p, q) => gap(q) - gap(p) || q.n - p.n)
   const top = significant[0]
+  // With no cell large enough to be called significant (nor enough others to compare it with),
+  // "none differs" would be a verdict the data cannot give, as the report's own sentence says.
+  if (!top && !segments.some((s) => s.n >= minN && s.othersN >= minN)) {
+    return `Too few closed deals to judge any ${pair} segment (none has ${minN} and ${minN} others)`
+  }
   if (!top) return `No ${pair} segment's win rate differs significantly from the ${formatPercent(overall)} overall`
   const name = [top.segment[rowField], top.segment[colField]].filter((v) => v !== ONE_VALUE).join(' ')
   return `${name} deals win ${formatPercent(top.winRate)} vs ${formatPercent(overall)} overall`

@@ -1,17 +1,9 @@
 import type { TopLevelSpec } from 'vega-lite'
 import { formatCount } from '../analytics/format-figures.js'
+import { formatMonthLimits } from '../analytics/format-month-limits.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from '../analytics/one-outcome-history.js'
 import type { WinrateReport } from '../analytics/report-types.js'
-import {
-  COLORS,
-  FONT_SIZES,
-  formatCompactCount,
-  formatMonth,
-  formatPercent,
-  formatPercentsApart,
-  LAYOUT,
-  monthName,
-} from './chart-theme.js'
+import { COLORS, FONT_SIZES, formatCompactCount, formatMonth, formatPercent, LAYOUT, monthName } from './chart-theme.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 import { chartTextMeasurer } from './text-metrics.js'
 
@@ -425,10 +417,10 @@ function winrateAltText(title: string, rows: readonly WinrateChartRow[], hasVolu
     let rate = r.winRate === null ? 'no closed deals' : `${formatPercent(r.winRate)} won of ${formatCount(r.n)} closed`
     let range = r.lcl !== null && r.ucl !== null && !r.partial ? `, range ${formatPercent(r.lcl)}-${formatPercent(r.ucl)}` : ''
     if (r.winRate !== null && r.lcl !== null && r.ucl !== null && r.anomaly !== null) {
-      // A flagged month must not read as sitting on its limit: keep the decimals that tell them apart.
-      const [v, limit] = formatPercentsApart(r.winRate, r.anomaly === 'low' ? r.lcl : r.ucl)
-      rate = `${v} won of ${formatCount(r.n)} closed`
-      range = r.anomaly === 'low' ? `, range ${limit}-${formatPercent(r.ucl)}` : `, range ${formatPercent(r.lcl)}-${limit}`
+      // A flagged month must not read as sitting on its limit: the figures its finding states.
+      const f = formatMonthLimits(r)
+      rate = `${f.rate} won of ${formatCount(r.n)} closed`
+      range = `, range ${f.lcl}-${f.ucl}`
     }
     const flag = r.partial ? ' (partial month, not judged)' : r.anomaly ? ` (${r.anomaly === 'low' ? 'below' : 'above'} range)` : ''
     const vol = hasVolume ? `, ${formatCount(r.created)} created` : ''

@@ -74,3 +74,22 @@ describe('a value that only mirrors a stronger value of its field', () => {
     expect(drivers.findings[1]?.text).toMatch(/, a gap that comes from Inbound deals \(60%\), which are all those others\.$/)
   })
 })
+
+describe('the two values of a two-value field with as many deals each', () => {
+  // EMEA and APAC hold 100 closed deals each: the same gap seen from both sides, with equal evidence.
+  const rows: SegmentOutcomeRow[] = [
+    { fields: ['region'], values: ['EMEA'], won: 20, n: 100 },
+    { fields: ['region'], values: ['APAC'], won: 60, n: 100 },
+  ]
+
+  it('are one finding and its mirror, not two findings', () => {
+    const drivers = driversReport(rows, q)
+    expect(drivers.findings.map((f) => [f.key, f.significant])).toEqual([
+      ['drivers_high:region=APAC', true],
+      ['drivers_low:region=EMEA', false],
+    ])
+    expect(summary(rows).sentences.filter((s) => /^Deals in (EMEA|APAC)/.test(s))).toEqual([
+      'Deals in APAC win 60% vs 20% for all others (3.00x, n=100, q<0.001).',
+    ])
+  })
+})

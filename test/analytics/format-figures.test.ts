@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { driversReport } from '../../src/analytics/drivers-report.js'
 import {
   formatCount,
   formatDeals,
@@ -7,6 +8,7 @@ import {
   formatMonth,
   formatPercent,
   formatPercentsApart,
+  formatProbability,
   formatUtcMinute,
   formatWholePercent,
 } from '../../src/analytics/format-figures.js'
@@ -89,5 +91,34 @@ describe('formatWholePercent', () => {
     // Only an exact 0 or 1 reads 0% or 100%: a leaf that lost 1 deal of 250 did not win them all.
     expect([0.004, 0.0001, 249 / 250, 0.99999, 55 / 56].map(formatWholePercent)).toEqual(['0.4%', '<0.1%', '99.6%', '>99.9%', '98%'])
     expect(formatPercent(0.045)).toBe('4.5%')
+  })
+})
+
+describe('formatProbability', () => {
+  it.each([
+    [0.0004, 'q<0.001'],
+    [0.012, 'q=0.012'],
+    [0.0496, 'q=0.0496'],
+    [0.04996, 'q=0.04996'],
+    [0.0499999, 'q<0.05'],
+    [0.05, 'q=0.050'],
+    [0.0504, 'q=0.050'],
+    [0.2, 'q=0.200'],
+  ])('%s reads %s, on the same side of 0.05 as the value', (value, text) => {
+    expect(formatProbability('q', value)).toBe(text)
+  })
+
+  it('never shows a significant driver as q=0.050', () => {
+    // Two regions of 100 closed deals, 26 and 39 won: q = 0.0497, just significant.
+    const report = driversReport(
+      [
+        { fields: ['region'], values: ['EMEA'], won: 26, n: 100 },
+        { fields: ['region'], values: ['APAC'], won: 39, n: 100 },
+      ],
+      { asOf: '2024-07-20' },
+    )
+    const apac = report.findings.find((f) => f.text.startsWith('Deals in APAC'))
+    expect(apac?.significant).toBe(true)
+    expect(apac?.text).toContain('q=0.0497)')
   })
 })

@@ -84,6 +84,21 @@ describe('pChart', () => {
     expect(june.anomaly).toBeNull()
   })
 
+  it('keeps a small month on an overdispersed baseline within limits never narrower than its exact ones', () => {
+    // A baseline drifting from 5% to 16% (overdispersed, yet each step small: sigma_z = 1, so Laney
+    // widens nothing), then a month of 7 wins in 20: beyond the normal approximation's 31% limit,
+    // but P(X >= 7 | 20, 10.5%) = 0.003, within the exact limits (at most 7 wins).
+    const drift = Array.from({ length: 12 }, (_, i) => month(`2023-${String(i + 1).padStart(2, '0')}`, 10 + 2 * i, 190 - 2 * i))
+    const { points } = pChart([...drift, month('2024-01', 7, 13)])
+    const jan = points[12]!
+    expect(jan.limitMethod).toBe('laney')
+    expect(jan.overdispersion).toBe(1)
+    expect(jan.ucl).toBeCloseTo(7 / 20, 12)
+    expect(jan.anomaly).toBeNull()
+    // 8 of 20 is beyond the exact limits too, and still flagged.
+    expect(pChart([...drift, month('2024-01', 8, 12)]).points[12]!.anomaly).toBe('high')
+  })
+
   it('shows a month with no closed deals without judging it or using it as baseline', () => {
     const { points } = pChart([
       month('2024-01', 30, 70),

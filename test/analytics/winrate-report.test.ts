@@ -145,3 +145,22 @@ describe('winrateReport run rules', () => {
     )
   })
 })
+
+describe('winrateReport, a small month on an overdispersed baseline', () => {
+  it('says its Laney limits are never narrower than the exact ones, and does not flag 7 wins in 20', () => {
+    const drift = monthRange('2023-01', '2023-12').map((month, i) => ({
+      month,
+      won: 10 + 2 * i,
+      lost: 190 - 2 * i,
+      wonAmount: 0,
+      lostAmount: 0,
+    }))
+    const outcomes = [...drift, { month: '2024-01', won: 7, lost: 13, wonAmount: 0, lostAmount: 0 }]
+    const report = winrateReport({ outcomes, created: [] }, { asOf: '2024-02-10', months: 3 })
+    const jan = report.months.find((m) => m.month === '2024-01')!
+    expect(jan.anomaly).toBeNull()
+    expect(report.limitNote).toContain("Laney's p'")
+    expect(report.limitNote).toContain('never narrower than the exact binomial limits where n is small (Jan 2024)')
+    expect(report.findings.some((f) => f.significant)).toBe(false)
+  })
+})

@@ -147,6 +147,21 @@ describe('driversChart', () => {
       'No industry x lead source segments to chart',
     )
   })
+
+  it('says there are too few deals, not that nothing differs, when no cell could be called significant', () => {
+    // As the report's own sentence: under 30 deals a cell is never significant, so "none differs" is no verdict.
+    const small = samples.drivers.segments.map((s) => ({ ...s, n: 12, won: 5, significant: false }))
+    expect(driversChart({ ...samples.drivers, segments: small }).title).toBe(
+      'Too few closed deals to judge any region x amount band segment (none has 30 and 30 others)',
+    )
+    const fewOthers = samples.drivers.segments.map((s) => ({ ...s, othersN: 20, significant: false }))
+    expect(driversChart({ ...samples.drivers, segments: fewOthers }).title).toMatch(/^Too few closed deals to judge/)
+    // One cell big enough, on both sides, is a verdict again.
+    const one = small.map((s, i) => (i === 0 ? { ...s, n: 40, othersN: 500 } : s))
+    expect(driversChart({ ...samples.drivers, segments: one }).title).toBe(
+      "No region x amount band segment's win rate differs significantly from the 41% overall",
+    )
+  })
 })
 
 describe('driversChart with many values', () => {

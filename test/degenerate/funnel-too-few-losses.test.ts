@@ -19,7 +19,27 @@ describe('funnel with a handful of lost deals', () => {
   })
 
   it('keeps "no stage leaks" once the losses could show a leak', () => {
-    const report = funnelReport([won(40), lost('Qualified', 1), lost('Demo', 1), lost('Proposal', 1)], context, false, q)
+    const report = funnelReport([won(40), lost('Qualified', 1), lost('Demo', 1), lost('Proposal', 2)], context, false, q)
     expect(report.findings[0]!.text).toMatch(/^No stage leaks significantly more than the others/)
+  })
+
+  it('calls no leak from 3 losses at one of four stages: exactly, P = 1/64 (doubled, x4 stages) is not significant', () => {
+    // 100 deals open at Proposal, 1 won, 3 lost at Negotiation: a normal approximation gave q = 0.011.
+    const rows: FunnelCountRow[] = [won(1), lost('Negotiation', 3), { outcome: 'open', stage: 'Proposal', furthest: null, n: 100 }]
+    const report = funnelReport(rows, context, false, q)
+    expect(report.findings.map((f) => [f.significant, f.text])).toEqual([
+      [
+        false,
+        'Too few lost deals (3) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: Negotiation).',
+      ],
+    ])
+    // With 6 of them there, the same stage is a leak.
+    const six = funnelReport(
+      [won(1), lost('Negotiation', 6), { outcome: 'open', stage: 'Proposal', furthest: null, n: 100 }],
+      context,
+      false,
+      q,
+    )
+    expect(six.findings[0]).toMatchObject({ significant: true, key: 'funnel_leak:Negotiation' })
   })
 })

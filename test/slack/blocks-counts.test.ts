@@ -53,3 +53,22 @@ describe('/pulse answers count in the right number', () => {
     expect(text).not.toContain('1 more significant segments')
   })
 })
+
+describe('/pulse winrate states a flagged rate the same way throughout', () => {
+  it('writes the recent months with the decimal the verdict and the finding use', () => {
+    // 12 months at 34.8% on 250 deals, then 71 won of 273 (26.0%) just below its 26.1% limit.
+    const months = monthRange('2025-03', '2026-03')
+    const outcomes = months.map((month) =>
+      month === '2026-03'
+        ? { month, won: 71, lost: 202, wonAmount: 0, lostAmount: 0 }
+        : { month, won: 87, lost: 163, wonAmount: 0, lostAmount: 0 },
+    )
+    const report = winrateReport({ outcomes, created: [] }, { asOf: '2026-04-10' })
+    const march = report.months.find((m) => m.month === '2026-03')
+    expect(march?.anomaly).toBe('low')
+    const text = JSON.stringify(winrateBlocks(report, 'company').blocks)
+    const verdictRate = /\*March 2026: ([\d.]+%)\*/.exec(text)?.[1]
+    expect(verdictRate).toMatch(/\.\d%$/)
+    expect(text).toContain(`2026-03  ${verdictRate}  (n=273)`)
+  })
+})

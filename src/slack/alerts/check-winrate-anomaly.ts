@@ -35,8 +35,9 @@ export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Prom
   )
   if (month?.anomaly !== 'low' || !ctx.config.alertChannel) return { month, queued: false }
   const label = monthLabel(month.month)
-  const text = `Win rate fell below its normal range in ${label}: ${pct(month.winRate)} vs ${pct(month.center)} expected.`
+  // The notification states the rate as the evidence under it does (24.8%, not 25%, against a 25.0% limit).
   const [rate, lcl] = pctApart(month.winRate, month.lcl)
+  const text = `Win rate fell below its normal range in ${label}: ${rate} vs ${pct(month.center)} expected.`
   const evidence = [
     `*${rate}* won in ${label} (${count(month.won)} of ${count(month.n)} closed deals).`,
     `Normal range ${lcl}-${pct(month.ucl)} around ${pct(month.center)}, from ${count(month.baselineN)} deals closed ${month.baselineFrom ? monthLabel(month.baselineFrom) : '?'} to ${month.baselineTo ? monthLabel(month.baselineTo) : '?'}.`,

@@ -1,4 +1,6 @@
 import { formatUtcMinute } from '../../analytics/format-figures.js'
+import { formatMonthLimits } from '../../analytics/format-month-limits.js'
+import { noRangeReason } from '../../analytics/no-range-reason.js'
 import { lateStageShareWords, lateStagesLabel } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
@@ -38,14 +40,15 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
         : latest.winRate === null
           ? `*${monthLabel(latest.month)}*: no deals closed, so there is no win rate to judge.`
           : latest.lcl === null || latest.ucl === null
-            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}; too little history to judge against a normal range.`
+            ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}; ${esc(noRangeReason(report.months))}.`
             : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${countOf(latest.n, 'closed deal')}.`
     : partial
       ? `*${monthLabel(partial.month)}* is still in progress and is not judged: try \`/pulse winrate 2\` for the last complete month.`
       : 'No complete month has closed deals yet.'
   const recent = complete.slice(-6).map((m) => {
     const flag = m.anomaly === 'low' ? ' :arrow_down_small: low' : m.anomaly === 'high' ? ' :arrow_up_small: high' : ''
-    return `${m.month}  ${pct(m.winRate)}  (n=${count(m.n)})${flag}`
+    // A flagged rate as its finding and the verdict state it (26.0% against a 26.1% limit, not 26%).
+    return `${m.month}  ${formatMonthLimits(m).rate}  (n=${count(m.n)})${flag}`
   })
   const blocks: Block[] = [
     header(`Win rate: ${scopeLabel}`),
@@ -113,13 +116,16 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
   const extra = significant.length - sentences.length
   const blocks: Block[] = [
     header(`Win-rate drivers: ${scopeLabel}`),
+    // Without a significant segment, the report's own words: "too few closed deals" is not "none differs".
     ...(sentences.length > 0
       ? findingsSection(sentences, 6)
-      : [
-          section(
-            `No segment wins or loses more than chance explains (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
-          ),
-        ]),
+      : report.findings.length > 0
+        ? findingsSection(report.findings, 6)
+        : [
+            section(
+              `No segment wins or loses more than chance explains (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
+            ),
+          ]),
     context(
       `${extra > 0 ? `${extra === 1 ? '1 more significant segment is' : `${count(extra)} more significant segments are`} not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),

@@ -31,7 +31,7 @@ function verdictLine(s: HomeSnapshot): string {
   if (w.winRate === null || w.n === 0) return `No deals closed in ${monthLabel(w.month)}, so there is no win rate to judge.`
   // Without limits there is nothing to judge the month against: it is not "within normal variation".
   if (w.lcl === null || w.ucl === null) {
-    return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, ${count(w.n)} closed (too little history to judge against a normal range)`
+    return `*${pct(w.winRate)}* in ${monthLabel(w.month)}, ${count(w.n)} closed (${esc(w.noRange ?? 'too little history to judge against a normal range')})`
   }
   const flag =
     w.anomaly === 'low'

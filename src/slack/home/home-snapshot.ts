@@ -1,3 +1,4 @@
+import { noRangeReason } from '../../analytics/no-range-reason.js'
 import { lateStageShareWords } from '../../analytics/report-text.js'
 import type { StalledDeal, WinrateReport } from '../../analytics/report-types.js'
 import { findDataVersion } from '../../db/find-data-version.js'
@@ -17,6 +18,8 @@ export interface MonthVerdict {
   readonly ucl: number | null
   readonly anomaly: 'low' | 'high' | null
   readonly n: number
+  /** Without limits: why ({@link noRangeReason}); absent in snapshots stored before it existed. */
+  readonly noRange?: string
 }
 
 /** Precomputed figures behind a Home view, for the whole company or one manager's team. */
@@ -76,7 +79,9 @@ function teamOf(ctx: SlackContext, managerEmail: string | null): string | undefi
 
 function verdictOf(report: WinrateReport): MonthVerdict | null {
   const m = [...report.months].reverse().find((x) => !x.partial)
-  return m ? { month: m.month, winRate: m.winRate, center: m.center, lcl: m.lcl, ucl: m.ucl, anomaly: m.anomaly, n: m.n } : null
+  if (!m) return null
+  const verdict = { month: m.month, winRate: m.winRate, center: m.center, lcl: m.lcl, ucl: m.ucl, anomaly: m.anomaly, n: m.n }
+  return m.lcl === null || m.ucl === null ? { ...verdict, noRange: noRangeReason(report.months) } : verdict
 }
 
 /**
