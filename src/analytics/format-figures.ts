@@ -85,14 +85,14 @@ export function formatWholePercent(rate: number): string {
 }
 
 /**
- * A rate and its limit as {@link formatPercent} writes them, with a decimal (or two) more when
- * they would otherwise read the same: a month flagged below a 26.3% limit reads `26.0%`, not
- * `26%` against `26%`.
+ * A rate and its limit as {@link formatPercent} writes them, with as many decimals more as they
+ * need to read apart (up to six): a month flagged below a 26.3% limit reads `26.0%`, not `26%`
+ * against `26%`; one a hair over a 37.89% limit reads `37.895%` against `37.894%`.
  */
 export function formatPercentsApart(rate: number | null, limit: number | null): [string, string] {
   let pair: [string, string] = [formatPercent(rate), formatPercent(limit)]
   if (rate === null || limit === null) return pair
-  for (let digits = 1; digits <= 2 && pair[0] === pair[1] && rate !== limit; digits++) {
+  for (let digits = 1; digits <= 6 && pair[0] === pair[1] && rate !== limit; digits++) {
     pair = [`${(rate * 100).toFixed(digits)}%`, `${(limit * 100).toFixed(digits)}%`]
   }
   return pair

@@ -54,6 +54,8 @@ describe('formatPercentsApart', () => {
     expect(formatPercentsApart(0.2604, 0.2631)).toEqual(['26.0%', '26.3%'])
     expect(formatPercentsApart(0.26004, 0.26041)).toEqual(['26.00%', '26.04%'])
     expect(formatPercentsApart(0.19, 0.26)).toEqual(['19%', '26%'])
+    // A month a hair over its limit is never shown equal to it.
+    expect(formatPercentsApart(0.3789474, 0.3789412)).toEqual(['37.895%', '37.894%'])
     expect(formatPercentsApart(null, 0.26)).toEqual(['n/a', '26%'])
     expect(formatPercent(0.045)).toBe('4.5%')
   })
