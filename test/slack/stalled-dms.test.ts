@@ -16,7 +16,7 @@ import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../src/slack/app/create-slack-jobs.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
-import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
+import { DIGEST_OUTDATED, drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { pruneOutbox } from '../../src/slack/outbox/prune-outbox.js'
 import { type FakeUser, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -435,6 +435,26 @@ describe('stalled-deal DMs', () => {
     const shown = [...JSON.stringify(mgrDm[0]?.blocks).matchAll(/, ([a-z.]+@acme\.example)/g)].map((m) => m[1] as string)
     expect(shown.length).toBeGreaterThan(0)
     for (const e of shown) expect(team.has(e) || e === company.emails.manager).toBe(true)
+  })
+
+  it("sends a manager only today's digest when an earlier day's is still waiting (Slack was down), not both", async () => {
+    const { fake, ctx, setAsOf } = await setup()
+    const yesterday = addDays(AS_OF, -1)
+    setAsOf(yesterday)
+    expect(await planManagerDigests(ctx, yesterday)).toBeGreaterThan(0)
+    // Nothing went out yesterday; today's job plans today's digest and delivers the outbox.
+    setAsOf(AS_OF)
+    await createSlackJobs(ctx, ctx.pacedClient).stalledDealDms()
+    const mgrDm = fake.messages.filter((m) => m.channel === 'DMGR000001')
+    expect(mgrDm).toHaveLength(1)
+    expect(JSON.stringify(mgrDm[0]?.blocks)).toContain(`As of ${AS_OF}.`)
+    const old = await ctx.store.db
+      .selectFrom('slack_outbox')
+      .select(['status', 'last_error'])
+      .where('dedupe_key', 'like', `digest:%:${yesterday}`)
+      .execute()
+    expect(old.length).toBeGreaterThan(0)
+    for (const r of old) expect(r).toEqual({ status: 'skipped', last_error: DIGEST_OUTDATED })
   })
 })
 
