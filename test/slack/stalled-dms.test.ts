@@ -161,6 +161,23 @@ describe('stalled-deal DMs', () => {
     expect([...deliveries.values()].every((n) => n === 1)).toBe(true)
   }, 60_000)
 
+  it("waits out a 429's Retry-After before sending any more DMs, to any channel (Slack's limit is also per workspace)", async () => {
+    const { fake, ctx } = await setup({ fake: { retryAfterSeconds: 1 } })
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    expect(plan.alerts.length).toBeGreaterThan(5)
+    fake.rateLimitNext('chat.postMessage', 1)
+    const drain = await drainOutbox(ctx, { kinds: ['stall_dm'], perChannelIntervalMs: 0, concurrency: 1 })
+    expect(drain.rateLimited).toBe(1)
+    const posts = fake.callsOf('chat.postMessage')
+    const limited = posts.find((c) => c.status === 429)
+    expect(limited).toBeDefined()
+    // Every post after the 429, to whichever DM channel, came once its Retry-After was over.
+    const after = posts.filter((c) => c.at > (limited?.at ?? 0))
+    expect(after.length).toBe(plan.alerts.length)
+    for (const c of after) expect(c.at - (limited?.at ?? 0)).toBeGreaterThanOrEqual(950)
+    expect(deliveriesByOutboxId(fake).size).toBe(plan.alerts.length)
+  })
+
   it('a revoked token stops the run with the fix for the admins and loses no DM: all go out once the token works again', async () => {
     const { fake, ctx, company } = await setup()
     const plan = await planStalledDealDms(ctx, { asOf: AS_OF })

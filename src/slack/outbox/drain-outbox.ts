@@ -182,8 +182,9 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   ({@link DIGEST_OUTDATED}) once its day has passed (today's digest replaces it), and a
  *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM,
  *   gone to another owner (by email, in any case) or had activity within the idle limit;
- * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
- *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
+ * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses every send and lookup
+ *   for its `Retry-After` (Slack's limit on posting is also per workspace) and the row is
+ *   retried, never dropped;
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
  *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
  * - a channel alert refused for lack of access ({@link ALERT_CHANNEL_REFUSALS}) stays `pending`
@@ -380,7 +381,9 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       if (wait !== null) {
         result.rateLimited++
         options.onRateLimited?.(wait)
-        channelReadyAt.set(channel, Date.now() + wait)
+        // Slack limits chat.postMessage per channel and per workspace, and its 429 does not say
+        // which: sends are already paced per channel, so every send waits, as Slack's own client does.
+        globalReadyAt = Math.max(globalReadyAt, Date.now() + wait)
         await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', 'ratelimited'))
         return 'retry'
       }
@@ -478,8 +481,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         }
         if (!ready) continue
         const channel = item.channel as string
-        // Just resolved: its channel may be busy or paced; back in line (it keeps its place).
-        if (channel !== lock && (busy.has(channel) || (channelReadyAt.get(channel) ?? 0) > Date.now())) {
+        // Just resolved: its channel may be busy or paced, or a 429 paused sending; back in line (it keeps its place).
+        if (channel !== lock && (busy.has(channel) || Math.max(globalReadyAt, channelReadyAt.get(channel) ?? 0) > Date.now())) {
           queue.unshift(item)
           continue
         }
