@@ -291,6 +291,27 @@ describe('stalled-deal DMs', () => {
     for (const dealId of repDeals) expect(about(dealId), dealId).toHaveLength(1)
   })
 
+  it("DMs an owner who joined Slack at the next day's run, even when it comes at the very time of day the miss was recorded", async () => {
+    const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
+    // Today's weekday run starts at 09:00:00; the miss is recorded a moment later, as the DMs go out.
+    const nine = Date.now()
+    const today = { ...ctx, clock: { now: () => new Date(), asOf: () => AS_OF } }
+    const first = await sendStalledDealDms(today, { perChannelIntervalMs: 0 })
+    const repDeals = first.plan.alerts.filter((a) => a.ownerEmail === company.emails.rep).map((a) => a.dealId)
+    expect(repDeals.length).toBeGreaterThan(0)
+    expect(first.drain.skipped).toBe(repDeals.length)
+    fake.users.push({ id: 'UREPJOINED', email: company.emails.rep })
+    // The next day's run starts at 09:00:00 again: a day after the run, a moment less after the miss.
+    const tomorrow = { ...ctx, clock: { now: () => new Date(nine + 24 * 3_600_000), asOf: () => addDays(AS_OF, 1) } }
+    await sendStalledDealDms(tomorrow, { perChannelIntervalMs: 0 })
+    for (const dealId of repDeals) {
+      expect(
+        fake.messages.filter((m) => JSON.stringify(m.blocks).includes(`Deal ${dealId}.`)),
+        dealId,
+      ).toHaveLength(1)
+    }
+  })
+
   it('keeps a snoozed deal quiet until the snooze ends', async () => {
     const { ctx, company, setAsOf } = await setup()
     const dry = await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })

@@ -80,7 +80,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   const keys = [...episodes.values()].map((e) => `stall:${e.episode_id}`)
   const queuedKeys = await findExistingOutboxKeys(db, keys)
   // A DM skipped because Slack knew nobody with the owner's email is tried again once that miss
-  // is a day old (the owner may have joined since): at most one lookup a day, never a loop.
+  // has stood its MISS_TTL_MS (the owner may have joined since): one lookup by the next day's run, never a loop.
   const retry = await findSkippedForNoSlackUser(db, keys, new Date(ctx.clock.now().getTime() - MISS_TTL_MS))
   const queued = (id: number) => queuedKeys.has(`stall:${id}`) && !retry.has(`stall:${id}`)
   const actions = decideStallActions(report.stalled, episodes, snoozed, queued, asOf, c.idleDays)
