@@ -116,6 +116,8 @@ export interface WithJobLockOptions {
   readonly waitMs: number
   /** Gap between two asks while waiting (default 100 ms). */
   readonly pollMs?: number
+  /** Ends the wait early (the app shutting down): then `fn` does not run. */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -124,12 +126,16 @@ export interface WithJobLockOptions {
  * held waits (polling) until it is given back or its lease runs out (its holder died), then
  * runs. The lock is renewed while `fn` runs and given back when it ends, however it ends.
  *
- * @throws AppError `internal` when the lock is still held after `options.waitMs`; whatever `fn` throws.
+ * @throws AppError `internal` when the lock is still held after `options.waitMs`, or `options.signal`
+ *   was aborted while waiting for it; whatever `fn` throws.
  */
 export async function withJobLock<T>(db: Kysely<Database>, job: string, fn: () => Promise<T>, options: WithJobLockOptions): Promise<T> {
   const holder = `${hostname()}:${process.pid}#${randomUUID()}`
   const giveUpAt = Date.now() + options.waitMs
   while (!(await acquireJobLock(db, job, holder, options.ttlMs, new Date()))) {
+    if (options.signal?.aborted) {
+      throw new AppError('internal', `Stopped while waiting for another Sales Pulse process to finish "${job}"; it runs again next time.`)
+    }
     if (Date.now() >= giveUpAt) {
       const held = await findJobLock(db, job)
       throw new AppError(

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { snoozeDeal } from '../../src/db/slack-snoozes.js'
 import { addDays } from '../../src/domain/dates.js'
@@ -9,7 +10,7 @@ import { silentLogger } from '../../src/log/create-logger.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { checkWinRateAnomaly } from '../../src/slack/alerts/check-winrate-anomaly.js'
 import { planManagerDigests } from '../../src/slack/alerts/plan-manager-digests.js'
-import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
+import { planStalledDealDms, STALL_PLAN_LOCK } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
@@ -509,6 +510,29 @@ describe('job bodies for the scheduler', () => {
     const toAdmin = fake.messages.filter((m) => m.channel === 'DADMIN0001')
     expect(toAdmin).toHaveLength(1)
     expect(toAdmin[0]?.text).toContain('sync job failed')
+  })
+})
+
+describe('the scheduled DM job on shutdown', () => {
+  it('stops at once while it waits for a plan another process holds, and plans no DM and sends nothing', async () => {
+    const { fake, ctx } = await setup()
+    // `pulse alerts` on another machine holds the plan (or died holding it: its lease runs 2 minutes).
+    expect(await acquireJobLock(ctx.store.db, STALL_PLAN_LOCK, 'other-host:7#run', 10 * 60_000, new Date())).toBe(true)
+    const stopping = new AbortController()
+    const job = createSlackJobs(ctx, ctx.pacedClient).stalledDealDms(stopping.signal)
+    const settled = job.then(
+      () => 'resolved',
+      () => 'rejected',
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    const stoppedAt = Date.now()
+    stopping.abort()
+    expect(await settled).toBe('rejected')
+    expect(Date.now() - stoppedAt).toBeLessThan(2000)
+    expect(fake.callsOf('chat.postMessage')).toEqual([])
+    // No stall episode's DM was planned (the managers' digests, planned first, wait in the outbox).
+    const planned = await ctx.store.db.selectFrom('slack_outbox').select('kind').where('kind', '=', 'stall_dm').execute()
+    expect(planned).toEqual([])
   })
 })
 
