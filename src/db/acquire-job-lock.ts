@@ -89,8 +89,10 @@ export const JOB_TICK_KEEP_MS = 24 * 60 * 60_000
  * for `holder`: the first instance to ask wins and every later one gets false, however late it
  * wakes up, even after the winner has finished and released the job's lock. This is what makes a
  * job run once per tick across instances; the lease of {@link acquireJobLock} only keeps runs
- * from overlapping. One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on a row keyed by job and
- * tick (same SQL on SQLite and Postgres). Claims older than {@link JOB_TICK_KEEP_MS} are deleted.
+ * from overlapping. Asked again with the same `holder` (the same run trying again after the
+ * database went away mid-way), the tick is still its own. One `INSERT ... ON CONFLICT DO UPDATE
+ * ... WHERE holder = holder RETURNING` on a row keyed by job and tick (same SQL on SQLite and
+ * Postgres). Claims older than {@link JOB_TICK_KEEP_MS} are deleted.
  */
 export async function claimJobTick(db: Kysely<Database>, job: string, tick: Date, holder: string, now: Date): Promise<boolean> {
   await db.deleteFrom('job_locks').where('job', 'like', 'tick:%').where('expires_at', '<=', now.toISOString()).execute()
@@ -102,7 +104,8 @@ export async function claimJobTick(db: Kysely<Database>, job: string, tick: Date
       acquired_at: now.toISOString(),
       expires_at: new Date(now.getTime() + JOB_TICK_KEEP_MS).toISOString(),
     })
-    .onConflict((oc) => oc.column('job').doNothing())
+    // A claim already `holder`'s (a retry of the same tick) still stands: the no-op update returns it.
+    .onConflict((oc) => oc.column('job').doUpdateSet({ holder }).where('job_locks.holder', '=', holder))
     .returning('holder')
     .executeTakeFirst()
   return row?.holder === holder
