@@ -89,8 +89,10 @@ export const JOB_TICK_KEEP_MS = 24 * 60 * 60_000
  * for `holder`: the first instance to ask wins and every later one gets false, however late it
  * wakes up, even after the winner has finished and released the job's lock. This is what makes a
  * job run once per tick across instances; the lease of {@link acquireJobLock} only keeps runs
- * from overlapping. One `INSERT ... ON CONFLICT DO NOTHING RETURNING` on a row keyed by job and
- * tick (same SQL on SQLite and Postgres). Claims older than {@link JOB_TICK_KEEP_MS} are deleted.
+ * from overlapping. Asked again with the same `holder` (the same run trying again after the
+ * database went away mid-way), the tick is still its own. One `INSERT ... ON CONFLICT DO UPDATE
+ * ... WHERE holder = holder RETURNING` on a row keyed by job and tick (same SQL on SQLite and
+ * Postgres). Claims older than {@link JOB_TICK_KEEP_MS} are deleted.
  */
 export async function claimJobTick(db: Kysely<Database>, job: string, tick: Date, holder: string, now: Date): Promise<boolean> {
   await db.deleteFrom('job_locks').where('job', 'like', 'tick:%').where('expires_at', '<=', now.toISOString()).execute()
@@ -102,7 +104,8 @@ export async function claimJobTick(db: Kysely<Database>, job: string, tick: Date
       acquired_at: now.toISOString(),
       expires_at: new Date(now.getTime() + JOB_TICK_KEEP_MS).toISOString(),
     })
-    .onConflict((oc) => oc.column('job').doNothing())
+    // A claim already `holder`'s (a retry of the same tick) still stands: the no-op update returns it.
+    .onConflict((oc) => oc.column('job').doUpdateSet({ holder }).where('job_locks.holder', '=', holder))
     .returning('holder')
     .executeTakeFirst()
   return row?.holder === holder
@@ -116,6 +119,8 @@ export interface WithJobLockOptions {
   readonly waitMs: number
   /** Gap between two asks while waiting (default 100 ms). */
   readonly pollMs?: number
+  /** Ends the wait early (the app shutting down): then `fn` does not run. */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -124,12 +129,16 @@ export interface WithJobLockOptions {
  * held waits (polling) until it is given back or its lease runs out (its holder died), then
  * runs. The lock is renewed while `fn` runs and given back when it ends, however it ends.
  *
- * @throws AppError `internal` when the lock is still held after `options.waitMs`; whatever `fn` throws.
+ * @throws AppError `internal` when the lock is still held after `options.waitMs`, or `options.signal`
+ *   was aborted while waiting for it; whatever `fn` throws.
  */
 export async function withJobLock<T>(db: Kysely<Database>, job: string, fn: () => Promise<T>, options: WithJobLockOptions): Promise<T> {
   const holder = `${hostname()}:${process.pid}#${randomUUID()}`
   const giveUpAt = Date.now() + options.waitMs
   while (!(await acquireJobLock(db, job, holder, options.ttlMs, new Date()))) {
+    if (options.signal?.aborted) {
+      throw new AppError('internal', `Stopped while waiting for another Sales Pulse process to finish "${job}"; it runs again next time.`)
+    }
     if (Date.now() >= giveUpAt) {
       const held = await findJobLock(db, job)
       throw new AppError(

@@ -32,7 +32,7 @@ export interface SyncStatus {
    * wait to be sent, and of those recorded in the last 7 days, how many Slack refused for good
    * (by Slack's reason), how many could not be addressed (no owner email, or an owner Slack does
    * not know) and how many were dropped before sending as no longer needed (the stall ended, or
-   * the alert went stale).
+   * the alert or digest went stale).
    */
   messages: { waiting: number; refused: Array<{ reason: string; count: number }>; undeliverable: number; dropped: number }
 }

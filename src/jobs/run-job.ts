@@ -44,6 +44,11 @@ export interface RunJobOptions {
    */
   tick?: Date
   /**
+   * Who claims `tick` (default a token of this run): a run that tries its tick again after the
+   * database went away mid-way passes the token of its first try, and finds the tick still its own.
+   */
+  tickHolder?: string
+  /**
    * When another run of the job holds its lock (here or on another instance), wait up to this
    * long for it to end, then run (default 0: skip at once). The scoring after a retrain waits, so
    * the new model scores even when a sync's scoring was running.
@@ -83,7 +88,12 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
   try {
     if (
       options.tick &&
-      !(await writeWhenFree(db, (d) => claimJobTick(d, name, options.tick as Date, holder, now()), undefined, options.signal))
+      !(await writeWhenFree(
+        db,
+        (d) => claimJobTick(d, name, options.tick as Date, options.tickHolder ?? holder, now()),
+        undefined,
+        options.signal,
+      ))
     ) {
       await recordSkippedJobRun(db, name, ctx.instanceId, 'another instance ran this tick', now()).catch(() => undefined)
       ctx.logger.info({ job: name, tick: options.tick.toISOString() }, 'job skipped: another instance took this tick')

@@ -159,10 +159,11 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const stopping = new AbortController()
   const { signal } = stopping
   const body = (fn: (signal: AbortSignal) => Promise<unknown>) => () => fn(signal)
-  // `tick` is the cron slot (same instant on every instance); unset for `runNow`.
-  const entries: Record<ScheduleName, (tick?: Date) => Promise<JobOutcome[]>> = {
-    sync: async (tick) => {
-      const sync = await runJob(ctx, 'sync', body(jobs.sync), { lockTtlMs: 2 * 60 * 60_000, tick, signal })
+  // `tick` is the cron slot (same instant on every instance), `claim` who claims it (the same on
+  // each try of one tick); both unset for `runNow`.
+  const entries: Record<ScheduleName, (tick?: Date, claim?: string) => Promise<JobOutcome[]>> = {
+    sync: async (tick, claim) => {
+      const sync = await runJob(ctx, 'sync', body(jobs.sync), { lockTtlMs: 2 * 60 * 60_000, tick, tickHolder: claim, signal })
       // A sync with nothing to do (no CRM configured: CSV imports only) still rescores and refreshes Home.
       if ((sync.status !== 'done' && sync.idle === undefined) || signal.aborted) return [sync]
       const score = await runJob(ctx, 'score', body(jobs.score), { signal })
@@ -170,14 +171,16 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
       const home = await runJob(ctx, 'refresh-home', body(jobs.refreshHome), { signal })
       return [sync, score, home]
     },
-    retrain: async (tick) => {
-      const retrain = await runJob(ctx, 'retrain', body(jobs.retrain), { lockTtlMs: 2 * 60 * 60_000, tick, signal })
+    retrain: async (tick, claim) => {
+      const retrain = await runJob(ctx, 'retrain', body(jobs.retrain), { lockTtlMs: 2 * 60 * 60_000, tick, tickHolder: claim, signal })
       if (retrain.status !== 'done' || signal.aborted) return [retrain]
       // The new model must score: a scoring already going (a sync's) is waited for, not skipped.
       return [retrain, await runJob(ctx, 'score', body(jobs.score), { waitForLockMs: SCORE_WAIT_MS, signal })]
     },
-    stalledAlerts: async (tick) => [await runJob(ctx, 'stalled-alerts', body(jobs.stalledAlerts), { tick, signal })],
-    anomalyCheck: async (tick) => [await runJob(ctx, 'anomaly-check', body(jobs.anomalyCheck), { tick, signal })],
+    stalledAlerts: async (tick, claim) => [
+      await runJob(ctx, 'stalled-alerts', body(jobs.stalledAlerts), { tick, tickHolder: claim, signal }),
+    ],
+    anomalyCheck: async (tick, claim) => [await runJob(ctx, 'anomaly-check', body(jobs.anomalyCheck), { tick, tickHolder: claim, signal })],
   }
   const running = new Set<Promise<unknown>>()
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -222,8 +225,10 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   const unreachable = (outcome: JobOutcome | undefined) => outcome?.status === 'failed' && outcome.runId === null
   const runTick = async (name: ScheduleName, tick: Date): Promise<JobOutcome[]> => {
     await recordUnrecorded()
+    // Every try claims the tick as the same holder: a claim the first try made before the database went away stays its own.
+    const claim = `${ctx.instanceId}#${randomUUID()}`
     for (;;) {
-      const outcomes = await entries[name](tick)
+      const outcomes = await entries[name](tick, claim)
       if (!unreachable(outcomes[0]) || signal.aborted) return outcomes
       const job = FIRST_JOB[name]
       if (Date.now() + retryMs - tick.getTime() > giveUpMs) {

@@ -50,6 +50,12 @@ describeEachDialect('job locks', (dialect) => {
     const asks = Array.from({ length: 16 }, (_, i) => claimJobTick((i % 2 ? a : b).db, 'stalled-alerts', T0, `holder-${i}`, later(10)))
     expect((await Promise.all(asks)).filter(Boolean)).toHaveLength(1)
     expect(await claimJobTick(a.db, 'stalled-alerts', T0, 'late', later(3_600_000))).toBe(false)
+    // The winner asking again (its run trying again after the database went away) still has it; nobody else does.
+    const winner = (await findJobLock(a.db, jobTickKey('stalled-alerts', T0)))?.holder as string
+    expect(winner).toMatch(/^holder-/)
+    expect(await claimJobTick(b.db, 'stalled-alerts', T0, winner, later(20))).toBe(true)
+    expect((await findJobLock(a.db, jobTickKey('stalled-alerts', T0)))?.holder).toBe(winner)
+    expect(await claimJobTick(a.db, 'stalled-alerts', T0, 'late-again', later(30))).toBe(false)
     expect(await claimJobTick(a.db, 'stalled-alerts', later(1000), 'next', later(1000))).toBe(true)
     expect(await claimJobTick(b.db, 'anomaly-check', T0, 'other-job', later(10))).toBe(true)
     // A day later the claims of T0 are gone; the job's lease rows are never touched by the cleanup.

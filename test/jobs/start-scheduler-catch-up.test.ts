@@ -142,6 +142,17 @@ describe('startScheduler, after every instance was stopped', () => {
     expect(ticks.map((t) => t.job)).toEqual(['tick:retrain:2026-11-23T03:00:00.000Z', 'tick:sync:2026-11-24T00:00:00.000Z'])
   })
 
+  it('does not run again the tick of a wall-clock time the clocks passed twice, after a restart in the second pass', async () => {
+    store = await openTestStore()
+    // 01:30 on 1 November 2026 in New York: node-cron fired at 05:30 UTC (EDT); 01:30 EST (06:30 UTC) is no tick of its.
+    await ranAt(store, 'stalled-alerts', '2026-11-01T05:30:01.000Z')
+    const calls: string[] = []
+    scheduler = start(store, '2026-11-01T07:00:00.000Z', calls, { PULSE_ALERTS_SCHEDULE: '30 1 * * *', PULSE_TZ: 'America/New_York' })
+    await settle()
+    expect(calls).toEqual([])
+    expect(await runsAfter(store, 1)).toEqual([])
+  })
+
   it('catches up on nothing on a first start, or for a tick already run or from before the first run', async () => {
     store = await openTestStore()
     const calls: string[] = []

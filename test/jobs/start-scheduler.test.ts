@@ -192,6 +192,33 @@ describe('startScheduler', () => {
     expect(ticks).toHaveLength(1)
   })
 
+  it('a tick whose claim went through before the database went away is still run by the retry, not skipped as claimed', async () => {
+    store = await openTestStore()
+    const calls: string[] = []
+    // The tick can be claimed and the job locked, but the run cannot be recorded: the database went away in between.
+    await sql`ALTER TABLE job_runs RENAME TO job_runs_away`.execute(store.db)
+    scheduler = startScheduler({
+      store,
+      config: alertsAt(onceIn(1000)),
+      logger: silentLogger(),
+      notifyAdmins: async () => undefined,
+      jobs: jobs(calls),
+      unreachableRetryMs: 200,
+    })
+    for (let waited = 0; waited < 15_000; waited += 50) {
+      const claimed = await store.db.selectFrom('job_locks').select('job').where('job', 'like', 'tick:%').execute()
+      if (claimed.length > 0) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    expect(calls).toEqual([])
+    await sql`ALTER TABLE job_runs_away RENAME TO job_runs`.execute(store.db)
+    for (let waited = 0; calls.length === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50))
+    expect(calls).toEqual(['stalledAlerts'])
+    const runs = await store.db.selectFrom('job_runs').select(['job', 'status']).execute()
+    expect(runs).toEqual([{ job: 'stalled-alerts', status: 'done' }])
+  })
+
   it('a tick that could not reach the database within its window is recorded as skipped, with why, once it answers', async () => {
     store = await openTestStore()
     const calls: string[] = []

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { snoozeDeal } from '../../src/db/slack-snoozes.js'
 import { addDays } from '../../src/domain/dates.js'
@@ -9,14 +10,14 @@ import { silentLogger } from '../../src/log/create-logger.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { checkWinRateAnomaly } from '../../src/slack/alerts/check-winrate-anomaly.js'
 import { planManagerDigests } from '../../src/slack/alerts/plan-manager-digests.js'
-import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
+import { planStalledDealDms, STALL_PLAN_LOCK } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../src/slack/app/create-slack-jobs.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
-import { drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
+import { DIGEST_OUTDATED, drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { pruneOutbox } from '../../src/slack/outbox/prune-outbox.js'
 import { type FakeUser, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -161,6 +162,23 @@ describe('stalled-deal DMs', () => {
     expect([...deliveries.values()].every((n) => n === 1)).toBe(true)
   }, 60_000)
 
+  it("waits out a 429's Retry-After before sending any more DMs, to any channel (Slack's limit is also per workspace)", async () => {
+    const { fake, ctx } = await setup({ fake: { retryAfterSeconds: 1 } })
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    expect(plan.alerts.length).toBeGreaterThan(5)
+    fake.rateLimitNext('chat.postMessage', 1)
+    const drain = await drainOutbox(ctx, { kinds: ['stall_dm'], perChannelIntervalMs: 0, concurrency: 1 })
+    expect(drain.rateLimited).toBe(1)
+    const posts = fake.callsOf('chat.postMessage')
+    const limited = posts.find((c) => c.status === 429)
+    expect(limited).toBeDefined()
+    // Every post after the 429, to whichever DM channel, came once its Retry-After was over.
+    const after = posts.filter((c) => c.at > (limited?.at ?? 0))
+    expect(after.length).toBe(plan.alerts.length)
+    for (const c of after) expect(c.at - (limited?.at ?? 0)).toBeGreaterThanOrEqual(950)
+    expect(deliveriesByOutboxId(fake).size).toBe(plan.alerts.length)
+  })
+
   it('a revoked token stops the run with the fix for the admins and loses no DM: all go out once the token works again', async () => {
     const { fake, ctx, company } = await setup()
     const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
@@ -272,6 +290,27 @@ describe('stalled-deal DMs', () => {
     for (const dealId of repDeals) expect(about(dealId), dealId).toHaveLength(1)
     await sendStalledDealDms(tomorrow, { perChannelIntervalMs: 0 })
     for (const dealId of repDeals) expect(about(dealId), dealId).toHaveLength(1)
+  })
+
+  it("DMs an owner who joined Slack at the next day's run, even when it comes at the very time of day the miss was recorded", async () => {
+    const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
+    // Today's weekday run starts at 09:00:00; the miss is recorded a moment later, as the DMs go out.
+    const nine = Date.now()
+    const today = { ...ctx, clock: { now: () => new Date(), asOf: () => AS_OF } }
+    const first = await sendStalledDealDms(today, { perChannelIntervalMs: 0 })
+    const repDeals = first.plan.alerts.filter((a) => a.ownerEmail === company.emails.rep).map((a) => a.dealId)
+    expect(repDeals.length).toBeGreaterThan(0)
+    expect(first.drain.skipped).toBe(repDeals.length)
+    fake.users.push({ id: 'UREPJOINED', email: company.emails.rep })
+    // The next day's run starts at 09:00:00 again: a day after the run, a moment less after the miss.
+    const tomorrow = { ...ctx, clock: { now: () => new Date(nine + 24 * 3_600_000), asOf: () => addDays(AS_OF, 1) } }
+    await sendStalledDealDms(tomorrow, { perChannelIntervalMs: 0 })
+    for (const dealId of repDeals) {
+      expect(
+        fake.messages.filter((m) => JSON.stringify(m.blocks).includes(`Deal ${dealId}.`)),
+        dealId,
+      ).toHaveLength(1)
+    }
   })
 
   it('keeps a snoozed deal quiet until the snooze ends', async () => {
@@ -436,6 +475,26 @@ describe('stalled-deal DMs', () => {
     expect(shown.length).toBeGreaterThan(0)
     for (const e of shown) expect(team.has(e) || e === company.emails.manager).toBe(true)
   })
+
+  it("sends a manager only today's digest when an earlier day's is still waiting (Slack was down), not both", async () => {
+    const { fake, ctx, setAsOf } = await setup()
+    const yesterday = addDays(AS_OF, -1)
+    setAsOf(yesterday)
+    expect(await planManagerDigests(ctx, yesterday)).toBeGreaterThan(0)
+    // Nothing went out yesterday; today's job plans today's digest and delivers the outbox.
+    setAsOf(AS_OF)
+    await createSlackJobs(ctx, ctx.pacedClient).stalledDealDms()
+    const mgrDm = fake.messages.filter((m) => m.channel === 'DMGR000001')
+    expect(mgrDm).toHaveLength(1)
+    expect(JSON.stringify(mgrDm[0]?.blocks)).toContain(`As of ${AS_OF}.`)
+    const old = await ctx.store.db
+      .selectFrom('slack_outbox')
+      .select(['status', 'last_error'])
+      .where('dedupe_key', 'like', `digest:%:${yesterday}`)
+      .execute()
+    expect(old.length).toBeGreaterThan(0)
+    for (const r of old) expect(r).toEqual({ status: 'skipped', last_error: DIGEST_OUTDATED })
+  })
 })
 
 describe('job bodies for the scheduler', () => {
@@ -451,6 +510,29 @@ describe('job bodies for the scheduler', () => {
     const toAdmin = fake.messages.filter((m) => m.channel === 'DADMIN0001')
     expect(toAdmin).toHaveLength(1)
     expect(toAdmin[0]?.text).toContain('sync job failed')
+  })
+})
+
+describe('the scheduled DM job on shutdown', () => {
+  it('stops at once while it waits for a plan another process holds, and plans no DM and sends nothing', async () => {
+    const { fake, ctx } = await setup()
+    // `pulse alerts` on another machine holds the plan (or died holding it: its lease runs 2 minutes).
+    expect(await acquireJobLock(ctx.store.db, STALL_PLAN_LOCK, 'other-host:7#run', 10 * 60_000, new Date())).toBe(true)
+    const stopping = new AbortController()
+    const job = createSlackJobs(ctx, ctx.pacedClient).stalledDealDms(stopping.signal)
+    const settled = job.then(
+      () => 'resolved',
+      () => 'rejected',
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    const stoppedAt = Date.now()
+    stopping.abort()
+    expect(await settled).toBe('rejected')
+    expect(Date.now() - stoppedAt).toBeLessThan(2000)
+    expect(fake.callsOf('chat.postMessage')).toEqual([])
+    // No stall episode's DM was planned (the managers' digests, planned first, wait in the outbox).
+    const planned = await ctx.store.db.selectFrom('slack_outbox').select('kind').where('kind', '=', 'stall_dm').execute()
+    expect(planned).toEqual([])
   })
 })
 

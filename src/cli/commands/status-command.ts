@@ -74,7 +74,7 @@ function formatMessages(m: SyncStatus['messages']): string {
       ? 'none refused by Slack'
       : `${formatCount(refused)} refused by Slack for good (${m.refused.map((r) => `${r.reason} ${formatCount(r.count)}`).join(', ')})`,
     m.undeliverable === 0 ? '' : `${formatCount(m.undeliverable)} not sent for no owner email or an owner not in Slack`,
-    m.dropped === 0 ? '' : `${formatCount(m.dropped)} dropped as no longer needed (the stall ended, or the alert went stale)`,
+    m.dropped === 0 ? '' : `${formatCount(m.dropped)} dropped as no longer needed (the stall ended, or the alert or digest went stale)`,
   ].filter((x) => x !== '')
   const fix =
     refused > 0 ? ' A refused DM is not sent again: check that owner in Slack (deactivated, or a bot) and their email in the CRM.' : ''

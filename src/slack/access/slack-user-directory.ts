@@ -5,8 +5,13 @@ import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { AppError } from '../../errors.js'
 import type { SlackClient } from '../app/slack-context.js'
 
-/** How long a remembered miss (an email Slack did not know) stands before Slack is asked again. */
-export const MISS_TTL_MS = 24 * 3_600_000
+/**
+ * How long a remembered miss (an email Slack did not know) stands before Slack is asked again:
+ * most of a day, not a full one, so that a job at the same time each day (the weekday DMs) asks
+ * again on the next day's run, which starts a moment less than 24 hours after the miss was
+ * recorded, and not only on the day after that.
+ */
+export const MISS_TTL_MS = 20 * 3_600_000
 
 /**
  * How long a found email -> Slack id answer is trusted before Slack is asked again (an account

@@ -56,12 +56,20 @@ export const STALL_PLAN_LOCK = 'plan:stalled-deal-dms'
  * waiting to be sent is dropped (settled as `skipped`). Safe to run again at any point: an episode's
  * DM is recorded at most once. Plans that write run one at a time across every process sharing
  * the database (lock row {@link STALL_PLAN_LOCK}; a second waits for the first, then finds its
- * episodes), so two of them at once never open two episodes, and two DMs, for one deal.
+ * episodes), so two of them at once never open two episodes, and two DMs, for one deal; an
+ * abort of `options.signal` (shutdown) ends that wait at once, with an error, planning nothing.
  * A dry run writes nothing and lists who would be DMed.
  */
-export async function planStalledDealDms(ctx: StallPlanDeps, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
+export async function planStalledDealDms(
+  ctx: StallPlanDeps,
+  options: { asOf: string; dryRun?: boolean; signal?: AbortSignal },
+): Promise<StallPlan> {
   if (options.dryRun) return planOnce(ctx, options)
-  return withJobLock(ctx.store.db, STALL_PLAN_LOCK, () => planOnce(ctx, options), { ttlMs: 2 * 60_000, waitMs: 5 * 60_000 })
+  return withJobLock(ctx.store.db, STALL_PLAN_LOCK, () => planOnce(ctx, options), {
+    ttlMs: 2 * 60_000,
+    waitMs: 5 * 60_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
 }
 
 async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: boolean }): Promise<StallPlan> {
@@ -80,7 +88,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
   const keys = [...episodes.values()].map((e) => `stall:${e.episode_id}`)
   const queuedKeys = await findExistingOutboxKeys(db, keys)
   // A DM skipped because Slack knew nobody with the owner's email is tried again once that miss
-  // is a day old (the owner may have joined since): at most one lookup a day, never a loop.
+  // has stood its MISS_TTL_MS (the owner may have joined since): one lookup by the next day's run, never a loop.
   const retry = await findSkippedForNoSlackUser(db, keys, new Date(ctx.clock.now().getTime() - MISS_TTL_MS))
   const queued = (id: number) => queuedKeys.has(`stall:${id}`) && !retry.has(`stall:${id}`)
   const actions = decideStallActions(report.stalled, episodes, snoozed, queued, asOf, c.idleDays)

@@ -114,6 +114,17 @@ function digestTeamStands(roster: Roster, recipient: string | null, payload: Out
   return payload.team === undefined || payload.team === teamSignature(roster, recipient)
 }
 
+/**
+ * Why a digest was not sent: it was still waiting (Slack down, the app stopped) once its day had
+ * passed, and that day's figures are stale; the day's own digest (`digest:<email>:<date>`) replaces it.
+ */
+export const DIGEST_OUTDATED = "its day passed before it was delivered: the day's own digest replaces it"
+
+/** The day a manager's digest lists its team's stalled deals as of: the date its key (`digest:<email>:<date>`) ends with. */
+function digestDayOf(row: Pick<OutboxRow, 'dedupe_key'>): string {
+  return row.dedupe_key.slice(-10)
+}
+
 /** Why a stalled-deal DM was not sent: its stall ended before it went out. */
 export const STALL_OVER = 'the deal closed, was deleted in the CRM, went to another owner or had activity before the DM was delivered'
 
@@ -167,11 +178,13 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - owners are found by email (cached, misses remembered) and a row for an email Slack does
  *   not know is `skipped`, never retried in a loop;
  * - a manager's digest is `skipped` ({@link TEAM_CHANGED}) once the roster no longer gives its
- *   recipient the team it lists (a manager taken off the roster, or a team changed), and a
+ *   recipient the team it lists (a manager taken off the roster, or a team changed), or
+ *   ({@link DIGEST_OUTDATED}) once its day has passed (today's digest replaces it), and a
  *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM,
  *   gone to another owner (by email, in any case) or had activity within the idle limit;
- * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses that channel (or, for
- *   lookups, everything) for its `Retry-After` and the row is retried, never dropped;
+ * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses every send and lookup
+ *   for its `Retry-After` (Slack's limit on posting is also per workspace) and the row is
+ *   retried, never dropped;
  * - a Slack error that may pass (`internal_error`, ...) is tried again up to
  *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
  * - a channel alert refused for lack of access ({@link ALERT_CHANNEL_REFUSALS}) stays `pending`
@@ -204,7 +217,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
   // The deals of the stalled-deal DMs as they are now: a DM planned before an import or sync
   // closed its deal or handed it to another owner is not sent (the weekday plan tells the new owner).
-  const idleSince = addDays(ctx.clock.asOf(), -ctx.config.idleDays)
+  const today = ctx.clock.asOf()
+  const idleSince = addDays(today, -ctx.config.idleDays)
   const dmDeals = await findOpenDealOwners(
     ctx.store.db,
     rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : [])),
@@ -247,6 +261,13 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     if (row.kind === 'digest' && !digestTeamStands(ctx.roster, row.recipient_email, payload)) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', TEAM_CHANGED))
       log.info({ outboxId: row.outbox_id }, 'digest not sent: the roster changed its team since it was planned')
+      result.skipped++
+      continue
+    }
+    // A digest of an earlier day lists deals as they were then: the manager gets today's instead, not both.
+    if (row.kind === 'digest' && digestDayOf(row) < today) {
+      await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', DIGEST_OUTDATED))
+      log.info({ outboxId: row.outbox_id }, "digest not sent: its day has passed; the day's own digest replaces it")
       result.skipped++
       continue
     }
@@ -360,7 +381,9 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       if (wait !== null) {
         result.rateLimited++
         options.onRateLimited?.(wait)
-        channelReadyAt.set(channel, Date.now() + wait)
+        // Slack limits chat.postMessage per channel and per workspace, and its 429 does not say
+        // which: sends are already paced per channel, so every send waits, as Slack's own client does.
+        globalReadyAt = Math.max(globalReadyAt, Date.now() + wait)
         await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', 'ratelimited'))
         return 'retry'
       }
@@ -458,8 +481,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         }
         if (!ready) continue
         const channel = item.channel as string
-        // Just resolved: its channel may be busy or paced; back in line (it keeps its place).
-        if (channel !== lock && (busy.has(channel) || (channelReadyAt.get(channel) ?? 0) > Date.now())) {
+        // Just resolved: its channel may be busy or paced, or a 429 paused sending; back in line (it keeps its place).
+        if (channel !== lock && (busy.has(channel) || Math.max(globalReadyAt, channelReadyAt.get(channel) ?? 0) > Date.now())) {
           queue.unshift(item)
           continue
         }
