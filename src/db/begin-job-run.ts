@@ -87,6 +87,23 @@ export async function findPreviousJobRun(db: Kysely<Database>, job: string, befo
   return row ?? null
 }
 
+/**
+ * Whether a failed run of `job` before run `beforeRunId` and after its last success (`done`) is
+ * recorded as `alerted`: the admins already heard of this failure streak.
+ */
+export async function isFailureStreakAlerted(db: Kysely<Database>, job: string, beforeRunId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_runs')
+    .select('status')
+    .where('job', '=', job)
+    .where('run_id', '<', beforeRunId)
+    .where((eb) => eb.or([eb('status', '=', 'done'), eb.and([eb('status', '=', 'failed'), eb('alerted', '=', 1)])]))
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.status === 'failed'
+}
+
 /** The latest job runs, newest first (skipped ticks included). */
 export async function findRecentJobRuns(db: Kysely<Database>, limit = 10): Promise<JobRun[]> {
   return db.selectFrom('job_runs').selectAll().orderBy('run_id', 'desc').limit(limit).execute()

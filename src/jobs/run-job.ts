@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { acquireJobLock, claimJobTick, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
-import { beginJobRun, closeInterruptedJobRuns, findPreviousJobRun, finishJobRun, recordSkippedJobRun } from '../db/begin-job-run.js'
+import {
+  beginJobRun,
+  closeInterruptedJobRuns,
+  findPreviousJobRun,
+  finishJobRun,
+  isFailureStreakAlerted,
+  recordSkippedJobRun,
+} from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { writeWhenFree } from '../db/write-when-free.js'
 import { userMessage } from '../errors.js'
@@ -13,8 +20,12 @@ export interface JobContext {
   logger: Logger
   /** Names this app instance in `job_runs` and `job_locks` (e.g. host:pid). */
   instanceId: string
-  /** Sends one message to the admins (Slack DM or channel); failures to send are logged, not thrown. */
-  notifyAdmins: (text: string) => Promise<void>
+  /**
+   * Sends one message to the admins (Slack DM or channel); failures to send are logged, not thrown.
+   * Resolves to how many admins got it: 0 means nobody did, and the failure alert counts as not
+   * sent (the next failure of the job tries again). Resolving to `undefined` counts as sent.
+   */
+  notifyAdmins: (text: string) => Promise<number | undefined>
   now?: () => Date
 }
 
@@ -76,8 +87,9 @@ const runningHolders = new Set<string>()
  * the job's lock row (skipping, and recording a `skipped` run, when another instance holds it),
  * records the run in `job_runs` (first marking runs of the job that a killed process left
  * `running` as `interrupted`), and on failure alerts the admins once per failure streak (a
- * job failing every tick alerts on the first failure only; the first success after an alerted
- * failure says it recovered). Never throws: the outcome says what happened.
+ * job failing every tick alerts on the first failure only, or on the first whose alert reached an
+ * admin when an earlier one could not be delivered; the first success after a failure says it
+ * recovered). Never throws: the outcome says what happened.
  */
 export async function runJob(ctx: JobContext, name: string, fn: () => Promise<unknown>, options: RunJobOptions = {}): Promise<JobOutcome> {
   const now = ctx.now ?? (() => new Date())
@@ -163,16 +175,17 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
     }
     const message = userMessage(error)
     ctx.logger.error({ job: name, runId, err: error }, 'job failed')
-    const previous = await findPreviousJobRun(db, name, runId).catch(() => null)
-    const alert = previous?.status !== 'failed'
-    if (alert) {
-      await notify(
+    // Once per failure streak: unless a failure since the last success already reached the admins.
+    const alertedStreak = await isFailureStreakAlerted(db, name, runId).catch(() => false)
+    let alerted = false
+    if (!alertedStreak) {
+      alerted = await notify(
         ctx,
         `Sales Pulse: the scheduled job "${name}" failed: ${message} It runs again at its next scheduled time; you will hear again only once it has succeeded.`,
       )
     }
     // The database may be what failed: the next run of the job marks this one interrupted.
-    await finishJobRun(db, runId, { status: 'failed', now: now(), error: message, alerted: alert }).catch((e: unknown) =>
+    await finishJobRun(db, runId, { status: 'failed', now: now(), error: message, alerted }).catch((e: unknown) =>
       ctx.logger.error({ job: name, runId, err: e }, 'could not record the job run as failed'),
     )
     return { job: name, status: 'failed', runId, error: message }
@@ -196,10 +209,14 @@ async function takeBackLeftoverLock(ctx: JobContext, job: string): Promise<boole
   return true
 }
 
-async function notify(ctx: JobContext, text: string): Promise<void> {
+// True when the message reached at least one admin (a sender that does not count is taken at its word).
+async function notify(ctx: JobContext, text: string): Promise<boolean> {
   try {
-    await ctx.notifyAdmins(text)
+    const sent = await ctx.notifyAdmins(text)
+    if (sent === 0) ctx.logger.warn('no admin could be alerted; the next failure of the job tries again')
+    return sent !== 0
   } catch (error) {
     ctx.logger.error({ err: error }, 'could not alert the admins')
+    return false
   }
 }

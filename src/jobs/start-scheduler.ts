@@ -35,8 +35,8 @@ export interface SchedulerDeps {
   config: Config
   logger: Logger
   jobs: SchedulerJobs
-  /** Sends one message to the admins; used once per failure streak of a job. */
-  notifyAdmins: (text: string) => Promise<void>
+  /** Sends one message to the admins; used once per failure streak of a job (see `JobContext.notifyAdmins`). */
+  notifyAdmins: JobContext['notifyAdmins']
   /** Names this instance in job runs and locks (default `hostname:pid`). */
   instanceId?: string
   /** How often a scheduled run that could not reach the database tries again (default 1 minute); see {@link startScheduler}. */

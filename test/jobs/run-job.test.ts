@@ -169,6 +169,36 @@ describeEachDialect('runJob', (dialect) => {
     expect(alerts[3]).not.toContain('/secret/path')
   })
 
+  it('a failure whose alert reached no admin is not recorded as alerted, and the next failure alerts again', async () => {
+    const store = await open()
+    const alerts: string[] = []
+    let reachable = false
+    const ctx: JobContext = {
+      ...context(store, 'host-a'),
+      // As the Slack sender answers: how many admins got the message (none while Slack refuses it).
+      notifyAdmins: async (t) => {
+        if (!reachable) return 0
+        alerts.push(t)
+        return 1
+      },
+    }
+    const failing = async () => {
+      throw new AppError('crm_auth', 'HubSpot did not accept HUBSPOT_TOKEN. Set HUBSPOT_TOKEN to a valid private-app token.')
+    }
+    await runJob(ctx, 'sync', failing)
+    reachable = true
+    await runJob(ctx, 'sync', failing)
+    await runJob(ctx, 'sync', failing)
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toContain('"sync" failed')
+    const rows = await store.db.selectFrom('job_runs').select(['status', 'alerted']).orderBy('run_id').execute()
+    expect(rows).toEqual([
+      { status: 'failed', alerted: 0 },
+      { status: 'failed', alerted: 1 },
+      { status: 'failed', alerted: 0 },
+    ])
+  })
+
   it('a job whose database goes away mid-run fails without throwing, and its next run on the instance is not skipped for the lease left behind', async () => {
     const store = await open()
     const ctx = context(store, 'host-a')

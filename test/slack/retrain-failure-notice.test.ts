@@ -37,4 +37,30 @@ describeEachDialect('a weekly retrain that cannot train', (dialect) => {
     )
     expect(text).not.toMatch(/later day/)
   })
+  it('a failure notice Slack refuses is not recorded as sent: the next failure DMs the admins again', async () => {
+    t = await startSlackTestApp({ company: await sampleCompany(60, undefined, await dialect.open()) })
+    const { ctx } = t.slack
+    const jobs = createSlackJobs(ctx, ctx.uploadClient, { paused: pausedJob })
+    const store = t.company.store
+    const job = { store, logger: silentLogger(), instanceId: 'test:1', notifyAdmins: (text: string) => jobs.notifyAdmins(text) }
+    const retrain = () => runHeavyJobHere(store, { kind: 'retrain', asOf: AS_OF, staleDays: 30 })
+    const adminDm = `D${PEOPLE.admin.slice(1)}`
+    const notices = () => t?.fake.messages.filter((m) => m.channel === adminDm) ?? []
+    t.fake.failNext('chat.postMessage', 'channel_not_found')
+    expect((await runJob(job, 'retrain', retrain)).status).toBe('failed')
+    expect(notices()).toHaveLength(0)
+    expect((await runJob(job, 'retrain', retrain)).status).toBe('failed')
+    expect(notices()).toHaveLength(1)
+    expect(notices()[0]?.text).toContain('the scheduled job "retrain" failed')
+    const runs = await store.db
+      .selectFrom('job_runs')
+      .select(['status', 'alerted'])
+      .where('job', '=', 'retrain')
+      .orderBy('run_id')
+      .execute()
+    expect(runs).toEqual([
+      { status: 'failed', alerted: 0 },
+      { status: 'failed', alerted: 1 },
+    ])
+  })
 })

@@ -35,8 +35,8 @@ export interface SlackJobs {
   anomalyCheck(signal?: AbortSignal): Promise<unknown>
   /** Delivers whatever the outbox still holds (after a restart, for example). */
   drainOutbox(): Promise<void>
-  /** DMs the roster's admins one line (a job that failed). */
-  notifyAdmins(text: string): Promise<void>
+  /** DMs the roster's admins one line (a job that failed); resolves to how many admins got it. */
+  notifyAdmins(text: string): Promise<number>
 }
 
 /** Optional hooks of {@link createSlackJobs}. */
@@ -106,7 +106,7 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       drained(await drainOutbox(ctx))
     },
     async notifyAdmins(text: string) {
-      await notifyAdmins(ctx, client, text)
+      return notifyAdmins(ctx, client, text)
     },
   }
 }
