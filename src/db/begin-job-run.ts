@@ -109,6 +109,43 @@ export async function findRecentJobRuns(db: Kysely<Database>, limit = 10): Promi
   return db.selectFrom('job_runs').selectAll().orderBy('run_id', 'desc').limit(limit).execute()
 }
 
+/** One job's latest run that was not a skipped tick, and its failure not yet followed by a success. */
+export interface JobRunSummary {
+  job: string
+  /** The job's latest run that was not skipped (running, done, failed or interrupted). */
+  lastRun: JobRun
+  /** The job's latest failed run when no run of it succeeded since (null when one did, or none failed). */
+  lastFailure: JobRun | null
+}
+
+/**
+ * For each job that ever ran (not only skipped its ticks), by job name: its latest run that was
+ * not skipped, and its latest failure when that is more recent than its latest success. Unlike
+ * {@link findRecentJobRuns}, ticks skipped on other instances cannot push these out of sight.
+ */
+export async function findLastJobRuns(db: Kysely<Database>): Promise<JobRunSummary[]> {
+  const latest = (statuses: JobRun['status'][]) =>
+    db
+      .selectFrom('job_runs')
+      .select(['job', (eb) => eb.fn.max('run_id').as('run_id')])
+      .where('status', 'in', statuses)
+      .groupBy('job')
+      .execute()
+  const last = await latest(['running', 'done', 'failed', 'interrupted'])
+  const done = new Map((await latest(['done'])).map((r) => [r.job, Number(r.run_id)]))
+  const failed = new Map((await latest(['failed'])).map((r) => [r.job, Number(r.run_id)]))
+  const ids = [...last.map((r) => Number(r.run_id)), ...failed.values()]
+  if (ids.length === 0) return []
+  const rows = new Map((await db.selectFrom('job_runs').selectAll().where('run_id', 'in', ids).execute()).map((r) => [Number(r.run_id), r]))
+  return last
+    .map((r) => {
+      const failure = failed.get(r.job)
+      const unresolved = failure !== undefined && failure > (done.get(r.job) ?? 0)
+      return { job: r.job, lastRun: rows.get(Number(r.run_id)) as JobRun, lastFailure: unresolved ? (rows.get(failure) ?? null) : null }
+    })
+    .sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0))
+}
+
 /** Whether any run of `job` (of any status, skipped ticks included) was recorded as starting at or after `since`. */
 export async function hasJobRunSince(db: Kysely<Database>, job: string, since: Date): Promise<boolean> {
   const row = await db

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { findJobLock } from './acquire-job-lock.js'
-import { findRecentJobRuns, type JobRun } from './begin-job-run.js'
+import { findLastJobRuns, findRecentJobRuns, type JobRun, type JobRunSummary } from './begin-job-run.js'
 import { findRecentSyncRuns, type SyncRun } from './begin-sync-run.js'
 import { lockHolderGone } from './lock-holder-gone.js'
 import type { Database } from './schema.js'
@@ -14,8 +14,13 @@ export interface SyncStatus {
   deals: { total: number; bySource: Record<string, number>; open: number; won: number; lost: number }
   owners: number
   stageHistoryRows: number
-  /** Latest job runs, newest first. */
+  /** Latest job runs, newest first (skipped ticks included). */
   recentJobs: JobRun[]
+  /**
+   * For each job, by name: its latest run that was not skipped, and its latest failure when no
+   * run succeeded since (see `findLastJobRuns`); skipped ticks cannot push these out of sight.
+   */
+  lastJobRuns: JobRunSummary[]
   /** The latest CSV import (null when none), with its counts. */
   lastImport: {
     file: string | null
@@ -104,9 +109,10 @@ export async function findSyncStatus(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
   // A job run whose process is gone (a `pulse serve` killed outright) is not going on either.
-  const jobs = (await findRecentJobRuns(db, recentJobs)).map((j) =>
-    j.status === 'running' && holderGone(j.instance) ? { ...j, status: 'interrupted' as const, error: j.error ?? JOB_PROCESS_GONE } : j,
-  )
+  const shown = (j: JobRun): JobRun =>
+    j.status === 'running' && holderGone(j.instance) ? { ...j, status: 'interrupted', error: j.error ?? JOB_PROCESS_GONE } : j
+  const jobs = (await findRecentJobRuns(db, recentJobs)).map(shown)
+  const lastJobRuns = (await findLastJobRuns(db)).map((j) => ({ ...j, lastRun: shown(j.lastRun) }))
   const imported = await latestImportRuns(db).selectAll().limit(1).executeTakeFirst()
   return {
     lastImport: imported
@@ -126,6 +132,7 @@ export async function findSyncStatus(
     owners: Number(owners.n),
     stageHistoryRows: Number(history.n),
     recentJobs: jobs,
+    lastJobRuns,
     messages: await findMessageStatus(db, new Date(Date.now() - WEEK_MS).toISOString()),
   }
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
 import { afterEach, expect, it } from 'vitest'
 import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
-import { beginJobRun } from '../../src/db/begin-job-run.js'
+import { beginJobRun, finishJobRun, recordSkippedJobRun } from '../../src/db/begin-job-run.js'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
 import { findStoreStatus } from '../../src/db/find-slack-deals.js'
 import { findSyncStatus } from '../../src/db/find-sync-status.js'
@@ -117,6 +117,10 @@ describeEachDialect('pulse status: runs whose process is gone', (dialect) => {
     const s = await findSyncStatus(db)
     expect(s.lastSyncs[0]).toMatchObject({ status: 'interrupted', error_message: expect.stringMatching(/killed or crashed/) })
     expect(s.recentJobs.map((j) => `${j.job} ${j.status}`).sort()).toEqual(['retrain running', 'sync interrupted'])
+    expect(s.lastJobRuns.map((j) => `${j.job} ${j.lastRun.status} ${j.lastFailure}`)).toEqual([
+      'retrain running null',
+      'sync interrupted null',
+    ])
     // Without a way to tell the holder is gone (another machine's), an unexpired lock means the sync is going on.
     expect((await findSyncStatus(db, 10, { holderGone: () => false })).lastSyncs[0]?.status).toBe('running')
     // A lock whose lease ran out holds nothing: no process is renewing it.
@@ -125,5 +129,31 @@ describeEachDialect('pulse status: runs whose process is gone', (dialect) => {
     )
     // /pulse status tells the same.
     expect((await findStoreStatus(db)).lastSync?.status).toBe('interrupted')
+  })
+})
+
+describeEachDialect('pulse status: the last run of each job', (dialect) => {
+  it('is its latest run that was not skipped, with its latest failure only while no run succeeded since', async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    const db = store.db
+    const t = (m: number) => new Date(Date.UTC(2026, 10, 27, 9, m))
+    const run = async (job: string, status: 'done' | 'failed', m: number) =>
+      finishJobRun(db, await beginJobRun(db, job, 'host-a:1', t(m)), {
+        status,
+        now: t(m),
+        error: status === 'failed' ? `${job} broke at ${m}` : null,
+      })
+    await run('score', 'failed', 0)
+    await run('score', 'done', 1)
+    await run('sync', 'done', 2)
+    await run('sync', 'failed', 3)
+    for (let m = 4; m < 20; m++) await recordSkippedJobRun(db, m % 2 ? 'sync' : 'score', 'host-b:2', 'another instance ran this tick', t(m))
+    const s = await findSyncStatus(db)
+    expect(s.recentJobs.every((j) => j.status === 'skipped')).toBe(true)
+    expect(s.lastJobRuns.map((j) => [j.job, j.lastRun.status, j.lastRun.started_at, j.lastFailure?.error ?? null])).toEqual([
+      ['score', 'done', t(1).toISOString(), null],
+      ['sync', 'failed', t(3).toISOString(), 'sync broke at 3'],
+    ])
   })
 })

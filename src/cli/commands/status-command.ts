@@ -7,13 +7,13 @@ import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
 import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, usingStore, withDbOption } from '../cli-context.js'
 
-/** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, and the latest job runs. */
+/** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, the last run of each job and the latest job runs. */
 export function registerStatusCommand(program: Command, io: CliIo): void {
   withDbOption(
     program
       .command('status')
       .description(
-        'show the data held, the last CSV import, the last CRM syncs, Slack messages waiting or refused, and recent scheduled job runs',
+        'show the data held, the last CSV import, the last CRM syncs, Slack messages waiting or refused, the last run of each scheduled job, and recent job runs',
       )
       .option('--json', 'print the status as JSON')
       .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
@@ -62,7 +62,19 @@ export function formatStatus(s: CliStatus, dbOption = ''): string {
     lines.push(
       `Slack sending paused since ${formatUtcMinute(s.slackPaused.since)}: Slack no longer accepts SLACK_BOT_TOKEN (${tokenRefusalWords(s.slackPaused.reason)}). Reinstall the app and set its Bot User OAuth Token in SLACK_BOT_TOKEN; waiting messages go out once Slack accepts it.`,
     )
-  lines.push(s.recentJobs.length === 0 ? 'Recent job runs: none yet (`pulse serve` runs the schedule).' : 'Recent job runs:')
+  if (s.lastJobRuns.length > 0) lines.push('Last run of each job (skipped ticks aside):')
+  for (const j of s.lastJobRuns) {
+    lines.push(`  ${formatJobRun(j.lastRun)}`)
+    if (j.lastFailure && j.lastFailure.run_id !== j.lastRun.run_id)
+      lines.push(
+        `    last failed ${formatUtcMinute(j.lastFailure.started_at)} on ${j.lastFailure.instance}, no success since: ${j.lastFailure.error ?? 'no reason recorded'}`,
+      )
+  }
+  lines.push(
+    s.recentJobs.length === 0
+      ? 'Recent job runs: none yet (`pulse serve` runs the schedule).'
+      : 'Recent job runs (skipped ticks included):',
+  )
   for (const j of s.recentJobs) lines.push(`  ${formatJobRun(j)}`)
   return lines.join('\n')
 }
