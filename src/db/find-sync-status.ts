@@ -50,6 +50,14 @@ export const SYNC_PROCESS_GONE =
 const JOB_PROCESS_GONE = 'The process running this job stopped before the run finished.'
 
 /**
+ * A job run as status shows it: one still recorded as `running` whose process `holderGone`
+ * knows to be gone (a `pulse serve` killed outright) is not going on, so it shows as `interrupted`.
+ */
+export function shownJobRun(j: JobRun, holderGone: (holder: string) => boolean = lockHolderGone): JobRun {
+  return j.status === 'running' && holderGone(j.instance) ? { ...j, status: 'interrupted', error: j.error ?? JOB_PROCESS_GONE } : j
+}
+
+/**
  * Whether a CRM sync is going on at `now`: every sync runs under the `sync` job lock, so one is
  * going on only while that lock is held, unexpired, by a holder `holderGone` does not know to be
  * gone (a process on this machine killed outright cannot give its lock back). A sync run row
@@ -109,8 +117,7 @@ export async function findSyncStatus(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
   // A job run whose process is gone (a `pulse serve` killed outright) is not going on either.
-  const shown = (j: JobRun): JobRun =>
-    j.status === 'running' && holderGone(j.instance) ? { ...j, status: 'interrupted', error: j.error ?? JOB_PROCESS_GONE } : j
+  const shown = (j: JobRun): JobRun => shownJobRun(j, holderGone)
   const jobs = (await findRecentJobRuns(db, recentJobs)).map(shown)
   const lastJobRuns = (await findLastJobRuns(db)).map((j) => ({ ...j, lastRun: shown(j.lastRun) }))
   const imported = await latestImportRuns(db).selectAll().limit(1).executeTakeFirst()

@@ -64,6 +64,15 @@ export interface PulseStatus {
     readonly aucHigh: number | null
     readonly informative: boolean
   } | null
+  /**
+   * Each job's latest run that was not a skipped tick and, while no run of it succeeded since,
+   * its latest failure (see `findLastJobRuns`), by job name.
+   */
+  readonly jobs: readonly {
+    readonly job: string
+    readonly lastRun: { readonly status: string; readonly at: string; readonly error: string | null }
+    readonly lastFailure: { readonly at: string; readonly error: string | null } | null
+  }[]
 }
 
 /**

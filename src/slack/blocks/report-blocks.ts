@@ -4,7 +4,7 @@ import { noRangeReason } from '../../analytics/no-range-reason.js'
 import { lateStageShareWords, lateStagesLabel } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
-import { type Block, context, fields, header, listSection, section } from './block-kit.js'
+import { type Block, clip, context, fields, header, listSection, section } from './block-kit.js'
 import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
@@ -193,8 +193,18 @@ export function dealBlocks(deal: DealCard): RenderedReport {
   }
 }
 
-/** `/pulse status`: data loaded, last load, the model and how far to trust it. */
-export function statusBlocks(status: PulseStatus, options: { companyCounts?: boolean } = {}): RenderedReport {
+// One job's line in `/pulse status`: its last run, and its failure while no run has succeeded since.
+function jobRunLine(j: PulseStatus['jobs'][number]): string {
+  const why = (error: string | null) => (error ? `: ${esc(clip(error, 300))}` : '')
+  const failure = j.lastFailure ? `; last failed ${formatUtcMinute(j.lastFailure.at)}, no success since${why(j.lastFailure.error)}` : ''
+  return `• ${esc(j.job)}: ${esc(j.lastRun.status)} ${formatUtcMinute(j.lastRun.at)}${why(j.lastRun.error)}${failure}`
+}
+
+/**
+ * `/pulse status`: data loaded, last load, the model and how far to trust it; with `jobRuns`
+ * (for admins, who get the failure alerts), each job's last run and its unresolved failure.
+ */
+export function statusBlocks(status: PulseStatus, options: { companyCounts?: boolean; jobRuns?: boolean } = {}): RenderedReport {
   const m = status.model
   const model = m
     ? `${esc(m.modelId)}, trained ${m.trainedAt.slice(0, 10)}; AUC ${m.auc?.toFixed(2) ?? 'n/a'}${m.aucLow !== null && m.aucHigh !== null ? ` (95% ${m.aucLow.toFixed(2)}-${m.aucHigh.toFixed(2)})` : ''}; ${m.informative ? 'informative' : 'not informative: segment base rates are shown instead of per-deal predictions'}`
@@ -211,5 +221,7 @@ export function statusBlocks(status: PulseStatus, options: { companyCounts?: boo
       : section(`*Last load*: ${load}`),
     section(`*Model*: ${model}`),
   ]
+  if (options.jobRuns && status.jobs.length > 0)
+    blocks.push(section('*Jobs*: the last run of each, skipped ticks aside'), listSection(status.jobs.map(jobRunLine), 'jobs'))
   return { text: counts ? `Sales Pulse: ${dealCount(status.deals)}; last load: ${load}` : `Sales Pulse: last load: ${load}`, blocks }
 }
