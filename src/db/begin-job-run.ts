@@ -73,20 +73,6 @@ export async function recordSkippedJobRun(db: Kysely<Database>, job: string, ins
   await db.insertInto('job_runs').values({ job, instance, started_at: at, finished_at: at, status: 'skipped', error: reason }).execute()
 }
 
-/** The last finished (done or failed) run of `job` before run `beforeRunId`, or null. */
-export async function findPreviousJobRun(db: Kysely<Database>, job: string, beforeRunId: number): Promise<JobRun | null> {
-  const row = await db
-    .selectFrom('job_runs')
-    .selectAll()
-    .where('job', '=', job)
-    .where('status', 'in', ['done', 'failed'])
-    .where('run_id', '<', beforeRunId)
-    .orderBy('run_id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  return row ?? null
-}
-
 /**
  * Whether a failed run of `job` before run `beforeRunId` and after its last success (`done`) is
  * recorded as `alerted`: the admins already heard of this failure streak.

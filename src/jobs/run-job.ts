@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { acquireJobLock, claimJobTick, findJobLock, releaseJobLock, renewJobLock } from '../db/acquire-job-lock.js'
-import {
-  beginJobRun,
-  closeInterruptedJobRuns,
-  findPreviousJobRun,
-  finishJobRun,
-  isFailureStreakAlerted,
-  recordSkippedJobRun,
-} from '../db/begin-job-run.js'
+import { beginJobRun, closeInterruptedJobRuns, finishJobRun, isFailureStreakAlerted, recordSkippedJobRun } from '../db/begin-job-run.js'
 import type { Store } from '../db/open-store.js'
 import { writeWhenFree } from '../db/write-when-free.js'
 import { userMessage } from '../errors.js'
@@ -162,10 +155,11 @@ export async function runJob(ctx: JobContext, name: string, fn: () => Promise<un
       ctx.logger.info({ job: name, runId }, result.paused ? `job paused, not run: ${result.idle}` : `job had nothing to do: ${result.idle}`)
       return { job: name, status: 'skipped', runId, error: null, idle: result.idle, ...(result.paused ? { paused: true } : {}) }
     }
-    const previous = await findPreviousJobRun(db, name, runId)
+    // The admins hear that a failure streak ended only when they heard of it (an alert reached one).
+    const endsAlertedStreak = await isFailureStreakAlerted(db, name, runId).catch(() => false)
     await finishJobRun(db, runId, { status: 'done', now: now() })
     ctx.logger.info({ job: name, runId }, 'job done')
-    if (previous?.status === 'failed') await notify(ctx, `Sales Pulse: the scheduled job "${name}" ran successfully again.`)
+    if (endsAlertedStreak) await notify(ctx, `Sales Pulse: the scheduled job "${name}" ran successfully again.`)
     return { job: name, status: 'done', runId, error: null }
   } catch (error) {
     if (options.signal?.aborted) {

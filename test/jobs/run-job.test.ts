@@ -199,6 +199,46 @@ describeEachDialect('runJob', (dialect) => {
     ])
   })
 
+  it('says a job ran successfully again only when the failure streak it ends reached an admin', async () => {
+    const store = await open()
+    const alerts: string[] = []
+    let reachable = false
+    const ctx: JobContext = {
+      ...context(store, 'host-a'),
+      notifyAdmins: async (t) => {
+        if (!reachable) return 0
+        alerts.push(t)
+        return 1
+      },
+    }
+    const failing = async () => {
+      throw new AppError('crm_auth', 'HubSpot did not accept HUBSPOT_TOKEN. Set HUBSPOT_TOKEN to a valid private-app token.')
+    }
+    // No admin heard of this failure (Slack refused the DM): its end is no news to them.
+    await runJob(ctx, 'sync', failing)
+    reachable = true
+    expect((await runJob(ctx, 'sync', async () => undefined)).status).toBe('done')
+    expect(alerts).toEqual([])
+    // A streak whose first alert was refused and whose second failure reached them: they hear it ended.
+    reachable = false
+    await runJob(ctx, 'sync', failing)
+    reachable = true
+    await runJob(ctx, 'sync', failing)
+    await runJob(ctx, 'sync', failing)
+    await runJob(ctx, 'sync', async () => undefined)
+    expect(alerts).toHaveLength(2)
+    expect(alerts[0]).toContain('"sync" failed')
+    expect(alerts[1]).toContain('"sync" ran successfully again')
+    // Another job's alerted streak is not this one's.
+    await runJob(ctx, 'retrain', failing)
+    reachable = false
+    await runJob(ctx, 'score', failing)
+    reachable = true
+    await runJob(ctx, 'score', async () => undefined)
+    expect(alerts).toHaveLength(3)
+    expect(alerts[2]).toContain('"retrain" failed')
+  })
+
   it('a job whose database goes away mid-run fails without throwing, and its next run on the instance is not skipped for the lease left behind', async () => {
     const store = await open()
     const ctx = context(store, 'host-a')
