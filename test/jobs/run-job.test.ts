@@ -21,6 +21,24 @@ function context(store: Store, instanceId: string, alerts: string[] = []): JobCo
   return { store, logger: silentLogger(), instanceId, notifyAdmins: async (t) => void alerts.push(t) }
 }
 
+/**
+ * Admins reached through a Slack that can refuse every message: `notifyAdmins` answers as the
+ * Slack sender does, how many admins got the message (none while `reachable` is false).
+ */
+function adminsBehindSlack(store: Store): { ctx: JobContext; alerts: string[]; reachable: boolean } {
+  const admins = { ctx: context(store, 'host-a'), alerts: [] as string[], reachable: false }
+  admins.ctx.notifyAdmins = async (t) => {
+    if (!admins.reachable) return 0
+    admins.alerts.push(t)
+    return 1
+  }
+  return admins
+}
+
+const failingSync = async () => {
+  throw new AppError('crm_auth', 'HubSpot did not accept HUBSPOT_TOKEN. Set HUBSPOT_TOKEN to a valid private-app token.')
+}
+
 describeEachDialect('runJob', (dialect) => {
   const open = async () => {
     const store = await dialect.open()
@@ -171,24 +189,12 @@ describeEachDialect('runJob', (dialect) => {
 
   it('a failure whose alert reached no admin is not recorded as alerted, and the next failure alerts again', async () => {
     const store = await open()
-    const alerts: string[] = []
-    let reachable = false
-    const ctx: JobContext = {
-      ...context(store, 'host-a'),
-      // As the Slack sender answers: how many admins got the message (none while Slack refuses it).
-      notifyAdmins: async (t) => {
-        if (!reachable) return 0
-        alerts.push(t)
-        return 1
-      },
-    }
-    const failing = async () => {
-      throw new AppError('crm_auth', 'HubSpot did not accept HUBSPOT_TOKEN. Set HUBSPOT_TOKEN to a valid private-app token.')
-    }
-    await runJob(ctx, 'sync', failing)
-    reachable = true
-    await runJob(ctx, 'sync', failing)
-    await runJob(ctx, 'sync', failing)
+    const admins = adminsBehindSlack(store)
+    const { ctx, alerts } = admins
+    await runJob(ctx, 'sync', failingSync)
+    admins.reachable = true
+    await runJob(ctx, 'sync', failingSync)
+    await runJob(ctx, 'sync', failingSync)
     expect(alerts).toHaveLength(1)
     expect(alerts[0]).toContain('"sync" failed')
     const rows = await store.db.selectFrom('job_runs').select(['status', 'alerted']).orderBy('run_id').execute()
@@ -201,39 +207,28 @@ describeEachDialect('runJob', (dialect) => {
 
   it('says a job ran successfully again only when the failure streak it ends reached an admin', async () => {
     const store = await open()
-    const alerts: string[] = []
-    let reachable = false
-    const ctx: JobContext = {
-      ...context(store, 'host-a'),
-      notifyAdmins: async (t) => {
-        if (!reachable) return 0
-        alerts.push(t)
-        return 1
-      },
-    }
-    const failing = async () => {
-      throw new AppError('crm_auth', 'HubSpot did not accept HUBSPOT_TOKEN. Set HUBSPOT_TOKEN to a valid private-app token.')
-    }
+    const admins = adminsBehindSlack(store)
+    const { ctx, alerts } = admins
     // No admin heard of this failure (Slack refused the DM): its end is no news to them.
-    await runJob(ctx, 'sync', failing)
-    reachable = true
+    await runJob(ctx, 'sync', failingSync)
+    admins.reachable = true
     expect((await runJob(ctx, 'sync', async () => undefined)).status).toBe('done')
     expect(alerts).toEqual([])
     // A streak whose first alert was refused and whose second failure reached them: they hear it ended.
-    reachable = false
-    await runJob(ctx, 'sync', failing)
-    reachable = true
-    await runJob(ctx, 'sync', failing)
-    await runJob(ctx, 'sync', failing)
+    admins.reachable = false
+    await runJob(ctx, 'sync', failingSync)
+    admins.reachable = true
+    await runJob(ctx, 'sync', failingSync)
+    await runJob(ctx, 'sync', failingSync)
     await runJob(ctx, 'sync', async () => undefined)
     expect(alerts).toHaveLength(2)
     expect(alerts[0]).toContain('"sync" failed')
     expect(alerts[1]).toContain('"sync" ran successfully again')
     // Another job's alerted streak is not this one's.
-    await runJob(ctx, 'retrain', failing)
-    reachable = false
-    await runJob(ctx, 'score', failing)
-    reachable = true
+    await runJob(ctx, 'retrain', failingSync)
+    admins.reachable = false
+    await runJob(ctx, 'score', failingSync)
+    admins.reachable = true
     await runJob(ctx, 'score', async () => undefined)
     expect(alerts).toHaveLength(3)
     expect(alerts[2]).toContain('"retrain" failed')
