@@ -198,7 +198,11 @@ export function stalledText(r: StalledReport): string {
   if (r.stalledCount > r.stalled.length)
     parts.push(`... ${formatCount(r.stalledCount - r.stalled.length)} more (use --limit 0 to list all)`)
   parts.push(
-    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${formatMoney(r.overStageP90Amount)}`,
+    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${formatMoney(r.overStageP90Amount)}${
+      r.stagesWithoutP90.length > 0
+        ? ` (no p90 used for ${r.stagesWithoutP90.join(', ')}: fewer than ${formatCount(r.stageP90MinCompleted)} completed stays)`
+        : ''
+    }`,
   )
   if (r.overStageP90.length > 0) parts.push(textTable(header, r.overStageP90.map(row), right))
   parts.push(

@@ -333,7 +333,10 @@ export interface StalledDeal {
   readonly ownerId: string
   readonly dealName: string | null
   readonly daysInStage: number
-  /** The stage's p90 of days in stage (Kaplan-Meier), when known. */
+  /**
+   * The stage's p90 of days in stage (Kaplan-Meier), when known from enough completed stays
+   * (`StalledReport.stageP90MinCompleted`); null otherwise.
+   */
   readonly stageP90: number | null
   /**
    * Set for a deal open on a past "as of" that has closed since: how it closed (its `stage` and
@@ -358,6 +361,10 @@ export interface StalledReport {
   readonly overStageP90: readonly StalledDeal[]
   readonly overStageP90Count: number
   readonly overStageP90Amount: number
+  /** Completed stays a stage needs before its p90 may flag a deal. */
+  readonly stageP90MinCompleted: number
+  /** Open stages whose p90 flags no deal (too few completed stays, or none); empty when stage times were not computed. */
+  readonly stagesWithoutP90: readonly string[]
   /**
    * Stale open deals ("zombie pipeline"): count and amount (contract); `withoutTouchDate` = how many of
    * them have neither an activity nor an update date (their gap runs from stage entry or creation);

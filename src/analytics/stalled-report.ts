@@ -5,6 +5,7 @@ import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent } f
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
+import { MIN_COMPLETED_STAYS_FOR_P90, stageP90Thresholds, stagesWithoutP90 } from './stage-p90-thresholds.js'
 import { scopeWords } from './winrate-report.js'
 
 /** What the stalled report is computed from. */
@@ -22,7 +23,7 @@ export interface StalledData {
  * (not already stalled), and the stale ("zombie") open pipeline. Pure.
  */
 export function stalledReport(data: StalledData, context: Pick<ReportContext, 'rules'>, query: ReportQuery): StalledReport {
-  const p90 = new Map(data.stageTimes.map((s) => [s.stage, s.p90]))
+  const p90 = stageP90Thresholds(data.stageTimes)
   const toDeal = (d: OpenDealRow): StalledDeal => ({
     dealId: d.dealId,
     ownerEmail: d.ownerEmail,
@@ -140,6 +141,8 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     overStageP90: data.overStageP90.deals.map(toDeal),
     overStageP90Count: data.overStageP90.count,
     overStageP90Amount: data.overStageP90.amount,
+    stageP90MinCompleted: MIN_COMPLETED_STAYS_FOR_P90,
+    stagesWithoutP90: stagesWithoutP90(data.stageTimes),
     stale: { count: s.staleCount, amount: s.staleAmount, withoutTouchDate: s.staleWithoutTouchDate, closedCount: s.staleClosedCount },
     openCount: s.openCount,
     openAmount: s.openAmount,

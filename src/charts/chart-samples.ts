@@ -9,6 +9,7 @@ import type {
   WinrateMonth,
   WinrateReport,
 } from '../analytics/report-types.js'
+import { MIN_COMPLETED_STAYS_FOR_P90 } from '../analytics/stage-p90-thresholds.js'
 import { seededRandom } from '../domain/seeded-random.js'
 import type { HealthScoreInput, ReliabilityInput } from './model-chart-inputs.js'
 import type { ChartInputs } from './render-report-chart.js'
@@ -194,6 +195,8 @@ export function sampleChartInputs(): ChartInputs {
     overStageP90: [],
     overStageP90Count: 0,
     overStageP90Amount: 0,
+    stageP90MinCompleted: MIN_COMPLETED_STAYS_FOR_P90,
+    stagesWithoutP90: [],
     stale: { count: 41, amount: 2_300_000, withoutTouchDate: 0, closedCount: 12 },
     openCount: 640,
     openAmount: 26_500_000,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { StalledQuery, StalledReport } from '../analytics/report-types.js'
+import { stageP90Thresholds } from '../analytics/stage-p90-thresholds.js'
 import { stalledReport } from '../analytics/stalled-report.js'
 import { findStalePipeline } from '../db/find-stale-pipeline.js'
 import { findOverStageDeals, findStalledDeals } from '../db/find-stalled-deals.js'
@@ -28,7 +29,7 @@ export async function loadStalledReport(
   const { rules, scope } = context
   const limit = query.limit ?? DEFAULT_STALLED_LIMIT
   const stageTimes = options.stageTimes === false ? [] : (await loadTimeInStageReport(db, query)).stages
-  const thresholds = new Map(stageTimes.filter((s) => s.p90 !== null).map((s) => [s.stage, s.p90 as number]))
+  const thresholds = stageP90Thresholds(stageTimes)
   // A past "as of" counts the deals open that day, closed since or not (unless `openNow`).
   const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow })
   const [stalled, overStageP90] = await Promise.all([

@@ -291,8 +291,12 @@ describeEachDialect('reports on hand-made deals', (dialect) => {
       const lean = await loadStalledReport(store.db, { asOf: '2024-06-30' }, { stageTimes: false })
       expect(lean.overStageP90).toEqual([])
       expect(lean.stalled.map((d) => d.stageP90)).toEqual([null, null])
+      // Demo's 40 completed stays make its p90 a threshold; the stages with no stay have none.
+      expect(r.stagesWithoutP90).toEqual(['Qualified', 'Proposal', 'Negotiation'])
+      expect(lean.stagesWithoutP90).toEqual([])
       expect({ ...lean, overStageP90: r.overStageP90, overStageP90Count: 1, overStageP90Amount: 90_000 }).toEqual({
         ...r,
+        stagesWithoutP90: [],
         stalled: r.stalled.map((d) => ({ ...d, stageP90: null })),
         findings: r.findings.filter((f) => f.key !== 'stalled_over_p90'),
       })

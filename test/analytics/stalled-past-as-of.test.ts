@@ -131,6 +131,23 @@ M1,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,52000,Open,2024-03-02,Qualifie
     expect(past.closedSince).toBe(0)
     expect(past.overStageP90.map((d) => [d.dealId, d.stage, d.daysInStage])).toEqual([['M2', 'Negotiation', 30]])
   })
+  it('flags no deal against a stage p90 that fewer than 20 completed stays give, and says so', async () => {
+    store = await dialect.open()
+    const moved =
+      'M2,2024-02-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,65000,Open,2024-03-25,Qualified@2024-02-01;Negotiation@2024-03-01;Proposal@2024-05-01'
+    // 19 quick stays: Negotiation's p90 (5 days) is little more than the longest of them.
+    await importCsvFile(store, {
+      path: writeTempFile('p90.csv', [P90_HEADER, ...QUICK_NEGOTIATIONS.slice(1), moved, ''].join('\n')),
+      stages: DEFAULT_STAGES,
+    })
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules, limit: 0 })
+    expect([past.overStageP90Count, past.overStageP90]).toEqual([0, []])
+    expect(past.stageP90MinCompleted).toBe(20)
+    expect(past.stagesWithoutP90).toContain('Negotiation')
+    expect(past.findings.map((f) => f.key)).not.toContain('stalled_over_p90')
+    expect(stalledText(past)).toMatch(/no p90 used for [^)]*Negotiation[^)]*: fewer than 20 completed stays\)/)
+  })
+
   it('counts days idle of a deal with no activity or update date from its stay that day, when it has moved on since', async () => {
     store = await dialect.open()
     // N1 has no activity or update date: on 2024-03-31 it had been in Demo since 15 February (its
