@@ -13,6 +13,8 @@ import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } 
 export interface WinrateData {
   outcomes: readonly MonthlyOutcomeRow[]
   created: readonly MonthlyCreatedRow[]
+  /** With no deal created by "as of": the first `created_date` after it, if any (the data starts later). */
+  firstCreatedAfter?: string | null
 }
 
 /** Months shown by default, counting the partial month. */
@@ -109,7 +111,7 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     .map((r) => r.month)
     .sort()
     .pop()
-  return { ...report, findings: winrateFindings(report, newestClosed ?? null, firstData === undefined) }
+  return { ...report, findings: winrateFindings(report, newestClosed ?? null, firstData === undefined, data.firstCreatedAfter ?? null) }
 }
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
@@ -150,7 +152,12 @@ function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): 
  * ends says where the data is instead of only that the shown months are empty. `noDeal`: no deal
  * was created or closed by "as of" (with filters: none matches them).
  */
-function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: string | null, noDeal: boolean): Finding[] {
+function winrateFindings(
+  r: Omit<WinrateReport, 'findings'>,
+  newestClosed: string | null,
+  noDeal: boolean,
+  firstCreatedAfter: string | null,
+): Finding[] {
   const out: Finding[] = []
   const scope = scopeWords(r.where)
   for (const m of r.months) {
@@ -195,6 +202,14 @@ function winrateFindings(r: Omit<WinrateReport, 'findings'>, newestClosed: strin
     const noMatch = noDeal ? noMatchFinding('winrate', r.where, `deal created by ${r.asOf}`) : null
     if (noMatch) {
       out.push(noMatch)
+    } else if (noDeal && firstCreatedAfter !== null) {
+      // "As of" a day before the data: not "too little history", which a later date would show.
+      out.push({
+        report: 'winrate',
+        key: 'winrate_before_data',
+        significant: false,
+        text: `No deal${scope} was created by ${r.asOf}: the first deal${scope} was created on ${firstCreatedAfter}. Run the report as of a later date.`,
+      })
     } else if (last) {
       // "Since" the first month judged: earlier months shown had no deals or no baseline, so no limits.
       const first = r.months.find(judged) as WinrateMonth

@@ -63,6 +63,19 @@ describeEachDialect('reports on hand-made deals', (dialect) => {
       expect(r.findings[0]!.text).toMatch(/^Jun 2024's win rate of 40% is within the normal range of 25%-55% for 100 closed deals/)
     })
 
+    it('says when "as of" is before the first deal, naming the day the data starts', async () => {
+      await insertDeals(store, [...closedDeals('a', '2024-03', 2, 1), ...closedDeals('b', '2024-05', 1, 1)])
+      const first = (await store.db.selectFrom('deals').select('created_date').orderBy('created_date').executeTakeFirstOrThrow())
+        .created_date
+      const early = await loadWinrateReport(store.db, { asOf: '2023-12-31' })
+      expect(early.findings.map((f) => f.text)).toEqual([
+        `No deal was created by 2023-12-31: the first deal was created on ${first}. Run the report as of a later date.`,
+      ])
+      // With deals by "as of", too little history is still said as such.
+      const later = await loadWinrateReport(store.db, { asOf: '2024-06-10' })
+      expect(later.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
+    })
+
     it('applies --where filters', async () => {
       await insertDeals(store, [
         ...closedDeals('e', '2024-01', 3, 1, { region: 'EMEA' }),
