@@ -5,11 +5,13 @@ import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import { composedDealId } from '../domain/composed-deal-id.js'
 import { AppError } from '../errors.js'
 import { type DealScore, scoreDeals } from '../model/score-deals.js'
+import { MIN_TRAINING_DEALS } from '../model/win-rate-driver-engine.js'
 import { loadCurrentModel, loadScoringContext } from './score-open-deals.js'
 
 /** `pulse deal ID`: one element of `score`'s deals plus the deal's own fields. */
 export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthScore' | 'health'> {
-  modelId: number
+  /** The model that scored it (or would); null when no model has been trained yet (the deal is not scored). */
+  modelId: number | null
   asOf: string
   /** Null for a closed deal or one created after `asOf` (it is not scored). */
   winProbability: number | null
@@ -41,8 +43,8 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
 /**
  * One deal's health score and reasons as of `asOf`, computed with the model current on that day (the same
  * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
- * score, and says so.
- * @throws AppError `not_found` for an unknown id or an archived deal (saying which); `no_model` when no model has been trained.
+ * score, and says so; so does every deal while no model has been trained (its fields still shown).
+ * @throws AppError `not_found` for an unknown id or an archived deal (saying which).
  */
 export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
   // An id typed in another Unicode form than a CSV import stored it in (composed) is the same deal.
@@ -60,10 +62,14 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
   }
   // A deal that is not scored as of that day names the current model; one that is, the model of that day.
   const scored = deal.outcome === 'open' && deal.created_date <= options.asOf
-  const current = await loadCurrentModel(store.db, scored ? options.asOf : undefined)
+  const current = await loadCurrentModel(store.db, scored ? options.asOf : undefined).catch((error: unknown) => {
+    // No model yet (a store just imported): the deal is shown with its fields, not scored.
+    if (error instanceof AppError && error.code === 'no_model') return null
+    throw error
+  })
   const link = (await findDealLinks(store.db, [deal.deal_id])).get(deal.deal_id)
   const fields = {
-    modelId: current.modelId,
+    modelId: current?.modelId ?? null,
     asOf: options.asOf,
     dealName: deal.deal_name,
     ownerId: deal.owner_id,
@@ -87,7 +93,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     winProbability: null,
     healthScore: null,
     reasons: [reason],
-    basis: current.engine.informative ? 'model' : 'segment',
+    basis: current === null || current.engine.informative ? 'model' : 'segment',
     health: null,
     daysIdle: null,
     daysInStage: null,
@@ -104,6 +110,10 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
   }
   if (deal.created_date > options.asOf)
     return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
+  if (current === null)
+    return unscored(
+      `Not scored: no model has been trained yet. Run \`pulse train\` (it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale) to score the open deals`,
+    )
   // Scoring reads only the deal's own owner's track record.
   const context = await loadScoringContext(store.db, options.asOf, options.idleDays, [deal.owner_id])
   const [score] = scoreDeals(current.engine, [deal], context) as [DealScore]

@@ -45,16 +45,35 @@ describe('pulse deal', () => {
     expect(u.line).toMatch(/ · \$[\d.]+k · /)
   })
 
+  it('shows a deal with its fields, unscored, before any model is trained, saying what to run', async () => {
+    const db = join(tempDir(), 'p.db')
+    const header = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
+    const file = writeTempFile(
+      'd.csv',
+      `${header}\nO1,2024-01-02,,r1,SaaS,EMEA,Core,Web,Demo,70000,Open\nW1,2024-01-02,2024-02-01,r1,SaaS,EMEA,Core,Web,Closed,5000,Won\n`,
+    )
+    expect((await runCli('ingest', '--csv', file, '--db', db)).code).toBe(0)
+    const text = await runCli('deal', 'O1', '--db', db, '--as-of', '2024-06-01')
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('Demo · $70k · EMEA')
+    expect(text.stdout).toMatch(/Not scored: no model has been trained yet\. Run `pulse train`/)
+    const json = JSON.parse((await runCli('deal', 'O1', '--db', db, '--as-of', '2024-06-01', '--json')).stdout)
+    expect(json).toMatchObject({ dealId: 'O1', modelId: null, winProbability: null, healthScore: null, stage: 'Demo', amount: 70_000 })
+    // A closed deal says why it is not scored, model or not.
+    const won = JSON.parse((await runCli('deal', 'W1', '--db', db, '--as-of', '2024-06-01', '--json')).stdout)
+    expect(won.reasons).toEqual(['Closed won on 2024-02-01: only open deals are scored'])
+  })
+
   it('finds a deal by its id typed in another Unicode form than the import stored it in', async () => {
     const db = join(tempDir(), 'p.db')
     const header = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
     const file = writeTempFile('d.csv', `${header}\nCaf\u00e9-1,2024-01-02,,r1,SaaS,EMEA,Core,Web,Demo,1000,Open\n`)
     expect((await runCli('ingest', '--csv', file, '--db', db)).code).toBe(0)
-    // Found (so the next thing missing is a model), in either spelling; an unknown id is not.
+    // Found in either spelling (shown unscored: no model yet); an unknown id is not.
     for (const id of ['Caf\u00e9-1', 'Cafe\u0301-1']) {
-      const run = await runCli('deal', id, '--db', db, '--as-of', '2024-06-01')
-      expect(run.code).not.toBe(0)
-      expect(run.stderr).toContain('No model has been trained yet')
+      const run = await runCli('deal', id, '--db', db, '--as-of', '2024-06-01', '--json')
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ dealId: 'Caf\u00e9-1', modelId: null, healthScore: null })
     }
     expect((await runCli('deal', 'Cafe-1', '--db', db, '--as-of', '2024-06-01')).stderr).toContain('No deal with id "Cafe-1"')
   })
