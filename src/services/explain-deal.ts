@@ -1,3 +1,4 @@
+import { findDealIdsInAnyCase } from '../db/find-deal-ids-in-any-case.js'
 import { findDealLinks } from '../db/find-deal-links.js'
 import { findModelDeals } from '../db/find-model-deals.js'
 import type { Store } from '../db/open-store.js'
@@ -58,7 +59,14 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
         'not_found',
         `Deal "${dealId}" was archived or deleted in the CRM (a sync found it removed), so it is no longer scored or reported. Restore it in the CRM and run \`pulse sync\` to score it again.`,
       )
-    throw new AppError('not_found', `No deal with id "${dealId}". Check the id (ids are case-sensitive).`)
+    // An id typed in another case (`d000647`): ids are case-sensitive, so name the stored one.
+    const inAnyCase = await findDealIdsInAnyCase(store.db, dealId)
+    throw new AppError(
+      'not_found',
+      inAnyCase.length > 0
+        ? `No deal with id "${dealId}" (ids are case-sensitive); did you mean ${inAnyCase.map((id) => `"${id}"`).join(' or ')}?`
+        : `No deal with id "${dealId}". Check the id (ids are case-sensitive).`,
+    )
   }
   // A deal that is not scored as of that day names the current model; one that is, the model of that day.
   const scored = deal.outcome === 'open' && deal.created_date <= options.asOf

@@ -59,6 +59,10 @@ describe('pulse deal', () => {
     expect(text.stdout).toMatch(/Not scored: no model has been trained yet\. Run `pulse train`/)
     const json = JSON.parse((await runCli('deal', 'O1', '--db', db, '--as-of', '2024-06-01', '--json')).stdout)
     expect(json).toMatchObject({ dealId: 'O1', modelId: null, winProbability: null, healthScore: null, stage: 'Demo', amount: 70_000 })
+    // An id typed in another case names the stored one.
+    const lower = await runCli('deal', 'o1', '--db', db, '--as-of', '2024-06-01')
+    expect(lower.code).not.toBe(0)
+    expect(lower.stderr).toContain('No deal with id "o1" (ids are case-sensitive); did you mean "O1"?')
     // A closed deal says why it is not scored, model or not.
     const won = JSON.parse((await runCli('deal', 'W1', '--db', db, '--as-of', '2024-06-01', '--json')).stdout)
     expect(won.reasons).toEqual(['Closed won on 2024-02-01: only open deals are scored'])
