@@ -54,6 +54,14 @@ describe('lists in Slack messages with long CRM names', () => {
     expect(text).toContain(`…and ${400 - lines.length} more stalled deals`)
   })
 
+  it("/pulse stalled says which stages' p90 flags no deal, within Slack's limits", () => {
+    const report = { ...stalledReport, stagesWithoutP90: Array.from({ length: 32 }, (_, i) => longStage(i)) }
+    const { blocks } = stalledBlocks(report, 'company')
+    expect(blockKitProblems(blocks, 50)).toEqual([])
+    expect(JSON.stringify(blocks)).toContain('No p90 used for Stage 0 &lt;review&gt;')
+    expect(JSON.stringify(stalledBlocks({ ...report, stagesWithoutP90: [] }, 'company').blocks)).not.toContain('No p90 used')
+  })
+
   it('losses and funnel over many stages say how many stages are not listed', () => {
     const losses = lossesBlocks(
       {

@@ -156,6 +156,14 @@ export function stalledBlocks(
       `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${money(report.stale.amount)}`,
       `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${money(report.overStageP90Amount)}`,
     ]),
+    // Stages whose p90 rests on too few stays flag no deal: say so, or "0 deals" reads as none there.
+    ...(report.stagesWithoutP90.length > 0
+      ? [
+          context(
+            `No p90 used for ${esc(report.stagesWithoutP90.join(', '))}: fewer than ${count(report.stageP90MinCompleted)} completed stays.`,
+          ),
+        ]
+      : []),
     // What the figures leave out (a past "as of", a filter matching nothing), as the terminal and JSON say it.
     ...report.findings.filter((f) => STALLED_NOTES.has(f.key)).map((f) => context(esc(f.text))),
     context(`As of ${report.asOf}.`),
