@@ -45,10 +45,17 @@ export const dbPathArgument = pathArgument('--db needs the path of a database fi
 
 /**
  * A Commander parser of a path option that refuses an empty value (`--png "$OUT"` with `OUT`
- * unset) with `message`, instead of skipping the file or failing later on a path of nothing.
+ * unset) with `message`, instead of skipping the file or failing later on a path of nothing; and
+ * `-`, which by custom means standard input or output, where no command reads or writes files
+ * (a file named `-` would be written, or not found, instead).
  */
 export function pathArgument(message: string): (value: string) => string {
-  return nonEmptyArgument(message)
+  const nonEmpty = nonEmptyArgument(message)
+  return (value) => {
+    if (value.trim() === '-')
+      throw new InvalidArgumentError(`"-" (standard input or output) is not supported here. ${message} (./- names a file called "-").`)
+    return nonEmpty(value)
+  }
 }
 
 /**

@@ -118,6 +118,23 @@ describe('pulse ingest', () => {
     }
   })
 
+  it('refuses "-" as a path (standard input or output by custom) instead of reading or writing a file named "-"', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'p.db')
+    for (const args of [
+      ['ingest', '--csv', '-', '--db', db],
+      ['sample', '--out', '-'],
+      ['report', 'losses', '--png', '-', '--db', db],
+      ['report', 'winrate', '--db', '-'],
+    ]) {
+      const run = await runCli(...args)
+      expect(run, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
+      expect(run.stderr).toContain('"-" (standard input or output) is not supported here.')
+    }
+    expect(existsSync(join(dir, '-'))).toBe(false)
+    expect(existsSync('-')).toBe(false)
+  })
+
   it('reads a header named twice from its first column, says so on stderr, and keeps --json clean', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile(
