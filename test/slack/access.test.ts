@@ -3,12 +3,12 @@ import { loadConfig } from '../../src/config.js'
 import { AppError } from '../../src/errors.js'
 import { silentLogger } from '../../src/log/create-logger.js'
 import { authorize, REFUSAL_ADMIN, REFUSAL_EMPTY_TEAM, REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
-import { loadRoster, parseRoster, watchRoster } from '../../src/slack/access/load-roster.js'
+import { loadRoster, parseRoster, rosterEmptyMessage, watchRoster } from '../../src/slack/access/load-roster.js'
 import { clearSlackUserMemory, emailOfSlackUser, lookupSlackUserId } from '../../src/slack/access/slack-user-directory.js'
 import type { Viewer } from '../../src/slack/access/viewer.js'
 import { createWebClient } from '../../src/slack/app/create-slack-app.js'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { openTestStore, tempDir } from '../helpers/test-store.js'
+import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 const viewer = (v: Partial<Viewer>): Viewer => ({
@@ -123,6 +123,26 @@ describe('the one access check', () => {
     // One address per entry still: two in one string are refused.
     expect(() => parseRoster('executives: "cro@acme.com, ceo@acme.com"')).toThrow(/is not one email address/)
     expect(() => parseRoster('executives: [mailto:cro@acme.com]')).toThrow(/"mailto:cro@acme.com" is not one email address/)
+  })
+
+  it('refuses a roster with nothing in it, naming the file, instead of reading it as naming no one', () => {
+    for (const text of ['', '\n', '# executives: [cro@acme.com]\n', '~\n']) {
+      expect(() => parseRoster(text), JSON.stringify(text)).toThrow(new AppError('bad_config', rosterEmptyMessage()))
+    }
+    const file = writeTempFile('roster.yml', '# to be filled in\n')
+    expect(() => loadRoster(file)).toThrow(`PULSE_ROSTER names an empty file: ${file}. Name your executives, admins and managers`)
+    expect(() => watchRoster(file)).toThrow(/names an empty file/)
+    // A roster that names no one says so, and is taken.
+    expect(parseRoster('executives: []\n').executives.size).toBe(0)
+  })
+
+  it('matches a roster address pasted with an invisible character (zero-width space, word joiner, BOM) in it', () => {
+    const r = parseRoster(
+      'executives: ["cro@acme.com\u200b"]\nadmins: ["\u2060revops@acme.com"]\nmanagers:\n  - email: "lead@\ufeffacme.com"\n    team: ["ana@acme.com\u200b "]\n',
+    )
+    expect([...r.executives]).toEqual(['cro@acme.com'])
+    expect([...r.admins]).toEqual(['revops@acme.com'])
+    expect([...(r.managers.get('lead@acme.com') ?? [])]).toEqual(['ana@acme.com'])
   })
 
   it('names a roster path that is a folder as a configuration problem, for loading and for watching', () => {

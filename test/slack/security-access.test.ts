@@ -4,14 +4,26 @@ import { SNOOZE_ACTION_ID } from '../../src/slack/actions/snooze-deal-action.js'
 import { UPDATED_ACTION_ID } from '../../src/slack/actions/updated-in-crm-action.js'
 import { SHARE_ACTION_ID } from '../../src/slack/commands/answer-command.js'
 import { appHomeOpenedBody, blockActionBody, postSigned, signSlackRequest, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
 const NO_EMAIL = 'UNOEMAIL01'
+/** A bot user and a deactivated account whose profiles show a rep's and the CRO's email. */
+const BOT = 'UBOTREP001'
+const DEACTIVATED = 'UFORMER001'
 
 describe('every Slack surface applies the roster before it shows data', () => {
   let t: SlackTestApp
   beforeAll(async () => {
-    t = await startSlackTestApp({ extraUsers: [{ id: NO_EMAIL, email: null }], env: { PULSE_PUBLIC_URL: 'https://pulse.example' } })
+    const company = await sampleCompany()
+    t = await startSlackTestApp({
+      company,
+      extraUsers: [
+        { id: NO_EMAIL, email: null },
+        { id: BOT, email: company.emails.rep, isBot: true },
+        { id: DEACTIVATED, email: company.emails.cro, deleted: true },
+      ],
+      env: { PULSE_PUBLIC_URL: 'https://pulse.example' },
+    })
   })
   afterAll(async () => {
     await t.close()
@@ -77,6 +89,29 @@ describe('every Slack surface applies the roster before it shows data', () => {
         expect(a.uploaded).toBe(0)
       }
     }
+  })
+
+  it("refuses a bot and a deactivated account whatever email their profile shows (a rep's, the CRO's), on commands, buttons and Home", async () => {
+    const mine = await dealOf(t.company.emails.rep)
+    for (const user of [BOT, DEACTIVATED]) {
+      for (const sub of ['stalled', 'winrate', `deal ${mine.deal_id}`]) {
+        const a = await ask(user, sub)
+        expect(a.text, `${sub} for ${user}`).toContain(REFUSAL_UNKNOWN)
+        expect(a.text).not.toContain(mine.deal_id)
+        expect(a.text).not.toMatch(/\d+(\.\d+)?%|\$\d/)
+        expect(a.uploaded).toBe(0)
+      }
+      const snooze = await click(user, SNOOZE_ACTION_ID, mine.deal_id)
+      expect(snooze.text, `snooze by ${user}`).toContain(REFUSAL_UNKNOWN)
+      const before = t.fake.views.length
+      await postSigned(t.url, SIGNING_SECRET, appHomeOpenedBody(user), 'application/json')
+      await waitFor(() => t.fake.views.length > before, 20_000, 'views.publish')
+      const view = JSON.stringify(t.fake.views.at(-1))
+      expect(view).toContain(REFUSAL_UNKNOWN)
+      expect(view).not.toMatch(/\$\d|\d+%/)
+    }
+    // The rep's own account still sees the deal.
+    expect((await ask(PEOPLE.rep, `deal ${mine.deal_id}`)).text).toContain(mine.deal_id)
   })
 
   it('lets only admins run sync', async () => {

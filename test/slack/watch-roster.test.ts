@@ -49,6 +49,28 @@ describe('watchRoster', () => {
     expect(errors).toHaveLength(2)
   })
 
+  it('keeps the last good roster while the file is empty (a save caught half-way), and takes the saved one', () => {
+    const path = writeTempFile('roster.yml', 'executives: [cro@acme.com]\n')
+    let clock = 0
+    const errors: string[] = []
+    const reloads: number[] = []
+    const roster = watchRoster(path, {
+      now: () => clock,
+      minIntervalMs: 1,
+      onError: (e: AppError) => errors.push(e.message),
+      onReload: () => reloads.push(clock),
+    })
+    rewrite(path, '', 10)
+    clock = 10
+    expect([...roster().executives]).toEqual(['cro@acme.com'])
+    expect(errors).toEqual([expect.stringContaining(`PULSE_ROSTER names an empty file: ${path}.`)])
+    expect(reloads).toEqual([])
+    rewrite(path, 'executives: [cro@acme.com, cfo@acme.com]\n', 20)
+    clock = 20
+    expect([...roster().executives]).toEqual(['cro@acme.com', 'cfo@acme.com'])
+    expect(reloads).toEqual([20])
+  })
+
   it('refuses an unusable roster at start, and never changes an inline one', () => {
     expect(() => watchRoster('executives: [not-an-email')).toThrow(/PULSE_ROSTER/)
     const inline = watchRoster('executives: [cro@acme.com]', { minIntervalMs: 0 })

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { dropInvisible } from '../../domain/drop-invisible.js'
 import { AppError } from '../../errors.js'
 
 /** The roster (`PULSE_ROSTER`, contract "Environment"): emails are stored lower-case. */
@@ -14,9 +15,11 @@ export interface Roster {
 // One address per entry: "Ana <ana@acme.com>", "ana@acme.com, ben@acme.com" or a pasted link
 // "mailto:ana@acme.com" would match nobody.
 const ONE_EMAIL = /^[^\s@<>,;:"']+@[^\s@<>,;:"']+$/
+// An address copied from a web page or a document may carry an invisible character: left in, it would match nobody.
 const email = z
   .string()
-  .trim()
+  .transform(dropInvisible)
+  .pipe(z.string().trim())
   .superRefine((value, ctx) => {
     if (!ONE_EMAIL.test(value))
       ctx.addIssue({ code: 'custom', message: `"${value}" is not one email address; write each address alone, such as ana@acme.com` })
@@ -50,22 +53,31 @@ const rosterSchema = z
   })
   .strict()
 
+/** Why a roster with nothing in it (an empty file, or only comments) is refused; `file`: the file PULSE_ROSTER names. */
+export function rosterEmptyMessage(file?: string): string {
+  return `PULSE_ROSTER ${file === undefined ? 'is empty' : `names an empty file: ${file}`}. Name your executives, admins and managers in it (see docs/slack.md), or unset PULSE_ROSTER if everyone is to see only the deals they own.`
+}
+
 /** A roster that names nobody: everyone sees only the deals they own. */
 export const EMPTY_ROSTER: Roster = Object.freeze({ executives: new Set<string>(), admins: new Set<string>(), managers: new Map() })
 
 /**
  * Parses roster YAML (contract: `executives`, `admins`, `managers: [{ email, team }]`).
  *
- * @throws AppError `bad_config` naming what is wrong.
+ * @param file the file the text was read from, named when it holds no roster at all.
+ * @throws AppError `bad_config` naming what is wrong ({@link rosterEmptyMessage} for a text with no YAML in it).
  * @example parseRoster('executives: [cro@acme.com]').executives.has('cro@acme.com') // true
  */
-export function parseRoster(text: string): Roster {
+export function parseRoster(text: string, file?: string): Roster {
   let raw: unknown
   try {
-    raw = parseYaml(text) ?? {}
+    raw = parseYaml(text)
   } catch (error) {
     throw new AppError('bad_config', `PULSE_ROSTER is not valid YAML (${(error as Error).message.split('\n')[0]}).`, { cause: error })
   }
+  // A file with nothing in it (a save caught half-way, the wrong file) would silently take
+  // everyone's team and company figures away; a roster that names no one on purpose says so (`executives: []`).
+  if (raw === null || raw === undefined) throw new AppError('bad_config', rosterEmptyMessage(file))
   const parsed = rosterSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -114,11 +126,11 @@ function withTeamsBelow(managers: ReadonlyMap<string, ReadonlySet<string>>): Map
  * The roster named by `PULSE_ROSTER`: a path to a YAML file, or the YAML itself (a value with a
  * newline or a `:` that is not an existing file). Unset: {@link EMPTY_ROSTER}.
  *
- * @throws AppError `bad_config` when the file is missing or malformed.
+ * @throws AppError `bad_config` when the file is missing, malformed or empty.
  */
 export function loadRoster(value: string | undefined): Roster {
   if (value === undefined || value.trim() === '') return EMPTY_ROSTER
-  if (existsSync(value)) return parseRoster(readRosterFile(value))
+  if (existsSync(value)) return parseRoster(readRosterFile(value), value)
   if (value.includes('\n') || value.includes(':')) return parseRoster(value)
   throw new AppError('bad_config', `PULSE_ROSTER names a file that does not exist: ${value}. Point it at your roster YAML.`)
 }
@@ -153,8 +165,8 @@ export interface RosterWatchOptions {
 /**
  * The roster of `PULSE_ROSTER`, kept current: when it names a file, the returned function checks
  * the file's modification time (at most every few seconds) and re-reads it when it changed, so
- * an admin's edit takes effect without a restart. A missing or malformed edit keeps the last good
- * roster and is reported once per change through `onError`. Inline YAML (or no roster) never changes.
+ * an admin's edit takes effect without a restart. A missing, malformed or emptied file (a save
+ * caught half-way) keeps the last good roster and is reported once per change through `onError`. Inline YAML (or no roster) never changes.
  *
  * @throws AppError `bad_config` when the roster is unusable at start (as {@link loadRoster}).
  */
@@ -174,7 +186,7 @@ export function watchRoster(value: string | undefined, options: RosterWatchOptio
     seen = stamp
     try {
       if (stamp === 'missing') throw new AppError('bad_config', `PULSE_ROSTER names a file that no longer exists: ${path}. Put it back.`)
-      current = parseRoster(readRosterFile(path))
+      current = parseRoster(readRosterFile(path), path)
       options.onReload?.(current)
     } catch (error) {
       options.onError?.(error instanceof AppError ? error : new AppError('bad_config', `PULSE_ROSTER could not be read: ${String(error)}`))

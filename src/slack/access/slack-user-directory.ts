@@ -52,7 +52,8 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
 
 /**
  * The profile email of a Slack user (`users.info`), lower-case, or null when Slack has none
- * (bots, guests without an email, users Slack does not know or show). Cached in memory and in
+ * (guests without an email, users Slack does not know or show) or the user is a bot or
+ * deactivated (their profile may still show an email: it is not taken as theirs). Cached in memory and in
  * the store for a day (the store's copy is skipped while another process holds it for writing).
  *
  * @throws the Web API error for anything but "user not found"; AppError `slack_error` when Slack
@@ -72,7 +73,8 @@ export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient
   try {
     const res = await client.users.info({ user: slackUserId })
     const u = res.user
-    email = (u && !u.deleted && u.profile?.email?.trim().toLowerCase()) || null
+    // A deactivated account or a bot is nobody's login, whatever email its profile shows (as for DMs).
+    email = (u && !u.deleted && !u.is_bot && u.profile?.email?.trim().toLowerCase()) || null
     // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.
     const scopes = res.response_metadata?.scopes
     if (email === null && u && !u.deleted && !u.is_bot && scopes && !scopes.includes('users:read.email')) {

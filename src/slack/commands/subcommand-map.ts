@@ -1,3 +1,4 @@
+import { dropInvisible } from '../../domain/drop-invisible.js'
 import { esc } from '../blocks/format.js'
 import type { Subcommand } from './subcommand.js'
 import { deal } from './subcommands/deal.js'
@@ -18,8 +19,6 @@ export const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map(
   [help, winrate, losses, funnel, drivers, stalled, deal, status, sync].map((s) => [s.name, s] as const),
 )
 
-const INVISIBLE = /[\u200b\u2060\ufeff]/g
-
 setHelpLines([...SUBCOMMANDS.values()].map((s) => `• \`/pulse ${esc(s.usage)}\`: ${s.summary}`))
 
 /**
@@ -28,8 +27,7 @@ setHelpLines([...SUBCOMMANDS.values()].map((s) => `• \`/pulse ${esc(s.usage)}\
  * space, word joiner, byte-order mark) are dropped: `winrate\u200b` is `winrate`.
  */
 export function parseCommandText(text: string): { name: string; args: string[] } {
-  const words = text
-    .replace(INVISIBLE, '')
+  const words = dropInvisible(text)
     .trim()
     .split(/\s+/)
     .filter((w) => w.length > 0)
