@@ -49,6 +49,8 @@ describe('/pulse answers: notification text', () => {
       stale: { count: 0, amount: 0 },
       overStageP90Count: 0,
       overStageP90Amount: 0,
+      stageP90MinCompleted: 20,
+      stagesWithoutP90: [],
       findings: [],
     } as unknown as StalledReport
     expect(stalledBlocks(report, 'company (amount_band=100k+)').text).toBe('Stalled deals, company (amount_band=100k+): 8 deals, $1.1M')
