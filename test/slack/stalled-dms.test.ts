@@ -476,6 +476,22 @@ describe('stalled-deal DMs', () => {
     for (const e of shown) expect(team.has(e) || e === company.emails.manager).toBe(true)
   })
 
+  it('sends no digest to a manager with no one on their team: their own stalled deals come as owner DMs', async () => {
+    const { ctx, company } = await setup()
+    const rules = { alertAmount: ctx.config.alertAmount, idleDays: ctx.config.idleDays, staleDays: ctx.config.staleDays }
+    const stalled = await ctx.services.stalled(company.store.db, { asOf: AS_OF, openNow: true, rules })
+    const solo = stalled.stalled.map((d) => d.ownerEmail).find((e) => e !== null && !company.roster.managers.has(e)) as string
+    expect(solo).toBeDefined()
+    // The owner of a stalled deal named a manager with an empty team (and, as written, with only themselves).
+    for (const team of [new Set<string>(), new Set([solo])]) {
+      ;(company.roster.managers as Map<string, ReadonlySet<string>>).set(solo, team)
+      await planManagerDigests(ctx, AS_OF)
+      const keys = (await company.store.db.selectFrom('slack_outbox').select('dedupe_key').execute()).map((r) => r.dedupe_key)
+      expect(keys).not.toContain(`digest:${solo}:${AS_OF}`)
+      expect(keys).toContain(`digest:${company.emails.manager}:${AS_OF}`)
+    }
+  })
+
   it("sends a manager only today's digest when an earlier day's is still waiting (Slack was down), not both", async () => {
     const { fake, ctx, setAsOf } = await setup()
     const yesterday = addDays(AS_OF, -1)

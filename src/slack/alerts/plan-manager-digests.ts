@@ -13,7 +13,8 @@ const MAX_LISTED = 15
  * The daily digest for each manager in the roster: their team's stalled deals (largest first),
  * recorded in the outbox once per manager per day (`digest:<email>:<asOf>`), with the team it
  * lists (a digest still waiting when a roster edit changed that team is not sent: see
- * `drainOutbox`). A manager whose team has no stalled deal gets nothing. Returns how many
+ * `drainOutbox`). A manager whose team has no stalled deal, or who has no one on their team (their
+ * own stalled deals come as owner DMs), gets nothing. Returns how many
  * digests were recorded.
  */
 export async function planManagerDigests(ctx: SlackContext, asOf: string): Promise<number> {
@@ -21,6 +22,9 @@ export async function planManagerDigests(ctx: SlackContext, asOf: string): Promi
   const c = ctx.config
   let queued = 0
   for (const [manager, team] of ctx.roster.managers) {
+    // A manager with no one on their team owns every deal the digest would list, and gets those
+    // deals' owner DMs already: a digest would only say them twice.
+    if (![...team].some((email) => email !== manager)) continue
     const ownerIds = await findOwnerIdsByEmail(db, [manager, ...team])
     if (ownerIds.length === 0) continue
     const report = await ctx.services.stalled(db, {
