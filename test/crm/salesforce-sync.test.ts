@@ -367,6 +367,30 @@ describe('Salesforce sync', () => {
     await expectStoreToMatch(fake, store)
   })
 
+  it('a session expiring while several history queries are in flight: one new token for all of them', async () => {
+    // A bare-array subquery answer: history comes from OpportunityHistory queries, four at a time
+    // (beside the User query).
+    fake = await fakeWith(generateOpportunities(1000, { seed: 17 }), { historyAnswer: 'array' })
+    store = await openTestStore()
+    const f = fake
+    let expired = false
+    let refusals = 0
+    const slowRefusals: typeof fetch = async (url, init) => {
+      if (!expired && decodeURIComponent(String(url)).includes('FROM OpportunityHistory WHERE')) {
+        expired = true
+        f.expireSessions()
+      }
+      const res = await fetch(url, init)
+      // The refusals arrive one after another, each well after the one before was dealt with.
+      if (res.status === 401) await new Promise((resolve) => setTimeout(resolve, 150 * refusals++))
+      return res
+    }
+    await syncCrm(store, source(fake, { fetch: slowRefusals }))
+    expect(refusals).toBeGreaterThanOrEqual(4)
+    expect(fake.issued.tokens).toBe(2)
+    await expectStoreToMatch(fake, store)
+  })
+
   it('names SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET when the token endpoint refuses the credentials', async () => {
     fake = await fakeWith([])
     store = await openTestStore()

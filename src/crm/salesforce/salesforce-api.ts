@@ -75,7 +75,8 @@ const SEGMENT_VARS = 'SALESFORCE_REGION_FIELD, SALESFORCE_INDUSTRY_FIELD, SALESF
 
 /**
  * A Salesforce client on plain `fetch`: a client-credentials token from the My Domain token
- * endpoint, minted on first use and again on 401 `INVALID_SESSION_ID`.
+ * endpoint, minted on first use and again on 401 `INVALID_SESSION_ID` (once, however many requests
+ * in flight were refused with the expired one).
  */
 export function createSalesforceApi(options: SalesforceApiOptions): SalesforceApi {
   const clock = options.clock ?? systemClock
@@ -150,8 +151,10 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       await ensureToken()
       return { authorization: `Bearer ${token?.accessToken}` }
     },
-    renewSession: async () => {
-      token = undefined
+    // Several requests in flight when the session expires are all refused: the first to hear
+    // it mints the new token, the others (sent with the old one) are sent again with it.
+    renewSession: async (refused) => {
+      if (token !== undefined && refused.authorization === `Bearer ${token.accessToken}`) token = undefined
       await ensureToken()
     },
     classify: classifyApi,
