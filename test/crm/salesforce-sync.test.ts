@@ -401,6 +401,30 @@ describe('Salesforce sync', () => {
     expect(error.message).not.toContain('nope')
   })
 
+  it('SALESFORCE_URL pasted from the address bar or the docs (a page, an API path, a query) still syncs', async () => {
+    fake = await fakeWith(generateOpportunities(40, { seed: 18 }))
+    for (const pasted of ['/', '/lightning/page/home', '/services/data/v66.0/', '/services/oauth2/token', '/?startURL=%2Fhome']) {
+      store = await openTestStore()
+      const summary = await syncCrm(store, source(fake, { url: `${fake.url}${pasted}` }))
+      expect(summary.deals, pasted).toBe(40)
+      await expectStoreToMatch(fake, store)
+      await store.close()
+      store = undefined
+    }
+  })
+
+  it("a SALESFORCE_URL whose token endpoint is not Salesforce's is named as the thing to fix, not the client credentials", async () => {
+    fake = await fakeWith([])
+    store = await openTestStore()
+    // Under this prefix the fake answers as its REST API does: 401 INVALID_SESSION_ID, not an OAuth error.
+    const error = await syncCrm(store, source(fake, { url: `${fake.url}/sf-proxy` })).catch((e) => e)
+    expect(error.code).toBe('crm_auth')
+    expect(error.message).toContain(`SALESFORCE_URL (${fake.url}/sf-proxy) did not answer as Salesforce's token endpoint does`)
+    expect(error.message).toContain('INVALID_SESSION_ID')
+    expect(error.message).not.toContain('SALESFORCE_CLIENT_SECRET')
+    expect(error.message).not.toContain(fake.clientSecret)
+  })
+
   it('a segment field the org lacks stops the sync with a message naming the variables to fix', async () => {
     fake = await fakeWith(generateOpportunities(5))
     store = await openTestStore()

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../http/clock.js'
 import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson, said } from '../http/crm-http.js'
 import { createPacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
+import { salesforceBaseUrl } from './salesforce-base-url.js'
 
 /** The REST API version we pin (Salesforce keeps old versions for years). */
 export const SALESFORCE_API_VERSION = 'v66.0'
@@ -84,7 +85,8 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   // API calls go to the My Domain URL, which serves the REST API of the org just as the token's
   // `instance_url` does (for client credentials they are the same): a token answer naming another
   // host (a proxy's, a copied example's) cannot send the queries astray. `instance_url` is kept for record links.
-  const myDomain = options.url.replace(/\/+$/, '')
+  // SALESFORCE_URL as pasted from a browser or the docs (a page, an API path) is read as the My Domain URL it starts with.
+  const myDomain = salesforceBaseUrl(options.url)
   let token: { accessToken: string; instanceUrl: string } | undefined
   let minting: Promise<void> | undefined
 
@@ -105,6 +107,17 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     classify: (status, body) => {
       if (status === 400 || status === 401) {
         const b = (body ?? {}) as { error?: string; error_description?: string }
+        // The token endpoint refuses with an OAuth error (`{ error, error_description }`); any other
+        // answer (a REST error array, a page) came from something else at that address.
+        if (typeof b.error !== 'string') {
+          return {
+            kind: 'auth',
+            error: new AppError(
+              'crm_auth',
+              `SALESFORCE_URL (${shownUrl(myDomain)}) did not answer as Salesforce's token endpoint does (POST /services/oauth2/token: HTTP ${status}${said(body)}). Set SALESFORCE_URL to your My Domain URL, such as https://acme.my.salesforce.com (Setup > My Domain shows it).`,
+            ),
+          }
+        }
         return {
           kind: 'auth',
           error: new AppError(
@@ -223,6 +236,16 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       const t = nextTarget(nextRecordsUrl)
       return get(t.path, t.endpoint)
     },
+  }
+}
+
+/** `url` without credentials, query or fragment, for a message. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, '')
+  } catch {
+    return 'not a URL'
   }
 }
 
