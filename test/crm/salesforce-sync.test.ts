@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/create-logger.js'
 import {
   FAKE_ACCOUNTS,
   FAKE_USERS,
+  type FakeAccount,
   type FakeOpportunity,
   generateOpportunities,
   type SalesforceFake,
@@ -67,7 +68,7 @@ function expected(f: SalesforceFake, timeZone = 'UTC') {
       o.history.map((h) => ({ stage: h.StageName, at: iso(h.CreatedDate) })),
     )
   const deals = live.map((o) => {
-    const account = FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId)
+    const account = o.AccountId === null ? undefined : f.accounts.get(o.AccountId)
     const lost = o.IsClosed && !o.IsWon
     return {
       deal_id: o.Id,
@@ -331,6 +332,49 @@ describe('Salesforce sync', () => {
     expect((await syncCrm(store, source(fake))).deals).toBe(0)
   })
 
+  it("an account's industry or country changed in Salesforce reaches its stored opportunities, though none of them changed", async () => {
+    const opps = generateOpportunities(400, { seed: 19 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    // Half an hour after that sync, two accounts change; the next syncs run an hour after it.
+    const [germany, japan] = [FAKE_ACCOUNTS[0], FAKE_ACCOUNTS[2]] as [FakeAccount, FakeAccount]
+    fake.updateAccount(germany.Id, { Industry: 'Biotechnology' }, Date.UTC(2024, 5, 1, 0, 30))
+    fake.updateAccount(japan.Id, { BillingCountry: 'Austria' }, Date.UTC(2024, 5, 1, 0, 31))
+    // One of their opportunities changed too: it is stored once.
+    const both = opps.find((o) => o.AccountId === japan.Id) as FakeOpportunity
+    fake.updateOpportunity(both.Id, { Amount: 4321 }, Date.UTC(2024, 5, 1, 0, 32))
+    const later = () => source(fake as SalesforceFake, { clock: virtualClock(Date.UTC(2024, 5, 1, 1)) })
+    const summary = await syncCrm(store, later())
+    // Each opportunity of the two accounts once, none other.
+    const touched = opps.filter((o) => o.AccountId === germany.Id || o.AccountId === japan.Id).length
+    expect(touched).toBeGreaterThan(0)
+    expect(summary.deals).toBe(touched)
+    await expectStoreToMatch(fake, store)
+    expect((await syncCrm(store, later())).deals).toBe(0)
+  })
+
+  it('a server that refuses the query for changed accounts: the sync goes on, says so, and a later sync catches up', async () => {
+    const opps = generateOpportunities(100, { seed: 20 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const germany = FAKE_ACCOUNTS[0] as FakeAccount
+    fake.updateAccount(germany.Id, { BillingCountry: 'Switzerland' }, Date.UTC(2024, 5, 1, 0, 30))
+    fake.failNext(
+      { path: /Account\.SystemModstamp/ },
+      { status: 400, body: [{ message: "No such column 'SystemModstamp' on entity 'Account'.", errorCode: 'INVALID_FIELD' }] },
+    )
+    const logged: string[] = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+    const refused = await syncCrm(store, source(fake, { clock: virtualClock(Date.UTC(2024, 5, 1, 1)), logger }))
+    expect(refused.deals).toBe(0)
+    expect(logged.some((m) => m.includes('opportunities of changed Account records'))).toBe(true)
+    const caughtUp = await syncCrm(store, source(fake, { clock: virtualClock(Date.UTC(2024, 5, 1, 2)) }))
+    expect(caughtUp.deals).toBe(opps.filter((o) => o.AccountId === germany.Id).length)
+    await expectStoreToMatch(fake, store)
+  })
+
   it('a record modified while the cursor is read, then a failed page: the rerun loses nothing', async () => {
     const opps = generateOpportunities(3000, { seed: 16 })
     let tick = Date.UTC(2024, 5, 1, 0, 0, 30)
@@ -448,7 +492,10 @@ describe('Salesforce sync', () => {
     await expectStoreToMatch(fake, store)
 
     fake.updateOpportunity((fake.opportunities.values().next().value as FakeOpportunity).Id, { Amount: 5 })
-    fake.failNext({ path: /FROM%20Opportunity%20WHERE/ }, { status: 200, body: '{"totalSize": 1, "done": true, "records": [' })
+    fake.failNext(
+      { path: /FROM%20Opportunity%20WHERE%20SystemModstamp/ },
+      { status: 200, body: '{"totalSize": 1, "done": true, "records": [' },
+    )
     const error = await syncCrm(store, source(fake)).catch((e) => e)
     expect(error.code).toBe('crm_bad_response')
     expect(error.message).toContain('GET /query (Opportunity)')
