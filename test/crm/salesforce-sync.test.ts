@@ -354,6 +354,26 @@ describe('Salesforce sync', () => {
     expect((await syncCrm(store, later())).deals).toBe(0)
   })
 
+  it('accounts changed within the lag of a sync: the next sync reads their opportunities again only once they change again', async () => {
+    const opps = generateOpportunities(200, { seed: 22 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    // Every sync runs at 01:00:00, so the stored watermark stays at 00:59:00.
+    const T = Date.UTC(2024, 5, 1, 1)
+    const sync = () => syncCrm(store as Store, source(fake as SalesforceFake, { clock: virtualClock(T) }))
+    const [germany, usa] = FAKE_ACCOUNTS as [FakeAccount, FakeAccount]
+    const of = (a: FakeAccount) => opps.filter((o) => o.AccountId === a.Id).length
+    fake.updateAccount(germany.Id, { Industry: 'Biotechnology' }, T - 20_000)
+    expect((await sync()).deals).toBe(200)
+    expect((await sync()).deals).toBe(0)
+    fake.updateAccount(usa.Id, { BillingCountry: 'Canada' }, T - 10_000)
+    expect((await sync()).deals).toBe(of(usa))
+    expect((await sync()).deals).toBe(0)
+    fake.updateAccount(germany.Id, { Industry: 'Retail' }, T - 5_000)
+    expect((await sync()).deals).toBe(of(germany))
+    await expectStoreToMatch(fake, store)
+  })
+
   it('a server that refuses the query for changed accounts: the sync goes on, says so, and a later sync catches up', async () => {
     const opps = generateOpportunities(100, { seed: 20 })
     fake = await fakeWith(opps)

@@ -96,6 +96,12 @@ interface SalesforceWatermark {
    * opportunities up to this instant; absent in watermarks of earlier versions (then `stamp`).
    */
   parentsSince?: string | null
+  /**
+   * Opportunities stored with a parent changed past `parentsSince` (by `relationship|Id`), each with
+   * the parent's `SystemModstamp`: the next sync finds them again, and reads them again only once
+   * the parent changed again.
+   */
+  recentParents?: Record<string, string>
 }
 
 /**
@@ -261,41 +267,54 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
    * Opportunities whose parent record `relationship` (`Account`) changed after `since`, by pages of
    * deals and owners: such a change (an account's industry filled in) moves no opportunity's
    * `SystemModstamp`, so the query from the watermark does not find them. Rows whose parent does
-   * not show a change after `since` (a server that ignored the filter) are left out; `skip` holds
-   * the ids read already, and takes each id read here.
+   * not show a change after `since` (a server that ignored the filter) are left out, and so are
+   * those in `skip` (read already; each row read here is added) or stored before with the parent
+   * as it is now (`storedRecently`, by `relationship|Id`). Each row whose parent changed after
+   * `safe` is passed to `recent`, so the next sync, which asks again from `safe`, can tell. With
+   * `store` false (a sync that reads every opportunity anyway) rows are only passed to `recent`.
    */
   async function* parentChangePages(
     relationship: string,
     fields: readonly string[],
     since: string,
-    skip: Map<string, string | null>,
-    users: Map<string, { name: string | null; email: string | null } | null>,
+    o: {
+      store: boolean
+      safe: string
+      skip: Map<string, string | null>
+      storedRecently: ReadonlyMap<string, string>
+      recent: (key: string, parentAt: string) => void
+      users: Map<string, { name: string | null; email: string | null } | null>
+    },
   ): AsyncIterable<{ deals: SyncedDeal[]; owners: NormalizedOwner[] }> {
     const parentStamp = `${relationship}.SystemModstamp`
-    const select = fields.some((f) => f.toLowerCase() === parentStamp.toLowerCase()) ? fields : [...fields, parentStamp]
+    const wanted = o.store ? fields : ['Id']
+    const select = wanted.some((f) => f.toLowerCase() === parentStamp.toLowerCase()) ? wanted : [...wanted, parentStamp]
     const after = secondBefore(since)
     let page: SoqlPage | undefined = await api.query(
       `SELECT ${select.join(', ')} FROM Opportunity WHERE ${parentStamp} > ${after.slice(0, 19)}Z ORDER BY Id ASC`,
     )
     while (page) {
       const records = page.records.filter((r) => {
-        const at = toIsoInstant(fieldAt(r, parentStamp) as string | null)
-        return at !== null && at > after && typeof r.Id === 'string' && !skip.has(r.Id)
+        const parentAt = toIsoInstant(fieldAt(r, parentStamp) as string | null)
+        if (parentAt === null || parentAt <= after || typeof r.Id !== 'string') return false
+        const key = `${relationship}|${r.Id}`
+        if (parentAt > o.safe) o.recent(key, parentAt)
+        return o.store && !o.skip.has(r.Id) && o.storedRecently.get(key) !== parentAt
       })
-      for (const r of records) skip.set(String(r.Id), toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null))
+      for (const r of records) o.skip.set(String(r.Id), toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null))
       const newOwners = [...new Set(records.map((r) => fieldAt(r, 'OwnerId')).filter((v): v is string => typeof v === 'string'))].filter(
-        (ownerId) => !users.has(ownerId),
+        (ownerId) => !o.users.has(ownerId),
       )
       const [separate] = await Promise.all([
         records.length > 0 ? historiesOf(records.map((r) => String(r.Id))) : undefined,
-        newOwners.length > 0 ? readUsers(newOwners, users) : undefined,
+        newOwners.length > 0 ? readUsers(newOwners, o.users) : undefined,
       ])
       const next: SoqlPage | undefined = !page.done && page.nextRecordsUrl ? await api.next(page.nextRecordsUrl) : undefined
       for (let from = 0; from < records.length; from += SLICE) {
         const deals: SyncedDeal[] = []
         const owners = new Map<string, NormalizedOwner>()
         for (const r of records.slice(from, from + SLICE)) {
-          const { synced, owner } = await toDeal(r, separate, users)
+          const { synced, owner } = await toDeal(r, separate, o.users)
           deals.push(synced)
           owners.set(owner.ownerId, owner)
         }
@@ -397,6 +416,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // opportunity has them all as of its start (less the lag).
     let parentsSince: string | null = start.stamp === null ? safe : (start.parentsSince ?? start.stamp)
     let parentsSinceNext: string | null = safe
+    const storedRecentParents = new Map(Object.entries(start.stamp === null ? {} : (start.recentParents ?? {})))
+    const recentParents = new Map<string, string>()
     const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
       JSON.stringify({
         ...(s !== null && s > safe
@@ -405,6 +426,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
         parentsSince,
+        ...(recentParents.size > 0 && recentParents.size <= MAX_RECENT ? { recentParents: Object.fromEntries(recentParents) } : {}),
         stages: stageNames,
         segments: segmentMappingOf(options.segments),
         timeZone: timeZoneOf(options.timeZone),
@@ -414,12 +436,21 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // Opportunities stored by the parent pass, with the SystemModstamp they had: the query from the
     // watermark may find them again, and they are stored once.
     const readForParents = new Map<string, string | null>()
-    if (parentsSince !== null && start.stamp !== null) {
+    if (parentsSince !== null) {
       const relationships = segmentParents(options.segments)
       const from = parentsSince
+      // A sync that reads every opportunity stores none here, but notes those whose parent changed within the lag.
+      const o = {
+        store: start.stamp !== null,
+        safe,
+        skip: readForParents,
+        storedRecently: storedRecentParents,
+        recent: (key: string, parentAt: string) => void recentParents.set(key, parentAt),
+        users,
+      }
       for (const relationship of relationships) {
         try {
-          for await (const page of parentChangePages(relationship, fields, from, readForParents, users)) {
+          for await (const page of parentChangePages(relationship, fields, from, o)) {
             opts.onProgress?.(`opportunities of changed ${relationship} records: ${page.deals.length}`)
             // The watermark the sync started from: a sync stopped here reads these changes again.
             yield { ...page, removedDealIds: [], watermark: stored(start.stamp, storedBefore, start.deletedSince) }
@@ -611,6 +642,10 @@ function parseWatermark(value: string | null): SalesforceWatermark {
       const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
       const timeZone = typeof w.timeZone === 'string' ? { timeZone: w.timeZone } : {}
       const parentsSince = typeof w.parentsSince === 'string' ? { parentsSince: w.parentsSince } : {}
+      const recentParents =
+        w.recentParents !== null && typeof w.recentParents === 'object' && !Array.isArray(w.recentParents)
+          ? { recentParents: w.recentParents }
+          : {}
       return {
         stamp: w.stamp ?? null,
         ids: w.ids,
@@ -621,6 +656,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
         ...recent,
         ...timeZone,
         ...parentsSince,
+        ...recentParents,
       }
     }
   } catch {
