@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson, said } from '../http/crm-http.js'
+import { CrmHttpError, type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson, said } from '../http/crm-http.js'
 import { createPacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
 import { salesforceBaseUrl } from './salesforce-base-url.js'
@@ -292,9 +292,12 @@ function classifyApi(status: number, body: unknown, headers: Headers): FailureKi
   if (status === 400 && (code === 'INVALID_FIELD' || code === 'MALFORMED_QUERY' || code === 'INVALID_TYPE')) {
     return {
       kind: 'fail',
-      error: new AppError(
+      // With its status and body, so that a caller that can go on without the query can say what Salesforce said.
+      error: new CrmHttpError(
         'crm_bad_response',
         `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
+        status,
+        body,
       ),
     }
   }

@@ -5,7 +5,7 @@ import { AppError, userMessage } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
+import { CrmHttpError, describeBody, isRefusedRequest } from '../http/crm-http.js'
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
@@ -459,8 +459,10 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           // A server that refuses or fails the parent filter (a proxy, a test double): those changes
           // wait for a later sync, and the opportunities' own changes are read now.
           if (!(error instanceof AppError && (error.code === 'crm_bad_response' || error.code === 'crm_unavailable'))) throw error
+          // What Salesforce said, without the advice about segment fields that its own queries get.
+          const said = error instanceof CrmHttpError && error.body !== null ? describeBody(error.body) : userMessage(error)
           options.logger?.warn(
-            { err: userMessage(error) },
+            { err: said },
             `Salesforce did not answer the query for opportunities of changed ${relationship} records; their segment fields stay as stored until the opportunities change`,
           )
           parentsSinceNext = parentsSince
