@@ -491,6 +491,18 @@ describe('Salesforce sync', () => {
     expect(error.message).not.toContain(fake.clientSecret)
   })
 
+  it('a SALESFORCE_URL whose token endpoint answers 200 without a token (a web page) is named as the thing to fix', async () => {
+    fake = await fakeWith([])
+    store = await openTestStore()
+    for (const body of ['<!DOCTYPE html><html><body>Welcome to Acme</body></html>', { ok: true }]) {
+      fake.failNext({ path: '/services/oauth2/token' }, { status: 200, body })
+      const error = await syncCrm(store, source(fake)).catch((e) => e)
+      expect(error.code).toBe('crm_auth')
+      expect(error.message).toContain(`SALESFORCE_URL (${fake.url}) did not answer as Salesforce's token endpoint does`)
+      expect(error.message).not.toContain('next sync retries')
+    }
+  })
+
   it('a segment field the org lacks stops the sync with a message naming the variables to fix', async () => {
     fake = await fakeWith(generateOpportunities(5))
     store = await openTestStore()

@@ -138,15 +138,28 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   async function mint(): Promise<void> {
     const endpoint = 'POST /services/oauth2/token'
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret })
-    const res = await tokenHttp.send({
-      method: 'POST',
-      url: `${myDomain}/services/oauth2/token`,
-      endpoint,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-      pacer,
-    })
-    const t = parseBody(tokenResponse, res.body, SERVICE, endpoint)
+    let t: z.output<typeof tokenResponse>
+    try {
+      const res = await tokenHttp.send({
+        method: 'POST',
+        url: `${myDomain}/services/oauth2/token`,
+        endpoint,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        pacer,
+      })
+      t = parseBody(tokenResponse, res.body, SERVICE, endpoint)
+    } catch (error) {
+      // A success that carries no token (a web page, another service's JSON): SALESFORCE_URL leads
+      // somewhere else, and asking again at the next sync will not change that.
+      if (error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 200 && error.status < 300) {
+        throw new AppError(
+          'crm_auth',
+          `SALESFORCE_URL (${shownUrl(myDomain)}) did not answer as Salesforce's token endpoint does (${endpoint} answered HTTP ${error.status} without an access token). Set SALESFORCE_URL to your My Domain URL, such as https://acme.my.salesforce.com (Setup > My Domain shows it).`,
+        )
+      }
+      throw error
+    }
     token = { accessToken: t.access_token, instanceUrl: t.instance_url.replace(/\/+$/, '') }
   }
   const ensureToken = async () => {
