@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/create-logger.js'
 import {
   FAKE_ACCOUNTS,
   FAKE_USERS,
+  type FakeAccount,
   type FakeOpportunity,
   generateOpportunities,
   type SalesforceFake,
@@ -67,7 +68,7 @@ function expected(f: SalesforceFake, timeZone = 'UTC') {
       o.history.map((h) => ({ stage: h.StageName, at: iso(h.CreatedDate) })),
     )
   const deals = live.map((o) => {
-    const account = FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId)
+    const account = o.AccountId === null ? undefined : f.accounts.get(o.AccountId)
     const lost = o.IsClosed && !o.IsWon
     return {
       deal_id: o.Id,
@@ -331,6 +332,71 @@ describe('Salesforce sync', () => {
     expect((await syncCrm(store, source(fake))).deals).toBe(0)
   })
 
+  it("an account's industry or country changed in Salesforce reaches its stored opportunities, though none of them changed", async () => {
+    const opps = generateOpportunities(400, { seed: 19 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    // Half an hour after that sync, two accounts change; the next syncs run an hour after it.
+    const [germany, japan] = [FAKE_ACCOUNTS[0], FAKE_ACCOUNTS[2]] as [FakeAccount, FakeAccount]
+    fake.updateAccount(germany.Id, { Industry: 'Biotechnology' }, Date.UTC(2024, 5, 1, 0, 30))
+    fake.updateAccount(japan.Id, { BillingCountry: 'Austria' }, Date.UTC(2024, 5, 1, 0, 31))
+    // One of their opportunities changed too: it is stored once.
+    const both = opps.find((o) => o.AccountId === japan.Id) as FakeOpportunity
+    fake.updateOpportunity(both.Id, { Amount: 4321 }, Date.UTC(2024, 5, 1, 0, 32))
+    const later = () => source(fake as SalesforceFake, { clock: virtualClock(Date.UTC(2024, 5, 1, 1)) })
+    const summary = await syncCrm(store, later())
+    // Each opportunity of the two accounts once, none other.
+    const touched = opps.filter((o) => o.AccountId === germany.Id || o.AccountId === japan.Id).length
+    expect(touched).toBeGreaterThan(0)
+    expect(summary.deals).toBe(touched)
+    await expectStoreToMatch(fake, store)
+    expect((await syncCrm(store, later())).deals).toBe(0)
+  })
+
+  it('accounts changed within the lag of a sync: the next sync reads their opportunities again only once they change again', async () => {
+    const opps = generateOpportunities(200, { seed: 22 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    // Every sync runs at 01:00:00, so the stored watermark stays at 00:59:00.
+    const T = Date.UTC(2024, 5, 1, 1)
+    const sync = () => syncCrm(store as Store, source(fake as SalesforceFake, { clock: virtualClock(T) }))
+    const [germany, usa] = FAKE_ACCOUNTS as [FakeAccount, FakeAccount]
+    const of = (a: FakeAccount) => opps.filter((o) => o.AccountId === a.Id).length
+    fake.updateAccount(germany.Id, { Industry: 'Biotechnology' }, T - 20_000)
+    expect((await sync()).deals).toBe(200)
+    expect((await sync()).deals).toBe(0)
+    fake.updateAccount(usa.Id, { BillingCountry: 'Canada' }, T - 10_000)
+    expect((await sync()).deals).toBe(of(usa))
+    expect((await sync()).deals).toBe(0)
+    fake.updateAccount(germany.Id, { Industry: 'Retail' }, T - 5_000)
+    expect((await sync()).deals).toBe(of(germany))
+    await expectStoreToMatch(fake, store)
+  })
+
+  it('a server that refuses the query for changed accounts: the sync goes on, says so, and a later sync catches up', async () => {
+    const opps = generateOpportunities(100, { seed: 20 })
+    fake = await fakeWith(opps)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const germany = FAKE_ACCOUNTS[0] as FakeAccount
+    fake.updateAccount(germany.Id, { BillingCountry: 'Switzerland' }, Date.UTC(2024, 5, 1, 0, 30))
+    fake.failNext(
+      { path: /Account\.SystemModstamp/ },
+      { status: 400, body: [{ message: "No such column 'SystemModstamp' on entity 'Account'.", errorCode: 'INVALID_FIELD' }] },
+    )
+    const logged: Array<{ msg: string; err?: string }> = []
+    const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line)) })
+    const refused = await syncCrm(store, source(fake, { clock: virtualClock(Date.UTC(2024, 5, 1, 1)), logger }))
+    expect(refused.deals).toBe(0)
+    const warning = logged.find((l) => l.msg.includes('opportunities of changed Account records'))
+    // What Salesforce said, without advice to change segment variables that are not at fault.
+    expect(warning?.err).toBe("INVALID_FIELD No such column 'SystemModstamp' on entity 'Account'.")
+    const caughtUp = await syncCrm(store, source(fake, { clock: virtualClock(Date.UTC(2024, 5, 1, 2)) }))
+    expect(caughtUp.deals).toBe(opps.filter((o) => o.AccountId === germany.Id).length)
+    await expectStoreToMatch(fake, store)
+  })
+
   it('a record modified while the cursor is read, then a failed page: the rerun loses nothing', async () => {
     const opps = generateOpportunities(3000, { seed: 16 })
     let tick = Date.UTC(2024, 5, 1, 0, 0, 30)
@@ -367,6 +433,30 @@ describe('Salesforce sync', () => {
     await expectStoreToMatch(fake, store)
   })
 
+  it('a session expiring while several history queries are in flight: one new token for all of them', async () => {
+    // A bare-array subquery answer: history comes from OpportunityHistory queries, four at a time
+    // (beside the User query).
+    fake = await fakeWith(generateOpportunities(1000, { seed: 17 }), { historyAnswer: 'array' })
+    store = await openTestStore()
+    const f = fake
+    let expired = false
+    let refusals = 0
+    const slowRefusals: typeof fetch = async (url, init) => {
+      if (!expired && decodeURIComponent(String(url)).includes('FROM OpportunityHistory WHERE')) {
+        expired = true
+        f.expireSessions()
+      }
+      const res = await fetch(url, init)
+      // The refusals arrive one after another, each well after the one before was dealt with.
+      if (res.status === 401) await new Promise((resolve) => setTimeout(resolve, 150 * refusals++))
+      return res
+    }
+    await syncCrm(store, source(fake, { fetch: slowRefusals }))
+    expect(refusals).toBeGreaterThanOrEqual(4)
+    expect(fake.issued.tokens).toBe(2)
+    await expectStoreToMatch(fake, store)
+  })
+
   it('names SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET when the token endpoint refuses the credentials', async () => {
     fake = await fakeWith([])
     store = await openTestStore()
@@ -375,6 +465,42 @@ describe('Salesforce sync', () => {
     expect(error.message).toContain('SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET')
     expect(error.message).toContain('invalid_client')
     expect(error.message).not.toContain('nope')
+  })
+
+  it('SALESFORCE_URL pasted from the address bar or the docs (a page, an API path, a query) still syncs', async () => {
+    fake = await fakeWith(generateOpportunities(40, { seed: 18 }))
+    for (const pasted of ['/', '/lightning/page/home', '/services/data/v66.0/', '/services/oauth2/token', '/?startURL=%2Fhome']) {
+      store = await openTestStore()
+      const summary = await syncCrm(store, source(fake, { url: `${fake.url}${pasted}` }))
+      expect(summary.deals, pasted).toBe(40)
+      await expectStoreToMatch(fake, store)
+      await store.close()
+      store = undefined
+    }
+  })
+
+  it("a SALESFORCE_URL whose token endpoint is not Salesforce's is named as the thing to fix, not the client credentials", async () => {
+    fake = await fakeWith([])
+    store = await openTestStore()
+    // Under this prefix the fake answers as its REST API does: 401 INVALID_SESSION_ID, not an OAuth error.
+    const error = await syncCrm(store, source(fake, { url: `${fake.url}/sf-proxy` })).catch((e) => e)
+    expect(error.code).toBe('crm_auth')
+    expect(error.message).toContain(`SALESFORCE_URL (${fake.url}/sf-proxy) did not answer as Salesforce's token endpoint does`)
+    expect(error.message).toContain('INVALID_SESSION_ID')
+    expect(error.message).not.toContain('SALESFORCE_CLIENT_SECRET')
+    expect(error.message).not.toContain(fake.clientSecret)
+  })
+
+  it('a SALESFORCE_URL whose token endpoint answers 200 without a token (a web page) is named as the thing to fix', async () => {
+    fake = await fakeWith([])
+    store = await openTestStore()
+    for (const body of ['<!DOCTYPE html><html><body>Welcome to Acme</body></html>', { ok: true }]) {
+      fake.failNext({ path: '/services/oauth2/token' }, { status: 200, body })
+      const error = await syncCrm(store, source(fake)).catch((e) => e)
+      expect(error.code).toBe('crm_auth')
+      expect(error.message).toContain(`SALESFORCE_URL (${fake.url}) did not answer as Salesforce's token endpoint does`)
+      expect(error.message).not.toContain('next sync retries')
+    }
   })
 
   it('a segment field the org lacks stops the sync with a message naming the variables to fix', async () => {
@@ -400,7 +526,10 @@ describe('Salesforce sync', () => {
     await expectStoreToMatch(fake, store)
 
     fake.updateOpportunity((fake.opportunities.values().next().value as FakeOpportunity).Id, { Amount: 5 })
-    fake.failNext({ path: /FROM%20Opportunity%20WHERE/ }, { status: 200, body: '{"totalSize": 1, "done": true, "records": [' })
+    fake.failNext(
+      { path: /FROM%20Opportunity%20WHERE%20SystemModstamp/ },
+      { status: 200, body: '{"totalSize": 1, "done": true, "records": [' },
+    )
     const error = await syncCrm(store, source(fake)).catch((e) => e)
     expect(error.code).toBe('crm_bad_response')
     expect(error.message).toContain('GET /query (Opportunity)')

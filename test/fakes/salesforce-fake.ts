@@ -61,11 +61,19 @@ export const FAKE_USERS = [
   { Id: '005XX000001SvohYAC', Email: 'Bo.Chen@example.com', Name: 'Bo Chen' },
   { Id: '005XX000001SvoiYAC', Email: 'cy.diaz@example.com', Name: 'Cy Diaz' },
 ]
-/** Accounts the opportunities belong to (segment fields read through `Account.*`). */
-export const FAKE_ACCOUNTS = [
-  { Id: '001XX000003DHPhYAO', Industry: 'Technology', BillingCountry: 'Germany' },
-  { Id: '001XX000003DHPiYAO', Industry: 'Manufacturing', BillingCountry: 'United States' },
-  { Id: '001XX000003DHPjYAO', Industry: null, BillingCountry: 'Japan' },
+/** An Account as the fake Salesforce holds it. */
+export interface FakeAccount {
+  Id: string
+  Industry: string | null
+  BillingCountry: string | null
+  SystemModstamp: string
+}
+
+/** Accounts the opportunities belong to (segment fields read through `Account.*`); each fake org starts with a copy. */
+export const FAKE_ACCOUNTS: readonly FakeAccount[] = [
+  { Id: '001XX000003DHPhYAO', Industry: 'Technology', BillingCountry: 'Germany', SystemModstamp: '2024-01-15T10:00:00.000+0000' },
+  { Id: '001XX000003DHPiYAO', Industry: 'Manufacturing', BillingCountry: 'United States', SystemModstamp: '2024-01-15T10:00:00.000+0000' },
+  { Id: '001XX000003DHPjYAO', Industry: null, BillingCountry: 'Japan', SystemModstamp: '2024-01-15T10:00:00.000+0000' },
 ]
 
 /** Options of {@link startSalesforceFake}. */
@@ -88,6 +96,8 @@ export interface SalesforceFake extends FakeServerBase {
   readonly clientId: string
   readonly clientSecret: string
   readonly opportunities: Map<string, FakeOpportunity>
+  /** The org's accounts (a copy of {@link FAKE_ACCOUNTS}). */
+  readonly accounts: Map<string, FakeAccount>
   /** Refusals for the request limit. */
   readonly limited: { count: number }
   /** Tokens minted so far (`issued.tokens`). */
@@ -100,6 +110,11 @@ export interface SalesforceFake extends FakeServerBase {
   updateOpportunity(id: string, changes: Partial<Pick<FakeOpportunity, 'StageName' | 'Amount' | 'CloseDate' | 'Name'>>, at?: number): void
   deleteOpportunity(id: string, at?: number): void
   addOpportunity(o: FakeOpportunity): void
+  /**
+   * Changes an account's fields and stamps its `SystemModstamp`; as in Salesforce, its
+   * opportunities (a lookup, not a master-detail child) keep their own `SystemModstamp`.
+   */
+  updateAccount(id: string, changes: Partial<Pick<FakeAccount, 'Industry' | 'BillingCountry'>>, at?: number): void
 }
 
 const VERSION = 'v66.0'
@@ -136,6 +151,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   const now = options.now ?? Date.now
   const batchSize = options.batchSize ?? 2000
   const opportunities = new Map((options.opportunities ?? []).map((o) => [o.Id, o]))
+  const accounts = new Map(FAKE_ACCOUNTS.map((a) => [a.Id, { ...a }]))
   const window = slidingWindow(options.requestsPerSecond ?? Number.POSITIVE_INFINITY, 1000, Date.now)
   const limited = { count: 0 }
   const valid = new Set<string>()
@@ -270,7 +286,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     if (rows[0]) project(rows[0] as unknown as Record<string, unknown>, parsed.fields, 'Opportunity')
     const render = (row: unknown): string => {
       const o = row as FakeOpportunity
-      const version = `${o.SystemModstamp}|${o.history.length}`
+      // An account changed since shows in the row's Account.* fields.
+      const version = `${o.SystemModstamp}|${o.history.length}|${o.AccountId === null ? '' : (accounts.get(o.AccountId)?.SystemModstamp ?? '')}`
       const byId = rendered.get(shape) ?? new Map<string, { version: string; text: string }>()
       rendered.set(shape, byId)
       const cached = byId.get(o.Id)
@@ -302,7 +319,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     if (field.startsWith('Owner.'))
       return (FAKE_USERS.find((u) => u.Id === o.OwnerId) as Record<string, unknown> | undefined)?.[field.slice(6)] ?? null
     if (field.startsWith('Account.')) {
-      return (FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId) as Record<string, unknown> | undefined)?.[field.slice(8)] ?? null
+      return (
+        ((o.AccountId === null ? undefined : accounts.get(o.AccountId)) as Record<string, unknown> | undefined)?.[field.slice(8)] ?? null
+      )
     }
     return (o as unknown as Record<string, unknown>)[field]
   }
@@ -325,7 +344,12 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
       }
       const parent = spelled(asked, ['Owner', 'Account'])
       if (type !== 'Opportunity' || parent === undefined) throw invalidField(f, type)
-      const rel = parent === 'Owner' ? FAKE_USERS.find((u) => u.Id === o.OwnerId) : FAKE_ACCOUNTS.find((a) => a.Id === o.AccountId)
+      const rel =
+        parent === 'Owner'
+          ? FAKE_USERS.find((u) => u.Id === o.OwnerId)
+          : typeof o.AccountId === 'string'
+            ? accounts.get(o.AccountId)
+            : undefined
       if (!rel) {
         out[parent] = null
         continue
@@ -345,6 +369,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     clientId,
     clientSecret,
     opportunities,
+    accounts,
     limited,
     issued,
     prerender(soql: string) {
@@ -382,6 +407,11 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     },
     addOpportunity(o: FakeOpportunity) {
       opportunities.set(o.Id, o)
+    },
+    updateAccount(id: string, changes: Partial<Pick<FakeAccount, 'Industry' | 'BillingCountry'>>, at = now()) {
+      const a = accounts.get(id)
+      if (!a) throw new Error(`no account ${id}`)
+      Object.assign(a, changes, { SystemModstamp: sfDateTime(at) })
     },
   })
   return fake

@@ -47,8 +47,12 @@ export interface CrmHttpOptions {
   service: string
   /** Headers that authorise a request (called before every attempt, so a new token is used). */
   authorize: () => Promise<Record<string, string>>
-  /** Called on a `session_expired` answer; resolves once a new token is in place. */
-  renewSession?: () => Promise<void>
+  /**
+   * Called on a `session_expired` answer with the `authorize` headers the refused attempt carried;
+   * resolves once a new token is in place. Requests in flight together are refused together: a
+   * token already renewed since `refused` was sent need not be renewed again.
+   */
+  renewSession?: (refused: Readonly<Record<string, string>>) => Promise<void>
   /** Reads a failure the service's own way (e.g. HubSpot's search 429 body, Salesforce's error codes). */
   classify?: (status: number, body: unknown, headers: Headers) => FailureKind | undefined
   /** The setting that holds the CRM's URL (`HUBSPOT_API_URL`), named when the host cannot be reached. */
@@ -182,8 +186,9 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       stats.requests++
       let response: Response
       let text: string
+      let auth: Record<string, string> = {}
       try {
-        const auth = await options.authorize()
+        auth = await options.authorize()
         hide = hider([...Object.values(auth), ...(options.secrets?.() ?? []), urlPassword(request.url)])
         const headers = { accept: 'application/json', ...auth, ...request.headers }
         response = await doFetch(request.url, {
@@ -284,7 +289,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       lastWasLimited = false
       if (kind.kind === 'session_expired' && options.renewSession && !renewed) {
         renewed = true
-        await options.renewSession()
+        await options.renewSession(auth)
         continue
       }
       if (kind.kind === 'auth' || kind.kind === 'session_expired') {

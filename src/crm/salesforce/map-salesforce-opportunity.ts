@@ -33,6 +33,19 @@ export function opportunityFields(segments: SegmentMapping, withCurrency = false
 }
 
 /**
+ * The parent relationships segment fields are read through (`Account` for `Account.Industry`),
+ * each once whatever its case: a change to such a parent record moves no opportunity's `SystemModstamp`.
+ */
+export function segmentParents(segments: SegmentMapping): string[] {
+  const seen = new Map<string, string>()
+  for (const path of [segments.region, segments.industry, segments.productType, segments.leadSource]) {
+    const dot = path.indexOf('.')
+    if (dot > 0 && !seen.has(path.slice(0, dot).toLowerCase())) seen.set(path.slice(0, dot).toLowerCase(), path.slice(0, dot))
+  }
+  return [...seen.values()]
+}
+
+/**
  * The `OpportunityHistory` fields the sync reads: the stage and when, and the amount and close
  * date each row left with the ones it found (`PrevAmount`, `PrevCloseDate`, API v50+), which put
  * rows of the same second in the order they were written when those changed between them.

@@ -2,9 +2,10 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson, said } from '../http/crm-http.js'
+import { CrmHttpError, type CrmHttpStats, createCrmHttp, describeBody, type FailureKind, parseJson, said } from '../http/crm-http.js'
 import { createPacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
+import { salesforceBaseUrl } from './salesforce-base-url.js'
 
 /** The REST API version we pin (Salesforce keeps old versions for years). */
 export const SALESFORCE_API_VERSION = 'v66.0'
@@ -75,7 +76,8 @@ const SEGMENT_VARS = 'SALESFORCE_REGION_FIELD, SALESFORCE_INDUSTRY_FIELD, SALESF
 
 /**
  * A Salesforce client on plain `fetch`: a client-credentials token from the My Domain token
- * endpoint, minted on first use and again on 401 `INVALID_SESSION_ID`.
+ * endpoint, minted on first use and again on 401 `INVALID_SESSION_ID` (once, however many requests
+ * in flight were refused with the expired one).
  */
 export function createSalesforceApi(options: SalesforceApiOptions): SalesforceApi {
   const clock = options.clock ?? systemClock
@@ -83,7 +85,8 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   // API calls go to the My Domain URL, which serves the REST API of the org just as the token's
   // `instance_url` does (for client credentials they are the same): a token answer naming another
   // host (a proxy's, a copied example's) cannot send the queries astray. `instance_url` is kept for record links.
-  const myDomain = options.url.replace(/\/+$/, '')
+  // SALESFORCE_URL as pasted from a browser or the docs (a page, an API path) is read as the My Domain URL it starts with.
+  const myDomain = salesforceBaseUrl(options.url)
   let token: { accessToken: string; instanceUrl: string } | undefined
   let minting: Promise<void> | undefined
 
@@ -104,6 +107,17 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     classify: (status, body) => {
       if (status === 400 || status === 401) {
         const b = (body ?? {}) as { error?: string; error_description?: string }
+        // The token endpoint refuses with an OAuth error (`{ error, error_description }`); any other
+        // answer (a REST error array, a page) came from something else at that address.
+        if (typeof b.error !== 'string') {
+          return {
+            kind: 'auth',
+            error: new AppError(
+              'crm_auth',
+              `SALESFORCE_URL (${shownUrl(myDomain)}) did not answer as Salesforce's token endpoint does (POST /services/oauth2/token: HTTP ${status}${said(body)}). Set SALESFORCE_URL to your My Domain URL, such as https://acme.my.salesforce.com (Setup > My Domain shows it).`,
+            ),
+          }
+        }
         return {
           kind: 'auth',
           error: new AppError(
@@ -124,15 +138,28 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   async function mint(): Promise<void> {
     const endpoint = 'POST /services/oauth2/token'
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret })
-    const res = await tokenHttp.send({
-      method: 'POST',
-      url: `${myDomain}/services/oauth2/token`,
-      endpoint,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-      pacer,
-    })
-    const t = parseBody(tokenResponse, res.body, SERVICE, endpoint)
+    let t: z.output<typeof tokenResponse>
+    try {
+      const res = await tokenHttp.send({
+        method: 'POST',
+        url: `${myDomain}/services/oauth2/token`,
+        endpoint,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        pacer,
+      })
+      t = parseBody(tokenResponse, res.body, SERVICE, endpoint)
+    } catch (error) {
+      // A success that carries no token (a web page, another service's JSON): SALESFORCE_URL leads
+      // somewhere else, and asking again at the next sync will not change that.
+      if (error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 200 && error.status < 300) {
+        throw new AppError(
+          'crm_auth',
+          `SALESFORCE_URL (${shownUrl(myDomain)}) did not answer as Salesforce's token endpoint does (${endpoint} answered HTTP ${error.status} without an access token). Set SALESFORCE_URL to your My Domain URL, such as https://acme.my.salesforce.com (Setup > My Domain shows it).`,
+        )
+      }
+      throw error
+    }
     token = { accessToken: t.access_token, instanceUrl: t.instance_url.replace(/\/+$/, '') }
   }
   const ensureToken = async () => {
@@ -150,8 +177,10 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       await ensureToken()
       return { authorization: `Bearer ${token?.accessToken}` }
     },
-    renewSession: async () => {
-      token = undefined
+    // Several requests in flight when the session expires are all refused: the first to hear
+    // it mints the new token, the others (sent with the old one) are sent again with it.
+    renewSession: async (refused) => {
+      if (token !== undefined && refused.authorization === `Bearer ${token.accessToken}`) token = undefined
       await ensureToken()
     },
     classify: classifyApi,
@@ -223,6 +252,16 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
   }
 }
 
+/** `url` without credentials, query or fragment, for a message. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, '')
+  } catch {
+    return 'not a URL'
+  }
+}
+
 /** Salesforce's REST errors are an array of `{ message, errorCode }`; `Sforce-Limit-Info` tells a spent daily limit from a passing one. */
 function classifyApi(status: number, body: unknown, headers: Headers): FailureKind | undefined {
   const first = Array.isArray(body) ? (body[0] as { errorCode?: string; message?: string } | undefined) : undefined
@@ -266,9 +305,12 @@ function classifyApi(status: number, body: unknown, headers: Headers): FailureKi
   if (status === 400 && (code === 'INVALID_FIELD' || code === 'MALFORMED_QUERY' || code === 'INVALID_TYPE')) {
     return {
       kind: 'fail',
-      error: new AppError(
+      // With its status and body, so that a caller that can go on without the query can say what Salesforce said.
+      error: new CrmHttpError(
         'crm_bad_response',
         `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
+        status,
+        body,
       ),
     }
   }

@@ -5,11 +5,18 @@ import { AppError, userMessage } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { CrmHttpError, isRefusedRequest } from '../http/crm-http.js'
+import { CrmHttpError, describeBody, isRefusedRequest } from '../http/crm-http.js'
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
-import { fieldAt, HISTORY_FIELDS, HISTORY_SUBQUERY, mapOpportunity, opportunityFields } from './map-salesforce-opportunity.js'
+import {
+  fieldAt,
+  HISTORY_FIELDS,
+  HISTORY_SUBQUERY,
+  mapOpportunity,
+  opportunityFields,
+  segmentParents,
+} from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
 
 /** Options of {@link createSalesforceSource}. */
@@ -84,6 +91,17 @@ interface SalesforceWatermark {
    * the lag, past `stamp`), each with the `SystemModstamp` stored: read again only once it changed.
    */
   recent?: Record<string, string>
+  /**
+   * Changes to the parent records segment fields are read through (`Account.*`) are in the stored
+   * opportunities up to this instant; absent in watermarks of earlier versions (then `stamp`).
+   */
+  parentsSince?: string | null
+  /**
+   * Opportunities stored with a parent changed past `parentsSince` (by `relationship|Id`), each with
+   * the parent's `SystemModstamp`: the next sync finds them again, and reads them again only once
+   * the parent changed again.
+   */
+  recentParents?: Record<string, string>
 }
 
 /**
@@ -222,6 +240,90 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     }
   }
 
+  /** An opportunity record as a deal, its owner's name (and an email the record lacks) from `users`. */
+  async function toDeal(
+    r: Record<string, unknown>,
+    separate: ReadonlyMap<string, Array<Record<string, unknown>>> | undefined,
+    users: ReadonlyMap<string, { name: string | null; email: string | null } | null>,
+  ): Promise<{ synced: SyncedDeal; owner: NormalizedOwner }> {
+    const mapped = mapOpportunity(
+      r,
+      await historyOf(r, separate),
+      stageClosed as Map<string, boolean>,
+      options.segments,
+      api.instanceUrl(),
+      options.timeZone,
+    )
+    const user = users.get(mapped.owner.ownerId)
+    if (user) {
+      mapped.owner.name ??= user.name
+      mapped.owner.email ??= user.email
+      mapped.synced.deal.ownerEmail ??= user.email
+    }
+    return mapped
+  }
+
+  /**
+   * Opportunities whose parent record `relationship` (`Account`) changed after `since`, by pages of
+   * deals and owners: such a change (an account's industry filled in) moves no opportunity's
+   * `SystemModstamp`, so the query from the watermark does not find them. Rows whose parent does
+   * not show a change after `since` (a server that ignored the filter) are left out, and so are
+   * those in `skip` (read already; each row read here is added) or stored before with the parent
+   * as it is now (`storedRecently`, by `relationship|Id`). Each row whose parent changed after
+   * `safe` is passed to `recent`, so the next sync, which asks again from `safe`, can tell. With
+   * `store` false (a sync that reads every opportunity anyway) rows are only passed to `recent`.
+   */
+  async function* parentChangePages(
+    relationship: string,
+    fields: readonly string[],
+    since: string,
+    o: {
+      store: boolean
+      safe: string
+      skip: Map<string, string | null>
+      storedRecently: ReadonlyMap<string, string>
+      recent: (key: string, parentAt: string) => void
+      users: Map<string, { name: string | null; email: string | null } | null>
+    },
+  ): AsyncIterable<{ deals: SyncedDeal[]; owners: NormalizedOwner[] }> {
+    const parentStamp = `${relationship}.SystemModstamp`
+    const wanted = o.store ? fields : ['Id']
+    const select = wanted.some((f) => f.toLowerCase() === parentStamp.toLowerCase()) ? wanted : [...wanted, parentStamp]
+    const after = secondBefore(since)
+    let page: SoqlPage | undefined = await api.query(
+      `SELECT ${select.join(', ')} FROM Opportunity WHERE ${parentStamp} > ${after.slice(0, 19)}Z ORDER BY Id ASC`,
+    )
+    while (page) {
+      const records = page.records.filter((r) => {
+        const parentAt = toIsoInstant(fieldAt(r, parentStamp) as string | null)
+        if (parentAt === null || parentAt <= after || typeof r.Id !== 'string') return false
+        const key = `${relationship}|${r.Id}`
+        if (parentAt > o.safe) o.recent(key, parentAt)
+        return o.store && !o.skip.has(r.Id) && o.storedRecently.get(key) !== parentAt
+      })
+      for (const r of records) o.skip.set(String(r.Id), toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null))
+      const newOwners = [...new Set(records.map((r) => fieldAt(r, 'OwnerId')).filter((v): v is string => typeof v === 'string'))].filter(
+        (ownerId) => !o.users.has(ownerId),
+      )
+      const [separate] = await Promise.all([
+        records.length > 0 ? historiesOf(records.map((r) => String(r.Id))) : undefined,
+        newOwners.length > 0 ? readUsers(newOwners, o.users) : undefined,
+      ])
+      const next: SoqlPage | undefined = !page.done && page.nextRecordsUrl ? await api.next(page.nextRecordsUrl) : undefined
+      for (let from = 0; from < records.length; from += SLICE) {
+        const deals: SyncedDeal[] = []
+        const owners = new Map<string, NormalizedOwner>()
+        for (const r of records.slice(from, from + SLICE)) {
+          const { synced, owner } = await toDeal(r, separate, o.users)
+          deals.push(synced)
+          owners.set(owner.ownerId, owner)
+        }
+        yield { deals, owners: [...owners.values()] }
+      }
+      page = next
+    }
+  }
+
   /**
    * The first page of changed opportunities. Their history comes through the `OpportunityHistories`
    * subquery (one request a page) when the server answers it as Salesforce does; a server that
@@ -310,6 +412,12 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // watermark finds them again, but they are read again only once modified again.
     const storedRecently = new Map(Object.entries(start.recent ?? {}))
     const recent = new Map<string, string>()
+    // Parent changes (`Account.*` segment fields) are read from here on; a sync that reads every
+    // opportunity has them all as of its start (less the lag).
+    let parentsSince: string | null = start.stamp === null ? safe : (start.parentsSince ?? start.stamp)
+    let parentsSinceNext: string | null = safe
+    const storedRecentParents = new Map(Object.entries(start.stamp === null ? {} : (start.recentParents ?? {})))
+    const recentParents = new Map<string, string>()
     const stored = (s: string | null, at: Set<string>, deletedSince: string | null): string =>
       JSON.stringify({
         ...(s !== null && s > safe
@@ -317,12 +425,51 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
         ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
+        parentsSince,
+        ...(recentParents.size > 0 && recentParents.size <= MAX_RECENT ? { recentParents: Object.fromEntries(recentParents) } : {}),
         stages: stageNames,
         segments: segmentMappingOf(options.segments),
         timeZone: timeZoneOf(options.timeZone),
       })
 
     const users = new Map(knownUsers)
+    // Opportunities stored by the parent pass, with the SystemModstamp they had: the query from the
+    // watermark may find them again, and they are stored once.
+    const readForParents = new Map<string, string | null>()
+    if (parentsSince !== null) {
+      const relationships = segmentParents(options.segments)
+      const from = parentsSince
+      // A sync that reads every opportunity stores none here, but notes those whose parent changed within the lag.
+      const o = {
+        store: start.stamp !== null,
+        safe,
+        skip: readForParents,
+        storedRecently: storedRecentParents,
+        recent: (key: string, parentAt: string) => void recentParents.set(key, parentAt),
+        users,
+      }
+      for (const relationship of relationships) {
+        try {
+          for await (const page of parentChangePages(relationship, fields, from, o)) {
+            opts.onProgress?.(`opportunities of changed ${relationship} records: ${page.deals.length}`)
+            // The watermark the sync started from: a sync stopped here reads these changes again.
+            yield { ...page, removedDealIds: [], watermark: stored(start.stamp, storedBefore, start.deletedSince) }
+          }
+        } catch (error) {
+          // A server that refuses or fails the parent filter (a proxy, a test double): those changes
+          // wait for a later sync, and the opportunities' own changes are read now.
+          if (!(error instanceof AppError && (error.code === 'crm_bad_response' || error.code === 'crm_unavailable'))) throw error
+          // What Salesforce said, without the advice about segment fields that its own queries get.
+          const said = error instanceof CrmHttpError && error.body !== null ? describeBody(error.body) : userMessage(error)
+          options.logger?.warn(
+            { err: said },
+            `Salesforce did not answer the query for opportunities of changed ${relationship} records; their segment fields stay as stored until the opportunities change`,
+          )
+          parentsSinceNext = parentsSince
+        }
+      }
+    }
+    parentsSince = parentsSinceNext
     let current: { raw: UnparsedPage; page?: SoqlPage } | undefined = await firstPage(plainSoql, withHistorySoql)
     let pageNo = 0
     while (current) {
@@ -369,7 +516,11 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           const at = toIsoInstant(fieldAt(r, 'SystemModstamp') as string | null) ?? stamp
           // Stored already: at the watermark, earlier in this sync, or past the last one's watermark and not modified since.
           const known =
-            at !== null && ((at === start.stamp && storedBefore.has(id)) || (at === stamp && ids.has(id)) || storedRecently.get(id) === at)
+            at !== null &&
+            ((at === start.stamp && storedBefore.has(id)) ||
+              (at === stamp && ids.has(id)) ||
+              storedRecently.get(id) === at ||
+              readForParents.get(id) === at)
           if (at !== null && at > safe) recent.set(id, at)
           if (known) {
             // It still moves the watermark on, as a row read again would.
@@ -379,21 +530,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
             } else if (at !== null && at === stamp) ids.add(id)
             continue
           }
-          const { synced, owner } = mapOpportunity(
-            r,
-            await historyOf(r, separate),
-            stageClosed as Map<string, boolean>,
-            options.segments,
-            api.instanceUrl(),
-            options.timeZone,
-          )
           // The owner's name (and, when the record had no Owner.Email, email) from the User query.
-          const user = users.get(owner.ownerId)
-          if (user) {
-            owner.name ??= user.name
-            owner.email ??= user.email
-            synced.deal.ownerEmail ??= user.email
-          }
+          const { synced, owner } = await toDeal(r, separate, users)
           deals.push(synced)
           owners.set(owner.ownerId, owner)
           // Only stamps from before the sync count towards the watermark: a record modified while
@@ -487,8 +625,12 @@ function capped(value: string | null, safe: string): string | null {
  * that earlier second is dropped when read, as everything before the watermark is.)
  */
 function modstampFrom(iso: string): string {
-  const secondBefore = new Date(Date.parse(`${iso.slice(0, 19)}Z`) - 1000).toISOString()
-  return `SystemModstamp > ${secondBefore.slice(0, 19)}Z`
+  return `SystemModstamp > ${secondBefore(iso).slice(0, 19)}Z`
+}
+
+/** The whole second before `iso`'s second, as an ISO instant (`2024-05-01T08:03:40.000Z` for `...08:03:41.5Z`). */
+function secondBefore(iso: string): string {
+  return new Date(Date.parse(`${iso.slice(0, 19)}Z`) - 1000).toISOString()
 }
 
 function parseWatermark(value: string | null): SalesforceWatermark {
@@ -501,6 +643,11 @@ function parseWatermark(value: string | null): SalesforceWatermark {
       const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
       const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
       const timeZone = typeof w.timeZone === 'string' ? { timeZone: w.timeZone } : {}
+      const parentsSince = typeof w.parentsSince === 'string' ? { parentsSince: w.parentsSince } : {}
+      const recentParents =
+        w.recentParents !== null && typeof w.recentParents === 'object' && !Array.isArray(w.recentParents)
+          ? { recentParents: w.recentParents }
+          : {}
       return {
         stamp: w.stamp ?? null,
         ids: w.ids,
@@ -510,6 +657,8 @@ function parseWatermark(value: string | null): SalesforceWatermark {
         ...segments,
         ...recent,
         ...timeZone,
+        ...parentsSince,
+        ...recentParents,
       }
     }
   } catch {
