@@ -302,7 +302,59 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       expect(error.code).toBe('crm_auth')
       expect(error.message).toContain('GET /crm/v3/owners')
       expect(error.message).toContain('MISSING_SCOPES')
-      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scopes crm.objects.owners.read.')
+      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scope crm.objects.owners.read.')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('a 403 naming several scopes, any one of which would do, asks for the plain read scope, not all of them', async () => {
+    fake.options = { deals: docsDeals(2) }
+    // HubSpot's own example ("Using object APIs"): reading deals without crm.objects.deals.read.
+    fake.failNext(
+      { path: '/crm/v3/objects/deals/search' },
+      {
+        status: 403,
+        body: {
+          status: 'error',
+          message:
+            "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+          correlationId: 'dc49c0a8-9952-4937-aad4-e322b1e5cee0',
+          errors: [
+            {
+              message: 'One or more of the following scopes are required.',
+              context: {
+                requiredGranularScopes: [
+                  'crm.schemas.deals.read',
+                  'crm.objects.deals.sensitive.read.v2',
+                  'crm.objects.deals.read',
+                  'crm.objects.deals.highly_sensitive.read.v2',
+                ],
+              },
+            },
+          ],
+          links: { scopes: 'https://developers.hubspot.com/scopes' },
+          category: 'MISSING_SCOPES',
+        },
+      },
+    )
+    const store = await openTestStore()
+    try {
+      const error = await syncCrm(store, source()).catch((e) => e)
+      expect(error.code).toBe('crm_auth')
+      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scope crm.objects.deals.read (HubSpot accepts any one of: ')
+      // Never asks for the sensitive-data scopes as if they were needed too.
+      expect(error.message).not.toMatch(/scopes crm\.schemas\.deals\.read, crm\.objects\.deals\.sensitive/)
+      // Without the scope we document among them, any one is asked for, a long list cut short.
+      const many = Array.from({ length: 9 }, (_, i) => `crm.objects.custom${i}.read`)
+      fake.failNext(
+        { path: '/crm/v3/pipelines/deals' },
+        { status: 403, body: { status: 'error', category: 'MISSING_SCOPES', errors: [{ context: { requiredScopes: many } }] } },
+      )
+      const other = await syncCrm(store, source()).catch((e) => e)
+      expect(other.message).toContain(
+        'one of the scopes crm.objects.custom0.read, crm.objects.custom1.read, crm.objects.custom2.read, crm.objects.custom3.read and 5 more (HubSpot accepts any one of them).',
+      )
     } finally {
       await store.close()
     }

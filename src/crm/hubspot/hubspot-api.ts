@@ -135,7 +135,7 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
       new AppError(
         'crm_auth',
         status === 403
-          ? `HubSpot refused ${endpoint} (HTTP 403${said(body)}): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN the scopes ${missingScopes(body) ?? 'crm.objects.deals.read and crm.objects.owners.read'}.`
+          ? `HubSpot refused ${endpoint} (HTTP 403${said(body)}): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN ${scopeAdvice(missingScopes(body))}.`
           : `HubSpot did not accept HUBSPOT_TOKEN (HTTP 401 on ${endpoint}${said(body)}). Set HUBSPOT_TOKEN to a valid private-app token; the deals stored so far are kept and the next sync resumes from there.`,
       ),
     fetch: options.fetch,
@@ -229,8 +229,32 @@ function classify(status: number, body: unknown, headers: Headers): FailureKind 
   return { kind: 'rate_limited' }
 }
 
-/** The scopes a HubSpot 403 body names (`errors[].context.requiredGranularScopes` / `requiredScopes`), joined for a message. */
-function missingScopes(body: unknown): string | undefined {
+/** The read scopes docs/crm.md asks the private app for: the one to name when HubSpot accepts any of several. */
+const NEEDED_SCOPES = ['crm.objects.deals.read', 'crm.objects.owners.read']
+
+/** Alternatives named in a message at most; the rest are counted. */
+const SCOPES_SHOWN = 4
+
+/**
+ * What to grant, in words, from the scopes a 403 names. HubSpot lists the scopes of which "one or
+ * more" are required: any one of them lets the call through, and the list runs to the sensitive
+ * and highly sensitive data scopes (`crm.objects.deals.highly_sensitive.read.v2`), so the plain
+ * read scope we document is named when it is among them, never the whole list as if all were needed.
+ * @example scopeAdvice(['crm.schemas.deals.read', 'crm.objects.deals.read'])
+ *   // 'the scope crm.objects.deals.read (HubSpot accepts any one of: crm.schemas.deals.read, crm.objects.deals.read)'
+ */
+function scopeAdvice(scopes: readonly string[] | undefined): string {
+  if (scopes === undefined || scopes.length === 0) return `the scopes ${NEEDED_SCOPES.join(' and ')}`
+  if (scopes.length === 1) return `the scope ${scopes[0]}`
+  const shown = scopes.slice(0, SCOPES_SHOWN).join(', ') + (scopes.length > SCOPES_SHOWN ? ` and ${scopes.length - SCOPES_SHOWN} more` : '')
+  const needed = NEEDED_SCOPES.find((scope) => scopes.includes(scope))
+  return needed === undefined
+    ? `one of the scopes ${shown} (HubSpot accepts any one of them)`
+    : `the scope ${needed} (HubSpot accepts any one of: ${shown})`
+}
+
+/** The scopes a HubSpot 403 body names (`errors[].context.requiredGranularScopes` / `requiredScopes`), in its order. */
+function missingScopes(body: unknown): string[] | undefined {
   const errors = (body as { errors?: Array<{ context?: Record<string, unknown> }> } | null)?.errors
   if (!Array.isArray(errors)) return undefined
   const scopes = new Set<string>()
@@ -240,5 +264,5 @@ function missingScopes(body: unknown): string | undefined {
       if (Array.isArray(list)) for (const scope of list) if (typeof scope === 'string') scopes.add(scope)
     }
   }
-  return scopes.size > 0 ? [...scopes].join(', ') : undefined
+  return scopes.size > 0 ? [...scopes] : undefined
 }
