@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind, said } from '../http/crm-http.js'
+import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind, retryAfterMs, said } from '../http/crm-http.js'
 import { createPacer, type Pacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
 
@@ -128,7 +128,7 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
   const http: CrmHttp = createCrmHttp({
     service: SERVICE,
     authorize: async () => ({ authorization: `Bearer ${options.token}` }),
-    classify,
+    classify: (status, body, headers) => classify(status, body, headers, clock.now()),
     urlSetting: 'HUBSPOT_API_URL',
     baseUrl: base,
     authError: (status, endpoint, body) =>
@@ -202,13 +202,47 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
   }
 }
 
+/** How long HubSpot holds the lock behind a 423 (its error-handling guide: 2 s, so wait at least that). */
+const LOCK_WAIT_MS = 2000
+
+/** The longest `Retry-After` of a 477 (account migrating) waited out; a longer one stops the sync, saying why. */
+const MIGRATION_WAIT_MS = 120_000
+
 /**
  * HubSpot's 429 bodies: the search limit ("You have reached your secondly limit.") clears within
  * a second; the ten-secondly burst limit (`policyName: TEN_SECONDLY_ROLLING`) within ten.
  * A `Retry-After` header, when sent, wins over both. The daily limit (`policyName: DAILY`, or
  * `X-HubSpot-RateLimit-Daily-Remaining: 0`) stops the sync at once: it resets only at midnight.
+ * HubSpot's other waits (its error-handling guide): 423 Locked (a burst of writes to the account
+ * locks it for 2 s) is waited out and retried; 477 Migration in Progress (the account moving
+ * between data hosting locations) is waited out when its `Retry-After` is short, and otherwise
+ * stops the sync saying so (it is typically hours).
  */
-function classify(status: number, body: unknown, headers: Headers): FailureKind | undefined {
+function classify(status: number, body: unknown, headers: Headers, now: number): FailureKind | undefined {
+  if (status === 423) {
+    return {
+      kind: 'rate_limited',
+      waitMs: LOCK_WAIT_MS,
+      exhausted: (endpoint, refusals) =>
+        new AppError(
+          'crm_unavailable',
+          `HubSpot kept answering ${endpoint} with HTTP 423 Locked (${refusals} times in a row${said(body)}): something else is writing to the account in bulk. The deals stored so far are kept; run the sync again in a few minutes, and it resumes from there.`,
+        ),
+    }
+  }
+  if (status === 477) {
+    const wait = retryAfterMs(headers, now)
+    if (wait === null || wait <= MIGRATION_WAIT_MS) return { kind: 'rate_limited', ...(wait === null ? {} : { waitMs: wait }) }
+    const hours = wait / 3_600_000
+    const when = hours >= 1 ? `${Math.round(hours)} h` : `${Math.ceil(wait / 60_000)} min`
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'crm_unavailable',
+        `HubSpot is moving this account between data hosting locations (HTTP 477 Migration in Progress) and asks to wait ${when} before trying again. The deals stored so far are kept; the first sync after the move resumes from there.`,
+      ),
+    }
+  }
   if (status !== 429) return undefined
   const b = (body && typeof body === 'object' ? body : {}) as { policyName?: string; message?: string }
   if (b.policyName === 'DAILY' || headers.get('x-hubspot-ratelimit-daily-remaining')?.trim() === '0') {
