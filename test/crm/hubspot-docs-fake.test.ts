@@ -157,6 +157,33 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     }
   })
 
+  it('ids, amounts, flags and epoch-millisecond dates written as JSON numbers and booleans: stored as if written as text', async () => {
+    const deals = docsDeals(4, { epoch: true })
+    const stored = async (jsonNumbers: boolean) => {
+      fake.options = { deals, jsonNumbers }
+      const store = await openTestStore()
+      try {
+        const summary = await syncCrm(store, source())
+        return {
+          summary: { deals: summary.deals, owners: summary.owners, stages: summary.stages },
+          deals: await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute(),
+          history: await store.db.selectFrom('stage_history').selectAll().orderBy('deal_id').orderBy('entered_at').execute(),
+          owners: await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute(),
+        }
+      } finally {
+        await store.close()
+      }
+    }
+    const asText = await stored(false)
+    const asNumbers = await stored(true)
+    expect(asNumbers.summary).toEqual({ deals: 4, owners: 2, stages: 5 })
+    expect(asText.deals.map((d) => d.outcome)).toEqual(['won', 'open', 'open', 'won'])
+    const same = (rows: Array<Record<string, unknown>>) => rows.map(({ updated_at, synced_at, ...rest }) => rest)
+    expect(same(asNumbers.deals)).toEqual(same(asText.deals))
+    expect(asNumbers.history).toEqual(asText.history)
+    expect(asNumbers.owners).toEqual(asText.owners)
+  })
+
   it('a long text property used as the region is cut to 1,000 bytes, and an amount past 10^18 counts as none', async () => {
     const deals = docsDeals(2)
     const [first, second] = deals as [(typeof deals)[number], (typeof deals)[number]]

@@ -26,26 +26,30 @@ export interface HubspotApiOptions {
   logger?: Logger
 }
 
-const property = z.string().nullable().optional()
+// HubSpot writes every id, property value, date and cursor as a JSON string. One written as a
+// number or a flag (`"amount": 48000`, `"createdAt": 1714550621120`, `"hs_is_closed": true`,
+// `"probability": 0.2`), as older APIs, exports and proxies do, is read as the same text.
+const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v))
+const property = text.nullable().optional()
 const properties = z.record(z.string(), property)
 
 // HubSpot leaves optional fields out, a server in front of it (or a fake) may send them as null: both read the same.
-const paging = z.object({ next: z.object({ after: z.string() }).nullish() }).nullish()
+const paging = z.object({ next: z.object({ after: text }).nullish() }).nullish()
 const searchResponse = z.object({
   total: z.number().nullish(),
-  results: z.array(z.object({ id: z.string(), properties, updatedAt: z.string().nullish() })),
+  results: z.array(z.object({ id: text, properties, updatedAt: text.nullish() })),
   paging,
 })
 
-const historyItem = z.object({ value: z.string().nullable(), timestamp: z.string() })
+const historyItem = z.object({ value: text.nullable(), timestamp: text })
 const dealObject = z.object({
-  id: z.string(),
+  id: text,
   properties,
   propertiesWithHistory: z.record(z.string(), z.array(historyItem).nullish()).nullish(),
-  createdAt: z.string().nullish(),
-  updatedAt: z.string().nullish(),
+  createdAt: text.nullish(),
+  updatedAt: text.nullish(),
   archived: z.boolean().nullish(),
-  archivedAt: z.string().nullish(),
+  archivedAt: text.nullish(),
   url: z.string().nullish(),
 })
 const batchResponse = z.object({ status: z.string().nullish(), results: z.array(dealObject) })
@@ -53,17 +57,17 @@ const listResponse = z.object({ results: z.array(dealObject), paging })
 const pipelinesResponse = z.object({
   results: z.array(
     z.object({
-      id: z.string(),
+      id: text,
       label: z.string(),
       displayOrder: z.number(),
       archived: z.boolean().nullish(),
       stages: z.array(
         z.object({
-          id: z.string(),
+          id: text,
           label: z.string(),
           displayOrder: z.number(),
           archived: z.boolean().nullish(),
-          metadata: z.record(z.string(), z.string().nullish()).nullish(),
+          metadata: z.record(z.string(), text.nullish()).nullish(),
         }),
       ),
     }),
@@ -72,7 +76,7 @@ const pipelinesResponse = z.object({
 const ownersResponse = z.object({
   results: z.array(
     z.object({
-      id: z.string(),
+      id: text,
       email: z.string().nullable().optional(),
       firstName: z.string().nullable().optional(),
       lastName: z.string().nullable().optional(),
