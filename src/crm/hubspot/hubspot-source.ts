@@ -16,7 +16,14 @@ import {
   type HubspotLimits,
   type HubspotPipelines,
 } from './hubspot-api.js'
-import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal, mergedDealIds } from './map-hubspot-deal.js'
+import {
+  type HubspotStage,
+  type HubspotStageIndex,
+  hubspotDealProperties,
+  hubspotStageOrder,
+  mapHubspotDeal,
+  mergedDealIds,
+} from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
 export interface HubspotSourceOptions {
@@ -123,6 +130,26 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     return result
   }
 
+  /**
+   * Keeps the stages an earlier sync stored (`stored`: its watermark's {@link stageNames}) that
+   * HubSpot no longer lists: HubSpot deletes a stage, or a whole pipeline, outright once its deals
+   * have moved on, but their stage histories still name it by id. With its label and kind kept in
+   * the index (and in the watermarks this sync stores), a history read again shows the stage's
+   * name, as it did before, instead of a bare id such as `98327463`.
+   */
+  function rememberStages(stored: Record<string, string> | undefined): void {
+    const index = stageIndex as HubspotStageIndex
+    for (const [key, entry] of Object.entries(stored ?? {})) {
+      if (names[key] !== undefined || typeof entry !== 'string' || !/^[OWL]:./.test(entry) || !key.includes(':')) continue
+      const stage: HubspotStage = { label: entry.slice(2), isClosed: entry[0] !== 'O', isWon: entry[0] === 'W' }
+      const id = key.slice(key.indexOf(':') + 1)
+      index.byKey.set(key, stage)
+      if (!index.byId.has(id)) index.byId.set(id, stage)
+      if (stage.isClosed) index.closedLabels.add(stage.label)
+      names[key] = entry
+    }
+  }
+
   // A deal of another pipeline than the one the sync is limited to (one without a pipeline is kept).
   const elsewhere = (d: HubspotDeal) => onlyPipeline !== undefined && !!d.properties.pipeline && d.properties.pipeline !== onlyPipeline
 
@@ -202,6 +229,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     if (!ownerEmails) await loadOwners()
     // A watermark of a sync limited to another pipeline (or to none) says nothing of this one's deals: read them all.
     let start = parseWatermark(watermark, onlyPipeline)
+    rememberStages(start.stages)
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
