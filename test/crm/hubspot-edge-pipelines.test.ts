@@ -191,6 +191,14 @@ describe('HubSpot sync edge cases', () => {
     ])
     // Lost at the open stage it left, though its pipeline is gone.
     expect((await rows()).find((r) => r.deal_id === '202')).toMatchObject({ outcome: 'lost', lost_at_stage: 'Renewal Review' })
+    // A full sync reads every deal again from no watermark: the names are kept all the same.
+    expect(await syncCrm(store, source(), { full: true })).toMatchObject({ deals: 1, removed: 1 })
+    const again = await store.db.selectFrom('stage_history').select(['deal_id', 'stage']).orderBy('entered_at').execute()
+    expect(again.map((h) => [h.deal_id, h.stage])).toEqual([
+      ['202', 'Appointment Scheduled'],
+      ['202', 'Renewal Review'],
+      ['202', 'Closed Lost'],
+    ])
   })
 
   it('amounts as decimal strings or with currency formatting; a won deal without closedate closes when it entered the won stage', async () => {

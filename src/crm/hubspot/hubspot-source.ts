@@ -230,6 +230,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // A watermark of a sync limited to another pipeline (or to none) says nothing of this one's deals: read them all.
     let start = parseWatermark(watermark, onlyPipeline)
     rememberStages(start.stages)
+    // A full sync starts from none, but the watermark it replaced still names deleted stages.
+    if (opts.replaced != null) rememberStages(storedStages(opts.replaced))
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
@@ -463,6 +465,16 @@ function parseWatermark(value: string | null, pipeline: string | undefined): Hub
     // fall through: an unreadable watermark means a full sync, which is always safe
   }
   return { ts: 0, ids: [] }
+}
+
+/** The stage names (see {@link stageNames}) a stored watermark holds, whatever pipeline it was limited to; none when unreadable. */
+function storedStages(value: string): Record<string, string> | undefined {
+  try {
+    const stages = (JSON.parse(value) as { stages?: unknown } | null)?.stages
+    return stages !== null && typeof stages === 'object' && !Array.isArray(stages) ? (stages as Record<string, string>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Each stage (`pipelineId:stageId`) as `O|W|L:label` (open, won, lost), for the watermark. */
