@@ -199,6 +199,10 @@ describe('HubSpot sync edge cases', () => {
       ['202', 'Renewal Review'],
       ['202', 'Closed Lost'],
     ])
+    // So does a sync limited to one pipeline from now on (HUBSPOT_PIPELINE set), which reads every deal again.
+    expect(await syncCrm(store, source({ pipeline: 'default' }))).toMatchObject({ deals: 1 })
+    const limited = await store.db.selectFrom('stage_history').select('stage').orderBy('entered_at').execute()
+    expect(limited.map((h) => h.stage)).toEqual(['Appointment Scheduled', 'Renewal Review', 'Closed Lost'])
   })
 
   it('amounts as decimal strings or with currency formatting; a won deal without closedate closes when it entered the won stage', async () => {

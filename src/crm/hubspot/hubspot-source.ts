@@ -229,9 +229,9 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     if (!ownerEmails) await loadOwners()
     // A watermark of a sync limited to another pipeline (or to none) says nothing of this one's deals: read them all.
     let start = parseWatermark(watermark, onlyPipeline)
-    rememberStages(start.stages)
-    // A full sync starts from none, but the watermark it replaced still names deleted stages.
-    if (opts.replaced != null) rememberStages(storedStages(opts.replaced))
+    // The stages earlier syncs knew, whatever pipeline they were limited to; a full sync starts
+    // from no watermark, but the one it replaced still names them.
+    for (const earlier of [watermark, opts.replaced]) if (earlier != null) rememberStages(storedStages(earlier))
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
