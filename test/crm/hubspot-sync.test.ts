@@ -259,6 +259,15 @@ describe('HubSpot sync', () => {
     })
     expect(past.status).toBe(400)
     expect(((await past.json()) as { category: string }).category).toBe('VALIDATION_ERROR')
+    // And more filters than HubSpot takes in one search (the sync sends at most two).
+    const filters = Array.from({ length: 11 }, () => ({ propertyName: 'hs_object_id', operator: 'GT', value: '0' }))
+    const tooMany = await fetch(`${fake.url}/crm/v3/objects/deals/search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ limit: 10, filterGroups: [{ filters }] }),
+    })
+    expect(tooMany.status).toBe(400)
+    expect(fake.requests.filter((r) => r.path.endsWith('/search') && r.status === 400)).toHaveLength(2)
   })
 
   it('deals modified while the sync runs are neither skipped nor stored stale', async () => {
