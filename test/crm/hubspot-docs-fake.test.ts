@@ -132,6 +132,41 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     }
   })
 
+  it('more deals in one millisecond than a page, from a server ignoring the sort or the filters: every deal and change read', async () => {
+    for (const ignored of [{ applySorts: false }, { applyFilters: false }]) {
+      // 20 deals in one millisecond, listed in an order that is not their ids', then others after.
+      const deals = [...docsDeals(20, { stepMs: 0 }), ...docsDeals(10, { first: Date.UTC(2024, 4, 2), firstId: 18_300_000_000 })]
+      deals.sort((a, b) => (Number(a.id.slice(-2)) % 7) - (Number(b.id.slice(-2)) % 7) || (a.id < b.id ? 1 : -1))
+      fake.options = { deals, pageSize: 3, ...ignored }
+      const store = await openTestStore()
+      try {
+        const small = () =>
+          createHubspotSource({
+            token: fake.token,
+            baseUrl: fake.url,
+            segments: SEGMENTS,
+            clock: virtualClock(Date.UTC(2024, 5, 1)),
+            limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+            pageSize: 3,
+          })
+        const amounts = async () =>
+          (await store.db.selectFrom('deals').select(['deal_id', 'amount']).orderBy('deal_id').execute()).map((r) => [r.deal_id, r.amount])
+        const want = () =>
+          [...deals].sort((a, b) => (a.id < b.id ? -1 : 1)).map((d) => [d.id, Math.max(0, Number(d.properties.amount) || 0)])
+        await syncCrm(store, small())
+        expect(await amounts(), JSON.stringify(ignored)).toEqual(want())
+        // Twelve of them changed in one later millisecond, with five new deals.
+        for (const d of deals.slice(0, 12))
+          Object.assign(d.properties, { amount: '5555', hs_lastmodifieddate: new Date(Date.UTC(2024, 4, 3)).toISOString() })
+        deals.push(...docsDeals(5, { first: Date.UTC(2024, 4, 3), stepMs: 0, firstId: 18_400_000_000 }))
+        await syncCrm(store, small())
+        expect(await amounts(), JSON.stringify(ignored)).toEqual(want())
+      } finally {
+        await store.close()
+      }
+    }
+  })
+
   it('dates as epoch-millisecond strings, amounts empty or null, history newest first', async () => {
     const deals = docsDeals(3, { epoch: true })
     fake.options = { deals }

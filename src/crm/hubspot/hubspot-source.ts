@@ -405,7 +405,12 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     return { deals, removedDealIds: missing, watermark: p.watermark }
   }
 
-  /** Reads every deal modified at exactly `ts` in `hs_object_id` order, past the ids already stored. */
+  /**
+   * Reads every deal modified at exactly `ts` in `hs_object_id` order, past the ids already stored.
+   * A server that shows it did not apply the id filter or sort (a row of another millisecond, an id
+   * not past the last one, ids out of order: a proxy or test double) would make that order skip
+   * deals: the millisecond is then read through the server's own `after` cursor to its end instead.
+   */
   async function* drainMillisecond(
     ts: number,
     already: ReadonlySet<string>,
@@ -414,20 +419,50 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   ): AsyncIterable<SyncPage> {
     let lastId = '0'
     const done = new Set(already)
+    // Set once the server shows it ignores the id filter or sort: its `after` cursor is followed.
+    let byCursor = false
+    let after: string | undefined
+    const usedAfter = new Set<string>()
+    const idOf = (r: { id: string }) => Number(r.id)
     for (;;) {
-      const res = await search(
-        [
-          { propertyName: TS, operator: 'EQ', value: String(ts) },
-          { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
-        ],
-        'hs_object_id',
-      )
-      const fresh = res.results.filter((r) => !done.has(r.id))
-      for (const r of res.results) done.add(r.id)
-      const last = res.results[res.results.length - 1]
-      // A page ending where the last one ended (a server ignoring the id filter) ends the drain instead of looping.
-      const more = res.paging?.next != null && last !== undefined && last.id !== lastId
-      if (last) lastId = last.id
+      const res = byCursor
+        ? await search([{ propertyName: TS, operator: 'EQ', value: String(ts) }], 'hs_object_id', after)
+        : await search(
+            [
+              { propertyName: TS, operator: 'EQ', value: String(ts) },
+              { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+            ],
+            'hs_object_id',
+          )
+      const rows = res.results
+      if (
+        !byCursor &&
+        rows.some(
+          (r, i) =>
+            tsOf(r.properties[TS] ?? r.updatedAt) !== ts ||
+            idOf(r) <= Number(lastId) ||
+            (i > 0 && idOf(r) <= idOf(rows[i - 1] as { id: string })),
+        )
+      ) {
+        byCursor = true
+        options.logger?.warn('HubSpot search ignored the hs_object_id filter or sort; reading the millisecond through its paging cursor')
+        continue
+      }
+      // Only the deals of this millisecond (a server ignoring the filter answers with others too).
+      const fresh = rows.filter((r) => !done.has(r.id) && (!byCursor || tsOf(r.properties[TS] ?? r.updatedAt) === ts))
+      for (const r of fresh) done.add(r.id)
+      const last = rows[rows.length - 1]
+      const nextAfter = rows.length > 0 ? (res.paging?.next?.after ?? undefined) : undefined
+      let more: boolean
+      if (byCursor) {
+        more = nextAfter !== undefined && !usedAfter.has(nextAfter)
+        if (nextAfter !== undefined) usedAfter.add(nextAfter)
+        after = nextAfter
+      } else {
+        // A page ending where the last one ended (a server ignoring the id filter) ends the drain instead of looping.
+        more = res.paging?.next != null && last !== undefined && last.id !== lastId
+        if (last) lastId = last.id
+      }
       const { deals, missing } = await readDeals(fresh)
       opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${fresh.length} deals`)
       yield { deals, removedDealIds: missing, watermark: more ? stored(ts, done, false) : stored(ts, done, true) }
