@@ -22,6 +22,11 @@ export interface SyncPage {
 export interface PagesOptions {
   /** Called after every HTTP request or file chunk, for progress lines. */
   onProgress?: (note: string) => void
+  /**
+   * A full sync's: the watermark it replaced (null when there was none), for what the source
+   * learnt that the CRM no longer says (the names of stages HubSpot has deleted).
+   */
+  replaced?: string | null
 }
 
 /**

@@ -97,6 +97,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     options.logger?.info({ runId, source: source.name, ...totals }, 'CRM sync stopped by a shutdown; the next sync resumes')
   }
   try {
+    // A full sync reads from no watermark, but the one it replaces still says what the CRM no longer does.
+    const replaced = full && unfinished === null ? await findWatermark(store.db, source.name) : undefined
     if (full && unfinished === null) await beginFullSync(store.db, source.name, now())
     const watermark = await findWatermark(store.db, source.name)
     const order = await source.stageOrder()
@@ -113,7 +115,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     await storeOwners(store.db, ownerList, source.name, now())
     for (const o of ownerList) ownerIds.add(o.ownerId)
     const progress = (note: string) => options.onProgress?.(note, totals)
-    for await (const page of source.pages(watermark, { onProgress: progress })) {
+    for await (const page of source.pages(watermark, { onProgress: progress, ...(replaced === undefined ? {} : { replaced }) })) {
       const stored = await storeSyncPage(store, {
         source: source.name,
         runId,

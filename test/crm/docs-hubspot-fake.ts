@@ -38,6 +38,12 @@ export interface DocsHubspotOptions {
   }>
   /** Active owners (default: two, one without an email). */
   owners?: Array<{ id: string; email: string | null; firstName: string | null; lastName: string | null }>
+  /**
+   * Ids, numbers, flags and epoch-millisecond dates written as JSON numbers and booleans
+   * (`"amount": 1000`, `"hs_is_closed": true`, `"timestamp": 1714550621120`, `"probability": 0.2`),
+   * as older APIs, exports and proxies write them, instead of HubSpot's strings.
+   */
+  jsonNumbers?: boolean
   /** Archived owners (`archived=true`), none by default. */
   archivedOwners?: Array<{ id: string; email: string | null; firstName: string | null; lastName: string | null }>
 }
@@ -68,6 +74,10 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
     typeof after === 'string' && after !== '' ? Number(Buffer.from(after, 'base64url').toString().slice(7)) || 0 : 0
   const tsOf = (v: string | null | undefined) => (v == null ? 0 : /^\d+$/.test(v) ? Number(v) : Date.parse(v))
   const lastPage = () => (state.options.lastPaging === 'null' ? { paging: null } : {})
+  // With `jsonNumbers`: a numeric text as a JSON number, "true"/"false" as a boolean.
+  const json = (v: string | null | undefined): unknown =>
+    !state.options.jsonNumbers || v == null ? v : v === 'true' || v === 'false' ? v === 'true' : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v
+  const jsonProps = (props: Record<string, string | null>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, json(v)]))
 
   const base = await startFakeServer((req): FakeAnswer => {
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -130,9 +140,9 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
           total: rows.length,
           results: page.map((d) => ({
             archived: false,
-            updatedAt: d.properties.hs_lastmodifieddate,
-            properties: { hs_object_id: d.id, ...pick(d.properties, body.properties ?? []) },
-            id: d.id,
+            updatedAt: json(d.properties.hs_lastmodifieddate),
+            properties: jsonProps({ hs_object_id: d.id, ...pick(d.properties, body.properties ?? []) }),
+            id: json(d.id),
           })),
           ...(from + n < rows.length
             ? { paging: { next: { link: 'https://api.hubapi.com/crm/v3/objects/deals/search', after: opaque(from + n) } } }
@@ -147,15 +157,19 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
         if (!d) return []
         return [
           {
-            id: d.id,
-            properties: pick(d.properties, body.properties),
+            id: json(d.id),
+            properties: jsonProps(pick(d.properties, body.properties)),
             propertiesWithHistory: {
-              dealstage: [...d.history]
-                .reverse()
-                .map((h) => ({ value: h.value, timestamp: h.timestamp, sourceType: 'CRM_UI', sourceId: null, updatedByUserId: null })),
+              dealstage: [...d.history].reverse().map((h) => ({
+                value: h.value,
+                timestamp: json(h.timestamp),
+                sourceType: 'CRM_UI',
+                sourceId: null,
+                updatedByUserId: null,
+              })),
             },
-            createdAt: d.properties.createdate,
-            updatedAt: d.properties.hs_lastmodifieddate,
+            createdAt: json(d.properties.createdate),
+            updatedAt: json(d.properties.hs_lastmodifieddate),
             archived: false,
             archivedAt: null,
             url: null,
@@ -203,7 +217,9 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
                 stages: p.stages.map(([id, label, isClosed, probability], i) => ({
                   label,
                   displayOrder: i,
-                  metadata: o.probabilityOnly ? { probability } : { probability, isClosed },
+                  metadata: o.probabilityOnly
+                    ? { probability: json(probability) }
+                    : { probability: json(probability), isClosed: json(isClosed) },
                   id,
                   archived: false,
                   archivedAt: null,
@@ -234,7 +250,9 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
       return {
         status: 200,
         body: {
-          results: owners.slice(from, from + 1).map((x) => ({ ...x, type: 'PERSON', userId: 9912345, teams: [], archived: isArchived })),
+          results: owners
+            .slice(from, from + 1)
+            .map((x) => ({ ...x, id: json(x.id), type: 'PERSON', userId: 9912345, teams: [], archived: isArchived })),
           ...(from + 1 < owners.length ? { paging: { next: { after: opaque(from + 1), link: null } } } : lastPage()),
         },
       }

@@ -132,6 +132,41 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     }
   })
 
+  it('more deals in one millisecond than a page, from a server ignoring the sort or the filters: every deal and change read', async () => {
+    for (const ignored of [{ applySorts: false }, { applyFilters: false }]) {
+      // 20 deals in one millisecond, listed in an order that is not their ids', then others after.
+      const deals = [...docsDeals(20, { stepMs: 0 }), ...docsDeals(10, { first: Date.UTC(2024, 4, 2), firstId: 18_300_000_000 })]
+      deals.sort((a, b) => (Number(a.id.slice(-2)) % 7) - (Number(b.id.slice(-2)) % 7) || (a.id < b.id ? 1 : -1))
+      fake.options = { deals, pageSize: 3, ...ignored }
+      const store = await openTestStore()
+      try {
+        const small = () =>
+          createHubspotSource({
+            token: fake.token,
+            baseUrl: fake.url,
+            segments: SEGMENTS,
+            clock: virtualClock(Date.UTC(2024, 5, 1)),
+            limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+            pageSize: 3,
+          })
+        const amounts = async () =>
+          (await store.db.selectFrom('deals').select(['deal_id', 'amount']).orderBy('deal_id').execute()).map((r) => [r.deal_id, r.amount])
+        const want = () =>
+          [...deals].sort((a, b) => (a.id < b.id ? -1 : 1)).map((d) => [d.id, Math.max(0, Number(d.properties.amount) || 0)])
+        await syncCrm(store, small())
+        expect(await amounts(), JSON.stringify(ignored)).toEqual(want())
+        // Twelve of them changed in one later millisecond, with five new deals.
+        for (const d of deals.slice(0, 12))
+          Object.assign(d.properties, { amount: '5555', hs_lastmodifieddate: new Date(Date.UTC(2024, 4, 3)).toISOString() })
+        deals.push(...docsDeals(5, { first: Date.UTC(2024, 4, 3), stepMs: 0, firstId: 18_400_000_000 }))
+        await syncCrm(store, small())
+        expect(await amounts(), JSON.stringify(ignored)).toEqual(want())
+      } finally {
+        await store.close()
+      }
+    }
+  })
+
   it('dates as epoch-millisecond strings, amounts empty or null, history newest first', async () => {
     const deals = docsDeals(3, { epoch: true })
     fake.options = { deals }
@@ -155,6 +190,33 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     } finally {
       await store.close()
     }
+  })
+
+  it('ids, amounts, flags and epoch-millisecond dates written as JSON numbers and booleans: stored as if written as text', async () => {
+    const deals = docsDeals(4, { epoch: true })
+    const stored = async (jsonNumbers: boolean) => {
+      fake.options = { deals, jsonNumbers }
+      const store = await openTestStore()
+      try {
+        const summary = await syncCrm(store, source())
+        return {
+          summary: { deals: summary.deals, owners: summary.owners, stages: summary.stages },
+          deals: await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute(),
+          history: await store.db.selectFrom('stage_history').selectAll().orderBy('deal_id').orderBy('entered_at').execute(),
+          owners: await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute(),
+        }
+      } finally {
+        await store.close()
+      }
+    }
+    const asText = await stored(false)
+    const asNumbers = await stored(true)
+    expect(asNumbers.summary).toEqual({ deals: 4, owners: 2, stages: 5 })
+    expect(asText.deals.map((d) => d.outcome)).toEqual(['won', 'open', 'open', 'won'])
+    const same = (rows: Array<Record<string, unknown>>) => rows.map(({ updated_at, synced_at, ...rest }) => rest)
+    expect(same(asNumbers.deals)).toEqual(same(asText.deals))
+    expect(asNumbers.history).toEqual(asText.history)
+    expect(asNumbers.owners).toEqual(asText.owners)
   })
 
   it('a long text property used as the region is cut to 1,000 bytes, and an amount past 10^18 counts as none', async () => {
@@ -302,7 +364,59 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       expect(error.code).toBe('crm_auth')
       expect(error.message).toContain('GET /crm/v3/owners')
       expect(error.message).toContain('MISSING_SCOPES')
-      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scopes crm.objects.owners.read.')
+      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scope crm.objects.owners.read.')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('a 403 naming several scopes, any one of which would do, asks for the plain read scope, not all of them', async () => {
+    fake.options = { deals: docsDeals(2) }
+    // HubSpot's own example ("Using object APIs"): reading deals without crm.objects.deals.read.
+    fake.failNext(
+      { path: '/crm/v3/objects/deals/search' },
+      {
+        status: 403,
+        body: {
+          status: 'error',
+          message:
+            "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+          correlationId: 'dc49c0a8-9952-4937-aad4-e322b1e5cee0',
+          errors: [
+            {
+              message: 'One or more of the following scopes are required.',
+              context: {
+                requiredGranularScopes: [
+                  'crm.schemas.deals.read',
+                  'crm.objects.deals.sensitive.read.v2',
+                  'crm.objects.deals.read',
+                  'crm.objects.deals.highly_sensitive.read.v2',
+                ],
+              },
+            },
+          ],
+          links: { scopes: 'https://developers.hubspot.com/scopes' },
+          category: 'MISSING_SCOPES',
+        },
+      },
+    )
+    const store = await openTestStore()
+    try {
+      const error = await syncCrm(store, source()).catch((e) => e)
+      expect(error.code).toBe('crm_auth')
+      expect(error.message).toContain('Give the app behind HUBSPOT_TOKEN the scope crm.objects.deals.read (HubSpot accepts any one of: ')
+      // Never asks for the sensitive-data scopes as if they were needed too.
+      expect(error.message).not.toMatch(/scopes crm\.schemas\.deals\.read, crm\.objects\.deals\.sensitive/)
+      // Without the scope we document among them, any one is asked for, a long list cut short.
+      const many = Array.from({ length: 9 }, (_, i) => `crm.objects.custom${i}.read`)
+      fake.failNext(
+        { path: '/crm/v3/pipelines/deals' },
+        { status: 403, body: { status: 'error', category: 'MISSING_SCOPES', errors: [{ context: { requiredScopes: many } }] } },
+      )
+      const other = await syncCrm(store, source()).catch((e) => e)
+      expect(other.message).toContain(
+        'one of the scopes crm.objects.custom0.read, crm.objects.custom1.read, crm.objects.custom2.read, crm.objects.custom3.read and 5 more (HubSpot accepts any one of them).',
+      )
     } finally {
       await store.close()
     }

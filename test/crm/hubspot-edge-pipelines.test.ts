@@ -130,6 +130,81 @@ describe('HubSpot sync edge cases', () => {
     ])
   })
 
+  it('a stage HubSpot deleted (its deals moved on) keeps its name in the histories read after, as does a deleted pipeline', async () => {
+    store = await openTestStore()
+    const created = T0 - 30 * DAY
+    fake.options = {
+      extraPipelines: [RENEWALS],
+      deals: [
+        deal('201', { pipeline: '7654321', dealstage: '1002' }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+        ]),
+        deal('202', { pipeline: '7654321', dealstage: '1004', hs_is_closed: 'true', closedate: iso(created + 9 * DAY) }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+          ['1004', created + 9 * DAY],
+        ]),
+      ],
+    }
+    await syncCrm(store, source())
+    // "Renewal Review" is deleted once 201 moved on to a new stage; 202 is moved to the default
+    // pipeline and Renewals deleted with every stage it had.
+    const negotiation = ['1005', 'Negotiation', 'false', '0.8'] as const
+    fake.options = {
+      extraPipelines: [{ ...RENEWALS, stages: [RENEWALS.stages[0], negotiation, RENEWALS.stages[2], RENEWALS.stages[3]] }],
+      deals: [
+        deal('201', { pipeline: '7654321', dealstage: '1005', hs_lastmodifieddate: iso(T0 + DAY) }, [
+          ['1001', created],
+          ['1002', created + 5 * DAY],
+          ['1005', created + 12 * DAY],
+        ]),
+        deal(
+          '202',
+          { dealstage: 'closedlost', hs_is_closed: 'true', closedate: iso(created + 9 * DAY), hs_lastmodifieddate: iso(T0 + DAY) },
+          [
+            ['1001', created],
+            ['1002', created + 5 * DAY],
+            ['1004', created + 9 * DAY],
+            ['closedlost', created + 20 * DAY],
+          ],
+        ),
+      ],
+    }
+    await syncCrm(store, source())
+    fake.options = { deals: [fake.options.deals[1] as DocsHubspotDeal] }
+    ;(fake.options.deals[0] as DocsHubspotDeal).properties.hs_lastmodifieddate = iso(T0 + 2 * DAY)
+    await syncCrm(store, source())
+    const history = await store.db
+      .selectFrom('stage_history')
+      .select(['deal_id', 'stage'])
+      .orderBy('deal_id')
+      .orderBy('entered_at')
+      .execute()
+    expect(history.map((h) => [h.deal_id, h.stage])).toEqual([
+      ['201', 'Appointment Scheduled'],
+      ['201', 'Renewal Review'],
+      ['201', 'Negotiation'],
+      ['202', 'Appointment Scheduled'],
+      ['202', 'Renewal Review'],
+      ['202', 'Closed Lost'],
+    ])
+    // Lost at the open stage it left, though its pipeline is gone.
+    expect((await rows()).find((r) => r.deal_id === '202')).toMatchObject({ outcome: 'lost', lost_at_stage: 'Renewal Review' })
+    // A full sync reads every deal again from no watermark: the names are kept all the same.
+    expect(await syncCrm(store, source(), { full: true })).toMatchObject({ deals: 1, removed: 1 })
+    const again = await store.db.selectFrom('stage_history').select(['deal_id', 'stage']).orderBy('entered_at').execute()
+    expect(again.map((h) => [h.deal_id, h.stage])).toEqual([
+      ['202', 'Appointment Scheduled'],
+      ['202', 'Renewal Review'],
+      ['202', 'Closed Lost'],
+    ])
+    // So does a sync limited to one pipeline from now on (HUBSPOT_PIPELINE set), which reads every deal again.
+    expect(await syncCrm(store, source({ pipeline: 'default' }))).toMatchObject({ deals: 1 })
+    const limited = await store.db.selectFrom('stage_history').select('stage').orderBy('entered_at').execute()
+    expect(limited.map((h) => h.stage)).toEqual(['Appointment Scheduled', 'Renewal Review', 'Closed Lost'])
+  })
+
   it('amounts as decimal strings or with currency formatting; a won deal without closedate closes when it entered the won stage', async () => {
     store = await openTestStore()
     const created = T0 - 30 * DAY

@@ -259,6 +259,15 @@ describe('HubSpot sync', () => {
     })
     expect(past.status).toBe(400)
     expect(((await past.json()) as { category: string }).category).toBe('VALIDATION_ERROR')
+    // And more filters than HubSpot takes in one search (the sync sends at most two).
+    const filters = Array.from({ length: 11 }, () => ({ propertyName: 'hs_object_id', operator: 'GT', value: '0' }))
+    const tooMany = await fetch(`${fake.url}/crm/v3/objects/deals/search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ limit: 10, filterGroups: [{ filters }] }),
+    })
+    expect(tooMany.status).toBe(400)
+    expect(fake.requests.filter((r) => r.path.endsWith('/search') && r.status === 400)).toHaveLength(2)
   })
 
   it('deals modified while the sync runs are neither skipped nor stored stale', async () => {
@@ -322,6 +331,62 @@ describe('HubSpot sync', () => {
     expect(sleeps.some((s) => s >= 990 && s <= 1000)).toBe(true)
     expect(sleeps.some((s) => s >= 9990 && s <= 10_000)).toBe(true)
     expect(src.api.stats).toMatchObject({ rateLimited: 3, rateLimitedTwice: 1 })
+  })
+
+  it('waits out a 423 Locked (2 s, as HubSpot asks) and retries, also on the archived list, so archived deals are still removed', async () => {
+    const deals = generateHubspotDeals(300, { seed: 9 })
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    fake.archiveDeal((deals[7] as FakeHubspotDeal).id)
+    fake.updateDeal((deals[8] as FakeHubspotDeal).id, { amount: '777' })
+    const locked = {
+      status: 423,
+      body: {
+        status: 'error',
+        message: 'Locked: too many requests to this portal in a short time.',
+        correlationId: 'l',
+        category: 'LOCKED',
+      },
+    }
+    fake.failNext({ path: '/crm/v3/objects/deals/batch/read' }, locked)
+    fake.failNext({ method: 'GET', path: '/crm/v3/objects/deals' }, locked, 2)
+    const clock = virtualClock(Date.UTC(2024, 5, 1))
+    const summary = await syncCrm(store, source(fake, { clock }))
+    expect(summary).toMatchObject({ deals: 1, removed: 1 })
+    await expectStoreToMatch(fake, store)
+    expect(clock.sleeps.filter((s) => Math.round(s) >= 1995 && s <= 2000).length).toBeGreaterThanOrEqual(3)
+    // One that stays locked stops the sync, saying so, instead of skipping the removals.
+    fake.archiveDeal((deals[9] as FakeHubspotDeal).id)
+    fake.failNext({ method: 'GET', path: '/crm/v3/objects/deals' }, locked, 20)
+    const error = await syncCrm(store, source(fake)).catch((e) => e)
+    expect(error.code).toBe('crm_unavailable')
+    expect(error.message).toContain('HTTP 423 Locked')
+    expect(
+      await store.db
+        .selectFrom('deals')
+        .select('deal_id')
+        .where('deal_id', '=', (deals[9] as FakeHubspotDeal).id)
+        .execute(),
+    ).toHaveLength(1)
+  })
+
+  it('a 477 (account migrating) waits out a short Retry-After, and stops at once on one of hours, saying why', async () => {
+    fake = await fakeWith(generateHubspotDeals(300, { seed: 10 }))
+    store = await openTestStore()
+    const migrating = { status: 'error', message: 'Migration in progress', correlationId: 'm' }
+    fake.failNext({ path: '/crm/v3/objects/deals/search' }, { status: 477, body: migrating, headers: { 'retry-after': '30' } })
+    const clock = virtualClock(Date.UTC(2024, 5, 1))
+    await syncCrm(store, source(fake, { clock }))
+    await expectStoreToMatch(fake, store)
+    expect(clock.sleeps.map(Math.round)).toContain(30_000)
+    fake.failNext({ path: '/crm/v3/pipelines/deals' }, { status: 477, body: migrating, headers: { 'retry-after': '86400' } })
+    const started = fake.requests.length
+    const error = await syncCrm(store, source(fake)).catch((e) => e)
+    expect(error.code).toBe('crm_unavailable')
+    expect(error.message).toContain('HubSpot is moving this account between data hosting locations (HTTP 477')
+    expect(error.message).toContain('asks to wait 24 h')
+    expect(fake.requests.length - started).toBe(1)
   })
 
   it('a malformed body is an error naming the endpoint; what was stored before stays, and a rerun completes', async () => {

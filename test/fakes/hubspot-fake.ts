@@ -68,9 +68,9 @@ const ALWAYS = ['hs_object_id', 'createdate', 'hs_lastmodifieddate']
 
 /**
  * Starts a fake HubSpot on a local port speaking the v3 wire format: deals search (filters,
- * sorts, offset paging, the 10,000 cap with a 400 past it, the 5/s search limit with HubSpot's
- * 429 body), batch read with `propertiesWithHistory`, archived deals, pipelines, owners, and
- * 401 for a wrong token.
+ * sorts, offset paging, the 10,000 cap with a 400 past it, HubSpot's filter limits, the 5/s
+ * search limit with HubSpot's 429 body), batch read with `propertiesWithHistory`, archived
+ * deals, pipelines, owners, and 401 for a wrong token.
  */
 export async function startHubspotFake(options: HubspotFakeOptions = {}): Promise<HubspotFake> {
   const token = options.token ?? 'hs-test-token'
@@ -140,6 +140,11 @@ export async function startHubspotFake(options: HubspotFakeOptions = {}): Promis
     const limit = body.limit ?? 10
     const after = Number(body.after ?? '0')
     if (limit > 200) return validation('limit must be at most 200')
+    // HubSpot's filter limits (changelog 2024-08-26): 5 groups, 10 filters in a group, 25 in all.
+    const groupSizes = (body.filterGroups ?? []).map((g) => g.filters.length)
+    if (groupSizes.length > 5 || groupSizes.some((n) => n > 10) || groupSizes.reduce((a, n) => a + n, 0) > 25) {
+      return validation('Too many filters: at most 5 filterGroups, 10 filters in a group and 25 filters in all.')
+    }
     if (after + limit > SEARCH_CAP) {
       return validation(`Paging past ${SEARCH_CAP} results is not supported for search (after=${after}, limit=${limit}).`)
     }

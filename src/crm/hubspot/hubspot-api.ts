@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
-import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind, said } from '../http/crm-http.js'
+import { type CrmHttp, type CrmHttpStats, createCrmHttp, type FailureKind, retryAfterMs, said } from '../http/crm-http.js'
 import { createPacer, type Pacer } from '../http/pacer.js'
 import { parseBody } from '../http/parse-body.js'
 
@@ -26,26 +26,30 @@ export interface HubspotApiOptions {
   logger?: Logger
 }
 
-const property = z.string().nullable().optional()
+// HubSpot writes every id, property value, date and cursor as a JSON string. One written as a
+// number or a flag (`"amount": 48000`, `"createdAt": 1714550621120`, `"hs_is_closed": true`,
+// `"probability": 0.2`), as older APIs, exports and proxies do, is read as the same text.
+const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v))
+const property = text.nullable().optional()
 const properties = z.record(z.string(), property)
 
 // HubSpot leaves optional fields out, a server in front of it (or a fake) may send them as null: both read the same.
-const paging = z.object({ next: z.object({ after: z.string() }).nullish() }).nullish()
+const paging = z.object({ next: z.object({ after: text }).nullish() }).nullish()
 const searchResponse = z.object({
   total: z.number().nullish(),
-  results: z.array(z.object({ id: z.string(), properties, updatedAt: z.string().nullish() })),
+  results: z.array(z.object({ id: text, properties, updatedAt: text.nullish() })),
   paging,
 })
 
-const historyItem = z.object({ value: z.string().nullable(), timestamp: z.string() })
+const historyItem = z.object({ value: text.nullable(), timestamp: text })
 const dealObject = z.object({
-  id: z.string(),
+  id: text,
   properties,
   propertiesWithHistory: z.record(z.string(), z.array(historyItem).nullish()).nullish(),
-  createdAt: z.string().nullish(),
-  updatedAt: z.string().nullish(),
+  createdAt: text.nullish(),
+  updatedAt: text.nullish(),
   archived: z.boolean().nullish(),
-  archivedAt: z.string().nullish(),
+  archivedAt: text.nullish(),
   url: z.string().nullish(),
 })
 const batchResponse = z.object({ status: z.string().nullish(), results: z.array(dealObject) })
@@ -53,17 +57,17 @@ const listResponse = z.object({ results: z.array(dealObject), paging })
 const pipelinesResponse = z.object({
   results: z.array(
     z.object({
-      id: z.string(),
+      id: text,
       label: z.string(),
       displayOrder: z.number(),
       archived: z.boolean().nullish(),
       stages: z.array(
         z.object({
-          id: z.string(),
+          id: text,
           label: z.string(),
           displayOrder: z.number(),
           archived: z.boolean().nullish(),
-          metadata: z.record(z.string(), z.string().nullish()).nullish(),
+          metadata: z.record(z.string(), text.nullish()).nullish(),
         }),
       ),
     }),
@@ -72,7 +76,7 @@ const pipelinesResponse = z.object({
 const ownersResponse = z.object({
   results: z.array(
     z.object({
-      id: z.string(),
+      id: text,
       email: z.string().nullable().optional(),
       firstName: z.string().nullable().optional(),
       lastName: z.string().nullable().optional(),
@@ -128,14 +132,14 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
   const http: CrmHttp = createCrmHttp({
     service: SERVICE,
     authorize: async () => ({ authorization: `Bearer ${options.token}` }),
-    classify,
+    classify: (status, body, headers) => classify(status, body, headers, clock.now()),
     urlSetting: 'HUBSPOT_API_URL',
     baseUrl: base,
     authError: (status, endpoint, body) =>
       new AppError(
         'crm_auth',
         status === 403
-          ? `HubSpot refused ${endpoint} (HTTP 403${said(body)}): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN the scopes ${missingScopes(body) ?? 'crm.objects.deals.read and crm.objects.owners.read'}.`
+          ? `HubSpot refused ${endpoint} (HTTP 403${said(body)}): the private app lacks a scope. Give the app behind HUBSPOT_TOKEN ${scopeAdvice(missingScopes(body))}.`
           : `HubSpot did not accept HUBSPOT_TOKEN (HTTP 401 on ${endpoint}${said(body)}). Set HUBSPOT_TOKEN to a valid private-app token; the deals stored so far are kept and the next sync resumes from there.`,
       ),
     fetch: options.fetch,
@@ -202,13 +206,47 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
   }
 }
 
+/** How long HubSpot holds the lock behind a 423 (its error-handling guide: 2 s, so wait at least that). */
+const LOCK_WAIT_MS = 2000
+
+/** The longest `Retry-After` of a 477 (account migrating) waited out; a longer one stops the sync, saying why. */
+const MIGRATION_WAIT_MS = 120_000
+
 /**
  * HubSpot's 429 bodies: the search limit ("You have reached your secondly limit.") clears within
  * a second; the ten-secondly burst limit (`policyName: TEN_SECONDLY_ROLLING`) within ten.
  * A `Retry-After` header, when sent, wins over both. The daily limit (`policyName: DAILY`, or
  * `X-HubSpot-RateLimit-Daily-Remaining: 0`) stops the sync at once: it resets only at midnight.
+ * HubSpot's other waits (its error-handling guide): 423 Locked (a burst of writes to the account
+ * locks it for 2 s) is waited out and retried; 477 Migration in Progress (the account moving
+ * between data hosting locations) is waited out when its `Retry-After` is short, and otherwise
+ * stops the sync saying so (it is typically hours).
  */
-function classify(status: number, body: unknown, headers: Headers): FailureKind | undefined {
+function classify(status: number, body: unknown, headers: Headers, now: number): FailureKind | undefined {
+  if (status === 423) {
+    return {
+      kind: 'rate_limited',
+      waitMs: LOCK_WAIT_MS,
+      exhausted: (endpoint, refusals) =>
+        new AppError(
+          'crm_unavailable',
+          `HubSpot kept answering ${endpoint} with HTTP 423 Locked (${refusals} times in a row${said(body)}): something else is writing to the account in bulk. The deals stored so far are kept; run the sync again in a few minutes, and it resumes from there.`,
+        ),
+    }
+  }
+  if (status === 477) {
+    const wait = retryAfterMs(headers, now)
+    if (wait === null || wait <= MIGRATION_WAIT_MS) return { kind: 'rate_limited', ...(wait === null ? {} : { waitMs: wait }) }
+    const hours = wait / 3_600_000
+    const when = hours >= 1 ? `${Math.round(hours)} h` : `${Math.ceil(wait / 60_000)} min`
+    return {
+      kind: 'fail',
+      error: new AppError(
+        'crm_unavailable',
+        `HubSpot is moving this account between data hosting locations (HTTP 477 Migration in Progress) and asks to wait ${when} before trying again. The deals stored so far are kept; the first sync after the move resumes from there.`,
+      ),
+    }
+  }
   if (status !== 429) return undefined
   const b = (body && typeof body === 'object' ? body : {}) as { policyName?: string; message?: string }
   if (b.policyName === 'DAILY' || headers.get('x-hubspot-ratelimit-daily-remaining')?.trim() === '0') {
@@ -229,8 +267,32 @@ function classify(status: number, body: unknown, headers: Headers): FailureKind 
   return { kind: 'rate_limited' }
 }
 
-/** The scopes a HubSpot 403 body names (`errors[].context.requiredGranularScopes` / `requiredScopes`), joined for a message. */
-function missingScopes(body: unknown): string | undefined {
+/** The read scopes docs/crm.md asks the private app for: the one to name when HubSpot accepts any of several. */
+const NEEDED_SCOPES = ['crm.objects.deals.read', 'crm.objects.owners.read']
+
+/** Alternatives named in a message at most; the rest are counted. */
+const SCOPES_SHOWN = 4
+
+/**
+ * What to grant, in words, from the scopes a 403 names. HubSpot lists the scopes of which "one or
+ * more" are required: any one of them lets the call through, and the list runs to the sensitive
+ * and highly sensitive data scopes (`crm.objects.deals.highly_sensitive.read.v2`), so the plain
+ * read scope we document is named when it is among them, never the whole list as if all were needed.
+ * @example scopeAdvice(['crm.schemas.deals.read', 'crm.objects.deals.read'])
+ *   // 'the scope crm.objects.deals.read (HubSpot accepts any one of: crm.schemas.deals.read, crm.objects.deals.read)'
+ */
+function scopeAdvice(scopes: readonly string[] | undefined): string {
+  if (scopes === undefined || scopes.length === 0) return `the scopes ${NEEDED_SCOPES.join(' and ')}`
+  if (scopes.length === 1) return `the scope ${scopes[0]}`
+  const shown = scopes.slice(0, SCOPES_SHOWN).join(', ') + (scopes.length > SCOPES_SHOWN ? ` and ${scopes.length - SCOPES_SHOWN} more` : '')
+  const needed = NEEDED_SCOPES.find((scope) => scopes.includes(scope))
+  return needed === undefined
+    ? `one of the scopes ${shown} (HubSpot accepts any one of them)`
+    : `the scope ${needed} (HubSpot accepts any one of: ${shown})`
+}
+
+/** The scopes a HubSpot 403 body names (`errors[].context.requiredGranularScopes` / `requiredScopes`), in its order. */
+function missingScopes(body: unknown): string[] | undefined {
   const errors = (body as { errors?: Array<{ context?: Record<string, unknown> }> } | null)?.errors
   if (!Array.isArray(errors)) return undefined
   const scopes = new Set<string>()
@@ -240,5 +302,5 @@ function missingScopes(body: unknown): string | undefined {
       if (Array.isArray(list)) for (const scope of list) if (typeof scope === 'string') scopes.add(scope)
     }
   }
-  return scopes.size > 0 ? [...scopes].join(', ') : undefined
+  return scopes.size > 0 ? [...scopes] : undefined
 }

@@ -16,7 +16,14 @@ import {
   type HubspotLimits,
   type HubspotPipelines,
 } from './hubspot-api.js'
-import { type HubspotStageIndex, hubspotDealProperties, hubspotStageOrder, mapHubspotDeal, mergedDealIds } from './map-hubspot-deal.js'
+import {
+  type HubspotStage,
+  type HubspotStageIndex,
+  hubspotDealProperties,
+  hubspotStageOrder,
+  mapHubspotDeal,
+  mergedDealIds,
+} from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
 export interface HubspotSourceOptions {
@@ -123,6 +130,26 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     return result
   }
 
+  /**
+   * Keeps the stages an earlier sync stored (`stored`: its watermark's {@link stageNames}) that
+   * HubSpot no longer lists: HubSpot deletes a stage, or a whole pipeline, outright once its deals
+   * have moved on, but their stage histories still name it by id. With its label and kind kept in
+   * the index (and in the watermarks this sync stores), a history read again shows the stage's
+   * name, as it did before, instead of a bare id such as `98327463`.
+   */
+  function rememberStages(stored: Record<string, string> | undefined): void {
+    const index = stageIndex as HubspotStageIndex
+    for (const [key, entry] of Object.entries(stored ?? {})) {
+      if (names[key] !== undefined || typeof entry !== 'string' || !/^[OWL]:./.test(entry) || !key.includes(':')) continue
+      const stage: HubspotStage = { label: entry.slice(2), isClosed: entry[0] !== 'O', isWon: entry[0] === 'W' }
+      const id = key.slice(key.indexOf(':') + 1)
+      index.byKey.set(key, stage)
+      if (!index.byId.has(id)) index.byId.set(id, stage)
+      if (stage.isClosed) index.closedLabels.add(stage.label)
+      names[key] = entry
+    }
+  }
+
   // A deal of another pipeline than the one the sync is limited to (one without a pipeline is kept).
   const elsewhere = (d: HubspotDeal) => onlyPipeline !== undefined && !!d.properties.pipeline && d.properties.pipeline !== onlyPipeline
 
@@ -202,6 +229,9 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     if (!ownerEmails) await loadOwners()
     // A watermark of a sync limited to another pipeline (or to none) says nothing of this one's deals: read them all.
     let start = parseWatermark(watermark, onlyPipeline)
+    // The stages earlier syncs knew, whatever pipeline they were limited to; a full sync starts
+    // from no watermark, but the one it replaced still names them.
+    for (const earlier of [watermark, opts.replaced]) if (earlier != null) rememberStages(storedStages(earlier))
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
@@ -375,7 +405,12 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     return { deals, removedDealIds: missing, watermark: p.watermark }
   }
 
-  /** Reads every deal modified at exactly `ts` in `hs_object_id` order, past the ids already stored. */
+  /**
+   * Reads every deal modified at exactly `ts` in `hs_object_id` order, past the ids already stored.
+   * A server that shows it did not apply the id filter or sort (a row of another millisecond, an id
+   * not past the last one, ids out of order: a proxy or test double) would make that order skip
+   * deals: the millisecond is then read through the server's own `after` cursor to its end instead.
+   */
   async function* drainMillisecond(
     ts: number,
     already: ReadonlySet<string>,
@@ -384,20 +419,50 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   ): AsyncIterable<SyncPage> {
     let lastId = '0'
     const done = new Set(already)
+    // Set once the server shows it ignores the id filter or sort: its `after` cursor is followed.
+    let byCursor = false
+    let after: string | undefined
+    const usedAfter = new Set<string>()
+    const idOf = (r: { id: string }) => Number(r.id)
     for (;;) {
-      const res = await search(
-        [
-          { propertyName: TS, operator: 'EQ', value: String(ts) },
-          { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
-        ],
-        'hs_object_id',
-      )
-      const fresh = res.results.filter((r) => !done.has(r.id))
-      for (const r of res.results) done.add(r.id)
-      const last = res.results[res.results.length - 1]
-      // A page ending where the last one ended (a server ignoring the id filter) ends the drain instead of looping.
-      const more = res.paging?.next != null && last !== undefined && last.id !== lastId
-      if (last) lastId = last.id
+      const res = byCursor
+        ? await search([{ propertyName: TS, operator: 'EQ', value: String(ts) }], 'hs_object_id', after)
+        : await search(
+            [
+              { propertyName: TS, operator: 'EQ', value: String(ts) },
+              { propertyName: 'hs_object_id', operator: 'GT', value: lastId },
+            ],
+            'hs_object_id',
+          )
+      const rows = res.results
+      if (
+        !byCursor &&
+        rows.some(
+          (r, i) =>
+            tsOf(r.properties[TS] ?? r.updatedAt) !== ts ||
+            idOf(r) <= Number(lastId) ||
+            (i > 0 && idOf(r) <= idOf(rows[i - 1] as { id: string })),
+        )
+      ) {
+        byCursor = true
+        options.logger?.warn('HubSpot search ignored the hs_object_id filter or sort; reading the millisecond through its paging cursor')
+        continue
+      }
+      // Only the deals of this millisecond (a server ignoring the filter answers with others too).
+      const fresh = rows.filter((r) => !done.has(r.id) && (!byCursor || tsOf(r.properties[TS] ?? r.updatedAt) === ts))
+      for (const r of fresh) done.add(r.id)
+      const last = rows[rows.length - 1]
+      const nextAfter = rows.length > 0 ? (res.paging?.next?.after ?? undefined) : undefined
+      let more: boolean
+      if (byCursor) {
+        more = nextAfter !== undefined && !usedAfter.has(nextAfter)
+        if (nextAfter !== undefined) usedAfter.add(nextAfter)
+        after = nextAfter
+      } else {
+        // A page ending where the last one ended (a server ignoring the id filter) ends the drain instead of looping.
+        more = res.paging?.next != null && last !== undefined && last.id !== lastId
+        if (last) lastId = last.id
+      }
       const { deals, missing } = await readDeals(fresh)
       opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${fresh.length} deals`)
       yield { deals, removedDealIds: missing, watermark: more ? stored(ts, done, false) : stored(ts, done, true) }
@@ -435,6 +500,16 @@ function parseWatermark(value: string | null, pipeline: string | undefined): Hub
     // fall through: an unreadable watermark means a full sync, which is always safe
   }
   return { ts: 0, ids: [] }
+}
+
+/** The stage names (see {@link stageNames}) a stored watermark holds, whatever pipeline it was limited to; none when unreadable. */
+function storedStages(value: string): Record<string, string> | undefined {
+  try {
+    const stages = (JSON.parse(value) as { stages?: unknown } | null)?.stages
+    return stages !== null && typeof stages === 'object' && !Array.isArray(stages) ? (stages as Record<string, string>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Each stage (`pipelineId:stageId`) as `O|W|L:label` (open, won, lost), for the watermark. */
