@@ -79,6 +79,8 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
             // A stage change the rows do not date happened today where the team is (as reports count).
             today: todayOf(config),
             onProgress: bar.update,
+            onBusy: () =>
+              io.err('The database is busy: another import or a sync is writing to it. Waiting for it (up to 2 minutes; Ctrl-C stops)…'),
           })
         } finally {
           process.off('SIGINT', stopOnInterrupt)
