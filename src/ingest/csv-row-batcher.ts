@@ -83,17 +83,21 @@ export function createRowBatcher(
     onRow(fields, line, unclosedQuote) {
       read++
       if (unclosedQuote) {
-        rejects.push({ line, reason: UNCLOSED_QUOTE, raw: toCsvLine(fields) })
+        rejects.push({ line, reason: UNCLOSED_QUOTE, raw: toCsvLine(fields, layout.delimiter) })
         return
       }
       const parsed = parseDealRow(fields, layout)
       if (!parsed.ok) {
-        rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields) })
+        rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields, layout.delimiter) })
         return
       }
       const first = seen.firstOrAdd(parsed.deal.dealId, line)
       if (first !== -1) {
-        rejects.push({ line, reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`, raw: toCsvLine(fields) })
+        rejects.push({
+          line,
+          reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`,
+          raw: toCsvLine(fields, layout.delimiter),
+        })
         return
       }
       if (!stageNames.has(parsed.deal.stage)) parsed.deal.stage = spelling(parsed.deal.stage)
@@ -141,7 +145,10 @@ function stageSpelling(stageNames: ReadonlySet<string>): (stage: string) => stri
 export const UNCLOSED_QUOTE =
   'the file ends inside a quoted value that starts in this row (a quote never closed): is the file cut short? Close the quote or export the file again'
 
-/** Re-creates a row's text for the quarantine (fields quoted where CSV needs it). */
-function toCsvLine(fields: readonly string[]): string {
-  return fields.map((f) => (/[",\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')
+/**
+ * Re-creates a row's text for the quarantine, separated as the file is (a semicolon-separated
+ * row stays one, to paste back into its file), fields quoted where CSV needs it.
+ */
+function toCsvLine(fields: readonly string[], delimiter: string): string {
+  return fields.map((f) => (f.includes(delimiter) || /["\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(delimiter)
 }

@@ -334,7 +334,7 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
   })
 
-  it('quarantines an amount with one group of three digits after a dot or comma in a semicolon-separated file, on either thread', async () => {
+  it('quarantines an amount with one group of three digits after a dot or comma in a semicolon-separated file, on either thread, keeping its row as the file separates it', async () => {
     // Commas separate the rows' fields here; a comma inside an amount is written as ^.
     const semicolons = (...rows: string[]) =>
       csv(...rows)
@@ -362,6 +362,12 @@ describeEachDialect('importCsvFile', (dialect) => {
           3,
           'deal_amount "€1,250" could mean 1250 or 1.25 (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those',
         ],
+      ])
+      // Each quarantined row's text is the line as the file has it, to fix and paste back.
+      const raw = await store.db.selectFrom('rejected_rows').select(['line', 'raw']).orderBy('line').execute()
+      expect(raw, threads).toEqual([
+        { line: 2, raw: 'E1;2024-01-02;2024-02-01;rep_1;SaaS;EMEA;Core;Inbound;Proposal;12.500;30;Won' },
+        { line: 3, raw: 'E2;2024-01-02;2024-02-01;rep_1;SaaS;EMEA;Core;Inbound;Proposal;€1,250;30;Won' },
       ])
       const amounts = await store.db.selectFrom('deals').select(['deal_id', 'amount']).orderBy('deal_id').execute()
       expect(amounts.map((d) => [d.deal_id, Number(d.amount)])).toEqual([
