@@ -185,8 +185,17 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     throw error
   }
   // The rows are committed: another process that began writing since (a second import) is waited
-  // for, so that this import is not reported as failed once they are stored.
-  await retryWhileBusy(() => saveStageOrder(store.db, configured, 'config'), busyWaitMs, onBusy)
+  // for, without stopping this one, so that the import is not reported as failed once they are stored.
+  const afterCommit = <T>(write: () => Promise<T>) =>
+    retryWhileBusy(
+      async () => {
+        await waitForWriteTurn(store, busyWaitMs, onBusy)
+        return write()
+      },
+      busyWaitMs,
+      onBusy,
+    )
+  await afterCommit(() => saveStageOrder(store.db, configured, 'config'))
   // A re-import may keep the stage a lost deal was lost at that the store knew: count what is stored.
   if (rollupStages === null && notes.lostAtClosedStage.length > 0) {
     const stored = await countLostAtStages(
@@ -202,7 +211,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     }
   }
   const committed = performance.now()
-  if (!rollupWritten) await retryWhileBusy(() => refreshAnalyticsRollup(store), busyWaitMs, onBusy)
+  if (!rollupWritten) await afterCommit(() => refreshAnalyticsRollup(store))
   return {
     file: options.path,
     runId,
