@@ -66,6 +66,11 @@ export interface CsvImportOptions {
   onBusy?: () => void
   /** How long to wait for another process's write, milliseconds (default two minutes). */
   busyWaitMs?: number
+  /**
+   * Called once the rows are committed (with the import's run id), before the work that follows
+   * (the stage order, the report summaries): from then on, stopping the process keeps them.
+   */
+  onCommitted?: (runId: number) => void
 }
 
 const MAX_REASONS_SHOWN = 5
@@ -184,6 +189,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     await run?.rollback()
     throw error
   }
+  options.onCommitted?.(runId)
   // The rows are committed: another process that began writing since (a second import) is waited
   // for, without stopping this one, so that the import is not reported as failed once they are stored.
   const afterCommit = <T>(write: () => Promise<T>) =>

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
@@ -511,4 +512,28 @@ it('an import that fills the disk says the disk is full and keeps the deals alre
   expect(isDatabaseFull(error)).toBe(true)
   expect(userMessage(error)).toBe(DATABASE_FULL)
   expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
+})
+
+// What follows the commit (the stage order, the report summaries) may wait for another process's
+// write: a command stopped then must know the rows are stored, not say nothing was written.
+it('tells onCommitted the run id once the rows are stored, as another connection sees them (SQLite)', async () => {
+  const path = join(tempDir('pulse-committed-'), 'pulse.db')
+  store = await openStore({ path })
+  const seen: Array<{ runId: number; deals: unknown; status: unknown }> = []
+  const summary = await importCsvFile(store, {
+    ...options(writeTempFile('committed.csv', csv(...GOOD))),
+    onCommitted: (runId) => {
+      const other = new SqliteDatabase(path, { readonly: true })
+      try {
+        seen.push({
+          runId,
+          deals: other.prepare('SELECT count(*) FROM deals').pluck().get(),
+          status: other.prepare('SELECT status FROM import_runs WHERE run_id = ?').pluck().get(runId),
+        })
+      } finally {
+        other.close()
+      }
+    },
+  })
+  expect(seen).toEqual([{ runId: summary.runId, deals: 3, status: 'done' }])
 })
