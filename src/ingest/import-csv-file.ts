@@ -165,7 +165,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
           batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today)
           begin(missingOptionalColumns(layout))
         },
-        (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
+        (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),
         options.onProgress,
       )
       notes = batcher?.finish() ?? NO_STAGE_NOTES

@@ -292,6 +292,42 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(s1.industry).toBe('Acme Inc')
   })
 
+  it('quarantines a row whose quote, never closed in it, reads later rows into its value, instead of losing them unseen', async () => {
+    store = await dialect.open()
+    // S1's name opens a quote that the quote of S3's name closes: S2 and the start of S3 are read into it.
+    const file = writeTempFile(
+      'd.csv',
+      [
+        `${HEADER},deal_name`,
+        `${GOOD[0]},Fine`,
+        `S1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,Open,"Acme 24`,
+        'S2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,Open,Beta',
+        'S3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,Open,"Gamma"',
+        `${GOOD[1]},"Notes, over\ntwo lines, with commas"`,
+        `${GOOD[2]},Last`,
+        '',
+      ].join('\n'),
+    )
+    for (const threads of ['inline', 'worker'] as const) {
+      const summary = await importCsvFile(store, { ...options(file), threads })
+      expect(summary, threads).toMatchObject({ rejected: 1 })
+      expect(summary.firstRejects, threads).toEqual([
+        {
+          line: 3,
+          reason:
+            'a quoted value runs from line 3 to line 5 and holds 2 lines that look like rows of the file: a quote opened in this row and closed only on line 5? Close the quote where the value ends (or remove it) and import again',
+        },
+      ])
+      // A value over two lines that are no rows is read as before.
+      const deals = await store.db.selectFrom('deals').select(['deal_id', 'deal_name']).orderBy('deal_id').execute()
+      expect(deals, threads).toEqual([
+        { deal_id: 'D1', deal_name: 'Fine' },
+        { deal_id: 'D2', deal_name: 'Notes, over\ntwo lines, with commas' },
+        { deal_id: 'D3', deal_name: 'Last' },
+      ])
+    }
+  })
+
   it.each([
     ['missing required columns', 'deal_id,created_date\nD1,2024-01-01\n', /lacks required columns sales_rep_id, industry/],
     ['an empty file', '', /is empty/],

@@ -7,9 +7,22 @@ import { createStrayQuoteRepair, type StrayQuoteRepair } from './create-stray-qu
 /**
  * Called once per data row with its fields and the line it starts on (header = line 1), and
  * `unclosedQuote` for the last row when the file ends inside a quoted value (a quote never
- * closed: the row holds the rest of the file).
+ * closed: the row holds the rest of the file). `swallowed` when a value of the row runs over
+ * lines that look like rows of the file (see {@link SwallowedRows}).
  */
-export type RowHandler = (fields: string[], line: number, unclosedQuote?: boolean) => void
+export type RowHandler = (fields: string[], line: number, unclosedQuote?: boolean, swallowed?: SwallowedRows) => void
+
+/**
+ * A row with a value that spans lines, `rows` of which hold as many separators as a row of the
+ * file: a quote opened in the row and closed only on `lastLine` (a later value's quote) read
+ * those rows into the value, as spreadsheets would read them too.
+ */
+export interface SwallowedRows {
+  /** The line the row ends on. */
+  lastLine: number
+  /** Lines inside its values that look like rows. */
+  rows: number
+}
 
 /** What the reader saw: rows delivered and the file's size. */
 export interface CsvReadResult {
@@ -50,12 +63,15 @@ export async function readCsvFile(
   // is marked when the file ends inside a quote.
   let heldFields: string[] | undefined
   let heldLine = 0
+  let heldSwallowed: SwallowedRows | undefined
+  // Separators a line inside a value needs to look like a row (a header with fewer than three names has none).
+  let rowSeparators = Number.POSITIVE_INFINITY
   const handOn = (last: boolean) => {
     if (heldFields === undefined) return
     const fields = heldFields
     heldFields = undefined
     rows++
-    onRow(fields, heldLine, last && quotes.endedInQuotes() ? true : undefined)
+    onRow(fields, heldLine, last && quotes.endedInQuotes() ? true : undefined, heldSwallowed)
   }
 
   parser.on('data', (fields: string[]) => {
@@ -71,14 +87,21 @@ export async function readCsvFile(
         line += newlinesIn(fields, lineBreak)
         onHeader(fields, delimiter)
         line += 1
+        let named = fields.length
+        while (named > 0 && (fields[named - 1] ?? '').trim() === '') named--
+        if (named >= 3) rowSeparators = named - 1
         return
       }
       const start = line
-      line += 1 + newlinesIn(fields, lineBreak)
+      const breaks = newlinesIn(fields, lineBreak)
+      line += 1 + breaks
       if (isBlank(fields)) return
       handOn(false)
       heldFields = fields
       heldLine = start
+      // (Rare: only a row with a value over several lines is looked into.)
+      const inside = breaks === 0 ? 0 : rowLikeLines(fields, lineBreak, delimiter, rowSeparators)
+      heldSwallowed = inside === 0 ? undefined : { lastLine: start + breaks, rows: inside }
     } catch (error) {
       failure = error
       source.destroy()
@@ -199,6 +222,16 @@ function newlinesIn(fields: readonly string[], lineBreak: string): number {
       n++
       i = f.indexOf(lineBreak, i + 1)
     }
+  }
+  return n
+}
+
+// Lines inside the values of a row (after a value's first line) with at least `separators` separators.
+function rowLikeLines(fields: readonly string[], lineBreak: string, delimiter: string, separators: number): number {
+  let n = 0
+  for (const f of fields) {
+    if (!f.includes(lineBreak)) continue
+    for (const inner of f.split(lineBreak).slice(1)) if (inner.split(delimiter).length - 1 >= separators) n++
   }
   return n
 }

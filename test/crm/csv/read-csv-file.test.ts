@@ -144,6 +144,32 @@ describe('readCsvFile', () => {
     ])
   })
 
+  it('marks a row whose value holds lines with as many separators as a row, naming its last line, on any line end', async () => {
+    for (const end of ['\n', '\r\n', '\r']) {
+      const rows: Array<[string, number, unknown]> = []
+      const text = [
+        `${HEADER},,`,
+        'D1,2024-01-02,,rep_1,"opened,EMEA,Core,Inbound,Demo,100,Open,,',
+        'D2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,',
+        'D3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,"Open",,',
+        'D4,2024-01-02,,rep_1,"a note, over, lines',
+        'with, a few, commas",EMEA,Core,Inbound,Demo,100,Open,,',
+        'D5,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,',
+      ].join(end)
+      await readCsvFile(
+        writeTempFile('swallow.csv', text),
+        () => {},
+        (fields, line, _unclosed, swallowed) => rows.push([fields[0] as string, line, swallowed]),
+      )
+      // The header's trailing empty names do not count: a row needs ten separators, not twelve.
+      expect(rows, JSON.stringify(end)).toEqual([
+        ['D1', 2, { lastLine: 4, rows: 2 }],
+        ['D4', 5, undefined],
+        ['D5', 7, undefined],
+      ])
+    }
+  })
+
   it('marks the last row when the file ends inside a quoted value, and counts lone CR line ends', async () => {
     const rows: Array<[string, number, boolean | undefined]> = []
     const text = `${HEADER}\r${ROW}\rD2,2024-01-02,,rep_1,"two\rlines",EMEA,Core,Inbound,Demo,100,Open\rD3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,"Open`
