@@ -13,8 +13,8 @@ import { createStrayQuoteRepair, type StrayQuoteRepair } from './create-stray-qu
 export type RowHandler = (fields: string[], line: number, unclosedQuote?: boolean, swallowed?: SwallowedRows) => void
 
 /**
- * A row with a value that spans lines, `rows` of which hold as many separators as a row of the
- * file: a quote opened in the row and closed only on `lastLine` (a later value's quote) read
+ * A row with a value that spans lines, `rows` of which look like rows of the file (as many
+ * separators, and a date): a quote opened in the row and closed only on `lastLine` (a later value's quote) read
  * those rows into the value, as spreadsheets would read them too.
  */
 export interface SwallowedRows {
@@ -226,15 +226,18 @@ function newlinesIn(fields: readonly string[], lineBreak: string): number {
   return n
 }
 
-// Lines inside the values of a row (after a value's first line) with at least `separators` separators.
+// Lines inside the values of a row (after a value's first line) that look like deal rows: at least
+// `separators` separators and a date (every row has its created_date), which a list in a note seldom has.
 function rowLikeLines(fields: readonly string[], lineBreak: string, delimiter: string, separators: number): number {
   let n = 0
   for (const f of fields) {
     if (!f.includes(lineBreak)) continue
-    for (const inner of f.split(lineBreak).slice(1)) if (inner.split(delimiter).length - 1 >= separators) n++
+    for (const inner of f.split(lineBreak).slice(1)) if (inner.split(delimiter).length - 1 >= separators && ISO_DAY.test(inner)) n++
   }
   return n
 }
+
+const ISO_DAY = /\d{4}-\d{2}-\d{2}/
 
 /**
  * Decodes bytes as strict UTF-8 (dropping a leading BOM), refuses binary input, reads CRLF as LF

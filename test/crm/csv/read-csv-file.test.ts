@@ -144,7 +144,7 @@ describe('readCsvFile', () => {
     ])
   })
 
-  it('marks a row whose value holds lines with as many separators as a row, naming its last line, on any line end', async () => {
+  it('marks a row whose value holds lines that look like rows (separators and a date), naming its last line, on any line end', async () => {
     for (const end of ['\n', '\r\n', '\r']) {
       const rows: Array<[string, number, unknown]> = []
       const text = [
@@ -154,6 +154,8 @@ describe('readCsvFile', () => {
         'D3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,"Open",,',
         'D4,2024-01-02,,rep_1,"a note, over, lines',
         'with, a few, commas",EMEA,Core,Inbound,Demo,100,Open,,',
+        'D6,2024-01-02,,rep_1,"asked about: SSO',
+        'SCIM, audit logs, SLAs, support, training, onboarding, pricing, legal, security, uptime, API",EMEA,Core,Inbound,Demo,100,Open,,',
         'D5,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,',
       ].join(end)
       await readCsvFile(
@@ -165,7 +167,8 @@ describe('readCsvFile', () => {
       expect(rows, JSON.stringify(end)).toEqual([
         ['D1', 2, { lastLine: 4, rows: 2 }],
         ['D4', 5, undefined],
-        ['D5', 7, undefined],
+        ['D6', 7, undefined],
+        ['D5', 9, undefined],
       ])
     }
   })
