@@ -180,8 +180,8 @@ export function csvFileSize(path: string): number {
 }
 
 /**
- * The separator the header line uses: a comma whenever it has one, else a semicolon or a tab
- * (exports from spreadsheets set to other locales). Decided from the header alone, since values
+ * The separator the header line uses: a comma whenever it has one between its names (not inside a
+ * quoted name), else a semicolon or a tab (exports from spreadsheets set to other locales). Decided from the header alone, since values
  * may hold semicolons (`stage_history`) that would sway a guess made from the rows. And the
  * character that ends lines: `\r` when the first line ends in a lone CR (old Mac exports), else
  * `\n` (LF or CRLF).
@@ -200,7 +200,9 @@ function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r' } 
     .toString('utf8')
     .replace(/^\uFEFF/, '')
   const headerLine = text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
-  const delimiter = headerLine.includes(',') ? ',' : headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ','
+  // Between the names, not inside a quoted one (`"Value, EUR"` in a semicolon-separated header).
+  const between = headerLine.replace(/"[^"]*"/g, '')
+  const delimiter = between.includes(',') ? ',' : between.includes(';') ? ';' : between.includes('\t') ? '\t' : ','
   const cr = text.indexOf('\r')
   const lf = text.indexOf('\n')
   const lineBreak = cr !== -1 && (lf === -1 || cr < lf) && text[cr + 1] !== '\n' ? '\r' : '\n'

@@ -106,6 +106,33 @@ describe('readCsvFile', () => {
     expect(rows.map((r) => r.length)).toEqual([12, 12])
   })
 
+  it('reads a semicolon- or tab-separated export whose quoted header names hold commas by the separator between them', async () => {
+    for (const sep of [';', '\t']) {
+      const rows: Array<[string[], string]> = []
+      const text = `${HEADER.replaceAll(',', sep)}${sep}"Notes, internal"${sep}"Value (EUR, net)"\r\n${ROW.replaceAll(',', sep)}${sep}x${sep}"1,5"\r\n`
+      await readCsvFile(
+        writeTempFile('d.csv', text),
+        (h, delimiter) => rows.push([h, delimiter]),
+        (fields) => rows.push([fields, '']),
+      )
+      expect(rows.map(([r, d]) => [r.length, d, r.at(-1)])).toEqual([
+        [13, sep, 'Value (EUR, net)'],
+        [13, '', '1,5'],
+      ])
+    }
+    // A comma between quoted names is still the separator.
+    const quoted = HEADER.split(',')
+      .map((h) => `"${h}"`)
+      .join(',')
+    const rows: string[] = []
+    await readCsvFile(
+      writeTempFile('q.csv', `${quoted}\n${ROW}\n`),
+      (_h, delimiter) => rows.push(delimiter),
+      () => {},
+    )
+    expect(rows).toEqual([','])
+  })
+
   it('reads a semicolon- or tab-separated export by the separator its header uses', async () => {
     for (const sep of [';', '\t']) {
       const rows: string[][] = []
