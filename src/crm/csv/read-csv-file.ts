@@ -49,13 +49,14 @@ export async function readCsvFile(
 ): Promise<CsvReadResult> {
   const total = csvFileSize(path)
 
-  const { delimiter, lineBreak } = fileShape(path)
+  const { delimiter, lineBreak, sepLine } = fileShape(path)
   const quotes = createStrayQuoteRepair(delimiter)
   const decoder = new Utf8Check(path, quotes, lineBreak, onProgress ? (n) => onProgress(n, total) : undefined)
   // The line end is told, not guessed: Papa Parse guesses one from the first chunk, and a file whose
   // header ends in CRLF and whose rows in LF (rows appended by another tool) became one row.
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter, newline: lineBreak })
   let header: string[] | undefined
+  let sepLineLeft = sepLine
   let line = 1
   let rows = 0
   let failure: unknown
@@ -81,6 +82,12 @@ export async function readCsvFile(
         // Blank lines before the header are skipped.
         if (isBlank(fields)) {
           line += 1 + newlinesIn(fields, lineBreak)
+          return
+        }
+        // Excel's `sep=;` line, which only names the separator.
+        if (sepLineLeft) {
+          sepLineLeft = false
+          line += 1
           return
         }
         header = fields
@@ -181,12 +188,13 @@ export function csvFileSize(path: string): number {
 
 /**
  * The separator the header line uses: a comma whenever it has one between its names (not inside a
- * quoted name), else a semicolon or a tab (exports from spreadsheets set to other locales). Decided from the header alone, since values
+ * quoted name), else a semicolon or a tab (exports from spreadsheets set to other locales); or the
+ * one a first line `sep=;` names (`sepLine`), as Excel writes it for the file to open right. Decided from the header alone, since values
  * may hold semicolons (`stage_history`) that would sway a guess made from the rows. And the
  * character that ends lines: `\r` when the first line ends in a lone CR (old Mac exports), else
  * `\n` (LF or CRLF).
  */
-function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r' } {
+function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r'; sepLine: boolean } {
   const bytes = Buffer.alloc(64 * 1024)
   const fd = openSync(path, 'r')
   let n: number
@@ -200,13 +208,15 @@ function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r' } 
     .toString('utf8')
     .replace(/^\uFEFF/, '')
   const headerLine = text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
+  // A first line `sep=;` (Excel writes and reads it) names the separator; the header follows it.
+  const sep = /^ *sep=([^ ]) *$/i.exec(headerLine)?.[1]
   // Between the names, not inside a quoted one (`"Value, EUR"` in a semicolon-separated header).
   const between = headerLine.replace(/"[^"]*"/g, '')
-  const delimiter = between.includes(',') ? ',' : between.includes(';') ? ';' : between.includes('\t') ? '\t' : ','
+  const delimiter = sep ?? (between.includes(',') ? ',' : between.includes(';') ? ';' : between.includes('\t') ? '\t' : ',')
   const cr = text.indexOf('\r')
   const lf = text.indexOf('\n')
   const lineBreak = cr !== -1 && (lf === -1 || cr < lf) && text[cr + 1] !== '\n' ? '\r' : '\n'
-  return { delimiter, lineBreak }
+  return { delimiter, lineBreak, sepLine: sep !== undefined }
 }
 
 // A blank line, or a row of bare separators (`,,,,`: how spreadsheets save an empty row).

@@ -133,6 +133,27 @@ describe('readCsvFile', () => {
     expect(rows).toEqual([','])
   })
 
+  it("reads the separator a first line sep=; names (Excel's own), and the header after it, counting that line", async () => {
+    for (const sep of [';', ',', '\t']) {
+      const rows: Array<[string, number]> = []
+      const text = `\uFEFFsep=${sep}\r\n${HEADER.replaceAll(',', sep)}\r\n${ROW.replaceAll(',', sep)}\r\n`
+      let header: string[] = []
+      await readCsvFile(
+        writeTempFile('d.csv', text),
+        (h, delimiter) => {
+          header = h
+          rows.push([delimiter, 1])
+        },
+        (fields, line) => rows.push([fields[0] as string, line]),
+      )
+      expect(header, JSON.stringify(sep)).toEqual(HEADER.split(','))
+      expect(rows).toEqual([
+        [sep, 1],
+        ['D1', 3],
+      ])
+    }
+  })
+
   it('reads a semicolon- or tab-separated export by the separator its header uses', async () => {
     for (const sep of [';', '\t']) {
       const rows: string[][] = []
