@@ -45,11 +45,15 @@ export async function tableExists<DB>(db: Kysely<DB>, name: string): Promise<boo
 }
 
 /**
- * Inside a transaction on PostgreSQL, makes other transactions that call this for `table` wait
- * until this one ends (readers do not wait); a no-op on SQLite, whose writers take turns already.
- * For a replace-all write (delete every row, insert the new set): two at once under READ
- * COMMITTED would each delete only the rows they saw and then insert the same keys twice.
+ * Called first inside a transaction, makes other transactions that call this for `table` wait
+ * until this one ends (readers do not wait). For a replace-all write (delete every row, insert the
+ * new set): on PostgreSQL two at once under READ COMMITTED would each delete only the rows they saw
+ * and then insert the same keys twice. On SQLite it takes the database's write lock (waiting out the
+ * busy timeout for another process's write, a CSV import say): a transaction that read first and
+ * wrote second would fail at once with SQLITE_BUSY instead of waiting its turn.
  */
 export async function lockTableForWriters(tx: Kysely<Database>, table: keyof Database): Promise<void> {
   if (dialectOf(tx) === 'postgres') await sql`LOCK TABLE ${sql.table(table)} IN SHARE ROW EXCLUSIVE MODE`.execute(tx)
+  // A write that changes nothing: SQLite's busy handler runs only while the transaction holds no read snapshot.
+  else await sql`DELETE FROM ${sql.table(table)} WHERE 0`.execute(tx)
 }

@@ -69,7 +69,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
       batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today)
       post({ type: 'header', missing: missingOptionalColumns(layout) })
     },
-    (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
+    (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),
     (read) => {
       bytes = read
     },

@@ -1,5 +1,6 @@
 import type { ColumnLayout } from '../crm/csv/csv-columns.js'
 import { parseDealRow } from '../crm/csv/parse-deal-row.js'
+import type { SwallowedRows } from '../crm/csv/read-csv-file.js'
 import { type DealBatch, dealBatchOf, dealRollupRecordOf, uniqueStays } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
 import { isLostStageName, isWonStageName } from '../db/save-stage-order.js'
@@ -24,8 +25,11 @@ export interface ParsedChunk {
 
 /** Feeds CSV rows in file order; emits a {@link ParsedChunk} every `batchSize` good rows. */
 export interface RowBatcher {
-  /** `unclosedQuote`: the file ends inside a quoted value of this row (see `RowHandler`). */
-  onRow(fields: string[], line: number, unclosedQuote?: boolean): void
+  /**
+   * `unclosedQuote`: the file ends inside a quoted value of this row; `swallowed`: a value of the
+   * row holds lines that look like rows (see `RowHandler`). Either way the row is quarantined.
+   */
+  onRow(fields: string[], line: number, unclosedQuote?: boolean, swallowed?: SwallowedRows): void
   /** Emits what is left and returns what the file says about stages (see {@link StageNotes}). */
   finish(): StageNotes
 }
@@ -80,20 +84,28 @@ export function createRowBatcher(
     read = 0
   }
   return {
-    onRow(fields, line, unclosedQuote) {
+    onRow(fields, line, unclosedQuote, swallowed) {
       read++
       if (unclosedQuote) {
-        rejects.push({ line, reason: UNCLOSED_QUOTE, raw: toCsvLine(fields) })
+        rejects.push({ line, reason: UNCLOSED_QUOTE, raw: toCsvLine(fields, layout.delimiter) })
+        return
+      }
+      if (swallowed) {
+        rejects.push({ line, reason: swallowedRowsReason(line, swallowed), raw: toCsvLine(fields, layout.delimiter) })
         return
       }
       const parsed = parseDealRow(fields, layout)
       if (!parsed.ok) {
-        rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields) })
+        rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields, layout.delimiter) })
         return
       }
       const first = seen.firstOrAdd(parsed.deal.dealId, line)
       if (first !== -1) {
-        rejects.push({ line, reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`, raw: toCsvLine(fields) })
+        rejects.push({
+          line,
+          reason: `deal_id ${parsed.deal.dealId} appears again (first on line ${first})`,
+          raw: toCsvLine(fields, layout.delimiter),
+        })
         return
       }
       if (!stageNames.has(parsed.deal.stage)) parsed.deal.stage = spelling(parsed.deal.stage)
@@ -141,7 +153,19 @@ function stageSpelling(stageNames: ReadonlySet<string>): (stage: string) => stri
 export const UNCLOSED_QUOTE =
   'the file ends inside a quoted value that starts in this row (a quote never closed): is the file cut short? Close the quote or export the file again'
 
-/** Re-creates a row's text for the quarantine (fields quoted where CSV needs it). */
-function toCsvLine(fields: readonly string[]): string {
-  return fields.map((f) => (/[",\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')
+/**
+ * Why a row whose value holds lines that look like rows is quarantined: a quote opened in it and
+ * closed only by a later value's quote read those rows into it, and they would be lost unseen.
+ */
+function swallowedRowsReason(line: number, s: SwallowedRows): string {
+  const rows = s.rows === 1 ? '1 line that looks like a row' : `${s.rows.toLocaleString('en-US')} lines that look like rows`
+  return `a quoted value runs from line ${line} to line ${s.lastLine} and holds ${rows} of the file: a quote opened in this row and closed only on line ${s.lastLine}? Close the quote where the value ends (or remove it) and import again`
+}
+
+/**
+ * Re-creates a row's text for the quarantine, separated as the file is (a semicolon-separated
+ * row stays one, to paste back into its file), fields quoted where CSV needs it.
+ */
+function toCsvLine(fields: readonly string[], delimiter: string): string {
+  return fields.map((f) => (f.includes(delimiter) || /["\n\r]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(delimiter)
 }

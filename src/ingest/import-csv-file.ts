@@ -8,7 +8,9 @@ import type { DialectName } from '../db/dialect.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
+import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { findStageOrder, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
+import { waitForWriteTurn } from '../db/wait-for-write-turn.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
 import { startModuleWorker } from '../start-module-worker.js'
@@ -57,24 +59,51 @@ export interface CsvImportOptions {
    * writes (two cores), `auto` (default) a worker for files of 8 MB and more.
    */
   threads?: 'auto' | 'inline' | 'worker'
+  /**
+   * Called once when another process writes to the SQLite store (a second import, a sync): the
+   * import waits for it, up to `busyWaitMs`, before it starts and again after its commit.
+   */
+  onBusy?: () => void
+  /** How long to wait for another process's write, milliseconds (default two minutes). */
+  busyWaitMs?: number
+  /**
+   * Called once the rows are committed (with the import's run id), before the work that follows
+   * (the stage order, the report summaries): from then on, stopping the process keeps them.
+   */
+  onCommitted?: (runId: number) => void
 }
 
 const MAX_REASONS_SHOWN = 5
 const BATCH_SIZE = 1000
 const WORKER_MIN_BYTES = 8 << 20
+const BUSY_WAIT_MS = 120_000
 
 /**
  * Imports a deals CSV (contract "Import CSV") in one transaction: good rows are upserted by
  * `deal_id`, bad rows are quarantined with their line and reason. A file that cannot be read
  * correctly as a whole is refused with nothing written.
  *
- * @throws AppError `bad_file` / `missing_columns` for an unusable file (nothing written).
+ * Another process writing to a SQLite store (a second import) is waited for (see
+ * {@link CsvImportOptions.onBusy}), so two imports started together both land, one after the other.
+ *
+ * @throws AppError `bad_file` / `missing_columns` for an unusable file (nothing written); SQLite's
+ *   busy error when another process kept writing for longer than `busyWaitMs` (nothing written
+ *   when it was before the import began).
  */
 export async function importCsvFile(store: Store, options: CsvImportOptions): Promise<CsvImportSummary> {
   const started = performance.now()
   const now = options.now ?? new Date()
   const today = options.today ?? now.toISOString().slice(0, 10)
   const size = fileSize(options.path)
+  const busyWaitMs = options.busyWaitMs ?? BUSY_WAIT_MS
+  let saidBusy = false
+  const onBusy = () => {
+    if (!saidBusy) options.onBusy?.()
+    saidBusy = true
+  }
+  // The import's transaction begins as the header is read and cannot wait without stopping the
+  // process: wait here for a write another process holds (SQLite's busy timeout is only 5 s).
+  await waitForWriteTurn(store, busyWaitMs, onBusy)
   let run: DealImport | undefined
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, rejected: 0 }
   const firstRejects: CsvImportSummary['firstRejects'] = []
@@ -136,7 +165,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
           batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today)
           begin(missingOptionalColumns(layout))
         },
-        (fields, line, unclosedQuote) => batcher?.onRow(fields, line, unclosedQuote),
+        (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),
         options.onProgress,
       )
       notes = batcher?.finish() ?? NO_STAGE_NOTES
@@ -160,7 +189,19 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     await run?.rollback()
     throw error
   }
-  await saveStageOrder(store.db, configured, 'config')
+  options.onCommitted?.(runId)
+  // The rows are committed: another process that began writing since (a second import) is waited
+  // for, without stopping this one, so that the import is not reported as failed once they are stored.
+  const afterCommit = <T>(write: () => Promise<T>) =>
+    retryWhileBusy(
+      async () => {
+        await waitForWriteTurn(store, busyWaitMs, onBusy)
+        return write()
+      },
+      busyWaitMs,
+      onBusy,
+    )
+  await afterCommit(() => saveStageOrder(store.db, configured, 'config'))
   // A re-import may keep the stage a lost deal was lost at that the store knew: count what is stored.
   if (rollupStages === null && notes.lostAtClosedStage.length > 0) {
     const stored = await countLostAtStages(
@@ -176,7 +217,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     }
   }
   const committed = performance.now()
-  if (!rollupWritten) await refreshAnalyticsRollup(store)
+  if (!rollupWritten) await afterCommit(() => refreshAnalyticsRollup(store))
   return {
     file: options.path,
     runId,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
@@ -43,3 +44,36 @@ describeEachDialect('saveStageOrder', (dialect) => {
     },
   )
 })
+
+// Another process holds the SQLite write lock for a moment (a CSV import committing, a sync):
+// the save waits its turn, as every other write does, instead of failing with "database is busy"
+// because it read the stored order before it asked to write.
+it('on SQLite, waits for a write another process holds instead of failing at once', async () => {
+  const path = join(tempDir('pulse-stage-busy-'), 'pulse.db')
+  const store = await openStore({ path })
+  opened.push(store)
+  await saveStageOrder(store.db, stagesFromNames(['Qualified', 'Closed']), 'config')
+  const holder = await holdWriteLock(path, 1500)
+  const started = Date.now()
+  await saveStageOrder(store.db, stagesFromNames(['Qualified', 'Demo', 'Closed']), 'config')
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+  expect(await holder.exited).toBe(0)
+  expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(['Qualified', 'Demo', 'Closed'])
+})
+
+/**
+ * Starts a process that takes the write lock of the SQLite file at `path` and releases it after
+ * `ms`; resolves once the lock is held, with a promise of the process's exit code.
+ */
+async function holdWriteLock(path: string, ms: number): Promise<{ exited: Promise<number | null> }> {
+  const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1]); db.exec('BEGIN IMMEDIATE'); db.exec("INSERT INTO meta (key, value) VALUES ('held', '1') ON CONFLICT (key) DO NOTHING"); process.stdout.write('held\\n'); setTimeout(() => { db.exec('ROLLBACK'); db.close() }, ${ms})`
+  const child = spawn(process.execPath, ['-e', script, path], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('held')) resolve()
+    })
+    child.on('exit', (code) => reject(new Error(`the lock holder exited with ${code} before taking the lock`)))
+  })
+  return { exited }
+}

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
@@ -291,6 +292,42 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(s1.industry).toBe('Acme Inc')
   })
 
+  it('quarantines a row whose quote, never closed in it, reads later rows into its value, instead of losing them unseen', async () => {
+    store = await dialect.open()
+    // S1's name opens a quote that the quote of S3's name closes: S2 and the start of S3 are read into it.
+    const file = writeTempFile(
+      'd.csv',
+      [
+        `${HEADER},deal_name`,
+        `${GOOD[0]},Fine`,
+        `S1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,Open,"Acme 24`,
+        'S2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,Open,Beta',
+        'S3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,10,,Open,"Gamma"',
+        `${GOOD[1]},"Notes, over\ntwo lines, with commas"`,
+        `${GOOD[2]},Last`,
+        '',
+      ].join('\n'),
+    )
+    for (const threads of ['inline', 'worker'] as const) {
+      const summary = await importCsvFile(store, { ...options(file), threads })
+      expect(summary, threads).toMatchObject({ rejected: 1 })
+      expect(summary.firstRejects, threads).toEqual([
+        {
+          line: 3,
+          reason:
+            'a quoted value runs from line 3 to line 5 and holds 2 lines that look like rows of the file: a quote opened in this row and closed only on line 5? Close the quote where the value ends (or remove it) and import again',
+        },
+      ])
+      // A value over two lines that are no rows is read as before.
+      const deals = await store.db.selectFrom('deals').select(['deal_id', 'deal_name']).orderBy('deal_id').execute()
+      expect(deals, threads).toEqual([
+        { deal_id: 'D1', deal_name: 'Fine' },
+        { deal_id: 'D2', deal_name: 'Notes, over\ntwo lines, with commas' },
+        { deal_id: 'D3', deal_name: 'Last' },
+      ])
+    }
+  })
+
   it.each([
     ['missing required columns', 'deal_id,created_date\nD1,2024-01-01\n', /lacks required columns sales_rep_id, industry/],
     ['an empty file', '', /is empty/],
@@ -334,7 +371,7 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await store.db.selectFrom('deals').select('deal_id').execute()).toEqual([])
   })
 
-  it('quarantines an amount with one group of three digits after a dot or comma in a semicolon-separated file, on either thread', async () => {
+  it('quarantines an amount with one group of three digits after a dot or comma in a semicolon-separated file, on either thread, keeping its row as the file separates it', async () => {
     // Commas separate the rows' fields here; a comma inside an amount is written as ^.
     const semicolons = (...rows: string[]) =>
       csv(...rows)
@@ -362,6 +399,12 @@ describeEachDialect('importCsvFile', (dialect) => {
           3,
           'deal_amount "€1,250" could mean 1250 or 1.25 (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those',
         ],
+      ])
+      // Each quarantined row's text is the line as the file has it, to fix and paste back.
+      const raw = await store.db.selectFrom('rejected_rows').select(['line', 'raw']).orderBy('line').execute()
+      expect(raw, threads).toEqual([
+        { line: 2, raw: 'E1;2024-01-02;2024-02-01;rep_1;SaaS;EMEA;Core;Inbound;Proposal;12.500;30;Won' },
+        { line: 3, raw: 'E2;2024-01-02;2024-02-01;rep_1;SaaS;EMEA;Core;Inbound;Proposal;€1,250;30;Won' },
       ])
       const amounts = await store.db.selectFrom('deals').select(['deal_id', 'amount']).orderBy('deal_id').execute()
       expect(amounts.map((d) => [d.deal_id, Number(d.amount)])).toEqual([
@@ -505,4 +548,28 @@ it('an import that fills the disk says the disk is full and keeps the deals alre
   expect(isDatabaseFull(error)).toBe(true)
   expect(userMessage(error)).toBe(DATABASE_FULL)
   expect(await store.db.selectFrom('deals').selectAll().orderBy('deal_id').execute()).toEqual(before)
+})
+
+// What follows the commit (the stage order, the report summaries) may wait for another process's
+// write: a command stopped then must know the rows are stored, not say nothing was written.
+it('tells onCommitted the run id once the rows are stored, as another connection sees them (SQLite)', async () => {
+  const path = join(tempDir('pulse-committed-'), 'pulse.db')
+  store = await openStore({ path })
+  const seen: Array<{ runId: number; deals: unknown; status: unknown }> = []
+  const summary = await importCsvFile(store, {
+    ...options(writeTempFile('committed.csv', csv(...GOOD))),
+    onCommitted: (runId) => {
+      const other = new SqliteDatabase(path, { readonly: true })
+      try {
+        seen.push({
+          runId,
+          deals: other.prepare('SELECT count(*) FROM deals').pluck().get(),
+          status: other.prepare('SELECT status FROM import_runs WHERE run_id = ?').pluck().get(runId),
+        })
+      } finally {
+        other.close()
+      }
+    },
+  })
+  expect(seen).toEqual([{ runId: summary.runId, deals: 3, status: 'done' }])
 })

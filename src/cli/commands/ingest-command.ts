@@ -64,9 +64,15 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
       options,
       async (store, config) => {
         const bar = progressBar(`Importing ${csv}`, io.errIsTty)
+        // Once committed, the rows stay: only what follows them (the stage order, the report summaries) is left undone.
+        let committedRun: number | undefined
         const stopOnInterrupt = () => {
           bar.done()
-          io.err('Import cancelled: nothing from this file was written.')
+          io.err(
+            committedRun === undefined
+              ? 'Import cancelled: nothing from this file was written.'
+              : `Stopped after the rows of this file were stored (import run ${committedRun}); the report summaries catch up at the next import or sync, or when pulse serve starts, and reports are right meanwhile.`,
+          )
           process.exit(130)
         }
         process.once('SIGINT', stopOnInterrupt)
@@ -79,6 +85,11 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
             // A stage change the rows do not date happened today where the team is (as reports count).
             today: todayOf(config),
             onProgress: bar.update,
+            onCommitted: (runId) => {
+              committedRun = runId
+            },
+            onBusy: () =>
+              io.err('The database is busy: another import or a sync is writing to it. Waiting for it (up to 2 minutes; Ctrl-C stops)…'),
           })
         } finally {
           process.off('SIGINT', stopOnInterrupt)

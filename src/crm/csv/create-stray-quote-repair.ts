@@ -55,7 +55,7 @@ export function createStrayQuoteRepair(delimiter: string): StrayQuoteRepair {
       // Inside a quoted value: this quote is an escaped one (""), the value's end, or an end
       // followed by more text.
       let j = q + 1
-      while (s[j] === ' ' || s[j] === '\t') j++
+      while (s[j] === ' ' || (s[j] === '\t' && delimiter !== '\t')) j++
       if (j >= s.length) {
         if (!final) return holdFrom(q)
         inQuotes = false

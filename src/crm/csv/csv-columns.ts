@@ -49,6 +49,8 @@ export interface ColumnLayout {
    * mark and a dot may group thousands: an amount like `12.500` cannot be read either way.
    */
   readonly decimalCommaLocale: boolean
+  /** The file's separator: `,`, `;` or a tab. */
+  readonly delimiter: string
 }
 
 const KNOWN = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS])
@@ -166,7 +168,7 @@ export function resolveColumns(
     .filter((e) => !used.has(e.index) && e.name !== '' && positions.get(normalise(e.name)) === e.index)
   let minFields = header.length
   while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
-  return { index, extras, width: header.length, minFields, decimalCommaLocale: delimiter === ';' }
+  return { index, extras, width: header.length, minFields, decimalCommaLocale: delimiter === ';', delimiter }
 }
 
 /**

@@ -66,9 +66,12 @@ export function parseAmount(value: string): number | null {
     const n = Number(v)
     return Number.isFinite(n) ? n : null
   }
-  const minus = v.startsWith('-')
-  const bare = withoutCurrency(minus ? v.slice(1) : v)
-  if (minus) return /^0*\.?0*$/.test(bare) && /\d/.test(bare) ? 0 : null
+  const lead = v.startsWith('-')
+  let bare = withoutCurrency(lead ? v.slice(1) : v)
+  // The minus may follow the currency, too (`$-5`, `USD -5`).
+  const after = !lead && bare.startsWith('-')
+  if (after) bare = bare.slice(1)
+  if (lead || after) return /^0*\.?0*$/.test(bare) && /\d/.test(bare) ? 0 : null
   if (!AMOUNT.test(bare)) return null
   const n = Number(bare.replace(/,/g, ''))
   return Number.isFinite(n) ? n : null
@@ -173,7 +176,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const amount = parseAmount(rawAmount)
   if (amount === null) {
     return reject(
-      rawAmount.trim().startsWith('-')
+      isNegativeAmount(rawAmount)
         ? `deal_amount "${rawAmount}" is negative`
         : `deal_amount "${rawAmount}" is not a number (write it as 4253.50, $4,253.50 or USD 4,253.50)`,
     )
@@ -276,6 +279,14 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
       extra,
     },
   }
+}
+
+// Whether `value` is an amount written with a minus before it or after its currency (`-5`, `-$5`, `$-5`, `USD -5`).
+function isNegativeAmount(value: string): boolean {
+  const v = value.trim()
+  if (v.startsWith('-')) return parseAmount(v.slice(1)) !== null
+  const bare = withoutCurrency(v)
+  return bare.startsWith('-') && parseAmount(bare.slice(1)) !== null
 }
 
 // Why `value` (the field `name`) is too long to be a key, or null.

@@ -7,9 +7,22 @@ import { createStrayQuoteRepair, type StrayQuoteRepair } from './create-stray-qu
 /**
  * Called once per data row with its fields and the line it starts on (header = line 1), and
  * `unclosedQuote` for the last row when the file ends inside a quoted value (a quote never
- * closed: the row holds the rest of the file).
+ * closed: the row holds the rest of the file). `swallowed` when a value of the row runs over
+ * lines that look like rows of the file (see {@link SwallowedRows}).
  */
-export type RowHandler = (fields: string[], line: number, unclosedQuote?: boolean) => void
+export type RowHandler = (fields: string[], line: number, unclosedQuote?: boolean, swallowed?: SwallowedRows) => void
+
+/**
+ * A row with a value that spans lines, `rows` of which look like rows of the file (as many
+ * separators, and a date): a quote opened in the row and closed only on `lastLine` (a later value's quote) read
+ * those rows into the value, as spreadsheets would read them too.
+ */
+export interface SwallowedRows {
+  /** The line the row ends on. */
+  lastLine: number
+  /** Lines inside its values that look like rows. */
+  rows: number
+}
 
 /** What the reader saw: rows delivered and the file's size. */
 export interface CsvReadResult {
@@ -36,13 +49,14 @@ export async function readCsvFile(
 ): Promise<CsvReadResult> {
   const total = csvFileSize(path)
 
-  const { delimiter, lineBreak } = fileShape(path)
+  const { delimiter, lineBreak, sepLine } = fileShape(path)
   const quotes = createStrayQuoteRepair(delimiter)
   const decoder = new Utf8Check(path, quotes, lineBreak, onProgress ? (n) => onProgress(n, total) : undefined)
   // The line end is told, not guessed: Papa Parse guesses one from the first chunk, and a file whose
   // header ends in CRLF and whose rows in LF (rows appended by another tool) became one row.
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { skipEmptyLines: false, delimiter, newline: lineBreak })
   let header: string[] | undefined
+  let sepLineLeft = sepLine
   let line = 1
   let rows = 0
   let failure: unknown
@@ -50,12 +64,15 @@ export async function readCsvFile(
   // is marked when the file ends inside a quote.
   let heldFields: string[] | undefined
   let heldLine = 0
+  let heldSwallowed: SwallowedRows | undefined
+  // Separators a line inside a value needs to look like a row (a header with fewer than three names has none).
+  let rowSeparators = Number.POSITIVE_INFINITY
   const handOn = (last: boolean) => {
     if (heldFields === undefined) return
     const fields = heldFields
     heldFields = undefined
     rows++
-    onRow(fields, heldLine, last && quotes.endedInQuotes() ? true : undefined)
+    onRow(fields, heldLine, last && quotes.endedInQuotes() ? true : undefined, heldSwallowed)
   }
 
   parser.on('data', (fields: string[]) => {
@@ -67,18 +84,31 @@ export async function readCsvFile(
           line += 1 + newlinesIn(fields, lineBreak)
           return
         }
+        // Excel's `sep=;` line, which only names the separator.
+        if (sepLineLeft) {
+          sepLineLeft = false
+          line += 1
+          return
+        }
         header = fields
         line += newlinesIn(fields, lineBreak)
         onHeader(fields, delimiter)
         line += 1
+        let named = fields.length
+        while (named > 0 && (fields[named - 1] ?? '').trim() === '') named--
+        if (named >= 3) rowSeparators = named - 1
         return
       }
       const start = line
-      line += 1 + newlinesIn(fields, lineBreak)
+      const breaks = newlinesIn(fields, lineBreak)
+      line += 1 + breaks
       if (isBlank(fields)) return
       handOn(false)
       heldFields = fields
       heldLine = start
+      // (Rare: only a row with a value over several lines is looked into.)
+      const inside = breaks === 0 ? 0 : rowLikeLines(fields, lineBreak, delimiter, rowSeparators)
+      heldSwallowed = inside === 0 ? undefined : { lastLine: start + breaks, rows: inside }
     } catch (error) {
       failure = error
       source.destroy()
@@ -157,13 +187,14 @@ export function csvFileSize(path: string): number {
 }
 
 /**
- * The separator the header line uses: a comma whenever it has one, else a semicolon or a tab
- * (exports from spreadsheets set to other locales). Decided from the header alone, since values
+ * The separator the header line uses: a comma whenever it has one between its names (not inside a
+ * quoted name), else a semicolon or a tab (exports from spreadsheets set to other locales); or the
+ * one a first line `sep=;` names (`sepLine`), as Excel writes it for the file to open right. Decided from the header alone, since values
  * may hold semicolons (`stage_history`) that would sway a guess made from the rows. And the
  * character that ends lines: `\r` when the first line ends in a lone CR (old Mac exports), else
  * `\n` (LF or CRLF).
  */
-function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r' } {
+function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r'; sepLine: boolean } {
   const bytes = Buffer.alloc(64 * 1024)
   const fd = openSync(path, 'r')
   let n: number
@@ -177,11 +208,15 @@ function fileShape(path: string): { delimiter: string; lineBreak: '\n' | '\r' } 
     .toString('utf8')
     .replace(/^\uFEFF/, '')
   const headerLine = text.split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? ''
-  const delimiter = headerLine.includes(',') ? ',' : headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ','
+  // A first line `sep=;` (Excel writes and reads it) names the separator; the header follows it.
+  const sep = /^ *sep=([^ ]) *$/i.exec(headerLine)?.[1]
+  // Between the names, not inside a quoted one (`"Value, EUR"` in a semicolon-separated header).
+  const between = headerLine.replace(/"[^"]*"/g, '')
+  const delimiter = sep ?? (between.includes(',') ? ',' : between.includes(';') ? ';' : between.includes('\t') ? '\t' : ',')
   const cr = text.indexOf('\r')
   const lf = text.indexOf('\n')
   const lineBreak = cr !== -1 && (lf === -1 || cr < lf) && text[cr + 1] !== '\n' ? '\r' : '\n'
-  return { delimiter, lineBreak }
+  return { delimiter, lineBreak, sepLine: sep !== undefined }
 }
 
 // A blank line, or a row of bare separators (`,,,,`: how spreadsheets save an empty row).
@@ -202,6 +237,19 @@ function newlinesIn(fields: readonly string[], lineBreak: string): number {
   }
   return n
 }
+
+// Lines inside the values of a row (after a value's first line) that look like deal rows: at least
+// `separators` separators and a date (every row has its created_date), which a list in a note seldom has.
+function rowLikeLines(fields: readonly string[], lineBreak: string, delimiter: string, separators: number): number {
+  let n = 0
+  for (const f of fields) {
+    if (!f.includes(lineBreak)) continue
+    for (const inner of f.split(lineBreak).slice(1)) if (inner.split(delimiter).length - 1 >= separators && ISO_DAY.test(inner)) n++
+  }
+  return n
+}
+
+const ISO_DAY = /\d{4}-\d{2}-\d{2}/
 
 /**
  * Decodes bytes as strict UTF-8 (dropping a leading BOM), refuses binary input, reads CRLF as LF

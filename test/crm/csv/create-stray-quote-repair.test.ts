@@ -68,4 +68,11 @@ describe('createStrayQuoteRepair', () => {
     expect(readIn('a,b,"Won"', 2).unclosed).toBe(false)
     expect(readIn('a;"x" y;c\n', 1, ';').rows[0]).toEqual(['a', 'x y', 'c'])
   })
+
+  it('ends a quoted value at a tab when tabs separate the fields, and skips a tab before a comma as a space', () => {
+    const tabs = readIn('"a"\t"b, c"\t"d" e', 1, '\t')
+    expect([tabs.rows[0], tabs.repaired]).toEqual([['a', 'b, c', 'd e'], 1])
+    const commas = readIn('"a"\t,"b"', 1)
+    expect([commas.rows[0], commas.repaired]).toEqual([['a', 'b'], 0])
+  })
 })

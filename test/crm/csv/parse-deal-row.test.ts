@@ -96,6 +96,20 @@ describe('numbers in a row', () => {
     expect(read('-USD 5')).toBe('deal_amount "-USD 5" is negative')
   })
 
+  it('says a negative amount with its minus after the currency is negative, not that it is no number', () => {
+    const read = (a: string) => {
+      const r = withAmount(a)
+      return r.ok ? r.deal.amount : r.reason
+    }
+    expect(['$-5', 'USD -5', '€ -1,250.00', '$-0', 'USD -0'].map(read)).toEqual([
+      'deal_amount "$-5" is negative',
+      'deal_amount "USD -5" is negative',
+      'deal_amount "€ -1,250.00" is negative',
+      0,
+      0,
+    ])
+  })
+
   it('still quarantines a one-group amount with a currency after it in a semicolon-separated file (12.500 or 12,5?)', () => {
     const r = parseDealRow(
       ['D1', '2024-01-02', '', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', 'Demo', '12.500 EUR', 'Open'],

@@ -106,6 +106,54 @@ describe('readCsvFile', () => {
     expect(rows.map((r) => r.length)).toEqual([12, 12])
   })
 
+  it('reads a semicolon- or tab-separated export whose quoted header names hold commas by the separator between them', async () => {
+    for (const sep of [';', '\t']) {
+      const rows: Array<[string[], string]> = []
+      const text = `${HEADER.replaceAll(',', sep)}${sep}"Notes, internal"${sep}"Value (EUR, net)"\r\n${ROW.replaceAll(',', sep)}${sep}x${sep}"1,5"\r\n`
+      await readCsvFile(
+        writeTempFile('d.csv', text),
+        (h, delimiter) => rows.push([h, delimiter]),
+        (fields) => rows.push([fields, '']),
+      )
+      expect(rows.map(([r, d]) => [r.length, d, r.at(-1)])).toEqual([
+        [13, sep, 'Value (EUR, net)'],
+        [13, '', '1,5'],
+      ])
+    }
+    // A comma between quoted names is still the separator.
+    const quoted = HEADER.split(',')
+      .map((h) => `"${h}"`)
+      .join(',')
+    const rows: string[] = []
+    await readCsvFile(
+      writeTempFile('q.csv', `${quoted}\n${ROW}\n`),
+      (_h, delimiter) => rows.push(delimiter),
+      () => {},
+    )
+    expect(rows).toEqual([','])
+  })
+
+  it("reads the separator a first line sep=; names (Excel's own), and the header after it, counting that line", async () => {
+    for (const sep of [';', ',', '\t']) {
+      const rows: Array<[string, number]> = []
+      const text = `\uFEFFsep=${sep}\r\n${HEADER.replaceAll(',', sep)}\r\n${ROW.replaceAll(',', sep)}\r\n`
+      let header: string[] = []
+      await readCsvFile(
+        writeTempFile('d.csv', text),
+        (h, delimiter) => {
+          header = h
+          rows.push([delimiter, 1])
+        },
+        (fields, line) => rows.push([fields[0] as string, line]),
+      )
+      expect(header, JSON.stringify(sep)).toEqual(HEADER.split(','))
+      expect(rows).toEqual([
+        [sep, 1],
+        ['D1', 3],
+      ])
+    }
+  })
+
   it('reads a semicolon- or tab-separated export by the separator its header uses', async () => {
     for (const sep of [';', '\t']) {
       const rows: string[][] = []
@@ -142,6 +190,35 @@ describe('readCsvFile', () => {
       ['D4', 'Saa"S', 'Core', 6, undefined],
       ['D5', 'SaaS', 'Core', 7, undefined],
     ])
+  })
+
+  it('marks a row whose value holds lines that look like rows (separators and a date), naming its last line, on any line end', async () => {
+    for (const end of ['\n', '\r\n', '\r']) {
+      const rows: Array<[string, number, unknown]> = []
+      const text = [
+        `${HEADER},,`,
+        'D1,2024-01-02,,rep_1,"opened,EMEA,Core,Inbound,Demo,100,Open,,',
+        'D2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,',
+        'D3,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,"Open",,',
+        'D4,2024-01-02,,rep_1,"a note, over, lines',
+        'with, a few, commas",EMEA,Core,Inbound,Demo,100,Open,,',
+        'D6,2024-01-02,,rep_1,"asked about: SSO',
+        'SCIM, audit logs, SLAs, support, training, onboarding, pricing, legal, security, uptime, API",EMEA,Core,Inbound,Demo,100,Open,,',
+        'D5,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,',
+      ].join(end)
+      await readCsvFile(
+        writeTempFile('swallow.csv', text),
+        () => {},
+        (fields, line, _unclosed, swallowed) => rows.push([fields[0] as string, line, swallowed]),
+      )
+      // The header's trailing empty names do not count: a row needs ten separators, not twelve.
+      expect(rows, JSON.stringify(end)).toEqual([
+        ['D1', 2, { lastLine: 4, rows: 2 }],
+        ['D4', 5, undefined],
+        ['D6', 7, undefined],
+        ['D5', 9, undefined],
+      ])
+    }
   })
 
   it('marks the last row when the file ends inside a quoted value, and counts lone CR line ends', async () => {
