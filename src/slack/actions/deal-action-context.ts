@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { findArchivedDealOwner } from '../../db/find-archived-deal-owner.js'
+import { findOpenDealOwners } from '../../db/find-open-deal-owners.js'
 import { wasStallOwnerOfDeal } from '../../db/slack-stall-episodes.js'
 import { authorize } from '../access/authorize.js'
 import { resolveViewer } from '../access/resolve-viewer.js'
@@ -20,7 +21,9 @@ export const DEAL_HANDED_OVER = 'This deal has gone to another owner since this 
  * check for the person who clicked, and the deal's outcome now (the DM may be days old). Returns
  * the refusal text instead when they may not act on it; `gone` when the deal has since been
  * deleted (archived) in the CRM and they may see it (its owner, say), or handed to another owner
- * when they were DMed about it as its owner (a stall episode names them), so the buttons can go.
+ * when they were DMed about it as its owner (a stall episode names them), so the buttons can go:
+ * also when they may still see it (a manager who handed it to a rep on their team), since the
+ * buttons only ever sit in the DM to an owner, and would otherwise quiet the new owner's alerts.
  * Anyone else outside the deal's scope gets the same refusal whether or not the deal exists.
  */
 export async function dealForAction(
@@ -44,7 +47,20 @@ export async function dealForAction(
   }
   if (archivedOwner !== null) return { ok: false, message: DEAL_DELETED, gone: true }
   if (!deal) return { ok: false, message: 'That deal is no longer in Sales Pulse.' }
+  if (deal.outcome === 'open' && (await handedOverFrom(ctx, dealId, viewer.email)))
+    return { ok: false, message: DEAL_HANDED_OVER, gone: true }
   return { ok: true, dealId, ownerId: deal.ownerId, outcome: deal.outcome }
+}
+
+/**
+ * Whether `email` was DMed about open deal `dealId` as its owner (a stall episode names them) and
+ * the deal's owner now (by the email its DMs go to) is someone else.
+ */
+async function handedOverFrom(ctx: SlackContext, dealId: string, email: string | null): Promise<boolean> {
+  if (email === null) return false
+  const now = (await findOpenDealOwners(ctx.store.db, [dealId])).get(dealId)
+  if (!now || now.ownerEmail === email.trim().toLowerCase()) return false
+  return wasStallOwnerOfDeal(ctx.store.db, dealId, email)
 }
 
 /** The clicked message's blocks without its buttons, plus a closing note. */
