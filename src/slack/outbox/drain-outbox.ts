@@ -39,6 +39,11 @@ export interface DrainOptions {
   readonly signal?: AbortSignal
   /** Told of each pause a 429 asks for (`Retry-After`, in ms) before sending goes on: the CLI says so while it waits. */
   readonly onRateLimited?: (waitMs: number) => void
+  /**
+   * Told of each DM skipped because Slack has no active user with its recipient's email (the
+   * email, and the deal of a stalled-deal DM): the CLI names them, so the email can be fixed.
+   */
+  readonly onNotInSlack?: (email: string, dealId: string | null) => void
 }
 
 /** What a drain did. */
@@ -330,6 +335,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_SLACK_USER))
       log.info({ outboxId: item.row.outbox_id }, 'owner not found in Slack; DM skipped')
       result.skipped++
+      options.onNotInSlack?.(email, item.row.deal_id)
       return false
     }
     item.userId = userId
