@@ -661,6 +661,25 @@ describe('win-rate anomaly alert', () => {
     expect(rows).toEqual([{ status: 'skipped' }])
   })
 
+  it('posts an alert dropped unposted (its channel unset while it waited) once the channel is set again and the month is still flagged low, once', async () => {
+    const { fake, ctx, company } = await setup()
+    fake.failNext('chat.postMessage', 'not_in_channel', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(/not_in_channel/)
+    fake.resetFailures()
+    const off: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: undefined } }
+    await createSlackJobs(off, off.pacedClient).anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    // The admin sets the channel again (and invites the app): June is still the latest complete month, flagged low.
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    await jobs.anomalyCheck()
+    await jobs.anomalyCheck()
+    const posts = fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)
+    expect(posts).toHaveLength(1)
+    expect(posts[0]?.text).toMatch(/Win rate fell below its normal range in June 2024/)
+    const rows = await company.store.db.selectFrom('slack_outbox').select(['dedupe_key', 'status']).where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ dedupe_key: 'anomaly:2024-06', status: 'sent' }])
+  })
+
   it('stays quiet when the latest complete month is within its normal range', async () => {
     const { fake, ctx } = await setup()
     const check = await checkWinRateAnomaly(ctx, '2024-05-20')
