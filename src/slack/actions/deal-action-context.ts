@@ -31,7 +31,10 @@ export async function dealForAction(
   client: SlackClient,
   body: BlockAction,
   action: ButtonAction,
-): Promise<{ ok: true; dealId: string; ownerId: string; outcome: DealCard['outcome'] } | { ok: false; message: string; gone?: true }> {
+): Promise<
+  | { ok: true; dealId: string; ownerId: string; ownerEmail: string | null; outcome: DealCard['outcome'] }
+  | { ok: false; message: string; gone?: true }
+> {
   const dealId = action.value ?? ''
   const viewer = await resolveViewer(ctx, client, body.user.id)
   const [found] = await ctx.services.findDeals(ctx.store.db, dealId, ctx.clock.asOf(), 1)
@@ -47,19 +50,19 @@ export async function dealForAction(
   }
   if (archivedOwner !== null) return { ok: false, message: DEAL_DELETED, gone: true }
   if (!deal) return { ok: false, message: 'That deal is no longer in Sales Pulse.' }
-  if (deal.outcome === 'open' && (await handedOverFrom(ctx, dealId, viewer.email)))
+  // The owner's email now, as the DMs find it (the deal's own, else its owner's on record).
+  const ownerEmail = deal.outcome === 'open' ? ((await findOpenDealOwners(ctx.store.db, [dealId])).get(dealId)?.ownerEmail ?? null) : null
+  if (deal.outcome === 'open' && (await handedOverFrom(ctx, dealId, viewer.email, ownerEmail)))
     return { ok: false, message: DEAL_HANDED_OVER, gone: true }
-  return { ok: true, dealId, ownerId: deal.ownerId, outcome: deal.outcome }
+  return { ok: true, dealId, ownerId: deal.ownerId, ownerEmail, outcome: deal.outcome }
 }
 
 /**
  * Whether `email` was DMed about open deal `dealId` as its owner (a stall episode names them) and
- * the deal's owner now (by the email its DMs go to) is someone else.
+ * the deal's owner now (`ownerEmailNow`, lower-case: the email its DMs go to) is someone else.
  */
-async function handedOverFrom(ctx: SlackContext, dealId: string, email: string | null): Promise<boolean> {
-  if (email === null) return false
-  const now = (await findOpenDealOwners(ctx.store.db, [dealId])).get(dealId)
-  if (!now || now.ownerEmail === email.trim().toLowerCase()) return false
+async function handedOverFrom(ctx: SlackContext, dealId: string, email: string | null, ownerEmailNow: string | null): Promise<boolean> {
+  if (email === null || ownerEmailNow === email.trim().toLowerCase()) return false
   return wasStallOwnerOfDeal(ctx.store.db, dealId, email)
 }
 
@@ -79,14 +82,14 @@ export interface DealButtonOutcome {
  * A Bolt listener for a button on a deal's DM: acknowledges at once, runs the access check,
  * answers a refusal privately, replaces the buttons with a note when the deal has closed or been
  * deleted in the CRM since,
- * else runs `act` (with the deal's owner now) and replaces the buttons with its note; a failure
+ * else runs `act` (with the deal's owner now: id and email) and replaces the buttons with its note; a failure
  * is logged as `what failed` and answered privately in plain words. The answer goes through the
  * click's response URL, or the Web API when Slack refuses that ({@link answerClick}).
  */
 export function dealButtonListener(
   ctx: SlackContext,
   what: string,
-  act: (dealId: string, body: BlockAction, ownerId: string) => Promise<DealButtonOutcome>,
+  act: (dealId: string, body: BlockAction, owner: { id: string; email: string | null }) => Promise<DealButtonOutcome>,
 ) {
   return async ({ ack, body, action, client, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack()
@@ -102,7 +105,7 @@ export function dealButtonListener(
         const text = `This deal has closed (${target.outcome}) since this message was sent, so there is nothing to do here.`
         answer = { replace: true, text, blocks: withoutButtons(body, context(`:information_source: ${text}`)) }
       } else {
-        const outcome = await act(target.dealId, body, target.ownerId)
+        const outcome = await act(target.dealId, body, { id: target.ownerId, email: target.ownerEmail })
         answer = { replace: true, text: outcome.text, blocks: withoutButtons(body, context(outcome.note)) }
       }
     } catch (error) {
