@@ -45,6 +45,23 @@ export async function tableExists<DB>(db: Kysely<DB>, name: string): Promise<boo
 }
 
 /**
+ * Whether table `name` (as {@link tableExists} finds it) has a column `column`.
+ *
+ * @example await columnExists(db, 'slack_snoozes', 'owner_email') // true once migration 0017 ran
+ */
+export async function columnExists<DB>(db: Kysely<DB>, name: string, column: string): Promise<boolean> {
+  const found =
+    dialectOf(db) === 'postgres'
+      ? await sql<{
+          found: boolean
+        }>`SELECT count(*) > 0 AS found FROM pg_attribute WHERE attrelid = to_regclass(${name}) AND attname = ${column} AND NOT attisdropped`.execute(
+          db,
+        )
+      : await sql<{ found: number }>`SELECT count(*) > 0 AS found FROM pragma_table_info(${name}) WHERE name = ${column}`.execute(db)
+  return Boolean(found.rows[0]?.found)
+}
+
+/**
  * Called first inside a transaction, makes other transactions that call this for `table` wait
  * until this one ends (readers do not wait). For a replace-all write (delete every row, insert the
  * new set): on PostgreSQL two at once under READ COMMITTED would each delete only the rows they saw

@@ -15,6 +15,7 @@ import * as fullSyncSeen from '../../migrations/0013-full-sync-seen.js'
 import * as crmNoAmountBand from '../../migrations/0014-crm-no-amount-band.js'
 import * as rollupCents from '../../migrations/0015-rollup-cents.js'
 import * as composedCsvDealIds from '../../migrations/0016-composed-csv-deal-ids.js'
+import * as snoozeOwnerEmail from '../../migrations/0017-snooze-owner-email.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -38,4 +39,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0014-crm-no-amount-band': crmNoAmountBand,
   '0015-rollup-cents': rollupCents,
   '0016-composed-csv-deal-ids': composedCsvDealIds,
+  '0017-snooze-owner-email': snoozeOwnerEmail,
 }

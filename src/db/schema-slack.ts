@@ -62,6 +62,8 @@ export interface SlackSnoozesTable {
   created_at: string
   /** The deal's owner when the snooze was asked for (null: written before owners were recorded; holds for any owner). */
   owner_id: string | null
+  /** That owner's email then, lower-case (null: written before emails were recorded, or the owner had none; then `owner_id` decides). */
+  owner_email: string | null
 }
 
 /**

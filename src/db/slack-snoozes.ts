@@ -2,14 +2,16 @@ import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
 
 /**
- * Quiets a deal's alerts until `untilDate` (exclusive, `YYYY-MM-DD`) while `ownerId` owns it
- * (the deal's owner when the snooze was asked for); a later snooze replaces an earlier one.
+ * Quiets a deal's alerts until `untilDate` (exclusive, `YYYY-MM-DD`) while its owner is the one
+ * it was asked for: `ownerEmail` (the email the deal's DMs go to then, kept lower-case), else,
+ * without one, `ownerId` (the deal's owner id then). A later snooze replaces an earlier one.
  */
 export async function snoozeDeal(
   db: Kysely<Database>,
-  snooze: { dealId: string; untilDate: string; by: string; now: Date; ownerId?: string | null },
+  snooze: { dealId: string; untilDate: string; by: string; now: Date; ownerId?: string | null; ownerEmail?: string | null },
 ): Promise<void> {
   const ownerId = snooze.ownerId ?? null
+  const ownerEmail = snooze.ownerEmail?.trim().toLowerCase() || null
   await db
     .insertInto('slack_snoozes')
     .values({
@@ -18,22 +20,34 @@ export async function snoozeDeal(
       snoozed_by: snooze.by,
       created_at: snooze.now.toISOString(),
       owner_id: ownerId,
+      owner_email: ownerEmail,
     })
-    .onConflict((oc) => oc.column('deal_id').doUpdateSet({ until_date: snooze.untilDate, snoozed_by: snooze.by, owner_id: ownerId }))
+    .onConflict((oc) =>
+      oc.column('deal_id').doUpdateSet({ until_date: snooze.untilDate, snoozed_by: snooze.by, owner_id: ownerId, owner_email: ownerEmail }),
+    )
     .execute()
 }
 
 /**
  * Deal ids snoozed on `asOf` (their snooze ends after it) for the owner they have now: a snooze
- * asked for by an earlier owner does not keep a deal handed to another owner quiet.
+ * asked for by an earlier owner does not keep a deal handed to another owner quiet. The owner is
+ * matched as the DMs find them, by email (the deal's own, else its owner's in `owners`; in any
+ * case), when the snooze recorded one; else by owner id; a snooze that recorded neither, or of a
+ * deal no longer in the store, holds.
  */
 export async function findSnoozedDealIds(db: Kysely<Database>, asOf: string): Promise<Set<string>> {
   const rows = await db
     .selectFrom('slack_snoozes as s')
     .leftJoin('deals as d', 'd.deal_id', 's.deal_id')
-    .select('s.deal_id')
+    .leftJoin('owners as o', 'o.owner_id', 'd.owner_id')
+    .select(['s.deal_id', 's.owner_id', 's.owner_email', 'd.deal_id as current_deal', 'd.owner_id as current_owner_id'])
+    .select((eb) => eb.fn.coalesce('d.owner_email', 'o.email').as('current_email'))
     .where('s.until_date', '>', asOf)
-    .where((eb) => eb.or([eb('s.owner_id', 'is', null), eb('d.deal_id', 'is', null), eb('d.owner_id', '=', eb.ref('s.owner_id'))]))
     .execute()
-  return new Set(rows.map((r) => r.deal_id))
+  const held = rows.filter((r) => {
+    if (r.current_deal === null) return true
+    if (r.owner_email !== null) return r.owner_email === (r.current_email?.trim().toLowerCase() || null)
+    return r.owner_id === null || r.owner_id === r.current_owner_id
+  })
+  return new Set(held.map((r) => r.deal_id))
 }

@@ -168,6 +168,20 @@ describeEachDialect('Slack stores', (dialect) => {
     await snoozeDeal(db, { dealId: 'D1', untilDate: '2025-03-20', by: 'U2', now: NOW })
     expect([...(await findSnoozedDealIds(db, '2025-03-15'))]).toEqual(['D1'])
     expect([...(await findSnoozedDealIds(db, '2025-03-20'))]).toEqual([])
+    // A snooze asked for Ana (by email, in any case) holds while the deal's DMs go to her, whatever its owner id.
+    await importCsvFile(store, { path: writeTempFile('d.csv', CSV), stages: DEFAULT_STAGES, now: NOW })
+    await snoozeDeal(db, {
+      dealId: 'D2',
+      untilDate: '2025-03-20',
+      by: 'U1',
+      now: NOW,
+      ownerId: 'rep_1',
+      ownerEmail: ' Ana.Silva@acme.EXAMPLE',
+    })
+    await db.updateTable('deals').set({ owner_id: 'rep_9' }).where('deal_id', '=', 'D2').execute()
+    expect([...(await findSnoozedDealIds(db, '2025-03-15'))].sort()).toEqual(['D1', 'D2'])
+    await db.updateTable('deals').set({ owner_id: 'rep_1', owner_email: 'bo@acme.example' }).where('deal_id', '=', 'D2').execute()
+    expect([...(await findSnoozedDealIds(db, '2025-03-15'))]).toEqual(['D1'])
 
     const first = await openStallEpisode(db, { dealId: 'D1', ownerEmail: 'ana@acme.example', startedOn: '2025-03-01', activityMark: 'x' })
     const second = await openStallEpisode(db, { dealId: 'D2', ownerEmail: null, startedOn: '2025-03-01', activityMark: 'y' })

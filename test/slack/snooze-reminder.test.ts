@@ -80,4 +80,54 @@ describe('Snooze 7 days on a stalled-deal DM', () => {
     expect(next.alerts.filter((a) => a.dealId === id)).toEqual([expect.objectContaining({ ownerEmail: t.company.emails.otherRep })])
     expect((await planStalledDealDms(ctx, { asOf: addDays(AS_OF, 2) })).alerts.map((a) => a.dealId)).not.toContain(id)
   })
+
+  /** One more of the rep's open deals stalls ($90k, a month without activity), is DMed, and the rep snoozes it. */
+  async function snoozedStall(): Promise<string> {
+    const ctx = t.slack.ctx
+    const db = ctx.store.db
+    const { owner_id: rep } = await db
+      .selectFrom('owners')
+      .select('owner_id')
+      .where('email', '=', t.company.emails.rep)
+      .executeTakeFirstOrThrow()
+    const episodes = (await db.selectFrom('slack_stall_episodes').select('deal_id').execute()).map((r) => r.deal_id)
+    const { deal_id: id } = await db
+      .selectFrom('deals')
+      .select('deal_id')
+      .where('owner_id', '=', rep)
+      .where('outcome', '=', 'open')
+      .where('deal_id', 'not in', episodes)
+      .orderBy('deal_id')
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('deals')
+      .set({ amount: 90_000, last_activity_date: addDays(AS_OF, -30), owner_email: t.company.emails.rep })
+      .where('deal_id', '=', id)
+      .execute()
+    const { plan } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
+    expect(plan.alerts.map((a) => a.dealId)).toContain(id)
+    expect(await snooze(id)).toContain(`Snoozed until ${addDays(AS_OF, 7)}`)
+    return id
+  }
+
+  it('does not keep quiet a snoozed deal handed to another person under the same owner id (a team id in a CSV): they get its DM the next day', async () => {
+    const id = await snoozedStall()
+    await t.slack.ctx.store.db.updateTable('deals').set({ owner_email: t.company.emails.otherRep }).where('deal_id', '=', id).execute()
+    const next = await planStalledDealDms(t.slack.ctx, { asOf: addDays(AS_OF, 1) })
+    expect(next.alerts.filter((a) => a.dealId === id)).toEqual([expect.objectContaining({ ownerEmail: t.company.emails.otherRep })])
+  })
+
+  it('keeps quiet a snoozed deal whose owner id changed while its owner (by email, as DMs go) did not', async () => {
+    const id = await snoozedStall()
+    await t.slack.ctx.store.db.updateTable('deals').set({ owner_id: 'rep_renumbered' }).where('deal_id', '=', id).execute()
+    for (const day of [1, 6]) {
+      const quiet = await planStalledDealDms(t.slack.ctx, { asOf: addDays(AS_OF, day) })
+      expect(
+        quiet.alerts.map((a) => a.dealId),
+        `day ${day} of the snooze`,
+      ).not.toContain(id)
+    }
+    const after = await planStalledDealDms(t.slack.ctx, { asOf: addDays(AS_OF, 7) })
+    expect(after.alerts.filter((a) => a.dealId === id)).toEqual([expect.objectContaining({ ownerEmail: t.company.emails.rep })])
+  })
 })

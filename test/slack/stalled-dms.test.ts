@@ -111,7 +111,8 @@ describe('stalled-deal DMs', () => {
   it('sends every DM exactly once across a crash mid-send (SIGKILL) and a restart', async () => {
     const dbPath = join(tempDir('pulse-crash-'), 'pulse.db')
     const company = await sampleCompany(2500, dbPath)
-    const { fake, ctx } = await setup({ company })
+    // A short claim, so that a message claimed but not yet posted when the child dies need not be waited for long.
+    const { fake, ctx } = await setup({ company, env: { PULSE_OUTBOX_LEASE_MS: '1000' } })
     fake.hangOnPostMessage = 5
     const child = spawn(
       process.execPath,
@@ -134,13 +135,17 @@ describe('stalled-deal DMs', () => {
     expect(before.pending).toBeGreaterThan(0) // recorded, never sent
     fake.hangOnPostMessage = undefined
     // The claimed messages whose post reached Slack: a busy machine may kill the child between a
-    // claim and its post, and that message is then sent by the restart like a pending one.
+    // claim and its post, and that message is then sent like a pending one once its claim has run out.
     const claimed = await company.store.db.selectFrom('slack_outbox').select('outbox_id').where('status', '=', 'sending').execute()
     const reached = deliveriesByOutboxId(fake)
     const arrived = claimed.filter((r) => reached.has(Number(r.outbox_id))).length
     expect(arrived).toBeGreaterThan(0)
     const restart = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
     expect(restart.drain.recovered).toBe(arrived)
+    if (restart.drain.heldElsewhere > 0) {
+      await new Promise((r) => setTimeout(r, 1100))
+      expect((await drainOutbox(ctx, { perChannelIntervalMs: 0 })).sent).toBe(restart.drain.heldElsewhere)
+    }
     const after = await countOutboxByStatus(company.store.db)
     expect(after.pending + after.sending + after.failed).toBe(0)
     const deliveries = deliveriesByOutboxId(fake)
@@ -675,6 +680,25 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
     const rows = await company.store.db.selectFrom('slack_outbox').select('status').where('kind', '=', 'anomaly').execute()
     expect(rows).toEqual([{ status: 'skipped' }])
+  })
+
+  it('posts an alert dropped unposted (its channel unset while it waited) once the channel is set again and the month is still flagged low, once', async () => {
+    const { fake, ctx, company } = await setup()
+    fake.failNext('chat.postMessage', 'not_in_channel', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(/not_in_channel/)
+    fake.resetFailures()
+    const off: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: undefined } }
+    await createSlackJobs(off, off.pacedClient).anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    // The admin sets the channel again (and invites the app): June is still the latest complete month, flagged low.
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    await jobs.anomalyCheck()
+    await jobs.anomalyCheck()
+    const posts = fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)
+    expect(posts).toHaveLength(1)
+    expect(posts[0]?.text).toMatch(/Win rate fell below its normal range in June 2024/)
+    const rows = await company.store.db.selectFrom('slack_outbox').select(['dedupe_key', 'status']).where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ dedupe_key: 'anomaly:2024-06', status: 'sent' }])
   })
 
   it('stays quiet when the latest complete month is within its normal range', async () => {

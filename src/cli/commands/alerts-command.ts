@@ -63,6 +63,8 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         const plan = await planStalledDealDms(ctx, { asOf })
         // A 429's pause can last many seconds: say so once per pause rather than sit silent.
         let quietUntil = 0
+        // Owner emails Slack has no user for, with the deals whose DMs were skipped: named below, so they can be fixed.
+        const notInSlack = new Map<string, { deals: string[]; digest: boolean }>()
         // DMs only: a win-rate alert waiting for its channel is the daily check's (pulse serve), not this command's.
         const delivery = await drainOutbox(ctx, {
           kinds: ['stall_dm', 'digest'],
@@ -73,7 +75,14 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
               `Slack asked the app to slow down: waiting ${Math.ceil(waitMs / 1000)} s before sending more DMs (none is lost or sent twice).`,
             )
           },
+          onNotInSlack: (email, dealId) => {
+            const skipped = notInSlack.get(email) ?? { deals: [], digest: false }
+            if (dealId === null) skipped.digest = true
+            else skipped.deals.push(dealId)
+            notInSlack.set(email, skipped)
+          },
         })
+        for (const [email, skipped] of notInSlack) io.err(notInSlackNote(email, skipped.deals, skipped.digest))
         // DMs claimed by another run (pulse serve, or a pulse alerts that stopped moments ago) are still owed too.
         const held = delivery.heldElsewhere
         const leaseSeconds = Math.ceil(outboxLeaseMs(store, config) / 1000)
@@ -131,6 +140,25 @@ function noActivityNote(io: CliIo, plan: StallPlan): void {
   io.err(
     `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${formatMoney(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
   )
+}
+
+/**
+ * The stderr sentence for an email Slack has no active user for: which stalled-deal DMs (at most
+ * 5 deals named) or manager's digest were skipped, and what to fix.
+ */
+function notInSlackNote(email: string, dealIds: readonly string[], digest: boolean): string {
+  const n = dealIds.length
+  const named = [...dealIds].sort().slice(0, 5).join(', ') + (n > 5 ? ` and ${formatCount(n - 5)} more` : '')
+  const what = [
+    ...(n > 0 ? [`${n === 1 ? '1 stalled-deal DM' : `${formatCount(n)} stalled-deal DMs`} (${n === 1 ? 'deal' : 'deals'} ${named})`] : []),
+    ...(digest ? ["a manager's digest"] : []),
+  ].join(' and ')
+  const fix = [
+    ...(n > 0 ? ["that owner's email in the CRM (owner_email in a CSV)"] : []),
+    ...(digest ? ['the email in the roster (PULSE_ROSTER)'] : []),
+  ].join(' and ')
+  const was = n + (digest ? 1 : 0) === 1 ? 'was' : 'were'
+  return `Slack has no active user with the email ${email}, so ${what} ${was} not sent: check ${fix}, or add them to Slack. It is tried again on the next day's run.`
 }
 
 // A deal with no activity date on record: the date its idle days run from is said, not implied to be activity.

@@ -21,10 +21,10 @@ export const SNOOZE_DAYS = 7
  * app to wait for it.
  */
 export function snoozeDealListener(ctx: SlackContext) {
-  return dealButtonListener(ctx, 'snooze', async (dealId, body, ownerId) => {
+  return dealButtonListener(ctx, 'snooze', async (dealId, body, owner) => {
     const today = ctx.clock.asOf()
     const until = addDays(today, SNOOZE_DAYS)
-    const snooze = { dealId, untilDate: until, by: body.user.id, now: ctx.clock.now(), ownerId }
+    const snooze = { dealId, untilDate: until, by: body.user.id, now: ctx.clock.now(), ownerId: owner.id, ownerEmail: owner.email }
     const written = await writeUnlessBusy(ctx.store.db, (db) =>
       db.transaction().execute(async (trx) => {
         await endOpenStallEpisodeOfDeal(trx, dealId, { endedOn: today, reason: 'snoozed' })

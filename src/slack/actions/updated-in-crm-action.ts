@@ -17,9 +17,16 @@ export const UPDATED_ACTION_ID = 'pulse_updated_in_crm'
  * database is busy, rather than stopping the app to wait for it.
  */
 export function updatedInCrmListener(ctx: SlackContext) {
-  return dealButtonListener(ctx, 'updated-in-CRM', async (dealId, body, ownerId) => {
+  return dealButtonListener(ctx, 'updated-in-CRM', async (dealId, body, owner) => {
     const today = ctx.clock.asOf()
-    const snooze = { dealId, untilDate: addDays(today, Math.max(1, ctx.config.idleDays)), by: body.user.id, now: ctx.clock.now(), ownerId }
+    const snooze = {
+      dealId,
+      untilDate: addDays(today, Math.max(1, ctx.config.idleDays)),
+      by: body.user.id,
+      now: ctx.clock.now(),
+      ownerId: owner.id,
+      ownerEmail: owner.email,
+    }
     const written = await writeUnlessBusy(ctx.store.db, (db) =>
       db.transaction().execute(async (trx) => {
         await endOpenStallEpisodeOfDeal(trx, dealId, { endedOn: today, reason: 'owner_updated' })

@@ -1,5 +1,5 @@
 import type { WinrateMonth } from '../../analytics/report-types.js'
-import { enqueueOutboxMessage, findUndeliveredOutbox, skipPendingOutbox } from '../../db/slack-outbox.js'
+import { deleteSkippedOutbox, enqueueOutboxMessage, findUndeliveredOutbox, skipPendingOutbox } from '../../db/slack-outbox.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, header, section } from '../blocks/block-kit.js'
 import { count, esc, monthLabel, pct, pctApart } from '../blocks/format.js'
@@ -21,7 +21,9 @@ export interface AnomalyCheck {
  * app) that is not about the latest complete month flagged low now (a later month has been
  * checked since, or new data put that month back in its normal range), or any such alert once
  * no alert channel is set (an admin turned alerts off), is dropped (settled as `skipped`), never
- * posted late.
+ * posted late. A month whose alert was dropped so, unposted, and that is again the latest
+ * complete month flagged low with a channel set (the channel set again, or the data flagging it
+ * again) has its alert recorded afresh: it is due now, and was never posted.
  */
 export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Promise<AnomalyCheck> {
   const report = await ctx.services.winrate(ctx.store.db, { asOf })
@@ -54,6 +56,8 @@ export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Prom
     ],
     chart: { kind: 'winrate', asOf, title: `Win rate alert: ${label}`, filename: `winrate-alert-${month.month}.png` },
   }
+  // A dropped alert (skipped: never posted) does not stand in for the one due now.
+  await deleteSkippedOutbox(ctx.store.db, [`anomaly:${month.month}`])
   const queued = await enqueueOutboxMessage(ctx.store.db, {
     dedupeKey: `anomaly:${month.month}`,
     kind: 'anomaly',

@@ -39,6 +39,11 @@ export interface DrainOptions {
   readonly signal?: AbortSignal
   /** Told of each pause a 429 asks for (`Retry-After`, in ms) before sending goes on: the CLI says so while it waits. */
   readonly onRateLimited?: (waitMs: number) => void
+  /**
+   * Told of each DM skipped because Slack has no active user with its recipient's email (the
+   * email, and the deal of a stalled-deal DM): the CLI names them, so the email can be fixed.
+   */
+  readonly onNotInSlack?: (email: string, dealId: string | null) => void
 }
 
 /** What a drain did. */
@@ -316,25 +321,55 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     return e?.code === 'slack_webapi_rate_limited_error' ? Math.max(1, Number(e.retryAfter ?? 1)) * 1000 : null
   }
 
-  // Finds the user and DM channel of a row; false when it was settled (skipped) instead.
-  const resolveTarget = async (item: Item): Promise<boolean> => {
-    if (item.channel) return true
+  // One lookup and one DM channel per recipient in a drain, however many of their messages are
+  // resolved at once (an owner's DMs sit side by side in the outbox): the first message asks
+  // Slack, the others wait for its answer. A failed ask is forgotten, so a later message asks again.
+  const targets = new Map<string, Promise<{ userId: string; channel: string } | null>>()
+  const targetOf = (email: string): { target: Promise<{ userId: string; channel: string } | null>; first: boolean } => {
+    const known = targets.get(email)
+    if (known) return { target: known, first: false }
+    const target = (async () => {
+      const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
+      return userId ? { userId, channel: await openDm(client, userId) } : null
+    })()
+    targets.set(email, target)
+    target.catch(() => {
+      if (targets.get(email) === target) targets.delete(email)
+    })
+    return { target, first: true }
+  }
+
+  // Finds the user and DM channel of a row: `settled` when it was settled (skipped) instead, and
+  // `again` when another message's ask for the same recipient failed (that one handles the error;
+  // this one goes back in line and asks again).
+  const resolveTarget = async (item: Item): Promise<'ready' | 'settled' | 'again'> => {
+    if (item.channel) return 'ready'
     const email = item.row.recipient_email
     if (!email) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_OWNER_EMAIL))
       result.skipped++
-      return false
+      return 'settled'
     }
-    const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
-    if (!userId) {
+    const { target, first } = targetOf(email)
+    let found: { userId: string; channel: string } | null
+    try {
+      found = await target
+    } catch (error) {
+      if (first) throw error
+      // After the message that asked has handled the error (a 429's pause is set by then).
+      await sleep(0)
+      return 'again'
+    }
+    if (!found) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_SLACK_USER))
       log.info({ outboxId: item.row.outbox_id }, 'owner not found in Slack; DM skipped')
       result.skipped++
-      return false
+      options.onNotInSlack?.(email, item.row.deal_id)
+      return 'settled'
     }
-    item.userId = userId
-    item.channel = await openDm(client, userId)
-    return true
+    item.userId = found.userId
+    item.channel = found.channel
+    return 'ready'
   }
 
   const send = async (item: Item): Promise<'done' | 'retry'> => {
@@ -450,7 +485,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       const lock = item.channel ?? `pending:${item.row.outbox_id}`
       busy.add(lock)
       try {
-        let ready: boolean
+        let ready: 'ready' | 'settled' | 'again'
         try {
           ready = await resolveTarget(item)
         } catch (error) {
@@ -479,7 +514,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
           queue.push(item)
           continue
         }
-        if (!ready) continue
+        if (ready === 'again') {
+          queue.push(item)
+          continue
+        }
+        if (ready === 'settled') continue
         const channel = item.channel as string
         // Just resolved: its channel may be busy or paced, or a 429 paused sending; back in line (it keeps its place).
         if (channel !== lock && (busy.has(channel) || Math.max(globalReadyAt, channelReadyAt.get(channel) ?? 0) > Date.now())) {
