@@ -55,7 +55,11 @@ export interface SlackApp {
    * @throws AppError `bad_config` with the fix when Slack refuses the token or cannot be reached.
    */
   start(port?: number): Promise<Server | undefined>
-  /** Stops listening, then waits (up to 10 s) for the work of requests already delivered. */
+  /**
+   * Stops listening, then waits (up to 10 s) for the work of requests already delivered. Called
+   * while `start` is still under way, it makes `start` reject (AppError `internal`) without
+   * listening or connecting, or close again what it had opened.
+   */
   stop(): Promise<void>
   readonly mode: 'http' | 'socket'
 }
@@ -253,6 +257,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   // Events are acked before their listeners finish: `stop` waits for the work still running, so
   // the store it writes to stays open for it (`pulse serve` closes the store right after).
   const inFlight = new Set<Promise<void>>()
+  // A stop that comes while `start` is still connecting (a stopping `pulse serve`) must not be
+  // undone by the rest of `start`, which would then listen or connect with nothing left to stop it.
+  let stopRequested = false
+  const stoppedWhileStarting = () => new AppError('internal', 'The Slack app was stopped before it had started.')
   const processEvent = app.processEvent.bind(app)
   app.processEvent = (event) => {
     const work = processEvent(event)
@@ -279,21 +287,30 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       } catch (error) {
         throw startupError(error, config)
       }
+      if (stopRequested) throw stoppedWhileStarting()
       // Slack accepts the token: a refusal recorded before (an uninstall, a revoked token) is over.
       if (!options.botIds) await clearBotTokenRefusal(ctx)
       // Bolt's socket client retries a refused app token (a bot token in its place, a missing
       // connections:write scope) for ever without a word on stderr: ask once first.
       if (socket) await checkAppToken(config, logger)
+      if (stopRequested) throw stoppedWhileStarting()
       let started: unknown
       try {
         started = await app.start(port)
       } catch (error) {
+        if (stopRequested) throw stoppedWhileStarting()
         throw listenError(error, port)
+      }
+      // Stopped while the socket was being opened: the socket Bolt opened after all is closed too.
+      if (stopRequested) {
+        await app.stop()
+        throw stoppedWhileStarting()
       }
       logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
       return socket ? undefined : (started as Server)
     },
     async stop() {
+      stopRequested = true
       await app.stop()
       if (inFlight.size === 0) return
       logger.info({ requests: inFlight.size }, 'waiting for the Slack requests in progress')
