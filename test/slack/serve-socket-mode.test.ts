@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SlackFake, waitFor } from '../fakes/slack-fake.js'
@@ -44,4 +46,31 @@ describe('pulse serve in Socket Mode when the WebSocket cannot be opened', () =>
     },
     60_000,
   )
+
+  it('stops at start with a sentence naming the port, not a crash, when another program listens on PORT (where it serves the charts)', async () => {
+    const fake = await new SlackFake({ appToken: 'xapp-test-app-token' }).start()
+    const other = createServer()
+    await new Promise<void>((resolve) => other.listen(0, resolve))
+    const port = (other.address() as AddressInfo).port
+    try {
+      const serve = spawnPulse(['serve', '--db', join(tempDir('pulse-serve-socket-'), 'pulse.db')], {
+        SLACK_BOT_TOKEN: fake.token,
+        SLACK_APP_TOKEN: 'xapp-test-app-token',
+        SLACK_SIGNING_SECRET: '',
+        SLACK_API_URL: fake.apiUrl,
+        PORT: String(port),
+        PULSE_LOG_LEVEL: 'warn',
+      })
+      const outcome = await Promise.race([
+        serve.exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+      ])
+      serve.child.kill('SIGKILL')
+      expect(outcome).toBe(1)
+      expect(serve.stderr).toBe(`Port ${port} is already in use by another program. Stop it, or set PORT to a free port.\n`)
+    } finally {
+      other.close()
+      await fake.stop()
+    }
+  }, 60_000)
 })
