@@ -355,7 +355,38 @@ export function requireSettings(missing: Array<[name: string, value: string | un
 export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string, string | undefined> {
   if (!existsSync(path)) return env
   const fromFile = readDotenv(path)
+  // A value cut short by a # is refused, unless the environment sets it (then the file's is not read).
+  const cut = valuesCutAtHash(readFileSync(path, 'utf8'), fromFile).filter(({ name }) => env[name] === undefined)
+  if (cut.length > 0) {
+    throw new AppError(
+      'bad_config',
+      `${path} ${cut.map(({ line, name }) => `line ${line} (${name})`).join(', ')}: a # with no space before it starts a comment in .env, so only the part before it would be read. Put the whole value in single quotes (NAME='...'), or a space before the # when the rest is a comment.`,
+    )
+  }
   return { ...fromFile, ...env }
+}
+
+/**
+ * The settings of `.env` text whose unquoted value has a `#` right after other text or the `=`
+ * (`HUBSPOT_PIPELINE=Pipeline#2`, `PULSE_ALERT_CHANNEL=#sales`): dotenv reads everything from the `#` on as a comment, where a
+ * shell or Docker Compose keep it, so the value would be cut short without a word. Only lines
+ * `parsed` (dotenv's reading of `text`) confirms were cut are named, with their 1-based number.
+ * @example valuesCutAtHash('A=x#y\n', { A: 'x' }) // [{ line: 1, name: 'A' }]
+ */
+export function valuesCutAtHash(text: string, parsed: Record<string, string>): Array<{ line: number; name: string }> {
+  const cut = new Map<string, number>()
+  text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*=(\s*)(.*)$/.exec(raw)
+    if (!m) return
+    const [, name = '', space = '', value = ''] = m
+    if (/^['"`]/.test(value)) return
+    // `NAME=#sales` as much as `NAME=Demo#2`: a # right after the = or after other text.
+    const inside = value.search(/\S#/)
+    const hash = space === '' && value.startsWith('#') ? 0 : inside >= 0 ? inside + 1 : -1
+    if (hash >= 0 && parsed[name] === value.slice(0, hash).trim()) cut.set(name, i + 1)
+    else cut.delete(name)
+  })
+  return [...cut].map(([name, line]) => ({ line, name })).sort((a, b) => a.line - b.line)
 }
 
 /**

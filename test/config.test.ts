@@ -215,6 +215,36 @@ describe('withDotenv', () => {
     expect(loadConfig(withDotenv({}, utf8))).toMatchObject({ idleDays: 7, stages: ['Qualifié', 'Démo'] })
   })
 
+  it('refuses a value that a # inside cuts short, naming its variable and line but never the value, and how to quote it', () => {
+    const file = writeTempFile(
+      '.env',
+      'PULSE_IDLE_DAYS=7 # a week\nPULSE_STAGES=Qualified,Demo#2,Proposal,Closed\nexport SALESFORCE_CLIENT_SECRET=abc#s3cret\nSLACK_APP_TOKEN= # Socket Mode\nPULSE_ALERT_CHANNEL=#sales\n',
+    )
+    let message = ''
+    try {
+      withDotenv({}, file)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toBe(
+      `${file} line 2 (PULSE_STAGES), line 3 (SALESFORCE_CLIENT_SECRET), line 5 (PULSE_ALERT_CHANNEL): a # with no space before it starts a comment in .env, so only the part before it would be read. Put the whole value in single quotes (NAME='...'), or a space before the # when the rest is a comment.`,
+    )
+    expect(message).not.toContain('s3cret')
+    // Quoted, a # is part of the value; after a space it starts a comment; a value the environment sets is not read from the file.
+    const quoted = writeTempFile(
+      '.env',
+      'PULSE_IDLE_DAYS=7 # a week\nPULSE_STAGES=\'Qualified,Demo#2,Proposal,Closed\'\nHUBSPOT_PIPELINE="Pipeline#2"\n',
+    )
+    expect(loadConfig(withDotenv({}, quoted))).toMatchObject({
+      idleDays: 7,
+      stages: ['Qualified', 'Demo#2', 'Proposal', 'Closed'],
+      hubspot: { pipeline: 'Pipeline#2' },
+    })
+    expect(
+      loadConfig(withDotenv({ PULSE_STAGES: 'A,B,Closed', SALESFORCE_CLIENT_SECRET: 'x', PULSE_ALERT_CHANNEL: 'C0123' }, file)),
+    ).toMatchObject({ stages: ['A', 'B', 'Closed'], slack: { appToken: undefined } })
+  })
+
   it('lets a malformed .env value stop start-up, naming it', () => {
     const file = writeTempFile('.env', 'PULSE_IDLE_DAYS=abc\n')
     expect(refusal(withDotenv({}, file) as Record<string, string>)).toContain('PULSE_IDLE_DAYS')
