@@ -91,6 +91,14 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+// Sent as an HTTP header, where a space or line break inside cannot travel: said here instead of
+// as a failed request blamed on the service, whose error would quote the token past the line
+// break (where the log's redaction no longer sees a token). The message never repeats the value.
+const headerToken = (name: string, what: string) =>
+  optionalString.refine((v) => v === undefined || !/[\s\p{Cc}]/u.test(v), {
+    message: `${name} has a space, a line break or a control character in it, which no ${what} has. Set it to the token alone, on one line, without "Bearer "`,
+  })
+
 const envSchema = z.object({
   PULSE_DB: optionalString,
   // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
@@ -142,17 +150,12 @@ const envSchema = z.object({
     { message: 'PULSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
   ),
   PULSE_PUBLIC_URL: optionalUrl('PULSE_PUBLIC_URL'),
-  SLACK_BOT_TOKEN: optionalString,
+  SLACK_BOT_TOKEN: headerToken('SLACK_BOT_TOKEN', 'Slack token'),
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
+  SLACK_APP_TOKEN: headerToken('SLACK_APP_TOKEN', 'Slack token'),
   SLACK_API_URL: optionalUrl('SLACK_API_URL'),
   PORT: numberSetting('PORT', 3000, 'a port number from 1 to 65535', (n) => Number.isInteger(n) && n >= 1 && n <= 65_535),
-  // Sent as an HTTP header, where a space or line break inside cannot travel: said here instead
-  // of as a failed request blamed on HubSpot. The message never repeats the value.
-  HUBSPOT_TOKEN: optionalString.refine((v) => v === undefined || !/[\s\p{Cc}]/u.test(v), {
-    message:
-      'HUBSPOT_TOKEN has a space, a line break or a control character in it, which no private-app token has. Set it to the token alone, on one line, without "Bearer "',
-  }),
+  HUBSPOT_TOKEN: headerToken('HUBSPOT_TOKEN', 'private-app token'),
   HUBSPOT_API_URL: optionalUrl('HUBSPOT_API_URL'),
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
   SALESFORCE_CLIENT_ID: optionalString,
