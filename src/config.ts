@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import cron from 'node-cron'
 import { z } from 'zod'
@@ -56,6 +58,10 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
+// A shell expands `~/` in `PULSE_DB=~/pulse.db`; .env, Docker and systemd do not, and SQLite would
+// create a folder named `~` in the working folder. A leading `~` alone or before a slash is the home folder.
+const optionalPath = optionalString.transform((v) => (v !== undefined && /^~(?=$|[\\/])/.test(v) ? join(homedir(), v.slice(1)) : v))
+
 /** True when `value` parses as a URL with one of `protocols` (and a host, unless `hostOptional`). */
 function isUrl(value: string, protocols: readonly string[], hostOptional = false): boolean {
   try {
@@ -100,7 +106,7 @@ const headerToken = (name: string, what: string) =>
   })
 
 const envSchema = z.object({
-  PULSE_DB: optionalString,
+  PULSE_DB: optionalPath,
   // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
   PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'], true), {
     message:
@@ -135,7 +141,7 @@ const envSchema = z.object({
   PULSE_ALERT_AMOUNT: nonNegativeNumber('PULSE_ALERT_AMOUNT', 50_000),
   PULSE_IDLE_DAYS: wholeDays('PULSE_IDLE_DAYS', 14),
   PULSE_STALE_DAYS: wholeDays('PULSE_STALE_DAYS', 30),
-  PULSE_ROSTER: optionalString,
+  PULSE_ROSTER: optionalPath,
   // An id, not a name: a chart is shared into the channel by id only (files.completeUploadExternal).
   PULSE_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CG][A-Z0-9]{2,}$/.test(v), {
     message:

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, unknownDotenvSettings, withDotenv } from '../src/config.js'
@@ -34,6 +35,16 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ dbPath: './data/pulse.db', alertAmount: 50_000, idleDays: 14, staleDays: 30, port: 3000, asOf: undefined })
     expect(c.stages).toEqual(['Qualified', 'Demo', 'Proposal', 'Negotiation', 'Closed'])
     expect(Object.isFrozen(c)).toBe(true)
+  })
+
+  it('reads a ~ at the start of PULSE_DB and PULSE_ROSTER as the home folder, which .env and Docker do not expand', () => {
+    const c = loadConfig({ PULSE_DB: '~/sales/pulse.db', PULSE_ROSTER: ' ~/roster.yml ' })
+    expect(c.dbPath).toBe(join(homedir(), 'sales/pulse.db'))
+    expect(c.rosterPath).toBe(join(homedir(), 'roster.yml'))
+    // Only a leading ~ followed by a slash (or alone) is the home folder; elsewhere it is part of the name.
+    expect(loadConfig({ PULSE_DB: '~' }).dbPath).toBe(homedir())
+    expect(loadConfig({ PULSE_DB: './a~/pulse.db' }).dbPath).toBe('./a~/pulse.db')
+    expect(loadConfig({ PULSE_ROSTER: '~other/roster.yml' }).rosterPath).toBe('~other/roster.yml')
   })
 
   it('reads well-formed values', () => {
