@@ -433,6 +433,34 @@ function readDotenv(path: string): Record<string, string> {
   return parseDotenv(bytes)
 }
 
+/** dotenv's own line pattern (dotenv 16-18 `parse`): what it matches is read, any other line is skipped without a word. */
+const DOTENV_LINE =
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm
+
+/**
+ * The numbers (1-based) of the lines of the `.env` file at `path` that set nothing although they
+ * are neither blank nor a comment (`PULSE_IDLE_DAYS 7`, `PULSE ALERT AMOUNT=1`): dotenv skips them
+ * silently, leaving the default in force. Only numbers, as such a line may hold a secret. Empty without a file.
+ * @example unreadDotenvLines() // [3]
+ */
+export function unreadDotenvLines(path = '.env'): number[] {
+  if (!existsSync(path)) return []
+  readDotenv(path)
+  const text = readFileSync(path, 'utf8').replace(/\r\n?/g, '\n')
+  const read: Array<[number, number]> = []
+  for (const m of text.matchAll(DOTENV_LINE)) read.push([m.index, m.index + m[0].length])
+  const unread: number[] = []
+  let at = 0
+  text.split('\n').forEach((line, i) => {
+    const first = at + (line.length - line.trimStart().length)
+    at += line.length + 1
+    const body = line.trim().replace(/^\ufeff/, '')
+    if (body === '' || body.startsWith('#')) return
+    if (!read.some(([start, end]) => start <= first && first < end)) unread.push(i + 1)
+  })
+  return unread
+}
+
 /** Settings read apart from {@link loadConfig}. */
 const OTHER_SETTINGS = ['PULSE_DEBUG']
 

@@ -2,7 +2,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, unknownDotenvSettings, withDotenv } from '../src/config.js'
+import {
+  CONFIG_VARIABLES,
+  commandUser,
+  debugRequested,
+  loadConfig,
+  unknownDotenvSettings,
+  unreadDotenvLines,
+  withDotenv,
+} from '../src/config.js'
 import { AppError } from '../src/errors.js'
 import { redactText } from '../src/log/create-logger.js'
 import { tempDir, writeTempFile } from './helpers/test-store.js'
@@ -180,6 +188,18 @@ describe('loadConfig', () => {
       { SALESFORCE_URL: `${secret}.my.salesforce.com` },
     ]
     for (const env of envs) expect(refusal(env)).not.toContain(secret)
+  })
+})
+
+describe('unreadDotenvLines', () => {
+  it('numbers the lines .env does not read as a setting (no =), leaving comments, blanks and quoted values spanning lines alone', () => {
+    const file = writeTempFile(
+      '.env',
+      '# Sales Pulse\r\n\r\nPULSE_IDLE_DAYS 7\r\nexport PULSE_STALE_DAYS=40\r\nSLACK_BOT_TOKEN xoxb-1-s3cret\r\nPULSE_STAGES="Qualified,\r\nDemo,Closed"\r\n   # indented comment\r\nPULSE ALERT AMOUNT=1\r\nPULSE_ALERT_CHANNEL: C0123\r\n',
+    )
+    expect(unreadDotenvLines(file)).toEqual([3, 5, 9])
+    expect(loadConfig(withDotenv({}, file))).toMatchObject({ idleDays: 14, staleDays: 40, alertChannel: 'C0123' })
+    expect(unreadDotenvLines(join(tempDir(), '.env'))).toEqual([])
   })
 })
 
