@@ -47,30 +47,43 @@ describe('pulse serve in Socket Mode when the WebSocket cannot be opened', () =>
     60_000,
   )
 
-  it('stops at start with a sentence naming the port, not a crash, when another program listens on PORT (where it serves the charts)', async () => {
+  it('with PULSE_PUBLIC_URL, stops at start naming a PORT another program holds (where it serves the charts), not with a crash; without it, listens on no port', async () => {
     const fake = await new SlackFake({ appToken: 'xapp-test-app-token' }).start()
     const other = createServer()
     await new Promise<void>((resolve) => other.listen(0, resolve))
     const port = (other.address() as AddressInfo).port
-    try {
-      const serve = spawnPulse(['serve', '--db', join(tempDir('pulse-serve-socket-'), 'pulse.db')], {
+    const serve = (publicUrl: string) =>
+      spawnPulse(['serve', '--db', join(tempDir('pulse-serve-socket-'), 'pulse.db')], {
         SLACK_BOT_TOKEN: fake.token,
         SLACK_APP_TOKEN: 'xapp-test-app-token',
         SLACK_SIGNING_SECRET: '',
         SLACK_API_URL: fake.apiUrl,
         PORT: String(port),
+        PULSE_PUBLIC_URL: publicUrl,
         PULSE_LOG_LEVEL: 'warn',
       })
+    try {
+      const charts = serve('https://pulse.example.com')
       const outcome = await Promise.race([
-        serve.exited,
+        charts.exited,
         new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
       ])
-      serve.child.kill('SIGKILL')
+      charts.child.kill('SIGKILL')
       expect(outcome).toBe(1)
-      expect(serve.stderr).toBe(`Port ${port} is already in use by another program. Stop it, or set PORT to a free port.\n`)
+      expect(charts.stderr).toBe(`Port ${port} is already in use by another program. Stop it, or set PORT to a free port.\n`)
+      // No public URL, no charts to serve: Socket Mode needs no port, so one in use is no matter.
+      const plain = serve('')
+      try {
+        await waitFor(() => plain.stderr.includes('connected to Slack (Socket Mode)'), 30_000, `Socket Mode to start (${plain.stderr})`)
+        expect(fake.socketCount).toBe(1)
+      } finally {
+        plain.child.kill('SIGTERM')
+      }
+      expect(await plain.exited).toBe(0)
+      expect(plain.stderr).not.toContain('already in use')
     } finally {
       other.close()
       await fake.stop()
     }
-  }, 60_000)
+  }, 90_000)
 })

@@ -239,7 +239,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const clientOptions = webClientOptions(config, options.retries)
   const ctx = createSlackContext(options)
   const blogger = boltLogger(logger)
-  const routes = [chartImageRoute(ctx)]
+  // Charts are served for the Home tab only at PULSE_PUBLIC_URL: without it, Socket Mode listens on no port at all.
+  const routes = socket && config.publicUrl === undefined ? [] : [chartImageRoute(ctx)]
   let receiver: HTTPReceiver | SocketModeReceiver
   if (socket) {
     receiver = new SocketModeReceiver({
