@@ -11,6 +11,7 @@ describe('pulse serve --help', () => {
     const run = await runCli('serve', '--help')
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('Needs SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).')
+    expect(run.stdout).toContain('HTTP mode answers POST /slack/events on PORT (default 3000).')
   })
 })
 

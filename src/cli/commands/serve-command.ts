@@ -40,7 +40,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       .description('run the Slack app and the scheduled jobs')
       .addHelpText(
         'after',
-        '\nNeeds SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).\nExample:\n  pulse serve',
+        '\nNeeds SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).\nHTTP mode answers POST /slack/events on PORT (default 3000). Ctrl-C or SIGTERM stops it.\nExample:\n  pulse serve',
       ),
   ).action(async (options: CommonOptions) => {
     const config = cliConfig()
