@@ -24,7 +24,7 @@ function isCalendarDate(value: string): boolean {
 /** A number in decimal notation: `14`, `-3`, `50000.5`, `5e4`. */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
-/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`). */
+/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`, with `fallback` as the example). */
 const numberSetting = (name: string, fallback: number, what: string, rule: (n: number) => boolean) =>
   z
     .string()
@@ -34,13 +34,14 @@ const numberSetting = (name: string, fallback: number, what: string, rule: (n: n
       // Decimal notation only: Number() would also read 0x10 (16), 0b11 and 0o7.
       const n = DECIMAL_NUMBER.test(value.trim()) ? Number(value) : Number.NaN
       if (!Number.isFinite(n) || !rule(n)) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be ${what}, got "${value}"` })
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${what}, such as ${fallback}, got "${value}"` })
         return z.NEVER
       }
       return n
     })
 
-const nonNegativeNumber = (name: string, fallback: number) => numberSetting(name, fallback, 'a non-negative number', (n) => n >= 0)
+const nonNegativeNumber = (name: string, fallback: number) =>
+  numberSetting(name, fallback, 'a non-negative number in plain digits (no thousands separator, currency sign or "k")', (n) => n >= 0)
 
 /** The longest idle or stale limit taken, in days (100 years): past it, "as of" minus the limit is no date at all. */
 export const MAX_SETTING_DAYS = 36_500

@@ -74,6 +74,19 @@ describe('loadConfig', () => {
   })
 
   it.each([
+    [
+      'PULSE_ALERT_AMOUNT',
+      '50,000',
+      'PULSE_ALERT_AMOUNT must be a non-negative number in plain digits (no thousands separator, currency sign or "k"), such as 50000, got "50,000"',
+    ],
+    ['PULSE_ALERT_AMOUNT', '50k', 'such as 50000, got "50k"'],
+    ['PULSE_IDLE_DAYS', '14 days', 'PULSE_IDLE_DAYS must be a whole number of days from 1 to 36,500, such as 14, got "14 days"'],
+    ['PORT', '99999', 'PORT must be a port number from 1 to 65535, such as 3000, got "99999"'],
+  ])('refuses %s=%s saying what to write, with an example', (name, value, said) => {
+    expect(refusal({ [name]: value })).toContain(said)
+  })
+
+  it.each([
     ['PULSE_IDLE_DAYS', 'abc'],
     ['PULSE_IDLE_DAYS', '2.5'],
     ['PULSE_IDLE_DAYS', '0'],
@@ -114,7 +127,7 @@ describe('loadConfig', () => {
   it('takes idle and stale limits up to 100 years and refuses longer ones, which reach past any date', () => {
     expect(loadConfig({ PULSE_IDLE_DAYS: '36500', PULSE_STALE_DAYS: '36500' })).toMatchObject({ idleDays: 36_500, staleDays: 36_500 })
     expect(refusal({ PULSE_STALE_DAYS: '100000000' })).toBe(
-      'Configuration problem: PULSE_STALE_DAYS must be a whole number of days from 1 to 36,500, got "100000000". Fix it in your environment or .env.',
+      'Configuration problem: PULSE_STALE_DAYS must be a whole number of days from 1 to 36,500, such as 30, got "100000000". Fix it in your environment or .env.',
     )
   })
 
