@@ -98,12 +98,13 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-// Sent as an HTTP header, where a space or line break inside cannot travel: said here instead of
+// Sent as an HTTP header, where a space, a line break or a character outside ASCII (a curly quote
+// pasted with the token) cannot travel: said here instead of
 // as a failed request blamed on the service, whose error would quote the token past the line
 // break (where the log's redaction no longer sees a token). The message never repeats the value.
 const headerToken = (name: string, what: string) =>
-  optionalString.refine((v) => v === undefined || !/[\s\p{Cc}]/u.test(v), {
-    message: `${name} has a space, a line break or a control character in it, which no ${what} has. Set it to the token alone, on one line, without "Bearer "`,
+  optionalString.refine((v) => v === undefined || /^[\x21-\x7e]*$/.test(v), {
+    message: `${name} has a space, a line break, a control character or a character outside ASCII (a curly quote?) in it, which no ${what} has. Set it to the token alone, on one line, without "Bearer "`,
   })
 
 const envSchema = z.object({

@@ -43,11 +43,14 @@ describe('pulse serve without its Slack settings', () => {
         ['SLACK_BOT_TOKEN', { SLACK_BOT_TOKEN: `${fake.token.slice(0, 5)}\n${fake.token.slice(5)}`, SLACK_SIGNING_SECRET: 's' }],
         ['SLACK_BOT_TOKEN', { SLACK_BOT_TOKEN: `Bearer ${fake.token}`, SLACK_SIGNING_SECRET: 's' }],
         ['SLACK_APP_TOKEN', { SLACK_BOT_TOKEN: fake.token, SLACK_APP_TOKEN: 'xapp-1-A0001\r\n-sec' }],
+        ['SLACK_BOT_TOKEN', { SLACK_BOT_TOKEN: `\u201c${fake.token}\u201d`, SLACK_SIGNING_SECRET: 's' }],
       ] as const) {
         const db = join(tempDir(), 'pulse.db')
         const serve = spawnPulse(['serve', '--db', db], { ...unset, SLACK_API_URL: fake.apiUrl, ...env }, { cwd: tempDir() })
         expect(await serve.exited).toBe(1)
-        expect(serve.stderr).toContain(`${name} has a space, a line break or a control character in it, which no Slack token has.`)
+        expect(serve.stderr).toContain(
+          `${name} has a space, a line break, a control character or a character outside ASCII (a curly quote?) in it, which no Slack token has.`,
+        )
         expect(serve.output).not.toContain(name === 'SLACK_APP_TOKEN' ? '-sec' : fake.token.slice(5))
         expect(existsSync(db)).toBe(false)
       }
