@@ -112,7 +112,7 @@ const envSchema = z.object({
   // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
   PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'], true), {
     message:
-      'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD)',
+      'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD; a user name or password with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F)',
   }),
   PULSE_AS_OF: optionalString.refine((v) => v === undefined || isCalendarDate(v), {
     message: 'PULSE_AS_OF must be a date like 2024-07-20',

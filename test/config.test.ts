@@ -82,6 +82,9 @@ describe('loadConfig', () => {
     ['PULSE_ALERT_AMOUNT', '50k', 'such as 50000, got "50k"'],
     ['PULSE_IDLE_DAYS', '14 days', 'PULSE_IDLE_DAYS must be a whole number of days from 1 to 36,500, such as 14, got "14 days"'],
     ['PORT', '99999', 'PORT must be a port number from 1 to 65535, such as 3000, got "99999"'],
+    // A / or ? in the password ends the host part: the message says how to write it.
+    ['PULSE_DATABASE_URL', 'postgres://pulse:p/ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
+    ['PULSE_DATABASE_URL', 'postgres://pulse:p?ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
   ])('refuses %s=%s saying what to write, with an example', (name, value, said) => {
     expect(refusal({ [name]: value })).toContain(said)
   })
