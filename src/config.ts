@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import cron from 'node-cron'
 import { z } from 'zod'
@@ -22,7 +24,7 @@ function isCalendarDate(value: string): boolean {
 /** A number in decimal notation: `14`, `-3`, `50000.5`, `5e4`. */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
-/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`). */
+/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`, with `fallback` as the example). */
 const numberSetting = (name: string, fallback: number, what: string, rule: (n: number) => boolean) =>
   z
     .string()
@@ -32,13 +34,14 @@ const numberSetting = (name: string, fallback: number, what: string, rule: (n: n
       // Decimal notation only: Number() would also read 0x10 (16), 0b11 and 0o7.
       const n = DECIMAL_NUMBER.test(value.trim()) ? Number(value) : Number.NaN
       if (!Number.isFinite(n) || !rule(n)) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be ${what}, got "${value}"` })
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${what}, such as ${fallback}, got "${value}"` })
         return z.NEVER
       }
       return n
     })
 
-const nonNegativeNumber = (name: string, fallback: number) => numberSetting(name, fallback, 'a non-negative number', (n) => n >= 0)
+const nonNegativeNumber = (name: string, fallback: number) =>
+  numberSetting(name, fallback, 'a non-negative number in plain digits (no thousands separator, currency sign or "k")', (n) => n >= 0)
 
 /** The longest idle or stale limit taken, in days (100 years): past it, "as of" minus the limit is no date at all. */
 export const MAX_SETTING_DAYS = 36_500
@@ -55,6 +58,10 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+// A shell expands `~/` in `PULSE_DB=~/pulse.db`; .env, Docker and systemd do not, and SQLite would
+// create a folder named `~` in the working folder. A leading `~` alone or before a slash is the home folder.
+const optionalPath = optionalString.transform((v) => (v !== undefined && /^~(?=$|[\\/])/.test(v) ? join(homedir(), v.slice(1)) : v))
 
 /** True when `value` parses as a URL with one of `protocols` (and a host, unless `hostOptional`). */
 function isUrl(value: string, protocols: readonly string[], hostOptional = false): boolean {
@@ -91,12 +98,21 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+// Sent as an HTTP header, where a space, a line break or a character outside ASCII (a curly quote
+// pasted with the token) cannot travel: said here instead of
+// as a failed request blamed on the service, whose error would quote the token past the line
+// break (where the log's redaction no longer sees a token). The message never repeats the value.
+const headerToken = (name: string, what: string) =>
+  optionalString.refine((v) => v === undefined || /^[\x21-\x7e]*$/.test(v), {
+    message: `${name} has a space, a line break, a control character or a character outside ASCII (a curly quote?) in it, which no ${what} has. Set it to the token alone, on one line, without "Bearer "`,
+  })
+
 const envSchema = z.object({
-  PULSE_DB: optionalString,
+  PULSE_DB: optionalPath,
   // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
   PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'], true), {
     message:
-      'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD)',
+      'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD; a user name or password with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F)',
   }),
   PULSE_AS_OF: optionalString.refine((v) => v === undefined || isCalendarDate(v), {
     message: 'PULSE_AS_OF must be a date like 2024-07-20',
@@ -127,7 +143,7 @@ const envSchema = z.object({
   PULSE_ALERT_AMOUNT: nonNegativeNumber('PULSE_ALERT_AMOUNT', 50_000),
   PULSE_IDLE_DAYS: wholeDays('PULSE_IDLE_DAYS', 14),
   PULSE_STALE_DAYS: wholeDays('PULSE_STALE_DAYS', 30),
-  PULSE_ROSTER: optionalString,
+  PULSE_ROSTER: optionalPath,
   // An id, not a name: a chart is shared into the channel by id only (files.completeUploadExternal).
   PULSE_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CG][A-Z0-9]{2,}$/.test(v), {
     message:
@@ -142,17 +158,12 @@ const envSchema = z.object({
     { message: 'PULSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' },
   ),
   PULSE_PUBLIC_URL: optionalUrl('PULSE_PUBLIC_URL'),
-  SLACK_BOT_TOKEN: optionalString,
+  SLACK_BOT_TOKEN: headerToken('SLACK_BOT_TOKEN', 'Slack token'),
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
+  SLACK_APP_TOKEN: headerToken('SLACK_APP_TOKEN', 'Slack token'),
   SLACK_API_URL: optionalUrl('SLACK_API_URL'),
   PORT: numberSetting('PORT', 3000, 'a port number from 1 to 65535', (n) => Number.isInteger(n) && n >= 1 && n <= 65_535),
-  // Sent as an HTTP header, where a space or line break inside cannot travel: said here instead
-  // of as a failed request blamed on HubSpot. The message never repeats the value.
-  HUBSPOT_TOKEN: optionalString.refine((v) => v === undefined || !/[\s\p{Cc}]/u.test(v), {
-    message:
-      'HUBSPOT_TOKEN has a space, a line break or a control character in it, which no private-app token has. Set it to the token alone, on one line, without "Bearer "',
-  }),
+  HUBSPOT_TOKEN: headerToken('HUBSPOT_TOKEN', 'private-app token'),
   HUBSPOT_API_URL: optionalUrl('HUBSPOT_API_URL'),
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),
   SALESFORCE_CLIENT_ID: optionalString,
@@ -355,7 +366,38 @@ export function requireSettings(missing: Array<[name: string, value: string | un
 export function withDotenv(env: NodeJS.ProcessEnv, path = '.env'): Record<string, string | undefined> {
   if (!existsSync(path)) return env
   const fromFile = readDotenv(path)
+  // A value cut short by a # is refused, unless the environment sets it (then the file's is not read).
+  const cut = valuesCutAtHash(readFileSync(path, 'utf8'), fromFile).filter(({ name }) => env[name] === undefined)
+  if (cut.length > 0) {
+    throw new AppError(
+      'bad_config',
+      `${path} ${cut.map(({ line, name }) => `line ${line} (${name})`).join(', ')}: a # with no space before it starts a comment in .env, so only the part before it would be read. Put the whole value in single quotes (NAME='...'), or a space before the # when the rest is a comment.`,
+    )
+  }
   return { ...fromFile, ...env }
+}
+
+/**
+ * The settings of `.env` text whose unquoted value has a `#` right after other text or the `=`
+ * (`HUBSPOT_PIPELINE=Pipeline#2`, `PULSE_ALERT_CHANNEL=#sales`): dotenv reads everything from the `#` on as a comment, where a
+ * shell or Docker Compose keep it, so the value would be cut short without a word. Only lines
+ * `parsed` (dotenv's reading of `text`) confirms were cut are named, with their 1-based number.
+ * @example valuesCutAtHash('A=x#y\n', { A: 'x' }) // [{ line: 1, name: 'A' }]
+ */
+export function valuesCutAtHash(text: string, parsed: Record<string, string>): Array<{ line: number; name: string }> {
+  const cut = new Map<string, number>()
+  text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*=(\s*)(.*)$/.exec(raw)
+    if (!m) return
+    const [, name = '', space = '', value = ''] = m
+    if (/^['"`]/.test(value)) return
+    // `NAME=#sales` as much as `NAME=Demo#2`: a # right after the = or after other text.
+    const inside = value.search(/\S#/)
+    const hash = space === '' && value.startsWith('#') ? 0 : inside >= 0 ? inside + 1 : -1
+    if (hash >= 0 && parsed[name] === value.slice(0, hash).trim()) cut.set(name, i + 1)
+    else cut.delete(name)
+  })
+  return [...cut].map(([name, line]) => ({ line, name })).sort((a, b) => a.line - b.line)
 }
 
 /**
@@ -391,6 +433,34 @@ function readDotenv(path: string): Record<string, string> {
     throw new AppError('bad_config', `${path} is not UTF-8 text (saved as UTF-16?), so none of its settings can be read: save it as UTF-8.`)
   }
   return parseDotenv(bytes)
+}
+
+/** dotenv's own line pattern (dotenv 16-18 `parse`): what it matches is read, any other line is skipped without a word. */
+const DOTENV_LINE =
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm
+
+/**
+ * The numbers (1-based) of the lines of the `.env` file at `path` that set nothing although they
+ * are neither blank nor a comment (`PULSE_IDLE_DAYS 7`, `PULSE ALERT AMOUNT=1`): dotenv skips them
+ * silently, leaving the default in force. Only numbers, as such a line may hold a secret. Empty without a file.
+ * @example unreadDotenvLines() // [3]
+ */
+export function unreadDotenvLines(path = '.env'): number[] {
+  if (!existsSync(path)) return []
+  readDotenv(path)
+  const text = readFileSync(path, 'utf8').replace(/\r\n?/g, '\n')
+  const read: Array<[number, number]> = []
+  for (const m of text.matchAll(DOTENV_LINE)) read.push([m.index, m.index + m[0].length])
+  const unread: number[] = []
+  let at = 0
+  text.split('\n').forEach((line, i) => {
+    const first = at + (line.length - line.trimStart().length)
+    at += line.length + 1
+    const body = line.trim().replace(/^\ufeff/, '')
+    if (body === '' || body.startsWith('#')) return
+    if (!read.some(([start, end]) => start <= first && first < end)) unread.push(i + 1)
+  })
+  return unread
 }
 
 /** Settings read apart from {@link loadConfig}. */

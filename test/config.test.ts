@@ -1,7 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_VARIABLES, commandUser, debugRequested, loadConfig, unknownDotenvSettings, withDotenv } from '../src/config.js'
+import {
+  CONFIG_VARIABLES,
+  commandUser,
+  debugRequested,
+  loadConfig,
+  unknownDotenvSettings,
+  unreadDotenvLines,
+  withDotenv,
+} from '../src/config.js'
 import { AppError } from '../src/errors.js'
 import { redactText } from '../src/log/create-logger.js'
 import { tempDir, writeTempFile } from './helpers/test-store.js'
@@ -36,6 +45,16 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true)
   })
 
+  it('reads a ~ at the start of PULSE_DB and PULSE_ROSTER as the home folder, which .env and Docker do not expand', () => {
+    const c = loadConfig({ PULSE_DB: '~/sales/pulse.db', PULSE_ROSTER: ' ~/roster.yml ' })
+    expect(c.dbPath).toBe(join(homedir(), 'sales/pulse.db'))
+    expect(c.rosterPath).toBe(join(homedir(), 'roster.yml'))
+    // Only a leading ~ followed by a slash (or alone) is the home folder; elsewhere it is part of the name.
+    expect(loadConfig({ PULSE_DB: '~' }).dbPath).toBe(homedir())
+    expect(loadConfig({ PULSE_DB: './a~/pulse.db' }).dbPath).toBe('./a~/pulse.db')
+    expect(loadConfig({ PULSE_ROSTER: '~other/roster.yml' }).rosterPath).toBe('~other/roster.yml')
+  })
+
   it('reads well-formed values', () => {
     const c = loadConfig({
       PULSE_IDLE_DAYS: '10',
@@ -52,6 +71,22 @@ describe('loadConfig', () => {
     const scheduled = loadConfig({ PULSE_TZ: 'Europe/Berlin', PULSE_SYNC_SCHEDULE: '*/30 * * * *' })
     expect(scheduled.timezone).toBe('Europe/Berlin')
     expect(scheduled.schedules.sync).toBe('*/30 * * * *')
+  })
+
+  it.each([
+    [
+      'PULSE_ALERT_AMOUNT',
+      '50,000',
+      'PULSE_ALERT_AMOUNT must be a non-negative number in plain digits (no thousands separator, currency sign or "k"), such as 50000, got "50,000"',
+    ],
+    ['PULSE_ALERT_AMOUNT', '50k', 'such as 50000, got "50k"'],
+    ['PULSE_IDLE_DAYS', '14 days', 'PULSE_IDLE_DAYS must be a whole number of days from 1 to 36,500, such as 14, got "14 days"'],
+    ['PORT', '99999', 'PORT must be a port number from 1 to 65535, such as 3000, got "99999"'],
+    // A / or ? in the password ends the host part: the message says how to write it.
+    ['PULSE_DATABASE_URL', 'postgres://pulse:p/ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
+    ['PULSE_DATABASE_URL', 'postgres://pulse:p?ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
+  ])('refuses %s=%s saying what to write, with an example', (name, value, said) => {
+    expect(refusal({ [name]: value })).toContain(said)
   })
 
   it.each([
@@ -95,7 +130,7 @@ describe('loadConfig', () => {
   it('takes idle and stale limits up to 100 years and refuses longer ones, which reach past any date', () => {
     expect(loadConfig({ PULSE_IDLE_DAYS: '36500', PULSE_STALE_DAYS: '36500' })).toMatchObject({ idleDays: 36_500, staleDays: 36_500 })
     expect(refusal({ PULSE_STALE_DAYS: '100000000' })).toBe(
-      'Configuration problem: PULSE_STALE_DAYS must be a whole number of days from 1 to 36,500, got "100000000". Fix it in your environment or .env.',
+      'Configuration problem: PULSE_STALE_DAYS must be a whole number of days from 1 to 36,500, such as 30, got "100000000". Fix it in your environment or .env.',
     )
   })
 
@@ -172,6 +207,18 @@ describe('loadConfig', () => {
   })
 })
 
+describe('unreadDotenvLines', () => {
+  it('numbers the lines .env does not read as a setting (no =), leaving comments, blanks and quoted values spanning lines alone', () => {
+    const file = writeTempFile(
+      '.env',
+      '# Sales Pulse\r\n\r\nPULSE_IDLE_DAYS 7\r\nexport PULSE_STALE_DAYS=40\r\nSLACK_BOT_TOKEN xoxb-1-s3cret\r\nPULSE_STAGES="Qualified,\r\nDemo,Closed"\r\n   # indented comment\r\nPULSE ALERT AMOUNT=1\r\nPULSE_ALERT_CHANNEL: C0123\r\n',
+    )
+    expect(unreadDotenvLines(file)).toEqual([3, 5, 9])
+    expect(loadConfig(withDotenv({}, file))).toMatchObject({ idleDays: 14, staleDays: 40, alertChannel: 'C0123' })
+    expect(unreadDotenvLines(join(tempDir(), '.env'))).toEqual([])
+  })
+})
+
 describe('unknownDotenvSettings', () => {
   it('names PULSE_ names and near misses of settings that .env sets, with the setting meant', () => {
     const file = writeTempFile(
@@ -213,6 +260,36 @@ describe('withDotenv', () => {
     // A UTF-8 .env with a BOM, CRLF line ends and accents is read as usual.
     const utf8 = writeTempFile('.env', '\ufeffPULSE_IDLE_DAYS=7\r\nPULSE_STAGES=Qualifié,Démo\r\n')
     expect(loadConfig(withDotenv({}, utf8))).toMatchObject({ idleDays: 7, stages: ['Qualifié', 'Démo'] })
+  })
+
+  it('refuses a value that a # inside cuts short, naming its variable and line but never the value, and how to quote it', () => {
+    const file = writeTempFile(
+      '.env',
+      'PULSE_IDLE_DAYS=7 # a week\nPULSE_STAGES=Qualified,Demo#2,Proposal,Closed\nexport SALESFORCE_CLIENT_SECRET=abc#s3cret\nSLACK_APP_TOKEN= # Socket Mode\nPULSE_ALERT_CHANNEL=#sales\n',
+    )
+    let message = ''
+    try {
+      withDotenv({}, file)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toBe(
+      `${file} line 2 (PULSE_STAGES), line 3 (SALESFORCE_CLIENT_SECRET), line 5 (PULSE_ALERT_CHANNEL): a # with no space before it starts a comment in .env, so only the part before it would be read. Put the whole value in single quotes (NAME='...'), or a space before the # when the rest is a comment.`,
+    )
+    expect(message).not.toContain('s3cret')
+    // Quoted, a # is part of the value; after a space it starts a comment; a value the environment sets is not read from the file.
+    const quoted = writeTempFile(
+      '.env',
+      'PULSE_IDLE_DAYS=7 # a week\nPULSE_STAGES=\'Qualified,Demo#2,Proposal,Closed\'\nHUBSPOT_PIPELINE="Pipeline#2"\n',
+    )
+    expect(loadConfig(withDotenv({}, quoted))).toMatchObject({
+      idleDays: 7,
+      stages: ['Qualified', 'Demo#2', 'Proposal', 'Closed'],
+      hubspot: { pipeline: 'Pipeline#2' },
+    })
+    expect(
+      loadConfig(withDotenv({ PULSE_STAGES: 'A,B,Closed', SALESFORCE_CLIENT_SECRET: 'x', PULSE_ALERT_CHANNEL: 'C0123' }, file)),
+    ).toMatchObject({ stages: ['A', 'B', 'Closed'], slack: { appToken: undefined } })
   })
 
   it('lets a malformed .env value stop start-up, naming it', () => {

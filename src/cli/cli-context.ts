@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
-import { type Config, loadConfig, todayOf, unknownDotenvSettings } from '../config.js'
+import { type Config, loadConfig, todayOf, unknownDotenvSettings, unreadDotenvLines } from '../config.js'
 import { findRecentSyncRuns } from '../db/begin-sync-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import { openStore, type Store } from '../db/open-store.js'
@@ -94,13 +94,20 @@ let cached: Config | undefined
 
 /**
  * The configuration, read once per process. A name in `.env` that looks like a setting but is
- * none (a typo, which would otherwise leave the default in force unnoticed) is said on stderr.
+ * none (a typo, which would otherwise leave the default in force unnoticed), and a line of it that
+ * sets nothing (`PULSE_IDLE_DAYS 7`), are said on stderr.
  */
 export function cliConfig(io: CliIo = processIo): Config {
   if (cached === undefined) {
     cached = loadConfig()
     for (const { name, closest } of unknownDotenvSettings()) {
       io.err(`.env sets ${name}, which Sales Pulse does not read${closest ? ` (did you mean ${closest}?)` : ''}; it is ignored.`)
+    }
+    const unread = unreadDotenvLines()
+    if (unread.length > 0) {
+      io.err(
+        `.env ${unread.length > 1 ? 'lines' : 'line'} ${unread.join(', ')} ${unread.length > 1 ? 'set' : 'sets'} nothing and ${unread.length > 1 ? 'are' : 'is'} ignored: write each setting as NAME=value (a comment starts with #).`,
+      )
     }
   }
   return cached

@@ -78,10 +78,12 @@ describe('pulse sync and pulse status', () => {
     const db = join(tempDir(), 'pulse.db')
     const before = fake.requests.length
     // In child processes: the configuration is read once per process.
-    for (const bad of [`${fake.token.slice(0, 6)}\n${fake.token.slice(6)}`, `Bearer ${fake.token}`]) {
+    for (const bad of [`${fake.token.slice(0, 6)}\n${fake.token.slice(6)}`, `Bearer ${fake.token}`, `\u201c${fake.token}\u201d`]) {
       const run = spawnPulse(['sync', '--db', db], { HUBSPOT_TOKEN: bad })
       expect(await run.exited).toBe(1)
-      expect(run.stderr).toContain('HUBSPOT_TOKEN has a space, a line break or a control character in it')
+      expect(run.stderr).toContain(
+        'HUBSPOT_TOKEN has a space, a line break, a control character or a character outside ASCII (a curly quote?) in it',
+      )
       expect(run.stderr).not.toContain('did not answer')
       expect(run.output).not.toContain(fake.token.slice(6))
     }

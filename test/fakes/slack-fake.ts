@@ -101,6 +101,8 @@ export class SlackFake {
   readonly altTexts = new Map<string, string | undefined>()
   /** When set, chat.postMessage number `n` (1-based) is recorded and then never answered. */
   hangOnPostMessage: number | undefined
+  /** When true, a Socket Mode WebSocket is cut at its handshake (a proxy or firewall that lets HTTPS through but not WebSockets). */
+  refuseSockets = false
   private tokenRefusal: { error: string; methods: readonly string[] | undefined } | undefined
   private postMessageCount = 0
   private readonly sockets = new Set<Socket>()
@@ -434,7 +436,7 @@ export class SlackFake {
   // A minimal RFC 6455 server: the handshake, text frames, ping -> pong, close.
   private upgrade(req: IncomingMessage, socket: Socket): void {
     const key = req.headers['sec-websocket-key']
-    if (!req.url?.startsWith('/socket') || typeof key !== 'string') {
+    if (this.refuseSockets || !req.url?.startsWith('/socket') || typeof key !== 'string') {
       socket.destroy()
       return
     }

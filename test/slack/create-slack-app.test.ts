@@ -4,6 +4,8 @@ import { silentLogger } from '../../src/log/create-logger.js'
 import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackApp, createSlackContext } from '../../src/slack/app/create-slack-app.js'
+import { SlackFake } from '../fakes/slack-fake.js'
+import { freePort } from '../helpers/pulse-process.js'
 import { openTestStore } from '../helpers/test-store.js'
 
 describe('createSlackApp', () => {
@@ -25,6 +27,34 @@ describe('createSlackApp', () => {
     expect(make({ SLACK_APP_TOKEN: 'xapp-1' }).mode).toBe('socket')
     expect(make({ SLACK_SIGNING_SECRET: 's' }).mode).toBe('http')
     await store.close()
+  })
+
+  it('neither listens nor connects when stopped while start still checks the token, so a stopping process can end', async () => {
+    const store = await openTestStore()
+    const fake = await new SlackFake().start()
+    const logger = silentLogger()
+    const port = await freePort()
+    const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_SIGNING_SECRET: 's', SLACK_API_URL: fake.apiUrl, PORT: String(port) })
+    const slack = createSlackApp({ store, config, logger, roster: EMPTY_ROSTER, services: createPulseServices({ store, config, logger }) })
+    try {
+      fake.delayNext('auth.test', 500)
+      const starting = slack.start().then(
+        () => 'started',
+        (error: Error) => error.message,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await slack.stop().catch(() => undefined)
+      expect(await starting).toBe('The Slack app was stopped before it had started.')
+      // Nothing listens on the port: the start that was under way did not open it after the stop.
+      const probe = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST' }).then(
+        (r) => r.status,
+        () => 'refused',
+      )
+      expect(probe).toBe('refused')
+    } finally {
+      await fake.stop()
+      await store.close()
+    }
   })
 
   it('names the missing variables instead of starting half-configured', async () => {

@@ -40,7 +40,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       .description('run the Slack app and the scheduled jobs')
       .addHelpText(
         'after',
-        '\nNeeds SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).\nExample:\n  pulse serve',
+        '\nNeeds SLACK_BOT_TOKEN, with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).\nHTTP mode answers POST /slack/events on PORT (default 3000). Ctrl-C or SIGTERM stops it.\nExample:\n  pulse serve',
       ),
   ).action(async (options: CommonOptions) => {
     const config = cliConfig()
@@ -117,8 +117,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const { createSlackApp } = await import('../../slack/app/create-slack-app.js')
       const { republishHomeTabs } = await import('../../slack/home/refresh-home-tabs.js')
       const slack = createSlackApp({ store, config, logger, roster, services })
-      await slack.start()
       started.unshift(() => slack.stop())
+      await untilStopped(slack.start(), stop.signal)
       // Home tabs already published show what the roster allowed before an edit (company figures
       // to someone taken off it): they are republished under the new one, one pass at a time. The
       // file is looked at every few seconds, not only when a request asks who may see what.
@@ -218,6 +218,29 @@ async function rebuildStaleSummaries(where: StoreOptions, store: Store, logger: 
     if (!signal.aborted)
       logger.warn({ err: error }, 'the report summaries could not be rebuilt; reports count the deals until the next import or sync')
   }
+}
+
+/**
+ * `starting`, or a rejection as soon as `signal` is aborted: a stop asked for while the Slack app
+ * connects is not held up by it (Bolt retries a Socket Mode WebSocket a proxy keeps refusing for
+ * ever, and an unreachable Web API for seconds).
+ */
+function untilStopped(starting: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new Error('stopped while starting'))
+    if (signal.aborted) onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    starting.then(
+      () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }
 
 // A stop asked for while the store was still busy (or while a step failed): nothing is left running.

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import { Server } from 'node:http'
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt'
 import type { Config } from '../../config.js'
 import { requireSettings, todayOf } from '../../config.js'
@@ -55,7 +55,11 @@ export interface SlackApp {
    * @throws AppError `bad_config` with the fix when Slack refuses the token or cannot be reached.
    */
   start(port?: number): Promise<Server | undefined>
-  /** Stops listening, then waits (up to 10 s) for the work of requests already delivered. */
+  /**
+   * Stops listening, then waits (up to 10 s) for the work of requests already delivered. Called
+   * while `start` is still under way, it makes `start` reject (AppError `internal`) without
+   * listening or connecting, or close again what it had opened.
+   */
   stop(): Promise<void>
   readonly mode: 'http' | 'socket'
 }
@@ -125,6 +129,28 @@ async function checkAppToken(config: Config, logger: Logger): Promise<void> {
           : 'Copy an app-level token (xapp-...) with the connections:write scope into SLACK_APP_TOKEN, or unset it for HTTP mode.'
     throw new AppError('bad_config', `Slack refused SLACK_APP_TOKEN (apps.connections.open: ${code}). ${why}`, { cause: error })
   }
+}
+
+/**
+ * The HTTP server Bolt's Socket Mode receiver serves the custom routes (the Home tab's charts) on,
+ * listening on `PORT` once started. Bolt keeps it private and listens without an error handler, so
+ * a port in use would end the process with an unhandled 'error' event. Undefined without routes.
+ */
+function socketRoutesServer(receiver: SocketModeReceiver): Server | undefined {
+  const server = (receiver as unknown as { httpServer?: unknown }).httpServer
+  return server instanceof Server ? server : undefined
+}
+
+/** Resolves once `server` listens, or rejects with its listen error. */
+function listened(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error)
+    server.once('error', onError)
+    server.once('listening', () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
 }
 
 /** The Web API base URL with the trailing slash the client needs; undefined = Slack's own. */
@@ -213,7 +239,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const clientOptions = webClientOptions(config, options.retries)
   const ctx = createSlackContext(options)
   const blogger = boltLogger(logger)
-  const routes = [chartImageRoute(ctx)]
+  // Charts are served for the Home tab only at PULSE_PUBLIC_URL: without it, Socket Mode listens on no port at all.
+  const routes = socket && config.publicUrl === undefined ? [] : [chartImageRoute(ctx)]
   let receiver: HTTPReceiver | SocketModeReceiver
   if (socket) {
     receiver = new SocketModeReceiver({
@@ -253,6 +280,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   // Events are acked before their listeners finish: `stop` waits for the work still running, so
   // the store it writes to stays open for it (`pulse serve` closes the store right after).
   const inFlight = new Set<Promise<void>>()
+  // A stop that comes while `start` is still connecting (a stopping `pulse serve`) must not be
+  // undone by the rest of `start`, which would then listen or connect with nothing left to stop it.
+  let stopRequested = false
+  // Where Bolt's own start is: `stop` stops Bolt only once its start was called and did not fail.
+  let bolt: 'idle' | 'starting' | 'started' | 'failed' = 'idle'
+  const stoppedWhileStarting = () => new AppError('internal', 'The Slack app was stopped before it had started.')
   const processEvent = app.processEvent.bind(app)
   app.processEvent = (event) => {
     const work = processEvent(event)
@@ -279,22 +312,61 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       } catch (error) {
         throw startupError(error, config)
       }
+      if (stopRequested) throw stoppedWhileStarting()
       // Slack accepts the token: a refusal recorded before (an uninstall, a revoked token) is over.
       if (!options.botIds) await clearBotTokenRefusal(ctx)
       // Bolt's socket client retries a refused app token (a bot token in its place, a missing
       // connections:write scope) for ever without a word on stderr: ask once first.
       if (socket) await checkAppToken(config, logger)
+      if (stopRequested) throw stoppedWhileStarting()
       let started: unknown
+      // In Socket Mode the port (for the charts) is listened on beside the socket: wait for both.
+      const routes = receiver instanceof SocketModeReceiver ? socketRoutesServer(receiver) : undefined
+      let portRefused = false
+      const routesListening = routes
+        ? listened(routes).catch((error: unknown) => {
+            portRefused = true
+            throw error
+          })
+        : Promise.resolve()
+      const appStarting = app.start(port)
+      bolt = 'starting'
+      appStarting.then(
+        () => {
+          if (bolt === 'starting') bolt = 'started'
+        },
+        () => {
+          bolt = 'failed'
+        },
+      )
       try {
-        started = await app.start(port)
+        ;[started] = await Promise.all([appStarting, routesListening])
       } catch (error) {
+        if (portRefused && receiver instanceof SocketModeReceiver) {
+          // The socket Bolt goes on opening is closed now, and again once it has opened.
+          bolt = 'failed'
+          const client = receiver.client
+          void client.disconnect()
+          appStarting.then(() => client.disconnect()).catch(() => undefined)
+          throw listenError(error, port)
+        }
+        if (stopRequested) throw stoppedWhileStarting()
         throw listenError(error, port)
+      }
+      // Stopped while the socket was being opened: the socket Bolt opened after all is closed too
+      // (the port was closed by the stop).
+      if (stopRequested) {
+        if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect()
+        else await app.stop().catch(() => undefined)
+        throw stoppedWhileStarting()
       }
       logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
       return socket ? undefined : (started as Server)
     },
     async stop() {
-      await app.stop()
+      stopRequested = true
+      // Nothing to stop in Bolt when it was never started, or failed to start (its stop would then fail or log an error).
+      if (bolt === 'starting' || bolt === 'started') await app.stop()
       if (inFlight.size === 0) return
       logger.info({ requests: inFlight.size }, 'waiting for the Slack requests in progress')
       let timer: NodeJS.Timeout | undefined
