@@ -139,8 +139,22 @@ export async function openPostgresStore(url: string, schema: string | undefined)
     )
   }
   if (where.name === null) {
-    // No schema of the search_path exists: there is nowhere to create the tables.
+    // No schema of the search_path is usable: there is nowhere to create the tables. Either none
+    // exists, or one exists that the role may not use (another role's, without USAGE granted).
+    const named = searchPathSchemas(where.path)
+    const unusable = await pool
+      .query<{ name: string; owner: string }>(
+        'SELECT nspname AS name, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ANY($1::text[])',
+        [named],
+      )
+      .then((result) => result.rows[0])
+      .catch(() => undefined)
     await pool.end()
+    if (unusable !== undefined)
+      throw new AppError(
+        'bad_config',
+        `PULSE_DATABASE_URL sets search_path to ${JSON.stringify(where.path)}, and the PostgreSQL role ${where.role} may not use schema ${unusable.name} (owned by ${unusable.owner}): as its owner, run GRANT USAGE ON SCHEMA ${unusable.name} TO ${where.role} (and GRANT CREATE ON SCHEMA ${unusable.name} TO ${where.role} if Sales Pulse's tables are not in it yet), or point search_path at a schema the role owns.`,
+      )
     const wanted = where.path
       .split(',')
       .map((s) => s.trim())
@@ -167,6 +181,18 @@ export async function openPostgresStore(url: string, schema: string | undefined)
     throw error
   }
   return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
+}
+
+/**
+ * The schema names a `search_path` setting lists, in order, as the server reads them: a quoted
+ * name as written, an unquoted one in lower case; `$user` left out.
+ */
+function searchPathSchemas(path: string): string[] {
+  return path
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== '"$user"' && s !== '$user')
+    .map((s) => (s.startsWith('"') && s.endsWith('"') && s.length >= 2 ? s.slice(1, -1).replaceAll('""', '"') : s.toLowerCase()))
 }
 
 /** Node's codes for a TLS certificate it could not verify (with sslmode=require, verify-ca or verify-full). */

@@ -231,6 +231,29 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     expect((error as AppError).message).not.toContain('kysely')
   })
 
+  it('a search_path naming a schema the role may not use (owned by another role) says which GRANT it needs, not to create it', async () => {
+    const admin = await openInSchema()
+    const schema = `t_${randomBytes(6).toString('hex')}`
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db)
+    opened.push({ store: admin, schema })
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(admin.db)
+    try {
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      u.password = 'pw-not-shown'
+      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('bad_config')
+      expect((error as AppError).message).toContain(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`)
+      expect((error as AppError).message).not.toContain('CREATE SCHEMA')
+      expect((error as AppError).message).not.toContain('pw-not-shown')
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(admin.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(admin.db)
+    }
+  })
+
   it('a search_path naming an existing schema keeps the store in that schema', async () => {
     const schema = `t_${randomBytes(6).toString('hex')}`
     const admin = await openInSchema()
