@@ -172,7 +172,15 @@ export async function openPostgresStore(url: string, schema: string | undefined)
     await db.destroy()
     // 42501 insufficient_privilege: the role may not create the tables (PostgreSQL 15 and later
     // no longer let every role create in `public`).
-    if ((error as { cause?: { code?: unknown } }).cause?.code === '42501')
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+    // The tables exist but the role has no grant on them (USAGE on the schema alone).
+    if (cause?.code === '42501' && /^permission denied for (table|sequence|relation) /.test(String(cause.message)))
+      throw new AppError(
+        'bad_config',
+        `The PostgreSQL role ${where.role} may not read or write Sales Pulse's tables in schema ${where.name} (${String(cause.message)}): as their owner, run GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${where.name} TO ${where.role} and GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${where.name} TO ${where.role} (see docs/postgres.md).`,
+        { cause: error },
+      )
+    if (cause?.code === '42501')
       throw new AppError(
         'bad_config',
         `The PostgreSQL role ${where.role} may not create or update Sales Pulse's tables in schema ${where.name} (${((error as AppError).cause as Error).message}): run one command (pulse status) once as the owner of the schema and its tables, or grant it with GRANT CREATE ON SCHEMA ${where.name} TO ${where.role} if the tables do not exist yet.`,

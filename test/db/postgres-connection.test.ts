@@ -329,6 +329,35 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     }
   })
 
+  it('a role with USAGE on the schema but no grant on the existing tables is told the table grants, not to run as the owner', async () => {
+    const owner = await openInSchema()
+    const schema = opened[opened.length - 1]?.schema as string
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(owner.db)
+    try {
+      await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      u.password = 'pw-not-shown'
+      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('bad_config')
+      const message = (error as AppError).message
+      expect(message).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`)
+      expect(message).toContain(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`)
+      expect(message).not.toContain('GRANT CREATE')
+      expect(message).not.toContain('pw-not-shown')
+      // With those grants the same role opens the store.
+      await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      await sql`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      const app = await openStore({ path: '', url: u.toString().replace(':pw-not-shown', '') })
+      await app.close()
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(owner.db)
+    }
+  })
+
   it('a role that may only read is told which grants it lacks when an import writes, not that something went wrong on our side', async () => {
     const owner = await openInSchema()
     await importCsvFile(owner, { path: writeTempFile('a.csv', dealsCsv(5, 'A')), stages: ['Demo'], threads: 'inline' })
