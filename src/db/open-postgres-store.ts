@@ -4,6 +4,7 @@
  */
 import { Kysely } from 'kysely'
 import pg from 'pg'
+import { readPostgresUrl } from '../domain/read-postgres-url.js'
 import { AppError } from '../errors.js'
 import { migrateToLatest, type Store } from './open-store.js'
 import type { Database } from './schema.js'
@@ -46,12 +47,9 @@ const DEFAULT_CONNECT_TIMEOUT_S = 10
  */
 function connectTimeoutMs(url: string | undefined): number {
   let seconds = DEFAULT_CONNECT_TIMEOUT_S
-  try {
-    const value = url === undefined ? null : new URL(url).searchParams.get('connect_timeout')
-    if (value !== null && /^\d+$/.test(value.trim())) seconds = Number(value.trim())
-  } catch {
-    // An unreadable URL is refused with its own message when connecting.
-  }
+  // An unreadable URL is refused with its own message when connecting.
+  const value = url === undefined ? null : (readPostgresUrl(url)?.searchParams.get('connect_timeout') ?? null)
+  if (value !== null && /^\d+$/.test(value.trim())) seconds = Number(value.trim())
   return seconds * 1000
 }
 
@@ -230,19 +228,10 @@ function readsAsOneUrl(url: string): boolean {
 
 /** Whether a `postgres://` URL carries a password (never logged or shown). */
 function hasPassword(url: string): boolean {
-  try {
-    return new URL(url).password !== ''
-  } catch {
-    return true
-  }
+  return readPostgresUrl(url)?.hasPassword ?? true
 }
 
 /** `host:port` of `url` (no user or password), for messages. */
 function serverAddress(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.hostname || 'localhost'}:${u.port || '5432'}`
-  } catch {
-    return 'the URL'
-  }
+  return readPostgresUrl(url)?.address ?? 'the URL'
 }
