@@ -122,6 +122,13 @@ export async function openPostgresStore(url: string, schema: string | undefined)
         `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server at ${serverAddress(url)} closed the connection without answering as PostgreSQL does. Check that the host and port in the URL are PostgreSQL's (5432 unless the server was set up otherwise) and not another service's, and that any proxy in between reaches a running server.`,
         { cause: error },
       )
+    // 3D000 invalid_catalog_name: the database named in the URL's path does not exist.
+    if (code === '3D000')
+      throw new AppError(
+        'bad_config',
+        `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${reason} on ${serverAddress(url)}. Create it (CREATE DATABASE ${(readPostgresUrl(url)?.pathname ?? '').slice(1) || 'pulse'}, as a role allowed to) or fix the database name at the end of the URL.`,
+        { cause: error },
+      )
     if (/does not support SSL/i.test(reason))
       throw new AppError(
         'bad_config',

@@ -221,6 +221,19 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     return store
   }
 
+  it('a database that does not exist is named with the CREATE DATABASE to run, without the password', async () => {
+    const missing = `nodb_${randomBytes(4).toString('hex')}`
+    const u = new URL(base)
+    u.pathname = `/${missing}`
+    u.password = 'pw-not-shown'
+    const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AppError)
+    expect((error as AppError).code).toBe('bad_config')
+    expect((error as AppError).message).toContain(`database "${missing}" does not exist`)
+    expect((error as AppError).message).toContain(`CREATE DATABASE ${missing}`)
+    expect((error as AppError).message).not.toContain('pw-not-shown')
+  })
+
   it('a search_path naming a schema that does not exist stops with a message naming it and how to create it', async () => {
     const missing = `missing_${randomBytes(4).toString('hex')}`
     const error = await openStore({ path: '', url: urlWithSearchPath(base, missing) }).catch((e: unknown) => e)
