@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { todayIn } from './domain/dates.js'
 import { DEFAULT_STAGES } from './domain/default-stages.js'
 import { editDistance } from './domain/edit-distance.js'
+import { readPostgresUrl } from './domain/read-postgres-url.js'
 import { isLostStageName, isWonStageName } from './domain/stages-from-names.js'
 import { AppError } from './errors.js'
 
@@ -63,11 +64,11 @@ const optionalString = z
 // create a folder named `~` in the working folder. A leading `~` alone or before a slash is the home folder.
 const optionalPath = optionalString.transform((v) => (v !== undefined && /^~(?=$|[\\/])/.test(v) ? join(homedir(), v.slice(1)) : v))
 
-/** True when `value` parses as a URL with one of `protocols` (and a host, unless `hostOptional`). */
-function isUrl(value: string, protocols: readonly string[], hostOptional = false): boolean {
+/** True when `value` parses as a URL with one of `protocols` and a host. */
+function isUrl(value: string, protocols: readonly string[]): boolean {
   try {
     const url = new URL(value)
-    return protocols.includes(url.protocol) && (hostOptional || url.hostname !== '')
+    return protocols.includes(url.protocol) && url.hostname !== ''
   } catch {
     return false
   }
@@ -109,11 +110,15 @@ const headerToken = (name: string, what: string) =>
 
 const envSchema = z.object({
   PULSE_DB: optionalPath,
-  // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a socket.
-  PULSE_DATABASE_URL: optionalString.refine((v) => v === undefined || isUrl(v, ['postgres:', 'postgresql:'], true), {
-    message:
-      'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD; a user name or password with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F)',
-  }),
+  // The host may be empty: `postgresql:///pulse?host=/var/run/postgresql` connects through a
+  // socket, and `postgres://USER:PASSWORD@/pulse?host=...` names the host in the query.
+  PULSE_DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || (/^postgres(ql)?:\/\//i.test(v) && readPostgresUrl(v) !== undefined),
+    {
+      message:
+        'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD; a user name or password with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F)',
+    },
+  ),
   PULSE_AS_OF: optionalString.refine((v) => v === undefined || isCalendarDate(v), {
     message: 'PULSE_AS_OF must be a date like 2024-07-20',
   }),

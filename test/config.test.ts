@@ -68,6 +68,11 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ idleDays: 10, staleDays: 45, alertAmount: 25_000, port: 8080, asOf: '2024-02-29' })
     expect(c.stages).toEqual(['Lead', 'Won'])
     expect(loadConfig({ PULSE_DATABASE_URL: 'postgresql:///pulse?host=/var/run/postgresql' }).databaseUrl).toMatch(/^postgresql:/)
+    // libpq's form for a socket with a user and password (Cloud SQL's connector, for one): no host before the path.
+    expect(loadConfig({ PULSE_DATABASE_URL: 'postgres://pulse:pw@/pulse?host=/cloudsql/proj:region:db' }).databaseUrl).toMatch(
+      /^postgres:\/\/pulse:pw@\/pulse/,
+    )
+    expect(loadConfig({ PULSE_DATABASE_URL: 'postgresql://pulse@/pulse?host=/var/run/postgresql' }).databaseUrl).toMatch(/^postgresql:/)
     const scheduled = loadConfig({ PULSE_TZ: 'Europe/Berlin', PULSE_SYNC_SCHEDULE: '*/30 * * * *' })
     expect(scheduled.timezone).toBe('Europe/Berlin')
     expect(scheduled.schedules.sync).toBe('*/30 * * * *')
@@ -85,6 +90,7 @@ describe('loadConfig', () => {
     // A / or ? in the password ends the host part: the message says how to write it.
     ['PULSE_DATABASE_URL', 'postgres://pulse:p/ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
     ['PULSE_DATABASE_URL', 'postgres://pulse:p?ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
+    ['PULSE_DATABASE_URL', 'postgres://pulse:p/ss@/pulse?host=/var/run/postgresql', 'percent-encoded: %40, %23, %2F, %3A, %3F'],
   ])('refuses %s=%s saying what to write, with an example', (name, value, said) => {
     expect(refusal({ [name]: value })).toContain(said)
   })

@@ -7,6 +7,7 @@ import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { crmName } from '../domain/crm-name.js'
 import { toIsoDate } from '../domain/dates.js'
+import { readPostgresUrl } from '../domain/read-postgres-url.js'
 import { AppError } from '../errors.js'
 import { shellArg } from './shell-arg.js'
 
@@ -226,12 +227,8 @@ export function noteDbIgnored(options: CommonOptions, url: string | undefined, i
 
 /** `host:port/database` of a PostgreSQL URL, never its user or password. */
 function serverName(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.host}${u.pathname}`
-  } catch {
-    return 'the configured server'
-  }
+  const parts = readPostgresUrl(url)
+  return parts === undefined ? 'the configured server' : `${parts.address}${parts.pathname}`
 }
 
 /** Prints `value` as JSON (with `--json`) or `text()` otherwise. */

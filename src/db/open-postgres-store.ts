@@ -4,6 +4,7 @@
  */
 import { Kysely } from 'kysely'
 import pg from 'pg'
+import { readPostgresUrl } from '../domain/read-postgres-url.js'
 import { AppError } from '../errors.js'
 import { migrateToLatest, type Store } from './open-store.js'
 import type { Database } from './schema.js'
@@ -46,12 +47,9 @@ const DEFAULT_CONNECT_TIMEOUT_S = 10
  */
 function connectTimeoutMs(url: string | undefined): number {
   let seconds = DEFAULT_CONNECT_TIMEOUT_S
-  try {
-    const value = url === undefined ? null : new URL(url).searchParams.get('connect_timeout')
-    if (value !== null && /^\d+$/.test(value.trim())) seconds = Number(value.trim())
-  } catch {
-    // An unreadable URL is refused with its own message when connecting.
-  }
+  // An unreadable URL is refused with its own message when connecting.
+  const value = url === undefined ? null : (readPostgresUrl(url)?.searchParams.get('connect_timeout') ?? null)
+  if (value !== null && /^\d+$/.test(value.trim())) seconds = Number(value.trim())
   return seconds * 1000
 }
 
@@ -124,6 +122,13 @@ export async function openPostgresStore(url: string, schema: string | undefined)
         `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): the server at ${serverAddress(url)} closed the connection without answering as PostgreSQL does. Check that the host and port in the URL are PostgreSQL's (5432 unless the server was set up otherwise) and not another service's, and that any proxy in between reaches a running server.`,
         { cause: error },
       )
+    // 3D000 invalid_catalog_name: the database named in the URL's path does not exist.
+    if (code === '3D000')
+      throw new AppError(
+        'bad_config',
+        `Cannot connect to PostgreSQL (PULSE_DATABASE_URL): ${reason} on ${serverAddress(url)}. Create it (CREATE DATABASE ${(readPostgresUrl(url)?.pathname ?? '').slice(1) || 'pulse'}, as a role allowed to) or fix the database name at the end of the URL.`,
+        { cause: error },
+      )
     if (/does not support SSL/i.test(reason))
       throw new AppError(
         'bad_config',
@@ -139,8 +144,22 @@ export async function openPostgresStore(url: string, schema: string | undefined)
     )
   }
   if (where.name === null) {
-    // No schema of the search_path exists: there is nowhere to create the tables.
+    // No schema of the search_path is usable: there is nowhere to create the tables. Either none
+    // exists, or one exists that the role may not use (another role's, without USAGE granted).
+    const named = searchPathSchemas(where.path)
+    const unusable = await pool
+      .query<{ name: string; owner: string }>(
+        'SELECT nspname AS name, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ANY($1::text[])',
+        [named],
+      )
+      .then((result) => result.rows[0])
+      .catch(() => undefined)
     await pool.end()
+    if (unusable !== undefined)
+      throw new AppError(
+        'bad_config',
+        `PULSE_DATABASE_URL sets search_path to ${JSON.stringify(where.path)}, and the PostgreSQL role ${where.role} may not use schema ${unusable.name} (owned by ${unusable.owner}): as its owner, run GRANT USAGE ON SCHEMA ${unusable.name} TO ${where.role} (and GRANT CREATE ON SCHEMA ${unusable.name} TO ${where.role} if Sales Pulse's tables are not in it yet), or point search_path at a schema the role owns.`,
+      )
     const wanted = where.path
       .split(',')
       .map((s) => s.trim())
@@ -158,7 +177,15 @@ export async function openPostgresStore(url: string, schema: string | undefined)
     await db.destroy()
     // 42501 insufficient_privilege: the role may not create the tables (PostgreSQL 15 and later
     // no longer let every role create in `public`).
-    if ((error as { cause?: { code?: unknown } }).cause?.code === '42501')
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+    // The tables exist but the role has no grant on them (USAGE on the schema alone).
+    if (cause?.code === '42501' && /^permission denied for (table|sequence|relation) /.test(String(cause.message)))
+      throw new AppError(
+        'bad_config',
+        `The PostgreSQL role ${where.role} may not read or write Sales Pulse's tables in schema ${where.name} (${String(cause.message)}): as their owner, run GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${where.name} TO ${where.role} and GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${where.name} TO ${where.role} (see docs/postgres.md).`,
+        { cause: error },
+      )
+    if (cause?.code === '42501')
       throw new AppError(
         'bad_config',
         `The PostgreSQL role ${where.role} may not create or update Sales Pulse's tables in schema ${where.name} (${((error as AppError).cause as Error).message}): run one command (pulse status) once as the owner of the schema and its tables, or grant it with GRANT CREATE ON SCHEMA ${where.name} TO ${where.role} if the tables do not exist yet.`,
@@ -167,6 +194,18 @@ export async function openPostgresStore(url: string, schema: string | undefined)
     throw error
   }
   return { db, dialect: 'postgres', sqlite: undefined, pgPool: pool, close: () => db.destroy() }
+}
+
+/**
+ * The schema names a `search_path` setting lists, in order, as the server reads them: a quoted
+ * name as written, an unquoted one in lower case; `$user` left out.
+ */
+function searchPathSchemas(path: string): string[] {
+  return path
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== '"$user"' && s !== '$user')
+    .map((s) => (s.startsWith('"') && s.endsWith('"') && s.length >= 2 ? s.slice(1, -1).replaceAll('""', '"') : s.toLowerCase()))
 }
 
 /** Node's codes for a TLS certificate it could not verify (with sslmode=require, verify-ca or verify-full). */
@@ -196,19 +235,10 @@ function readsAsOneUrl(url: string): boolean {
 
 /** Whether a `postgres://` URL carries a password (never logged or shown). */
 function hasPassword(url: string): boolean {
-  try {
-    return new URL(url).password !== ''
-  } catch {
-    return true
-  }
+  return readPostgresUrl(url)?.hasPassword ?? true
 }
 
 /** `host:port` of `url` (no user or password), for messages. */
 function serverAddress(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.hostname || 'localhost'}:${u.port || '5432'}`
-  } catch {
-    return 'the URL'
-  }
+  return readPostgresUrl(url)?.address ?? 'the URL'
 }

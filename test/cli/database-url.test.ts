@@ -25,6 +25,19 @@ describe.runIf(pgUrl)('PULSE_DATABASE_URL and --db', () => {
     expect(existsSync(db)).toBe(false)
   }, 60_000)
 
+  it('connects with a URL that names the host in its query (postgres://USER:PASSWORD@/DB?host=...), as libpq and Cloud SQL write it', async () => {
+    const u = new URL(pgUrl as string)
+    const hostInQuery = `postgres://${u.username}:s3cret-pw@${u.pathname}?host=${u.hostname}&port=${u.port || '5432'}`
+    const db = join(tempDir(), 'ignored.db')
+    const run = await pulse(['status', '--db', db], { PULSE_DATABASE_URL: hostInQuery })
+    expect(run.stderr).not.toContain('Configuration problem')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Data: ')
+    expect(run.stderr).toContain(`so this uses PostgreSQL at ${u.hostname}:${u.port || '5432'}${u.pathname}.`)
+    expect(`${run.stdout}${run.stderr}`).not.toContain('s3cret-pw')
+    expect(existsSync(db)).toBe(false)
+  }, 60_000)
+
   it('on a database with no deals yet, says how to import without the --db that does not apply', async () => {
     const schema = `t_${randomBytes(6).toString('hex')}`
     const admin = new pg.Client({ connectionString: pgUrl as string })

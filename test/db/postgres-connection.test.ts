@@ -221,6 +221,19 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     return store
   }
 
+  it('a database that does not exist is named with the CREATE DATABASE to run, without the password', async () => {
+    const missing = `nodb_${randomBytes(4).toString('hex')}`
+    const u = new URL(base)
+    u.pathname = `/${missing}`
+    u.password = 'pw-not-shown'
+    const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AppError)
+    expect((error as AppError).code).toBe('bad_config')
+    expect((error as AppError).message).toContain(`database "${missing}" does not exist`)
+    expect((error as AppError).message).toContain(`CREATE DATABASE ${missing}`)
+    expect((error as AppError).message).not.toContain('pw-not-shown')
+  })
+
   it('a search_path naming a schema that does not exist stops with a message naming it and how to create it', async () => {
     const missing = `missing_${randomBytes(4).toString('hex')}`
     const error = await openStore({ path: '', url: urlWithSearchPath(base, missing) }).catch((e: unknown) => e)
@@ -229,6 +242,29 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     expect((error as AppError).message).toContain(`"${missing}"`)
     expect((error as AppError).message).toContain(`CREATE SCHEMA ${missing}`)
     expect((error as AppError).message).not.toContain('kysely')
+  })
+
+  it('a search_path naming a schema the role may not use (owned by another role) says which GRANT it needs, not to create it', async () => {
+    const admin = await openInSchema()
+    const schema = `t_${randomBytes(6).toString('hex')}`
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin.db)
+    opened.push({ store: admin, schema })
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(admin.db)
+    try {
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      u.password = 'pw-not-shown'
+      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('bad_config')
+      expect((error as AppError).message).toContain(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`)
+      expect((error as AppError).message).not.toContain('CREATE SCHEMA')
+      expect((error as AppError).message).not.toContain('pw-not-shown')
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(admin.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(admin.db)
+    }
   })
 
   it('a search_path naming an existing schema keeps the store in that schema', async () => {
@@ -300,6 +336,35 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
       } finally {
         await app.close()
       }
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
+      await sql`DROP ROLE ${sql.id(role)}`.execute(owner.db)
+    }
+  })
+
+  it('a role with USAGE on the schema but no grant on the existing tables is told the table grants, not to run as the owner', async () => {
+    const owner = await openInSchema()
+    const schema = opened[opened.length - 1]?.schema as string
+    const role = `r_${randomBytes(6).toString('hex')}`
+    await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(owner.db)
+    try {
+      await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      const u = new URL(urlWithSearchPath(base, schema))
+      u.username = role
+      u.password = 'pw-not-shown'
+      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AppError)
+      expect((error as AppError).code).toBe('bad_config')
+      const message = (error as AppError).message
+      expect(message).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`)
+      expect(message).toContain(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`)
+      expect(message).not.toContain('GRANT CREATE')
+      expect(message).not.toContain('pw-not-shown')
+      // With those grants the same role opens the store.
+      await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      await sql`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
+      const app = await openStore({ path: '', url: u.toString().replace(':pw-not-shown', '') })
+      await app.close()
     } finally {
       await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
       await sql`DROP ROLE ${sql.id(role)}`.execute(owner.db)
