@@ -166,6 +166,32 @@ describe('stalledChart labels', () => {
     expect(rows[0].deal).toContain(a!.dealId)
   })
 
+  it('tells apart deals whose names share a long start, in the same stage, within the axis width', () => {
+    const names = [
+      'Enterprise Agreement Renewal FY2026 - Acme Corporation',
+      'Enterprise Agreement Renewal FY2026 - Globex',
+      'Enterprise Agreement Renewal FY2026 - Initech',
+    ]
+    const deals = names.map((dealName, i) => ({ ...samples.stalled.stalled[i]!, dealName, stage: 'Proposal' }))
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: deals }).spec)
+    const labels = rows.map((r: Json) => r.deal as string)
+    expect(new Set(labels).size).toBe(3)
+    for (const [i, label] of labels.entries()) {
+      expect(label).toMatch(/^Enterprise.*\u2026.* \u00b7 Proposal$/)
+      expect(chartTextMeasurer().width(label, 12)).toBeLessThanOrEqual(230)
+      // Each keeps the end of its own name (the customer), which tells it apart.
+      expect(label.replace(/ \u00b7 Proposal$/, '').split('\u2026')[1]!.length).toBeGreaterThan(0)
+      expect(rows[i].fullDeal).toContain(deals[i]!.dealName)
+    }
+    expect(labels.some((l) => l.includes('Globex') || l.includes('obex'))).toBe(true)
+  })
+
+  it('keeps cutting a lone long name at its end', () => {
+    const deal = { ...samples.stalled.stalled[0]!, dealName: 'Enterprise Agreement Renewal FY2026 - Acme Corporation', stage: 'Proposal' }
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: [deal] }).spec)
+    expect(rows[0].deal).toMatch(/^Enterprise Agreement.*\u2026 \u00b7 Proposal$/)
+  })
+
   it('keeps part of the deal name when the stage name is long', () => {
     const deal = {
       ...samples.stalled.stalled[0]!,
