@@ -2,7 +2,7 @@ import { AppError, DATABASE_BUSY, isDatabaseBusy, isDatabaseUnreachable, userMes
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
-import { FileUploadError } from './upload-file.js'
+import { FileUploadError, FileUploadTimeoutError } from './upload-file.js'
 
 /** What a user is told when Slack's settings do not let the app post where it was asked to (`restricted_action`). */
 export const RESTRICTED_POST =
@@ -36,6 +36,8 @@ export function userFacingError(error: unknown): string {
     return 'Sales Pulse cannot reach its database right now (it may be restarting), so try again in a minute; if it lasts, tell your Sales Pulse admin.'
   if (error instanceof FileUploadError)
     return `Slack did not take the upload (its upload address answered HTTP ${error.status}), so try again in a minute.`
+  if (error instanceof FileUploadTimeoutError)
+    return `Slack did not take the upload (its upload address did not answer within ${error.seconds} seconds), so try again in a minute; if it lasts, see https://slack-status.com.`
   const code = slackErrorCode(error)
   if (code === 'not_in_channel' || code === 'channel_not_found') {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
