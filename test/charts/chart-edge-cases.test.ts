@@ -238,6 +238,25 @@ function labelOf(expr: string, value: string): string {
   return map[value] ?? value
 }
 
+describe('stage names that share a long start', () => {
+  const prefix = 'Contract negotiation with procurement and legal - '
+  const rename = (stage: string) => (stage === 'Qualified' || stage === 'Demo' ? stage : `${prefix}${stage}`)
+
+  it.each(['losses', 'funnel'] as const)('%s: every stage is told apart on the axis, each within its limit', (kind) => {
+    const input =
+      kind === 'losses'
+        ? { ...samples.losses, stages: samples.losses.stages.map((s) => ({ ...s, stage: rename(s.stage) })) }
+        : { ...samples.funnel, stages: samples.funnel.stages.map((s) => ({ ...s, stage: rename(s.stage) })) }
+    const { spec } = buildReportChart(kind, input)
+    const y = (spec as Json).encoding.y.axis
+    const stages = input.stages.map((s) => s.stage)
+    const shown = stages.map((s) => labelOf(y.labelExpr ?? '{}[datum.value]', s))
+    for (const s of shown) expect(chartTextMeasurer().width(s, y.labelFontSize)).toBeLessThanOrEqual(y.labelLimit)
+    expect(new Set(shown).size).toBe(stages.length)
+    expect(shown).toContain('Qualified')
+  })
+})
+
 describe('lossesChart legend', () => {
   it('does not call a stage after the late stages "earlier"', () => {
     const closed = { ...samples.losses.stages[0]!, stage: 'Closed', lateStage: false }
