@@ -61,6 +61,8 @@ export const LAYOUT = {
   barStep: 26,
   /** Padding around the whole image. */
   padding: 16,
+  /** Widest stage name on a bar chart's axis (vega's default label limit); longer ones are shortened. */
+  stageLabelMax: 180,
 } as const
 
 /** Pixel ratio of the PNG: 2 keeps charts crisp on retina screens and phones. */

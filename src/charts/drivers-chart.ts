@@ -3,6 +3,7 @@ import { formatCount } from '../analytics/format-figures.js'
 import type { DriverSegment, DriversReport, SegmentField } from '../analytics/report-types.js'
 import { AMOUNT_BANDS } from '../domain/amount-band.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
+import { fitLabels } from './fit-labels.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 import { chartTextMeasurer } from './text-metrics.js'
 
@@ -269,42 +270,6 @@ function legendValues(overall: number, spread: number): number[] {
   // An end clipped right next to the overall rate would print on top of it.
   const clear = ends.filter((v) => Math.abs(v - overall) >= spread / 3)
   return [...clear.filter((v) => v < overall), overall, ...clear.filter((v) => v > overall)]
-}
-
-/**
- * Axis labels no wider than `maxWidth` at the axis label size: a long value loses its end behind an
- * ellipsis; when that would make two values read alike, their middles go instead (`Enterprise S…ion 3`).
- */
-function fitLabels(values: readonly string[], maxWidth: number): Record<string, string> {
-  const m = chartTextMeasurer()
-  const size = FONT_SIZES.axisLabel
-  const fits = (t: string) => m.width(t, size) <= maxWidth
-  const endCut = (v: string) => {
-    const chars = Array.from(v)
-    while (chars.length > 1 && !fits(`${chars.join('').trimEnd()}\u2026`)) chars.pop()
-    return `${chars.join('').trimEnd()}\u2026`
-  }
-  const middleCut = (v: string) => {
-    const chars = Array.from(v)
-    let head = Math.ceil(chars.length / 2)
-    let tail = chars.length - head
-    const text = () =>
-      `${chars.slice(0, head).join('').trimEnd()}\u2026${chars
-        .slice(chars.length - tail)
-        .join('')
-        .trimStart()}`
-    while (head + tail > 1 && !fits(text())) {
-      if (head > tail) head--
-      else tail--
-    }
-    return text()
-  }
-  const labels: Record<string, string> = {}
-  for (const v of values) labels[v] = fits(v) ? v : endCut(v)
-  const seen = new Map<string, number>()
-  for (const v of values) seen.set(labels[v]!, (seen.get(labels[v]!) ?? 0) + 1)
-  for (const v of values) if (labels[v] !== v && seen.get(labels[v]!)! > 1) labels[v] = middleCut(v)
-  return labels
 }
 
 function rank(order: readonly string[], value: string): number {

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import { formatCount, formatDeals } from '../analytics/format-figures.js'
 import type { FunnelReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
+import { stageAxis } from './fit-labels.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
 
 /** One row of the funnel chart (exported for tests). */
@@ -71,7 +72,7 @@ export function funnelChart(report: FunnelReport): ReportChart {
         field: 'stage',
         type: 'nominal',
         sort: order,
-        axis: { title: null, labelFontSize: FONT_SIZES.axisLabel + 1, labelColor: COLORS.ink },
+        axis: stageAxis(order),
       },
     },
     layer: [

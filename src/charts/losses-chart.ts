@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite'
 import { formatCount, formatDeals, formatMoney } from '../analytics/format-figures.js'
 import type { LossesReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
+import { stageAxis } from './fit-labels.js'
 import { emptyChart, joinPhrases, type ReportChart, titleBlock } from './report-chart.js'
 
 /** Options of {@link lossesChart}. */
@@ -54,7 +55,7 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
     field: 'stage',
     type: 'nominal' as const,
     sort: stageOrder,
-    axis: { title: null, labelFontSize: FONT_SIZES.axisLabel + 1, labelColor: COLORS.ink },
+    axis: stageAxis(stageOrder),
   }
   // Room on the right of the longest bar for its label.
   const x = { field: 'lost', type: 'quantitative' as const, scale: { domain: [0, maxLost * 1.55], nice: false }, axis: null }

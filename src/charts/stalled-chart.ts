@@ -2,8 +2,9 @@ import type { TopLevelSpec } from 'vega-lite'
 import { formatCount, formatCountOf, formatMoney } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
+import { type LabelCut, shortenLabel } from './fit-labels.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
-import { chartTextMeasurer, type TextMeasurer } from './text-metrics.js'
+import { chartTextMeasurer } from './text-metrics.js'
 
 /** Options of {@link stalledChart}. */
 export interface StalledChartOptions {
@@ -42,15 +43,16 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
     )
   }
-  const measurer = chartTextMeasurer()
   // Deals that share a name (a renewal every year, say) are told apart by their ids.
   const names = deals.map((d) => d.dealName ?? d.dealId)
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))
+  const named = deals.map((d, i) => ({ name: shared.has(names[i]!) ? `${d.dealId} ${names[i]}` : names[i]!, stage: d.stage }))
+  const axisLabels = dealLabels(named)
   const rows = deals.map((d, i): StalledChartRow => {
-    const name = shared.has(names[i]!) ? `${d.dealId} ${names[i]}` : names[i]!
+    const { name } = named[i]!
     return {
       dealId: d.dealId,
-      deal: dealLabel(name, d.stage, measurer),
+      deal: axisLabels[i]!,
       fullDeal: `${name} \u00b7 ${d.stage}`,
       amount: d.amount,
       daysIdle: d.daysIdle,
@@ -111,22 +113,24 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
 }
 
 /**
- * `Name · Stage` within the axis width: the name is shortened (with an ellipsis) and the stage kept,
- * unless the stage itself would take more than half the width: then both are shortened.
+ * Each deal's `Name · Stage` within the axis width, every one told apart: the name is shortened
+ * (with an ellipsis) and the stage kept, unless the stage itself would take more than half the
+ * width: then both are shortened. Names cut at the end that would read alike (a long shared
+ * start, `Enterprise Agreement Renewal FY2025 - Acme` and `... - Globex`) lose their middles instead.
  */
-function dealLabel(name: string, stage: string, measurer: TextMeasurer): string {
-  const size = FONT_SIZES.axisLabel
-  const width = (t: string) => measurer.width(t, size)
-  if (width(`${name} \u00b7 ${stage}`) <= DEAL_LABEL_MAX) return `${name} \u00b7 ${stage}`
-  const shortStage = width(` \u00b7 ${stage}`) > DEAL_LABEL_MAX / 2 ? shorten(stage, DEAL_LABEL_MAX / 2 - width(' \u00b7 '), width) : stage
-  const suffix = ` \u00b7 ${shortStage}`
-  if (width(`${name}${suffix}`) <= DEAL_LABEL_MAX) return `${name}${suffix}`
-  return `${shorten(name, DEAL_LABEL_MAX - width(suffix), width)}${suffix}`
+function dealLabels(deals: ReadonlyArray<{ readonly name: string; readonly stage: string }>): string[] {
+  const ends = deals.map((d) => dealLabel(d.name, d.stage, 'end'))
+  const times = new Map<string, number>()
+  for (const l of ends) times.set(l, (times.get(l) ?? 0) + 1)
+  return deals.map((d, i) => (times.get(ends[i]!)! > 1 ? dealLabel(d.name, d.stage, 'middle') : ends[i]!))
 }
 
-/** `text` cut at the end, whole characters only, to fit `max` pixels with its ellipsis. */
-function shorten(text: string, max: number, width: (t: string) => number): string {
-  const chars = Array.from(text)
-  while (chars.length > 1 && width(`${chars.join('').trimEnd()}\u2026`) > max) chars.pop()
-  return `${chars.join('').trimEnd()}\u2026`
+function dealLabel(name: string, stage: string, cut: LabelCut): string {
+  const measurer = chartTextMeasurer()
+  const width = (t: string) => measurer.width(t, FONT_SIZES.axisLabel)
+  if (width(`${name} \u00b7 ${stage}`) <= DEAL_LABEL_MAX) return `${name} \u00b7 ${stage}`
+  const shortStage = width(` \u00b7 ${stage}`) > DEAL_LABEL_MAX / 2 ? shortenLabel(stage, DEAL_LABEL_MAX / 2 - width(' \u00b7 ')) : stage
+  const suffix = ` \u00b7 ${shortStage}`
+  if (width(`${name}${suffix}`) <= DEAL_LABEL_MAX) return `${name}${suffix}`
+  return `${shortenLabel(name, DEAL_LABEL_MAX - width(suffix), cut)}${suffix}`
 }

@@ -166,6 +166,32 @@ describe('stalledChart labels', () => {
     expect(rows[0].deal).toContain(a!.dealId)
   })
 
+  it('tells apart deals whose names share a long start, in the same stage, within the axis width', () => {
+    const names = [
+      'Enterprise Agreement Renewal FY2026 - Acme Corporation',
+      'Enterprise Agreement Renewal FY2026 - Globex',
+      'Enterprise Agreement Renewal FY2026 - Initech',
+    ]
+    const deals = names.map((dealName, i) => ({ ...samples.stalled.stalled[i]!, dealName, stage: 'Proposal' }))
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: deals }).spec)
+    const labels = rows.map((r: Json) => r.deal as string)
+    expect(new Set(labels).size).toBe(3)
+    for (const [i, label] of labels.entries()) {
+      expect(label).toMatch(/^Enterprise.*\u2026.* \u00b7 Proposal$/)
+      expect(chartTextMeasurer().width(label, 12)).toBeLessThanOrEqual(230)
+      // Each keeps the end of its own name (the customer), which tells it apart.
+      expect(label.replace(/ \u00b7 Proposal$/, '').split('\u2026')[1]!.length).toBeGreaterThan(0)
+      expect(rows[i].fullDeal).toContain(deals[i]!.dealName)
+    }
+    expect(labels.some((l) => l.includes('Globex') || l.includes('obex'))).toBe(true)
+  })
+
+  it('keeps cutting a lone long name at its end', () => {
+    const deal = { ...samples.stalled.stalled[0]!, dealName: 'Enterprise Agreement Renewal FY2026 - Acme Corporation', stage: 'Proposal' }
+    const rows = mainRows(stalledChart({ ...samples.stalled, stalled: [deal] }).spec)
+    expect(rows[0].deal).toMatch(/^Enterprise Agreement.*\u2026 \u00b7 Proposal$/)
+  })
+
   it('keeps part of the deal name when the stage name is long', () => {
     const deal = {
       ...samples.stalled.stalled[0]!,
@@ -211,6 +237,25 @@ function labelOf(expr: string, value: string): string {
   const map = JSON.parse(expr.slice(0, expr.lastIndexOf('[datum.value]')))
   return map[value] ?? value
 }
+
+describe('stage names that share a long start', () => {
+  const prefix = 'Contract negotiation with procurement and legal - '
+  const rename = (stage: string) => (stage === 'Qualified' || stage === 'Demo' ? stage : `${prefix}${stage}`)
+
+  it.each(['losses', 'funnel'] as const)('%s: every stage is told apart on the axis, each within its limit', (kind) => {
+    const input =
+      kind === 'losses'
+        ? { ...samples.losses, stages: samples.losses.stages.map((s) => ({ ...s, stage: rename(s.stage) })) }
+        : { ...samples.funnel, stages: samples.funnel.stages.map((s) => ({ ...s, stage: rename(s.stage) })) }
+    const { spec } = buildReportChart(kind, input)
+    const y = (spec as Json).encoding.y.axis
+    const stages = input.stages.map((s) => s.stage)
+    const shown = stages.map((s) => labelOf(y.labelExpr ?? '{}[datum.value]', s))
+    for (const s of shown) expect(chartTextMeasurer().width(s, y.labelFontSize)).toBeLessThanOrEqual(y.labelLimit)
+    expect(new Set(shown).size).toBe(stages.length)
+    expect(shown).toContain('Qualified')
+  })
+})
 
 describe('lossesChart legend', () => {
   it('does not call a stage after the late stages "earlier"', () => {

@@ -177,7 +177,8 @@ export class SlackFake {
 
   /**
    * The next call of `method` is recorded at once, then taken and answered `ms` later (a slow
-   * Slack). `'response_url'` delays the next post to a response URL likewise.
+   * Slack). `'response_url'` delays the next post to a response URL likewise, and `'upload'` the
+   * answer to the next POST of file bytes to an upload URL (a stuck upload address).
    */
   delayNext(method: string, ms: number): void {
     this.delays.push({ method, ms })
@@ -223,6 +224,8 @@ export class SlackFake {
         res.writeHead(404).end()
         return
       }
+      const delay = this.delays.findIndex((d) => d.method === 'upload')
+      if (delay >= 0) await new Promise((resolve) => setTimeout(resolve, this.delays.splice(delay, 1)[0]?.ms ?? 0))
       const failure = this.uploadFailures.shift()
       if (failure !== undefined) {
         res.writeHead(failure, { 'content-type': 'text/plain' }).end('upload failed')

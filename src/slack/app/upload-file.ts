@@ -20,14 +20,25 @@ export interface FileUpload {
 /** Slack's limit on `alt_txt`. */
 export const ALT_TEXT_MAX = 1000
 
-/** How long the upload of the bytes may take. */
-const UPLOAD_TIMEOUT_MS = 60_000
+/**
+ * How long the POST of the bytes (a chart of at most 250 KB, taken by Slack within a second) may
+ * take: the asker's findings wait for it, so a stuck upload address is not waited on for long.
+ */
+export const UPLOAD_TIMEOUT_MS = 15_000
 
 /** A failed POST of the file's bytes to Slack's upload URL (Slack answers 200 when it took them). */
 export class FileUploadError extends Error {
   override readonly name = 'FileUploadError'
   constructor(readonly status: number) {
     super(`Slack's upload URL answered HTTP ${status}`)
+  }
+}
+
+/** Slack's upload URL did not answer within {@link UPLOAD_TIMEOUT_MS} (not tried again: the findings wait for it). */
+export class FileUploadTimeoutError extends Error {
+  override readonly name = 'FileUploadTimeoutError'
+  constructor(readonly seconds: number) {
+    super(`Slack's upload URL did not answer within ${seconds} s`)
   }
 }
 
@@ -52,8 +63,11 @@ export const UPLOAD_MAX_RETRY_AFTER_S = 10
  * Web API calls go through `client` (its base URL, token, retries and rate-limit handling).
  * Returns the file id.
  *
+ * The bytes' POST may take {@link UPLOAD_TIMEOUT_MS}; one that takes longer is not tried again.
+ *
  * @throws the Web API error of step 1 or 3 (`not_in_channel`, `channel_not_found`,
- * `invalid_auth`, ...), or {@link FileUploadError} when step 2 is refused every time.
+ * `invalid_auth`, ...), {@link FileUploadError} when step 2 is refused every time, or
+ * {@link FileUploadTimeoutError} when the upload URL does not answer in time.
  */
 export async function uploadFile(client: SlackClient, file: FileUpload): Promise<string> {
   let fileId: string | undefined
@@ -61,8 +75,7 @@ export async function uploadFile(client: SlackClient, file: FileUpload): Promise
     try {
       fileId = await afterShortRateLimit(() => uploadBytes(client, file), UPLOAD_MAX_RETRY_AFTER_S)
     } catch (error) {
-      const timedOut = (error as Error | undefined)?.name === 'TimeoutError'
-      const retryable = error instanceof FileUploadError || (error instanceof TypeError && !timedOut)
+      const retryable = error instanceof FileUploadError || error instanceof TypeError
       if (!retryable || attempt >= UPLOAD_TRIES) throw error
       await new Promise((resolve) => setTimeout(resolve, UPLOAD_RETRY_DELAYS_MS[attempt - 1] ?? 0))
     }
@@ -92,12 +105,19 @@ async function uploadBytes(client: SlackClient, file: FileUpload): Promise<strin
   if (!url.upload_url || !url.file_id) throw new Error('files.getUploadURLExternal returned no upload_url or file_id')
   const form = new FormData()
   form.append('filename', new Blob([file.data], { type: contentTypeOf(file.filename) }), file.filename)
-  const res = await fetch(url.upload_url, {
-    method: 'POST',
-    body: form,
-    headers: client.token ? { authorization: `Bearer ${client.token}` } : {},
-    signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
-  })
+  const signal = AbortSignal.timeout(UPLOAD_TIMEOUT_MS)
+  let res: Response
+  try {
+    res = await fetch(url.upload_url, {
+      method: 'POST',
+      body: form,
+      headers: client.token ? { authorization: `Bearer ${client.token}` } : {},
+      signal,
+    })
+  } catch (error) {
+    if (signal.aborted) throw new FileUploadTimeoutError(UPLOAD_TIMEOUT_MS / 1000)
+    throw error
+  }
   await res.arrayBuffer().catch(() => undefined)
   if (res.status !== 200) throw new FileUploadError(res.status)
   return url.file_id

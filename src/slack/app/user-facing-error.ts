@@ -2,7 +2,7 @@ import { AppError, DATABASE_BUSY, isDatabaseBusy, isDatabaseUnreachable, userMes
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
-import { FileUploadError } from './upload-file.js'
+import { FileUploadError, FileUploadTimeoutError } from './upload-file.js'
 
 /** What a user is told when Slack's settings do not let the app post where it was asked to (`restricted_action`). */
 export const RESTRICTED_POST =
@@ -20,11 +20,16 @@ function isSlackServerError(error: unknown): boolean {
   return e?.code === 'slack_webapi_http_error' && typeof e.statusCode === 'number' && e.statusCode >= 500
 }
 
+/** The Web API client's error for a call that got no answer: a timeout, or no connection to Slack. */
+function isSlackUnreachable(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'slack_webapi_request_error'
+}
+
 /**
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
  * permission or token to fix, a rate limit to wait out, a channel where Slack's settings keep the app from posting, a database another process is writing
- * to, a database that is restarting, an upload Slack did not take, a failure on Slack's side), or a generic sentence (the details go
+ * to, a database that is restarting, an upload Slack did not take, a Slack that does not answer, a failure on Slack's side), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
 export function userFacingError(error: unknown): string {
@@ -36,6 +41,8 @@ export function userFacingError(error: unknown): string {
     return 'Sales Pulse cannot reach its database right now (it may be restarting), so try again in a minute; if it lasts, tell your Sales Pulse admin.'
   if (error instanceof FileUploadError)
     return `Slack did not take the upload (its upload address answered HTTP ${error.status}), so try again in a minute.`
+  if (error instanceof FileUploadTimeoutError)
+    return `Slack did not take the upload (its upload address did not answer within ${error.seconds} seconds), so try again in a minute; if it lasts, see https://slack-status.com.`
   const code = slackErrorCode(error)
   if (code === 'not_in_channel' || code === 'channel_not_found') {
     return 'I cannot post in that channel: invite me with `/invite @Sales Pulse` and try again.'
@@ -50,6 +57,9 @@ export function userFacingError(error: unknown): string {
   }
   if (code !== undefined && TOKEN_REFUSED.has(code)) {
     return "Slack refused Sales Pulse's bot token: ask your Sales Pulse admin to reinstall the app or update SLACK_BOT_TOKEN."
+  }
+  if (isSlackUnreachable(error)) {
+    return 'Sales Pulse could not reach Slack just now (no answer in time, or no connection), so try again in a minute; if it lasts, see https://slack-status.com.'
   }
   if ((code !== undefined && SLACK_SIDE.has(code)) || isSlackServerError(error)) {
     return `Slack could not complete that just now${code !== undefined && /^[a-z_]+$/.test(code) ? ` (${code})` : ''}, so try again in a minute; if it lasts, see https://slack-status.com.`
