@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect, sql } from 'kysely'
 import type pg from 'pg'
-import { AppError, DATABASE_BUSY, DATABASE_FULL, isDatabaseBusy, isDatabaseFull } from '../errors.js'
+import { AppError, DATABASE_BUSY, DATABASE_FULL, databaseDamaged, isDatabaseBusy, isDatabaseDamaged, isDatabaseFull } from '../errors.js'
 import { type DialectName, dialectOf, foldText, UNICODE_LOWER } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
@@ -61,6 +61,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   } catch (error) {
     opened?.close()
     if (isDatabaseBusy(error)) throw new AppError('bad_file', `${DATABASE_BUSY} (${options.path})`, { cause: error })
+    // A file that is not SQLite at all (a CSV given as --db) keeps the advice to check the path below.
+    if (isDatabaseDamaged(error) && (error as { code?: unknown }).code !== 'SQLITE_NOTADB')
+      throw new AppError('bad_file', databaseDamaged((error as Error).message, options.path), { cause: error })
     const folder = dirname(options.path)
     const problem = memory || options.readonly ? null : folderProblem(folder)
     if (problem)
@@ -125,6 +128,7 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
         { cause: error },
       )
     if (isDatabaseBusy(error)) throw new AppError('bad_file', DATABASE_BUSY, { cause: error })
+    if (isDatabaseDamaged(error)) throw new AppError('bad_file', databaseDamaged((error as Error).message), { cause: error })
     if (isDatabaseFull(error))
       throw new AppError('bad_file', `${DATABASE_FULL} (migration ${failed}: ${(error as Error).message})`, { cause: error })
     throw new AppError(
