@@ -136,7 +136,7 @@ export function isDatabaseReadOnly(error: unknown): boolean {
  */
 export function databaseDamaged(sqliteSays: string, path?: string): string {
   const file = path === undefined ? 'The database file' : `The database file ${path}`
-  return `${file} is damaged (SQLite: ${sqliteSays}), so Sales Pulse stopped: its data cannot be trusted. Restore it from a backup taken before the damage, or move it aside and rebuild the store: import your CSV again (pulse ingest --csv FILE) or run pulse sync into a new --db or PULSE_DB file. \`sqlite3 FILE .recover\` can save what is still readable.`
+  return `${file} is damaged (SQLite: ${sqliteSays}), so Sales Pulse stopped: its data cannot be trusted. Restore it from a backup taken before the damage (delete the -wal and -shm files beside it first), or move it aside and rebuild the store: import your CSV again (pulse ingest --csv FILE) or run pulse sync into a new --db or PULSE_DB file. \`sqlite3 FILE .recover\` can save what is still readable.`
 }
 
 /** Whether `error` is SQLite finding the database file damaged (`SQLITE_CORRUPT*`, `SQLITE_NOTADB`). */

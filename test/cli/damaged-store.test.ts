@@ -5,7 +5,8 @@ import { userFacingError } from '../../src/slack/app/user-facing-error.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
 
-const REBUILD = 'Restore it from a backup taken before the damage, or move it aside and rebuild the store'
+const REBUILD =
+  'Restore it from a backup taken before the damage (delete the -wal and -shm files beside it first), or move it aside and rebuild the store'
 
 /** A store of `deals` sample deals at `dir/pulse.db`, and the CSV it was imported from. */
 async function storeWithDeals(dir: string, deals: number): Promise<{ db: string; csv: string }> {
