@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, statfsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import SqliteDatabase from 'better-sqlite3'
@@ -65,6 +65,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     if (isDatabaseDamaged(error) && (error as { code?: unknown }).code !== 'SQLITE_NOTADB')
       throw new AppError('bad_file', databaseDamaged((error as Error).message, options.path), { cause: error })
     const folder = dirname(options.path)
+    // SQLite needs room beside the file even to read it: its -wal and -shm files.
+    if (!memory && (isDatabaseFull(error) || (isDiskError(error) && diskNearlyFull(folder))))
+      throw new AppError(
+        'bad_file',
+        `Cannot open the database at ${options.path}: the disk that holds it is full (SQLite: ${(error as Error).message}), and SQLite needs some room beside the database even to read it (its -wal and -shm files). Free some space on that disk (or move PULSE_DB to a larger one) and run the command again.`,
+        { cause: error },
+      )
     const problem = memory || options.readonly ? null : folderProblem(folder)
     if (problem)
       throw new AppError(
@@ -184,6 +191,22 @@ function folderProblem(folder: string): string | null {
     return null
   } catch {
     return 'is read-only here'
+  }
+}
+
+/** Whether `error` is SQLite failing to read or write a file (`SQLITE_IOERR*`: a disk error, a full disk it could not name). */
+function isDiskError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code.startsWith('SQLITE_IOERR')
+}
+
+/** Whether the disk that holds `folder` has less than 1 MiB left for this user (false when that cannot be told). */
+function diskNearlyFull(folder: string): boolean {
+  try {
+    const disk = statfsSync(folder)
+    return disk.bavail * disk.bsize < 1024 * 1024
+  } catch {
+    return false
   }
 }
 
