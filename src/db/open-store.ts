@@ -50,6 +50,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     opened = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
     // First, so that setting the journal mode waits for a writer that holds the file (a first bulk import).
     opened.pragma('busy_timeout = 5000')
+    const foreign = memory ? [] : foreignTables(opened)
+    if (foreign.length > 0)
+      throw new AppError(
+        'bad_file',
+        `Cannot open the database at ${options.path}: it is a SQLite database of another program (it has tables such as ${foreign.join(', ')}, and none of Sales Pulse's), so Sales Pulse leaves it as it is. Point --db or PULSE_DB at your Sales Pulse database, or at a new file to start one.`,
+      )
     if (!options.readonly) opened.pragma('page_size = 8192') // takes effect only for a new database: before its first table
     if (!memory && !options.readonly) opened.pragma('journal_mode = WAL')
     opened.pragma('synchronous = NORMAL')
@@ -60,6 +66,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     opened.function(UNICODE_LOWER, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : text))
   } catch (error) {
     opened?.close()
+    if (error instanceof AppError) throw error
     if (isDatabaseBusy(error)) throw new AppError('bad_file', `${DATABASE_BUSY} (${options.path})`, { cause: error })
     // A file that is not SQLite at all (a CSV given as --db) keeps the advice to check the path below.
     if (isDatabaseDamaged(error) && (error as { code?: unknown }).code !== 'SQLITE_NOTADB')
@@ -174,6 +181,20 @@ async function beginImmediateWhenFree(db: Kysely<Database>): Promise<void> {
   } finally {
     await sql.raw(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(Number(before)))}`).execute(db)
   }
+}
+
+/**
+ * Up to three tables of a database that is not a Sales Pulse store: one with tables but without
+ * the migration bookkeeping every Sales Pulse store has had from its first release (the
+ * `kysely_migration` table, created in the same transaction as Sales Pulse's own tables). Empty
+ * for a new file or a Sales Pulse store.
+ */
+function foreignTables(sqlite: SqliteDatabase.Database): string[] {
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+    .pluck()
+    .all() as string[]
+  return tables.includes('kysely_migration') ? [] : tables.slice(0, 3)
 }
 
 /**

@@ -1,5 +1,6 @@
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
 import { expect, it } from 'vitest'
 import { userFacingError } from '../../src/slack/app/user-facing-error.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -55,4 +56,31 @@ it('a Slack user is told the database is damaged and whom to tell, not that some
   const error = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' })
   expect(userFacingError(error)).toContain("Sales Pulse's database file is damaged")
   expect(userFacingError(error)).toContain('tell your Sales Pulse admin')
+})
+
+it("a SQLite database of another program given as --db is refused and left as it was, not given Sales Pulse's tables", async () => {
+  const db = join(tempDir(), 'notes.sqlite')
+  const other = new SqliteDatabase(db)
+  other.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('keep me')")
+  other.close()
+  const before = readFileSync(db)
+  const csv = join(tempDir(), 'deals.csv')
+  expect((await runCli('sample', '--out', csv, '--deals', '50')).code).toBe(0)
+  for (const args of [['report', 'losses'], ['ingest', '--csv', csv], ['status']]) {
+    const run = await runCli(...args, '--db', db)
+    expect(run.code, args.join(' ')).toBe(1)
+    expect(run.stderr, args.join(' ')).toContain(
+      `Cannot open the database at ${db}: it is a SQLite database of another program (it has tables such as notes, and none of Sales Pulse's)`,
+    )
+    expect(run.stderr, args.join(' ')).toContain('Point --db or PULSE_DB at your Sales Pulse database, or at a new file to start one.')
+  }
+  expect(readFileSync(db).equals(before)).toBe(true)
+  expect(existsSync(`${db}-wal`)).toBe(false)
+})
+
+it('a Sales Pulse store, new or with deals, still opens', async () => {
+  const { db } = await storeWithDeals(tempDir(), 50)
+  expect((await runCli('report', 'losses', '--db', db)).code).toBe(0)
+  const fresh = join(tempDir(), 'fresh.db')
+  expect((await runCli('status', '--db', fresh)).stderr).not.toContain('another program')
 })
