@@ -4,7 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect, sql } from 'kysely'
 import type pg from 'pg'
-import { AppError, DATABASE_BUSY, DATABASE_FULL, databaseDamaged, isDatabaseBusy, isDatabaseDamaged, isDatabaseFull } from '../errors.js'
+import {
+  AppError,
+  DATABASE_BUSY,
+  DATABASE_FULL,
+  databaseDamaged,
+  isDatabaseBusy,
+  isDatabaseDamaged,
+  isDatabaseFull,
+  isDatabaseReadOnly,
+} from '../errors.js'
 import { type DialectName, dialectOf, foldText, UNICODE_LOWER } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
@@ -114,16 +123,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  * Applies every pending migration. Safe to call on every start. On PostgreSQL pass the schema the
  * store lives in, so that migration bookkeeping in other schemas of the same database is ignored.
  *
- * @throws AppError `bad_file` naming the migration that failed, or saying the database is busy
- * when another process's write kept a SQLite store's pending migrations waiting.
+ * @throws AppError `bad_file` naming the migration that failed, saying the database is busy
+ * when another process's write kept a SQLite store's pending migrations waiting, or that a
+ * SQLite store needing them is read-only for this user.
  */
 export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) })
   // SQLite: Kysely takes no lock between processes there, so two commands started together on a
   // store of an older release would both apply its new migrations. One write transaction holds
   // them all: the first process applies them (all or none), the others then find nothing to do.
-  const locked = dialectOf(db) === 'sqlite' && (await migrator.getMigrations()).some((m) => m.executedAt === undefined)
-  if (locked) await beginImmediateWhenFree(db)
+  const known = dialectOf(db) === 'sqlite' ? await migrator.getMigrations() : []
+  const firstPending = known.find((m) => m.executedAt === undefined)?.name
+  const isNew = known.every((m) => m.executedAt === undefined)
+  const locked = firstPending !== undefined
+  if (firstPending !== undefined)
+    await beginImmediateWhenFree(db).catch((e: unknown) => {
+      throw isDatabaseReadOnly(e) ? migrationReadOnly(firstPending, isNew, e) : e
+    })
   let { error, results } = await migrator.migrateToLatest()
   if (locked && error) await sql`ROLLBACK`.execute(db).catch(() => undefined) // SQLite may have rolled back already
   if (locked && !error)
@@ -142,6 +158,7 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
         { cause: error },
       )
     if (isDatabaseBusy(error)) throw new AppError('bad_file', DATABASE_BUSY, { cause: error })
+    if (isDatabaseReadOnly(error)) throw migrationReadOnly(failed, isNew, error)
     if (isDatabaseDamaged(error)) throw new AppError('bad_file', databaseDamaged((error as Error).message), { cause: error })
     if (isDatabaseFull(error))
       throw new AppError('bad_file', `${DATABASE_FULL} (migration ${failed}: ${(error as Error).message})`, { cause: error })
@@ -151,6 +168,25 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
       { cause: error },
     )
   }
+}
+
+/**
+ * The refusal for a SQLite store of an earlier release that this user may only read: its
+ * `migration` must be applied (by someone who may write it) before this version can read it.
+ * `isNew`: the file holds no store yet (nothing to bring up to date, only to set up).
+ */
+function migrationReadOnly(migration: string, isNew: boolean, cause: unknown): AppError {
+  if (isNew)
+    return new AppError(
+      'bad_file',
+      'The database file is read-only for this user, so Sales Pulse cannot set it up: make it and its folder writable (or run as their owner), or point --db or PULSE_DB at a new file in a folder you may write.',
+      { cause },
+    )
+  return new AppError(
+    'bad_file',
+    `This database was set up by an earlier version of Sales Pulse and must be brought up to date (migration ${migration}) before this version can read it, but it is read-only for this user, so nothing was changed. Run any pulse command on it once as a user who may write the file and its folder (its owner), or make them writable; or run the earlier version on it.`,
+    { cause },
+  )
 }
 
 /** How long opening a store waits for another process's write before it gives up (SQLite's busy timeout). */
