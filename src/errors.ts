@@ -58,6 +58,7 @@ export function userMessage(error: unknown): string {
   if (isDatabaseBusy(error)) return DATABASE_BUSY
   if (isDatabaseFull(error)) return DATABASE_FULL
   if (isDatabaseReadOnly(error)) return DATABASE_READ_ONLY
+  if (isDatabaseDamaged(error)) return databaseDamaged((error as Error).message)
   if (isDatabaseUnreachable(error)) return DATABASE_UNREACHABLE
   if (isDatabaseNotAllowed(error))
     return `The PostgreSQL role in PULSE_DATABASE_URL lacks a privilege (${(error as Error).message}): ${DATABASE_GRANTS}`
@@ -126,6 +127,22 @@ export const DATABASE_READ_ONLY =
 export function isDatabaseReadOnly(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
   return typeof code === 'string' && code.startsWith('SQLITE_READONLY')
+}
+
+/**
+ * What a person sees when SQLite finds the database file damaged (`SQLITE_CORRUPT`, or a file
+ * whose header is not SQLite's: `SQLITE_NOTADB`), with SQLite's own words and what to do.
+ * `path` names the file when it is known.
+ */
+export function databaseDamaged(sqliteSays: string, path?: string): string {
+  const file = path === undefined ? 'The database file' : `The database file ${path}`
+  return `${file} is damaged (SQLite: ${sqliteSays}), so Sales Pulse stopped: its data cannot be trusted. Restore it from a backup taken before the damage (delete the -wal and -shm files beside it first), or move it aside and rebuild the store: import your CSV again (pulse ingest --csv FILE) or run pulse sync into a new --db or PULSE_DB file. \`sqlite3 FILE .recover\` can save what is still readable.`
+}
+
+/** Whether `error` is SQLite finding the database file damaged (`SQLITE_CORRUPT*`, `SQLITE_NOTADB`). */
+export function isDatabaseDamaged(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
 }
 
 /** Whether `error` is SQLite giving up on a lock another connection holds (`SQLITE_BUSY`). */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { debugRequested } from '../config.js'
-import { AppError, isDatabaseNotAllowed, userMessage } from '../errors.js'
+import { AppError, isDatabaseDamaged, isDatabaseNotAllowed, userMessage } from '../errors.js'
 import { redactText } from '../log/create-logger.js'
 import { type CliIo, processIo } from './cli-context.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
@@ -76,7 +76,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo): Promise<nu
     // Messages may quote what a CRM or database answered, or what the user typed: secrets in them are hidden.
     io.err(
       redactText(
-        error instanceof AppError || isDatabaseNotAllowed(error)
+        error instanceof AppError || isDatabaseNotAllowed(error) || isDatabaseDamaged(error)
           ? userMessage(error)
           : `${userMessage(error)} (${(error as Error).message})`,
       ),

@@ -1,10 +1,19 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, statfsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, type MigrationProvider, Migrator, SqliteDialect, sql } from 'kysely'
 import type pg from 'pg'
-import { AppError, DATABASE_BUSY, DATABASE_FULL, isDatabaseBusy, isDatabaseFull } from '../errors.js'
+import {
+  AppError,
+  DATABASE_BUSY,
+  DATABASE_FULL,
+  databaseDamaged,
+  isDatabaseBusy,
+  isDatabaseDamaged,
+  isDatabaseFull,
+  isDatabaseReadOnly,
+} from '../errors.js'
 import { type DialectName, dialectOf, foldText, UNICODE_LOWER } from './dialect.js'
 import { MIGRATIONS } from './migration-list.js'
 import type { Database } from './schema.js'
@@ -50,6 +59,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     opened = new SqliteDatabase(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
     // First, so that setting the journal mode waits for a writer that holds the file (a first bulk import).
     opened.pragma('busy_timeout = 5000')
+    const foreign = memory ? [] : foreignTables(opened)
+    if (foreign.length > 0)
+      throw new AppError(
+        'bad_file',
+        `Cannot open the database at ${options.path}: it is a SQLite database of another program (it has tables such as ${foreign.join(', ')}, and none of Sales Pulse's), so Sales Pulse leaves it as it is. Point --db or PULSE_DB at your Sales Pulse database, or at a new file to start one.`,
+      )
     if (!options.readonly) opened.pragma('page_size = 8192') // takes effect only for a new database: before its first table
     if (!memory && !options.readonly) opened.pragma('journal_mode = WAL')
     opened.pragma('synchronous = NORMAL')
@@ -60,8 +75,19 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     opened.function(UNICODE_LOWER, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : text))
   } catch (error) {
     opened?.close()
+    if (error instanceof AppError) throw error
     if (isDatabaseBusy(error)) throw new AppError('bad_file', `${DATABASE_BUSY} (${options.path})`, { cause: error })
+    // A file that is not SQLite at all (a CSV given as --db) keeps the advice to check the path below.
+    if (isDatabaseDamaged(error) && (error as { code?: unknown }).code !== 'SQLITE_NOTADB')
+      throw new AppError('bad_file', databaseDamaged((error as Error).message, options.path), { cause: error })
     const folder = dirname(options.path)
+    // SQLite needs room beside the file even to read it: its -wal and -shm files.
+    if (!memory && (isDatabaseFull(error) || (isDiskError(error) && diskNearlyFull(folder))))
+      throw new AppError(
+        'bad_file',
+        `Cannot open the database at ${options.path}: the disk that holds it is full (SQLite: ${(error as Error).message}), and SQLite needs some room beside the database even to read it (its -wal and -shm files). Free some space on that disk (or move PULSE_DB to a larger one) and run the command again.`,
+        { cause: error },
+      )
     const problem = memory || options.readonly ? null : folderProblem(folder)
     if (problem)
       throw new AppError(
@@ -97,16 +123,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  * Applies every pending migration. Safe to call on every start. On PostgreSQL pass the schema the
  * store lives in, so that migration bookkeeping in other schemas of the same database is ignored.
  *
- * @throws AppError `bad_file` naming the migration that failed, or saying the database is busy
- * when another process's write kept a SQLite store's pending migrations waiting.
+ * @throws AppError `bad_file` naming the migration that failed, saying the database is busy
+ * when another process's write kept a SQLite store's pending migrations waiting, or that a
+ * SQLite store needing them is read-only for this user.
  */
 export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) })
   // SQLite: Kysely takes no lock between processes there, so two commands started together on a
   // store of an older release would both apply its new migrations. One write transaction holds
   // them all: the first process applies them (all or none), the others then find nothing to do.
-  const locked = dialectOf(db) === 'sqlite' && (await migrator.getMigrations()).some((m) => m.executedAt === undefined)
-  if (locked) await beginImmediateWhenFree(db)
+  const known = dialectOf(db) === 'sqlite' ? await migrator.getMigrations() : []
+  const firstPending = known.find((m) => m.executedAt === undefined)?.name
+  const isNew = known.every((m) => m.executedAt === undefined)
+  const locked = firstPending !== undefined
+  if (firstPending !== undefined)
+    await beginImmediateWhenFree(db).catch((e: unknown) => {
+      throw isDatabaseReadOnly(e) ? migrationReadOnly(firstPending, isNew, e) : e
+    })
   let { error, results } = await migrator.migrateToLatest()
   if (locked && error) await sql`ROLLBACK`.execute(db).catch(() => undefined) // SQLite may have rolled back already
   if (locked && !error)
@@ -125,6 +158,8 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
         { cause: error },
       )
     if (isDatabaseBusy(error)) throw new AppError('bad_file', DATABASE_BUSY, { cause: error })
+    if (isDatabaseReadOnly(error)) throw migrationReadOnly(failed, isNew, error)
+    if (isDatabaseDamaged(error)) throw new AppError('bad_file', databaseDamaged((error as Error).message), { cause: error })
     if (isDatabaseFull(error))
       throw new AppError('bad_file', `${DATABASE_FULL} (migration ${failed}: ${(error as Error).message})`, { cause: error })
     throw new AppError(
@@ -133,6 +168,25 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
       { cause: error },
     )
   }
+}
+
+/**
+ * The refusal for a SQLite store of an earlier release that this user may only read: its
+ * `migration` must be applied (by someone who may write it) before this version can read it.
+ * `isNew`: the file holds no store yet (nothing to bring up to date, only to set up).
+ */
+function migrationReadOnly(migration: string, isNew: boolean, cause: unknown): AppError {
+  if (isNew)
+    return new AppError(
+      'bad_file',
+      'The database file is read-only for this user, so Sales Pulse cannot set it up: make it and its folder writable (or run as their owner), or point --db or PULSE_DB at a new file in a folder you may write.',
+      { cause },
+    )
+  return new AppError(
+    'bad_file',
+    `This database was set up by an earlier version of Sales Pulse and must be brought up to date (migration ${migration}) before this version can read it, but it is read-only for this user, so nothing was changed. Run any pulse command on it once as a user who may write the file and its folder (its owner), or make them writable; or run the earlier version on it.`,
+    { cause },
+  )
 }
 
 /** How long opening a store waits for another process's write before it gives up (SQLite's busy timeout). */
@@ -166,6 +220,20 @@ async function beginImmediateWhenFree(db: Kysely<Database>): Promise<void> {
 }
 
 /**
+ * Up to three tables of a database that is not a Sales Pulse store: one with tables but without
+ * the migration bookkeeping every Sales Pulse store has had from its first release (the
+ * `kysely_migration` table, created in the same transaction as Sales Pulse's own tables). Empty
+ * for a new file or a Sales Pulse store.
+ */
+function foreignTables(sqlite: SqliteDatabase.Database): string[] {
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+    .pluck()
+    .all() as string[]
+  return tables.includes('kysely_migration') ? [] : tables.slice(0, 3)
+}
+
+/**
  * What keeps this process from creating files in `folder`: `is a file, not a folder`, `is
  * read-only here`, `could not be created`; null when it may.
  */
@@ -180,6 +248,22 @@ function folderProblem(folder: string): string | null {
     return null
   } catch {
     return 'is read-only here'
+  }
+}
+
+/** Whether `error` is SQLite failing to read or write a file (`SQLITE_IOERR*`: a disk error, a full disk it could not name). */
+function isDiskError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code.startsWith('SQLITE_IOERR')
+}
+
+/** Whether the disk that holds `folder` has less than 1 MiB left for this user (false when that cannot be told). */
+function diskNearlyFull(folder: string): boolean {
+  try {
+    const disk = statfsSync(folder)
+    return disk.bavail * disk.bsize < 1024 * 1024
+  } catch {
+    return false
   }
 }
 

@@ -1,4 +1,4 @@
-import { AppError, DATABASE_BUSY, isDatabaseBusy, isDatabaseUnreachable, userMessage } from '../../errors.js'
+import { AppError, DATABASE_BUSY, isDatabaseBusy, isDatabaseDamaged, isDatabaseUnreachable, userMessage } from '../../errors.js'
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
@@ -29,7 +29,7 @@ function isSlackUnreachable(error: unknown): boolean {
  * The one sentence a Slack user sees for a failure: an AppError's own message, a plain sentence
  * with a next step for the Slack errors someone can fix (a channel to invite the app to, a
  * permission or token to fix, a rate limit to wait out, a channel where Slack's settings keep the app from posting, a database another process is writing
- * to, a database that is restarting, an upload Slack did not take, a Slack that does not answer, a failure on Slack's side), or a generic sentence (the details go
+ * to, a database that is restarting or damaged, an upload Slack did not take, a Slack that does not answer, a failure on Slack's side), or a generic sentence (the details go
  * to the log only). Tokens, passwords and response URLs quoted in a message are redacted.
  */
 export function userFacingError(error: unknown): string {
@@ -39,6 +39,8 @@ export function userFacingError(error: unknown): string {
   if (isDatabaseBusy(error)) return DATABASE_BUSY
   if (isDatabaseUnreachable(error))
     return 'Sales Pulse cannot reach its database right now (it may be restarting), so try again in a minute; if it lasts, tell your Sales Pulse admin.'
+  if (isDatabaseDamaged(error))
+    return "Sales Pulse's database file is damaged, so this could not be done: tell your Sales Pulse admin, who can restore it from a backup or rebuild it (the log has the details)."
   if (error instanceof FileUploadError)
     return `Slack did not take the upload (its upload address answered HTTP ${error.status}), so try again in a minute.`
   if (error instanceof FileUploadTimeoutError)
