@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sliceWhole } from '../../domain/slice-whole.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
@@ -211,12 +212,29 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     const path = /^https?:\/\//i.test(url) ? ((u) => u.pathname + u.search)(new URL(url)) : url.startsWith('/') ? url : `/${url}`
     return { path, endpoint: `GET ${path.replace(/\/[^/]*$/, '/…')}` }
   }
+  // The next-page paths followed so far: Salesforce names each page of a cursor once, so a path
+  // named again (a server that keeps saying `done: false` with the same `nextRecordsUrl`) would
+  // page for ever, re-reading the same records; the sync stops instead.
+  const followed = new Set<string>()
+  const follow = (url: string) => {
+    const t = nextTarget(url)
+    if (followed.has(t.path)) {
+      throw new CrmHttpError(
+        'crm_bad_response',
+        `${SERVICE} named the same next page twice (${t.endpoint}, nextRecordsUrl ${JSON.stringify(sliceWhole(t.path, 120))}), so its paging would never end; the sync stops. Check that SALESFORCE_URL is your org's My Domain URL. The deals stored so far are kept; the next sync resumes from there.`,
+        200,
+        null,
+      )
+    }
+    followed.add(t.path)
+    return t
+  }
 
   return {
     stats: http.stats,
     instanceUrl: () => token?.instanceUrl,
     async fetchPage(target) {
-      const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : nextTarget(target.next)
+      const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : follow(target.next)
       await ensureToken()
       const res = await http.send({ method: 'GET', url: `${myDomain}${path}`, endpoint, pacer, raw: true })
       const text = res.body as string
@@ -246,7 +264,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       return get(t.path, t.endpoint)
     },
     next(nextRecordsUrl) {
-      const t = nextTarget(nextRecordsUrl)
+      const t = follow(nextRecordsUrl)
       return get(t.path, t.endpoint)
     },
   }
