@@ -212,38 +212,38 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     const path = /^https?:\/\//i.test(url) ? ((u) => u.pathname + u.search)(new URL(url)) : url.startsWith('/') ? url : `/${url}`
     return { path, endpoint: `GET ${path.replace(/\/[^/]*$/, '/…')}` }
   }
-  // The next-page paths followed so far: Salesforce names each page of a cursor once, so a path
-  // named again (a server that keeps saying `done: false` with the same `nextRecordsUrl`) would
-  // page for ever, re-reading the same records; the sync stops instead.
-  const followed = new Set<string>()
-  const follow = (url: string) => {
-    const t = nextTarget(url)
-    if (followed.has(t.path)) {
-      throw new CrmHttpError(
-        'crm_bad_response',
-        `${SERVICE} named the same next page twice (${t.endpoint}, nextRecordsUrl ${JSON.stringify(sliceWhole(t.path, 120))}), so its paging would never end; the sync stops. Check that SALESFORCE_URL is your org's My Domain URL. The deals stored so far are kept; the next sync resumes from there.`,
-        200,
-        null,
-      )
-    }
-    followed.add(t.path)
-    return t
+  // A page that names itself as the next one (`done: false` with its own `nextRecordsUrl`) would
+  // be asked for again and again, re-reading the same records for ever: the sync stops instead.
+  const selfNamed = (t: { path: string; endpoint: string }, next: string | null | undefined) => {
+    if (!next || nextTarget(next).path !== t.path) return
+    throw new CrmHttpError(
+      'crm_bad_response',
+      `${SERVICE} answered ${t.endpoint} with a page that names itself as the next page (nextRecordsUrl ${JSON.stringify(sliceWhole(t.path, 120))}), so its paging would never end; the sync stops. Check that SALESFORCE_URL is your org's My Domain URL. The deals stored so far are kept; the next sync resumes from there.`,
+      200,
+      null,
+    )
   }
 
   return {
     stats: http.stats,
     instanceUrl: () => token?.instanceUrl,
     async fetchPage(target) {
-      const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : follow(target.next)
+      const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : nextTarget(target.next)
       await ensureToken()
       const res = await http.send({ method: 'GET', url: `${myDomain}${path}`, endpoint, pacer, raw: true })
       const text = res.body as string
       const head = /^\s*\{\s*"totalSize"\s*:\s*\d+\s*,\s*"done"\s*:\s*(true|false)\s*(?:,\s*"nextRecordsUrl"\s*:\s*"([^"\\]+)")?/.exec(
         text.slice(0, 400),
       )
+      const nextRecordsUrl = head?.[1] === 'false' ? (head[2] ?? null) : null
+      if ('next' in target) selfNamed({ path, endpoint }, nextRecordsUrl)
       return {
-        nextRecordsUrl: head?.[1] === 'false' ? (head[2] ?? null) : null,
-        parse: () => parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint),
+        nextRecordsUrl,
+        parse: () => {
+          const page = parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint)
+          if ('next' in target && !page.done) selfNamed({ path, endpoint }, page.nextRecordsUrl)
+          return page
+        },
       }
     },
     async fieldNames(sobject) {
@@ -263,9 +263,11 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       const t = queryTarget(soql, opts.all ?? false)
       return get(t.path, t.endpoint)
     },
-    next(nextRecordsUrl) {
-      const t = follow(nextRecordsUrl)
-      return get(t.path, t.endpoint)
+    async next(nextRecordsUrl) {
+      const t = nextTarget(nextRecordsUrl)
+      const page = await get(t.path, t.endpoint)
+      if (!page.done) selfNamed(t, page.nextRecordsUrl)
+      return page
     },
   }
 }
