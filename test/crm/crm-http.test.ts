@@ -197,6 +197,57 @@ describe('createCrmHttp', () => {
     }
   })
 
+  it('stops reading an answer that never ends (or declares a body past the limit) instead of filling memory, and does not ask again', async () => {
+    // A server that streams a JSON page without end, and one that declares a body too large to take.
+    let requests = 0
+    let endlessClosed = false
+    const server = createServer((req, res) => {
+      requests++
+      if (req.url === '/declared') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) })
+        res.write('{"results":[')
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"results":[')
+      const row = `${JSON.stringify({ id: '1', properties: { dealname: 'x'.repeat(1000) } })},`
+      const pump = () => {
+        while (res.write(row)) {
+          if (res.destroyed) return
+        }
+        res.once('drain', pump)
+      }
+      res.on('close', () => {
+        endlessClosed = true
+      })
+      pump()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const http = createCrmHttp({ ...base, clock: virtualClock(), urlSetting: 'HUBSPOT_API_URL', maxBodyBytes: 1024 * 1024 })
+      const started = Date.now()
+      const endless = await http
+        .send({ method: 'POST', url: `${origin}/endless`, endpoint: 'POST /crm/v3/objects/deals/search' })
+        .catch((e) => e)
+      expect(endless).toBeInstanceOf(AppError)
+      expect(endless.code).toBe('crm_bad_response')
+      expect(endless.message).toContain('HubSpot sent more than 1 MB from POST /crm/v3/objects/deals/search (HTTP 200)')
+      expect(endless.message).toContain(`Check that HUBSPOT_API_URL (${origin})`)
+      expect(Date.now() - started).toBeLessThan(10_000)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(endlessClosed).toBe(true)
+
+      const declared = await http.send({ method: 'GET', url: `${origin}/declared`, endpoint: 'GET /declared' }).catch((e) => e)
+      expect(declared.code).toBe('crm_bad_response')
+      expect(declared.message).toContain('more than 1 MB from GET /declared')
+      expect(requests).toBe(2)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
   it('a URL on a port fetch refuses (6000) fails at once, saying so and naming the setting', async () => {
     const clock = virtualClock()
     const http = createCrmHttp({ ...base, clock, urlSetting: 'HUBSPOT_API_URL' })

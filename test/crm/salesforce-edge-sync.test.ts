@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SALESFORCE_API_VERSION } from '../../src/crm/salesforce/salesforce-api.js'
 import { openStore } from '../../src/db/open-store.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -237,6 +238,32 @@ describe('Salesforce sync edge cases', () => {
       await store.close()
     }
     expect(stale).toEqual(await report())
+  })
+
+  it('a page that names itself as the next page: the sync stops, saying so, instead of paging for ever', async () => {
+    const data = docsOpportunities(6)
+    fake.options = { ...data, pageSize: 50, opportunityPageSize: 2 }
+    const db = join(tempDir(), 'pulse.db')
+    // The opportunity cursor's second page says it is not done and names itself as the next page, for as long as it is asked.
+    const loop = `/services/data/${SALESFORCE_API_VERSION}/query/0r8XX999-2`
+    fake.failNext(
+      { path: /\/query\/0r8XX\d+-2$/ },
+      { status: 200, body: `{"totalSize":6,"done":false,"nextRecordsUrl":"${loop}","records":[]}` },
+      Number.POSITIVE_INFINITY,
+    )
+    const before = fake.requests.length
+    try {
+      const run = await runCli('sync', '--db', db)
+      expect(run.code).not.toBe(0)
+      expect(run.stderr).toContain('with a page that names itself as the next page')
+      expect(run.stderr).toContain('its paging would never end')
+      // The page before the loop was asked for once, and the looping page twice: no more.
+      expect(fake.requests.slice(before).filter((r) => r.path.endsWith('-2')).length).toBe(2)
+    } finally {
+      fake.clearFailures()
+    }
+    // The first page's opportunities were stored before the loop was met.
+    expect((await deals(db)).length).toBe(2)
   })
 
   it('a server that ignores ORDER BY SystemModstamp, and a sync that fails part-way: the rerun still stores every opportunity', async () => {

@@ -19,6 +19,8 @@ export interface StrayQuoteRepair {
   endedInQuotes(): boolean
   /** How many values were repaired. */
   repaired(): number
+  /** The characters taken so far since the quote of the value still open (0 when none is open). */
+  openQuoteLength(): number
 }
 
 /** Creates a {@link StrayQuoteRepair} for a file whose fields are separated by `delimiter` (one character). */
@@ -29,11 +31,15 @@ export function createStrayQuoteRepair(delimiter: string): StrayQuoteRepair {
   let carry = ''
   let count = 0
   let endedInQuotes = false
+  // Characters taken in all, and where (in them) the quote of the open value is.
+  let received = 0
+  let openedAt = 0
   const isBreak = (c: string | undefined) => c === '\n' || c === '\r'
   const endsValue = (c: string | undefined) => c === delimiter || isBreak(c)
 
   // Repairs `s` (the held-back text plus the new piece); holds back what it cannot decide yet.
   const run = (s: string, final: boolean): string => {
+    const base = received - s.length
     let out = ''
     let from = 0
     let i = 0
@@ -48,7 +54,10 @@ export function createStrayQuoteRepair(delimiter: string): StrayQuoteRepair {
       if (q === -1) break
       if (!inQuotes) {
         const before = q > 0 ? s[q - 1] : prev
-        if (before === '' || endsValue(before)) inQuotes = true
+        if (before === '' || endsValue(before)) {
+          inQuotes = true
+          openedAt = base + q
+        }
         i = q + 1
         continue
       }
@@ -89,6 +98,7 @@ export function createStrayQuoteRepair(delimiter: string): StrayQuoteRepair {
 
   return {
     next(text) {
+      received += text.length
       // Most text holds no quote at all: passed on as it is.
       if (carry === '' && !inQuotes && !text.includes('"')) {
         if (text.length > 0) prev = text[text.length - 1] as string
@@ -103,5 +113,6 @@ export function createStrayQuoteRepair(delimiter: string): StrayQuoteRepair {
     },
     endedInQuotes: () => endedInQuotes,
     repaired: () => count,
+    openQuoteLength: () => (inQuotes ? received - openedAt : 0),
   }
 }

@@ -252,6 +252,13 @@ function rowLikeLines(fields: readonly string[], lineBreak: string, delimiter: s
 const ISO_DAY = /\d{4}-\d{2}-\d{2}/
 
 /**
+ * The most characters a line, or a quoted value, may run on for (a million): far past any deal's
+ * row (a spreadsheet cell holds at most 32,767), short of the rows that would take the parser
+ * minutes or hours to read (it reads an unfinished row again with each new piece of the file).
+ */
+export const MAX_ROW_CHARS = 1_000_000
+
+/**
  * Decodes bytes as strict UTF-8 (dropping a leading BOM), refuses binary input, reads CRLF as LF
  * in a file whose lines end in LF or CRLF (`lineBreak` `\n`), so that a file mixing the two reads
  * line by line, and repairs quoted values that go on after their closing quote (`quotes`).
@@ -261,6 +268,8 @@ class Utf8Check extends Transform {
   private seen = 0
   // A CR that ended the last piece of text: whether it starts a CRLF shows in the next one.
   private heldCr = false
+  // Characters since the last line break.
+  private lineChars = 0
 
   constructor(
     private readonly path: string,
@@ -316,7 +325,59 @@ class Utf8Check extends Transform {
     this.seen += chunk.length
     this.onProgress?.(this.seen)
     const out = this.quotes.next(this.lineEnds(text, false))
+    const tooLong = this.runOnRefusal(text, chunk.length)
+    if (tooLong !== null) {
+      done(tooLong)
+      return
+    }
     done(null, out === '' ? undefined : out)
+  }
+
+  // A line, or a quoted value, that runs on past MAX_ROW_CHARS: the file is refused before the
+  // parser, which reads an unfinished row again with each new piece, slows to a crawl on it.
+  private runOnRefusal(text: string, chunkBytes: number): AppError | null {
+    const lastBreak = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'))
+    let longest: number
+    // Where in the file the longest line is: in this piece (by its start), or where it ends.
+    let at = this.seen - chunkBytes
+    if (lastBreak === -1) {
+      this.lineChars += text.length
+      longest = this.lineChars
+    } else {
+      // The line that goes on from the last piece ends at the first break; others lie wholly in this piece.
+      const breaks = /[\r\n]/g
+      const first = text.search(/[\r\n]/)
+      longest = this.lineChars + first
+      if (text.length > MAX_ROW_CHARS) {
+        let from = first + 1
+        breaks.lastIndex = from
+        for (let m = breaks.exec(text); m !== null; m = breaks.exec(text)) {
+          longest = Math.max(longest, m.index - from)
+          from = m.index + 1
+        }
+      }
+      this.lineChars = text.length - lastBreak - 1
+      if (this.lineChars > longest) {
+        longest = this.lineChars
+        at = this.seen
+      }
+    }
+    const limit = MAX_ROW_CHARS.toLocaleString('en-US')
+    if (longest > MAX_ROW_CHARS) {
+      const line = lineAt(this.path, at).toLocaleString('en-US')
+      return new AppError(
+        'bad_file',
+        `${this.path} has a line (line ${line}) longer than ${limit} characters, which no deal's row is; nothing was imported. Check that it is the deals export (a CSV with one deal a line) and import that file.`,
+      )
+    }
+    if (this.quotes.openQuoteLength() > MAX_ROW_CHARS) {
+      const line = lineAt(this.path, this.seen).toLocaleString('en-US')
+      return new AppError(
+        'bad_file',
+        `${this.path} has a quoted value that runs on for more than ${limit} characters (up to line ${line}): a quote (") opened before it is never closed; nothing was imported. Close or remove that quote and import the file again.`,
+      )
+    }
+    return null
   }
 
   // CRLF as LF in an LF or CRLF file; a lone CR stays as it is.

@@ -75,6 +75,8 @@ export interface CrmHttpOptions {
   clock?: Clock
   /** Per-attempt timeout (default 30 s). */
   timeoutMs?: number
+  /** The largest answer body read (default {@link MAX_CRM_BODY_BYTES}); a larger one ends the request. */
+  maxBodyBytes?: number
   /** Retries of 5xx, timeouts and network errors (default 5). */
   maxRetries?: number
   /** Retries of 429 answers (default 8): each waits what the CRM asked. */
@@ -136,9 +138,17 @@ export function isRefusedRequest(error: unknown): error is CrmHttpError {
   return error instanceof CrmHttpError && error.code === 'crm_bad_response' && error.status >= 400 && error.status < 500
 }
 
+/**
+ * The largest CRM answer body read, in bytes: far above any page HubSpot or Salesforce sends
+ * (a 2,000-record SOQL page with its history rows is a few MB), low enough that a server sending
+ * an endless or enormous body cannot fill the process's memory before the timeout ends it.
+ */
+export const MAX_CRM_BODY_BYTES = 64 * 1024 * 1024
+
 /** Builds a {@link CrmHttp} for one CRM. */
 export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
   const doFetch = options.fetch ?? fetch
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_CRM_BODY_BYTES
   const clock = options.clock ?? systemClock
   const defaultTimeoutMs = options.timeoutMs ?? 30_000
   const defaultMaxRetries = options.maxRetries ?? 5
@@ -166,6 +176,15 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       `${options.service} asked us to wait ${Math.ceil(wait / 60_000)} min before trying again (HTTP ${status}, Retry-After${said(body, text)}). The deals stored so far are kept; the next sync resumes from there.`,
       status,
       body,
+    )
+
+  // An answer body past the limit: no retry (the same server sends the same again), the setting named.
+  const tooLarge = (request: CrmRequest, status: number) =>
+    new CrmHttpError(
+      'crm_bad_response',
+      `${options.service} sent more than ${Math.round(maxBodyBytes / (1024 * 1024))} MB from ${request.endpoint} (HTTP ${status}), more than any page of its API holds, so it was not read.${options.urlSetting ? ` Check that ${options.urlSetting} (${settingUrl(options, request.url)}) is the address of ${options.service}'s API.` : ''} Nothing from it was stored; the deals stored so far are kept.`,
+      status,
+      null,
     )
 
   async function send(request: CrmRequest): Promise<CrmResponse> {
@@ -201,10 +220,11 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         })
         // The server has counted the request once its answer starts: free the pacer slot from here.
         release()
-        text = await response.text()
+        text = await readBodyUpTo(response, maxBodyBytes)
       } catch (error) {
         release()
         if (error instanceof AppError) throw error
+        if (error instanceof BodyTooLarge) throw tooLarge(request, error.status)
         const detail = (error as { cause?: { code?: unknown; message?: unknown } }).cause
         const cause = detail?.code
         const unreachable =
@@ -417,6 +437,40 @@ function urlPassword(url: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** An answer whose body passed the size limit (its status kept for the message). */
+class BodyTooLarge extends Error {
+  constructor(readonly status: number) {
+    super('CRM answer body too large')
+  }
+}
+
+/**
+ * `response`'s body as UTF-8 text, read up to `limit` bytes: a declared or actual size past it
+ * cancels the body (the connection is let go) and throws {@link BodyTooLarge}.
+ */
+async function readBodyUpTo(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new BodyTooLarge(response.status)
+  }
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      throw new BodyTooLarge(response.status)
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks))
 }
 
 function tryJson(text: string): unknown {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { sliceWhole } from '../../domain/slice-whole.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from '../http/clock.js'
@@ -211,6 +212,17 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     const path = /^https?:\/\//i.test(url) ? ((u) => u.pathname + u.search)(new URL(url)) : url.startsWith('/') ? url : `/${url}`
     return { path, endpoint: `GET ${path.replace(/\/[^/]*$/, '/…')}` }
   }
+  // A page that names itself as the next one (`done: false` with its own `nextRecordsUrl`) would
+  // be asked for again and again, re-reading the same records for ever: the sync stops instead.
+  const selfNamed = (t: { path: string; endpoint: string }, next: string | null | undefined) => {
+    if (!next || nextTarget(next).path !== t.path) return
+    throw new CrmHttpError(
+      'crm_bad_response',
+      `${SERVICE} answered ${t.endpoint} with a page that names itself as the next page (nextRecordsUrl ${JSON.stringify(sliceWhole(t.path, 120))}), so its paging would never end; the sync stops. Check that SALESFORCE_URL is your org's My Domain URL. The deals stored so far are kept; the next sync resumes from there.`,
+      200,
+      null,
+    )
+  }
 
   return {
     stats: http.stats,
@@ -223,9 +235,15 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       const head = /^\s*\{\s*"totalSize"\s*:\s*\d+\s*,\s*"done"\s*:\s*(true|false)\s*(?:,\s*"nextRecordsUrl"\s*:\s*"([^"\\]+)")?/.exec(
         text.slice(0, 400),
       )
+      const nextRecordsUrl = head?.[1] === 'false' ? (head[2] ?? null) : null
+      if ('next' in target) selfNamed({ path, endpoint }, nextRecordsUrl)
       return {
-        nextRecordsUrl: head?.[1] === 'false' ? (head[2] ?? null) : null,
-        parse: () => parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint),
+        nextRecordsUrl,
+        parse: () => {
+          const page = parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint)
+          if ('next' in target && !page.done) selfNamed({ path, endpoint }, page.nextRecordsUrl)
+          return page
+        },
       }
     },
     async fieldNames(sobject) {
@@ -245,9 +263,11 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       const t = queryTarget(soql, opts.all ?? false)
       return get(t.path, t.endpoint)
     },
-    next(nextRecordsUrl) {
+    async next(nextRecordsUrl) {
       const t = nextTarget(nextRecordsUrl)
-      return get(t.path, t.endpoint)
+      const page = await get(t.path, t.endpoint)
+      if (!page.done) selfNamed(t, page.nextRecordsUrl)
+      return page
     },
   }
 }

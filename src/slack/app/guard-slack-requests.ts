@@ -22,14 +22,21 @@ const MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'application/j
  *   is read like the bare media type: Bolt compares the header exactly, and otherwise answers a
  *   correctly signed slash command with 400 or an `ssl_check` with 401. The signature covers
  *   the body only, so this changes nothing it proves;
- * - the body is read here (up to {@link MAX_BODY_BYTES}, 413 beyond) and handed to Bolt, so that a
+ * - the body is read here (up to {@link MAX_BODY_BYTES}, 413 beyond, within {@link BODY_TIMEOUT_MS},
+ *   408 after it: Slack sends its few kilobytes at once, while a client trickling a body could
+ *   otherwise hold a connection and its buffer for the server's five minutes) and handed to Bolt, so that a
  *   body of JSON `null` (or a form whose `payload` is `null`) gets 400 instead of stopping the
  *   process: Bolt reads a field of the parsed body without checking it;
  * - a form or JSON POST to a path Bolt does not serve (`/slack/events/`, `/`) gets 404, as any
  *   other request there does, instead of stopping the process; when it carries Slack's signature
  *   header, a warning names the path to set as the app's Request URL.
  */
-export function guardSlackRequests(listener: RequestListener, logger: Logger, nowMs: () => number = Date.now): RequestListener {
+export function guardSlackRequests(
+  listener: RequestListener,
+  logger: Logger,
+  nowMs: () => number = Date.now,
+  bodyTimeoutMs: number = BODY_TIMEOUT_MS,
+): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'POST') {
       const type = req.headers['content-type']
@@ -46,8 +53,12 @@ export function guardSlackRequests(listener: RequestListener, logger: Logger, no
         }
       }
       if (media && MEDIA_TYPES.has(media)) {
-        readBody(req, MAX_BODY_BYTES).then(
+        readBody(req, MAX_BODY_BYTES, bodyTimeoutMs).then(
           (raw) => {
+            if (raw === 'slow') {
+              res.writeHead(408, { connection: 'close' }).end(() => req.destroy())
+              return
+            }
             if (raw === null) {
               res.writeHead(413, { connection: 'close' }).end(() => req.destroy())
               return
@@ -104,24 +115,39 @@ function wrongPathWarning(url: string | undefined): string {
 /** The largest request body taken, as Bolt's own limit (larger ones get 413). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
 
-// The body, or null once it passes `limit` bytes (reading stops there).
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/** How long a request body may take to arrive (longer ones get 408): Slack wants an answer within 3 s. */
+export const BODY_TIMEOUT_MS = 10_000
+
+// The body; null once it passes `limit` bytes, 'slow' when it has not ended within `timeoutMs` (reading stops there, what was read is let go).
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer | null | 'slow'> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let chunks: Buffer[] = []
     let size = 0
+    const stop = (result: null | 'slow') => {
+      clearTimeout(timer)
+      req.off('data', onData)
+      req.pause()
+      chunks = []
+      resolve(result)
+    }
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
-        req.off('data', onData)
-        req.pause()
-        resolve(null)
+        stop(null)
         return
       }
       chunks.push(chunk)
     }
+    const timer = setTimeout(() => stop('slow'), timeoutMs)
     req.on('data', onData)
-    req.once('end', () => resolve(Buffer.concat(chunks)))
-    req.once('error', reject)
+    req.once('end', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks))
+    })
+    req.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
   })
 }
 

@@ -84,6 +84,35 @@ describe('readCsvFile', () => {
     }
   })
 
+  it('refuses a line, or a quoted value never closed, that runs on past a million characters, naming the line, instead of crawling through it', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `D${i},2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open`)
+    const long = writeTempFile('long.csv', `${[HEADER, ...rows, `${ROW}x${'x'.repeat(1_000_001)}`, ROW].join('\r\n')}\r\n`)
+    const started = Date.now()
+    await expect(read(long)).rejects.toThrow(
+      `${long} has a line (line 3,002) longer than 1,000,000 characters, which no deal's row is; nothing was imported.`,
+    )
+    expect(Date.now() - started).toBeLessThan(5_000)
+    // A quote opened on line 3 and never closed: the rows after it would all be read into one value.
+    const many = Array.from({ length: 20_000 }, (_, i) => `E${i},2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open`)
+    const open = writeTempFile('open.csv', `${[HEADER, ROW, ROW.replace('D1', 'D2').replace(',Open', ',"Open'), ...many].join('\n')}\n`)
+    await expect(read(open)).rejects.toThrow(
+      /open\.csv has a quoted value that runs on for more than 1,000,000 characters \(up to line [\d,]+\): a quote \("\) opened before it is never closed; nothing was imported\./,
+    )
+    // Long quoted values that close, however many (more than a million characters in all), and a line just under the limit are read.
+    const note = `"${'a note, with a comma\n'.repeat(20_000)}"`
+    const fine: string[][] = []
+    await readCsvFile(
+      writeTempFile(
+        'notes.csv',
+        `${HEADER},notes\n${ROW},${note}\n${ROW.replace('D1', 'D2')},${note}\n${ROW.replace('D1', 'D3')},${'b'.repeat(999_000)}\n`,
+      ),
+      (h) => fine.push(h),
+      (fields) => fine.push(fields),
+    )
+    expect(fine.map((r) => r[0])).toEqual(['deal_id', 'D1', 'D2', 'D3'])
+    expect(fine[3]?.[11]?.length).toBe(999_000)
+  })
+
   it('recognises a JSON file instead of blaming its columns', async () => {
     const json = JSON.stringify([{ deal_id: 'D1', created_date: '2024-01-02', outcome: 'Won' }])
     await expect(read(writeTempFile('d.json', json))).rejects.toThrow(/looks like JSON, not CSV/)
