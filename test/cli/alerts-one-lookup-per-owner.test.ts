@@ -2,37 +2,25 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
-import { SlackFake } from '../fakes/slack-fake.js'
+import type { SlackFake } from '../fakes/slack-fake.js'
+import { ALERTS_CSV_HEADER, alertsCliSetup } from '../helpers/alerts-cli-setup.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
-
-const HEADER =
-  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,owner_email'
 
 // Two owners with six stalled deals each, side by side in the outbox (largest first): Ana is in
 // Slack, Gus is not.
 const deal = (id: string, amount: number, email: string) =>
   `${id},2024-01-02,,rep_${email[0]},SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-05-01,${email}`
-const CSV = [
-  HEADER,
+const ROWS = [
   ...[1, 2, 3, 4, 5, 6].map((i) => deal(`G${i}`, 90_000 + i, 'gus@acme.example')),
   ...[1, 2, 3, 4, 5, 6].map((i) => deal(`A${i}`, 60_000 + i, 'ana@acme.example')),
-].join('\n')
+]
 
 describe('pulse alerts with many stalled deals per owner', () => {
   let fake: SlackFake
   let db: string
   beforeAll(async () => {
-    clearSlackUserMemory()
-    clearDmMemory()
-    fake = await new SlackFake({ users: [{ id: 'UANA000001', email: 'ana@acme.example' }] }).start()
-    // Set before the first command reads the configuration, which is read once per process.
-    process.env.SLACK_BOT_TOKEN = fake.token
-    process.env.SLACK_API_URL = fake.apiUrl
-    process.env.PULSE_LOG_LEVEL = 'silent'
-    delete process.env.PULSE_ROSTER
-    db = join(tempDir(), 'p.db')
-    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', `${CSV}\n`), '--db', db)).code).toBe(0)
+    ;({ fake, db } = await alertsCliSetup({ users: [{ id: 'UANA000001', email: 'ana@acme.example' }], rows: ROWS }))
   })
   afterAll(async () => {
     await fake.stop()
@@ -53,7 +41,9 @@ describe('pulse alerts with many stalled deals per owner', () => {
     clearSlackUserMemory()
     clearDmMemory()
     const fresh = join(tempDir(), 'p.db')
-    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', `${CSV}\n`), '--db', fresh)).code).toBe(0)
+    expect(
+      (await runCli('ingest', '--csv', writeTempFile('d.csv', `${[ALERTS_CSV_HEADER, ...ROWS].join('\n')}\n`), '--db', fresh)).code,
+    ).toBe(0)
     const before = { lookups: fake.callsOf('users.lookupByEmail').length, posts: fake.callsOf('chat.postMessage').length }
     fake.rateLimitNext('users.lookupByEmail', 1)
     try {

@@ -1,40 +1,28 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
 import { enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
-import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
-import { clearDmMemory } from '../../src/slack/app/open-dm.js'
-import { SlackFake } from '../fakes/slack-fake.js'
+import type { SlackFake } from '../fakes/slack-fake.js'
+import { alertsCliSetup } from '../helpers/alerts-cli-setup.js'
 import { runCli } from '../helpers/run-cli.js'
-import { tempDir, writeTempFile } from '../helpers/test-store.js'
-
-const HEADER =
-  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,owner_email'
 
 // Ana is in Slack; the CRM spells Gus's email in a way Slack does not know, and Noa's deal has no owner email.
-const CSV = [
-  HEADER,
+const ROWS = [
   'S1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2024-05-01,ana@acme.example',
   'S2,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Demo,70000,Open,2024-05-01,gus@acme.example',
   'S3,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Proposal,60000,Open,2024-05-02,gus@acme.example',
   'S4,2024-01-02,,rep_3,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2024-05-01,',
-].join('\n')
+]
 
 describe('pulse alerts with a deal owner Slack does not know', () => {
   let fake: SlackFake
   let db: string
   beforeAll(async () => {
-    clearSlackUserMemory()
-    clearDmMemory()
-    fake = await new SlackFake({ users: [{ id: 'UANA000001', email: 'ana@acme.example' }] }).start()
-    // Set before the first command reads the configuration, which is read once per process.
-    process.env.SLACK_BOT_TOKEN = fake.token
-    process.env.SLACK_API_URL = fake.apiUrl
-    process.env.PULSE_LOG_LEVEL = 'silent'
-    // A manager whose roster email Slack does not know either.
-    process.env.PULSE_ROSTER = writeTempFile('roster.yml', 'managers:\n  - email: lead@acme.example\n    team: [gus@acme.example]\n')
-    db = join(tempDir(), 'p.db')
-    expect((await runCli('ingest', '--csv', writeTempFile('d.csv', `${CSV}\n`), '--db', db)).code).toBe(0)
+    ;({ fake, db } = await alertsCliSetup({
+      users: [{ id: 'UANA000001', email: 'ana@acme.example' }],
+      rows: ROWS,
+      // A manager whose roster email Slack does not know either.
+      rosterYaml: 'managers:\n  - email: lead@acme.example\n    team: [gus@acme.example]\n',
+    }))
   })
   afterAll(async () => {
     await fake.stop()
