@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REFUSAL_DEAL } from '../../src/slack/access/authorize.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
-import { blockActionBody, type FakeMessage, postSigned, waitFor } from '../fakes/slack-fake.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+import type { FakeMessage } from '../fakes/slack-fake.js'
+import { clickDealButton, PEOPLE, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
 
 // A stalled-deal DM stays in its owner's DMs after the CRM hands the deal to another rep; its
 // buttons can still be pressed days later.
-
-const FORM = 'application/x-www-form-urlencoded'
 
 describe('Snooze and Updated in CRM on a DM whose deal has gone to another owner since', () => {
   let t: SlackTestApp
@@ -38,14 +36,7 @@ describe('Snooze and Updated in CRM on a DM whose deal has gone to another owner
     await t.close()
   })
 
-  async function click(actionId: string, userId: string): Promise<Record<string, unknown>> {
-    const responseUrl = t.fake.responseUrl()
-    const id = responseUrl.split('/').pop() as string
-    const body = blockActionBody({ userId, actionId, value: dealId, responseUrl, channelId: dm.channel, blocks: dm.blocks as unknown[] })
-    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
-    await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
-    return t.fake.responses.find((r) => r.id === id)?.body as Record<string, unknown>
-  }
+  const click = (actionId: string, userId: string) => clickDealButton(t, dm, dealId, actionId, userId)
 
   const snoozes = () => t.company.store.db.selectFrom('slack_snoozes').selectAll().where('deal_id', '=', dealId).execute()
 

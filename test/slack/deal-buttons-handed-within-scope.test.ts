@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
-import { blockActionBody, type FakeMessage, postSigned, waitFor } from '../fakes/slack-fake.js'
-import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+import type { FakeMessage } from '../fakes/slack-fake.js'
+import { AS_OF, clickDealButton, PEOPLE, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
 // A manager who owned a deal was DMed about it as its owner; the CRM then handed it to a rep on
 // their own team. The manager still may see the deal, but the DM's buttons speak for an owner
 // they no longer are: pressing one must not quiet the new owner's alerts.
-
-const FORM = 'application/x-www-form-urlencoded'
 
 describe("Snooze and Updated in CRM pressed by a former owner who still sees the deal (a manager who handed it to their team's rep)", () => {
   let t: SlackTestApp
@@ -44,14 +42,7 @@ describe("Snooze and Updated in CRM pressed by a former owner who still sees the
     await t.close()
   })
 
-  async function click(actionId: string, userId: string): Promise<Record<string, unknown>> {
-    const responseUrl = t.fake.responseUrl()
-    const id = responseUrl.split('/').pop() as string
-    const body = blockActionBody({ userId, actionId, value: dealId, responseUrl, channelId: dm.channel, blocks: dm.blocks as unknown[] })
-    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
-    await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
-    return t.fake.responses.find((r) => r.id === id)?.body as Record<string, unknown>
-  }
+  const click = (actionId: string, userId: string) => clickDealButton(t, dm, dealId, actionId, userId)
 
   const snoozes = () => t.company.store.db.selectFrom('slack_snoozes').selectAll().where('deal_id', '=', dealId).execute()
 

@@ -18,6 +18,8 @@ import type { PulseServices } from '../../src/slack/app/pulse-services.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import {
   appHomeOpenedBody,
+  blockActionBody,
+  type FakeMessage,
   type FakeUser,
   postSigned,
   SlackFake,
@@ -240,4 +242,25 @@ export function outboxContext(
     clock: { now: () => new Date(), asOf: () => '2024-07-20' },
     retries: 0,
   })
+}
+
+/**
+ * Clicks `actionId` on the deal buttons of `dm` (a stalled-deal DM the fake received) as `userId`,
+ * through the app's signed HTTP endpoint, and returns what the app sent to the click's
+ * `response_url` (waiting up to 10 s for it).
+ */
+export async function clickDealButton(
+  t: SlackTestApp,
+  dm: FakeMessage,
+  dealId: string,
+  actionId: string,
+  userId: string,
+): Promise<Record<string, unknown>> {
+  const responseUrl = t.fake.responseUrl()
+  const id = responseUrl.split('/').pop() as string
+  const body = blockActionBody({ userId, actionId, value: dealId, responseUrl, channelId: dm.channel, blocks: dm.blocks as unknown[] })
+  const answer = await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
+  if (answer.status !== 200) throw new Error(`the click was answered with HTTP ${answer.status}`)
+  await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
+  return t.fake.responses.find((r) => r.id === id)?.body as Record<string, unknown>
 }
