@@ -56,14 +56,21 @@ export async function findHomeSnapshot(
   return row ? { asOf: row.as_of, payload: JSON.parse(row.payload), computedAt: row.computed_at } : undefined
 }
 
-/** Stores a chart PNG under the hash of its URL token until `expiresAt`. */
+/**
+ * Stores a chart PNG under the hash of its URL token until `expiresAt`. The same token again (the
+ * same chart, drawn again) keeps the one row and moves its expiry on to the later of the two.
+ */
 export async function saveChartImage(
   db: Kysely<Database>,
   image: { tokenHash: string; png: Buffer; expiresAt: Date; now: Date },
 ): Promise<void> {
+  const expiresAt = image.expiresAt.toISOString()
   await db
     .insertInto('slack_chart_images')
-    .values({ token_hash: image.tokenHash, png: image.png, expires_at: image.expiresAt.toISOString(), created_at: image.now.toISOString() })
+    .values({ token_hash: image.tokenHash, png: image.png, expires_at: expiresAt, created_at: image.now.toISOString() })
+    .onConflict((oc) =>
+      oc.column('token_hash').doUpdateSet({ expires_at: expiresAt }).where('slack_chart_images.expires_at', '<', expiresAt),
+    )
     .execute()
 }
 

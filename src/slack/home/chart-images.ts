@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { CustomRoute } from '@slack/bolt'
+import { createChartTokenKey, findChartTokenKey } from '../../db/chart-token-key.js'
 import { deleteExpiredChartImages, findChartImage, saveChartImage } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import type { SlackContext } from '../app/slack-context.js'
@@ -15,13 +16,20 @@ const TOKEN = /^[A-Za-z0-9_-]{43}\.png$/
 
 /**
  * Stores `png` and returns the URL that serves it: `PULSE_PUBLIC_URL` + `/charts/<token>.png`,
- * with 256 random bits in the token (only its SHA-256 is stored) and an expiry. Returns
- * undefined when no public URL is configured (then Home views show no images), or when another
- * process holds the store for writing (an import: the view shows the figures without it).
+ * with an expiry. The token is an HMAC of the image under the store's own secret (256 bits that
+ * cannot be guessed without it; only the token's SHA-256 is stored), so a chart drawn again
+ * unchanged (every sync redraws every scope's charts, viewed or not) keeps its one stored copy and
+ * URL, with its expiry moved on, instead of adding another. Returns undefined when no public URL
+ * is configured (then Home views show no images), or when another process holds the store for
+ * writing (an import: the view shows the figures without it).
  */
 export async function hostChartImage(ctx: SlackContext, png: Buffer): Promise<string | undefined> {
   if (!ctx.publicUrl) return undefined
-  const token = randomBytes(32).toString('base64url')
+  let key = await findChartTokenKey(ctx.store.db)
+  if (key === undefined && !(await writeUnlessBusy(ctx.store.db, async (db) => (key = await createChartTokenKey(db))))) return undefined
+  const token = createHmac('sha256', key as Buffer)
+    .update(png)
+    .digest('base64url')
   const now = ctx.clock.now()
   const image = { tokenHash: hashToken(token), png, expiresAt: new Date(now.getTime() + CHART_URL_TTL_MS), now }
   if (!(await writeUnlessBusy(ctx.store.db, (db) => saveChartImage(db, image)))) return undefined
