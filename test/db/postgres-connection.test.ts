@@ -252,12 +252,7 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     opened.push({ store: admin, schema })
     await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(admin.db)
     try {
-      const u = new URL(urlWithSearchPath(base, schema))
-      u.username = role
-      u.password = 'pw-not-shown'
-      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(AppError)
-      expect((error as AppError).code).toBe('bad_config')
+      const error = await refusedAsRole(base, schema, role)
       expect((error as AppError).message).toContain(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`)
       expect((error as AppError).message).not.toContain('CREATE SCHEMA')
       expect((error as AppError).message).not.toContain('pw-not-shown')
@@ -288,12 +283,7 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(store.db)
     try {
       await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(store.db)
-      const u = new URL(urlWithSearchPath(base, schema))
-      u.username = role
-      u.password = 'pw-not-shown'
-      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(AppError)
-      expect((error as AppError).code).toBe('bad_config')
+      const error = await refusedAsRole(base, schema, role)
       expect((error as AppError).message).toContain(`GRANT CREATE ON SCHEMA ${schema} TO ${role}`)
       expect((error as AppError).message).not.toContain('pw-not-shown')
       expect((error as AppError).message).not.toMatch(/Is this a Sales Pulse database/)
@@ -349,12 +339,7 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     await sql`CREATE ROLE ${sql.id(role)} LOGIN`.execute(owner.db)
     try {
       await sql`GRANT USAGE ON SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
-      const u = new URL(urlWithSearchPath(base, schema))
-      u.username = role
-      u.password = 'pw-not-shown'
-      const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(AppError)
-      expect((error as AppError).code).toBe('bad_config')
+      const error = await refusedAsRole(base, schema, role)
       const message = (error as AppError).message
       expect(message).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`)
       expect(message).toContain(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`)
@@ -363,7 +348,9 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
       // With those grants the same role opens the store.
       await sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
       await sql`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${sql.id(schema)} TO ${sql.id(role)}`.execute(owner.db)
-      const app = await openStore({ path: '', url: u.toString().replace(':pw-not-shown', '') })
+      const asRole = new URL(urlWithSearchPath(base, schema))
+      asRole.username = role
+      const app = await openStore({ path: '', url: asRole.toString() })
       await app.close()
     } finally {
       await sql`DROP OWNED BY ${sql.id(role)}`.execute(owner.db)
@@ -472,3 +459,14 @@ describe.runIf(url)('PostgreSQL connection failures [postgres]', () => {
     expect(runs).toEqual([{ run_id: first.runId, status: 'done' }])
   })
 })
+
+/** Opens the store in `schema` as `role` (password never shown) and returns the `bad_config` refusal it must give. */
+async function refusedAsRole(base: string, schema: string, role: string): Promise<AppError> {
+  const u = new URL(urlWithSearchPath(base, schema))
+  u.username = role
+  u.password = 'pw-not-shown'
+  const error = await openStore({ path: '', url: u.toString() }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(AppError)
+  expect((error as AppError).code).toBe('bad_config')
+  return error as AppError
+}
