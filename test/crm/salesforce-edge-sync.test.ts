@@ -266,6 +266,38 @@ describe('Salesforce sync edge cases', () => {
     expect((await deals(db)).length).toBe(2)
   })
 
+  it('paging that loops over several pages (A -> B -> A): the sync stops naming the query, keeps the pages read, and the rerun resumes', async () => {
+    const data = docsOpportunities(8)
+    fake.options = { ...data, pageSize: 50, opportunityPageSize: 2 }
+    const db = join(tempDir(), 'pulse.db')
+    // The opportunity cursor's third page leads on to two pages that name each other, for as long as they are asked.
+    const page = (next: string) => ({
+      status: 200,
+      body: `{"totalSize":8,"done":false,"nextRecordsUrl":"/services/data/${SALESFORCE_API_VERSION}/query/${next}","records":[]}`,
+    })
+    fake.failNext({ path: /\/query\/0r8XX\d+-4$/ }, page('0r8XX999-6'), Number.POSITIVE_INFINITY)
+    fake.failNext({ path: /\/query\/0r8XX999-6$/ }, page('0r8XX999-4'), Number.POSITIVE_INFINITY)
+    const before = fake.requests.length
+    try {
+      const run = await runCli('sync', '--db', db)
+      expect(run.code).not.toBe(0)
+      expect(run.stderr).toContain('paging of the Opportunity query came back to a page it had already sent')
+      expect(run.stderr).toContain('The deals stored so far are kept; the next sync resumes from there')
+      // Each page of the loop was asked for once: the repeat is caught before it is sent.
+      const asked = fake.requests.slice(before).map((r) => r.path)
+      expect(asked.filter((p) => p.endsWith('/0r8XX999-6')).length).toBe(1)
+      expect(asked.filter((p) => p.endsWith('/0r8XX999-4')).length).toBe(1)
+    } finally {
+      fake.clearFailures()
+    }
+    // The two pages read before the loop are stored, and the rerun reads only the rest.
+    expect((await deals(db)).length).toBe(4)
+    const rerun = await runCli('sync', '--db', db, '--json')
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ deals: 4 })
+    expect((await deals(db)).map((d) => d.deal_id)).toEqual(data.opportunities.map((o) => o.Id).sort())
+  })
+
   it('a server that ignores ORDER BY SystemModstamp, and a sync that fails part-way: the rerun still stores every opportunity', async () => {
     const data = docsOpportunities(8)
     // Newest first, whatever the query asks; two opportunities a page.

@@ -71,6 +71,15 @@ export interface SalesforceApi {
 }
 
 const SERVICE = 'Salesforce'
+
+/** One query's pages: the object it reads (null when unknown, as for a child result paged on its own) and the path of each page asked for. */
+interface Listing {
+  object: string | null
+  paths: Set<string>
+}
+
+/** Queries whose next page may still be asked for, remembered at once (the sync runs a handful together). */
+const MAX_LISTINGS = 256
 /** Retries of a `REQUEST_LIMIT_EXCEEDED` that does not say the daily limit is spent (about 8-15 s of backoff in all). */
 const LIMIT_RETRIES = 5
 const SEGMENT_VARS = 'SALESFORCE_REGION_FIELD, SALESFORCE_INDUSTRY_FIELD, SALESFORCE_PRODUCT_FIELD or SALESFORCE_LEAD_SOURCE_FIELD'
@@ -204,13 +213,41 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     return {
       path: `/services/data/${SALESFORCE_API_VERSION}/${resource}?q=${encodeURIComponent(soql)}`,
       endpoint: `GET /${resource} (${from})`,
+      object: from === 'SOQL' ? null : from,
     }
   }
+  /** A new query's listing: the object it reads and its first page. */
+  const started = (t: { path: string; object: string | null }): Listing => ({ object: t.object, paths: new Set([t.path]) })
   // Salesforce sends `nextRecordsUrl` relative to the instance; an absolute one is read for its
   // path only, so the token never goes to another host.
   const nextTarget = (url: string) => {
     const path = /^https?:\/\//i.test(url) ? ((u) => u.pathname + u.search)(new URL(url)) : url.startsWith('/') ? url : `/${url}`
     return { path, endpoint: `GET ${path.replace(/\/[^/]*$/, '/…')}` }
+  }
+  // The query each page still to be asked for continues (by path), so a paging that comes back to
+  // a page it sent before (A -> B -> A) is caught however long the loop. An entry goes once its page
+  // is asked for; a query left before its end leaves one behind, so the oldest go past a bound.
+  const listings = new Map<string, Listing>()
+  const follows = (listing: Listing, next: string | null | undefined) => {
+    if (!next) return
+    listings.set(nextTarget(next).path, listing)
+    if (listings.size > MAX_LISTINGS) listings.delete(listings.keys().next().value as string)
+  }
+  /** The query a next page belongs to, with that page's path added; throws when the query asked for it before. */
+  const continued = (t: { path: string; endpoint: string }): Listing => {
+    const listing = listings.get(t.path) ?? { object: null, paths: new Set<string>() }
+    listings.delete(t.path)
+    if (listing.paths.has(t.path)) {
+      const of = listing.object === null ? `a query (${t.endpoint})` : `the ${listing.object} query`
+      throw new CrmHttpError(
+        'crm_bad_response',
+        `${SERVICE}'s paging of ${of} came back to a page it had already sent (nextRecordsUrl ${JSON.stringify(sliceWhole(t.path, 120))} after ${listing.paths.size} pages), so it would never end; the sync stops. Check that SALESFORCE_URL is your org's My Domain URL, not a proxy or cache in front of it. The deals stored so far are kept; the next sync resumes from there.`,
+        200,
+        null,
+      )
+    }
+    listing.paths.add(t.path)
+    return listing
   }
   // A page that names itself as the next one (`done: false` with its own `nextRecordsUrl`) would
   // be asked for again and again, re-reading the same records for ever: the sync stops instead.
@@ -228,7 +265,9 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     stats: http.stats,
     instanceUrl: () => token?.instanceUrl,
     async fetchPage(target) {
-      const { path, endpoint } = 'soql' in target ? queryTarget(target.soql, false) : nextTarget(target.next)
+      const query = 'soql' in target ? queryTarget(target.soql, false) : undefined
+      const { path, endpoint } = query ?? nextTarget((target as { next: string }).next)
+      const listing = query ? started(query) : continued({ path, endpoint })
       await ensureToken()
       const res = await http.send({ method: 'GET', url: `${myDomain}${path}`, endpoint, pacer, raw: true })
       const text = res.body as string
@@ -237,11 +276,14 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       )
       const nextRecordsUrl = head?.[1] === 'false' ? (head[2] ?? null) : null
       if ('next' in target) selfNamed({ path, endpoint }, nextRecordsUrl)
+      follows(listing, nextRecordsUrl)
       return {
         nextRecordsUrl,
         parse: () => {
           const page = parseBody(queryResponse, parseJson(text, SERVICE, endpoint, res.status), SERVICE, endpoint)
           if ('next' in target && !page.done) selfNamed({ path, endpoint }, page.nextRecordsUrl)
+          // Named only here (the first bytes did not show it): the caller asks for it after this.
+          if (nextRecordsUrl === null && !page.done) follows(listing, page.nextRecordsUrl)
           return page
         },
       }
@@ -259,14 +301,21 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       })
       return new Set(parseBody(describeResponse, res.body, SERVICE, endpoint).fields.map((f) => f.name))
     },
-    query(soql, opts = {}) {
+    async query(soql, opts = {}) {
       const t = queryTarget(soql, opts.all ?? false)
-      return get(t.path, t.endpoint)
+      const listing = started(t)
+      const page = await get(t.path, t.endpoint)
+      if (!page.done) follows(listing, page.nextRecordsUrl)
+      return page
     },
     async next(nextRecordsUrl) {
       const t = nextTarget(nextRecordsUrl)
+      const listing = continued(t)
       const page = await get(t.path, t.endpoint)
-      if (!page.done) selfNamed(t, page.nextRecordsUrl)
+      if (!page.done) {
+        selfNamed(t, page.nextRecordsUrl)
+        follows(listing, page.nextRecordsUrl)
+      }
       return page
     },
   }
