@@ -4,6 +4,7 @@ import type { SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { openStore } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
+import { createLogger } from '../../src/log/create-logger.js'
 import { runCli } from '../helpers/run-cli.js'
 import { openTestStore, tempDir } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
@@ -34,15 +35,15 @@ async function dealIds(db: string): Promise<string[]> {
   }
 }
 
-const source = () =>
-  createHubspotSource({
-    token: fake.token,
-    baseUrl: fake.url,
-    segments: SEGMENTS,
-    clock: virtualClock(Date.UTC(2024, 5, 1)),
-    limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
-    backoffBaseMs: 1,
-  })
+const sourceOptions = () => ({
+  token: fake.token,
+  baseUrl: fake.url,
+  segments: SEGMENTS,
+  clock: virtualClock(Date.UTC(2024, 5, 1)),
+  limits: { searchPerSecond: 1000, burstPerTenSeconds: 10_000 },
+  backoffBaseMs: 1,
+})
+const source = () => createHubspotSource(sourceOptions())
 
 describe('pulse sync against a HubSpot written from the documented formats', () => {
   it('reads null where HubSpot may leave a field out (paging, archivedAt, url, emails and names)', async () => {
@@ -431,6 +432,40 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     try {
       expect((await syncCrm(store, source())).deals).toBe(2)
       expect(fake.requests.slice(before).filter((r) => r.path.startsWith('/crm/v3/owners')).length).toBe(4)
+    } finally {
+      fake.clearFailures()
+      await store.close()
+    }
+  })
+
+  it('list endpoints whose paging loops over two cursors (A -> B -> A) end at the repeat instead of looping', async () => {
+    const deals = docsDeals(3)
+    fake.options = { deals }
+    // Every page of either list names cursor B, except the page asked for with B, which names A again.
+    const owner = { id: '61234509', email: 'x@example.com', firstName: null, lastName: null, archived: false }
+    const gone = { id: String(deals[2]?.id), properties: { hs_object_id: String(deals[2]?.id) }, archived: true }
+    const loop = (path: RegExp, row: unknown) => {
+      fake.failNext(
+        { path: new RegExp(`${path.source}.*after=B`) },
+        { status: 200, body: { results: [row], paging: { next: { after: 'A' } } } },
+        200,
+      )
+      fake.failNext({ path }, { status: 200, body: { results: [row], paging: { next: { after: 'B' } } } }, 200)
+    }
+    loop(/^\/crm\/v3\/owners\?/, owner)
+    loop(/^\/crm\/v3\/objects\/deals\?/, gone)
+    const logged: string[] = []
+    const store = await openTestStore()
+    const before = fake.requests.length
+    try {
+      const logger = createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line).msg) })
+      const result = await syncCrm(store, createHubspotSource({ ...sourceOptions(), logger }))
+      expect(result).toMatchObject({ deals: 3, removed: 1 })
+      const asked = fake.requests.slice(before).map((r) => r.path)
+      // Asked with no cursor, with B and with A, once per list (owners: archived and active ones), then no more.
+      expect(asked.filter((p) => p.startsWith('/crm/v3/owners')).length).toBe(6)
+      expect(asked.filter((p) => p.startsWith('/crm/v3/objects/deals?')).length).toBe(3)
+      expect(logged.filter((m) => m.includes('came back to a cursor it sent before')).length).toBe(3)
     } finally {
       fake.clearFailures()
       await store.close()

@@ -181,13 +181,14 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     const out = new Map<string, NormalizedOwner>()
     for (const archived of [true, false]) {
       let after: string | undefined
+      const used = new Set<string>()
       do {
         const page = await api.owners(after, archived)
         for (const o of page.results) {
           const name = [o.firstName, o.lastName].filter(Boolean).join(' ')
           out.set(o.id, { ownerId: o.id, email: o.email ? o.email.toLowerCase() : null, name: name === '' ? null : name })
         }
-        after = nextCursor(after, page.paging?.next?.after, page.results.length)
+        after = nextCursor(used, page.paging?.next?.after, page.results.length, 'GET /crm/v3/owners')
       } while (after !== undefined)
     }
     ownerEmails = new Map([...out.values()].map((o) => [o.ownerId, o.email]))
@@ -380,6 +381,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
 
     // Archived deals are not in search results: list them and take them out of the analysis.
     let after: string | undefined
+    const usedArchived = new Set<string>()
     do {
       let page: Awaited<ReturnType<HubspotApi['listArchivedDeals']>>
       try {
@@ -396,8 +398,26 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       // Only deals that say they are archived: a server that ignored `archived=true` lists live ones.
       const archived = page.results.filter((d) => d.archived !== false).map((d) => d.id)
       if (archived.length > 0) yield { deals: [], removedDealIds: archived, watermark: null }
-      after = nextCursor(after, page.paging?.next?.after, page.results.length)
+      after = nextCursor(usedArchived, page.paging?.next?.after, page.results.length, 'GET /crm/v3/objects/deals?archived=true')
     } while (after !== undefined)
+  }
+
+  /**
+   * The `after` of a list's next page, added to `used` (the cursors this listing has asked with);
+   * none once the server sends an empty page or a cursor it sent before (a loop, A -> B -> A, that
+   * would page for ever), so a list always ends. A loop is logged: the pages past it are not read.
+   */
+  function nextCursor(used: Set<string>, next: string | null | undefined, results: number, endpoint: string): string | undefined {
+    if (next == null || results === 0) return undefined
+    if (used.has(next)) {
+      options.logger?.warn(
+        { endpoint, after: next.slice(0, 80), pages: used.size + 1 },
+        'HubSpot paging came back to a cursor it sent before; the list ends there',
+      )
+      return undefined
+    }
+    used.add(next)
+    return next
   }
 
   async function finish(p: { read: Promise<{ deals: SyncedDeal[]; missing: string[] }>; watermark: string }): Promise<SyncPage> {
@@ -482,11 +502,6 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     owners: loadOwners,
     pages,
   }
-}
-
-/** The `after` of the next list page; none when the server repeats the cursor or sends an empty page, so a list always ends. */
-function nextCursor(current: string | undefined, next: string | null | undefined, results: number): string | undefined {
-  return next == null || next === current || results === 0 ? undefined : next
 }
 
 function parseWatermark(value: string | null, pipeline: string | undefined): HubspotWatermark {
