@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { type ColumnLayout, type KnownColumn, missingOptionalColumns, type OptionalColumn, resolveColumns } from '../crm/csv/csv-columns.js'
+import { findDecimalMark } from '../crm/csv/find-decimal-mark.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
@@ -62,18 +63,22 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
     Atomics.add(inFlight, 0, 1)
     post({ type: 'chunk', bytes, ...chunk })
   }
-  return readCsvFile(
-    input.path,
-    (header, delimiter) => {
-      const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter)
-      batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today)
-      post({ type: 'header', missing: missingOptionalColumns(layout) })
-    },
-    (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),
-    (read) => {
-      bytes = read
-    },
-  )
+  // A tab-separated file is first read for the mark its amounts show before their decimals.
+  return findDecimalMark(input.path, new Map(input.map))
+    .then((decimalMark) =>
+      readCsvFile(
+        input.path,
+        (header, delimiter) => {
+          const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter, decimalMark)
+          batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today)
+          post({ type: 'header', missing: missingOptionalColumns(layout) })
+        },
+        (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),
+        (read) => {
+          bytes = read
+        },
+      ),
+    )
     .then(() => {
       post({ type: 'done', ...(batcher?.finish() ?? NO_STAGE_NOTES) })
       if (rollup) post({ type: 'rollup', rollup: rollup.finish() })

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import type { Worker } from 'node:worker_threads'
 import { type KnownColumn, missingOptionalColumns, type OptionalColumn, resolveColumns } from '../crm/csv/csv-columns.js'
+import { findDecimalMark } from '../crm/csv/find-decimal-mark.js'
 import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
 import { countLostAtStages } from '../db/count-lost-at-stages.js'
@@ -157,11 +158,13 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
       const rollup = rollupStages === null ? undefined : createRollupBuilder({ openStages: rollupStages })
+      // A tab-separated file is first read for the mark its amounts show before their decimals.
+      const decimalMark = await findDecimalMark(options.path, options.map)
       await readCsvFile(
         options.path,
         (header, delimiter) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
-          const layout = resolveColumns(header, options.map, delimiter)
+          const layout = resolveColumns(header, options.map, delimiter, decimalMark)
           batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today)
           begin(missingOptionalColumns(layout))
         },

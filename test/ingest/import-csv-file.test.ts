@@ -422,6 +422,44 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(comma).toMatchObject({ inserted: 1, rejected: 0 })
   })
 
+  it('in a tab-separated file, reads 12.500 and 12,500 as written only when another amount shows a dot before its decimals, on either thread', async () => {
+    const tabs = (...rows: string[]) =>
+      csv(...rows)
+        .replaceAll(',', '\t')
+        .replaceAll('^', ',')
+    const row = (id: string, amount: string) => `${id},2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Proposal,${amount},30,Won`
+    const why = 'tab-separated files come from spreadsheets in any locale, and no other amount in this file shows a dot before its decimals'
+    // A decimal-comma locale: 1.250.000 groups thousands with dots, so 12.500 is not twelve and a half.
+    const eu = writeTempFile('eu.tsv', tabs(row('E1', '12.500'), row('E2', '12^500'), row('E3', '1.250.000'), row('E4', '12500')))
+    // The same ambiguous amounts where the file's last row shows a dot before decimals.
+    const us = writeTempFile('us.tsv', tabs(row('U1', '12.500'), row('U2', '$12^500'), row('U3', '1^250.50')))
+    for (const threads of ['inline', 'worker'] as const) {
+      store = await dialect.open()
+      const summary = await importCsvFile(store, { ...options(eu), threads })
+      expect(summary, threads).toMatchObject({ inserted: 1, rejected: 3 })
+      expect(summary.firstRejects.map((r) => [r.line, r.reason])).toEqual([
+        [2, `deal_amount "12.500" could mean 12500 or 12.5 (${why}); write it as one of those`],
+        [3, `deal_amount "12,500" could mean 12500 or 12.5 (${why}); write it as one of those`],
+        [4, 'deal_amount "1.250.000" is not a number (write it as 4253.50, $4,253.50 or USD 4,253.50)'],
+      ])
+      await store.close()
+      store = await dialect.open()
+      expect(await importCsvFile(store, { ...options(us), threads }), threads).toMatchObject({ inserted: 3, rejected: 0 })
+      const amounts = await store.db.selectFrom('deals').select(['deal_id', 'amount']).orderBy('deal_id').execute()
+      expect(amounts.map((d) => [d.deal_id, Number(d.amount)])).toEqual([
+        ['U1', 12.5],
+        ['U2', 12500],
+        ['U3', 1250.5],
+      ])
+      await store.close()
+    }
+    // A comma-separated file reads 12,500 as 12500, whatever its other amounts.
+    store = await dialect.open()
+    const comma = await importCsvFile(store, options(writeTempFile('us.csv', csv(row('C1', '"12,500"'), row('C2', '"1.250,00"')))))
+    expect(comma).toMatchObject({ inserted: 1, rejected: 1 })
+    expect(Number((await store.db.selectFrom('deals').select('amount').executeTakeFirstOrThrow()).amount)).toBe(12500)
+  })
+
   it('accepts a BOM, other header cases and --map for renamed columns', async () => {
     store = await dialect.open()
     const header = HEADER.replace('deal_amount', 'Deal Value').replace('outcome', 'OUTCOME')

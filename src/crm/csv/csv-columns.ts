@@ -45,8 +45,10 @@ export interface ColumnLayout {
   /** Fields a row must have: up to the header's last non-empty name (empty names at the end do not count). */
   readonly minFields: number
   /**
-   * The file is separated by semicolons, as spreadsheets write it where the comma is the decimal
-   * mark and a dot may group thousands: an amount like `12.500` cannot be read either way.
+   * The file may come from a locale where the comma is the decimal mark and a dot groups
+   * thousands, so an amount like `12.500` cannot be read either way: it is separated by
+   * semicolons, as spreadsheets write it there, or by tabs without another amount that shows a
+   * dot before its decimals (see {@link resolveColumns}).
    */
   readonly decimalCommaLocale: boolean
   /** The file's separator: `,`, `;` or a tab. */
@@ -103,7 +105,9 @@ const normalise = (h: string) => h.trim().toLowerCase()
 /**
  * Matches a header row to the known columns: mapped headers first, then the column's own name
  * (case and surrounding spaces ignored). Unmatched headers become extras. `delimiter` is the
- * file's separator (a semicolon marks a decimal-comma locale, see `decimalCommaLocale`).
+ * file's separator (a semicolon marks a decimal-comma locale, see `decimalCommaLocale`), and
+ * `decimalMark` the mark the file's amounts show before their decimals (`findDecimalMark`): a
+ * tab-separated file is read as from a decimal-comma locale unless they show a dot.
  *
  * @throws AppError `missing_columns` naming every required column that is absent, so nothing
  *   is written for a file that cannot be read correctly.
@@ -112,6 +116,7 @@ export function resolveColumns(
   header: readonly string[],
   map: ReadonlyMap<KnownColumn, string> = new Map(),
   delimiter = ',',
+  decimalMark: '.' | ',' | null = null,
 ): ColumnLayout {
   const positions = new Map<string, number>()
   header.forEach((h, i) => {
@@ -168,7 +173,8 @@ export function resolveColumns(
     .filter((e) => !used.has(e.index) && e.name !== '' && positions.get(normalise(e.name)) === e.index)
   let minFields = header.length
   while (minFields > 0 && (header[minFields - 1] ?? '').trim() === '') minFields--
-  return { index, extras, width: header.length, minFields, decimalCommaLocale: delimiter === ';', delimiter }
+  const decimalCommaLocale = delimiter === ';' || (delimiter === '\t' && decimalMark !== '.')
+  return { index, extras, width: header.length, minFields, decimalCommaLocale, delimiter }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { StageDefinition } from '../../domain/stages-from-names.js'
 import { stagesFromNames } from '../../domain/stages-from-names.js'
 import type { CrmSource, PagesOptions, SyncPage } from '../crm-source.js'
 import { type ColumnLayout, type KnownColumn, resolveColumns } from './csv-columns.js'
+import { findDecimalMark } from './find-decimal-mark.js'
 import { parseDealRow } from './parse-deal-row.js'
 import { readCsvFile } from './read-csv-file.js'
 
@@ -41,10 +42,11 @@ export function createCsvSource(options: CsvSourceOptions): CrmSource {
       const rejects: NonNullable<SyncPage['rejects']> = []
       const seen = new Map<string, number>()
       let latest = watermark
+      const decimalMark = await findDecimalMark(options.path, options.map)
       await readCsvFile(
         options.path,
         (header, delimiter) => {
-          layout = resolveColumns(header, options.map, delimiter)
+          layout = resolveColumns(header, options.map, delimiter, decimalMark)
         },
         (fields, line) => {
           const parsed = parseDealRow(fields, layout as ColumnLayout)

@@ -47,6 +47,14 @@ const CURRENCY_CODES = new Set(Intl.supportedValuesOf('currency'))
 const MAX_CYCLE_DAYS = 36_500
 /** One dot or comma and three digits after it (`12.500`, `€1,250`): a decimal mark, or one between thousands? */
 const ONE_GROUP = /^\d{1,3}[.,]\d{3}$/
+/**
+ * An amount that can only be read with a dot before its decimals: one to two or four and more
+ * digits after the dot (`12.50`, `.5`, `3.14159`), four and more before it (`1250.000`), or commas
+ * between thousands (`1,250.00`, `1,250,000`).
+ */
+const DOT_DECIMALS = /^(\d*\.\d{1,2}|\d*\.\d{4,}|\d{4,}\.\d+|\d{1,3}(,\d{3})+\.\d*|\d{1,3}(,\d{3}){2,})$/
+/** The same with a decimal comma (`12,50`, `1.250,00`, `1.250.000`). */
+const COMMA_DECIMALS = /^(\d*,\d{1,2}|\d*,\d{4,}|\d{4,},\d+|\d{1,3}(\.\d{3})+,\d*|\d{1,3}(\.\d{3}){2,})$/
 
 /** An amount without the currency written before or after it (`USD 1,250` -> `1,250`). */
 function withoutCurrency(value: string): string {
@@ -75,6 +83,16 @@ export function parseAmount(value: string): number | null {
   if (!AMOUNT.test(bare)) return null
   const n = Number(bare.replace(/,/g, ''))
   return Number.isFinite(n) ? n : null
+}
+
+/**
+ * The mark an amount shows before its decimals, when only one reading of it makes sense: `.` for
+ * `12.50`, `$1,250.00` or `1,250,000`; `,` for `12,50`, `1.250,00 €` or `1.250.000`. Null for one
+ * that shows neither (`4253`, `12.500`, `€1,250`, not a number).
+ */
+export function decimalMarkOf(value: string): '.' | ',' | null {
+  const bare = withoutCurrency(value.trim().replace(/^[+-]/, '')).replace(/^[+-]/, '')
+  return DOT_DECIMALS.test(bare) ? '.' : COMMA_DECIMALS.test(bare) ? ',' : null
 }
 
 /**
@@ -169,8 +187,12 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const rawAmount = get('deal_amount')
   if (layout.decimalCommaLocale && ONE_GROUP.test(withoutCurrency(rawAmount))) {
     const digits = rawAmount.replace(/\D/g, '')
+    const why =
+      layout.delimiter === '\t'
+        ? 'tab-separated files come from spreadsheets in any locale, and no other amount in this file shows a dot before its decimals'
+        : 'semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals'
     return reject(
-      `deal_amount "${rawAmount}" could mean ${digits} or ${Number(`${digits.slice(0, -3)}.${digits.slice(-3)}`)} (semicolon-separated files come from spreadsheets that may write either mark between thousands or before decimals); write it as one of those`,
+      `deal_amount "${rawAmount}" could mean ${digits} or ${Number(`${digits.slice(0, -3)}.${digits.slice(-3)}`)} (${why}); write it as one of those`,
     )
   }
   const amount = parseAmount(rawAmount)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolveColumns } from '../../../src/crm/csv/csv-columns.js'
-import { parseDealRow } from '../../../src/crm/csv/parse-deal-row.js'
+import { decimalMarkOf, parseDealRow } from '../../../src/crm/csv/parse-deal-row.js'
 
 const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'.split(',')
@@ -116,6 +116,28 @@ describe('numbers in a row', () => {
       resolveColumns(HEADER, new Map(), ';'),
     )
     expect(r.ok ? r.deal.amount : r.reason).toMatch(/^deal_amount "12.500 EUR" could mean 12500 or 12.5/)
+  })
+
+  it('tells the decimal mark from an amount only when it can be read one way (decimalMarkOf)', () => {
+    const dot = ['12.50', '.5', '3.14159', '1250.000', '$1,250.00', 'USD 1,250,000', '+7.5', '1,250.']
+    const comma = ['12,50', ',5', '1.250,00 €', '1.250.000', 'EUR 3,14159', '1250,000']
+    const neither = ['4253', '12.500', '€1,250', '1e3', 'abc', '', '1.2.3', '12,5,0']
+    expect(dot.map(decimalMarkOf)).toEqual(dot.map(() => '.'))
+    expect(comma.map(decimalMarkOf)).toEqual(comma.map(() => ','))
+    expect(neither.map(decimalMarkOf)).toEqual(neither.map(() => null))
+    // A tab-separated file is read as from a decimal-comma locale unless its amounts show a dot.
+    const row = ['D1', '2024-01-02', '', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', 'Demo', '12.500', 'Open']
+    const amount = (mark: '.' | ',' | null) => {
+      const r = parseDealRow(row, resolveColumns(HEADER, new Map(), '\t', mark))
+      return r.ok ? r.deal.amount : r.reason.slice(0, 45)
+    }
+    expect([amount('.'), amount(','), amount(null)]).toEqual([
+      12.5,
+      'deal_amount "12.500" could mean 12500 or 12.5',
+      'deal_amount "12.500" could mean 12500 or 12.5',
+    ])
+    // The mark a comma- or semicolon-separated file's amounts show changes nothing.
+    expect(parseDealRow(row, resolveColumns(HEADER, new Map(), ',', ',')).ok).toBe(true)
   })
 
   it('quarantines an amount larger than any deal (1e308 overflows every sum of amounts)', () => {
