@@ -58,6 +58,12 @@ export interface CommittedImport {
   updated: number
   /** Whether the import stored the rollup it was given (the store was empty, so it describes the store). */
   rollupWritten: boolean
+  /**
+   * Stored deals whose row shows another stage, dated before the stored history's latest date (an
+   * older export imported over a newer one): their stage history is kept as stored, since the
+   * change would close a stay before it began.
+   */
+  staysKeptFromStore: number
 }
 
 /**
@@ -398,6 +404,9 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
     )
     const closeOpenStay = sqlite.prepare('UPDATE stage_history SET left_at = ? WHERE deal_id = ? AND left_at IS NULL')
+    const latestStayDate = sqlite
+      .prepare('SELECT max(max(entered_at), coalesce(max(left_at), max(entered_at))) FROM stage_history WHERE deal_id = ?')
+      .pluck()
     const dateStage = sqlite.prepare('UPDATE deals SET stage_entered_date = ? WHERE deal_id = ? AND stage_entered_date IS NULL')
     const insertReject = sqlite.prepare('INSERT INTO rejected_rows (run_id, line, reason, raw) VALUES (?, ?, ?, ?)')
     const owners = new Map<string, string | null>()
@@ -407,8 +416,16 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     // A re-import that shows a new stage (and carries no history) is a stage change: close the
     // old stay, open a new one, and date the deal's stage with it. Without a date for it in the
     // row, it happened by the import, or by the close when the deal is closed now.
+    // A change dated before the stored history's latest date (an older export over a newer one)
+    // would close a stay before it began: the stored history is kept, and counted.
+    let staysKeptFromStore = 0
     const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
       const enteredNew = now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
+      const latest = latestStayDate.get(dealId) as string | null
+      if (enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)) {
+        staysKeptFromStore++
+        return
+      }
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
         insertStay.run(dealId, before.stage, before.stage_entered_date ?? before.created_date, enteredNew)
       }
@@ -465,7 +482,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (rollupWritten) await writeAnalyticsRollup(store, built.built, { dataVersion, openStages: built.openStages })
         end('COMMIT')
         open = false
-        return { runId, inserted, updated, rollupWritten }
+        return { runId, inserted, updated, rollupWritten, staysKeptFromStore }
       },
       async rollback() {
         if (open) end('ROLLBACK')

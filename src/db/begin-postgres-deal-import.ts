@@ -115,6 +115,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const fresh = emptyAtStart && (await q('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
     const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
     let updated = 0
+    let staysKeptFromStore = 0
     if (!emptyAtStart) {
       updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
       // Stored deals that show a new stage without a history: the stage change to record.
@@ -125,6 +126,15 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
          FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
         [today],
       )
+      // As SQLite's importer: a change dated before the stored history's latest date (an older
+      // export over a newer one) would close a stay before it began; the stored history is kept.
+      staysKeptFromStore =
+        (
+          await q(
+            `DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
+               (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))`,
+          )
+        ).rowCount ?? 0
       await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
     }
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
@@ -204,7 +214,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     c.off('error', remember)
     c.release()
-    return { runId, inserted: staged - updated, updated, rollupWritten } satisfies CommittedImport
+    return { runId, inserted: staged - updated, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
   }
 
   return {

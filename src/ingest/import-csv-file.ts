@@ -34,6 +34,11 @@ export interface CsvImportSummary {
   lostAtClosedStage: StageNotes['lostAtClosedStage']
   /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
   activityAfterToday: number
+  /**
+   * Stored deals whose row shows a stage change dated before their stored stage history ends (an
+   * older export over a newer one): the stored history is kept, not the file's stay (see `CommittedImport`).
+   */
+  staysKeptFromStore: number
   /** The import's "today", `YYYY-MM-DD`: `PULSE_AS_OF`, else today in `PULSE_TZ` (the CLI), else the UTC date. */
   today: string
   /** Whole import, seconds. */
@@ -122,6 +127,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let built: BuiltRollup | null | undefined | Promise<BuiltRollup | null | undefined>
   let stopWorker = () => {}
   let rollupWritten = false
+  let staysKeptFromStore = 0
 
   // `missing`: the optional columns the file does not have; a re-import keeps what is stored in them.
   const begin = (missing: readonly OptionalColumn[]) => {
@@ -187,6 +193,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     counts.inserted = result.inserted
     counts.updated = result.updated
     rollupWritten = result.rollupWritten
+    staysKeptFromStore = result.staysKeptFromStore
   } catch (error) {
     stopWorker()
     await run?.rollback()
@@ -227,6 +234,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     ...counts,
     firstRejects,
     ...notes,
+    staysKeptFromStore,
     today,
     seconds: (performance.now() - started) / 1000,
     refreshSeconds: (performance.now() - committed) / 1000,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { formatImportSummary } from '../../src/cli/commands/ingest-command.js'
 import { openStore } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -42,6 +43,23 @@ describe('pulse ingest', () => {
     }
     const quiet = await runCli('ingest', '--csv', writeTempFile('past.csv', `${header}\n${rows[1]}\n`), '--db', join(tempDir(), 'h.db'))
     expect(quiet.stdout).not.toContain('after today')
+  })
+
+  it('says in one line how many deals kept their stored stage history over an older export, and counts it in --json', async () => {
+    const db = join(tempDir(), 'o.db')
+    const newer = `${HEADER},stage_history\nO1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,100,,Open,Demo@2024-01-02;Proposal@2024-03-01\n`
+    expect((await runCli('ingest', '--csv', writeTempFile('new.csv', newer), '--db', db)).code).toBe(0)
+    const older = writeTempFile(
+      'old.csv',
+      `${HEADER},updated_date\nO1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open,2024-02-01\n`,
+    )
+    const run = await runCli('ingest', '--csv', older, '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ updated: 1, rejected: 0, staysKeptFromStore: 1 })
+    const text = formatImportSummary({ ...JSON.parse(run.stdout), staysKeptFromStore: 2 })
+    expect(text.split('\n').filter((l) => l.includes('stage history'))).toEqual([
+      '2 deals kept their stage history from the store rather than the file: the file dates their stage change before the stored history ends (an older export?), and recording it would close a stay before it began. Import the newer export, or add a stage_history column, to change them.',
+    ])
   })
 
   it('leaves no database behind when the file proves unusable only in its rows (won deals, no closed_date column)', async () => {

@@ -199,6 +199,43 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await entered()).toBe('2024-03-01')
   })
 
+  it('an older export imported over a newer one keeps the stored stage history rather than close a stay before it began, and counts it', async () => {
+    store = await dialect.open()
+    const header = `${HEADER},stage_entered_date,stage_history`
+    // Newer export: D3 went from Demo to Proposal on March 10; D4 is at Demo, without a history.
+    const newer = [
+      'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Proposal,8000,,Open,,Demo@2024-02-10;Proposal@2024-03-10',
+      'D4,2024-02-01,,rep_2,SaaS,EMEA,Core,Outbound,Demo,5000,,Open,2024-02-01,',
+    ]
+    await importCsvFile(store, options(writeTempFile('new.csv', `${header}\n${newer.join('\n')}\n`)))
+    const stays = async () =>
+      store.db.selectFrom('stage_history').selectAll().orderBy('deal_id').orderBy('entered_at').orderBy('stage').execute()
+    const before = await stays()
+    // Older export: D3 still at Demo (entered February 10), no history; D4 moves on to Proposal on March 20, a real change.
+    const older = [
+      'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,8000,,Open,2024-02-10',
+      'D4,2024-02-01,,rep_2,SaaS,EMEA,Core,Outbound,Proposal,5000,,Open,2024-03-20',
+    ]
+    const file = writeTempFile('old.csv', `${HEADER},stage_entered_date\n${older.join('\n')}\n`)
+    const summary = await importCsvFile(store, { ...options(file), now: new Date('2024-04-01T00:00:00Z') })
+    // Both rows are imported; D3's history is the one stored, D4's stage change is recorded.
+    expect(summary).toMatchObject({ updated: 2, rejected: 0, staysKeptFromStore: 1 })
+    const after = await stays()
+    expect(after.filter((h) => h.deal_id === 'D3')).toEqual(before.filter((h) => h.deal_id === 'D3'))
+    expect(after.filter((h) => h.deal_id === 'D3').map((h) => [h.stage, h.entered_at, h.left_at])).toEqual([
+      ['Demo', '2024-02-10', '2024-03-10'],
+      ['Proposal', '2024-03-10', null],
+    ])
+    expect(after.filter((h) => h.deal_id === 'D4').map((h) => [h.stage, h.entered_at, h.left_at])).toEqual([
+      ['Demo', '2024-02-01', '2024-03-20'],
+      ['Proposal', '2024-03-20', null],
+    ])
+    expect(after.filter((h) => h.left_at !== null && h.left_at < h.entered_at)).toEqual([])
+    // Importing the older export again changes no stay and counts none kept (D3's stage is Demo in the store now).
+    expect(await importCsvFile(store, options(file))).toMatchObject({ staysKeptFromStore: 0 })
+    expect(await stays()).toEqual(after)
+  })
+
   it('dates a stage change that the row does not date by the close when the deal closed before the import', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))

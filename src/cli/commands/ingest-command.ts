@@ -135,6 +135,12 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
       `${formatCount(deals)} lost deal${deals === 1 ? ' has' : 's have'} deal_stage ${names} and no stage_history showing an earlier stage, so the stage ${deals === 1 ? 'it was' : 'they were'} lost at is not known: losses by stage and the funnel cannot place ${deals === 1 ? 'it' : 'them'}. To see where deals leak, export the stage each lost deal was lost at as deal_stage, or add a stage_history column.`,
     )
   }
+  if (s.staysKeptFromStore > 0) {
+    const one = s.staysKeptFromStore === 1
+    lines.push(
+      `${formatCount(s.staysKeptFromStore)} deal${one ? '' : 's'} kept ${one ? 'its' : 'their'} stage history from the store rather than the file: the file dates ${one ? 'its' : 'their'} stage change before the stored history ends (an older export?), and recording it would close a stay before it began. Import the newer export, or add a stage_history column, to change ${one ? 'it' : 'them'}.`,
+    )
+  }
   if (s.activityAfterToday > 0) {
     const one = s.activityAfterToday === 1
     lines.push(
