@@ -44,6 +44,8 @@ export interface DocsHubspotOptions {
    * as older APIs, exports and proxies write them, instead of HubSpot's strings.
    */
   jsonNumbers?: boolean
+  /** The search page at offset `at` names offset `to` as the next one (paging that loops back when `to` is not past `at`). */
+  rewind?: { at: number; to: number }
   /** Archived owners (`archived=true`), none by default. */
   archivedOwners?: Array<{ id: string; email: string | null; firstName: string | null; lastName: string | null }>
 }
@@ -145,7 +147,14 @@ export async function startDocsHubspotFake(initial: DocsHubspotOptions): Promise
             id: json(d.id),
           })),
           ...(from + n < rows.length
-            ? { paging: { next: { link: 'https://api.hubapi.com/crm/v3/objects/deals/search', after: opaque(from + n) } } }
+            ? {
+                paging: {
+                  next: {
+                    link: 'https://api.hubapi.com/crm/v3/objects/deals/search',
+                    after: opaque(o.rewind?.at === from ? o.rewind.to : from + n),
+                  },
+                },
+              }
             : lastPage()),
         },
       }

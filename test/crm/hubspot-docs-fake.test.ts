@@ -76,6 +76,31 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
     expect(await dealIds(db)).toContain('18234568000')
   })
 
+  it('a search whose paging loops back (a server read through its own cursor): the sync stops saying so, and the rerun stores every deal', async () => {
+    const deals = docsDeals(10)
+    const times = deals.map((d) => d.properties.hs_lastmodifieddate)
+    // Modified in reverse id order, which the server answers in: the search is read through its cursor.
+    deals.forEach((d, i) => {
+      d.properties.hs_lastmodifieddate = times[9 - i] as string
+    })
+    // The page at offset 6 names offset 2 as the next one: 2, 4, 6, 2, ... for ever.
+    fake.options = { deals, applySorts: false, pageSize: 2, rewind: { at: 6, to: 2 } }
+    const db = join(tempDir(), 'pulse.db')
+    const before = fake.searches.length
+    const looped = await runCli('sync', '--db', db)
+    expect(looped.code).not.toBe(0)
+    expect(looped.stderr).toContain("HubSpot's paging of the deals search came back to a cursor it had already sent")
+    expect(looped.stderr).toContain('The deals stored so far are kept; the next sync resumes from there.')
+    // Offsets 0, 2, 4 and 6 asked for once each, and the loop not followed.
+    expect(fake.searches.length - before).toBe(4)
+    // The deals of the pages read are stored; the last two were never read, and are read by the next sync.
+    expect((await dealIds(db)).length).toBe(8)
+    fake.options = { deals, applySorts: false, pageSize: 2 }
+    const rerun = await runCli('sync', '--db', db, '--json')
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(await dealIds(db)).toEqual(deals.map((d) => d.id).sort())
+  })
+
   it('a server that ignores the sort and answers in id order, while deals were modified in another order: every deal once', async () => {
     const deals = docsDeals(20)
     const times = deals.map((d) => d.properties.hs_lastmodifieddate)
@@ -165,6 +190,30 @@ describe('pulse sync against a HubSpot written from the documented formats', () 
       } finally {
         await store.close()
       }
+    }
+  })
+
+  it('a millisecond drained through the server cursor whose paging loops back: the sync stops instead of marking it read', async () => {
+    // 20 deals in one millisecond, listed in an order that is not their ids', then 10 later ones.
+    const tied = docsDeals(20, { stepMs: 0 }).sort(
+      (a, b) => (Number(a.id.slice(-2)) % 7) - (Number(b.id.slice(-2)) % 7) || (a.id < b.id ? 1 : -1),
+    )
+    const deals = [...tied, ...docsDeals(10, { first: Date.UTC(2024, 4, 2), firstId: 18_300_000_000 })]
+    // The page at offset 6 names offset 3 as the next one: the millisecond is read through the server's cursor, as it ignores the id sort.
+    fake.options = { deals, pageSize: 3, applySorts: false, rewind: { at: 6, to: 3 } }
+    const store = await openTestStore()
+    try {
+      const small = () => createHubspotSource({ ...sourceOptions(), pageSize: 3 })
+      const error = await syncCrm(store, small()).catch((e: unknown) => e)
+      expect(String(error)).toContain(`HubSpot's paging of the deals search of ${deals[0]?.properties.hs_lastmodifieddate} came back`)
+      const stored = async () => (await store.db.selectFrom('deals').select('deal_id').orderBy('deal_id').execute()).map((r) => r.deal_id)
+      // The three pages of the millisecond read before the loop are stored.
+      expect((await stored()).length).toBe(9)
+      fake.options = { deals, pageSize: 3, applySorts: false }
+      await syncCrm(store, small())
+      expect(await stored()).toEqual(deals.map((d) => d.id).sort())
+    } finally {
+      await store.close()
     }
   })
 

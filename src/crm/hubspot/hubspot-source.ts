@@ -292,6 +292,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // the watermark moves only with its last page.
     let unsorted = false
     const usedAfter = new Set<string>()
+    // The `after` the search being answered was sent with (none for a new search).
+    let askedAfter: string | undefined
     const drained = new Set<number>()
     let filters = fromCursor()
     let next = quiet(search(filters))
@@ -321,6 +323,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
           cursor = origin
           filters = fromCursor()
           usedAfter.clear()
+          askedAfter = undefined
           next = quiet(search(filters))
           continue
         }
@@ -346,6 +349,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
           drained.add(cursor.ts)
           cursor = { ts: cursor.ts, seen: new Set(), past: true }
           filters = fromCursor()
+          askedAfter = undefined
           next = quiet(search(filters))
           continue
         }
@@ -359,14 +363,20 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       cursor = { ts: maxTs, seen: seenAtMax, past: cursor.past && maxTs === cursor.ts }
       // Normally every page is a new search from the cursor (a deal modified meanwhile moves to the
       // end of the order and would shift offsets); a page that brought nothing new ends the search.
-      let more = nextAfter !== undefined && (followAfter || beyond.length > 0)
+      const more = nextAfter !== undefined && (followAfter || beyond.length > 0)
       if (more && followAfter) {
-        more = !usedAfter.has(nextAfter as string)
-        usedAfter.add(nextAfter as string)
-        if (more) next = quiet(search(filters, TS, nextAfter))
+        const to = nextAfter as string
+        // A cursor that leads back would page for ever, and ending there would move the watermark
+        // past deals never read: the pages read so far are stored, then the sync stops.
+        next = leadsBack(usedAfter, askedAfter, to)
+          ? quiet(Promise.reject(pagingLoop('the deals search', to, usedAfter.size + 1)))
+          : quiet(search(filters, TS, to))
+        usedAfter.add(to)
+        askedAfter = to
       } else if (more) {
         filters = fromCursor()
         next = quiet(search(filters))
+        askedAfter = undefined
       }
       const found = new Map(res.results.map((r) => [r.id, r]))
       queue.push({
@@ -474,8 +484,14 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const last = rows[rows.length - 1]
       const nextAfter = rows.length > 0 ? (res.paging?.next?.after ?? undefined) : undefined
       let more: boolean
+      let loop: AppError | undefined
       if (byCursor) {
-        more = nextAfter !== undefined && !usedAfter.has(nextAfter)
+        more = nextAfter !== undefined
+        // A cursor that leads back would page for ever, and ending there would mark the millisecond
+        // read: this page is stored, then the sync stops.
+        if (nextAfter !== undefined && leadsBack(usedAfter, after, nextAfter)) {
+          loop = pagingLoop(`the deals search of ${new Date(ts).toISOString()}`, nextAfter, usedAfter.size + 1)
+        }
         if (nextAfter !== undefined) usedAfter.add(nextAfter)
         after = nextAfter
       } else {
@@ -486,6 +502,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       const { deals, missing } = await readDeals(fresh)
       opts.onProgress?.(`draining ${new Date(ts).toISOString()}: ${fresh.length} deals`)
       yield { deals, removedDealIds: missing, watermark: more ? stored(ts, done, false) : stored(ts, done, true) }
+      if (loop) throw loop
       if (!more) return
     }
   }
@@ -502,6 +519,25 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     owners: loadOwners,
     pages,
   }
+}
+
+/**
+ * Whether a search's `paging.next.after` leads back: a cursor this search was sent before
+ * (`used`), or an offset (HubSpot's search cursors are offsets) not past the one the page was
+ * asked with (`asked`; none: the first page, offset 0).
+ */
+function leadsBack(used: ReadonlySet<string>, asked: string | undefined, next: string): boolean {
+  if (used.has(next)) return true
+  const offset = /^\d+$/
+  return offset.test(next) && (asked === undefined || offset.test(asked)) && Number(next) <= Number(asked ?? 0)
+}
+
+/** The error of a search whose paging came back to `after` after `pages` pages. */
+function pagingLoop(what: string, after: string, pages: number): AppError {
+  return new AppError(
+    'crm_bad_response',
+    `HubSpot's paging of ${what} came back to a cursor it had already sent (after ${JSON.stringify(after.slice(0, 80))}, after ${pages} pages), so it would never end; the sync stops. Check that HUBSPOT_API_URL is HubSpot's API (https://api.hubapi.com, the default), not a proxy or cache in front of it. The deals stored so far are kept; the next sync resumes from there.`,
+  )
 }
 
 function parseWatermark(value: string | null, pipeline: string | undefined): HubspotWatermark {
