@@ -185,7 +185,8 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
 
   const rawAmount = get('deal_amount')
-  if (layout.decimalCommaLocale && ONE_GROUP.test(withoutCurrency(rawAmount))) {
+  // (A plus sign, before or after the currency, changes nothing: `+12.500` is as ambiguous.)
+  if (layout.decimalCommaLocale && ONE_GROUP.test(withoutCurrency(rawAmount.replace(/^\+/, '')).replace(/^\+/, ''))) {
     const digits = rawAmount.replace(/\D/g, '')
     const why =
       layout.delimiter === '\t'

@@ -116,6 +116,14 @@ describe('numbers in a row', () => {
       resolveColumns(HEADER, new Map(), ';'),
     )
     expect(r.ok ? r.deal.amount : r.reason).toMatch(/^deal_amount "12.500 EUR" could mean 12500 or 12.5/)
+    // So is one with a plus sign, before or after its currency.
+    for (const amount of ['+12.500', '€+12.500', '+€12,500']) {
+      const signed = parseDealRow(
+        ['D1', '2024-01-02', '', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', 'Demo', amount, 'Open'],
+        resolveColumns(HEADER, new Map(), ';'),
+      )
+      expect(signed.ok ? signed.deal.amount : signed.reason).toMatch(/could mean 12500 or 12.5/)
+    }
   })
 
   it('tells the decimal mark from an amount only when it can be read one way (decimalMarkOf)', () => {
