@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { findSlackTokenRefusal } from '../../src/db/slack-token-refusals.js'
+import { createLogger } from '../../src/log/create-logger.js'
+import { isFromOwnWorkspace, REFUSAL_OTHER_WORKSPACE, requestWorkspace } from '../../src/slack/access/request-workspace.js'
+import { botTokenHash } from '../../src/slack/app/bot-token-refusal.js'
+import { SHARE_ACTION_ID } from '../../src/slack/commands/answer-command.js'
+import { blockActionBody, eventCallbackBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+
+// The fake's auth.test names workspace T0001 for the bot token; T0999 is another organization's.
+const OTHER_TEAM = 'T0999'
+
+// A slash command typed in `teamId` (form-encoded, as Slack posts it).
+function commandFrom(teamId: string, fields: { userId: string; text: string; responseUrl: string }, extra: Record<string, string> = {}) {
+  const form = new URLSearchParams(slashCommandBody(fields))
+  form.set('team_id', teamId)
+  for (const [k, v] of Object.entries(extra)) form.set(k, v)
+  return form.toString()
+}
+
+// A click on a Share button whose payload names `team` as the workspace and `userTeam` as the clicker's own.
+function shareClick(team: string, userTeam: string, userId: string, responseUrl: string) {
+  const form = new URLSearchParams(
+    blockActionBody({
+      userId,
+      actionId: SHARE_ACTION_ID,
+      value: JSON.stringify({ t: 'winrate', c: 'C0000SHARED' }),
+      responseUrl,
+      channelId: 'C0000SHARED',
+    }),
+  )
+  const payload = JSON.parse(form.get('payload') as string) as Record<string, unknown>
+  payload.team = { id: team, domain: 'acme' }
+  payload.user = { ...(payload.user as object), team_id: userTeam }
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
+}
+
+describe('requests from another workspace', () => {
+  let t: SlackTestApp
+  const lines: Array<{ level: number; msg: string; team?: string; userTeam?: string }> = []
+  beforeAll(async () => {
+    const logger = createLogger('info', { write: (s: string) => lines.push(JSON.parse(s)) })
+    t = await startSlackTestApp({ logger })
+  }, 60_000)
+  afterAll(async () => {
+    await t.close()
+    await t.company.store.close()
+  })
+  beforeEach(() => {
+    lines.length = 0
+  })
+  const refusals = () => lines.filter((l) => l.level === 40 && /another workspace/.test(l.msg))
+
+  it('answers a /pulse typed in another workspace with one private sentence, without asking who it is or running the report', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop()
+    const calls = t.fake.calls.length
+    // The CRO's Slack id, as another workspace might hold it: no deal data may come back.
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      commandFrom(OTHER_TEAM, { userId: PEOPLE.cro, text: 'winrate', responseUrl }),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.status).toBe(200)
+    expect(JSON.parse(res.text)).toEqual({ response_type: 'ephemeral', text: REFUSAL_OTHER_WORKSPACE })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(t.fake.responses.filter((r) => r.id === id)).toEqual([])
+    expect(t.fake.calls.slice(calls).map((c) => c.method)).toEqual([])
+    expect(refusals()).toHaveLength(1)
+    expect(refusals()[0]).toMatchObject({ team: OTHER_TEAM })
+    expect(JSON.stringify(lines)).not.toContain(t.fake.token)
+  })
+
+  it('still answers a /pulse typed in its own workspace', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      commandFrom('T0001', { userId: PEOPLE.cro, text: 'help', responseUrl }),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.status).toBe(200)
+    expect(res.text).not.toContain(REFUSAL_OTHER_WORKSPACE)
+    expect(refusals()).toEqual([])
+  })
+
+  it('answers a Share click by a Slack Connect user of another organization in a shared channel with the sentence, posting nothing', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop()
+    const posts = t.fake.messages.length
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      shareClick('T0001', OTHER_TEAM, PEOPLE.cro, responseUrl),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the refusal')
+    expect(t.fake.responses.filter((r) => r.id === id).map((r) => r.body)).toEqual([
+      { response_type: 'ephemeral', replace_original: false, text: REFUSAL_OTHER_WORKSPACE },
+    ])
+    expect(t.fake.messages.length).toBe(posts)
+    expect(refusals()[0]).toMatchObject({ team: 'T0001', userTeam: OTHER_TEAM })
+  })
+
+  it('publishes no Home tab for an app_home_opened delivered for another workspace', async () => {
+    const views = t.fake.views.length
+    const body = JSON.parse(
+      eventCallbackBody({ type: 'app_home_opened', user: PEOPLE.cro, channel: 'DCRO', tab: 'home', event_ts: '1.2' }),
+    ) as Record<string, unknown>
+    body.team_id = OTHER_TEAM
+    body.authorizations = [{ team_id: OTHER_TEAM, enterprise_id: null, user_id: 'UBOT0001', is_bot: true }]
+    const res = await postSigned(t.url, SIGNING_SECRET, JSON.stringify(body), 'application/json')
+    expect(res.status).toBe(200)
+    await waitFor(() => refusals().length > 0, 5000, 'the warning')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(t.fake.views.length).toBe(views)
+  })
+
+  it('does not pause its own Slack jobs when the app is uninstalled from another workspace', async () => {
+    const body = JSON.parse(eventCallbackBody({ type: 'app_uninstalled' })) as Record<string, unknown>
+    body.team_id = OTHER_TEAM
+    body.authorizations = [{ team_id: OTHER_TEAM, enterprise_id: null, user_id: 'UBOT0001', is_bot: true }]
+    const res = await postSigned(t.url, SIGNING_SECRET, JSON.stringify(body), 'application/json')
+    expect(res.status).toBe(200)
+    await waitFor(() => refusals().length > 0, 5000, 'the warning')
+    expect(await findSlackTokenRefusal(t.company.store.db, botTokenHash(t.config))).toBeNull()
+  })
+})
+
+describe('isFromOwnWorkspace', () => {
+  const grid = { teamId: 'T0001', enterpriseId: 'E0001' }
+  it('takes the workspace’s own requests and refuses other workspaces, organizations and Slack Connect users', () => {
+    const command = (team_id: string, enterprise_id?: string) =>
+      requestWorkspace({ command: '/pulse', team_id, ...(enterprise_id ? { enterprise_id } : {}) })
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, command('T0001'))).toBe(true)
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, command('T0002'))).toBe(false)
+    expect(isFromOwnWorkspace(grid, command('T0001', 'E0001'))).toBe(true)
+    expect(isFromOwnWorkspace(grid, command('T0001', 'E0002'))).toBe(false)
+    const click = (team: string | null, userTeam: string) =>
+      requestWorkspace({ type: 'block_actions', team: team ? { id: team } : null, user: { id: 'U1', team_id: userTeam } })
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, click('T0001', 'T0001'))).toBe(true)
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, click('T0001', 'T0009'))).toBe(false)
+    expect(isFromOwnWorkspace(grid, click('T0001', 'E0001'))).toBe(true)
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, click(null, 'T0009'))).toBe(false)
+    // A payload naming no workspace at all is nobody's.
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, requestWorkspace({ type: 'block_actions', user: { id: 'U1' } }))).toBe(false)
+    const event = (authorizations: unknown, team_id = 'T0001') => requestWorkspace({ type: 'event_callback', team_id, authorizations })
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, event([{ team_id: 'T0001', enterprise_id: null }]))).toBe(true)
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, event([{ team_id: 'T0002', enterprise_id: null }]))).toBe(false)
+    expect(isFromOwnWorkspace({ teamId: 'T0001' }, event(undefined, 'T0002'))).toBe(false)
+  })
+})
