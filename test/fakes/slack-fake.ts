@@ -639,7 +639,11 @@ export function signSlackRequest(
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature }
 }
 
-/** A slash command as Slack posts it (form-encoded). */
+// Slack gives every command and click a trigger_id of its own (`13345224609.738474920.8088930838d88f008e0`).
+let triggers = 0
+const nextTriggerId = () => `${1_700_000_000 + ++triggers}.738474920.${triggers.toString(16).padStart(8, '0')}`
+
+/** A slash command as Slack posts it (form-encoded), with a trigger_id of its own. */
 export function slashCommandBody(fields: { userId: string; text: string; channelId?: string; responseUrl: string }): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
@@ -653,11 +657,11 @@ export function slashCommandBody(fields: { userId: string; text: string; channel
     text: fields.text,
     api_app_id: 'A0001',
     response_url: fields.responseUrl,
-    trigger_id: '1.2.3',
+    trigger_id: nextTriggerId(),
   }).toString()
 }
 
-/** A block_actions payload as Slack posts it (`payload=<json>`, form-encoded). */
+/** A block_actions payload as Slack posts it (`payload=<json>`, form-encoded), with a trigger_id of its own. */
 export function blockActionBody(fields: {
   userId: string
   actionId: string
@@ -673,7 +677,7 @@ export function blockActionBody(fields: {
     api_app_id: 'A0001',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: '1700000000.000100', channel_id: fields.channelId ?? 'DOWNER', is_ephemeral: false },
-    trigger_id: '1.2.3',
+    trigger_id: nextTriggerId(),
     channel: { id: fields.channelId ?? 'DOWNER', name: 'directmessage' },
     message: { type: 'message', ts: '1700000000.000100', text: 'deal', blocks: fields.blocks ?? [] },
     response_url: fields.responseUrl,

@@ -17,6 +17,7 @@ import { ackAppRateLimited } from './ack-app-rate-limited.js'
 import { ackUnusedPayloads } from './ack-unused-payloads.js'
 import { boltLogger } from './bolt-logger.js'
 import { clearBotTokenRefusal } from './bot-token-refusal.js'
+import { createCommandRateLimit } from './command-rate-limit.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests, SLACK_EVENTS_PATH } from './guard-slack-requests.js'
 import { guardWorkspace } from './guard-workspace.js'
@@ -221,6 +222,7 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     publicUrl: config.publicUrl,
     pacedClient,
     uploadClient,
+    commandLimit: createCommandRateLimit(config.commandsPerMinute),
   }
 }
 

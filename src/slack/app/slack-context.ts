@@ -3,6 +3,7 @@ import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
+import type { CommandRateLimit } from './command-rate-limit.js'
 import type { PulseServices } from './pulse-services.js'
 
 /** The Slack Web API client type (from @slack/web-api, re-exported by Bolt). */
@@ -36,4 +37,6 @@ export interface SlackContext {
    * (`uploadFile` and `publishHome` wait out a short one themselves).
    */
   readonly uploadClient: SlackClient
+  /** The per-person limit on the reports `/pulse` and its Share button run (`PULSE_COMMANDS_PER_MINUTE`). */
+  readonly commandLimit: CommandRateLimit
 }
