@@ -8,6 +8,8 @@ export interface FakeUser {
   email: string | null
   deleted?: boolean
   isBot?: boolean
+  /** Their own workspace (default `T0001`, the bot token's): another for a Slack Connect user of another organization. */
+  teamId?: string
 }
 
 /** One Web API call the fake received. */
@@ -258,7 +260,7 @@ export class SlackFake {
     }
     const userJson = (u: FakeUser) => ({
       id: u.id,
-      team_id: 'T0001',
+      team_id: u.teamId ?? 'T0001',
       name: u.id.toLowerCase(),
       deleted: u.deleted ?? false,
       is_bot: u.isBot ?? false,

@@ -5,10 +5,12 @@ import { isFromOwnWorkspace, REFUSAL_OTHER_WORKSPACE, requestWorkspace } from '.
 import { botTokenHash } from '../../src/slack/app/bot-token-refusal.js'
 import { SHARE_ACTION_ID } from '../../src/slack/commands/answer-command.js'
 import { blockActionBody, eventCallbackBody, postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
+import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
 // The fake's auth.test names workspace T0001 for the bot token; T0999 is another organization's.
 const OTHER_TEAM = 'T0999'
+
+const CONNECT_USER = 'UCONNECT01'
 
 // A slash command typed in `teamId` (form-encoded, as Slack posts it).
 function commandFrom(teamId: string, fields: { userId: string; text: string; responseUrl: string }, extra: Record<string, string> = {}) {
@@ -40,7 +42,10 @@ describe('requests from another workspace', () => {
   const lines: Array<{ level: number; msg: string; team?: string; userTeam?: string }> = []
   beforeAll(async () => {
     const logger = createLogger('info', { write: (s: string) => lines.push(JSON.parse(s)) })
-    t = await startSlackTestApp({ logger })
+    // A Slack Connect user of another organization, in a channel shared with it, whose profile
+    // shows the CRO's email (their organization's Slack, not ours, vouches for it).
+    const company = await sampleCompany()
+    t = await startSlackTestApp({ company, logger, extraUsers: [{ id: CONNECT_USER, email: company.emails.cro, teamId: OTHER_TEAM }] })
   }, 60_000)
   afterAll(async () => {
     await t.close()
@@ -102,6 +107,37 @@ describe('requests from another workspace', () => {
     ])
     expect(t.fake.messages.length).toBe(posts)
     expect(refusals()[0]).toMatchObject({ team: 'T0001', userTeam: OTHER_TEAM })
+  })
+
+  it('refuses a /pulse from a Slack Connect user whose payload names the app’s workspace but whose own workspace Slack says is another', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop()
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      commandFrom('T0001', { userId: CONNECT_USER, text: 'winrate', responseUrl }),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id && !/Working on/.test(String(r.body.text))), 10_000, 'the answer')
+    const answers = t.fake.responses.filter((r) => r.id === id && !/Working on/.test(String(r.body.text)))
+    expect(answers.map((r) => r.body.text)).toEqual([REFUSAL_OTHER_WORKSPACE])
+    expect(t.fake.calls.some((c) => c.method === 'files.completeUploadExternal')).toBe(false)
+  })
+
+  it('shows a Slack Connect user of another organization who opens the Home tab the sentence, and no figures', async () => {
+    const views = t.fake.views.length
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      eventCallbackBody({ type: 'app_home_opened', user: CONNECT_USER, channel: 'DCONNECT', tab: 'home', event_ts: '1.2' }),
+      'application/json',
+    )
+    expect(res.status).toBe(200)
+    await waitFor(() => t.fake.views.length > views, 10_000, 'views.publish')
+    const view = JSON.stringify(t.fake.views.slice(views))
+    expect(view).toContain(REFUSAL_OTHER_WORKSPACE.slice(0, 60))
+    expect(view).not.toMatch(/win rate|pipeline/i)
   })
 
   it('publishes no Home tab for an app_home_opened delivered for another workspace', async () => {

@@ -223,6 +223,7 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     pacedClient,
     uploadClient,
     commandLimit: createCommandRateLimit(config.commandsPerMinute),
+    ownWorkspace: { current: undefined },
   }
 }
 
@@ -307,11 +308,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     return work
   }
   // The workspace the bot token belongs to (`auth.test` in `start`): requests from any other are refused.
-  let ownWorkspace: OwnWorkspace | undefined = options.botIds
-    ? { teamId: options.botIds.teamId, ...(options.botIds.enterpriseId ? { enterpriseId: options.botIds.enterpriseId } : {}) }
-    : undefined
+  if (options.botIds) {
+    const { teamId, enterpriseId } = options.botIds
+    ctx.ownWorkspace.current = { teamId, ...(enterpriseId ? { enterpriseId } : {}) }
+  }
   app.use(dedupeEvents(logger))
-  app.use(guardWorkspace(() => ownWorkspace, logger))
+  app.use(guardWorkspace(() => ctx.ownWorkspace.current, logger))
   registerCommands(app, ctx)
   registerHome(app, ctx)
   registerActions(app, ctx)
@@ -325,7 +327,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       try {
         // A quick first look (a few seconds of retries), so an unreachable Slack or a wrong
         // SLACK_API_URL stops start-up at once instead of after half an hour of retries.
-        if (!options.botIds) ownWorkspace = workspaceOf(await createWebClient(config, logger, 2).auth.test())
+        if (!options.botIds) ctx.ownWorkspace.current = workspaceOf(await createWebClient(config, logger, 2).auth.test())
         await app.init()
       } catch (error) {
         throw startupError(error, config)
