@@ -10,6 +10,8 @@ export interface FakeUser {
   isBot?: boolean
   /** Their own workspace (default `T0001`, the bot token's): another for a Slack Connect user of another organization. */
   teamId?: string
+  /** Their Enterprise Grid organization (`enterprise_user.enterprise_id` in users.info); default none. */
+  enterpriseId?: string
 }
 
 /** One Web API call the fake received. */
@@ -52,6 +54,8 @@ export interface SlackFakeOptions {
   scopes?: string[]
   /** views.publish: answer this many ms after taking the view (a slow Slack; default at once). */
   viewsPublishDelayMs?: number
+  /** The Enterprise Grid organization of the workspace (auth.test's `enterprise_id`; default: none, not on Grid). */
+  enterpriseId?: string
 }
 
 /** The bot scopes of manifest.yml (the fake's default grant). */
@@ -261,6 +265,9 @@ export class SlackFake {
     const userJson = (u: FakeUser) => ({
       id: u.id,
       team_id: u.teamId ?? 'T0001',
+      ...(u.enterpriseId
+        ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Org', teams: [u.teamId] } }
+        : {}),
       name: u.id.toLowerCase(),
       deleted: u.deleted ?? false,
       is_bot: u.isBot ?? false,
@@ -303,6 +310,7 @@ export class SlackFake {
           team: 'Acme',
           user: 'pulse',
           team_id: 'T0001',
+          ...(this.options.enterpriseId ? { enterprise_id: this.options.enterpriseId } : {}),
           user_id: 'UBOT0001',
           bot_id: 'BBOT0001',
         })

@@ -165,6 +165,46 @@ describe('requests from another workspace', () => {
   })
 })
 
+describe('requests on Enterprise Grid', () => {
+  const SIBLING = 'USIBLING01'
+  const PARTNER = 'UPARTNER01'
+  let t: SlackTestApp
+  beforeAll(async () => {
+    const company = await sampleCompany()
+    t = await startSlackTestApp({
+      company,
+      fake: { enterpriseId: 'E0001' },
+      extraUsers: [
+        // A member of another workspace of the same organization (the CRO's account there).
+        { id: SIBLING, email: company.emails.cro, teamId: 'T0005', enterpriseId: 'E0001' },
+        // A Slack Connect user of another Grid organization.
+        { id: PARTNER, email: company.emails.cro, teamId: OTHER_TEAM, enterpriseId: 'E0999' },
+      ],
+    })
+  }, 60_000)
+  afterAll(async () => {
+    await t.close()
+    await t.company.store.close()
+  })
+
+  const answerTo = async (userId: string, enterpriseId: string) => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop()
+    const body = commandFrom('T0001', { userId, text: 'status', responseUrl }, { enterprise_id: enterpriseId })
+    const res = await postSigned(t.url, SIGNING_SECRET, body, 'application/x-www-form-urlencoded')
+    const later = () => t.fake.responses.filter((r) => r.id === id && !/Working on/.test(String(r.body.text)))
+    if (res.text.includes(REFUSAL_OTHER_WORKSPACE)) return REFUSAL_OTHER_WORKSPACE
+    await waitFor(() => later().length > 0, 20_000, 'the answer')
+    return String(later()[0]?.body.text)
+  }
+
+  it('serves a member of the same organization, and refuses a command naming another organization or from a user of one', async () => {
+    expect(await answerTo(SIBLING, 'E0001')).not.toBe(REFUSAL_OTHER_WORKSPACE)
+    expect(await answerTo(PEOPLE.cro, 'E0999')).toBe(REFUSAL_OTHER_WORKSPACE)
+    expect(await answerTo(PARTNER, 'E0001')).toBe(REFUSAL_OTHER_WORKSPACE)
+  })
+})
+
 describe('isFromOwnWorkspace', () => {
   const grid = { teamId: 'T0001', enterpriseId: 'E0001' }
   it('takes the workspace’s own requests and refuses other workspaces, organizations and Slack Connect users', () => {
@@ -179,6 +219,8 @@ describe('isFromOwnWorkspace', () => {
     expect(isFromOwnWorkspace({ teamId: 'T0001' }, click('T0001', 'T0001'))).toBe(true)
     expect(isFromOwnWorkspace({ teamId: 'T0001' }, click('T0001', 'T0009'))).toBe(false)
     expect(isFromOwnWorkspace(grid, click('T0001', 'E0001'))).toBe(true)
+    // On Grid a sibling workspace's member may be one of ours too: users.info decides (by enterprise_user).
+    expect(isFromOwnWorkspace(grid, click('T0001', 'T0005'))).toBe(true)
     expect(isFromOwnWorkspace({ teamId: 'T0001' }, click(null, 'T0009'))).toBe(false)
     // A payload naming no workspace at all is nobody's.
     expect(isFromOwnWorkspace({ teamId: 'T0001' }, requestWorkspace({ type: 'block_actions', user: { id: 'U1' } }))).toBe(false)

@@ -56,15 +56,17 @@ export function requestWorkspace(body: unknown): RequestWorkspace {
  * Whether a request comes from `own` workspace and from one of its people: the request's
  * workspace is `own.teamId` (a payload naming none is not), its Enterprise Grid organization,
  * when both name one, is `own.enterpriseId`, and the asker's own workspace, when the payload
- * names it, is `own.teamId` (or, on Grid, the organization itself). Pure.
+ * names it, is `own.teamId` or the organization itself. On Grid, a person of another workspace
+ * of the same organization may also be a member of this one, and a click does not say their
+ * organization: there their `users.info` decides (`emailOfSlackUser`). Pure.
  *
  * @example isFromOwnWorkspace({ teamId: 'T1' }, { teamId: 'T1', enterpriseId: undefined, userTeamId: 'T2' }) // false: a Slack Connect user
  */
 export function isFromOwnWorkspace(own: OwnWorkspace, request: RequestWorkspace): boolean {
   if (request.teamId !== own.teamId) return false
   if (own.enterpriseId !== undefined && request.enterpriseId !== undefined && request.enterpriseId !== own.enterpriseId) return false
-  if (request.userTeamId !== undefined && request.userTeamId !== own.teamId && request.userTeamId !== own.enterpriseId) return false
-  return true
+  if (request.userTeamId === undefined || request.userTeamId === own.teamId || request.userTeamId === own.enterpriseId) return true
+  return own.enterpriseId !== undefined
 }
 
 /** What someone asking from another workspace or organization is told (it carries no data). */
