@@ -192,6 +192,12 @@ const envSchema = z.object({
   PULSE_RETRAIN_SCHEDULE: optionalSchedule('PULSE_RETRAIN_SCHEDULE'),
   PULSE_ALERTS_SCHEDULE: optionalSchedule('PULSE_ALERTS_SCHEDULE'),
   PULSE_ANOMALY_SCHEDULE: optionalSchedule('PULSE_ANOMALY_SCHEDULE'),
+  PULSE_COMMANDS_PER_MINUTE: numberSetting(
+    'PULSE_COMMANDS_PER_MINUTE',
+    20,
+    'a whole number of commands per person per minute (0 for no limit)',
+    (n) => Number.isInteger(n) && n >= 0,
+  ),
   PULSE_OUTBOX_LEASE_MS: optionalString.refine((v) => v === undefined || /^[1-9][0-9]*$/.test(v), {
     message: 'PULSE_OUTBOX_LEASE_MS must be a whole number of milliseconds, e.g. 60000',
   }),
@@ -244,6 +250,11 @@ export interface Config {
    * `OUTBOX_SETTLE_MS`, 35 s) may take it over. Keep it longer than any single Slack call.
    */
   readonly outboxLeaseMs: number | undefined
+  /**
+   * `PULSE_COMMANDS_PER_MINUTE`: the reports `/pulse` (and its Share button) runs for one person
+   * in a minute before they are asked to slow down (default 20; 0: no limit).
+   */
+  readonly commandsPerMinute: number
 }
 
 /** Which CRM property (HubSpot) or field path (Salesforce, `Account.Industry` allowed) feeds each segment. */
@@ -349,6 +360,7 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
       anomalyCheck: e.PULSE_ANOMALY_SCHEDULE ?? '0 8 * * *',
     }),
     outboxLeaseMs: e.PULSE_OUTBOX_LEASE_MS === undefined ? undefined : Number(e.PULSE_OUTBOX_LEASE_MS),
+    commandsPerMinute: e.PULSE_COMMANDS_PER_MINUTE,
   })
 }
 

@@ -8,6 +8,10 @@ export interface FakeUser {
   email: string | null
   deleted?: boolean
   isBot?: boolean
+  /** Their own workspace (default `T0001`, the bot token's): another for a Slack Connect user of another organization. */
+  teamId?: string
+  /** Their Enterprise Grid organization (`enterprise_user.enterprise_id` in users.info); default none. */
+  enterpriseId?: string
 }
 
 /** One Web API call the fake received. */
@@ -50,6 +54,8 @@ export interface SlackFakeOptions {
   scopes?: string[]
   /** views.publish: answer this many ms after taking the view (a slow Slack; default at once). */
   viewsPublishDelayMs?: number
+  /** The Enterprise Grid organization of the workspace (auth.test's `enterprise_id`; default: none, not on Grid). */
+  enterpriseId?: string
 }
 
 /** The bot scopes of manifest.yml (the fake's default grant). */
@@ -258,7 +264,10 @@ export class SlackFake {
     }
     const userJson = (u: FakeUser) => ({
       id: u.id,
-      team_id: 'T0001',
+      team_id: u.teamId ?? 'T0001',
+      ...(u.enterpriseId
+        ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Org', teams: [u.teamId] } }
+        : {}),
       name: u.id.toLowerCase(),
       deleted: u.deleted ?? false,
       is_bot: u.isBot ?? false,
@@ -301,6 +310,7 @@ export class SlackFake {
           team: 'Acme',
           user: 'pulse',
           team_id: 'T0001',
+          ...(this.options.enterpriseId ? { enterprise_id: this.options.enterpriseId } : {}),
           user_id: 'UBOT0001',
           bot_id: 'BBOT0001',
         })
@@ -639,7 +649,11 @@ export function signSlackRequest(
   return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature }
 }
 
-/** A slash command as Slack posts it (form-encoded). */
+// Slack gives every command and click a trigger_id of its own (`13345224609.738474920.8088930838d88f008e0`).
+let triggers = 0
+const nextTriggerId = () => `${1_700_000_000 + ++triggers}.738474920.${triggers.toString(16).padStart(8, '0')}`
+
+/** A slash command as Slack posts it (form-encoded), with a trigger_id of its own. */
 export function slashCommandBody(fields: { userId: string; text: string; channelId?: string; responseUrl: string }): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
@@ -653,11 +667,11 @@ export function slashCommandBody(fields: { userId: string; text: string; channel
     text: fields.text,
     api_app_id: 'A0001',
     response_url: fields.responseUrl,
-    trigger_id: '1.2.3',
+    trigger_id: nextTriggerId(),
   }).toString()
 }
 
-/** A block_actions payload as Slack posts it (`payload=<json>`, form-encoded). */
+/** A block_actions payload as Slack posts it (`payload=<json>`, form-encoded), with a trigger_id of its own. */
 export function blockActionBody(fields: {
   userId: string
   actionId: string
@@ -673,7 +687,7 @@ export function blockActionBody(fields: {
     api_app_id: 'A0001',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: '1700000000.000100', channel_id: fields.channelId ?? 'DOWNER', is_ephemeral: false },
-    trigger_id: '1.2.3',
+    trigger_id: nextTriggerId(),
     channel: { id: fields.channelId ?? 'DOWNER', name: 'directmessage' },
     message: { type: 'message', ts: '1700000000.000100', text: 'deal', blocks: fields.blocks ?? [] },
     response_url: fields.responseUrl,

@@ -21,7 +21,7 @@ describe('createSlackApp', () => {
         logger,
         roster: EMPTY_ROSTER,
         services: createPulseServices({ store, config, logger }),
-        botIds: { botId: 'B1', botUserId: 'U1' },
+        botIds: { botId: 'B1', botUserId: 'U1', teamId: 'T1' },
       })
     }
     expect(make({ SLACK_APP_TOKEN: 'xapp-1' }).mode).toBe('socket')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/log/create-logger.js'
+import { REFUSAL_OTHER_WORKSPACE } from '../../src/slack/access/request-workspace.js'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
 import { createSlackApp } from '../../src/slack/app/create-slack-app.js'
@@ -56,6 +57,23 @@ describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
       expect(ack.payload?.text).toContain('Working on')
       const id = responseUrl.split('/').pop() as string
       await waitFor(() => fake.responses.some((r) => r.id === id), 20_000, 'the answer')
+      expect(fake.pngUploads()).toHaveLength(1)
+      // The same command typed in another workspace is refused in its ack, over the socket too.
+      const elsewhere = fake.responseUrl()
+      const refused = (await fake.sendEnvelope('slash_commands', {
+        token: 'legacy',
+        team_id: 'T0999',
+        channel_id: 'C0000GENERAL',
+        user_id: PEOPLE.cro,
+        command: '/pulse',
+        text: 'funnel',
+        response_url: elsewhere,
+        trigger_id: '1.2.4',
+        api_app_id: 'A0001',
+      })) as { payload?: { text?: string } }
+      expect(refused.payload?.text).toBe(REFUSAL_OTHER_WORKSPACE)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(fake.responses.filter((r) => r.id === elsewhere.split('/').pop())).toEqual([])
       expect(fake.pngUploads()).toHaveLength(1)
     } finally {
       await slack.stop()

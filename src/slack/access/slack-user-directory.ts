@@ -4,6 +4,7 @@ import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } 
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { AppError } from '../../errors.js'
 import type { SlackClient } from '../app/slack-context.js'
+import { type OwnWorkspace, REFUSAL_OTHER_WORKSPACE } from './request-workspace.js'
 
 /**
  * How long a remembered miss (an email Slack did not know) stands before Slack is asked again:
@@ -22,7 +23,18 @@ export const HIT_TTL_MS = 7 * 24 * 3_600_000
 /** How long a Slack id -> email answer is trusted. */
 const EMAIL_TTL_MS = 24 * 3_600_000
 
-const emailByUser = new Map<string, { email: string | null; at: number }>()
+// `foreign`: Slack says the person's own workspace is another than the app's.
+const emailByUser = new Map<string, { email: string | null; at: number; foreign?: true }>()
+
+/**
+ * Whether a `users.info` user belongs to another workspace than `own`: their `team_id` is neither
+ * the app's workspace nor (on Enterprise Grid) its organization, and their `enterprise_user` (Grid)
+ * names no organization of the app's. A user object naming no team is not taken as foreign.
+ */
+function isForeignUser(user: { team_id?: string; enterprise_user?: { enterprise_id?: string } }, own: OwnWorkspace): boolean {
+  if (!user.team_id || user.team_id === own.teamId || user.team_id === own.enterpriseId) return false
+  return own.enterpriseId === undefined || user.enterprise_user?.enterprise_id !== own.enterpriseId
+}
 
 /**
  * The Slack user id for a work email (`users.lookupByEmail`), cached in the store for
@@ -56,12 +68,25 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
  * deactivated (their profile may still show an email: it is not taken as theirs). Cached in memory and in
  * the store for a day (the store's copy is skipped while another process holds it for writing).
  *
+ * With `own` (the app's workspace), a user Slack places in another workspace or organization (a
+ * Slack Connect user in a shared channel: `users.info` gives their own `team_id`) is refused.
+ *
  * @throws the Web API error for anything but "user not found"; AppError `slack_error` when Slack
- * withholds emails because the app lacks the `users:read.email` scope.
+ * withholds emails because the app lacks the `users:read.email` scope; AppError `not_allowed`
+ * ({@link REFUSAL_OTHER_WORKSPACE}) for a user of another workspace.
  */
-export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient, slackUserId: string, now: Date): Promise<string | null> {
+export async function emailOfSlackUser(
+  db: Kysely<Database>,
+  client: SlackClient,
+  slackUserId: string,
+  now: Date,
+  own?: OwnWorkspace,
+): Promise<string | null> {
   const hit = emailByUser.get(slackUserId)
-  if (hit && now.getTime() - hit.at < EMAIL_TTL_MS) return hit.email
+  if (hit && now.getTime() - hit.at < EMAIL_TTL_MS) {
+    if (hit.foreign && own) throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
+    return hit.email
+  }
   if (!hit) {
     const stored = await findCachedEmailOfSlackUser(db, slackUserId, new Date(now.getTime() - EMAIL_TTL_MS))
     if (stored) {
@@ -73,6 +98,10 @@ export async function emailOfSlackUser(db: Kysely<Database>, client: SlackClient
   try {
     const res = await client.users.info({ user: slackUserId })
     const u = res.user
+    if (u && own && isForeignUser(u, own)) {
+      emailByUser.set(slackUserId, { email: null, at: now.getTime(), foreign: true })
+      throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
+    }
     // A deactivated account or a bot is nobody's login, whatever email its profile shows (as for DMs).
     email = (u && !u.deleted && !u.is_bot && u.profile?.email?.trim().toLowerCase()) || null
     // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.

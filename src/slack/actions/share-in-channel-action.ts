@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt'
 import { claimShare, releaseShareClaim } from '../../db/slack-share-claims.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
+import { slowDownMessage } from '../app/command-rate-limit.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { answerCommand } from '../commands/answer-command.js'
 import type { ParsedSubcommand, Subcommand } from '../commands/subcommand.js'
@@ -53,6 +54,14 @@ export function shareInChannelListener(ctx: SlackContext, nowMs: () => number = 
     for (const [k, at] of shared) if (now - at >= SHARED_MEMORY_MS) shared.delete(k)
     const ignore = () => ctx.logger.info({ user: body.user.id }, 'second click on Share in channel for the same answer ignored')
     if (shared.has(key)) return ignore()
+    // A share runs the report again: it counts against the asker's limit as a command does.
+    const turn = ctx.commandLimit.take(body.user.id, body.trigger_id || key)
+    if (!turn.allowed) {
+      ctx.logger.info({ user: body.user.id, retryAfterSeconds: turn.retryAfterS }, 'share not run: over the per-person limit')
+      const text = slowDownMessage(turn.retryAfterS, ctx.config.commandsPerMinute)
+      await answerClick(ctx.logger, client, body, respond, { replace: false, text })
+      return
+    }
     shared.set(key, now)
     // Two instances behind one request URL may each get one of the clicks: the store decides.
     const shareKey = createHash('sha256').update(key).digest('hex')

@@ -21,6 +21,7 @@ import { loadWinrateReport } from '../../services/load-winrate-report.js'
 import { scoreDealsAsOf } from '../../services/score-deals-as-of.js'
 import { scoreOpenDealsIfTrained } from '../../services/score-open-deals.js'
 import { createChartMemo } from './create-chart-memo.js'
+import { createConcurrencyLimit } from './create-concurrency-limit.js'
 import { dealCardOf, dealHealthOf, findDealCards } from './find-deal-cards.js'
 import { loadPulseStatus } from './load-pulse-status.js'
 import type { ChartKind, DealHealth, PulseServices } from './pulse-services.js'
@@ -39,12 +40,16 @@ export interface SyncFollowUps {
   scoreOpenDeals(asOf: string, idleDays: number): Promise<number | null>
 }
 
+/** Charts drawn at once by default: one per answer worker thread of `pulse serve`. */
+export const CHARTS_DRAWN_AT_ONCE = 2
+
 /**
  * The real {@link PulseServices}: analytics loaders, the chart renderer, model scores from the
  * store, and the configured CRM sync (followed by scoring when a model exists). With `answers`
  * (`pulse serve`: see `startAnswerWorkers`) the reports, charts, deal searches and status are
  * computed by those workers over their own connections to the same store (the `db` they are asked
- * with is not used); without, on the calling thread.
+ * with is not used); without, on the calling thread. Charts are kept by what they show
+ * (`createChartMemo`), and at most `chartsAtOnce` different ones are drawn at a time.
  */
 export function createPulseServices(deps: {
   store: Store
@@ -52,6 +57,8 @@ export function createPulseServices(deps: {
   logger: Logger
   followUps?: SyncFollowUps
   answers?: Pick<AnswerWorkers, 'run'>
+  /** Charts drawn at once, at most (default {@link CHARTS_DRAWN_AT_ONCE}); the others wait their turn. */
+  chartsAtOnce?: number
 }): PulseServices {
   const followUps: SyncFollowUps = deps.followUps ?? {
     refreshRollup: () => refreshAnalyticsRollup(deps.store),
@@ -59,12 +66,17 @@ export function createPulseServices(deps: {
   }
   const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
   const { answers } = deps
-  const charts = createChartMemo(async (kind, report) => {
-    // The kind and the report always travel together (see each subcommand).
-    if (answers) return answers.run({ kind: 'chart', chart: kind as ChartKind, report: report as AnyReport })
-    const chart = await renderReportChart(kind as ChartKind, report as never)
-    return { png: chart.png, title: chart.title, altText: chart.altText }
-  })
+  // A burst of different reports (many people at once, a Home refresh) draws at most this many
+  // charts at a time: each holds its scene, SVG and raster (megabytes) while it is drawn.
+  const drawing = createConcurrencyLimit(deps.chartsAtOnce ?? CHARTS_DRAWN_AT_ONCE)
+  const charts = createChartMemo((kind, report) =>
+    drawing(async () => {
+      // The kind and the report always travel together (see each subcommand).
+      if (answers) return answers.run({ kind: 'chart', chart: kind as ChartKind, report: report as AnyReport })
+      const chart = await renderReportChart(kind as ChartKind, report as never)
+      return { png: chart.png, title: chart.title, altText: chart.altText }
+    }),
+  )
   return {
     winrate: answers ? (_db, query) => answers.run({ kind: 'winrate', query }) : loadWinrateReport,
     losses: answers ? (_db, query) => answers.run({ kind: 'losses', query }) : loadLossesReport,

@@ -6,6 +6,7 @@ import type { Store } from '../../db/open-store.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
+import type { OwnWorkspace } from '../access/request-workspace.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { register as registerActions } from '../actions/register.js'
 import { register as registerCommands } from '../commands/register.js'
@@ -16,8 +17,10 @@ import { ackAppRateLimited } from './ack-app-rate-limited.js'
 import { ackUnusedPayloads } from './ack-unused-payloads.js'
 import { boltLogger } from './bolt-logger.js'
 import { clearBotTokenRefusal } from './bot-token-refusal.js'
+import { createCommandRateLimit } from './command-rate-limit.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests, SLACK_EVENTS_PATH } from './guard-slack-requests.js'
+import { guardWorkspace } from './guard-workspace.js'
 import type { PulseServices } from './pulse-services.js'
 import { requireSlackSettings } from './require-slack-settings.js'
 import type { Clock, SlackClient, SlackContext } from './slack-context.js'
@@ -34,8 +37,11 @@ export interface SlackAppOptions {
   readonly clock?: Clock
   /** Web API retries on errors other than 429 (default {@link INTERACTIVE_RETRIES}). */
   readonly retries?: number
-  /** Skip Bolt's `auth.test` at start-up (tests that know the bot's ids). */
-  readonly botIds?: { readonly botId: string; readonly botUserId: string }
+  /**
+   * Skip `auth.test` at start-up (tests that know the bot's ids): `teamId` (and `enterpriseId` on
+   * Enterprise Grid) is the workspace the app serves, as `auth.test` would name it.
+   */
+  readonly botIds?: { readonly botId: string; readonly botUserId: string; readonly teamId: string; readonly enterpriseId?: string }
 }
 
 /** How long `stop` waits for the work of requests already delivered (well within a supervisor's grace period). */
@@ -131,6 +137,12 @@ async function checkAppToken(config: Config, logger: Logger): Promise<void> {
   }
 }
 
+/** The workspace `auth.test` names for the bot token (and its Grid organization); undefined when it names none. */
+function workspaceOf(auth: { team_id?: string; enterprise_id?: string }): OwnWorkspace | undefined {
+  if (!auth.team_id) return undefined
+  return { teamId: auth.team_id, ...(auth.enterprise_id ? { enterpriseId: auth.enterprise_id } : {}) }
+}
+
 /**
  * The HTTP server Bolt's Socket Mode receiver serves the custom routes (the Home tab's charts) on,
  * listening on `PORT` once started. Bolt keeps it private and listens without an error handler, so
@@ -210,6 +222,8 @@ export function createSlackContext(options: SlackAppOptions): SlackContext {
     publicUrl: config.publicUrl,
     pacedClient,
     uploadClient,
+    commandLimit: createCommandRateLimit(config.commandsPerMinute),
+    ownWorkspace: { current: undefined },
   }
 }
 
@@ -293,7 +307,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     work.finally(() => inFlight.delete(work)).catch(() => undefined)
     return work
   }
+  // The workspace the bot token belongs to (`auth.test` in `start`): requests from any other are refused.
+  if (options.botIds) {
+    const { teamId, enterpriseId } = options.botIds
+    ctx.ownWorkspace.current = { teamId, ...(enterpriseId ? { enterpriseId } : {}) }
+  }
   app.use(dedupeEvents(logger))
+  app.use(guardWorkspace(() => ctx.ownWorkspace.current, logger))
   registerCommands(app, ctx)
   registerHome(app, ctx)
   registerActions(app, ctx)
@@ -307,7 +327,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       try {
         // A quick first look (a few seconds of retries), so an unreachable Slack or a wrong
         // SLACK_API_URL stops start-up at once instead of after half an hour of retries.
-        if (!options.botIds) await createWebClient(config, logger, 2).auth.test()
+        if (!options.botIds) ctx.ownWorkspace.current = workspaceOf(await createWebClient(config, logger, 2).auth.test())
         await app.init()
       } catch (error) {
         throw startupError(error, config)

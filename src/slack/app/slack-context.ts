@@ -3,6 +3,8 @@ import type { Config } from '../../config.js'
 import type { Store } from '../../db/open-store.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
+import type { OwnWorkspace } from '../access/request-workspace.js'
+import type { CommandRateLimit } from './command-rate-limit.js'
 import type { PulseServices } from './pulse-services.js'
 
 /** The Slack Web API client type (from @slack/web-api, re-exported by Bolt). */
@@ -36,4 +38,11 @@ export interface SlackContext {
    * (`uploadFile` and `publishHome` wait out a short one themselves).
    */
   readonly uploadClient: SlackClient
+  /**
+   * The workspace the bot token belongs to, once `auth.test` has named it (`current`: undefined
+   * before, and in contexts that take no requests); requests and people from any other are refused.
+   */
+  readonly ownWorkspace: { current: OwnWorkspace | undefined }
+  /** The per-person limit on the reports `/pulse` and its Share button run (`PULSE_COMMANDS_PER_MINUTE`). */
+  readonly commandLimit: CommandRateLimit
 }

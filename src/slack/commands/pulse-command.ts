@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { AppError } from '../../errors.js'
+import { slowDownMessage } from '../app/command-rate-limit.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { clip } from '../blocks/block-kit.js'
 import { esc } from '../blocks/format.js'
@@ -39,6 +40,13 @@ export function pulseCommandListener(ctx: SlackContext) {
       await ack({ response_type: 'ephemeral', text: help.text, blocks: help.blocks })
       return
     }
+    // One person (or a script with their session) may not have reports drawn as fast as Slack delivers them.
+    const turn = ctx.commandLimit.take(command.user_id, requestKey(command))
+    if (!turn.allowed) {
+      ctx.logger.info({ user: command.user_id, retryAfterSeconds: turn.retryAfterS }, 'pulse command not run: over the per-person limit')
+      await ack({ response_type: 'ephemeral', text: slowDownMessage(turn.retryAfterS, ctx.config.commandsPerMinute) })
+      return
+    }
     await ack({
       response_type: 'ephemeral',
       text: `:hourglass_flowing_sand: Working on \`${invoked} ${esc(clip(typed, 200))}\`…`,
@@ -54,6 +62,11 @@ export function pulseCommandListener(ctx: SlackContext) {
       target: { kind: 'private' },
     })
   }
+}
+
+/** What identifies one command however often Slack delivers it: its `trigger_id` (else the whole payload). */
+function requestKey(command: { trigger_id?: unknown }): string {
+  return typeof command.trigger_id === 'string' && command.trigger_id !== '' ? command.trigger_id : JSON.stringify(command)
 }
 
 /** The command as the person typed it (`/pulse`, or the name a workspace gave it in the app's settings). */

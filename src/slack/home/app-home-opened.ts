@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt'
+import { AppError } from '../../errors.js'
 import { rateLimitRetryAfter } from '../app/after-short-rate-limit.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
@@ -26,7 +27,12 @@ export function appHomeOpenedListener(ctx: SlackContext) {
         )
         return
       }
-      ctx.logger.error({ err: error, user: event.user }, 'Home view could not be published')
+      if (error instanceof AppError && error.code === 'not_allowed') {
+        // Someone Slack places in another workspace (a Slack Connect user): refused, not failed.
+        ctx.logger.warn({ user: event.user }, 'Home view refused: the person belongs to another workspace')
+      } else {
+        ctx.logger.error({ err: error, user: event.user }, 'Home view could not be published')
+      }
       // An empty Home tab explains nothing: show the one sentence instead (it carries no data).
       const view = buildHomeView({ kind: 'refused', message: userFacingError(error) })
       await ctx.uploadClient.views.publish({ user_id: event.user, view }).catch(() => undefined)
