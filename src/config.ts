@@ -194,10 +194,13 @@ const envSchema = z.object({
   PULSE_ANOMALY_SCHEDULE: optionalSchedule('PULSE_ANOMALY_SCHEDULE'),
   PULSE_COMMANDS_PER_MINUTE: numberSetting(
     'PULSE_COMMANDS_PER_MINUTE',
-    20,
+    0,
     'a whole number of commands per person per minute (0 for no limit)',
     (n) => Number.isInteger(n) && n >= 0,
   ),
+  PULSE_SLACK_OTHER_WORKSPACES: optionalString.refine((v) => v === undefined || v === 'log' || v === 'refuse', {
+    message: 'PULSE_SLACK_OTHER_WORKSPACES must be log (the default) or refuse',
+  }),
   PULSE_OUTBOX_LEASE_MS: optionalString.refine((v) => v === undefined || /^[1-9][0-9]*$/.test(v), {
     message: 'PULSE_OUTBOX_LEASE_MS must be a whole number of milliseconds, e.g. 60000',
   }),
@@ -252,9 +255,15 @@ export interface Config {
   readonly outboxLeaseMs: number | undefined
   /**
    * `PULSE_COMMANDS_PER_MINUTE`: the reports `/pulse` (and its Share button) runs for one person
-   * in a minute before they are asked to slow down (default 20; 0: no limit).
+   * in a minute before they are asked to slow down (default 0: no limit).
    */
   readonly commandsPerMinute: number
+  /**
+   * `PULSE_SLACK_OTHER_WORKSPACES`: what a request from another Slack workspace or organization
+   * than the bot token's gets. `log` (default): a warning in the log, then the usual access rules
+   * (the roster, by the email Slack gives for the person). `refuse`: one private sentence, no data.
+   */
+  readonly slackOtherWorkspaces: 'log' | 'refuse'
 }
 
 /** Which CRM property (HubSpot) or field path (Salesforce, `Account.Industry` allowed) feeds each segment. */
@@ -361,6 +370,7 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
     }),
     outboxLeaseMs: e.PULSE_OUTBOX_LEASE_MS === undefined ? undefined : Number(e.PULSE_OUTBOX_LEASE_MS),
     commandsPerMinute: e.PULSE_COMMANDS_PER_MINUTE,
+    slackOtherWorkspaces: e.PULSE_SLACK_OTHER_WORKSPACES === 'refuse' ? 'refuse' : 'log',
   })
 }
 

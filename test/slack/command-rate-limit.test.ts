@@ -119,8 +119,9 @@ describe('createCommandRateLimit', () => {
     expect(limit.size).toBe(0)
   })
 
-  it('reads PULSE_COMMANDS_PER_MINUTE (20 by default) and refuses anything but a whole number', () => {
-    expect(loadConfig({}).commandsPerMinute).toBe(20)
+  it('reads PULSE_COMMANDS_PER_MINUTE (0, no limit, by default) and refuses anything but a whole number', () => {
+    expect(loadConfig({}).commandsPerMinute).toBe(0)
+    expect(loadConfig({ PULSE_COMMANDS_PER_MINUTE: '20' }).commandsPerMinute).toBe(20)
     expect(loadConfig({ PULSE_COMMANDS_PER_MINUTE: '0' }).commandsPerMinute).toBe(0)
     expect(() => loadConfig({ PULSE_COMMANDS_PER_MINUTE: '2.5' })).toThrow(/PULSE_COMMANDS_PER_MINUTE must be a whole number/)
   })

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
 import { findSlackTokenRefusal } from '../../src/db/slack-token-refusals.js'
 import { createLogger } from '../../src/log/create-logger.js'
+import { REFUSAL_UNKNOWN } from '../../src/slack/access/authorize.js'
 import { isFromOwnWorkspace, REFUSAL_OTHER_WORKSPACE, requestWorkspace } from '../../src/slack/access/request-workspace.js'
 import { botTokenHash } from '../../src/slack/app/bot-token-refusal.js'
 import { SHARE_ACTION_ID } from '../../src/slack/commands/answer-command.js'
@@ -37,7 +39,7 @@ function shareClick(team: string, userTeam: string, userId: string, responseUrl:
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
 }
 
-describe('requests from another workspace', () => {
+describe('requests from another workspace, PULSE_SLACK_OTHER_WORKSPACES=refuse', () => {
   let t: SlackTestApp
   const lines: Array<{ level: number; msg: string; team?: string; userTeam?: string }> = []
   beforeAll(async () => {
@@ -45,7 +47,12 @@ describe('requests from another workspace', () => {
     // A Slack Connect user of another organization, in a channel shared with it, whose profile
     // shows the CRO's email (their organization's Slack, not ours, vouches for it).
     const company = await sampleCompany()
-    t = await startSlackTestApp({ company, logger, extraUsers: [{ id: CONNECT_USER, email: company.emails.cro, teamId: OTHER_TEAM }] })
+    t = await startSlackTestApp({
+      company,
+      logger,
+      extraUsers: [{ id: CONNECT_USER, email: company.emails.cro, teamId: OTHER_TEAM }],
+      env: { PULSE_SLACK_OTHER_WORKSPACES: 'refuse' },
+    })
   }, 60_000)
   afterAll(async () => {
     await t.close()
@@ -165,7 +172,65 @@ describe('requests from another workspace', () => {
   })
 })
 
-describe('requests on Enterprise Grid', () => {
+describe('requests from another workspace, by default (PULSE_SLACK_OTHER_WORKSPACES=log)', () => {
+  let t: SlackTestApp
+  const lines: Array<{ level: number; msg: string; team?: string }> = []
+  beforeAll(async () => {
+    const logger = createLogger('info', { write: (s: string) => lines.push(JSON.parse(s)) })
+    t = await startSlackTestApp({ logger })
+  }, 60_000)
+  afterAll(async () => {
+    await t.close()
+    await t.company.store.close()
+  })
+  beforeEach(() => {
+    lines.length = 0
+  })
+  const warnings = () => lines.filter((l) => l.level === 40 && /another workspace/.test(l.msg))
+
+  // The answer posted to a command's response URL once it is worked out (not the "Working on" ack).
+  const answerOf = async (userId: string, text: string) => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop()
+    const res = await postSigned(
+      t.url,
+      SIGNING_SECRET,
+      commandFrom(OTHER_TEAM, { userId, text, responseUrl }),
+      'application/x-www-form-urlencoded',
+    )
+    expect(res.text).not.toContain(REFUSAL_OTHER_WORKSPACE)
+    const later = () => t.fake.responses.filter((r) => r.id === id && !/Working on/.test(String(r.body.text)))
+    await waitFor(() => later().length > 0, 20_000, 'the answer')
+    return JSON.stringify(later()[0]?.body)
+  }
+
+  it('logs a /pulse typed in another workspace and judges the asker by the roster as usual: a stranger is refused', async () => {
+    const answer = await answerOf(PEOPLE.stranger, 'winrate')
+    expect(answer).toContain(REFUSAL_UNKNOWN.slice(0, 40))
+    expect(answer).not.toMatch(/\d+(\.\d+)?%/)
+    expect(warnings()).toHaveLength(1)
+    expect(warnings()[0]).toMatchObject({ team: OTHER_TEAM })
+    expect(warnings()[0]?.msg).toContain('PULSE_SLACK_OTHER_WORKSPACES=refuse')
+    expect(JSON.stringify(lines)).not.toContain(t.fake.token)
+  })
+
+  it('answers someone the roster knows, logging that the request named another workspace', async () => {
+    const answer = await answerOf(PEOPLE.cro, 'status')
+    expect(answer).not.toContain(REFUSAL_OTHER_WORKSPACE)
+    expect(answer).not.toContain(REFUSAL_UNKNOWN.slice(0, 40))
+    expect(warnings()).toHaveLength(1)
+  })
+
+  it('reads the setting: log by default, refuse on request, anything else refused with the choices', () => {
+    expect(loadConfig({}).slackOtherWorkspaces).toBe('log')
+    expect(loadConfig({ PULSE_SLACK_OTHER_WORKSPACES: 'refuse' }).slackOtherWorkspaces).toBe('refuse')
+    expect(() => loadConfig({ PULSE_SLACK_OTHER_WORKSPACES: 'deny' })).toThrow(
+      /PULSE_SLACK_OTHER_WORKSPACES must be log \(the default\) or refuse/,
+    )
+  })
+})
+
+describe('requests on Enterprise Grid, PULSE_SLACK_OTHER_WORKSPACES=refuse', () => {
   const SIBLING = 'USIBLING01'
   const PARTNER = 'UPARTNER01'
   let t: SlackTestApp
@@ -174,6 +239,7 @@ describe('requests on Enterprise Grid', () => {
     t = await startSlackTestApp({
       company,
       fake: { enterpriseId: 'E0001' },
+      env: { PULSE_SLACK_OTHER_WORKSPACES: 'refuse' },
       extraUsers: [
         // A member of another workspace of the same organization (the CRO's account there).
         { id: SIBLING, email: company.emails.cro, teamId: 'T0005', enterpriseId: 'E0001' },

@@ -18,6 +18,7 @@ async function socketModeApp(company: Awaited<ReturnType<typeof sampleCompany>>,
     PULSE_AS_OF: AS_OF,
     PULSE_ROSTER: company.rosterPath,
     PORT: String(await freePort()),
+    PULSE_SLACK_OTHER_WORKSPACES: 'refuse',
   })
   const logger = silentLogger()
   return createSlackApp({
@@ -58,7 +59,7 @@ describe('Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
       const id = responseUrl.split('/').pop() as string
       await waitFor(() => fake.responses.some((r) => r.id === id), 20_000, 'the answer')
       expect(fake.pngUploads()).toHaveLength(1)
-      // The same command typed in another workspace is refused in its ack, over the socket too.
+      // With PULSE_SLACK_OTHER_WORKSPACES=refuse the same command typed in another workspace is refused in its ack, over the socket too.
       const elsewhere = fake.responseUrl()
       const refused = (await fake.sendEnvelope('slash_commands', {
         token: 'legacy',

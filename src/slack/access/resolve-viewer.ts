@@ -13,15 +13,22 @@ export const VIEWER_MAX_RETRY_AFTER_S = 10
  * owner (by email, or listed on a manager's team), else nobody. Executives get every deal;
  * managers their team's owners and their own; owners their own.
  *
- * @throws AppError `not_allowed` (`REFUSAL_OTHER_WORKSPACE`) when Slack says the person's own
- * workspace is not the app's (a Slack Connect user of another organization: see `emailOfSlackUser`).
+ * @throws AppError `not_allowed` (`REFUSAL_OTHER_WORKSPACE`) with `PULSE_SLACK_OTHER_WORKSPACES=refuse`
+ * when Slack says the person's own workspace is not the app's (a Slack Connect user of another organization: see `emailOfSlackUser`).
  * @throws Slack's `ratelimited` (with its `retryAfter`) when `users.info` is rate-limited for
  * longer than {@link VIEWER_MAX_RETRY_AFTER_S} seconds (a `client` that throws on 429), so the
  * asker is told to try again rather than kept waiting.
  */
 export async function resolveViewer(ctx: SlackContext, client: SlackClient, slackUserId: string): Promise<Viewer> {
   const email = await afterShortRateLimit(
-    () => emailOfSlackUser(ctx.store.db, client, slackUserId, ctx.clock.now(), ctx.ownWorkspace.current),
+    () =>
+      emailOfSlackUser(
+        ctx.store.db,
+        client,
+        slackUserId,
+        ctx.clock.now(),
+        ctx.config.slackOtherWorkspaces === 'refuse' ? ctx.ownWorkspace.current : undefined,
+      ),
     VIEWER_MAX_RETRY_AFTER_S,
   )
   return viewerForEmail(ctx, slackUserId, email)

@@ -307,13 +307,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     work.finally(() => inFlight.delete(work)).catch(() => undefined)
     return work
   }
-  // The workspace the bot token belongs to (`auth.test` in `start`): requests from any other are refused.
+  // The workspace the bot token belongs to (`auth.test` in `start`): requests from any other are logged (or refused).
   if (options.botIds) {
     const { teamId, enterpriseId } = options.botIds
     ctx.ownWorkspace.current = { teamId, ...(enterpriseId ? { enterpriseId } : {}) }
   }
   app.use(dedupeEvents(logger))
-  app.use(guardWorkspace(() => ctx.ownWorkspace.current, logger))
+  app.use(guardWorkspace(() => ctx.ownWorkspace.current, logger, ctx.config.slackOtherWorkspaces))
   registerCommands(app, ctx)
   registerHome(app, ctx)
   registerActions(app, ctx)

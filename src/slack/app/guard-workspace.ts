@@ -3,20 +3,23 @@ import type { Logger } from '../../log/create-logger.js'
 import { isFromOwnWorkspace, type OwnWorkspace, REFUSAL_OTHER_WORKSPACE, requestWorkspace } from '../access/request-workspace.js'
 
 /**
- * Global middleware that lets through only requests from the app's own workspace (see
- * {@link isFromOwnWorkspace}), before any listener reads the store: a request signed with the
- * app's secret but made in another workspace (the app installed there by mistake) or by a Slack
- * Connect user of another organization gets {@link REFUSAL_OTHER_WORKSPACE} privately (a slash
- * command in its ack, a click through its response URL), an event nothing; each is logged as a
- * warning naming the workspaces and the user (never a token). `own` gives the workspace of the
- * bot token (`auth.test`), undefined until it is known: every request is refused meanwhile.
+ * Global middleware that checks, before any listener reads the store, that a request comes from
+ * the app's own workspace (see {@link isFromOwnWorkspace}). A request signed with the app's secret
+ * but made in another workspace (the app installed there by mistake) or by a Slack Connect user of
+ * another organization is logged as a warning naming the workspaces and the user (never a token).
+ * With `mode` `log` (`PULSE_SLACK_OTHER_WORKSPACES`, the default) it then goes on to the usual
+ * access rules (the roster, by the email Slack gives for the person); with `refuse` it gets
+ * {@link REFUSAL_OTHER_WORKSPACE} privately (a slash command in its ack, a click through its
+ * response URL), an event nothing. `own` gives the workspace of the bot token (`auth.test`),
+ * undefined until it is known (or when `auth.test` names none): `log` lets every request through
+ * then, `refuse` none.
  */
-export function guardWorkspace(own: () => OwnWorkspace | undefined, logger: Logger): Middleware<AnyMiddlewareArgs> {
+export function guardWorkspace(own: () => OwnWorkspace | undefined, logger: Logger, mode: 'log' | 'refuse'): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const { body, next } = args
     const home = own()
     const from = requestWorkspace(body)
-    if (home !== undefined && isFromOwnWorkspace(home, from)) {
+    if (home !== undefined ? isFromOwnWorkspace(home, from) : mode === 'log') {
       await next()
       return
     }
@@ -31,8 +34,14 @@ export function guardWorkspace(own: () => OwnWorkspace | undefined, logger: Logg
         user: 'context' in args ? args.context.userId : undefined,
         ownTeam: home?.teamId,
       },
-      'Slack request from another workspace refused: Sales Pulse serves only the workspace its bot token belongs to',
+      mode === 'refuse'
+        ? 'Slack request from another workspace refused: Sales Pulse serves only the workspace its bot token belongs to (PULSE_SLACK_OTHER_WORKSPACES=refuse)'
+        : "Slack request from another workspace than the bot token's: served under the usual access rules (set PULSE_SLACK_OTHER_WORKSPACES=refuse to refuse such requests)",
     )
+    if (mode === 'log') {
+      await next()
+      return
+    }
     if ('ack' in args && typeof args.ack === 'function') {
       const ack = args.ack as (answer?: unknown) => Promise<void>
       if (typeof b.command === 'string') {

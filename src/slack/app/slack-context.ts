@@ -40,7 +40,8 @@ export interface SlackContext {
   readonly uploadClient: SlackClient
   /**
    * The workspace the bot token belongs to, once `auth.test` has named it (`current`: undefined
-   * before, and in contexts that take no requests); requests and people from any other are refused.
+   * before, and in contexts that take no requests); requests and people from any other are logged, and
+   * refused with `PULSE_SLACK_OTHER_WORKSPACES=refuse`.
    */
   readonly ownWorkspace: { current: OwnWorkspace | undefined }
   /** The per-person limit on the reports `/pulse` and its Share button run (`PULSE_COMMANDS_PER_MINUTE`). */
