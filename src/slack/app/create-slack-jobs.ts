@@ -5,6 +5,7 @@ import { notifyAdmins } from '../alerts/notify-admins.js'
 import { planManagerDigests } from '../alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
+import { describeRefusals, groupRefusals } from '../outbox/describe-refusals.js'
 import { ALERT_CHANNEL_REFUSALS, type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
 import { pruneOutbox } from '../outbox/prune-outbox.js'
 import { slackPauseReason } from './bot-token-refusal.js'
@@ -79,7 +80,7 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       if (drain.failed > 0) {
         throw new AppError(
           'slack_error',
-          `Slack refused ${drain.failed === 1 ? '1 DM' : `${drain.failed} DMs`} (stalled deals or managers' digests) for good, so ${drain.failed === 1 ? 'it is' : 'they are'} not sent again; the others went out. The log names each deal and Slack's reason (such as cannot_dm_bot or user_disabled): check those people in Slack and their emails in the CRM or roster.`,
+          `Slack refused ${drain.failed === 1 ? '1 DM' : `${drain.failed} DMs`} (stalled deals or managers' digests) for good, so ${drain.failed === 1 ? 'it is' : 'they are'} not sent again; the others went out. By Slack's reason: ${describeRefusals(groupRefusals(drain.refused)).join(' ')}`,
         )
       }
       return undefined

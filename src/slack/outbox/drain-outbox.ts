@@ -24,6 +24,7 @@ import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
 import { OUTBOX_EVENT_TYPE, type OutboxPayload } from './outbox-payload.js'
+import { TRANSIENT_SLACK_ERRORS } from './transient-slack-errors.js'
 
 /** How to drain. */
 export interface DrainOptions {
@@ -53,6 +54,11 @@ export interface DrainResult {
   recovered: number
   skipped: number
   failed: number
+  /**
+   * The messages counted in `failed`: Slack's reason (its error code) and the deal of a
+   * stalled-deal DM (null for a digest or an alert); `slackRefusalFix` says what to do.
+   */
+  refused: Array<{ reason: string; kind: OutboxKind; dealId: string | null }>
   /** 429s received (each retried after its Retry-After). */
   rateLimited: number
   /** Left undelivered (deadline, or an outcome unknown after a network error: recovered next run). */
@@ -81,31 +87,27 @@ interface Item {
 }
 
 /**
- * A Slack error that is neither final for the message nor a refusal of the app (`internal_error`,
- * `fatal_error`, `service_unavailable`, ...) is tried again in the same drain this many times,
+ * A Slack error that may pass ({@link TRANSIENT_SLACK_ERRORS}: `internal_error`, `fatal_error`,
+ * `service_unavailable`, ...) is tried again in the same drain this many times,
  * 0.5, 1, 2 and 4 s apart (about 8 s in all); after that the message waits for the next run.
  */
 const TRANSIENT_RETRIES = 4
 const TRANSIENT_FIRST_WAIT_MS = 500
-
-const FINAL_ERRORS = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'user_disabled',
-  'user_not_found',
-  'cannot_dm_bot',
-  'invalid_blocks',
-  'msg_too_long',
-  'restricted_action',
-])
 
 /**
  * Refusals of the app itself (its token or its permissions), not of one message: nothing can be
  * delivered until an admin fixes them, so the drain stops, leaves every message pending, and
  * throws the fix (the scheduler tells the admins).
  */
-const APP_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope'])
+const APP_REFUSALS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'not_allowed_token_type',
+])
 
 /** Why a digest was not sent: a roster edit changed (or removed) its recipient's team before it went out. */
 export const TEAM_CHANGED = "the roster changed the manager's team before the digest was delivered"
@@ -190,8 +192,11 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses every send and lookup
  *   for its `Retry-After` (Slack's limit on posting is also per workspace) and the row is
  *   retried, never dropped;
- * - a Slack error that may pass (`internal_error`, ...) is tried again up to
- *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
+ * - a Slack error that may pass ({@link TRANSIENT_SLACK_ERRORS}: `internal_error`, ...) is tried
+ *   again up to {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for
+ *   the next run; any other error code is Slack's final answer about the message or its recipient
+ *   (`user_disabled`, `cannot_dm_bot`, `user_not_visible`, ...): the row is settled `failed` with
+ *   the code, listed in `refused`, and never tried again;
  * - a channel alert refused for lack of access ({@link ALERT_CHANNEL_REFUSALS}) stays `pending`
  *   with that error, so it goes out on a later run once the app is invited, or to the channel
  *   `PULSE_ALERT_CHANNEL` names by then;
@@ -206,7 +211,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const interval = options.perChannelIntervalMs ?? 1000
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs
-  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, rateLimited: 0, left: 0, heldElsewhere: 0 }
+  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, refused: [], rateLimited: 0, left: 0, heldElsewhere: 0 }
   const leaseMs = outboxLeaseMs(ctx.store, ctx.config)
   const rows = await findUndeliveredOutbox(ctx.store.db, options.kinds)
   if (rows.length === 0) return result
@@ -314,6 +319,14 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     item.tries = tries
     item.notBefore = Date.now() + TRANSIENT_FIRST_WAIT_MS * 2 ** (tries - 1)
     return true
+  }
+
+  // Slack refused the message for good (`code`): settled as failed with the reason, never tried again.
+  const refuse = async (item: Item, code: string): Promise<void> => {
+    log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
+    await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
+    result.failed++
+    result.refused.push({ reason: code, kind: item.row.kind, dealId: item.row.deal_id })
   }
 
   const rateLimited = (error: unknown): number | null => {
@@ -429,18 +442,20 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       }
       const code = slackErrorCode(error)
       if (code !== undefined) {
-        // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
-        const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && ALERT_CHANNEL_REFUSALS.has(code))
-        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, final ? 'failed' : 'pending', code))
+        // Only an error that may pass is worth another try: any other answer would be the same
+        // next time. A channel alert waits for someone to invite the app (the job tells the admins).
+        const waits = item.row.kind === 'anomaly' && ALERT_CHANNEL_REFUSALS.has(code)
+        const final = !waits && !TRANSIENT_SLACK_ERRORS.has(code)
+        if (final) {
+          await refuse(item, code)
+          return 'done'
+        }
+        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', code))
         // Slack said no (ok: false), so nothing was posted: an error that may pass is tried again now.
-        const again = !final && !ALERT_CHANNEL_REFUSALS.has(code) && retryLater(item)
-        log.warn(
-          { outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code },
-          final ? 'message refused by Slack' : 'message will be retried',
-        )
+        const again = !waits && retryLater(item)
+        log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message will be retried')
         if (again) return 'retry'
-        if (final) result.failed++
-        else result.left++
+        result.left++
         return 'done'
       }
       // No answer (network, timeout): it may have arrived. Leave `sending`; the next drain checks.
@@ -497,15 +512,13 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
             }
             const code = slackErrorCode(error)
             // Finding the owner or opening the DM is safe to repeat: an error that may pass is tried again.
-            if (code !== undefined && !FINAL_ERRORS.has(code) && retryLater(item)) {
+            if (code !== undefined && TRANSIENT_SLACK_ERRORS.has(code) && retryLater(item)) {
               log.warn({ outboxId: item.row.outbox_id, code }, 'owner lookup will be retried')
               queue.push(item)
               continue
             }
-            if (code === undefined || !FINAL_ERRORS.has(code)) throw error
-            log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
-            await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
-            result.failed++
+            if (code === undefined || TRANSIENT_SLACK_ERRORS.has(code)) throw error
+            await refuse(item, code)
             continue
           }
           result.rateLimited++
@@ -561,7 +574,9 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     const fix =
       refusal.code === 'missing_scope'
         ? `It lacks a Slack permission${typeof needed === 'string' ? ` (${needed})` : ''}: reinstall the app from its manifest.yml.`
-        : 'Its bot token no longer works: reinstall the app or update SLACK_BOT_TOKEN.'
+        : refusal.code === 'not_allowed_token_type'
+          ? "SLACK_BOT_TOKEN is not the app's Bot User OAuth Token (xoxb-...): set that one (under OAuth & Permissions)."
+          : 'Its bot token no longer works: reinstall the app or update SLACK_BOT_TOKEN.'
     throw new AppError(
       'slack_error',
       `Slack refused Sales Pulse (${refusal.code}), so ${result.left === 1 ? '1 message waits' : `${formatCount(result.left)} messages wait`} in the outbox. ${fix} ${result.left === 1 ? 'It goes' : 'They go'} out on the next run after that.`,
