@@ -1,8 +1,9 @@
 import { formatCount } from '../../analytics/format-figures.js'
 import type { Config } from '../../config.js'
+import { findDealLinks } from '../../db/find-deal-links.js'
 import { findOpenDealOwners, type OpenDealOwner } from '../../db/find-open-deal-owners.js'
 import type { Store } from '../../db/open-store.js'
-import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
+import type { OutboxKind, OutboxRow, StallEpisodeRow } from '../../db/schema-slack.js'
 import {
   findUndeliveredOutbox,
   markOutboxSending,
@@ -13,12 +14,15 @@ import {
   OUTBOX_LEASE_MS,
   OUTBOX_SETTLE_MS,
 } from '../../db/slack-outbox.js'
+import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
+import { findOpenStallEpisodes } from '../../db/slack-stall-episodes.js'
 import { writeWhenFree } from '../../db/write-when-free.js'
-import { addDays } from '../../domain/dates.js'
+import { addDays, daysBetween } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Roster } from '../access/load-roster.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { teamSignature } from '../access/team-signature.js'
+import { type StallDmDeal, stallDmMessage } from '../alerts/stall-dm-message.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
@@ -133,16 +137,54 @@ function digestDayOf(row: Pick<OutboxRow, 'dedupe_key'>): string {
 }
 
 /** Why a stalled-deal DM was not sent: its stall ended before it went out. */
-export const STALL_OVER = 'the deal closed, was deleted in the CRM, went to another owner or had activity before the DM was delivered'
+export const STALL_OVER =
+  'the deal closed, was deleted in the CRM, went to another owner, had activity, fell below the alert amount, or was snoozed or marked updated in the CRM before the DM was delivered'
 
 /**
  * Whether a stalled-deal DM may still go to `recipient`: its deal is open (in `openDeals`), still
- * theirs (by email, in any case) and still idle: no activity after `idleSince` (as of today, the
- * last day a stalled deal's last activity may fall on).
+ * theirs (by email, in any case), still stalled (amount at least `alertAmount`, no activity after
+ * `idleSince`: as of today, the last day a stalled deal's last activity may fall on), not snoozed
+ * (`snoozed`), and the stall episode it was written for (`episodeId`) is still the deal's open
+ * one: a click on "Snooze" or "Updated in CRM" ends it.
  */
-function stallDmStands(openDeals: ReadonlyMap<string, OpenDealOwner>, dealId: string, recipient: string, idleSince: string): boolean {
-  const deal = openDeals.get(dealId)
-  return deal !== undefined && deal.ownerEmail === recipient.trim().toLowerCase() && deal.lastActivity <= idleSince
+function stallDmStands(
+  deal: OpenDealOwner | undefined,
+  recipient: string,
+  rules: { idleSince: string; alertAmount: number },
+  quiet: { snoozed: boolean; openEpisodeId: number | undefined; episodeId: number },
+): boolean {
+  return (
+    deal !== undefined &&
+    deal.ownerEmail === recipient.trim().toLowerCase() &&
+    deal.lastActivity <= rules.idleSince &&
+    deal.amount >= rules.alertAmount &&
+    !quiet.snoozed &&
+    quiet.openEpisodeId === quiet.episodeId
+  )
+}
+
+/** The stall episode a stalled-deal DM's key (`stall:<episode id>`) names. */
+function episodeIdOf(row: Pick<OutboxRow, 'dedupe_key'>): number {
+  return Number(row.dedupe_key.slice('stall:'.length))
+}
+
+/**
+ * A stalled-deal DM's deal as it is `today` (`deal`, from {@link findOpenDealOwners}), when its
+ * payload's figures are of another day or differ from these; null when they still hold.
+ */
+function stallFiguresNow(payload: OutboxPayload, dealId: string, deal: OpenDealOwner, today: string): StallDmDeal | null {
+  const now: StallDmDeal = {
+    dealId,
+    dealName: deal.dealName,
+    amount: deal.amount,
+    stage: deal.stage,
+    daysIdle: Math.max(0, daysBetween(deal.lastActivity, today)),
+    idleFrom: deal.idleFrom,
+  }
+  const was = payload.stall
+  const same =
+    was !== undefined && was.asOf === today && was.amount === now.amount && was.stage === now.stage && was.daysIdle === now.daysIdle
+  return same ? null : now
 }
 
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
@@ -188,7 +230,10 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   recipient the team it lists (a manager taken off the roster, or a team changed), or
  *   ({@link DIGEST_OUTDATED}) once its day has passed (today's digest replaces it), and a
  *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM,
- *   gone to another owner (by email, in any case) or had activity within the idle limit;
+ *   gone to another owner (by email, in any case), had activity within the idle limit, fallen
+ *   below the alert amount, or been snoozed or marked updated (its stall episode ended); a
+ *   stalled-deal DM that still stands but was planned on another day, or whose deal's amount,
+ *   stage or days idle changed since, is written again with today's figures and health score;
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses every send and lookup
  *   for its `Retry-After` (Slack's limit on posting is also per workspace) and the row is
  *   retried, never dropped;
@@ -229,10 +274,12 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   // closed its deal or handed it to another owner is not sent (the weekday plan tells the new owner).
   const today = ctx.clock.asOf()
   const idleSince = addDays(today, -ctx.config.idleDays)
-  const dmDeals = await findOpenDealOwners(
-    ctx.store.db,
-    rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : [])),
-  )
+  const stallDealIds = rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : []))
+  const dmDeals = await findOpenDealOwners(ctx.store.db, stallDealIds)
+  // A snooze or an "Updated in CRM" clicked while the DM waited quiets the deal: it is not sent.
+  const snoozed = stallDealIds.length > 0 ? await findSnoozedDealIds(ctx.store.db, today) : new Set<string>()
+  const openEpisodes = stallDealIds.length > 0 ? await findOpenStallEpisodes(ctx.store.db) : new Map<string, StallEpisodeRow>()
+  const rules = { idleSince, alertAmount: ctx.config.alertAmount }
   for (const row of rows) {
     if (claimedHere.has(row.outbox_id)) {
       // Another drain of this process is sending it.
@@ -286,18 +333,23 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       row.kind === 'stall_dm' &&
       row.deal_id !== null &&
       row.recipient_email !== null &&
-      !stallDmStands(dmDeals, row.deal_id, row.recipient_email, idleSince)
+      !stallDmStands(dmDeals.get(row.deal_id), row.recipient_email, rules, {
+        snoozed: snoozed.has(row.deal_id),
+        openEpisodeId: openEpisodes.get(row.deal_id)?.episode_id,
+        episodeId: episodeIdOf(row),
+      })
     ) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', STALL_OVER))
       log.info(
         { outboxId: row.outbox_id, dealId: row.deal_id },
-        'stalled-deal DM not sent: its deal closed, was deleted, has another owner or had activity',
+        'stalled-deal DM not sent: its deal is no longer stalled, has another owner, or was snoozed or marked updated',
       )
       result.skipped++
       continue
     }
     queue.push(item)
   }
+  await rewriteLateStallDms(ctx, queue, dmDeals, today)
 
   // Set when Slack refuses the app itself: every worker stops starting sends.
   let refusal: { code: string; error: unknown } | undefined
@@ -584,6 +636,38 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     )
   }
   return result
+}
+
+/**
+ * Writes the stalled-deal DMs of `queue` planned on another day than `today` (Slack was down, the
+ * app stopped), or whose deal's amount, stage or days idle changed since, again with the figures
+ * and health score of today, as the DMs are documented to show. Should the health scores not be
+ * had, the DMs keep the figures they were planned with (the log says so) rather than wait.
+ */
+async function rewriteLateStallDms(
+  ctx: SlackContext,
+  queue: Item[],
+  deals: ReadonlyMap<string, OpenDealOwner>,
+  today: string,
+): Promise<void> {
+  const late: Array<{ item: Item; deal: StallDmDeal }> = []
+  for (const item of queue) {
+    const dealId = item.row.deal_id
+    const deal = dealId === null || item.row.kind !== 'stall_dm' ? undefined : deals.get(dealId)
+    const now = deal && dealId !== null ? stallFiguresNow(item.payload, dealId, deal, today) : null
+    if (now) late.push({ item, deal: now })
+  }
+  for (let i = 0; i < late.length; i += 500) {
+    const chunk = late.slice(i, i + 500)
+    const ids = chunk.map((l) => l.deal.dealId)
+    try {
+      const links = await findDealLinks(ctx.store.db, ids)
+      const health = await ctx.services.dealHealth(ctx.store.db, ids, today)
+      for (const { item, deal } of chunk) item.payload = stallDmMessage(deal, links.get(deal.dealId), health.get(deal.dealId), today)
+    } catch (error) {
+      ctx.logger.warn({ err: error, dms: chunk.length }, 'stalled-deal DMs go out with the figures they were planned with')
+    }
+  }
 }
 
 // Looks for a message this row already delivered before a crash, and records it as sent.
