@@ -83,6 +83,8 @@ export interface SlackHomeViewsTable {
   block_count: number
   published_at: string
   view_hash: string | null
+  /** JSON array of the token hashes of the Home charts the published view shows; null: not recorded (a view published before this was). */
+  chart_hashes: string | null
 }
 
 /**
@@ -105,6 +107,8 @@ export interface SlackChartImagesTable {
   png: Buffer
   expires_at: string
   created_at: string
+  /** Since when (ISO time) no stored Home snapshot and no published Home view names this chart; null while one does. */
+  unreferenced_since: string | null
 }
 
 /**

@@ -11,6 +11,7 @@ import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import type { DealCard } from '../app/pulse-services.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { buildHomeView, type HomeContent, type HomeView } from './build-home-view.js'
+import { chartTokenHashesIn } from './chart-images.js'
 import { loadHomeSnapshot } from './home-snapshot.js'
 
 /** Open deals a rep's Home lists. */
@@ -135,7 +136,14 @@ async function publishHomeNow(ctx: SlackContext, client: SlackClient, slackUserI
   // import) it is skipped rather than waited for, and the published view stands.
   const at = ctx.clock.now()
   await writeUnlessBusy(ctx.store.db, (db) =>
-    saveHomeView(db, { slackUserId, role: viewer.role, blockCount: view.blocks.length, hash, at }),
+    saveHomeView(db, {
+      slackUserId,
+      role: viewer.role,
+      blockCount: view.blocks.length,
+      hash,
+      at,
+      chartHashes: chartTokenHashesIn(view.blocks),
+    }),
   )
   return view
 }
