@@ -678,6 +678,19 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
   })
 
+  it('tells the admins why when Slack refuses the alert for good (an error not about access to the channel), and does not post it again', async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('chat.postMessage', 'team_access_not_granted', 1)
+    await expect(jobs.anomalyCheck()).rejects.toThrow(
+      /refused the win-rate alert .*for good.*team_access_not_granted, 1 message: Slack answers "team_access_not_granted"/,
+    )
+    const calls = fake.callsOf('chat.postMessage').length
+    await jobs.anomalyCheck()
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(calls)
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ failed: 1, pending: 0 })
+  })
+
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
     const { fake, ctx } = await setup()
     fake.failNext('chat.postMessage', 'channel_not_found', 10)

@@ -31,7 +31,8 @@ export interface SlackJobs {
   stalledDealDms(signal?: AbortSignal): Promise<unknown>
   /**
    * Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low.
-   * Throws (so the scheduler tells the admins) while the channel refuses the app.
+   * Throws (so the scheduler tells the admins) while the channel refuses the app, and when Slack
+   * refused the alert for good (with its reason and what to do).
    */
   anomalyCheck(signal?: AbortSignal): Promise<unknown>
   /** Delivers whatever the outbox still holds (after a restart, for example). */
@@ -89,7 +90,14 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       const paused = await pausedReason()
       if (paused) return paused.value
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
-      drained(await drainOutbox(ctx, { kinds: ['anomaly'], signal }))
+      const drain = await drainOutbox(ctx, { kinds: ['anomaly'], signal })
+      drained(drain)
+      // Refused for good (Slack's answer would be the same next time): it is not posted, and the admins hear why.
+      if (drain.failed > 0)
+        throw new AppError(
+          'slack_error',
+          `Slack refused the win-rate alert for PULSE_ALERT_CHANNEL for good, so it is not posted. By Slack's reason: ${describeRefusals(groupRefusals(drain.refused)).join(' ')}`,
+        )
       const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => ALERT_CHANNEL_REFUSALS.has(r.last_error ?? ''))
       if (blocked) {
         const fix =

@@ -188,7 +188,12 @@ function stallFiguresNow(payload: OutboxPayload, dealId: string, deal: OpenDealO
 }
 
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
-export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
+export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'channel_is_archived',
+])
 
 /**
  * Refusals of a channel alert's post that an admin can fix: invite the app ({@link CHANNEL_ACCESS_ERRORS}),
