@@ -90,11 +90,13 @@ export async function saveChartImage(
 /**
  * What may still show a Home chart: the chart URLs of every stored Home snapshot (`snapshotCharts`,
  * as stored) and the token hashes every published Home view recorded (`viewHashes`);
- * `unknown` is true when some published view recorded none (published before views recorded
- * their charts), so that any chart may still be shown.
+ * `unknown` is true when a view published since `unknownSince` recorded none (published before
+ * views recorded their charts), so that any chart may still be shown. (A view published before
+ * `unknownSince` is not counted: a chart URL lives no longer than that unless it is stored again.)
  */
 export async function findChartReferences(
   db: Kysely<Database>,
+  unknownSince: Date,
 ): Promise<{ snapshotCharts: string[]; viewHashes: Set<string>; unknown: boolean }> {
   const snapshots = await db.selectFrom('slack_home_snapshots').select('payload').execute()
   const snapshotCharts: string[] = []
@@ -102,11 +104,12 @@ export async function findChartReferences(
     const charts = (JSON.parse(s.payload) as { charts?: Record<string, unknown> }).charts ?? {}
     for (const url of Object.values(charts)) if (typeof url === 'string') snapshotCharts.push(url)
   }
-  const views = await db.selectFrom('slack_home_views').select('chart_hashes').execute()
+  const views = await db.selectFrom('slack_home_views').select(['chart_hashes', 'published_at']).execute()
   const viewHashes = new Set<string>()
+  const since = unknownSince.toISOString()
   let unknown = false
   for (const v of views) {
-    if (v.chart_hashes === null) unknown = true
+    if (v.chart_hashes === null) unknown ||= v.published_at >= since
     else for (const h of JSON.parse(v.chart_hashes) as string[]) viewHashes.add(h)
   }
   return { snapshotCharts, viewHashes, unknown }

@@ -226,7 +226,7 @@ describeEachDialect('Slack stores', (dialect) => {
     for (const h of ['kept', 'shown', 'old']) await saveChartImage(db, { tokenHash: h, png, expiresAt: later(86_400_000), now: NOW })
     await saveHomeSnapshot(db, { scopeKey: 'all', asOf: '2025-03-02', payload: { charts: { winrate: 'https://x/charts/k.png' } }, at: NOW })
     await saveHomeView(db, { slackUserId: 'U1', role: 'rep', blockCount: 3, hash: null, at: NOW, chartHashes: ['shown'] })
-    expect(await findChartReferences(db)).toEqual({
+    expect(await findChartReferences(db, later(-60_000))).toEqual({
       snapshotCharts: ['https://x/charts/k.png'],
       viewHashes: new Set(['shown']),
       unknown: false,
@@ -246,6 +246,8 @@ describeEachDialect('Slack stores', (dialect) => {
     expect(await names()).toEqual(['kept'])
     // A view recorded before views named their charts: nothing can be told.
     await db.updateTable('slack_home_views').set({ chart_hashes: null }).execute()
-    expect((await findChartReferences(db)).unknown).toBe(true)
+    expect((await findChartReferences(db, later(-60_000))).unknown).toBe(true)
+    // ... unless it was published before any chart it could show has expired.
+    expect((await findChartReferences(db, later(60_000))).unknown).toBe(false)
   })
 })

@@ -54,14 +54,14 @@ export const UNREFERENCED_CHART_GRACE_MS = 3_600_000
  * charts newer ones superseded (called by the Home refresh, after it republished the views): a
  * chart that neither a stored snapshot nor a published view names is kept for
  * {@link UNREFERENCED_CHART_GRACE_MS} from the first prune that found it so, then deleted by the
- * next. While some published view has not recorded its charts (published by an earlier version),
- * charts go only at their expiry. Returns how many were deleted.
+ * next. While some view published within the last 7 days has not recorded its charts (published
+ * by an earlier version), charts go only at their expiry. Returns how many were deleted.
  */
 export async function pruneChartImages(ctx: SlackContext): Promise<number> {
   const db = ctx.store.db
   const now = ctx.clock.now()
   const expired = await deleteExpiredChartImages(db, now)
-  const refs = await findChartReferences(db)
+  const refs = await findChartReferences(db, new Date(now.getTime() - CHART_URL_TTL_MS))
   if (refs.unknown) return expired
   const referenced = new Set(refs.viewHashes)
   for (const url of refs.snapshotCharts) {
