@@ -296,6 +296,39 @@ describe('stalled-deal DMs', () => {
     expect(await countOutboxByStatus(company.store.db)).toMatchObject({ failed: 0, pending: plan.alerts.length })
   })
 
+  it('stops with the fix when Slack refuses the history a DM of unknown outcome must be checked in (missing_scope), sending nothing', async () => {
+    const { fake, ctx, company } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    // Slack's answer to one post is lost (an HTTP 503): whether it arrived is unknown.
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    const first = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(first.left).toBe(1)
+    expect((await countOutboxByStatus(company.store.db)).sending).toBe(1)
+    const posts = fake.callsOf('chat.postMessage').length
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'missing_scope', 1)
+    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0 })).rejects.toThrow(/missing_scope.*reinstall the app from its manifest\.yml/)
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(posts)
+    expect((await countOutboxByStatus(company.store.db)).sending).toBe(1)
+    // Once the scope is granted, it is checked, found missing and sent, once.
+    const again = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(again).toMatchObject({ sent: 1, left: 0 })
+    expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('settles as failed a DM of unknown outcome whose channel Slack says cannot be read (channel_not_found), instead of checking it on every run', async () => {
+    const { fake, ctx, company } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'channel_not_found', 1)
+    const second = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(second).toMatchObject({ failed: 1, left: 0 })
+    expect(second.refused).toEqual([{ reason: 'channel_not_found', kind: expect.any(String), dealId: expect.anything() }])
+    expect(await countOutboxByStatus(company.store.db)).toMatchObject({ sending: 0, failed: 1, pending: 0 })
+  })
+
   it('skips an owner whose email Slack does not know, asking Slack only once', async () => {
     const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
     const repDeals = (await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })).alerts.filter(

@@ -250,6 +250,9 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  * - a channel alert refused for lack of access ({@link ALERT_CHANNEL_REFUSALS}) stays `pending`
  *   with that error, so it goes out on a later run once the app is invited, or to the channel
  *   `PULSE_ALERT_CHANNEL` names by then;
+ * - a `sending` row whose channel history Slack refuses to show for good (`channel_not_found`,
+ *   ...) is settled `failed` with the code (it cannot be checked, and is not sent twice); a
+ *   refusal of the app there (a scope missing) stops the drain as below;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
  *   message stays pending, and it throws AppError `slack_error` with the fix; a refused token is
  *   recorded (`recordBotTokenRefused`), and while it is, a drain calls Slack not at all: it
@@ -271,6 +274,23 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   if (paused !== null) {
     log.info({ left: rows.length }, 'outbox not drained: Slack no longer accepts the bot token; every message stays pending')
     return { ...result, left: rows.length, paused }
+  }
+
+  // Set when Slack refuses the app itself: every worker stops starting sends.
+  let refusal: { code: string; error: unknown } | undefined
+  const refusedApp = (error: unknown): boolean => {
+    const code = slackErrorCode(error)
+    if (code === undefined || !APP_REFUSALS.has(code)) return false
+    refusal ??= { code, error }
+    return true
+  }
+
+  // Slack refused the message for good (`code`): settled as failed with the reason, never tried again.
+  const refuse = async (item: Item, code: string): Promise<void> => {
+    log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
+    await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
+    result.failed++
+    result.refused.push({ reason: code, kind: item.row.kind, dealId: item.row.deal_id })
   }
 
   const queue: Item[] = []
@@ -303,6 +323,20 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       try {
         delivered = await alreadyDelivered(ctx, client, item)
       } catch (error) {
+        const code = slackErrorCode(error)
+        // Slack refuses the app the history it needs (a scope missing, the token revoked): the
+        // drain stops with the fix, rather than leave the message unchecked on every run.
+        if (refusedApp(error)) {
+          result.left++
+          continue
+        }
+        // Slack's final answer about that channel (it cannot be read, nor posted in): settled. A
+        // channel alert's channel the app may be invited back to is checked again on the next run.
+        const waits = row.kind === 'anomaly' && code !== undefined && ALERT_CHANNEL_REFUSALS.has(code)
+        if (code !== undefined && !TRANSIENT_SLACK_ERRORS.has(code) && !held && !waits) {
+          await refuse(item, code)
+          continue
+        }
         // Unsure whether it arrived: leave it `sending` rather than risk a second copy.
         log.warn({ outboxId: row.outbox_id, err: error }, 'could not check whether a message was delivered; will check on the next run')
         if (held) result.heldElsewhere++
@@ -356,15 +390,6 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   }
   await rewriteLateStallDms(ctx, queue, dmDeals, today)
 
-  // Set when Slack refuses the app itself: every worker stops starting sends.
-  let refusal: { code: string; error: unknown } | undefined
-  const refusedApp = (error: unknown): boolean => {
-    const code = slackErrorCode(error)
-    if (code === undefined || !APP_REFUSALS.has(code)) return false
-    refusal ??= { code, error }
-    return true
-  }
-
   const channelReadyAt = new Map<string, number>()
   const busy = new Set<string>()
   let globalReadyAt = 0
@@ -376,14 +401,6 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     item.tries = tries
     item.notBefore = Date.now() + TRANSIENT_FIRST_WAIT_MS * 2 ** (tries - 1)
     return true
-  }
-
-  // Slack refused the message for good (`code`): settled as failed with the reason, never tried again.
-  const refuse = async (item: Item, code: string): Promise<void> => {
-    log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
-    await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
-    result.failed++
-    result.refused.push({ reason: code, kind: item.row.kind, dealId: item.row.deal_id })
   }
 
   const rateLimited = (error: unknown): number | null => {
