@@ -100,7 +100,8 @@ export interface SlackHomeSnapshotsTable {
 
 /**
  * `slack_chart_images`: chart PNGs served by the app for Home views at an unguessable URL.
- * Only the SHA-256 of the token is stored; rows expire at `expires_at` (ISO time).
+ * Only the SHA-256 of the token is stored; rows expire at `expires_at` (ISO time), and go sooner
+ * once no Home snapshot or published Home view names them (`unreferenced_since`, `pruneChartImages`).
  */
 export interface SlackChartImagesTable {
   token_hash: string
