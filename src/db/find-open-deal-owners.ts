@@ -1,11 +1,21 @@
 import type { Kysely } from 'kysely'
-import { lastActivitySql } from './deal-derived-sql.js'
+import type { IdleFrom } from '../domain/deal-derived.js'
+import { idleFromSql, lastActivitySql } from './deal-derived-sql.js'
 import type { Database } from './schema.js'
 
-/** An open deal's owner email now (lower-case; null when unknown) and its last activity (`lastActivityOf`). */
+/**
+ * An open deal's owner email now (lower-case; null when unknown), its last activity
+ * (`lastActivityOf`) and which date that is (`idleFrom`), and what a stalled-deal DM says of it
+ * now: name, amount and stage.
+ */
 export interface OpenDealOwner {
   ownerEmail: string | null
   lastActivity: string
+  idleFrom: IdleFrom
+  ownerId: string
+  dealName: string | null
+  amount: number
+  stage: string
 }
 
 /**
@@ -14,7 +24,7 @@ export interface OpenDealOwner {
  * id) and its last activity, as the stalled rule counts it. A deal closed, archived or unknown is
  * absent. In chunks of 500.
  *
- * @example await findOpenDealOwners(db, ['D-7', 'D-8']) // Map { 'D-7' => { ownerEmail: 'ana@acme.com', lastActivity: '2026-02-01' } } (D-8 was won)
+ * @example await findOpenDealOwners(db, ['D-7', 'D-8']) // Map { 'D-7' => { ownerEmail: 'ana@acme.com', lastActivity: '2026-02-01', amount: 80000, ... } } (D-8 was won)
  */
 export async function findOpenDealOwners(db: Kysely<Database>, dealIds: readonly string[]): Promise<Map<string, OpenDealOwner>> {
   const out = new Map<string, OpenDealOwner>()
@@ -23,7 +33,17 @@ export async function findOpenDealOwners(db: Kysely<Database>, dealIds: readonly
     const rows = await db
       .selectFrom('deals')
       .leftJoin('owners', 'owners.owner_id', 'deals.owner_id')
-      .select(['deals.deal_id', 'deals.owner_email', 'owners.email as owner_table_email', lastActivitySql.as('last_activity')])
+      .select([
+        'deals.deal_id',
+        'deals.owner_email',
+        'deals.owner_id',
+        'deals.deal_name',
+        'deals.amount',
+        'deals.stage',
+        'owners.email as owner_table_email',
+        lastActivitySql.as('last_activity'),
+        idleFromSql.as('idle_from'),
+      ])
       .where('deals.deal_id', 'in', ids.slice(i, i + 500))
       .where('deals.outcome', '=', 'open')
       .where('deals.archived', '=', 0)
@@ -32,6 +52,11 @@ export async function findOpenDealOwners(db: Kysely<Database>, dealIds: readonly
       out.set(r.deal_id, {
         ownerEmail: (r.owner_email ?? r.owner_table_email)?.trim().toLowerCase() || null,
         lastActivity: r.last_activity,
+        idleFrom: r.idle_from,
+        ownerId: r.owner_id,
+        dealName: r.deal_name,
+        amount: Number(r.amount),
+        stage: r.stage,
       })
     }
   }

@@ -35,11 +35,17 @@ export interface SyncStatus {
   /**
    * The Slack messages the app sends on its own (owner DMs, digests, channel alerts): how many
    * wait to be sent, and of those recorded in the last 7 days, how many Slack refused for good
-   * (by Slack's reason), how many could not be addressed (no owner email, or an owner Slack does
+   * (by Slack's reason, with the distinct deals of the refused stalled-deal DMs, sorted, and how
+   * many of them were managers' digests), how many could not be addressed (no owner email, or an owner Slack does
    * not know) and how many were dropped before sending as no longer needed (the stall ended, or
    * the alert or digest went stale).
    */
-  messages: { waiting: number; refused: Array<{ reason: string; count: number }>; undeliverable: number; dropped: number }
+  messages: {
+    waiting: number
+    refused: Array<{ reason: string; count: number; dealIds: string[]; digests: number }>
+    undeliverable: number
+    dropped: number
+  }
 }
 
 /** The message of a sync run shown as interrupted because no process is running it any more. */
@@ -159,7 +165,22 @@ async function findMessageStatus(db: Kysely<Database>, since: string): Promise<S
     if (r.status === 'pending' || r.status === 'sending') messages.waiting += n
     else if (r.status === 'skipped' && (r.last_error === NO_OWNER_EMAIL || r.last_error === NO_SLACK_USER)) messages.undeliverable += n
     else if (r.status === 'skipped') messages.dropped += n
-    else if (r.status === 'failed') messages.refused.push({ reason: r.last_error ?? 'unknown', count: n })
+    else if (r.status === 'failed') messages.refused.push({ reason: r.last_error ?? 'unknown', count: n, dealIds: [], digests: 0 })
+  }
+  if (messages.refused.length > 0) {
+    const failed = await db
+      .selectFrom('slack_outbox')
+      .select(['last_error', 'kind', 'deal_id'])
+      .where('status', '=', 'failed')
+      .where('created_at', '>=', since)
+      .execute()
+    for (const f of failed) {
+      const group = messages.refused.find((g) => g.reason === (f.last_error ?? 'unknown'))
+      if (!group) continue
+      if (f.kind === 'digest') group.digests++
+      else if (f.deal_id !== null && !group.dealIds.includes(f.deal_id)) group.dealIds.push(f.deal_id)
+    }
+    for (const g of messages.refused) g.dealIds.sort()
   }
   messages.refused.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
   return messages

@@ -83,6 +83,8 @@ export interface SlackHomeViewsTable {
   block_count: number
   published_at: string
   view_hash: string | null
+  /** JSON array of the token hashes of the Home charts the published view shows; null: not recorded (a view published before this was). */
+  chart_hashes: string | null
 }
 
 /**
@@ -98,13 +100,16 @@ export interface SlackHomeSnapshotsTable {
 
 /**
  * `slack_chart_images`: chart PNGs served by the app for Home views at an unguessable URL.
- * Only the SHA-256 of the token is stored; rows expire at `expires_at` (ISO time).
+ * Only the SHA-256 of the token is stored; rows expire at `expires_at` (ISO time), and go sooner
+ * once no Home snapshot or published Home view names them (`unreferenced_since`, `pruneChartImages`).
  */
 export interface SlackChartImagesTable {
   token_hash: string
   png: Buffer
   expires_at: string
   created_at: string
+  /** Since when (ISO time) no stored Home snapshot and no published Home view names this chart; null while one does. */
+  unreferenced_since: string | null
 }
 
 /**

@@ -23,7 +23,7 @@ afterEach(async () => {
 })
 
 describeEachDialect('pulse status: Slack messages', (dialect) => {
-  it('counts what waits, what Slack refused by reason, what could not be addressed and what was dropped, over the last 7 days', async () => {
+  it('counts what waits, what Slack refused by reason (with the refused deals), what could not be addressed and what was dropped, over the last 7 days', async () => {
     const store = await dialect.open()
     stores.push(store)
     const db = store.db
@@ -57,8 +57,8 @@ describeEachDialect('pulse status: Slack messages', (dialect) => {
     expect((await findSyncStatus(db)).messages).toEqual({
       waiting: 2,
       refused: [
-        { reason: 'cannot_dm_bot', count: 2 },
-        { reason: 'user_disabled', count: 1 },
+        { reason: 'cannot_dm_bot', count: 2, dealIds: ['D4', 'D5'], digests: 0 },
+        { reason: 'user_disabled', count: 1, dealIds: ['D6'], digests: 0 },
       ],
       undeliverable: 2,
       dropped: 1,

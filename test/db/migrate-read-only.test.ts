@@ -21,18 +21,19 @@ async function migrateReadOnly(path: string): Promise<unknown> {
 it('a store of the release before the last migration, read-only for this user, says to run a command once as its owner, not "Is this a Sales Pulse database?"', async () => {
   const path = join(tempDir(), 'pulse.db')
   const store = await openStore({ path })
-  // As the release before 0017 left it: no snooze owner email, and 0017 not applied.
-  await store.db.schema.alterTable('slack_snoozes').dropColumn('owner_email').execute()
+  // As the release before 0018 left it: no chart references, and 0018 not applied.
+  await store.db.schema.alterTable('slack_home_views').dropColumn('chart_hashes').execute()
+  await store.db.schema.alterTable('slack_chart_images').dropColumn('unreferenced_since').execute()
   await store.db
     .deleteFrom('kysely_migration' as never)
-    .where('name' as never, '=', '0017-snooze-owner-email' as never)
+    .where('name' as never, '=', '0018-chart-image-references' as never)
     .execute()
   await store.close()
   const before = readFileSync(path)
   const error = await migrateReadOnly(path)
   expect(error).toBeInstanceOf(AppError)
   expect(userMessage(error)).toContain(
-    'set up by an earlier version of Sales Pulse and must be brought up to date (migration 0017-snooze-owner-email) before this version can read it, but it is read-only for this user, so nothing was changed.',
+    'set up by an earlier version of Sales Pulse and must be brought up to date (migration 0018-chart-image-references) before this version can read it, but it is read-only for this user, so nothing was changed.',
   )
   expect(userMessage(error)).toContain('as a user who may write the file and its folder (its owner)')
   expect(userMessage(error)).not.toContain('Is this a Sales Pulse database?')

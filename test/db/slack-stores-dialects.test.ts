@@ -9,8 +9,10 @@ import { saveDealScores } from '../../src/db/save-deal-scores.js'
 import {
   deleteExpiredChartImages,
   findChartImage,
+  findChartReferences,
   findHomeSnapshot,
   findHomeViewUsers,
+  pruneUnreferencedChartImages,
   saveChartImage,
   saveHomeSnapshot,
   saveHomeView,
@@ -214,5 +216,38 @@ describeEachDialect('Slack stores', (dialect) => {
     expect(Buffer.from((await findChartImage(db, 'h1', NOW)) ?? [])).toEqual(png)
     expect(await findChartImage(db, 'h1', new Date(NOW.getTime() + 60_000))).toBeUndefined()
     expect(await deleteExpiredChartImages(db, new Date(NOW.getTime() + 120_000))).toBe(1)
+  })
+
+  it('prunes the chart images no snapshot or Home view names once they have been unnamed long enough', async () => {
+    store = await dialect.open()
+    const db = store.db
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47])
+    const later = (ms: number) => new Date(NOW.getTime() + ms)
+    for (const h of ['kept', 'shown', 'old']) await saveChartImage(db, { tokenHash: h, png, expiresAt: later(86_400_000), now: NOW })
+    await saveHomeSnapshot(db, { scopeKey: 'all', asOf: '2025-03-02', payload: { charts: { winrate: 'https://x/charts/k.png' } }, at: NOW })
+    await saveHomeView(db, { slackUserId: 'U1', role: 'rep', blockCount: 3, hash: null, at: NOW, chartHashes: ['shown'] })
+    expect(await findChartReferences(db, later(-60_000))).toEqual({
+      snapshotCharts: ['https://x/charts/k.png'],
+      viewHashes: new Set(['shown']),
+      unknown: false,
+    })
+    const names = async () =>
+      (await db.selectFrom('slack_chart_images').select('token_hash').orderBy('token_hash').execute()).map((r) => r.token_hash)
+    // First found unnamed: marked, not deleted.
+    expect(await pruneUnreferencedChartImages(db, new Set(['kept', 'shown']), { now: NOW, deleteBefore: later(-1000) })).toBe(0)
+    // Stored again meanwhile ("old" drawn anew): unmarked, so a later prune keeps it.
+    await saveChartImage(db, { tokenHash: 'old', png, expiresAt: later(86_400_000), now: later(500) })
+    expect(await pruneUnreferencedChartImages(db, new Set(['kept', 'shown']), { now: later(2000), deleteBefore: later(1000) })).toBe(0)
+    expect(await names()).toEqual(['kept', 'old', 'shown'])
+    // "shown" is no longer shown: marked now, and deleted by a prune once its grace has passed; "old" was marked by the last prune.
+    expect(await pruneUnreferencedChartImages(db, new Set(['kept']), { now: later(3000), deleteBefore: later(2500) })).toBe(1)
+    expect(await names()).toEqual(['kept', 'shown'])
+    expect(await pruneUnreferencedChartImages(db, new Set(['kept']), { now: later(5000), deleteBefore: later(4000) })).toBe(1)
+    expect(await names()).toEqual(['kept'])
+    // A view recorded before views named their charts: nothing can be told.
+    await db.updateTable('slack_home_views').set({ chart_hashes: null }).execute()
+    expect((await findChartReferences(db, later(-60_000))).unknown).toBe(true)
+    // ... unless it was published before any chart it could show has expired.
+    expect((await findChartReferences(db, later(60_000))).unknown).toBe(false)
   })
 })

@@ -147,16 +147,33 @@ describe('pulse alerts', () => {
       expect(run.stderr).toMatch(/^ {2}message refused by Slack \(.*outboxId \d+, dealId \S+, code cannot_dm_bot\)\.$/m)
       expect(run.stderr).toMatch(/\(1 failed, 0 left for the next run\)/)
       expect(run.stderr).toMatch(/not sent again/)
+      // Which DM, and what to do about it.
+      expect(run.stderr).toMatch(
+        /^ {2}cannot_dm_bot, 1 message( \([^)]*\))?: the recipient's Slack account is a bot: make a person the deal's owner in the CRM/m,
+      )
       expect(run.stderr).not.toMatch(/DMs left are sent then/)
       const again = await runCli('alerts', '--db', refused, '--as-of', AS_OF)
       expect(again.code).toBe(0)
       // pulse status keeps telling the operator about it after the run's output is gone.
       const status = await runCli('status', '--db', refused)
       expect(status.stdout).toMatch(
-        /^Slack messages: none waiting to be sent; in the last 7 days 1 refused by Slack for good \(cannot_dm_bot 1\)\. A refused DM is not sent again: /m,
+        /^Slack messages: none waiting to be sent; in the last 7 days 1 refused by Slack for good \(cannot_dm_bot 1\)\. A refused message is not sent again; by Slack's reason, what to do:\n {2}cannot_dm_bot, 1 message( \([^)]*\))?: the recipient's Slack account is a bot: /m,
       )
       const json = JSON.parse((await runCli('status', '--db', refused, '--json')).stdout)
-      expect(json.messages).toEqual({ waiting: 0, refused: [{ reason: 'cannot_dm_bot', count: 1 }], undeliverable: 0, dropped: 0 })
+      expect(json.messages).toEqual({
+        waiting: 0,
+        refused: [
+          {
+            reason: 'cannot_dm_bot',
+            count: 1,
+            dealIds: expect.any(Array),
+            digests: expect.any(Number),
+            fix: expect.stringMatching(/is a bot: make a person/),
+          },
+        ],
+        undeliverable: 0,
+        dropped: 0,
+      })
     } finally {
       fake.resetFailures()
     }

@@ -262,6 +262,73 @@ describe('stalled-deal DMs', () => {
     expect((await countOutboxByStatus(company.store.db)).pending).toBe(plan.alerts.length)
   }, 30_000)
 
+  it.each([
+    ['conversations.open', 'user_not_visible'],
+    ['chat.postMessage', 'channel_is_archived'],
+    ['chat.postMessage', 'not_allowed_by_some_new_policy'],
+  ])(
+    'gives up at once on a DM that %s refuses with %s (not an error that may pass), records why, and never sends it again',
+    async (method, code) => {
+      const { fake, ctx, company } = await setup()
+      const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+      expect(plan.alerts.length).toBeGreaterThan(1)
+      fake.failNext(method, code, 1)
+      const first = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+      expect(first).toMatchObject({ sent: plan.alerts.length - 1, failed: 1, left: 0 })
+      expect(first.refused).toEqual([{ reason: code, kind: 'stall_dm', dealId: expect.any(String) }])
+      const failed = await company.store.db.selectFrom('slack_outbox').selectAll().where('status', '=', 'failed').execute()
+      expect(failed.map((r) => [r.deal_id, r.last_error])).toEqual([[first.refused[0]?.dealId, code]])
+      const calls = fake.calls.length
+      const again = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+      expect(again).toMatchObject({ sent: 0, failed: 0, left: 0 })
+      expect(fake.calls.length).toBe(calls)
+      expect((await countOutboxByStatus(company.store.db)).failed).toBe(1)
+    },
+  )
+
+  it('stops and keeps every DM pending when Slack refuses the token type (not_allowed_token_type): no DM is given up', async () => {
+    const { fake, ctx, company } = await setup()
+    const plan = await planStalledDealDms(ctx, { asOf: AS_OF })
+    fake.failNext('chat.postMessage', 'not_allowed_token_type', 1)
+    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0, concurrency: 1 })).rejects.toThrow(
+      /not_allowed_token_type.*SLACK_BOT_TOKEN is not the app's Bot User OAuth Token/,
+    )
+    expect(await countOutboxByStatus(company.store.db)).toMatchObject({ failed: 0, pending: plan.alerts.length })
+  })
+
+  it('stops with the fix when Slack refuses the history a DM of unknown outcome must be checked in (missing_scope), sending nothing', async () => {
+    const { fake, ctx, company } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    // Slack's answer to one post is lost (an HTTP 503): whether it arrived is unknown.
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    const first = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(first.left).toBe(1)
+    expect((await countOutboxByStatus(company.store.db)).sending).toBe(1)
+    const posts = fake.callsOf('chat.postMessage').length
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'missing_scope', 1)
+    await expect(drainOutbox(ctx, { perChannelIntervalMs: 0 })).rejects.toThrow(/missing_scope.*reinstall the app from its manifest\.yml/)
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(posts)
+    expect((await countOutboxByStatus(company.store.db)).sending).toBe(1)
+    // Once the scope is granted, it is checked, found missing and sent, once.
+    const again = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(again).toMatchObject({ sent: 1, left: 0 })
+    expect([...deliveriesByOutboxId(fake).values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('settles as failed a DM of unknown outcome whose channel Slack says cannot be read (channel_not_found), instead of checking it on every run', async () => {
+    const { fake, ctx, company } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await planStalledDealDms(ctx, { asOf: AS_OF })
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'channel_not_found', 1)
+    const second = await drainOutbox(ctx, { perChannelIntervalMs: 0 })
+    expect(second).toMatchObject({ failed: 1, left: 0 })
+    expect(second.refused).toEqual([{ reason: 'channel_not_found', kind: expect.any(String), dealId: expect.anything() }])
+    expect(await countOutboxByStatus(company.store.db)).toMatchObject({ sending: 0, failed: 1, pending: 0 })
+  })
+
   it('skips an owner whose email Slack does not know, asking Slack only once', async () => {
     const { fake, ctx, company } = await setup({ users: (c) => c.users.filter((u) => u.email !== c.emails.rep) })
     const repDeals = (await planStalledDealDms(ctx, { asOf: AS_OF, dryRun: true })).alerts.filter(
@@ -575,7 +642,10 @@ describe('the scheduled DM job when Slack refuses some DMs for good', () => {
     const { fake, ctx } = await setup()
     const jobs = createSlackJobs(ctx, ctx.pacedClient)
     fake.failNext('conversations.open', 'cannot_dm_bot')
-    await expect(jobs.stalledDealDms()).rejects.toThrow(/Slack refused 1 DM .*for good.*cannot_dm_bot/)
+    // The admins are told which deal and what to do about it.
+    await expect(jobs.stalledDealDms()).rejects.toThrow(
+      /Slack refused 1 DM .*for good.*cannot_dm_bot, 1 message( \([^)]*\))?: the recipient's Slack account is a bot: make a person the deal's owner/,
+    )
     const sent = fake.messages.filter((m) => m.metadata?.event_type === 'sales_pulse_outbox').length
     expect(sent).toBeGreaterThan(5)
     expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ failed: 1, pending: 0, sending: 0 })
@@ -639,6 +709,19 @@ describe('win-rate anomaly alert', () => {
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
     await jobs.anomalyCheck()
     expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01' && m.threadTs === undefined)).toHaveLength(1)
+  })
+
+  it('tells the admins why when Slack refuses the alert for good (an error not about access to the channel), and does not post it again', async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('chat.postMessage', 'team_access_not_granted', 1)
+    await expect(jobs.anomalyCheck()).rejects.toThrow(
+      /refused the win-rate alert .*for good.*team_access_not_granted, 1 message: Slack answers "team_access_not_granted"/,
+    )
+    const calls = fake.callsOf('chat.postMessage').length
+    await jobs.anomalyCheck()
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(calls)
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ failed: 1, pending: 0 })
   })
 
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {

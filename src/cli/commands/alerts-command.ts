@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms, type StallPlan } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
+import { describeRefusals, groupRefusals } from '../../slack/outbox/describe-refusals.js'
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
@@ -83,6 +84,10 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           },
         })
         for (const [email, skipped] of notInSlack) io.err(notInSlackNote(email, skipped.deals, skipped.digest))
+        // Each reason Slack refused DMs for good, with the deals and what to do.
+        const refusals = describeRefusals(groupRefusals(delivery.refused))
+        if (refusals.length > 0)
+          io.err(['Slack refused these DMs for good, so they are not sent again:', ...refusals.map((l) => `  ${l}`)].join('\n'))
         // DMs claimed by another run (pulse serve, or a pulse alerts that stopped moments ago) are still owed too.
         const held = delivery.heldElsewhere
         const leaseSeconds = Math.ceil(outboxLeaseMs(store, config) / 1000)
@@ -109,9 +114,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
                 ]
               : []),
             ...(delivery.failed > 0
-              ? [
-                  'Slack refuses a failed DM for good (such as an owner whose Slack account is deactivated or a bot), so it is not sent again: check that deal owner in Slack and their email in the CRM.',
-                ]
+              ? ['Slack refused each failed DM for good (the reasons and what to do are above), so it is not sent again.']
               : []),
           ]
           throw new AppError(

@@ -5,6 +5,8 @@ import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
+import { describeRefusals } from '../../slack/outbox/describe-refusals.js'
+import { slackRefusalFix } from '../../slack/outbox/slack-refusal-fix.js'
 import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, usingStore, withDbOption } from '../cli-context.js'
 
 /** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, the last run of each job and the latest job runs. */
@@ -23,9 +25,12 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
       async (store, config): Promise<CliStatus> => {
         // Only a refusal of the token configured now pauses sending; one of an older token is history.
         const refusal = config.slack.botToken ? await findSlackTokenRefusal(store.db, botTokenHash(config)) : null
+        // A sync whose process was killed outright shows as interrupted, not running.
+        const found = await findSyncStatus(store.db)
         return {
-          // A sync whose process was killed outright shows as interrupted, not running.
-          ...(await findSyncStatus(store.db)),
+          ...found,
+          // Each reason Slack refused messages for, with what to do about it.
+          messages: { ...found.messages, refused: found.messages.refused.map((r) => ({ ...r, fix: slackRefusalFix(r.reason) })) },
           slackPaused: refusal && { reason: refusal.reason, since: refusal.refusedAt, checkedAt: refusal.checkedAt },
         }
       },
@@ -89,7 +94,11 @@ function formatMessages(m: SyncStatus['messages']): string {
     m.dropped === 0 ? '' : `${formatCount(m.dropped)} dropped as no longer needed (the stall ended, or the alert or digest went stale)`,
   ].filter((x) => x !== '')
   const fix =
-    refused > 0 ? ' A refused DM is not sent again: check that owner in Slack (deactivated, or a bot) and their email in the CRM.' : ''
+    refused > 0
+      ? ` A refused message is not sent again; by Slack's reason, what to do:\n${describeRefusals(m.refused)
+          .map((line) => `  ${line}`)
+          .join('\n')}`
+      : ''
   const waiting =
     m.waiting === 0
       ? 'none waiting to be sent'

@@ -159,7 +159,7 @@ async function enqueueStallDms(
         dealId: d.dealId,
         recipientEmail: d.ownerEmail ?? links.get(d.dealId)?.ownerEmail ?? null,
         channelId: null,
-        payload: stallDmMessage(d, links.get(d.dealId), health.get(d.dealId)),
+        payload: stallDmMessage(d, links.get(d.dealId), health.get(d.dealId), asOf),
         now: ctx.clock.now(),
       })
     }

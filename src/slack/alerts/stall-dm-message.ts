@@ -8,11 +8,21 @@ import { type ButtonSpec, buttons, context, fields, section } from '../blocks/bl
 import { count, countOf, esc, escName, moneyIn } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
+/** What a stalled-deal DM says of its deal (a stalled report's row has it all). */
+export type StallDmDeal = Pick<StalledDeal, 'dealId' | 'dealName' | 'amount' | 'stage' | 'daysIdle' | 'idleFrom'>
+
 /**
  * The DM to a stalled deal's owner: deal, amount, stage, days idle, health score and reasons,
- * with "Snooze 7 days", "Updated in CRM" and (when the CRM URL is known) "Open in CRM".
+ * with "Snooze 7 days", "Updated in CRM" and (when the CRM URL is known) "Open in CRM". With
+ * `asOf` (the day the figures are of), the payload records it and the figures (`stall`), so a
+ * delivery on another day can tell that they need writing again.
  */
-export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, health: DealHealth | undefined): OutboxPayload {
+export function stallDmMessage(
+  deal: StallDmDeal,
+  link: DealLink | undefined,
+  health: DealHealth | undefined,
+  asOf?: string,
+): OutboxPayload {
   const name = link?.dealName ?? deal.dealName ?? deal.dealId
   const actions: ButtonSpec[] = [
     { text: 'Snooze 7 days', actionId: SNOOZE_ACTION_ID, value: deal.dealId },
@@ -44,6 +54,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
   return {
     text: `${esc(name)} (${moneyIn(deal.amount, link?.currency)}, ${esc(deal.stage)}) has been idle ${countOf(deal.daysIdle, 'day')}.`,
     blocks,
+    ...(asOf === undefined ? {} : { stall: { asOf, amount: deal.amount, stage: deal.stage, daysIdle: deal.daysIdle } }),
   }
 }
 
@@ -51,7 +62,7 @@ export function stallDmMessage(deal: StalledDeal, link: DealLink | undefined, he
  * "has had no activity for *23 days*"; without a recorded activity date, the date the days run from
  * instead ("has no activity recorded; it was created *23 days* ago"), not a quiet spell stated as fact.
  */
-function idleHeadline(deal: StalledDeal): string {
+function idleHeadline(deal: StallDmDeal): string {
   const days = `*${countOf(deal.daysIdle, 'day')}*`
   switch (deal.idleFrom) {
     case 'activity':

@@ -5,6 +5,7 @@ import { notifyAdmins } from '../alerts/notify-admins.js'
 import { planManagerDigests } from '../alerts/plan-manager-digests.js'
 import { sendStalledDealDms } from '../alerts/send-stalled-deal-dms.js'
 import { refreshHomeTabs } from '../home/refresh-home-tabs.js'
+import { describeRefusals, groupRefusals } from '../outbox/describe-refusals.js'
 import { ALERT_CHANNEL_REFUSALS, type DrainResult, drainOutbox } from '../outbox/drain-outbox.js'
 import { pruneOutbox } from '../outbox/prune-outbox.js'
 import { slackPauseReason } from './bot-token-refusal.js'
@@ -30,7 +31,8 @@ export interface SlackJobs {
   stalledDealDms(signal?: AbortSignal): Promise<unknown>
   /**
    * Daily: post once to `PULSE_ALERT_CHANNEL` when the latest complete month is flagged low.
-   * Throws (so the scheduler tells the admins) while the channel refuses the app.
+   * Throws (so the scheduler tells the admins) while the channel refuses the app, and when Slack
+   * refused the alert for good (with its reason and what to do).
    */
   anomalyCheck(signal?: AbortSignal): Promise<unknown>
   /** Delivers whatever the outbox still holds (after a restart, for example). */
@@ -79,7 +81,7 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       if (drain.failed > 0) {
         throw new AppError(
           'slack_error',
-          `Slack refused ${drain.failed === 1 ? '1 DM' : `${drain.failed} DMs`} (stalled deals or managers' digests) for good, so ${drain.failed === 1 ? 'it is' : 'they are'} not sent again; the others went out. The log names each deal and Slack's reason (such as cannot_dm_bot or user_disabled): check those people in Slack and their emails in the CRM or roster.`,
+          `Slack refused ${drain.failed === 1 ? '1 DM' : `${drain.failed} DMs`} (stalled deals or managers' digests) for good, so ${drain.failed === 1 ? 'it is' : 'they are'} not sent again; the others went out. By Slack's reason: ${describeRefusals(groupRefusals(drain.refused)).join(' ')}`,
         )
       }
       return undefined
@@ -88,7 +90,14 @@ export function createSlackJobs(ctx: SlackContext, client: SlackClient, options:
       const paused = await pausedReason()
       if (paused) return paused.value
       await checkWinRateAnomaly(ctx, ctx.clock.asOf())
-      drained(await drainOutbox(ctx, { kinds: ['anomaly'], signal }))
+      const drain = await drainOutbox(ctx, { kinds: ['anomaly'], signal })
+      drained(drain)
+      // Refused for good (Slack's answer would be the same next time): it is not posted, and the admins hear why.
+      if (drain.failed > 0)
+        throw new AppError(
+          'slack_error',
+          `Slack refused the win-rate alert for PULSE_ALERT_CHANNEL for good, so it is not posted. By Slack's reason: ${describeRefusals(groupRefusals(drain.refused)).join(' ')}`,
+        )
       const blocked = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).find((r) => ALERT_CHANNEL_REFUSALS.has(r.last_error ?? ''))
       if (blocked) {
         const fix =

@@ -2,6 +2,7 @@ import { AppError, DATABASE_BUSY, isDatabaseBusy, isDatabaseDamaged, isDatabaseU
 import { redactText } from '../../log/create-logger.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { esc } from '../blocks/format.js'
+import { SLACK_SIDE_ERRORS } from './slack-side-errors.js'
 import { FileUploadError, FileUploadTimeoutError } from './upload-file.js'
 
 /** What a user is told when Slack's settings do not let the app post where it was asked to (`restricted_action`). */
@@ -10,9 +11,6 @@ export const RESTRICTED_POST =
 
 /** Slack's answers when the bot token itself is refused. */
 const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive'])
-
-/** Slack's answers for a failure on its own side (reference: the Web API's common errors). */
-const SLACK_SIDE = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org'])
 
 /** The Web API client's error for an HTTP 5xx answer that its retries did not get past. */
 function isSlackServerError(error: unknown): boolean {
@@ -63,7 +61,7 @@ export function userFacingError(error: unknown): string {
   if (isSlackUnreachable(error)) {
     return 'Sales Pulse could not reach Slack just now (no answer in time, or no connection), so try again in a minute; if it lasts, see https://slack-status.com.'
   }
-  if ((code !== undefined && SLACK_SIDE.has(code)) || isSlackServerError(error)) {
+  if ((code !== undefined && SLACK_SIDE_ERRORS.has(code)) || isSlackServerError(error)) {
     return `Slack could not complete that just now${code !== undefined && /^[a-z_]+$/.test(code) ? ` (${code})` : ''}, so try again in a minute; if it lasts, see https://slack-status.com.`
   }
   return 'Something went wrong on our side (the details are in the log); try again in a minute, or ask your Sales Pulse admin.'

@@ -2,7 +2,13 @@ import { createHash, createHmac } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { CustomRoute } from '@slack/bolt'
 import { createChartTokenKey, findChartTokenKey } from '../../db/chart-token-key.js'
-import { deleteExpiredChartImages, findChartImage, saveChartImage } from '../../db/slack-home.js'
+import {
+  deleteExpiredChartImages,
+  findChartImage,
+  findChartReferences,
+  pruneUnreferencedChartImages,
+  saveChartImage,
+} from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import type { SlackContext } from '../app/slack-context.js'
 
@@ -36,9 +42,56 @@ export async function hostChartImage(ctx: SlackContext, png: Buffer): Promise<st
   return `${ctx.publicUrl.replace(/\/+$/, '')}/charts/${token}.png`
 }
 
-/** Deletes expired chart images (called by the Home refresh). */
+/**
+ * How long a chart no stored snapshot and no published Home view names any more is still served:
+ * as long as a client may show it from its cache (the `max-age` it is served with), so that a view
+ * on screen while its newer one is published does not lose its image.
+ */
+export const UNREFERENCED_CHART_GRACE_MS = 3_600_000
+
+/**
+ * Deletes expired chart images and, once no published Home view can show them any more, the
+ * charts newer ones superseded (called by the Home refresh, after it republished the views): a
+ * chart that neither a stored snapshot nor a published view names is kept for
+ * {@link UNREFERENCED_CHART_GRACE_MS} from the first prune that found it so, then deleted by the
+ * next. While some view published within the last 7 days has not recorded its charts (published
+ * by an earlier version), charts go only at their expiry. Returns how many were deleted.
+ */
 export async function pruneChartImages(ctx: SlackContext): Promise<number> {
-  return deleteExpiredChartImages(ctx.store.db, ctx.clock.now())
+  const db = ctx.store.db
+  const now = ctx.clock.now()
+  const expired = await deleteExpiredChartImages(db, now)
+  const refs = await findChartReferences(db, new Date(now.getTime() - CHART_URL_TTL_MS))
+  if (refs.unknown) return expired
+  const referenced = new Set(refs.viewHashes)
+  for (const url of refs.snapshotCharts) {
+    const hash = chartTokenHashOf(url)
+    if (hash) referenced.add(hash)
+  }
+  const deleteBefore = new Date(now.getTime() - UNREFERENCED_CHART_GRACE_MS)
+  return expired + (await pruneUnreferencedChartImages(db, referenced, { now, deleteBefore }))
+}
+
+/**
+ * The stored hash of the token in a served chart URL (`.../charts/<token>.png`), or undefined
+ * when `url` is not one.
+ *
+ * @example chartTokenHashOf('https://pulse.example.com/charts/AbC...xyz.png') // '3f1e...' (hex SHA-256 of the token)
+ */
+export function chartTokenHashOf(url: string): string | undefined {
+  const file = url.slice(url.lastIndexOf('/') + 1)
+  return url.includes('/charts/') && TOKEN.test(file) ? hashToken(file.slice(0, -4)) : undefined
+}
+
+/** The token hashes of the served charts a Home view's blocks show (image blocks by `image_url`). */
+export function chartTokenHashesIn(blocks: readonly unknown[]): string[] {
+  const out = new Set<string>()
+  for (const b of blocks) {
+    const url = (b as { type?: unknown; image_url?: unknown }).type === 'image' ? (b as { image_url?: unknown }).image_url : undefined
+    const hash = typeof url === 'string' ? chartTokenHashOf(url) : undefined
+    if (hash) out.add(hash)
+  }
+  return [...out]
 }
 
 /**

@@ -10,7 +10,9 @@ import type { Viewer } from '../access/viewer.js'
 import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import type { DealCard } from '../app/pulse-services.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
+import { SLACK_SIDE_ERRORS } from '../app/slack-side-errors.js'
 import { buildHomeView, type HomeContent, type HomeView } from './build-home-view.js'
+import { chartTokenHashesIn } from './chart-images.js'
 import { loadHomeSnapshot } from './home-snapshot.js'
 
 /** Open deals a rep's Home lists. */
@@ -56,8 +58,7 @@ async function withHealthAsOf(ctx: SlackContext, deals: readonly DealCard[], asO
   return [...rescored, ...cards.filter((d) => d.health === null)]
 }
 
-/** Slack errors that may pass: a Home view refused with one is sent again after each of these waits. */
-const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'])
+/** A Home view refused with an error on Slack's side (`SLACK_SIDE_ERRORS`) is sent again after each of these waits. */
 const TRANSIENT_WAITS_MS = [500, 1000] as const
 
 async function sendView(ctx: SlackContext, slackUserId: string, view: HomeView) {
@@ -66,7 +67,7 @@ async function sendView(ctx: SlackContext, slackUserId: string, view: HomeView) 
       return await afterShortRateLimit(() => ctx.uploadClient.views.publish({ user_id: slackUserId, view }), HOME_MAX_RETRY_AFTER_S)
     } catch (error) {
       const wait = TRANSIENT_WAITS_MS[attempt]
-      if (wait === undefined || !TRANSIENT_SLACK_ERRORS.has(slackErrorCode(error) ?? '')) throw error
+      if (wait === undefined || !SLACK_SIDE_ERRORS.has(slackErrorCode(error) ?? '')) throw error
       await new Promise((resolve) => setTimeout(resolve, wait))
     }
   }
@@ -135,7 +136,14 @@ async function publishHomeNow(ctx: SlackContext, client: SlackClient, slackUserI
   // import) it is skipped rather than waited for, and the published view stands.
   const at = ctx.clock.now()
   await writeUnlessBusy(ctx.store.db, (db) =>
-    saveHomeView(db, { slackUserId, role: viewer.role, blockCount: view.blocks.length, hash, at }),
+    saveHomeView(db, {
+      slackUserId,
+      role: viewer.role,
+      blockCount: view.blocks.length,
+      hash,
+      at,
+      chartHashes: chartTokenHashesIn(view.blocks),
+    }),
   )
   return view
 }

@@ -8,7 +8,8 @@ import { homePublishesInFlight, publishHome } from './publish-home.js'
 
 /**
  * After each sync (job body, and `/pulse sync`): recompute the company and team snapshots, then
- * republish the Home tab of everyone who has opened it. One user's failure is logged and does not
+ * republish the Home tab of everyone who has opened it, then prune the charts no snapshot or
+ * published view names any more (`pruneChartImages`). One user's failure is logged and does not
  * stop the others. Once `signal` is aborted (shutdown) no further view is published: the others
  * are republished by the next refresh, or fresh when their user opens Home. A rate limit on
  * `views.publish` pauses this refresh (not the app's other Slack calls) for its Retry-After.
@@ -18,8 +19,10 @@ export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, si
   const asOf = ctx.clock.asOf()
   await computeHomeSnapshot(ctx, null, asOf)
   for (const manager of ctx.roster.managers.keys()) await computeHomeSnapshot(ctx, manager, asOf)
+  const published = await republishHomeTabs(ctx, client, signal)
+  // After the republish: the charts the new views replaced are named by none of them now.
   await pruneChartImages(ctx)
-  return republishHomeTabs(ctx, client, signal)
+  return published
 }
 
 /**

@@ -1,8 +1,9 @@
 import { formatCount } from '../../analytics/format-figures.js'
 import type { Config } from '../../config.js'
+import { findDealLinks } from '../../db/find-deal-links.js'
 import { findOpenDealOwners, type OpenDealOwner } from '../../db/find-open-deal-owners.js'
 import type { Store } from '../../db/open-store.js'
-import type { OutboxKind, OutboxRow } from '../../db/schema-slack.js'
+import type { OutboxKind, OutboxRow, StallEpisodeRow } from '../../db/schema-slack.js'
 import {
   findUndeliveredOutbox,
   markOutboxSending,
@@ -13,17 +14,21 @@ import {
   OUTBOX_LEASE_MS,
   OUTBOX_SETTLE_MS,
 } from '../../db/slack-outbox.js'
+import { findSnoozedDealIds } from '../../db/slack-snoozes.js'
+import { findOpenStallEpisodes } from '../../db/slack-stall-episodes.js'
 import { writeWhenFree } from '../../db/write-when-free.js'
-import { addDays } from '../../domain/dates.js'
+import { addDays, daysBetween } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Roster } from '../access/load-roster.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { teamSignature } from '../access/team-signature.js'
+import { type StallDmDeal, stallDmMessage } from '../alerts/stall-dm-message.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
 import { openDm } from '../app/open-dm.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
 import { OUTBOX_EVENT_TYPE, type OutboxPayload } from './outbox-payload.js'
+import { TRANSIENT_SLACK_ERRORS } from './transient-slack-errors.js'
 
 /** How to drain. */
 export interface DrainOptions {
@@ -53,6 +58,11 @@ export interface DrainResult {
   recovered: number
   skipped: number
   failed: number
+  /**
+   * The messages counted in `failed`: Slack's reason (its error code) and the deal of a
+   * stalled-deal DM (null for a digest or an alert); `slackRefusalFix` says what to do.
+   */
+  refused: Array<{ reason: string; kind: OutboxKind; dealId: string | null }>
   /** 429s received (each retried after its Retry-After). */
   rateLimited: number
   /** Left undelivered (deadline, or an outcome unknown after a network error: recovered next run). */
@@ -81,31 +91,27 @@ interface Item {
 }
 
 /**
- * A Slack error that is neither final for the message nor a refusal of the app (`internal_error`,
- * `fatal_error`, `service_unavailable`, ...) is tried again in the same drain this many times,
+ * A Slack error that may pass ({@link TRANSIENT_SLACK_ERRORS}: `internal_error`, `fatal_error`,
+ * `service_unavailable`, ...) is tried again in the same drain this many times,
  * 0.5, 1, 2 and 4 s apart (about 8 s in all); after that the message waits for the next run.
  */
 const TRANSIENT_RETRIES = 4
 const TRANSIENT_FIRST_WAIT_MS = 500
-
-const FINAL_ERRORS = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'user_disabled',
-  'user_not_found',
-  'cannot_dm_bot',
-  'invalid_blocks',
-  'msg_too_long',
-  'restricted_action',
-])
 
 /**
  * Refusals of the app itself (its token or its permissions), not of one message: nothing can be
  * delivered until an admin fixes them, so the drain stops, leaves every message pending, and
  * throws the fix (the scheduler tells the admins).
  */
-const APP_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope'])
+const APP_REFUSALS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'not_allowed_token_type',
+])
 
 /** Why a digest was not sent: a roster edit changed (or removed) its recipient's team before it went out. */
 export const TEAM_CHANGED = "the roster changed the manager's team before the digest was delivered"
@@ -131,20 +137,63 @@ function digestDayOf(row: Pick<OutboxRow, 'dedupe_key'>): string {
 }
 
 /** Why a stalled-deal DM was not sent: its stall ended before it went out. */
-export const STALL_OVER = 'the deal closed, was deleted in the CRM, went to another owner or had activity before the DM was delivered'
+export const STALL_OVER =
+  'the deal closed, was deleted in the CRM, went to another owner, had activity, fell below the alert amount, or was snoozed or marked updated in the CRM before the DM was delivered'
 
 /**
  * Whether a stalled-deal DM may still go to `recipient`: its deal is open (in `openDeals`), still
- * theirs (by email, in any case) and still idle: no activity after `idleSince` (as of today, the
- * last day a stalled deal's last activity may fall on).
+ * theirs (by email, in any case), still stalled (amount at least `alertAmount`, no activity after
+ * `idleSince`: as of today, the last day a stalled deal's last activity may fall on), not snoozed
+ * (`snoozed`), and the stall episode it was written for (`episodeId`) is still the deal's open
+ * one: a click on "Snooze" or "Updated in CRM" ends it.
  */
-function stallDmStands(openDeals: ReadonlyMap<string, OpenDealOwner>, dealId: string, recipient: string, idleSince: string): boolean {
-  const deal = openDeals.get(dealId)
-  return deal !== undefined && deal.ownerEmail === recipient.trim().toLowerCase() && deal.lastActivity <= idleSince
+function stallDmStands(
+  deal: OpenDealOwner | undefined,
+  recipient: string,
+  rules: { idleSince: string; alertAmount: number },
+  quiet: { snoozed: boolean; openEpisodeId: number | undefined; episodeId: number },
+): boolean {
+  return (
+    deal !== undefined &&
+    deal.ownerEmail === recipient.trim().toLowerCase() &&
+    deal.lastActivity <= rules.idleSince &&
+    deal.amount >= rules.alertAmount &&
+    !quiet.snoozed &&
+    quiet.openEpisodeId === quiet.episodeId
+  )
+}
+
+/** The stall episode a stalled-deal DM's key (`stall:<episode id>`) names. */
+function episodeIdOf(row: Pick<OutboxRow, 'dedupe_key'>): number {
+  return Number(row.dedupe_key.slice('stall:'.length))
+}
+
+/**
+ * A stalled-deal DM's deal as it is `today` (`deal`, from {@link findOpenDealOwners}), when its
+ * payload's figures are of another day or differ from these; null when they still hold.
+ */
+function stallFiguresNow(payload: OutboxPayload, dealId: string, deal: OpenDealOwner, today: string): StallDmDeal | null {
+  const now: StallDmDeal = {
+    dealId,
+    dealName: deal.dealName,
+    amount: deal.amount,
+    stage: deal.stage,
+    daysIdle: Math.max(0, daysBetween(deal.lastActivity, today)),
+    idleFrom: deal.idleFrom,
+  }
+  const was = payload.stall
+  const same =
+    was !== undefined && was.asOf === today && was.amount === now.amount && was.stage === now.stage && was.daysIdle === now.daysIdle
+  return same ? null : now
 }
 
 /** Refusals of a channel post that an admin can fix by inviting the app (or naming another channel). */
-export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found', 'is_archived'])
+export const CHANNEL_ACCESS_ERRORS: ReadonlySet<string> = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'channel_is_archived',
+])
 
 /**
  * Refusals of a channel alert's post that an admin can fix: invite the app ({@link CHANNEL_ACCESS_ERRORS}),
@@ -186,15 +235,24 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   recipient the team it lists (a manager taken off the roster, or a team changed), or
  *   ({@link DIGEST_OUTDATED}) once its day has passed (today's digest replaces it), and a
  *   stalled-deal DM ({@link STALL_OVER}) once its deal has closed, been deleted in the CRM,
- *   gone to another owner (by email, in any case) or had activity within the idle limit;
+ *   gone to another owner (by email, in any case), had activity within the idle limit, fallen
+ *   below the alert amount, or been snoozed or marked updated (its stall episode ended); a
+ *   stalled-deal DM that still stands but was planned on another day, or whose deal's amount,
+ *   stage or days idle changed since, is written again with today's figures and health score;
  * - sends are paced per channel (`perChannelIntervalMs`), a 429 pauses every send and lookup
  *   for its `Retry-After` (Slack's limit on posting is also per workspace) and the row is
  *   retried, never dropped;
- * - a Slack error that may pass (`internal_error`, ...) is tried again up to
- *   {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for the next run;
+ * - a Slack error that may pass ({@link TRANSIENT_SLACK_ERRORS}: `internal_error`, ...) is tried
+ *   again up to {@link TRANSIENT_RETRIES} times in the drain, with a backoff, then left pending for
+ *   the next run; any other error code is Slack's final answer about the message or its recipient
+ *   (`user_disabled`, `cannot_dm_bot`, `user_not_visible`, ...): the row is settled `failed` with
+ *   the code, listed in `refused`, and never tried again;
  * - a channel alert refused for lack of access ({@link ALERT_CHANNEL_REFUSALS}) stays `pending`
  *   with that error, so it goes out on a later run once the app is invited, or to the channel
  *   `PULSE_ALERT_CHANNEL` names by then;
+ * - a `sending` row whose channel history Slack refuses to show for good (`channel_not_found`,
+ *   ...) is settled `failed` with the code (it cannot be checked, and is not sent twice); a
+ *   refusal of the app there (a scope missing) stops the drain as below;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
  *   message stays pending, and it throws AppError `slack_error` with the fix; a refused token is
  *   recorded (`recordBotTokenRefused`), and while it is, a drain calls Slack not at all: it
@@ -206,7 +264,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const interval = options.perChannelIntervalMs ?? 1000
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs
-  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, rateLimited: 0, left: 0, heldElsewhere: 0 }
+  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, refused: [], rateLimited: 0, left: 0, heldElsewhere: 0 }
   const leaseMs = outboxLeaseMs(ctx.store, ctx.config)
   const rows = await findUndeliveredOutbox(ctx.store.db, options.kinds)
   if (rows.length === 0) return result
@@ -218,16 +276,35 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     return { ...result, left: rows.length, paused }
   }
 
+  // Set when Slack refuses the app itself: every worker stops starting sends.
+  let refusal: { code: string; error: unknown } | undefined
+  const refusedApp = (error: unknown): boolean => {
+    const code = slackErrorCode(error)
+    if (code === undefined || !APP_REFUSALS.has(code)) return false
+    refusal ??= { code, error }
+    return true
+  }
+
+  // Slack refused the message for good (`code`): settled as failed with the reason, never tried again.
+  const refuse = async (item: Item, code: string): Promise<void> => {
+    log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
+    await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
+    result.failed++
+    result.refused.push({ reason: code, kind: item.row.kind, dealId: item.row.deal_id })
+  }
+
   const queue: Item[] = []
   const leaseStart = new Date(ctx.clock.now().getTime() - leaseMs).toISOString()
   // The deals of the stalled-deal DMs as they are now: a DM planned before an import or sync
   // closed its deal or handed it to another owner is not sent (the weekday plan tells the new owner).
   const today = ctx.clock.asOf()
   const idleSince = addDays(today, -ctx.config.idleDays)
-  const dmDeals = await findOpenDealOwners(
-    ctx.store.db,
-    rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : [])),
-  )
+  const stallDealIds = rows.flatMap((r) => (r.kind === 'stall_dm' && r.deal_id !== null ? [r.deal_id] : []))
+  const dmDeals = await findOpenDealOwners(ctx.store.db, stallDealIds)
+  // A snooze or an "Updated in CRM" clicked while the DM waited quiets the deal: it is not sent.
+  const snoozed = stallDealIds.length > 0 ? await findSnoozedDealIds(ctx.store.db, today) : new Set<string>()
+  const openEpisodes = stallDealIds.length > 0 ? await findOpenStallEpisodes(ctx.store.db) : new Map<string, StallEpisodeRow>()
+  const rules = { idleSince, alertAmount: ctx.config.alertAmount }
   for (const row of rows) {
     if (claimedHere.has(row.outbox_id)) {
       // Another drain of this process is sending it.
@@ -246,6 +323,20 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       try {
         delivered = await alreadyDelivered(ctx, client, item)
       } catch (error) {
+        const code = slackErrorCode(error)
+        // Slack refuses the app the history it needs (a scope missing, the token revoked): the
+        // drain stops with the fix, rather than leave the message unchecked on every run.
+        if (refusedApp(error)) {
+          result.left++
+          continue
+        }
+        // Slack's final answer about that channel (it cannot be read, nor posted in): settled. A
+        // channel alert's channel the app may be invited back to is checked again on the next run.
+        const waits = row.kind === 'anomaly' && code !== undefined && ALERT_CHANNEL_REFUSALS.has(code)
+        if (code !== undefined && !TRANSIENT_SLACK_ERRORS.has(code) && !held && !waits) {
+          await refuse(item, code)
+          continue
+        }
         // Unsure whether it arrived: leave it `sending` rather than risk a second copy.
         log.warn({ outboxId: row.outbox_id, err: error }, 'could not check whether a message was delivered; will check on the next run')
         if (held) result.heldElsewhere++
@@ -281,27 +372,23 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       row.kind === 'stall_dm' &&
       row.deal_id !== null &&
       row.recipient_email !== null &&
-      !stallDmStands(dmDeals, row.deal_id, row.recipient_email, idleSince)
+      !stallDmStands(dmDeals.get(row.deal_id), row.recipient_email, rules, {
+        snoozed: snoozed.has(row.deal_id),
+        openEpisodeId: openEpisodes.get(row.deal_id)?.episode_id,
+        episodeId: episodeIdOf(row),
+      })
     ) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', STALL_OVER))
       log.info(
         { outboxId: row.outbox_id, dealId: row.deal_id },
-        'stalled-deal DM not sent: its deal closed, was deleted, has another owner or had activity',
+        'stalled-deal DM not sent: its deal is no longer stalled, has another owner, or was snoozed or marked updated',
       )
       result.skipped++
       continue
     }
     queue.push(item)
   }
-
-  // Set when Slack refuses the app itself: every worker stops starting sends.
-  let refusal: { code: string; error: unknown } | undefined
-  const refusedApp = (error: unknown): boolean => {
-    const code = slackErrorCode(error)
-    if (code === undefined || !APP_REFUSALS.has(code)) return false
-    refusal ??= { code, error }
-    return true
-  }
+  await rewriteLateStallDms(ctx, queue, dmDeals, today)
 
   const channelReadyAt = new Map<string, number>()
   const busy = new Set<string>()
@@ -429,18 +516,20 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       }
       const code = slackErrorCode(error)
       if (code !== undefined) {
-        // A channel alert waits for someone to invite the app (the job tells the admins); a DM cannot be fixed so.
-        const final = FINAL_ERRORS.has(code) && !(item.row.kind === 'anomaly' && ALERT_CHANNEL_REFUSALS.has(code))
-        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, final ? 'failed' : 'pending', code))
+        // Only an error that may pass is worth another try: any other answer would be the same
+        // next time. A channel alert waits for someone to invite the app (the job tells the admins).
+        const waits = item.row.kind === 'anomaly' && ALERT_CHANNEL_REFUSALS.has(code)
+        const final = !waits && !TRANSIENT_SLACK_ERRORS.has(code)
+        if (final) {
+          await refuse(item, code)
+          return 'done'
+        }
+        await writeWhenFree(db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'pending', code))
         // Slack said no (ok: false), so nothing was posted: an error that may pass is tried again now.
-        const again = !final && !ALERT_CHANNEL_REFUSALS.has(code) && retryLater(item)
-        log.warn(
-          { outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code },
-          final ? 'message refused by Slack' : 'message will be retried',
-        )
+        const again = !waits && retryLater(item)
+        log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message will be retried')
         if (again) return 'retry'
-        if (final) result.failed++
-        else result.left++
+        result.left++
         return 'done'
       }
       // No answer (network, timeout): it may have arrived. Leave `sending`; the next drain checks.
@@ -497,15 +586,13 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
             }
             const code = slackErrorCode(error)
             // Finding the owner or opening the DM is safe to repeat: an error that may pass is tried again.
-            if (code !== undefined && !FINAL_ERRORS.has(code) && retryLater(item)) {
+            if (code !== undefined && TRANSIENT_SLACK_ERRORS.has(code) && retryLater(item)) {
               log.warn({ outboxId: item.row.outbox_id, code }, 'owner lookup will be retried')
               queue.push(item)
               continue
             }
-            if (code === undefined || !FINAL_ERRORS.has(code)) throw error
-            log.warn({ outboxId: item.row.outbox_id, dealId: item.row.deal_id ?? undefined, code }, 'message refused by Slack')
-            await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'failed', code))
-            result.failed++
+            if (code === undefined || TRANSIENT_SLACK_ERRORS.has(code)) throw error
+            await refuse(item, code)
             continue
           }
           result.rateLimited++
@@ -561,7 +648,9 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     const fix =
       refusal.code === 'missing_scope'
         ? `It lacks a Slack permission${typeof needed === 'string' ? ` (${needed})` : ''}: reinstall the app from its manifest.yml.`
-        : 'Its bot token no longer works: reinstall the app or update SLACK_BOT_TOKEN.'
+        : refusal.code === 'not_allowed_token_type'
+          ? "SLACK_BOT_TOKEN is not the app's Bot User OAuth Token (xoxb-...): set that one (under OAuth & Permissions)."
+          : 'Its bot token no longer works: reinstall the app or update SLACK_BOT_TOKEN.'
     throw new AppError(
       'slack_error',
       `Slack refused Sales Pulse (${refusal.code}), so ${result.left === 1 ? '1 message waits' : `${formatCount(result.left)} messages wait`} in the outbox. ${fix} ${result.left === 1 ? 'It goes' : 'They go'} out on the next run after that.`,
@@ -569,6 +658,38 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     )
   }
   return result
+}
+
+/**
+ * Writes the stalled-deal DMs of `queue` planned on another day than `today` (Slack was down, the
+ * app stopped), or whose deal's amount, stage or days idle changed since, again with the figures
+ * and health score of today, as the DMs are documented to show. Should the health scores not be
+ * had, the DMs keep the figures they were planned with (the log says so) rather than wait.
+ */
+async function rewriteLateStallDms(
+  ctx: SlackContext,
+  queue: Item[],
+  deals: ReadonlyMap<string, OpenDealOwner>,
+  today: string,
+): Promise<void> {
+  const late: Array<{ item: Item; deal: StallDmDeal }> = []
+  for (const item of queue) {
+    const dealId = item.row.deal_id
+    const deal = dealId === null || item.row.kind !== 'stall_dm' ? undefined : deals.get(dealId)
+    const now = deal && dealId !== null ? stallFiguresNow(item.payload, dealId, deal, today) : null
+    if (now) late.push({ item, deal: now })
+  }
+  for (let i = 0; i < late.length; i += 500) {
+    const chunk = late.slice(i, i + 500)
+    const ids = chunk.map((l) => l.deal.dealId)
+    try {
+      const links = await findDealLinks(ctx.store.db, ids)
+      const health = await ctx.services.dealHealth(ctx.store.db, ids, today)
+      for (const { item, deal } of chunk) item.payload = stallDmMessage(deal, links.get(deal.dealId), health.get(deal.dealId), today)
+    } catch (error) {
+      ctx.logger.warn({ err: error, dms: chunk.length }, 'stalled-deal DMs go out with the figures they were planned with')
+    }
+  }
 }
 
 // Looks for a message this row already delivered before a crash, and records it as sent.

@@ -11,6 +11,12 @@ export interface OutboxPayload {
    * waiting when the roster changed that team is not sent (absent in digests recorded before it existed).
    */
   readonly team?: string
+  /**
+   * A stalled-deal DM: the day ("as of") and figures it was written with. One delivered on a
+   * later day, or after its deal's figures changed, is written again with the figures of the day
+   * it goes out (absent in DMs recorded before it existed: written again whenever sent).
+   */
+  readonly stall?: { readonly asOf: string; readonly amount: number; readonly stage: string; readonly daysIdle: number }
 }
 
 /** The `metadata.event_type` our outbox messages carry, so recovery can recognise them. */

@@ -1,0 +1,45 @@
+const BOT = "the recipient's Slack account is a bot: make a person the deal's owner in the CRM (or name a person in the roster)"
+const DEACTIVATED = "the recipient's Slack account is deactivated: reactivate it in Slack, or give their deals to another owner in the CRM"
+const CHANNEL = 'the app is not in that channel: invite it there (/invite @Sales Pulse), or set another channel'
+const ARCHIVED = 'the channel is archived: unarchive it, or set another channel'
+const MESSAGE = 'Slack refused the message itself: report it to the Sales Pulse maintainers with the log line that names it'
+
+const FIXES: ReadonlyMap<string, string> = new Map([
+  ['cannot_dm_bot', BOT],
+  ['user_disabled', DEACTIVATED],
+  ['user_not_found', "Slack has no such user any more: check the owner's email in the CRM (a manager's in the roster)"],
+  [
+    'user_not_visible',
+    "the app may not see or message that user (a guest, or someone outside the app's workspace): add the app to their workspace, or give the deal to another owner in the CRM",
+  ],
+  ['channel_not_found', CHANNEL],
+  ['not_in_channel', CHANNEL],
+  ['is_archived', ARCHIVED],
+  ['channel_is_archived', ARCHIVED],
+  [
+    'restricted_action',
+    "Slack's settings keep the app from posting there (who may post in the channel, or who may send DMs): ask a Slack admin to let the app post",
+  ],
+  ['invalid_blocks', MESSAGE],
+  ['invalid_arguments', MESSAGE],
+  ['msg_too_long', MESSAGE],
+  ['no_text', MESSAGE],
+  ['too_many_attachments', MESSAGE],
+  ['invalid_metadata_format', MESSAGE],
+])
+
+/**
+ * What to do about a message Slack refused for good with error `code` (from Slack's `ok: false`
+ * answer): one clause naming the cause and the fix, for `pulse status`, `pulse alerts` and the
+ * admins' job-failure notice. An unknown code is named as Slack's own, with where to look it up.
+ *
+ * @example slackRefusalFix('user_disabled') // "the recipient's Slack account is deactivated: reactivate it in Slack, ..."
+ */
+export function slackRefusalFix(code: string): string {
+  // Slack's codes are snake_case words; anything else in the field is not repeated to people.
+  const named = /^[a-z0-9_]{1,60}$/.test(code) ? `"${code}"` : 'an error'
+  return (
+    FIXES.get(code) ??
+    `Slack answers ${named} for it, which will not change by trying again: look the code up among the errors of Slack's chat.postMessage and conversations.open methods`
+  )
+}
