@@ -133,25 +133,51 @@ export function chartTextMeasurer(): TextMeasurer {
 }
 
 /**
- * Breaks `text` at spaces into lines no wider than `maxWidth` CSS pixels at `fontSize`
- * (a single word wider than that keeps its own line). Used for titles and labels, which vega
- * never wraps by itself.
+ * Breaks `text` at spaces into lines no wider than `maxWidth` CSS pixels at `fontSize`. A single
+ * word wider than that (a stage or region name with no spaces) is broken between its characters,
+ * never inside one (an accent stays on its letter), so a title can never widen the image past
+ * the chart. Used for titles and labels, which vega never wraps by itself.
  * @example wrapText('Win rate fell below its normal range in June', 200, 16, true) // two lines
  */
 export function wrapText(text: string, maxWidth: number, fontSize: number, bold = false, measurer = chartTextMeasurer()): string[] {
+  const fits = (t: string) => measurer.width(t, fontSize, bold) <= maxWidth
   // Only plain spaces break a line: a no-break space (U+00A0) keeps `n = deals` together.
   const words = text.split(/[ \t\n]+/).filter(Boolean)
   const lines: string[] = []
   let line = ''
   for (const word of words) {
     const candidate = line ? `${line} ${word}` : word
-    if (line && measurer.width(candidate, fontSize, bold) > maxWidth) {
-      lines.push(line)
-      line = word
-    } else {
+    if (fits(candidate)) {
       line = candidate
+      continue
     }
+    if (line) lines.push(line)
+    line = word
+    if (fits(word)) continue
+    // A word wider than a whole line: as many characters as fit on each line, the rest on the next.
+    const pieces = splitWord(word, fits)
+    lines.push(...pieces.slice(0, -1))
+    line = pieces[pieces.length - 1] ?? ''
   }
   if (line) lines.push(line)
   return lines
+}
+
+let graphemes: Intl.Segmenter | undefined
+
+/** `word` cut into pieces that each `fit` (at least one character each), between user-perceived characters. */
+function splitWord(word: string, fits: (text: string) => boolean): string[] {
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+  const pieces: string[] = []
+  let piece = ''
+  for (const { segment } of graphemes.segment(word)) {
+    if (piece && !fits(piece + segment)) {
+      pieces.push(piece)
+      piece = segment
+    } else {
+      piece += segment
+    }
+  }
+  if (piece) pieces.push(piece)
+  return pieces
 }

@@ -9,6 +9,7 @@ import { reliabilityFromTable } from '../../src/charts/model-chart-inputs.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
 import { MAX_PNG_BYTES, renderChart, renderChartSvg } from '../../src/charts/render-chart.js'
 import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
+import { CHART_WIDTH } from '../../src/charts/report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
@@ -254,6 +255,45 @@ describe('stage names that share a long start', () => {
     for (const s of shown) expect(chartTextMeasurer().width(s, y.labelFontSize)).toBeLessThanOrEqual(y.labelLimit)
     expect(new Set(shown).size).toBe(stages.length)
     expect(shown).toContain('Qualified')
+  })
+})
+
+describe('names with no spaces in titles and subtitles', () => {
+  const long = 'Verhandlungsabschlussvorbereitungsgesprächsterminvereinbarungsbestätigungsphase'
+
+  /** The sample report of `kind` with Negotiation renamed `name`. */
+  function renamed(kind: 'losses' | 'funnel', name: string) {
+    const rename = (stage: string) => (stage === 'Negotiation' ? name : stage)
+    return kind === 'losses'
+      ? {
+          ...samples.losses,
+          stages: samples.losses.stages.map((s) => ({ ...s, stage: rename(s.stage) })),
+          openStages: samples.losses.openStages.map(rename),
+          lateStages: samples.losses.lateStages.map(rename),
+        }
+      : {
+          ...samples.funnel,
+          stages: samples.funnel.stages.map((s) => ({ ...s, stage: rename(s.stage) })),
+          topLeak: samples.funnel.topLeak === null ? null : rename(samples.funnel.topLeak),
+        }
+  }
+
+  it.each(['losses', 'funnel'] as const)(
+    '%s: a long one-word stage name in the title wraps inside the chart instead of widening the image',
+    async (kind) => {
+      const chart = buildReportChart(kind, renamed(kind, long) as never)
+      expect(chart.title).toContain(long)
+      // The same name with spaces in it: the axis shortens both alike, and the title wraps at its spaces.
+      const spaced = await renderChartSvg(buildReportChart(kind, renamed(kind, long.replace(/(ungs|ss|ch)/g, '$1 ')) as never).spec)
+      const named = await renderChartSvg(chart.spec)
+      expect(named.width).toBe(spaced.width)
+    },
+  )
+
+  it('a filter on a long one-word value wraps inside the subtitle instead of widening the image', async () => {
+    const plain = await renderChartSvg(buildReportChart('winrate', samples.winrate).spec)
+    const named = await renderChartSvg(buildReportChart('winrate', { ...samples.winrate, where: { region: `${long}${long}` } }).spec)
+    expect(named.width).toBeLessThanOrEqual(Math.max(plain.width, CHART_WIDTH))
   })
 })
 

@@ -52,6 +52,18 @@ describe('text metrics', () => {
     expect(lines.length).toBeGreaterThan(1)
     expect(lines.join(' ')).toBe('Win rate fell below its normal range in June')
     for (const line of lines) expect(measurer.width(line, 16, true)).toBeLessThanOrEqual(200)
-    expect(wrapText('aaa n\u00a0=\u00a0deals', 30, 12, false, measurer)).toEqual(['aaa', 'n\u00a0=\u00a0deals'])
+    const joined = measurer.width('n\u00a0=\u00a0deals', 12)
+    expect(wrapText('aaa n\u00a0=\u00a0deals', joined + 1, 12, false, measurer)).toEqual(['aaa', 'n\u00a0=\u00a0deals'])
+  })
+
+  it('breaks a word wider than the limit between its characters, accents kept on their letters', () => {
+    const word = 'Verhandlungsabschlussvorbereitungsgespra\u0308chsterminvereinbarungsbesta\u0308tigungsphase'
+    const lines = wrapText(`Lost at ${word} mostly`, 200, 16, true, measurer)
+    expect(lines.length).toBeGreaterThan(2)
+    for (const line of lines) expect(measurer.width(line, 16, true)).toBeLessThanOrEqual(200)
+    expect(lines.join('').replace(/ /g, '')).toBe(`Lostat${word}mostly`)
+    for (const line of lines) expect(line).not.toMatch(/^\u0308/)
+    // The start of the long word shares the line with the words before it only when it fits there whole.
+    expect(lines[0]).toBe('Lost at')
   })
 })
