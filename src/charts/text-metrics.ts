@@ -58,6 +58,14 @@ function loadFont(path: string): MeasuredFont {
   return { metrics: readFontMetrics(readFileSync(path)), glyphs: new Map(), kerning: new Map() }
 }
 
+/**
+ * Characters that take no room and draw nothing when the font lacks them (format characters such
+ * as the tags of a subdivision flag): any other character the font lacks is its missing-glyph
+ * box, as wide as that box. The text measurer and the glyph outlines of `svg-text-paths.ts`
+ * follow this rule alike, so what is drawn is what was measured.
+ */
+export const INVISIBLE_IF_MISSING = /^\p{Default_Ignorable_Code_Point}$/u
+
 /** Width of `text` in ems (font units / unitsPerEm). */
 function measureUnits(m: MeasuredFont, text: string): number {
   let total = 0
@@ -66,9 +74,10 @@ function measureUnits(m: MeasuredFont, text: string): number {
     let glyph = m.glyphs.get(ch)
     if (!glyph) {
       const index = m.metrics.glyphIndex(ch.codePointAt(0) as number)
-      glyph = { index, advance: m.metrics.advance(index) }
+      glyph = { index, advance: index === 0 && INVISIBLE_IF_MISSING.test(ch) ? 0 : m.metrics.advance(index) }
       m.glyphs.set(ch, glyph)
     }
+    if (glyph.index === 0 && glyph.advance === 0) continue
     total += glyph.advance
     if (prev >= 0) total += kern(m, prev, glyph.index)
     prev = glyph.index
