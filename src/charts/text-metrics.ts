@@ -172,14 +172,36 @@ export function wrapText(text: string, maxWidth: number, fontSize: number, bold 
   return lines
 }
 
-let graphemes: Intl.Segmenter | undefined
+// What joins the character before it: combining marks (accents, variation selectors), the
+// zero-width joiner, skin tones and the tags of a subdivision flag.
+const EXTENDS = /^(?:\p{M}|\u200d|[\u{1F3FB}-\u{1F3FF}]|[\u{E0020}-\u{E007F}])$/u
+const REGIONAL_INDICATOR = /^[\u{1F1E6}-\u{1F1FF}]$/u
+
+/**
+ * `text` as user-perceived characters, the units a label may be cut between: a letter with its
+ * accents (`u` + U+0308), an emoji with its skin tone or joined sequence, a flag. A small subset
+ * of Unicode's grapheme rules, enough for names; `Intl.Segmenter` would cost a chart's first
+ * render 10-40 ms to load ICU's break rules.
+ * @example characters('Zu\u0308rich') // ['Z', 'u\u0308', 'r', 'i', 'c', 'h']
+ */
+export function characters(text: string): string[] {
+  const out: string[] = []
+  let joined = false
+  for (const ch of text) {
+    const last = out[out.length - 1]
+    const flag = last !== undefined && REGIONAL_INDICATOR.test(ch) && REGIONAL_INDICATOR.test(last)
+    if (last !== undefined && (joined || flag || EXTENDS.test(ch))) out[out.length - 1] = last + ch
+    else out.push(ch)
+    joined = ch === '\u200d'
+  }
+  return out
+}
 
 /** `word` cut into pieces that each `fit` (at least one character each), between user-perceived characters. */
 function splitWord(word: string, fits: (text: string) => boolean): string[] {
-  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })
   const pieces: string[] = []
   let piece = ''
-  for (const { segment } of graphemes.segment(word)) {
+  for (const segment of characters(word)) {
     if (piece && !fits(piece + segment)) {
       pieces.push(piece)
       piece = segment

@@ -2,7 +2,7 @@ import { Resvg } from '@resvg/resvg-js'
 import { describe, expect, it } from 'vitest'
 import { chartFontFiles } from '../../src/charts/chart-fonts.js'
 import { CHART_FONT } from '../../src/charts/chart-theme.js'
-import { createTextMeasurer, installTextMetrics, wrapText } from '../../src/charts/text-metrics.js'
+import { characters, createTextMeasurer, installTextMetrics, wrapText } from '../../src/charts/text-metrics.js'
 
 /** The advance width resvg actually draws `text` with (bbox right edge of `text|` minus that of `|`). */
 function resvgWidth(text: string, size: number, weight = 'normal'): number {
@@ -54,6 +54,17 @@ describe('text metrics', () => {
     for (const line of lines) expect(measurer.width(line, 16, true)).toBeLessThanOrEqual(200)
     const joined = measurer.width('n\u00a0=\u00a0deals', 12)
     expect(wrapText('aaa n\u00a0=\u00a0deals', joined + 1, 12, false, measurer)).toEqual(['aaa', 'n\u00a0=\u00a0deals'])
+  })
+
+  it('splits text into the characters a reader sees: accents, skin tones, joined emoji and flags stay whole', () => {
+    expect(characters('Zu\u0308rich')).toEqual(['Z', 'u\u0308', 'r', 'i', 'c', 'h'])
+    expect(characters('\u{1F44D}\u{1F3FD}\u{1F469}\u200d\u{1F4BB}\u2764\ufe0f')).toEqual([
+      '\u{1F44D}\u{1F3FD}',
+      '\u{1F469}\u200d\u{1F4BB}',
+      '\u2764\ufe0f',
+    ])
+    expect(characters('\u{1F1EA}\u{1F1FA}\u{1F1EB}\u{1F1F7}\u{1F1E9}')).toEqual(['\u{1F1EA}\u{1F1FA}', '\u{1F1EB}\u{1F1F7}', '\u{1F1E9}'])
+    expect(characters('\u{1F3F4}\u{E0067}\u{E0062}\u{E007F} x')).toEqual(['\u{1F3F4}\u{E0067}\u{E0062}\u{E007F}', ' ', 'x'])
   })
 
   it('breaks a word wider than the limit between its characters, accents kept on their letters', () => {
