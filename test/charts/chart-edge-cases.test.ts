@@ -156,6 +156,18 @@ describe('driversChart labels', () => {
 })
 
 describe('stalledChart labels', () => {
+  it('starts the labels of deals of $0 alone (no amount in the CRM, an alert amount of 0) at the axis, as for any other deals', async () => {
+    const zero = { ...samples.stalled, stalled: samples.stalled.stalled.map((d) => ({ ...d, amount: 0 })), stalledAmount: 0 }
+    const labelXs = async (report: typeof samples.stalled) => {
+      const { svg } = await renderChartSvg(stalledChart(report).spec)
+      return [...svg.matchAll(/<text[^>]*transform="translate\((-?[\d.]+),[^"]*"[^>]*>[^<]*days idle</g)].map((m) => Number(m[1]))
+    }
+    const xs = await labelXs(zero)
+    expect(xs.length).toBe(Math.min(10, zero.stalled.length))
+    // Where a bar of $0 ends: the axis, plus the labels' own small offset.
+    for (const x of xs) expect(x).toBeLessThan(10)
+  })
+
   it('tells apart deals that share a name by their ids', () => {
     const [a, b] = samples.stalled.stalled
     const twins = [
