@@ -9,7 +9,7 @@ import { reliabilityFromTable } from '../../src/charts/model-chart-inputs.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
 import { MAX_PNG_BYTES, renderChart, renderChartSvg } from '../../src/charts/render-chart.js'
 import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
-import { CHART_WIDTH } from '../../src/charts/report-chart.js'
+import { CHART_WIDTH, emptyChart } from '../../src/charts/report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
@@ -301,6 +301,14 @@ describe('names with no spaces in titles and subtitles', () => {
       expect(named.width).toBe(spaced.width)
     },
   )
+
+  it("an empty chart's message wraps inside the chart instead of widening the image", async () => {
+    const message = `All 1,234 closed deals share one region (${long}) and one amount band: there are no others to compare them with.`
+    const chart = emptyChart('No region x amount band segments to chart', message)
+    const { width } = await renderChartSvg(chart.spec)
+    expect(width).toBeLessThanOrEqual(CHART_WIDTH)
+    expect(chart.altText).toContain(message)
+  })
 
   it('a filter on a long one-word value wraps inside the subtitle instead of widening the image', async () => {
     const plain = await renderChartSvg(buildReportChart('winrate', samples.winrate).spec)
