@@ -71,6 +71,32 @@ describe('charts with text from the CRM', () => {
     }
   })
 
+  it('draws names holding a line or paragraph separator (U+2028, U+2029, pasted from a document) instead of failing', async () => {
+    const odd = (name: string) => `${name}\u2028pasted\u2029`
+    const stalled = { ...samples.stalled, stalled: samples.stalled.stalled.map((d) => ({ ...d, dealName: odd(d.dealName ?? d.dealId) })) }
+    const losses = {
+      ...samples.losses,
+      stages: samples.losses.stages.map((s) => ({ ...s, stage: odd(s.stage) })),
+      openStages: samples.losses.openStages.map(odd),
+      lateStages: samples.losses.lateStages.map(odd),
+    }
+    const drivers = {
+      ...samples.drivers,
+      segments: samples.drivers.segments.map((s) => ({
+        ...s,
+        segment: { ...s.segment, ...(s.segment.region ? { region: odd(s.segment.region) } : {}) },
+      })),
+    }
+    for (const [kind, input] of [
+      ['stalled', stalled],
+      ['losses', losses],
+      ['drivers', drivers],
+    ] as const) {
+      const chart = await renderReportChart(kind, input as never)
+      expect(ink(chart.png), kind).toBeGreaterThan(5000)
+    }
+  })
+
   it('draws accented Latin names with real glyphs', async () => {
     const [accented, plain] = await Promise.all([renderChart(textSpec('Zürich – Ventas')), renderChart(textSpec('Zurich - Ventas'))])
     // Same layout; the umlaut and the en dash add a few pixels, never a missing-glyph box.
