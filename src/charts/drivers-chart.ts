@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount } from '../analytics/format-figures.js'
+import { formatCount, formatDeals } from '../analytics/format-figures.js'
 import type { DriverSegment, DriversReport, SegmentField } from '../analytics/report-types.js'
 import { AMOUNT_BANDS } from '../domain/amount-band.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
@@ -68,7 +68,11 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
         ? 'There are no closed deals in this period.'
         : report.where[rowField] !== undefined && report.where[colField] !== undefined
           ? 'The filters fix both fields: the report is one cell.'
-          : 'Each pair holds the deals of one of its values, so none was tested.'
+          : report.n === 1
+            ? 'There is only 1 closed deal: no others to compare it with.'
+            : !varies(report, rowField) && !varies(report, colField)
+              ? `All ${formatDeals(report.n, 'closed')} share one ${FIELD_NAMES[rowField].toLowerCase()} and one ${FIELD_NAMES[colField].toLowerCase()}: there are no others to compare them with.`
+              : 'Each pair holds the deals of one of its values, so none was tested.'
     return emptyChart(`No ${pair} segments to chart`, why)
   }
   const eligible = segments.filter((s) => s.n >= report.minN)
@@ -202,6 +206,16 @@ export function driversChart(report: DriversReport, options: DriversChartOptions
     )
     .join('; ')
   return { spec, title, altText: `${title}. Heatmap of win rate by ${pair}, overall ${formatPercent(overall)}. ${alt}.` }
+}
+
+/**
+ * Whether `field` takes more than one value across the report's deals: it is not fixed by a filter
+ * and its values were tested (a value holding every closed deal has no others to be tested against).
+ */
+function varies(report: DriversReport, field: SegmentField): boolean {
+  return (
+    report.where[field] === undefined && report.segments.some((s) => Object.keys(s.segment).length === 1 && s.segment[field] !== undefined)
+  )
 }
 
 /** The row (or column) label of a field that has one value across the deals: its value is in no segment. */

@@ -1,19 +1,20 @@
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
-import { chartTextMeasurer } from './text-metrics.js'
+import { characters, chartTextMeasurer } from './text-metrics.js'
 
 /** Where {@link shortenLabel} takes characters out: the end, or the middle (keeping the start and the end). */
 export type LabelCut = 'end' | 'middle'
 
 /**
  * `text` within `maxWidth` CSS px at `fontSize` (default: the axis label size), whole characters
- * only, with an ellipsis where characters were taken out; unchanged when it fits.
+ * only (a letter keeps its accents, an emoji sequence stays whole), with an ellipsis where characters were taken out; unchanged when it fits.
  * @example shortenLabel('Enterprise Solution 3', 90, 'middle') // 'Enterprise S…ion 3'
  */
 export function shortenLabel(text: string, maxWidth: number, cut: LabelCut = 'end', fontSize: number = FONT_SIZES.axisLabel): string {
   const m = chartTextMeasurer()
   const fits = (t: string) => m.width(t, fontSize) <= maxWidth
   if (fits(text)) return text
-  const chars = Array.from(text)
+  // Cut between user-perceived characters: never an accent off its letter or onto the ellipsis.
+  const chars = characters(text)
   if (cut === 'end') {
     while (chars.length > 1 && !fits(`${chars.join('').trimEnd()}\u2026`)) chars.pop()
     return `${chars.join('').trimEnd()}\u2026`

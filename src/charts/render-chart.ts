@@ -77,7 +77,7 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   let svg: string
   let view: InstanceType<Engine['View']> | undefined
   try {
-    const vgSpec = compile(spec, { config: CHART_CONFIG, logger }).spec
+    const vgSpec = compile(withoutLineSeparators(spec), { config: CHART_CONFIG, logger }).spec
     view = new View(parse(vgSpec), { renderer: 'none', logger })
     svg = await view.toSVG()
   } catch (cause) {
@@ -91,6 +91,16 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   svg = withoutNonXmlCharacters(svg)
   const size = svgSize(svg)
   return { svg, ...size }
+}
+
+/**
+ * `spec` with every line or paragraph separator (U+2028, U+2029: pasted from a document into a CRM
+ * name) made a space. vega-lite writes names into expressions (axis labels, custom sort orders),
+ * and vega's expression parser, unlike JSON, ends a string at one: the whole chart would fail.
+ */
+function withoutLineSeparators(spec: TopLevelSpec): TopLevelSpec {
+  const text = JSON.stringify(spec)
+  return /[\u2028\u2029]/.test(text) ? (JSON.parse(text.replace(/[\u2028\u2029]/g, ' ')) as TopLevelSpec) : spec
 }
 
 // Characters XML 1.0 does not allow (C0 controls other than tab and line breaks, U+FFFE/U+FFFF, lone

@@ -34,13 +34,17 @@ export function titleBlock(title: string, subtitle: string | string[], width: nu
  * others, so an empty report still renders to a readable image.
  */
 export function emptyChart(title: string, message: string, altText?: string): ReportChart {
+  const width = CHART_WIDTH - 2 * LAYOUT.padding
+  // Wrapped like the title: a message naming many deals or long values stays within the chart's width.
+  const lines = wrapText(message, width, FONT_SIZES.subtitle)
+  const lineHeight = Math.round(FONT_SIZES.subtitle * 1.4)
   const spec: TopLevelSpec = {
     title: titleBlock(title, []),
-    width: CHART_WIDTH - 2 * LAYOUT.padding,
-    height: 24,
-    data: { values: [{ message }] },
-    mark: { type: 'text', align: 'left', baseline: 'middle', color: COLORS.muted, fontSize: FONT_SIZES.subtitle },
-    encoding: { text: { field: 'message', type: 'nominal' }, x: { value: 0 }, y: { value: 8 } },
+    width,
+    height: 24 + (lines.length - 1) * lineHeight,
+    data: { values: [{ message: lines }] },
+    mark: { type: 'text', align: 'left', baseline: 'top', lineHeight, color: COLORS.muted, fontSize: FONT_SIZES.subtitle },
+    encoding: { text: { field: 'message', type: 'nominal' }, x: { value: 0 }, y: { value: 8 - FONT_SIZES.subtitle / 2 } },
   }
   return { spec, title, altText: altText ?? `${title}. ${message}` }
 }

@@ -68,7 +68,8 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   const standIn =
     undated > 0 ? [`${formatCount(undated)} with no activity date on record: idle since the last update, stage entry or creation.`] : []
   const labels = Object.fromEntries(rows.map((r) => [r.dealId, r.deal]))
-  const maxAmount = Math.max(...rows.map((r) => r.amount))
+  // Deals of $0 alone (no amount in the CRM, an alert amount of 0) still start their labels at the axis, not mid-chart.
+  const maxAmount = Math.max(...rows.map((r) => r.amount)) || 1
   const x = { field: 'amount', type: 'quantitative' as const, scale: { domain: [0, maxAmount * 1.6], nice: false }, axis: null }
   const longLabel = `Idle ${formatCount(2 * idleDays)}+ days`
   // Below twice the limit: one day when the limit is one day.

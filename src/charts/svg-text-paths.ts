@@ -3,6 +3,7 @@ import { type ChartFontFiles, chartFontFiles } from './chart-fonts.js'
 import { CHART_FONT } from './chart-theme.js'
 import { type FontMetrics, readFontMetrics } from './font-metrics.js'
 import { type GlyphPath, readGlyphOutlines } from './glyph-outlines.js'
+import { INVISIBLE_IF_MISSING } from './text-metrics.js'
 
 interface OutlineFont {
   readonly metrics: FontMetrics
@@ -121,7 +122,9 @@ function textToPath(attrs: string, content: string, fonts: SvgTextFonts): string
     let prev = -1
     for (const ch of line.text) {
       const glyph = glyphOf(font, ch)
-      if (glyph === 0) return undefined
+      // A character the font lacks is its missing-glyph box, measured so; resvg's own layout would
+      // run the text after an emoji sequence (skin tone, zero-width joiner) into its boxes.
+      if (glyph === 0 && INVISIBLE_IF_MISSING.test(ch)) continue
       if (prev >= 0) pen += kerning(font, prev, glyph)
       glyphs.push(glyph)
       pens.push(pen)

@@ -58,6 +58,14 @@ function loadFont(path: string): MeasuredFont {
   return { metrics: readFontMetrics(readFileSync(path)), glyphs: new Map(), kerning: new Map() }
 }
 
+/**
+ * Characters that take no room and draw nothing when the font lacks them (format characters such
+ * as the tags of a subdivision flag): any other character the font lacks is its missing-glyph
+ * box, as wide as that box. The text measurer and the glyph outlines of `svg-text-paths.ts`
+ * follow this rule alike, so what is drawn is what was measured.
+ */
+export const INVISIBLE_IF_MISSING = /^\p{Default_Ignorable_Code_Point}$/u
+
 /** Width of `text` in ems (font units / unitsPerEm). */
 function measureUnits(m: MeasuredFont, text: string): number {
   let total = 0
@@ -66,9 +74,10 @@ function measureUnits(m: MeasuredFont, text: string): number {
     let glyph = m.glyphs.get(ch)
     if (!glyph) {
       const index = m.metrics.glyphIndex(ch.codePointAt(0) as number)
-      glyph = { index, advance: m.metrics.advance(index) }
+      glyph = { index, advance: index === 0 && INVISIBLE_IF_MISSING.test(ch) ? 0 : m.metrics.advance(index) }
       m.glyphs.set(ch, glyph)
     }
+    if (glyph.index === 0 && glyph.advance === 0) continue
     total += glyph.advance
     if (prev >= 0) total += kern(m, prev, glyph.index)
     prev = glyph.index
@@ -133,25 +142,73 @@ export function chartTextMeasurer(): TextMeasurer {
 }
 
 /**
- * Breaks `text` at spaces into lines no wider than `maxWidth` CSS pixels at `fontSize`
- * (a single word wider than that keeps its own line). Used for titles and labels, which vega
- * never wraps by itself.
+ * Breaks `text` at spaces into lines no wider than `maxWidth` CSS pixels at `fontSize`. A single
+ * word wider than that (a stage or region name with no spaces) is broken between its characters,
+ * never inside one (an accent stays on its letter), so a title can never widen the image past
+ * the chart. Used for titles and labels, which vega never wraps by itself.
  * @example wrapText('Win rate fell below its normal range in June', 200, 16, true) // two lines
  */
 export function wrapText(text: string, maxWidth: number, fontSize: number, bold = false, measurer = chartTextMeasurer()): string[] {
+  const fits = (t: string) => measurer.width(t, fontSize, bold) <= maxWidth
   // Only plain spaces break a line: a no-break space (U+00A0) keeps `n = deals` together.
   const words = text.split(/[ \t\n]+/).filter(Boolean)
   const lines: string[] = []
   let line = ''
   for (const word of words) {
     const candidate = line ? `${line} ${word}` : word
-    if (line && measurer.width(candidate, fontSize, bold) > maxWidth) {
-      lines.push(line)
-      line = word
-    } else {
+    if (fits(candidate)) {
       line = candidate
+      continue
     }
+    if (line) lines.push(line)
+    line = word
+    if (fits(word)) continue
+    // A word wider than a whole line: as many characters as fit on each line, the rest on the next.
+    const pieces = splitWord(word, fits)
+    lines.push(...pieces.slice(0, -1))
+    line = pieces[pieces.length - 1] ?? ''
   }
   if (line) lines.push(line)
   return lines
+}
+
+// What joins the character before it: combining marks (accents, variation selectors), the
+// zero-width joiner, skin tones and the tags of a subdivision flag.
+const EXTENDS = /^(?:\p{M}|\u200d|[\u{1F3FB}-\u{1F3FF}]|[\u{E0020}-\u{E007F}])$/u
+const REGIONAL_INDICATOR = /^[\u{1F1E6}-\u{1F1FF}]$/u
+
+/**
+ * `text` as user-perceived characters, the units a label may be cut between: a letter with its
+ * accents (`u` + U+0308), an emoji with its skin tone or joined sequence, a flag. A small subset
+ * of Unicode's grapheme rules, enough for names; `Intl.Segmenter` would cost a chart's first
+ * render 10-40 ms to load ICU's break rules.
+ * @example characters('Zu\u0308rich') // ['Z', 'u\u0308', 'r', 'i', 'c', 'h']
+ */
+export function characters(text: string): string[] {
+  const out: string[] = []
+  let joined = false
+  for (const ch of text) {
+    const last = out[out.length - 1]
+    const flag = last !== undefined && REGIONAL_INDICATOR.test(ch) && REGIONAL_INDICATOR.test(last)
+    if (last !== undefined && (joined || flag || EXTENDS.test(ch))) out[out.length - 1] = last + ch
+    else out.push(ch)
+    joined = ch === '\u200d'
+  }
+  return out
+}
+
+/** `word` cut into pieces that each `fit` (at least one character each), between user-perceived characters. */
+function splitWord(word: string, fits: (text: string) => boolean): string[] {
+  const pieces: string[] = []
+  let piece = ''
+  for (const segment of characters(word)) {
+    if (piece && !fits(piece + segment)) {
+      pieces.push(piece)
+      piece = segment
+    } else {
+      piece += segment
+    }
+  }
+  if (piece) pieces.push(piece)
+  return pieces
 }

@@ -34,6 +34,12 @@ export interface WinrateChartRow {
 }
 
 const TOP_HEIGHT = 220
+/** How far below its point the "partial" label sits when set below it (CSS px). */
+const PARTIAL_LABEL_DY = 16
+/** How far above or below its point a "below range" / "above range" label sits (CSS px). */
+const ANOMALY_LABEL_DY = 10
+/** How far a mark label reaches below its baseline (CSS px): the room it needs above the strip below 0%. */
+const LABEL_DESCENT = 4
 /** Height (CSS px) of the strip under 0% that holds the closed-deal labels (set level; upright ones get more). */
 const LABEL_STRIP = 16
 /** Width (CSS px) an upright closed-deal label needs, space to the next one included. */
@@ -119,9 +125,13 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
   // "partial" goes opposite the last month's anomaly label, else away from the dashed segment.
   // Layers for the partial month exist only when there is one to draw.
   const partialLayers = <T>(layers: T[]): T[] => (partial ? layers : [])
+  // A label set below a point near 0% would run into the closed-deal strip: it goes above instead.
+  const pixelsPerUnit = TOP_HEIGHT / (yMax - yMin)
+  const roomBelow = (rate: number | null, dy: number) => (rate ?? 0) * pixelsPerUnit >= dy + LABEL_DESCENT
   const partialBelow =
     partial !== undefined &&
     lastComplete !== undefined &&
+    roomBelow(partial.winRate, PARTIAL_LABEL_DY) &&
     (lastComplete.anomaly === 'high' || (lastComplete.anomaly === null && (lastComplete.winRate ?? 0) > (partial.winRate ?? 0)))
 
   const top = {
@@ -190,11 +200,17 @@ export function winrateChart(report: WinrateChartInput): ReportChart {
           name: 'partialPoint',
         },
       ]),
-      ...anomalyLabels(rows, y),
+      ...anomalyLabels(rows, y, (rate) => roomBelow(rate, ANOMALY_LABEL_DY)),
       ...partialLayers(
         withHalo({
           transform: [{ filter: 'datum.partial && datum.winRate != null' }],
-          mark: { type: 'text', color: COLORS.partial, dy: partialBelow ? 16 : -14, fontSize: FONT_SIZES.markLabel, fontStyle: 'italic' },
+          mark: {
+            type: 'text',
+            color: COLORS.partial,
+            dy: partialBelow ? PARTIAL_LABEL_DY : -14,
+            fontSize: FONT_SIZES.markLabel,
+            fontStyle: 'italic',
+          },
           encoding: { y: { field: 'winRate', ...y }, text: { value: 'partial' } },
           name: 'partialLabel',
         }),
@@ -266,10 +282,12 @@ function pointStyle(anomaly: 'low' | 'high' | null): { pointShape: string; point
  * run starts: on its left (where the line arrives from the normal range, so the run's own line is
  * never crossed), or on its right for the first month shown.
  */
-function anomalyLabels(rows: readonly WinrateChartRow[], y: object) {
+function anomalyLabels(rows: readonly WinrateChartRow[], y: object, roomBelow: (rate: number | null) => boolean) {
   return rows.flatMap((r, i) => {
     if (!r.anomalyStart || r.anomaly === null) return []
     const low = r.anomaly === 'low'
+    // A low month's label goes under it, unless that would put it in the closed-deal strip.
+    const below = low && roomBelow(r.winRate)
     const left = i > 0
     return withHalo({
       transform: [{ filter: `datum.month == '${r.month}'` }],
@@ -280,7 +298,7 @@ function anomalyLabels(rows: readonly WinrateChartRow[], y: object) {
         fontSize: FONT_SIZES.markLabel,
         align: left ? 'right' : 'left',
         dx: left ? -10 : 10,
-        dy: low ? 10 : -10,
+        dy: below ? ANOMALY_LABEL_DY : -ANOMALY_LABEL_DY,
       },
       encoding: { y: { field: 'winRate', ...y }, text: { value: low ? 'below range' : 'above range' } },
       name: `anomalyLabel_${r.month}`,

@@ -9,6 +9,7 @@ import { reliabilityFromTable } from '../../src/charts/model-chart-inputs.js'
 import { reliabilityChart } from '../../src/charts/reliability-chart.js'
 import { MAX_PNG_BYTES, renderChart, renderChartSvg } from '../../src/charts/render-chart.js'
 import { buildReportChart, renderReportChart } from '../../src/charts/render-report-chart.js'
+import { CHART_WIDTH, emptyChart } from '../../src/charts/report-chart.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
 import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
@@ -67,6 +68,32 @@ describe('charts with text from the CRM', () => {
     for (const ch of ['ü', 'ß', 'Ł', 'ñ', 'Æ', '–', 'Ø', 'ç']) {
       const drawn = await pixels(ch)
       expect(Buffer.compare(drawn, tofu), ch).not.toBe(0)
+    }
+  })
+
+  it('draws names holding a line or paragraph separator (U+2028, U+2029, pasted from a document) instead of failing', async () => {
+    const odd = (name: string) => `${name}\u2028pasted\u2029`
+    const stalled = { ...samples.stalled, stalled: samples.stalled.stalled.map((d) => ({ ...d, dealName: odd(d.dealName ?? d.dealId) })) }
+    const losses = {
+      ...samples.losses,
+      stages: samples.losses.stages.map((s) => ({ ...s, stage: odd(s.stage) })),
+      openStages: samples.losses.openStages.map(odd),
+      lateStages: samples.losses.lateStages.map(odd),
+    }
+    const drivers = {
+      ...samples.drivers,
+      segments: samples.drivers.segments.map((s) => ({
+        ...s,
+        segment: { ...s.segment, ...(s.segment.region ? { region: odd(s.segment.region) } : {}) },
+      })),
+    }
+    for (const [kind, input] of [
+      ['stalled', stalled],
+      ['losses', losses],
+      ['drivers', drivers],
+    ] as const) {
+      const chart = await renderReportChart(kind, input as never)
+      expect(ink(chart.png), kind).toBeGreaterThan(5000)
     }
   })
 
@@ -155,6 +182,18 @@ describe('driversChart labels', () => {
 })
 
 describe('stalledChart labels', () => {
+  it('starts the labels of deals of $0 alone (no amount in the CRM, an alert amount of 0) at the axis, as for any other deals', async () => {
+    const zero = { ...samples.stalled, stalled: samples.stalled.stalled.map((d) => ({ ...d, amount: 0 })), stalledAmount: 0 }
+    const labelXs = async (report: typeof samples.stalled) => {
+      const { svg } = await renderChartSvg(stalledChart(report).spec)
+      return [...svg.matchAll(/<text[^>]*transform="translate\((-?[\d.]+),[^"]*"[^>]*>[^<]*days idle</g)].map((m) => Number(m[1]))
+    }
+    const xs = await labelXs(zero)
+    expect(xs.length).toBe(Math.min(10, zero.stalled.length))
+    // Where a bar of $0 ends: the axis, plus the labels' own small offset.
+    for (const x of xs) expect(x).toBeLessThan(10)
+  })
+
   it('tells apart deals that share a name by their ids', () => {
     const [a, b] = samples.stalled.stalled
     const twins = [
@@ -254,6 +293,53 @@ describe('stage names that share a long start', () => {
     for (const s of shown) expect(chartTextMeasurer().width(s, y.labelFontSize)).toBeLessThanOrEqual(y.labelLimit)
     expect(new Set(shown).size).toBe(stages.length)
     expect(shown).toContain('Qualified')
+  })
+})
+
+describe('names with no spaces in titles and subtitles', () => {
+  const long = 'Verhandlungsabschlussvorbereitungsgesprächsterminvereinbarungsbestätigungsphase'
+
+  /** The sample report of `kind` with Negotiation renamed `name`. */
+  function renamed(kind: 'losses' | 'funnel', name: string) {
+    const rename = (stage: string) => (stage === 'Negotiation' ? name : stage)
+    return kind === 'losses'
+      ? {
+          ...samples.losses,
+          stages: samples.losses.stages.map((s) => ({ ...s, stage: rename(s.stage) })),
+          openStages: samples.losses.openStages.map(rename),
+          lateStages: samples.losses.lateStages.map(rename),
+        }
+      : {
+          ...samples.funnel,
+          stages: samples.funnel.stages.map((s) => ({ ...s, stage: rename(s.stage) })),
+          topLeak: samples.funnel.topLeak === null ? null : rename(samples.funnel.topLeak),
+        }
+  }
+
+  it.each(['losses', 'funnel'] as const)(
+    '%s: a long one-word stage name in the title wraps inside the chart instead of widening the image',
+    async (kind) => {
+      const chart = buildReportChart(kind, renamed(kind, long) as never)
+      expect(chart.title).toContain(long)
+      // The same name with spaces in it: the axis shortens both alike, and the title wraps at its spaces.
+      const spaced = await renderChartSvg(buildReportChart(kind, renamed(kind, long.replace(/(ungs|ss|ch)/g, '$1 ')) as never).spec)
+      const named = await renderChartSvg(chart.spec)
+      expect(named.width).toBe(spaced.width)
+    },
+  )
+
+  it("an empty chart's message wraps inside the chart instead of widening the image", async () => {
+    const message = `All 1,234 closed deals share one region (${long}) and one amount band: there are no others to compare them with.`
+    const chart = emptyChart('No region x amount band segments to chart', message)
+    const { width } = await renderChartSvg(chart.spec)
+    expect(width).toBeLessThanOrEqual(CHART_WIDTH)
+    expect(chart.altText).toContain(message)
+  })
+
+  it('a filter on a long one-word value wraps inside the subtitle instead of widening the image', async () => {
+    const plain = await renderChartSvg(buildReportChart('winrate', samples.winrate).spec)
+    const named = await renderChartSvg(buildReportChart('winrate', { ...samples.winrate, where: { region: `${long}${long}` } }).spec)
+    expect(named.width).toBeLessThanOrEqual(Math.max(plain.width, CHART_WIDTH))
   })
 })
 

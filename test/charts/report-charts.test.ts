@@ -148,6 +148,27 @@ describe('driversChart', () => {
     )
   })
 
+  it('says that all the deals share one value of each field when there is nothing to compare, as the report does', () => {
+    const oneRegion = { ...samples.drivers, n: 223, segments: [], where: { amount_band: '100k+' } }
+    for (const report of [oneRegion, { ...oneRegion, where: {} }]) {
+      const chart = driversChart(report)
+      expect(chart.title).toBe('No region x amount band segments to chart')
+      expect(chart.altText).toContain(
+        'All 223 closed deals share one region and one amount band: there are no others to compare them with.',
+      )
+    }
+    expect(driversChart({ ...oneRegion, n: 1 }).altText).toContain('There is only 1 closed deal: no others to compare it with.')
+    // Two fields whose values always go together (every EMEA deal under $10k, and so on): each pair is one value's own deals.
+    const base = samples.drivers.segments[0]!
+    const together = [{ region: 'EMEA' }, { region: 'APAC' }, { amount_band: '<10k' }, { amount_band: '100k+' }].map((segment) => ({
+      ...base,
+      segment,
+    }))
+    expect(driversChart({ ...samples.drivers, segments: together }).altText).toContain(
+      'Each pair holds the deals of one of its values, so none was tested.',
+    )
+  })
+
   it('says there are too few deals, not that nothing differs, when no cell could be called significant', () => {
     // As the report's own sentence: under 30 deals a cell is never significant, so "none differs" is no verdict.
     const small = samples.drivers.segments.map((s) => ({ ...s, n: 12, won: 5, significant: false }))

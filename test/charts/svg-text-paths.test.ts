@@ -8,6 +8,7 @@ import { readGlyphOutlines } from '../../src/charts/glyph-outlines.js'
 import { renderChartSvg } from '../../src/charts/render-chart.js'
 import { buildReportChart, CHART_KINDS } from '../../src/charts/render-report-chart.js'
 import { chartOutlineFonts, outlineSvgText } from '../../src/charts/svg-text-paths.js'
+import { chartTextMeasurer } from '../../src/charts/text-metrics.js'
 
 const files = chartFontFiles()
 const samples = sampleChartInputs()
@@ -88,7 +89,6 @@ describe('outlineSvgText', () => {
       '<text font-family="Arial" font-size="10px">A</text>',
       '<text font-family="DejaVu Sans" font-size="10px" letter-spacing="2">A</text>',
       '<text font-family="DejaVu Sans" font-size="10px"> A</text>',
-      '<text font-family="DejaVu Sans" font-size="10px">\u{10FFFD}</text>',
       '<text font-family="DejaVu Sans" font-size="10px"><tspan dx="3">A</tspan></text>',
     ]) {
       expect(path(kept)).toBe(kept)
@@ -109,5 +109,22 @@ describe('outlineSvgText', () => {
       expect(rasterize(outlined).equals(rasterize(svg)), name).toBe(true)
     }
     expect(outlineSvgText(svgOf('Z\u00fcrich'))).not.toContain('<text')
+  })
+
+  it('draws a character the font lacks as its missing-glyph box, as wide as measured, so the text after an emoji sequence is not drawn over it', () => {
+    const svgOf = (text: string) =>
+      `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text transform="translate(10,28)" font-family="DejaVu Sans" font-size="16px" fill="#111">${text}</text></svg>`
+    const measurer = chartTextMeasurer()
+    for (const [sequence, boxes] of [
+      ['\u{1F44D}\u{1F3FD} x', '\u{1F44D}\u{1F44D} x'], // skin tone: two boxes
+      ['\u{1F469}\u200d\u{1F4BB} x', '\u{1F469}\u{1F469} x'], // zero-width joiner: two boxes
+      ['\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} x', '\u{1F3F4} x'], // a flag's tags take no room
+    ] as const) {
+      const outlined = outlineSvgText(svgOf(sequence))
+      expect(rasterize(outlined).equals(rasterize(outlineSvgText(svgOf(boxes)))), sequence).toBe(true)
+      expect(outlined, sequence).not.toContain('<text')
+      expect(measurer.width(sequence, 16)).toBe(measurer.width(boxes, 16))
+    }
+    expect(outlineSvgText('<text font-family="DejaVu Sans" font-size="10px">\u{10FFFD}</text>')).toMatch(/^<path d="M/)
   })
 })

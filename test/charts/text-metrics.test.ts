@@ -2,7 +2,7 @@ import { Resvg } from '@resvg/resvg-js'
 import { describe, expect, it } from 'vitest'
 import { chartFontFiles } from '../../src/charts/chart-fonts.js'
 import { CHART_FONT } from '../../src/charts/chart-theme.js'
-import { createTextMeasurer, installTextMetrics, wrapText } from '../../src/charts/text-metrics.js'
+import { characters, createTextMeasurer, installTextMetrics, wrapText } from '../../src/charts/text-metrics.js'
 
 /** The advance width resvg actually draws `text` with (bbox right edge of `text|` minus that of `|`). */
 function resvgWidth(text: string, size: number, weight = 'normal'): number {
@@ -52,6 +52,29 @@ describe('text metrics', () => {
     expect(lines.length).toBeGreaterThan(1)
     expect(lines.join(' ')).toBe('Win rate fell below its normal range in June')
     for (const line of lines) expect(measurer.width(line, 16, true)).toBeLessThanOrEqual(200)
-    expect(wrapText('aaa n\u00a0=\u00a0deals', 30, 12, false, measurer)).toEqual(['aaa', 'n\u00a0=\u00a0deals'])
+    const joined = measurer.width('n\u00a0=\u00a0deals', 12)
+    expect(wrapText('aaa n\u00a0=\u00a0deals', joined + 1, 12, false, measurer)).toEqual(['aaa', 'n\u00a0=\u00a0deals'])
+  })
+
+  it('splits text into the characters a reader sees: accents, skin tones, joined emoji and flags stay whole', () => {
+    expect(characters('Zu\u0308rich')).toEqual(['Z', 'u\u0308', 'r', 'i', 'c', 'h'])
+    expect(characters('\u{1F44D}\u{1F3FD}\u{1F469}\u200d\u{1F4BB}\u2764\ufe0f')).toEqual([
+      '\u{1F44D}\u{1F3FD}',
+      '\u{1F469}\u200d\u{1F4BB}',
+      '\u2764\ufe0f',
+    ])
+    expect(characters('\u{1F1EA}\u{1F1FA}\u{1F1EB}\u{1F1F7}\u{1F1E9}')).toEqual(['\u{1F1EA}\u{1F1FA}', '\u{1F1EB}\u{1F1F7}', '\u{1F1E9}'])
+    expect(characters('\u{1F3F4}\u{E0067}\u{E0062}\u{E007F} x')).toEqual(['\u{1F3F4}\u{E0067}\u{E0062}\u{E007F}', ' ', 'x'])
+  })
+
+  it('breaks a word wider than the limit between its characters, accents kept on their letters', () => {
+    const word = 'Verhandlungsabschlussvorbereitungsgespra\u0308chsterminvereinbarungsbesta\u0308tigungsphase'
+    const lines = wrapText(`Lost at ${word} mostly`, 200, 16, true, measurer)
+    expect(lines.length).toBeGreaterThan(2)
+    for (const line of lines) expect(measurer.width(line, 16, true)).toBeLessThanOrEqual(200)
+    expect(lines.join('').replace(/ /g, '')).toBe(`Lostat${word}mostly`)
+    for (const line of lines) expect(line).not.toMatch(/^\u0308/)
+    // The start of the long word shares the line with the words before it only when it fits there whole.
+    expect(lines[0]).toBe('Lost at')
   })
 })

@@ -202,6 +202,33 @@ describe('winrateChart', () => {
     expect(oneSided(() => 0, 5)).toBe('Win rate was 0% in June for 10 closed deals; too little history for a normal range')
   })
 
+  it('sets the "partial" and "below range" labels of months at 0% above their points, clear of the closed-deal counts under them', async () => {
+    // The first days of a month: two deals closed, both lost; and before it a month in which every deal was lost.
+    for (const lowMonth of [false, true]) {
+      const r = report((months) =>
+        months.map((m, i) =>
+          i === 11
+            ? { ...m, won: 0, lost: 2, n: 2, winRate: 0 }
+            : i === 10
+              ? lowMonth
+                ? { ...m, won: 0, lost: m.n, winRate: 0, anomaly: 'low' as const }
+                : { ...m, winRate: 0.4, anomaly: null }
+              : m,
+        ),
+      )
+      const { svg } = await renderChartSvg(winrateChart(r).spec)
+      const baseline = (text: string) =>
+        [...svg.matchAll(new RegExp(`translate\\([\\d.]+,([\\d.]+)\\)"[^>]*>${text}</text>`, 'g'))].map((m) => Number(m[1]))
+      const counts = baseline('n=\\d+')
+      expect(counts.length).toBe(12)
+      const countTop = Math.min(...counts) - 10
+      const labels = [...baseline('partial'), ...(lowMonth ? baseline('below range') : [])]
+      expect(labels.length).toBeGreaterThanOrEqual(lowMonth ? 2 : 1)
+      // A label's lowest strokes (p, g) reach about 3 px under its baseline.
+      for (const y of labels) expect(y + 3).toBeLessThanOrEqual(countTop)
+    }
+  })
+
   it('breaks the line at a month with nothing closed instead of bridging it', () => {
     const chart = winrateChart(report((ms) => ms.map((m, i) => (i === 4 ? { ...m, won: 0, lost: 0, winRate: null } : m))))
     const solid = allViews(chart.spec).find((v) => v.mark?.type === 'line' && v.mark.color === COLORS.primary)

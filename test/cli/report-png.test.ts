@@ -32,4 +32,14 @@ describe('pulse report --png', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toMatch(/Cannot write the chart to .*Check that the folder exists/)
   })
+
+  it('says to name a file, not to check the folder, when --png names an existing folder', async () => {
+    const run = await runCli('report', 'losses', '--db', db, '--as-of', '2025-06-30', '--png', dir)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(
+      `Cannot write the chart to ${dir}: it is a folder. Give the path of the PNG file to write, for example --png ${join(dir, 'losses.png')}.`,
+    )
+    expect(run.stderr).not.toContain('Check that the folder exists')
+  })
 })

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import { formatCount } from '../../analytics/format-figures.js'
 import { driversText, funnelText, lossesText, stalledText, summaryText, winrateText } from '../../analytics/report-text.js'
@@ -173,10 +174,13 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       // The chart first: when it cannot be written, the command fails without printing a report.
       if (options.png && result.chart) {
         const chart = await renderReportChart(result.chart.kind, result.chart.input as never)
-        await writeFile(options.png, chart.png).catch((error: Error) => {
+        const file = options.png
+        await writeFile(file, chart.png).catch((error: NodeJS.ErrnoException) => {
           throw new AppError(
             'bad_input',
-            `Cannot write the chart to ${options.png}: ${error.message}. Check that the folder exists and is writable.`,
+            error.code === 'EISDIR'
+              ? `Cannot write the chart to ${file}: it is a folder. Give the path of the PNG file to write, for example --png ${join(file, `${spec.name}.png`)}.`
+              : `Cannot write the chart to ${file}: ${error.message}. Check that the folder exists and is writable.`,
           )
         })
         io.err(`Chart written to ${options.png} (${chart.width}x${chart.height}): ${chart.title}`)
