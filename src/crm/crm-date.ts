@@ -1,13 +1,14 @@
-import { dateInZone, toIsoDate } from '../domain/dates.js'
+import { dateInZone, hasOffset, isoDateTimeForParse, toIsoDate } from '../domain/dates.js'
 
-const MIDNIGHT_UTC = /^\d{4}-\d{2}-\d{2}T00:00(:00(\.0+)?)?(Z|[+-]00:?00)$/
-const WITH_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/
+const MIDNIGHT_UTC = /^\d{4}-\d{2}-\d{2}T00:00(:00(\.0+)?)?(Z|[+-]00:00)$/
+/** The latest instant a JavaScript date holds (epoch milliseconds). */
+const MAX_DATE_MS = 8.64e15
 
 /**
  * A CRM date or date-time as the calendar date `YYYY-MM-DD` the team sees in its CRM, `timeZone`
  * being theirs (`PULSE_TZ`): a date (`2024-06-28`) as written; an instant (`2024-04-01T01:30:00.000Z`,
  * Salesforce's `...+0000`, epoch milliseconds as text) as its date in `timeZone`, so a deal won at
- * 18:30 on March 31 in Los Angeles closed in March; exactly midnight UTC as that date (how HubSpot
+ * 18:30 on March 31 in Los Angeles closed in March (an offset as `+hh:mm`, `+hhmm` or `+hh`); exactly midnight UTC as that date (how HubSpot
  * stores a date without a time); a date-time without an offset as written. Null when it is none.
  */
 export function crmDate(value: string | null | undefined, timeZone: string): string | null {
@@ -15,6 +16,8 @@ export function crmDate(value: string | null | undefined, timeZone: string): str
   if (value.length === 10) return toIsoDate(value)
   if (/^\d{10,}$/.test(value)) {
     const ms = Number(value)
+    // Past the last day a JavaScript date holds (year 275760): no date.
+    if (ms > MAX_DATE_MS) return null
     return dateInZone(ms, ms % 86_400_000 === 0 ? 'UTC' : timeZone)
   }
   // The forms CRMs send (`2024-04-01T01:30:00.000Z`, Salesforce's `...+0000`), read without the
@@ -25,13 +28,9 @@ export function crmDate(value: string | null | undefined, timeZone: string): str
     const ms = Date.parse(value)
     return Number.isNaN(ms) ? null : dateInZone(ms, timeZone)
   }
-  const v = value
-    .trim()
-    .toUpperCase()
-    .replace(' ', 'T')
-    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+  const v = isoDateTimeForParse(value.trim())
   // toIsoDate checks it is a date-time naming a real day before Date.parse reads it.
   const written = toIsoDate(v)
-  if (written === null || !WITH_OFFSET.test(v) || MIDNIGHT_UTC.test(v)) return written
+  if (written === null || !hasOffset(v) || MIDNIGHT_UTC.test(v)) return written
   return dateInZone(Date.parse(v), timeZone)
 }

@@ -1,4 +1,4 @@
-import { instantInZone } from '../domain/dates.js'
+import { hasOffset, instantInZone, instantOfWallClock, isoDateTimeForParse, toIsoDate } from '../domain/dates.js'
 import type { StageStay } from '../domain/normalized-deal.js'
 
 /** One stage value a deal had from `at` on (ISO date-time), as a CRM's history reports it. */
@@ -26,7 +26,7 @@ export interface StageChange {
  */
 export function staysFromChanges(dealId: string, changes: readonly StageChange[], timeZone = 'UTC', current?: string): StageStay[] {
   const sorted = changes
-    .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at), chain: c.chain }))
+    .map((c) => ({ stage: c.stage, at: toIsoInstant(c.at, timeZone), chain: c.chain }))
     .filter((c): c is Timed => c.at !== null)
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
   orderSameInstants(sorted)
@@ -99,16 +99,30 @@ export function lastOpenStage(stays: readonly StageStay[], isClosedStage: (stage
   return null
 }
 
+/** The latest instant a JavaScript date holds (epoch milliseconds), either side of 1970. */
+const MAX_DATE_MS = 8.64e15
+
 /**
- * Parses a CRM date-time (`2024-05-01T08:03:41.000+0000`, `...Z`, or epoch milliseconds as a
- * string) into ISO UTC with milliseconds; null when it is not one.
+ * Parses a CRM date-time (`2024-05-01T08:03:41.000+0000`, `...Z`, an offset as `+hh:mm`, `+hhmm`
+ * or `+hh`, or epoch milliseconds as a string) into ISO UTC with milliseconds; null when it is not
+ * one. A date, or a date-time without an offset, is read on the wall clock of `timeZone` (the
+ * team's, `PULSE_TZ`; default UTC), never on the machine's own, so its day there is the one written.
  */
-export function toIsoInstant(value: string | null | undefined): string | null {
+export function toIsoInstant(value: string | null | undefined, timeZone = 'UTC'): string | null {
   if (value === null || value === undefined || value === '') return null
   // Fast paths for the two forms CRMs send most (a sync parses millions of these).
   if (value.length === 24 && value[23] === 'Z' && value[10] === 'T' && value[19] === '.') return value
   if (value.length === 28 && value.endsWith('.000+0000') && value[10] === 'T') return `${value.slice(0, 23)}Z`
   const v = value.trim()
-  const t = /^\d{10,}$/.test(v) ? Number(v) : Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
-  return Number.isNaN(t) ? null : new Date(t).toISOString()
+  const t = /^\d{10,}$/.test(v) ? Number(v) : parseInstant(v, timeZone)
+  return Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : null
+}
+
+/** Epoch milliseconds of an ISO date or date-time (see {@link toIsoInstant}); NaN for anything else. */
+function parseInstant(v: string, timeZone: string): number {
+  if (toIsoDate(v) === null) return Number.NaN
+  if (v.length === 10) return instantOfWallClock(Date.parse(`${v}T00:00:00Z`), timeZone)
+  const written = isoDateTimeForParse(v)
+  if (hasOffset(written)) return Date.parse(written)
+  return instantOfWallClock(Date.parse(`${written}Z`), timeZone)
 }

@@ -55,16 +55,33 @@ function parseIsoDate(v: string): string | null {
     return new Date(t).toISOString().slice(0, 10) === v ? v : null
   }
   if (!ISO_DATE_TIME.test(v)) return null
-  // Date.parse reads `T`, `Z` and `+hh:mm` / `+hhmm` offsets only: a bare `+hh` is `+hh:00`.
-  const written = v
-    .toUpperCase()
-    .replace(' ', 'T')
-    .replace(/([+-]\d{2})$/, '$1:00')
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(written)
-  const t = Date.parse(hasZone ? written : `${written}Z`)
+  const written = isoDateTimeForParse(v)
+  const t = Date.parse(hasOffset(written) ? written : `${written}Z`)
   if (Number.isNaN(t)) return null
   const date = v.slice(0, 10)
   return parseIsoDate(date) === null ? null : date
+}
+
+/**
+ * An ISO date-time (as {@link toIsoDate} takes) written as `Date.parse` reads it alike on every
+ * machine: `T` between date and time, upper case, an offset `+hhmm` or `+hh` as `+hh:mm`.
+ * Anything else (a date, text that is no date-time) comes back as given.
+ * @example isoDateTimeForParse('2024-03-31 23:30:00-05') // '2024-03-31T23:30:00-05:00'
+ */
+export function isoDateTimeForParse(v: string): string {
+  if (!ISO_DATE_TIME.test(v)) return v
+  return v
+    .toUpperCase()
+    .replace(' ', 'T')
+    .replace(/([+-]\d{2}):?(\d{2})?$/, (_, hours: string, minutes: string | undefined) => `${hours}:${minutes ?? '00'}`)
+}
+
+/**
+ * Whether a date-time written by {@link isoDateTimeForParse} names its offset (`Z`, `+hh:mm`):
+ * without one, `Date.parse` would read it on the machine's own clock.
+ */
+export function hasOffset(written: string): boolean {
+  return /(Z|[+-]\d{2}:\d{2})$/.test(written)
 }
 
 /** `YYYY-MM` of an ISO date. */
@@ -173,6 +190,22 @@ export function instantInZone(ms: number, timeZone: string): string {
   const hh = String(Math.floor(minutes / 60)).padStart(2, '0')
   const mm = String(minutes % 60).padStart(2, '0')
   return `${new Date(ms + offset).toISOString().slice(0, 23)}${offset < 0 ? '-' : '+'}${hh}:${mm}`
+}
+
+/**
+ * The instant (epoch milliseconds) at which the wall clock of the IANA time zone `timeZone` reads
+ * `wall` (milliseconds, read through their UTC fields): a time the clocks pass twice when they go
+ * back is its first pass; a time they skip when they go forward is read on the offset before the
+ * change (02:30 in New York on the day it skips to 03:00 is 03:30 EDT).
+ * @example instantOfWallClock(Date.parse('2024-03-31T18:30:00Z'), 'America/Los_Angeles') // Date.parse('2024-04-01T01:30:00Z')
+ */
+export function instantOfWallClock(wall: number, timeZone: string): number {
+  if (timeZone === 'UTC') return wall
+  // The offsets a day either side: the clocks change at most once between them.
+  const before = zoneOffsetMs(wall - DAY_MS, timeZone)
+  const after = zoneOffsetMs(wall + DAY_MS, timeZone)
+  const passes = [wall - before, wall - after].filter((t) => t + zoneOffsetMs(t, timeZone) === wall)
+  return passes.length > 0 ? Math.min(...passes) : wall - before
 }
 
 /**

@@ -48,10 +48,20 @@ export interface StageNotes {
    * is a planned activity, not one done, and reports cannot tell such a deal's days idle.
    */
   activityAfterToday: number
+  /**
+   * Won or lost deals whose `closed_date` is after the import's "today": reports as of today
+   * count such a deal as still open (open pipeline, stalled and stale figures) until that day.
+   */
+  closedAfterToday: number
 }
 
 /** The notes of a file that gave no rows. */
-export const NO_STAGE_NOTES: StageNotes = Object.freeze({ unknownStages: [], lostAtClosedStage: [], activityAfterToday: 0 })
+export const NO_STAGE_NOTES: StageNotes = Object.freeze({
+  unknownStages: [],
+  lostAtClosedStage: [],
+  activityAfterToday: 0,
+  closedAfterToday: 0,
+})
 
 /**
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
@@ -73,6 +83,7 @@ export function createRowBatcher(
   const spelling = stageSpelling(stageNames)
   const lostAtClosedStage = new Map<string, number>()
   let activityAfterToday = 0
+  let closedAfterToday = 0
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -118,6 +129,8 @@ export function createRowBatcher(
       else if (outcome !== 'won' && !stageNames.has(stage)) unknownStages.add(stage)
       const activity = parsed.deal.lastActivityDate
       if (outcome === 'open' && today !== undefined && activity !== null && activity > today) activityAfterToday++
+      const closed = parsed.deal.closedDate
+      if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) closedAfterToday++
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -134,6 +147,7 @@ export function createRowBatcher(
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([stage, deals]) => ({ stage, deals })),
         activityAfterToday,
+        closedAfterToday,
       }
     },
   }

@@ -34,6 +34,8 @@ export interface CsvImportSummary {
   lostAtClosedStage: StageNotes['lostAtClosedStage']
   /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
   activityAfterToday: number
+  /** Won or lost deals with a `closed_date` after {@link today}: open until then in reports as of today (see `StageNotes`). */
+  closedAfterToday: number
   /**
    * Stored deals whose row shows a stage change dated before their stored stage history ends (an
    * older export over a newer one): the stored history is kept, not the file's stay (see `CommittedImport`).
@@ -340,13 +342,13 @@ function parseInWorker(
           if (waiting) waiting.then(written, fail)
           else written()
         } else if (message.type === 'done') {
-          const { unknownStages, lostAtClosedStage, activityAfterToday } = message
+          const { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday } = message
           if (rollupStages === null) {
             phase = 'ended'
             stop()
             rollupDone?.resolve(undefined)
           } else phase = 'rollup'
-          resolve({ notes: { unknownStages, lostAtClosedStage, activityAfterToday }, rollup, stop })
+          resolve({ notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday }, rollup, stop })
         } else if (message.type === 'rollup') {
           phase = 'ended'
           stop()

@@ -45,6 +45,38 @@ describe('pulse ingest', () => {
     expect(quiet.stdout).not.toContain('after today')
   })
 
+  it('says how many won or lost deals have a closed_date after today, which reports as of today count as open', async () => {
+    vi.stubEnv('PULSE_AS_OF', '2024-06-01')
+    const rows = [
+      'C1,2024-01-02,2024-06-02,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Won',
+      'C2,2024-01-02,2024-06-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Lost',
+      'C3,2024-01-02,2025-01-15T09:00:00Z,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Lost',
+      'C4,2024-01-02,2024-07-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open',
+    ]
+    const file = writeTempFile('closed-later.csv', `${HEADER}\n${rows.join('\n')}\n`)
+    const db = join(tempDir(), 'c.db')
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    // C1 and C3; C2 closed today, C4 is open (its closed_date an expected one).
+    expect(run.stdout).toContain(
+      '2 won or lost deals have a closed_date after today (2024-06-01): a deal closes on the day it was won or lost, so reports as of today count them as still open',
+    )
+    // What the note says: as of today both are in the open pipeline, not in the win rate.
+    const stalled = JSON.parse((await runCli('report', 'stalled', '--db', db, '--json')).stdout)
+    expect(stalled).toMatchObject({ asOf: '2024-06-01', openCount: 3 })
+    const json = JSON.parse((await runCli('ingest', '--csv', file, '--db', join(tempDir(), 'd.db'), '--json')).stdout)
+    expect(json).toMatchObject({ closedAfterToday: 2, today: '2024-06-01' })
+    const store = await openStore({ path: join(tempDir(), 'w.db') })
+    try {
+      const summary = await importCsvFile(store, { path: file, stages: ['Demo'], today: '2024-06-01', threads: 'worker' })
+      expect(summary.closedAfterToday).toBe(2)
+    } finally {
+      await store.close()
+    }
+    const quiet = await runCli('ingest', '--csv', writeTempFile('closed.csv', `${HEADER}\n${rows[1]}\n`), '--db', join(tempDir(), 'e.db'))
+    expect(quiet.stdout).not.toContain('after today')
+  })
+
   it('says in one line how many deals kept their stored stage history over an older export, and counts it in --json', async () => {
     const db = join(tempDir(), 'o.db')
     const newer = `${HEADER},stage_history\nO1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,100,,Open,Demo@2024-01-02;Proposal@2024-03-01\n`

@@ -23,11 +23,15 @@ describe('crmDate', () => {
     ['2024-06-28T00:00:00.000+0000', 'America/Los_Angeles', '2024-06-28'],
     ['1719532800000', 'America/Los_Angeles', '2024-06-28'],
     ['2024-03-10 10:00', 'Asia/Kolkata', '2024-03-10'],
+    // An offset of whole hours written without minutes is an offset all the same.
+    ['2024-03-31T23:30:00-05', 'UTC', '2024-04-01'],
+    ['2024-03-31 23:30:00+00', 'Asia/Kolkata', '2024-04-01'],
+    ['2024-03-31T23:30:00.000+0530', 'UTC', '2024-03-31'],
   ])('%s in %s is %s', (value, zone, day) => {
     expect(crmDate(value, zone)).toBe(day)
   })
 
-  it.each(['', 'soon', '2024-02-30T10:00:00Z', '2025-02-29T10:00:00.000+0000'])('%j is no date', (value) => {
+  it.each(['', 'soon', '2024-02-30T10:00:00Z', '2025-02-29T10:00:00.000+0000', '99999999999999999'])('%j is no date', (value) => {
     expect(crmDate(value, 'Asia/Kolkata')).toBeNull()
     expect(crmDate(value, 'UTC')).toBeNull()
   })

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
 import { staysFromChanges, toIsoInstant } from '../../src/crm/stage-stays.js'
@@ -14,6 +14,7 @@ import { virtualClock } from '../helpers/virtual-clock.js'
 let fake: FakeServerBase | undefined
 let store: Store | undefined
 afterEach(async () => {
+  vi.unstubAllEnvs()
   await fake?.close()
   await store?.close()
 })
@@ -58,6 +59,38 @@ describe('stage stays and time in stage', () => {
     ])
     expect(toIsoInstant('2024-05-01T08:03:41.000+0000')).toBe('2024-05-01T08:03:41.000Z')
     expect(toIsoInstant('1714521600000')).toBe('2024-05-01T00:00:00.000Z')
+  })
+
+  it.each(['America/Los_Angeles', 'Pacific/Auckland', 'UTC'])(
+    'reads a change time without an offset on the PULSE_TZ clock, whatever the machine zone (%s)',
+    (machineZone) => {
+      vi.stubEnv('TZ', machineZone)
+      const stays = staysFromChanges(
+        'D',
+        [
+          { stage: 'Qualified', at: '2024-04-01' },
+          { stage: 'Demo', at: '2024-04-19T23:30:00' },
+          { stage: 'Proposal', at: '2024-04-22 08:15' },
+        ],
+        'Europe/Berlin',
+      )
+      expect(stays.map((s) => [s.stage, s.enteredAt])).toEqual([
+        ['Qualified', '2024-04-01T00:00:00.000+02:00'],
+        ['Demo', '2024-04-19T23:30:00.000+02:00'],
+        ['Proposal', '2024-04-22T08:15:00.000+02:00'],
+      ])
+    },
+  )
+
+  it('reads every offset form, and a time the clocks skip or repeat on the PULSE_TZ clock', () => {
+    expect(toIsoInstant('2024-03-10T23:30:00+00')).toBe('2024-03-10T23:30:00.000Z')
+    expect(toIsoInstant('2024-03-10 18:30:00-05')).toBe('2024-03-10T23:30:00.000Z')
+    expect(toIsoInstant('2024-03-11T05:00:00+0530')).toBe('2024-03-10T23:30:00.000Z')
+    expect(toIsoInstant('2024-03-10T23:30:00')).toBe('2024-03-10T23:30:00.000Z')
+    // 02:30 does not exist in New York on 2024-03-10 (read as 03:30 EDT); 01:30 on 2024-11-03 is read as its first pass (EDT).
+    expect(toIsoInstant('2024-03-10T02:30:00', 'America/New_York')).toBe('2024-03-10T07:30:00.000Z')
+    expect(toIsoInstant('2024-11-03T01:30:00', 'America/New_York')).toBe('2024-11-03T05:30:00.000Z')
+    for (const notOne of ['99999999999999999', 'March 10, 2024 10:00', '2024-02-30T10:00:00']) expect(toIsoInstant(notOne)).toBeNull()
   })
 
   it('orders changes of one instant by their chain, and keeps the given order where the chain does not decide', () => {

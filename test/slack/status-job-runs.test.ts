@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { beginJobRun, finishJobRun, recordSkippedJobRun } from '../../src/db/begin-job-run.js'
+import { retrainModel } from '../../src/services/retrain-model.js'
 import { postSigned, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
-import { PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
+import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startSlackTestApp } from './slack-test-app.js'
 
 // With several instances, ticks skipped by the others fill the recent job runs: `/pulse status`
 // shows admins each job's last real run and its failure not yet followed by a success.
@@ -40,6 +41,13 @@ describe('/pulse status and the last run of each job', () => {
     expect(answer).toContain(`sync: failed 2026-11-27 08:02 UTC: ${FAILURE}`)
     expect(answer).toContain('retrain: done 2026-11-27 08:00 UTC')
     expect(answer).not.toContain('another instance holds the lock')
+  })
+
+  it('says when the model was trained as the job times are said, in UTC (not a bare UTC date, a day off where PULSE_TZ is far from it)', async () => {
+    // The Monday 03:00 retrain in Auckland: still Sunday in UTC.
+    await retrainModel(t.company.store, { asOf: AS_OF, staleDays: 30, now: new Date('2026-11-29T14:00:00Z') })
+    const answer = await ask(PEOPLE.cro)
+    expect(answer).toContain('trained 2026-11-29 14:00 UTC;')
   })
 
   it('shows the job runs to no one but admins', async () => {

@@ -147,6 +147,12 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
       `${formatCount(s.activityAfterToday)} open deal${one ? ' has' : 's have'} a last_activity_date after today (${s.today}): a day that has not come is a planned activity, not one done, so reports cannot tell how long ${one ? 'it has' : 'they have'} been idle and leave ${one ? 'it' : 'them'} out of the stalled and stale figures until then. Export the date of the last call, email or meeting done as last_activity_date.`,
     )
   }
+  if (s.closedAfterToday > 0) {
+    const one = s.closedAfterToday === 1
+    lines.push(
+      `${formatCount(s.closedAfterToday)} won or lost deal${one ? ' has' : 's have'} a closed_date after today (${s.today}): a deal closes on the day it was won or lost, so reports as of today count ${one ? 'it' : 'them'} as still open (in the open pipeline and the stalled and stale figures) and leave ${one ? 'it' : 'them'} out of the win rate until then. Export the day each deal was actually won or lost as closed_date (an expected close date belongs to an open deal).`,
+    )
+  }
   return lines.join('\n')
 }
 

@@ -215,7 +215,7 @@ function jobRunLine(j: PulseStatus['jobs'][number]): string {
 export function statusBlocks(status: PulseStatus, options: { companyCounts?: boolean; jobRuns?: boolean } = {}): RenderedReport {
   const m = status.model
   const model = m
-    ? `${esc(m.modelId)}, trained ${m.trainedAt.slice(0, 10)}; AUC ${m.auc?.toFixed(2) ?? 'n/a'}${m.aucLow !== null && m.aucHigh !== null ? ` (95% ${m.aucLow.toFixed(2)}-${m.aucHigh.toFixed(2)})` : ''}; ${m.informative ? 'informative' : 'not informative: segment base rates are shown instead of per-deal predictions'}`
+    ? `${esc(m.modelId)}, trained ${formatUtcMinute(m.trainedAt)}; AUC ${m.auc?.toFixed(2) ?? 'n/a'}${m.aucLow !== null && m.aucHigh !== null ? ` (95% ${m.aucLow.toFixed(2)}-${m.aucHigh.toFixed(2)})` : ''}; ${m.informative ? 'informative' : 'not informative: segment base rates are shown instead of per-deal predictions'}`
     : 'No model trained yet (`pulse train`).'
   // The company's deal counts are for those who see every deal; others get the load and the model.
   const counts = options.companyCounts ?? true
