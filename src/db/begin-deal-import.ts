@@ -59,9 +59,10 @@ export interface CommittedImport {
   /** Whether the import stored the rollup it was given (the store was empty, so it describes the store). */
   rollupWritten: boolean
   /**
-   * Stored deals whose row shows another stage, dated before the stored history's latest date (an
-   * older export imported over a newer one): their stage history is kept as stored, since the
-   * change would close a stay before it began.
+   * Stored deals whose row shows another stage, dated before the stored stage entry or the stored
+   * history's latest date (an older export imported over a newer one): the row is older than what
+   * is stored, so the deal is kept as stored (its row and its stage history, which agree), since
+   * the change would close a stay before it began.
    */
   staysKeptFromStore: number
 }
@@ -87,7 +88,9 @@ export interface DealImport {
    * Inserts or updates a batch of deals (ids unique within the whole import, the batch built by
    * {@link dealBatchOf} for this store's dialect) and keeps their stage history in step: a batch
    * deal with a history replaces the stored one; a stored deal that shows a new stage without a
-   * history gets the old stay closed and a new one opened. Synchronous on SQLite (returns
+   * history gets the old stay closed and a new one opened, unless the row dates that change
+   * before what is stored (see {@link CommittedImport.staysKeptFromStore}): then the deal is left
+   * as stored. Synchronous on SQLite (returns
    * undefined). On PostgreSQL the rows stream into the transaction; when a promise is returned,
    * wait for it before handing over more batches (back-pressure). That promise never rejects:
    * a failure surfaces at {@link DealImport.commit}.
@@ -382,7 +385,8 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const toJsonb = sqlite.prepare('SELECT jsonb(?)').pluck()
     const stays = `value ->> ${BATCH_FIELDS.length}`
     const upsertDeals = sqlite.prepare(
-      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?) WHERE true
+      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?)
+       WHERE ${field('deal_id')} NOT IN (SELECT value FROM json_each(?))
        ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`,
     )
     const findBatchDeals = sqlite.prepare(
@@ -416,16 +420,19 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     // A re-import that shows a new stage (and carries no history) is a stage change: close the
     // old stay, open a new one, and date the deal's stage with it. Without a date for it in the
     // row, it happened by the import, or by the close when the deal is closed now.
-    // A change dated before the stored history's latest date (an older export over a newer one)
-    // would close a stay before it began: the stored history is kept, and counted.
+    const stageChangeDate = (now: StageChangeRow) =>
+      now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
+    // A change dated before the stored stage entry or the stored history's latest date: the row
+    // is older than what is stored (an older export over a newer one), and recording it would
+    // close a stay before it began. The deal is kept as stored, row and history, and counted.
+    const isOlderThanStored = (dealId: string, before: Before, now: StageChangeRow) => {
+      const enteredNew = stageChangeDate(now)
+      const latest = latestStayDate.get(dealId) as string | null
+      return enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)
+    }
     let staysKeptFromStore = 0
     const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
-      const enteredNew = now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
-      const latest = latestStayDate.get(dealId) as string | null
-      if (enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)) {
-        staysKeptFromStore++
-        return
-      }
+      const enteredNew = stageChangeDate(now)
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
         insertStay.run(dealId, before.stage, before.stage_entered_date ?? before.created_date, enteredNew)
       }
@@ -444,15 +451,21 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         type Found = Before & StageChangeRow & { deal_id: string; has_history: number }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
         let found: Found[] = []
+        const changed: Found[] = []
+        const kept: string[] = []
         if (!emptyAtStart) {
           found = findBatchDeals.all(deals) as Found[]
+          for (const f of found) {
+            if (f.has_history !== 0 || f.stage === f.new_stage) continue
+            if (isOlderThanStored(f.deal_id, f, f)) kept.push(f.deal_id)
+            else changed.push(f)
+          }
           deleteHistories.run(deals)
         }
-        upsertDeals.run(deals)
+        staysKeptFromStore += kept.length
+        upsertDeals.run(deals, JSON.stringify(kept))
         insertStays.run(deals)
-        for (const f of found) {
-          if (f.has_history === 0 && f.stage !== f.new_stage) recordStageChange(f.deal_id, f, f)
-        }
+        for (const f of changed) recordStageChange(f.deal_id, f, f)
         inserted += batch.size - found.length
         updated += found.length
         return undefined

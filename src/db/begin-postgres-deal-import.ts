@@ -126,13 +126,17 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
          FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
         [today],
       )
-      // As SQLite's importer: a change dated before the stored history's latest date (an older
-      // export over a newer one) would close a stay before it began; the stored history is kept.
+      // As SQLite's importer: a change dated before the stored stage entry or the stored
+      // history's latest date (an older export over a newer one) would close a stay before it
+      // began; the row is older than what is stored, so the deal is kept as stored, row and history.
       staysKeptFromStore =
         (
           await q(
-            `DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
-               (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))`,
+            `WITH kept AS (
+               DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
+                 (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))
+               RETURNING c.deal_id)
+             DELETE FROM ${STAGING} s USING kept WHERE s.deal_id = kept.deal_id`,
           )
         ).rowCount ?? 0
       await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
