@@ -99,7 +99,9 @@ export interface DealImport {
   /** Quarantines an input row with its line number and reason. */
   reject(line: number, reason: string, raw: string): void
   /**
-   * Records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
+   * Upserts the owners the rows named (the last non-empty email of each wins; an owner whose
+   * email changed passes it on to their deals of this source that the rows left out),
+   * records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
    * empty at the start (see {@link ImportRollup}), and commits everything. `rollup` may still be
    * being built (a promise): the rest of the commit's work is done first, then it is awaited.
    */
@@ -474,6 +476,18 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         insertReject.run(runId, line, reason, raw)
       },
       async commit(counts, rollup) {
+        // Before the owners take the file's emails: an owner the file gives a new one passes it on
+        // to the deals of theirs the file left out (their DMs follow the owner, as with a CRM sync).
+        if (!emptyAtStart && owners.size > 0) {
+          sqlite
+            .prepare(
+              `UPDATE deals SET owner_email = o.value ->> 1
+               FROM json_each(?) o JOIN owners s ON s.owner_id = o.value ->> 0
+               WHERE o.value ->> 1 IS NOT NULL AND s.email IS NOT o.value ->> 1
+                 AND deals.owner_id = o.value ->> 0 AND deals.source = ? AND deals.owner_email <> o.value ->> 1`,
+            )
+            .run(JSON.stringify([...owners]), run.source)
+        }
         const upsertOwner = sqlite.prepare(
           `INSERT INTO owners (owner_id, email, source, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,

@@ -185,6 +185,16 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       ])
     }
     if (owners.size > 0) {
+      // As SQLite's importer: an owner the file gives a new email passes it on to the deals of theirs the file left out.
+      if (!emptyAtStart) {
+        await q(
+          `UPDATE deals d SET owner_email = o.email
+           FROM unnest($1::text[], $2::text[]) AS o(id, email) JOIN owners s ON s.owner_id = o.id
+           WHERE o.email IS NOT NULL AND s.email IS DISTINCT FROM o.email
+             AND d.owner_id = o.id AND d.source = $3 AND d.owner_email <> o.email`,
+          [[...owners.keys()], [...owners.values()], run.source],
+        )
+      }
       await q(
         `INSERT INTO owners (owner_id, email, source, updated_at) SELECT o.id, o.email, $3, $4 FROM unnest($1::text[], $2::text[]) AS o(id, email)
          ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,

@@ -168,6 +168,36 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await lostAt('L2')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
   })
 
+  it("passes an owner's new email in a later (partial) file on to the deals of theirs the file leaves out", async () => {
+    store = await dialect.open()
+    const header = `${HEADER},owner_email`
+    const first = [
+      'E1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open,ana@old.example',
+      'E2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,70000,,Open,ana@old.example',
+      'E3,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,70000,30,Won,ana@old.example',
+      'E4,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Demo,80000,,Open,ben@example.com',
+    ]
+    await importCsvFile(store, options(writeTempFile('a.csv', `${[header, ...first].join('\n')}\n`)))
+    // The newer file holds one of Ana's deals, with her new address, and one of Ben's with his own.
+    const later = [
+      'E1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open,ana@new.example',
+      'E4,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Demo,80000,,Open,ben@example.com',
+    ]
+    await importCsvFile(store, options(writeTempFile('b.csv', `${[header, ...later].join('\n')}\n`)))
+    const emails = await store.db.selectFrom('deals').select(['deal_id', 'owner_email']).orderBy('deal_id').execute()
+    expect(emails.map((d) => [d.deal_id, d.owner_email])).toEqual([
+      ['E1', 'ana@new.example'],
+      ['E2', 'ana@new.example'],
+      ['E3', 'ana@new.example'],
+      ['E4', 'ben@example.com'],
+    ])
+    const owners = await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute()
+    expect(owners).toEqual([
+      { owner_id: 'rep_1', email: 'ana@new.example' },
+      { owner_id: 'rep_2', email: 'ben@example.com' },
+    ])
+  })
+
   it('updates a changed deal and records its stage change as history', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
