@@ -204,14 +204,20 @@ export function dealUpsertSet(keep: readonly KeepableDealColumn[] = []): string 
 }
 
 /**
- * A lost deal stored with the open stage it was lost at (from a stage history or an earlier
- * file), which a row names only by a stage that is not open (`Closed Lost`, as an export without
+ * SQL true when a lost deal stored (`stored`, a table alias) with the open stage it was lost at
+ * (from a stage history or an earlier file) comes in a row (`row`: the SQL of its outcome and
+ * stage) that names it only by a stage that is not open (`Closed Lost`, as an export without
  * `stage_history` names every lost deal): the row says nothing new about where it was lost, so
  * the stored stage stays. A reopened deal (stored open now) lost again is a new loss, as written.
+ * @example keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals')
  */
-const KEEPS_STAGE_LOST_AT = `excluded.outcome = 'lost' AND deals.outcome = 'lost' AND excluded.stage <> deals.stage
-  AND deals.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
-  AND excluded.stage NOT IN (SELECT name FROM stages WHERE is_closed = 0)`
+export function keepsStageLostAtSql(row: { outcome: string; stage: string }, stored: string): string {
+  return `${row.outcome} = 'lost' AND ${stored}.outcome = 'lost' AND ${row.stage} <> ${stored}.stage
+  AND ${stored}.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
+  AND ${row.stage} NOT IN (SELECT name FROM stages WHERE is_closed = 0)`
+}
+
+const KEEPS_STAGE_LOST_AT = keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals')
 
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000
@@ -393,6 +399,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
+         (${keepsStageLostAtSql({ outcome: field('outcome'), stage: field('stage') }, 'd')}) AS keeps_lost_at,
          ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated,
          ${field('closed_date')} AS new_closed, ${stays} IS NOT NULL AS has_history
        FROM jsonb_each(?) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
@@ -450,7 +457,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
         for (const [id, email] of batch.owners) noteOwnerEmail(owners, id, email)
         if (batch.size === 0) return undefined
-        type Found = Before & StageChangeRow & { deal_id: string; has_history: number }
+        type Found = Before & StageChangeRow & { deal_id: string; has_history: number; keeps_lost_at: number | null }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
         let found: Found[] = []
         const changed: Found[] = []
@@ -459,8 +466,10 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
           found = findBatchDeals.all(deals) as Found[]
           for (const f of found) {
             if (f.has_history !== 0 || f.stage === f.new_stage) continue
-            if (isOlderThanStored(f.deal_id, f, f)) kept.push(f.deal_id)
-            else changed.push(f)
+            if (!isOlderThanStored(f.deal_id, f, f)) changed.push(f)
+            // A lost deal's row naming only its closed stage says nothing new about its stage (the
+            // stored one stays): the rest of the row is taken, and the stored history kept.
+            else if (!f.keeps_lost_at) kept.push(f.deal_id)
           }
           deleteHistories.run(deals)
         }

@@ -11,6 +11,7 @@ import {
   type DealImportRun,
   dealUpsertSet,
   type ImportRollup,
+  keepsStageLostAtSql,
 } from './begin-deal-import.js'
 import { postgresRollupWrites } from './refresh-analytics-rollup.js'
 
@@ -122,21 +123,23 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       await q(
         `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
          SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
-           s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new
+           s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new,
+           coalesce(${keepsStageLostAtSql({ outcome: 's.outcome', stage: 's.stage' }, 'd')}, false) AS keeps_lost_at
          FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
         [today],
       )
       // As SQLite's importer: a change dated before the stored stage entry or the stored
       // history's latest date (an older export over a newer one) would close a stay before it
-      // began; the row is older than what is stored, so the deal is kept as stored, row and history.
+      // began; the row is older than what is stored, so the deal is kept as stored, row and history
+      // (a lost deal's row naming only its closed stage changes no stage: it is taken, its history kept).
       staysKeptFromStore =
         (
           await q(
-            `WITH kept AS (
+            `WITH older AS (
                DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
                  (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))
-               RETURNING c.deal_id)
-             DELETE FROM ${STAGING} s USING kept WHERE s.deal_id = kept.deal_id`,
+               RETURNING c.deal_id, c.keeps_lost_at)
+             DELETE FROM ${STAGING} s USING older WHERE s.deal_id = older.deal_id AND NOT older.keeps_lost_at`,
           )
         ).rowCount ?? 0
       await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)

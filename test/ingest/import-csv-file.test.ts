@@ -198,6 +198,20 @@ describeEachDialect('importCsvFile', (dialect) => {
     ])
   })
 
+  it('takes a later row of a lost deal that names only its closed stage, dated by its last open stage, as an update, not as an older row', async () => {
+    store = await dialect.open()
+    const header = `${HEADER},stage_entered_date,stage_history`
+    const row =
+      'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost,2024-01-20,Qualified@2024-01-05;Proposal@2024-01-20;Closed Lost@2024-02-01'
+    await importCsvFile(store, options(writeTempFile('a.csv', `${header}\n${row}\n`)))
+    // The same deal in an export without stage_history, its amount corrected.
+    const later = 'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,65000,27,Lost,2024-01-20'
+    const summary = await importCsvFile(store, options(writeTempFile('b.csv', `${HEADER},stage_entered_date\n${later}\n`)))
+    expect(summary).toMatchObject({ updated: 1, staysKeptFromStore: 0 })
+    const stored = await store.db.selectFrom('deals').select(['stage', 'lost_at_stage', 'amount']).executeTakeFirstOrThrow()
+    expect({ ...stored, amount: Number(stored.amount) }).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal', amount: 65000 })
+  })
+
   it('updates a changed deal and records its stage change as history', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
