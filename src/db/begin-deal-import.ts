@@ -133,6 +133,12 @@ export interface DealImportRun {
    * stored deal the import updates keeps what these columns hold. A new deal gets null in them.
    */
   keepStored?: readonly KeepableDealColumn[]
+  /**
+   * The open stages of the order this import brings (`PULSE_STAGES`, saved after it commits):
+   * a stage named here is open for the rows, even before the stored order has it (a stage
+   * renamed since the last import), so a lost deal's row naming it is news (see {@link keepsStageLostAtSql}).
+   */
+  openStages?: readonly string[]
 }
 
 /** The columns of `deals` an import writes, in the order of {@link dealRowOf}. */
@@ -190,14 +196,15 @@ export type KeepableDealColumn = (typeof KEEPABLE_DEAL_COLUMNS)[number]
  * import recorded for a stage change, see `recordStageChange`).
  * @example dealUpsertSet(['last_activity_date']) // '..., updated_date = excluded.updated_date, ...' (no last_activity_date)
  */
-export function dealUpsertSet(keep: readonly KeepableDealColumn[] = []): string {
+export function dealUpsertSet(keep: readonly KeepableDealColumn[] = [], openStages: readonly string[] = []): string {
+  const keepsStageLostAt = keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals', openStages)
   return DEAL_COLUMNS.slice(1)
     .filter((c) => !(keep as readonly string[]).includes(c))
     .map((c) => {
       if (c === 'stage_entered_date') {
-        return `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage OR (${KEEPS_STAGE_LOST_AT}) THEN deals.${c} END)`
+        return `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage OR (${keepsStageLostAt}) THEN deals.${c} END)`
       }
-      if (c === 'stage' || c === 'lost_at_stage') return `${c} = CASE WHEN ${KEEPS_STAGE_LOST_AT} THEN deals.${c} ELSE excluded.${c} END`
+      if (c === 'stage' || c === 'lost_at_stage') return `${c} = CASE WHEN ${keepsStageLostAt} THEN deals.${c} ELSE excluded.${c} END`
       return `${c} = excluded.${c}`
     })
     .join(', ')
@@ -209,15 +216,16 @@ export function dealUpsertSet(keep: readonly KeepableDealColumn[] = []): string 
  * stage) that names it only by a stage that is not open (`Closed Lost`, as an export without
  * `stage_history` names every lost deal): the row says nothing new about where it was lost, so
  * the stored stage stays. A reopened deal (stored open now) lost again is a new loss, as written.
+ * A stage open in the stored order or in `openStages` (the order the import brings) is open.
  * @example keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals')
  */
-export function keepsStageLostAtSql(row: { outcome: string; stage: string }, stored: string): string {
+export function keepsStageLostAtSql(row: { outcome: string; stage: string }, stored: string, openStages: readonly string[] = []): string {
+  const alsoOpen =
+    openStages.length === 0 ? '' : ` AND ${row.stage} NOT IN (${openStages.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')})`
   return `${row.outcome} = 'lost' AND ${stored}.outcome = 'lost' AND ${row.stage} <> ${stored}.stage
   AND ${stored}.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
-  AND ${row.stage} NOT IN (SELECT name FROM stages WHERE is_closed = 0)`
+  AND ${row.stage} NOT IN (SELECT name FROM stages WHERE is_closed = 0)${alsoOpen}`
 }
-
-const KEEPS_STAGE_LOST_AT = keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals')
 
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000
@@ -395,11 +403,11 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const upsertDeals = sqlite.prepare(
       `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?)
        WHERE ${field('deal_id')} NOT IN (SELECT value FROM json_each(?))
-       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`,
+       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored, run.openStages)}`,
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
-         (${keepsStageLostAtSql({ outcome: field('outcome'), stage: field('stage') }, 'd')}) AS keeps_lost_at,
+         (${keepsStageLostAtSql({ outcome: field('outcome'), stage: field('stage') }, 'd', run.openStages)}) AS keeps_lost_at,
          ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated,
          ${field('closed_date')} AS new_closed, ${stays} IS NOT NULL AS has_history
        FROM jsonb_each(?) JOIN deals d ON d.deal_id = ${field('deal_id')}`,

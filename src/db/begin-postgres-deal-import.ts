@@ -124,7 +124,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
          SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
            s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new,
-           coalesce(${keepsStageLostAtSql({ outcome: 's.outcome', stage: 's.stage' }, 'd')}, false) AS keeps_lost_at
+           coalesce(${keepsStageLostAtSql({ outcome: 's.outcome', stage: 's.stage' }, 'd', run.openStages)}, false) AS keeps_lost_at
          FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
         [today],
       )
@@ -147,7 +147,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
     await q(
       `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
-       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`}`,
+       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored, run.openStages)}`}`,
       [runId],
     )
     // No conflict is possible: the stored history of these deals is gone, and each deal's stays

@@ -212,6 +212,23 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect({ ...stored, amount: Number(stored.amount) }).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal', amount: 65000 })
   })
 
+  it("takes a lost deal's stage from a later file when the stage order it comes with renamed that stage", async () => {
+    store = await dialect.open()
+    await importCsvFile(
+      store,
+      options(writeTempFile('a.csv', csv('R1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,27,Lost'))),
+    )
+    // Demo is called Discovery now, in PULSE_STAGES and in the export.
+    const renamed = ['Qualified', 'Discovery', 'Proposal', 'Negotiation', 'Closed']
+    const later = 'R1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Discovery,60000,27,Lost'
+    await importCsvFile(store, { ...options(writeTempFile('b.csv', csv(later))), stages: renamed })
+    const stored = await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).executeTakeFirstOrThrow()
+    expect(stored).toEqual({ stage: 'Discovery', lost_at_stage: 'Discovery' })
+    // A file naming only the closed stage still says nothing new: the stage lost at stays.
+    await importCsvFile(store, { ...options(writeTempFile('c.csv', csv(later.replace('Discovery', 'Closed Lost')))), stages: renamed })
+    expect(await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).executeTakeFirstOrThrow()).toEqual(stored)
+  })
+
   it('updates a changed deal and records its stage change as history', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
