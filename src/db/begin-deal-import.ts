@@ -59,9 +59,10 @@ export interface CommittedImport {
   /** Whether the import stored the rollup it was given (the store was empty, so it describes the store). */
   rollupWritten: boolean
   /**
-   * Stored deals whose row shows another stage, dated before the stored history's latest date (an
-   * older export imported over a newer one): their stage history is kept as stored, since the
-   * change would close a stay before it began.
+   * Stored deals whose row shows another stage, dated before the stored stage entry or the stored
+   * history's latest date (an older export imported over a newer one): the row is older than what
+   * is stored, so the deal is kept as stored (its row and its stage history, which agree), since
+   * the change would close a stay before it began.
    */
   staysKeptFromStore: number
 }
@@ -87,7 +88,9 @@ export interface DealImport {
    * Inserts or updates a batch of deals (ids unique within the whole import, the batch built by
    * {@link dealBatchOf} for this store's dialect) and keeps their stage history in step: a batch
    * deal with a history replaces the stored one; a stored deal that shows a new stage without a
-   * history gets the old stay closed and a new one opened. Synchronous on SQLite (returns
+   * history gets the old stay closed and a new one opened, unless the row dates that change
+   * before what is stored (see {@link CommittedImport.staysKeptFromStore}): then the deal is left
+   * as stored. Synchronous on SQLite (returns
    * undefined). On PostgreSQL the rows stream into the transaction; when a promise is returned,
    * wait for it before handing over more batches (back-pressure). That promise never rejects:
    * a failure surfaces at {@link DealImport.commit}.
@@ -96,7 +99,9 @@ export interface DealImport {
   /** Quarantines an input row with its line number and reason. */
   reject(line: number, reason: string, raw: string): void
   /**
-   * Records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
+   * Upserts the owners the rows named (the last non-empty email of each wins; an owner whose
+   * email changed passes it on to their deals of this source that the rows left out),
+   * records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
    * empty at the start (see {@link ImportRollup}), and commits everything. `rollup` may still be
    * being built (a promise): the rest of the commit's work is done first, then it is awaited.
    */
@@ -128,6 +133,12 @@ export interface DealImportRun {
    * stored deal the import updates keeps what these columns hold. A new deal gets null in them.
    */
   keepStored?: readonly KeepableDealColumn[]
+  /**
+   * The open stages of the order this import brings (`PULSE_STAGES`, saved after it commits):
+   * a stage named here is open for the rows, even before the stored order has it (a stage
+   * renamed since the last import), so a lost deal's row naming it is news (see {@link keepsStageLostAtSql}).
+   */
+  openStages?: readonly string[]
 }
 
 /** The columns of `deals` an import writes, in the order of {@link dealRowOf}. */
@@ -185,28 +196,36 @@ export type KeepableDealColumn = (typeof KEEPABLE_DEAL_COLUMNS)[number]
  * import recorded for a stage change, see `recordStageChange`).
  * @example dealUpsertSet(['last_activity_date']) // '..., updated_date = excluded.updated_date, ...' (no last_activity_date)
  */
-export function dealUpsertSet(keep: readonly KeepableDealColumn[] = []): string {
+export function dealUpsertSet(keep: readonly KeepableDealColumn[] = [], openStages: readonly string[] = []): string {
+  const keepsStageLostAt = keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals', openStages)
   return DEAL_COLUMNS.slice(1)
     .filter((c) => !(keep as readonly string[]).includes(c))
     .map((c) => {
       if (c === 'stage_entered_date') {
-        return `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage OR (${KEEPS_STAGE_LOST_AT}) THEN deals.${c} END)`
+        return `${c} = coalesce(excluded.${c}, CASE WHEN excluded.stage = deals.stage OR (${keepsStageLostAt}) THEN deals.${c} END)`
       }
-      if (c === 'stage' || c === 'lost_at_stage') return `${c} = CASE WHEN ${KEEPS_STAGE_LOST_AT} THEN deals.${c} ELSE excluded.${c} END`
+      if (c === 'stage' || c === 'lost_at_stage') return `${c} = CASE WHEN ${keepsStageLostAt} THEN deals.${c} ELSE excluded.${c} END`
       return `${c} = excluded.${c}`
     })
     .join(', ')
 }
 
 /**
- * A lost deal stored with the open stage it was lost at (from a stage history or an earlier
- * file), which a row names only by a stage that is not open (`Closed Lost`, as an export without
+ * SQL true when a lost deal stored (`stored`, a table alias) with the open stage it was lost at
+ * (from a stage history or an earlier file) comes in a row (`row`: the SQL of its outcome and
+ * stage) that names it only by a stage that is not open (`Closed Lost`, as an export without
  * `stage_history` names every lost deal): the row says nothing new about where it was lost, so
  * the stored stage stays. A reopened deal (stored open now) lost again is a new loss, as written.
+ * A stage open in the stored order or in `openStages` (the order the import brings) is open.
+ * @example keepsStageLostAtSql({ outcome: 'excluded.outcome', stage: 'excluded.stage' }, 'deals')
  */
-const KEEPS_STAGE_LOST_AT = `excluded.outcome = 'lost' AND deals.outcome = 'lost' AND excluded.stage <> deals.stage
-  AND deals.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
-  AND excluded.stage NOT IN (SELECT name FROM stages WHERE is_closed = 0)`
+export function keepsStageLostAtSql(row: { outcome: string; stage: string }, stored: string, openStages: readonly string[] = []): string {
+  const alsoOpen =
+    openStages.length === 0 ? '' : ` AND ${row.stage} NOT IN (${openStages.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')})`
+  return `${row.outcome} = 'lost' AND ${stored}.outcome = 'lost' AND ${row.stage} <> ${stored}.stage
+  AND ${stored}.lost_at_stage IN (SELECT name FROM stages WHERE is_closed = 0)
+  AND ${row.stage} NOT IN (SELECT name FROM stages WHERE is_closed = 0)${alsoOpen}`
+}
 
 /** Imports of at least this many rows may set the secondary indexes aside (see {@link DealImportRun.expectedRows}). */
 export const BULK_MIN_ROWS = 50_000
@@ -382,11 +401,13 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const toJsonb = sqlite.prepare('SELECT jsonb(?)').pluck()
     const stays = `value ->> ${BATCH_FIELDS.length}`
     const upsertDeals = sqlite.prepare(
-      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?) WHERE true
-       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`,
+      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?)
+       WHERE ${field('deal_id')} NOT IN (SELECT value FROM json_each(?))
+       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored, run.openStages)}`,
     )
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
+         (${keepsStageLostAtSql({ outcome: field('outcome'), stage: field('stage') }, 'd', run.openStages)}) AS keeps_lost_at,
          ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated,
          ${field('closed_date')} AS new_closed, ${stays} IS NOT NULL AS has_history
        FROM jsonb_each(?) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
@@ -416,16 +437,19 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     // A re-import that shows a new stage (and carries no history) is a stage change: close the
     // old stay, open a new one, and date the deal's stage with it. Without a date for it in the
     // row, it happened by the import, or by the close when the deal is closed now.
-    // A change dated before the stored history's latest date (an older export over a newer one)
-    // would close a stay before it began: the stored history is kept, and counted.
+    const stageChangeDate = (now: StageChangeRow) =>
+      now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
+    // A change dated before the stored stage entry or the stored history's latest date: the row
+    // is older than what is stored (an older export over a newer one), and recording it would
+    // close a stay before it began. The deal is kept as stored, row and history, and counted.
+    const isOlderThanStored = (dealId: string, before: Before, now: StageChangeRow) => {
+      const enteredNew = stageChangeDate(now)
+      const latest = latestStayDate.get(dealId) as string | null
+      return enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)
+    }
     let staysKeptFromStore = 0
     const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
-      const enteredNew = now.new_entered ?? now.new_updated ?? (now.new_closed !== null && now.new_closed < today ? now.new_closed : today)
-      const latest = latestStayDate.get(dealId) as string | null
-      if (enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)) {
-        staysKeptFromStore++
-        return
-      }
+      const enteredNew = stageChangeDate(now)
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
         insertStay.run(dealId, before.stage, before.stage_entered_date ?? before.created_date, enteredNew)
       }
@@ -441,18 +465,26 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
         for (const [id, email] of batch.owners) noteOwnerEmail(owners, id, email)
         if (batch.size === 0) return undefined
-        type Found = Before & StageChangeRow & { deal_id: string; has_history: number }
+        type Found = Before & StageChangeRow & { deal_id: string; has_history: number; keeps_lost_at: number | null }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
         let found: Found[] = []
+        const changed: Found[] = []
+        const kept: string[] = []
         if (!emptyAtStart) {
           found = findBatchDeals.all(deals) as Found[]
+          for (const f of found) {
+            if (f.has_history !== 0 || f.stage === f.new_stage) continue
+            if (!isOlderThanStored(f.deal_id, f, f)) changed.push(f)
+            // A lost deal's row naming only its closed stage says nothing new about its stage (the
+            // stored one stays): the rest of the row is taken, and the stored history kept.
+            else if (!f.keeps_lost_at) kept.push(f.deal_id)
+          }
           deleteHistories.run(deals)
         }
-        upsertDeals.run(deals)
+        staysKeptFromStore += kept.length
+        upsertDeals.run(deals, JSON.stringify(kept))
         insertStays.run(deals)
-        for (const f of found) {
-          if (f.has_history === 0 && f.stage !== f.new_stage) recordStageChange(f.deal_id, f, f)
-        }
+        for (const f of changed) recordStageChange(f.deal_id, f, f)
         inserted += batch.size - found.length
         updated += found.length
         return undefined
@@ -461,6 +493,18 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         insertReject.run(runId, line, reason, raw)
       },
       async commit(counts, rollup) {
+        // Before the owners take the file's emails: an owner the file gives a new one passes it on
+        // to the deals of theirs the file left out (their DMs follow the owner, as with a CRM sync).
+        if (!emptyAtStart && owners.size > 0) {
+          sqlite
+            .prepare(
+              `UPDATE deals SET owner_email = o.value ->> 1
+               FROM json_each(?) o JOIN owners s ON s.owner_id = o.value ->> 0
+               WHERE o.value ->> 1 IS NOT NULL AND s.email IS NOT o.value ->> 1
+                 AND deals.owner_id = o.value ->> 0 AND deals.source = ? AND deals.owner_email <> o.value ->> 1`,
+            )
+            .run(JSON.stringify([...owners]), run.source)
+        }
         const upsertOwner = sqlite.prepare(
           `INSERT INTO owners (owner_id, email, source, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,

@@ -11,6 +11,7 @@ import {
   type DealImportRun,
   dealUpsertSet,
   type ImportRollup,
+  keepsStageLostAtSql,
 } from './begin-deal-import.js'
 import { postgresRollupWrites } from './refresh-analytics-rollup.js'
 
@@ -122,17 +123,23 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       await q(
         `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
          SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
-           s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new
+           s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new,
+           coalesce(${keepsStageLostAtSql({ outcome: 's.outcome', stage: 's.stage' }, 'd', run.openStages)}, false) AS keeps_lost_at
          FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
         [today],
       )
-      // As SQLite's importer: a change dated before the stored history's latest date (an older
-      // export over a newer one) would close a stay before it began; the stored history is kept.
+      // As SQLite's importer: a change dated before the stored stage entry or the stored
+      // history's latest date (an older export over a newer one) would close a stay before it
+      // began; the row is older than what is stored, so the deal is kept as stored, row and history
+      // (a lost deal's row naming only its closed stage changes no stage: it is taken, its history kept).
       staysKeptFromStore =
         (
           await q(
-            `DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
-               (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))`,
+            `WITH older AS (
+               DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
+                 (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))
+               RETURNING c.deal_id, c.keeps_lost_at)
+             DELETE FROM ${STAGING} s USING older WHERE s.deal_id = older.deal_id AND NOT older.keeps_lost_at`,
           )
         ).rowCount ?? 0
       await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
@@ -140,7 +147,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
     await q(
       `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
-       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored)}`}`,
+       ${fresh ? '' : `ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored, run.openStages)}`}`,
       [runId],
     )
     // No conflict is possible: the stored history of these deals is gone, and each deal's stays
@@ -181,6 +188,16 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       ])
     }
     if (owners.size > 0) {
+      // As SQLite's importer: an owner the file gives a new email passes it on to the deals of theirs the file left out.
+      if (!emptyAtStart) {
+        await q(
+          `UPDATE deals d SET owner_email = o.email
+           FROM unnest($1::text[], $2::text[]) AS o(id, email) JOIN owners s ON s.owner_id = o.id
+           WHERE o.email IS NOT NULL AND s.email IS DISTINCT FROM o.email
+             AND d.owner_id = o.id AND d.source = $3 AND d.owner_email <> o.email`,
+          [[...owners.keys()], [...owners.values()], run.source],
+        )
+      }
       await q(
         `INSERT INTO owners (owner_id, email, source, updated_at) SELECT o.id, o.email, $3, $4 FROM unnest($1::text[], $2::text[]) AS o(id, email)
          ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,

@@ -331,10 +331,12 @@ export async function findFullSyncStart(db: Kysely<Database>, source: string): P
 
 /**
  * Ends the full sync of `source` once every page is stored, in one transaction: removes the
- * deals of `source` it did not see (the CRM no longer has them), with their history, and clears
- * its marks. Returns how many deals went.
+ * deals of `source` it did not see (the CRM no longer has them), with their history, clears
+ * its marks and, when deals went, moves `meta.data_version` on (to `sync-end:<source>:<now>`), so
+ * summaries built from the data before (the rollup, a Home tab) are no longer taken as current.
+ * Returns how many deals went.
  */
-export async function finishFullSync(db: Kysely<Database>, source: string): Promise<number> {
+export async function finishFullSync(db: Kysely<Database>, source: string, now: Date = new Date()): Promise<number> {
   return db.transaction().execute(async (tx) => {
     const seen = tx.selectFrom('crm_full_sync_seen').select('deal_id').where('source', '=', source)
     const gone = tx.selectFrom('deals').select('deal_id').where('source', '=', source).where('deal_id', 'not in', seen)
@@ -342,7 +344,16 @@ export async function finishFullSync(db: Kysely<Database>, source: string): Prom
     const result = await tx.deleteFrom('deals').where('source', '=', source).where('deal_id', 'not in', seen).executeTakeFirst()
     await tx.deleteFrom('crm_full_sync_seen').where('source', '=', source).execute()
     await tx.deleteFrom('meta').where('key', '=', fullSyncKey(source)).execute()
-    return Number(result.numDeletedRows)
+    const removed = Number(result.numDeletedRows)
+    if (removed > 0) {
+      const version = `sync-end:${source}:${now.toISOString()}`
+      await tx
+        .insertInto('meta')
+        .values({ key: 'data_version', value: version })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: version }))
+        .execute()
+    }
+    return removed
   })
 }
 

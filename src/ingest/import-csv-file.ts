@@ -142,6 +142,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       // A deals row is rarely under 100 bytes, so this over-estimates a little.
       expectedRows: Math.ceil(size / 100),
       keepStored: KEEPABLE_DEAL_COLUMNS.filter((c) => (missing as readonly string[]).includes(c)),
+      openStages: configured.filter((s) => !s.isClosed).map((s) => s.name),
     })
   }
   // Returns a promise when the store wants the writer to wait before the next batch (PostgreSQL).

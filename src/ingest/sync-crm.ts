@@ -139,7 +139,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     if (stopped) {
       await recordStop()
     } else {
-      const swept = full ? await finishFullSync(store.db, source.name) : 0
+      const swept = full ? await finishFullSync(store.db, source.name, now()) : 0
       if (unfinished !== null) {
         notes.push(
           `This sync finished the full sync begun ${unfinished.slice(0, 16).replace('T', ' ')} UTC and stopped part-way: it read on from the last page stored, then removed the deals the CRM no longer has.`,

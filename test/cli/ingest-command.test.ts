@@ -77,7 +77,7 @@ describe('pulse ingest', () => {
     expect(quiet.stdout).not.toContain('after today')
   })
 
-  it('says in one line how many deals kept their stored stage history over an older export, and counts it in --json', async () => {
+  it('says in one line how many deals an older export left as stored, counts it in --json, and the reports keep them where the store has them', async () => {
     const db = join(tempDir(), 'o.db')
     const newer = `${HEADER},stage_history\nO1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,100,,Open,Demo@2024-01-02;Proposal@2024-03-01\n`
     expect((await runCli('ingest', '--csv', writeTempFile('new.csv', newer), '--db', db)).code).toBe(0)
@@ -90,8 +90,15 @@ describe('pulse ingest', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ updated: 1, rejected: 0, staysKeptFromStore: 1 })
     const text = formatImportSummary({ ...JSON.parse(run.stdout), staysKeptFromStore: 2 })
     expect(text.split('\n').filter((l) => l.includes('stage history'))).toEqual([
-      '2 deals kept their stage history from the store rather than the file: the file dates their stage change before the stored history ends (an older export?), and recording it would close a stay before it began. Import the newer export, or add a stage_history column, to change them.',
+      '2 deals were kept as stored, not as the file has them: the file dates their stage change before their stored stage history ends, so its rows are older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change them.',
     ])
+    // The funnel (from the rollup as of the newest day, from the deals as of an earlier one) has O1 open in Proposal.
+    for (const asOf of ['2024-04-01', '2024-03-15']) {
+      const funnel = await runCli('report', 'funnel', '--db', db, '--as-of', asOf, '--json')
+      expect(funnel.code, funnel.stderr).toBe(0)
+      const open = (JSON.parse(funnel.stdout) as { stages: Array<{ stage: string; open: number }> }).stages.map((s) => [s.stage, s.open])
+      expect(open.filter(([, n]) => n !== 0)).toEqual([['Proposal', 1]])
+    }
   })
 
   it('leaves no database behind when the file proves unusable only in its rows (won deals, no closed_date column)', async () => {

@@ -1,8 +1,11 @@
 import { afterEach, expect, it } from 'vitest'
 import { createCsvSource } from '../../src/crm/csv/csv-source.js'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
+import { findDataVersion } from '../../src/db/find-data-version.js'
 import { findOwnerIdsByEmail } from '../../src/db/find-owner-ids-by-email.js'
+import { isRollupStale } from '../../src/db/is-rollup-stale.js'
 import type { Store } from '../../src/db/open-store.js'
+import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
 import {
   beginFullSync,
   findFullSyncStart,
@@ -340,6 +343,39 @@ describeEachDialect('storeSyncPage', (dialect) => {
       expect(await findFullSyncStart(store.db, 'hubspot')).toBeNull()
       expect(await store.db.selectFrom('crm_full_sync_seen').selectAll().execute()).toEqual([])
     }
+  })
+
+  it("a full sync's end that removes deals marks the data changed, so a rollup built before it is not read as current", async () => {
+    const store = await open()
+    const now = new Date('2024-02-01T00:00:00Z')
+    const runId = await beginSyncRun(store.db, { source: 'hubspot', mode: 'full', startedBy: null, now })
+    const write = (ids: string[], full?: boolean) =>
+      storeSyncPage(store, {
+        source: 'hubspot',
+        runId,
+        deals: ids.map((id) => ({ deal: deal(id), history: null })),
+        removedDealIds: [],
+        watermark: 'w',
+        now,
+        full,
+      })
+    await write(['1', '2'])
+    await beginFullSync(store.db, 'hubspot', now)
+    await write(['1'], true)
+    // The summaries are rebuilt after the last page (a report, `pulse serve` starting), before the end of the sync.
+    expect(await refreshAnalyticsRollup(store)).toBe(true)
+    expect(await isRollupStale(store.db)).toBe(false)
+    const before = await findDataVersion(store.db)
+    expect(await finishFullSync(store.db, 'hubspot')).toBe(1)
+    expect(await findDataVersion(store.db)).not.toBe(before)
+    expect(await isRollupStale(store.db)).toBe(true)
+    // An end that removes nothing changes nothing.
+    await refreshAnalyticsRollup(store)
+    await beginFullSync(store.db, 'hubspot', now)
+    await write(['1'], true)
+    await refreshAnalyticsRollup(store)
+    expect(await finishFullSync(store.db, 'hubspot')).toBe(0)
+    expect(await isRollupStale(store.db)).toBe(false)
   })
 
   it('a page that fails to write leaves neither its rows nor its watermark', async () => {

@@ -161,11 +161,72 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await lostAt('L2')).toEqual({ stage: 'Negotiation', lost_at_stage: 'Negotiation' })
     expect(await lostAt('L3')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
     expect(await lostAt('L4')).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal' })
-    // A deal reopened and lost again is a new loss: its stage is taken as the file gives it.
+    // A deal reopened (on March 1, the day of that import) and lost again is a new loss: its stage is taken as the file gives it.
     const reopened = 'L2,2024-01-05,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open'
-    await importCsvFile(store, options(writeTempFile('c.csv', csv(reopened))))
+    await importCsvFile(store, { ...options(writeTempFile('c.csv', csv(reopened))), now: new Date('2024-03-01T00:00:00Z') })
     await importCsvFile(store, options(writeTempFile('d.csv', csv(later[1]!.replace('2024-02-01', '2024-04-01')))))
     expect(await lostAt('L2')).toEqual({ stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
+  })
+
+  it("passes an owner's new email in a later (partial) file on to the deals of theirs the file leaves out", async () => {
+    store = await dialect.open()
+    const header = `${HEADER},owner_email`
+    const first = [
+      'E1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open,ana@old.example',
+      'E2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,70000,,Open,ana@old.example',
+      'E3,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,70000,30,Won,ana@old.example',
+      'E4,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Demo,80000,,Open,ben@example.com',
+    ]
+    await importCsvFile(store, options(writeTempFile('a.csv', `${[header, ...first].join('\n')}\n`)))
+    // The newer file holds one of Ana's deals, with her new address, and one of Ben's with his own.
+    const later = [
+      'E1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,,Open,ana@new.example',
+      'E4,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Demo,80000,,Open,ben@example.com',
+    ]
+    await importCsvFile(store, options(writeTempFile('b.csv', `${[header, ...later].join('\n')}\n`)))
+    const emails = await store.db.selectFrom('deals').select(['deal_id', 'owner_email']).orderBy('deal_id').execute()
+    expect(emails.map((d) => [d.deal_id, d.owner_email])).toEqual([
+      ['E1', 'ana@new.example'],
+      ['E2', 'ana@new.example'],
+      ['E3', 'ana@new.example'],
+      ['E4', 'ben@example.com'],
+    ])
+    const owners = await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute()
+    expect(owners).toEqual([
+      { owner_id: 'rep_1', email: 'ana@new.example' },
+      { owner_id: 'rep_2', email: 'ben@example.com' },
+    ])
+  })
+
+  it('takes a later row of a lost deal that names only its closed stage, dated by its last open stage, as an update, not as an older row', async () => {
+    store = await dialect.open()
+    const header = `${HEADER},stage_entered_date,stage_history`
+    const row =
+      'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,60000,27,Lost,2024-01-20,Qualified@2024-01-05;Proposal@2024-01-20;Closed Lost@2024-02-01'
+    await importCsvFile(store, options(writeTempFile('a.csv', `${header}\n${row}\n`)))
+    // The same deal in an export without stage_history, its amount corrected.
+    const later = 'L1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Closed Lost,65000,27,Lost,2024-01-20'
+    const summary = await importCsvFile(store, options(writeTempFile('b.csv', `${HEADER},stage_entered_date\n${later}\n`)))
+    expect(summary).toMatchObject({ updated: 1, staysKeptFromStore: 0 })
+    const stored = await store.db.selectFrom('deals').select(['stage', 'lost_at_stage', 'amount']).executeTakeFirstOrThrow()
+    expect({ ...stored, amount: Number(stored.amount) }).toEqual({ stage: 'Proposal', lost_at_stage: 'Proposal', amount: 65000 })
+  })
+
+  it("takes a lost deal's stage from a later file when the stage order it comes with renamed that stage", async () => {
+    store = await dialect.open()
+    await importCsvFile(
+      store,
+      options(writeTempFile('a.csv', csv('R1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,27,Lost'))),
+    )
+    // Demo is called Discovery now, in PULSE_STAGES and in the export.
+    const renamed = ['Qualified', 'Discovery', 'Proposal', 'Negotiation', 'Closed']
+    const later = 'R1,2024-01-05,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Discovery,60000,27,Lost'
+    await importCsvFile(store, { ...options(writeTempFile('b.csv', csv(later))), stages: renamed })
+    const stored = await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).executeTakeFirstOrThrow()
+    expect(stored).toEqual({ stage: 'Discovery', lost_at_stage: 'Discovery' })
+    // A file naming only the closed stage still says nothing new: the stage lost at stays.
+    await importCsvFile(store, { ...options(writeTempFile('c.csv', csv(later.replace('Discovery', 'Closed Lost')))), stages: renamed })
+    expect(await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).executeTakeFirstOrThrow()).toEqual(stored)
   })
 
   it('updates a changed deal and records its stage change as history', async () => {
@@ -199,7 +260,7 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await entered()).toBe('2024-03-01')
   })
 
-  it('an older export imported over a newer one keeps the stored stage history rather than close a stay before it began, and counts it', async () => {
+  it('an older export imported over a newer one keeps the deal as stored, its stage and history agreeing, rather than close a stay before it began, and counts it', async () => {
     store = await dialect.open()
     const header = `${HEADER},stage_entered_date,stage_history`
     // Newer export: D3 went from Demo to Proposal on March 10; D4 is at Demo, without a history.
@@ -211,9 +272,9 @@ describeEachDialect('importCsvFile', (dialect) => {
     const stays = async () =>
       store.db.selectFrom('stage_history').selectAll().orderBy('deal_id').orderBy('entered_at').orderBy('stage').execute()
     const before = await stays()
-    // Older export: D3 still at Demo (entered February 10), no history; D4 moves on to Proposal on March 20, a real change.
+    // Older export: D3 still at Demo (entered February 10) at its older amount, no history; D4 moves on to Proposal on March 20, a real change.
     const older = [
-      'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,8000,,Open,2024-02-10',
+      'D3,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,7000,,Open,2024-02-10',
       'D4,2024-02-01,,rep_2,SaaS,EMEA,Core,Outbound,Proposal,5000,,Open,2024-03-20',
     ]
     const file = writeTempFile('old.csv', `${HEADER},stage_entered_date\n${older.join('\n')}\n`)
@@ -231,9 +292,18 @@ describeEachDialect('importCsvFile', (dialect) => {
       ['Proposal', '2024-03-20', null],
     ])
     expect(after.filter((h) => h.left_at !== null && h.left_at < h.entered_at)).toEqual([])
-    // Importing the older export again changes no stay and counts none kept (D3's stage is Demo in the store now).
-    expect(await importCsvFile(store, options(file))).toMatchObject({ staysKeptFromStore: 0 })
+    // D3's row is the newer export's, as its open stay says: in Proposal since March 10, at 8,000.
+    const dealRows = async () =>
+      store.db.selectFrom('deals').select(['deal_id', 'stage', 'stage_entered_date', 'amount']).orderBy('deal_id').execute()
+    expect((await dealRows()).map((d) => [d.deal_id, d.stage, d.stage_entered_date, Number(d.amount)])).toEqual([
+      ['D3', 'Proposal', '2024-03-10', 8000],
+      ['D4', 'Proposal', '2024-03-20', 5000],
+    ])
+    const rowsAfter = await dealRows()
+    // Importing the older export again changes nothing and says so again.
+    expect(await importCsvFile(store, options(file))).toMatchObject({ staysKeptFromStore: 1 })
     expect(await stays()).toEqual(after)
+    expect(await dealRows()).toEqual(rowsAfter)
   })
 
   it('dates a stage change that the row does not date by the close when the deal closed before the import', async () => {

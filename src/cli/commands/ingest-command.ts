@@ -138,7 +138,7 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
   if (s.staysKeptFromStore > 0) {
     const one = s.staysKeptFromStore === 1
     lines.push(
-      `${formatCount(s.staysKeptFromStore)} deal${one ? '' : 's'} kept ${one ? 'its' : 'their'} stage history from the store rather than the file: the file dates ${one ? 'its' : 'their'} stage change before the stored history ends (an older export?), and recording it would close a stay before it began. Import the newer export, or add a stage_history column, to change ${one ? 'it' : 'them'}.`,
+      `${formatCount(s.staysKeptFromStore)} deal${one ? ' was' : 's were'} kept as stored, not as the file has ${one ? 'it' : 'them'}: the file dates ${one ? 'its' : 'their'} stage change before ${one ? 'its' : 'their'} stored stage history ends, so its ${one ? 'row is' : 'rows are'} older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change ${one ? 'it' : 'them'}.`,
     )
   }
   if (s.activityAfterToday > 0) {
