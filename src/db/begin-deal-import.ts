@@ -400,11 +400,12 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     // Each batch's JSON is parsed once into SQLite's binary JSON, which every statement then reads.
     const toJsonb = sqlite.prepare('SELECT jsonb(?)').pluck()
     const stays = `value ->> ${BATCH_FIELDS.length}`
-    const upsertDeals = sqlite.prepare(
-      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?)
-       WHERE ${field('deal_id')} NOT IN (SELECT value FROM json_each(?))
-       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored, run.openStages)}`,
-    )
+    const upsertSql = (where: string) =>
+      `INSERT INTO deals (${DEAL_COLUMNS.join(', ')}) SELECT ${dealValues.join(', ')} FROM jsonb_each(?) WHERE ${where}
+       ON CONFLICT (deal_id) DO UPDATE SET ${dealUpsertSet(run.keepStored, run.openStages)}`
+    // Every deal of the batch, or (a batch with deals kept as stored) every deal but those.
+    const upsertDeals = sqlite.prepare(upsertSql('true'))
+    const upsertDealsExcept = sqlite.prepare(upsertSql(`${field('deal_id')} NOT IN (SELECT value FROM json_each(?))`))
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
          (${keepsStageLostAtSql({ outcome: field('outcome'), stage: field('stage') }, 'd', run.openStages)}) AS keeps_lost_at,
@@ -482,7 +483,8 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
           deleteHistories.run(deals)
         }
         staysKeptFromStore += kept.length
-        upsertDeals.run(deals, JSON.stringify(kept))
+        if (kept.length === 0) upsertDeals.run(deals)
+        else upsertDealsExcept.run(deals, JSON.stringify(kept))
         insertStays.run(deals)
         for (const f of changed) recordStageChange(f.deal_id, f, f)
         inserted += batch.size - found.length
