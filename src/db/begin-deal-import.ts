@@ -498,14 +498,25 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         // Before the owners take the file's emails: an owner the file gives a new one passes it on
         // to the deals of theirs the file left out (their DMs follow the owner, as with a CRM sync).
         if (!emptyAtStart && owners.size > 0) {
-          sqlite
+          // The owners whose stored email the file changes (usually none), then one pass over
+          // `deals` for all of them: a join would scan `deals` once per owner (no full index on owner_id).
+          const changed = sqlite
             .prepare(
-              `UPDATE deals SET owner_email = o.value ->> 1
-               FROM json_each(?) o JOIN owners s ON s.owner_id = o.value ->> 0
-               WHERE o.value ->> 1 IS NOT NULL AND s.email IS NOT o.value ->> 1
-                 AND deals.owner_id = o.value ->> 0 AND deals.source = ? AND deals.owner_email <> o.value ->> 1`,
+              `SELECT json_group_array(json_array(o.value ->> 0, o.value ->> 1)) FROM json_each(?) o
+               JOIN owners s ON s.owner_id = o.value ->> 0
+               WHERE o.value ->> 1 IS NOT NULL AND s.email IS NOT o.value ->> 1`,
             )
-            .run(JSON.stringify([...owners]), run.source)
+            .pluck()
+            .get(JSON.stringify([...owners])) as string
+          if (changed !== '[]') {
+            sqlite
+              .prepare(
+                `UPDATE deals SET owner_email = (SELECT c.value ->> 1 FROM json_each(@changed) c WHERE c.value ->> 0 = deals.owner_id)
+                 WHERE owner_id IN (SELECT value ->> 0 FROM json_each(@changed)) AND source = @source
+                   AND owner_email <> (SELECT c.value ->> 1 FROM json_each(@changed) c WHERE c.value ->> 0 = deals.owner_id)`,
+              )
+              .run({ changed, source: run.source })
+          }
         }
         const upsertOwner = sqlite.prepare(
           `INSERT INTO owners (owner_id, email, source, updated_at) VALUES (?, ?, ?, ?)
