@@ -409,7 +409,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     const findBatchDeals = sqlite.prepare(
       `SELECT d.deal_id, d.stage, d.stage_entered_date, d.created_date, ${field('stage')} AS new_stage,
          (${keepsStageLostAtSql({ outcome: field('outcome'), stage: field('stage') }, 'd', run.openStages)}) AS keeps_lost_at,
-         ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated,
+         ${field('stage_entered_date')} AS new_entered, ${field('updated_date')} AS new_updated, ${field('created_date')} AS new_created,
          ${field('closed_date')} AS new_closed, ${stays} IS NOT NULL AS has_history
        FROM jsonb_each(?) JOIN deals d ON d.deal_id = ${field('deal_id')}`,
     )
@@ -443,7 +443,10 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     // A change dated before the stored stage entry or the stored history's latest date: the row
     // is older than what is stored (an older export over a newer one), and recording it would
     // close a stay before it began. The deal is kept as stored, row and history, and counted.
-    const isOlderThanStored = (dealId: string, before: Before, now: StageChangeRow) => {
+    // Only a row of the same deal's timeline (the created date stored) can be an older copy of it:
+    // a row with another created date rewrites the deal, and the file is its truth.
+    const isOlderThanStored = (dealId: string, before: Before, now: StageChangeRow & { new_created: string }) => {
+      if (now.new_created !== before.created_date) return false
       const enteredNew = stageChangeDate(now)
       const latest = latestStayDate.get(dealId) as string | null
       return enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)
@@ -466,7 +469,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
         for (const [id, email] of batch.owners) noteOwnerEmail(owners, id, email)
         if (batch.size === 0) return undefined
-        type Found = Before & StageChangeRow & { deal_id: string; has_history: number; keeps_lost_at: number | null }
+        type Found = Before & StageChangeRow & { deal_id: string; has_history: number; keeps_lost_at: number | null; new_created: string }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
         let found: Found[] = []
         const changed: Found[] = []

@@ -124,19 +124,20 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
          SELECT s.deal_id, d.stage AS old_stage, coalesce(d.stage_entered_date, d.created_date) AS old_entered,
            s.stage AS new_stage, coalesce(s.stage_entered_date, s.updated_date, least(s.closed_date, $1)) AS entered_new,
-           coalesce(${keepsStageLostAtSql({ outcome: 's.outcome', stage: 's.stage' }, 'd', run.openStages)}, false) AS keeps_lost_at
+           coalesce(${keepsStageLostAtSql({ outcome: 's.outcome', stage: 's.stage' }, 'd', run.openStages)}, false) AS keeps_lost_at,
+           s.created_date = d.created_date AS same_created
          FROM ${STAGING} s JOIN deals d USING (deal_id) WHERE s.stays IS NULL AND d.stage <> s.stage`,
         [today],
       )
       // As SQLite's importer: a change dated before the stored stage entry or the stored
       // history's latest date (an older export over a newer one) would close a stay before it
-      // began; the row is older than what is stored, so the deal is kept as stored, row and history
+      // began; the row (of the same timeline: the created date stored) is older than what is stored, so the deal is kept as stored, row and history
       // (a lost deal's row naming only its closed stage changes no stage: it is taken, its history kept).
       staysKeptFromStore =
         (
           await q(
             `WITH older AS (
-               DELETE FROM ${CHANGED} c WHERE c.entered_new < greatest(c.old_entered,
+               DELETE FROM ${CHANGED} c WHERE c.same_created AND c.entered_new < greatest(c.old_entered,
                  (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))
                RETURNING c.deal_id, c.keeps_lost_at)
              DELETE FROM ${STAGING} s USING older WHERE s.deal_id = older.deal_id AND NOT older.keeps_lost_at`,

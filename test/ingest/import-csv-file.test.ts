@@ -306,6 +306,27 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await dealRows()).toEqual(rowsAfter)
   })
 
+  it('takes a row with another created date as the deal anew, even when its stage change is dated before the stored history ends', async () => {
+    store = await dialect.open()
+    const header = `${HEADER},stage_entered_date,stage_history`
+    const stored = 'D5,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Proposal,8000,,Open,,Demo@2024-02-10;Proposal@2024-03-10'
+    await importCsvFile(store, options(writeTempFile('first.csv', `${header}\n${stored}\n`)))
+    // The same id for a deal created in January, at Demo since January 20: not an older copy of
+    // the stored deal (whose timeline starts on February 10), so the file is taken at its word.
+    const other = 'D5,2024-01-05,,rep_1,SaaS,EMEA,Core,Outbound,Demo,3000,,Open,2024-01-20'
+    const summary = await importCsvFile(store, {
+      ...options(writeTempFile('other.csv', `${HEADER},stage_entered_date\n${other}\n`)),
+      now: new Date('2024-04-01T00:00:00Z'),
+    })
+    expect(summary).toMatchObject({ updated: 1, staysKeptFromStore: 0 })
+    const row = await store.db
+      .selectFrom('deals')
+      .select(['created_date', 'stage', 'amount'])
+      .where('deal_id', '=', 'D5')
+      .executeTakeFirstOrThrow()
+    expect([row.created_date, row.stage, Number(row.amount)]).toEqual(['2024-01-05', 'Demo', 3000])
+  })
+
   it('dates a stage change that the row does not date by the close when the deal closed before the import', async () => {
     store = await dialect.open()
     await importCsvFile(store, options(writeTempFile('a.csv', csv(...GOOD))))
