@@ -1,43 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import { snoozeDeal } from '../../src/db/slack-snoozes.js'
 import { endOpenStallEpisodeOfDeal } from '../../src/db/slack-stall-episodes.js'
 import { addDays } from '../../src/domain/dates.js'
-import { silentLogger } from '../../src/log/create-logger.js'
-import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { planStalledDealDms } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
-import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import { drainOutbox, STALL_OVER } from '../../src/slack/outbox/drain-outbox.js'
-import { SlackFake } from '../fakes/slack-fake.js'
-import { AS_OF, sampleCompany } from './slack-test-app.js'
+import type { SlackFake } from '../fakes/slack-fake.js'
+import { AS_OF } from './slack-test-app.js'
+import { stallDmSetup } from './stall-dm-setup.js'
 
 const open: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
   for (const o of open.splice(0)) await o.close()
 })
 
-async function setup() {
-  clearSlackUserMemory()
-  clearDmMemory()
-  const company = await sampleCompany()
-  const fake = await new SlackFake({ users: company.users }).start()
-  open.push({ close: () => fake.stop() }, { close: () => company.store.close() })
-  const config = loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl, PULSE_ROSTER: company.rosterPath })
-  const logger = silentLogger()
-  let asOf = AS_OF
-  const ctx = createSlackContext({
-    store: company.store,
-    config,
-    logger,
-    roster: company.roster,
-    services: createPulseServices({ store: company.store, config, logger }),
-    clock: { now: () => new Date(), asOf: () => asOf },
-    retries: 0,
-  })
-  return { company, fake, ctx, setAsOf: (d: string) => (asOf = d) }
-}
+const setup = () => stallDmSetup(open)
 
 /** The "Days idle" and "Amount" fields of the DM the fake received about `dealId`. */
 function dmFigures(fake: SlackFake, dealId: string): { daysIdle: string; amount: string; text: string } | undefined {

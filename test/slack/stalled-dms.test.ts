@@ -1,71 +1,29 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
 import { acquireJobLock } from '../../src/db/acquire-job-lock.js'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
 import { snoozeDeal } from '../../src/db/slack-snoozes.js'
 import { addDays } from '../../src/domain/dates.js'
-import { silentLogger } from '../../src/log/create-logger.js'
-import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { checkWinRateAnomaly } from '../../src/slack/alerts/check-winrate-anomaly.js'
 import { planManagerDigests } from '../../src/slack/alerts/plan-manager-digests.js'
 import { planStalledDealDms, STALL_PLAN_LOCK } from '../../src/slack/alerts/plan-stalled-deal-dms.js'
 import { sendStalledDealDms } from '../../src/slack/alerts/send-stalled-deal-dms.js'
-import { createPulseServices } from '../../src/slack/app/create-pulse-services.js'
-import { createSlackContext } from '../../src/slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../src/slack/app/create-slack-jobs.js'
-import { clearDmMemory } from '../../src/slack/app/open-dm.js'
 import type { SlackContext } from '../../src/slack/app/slack-context.js'
 import { DIGEST_OUTDATED, drainOutbox } from '../../src/slack/outbox/drain-outbox.js'
 import { pruneOutbox } from '../../src/slack/outbox/prune-outbox.js'
-import { type FakeUser, SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
+import { type SlackFake, waitFor } from '../fakes/slack-fake.js'
 import { tempDir } from '../helpers/test-store.js'
-import { AS_OF, type SampleCompany, sampleCompany } from './slack-test-app.js'
+import { AS_OF, sampleCompany } from './slack-test-app.js'
+import { stallDmSetup } from './stall-dm-setup.js'
 
 const open: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
   for (const o of open.splice(0)) await o.close()
 })
 
-async function setup(
-  options: {
-    company?: SampleCompany
-    users?: (c: SampleCompany) => FakeUser[]
-    fake?: SlackFakeOptions
-    env?: Record<string, string>
-  } = {},
-) {
-  clearSlackUserMemory()
-  clearDmMemory()
-  const company = options.company ?? (await sampleCompany())
-  const fake = await new SlackFake({ users: options.users ? options.users(company) : company.users, ...options.fake }).start()
-  open.push(
-    { close: () => fake.stop() },
-    { close: () => company.store.close() },
-    { close: async () => expect(fake.blockKitProblems, 'Block Kit limits broken').toEqual([]) },
-  )
-  let asOf = AS_OF
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: fake.token,
-    SLACK_API_URL: fake.apiUrl,
-    PULSE_AS_OF: AS_OF,
-    PULSE_ROSTER: company.rosterPath,
-    PULSE_ALERT_CHANNEL: 'C0ALERTS01',
-    ...options.env,
-  })
-  const logger = silentLogger()
-  const ctx: SlackContext = createSlackContext({
-    store: company.store,
-    config,
-    logger,
-    roster: company.roster,
-    services: createPulseServices({ store: company.store, config, logger }),
-    clock: { now: () => new Date(), asOf: () => asOf },
-    retries: 0,
-  })
-  return { company, fake, ctx, setAsOf: (d: string) => (asOf = d) }
-}
+const setup = (options: Parameters<typeof stallDmSetup>[1] = {}) => stallDmSetup(open, options)
 
 /** Messages per outbox id, as Slack received them. */
 function deliveriesByOutboxId(fake: SlackFake): Map<number, number> {
