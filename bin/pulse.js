@@ -1,14 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `pulse` command: runs the compiled CLI (`npm run build` makes dist/).
 
-// A reader that stops early (`pulse report drivers | head`) is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-    throw error
-  })
-}
-
 // package.json "engines": npm only warns about it, so an older Node.js is named here, before
 // something deep inside fails with a message that does not say why.
 const [major, minor] = process.versions.node.split('.').map(Number)
@@ -20,7 +12,7 @@ if (major < 20 || (major === 20 && minor < 19)) {
 }
 
 import('../dist/src/cli/main.js')
-  .then((m) => m.main(process.argv))
+  .then((m) => m.runAsPulse(process.argv))
   .catch((error) => {
     const unbuilt = error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/src/cli/main.js')
     console.error(

@@ -18,6 +18,8 @@ import { registerServeCommand } from './commands/serve-command.js'
 import { registerStatusCommand } from './commands/status-command.js'
 import { registerSyncCommand } from './commands/sync-command.js'
 import { registerTrainCommand } from './commands/train-command.js'
+import { isEntryScript } from './is-entry-script.js'
+import { quietBrokenPipe } from './quiet-broken-pipe.js'
 import { terminalSafeIo } from './terminal-safe-io.js'
 
 /**
@@ -86,3 +88,16 @@ export async function main(argv: string[], rawIo: CliIo = processIo): Promise<nu
     return 1
   }
 }
+
+/**
+ * Runs `pulse` as a process: `argv` is `process.argv` of `bin/pulse.js` (or of
+ * `node dist/src/cli/main.js`); a reader that stops early ends it quietly ({@link quietBrokenPipe});
+ * the process exits with the code {@link main} returns.
+ */
+export async function runAsPulse(argv: string[]): Promise<void> {
+  quietBrokenPipe()
+  process.exitCode = await main(argv)
+}
+
+// `node dist/src/cli/main.js ARGS` is `pulse ARGS`, instead of loading every command and exiting 0 having done nothing.
+if (isEntryScript(import.meta.url, process.argv[1])) void runAsPulse(process.argv)
