@@ -45,9 +45,15 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
  * One deal's health score and reasons as of `asOf`, computed with the model current on that day (the same
  * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
  * score, and says so; so does every deal while no model has been trained (its fields still shown).
+ * `options.dbOption` (` --db PATH`, or empty) follows each `pulse train` or `pulse sync` named.
  * @throws AppError `not_found` for an unknown id or an archived deal (saying which).
  */
-export async function explainDeal(store: Store, dealId: string, options: { asOf: string; idleDays: number }): Promise<DealReport> {
+export async function explainDeal(
+  store: Store,
+  dealId: string,
+  options: { asOf: string; idleDays: number; dbOption?: string },
+): Promise<DealReport> {
+  const dbOption = options.dbOption ?? ''
   // An id typed in another Unicode form than a CSV import stored it in (composed) is the same deal.
   const composed = composedDealId(dealId)
   let [deal] = await findModelDeals(store.db, { dealId })
@@ -57,7 +63,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     if ((await findDealLinks(store.db, [dealId])).has(dealId))
       throw new AppError(
         'not_found',
-        `Deal "${dealId}" was archived or deleted in the CRM (a sync found it removed), so it is no longer scored or reported. Restore it in the CRM and run \`pulse sync\` to score it again.`,
+        `Deal "${dealId}" was archived or deleted in the CRM (a sync found it removed), so it is no longer scored or reported. Restore it in the CRM and run \`pulse sync${dbOption}\` to score it again.`,
       )
     // An id typed in another case (`d000647`): ids are case-sensitive, so name the stored one.
     const inAnyCase = await findDealIdsInAnyCase(store.db, dealId)
@@ -70,7 +76,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
   }
   // A deal that is not scored as of that day names the current model; one that is, the model of that day.
   const scored = deal.outcome === 'open' && deal.created_date <= options.asOf
-  const current = await loadCurrentModel(store.db, scored ? options.asOf : undefined).catch((error: unknown) => {
+  const current = await loadCurrentModel(store.db, scored ? options.asOf : undefined, dbOption).catch((error: unknown) => {
     // No model yet (a store just imported): the deal is shown with its fields, not scored.
     if (error instanceof AppError && error.code === 'no_model') return null
     throw error
@@ -120,7 +126,7 @@ export async function explainDeal(store: Store, dealId: string, options: { asOf:
     return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
   if (current === null)
     return unscored(
-      `Not scored: no model has been trained yet. Run \`pulse train\` (it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale) to score the open deals`,
+      `Not scored: no model has been trained yet. Run \`pulse train${dbOption}\` (it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale) to score the open deals`,
     )
   // Scoring reads only the deal's own owner's track record.
   const context = await loadScoringContext(store.db, options.asOf, options.idleDays, [deal.owner_id])

@@ -22,6 +22,8 @@ export interface ScoreOptions {
   /** Store the scores in `deal_scores` (default true). */
   save?: boolean
   now?: Date
+  /** Follows the `pulse train` a message names (` --db PATH` from the CLI, so it trains the same database); default empty. */
+  dbOption?: string
 }
 
 /** The `pulse score` result: the contract's `{ modelId, asOf, deals }` plus the model's verdict. Deals least healthy first. */
@@ -60,15 +62,16 @@ export interface CurrentModel {
  * when there is one: the latest that read no deal closed after it ({@link findModelForDay}), so that
  * a look back scores with what was known then; else the current model, with a `lookAhead` note
  * saying that it learned from later outcomes and naming the `pulse train --as-of` that would not.
+ * `dbOption` (` --db PATH`, or empty) follows each `pulse train` named.
  * @throws AppError `no_model` when no model has been trained.
  */
-export async function loadCurrentModel(db: Kysely<Database>, asOf?: string): Promise<CurrentModel> {
+export async function loadCurrentModel(db: Kysely<Database>, asOf?: string, dbOption = ''): Promise<CurrentModel> {
   const ofDay = asOf === undefined ? undefined : await findModelForDay(db, asOf)
   const row = ofDay ?? (await findCurrentModel(db))
   if (!row)
     throw new AppError(
       'no_model',
-      `No model has been trained yet. Run \`pulse train\` first; it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale.`,
+      `No model has been trained yet. Run \`pulse train${dbOption}\` first; it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale.`,
     )
   const engine = WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel)
   if (asOf === undefined || ofDay) return { modelId: row.model_id, row, engine }
@@ -76,7 +79,7 @@ export async function loadCurrentModel(db: Kysely<Database>, asOf?: string): Pro
     modelId: row.model_id,
     row,
     engine,
-    lookAhead: `Model ${row.model_id} (trained as of ${row.as_of}) learned from deals closed after ${asOf}, so these scores know outcomes that were not known on that day; run \`pulse train --as-of ${asOf}\` to score that day with what was known then.`,
+    lookAhead: `Model ${row.model_id} (trained as of ${row.as_of}) learned from deals closed after ${asOf}, so these scores know outcomes that were not known on that day; run \`pulse train --as-of ${asOf}${dbOption}\` to score that day with what was known then.`,
   }
 }
 
@@ -99,7 +102,7 @@ export async function loadScoringContext(
  * @throws AppError `no_model` when no model has been trained.
  */
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
-  const current = await loadCurrentModel(store.db, options.asOf)
+  const current = await loadCurrentModel(store.db, options.asOf, options.dbOption)
   const [deals, context, closedSince] = await Promise.all([
     findOpenScoringDeals(store.db),
     loadScoringContext(store.db, options.asOf, options.idleDays),

@@ -56,7 +56,7 @@ describe('pulse deal', () => {
     const text = await runCli('deal', 'O1', '--db', db, '--as-of', '2024-06-01')
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toContain('Demo · $70k · EMEA')
-    expect(text.stdout).toMatch(/Not scored: no model has been trained yet\. Run `pulse train`/)
+    expect(text.stdout).toContain(`Not scored: no model has been trained yet. Run \`pulse train --db ${db}\``)
     const json = JSON.parse((await runCli('deal', 'O1', '--db', db, '--as-of', '2024-06-01', '--json')).stdout)
     expect(json).toMatchObject({ dealId: 'O1', modelId: null, winProbability: null, healthScore: null, stage: 'Demo', amount: 70_000 })
     // An id typed in another case names the stored one.

@@ -14,7 +14,8 @@ describe('pulse train / score / deal', () => {
 
     const early = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)
     expect(early.code).toBe(1)
-    expect(early.stderr).toMatch(/Run `pulse train` first/)
+    // The training it names is of the database given, not the default one.
+    expect(early.stderr).toContain(`Run \`pulse train --db ${db}\` first`)
 
     const train = await runCli('train', '--db', db, '--as-of', FIXTURE_AS_OF, '--json')
     expect(train.code).toBe(0)
@@ -97,7 +98,7 @@ describe('pulse train / score / deal', () => {
     // `pulse train` was run and refused: score must not send the user back to it without saying why.
     const score = await runCli('score', '--db', db, '--as-of', FIXTURE_AS_OF)
     expect(score.code).toBe(1)
-    expect(score.stderr).toMatch(/Run `pulse train` first; it needs at least 100 closed deals that are not stale/)
+    expect(score.stderr).toContain(`Run \`pulse train --db ${db}\` first; it needs at least 100 closed deals that are not stale`)
   })
 
   it('on a `pulse sample` store too small to train, says how many closed deals it holds and to import more', async () => {
@@ -167,7 +168,7 @@ describe('pulse train / score / deal', () => {
     const scoredBefore = JSON.parse(before.stdout) as { modelId: number; modelNote: string }
     expect(scoredBefore.modelId).toBe(1)
     expect(scoredBefore.modelNote).toMatch(/^Model 1 \(trained as of \d{4}-\d{2}-\d{2}\) learned from deals closed after 2023-03-01/)
-    expect(scoredBefore.modelNote).toContain('run `pulse train --as-of 2023-03-01`')
+    expect(scoredBefore.modelNote).toContain(`run \`pulse train --as-of 2023-03-01 --db ${db}\` to score that day`)
     expect((await runCli('score', '--db', db, '--as-of', '2023-03-01')).stdout).toContain('learned from deals closed after 2023-03-01')
     const ahead = await runCli('train', '--db', db, '--as-of', '2099-01-01')
     expect(ahead.code).toBe(1)

@@ -2,7 +2,16 @@ import type { Command } from 'commander'
 import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
 import { sliceWhole } from '../../domain/slice-whole.js'
 import { type DealReport, explainDeal } from '../../services/explain-deal.js'
-import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
+import {
+  type CliIo,
+  type CommonOptions,
+  dbOptionOf,
+  emit,
+  noteFutureAsOf,
+  resolveAsOf,
+  usingStore,
+  withReportOptions,
+} from '../cli-context.js'
 
 /** `pulse deal ID`: one deal's health score and reasons. */
 export function registerDealCommand(program: Command, io: CliIo): void {
@@ -19,7 +28,7 @@ export function registerDealCommand(program: Command, io: CliIo): void {
       (store, config) => {
         const asOf = resolveAsOf(options, config)
         noteFutureAsOf(io, asOf, config)
-        return explainDeal(store, id.trim(), { asOf, idleDays: config.idleDays })
+        return explainDeal(store, id.trim(), { asOf, idleDays: config.idleDays, dbOption: dbOptionOf(options, config) })
       },
       { existing: true, io, needsDeals: true },
     )

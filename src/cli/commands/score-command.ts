@@ -38,7 +38,15 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
         // The stored scores are the live ones (Slack, the Home tab, DMs): a look back or ahead
         // with --as-of is shown, not stored over them.
         const today = todayOf(config)
-        return { report: await scoreOpenDeals(store, { asOf, idleDays: config.idleDays, save: asOf === today }), today }
+        return {
+          report: await scoreOpenDeals(store, {
+            asOf,
+            idleDays: config.idleDays,
+            save: asOf === today,
+            dbOption: dbOptionOf(options, config),
+          }),
+          today,
+        }
       },
       { existing: true, io, needsDeals: true },
     )
