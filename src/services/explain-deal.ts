@@ -113,6 +113,9 @@ export async function explainDeal(
     daysInStage: null,
     ...fields,
   })
+  // Not there yet on that day, whatever became of it since.
+  if (deal.created_date > options.asOf)
+    return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
   if (deal.outcome !== 'open') {
     // Open on that day but closed since: the store keeps the deal as it is now, not as it was then.
     if (deal.closed_date !== null && deal.closed_date > options.asOf) {
@@ -122,8 +125,6 @@ export async function explainDeal(
     }
     return unscored(`Closed ${deal.outcome} on ${deal.closed_date ?? 'an unknown date'}: only open deals are scored`)
   }
-  if (deal.created_date > options.asOf)
-    return unscored(`Created on ${deal.created_date}, after ${options.asOf}: not scored as of that date`)
   if (current === null)
     return unscored(
       `Not scored: no model has been trained yet. Run \`pulse train${dbOption}\` (it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale) to score the open deals`,

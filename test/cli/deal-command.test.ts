@@ -66,6 +66,9 @@ describe('pulse deal', () => {
     // A closed deal says why it is not scored, model or not.
     const won = JSON.parse((await runCli('deal', 'W1', '--db', db, '--as-of', '2024-06-01', '--json')).stdout)
     expect(won.reasons).toEqual(['Closed won on 2024-02-01: only open deals are scored'])
+    // A deal created after the day asked about was not open on it, whatever became of it since.
+    const before = JSON.parse((await runCli('deal', 'W1', '--db', db, '--as-of', '2023-12-01', '--json')).stdout)
+    expect(before.reasons).toEqual(['Created on 2024-01-02, after 2023-12-01: not scored as of that date'])
   })
 
   it('finds a deal by its id typed in another Unicode form than the import stored it in', async () => {
