@@ -159,6 +159,16 @@ describe('pulse ingest', () => {
     expect(text.stdout).toContain('Data: 1 deal (csv 1): 0 open, 1 won, 0 lost; 1 owner; ')
   })
 
+  it('names a --db whose folder is a file as such, instead of an error of its own in removing what it did not create', async () => {
+    const file = writeTempFile('d.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)
+    const notFolder = writeTempFile('deals', 'a file, not a folder')
+    const db = join(notFolder, 'pulse.db')
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain(`Cannot open the database at ${db}: its folder ${notFolder} is a file, not a folder`)
+    expect(run.stderr).not.toContain('Something went wrong')
+  })
+
   it('prints only JSON on stdout with --json', async () => {
     const db = join(tempDir(), 'p.db')
     const file = writeTempFile('d.csv', `${HEADER}\nD1,2024-01-02,2024-02-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,30,Won\n`)

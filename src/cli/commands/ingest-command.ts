@@ -98,8 +98,14 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
       },
       { io },
     ).catch((error: unknown) => {
-      if (creates && error instanceof AppError && (error.code === 'missing_columns' || error.code === 'bad_file'))
-        for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) rmSync(file, { force: true })
+      if (creates && error instanceof AppError && (error.code === 'missing_columns' || error.code === 'bad_file')) {
+        for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) {
+          // A removal that fails (the --db path runs through a file, ENOTDIR) must not hide why the import stopped.
+          try {
+            rmSync(file, { force: true })
+          } catch {}
+        }
+      }
       throw error
     })
     // The command it names reads the database this import wrote, not the default one.
