@@ -116,8 +116,10 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
   const withBaseline = months.find((m) => m.center !== null && m.baselineFrom !== null && m.baselineTo !== null)
-  if (methods.size === 0 && withBaseline !== undefined) {
-    // There is a baseline, but no month shown closed a deal.
+  // A complete month that closed deals but had too little history before it to judge is "not enough history" below.
+  const closedInComplete = months.some((m) => !m.partial && m.won + m.lost > 0)
+  if (methods.size === 0 && withBaseline !== undefined && !closedInComplete) {
+    // There is a baseline, but no complete month shown closed a deal.
     const { center, baselineFrom, baselineTo } = withBaseline
     return `No month shown has closed deals to judge; the centre, ${formatPercent(center as number)}, is the pooled win rate of ${formatMonth(baselineFrom as string)}-${formatMonth(baselineTo as string)}.`
   }

@@ -24,6 +24,21 @@ describe('winrateReport findings', () => {
     expect(report.limitNote).toBe('No month shown has closed deals to judge; the centre, 50%, is the pooled win rate of Aug 2023-Jul 2024.')
   })
 
+  it('does not say no month shown closed a deal when one did but had too little history before it to be judged', () => {
+    // Jan-Apr hold 28 closes (too few for May's baseline); with May's 5 they are enough for June's.
+    const outcomes = [
+      ...monthRange('2024-01', '2024-04').map((month) => ({ month, won: 3, lost: 4, wonAmount: 3e3, lostAmount: 4e3 })),
+      { month: '2024-05', won: 2, lost: 3, wonAmount: 2e3, lostAmount: 3e3 },
+    ]
+    const report = winrateReport({ outcomes, created: [] }, { asOf: '2024-06-15', months: 2 })
+    expect(report.months.map((m) => [m.month, m.won + m.lost, m.center === null])).toEqual([
+      ['2024-05', 5, true],
+      ['2024-06', 0, false],
+    ])
+    expect(report.limitNote).not.toMatch(/No month shown has closed deals/)
+    expect(report.limitNote).toMatch(/^Not enough history to judge any month/)
+  })
+
   it('keeps "not enough history" for a store whose few months are all shown', () => {
     const report = winrateReport(steadyMonths('2024-05', '2024-07'), { asOf: '2024-07-20' })
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_no_baseline'])
