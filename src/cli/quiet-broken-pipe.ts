@@ -5,8 +5,8 @@
 export function quietBrokenPipe(streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
   for (const stream of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-      throw error
+      if (error.code !== 'EPIPE') throw error
+      process.exit(process.exitCode ?? 0)
     })
   }
 }
