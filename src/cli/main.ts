@@ -33,6 +33,10 @@ export function buildProgram(io: CliIo = processIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .addHelpText(
+      'after',
+      '\nExamples:\n  pulse demo                      # sample data, every report and chart, no credentials\n  pulse ingest --csv deals.csv\n  pulse report winrate --json\n  pulse report --help             # each command shows its options and an example',
+    )
   registerIngestCommand(program, io)
   registerReportCommand(program, io)
   registerSampleCommand(program, io)

@@ -52,6 +52,11 @@ describe('pulse --help', () => {
       }
     }
     visit(program, '')
+    // `pulse --help` too: the first help a new user reads.
+    let top = ''
+    program.configureOutput({ writeOut: (s) => (top += s), writeErr: (s) => (top += s) })
+    program.outputHelp()
+    if (!/Examples?:\n {2}pulse /.test(top)) missing.push('pulse')
     expect(missing).toEqual([])
   })
 
