@@ -119,8 +119,9 @@ const envSchema = z.object({
         'PULSE_DATABASE_URL must be a PostgreSQL URL such as postgres://pulse@db.example.com:5432/pulse (the password after the user name and a colon, or in PGPASSWORD; a user name or password with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F)',
     },
   ),
-  PULSE_AS_OF: optionalString.refine((v) => v === undefined || isCalendarDate(v), {
-    message: 'PULSE_AS_OF must be a date like 2024-07-20',
+  PULSE_AS_OF: optionalString.superRefine((v, ctx) => {
+    if (v !== undefined && !isCalendarDate(v))
+      ctx.addIssue({ code: 'custom', message: `PULSE_AS_OF "${v}" is not a date: set it like 2024-07-20` })
   }),
   PULSE_STAGES: optionalString.transform((value, ctx) => {
     if (value === undefined) return undefined

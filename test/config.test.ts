@@ -133,6 +133,10 @@ describe('loadConfig', () => {
     expect(message.split(name).length - 1).toBe(1)
   })
 
+  it('says which PULSE_AS_OF value it refused', () => {
+    expect(refusal({ PULSE_AS_OF: 'yesterday' })).toContain('PULSE_AS_OF "yesterday" is not a date: set it like 2024-07-20')
+  })
+
   it('takes idle and stale limits up to 100 years and refuses longer ones, which reach past any date', () => {
     expect(loadConfig({ PULSE_IDLE_DAYS: '36500', PULSE_STALE_DAYS: '36500' })).toMatchObject({ idleDays: 36_500, staleDays: 36_500 })
     expect(refusal({ PULSE_STALE_DAYS: '100000000' })).toBe(

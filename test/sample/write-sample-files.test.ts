@@ -291,6 +291,10 @@ describe('pulse sample', () => {
     const bad = await runCli('sample', '--out', out, '--patterns', 'some')
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/--patterns "some" is not known; use --patterns none/)
+    // The value is read whatever its case: `None` is the flat sample, not an unknown value.
+    const flat = await runCli('sample', '--out', out, '--deals', '50', '--patterns', 'None')
+    expect(flat.code).toBe(0)
+    expect(flat.stdout).toContain('patterns none')
     const zero = await runCli('sample', '--out', out, '--deals', '0')
     expect(zero.code).toBe(1)
     expect(zero.stderr).toMatch(/--deals "0"/)

@@ -38,7 +38,9 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
     )
     .action((options: SampleCommandOptions) => {
       const deals = parseWholeNumber(options.deals, '--deals', { min: 1, max: 50_000_000, example: '--deals 6000' })
-      if (options.patterns !== 'planted' && options.patterns !== 'none') {
+      // `None` or `NONE` as typed: the two values differ by more than case.
+      const patterns = options.patterns.trim().toLowerCase()
+      if (patterns !== 'planted' && patterns !== 'none') {
         throw new AppError(
           'bad_input',
           `--patterns "${options.patterns}" is not known; use --patterns none (or leave it out for the planted story).`,
@@ -47,7 +49,7 @@ export function registerSampleCommand(program: Command, io: CliIo): void {
       const asOf = resolveAsOf({ asOf: options.asOf })
       let summary: SampleSummary
       try {
-        summary = writeSampleFiles({ out: options.out, deals, seed: options.seed, asOf, patterns: options.patterns })
+        summary = writeSampleFiles({ out: options.out, deals, seed: options.seed, asOf, patterns })
       } catch (error) {
         if (error instanceof AppError) throw error
         throw new AppError(
