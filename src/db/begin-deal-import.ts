@@ -8,7 +8,11 @@ import type { DialectName } from './dialect.js'
 import type { Store } from './open-store.js'
 import { writeAnalyticsRollup } from './refresh-analytics-rollup.js'
 
-/** Counts of one import, as stored in `import_runs`. */
+/**
+ * Counts of one import, as stored in `import_runs`: each row read is inserted, updated, kept as
+ * stored (see {@link CommittedImport.staysKeptFromStore}: not stored as a column, it is the rest)
+ * or rejected.
+ */
 export interface ImportCounts {
   read: number
   inserted: number
@@ -54,7 +58,11 @@ export interface CommittedImport {
   runId: number
   /** Deals that were new to the store. */
   inserted: number
-  /** Deals that were already stored and got updated. */
+  /**
+   * Deals that were already stored and took the file's row (a row equal to the stored one counts
+   * too: importing the same file twice updates every deal). Not the deals kept as stored
+   * ({@link CommittedImport.staysKeptFromStore}), of which the file changed nothing.
+   */
   updated: number
   /** Whether the import stored the rollup it was given (the store was empty, so it describes the store). */
   rollupWritten: boolean
@@ -62,7 +70,7 @@ export interface CommittedImport {
    * Stored deals whose row shows another stage, dated before the stored stage entry or the stored
    * history's latest date (an older export imported over a newer one): the row is older than what
    * is stored, so the deal is kept as stored (its row and its stage history, which agree), since
-   * the change would close a stay before it began.
+   * the change would close a stay before it began. Counted neither as inserted nor as updated.
    */
   staysKeptFromStore: number
 }
@@ -491,7 +499,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         insertStays.run(deals)
         for (const f of changed) recordStageChange(f.deal_id, f, f)
         inserted += batch.size - found.length
-        updated += found.length
+        updated += found.length - kept.length
         return undefined
       },
       reject(line, reason, raw) {

@@ -115,10 +115,10 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
     const fresh = emptyAtStart && (await q('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
     const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
-    let updated = 0
+    let stored = 0
     let staysKeptFromStore = 0
     if (!emptyAtStart) {
-      updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
+      stored = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
       // Stored deals that show a new stage without a history: the stage change to record.
       await q(
         `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
@@ -145,6 +145,9 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
         ).rowCount ?? 0
       await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
     }
+    // As SQLite's importer: a deal kept as stored is neither inserted nor updated.
+    const updated = stored - staysKeptFromStore
+    const inserted = staged - stored
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
     await q(
       `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
@@ -207,7 +210,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     await q(
       `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
-      [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
+      [new Date().toISOString(), counts.read, inserted, updated, counts.rejected, runId],
     )
     const dataVersion = `${runId}:${nowIso}`
     await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
@@ -232,7 +235,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     c.off('error', remember)
     c.release()
-    return { runId, inserted: staged - updated, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
+    return { runId, inserted, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
   }
 
   return {

@@ -22,8 +22,11 @@ import { createRowBatcher, NO_STAGE_NOTES, type ParsedChunk, type StageNotes } f
 export interface CsvImportSummary {
   file: string
   runId: number
+  /** Data rows read: each one is inserted, updated, kept as stored ({@link staysKeptFromStore}) or rejected. */
   read: number
+  /** Deals new to the store. */
   inserted: number
+  /** Stored deals that took the file's row (all of them, when the same file is imported again). */
   updated: number
   rejected: number
   /** The first few rejected rows, with their line numbers and reasons. */
@@ -38,7 +41,8 @@ export interface CsvImportSummary {
   closedAfterToday: number
   /**
    * Stored deals whose row shows a stage change dated before their stored stage history ends (an
-   * older export over a newer one): the stored history is kept, not the file's stay (see `CommittedImport`).
+   * older export over a newer one): the deal is kept as stored, row and history, so it is not
+   * counted in {@link updated} (see `CommittedImport`).
    */
   staysKeptFromStore: number
   /** The import's "today", `YYYY-MM-DD`: `PULSE_AS_OF`, else today in `PULSE_TZ` (the CLI), else the UTC date. */

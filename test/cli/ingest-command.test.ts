@@ -86,8 +86,18 @@ describe('pulse ingest', () => {
       `${HEADER},updated_date\nO1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open,2024-02-01\n`,
     )
     const run = await runCli('ingest', '--csv', older, '--db', db, '--json')
+    // Every row was read and found older than the store: nothing failed, so the import succeeds.
     expect(run.code, run.stderr).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ updated: 1, rejected: 0, staysKeptFromStore: 1 })
+    // O1 is kept as stored: not counted as updated, in --json, the text and pulse status alike.
+    expect(JSON.parse(run.stdout)).toMatchObject({ read: 1, inserted: 0, updated: 0, rejected: 0, staysKeptFromStore: 1 })
+    const again = await runCli('ingest', '--csv', older, '--db', db)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toContain(': 0 new, 0 updated, 1 kept as stored (older than the store), 0 rejected.')
+    const status = await runCli('status', '--db', db, '--json')
+    expect(JSON.parse(status.stdout).lastImport).toMatchObject({ read: 1, inserted: 0, updated: 0, staysKeptFromStore: 1, rejected: 0 })
+    expect((await runCli('status', '--db', db)).stdout).toMatch(
+      /Last import: .*old\.csv done .*: 1 row read, 0 new, 0 updated, 1 kept as stored \(older than the store\), 0 rejected\./,
+    )
     const text = formatImportSummary({ ...JSON.parse(run.stdout), staysKeptFromStore: 2 })
     expect(text.split('\n').filter((l) => l.includes('stage history'))).toEqual([
       '2 deals were kept as stored, not as the file has them: the file dates their stage change before their stored stage history ends, so its rows are older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change them.',
@@ -153,7 +163,15 @@ describe('pulse ingest', () => {
     )
     await runCli('ingest', '--csv', file, '--db', db)
     const json = await runCli('status', '--db', db, '--json')
-    expect(JSON.parse(json.stdout).lastImport).toMatchObject({ file, status: 'done', read: 2, inserted: 1, updated: 0, rejected: 1 })
+    expect(JSON.parse(json.stdout).lastImport).toMatchObject({
+      file,
+      status: 'done',
+      read: 2,
+      inserted: 1,
+      updated: 0,
+      staysKeptFromStore: 0,
+      rejected: 1,
+    })
     const text = await runCli('status', '--db', db)
     expect(text.stdout).toMatch(/Last import: .*d\.csv done .*: 2 rows read, 1 new, 0 updated, 1 rejected\./)
     expect(text.stdout).toContain('Data: 1 deal (csv 1): 0 open, 1 won, 0 lost; 1 owner; ')

@@ -279,8 +279,8 @@ describeEachDialect('importCsvFile', (dialect) => {
     ]
     const file = writeTempFile('old.csv', `${HEADER},stage_entered_date\n${older.join('\n')}\n`)
     const summary = await importCsvFile(store, { ...options(file), now: new Date('2024-04-01T00:00:00Z') })
-    // Both rows are imported; D3's history is the one stored, D4's stage change is recorded.
-    expect(summary).toMatchObject({ updated: 2, rejected: 0, staysKeptFromStore: 1 })
+    // D4 is updated; D3 is kept as stored (its history, row and all), so not counted as updated.
+    expect(summary).toMatchObject({ read: 2, inserted: 0, updated: 1, rejected: 0, staysKeptFromStore: 1 })
     const after = await stays()
     expect(after.filter((h) => h.deal_id === 'D3')).toEqual(before.filter((h) => h.deal_id === 'D3'))
     expect(after.filter((h) => h.deal_id === 'D3').map((h) => [h.stage, h.entered_at, h.left_at])).toEqual([
@@ -301,7 +301,17 @@ describeEachDialect('importCsvFile', (dialect) => {
     ])
     const rowsAfter = await dealRows()
     // Importing the older export again changes nothing and says so again.
-    expect(await importCsvFile(store, options(file))).toMatchObject({ staysKeptFromStore: 1 })
+    expect(await importCsvFile(store, options(file))).toMatchObject({ inserted: 0, updated: 1, staysKeptFromStore: 1 })
+    // import_runs agrees with the summary: D3 is neither inserted nor updated.
+    const runs = await store.db
+      .selectFrom('import_runs')
+      .select(['rows_read', 'rows_inserted', 'rows_updated', 'rows_rejected'])
+      .orderBy('run_id')
+      .execute()
+    expect(runs.slice(1).map((r) => [r.rows_read, r.rows_inserted, r.rows_updated, r.rows_rejected].map(Number))).toEqual([
+      [2, 0, 1, 0],
+      [2, 0, 1, 0],
+    ])
     expect(await stays()).toEqual(after)
     expect(await dealRows()).toEqual(rowsAfter)
   })

@@ -104,7 +104,8 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     })
     // The command it names reads the database this import wrote, not the default one.
     emit(io, options, summary, () => formatImportSummary(summary, dbOptionOf(options, config)))
-    if (summary.inserted + summary.updated === 0) {
+    // Rows kept as stored were read and found older than the store: not a failure to import.
+    if (summary.inserted + summary.updated + summary.staysKeptFromStore === 0) {
       throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)
     }
   })
@@ -116,7 +117,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
  */
 export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string {
   const lines = [
-    `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${formatCount(s.rejected)} rejected.`,
+    `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${s.staysKeptFromStore > 0 ? `${formatCount(s.staysKeptFromStore)} kept as stored (older than the store), ` : ''}${formatCount(s.rejected)} rejected.`,
   ]
   if (s.rejected > 0) {
     lines.push(
