@@ -111,6 +111,48 @@ describe('pulse ingest', () => {
     }
   })
 
+  it('counts a stage dated before the deal was created from its created date, says how many rows that touched, and reports agree', async () => {
+    vi.stubEnv('PULSE_AS_OF', '2024-06-01')
+    const header = `${HEADER},last_activity_date,stage_entered_date,stage_history`
+    const rows = [
+      // In Demo since "2023-09-01", created 2024-03-01: 92 days old on 2024-06-01.
+      'B1,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2024-04-01,2023-09-01,',
+      // Its history starts before its creation too; its open stay (Proposal) began on 2024-05-02.
+      'B2,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,90000,,Open,2024-04-01,,Demo@2023-12-01;Proposal@2024-05-02',
+      'B3,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2024-04-01,2024-03-10,',
+    ]
+    const file = writeTempFile('early-stage.csv', `${header}\n${rows.join('\n')}\n`)
+    const db = join(tempDir(), 'early.db')
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain(
+      "2 rows date a stage (stage_entered_date or stage_history) before the deal's created_date: those stages count from the created date",
+    )
+    const json = JSON.parse((await runCli('ingest', '--csv', file, '--db', join(tempDir(), 'early2.db'), '--json')).stdout)
+    expect(json).toMatchObject({ read: 3, inserted: 3, stageBeforeCreated: 2 })
+    const stalled = JSON.parse((await runCli('report', 'stalled', '--db', db, '--json')).stdout) as {
+      stalled: Array<{ dealId: string; daysInStage: number }>
+    }
+    expect(Object.fromEntries(stalled.stalled.map((d) => [d.dealId, d.daysInStage]))).toEqual({ B1: 92, B2: 30, B3: 83 })
+    // The time-in-stage figures read the same stays: B2's Demo stay ran from its creation to May 2 (62 days).
+    const store = await openStore({ path: db })
+    try {
+      const stays = await store.db
+        .selectFrom('stage_history')
+        .select(['deal_id', 'stage', 'entered_at', 'left_at'])
+        .orderBy('entered_at')
+        .execute()
+      expect(stays).toEqual([
+        { deal_id: 'B2', stage: 'Demo', entered_at: '2024-03-01', left_at: '2024-05-02' },
+        { deal_id: 'B2', stage: 'Proposal', entered_at: '2024-05-02', left_at: null },
+      ])
+      const summary = await importCsvFile(store, { path: file, stages: ['Demo', 'Proposal'], today: '2024-06-01', threads: 'worker' })
+      expect(summary.stageBeforeCreated).toBe(2)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('leaves no database behind when the file proves unusable only in its rows (won deals, no closed_date column)', async () => {
     const header = 'deal_id,created_date,Close Date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
     const file = writeTempFile(

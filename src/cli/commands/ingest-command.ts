@@ -142,6 +142,12 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
       `${formatCount(s.staysKeptFromStore)} deal${one ? ' was' : 's were'} kept as stored, not as the file has ${one ? 'it' : 'them'}: the file dates ${one ? 'its' : 'their'} stage change before ${one ? 'its' : 'their'} stored stage history ends, so its ${one ? 'row is' : 'rows are'} older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change ${one ? 'it' : 'them'}.`,
     )
   }
+  if (s.stageBeforeCreated > 0) {
+    const one = s.stageBeforeCreated === 1
+    lines.push(
+      `${formatCount(s.stageBeforeCreated)} row${one ? ' dates' : 's date'} a stage (stage_entered_date or stage_history) before the deal's created_date: ${one ? 'that stage counts' : 'those stages count'} from the created date, so no deal's time in stage is longer than its age. Export the day each deal entered its stage, on or after its created_date, to count it as it was.`,
+    )
+  }
   if (s.activityAfterToday > 0) {
     const one = s.activityAfterToday === 1
     lines.push(
