@@ -8,7 +8,11 @@ import type { DialectName } from './dialect.js'
 import type { Store } from './open-store.js'
 import { writeAnalyticsRollup } from './refresh-analytics-rollup.js'
 
-/** Counts of one import, as stored in `import_runs`. */
+/**
+ * Counts of one import, as stored in `import_runs`: each row read is inserted, updated, kept as
+ * stored (see {@link CommittedImport.staysKeptFromStore}: not stored as a column, it is the rest)
+ * or rejected.
+ */
 export interface ImportCounts {
   read: number
   inserted: number
@@ -54,7 +58,11 @@ export interface CommittedImport {
   runId: number
   /** Deals that were new to the store. */
   inserted: number
-  /** Deals that were already stored and got updated. */
+  /**
+   * Deals that were already stored and took the file's row (a row equal to the stored one counts
+   * too: importing the same file twice updates every deal). Not the deals kept as stored
+   * ({@link CommittedImport.staysKeptFromStore}), of which the file changed nothing.
+   */
   updated: number
   /** Whether the import stored the rollup it was given (the store was empty, so it describes the store). */
   rollupWritten: boolean
@@ -62,7 +70,7 @@ export interface CommittedImport {
    * Stored deals whose row shows another stage, dated before the stored stage entry or the stored
    * history's latest date (an older export imported over a newer one): the row is older than what
    * is stored, so the deal is kept as stored (its row and its stage history, which agree), since
-   * the change would close a stay before it began.
+   * the change would close a stay before it began. Counted neither as inserted nor as updated.
    */
   staysKeptFromStore: number
 }
@@ -99,7 +107,7 @@ export interface DealImport {
   /** Quarantines an input row with its line number and reason. */
   reject(line: number, reason: string, raw: string): void
   /**
-   * Upserts the owners the rows named (the last non-empty email of each wins; an owner whose
+   * Upserts the owners the rows named, but for rows kept as stored, which change nothing (the last non-empty email of each wins; an owner whose
    * email changed passes it on to their deals of this source that the rows left out),
    * records the run's counts, rebuilds any index set aside, stores `rollup` when the store was
    * empty at the start (see {@link ImportRollup}), and commits everything. `rollup` may still be
@@ -327,6 +335,22 @@ export function uniqueStays(history: readonly StageStay[]): StageStay[] {
 }
 
 /**
+ * The owners a SQLite batch (its `dealsJson`) names, as {@link JsonDealBatch.owners} gives them,
+ * leaving out the rows of the deals in `except`.
+ */
+function ownersExcept(dealsJson: string, except: readonly string[]): Array<[string, string | null]> {
+  const skip = new Set(except)
+  const owners = new Map<string, string | null>()
+  const id = BATCH_FIELDS.indexOf('deal_id')
+  const owner = BATCH_FIELDS.indexOf('owner_id')
+  const email = BATCH_FIELDS.indexOf('owner_email')
+  for (const row of JSON.parse(dealsJson) as unknown[][]) {
+    if (!skip.has(row[id] as string)) noteOwnerEmail(owners, row[owner] as string, row[email] as string | null)
+  }
+  return [...owners]
+}
+
+/**
  * Packs parsed deals (with the stage history each carried, or null) into a {@link DealBatch} for
  * a store of the given dialect. Pure: safe to call in a worker thread.
  */
@@ -467,7 +491,6 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
     return {
       upsertBatch(batch) {
         if (batch.format !== 'json') throw new Error('a SQLite import takes batches built for SQLite')
-        for (const [id, email] of batch.owners) noteOwnerEmail(owners, id, email)
         if (batch.size === 0) return undefined
         type Found = Before & StageChangeRow & { deal_id: string; has_history: number; keeps_lost_at: number | null; new_created: string }
         const deals = toJsonb.get(batch.dealsJson) as Buffer
@@ -486,12 +509,14 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
           deleteHistories.run(deals)
         }
         staysKeptFromStore += kept.length
+        // A row kept as stored changes nothing, its owner's email included (an older export's address).
+        for (const [id, email] of kept.length === 0 ? batch.owners : ownersExcept(batch.dealsJson, kept)) noteOwnerEmail(owners, id, email)
         if (kept.length === 0) upsertDeals.run(deals)
         else upsertDealsExcept.run(deals, JSON.stringify(kept))
         insertStays.run(deals)
         for (const f of changed) recordStageChange(f.deal_id, f, f)
         inserted += batch.size - found.length
-        updated += found.length
+        updated += found.length - kept.length
         return undefined
       },
       reject(line, reason, raw) {

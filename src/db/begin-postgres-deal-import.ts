@@ -115,10 +115,10 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     // A first load (no deals, no history): nothing can conflict, so plain inserts will do.
     const fresh = emptyAtStart && (await q('SELECT 1 FROM stage_history LIMIT 1')).rowCount === 0
     const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
-    let updated = 0
+    let stored = 0
     let staysKeptFromStore = 0
     if (!emptyAtStart) {
-      updated = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
+      stored = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
       // Stored deals that show a new stage without a history: the stage change to record.
       await q(
         `CREATE TEMP TABLE ${CHANGED} ON COMMIT DROP AS
@@ -133,18 +133,34 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       // history's latest date (an older export over a newer one) would close a stay before it
       // began; the row (of the same timeline: the created date stored) is older than what is stored, so the deal is kept as stored, row and history
       // (a lost deal's row naming only its closed stage changes no stage: it is taken, its history kept).
-      staysKeptFromStore =
-        (
-          await q(
-            `WITH older AS (
-               DELETE FROM ${CHANGED} c WHERE c.same_created AND c.entered_new < greatest(c.old_entered,
-                 (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))
-               RETURNING c.deal_id, c.keeps_lost_at)
-             DELETE FROM ${STAGING} s USING older WHERE s.deal_id = older.deal_id AND NOT older.keeps_lost_at`,
-          )
-        ).rowCount ?? 0
+      const kept = await q(
+        `WITH older AS (
+           DELETE FROM ${CHANGED} c WHERE c.same_created AND c.entered_new < greatest(c.old_entered,
+             (SELECT max(greatest(h.entered_at, h.left_at)) FROM stage_history h WHERE h.deal_id = c.deal_id))
+           RETURNING c.deal_id, c.keeps_lost_at)
+         DELETE FROM ${STAGING} s USING older WHERE s.deal_id = older.deal_id AND NOT older.keeps_lost_at
+         RETURNING s.owner_id`,
+      )
+      staysKeptFromStore = kept.rowCount ?? 0
+      // A row kept as stored changes nothing, its owner's email included (an older export's
+      // address): the owners of such rows take their email from the file's other rows alone, the
+      // last non-empty one winning as in `noteOwnerEmail` (the staging table holds the rows in
+      // file order: COPY appends them, and nothing but these deletes has changed it).
+      const keptOwners = [...new Set(kept.rows.map((r: { owner_id: string }) => r.owner_id))]
+      if (keptOwners.length > 0) {
+        for (const id of keptOwners) owners.delete(id)
+        const rest = await q(
+          `SELECT owner_id, (array_agg(owner_email ORDER BY ctid DESC) FILTER (WHERE owner_email IS NOT NULL))[1] AS email
+           FROM ${STAGING} WHERE owner_id = ANY($1::text[]) GROUP BY owner_id`,
+          [keptOwners],
+        )
+        for (const r of rest.rows as Array<{ owner_id: string; email: string | null }>) owners.set(r.owner_id, r.email)
+      }
       await q(`DELETE FROM stage_history h USING ${STAGING} s WHERE h.deal_id = s.deal_id AND s.stays IS NOT NULL`)
     }
+    // As SQLite's importer: a deal kept as stored is neither inserted nor updated.
+    const updated = stored - staysKeptFromStore
+    const inserted = staged - stored
     const columns = DEAL_COLUMNS.filter((col) => col !== 'import_run_id')
     await q(
       `INSERT INTO deals (${columns.join(', ')}, import_run_id) SELECT ${columns.join(', ')}, $1 FROM ${STAGING}
@@ -207,7 +223,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     await q(
       `UPDATE import_runs SET finished_at = $1, status = 'done', rows_read = $2, rows_inserted = $3, rows_updated = $4, rows_rejected = $5 WHERE run_id = $6`,
-      [new Date().toISOString(), counts.read, staged - updated, updated, counts.rejected, runId],
+      [new Date().toISOString(), counts.read, inserted, updated, counts.rejected, runId],
     )
     const dataVersion = `${runId}:${nowIso}`
     await q(`INSERT INTO meta (key, value) VALUES ('data_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
@@ -232,7 +248,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     c.off('error', remember)
     c.release()
-    return { runId, inserted: staged - updated, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
+    return { runId, inserted, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
   }
 
   return {

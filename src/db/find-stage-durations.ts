@@ -19,8 +19,8 @@ export interface StageDurationRow {
  * From stage history (`useHistory`): a stay ends when it was left, or when its deal closed;
  * one still running as of `scope.asOf` is censored at its length so far.
  * Without history: an open deal's current stay (from `stage_entered_date`, else created) is
- * censored, and a lost deal with a known `stage_entered_date` gives a completed stay in the stage
- * it was lost at; other stays are unknown and left out. With history, a deal that has none (a
+ * censored, and a lost deal with a known `stage_entered_date` on or before its close gives a
+ * completed stay in the stage it was lost at; other stays are unknown and left out. With history, a deal that has none (a
  * store of CSV imports where a re-import recorded stage changes for some deals only) counts the
  * same way, so its current stay is not dropped.
  */
@@ -117,6 +117,8 @@ async function stageAtCloseStays(
     .where('outcome', '=', 'lost')
     .where('closed_date', '<=', scope.asOf)
     .where('stage_entered_date', 'is not', null)
+    // Entered after the close (like a stay ending before it starts): how long it lasted is not known.
+    .where(sql<boolean>`substr(stage_entered_date, 1, 10) <= substr(closed_date, 1, 10)`)
     .where(sql<boolean>`coalesce(lost_at_stage, stage) in (${sql.join([...stages])})`)
     .select([
       sql<string>`coalesce(lost_at_stage, stage)`.as('stage'),

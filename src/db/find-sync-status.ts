@@ -30,6 +30,11 @@ export interface SyncStatus {
     read: number
     inserted: number
     updated: number
+    /**
+     * Stored deals the import kept as stored, its rows being older (see `CommittedImport`):
+     * `import_runs` records them as the rows read that were neither inserted, updated nor rejected.
+     */
+    staysKeptFromStore: number
     rejected: number
   } | null
   /**
@@ -137,6 +142,7 @@ export async function findSyncStatus(
           read: Number(imported.rows_read),
           inserted: Number(imported.rows_inserted),
           updated: Number(imported.rows_updated),
+          staysKeptFromStore: keptOf(imported),
           rejected: Number(imported.rows_rejected),
         }
       : null,
@@ -151,6 +157,13 @@ export async function findSyncStatus(
 }
 
 const WEEK_MS = 7 * 86_400_000
+
+// The rows of a finished import that it neither inserted, updated nor rejected: the deals it kept
+// as stored. (Runs of releases that counted them as updated, and runs not finished, give 0.)
+function keptOf(run: { status: string; rows_read: number; rows_inserted: number; rows_updated: number; rows_rejected: number }): number {
+  if (run.status !== 'done') return 0
+  return Math.max(0, Number(run.rows_read) - Number(run.rows_inserted) - Number(run.rows_updated) - Number(run.rows_rejected))
+}
 
 async function findMessageStatus(db: Kysely<Database>, since: string): Promise<SyncStatus['messages']> {
   const rows = await db

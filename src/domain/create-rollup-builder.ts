@@ -340,7 +340,9 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
       closedMonth[key] = closedAt
       closedDay[key] = dateId(closedOn)
       spent[key] = day(closedOn) - day(d.created_date.slice(0, 10))
-      if (o === 1 && d.stage_entered_date !== null) lostDays[key] = day(closedOn) - day(d.stage_entered_date.slice(0, 10))
+      // A stage entered after the close (as with a stay, one ending before it starts) is left out: its length is not known.
+      if (o === 1 && d.stage_entered_date !== null && d.stage_entered_date.slice(0, 10) <= closedOn)
+        lostDays[key] = day(closedOn) - day(d.stage_entered_date.slice(0, 10))
       const touched = lastTouchBefore(d.last_activity_date, d.updated_date, closed)
       if (touched !== null) {
         const g = capDays(day(closedOn) - day(touched.slice(0, 10)))

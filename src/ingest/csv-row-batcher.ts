@@ -53,6 +53,11 @@ export interface StageNotes {
    * count such a deal as still open (open pipeline, stalled and stale figures) until that day.
    */
   closedAfterToday: number
+  /**
+   * Imported rows that date a stage before the deal's `created_date` (`stage_entered_date` or a
+   * `stage_history` stay): that stage counts from the created date (see `stagesFromCreated`).
+   */
+  stageBeforeCreated: number
 }
 
 /** The notes of a file that gave no rows. */
@@ -61,6 +66,7 @@ export const NO_STAGE_NOTES: StageNotes = Object.freeze({
   lostAtClosedStage: [],
   activityAfterToday: 0,
   closedAfterToday: 0,
+  stageBeforeCreated: 0,
 })
 
 /**
@@ -84,6 +90,7 @@ export function createRowBatcher(
   const lostAtClosedStage = new Map<string, number>()
   let activityAfterToday = 0
   let closedAfterToday = 0
+  let stageBeforeCreated = 0
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -131,6 +138,7 @@ export function createRowBatcher(
       if (outcome === 'open' && today !== undefined && activity !== null && activity > today) activityAfterToday++
       const closed = parsed.deal.closedDate
       if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) closedAfterToday++
+      if (parsed.stageBeforeCreated) stageBeforeCreated++
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -148,6 +156,7 @@ export function createRowBatcher(
           .map(([stage, deals]) => ({ stage, deals })),
         activityAfterToday,
         closedAfterToday,
+        stageBeforeCreated,
       }
     },
   }

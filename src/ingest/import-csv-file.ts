@@ -22,8 +22,11 @@ import { createRowBatcher, NO_STAGE_NOTES, type ParsedChunk, type StageNotes } f
 export interface CsvImportSummary {
   file: string
   runId: number
+  /** Data rows read: each one is inserted, updated, kept as stored ({@link staysKeptFromStore}) or rejected. */
   read: number
+  /** Deals new to the store. */
   inserted: number
+  /** Stored deals that took the file's row (all of them, when the same file is imported again). */
   updated: number
   rejected: number
   /** The first few rejected rows, with their line numbers and reasons. */
@@ -37,8 +40,15 @@ export interface CsvImportSummary {
   /** Won or lost deals with a `closed_date` after {@link today}: open until then in reports as of today (see `StageNotes`). */
   closedAfterToday: number
   /**
+   * Imported rows that date a stage before the deal's `created_date` (`stage_entered_date`, or a
+   * `stage_history` stay): that stage counts from the created date, so time in stage is never
+   * longer than the deal's age (see `StageNotes`).
+   */
+  stageBeforeCreated: number
+  /**
    * Stored deals whose row shows a stage change dated before their stored stage history ends (an
-   * older export over a newer one): the stored history is kept, not the file's stay (see `CommittedImport`).
+   * older export over a newer one): the deal is kept as stored, row and history, so it is not
+   * counted in {@link updated} (see `CommittedImport`).
    */
   staysKeptFromStore: number
   /** The import's "today", `YYYY-MM-DD`: `PULSE_AS_OF`, else today in `PULSE_TZ` (the CLI), else the UTC date. */
@@ -343,13 +353,13 @@ function parseInWorker(
           if (waiting) waiting.then(written, fail)
           else written()
         } else if (message.type === 'done') {
-          const { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday } = message
+          const { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated } = message
           if (rollupStages === null) {
             phase = 'ended'
             stop()
             rollupDone?.resolve(undefined)
           } else phase = 'rollup'
-          resolve({ notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday }, rollup, stop })
+          resolve({ notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated }, rollup, stop })
         } else if (message.type === 'rollup') {
           phase = 'ended'
           stop()

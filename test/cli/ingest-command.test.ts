@@ -86,8 +86,18 @@ describe('pulse ingest', () => {
       `${HEADER},updated_date\nO1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,,Open,2024-02-01\n`,
     )
     const run = await runCli('ingest', '--csv', older, '--db', db, '--json')
+    // Every row was read and found older than the store: nothing failed, so the import succeeds.
     expect(run.code, run.stderr).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ updated: 1, rejected: 0, staysKeptFromStore: 1 })
+    // O1 is kept as stored: not counted as updated, in --json, the text and pulse status alike.
+    expect(JSON.parse(run.stdout)).toMatchObject({ read: 1, inserted: 0, updated: 0, rejected: 0, staysKeptFromStore: 1 })
+    const again = await runCli('ingest', '--csv', older, '--db', db)
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toContain(': 0 new, 0 updated, 1 kept as stored (older than the store), 0 rejected.')
+    const status = await runCli('status', '--db', db, '--json')
+    expect(JSON.parse(status.stdout).lastImport).toMatchObject({ read: 1, inserted: 0, updated: 0, staysKeptFromStore: 1, rejected: 0 })
+    expect((await runCli('status', '--db', db)).stdout).toMatch(
+      /Last import: .*old\.csv done .*: 1 row read, 0 new, 0 updated, 1 kept as stored \(older than the store\), 0 rejected\./,
+    )
     const text = formatImportSummary({ ...JSON.parse(run.stdout), staysKeptFromStore: 2 })
     expect(text.split('\n').filter((l) => l.includes('stage history'))).toEqual([
       '2 deals were kept as stored, not as the file has them: the file dates their stage change before their stored stage history ends, so its rows are older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change them.',
@@ -98,6 +108,48 @@ describe('pulse ingest', () => {
       expect(funnel.code, funnel.stderr).toBe(0)
       const open = (JSON.parse(funnel.stdout) as { stages: Array<{ stage: string; open: number }> }).stages.map((s) => [s.stage, s.open])
       expect(open.filter(([, n]) => n !== 0)).toEqual([['Proposal', 1]])
+    }
+  })
+
+  it('counts a stage dated before the deal was created from its created date, says how many rows that touched, and reports agree', async () => {
+    vi.stubEnv('PULSE_AS_OF', '2024-06-01')
+    const header = `${HEADER},last_activity_date,stage_entered_date,stage_history`
+    const rows = [
+      // In Demo since "2023-09-01", created 2024-03-01: 92 days old on 2024-06-01.
+      'B1,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2024-04-01,2023-09-01,',
+      // Its history starts before its creation too; its open stay (Proposal) began on 2024-05-02.
+      'B2,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,90000,,Open,2024-04-01,,Demo@2023-12-01;Proposal@2024-05-02',
+      'B3,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,,Open,2024-04-01,2024-03-10,',
+    ]
+    const file = writeTempFile('early-stage.csv', `${header}\n${rows.join('\n')}\n`)
+    const db = join(tempDir(), 'early.db')
+    const run = await runCli('ingest', '--csv', file, '--db', db)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain(
+      "2 rows date a stage (stage_entered_date or stage_history) before the deal's created_date: those stages count from the created date",
+    )
+    const json = JSON.parse((await runCli('ingest', '--csv', file, '--db', join(tempDir(), 'early2.db'), '--json')).stdout)
+    expect(json).toMatchObject({ read: 3, inserted: 3, stageBeforeCreated: 2 })
+    const stalled = JSON.parse((await runCli('report', 'stalled', '--db', db, '--json')).stdout) as {
+      stalled: Array<{ dealId: string; daysInStage: number }>
+    }
+    expect(Object.fromEntries(stalled.stalled.map((d) => [d.dealId, d.daysInStage]))).toEqual({ B1: 92, B2: 30, B3: 83 })
+    // The time-in-stage figures read the same stays: B2's Demo stay ran from its creation to May 2 (62 days).
+    const store = await openStore({ path: db })
+    try {
+      const stays = await store.db
+        .selectFrom('stage_history')
+        .select(['deal_id', 'stage', 'entered_at', 'left_at'])
+        .orderBy('entered_at')
+        .execute()
+      expect(stays).toEqual([
+        { deal_id: 'B2', stage: 'Demo', entered_at: '2024-03-01', left_at: '2024-05-02' },
+        { deal_id: 'B2', stage: 'Proposal', entered_at: '2024-05-02', left_at: null },
+      ])
+      const summary = await importCsvFile(store, { path: file, stages: ['Demo', 'Proposal'], today: '2024-06-01', threads: 'worker' })
+      expect(summary.stageBeforeCreated).toBe(2)
+    } finally {
+      await store.close()
     }
   })
 
@@ -153,7 +205,15 @@ describe('pulse ingest', () => {
     )
     await runCli('ingest', '--csv', file, '--db', db)
     const json = await runCli('status', '--db', db, '--json')
-    expect(JSON.parse(json.stdout).lastImport).toMatchObject({ file, status: 'done', read: 2, inserted: 1, updated: 0, rejected: 1 })
+    expect(JSON.parse(json.stdout).lastImport).toMatchObject({
+      file,
+      status: 'done',
+      read: 2,
+      inserted: 1,
+      updated: 0,
+      staysKeptFromStore: 0,
+      rejected: 1,
+    })
     const text = await runCli('status', '--db', db)
     expect(text.stdout).toMatch(/Last import: .*d\.csv done .*: 2 rows read, 1 new, 0 updated, 1 rejected\./)
     expect(text.stdout).toContain('Data: 1 deal (csv 1): 0 open, 1 won, 0 lost; 1 owner; ')

@@ -53,3 +53,29 @@ describeEachDialect('time in stage in a store where only some deals have stage h
     }
   })
 })
+
+describeEachDialect('time in stage of lost deals without stage history', (dialect) => {
+  it('leaves out a lost stay dated after its close (it cannot have begun then), from the rollup and the deals alike', async () => {
+    const store = await dialect.open()
+    try {
+      const rows = [
+        // 21 and 10 days in Demo before they were lost.
+        'L1,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Lost,2024-01-20',
+        'L2,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Lost,2024-01-31',
+        // Demo "entered" after the deal was lost: how long it was there is not known.
+        'L3,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Lost,2024-02-25',
+        'L4,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Lost,2024-03-01',
+        // Lost on the day it entered Demo: a stay of no days, kept.
+        'L5,2024-01-05,2024-02-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Lost,2024-02-10',
+      ]
+      await importCsvFile(store, { path: writeTempFile('l.csv', [HEADER, ...rows, ''].join('\n')), stages: STAGES, today: AS_OF })
+      const rolled = await loadTimeInStageReport(store.db, { asOf: AS_OF })
+      const demo = rolled.stages.find((s) => s.stage === 'Demo')
+      expect(demo).toMatchObject({ stays: 3, completed: 3, censored: 0, median: 10 })
+      const direct = await withoutRollup(store, () => loadTimeInStageReport(store.db, { asOf: AS_OF }))
+      expect(direct).toEqual(rolled)
+    } finally {
+      await store.close()
+    }
+  })
+})

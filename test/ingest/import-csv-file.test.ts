@@ -279,8 +279,8 @@ describeEachDialect('importCsvFile', (dialect) => {
     ]
     const file = writeTempFile('old.csv', `${HEADER},stage_entered_date\n${older.join('\n')}\n`)
     const summary = await importCsvFile(store, { ...options(file), now: new Date('2024-04-01T00:00:00Z') })
-    // Both rows are imported; D3's history is the one stored, D4's stage change is recorded.
-    expect(summary).toMatchObject({ updated: 2, rejected: 0, staysKeptFromStore: 1 })
+    // D4 is updated; D3 is kept as stored (its history, row and all), so not counted as updated.
+    expect(summary).toMatchObject({ read: 2, inserted: 0, updated: 1, rejected: 0, staysKeptFromStore: 1 })
     const after = await stays()
     expect(after.filter((h) => h.deal_id === 'D3')).toEqual(before.filter((h) => h.deal_id === 'D3'))
     expect(after.filter((h) => h.deal_id === 'D3').map((h) => [h.stage, h.entered_at, h.left_at])).toEqual([
@@ -301,9 +301,54 @@ describeEachDialect('importCsvFile', (dialect) => {
     ])
     const rowsAfter = await dealRows()
     // Importing the older export again changes nothing and says so again.
-    expect(await importCsvFile(store, options(file))).toMatchObject({ staysKeptFromStore: 1 })
+    expect(await importCsvFile(store, options(file))).toMatchObject({ inserted: 0, updated: 1, staysKeptFromStore: 1 })
+    // import_runs agrees with the summary: D3 is neither inserted nor updated.
+    const runs = await store.db
+      .selectFrom('import_runs')
+      .select(['rows_read', 'rows_inserted', 'rows_updated', 'rows_rejected'])
+      .orderBy('run_id')
+      .execute()
+    expect(runs.slice(1).map((r) => [r.rows_read, r.rows_inserted, r.rows_updated, r.rows_rejected].map(Number))).toEqual([
+      [2, 0, 1, 0],
+      [2, 0, 1, 0],
+    ])
     expect(await stays()).toEqual(after)
     expect(await dealRows()).toEqual(rowsAfter)
+  })
+
+  it("leaves an owner's email as stored when only rows kept as stored (older than the store) give another one", async () => {
+    store = await dialect.open()
+    const header = `${HEADER},owner_email,stage_history`
+    const newer = [
+      'K1,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Proposal,8000,,Open,ana@new.example,Demo@2024-02-10;Proposal@2024-03-10',
+      'K2,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,8000,,Open,ana@new.example,',
+      'K3,2024-02-10,,rep_2,SaaS,EMEA,Core,Outbound,Proposal,8000,,Open,ben@old.example,Demo@2024-02-10;Proposal@2024-03-10',
+    ]
+    await importCsvFile(store, options(writeTempFile('new.csv', `${header}\n${newer.join('\n')}\n`)))
+    // An older export: K1 and K3 still at Demo (kept as stored), with their owners' addresses of then;
+    // K4, a deal of Ben's the store does not have yet, gives his new address before K3's row does.
+    const older = [
+      'K4,2024-02-12,,rep_2,SaaS,EMEA,Core,Outbound,Demo,8000,,Open,ben@new.example,2024-02-12',
+      'K1,2024-02-10,,rep_1,SaaS,EMEA,Core,Outbound,Demo,8000,,Open,ana@old.example,2024-02-10',
+      'K3,2024-02-10,,rep_2,SaaS,EMEA,Core,Outbound,Demo,8000,,Open,ben@older.example,2024-02-10',
+    ]
+    const summary = await importCsvFile(
+      store,
+      options(writeTempFile('old.csv', `${HEADER},owner_email,stage_entered_date\n${older.join('\n')}\n`)),
+    )
+    expect(summary).toMatchObject({ inserted: 1, updated: 0, staysKeptFromStore: 2 })
+    const deals = await store.db.selectFrom('deals').select(['deal_id', 'owner_email']).orderBy('deal_id').execute()
+    expect(deals.map((d) => [d.deal_id, d.owner_email])).toEqual([
+      ['K1', 'ana@new.example'],
+      ['K2', 'ana@new.example'],
+      ['K3', 'ben@new.example'],
+      ['K4', 'ben@new.example'],
+    ])
+    const owners = await store.db.selectFrom('owners').select(['owner_id', 'email']).orderBy('owner_id').execute()
+    expect(owners).toEqual([
+      { owner_id: 'rep_1', email: 'ana@new.example' },
+      { owner_id: 'rep_2', email: 'ben@new.example' },
+    ])
   })
 
   it('takes a row with another created date as the deal anew, even when its stage change is dated before the stored history ends', async () => {

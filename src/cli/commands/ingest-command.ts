@@ -110,7 +110,8 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     })
     // The command it names reads the database this import wrote, not the default one.
     emit(io, options, summary, () => formatImportSummary(summary, dbOptionOf(options, config)))
-    if (summary.inserted + summary.updated === 0) {
+    // Rows kept as stored were read and found older than the store: not a failure to import.
+    if (summary.inserted + summary.updated + summary.staysKeptFromStore === 0) {
       throw new AppError('nothing_imported', `No row of ${csv} could be imported; fix the rows listed above and import again.`)
     }
   })
@@ -122,7 +123,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
  */
 export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string {
   const lines = [
-    `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${formatCount(s.rejected)} rejected.`,
+    `Imported ${formatCount(s.inserted + s.updated)} of ${formatCount(s.read)} rows from ${s.file} in ${s.seconds.toFixed(1)} s: ${formatCount(s.inserted)} new, ${formatCount(s.updated)} updated, ${s.staysKeptFromStore > 0 ? `${formatCount(s.staysKeptFromStore)} kept as stored (older than the store), ` : ''}${formatCount(s.rejected)} rejected.`,
   ]
   if (s.rejected > 0) {
     lines.push(
@@ -145,6 +146,12 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
     const one = s.staysKeptFromStore === 1
     lines.push(
       `${formatCount(s.staysKeptFromStore)} deal${one ? ' was' : 's were'} kept as stored, not as the file has ${one ? 'it' : 'them'}: the file dates ${one ? 'its' : 'their'} stage change before ${one ? 'its' : 'their'} stored stage history ends, so its ${one ? 'row is' : 'rows are'} older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change ${one ? 'it' : 'them'}.`,
+    )
+  }
+  if (s.stageBeforeCreated > 0) {
+    const one = s.stageBeforeCreated === 1
+    lines.push(
+      `${formatCount(s.stageBeforeCreated)} row${one ? ' dates' : 's date'} a stage (stage_entered_date or stage_history) before the deal's created_date: ${one ? 'that stage counts' : 'those stages count'} from the created date, so no deal's time in stage is longer than its age. Export the day each deal entered its stage, on or after its created_date, to count it as it was.`,
     )
   }
   if (s.activityAfterToday > 0) {

@@ -58,7 +58,7 @@ export function formatStatus(s: CliStatus, dbOption = ''): string {
   lines.push(
     i === null
       ? `Last import: none yet (run \`pulse ingest --csv FILE${dbOption}\`).`
-      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${formatUtcMinute(i.startedAt)}: ${formatCountOf(i.read, 'row')} read, ${formatCount(i.inserted)} new, ${formatCount(i.updated)} updated, ${formatCount(i.rejected)} rejected.`,
+      : `Last import: ${i.file ?? '(no file)'} ${i.status} ${formatUtcMinute(i.startedAt)}: ${formatCountOf(i.read, 'row')} read, ${formatCount(i.inserted)} new, ${formatCount(i.updated)} updated, ${i.staysKeptFromStore > 0 ? `${formatCount(i.staysKeptFromStore)} kept as stored (older than the store), ` : ''}${formatCount(i.rejected)} rejected.`,
   )
   lines.push(s.lastSyncs.length === 0 ? `Last syncs: none yet (run \`pulse sync${dbOption}\`).` : 'Last syncs:')
   for (const r of s.lastSyncs) lines.push(`  ${formatSyncRun(r)}`)

@@ -12,6 +12,12 @@ export interface ParsedRow {
   ok: true
   deal: NormalizedDeal
   history: StageStay[] | null
+  /**
+   * The row dates a stage before its `created_date` (its `stage_entered_date`, or a stay of its
+   * `stage_history`): the deal and its stays count that stage from the created date instead (see
+   * {@link stagesFromCreated}), so that no time in stage is longer than the deal's age.
+   */
+  stageBeforeCreated: boolean
 }
 
 /** A row that did not: the reason, in words a person can act on. */
@@ -244,11 +250,17 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   }
   // Without stage_entered_date, the history's last stay dates the deal's current stage (as a CRM sync does).
   const lastStay = history?.[history.length - 1]
-  const enteredDate =
+  const writtenEntered =
     stageEnteredDate ??
     (lastStay !== undefined && (lastStay.stage === stage || lastStay.stage.toLowerCase() === stage.toLowerCase())
       ? lastStay.enteredAt
       : null)
+  // A stage dated before the deal was created (a date carried over from another system, or a
+  // slip): its time counts from the creation, so no time in stage is longer than the deal's age.
+  const enteredBeforeCreated = writtenEntered !== null && writtenEntered < createdDate
+  const staysMoved = history !== null && stagesFromCreated(history, createdDate)
+  const stageBeforeCreated = enteredBeforeCreated || staysMoved
+  const enteredDate = enteredBeforeCreated ? createdDate : writtenEntered
 
   let tooLong =
     overlongKey('deal_id', dealId) ??
@@ -277,6 +289,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   return {
     ok: true,
     history,
+    stageBeforeCreated,
     deal: {
       dealId,
       source: 'csv',
@@ -302,6 +315,25 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
       extra,
     },
   }
+}
+
+/**
+ * Moves the stays of `history` (in date order) that begin, or end, before `createdDate` to begin
+ * or end on it: a deal's time in a stage starts no earlier than the deal. A stay wholly before
+ * it becomes a stay of no days on that day (the deal still reached its stage). Returns whether
+ * any stay moved. Mutates `history`.
+ * @example stagesFromCreated([{ stage: 'Demo', enteredAt: '2024-01-01', leftAt: null, dealId: 'D1' }], '2024-02-01') // true: Demo from 2024-02-01
+ */
+export function stagesFromCreated(history: StageStay[], createdDate: string): boolean {
+  let moved = false
+  for (const s of history) {
+    if (s.enteredAt < createdDate) {
+      s.enteredAt = createdDate
+      moved = true
+    }
+    if (s.leftAt !== null && s.leftAt < createdDate) s.leftAt = createdDate
+  }
+  return moved
 }
 
 // Whether `value` is an amount written with a minus before it or after its currency (`-5`, `-$5`, `$-5`, `USD -5`).

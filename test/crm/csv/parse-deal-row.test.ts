@@ -238,3 +238,34 @@ describe('the stage a lost deal was lost at, with a stage_history', () => {
     expect(stageOf(row('Closed Won', 'Won', 'Qualified@2024-01-02;Closed Won@2024-02-01'))).toBe('Closed Won')
   })
 })
+
+describe('a stage dated before the deal was created', () => {
+  const header = resolveColumns([...HEADER, 'stage_entered_date', 'stage_history'])
+  const row = (entered: string, history: string) =>
+    parseDealRow(['D1', '2024-02-01', '', 'rep_1', 'SaaS', 'EMEA', 'Core', 'Inbound', 'Demo', '100', 'Open', entered, history], header)
+
+  it('counts the stage from the created date and flags the row, so time in stage is never longer than the age', () => {
+    const parsed = row('2023-11-15', '')
+    expect(parsed.ok && [parsed.deal.stageEnteredDate, parsed.stageBeforeCreated]).toEqual(['2024-02-01', true])
+  })
+
+  it('moves stays that begin or end before the created date to it, keeping the later ones as written', () => {
+    const parsed = row('', 'Qualified@2023-10-01;Demo@2024-01-10')
+    expect(parsed.ok && parsed.history?.map((s) => [s.stage, s.enteredAt, s.leftAt])).toEqual([
+      ['Qualified', '2024-02-01', '2024-02-01'],
+      ['Demo', '2024-02-01', null],
+    ])
+    expect(parsed.ok && [parsed.deal.stageEnteredDate, parsed.stageBeforeCreated]).toEqual(['2024-02-01', true])
+    const later = row('', 'Qualified@2023-12-01;Demo@2024-02-10')
+    expect(later.ok && later.history?.map((s) => [s.stage, s.enteredAt, s.leftAt])).toEqual([
+      ['Qualified', '2024-02-01', '2024-02-10'],
+      ['Demo', '2024-02-10', null],
+    ])
+  })
+
+  it('leaves a row dated on or after its creation as written, unflagged', () => {
+    const parsed = row('2024-02-01', 'Qualified@2024-02-01;Demo@2024-02-05')
+    expect(parsed.ok && [parsed.deal.stageEnteredDate, parsed.stageBeforeCreated]).toEqual(['2024-02-01', false])
+    expect(parsed.ok && parsed.history?.map((s) => s.enteredAt)).toEqual(['2024-02-01', '2024-02-05'])
+  })
+})
