@@ -12,6 +12,8 @@ export interface FakeUser {
   teamId?: string
   /** Their Enterprise Grid organization (`enterprise_user.enterprise_id` in users.info); default none. */
   enterpriseId?: string
+  /** On Grid, the workspaces they are a member of (`enterprise_user.teams`); default their own `teamId` only. */
+  teams?: string[]
 }
 
 /** One Web API call the fake received. */
@@ -266,7 +268,7 @@ export class SlackFake {
       id: u.id,
       team_id: u.teamId ?? 'T0001',
       ...(u.enterpriseId
-        ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Org', teams: [u.teamId] } }
+        ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Org', teams: u.teams ?? [u.teamId ?? 'T0001'] } }
         : {}),
       name: u.id.toLowerCase(),
       deleted: u.deleted ?? false,

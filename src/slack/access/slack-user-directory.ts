@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../db/slack-user-cache.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { AppError } from '../../errors.js'
+import type { Logger } from '../../log/create-logger.js'
 import type { SlackClient } from '../app/slack-context.js'
 import { type OwnWorkspace, REFUSAL_OTHER_WORKSPACE } from './request-workspace.js'
 
@@ -36,14 +37,74 @@ function isForeignUser(user: { team_id?: string; enterprise_user?: { enterprise_
   return own.enterpriseId === undefined || user.enterprise_user?.enterprise_id !== own.enterpriseId
 }
 
+/** A `users.lookupByEmail` user, as far as who may be DMed goes. */
+interface LookedUpUser {
+  id?: string
+  team_id?: string
+  deleted?: boolean
+  is_bot?: boolean
+  enterprise_user?: { enterprise_id?: string; teams?: string[] }
+}
+
+/** Why a user Slack found for an email is not DMed (see {@link unreachableReason}). */
+export type UnreachableReason = 'deactivated' | 'bot' | 'other_workspace'
+
+/**
+ * Why a user `users.lookupByEmail` returned must not be DMed, or null when they may be: a
+ * deactivated account (`deleted`), a bot (`is_bot`), or, with `own` (the app's workspace), a
+ * person Slack places in another workspace: on Enterprise Grid, `users.lookupByEmail` searches
+ * the whole organization, so it may return someone whose `team_id` is another of its workspaces
+ * and whose `enterprise_user.teams` does not list the app's (or, outside Grid, someone of
+ * another Grid organization). Only Slack's own word on the Grid membership (`enterprise_user`)
+ * counts: a user with a bare `team_id` of another workspace and no `enterprise_user` is taken
+ * as reachable. An org-wide install (`teamId` = `enterpriseId`) reaches the whole organization. Pure.
+ *
+ * @example unreachableReason({ id: 'U1', team_id: 'T2', enterprise_user: { enterprise_id: 'E1', teams: ['T2'] } }, { teamId: 'T1', enterpriseId: 'E1' }) // 'other_workspace'
+ */
+export function unreachableReason(user: LookedUpUser, own: OwnWorkspace | undefined): UnreachableReason | null {
+  if (user.deleted) return 'deactivated'
+  if (user.is_bot) return 'bot'
+  if (!own || !user.team_id || user.team_id === own.teamId || user.team_id === own.enterpriseId) return null
+  const grid = user.enterprise_user
+  if (!grid) return null
+  if (grid.teams?.includes(own.teamId)) return null
+  if (own.enterpriseId !== undefined && own.teamId === own.enterpriseId && grid.enterprise_id === own.enterpriseId) return null
+  return 'other_workspace'
+}
+
+const UNREACHABLE_NOTE: Record<UnreachableReason, string> = {
+  deactivated: "the Slack account with a deal owner's email is deactivated: it is not DMed",
+  bot: "the Slack user with a deal owner's email is a bot: it is not DMed",
+  other_workspace:
+    "the Slack user with a deal owner's email belongs to another workspace of the organization, not the app's: it is not DMed (add them to this workspace to reach them)",
+}
+
+/** How {@link lookupSlackUserId} checks who it found. */
+export interface LookupOptions {
+  /**
+   * The app's workspace (`auth.test`), asked for only once Slack has returned a user; undefined
+   * (or a promise of it) when unknown: then nobody is skipped for their workspace.
+   */
+  readonly own?: () => Promise<OwnWorkspace | undefined>
+  /** Where a user found but skipped is said, at warn level (their id and workspace, never the email or a token). */
+  readonly logger?: Logger
+}
+
 /**
  * The Slack user id for a work email (`users.lookupByEmail`), cached in the store for
- * {@link HIT_TTL_MS}; a miss (`users_not_found`, or a deleted or bot user) is remembered for
- * {@link MISS_TTL_MS} so a thousand DMs to an unknown owner cost one lookup. Returns null for a miss.
+ * {@link HIT_TTL_MS}; a miss (`users_not_found`, or a user who may not be DMed: deactivated, a bot,
+ * or of another workspace, see {@link unreachableReason}) is remembered for {@link MISS_TTL_MS} so
+ * a thousand DMs to an unknown owner cost one lookup, and is asked again after that. Returns null for a miss.
  *
  * @throws the Web API error for anything but "not found" (rate limits included).
  */
-export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClient, email: string, now: Date): Promise<string | null> {
+export async function lookupSlackUserId(
+  db: Kysely<Database>,
+  client: SlackClient,
+  email: string,
+  now: Date,
+  options: LookupOptions = {},
+): Promise<string | null> {
   const cached = await findCachedSlackUser(db, email)
   if (cached) {
     const age = now.getTime() - Date.parse(cached.checkedAt)
@@ -53,8 +114,15 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
   let id: string | null = null
   try {
     const res = await client.users.lookupByEmail({ email })
-    const user = res.user
-    id = user?.id && !user.deleted && !user.is_bot ? user.id : null
+    const user = res.user as LookedUpUser | undefined
+    if (user?.id) {
+      // The workspace matters only for someone not already ruled out.
+      const own = user.deleted || user.is_bot ? undefined : await options.own?.()
+      const why = unreachableReason(user, own)
+      if (why === null) id = user.id
+      else
+        options.logger?.warn({ slackUserId: user.id, userTeamId: user.team_id, appTeamId: own?.teamId, reason: why }, UNREACHABLE_NOTE[why])
+    }
   } catch (error) {
     if (slackErrorCode(error) !== 'users_not_found') throw error
   }

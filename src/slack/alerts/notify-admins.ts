@@ -1,3 +1,4 @@
+import { ownWorkspaceOnce } from '../access/own-workspace-once.js'
 import { lookupSlackUserId } from '../access/slack-user-directory.js'
 import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
@@ -25,11 +26,12 @@ export async function notifyAdmins(ctx: SlackContext, client: SlackClient, text:
     ctx.logger.info('admins not notified in Slack: Slack no longer accepts the bot token')
     return sent
   }
+  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: ctx.logger }
   for (const email of ctx.roster.admins) {
     try {
       // A 429 comes before anything is posted, so the steps are safe to run again (the lookup and DM are remembered).
       const delivered = await afterShortRateLimit(async () => {
-        const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
+        const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now(), lookup)
         if (!userId) return false
         await client.chat.postMessage({ channel: await openDm(client, userId), text: `:warning: ${esc(text)}` })
         return true

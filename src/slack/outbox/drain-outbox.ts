@@ -20,6 +20,7 @@ import { writeWhenFree } from '../../db/write-when-free.js'
 import { addDays, daysBetween } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Roster } from '../access/load-roster.js'
+import { ownWorkspaceOnce } from '../access/own-workspace-once.js'
 import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
 import { teamSignature } from '../access/team-signature.js'
 import { type StallDmDeal, stallDmMessage } from '../alerts/stall-dm-message.js'
@@ -412,11 +413,12 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   // resolved at once (an owner's DMs sit side by side in the outbox): the first message asks
   // Slack, the others wait for its answer. A failed ask is forgotten, so a later message asks again.
   const targets = new Map<string, Promise<{ userId: string; channel: string } | null>>()
+  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: log }
   const targetOf = (email: string): { target: Promise<{ userId: string; channel: string } | null>; first: boolean } => {
     const known = targets.get(email)
     if (known) return { target: known, first: false }
     const target = (async () => {
-      const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
+      const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now(), lookup)
       return userId ? { userId, channel: await openDm(client, userId) } : null
     })()
     targets.set(email, target)
