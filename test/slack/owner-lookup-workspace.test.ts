@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js'
 import { findCachedSlackUser } from '../../src/db/slack-user-cache.js'
 import { createLogger } from '../../src/log/create-logger.js'
 import { ownWorkspaceOnce } from '../../src/slack/access/own-workspace-once.js'
-import { lookupSlackUserId, MISS_TTL_MS } from '../../src/slack/access/slack-user-directory.js'
+import { clearSlackUserMemory, emailOfSlackUser, lookupSlackUserId, MISS_TTL_MS } from '../../src/slack/access/slack-user-directory.js'
 import { createWebClient } from '../../src/slack/app/create-slack-app.js'
 import { type FakeUser, SlackFake } from '../fakes/slack-fake.js'
 import { alertsCliSetup } from '../helpers/alerts-cli-setup.js'
@@ -41,7 +41,15 @@ describe('owners found by email on Enterprise Grid', () => {
     const ctx = { ownWorkspace: { current: undefined }, logger }
     // As a drain asks: the workspace at most once.
     const lookupOptions = { own: ownWorkspaceOnce(ctx, client), logger }
-    return { store, client, lines, lookup: (email: string, at: Date) => lookupSlackUserId(store.db, client, email, at, lookupOptions) }
+    return {
+      store,
+      client,
+      lines,
+      lookup: (email: string, at: Date) => lookupSlackUserId(store.db, client, email, at, lookupOptions),
+      // Who is asking, as /pulse and the Home tab find out (PULSE_SLACK_OTHER_WORKSPACES=log: not refused).
+      whoIs: (slackUserId: string, at: Date) =>
+        emailOfSlackUser(store.db, client, slackUserId, at, { teamId: 'T0001', enterpriseId: 'E0001' }, false),
+    }
   }
 
   it('does not DM someone of another workspace of the organization: a warning with their workspace, a miss asked again the next day', async () => {
@@ -60,6 +68,20 @@ describe('owners found by email on Enterprise Grid', () => {
     // Added to the app's workspace meanwhile: the next day's lookup finds them.
     ;(fake.users.find((u) => u.id === 'UOTHER0001') as FakeUser).teams = ['T0002', 'T0001']
     expect(await lookup('other@acme.example', new Date(day0.getTime() + MISS_TTL_MS + 1))).toBe('UOTHER0001')
+  })
+
+  it("does not take someone of another workspace who used the app as the recipient of their email's DMs", async () => {
+    clearSlackUserMemory()
+    const { lookup, whoIs } = await setup({ enterpriseId: 'E0001' })
+    const now = new Date('2024-07-20T09:00:00Z')
+    // Their email is read for the roster to decide, as for anyone, ...
+    expect(await whoIs('UOTHER0001', now)).toBe('other@acme.example')
+    expect(await whoIs('UHOME00001', now)).toBe('home@acme.example')
+    // ... but only someone of the workspace stands for their email in the DMs' cache.
+    expect(await lookup('home@acme.example', now)).toBe('UHOME00001')
+    expect(fake.callsOf('users.lookupByEmail')).toHaveLength(0)
+    expect(await lookup('other@acme.example', now)).toBeNull()
+    expect(fake.callsOf('users.lookupByEmail').map((c) => c.params.email)).toEqual(['other@acme.example'])
   })
 
   it('finds someone of the workspace, and someone homed elsewhere in the organization who is a member of it too', async () => {

@@ -136,8 +136,12 @@ export async function lookupSlackUserId(
  * deactivated (their profile may still show an email: it is not taken as theirs). Cached in memory and in
  * the store for a day (the store's copy is skipped while another process holds it for writing).
  *
- * With `own` (the app's workspace), a user Slack places in another workspace or organization (a
- * Slack Connect user in a shared channel: `users.info` gives their own `team_id`) is refused.
+ * With `own` (the app's workspace) and `refuseOthers` (`PULSE_SLACK_OTHER_WORKSPACES=refuse`; by
+ * default when `own` is given), a user Slack places in another workspace or organization (a Slack
+ * Connect user in a shared channel: `users.info` gives their own `team_id`) is refused. Either way,
+ * the email -> id answer is stored for DMs (`lookupSlackUserId`) only for a user who may be DMed
+ * ({@link unreachableReason} with `own`): a person of another workspace who used the app is not
+ * taken, for a week, as the recipient of that email's DMs.
  *
  * @throws the Web API error for anything but "user not found"; AppError `slack_error` when Slack
  * withholds emails because the app lacks the `users:read.email` scope; AppError `not_allowed`
@@ -149,10 +153,11 @@ export async function emailOfSlackUser(
   slackUserId: string,
   now: Date,
   own?: OwnWorkspace,
+  refuseOthers: boolean = own !== undefined,
 ): Promise<string | null> {
   const hit = emailByUser.get(slackUserId)
   if (hit && now.getTime() - hit.at < EMAIL_TTL_MS) {
-    if (hit.foreign && own) throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
+    if (hit.foreign && refuseOthers) throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
     return hit.email
   }
   if (!hit) {
@@ -163,15 +168,17 @@ export async function emailOfSlackUser(
     }
   }
   let email: string | null = null
+  let reachable = false
   try {
     const res = await client.users.info({ user: slackUserId })
     const u = res.user
-    if (u && own && isForeignUser(u, own)) {
+    if (u && own && refuseOthers && isForeignUser(u, own)) {
       emailByUser.set(slackUserId, { email: null, at: now.getTime(), foreign: true })
       throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
     }
     // A deactivated account or a bot is nobody's login, whatever email its profile shows (as for DMs).
     email = (u && !u.deleted && !u.is_bot && u.profile?.email?.trim().toLowerCase()) || null
+    reachable = u !== undefined && unreachableReason(u, own) === null
     // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.
     const scopes = res.response_metadata?.scopes
     if (email === null && u && !u.deleted && !u.is_bot && scopes && !scopes.includes('users:read.email')) {
@@ -185,7 +192,8 @@ export async function emailOfSlackUser(
     if (code !== 'user_not_found' && code !== 'users_not_found' && code !== 'user_not_visible') throw error
   }
   // A cache: while another process writes to the store (an import), it is not written rather than waited for.
-  if (email) await writeUnlessBusy(db, (d) => saveSlackUserLookup(d, email, slackUserId, now))
+  // Only someone DMs may go to stands for their email in the DMs' cache.
+  if (email && reachable) await writeUnlessBusy(db, (d) => saveSlackUserLookup(d, email, slackUserId, now))
   emailByUser.set(slackUserId, { email, at: now.getTime() })
   return email
 }
