@@ -25,7 +25,6 @@ function isCalendarDate(value: string): boolean {
 /** A number in decimal notation: `14`, `-3`, `50000.5`, `5e4`. */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
-/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`, with `fallback` as the example). */
 /**
  * Charts that may wait to be drawn at once by default (`PULSE_CHART_QUEUE_MAX`): far above a burst
  * of a few hundred different reports asked for within a minute (identical ones are drawn once),
@@ -33,6 +32,7 @@ const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
  */
 export const DEFAULT_CHART_QUEUE_MAX = 1000
 
+/** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`, with `fallback` as the example). */
 const numberSetting = (name: string, fallback: number, what: string, rule: (n: number) => boolean) =>
   z
     .string()

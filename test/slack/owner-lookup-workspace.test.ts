@@ -58,7 +58,7 @@ describe('owners found by email on Enterprise Grid', () => {
     expect(await lookup('other@acme.example', day0)).toBeNull()
     const warning = lines.find((l) => l.slackUserId === 'UOTHER0001')
     expect(warning).toMatchObject({ level: 40, userTeamId: 'T0002', appTeamId: 'T0001', reason: 'other_workspace' })
-    expect(String(warning?.msg)).toMatch(/another workspace/)
+    expect(String(warning?.msg)).toMatch(/another Slack workspace than the app's/)
     expect(JSON.stringify(lines)).not.toContain('other@acme.example')
     expect(JSON.stringify(lines)).not.toContain(fake.token)
     // Remembered as a miss, not as their id: no DM goes to them from the cache either.
@@ -139,7 +139,7 @@ describe('pulse alerts on Enterprise Grid', () => {
     expect(run.stdout).toMatch(/Delivered 1 .*skipped 2 /)
     expect(fake.callsOf('conversations.open').map((c) => c.params.users)).toEqual(['UHOME00001'])
     expect(fake.callsOf('chat.postMessage').map((c) => c.params.channel)).toEqual(['DHOME00001'])
-    expect(run.stderr).toMatch(/another workspace/)
+    expect(run.stderr).toMatch(/another Slack workspace than the app's/)
     expect(run.stderr).toMatch(/other@acme\.example.*O1, O2/)
     expect(run.stderr).not.toContain(fake.token)
   })

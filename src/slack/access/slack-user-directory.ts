@@ -76,7 +76,7 @@ const UNREACHABLE_NOTE: Record<UnreachableReason, string> = {
   deactivated: "the Slack account with a deal owner's email is deactivated: it is not DMed",
   bot: "the Slack user with a deal owner's email is a bot: it is not DMed",
   other_workspace:
-    "the Slack user with a deal owner's email belongs to another workspace of the organization, not the app's: it is not DMed (add them to this workspace to reach them)",
+    "the Slack user with a deal owner's email belongs to another Slack workspace than the app's (of its organization, or of another one): it is not DMed (add them to the app's workspace to reach them)",
 }
 
 /** How {@link lookupSlackUserId} checks who it found. */
