@@ -106,9 +106,18 @@ describe('owners found by email on Enterprise Grid', () => {
     expect(JSON.stringify(lines)).not.toMatch(/gone@|bot@/)
   })
 
-  it('outside Grid, does not DM a user of a Grid organization (another organization)', async () => {
-    const { lookup } = await setup()
-    expect(await lookup('other@acme.example', new Date('2024-07-20T09:00:00Z'))).toBeNull()
+  it('outside Grid, does not DM a user of another organization, Grid or not (a Slack Connect user), and DMs one naming no workspace', async () => {
+    const { lookup } = await setup({
+      users: [
+        { id: 'UOTHER0001', email: 'other@acme.example', teamId: 'T0002', enterpriseId: 'E0009' },
+        { id: 'UCONNECT01', email: 'partner@acme.example', teamId: 'T0003' },
+        { id: 'UHOME00001', email: 'home@acme.example' },
+      ],
+    })
+    const now = new Date('2024-07-20T09:00:00Z')
+    expect(await lookup('other@acme.example', now)).toBeNull()
+    expect(await lookup('partner@acme.example', now)).toBeNull()
+    expect(await lookup('home@acme.example', now)).toBe('UHOME00001')
   })
 
   it('asks nobody to be skipped when Slack will not name the workspace (auth.test fails)', async () => {

@@ -52,12 +52,12 @@ export type UnreachableReason = 'deactivated' | 'bot' | 'other_workspace'
 /**
  * Why a user `users.lookupByEmail` returned must not be DMed, or null when they may be: a
  * deactivated account (`deleted`), a bot (`is_bot`), or, with `own` (the app's workspace), a
- * person Slack places in another workspace: on Enterprise Grid, `users.lookupByEmail` searches
- * the whole organization, so it may return someone whose `team_id` is another of its workspaces
- * and whose `enterprise_user.teams` does not list the app's (or, outside Grid, someone of
- * another Grid organization). Only Slack's own word on the Grid membership (`enterprise_user`)
- * counts: a user with a bare `team_id` of another workspace and no `enterprise_user` is taken
- * as reachable. An org-wide install (`teamId` = `enterpriseId`) reaches the whole organization. Pure.
+ * person Slack places in another workspace: a `team_id` that is neither the app's workspace nor
+ * its Grid organization (on Enterprise Grid, `users.lookupByEmail` searches the whole
+ * organization; outside it, a Slack Connect user of another organization), unless their
+ * `enterprise_user.teams` lists the app's workspace (a Grid member of several workspaces) or the
+ * app is installed for their whole organization (`teamId` = `enterpriseId`). A user naming no
+ * `team_id` is not taken as another workspace's. Pure.
  *
  * @example unreachableReason({ id: 'U1', team_id: 'T2', enterprise_user: { enterprise_id: 'E1', teams: ['T2'] } }, { teamId: 'T1', enterpriseId: 'E1' }) // 'other_workspace'
  */
@@ -66,9 +66,8 @@ export function unreachableReason(user: LookedUpUser, own: OwnWorkspace | undefi
   if (user.is_bot) return 'bot'
   if (!own || !user.team_id || user.team_id === own.teamId || user.team_id === own.enterpriseId) return null
   const grid = user.enterprise_user
-  if (!grid) return null
-  if (grid.teams?.includes(own.teamId)) return null
-  if (own.enterpriseId !== undefined && own.teamId === own.enterpriseId && grid.enterprise_id === own.enterpriseId) return null
+  if (grid?.teams?.includes(own.teamId)) return null
+  if (own.enterpriseId !== undefined && own.teamId === own.enterpriseId && grid?.enterprise_id === own.enterpriseId) return null
   return 'other_workspace'
 }
 
