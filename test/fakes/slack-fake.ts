@@ -329,7 +329,11 @@ export class SlackFake {
       }
       case 'conversations.open': {
         const user = String(params.users ?? '')
-        if (!this.users.some((x) => x.id === user)) return send(200, { ok: false, error: 'user_not_found' })
+        const known = this.users.find((x) => x.id === user)
+        if (!known) return send(200, { ok: false, error: 'user_not_found' })
+        // As Slack answers for a deactivated account or a bot user.
+        if (known.deleted) return send(200, { ok: false, error: 'user_disabled' })
+        if (known.isBot) return send(200, { ok: false, error: 'cannot_dm_bot' })
         return send(200, { ok: true, channel: { id: `D${user.slice(1)}` } })
       }
       case 'conversations.history': {

@@ -87,6 +87,8 @@ export interface LookupOptions {
   readonly own?: () => Promise<OwnWorkspace | undefined>
   /** Where a user found but skipped is said, at warn level (their id and workspace, never the email or a token). */
   readonly logger?: Logger
+  /** Ask Slack even while a remembered answer stands (it is replaced by Slack's). */
+  readonly fresh?: boolean
 }
 
 /**
@@ -104,7 +106,7 @@ export async function lookupSlackUserId(
   now: Date,
   options: LookupOptions = {},
 ): Promise<string | null> {
-  const cached = await findCachedSlackUser(db, email)
+  const cached = options.fresh ? undefined : await findCachedSlackUser(db, email)
   if (cached) {
     const age = now.getTime() - Date.parse(cached.checkedAt)
     if (cached.slackUserId !== null && age < HIT_TTL_MS) return cached.slackUserId

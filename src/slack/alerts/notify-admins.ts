@@ -1,8 +1,7 @@
 import { ownWorkspaceOnce } from '../access/own-workspace-once.js'
-import { lookupSlackUserId } from '../access/slack-user-directory.js'
 import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
-import { openDm } from '../app/open-dm.js'
+import { openDmByEmail } from '../app/open-dm-by-email.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { esc } from '../blocks/format.js'
 
@@ -31,9 +30,9 @@ export async function notifyAdmins(ctx: SlackContext, client: SlackClient, text:
     try {
       // A 429 comes before anything is posted, so the steps are safe to run again (the lookup and DM are remembered).
       const delivered = await afterShortRateLimit(async () => {
-        const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now(), lookup)
-        if (!userId) return false
-        await client.chat.postMessage({ channel: await openDm(client, userId), text: `:warning: ${esc(text)}` })
+        const dm = await openDmByEmail(ctx.store.db, client, email, ctx.clock.now(), lookup)
+        if (!dm) return false
+        await client.chat.postMessage({ channel: dm.channel, text: `:warning: ${esc(text)}` })
         return true
       }, NOTICE_MAX_RETRY_AFTER_S)
       if (!delivered) continue

@@ -21,11 +21,11 @@ import { addDays, daysBetween } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Roster } from '../access/load-roster.js'
 import { ownWorkspaceOnce } from '../access/own-workspace-once.js'
-import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
+import { slackErrorCode } from '../access/slack-user-directory.js'
 import { teamSignature } from '../access/team-signature.js'
 import { type StallDmDeal, stallDmMessage } from '../alerts/stall-dm-message.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
-import { openDm } from '../app/open-dm.js'
+import { openDmByEmail } from '../app/open-dm-by-email.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
 import { OUTBOX_EVENT_TYPE, type OutboxPayload } from './outbox-payload.js'
@@ -417,10 +417,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const targetOf = (email: string): { target: Promise<{ userId: string; channel: string } | null>; first: boolean } => {
     const known = targets.get(email)
     if (known) return { target: known, first: false }
-    const target = (async () => {
-      const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now(), lookup)
-      return userId ? { userId, channel: await openDm(client, userId) } : null
-    })()
+    const target = openDmByEmail(ctx.store.db, client, email, ctx.clock.now(), lookup)
     targets.set(email, target)
     target.catch(() => {
       if (targets.get(email) === target) targets.delete(email)
