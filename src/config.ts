@@ -25,6 +25,13 @@ function isCalendarDate(value: string): boolean {
 /** A number in decimal notation: `14`, `-3`, `50000.5`, `5e4`. */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
+/**
+ * Charts that may wait to be drawn at once by default (`PULSE_CHART_QUEUE_MAX`): far above a burst
+ * of a few hundred different reports asked for within a minute (identical ones are drawn once),
+ * while a runaway flood is told to try again instead of queueing without end.
+ */
+export const DEFAULT_CHART_QUEUE_MAX = 1000
+
 /** A number read from `name`: `fallback` when unset or empty; otherwise it must satisfy `rule` (said in `what`, with `fallback` as the example). */
 const numberSetting = (name: string, fallback: number, what: string, rule: (n: number) => boolean) =>
   z
@@ -199,6 +206,12 @@ const envSchema = z.object({
     'a whole number of commands per person per minute (0 for no limit)',
     (n) => Number.isInteger(n) && n >= 0,
   ),
+  PULSE_CHART_QUEUE_MAX: numberSetting(
+    'PULSE_CHART_QUEUE_MAX',
+    DEFAULT_CHART_QUEUE_MAX,
+    'a whole number of charts that may wait to be drawn (0 for no limit)',
+    (n) => Number.isInteger(n) && n >= 0,
+  ),
   PULSE_SLACK_OTHER_WORKSPACES: optionalString.refine((v) => v === undefined || v === 'log' || v === 'refuse', {
     message: 'PULSE_SLACK_OTHER_WORKSPACES must be log (the default) or refuse',
   }),
@@ -259,6 +272,12 @@ export interface Config {
    * in a minute before they are asked to slow down (default 0: no limit).
    */
   readonly commandsPerMinute: number
+  /**
+   * `PULSE_CHART_QUEUE_MAX`: how many charts for Slack (answers, Home tabs, alerts) may wait their
+   * turn to be drawn at once (default {@link DEFAULT_CHART_QUEUE_MAX}; 0: no limit); a chart asked
+   * for beyond it is not drawn, and whoever asked is told to try again in a minute.
+   */
+  readonly chartQueueMax: number
   /**
    * `PULSE_SLACK_OTHER_WORKSPACES`: what a request from another Slack workspace or organization
    * than the bot token's gets. `log` (default): a warning in the log, then the usual access rules
@@ -371,6 +390,7 @@ export function loadConfig(env: Record<string, string | undefined> = withDotenv(
     }),
     outboxLeaseMs: e.PULSE_OUTBOX_LEASE_MS === undefined ? undefined : Number(e.PULSE_OUTBOX_LEASE_MS),
     commandsPerMinute: e.PULSE_COMMANDS_PER_MINUTE,
+    chartQueueMax: e.PULSE_CHART_QUEUE_MAX,
     slackOtherWorkspaces: e.PULSE_SLACK_OTHER_WORKSPACES === 'refuse' ? 'refuse' : 'log',
   })
 }

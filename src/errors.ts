@@ -17,6 +17,7 @@ export type AppErrorCode =
   | 'crm_unavailable'
   | 'crm_bad_response'
   | 'slack_error'
+  | 'busy'
   | 'internal'
 
 /** An expected failure with a code and a message that already tells the user what to do. */
@@ -46,6 +47,7 @@ const FALLBACK: Record<AppErrorCode, string> = {
   crm_unavailable: 'The CRM did not answer. The sync will resume on its next run.',
   crm_bad_response: 'The CRM sent a response we could not read. See the log for the endpoint.',
   slack_error: 'Slack refused the request. See the log for details.',
+  busy: 'Sales Pulse is busy right now, so please try again in a minute.',
   internal: 'Something went wrong on our side. The details are in the log.',
 }
 

@@ -12,6 +12,8 @@ export interface FakeUser {
   teamId?: string
   /** Their Enterprise Grid organization (`enterprise_user.enterprise_id` in users.info); default none. */
   enterpriseId?: string
+  /** On Grid, the workspaces they are a member of (`enterprise_user.teams`); default their own `teamId` only. */
+  teams?: string[]
 }
 
 /** One Web API call the fake received. */
@@ -266,7 +268,7 @@ export class SlackFake {
       id: u.id,
       team_id: u.teamId ?? 'T0001',
       ...(u.enterpriseId
-        ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Org', teams: [u.teamId] } }
+        ? { enterprise_user: { id: u.id, enterprise_id: u.enterpriseId, enterprise_name: 'Org', teams: u.teams ?? [u.teamId ?? 'T0001'] } }
         : {}),
       name: u.id.toLowerCase(),
       deleted: u.deleted ?? false,
@@ -327,7 +329,11 @@ export class SlackFake {
       }
       case 'conversations.open': {
         const user = String(params.users ?? '')
-        if (!this.users.some((x) => x.id === user)) return send(200, { ok: false, error: 'user_not_found' })
+        const known = this.users.find((x) => x.id === user)
+        if (!known) return send(200, { ok: false, error: 'user_not_found' })
+        // As Slack answers for a deactivated account or a bot user.
+        if (known.deleted) return send(200, { ok: false, error: 'user_disabled' })
+        if (known.isBot) return send(200, { ok: false, error: 'cannot_dm_bot' })
         return send(200, { ok: true, channel: { id: `D${user.slice(1)}` } })
       }
       case 'conversations.history': {

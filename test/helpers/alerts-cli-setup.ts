@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 import { clearSlackUserMemory } from '../../src/slack/access/slack-user-directory.js'
 import { clearDmMemory } from '../../src/slack/app/open-dm.js'
-import { type FakeUser, SlackFake } from '../fakes/slack-fake.js'
+import { type FakeUser, SlackFake, type SlackFakeOptions } from '../fakes/slack-fake.js'
 import { runCli } from './run-cli.js'
 import { tempDir, writeTempFile } from './test-store.js'
 
@@ -13,16 +13,19 @@ export const ALERTS_CSV_HEADER =
 /**
  * For tests that run `pulse alerts` in this process: a started Slack fake knowing `users`, the
  * environment pointing the CLI at it (set before the first command reads the configuration, which
- * is read once per process), the roster given (or none), and a store with `rows` imported.
+ * is read once per process), the roster given (or none), and a store with `rows` imported;
+ * `fake` adds options of the fake.
  */
 export async function alertsCliSetup(options: {
   users: FakeUser[]
   rows: readonly string[]
   rosterYaml?: string
+  /** More options of the fake (its workspace's Grid organization, say). */
+  fake?: Omit<SlackFakeOptions, 'users'>
 }): Promise<{ fake: SlackFake; db: string }> {
   clearSlackUserMemory()
   clearDmMemory()
-  const fake = await new SlackFake({ users: options.users }).start()
+  const fake = await new SlackFake({ ...options.fake, users: options.users }).start()
   process.env.SLACK_BOT_TOKEN = fake.token
   process.env.SLACK_API_URL = fake.apiUrl
   process.env.PULSE_LOG_LEVEL = 'silent'

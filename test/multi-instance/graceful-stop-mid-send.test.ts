@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { countOutboxByStatus } from '../../src/db/slack-outbox.js'
-import { onceAt, type PulseCluster, pidOf, startPulseCluster, until } from './pulse-cluster.js'
+import { onceAt, type PulseCluster, pidOf, startClusterBeforeTick, until } from './pulse-cluster.js'
 
 const pgUrl = process.env.PULSE_TEST_DATABASE_URL
 
@@ -13,12 +13,14 @@ afterEach(async () => {
 describe.skipIf(!pgUrl)('a pulse serve stopped (SIGTERM) while its stalled-deal run is sending DMs, on PostgreSQL', () => {
   it('starts no new send once told to stop, exits at once with its run finished and its job given back; the other instance sends the rest once each', async () => {
     // Many DMs per owner, paced one a second per DM channel: the run lasts a while.
-    cluster = await startPulseCluster(pgUrl as string, 8000)
+    // One tick in the whole test (as the weekday-morning job), once both instances listen, and a short claim lease.
+    const started = await startClusterBeforeTick(pgUrl as string, 8000, (at) => ({
+      PULSE_ALERTS_SCHEDULE: onceAt(at),
+      PULSE_OUTBOX_LEASE_MS: '3000',
+    }))
+    cluster = started.cluster
+    const { a, b, at } = started
     const c = cluster
-    // One tick in the whole test (as the weekday-morning job), and a short claim lease.
-    const at = new Date(Date.now() + 18_000)
-    const env = { PULSE_ALERTS_SCHEDULE: onceAt(at), PULSE_OUTBOX_LEASE_MS: '3000' }
-    const [a, b] = await Promise.all([c.serve(env), c.serve(env)])
     expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)
     await until(
       async () => {
@@ -63,5 +65,5 @@ describe.skipIf(!pgUrl)('a pulse serve stopped (SIGTERM) while its stalled-deal 
     expect(c.twice()).toEqual([])
     const ran = (await c.runs('stalled-alerts')).filter((r) => r.status !== 'skipped')
     expect(ran.map((r) => [pidOf(r.instance), r.status])).toEqual([[runner.pid, 'done']])
-  }, 120_000)
+  }, 300_000)
 })

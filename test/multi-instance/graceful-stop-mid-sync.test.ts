@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
-import { onceAt, type PulseCluster, pidOf, startPulseCluster, until } from './pulse-cluster.js'
+import { onceAt, type PulseCluster, pidOf, startClusterBeforeTick, until } from './pulse-cluster.js'
 
 const pgUrl = process.env.PULSE_TEST_DATABASE_URL
 
@@ -17,11 +17,16 @@ describe.skipIf(!pgUrl)('a pulse serve stopped (SIGTERM) in the middle of its sc
   it('stops after the page it is storing, records the sync as cut short, and gives the sync back to the other instances', async () => {
     // A HubSpot that answers one search a second: the sync takes half a minute.
     hubspot = await startHubspotFake({ deals: generateHubspotDeals(3000, { seed: 5 }), searchPerSecond: 1 })
-    cluster = await startPulseCluster(pgUrl as string, 300)
+    const crm = hubspot
+    // One sync tick, once both instances listen.
+    const started = await startClusterBeforeTick(pgUrl as string, 300, (at) => ({
+      HUBSPOT_TOKEN: crm.token,
+      HUBSPOT_API_URL: crm.url,
+      PULSE_SYNC_SCHEDULE: onceAt(at),
+    }))
+    cluster = started.cluster
+    const { a, b, at } = started
     const c = cluster
-    const at = new Date(Date.now() + 18_000)
-    const env = { HUBSPOT_TOKEN: hubspot.token, HUBSPOT_API_URL: hubspot.url, PULSE_SYNC_SCHEDULE: onceAt(at) }
-    const [a, b] = await Promise.all([c.serve(env), c.serve(env)])
     expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)
     const syncRuns = () =>
       c.store.db.selectFrom('sync_runs').select(['run_id', 'status', 'pages', 'error_message']).orderBy('run_id').execute()
@@ -49,5 +54,5 @@ describe.skipIf(!pgUrl)('a pulse serve stopped (SIGTERM) in the middle of its sc
 
     other.run.child.kill('SIGTERM')
     expect(await other.run.exited, other.run.stderr.slice(-2000)).toBe(0)
-  }, 90_000)
+  }, 240_000)
 })

@@ -144,3 +144,74 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
 export function onceAt(at: Date): string {
   return `${at.getUTCSeconds()} ${at.getUTCMinutes()} * * * *`
 }
+
+/** A cluster whose two `pulse serve` were both listening before a scheduled tick (see {@link startClusterBeforeTick}). */
+export interface ClusterBeforeTick {
+  readonly cluster: PulseCluster
+  readonly a: Instance
+  readonly b: Instance
+  /** The tick. */
+  readonly at: Date
+}
+
+/**
+ * Starts a cluster (see {@link startPulseCluster}) and two `pulse serve` on it with `envAt(at)`,
+ * whose schedule has one tick at `at`; see {@link twoServingBeforeTick}.
+ */
+export async function startClusterBeforeTick(
+  url: string,
+  deals: number,
+  envAt: (at: Date) => Record<string, string>,
+  options: { leadMs?: number; tries?: number; fake?: SlackFakeOptions } = {},
+): Promise<ClusterBeforeTick> {
+  const started = await twoServingBeforeTick(
+    () => startPulseCluster(url, deals, options.fake),
+    (cluster, env) => cluster.serve(env),
+    (cluster) => cluster.close(),
+    envAt,
+    options,
+  )
+  return { cluster: started.setup, a: started.a, b: started.b, at: started.at }
+}
+
+/**
+ * Makes a setup (`start`) and two `pulse serve` on it (`serve`) with `envAt(at)`, whose schedule
+ * has one tick at `at`, `leadMs` (default 18 s) after they are asked to start, and resolves once
+ * both say they are listening, at least a second before the tick. Start-up takes about 4 s on a
+ * quiet machine and several times that on a loaded one: when the two are not both listening by
+ * then, that setup is torn down before the tick (`stop`: the processes killed, so nothing of that
+ * try is left to run it) and a fresh one is made with twice the lead, up to `tries` (default 3)
+ * times. A try whose instance fails to start is retried likewise; the last one's failure is thrown.
+ */
+export async function twoServingBeforeTick<S, I>(
+  start: () => Promise<S>,
+  serve: (setup: S, env: Record<string, string>) => Promise<I>,
+  stop: (setup: S) => Promise<void>,
+  envAt: (at: Date) => Record<string, string>,
+  options: { leadMs?: number; tries?: number } = {},
+): Promise<{ setup: S; a: I; b: I; at: Date }> {
+  let leadMs = options.leadMs ?? 18_000
+  const tries = options.tries ?? 3
+  for (let attempt = 1; ; attempt++) {
+    const setup = await start()
+    const at = new Date(Date.now() + leadMs)
+    const env = envAt(at)
+    const serving = Promise.all([serve(setup, env), serve(setup, env)])
+    // Both listening a second before the tick, or this try is given up on.
+    const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(0, at.getTime() - 1000 - Date.now())))
+    let outcome: [I, I] | 'late' | Error
+    try {
+      outcome = await Promise.race([serving, late])
+    } catch (error) {
+      outcome = error instanceof Error ? error : new Error(String(error))
+    }
+    if (Array.isArray(outcome) && Date.now() < at.getTime() - 1000) return { setup, a: outcome[0], b: outcome[1], at }
+    serving.catch(() => undefined)
+    await stop(setup)
+    if (attempt >= tries) {
+      if (outcome instanceof Error) throw outcome
+      throw new Error(`two pulse serve were not both listening within ${leadMs} ms of being started, ${tries} times`)
+    }
+    leadMs *= 2
+  }
+}

@@ -12,6 +12,7 @@ import { dropTestSchema } from '../helpers/each-dialect.js'
 import { freePort, spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
+import { onceAt, twoServingBeforeTick } from './pulse-cluster.js'
 
 const pgUrl = process.env.PULSE_TEST_DATABASE_URL
 const DEALS = 1500
@@ -49,6 +50,7 @@ async function setup(url: string, deals = DEALS) {
   cleanup.push(() => fake.stop())
   const databaseUrl = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
 
+  const children: ChildProcess[] = []
   const serve = async (env: Record<string, string> = {}): Promise<Instance> => {
     const port = await freePort()
     const run = spawnPulse(['serve'], {
@@ -69,6 +71,7 @@ async function setup(url: string, deals = DEALS) {
       ...env,
     })
     const { child, exited } = run
+    children.push(child)
     cleanup.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited
@@ -104,7 +107,12 @@ async function setup(url: string, deals = DEALS) {
     return c.sent + c.skipped + c.failed > 0 && c.pending + c.sending === 0
   }
 
-  return { store, fake, serve, deliveries, stalledRuns, stalledTicks, allDelivered }
+  /** Kills every `pulse serve` started so far (SIGKILL). */
+  const killAll = async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+
+  return { store, fake, serve, deliveries, stalledRuns, stalledTicks, allDelivered, killAll }
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -241,17 +249,19 @@ describe.skipIf(!pgUrl)(
     }, 180_000)
 
     it("let the surviving instance finish a killed instance's DM run once the claims run out, without a new tick or a restart", async () => {
-      const env = await setup(pgUrl as string)
-      // One tick in the whole test: the stalled-deal job fires once an hour at a second ~18 s from now.
-      const at = new Date(Date.now() + 18_000)
+      // One tick in the whole test: the stalled-deal job fires once an hour at a second after both instances listen.
       const leaseMs = 3000
-      const instanceEnv = {
-        PULSE_ALERTS_SCHEDULE: `${at.getUTCSeconds()} ${at.getUTCMinutes()} * * * *`,
-        PULSE_TZ: 'UTC',
-        PULSE_OUTBOX_LEASE_MS: String(leaseMs),
-      }
-      env.fake.hangOnPostMessage = 5
-      const [a, b] = await Promise.all([env.serve(instanceEnv), env.serve(instanceEnv)])
+      const started = await twoServingBeforeTick(
+        async () => {
+          const made = await setup(pgUrl as string)
+          made.fake.hangOnPostMessage = 5
+          return made
+        },
+        (made, instanceEnv) => made.serve(instanceEnv),
+        (made) => made.killAll(),
+        (at) => ({ PULSE_ALERTS_SCHEDULE: onceAt(at), PULSE_TZ: 'UTC', PULSE_OUTBOX_LEASE_MS: String(leaseMs) }),
+      )
+      const { setup: env, a, b, at } = started
       expect(Date.now(), 'both instances must be up before the tick').toBeLessThan(at.getTime() - 1000)
       const { victim, survivor } = await killTheRunner(env, a, b)
       env.fake.hangOnPostMessage = undefined
@@ -279,6 +289,6 @@ describe.skipIf(!pgUrl)(
       expect(deliveries.size).toBe(outbox.sent)
       const twice = [...deliveries].filter(([, n]) => n > 1)
       expect(twice, `outbox ids delivered more than once: ${JSON.stringify(twice)}`).toEqual([])
-    }, 180_000)
+    }, 300_000)
   },
 )

@@ -5,6 +5,17 @@ export interface OwnWorkspace {
   readonly enterpriseId?: string
 }
 
+/**
+ * The workspace `auth.test` names for the bot token (and its Grid organization); undefined when it
+ * names none. Pure.
+ *
+ * @example workspaceOf({ team_id: 'T1', enterprise_id: 'E1' }) // { teamId: 'T1', enterpriseId: 'E1' }
+ */
+export function workspaceOf(auth: { team_id?: string; enterprise_id?: string }): OwnWorkspace | undefined {
+  if (!auth.team_id) return undefined
+  return { teamId: auth.team_id, ...(auth.enterprise_id ? { enterpriseId: auth.enterprise_id } : {}) }
+}
+
 /** Where a request comes from, as its payload says (undefined: the payload does not say). */
 export interface RequestWorkspace {
   /** The workspace the request was made in (the installation it is for). */

@@ -27,7 +27,8 @@ export async function resolveViewer(ctx: SlackContext, client: SlackClient, slac
         client,
         slackUserId,
         ctx.clock.now(),
-        ctx.config.slackOtherWorkspaces === 'refuse' ? ctx.ownWorkspace.current : undefined,
+        ctx.ownWorkspace.current,
+        ctx.config.slackOtherWorkspaces === 'refuse',
       ),
     VIEWER_MAX_RETRY_AFTER_S,
   )

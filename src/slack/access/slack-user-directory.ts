@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { findCachedEmailOfSlackUser, findCachedSlackUser, saveSlackUserLookup } from '../../db/slack-user-cache.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
 import { AppError } from '../../errors.js'
+import type { Logger } from '../../log/create-logger.js'
 import type { SlackClient } from '../app/slack-context.js'
 import { type OwnWorkspace, REFUSAL_OTHER_WORKSPACE } from './request-workspace.js'
 
@@ -36,15 +37,76 @@ function isForeignUser(user: { team_id?: string; enterprise_user?: { enterprise_
   return own.enterpriseId === undefined || user.enterprise_user?.enterprise_id !== own.enterpriseId
 }
 
+/** A `users.lookupByEmail` user, as far as who may be DMed goes. */
+interface LookedUpUser {
+  id?: string
+  team_id?: string
+  deleted?: boolean
+  is_bot?: boolean
+  enterprise_user?: { enterprise_id?: string; teams?: string[] }
+}
+
+/** Why a user Slack found for an email is not DMed (see {@link unreachableReason}). */
+export type UnreachableReason = 'deactivated' | 'bot' | 'other_workspace'
+
+/**
+ * Why a user `users.lookupByEmail` returned must not be DMed, or null when they may be: a
+ * deactivated account (`deleted`), a bot (`is_bot`), or, with `own` (the app's workspace), a
+ * person Slack places in another workspace: a `team_id` that is neither the app's workspace nor
+ * its Grid organization (on Enterprise Grid, `users.lookupByEmail` searches the whole
+ * organization; outside it, a Slack Connect user of another organization), unless their
+ * `enterprise_user.teams` lists the app's workspace (a Grid member of several workspaces) or the
+ * app is installed for their whole organization (`teamId` = `enterpriseId`). A user naming no
+ * `team_id` is not taken as another workspace's. Pure.
+ *
+ * @example unreachableReason({ id: 'U1', team_id: 'T2', enterprise_user: { enterprise_id: 'E1', teams: ['T2'] } }, { teamId: 'T1', enterpriseId: 'E1' }) // 'other_workspace'
+ */
+export function unreachableReason(user: LookedUpUser, own: OwnWorkspace | undefined): UnreachableReason | null {
+  if (user.deleted) return 'deactivated'
+  if (user.is_bot) return 'bot'
+  if (!own || !user.team_id || user.team_id === own.teamId || user.team_id === own.enterpriseId) return null
+  const grid = user.enterprise_user
+  if (grid?.teams?.includes(own.teamId)) return null
+  if (own.enterpriseId !== undefined && own.teamId === own.enterpriseId && grid?.enterprise_id === own.enterpriseId) return null
+  return 'other_workspace'
+}
+
+const UNREACHABLE_NOTE: Record<UnreachableReason, string> = {
+  deactivated: "the Slack account with a deal owner's email is deactivated: it is not DMed",
+  bot: "the Slack user with a deal owner's email is a bot: it is not DMed",
+  other_workspace:
+    "the Slack user with a deal owner's email belongs to another Slack workspace than the app's (of its organization, or of another one): it is not DMed (add them to the app's workspace to reach them)",
+}
+
+/** How {@link lookupSlackUserId} checks who it found. */
+export interface LookupOptions {
+  /**
+   * The app's workspace (`auth.test`), asked for only once Slack has returned a user; undefined
+   * (or a promise of it) when unknown: then nobody is skipped for their workspace.
+   */
+  readonly own?: () => Promise<OwnWorkspace | undefined>
+  /** Where a user found but skipped is said, at warn level (their id and workspace, never the email or a token). */
+  readonly logger?: Logger
+  /** Ask Slack even while a remembered answer stands (it is replaced by Slack's). */
+  readonly fresh?: boolean
+}
+
 /**
  * The Slack user id for a work email (`users.lookupByEmail`), cached in the store for
- * {@link HIT_TTL_MS}; a miss (`users_not_found`, or a deleted or bot user) is remembered for
- * {@link MISS_TTL_MS} so a thousand DMs to an unknown owner cost one lookup. Returns null for a miss.
+ * {@link HIT_TTL_MS}; a miss (`users_not_found`, or a user who may not be DMed: deactivated, a bot,
+ * or of another workspace, see {@link unreachableReason}) is remembered for {@link MISS_TTL_MS} so
+ * a thousand DMs to an unknown owner cost one lookup, and is asked again after that. Returns null for a miss.
  *
  * @throws the Web API error for anything but "not found" (rate limits included).
  */
-export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClient, email: string, now: Date): Promise<string | null> {
-  const cached = await findCachedSlackUser(db, email)
+export async function lookupSlackUserId(
+  db: Kysely<Database>,
+  client: SlackClient,
+  email: string,
+  now: Date,
+  options: LookupOptions = {},
+): Promise<string | null> {
+  const cached = options.fresh ? undefined : await findCachedSlackUser(db, email)
   if (cached) {
     const age = now.getTime() - Date.parse(cached.checkedAt)
     if (cached.slackUserId !== null && age < HIT_TTL_MS) return cached.slackUserId
@@ -53,8 +115,15 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
   let id: string | null = null
   try {
     const res = await client.users.lookupByEmail({ email })
-    const user = res.user
-    id = user?.id && !user.deleted && !user.is_bot ? user.id : null
+    const user = res.user as LookedUpUser | undefined
+    if (user?.id) {
+      // The workspace matters only for someone not already ruled out.
+      const own = user.deleted || user.is_bot ? undefined : await options.own?.()
+      const why = unreachableReason(user, own)
+      if (why === null) id = user.id
+      else
+        options.logger?.warn({ slackUserId: user.id, userTeamId: user.team_id, appTeamId: own?.teamId, reason: why }, UNREACHABLE_NOTE[why])
+    }
   } catch (error) {
     if (slackErrorCode(error) !== 'users_not_found') throw error
   }
@@ -68,8 +137,12 @@ export async function lookupSlackUserId(db: Kysely<Database>, client: SlackClien
  * deactivated (their profile may still show an email: it is not taken as theirs). Cached in memory and in
  * the store for a day (the store's copy is skipped while another process holds it for writing).
  *
- * With `own` (the app's workspace), a user Slack places in another workspace or organization (a
- * Slack Connect user in a shared channel: `users.info` gives their own `team_id`) is refused.
+ * With `own` (the app's workspace) and `refuseOthers` (`PULSE_SLACK_OTHER_WORKSPACES=refuse`; by
+ * default when `own` is given), a user Slack places in another workspace or organization (a Slack
+ * Connect user in a shared channel: `users.info` gives their own `team_id`) is refused. Either way,
+ * the email -> id answer is stored for DMs (`lookupSlackUserId`) only for a user who may be DMed
+ * ({@link unreachableReason} with `own`): a person of another workspace who used the app is not
+ * taken, for a week, as the recipient of that email's DMs.
  *
  * @throws the Web API error for anything but "user not found"; AppError `slack_error` when Slack
  * withholds emails because the app lacks the `users:read.email` scope; AppError `not_allowed`
@@ -81,10 +154,11 @@ export async function emailOfSlackUser(
   slackUserId: string,
   now: Date,
   own?: OwnWorkspace,
+  refuseOthers: boolean = own !== undefined,
 ): Promise<string | null> {
   const hit = emailByUser.get(slackUserId)
   if (hit && now.getTime() - hit.at < EMAIL_TTL_MS) {
-    if (hit.foreign && own) throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
+    if (hit.foreign && refuseOthers) throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
     return hit.email
   }
   if (!hit) {
@@ -95,15 +169,17 @@ export async function emailOfSlackUser(
     }
   }
   let email: string | null = null
+  let reachable = false
   try {
     const res = await client.users.info({ user: slackUserId })
     const u = res.user
-    if (u && own && isForeignUser(u, own)) {
+    if (u && own && refuseOthers && isForeignUser(u, own)) {
       emailByUser.set(slackUserId, { email: null, at: now.getTime(), foreign: true })
       throw new AppError('not_allowed', REFUSAL_OTHER_WORKSPACE)
     }
     // A deactivated account or a bot is nobody's login, whatever email its profile shows (as for DMs).
     email = (u && !u.deleted && !u.is_bot && u.profile?.email?.trim().toLowerCase()) || null
+    reachable = u !== undefined && unreachableReason(u, own) === null
     // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.
     const scopes = res.response_metadata?.scopes
     if (email === null && u && !u.deleted && !u.is_bot && scopes && !scopes.includes('users:read.email')) {
@@ -117,7 +193,8 @@ export async function emailOfSlackUser(
     if (code !== 'user_not_found' && code !== 'users_not_found' && code !== 'user_not_visible') throw error
   }
   // A cache: while another process writes to the store (an import), it is not written rather than waited for.
-  if (email) await writeUnlessBusy(db, (d) => saveSlackUserLookup(d, email, slackUserId, now))
+  // Only someone DMs may go to stands for their email in the DMs' cache.
+  if (email && reachable) await writeUnlessBusy(db, (d) => saveSlackUserLookup(d, email, slackUserId, now))
   emailByUser.set(slackUserId, { email, at: now.getTime() })
   return email
 }

@@ -1,7 +1,7 @@
-import { lookupSlackUserId } from '../access/slack-user-directory.js'
+import { ownWorkspaceOnce } from '../access/own-workspace-once.js'
 import { afterShortRateLimit } from '../app/after-short-rate-limit.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
-import { openDm } from '../app/open-dm.js'
+import { openDmByEmail } from '../app/open-dm-by-email.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { esc } from '../blocks/format.js'
 
@@ -25,13 +25,14 @@ export async function notifyAdmins(ctx: SlackContext, client: SlackClient, text:
     ctx.logger.info('admins not notified in Slack: Slack no longer accepts the bot token')
     return sent
   }
+  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: ctx.logger }
   for (const email of ctx.roster.admins) {
     try {
       // A 429 comes before anything is posted, so the steps are safe to run again (the lookup and DM are remembered).
       const delivered = await afterShortRateLimit(async () => {
-        const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
-        if (!userId) return false
-        await client.chat.postMessage({ channel: await openDm(client, userId), text: `:warning: ${esc(text)}` })
+        const dm = await openDmByEmail(ctx.store.db, client, email, ctx.clock.now(), lookup)
+        if (!dm) return false
+        await client.chat.postMessage({ channel: dm.channel, text: `:warning: ${esc(text)}` })
         return true
       }, NOTICE_MAX_RETRY_AFTER_S)
       if (!delivered) continue

@@ -43,13 +43,17 @@ export interface SyncFollowUps {
 /** Charts drawn at once by default: one per answer worker thread of `pulse serve`. */
 export const CHARTS_DRAWN_AT_ONCE = 2
 
+/** What someone whose chart found {@link Config.chartQueueMax} charts already waiting is told. */
+export const CHARTS_BUSY = 'Sales Pulse is drawing a great many charts for other people right now, so please try again in a minute.'
+
 /**
  * The real {@link PulseServices}: analytics loaders, the chart renderer, model scores from the
  * store, and the configured CRM sync (followed by scoring when a model exists). With `answers`
  * (`pulse serve`: see `startAnswerWorkers`) the reports, charts, deal searches and status are
  * computed by those workers over their own connections to the same store (the `db` they are asked
  * with is not used); without, on the calling thread. Charts are kept by what they show
- * (`createChartMemo`), and at most `chartsAtOnce` different ones are drawn at a time.
+ * (`createChartMemo`), and at most `chartsAtOnce` different ones are drawn at a time; a chart
+ * asked for while `config.chartQueueMax` others wait is refused at once (AppError `busy`, {@link CHARTS_BUSY}).
  */
 export function createPulseServices(deps: {
   store: Store
@@ -67,8 +71,13 @@ export function createPulseServices(deps: {
   const currentModelId = async (db: Store['db']) => (await findCurrentModel(db))?.model_id ?? null
   const { answers } = deps
   // A burst of different reports (many people at once, a Home refresh) draws at most this many
-  // charts at a time: each holds its scene, SVG and raster (megabytes) while it is drawn.
-  const drawing = createConcurrencyLimit(deps.chartsAtOnce ?? CHARTS_DRAWN_AT_ONCE)
+  // charts at a time: each holds its scene, SVG and raster (megabytes) while it is drawn. The
+  // others wait, up to PULSE_CHART_QUEUE_MAX: a flood beyond is told to come back, not queued without end.
+  const queueMax = deps.config.chartQueueMax
+  const drawing = createConcurrencyLimit(
+    deps.chartsAtOnce ?? CHARTS_DRAWN_AT_ONCE,
+    queueMax > 0 ? { maxWaiting: queueMax, whenFull: () => new AppError('busy', CHARTS_BUSY) } : undefined,
+  )
   const charts = createChartMemo((kind, report) =>
     drawing(async () => {
       // The kind and the report always travel together (see each subcommand).

@@ -6,7 +6,7 @@ import type { Store } from '../../db/open-store.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import type { Roster } from '../access/load-roster.js'
-import type { OwnWorkspace } from '../access/request-workspace.js'
+import { workspaceOf } from '../access/request-workspace.js'
 import { slackErrorCode } from '../access/slack-user-directory.js'
 import { register as registerActions } from '../actions/register.js'
 import { register as registerCommands } from '../commands/register.js'
@@ -135,12 +135,6 @@ async function checkAppToken(config: Config, logger: Logger): Promise<void> {
           : 'Copy an app-level token (xapp-...) with the connections:write scope into SLACK_APP_TOKEN, or unset it for HTTP mode.'
     throw new AppError('bad_config', `Slack refused SLACK_APP_TOKEN (apps.connections.open: ${code}). ${why}`, { cause: error })
   }
-}
-
-/** The workspace `auth.test` names for the bot token (and its Grid organization); undefined when it names none. */
-function workspaceOf(auth: { team_id?: string; enterprise_id?: string }): OwnWorkspace | undefined {
-  if (!auth.team_id) return undefined
-  return { teamId: auth.team_id, ...(auth.enterprise_id ? { enterpriseId: auth.enterprise_id } : {}) }
 }
 
 /**

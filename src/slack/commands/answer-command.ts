@@ -90,6 +90,9 @@ export async function answerCommand(ctx: SlackContext, req: CommandRequest): Pro
     } else if (error instanceof AppError && error.code === 'bad_config') {
       // A setting the admin must fix (no CRM configured for /pulse sync): said, without a stack.
       log.warn({ code: error.code, reason: error.message }, 'pulse command refused: a setting is missing')
+    } else if (error instanceof AppError && error.code === 'busy') {
+      // Too many charts already wait to be drawn (PULSE_CHART_QUEUE_MAX): the asker comes back in a minute.
+      log.warn({ code: error.code }, 'pulse command not answered: too many charts are waiting to be drawn')
     } else if (slackErrorCode(error) === 'ratelimited') {
       // Slack asked us to slow down (a lookup or a post): the asker is told to try again; nothing is broken.
       log.warn({ err: error }, 'pulse command not answered: Slack rate-limited a call')

@@ -5,6 +5,7 @@ import { findDataVersion } from '../../db/find-data-version.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { findHomeSnapshot, saveHomeSnapshot } from '../../db/slack-home.js'
 import { writeUnlessBusy } from '../../db/write-unless-busy.js'
+import { AppError } from '../../errors.js'
 import { teamSignature } from '../access/team-signature.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { hostChartImage } from './chart-images.js'
@@ -106,9 +107,18 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
   const losses = managerEmail === null ? await ctx.services.losses(db, base) : null
   const charts: { winrate?: string; losses?: string; stalled?: string } = {}
   const chartAlt: { winrate?: string; losses?: string; stalled?: string } = {}
+  let chartLeftOut = false
   if (ctx.publicUrl) {
     const host = async (kind: 'winrate' | 'losses' | 'stalled', input: Parameters<SlackContext['services']['renderChart']>[1]) => {
-      const chart = await ctx.services.renderChart(kind, input)
+      // Too many charts waiting to be drawn (PULSE_CHART_QUEUE_MAX): the figures go out without this one.
+      const chart = await ctx.services.renderChart(kind, input).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'busy') return null
+        throw error
+      })
+      if (chart === null) {
+        chartLeftOut = true
+        return
+      }
       const url = await hostChartImage(ctx, chart.png)
       if (url) {
         charts[kind] = url
@@ -146,7 +156,9 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
     dataVersion,
     rules,
   }
-  // A cache: while another process writes to the store (an import) it is computed again next time.
+  // A cache: while another process writes to the store (an import) it is computed again next time,
+  // and so is a snapshot missing a chart that was left out in a flood of charts.
+  if (chartLeftOut) return snapshot
   const at = ctx.clock.now()
   await writeUnlessBusy(db, (d) => saveHomeSnapshot(d, { scopeKey: snapshotKey(managerEmail), asOf, payload: snapshot, at }))
   return snapshot

@@ -20,11 +20,12 @@ import { writeWhenFree } from '../../db/write-when-free.js'
 import { addDays, daysBetween } from '../../domain/dates.js'
 import { AppError } from '../../errors.js'
 import type { Roster } from '../access/load-roster.js'
-import { lookupSlackUserId, slackErrorCode } from '../access/slack-user-directory.js'
+import { ownWorkspaceOnce } from '../access/own-workspace-once.js'
+import { slackErrorCode } from '../access/slack-user-directory.js'
 import { teamSignature } from '../access/team-signature.js'
 import { type StallDmDeal, stallDmMessage } from '../alerts/stall-dm-message.js'
 import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal.js'
-import { openDm } from '../app/open-dm.js'
+import { openDmByEmail } from '../app/open-dm-by-email.js'
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { uploadFile } from '../app/upload-file.js'
 import { OUTBOX_EVENT_TYPE, type OutboxPayload } from './outbox-payload.js'
@@ -412,13 +413,11 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   // resolved at once (an owner's DMs sit side by side in the outbox): the first message asks
   // Slack, the others wait for its answer. A failed ask is forgotten, so a later message asks again.
   const targets = new Map<string, Promise<{ userId: string; channel: string } | null>>()
+  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: log }
   const targetOf = (email: string): { target: Promise<{ userId: string; channel: string } | null>; first: boolean } => {
     const known = targets.get(email)
     if (known) return { target: known, first: false }
-    const target = (async () => {
-      const userId = await lookupSlackUserId(ctx.store.db, client, email, ctx.clock.now())
-      return userId ? { userId, channel: await openDm(client, userId) } : null
-    })()
+    const target = openDmByEmail(ctx.store.db, client, email, ctx.clock.now(), lookup)
     targets.set(email, target)
     target.catch(() => {
       if (targets.get(email) === target) targets.delete(email)
