@@ -28,7 +28,8 @@ describe('owners found by email on Enterprise Grid', () => {
     for (const close of open.splice(0)) await close()
   })
 
-  const setup = async (options: { enterpriseId?: string; users?: FakeUser[] } = {}) => {
+  // PULSE_SLACK_OTHER_WORKSPACES=refuse unless `refuseOthers` is false (the default, `log`).
+  const setup = async (options: { enterpriseId?: string; users?: FakeUser[]; refuseOthers?: boolean } = {}) => {
     fake = await new SlackFake({ users: options.users ?? GRID_USERS.map((u) => ({ ...u })), enterpriseId: options.enterpriseId }).start()
     const store = await openTestStore()
     open.push(
@@ -40,15 +41,15 @@ describe('owners found by email on Enterprise Grid', () => {
     const client = createWebClient(loadConfig({ SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.apiUrl }), logger, 0)
     const ctx = { ownWorkspace: { current: undefined }, logger }
     // As a drain asks: the workspace at most once.
-    const lookupOptions = { own: ownWorkspaceOnce(ctx, client), logger }
+    const lookupOptions = { own: ownWorkspaceOnce(ctx, client), logger, refuseOthers: options.refuseOthers ?? true }
     return {
       store,
       client,
       lines,
       lookup: (email: string, at: Date) => lookupSlackUserId(store.db, client, email, at, lookupOptions),
-      // Who is asking, as /pulse and the Home tab find out (PULSE_SLACK_OTHER_WORKSPACES=log: not refused).
+      // Who is asking, as /pulse and the Home tab find out, under the same setting.
       whoIs: (slackUserId: string, at: Date) =>
-        emailOfSlackUser(store.db, client, slackUserId, at, { teamId: 'T0001', enterpriseId: 'E0001' }, false),
+        emailOfSlackUser(store.db, client, slackUserId, at, { teamId: 'T0001', enterpriseId: 'E0001' }, options.refuseOthers ?? true),
     }
   }
 
@@ -70,11 +71,25 @@ describe('owners found by email on Enterprise Grid', () => {
     expect(await lookup('other@acme.example', new Date(day0.getTime() + MISS_TTL_MS + 1))).toBe('UOTHER0001')
   })
 
+  it('by default (log) DMs the owner found in another workspace of the organization, with a warning naming their workspace', async () => {
+    const { store, lines, lookup } = await setup({ enterpriseId: 'E0001', refuseOthers: false })
+    const now = new Date('2024-07-20T09:00:00Z')
+    expect(await lookup('other@acme.example', now)).toBe('UOTHER0001')
+    const warning = lines.find((l) => l.slackUserId === 'UOTHER0001')
+    expect(warning).toMatchObject({ level: 40, userTeamId: 'T0002', appTeamId: 'T0001', reason: 'other_workspace' })
+    expect(String(warning?.msg)).toMatch(/DMed as the owner \(PULSE_SLACK_OTHER_WORKSPACES=refuse skips them\)/)
+    expect(JSON.stringify(lines)).not.toContain('other@acme.example')
+    expect(await findCachedSlackUser(store.db, 'other@acme.example')).toMatchObject({ slackUserId: 'UOTHER0001' })
+    // A deactivated account or a bot is still skipped.
+    expect(await lookup('gone@acme.example', now)).toBeNull()
+    expect(await lookup('bot@acme.example', now)).toBeNull()
+  })
+
   it("does not take someone of another workspace who used the app as the recipient of their email's DMs", async () => {
     clearSlackUserMemory()
     const { lookup, whoIs } = await setup({ enterpriseId: 'E0001' })
     const now = new Date('2024-07-20T09:00:00Z')
-    // Their email is read for the roster to decide, as for anyone, ...
+    // Their email is read for the roster to decide (their organization is the app's), ...
     expect(await whoIs('UOTHER0001', now)).toBe('other@acme.example')
     expect(await whoIs('UHOME00001', now)).toBe('home@acme.example')
     // ... but only someone of the workspace stands for their email in the DMs' cache.
@@ -127,11 +142,13 @@ describe('owners found by email on Enterprise Grid', () => {
   })
 })
 
-describe('pulse alerts on Enterprise Grid', () => {
+describe('pulse alerts on Enterprise Grid, PULSE_SLACK_OTHER_WORKSPACES=refuse', () => {
   let fake: SlackFake
   let db: string
   const row = (id: string, email: string) => `${id},2024-01-02,,rep_${email[0]},SaaS,EMEA,Core,Inbound,Demo,80000,Open,2024-05-01,${email}`
   beforeAll(async () => {
+    // Read once per process, by the first command of this file.
+    process.env.PULSE_SLACK_OTHER_WORKSPACES = 'refuse'
     ;({ fake, db } = await alertsCliSetup({
       users: GRID_USERS.map((u) => ({ ...u })),
       rows: [row('H1', 'home@acme.example'), row('O1', 'other@acme.example'), row('O2', 'other@acme.example')],
@@ -139,6 +156,7 @@ describe('pulse alerts on Enterprise Grid', () => {
     }))
   })
   afterAll(async () => {
+    delete process.env.PULSE_SLACK_OTHER_WORKSPACES
     await fake.stop()
   })
 

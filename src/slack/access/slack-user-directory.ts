@@ -78,6 +78,9 @@ const UNREACHABLE_NOTE: Record<UnreachableReason, string> = {
     "the Slack user with a deal owner's email belongs to another Slack workspace than the app's (of its organization, or of another one): it is not DMed (add them to the app's workspace to reach them)",
 }
 
+const OTHER_WORKSPACE_DMED =
+  "the Slack user with a deal owner's email belongs to another Slack workspace than the app's (of its organization, or of another one): DMed as the owner (PULSE_SLACK_OTHER_WORKSPACES=refuse skips them)"
+
 /** How {@link lookupSlackUserId} checks who it found. */
 export interface LookupOptions {
   /**
@@ -89,6 +92,11 @@ export interface LookupOptions {
   readonly logger?: Logger
   /** Ask Slack even while a remembered answer stands (it is replaced by Slack's). */
   readonly fresh?: boolean
+  /**
+   * Skip someone of another workspace (`PULSE_SLACK_OTHER_WORKSPACES=refuse`). Otherwise (the
+   * default, `log`) they are DMed and a warning names them: their email is the deal owner's.
+   */
+  readonly refuseOthers?: boolean
 }
 
 /**
@@ -120,9 +128,12 @@ export async function lookupSlackUserId(
       // The workspace matters only for someone not already ruled out.
       const own = user.deleted || user.is_bot ? undefined : await options.own?.()
       const why = unreachableReason(user, own)
+      const note = { slackUserId: user.id, userTeamId: user.team_id, appTeamId: own?.teamId, reason: why }
       if (why === null) id = user.id
-      else
-        options.logger?.warn({ slackUserId: user.id, userTeamId: user.team_id, appTeamId: own?.teamId, reason: why }, UNREACHABLE_NOTE[why])
+      else if (why === 'other_workspace' && !options.refuseOthers) {
+        id = user.id
+        options.logger?.warn(note, OTHER_WORKSPACE_DMED)
+      } else options.logger?.warn(note, UNREACHABLE_NOTE[why])
     }
   } catch (error) {
     if (slackErrorCode(error) !== 'users_not_found') throw error
@@ -179,7 +190,7 @@ export async function emailOfSlackUser(
     }
     // A deactivated account or a bot is nobody's login, whatever email its profile shows (as for DMs).
     email = (u && !u.deleted && !u.is_bot && u.profile?.email?.trim().toLowerCase()) || null
-    reachable = u !== undefined && unreachableReason(u, own) === null
+    reachable = u !== undefined && unreachableReason(u, refuseOthers ? own : undefined) === null
     // Without users:read.email Slack leaves the email out: say so rather than treat a CRO as a stranger.
     const scopes = res.response_metadata?.scopes
     if (email === null && u && !u.deleted && !u.is_bot && scopes && !scopes.includes('users:read.email')) {

@@ -25,7 +25,7 @@ export async function notifyAdmins(ctx: SlackContext, client: SlackClient, text:
     ctx.logger.info('admins not notified in Slack: Slack no longer accepts the bot token')
     return sent
   }
-  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: ctx.logger }
+  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: ctx.logger, refuseOthers: ctx.config.slackOtherWorkspaces === 'refuse' }
   for (const email of ctx.roster.admins) {
     try {
       // A 429 comes before anything is posted, so the steps are safe to run again (the lookup and DM are remembered).

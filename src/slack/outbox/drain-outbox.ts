@@ -413,7 +413,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   // resolved at once (an owner's DMs sit side by side in the outbox): the first message asks
   // Slack, the others wait for its answer. A failed ask is forgotten, so a later message asks again.
   const targets = new Map<string, Promise<{ userId: string; channel: string } | null>>()
-  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: log }
+  const lookup = { own: ownWorkspaceOnce(ctx, client), logger: log, refuseOthers: ctx.config.slackOtherWorkspaces === 'refuse' }
   const targetOf = (email: string): { target: Promise<{ userId: string; channel: string } | null>; first: boolean } => {
     const known = targets.get(email)
     if (known) return { target: known, first: false }
