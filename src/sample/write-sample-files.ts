@@ -37,6 +37,7 @@ export interface SampleSummary {
   won: number
   lost: number
   open: number
+  /** Owners of the deals written (a small sample leaves some reps of the roster without a deal). */
   owners: number
   patterns: 'planted' | 'none'
   asOf: string
@@ -110,6 +111,8 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   let won = 0
   let lost = 0
   let open = 0
+  // The owners of the deals written: a small sample leaves some of the company's reps without one.
+  const ownerIds = new Set<string>()
   try {
     const csvFile = new ChunkedFile(parts[0] as string)
     try {
@@ -123,6 +126,7 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
           const deal = generateDeal(prng, world, effects, id)
           csvFile.write(deal.csvLine)
           truthFile.write(deal.truthLine)
+          ownerIds.add(deal.ownerId)
           if (deal.isOpen) open++
           else if (deal.won) won++
           else lost++
@@ -149,7 +153,7 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
     won,
     lost,
     open,
-    owners: world.owners.length,
+    owners: ownerIds.size,
     patterns,
     asOf: options.asOf,
     seed,
@@ -204,6 +208,8 @@ const COMPANY_C = ['Systems', 'Logistics', 'Health', 'Labs', 'Retail', 'Capital'
 const DEAL_KIND = ['new business', 'expansion', 'renewal', 'pilot']
 
 interface GeneratedDeal {
+  /** The owner's id (`sales_rep_id`). */
+  ownerId: string
   csvLine: string
   truthLine: string
   isOpen: boolean
@@ -328,7 +334,7 @@ function generateDeal(prng: Prng, world: World, effects: SampleEffects, id: stri
     `${owner.region},${productDef.name},${LEAD_SOURCES[lead]?.name},${SAMPLE_STAGES[stageIndex]},${amount},USD,` +
     `${isOpen ? '' : close - created},${outcome},${iso(lastActivity)},${iso(updated)},${iso(stageDay)},${history}\n`
   const truthLine = `${id},${p.toFixed(4)},${won ? 'Won' : 'Lost'},${isOpen ? 1 : 0}\n`
-  return { csvLine, truthLine, isOpen, won }
+  return { ownerId: owner.id, csvLine, truthLine, isOpen, won }
 }
 
 function stageAt(entries: readonly number[], day: number): number {

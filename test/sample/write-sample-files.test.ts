@@ -286,6 +286,17 @@ describe('pulse sample', () => {
     expect(ingest.stdout).toMatch(/: 1,200 new, 0 updated, 0 rejected\./)
   })
 
+  it("counts the owners of the deals written, not the company's whole roster, in a small sample", async () => {
+    const out = join(tempDir(), 'tiny.csv')
+    const run = await runCli('sample', '--out', out, '--deals', '10')
+    expect(run.code).toBe(0)
+    const lines = readFileSync(out, 'utf8').trim().split('\n').slice(1)
+    const ownerColumn = SAMPLE_CSV_HEADER.split(',').indexOf('sales_rep_id')
+    const owners = new Set(lines.map((l) => l.split(',')[ownerColumn]))
+    expect(owners.size).toBeLessThan(10)
+    expect(run.stdout).toContain(`; ${owners.size} owners)`)
+  })
+
   it('refuses an unknown --patterns value and a bad --deals with a next step', async () => {
     const out = join(tempDir(), 'demo.csv')
     const bad = await runCli('sample', '--out', out, '--patterns', 'some')
