@@ -243,11 +243,11 @@ describe('HubSpot sync edge cases', () => {
     expect(byId['204']).toMatchObject({ outcome: 'won', closed_date: iso(created + 12 * DAY).slice(0, 10) })
   })
 
-  it('owners without an email and archived owners: their deals keep the archived owner email, lower-cased', async () => {
+  it('owners without an email and archived owners: their deals keep the archived owner email, lower-cased and trimmed', async () => {
     store = await openTestStore()
     fake.options = {
       owners: [{ id: '61234501', email: null, firstName: 'Ana', lastName: null }],
-      archivedOwners: [{ id: '61234599', email: 'Old.Rep@Example.com', firstName: 'Old', lastName: 'Rep' }],
+      archivedOwners: [{ id: '61234599', email: ' Old.Rep@Example.com ', firstName: 'Old', lastName: 'Rep' }],
       deals: [deal('301', {}), deal('302', { hubspot_owner_id: '61234599' })],
     }
     const summary = await syncCrm(store, source())

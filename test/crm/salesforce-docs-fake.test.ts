@@ -144,10 +144,13 @@ describe('pulse sync against a Salesforce written from the documented queries', 
       '005XX000001SvogYAC': { Email: 'ana.ruiz@example.com', Name: 'Ana Ruiz' },
       '005XX000001SvohYAC': { Email: 'bo.chen@example.com', Name: 'Bo Chen' },
     }
-    fake.options = { ...data, users }
+    // An email typed with spaces around it in Salesforce is stored trimmed (DMs look it up as it is stored).
+    fake.options = { ...data, users: { ...users, '005XX000001SvohYAC': { Email: ' Bo.Chen@example.com ', Name: 'Bo Chen' } } }
     const db = join(tempDir(), 'pulse.db')
     const first = await runCli('sync', '--db', db, '--json')
     expect(first.code, first.stderr).toBe(0)
+    expect(new Set((await snapshot(db)).deals.map((d) => d.owner_email))).toEqual(new Set(['ana.ruiz@example.com', 'bo.chen@example.com']))
+    fake.options = { ...data, users }
 
     // The company moved to a new mail domain: the User record changes, the opportunities do not.
     fake.options = { ...data, users: { ...users, '005XX000001SvogYAC': { Email: 'Ana.Ruiz@Acme.io', Name: 'Ana Ruiz' } } }

@@ -186,7 +186,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
         const page = await api.owners(after, archived)
         for (const o of page.results) {
           const name = [o.firstName, o.lastName].filter(Boolean).join(' ')
-          out.set(o.id, { ownerId: o.id, email: o.email ? o.email.toLowerCase() : null, name: name === '' ? null : name })
+          out.set(o.id, { ownerId: o.id, email: o.email?.trim().toLowerCase() || null, name: name === '' ? null : name })
         }
         after = nextCursor(used, page.paging?.next?.after, page.results.length, 'GET /crm/v3/owners')
       } while (after !== undefined)

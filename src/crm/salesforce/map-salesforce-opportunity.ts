@@ -127,7 +127,7 @@ export function mapOpportunity(
   const amount = Number(r.Amount ?? Number.NaN)
   const amountKnown = Number.isFinite(amount) && amount > 0 && amount <= MAX_DEAL_AMOUNT
   const ownerId = str('OwnerId') ?? 'unassigned'
-  const email = str('Owner.Email')?.toLowerCase() ?? null
+  const email = str('Owner.Email')?.trim().toLowerCase() ?? null
   const seg = (path: string) => clipKey(str(path) ?? 'Unknown')
   return {
     owner: { ownerId, email, name: str('Owner.Name') },
