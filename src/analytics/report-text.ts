@@ -1,4 +1,5 @@
 import stringWidth from 'string-width'
+import { closedSinceWords } from './closed-since-words.js'
 import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatProbability } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
@@ -184,7 +185,7 @@ export function stalledText(r: StalledReport): string {
     d.ownerEmail ?? d.ownerId,
     formatMoney(d.amount),
     // A deal open on a past "as of" that has closed since: its stage then, and how it closed.
-    d.outcomeNow ? `${d.stage} (${d.outcomeNow} since)` : d.stage,
+    `${d.stage}${closedSinceWords(d)}`,
     formatCount(d.daysIdle),
     formatCount(d.daysInStage),
     d.stageP90 === null ? '-' : formatCount(d.stageP90),

@@ -343,6 +343,15 @@ export interface StalledDeal {
    * `daysInStage` are those of that day).
    */
   readonly outcomeNow?: 'won' | 'lost'
+  /** With `outcomeNow`: the deal's close date (after "as of"). */
+  readonly closedDate?: string
+  /**
+   * With `outcomeNow`: true when the close date is after the newest record of the store (no deal
+   * created, updated or active later): a close a CRM dates ahead, planned rather than happened.
+   */
+  readonly closePlanned?: boolean
+  /** The deal's currency as the CRM or CSV gave it (null: not stated, shown as dollars). */
+  readonly currency?: string | null
 }
 
 /** `report stalled`: stalled and stale open deals. */
@@ -383,6 +392,12 @@ export interface StalledReport {
    * keeps only each deal's latest activity. 0 for "as of" today.
    */
   readonly closedSince: number
+  /**
+   * Of `closedSince`, the deals whose close date is after the newest record of the store
+   * (`newestRecord`: the latest creation, update or activity date): planned closes, not ones that
+   * happened. 0 and null for "as of" today with no close dated ahead.
+   */
+  readonly plannedCloses: { readonly count: number; readonly newestRecord: string | null }
   /**
    * Open deals (in `openCount`) with no activity recorded by "as of" (their latest activity is
    * later, "as of" in the past): left out of the stalled and stale figures, since whether they

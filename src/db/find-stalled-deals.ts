@@ -30,6 +30,10 @@ export interface OpenDealRow {
   idleFrom: IdleFrom
   /** `open`, or `won`/`lost` for a deal open on a past "as of" that has closed since (its `stage` is the one it was in then). */
   outcome: 'open' | 'won' | 'lost'
+  /** The close date of a won or lost deal (after "as of"); null for an open one. */
+  closedDate: string | null
+  /** The deal's currency as the CRM or CSV gave it (null: not stated). */
+  currency: string | null
 }
 
 /** Some listed deals plus the count and amount of all of them. */
@@ -70,6 +74,8 @@ function listColumns(asOf: string, options: AsOfOptions) {
     stageEnteredOnSql(asOf).as('stageEntered'),
     idleFromSql.as('idleFrom'),
     sql<'open' | 'won' | 'lost'>`outcome`.as('outcome'),
+    sql<string | null>`closed_date`.as('closedDate'),
+    sql<string | null>`currency`.as('currency'),
   ]
 }
 

@@ -1,3 +1,4 @@
+import { closedSinceWords } from '../../analytics/closed-since-words.js'
 import { formatUtcMinute } from '../../analytics/format-figures.js'
 import { formatMonthLimits } from '../../analytics/format-month-limits.js'
 import { noRangeReason } from '../../analytics/no-range-reason.js'
@@ -144,7 +145,7 @@ export function stalledBlocks(
 ): RenderedReport {
   const rows = report.stalled.slice(0, 10).map((d) => {
     const h = health.get(d.dealId)
-    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}${d.outcomeNow ? ` (${d.outcomeNow} since)` : ''}, idle ${countOf(d.daysIdle, 'day')}${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
+    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}${closedSinceWords(d)}, idle ${countOf(d.daysIdle, 'day')}${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
   })
   const blocks: Block[] = [
     header(`Stalled deals: ${scopeLabel}`),
