@@ -366,6 +366,11 @@ export interface StalledReport {
   readonly stalledAmount: number
   /** How many stalled deals have no recorded activity date: their days idle run from a stand-in (`idleFrom`). */
   readonly stalledWithoutActivityDate: number
+  /**
+   * The currencies of all stalled deals, each once as an upper-case code (null: not stated), codes
+   * first in order: `stalledAmount` adds the amounts up as they are, without conversion.
+   */
+  readonly stalledCurrencies?: readonly (string | null)[]
   /** Flagged separately: open, amount >= alert amount, in their stage longer than that stage's p90, and not already stalled. */
   readonly overStageP90: readonly StalledDeal[]
   readonly overStageP90Count: number

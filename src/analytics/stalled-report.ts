@@ -151,6 +151,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     stalledCount: data.stalled.count,
     stalledAmount: data.stalled.amount,
     stalledWithoutActivityDate: data.stalled.noActivityDate,
+    stalledCurrencies: currencyCodes(data.stalled.currencies),
     overStageP90: data.overStageP90.deals.map(toDeal),
     overStageP90Count: data.overStageP90.count,
     overStageP90Amount: data.overStageP90.amount,
@@ -164,6 +165,12 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
     findings,
   }
+}
+
+/** Stored currencies as upper-case codes (`eur` and `EUR` are one; blank is not stated, null), each once, codes in order and null last. */
+function currencyCodes(stored: readonly (string | null)[]): (string | null)[] {
+  const codes = new Set(stored.map((c) => c?.trim().toUpperCase() || null))
+  return [...codes].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount, formatCountOf, formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatMoney, formatMoneyIn } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { type LabelCut, shortenLabel } from './fit-labels.js'
@@ -43,6 +43,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
     )
   }
+  const money = moneyOf(report)
   // Deals that share a name (a renewal every year, say) are told apart by their ids.
   const names = deals.map((d) => d.dealName ?? d.dealId)
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))
@@ -57,13 +58,14 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       amount: d.amount,
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,
-      label: `${formatMoney(d.amount)} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
+      // Each deal in its own currency (`$250k`, `84k EUR`).
+      label: `${formatMoneyIn(d.amount, d.currency?.trim().toUpperCase())} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
     }
   })
   // Deals with no activity date idle from a stand-in date (idleFrom): "no activity" would state a quiet spell as fact.
   const undated = report.stalledWithoutActivityDate
   const quiet = undated > 0 ? `idle ${formatCount(idleDays)}+ days` : `with no activity for ${formatCount(idleDays)}+ days`
-  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} ${quiet}`
+  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${money.total(report.stalledAmount)} ${quiet}`
   const shown = report.stalledCount > rows.length ? `The ${rows.length} largest shown. ` : ''
   const standIn =
     undated > 0 ? [`${formatCount(undated)} with no activity date on record: idle since the last update, stage entry or creation.`] : []
@@ -75,7 +77,11 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   // Below twice the limit: one day when the limit is one day.
   const shortLabel = idleDays === 1 ? 'Idle 1 day' : `Idle ${formatCount(idleDays)}-${formatCount(2 * idleDays - 1)} days`
   const spec = {
-    title: titleBlock(title, [`${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ ${quiet}, largest first.`, ...standIn]),
+    title: titleBlock(title, [
+      `${shown}Open deals of ${money.threshold(report.rules.alertAmount)} ${quiet}, largest first.`,
+      ...money.note,
+      ...standIn,
+    ]),
     width: LAYOUT.width - 240,
     height: { step: LAYOUT.barStep },
     data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : shortLabel })) },
@@ -111,6 +117,30 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   // The picture shortens long names; the alt text keeps them whole (Slack cuts it at 1,000 characters).
   const alt = rows.map((r) => `${r.fullDeal}: ${r.label}`).join('; ')
   return { spec, title, altText: `${title}. Bar chart of the largest stalled deals. ${alt}.` }
+}
+
+/**
+ * How the chart writes the stalled deals' amounts. One currency (or none stated, or dollars): the
+ * totals in it, as before (`$1.9M`, `1.9M EUR`). Several: the totals as bare numbers, the alert
+ * amount as applying in each deal's own currency, and a note naming the currencies, since the
+ * totals add their amounts up without conversion.
+ */
+function moneyOf(report: StalledReport): { total: (amount: number) => string; threshold: (amount: number) => string; note: string[] } {
+  const codes = report.stalledCurrencies ?? [...new Set(report.stalled.map((d) => d.currency?.trim().toUpperCase() || null))]
+  // An unstated currency is drawn as dollars, as it always was.
+  const units = new Set(codes.map((c) => (c === 'USD' ? null : c)))
+  if (units.size <= 1) {
+    const unit = [...units][0] ?? null
+    return { total: (a) => formatMoneyIn(a, unit), threshold: (a) => `${formatMoneyIn(a, unit)}+`, note: [] }
+  }
+  const bare = (a: number) => formatMoney(a).replace('$', '')
+  const named = codes.filter((c): c is string => c !== null)
+  const listed = `${named.join(', ')}${codes.includes(null) ? ` and none stated (drawn as $)` : ''}`
+  return {
+    total: (a) => `${bare(a)} (mixed currencies)`,
+    threshold: (a) => `${bare(a)}+ in their own currency`,
+    note: [`Amounts are in each deal's own currency (${listed}): the total adds them up without conversion.`],
+  }
 }
 
 /**

@@ -43,6 +43,8 @@ export interface DealList {
   amount: number
   /** How many of all of them have no recorded activity date (their days idle run from a stand-in date). */
   noActivityDate: number
+  /** The currencies of all of them as stored (null: not stated), each once. */
+  currencies: (string | null)[]
 }
 
 /**
@@ -113,7 +115,7 @@ export async function findOverStageDeals(
   scope: DealScope,
   rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number> } & AsOfOptions,
 ): Promise<DealList> {
-  if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0 }
+  if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0, currencies: [] }
   const idleSince = addDays(scope.asOf, -rules.idleDays)
   // As of an earlier day, each deal in the stage it was in then (it may have moved or closed since).
   const onAsOf = rules.openOnAsOf === true || rules.standInOnAsOf === true
@@ -152,10 +154,13 @@ async function list(base: DealsQuery, limit: number, asOf: string, options: AsOf
   let q = base.select(listColumns(asOf, options)).orderBy('amount', 'desc').orderBy('deal_id')
   if (limit > 0) q = q.limit(limit)
   const rows = await q.execute()
+  // The totals add amounts up as they are: which currencies they mix is said with them.
+  const currencies = await base.select(sql<string | null>`currency`.as('currency')).distinct().execute()
   return {
     deals: rows.map((r) => ({ ...r, amount: Number(r.amount) })) as OpenDealRow[],
     count: Number(totals?.count ?? 0),
     amount: roundMoney(Number(totals?.amount ?? 0)),
     noActivityDate: Number(totals?.noActivityDate ?? 0),
+    currencies: currencies.map((r) => r.currency),
   }
 }

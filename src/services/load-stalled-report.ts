@@ -42,7 +42,7 @@ export async function loadStalledReport(
       standInOnAsOf: stale.standInOnAsOf,
     }),
     options.stageTimes === false
-      ? { deals: [], count: 0, amount: 0, noActivityDate: 0 }
+      ? { deals: [], count: 0, amount: 0, noActivityDate: 0, currencies: [] }
       : findOverStageDeals(db, scope, {
           alertAmount: rules.alertAmount,
           idleDays: rules.idleDays,

@@ -7,7 +7,7 @@ import { winrateReport } from '../../src/analytics/winrate-report.js'
 
 /** The findings summary of a store whose only findings can be `drivers`' (every other report empty). */
 export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): FindingsSummary {
-  const empty = { deals: [], count: 0, amount: 0, noActivityDate: 0 }
+  const empty = { deals: [], count: 0, amount: 0, noActivityDate: 0, currencies: [] }
   return summarizeFindings(
     {
       winrate: winrateReport({ outcomes: [], created: [] }, q),

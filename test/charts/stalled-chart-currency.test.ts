@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { stalledChart } from '../../src/charts/stalled-chart.js'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadStalledReport } from '../../src/services/load-stalled-report.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { type Json, mainRows } from './spec-helpers.js'
+
+const HEADER =
+  'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+const rules = { alertAmount: 50_000, idleDays: 14, staleDays: 30 }
+
+let store: Store | undefined
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+// The stalled chart of a store holding `rows` (each `id,amount,currency`, or `id,amount` without a currency column).
+async function chartOf(rows: string[], withCurrency: boolean) {
+  store = await openTestStore()
+  const lines = rows.map((r) => {
+    const [id, amount, currency] = r.split(',')
+    return `${id},2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-06-01${withCurrency ? `,${currency ?? ''}` : ''}`
+  })
+  const csv = [`${HEADER}${withCurrency ? ',currency' : ''}`, ...lines, ''].join('\n')
+  await importCsvFile(store, { path: writeTempFile('currency.csv', csv), stages: DEFAULT_STAGES })
+  const chart = stalledChart(await loadStalledReport(store.db, { asOf: '2024-07-20', rules }))
+  return {
+    chart,
+    labels: mainRows(chart.spec).map((r: Json) => r.label as string),
+    subtitle: (chart.spec as Json).title.subtitle.join(' '),
+  }
+}
+
+describe('the stalled chart in the deals’ own currencies', () => {
+  it('writes each amount in its deal’s currency, and says that the total mixes currencies', async () => {
+    const { chart, labels, subtitle } = await chartOf(['E1,84000,EUR', 'G1,120000,gbp', 'U1,60000,USD'], true)
+    expect(labels).toEqual(['120k GBP \u00b7 49 days idle', '84k EUR \u00b7 49 days idle', '$60k \u00b7 49 days idle'])
+    expect(chart.title).toBe('3 stalled deals worth 264k (mixed currencies) with no activity for 14+ days')
+    expect(subtitle).toContain('Open deals of 50k+ in their own currency')
+    expect(subtitle).toContain("Amounts are in each deal's own currency (EUR, GBP, USD): the total adds them up without conversion.")
+    expect(chart.altText).toContain('84k EUR')
+    expect(chart.altText).not.toContain('$84k')
+  })
+
+  it('writes a one-currency store in that currency, with no note', async () => {
+    const { chart, labels, subtitle } = await chartOf(['E1,84000,EUR', 'E2,70000,eur'], true)
+    expect(labels).toEqual(['84k EUR \u00b7 49 days idle', '70k EUR \u00b7 49 days idle'])
+    expect(chart.title).toBe('2 stalled deals worth 154k EUR with no activity for 14+ days')
+    expect(subtitle).toContain('Open deals of 50k EUR+ with no activity')
+    expect(subtitle).not.toContain('own currency')
+  })
+
+  it('names the deals with no currency stated when others have one', async () => {
+    const { labels, subtitle } = await chartOf(['E1,84000,EUR', 'N1,60000,'], true)
+    expect(labels).toEqual(['84k EUR \u00b7 49 days idle', '$60k \u00b7 49 days idle'])
+    expect(subtitle).toContain('(EUR and none stated (drawn as $))')
+  })
+
+  it('keeps dollars for a store with no currency column', async () => {
+    const { chart, labels, subtitle } = await chartOf(['A1,84000', 'A2,60000'], false)
+    expect(labels).toEqual(['$84k \u00b7 49 days idle', '$60k \u00b7 49 days idle'])
+    expect(chart.title).toBe('2 stalled deals worth $144k with no activity for 14+ days')
+    expect(subtitle).toContain('Open deals of $50k+ with no activity')
+    expect(subtitle).not.toContain('currency')
+  })
+})
