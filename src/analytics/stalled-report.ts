@@ -1,4 +1,3 @@
-import type { PlannedCloses } from '../db/find-planned-closes.js'
 import type { StalePipeline } from '../db/find-stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
@@ -16,8 +15,6 @@ export interface StalledData {
   stale: StalePipeline
   /** Time in stage per stage (its p90 is the stage-aware threshold). */
   stageTimes: readonly StageTime[]
-  /** Deals closing after the newest record of the store (counted in `stale.closedSince`); none when absent. */
-  plannedCloses?: PlannedCloses
 }
 
 /**
@@ -27,7 +24,7 @@ export interface StalledData {
  */
 export function stalledReport(data: StalledData, context: Pick<ReportContext, 'rules'>, query: ReportQuery): StalledReport {
   const p90 = stageP90Thresholds(data.stageTimes)
-  const planned = data.plannedCloses ?? { newestRecord: null, count: 0 }
+  const planned = data.stale.plannedCloses
   const newestRecord = planned.newestRecord
   const toDeal = (d: OpenDealRow): StalledDeal => ({
     dealId: d.dealId,
@@ -178,7 +175,7 @@ function currencyCodes(stored: readonly (string | null)[]): (string | null)[] {
  * " open on 2024-03-31", with any scope words), saying apart those of them whose close date is after
  * the newest record of the store: "and 1 more has a close date after the newest record (2024-06-02)".
  */
-function closedSinceSentence(k: number, planned: PlannedCloses, open: string): string {
+function closedSinceSentence(k: number, planned: StalePipeline['plannedCloses'], open: string): string {
   const later = Math.min(planned.count, k)
   const closed = k - later
   const ahead = (n: number) =>

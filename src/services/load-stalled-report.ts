@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely'
 import type { StalledQuery, StalledReport } from '../analytics/report-types.js'
 import { stageP90Thresholds } from '../analytics/stage-p90-thresholds.js'
 import { stalledReport } from '../analytics/stalled-report.js'
-import { findPlannedCloses } from '../db/find-planned-closes.js'
 import { findStalePipeline } from '../db/find-stale-pipeline.js'
 import { findOverStageDeals, findStalledDeals } from '../db/find-stalled-deals.js'
 import type { Database } from '../db/schema.js'
@@ -52,7 +51,5 @@ export async function loadStalledReport(
           standInOnAsOf: stale.standInOnAsOf,
         }),
   ])
-  // Deals open that day that closed since, some perhaps with a close dated after every record (planned).
-  const plannedCloses = stale.closedSince > 0 ? await findPlannedCloses(db, scope) : undefined
-  return stalledReport({ stalled, overStageP90, stale, stageTimes, plannedCloses }, context, query)
+  return stalledReport({ stalled, overStageP90, stale, stageTimes }, context, query)
 }

@@ -26,6 +26,7 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
             staleWithoutTouchDate: 0,
             staleClosedCount: 0,
             closedSince: 0,
+            plannedCloses: { count: 0, newestRecord: null },
             closedSinceCounted: false,
             noActivityByAsOfCount: 0,
             noActivityByAsOfAmount: 0,
