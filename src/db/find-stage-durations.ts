@@ -50,9 +50,12 @@ export async function findStageDurations(
     ]
   }
   if (useHistory) {
-    const withHistory =
-      dialectOf(db) === 'sqlite' ? await stayDurationsBySqliteChunks(db, scope, stages) : await historyStays(db, scope, stages)
-    return [...withHistory, ...(await stageAtCloseStays(db, scope, stages, true))]
+    if (dialectOf(db) === 'sqlite') {
+      const chunks = await stayDurationsBySqliteChunks(db, scope, stages)
+      // The deals without history are read only when there are some (each is looked up in the history).
+      return chunks.withoutHistory > 0 ? [...chunks.rows, ...(await stageAtCloseStays(db, scope, stages, true))] : chunks.rows
+    }
+    return [...(await historyStays(db, scope, stages)), ...(await stageAtCloseStays(db, scope, stages, true))]
   }
   return stageAtCloseStays(db, scope, stages, false)
 }
@@ -144,12 +147,16 @@ const CHUNK = 20_000
  * the time): dates are stored as `YYYY-MM-DD...`, and a chunk holding any stay that does not read
  * back that way is read again as JSON text (see {@link readChunkAsJson}).
  */
-async function stayDurationsBySqliteChunks(db: Kysely<Database>, scope: DealScope, stages: readonly string[]): Promise<StageDurationRow[]> {
+async function stayDurationsBySqliteChunks(
+  db: Kysely<Database>,
+  scope: DealScope,
+  stages: readonly string[],
+): Promise<{ rows: StageDurationRow[]; withoutHistory: number }> {
   const range = await db
     .selectFrom('deals')
     .select([sql<number | null>`min(rowid)`.as('lo'), sql<number | null>`max(rowid)`.as('hi')])
     .executeTakeFirst()
-  if (!range || range.lo === null || range.hi === null) return []
+  if (!range || range.lo === null || range.hi === null) return { rows: [], withoutHistory: 0 }
   const dayCache = new Map<string, number>()
   const day = (date: string): number => {
     let n = dayCache.get(date)
@@ -176,26 +183,37 @@ async function stayDurationsBySqliteChunks(db: Kysely<Database>, scope: DealScop
     else row.censored++
   }
   const position = stagePositionSql(stages, sql.ref('sh.stage'))
+  const counted = sql<boolean>`(substr(sh.entered_at, 1, 10) <= ${scope.asOf} and sh.stage in (${sql.join([...stages])}))`
+  let withoutHistory = 0
   for (let from = range.lo; from <= range.hi; from += CHUNK) {
-    const chunkScope = chunkQuery(db, scope, stages, from)
-    // `position:entered end`, the end `-` while the stay runs (the end is written once: each mention is evaluated).
-    const chunk = await chunkScope
+    // Every deal of the chunk with its stays, or once with none (no history at all): the stays in
+    // the open stages entered by "as of" as `position:entered end`, the end `-` while the stay runs
+    // (the end is written once: each mention is evaluated).
+    const chunk = await db
+      .selectFrom('deals')
+      .leftJoin('stage_history as sh', 'sh.deal_id', 'deals.deal_id')
+      .where(sql<boolean>`deals.rowid between ${from} and ${from + CHUNK - 1}`)
+      .where(scopeCondition(scope))
       .select([
         sql<
           string | null
-        >`group_concat(${position} || ':' || substr(sh.entered_at, 1, 10) || ifnull(substr(${stayEndSql}, 1, 10), '-'), ',')`.as('stays'),
-        sql<number>`count(*)`.as('n'),
+        >`group_concat(case when ${counted} then ${position} || ':' || substr(sh.entered_at, 1, 10) || ifnull(substr(${stayEndSql}, 1, 10), '-') end, ',')`.as(
+          'stays',
+        ),
+        sql<number>`coalesce(sum(case when ${counted} then 1 else 0 end), 0)`.as('n'),
+        sql<number>`coalesce(sum(case when sh.deal_id is null then 1 else 0 end), 0)`.as('withoutHistory'),
       ])
       .executeTakeFirst()
+    withoutHistory += Number(chunk?.withoutHistory ?? 0)
     if (!chunk?.stays) continue
     const stays = readCompactStays(chunk.stays, Number(chunk.n), stages.length)
     if (stays === null) {
-      for (const [at, entered, end] of await readChunkAsJson(chunkScope, stages)) add(at, entered, end)
+      for (const [at, entered, end] of await readChunkAsJson(chunkQuery(db, scope, stages, from), stages)) add(at, entered, end)
       continue
     }
     for (let i = 0; i < stays.length; i += 3) add(stays[i] as number, stays[i + 1] as string, stays[i + 2] as string | null)
   }
-  return [...totals.values()]
+  return { rows: [...totals.values()], withoutHistory }
 }
 
 // The stays of the deals with rowids from `from` in scope, entered by "as of", in the open `stages`.
