@@ -6,6 +6,7 @@ import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
 import { MIN_COMPLETED_STAYS_FOR_P90, stageP90Thresholds, stagesWithoutP90 } from './stage-p90-thresholds.js'
+import { currencyCode } from './stalled-money.js'
 import { scopeWords } from './winrate-report.js'
 
 /** What the stalled report is computed from. */
@@ -164,9 +165,9 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   }
 }
 
-/** Stored currencies as upper-case codes (`eur` and `EUR` are one; blank is not stated, null), each once, codes in order and null last. */
+/** Stored currencies as codes ({@link currencyCode}), each once, codes in order and null (not stated) last. */
 function currencyCodes(stored: readonly (string | null)[]): (string | null)[] {
-  const codes = new Set(stored.map((c) => c?.trim().toUpperCase() || null))
+  const codes = new Set(stored.map(currencyCode))
   return [...codes].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
 }
 

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount, formatCountOf, formatMoney, formatMoneyIn } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatMoney } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
+import { stalledMoney } from '../analytics/stalled-money.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { type LabelCut, shortenLabel } from './fit-labels.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
@@ -43,7 +44,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
     )
   }
-  const money = moneyOf(report)
+  const money = stalledMoney(report)
   // Deals that share a name (a renewal every year, say) are told apart by their ids.
   const names = deals.map((d) => d.dealName ?? d.dealId)
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))
@@ -59,7 +60,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,
       // Each deal in its own currency (`$250k`, `84k EUR`).
-      label: `${formatMoneyIn(d.amount, d.currency?.trim().toUpperCase())} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
+      label: `${money.deal(d)} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
     }
   })
   // Deals with no activity date idle from a stand-in date (idleFrom): "no activity" would state a quiet spell as fact.
@@ -117,30 +118,6 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   // The picture shortens long names; the alt text keeps them whole (Slack cuts it at 1,000 characters).
   const alt = rows.map((r) => `${r.fullDeal}: ${r.label}`).join('; ')
   return { spec, title, altText: `${title}. Bar chart of the largest stalled deals. ${alt}.` }
-}
-
-/**
- * How the chart writes the stalled deals' amounts. One currency (or none stated, or dollars): the
- * totals in it, as before (`$1.9M`, `1.9M EUR`). Several: the totals as bare numbers, the alert
- * amount as applying in each deal's own currency, and a note naming the currencies, since the
- * totals add their amounts up without conversion.
- */
-function moneyOf(report: StalledReport): { total: (amount: number) => string; threshold: (amount: number) => string; note: string[] } {
-  const codes = report.stalledCurrencies ?? [...new Set(report.stalled.map((d) => d.currency?.trim().toUpperCase() || null))]
-  // An unstated currency is drawn as dollars, as it always was.
-  const units = new Set(codes.map((c) => (c === 'USD' ? null : c)))
-  if (units.size <= 1) {
-    const unit = [...units][0] ?? null
-    return { total: (a) => formatMoneyIn(a, unit), threshold: (a) => `${formatMoneyIn(a, unit)}+`, note: [] }
-  }
-  const bare = (a: number) => formatMoney(a).replace('$', '')
-  const named = codes.filter((c): c is string => c !== null)
-  const listed = `${named.join(', ')}${codes.includes(null) ? ` and none stated (drawn as $)` : ''}`
-  return {
-    total: (a) => `${bare(a)} (mixed currencies)`,
-    threshold: (a) => `${bare(a)}+ in their own currency`,
-    note: [`Amounts are in each deal's own currency (${listed}): the total adds them up without conversion.`],
-  }
 }
 
 /**
