@@ -43,6 +43,11 @@ export interface ReportQuery {
   readonly stages?: readonly string[]
   /** Thresholds; default 50,000 / 14 / 30. */
   readonly rules?: ReportRules
+  /**
+   * The day the app counts as today (`PULSE_AS_OF`, else today in `PULSE_TZ`): a close dated after
+   * it is planned, not done. Default: tomorrow in UTC (no time zone is ahead of it).
+   */
+  readonly today?: string
 }
 
 /** `report winrate` query: how many closed months to show (including the partial one). */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { addDays, todayIn } from '../domain/dates.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import type { Database } from './schema.js'
 
@@ -8,7 +9,8 @@ export interface ClosedSince {
   count: number
   /**
    * The newest day the store's records show: the latest creation, update or activity date of any
-   * deal (close dates aside, since a CRM dates a close ahead when it is planned); null without deals.
+   * deal (close dates aside, since a CRM dates a close ahead when it is planned), at the latest
+   * today; null without deals.
    */
   newestRecord: string | null
   /** Of `count`, the deals closing after `newestRecord` too: planned closes, not ones that happened. */
@@ -19,11 +21,11 @@ export interface ClosedSince {
  * The deals of `scope` open on "as of" and won or lost since ({@link ClosedSince}), telling apart
  * those whose close date lies after the newest record of the store: a close dated after
  * everything the data has seen is a planned one, so such a deal had not closed when the data was
- * taken. One pass over the deals (the same as counting them); a second, for the planned ones,
+ * taken, and so is one dated after `today` (default: tomorrow in UTC). One pass over the deals (the same as counting them); a second, for the planned ones,
  * only when some close is later than every record.
  * @example await findClosedSince(db, { asOf: '2024-03-31' }) // { count: 2, newestRecord: '2024-06-02', planned: 1 }
  */
-export async function findClosedSince(db: Kysely<Database>, scope: DealScope): Promise<ClosedSince> {
+export async function findClosedSince(db: Kysely<Database>, scope: DealScope, today?: string): Promise<ClosedSince> {
   const found = await db
     .selectFrom('deals')
     .where('archived', '=', 0)
@@ -41,7 +43,11 @@ export async function findClosedSince(db: Kysely<Database>, scope: DealScope): P
   const count = Number(found?.count ?? 0)
   const days = [found?.created, found?.updated, found?.activity].filter((d): d is string => typeof d === 'string' && d !== '')
   // Stored activity and update dates may carry a time: only the day counts.
-  const newestRecord = days.length === 0 ? null : days.map((d) => d.slice(0, 10)).reduce((a, b) => (b > a ? b : a))
+  // Nothing has happened after today, whatever a record says (Salesforce dates a deal's last
+  // activity by the due date of an event, which may lie ahead).
+  const cap = today ?? addDays(todayIn('UTC'), 1)
+  const newest = days.length === 0 ? null : days.map((d) => d.slice(0, 10)).reduce((a, b) => (b > a ? b : a))
+  const newestRecord = newest !== null && newest > cap ? cap : newest
   const lastClose = found?.lastClose ?? null
   // Usually every close is on or before the newest record: none is planned, and the deals are not read again.
   if (newestRecord === null || lastClose === null || lastClose <= newestRecord) return { count, newestRecord, planned: 0 }

@@ -65,14 +65,14 @@ export async function findStalePipeline(
   db: Kysely<Database>,
   scope: DealScope,
   staleDays: number,
-  options: { openNow?: boolean } = {},
+  options: { openNow?: boolean; today?: string } = {},
 ): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
   const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
   // A current rollup for "as of" means it is on or after every date in the data: no deal has
   // closed or moved on since (and stand-ins need no stage history).
   const asOfIsNewest = (await findRollupSlice(db, { asOf: scope.asOf })) !== null
-  const since = asOfIsNewest ? { count: 0, newestRecord: null, planned: 0 } : await findClosedSince(db, scope)
+  const since = asOfIsNewest ? { count: 0, newestRecord: null, planned: 0 } : await findClosedSince(db, scope, options.today)
   const closedSince = since.count
   const openOn = closedSince > 0 && options.openNow !== true
   const standInOnAsOf = !asOfIsNewest

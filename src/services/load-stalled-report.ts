@@ -31,7 +31,7 @@ export async function loadStalledReport(
   const stageTimes = options.stageTimes === false ? [] : (await loadTimeInStageReport(db, query)).stages
   const thresholds = stageP90Thresholds(stageTimes)
   // A past "as of" counts the deals open that day, closed since or not (unless `openNow`).
-  const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow })
+  const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow, today: query.today })
   const [stalled, overStageP90] = await Promise.all([
     findStalledDeals(db, scope, {
       alertAmount: rules.alertAmount,

@@ -236,3 +236,24 @@ O1,2024-06-01,,r1,SaaS,EMEA,Core,Inbound,Demo,70000,Open,2024-06-02
     )
   })
 })
+
+describeEachDialect('a close dated after today', (dialect) => {
+  it('is planned even when a record (a future event, say) is dated later still', async () => {
+    store = await dialect.open()
+    // F2 is marked won with a close date of 2026-12-20; O2's last activity is dated 2027-01-15, the
+    // day of an event still to come (Salesforce dates it so). Today is 2026-12-01: F2 has not closed.
+    const csv = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date
+F2,2026-09-01,2026-12-20,r1,SaaS,EMEA,Core,Inbound,Closed,95000,Won,2026-10-01
+O2,2026-09-01,,r1,SaaS,EMEA,Core,Inbound,Demo,70000,Open,2027-01-15
+`
+    await importCsvFile(store, { path: writeTempFile('future.csv', csv), stages: DEFAULT_STAGES })
+    const report = await loadStalledReport(store.db, { asOf: '2026-11-01', rules, today: '2026-12-01' })
+    expect(report.stalled.map((d) => [d.dealId, d.closePlanned])).toEqual([['F2', true]])
+    expect(stalledText(report)).toMatch(/F2 .* Closed \(closes 2026-12-20, after this day\)/)
+    expect(report.plannedCloses).toEqual({ count: 1, newestRecord: '2026-12-01' })
+    // Once today is past the close, it is one that happened.
+    const later = await loadStalledReport(store.db, { asOf: '2026-11-01', rules, today: '2027-02-01' })
+    expect(later.stalled.map((d) => [d.dealId, d.closePlanned])).toEqual([['F2', false]])
+    expect(stalledText(later)).toMatch(/F2 .* Closed \(won since\)/)
+  })
+})
