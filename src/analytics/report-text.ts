@@ -1,4 +1,5 @@
 import stringWidth from 'string-width'
+import { closedSinceWords } from './closed-since-words.js'
 import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatProbability } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
@@ -11,6 +12,7 @@ import type {
   TimeInStageReport,
   WinrateReport,
 } from './report-types.js'
+import { stalledMoney } from './stalled-money.js'
 
 /**
  * Terminal renderings of the reports: a title line, a plain table, then the finding sentences.
@@ -179,12 +181,13 @@ export function driversText(r: DriversReport, maxRows = 25): string {
 
 /** `pulse report stalled` as text. */
 export function stalledText(r: StalledReport): string {
+  const money = stalledMoney(r)
   const row = (d: StalledReport['stalled'][number]) => [
     d.dealId,
     d.ownerEmail ?? d.ownerId,
-    formatMoney(d.amount),
+    money.deal(d),
     // A deal open on a past "as of" that has closed since: its stage then, and how it closed.
-    d.outcomeNow ? `${d.stage} (${d.outcomeNow} since)` : d.stage,
+    `${d.stage}${closedSinceWords(d)}`,
     formatCount(d.daysIdle),
     formatCount(d.daysInStage),
     d.stageP90 === null ? '-' : formatCount(d.stageP90),
@@ -192,7 +195,7 @@ export function stalledText(r: StalledReport): string {
   const header = ['deal', 'owner', 'amount', 'stage', 'days idle', 'days in stage', 'stage p90']
   const right = [false, false, true, false, true, true, true]
   const parts = [
-    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open ${r.stalledCount === 1 ? 'deal' : 'deals'} of ${formatMoney(r.rules.alertAmount)}+ idle ${formatCount(r.rules.idleDays)}+ days, ${formatMoney(r.stalledAmount)}`,
+    `Stalled deals (${scopeLine(r.asOf, r.where)}): ${formatCount(r.stalledCount)} open ${r.stalledCount === 1 ? 'deal' : 'deals'} of ${money.threshold(r.rules.alertAmount)} idle ${formatCount(r.rules.idleDays)}+ days, ${money.total(r.stalledAmount)}${money.note.length > 0 ? `\n${money.note.join(' ')}` : ''}`,
     r.stalled.length > 0 ? textTable(header, r.stalled.map(row), right) : '(none)',
   ]
   if (r.stalledCount > r.stalled.length)

@@ -43,6 +43,11 @@ export interface ReportQuery {
   readonly stages?: readonly string[]
   /** Thresholds; default 50,000 / 14 / 30. */
   readonly rules?: ReportRules
+  /**
+   * The day the app counts as today (`PULSE_AS_OF`, else today in `PULSE_TZ`): a close dated after
+   * it is planned, not done. Default: tomorrow in UTC (no time zone is ahead of it).
+   */
+  readonly today?: string
 }
 
 /** `report winrate` query: how many closed months to show (including the partial one). */
@@ -343,6 +348,15 @@ export interface StalledDeal {
    * `daysInStage` are those of that day).
    */
   readonly outcomeNow?: 'won' | 'lost'
+  /** With `outcomeNow`: the deal's close date (after "as of"). */
+  readonly closedDate?: string
+  /**
+   * With `outcomeNow`: true when the close date is after the newest record of the store (no deal
+   * created, updated or active later): a close a CRM dates ahead, planned rather than happened.
+   */
+  readonly closePlanned?: boolean
+  /** The deal's currency as the CRM or CSV gave it (null: not stated, shown as dollars). */
+  readonly currency?: string | null
 }
 
 /** `report stalled`: stalled and stale open deals. */
@@ -357,6 +371,11 @@ export interface StalledReport {
   readonly stalledAmount: number
   /** How many stalled deals have no recorded activity date: their days idle run from a stand-in (`idleFrom`). */
   readonly stalledWithoutActivityDate: number
+  /**
+   * The currencies of all stalled deals, each once as an upper-case code (null: not stated), codes
+   * first in order: `stalledAmount` adds the amounts up as they are, without conversion.
+   */
+  readonly stalledCurrencies?: readonly (string | null)[]
   /** Flagged separately: open, amount >= alert amount, in their stage longer than that stage's p90, and not already stalled. */
   readonly overStageP90: readonly StalledDeal[]
   readonly overStageP90Count: number
@@ -383,6 +402,12 @@ export interface StalledReport {
    * keeps only each deal's latest activity. 0 for "as of" today.
    */
   readonly closedSince: number
+  /**
+   * Of `closedSince`, the deals whose close date is after the newest record of the store
+   * (`newestRecord`: the latest creation, update or activity date): planned closes, not ones that
+   * happened. 0 and null for "as of" today with no close dated ahead.
+   */
+  readonly plannedCloses: { readonly count: number; readonly newestRecord: string | null }
   /**
    * Open deals (in `openCount`) with no activity recorded by "as of" (their latest activity is
    * later, "as of" in the past): left out of the stalled and stale figures, since whether they

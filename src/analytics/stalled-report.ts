@@ -6,6 +6,7 @@ import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
 import { MIN_COMPLETED_STAYS_FOR_P90, stageP90Thresholds, stagesWithoutP90 } from './stage-p90-thresholds.js'
+import { currencyCode } from './stalled-money.js'
 import { scopeWords } from './winrate-report.js'
 
 /** What the stalled report is computed from. */
@@ -24,6 +25,8 @@ export interface StalledData {
  */
 export function stalledReport(data: StalledData, context: Pick<ReportContext, 'rules'>, query: ReportQuery): StalledReport {
   const p90 = stageP90Thresholds(data.stageTimes)
+  const planned = data.stale.plannedCloses
+  const newestRecord = planned.newestRecord
   const toDeal = (d: OpenDealRow): StalledDeal => ({
     dealId: d.dealId,
     ownerEmail: d.ownerEmail,
@@ -35,7 +38,15 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     dealName: d.dealName,
     daysInStage: Math.max(0, daysBetween(d.stageEntered, query.asOf)),
     stageP90: p90.get(d.stage) ?? null,
-    ...(d.outcome === 'open' ? {} : { outcomeNow: d.outcome }),
+    currency: d.currency,
+    ...(d.outcome === 'open'
+      ? {}
+      : {
+          outcomeNow: d.outcome,
+          ...(d.closedDate === null
+            ? {}
+            : { closedDate: d.closedDate, closePlanned: newestRecord !== null && d.closedDate > newestRecord }),
+        }),
   })
   const rules = context.rules
   const scope = scopeWords(query.where ?? {})
@@ -90,7 +101,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_past_as_of',
       significant: false,
-      text: `${formatCount(k)} of the deals${scope} open on ${query.asOf} ${k === 1 ? 'has' : 'have'} closed since; ${k === 1 ? 'it is' : 'they are'} counted by the activity and update dates ${k === 1 ? 'its record keeps' : 'their records keep'}, in the stage ${k === 1 ? 'it was' : 'they were'} in that day.`,
+      text: `${closedSinceSentence(k, planned, `${scope} open on ${query.asOf}`)}; ${k === 1 ? 'it is' : 'they are'} counted by the activity and update dates ${k === 1 ? 'its record keeps' : 'their records keep'}, in the stage ${k === 1 ? 'it was' : 'they were'} in that day.`,
     })
   } else if (s.closedSince > 0) {
     // Deals open now only (DMs): the deals open then that closed since are gone from the open
@@ -138,6 +149,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     stalledCount: data.stalled.count,
     stalledAmount: data.stalled.amount,
     stalledWithoutActivityDate: data.stalled.noActivityDate,
+    stalledCurrencies: currencyCodes(data.stalled.currencies),
     overStageP90: data.overStageP90.deals.map(toDeal),
     overStageP90Count: data.overStageP90.count,
     overStageP90Amount: data.overStageP90.amount,
@@ -147,9 +159,31 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     openCount: s.openCount,
     openAmount: s.openAmount,
     closedSince: s.closedSince,
+    plannedCloses: { count: planned.count, newestRecord: planned.count > 0 ? newestRecord : null },
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
     findings,
   }
+}
+
+/** Stored currencies as codes ({@link currencyCode}), each once, codes in order and null (not stated) last. */
+function currencyCodes(stored: readonly (string | null)[]): (string | null)[] {
+  const codes = new Set(stored.map(currencyCode))
+  return [...codes].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
+}
+
+/**
+ * "2 of the deals open on 2024-03-31 have closed since" for `k` deals open on a past day (`open`:
+ * " open on 2024-03-31", with any scope words), saying apart those of them whose close date is after
+ * the newest record of the store: "and 1 more has a close date after the newest record (2024-06-02)".
+ */
+function closedSinceSentence(k: number, planned: StalePipeline['plannedCloses'], open: string): string {
+  const later = Math.min(planned.count, k)
+  const closed = k - later
+  const ahead = (n: number) =>
+    `${n === 1 ? 'has' : 'have'} a close date after the newest record${planned.newestRecord ? ` (${planned.newestRecord})` : ''}`
+  if (later === 0) return `${formatCount(k)} of the deals${open} ${k === 1 ? 'has' : 'have'} closed since`
+  if (closed === 0) return `${formatCount(k)} of the deals${open} ${ahead(k)}`
+  return `${formatCount(closed)} of the deals${open} ${closed === 1 ? 'has' : 'have'} closed since, and ${formatCount(later)} more ${ahead(later)}`
 }
 
 /**

@@ -201,6 +201,7 @@ export function sampleChartInputs(): ChartInputs {
     openCount: 640,
     openAmount: 26_500_000,
     closedSince: 0,
+    plannedCloses: { count: 0, newestRecord: null },
     noActivityByAsOf: { count: 0, amount: 0 },
     findings: [],
   }

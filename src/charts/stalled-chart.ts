@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite'
 import { formatCount, formatCountOf, formatMoney } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
+import { stalledMoney } from '../analytics/stalled-money.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { type LabelCut, shortenLabel } from './fit-labels.js'
 import { emptyChart, type ReportChart, titleBlock } from './report-chart.js'
@@ -43,6 +44,7 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
     )
   }
+  const money = stalledMoney(report)
   // Deals that share a name (a renewal every year, say) are told apart by their ids.
   const names = deals.map((d) => d.dealName ?? d.dealId)
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))
@@ -57,13 +59,14 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
       amount: d.amount,
       daysIdle: d.daysIdle,
       longIdle: d.daysIdle >= 2 * idleDays,
-      label: `${formatMoney(d.amount)} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
+      // Each deal in its own currency (`$250k`, `84k EUR`).
+      label: `${money.deal(d)} \u00b7 ${formatCountOf(d.daysIdle, 'day')} idle`,
     }
   })
   // Deals with no activity date idle from a stand-in date (idleFrom): "no activity" would state a quiet spell as fact.
   const undated = report.stalledWithoutActivityDate
   const quiet = undated > 0 ? `idle ${formatCount(idleDays)}+ days` : `with no activity for ${formatCount(idleDays)}+ days`
-  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${formatMoney(report.stalledAmount)} ${quiet}`
+  const title = `${formatCount(report.stalledCount)} stalled deal${report.stalledCount === 1 ? '' : 's'} worth ${money.total(report.stalledAmount)} ${quiet}`
   const shown = report.stalledCount > rows.length ? `The ${rows.length} largest shown. ` : ''
   const standIn =
     undated > 0 ? [`${formatCount(undated)} with no activity date on record: idle since the last update, stage entry or creation.`] : []
@@ -75,7 +78,11 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   // Below twice the limit: one day when the limit is one day.
   const shortLabel = idleDays === 1 ? 'Idle 1 day' : `Idle ${formatCount(idleDays)}-${formatCount(2 * idleDays - 1)} days`
   const spec = {
-    title: titleBlock(title, [`${shown}Open deals of ${formatMoney(report.rules.alertAmount)}+ ${quiet}, largest first.`, ...standIn]),
+    title: titleBlock(title, [
+      `${shown}Open deals of ${money.threshold(report.rules.alertAmount)} ${quiet}, largest first.`,
+      ...money.note,
+      ...standIn,
+    ]),
     width: LAYOUT.width - 240,
     height: { step: LAYOUT.barStep },
     data: { values: rows.map((r) => ({ ...r, group: r.longIdle ? longLabel : shortLabel })) },

@@ -3,6 +3,7 @@ import { daysBetween } from '../domain/dates.js'
 import { daysBetweenSql, stageEnteredSql, stayEndSql, validStaySql } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
 import { dialectOf } from './dialect.js'
+import { stagePositionSql } from './find-funnel-counts.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import type { Database } from './schema.js'
 
@@ -49,9 +50,12 @@ export async function findStageDurations(
     ]
   }
   if (useHistory) {
-    const withHistory =
-      dialectOf(db) === 'sqlite' ? await stayDurationsBySqliteChunks(db, scope, stages) : await historyStays(db, scope, stages)
-    return [...withHistory, ...(await stageAtCloseStays(db, scope, stages, true))]
+    if (dialectOf(db) === 'sqlite') {
+      const chunks = await stayDurationsBySqliteChunks(db, scope, stages)
+      // The deals without history are read only when there are some (each is looked up in the history).
+      return chunks.withoutHistory > 0 ? [...chunks.rows, ...(await stageAtCloseStays(db, scope, stages, true))] : chunks.rows
+    }
+    return [...(await historyStays(db, scope, stages)), ...(await stageAtCloseStays(db, scope, stages, true))]
   }
   return stageAtCloseStays(db, scope, stages, false)
 }
@@ -138,16 +142,23 @@ const CHUNK = 20_000
  * The history branch of {@link findStageDurations} on SQLite, with the same result as the SQL
  * aggregate PostgreSQL runs: SQLite can only group by sorting, and sorting millions of stays by
  * their length took seconds. Instead the stays of each 20,000 deals (by rowid) come back as one
- * JSON text (stage, entered at, end as `stayEndSql` defines it) and are added up here by stage
- * and length, with the same rules: a stay ending before it starts is skipped; one ended on or
- * before "as of" is complete, any other is censored at its length so far.
+ * text and are added up here by stage and length, with the same rules: a stay ending before it
+ * starts is skipped; one ended on or before "as of" is complete, any other is censored at its
+ * length so far. Each stay is written as its entry day, its end day (`stayEndSql`; none while it
+ * runs) and its stage's position in `stages`, with no quoting (quoting every date took a third of
+ * the time): dates are stored as `YYYY-MM-DD...`, and a chunk holding any stay that does not read
+ * back that way is read again as JSON text (see {@link readChunkAsJson}).
  */
-async function stayDurationsBySqliteChunks(db: Kysely<Database>, scope: DealScope, stages: readonly string[]): Promise<StageDurationRow[]> {
+async function stayDurationsBySqliteChunks(
+  db: Kysely<Database>,
+  scope: DealScope,
+  stages: readonly string[],
+): Promise<{ rows: StageDurationRow[]; withoutHistory: number }> {
   const range = await db
     .selectFrom('deals')
     .select([sql<number | null>`min(rowid)`.as('lo'), sql<number | null>`max(rowid)`.as('hi')])
     .executeTakeFirst()
-  if (!range || range.lo === null || range.hi === null) return []
+  if (!range || range.lo === null || range.hi === null) return { rows: [], withoutHistory: 0 }
   const dayCache = new Map<string, number>()
   const day = (date: string): number => {
     let n = dayCache.get(date)
@@ -158,43 +169,116 @@ async function stayDurationsBySqliteChunks(db: Kysely<Database>, scope: DealScop
     return n
   }
   const asOfDay = day(scope.asOf)
-  const totals = new Map<string, StageDurationRow>()
+  // Keyed by stage position and length (a number: cheaper than a text key per stay).
+  const totals = new Map<number, StageDurationRow>()
+  const add = (position: number, entered: string, end: string | null) => {
+    if (end !== null && end < entered) return
+    const done = end !== null && end <= scope.asOf
+    const days = Math.max(0, (done ? day(end as string) : asOfDay) - day(entered))
+    const key = days * stages.length + position
+    let row = totals.get(key)
+    if (!row) {
+      row = { stage: stages[position] as string, days, events: 0, censored: 0 }
+      totals.set(key, row)
+    }
+    if (done) row.events++
+    else row.censored++
+  }
+  const position = stagePositionSql(stages, sql.ref('sh.stage'))
+  const counted = sql<boolean>`(substr(sh.entered_at, 1, 10) <= ${scope.asOf} and sh.stage in (${sql.join([...stages])}))`
+  let withoutHistory = 0
   for (let from = range.lo; from <= range.hi; from += CHUNK) {
+    // Every deal of the chunk with its stays, or once with none (no history at all): the stays in
+    // the open stages entered by "as of" as `position:entered end`, the end `-` while the stay runs
+    // (the end is written once: each mention is evaluated).
     const chunk = await db
-      .selectFrom('stage_history as sh')
-      .innerJoin('deals', 'deals.deal_id', 'sh.deal_id')
+      .selectFrom('deals')
+      .leftJoin('stage_history as sh', 'sh.deal_id', 'deals.deal_id')
       .where(sql<boolean>`deals.rowid between ${from} and ${from + CHUNK - 1}`)
       .where(scopeCondition(scope))
-      .where('sh.stage', 'in', [...stages])
-      .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
-      .select(
+      .select([
         sql<
           string | null
-        >`'[' || group_concat(json_quote(sh.stage) || ',' || json_quote(substr(sh.entered_at, 1, 10)) || ',' || json_quote(substr(${stayEndSql}, 1, 10))) || ']'`.as(
+        >`group_concat(case when ${counted} then ${position} || ':' || substr(sh.entered_at, 1, 10) || ifnull(substr(${stayEndSql}, 1, 10), '-') end, ',')`.as(
           'stays',
         ),
-      )
+        sql<number>`coalesce(sum(case when ${counted} then 1 else 0 end), 0)`.as('n'),
+        sql<number>`coalesce(sum(case when sh.deal_id is null then 1 else 0 end), 0)`.as('withoutHistory'),
+      ])
       .executeTakeFirst()
+    withoutHistory += Number(chunk?.withoutHistory ?? 0)
     if (!chunk?.stays) continue
-    const v = JSON.parse(chunk.stays) as Array<string | null>
-    for (let i = 0; i < v.length; i += 3) {
-      const stage = v[i] as string
-      const entered = v[i + 1] as string
-      const end = v[i + 2] as string | null
-      if (end !== null && end < entered) continue
-      const done = end !== null && end <= scope.asOf
-      const days = Math.max(0, (done ? day(end as string) : asOfDay) - day(entered))
-      const key = `${stage}\u0000${days}`
-      let row = totals.get(key)
-      if (!row) {
-        row = { stage, days, events: 0, censored: 0 }
-        totals.set(key, row)
-      }
-      if (done) row.events++
-      else row.censored++
+    const stays = readCompactStays(chunk.stays, Number(chunk.n), stages.length)
+    if (stays === null) {
+      for (const [at, entered, end] of await readChunkAsJson(chunkQuery(db, scope, stages, from), stages)) add(at, entered, end)
+      continue
     }
+    for (let i = 0; i < stays.length; i += 3) add(stays[i] as number, stays[i + 1] as string, stays[i + 2] as string | null)
   }
-  return [...totals.values()]
+  return { rows: [...totals.values()], withoutHistory }
+}
+
+// The stays of the deals with rowids from `from` in scope, entered by "as of", in the open `stages`.
+function chunkQuery(db: Kysely<Database>, scope: DealScope, stages: readonly string[], from: number) {
+  return db
+    .selectFrom('stage_history as sh')
+    .innerJoin('deals', 'deals.deal_id', 'sh.deal_id')
+    .where(sql<boolean>`deals.rowid between ${from} and ${from + CHUNK - 1}`)
+    .where(scopeCondition(scope))
+    .where('sh.stage', 'in', [...stages])
+    .where(sql<boolean>`substr(sh.entered_at, 1, 10) <= ${scope.asOf}`)
+}
+
+const DASH = 45
+
+// `YYYY-MM-DD` by its length and dashes (stored dates are written so; anything else sends the chunk to JSON).
+function isDay(text: string): boolean {
+  return text.length === 10 && text.charCodeAt(4) === DASH && text.charCodeAt(7) === DASH
+}
+
+/**
+ * The stays of one chunk from `position:entered end` texts joined by commas (the end `-` while
+ * the stay runs), as a flat list of position, entry day and end day (null while running); null
+ * when any stay does not read back so (`n` stays expected, positions below `stageCount`).
+ */
+function readCompactStays(text: string, n: number, stageCount: number): Array<number | string | null> | null {
+  const parts = text.split(',')
+  if (parts.length !== n) return null
+  const out: Array<number | string | null> = new Array(n * 3)
+  for (let i = 0; i < n; i++) {
+    const s = parts[i] as string
+    const colon = s.indexOf(':')
+    const position = colon > 0 ? Number(s.slice(0, colon)) : Number.NaN
+    if (!Number.isInteger(position) || position < 0 || position >= stageCount) return null
+    const entered = s.slice(colon + 1, colon + 11)
+    const end = s.slice(colon + 11)
+    if (!isDay(entered) || (end !== '-' && !isDay(end))) return null
+    out[i * 3] = position
+    out[i * 3 + 1] = entered
+    out[i * 3 + 2] = end === '-' ? null : end
+  }
+  return out
+}
+
+/** A chunk's stays as JSON text (any stage and date text reads back), as position, entry day and end day. */
+async function readChunkAsJson(
+  chunkScope: ReturnType<typeof chunkQuery>,
+  stages: readonly string[],
+): Promise<Array<[number, string, string | null]>> {
+  const chunk = await chunkScope
+    .select(
+      sql<
+        string | null
+      >`'[' || group_concat(json_quote(sh.stage) || ',' || json_quote(substr(sh.entered_at, 1, 10)) || ',' || json_quote(substr(${stayEndSql}, 1, 10))) || ']'`.as(
+        'stays',
+      ),
+    )
+    .executeTakeFirst()
+  if (!chunk?.stays) return []
+  const v = JSON.parse(chunk.stays) as Array<string | null>
+  const out: Array<[number, string, string | null]> = []
+  for (let i = 0; i < v.length; i += 3) out.push([stages.indexOf(v[i] as string), v[i + 1] as string, v[i + 2] ?? null])
+  return out
 }
 
 function toRow(r: { stage: string; days: number; events: number; censored: number }): StageDurationRow {

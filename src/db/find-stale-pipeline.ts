@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
-import { countClosedSince } from './count-closed-since.js'
 import {
   closedLastTouchSql,
   daysBetweenSql,
@@ -12,6 +11,7 @@ import {
   openStaleFromSql,
 } from './deal-derived-sql.js'
 import { type DealScope, scopeCondition } from './deal-scope.js'
+import { findClosedSince } from './find-closed-since.js'
 import { findRollupSlice, rollupRows } from './find-rollup-slice.js'
 import { ROLLUP_MAX_DAYS } from './refresh-analytics-rollup.js'
 import type { Database } from './schema.js'
@@ -31,6 +31,11 @@ export interface StalePipeline {
    * (`openOn`), or left out of them (`openNow`, see {@link findStalePipeline}).
    */
   closedSince: number
+  /**
+   * Of `closedSince`, the deals whose close date is after the newest record of the store
+   * (`newestRecord`, null when not read: "as of" on or after every date in the data), planned closes.
+   */
+  plannedCloses: { count: number; newestRecord: string | null }
   /** Whether the open deals are those open on `asOf`, closed since or not (false: those open now). */
   closedSinceCounted: boolean
   /**
@@ -60,14 +65,15 @@ export async function findStalePipeline(
   db: Kysely<Database>,
   scope: DealScope,
   staleDays: number,
-  options: { openNow?: boolean } = {},
+  options: { openNow?: boolean; today?: string } = {},
 ): Promise<StalePipeline> {
   const cutoff = addDays(scope.asOf, -staleDays)
   const slice = staleDays < ROLLUP_MAX_DAYS ? await findRollupSlice(db, scope) : null
   // A current rollup for "as of" means it is on or after every date in the data: no deal has
   // closed or moved on since (and stand-ins need no stage history).
   const asOfIsNewest = (await findRollupSlice(db, { asOf: scope.asOf })) !== null
-  const closedSince = asOfIsNewest ? 0 : await countClosedSince(db, scope)
+  const since = asOfIsNewest ? { count: 0, newestRecord: null, planned: 0 } : await findClosedSince(db, scope, options.today)
+  const closedSince = since.count
   const openOn = closedSince > 0 && options.openNow !== true
   const standInOnAsOf = !asOfIsNewest
   const staleFrom = standInOnAsOf ? openStaleFromOnSql(scope.asOf) : openStaleFromSql
@@ -112,6 +118,7 @@ export async function findStalePipeline(
     staleWithoutTouchDate: Number(open?.staleWithoutTouchDate ?? 0),
     staleClosedCount: Number(closed?.n ?? 0),
     closedSince,
+    plannedCloses: { count: since.planned, newestRecord: since.newestRecord },
     closedSinceCounted: openOn,
     noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
     noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),

@@ -30,6 +30,10 @@ export interface OpenDealRow {
   idleFrom: IdleFrom
   /** `open`, or `won`/`lost` for a deal open on a past "as of" that has closed since (its `stage` is the one it was in then). */
   outcome: 'open' | 'won' | 'lost'
+  /** The close date of a won or lost deal (after "as of"); null for an open one. */
+  closedDate: string | null
+  /** The deal's currency as the CRM or CSV gave it (null: not stated). */
+  currency: string | null
 }
 
 /** Some listed deals plus the count and amount of all of them. */
@@ -39,6 +43,8 @@ export interface DealList {
   amount: number
   /** How many of all of them have no recorded activity date (their days idle run from a stand-in date). */
   noActivityDate: number
+  /** The currencies of all of them as stored (null: not stated), each once. */
+  currencies: (string | null)[]
 }
 
 /**
@@ -70,6 +76,8 @@ function listColumns(asOf: string, options: AsOfOptions) {
     stageEnteredOnSql(asOf).as('stageEntered'),
     idleFromSql.as('idleFrom'),
     sql<'open' | 'won' | 'lost'>`outcome`.as('outcome'),
+    sql<string | null>`closed_date`.as('closedDate'),
+    sql<string | null>`currency`.as('currency'),
   ]
 }
 
@@ -107,7 +115,7 @@ export async function findOverStageDeals(
   scope: DealScope,
   rules: { alertAmount: number; idleDays: number; limit: number; thresholds: ReadonlyMap<string, number> } & AsOfOptions,
 ): Promise<DealList> {
-  if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0 }
+  if (rules.thresholds.size === 0) return { deals: [], count: 0, amount: 0, noActivityDate: 0, currencies: [] }
   const idleSince = addDays(scope.asOf, -rules.idleDays)
   // As of an earlier day, each deal in the stage it was in then (it may have moved or closed since).
   const onAsOf = rules.openOnAsOf === true || rules.standInOnAsOf === true
@@ -141,15 +149,30 @@ async function list(base: DealsQuery, limit: number, asOf: string, options: AsOf
       sql<number>`count(*)`.as('count'),
       sql<number>`coalesce(${sumAmountsSql(sql`amount`)}, 0)`.as('amount'),
       sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
+      sql<string | null>`min(currency)`.as('firstCurrency'),
+      sql<string | null>`max(currency)`.as('lastCurrency'),
+      sql<number>`coalesce(sum(case when currency is null then 1 else 0 end), 0)`.as('noCurrency'),
     ])
     .executeTakeFirst()
   let q = base.select(listColumns(asOf, options)).orderBy('amount', 'desc').orderBy('deal_id')
   if (limit > 0) q = q.limit(limit)
   const rows = await q.execute()
+  // The totals add amounts up as they are: which currencies they mix is said with them (read
+  // again only when the totals show more than one).
+  const count = Number(totals?.count ?? 0)
+  const first = totals?.firstCurrency ?? null
+  const stated = first === null ? [] : first === totals?.lastCurrency ? [first] : null
+  const currencies =
+    count === 0
+      ? []
+      : stated === null
+        ? (await base.select(sql<string | null>`currency`.as('currency')).distinct().execute()).map((r) => r.currency)
+        : [...stated, ...(Number(totals?.noCurrency ?? 0) > 0 ? [null] : [])]
   return {
     deals: rows.map((r) => ({ ...r, amount: Number(r.amount) })) as OpenDealRow[],
-    count: Number(totals?.count ?? 0),
+    count,
     amount: roundMoney(Number(totals?.amount ?? 0)),
     noActivityDate: Number(totals?.noActivityDate ?? 0),
+    currencies,
   }
 }

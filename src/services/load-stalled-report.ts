@@ -31,7 +31,7 @@ export async function loadStalledReport(
   const stageTimes = options.stageTimes === false ? [] : (await loadTimeInStageReport(db, query)).stages
   const thresholds = stageP90Thresholds(stageTimes)
   // A past "as of" counts the deals open that day, closed since or not (unless `openNow`).
-  const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow })
+  const stale = await findStalePipeline(db, scope, rules.staleDays, { openNow: query.openNow, today: query.today })
   const [stalled, overStageP90] = await Promise.all([
     findStalledDeals(db, scope, {
       alertAmount: rules.alertAmount,
@@ -41,7 +41,7 @@ export async function loadStalledReport(
       standInOnAsOf: stale.standInOnAsOf,
     }),
     options.stageTimes === false
-      ? { deals: [], count: 0, amount: 0, noActivityDate: 0 }
+      ? { deals: [], count: 0, amount: 0, noActivityDate: 0, currencies: [] }
       : findOverStageDeals(db, scope, {
           alertAmount: rules.alertAmount,
           idleDays: rules.idleDays,

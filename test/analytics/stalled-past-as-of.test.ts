@@ -5,6 +5,7 @@ import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { findingsSummary } from '../../src/services/findings-summary.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
+import { stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
 
@@ -196,5 +197,63 @@ C1,2024-03-01,,r1,SaaS,EMEA,Core,Inbound,Proposal,70000,Open,
       ['T1', 'Demo'],
       ['T2', 'Demo'],
     ])
+  })
+})
+
+describeEachDialect('a deal whose close date is after the newest record', (dialect) => {
+  it('is said to close on that date, not to have closed since, in the text, in Slack and in the finding', async () => {
+    store = await dialect.open()
+    // The store's records run to 2024-06-02 (O1's activity). P3 was lost on 2024-04-28; F1 is
+    // marked won with a close date of 2026-12-03, after every record: a planned close, not one that happened.
+    const csv = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date
+F1,2024-02-01,2026-12-03,r1,SaaS,EMEA,Core,Inbound,Closed,95000,Won,2024-03-01
+P3,2024-02-01,2024-04-28,r1,SaaS,EMEA,Core,Inbound,Proposal,60000,Lost,2024-03-05
+O1,2024-06-01,,r1,SaaS,EMEA,Core,Inbound,Demo,70000,Open,2024-06-02
+`
+    await importCsvFile(store, { path: writeTempFile('planned.csv', csv), stages: DEFAULT_STAGES })
+    const past = await loadStalledReport(store.db, { asOf: '2024-03-31', rules })
+    // --json keeps its names: outcomeNow says how the record stands; the close date comes with it.
+    expect(past.stalled.map((d) => [d.dealId, d.outcomeNow, d.closedDate, d.closePlanned])).toEqual([
+      ['F1', 'won', '2026-12-03', true],
+      ['P3', 'lost', '2024-04-28', false],
+    ])
+    const text = stalledText(past)
+    expect(text).toMatch(/F1 .* Closed \(closes 2026-12-03, after this day\) +30 /)
+    expect(text).toMatch(/P3 .* Proposal \(lost since\) +26 /)
+    expect(text).not.toMatch(/won since/)
+    const slack = JSON.stringify(stalledBlocks(past, 'company').blocks)
+    expect(slack).toContain('Closed (closes 2026-12-03, after this day)')
+    expect(slack).toContain('Proposal (lost since)')
+    const note = past.findings.find((f) => f.key === 'stalled_past_as_of')?.text
+    expect(note).toMatch(
+      /^1 of the deals open on 2024-03-31 has closed since, and 1 more has a close date after the newest record \(2024-06-02\);/,
+    )
+    // As of the newest record day the planned close is still open that day, and said to close later.
+    const newest = await loadStalledReport(store.db, { asOf: '2024-06-02', rules })
+    expect(newest.stalled.find((d) => d.dealId === 'F1')).toMatchObject({ outcomeNow: 'won', closePlanned: true })
+    expect(newest.findings.find((f) => f.key === 'stalled_past_as_of')?.text).toMatch(
+      /^1 of the deals open on 2024-06-02 has a close date after the newest record \(2024-06-02\);/,
+    )
+  })
+})
+
+describeEachDialect('a close dated after today', (dialect) => {
+  it('is planned even when a record (a future event, say) is dated later still', async () => {
+    store = await dialect.open()
+    // F2 is marked won with a close date of 2026-12-20; O2's last activity is dated 2027-01-15, the
+    // day of an event still to come (Salesforce dates it so). Today is 2026-12-01: F2 has not closed.
+    const csv = `deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date
+F2,2026-09-01,2026-12-20,r1,SaaS,EMEA,Core,Inbound,Closed,95000,Won,2026-10-01
+O2,2026-09-01,,r1,SaaS,EMEA,Core,Inbound,Demo,70000,Open,2027-01-15
+`
+    await importCsvFile(store, { path: writeTempFile('future.csv', csv), stages: DEFAULT_STAGES })
+    const report = await loadStalledReport(store.db, { asOf: '2026-11-01', rules, today: '2026-12-01' })
+    expect(report.stalled.map((d) => [d.dealId, d.closePlanned])).toEqual([['F2', true]])
+    expect(stalledText(report)).toMatch(/F2 .* Closed \(closes 2026-12-20, after this day\)/)
+    expect(report.plannedCloses).toEqual({ count: 1, newestRecord: '2026-12-01' })
+    // Once today is past the close, it is one that happened.
+    const later = await loadStalledReport(store.db, { asOf: '2026-11-01', rules, today: '2027-02-01' })
+    expect(later.stalled.map((d) => [d.dealId, d.closePlanned])).toEqual([['F2', false]])
+    expect(stalledText(later)).toMatch(/F2 .* Closed \(won since\)/)
   })
 })

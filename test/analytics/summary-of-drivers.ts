@@ -7,7 +7,7 @@ import { winrateReport } from '../../src/analytics/winrate-report.js'
 
 /** The findings summary of a store whose only findings can be `drivers`' (every other report empty). */
 export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): FindingsSummary {
-  const empty = { deals: [], count: 0, amount: 0, noActivityDate: 0 }
+  const empty = { deals: [], count: 0, amount: 0, noActivityDate: 0, currencies: [] }
   return summarizeFindings(
     {
       winrate: winrateReport({ outcomes: [], created: [] }, q),
@@ -26,6 +26,7 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
             staleWithoutTouchDate: 0,
             staleClosedCount: 0,
             closedSince: 0,
+            plannedCloses: { count: 0, newestRecord: null },
             closedSinceCounted: false,
             noActivityByAsOfCount: 0,
             noActivityByAsOfAmount: 0,

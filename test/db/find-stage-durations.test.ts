@@ -79,3 +79,50 @@ describeEachDialect('time in stage of lost deals without stage history', (dialec
     }
   })
 })
+
+describeEachDialect('time in stage read from the deals, a stay dated oddly among them', (dialect) => {
+  it('counts every stay of the deals read with it, the odd one as a stay with no end', async () => {
+    const store = await dialect.open()
+    try {
+      const header = `${HEADER},stage_history`
+      const rows = [
+        'H1,2024-01-01,,r1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,Qualified@2024-01-01;Demo@2024-01-10',
+        'H2,2024-01-05,,r1,SaaS,EMEA,Core,Inbound,Demo,100,Open,,Qualified@2024-01-05;Demo@2024-01-20',
+        'H3,2024-01-02,2024-02-01,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Lost,,Qualified@2024-01-02;Proposal@2024-01-12',
+      ]
+      await importCsvFile(store, { path: writeTempFile('h.csv', [header, ...rows, ''].join('\n')), stages: STAGES })
+      const before = await withoutRollup(store, () => loadTimeInStageReport(store.db, { asOf: AS_OF }))
+      // H1: 9 days in Qualified; H3: 10 days in Qualified, 20 in Proposal (lost); H2: 15 days in Qualified.
+      expect(counts(before)).toEqual([
+        { stage: 'Qualified', completed: 3, censored: 0 },
+        { stage: 'Demo', completed: 0, censored: 2 },
+        { stage: 'Proposal', completed: 1, censored: 0 },
+        { stage: 'Negotiation', completed: 0, censored: 0 },
+      ])
+      // H2's Qualified stay gets an end that is no date: read as running, as a stay with no end is,
+      // while the other stays read with it count as before.
+      await store.db
+        .updateTable('stage_history')
+        .set({ left_at: 'unknown' })
+        .where('deal_id', '=', 'H2')
+        .where('stage', '=', 'Qualified')
+        .execute()
+      const odd = await withoutRollup(store, () => loadTimeInStageReport(store.db, { asOf: AS_OF }))
+      expect(counts(odd)).toEqual([
+        { stage: 'Qualified', completed: 2, censored: 1 },
+        { stage: 'Demo', completed: 0, censored: 2 },
+        { stage: 'Proposal', completed: 1, censored: 0 },
+        { stage: 'Negotiation', completed: 0, censored: 0 },
+      ])
+      await store.db
+        .updateTable('stage_history')
+        .set({ left_at: null })
+        .where('deal_id', '=', 'H2')
+        .where('stage', '=', 'Qualified')
+        .execute()
+      expect(await withoutRollup(store, () => loadTimeInStageReport(store.db, { asOf: AS_OF }))).toEqual(odd)
+    } finally {
+      await store.close()
+    }
+  })
+})

@@ -11,7 +11,7 @@ import {
   type SegmentField,
 } from '../../analytics/report-types.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../../charts/render-report-chart.js'
-import type { Config } from '../../config.js'
+import { type Config, todayOf } from '../../config.js'
 import { countDeals } from '../../db/count-deals.js'
 import { findMonthlyRollupSlice, findRollupSlice } from '../../db/find-rollup-slice.js'
 import type { Store } from '../../db/open-store.js'
@@ -218,6 +218,7 @@ function reportQuery(options: ReportOptions, where: ReportFilters, config: Confi
     asOf: resolveAsOf(options, config),
     where,
     rules: { alertAmount: config.alertAmount, idleDays: config.idleDays, staleDays: config.staleDays },
+    today: todayOf(config),
     ...(stages ? { stages } : {}),
   }
 }

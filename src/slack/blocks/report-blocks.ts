@@ -1,8 +1,10 @@
+import { closedSinceWords } from '../../analytics/closed-since-words.js'
 import { formatUtcMinute } from '../../analytics/format-figures.js'
 import { formatMonthLimits } from '../../analytics/format-month-limits.js'
 import { noRangeReason } from '../../analytics/no-range-reason.js'
 import { lateStageShareWords, lateStagesLabel } from '../../analytics/report-text.js'
 import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport, WinrateReport } from '../../analytics/report-types.js'
+import { stalledMoney } from '../../analytics/stalled-money.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, clip, context, fields, header, listSection, section } from './block-kit.js'
 import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from './format.js'
@@ -142,14 +144,15 @@ export function stalledBlocks(
   scopeLabel: string,
   health: ReadonlyMap<string, { healthScore: number }> = new Map(),
 ): RenderedReport {
+  const amounts = stalledMoney(report)
   const rows = report.stalled.slice(0, 10).map((d) => {
     const h = health.get(d.dealId)
-    return `*${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}${d.outcomeNow ? ` (${d.outcomeNow} since)` : ''}, idle ${countOf(d.daysIdle, 'day')}${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
+    return `*${escName(d.dealName ?? d.dealId)}* ${esc(amounts.deal(d))}, ${escName(d.stage)}${closedSinceWords(d)}, idle ${countOf(d.daysIdle, 'day')}${h ? `, health ${h.healthScore}` : ''}${d.ownerEmail ? ` (${escName(d.ownerEmail)})` : ''}`
   })
   const blocks: Block[] = [
     header(`Stalled deals: ${scopeLabel}`),
     section(
-      `${count(report.stalledCount)} stalled ${report.stalledCount === 1 ? 'deal' : 'deals'} worth ${money(report.stalledAmount)} (at least ${money(report.rules.alertAmount)}, idle ${count(report.rules.idleDays)}+ days).`,
+      `${count(report.stalledCount)} stalled ${report.stalledCount === 1 ? 'deal' : 'deals'} worth ${esc(amounts.total(report.stalledAmount))} (at least ${esc(amounts.bound(report.rules.alertAmount))}, idle ${count(report.rules.idleDays)}+ days).${amounts.note.length > 0 ? ` ${esc(amounts.note.join(' '))}` : ''}`,
     ),
     ...(rows.length > 0 ? [listSection(rows, 'stalled deals', report.stalledCount)] : []),
     fields([
