@@ -15,6 +15,8 @@ export function reportQuery(run: SubcommandRun, args: ReportArgs): ReportQuery {
   const c = run.ctx.config
   return {
     asOf: run.asOf,
+    // Slack's reports are as of the app's today (`PULSE_AS_OF`, else today in `PULSE_TZ`): a close dated after it is planned.
+    today: run.asOf,
     where: args.where,
     rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
     ...(ownerIds ? { ownerIds } : {}),
