@@ -13,6 +13,7 @@ import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { findStageOrder, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
 import { waitForWriteTurn } from '../db/wait-for-write-turn.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
+import { stagesInStoredSpelling } from '../domain/stages-in-stored-spelling.js'
 import { AppError } from '../errors.js'
 import { startModuleWorker } from '../start-module-worker.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
@@ -125,13 +126,15 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let run: DealImport | undefined
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, rejected: 0 }
   const firstRejects: CsvImportSummary['firstRejects'] = []
-  const stageNames = new Set((await findStageOrder(store.db)).map((s) => s.name))
-  for (const s of options.stages) stageNames.add(s)
+  const storedNames = (await findStageOrder(store.db)).map((s) => s.name)
+  // A configured stage spelt in another case than the stored order is the stored one (see saveStageOrder).
+  const configured = stagesInStoredSpelling(stagesFromNames(options.stages), storedNames)
+  const stageNames = new Set(storedNames)
+  for (const s of configured) stageNames.add(s.name)
   let notes: StageNotes = NO_STAGE_NOTES
   let runId = 0
   // Into an empty store, the rollup is built from the rows as they are parsed (on the parser's
   // thread for a large file) and stored by the import itself, instead of re-reading the store.
-  const configured = stagesFromNames(options.stages)
   const rollupStages = (await hasAnyDeal(store.db))
     ? null
     : (await stageOrderAfterSave(store.db, configured, 'config')).filter((s) => !s.isClosed).map((s) => s.name)
