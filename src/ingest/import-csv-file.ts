@@ -129,15 +129,15 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   const storedNames = (await findStageOrder(store.db)).map((s) => s.name)
   // A configured stage spelt in another case than the stored order is the stored one (see saveStageOrder).
   const configured = stagesInStoredSpelling(stagesFromNames(options.stages), storedNames)
-  const stageNames = new Set(storedNames)
-  for (const s of configured) stageNames.add(s.name)
+  // The order reports will use once this import saved it (a CRM's own, else the configured one):
+  // a file's stage it does not name is listed after the import, as no report would show its deals.
+  const order = await stageOrderAfterSave(store.db, configured, 'config')
+  const stageNames = new Set(order.map((s) => s.name))
   let notes: StageNotes = NO_STAGE_NOTES
   let runId = 0
   // Into an empty store, the rollup is built from the rows as they are parsed (on the parser's
   // thread for a large file) and stored by the import itself, instead of re-reading the store.
-  const rollupStages = (await hasAnyDeal(store.db))
-    ? null
-    : (await stageOrderAfterSave(store.db, configured, 'config')).filter((s) => !s.isClosed).map((s) => s.name)
+  const rollupStages = (await hasAnyDeal(store.db)) ? null : order.filter((s) => !s.isClosed).map((s) => s.name)
   // On a worker thread the rollup is finished while this thread finishes the import's writes.
   let built: BuiltRollup | null | undefined | Promise<BuiltRollup | null | undefined>
   let stopWorker = () => {}

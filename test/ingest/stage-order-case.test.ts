@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import { configuredStages } from '../../src/cli/commands/report-command.js'
 import { DEFAULT_STAGES, loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
-import { findStageOrder } from '../../src/db/save-stage-order.js'
+import { findStageOrder, saveStageOrder, stagesFromNames } from '../../src/db/save-stage-order.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadFunnelReport } from '../../src/services/load-funnel-report.js'
 import { loadLossesReport } from '../../src/services/load-losses-report.js'
@@ -70,5 +70,29 @@ describeEachDialect('stage names in another case than the stored ones', (dialect
     const losses = await loadLossesReport(store.db, { asOf: AS_OF })
     expect(losses.openStages).toEqual(['qualified', 'demo', 'proposal', 'negotiation'])
     expect(losses.lateStageShare).toBeCloseTo(2 / 3)
+  })
+
+  it('lists the stages of a file that the saved order leaves out, a stage removed from PULSE_STAGES among them', async () => {
+    store = await dialect.open()
+    await importCsvFile(store, { path: csv(FIRST), stages: DEFAULT_STAGES, now: new Date('2024-04-15T00:00:00Z') })
+    // Demo is no longer a stage: the deals the next export has there are in no stage of the order.
+    const withoutDemo = ['Qualified', 'Proposal', 'Negotiation', 'Closed']
+    const again = ['C1,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,3000,Open']
+    const summary = await importCsvFile(store, { path: csv(again), stages: withoutDemo, now: new Date('2024-04-15T00:00:00Z') })
+    expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(withoutDemo)
+    expect(summary.unknownStages).toEqual(['Demo'])
+  })
+
+  it("lists the configured stages that a CRM's saved pipeline order does not name", async () => {
+    store = await dialect.open()
+    await saveStageOrder(store.db, stagesFromNames(['Appointment Scheduled', 'Demo', 'Closed Won', 'Closed Lost']), 'hubspot')
+    const rows = [
+      'C1,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,demo,3000,Open',
+      'C2,2024-03-01,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,3000,Open',
+    ]
+    const summary = await importCsvFile(store, { path: csv(rows), stages: DEFAULT_STAGES, now: new Date('2024-04-15T00:00:00Z') })
+    expect(summary.unknownStages).toEqual(['Proposal'])
+    const deals = await store.db.selectFrom('deals').select('stage').orderBy('deal_id').execute()
+    expect(deals.map((d) => d.stage)).toEqual(['Demo', 'Proposal'])
   })
 })
