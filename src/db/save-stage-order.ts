@@ -60,3 +60,9 @@ export async function findStageOrder(db: Kysely<Database>): Promise<StageDefinit
   const rows = await db.selectFrom('stages').select(['name', 'is_closed', 'is_won']).orderBy('position').execute()
   return rows.map((r) => ({ name: r.name, isClosed: r.is_closed === 1, isWon: r.is_won === 1 }))
 }
+
+/** Where the stored stage order came from: `config` (`PULSE_STAGES`), a CRM source's name, or null when none is stored. */
+export async function findStageOrderSource(db: Kysely<Database>): Promise<string | null> {
+  const row = await db.selectFrom('stages').select('source').orderBy('position').limit(1).executeTakeFirst()
+  return row?.source ?? null
+}

@@ -10,7 +10,7 @@ import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
-import { findStageOrder, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
+import { findStageOrder, findStageOrderSource, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
 import { waitForWriteTurn } from '../db/wait-for-write-turn.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { stagesInStoredSpelling } from '../domain/stages-in-stored-spelling.js'
@@ -34,6 +34,11 @@ export interface CsvImportSummary {
   firstRejects: Array<{ line: number; reason: string }>
   /** Stages seen on open or lost deals that the stage order does not name. */
   unknownStages: string[]
+  /**
+   * Where the stage order reports use after the import came from: `config` (`PULSE_STAGES`), or
+   * the CRM whose synced pipeline order takes its place (`hubspot`, `salesforce`).
+   */
+  stageOrderSource: string
   /** Lost deals left at a closed stage (`Closed Lost`) with no `stage_history`: where they were lost is unknown. */
   lostAtClosedStage: StageNotes['lostAtClosedStage']
   /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
@@ -250,6 +255,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     ...counts,
     firstRejects,
     ...notes,
+    stageOrderSource: (await findStageOrderSource(store.db)) ?? 'config',
     staysKeptFromStore,
     today,
     seconds: (performance.now() - started) / 1000,

@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
+import { formatImportSummary } from '../../src/cli/commands/ingest-command.js'
 import { configuredStages } from '../../src/cli/commands/report-command.js'
 import { DEFAULT_STAGES, loadConfig } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
@@ -81,6 +82,7 @@ describeEachDialect('stage names in another case than the stored ones', (dialect
     const summary = await importCsvFile(store, { path: csv(again), stages: withoutDemo, now: new Date('2024-04-15T00:00:00Z') })
     expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(withoutDemo)
     expect(summary.unknownStages).toEqual(['Demo'])
+    expect(formatImportSummary(summary)).toContain('Stages not in the stage order (set PULSE_STAGES to include them): Demo.')
   })
 
   it("lists the configured stages that a CRM's saved pipeline order does not name", async () => {
@@ -92,6 +94,11 @@ describeEachDialect('stage names in another case than the stored ones', (dialect
     ]
     const summary = await importCsvFile(store, { path: csv(rows), stages: DEFAULT_STAGES, now: new Date('2024-04-15T00:00:00Z') })
     expect(summary.unknownStages).toEqual(['Proposal'])
+    // PULSE_STAGES names Proposal, but the pipeline's order is the one reports use: the advice says so.
+    expect(summary.stageOrderSource).toBe('hubspot')
+    expect(formatImportSummary(summary)).toContain(
+      "Stages not in the stage order (the hubspot pipeline's order, saved by pulse sync, takes the place of PULSE_STAGES: add them to that pipeline): Proposal.",
+    )
     const deals = await store.db.selectFrom('deals').select('stage').orderBy('deal_id').execute()
     expect(deals.map((d) => d.stage)).toEqual(['Demo', 'Proposal'])
   })
