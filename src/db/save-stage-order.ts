@@ -20,7 +20,7 @@ export async function saveStageOrder(db: Kysely<Database>, stages: readonly Stag
     await lockTableForWriters(tx, 'stages')
     let order = stages
     if (source === 'config') {
-      const stored = await tx.selectFrom('stages').select(['name', 'source']).execute()
+      const stored = await tx.selectFrom('stages').select(['name', 'source']).orderBy('position').execute()
       if (stored.some((s) => s.source !== 'config')) return
       order = stagesInStoredSpelling(
         stages,
