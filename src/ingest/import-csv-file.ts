@@ -10,9 +10,10 @@ import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
-import { findStageOrder, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
+import { findStageOrder, findStageOrderSource, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
 import { waitForWriteTurn } from '../db/wait-for-write-turn.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
+import { stagesInStoredSpelling } from '../domain/stages-in-stored-spelling.js'
 import { AppError } from '../errors.js'
 import { startModuleWorker } from '../start-module-worker.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
@@ -33,6 +34,11 @@ export interface CsvImportSummary {
   firstRejects: Array<{ line: number; reason: string }>
   /** Stages seen on open or lost deals that the stage order does not name. */
   unknownStages: string[]
+  /**
+   * Where the stage order reports use after the import came from: `config` (`PULSE_STAGES`), or
+   * the CRM whose synced pipeline order takes its place (`hubspot`, `salesforce`).
+   */
+  stageOrderSource: string
   /** Lost deals left at a closed stage (`Closed Lost`) with no `stage_history`: where they were lost is unknown. */
   lostAtClosedStage: StageNotes['lostAtClosedStage']
   /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
@@ -125,16 +131,18 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let run: DealImport | undefined
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, rejected: 0 }
   const firstRejects: CsvImportSummary['firstRejects'] = []
-  const stageNames = new Set((await findStageOrder(store.db)).map((s) => s.name))
-  for (const s of options.stages) stageNames.add(s)
+  const storedNames = (await findStageOrder(store.db)).map((s) => s.name)
+  // A configured stage spelt in another case than the stored order is the stored one (see saveStageOrder).
+  const configured = stagesInStoredSpelling(stagesFromNames(options.stages), storedNames)
+  // The order reports will use once this import saved it (a CRM's own, else the configured one):
+  // a file's stage it does not name is listed after the import, as no report would show its deals.
+  const order = await stageOrderAfterSave(store.db, configured, 'config')
+  const stageNames = new Set(order.map((s) => s.name))
   let notes: StageNotes = NO_STAGE_NOTES
   let runId = 0
   // Into an empty store, the rollup is built from the rows as they are parsed (on the parser's
   // thread for a large file) and stored by the import itself, instead of re-reading the store.
-  const configured = stagesFromNames(options.stages)
-  const rollupStages = (await hasAnyDeal(store.db))
-    ? null
-    : (await stageOrderAfterSave(store.db, configured, 'config')).filter((s) => !s.isClosed).map((s) => s.name)
+  const rollupStages = (await hasAnyDeal(store.db)) ? null : order.filter((s) => !s.isClosed).map((s) => s.name)
   // On a worker thread the rollup is finished while this thread finishes the import's writes.
   let built: BuiltRollup | null | undefined | Promise<BuiltRollup | null | undefined>
   let stopWorker = () => {}
@@ -247,6 +255,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     ...counts,
     firstRejects,
     ...notes,
+    stageOrderSource: (await findStageOrderSource(store.db)) ?? 'config',
     staysKeptFromStore,
     today,
     seconds: (performance.now() - started) / 1000,

@@ -133,7 +133,11 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
     if (s.rejected > s.firstRejects.length) lines.push(`  ... and ${formatCount(s.rejected - s.firstRejects.length)} more`)
   }
   if (s.unknownStages.length > 0) {
-    lines.push(`Stages not in the stage order (set PULSE_STAGES to include them): ${s.unknownStages.join(', ')}.`)
+    const fix =
+      s.stageOrderSource === 'config'
+        ? 'set PULSE_STAGES to include them'
+        : `the ${s.stageOrderSource} pipeline's order, saved by pulse sync, takes the place of PULSE_STAGES: add them to that pipeline`
+    lines.push(`Stages not in the stage order (${fix}): ${s.unknownStages.join(', ')}.`)
   }
   if (s.lostAtClosedStage.length > 0) {
     const deals = s.lostAtClosedStage.reduce((sum, l) => sum + l.deals, 0)

@@ -1,0 +1,15 @@
+import type { StageDefinition } from './stages-from-names.js'
+
+/**
+ * `stages` with each name that a stored stage spells in another case (`demo` against a stored
+ * `Demo`) written as the stored one: the deals were imported in that spelling, and reports match
+ * stage names exactly. Names the store does not have are kept as given.
+ */
+export function stagesInStoredSpelling(stages: readonly StageDefinition[], storedNames: readonly string[]): StageDefinition[] {
+  const byLowerCase = new Map<string, string>()
+  for (const name of storedNames) if (!byLowerCase.has(name.toLowerCase())) byLowerCase.set(name.toLowerCase(), name)
+  return stages.map((s) => {
+    const stored = byLowerCase.get(s.name.toLowerCase())
+    return stored === undefined || stored === s.name ? s : { ...s, name: stored }
+  })
+}
