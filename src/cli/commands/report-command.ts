@@ -36,6 +36,7 @@ import {
   pathArgument,
   resolveAsOf,
   usingStore,
+  withParentOptions,
   withReportOptions,
 } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
@@ -135,13 +136,14 @@ const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.nam
 
 /** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`, and `--png FILE`. */
 export function registerReportCommand(program: Command, io: CliIo): void {
-  const report = program
-    .command('report')
-    .description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png',
-    )
+  // --db, --as-of and --json go before the report's name too (`pulse report --json winrate`); what
+  // follows the name is the report's own, and wins (withParentOptions).
+  const report = withReportOptions(
+    program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary').enablePositionalOptions(),
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png\n  pulse report --db deals.db --json funnel',
+  )
   for (const spec of REPORTS.values()) {
     const cmd = withReportOptions(report.command(spec.name).description(spec.description)).option(
       '--where <field=value...>',
@@ -159,7 +161,8 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         'also draw the report as a PNG chart into FILE',
         pathArgument('--png needs the path of the PNG file to write.'),
       )
-    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
+    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (own: ReportOptions) => {
+      const options = withParentOptions(own, report.opts<CommonOptions>())
       const where = parseWhere(options.where)
       const result = await usingStore(
         options,
