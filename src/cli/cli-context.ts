@@ -91,26 +91,6 @@ export function withReportOptions(cmd: Command): Command {
     .option('--json', 'print machine-readable JSON on stdout and nothing else')
 }
 
-/**
- * The options of a subcommand (`pulse report winrate`) with the common options (`--db`,
- * `--as-of`, `--json`) given to its parent before the subcommand's name
- * (`pulse report --db deals.db winrate`) filled in; a value given to the subcommand itself wins.
- * The parent declares them with {@link withReportOptions} and `enablePositionalOptions()`, so that
- * what follows the subcommand's name stays the subcommand's.
- * @example withParentOptions({ json: true }, { db: 'a.db', json: undefined }) // { db: 'a.db', json: true }
- */
-export function withParentOptions<T extends CommonOptions>(own: T, parent: CommonOptions): T {
-  const given: CommonOptions = {}
-  if (parent.db !== undefined) given.db = parent.db
-  if (parent.asOf !== undefined) given.asOf = parent.asOf
-  if (parent.json !== undefined) given.json = parent.json
-  const merged: T = { ...own }
-  for (const key of Object.keys(given) as (keyof CommonOptions)[]) {
-    if (merged[key] === undefined) (merged as CommonOptions)[key] = given[key] as never
-  }
-  return merged
-}
-
 let cached: Config | undefined
 
 /**

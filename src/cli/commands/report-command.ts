@@ -36,7 +36,6 @@ import {
   pathArgument,
   resolveAsOf,
   usingStore,
-  withParentOptions,
   withReportOptions,
 } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
@@ -136,8 +135,8 @@ const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.nam
 
 /** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`, and `--png FILE`. */
 export function registerReportCommand(program: Command, io: CliIo): void {
-  // --db, --as-of and --json go before the report's name too (`pulse report --json winrate`); what
-  // follows the name is the report's own, and wins (withParentOptions).
+  // --db, --as-of and --json go before the report's name too (`pulse report --json winrate`): declared here
+  // for its --help, handed to the report by applyLeadingOptions.
   const report = withReportOptions(
     program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary').enablePositionalOptions(),
   ).addHelpText(
@@ -161,8 +160,7 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         'also draw the report as a PNG chart into FILE',
         pathArgument('--png needs the path of the PNG file to write.'),
       )
-    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (own: ReportOptions) => {
-      const options = withParentOptions(own, report.opts<CommonOptions>())
+    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
       const where = parseWhere(options.where)
       const result = await usingStore(
         options,

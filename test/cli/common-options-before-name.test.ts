@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { withParentOptions } from '../../src/cli/cli-context.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 
@@ -81,15 +80,37 @@ describe('pulse report with --db, --as-of and --json before the report name', ()
   })
 })
 
-describe('withParentOptions', () => {
-  it("fills in the parent's common options the subcommand was not given, its own winning", () => {
-    expect(withParentOptions({ json: true, where: [] }, { db: 'a.db', asOf: '2024-01-01', json: undefined })).toEqual({
-      json: true,
-      where: [],
-      db: 'a.db',
-      asOf: '2024-01-01',
-    })
-    expect(withParentOptions({ db: 'own.db' }, { db: 'parent.db', json: true })).toEqual({ db: 'own.db', json: true })
-    expect(withParentOptions({}, {})).toEqual({})
+describe('pulse with --db, --as-of and --json before the command name', () => {
+  it('hands them to the command, report or not', async () => {
+    const after = await runCli('status', '--db', db, '--json')
+    const before = await runCli('--db', db, '--json', 'status')
+    expect(before.code, before.stderr).toBe(0)
+    expect(JSON.parse(before.stdout).deals).toEqual(JSON.parse(after.stdout).deals)
+    expect(JSON.parse(before.stdout).deals).toBeDefined()
+
+    const report = await runCli('--json', '--as-of', AS_OF, 'report', '--db', db, 'losses')
+    expect(report.code, report.stderr).toBe(0)
+    expect(JSON.parse(report.stdout)).toEqual(JSON.parse((await runCli('report', 'losses', '--db', db, '--as-of', AS_OF, '--json')).stdout))
+  })
+
+  it('lets the last value given win, and checks it as the command would', async () => {
+    const missing = join(tempDir(), 'nope.db')
+    const last = await runCli('--db', missing, 'report', '--db', missing, 'losses', '--db', db, '--as-of', AS_OF, '--json')
+    expect(last.code, last.stderr).toBe(0)
+    const notLast = await runCli('--db', db, 'report', 'losses', '--db', missing, '--as-of', AS_OF, '--json')
+    expect(notLast).toMatchObject({ code: 1, stdout: '' })
+    expect(notLast.stderr).toContain(`There is no Sales Pulse database at ${missing}`)
+    const empty = await runCli('--db', '', '--json', 'status')
+    expect(empty).toEqual(await runCli('status', '--db', '', '--json'))
+    expect(empty).toMatchObject({ code: 1, stdout: '' })
+  })
+
+  it('refuses one the command does not take, naming the command', async () => {
+    const run = await runCli('--as-of', AS_OF, 'status', '--db', db, '--json')
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain('pulse status does not take --as-of (run pulse status --help for its options).')
+    const serve = await runCli('--json', 'serve', '--db', db)
+    expect(serve).toMatchObject({ code: 1, stdout: '' })
+    expect(serve.stderr).toContain('pulse serve does not take --json')
   })
 })
