@@ -5,7 +5,8 @@ import { Command, CommanderError } from 'commander'
 import { debugRequested } from '../config.js'
 import { AppError, isDatabaseDamaged, isDatabaseNotAllowed, userMessage } from '../errors.js'
 import { redactText } from '../log/create-logger.js'
-import { type CliIo, processIo } from './cli-context.js'
+import { applyLeadingOptions } from './apply-leading-options.js'
+import { type CliIo, processIo, withReportOptions } from './cli-context.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
 import { registerDealCommand } from './commands/deal-command.js'
 import { registerDemoCommand } from './commands/demo-command.js'
@@ -33,9 +34,13 @@ export function buildProgram(io: CliIo = processIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+  // --db, --as-of and --json go before the command's name too (`pulse --db deals.db status`), for the commands that
+  // take them. The program reads them wherever they stand (the last one given wins) and hands them on.
+  withReportOptions(program)
+    .hook('preAction', (_program, actionCommand) => applyLeadingOptions(actionCommand))
     .addHelpText(
       'after',
-      '\nExamples:\n  pulse demo                      # sample data, every report and chart, no credentials\n  pulse ingest --csv deals.csv\n  pulse report winrate --json\n  pulse report --help             # each command shows its options and an example',
+      '\n--db, --as-of and --json go before or after the command: each command that takes them says so in its --help.\n\nExamples:\n  pulse demo                      # sample data, every report and chart, no credentials\n  pulse ingest --csv deals.csv\n  pulse report winrate --json\n  pulse --db deals.db status\n  pulse report --help             # each command shows its options and an example',
     )
   registerIngestCommand(program, io)
   registerReportCommand(program, io)

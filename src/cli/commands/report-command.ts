@@ -135,13 +135,14 @@ const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.nam
 
 /** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`, and `--png FILE`. */
 export function registerReportCommand(program: Command, io: CliIo): void {
-  const report = program
-    .command('report')
-    .description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png',
-    )
+  // --db, --as-of and --json go before the report's name too (`pulse report --json winrate`): declared here
+  // for its --help, handed to the report by applyLeadingOptions.
+  const report = withReportOptions(
+    program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary').enablePositionalOptions(),
+  ).addHelpText(
+    'after',
+    '\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png\n  pulse report --db deals.db --json funnel',
+  )
   for (const spec of REPORTS.values()) {
     const cmd = withReportOptions(report.command(spec.name).description(spec.description)).option(
       '--where <field=value...>',
