@@ -1,5 +1,6 @@
 import stringWidth from 'string-width'
 import { closedSinceWords } from './closed-since-words.js'
+import { currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatProbability } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
@@ -201,7 +202,7 @@ export function stalledText(r: StalledReport): string {
   if (r.stalledCount > r.stalled.length)
     parts.push(`... ${formatCount(r.stalledCount - r.stalled.length)} more (use --limit 0 to list all)`)
   parts.push(
-    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${formatMoney(r.overStageP90Amount)}${
+    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${currencyMoney(r.overStageP90Currencies ?? []).totalNamed(r.overStageP90Amount)}${
       r.stagesWithoutP90.length > 0
         ? ` (no p90 used for ${r.stagesWithoutP90.join(', ')}: fewer than ${formatCount(r.stageP90MinCompleted)} completed stays)`
         : ''
@@ -209,7 +210,7 @@ export function stalledText(r: StalledReport): string {
   )
   if (r.overStageP90.length > 0) parts.push(textTable(header, r.overStageP90.map(row), right))
   parts.push(
-    `Stale open deals (no update or activity for more than ${formatCountOf(r.rules.staleDays, 'day')}): ${formatCount(r.stale.count)} of ${formatDeals(r.openCount, 'open')}, ${formatMoney(r.stale.amount)} of ${formatMoney(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
+    `Stale open deals (no update or activity for more than ${formatCountOf(r.rules.staleDays, 'day')}): ${formatCount(r.stale.count)} of ${formatDeals(r.openCount, 'open')}, ${currencyMoney(r.staleCurrencies ?? []).totalNamed(r.stale.amount)} of ${currencyMoney(r.openCurrencies ?? []).totalNamed(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
   )
   return parts.join('\n\n') + findingsBlock(r.findings)
 }

@@ -380,6 +380,8 @@ export interface StalledReport {
   readonly overStageP90: readonly StalledDeal[]
   readonly overStageP90Count: number
   readonly overStageP90Amount: number
+  /** The currencies of all deals past their stage's p90, as `stalledCurrencies`. */
+  readonly overStageP90Currencies?: readonly (string | null)[]
   /** Completed stays a stage needs before its p90 may flag a deal. */
   readonly stageP90MinCompleted: number
   /** Open stages whose p90 flags no deal (too few completed stays, or none); empty when stage times were not computed. */
@@ -397,6 +399,10 @@ export interface StalledReport {
   }
   readonly openCount: number
   readonly openAmount: number
+  /** The currencies of the open deals (`openCount`), as `stalledCurrencies`. */
+  readonly openCurrencies?: readonly (string | null)[]
+  /** The currencies of the stale open deals (`stale`), as `stalledCurrencies`. */
+  readonly staleCurrencies?: readonly (string | null)[]
   /**
    * Deals open on "as of" that have closed since ("as of" in the past): left out, since the store
    * keeps only each deal's latest activity. 0 for "as of" today.
