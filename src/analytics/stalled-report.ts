@@ -1,6 +1,7 @@
 import type { StalePipeline } from '../db/find-stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
+import { closedSinceLeftOut, closedSinceSentence } from './closed-since-sentence.js'
 import { currencyCodes, currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
@@ -117,7 +118,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_past_as_of',
       significant: false,
-      text: `${formatCount(s.closedSince)} deal${s.closedSince === 1 ? '' : 's'}${scope} open on ${query.asOf} ${s.closedSince === 1 ? 'has' : 'have'} closed since and ${s.closedSince === 1 ? 'is' : 'are'} not counted: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
+      text: `${closedSinceLeftOut(s.closedSince, planned, `${scope} open on ${query.asOf}`)}: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
     })
   }
   const unknown = s.noActivityByAsOfCount
@@ -173,21 +174,6 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
     findings,
   }
-}
-
-/**
- * "2 of the deals open on 2024-03-31 have closed since" for `k` deals open on a past day (`open`:
- * " open on 2024-03-31", with any scope words), saying apart those of them whose close date is after
- * the newest record of the store: "and 1 more has a close date after the newest record (2024-06-02)".
- */
-function closedSinceSentence(k: number, planned: StalePipeline['plannedCloses'], open: string): string {
-  const later = Math.min(planned.count, k)
-  const closed = k - later
-  const ahead = (n: number) =>
-    `${n === 1 ? 'has' : 'have'} a close date after the newest record${planned.newestRecord ? ` (${planned.newestRecord})` : ''}`
-  if (later === 0) return `${formatCount(k)} of the deals${open} ${k === 1 ? 'has' : 'have'} closed since`
-  if (closed === 0) return `${formatCount(k)} of the deals${open} ${ahead(k)}`
-  return `${formatCount(closed)} of the deals${open} ${closed === 1 ? 'has' : 'have'} closed since, and ${formatCount(later)} more ${ahead(later)}`
 }
 
 /**
