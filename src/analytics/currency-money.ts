@@ -6,6 +6,8 @@ export interface CurrencyMoney {
   readonly deal: (deal: { readonly amount: number; readonly currency?: string | null }) => string
   /** A total over the deals: `$1.9M`, `1.9M EUR`, or `1.9M (mixed currencies)`. */
   readonly total: (amount: number) => string
+  /** An amount in a table whose total says how it adds up: as `total`, mixed ones as bare numbers (`1.9M`). */
+  readonly figure: (amount: number) => string
   /** A total in a sentence of its own: as `total`, mixed ones naming the currencies: `1.9M (mixed currencies: EUR, USD)`. */
   readonly totalNamed: (amount: number) => string
   /** An alert amount as a lower bound: `$50k+`, `50k EUR+`, or `50k+ in their own currency`. */
@@ -36,6 +38,7 @@ export function currencyMoney(codes: readonly (string | null)[]): CurrencyMoney 
       deal,
       total: (a) => formatMoneyIn(a, unit),
       totalNamed: (a) => formatMoneyIn(a, unit),
+      figure: (a) => formatMoneyIn(a, unit),
       threshold: (a) => `${formatMoneyIn(a, unit)}+`,
       bound: (a) => formatMoneyIn(a, unit),
       atLeast: (a) => `${formatMoneyIn(a, unit)} or more`,
@@ -48,6 +51,7 @@ export function currencyMoney(codes: readonly (string | null)[]): CurrencyMoney 
   return {
     deal,
     total: (a) => `${bare(a)} (mixed currencies)`,
+    figure: bare,
     totalNamed: (a) => `${bare(a)} (mixed currencies: ${named.join(', ')}${codes.includes(null) ? ', none stated' : ''})`,
     threshold: (a) => `${bare(a)}+ in their own currency`,
     bound: (a) => `${bare(a)} in their own currency`,

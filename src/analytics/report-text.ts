@@ -83,11 +83,12 @@ export function winrateText(r: WinrateReport): string {
 
 /** `pulse report losses` as text. */
 export function lossesText(r: LossesReport): string {
+  const money = currencyMoney(r.lostCurrencies ?? [])
   const rows = r.stages.map((s) => [
     s.stage + (s.lateStage ? ' (late)' : s.openStage ? '' : ' (not an open stage)'),
     formatCount(s.lost),
     formatPercent(s.share),
-    formatMoney(s.lostAmount),
+    money.figure(s.lostAmount),
     formatPercent(s.amountShare),
     s.meanDaysSpent === null ? '' : Math.round(s.meanDaysSpent).toString(),
     formatCount(s.daysSpent),
@@ -102,7 +103,7 @@ export function lossesText(r: LossesReport): string {
     true,
   ])
   const late = r.totalLost === 0 ? 'No lost deals in this period.' : `${lateStagesLabel(r.lateStages)}: ${lateStageShareWords(r)}.`
-  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\n${late}${findingsBlock(r.findings)}`
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${money.totalNamed(r.totalLostAmount)}\n\n${table}\n\n${late}${findingsBlock(r.findings)}`
 }
 
 /** "Late stages (Proposal, Negotiation)", or "Late stages" when there are none (`quote`: for Slack's text). */

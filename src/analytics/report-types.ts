@@ -200,6 +200,8 @@ export interface LossesReport {
   readonly stages: readonly LossStage[]
   readonly totalLost: number
   readonly totalLostAmount: number
+  /** The currencies of the lost deals as upper-case codes (null: not stated), each once: the amounts add up without conversion. */
+  readonly lostCurrencies?: readonly (string | null)[]
   /** The open stages in stage order (the configured or CRM pipeline order), for drawing them top to bottom. */
   readonly openStages: readonly string[]
   /** The last two open stages of the stage order. */

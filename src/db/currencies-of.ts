@@ -43,3 +43,16 @@ export async function currenciesOf(
   if (stated === null) return (await base.select(sql<string | null>`currency`.as('currency')).distinct().execute()).map((r) => r.currency)
   return [...stated, ...(Number(totals?.noCurrency ?? 0) > 0 ? [null] : [])]
 }
+
+/**
+ * The currencies of the deals `base` selects ({@link currenciesOf}), in one pass over them (two when
+ * they state more than one).
+ * @example await findCurrencies(db.selectFrom('deals').where('outcome', '=', 'lost')) // ['EUR', null]
+ */
+export async function findCurrencies(
+  // biome-ignore lint/complexity/noBannedTypes: a query with nothing selected yet
+  base: SelectQueryBuilder<Database, 'deals', {}>,
+): Promise<(string | null)[]> {
+  const totals = await base.select([sql<number>`count(*)`.as('count'), ...currencyTotalsColumns()]).executeTakeFirst()
+  return currenciesOf(base, Number(totals?.count ?? 0), totals)
+}

@@ -6,6 +6,7 @@ import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { findingsSummary } from '../../src/services/findings-summary.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
+import { stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { openTestStore, writeTempFile } from '../helpers/test-store.js'
 
 const HEADER =
@@ -41,7 +42,7 @@ const MIXED = ['E1,84000,2024-06-01,EUR', 'G1,120000,2024-06-01,gbp', 'U1,10000,
 
 describe('stalled findings and totals in the deals’ own currencies', () => {
   it('marks the stalled and zombie totals as mixed, naming the currencies each adds up', async () => {
-    const { finding, summary, text } = await reportsOf(MIXED, true)
+    const { report, finding, summary, text } = await reportsOf(MIXED, true)
     expect(finding('stalled_deals')).toContain(
       'worth 204k (mixed currencies: EUR, GBP) are stalled (50k or more in their own currency, no activity for 14+ days)',
     )
@@ -50,6 +51,9 @@ describe('stalled findings and totals in the deals’ own currencies', () => {
     expect(summary).toContain('Zombie pipeline: 3 of 4 open deals, worth 214k (mixed currencies: EUR, GBP, USD)')
     expect(summary).not.toContain('$')
     expect(text).toContain('3 of 4 open deals, 214k (mixed currencies: EUR, GBP, USD) of 219k (mixed currencies: EUR, GBP, USD)')
+    const slack = JSON.stringify(stalledBlocks(report, 'company'))
+    expect(slack).toContain('*Zombie pipeline*\\n3 deals, 214k (mixed currencies: EUR, GBP, USD)')
+    expect(slack).toContain('Stalled deals, company: 2 deals, 204k (mixed currencies)')
   })
 
   it('writes a one-currency store’s totals in its currency', async () => {
