@@ -16,6 +16,8 @@ export interface CurrencyMoney {
   readonly atLeast: (amount: number) => string
   /** An alert amount alone: `$50k`, `50k EUR`, or `50k in their own currency`. */
   readonly bound: (amount: number) => string
+  /** The one unit of the amounts (`$`, `EUR`), or null when they mix currencies. */
+  readonly unit: string | null
   /** A sentence naming the currencies when the deals mix them, else none. */
   readonly note: readonly string[]
 }
@@ -42,6 +44,7 @@ export function currencyMoney(codes: readonly (string | null)[]): CurrencyMoney 
       threshold: (a) => `${formatMoneyIn(a, unit)}+`,
       bound: (a) => formatMoneyIn(a, unit),
       atLeast: (a) => `${formatMoneyIn(a, unit)} or more`,
+      unit: unit ?? '$',
       note: [],
     }
   }
@@ -56,6 +59,7 @@ export function currencyMoney(codes: readonly (string | null)[]): CurrencyMoney 
     threshold: (a) => `${bare(a)}+ in their own currency`,
     bound: (a) => `${bare(a)} in their own currency`,
     atLeast: (a) => `${bare(a)} or more in their own currency`,
+    unit: null,
     note: [`Amounts are in each deal's own currency (${listed}): the totals add them up without conversion.`],
   }
 }

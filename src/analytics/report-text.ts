@@ -1,7 +1,7 @@
 import stringWidth from 'string-width'
 import { closedSinceWords } from './closed-since-words.js'
 import { currencyMoney } from './currency-money.js'
-import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatProbability } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
   DriversReport,
@@ -50,6 +50,7 @@ function scopeLine(asOf: string, where: Readonly<Record<string, string | undefin
 
 /** `pulse report winrate` as text. */
 export function winrateText(r: WinrateReport): string {
+  const money = currencyMoney(r.currencies ?? [])
   const rows = r.months.map((m) => {
     const { rate, lcl, ucl } = formatMonthLimits(m)
     return [
@@ -69,16 +70,16 @@ export function winrateText(r: WinrateReport): string {
               ? 'none closed'
               : '',
       formatCount(m.created),
-      formatMoney(m.createdAmount),
+      money.figure(m.createdAmount),
       formatCount(m.openAtEnd),
     ]
   })
   const table = textTable(
-    ['month', 'won', 'lost', 'win rate', 'centre', 'limits', 'verdict', 'created', 'created $', 'open at end'],
+    ['month', 'won', 'lost', 'win rate', 'centre', 'limits', 'verdict', 'created', `created ${money.unit ?? 'amount'}`, 'open at end'],
     rows,
     [false, true, true, true, true, true, false, true, true, true],
   )
-  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.monthsNote ? `${r.monthsNote}\n` : ''}${r.limitNote}\nOpen pipeline on ${r.asOf}: ${formatDeals(r.openPipeline.count)}, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
+  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.monthsNote ? `${r.monthsNote}\n` : ''}${r.limitNote}\nOpen pipeline on ${r.asOf}: ${formatDeals(r.openPipeline.count)}, ${money.totalNamed(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
 }
 
 /** `pulse report losses` as text. */

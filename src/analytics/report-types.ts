@@ -166,6 +166,8 @@ export interface WinrateReport {
   readonly runSignals: readonly RunSignal[]
   /** Open pipeline on "as of": deals created by then and not closed by then (some may have closed since). */
   readonly openPipeline: { readonly count: number; readonly amount: number }
+  /** The currencies of the deals in scope as upper-case codes (null: not stated): the amounts add up without conversion. */
+  readonly currencies?: readonly (string | null)[]
   readonly findings: readonly Finding[]
 }
 

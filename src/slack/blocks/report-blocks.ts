@@ -8,7 +8,7 @@ import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport,
 import { stalledMoney } from '../../analytics/stalled-money.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, clip, context, fields, header, listSection, section } from './block-kit.js'
-import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from './format.js'
+import { count, countOf, dealAmount, dealCount, esc, escName, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
@@ -59,8 +59,8 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
     ...findingsSection(report.findings),
     section(`\`\`\`${recent.join('\n') || 'no closed months'}\`\`\``),
     fields([
-      `*Open pipeline*\n${dealCount(report.openPipeline.count)}, ${money(report.openPipeline.amount)}`,
-      `*Created last month*\n${latest ? `${dealCount(latest.created)}, ${money(latest.createdAmount)}` : 'n/a'}`,
+      `*Open pipeline*\n${dealCount(report.openPipeline.count)}, ${esc(currencyMoney(report.currencies ?? []).totalNamed(report.openPipeline.amount))}`,
+      `*Created last month*\n${latest ? `${dealCount(latest.created)}, ${esc(currencyMoney(report.currencies ?? []).totalNamed(latest.createdAmount))}` : 'n/a'}`,
     ]),
     context(
       `${report.monthsNote ? `${esc(report.monthsNote)} ` : ''}${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
