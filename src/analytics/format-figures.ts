@@ -50,12 +50,13 @@ export function formatMoney(amount: number): string {
 
 /**
  * An amount in its deal's currency: {@link formatMoney} for dollars or an unstated currency,
- * `84k EUR` for any other (never `$84k EUR`).
+ * `84k EUR` for any other (never `$84k EUR`), the code upper-case as stored in any case (`eur`).
  * @example formatMoneyIn(84_000, 'EUR') // '84k EUR'
  */
 export function formatMoneyIn(amount: number, currency: string | null | undefined): string {
-  if (!currency || currency.toUpperCase() === 'USD') return formatMoney(amount)
-  return `${formatMoney(amount).replace('$', '')} ${currency}`
+  const code = currency?.trim().toUpperCase()
+  if (!code || code === 'USD') return formatMoney(amount)
+  return `${formatMoney(amount).replace('$', '')} ${code}`
 }
 
 const MONEY_UNITS: ReadonlyArray<[number, string]> = [

@@ -1,6 +1,7 @@
 import type { LossStageRow } from '../db/find-loss-stages.js'
 import { roundMoney } from '../domain/round-money.js'
-import { formatCount, formatDeals, formatMoney, formatPercent } from './format-figures.js'
+import { currencyCodes, currencyMoney } from './currency-money.js'
+import { formatCount, formatDeals, formatPercent } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, LossesReport, LossStage, ReportQuery } from './report-types.js'
@@ -10,13 +11,18 @@ import { scopeWords } from './winrate-report.js'
  * `report losses`: lost deals (closed by `asOf`) by the stage they were lost at, largest count
  * first, with the days spent on them (created to closed) and the share lost at the last two open
  * stages. Lost deals that name a stage outside the open ones (an export writing `Closed`) are
- * shown as they are and said to have no recorded stage. Pure.
+ * shown as they are and said to have no recorded stage. `currencies`: those of the lost deals
+ * (null: not stated), whose amounts add up without conversion. Pure.
  */
 export function lossesReport(
   rows: readonly LossStageRow[],
   context: Pick<ReportContext, 'lateStages' | 'openStages'>,
   query: ReportQuery,
+  currencies: readonly (string | null)[] = [],
 ): LossesReport {
+  // The lost amounts in the lost deals' currency, or marked as mixed, naming them.
+  const lostCurrencies = currencyCodes(currencies)
+  const money = currencyMoney(lostCurrencies)
   const totalLost = rows.reduce((s, r) => s + r.lost, 0)
   const totalLostAmount = roundMoney(rows.reduce((s, r) => s + r.lostAmount, 0))
   const late = new Set(context.lateStages)
@@ -55,10 +61,10 @@ export function lossesReport(
       significant: false,
       text:
         lateStageShare === 1 && recordedLost === 1
-          ? `The one lost deal${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} (${formatMoney(recordedAmount)}) was lost late, at ${lateRows.find((r) => r.lost > 0)?.stage}, after ${formatCount(days)} deal-days of work.`
+          ? `The one lost deal${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} (${money.totalNamed(recordedAmount)}) was lost late, at ${lateRows.find((r) => r.lost > 0)?.stage}, after ${formatCount(days)} deal-days of work.`
           : lateStageShare === 0
             ? `${recordedLost === 1 ? 'The one lost deal' : `None of the ${formatCount(recordedLost)} lost deals`}${allRecorded ? '' : ' whose stage is recorded'}${scopeWords(query.where ?? {})} was ${recordedLost === 1 ? 'not ' : ''}lost late, at ${context.lateStages.join(' or ')}.`
-            : `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${formatMoney(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
+            : `${formatPercent(lateStageShare)} ${of}${scopeWords(query.where ?? {})} (${money.totalNamed(lateRows.reduce((s, r) => s + r.lostAmount, 0))}, ${formatPercent(lateStageAmountShare)} of ${allRecorded ? 'the lost amount' : 'their amount'}) were lost late, at ${context.lateStages.join(' or ')}, after ${formatCount(days)} deal-days of work.`,
     })
   }
   const unrecorded = stages.filter((s) => !s.openStage && s.lost > 0)
@@ -80,6 +86,7 @@ export function lossesReport(
     stages,
     totalLost,
     totalLostAmount,
+    lostCurrencies,
     openStages: [...context.openStages],
     lateStages: [...context.lateStages],
     lateStageShare,

@@ -1,6 +1,7 @@
 import stringWidth from 'string-width'
 import { closedSinceWords } from './closed-since-words.js'
-import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent, formatProbability } from './format-figures.js'
+import { currencyMoney } from './currency-money.js'
+import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
   DriversReport,
@@ -49,6 +50,7 @@ function scopeLine(asOf: string, where: Readonly<Record<string, string | undefin
 
 /** `pulse report winrate` as text. */
 export function winrateText(r: WinrateReport): string {
+  const money = currencyMoney(r.currencies ?? [])
   const rows = r.months.map((m) => {
     const { rate, lcl, ucl } = formatMonthLimits(m)
     return [
@@ -68,25 +70,26 @@ export function winrateText(r: WinrateReport): string {
               ? 'none closed'
               : '',
       formatCount(m.created),
-      formatMoney(m.createdAmount),
+      money.figure(m.createdAmount),
       formatCount(m.openAtEnd),
     ]
   })
   const table = textTable(
-    ['month', 'won', 'lost', 'win rate', 'centre', 'limits', 'verdict', 'created', 'created $', 'open at end'],
+    ['month', 'won', 'lost', 'win rate', 'centre', 'limits', 'verdict', 'created', `created ${money.unit ?? 'amount'}`, 'open at end'],
     rows,
     [false, true, true, true, true, true, false, true, true, true],
   )
-  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.monthsNote ? `${r.monthsNote}\n` : ''}${r.limitNote}\nOpen pipeline on ${r.asOf}: ${formatDeals(r.openPipeline.count)}, ${formatMoney(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
+  return `Win rate by closed month (${scopeLine(r.asOf, r.where)})\n\n${table}\n\n${r.monthsNote ? `${r.monthsNote}\n` : ''}${r.limitNote}\nOpen pipeline on ${r.asOf}: ${formatDeals(r.openPipeline.count)}, ${money.totalNamed(r.openPipeline.amount)}.${findingsBlock(r.findings)}`
 }
 
 /** `pulse report losses` as text. */
 export function lossesText(r: LossesReport): string {
+  const money = currencyMoney(r.lostCurrencies ?? [])
   const rows = r.stages.map((s) => [
     s.stage + (s.lateStage ? ' (late)' : s.openStage ? '' : ' (not an open stage)'),
     formatCount(s.lost),
     formatPercent(s.share),
-    formatMoney(s.lostAmount),
+    money.figure(s.lostAmount),
     formatPercent(s.amountShare),
     s.meanDaysSpent === null ? '' : Math.round(s.meanDaysSpent).toString(),
     formatCount(s.daysSpent),
@@ -101,7 +104,7 @@ export function lossesText(r: LossesReport): string {
     true,
   ])
   const late = r.totalLost === 0 ? 'No lost deals in this period.' : `${lateStagesLabel(r.lateStages)}: ${lateStageShareWords(r)}.`
-  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${formatMoney(r.totalLostAmount)}\n\n${table}\n\n${late}${findingsBlock(r.findings)}`
+  return `Losses by stage (${scopeLine(r.asOf, r.where)}): ${formatDeals(r.totalLost, 'lost')}, ${money.totalNamed(r.totalLostAmount)}\n\n${table}\n\n${late}${findingsBlock(r.findings)}`
 }
 
 /** "Late stages (Proposal, Negotiation)", or "Late stages" when there are none (`quote`: for Slack's text). */
@@ -201,7 +204,7 @@ export function stalledText(r: StalledReport): string {
   if (r.stalledCount > r.stalled.length)
     parts.push(`... ${formatCount(r.stalledCount - r.stalled.length)} more (use --limit 0 to list all)`)
   parts.push(
-    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${formatMoney(r.overStageP90Amount)}${
+    `Past their stage's p90 (still active, flagged separately): ${formatDeals(r.overStageP90Count)}, ${currencyMoney(r.overStageP90Currencies ?? []).totalNamed(r.overStageP90Amount)}${
       r.stagesWithoutP90.length > 0
         ? ` (no p90 used for ${r.stagesWithoutP90.join(', ')}: fewer than ${formatCount(r.stageP90MinCompleted)} completed stays)`
         : ''
@@ -209,7 +212,7 @@ export function stalledText(r: StalledReport): string {
   )
   if (r.overStageP90.length > 0) parts.push(textTable(header, r.overStageP90.map(row), right))
   parts.push(
-    `Stale open deals (no update or activity for more than ${formatCountOf(r.rules.staleDays, 'day')}): ${formatCount(r.stale.count)} of ${formatDeals(r.openCount, 'open')}, ${formatMoney(r.stale.amount)} of ${formatMoney(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
+    `Stale open deals (no update or activity for more than ${formatCountOf(r.rules.staleDays, 'day')}): ${formatCount(r.stale.count)} of ${formatDeals(r.openCount, 'open')}, ${currencyMoney(r.staleCurrencies ?? []).totalNamed(r.stale.amount)} of ${currencyMoney(r.openCurrencies ?? []).totalNamed(r.openAmount)}. Stale closed deals: ${formatCount(r.stale.closedCount)}.`,
   )
   return parts.join('\n\n') + findingsBlock(r.findings)
 }

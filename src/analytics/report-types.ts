@@ -166,6 +166,8 @@ export interface WinrateReport {
   readonly runSignals: readonly RunSignal[]
   /** Open pipeline on "as of": deals created by then and not closed by then (some may have closed since). */
   readonly openPipeline: { readonly count: number; readonly amount: number }
+  /** The currencies of the deals in scope as upper-case codes (null: not stated): the amounts add up without conversion. */
+  readonly currencies?: readonly (string | null)[]
   readonly findings: readonly Finding[]
 }
 
@@ -200,6 +202,8 @@ export interface LossesReport {
   readonly stages: readonly LossStage[]
   readonly totalLost: number
   readonly totalLostAmount: number
+  /** The currencies of the lost deals as upper-case codes (null: not stated), each once: the amounts add up without conversion. */
+  readonly lostCurrencies?: readonly (string | null)[]
   /** The open stages in stage order (the configured or CRM pipeline order), for drawing them top to bottom. */
   readonly openStages: readonly string[]
   /** The last two open stages of the stage order. */
@@ -380,6 +384,8 @@ export interface StalledReport {
   readonly overStageP90: readonly StalledDeal[]
   readonly overStageP90Count: number
   readonly overStageP90Amount: number
+  /** The currencies of all deals past their stage's p90, as `stalledCurrencies`. */
+  readonly overStageP90Currencies?: readonly (string | null)[]
   /** Completed stays a stage needs before its p90 may flag a deal. */
   readonly stageP90MinCompleted: number
   /** Open stages whose p90 flags no deal (too few completed stays, or none); empty when stage times were not computed. */
@@ -397,6 +403,10 @@ export interface StalledReport {
   }
   readonly openCount: number
   readonly openAmount: number
+  /** The currencies of the open deals (`openCount`), as `stalledCurrencies`. */
+  readonly openCurrencies?: readonly (string | null)[]
+  /** The currencies of the stale open deals (`stale`), as `stalledCurrencies`. */
+  readonly staleCurrencies?: readonly (string | null)[]
   /**
    * Deals open on "as of" that have closed since ("as of" in the past): left out, since the store
    * keeps only each deal's latest activity. 0 for "as of" today.

@@ -1,12 +1,13 @@
 import type { StalePipeline } from '../db/find-stale-pipeline.js'
 import type { DealList, OpenDealRow } from '../db/find-stalled-deals.js'
 import { daysBetween } from '../domain/dates.js'
-import { formatCount, formatCountOf, formatDeals, formatMoney, formatPercent } from './format-figures.js'
+import { closedSinceLeftOut, closedSinceSentence } from './closed-since-sentence.js'
+import { currencyCodes, currencyMoney } from './currency-money.js'
+import { formatCount, formatCountOf, formatDeals, formatPercent } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
 import { MIN_COMPLETED_STAYS_FOR_P90, stageP90Thresholds, stagesWithoutP90 } from './stage-p90-thresholds.js'
-import { currencyCode } from './stalled-money.js'
 import { scopeWords } from './winrate-report.js'
 
 /** What the stalled report is computed from. */
@@ -55,10 +56,17 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   // A past "as of" with deals closed since: counted as open that day (`closedSinceCounted`), or
   // (DMs, deals open now) left out, which the sentences then say.
   const counted = s.closedSince > 0 && s.closedSinceCounted
+  // Each total in the currency of the deals it adds up, or marked as mixed, naming them.
+  const stalledCurrencies = currencyCodes(data.stalled.currencies)
+  const overCurrencies = currencyCodes(data.overStageP90.currencies)
+  const openCurrencies = currencyCodes(s.openCurrencies)
+  const staleCurrencies = currencyCodes(s.staleCurrencies)
+  const open = currencyMoney(openCurrencies)
   const stillOpen = s.closedSince > 0 && !s.closedSinceCounted
   if (data.stalled.count > 0) {
     const n = data.stalled.count
     const unrecorded = data.stalled.noActivityDate
+    const money = currencyMoney(stalledCurrencies)
     // Without an activity date, days idle run from a stand-in date: say so rather than state a quiet spell as fact.
     const standIn = standInSentence(
       unrecorded,
@@ -72,7 +80,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       significant: true,
       // A past "as of" with deals closed since: the count covers only those still open now, which the
       // sentence says on its own, since the summary shows it without the note on the closed ones.
-      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : counted ? `${formatCount(n)} deal${n === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${formatMoney(data.stalled.amount)} ${stillOpen || counted ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${formatMoney(rules.alertAmount)} or more, ${unrecorded === n ? 'idle' : 'no activity'} for ${formatCount(rules.idleDays)}+ days).${standIn}`,
+      text: `${stillOpen ? `Of the deals${scope} open on ${query.asOf} that are still open now, ${formatCount(n)}` : counted ? `${formatCount(n)} deal${n === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `${formatCount(n)} open deal${n === 1 ? '' : 's'}${scope}`} worth ${money.totalNamed(data.stalled.amount)} ${stillOpen || counted ? (n === 1 ? 'was' : 'were') : n === 1 ? 'is' : 'are'} stalled (${money.atLeast(rules.alertAmount)}, ${unrecorded === n ? 'idle' : 'no activity'} for ${formatCount(rules.idleDays)}+ days).${standIn}`,
     })
   }
   if (data.overStageP90.count > 0) {
@@ -80,7 +88,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_over_p90',
       significant: true,
-      text: `${formatCount(data.overStageP90.count)} more large deal${data.overStageP90.count === 1 ? '' : 's'}${scope}, worth ${formatMoney(data.overStageP90.amount)}, ${data.overStageP90.count === 1 ? 'is' : 'are'} still active but ${data.overStageP90.count === 1 ? 'has' : 'have'} sat in their stage longer than 90% of stays there.`,
+      text: `${formatCount(data.overStageP90.count)} more large deal${data.overStageP90.count === 1 ? '' : 's'}${scope}, worth ${currencyMoney(overCurrencies).totalNamed(data.overStageP90.amount)}, ${data.overStageP90.count === 1 ? 'is' : 'are'} still active but ${data.overStageP90.count === 1 ? 'has' : 'have'} sat in their stage longer than 90% of stays there.`,
     })
   }
   if (s.staleCount > 0) {
@@ -91,7 +99,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stale_pipeline',
       significant: true,
-      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${formatMoney(s.staleAmount)}${s.openAmount > 0 ? ` (${formatPercent(s.staleAmount / s.openAmount)} of open pipeline)` : ''}, ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
+      text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${currencyMoney(staleCurrencies).totalNamed(s.staleAmount)}${s.openAmount > 0 ? ` (${formatPercent(s.staleAmount / s.openAmount)} of open pipeline)` : ''}, ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
     })
   }
   if (counted) {
@@ -110,7 +118,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_past_as_of',
       significant: false,
-      text: `${formatCount(s.closedSince)} deal${s.closedSince === 1 ? '' : 's'}${scope} open on ${query.asOf} ${s.closedSince === 1 ? 'has' : 'have'} closed since and ${s.closedSince === 1 ? 'is' : 'are'} not counted: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
+      text: `${closedSinceLeftOut(s.closedSince, planned, `${scope} open on ${query.asOf}`)}: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
     })
   }
   const unknown = s.noActivityByAsOfCount
@@ -126,10 +134,10 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       key: 'stalled_none',
       significant: false,
       text: counted
-        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${formatMoney(s.openAmount - s.noActivityByAsOfAmount)}).`
+        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${open.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
         : unknown > 0
-          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${formatMoney(s.openAmount - s.noActivityByAsOfAmount)}).`
-          : `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${formatMoney(s.openAmount)}).`,
+          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${open.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
+          : `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${open.totalNamed(s.openAmount)}).`,
     })
   }
   if (unknown > 0) {
@@ -138,7 +146,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_no_activity_by_as_of',
       significant: false,
-      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${formatMoney(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
+      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${open.totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
     })
   }
   return {
@@ -149,41 +157,23 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     stalledCount: data.stalled.count,
     stalledAmount: data.stalled.amount,
     stalledWithoutActivityDate: data.stalled.noActivityDate,
-    stalledCurrencies: currencyCodes(data.stalled.currencies),
+    stalledCurrencies,
     overStageP90: data.overStageP90.deals.map(toDeal),
     overStageP90Count: data.overStageP90.count,
     overStageP90Amount: data.overStageP90.amount,
+    overStageP90Currencies: overCurrencies,
     stageP90MinCompleted: MIN_COMPLETED_STAYS_FOR_P90,
     stagesWithoutP90: stagesWithoutP90(data.stageTimes),
     stale: { count: s.staleCount, amount: s.staleAmount, withoutTouchDate: s.staleWithoutTouchDate, closedCount: s.staleClosedCount },
     openCount: s.openCount,
     openAmount: s.openAmount,
+    openCurrencies,
+    staleCurrencies,
     closedSince: s.closedSince,
     plannedCloses: { count: planned.count, newestRecord: planned.count > 0 ? newestRecord : null },
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
     findings,
   }
-}
-
-/** Stored currencies as codes ({@link currencyCode}), each once, codes in order and null (not stated) last. */
-function currencyCodes(stored: readonly (string | null)[]): (string | null)[] {
-  const codes = new Set(stored.map(currencyCode))
-  return [...codes].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
-}
-
-/**
- * "2 of the deals open on 2024-03-31 have closed since" for `k` deals open on a past day (`open`:
- * " open on 2024-03-31", with any scope words), saying apart those of them whose close date is after
- * the newest record of the store: "and 1 more has a close date after the newest record (2024-06-02)".
- */
-function closedSinceSentence(k: number, planned: StalePipeline['plannedCloses'], open: string): string {
-  const later = Math.min(planned.count, k)
-  const closed = k - later
-  const ahead = (n: number) =>
-    `${n === 1 ? 'has' : 'have'} a close date after the newest record${planned.newestRecord ? ` (${planned.newestRecord})` : ''}`
-  if (later === 0) return `${formatCount(k)} of the deals${open} ${k === 1 ? 'has' : 'have'} closed since`
-  if (closed === 0) return `${formatCount(k)} of the deals${open} ${ahead(k)}`
-  return `${formatCount(closed)} of the deals${open} ${closed === 1 ? 'has' : 'have'} closed since, and ${formatCount(later)} more ${ahead(later)}`
 }
 
 /**

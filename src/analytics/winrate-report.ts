@@ -2,6 +2,7 @@ import type { MonthlyCreatedRow } from '../db/find-monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
+import { currencyCodes } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import { noMatchFinding } from './no-match-finding.js'
@@ -15,6 +16,8 @@ export interface WinrateData {
   created: readonly MonthlyCreatedRow[]
   /** With no deal created by "as of": the first `created_date` after it, if any (the data starts later). */
   firstCreatedAfter?: string | null
+  /** The currencies of the deals in scope as stored (null: not stated), whose amounts add up without conversion. */
+  currencies?: readonly (string | null)[]
 }
 
 /** Months shown by default, counting the partial month. */
@@ -105,6 +108,7 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     baselineMonths: BASELINE_MONTHS,
     runSignals: shownSignals,
     openPipeline: { count: Math.max(0, openCount), amount: Math.max(0, openAmount) },
+    currencies: currencyCodes(data.currencies ?? []),
   }
   const newestClosed = data.outcomes
     .filter((r) => r.month <= asOfMonth && r.won + r.lost > 0)

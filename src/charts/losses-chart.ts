@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount, formatDeals, formatMoney } from '../analytics/format-figures.js'
+import { currencyMoney } from '../analytics/currency-money.js'
+import { formatCount, formatDeals } from '../analytics/format-figures.js'
 import type { LossesReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { stageAxis } from './fit-labels.js'
@@ -37,6 +38,8 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
   const firstLate = ordered.findIndex((s) => s.lateStage)
   const other: LossesChartRow['group'] =
     firstLate >= 0 && ordered.slice(firstLate).some((s) => !s.lateStage) ? 'Other stage' : 'Earlier stage'
+  // The lost deals' currency, or (mixed) bare figures with the total naming the currencies.
+  const money = currencyMoney(report.lostCurrencies ?? [])
   const rows = ordered.map(
     (s): LossesChartRow => ({
       stage: s.stage,
@@ -45,7 +48,7 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
       share: s.share,
       lateStage: s.lateStage,
       group: s.lateStage ? 'Late stage' : other,
-      label: `${formatCount(s.lost)} lost \u00b7 ${formatMoney(s.lostAmount)} \u00b7 ${formatPercent(s.share)}`,
+      label: `${formatCount(s.lost)} lost \u00b7 ${money.figure(s.lostAmount)} \u00b7 ${formatPercent(s.share)}`,
     }),
   )
   const title = lossesTitle(report)
@@ -63,7 +66,7 @@ export function lossesChart(report: LossesReport, options: LossesChartOptions = 
   const spec = {
     title: titleBlock(
       title,
-      `Lost deals by the stage they were lost at, in stage order. ${formatDeals(report.totalLost, 'lost')} worth ${formatMoney(report.totalLostAmount)}.`,
+      `Lost deals by the stage they were lost at, in stage order. ${formatDeals(report.totalLost, 'lost')} worth ${money.totalNamed(report.totalLostAmount)}.`,
     ),
     width: LAYOUT.width - 90,
     height: { step: LAYOUT.barStep + 8 },
@@ -108,6 +111,7 @@ function orderStages(report: LossesReport, order: readonly string[]) {
 }
 
 function lossesTitle(report: LossesReport): string {
+  const money = currencyMoney(report.lostCurrencies ?? [])
   const share = report.lateStageShare
   const top = [...report.stages].sort((a, b) => b.lost - a.lost)[0]!
   const most = `${top.stage}: ${formatPercent(top.share)} of all losses`
@@ -116,17 +120,17 @@ function lossesTitle(report: LossesReport): string {
   const partial = recorded < report.totalLost
   const lateStage = report.stages.find((s) => s.lateStage && s.lost > 0)
   if (recorded === 1 && share === 1 && lateStage)
-    return `The one lost deal${partial ? ' with a recorded stage' : ''} (${formatMoney(lateStage.lostAmount)}) was lost late, at ${lateStage.stage}`
+    return `The one lost deal${partial ? ' with a recorded stage' : ''} (${money.total(lateStage.lostAmount)}) was lost late, at ${lateStage.stage}`
   if (partial && share !== null && report.lateStages.length > 0) {
     const lateAmount = report.stages.filter((s) => s.lateStage).reduce((sum, s) => sum + s.lostAmount, 0)
-    return `${formatPercent(share)} of the lost deals with a recorded stage (${formatMoney(lateAmount)}) were lost late, at ${joinPhrases(report.lateStages, 'or')}`
+    return `${formatPercent(share)} of the lost deals with a recorded stage (${money.total(lateAmount)}) were lost late, at ${joinPhrases(report.lateStages, 'or')}`
   }
   if (share === 0 && report.lateStages.length > 0)
     return `No deals were lost late (at ${joinPhrases(report.lateStages, 'or')}); most at ${most}`
   if (share !== null && report.lateStages.length > 0) {
     const lateAmount = report.stages.filter((s) => s.lateStage).reduce((sum, s) => sum + s.lostAmount, 0)
     const where = joinPhrases(report.lateStages, 'or')
-    return `${formatPercent(share)} of lost deals (${formatMoney(lateAmount)}) were lost late, at ${where}`
+    return `${formatPercent(share)} of lost deals (${money.total(lateAmount)}) were lost late, at ${where}`
   }
   return `Most deals are lost at ${most}`
 }

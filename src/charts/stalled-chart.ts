@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import { formatCount, formatCountOf, formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf } from '../analytics/format-figures.js'
 import type { StalledReport } from '../analytics/report-types.js'
 import { stalledMoney } from '../analytics/stalled-money.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
@@ -38,13 +38,13 @@ export function stalledChart(report: StalledReport, options: StalledChartOptions
   const top = options.top ?? 10
   const idleDays = report.rules.idleDays
   const deals = [...report.stalled].sort((a, b) => b.amount - a.amount).slice(0, top)
+  const money = stalledMoney(report)
   if (deals.length === 0) {
     return emptyChart(
       'No stalled deals',
-      `No open deal of ${formatMoney(report.rules.alertAmount)} or more has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
+      `No open deal of ${money.atLeast(report.rules.alertAmount)} has been idle for ${formatCountOf(idleDays, 'day')} or longer.`,
     )
   }
-  const money = stalledMoney(report)
   // Deals that share a name (a renewal every year, say) are told apart by their ids.
   const names = deals.map((d) => d.dealName ?? d.dealId)
   const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i))

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
+import { currenciesOf, currencyTotalsColumns } from './currencies-of.js'
 import {
   closedLastTouchSql,
   daysBetweenSql,
@@ -45,6 +46,10 @@ export interface StalePipeline {
    */
   noActivityByAsOfCount: number
   noActivityByAsOfAmount: number
+  /** The currencies of the open deals (`openCount`) as stored (null: not stated), each once: the amounts add up without conversion. */
+  openCurrencies: (string | null)[]
+  /** The currencies of the stale open deals (`staleCount`), as `openCurrencies`. */
+  staleCurrencies: (string | null)[]
   /**
    * Whether a deal with no activity or update date counts from the stage it was in on `asOf`, read
    * from its stage history (`lastActivityOnSql`): true unless a current analytics rollup shows
@@ -78,10 +83,8 @@ export async function findStalePipeline(
   const standInOnAsOf = !asOfIsNewest
   const staleFrom = standInOnAsOf ? openStaleFromOnSql(scope.asOf) : openStaleFromSql
   const lastActivity = standInOnAsOf ? lastActivityOnSql(scope.asOf) : lastActivitySql
-  const open = await db
-    .selectFrom('deals')
-    .where(scopeCondition(scope))
-    .where(openDealsSql(scope.asOf, openOn))
+  const openDeals = db.selectFrom('deals').where(scopeCondition(scope)).where(openDealsSql(scope.asOf, openOn))
+  const open = await openDeals
     .select([
       sql<number>`count(*)`.as('openCount'),
       sql<number>`coalesce(${sumAmountsSql(sql`amount`)}, 0)`.as('openAmount'),
@@ -94,8 +97,17 @@ export async function findStalePipeline(
       sql<number>`coalesce(${sumAmountsSql(sql`case when ${lastActivity} > ${scope.asOf} then amount else 0 end`)}, 0)`.as(
         'noActivityAmount',
       ),
+      ...currencyTotalsColumns(),
+      ...currencyTotalsColumns(sql<boolean>`${staleFrom} < ${cutoff}`, 'stale'),
     ])
     .executeTakeFirst()
+  const openCount = Number(open?.openCount ?? 0)
+  const staleCount = Number(open?.staleCount ?? 0)
+  const staleTotals = open && {
+    firstCurrency: open.staleFirstCurrency,
+    lastCurrency: open.staleLastCurrency,
+    noCurrency: open.staleNoCurrency,
+  }
   const closed = slice
     ? await rollupRows(db, 'stale_closed', slice)
         .where('d', '>', staleDays)
@@ -111,9 +123,9 @@ export async function findStalePipeline(
         .select(sql<number>`count(*)`.as('n'))
         .executeTakeFirst()
   return {
-    openCount: Number(open?.openCount ?? 0),
+    openCount,
     openAmount: roundMoney(Number(open?.openAmount ?? 0)),
-    staleCount: Number(open?.staleCount ?? 0),
+    staleCount,
     staleAmount: roundMoney(Number(open?.staleAmount ?? 0)),
     staleWithoutTouchDate: Number(open?.staleWithoutTouchDate ?? 0),
     staleClosedCount: Number(closed?.n ?? 0),
@@ -122,6 +134,8 @@ export async function findStalePipeline(
     closedSinceCounted: openOn,
     noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
     noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),
+    openCurrencies: await currenciesOf(openDeals, openCount, open),
+    staleCurrencies: await currenciesOf(openDeals.where(sql<boolean>`${staleFrom} < ${cutoff}`), staleCount, staleTotals),
     standInOnAsOf,
   }
 }

@@ -2,6 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
 import type { IdleFrom } from '../domain/deal-derived.js'
 import { roundMoney } from '../domain/round-money.js'
+import { currenciesOf, currencyTotalsColumns } from './currencies-of.js'
 import {
   idleFromSql,
   lastActivityOnSql,
@@ -149,9 +150,7 @@ async function list(base: DealsQuery, limit: number, asOf: string, options: AsOf
       sql<number>`count(*)`.as('count'),
       sql<number>`coalesce(${sumAmountsSql(sql`amount`)}, 0)`.as('amount'),
       sql<number>`coalesce(sum(case when last_activity_date is null then 1 else 0 end), 0)`.as('noActivityDate'),
-      sql<string | null>`min(currency)`.as('firstCurrency'),
-      sql<string | null>`max(currency)`.as('lastCurrency'),
-      sql<number>`coalesce(sum(case when currency is null then 1 else 0 end), 0)`.as('noCurrency'),
+      ...currencyTotalsColumns(),
     ])
     .executeTakeFirst()
   let q = base.select(listColumns(asOf, options)).orderBy('amount', 'desc').orderBy('deal_id')
@@ -160,14 +159,7 @@ async function list(base: DealsQuery, limit: number, asOf: string, options: AsOf
   // The totals add amounts up as they are: which currencies they mix is said with them (read
   // again only when the totals show more than one).
   const count = Number(totals?.count ?? 0)
-  const first = totals?.firstCurrency ?? null
-  const stated = first === null ? [] : first === totals?.lastCurrency ? [first] : null
-  const currencies =
-    count === 0
-      ? []
-      : stated === null
-        ? (await base.select(sql<string | null>`currency`.as('currency')).distinct().execute()).map((r) => r.currency)
-        : [...stated, ...(Number(totals?.noCurrency ?? 0) > 0 ? [null] : [])]
+  const currencies = await currenciesOf(base, count, totals)
   return {
     deals: rows.map((r) => ({ ...r, amount: Number(r.amount) })) as OpenDealRow[],
     count,

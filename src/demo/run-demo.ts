@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { formatCount, formatMoney } from '../analytics/format-figures.js'
+import { formatCount, formatMoneyIn } from '../analytics/format-figures.js'
 import type { FindingsSummary, ReportQuery } from '../analytics/report-types.js'
 import { reliabilityFromTable } from '../charts/model-chart-inputs.js'
 import { type ChartInputs, type ChartKind, renderReportChart } from '../charts/render-report-chart.js'
@@ -56,6 +56,8 @@ export interface DemoResult {
 export interface AtRiskDeal extends DealScore {
   name: string | null
   amount: number
+  /** The deal's currency as stored (null: not stated, written as dollars). */
+  currency: string | null
   stage: string
 }
 
@@ -152,7 +154,7 @@ export function croSummary(r: Omit<DemoResult, 'text'>): string {
   ]
   for (const d of r.atRisk) {
     const chance = r.scores.informative ? `win chance ${pct(d.winProbability)}` : `similar deals win ${pct(d.winProbability)}`
-    const what = `${d.name ? `${d.name}, ` : ''}${formatMoney(d.amount)}, ${d.stage}`
+    const what = `${d.name ? `${d.name}, ` : ''}${formatMoneyIn(d.amount, d.currency)}, ${d.stage}`
     lines.push(`  - ${d.dealId} (${what}): health ${d.healthScore}/100, ${chance}. ${d.reasons.slice(0, 2).join('; ')}`)
   }
   lines.push(
@@ -170,7 +172,7 @@ async function highValueAtRisk(store: Store, scores: ScoreReport, alertAmount: n
   for (const row of rows) {
     const score = byId.get(row.deal_id)
     if (!score || row.amount < alertAmount) continue
-    out.push({ ...score, name: row.deal_name, amount: row.amount, stage: row.stage })
+    out.push({ ...score, name: row.deal_name, amount: row.amount, currency: row.currency, stage: row.stage })
     if (out.length === 5) break
   }
   return out

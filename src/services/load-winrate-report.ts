@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { WinrateQuery, WinrateReport } from '../analytics/report-types.js'
 import { winrateReport } from '../analytics/winrate-report.js'
+import { findCurrencies } from '../db/currencies-of.js'
+import { scopeCondition } from '../db/deal-scope.js'
 import { findFirstCreatedAfter } from '../db/find-first-created-after.js'
 import { findMonthlyCreated } from '../db/find-monthly-created.js'
 import { findMonthlyOutcomes } from '../db/find-monthly-outcomes.js'
@@ -13,8 +15,12 @@ import { loadReportContext } from './load-report-context.js'
  */
 export async function loadWinrateReport(db: Kysely<Database>, query: WinrateQuery): Promise<WinrateReport> {
   const { scope } = await loadReportContext(db, query)
-  const [outcomes, created] = await Promise.all([findMonthlyOutcomes(db, scope), findMonthlyCreated(db, scope)])
+  const [outcomes, created, currencies] = await Promise.all([
+    findMonthlyOutcomes(db, scope),
+    findMonthlyCreated(db, scope),
+    findCurrencies(db.selectFrom('deals').where(scopeCondition(scope))),
+  ])
   // Nothing created by "as of": whether the data starts later (an "as of" before it) is worth saying.
   const firstCreatedAfter = outcomes.length === 0 && created.length === 0 ? await findFirstCreatedAfter(db, scope) : null
-  return winrateReport({ outcomes, created, firstCreatedAfter }, query)
+  return winrateReport({ outcomes, created, firstCreatedAfter, currencies }, query)
 }

@@ -44,6 +44,10 @@ describe('formatMoneyIn', () => {
     [84_000, 'usd', '$84k'],
     [999_600, 'EUR', '1M EUR'],
     [1_500_000_000, 'EUR', '1.5B EUR'],
+    // A code stored as a CSV or CRM wrote it reads upper-case, as the stalled report writes it.
+    [120_000, 'gbp', '120k GBP'],
+    [84_000, ' eur ', '84k EUR'],
+    [60_000, ' USD', '$60k'],
   ])('%d %s -> %s, in the same short units as formatMoney', (amount, currency, text) => {
     expect(formatMoneyIn(amount, currency)).toBe(text)
   })

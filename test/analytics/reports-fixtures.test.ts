@@ -307,7 +307,13 @@ describeEachDialect('reports on hand-made deals', (dialect) => {
       // Demo's 40 completed stays make its p90 a threshold; the stages with no stay have none.
       expect(r.stagesWithoutP90).toEqual(['Qualified', 'Proposal', 'Negotiation'])
       expect(lean.stagesWithoutP90).toEqual([])
-      expect({ ...lean, overStageP90: r.overStageP90, overStageP90Count: 1, overStageP90Amount: 90_000 }).toEqual({
+      expect({
+        ...lean,
+        overStageP90: r.overStageP90,
+        overStageP90Count: 1,
+        overStageP90Amount: 90_000,
+        overStageP90Currencies: [null],
+      }).toEqual({
         ...r,
         stagesWithoutP90: [],
         stalled: r.stalled.map((d) => ({ ...d, stageP90: null })),

@@ -27,6 +27,8 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
             staleClosedCount: 0,
             closedSince: 0,
             plannedCloses: { count: 0, newestRecord: null },
+            openCurrencies: [],
+            staleCurrencies: [],
             closedSinceCounted: false,
             noActivityByAsOfCount: 0,
             noActivityByAsOfAmount: 0,

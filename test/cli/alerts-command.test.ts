@@ -84,12 +84,59 @@ describe('pulse alerts --dry-run', () => {
     const run = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-05-20')
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).toContain(
-      '1 deal open on 2025-05-20 has closed since and is not counted: only deals still open now are listed. Run it as of today for the deals stalled now.',
+      // Nothing in the store is dated after 2025-05-01: C1's close on 2025-06-10 is planned, as the stalled report says.
+      '1 of the deals open on 2025-05-20 has a close date after the newest record (2025-05-01); it is not counted: only deals still open now are listed. Run it as of today for the deals stalled now.',
     )
     const json = await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', '2025-05-20')
     expect(JSON.parse(json.stdout)).toMatchObject({ asOf: '2025-05-20', closedSince: 1 })
     expect(json.stderr).not.toContain('closed since')
     const today = await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', '2025-07-20')
     expect(JSON.parse(today.stdout).closedSince).toBe(0)
+  })
+
+  it('tells the deals closed since a past as-of from planned closes, as the stalled report does', async () => {
+    const db = join(tempDir(), 'p.db')
+    const csv = [
+      HEADER,
+      'P2,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2025-05-01,ana@acme.example',
+      'C1,2025-01-01,2025-06-10,rep_1,SaaS,EMEA,Core,Inbound,Demo,70000,Lost,2025-04-20,ana@acme.example',
+      // Dated after every record and after today: a planned close, not one that happened.
+      'F1,2025-01-01,2099-01-10,rep_1,SaaS,EMEA,Core,Inbound,Demo,60000,Won,2025-04-20,ana@acme.example',
+      'X1,2025-07-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,1000,Open,2025-07-01,ana@acme.example',
+    ].join('\n')
+    expect((await runCli('ingest', '--csv', writeTempFile('p.csv', csv), '--db', db)).code).toBe(0)
+    const note =
+      '1 of the deals open on 2025-05-20 has closed since, and 1 more has a close date after the newest record (2025-07-01); they are not counted: only deals still open now are listed.'
+    const run = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-05-20')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain(note)
+    const report = await runCli('report', 'stalled', '--db', db, '--as-of', '2025-05-20')
+    expect(report.stdout).toContain(
+      '1 of the deals open on 2025-05-20 has closed since, and 1 more has a close date after the newest record (2025-07-01)',
+    )
+  })
+
+  it('writes each amount in its deal’s currency, and the left-out total in the open deals’ currencies', async () => {
+    const db = join(tempDir(), 'p.db')
+    const rows = (currencies: string[]) =>
+      [
+        `${HEADER},currency`,
+        `E1,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2025-06-20,ana@acme.example,${currencies[0]}`,
+        `G1,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,120000,Open,2025-05-01,ana@acme.example,${currencies[1]}`,
+        `U1,2025-01-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,90000,Open,2025-05-01,ana@acme.example,${currencies[2]}`,
+      ].join('\n')
+    expect((await runCli('ingest', '--csv', writeTempFile('m.csv', rows(['EUR', 'GBP', 'USD'])), '--db', db)).code).toBe(0)
+    const run = await runCli('alerts', '--dry-run', '--db', db, '--as-of', '2025-05-20')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/G1 +120k GBP {2}Demo/)
+    expect(run.stdout).toMatch(/U1 +\$90k {2}Demo/)
+    expect(run.stderr).toContain('1 open deal, worth 80k (mixed currencies: EUR, GBP, USD), had no recorded activity by 2025-05-20')
+    const json = JSON.parse((await runCli('alerts', '--dry-run', '--json', '--db', db, '--as-of', '2025-05-20')).stdout)
+    expect(json.alerts.map((a: { amount: unknown }) => a.amount)).toEqual([120000, 90000])
+    const euros = join(tempDir(), 'e.db')
+    expect((await runCli('ingest', '--csv', writeTempFile('e.csv', rows(['EUR', 'eur', 'EUR'])), '--db', euros)).code).toBe(0)
+    const inEuros = await runCli('alerts', '--dry-run', '--db', euros, '--as-of', '2025-05-20')
+    expect(inEuros.stdout).toMatch(/U1 +90k EUR {2}Demo/)
+    expect(inEuros.stderr).toContain('1 open deal, worth 80k EUR, had no recorded')
   })
 })

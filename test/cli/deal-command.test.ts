@@ -14,7 +14,8 @@ describe('pulse deal', () => {
     const [euro, dollar, unstated] = open as [(typeof open)[0], (typeof open)[0], (typeof open)[0]]
     // The same file with a currency column: one open deal in EUR, one in USD, the rest left empty.
     const currency = new Map([
-      [euro.deal_id, 'EUR'],
+      // Written lower-case, as some exports do: stored as given, written upper-case.
+      [euro.deal_id, 'eur'],
       [dollar.deal_id, 'USD'],
     ])
     const lines = dealsCsv(deals).trimEnd().split('\n')
@@ -32,7 +33,7 @@ describe('pulse deal', () => {
       return { line: text.stdout.split('\n')[1] as string, json }
     }
     const e = await show(euro.deal_id)
-    expect(e.json).toMatchObject({ amount: euro.amount, currency: 'EUR' })
+    expect(e.json).toMatchObject({ amount: euro.amount, currency: 'eur' })
     expect(e.line).toMatch(/ · [\d.]+k EUR · /)
     expect(e.line).not.toContain('$')
     // An id pasted with spaces around it is the stored (trimmed) id.

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { openStore } from '../../src/db/open-store.js'
-import { DEMO_AS_OF, runDemo } from '../../src/demo/run-demo.js'
+import { croSummary, DEMO_AS_OF, runDemo } from '../../src/demo/run-demo.js'
 import { SAMPLE_STAGES } from '../../src/sample/sample-profile.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -201,6 +201,11 @@ describe('runDemo', () => {
         (s) => !listed.has(s.dealId) && (byId.get(s.dealId)?.amount ?? 0) >= config.alertAmount && s.healthScore < worst,
       )
       expect(missed).toEqual([])
+      // A deal in another currency is listed in it, as the stalled report writes it.
+      const euro = { ...result.atRisk[0]!, amount: 84_000, currency: 'eur' }
+      expect(croSummary({ ...result, atRisk: [euro] })).toContain(
+        `${euro.dealId} (${euro.name ? `${euro.name}, ` : ''}84k EUR, ${euro.stage})`,
+      )
       for (const file of result.files) expect(existsSync(file)).toBe(true)
       // Findings are marked as every report marks them: * significant, - context.
       expect(result.summary.findings.some((f) => f.significant)).toBe(true)

@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import stringWidth from 'string-width'
-import { formatCount, formatMoney } from '../../analytics/format-figures.js'
+import { closedSinceLeftOut } from '../../analytics/closed-since-sentence.js'
+import { currencyCode, currencyMoney } from '../../analytics/currency-money.js'
+import { formatCount, formatMoneyIn } from '../../analytics/format-figures.js'
 import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
@@ -137,11 +139,11 @@ function noActivityNote(io: CliIo, plan: StallPlan): void {
   const since = plan.closedSince
   if (since > 0)
     io.err(
-      `${formatCount(since)} ${since === 1 ? 'deal' : 'deals'} open on ${plan.asOf} ${since === 1 ? 'has' : 'have'} closed since and ${since === 1 ? 'is' : 'are'} not counted: only deals still open now are listed.${count === 0 ? ' Run it as of today for the deals stalled now.' : ''}`,
+      `${closedSinceLeftOut(since, plan.plannedCloses, ` open on ${plan.asOf}`)}: only deals still open now are listed.${count === 0 ? ' Run it as of today for the deals stalled now.' : ''}`,
     )
   if (count === 0) return
   io.err(
-    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${formatMoney(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
+    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${currencyMoney(plan.openCurrencies).totalNamed(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
   )
 }
 
@@ -181,7 +183,7 @@ function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string)
   const padded = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)))
   const rows = alerts.map(
     (a) =>
-      `  ${padded(a.dealId, idWidth)} ${formatMoney(a.amount).padStart(7)}  ${padded(a.stage, stageWidth)} idle ${formatCount(a.daysIdle).padStart(idleWidth)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
+      `  ${padded(a.dealId, idWidth)} ${formatMoneyIn(a.amount, currencyCode(a.currency)).padStart(7)}  ${padded(a.stage, stageWidth)} idle ${formatCount(a.daysIdle).padStart(idleWidth)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,
   )
   // A deal whose owner has no email cannot be DMed: it is listed, but not counted as a DM.
   const dms = alerts.filter((a) => a.ownerEmail !== null).length

@@ -1,10 +1,11 @@
 import type { StalledReport } from '../../analytics/report-types.js'
+import { stalledMoney } from '../../analytics/stalled-money.js'
 import { findOwnerIdsByEmail } from '../../db/find-owner-ids-by-email.js'
 import { enqueueOutboxMessage } from '../../db/slack-outbox.js'
 import { teamSignature } from '../access/team-signature.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, fitLines, header, section } from '../blocks/block-kit.js'
-import { count, countOf, escName, money } from '../blocks/format.js'
+import { count, countOf, esc, escName } from '../blocks/format.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 const MAX_LISTED = 15
@@ -55,16 +56,18 @@ export async function planManagerDigests(ctx: SlackContext, asOf: string): Promi
  * (largest first) with owner, and the rule. Pure.
  */
 export function managerDigestMessage(report: StalledReport, asOf: string): OutboxPayload {
+  // Each deal in its own currency; the total in theirs, or marked mixed with a note naming them.
+  const amounts = stalledMoney(report)
   // Whole lines only: the deals that do not fit the section are counted with the rest.
   const lines = fitLines(
     report.stalled.map(
       (d) =>
-        `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${countOf(d.daysIdle, 'day')}${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
+        `• *${escName(d.dealName ?? d.dealId)}* ${esc(amounts.deal(d))}, ${escName(d.stage)}, idle ${countOf(d.daysIdle, 'day')}${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
     ),
   )
   const more = report.stalledCount - lines.length
   const deals = report.stalledCount === 1 ? '1 stalled deal' : `${count(report.stalledCount)} stalled deals`
-  const text = `Your team has ${deals} worth ${money(report.stalledAmount)}.`
+  const text = `Your team has ${deals} worth ${esc(amounts.total(report.stalledAmount))}.${amounts.note.length > 0 ? ` ${esc(amounts.note.join(' '))}` : ''}`
   return {
     text,
     blocks: [
@@ -72,7 +75,7 @@ export function managerDigestMessage(report: StalledReport, asOf: string): Outbo
       section(text),
       section(lines.join('\n')),
       context(
-        `${more > 0 ? `And ${count(more)} more. ` : ''}Stalled: at least ${money(report.rules.alertAmount)} and idle ${count(report.rules.idleDays)}+ days. As of ${asOf}.`,
+        `${more > 0 ? `And ${count(more)} more. ` : ''}Stalled: at least ${esc(amounts.bound(report.rules.alertAmount))} and idle ${count(report.rules.idleDays)}+ days. As of ${asOf}.`,
       ),
     ],
   }

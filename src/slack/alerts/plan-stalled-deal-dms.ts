@@ -1,4 +1,5 @@
 import type { StalledDeal } from '../../analytics/report-types.js'
+import { todayOf } from '../../config.js'
 import { withJobLock } from '../../db/acquire-job-lock.js'
 import { findDealLinks } from '../../db/find-deal-links.js'
 import {
@@ -21,6 +22,8 @@ export interface PlannedAlert {
   readonly dealId: string
   readonly ownerEmail: string | null
   readonly amount: number
+  /** The deal's currency as stored (null: not stated, written as dollars). */
+  readonly currency: string | null
   readonly stage: string
   readonly daysIdle: number
   /** The date `daysIdle` runs from: `activity`, or with no activity recorded `update`, `stage` or `created`. */
@@ -44,6 +47,10 @@ export interface StallPlan {
   readonly noActivityByAsOf: { readonly count: number; readonly amount: number }
   /** Deals open on `asOf` that have closed since (a past "as of"): not counted, as in the stalled report. Zero when "as of" is today. */
   readonly closedSince: number
+  /** Of `closedSince`, the deals whose close date is after the newest record (or today): planned closes, as in the stalled report. */
+  readonly plannedCloses: { readonly count: number; readonly newestRecord: string | null }
+  /** The currencies of the open deals (null: not stated), which `noActivityByAsOf.amount` adds up without conversion. */
+  readonly openCurrencies: readonly (string | null)[]
 }
 
 /** The lock row that keeps two plans (the scheduled job, `pulse alerts`, on any instance) from running at once. */
@@ -81,6 +88,8 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     limit: 0,
     // DMs go about deals open now: a deal closed since a past "as of" is no one's to act on.
     openNow: true,
+    // A close dated after the app's today (`PULSE_AS_OF`, else today in `PULSE_TZ`) is planned, as in `pulse report stalled`.
+    today: todayOf(c),
     rules: { alertAmount: c.alertAmount, idleDays: c.idleDays, staleDays: c.staleDays },
   })
   const episodes = await findOpenStallEpisodes(db)
@@ -96,11 +105,20 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     dealId: d.dealId,
     ownerEmail: d.ownerEmail,
     amount: d.amount,
+    currency: d.currency ?? null,
     stage: d.stage,
     daysIdle: d.daysIdle,
     idleFrom: d.idleFrom,
   }))
-  const summary = { asOf, alerts, stalled: report.stalledCount, noActivityByAsOf: report.noActivityByAsOf, closedSince: report.closedSince }
+  const summary = {
+    asOf,
+    alerts,
+    stalled: report.stalledCount,
+    noActivityByAsOf: report.noActivityByAsOf,
+    closedSince: report.closedSince,
+    plannedCloses: report.plannedCloses,
+    openCurrencies: report.openCurrencies ?? [],
+  }
   if (options.dryRun) return { ...summary, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 
   // Each loop below writes a row per deal: it lets Slack's requests in every ROWS_PER_YIELD rows.

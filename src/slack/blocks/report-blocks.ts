@@ -1,4 +1,5 @@
 import { closedSinceWords } from '../../analytics/closed-since-words.js'
+import { currencyMoney } from '../../analytics/currency-money.js'
 import { formatUtcMinute } from '../../analytics/format-figures.js'
 import { formatMonthLimits } from '../../analytics/format-month-limits.js'
 import { noRangeReason } from '../../analytics/no-range-reason.js'
@@ -7,7 +8,7 @@ import type { DriversReport, Finding, FunnelReport, LossesReport, StalledReport,
 import { stalledMoney } from '../../analytics/stalled-money.js'
 import type { DealCard, PulseStatus } from '../app/pulse-services.js'
 import { type Block, clip, context, fields, header, listSection, section } from './block-kit.js'
-import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from './format.js'
+import { count, countOf, dealAmount, dealCount, esc, escName, monthLabel, pct, pctApart } from './format.js'
 
 /** A rendered answer: fallback text (notifications, screen readers; mrkdwn, escaped) and blocks. */
 export interface RenderedReport {
@@ -58,8 +59,8 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
     ...findingsSection(report.findings),
     section(`\`\`\`${recent.join('\n') || 'no closed months'}\`\`\``),
     fields([
-      `*Open pipeline*\n${dealCount(report.openPipeline.count)}, ${money(report.openPipeline.amount)}`,
-      `*Created last month*\n${latest ? `${dealCount(latest.created)}, ${money(latest.createdAmount)}` : 'n/a'}`,
+      `*Open pipeline*\n${dealCount(report.openPipeline.count)}, ${esc(currencyMoney(report.currencies ?? []).totalNamed(report.openPipeline.amount))}`,
+      `*Created last month*\n${latest ? `${dealCount(latest.created)}, ${esc(currencyMoney(report.currencies ?? []).totalNamed(latest.createdAmount))}` : 'n/a'}`,
     ]),
     context(
       `${report.monthsNote ? `${esc(report.monthsNote)} ` : ''}${esc(report.limitNote)}${partial ? ` ${monthLabel(partial.month)} is partial (${count(partial.n)} so far) and is not judged.` : ''} As of ${report.asOf}.`,
@@ -70,11 +71,12 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
 
 /** `/pulse losses`: lost deals by stage, late-stage share. */
 export function lossesBlocks(report: LossesReport, scopeLabel: string): RenderedReport {
+  const lost = currencyMoney(report.lostCurrencies ?? [])
   const rows = report.stages
     .slice(0, 8)
     .map(
       (s) =>
-        `${s.lateStage ? '*' : ''}${escName(s.stage)}${s.lateStage ? '*' : ''}: ${count(s.lost)} lost (${pct(s.share)}), ${money(s.lostAmount)}`,
+        `${s.lateStage ? '*' : ''}${escName(s.stage)}${s.lateStage ? '*' : ''}: ${count(s.lost)} lost (${pct(s.share)}), ${esc(lost.figure(s.lostAmount))}`,
     )
   const blocks: Block[] = [
     header(`Losses by stage: ${scopeLabel}`),
@@ -83,7 +85,7 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
     context(
       report.totalLost === 0
         ? `No lost deals in this period. As of ${report.asOf}.`
-        : `${lateStagesLabel(report.lateStages, esc)}: ${esc(lateStageShareWords(report))}. ${countOf(report.totalLost, 'lost deal')}, ${money(report.totalLostAmount)}. As of ${report.asOf}.`,
+        : `${lateStagesLabel(report.lateStages, esc)}: ${esc(lateStageShareWords(report))}. ${countOf(report.totalLost, 'lost deal')}, ${esc(lost.totalNamed(report.totalLostAmount))}. As of ${report.asOf}.`,
     ),
   ]
   return {
@@ -156,8 +158,8 @@ export function stalledBlocks(
     ),
     ...(rows.length > 0 ? [listSection(rows, 'stalled deals', report.stalledCount)] : []),
     fields([
-      `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${money(report.stale.amount)}`,
-      `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${money(report.overStageP90Amount)}`,
+      `*Zombie pipeline*\n${dealCount(report.stale.count)}, ${esc(currencyMoney(report.staleCurrencies ?? []).totalNamed(report.stale.amount))}`,
+      `*Over their stage's p90*\n${dealCount(report.overStageP90Count)}, ${esc(currencyMoney(report.overStageP90Currencies ?? []).totalNamed(report.overStageP90Amount))}`,
     ]),
     // Stages whose p90 rests on too few stays flag no deal: say so, or "0 deals" reads as none there.
     ...(report.stagesWithoutP90.length > 0
@@ -171,7 +173,7 @@ export function stalledBlocks(
     ...report.findings.filter((f) => STALLED_NOTES.has(f.key)).map((f) => context(esc(f.text))),
     context(`As of ${report.asOf}.`),
   ]
-  return { text: esc(`Stalled deals, ${scopeLabel}: ${dealCount(report.stalledCount)}, ${money(report.stalledAmount)}`), blocks }
+  return { text: esc(`Stalled deals, ${scopeLabel}: ${dealCount(report.stalledCount)}, ${amounts.total(report.stalledAmount)}`), blocks }
 }
 
 /** One deal: amount, stage, idle days, health and its reasons. */

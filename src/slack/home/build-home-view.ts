@@ -1,6 +1,7 @@
+import { currencyCode, currencyMoney } from '../../analytics/currency-money.js'
 import type { DealCard } from '../app/pulse-services.js'
 import { type Block, context, divider, fields, header, image, LIMITS, listSection, section } from '../blocks/block-kit.js'
-import { count, countOf, dealAmount, dealCount, esc, escName, money, monthLabel, pct, pctApart } from '../blocks/format.js'
+import { count, countOf, dealAmount, dealCount, esc, escName, moneyIn, monthLabel, pct, pctApart } from '../blocks/format.js'
 import type { HomeSnapshot } from './home-snapshot.js'
 
 /** A Home tab view (`views.publish`). */
@@ -45,6 +46,11 @@ function verdictLine(s: HomeSnapshot): string {
   return `*${rateHigh}* in ${monthLabel(w.month)}, normal range ${low}-${high}, ${count(w.n)} closed${flag}`
 }
 
+// A total in the currency of the deals it adds up, or marked as mixed, naming them (a snapshot stored without them: dollars).
+function total(figure: { readonly amount: number; readonly currencies?: readonly (string | null)[] }): string {
+  return esc(currencyMoney(figure.currencies ?? []).totalNamed(figure.amount))
+}
+
 function lateStageLine(s: HomeSnapshot): string {
   const l = s.lateStageLosses
   if (l?.words) return esc(l.words)
@@ -56,7 +62,7 @@ function stalledLines(s: HomeSnapshot): Block[] {
   if (s.stalled.top.length === 0) return [section('No stalled deals. :tada:')]
   const lines = s.stalled.top.map(
     (d) =>
-      `• *${escName(d.dealName ?? d.dealId)}* ${money(d.amount)}, ${escName(d.stage)}, idle ${countOf(d.daysIdle, 'day')}${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
+      `• *${escName(d.dealName ?? d.dealId)}* ${moneyIn(d.amount, currencyCode(d.currency))}, ${escName(d.stage)}, idle ${countOf(d.daysIdle, 'day')}${d.ownerEmail ? `, ${escName(d.ownerEmail)}` : ''}`,
   )
   return [listSection(lines, 'stalled deals', Math.max(s.stalled.count, lines.length))]
 }
@@ -87,10 +93,10 @@ export function buildHomeView(content: HomeContent): HomeView {
     blocks.push(header('Sales Pulse: company'), section(verdictLine(s)))
     blocks.push(
       fields([
-        `*Open pipeline*\n${dealCount(s.pipeline.count)}, ${money(s.pipeline.amount)}`,
-        `*Stalled*\n${dealCount(s.stalled.count)}, ${money(s.stalled.amount)}`,
+        `*Open pipeline*\n${dealCount(s.pipeline.count)}, ${total(s.pipeline)}`,
+        `*Stalled*\n${dealCount(s.stalled.count)}, ${total(s.stalled)}`,
         `*Late-stage losses*\n${lateStageLine(s)}`,
-        `*Zombie pipeline*\n${dealCount(s.zombie.count)}, ${money(s.zombie.amount)}`,
+        `*Zombie pipeline*\n${dealCount(s.zombie.count)}, ${total(s.zombie)}`,
       ]),
     )
     blocks.push(...findingsBlock(s))
@@ -103,8 +109,8 @@ export function buildHomeView(content: HomeContent): HomeView {
     blocks.push(header('Sales Pulse: your team'), section(`Team win rate: ${verdictLine(s)}`))
     blocks.push(
       fields([
-        `*Team pipeline*\n${countOf(s.pipeline.count, 'open deal')}, ${money(s.pipeline.amount)}`,
-        `*Stalled*\n${dealCount(s.stalled.count)}, ${money(s.stalled.amount)}`,
+        `*Team pipeline*\n${countOf(s.pipeline.count, 'open deal')}, ${total(s.pipeline)}`,
+        `*Stalled*\n${dealCount(s.stalled.count)}, ${total(s.stalled)}`,
       ]),
     )
     if (s.charts.winrate) blocks.push(image(s.charts.winrate, s.chartAlt?.winrate ?? "Your team's monthly win rate", 'Team win rate'))

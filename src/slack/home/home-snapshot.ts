@@ -28,9 +28,15 @@ export interface HomeSnapshot {
   readonly scope: 'company' | 'team'
   readonly asOf: string
   readonly winrate: MonthVerdict | null
-  readonly pipeline: { readonly count: number; readonly amount: number }
-  readonly stalled: { readonly count: number; readonly amount: number; readonly top: readonly StalledDeal[] }
-  readonly zombie: { readonly count: number; readonly amount: number }
+  /** Each total with the currencies of the deals it adds up (upper-case codes, null: not stated; absent in snapshots stored before it existed). */
+  readonly pipeline: { readonly count: number; readonly amount: number; readonly currencies?: readonly (string | null)[] }
+  readonly stalled: {
+    readonly count: number
+    readonly amount: number
+    readonly top: readonly StalledDeal[]
+    readonly currencies?: readonly (string | null)[]
+  }
+  readonly zombie: { readonly count: number; readonly amount: number; readonly currencies?: readonly (string | null)[] }
   /** Company only: share of losses (count, amount) at the last two open stages. */
   readonly lateStageLosses: {
     readonly share: number | null
@@ -134,9 +140,14 @@ export async function computeHomeSnapshot(ctx: SlackContext, managerEmail: strin
     scope: managerEmail === null ? 'company' : 'team',
     asOf,
     winrate: verdictOf(winrate),
-    pipeline: { count: stalled.openCount, amount: stalled.openAmount },
-    stalled: { count: stalled.stalledCount, amount: stalled.stalledAmount, top: stalled.stalled.slice(0, 10) },
-    zombie: { count: stalled.stale.count, amount: stalled.stale.amount },
+    pipeline: { count: stalled.openCount, amount: stalled.openAmount, currencies: stalled.openCurrencies ?? [] },
+    stalled: {
+      count: stalled.stalledCount,
+      amount: stalled.stalledAmount,
+      top: stalled.stalled.slice(0, 10),
+      currencies: stalled.stalledCurrencies ?? [],
+    },
+    zombie: { count: stalled.stale.count, amount: stalled.stale.amount, currencies: stalled.staleCurrencies ?? [] },
     lateStageLosses: losses
       ? {
           share: losses.lateStageShare,

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { winrateText } from '../../src/analytics/report-text.js'
+import { DEFAULT_STAGES } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
+import { winrateBlocks } from '../../src/slack/blocks/report-blocks.js'
+import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+
+const HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+
+let store: Store | undefined
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+// The win-rate report, as text and Slack, of open deals (each `id,amount,currency`; no currency column unless `withCurrency`).
+async function winrateOf(rows: string[], withCurrency: boolean) {
+  await store?.close()
+  store = await openTestStore()
+  const lines = rows.map((r) => {
+    const [id, amount, currency] = r.split(',')
+    return `${id},2024-06-10,,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-07-01${withCurrency ? `,${currency ?? ''}` : ''}`
+  })
+  const csv = [`${HEADER}${withCurrency ? ',currency' : ''}`, ...lines, ''].join('\n')
+  await importCsvFile(store, { path: writeTempFile('winrate.csv', csv), stages: DEFAULT_STAGES })
+  const report = await loadWinrateReport(store.db, { asOf: '2024-07-20' })
+  return { text: winrateText(report), slack: JSON.stringify(winrateBlocks(report, 'company').blocks) }
+}
+
+describe('the win-rate report’s pipeline in the deals’ currencies', () => {
+  it('marks the open pipeline over several currencies as mixed, naming them', async () => {
+    const { text, slack } = await winrateOf(['E1,84000,EUR', 'G1,120000,gbp', 'U1,60000,USD'], true)
+    expect(text).toContain('Open pipeline on 2024-07-20: 3 deals, 264k (mixed currencies: EUR, GBP, USD).')
+    expect(text).not.toContain('$')
+    expect(text).toMatch(/created amount/)
+    expect(slack).toContain('*Open pipeline*\\n3 deals, 264k (mixed currencies: EUR, GBP, USD)')
+  })
+
+  it('writes one currency’s pipeline in it, and dollars without a currency column', async () => {
+    const euros = await winrateOf(['E1,84000,EUR', 'E2,120000,eur'], true)
+    expect(euros.text).toContain('Open pipeline on 2024-07-20: 2 deals, 204k EUR.')
+    expect(euros.text).toMatch(/created EUR/)
+    expect(euros.slack).toContain('*Open pipeline*\\n2 deals, 204k EUR')
+    const dollars = await winrateOf(['E1,84000', 'E2,120000'], false)
+    expect(dollars.text).toContain('Open pipeline on 2024-07-20: 2 deals, $204k.')
+    expect(dollars.text).toMatch(/created \$/)
+  })
+})
