@@ -1,4 +1,5 @@
-import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import { findDataVersion } from './find-data-version.js'
 import type { Database } from './schema.js'
 
 /**
@@ -44,15 +45,42 @@ export async function currenciesOf(
   return [...stated, ...(Number(totals?.noCurrency ?? 0) > 0 ? [null] : [])]
 }
 
+/** Answers of {@link findCurrencies} per store, by data version and query; a store's entries go once its version moves. */
+const remembered = new WeakMap<Kysely<Database>, { version: string; byQuery: Map<string, Promise<(string | null)[]>> }>()
+/** Queries remembered per store and version, at most (each answer is a few currency codes). */
+const MAX_REMEMBERED = 256
+
 /**
  * The currencies of the deals `base` selects ({@link currenciesOf}), in one pass over them (two when
- * they state more than one).
- * @example await findCurrencies(db.selectFrom('deals').where('outcome', '=', 'lost')) // ['EUR', null]
+ * they state more than one). The answer is remembered for the store's data version (every import
+ * and stored sync page moves it): the reports that read the analytics rollup would otherwise scan
+ * every deal for a few currency codes on each request.
+ * @example await findCurrencies(db, db.selectFrom('deals').where('outcome', '=', 'lost')) // ['EUR', null]
  */
 export async function findCurrencies(
+  db: Kysely<Database>,
   // biome-ignore lint/complexity/noBannedTypes: a query with nothing selected yet
   base: SelectQueryBuilder<Database, 'deals', {}>,
 ): Promise<(string | null)[]> {
-  const totals = await base.select([sql<number>`count(*)`.as('count'), ...currencyTotalsColumns()]).executeTakeFirst()
-  return currenciesOf(base, Number(totals?.count ?? 0), totals)
+  const version = await findDataVersion(db)
+  let memo = remembered.get(db)
+  if (memo?.version !== version) {
+    memo = { version, byQuery: new Map() }
+    remembered.set(db, memo)
+  }
+  const compiled = base.compile()
+  const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`
+  const known = memo.byQuery.get(key)
+  if (known) return known
+  if (memo.byQuery.size >= MAX_REMEMBERED) memo.byQuery.clear()
+  const answer = (async () => {
+    const totals = await base.select([sql<number>`count(*)`.as('count'), ...currencyTotalsColumns()]).executeTakeFirst()
+    return currenciesOf(base, Number(totals?.count ?? 0), totals)
+  })()
+  memo.byQuery.set(key, answer)
+  // A failed read is not remembered.
+  answer.catch(() => {
+    if (memo?.byQuery.get(key) === answer) memo.byQuery.delete(key)
+  })
+  return answer
 }

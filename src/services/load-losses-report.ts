@@ -15,6 +15,6 @@ export async function loadLossesReport(db: Kysely<Database>, query: ReportQuery)
     .where(scopeCondition(context.scope))
     .where('outcome', '=', 'lost')
     .where('closed_date', '<=', context.scope.asOf)
-  const [rows, currencies] = await Promise.all([findLossStages(db, context.scope), findCurrencies(lost)])
+  const [rows, currencies] = await Promise.all([findLossStages(db, context.scope), findCurrencies(db, lost)])
   return lossesReport(rows, context, query, currencies)
 }

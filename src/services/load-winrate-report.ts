@@ -18,7 +18,7 @@ export async function loadWinrateReport(db: Kysely<Database>, query: WinrateQuer
   const [outcomes, created, currencies] = await Promise.all([
     findMonthlyOutcomes(db, scope),
     findMonthlyCreated(db, scope),
-    findCurrencies(db.selectFrom('deals').where(scopeCondition(scope))),
+    findCurrencies(db, db.selectFrom('deals').where(scopeCondition(scope))),
   ])
   // Nothing created by "as of": whether the data starts later (an "as of" before it) is worth saying.
   const firstCreatedAfter = outcomes.length === 0 && created.length === 0 ? await findFirstCreatedAfter(db, scope) : null

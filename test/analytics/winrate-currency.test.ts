@@ -49,3 +49,29 @@ describe('the win-rate report’s pipeline in the deals’ currencies', () => {
     expect(dollars.text).toMatch(/created \$/)
   })
 })
+
+describe('the currencies a report names, remembered between requests', () => {
+  it('follow the store once an import brings another currency, and differ by scope', async () => {
+    store = await openTestStore()
+    const row = (id: string, region: string, currency: string) =>
+      `${id},2024-06-10,,r1,SaaS,${region},Core,Inbound,Demo,50000,Open,2024-07-01,${currency}`
+    const importRows = async (rows: string[]) =>
+      importCsvFile(store as Store, {
+        path: writeTempFile('cur.csv', [`${HEADER},currency`, ...rows, ''].join('\n')),
+        stages: DEFAULT_STAGES,
+      })
+    await importRows([row('E1', 'EMEA', 'EUR'), row('A1', 'APAC', 'EUR')])
+    const asked = { asOf: '2024-07-20' }
+    expect((await loadWinrateReport(store.db, asked)).currencies).toEqual(['EUR'])
+    expect((await loadWinrateReport(store.db, asked)).currencies).toEqual(['EUR'])
+    // A later import moves the store on: the answer is read again, not the one remembered.
+    await importRows([row('A2', 'APAC', 'GBP')])
+    expect([...((await loadWinrateReport(store.db, asked)).currencies ?? [])].sort()).toEqual(['EUR', 'GBP'])
+    // Each scope has its own answer.
+    expect((await loadWinrateReport(store.db, { ...asked, where: { region: 'EMEA' } })).currencies).toEqual(['EUR'])
+    expect([...((await loadWinrateReport(store.db, { ...asked, where: { region: 'APAC' } })).currencies ?? [])].sort()).toEqual([
+      'EUR',
+      'GBP',
+    ])
+  })
+})
