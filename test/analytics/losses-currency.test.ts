@@ -3,10 +3,9 @@ import { lossesText } from '../../src/analytics/report-text.js'
 import { lossesChart } from '../../src/charts/losses-chart.js'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
-import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadLossesReport } from '../../src/services/load-losses-report.js'
 import { lossesBlocks } from '../../src/slack/blocks/report-blocks.js'
-import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { storeWithCurrencies } from '../helpers/currency-store.js'
 
 const HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
@@ -21,14 +20,12 @@ afterEach(async () => {
 // column unless `withCurrency`) as of 2024-07-20, as text, findings and chart.
 async function lossesOf(rows: string[], withCurrency: boolean) {
   await store?.close()
-  store = await openTestStore()
   const lines = rows.map((r) => {
     const [id, stage, amount, outcome, currency] = r.split(',')
     const closed = outcome === 'Open' ? '' : '2024-06-01'
-    return `${id},2024-01-10,${closed},r1,SaaS,EMEA,Core,Inbound,${stage},${amount},${outcome},2024-05-20${withCurrency ? `,${currency ?? ''}` : ''}`
+    return { line: `${id},2024-01-10,${closed},r1,SaaS,EMEA,Core,Inbound,${stage},${amount},${outcome},2024-05-20`, currency }
   })
-  const csv = [`${HEADER}${withCurrency ? ',currency' : ''}`, ...lines, ''].join('\n')
-  await importCsvFile(store, { path: writeTempFile('losses.csv', csv), stages: DEFAULT_STAGES })
+  store = await storeWithCurrencies(HEADER, lines, withCurrency)
   const report = await loadLossesReport(store.db, { asOf: '2024-07-20' })
   return { report, text: lossesText(report), findings: report.findings.map((f) => f.text).join('\n'), chart: lossesChart(report) }
 }

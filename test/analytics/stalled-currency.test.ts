@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { stalledText } from '../../src/analytics/report-text.js'
 import { stalledChart } from '../../src/charts/stalled-chart.js'
-import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
-import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { type Json, mainRows } from '../charts/spec-helpers.js'
-import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { storeWithCurrencies } from '../helpers/currency-store.js'
 
 const HEADER =
   'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
@@ -23,13 +21,11 @@ afterEach(async () => {
 // currency column) as a chart, as text and as Slack blocks.
 async function chartOf(rows: string[], withCurrency: boolean) {
   await store?.close()
-  store = await openTestStore()
   const lines = rows.map((r) => {
     const [id, amount, currency] = r.split(',')
-    return `${id},2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-06-01${withCurrency ? `,${currency ?? ''}` : ''}`
+    return { line: `${id},2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-06-01`, currency }
   })
-  const csv = [`${HEADER}${withCurrency ? ',currency' : ''}`, ...lines, ''].join('\n')
-  await importCsvFile(store, { path: writeTempFile('currency.csv', csv), stages: DEFAULT_STAGES })
+  store = await storeWithCurrencies(HEADER, lines, withCurrency)
   const report = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
   const chart = stalledChart(report)
   return {

@@ -5,6 +5,7 @@ import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
 import { winrateBlocks } from '../../src/slack/blocks/report-blocks.js'
+import { storeWithCurrencies } from '../helpers/currency-store.js'
 import { openTestStore, writeTempFile } from '../helpers/test-store.js'
 
 const HEADER =
@@ -19,13 +20,11 @@ afterEach(async () => {
 // The win-rate report, as text and Slack, of open deals (each `id,amount,currency`; no currency column unless `withCurrency`).
 async function winrateOf(rows: string[], withCurrency: boolean) {
   await store?.close()
-  store = await openTestStore()
   const lines = rows.map((r) => {
     const [id, amount, currency] = r.split(',')
-    return `${id},2024-06-10,,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-07-01${withCurrency ? `,${currency ?? ''}` : ''}`
+    return { line: `${id},2024-06-10,,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-07-01`, currency }
   })
-  const csv = [`${HEADER}${withCurrency ? ',currency' : ''}`, ...lines, ''].join('\n')
-  await importCsvFile(store, { path: writeTempFile('winrate.csv', csv), stages: DEFAULT_STAGES })
+  store = await storeWithCurrencies(HEADER, lines, withCurrency)
   const report = await loadWinrateReport(store.db, { asOf: '2024-07-20' })
   return { text: winrateText(report), slack: JSON.stringify(winrateBlocks(report, 'company').blocks) }
 }

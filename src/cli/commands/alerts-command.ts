@@ -18,6 +18,14 @@ interface AlertsOptions extends CommonOptions {
 }
 
 /**
+ * The alerts as `--json` writes them: the contract's fields and `idleFrom`. Each deal's currency
+ * serves the text only (the contract fixes the rows' fields).
+ */
+function alertsJson<A extends { currency?: unknown }>(alerts: readonly A[]): Array<Omit<A, 'currency'>> {
+  return alerts.map(({ currency: _currency, ...rest }) => rest)
+}
+
+/**
  * `pulse alerts [--dry-run]`: DM the owners of stalled deals (one DM per deal per stall episode,
  * through the outbox). With `--dry-run`: list who would be DMed and write nothing; no Slack
  * credentials needed. JSON (contract): `{ asOf, alerts: [{ dealId, ownerEmail, amount, stage, daysIdle }] }`, each alert
@@ -54,8 +62,11 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           // The roster is not needed to list DMs, but a roster the real run would stop on is said now.
           loadRoster(config.rosterPath)
           const plan = await planStalledDealDms({ store, config, services, logger, clock }, { asOf, dryRun: true })
-          emit(io, options, { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince }, () =>
-            alertsText(plan.alerts, asOf, 'would be sent'),
+          emit(
+            io,
+            options,
+            { asOf, alerts: alertsJson(plan.alerts), noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince },
+            () => alertsText(plan.alerts, asOf, 'would be sent'),
           )
           if (!options.json) noActivityNote(io, plan)
           return
@@ -97,7 +108,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         emit(
           io,
           options,
-          { asOf, alerts: plan.alerts, noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince, delivery },
+          { asOf, alerts: alertsJson(plan.alerts), noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince, delivery },
           () =>
             [
               alertsText(plan.alerts, asOf, 'queued'),

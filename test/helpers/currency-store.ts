@@ -1,0 +1,22 @@
+import { DEFAULT_STAGES } from '../../src/config.js'
+import type { Store } from '../../src/db/open-store.js'
+import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { openTestStore, writeTempFile } from './test-store.js'
+
+/**
+ * For the tests of amounts written in the deals' currencies: a new test store holding `lines`
+ * (CSV rows under `header`) imported with the default stage order. With `withCurrency` the file
+ * gets a `currency` column, and each line is given its currency at its end; without
+ * it the file has no such column, as an export without currencies.
+ */
+export async function storeWithCurrencies(
+  header: string,
+  lines: ReadonlyArray<{ line: string; currency: string | undefined }>,
+  withCurrency: boolean,
+): Promise<Store> {
+  const store = await openTestStore()
+  const rows = lines.map(({ line, currency }) => (withCurrency ? `${line},${currency ?? ''}` : line))
+  const csv = [`${header}${withCurrency ? ',currency' : ''}`, ...rows, ''].join('\n')
+  await importCsvFile(store, { path: writeTempFile('currency.csv', csv), stages: DEFAULT_STAGES })
+  return store
+}
