@@ -6,6 +6,7 @@ import { findingsSummary } from '../../src/services/findings-summary.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { emptyStalePipeline } from '../helpers/empty-stale-pipeline.js'
 
 const HEADER =
   'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
@@ -78,22 +79,7 @@ describe('stalled findings and totals in the deals’ own currencies', () => {
 
   it('marks the over-p90 total with the currencies of the deals past their stage’s p90', () => {
     const list = (currencies: (string | null)[], amount: number) => ({ deals: [], count: 2, amount, noActivityDate: 0, currencies })
-    const stale = {
-      openCount: 0,
-      openAmount: 0,
-      staleCount: 0,
-      staleAmount: 0,
-      staleWithoutTouchDate: 0,
-      staleClosedCount: 0,
-      closedSince: 0,
-      plannedCloses: { count: 0, newestRecord: null },
-      closedSinceCounted: false,
-      noActivityByAsOfCount: 0,
-      noActivityByAsOfAmount: 0,
-      standInOnAsOf: false,
-      openCurrencies: [],
-      staleCurrencies: [],
-    }
+    const stale = emptyStalePipeline()
     const query = { asOf: '2024-07-20' }
     const of = (currencies: (string | null)[]) =>
       stalledReport({ stalled: list([], 0), overStageP90: list(currencies, 150_000), stale, stageTimes: [] }, { rules }, query)

@@ -4,6 +4,7 @@ import type { DriversReport, FindingsSummary, ReportQuery } from '../../src/anal
 import { stalledReport } from '../../src/analytics/stalled-report.js'
 import { summarizeFindings } from '../../src/analytics/summarize-findings.js'
 import { winrateReport } from '../../src/analytics/winrate-report.js'
+import { emptyStalePipeline } from '../helpers/empty-stale-pipeline.js'
 
 /** The findings summary of a store whose only findings can be `drivers`' (every other report empty). */
 export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): FindingsSummary {
@@ -18,22 +19,7 @@ export function summaryOfDrivers(drivers: DriversReport, q: ReportQuery): Findin
         {
           stalled: empty,
           overStageP90: empty,
-          stale: {
-            openCount: 0,
-            openAmount: 0,
-            staleCount: 0,
-            staleAmount: 0,
-            staleWithoutTouchDate: 0,
-            staleClosedCount: 0,
-            closedSince: 0,
-            plannedCloses: { count: 0, newestRecord: null },
-            openCurrencies: [],
-            staleCurrencies: [],
-            closedSinceCounted: false,
-            noActivityByAsOfCount: 0,
-            noActivityByAsOfAmount: 0,
-            standInOnAsOf: false,
-          },
+          stale: emptyStalePipeline(),
           stageTimes: [],
         },
         { rules: { alertAmount: 50_000, idleDays: 14, staleDays: 30 } },
