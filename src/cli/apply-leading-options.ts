@@ -1,35 +1,40 @@
 import type { Command } from 'commander'
 
-/** The options a user may give before a command's name as well as after it (contract: "Command line"). */
-const LEADING_OPTIONS = [
-  { key: 'db', flag: '--db' },
-  { key: 'asOf', flag: '--as-of' },
-  { key: 'json', flag: '--json' },
-] as const
-
 /**
- * Hands the common options that a command with subcommands read (`pulse --db deals.db status`,
- * `pulse report --json winrate`) to the command that runs, as if given to it: a value the command
- * itself read wins, then the one of the nearest command above it. Such an option the command does
- * not take (`pulse --as-of 2024-07-20 ingest`) is refused, naming the command. Install it as the
- * program's `preAction` hook. The program reads these options wherever they stand in the command
- * line (commander's default), so the last one given wins and each is checked (an empty `--db`)
- * as the command's own would be.
+ * Hands the options given before a command's name to the command that runs, as if given to it:
+ * the program's common ones (`pulse --db deals.db status`) and those of a command with
+ * subcommands (`pulse report --json winrate`, `pulse report --png out.png winrate`,
+ * `pulse report --where region=EMEA losses`). A value the command itself read wins, then the one
+ * of the nearest command above it; a repeatable option (`--where`) keeps the values given before
+ * the name as well as those after it. Such an option the command does not take
+ * (`pulse --as-of 2024-07-20 ingest`, `pulse report --months 6 losses`) is refused, naming the
+ * command. Install it as the program's `preAction` hook. The program reads its options wherever
+ * they stand in the command line (commander's default), so the last one given wins; a command's
+ * own is read where it stands, and each is checked (an empty `--db`, an empty `--png`) as the
+ * command's own would be.
  */
 export function applyLeadingOptions(actionCommand: Command): void {
-  const ancestors: Command[] = []
-  for (let cmd = actionCommand.parent; cmd; cmd = cmd.parent) ancestors.unshift(cmd)
-  const ownKeys = new Set(LEADING_OPTIONS.filter(({ key }) => actionCommand.getOptionValueSource(key) === 'cli').map(({ key }) => key))
-  for (const cmd of ancestors) {
-    for (const { key, flag } of LEADING_OPTIONS) {
-      if (cmd.getOptionValueSource(key) !== 'cli' || ownKeys.has(key)) continue
-      if (!actionCommand.options.some((o) => o.long === flag)) {
+  for (let cmd = actionCommand.parent; cmd; cmd = cmd.parent) {
+    for (const option of cmd.options) {
+      const key = option.attributeName()
+      if (cmd.getOptionValueSource(key) !== 'cli') continue
+      const target = actionCommand.options.find((o) => o.long === option.long)
+      if (!target) {
         const name = commandPath(actionCommand)
-        actionCommand.error(`error: ${name} does not take ${flag} (run ${name} --help for its options).`, {
+        actionCommand.error(`error: ${name} does not take ${option.long} (run ${name} --help for its options).`, {
           code: 'commander.unknownOption',
         })
+        return
       }
-      actionCommand.setOptionValueWithSource(key, cmd.getOptionValue(key), 'cli')
+      const targetKey = target.attributeName()
+      const value: unknown = cmd.getOptionValue(key)
+      const held: unknown = actionCommand.getOptionValue(targetKey)
+      const given = actionCommand.getOptionValueSource(targetKey) === 'cli'
+      if (Array.isArray(value) && Array.isArray(held)) {
+        actionCommand.setOptionValueWithSource(targetKey, given ? [...value, ...held] : value, 'cli')
+      } else if (!given) {
+        actionCommand.setOptionValueWithSource(targetKey, value, 'cli')
+      }
     }
   }
 }

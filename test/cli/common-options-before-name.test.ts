@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
@@ -77,6 +78,100 @@ describe('pulse report with --db, --as-of and --json before the report name', ()
     const help = await runCli('report', '--help')
     expect(help.code).toBe(0)
     for (const flag of ['--db <path>', '--as-of <date>', '--json']) expect(help.stdout).toContain(flag)
+  })
+})
+
+describe("pulse report with the report's own options before its name", () => {
+  it('reads --where before the name as after it, for every report, and keeps both when given in both places', async () => {
+    for (const name of REPORTS) {
+      const after = await runCli('report', name, '--db', db, '--as-of', AS_OF, '--json', '--where', 'region=EMEA')
+      expect(after.code, `${name}: ${after.stderr}`).toBe(0)
+      const before = await runCli('report', '--where', 'region=EMEA', name, '--db', db, '--as-of', AS_OF, '--json')
+      expect(before.code, `${name}: ${before.stderr}`).toBe(0)
+      expect(JSON.parse(before.stdout), name).toEqual(JSON.parse(after.stdout))
+      const unfiltered = await runCli('report', name, '--db', db, '--as-of', AS_OF, '--json')
+      if (name !== 'summary') expect(JSON.parse(before.stdout), name).not.toEqual(JSON.parse(unfiltered.stdout))
+    }
+    const both = await runCli(
+      'report',
+      '--where',
+      'region=EMEA',
+      'losses',
+      '--where',
+      'industry=SaaS',
+      '--db',
+      db,
+      '--as-of',
+      AS_OF,
+      '--json',
+    )
+    expect(both.code, both.stderr).toBe(0)
+    expect(JSON.parse(both.stdout).where).toEqual({ region: 'EMEA', industry: 'SaaS' })
+    const twoBefore = await runCli(
+      'report',
+      '--where',
+      'region=EMEA',
+      '--where=industry=SaaS',
+      '--json',
+      'losses',
+      '--db',
+      db,
+      '--as-of',
+      AS_OF,
+    )
+    expect(twoBefore.code, twoBefore.stderr).toBe(0)
+    expect(JSON.parse(twoBefore.stdout)).toEqual(JSON.parse(both.stdout))
+  })
+
+  it('writes the --png chart given before the name', async () => {
+    const dir = tempDir()
+    for (const name of ['winrate', 'losses', 'funnel', 'drivers', 'stalled']) {
+      const file = join(dir, `${name}.png`)
+      const run = await runCli('report', '--png', file, name, '--db', db, '--as-of', AS_OF)
+      expect(run.code, `${name}: ${run.stderr}`).toBe(0)
+      expect(run.stderr).toContain(`Chart written to ${file}`)
+      expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG')
+    }
+    const empty = await runCli('report', '--png', '', 'winrate', '--db', db)
+    expect(empty).toMatchObject({ code: 1, stdout: '' })
+    expect(empty.stderr).toContain('--png needs the path of the PNG file to write.')
+  })
+
+  it('reads --months and --limit before the name, the value after the name winning', async () => {
+    const months = await runCli('report', '--months', '2', 'winrate', '--db', db, '--as-of', AS_OF, '--json')
+    expect(months.code, months.stderr).toBe(0)
+    expect(JSON.parse(months.stdout).months.map((m: { month: string }) => m.month)).toEqual(['2024-03', '2024-04'])
+    const wins = await runCli('report', '--months', '5', 'winrate', '--months', '2', '--db', db, '--as-of', AS_OF, '--json')
+    expect(JSON.parse(wins.stdout)).toEqual(JSON.parse(months.stdout))
+    const all = await runCli('report', 'stalled', '--db', db, '--as-of', AS_OF, '--json', '--limit', '0')
+    const limited = await runCli('report', '--limit', '1', 'stalled', '--db', db, '--as-of', AS_OF, '--json')
+    expect(limited.code, limited.stderr).toBe(0)
+    expect(JSON.parse(all.stdout).stalled.length).toBeGreaterThan(0)
+    expect(JSON.parse(limited.stdout)).toEqual(
+      JSON.parse((await runCli('report', 'stalled', '--limit', '1', '--db', db, '--as-of', AS_OF, '--json')).stdout),
+    )
+  })
+
+  it('refuses before the name an option the report does not take, and says how to give several --where', async () => {
+    const dir = tempDir()
+    const months = await runCli('report', '--months', '3', 'losses', '--db', db, '--json')
+    expect(months).toMatchObject({ code: 1, stdout: '' })
+    expect(months.stderr).toContain('pulse report losses does not take --months')
+    const png = await runCli('report', '--png', join(dir, 's.png'), 'summary', '--db', db)
+    expect(png).toMatchObject({ code: 1, stdout: '' })
+    expect(png.stderr).toContain('pulse report summary does not take --png')
+    expect(existsSync(join(dir, 's.png'))).toBe(false)
+    const spaced = await runCli('report', '--where', 'region=EMEA', 'industry=SaaS', 'losses', '--db', db)
+    expect(spaced).toMatchObject({ code: 1, stdout: '' })
+    expect(spaced.stderr).toContain('give --where again for each filter')
+  })
+
+  it('says in the usage of --help that options go before the report name too', async () => {
+    const help = await runCli('report', '--help')
+    expect(help.stdout).toContain('Usage: pulse report [options] <report> [options]')
+    for (const flag of ['--where <field=value>', '--png <file>', '--months <n>', '--limit <n>']) expect(help.stdout).toContain(flag)
+    const winrate = await runCli('report', 'winrate', '--help')
+    expect(winrate.stdout).toContain('Usage: pulse report [options] winrate [options]')
   })
 })
 

@@ -135,21 +135,46 @@ const REPORTS: ReadonlyMap<string, ReportSpec> = new Map(SPECS.map((r) => [r.nam
 
 /** `pulse report winrate|losses|funnel|drivers|stalled|summary`: the win-rate reports as text or `--json`, and `--png FILE`. */
 export function registerReportCommand(program: Command, io: CliIo): void {
-  // --db, --as-of and --json go before the report's name too (`pulse report --json winrate`): declared here
-  // for its --help, handed to the report by applyLeadingOptions.
+  // Every option of a report goes before its name too (`pulse report --png out.png winrate`): declared here
+  // for its --help and read where it stands, handed to the report by applyLeadingOptions, which refuses one
+  // the report does not take (`pulse report --months 6 losses`).
   const report = withReportOptions(
-    program.command('report').description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary').enablePositionalOptions(),
-  ).addHelpText(
-    'after',
-    '\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png\n  pulse report --db deals.db --json funnel',
+    program
+      .command('report')
+      .description('win-rate reports: winrate, losses, funnel, drivers, stalled, summary')
+      .usage('[options] <report> [options]')
+      .enablePositionalOptions(),
   )
-  for (const spec of REPORTS.values()) {
-    const cmd = withReportOptions(report.command(spec.name).description(spec.description)).option(
-      '--where <field=value...>',
-      `only deals where field = value (fields: ${SEGMENT_FIELDS.join(', ')})`,
+    .option(
+      '--where <field=value>',
+      `only deals where field = value (fields: ${SEGMENT_FIELDS.join(', ')}); before the report's name, one --where per filter`,
       collect,
       [],
     )
+    .option('--months <n>', 'winrate: months shown (see pulse report winrate --help)')
+    .option('--limit <n>', 'stalled: deals listed (see pulse report stalled --help)')
+    .option(
+      '--png <file>',
+      'also draw the report as a PNG chart into FILE (not summary)',
+      pathArgument('--png needs the path of the PNG file to write.'),
+    )
+    .on('command:*', (operands: string[]) => {
+      const word = operands[0] ?? ''
+      report.error(
+        word.includes('=')
+          ? `error: "${word}" is not a report; before the report's name each --where takes one field=value, so give --where again for each filter (pulse report --where region=EMEA --where industry=SaaS winrate).`
+          : `error: unknown report '${word}'; the reports are ${[...REPORTS.keys()].join(', ')}.`,
+        { code: 'commander.unknownCommand' },
+      )
+    })
+    .addHelpText(
+      'after',
+      "\nEvery option goes before or after the report's name.\n\nExamples:\n  pulse report winrate --as-of 2024-07-20\n  pulse report drivers --json --where region=EMEA\n  pulse report losses --png losses.png\n  pulse report --db deals.db --json funnel\n  pulse report --png winrate.png --where region=EMEA winrate",
+    )
+  for (const spec of REPORTS.values()) {
+    const cmd = withReportOptions(report.command(spec.name).description(spec.description))
+      .configureHelp({ commandUsage: () => `pulse report [options] ${spec.name} [options]` })
+      .option('--where <field=value...>', `only deals where field = value (fields: ${SEGMENT_FIELDS.join(', ')})`, collect, [])
     if (spec.name === 'winrate')
       cmd.option('--months <n>', `months shown, counting the partial month (default 12, at most ${MAX_WINRATE_MONTHS})`)
     if (spec.name === 'stalled')
