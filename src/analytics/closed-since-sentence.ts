@@ -23,15 +23,17 @@ export function closedSinceSentence(
  * "2 deals open on 2024-03-31 have closed since and are not counted" for `k` deals open on a past
  * day and left out of a list of the deals open now (`open` as in {@link closedSinceSentence}),
  * saying apart, as it does, those whose close date is after the newest record: planned closes,
- * recorded won or lost but not closed when the data was taken.
+ * recorded won or lost but not closed when the data was taken. `leftOutOf` names what they are
+ * left out of ("counted", "scored").
  */
 export function closedSinceLeftOut(
   k: number,
   planned: { readonly count: number; readonly newestRecord: string | null },
   open: string,
+  leftOutOf = 'counted',
 ): string {
   const verb = k === 1 ? 'is' : 'are'
   if (planned.count === 0)
-    return `${formatCount(k)} deal${k === 1 ? '' : 's'}${open} ${k === 1 ? 'has' : 'have'} closed since and ${verb} not counted`
-  return `${closedSinceSentence(k, planned, open)}; ${k === 1 ? 'it is' : 'they are'} not counted`
+    return `${formatCount(k)} deal${k === 1 ? '' : 's'}${open} ${k === 1 ? 'has' : 'have'} closed since and ${verb} not ${leftOutOf}`
+  return `${closedSinceSentence(k, planned, open)}; ${k === 1 ? 'it is' : 'they are'} not ${leftOutOf}`
 }

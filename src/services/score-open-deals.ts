@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely'
-import { countClosedSince } from '../db/count-closed-since.js'
+import { type ClosedSince, findClosedSince } from '../db/find-closed-since.js'
 import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelForDay } from '../db/find-model-for-day.js'
 import { findOpenScoringDeals } from '../db/find-open-scoring-deals.js'
 import { findOwnerCloseCounts } from '../db/find-owner-close-counts.js'
+import { findRollupSlice } from '../db/find-rollup-slice.js'
 import type { Store } from '../db/open-store.js'
 import { saveDealScores } from '../db/save-deal-scores.js'
 import type { Database } from '../db/schema.js'
@@ -22,6 +23,11 @@ export interface ScoreOptions {
   /** Store the scores in `deal_scores` (default true). */
   save?: boolean
   now?: Date
+  /**
+   * Today (`PULSE_AS_OF`, else today in `PULSE_TZ`): a close dated after it has not happened
+   * (see {@link findClosedSince}); default tomorrow in UTC.
+   */
+  today?: string
   /** Follows the `pulse train` a message names (` --db PATH` from the CLI, so it trains the same database); default empty. */
   dbOption?: string
 }
@@ -35,9 +41,15 @@ export interface ScoreReport {
   verdict: string
   /**
    * Deals open on `asOf` that have closed since: not scored, since the store keeps each deal as it
-   * is now (0 unless `asOf` is a past day).
+   * is now (0 unless `asOf` is a past day). Planned closes (`plannedCloses`) included, as in the
+   * stalled report and `pulse alerts`.
    */
   closedSince: number
+  /**
+   * Of `closedSince`, the deals whose close date is after the newest record of the store (or
+   * after today): planned closes, not ones that happened, told apart as the stalled report does.
+   */
+  plannedCloses: { count: number; newestRecord: string | null }
   /** Set when the model's probabilities are shifted toward the newest deals' win rate: that shift in one sentence. */
   shiftNote?: string
   /** Set when a look back scores with a model that learned from later outcomes (`CurrentModel.lookAhead`). */
@@ -103,10 +115,10 @@ export async function loadScoringContext(
  */
 export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promise<ScoreReport> {
   const current = await loadCurrentModel(store.db, options.asOf, options.dbOption)
-  const [deals, context, closedSince] = await Promise.all([
+  const [deals, context, since] = await Promise.all([
     findOpenScoringDeals(store.db),
     loadScoringContext(store.db, options.asOf, options.idleDays),
-    countClosedSince(store.db, { asOf: options.asOf }),
+    closedSinceAsOf(store.db, options.asOf, options.today),
   ])
   const scores = scoreDeals(current.engine, deals, context)
   if (options.save ?? true) {
@@ -135,7 +147,8 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
     asOf: options.asOf,
     informative: current.engine.informative,
     verdict: current.engine.evaluation.verdict,
-    closedSince,
+    closedSince: since.count,
+    plannedCloses: { count: since.planned, newestRecord: since.newestRecord },
     // Segment base rates (an uninformative model) are not shifted: only the model's probabilities are.
     ...(current.engine.recentShift === null || !current.engine.informative
       ? {}
@@ -143,6 +156,16 @@ export async function scoreOpenDeals(store: Store, options: ScoreOptions): Promi
     ...(current.lookAhead === undefined ? {} : { modelNote: current.lookAhead }),
     deals: scores,
   }
+}
+
+/**
+ * The deals open on `asOf` that have closed since, planned closes apart ({@link findClosedSince}),
+ * as the stalled report counts them. A current analytics rollup built up to `asOf` or before (the
+ * usual "as of" today) means nothing has closed since: none, without reading the deals.
+ */
+async function closedSinceAsOf(db: Kysely<Database>, asOf: string, today: string | undefined): Promise<ClosedSince> {
+  if (await findRollupSlice(db, { asOf })) return { count: 0, newestRecord: null, planned: 0 }
+  return findClosedSince(db, { asOf }, today)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import stringWidth from 'string-width'
+import { closedSinceLeftOut } from '../../analytics/closed-since-sentence.js'
 import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayOf } from '../../config.js'
 import { type ScoreReport, scoreOpenDeals } from '../../services/score-open-deals.js'
@@ -43,6 +44,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
             asOf,
             idleDays: config.idleDays,
             save: asOf === today,
+            today,
             dbOption: dbOptionOf(options, config),
           }),
           today,
@@ -74,6 +76,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
     informative: r.informative,
     verdict: r.verdict,
     closedSince: r.closedSince,
+    plannedCloses: r.plannedCloses,
     ...(r.shiftNote === undefined ? {} : { shiftNote: r.shiftNote }),
     ...(r.modelNote === undefined ? {} : { modelNote: r.modelNote }),
   }
@@ -99,7 +102,7 @@ export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday:
   )
   if (r.closedSince > 0)
     lines.push(
-      `${formatDeals(r.closedSince)} open on ${r.asOf} ${r.closedSince === 1 ? 'has' : 'have'} closed since and ${r.closedSince === 1 ? 'is' : 'are'} not scored: the store keeps each deal as it is now, not as it was then.`,
+      `${closedSinceLeftOut(r.closedSince, r.plannedCloses, ` open on ${r.asOf}`, 'scored')}: the store keeps each deal as it is now, not as it was then.`,
     )
   if (r.deals.length === 0) return [...lines, 'There are no open deals to score.'].join('\n')
   const shown = limit === 0 ? r.deals.length : Math.min(limit, r.deals.length)
