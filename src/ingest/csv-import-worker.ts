@@ -10,7 +10,14 @@ import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
-import { createRowBatcher, NO_STAGE_NOTES, type ParsedChunk, type StageNotes } from './csv-row-batcher.js'
+import {
+  createRowBatcher,
+  type DateNoteIds,
+  NO_DATE_NOTE_IDS,
+  NO_STAGE_NOTES,
+  type ParsedChunk,
+  type StageNotes,
+} from './csv-row-batcher.js'
 
 /** What the importing thread hands the worker. */
 export interface CsvWorkerInput {
@@ -38,7 +45,7 @@ export interface CsvWorkerInput {
 export type CsvWorkerMessage =
   | { type: 'header'; missing: OptionalColumn[] }
   | ({ type: 'chunk'; bytes: number } & ParsedChunk)
-  | ({ type: 'done' } & StageNotes)
+  | ({ type: 'done'; dateNoteIds: DateNoteIds } & StageNotes)
   | { type: 'rollup'; rollup: BuiltRollup | null }
   | { type: 'error'; code: AppError['code'] | null; message: string }
 
@@ -80,7 +87,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
       ),
     )
     .then(() => {
-      post({ type: 'done', ...(batcher?.finish() ?? NO_STAGE_NOTES) })
+      post({ type: 'done', ...(batcher?.finish() ?? NO_STAGE_NOTES), dateNoteIds: batcher?.dateNoteIds() ?? NO_DATE_NOTE_IDS })
       if (rollup) post({ type: 'rollup', rollup: rollup.finish() })
     })
     .catch((error: unknown) => {

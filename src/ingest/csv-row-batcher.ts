@@ -32,6 +32,19 @@ export interface RowBatcher {
   onRow(fields: string[], line: number, unclosedQuote?: boolean, swallowed?: SwallowedRows): void
   /** Emits what is left and returns what the file says about stages (see {@link StageNotes}). */
   finish(): StageNotes
+  /** The deal ids of the rows each date note of {@link StageNotes} counts (see {@link DateNoteIds}). */
+  dateNoteIds(): DateNoteIds
+}
+
+/**
+ * The deal ids of the good rows each date note counts, in file order: a row the store keeps as
+ * stored (an older export's) changes nothing, so after the commit its notes are taken back
+ * (see `importCsvFile`).
+ */
+export interface DateNoteIds {
+  activityAfterToday: string[]
+  closedAfterToday: string[]
+  stageBeforeCreated: string[]
 }
 
 /** What an import's rows said about stages, for its summary. */
@@ -59,6 +72,9 @@ export interface StageNotes {
    */
   stageBeforeCreated: number
 }
+
+/** The date notes' rows of a file that gave no rows. */
+export const NO_DATE_NOTE_IDS: DateNoteIds = Object.freeze({ activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [] })
 
 /** The notes of a file that gave no rows. */
 export const NO_STAGE_NOTES: StageNotes = Object.freeze({
@@ -88,9 +104,7 @@ export function createRowBatcher(
   const unknownStages = new Set<string>()
   const spelling = stageSpelling(stageNames)
   const lostAtClosedStage = new Map<string, number>()
-  let activityAfterToday = 0
-  let closedAfterToday = 0
-  let stageBeforeCreated = 0
+  const noteIds: DateNoteIds = { activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [] }
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -134,11 +148,10 @@ export function createRowBatcher(
       if (outcome === 'lost' && (isLostStageName(stage) || isWonStageName(stage)))
         lostAtClosedStage.set(stage, (lostAtClosedStage.get(stage) ?? 0) + 1)
       else if (outcome !== 'won' && !stageNames.has(stage)) unknownStages.add(stage)
-      const activity = parsed.deal.lastActivityDate
-      if (outcome === 'open' && today !== undefined && activity !== null && activity > today) activityAfterToday++
-      const closed = parsed.deal.closedDate
-      if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) closedAfterToday++
-      if (parsed.stageBeforeCreated) stageBeforeCreated++
+      const { dealId, lastActivityDate: activity, closedDate: closed } = parsed.deal
+      if (outcome === 'open' && today !== undefined && activity !== null && activity > today) noteIds.activityAfterToday.push(dealId)
+      if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) noteIds.closedAfterToday.push(dealId)
+      if (parsed.stageBeforeCreated) noteIds.stageBeforeCreated.push(dealId)
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -154,11 +167,12 @@ export function createRowBatcher(
         lostAtClosedStage: [...lostAtClosedStage]
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([stage, deals]) => ({ stage, deals })),
-        activityAfterToday,
-        closedAfterToday,
-        stageBeforeCreated,
+        activityAfterToday: noteIds.activityAfterToday.length,
+        closedAfterToday: noteIds.closedAfterToday.length,
+        stageBeforeCreated: noteIds.stageBeforeCreated.length,
       }
     },
+    dateNoteIds: () => noteIds,
   }
 }
 

@@ -6,6 +6,7 @@ import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
 import { countLostAtStages } from '../db/count-lost-at-stages.js'
 import type { DialectName } from '../db/dialect.js'
+import { findDealsOfImportRun } from '../db/find-deals-of-import-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
@@ -17,7 +18,14 @@ import { stagesInStoredSpelling } from '../domain/stages-in-stored-spelling.js'
 import { AppError } from '../errors.js'
 import { startModuleWorker } from '../start-module-worker.js'
 import type { CsvWorkerInput, CsvWorkerMessage } from './csv-import-worker.js'
-import { createRowBatcher, NO_STAGE_NOTES, type ParsedChunk, type StageNotes } from './csv-row-batcher.js'
+import {
+  createRowBatcher,
+  type DateNoteIds,
+  NO_DATE_NOTE_IDS,
+  NO_STAGE_NOTES,
+  type ParsedChunk,
+  type StageNotes,
+} from './csv-row-batcher.js'
 
 /** What an import did, for the summary a person reads. */
 export interface CsvImportSummary {
@@ -41,7 +49,11 @@ export interface CsvImportSummary {
   stageOrderSource: string
   /** Lost deals left at a closed stage (`Closed Lost`) with no `stage_history`: where they were lost is unknown. */
   lostAtClosedStage: StageNotes['lostAtClosedStage']
-  /** Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`). */
+  /**
+   * Open deals with a `last_activity_date` after {@link today}: planned, not done (see `StageNotes`).
+   * Like the two notes below, it counts only rows the import took: not those of deals kept as
+   * stored ({@link staysKeptFromStore}), which change nothing.
+   */
   activityAfterToday: number
   /** Won or lost deals with a `closed_date` after {@link today}: open until then in reports as of today (see `StageNotes`). */
   closedAfterToday: number
@@ -139,6 +151,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   const order = await stageOrderAfterSave(store.db, configured, 'config')
   const stageNames = new Set(order.map((s) => s.name))
   let notes: StageNotes = NO_STAGE_NOTES
+  let noteIds: DateNoteIds = NO_DATE_NOTE_IDS
   let runId = 0
   // Into an empty store, the rollup is built from the rows as they are parsed (on the parser's
   // thread for a large file) and stored by the import itself, instead of re-reading the store.
@@ -180,6 +193,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
       const parsed = await parseInWorker({ ...options, today }, [...stageNames], store.dialect, rollupStages, begin, write)
       notes = parsed.notes
+      noteIds = parsed.dateNoteIds
       built = parsed.rollup
       stopWorker = parsed.stop
     } else {
@@ -199,6 +213,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
         options.onProgress,
       )
       notes = batcher?.finish() ?? NO_STAGE_NOTES
+      noteIds = batcher?.dateNoteIds() ?? NO_DATE_NOTE_IDS
       built = rollup?.finish()
     }
     if (!run) throw new AppError('bad_file', `${options.path} has no header row; nothing was imported.`)
@@ -247,6 +262,8 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       ),
     }
   }
+  // A row kept as stored changes nothing: its date notes are taken back.
+  if (staysKeptFromStore > 0) notes = { ...notes, ...(await dateNotesOfRun(store, runId, noteIds)) }
   const committed = performance.now()
   if (!rollupWritten) await afterCommit(() => refreshAnalyticsRollup(store))
   return {
@@ -264,9 +281,33 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   }
 }
 
+/**
+ * The date notes of `StageNotes` counting only the rows import run `runId` wrote, not those of
+ * deals it kept as stored (`ids`: the rows each note counted as parsed).
+ */
+async function dateNotesOfRun(
+  store: Store,
+  runId: number,
+  ids: DateNoteIds,
+): Promise<Pick<StageNotes, 'activityAfterToday' | 'closedAfterToday' | 'stageBeforeCreated'>> {
+  const written = await findDealsOfImportRun(store.db, runId, [
+    ...ids.activityAfterToday,
+    ...ids.closedAfterToday,
+    ...ids.stageBeforeCreated,
+  ])
+  const count = (list: readonly string[]) => list.filter((id) => written.has(id)).length
+  return {
+    activityAfterToday: count(ids.activityAfterToday),
+    closedAfterToday: count(ids.closedAfterToday),
+    stageBeforeCreated: count(ids.stageBeforeCreated),
+  }
+}
+
 /** What {@link parseInWorker} resolves with once every row is handed over. */
 interface WorkerParse {
   notes: StageNotes
+  /** The rows each date note counts (see `DateNoteIds`). */
+  dateNoteIds: DateNoteIds
   /**
    * The rollup the worker builds from the good rows when `rollupStages` was given (still being
    * finished on its thread when this resolves), else undefined. Rejects when the worker fails.
@@ -362,13 +403,18 @@ function parseInWorker(
           if (waiting) waiting.then(written, fail)
           else written()
         } else if (message.type === 'done') {
-          const { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated } = message
+          const { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated, dateNoteIds } = message
           if (rollupStages === null) {
             phase = 'ended'
             stop()
             rollupDone?.resolve(undefined)
           } else phase = 'rollup'
-          resolve({ notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated }, rollup, stop })
+          resolve({
+            notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated },
+            dateNoteIds,
+            rollup,
+            stop,
+          })
         } else if (message.type === 'rollup') {
           phase = 'ended'
           stop()

@@ -316,6 +316,65 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await dealRows()).toEqual(rowsAfter)
   })
 
+  it('counts the date notes of the rows it takes only, not of those kept as stored (older than the store), parsed here or on a worker', async () => {
+    const header = `${HEADER},last_activity_date,stage_entered_date`
+    const today = '2024-06-01'
+    // Newer export: K1 and K2 moved on to Proposal on April 1; U1 is at Proposal, U2 won on July 1 (after today).
+    const newer = [
+      'K1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,80000,,Open,2024-05-01,2024-04-01',
+      'K2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,80000,,Open,2024-05-01,2024-04-01',
+      'U1,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Proposal,60000,,Open,2024-05-01,2024-04-01',
+      'U2,2024-01-02,2024-07-01,rep_2,SaaS,EMEA,Core,Inbound,Closed,60000,,Won,2024-05-01,2024-04-01',
+    ]
+    // Older export: K1 and K2 still at Demo (older than the store: kept as stored), each with every date note;
+    // U1 and U2 are taken, and give one note each too.
+    const older = [
+      'K1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,,Open,2099-05-01,2023-12-01',
+      'K2,2024-01-02,2099-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,,Won,2024-03-01,2024-02-01',
+      'U1,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Proposal,60000,,Open,2099-05-01,2023-12-15',
+      'U2,2024-01-02,2024-07-01,rep_2,SaaS,EMEA,Core,Inbound,Closed,60000,,Won,2024-05-01,2024-04-01',
+    ]
+    for (const threads of ['inline', 'worker'] as const) {
+      store = await dialect.open()
+      const newFile = writeTempFile('new.csv', `${header}\n${newer.join('\n')}\n`)
+      await importCsvFile(store, { ...options(newFile), today, threads })
+      const oldFile = writeTempFile('old.csv', `${header}\n${older.join('\n')}\n`)
+      const summary = await importCsvFile(store, { ...options(oldFile), today, threads })
+      expect(summary, threads).toMatchObject({
+        read: 4,
+        updated: 2,
+        staysKeptFromStore: 2,
+        activityAfterToday: 1,
+        closedAfterToday: 1,
+        stageBeforeCreated: 1,
+      })
+      const kept = await store.db
+        .selectFrom('deals')
+        .select(['deal_id', 'stage'])
+        .where('deal_id', 'in', ['K1', 'K2'])
+        .orderBy('deal_id')
+        .execute()
+      expect(kept, threads).toEqual([
+        { deal_id: 'K1', stage: 'Proposal' },
+        { deal_id: 'K2', stage: 'Proposal' },
+      ])
+      // Into an empty store nothing is kept: every row's notes count.
+      const fresh = await dialect.open()
+      try {
+        expect(await importCsvFile(fresh, { ...options(oldFile), today, threads }), threads).toMatchObject({
+          staysKeptFromStore: 0,
+          activityAfterToday: 2,
+          closedAfterToday: 2,
+          stageBeforeCreated: 2,
+        })
+      } finally {
+        await fresh.close()
+      }
+      // The last store is closed after the test.
+      if (threads === 'inline') await store.close()
+    }
+  })
+
   it("leaves an owner's email as stored when only rows kept as stored (older than the store) give another one", async () => {
     store = await dialect.open()
     const header = `${HEADER},owner_email,stage_history`
