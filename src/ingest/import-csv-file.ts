@@ -7,6 +7,7 @@ import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup,
 import { countLostAtStages } from '../db/count-lost-at-stages.js'
 import type { DialectName } from '../db/dialect.js'
 import { findDealsOfImportRun } from '../db/find-deals-of-import-run.js'
+import { findStagesOfImportRun } from '../db/find-stages-of-import-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
@@ -40,7 +41,7 @@ export interface CsvImportSummary {
   rejected: number
   /** The first few rejected rows, with their line numbers and reasons. */
   firstRejects: Array<{ line: number; reason: string }>
-  /** Stages seen on open or lost deals that the stage order does not name. */
+  /** Stages seen on open or lost deals that the stage order does not name (not counting rows kept as stored). */
   unknownStages: string[]
   /**
    * Where the stage order reports use after the import came from: `config` (`PULSE_STAGES`), or
@@ -262,8 +263,15 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       ),
     }
   }
-  // A row kept as stored changes nothing: its date notes are taken back.
-  if (staysKeptFromStore > 0) notes = { ...notes, ...(await dateNotesOfRun(store, runId, noteIds)) }
+  // A row kept as stored changes nothing: its date notes are taken back, and a stage only such rows name is not listed.
+  if (staysKeptFromStore > 0) {
+    const held = await findStagesOfImportRun(store.db, runId, notes.unknownStages)
+    notes = {
+      ...notes,
+      unknownStages: notes.unknownStages.filter((s) => held.has(s)),
+      ...(await dateNotesOfRun(store, runId, noteIds)),
+    }
+  }
   const committed = performance.now()
   if (!rollupWritten) await afterCommit(() => refreshAnalyticsRollup(store))
   return {

@@ -316,7 +316,7 @@ describeEachDialect('importCsvFile', (dialect) => {
     expect(await dealRows()).toEqual(rowsAfter)
   })
 
-  it('counts the date notes of the rows it takes only, not of those kept as stored (older than the store), parsed here or on a worker', async () => {
+  it('counts the date notes and unknown stages of the rows it takes only, not of those kept as stored (older than the store), parsed here or on a worker', async () => {
     const header = `${HEADER},last_activity_date,stage_entered_date`
     const today = '2024-06-01'
     // Newer export: K1 and K2 moved on to Proposal on April 1; U1 is at Proposal, U2 won on July 1 (after today).
@@ -325,14 +325,17 @@ describeEachDialect('importCsvFile', (dialect) => {
       'K2,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Proposal,80000,,Open,2024-05-01,2024-04-01',
       'U1,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Proposal,60000,,Open,2024-05-01,2024-04-01',
       'U2,2024-01-02,2024-07-01,rep_2,SaaS,EMEA,Core,Inbound,Closed,60000,,Won,2024-05-01,2024-04-01',
+      'U3,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Demo,60000,,Open,2024-05-01,2024-02-01',
     ]
-    // Older export: K1 and K2 still at Demo (older than the store: kept as stored), each with every date note;
-    // U1 and U2 are taken, and give one note each too.
+    // Older export: K1 and K2 still at an earlier stage (older than the store: kept as stored), with every date note
+    // and a stage the order does not name; U1 and U2 are taken, and give one date note each too; U3 moves on to
+    // another stage the order does not name.
     const older = [
-      'K1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,,Open,2099-05-01,2023-12-01',
+      'K1,2024-01-02,,rep_1,SaaS,EMEA,Core,Inbound,Discovery,80000,,Open,2099-05-01,2023-12-01',
       'K2,2024-01-02,2099-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,,Won,2024-03-01,2024-02-01',
       'U1,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Proposal,60000,,Open,2099-05-01,2023-12-15',
       'U2,2024-01-02,2024-07-01,rep_2,SaaS,EMEA,Core,Inbound,Closed,60000,,Won,2024-05-01,2024-04-01',
+      'U3,2024-01-02,,rep_2,SaaS,EMEA,Core,Inbound,Pilot,60000,,Open,2024-05-01,2024-05-15',
     ]
     for (const threads of ['inline', 'worker'] as const) {
       store = await dialect.open()
@@ -341,9 +344,10 @@ describeEachDialect('importCsvFile', (dialect) => {
       const oldFile = writeTempFile('old.csv', `${header}\n${older.join('\n')}\n`)
       const summary = await importCsvFile(store, { ...options(oldFile), today, threads })
       expect(summary, threads).toMatchObject({
-        read: 4,
-        updated: 2,
+        read: 5,
+        updated: 3,
         staysKeptFromStore: 2,
+        unknownStages: ['Pilot'],
         activityAfterToday: 1,
         closedAfterToday: 1,
         stageBeforeCreated: 1,
@@ -363,6 +367,7 @@ describeEachDialect('importCsvFile', (dialect) => {
       try {
         expect(await importCsvFile(fresh, { ...options(oldFile), today, threads }), threads).toMatchObject({
           staysKeptFromStore: 0,
+          unknownStages: ['Discovery', 'Pilot'],
           activityAfterToday: 2,
           closedAfterToday: 2,
           stageBeforeCreated: 2,
