@@ -1,3 +1,4 @@
+import { findClosedSince } from '../db/find-closed-since.js'
 import { findDealIdsInAnyCase } from '../db/find-deal-ids-in-any-case.js'
 import { findDealLinks } from '../db/find-deal-links.js'
 import { findModelDeals } from '../db/find-model-deals.js'
@@ -45,13 +46,15 @@ export interface DealReport extends Omit<DealScore, 'winProbability' | 'healthSc
  * One deal's health score and reasons as of `asOf`, computed with the model current on that day (the same
  * computation as {@link scoreOpenDeals}). A closed deal, or one created after `asOf`, gets no
  * score, and says so; so does every deal while no model has been trained (its fields still shown).
- * `options.dbOption` (` --db PATH`, or empty) follows each `pulse train` or `pulse sync` named.
+ * `options.dbOption` (` --db PATH`, or empty) follows each `pulse train` or `pulse sync` named. A deal
+ * recorded won or lost with a close date after the newest record of the store or after
+ * `options.today` (see {@link findClosedSince}) says its close is planned, as the stalled report does.
  * @throws AppError `not_found` for an unknown id or an archived deal (saying which).
  */
 export async function explainDeal(
   store: Store,
   dealId: string,
-  options: { asOf: string; idleDays: number; dbOption?: string },
+  options: { asOf: string; idleDays: number; dbOption?: string; today?: string },
 ): Promise<DealReport> {
   const dbOption = options.dbOption ?? ''
   // An id typed in another Unicode form than a CSV import stored it in (composed) is the same deal.
@@ -119,6 +122,11 @@ export async function explainDeal(
   if (deal.outcome !== 'open') {
     // Open on that day but closed since: the store keeps the deal as it is now, not as it was then.
     if (deal.closed_date !== null && deal.closed_date > options.asOf) {
+      const { newestRecord } = await findClosedSince(store.db, { asOf: options.asOf }, options.today)
+      if (newestRecord !== null && deal.closed_date > newestRecord)
+        return unscored(
+          `Recorded ${deal.outcome} with a close date of ${deal.closed_date}, after ${options.asOf} and after the newest record (${newestRecord}): a planned close, not one that has happened; only deals open now are scored`,
+        )
       return unscored(
         `Closed ${deal.outcome} on ${deal.closed_date}, after ${options.asOf}: only deals open now are scored (the deal as it was on ${options.asOf} is not kept)`,
       )

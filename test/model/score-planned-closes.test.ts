@@ -57,4 +57,18 @@ describe('pulse score --as-of a past day, with a close that is only planned', ()
     expect(text).toContain(`1 of the deals open on ${TODAY} has a close date after the newest record (${TODAY}); it is not scored`)
     expect(text).not.toContain('closed since')
   })
+
+  it('pulse deal says a close dated after the newest record is planned, and one that happened closed', async () => {
+    const planned = JSON.parse((await runCli('deal', 'PLAN1', '--db', db, '--as-of', AS_OF, '--json')).stdout)
+    expect(planned).toMatchObject({ dealId: 'PLAN1', healthScore: null })
+    expect(planned.reasons).toEqual([
+      `Recorded won with a close date of 2024-08-15, after ${AS_OF} and after the newest record (${TODAY}): a planned close, not one that has happened; only deals open now are scored`,
+    ])
+    const closed = deals.find((d) => d.created_date <= AS_OF && d.closed_date !== null && d.closed_date > AS_OF)
+    if (!closed) throw new Error('the fixture has a deal closed after AS_OF')
+    const happened = JSON.parse((await runCli('deal', closed.deal_id, '--db', db, '--as-of', AS_OF, '--json')).stdout)
+    expect(happened.reasons).toEqual([
+      `Closed ${closed.outcome} on ${closed.closed_date}, after ${AS_OF}: only deals open now are scored (the deal as it was on ${AS_OF} is not kept)`,
+    ])
+  })
 })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
+import { todayOf } from '../../config.js'
 import { sliceWhole } from '../../domain/slice-whole.js'
 import { type DealReport, explainDeal } from '../../services/explain-deal.js'
 import {
@@ -28,7 +29,12 @@ export function registerDealCommand(program: Command, io: CliIo): void {
       (store, config) => {
         const asOf = resolveAsOf(options, config)
         noteFutureAsOf(io, asOf, config)
-        return explainDeal(store, id.trim(), { asOf, idleDays: config.idleDays, dbOption: dbOptionOf(options, config) })
+        return explainDeal(store, id.trim(), {
+          asOf,
+          idleDays: config.idleDays,
+          dbOption: dbOptionOf(options, config),
+          today: todayOf(config),
+        })
       },
       { existing: true, io, needsDeals: true },
     )
