@@ -58,6 +58,11 @@ export interface SlackFakeOptions {
   viewsPublishDelayMs?: number
   /** The Enterprise Grid organization of the workspace (auth.test's `enterprise_id`; default: none, not on Grid). */
   enterpriseId?: string
+  /**
+   * Warnings every `ok:true` answer carries, as Slack adds them (`warning: "a,b"` and
+   * `response_metadata.warnings`: `missing_charset`, `superfluous_charset`, `method_deprecated`, ...); default none.
+   */
+  warnings?: string[]
 }
 
 /** The bot scopes of manifest.yml (the fake's default grant). */
@@ -258,8 +263,17 @@ export class SlackFake {
       await new Promise((resolve) => setTimeout(resolve, ms))
     }
     const scopes = this.options.scopes ?? MANIFEST_SCOPES
-    const send = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const warnings = this.options.warnings ?? []
+    const send = (status: number, answer: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.status = status
+      const payload =
+        answer.ok === true && warnings.length > 0
+          ? {
+              ...answer,
+              warning: warnings.join(','),
+              response_metadata: { ...(answer.response_metadata as Record<string, unknown> | undefined), warnings },
+            }
+          : answer
       res
         .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-oauth-scopes': scopes.join(','), ...headers })
         .end(JSON.stringify(payload))
