@@ -105,7 +105,7 @@ export class SlackFake {
   private seq = 0
   private readonly lastPostAt = new Map<string, number>()
   private readonly failures: Array<{ method: string; error: string; times: number }> = []
-  private readonly limits: Array<{ method: string; times: number }> = []
+  private readonly limits: Array<{ method: string; times: number; withoutRetryAfter: boolean }> = []
   private readonly pendingFiles = new Map<string, { filename: string; length: number }>()
   private readonly uploadFailures: number[] = []
   private readonly httpFailures: Array<{ method: string; status: number; times: number }> = []
@@ -197,9 +197,12 @@ export class SlackFake {
     this.delays.push({ method, ms })
   }
 
-  /** The next `times` calls of `method` answer 429 with Retry-After. */
-  rateLimitNext(method: string, times = 1): void {
-    this.limits.push({ method, times })
+  /**
+   * The next `times` calls of `method` answer 429 with Retry-After; with `withoutRetryAfter`, 429
+   * with no Retry-After header at all (a proxy or gateway in Slack's place may send one so).
+   */
+  rateLimitNext(method: string, times = 1, withoutRetryAfter = false): void {
+    this.limits.push({ method, times, withoutRetryAfter })
   }
 
   /** Calls of one method. */
@@ -304,7 +307,7 @@ export class SlackFake {
     const limit = this.limits.find((l) => l.method === method && l.times > 0)
     if (limit) {
       limit.times--
-      return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
+      return send(429, { ok: false, error: 'ratelimited' }, limit.withoutRetryAfter ? {} : { 'retry-after': retryAfter })
     }
     const outage = this.httpFailures.find((f) => f.method === method && f.times > 0)
     if (outage) {
