@@ -13,11 +13,11 @@ const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|signature
 const HARMLESS_KEYS = new Set(['tokenHash', 'token_type', 'tokenType'])
 
 /** Secret-looking parts of strings (messages, error texts, bodies echoed back by a server). */
-const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
+const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
   // Slack bot, user, app and refresh tokens.
   [/\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+/g, '[redacted]'],
-  // Authorization header values quoted in text.
-  [/\b(Bearer|Basic)\s+[^\s"'<>),;]+/gi, '$1 [redacted]'],
+  // Authorization header values quoted in text (not the name of Slack's "Basic Information" page).
+  [/\b(Bearer|Basic)\s+([^\s"'<>),;]+)/gi, redactAuthorization],
   // Passwords in URLs (postgres://user:password@host/db).
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi, '$1[redacted]@'],
   // Secrets in query strings and forms (access_token=..., client_secret=..., a Socket Mode URL's ticket=...).
@@ -33,10 +33,21 @@ const SECRET_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
 const CENSOR = '[redacted]'
 const MAX_DEPTH = 10
 
+// `Bearer <token>` / `Basic <credentials>` with the token replaced. A capitalised word after "Basic"
+// that is no Basic credential (base64 of "user:password", so it decodes to a colon) is prose, as in
+// "copy it from Basic Information": left as written, or the instruction loses its page name.
+function redactAuthorization(match: string, scheme: string, credential: string): string {
+  const prose =
+    /^basic$/i.test(scheme) && /^[A-Z][a-z]+$/.test(credential) && !Buffer.from(credential, 'base64').toString('latin1').includes(':')
+  return prose ? match : `${scheme} ${CENSOR}`
+}
+
 /** `text` with secret-looking parts replaced by `[redacted]`. */
 export function redactText(text: string): string {
   let out = text
-  for (const [pattern, replacement] of SECRET_TEXT) out = out.replace(pattern, replacement)
+  for (const [pattern, replacement] of SECRET_TEXT) {
+    out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement)
+  }
   return out
 }
 

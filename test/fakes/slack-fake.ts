@@ -58,6 +58,11 @@ export interface SlackFakeOptions {
   viewsPublishDelayMs?: number
   /** The Enterprise Grid organization of the workspace (auth.test's `enterprise_id`; default: none, not on Grid). */
   enterpriseId?: string
+  /**
+   * Warnings every `ok:true` answer carries, as Slack adds them (`warning: "a,b"` and
+   * `response_metadata.warnings`: `missing_charset`, `superfluous_charset`, `method_deprecated`, ...); default none.
+   */
+  warnings?: string[]
 }
 
 /** The bot scopes of manifest.yml (the fake's default grant). */
@@ -100,7 +105,7 @@ export class SlackFake {
   private seq = 0
   private readonly lastPostAt = new Map<string, number>()
   private readonly failures: Array<{ method: string; error: string; times: number }> = []
-  private readonly limits: Array<{ method: string; times: number }> = []
+  private readonly limits: Array<{ method: string; times: number; withoutRetryAfter: boolean }> = []
   private readonly pendingFiles = new Map<string, { filename: string; length: number }>()
   private readonly uploadFailures: number[] = []
   private readonly httpFailures: Array<{ method: string; status: number; times: number }> = []
@@ -192,9 +197,12 @@ export class SlackFake {
     this.delays.push({ method, ms })
   }
 
-  /** The next `times` calls of `method` answer 429 with Retry-After. */
-  rateLimitNext(method: string, times = 1): void {
-    this.limits.push({ method, times })
+  /**
+   * The next `times` calls of `method` answer 429 with Retry-After; with `withoutRetryAfter`, 429
+   * with no Retry-After header at all (a proxy or gateway in Slack's place may send one so).
+   */
+  rateLimitNext(method: string, times = 1, withoutRetryAfter = false): void {
+    this.limits.push({ method, times, withoutRetryAfter })
   }
 
   /** Calls of one method. */
@@ -258,8 +266,17 @@ export class SlackFake {
       await new Promise((resolve) => setTimeout(resolve, ms))
     }
     const scopes = this.options.scopes ?? MANIFEST_SCOPES
-    const send = (status: number, payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const warnings = this.options.warnings ?? []
+    const send = (status: number, answer: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.status = status
+      const payload =
+        answer.ok === true && warnings.length > 0
+          ? {
+              ...answer,
+              warning: warnings.join(','),
+              response_metadata: { ...(answer.response_metadata as Record<string, unknown> | undefined), warnings },
+            }
+          : answer
       res
         .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-oauth-scopes': scopes.join(','), ...headers })
         .end(JSON.stringify(payload))
@@ -290,7 +307,7 @@ export class SlackFake {
     const limit = this.limits.find((l) => l.method === method && l.times > 0)
     if (limit) {
       limit.times--
-      return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': retryAfter })
+      return send(429, { ok: false, error: 'ratelimited' }, limit.withoutRetryAfter ? {} : { 'retry-after': retryAfter })
     }
     const outage = this.httpFailures.find((f) => f.method === method && f.times > 0)
     if (outage) {

@@ -62,4 +62,18 @@ describe('createLogger redaction', () => {
   it('leaves ordinary text alone', () => {
     expect(redactText('Imported 120 deals from deals.csv (tokenHash kept)')).toBe('Imported 120 deals from deals.csv (tokenHash kept)')
   })
+
+  it("keeps the name of Slack's Basic Information page in a fix, while Basic credentials are still redacted", () => {
+    const fix = "copy it from Basic Information in the app's settings (not the client secret or a token)"
+    expect(redactText(fix)).toBe(fix)
+    // base64 of "ana:s3cret", and a credential that reads as one capitalised word but decodes to a colon.
+    const credentials = [Buffer.from('ana:s3cret').toString('base64'), 'Aifttjorwmns']
+    expect(Buffer.from('Aifttjorwmns', 'base64').toString('latin1')).toContain(':')
+    for (const credential of credentials) {
+      const text = redactText(`retrying with Authorization: Basic ${credential}`)
+      expect(text).not.toContain(credential)
+      expect(text).toContain('Basic [redacted]')
+    }
+    expect(redactText('Authorization: Bearer Information')).toBe('Authorization: Bearer [redacted]')
+  })
 })

@@ -15,6 +15,7 @@ describe('pulse alerts', () => {
   let unsent: string
   let refused: string
   let paced: string
+  let bareLimit: string
   let waitingAlert: string
   beforeAll(async () => {
     ;({ db, fake } = await cliSlackCompany('pulse-alerts-'))
@@ -24,6 +25,8 @@ describe('pulse alerts', () => {
     copyFileSync(db, refused)
     paced = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, paced)
+    bareLimit = join(tempDir('pulse-alerts-'), 'pulse.db')
+    copyFileSync(db, bareLimit)
     waitingAlert = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, waitingAlert)
   })
@@ -88,6 +91,25 @@ describe('pulse alerts', () => {
       )
       // Two 429s, then each DM posted once.
       expect(fake.callsOf('chat.postMessage').length - before).toBe(queued + 2)
+    } finally {
+      fake.resetFailures()
+    }
+  }, 60_000)
+
+  it('sends again a DM that Slack rate-limits with no Retry-After (nothing was posted), and delivers every DM once', async () => {
+    const before = fake.callsOf('chat.postMessage').length
+    fake.rateLimitNext('chat.postMessage', 1, true)
+    try {
+      const run = await runCli('alerts', '--db', bareLimit, '--as-of', AS_OF)
+      expect(run.stderr).not.toMatch(/outcome unknown/)
+      expect(run.code).toBe(0)
+      const queued = Number(/(\d+) stalled-deal DMs? queued/.exec(run.stdout)?.[1])
+      expect(run.stdout).toContain(`Delivered ${queued} `)
+      expect(run.stdout).toContain('left for the next run 0')
+      // One 429, then each DM posted once.
+      const posts = fake.callsOf('chat.postMessage').slice(before)
+      expect(posts.map((c) => c.status).filter((s) => s === 429)).toHaveLength(1)
+      expect(posts.filter((c) => c.status === 200)).toHaveLength(queued)
     } finally {
       fake.resetFailures()
     }

@@ -46,6 +46,14 @@ describe('App Home', () => {
     expect(PNG.sync.read(Buffer.from(await res.arrayBuffer())).width).toBeGreaterThan(200)
     const guessed = await fetch(local.replace(/\/charts\/.{6}/, '/charts/AAAAAA'))
     expect(guessed.status).toBe(404)
+    // A HEAD (a link checker, a proxy or an image fetcher checking first) is answered as GET is, without the bytes.
+    const png = Buffer.from(await (await fetch(local)).arrayBuffer())
+    const head = await fetch(local, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('image/png')
+    expect(Number(head.headers.get('content-length'))).toBe(png.length)
+    expect((await head.arrayBuffer()).byteLength).toBe(0)
+    expect((await fetch(local.replace(/\/charts\/.{6}/, '/charts/AAAAAA'), { method: 'HEAD' })).status).toBe(404)
   })
 
   it("shows a manager their team's pipeline, stalled deals and win rate", async () => {

@@ -108,6 +108,28 @@ describe('/pulse over HTTP against a fake Slack', () => {
     }
   })
 
+  it('answers a command whose payload names no channel (channel_id left out) with the report and no Share button', async () => {
+    const dm = `D${PEOPLE.cro.slice(1)}`
+    const before = t.fake.messages.filter((m) => m.channel === dm).length
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = new URLSearchParams(slashCommandBody({ userId: PEOPLE.cro, text: 'losses', responseUrl }))
+    body.delete('channel_id')
+    body.delete('channel_name')
+    expect((await postSigned(t.url, SIGNING_SECRET, body.toString(), FORM)).status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the answer')
+    const answer = JSON.stringify(t.fake.responses.find((r) => r.id === id)?.body)
+    expect(answer).toContain('Losses by stage')
+    expect(answer).toContain('The chart is in your DM')
+    expect(answer).not.toContain('pulse_share_in_channel')
+    expect(answer).not.toMatch(/went wrong/)
+    // The chart with its findings, and nothing else, went to the asker's DM.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const sent = t.fake.messages.filter((m) => m.channel === dm).slice(before)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]?.files).toHaveLength(1)
+  })
+
   it('/pulse winrate with months and a filter narrows the report', async () => {
     const { responses } = await pulse(PEOPLE.cro, 'winrate 6 region=EMEA')
     await waitFor(() => responses().length > 0, 20_000)

@@ -95,6 +95,7 @@ describe('requests refused before they run, as the log tells them', () => {
     expect(mismatch).toHaveLength(1)
     expect(mismatch[0]).toMatch(/signature mismatch/)
     expect(mismatch[0]).toMatch(/SLACK_SIGNING_SECRET is not this app's Signing Secret/)
+    expect(mismatch[0]).toContain("copy it from Basic Information in the app's settings")
     expect(JSON.stringify(lines)).not.toContain(SIGNING_SECRET)
     expect(JSON.stringify(lines)).not.toContain('another-apps-signing-secret')
     lines.length = 0

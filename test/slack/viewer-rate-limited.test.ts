@@ -70,6 +70,22 @@ describe('/pulse when Slack rate-limits a call for a few seconds', () => {
     }
   }, 60_000)
 
+  it('tells the asker Slack is rate-limiting when its 429 carries no Retry-After, rather than blaming the app', async () => {
+    t.fake.rateLimitNext('users.info', 1, true)
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const body = slashCommandBody({ userId: PEOPLE.rep, text: 'stalled', responseUrl })
+    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 20_000, 'the answer')
+    expect(t.fake.responses.find((r) => r.id === id)?.body.text).toBe('Slack is rate-limiting us right now, so try again in a minute.')
+    expect(
+      t.fake
+        .callsOf('users.info')
+        .filter((c) => c.params.user === PEOPLE.rep)
+        .map((c) => c.status),
+    ).toEqual([429])
+  }, 60_000)
+
   it("waits out a rate limit on an admin's notice instead of dropping it", async () => {
     t.fake.rateLimitNext('chat.postMessage')
     const posts = t.fake.callsOf('chat.postMessage').length

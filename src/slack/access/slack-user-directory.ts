@@ -222,5 +222,7 @@ export function slackErrorCode(error: unknown): string | undefined {
   // A client that waits out 429s gives up with a request error once its retries are spent (@slack/web-api 8 wording).
   if (e?.code === 'slack_webapi_request_error' && String(e.original?.message ?? '').startsWith('A rate limit was exceeded'))
     return 'ratelimited'
+  // A 429 with no usable Retry-After: the client gives up at once with a plain Error (@slack/web-api 8 wording).
+  if (error instanceof Error && error.message.startsWith('Retry header did not contain a valid timeout')) return 'ratelimited'
   return e?.data?.error
 }

@@ -14,7 +14,7 @@ export function boltLogger(logger: Logger, name = 'bolt'): BoltLogger {
   return {
     debug: (...msg: unknown[]) => child.debug(text(msg)),
     info: (...msg: unknown[]) => child.info(text(msg)),
-    warn: (...msg: unknown[]) => child.warn(withNextStep(text(msg))),
+    warn: (...msg: unknown[]) => child.warn(withNextStep(slackWarning(msg) ?? text(msg))),
     error: (...msg: unknown[]) => child.error(text(msg)),
     setLevel: (l: LogLevel) => {
       level = l
@@ -24,6 +24,16 @@ export function boltLogger(logger: Logger, name = 'bolt'): BoltLogger {
       child = logger.child({ component: n })
     },
   }
+}
+
+// The Web API client logs each warning of Slack's answer (`response_metadata.warnings`) through
+// `warnings.forEach(logger.warn)`, so the arguments are (warning, index, warnings): said as
+// Slack's warning, not "superfluous_charset number object".
+function slackWarning(msg: unknown[]): string | undefined {
+  const [warning, index, all] = msg
+  if (msg.length !== 3 || typeof warning !== 'string' || typeof index !== 'number' || !Array.isArray(all) || all[index] !== warning)
+    return undefined
+  return `Slack's answer to a Web API call carried a warning: ${warning}`
 }
 
 // A Bolt warning with the next step added where Bolt names none: a signature that does not match

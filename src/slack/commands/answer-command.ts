@@ -24,7 +24,7 @@ export interface CommandRequest {
   readonly client: SlackClient
   readonly respond: RespondFn
   readonly userId: string
-  /** The channel the command was typed in. */
+  /** The channel the command was typed in (empty when the request named none). */
   readonly channelId: string
   /** The command text as typed (`winrate 6 region=EMEA`). */
   readonly commandText: string
@@ -162,10 +162,10 @@ async function deliverPrivately(ctx: SlackContext, req: CommandRequest, answer: 
   // The button carries the command to run again; a command too long for a button's value
   // (2,000 characters) gets no button rather than one that could only fail. Nor does a command
   // typed in a direct message: the app cannot post in one between other people (nor be invited
-  // there), and its own DM with the asker already holds the answer.
+  // there), and its own DM with the asker already holds the answer. Nor one naming no channel.
   const value = JSON.stringify({ t: req.commandText, c: req.channelId })
   const share =
-    answer.shareable !== false && value.length <= MAX_BUTTON_VALUE && !req.channelId.startsWith('D')
+    answer.shareable !== false && value.length <= MAX_BUTTON_VALUE && req.channelId !== '' && !req.channelId.startsWith('D')
       ? buttons([{ text: 'Share in channel', actionId: SHARE_ACTION_ID, value }])
       : null
   if (share) extra.push(share)

@@ -55,7 +55,7 @@ export function pulseCommandListener(ctx: SlackContext) {
       client,
       respond,
       userId: command.user_id,
-      channelId: command.channel_id,
+      channelId: channelOf(command),
       commandText: typed,
       subcommand,
       parsed,
@@ -67,6 +67,11 @@ export function pulseCommandListener(ctx: SlackContext) {
 /** What identifies one command however often Slack delivers it: its `trigger_id` (else the whole payload). */
 function requestKey(command: { trigger_id?: unknown }): string {
   return typeof command.trigger_id === 'string' && command.trigger_id !== '' ? command.trigger_id : JSON.stringify(command)
+}
+
+/** The channel the command was typed in; empty when a payload names none (Slack always does, a hand-made one may not). */
+function channelOf(command: { channel_id?: unknown }): string {
+  return typeof command.channel_id === 'string' ? command.channel_id : ''
 }
 
 /** The command as the person typed it (`/pulse`, or the name a workspace gave it in the app's settings). */

@@ -96,12 +96,13 @@ export function chartTokenHashesIn(blocks: readonly unknown[]): string[] {
 
 /**
  * The receiver route that serves hosted charts: 200 with the PNG for a live token, 404 for
- * anything else (unknown, expired or malformed, all alike).
+ * anything else (unknown, expired or malformed, all alike). `HEAD` answers as `GET` without the
+ * bytes (Node leaves the body out), as link checkers, proxies and image fetchers expect.
  */
 export function chartImageRoute(ctx: SlackContext): CustomRoute {
   return {
     path: CHART_ROUTE,
-    method: ['GET'],
+    method: ['GET', 'HEAD'],
     handler: (req, res) => {
       void serveChart(ctx, (req as { params?: Record<string, string> }).params?.token ?? '', res)
     },
