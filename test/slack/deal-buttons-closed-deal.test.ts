@@ -105,4 +105,19 @@ describe('Snooze and Updated in CRM on a DM whose deal has closed since', () => 
     expect(String(other.text)).toMatch(/not one you can see/)
     expect(other.replace_original).toBe(false)
   })
+
+  // Slack sends a button's value as text; a hand-made payload may send a number.
+  it('answers a click whose button value is a number instead of failing', async () => {
+    const responseUrl = t.fake.responseUrl()
+    const id = responseUrl.split('/').pop() as string
+    const form = new URLSearchParams(blockActionBody({ userId: PEOPLE.rep, actionId: 'pulse_snooze_7d', value: 'x', responseUrl }))
+    const payload = JSON.parse(form.get('payload') as string) as { actions: Array<{ value: unknown }> }
+    ;(payload.actions[0] as { value: unknown }).value = 424242
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
+    expect((await postSigned(t.url, SIGNING_SECRET, body, FORM)).status).toBe(200)
+    await waitFor(() => t.fake.responses.some((r) => r.id === id), 10_000, 'the answer')
+    const answer = t.fake.responses.find((r) => r.id === id)?.body as Record<string, unknown>
+    expect(String(answer.text)).toMatch(/not one you can see|no longer in Sales Pulse/)
+    expect(JSON.stringify(answer)).not.toMatch(/went wrong/)
+  })
 })

@@ -35,7 +35,8 @@ export async function dealForAction(
   | { ok: true; dealId: string; ownerId: string; ownerEmail: string | null; outcome: DealCard['outcome'] }
   | { ok: false; message: string; gone?: true }
 > {
-  const dealId = action.value ?? ''
+  // Slack sends a button's value as text; a number from a hand-made payload is read as its text.
+  const dealId = action.value === undefined || action.value === null ? '' : String(action.value)
   const viewer = await resolveViewer(ctx, client, body.user.id)
   const [found] = await ctx.services.findDeals(ctx.store.db, dealId, ctx.clock.asOf(), 1)
   const deal = found && found.dealId === dealId ? found : undefined
