@@ -276,6 +276,7 @@ export class WinRateDriverEngine {
   private readonly descriptions = new Map<string, string>()
   private readonly norms: Map<string, StageNorm>
   private readonly currencies: (string | null)[]
+  private readonly byDealCurrency = new Map<string | null, (string | null)[]>()
 
   private constructor(
     private readonly model: SerializedWinModel,
@@ -395,8 +396,16 @@ export class WinRateDriverEngine {
    * The currencies the amounts in `deal`'s reasons span (see `amountCurrencies`): the model's
    * deals', with the deal's own when the model has none of its unit; the model's alone without a deal.
    */
-  amountCurrencies(deal?: { readonly currency?: string | null }): (string | null)[] {
-    return amountCurrencies(this.currencies, deal === undefined ? undefined : (deal.currency ?? null))
+  amountCurrencies(deal?: { readonly currency?: string | null }): readonly (string | null)[] {
+    if (deal === undefined) return this.currencies
+    // Deals share a few currencies: each is looked at once.
+    const own = deal.currency ?? null
+    let codes = this.byDealCurrency.get(own)
+    if (codes === undefined) {
+      codes = amountCurrencies(this.currencies, own)
+      if (this.byDealCurrency.size < 1000) this.byDealCurrency.set(own, codes)
+    }
+    return codes
   }
 
   /** The registry form (plain JSON). */
