@@ -1,6 +1,7 @@
 import type { SegmentOutcomeRow } from '../db/find-segment-outcomes.js'
 import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
+import { currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
@@ -34,7 +35,11 @@ const MAX_FINDINGS = 5
  * segment that holds every closed deal (nothing to compare it with), nor a pair that holds exactly
  * the deals of one of its values (that value's own segment). Pure.
  */
-export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQuery): DriversReport {
+export function driversReport(
+  rows: readonly SegmentOutcomeRow[],
+  query: ReportQuery,
+  closedCurrencies: readonly (string | null)[] = [],
+): DriversReport {
   const fixed = new Set(Object.keys(query.where ?? {}))
   const singles = rows.filter((r) => r.fields.length === 1)
   const firstField = singles[0]?.fields[0]
@@ -108,7 +113,11 @@ export function driversReport(rows: readonly SegmentOutcomeRow[], query: ReportQ
     combinations: DRIVER_COMBINATIONS.filter(([a, b]) => !fixed.has(a) && !fixed.has(b)),
     findings: noMatch
       ? [noMatch]
-      : [...driverFindings(segments, n, won, scopeWords(query.where ?? {})), ...(unpriced > 0 ? [noAmountNote(unpriced)] : [])],
+      : [
+          ...driverFindings(segments, n, won, scopeWords(query.where ?? {}), closedCurrencies),
+          ...(unpriced > 0 ? [noAmountNote(unpriced)] : []),
+        ],
+    closedCurrencies: [...closedCurrencies],
   }
 }
 
@@ -229,12 +238,20 @@ export function strongestPair(
  * "Deals of $50k-100k in EMEA win 14% vs 32% for all others (0.44x, n=802, q<0.001)". In a filtered
  * report, `scope` ({@link scopeWords} of its filters) follows the segment, "Core deals (EMEA) win 38%
  * vs 23% for all others", so the sentence is not read as the whole company's on its own (in a summary).
+ * An amount band is written in the closed deals' currency (`currencies`, as stored: "Deals of
+ * 50k-100k EUR"), or, over several, as bare figures marked as each deal's own currency.
  */
-export function describeSegment(s: DriverSegment, scope = ''): string {
-  return `${segmentWords(s.segment)}${scope} win ${formatPercent(s.winRate)} vs ${formatPercent(s.othersWinRate)} for all others (${s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`}, n=${formatCount(s.n)}, ${formatProbability('q', s.qValue)})`
+export function describeSegment(s: DriverSegment, scope = '', currencies: readonly (string | null)[] = []): string {
+  return `${segmentWords(s.segment, currencies)}${scope} win ${formatPercent(s.winRate)} vs ${formatPercent(s.othersWinRate)} for all others (${s.lift === null ? 'n/a' : `${s.lift.toFixed(2)}x`}, n=${formatCount(s.n)}, ${formatProbability('q', s.qValue)})`
 }
 
-function driverFindings(segments: readonly DriverSegment[], n: number, won: number, scope: string): Finding[] {
+function driverFindings(
+  segments: readonly DriverSegment[],
+  n: number,
+  won: number,
+  scope: string,
+  currencies: readonly (string | null)[],
+): Finding[] {
   const sig = segments.filter((s) => s.significant)
   if (n === 0) {
     return [
@@ -301,14 +318,18 @@ function driverFindings(segments: readonly DriverSegment[], n: number, won: numb
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
   return top.map((s) => {
     const mirrored = mirrors.get(s) ?? []
-    if (mirrored.length === 0) return driverFinding(s, scope)
-    return { ...driverFinding(s, scope), significant: false, text: `${describeSegment(s, scope)}, ${mirrorWords(s, mirrored)}.` }
+    if (mirrored.length === 0) return driverFinding(s, scope, currencies)
+    return {
+      ...driverFinding(s, scope, currencies),
+      significant: false,
+      text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, mirrored, currencies)}.`,
+    }
   })
 }
 
 /** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */
-function mirrorWords(s: DriverSegment, mirrored: readonly DriverSegment[]): string {
-  const names = mirrored.map((d) => `${lowerFirst(segmentWords(d.segment))} (${formatPercent(d.winRate)})`).join(' and ')
+function mirrorWords(s: DriverSegment, mirrored: readonly DriverSegment[], currencies: readonly (string | null)[]): string {
+  const names = mirrored.map((d) => `${lowerFirst(segmentWords(d.segment, currencies))} (${formatPercent(d.winRate)})`).join(' and ')
   const restN = s.othersN - mirrored.reduce((t, d) => t + d.n, 0)
   const restWon = s.othersWon - mirrored.reduce((t, d) => t + d.won, 0)
   return restN > 0
@@ -324,14 +345,14 @@ function lowerFirst(text: string): string {
  * A significant driver as a finding: key `drivers_<direction>:<field>=<value>[&...]`, its sentence
  * ({@link describeSegment}, with the report's `scope`) as the text.
  */
-export function driverFinding(s: DriverSegment, scope = ''): Finding {
+export function driverFinding(s: DriverSegment, scope = '', currencies: readonly (string | null)[] = []): Finding {
   return {
     report: 'drivers',
     key: `drivers_${s.direction}:${Object.entries(s.segment)
       .map(([f, v]) => `${f}=${v}`)
       .join('&')}`,
     significant: true,
-    text: `${describeSegment(s, scope)}.`,
+    text: `${describeSegment(s, scope, currencies)}.`,
   }
 }
 
@@ -340,14 +361,14 @@ export function driverEvidence(s: DriverSegment): number {
   return Math.abs(Math.log(s.lift ?? 1)) * Math.sqrt(s.n)
 }
 
-/** `Deals of $50k-100k in EMEA`, `Deals owned by rep_07`, `Outbound deals`. */
-function segmentWords(segment: Readonly<Partial<Record<SegmentField, string>>>): string {
+/** `Deals of $50k-100k in EMEA`, `Deals owned by rep_07`, `Outbound deals`; the band in `currencies` (see {@link bandWords}). */
+function segmentWords(segment: Readonly<Partial<Record<SegmentField, string>>>, currencies: readonly (string | null)[]): string {
   const parts: string[] = []
   const band = segment.amount_band
   let head = 'Deals'
   if (segment.lead_source) head = `${segment.lead_source} deals`
   if (segment.product_type) head = `${segment.product_type} deals`.replace(/^(\w)/, (c) => c.toUpperCase())
-  if (band) parts.push(`of ${bandWords(band)}`)
+  if (band) parts.push(`of ${bandWords(band, currencyMoney(currencies).unit)}`)
   if (segment.industry) parts.push(`in ${segment.industry}`)
   if (segment.region) parts.push(`in ${segment.region}`)
   if (segment.sales_rep_id) parts.push(`owned by ${segment.sales_rep_id}`)
@@ -355,10 +376,17 @@ function segmentWords(segment: Readonly<Partial<Record<SegmentField, string>>>):
   return [head, ...parts].join(' ')
 }
 
-function bandWords(band: string): string {
-  if (band === '<10k') return 'under $10k'
-  if (band === '100k+') return '$100k or more'
-  return `$${band}`
+// A band in dollars ('$': "$50k-100k"), in the one other currency ("50k-100k EUR"), or, when the
+// closed deals mix currencies (null), as bare figures marked as each deal's own currency.
+function bandWords(band: string, unit: string | null): string {
+  if (unit === '$') {
+    if (band === '<10k') return 'under $10k'
+    if (band === '100k+') return '$100k or more'
+    return `$${band}`
+  }
+  const code = unit === null ? '' : ` ${unit}`
+  const words = band === '<10k' ? `under 10k${code}` : band === '100k+' ? `100k${code} or more` : `${band}${code}`
+  return unit === null ? `${words} (in each deal's own currency)` : words
 }
 
 /** A segment as one text (`field=value` pairs in field order), for a stable tie-break. */

@@ -324,6 +324,11 @@ export interface DriversReport {
   /** The two-field combinations tested, e.g. [['region','amount_band'], ...]. */
   readonly combinations: readonly (readonly [SegmentField, SegmentField])[]
   readonly findings: readonly Finding[]
+  /**
+   * The currencies of the closed deals in scope (as stored, each once; null: not stated): the
+   * findings write amount bands in their one currency, or mark them as each deal's own. Absent: dollars.
+   */
+  readonly closedCurrencies?: readonly (string | null)[]
 }
 
 /** A stalled (or over-p90) open deal. */

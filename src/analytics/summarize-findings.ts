@@ -96,5 +96,5 @@ function topDrivers(r: DriversReport): Finding[] {
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
   const pair = strongestPair(sig, r.segments, r)
-  return [...singles, ...(pair ? [pair] : [])].map((s) => driverFinding(s, scopeWords(r.where)))
+  return [...singles, ...(pair ? [pair] : [])].map((s) => driverFinding(s, scopeWords(r.where), r.closedCurrencies))
 }

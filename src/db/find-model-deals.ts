@@ -22,6 +22,7 @@ const COLUMNS = [
   'sales_cycle_days',
   'last_activity_date',
   'updated_date',
+  'currency',
 ] as const
 
 /**

@@ -18,9 +18,25 @@ const COLUMNS = [
   'lead_source',
   'last_activity_date',
   'updated_date',
+  'currency',
 ] as const
 
-type JsonRow = [string, string, string, string, string | null, number, string, string, string, string, string, string | null, string | null]
+type JsonRow = [
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+]
 
 /**
  * Every open, non-archived deal with just the columns scoring reads, in no particular order
@@ -62,6 +78,7 @@ export async function findOpenScoringDeals(db: Kysely<Database>): Promise<Scorin
         lead_source: r[10],
         last_activity_date: r[11],
         updated_date: r[12],
+        currency: r[13],
       })
     }
   }

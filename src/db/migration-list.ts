@@ -17,6 +17,7 @@ import * as rollupCents from '../../migrations/0015-rollup-cents.js'
 import * as composedCsvDealIds from '../../migrations/0016-composed-csv-deal-ids.js'
 import * as snoozeOwnerEmail from '../../migrations/0017-snooze-owner-email.js'
 import * as chartImageReferences from '../../migrations/0018-chart-image-references.js'
+import * as stageStoredSpelling from '../../migrations/0019-stage-stored-spelling.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -42,4 +43,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0016-composed-csv-deal-ids': composedCsvDealIds,
   '0017-snooze-owner-email': snoozeOwnerEmail,
   '0018-chart-image-references': chartImageReferences,
+  '0019-stage-stored-spelling': stageStoredSpelling,
 }

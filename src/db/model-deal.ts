@@ -22,7 +22,9 @@ export type ModelDeal = Pick<
   | 'sales_cycle_days'
   | 'last_activity_date'
   | 'updated_date'
->
+> &
+  /** The deal's currency as stored (null or absent: not stated); reasons write its amount band in it. */
+  Partial<Pick<DealRow, 'currency'>>
 
 /** What scoring reads of an open deal (a {@link ModelDeal} without its name, email and cycle length). */
 export type ScoringDeal = Omit<ModelDeal, 'deal_name' | 'owner_email' | 'sales_cycle_days'>

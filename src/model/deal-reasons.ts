@@ -1,5 +1,6 @@
-import { formatCount, formatCountOf, formatMoney, formatWholePercent } from '../analytics/format-figures.js'
-import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
+import { currencyMoney } from '../analytics/currency-money.js'
+import { formatCount, formatCountOf, formatMoney, formatMoneyIn, formatWholePercent } from '../analytics/format-figures.js'
+import { FILTER_AMOUNT_BANDS, NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import type { FeatureEncoding, FeatureSpec } from './feature-encoding.js'
 import type { FlatTree } from './flat-tree.js'
 import type { StageNorm } from './stage-norms.js'
@@ -12,8 +13,18 @@ import type { StageNorm } from './stage-norms.js'
  * counted as ("Partner leads (no closed deals yet, counted as Outbound leads)", "owner without
  * closed deals before this deal (counted as owner's past win rate 30%+)", "no amount in the CRM
  * (counted as under $5k)"), instead of stating that the deal has one of those values or rates.
+ * `currencies` ({@link amountCurrencies}) decides how amounts read: in dollars, in the one other
+ * currency ("EMEA 50k-100k EUR"), or, when the deals mix currencies, as bare figures with a note
+ * that each deal's amount is in its own currency, not converted (the bands are cut by the number).
  */
-export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: number, unseen?: ReadonlyMap<number, string> | null): string {
+export function describeNode(
+  tree: FlatTree,
+  encoding: FeatureEncoding,
+  node: number,
+  unseen?: ReadonlyMap<number, string> | null,
+  currencies: readonly (string | null)[] = [],
+): string {
+  const unit = amountUnit(currencies)
   const chain: number[] = []
   for (let k = node; k >= 0; k = tree.parent[k] as number) chain.unshift(k)
   const bounds = new Map<number, { lo: number; hi: number }>()
@@ -27,21 +38,81 @@ export function describeNode(tree: FlatTree, encoding: FeatureEncoding, node: nu
     bounds.set(column, b)
   }
   const phrases: string[] = []
+  let amounts = false
   for (const [column, b] of bounds) {
     const spec = encoding.features[column]
-    const phrase = spec ? describeBounds(spec, b.lo, b.hi) : null
+    const phrase = spec ? describeBounds(spec, b.lo, b.hi, unit) : null
     const own = unseen?.get(column)
+    // "EMEA no amount" names no figure to say the currency of.
+    if (phrase && (spec?.name === 'amount' || spec?.name === 'region_amount_band') && /\d/.test(phrase)) amounts = true
     if (phrase && own !== undefined)
       phrases.push(
         spec?.kind === 'category'
-          ? `${shownValue(spec.name, own)}${categorySuffix(spec.name)} (no closed deals yet, counted as ${phrase})`
+          ? `${shownValue(spec.name, own, unit)}${categorySuffix(spec.name)} (no closed deals yet, counted as ${phrase})`
           : spec?.name === 'amount'
             ? `no amount in the CRM (counted as ${phrase})`
             : `owner without closed deals before this deal (counted as ${phrase})`,
       )
     else if (phrase) phrases.push(phrase)
   }
-  return phrases.length === 0 ? 'All closed deals' : phrases.join(', ')
+  if (phrases.length === 0) return 'All closed deals'
+  return `${phrases.join(', ')}${amounts ? mixedNote(currencies, unit) : ''}`
+}
+
+/**
+ * The currencies the amounts in a reason span, as {@link currencyCodes} gives them (null: not
+ * stated): the model's deals' (`model`, each once), with the scored deal's own added when the model
+ * has none of its unit (a euro deal scored by a model of dollar deals is compared by the number).
+ * @example amountCurrencies(['EUR', 'USD'], 'eur') // ['EUR', 'USD']
+ */
+export function amountCurrencies(model: readonly (string | null)[], deal?: string | null): (string | null)[] {
+  const own = deal?.trim().toUpperCase() || null
+  if (deal === undefined || model.some((c) => unitOf(c) === unitOf(own))) return [...model]
+  return [...model, own].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
+}
+
+/**
+ * A segment label of the segment base rates ("EMEA, $50k-100k", "EMEA") with its amount band in
+ * the deals' currencies, as {@link describeNode} writes them: "EMEA, 50k-100k EUR"; mixed ones as
+ * "EMEA, 50k-100k (amounts in each deal's own currency, not converted: EUR, USD)".
+ */
+export function segmentLabelIn(label: string, currencies: readonly (string | null)[]): string {
+  const unit = amountUnit(currencies)
+  const band = label.match(BAND_AT_END)
+  if (!band || unit === '$' || band[1] === bandWords(NO_AMOUNT_BAND)) return label
+  return `${label.slice(0, band.index)}, ${bandWordsIn(band[1] as string, unit)}${mixedNote(currencies, unit)}`
+}
+
+// The band words at the end of a region x amount band value: "EMEA, $50k-100k" -> "$50k-100k".
+const BAND_AT_END = /, (\$\S+|under \$\S+|no amount)$/
+
+// '$' for dollars or none stated, the code of the one other currency, or null when they mix.
+function amountUnit(currencies: readonly (string | null)[]): string | null {
+  return currencyMoney(currencies).unit
+}
+
+function unitOf(code: string | null): string | null {
+  return code === 'USD' ? null : code
+}
+
+// " (amounts in each deal's own currency, not converted: EUR, USD)" when the amounts mix currencies.
+function mixedNote(currencies: readonly (string | null)[], unit: string | null): string {
+  if (unit !== null) return ''
+  const named = currencies.filter((c): c is string => c !== null)
+  const listed = `${named.join(', ')}${currencies.includes(null) ? ', none stated' : ''}`
+  return ` (amounts in each deal's own currency, not converted: ${listed})`
+}
+
+// Stored band words ("$50k-100k") as the band they name ("50k-100k").
+const BAND_BY_WORDS = new Map(FILTER_AMOUNT_BANDS.map((b) => [bandWords(b), b]))
+
+// Band words in `unit`: "$50k-100k", "50k-100k EUR", or bare ("50k-100k") for mixed currencies.
+function bandWordsIn(words: string, unit: string | null): string {
+  const band = BAND_BY_WORDS.get(words)
+  if (band === undefined || band === NO_AMOUNT_BAND || unit === '$') return words
+  const suffix = unit === null ? '' : ` ${unit}`
+  if (band === '<10k') return `under 10k${suffix}`
+  return band.endsWith('+') ? `${band.slice(0, -1)}${suffix}+` : `${band}${suffix}`
 }
 
 /**
@@ -99,9 +170,9 @@ export function bandWords(band: string): string {
   return band === '<10k' ? 'under $10k' : `$${band}`
 }
 
-function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | null {
+function describeBounds(spec: FeatureSpec, lo: number, hi: number, unit: string | null): string | null {
   if (spec.kind === 'category') {
-    const shown = spec.values.map((v) => shownValue(spec.name, v))
+    const shown = spec.values.map((v) => shownValue(spec.name, v, unit))
     const allowed = shown.filter((_, i) => i >= lo && i < hi)
     if (allowed.length === 0 || allowed.length === shown.length) return null
     const excluded = shown.filter((v) => !allowed.includes(v))
@@ -118,26 +189,41 @@ function describeBounds(spec: FeatureSpec, lo: number, hi: number): string | nul
   const kMax = Number.isFinite(hi) ? Math.ceil(hi) - 1 : spec.edges.length
   const from = kMin > 0 ? spec.edges[kMin - 1] : undefined
   const to = kMax < spec.edges.length ? spec.edges[kMax] : undefined
-  const fmt = spec.name === 'amount' ? formatMoney : formatWholePercent
+  if (spec.name === 'amount') return amountRange(from, to, unit)
+  const fmt = formatWholePercent
   const range =
     from !== undefined && to !== undefined
-      ? spec.name === 'amount'
-        ? `${fmt(from)}-${fmt(to).slice(1)}`
-        : `${fmt(from).slice(0, -1)}-${fmt(to)}`
+      ? `${fmt(from).slice(0, -1)}-${fmt(to)}`
       : from !== undefined
         ? `${fmt(from)}+`
         : to !== undefined
           ? `under ${fmt(to)}`
           : null
   if (range === null) return null
-  return spec.name === 'amount' ? range : `owner's past win rate ${range}`
+  return `owner's past win rate ${range}`
+}
+
+// An amount bin in `unit`: "$50k-100k", "50k-100k EUR", "under 10k EUR", "100k EUR+"; bare figures
+// ("50k-100k") when the deals mix currencies.
+function amountRange(from: number | undefined, to: number | undefined, unit: string | null): string | null {
+  const one = (a: number) => (unit === null ? formatMoney(a).replace('$', '') : formatMoneyIn(a, unit === '$' ? null : unit))
+  if (from !== undefined && to !== undefined) {
+    if (unit === '$') return `${formatMoney(from)}-${formatMoney(to).slice(1)}`
+    const bare = `${formatMoney(from).replace('$', '')}-${formatMoney(to).replace('$', '')}`
+    return unit === null ? bare : `${bare} ${unit}`
+  }
+  if (from !== undefined) return `${one(from)}+`
+  if (to !== undefined) return `under ${one(to)}`
+  return null
 }
 
 // The word after a segment value: "Outbound leads", "Pro product", "EMEA".
 // "EMEA $50k-100k", not the stored "EMEA, $50k-100k": in a phrase list, that comma would read as
 // the end of one condition ("EMEA, $50k-100k or APAC, $100k+, Outbound leads").
-function shownValue(name: string | undefined, value: string): string {
-  return name === 'region_amount_band' ? value.replace(/, (?=\$|under \$|no amount$)/, ' ') : value
+// The band in the deals' currency `unit` (see {@link bandWordsIn}).
+function shownValue(name: string | undefined, value: string, unit: string | null = '$'): string {
+  if (name !== 'region_amount_band') return value
+  return value.replace(BAND_AT_END, (_, words: string) => ` ${bandWordsIn(words, unit)}`)
 }
 
 function categorySuffix(name: string | undefined): string {

@@ -1,7 +1,7 @@
 import { formatCount, formatWholePercent } from '../analytics/format-figures.js'
 import type { ScoringDeal } from '../db/model-deal.js'
 import { daysIdle, daysInCurrentStage, idleFromOf, lastActivityOf } from '../domain/deal-derived.js'
-import { type IdleSince, idleReason, stageReason } from './deal-reasons.js'
+import { type IdleSince, idleReason, segmentLabelIn, stageReason } from './deal-reasons.js'
 import { type HealthBreakdown, healthScore } from './health-score.js'
 import type { OwnerWinHistory } from './owner-win-history.js'
 import { type SegmentRate, segmentRateFor } from './segment-base-rates.js'
@@ -144,11 +144,13 @@ class ReasonWords {
     return text
   }
 
-  segment(segment: SegmentRate): string {
-    let text = this.bySegment.get(segment.label)
+  /** `currencies`: those the segment's amounts span, its amount band written in them (see `segmentLabelIn`). */
+  segment(segment: SegmentRate, currencies: readonly (string | null)[]): string {
+    const key = `${segment.label}\u0000${currencies.join(',')}`
+    let text = this.bySegment.get(key)
     if (text === undefined) {
-      text = `${segment.label}: similar deals won ${formatWholePercent(segment.rate)} (n=${formatCount(segment.n)})`
-      this.bySegment.set(segment.label, text)
+      text = `${segmentLabelIn(segment.label, currencies)}: similar deals won ${formatWholePercent(segment.rate)} (n=${formatCount(segment.n)})`
+      this.bySegment.set(key, text)
     }
     return text
   }
@@ -200,7 +202,7 @@ function scoreOne(
   } else {
     const segment = segmentRateFor(engine.segmentRates, deal, { byAmount: words.byAmount })
     p = segment.rate
-    reasons.push(words.notice, words.segment(segment))
+    reasons.push(words.notice, words.segment(segment, engine.amountCurrencies(deal)))
   }
   // As of a day before the deal's latest activity (or its stage entry), the store cannot tell how
   // long it was idle (or in which stage it was) then: that part is left out, and said.

@@ -1,13 +1,14 @@
 /// <reference path="../../types/ml-cart.d.ts" />
 
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
+import { currencyCodes } from '../analytics/currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatWholePercent } from '../analytics/format-figures.js'
 import type { ClosedAfter } from '../db/count-closed-after.js'
 import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from '../db/model-deal.js'
 import { isStale } from '../domain/deal-derived.js'
 import { AppError } from '../errors.js'
 import { accuracy, auc as aucOf, bootstrapAuc, brierScore, logLoss, type ReliabilityBin, reliabilityTable } from './binary-metrics.js'
-import { describeNode } from './deal-reasons.js'
+import { amountCurrencies, describeNode } from './deal-reasons.js'
 import {
   encodeRaw,
   type FeatureEncoding,
@@ -178,6 +179,13 @@ export interface SerializedWinModel {
    * {@link recentRateShift}); null or absent (a model stored before it existed): none.
    */
   recentShift?: RecentRateShift | null
+  /**
+   * The currencies of the deals the scoring tree was fitted on ({@link currencyCodes}; null: not
+   * stated): its amount bands span them all, cut by the number without conversion, so reasons write
+   * amounts in their one currency or mark them as mixed. Absent in a model stored before it
+   * existed: {@link WinRateDriverEngine.fromSerialized} takes the store's closed deals' instead.
+   */
+  currencies?: (string | null)[]
 }
 
 /** Fewest closed, non-stale deals the model will train and test on. */
@@ -265,10 +273,16 @@ export class WinRateDriverEngine {
   private readonly flat: FlatTree
   private readonly counts: NodeCounts
   private readonly rates: Float64Array
-  private readonly descriptions = new Map<number, string>()
+  private readonly descriptions = new Map<string, string>()
   private readonly norms: Map<string, StageNorm>
+  private readonly currencies: (string | null)[]
+  private readonly byDealCurrency = new Map<string | null, (string | null)[]>()
 
-  private constructor(private readonly model: SerializedWinModel) {
+  private constructor(
+    private readonly model: SerializedWinModel,
+    currencies: readonly (string | null)[] = [],
+  ) {
+    this.currencies = model.currencies ?? [...currencies]
     this.flat = flattenTree(DecisionTreeClassifier.load(model.tree).root)
     if (this.flat.column.length !== model.nodeN.length) throw new Error('The stored model does not match its tree; retrain it.')
     this.counts = { n: Float64Array.from(model.nodeN), won: Float64Array.from(model.nodeWon) }
@@ -357,17 +371,41 @@ export class WinRateDriverEngine {
       nFit: usable.length,
       stageNorms: [...stageNormsFrom(input.stageDurations ?? [], input.closedStages)],
       recentShift,
+      currencies: currencyCodes(usable.map((d) => d.currency)),
     })
   }
 
   /**
-   * Rebuilds an engine from its registry form (the tree through ml-cart's `load`).
+   * Rebuilds an engine from its registry form (the tree through ml-cart's `load`). `currencies`
+   * stands in for {@link SerializedWinModel.currencies} in a model stored without them (the
+   * currencies of the store's closed deals; default none stated, written as dollars).
    * @throws Error when the stored form is not a WinRateDriverEngine model.
    */
-  static fromSerialized(model: SerializedWinModel): WinRateDriverEngine {
+  static fromSerialized(model: SerializedWinModel, currencies?: readonly (string | null)[]): WinRateDriverEngine {
     if (model.engine !== 'WinRateDriverEngine' || model.version !== 1)
       throw new Error(`Unknown model format ${model.engine} v${model.version}`)
-    return new WinRateDriverEngine(model)
+    return new WinRateDriverEngine(model, currencies)
+  }
+
+  /** Whether the stored model names its deals' currencies (models stored before they did do not). */
+  static namesCurrencies(model: SerializedWinModel): boolean {
+    return model.currencies !== undefined
+  }
+
+  /**
+   * The currencies the amounts in `deal`'s reasons span (see `amountCurrencies`): the model's
+   * deals', with the deal's own when the model has none of its unit; the model's alone without a deal.
+   */
+  amountCurrencies(deal?: { readonly currency?: string | null }): readonly (string | null)[] {
+    if (deal === undefined) return this.currencies
+    // Deals share a few currencies: each is looked at once.
+    const own = deal.currency ?? null
+    let codes = this.byDealCurrency.get(own)
+    if (codes === undefined) {
+      codes = amountCurrencies(this.currencies, own)
+      if (this.byDealCurrency.size < 1000) this.byDealCurrency.set(own, codes)
+    }
+    return codes
   }
 
   /** The registry form (plain JSON). */
@@ -411,7 +449,15 @@ export class WinRateDriverEngine {
     const leaf = leafOf(this.flat, encodeRaw(this.model.encoding, raw))
     const unseen = unseenValues(this.model.encoding, raw)
     const general = this.describe(leaf)
-    const description = unseen === null ? general : describeNode(this.flat, this.model.encoding, leaf, unseen)
+    // A deal in a currency none of the model's deals had reads its amounts with that one added.
+    const currencies = this.amountCurrencies(deal)
+    const ownCurrency = currencies.length !== this.currencies.length
+    const description =
+      unseen === null
+        ? ownCurrency
+          ? this.describe(leaf, currencies)
+          : general
+        : describeNode(this.flat, this.model.encoding, leaf, unseen, currencies)
     return {
       probability: this.rates[leaf] as number,
       leaf,
@@ -459,11 +505,12 @@ export class WinRateDriverEngine {
     return { baseRate: base, importance, paths: paths.slice(0, limit) }
   }
 
-  private describe(node: number): string {
-    let d = this.descriptions.get(node)
+  private describe(node: number, currencies: readonly (string | null)[] = this.currencies): string {
+    const key = `${node}\u0000${currencies.join(',')}`
+    let d = this.descriptions.get(key)
     if (d === undefined) {
-      d = describeNode(this.flat, this.model.encoding, node)
-      this.descriptions.set(node, d)
+      d = describeNode(this.flat, this.model.encoding, node, null, currencies)
+      this.descriptions.set(key, d)
     }
     return d
   }

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely'
+import { currencyCodes } from '../analytics/currency-money.js'
+import { findCurrencies } from '../db/currencies-of.js'
 import { type ClosedSince, findClosedSince } from '../db/find-closed-since.js'
 import { findCurrentModel } from '../db/find-current-model.js'
 import { findModelForDay } from '../db/find-model-for-day.js'
@@ -85,7 +87,12 @@ export async function loadCurrentModel(db: Kysely<Database>, asOf?: string, dbOp
       'no_model',
       `No model has been trained yet. Run \`pulse train${dbOption}\` first; it needs at least ${MIN_TRAINING_DEALS} closed deals that are not stale.`,
     )
-  const engine = WinRateDriverEngine.fromSerialized(JSON.parse(row.model) as SerializedWinModel)
+  const model = JSON.parse(row.model) as SerializedWinModel
+  // A model stored before models named their deals' currencies reads the store's closed deals'.
+  const currencies = WinRateDriverEngine.namesCurrencies(model)
+    ? undefined
+    : currencyCodes(await findCurrencies(db, db.selectFrom('deals').where('archived', '=', 0).where('outcome', 'in', ['won', 'lost'])))
+  const engine = WinRateDriverEngine.fromSerialized(model, currencies)
   if (asOf === undefined || ofDay) return { modelId: row.model_id, row, engine }
   return {
     modelId: row.model_id,

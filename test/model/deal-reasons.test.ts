@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { amountBand, NO_AMOUNT_BAND } from '../../src/domain/amount-band.js'
-import { describeNode, idleReason, stageReason } from '../../src/model/deal-reasons.js'
+import { amountCurrencies, describeNode, idleReason, segmentLabelIn, stageReason } from '../../src/model/deal-reasons.js'
 import type { FeatureEncoding } from '../../src/model/feature-encoding.js'
 import { regionBandOf, unseenValues } from '../../src/model/feature-encoding.js'
 import type { FlatTree } from '../../src/model/flat-tree.js'
@@ -58,6 +58,62 @@ describe('describeNode', () => {
     const raw = { categories: ['EMEA', 'SaaS', 'Core', 'Inbound', 'EMEA, no amount'], amount: 0, ownerWon: 2, ownerClosed: 5 }
     expect(unseenValues(encoding, { ...raw, amountMissing: true })).toEqual(new Map([[0, '']]))
     expect(unseenValues(encoding, { ...raw, amountMissing: false })).toBeNull()
+  })
+})
+
+describe('describeNode in the deals’ currencies', () => {
+  const bands: FeatureEncoding = {
+    features: [
+      {
+        name: 'region_amount_band',
+        kind: 'category',
+        values: [
+          regionBandOf('EMEA', amountBand(60_000)),
+          regionBandOf('APAC', amountBand(150_000)),
+          regionBandOf('LATAM', amountBand(5_000)),
+        ],
+        unknownCode: 1,
+      },
+    ],
+    priorWinRate: 0.3,
+    smoothingDeals: 10,
+  }
+  const bins: FeatureEncoding = {
+    features: [{ name: 'amount', kind: 'binned', edges: [5_000, 20_000, 64_000] }],
+    priorWinRate: 0.3,
+    smoothingDeals: 10,
+  }
+
+  it('writes the bands in the one currency of the deals, dollars as before', () => {
+    expect(describeNode(oneSplit(1.5), bands, 1, null, ['EUR'])).toBe('EMEA 50k-100k EUR or APAC 100k EUR+')
+    expect(describeNode(oneSplit(1.5), bands, 2, null, ['GBP'])).toBe('LATAM under 10k GBP')
+    expect(describeNode(oneSplit(0.5), bins, 1, null, ['EUR'])).toBe('under 5k EUR')
+    expect(describeNode(oneSplit(2.5), bins, 2, null, ['EUR'])).toBe('64k EUR+')
+    expect(describeNode(oneSplit(0.5), bins, 1, new Map([[0, '']]), ['EUR'])).toBe('no amount in the CRM (counted as under 5k EUR)')
+    for (const dollars of [[], [null], ['USD'], ['USD', null]])
+      expect(describeNode(oneSplit(1.5), bands, 1, null, dollars)).toBe('EMEA $50k-100k or APAC $100k+')
+  })
+
+  it('writes mixed currencies as bare figures once, naming them, and only where an amount is asked', () => {
+    expect(describeNode(oneSplit(1.5), bands, 1, null, ['EUR', 'USD'])).toBe(
+      "EMEA 50k-100k or APAC 100k+ (amounts in each deal's own currency, not converted: EUR, USD)",
+    )
+    expect(describeNode(oneSplit(0.5), bins, 2, null, ['EUR', null])).toBe(
+      "5k+ (amounts in each deal's own currency, not converted: EUR, none stated)",
+    )
+    const region: FeatureEncoding = { ...bands, features: [{ name: 'region', kind: 'category', values: ['EMEA', 'APAC'], unknownCode: 1 }] }
+    expect(describeNode(oneSplit(0.5), region, 1, null, ['EUR', 'USD'])).toBe('EMEA')
+  })
+
+  it('adds a deal’s own currency to the model’s when the model has none of its unit', () => {
+    expect(amountCurrencies(['EUR', 'USD'], 'eur')).toEqual(['EUR', 'USD'])
+    expect(amountCurrencies([null], 'USD')).toEqual([null])
+    expect(amountCurrencies([null], 'EUR')).toEqual(['EUR', null])
+    expect(amountCurrencies(['GBP'], null)).toEqual(['GBP', null])
+    expect(segmentLabelIn('EMEA, $50k-100k', ['EUR'])).toBe('EMEA, 50k-100k EUR')
+    expect(segmentLabelIn('EMEA, no amount', ['EUR', 'USD'])).toBe('EMEA, no amount')
+    expect(segmentLabelIn('EMEA', ['EUR', 'USD'])).toBe('EMEA')
+    expect(segmentLabelIn('EMEA, $100k+', [null])).toBe('EMEA, $100k+')
   })
 })
 

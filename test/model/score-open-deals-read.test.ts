@@ -30,6 +30,16 @@ describeEachDialect('findOpenScoringDeals (on SQLite: JSON chunks from a table s
       .set({ archived: 1 })
       .where('deal_id', '=', open[0]?.deal_id ?? '')
       .execute()
+    // Reasons write amounts in the deal's currency: some state one, the others none.
+    await store.db
+      .updateTable('deals')
+      .set({ currency: 'EUR' })
+      .where(
+        'deal_id',
+        'in',
+        open.slice(1, 4).map((d) => d.deal_id),
+      )
+      .execute()
     const expected = await store.db
       .selectFrom('deals')
       .select([
@@ -49,6 +59,7 @@ describeEachDialect('findOpenScoringDeals (on SQLite: JSON chunks from a table s
         'lead_source',
         'last_activity_date',
         'updated_date',
+        'currency',
       ])
       .where('archived', '=', 0)
       .where('outcome', '=', 'open')
@@ -59,6 +70,7 @@ describeEachDialect('findOpenScoringDeals (on SQLite: JSON chunks from a table s
     expect(got).toEqual(expected)
     expect(got.some((d) => !Number.isInteger(d.amount))).toBe(true)
     expect(got.some((d) => d.last_activity_date === null)).toBe(true)
+    expect(got.filter((d) => d.currency === 'EUR')).toHaveLength(3)
     await store.close()
   })
 })

@@ -10,6 +10,7 @@ import { idleJob, pausedJob } from '../../jobs/idle-job.js'
 import { runHeavyJob } from '../../jobs/run-heavy-job.js'
 import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger, type Logger } from '../../log/create-logger.js'
+import { applyConfiguredStageOrder, type StageOrderInUse, stageOrderSentence } from '../../services/stage-order-in-use.js'
 import { watchRoster } from '../../slack/access/load-roster.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import type { createSlackApp } from '../../slack/app/create-slack-app.js'
@@ -19,6 +20,7 @@ import { type AnswerWorkers, startAnswerWorkers } from '../../slack/app/start-an
 import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { startOutboxWatch } from '../../slack/outbox/watch-outbox.js'
 import { type CliIo, type CommonOptions, cliConfig, noteDbIgnored, withDbOption } from '../cli-context.js'
+import { configuredStages } from './report-command.js'
 
 /** How a scheduled sync with no CRM configured is recorded (`pulse status` shows it). */
 const NO_CRM = 'No CRM is configured (HUBSPOT_TOKEN or SALESFORCE_URL): deals come from CSV imports only.'
@@ -76,6 +78,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     // Republishing the Home tabs after a roster edit, and the timer that looks for one.
     let republishing = Promise.resolve()
     let rosterLook: NodeJS.Timeout | undefined
+    let stageOrder: StageOrderInUse | undefined
     let running: {
       slack: ReturnType<typeof createSlackApp>
       watch: ReturnType<typeof startOutboxWatch>
@@ -87,6 +90,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       // SQLite serves one instance: a second `pulse serve` on the same file is refused.
       const hold = await holdSqliteInstance(store, { logger, stop: stop.signal })
       started.unshift(() => hold.release())
+      // PULSE_STAGES changed since the last import applies from this start, in Slack and the jobs
+      // as in `pulse report`, instead of waiting for the next import.
+      stageOrder = await applyConfiguredStageOrder(store, await configuredStages(store, config), config.stages)
       // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
       let rosterChanged = () => {}
       const roster = watchRoster(config.rosterPath, {
@@ -176,12 +182,14 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     let rebuilding: Promise<void> = Promise.resolve()
     if (!stop.signal.aborted) {
       void watch.drain()
-      rebuilding = rebuildStaleSummaries(where, store, logger, stop.signal)
+      // Summaries built for the open stages of another order are rebuilt for the one saved now.
+      rebuilding = rebuildStaleSummaries(where, store, logger, stop.signal, stageOrder?.saved === true)
       io.err(
         slack.mode === 'http'
           ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
           : 'Sales Pulse is connected to Slack (Socket Mode). Ctrl-C stops it.',
       )
+      if (stageOrder) io.err(stageOrderSentence(stageOrder))
       if (config.rosterPath === undefined) {
         io.err(
           'No roster is set (PULSE_ROSTER), so everyone sees only the deals they own: nobody sees company or team figures or may run /pulse sync. Name your executives, admins and managers in a roster YAML (see docs/slack.md) and set PULSE_ROSTER to it.',
@@ -205,12 +213,19 @@ export function registerServeCommand(program: Command, io: CliIo): void {
 /**
  * Rebuilds the report summaries (the analytics rollup) on a worker thread when they describe
  * other data than the store holds (a sync cut short, an upgrade that set an earlier release's
- * aside), so reports read them again within seconds instead of counting every deal until the next
- * import or sync. Never rejects: a failure is logged, and reports go on counting the deals.
+ * aside), or when this start saved another stage order (`stageOrderSaved`: the funnel's summaries
+ * are built for the open stages of one order), so reports read them again within seconds instead of
+ * counting every deal until the next import or sync. Never rejects: a failure is logged, and reports go on counting the deals.
  */
-async function rebuildStaleSummaries(where: StoreOptions, store: Store, logger: Logger, signal: AbortSignal): Promise<void> {
+async function rebuildStaleSummaries(
+  where: StoreOptions,
+  store: Store,
+  logger: Logger,
+  signal: AbortSignal,
+  stageOrderSaved: boolean,
+): Promise<void> {
   try {
-    if (!(await isRollupStale(store.db))) return
+    if (!stageOrderSaved && !(await isRollupStale(store.db))) return
     logger.info('the report summaries are out of date: rebuilding them')
     await runHeavyJob(where, store, { kind: 'refresh-rollup' }, signal)
     logger.info('report summaries rebuilt')

@@ -4,18 +4,20 @@ import type { JobRun } from '../../db/begin-job-run.js'
 import type { SyncRun } from '../../db/begin-sync-run.js'
 import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
+import { findStageOrderInUse, type StageOrderInUse, stageOrderSentence } from '../../services/stage-order-in-use.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
 import { describeRefusals } from '../../slack/outbox/describe-refusals.js'
 import { slackRefusalFix } from '../../slack/outbox/slack-refusal-fix.js'
 import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, usingStore, withDbOption } from '../cli-context.js'
+import { configuredStages } from './report-command.js'
 
-/** `pulse status`: the data held, the last sync of each CRM, the Slack messages waiting or refused, the last run of each job and the latest job runs. */
+/** `pulse status`: the data held, the stage order in use, the last sync of each CRM, the Slack messages waiting or refused, the last run of each job and the latest job runs. */
 export function registerStatusCommand(program: Command, io: CliIo): void {
   withDbOption(
     program
       .command('status')
       .description(
-        'show the data held, the last CSV import, the last CRM syncs, Slack messages waiting or refused, the last run of each scheduled job, and recent job runs',
+        'show the data held, the stage order in use, the last CSV import, the last CRM syncs, Slack messages waiting or refused, the last run of each scheduled job, and recent job runs',
       )
       .option('--json', 'print the status as JSON')
       .addHelpText('after', '\nExamples:\n  pulse status\n  pulse status --db data/pulse.db --json'),
@@ -27,8 +29,10 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         const refusal = config.slack.botToken ? await findSlackTokenRefusal(store.db, botTokenHash(config)) : null
         // A sync whose process was killed outright shows as interrupted, not running.
         const found = await findSyncStatus(store.db)
+        const stageOrder = await findStageOrderInUse(store.db, await configuredStages(store, config), config.stages)
         return {
           ...found,
+          stageOrder,
           // Each reason Slack refused messages for, with what to do about it.
           messages: { ...found.messages, refused: found.messages.refused.map((r) => ({ ...r, fix: slackRefusalFix(r.reason) })) },
           slackPaused: refusal && { reason: refusal.reason, since: refusal.refusedAt, checkedAt: refusal.checkedAt },
@@ -44,6 +48,8 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 export interface CliStatus extends SyncStatus {
   /** Set while Slack refuses `SLACK_BOT_TOKEN` (scheduled sending is paused): Slack's reason, since when (ISO), last checked. */
   slackPaused?: { reason: string; since: string; checkedAt: string } | null
+  /** The stage order reports use, where it came from, and whether `PULSE_STAGES` names another not yet saved. */
+  stageOrder?: StageOrderInUse
 }
 
 /** The status as terminal text; `dbOption` (` --db PATH`, or empty) follows the commands it suggests. */
@@ -54,6 +60,7 @@ export function formatStatus(s: CliStatus, dbOption = ''): string {
   const lines = [
     `Data: ${formatCountOf(s.deals.total, 'deal')}${bySource ? ` (${bySource})` : ''}: ${formatCount(s.deals.open)} open, ${formatCount(s.deals.won)} won, ${formatCount(s.deals.lost)} lost; ${formatCountOf(s.owners, 'owner')}; ${formatCountOf(s.stageHistoryRows, 'stage history row')}.`,
   ]
+  if (s.stageOrder) lines.push(stageOrderSentence(s.stageOrder))
   const i = s.lastImport
   lines.push(
     i === null
