@@ -1,6 +1,6 @@
 import type { MonthlyCreatedRow } from '../db/find-monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
-import { monthOf, monthRange } from '../domain/dates.js'
+import { addDays, monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
 import { currencyCodes } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent } from './format-figures.js'
@@ -18,6 +18,12 @@ export interface WinrateData {
   firstCreatedAfter?: string | null
   /** The currencies of the deals in scope as stored (null: not stated), whose amounts add up without conversion. */
   currencies?: readonly (string | null)[]
+  /**
+   * The newest day on or before "as of" on which any deal in the store was created or closed
+   * (`findDataEndDay`), when the data end before the month of "as of": the month it falls in holds
+   * data only up to that day, so it is left out of the volume comparison (unless it is its last day).
+   */
+  dataEndDay?: string | null
 }
 
 /** Months shown by default, counting the partial month. */
@@ -115,7 +121,16 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     .map((r) => r.month)
     .sort()
     .pop()
-  return { ...report, findings: winrateFindings(report, newestClosed ?? null, firstData === undefined, data.firstCreatedAfter ?? null) }
+  return {
+    ...report,
+    findings: winrateFindings(
+      report,
+      newestClosed ?? null,
+      firstData === undefined,
+      data.firstCreatedAfter ?? null,
+      data.dataEndDay ?? null,
+    ),
+  }
 }
 
 function limitNote(methods: Set<LimitMethod>, months: readonly WinrateMonth[]): string {
@@ -163,6 +178,7 @@ function winrateFindings(
   newestClosed: string | null,
   noDeal: boolean,
   firstCreatedAfter: string | null,
+  dataEndDay: string | null,
 ): Finding[] {
   const out: Finding[] = []
   const scope = scopeWords(r.where)
@@ -184,11 +200,20 @@ function winrateFindings(
     // Months after the last one holding any deal created or closed are past the end of the data
     // (a report run long after the last import), not months in which the pipeline dried up.
     const dataEnd = [...r.months].reverse().find((m) => m.created > 0 || m.won + m.lost > 0)?.month ?? firstLow.month
-    const recent = r.months.filter((m) => !m.partial && m.month >= firstLow.month && m.month <= dataEnd)
     const cut = r.months.some((m) => !m.partial && m.month > dataEnd)
+    // The data end inside that month (an export taken on the 15th): its deals cover part of it only,
+    // so, like the partial month of "as of", it is not counted as a month of new deals.
+    const endsInside = cut && dataEndDay !== null && monthOf(dataEndDay) === dataEnd && addDays(dataEndDay, 1).slice(0, 7) === dataEnd
+    const recent = r.months.filter((m) => !m.partial && m.month >= firstLow.month && (endsInside ? m.month < dataEnd : m.month <= dataEnd))
     const before = r.months.filter((m) => !m.partial && m.month < firstLow.month).slice(-recent.length)
     const avg = (ms: WinrateMonth[]) => (ms.length === 0 ? 0 : ms.reduce((s, m) => s + m.created, 0) / ms.length)
-    if (before.length > 0 && avg(before) > 0) {
+    const lastCounted = recent[recent.length - 1]?.month
+    const until = !cut
+      ? ''
+      : endsInside
+        ? ` (to ${formatMonth(lastCounted ?? dataEnd)}: the data end on ${dataEndDay}, part of ${formatMonth(dataEnd)})`
+        : ` (to ${formatMonth(dataEnd)}: no deal was created or closed after it)`
+    if (recent.length > 0 && before.length > 0 && avg(before) > 0) {
       const change = avg(recent) / avg(before) - 1
       // A fall of a tenth or more is said as such: the volume then did fall with the win rate.
       // Judged on the percent shown, so "-10%" never reads "did not fall".
@@ -197,7 +222,7 @@ function winrateFindings(
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${cut ? ` (to ${formatMonth(dataEnd)}: no deal was created or closed after it)` : ''} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
       })
     }
   }

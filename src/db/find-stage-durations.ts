@@ -20,7 +20,8 @@ export interface StageDurationRow {
  * From stage history (`useHistory`): a stay ends when it was left, or when its deal closed;
  * one still running as of `scope.asOf` is censored at its length so far.
  * Without history: an open deal's current stay (from `stage_entered_date`, else created) is
- * censored, and a lost deal with a known `stage_entered_date` on or before its close gives a
+ * censored (as of a past day, not a deal won since, whose stage then is not on record, nor a stay
+ * entered after that day), and a lost deal with a known `stage_entered_date` on or before its close gives a
  * completed stay in the stage it was lost at; other stays are unknown and left out. With history, a deal that has none (a
  * store of CSV imports where a re-import recorded stage changes for some deals only) counts the
  * same way, so its current stay is not dropped.
@@ -104,6 +105,10 @@ async function stageAtCloseStays(
     .where(scopeCondition(scope))
     .where(noHistory)
     .where(openNow)
+    // Won after "as of": a won deal's stage is not the one it sat at that day (the funnel leaves it out too).
+    .where('outcome', '<>', 'won')
+    // Entered after "as of": that stay had not begun (like a history stay entered later, left out).
+    .where(sql<boolean>`substr(${stageEnteredSql}, 1, 10) <= ${scope.asOf}`)
     .where('stage', 'in', [...stages])
     .select([
       sql<string>`stage`.as('stage'),

@@ -3,6 +3,7 @@ import type { WinrateQuery, WinrateReport } from '../analytics/report-types.js'
 import { winrateReport } from '../analytics/winrate-report.js'
 import { findCurrencies } from '../db/currencies-of.js'
 import { scopeCondition } from '../db/deal-scope.js'
+import { findDataEndDay } from '../db/find-data-end-day.js'
 import { findFirstCreatedAfter } from '../db/find-first-created-after.js'
 import { findMonthlyCreated } from '../db/find-monthly-created.js'
 import { findMonthlyOutcomes } from '../db/find-monthly-outcomes.js'
@@ -22,5 +23,13 @@ export async function loadWinrateReport(db: Kysely<Database>, query: WinrateQuer
   ])
   // Nothing created by "as of": whether the data starts later (an "as of" before it) is worth saying.
   const firstCreatedAfter = outcomes.length === 0 && created.length === 0 ? await findFirstCreatedAfter(db, scope) : null
-  return winrateReport({ outcomes, created, firstCreatedAfter, currencies }, query)
+  // Run after the month the data end in (a report long after the last import): the day they end
+  // tells whether that last month is complete. Read only then (a scan of every deal's dates).
+  const asOfMonth = query.asOf.slice(0, 7)
+  const lastMonth = [...outcomes.map((r) => r.month), ...created.map((r) => r.month)]
+    .filter((m) => m <= asOfMonth)
+    .sort()
+    .pop()
+  const dataEndDay = lastMonth !== undefined && lastMonth < asOfMonth ? await findDataEndDay(db, query.asOf) : null
+  return winrateReport({ outcomes, created, firstCreatedAfter, currencies, dataEndDay }, query)
 }

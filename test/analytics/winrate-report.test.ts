@@ -158,6 +158,43 @@ describe('winrateReport run rules', () => {
     expect(later).toMatch(
       /^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 \(to Jun 2024: no deal was created or closed after it\) vs 20 before \(\+0%\)/,
     )
+    // The data end on a month's last day: that month is complete and counts as before.
+    const endOfMonth = winrateReport({ ...data(20), dataEndDay: '2024-06-30' }, { asOf: '2024-10-15' }).findings.find(
+      (f) => f.report === 'volume',
+    )
+    expect(endOfMonth?.text).toBe(later)
+  })
+
+  it('leaves out of the volume the month the data end in, when they end before its last day', () => {
+    // The export was taken on 15 Jun: June holds half a month of new deals (10), not a fall in volume.
+    const base = steadyMonths('2023-01', '2024-03')
+    const outcomes = [
+      ...base.outcomes,
+      ...monthRange('2024-04', '2024-05').map((month) => ({ month, won: 2, lost: 18, wonAmount: 0, lostAmount: 0 })),
+      { month: '2024-06', won: 1, lost: 9, wonAmount: 0, lostAmount: 0 },
+    ]
+    const created = [
+      ...base.created,
+      { month: '2024-04', created: 20, createdAmount: 0 },
+      { month: '2024-05', created: 20, createdAmount: 0 },
+      { month: '2024-06', created: 10, createdAmount: 0 },
+    ]
+    const report = winrateReport({ outcomes, created, dataEndDay: '2024-06-15' }, { asOf: '2024-10-15' })
+    expect(report.months.filter((m) => m.anomaly === 'low').map((m) => m.month)).toEqual(['2024-04', '2024-05'])
+    expect(report.findings.find((f) => f.report === 'volume')?.text).toMatch(
+      /^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 \(to May 2024: the data end on 2024-06-15, part of Jun 2024\) vs 20 before \(\+0%\)/,
+    )
+    // When the only flagged month is the one the data end in, there is no full month to compare.
+    const onlyLast = winrateReport(
+      {
+        outcomes: [...base.outcomes, { month: '2024-04', won: 0, lost: 20, wonAmount: 0, lostAmount: 0 }],
+        created: [...base.created, { month: '2024-04', created: 10, createdAmount: 0 }],
+        dataEndDay: '2024-04-15',
+      },
+      { asOf: '2024-10-15' },
+    )
+    expect(onlyLast.months.find((m) => m.month === '2024-04')?.anomaly).toBe('low')
+    expect(onlyLast.findings.some((f) => f.report === 'volume')).toBe(false)
   })
 })
 

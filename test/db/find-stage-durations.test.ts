@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { findRollupSlice } from '../../src/db/find-rollup-slice.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
+import { loadFunnelReport } from '../../src/services/load-funnel-report.js'
 import { loadTimeInStageReport } from '../../src/services/load-time-in-stage-report.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
 import { writeTempFile } from '../helpers/test-store.js'
@@ -121,6 +122,39 @@ describeEachDialect('time in stage read from the deals, a stay dated oddly among
         .where('stage', '=', 'Qualified')
         .execute()
       expect(await withoutRollup(store, () => loadTimeInStageReport(store.db, { asOf: AS_OF }))).toEqual(odd)
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describeEachDialect('time in stage as of a past day, without stage history', (dialect) => {
+  it('leaves out the deals won since and the stays entered after that day, as the funnel does', async () => {
+    const store = await dialect.open()
+    try {
+      const rows = [
+        // Open since 2024-01-10 in Qualified: 51 days so far on 2024-03-01.
+        'O1,2024-01-10,,r1,SaaS,EMEA,Core,Inbound,Qualified,100,Open,2024-01-10',
+        // Won later: its deal_stage (any stage, for a won deal) is not where it sat on 2024-03-01.
+        'W1,2024-01-05,2024-04-10,r1,SaaS,EMEA,Core,Inbound,Demo,100,Won,2024-01-20',
+        // Lost later at Proposal, in it since 2024-02-01: 29 days so far on 2024-03-01.
+        'L1,2024-01-05,2024-04-10,r1,SaaS,EMEA,Core,Inbound,Proposal,100,Lost,2024-02-01',
+        // Entered their stage after 2024-03-01: those stays had not begun.
+        'L2,2024-01-05,2024-04-10,r1,SaaS,EMEA,Core,Inbound,Negotiation,100,Lost,2024-03-20',
+        'O2,2024-01-05,,r1,SaaS,EMEA,Core,Inbound,Negotiation,100,Open,2024-03-15',
+      ]
+      await importCsvFile(store, { path: writeTempFile('p.csv', [HEADER, ...rows, ''].join('\n')), stages: STAGES, today: '2024-04-15' })
+      const report = await loadTimeInStageReport(store.db, { asOf: AS_OF })
+      expect(report.source).toBe('stage_at_close')
+      expect(counts(report)).toEqual([
+        { stage: 'Qualified', completed: 0, censored: 1 },
+        { stage: 'Demo', completed: 0, censored: 0 },
+        { stage: 'Proposal', completed: 0, censored: 1 },
+        { stage: 'Negotiation', completed: 0, censored: 0 },
+      ])
+      // The funnel of that day leaves W1 out as well (its stage then is not on record).
+      const funnel = await loadFunnelReport(store.db, { asOf: AS_OF })
+      expect(funnel.stages.find((s) => s.stage === 'Demo')?.open).toBe(0)
     } finally {
       await store.close()
     }
