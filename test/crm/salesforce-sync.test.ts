@@ -309,6 +309,15 @@ describe('Salesforce sync', () => {
     expect(fake.requests.some((r) => decodeURIComponent(r.path).includes('FROM OpportunityHistory WHERE OpportunityId IN'))).toBe(true)
   })
 
+  it("a server leaving IsClosed and IsWon out of the records: outcomes come from their stage's OpportunityStage flags", async () => {
+    fake = await fakeWith(generateOpportunities(120, { seed: 23 }), { omitFields: ['IsClosed', 'IsWon'] })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const outcomes = new Set((await storeSnapshot(store)).deals.map((d) => d.outcome))
+    expect([...outcomes].sort()).toEqual(['lost', 'open', 'won'])
+  })
+
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })
     fake = await fakeWith(opps)

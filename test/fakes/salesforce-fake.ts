@@ -89,6 +89,8 @@ export interface SalesforceFakeOptions {
   now?: () => number
   /** `array`: answer the `OpportunityHistories` subquery with a bare array of rows, not Salesforce's `{ totalSize, done, records }`. */
   historyAnswer?: 'page' | 'array'
+  /** Opportunity fields left out of every record though selected (`IsClosed`, `IsWon`), as a loose server or proxy may. */
+  omitFields?: readonly string[]
 }
 
 /** The fake Salesforce org and helpers to change it mid-test. */
@@ -308,6 +310,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
         r.OpportunityHistories =
           options.historyAnswer === 'array' ? records : h.length === 0 ? null : { totalSize: h.length, done: true, records }
       }
+      for (const f of options.omitFields ?? []) delete r[f]
       const text = JSON.stringify(r)
       byId.set(o.Id, { version, text })
       return text

@@ -75,10 +75,17 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
   return v ?? null
 }
 
+/** An `OpportunityStage`'s closed and won flags. */
+export interface StageFlags {
+  isClosed: boolean
+  isWon: boolean
+}
+
 /**
- * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageClosed`
- * giving each `OpportunityStage` name's `IsClosed` (empty when unknown): outcome from
- * `IsWon`/`IsClosed`, stage history from the history rows with repeated rows of one stage collapsed,
+ * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageFlags`
+ * giving each `OpportunityStage` name's `IsClosed` and `IsWon` (empty when unknown): outcome from
+ * `IsWon`/`IsClosed` (a record without them, or with them null, takes its `StageName`'s flags), stage
+ * history from the history rows with repeated rows of one stage collapsed,
  * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`,
  * currency `CurrencyIsoCode` when the record has it.
  * Datetimes are the days the team in `timeZone` (`PULSE_TZ`) saw, see {@link crmDate}.
@@ -86,7 +93,7 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
 export function mapOpportunity(
   r: Record<string, unknown>,
   history: ReadonlyArray<Record<string, unknown>>,
-  stageClosed: ReadonlyMap<string, boolean>,
+  stageFlags: ReadonlyMap<string, StageFlags>,
   segments: SegmentMapping,
   instanceUrl: string | undefined,
   timeZone = 'UTC',
@@ -99,8 +106,10 @@ export function mapOpportunity(
     return v === null || v === undefined || String(v).trim() === '' ? null : String(v)
   }
   const stageName = str('StageName') ?? 'Unknown'
-  const won = r.IsWon === true
-  const closed = won || r.IsClosed === true
+  // Salesforce always sends both flags; a record without them (or with them null) is read by its stage's.
+  const flags = stageFlags.get(stageName)
+  const won = r.IsWon == null ? (flags?.isWon ?? false) : r.IsWon === true
+  const closed = won || (r.IsClosed == null ? (flags?.isClosed ?? false) : r.IsClosed === true)
   const stays = staysFromChanges(
     id,
     history
@@ -120,7 +129,7 @@ export function mapOpportunity(
   const outcome = won ? 'won' : closed ? 'lost' : 'open'
   // A closed deal's own stage is where it closed unless OpportunityStage lists it as open: a lost
   // deal in an open stage (IsClosed at odds with StageName) was lost at that stage.
-  const isClosedStage = (s: string) => stageClosed.get(s) === true || (s === stageName && stageClosed.get(s) !== false)
+  const isClosedStage = (s: string) => stageFlags.get(s)?.isClosed === true || (s === stageName && stageFlags.get(s)?.isClosed !== false)
   const last = stays[stays.length - 1]
   // No Amount (null or 0, as an opportunity nobody has priced yet shows), or one no deal can
   // have, is missing: stored as 0 in the amount band Unknown.

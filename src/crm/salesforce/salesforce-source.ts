@@ -15,6 +15,7 @@ import {
   HISTORY_SUBQUERY,
   mapOpportunity,
   opportunityFields,
+  type StageFlags,
   segmentParents,
 } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
@@ -115,7 +116,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const clock = options.clock ?? systemClock
   const api = createSalesforceApi({ ...options, clock })
   const lagMs = options.lagMs ?? 60_000
-  let stageClosed: Map<string, boolean> | undefined
+  let stageFlags: Map<string, StageFlags> | undefined
   // The stages by Id as the watermark keeps them (see `SalesforceWatermark.stages`).
   let stageNames: Record<string, string> = {}
   let historyMode: 'subquery' | 'separate' = 'subquery'
@@ -135,7 +136,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       isWon: r.IsWon === true,
       active: r.IsActive !== false,
     }))
-    stageClosed = new Map(all.map((s) => [s.name, s.isClosed]))
+    stageFlags = new Map(all.map((s) => [s.name, { isClosed: s.isClosed, isWon: s.isWon }]))
     stageNames = Object.fromEntries(
       rows.flatMap((r, i) => {
         const s = all[i] as (typeof all)[number]
@@ -249,7 +250,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const mapped = mapOpportunity(
       r,
       await historyOf(r, separate),
-      stageClosed as Map<string, boolean>,
+      stageFlags as Map<string, StageFlags>,
       options.segments,
       api.instanceUrl(),
       options.timeZone,
@@ -359,7 +360,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   }
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
-    if (!stageClosed) await loadStages()
+    if (!stageFlags) await loadStages()
     let start = parseWatermark(watermark)
     // A stage renamed in Salesforce (or turned open or closed) may change its opportunities'
     // StageName without a new SystemModstamp: every opportunity is read again, so that stored
