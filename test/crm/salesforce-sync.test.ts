@@ -521,6 +521,16 @@ describe('Salesforce sync', () => {
     expect(error.message).toContain('SALESFORCE_REGION_FIELD')
   })
 
+  it('a Run As user that may not read OpportunityHistory: the sync stops saying which access to give, not which segment field to fix', async () => {
+    fake = await fakeWith(generateOpportunities(5), { unreadable: ['OpportunityHistory'] })
+    store = await openTestStore()
+    const error = await syncCrm(store, source(fake)).catch((e) => e)
+    expect(error.code).toBe('crm_bad_response')
+    expect(error.message).toContain("sObject type 'OpportunityHistory' is not supported")
+    expect(error.message).toContain('Run As user cannot read that object')
+    expect(error.message).not.toContain('SALESFORCE_REGION_FIELD')
+  })
+
   it('backs off on REQUEST_LIMIT_EXCEEDED and 503, and treats a malformed page as an error naming the endpoint', async () => {
     fake = await fakeWith(generateOpportunities(2100, { seed: 15 }))
     store = await openTestStore()

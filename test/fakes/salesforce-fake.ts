@@ -91,6 +91,8 @@ export interface SalesforceFakeOptions {
   historyAnswer?: 'page' | 'array'
   /** Opportunity fields left out of every record though selected (`IsClosed`, `IsWon`), as a loose server or proxy may. */
   omitFields?: readonly string[]
+  /** sObjects the Run As user may not read: queries of them (and of their child relationship) answer 400 INVALID_TYPE. */
+  unreadable?: readonly string[]
 }
 
 /** The fake Salesforce org and helpers to change it mid-test. */
@@ -240,6 +242,13 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
 
   function runSoql(q: string, all: boolean): { rows: unknown[]; render: (row: unknown) => string } {
     const parsed = parseSoql(q)
+    const unreadable = options.unreadable ?? []
+    if (unreadable.includes(parsed.from))
+      throw Object.assign(new Error(`sObject type '${parsed.from}' is not supported.`), { code: 'INVALID_TYPE' })
+    if (parsed.historySubquery && unreadable.includes('OpportunityHistory'))
+      throw Object.assign(new Error("Didn't understand relationship 'OpportunityHistories' in FROM part of query call."), {
+        code: 'INVALID_TYPE',
+      })
     if (parsed.from === 'OpportunityStage') {
       const rows = [...FAKE_STAGES]
         .sort((a, b) => a.SortOrder - b.SortOrder)

@@ -377,7 +377,10 @@ function classifyApi(status: number, body: unknown, headers: Headers): FailureKi
       // With its status and body, so that a caller that can go on without the query can say what Salesforce said.
       error: new CrmHttpError(
         'crm_bad_response',
-        `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
+        code === 'INVALID_TYPE'
+          ? // An object the Run As user may not read answers as one that does not exist.
+            `Salesforce rejected the query (${describeBody(body)}): the connected app's Run As user cannot read that object. Give it read access to Opportunity, OpportunityHistory, OpportunityStage, User and Account (its profile or a permission set), then sync again.`
+          : `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
         status,
         body,
       ),
