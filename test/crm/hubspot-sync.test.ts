@@ -476,6 +476,26 @@ describe('HubSpot sync', () => {
     expect(await syncCrm(store, source(fake, { pageSize: 100 }))).toMatchObject({ mode: 'incremental', removed: 0 })
   })
 
+  it('pipelines and stages listed without displayOrder (or with it null) keep the order they are listed in', async () => {
+    fake = await fakeWith(generateHubspotDeals(30, { seed: 19 }))
+    store = await openTestStore()
+    // The default pipeline, its stages in order, as a loose server writes it: no displayOrder, one null.
+    const stages = DEFAULT_PIPELINE_STAGES.map((s, i) => ({
+      id: s.id,
+      label: s.label,
+      ...(i === 2 ? { displayOrder: null } : {}),
+      metadata: { isClosed: String(s.isClosed), probability: s.probability },
+    }))
+    fake.failNext(
+      { path: '/crm/v3/pipelines/deals' },
+      { status: 200, body: { results: [{ id: 'default', label: 'Sales Pipeline', stages }] } },
+    )
+    const summary = await syncCrm(store, source(fake))
+    expect(summary.deals).toBe(30)
+    expect((await storeSnapshot(store)).stages.map((s) => s.name)).toEqual(DEFAULT_PIPELINE_STAGES.map((s) => s.label))
+    await expectStoreToMatch(fake, store)
+  })
+
   it('paces searches below a real 5-per-second limit: no 429 at all', async () => {
     fake = await fakeWith(generateHubspotDeals(1400, { seed: 2 }), { searchPerSecond: 5, burstPerTenSeconds: 190 })
     store = await openTestStore()

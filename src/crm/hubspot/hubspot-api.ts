@@ -54,24 +54,32 @@ const dealObject = z.object({
 })
 const batchResponse = z.object({ status: z.string().nullish(), results: z.array(dealObject) })
 const listResponse = z.object({ results: z.array(dealObject), paging })
+// A server (a proxy, a test double) that leaves a pipeline's or stage's `displayOrder` out, or
+// sends it null, lists them in their order: each then takes its place in the list.
+const inListOrder = <T extends { displayOrder?: number | null | undefined }>(items: T[]) =>
+  items.map((item, i) => ({ ...item, displayOrder: item.displayOrder ?? i }))
 const pipelinesResponse = z.object({
-  results: z.array(
-    z.object({
-      id: text,
-      label: z.string(),
-      displayOrder: z.number(),
-      archived: z.boolean().nullish(),
-      stages: z.array(
-        z.object({
-          id: text,
-          label: z.string(),
-          displayOrder: z.number(),
-          archived: z.boolean().nullish(),
-          metadata: z.record(z.string(), text.nullish()).nullish(),
-        }),
-      ),
-    }),
-  ),
+  results: z
+    .array(
+      z.object({
+        id: text,
+        label: z.string(),
+        displayOrder: z.number().nullish(),
+        archived: z.boolean().nullish(),
+        stages: z
+          .array(
+            z.object({
+              id: text,
+              label: z.string(),
+              displayOrder: z.number().nullish(),
+              archived: z.boolean().nullish(),
+              metadata: z.record(z.string(), text.nullish()).nullish(),
+            }),
+          )
+          .transform(inListOrder),
+      }),
+    )
+    .transform(inListOrder),
 })
 const ownersResponse = z.object({
   results: z.array(
