@@ -318,6 +318,15 @@ describe('Salesforce sync', () => {
     expect([...outcomes].sort()).toEqual(['lost', 'open', 'won'])
   })
 
+  it('a server sending no instance_url with the token and no totalSize with its pages: the sync reads it all, links on SALESFORCE_URL', async () => {
+    fake = await fakeWith(generateOpportunities(60, { seed: 25 }), { batchSize: 25, loose: true })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const link = await store.db.selectFrom('deals').select('crm_url').limit(1).executeTakeFirstOrThrow()
+    expect(link.crm_url).toMatch(new RegExp(`^${fake.url}/lightning/r/Opportunity/006`))
+  })
+
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })
     fake = await fakeWith(opps)
