@@ -220,6 +220,21 @@ describe('HubSpot sync', () => {
     expect(fake.batchReadIds.length).toBe(before)
   })
 
+  it('archived deals listed by id alone (no properties, as a loose server lists them) are removed', async () => {
+    const deals = generateHubspotDeals(20, { seed: 6 })
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const gone = deals[5] as FakeHubspotDeal
+    fake.archiveDeal(gone.id)
+    fake.failNext(
+      { path: /\/crm\/v3\/objects\/deals\?.*archived=true/ },
+      { status: 200, body: { results: [{ id: gone.id, archived: true, archivedAt: '2024-05-21T00:00:00.000Z' }] } },
+    )
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
+    await expectStoreToMatch(fake, store)
+  })
+
   it("leaves a deal a CSV import stored under an id HubSpot lists as archived: only HubSpot's own deals are removed", async () => {
     const deals = generateHubspotDeals(20, { seed: 4 })
     const [ours, theirs] = [deals[3] as FakeHubspotDeal, deals[7] as FakeHubspotDeal]
