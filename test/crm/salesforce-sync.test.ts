@@ -327,6 +327,18 @@ describe('Salesforce sync', () => {
     expect(link.crm_url).toMatch(new RegExp(`^${fake.url}/lightning/r/Opportunity/006`))
   })
 
+  it('checkbox fields written as text ("TRUE", as a proxy may send them) read as the booleans they name, deletions too', async () => {
+    fake = await fakeWith(generateOpportunities(120, { seed: 27 }), { flagsAsText: true })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const outcomes = new Set((await storeSnapshot(store)).deals.map((d) => d.outcome))
+    expect([...outcomes].sort()).toEqual(['lost', 'open', 'won'])
+    fake.deleteOpportunity((fake.opportunities.values().next().value as FakeOpportunity).Id)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
+    await expectStoreToMatch(fake, store)
+  })
+
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })
     fake = await fakeWith(opps)

@@ -95,6 +95,8 @@ export interface SalesforceFakeOptions {
   unreadable?: readonly string[]
   /** Leave out what the sync need not read, as a loose server may: the token's `instance_url`, each page's `totalSize`. */
   loose?: boolean
+  /** Write the opportunities' checkbox fields (`IsClosed`, `IsWon`, `IsDeleted`) as text, `"true"`, as a proxy may. */
+  flagsAsText?: boolean
 }
 
 /** The fake Salesforce org and helpers to change it mid-test. */
@@ -322,6 +324,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
           options.historyAnswer === 'array' ? records : h.length === 0 ? null : { totalSize: h.length, done: true, records }
       }
       for (const f of options.omitFields ?? []) delete r[f]
+      if (options.flagsAsText)
+        for (const f of ['IsClosed', 'IsWon', 'IsDeleted']) if (typeof r[f] === 'boolean') r[f] = String(r[f]).toUpperCase()
       const text = JSON.stringify(r)
       byId.set(o.Id, { version, text })
       return text

@@ -75,6 +75,17 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
   return v ?? null
 }
 
+/**
+ * A Salesforce checkbox field (`IsWon`, `IsClosed`, `IsDeleted`): a JSON boolean, or the same written
+ * as text (`"true"`, as a proxy or export may send it, as HubSpot's flags come); null when it is neither.
+ * @example sfFlag('TRUE') // true
+ */
+export function sfFlag(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : ''
+  return text === 'true' ? true : text === 'false' ? false : null
+}
+
 /** An `OpportunityStage`'s closed and won flags. */
 export interface StageFlags {
   isClosed: boolean
@@ -84,7 +95,7 @@ export interface StageFlags {
 /**
  * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageFlags`
  * giving each `OpportunityStage` name's `IsClosed` and `IsWon` (empty when unknown): outcome from
- * `IsWon`/`IsClosed` (a record without them, or with them null, takes its `StageName`'s flags), stage
+ * `IsWon`/`IsClosed` (booleans, or the same as text; a record without them, or with them null, takes its `StageName`'s flags), stage
  * history from the history rows with repeated rows of one stage collapsed,
  * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`,
  * currency `CurrencyIsoCode` when the record has it.
@@ -108,8 +119,8 @@ export function mapOpportunity(
   const stageName = str('StageName') ?? 'Unknown'
   // Salesforce always sends both flags; a record without them (or with them null) is read by its stage's.
   const flags = stageFlags.get(stageName)
-  const won = r.IsWon == null ? (flags?.isWon ?? false) : r.IsWon === true
-  const closed = won || (r.IsClosed == null ? (flags?.isClosed ?? false) : r.IsClosed === true)
+  const won = sfFlag(r.IsWon) ?? flags?.isWon ?? false
+  const closed = won || (sfFlag(r.IsClosed) ?? flags?.isClosed ?? false)
   const stays = staysFromChanges(
     id,
     history

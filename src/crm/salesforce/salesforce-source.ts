@@ -17,6 +17,7 @@ import {
   opportunityFields,
   type StageFlags,
   segmentParents,
+  sfFlag,
 } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
 
@@ -132,9 +133,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     )
     const all = rows.map((r) => ({
       name: String(r.ApiName ?? r.MasterLabel),
-      isClosed: r.IsClosed === true,
-      isWon: r.IsWon === true,
-      active: r.IsActive !== false,
+      isClosed: sfFlag(r.IsClosed) === true,
+      isWon: sfFlag(r.IsWon) === true,
+      active: sfFlag(r.IsActive) !== false,
     }))
     stageFlags = new Map(all.map((s) => [s.name, { isClosed: s.isClosed, isWon: s.isWon }]))
     stageNames = Object.fromEntries(
@@ -574,7 +575,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     }
     while (del) {
       // Only rows that say they are deleted are removed, whatever else a server sends back.
-      const deleted = del.records.filter((r) => r.IsDeleted === true)
+      const deleted = del.records.filter((r) => sfFlag(r.IsDeleted) === true)
       for (const r of deleted) {
         const at = toIsoInstant(r.SystemModstamp as string | null)
         if (at !== null && (deletedSince === null || at > deletedSince)) deletedSince = at
