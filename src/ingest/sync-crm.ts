@@ -13,6 +13,7 @@ import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { saveStageOrder } from '../db/save-stage-order.js'
 import type { DealSource } from '../db/schema.js'
 import { beginFullSync, findFullSyncStart, findWatermark, finishFullSync, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
+import { crmName } from '../domain/crm-name.js'
 import { AppError, userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 
@@ -102,11 +103,12 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     if (full && unfinished === null) await beginFullSync(store.db, source.name, now())
     const watermark = await findWatermark(store.db, source.name)
     const order = await source.stageOrder()
+    let mixed: string[] = []
     if (order && order.length > 0) {
-      await saveStageOrder(store.db, order, source.name)
+      mixed = await saveStageOrder(store.db, order, source.name)
       stages = order.length
     }
-    notes = [...(source.notes?.() ?? [])]
+    notes = [...(source.notes?.() ?? []), ...(mixed.length > 0 ? [mixedCrmsNote(source.name, mixed)] : [])]
     for (const note of notes) options.logger?.warn({ source: source.name }, note)
     // Owners stored over a day ago are asked about again (a CRM without an owner list): an email
     // changed in the CRM reaches their deals within a day, at no cost to each 4-hourly sync.
@@ -293,4 +295,13 @@ export function createSyncJob(deps: {
     if (summary.stopped) throw new AppError('internal', 'The sync was stopped by a shutdown; the next sync resumes from there.')
     return summary
   }
+}
+
+/**
+ * The note of a sync whose stage order was merged with another CRM's (the store holds deals from
+ * both): the funnel and the late stages of the losses report then read the two as one pipeline.
+ */
+function mixedCrmsNote(source: string, others: readonly string[]): string {
+  const names = [source, ...others].map(crmName).join(' and ')
+  return `The store holds deals from ${names}: their stages make one stage order, one CRM's open stages after the other's, so the funnel and the late stages of the losses report mix them.`
 }

@@ -220,6 +220,21 @@ describe('HubSpot sync', () => {
     expect(fake.batchReadIds.length).toBe(before)
   })
 
+  it('archived deals listed by id alone (no properties, as a loose server lists them) are removed', async () => {
+    const deals = generateHubspotDeals(20, { seed: 6 })
+    fake = await fakeWith(deals)
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    const gone = deals[5] as FakeHubspotDeal
+    fake.archiveDeal(gone.id)
+    fake.failNext(
+      { path: /\/crm\/v3\/objects\/deals\?.*archived=true/ },
+      { status: 200, body: { results: [{ id: gone.id, archived: true, archivedAt: '2024-05-21T00:00:00.000Z' }] } },
+    )
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
+    await expectStoreToMatch(fake, store)
+  })
+
   it("leaves a deal a CSV import stored under an id HubSpot lists as archived: only HubSpot's own deals are removed", async () => {
     const deals = generateHubspotDeals(20, { seed: 4 })
     const [ours, theirs] = [deals[3] as FakeHubspotDeal, deals[7] as FakeHubspotDeal]
@@ -474,6 +489,26 @@ describe('HubSpot sync', () => {
     await expectStoreToMatch(fake, store)
     // The full sync is over: the next one is incremental again.
     expect(await syncCrm(store, source(fake, { pageSize: 100 }))).toMatchObject({ mode: 'incremental', removed: 0 })
+  })
+
+  it('pipelines and stages listed without displayOrder (or with it null) keep the order they are listed in', async () => {
+    fake = await fakeWith(generateHubspotDeals(30, { seed: 19 }))
+    store = await openTestStore()
+    // The default pipeline, its stages in order, as a loose server writes it: no displayOrder, one null.
+    const stages = DEFAULT_PIPELINE_STAGES.map((s, i) => ({
+      id: s.id,
+      label: s.label,
+      ...(i === 2 ? { displayOrder: null } : {}),
+      metadata: { isClosed: String(s.isClosed), probability: s.probability },
+    }))
+    fake.failNext(
+      { path: '/crm/v3/pipelines/deals' },
+      { status: 200, body: { results: [{ id: 'default', label: 'Sales Pipeline', stages }] } },
+    )
+    const summary = await syncCrm(store, source(fake))
+    expect(summary.deals).toBe(30)
+    expect((await storeSnapshot(store)).stages.map((s) => s.name)).toEqual(DEFAULT_PIPELINE_STAGES.map((s) => s.label))
+    await expectStoreToMatch(fake, store)
   })
 
   it('paces searches below a real 5-per-second limit: no 429 at all', async () => {

@@ -309,6 +309,36 @@ describe('Salesforce sync', () => {
     expect(fake.requests.some((r) => decodeURIComponent(r.path).includes('FROM OpportunityHistory WHERE OpportunityId IN'))).toBe(true)
   })
 
+  it("a server leaving IsClosed and IsWon out of the records: outcomes come from their stage's OpportunityStage flags", async () => {
+    fake = await fakeWith(generateOpportunities(120, { seed: 23 }), { omitFields: ['IsClosed', 'IsWon'] })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const outcomes = new Set((await storeSnapshot(store)).deals.map((d) => d.outcome))
+    expect([...outcomes].sort()).toEqual(['lost', 'open', 'won'])
+  })
+
+  it('a server sending no instance_url with the token and no totalSize with its pages: the sync reads it all, links on SALESFORCE_URL', async () => {
+    fake = await fakeWith(generateOpportunities(60, { seed: 25 }), { batchSize: 25, loose: true })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const link = await store.db.selectFrom('deals').select('crm_url').limit(1).executeTakeFirstOrThrow()
+    expect(link.crm_url).toMatch(new RegExp(`^${fake.url}/lightning/r/Opportunity/006`))
+  })
+
+  it('checkbox fields written as text ("TRUE", as a proxy may send them) read as the booleans they name, deletions too', async () => {
+    fake = await fakeWith(generateOpportunities(120, { seed: 27 }), { flagsAsText: true })
+    store = await openTestStore()
+    await syncCrm(store, source(fake))
+    await expectStoreToMatch(fake, store)
+    const outcomes = new Set((await storeSnapshot(store)).deals.map((d) => d.outcome))
+    expect([...outcomes].sort()).toEqual(['lost', 'open', 'won'])
+    fake.deleteOpportunity((fake.opportunities.values().next().value as FakeOpportunity).Id)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
+    await expectStoreToMatch(fake, store)
+  })
+
   it('an incremental sync picks up exactly the changed, added and deleted opportunities', async () => {
     const opps = generateOpportunities(300, { seed: 12 })
     fake = await fakeWith(opps)
@@ -510,6 +540,16 @@ describe('Salesforce sync', () => {
     expect(error.code).toBe('crm_bad_response')
     expect(error.message).toContain("No such column 'Account.Territory'")
     expect(error.message).toContain('SALESFORCE_REGION_FIELD')
+  })
+
+  it('a Run As user that may not read OpportunityHistory: the sync stops saying which access to give, not which segment field to fix', async () => {
+    fake = await fakeWith(generateOpportunities(5), { unreadable: ['OpportunityHistory'] })
+    store = await openTestStore()
+    const error = await syncCrm(store, source(fake)).catch((e) => e)
+    expect(error.code).toBe('crm_bad_response')
+    expect(error.message).toContain("sObject type 'OpportunityHistory' is not supported")
+    expect(error.message).toContain('Run As user cannot read that object')
+    expect(error.message).not.toContain('SALESFORCE_REGION_FIELD')
   })
 
   it('backs off on REQUEST_LIMIT_EXCEEDED and 503, and treats a malformed page as an error naming the endpoint', async () => {

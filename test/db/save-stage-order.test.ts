@@ -21,6 +21,26 @@ describeEachDialect('saveStageOrder', (dialect) => {
     expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(['Lead', 'Closed Won', 'Closed Lost'])
   })
 
+  it("merges a CRM's order with another CRM's whose deals the store holds, the same whichever saves last", async () => {
+    const store = await dialect.open()
+    opened.push(store)
+    const hubspot = stagesFromNames(['Appointment', 'Contract', 'Closed Won', 'Closed Lost'])
+    const salesforce = stagesFromNames(['Prospecting', 'Negotiation', 'Closed Won', 'Closed Lost'])
+    await saveStageOrder(store.db, hubspot, 'hubspot')
+    // No HubSpot deal held yet: Salesforce's order replaces HubSpot's.
+    expect(await saveStageOrder(store.db, salesforce, 'salesforce')).toEqual([])
+    await store.db.insertInto('deals').values(heldDeal('hs-1', 'hubspot')).execute()
+    await store.db.insertInto('deals').values(heldDeal('sf-1', 'salesforce')).execute()
+    await saveStageOrder(store.db, hubspot, 'hubspot')
+    const merged = ['Appointment', 'Contract', 'Prospecting', 'Negotiation', 'Closed Won', 'Closed Lost']
+    expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(merged)
+    expect(await saveStageOrder(store.db, salesforce, 'salesforce')).toEqual(['hubspot'])
+    expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(merged)
+    // A configured order still gives way.
+    await saveStageOrder(store.db, stagesFromNames(['Qualified', 'Closed']), 'config')
+    expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(merged)
+  })
+
   // Several instances share a database on PostgreSQL only; two imports, or an import and a sync,
   // each save the order as they commit.
   it.runIf(dialect.name === 'postgres')(
@@ -76,4 +96,36 @@ async function holdWriteLock(path: string, ms: number): Promise<{ exited: Promis
     child.on('exit', (code) => reject(new Error(`the lock holder exited with ${code} before taking the lock`)))
   })
   return { exited }
+}
+
+/** A deal row of `source` (the fields a stage-order save looks at, the rest filled in). */
+function heldDeal(dealId: string, source: string) {
+  return {
+    deal_id: dealId,
+    source,
+    deal_name: null,
+    owner_id: 'o1',
+    owner_email: null,
+    created_date: '2024-05-01',
+    created_month: '2024-05',
+    closed_date: null,
+    closed_month: null,
+    outcome: 'open' as const,
+    stage: 'Contract',
+    stage_entered_date: null,
+    lost_at_stage: null,
+    amount: 1000,
+    amount_band: '<10k',
+    currency: null,
+    industry: 'Unknown',
+    region: 'Unknown',
+    product_type: 'Unknown',
+    lead_source: 'Unknown',
+    sales_cycle_days: null,
+    last_activity_date: null,
+    updated_date: null,
+    crm_url: null,
+    extra: null,
+    import_run_id: null,
+  }
 }

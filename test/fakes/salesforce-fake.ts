@@ -89,6 +89,14 @@ export interface SalesforceFakeOptions {
   now?: () => number
   /** `array`: answer the `OpportunityHistories` subquery with a bare array of rows, not Salesforce's `{ totalSize, done, records }`. */
   historyAnswer?: 'page' | 'array'
+  /** Opportunity fields left out of every record though selected (`IsClosed`, `IsWon`), as a loose server or proxy may. */
+  omitFields?: readonly string[]
+  /** sObjects the Run As user may not read: queries of them (and of their child relationship) answer 400 INVALID_TYPE. */
+  unreadable?: readonly string[]
+  /** Leave out what the sync need not read, as a loose server may: the token's `instance_url`, each page's `totalSize`. */
+  loose?: boolean
+  /** Write the opportunities' checkbox fields (`IsClosed`, `IsWon`, `IsDeleted`) as text, `"true"`, as a proxy may. */
+  flagsAsText?: boolean
 }
 
 /** The fake Salesforce org and helpers to change it mid-test. */
@@ -186,7 +194,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
           signature: 'nUFHwtfIGLKDTHcLWmDBG8frv0t+HQGl/iCZFIQUarE=',
           token_format: 'opaque',
           scope: 'api',
-          instance_url: url,
+          ...(options.loose ? {} : { instance_url: url }),
           id: 'https://login.salesforce.com/id/00DXX0000008abcMAA/005XX000001SvogYAC',
           token_type: 'Bearer',
           issued_at: String(now()),
@@ -232,12 +240,19 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     return {
       status: 200,
       headers: { 'sforce-limit-info': 'api-usage=1842/15000' },
-      body: `{"totalSize":${cursor.rows.length},"done":${done}${next},"records":[${slice.join(',')}]}`,
+      body: `{${options.loose ? '' : `"totalSize":${cursor.rows.length},`}"done":${done}${next},"records":[${slice.join(',')}]}`,
     }
   }
 
   function runSoql(q: string, all: boolean): { rows: unknown[]; render: (row: unknown) => string } {
     const parsed = parseSoql(q)
+    const unreadable = options.unreadable ?? []
+    if (unreadable.includes(parsed.from))
+      throw Object.assign(new Error(`sObject type '${parsed.from}' is not supported.`), { code: 'INVALID_TYPE' })
+    if (parsed.historySubquery && unreadable.includes('OpportunityHistory'))
+      throw Object.assign(new Error("Didn't understand relationship 'OpportunityHistories' in FROM part of query call."), {
+        code: 'INVALID_TYPE',
+      })
     if (parsed.from === 'OpportunityStage') {
       const rows = [...FAKE_STAGES]
         .sort((a, b) => a.SortOrder - b.SortOrder)
@@ -308,6 +323,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
         r.OpportunityHistories =
           options.historyAnswer === 'array' ? records : h.length === 0 ? null : { totalSize: h.length, done: true, records }
       }
+      for (const f of options.omitFields ?? []) delete r[f]
+      if (options.flagsAsText)
+        for (const f of ['IsClosed', 'IsWon', 'IsDeleted']) if (typeof r[f] === 'boolean') r[f] = String(r[f]).toUpperCase()
       const text = JSON.stringify(r)
       byId.set(o.Id, { version, text })
       return text

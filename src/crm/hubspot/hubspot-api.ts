@@ -53,25 +53,34 @@ const dealObject = z.object({
   url: z.string().nullish(),
 })
 const batchResponse = z.object({ status: z.string().nullish(), results: z.array(dealObject) })
-const listResponse = z.object({ results: z.array(dealObject), paging })
+// The archived list is read for its ids alone: an entry without `properties` (a proxy, a test double) serves as well.
+const archivedListResponse = z.object({ results: z.array(z.object({ id: text, archived: z.boolean().nullish() })), paging })
+// A server (a proxy, a test double) that leaves a pipeline's or stage's `displayOrder` out, or
+// sends it null, lists them in their order: each then takes its place in the list.
+const inListOrder = <T extends { displayOrder?: number | null | undefined }>(items: T[]) =>
+  items.map((item, i) => ({ ...item, displayOrder: item.displayOrder ?? i }))
 const pipelinesResponse = z.object({
-  results: z.array(
-    z.object({
-      id: text,
-      label: z.string(),
-      displayOrder: z.number(),
-      archived: z.boolean().nullish(),
-      stages: z.array(
-        z.object({
-          id: text,
-          label: z.string(),
-          displayOrder: z.number(),
-          archived: z.boolean().nullish(),
-          metadata: z.record(z.string(), text.nullish()).nullish(),
-        }),
-      ),
-    }),
-  ),
+  results: z
+    .array(
+      z.object({
+        id: text,
+        label: z.string(),
+        displayOrder: z.number().nullish(),
+        archived: z.boolean().nullish(),
+        stages: z
+          .array(
+            z.object({
+              id: text,
+              label: z.string(),
+              displayOrder: z.number().nullish(),
+              archived: z.boolean().nullish(),
+              metadata: z.record(z.string(), text.nullish()).nullish(),
+            }),
+          )
+          .transform(inListOrder),
+      }),
+    )
+    .transform(inListOrder),
 })
 const ownersResponse = z.object({
   results: z.array(
@@ -114,7 +123,7 @@ export interface HubspotSearchRequest {
 export interface HubspotApi {
   searchDeals(request: HubspotSearchRequest): Promise<HubspotSearchResponse>
   batchReadDeals(ids: readonly string[], properties: readonly string[], withHistory: readonly string[]): Promise<HubspotDeal[]>
-  listArchivedDeals(after: string | undefined, limit: number): Promise<z.output<typeof listResponse>>
+  listArchivedDeals(after: string | undefined, limit: number): Promise<z.output<typeof archivedListResponse>>
   pipelines(): Promise<HubspotPipelines>
   owners(after: string | undefined, archived: boolean): Promise<HubspotOwners>
   readonly stats: CrmHttpStats
@@ -189,7 +198,7 @@ export function createHubspotApi(options: HubspotApiOptions): HubspotApi {
       const q = new URLSearchParams({ archived: 'true', limit: String(limit), properties: 'hs_object_id' })
       if (after !== undefined) q.set('after', after)
       const res = await http.send({ method: 'GET', url: `${base}/crm/v3/objects/deals?${q}`, endpoint, pacer: burstPacer })
-      return parseBody(listResponse, res.body, SERVICE, endpoint)
+      return parseBody(archivedListResponse, res.body, SERVICE, endpoint)
     },
     async pipelines() {
       const endpoint = 'GET /crm/v3/pipelines/deals'

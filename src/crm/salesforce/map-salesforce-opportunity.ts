@@ -76,9 +76,27 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
 }
 
 /**
- * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageClosed`
- * giving each `OpportunityStage` name's `IsClosed` (empty when unknown): outcome from
- * `IsWon`/`IsClosed`, stage history from the history rows with repeated rows of one stage collapsed,
+ * A Salesforce checkbox field (`IsWon`, `IsClosed`, `IsDeleted`): a JSON boolean, or the same written
+ * as text (`"true"`, as a proxy or export may send it, as HubSpot's flags come); null when it is neither.
+ * @example sfFlag('TRUE') // true
+ */
+export function sfFlag(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : ''
+  return text === 'true' ? true : text === 'false' ? false : null
+}
+
+/** An `OpportunityStage`'s closed and won flags. */
+export interface StageFlags {
+  isClosed: boolean
+  isWon: boolean
+}
+
+/**
+ * An Opportunity record (with its `OpportunityHistories` rows) as a normalised deal, `stageFlags`
+ * giving each `OpportunityStage` name's `IsClosed` and `IsWon` (empty when unknown): outcome from
+ * `IsWon`/`IsClosed` (booleans, or the same as text; a record without them, or with them null, takes its `StageName`'s flags), stage
+ * history from the history rows with repeated rows of one stage collapsed,
  * a lost deal's stage being the last open stage of that history, last activity `LastActivityDate`,
  * currency `CurrencyIsoCode` when the record has it.
  * Datetimes are the days the team in `timeZone` (`PULSE_TZ`) saw, see {@link crmDate}.
@@ -86,7 +104,7 @@ export function fieldAt(record: Record<string, unknown>, path: string): unknown 
 export function mapOpportunity(
   r: Record<string, unknown>,
   history: ReadonlyArray<Record<string, unknown>>,
-  stageClosed: ReadonlyMap<string, boolean>,
+  stageFlags: ReadonlyMap<string, StageFlags>,
   segments: SegmentMapping,
   instanceUrl: string | undefined,
   timeZone = 'UTC',
@@ -99,8 +117,10 @@ export function mapOpportunity(
     return v === null || v === undefined || String(v).trim() === '' ? null : String(v)
   }
   const stageName = str('StageName') ?? 'Unknown'
-  const won = r.IsWon === true
-  const closed = won || r.IsClosed === true
+  // Salesforce always sends both flags; a record without them (or with them null) is read by its stage's.
+  const flags = stageFlags.get(stageName)
+  const won = sfFlag(r.IsWon) ?? flags?.isWon ?? false
+  const closed = won || (sfFlag(r.IsClosed) ?? flags?.isClosed ?? false)
   const stays = staysFromChanges(
     id,
     history
@@ -120,7 +140,7 @@ export function mapOpportunity(
   const outcome = won ? 'won' : closed ? 'lost' : 'open'
   // A closed deal's own stage is where it closed unless OpportunityStage lists it as open: a lost
   // deal in an open stage (IsClosed at odds with StageName) was lost at that stage.
-  const isClosedStage = (s: string) => stageClosed.get(s) === true || (s === stageName && stageClosed.get(s) !== false)
+  const isClosedStage = (s: string) => stageFlags.get(s)?.isClosed === true || (s === stageName && stageFlags.get(s)?.isClosed !== false)
   const last = stays[stays.length - 1]
   // No Amount (null or 0, as an opportunity nobody has priced yet shows), or one no deal can
   // have, is missing: stored as 0 in the amount band Unknown.

@@ -27,7 +27,8 @@ export interface SalesforceApiOptions {
 }
 
 const queryResponse = z.object({
-  totalSize: z.number(),
+  // Not read by the sync: a server that leaves it out (a proxy, a test double) pages the same.
+  totalSize: z.number().nullish(),
   done: z.boolean(),
   // Salesforce leaves it out on the last page; null reads the same.
   nextRecordsUrl: z.string().nullish(),
@@ -37,7 +38,8 @@ const queryResponse = z.object({
   ),
 })
 const describeResponse = z.object({ fields: z.array(z.object({ name: z.string() })) })
-const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string(), token_type: z.string().nullish() })
+// Queries go to SALESFORCE_URL, so a token answer without `instance_url` (a proxy, a test double) still serves: links use SALESFORCE_URL.
+const tokenResponse = z.object({ access_token: z.string(), instance_url: z.string().nullish(), token_type: z.string().nullish() })
 
 /** One page of a SOQL result: records are plain objects with nested parents (`Account.Industry`). */
 export type SoqlPage = z.output<typeof queryResponse>
@@ -170,7 +172,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       }
       throw error
     }
-    token = { accessToken: t.access_token, instanceUrl: t.instance_url.replace(/\/+$/, '') }
+    token = { accessToken: t.access_token, instanceUrl: (t.instance_url || myDomain).replace(/\/+$/, '') }
   }
   const ensureToken = async () => {
     if (token) return
@@ -377,7 +379,10 @@ function classifyApi(status: number, body: unknown, headers: Headers): FailureKi
       // With its status and body, so that a caller that can go on without the query can say what Salesforce said.
       error: new CrmHttpError(
         'crm_bad_response',
-        `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
+        code === 'INVALID_TYPE'
+          ? // An object the Run As user may not read answers as one that does not exist.
+            `Salesforce rejected the query (${describeBody(body)}): the connected app's Run As user cannot read that object. Give it read access to Opportunity, OpportunityHistory, OpportunityStage, User and Account (its profile or a permission set), then sync again.`
+          : `Salesforce rejected the query (${describeBody(body)}). If it names a segment field, fix ${SEGMENT_VARS}.`,
         status,
         body,
       ),

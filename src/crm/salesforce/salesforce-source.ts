@@ -15,7 +15,9 @@ import {
   HISTORY_SUBQUERY,
   mapOpportunity,
   opportunityFields,
+  type StageFlags,
   segmentParents,
+  sfFlag,
 } from './map-salesforce-opportunity.js'
 import { createSalesforceApi, type SalesforceApi, type SoqlPage, type UnparsedPage } from './salesforce-api.js'
 
@@ -115,7 +117,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   const clock = options.clock ?? systemClock
   const api = createSalesforceApi({ ...options, clock })
   const lagMs = options.lagMs ?? 60_000
-  let stageClosed: Map<string, boolean> | undefined
+  let stageFlags: Map<string, StageFlags> | undefined
   // The stages by Id as the watermark keeps them (see `SalesforceWatermark.stages`).
   let stageNames: Record<string, string> = {}
   let historyMode: 'subquery' | 'separate' = 'subquery'
@@ -131,11 +133,11 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     )
     const all = rows.map((r) => ({
       name: String(r.ApiName ?? r.MasterLabel),
-      isClosed: r.IsClosed === true,
-      isWon: r.IsWon === true,
-      active: r.IsActive !== false,
+      isClosed: sfFlag(r.IsClosed) === true,
+      isWon: sfFlag(r.IsWon) === true,
+      active: sfFlag(r.IsActive) !== false,
     }))
-    stageClosed = new Map(all.map((s) => [s.name, s.isClosed]))
+    stageFlags = new Map(all.map((s) => [s.name, { isClosed: s.isClosed, isWon: s.isWon }]))
     stageNames = Object.fromEntries(
       rows.flatMap((r, i) => {
         const s = all[i] as (typeof all)[number]
@@ -249,7 +251,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const mapped = mapOpportunity(
       r,
       await historyOf(r, separate),
-      stageClosed as Map<string, boolean>,
+      stageFlags as Map<string, StageFlags>,
       options.segments,
       api.instanceUrl(),
       options.timeZone,
@@ -359,7 +361,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   }
 
   async function* pages(watermark: string | null, opts: PagesOptions = {}): AsyncIterable<SyncPage> {
-    if (!stageClosed) await loadStages()
+    if (!stageFlags) await loadStages()
     let start = parseWatermark(watermark)
     // A stage renamed in Salesforce (or turned open or closed) may change its opportunities'
     // StageName without a new SystemModstamp: every opportunity is read again, so that stored
@@ -573,7 +575,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     }
     while (del) {
       // Only rows that say they are deleted are removed, whatever else a server sends back.
-      const deleted = del.records.filter((r) => r.IsDeleted === true)
+      const deleted = del.records.filter((r) => sfFlag(r.IsDeleted) === true)
       for (const r of deleted) {
         const at = toIsoInstant(r.SystemModstamp as string | null)
         if (at !== null && (deletedSince === null || at > deletedSince)) deletedSince = at
