@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log/create-logger.js'
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-fake.js'
@@ -95,12 +96,46 @@ describe('requests refused before they run, as the log tells them', () => {
     expect(mismatch).toHaveLength(1)
     expect(mismatch[0]).toMatch(/signature mismatch/)
     expect(mismatch[0]).toMatch(/SLACK_SIGNING_SECRET is not this app's Signing Secret/)
+    expect(mismatch[0]).toMatch(/does not match the body as received/)
     expect(mismatch[0]).toContain("copy it from Basic Information in the app's settings")
     expect(JSON.stringify(lines)).not.toContain(SIGNING_SECRET)
     expect(JSON.stringify(lines)).not.toContain('another-apps-signing-secret')
     lines.length = 0
     expect(await post(signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 10 * 60), body)).toBe(401)
     expect(warnings()).toEqual([expect.stringMatching(/stale.*clock is ahead of Slack's: set it right \(NTP\)/)])
+    await new Promise((r) => setTimeout(r, 200))
+    expect(work()).toBe(before)
+  })
+
+  it('blames the secret or a proxy, not the secret alone, for a body that is not the UTF-8 bytes Slack signed (Latin-1, UTF-16, gzip)', async () => {
+    const body = slashCommandBody({ userId: PEOPLE.cro, text: 'deal Ärzte Straße', responseUrl: t.fake.responseUrl() })
+    const signed = signSlackRequest(SIGNING_SECRET, body)
+    const reencoded: Array<[string, Buffer, Record<string, string>]> = [
+      // What a proxy that decoded the form and wrote it back in another charset sends.
+      ['latin1', Buffer.from(body.replace(/%C3%84/g, '%C4').replace(/%C3%9F/g, '%DF'), 'latin1'), {}],
+      ['utf16', Buffer.from(body, 'utf16le'), {}],
+      ['gzip', gzipSync(body), { 'content-encoding': 'gzip' }],
+    ]
+    const before = work()
+    for (const [name, bytes, extra] of reencoded) {
+      lines.length = 0
+      const res = await fetch(`${t.url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': FORM, ...signed, ...extra },
+        body: bytes,
+      })
+      await res.text()
+      expect(res.status, name).toBe(401)
+      const said = warnings()
+      expect(said, name).toHaveLength(1)
+      expect(said[0], name).toMatch(/does not match the body as received/)
+      expect(said[0], name).toMatch(/SLACK_SIGNING_SECRET/)
+      expect(said[0], name).toMatch(/proxy.*(re-encoded|compressed)/)
+      const logged = JSON.stringify(lines)
+      expect(logged, name).not.toContain(SIGNING_SECRET)
+      expect(logged, name).not.toContain(PEOPLE.cro)
+      expect(logged, name).not.toMatch(/rzte|Stra/)
+    }
     await new Promise((r) => setTimeout(r, 200))
     expect(work()).toBe(before)
   })

@@ -37,11 +37,12 @@ function slackWarning(msg: unknown[]): string | undefined {
 }
 
 // A Bolt warning with the next step added where Bolt names none: a signature that does not match
-// (every request refused so: SLACK_SIGNING_SECRET is not this app's) and a request too old
-// (every request refused so: this server's clock is ahead of Slack's).
+// the body (every request refused so: SLACK_SIGNING_SECRET is not this app's, or a proxy changes
+// the bytes Slack signed) and a request too old (every request refused so: this server's clock
+// is ahead of Slack's). Neither the body nor the secret is quoted.
 function withNextStep(message: string): string {
   if (/signature mismatch/i.test(message)) {
-    return `${message}. If every request from Slack is refused so, SLACK_SIGNING_SECRET is not this app's Signing Secret: copy it from Basic Information in the app's settings (not the client secret or a token) and start again.`
+    return `${message}: the signature does not match the body as received. If every request from Slack is refused so, either SLACK_SIGNING_SECRET is not this app's Signing Secret (copy it from Basic Information in the app's settings, not the client secret or a token, and start again), or a proxy or load balancer in front of this server re-encoded or compressed the body (another charset, gzip): Slack signs the UTF-8 bytes it sends, so pass the body through unchanged.`
   }
   if (/request is stale/i.test(message)) {
     return `${message}. If every request from Slack is refused so, this server's clock is ahead of Slack's: set it right (NTP).`
