@@ -116,6 +116,8 @@ export class SlackFake {
   hangOnPostMessage: number | undefined
   /** When true, a Socket Mode WebSocket is cut at its handshake (a proxy or firewall that lets HTTPS through but not WebSockets). */
   refuseSockets = false
+  /** When true, views.publish answers `not_enabled`, as Slack does for an app whose Home tab is turned off in its settings (App Home). */
+  homeTabDisabled = false
   private tokenRefusal: { error: string; methods: readonly string[] | undefined } | undefined
   private postMessageCount = 0
   private readonly sockets = new Set<Socket>()
@@ -398,6 +400,7 @@ export class SlackFake {
         return send(200, { ok: true, channel: message.channel, ts: message.ts, text: message.text })
       }
       case 'views.publish': {
+        if (this.homeTabDisabled) return send(200, { ok: false, error: 'not_enabled' })
         const view = params.view as { type: string; blocks: unknown[] }
         if (view?.type !== 'home') return send(200, { ok: false, error: 'invalid_arguments' })
         if (this.checkBlocks(method, view.blocks, 100)) return send(200, { ok: false, error: 'invalid_blocks' })

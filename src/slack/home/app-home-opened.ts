@@ -4,12 +4,14 @@ import { rateLimitRetryAfter } from '../app/after-short-rate-limit.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { userFacingError } from '../app/user-facing-error.js'
 import { buildHomeView } from './build-home-view.js'
+import { isHomeTabDisabled, noteHomeTabDisabled } from './home-tab-disabled.js'
 import { publishHome } from './publish-home.js'
 
 /**
  * `app_home_opened`: publish the viewer's Home tab (the Messages tab needs nothing); when that
  * fails, a Home tab with the one sentence saying why (a missing Slack permission, say). A rate
- * limit longer than a Home publish waits out leaves the tab as it was, and is logged.
+ * limit longer than a Home publish waits out leaves the tab as it was, and is logged. A Home tab
+ * turned off in the app's settings (`not_enabled`) is logged once with the fix, and nothing more is sent.
  */
 export function appHomeOpenedListener(ctx: SlackContext) {
   return async function appHomeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
@@ -18,6 +20,11 @@ export function appHomeOpenedListener(ctx: SlackContext) {
     try {
       await publishHome(ctx, client, event.user)
     } catch (error) {
+      // The Home tab is turned off in the app's settings: said once, and no note is sent (Slack would refuse it too).
+      if (isHomeTabDisabled(error)) {
+        noteHomeTabDisabled(ctx)
+        return
+      }
       const retryAfter = rateLimitRetryAfter(error)
       if (retryAfter !== null) {
         // A second view would be refused as well: the Home tab keeps what it showed, until the next open.

@@ -14,6 +14,7 @@ import { SLACK_SIDE_ERRORS } from '../app/slack-side-errors.js'
 import { buildHomeView, type HomeContent, type HomeView } from './build-home-view.js'
 import { chartTokenHashesIn } from './chart-images.js'
 import { loadHomeSnapshot } from './home-snapshot.js'
+import { noteHomeTabShown } from './home-tab-disabled.js'
 
 /** Open deals a rep's Home lists. */
 const OWN_DEALS_SHOWN = 20
@@ -131,6 +132,7 @@ async function publishHomeNow(ctx: SlackContext, client: SlackClient, slackUserI
   const viewer = await resolveViewer(ctx, client, slackUserId)
   const view = buildHomeView(await homeContentFor(ctx, viewer))
   const res = await sendView(ctx, slackUserId, view)
+  noteHomeTabShown(ctx)
   const hash = res.view?.hash ?? createHash('sha1').update(JSON.stringify(view)).digest('hex')
   // Bookkeeping for the republish after a sync: while another process writes to the store (an
   // import) it is skipped rather than waited for, and the published view stands.

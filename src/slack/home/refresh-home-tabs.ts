@@ -4,6 +4,7 @@ import { recordIfTokenRefused, slackPauseReason } from '../app/bot-token-refusal
 import type { SlackClient, SlackContext } from '../app/slack-context.js'
 import { pruneChartImages } from './chart-images.js'
 import { computeHomeSnapshot } from './home-snapshot.js'
+import { isHomeTabDisabled, noteHomeTabDisabled } from './home-tab-disabled.js'
 import { homePublishesInFlight, publishHome } from './publish-home.js'
 
 /**
@@ -31,7 +32,8 @@ export async function refreshHomeTabs(ctx: SlackContext, client: SlackClient, si
  * figures they saw before, a manager the team they have now). Snapshots are reused while they
  * fit. One user's failure is logged and does not stop the others; once `signal` is aborted no
  * further view is published. While Slack no longer accepts the bot token (see `slackPauseReason`)
- * none is tried; a refusal of the token met on the way stops the pass. Returns how many views were published.
+ * none is tried; a refusal of the token met on the way stops the pass, and so does a Home tab
+ * turned off in the app's settings (`not_enabled`, logged once). Returns how many views were published.
  */
 export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, signal?: AbortSignal): Promise<number> {
   let published = 0
@@ -58,6 +60,11 @@ export async function republishHomeTabs(ctx: SlackContext, client: SlackClient, 
       // Every other view would be refused the same way: stop here.
       if (await recordIfTokenRefused(ctx, error)) {
         ctx.logger.info({ published, left: users.length - i }, 'Home refresh stopped: Slack refused the bot token')
+        return published
+      }
+      // The Home tab is turned off in the app's settings: every other view would be refused alike.
+      if (isHomeTabDisabled(error)) {
+        noteHomeTabDisabled(ctx)
         return published
       }
       ctx.logger.warn({ err: error, user }, 'Home view could not be republished')
