@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt'
 import type { Logger } from '../../log/create-logger.js'
+import { payloadFlaw } from './payload-flaw.js'
 
 /**
  * Whether Sales Pulse has a listener for a verified request body: a slash command, a
@@ -25,11 +26,22 @@ export function isUsedPayload(body: unknown): boolean {
  * with an empty HTTP 200 at once, logged at debug level, without running Bolt on it. Bolt
  * leaves a payload no listener acks (or whose type it cannot tell) unanswered, so its receiver
  * replies 404 after three seconds: Slack then shows the person an error (a modal's submit, a
- * shortcut) and counts a failed delivery. Runs after the receiver has verified the signature.
+ * shortcut) and counts a failed delivery. A payload of a kind the app runs that lacks a field
+ * Slack always sends, or sends it in another type (see {@link payloadFlaw}: a click with no
+ * user or no action), is acknowledged the same way, not run, and logged as one warning naming
+ * the field (never the body). Runs after the receiver has verified the signature.
  */
 export function ackUnusedPayloads(app: App, logger: Logger): void {
   const processEvent = app.processEvent.bind(app)
   app.processEvent = async (event) => {
+    const flaw = payloadFlaw(event.body)
+    if (flaw !== undefined) {
+      await event.ack()
+      logger.warn(
+        `Slack request not run: ${flaw}. Acknowledged (200) and nothing done; Slack itself always sends that field, so check the client that posts to this URL.`,
+      )
+      return
+    }
     if (isUsedPayload(event.body)) return processEvent(event)
     await event.ack()
     const type = (event.body as { type?: unknown } | null)?.type
