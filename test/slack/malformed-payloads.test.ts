@@ -76,6 +76,12 @@ const cases: Array<[name: string, body: string, type: typeof FORM | typeof JSON_
   ['a JSON slash command whose text is a number', command({ text: 5 }), JSON_TYPE, /text is not text/],
   ['a JSON slash command whose user_id is an object', command({ user_id: { id: PEOPLE.cro } }), JSON_TYPE, /user_id is not text/],
   ['a JSON slash command with an empty command', command({ command: '' }), JSON_TYPE, /not a \/name/],
+  [
+    'a form slash command that gives its text twice',
+    `${slashCommandBody({ userId: PEOPLE.cro, text: 'losses', responseUrl: 'http://127.0.0.1:9/r' })}&text=winrate`,
+    FORM,
+    /text is given more than once/,
+  ],
 ]
 
 describe('payloads lacking a field Slack always sends, or sending it in another type', () => {

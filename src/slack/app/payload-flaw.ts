@@ -29,7 +29,9 @@ const COMMAND_TEXT_FIELDS = ['text', 'user_id', 'channel_id', 'response_url', 't
 function commandFlaw(body: Fields): string | undefined {
   if (!/^\/\S/.test(body.command as string)) return 'a slash command whose command is not a /name'
   const wrong = COMMAND_TEXT_FIELDS.find((field) => !absent(body[field]) && typeof body[field] !== 'string')
-  return wrong === undefined ? undefined : `a slash command whose ${wrong} is not text`
+  if (wrong === undefined) return undefined
+  // A form that repeats a field is read as a list of its values.
+  return `a slash command whose ${wrong} is ${Array.isArray(body[wrong]) ? 'given more than once' : 'not text'}`
 }
 
 function clickFlaw(body: Fields): string | undefined {
