@@ -329,6 +329,11 @@ export interface DriversReport {
    * findings write amount bands in their one currency, or mark them as each deal's own. Absent: dollars.
    */
   readonly closedCurrencies?: readonly (string | null)[]
+  /**
+   * Values of one field that differ only in case or surrounding spaces (`EMEA`, `emea`), as the
+   * deals spell them: each is its own segment, while a filter on any of them takes them all.
+   */
+  readonly caseVariants?: ReadonlyArray<{ readonly field: SegmentField; readonly values: readonly string[] }>
 }
 
 /** A stalled (or over-p90) open deal. */
