@@ -359,7 +359,9 @@ export interface StalledDeal {
   readonly stageP90: number | null
   /**
    * Set for a deal open on a past "as of" that has closed since: how it closed (its `stage` and
-   * `daysInStage` are those of that day).
+   * `daysInStage` are those of that day). When neither its stage history nor an open stage it was
+   * lost at says where it was that day (won since, or lost at a closed stage, with no history),
+   * its `stage` is {@link STAGE_NOT_KNOWN} and `daysInStage` runs from its creation (or stage entry).
    */
   readonly outcomeNow?: 'won' | 'lost'
   /** With `outcomeNow`: the deal's close date (after "as of"). */
@@ -446,3 +448,10 @@ export interface FindingsSummary {
   /** `findings` texts, in order. */
   readonly sentences: readonly string[]
 }
+
+/**
+ * The `stage` of a listed deal open on a past "as of" whose stage that day is not known: won since
+ * (a won deal's `deal_stage` may be any stage) or lost at a stage that is not an open one, with no
+ * stage history to say where it was then.
+ */
+export const STAGE_NOT_KNOWN = 'Unknown'
