@@ -1,5 +1,6 @@
 import type { SegmentOutcomeRow } from '../db/find-segment-outcomes.js'
 import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
+import { foldSegmentValue } from '../domain/fold-segment-value.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
 import { currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
@@ -101,6 +102,7 @@ export function driversReport(
         compareText(segmentKey(a.segment), segmentKey(b.segment)),
     )
   const noMatch = n === 0 ? noMatchFinding('drivers', query.where ?? {}, `deal closed by ${query.asOf}`) : null
+  const caseVariants = findCaseVariants(singles.filter((r) => !fixed.has(r.fields[0] as string)))
   return {
     asOf: query.asOf,
     where: query.where ?? {},
@@ -116,8 +118,38 @@ export function driversReport(
       : [
           ...driverFindings(segments, n, won, scopeWords(query.where ?? {}), closedCurrencies),
           ...(unpriced > 0 ? [noAmountNote(unpriced)] : []),
+          ...caseVariants.map(caseVariantsNote),
         ],
     closedCurrencies: [...closedCurrencies],
+    caseVariants,
+  }
+}
+
+/**
+ * The values of each field that differ only in case or surrounding spaces (`EMEA`, `emea`), in
+ * the deals' spelling, sorted; fields and groups in the order met. Each stays its own segment.
+ */
+function findCaseVariants(singles: readonly SegmentOutcomeRow[]): Array<{ field: SegmentField; values: string[] }> {
+  const groups = new Map<string, { field: SegmentField; values: string[] }>()
+  for (const r of singles) {
+    const field = r.fields[0] as SegmentField
+    const value = r.values[0] as string
+    const key = `${field}\u0000${foldSegmentValue(value)}`
+    const group = groups.get(key) ?? { field, values: [] }
+    if (!group.values.includes(value)) group.values.push(value)
+    groups.set(key, group)
+  }
+  return [...groups.values()].filter((g) => g.values.length > 1).map((g) => ({ field: g.field, values: [...g.values].sort(compareText) }))
+}
+
+/** Context: a field holds values that differ only in case or spaces, each tested as its own segment. */
+function caseVariantsNote(g: { field: SegmentField; values: readonly string[] }): Finding {
+  const shown = g.values.map((v) => `"${v}"`).join(', ')
+  return {
+    report: 'drivers',
+    key: 'drivers_case_variants',
+    significant: false,
+    text: `${g.field} holds values that differ only in case or surrounding spaces (${shown}): each is tested as its own segment, while a filter such as ${g.field}=${g.values[0]} takes the deals of all of them.`,
   }
 }
 

@@ -9,7 +9,7 @@ import { scopeWords } from './winrate-report.js'
 
 /**
  * `report losses`: lost deals (closed by `asOf`) by the stage they were lost at, largest count
- * first, with the days spent on them (created to closed) and the share lost at the last two open
+ * first (ties: larger lost amount, then stage name), with the days spent on them (created to closed) and the share lost at the last two open
  * stages. Lost deals that name a stage outside the open ones (an export writing `Closed`) are
  * shown as they are and said to have no recorded stage. `currencies`: those of the lost deals
  * (null: not stated), whose amounts add up without conversion. Pure.
@@ -39,7 +39,7 @@ export function lossesReport(
       lateStage: late.has(r.stage),
       openStage: open.has(r.stage),
     }))
-    .sort((a, b) => b.lost - a.lost || a.stage.localeCompare(b.stage))
+    .sort(byLostThenAmount)
   const lateRows = stages.filter((s) => s.lateStage)
   // Deals naming a stage outside the open ones may have been lost late or early: the shares count only recorded stages.
   const recordedRows = stages.filter((s) => s.openStage)
@@ -93,4 +93,16 @@ export function lossesReport(
     lateStageAmountShare,
     findings,
   }
+}
+
+/**
+ * The losses report's order: most lost deals first; of stages losing as many, the larger lost
+ * amount first, then the stage name, so equal counts list the same way on every run.
+ * @example [{ stage: 'Closed', lost: 5, lostAmount: 10 }, { stage: 'Demo', lost: 5, lostAmount: 20 }].sort(byLostThenAmount) // Demo first
+ */
+export function byLostThenAmount(
+  a: Pick<LossStage, 'stage' | 'lost' | 'lostAmount'>,
+  b: Pick<LossStage, 'stage' | 'lost' | 'lostAmount'>,
+): number {
+  return b.lost - a.lost || b.lostAmount - a.lostAmount || a.stage.localeCompare(b.stage)
 }

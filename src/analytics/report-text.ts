@@ -3,15 +3,16 @@ import { closedSinceWords } from './closed-since-words.js'
 import { currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
-import type {
-  DriversReport,
-  Finding,
-  FindingsSummary,
-  FunnelReport,
-  LossesReport,
-  StalledReport,
-  TimeInStageReport,
-  WinrateReport,
+import {
+  type DriversReport,
+  type Finding,
+  type FindingsSummary,
+  type FunnelReport,
+  type LossesReport,
+  STAGE_NOT_KNOWN,
+  type StalledReport,
+  type TimeInStageReport,
+  type WinrateReport,
 } from './report-types.js'
 import { stalledMoney } from './stalled-money.js'
 
@@ -192,7 +193,8 @@ export function stalledText(r: StalledReport): string {
     // A deal open on a past "as of" that has closed since: its stage then, and how it closed.
     `${d.stage}${closedSinceWords(d)}`,
     formatCount(d.daysIdle),
-    formatCount(d.daysInStage),
+    // A deal closed since whose stage that day is not known has no known stay to count either.
+    d.outcomeNow && d.stage === STAGE_NOT_KNOWN ? '-' : formatCount(d.daysInStage),
     d.stageP90 === null ? '-' : formatCount(d.stageP90),
   ]
   const header = ['deal', 'owner', 'amount', 'stage', 'days idle', 'days in stage', 'stage p90']

@@ -329,6 +329,11 @@ export interface DriversReport {
    * findings write amount bands in their one currency, or mark them as each deal's own. Absent: dollars.
    */
   readonly closedCurrencies?: readonly (string | null)[]
+  /**
+   * Values of one field that differ only in case or surrounding spaces (`EMEA`, `emea`), as the
+   * deals spell them: each is its own segment, while a filter on any of them takes them all.
+   */
+  readonly caseVariants?: ReadonlyArray<{ readonly field: SegmentField; readonly values: readonly string[] }>
 }
 
 /** A stalled (or over-p90) open deal. */
@@ -354,7 +359,9 @@ export interface StalledDeal {
   readonly stageP90: number | null
   /**
    * Set for a deal open on a past "as of" that has closed since: how it closed (its `stage` and
-   * `daysInStage` are those of that day).
+   * `daysInStage` are those of that day). When neither its stage history nor an open stage it was
+   * lost at says where it was that day (won since, or lost at a closed stage, with no history),
+   * its `stage` is {@link STAGE_NOT_KNOWN} and `daysInStage` runs from its creation (or stage entry).
    */
   readonly outcomeNow?: 'won' | 'lost'
   /** With `outcomeNow`: the deal's close date (after "as of"). */
@@ -441,3 +448,10 @@ export interface FindingsSummary {
   /** `findings` texts, in order. */
   readonly sentences: readonly string[]
 }
+
+/**
+ * The `stage` of a listed deal open on a past "as of" whose stage that day is not known: won since
+ * (a won deal's `deal_stage` may be any stage) or lost at a stage that is not an open one, with no
+ * stage history to say where it was then.
+ */
+export const STAGE_NOT_KNOWN = 'Unknown'

@@ -6,7 +6,7 @@ import { currencyCodes, currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
-import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
+import { type Finding, type ReportQuery, STAGE_NOT_KNOWN, type StageTime, type StalledDeal, type StalledReport } from './report-types.js'
 import { MIN_COMPLETED_STAYS_FOR_P90, stageP90Thresholds, stagesWithoutP90 } from './stage-p90-thresholds.js'
 import { scopeWords } from './winrate-report.js'
 
@@ -24,31 +24,43 @@ export interface StalledData {
  * flagged separately the large open deals sitting in their stage longer than that stage's p90
  * (not already stalled), and the stale ("zombie") open pipeline. Pure.
  */
-export function stalledReport(data: StalledData, context: Pick<ReportContext, 'rules'>, query: ReportQuery): StalledReport {
+export function stalledReport(
+  data: StalledData,
+  context: Pick<ReportContext, 'rules'> & Partial<Pick<ReportContext, 'openStages'>>,
+  query: ReportQuery,
+): StalledReport {
   const p90 = stageP90Thresholds(data.stageTimes)
   const planned = data.stale.plannedCloses
   const newestRecord = planned.newestRecord
-  const toDeal = (d: OpenDealRow): StalledDeal => ({
-    dealId: d.dealId,
-    ownerEmail: d.ownerEmail,
-    amount: d.amount,
-    stage: d.stage,
-    daysIdle: Math.max(0, daysBetween(d.lastActivity, query.asOf)),
-    idleFrom: d.idleFrom,
-    ownerId: d.ownerId,
-    dealName: d.dealName,
-    daysInStage: Math.max(0, daysBetween(d.stageEntered, query.asOf)),
-    stageP90: p90.get(d.stage) ?? null,
-    currency: d.currency,
-    ...(d.outcome === 'open'
-      ? {}
-      : {
-          outcomeNow: d.outcome,
-          ...(d.closedDate === null
-            ? {}
-            : { closedDate: d.closedDate, closePlanned: newestRecord !== null && d.closedDate > newestRecord }),
-        }),
-  })
+  const openStages = context.openStages === undefined ? null : new Set(context.openStages)
+  // A deal closed since is listed in the stage it was in that day only when that is known: a won
+  // deal without stage history, or one lost at a stage that is not an open one, shows none.
+  const stageThen = (d: OpenDealRow): string | null =>
+    d.stage === null || (d.outcome !== 'open' && openStages !== null && !openStages.has(d.stage)) ? null : d.stage
+  const toDeal = (d: OpenDealRow): StalledDeal => {
+    const stage = stageThen(d)
+    return {
+      dealId: d.dealId,
+      ownerEmail: d.ownerEmail,
+      amount: d.amount,
+      stage: stage ?? STAGE_NOT_KNOWN,
+      daysIdle: Math.max(0, daysBetween(d.lastActivity, query.asOf)),
+      idleFrom: d.idleFrom,
+      ownerId: d.ownerId,
+      dealName: d.dealName,
+      daysInStage: Math.max(0, daysBetween(d.stageEntered, query.asOf)),
+      stageP90: stage === null ? null : (p90.get(stage) ?? null),
+      currency: d.currency,
+      ...(d.outcome === 'open'
+        ? {}
+        : {
+            outcomeNow: d.outcome,
+            ...(d.closedDate === null
+              ? {}
+              : { closedDate: d.closedDate, closePlanned: newestRecord !== null && d.closedDate > newestRecord }),
+          }),
+    }
+  }
   const rules = context.rules
   const scope = scopeWords(query.where ?? {})
   const s = data.stale
@@ -102,6 +114,8 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       text: `Zombie pipeline: ${formatCount(n)} of ${stillOpen ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf} that are still open now` : counted ? `the ${formatDeals(s.openCount)}${scope} open on ${query.asOf}` : `${formatDeals(s.openCount, 'open')}${scope}`}, worth ${currencyMoney(staleCurrencies).totalNamed(s.staleAmount)}${s.openAmount > 0 ? ` (${formatPercent(s.staleAmount / s.openAmount)} of open pipeline)` : ''}, ${counted ? 'had' : n === 1 ? 'has' : 'have'} had no update or activity for over ${formatCountOf(rules.staleDays, 'day')}.${standIn}`,
     })
   }
+  // Listed deals closed since whose stage that day is not known (shown as STAGE_NOT_KNOWN).
+  const unknownStage = [...data.stalled.deals, ...data.overStageP90.deals].filter((d) => d.outcome !== 'open' && stageThen(d) === null)
   if (counted) {
     // The store keeps each deal as it is now: a deal closed since counts by the dates it keeps.
     const k = s.closedSince
@@ -109,7 +123,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_past_as_of',
       significant: false,
-      text: `${closedSinceSentence(k, planned, `${scope} open on ${query.asOf}`)}; ${k === 1 ? 'it is' : 'they are'} counted by the activity and update dates ${k === 1 ? 'its record keeps' : 'their records keep'}, in the stage ${k === 1 ? 'it was' : 'they were'} in that day.`,
+      text: `${closedSinceSentence(k, planned, `${scope} open on ${query.asOf}`)}; ${k === 1 ? 'it is' : 'they are'} counted by the activity and update dates ${k === 1 ? 'its record keeps' : 'their records keep'}, in the stage ${k === 1 ? 'it was' : 'they were'} in that day.${stageNotKnownSentence(unknownStage)}`,
     })
   } else if (s.closedSince > 0) {
     // Deals open now only (DMs): the deals open then that closed since are gone from the open
@@ -192,4 +206,22 @@ function standInSentence(undated: number, n: number, missing: string, measured: 
         : `None of them has an ${missing}`
       : `${formatCount(undated)} of them ${one ? 'has' : 'have'} no ${missing}`
   return ` ${lack} on record, so ${measured(one)} the day ${one ? 'it' : 'they'} entered ${one ? 'its' : 'their'} stage or ${one ? 'was' : 'were'} created.`
+}
+
+/**
+ * The sentence on listed deals closed since whose stage on the past "as of" is not known (none:
+ * empty): won since, or lost at a stage that is not an open one, with no stage history.
+ */
+function stageNotKnownSentence(deals: readonly OpenDealRow[]): string {
+  const n = deals.length
+  if (n === 0) return ''
+  const won = deals.filter((d) => d.outcome === 'won').length
+  // "Recorded": a close dated after the newest record is planned, not one that has happened.
+  const why =
+    won === n
+      ? `${n === 1 ? 'it is' : 'they are'} recorded won, with no stage history, and a won deal's recorded stage does not say where it was then`
+      : won === 0
+        ? `${n === 1 ? 'it is' : 'they are'} recorded lost at a stage that is not an open one, with no stage history`
+        : `recorded won, or lost at a stage that is not an open one, with no stage history`
+  return ` The stage that day of ${n === 1 ? '1 listed deal' : `${formatCount(n)} listed deals`} is not known (shown as ${STAGE_NOT_KNOWN}): ${why}.`
 }

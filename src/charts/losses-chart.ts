@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite'
 import { currencyMoney } from '../analytics/currency-money.js'
 import { formatCount, formatDeals } from '../analytics/format-figures.js'
+import { byLostThenAmount } from '../analytics/losses-report.js'
 import type { LossesReport } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, formatPercent, LAYOUT } from './chart-theme.js'
 import { stageAxis } from './fit-labels.js'
@@ -113,7 +114,7 @@ function orderStages(report: LossesReport, order: readonly string[]) {
 function lossesTitle(report: LossesReport): string {
   const money = currencyMoney(report.lostCurrencies ?? [])
   const share = report.lateStageShare
-  const top = [...report.stages].sort((a, b) => b.lost - a.lost)[0]!
+  const top = [...report.stages].sort(byLostThenAmount)[0]!
   const most = `${top.stage}: ${formatPercent(top.share)} of all losses`
   const recorded = report.stages.filter((s) => s.openStage).reduce((sum, s) => sum + s.lost, 0)
   if (share === null && recorded === 0) return 'Where these deals were lost is not recorded: none names an open stage'

@@ -85,11 +85,14 @@ function stayOnSql(asOf: string, column: 'stage' | 'entered_at'): RawBuilder<str
 /**
  * A deal's stage on `asOf` for a deal open then ({@link openOnSql}): an open deal's current stage
  * when it entered it by then; else (it moved since, or closed since) its stay on that day in the
- * stage history, else the stage it was lost at (or its current stage). The history is read only
- * for those deals.
+ * stage history, else the stage it was lost at (or its current stage); null for a deal won since
+ * with no stay by then, whose stage is not known (a won deal's `deal_stage` says nothing about
+ * where it was that day, as the funnel reads it). The history is read only for those deals.
  */
-export function stageOnSql(asOf: string): RawBuilder<string> {
-  return sql<string>`(case when outcome = 'open' and ${stageEnteredSql} <= ${asOf} then stage else coalesce(${stayOnSql(asOf, 'stage')}, lost_at_stage, stage) end)`
+export function stageOnSql(asOf: string): RawBuilder<string | null> {
+  return sql<
+    string | null
+  >`(case when outcome = 'open' and ${stageEnteredSql} <= ${asOf} then stage else coalesce(${stayOnSql(asOf, 'stage')}, case when outcome = 'won' then null else coalesce(lost_at_stage, stage) end) end)`
 }
 
 /** The day a deal open on `asOf` entered its {@link stageOnSql} stage (as `stageEnteredSql`, or its stay's entry in the history). */

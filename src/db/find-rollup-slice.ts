@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
 import { addDays } from '../domain/dates.js'
-import { type DealScope, SEGMENT_COLUMNS, type SegmentFieldName } from './deal-scope.js'
+import { type DealScope, SEGMENT_COLUMNS, type SegmentFieldName, sameSegmentValueSql } from './deal-scope.js'
 import type { Database } from './schema.js'
 
 /** The part of `analytics_rollup` that answers a scope. */
@@ -9,6 +10,8 @@ export interface RollupSlice {
   dims: string
   /** Values of that column to add up; null for all deals. */
   v1: readonly string[] | null
+  /** A filter value: add up the values of that column equal to it up to case and surrounding spaces (as `scopeCondition`), not `v1`. */
+  v1Like?: string
   /** Whether stays and the funnel came from stage history. */
   history: boolean
   /** The open stages the funnel's stored positions refer to. */
@@ -80,7 +83,7 @@ async function findCurrentSlice(db: Kysely<Database>, scope: DealScope): Promise
   if (filters.length === 0) return found({ ...base, dims: '', v1: null })
   if (filters.length > 1) return null
   const [field, value] = filters[0] as [SegmentFieldName, string]
-  return found({ ...base, dims: SEGMENT_COLUMNS[field], v1: [value] })
+  return found({ ...base, dims: SEGMENT_COLUMNS[field], v1: null, v1Like: value })
 }
 
 /** `analytics_rollup` rows of one kind in `slice`. */
@@ -88,6 +91,7 @@ export function rollupRows(db: Kysely<Database>, kind: string, slice: RollupSlic
   let q = db.selectFrom('analytics_rollup').where('kind', '=', kind).where('dims', '=', slice.dims)
   // No values (a manager whose team owns no deal yet) matches nothing; PostgreSQL refuses a NUL in text, so no sentinel value.
   if (slice.v1 !== null) q = slice.v1.length === 0 ? q.where((eb) => eb.lit(false)) : q.where('v1', 'in', [...slice.v1])
+  if (slice.v1Like !== undefined) q = q.where(sameSegmentValueSql(sql.ref('v1'), slice.v1Like))
   return q
 }
 

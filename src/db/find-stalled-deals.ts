@@ -23,7 +23,8 @@ export interface OpenDealRow {
   ownerId: string
   ownerEmail: string | null
   amount: number
-  stage: string
+  /** The stage (on a past "as of", the one it was in then); null when that is not known: won since, with no stage history by then. */
+  stage: string | null
   /** `lastActivityOf` and the day the deal entered its current stage. */
   lastActivity: string
   stageEntered: string
@@ -120,7 +121,8 @@ export async function findOverStageDeals(
   const idleSince = addDays(scope.asOf, -rules.idleDays)
   // As of an earlier day, each deal in the stage it was in then (it may have moved or closed since).
   const onAsOf = rules.openOnAsOf === true || rules.standInOnAsOf === true
-  const stage = onAsOf ? stageOnSql(scope.asOf) : sql<string>`stage`
+  // A stage not known that day (null) has no threshold: such a deal is not flagged.
+  const stage = onAsOf ? stageOnSql(scope.asOf) : sql<string | null>`stage`
   const entered = onAsOf ? stageEnteredOnSql(scope.asOf) : stageEnteredSql
   // Each deal's stage picks its cut-off day (none for a stage without a threshold): the stage and
   // its entry are read once per deal, not once per stage (as of an earlier day, each a look-up in

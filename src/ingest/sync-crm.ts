@@ -58,10 +58,17 @@ export interface SyncSummary {
   /** Stopped early by `options.signal`; the next sync resumes from the last stored page. */
   stopped?: boolean
   /**
-   * What the source said about how it read the CRM ({@link CrmSource.notes}), and that this sync
-   * finished a full sync stopped part-way; absent when nothing.
+   * What the source said about how it read the CRM ({@link CrmSource.notes}), that this sync
+   * finished a full sync stopped part-way, and how many lost deals came in at a closed stage
+   * (`lostAtClosedStage`); absent when nothing.
    */
   notes?: string[]
+  /**
+   * Lost deals this sync stored at a stage that is not open (`Closed Lost`), by stage: the CRM gave
+   * no stage history showing an open stage (a batch read without `propertiesWithHistory`, say), so
+   * where they were lost is not known, as for a CSV lost deal left at a closed stage. Absent when none.
+   */
+  lostAtClosedStage?: Array<{ stage: string; deals: number }>
 }
 
 /**
@@ -89,6 +96,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   let rejected = 0
   let stopped = false
   let notes: string[] = []
+  // Lost deals stored at a stage that is not open, by stage (each deal once, however many pages list it).
+  const lostAtClosed = new Map<string, Set<string>>()
   const recordStop = async () => {
     await finishSyncRun(store.db, runId, {
       status: 'interrupted',
@@ -117,6 +126,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     await storeOwners(store.db, ownerList, source.name, now())
     for (const o of ownerList) ownerIds.add(o.ownerId)
     const progress = (note: string) => options.onProgress?.(note, totals)
+    // The CRM's open stages (none known: no count), to tell the lost deals that came in at a closed stage.
+    const openStages = new Set((order ?? []).filter((st) => !st.isClosed && !st.isWon).map((st) => st.name))
     for await (const page of source.pages(watermark, { onProgress: progress, ...(replaced === undefined ? {} : { replaced }) })) {
       const stored = await storeSyncPage(store, {
         source: source.name,
@@ -133,6 +144,14 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       totals.removed += stored.removed
       for (const o of page.owners ?? []) ownerIds.add(o.ownerId)
       rejected += page.rejects?.length ?? 0
+      if (openStages.size > 0) {
+        for (const { deal } of page.deals) {
+          if (deal.outcome !== 'lost' || openStages.has(deal.stage)) continue
+          const ids = lostAtClosed.get(deal.stage) ?? new Set<string>()
+          ids.add(deal.dealId)
+          lostAtClosed.set(deal.stage, ids)
+        }
+      }
       if (options.signal?.aborted) {
         stopped = true
         break
@@ -162,6 +181,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       throw error
     }
   }
+  const lostAtClosedStage = [...lostAtClosed].map(([stage, ids]) => ({ stage, deals: ids.size }))
+  if (lostAtClosedStage.length > 0) notes.push(lostAtClosedStageNote(lostAtClosedStage))
   return {
     runId,
     source: source.name,
@@ -173,7 +194,19 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     seconds: (performance.now() - started) / 1000,
     ...(stopped ? { stopped } : {}),
     ...(notes.length > 0 ? { notes } : {}),
+    ...(lostAtClosedStage.length > 0 ? { lostAtClosedStage } : {}),
   }
+}
+
+/**
+ * The note on lost deals a sync stored at a stage that is not open: "3 lost deals came in at Closed
+ * Lost, not one of the open stages, ...", as `pulse ingest` says of a CSV's.
+ */
+export function lostAtClosedStageNote(stages: ReadonlyArray<{ stage: string; deals: number }>): string {
+  const n = stages.reduce((sum, st) => sum + st.deals, 0)
+  const names = stages.map((st) => st.stage).join(' or ')
+  const one = n === 1
+  return `${n.toLocaleString('en-US')} lost deal${one ? '' : 's'} came in at ${names}, not one of the open stages, with no stage history showing an open stage: where ${one ? 'it was' : 'they were'} lost is not known, so losses by stage and the funnel cannot place ${one ? 'it' : 'them'}.`
 }
 
 /** Test and bench hooks for {@link createConfiguredSource}: a fetch, a clock, limits. */

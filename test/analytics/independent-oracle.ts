@@ -402,7 +402,7 @@ export function oracleLosses(deals: readonly OracleDeal[], asOf: string) {
   }
   return [...by.entries()]
     .map(([stage, g]) => ({ stage, lost: g.lost, lostAmount: g.lostAmount, share: g.lost / lost.length }))
-    .sort((a, b) => b.lost - a.lost || a.stage.localeCompare(b.stage))
+    .sort((a, b) => b.lost - a.lost || b.lostAmount - a.lostAmount || a.stage.localeCompare(b.stage))
 }
 
 /** `report funnel` stages, recomputed from the furthest stage each deal reached (history or outcome). */

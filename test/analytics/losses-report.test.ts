@@ -48,4 +48,33 @@ describe('lossesReport', () => {
     const chart = await renderReportChart('losses', r)
     expect(chart.title).not.toMatch(/late/)
   })
+
+  it('lists stages losing as many deals by lost amount, largest first, then by name, in JSON, text and chart title', async () => {
+    // The public file: Closed and Negotiation both lose 531 deals, $14.2M and $14.4M.
+    const tie = [
+      { stage: 'Closed', lost: 531, lostAmount: 14_200_000, daysSpent: 33_791 },
+      { stage: 'Negotiation', lost: 531, lostAmount: 14_400_000, daysSpent: 33_864 },
+      { stage: 'Demo', lost: 531, lostAmount: 14_400_000, daysSpent: 33_000 },
+      { stage: 'Qualified', lost: 552, lostAmount: 14_000_000, daysSpent: 36_253 },
+    ]
+    const r = lossesReport(tie, context, { asOf: '2024-07-20' })
+    expect(r.stages.map((s) => s.stage)).toEqual(['Qualified', 'Demo', 'Negotiation', 'Closed'])
+    const lines = lossesText(r).split('\n')
+    const at = (name: string) => lines.findIndex((l) => l.startsWith(name))
+    expect(at('Demo')).toBeLessThan(at('Negotiation'))
+    expect(at('Negotiation')).toBeLessThan(at('Closed'))
+    // With two open stages the chart's title names the stage most deals are lost at: the tie goes to the larger amount.
+    const two = reportContext({ asOf: '2024-07-20', stages: ['Discovery', 'Pitch', 'Closed Won'] }, [])
+    const small = lossesReport(
+      [
+        { stage: 'Discovery', lost: 5, lostAmount: 5000, daysSpent: 50 },
+        { stage: 'Pitch', lost: 5, lostAmount: 9000, daysSpent: 50 },
+      ],
+      two,
+      { asOf: '2024-07-20' },
+    )
+    expect(small.stages[0]?.stage).toBe('Pitch')
+    const chart = await renderReportChart('losses', small)
+    expect(chart.title).toMatch(/^Most deals are lost at Pitch/)
+  })
 })

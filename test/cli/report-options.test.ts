@@ -88,6 +88,20 @@ describe('report options', () => {
     expect(lower.stderr).toContain('--where region=emea: using "EMEA", as the deals spell it.')
   })
 
+  it('takes every spelling of a --where value that differs only in case, naming them on stderr', async () => {
+    const mixed = join(tempDir(), 'mixed.db')
+    const csv = [HEADER, ...ROWS, 'A6,2024-01-08,2024-02-12,rep_2,SaaS,emea,Core,Inbound,Demo,9000,Lost'].join('\n')
+    expect((await runCli('ingest', '--csv', writeTempFile('mixed.csv', `${csv}\n`), '--db', mixed)).code).toBe(0)
+    const run = await runCli('report', 'losses', '--json', '--where', 'region=Emea', '--db', mixed, '--as-of', AS_OF)
+    expect(run.code).toBe(0)
+    // A2 (EMEA) and A6 (emea): both lost.
+    expect(JSON.parse(run.stdout).totalLost).toBe(2)
+    expect(JSON.parse(run.stdout).where).toEqual({ region: 'Emea' })
+    expect(run.stderr).toContain(
+      '--where region=Emea matches the deals of "EMEA" and "emea" (values that differ only in case or surrounding spaces are taken as one).',
+    )
+  })
+
   it('says which values exist when no closed deal has the filtered value, keeping --json valid', async () => {
     const run = await report('losses', '--json', '--where', 'region=Mars')
     expect(run.code).toBe(0)

@@ -73,8 +73,10 @@ describe('Salesforce sync edge cases', () => {
     const run = await runCli('sync', '--db', db, '--json')
     expect(run.code, run.stderr).toBe(0)
     const summary = JSON.parse(run.stdout)
-    expect(Object.keys(summary).sort()).toEqual(SUMMARY_KEYS)
+    // The deal lost in a stage the pipeline does not list is placed by no report: the summary says so.
+    expect(Object.keys(summary).sort()).toEqual([...SUMMARY_KEYS, 'lostAtClosedStage', 'notes'].sort())
     expect(summary).toMatchObject({ source: 'salesforce', mode: 'incremental', deals: 6, removed: 0, rejected: 0 })
+    expect(summary.lostAtClosedStage).toEqual([{ stage: 'Legacy Review', deals: 1 }])
     const byId = Object.fromEntries((await deals(db)).map((d) => [d.deal_id, d]))
     // No Amount: stored as 0, in a band of its own rather than with the deals under $10k.
     expect(byId[open.Id]).toMatchObject({ outcome: 'open', closed_date: null, amount: 0, amount_band: 'Unknown', last_activity_date: null })

@@ -9,6 +9,8 @@ export interface FakeHubspotDeal {
   createdAt: string
   archived: boolean
   archivedAt?: string
+  /** A batch read answers this deal without `propertiesWithHistory` (HubSpot leaves it out for some records). */
+  withoutHistory?: boolean
 }
 
 /** An owner as HubSpot lists it. */
@@ -180,7 +182,7 @@ export async function startHubspotFake(options: HubspotFakeOptions = {}): Promis
         continue
       }
       const v = view(d, body.properties ?? [])
-      if (withHistory) {
+      if (withHistory && !d.withoutHistory) {
         Object.assign(v, {
           propertiesWithHistory: {
             dealstage: [...d.history]

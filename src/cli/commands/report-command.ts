@@ -27,7 +27,7 @@ import { loadLossesReport } from '../../services/load-losses-report.js'
 import { DEFAULT_STALLED_LIMIT, loadStalledReport } from '../../services/load-stalled-report.js'
 import { loadTimeInStageReport } from '../../services/load-time-in-stage-report.js'
 import { loadWinrateReport } from '../../services/load-winrate-report.js'
-import { matchFilterValues } from '../../services/match-filter-values.js'
+import { matchFilterValues, spellingsNote } from '../../services/match-filter-values.js'
 import {
   type CliIo,
   type CommonOptions,
@@ -301,7 +301,8 @@ export function parseWhere(values: readonly string[]): ReportFilters {
 
 /**
  * Checks filter values against the values closed deals hold ({@link matchFilterValues}): a value
- * that matches only in another case is replaced by the stored spelling, and a value no closed deal
+ * that matches only in another case is replaced by the stored spelling, one that matches several
+ * spellings says which it takes, and a value no closed deal
  * has is named on stderr with the values there are (the report still runs: open deals may have it).
  */
 async function matchWhereValues(store: Store, where: ReportFilters, io: CliIo): Promise<ReportFilters> {
@@ -310,6 +311,8 @@ async function matchWhereValues(store: Store, where: ReportFilters, io: CliIo): 
   for (const field of fields) {
     const r = matched.respelled.find((m) => m.field === field)
     if (r) io.err(`--where ${field}=${r.typed}: using "${r.stored}", as the deals spell it.`)
+    const s = matched.spellings.find((m) => m.field === field)
+    if (s) io.err(`--where ${spellingsNote(s)}`)
     const u = matched.unknown.find((m) => m.field === field)
     if (u) io.err(u.note)
   }

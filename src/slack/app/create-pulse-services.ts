@@ -11,7 +11,7 @@ import { refreshAnalyticsRollup } from '../../db/refresh-analytics-rollup.js'
 import { crmName } from '../../domain/crm-name.js'
 import { AppError } from '../../errors.js'
 import { holdSyncLock } from '../../ingest/hold-sync-lock.js'
-import { createConfiguredSource, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
+import { createConfiguredSource, lostAtClosedStageNote, refreshAfterSync, type SyncSummary, syncCrm } from '../../ingest/sync-crm.js'
 import type { Logger } from '../../log/create-logger.js'
 import { loadDriversReport } from '../../services/load-drivers-report.js'
 import { loadFunnelReport } from '../../services/load-funnel-report.js'
@@ -148,7 +148,9 @@ export function createPulseServices(deps: {
       }
       const scoredCount = await followUps.scoreOpenDeals(todayOf(config), config.idleDays)
       const scored = scoredCount === null ? '' : ` and scored ${formatDeals(scoredCount, 'open')}`
-      return `Synced ${formatDeals(summary.deals)} from ${crmName(summary.source)} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.`
+      // Lost deals whose stage lost at the CRM did not give are said, as `pulse sync` says them.
+      const lostAt = summary.lostAtClosedStage ? ` ${lostAtClosedStageNote(summary.lostAtClosedStage)}` : ''
+      return `Synced ${formatDeals(summary.deals)} from ${crmName(summary.source)} (${summary.mode}, ${summary.seconds.toFixed(1)} s)${scored}.${lostAt}`
     },
   }
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { matchFilterValues } from '../../services/match-filter-values.js'
+import { matchFilterValues, spellingsNote } from '../../services/match-filter-values.js'
 import { type DataScope, scopeOwnerIds } from '../access/authorize.js'
 import type { ReportArgs } from './parse-report-args.js'
 
@@ -16,7 +16,8 @@ export interface MatchedFilters {
 /**
  * Matches the label filters of `args` (region, industry, product type, lead source) to the values
  * closed deals hold, as `pulse report --where` does ({@link matchFilterValues}): a value that
- * matches only in another case becomes the stored spelling (`region=emea` reads `EMEA`); a value
+ * matches only in another case becomes the stored spelling (`region=emea` reads `EMEA`), one that
+ * several spellings hold (`EMEA`, `emea`) takes the deals of all and a note names them; a value
  * no closed deal has is kept (open deals may have it) and named in a note with the values there
  * are. An owner id (`sales_rep_id`) is matched the same way, but its note lists no owner ids;
  * for someone who sees only some owners' deals (`scope`), it is first read as the one of those
@@ -28,9 +29,11 @@ export async function matchReportArgFilters(db: Kysely<Database>, args: ReportAr
   const matched = await matchFilterValues(db, where, [...LABEL_FIELDS, 'sales_rep_id'])
   // An owner id is read in the stored spelling too (`REP_18` for `rep_18`), but the owner ids
   // there are are never listed: the note for one no closed deal has names only the typed value.
-  const notes = matched.unknown.map((u) =>
-    u.field === 'sales_rep_id' ? `No closed deal has sales_rep_id "${where.sales_rep_id}".` : u.note,
-  )
+  const notes = [
+    // A label that several spellings hold (`EMEA`, `emea`) takes the deals of all of them: say which.
+    ...matched.spellings.filter((m) => m.field !== 'sales_rep_id').map(spellingsNote),
+    ...matched.unknown.map((u) => (u.field === 'sales_rep_id' ? `No closed deal has sales_rep_id "${where.sales_rep_id}".` : u.note)),
+  ]
   return { args: { ...args, where: matched.where }, notes }
 }
 
