@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Store } from '../db/open-store.js'
+import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { findStageOrder, findStageOrderSource, saveStageOrder, stagesFromNames } from '../db/save-stage-order.js'
 import type { Database } from '../db/schema.js'
 import { DEFAULT_STAGES } from '../domain/default-stages.js'
@@ -43,21 +44,42 @@ export async function findStageOrderInUse(
   return { stages, source, pulseStages: set, pending, saved: false }
 }
 
+/** How {@link applyConfiguredStageOrder} waits for another process writing to a SQLite store. */
+export interface ApplyStageOrderOptions {
+  /** How long to wait, in milliseconds (default two minutes). */
+  readonly waitMs?: number
+  /** Called once, when the first try finds the store busy. */
+  readonly onWait?: () => void
+  /** Aborted: wait no more (the busy error is thrown). */
+  readonly stop?: AbortSignal
+}
+
 /**
  * Saves `configured` (as {@link findStageOrderInUse} takes it) as the stored order when it differs
  * from it, as an import would: `pulse serve` does so as it starts, so that Slack, the scheduled jobs
  * and `pulse report` use the order `PULSE_STAGES` names from then on, not the one the last import
  * saved. A CRM's stored pipeline order is left as it is (it wins, as on import); so is a store with
- * no order yet (the first import or sync saves one). Returns the order in use afterwards.
+ * no order yet (the first import or sync saves one). While another process writes to a SQLite
+ * store (an import started beside `pulse serve`, or the report summaries it rebuilds after its
+ * commit) the save waits for it, up to `options.waitMs`, instead of failing after SQLite's 5 s busy
+ * timeout. Returns the order in use afterwards.
+ *
+ * @throws SQLite's busy error when the store stayed held for `options.waitMs` (or until `options.stop`).
  */
 export async function applyConfiguredStageOrder(
   store: Store,
   configured: readonly string[] | undefined,
   pulseStages: readonly string[],
+  options: ApplyStageOrderOptions = {},
 ): Promise<StageOrderInUse> {
   const before = await findStageOrderInUse(store.db, configured, pulseStages)
   if (!before.pending || configured === undefined || before.source !== 'config') return before
-  await saveStageOrder(store.db, stagesFromNames(configured), 'config')
+  await retryWhileBusy(
+    () => saveStageOrder(store.db, stagesFromNames(configured), 'config'),
+    options.waitMs ?? SAVE_WAIT_MS,
+    options.onWait ?? (() => undefined),
+    options.stop,
+  )
   return { ...(await findStageOrderInUse(store.db, configured, pulseStages)), saved: true }
 }
 
@@ -78,6 +100,9 @@ export function stageOrderSentence(s: StageOrderInUse): string {
     return `Stage order: ${names} (saved by the last import or \`pulse serve\` start). PULSE_STAGES now names ${s.pulseStages.join(', ')}: \`pulse report\` uses it at once; Slack and the scheduled jobs once \`pulse serve\` starts again or an import saves it.`
   return `Stage order: ${names} (saved by the last import or \`pulse serve\` start${s.pulseStages === null ? '; PULSE_STAGES is not set to another order, so it stays' : ', as PULSE_STAGES names it'}).`
 }
+
+/** How long {@link applyConfiguredStageOrder} waits for a store another process writes to, by default. */
+const SAVE_WAIT_MS = 120_000
 
 function isDefaultOrder(names: readonly string[]): boolean {
   return names.length === DEFAULT_STAGES.length && names.every((s, i) => s === DEFAULT_STAGES[i])

@@ -68,6 +68,29 @@ describe('a report on a large store that the stored summaries cannot answer', ()
     expect(filtered.stderr).toMatch(NOTE)
   }, 60_000)
 
+  it('says the summaries are out of date, not that the report asks too much, once an upgrade or a sync cut short set them aside', async () => {
+    const store = await openStore({ path: large })
+    try {
+      await sql`update meta set value = 'upgrade:2024-06-01T00:00:00.000Z' where key = 'data_version'`.execute(store.db)
+    } finally {
+      await store.close()
+    }
+    const today = await runCli('report', 'winrate', '--db', large, '--json')
+    expect(today.code, today.stderr).toBe(0)
+    expect(today.stderr).toContain(
+      'which may take several seconds: the stored summaries are out of date (an upgrade or a sync cut short set them aside) until `pulse serve` starts or the next import or sync rebuilds them.',
+    )
+    expect(today.stderr).not.toMatch(NOTE)
+    expect(JSON.parse(today.stdout).months.length).toBeGreaterThan(0)
+    const rebuilt = await openStore({ path: large })
+    try {
+      expect(await refreshAnalyticsRollup(rebuilt)).toBe(true)
+    } finally {
+      await rebuilt.close()
+    }
+    expect((await runCli('report', 'winrate', '--db', large, '--json')).stderr).not.toContain('Reading all')
+  }, 60_000)
+
   it('says nothing on a small store, where the same report is quick', async () => {
     const past = await runCli('report', 'stalled', '--db', small, '--as-of', '2024-02-20', '--json')
     expect(past.code, past.stderr).toBe(0)

@@ -1,14 +1,16 @@
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { configuredStages } from '../../src/cli/commands/report-command.js'
 import { formatStatus } from '../../src/cli/commands/status-command.js'
 import { loadConfig } from '../../src/config.js'
 import { findSyncStatus } from '../../src/db/find-sync-status.js'
-import type { Store } from '../../src/db/open-store.js'
+import { openStore, type Store } from '../../src/db/open-store.js'
 import { findStageOrder, saveStageOrder, stagesFromNames } from '../../src/db/save-stage-order.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadFunnelReport } from '../../src/services/load-funnel-report.js'
 import { applyConfiguredStageOrder, findStageOrderInUse, stageOrderSentence } from '../../src/services/stage-order-in-use.js'
-import { openTestStore, writeTempFile } from '../helpers/test-store.js'
+import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
 
 const AS_OF = '2024-07-20'
 const IMPORTED = 'Qualified,Demo,Proposal,Closed'
@@ -95,4 +97,30 @@ describe('the stage order in use when PULSE_STAGES changes with no import in bet
       "Stage order: New, Meeting, Closed Won, Closed Lost (the hubspot pipeline order, saved by its last sync; a CRM's order is used instead of PULSE_STAGES).",
     )
   })
+
+  // `pulse serve` started beside an import: its start-up writes come after the import's commit, and
+  // the import's next write (the report summaries it rebuilds) may hold the file for longer than
+  // SQLite's 5 s busy timeout just as the new order is saved.
+  it('waits for another process writing to a SQLite store before saving, and says it waits, instead of failing as busy', async () => {
+    const path = join(tempDir('pulse-stage-order-busy-'), 'pulse.db')
+    store = await openStore({ path })
+    await importCsvFile(store, { path: writeTempFile('d.csv', CSV), stages: IMPORTED.split(',') })
+    const changed = await inUse(store, CHANGED)
+    const writer = new SqliteDatabase(path)
+    let release: NodeJS.Timeout | undefined
+    try {
+      writer.exec('BEGIN IMMEDIATE')
+      // Runs once the first try has waited out SQLite's busy timeout (this thread is blocked meanwhile).
+      release = setTimeout(() => writer.exec('COMMIT'), 500)
+      let waits = 0
+      const applied = await applyConfiguredStageOrder(store, changed.configured, changed.config.stages, { onWait: () => waits++ })
+      expect(applied).toMatchObject({ stages: ['Qualified', 'Discovery', 'Demo', 'Proposal', 'Closed'], saved: true })
+      expect(waits).toBe(1)
+    } finally {
+      clearTimeout(release)
+      if (writer.inTransaction) writer.exec('ROLLBACK')
+      writer.close()
+    }
+    expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(['Qualified', 'Discovery', 'Demo', 'Proposal', 'Closed'])
+  }, 30_000)
 })

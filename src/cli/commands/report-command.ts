@@ -14,6 +14,7 @@ import { type ChartInputs, type ChartKind, renderReportChart } from '../../chart
 import { type Config, todayOf } from '../../config.js'
 import { countDeals } from '../../db/count-deals.js'
 import { findMonthlyRollupSlice, findRollupSlice } from '../../db/find-rollup-slice.js'
+import { isRollupStale } from '../../db/is-rollup-stale.js'
 import type { Store } from '../../db/open-store.js'
 import { stageOrderAfterSave } from '../../db/save-stage-order.js'
 import { FILTER_AMOUNT_BANDS } from '../../domain/amount-band.js'
@@ -223,7 +224,8 @@ export const SLOW_REPORT_DEALS = 100_000
  * Says on stderr, before a report the analytics rollup cannot answer (an "as of" before the
  * newest date in the data, more than one `--where`, or summaries not yet rebuilt after a change)
  * on a store of {@link SLOW_REPORT_DEALS} deals or more, that it reads every deal and may take a
- * while: seconds of silence would look like a hang. Win rate and losses (and drivers without a
+ * while, and why: seconds of silence would look like a hang, and summaries an upgrade set aside are
+ * no fault of the report asked for. Win rate and losses (and drivers without a
  * `--where`) count deals by the month they closed or were created in, which the summaries answer
  * as of an earlier day too.
  */
@@ -234,9 +236,11 @@ async function noteSlowReport(io: CliIo, store: Store, query: ReportQuery, repor
   if (monthly ? await findMonthlyRollupSlice(store.db, scope) : await findRollupSlice(store.db, scope)) return
   const deals = await countDeals(store.db)
   if (deals < SLOW_REPORT_DEALS) return
-  io.err(
-    `Reading all ${formatCount(deals)} deals for this report, which may take several seconds: the stored summaries answer only reports as of the newest date in the data with at most one --where.`,
-  )
+  // Summaries set aside (an upgrade, a sync cut short) answer no report, whatever its day or filters.
+  const why = (await isRollupStale(store.db))
+    ? 'the stored summaries are out of date (an upgrade or a sync cut short set them aside) until `pulse serve` starts or the next import or sync rebuilds them.'
+    : 'the stored summaries answer only reports as of the newest date in the data with at most one --where.'
+  io.err(`Reading all ${formatCount(deals)} deals for this report, which may take several seconds: ${why}`)
 }
 
 function reportQuery(options: ReportOptions, where: ReportFilters, config: Config, stages: readonly string[] | undefined): ReportQuery {

@@ -92,7 +92,11 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       started.unshift(() => hold.release())
       // PULSE_STAGES changed since the last import applies from this start, in Slack and the jobs
       // as in `pulse report`, instead of waiting for the next import.
-      stageOrder = await applyConfiguredStageOrder(store, await configuredStages(store, config), config.stages)
+      // An import or a sync writing meanwhile (one started with it, or the summaries it rebuilds) is waited for.
+      stageOrder = await applyConfiguredStageOrder(store, await configuredStages(store, config), config.stages, {
+        stop: stop.signal,
+        onWait: () => logger.warn('the database is busy (an import or a sync is writing to it); waiting for it before starting'),
+      })
       // An edited roster file takes effect within seconds; a broken edit keeps the last good one.
       let rosterChanged = () => {}
       const roster = watchRoster(config.rosterPath, {
