@@ -61,6 +61,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   const overCurrencies = currencyCodes(data.overStageP90.currencies)
   const openCurrencies = currencyCodes(s.openCurrencies)
   const staleCurrencies = currencyCodes(s.staleCurrencies)
+  const noActivityCurrencies = currencyCodes(s.noActivityByAsOfCurrencies)
   const open = currencyMoney(openCurrencies)
   const stillOpen = s.closedSince > 0 && !s.closedSinceCounted
   if (data.stalled.count > 0) {
@@ -123,6 +124,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
   }
   const unknown = s.noActivityByAsOfCount
   const known = s.openCount - unknown
+  const withActivity = currencyMoney(currencyCodes(s.activityByAsOfCurrencies))
   // With every open deal left out there is nothing to say "none" about: the note below says it all.
   const noMatch =
     s.openCount === 0 && s.closedSince === 0 ? noMatchFinding('stalled', query.where ?? {}, `deal open on ${query.asOf}`) : null
@@ -134,9 +136,9 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       key: 'stalled_none',
       significant: false,
       text: counted
-        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${open.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
+        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${withActivity.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
         : unknown > 0
-          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${open.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
+          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${withActivity.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
           : `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${open.totalNamed(s.openAmount)}).`,
     })
   }
@@ -146,7 +148,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_no_activity_by_as_of',
       significant: false,
-      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${open.totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
+      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${currencyMoney(noActivityCurrencies).totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
     })
   }
   return {
@@ -172,6 +174,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
     closedSince: s.closedSince,
     plannedCloses: { count: planned.count, newestRecord: planned.count > 0 ? newestRecord : null },
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
+    noActivityByAsOfCurrencies: noActivityCurrencies,
     findings,
   }
 }

@@ -154,7 +154,7 @@ function noActivityNote(io: CliIo, plan: StallPlan): void {
     )
   if (count === 0) return
   io.err(
-    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${currencyMoney(plan.openCurrencies).totalNamed(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
+    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${currencyMoney(plan.noActivityByAsOfCurrencies).totalNamed(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
   )
 }
 
