@@ -4,6 +4,7 @@ import { daysBetween } from '../domain/dates.js'
 import { closedSinceLeftOut, closedSinceSentence } from './closed-since-sentence.js'
 import { currencyCodes, currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent } from './format-figures.js'
+import { noActivityAdvice } from './no-activity-advice.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, ReportQuery, StageTime, StalledDeal, StalledReport } from './report-types.js'
@@ -119,7 +120,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_past_as_of',
       significant: false,
-      text: `${closedSinceLeftOut(s.closedSince, planned, `${scope} open on ${query.asOf}`)}: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
+      text: `${closedSinceLeftOut(s.closedSince, planned, `${scope} open on ${query.asOf}`)}: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt.${query.today === undefined || query.asOf < query.today ? ' Run it as of today for the deals stalled now.' : ''}`,
     })
   }
   const unknown = s.noActivityByAsOfCount
@@ -148,7 +149,7 @@ export function stalledReport(data: StalledData, context: Pick<ReportContext, 'r
       report: 'stalled',
       key: 'stalled_no_activity_by_as_of',
       significant: false,
-      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${currencyMoney(noActivityCurrencies).totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
+      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${currencyMoney(noActivityCurrencies).totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : noActivityAdvice(unknown, query.asOf, query.today)}`,
     })
   }
   return {
