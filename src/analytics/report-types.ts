@@ -436,6 +436,8 @@ export interface StalledReport {
    * were idle that day cannot be told. Count and amount; 0 for "as of" today.
    */
   readonly noActivityByAsOf: { readonly count: number; readonly amount: number }
+  /** The currencies of the deals `noActivityByAsOf` counts, as `stalledCurrencies`. */
+  readonly noActivityByAsOfCurrencies?: readonly (string | null)[]
   readonly findings: readonly Finding[]
 }
 

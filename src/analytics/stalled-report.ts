@@ -4,6 +4,7 @@ import { daysBetween } from '../domain/dates.js'
 import { closedSinceLeftOut, closedSinceSentence } from './closed-since-sentence.js'
 import { currencyCodes, currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent } from './format-figures.js'
+import { noActivityAdvice } from './no-activity-advice.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import { type Finding, type ReportQuery, STAGE_NOT_KNOWN, type StageTime, type StalledDeal, type StalledReport } from './report-types.js'
@@ -73,6 +74,7 @@ export function stalledReport(
   const overCurrencies = currencyCodes(data.overStageP90.currencies)
   const openCurrencies = currencyCodes(s.openCurrencies)
   const staleCurrencies = currencyCodes(s.staleCurrencies)
+  const noActivityCurrencies = currencyCodes(s.noActivityByAsOfCurrencies)
   const open = currencyMoney(openCurrencies)
   const stillOpen = s.closedSince > 0 && !s.closedSinceCounted
   if (data.stalled.count > 0) {
@@ -132,11 +134,12 @@ export function stalledReport(
       report: 'stalled',
       key: 'stalled_past_as_of',
       significant: false,
-      text: `${closedSinceLeftOut(s.closedSince, planned, `${scope} open on ${query.asOf}`)}: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt. Run it as of today for the deals stalled now.`,
+      text: `${closedSinceLeftOut(s.closedSince, planned, `${scope} open on ${query.asOf}`)}: only deals still open now are listed, with the activity known now, since which deals were idle on a past day cannot be rebuilt.${query.today === undefined || query.asOf < query.today ? ' Run it as of today for the deals stalled now.' : ''}`,
     })
   }
   const unknown = s.noActivityByAsOfCount
   const known = s.openCount - unknown
+  const withActivity = currencyMoney(currencyCodes(s.activityByAsOfCurrencies))
   // With every open deal left out there is nothing to say "none" about: the note below says it all.
   const noMatch =
     s.openCount === 0 && s.closedSince === 0 ? noMatchFinding('stalled', query.where ?? {}, `deal open on ${query.asOf}`) : null
@@ -148,9 +151,9 @@ export function stalledReport(
       key: 'stalled_none',
       significant: false,
       text: counted
-        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${open.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
+        ? `No deal${scope} open on ${query.asOf}${unknown > 0 ? ` with activity recorded by then` : ''} was stalled or stale (${formatDeals(known)}, ${withActivity.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
         : unknown > 0
-          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${open.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
+          ? `No open deal${scope} with activity recorded by ${query.asOf} is stalled or stale (${formatDeals(known, 'open')}, ${withActivity.totalNamed(s.openAmount - s.noActivityByAsOfAmount)}).`
           : `No open deal${scope} is stalled or stale (${formatDeals(s.openCount, 'open')}, ${open.totalNamed(s.openAmount)}).`,
     })
   }
@@ -160,7 +163,7 @@ export function stalledReport(
       report: 'stalled',
       key: 'stalled_no_activity_by_as_of',
       significant: false,
-      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${open.totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : ' Run it as of today for the deals stalled now.'}`,
+      text: `${formatCount(unknown)} ${counted ? `deal${unknown === 1 ? '' : 's'}${scope} open on ${query.asOf}` : `open deal${unknown === 1 ? '' : 's'}${scope}`}, worth ${currencyMoney(noActivityCurrencies).totalNamed(s.noActivityByAsOfAmount)}, had no recorded activity by ${query.asOf}; left out: ${unknown === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${unknown === 1 ? 'it was' : 'they were'} stalled or stale then cannot be told.${stillOpen ? '' : noActivityAdvice(unknown, query.asOf, query.today)}`,
     })
   }
   return {
@@ -186,6 +189,7 @@ export function stalledReport(
     closedSince: s.closedSince,
     plannedCloses: { count: planned.count, newestRecord: planned.count > 0 ? newestRecord : null },
     noActivityByAsOf: { count: s.noActivityByAsOfCount, amount: s.noActivityByAsOfAmount },
+    noActivityByAsOfCurrencies: noActivityCurrencies,
     findings,
   }
 }

@@ -21,6 +21,7 @@ import { registerSyncCommand } from './commands/sync-command.js'
 import { registerTrainCommand } from './commands/train-command.js'
 import { isEntryScript } from './is-entry-script.js'
 import { quietBrokenPipe } from './quiet-broken-pipe.js'
+import { refuseCommonOptions } from './refuse-common-options.js'
 import { terminalSafeIo } from './terminal-safe-io.js'
 
 /**
@@ -32,10 +33,12 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description('Sales Pulse: why your win rate moves, and which deals need a human now.')
     .version(packageVersion(), '-V, --version', 'print the version of Sales Pulse')
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
   // --db, --as-of and --json go before the command's name too (`pulse --db deals.db status`), for the commands that
-  // take them. The program reads them wherever they stand (the last one given wins) and hands them on.
+  // take them. Options are read positionally: the program's before the command's name (handed on by
+  // applyLeadingOptions), each command's own after it, so a report's `--where a=1 b=2` reaches it whole.
   withReportOptions(program)
     .hook('preAction', (_program, actionCommand) => applyLeadingOptions(actionCommand))
     .addHelpText(
@@ -54,6 +57,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerStatusCommand(program, io)
   registerRejectedCommand(program, io)
   registerDemoCommand(program, io)
+  refuseCommonOptions(program)
   return program
 }
 

@@ -50,6 +50,10 @@ export interface StalePipeline {
   openCurrencies: (string | null)[]
   /** The currencies of the stale open deals (`staleCount`), as `openCurrencies`. */
   staleCurrencies: (string | null)[]
+  /** The currencies of the open deals with no activity recorded by `asOf` (`noActivityByAsOfCount`), as `openCurrencies`. */
+  noActivityByAsOfCurrencies: (string | null)[]
+  /** The currencies of the other open deals, those with activity recorded by `asOf`, as `openCurrencies`. */
+  activityByAsOfCurrencies: (string | null)[]
   /**
    * Whether a deal with no activity or update date counts from the stage it was in on `asOf`, read
    * from its stage history (`lastActivityOnSql`): true unless a current analytics rollup shows
@@ -84,6 +88,8 @@ export async function findStalePipeline(
   const staleFrom = standInOnAsOf ? openStaleFromOnSql(scope.asOf) : openStaleFromSql
   const lastActivity = standInOnAsOf ? lastActivityOnSql(scope.asOf) : lastActivitySql
   const openDeals = db.selectFrom('deals').where(scopeCondition(scope)).where(openDealsSql(scope.asOf, openOn))
+  const noActivityByAsOf = sql<boolean>`${lastActivity} > ${scope.asOf}`
+  const activityByAsOf = sql<boolean>`(${lastActivity} is null or ${lastActivity} <= ${scope.asOf})`
   const open = await openDeals
     .select([
       sql<number>`count(*)`.as('openCount'),
@@ -93,12 +99,12 @@ export async function findStalePipeline(
       sql<number>`coalesce(sum(case when ${staleFrom} < ${cutoff} and last_activity_date is null and updated_date is null then 1 else 0 end), 0)`.as(
         'staleWithoutTouchDate',
       ),
-      sql<number>`coalesce(sum(case when ${lastActivity} > ${scope.asOf} then 1 else 0 end), 0)`.as('noActivityCount'),
-      sql<number>`coalesce(${sumAmountsSql(sql`case when ${lastActivity} > ${scope.asOf} then amount else 0 end`)}, 0)`.as(
-        'noActivityAmount',
-      ),
+      sql<number>`coalesce(sum(case when ${noActivityByAsOf} then 1 else 0 end), 0)`.as('noActivityCount'),
+      sql<number>`coalesce(${sumAmountsSql(sql`case when ${noActivityByAsOf} then amount else 0 end`)}, 0)`.as('noActivityAmount'),
       ...currencyTotalsColumns(),
       ...currencyTotalsColumns(sql<boolean>`${staleFrom} < ${cutoff}`, 'stale'),
+      ...currencyTotalsColumns(noActivityByAsOf, 'noActivity'),
+      ...currencyTotalsColumns(activityByAsOf, 'activity'),
     ])
     .executeTakeFirst()
   const openCount = Number(open?.openCount ?? 0)
@@ -108,6 +114,14 @@ export async function findStalePipeline(
     lastCurrency: open.staleLastCurrency,
     noCurrency: open.staleNoCurrency,
   }
+  const noActivityCount = Number(open?.noActivityCount ?? 0)
+  const totalsOf = (prefix: 'noActivity' | 'activity') =>
+    open && {
+      firstCurrency: open[`${prefix}FirstCurrency`],
+      lastCurrency: open[`${prefix}LastCurrency`],
+      noCurrency: open[`${prefix}NoCurrency`],
+    }
+  const openCurrencies = await currenciesOf(openDeals, openCount, open)
   const closed = slice
     ? await rollupRows(db, 'stale_closed', slice)
         .where('d', '>', staleDays)
@@ -132,10 +146,15 @@ export async function findStalePipeline(
     closedSince,
     plannedCloses: { count: since.planned, newestRecord: since.newestRecord },
     closedSinceCounted: openOn,
-    noActivityByAsOfCount: Number(open?.noActivityCount ?? 0),
+    noActivityByAsOfCount: noActivityCount,
     noActivityByAsOfAmount: roundMoney(Number(open?.noActivityAmount ?? 0)),
-    openCurrencies: await currenciesOf(openDeals, openCount, open),
+    openCurrencies,
     staleCurrencies: await currenciesOf(openDeals.where(sql<boolean>`${staleFrom} < ${cutoff}`), staleCount, staleTotals),
+    noActivityByAsOfCurrencies: await currenciesOf(openDeals.where(noActivityByAsOf), noActivityCount, totalsOf('noActivity')),
+    activityByAsOfCurrencies:
+      noActivityCount === 0
+        ? openCurrencies
+        : await currenciesOf(openDeals.where(activityByAsOf), openCount - noActivityCount, totalsOf('activity')),
     standInOnAsOf,
   }
 }

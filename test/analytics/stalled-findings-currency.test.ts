@@ -77,6 +77,15 @@ describe('stalled findings and totals in the deals’ own currencies', () => {
     expect(finding('stalled_none')).toBe('No open deal is stalled or stale (2 open deals, 12k EUR).')
   })
 
+  it('writes the deals left out for activity after "as of" in their own currency, and the rest in theirs', async () => {
+    // U1's only recorded activity is after 2024-07-20: left out, in dollars; E1 is the euro rest.
+    const { report, finding } = await reportsOf(['E1,84000,2024-07-15,EUR', 'U1,60000,2024-08-01,USD'], true)
+    expect(finding('stalled_no_activity_by_as_of')).toContain('1 open deal, worth $60k, had no recorded activity by 2024-07-20')
+    expect(finding('stalled_none')).toBe('No open deal with activity recorded by 2024-07-20 is stalled or stale (1 open deal, 84k EUR).')
+    expect(report.noActivityByAsOf).toEqual({ count: 1, amount: 60_000 })
+    expect(report.noActivityByAsOfCurrencies).toEqual(['USD'])
+  })
+
   it('marks the over-p90 total with the currencies of the deals past their stage’s p90', () => {
     const list = (currencies: (string | null)[], amount: number) => ({ deals: [], count: 2, amount, noActivityDate: 0, currencies })
     const stale = emptyStalePipeline()

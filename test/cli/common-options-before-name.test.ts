@@ -166,6 +166,47 @@ describe("pulse report with the report's own options before its name", () => {
     expect(spaced.stderr).toContain('give --where again for each filter')
   })
 
+  it('takes several filters after one --where after the report name, as its --help shows (--where <field=value...>)', async () => {
+    const help = await runCli('report', 'losses', '--help')
+    expect(help.stdout).toContain('--where <field=value...>')
+    const repeated = await runCli(
+      'report',
+      'losses',
+      '--where',
+      'region=EMEA',
+      '--where',
+      'industry=FinTech',
+      '--db',
+      db,
+      '--as-of',
+      AS_OF,
+      '--json',
+    )
+    expect(repeated.code, repeated.stderr).toBe(0)
+    expect(JSON.parse(repeated.stdout).where).toEqual({ region: 'EMEA', industry: 'FinTech' })
+    for (const args of [
+      ['report', 'losses', '--where', 'region=EMEA', 'industry=FinTech', '--db', db, '--as-of', AS_OF, '--json'],
+      ['report', 'losses', '--db', db, '--where', 'region=EMEA', 'industry=FinTech', '--as-of', AS_OF, '--json'],
+      ['report', '--json', 'losses', '--where', 'region=EMEA', 'industry=FinTech', '--db', db, '--as-of', AS_OF],
+    ]) {
+      const spaced = await runCli(...args)
+      expect(spaced.code, `${args.join(' ')}: ${spaced.stderr}`).toBe(0)
+      expect(JSON.parse(spaced.stdout)).toEqual(JSON.parse(repeated.stdout))
+    }
+  })
+
+  it('refuses after a command’s name a common option it does not take, naming the command, and prints the version anywhere', async () => {
+    const asOf = await runCli('rejected', '--as-of', AS_OF, '--db', db)
+    expect(asOf).toMatchObject({ code: 1, stdout: '' })
+    expect(asOf.stderr).toContain('pulse rejected does not take --as-of (run pulse rejected --help for its options).')
+    const json = await runCli('serve', '--json', '--db', db)
+    expect(json).toMatchObject({ code: 1, stdout: '' })
+    expect(json.stderr).toContain('pulse serve does not take --json')
+    const version = await runCli('--version')
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/)
+    expect(await runCli('status', '--db', db, '--version')).toMatchObject({ code: 0, stdout: version.stdout })
+  })
+
   it('says in the usage of --help that options go before the report name too', async () => {
     const help = await runCli('report', '--help')
     expect(help.stdout).toContain('Usage: pulse report [options] <report> [options]')

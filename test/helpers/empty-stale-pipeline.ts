@@ -13,6 +13,8 @@ export function emptyStalePipeline(): StalePipeline {
     plannedCloses: { count: 0, newestRecord: null },
     openCurrencies: [],
     staleCurrencies: [],
+    noActivityByAsOfCurrencies: [],
+    activityByAsOfCurrencies: [],
     closedSinceCounted: false,
     noActivityByAsOfCount: 0,
     noActivityByAsOfAmount: 0,

@@ -33,6 +33,8 @@ describe('/pulse deal by name', () => {
     const answer = await ask(PEOPLE.cro, `deal ${word}`)
     expect(answer).not.toMatch(/(?<!than )20 deals match/)
     expect(answer).toMatch(/More than 20 deals match/)
+    // Eight are listed; the rest (21 or more were found) are said to be there.
+    expect(answer).toContain('…and at least 13 more deals')
   })
 
   it('gives the exact number when it is within the cap', async () => {
@@ -47,6 +49,24 @@ describe('/pulse deal by name', () => {
     expect(n).toBeGreaterThan(1)
     expect(n).toBeLessThanOrEqual(20)
     expect(await ask(PEOPLE.rep, `deal ${word}`)).toContain(`${n} deals match`)
+  })
+
+  it('says how many deals a list of matches leaves out, when there are more than it lists', async () => {
+    const word = 'Pro'
+    const { n } = await t.company.store.db
+      .selectFrom('deals')
+      .innerJoin('owners', 'owners.owner_id', 'deals.owner_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owners.email', '=', t.company.emails.rep)
+      .where('deals.deal_name', 'like', `%${word}%`)
+      .executeTakeFirstOrThrow()
+    const count = Number(n)
+    expect(count).toBeGreaterThan(8)
+    expect(count).toBeLessThanOrEqual(20)
+    const answer = await ask(PEOPLE.rep, `deal ${word}`)
+    expect(answer).toContain(`${count} deals match`)
+    expect(answer.match(/• \*/g)).toHaveLength(8)
+    expect(answer).toContain(`…and ${count - 8} more deals: add more of the name, or ask by id`)
   })
 
   it('finds a deal whose name is typed in quotes, straight or curly (as Slack on a Mac types them)', async () => {

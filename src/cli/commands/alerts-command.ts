@@ -3,6 +3,7 @@ import stringWidth from 'string-width'
 import { closedSinceLeftOut } from '../../analytics/closed-since-sentence.js'
 import { currencyCode, currencyMoney } from '../../analytics/currency-money.js'
 import { formatCount, formatMoneyIn } from '../../analytics/format-figures.js'
+import { noActivityAdvice } from '../../analytics/no-activity-advice.js'
 import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
@@ -68,7 +69,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
             { asOf, alerts: alertsJson(plan.alerts), noActivityByAsOf: plan.noActivityByAsOf, closedSince: plan.closedSince },
             () => alertsText(plan.alerts, asOf, 'would be sent'),
           )
-          if (!options.json) noActivityNote(io, plan)
+          if (!options.json) noActivityNote(io, plan, today)
           return
         }
         // Slack's client loads only when a message is to be sent, so the other commands start quicker.
@@ -104,7 +105,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
         // DMs claimed by another run (pulse serve, or a pulse alerts that stopped moments ago) are still owed too.
         const held = delivery.heldElsewhere
         const leaseSeconds = Math.ceil(outboxLeaseMs(store, config) / 1000)
-        if (!options.json) noActivityNote(io, plan)
+        if (!options.json) noActivityNote(io, plan, today)
         emit(
           io,
           options,
@@ -145,16 +146,16 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
  * Says on stderr which deals a past "as of" leaves out: those open then that have closed since, and
  * open deals whose only recorded activity is after it.
  */
-function noActivityNote(io: CliIo, plan: StallPlan): void {
+function noActivityNote(io: CliIo, plan: StallPlan, today: string): void {
   const { count, amount } = plan.noActivityByAsOf
   const since = plan.closedSince
   if (since > 0)
     io.err(
-      `${closedSinceLeftOut(since, plan.plannedCloses, ` open on ${plan.asOf}`)}: only deals still open now are listed.${count === 0 ? ' Run it as of today for the deals stalled now.' : ''}`,
+      `${closedSinceLeftOut(since, plan.plannedCloses, ` open on ${plan.asOf}`)}: only deals still open now are listed.${count === 0 && plan.asOf < today ? ' Run it as of today for the deals stalled now.' : ''}`,
     )
   if (count === 0) return
   io.err(
-    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${currencyMoney(plan.openCurrencies).totalNamed(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told. Run it as of today for the deals stalled now.`,
+    `${formatCount(count)} open ${count === 1 ? 'deal' : 'deals'}, worth ${currencyMoney(plan.noActivityByAsOfCurrencies).totalNamed(amount)}, had no recorded activity by ${plan.asOf} and ${count === 1 ? 'is' : 'are'} left out: ${count === 1 ? 'its' : 'their'} latest recorded activity is after that day, so whether ${count === 1 ? 'it was' : 'they were'} stalled then cannot be told.${noActivityAdvice(count, plan.asOf, today)}`,
   )
 }
 

@@ -25,7 +25,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .option('--out <dir>', 'folder for the charts, JSON and summary', pathArgument('--out needs the path of a folder.'), './out')
     .option('--as-of <date>', `the demo's "today", YYYY-MM-DD (default: PULSE_AS_OF, else ${DEMO_AS_OF})`)
     .option('--seed <seed>', 'sample seed (any number or word)', seedArgument, '1')
-    .option('--deals <n>', 'number of sample deals', '6000')
+    .option('--deals <n>', 'number of sample deals (500 or more)', '6000')
     .option('--json', 'print the result files and findings as JSON')
     .addHelpText('after', '\nExample:\n  pulse demo --out ./out --deals 10000')
     .action(async (options: DemoCommandOptions) => {

@@ -49,8 +49,8 @@ export interface StallPlan {
   readonly closedSince: number
   /** Of `closedSince`, the deals whose close date is after the newest record (or today): planned closes, as in the stalled report. */
   readonly plannedCloses: { readonly count: number; readonly newestRecord: string | null }
-  /** The currencies of the open deals (null: not stated), which `noActivityByAsOf.amount` adds up without conversion. */
-  readonly openCurrencies: readonly (string | null)[]
+  /** The currencies of the deals `noActivityByAsOf` counts (null: not stated), whose amounts it adds up without conversion. */
+  readonly noActivityByAsOfCurrencies: readonly (string | null)[]
 }
 
 /** The lock row that keeps two plans (the scheduled job, `pulse alerts`, on any instance) from running at once. */
@@ -117,7 +117,7 @@ async function planOnce(ctx: StallPlanDeps, options: { asOf: string; dryRun?: bo
     noActivityByAsOf: report.noActivityByAsOf,
     closedSince: report.closedSince,
     plannedCloses: report.plannedCloses,
-    openCurrencies: report.openCurrencies ?? [],
+    noActivityByAsOfCurrencies: report.noActivityByAsOfCurrencies ?? [],
   }
   if (options.dryRun) return { ...summary, episodesOpened: actions.open.length, episodesEnded: actions.end.length }
 

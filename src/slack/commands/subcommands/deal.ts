@@ -11,6 +11,20 @@ const usage = 'deal <deal id or name>'
 /** Deals a name search counts before it says "more than". */
 const MAX_MATCHES = 20
 
+/** Deals a name search lists. */
+const LISTED = 8
+
+/**
+ * The line after a name search's list saying how many matches it leaves out (`found` counts up to
+ * one past {@link MAX_MATCHES}), as every list in an answer does; empty when it lists them all.
+ * @example moreMatches(12) // '\n…and 4 more deals: add more of the name, or ask by id'
+ */
+function moreMatches(found: number): string {
+  if (found <= LISTED) return ''
+  const more = found > MAX_MATCHES ? `at least ${MAX_MATCHES + 1 - LISTED}` : String(found - LISTED)
+  return `\n…and ${more} more deals: add more of the name, or ask by id`
+}
+
 /**
  * `/pulse deal <id or name>`: one deal's health score and reasons. Deals outside the asker's
  * scope are treated exactly like deals that do not exist, so the answer never reveals them.
@@ -40,12 +54,14 @@ export const deal: Subcommand = {
           return { ...dealBlocks(health ? { ...first, health } : first), shareable: true }
         }
         const lines = visible
-          .slice(0, 8)
+          .slice(0, LISTED)
           .map((d) => `• *${escName(d.dealName ?? d.dealId)}* (\`${esc(d.dealId)}\`) ${dealAmount(d)}, ${escName(d.stage)}`)
         const matching = visible.length > MAX_MATCHES ? `More than ${MAX_MATCHES}` : String(visible.length)
         return {
           text: `${matching} deals match "${esc(query)}"`,
-          blocks: [section(`${matching} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}`)],
+          blocks: [
+            section(`${matching} deals match "${esc(query)}". Ask for one by id:\n${lines.join('\n')}${moreMatches(visible.length)}`),
+          ],
           shareable: false,
         }
       },
