@@ -5,11 +5,10 @@ import { addDays } from '../../src/domain/dates.js'
 import { seededRandom } from '../../src/domain/seeded-random.js'
 import { findingsSummary } from '../../src/services/findings-summary.js'
 import { loadDriversReport } from '../../src/services/load-drivers-report.js'
-import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { CURRENCY_TEST_HEADER, storeWithCurrencies } from '../helpers/currency-store.js'
 
 const AS_OF = '2024-07-20'
-const HEADER =
-  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+const HEADER = CURRENCY_TEST_HEADER
 
 let store: Store | undefined
 afterEach(async () => {

@@ -5,10 +5,9 @@ import { DEFAULT_STAGES } from '../../src/config.js'
 import type { Store } from '../../src/db/open-store.js'
 import { loadLossesReport } from '../../src/services/load-losses-report.js'
 import { lossesBlocks } from '../../src/slack/blocks/report-blocks.js'
-import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { CURRENCY_TEST_HEADER, storeWithCurrencies } from '../helpers/currency-store.js'
 
-const HEADER =
-  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+const HEADER = CURRENCY_TEST_HEADER
 
 let store: Store | undefined
 afterEach(async () => {

@@ -5,11 +5,10 @@ import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadWinrateReport } from '../../src/services/load-winrate-report.js'
 import { winrateBlocks } from '../../src/slack/blocks/report-blocks.js'
-import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { CURRENCY_TEST_HEADER, storeWithCurrencies } from '../helpers/currency-store.js'
 import { openTestStore, writeTempFile } from '../helpers/test-store.js'
 
-const HEADER =
-  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+const HEADER = CURRENCY_TEST_HEADER
 
 let store: Store | undefined
 afterEach(async () => {

@@ -3,6 +3,10 @@ import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { openTestStore, writeTempFile } from './test-store.js'
 
+/** The columns the currency tests' rows give, in order (`storeWithCurrencies` adds `currency`). */
+export const CURRENCY_TEST_HEADER =
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+
 /**
  * For the tests of amounts written in the deals' currencies: a new test store holding `lines`
  * (CSV rows under `header`) imported with the default stage order. With `withCurrency` the file

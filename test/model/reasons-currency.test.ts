@@ -5,11 +5,10 @@ import { seededRandom } from '../../src/domain/seeded-random.js'
 import { explainDeal } from '../../src/services/explain-deal.js'
 import { retrainModel } from '../../src/services/retrain-model.js'
 import { scoreOpenDeals } from '../../src/services/score-open-deals.js'
-import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { CURRENCY_TEST_HEADER, storeWithCurrencies } from '../helpers/currency-store.js'
 import { FIXTURE_AS_OF } from './model-fixtures.js'
 
-const HEADER =
-  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+const HEADER = CURRENCY_TEST_HEADER
 
 let store: Store | undefined
 afterEach(async () => {
