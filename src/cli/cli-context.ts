@@ -185,11 +185,15 @@ export async function usingStore<T>(
       `There is no Sales Pulse database at ${path}. Import deals first (pulse ingest --csv FILE${options.db ? ` --db ${shellArg(path)}` : ''}), or point --db or PULSE_DB at your database.`,
     )
   }
-  // A first large import holds a SQLite file to itself until it commits: wait for it, saying so.
+  // A first large import, or another process upgrading the store's tables, holds a SQLite file to
+  // itself until it commits: wait for it, saying so.
   const store = await retryWhileBusy(
     () => openStore({ path, url }),
     BUSY_WAIT_MS,
-    () => io.err('The database is busy: an import has it to itself until it finishes. Waiting for it (up to 2 minutes; Ctrl-C stops)…'),
+    () =>
+      io.err(
+        'The database is busy: another process has it to itself (a first large import, or an upgrade of its tables) until it finishes. Waiting for it (up to 2 minutes; Ctrl-C stops)…',
+      ),
   )
   try {
     if (needsDeals && !(await hasAnyDeal(store.db))) {
