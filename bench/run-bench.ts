@@ -26,29 +26,48 @@ type Section = (typeof SECTIONS)[number]
 interface Args {
   only: Section | undefined
   skipGenerate: boolean
+  help: boolean
 }
+
+const USAGE = `Usage: npm run bench [-- --only <${SECTIONS.join('|')}>] [--skip-generate]
+  (or: npm run build && node --expose-gc dist/bench/run-bench.js [options])
+
+  --only <section>   run one section (the 1M store is reused when its stamp matches)
+  --skip-generate    reuse the sample CSVs in bench-out/; fail if one is missing
+  -h, --help         show this
+
+Prints a table and one JSON line; see docs/bench.md.
+`
+
+/** A mistake in the bench's arguments: printed with the usage, without a stack. */
+class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Args {
   let only: Section | undefined
   let skipGenerate = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
+    if (a === '--help' || a === '-h') return { only, skipGenerate, help: true }
     if (a === '--skip-generate') skipGenerate = true
     else if (a === '--only') {
       const name = argv[++i]
-      if (!SECTIONS.includes(name as Section)) throw new Error(`--only needs one of ${SECTIONS.join(', ')}`)
+      if (!SECTIONS.includes(name as Section)) throw new UsageError(`--only needs one of ${SECTIONS.join(', ')}`)
       only = name as Section
     } else if (a?.startsWith('--only=')) {
       const name = a.slice('--only='.length)
-      if (!SECTIONS.includes(name as Section)) throw new Error(`--only needs one of ${SECTIONS.join(', ')}`)
+      if (!SECTIONS.includes(name as Section)) throw new UsageError(`--only needs one of ${SECTIONS.join(', ')}`)
       only = name as Section
-    } else throw new Error(`unknown argument ${a}; use --only <${SECTIONS.join('|')}> and/or --skip-generate`)
+    } else throw new UsageError(`unknown argument ${a}`)
   }
-  return { only, skipGenerate }
+  return { only, skipGenerate, help: false }
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.help) {
+    process.stdout.write(USAGE)
+    return
+  }
   const workDir = resolve('bench-out')
   mkdirSync(workDir, { recursive: true })
   const figures: Array<{ section: string; name: string; value: number | string | boolean }> = []
@@ -128,6 +147,11 @@ function printTable(figures: ReadonlyArray<{ section: string; name: string; valu
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`[bench] ${error.message}\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
   process.stderr.write(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exitCode = 1
 })
