@@ -5,10 +5,8 @@ import type { Store } from '../../src/db/open-store.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 import { type Json, mainRows } from '../charts/spec-helpers.js'
-import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { OPEN_DEAL_TEST_HEADER, openDealLine, storeWithCurrencies } from '../helpers/currency-store.js'
 
-const HEADER =
-  'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
 const rules = { alertAmount: 50_000, idleDays: 14, staleDays: 30 }
 
 let store: Store | undefined
@@ -23,9 +21,9 @@ async function chartOf(rows: string[], withCurrency: boolean) {
   await store?.close()
   const lines = rows.map((r) => {
     const [id, amount, currency] = r.split(',')
-    return { line: `${id},2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,2024-06-01`, currency }
+    return { line: openDealLine(id as string, amount as string, '2024-06-01'), currency }
   })
-  store = await storeWithCurrencies(HEADER, lines, withCurrency)
+  store = await storeWithCurrencies(OPEN_DEAL_TEST_HEADER, lines, withCurrency)
   const report = await loadStalledReport(store.db, { asOf: '2024-07-20', rules })
   const chart = stalledChart(report)
   return {

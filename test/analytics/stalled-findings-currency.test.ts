@@ -5,11 +5,9 @@ import type { Store } from '../../src/db/open-store.js'
 import { findingsSummary } from '../../src/services/findings-summary.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
-import { storeWithCurrencies } from '../helpers/currency-store.js'
+import { OPEN_DEAL_TEST_HEADER, openDealLine, storeWithCurrencies } from '../helpers/currency-store.js'
 import { emptyStalePipeline } from '../helpers/empty-stale-pipeline.js'
 
-const HEADER =
-  'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
 const rules = { alertAmount: 50_000, idleDays: 14, staleDays: 30 }
 
 let store: Store | undefined
@@ -24,9 +22,9 @@ async function reportsOf(rows: string[], withCurrency: boolean) {
   await store?.close()
   const lines = rows.map((r) => {
     const [id, amount, activity, currency] = r.split(',')
-    return { line: `${id},2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,${activity}`, currency }
+    return { line: openDealLine(id as string, amount as string, activity as string), currency }
   })
-  store = await storeWithCurrencies(HEADER, lines, withCurrency)
+  store = await storeWithCurrencies(OPEN_DEAL_TEST_HEADER, lines, withCurrency)
   const query = { asOf: '2024-07-20', rules }
   const report = await loadStalledReport(store.db, query)
   const summary = await findingsSummary(store.db, query)

@@ -8,6 +8,22 @@ export const CURRENCY_TEST_HEADER =
   'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
 
 /**
+ * The columns of the open-deal rows the stalled currency tests give ({@link openDealLine}), in order
+ * (`storeWithCurrencies` adds `currency`).
+ */
+export const OPEN_DEAL_TEST_HEADER =
+  'deal_id,created_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date'
+
+/**
+ * One open deal under {@link OPEN_DEAL_TEST_HEADER}: created 2024-01-10 by `r1`, a SaaS/EMEA/Core/
+ * Inbound deal in Demo, of `amount`, last active on `activity`.
+ * @example openDealLine('D1', '80000', '2024-06-01') // 'D1,2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2024-06-01'
+ */
+export function openDealLine(id: string, amount: string, activity: string): string {
+  return `${id},2024-01-10,r1,SaaS,EMEA,Core,Inbound,Demo,${amount},Open,${activity}`
+}
+
+/**
  * For the tests of amounts written in the deals' currencies: a new test store holding `lines`
  * (CSV rows under `header`) imported with the default stage order. With `withCurrency` the file
  * gets a `currency` column, and each line is given its currency at its end; without
