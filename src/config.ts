@@ -175,7 +175,8 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: headerToken('SLACK_APP_TOKEN', 'Slack token'),
   SLACK_API_URL: optionalUrl('SLACK_API_URL'),
-  PORT: numberSetting('PORT', 3000, 'a port number from 1 to 65535', (n) => Number.isInteger(n) && n >= 1 && n <= 65_535),
+  // 0 asks the system for any free port (test harnesses do); `pulse serve` says which it got.
+  PORT: numberSetting('PORT', 3000, 'a port number from 0 (any free port) to 65535', (n) => Number.isInteger(n) && n >= 0 && n <= 65_535),
   HUBSPOT_TOKEN: headerToken('HUBSPOT_TOKEN', 'private-app token'),
   HUBSPOT_API_URL: optionalUrl('HUBSPOT_API_URL'),
   SALESFORCE_URL: optionalUrl('SALESFORCE_URL'),

@@ -78,6 +78,11 @@ describe('loadConfig', () => {
     expect(scheduled.schedules.sync).toBe('*/30 * * * *')
   })
 
+  it('takes PORT=0, which asks the system for any free port, as test harnesses do', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0)
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65_535)
+  })
+
   it.each([
     [
       'PULSE_ALERT_AMOUNT',
@@ -86,7 +91,7 @@ describe('loadConfig', () => {
     ],
     ['PULSE_ALERT_AMOUNT', '50k', 'such as 50000, got "50k"'],
     ['PULSE_IDLE_DAYS', '14 days', 'PULSE_IDLE_DAYS must be a whole number of days from 1 to 36,500, such as 14, got "14 days"'],
-    ['PORT', '99999', 'PORT must be a port number from 1 to 65535, such as 3000, got "99999"'],
+    ['PORT', '99999', 'PORT must be a port number from 0 (any free port) to 65535, such as 3000, got "99999"'],
     // A / or ? in the password ends the host part: the message says how to write it.
     ['PULSE_DATABASE_URL', 'postgres://pulse:p/ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
     ['PULSE_DATABASE_URL', 'postgres://pulse:p?ss@db/pulse', 'with @, #, /, : or ? in it percent-encoded: %40, %23, %2F, %3A, %3F'],
@@ -108,6 +113,7 @@ describe('loadConfig', () => {
     ['PORT', 'x'],
     ['PORT', '70000'],
     ['PORT', '3.5'],
+    ['PORT', '-1'],
     ['PULSE_AS_OF', '2024-02-30'],
     ['PULSE_AS_OF', '2024-13-01'],
     ['PULSE_AS_OF', 'yesterday'],

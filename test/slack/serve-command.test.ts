@@ -137,6 +137,37 @@ describe('pulse serve', () => {
     expect(serve.stderr).toContain('Stopping')
   }, 60_000)
 
+  it('with PORT=0 listens on a free port the system picks and names that port on stderr, where a harness reads it', async () => {
+    const serve = spawnServe(db, {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      PORT: '0',
+      PULSE_AS_OF: AS_OF,
+      PULSE_ROSTER: company.rosterPath,
+    })
+    try {
+      await waitFor(
+        () => /listening on port \d+/.test(serve.stderr) || serve.child.exitCode !== null,
+        30_000,
+        `serve to start (${serve.stderr})`,
+      )
+      const port = Number(/listening on port (\d+) \(POST \/slack\/events\)/.exec(serve.stderr)?.[1])
+      expect(port, serve.stderr).toBeGreaterThan(0)
+      const help = await postSigned(
+        `http://127.0.0.1:${port}`,
+        SIGNING_SECRET,
+        slashCommandBody({ userId: PEOPLE.cro, text: 'help', responseUrl: fake.responseUrl() }),
+        'application/x-www-form-urlencoded',
+      )
+      expect(help.status).toBe(200)
+      expect(help.text).toContain('/pulse winrate')
+    } finally {
+      serve.child.kill('SIGTERM')
+    }
+    expect(await serve.exited).toBe(0)
+  }, 60_000)
+
   it('republishes the opened Home tabs when the roster file changes: an executive taken off it no longer sees company figures', async () => {
     const rosterPath = join(tempDir('pulse-roster-'), 'roster.yml')
     const original = readFileSync(company.rosterPath, 'utf8')

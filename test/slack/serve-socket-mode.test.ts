@@ -86,4 +86,29 @@ describe('pulse serve in Socket Mode when the WebSocket cannot be opened', () =>
       await fake.stop()
     }
   }, 90_000)
+
+  it("with PULSE_PUBLIC_URL and PORT=0, names on stderr the port the system picked for the Home tab's charts, and serves them there", async () => {
+    const fake = await new SlackFake({ appToken: 'xapp-test-app-token' }).start()
+    const serve = spawnPulse(['serve', '--db', join(tempDir('pulse-serve-socket-'), 'pulse.db')], {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_APP_TOKEN: 'xapp-test-app-token',
+      SLACK_SIGNING_SECRET: '',
+      SLACK_API_URL: fake.apiUrl,
+      PORT: '0',
+      PULSE_PUBLIC_URL: 'https://pulse.example.com',
+      PULSE_LOG_LEVEL: 'warn',
+    })
+    try {
+      await waitFor(() => serve.stderr.includes('connected to Slack (Socket Mode)') || serve.child.exitCode !== null, 30_000, serve.stderr)
+      const port = Number(/serving the Home tab's charts on port (\d+)/.exec(serve.stderr)?.[1])
+      expect(port, serve.stderr).toBeGreaterThan(0)
+      // An unknown chart token: the route answers (not found), so the port is the one listened on.
+      const answer = await fetch(`http://127.0.0.1:${port}/charts/unknown.png`)
+      expect(answer.status).toBe(404)
+    } finally {
+      serve.child.kill('SIGTERM')
+    }
+    expect(await serve.exited).toBe(0)
+    await fake.stop()
+  }, 60_000)
 })

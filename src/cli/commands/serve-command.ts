@@ -12,6 +12,7 @@ import { startScheduler } from '../../jobs/start-scheduler.js'
 import { createLogger, type Logger } from '../../log/create-logger.js'
 import { applyConfiguredStageOrder, type StageOrderInUse, stageOrderSentence } from '../../services/stage-order-in-use.js'
 import { watchRoster } from '../../slack/access/load-roster.js'
+import { boundPort } from '../../slack/app/bound-port.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import type { createSlackApp } from '../../slack/app/create-slack-app.js'
 import { createSlackJobs } from '../../slack/app/create-slack-jobs.js'
@@ -85,6 +86,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       scheduler: ReturnType<typeof startScheduler>
       hold: Awaited<ReturnType<typeof holdSqliteInstance>>
       answers: AnswerWorkers
+      // The port listened on (the system's choice with PORT=0); undefined in Socket Mode without charts.
+      port: number | undefined
     }
     try {
       // SQLite serves one instance: a second `pulse serve` on the same file is refused.
@@ -128,7 +131,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const { republishHomeTabs } = await import('../../slack/home/refresh-home-tabs.js')
       const slack = createSlackApp({ store, config, logger, roster, services })
       started.unshift(() => slack.stop())
-      await untilStopped(slack.start(), stop.signal)
+      const server = await untilStopped(slack.start(), stop.signal)
       // Home tabs already published show what the roster allowed before an edit (company figures
       // to someone taken off it): they are republished under the new one, one pass at a time. The
       // file is looked at every few seconds, not only when a request asks who may see what.
@@ -176,13 +179,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         },
         notifyAdmins: jobs.notifyAdmins,
       })
-      running = { slack, watch, scheduler, hold, answers }
+      running = { slack, watch, scheduler, hold, answers, port: server ? boundPort(server, config.port) : undefined }
     } catch (error) {
       for (const close of started) await close().catch(() => undefined)
       if (stop.signal.aborted) return stoppedWhileStarting(io)
       throw error
     }
-    const { slack, watch, scheduler, hold, answers } = running
+    const { slack, watch, scheduler, hold, answers, port } = running
     let rebuilding: Promise<void> = Promise.resolve()
     if (!stop.signal.aborted) {
       void watch.drain()
@@ -190,8 +193,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       rebuilding = rebuildStaleSummaries(where, store, logger, stop.signal, stageOrder?.saved === true)
       io.err(
         slack.mode === 'http'
-          ? `Sales Pulse is listening on port ${config.port} (POST /slack/events). Ctrl-C stops it.`
-          : 'Sales Pulse is connected to Slack (Socket Mode). Ctrl-C stops it.',
+          ? `Sales Pulse is listening on port ${port ?? config.port} (POST /slack/events). Ctrl-C stops it.`
+          : `Sales Pulse is connected to Slack (Socket Mode)${port === undefined ? '' : `, serving the Home tab's charts on port ${port}`}. Ctrl-C stops it.`,
       )
       if (stageOrder) io.err(stageOrderSentence(stageOrder))
       if (config.rosterPath === undefined) {
@@ -244,15 +247,15 @@ async function rebuildStaleSummaries(
  * connects is not held up by it (Bolt retries a Socket Mode WebSocket a proxy keeps refusing for
  * ever, and an unreachable Web API for seconds).
  */
-function untilStopped(starting: Promise<unknown>, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+function untilStopped<T>(starting: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new Error('stopped while starting'))
     if (signal.aborted) onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
     starting.then(
-      () => {
+      (value) => {
         signal.removeEventListener('abort', onAbort)
-        resolve()
+        resolve(value)
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort)

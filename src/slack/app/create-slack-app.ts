@@ -17,6 +17,7 @@ import { ackAppRateLimited } from './ack-app-rate-limited.js'
 import { ackUnusedPayloads } from './ack-unused-payloads.js'
 import { boltLogger } from './bolt-logger.js'
 import { clearBotTokenRefusal } from './bot-token-refusal.js'
+import { boundPort } from './bound-port.js'
 import { createCommandRateLimit } from './command-rate-limit.js'
 import { dedupeEvents } from './dedupe-events.js'
 import { guardSlackRequests, SLACK_EVENTS_PATH } from './guard-slack-requests.js'
@@ -55,8 +56,10 @@ export interface SlackApp {
   readonly client: SlackClient
   /**
    * Checks the bot token (`auth.test`), then in HTTP mode listens on `port` (0 = any) and returns
-   * the server; in Socket Mode connects. A refusal of the bot token recorded in the store (an
-   * uninstall, a revoked token: see `recordBotTokenRefused`) is forgotten once `auth.test` succeeds.
+   * the server; in Socket Mode connects, and returns the server of the Home tab's charts when it
+   * listens on `port` for them (with `PULSE_PUBLIC_URL`), else undefined. A refusal of the bot
+   * token recorded in the store (an uninstall, a revoked token: see `recordBotTokenRefused`) is
+   * forgotten once `auth.test` succeeds.
    *
    * @throws AppError `bad_config` with the fix when Slack refuses the token or cannot be reached.
    */
@@ -374,8 +377,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         else await app.stop().catch(() => undefined)
         throw stoppedWhileStarting()
       }
-      logger.info({ mode: socket ? 'socket' : 'http', port: socket ? undefined : port }, 'Slack app started')
-      return socket ? undefined : (started as Server)
+      const server = socket ? routes : (started as Server)
+      logger.info({ mode: socket ? 'socket' : 'http', port: server ? boundPort(server, port) : undefined }, 'Slack app started')
+      return server
     },
     async stop() {
       stopRequested = true
