@@ -72,3 +72,31 @@ describe('the next command pulse train and pulse score name', () => {
     expect(stored.stdout).not.toContain('Not stored')
   }, 60_000)
 })
+
+describe('pulse score --limit', () => {
+  it('lists every open deal with --json, the least healthy N with --json --limit N, and 20 in the text by default', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'p.db')
+    const csv = join(dir, 'deals.csv')
+    expect((await runCli('sample', '--out', csv, '--deals', '600', '--as-of', '2026-06-30')).code).toBe(0)
+    expect((await runCli('ingest', '--csv', csv, '--db', db)).code).toBe(0)
+    expect((await runCli('train', '--db', db, '--as-of', '2026-06-30')).code).toBe(0)
+    const score = (...args: string[]) => runCli('score', '--db', db, '--as-of', '2026-06-30', ...args)
+
+    const all = JSON.parse((await score('--json')).stdout)
+    expect(all.deals.length).toBeGreaterThan(20)
+    expect(all.scoredCount).toBe(all.deals.length)
+
+    const limited = await score('--json', '--limit', '3')
+    expect(limited.code, limited.stderr).toBe(0)
+    const three = JSON.parse(limited.stdout)
+    expect(three.deals).toEqual(all.deals.slice(0, 3))
+    expect(Object.keys(three.deals[0])).toEqual(Object.keys(all.deals[0]))
+    expect(three.scoredCount).toBe(all.deals.length)
+    expect(JSON.parse((await score('--json', '--limit', '0')).stdout).deals).toHaveLength(all.deals.length)
+
+    const text = (await score()).stdout
+    expect(listed(text)).toBe(20)
+    expect(text).toContain(`... ${all.deals.length - 20} more (use --limit 0 to list all)`)
+  }, 60_000)
+})

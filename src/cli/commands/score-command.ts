@@ -18,8 +18,11 @@ import {
 import { parseWholeNumber } from '../parse-whole-number.js'
 
 interface ScoreOptions extends CommonOptions {
-  limit: string
+  limit?: string
 }
+
+/** Deals the text output of `pulse score` lists unless `--limit` says otherwise (`--json` lists all). */
+export const DEFAULT_SCORE_LIMIT = 20
 
 /** `pulse score`: score every open deal with the current model, store the scores, print the most at risk. */
 export function registerScoreCommand(program: Command, io: CliIo): void {
@@ -27,10 +30,16 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
     program
       .command('score')
       .description('score open deals with the current model: win probability, health 0-100 and reasons')
-      .option('--limit <n>', 'deals listed in the text output, least healthy first (0 = all)', '20')
+      .option('--limit <n>', `deals listed, least healthy first (default ${DEFAULT_SCORE_LIMIT}, all with --json; 0 = all)`)
       .addHelpText('after', '\nExamples:\n  pulse score --db data/demo.db --as-of 2026-06-30 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
-    const limit = parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 10 (0 lists all)' })
+    // The default length is the text's; --json lists every open deal unless --limit says otherwise (as report stalled does).
+    const limit =
+      options.limit === undefined
+        ? options.json
+          ? 0
+          : DEFAULT_SCORE_LIMIT
+        : parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 10 (0 lists all)' })
     const { report, today } = await usingStore(
       options,
       async (store, config) => {
@@ -53,18 +62,21 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       { existing: true, io, needsDeals: true },
     )
     const stored = report.asOf === today
-    emit(io, options, { ...scoreJson(report), stored }, () =>
+    emit(io, options, { ...scoreJson(report, limit), stored }, () =>
       formatScoreReport(report, limit, stored ? null : today, dbOptionOf(options, cliConfig())),
     )
   })
 }
 
-/** The `--json` shape: contract.md `score` (`{ modelId, asOf, deals: [{ dealId, winProbability, healthScore, reasons }] }`) plus details. */
-export function scoreJson(r: ScoreReport): Record<string, unknown> {
+/**
+ * The `--json` shape: contract.md `score` (`{ modelId, asOf, deals: [{ dealId, winProbability, healthScore, reasons }] }`)
+ * plus details. `deals` holds the `limit` least healthy (0: all); `scoredCount` counts every open deal scored.
+ */
+export function scoreJson(r: ScoreReport, limit = 0): Record<string, unknown> {
   return {
     modelId: r.modelId,
     asOf: r.asOf,
-    deals: r.deals.map((d) => ({
+    deals: (limit === 0 ? r.deals : r.deals.slice(0, limit)).map((d) => ({
       dealId: d.dealId,
       winProbability: d.winProbability,
       healthScore: d.healthScore,
@@ -73,6 +85,7 @@ export function scoreJson(r: ScoreReport): Record<string, unknown> {
       daysIdle: d.daysIdle,
       daysInStage: d.daysInStage,
     })),
+    scoredCount: r.deals.length,
     informative: r.informative,
     verdict: r.verdict,
     closedSince: r.closedSince,
