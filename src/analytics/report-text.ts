@@ -130,16 +130,23 @@ export function lateStageShareWords(r: LossesReport): string {
 
 /** `pulse report funnel` as text, with the time-in-stage table when given. */
 export function funnelText(r: FunnelReport, times?: TimeInStageReport): string {
-  const rows = r.stages.map((s) => [
-    s.stage,
-    formatCount(s.reached),
-    formatCount(s.advanced),
-    formatPercent(s.conversion),
-    formatCount(s.lost),
-    formatPercent(s.leakage),
-    formatCount(s.open),
-  ])
-  let text = `Funnel (${scopeLine(r.asOf, r.where)})\n${r.sourceNote}\n\n${textTable(['stage', 'reached', 'advanced', 'conversion', 'lost', 'leakage', 'open'], rows, [false, true, true, true, true, true, true])}`
+  const won = r.stages.at(-1)
+  // The last row is the won end: it counts the deals won, with no stage after it to advance to, lose at or sit in.
+  const rows = r.stages.map((s) =>
+    s === won
+      ? [s.stage, formatCount(s.reached), '', '', '', '', '']
+      : [
+          s.stage,
+          formatCount(s.reached),
+          formatCount(s.advanced),
+          formatPercent(s.conversion),
+          formatCount(s.lost),
+          formatPercent(s.leakage),
+          formatCount(s.open),
+        ],
+  )
+  const wonLine = won ? `\n${won.stage} is the won end: its row counts the ${formatDeals(won.reached, 'won')}.` : ''
+  let text = `Funnel (${scopeLine(r.asOf, r.where)})\n${r.sourceNote}\n\n${textTable(['stage', 'reached', 'advanced', 'conversion', 'lost', 'leakage', 'open'], rows, [false, true, true, true, true, true, true])}${wonLine}`
   if (times) {
     const days = (d: number | null) => (d === null ? '-' : formatCount(d))
     const timeRows = times.stages.map((s) => [

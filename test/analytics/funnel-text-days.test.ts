@@ -19,3 +19,22 @@ describe('pulse report funnel text: days in stage', () => {
     expect(row?.trim().split(/\s{2,}/)).toEqual(['Negotiation', '1,200', '300', '1,204', '1,650', '-'])
   })
 })
+
+describe('pulse report funnel text: the won end', () => {
+  it('shows the last stage with the deals won and no advanced, conversion, lost, leakage or open figures, and says what it counts', () => {
+    const funnel = sampleChartInputs().funnel
+    const won = funnel.stages.at(-1) as (typeof funnel.stages)[number]
+    const lines = funnelText(funnel).split('\n')
+    const row = lines.find((l) => l.startsWith(`${won.stage} `))
+    expect(row?.trim().split(/\s{2,}/)).toEqual([won.stage, won.reached.toLocaleString('en-US')])
+    expect(lines).toContain(`${won.stage} is the won end: its row counts the ${won.reached.toLocaleString('en-US')} won deals.`)
+    // The open stages keep every figure.
+    const first = funnel.stages[0] as (typeof funnel.stages)[number]
+    expect(
+      lines
+        .find((l) => l.startsWith(`${first.stage} `))
+        ?.trim()
+        .split(/\s{2,}/),
+    ).toHaveLength(7)
+  })
+})

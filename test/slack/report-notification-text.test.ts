@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Finding, FunnelReport, LossesReport, StalledReport } from '../../src/analytics/report-types.js'
+import { sampleChartInputs } from '../../src/charts/chart-samples.js'
 import { funnelBlocks, lossesBlocks, stalledBlocks } from '../../src/slack/blocks/report-blocks.js'
 
 // The top-level `text` of a /pulse answer is Slack mrkdwn too (the notification and the fallback):
@@ -54,5 +55,17 @@ describe('/pulse answers: notification text', () => {
       findings: [],
     } as unknown as StalledReport
     expect(stalledBlocks(report, 'company (amount_band=100k+)').text).toBe('Stalled deals, company (amount_band=100k+): 8 deals, $1.1M')
+  })
+})
+
+describe('/pulse funnel: the won end', () => {
+  it('lists the last stage with the deals won, not as a stage 100% of deals advance past', () => {
+    const funnel = sampleChartInputs().funnel
+    const text = funnelBlocks(funnel, 'company')
+      .blocks.map((b) => (b as { text?: { text?: string } }).text?.text ?? '')
+      .join('\n')
+    expect(text).toContain('Closed: 1,720 won')
+    expect(text).not.toMatch(/Closed: .*advanced/)
+    expect(text).toContain('Negotiation: 2,500 reached, 69% advanced, 16% lost')
   })
 })

@@ -94,10 +94,13 @@ export function lossesBlocks(report: LossesReport, scopeLabel: string): Rendered
   }
 }
 
-/** `/pulse funnel`: conversion and leakage per stage. */
+/** `/pulse funnel`: conversion and leakage per open stage, then the deals won. */
 export function funnelBlocks(report: FunnelReport, scopeLabel: string): RenderedReport {
-  const rows = report.stages.map(
-    (s) => `${escName(s.stage)}: ${count(s.reached)} reached, ${pct(s.conversion)} advanced, ${pct(s.leakage)} lost`,
+  // The last stage is the won end: its deals were won, with no stage after it to advance to or lose at.
+  const rows = report.stages.map((s, i) =>
+    i === report.stages.length - 1
+      ? `${escName(s.stage)}: ${count(s.reached)} won`
+      : `${escName(s.stage)}: ${count(s.reached)} reached, ${pct(s.conversion)} advanced, ${pct(s.leakage)} lost`,
   )
   const blocks: Block[] = [
     header(`Funnel: ${scopeLabel}`),
