@@ -174,3 +174,21 @@ describe('report options', () => {
     }
   })
 })
+
+describe('pulse report with words after its name, as /pulse takes them in Slack', () => {
+  it('names the options to write instead, as a command that runs when pasted', async () => {
+    const db = join(tempDir(), 'p.db')
+    const months = await runCli('report', 'winrate', '6', 'region=North America', '--db', db)
+    expect(months).toMatchObject({ code: 1, stdout: '' })
+    expect(months.stderr).toContain("pulse report winrate --months 6 --where 'region=North America'")
+    const filter = await runCli('report', 'losses', 'region=EMEA', 'industry=SaaS', '--db', db)
+    expect(filter.code).toBe(1)
+    expect(filter.stderr).toContain('takes its filters as options')
+    expect(filter.stderr).toContain('pulse report losses --where region=EMEA industry=SaaS')
+    const other = await runCli('report', 'funnel', 'now', '--db', db)
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain(
+      'pulse report funnel takes no word after its name ("now"); its options are listed by pulse report funnel --help.',
+    )
+  })
+})

@@ -40,6 +40,7 @@ import {
   withReportOptions,
 } from '../cli-context.js'
 import { parseWholeNumber } from '../parse-whole-number.js'
+import { shellArg } from '../shell-arg.js'
 
 interface ReportOptions extends CommonOptions {
   where: string[]
@@ -175,6 +176,8 @@ export function registerReportCommand(program: Command, io: CliIo): void {
   for (const spec of REPORTS.values()) {
     const cmd = withReportOptions(report.command(spec.name).description(spec.description))
       .configureHelp({ commandUsage: () => `pulse report [options] ${spec.name} [options]` })
+      // Words after the name as `/pulse` takes them (`winrate 6 region=EMEA`) are read, to say which option each needs.
+      .argument('[words...]')
       .option('--where <field=value...>', `only deals where field = value (fields: ${SEGMENT_FIELDS.join(', ')})`, collect, [])
     if (spec.name === 'winrate')
       cmd.option('--months <n>', `months shown, counting the partial month (default 12, at most ${MAX_WINRATE_MONTHS})`)
@@ -186,7 +189,8 @@ export function registerReportCommand(program: Command, io: CliIo): void {
         'also draw the report as a PNG chart into FILE',
         pathArgument('--png needs the path of the PNG file to write.'),
       )
-    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (options: ReportOptions) => {
+    cmd.addHelpText('after', `\nExample:\n  ${spec.example}`).action(async (words: string[], options: ReportOptions) => {
+      if (words.length > 0) throw new AppError('bad_input', reportWordsError(spec.name, words))
       const where = parseWhere(options.where)
       const result = await usingStore(
         options,
@@ -215,6 +219,26 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       emit(io, options, result.json, result.text)
     })
   }
+}
+
+/**
+ * What to write instead of words given after a report's name without an option, as `/pulse` in
+ * Slack takes them: `region=EMEA` needs `--where`, a number of months `--months` (winrate).
+ *
+ * @example reportWordsError('winrate', ['6', 'region=EMEA']) // '... pulse report winrate --months 6 --where region=EMEA ...'
+ */
+export function reportWordsError(report: string, words: readonly string[]): string {
+  const months = report === 'winrate' && words.length > 0 && /^\d+$/.test(words[0] as string) ? (words[0] as string) : undefined
+  const rest = months === undefined ? words : words.slice(1)
+  if (rest.every((w) => /^[^=\s]+=./.test(w))) {
+    const options = [
+      ...(months === undefined ? [] : [`--months ${months}`]),
+      ...(rest.length > 0 ? [`--where ${rest.map(shellArg).join(' ')}`] : []),
+    ]
+    const what = months === undefined ? 'filters' : rest.length === 0 ? 'months' : 'months and filters'
+    return `pulse report ${report} takes its ${what} as options, not as words after its name (as /pulse does in Slack): pulse report ${report} ${options.join(' ')}`
+  }
+  return `pulse report ${report} takes no word after its name ("${words.join(' ')}"); its options are listed by pulse report ${report} --help.`
 }
 
 /** Stores from this many deals take seconds for a report the stored summaries cannot answer: {@link noteSlowReport} says so first. */
