@@ -2,8 +2,9 @@ import type { MonthlyCreatedRow } from '../db/find-monthly-created.js'
 import type { MonthlyOutcomeRow } from '../db/find-monthly-outcomes.js'
 import { addDays, monthOf, monthRange } from '../domain/dates.js'
 import { roundMoney } from '../domain/round-money.js'
+import { binomialUpperTail } from './binomial-distribution.js'
 import { currencyCodes } from './currency-money.js'
-import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatMonth, formatPercent, SIGNIFICANCE_LEVEL } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import { noMatchFinding } from './no-match-finding.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
@@ -215,14 +216,16 @@ function winrateFindings(
         : ` (to ${formatMonth(dataEnd)}: no deal was created or closed after it)`
     if (recent.length > 0 && before.length > 0 && avg(before) > 0) {
       const change = avg(recent) / avg(before) - 1
-      // A fall of a tenth or more is said as such: the volume then did fall with the win rate.
-      // Judged on the percent shown, so "-10%" never reads "did not fall".
-      const fell = Math.round(change * 100) <= -10
+      // A fall of a tenth or more (judged on the percent shown, so "-10%" never reads "did not fall")
+      // is said to be one only when chance alone would rarely create so few deals (see volumeFallP):
+      // 54 new deals in three months after 60 is noise, not a pipeline that fell with the win rate.
+      const tenth = Math.round(change * 100) <= -10
+      const fell = tenth && volumeFallP(recent, before) < SIGNIFICANCE_LEVEL
       out.push({
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : tenth ? 'did not fall significantly with it' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
       })
     }
   }
@@ -297,6 +300,20 @@ function winrateFindings(
     })
   }
   return out
+}
+
+/**
+ * One-sided P of as few deals created in the `recent` months as there were, if they and the months
+ * `before` them created deals at one rate: given the total, the recent months' count is binomial
+ * with their share of the months (the exact conditional test of two Poisson counts).
+ * @example volumeFallP(three months of 18, three of 20) // 0.32: no evidence of a fall
+ */
+export function volumeFallP(recent: readonly Pick<WinrateMonth, 'created'>[], before: readonly Pick<WinrateMonth, 'created'>[]): number {
+  const r = recent.reduce((s, m) => s + m.created, 0)
+  const total = before.reduce((s, m) => s + m.created, r)
+  const share = recent.length / (recent.length + before.length)
+  // P(X <= r) for X ~ Binomial(total, share), as the upper tail of the months before.
+  return binomialUpperTail(total - r, total, 1 - share)
 }
 
 /** ` in EMEA, 50k-100k` for a filtered report; empty otherwise. */

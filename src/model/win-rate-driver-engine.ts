@@ -22,7 +22,7 @@ import {
 import { countNodes, type FlatTree, flattenTree, leafOf, type NodeCounts, pathOf, smoothedNodeRates } from './flat-tree.js'
 import { OwnerWinHistory } from './owner-win-history.js'
 import { type RecentRateShift, recentRateShift, shiftedProbability } from './recent-rate-shift.js'
-import { fitSegmentRates, type SegmentRates } from './segment-base-rates.js'
+import { fitSegmentRates, MIN_SEGMENT_DEALS, type SegmentRates } from './segment-base-rates.js'
 import { isEndStageName, type StageNorm, stageNormsFrom } from './stage-norms.js'
 
 /** What training needs: the store's closed deals and every owner's closes (for track records). */
@@ -139,7 +139,7 @@ export interface DriverPath {
 export interface ModelDrivers {
   baseRate: number
   importance: FeatureImportance[]
-  /** Leaves ordered by how far their win rate is from the base rate, weighted by their size. */
+  /** Leaves of at least {@link MIN_EVIDENCE_DEALS} training deals, ordered by how far their win rate is from the base rate, weighted by their size. */
   paths: DriverPath[]
 }
 
@@ -147,8 +147,15 @@ export interface ModelDrivers {
 export interface LeafPrediction {
   probability: number
   leaf: number
+  /**
+   * The node whose training deals the reason states: the leaf, or, when the leaf holds fewer than
+   * {@link MIN_EVIDENCE_DEALS} of them, the narrowest node on its path that holds as many.
+   */
+  node: number
+  /** Training deals (and wins) of `node`. */
   n: number
   won: number
+  /** The path to `node` in words. */
   description: string
   /**
    * True when the path tests an input of the deal with no history behind it (a segment value no
@@ -156,6 +163,14 @@ export interface LeafPrediction {
    */
   ownDescription: boolean
 }
+
+/**
+ * Fewest training deals a node needs before a reason states its win rate ("similar deals won 17%
+ * (n=6)" is no evidence, and the leaf's probability is drawn toward its parent's anyway), as for the
+ * segment rates shown by a model that is not informative. A smaller leaf's reason names the narrowest
+ * node on its path with at least this many, and the model's drivers list no smaller leaf.
+ */
+export const MIN_EVIDENCE_DEALS = MIN_SEGMENT_DEALS
 
 /** The engine as stored in the model registry (JSON). */
 export interface SerializedWinModel {
@@ -447,22 +462,24 @@ export class WinRateDriverEngine {
   predict(deal: ScoringDeal, owners: OwnerWinHistory): LeafPrediction {
     const raw = rawFeatures(deal, owners)
     const leaf = leafOf(this.flat, encodeRaw(this.model.encoding, raw))
+    const node = this.evidenceNode(leaf)
     const unseen = unseenValues(this.model.encoding, raw)
-    const general = this.describe(leaf)
+    const general = this.describe(node)
     // A deal in a currency none of the model's deals had reads its amounts with that one added.
     const currencies = this.amountCurrencies(deal)
     const ownCurrency = currencies.length !== this.currencies.length
     const description =
       unseen === null
         ? ownCurrency
-          ? this.describe(leaf, currencies)
+          ? this.describe(node, currencies)
           : general
-        : describeNode(this.flat, this.model.encoding, leaf, unseen, currencies)
+        : describeNode(this.flat, this.model.encoding, node, unseen, currencies)
     return {
       probability: this.rates[leaf] as number,
       leaf,
-      n: this.counts.n[leaf] as number,
-      won: this.counts.won[leaf] as number,
+      node,
+      n: this.counts.n[node] as number,
+      won: this.counts.won[node] as number,
       description,
       ownDescription: description !== general,
     }
@@ -493,6 +510,8 @@ export class WinRateDriverEngine {
     for (let k = 0; k < this.flat.column.length; k++) {
       if ((this.flat.column[k] as number) >= 0) continue
       const nk = n[k] as number
+      // A leaf of a handful of deals is no driver, however far its rate is from the base rate.
+      if (nk < MIN_EVIDENCE_DEALS) continue
       paths.push({
         description: this.describe(k),
         n: nk,
@@ -503,6 +522,13 @@ export class WinRateDriverEngine {
     }
     paths.sort((a, b) => b.n * Math.abs(b.winRate - base) - a.n * Math.abs(a.winRate - base))
     return { baseRate: base, importance, paths: paths.slice(0, limit) }
+  }
+
+  // The leaf, or the nearest node above it with at least MIN_EVIDENCE_DEALS training deals (the root at worst).
+  private evidenceNode(leaf: number): number {
+    let k = leaf
+    while ((this.counts.n[k] as number) < MIN_EVIDENCE_DEALS && (this.flat.parent[k] as number) >= 0) k = this.flat.parent[k] as number
+    return k
   }
 
   private describe(node: number, currencies: readonly (string | null)[] = this.currencies): string {

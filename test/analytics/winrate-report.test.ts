@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { winrateText } from '../../src/analytics/report-text.js'
-import { winrateReport } from '../../src/analytics/winrate-report.js'
+import { volumeFallP, winrateReport } from '../../src/analytics/winrate-report.js'
 import { winrateChart } from '../../src/charts/winrate-chart.js'
 import { monthRange } from '../../src/domain/dates.js'
 
@@ -137,21 +137,29 @@ describe('winrateReport run rules', () => {
   })
 
   it('says whether pipeline volume fell with a flagged drop, or did not', () => {
-    const data = (createdAfter: number) => {
+    const data = (createdAfter: number, createdBefore = 20) => {
       const base = steadyMonths('2023-01', '2024-03')
       const drop = monthRange('2024-04', '2024-06')
       return {
         outcomes: [...base.outcomes, ...drop.map((month) => ({ month, won: 2, lost: 18, wonAmount: 2e4, lostAmount: 1.8e5 }))],
-        created: [...base.created, ...drop.map((month) => ({ month, created: createdAfter, createdAmount: createdAfter * 1e4 }))],
+        created: [
+          ...base.created.map((c) => ({ ...c, created: createdBefore })),
+          ...drop.map((month) => ({ month, created: createdAfter, createdAmount: createdAfter * 1e4 })),
+        ],
       }
     }
-    const volume = (createdAfter: number) =>
-      winrateReport(data(createdAfter), { asOf: '2024-07-20' }).findings.find((f) => f.report === 'volume')?.text ?? ''
+    const volume = (createdAfter: number, createdBefore?: number) =>
+      winrateReport(data(createdAfter, createdBefore), { asOf: '2024-07-20' }).findings.find((f) => f.report === 'volume')?.text ?? ''
     expect(volume(20)).toMatch(/^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 vs 20 before \(\+0%\)/)
     // The open pipeline is the one of "as of", which a look back must not call "now".
     expect(volume(20)).toMatch(/, and \d+ deals were open on 2024-07-20\.$/)
-    // 18 of 20 is a fall of a tenth, printed -10% (18 / 20 - 1 is a hair above -0.1 in floating point).
-    expect(volume(18)).toMatch(/^Pipeline volume fell as well: 18 deals created per month since Apr 2024 vs 20 before \(-10%\)/)
+    // 18 of 20 is a tenth fewer, printed -10% (18 / 20 - 1 is a hair above -0.1 in floating point), but
+    // 54 new deals in three months after 60 is well within chance: not said to be a fall, nor "did not fall".
+    expect(volume(18)).toMatch(
+      /^Pipeline volume did not fall significantly with it: 18 deals created per month since Apr 2024 vs 20 before \(-10%\)/,
+    )
+    // The same tenth over ten times the deals (540 after 600) is more than chance makes: it fell.
+    expect(volume(180, 200)).toMatch(/^Pipeline volume fell as well: 180 deals created per month since Apr 2024 vs 200 before \(-10%\)/)
     expect(volume(8)).toMatch(/^Pipeline volume fell as well: 8 deals created per month since Apr 2024 vs 20 before \(-60%\)/)
     // Run months after the data ends (the last import in June), the empty months are not a fall in volume.
     const later = winrateReport(data(20), { asOf: '2024-10-15' }).findings.find((f) => f.report === 'volume')?.text ?? ''
@@ -214,5 +222,17 @@ describe('winrateReport, a small month on an overdispersed baseline', () => {
     expect(report.limitNote).toContain("Laney's p'")
     expect(report.limitNote).toContain('never narrower than the exact binomial limits where n is small (Jan 2024)')
     expect(report.findings.some((f) => f.significant)).toBe(false)
+  })
+})
+
+describe('volumeFallP', () => {
+  const months = (...created: number[]) => created.map((c) => ({ created: c }))
+  it('is the exact one-sided P of so few new deals in the recent months at the earlier rate', () => {
+    // 54 of 114 deals where half are expected: P(X <= 54) for Binomial(114, 0.5).
+    expect(volumeFallP(months(18, 18, 18), months(20, 20, 20))).toBeCloseTo(0.3198, 3)
+    expect(volumeFallP(months(180, 180, 180), months(200, 200, 200))).toBeLessThan(0.05)
+    // Fewer months before than after: each recent month is expected to hold its share of the total.
+    expect(volumeFallP(months(10, 10), months(10))).toBeCloseTo(0.5683, 3)
+    expect(volumeFallP(months(0), months(5))).toBeCloseTo(1 / 32, 6)
   })
 })

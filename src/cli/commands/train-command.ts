@@ -114,7 +114,7 @@ export function formatTrainResult(r: TrainResult, dbOption = ''): string {
         ? 'Drivers: not shown, because the model did not beat the base rate: its splits are not findings. `pulse report drivers` tests each segment with confidence intervals.'
         : `Drivers (share of the tree's impurity decrease): ${drivers.map((i) => `${FEATURE_WORDS[i.feature] ?? i.feature} ${formatWholePercent(i.importance)}`).join(', ')}.`,
   )
-  if (showDrivers) {
+  if (showDrivers && r.drivers.paths.length > 0) {
     lines.push('Paths that differ most from the base rate:')
     for (const p of r.drivers.paths.slice(0, 5))
       lines.push(`  ${p.description}: won ${formatWholePercent(p.winRate)} (n=${formatCount(p.n)})`)
