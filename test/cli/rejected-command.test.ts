@@ -73,7 +73,10 @@ describe('pulse rejected', () => {
       db,
     )
     const none = await runCli('rejected', '--db', db)
-    expect(none.code).toBe(1)
-    expect(none.stderr).toContain('No import has rejected a row')
+    expect(none.code).toBe(0)
+    expect(none.stdout).toContain('No import has rejected a row')
+    const json = await runCli('rejected', '--db', db, '--json')
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toEqual({ runId: null, file: null, startedAt: null, rejected: 0, rows: [] })
   })
 })

@@ -8,6 +8,9 @@ import { parseWholeNumber } from '../parse-whole-number.js'
 /** Rows `pulse rejected` lists unless `--limit` says otherwise. */
 export const REJECTED_LISTED = 50
 
+/** `pulse rejected --json` when no import has rejected a row. */
+const NOTHING_REJECTED = { runId: null, file: null, startedAt: null, rejected: 0, rows: [] }
+
 interface RejectedOptions extends CommonOptions {
   limit: string
 }
@@ -26,13 +29,16 @@ export function registerRejectedCommand(program: Command, io: CliIo): void {
     const runId = run === undefined ? undefined : parseWholeNumber(run, 'The import run', { min: 1, example: 'pulse rejected 3' })
     const limit = parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 0 (all)' })
     const found = await usingStore(options, (store) => findRejectedRows(store.db, runId, limit), { existing: true, io })
-    if (found === null) {
+    if (found === null && runId !== undefined) {
       throw new AppError(
         'not_found',
-        runId === undefined
-          ? 'No import has rejected a row: there is nothing quarantined.'
-          : `There is no import run ${runId}; \`pulse status${dbOptionOf(options, cliConfig())}\` shows the last import.`,
+        `There is no import run ${runId}; \`pulse status${dbOptionOf(options, cliConfig())}\` shows the last import.`,
       )
+    }
+    if (found === null) {
+      // Nothing quarantined is an answer, not an error: the same shape, empty.
+      emit(io, options, NOTHING_REJECTED, () => 'No import has rejected a row: there is nothing quarantined.')
+      return
     }
     emit(io, options, found, () => formatRejectedRows(found))
   })
