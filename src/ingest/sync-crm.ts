@@ -145,8 +145,10 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       for (const o of page.owners ?? []) ownerIds.add(o.ownerId)
       rejected += page.rejects?.length ?? 0
       if (openStages.size > 0) {
+        // A deal that kept the open stage the store held it lost at is placed as before.
+        const kept = new Set(stored.keptLostAt)
         for (const { deal } of page.deals) {
-          if (deal.outcome !== 'lost' || openStages.has(deal.stage)) continue
+          if (deal.outcome !== 'lost' || openStages.has(deal.stage) || kept.has(deal.dealId)) continue
           const ids = lostAtClosed.get(deal.stage) ?? new Set<string>()
           ids.add(deal.dealId)
           lostAtClosed.set(deal.stage, ids)
