@@ -12,8 +12,8 @@ export interface StoredPage {
   deals: number
   removed: number
   /**
-   * Lost deals that came without stage history at a stage that is not open, stored at the open
-   * stage the store held them lost at instead (see {@link keepStoredLostAt}): ids, each once.
+   * Lost deals that came without stage history at a stage that is not open, stored lost at the
+   * last open stage the store knew them in instead (see {@link keepStoredLostAt}): ids, each once.
    */
   keptLostAt: string[]
 }
@@ -40,7 +40,7 @@ const ID_CHUNK = 900
 /**
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
  * stage history of every deal that came with one (a lost deal that came without one, at a stage
- * that is not open, keeps the open stage the store holds it lost at: {@link keepStoredLostAt}), removes archived/deleted deals of `source` with their
+ * that is not open, is lost at the last open stage the store knows it in: {@link keepStoredLostAt}), removes archived/deleted deals of `source` with their
  * history (a deal another source stored under the same id stays), upserts the page's owners (and any owner its deals name with an email that `owners`
  * lacks), notes the deals seen by a full sync (`full`), counts the page on its sync run, and
  * stores the source's watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
@@ -139,16 +139,35 @@ async function withStoredLostAt(
   const lost = deals.filter((d) => d.history === null && d.deal.outcome === 'lost')
   if (lost.length === 0) return { deals, keptLostAt: [] }
   const open = new Set((await tx.selectFrom('stages').select('name').where('is_closed', '=', 0).execute()).map((r) => r.name))
+  if (open.size === 0) return { deals, keptLostAt: [] }
   const ids = [...new Set(lost.filter((d) => !open.has(d.deal.stage)).map((d) => d.deal.dealId))]
   const stored = new Map<string, StoredLoss>()
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK)
     const rows = await tx
       .selectFrom('deals')
-      .select(['deal_id', 'outcome', 'lost_at_stage', 'stage_entered_date'])
-      .where('deal_id', 'in', ids.slice(i, i + ID_CHUNK))
+      .select(['deal_id', 'outcome', 'stage', 'stage_entered_date'])
+      .where('deal_id', 'in', chunk)
       .execute()
-    for (const r of rows)
-      stored.set(r.deal_id, { outcome: r.outcome, lostAtStage: r.lost_at_stage, stageEnteredDate: r.stage_entered_date })
+    // The latest stay in an open stage of each deal: the last one of its deal in entry order.
+    const stays = await tx
+      .selectFrom('stage_history')
+      .select(['deal_id', 'stage'])
+      .where('deal_id', 'in', chunk)
+      .where('stage', 'in', [...open])
+      .orderBy('deal_id')
+      .orderBy('entered_at')
+      .orderBy('stage')
+      .execute()
+    const lastOpen = new Map(stays.map((h) => [h.deal_id, h.stage]))
+    for (const r of rows) {
+      stored.set(r.deal_id, {
+        outcome: r.outcome,
+        stage: r.stage,
+        stageEnteredDate: r.stage_entered_date,
+        lastOpenStay: lastOpen.get(r.deal_id) ?? null,
+      })
+    }
   }
   const kept = new Set<string>()
   const out = deals.map((d) => {
@@ -198,8 +217,11 @@ function prepare(sqlite: SqliteDatabase.Database) {
     ),
     deleteHistory: sqlite.prepare('DELETE FROM stage_history WHERE deal_id = ?'),
     openStages: sqlite.prepare('SELECT name FROM stages WHERE is_closed = 0').pluck(),
-    storedLoss: sqlite.prepare<[string], { outcome: string; lostAtStage: string | null; stageEnteredDate: string | null }>(
-      'SELECT outcome, lost_at_stage AS lostAtStage, stage_entered_date AS stageEnteredDate FROM deals WHERE deal_id = ?',
+    storedLoss: sqlite.prepare<[string], StoredLoss>(
+      `SELECT outcome, stage, stage_entered_date AS stageEnteredDate,
+         (SELECT h.stage FROM stage_history h WHERE h.deal_id = deals.deal_id AND h.stage IN (SELECT name FROM stages WHERE is_closed = 0)
+          ORDER BY h.entered_at DESC, h.stage DESC LIMIT 1) AS lastOpenStay
+       FROM deals WHERE deal_id = ?`,
     ),
     insertStay: sqlite.prepare(
       `INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?)

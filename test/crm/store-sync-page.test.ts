@@ -316,7 +316,7 @@ describeEachDialect('storeSyncPage', (dialect) => {
     expect(snap.history.map((h) => h.left_at)).toEqual(['2024-01-09T09:00:00.000Z'])
   })
 
-  it('a lost deal that comes without history at a closed stage keeps the open stage stored, on both write paths', async () => {
+  it('a lost deal that comes without history at a closed stage is lost at the last open stage stored, on both write paths', async () => {
     const lostAt = (stage: string) => deal('5', { outcome: 'lost', closedDate: '2024-02-01', stage, stageEnteredDate: null })
     const history = [
       { dealId: '5', stage: 'Qualified', enteredAt: '2024-01-02T10:00:00.000Z', leftAt: '2024-01-20T09:00:00.000Z' },
@@ -330,19 +330,32 @@ describeEachDialect('storeSyncPage', (dialect) => {
       const runId = await beginSyncRun(s.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
       const write = (deals: SyncedDeal[]) =>
         storeSyncPage(s, { source: 'hubspot', runId, deals, removedDealIds: [], watermark: 'w', now: new Date('2024-06-01T00:00:00Z') })
-      expect(await write([{ deal: lostAt('Qualified'), history }])).toMatchObject({ keptLostAt: [] })
+      expect(
+        await write([
+          { deal: lostAt('Qualified'), history },
+          { deal: deal('7', { stage: 'Demo' }), history: null },
+        ]),
+      ).toMatchObject({
+        keptLostAt: [],
+      })
       // Deal 6: lost without history, never stored lost at an open stage: stored as it comes.
       const fresh = deal('6', { outcome: 'lost', closedDate: '2024-02-01', stage: 'Closed Lost' })
-      expect(await write([{ deal: lostAt('Closed Lost'), history: null }, { deal: fresh, history: null }])).toMatchObject({
-        deals: 2,
-        keptLostAt: ['5'],
-      })
+      // Deal 7, stored open at Demo without history, is lost at Demo.
+      const lost7 = deal('7', { outcome: 'lost', closedDate: '2024-02-01', stage: 'Closed Lost' })
+      expect(
+        await write([
+          { deal: lostAt('Closed Lost'), history: null },
+          { deal: fresh, history: null },
+          { deal: lost7, history: null },
+        ]),
+      ).toMatchObject({ deals: 3, keptLostAt: ['5', '7'] })
     }
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
     const snap = await storeSnapshot(plain)
     expect(snap.deals.map((d) => [d.deal_id, d.stage, d.lost_at_stage])).toEqual([
       ['5', 'Qualified', 'Qualified'],
       ['6', 'Closed Lost', 'Closed Lost'],
+      ['7', 'Demo', 'Demo'],
     ])
     expect(snap.history.map((h) => h.stage)).toEqual(['Qualified', 'Closed Lost'])
   })

@@ -150,7 +150,7 @@ describe('pulse sync of a lost deal that comes again without its stage history',
     expect(await lossesByStage(db)).toEqual(before)
   })
 
-  it('a deal reopened and lost again without history is a new loss, stored at the stage the CRM gives', async () => {
+  it('a deal stored open, then lost without history, is lost at the last open stage the store knows it in; one never stored, at Closed Lost', async () => {
     hs.addDeal(
       hubspotDeal('201', [
         ['appointmentscheduled', '2024-01-10'],
@@ -158,16 +158,38 @@ describe('pulse sync of a lost deal that comes again without its stage history',
         ['closedlost', '2024-03-01'],
       ]),
     )
+    const open = hubspotDeal('202', [
+      ['appointmentscheduled', '2024-01-10'],
+      ['presentationscheduled', '2024-02-01'],
+    ])
+    Object.assign(open.properties, { hs_is_closed: 'false', closedate: null })
+    hs.addDeal(open)
     const db = join(tempDir(), 'pulse.db')
     expect((await runCli('sync', '--source', 'hubspot', '--db', db)).code).toBe(0)
+    // 201 is reopened at Qualified To Buy (a sync reads that, with its history).
     hs.updateDeal('201', { dealstage: 'qualifiedtobuy' })
     expect((await runCli('sync', '--source', 'hubspot', '--db', db)).code).toBe(0)
     expect(await stored(db, '201')).toMatchObject({ outcome: 'open', stage: 'Qualified To Buy' })
-    ;(hs.deals.get('201') as FakeHubspotDeal).withoutHistory = true
-    hs.updateDeal('201', { dealstage: 'closedlost' })
+    // Both are lost now, and their batch reads leave the history out; 203 is new, lost, without history.
+    for (const id of ['201', '202']) {
+      ;(hs.deals.get(id) as FakeHubspotDeal).withoutHistory = true
+      hs.updateDeal(id, { dealstage: 'closedlost' })
+    }
+    const fresh = hubspotDeal('203', [
+      ['appointmentscheduled', '2024-01-10'],
+      ['closedlost', '2024-03-01'],
+    ])
+    hs.addDeal({ ...fresh, withoutHistory: true, properties: { ...fresh.properties, hs_lastmodifieddate: new Date().toISOString() } })
     const run = await runCli('sync', '--source', 'hubspot', '--db', db, '--json')
     expect(run.code, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout).lostAtClosedStage).toEqual([{ stage: 'Closed Lost', deals: 1 }])
-    expect(await stored(db, '201')).toMatchObject({ outcome: 'lost', stage: 'Closed Lost', lost_at_stage: 'Closed Lost' })
+    expect(await stored(db, '201')).toEqual({
+      outcome: 'lost',
+      stage: 'Qualified To Buy',
+      lost_at_stage: 'Qualified To Buy',
+      history: ['Appointment Scheduled', 'Contract Sent', 'Closed Lost', 'Qualified To Buy'],
+    })
+    expect(await stored(db, '202')).toMatchObject({ outcome: 'lost', lost_at_stage: 'Presentation Scheduled' })
+    expect(await stored(db, '203')).toMatchObject({ outcome: 'lost', lost_at_stage: 'Closed Lost', history: [] })
   })
 })
