@@ -18,6 +18,7 @@ import * as composedCsvDealIds from '../../migrations/0016-composed-csv-deal-ids
 import * as snoozeOwnerEmail from '../../migrations/0017-snooze-owner-email.js'
 import * as chartImageReferences from '../../migrations/0018-chart-image-references.js'
 import * as stageStoredSpelling from '../../migrations/0019-stage-stored-spelling.js'
+import * as stageSpellingAfterSync from '../../migrations/0020-stage-spelling-after-sync.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -44,4 +45,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0017-snooze-owner-email': snoozeOwnerEmail,
   '0018-chart-image-references': chartImageReferences,
   '0019-stage-stored-spelling': stageStoredSpelling,
+  '0020-stage-spelling-after-sync': stageSpellingAfterSync,
 }

@@ -3,6 +3,7 @@ import { mergeStageOrders } from '../domain/merge-stage-orders.js'
 import type { StageDefinition } from '../domain/stages-from-names.js'
 import { stagesInStoredSpelling } from '../domain/stages-in-stored-spelling.js'
 import { lockTableForWriters } from './dialect.js'
+import { foldStageSpellings } from './fold-stage-spellings.js'
 import type { Database } from './schema.js'
 
 // The import still reads the stage-name rules from here.
@@ -15,7 +16,9 @@ export { isLostStageName, isWonStageName, stagesFromNames } from '../domain/stag
  * case (`demo` for a stored `Demo`), the one the deals were imported in. A CRM's order replaces
  * its own stages and a configured order, but not the stages of another CRM whose deals the store
  * still holds (HubSpot's beside Salesforce's): the two are merged ({@link mergeStageOrders}), so
- * neither CRM's deals drop out of the funnel when the other syncs. Two saves at once (from two
+ * neither CRM's deals drop out of the funnel when the other syncs. A CRM's order that differs from
+ * the stored one also gives its spelling to the stored stages it names in another case
+ * ({@link foldStageSpellings}). Two saves at once (from two
  * instances) take turns: the stored order is one of them, whole.
  * @returns the other CRM sources whose stages the saved order keeps (empty when none).
  */
@@ -36,6 +39,15 @@ export async function saveStageOrder(db: Kysely<Database>, stages: readonly Stag
       const others = await otherCrmStages(tx, source)
       kept = others.map((o) => o.source)
       if (kept.length > 0) order = mergeStageOrders([{ source, stages }, ...others])
+      // A new order may spell in another case stages the store holds (a CSV import's `contract
+      // sent`, the other CRM's): they take its spelling. An order saved as before changes nothing.
+      const before = await tx.selectFrom('stages').select('name').orderBy('position').execute()
+      if (before.map((s) => s.name).join('\n') !== order.map((s) => s.name).join('\n')) {
+        await foldStageSpellings(
+          tx,
+          order.map((s) => s.name),
+        )
+      }
     }
     await tx.deleteFrom('stages').execute()
     if (order.length === 0) return kept

@@ -1,5 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
+import { keepStoredLostAt, type StoredLoss } from '../domain/keep-stored-lost-at.js'
 import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
 import { noteOwnerEmail, uniqueOwners } from '../domain/note-owner-email.js'
 import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
@@ -10,6 +11,11 @@ import type { Database, NewDeal } from './schema.js'
 export interface StoredPage {
   deals: number
   removed: number
+  /**
+   * Lost deals that came without stage history at a stage that is not open, stored lost at the
+   * last open stage the store knew them in instead (see {@link keepStoredLostAt}): ids, each once.
+   */
+  keptLostAt: string[]
 }
 
 /** One page of a CRM sync, as {@link storeSyncPage} writes it. */
@@ -33,7 +39,8 @@ const ID_CHUNK = 900
 
 /**
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
- * stage history of every deal that came with one, removes archived/deleted deals of `source` with their
+ * stage history of every deal that came with one (a lost deal that came without one, at a stage
+ * that is not open, is lost at the last open stage the store knows it in: {@link keepStoredLostAt}), removes archived/deleted deals of `source` with their
  * history (a deal another source stored under the same id stays), upserts the page's owners (and any owner its deals name with an email that `owners`
  * lacks), notes the deals seen by a full sync (`full`), counts the page on its sync run, and
  * stores the source's watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
@@ -49,8 +56,9 @@ export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<
 
 async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
   const nowIso = page.now.toISOString()
-  const { rows, histories } = lastOfEachDeal(page.deals)
   return db.transaction().execute(async (tx) => {
+    const { deals, keptLostAt } = await withStoredLostAt(tx, page.deals)
+    const { rows, histories } = lastOfEachDeal(deals)
     for (let i = 0; i < rows.length; i += DEAL_CHUNK) {
       await tx
         .insertInto('deals')
@@ -119,8 +127,56 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: `sync:${page.runId}:${nowIso}` }))
         .execute()
     }
-    return { deals: page.deals.length, removed }
+    return { deals: page.deals.length, removed, keptLostAt }
   })
+}
+
+/** `deals` with {@link keepStoredLostAt} applied against the store, and the ids it applied to. */
+async function withStoredLostAt(
+  tx: Transaction<Database>,
+  deals: readonly SyncedDeal[],
+): Promise<{ deals: readonly SyncedDeal[]; keptLostAt: string[] }> {
+  const lost = deals.filter((d) => d.history === null && d.deal.outcome === 'lost')
+  if (lost.length === 0) return { deals, keptLostAt: [] }
+  const open = new Set((await tx.selectFrom('stages').select('name').where('is_closed', '=', 0).execute()).map((r) => r.name))
+  if (open.size === 0) return { deals, keptLostAt: [] }
+  const ids = [...new Set(lost.filter((d) => !open.has(d.deal.stage)).map((d) => d.deal.dealId))]
+  const stored = new Map<string, StoredLoss>()
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK)
+    const rows = await tx
+      .selectFrom('deals')
+      .select(['deal_id', 'outcome', 'stage', 'stage_entered_date'])
+      .where('deal_id', 'in', chunk)
+      .execute()
+    // The latest stay in an open stage of each deal: the last one of its deal in entry order.
+    const stays = await tx
+      .selectFrom('stage_history')
+      .select(['deal_id', 'stage'])
+      .where('deal_id', 'in', chunk)
+      .where('stage', 'in', [...open])
+      .orderBy('deal_id')
+      .orderBy('entered_at')
+      .orderBy('stage')
+      .execute()
+    const lastOpen = new Map(stays.map((h) => [h.deal_id, h.stage]))
+    for (const r of rows) {
+      stored.set(r.deal_id, {
+        outcome: r.outcome,
+        stage: r.stage,
+        stageEnteredDate: r.stage_entered_date,
+        lastOpenStay: lastOpen.get(r.deal_id) ?? null,
+      })
+    }
+  }
+  const kept = new Set<string>()
+  const out = deals.map((d) => {
+    const deal = keepStoredLostAt(d, stored.get(d.deal.dealId), (s) => open.has(s))
+    if (deal === null) return d
+    kept.add(deal.dealId)
+    return { deal, history: null }
+  })
+  return { deals: out, keptLostAt: [...kept] }
 }
 
 /**
@@ -160,6 +216,13 @@ function prepare(sqlite: SqliteDatabase.Database) {
        ON CONFLICT (deal_id) DO UPDATE SET ${UPDATED_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
     ),
     deleteHistory: sqlite.prepare('DELETE FROM stage_history WHERE deal_id = ?'),
+    openStages: sqlite.prepare('SELECT name FROM stages WHERE is_closed = 0').pluck(),
+    storedLoss: sqlite.prepare<[string], StoredLoss>(
+      `SELECT outcome, stage, stage_entered_date AS stageEnteredDate,
+         (SELECT h.stage FROM stage_history h WHERE h.deal_id = deals.deal_id AND h.stage IN (SELECT name FROM stages WHERE is_closed = 0)
+          ORDER BY h.entered_at DESC, h.stage DESC LIMIT 1) AS lastOpenStay
+       FROM deals WHERE deal_id = ?`,
+    ),
     insertStay: sqlite.prepare(
       `INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
@@ -199,7 +262,19 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
   const s = st
   const nowIso = page.now.toISOString()
   return sqlite.transaction((): StoredPage => {
+    let open: Set<string> | undefined
+    const keptLostAt = new Set<string>()
     for (const d of page.deals) {
+      if (d.history === null && d.deal.outcome === 'lost') {
+        open ??= new Set(s.openStages.all() as string[])
+        const isOpen = (stage: string) => (open as Set<string>).has(stage)
+        const kept = isOpen(d.deal.stage) ? null : keepStoredLostAt(d, s.storedLoss.get(d.deal.dealId), isOpen)
+        if (kept !== null) {
+          keptLostAt.add(kept.dealId)
+          s.upsertDeal.run(dealRow(kept))
+          continue
+        }
+      }
       s.upsertDeal.run(dealRow(d.deal))
       if (d.history === null) continue
       s.deleteHistory.run(d.deal.dealId)
@@ -228,7 +303,7 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     s.countPage.run(page.deals.length, removed, page.runId)
     if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
     if (page.deals.length > 0 || removed > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
-    return { deals: page.deals.length, removed }
+    return { deals: page.deals.length, removed, keptLostAt: [...keptLostAt] }
   })()
 }
 

@@ -1,3 +1,4 @@
+import { stageSpelling } from './stage-spelling.js'
 import type { StageDefinition } from './stages-from-names.js'
 
 /**
@@ -6,10 +7,9 @@ import type { StageDefinition } from './stages-from-names.js'
  * stage names exactly. Names the store does not have are kept as given.
  */
 export function stagesInStoredSpelling(stages: readonly StageDefinition[], storedNames: readonly string[]): StageDefinition[] {
-  const byLowerCase = new Map<string, string>()
-  for (const name of storedNames) if (!byLowerCase.has(name.toLowerCase())) byLowerCase.set(name.toLowerCase(), name)
+  const spelling = stageSpelling(storedNames)
   return stages.map((s) => {
-    const stored = byLowerCase.get(s.name.toLowerCase())
-    return stored === undefined || stored === s.name ? s : { ...s, name: stored }
+    const stored = spelling(s.name)
+    return stored === s.name ? s : { ...s, name: stored }
   })
 }

@@ -6,6 +6,7 @@ import type { DialectName } from '../db/dialect.js'
 import { isLostStageName, isWonStageName } from '../db/save-stage-order.js'
 import type { RollupBuilder } from '../domain/create-rollup-builder.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
+import { stageSpelling } from '../domain/stage-spelling.js'
 import { createFirstLines } from './create-first-lines.js'
 
 /** A quarantined input row: its line, the reason and its text as CSV. */
@@ -174,16 +175,6 @@ export function createRowBatcher(
     },
     dateNoteIds: () => noteIds,
   }
-}
-
-/**
- * A stage name written in another case than the stage order's (`demo` against `Demo`) becomes the
- * order's spelling, so the data and `PULSE_STAGES` need not agree on case; any other name is kept.
- */
-function stageSpelling(stageNames: ReadonlySet<string>): (stage: string) => string {
-  const byLowerCase = new Map<string, string>()
-  for (const name of stageNames) if (!byLowerCase.has(name.toLowerCase())) byLowerCase.set(name.toLowerCase(), name)
-  return (stage) => byLowerCase.get(stage.toLowerCase()) ?? stage
 }
 
 /** Why the last row of a file that ends inside a quoted value is quarantined. */

@@ -10,10 +10,12 @@ import { findSourceOwnerIds } from '../db/find-source-owner-ids.js'
 import { isRollupStale } from '../db/is-rollup-stale.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
-import { saveStageOrder } from '../db/save-stage-order.js'
+import { findStageOrder, saveStageOrder } from '../db/save-stage-order.js'
 import type { DealSource } from '../db/schema.js'
 import { beginFullSync, findFullSyncStart, findWatermark, finishFullSync, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
 import { crmName } from '../domain/crm-name.js'
+import type { SyncedDeal } from '../domain/normalized-deal.js'
+import { stageSpelling } from '../domain/stage-spelling.js'
 import { AppError, userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
 
@@ -117,6 +119,9 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       mixed = await saveStageOrder(store.db, order, source.name)
       stages = order.length
     }
+    // Merged with another CRM's order, a stage may be spelt as that CRM spells it (`Negotiation`
+    // for this one's `negotiation`): the deals take the stored spelling, so reports find them.
+    const spelling = mixed.length > 0 ? stageSpelling((await findStageOrder(store.db)).map((s) => s.name)) : undefined
     notes = [...(source.notes?.() ?? []), ...(mixed.length > 0 ? [mixedCrmsNote(source.name, mixed)] : [])]
     for (const note of notes) options.logger?.warn({ source: source.name }, note)
     // Owners stored over a day ago are asked about again (a CRM without an owner list): an email
@@ -127,12 +132,13 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     for (const o of ownerList) ownerIds.add(o.ownerId)
     const progress = (note: string) => options.onProgress?.(note, totals)
     // The CRM's open stages (none known: no count), to tell the lost deals that came in at a closed stage.
-    const openStages = new Set((order ?? []).filter((st) => !st.isClosed && !st.isWon).map((st) => st.name))
+    const openStages = new Set((order ?? []).filter((st) => !st.isClosed && !st.isWon).map((st) => spelling?.(st.name) ?? st.name))
     for await (const page of source.pages(watermark, { onProgress: progress, ...(replaced === undefined ? {} : { replaced }) })) {
+      const deals = spelling ? page.deals.map((d) => inSpelling(d, spelling)) : page.deals
       const stored = await storeSyncPage(store, {
         source: source.name,
         runId,
-        deals: page.deals,
+        deals,
         removedDealIds: page.removedDealIds,
         owners: page.owners,
         watermark: page.watermark,
@@ -145,8 +151,10 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       for (const o of page.owners ?? []) ownerIds.add(o.ownerId)
       rejected += page.rejects?.length ?? 0
       if (openStages.size > 0) {
-        for (const { deal } of page.deals) {
-          if (deal.outcome !== 'lost' || openStages.has(deal.stage)) continue
+        // A deal that kept the open stage the store held it lost at is placed as before.
+        const kept = new Set(stored.keptLostAt)
+        for (const { deal } of deals) {
+          if (deal.outcome !== 'lost' || openStages.has(deal.stage) || kept.has(deal.dealId)) continue
           const ids = lostAtClosed.get(deal.stage) ?? new Set<string>()
           ids.add(deal.dealId)
           lostAtClosed.set(deal.stage, ids)
@@ -337,4 +345,16 @@ export function createSyncJob(deps: {
 function mixedCrmsNote(source: string, others: readonly string[]): string {
   const names = [source, ...others].map(crmName).join(' and ')
   return `The store holds deals from ${names}: their stages make one stage order, one CRM's open stages after the other's, so the funnel and the late stages of the losses report mix them.`
+}
+
+/** `synced` with its stage and its history's stages in `spelling`'s case (the same object when nothing changes). */
+function inSpelling(synced: SyncedDeal, spelling: (stage: string) => string): SyncedDeal {
+  const { deal, history } = synced
+  const stage = spelling(deal.stage)
+  const historyChanged = history?.some((h) => spelling(h.stage) !== h.stage) === true
+  if (stage === deal.stage && !historyChanged) return synced
+  return {
+    deal: { ...deal, stage },
+    history: historyChanged && history ? history.map((h) => ({ ...h, stage: spelling(h.stage) })) : history,
+  }
 }

@@ -248,6 +248,47 @@ describe('createCrmHttp', () => {
     }
   })
 
+  it('asks again for a JSON page whose connection dropped mid-body on a close-delimited answer, but not for a whole body that is no JSON', async () => {
+    // No Content-Length, no chunked encoding: the end of the body is the end of the connection, as
+    // an HTTP/1.0 server or proxy answers, so a dropped connection reads as a shorter body.
+    const page = JSON.stringify({
+      results: [
+        { id: '1', properties: { dealname: 'A [deal] {x}' } },
+        { id: '2', properties: {} },
+      ],
+    })
+    let requests = 0
+    const server = createServer((req, res) => {
+      requests++
+      res.useChunkedEncodingByDefault = false
+      res.writeHead(200, { 'content-type': req.url === '/html' ? 'text/html' : 'application/json', connection: 'close' })
+      if (req.url === '/html') return void res.end('<html><body>Service Unavailable</body></html>')
+      if (requests <= 2) {
+        res.write(page.slice(0, requests === 1 ? 40 : page.indexOf('"dealname"') + 13))
+        return void setTimeout(() => res.socket?.destroy(), 20)
+      }
+      res.end(page)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const clock = virtualClock()
+      const http = createCrmHttp({ ...base, clock })
+      const res = await http.send({ method: 'POST', url: `${origin}/page`, endpoint: 'POST /crm/v3/objects/deals/search' })
+      expect(res.body).toEqual(JSON.parse(page))
+      expect(requests).toBe(3)
+      expect(clock.sleeps).toHaveLength(2)
+
+      const html = await http.send({ method: 'GET', url: `${origin}/html`, endpoint: 'GET /html' }).catch((e) => e)
+      expect(html.code).toBe('crm_bad_response')
+      expect(html.message).toContain('HubSpot sent a body that is not JSON from GET /html')
+      expect(requests).toBe(4)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
   it('a URL on a port fetch refuses (6000) fails at once, saying so and naming the setting', async () => {
     const clock = virtualClock()
     const http = createCrmHttp({ ...base, clock, urlSetting: 'HUBSPOT_API_URL' })

@@ -6,6 +6,7 @@ import { findOwnerIdsByEmail } from '../../src/db/find-owner-ids-by-email.js'
 import { isRollupStale } from '../../src/db/is-rollup-stale.js'
 import type { Store } from '../../src/db/open-store.js'
 import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
+import { saveStageOrder, stagesFromNames } from '../../src/db/save-stage-order.js'
 import {
   beginFullSync,
   findFullSyncStart,
@@ -117,8 +118,8 @@ describeEachDialect('storeSyncPage', (dialect) => {
     const a = await writeAll(fast)
     const b = await writeAll({ ...plain, sqlite: undefined })
     expect(a.results).toEqual([
-      { deals: 3, removed: 0 },
-      { deals: 1, removed: 1 },
+      { deals: 3, removed: 0, keptLostAt: [] },
+      { deals: 1, removed: 1, keptLostAt: [] },
     ])
     expect(b.results).toEqual(a.results)
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
@@ -307,12 +308,56 @@ describeEachDialect('storeSyncPage', (dialect) => {
     stores.push(fast)
     for (const s of [fast, plain]) {
       const runId = await beginSyncRun(s.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
-      expect(await page(s === plain ? { ...s, sqlite: undefined } : s, runId)).toEqual({ deals: 3, removed: 0 })
+      expect(await page(s === plain ? { ...s, sqlite: undefined } : s, runId)).toEqual({ deals: 3, removed: 0, keptLostAt: [] })
     }
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
     const snap = await storeSnapshot(plain)
     expect(snap.deals.map((d) => d.amount)).toEqual([3])
     expect(snap.history.map((h) => h.left_at)).toEqual(['2024-01-09T09:00:00.000Z'])
+  })
+
+  it('a lost deal that comes without history at a closed stage is lost at the last open stage stored, on both write paths', async () => {
+    const lostAt = (stage: string) => deal('5', { outcome: 'lost', closedDate: '2024-02-01', stage, stageEnteredDate: null })
+    const history = [
+      { dealId: '5', stage: 'Qualified', enteredAt: '2024-01-02T10:00:00.000Z', leftAt: '2024-01-20T09:00:00.000Z' },
+      { dealId: '5', stage: 'Closed Lost', enteredAt: '2024-01-20T09:00:00.000Z', leftAt: null },
+    ]
+    const fast = await openTestStore()
+    const plain = await open()
+    stores.push(fast)
+    for (const s of [fast, { ...plain, sqlite: undefined }]) {
+      await saveStageOrder(s.db, stagesFromNames(['Qualified', 'Demo', 'Closed Won', 'Closed Lost']), 'hubspot')
+      const runId = await beginSyncRun(s.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
+      const write = (deals: SyncedDeal[]) =>
+        storeSyncPage(s, { source: 'hubspot', runId, deals, removedDealIds: [], watermark: 'w', now: new Date('2024-06-01T00:00:00Z') })
+      expect(
+        await write([
+          { deal: lostAt('Qualified'), history },
+          { deal: deal('7', { stage: 'Demo' }), history: null },
+        ]),
+      ).toMatchObject({
+        keptLostAt: [],
+      })
+      // Deal 6: lost without history, never stored lost at an open stage: stored as it comes.
+      const fresh = deal('6', { outcome: 'lost', closedDate: '2024-02-01', stage: 'Closed Lost' })
+      // Deal 7, stored open at Demo without history, is lost at Demo.
+      const lost7 = deal('7', { outcome: 'lost', closedDate: '2024-02-01', stage: 'Closed Lost' })
+      expect(
+        await write([
+          { deal: lostAt('Closed Lost'), history: null },
+          { deal: fresh, history: null },
+          { deal: lost7, history: null },
+        ]),
+      ).toMatchObject({ deals: 3, keptLostAt: ['5', '7'] })
+    }
+    expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
+    const snap = await storeSnapshot(plain)
+    expect(snap.deals.map((d) => [d.deal_id, d.stage, d.lost_at_stage])).toEqual([
+      ['5', 'Qualified', 'Qualified'],
+      ['6', 'Closed Lost', 'Closed Lost'],
+      ['7', 'Demo', 'Demo'],
+    ])
+    expect(snap.history.map((h) => h.stage)).toEqual(['Qualified', 'Closed Lost'])
   })
 
   it('a full sync notes the deals its pages store, on both write paths, and its end removes the others', async () => {

@@ -21,6 +21,50 @@ describeEachDialect('saveStageOrder', (dialect) => {
     expect((await findStageOrder(store.db)).map((s) => s.name)).toEqual(['Lead', 'Closed Won', 'Closed Lost'])
   })
 
+  it("gives a CRM's new order's spelling to the stages the store holds in another case, and leaves the store as it is when the order is the same", async () => {
+    const store = await dialect.open()
+    opened.push(store)
+    await saveStageOrder(store.db, stagesFromNames(['Qualified', 'Closed']), 'config')
+    await store.db
+      .insertInto('deals')
+      .values([
+        { ...heldDeal('csv-1', 'csv'), stage: 'contract' },
+        { ...heldDeal('csv-2', 'csv'), stage: 'CONTRACT', outcome: 'lost', lost_at_stage: 'CONTRACT' },
+        { ...heldDeal('csv-3', 'csv'), stage: 'legal review' },
+      ])
+      .execute()
+    await store.db
+      .insertInto('stage_history')
+      .values([
+        { deal_id: 'csv-1', stage: 'appointment', entered_at: '2024-05-01', left_at: '2024-05-03' },
+        { deal_id: 'csv-1', stage: 'contract', entered_at: '2024-05-03', left_at: null },
+        // The same stay in two spellings: one is kept.
+        { deal_id: 'csv-1', stage: 'Contract', entered_at: '2024-05-03', left_at: null },
+      ])
+      .execute()
+    const versionOf = async () =>
+      (await store.db.selectFrom('meta').select('value').where('key', '=', 'data_version').executeTakeFirst())?.value ?? null
+    const before = await versionOf()
+    await saveStageOrder(store.db, stagesFromNames(['Appointment', 'Contract', 'Closed Won', 'Closed Lost']), 'hubspot')
+    const deals = await store.db.selectFrom('deals').select(['deal_id', 'stage', 'lost_at_stage']).orderBy('deal_id').execute()
+    expect(deals.map((d) => [d.deal_id, d.stage, d.lost_at_stage])).toEqual([
+      ['csv-1', 'Contract', null],
+      ['csv-2', 'Contract', 'Contract'],
+      ['csv-3', 'legal review', null],
+    ])
+    const stays = await store.db.selectFrom('stage_history').select(['stage', 'entered_at']).orderBy('entered_at').execute()
+    expect(stays.map((h) => h.stage)).toEqual(['Appointment', 'Contract'])
+    const folded = await versionOf()
+    expect(folded).not.toBe(before)
+    // The same order again: nothing to fold, and the report summaries stay current.
+    await store.db.updateTable('deals').set({ stage: 'contract' }).where('deal_id', '=', 'csv-1').execute()
+    await saveStageOrder(store.db, stagesFromNames(['Appointment', 'Contract', 'Closed Won', 'Closed Lost']), 'hubspot')
+    expect(await versionOf()).toBe(folded)
+    expect((await store.db.selectFrom('deals').select('stage').where('deal_id', '=', 'csv-1').executeTakeFirstOrThrow()).stage).toBe(
+      'contract',
+    )
+  })
+
   it("merges a CRM's order with another CRM's whose deals the store holds, the same whichever saves last", async () => {
     const store = await dialect.open()
     opened.push(store)

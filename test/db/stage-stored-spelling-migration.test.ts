@@ -3,6 +3,7 @@ import { DEFAULT_STAGES } from '../../src/config.js'
 import { findDataVersion } from '../../src/db/find-data-version.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
+import { saveStageOrder, stagesFromNames } from '../../src/db/save-stage-order.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { loadFunnelReport } from '../../src/services/load-funnel-report.js'
 import { loadLossesReport } from '../../src/services/load-losses-report.js'
@@ -93,6 +94,29 @@ describeEachDialect('upgrading a store that holds a stage in two spellings', (di
     expect(await findDataVersion(store.db)).not.toBe('mixed')
     expect(await loadFunnelReport(store.db, { asOf: AS_OF })).toEqual(funnel)
     expect(await loadLossesReport(store.db, { asOf: AS_OF })).toEqual(losses)
+  })
+
+  it('folds again, once upgraded past a release whose CRM sync left deals in the CSV spelling beside its pipeline order', async () => {
+    const options = durableStoreOptions(dialect, `${tempDir()}/pulse.db`)
+    schema = options.schema
+    store = await openStore(options)
+    const file = `${HEADER}\n${ROWS.join('\n')}\n`
+    await importCsvFile(store, { path: writeTempFile('d.csv', file), stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+    // The order a CRM sync saved (its pipeline's), and the deals it left in the CSV's spelling after 0019 had run.
+    await saveStageOrder(store.db, stagesFromNames(DEFAULT_STAGES), 'hubspot')
+    await store.db.updateTable('deals').set({ stage: 'demo', lost_at_stage: 'demo' }).where('deal_id', '=', 'D4').execute()
+    await store.db.updateTable('stage_history').set({ stage: 'demo' }).where('deal_id', '=', 'D4').where('stage', '=', 'Demo').execute()
+    await store.db
+      .deleteFrom('kysely_migration' as never)
+      .where('name' as never, '>=', '0020-stage-spelling-after-sync' as never)
+      .execute()
+    await store.close()
+    store = await openStore(options)
+    const d4 = await store.db.selectFrom('deals').select(['stage', 'lost_at_stage']).where('deal_id', '=', 'D4').executeTakeFirstOrThrow()
+    expect(d4).toEqual({ stage: 'Demo', lost_at_stage: 'Demo' })
+    const stays = await store.db.selectFrom('stage_history').select('stage').where('deal_id', '=', 'D4').orderBy('entered_at').execute()
+    expect(stays.map((h) => h.stage)).toEqual(['Qualified', 'Demo'])
+    expect((await loadLossesReport(store.db, { asOf: AS_OF })).stages.find((s) => s.stage === 'Demo')?.lost).toBe(2)
   })
 
   it('leaves a store whose stages match the order as it was, data version included', async () => {

@@ -25,4 +25,20 @@ describe('mergeStageOrders', () => {
       ]),
     ).toEqual(merged)
   })
+
+  it('places a stage two sources spell in different case once, as the first source spells it', () => {
+    const sf = stagesFromNames(['Prospecting', 'negotiation', 'Closed Won', 'closed lost'])
+    const hs = stagesFromNames(['Appointment Scheduled', 'Negotiation', 'Closed Won', 'Closed Lost'])
+    const merged = mergeStageOrders([
+      { source: 'salesforce', stages: sf },
+      { source: 'hubspot', stages: hs },
+    ])
+    expect(merged.map((s) => [s.name, s.source])).toEqual([
+      ['Appointment Scheduled', 'hubspot'],
+      ['Negotiation', 'hubspot'],
+      ['Prospecting', 'salesforce'],
+      ['Closed Won', 'hubspot'],
+      ['Closed Lost', 'hubspot'],
+    ])
+  })
 })

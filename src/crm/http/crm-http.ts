@@ -2,6 +2,7 @@ import { sliceWhole } from '../../domain/slice-whole.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
 import { type Clock, systemClock } from './clock.js'
+import { isCutShortJson } from './is-cut-short-json.js'
 import type { Pacer } from './pacer.js'
 
 /** One HTTP request to a CRM. `endpoint` names it in errors (`POST /crm/v3/objects/deals/search`). */
@@ -206,6 +207,8 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
       let response: Response
       let text: string
       let auth: Record<string, string> = {}
+      // A 2xx body read as JSON (left undefined when it is not JSON, or not read as such).
+      let parsed: { value: unknown } | undefined
       try {
         auth = await options.authorize()
         hide = hider([...Object.values(auth), ...(options.secrets?.() ?? []), urlPassword(request.url)])
@@ -221,6 +224,15 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         // The server has counted the request once its answer starts: free the pacer slot from here.
         release()
         text = await readBodyUpTo(response, maxBodyBytes)
+        // A connection dropped mid-body on an answer that marks its end only by closing the
+        // connection reads as a whole, shorter body: retried like any dropped connection.
+        if (response.ok && !request.raw) {
+          try {
+            parsed = { value: JSON.parse(text) }
+          } catch {
+            if (endsByClosing(response) && isCutShortJson(text)) throw new Error('the answer broke off before its JSON ended')
+          }
+        }
       } catch (error) {
         release()
         if (error instanceof AppError) throw error
@@ -261,7 +273,7 @@ export function createCrmHttp(options: CrmHttpOptions): CrmHttp {
         return {
           status,
           headers: response.headers,
-          body: request.raw ? text : parseJsonHiding(text, hide, options.service, request.endpoint, status),
+          body: request.raw ? text : parsed ? parsed.value : parseJsonHiding(text, hide, options.service, request.endpoint, status),
         }
       }
       if (status >= 300 && status < 400) throw redirected(request, status, response.headers.get('location'))
@@ -400,6 +412,14 @@ export function parseJson(text: string, service: string, endpoint: string, statu
       sliceWhole(text, 200),
     )
   }
+}
+
+/**
+ * Whether an answer marks the end of its body only by closing the connection (neither
+ * `Content-Length` nor `Transfer-Encoding`): then a body cut short cannot be told from a whole one.
+ */
+function endsByClosing(response: Response): boolean {
+  return !response.headers.has('content-length') && !response.headers.has('transfer-encoding')
 }
 
 // A 2xx body that is not JSON is quoted in the error: without credentials (a valid body is left as it is).

@@ -129,7 +129,7 @@ export function mapHubspotDeal(
     raw == null ||
     raw.length < 2 ||
     Date.parse((raw[0] as { timestamp: string }).timestamp) < Date.parse((raw[raw.length - 1] as { timestamp: string }).timestamp)
-  const history: StageStay[] | null =
+  const stays: StageStay[] | null =
     raw == null
       ? null
       : staysFromChanges(
@@ -140,6 +140,8 @@ export function mapHubspotDeal(
           timeZone,
           label,
         )
+  // An empty history (no change with a value) is no history: the store keeps the one it holds.
+  const history = stays === null || stays.length === 0 ? null : stays
 
   let createdDate = dateOf(p.createdate) ?? dateOf(d.createdAt) ?? dateOf(p.hs_lastmodifieddate) ?? '1970-01-01'
   let closedDate: string | null = null

@@ -152,7 +152,9 @@ export function mapOpportunity(
   return {
     owner: { ownerId, email, name: str('Owner.Name') },
     synced: {
-      history: stays,
+      // No `OpportunityHistory` row at all (rows the Run As user cannot see, or purged): no history
+      // is known, so the store keeps the one an earlier sync read (see `SyncedDeal.history`).
+      history: stays.length === 0 ? null : stays,
       deal: {
         dealId: id,
         source: 'salesforce',
