@@ -9,7 +9,14 @@ import { formatMonthLimits } from './format-month-limits.js'
 import { noMatchFinding } from './no-match-finding.js'
 import { oneOutcomeHistory, oneOutcomeSentence } from './one-outcome-history.js'
 import { isSmallMonth, MIN_BASELINE_DEALS, pChart } from './p-chart.js'
-import type { Finding, LimitMethod, WinrateMonth, WinrateQuery, WinrateReport } from './report-types.js'
+import {
+  type Finding,
+  type LimitMethod,
+  MAX_WINRATE_MONTHS,
+  type WinrateMonth,
+  type WinrateQuery,
+  type WinrateReport,
+} from './report-types.js'
 
 /** Aggregates the win-rate report is computed from (`findMonthlyOutcomes`, `findMonthlyCreated`). */
 export interface WinrateData {
@@ -41,7 +48,9 @@ export const BASELINE_MONTHS = 12
  */
 export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateReport {
   const asOfMonth = monthOf(query.asOf)
-  const shown = Math.max(1, query.months ?? DEFAULT_WINRATE_MONTHS)
+  // More months than a report shows are read as its most: a request is answered, not refused.
+  const requested = Math.max(1, query.months ?? DEFAULT_WINRATE_MONTHS)
+  const shown = Math.min(requested, MAX_WINRATE_MONTHS)
   const firstData = [...data.outcomes.map((r) => r.month), ...data.created.map((r) => r.month)].filter((m) => m <= asOfMonth).sort()[0]
   const asked = shiftMonth(asOfMonth, -(shown - 1))
   // Months before the first deal hold nothing to draw or judge: shown from the first month with data.
@@ -108,9 +117,13 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
     limitNote: limitNote(methods, months),
     ...(firstShown > asked
       ? {
-          monthsNote: `Shown from ${formatMonth(firstShown)}, the first month with a deal created or closed (${formatCountOf(months.length, 'month')}, not ${formatCount(shown)}).`,
+          monthsNote: `Shown from ${formatMonth(firstShown)}, the first month with a deal created or closed (${formatCountOf(months.length, 'month')}, not ${formatCount(requested)}).`,
         }
-      : {}),
+      : requested > shown
+        ? {
+            monthsNote: `Shown: the latest ${formatCount(shown)} months, the most a win-rate report shows (not ${formatCount(requested)}).`,
+          }
+        : {}),
     overdispersion,
     baselineMonths: BASELINE_MONTHS,
     runSignals: shownSignals,

@@ -108,6 +108,20 @@ describe('winrateReport findings', () => {
     expect(full.monthsNote).toBeUndefined()
   })
 
+  it('answers more months than a report shows with its most, 120, and says so', () => {
+    // 150 months of data, 400 asked for: the latest 120 are shown.
+    const report = winrateReport(steadyMonths('2013-04', '2025-09'), { asOf: '2025-09-10', months: 400 })
+    expect(report.months).toHaveLength(120)
+    expect(report.months[0]?.month).toBe('2015-10')
+    expect(report.monthsNote).toBe('Shown: the latest 120 months, the most a win-rate report shows (not 400).')
+    // Data starting inside the 120 months: the note names the months asked for.
+    const short = winrateReport(steadyMonths('2021-04', '2025-09'), { asOf: '2025-09-10', months: 400 })
+    expect(short.months).toHaveLength(54)
+    expect(short.monthsNote).toBe('Shown from Apr 2021, the first month with a deal created or closed (54 months, not 400).')
+    // No data at all: still 120 months at most.
+    expect(winrateReport({ outcomes: [], created: [] }, { asOf: '2025-09-10', months: 100_000 }).months.length).toBeLessThanOrEqual(120)
+  })
+
   it('judges the newest complete month when the data reaches "as of"', () => {
     const report = winrateReport(steadyMonths('2023-01', '2024-07'), { asOf: '2024-07-20' })
     expect(report.findings.map((f) => f.key)).toEqual(['winrate_normal:2024-06'])

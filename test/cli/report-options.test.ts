@@ -116,11 +116,18 @@ describe('report options', () => {
     expect(closedIn(run.stdout)).toBe(1)
   })
 
-  it('takes --months as decimal digits from 1 to 120, refusing hex, exponents and spans that would exhaust memory', async () => {
-    for (const months of ['0x10', '1e2', '121', '100000', '0', '-3']) {
+  it('takes --months as decimal digits, 1 or more, refusing hex and exponents; more than 120 shows the most, 120', async () => {
+    for (const months of ['0x10', '1e2', '0', '-3']) {
       const run = await report('winrate', '--json', '--months', months)
       expect(run, months).toMatchObject({ code: 1, stdout: '' })
-      expect(run.stderr).toContain(`--months "${months}" is not a whole number between 1 and 120; try --months 12.`)
+      expect(run.stderr).toContain(`--months "${months}" is not a whole number of at least 1; try --months 12.`)
+    }
+    for (const months of ['121', '100000']) {
+      const run = await report('winrate', '--json', '--months', months)
+      expect(run.code, run.stderr).toBe(0)
+      const out = JSON.parse(run.stdout)
+      expect(out.months.length).toBeLessThan(120)
+      expect(out.monthsNote).toContain(`months, not ${Number(months).toLocaleString('en-US')})`)
     }
     const longest = await report('winrate', '--json', '--months', '120')
     expect(longest.code, longest.stderr).toBe(0)

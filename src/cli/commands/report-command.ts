@@ -70,10 +70,7 @@ const SPECS: ReportSpec[] = [
     description: 'monthly win rate with control limits, and pipeline volume',
     example: 'pulse report winrate --months 18 --where region=EMEA',
     async run(store, query, options) {
-      const months =
-        options.months === undefined
-          ? 12
-          : parseWholeNumber(options.months, '--months', { min: 1, max: MAX_WINRATE_MONTHS, example: '--months 12' })
+      const months = options.months === undefined ? 12 : parseWholeNumber(options.months, '--months', { min: 1, example: '--months 12' })
       const report = await loadWinrateReport(store.db, { ...query, months })
       return { json: report, text: () => winrateText(report), chart: { kind: 'winrate', input: report } }
     },
@@ -180,7 +177,10 @@ export function registerReportCommand(program: Command, io: CliIo): void {
       .argument('[words...]')
       .option('--where <field=value...>', `only deals where field = value (fields: ${SEGMENT_FIELDS.join(', ')})`, collect, [])
     if (spec.name === 'winrate')
-      cmd.option('--months <n>', `months shown, counting the partial month (default 12, at most ${MAX_WINRATE_MONTHS})`)
+      cmd.option(
+        '--months <n>',
+        `months shown, counting the partial month (default 12; more than ${MAX_WINRATE_MONTHS} shows ${MAX_WINRATE_MONTHS})`,
+      )
     if (spec.name === 'stalled')
       cmd.option('--limit <n>', `deals listed, largest first (default ${DEFAULT_STALLED_LIMIT}, all with --json; 0 = all)`)
     if (spec.name !== 'summary')

@@ -13,7 +13,7 @@ export interface ReportArgs {
 }
 
 /**
- * Parses report arguments: an optional whole number of months (1-{@link MAX_WINRATE_MONTHS}, as
+ * Parses report arguments: an optional whole number of months (1 or more; the report shows at most {@link MAX_WINRATE_MONTHS}, as
  * `--months`) and `field=value` filters
  * on the segment fields (`region=EMEA`), read as `pulse report --where` reads them: field names
  * in any case, an amount band in any case (`100K+`), a field given twice with two values
@@ -35,8 +35,7 @@ export function parseReportArgs(args: readonly string[], allowMonths: boolean, u
   for (const arg of args) {
     if (allowMonths && months === undefined && /^\d+$/.test(arg)) {
       const n = Number(arg)
-      if (n < 1 || n > MAX_WINRATE_MONTHS)
-        throw new AppError('bad_input', `Months must be between 1 and ${MAX_WINRATE_MONTHS}, not ${arg}. Usage: /pulse ${usage}`)
+      if (n < 1) throw new AppError('bad_input', `Months must be 1 or more, not ${arg}. Usage: /pulse ${usage}`)
       months = n
       continue
     }
