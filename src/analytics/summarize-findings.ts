@@ -1,4 +1,4 @@
-import { driverEvidence, driverFinding, mirroredValues, strongestPair } from './drivers-report.js'
+import { addsToPartsFinding, driverEvidence, driverFinding, mirroredValues, pairEvidence, strongestPair } from './drivers-report.js'
 import { formatDeals, formatMonth, formatPercent } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
@@ -83,18 +83,28 @@ function anomaliesSentence(r: WinrateReport, side: 'low' | 'high'): Finding {
   }
 }
 
+
 /**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
- * only mirrors a stronger one of its field ({@link mirroredValues}), and the two-field one
- * that adds most to its parts ({@link strongestPair}; none when every significant pair only
- * inherits its values' own effects).
+ * only mirrors a stronger one of its field ({@link mirroredValues}), and one two-field segment: the
+ * one that adds most to its parts ({@link strongestPair}), said so with its test
+ * ({@link addsToPartsFinding}); when no pair's extra effect is supported, the significant pair with
+ * the most evidence whose extra effect at least points its way, stated as a segment only; none when
+ * every significant pair only inherits its values' own effects.
  */
 function topDrivers(r: DriversReport): Finding[] {
   const sig = r.segments.filter((s) => s.significant)
+  if (sig.length === 0) return []
+  const scope = scopeWords(r.where)
   const singles = sig
     .filter((s) => Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0)
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
-  const pair = strongestPair(sig, r.segments, r)
-  return [...singles, ...(pair ? [pair] : [])].map((s) => driverFinding(s, scopeWords(r.where), r.closedCurrencies))
+    .map((s) => driverFinding(s, scope, r.closedCurrencies))
+  const adds = strongestPair(sig, r.segments, r)
+  if (adds) return [...singles, addsToPartsFinding(adds, r.segments, r, scope, r.closedCurrencies)]
+  const pair = sig
+    .filter((s) => Object.keys(s.segment).length === 2 && pairEvidence(s, r.segments, r) > 0)
+    .sort((a, b) => driverEvidence(b) - driverEvidence(a))[0]
+  return pair ? [...singles, driverFinding(pair, scope, r.closedCurrencies)] : singles
 }
