@@ -1,5 +1,5 @@
 import { addsToPartsFinding, driverEvidence, driverFinding, mirroredValues, pairEvidence, strongestPair } from './drivers-report.js'
-import { formatDeals, formatMonth, formatPercent } from './format-figures.js'
+import { formatCount, formatDeals, formatMonth, formatPercent } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
   DriversReport,
@@ -9,6 +9,7 @@ import type {
   LossesReport,
   ReportQuery,
   StalledReport,
+  WinrateMonth,
   WinrateReport,
 } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -79,10 +80,26 @@ function anomaliesSentence(r: WinrateReport, side: 'low' | 'high'): Finding {
     report: 'winrate',
     key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
     significant: true,
-    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs ${baseline} (limits ${limits}; ${formatDeals(n, 'closed')}).`,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs ${baseline} (limits ${limits}; ${formatDeals(n, 'closed')})${backInRange(r.months, months[months.length - 1] as WinrateMonth)}.`,
   }
 }
 
+/**
+ * When every complete month after `last` (the latest flagged one of a side) was judged and is within
+ * its limits, the words that put the anomaly in time, so that an old month is not read as today's
+ * problem: "; the 2 months since are within their limits (May 2026: 31%, range 24%-46%)". Empty when
+ * no complete month follows, when one of them is flagged (its own sentence says so), or when one had
+ * no closed deals or no limits to be judged by.
+ */
+export function backInRange(months: readonly WinrateMonth[], last: WinrateMonth): string {
+  const since = months.filter((m) => !m.partial && m.month > last.month)
+  const latest = since[since.length - 1]
+  if (!latest || since.some((m) => m.anomaly !== null || m.winRate === null || m.lcl === null || m.ucl === null)) return ''
+  const f = formatMonthLimits(latest)
+  const count =
+    since.length === 1 ? 'the month since is within its limits' : `the ${formatCount(since.length)} months since are within their limits`
+  return `; ${count} (${formatMonth(latest.month)}: ${f.rate}, range ${f.lcl}-${f.ucl})`
+}
 
 /**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
