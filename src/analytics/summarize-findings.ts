@@ -28,7 +28,8 @@ const MAX_SENTENCES = 8
 
 /**
  * The CRO's first read: the significant findings in the order a CRO asks (months outside their
- * win-rate limits in one sentence per side, below and above, with the volume context, then the strongest drivers, the leaking
+ * win-rate limits in one sentence per side, the side flagged most recently first, each put in time
+ * ({@link backInRange}), with the volume context, then the strongest drivers, the leaking
  * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the "within
  * the normal range" sentence leads, and when no driver is significant, one sentence says so.
  * Run-rule signals come last, as context. Pure.
@@ -39,9 +40,10 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
   const flagged = reports.winrate.months.filter((m) => m.anomaly !== null)
   const isRun = (f: Finding) => f.key.startsWith('winrate_run_')
   if (flagged.length > 0) {
-    // Both sides when months fell below and others rose above their limits: the side with more months first.
-    const low = flagged.filter((m) => m.anomaly === 'low').length
-    const sides: Array<'low' | 'high'> = low >= flagged.length - low ? ['low', 'high'] : ['high', 'low']
+    // Both sides when months fell below and others rose above their limits: the side flagged most
+    // recently first (the latest month leads, so older months above their limits never read as today's state).
+    const latest = flagged.reduce((a, b) => (b.month > a.month ? b : a))
+    const sides: Array<'low' | 'high'> = latest.anomaly === 'high' ? ['high', 'low'] : ['low', 'high']
     for (const side of sides) if (flagged.some((m) => m.anomaly === side)) out.push(anomaliesSentence(reports.winrate, side))
     out.push(...w.filter((f) => f.report === 'volume'))
   } else {

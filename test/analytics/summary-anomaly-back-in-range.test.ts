@@ -54,3 +54,17 @@ describe('summarizeFindings, an old month outside its limits', () => {
     expect(unjudged[0]).not.toContain('within')
   })
 })
+
+describe('summarizeFindings, months outside their limits on both sides', () => {
+  it('leads with the side flagged most recently, though the other side has more months', () => {
+    const jul = winrateMonth('2025-07', 120, 80, 0.25, 0.45, 'high')
+    const aug = winrateMonth('2025-08', 118, 82, 0.25, 0.45, 'high')
+    const between = ['2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04'].map((m) => within(m, 70))
+    const may = winrateMonth('2026-05', 30, 170, 0.25, 0.45, 'low')
+    const { sentences } = summarizeFindings(inputs([jul, aug, ...between, may]), q)
+    expect(sentences[0]).toMatch(/^Win rate was below its normal range in May 2026: 15% vs/)
+    // The old months above their range: not read as today's state, and not said to be back in range either (May is not).
+    expect(sentences[1]).toMatch(/^Win rate was above its normal range in Jul 2025 and Aug 2025: /)
+    expect(sentences[1]).not.toContain('within their limits')
+  })
+})
