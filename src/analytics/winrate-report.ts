@@ -221,11 +221,12 @@ function winrateFindings(
       // 54 new deals in three months after 60 is noise, not a pipeline that fell with the win rate.
       const tenth = Math.round(change * 100) <= -10
       const fell = tenth && volumeFallP(recent, before) < SIGNIFICANCE_LEVEL
+      // A smaller drop (printed -1% to -9%) is not "did not fall" beside its minus sign, nor a fall: within a tenth.
       out.push({
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : tenth ? 'did not fall significantly with it' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : tenth ? 'did not fall significantly with it' : Math.round(change * 100) < 0 ? 'held within a tenth of its earlier level' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
       })
     }
   }
