@@ -252,7 +252,12 @@ function winrateFindings(
         report: 'winrate',
         key: `winrate_normal:${last.month}`,
         significant: false,
-        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}; no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits.`,
+        // Limits of 0%-100% (a handful of deals) take every rate: "within the normal range" would be a verdict the month cannot give.
+        text: `${
+          (last.lcl as number) <= 0 && (last.ucl as number) >= 1
+            ? `${formatMonth(last.month)}'s ${formatDeals(last.n, 'closed')}${scope} (win rate ${formatPercent(last.winRate)}) ${last.n === 1 ? 'is' : 'are'} too few to judge: any rate would be within its limits of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)}`
+            : `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}`
+        }; no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits.`,
       })
     } else if (r.months.length === 1 && r.months[0]!.partial && r.months[0]!.center !== null) {
       // History enough for limits, but the one month shown is the partial one, which is never judged.
