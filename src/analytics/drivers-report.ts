@@ -3,8 +3,9 @@ import { NO_AMOUNT_BAND } from '../domain/amount-band.js'
 import { foldSegmentValue } from '../domain/fold-segment-value.js'
 import { benjaminiHochberg } from './benjamini-hochberg.js'
 import { currencyMoney } from './currency-money.js'
-import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability, SIGNIFICANCE_LEVEL } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
+import { normalSf } from './normal-distribution.js'
 import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
 import { twoProportionTest } from './two-proportion-test.js'
 import { wilsonInterval } from './wilson-interval.js'
@@ -243,9 +244,21 @@ export function mirroredValues(s: DriverSegment, segments: readonly DriverSegmen
 }
 
 /**
+ * The two-sided p of a pair's interaction z ({@link pairEvidence}): how often chance alone would
+ * take the pair this far from what its two values predict. 1 for a z of 0 (no extra effect, or one
+ * pointing the other way from the pair's lift).
+ */
+export function pairInteractionP(z: number): number {
+  return z <= 0 ? 1 : Math.min(1, 2 * normalSf(z))
+}
+
+/**
  * Of the `candidates` (significant segments), the two-field one that adds most to its parts
- * ({@link pairEvidence} above 0), or undefined. With a two-value field the two pairs of a cell
- * mirror each other and tie; the one whose own lift lies further from 1 (the odd cell) is named.
+ * ({@link pairEvidence}), or undefined when no pair's extra effect is supported (its
+ * {@link pairInteractionP} below 0.05): a pair that differs from all others no more than its
+ * values' own effects explain, within chance, does not add to its parts. With a two-value field
+ * the two pairs of a cell mirror each other and tie; the one whose own lift lies further from 1
+ * (the odd cell) is named.
  */
 export function strongestPair(
   candidates: readonly DriverSegment[],
@@ -256,7 +269,7 @@ export function strongestPair(
   let bestZ = 0
   for (const s of candidates) {
     const z = pairEvidence(s, segments, all)
-    if (z <= 0) continue
+    if (!(pairInteractionP(z) < SIGNIFICANCE_LEVEL)) continue
     const tie = best !== undefined && Math.abs(z - bestZ) <= 1e-9 * Math.max(z, bestZ)
     if (tie ? Math.abs(Math.log(s.lift ?? 1)) > Math.abs(Math.log(best?.lift ?? 1)) : z > bestZ) {
       best = s
@@ -349,6 +362,7 @@ function driverFindings(
   const bestPair = strongestPair(sig, segments, all)
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
   return top.map((s) => {
+    if (s === bestPair) return addsToPartsFinding(s, segments, all, scope, currencies)
     const mirrored = mirrors.get(s) ?? []
     if (mirrored.length === 0) return driverFinding(s, scope, currencies)
     return {
@@ -385,6 +399,37 @@ export function driverFinding(s: DriverSegment, scope = '', currencies: readonly
       .join('&')}`,
     significant: true,
     text: `${describeSegment(s, scope, currencies)}.`,
+  }
+}
+
+/** A segment field as a sentence names it. */
+const FIELD_WORDS: Record<SegmentField, string> = {
+  region: 'region',
+  industry: 'industry',
+  product_type: 'product',
+  lead_source: 'lead source',
+  sales_rep_id: 'rep',
+  amount_band: 'amount band',
+}
+
+/**
+ * The pair that adds to its parts ({@link strongestPair}) as a finding that says so, with the test
+ * behind the claim: "Deals of $50k-100k in EMEA win 14% vs 33% for all others (0.43x, n=212,
+ * q<0.001), lower than its region and amount band alone predict (interaction p=0.021)." Its key is
+ * {@link driverFinding}'s.
+ */
+export function addsToPartsFinding(
+  s: DriverSegment,
+  segments: readonly DriverSegment[],
+  all: { n: number; won: number },
+  scope = '',
+  currencies: readonly (string | null)[] = [],
+): Finding {
+  const p = pairInteractionP(pairEvidence(s, segments, all))
+  const fields = (Object.keys(s.segment) as SegmentField[]).map((f) => FIELD_WORDS[f] ?? f.replace(/_/g, ' '))
+  return {
+    ...driverFinding(s, scope, currencies),
+    text: `${describeSegment(s, scope, currencies)}, ${s.direction === 'high' ? 'higher' : 'lower'} than its ${fields.join(' and ')} alone predict (interaction ${formatProbability('p', p)}).`,
   }
 }
 

@@ -99,6 +99,18 @@ export function formatPercentsApart(rate: number | null, limit: number | null): 
   return pair
 }
 
+/**
+ * Two scores (a Brier score and the base rate's) with `digits` decimals, or as many more as they
+ * need to read apart (up to eight): a model that scores worse by 0.00002 reads `0.19634` against
+ * `0.19632`, not `0.1963` against `0.1963`. Equal scores read alike.
+ * @example formatScoresApart(0.19633964, 0.19632002) // ['0.19634', '0.19632']
+ */
+export function formatScoresApart(a: number, b: number, digits = 4): [string, string] {
+  let pair: [string, string] = [a.toFixed(digits), b.toFixed(digits)]
+  for (let d = digits + 1; d <= 8 && pair[0] === pair[1] && a !== b; d++) pair = [a.toFixed(d), b.toFixed(d)]
+  return pair
+}
+
 /** The level a q-value (or p-value) must stay below for a finding: drivers and funnel leaks alike. */
 export const SIGNIFICANCE_LEVEL = 0.05
 

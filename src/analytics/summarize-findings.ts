@@ -1,5 +1,5 @@
-import { driverEvidence, driverFinding, mirroredValues, strongestPair } from './drivers-report.js'
-import { formatDeals, formatMonth, formatPercent } from './format-figures.js'
+import { addsToPartsFinding, driverEvidence, driverFinding, mirroredValues, pairEvidence, strongestPair } from './drivers-report.js'
+import { formatCount, formatDeals, formatMonth, formatPercent } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
   DriversReport,
@@ -9,6 +9,7 @@ import type {
   LossesReport,
   ReportQuery,
   StalledReport,
+  WinrateMonth,
   WinrateReport,
 } from './report-types.js'
 import { scopeWords } from './winrate-report.js'
@@ -27,7 +28,8 @@ const MAX_SENTENCES = 8
 
 /**
  * The CRO's first read: the significant findings in the order a CRO asks (months outside their
- * win-rate limits in one sentence per side, below and above, with the volume context, then the strongest drivers, the leaking
+ * win-rate limits in one sentence per side, the side flagged most recently first, each put in time
+ * ({@link backInRange}), with the volume context, then the strongest drivers, the leaking
  * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the "within
  * the normal range" sentence leads, and when no driver is significant, one sentence says so.
  * Run-rule signals come last, as context. Pure.
@@ -38,9 +40,10 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
   const flagged = reports.winrate.months.filter((m) => m.anomaly !== null)
   const isRun = (f: Finding) => f.key.startsWith('winrate_run_')
   if (flagged.length > 0) {
-    // Both sides when months fell below and others rose above their limits: the side with more months first.
-    const low = flagged.filter((m) => m.anomaly === 'low').length
-    const sides: Array<'low' | 'high'> = low >= flagged.length - low ? ['low', 'high'] : ['high', 'low']
+    // Both sides when months fell below and others rose above their limits: the side flagged most
+    // recently first (the latest month leads, so older months above their limits never read as today's state).
+    const latest = flagged.reduce((a, b) => (b.month > a.month ? b : a))
+    const sides: Array<'low' | 'high'> = latest.anomaly === 'high' ? ['high', 'low'] : ['low', 'high']
     for (const side of sides) if (flagged.some((m) => m.anomaly === side)) out.push(anomaliesSentence(reports.winrate, side))
     out.push(...w.filter((f) => f.report === 'volume'))
   } else {
@@ -79,22 +82,48 @@ function anomaliesSentence(r: WinrateReport, side: 'low' | 'high'): Finding {
     report: 'winrate',
     key: `winrate_${side}:${months.map((m) => m.month).join(',')}`,
     significant: true,
-    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs ${baseline} (limits ${limits}; ${formatDeals(n, 'closed')}).`,
+    text: `Win rate${scopeWords(r.where)} was ${side === 'low' ? 'below' : 'above'} its normal range in ${names}: ${rates} vs ${baseline} (limits ${limits}; ${formatDeals(n, 'closed')})${backInRange(r.months, months[months.length - 1] as WinrateMonth)}.`,
   }
 }
 
 /**
+ * When every complete month after `last` (the latest flagged one of a side) was judged and is within
+ * its limits, the words that put the anomaly in time, so that an old month is not read as today's
+ * problem: "; the 2 months since are within their limits (May 2026: 31%, range 24%-46%)". Empty when
+ * no complete month follows, when one of them is flagged (its own sentence says so), or when one had
+ * no closed deals or no limits to be judged by.
+ */
+export function backInRange(months: readonly WinrateMonth[], last: WinrateMonth): string {
+  const since = months.filter((m) => !m.partial && m.month > last.month)
+  const latest = since[since.length - 1]
+  if (!latest || since.some((m) => m.anomaly !== null || m.winRate === null || m.lcl === null || m.ucl === null)) return ''
+  const f = formatMonthLimits(latest)
+  const count =
+    since.length === 1 ? 'the month since is within its limits' : `the ${formatCount(since.length)} months since are within their limits`
+  return `; ${count} (${formatMonth(latest.month)}: ${f.rate}, range ${f.lcl}-${f.ucl})`
+}
+
+/**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
- * only mirrors a stronger one of its field ({@link mirroredValues}), and the two-field one
- * that adds most to its parts ({@link strongestPair}; none when every significant pair only
- * inherits its values' own effects).
+ * only mirrors a stronger one of its field ({@link mirroredValues}), and one two-field segment: the
+ * one that adds most to its parts ({@link strongestPair}), said so with its test
+ * ({@link addsToPartsFinding}); when no pair's extra effect is supported, the significant pair with
+ * the most evidence whose extra effect at least points its way, stated as a segment only; none when
+ * every significant pair only inherits its values' own effects.
  */
 function topDrivers(r: DriversReport): Finding[] {
   const sig = r.segments.filter((s) => s.significant)
+  if (sig.length === 0) return []
+  const scope = scopeWords(r.where)
   const singles = sig
     .filter((s) => Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0)
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
-  const pair = strongestPair(sig, r.segments, r)
-  return [...singles, ...(pair ? [pair] : [])].map((s) => driverFinding(s, scopeWords(r.where), r.closedCurrencies))
+    .map((s) => driverFinding(s, scope, r.closedCurrencies))
+  const adds = strongestPair(sig, r.segments, r)
+  if (adds) return [...singles, addsToPartsFinding(adds, r.segments, r, scope, r.closedCurrencies)]
+  const pair = sig
+    .filter((s) => Object.keys(s.segment).length === 2 && pairEvidence(s, r.segments, r) > 0)
+    .sort((a, b) => driverEvidence(b) - driverEvidence(a))[0]
+  return pair ? [...singles, driverFinding(pair, scope, r.closedCurrencies)] : singles
 }

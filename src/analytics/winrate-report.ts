@@ -234,11 +234,12 @@ function winrateFindings(
       // 54 new deals in three months after 60 is noise, not a pipeline that fell with the win rate.
       const tenth = Math.round(change * 100) <= -10
       const fell = tenth && volumeFallP(recent, before) < SIGNIFICANCE_LEVEL
+      // A smaller drop (printed -1% to -9%) is not "did not fall" beside its minus sign, nor a fall: within a tenth.
       out.push({
         report: 'volume',
         key: `volume_context:${firstLow.month}`,
         significant: false,
-        text: `Pipeline volume${scope} ${fell ? 'fell as well' : tenth ? 'did not fall significantly with it' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
+        text: `Pipeline volume${scope} ${fell ? 'fell as well' : tenth ? 'did not fall significantly with it' : Math.round(change * 100) < 0 ? 'held within a tenth of its earlier level' : 'did not fall with it'}: ${formatCount(avg(recent))} deals created per month since ${formatMonth(firstLow.month)}${until} vs ${formatCount(avg(before))} before (${change >= 0 ? '+' : ''}${Math.round(change * 100)}%), and ${formatDeals(r.openPipeline.count)} ${r.openPipeline.count === 1 ? 'was' : 'were'} open on ${r.asOf}.`,
       })
     }
   }
@@ -264,7 +265,12 @@ function winrateFindings(
         report: 'winrate',
         key: `winrate_normal:${last.month}`,
         significant: false,
-        text: `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}; no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits.`,
+        // Limits of 0%-100% (a handful of deals) take every rate: "within the normal range" would be a verdict the month cannot give.
+        text: `${
+          (last.lcl as number) <= 0 && (last.ucl as number) >= 1
+            ? `${formatMonth(last.month)}'s ${formatDeals(last.n, 'closed')}${scope} (win rate ${formatPercent(last.winRate)}) ${last.n === 1 ? 'is' : 'are'} too few to judge: any rate would be within its limits of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)}`
+            : `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}`
+        }; no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits.`,
       })
     } else if (r.months.length === 1 && r.months[0]!.partial && r.months[0]!.center !== null) {
       // History enough for limits, but the one month shown is the partial one, which is never judged.

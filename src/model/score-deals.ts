@@ -1,4 +1,4 @@
-import { formatCount, formatWholePercent } from '../analytics/format-figures.js'
+import { formatCount, formatScoresApart, formatWholePercent } from '../analytics/format-figures.js'
 import type { ScoringDeal } from '../db/model-deal.js'
 import { daysIdle, daysInCurrentStage, idleFromOf, lastActivityOf } from '../domain/deal-derived.js'
 import { type IdleSince, idleReason, segmentLabelIn, stageReason } from './deal-reasons.js'
@@ -113,7 +113,8 @@ export function notInformativeReason(engine: WinRateDriverEngine): string {
     return `Not a prediction: the model's test on the newest closed deals was too good to be true (AUC ${e.auc.toFixed(2)}; ${words} alone ${e.leakSuspect.auc.toFixed(2)}), so that field is probably filled in at close; this is the win rate of similar past deals`
   }
   // The Brier score is named when it is the test that failed.
-  const brier = e.brier >= e.baselineBrier ? `; Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate` : ''
+  const scores = formatScoresApart(e.brier, e.baselineBrier)
+  const brier = e.brier >= e.baselineBrier ? `; Brier ${scores[0]} vs ${scores[1]} for the base rate` : ''
   return `Not a prediction: the model did not beat the base rate on the newest closed deals (AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}${brier}), so this is the win rate of similar past deals`
 }
 

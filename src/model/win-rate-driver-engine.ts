@@ -2,7 +2,7 @@
 
 import { DecisionTreeClassifier, type DecisionTreeJson } from 'ml-cart'
 import { currencyCodes } from '../analytics/currency-money.js'
-import { formatCount, formatCountOf, formatDeals, formatWholePercent } from '../analytics/format-figures.js'
+import { formatCount, formatCountOf, formatDeals, formatScoresApart, formatWholePercent } from '../analytics/format-figures.js'
 import type { ClosedAfter } from '../db/count-closed-after.js'
 import type { ModelDeal, OwnerCloseCount, ScoringDeal, StageDurationCount } from '../db/model-deal.js'
 import { isStale } from '../domain/deal-derived.js'
@@ -752,7 +752,9 @@ export function evaluationVerdict(
     'nTest' | 'auc' | 'aucLow' | 'aucHigh' | 'brier' | 'baselineBrier' | 'baseRate' | 'testWinRate' | 'leakSuspect' | 'informative'
   >,
 ): string {
-  const brierText = `Brier ${e.brier.toFixed(4)} vs ${e.baselineBrier.toFixed(4)} for the base rate of ${formatWholePercent(e.baseRate)}`
+  // The two scores read apart whenever they differ, so "score worse" never stands beside two equal figures.
+  const [brier, baselineBrier] = formatScoresApart(e.brier, e.baselineBrier)
+  const brierText = `Brier ${brier} vs ${baselineBrier} for the base rate of ${formatWholePercent(e.baseRate)}`
   const numbers = `AUC ${e.auc.toFixed(2)}, 95% CI ${e.aucLow.toFixed(2)}-${e.aucHigh.toFixed(2)}; ${brierText}`
   const instead = 'so deals are shown the win rate of similar past deals instead of a per-deal probability.'
   const deals = newestClosed(e.nTest)
@@ -779,7 +781,9 @@ export function evaluationVerdict(
       ? 'it ranks them no better than chance and its probabilities score no better'
       : !ranks
         ? "its probabilities score better than the base rate's, but its ranking is not shown to beat chance (the AUC interval reaches 0.5)"
-        : 'it ranks them better than chance, but its probabilities score worse than always predicting the base rate'
+        : e.brier === e.baselineBrier
+          ? 'it ranks them better than chance, but its probabilities score no better than always predicting the base rate'
+          : 'it ranks them better than chance, but its probabilities score worse than always predicting the base rate'
   return `The model does not beat the base rate on ${deals}: ${which} (${numbers}), ${instead}`
 }
 

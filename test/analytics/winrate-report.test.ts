@@ -165,6 +165,10 @@ describe('winrateReport run rules', () => {
     const volume = (createdAfter: number, createdBefore?: number) =>
       winrateReport(data(createdAfter, createdBefore), { asOf: '2024-07-20' }).findings.find((f) => f.report === 'volume')?.text ?? ''
     expect(volume(20)).toMatch(/^Pipeline volume did not fall with it: 20 deals created per month since Apr 2024 vs 20 before \(\+0%\)/)
+    // A drop of less than a tenth is neither a fall nor "did not fall" beside its minus sign.
+    expect(volume(19)).toMatch(
+      /^Pipeline volume held within a tenth of its earlier level: 19 deals created per month since Apr 2024 vs 20 before \(-5%\)/,
+    )
     // The open pipeline is the one of "as of", which a look back must not call "now".
     expect(volume(20)).toMatch(/, and \d+ deals were open on 2024-07-20\.$/)
     // 18 of 20 is a tenth fewer, printed -10% (18 / 20 - 1 is a hair above -0.1 in floating point), but

@@ -20,6 +20,9 @@ describe('/pulse answers count in the right number', () => {
     const all = `${text} ${JSON.stringify(blocks)}`
     expect(all).toContain('1 closed deal')
     expect(all).not.toMatch(/\b1 closed deals/)
+    // Its limits (0%-100%) take every rate: too few to judge, in the verdict and the finding alike.
+    expect(all).not.toContain('within normal variation')
+    expect(all).toContain('too few to judge: any rate would be within its limits')
   })
 
   it('one significant segment left out reads "1 more significant segment is not listed"', () => {

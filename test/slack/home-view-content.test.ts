@@ -87,6 +87,12 @@ describe('Home tab: the win-rate verdict says only what the limits support', () 
     expect(text).toContain('*31%* in June 2025, normal range 25%-45%, 84 closed (within normal variation)')
   })
 
+  it('calls a month whose limits take every rate too few to judge, not within normal variation', () => {
+    const text = homeText(snapshot({ month: '2025-06', winRate: 0, center: 0.35, lcl: 0, ucl: 1, anomaly: null, n: 1 }))
+    expect(text).toContain('*0%* in June 2025, normal range 0%-100%, 1 closed (too few to judge: any rate would be within its limits)')
+    expect(text).not.toContain('within normal variation')
+  })
+
   it('/pulse winrate does not call a month without limits "within normal variation" either', () => {
     const month = (m: string, partial: boolean): WinrateMonth =>
       ({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { formatCount, formatWholePercent } from '../../analytics/format-figures.js'
+import { formatCount, formatScoresApart, formatWholePercent } from '../../analytics/format-figures.js'
 import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { recentShiftSentence } from '../../model/recent-rate-shift.js'
@@ -76,12 +76,13 @@ const FEATURE_WORDS: Record<string, string> = {
 export function formatTrainResult(r: TrainResult, dbOption = ''): string {
   const s = r.split
   const majority = r.baseRate >= 0.5 ? 'won' : 'lost'
+  const [brier, baselineBrier] = formatScoresApart(r.brier, r.baselineBrier)
   const lines = [
     `Model ${r.modelId} trained on ${formatCount(r.nTrain)} deals closed ${s.trainFrom} to ${s.trainTo}; tested on the newest ${formatCount(r.nTest)} (closed ${s.testFrom} to ${s.testTo}).`,
     '',
     '  measure    model                       baseline',
     `  AUC        ${pad(`${r.auc.toFixed(3)} (95% CI ${r.aucLow.toFixed(3)}-${r.aucHigh.toFixed(3)})`, 28)}0.500 (chance)`,
-    `  Brier      ${pad(r.brier.toFixed(4), 28)}${r.baselineBrier.toFixed(4)} (always ${formatWholePercent(r.baseRate)})`,
+    `  Brier      ${pad(brier, 28)}${baselineBrier} (always ${formatWholePercent(r.baseRate)})`,
     `  log loss   ${pad(r.logLoss.toFixed(4), 28)}${r.baselineLogLoss.toFixed(4)}`,
     `  accuracy   ${pad(formatWholePercent(r.accuracy), 28)}${formatWholePercent(r.baselineAccuracy)} (always "${majority}")`,
     '',

@@ -44,7 +44,10 @@ export function winrateBlocks(report: WinrateReport, scopeLabel: string): Render
           ? `*${monthLabel(latest.month)}*: no deals closed, so there is no win rate to judge.`
           : latest.lcl === null || latest.ucl === null
             ? `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}; ${esc(noRangeReason(report.months))}.`
-            : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${countOf(latest.n, 'closed deal')}.`
+            : latest.lcl <= 0 && latest.ucl >= 1
+              ? // Limits of 0%-100% take every rate: a handful of deals, not "within normal variation".
+                `*${monthLabel(latest.month)}: ${pct(latest.winRate)}* for ${countOf(latest.n, 'closed deal')}, too few to judge: any rate would be within its limits (${pct(latest.lcl)}-${pct(latest.ucl)}).`
+              : `*${monthLabel(latest.month)}: ${pct(latest.winRate)}*, within normal variation (${pct(latest.lcl)}-${pct(latest.ucl)}) for ${countOf(latest.n, 'closed deal')}.`
     : partial
       ? `*${monthLabel(partial.month)}* is still in progress and is not judged: try \`/pulse winrate 2\` for the last complete month.`
       : 'No complete month has closed deals yet.'

@@ -39,7 +39,9 @@ function verdictLine(s: HomeSnapshot): string {
       ? ' :small_red_triangle_down: *below normal*'
       : w.anomaly === 'high'
         ? ' :small_red_triangle: *above normal*'
-        : ' (within normal variation)'
+        : w.lcl <= 0 && w.ucl >= 1
+          ? ' (too few to judge: any rate would be within its limits)'
+          : ' (within normal variation)'
   // A flagged rate keeps the decimals that tell it from the limit it crossed.
   const [rate, low] = w.anomaly === 'low' ? pctApart(w.winRate, w.lcl) : [pct(w.winRate), pct(w.lcl)]
   const [rateHigh, high] = w.anomaly === 'high' ? pctApart(w.winRate, w.ucl) : [rate, pct(w.ucl)]
