@@ -49,7 +49,8 @@ const DEAL_COLUMNS = [
 
 /**
  * Deals matching `idOrName`: the deal with that id, else deals whose name contains it
- * (case-insensitive), largest first (then by deal id), at most `limit`; with their score under `modelId`.
+ * (case-insensitive), largest first (then by deal id), else the deals whose id it is in another
+ * case (by deal id), at most `limit`; with their score under `modelId`.
  * Only deals of `ownerIds` when given. Archived deals are left out.
  */
 export async function findDealsByIdOrName(
@@ -83,7 +84,12 @@ export async function findDealsByIdOrName(
         sql<boolean>`${FOLDED_NAME} like ${pattern} escape '\\'`
       : sql<boolean>`${FOLDED_NAME} like ${likePattern(folded, true)} escape '\\' and ${sql.raw(UNICODE_LOWER)}(deals.deal_name) like ${pattern} escape '\\'`
   const rows = await base().where(byName).orderBy('deals.amount', 'desc').orderBy('deals.deal_id').limit(limit).execute()
-  return rows as SlackDealRow[]
+  if (rows.length > 0) return rows as SlackDealRow[]
+  // An id typed in another case than stored (`d000275` for `D000275`, as people type in Slack),
+  // when no name holds what was typed: a scan of every id, as the name search is.
+  const lowered = [...new Set(ids.map((id) => id.toLowerCase()))]
+  const byIdAnyCase = await base().where(sql`lower(deals.deal_id)`, 'in', lowered).orderBy('deals.deal_id').limit(limit).execute()
+  return byIdAnyCase as SlackDealRow[]
 }
 
 // The deal's name folded in SQL as foldText folds what is typed (on SQLite, A-Z and the sharp s only).

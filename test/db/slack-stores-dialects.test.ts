@@ -79,6 +79,9 @@ describeEachDialect('Slack stores', (dialect) => {
       ).toEqual(['D5'])
     }
     expect(await findDealsByIdOrName(db, 'kammerxö', modelId, 5)).toEqual([])
+    // An id typed in another case, when no name holds it, is that deal (only within the owners given).
+    expect((await findDealsByIdOrName(db, 'd3', modelId, 5)).map((d) => d.deal_id)).toEqual(['D3'])
+    expect(await findDealsByIdOrName(db, 'd3', modelId, 5, ['rep_1'])).toEqual([])
     const [d1] = await findDealsByIdOrName(db, 'D1', modelId, 5)
     expect(d1).toMatchObject({ amount: 5000, health_score: 70, win_probability: 0.7, reasons: '["reason \\"D1\\""]' })
 

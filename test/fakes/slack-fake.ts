@@ -63,6 +63,11 @@ export interface SlackFakeOptions {
    * `response_metadata.warnings`: `missing_charset`, `superfluous_charset`, `method_deprecated`, ...); default none.
    */
   warnings?: string[]
+  /**
+   * The HTTP status an upload URL answers when it takes the bytes (default 200, as Slack does); a
+   * lenient stand-in for Slack may answer another 2xx (201, 204: no body).
+   */
+  uploadStatus?: number
 }
 
 /** The bot scopes of manifest.yml (the fake's default grant). */
@@ -251,7 +256,9 @@ export class SlackFake {
       }
       const file = extractMultipartFile(body, String(req.headers['content-type'] ?? ''))
       this.uploads.set(fileId, file ?? body)
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`)
+      const taken = this.options.uploadStatus ?? 200
+      if (taken === 204) res.writeHead(204).end()
+      else res.writeHead(taken, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`)
       return
     }
     if (!url.pathname.startsWith('/api/')) {

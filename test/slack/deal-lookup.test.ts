@@ -101,4 +101,24 @@ describe('/pulse deal by name', () => {
       expect(answer, typed).not.toContain('No deal you can see')
     }
   })
+
+  it("finds a deal by its id typed in another case, and not someone else's", async () => {
+    const firstDealOf = (email: string) =>
+      t.company.store.db
+        .selectFrom('deals')
+        .innerJoin('owners', 'owners.owner_id', 'deals.owner_id')
+        .select(['deals.deal_id'])
+        .where('owners.email', '=', email)
+        .orderBy('deals.deal_id')
+        .limit(1)
+        .executeTakeFirstOrThrow()
+    const own = await firstDealOf(t.company.emails.rep)
+    const other = await firstDealOf(t.company.emails.otherRep)
+    const typed = own.deal_id.toLowerCase()
+    expect(typed).not.toBe(own.deal_id)
+    const answer = await ask(PEOPLE.rep, `deal ${typed}`)
+    expect(answer).toContain(own.deal_id)
+    expect(answer).not.toContain('No deal you can see')
+    expect(await ask(PEOPLE.rep, `deal ${other.deal_id.toLowerCase()}`)).toContain('No deal you can see')
+  })
 })

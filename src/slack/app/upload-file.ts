@@ -26,7 +26,7 @@ export const ALT_TEXT_MAX = 1000
  */
 export const UPLOAD_TIMEOUT_MS = 15_000
 
-/** A failed POST of the file's bytes to Slack's upload URL (Slack answers 200 when it took them). */
+/** A failed POST of the file's bytes to Slack's upload URL (Slack answers 200 when it took them; any 2xx counts as taken). */
 export class FileUploadError extends Error {
   override readonly name = 'FileUploadError'
   constructor(readonly status: number) {
@@ -53,10 +53,10 @@ export const UPLOAD_MAX_RETRY_AFTER_S = 10
  * Shares a file the way Slack documents it, in three steps:
  * 1. `files.getUploadURLExternal` with `filename`, `length` (bytes) and `alt_txt`;
  * 2. a multipart POST of the bytes (field `filename`) to the `upload_url` it returned, which
- *    must answer 200;
+ *    must answer 2xx (Slack answers 200);
  * 3. `files.completeUploadExternal` with `files=[{"id","title"}]`, `channel_id`, and the
  *    message `blocks` and `thread_ts` when given.
- * When the upload URL does not answer 200 (a 5xx, an expired URL) or cannot be reached, steps 1
+ * When the upload URL does not answer 2xx (a 5xx, an expired URL) or cannot be reached, steps 1
  * and 2 are tried again with a new upload URL, up to 3 times in about 2 seconds. With a client
  * that throws on 429, a Retry-After of up to {@link UPLOAD_MAX_RETRY_AFTER_S} seconds is waited
  * out once per step; a longer one fails the upload at once (Slack's `ratelimited`).
@@ -119,7 +119,8 @@ async function uploadBytes(client: SlackClient, file: FileUpload): Promise<strin
     throw error
   }
   await res.arrayBuffer().catch(() => undefined)
-  if (res.status !== 200) throw new FileUploadError(res.status)
+  // Slack answers 200; a 201 or 204 (no body) from a proxy or stand-in took the bytes too.
+  if (res.status < 200 || res.status > 299) throw new FileUploadError(res.status)
   return url.file_id
 }
 
