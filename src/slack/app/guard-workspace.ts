@@ -34,9 +34,7 @@ export function guardWorkspace(own: () => OwnWorkspace | undefined, logger: Logg
         user: 'context' in args ? args.context.userId : undefined,
         ownTeam: home?.teamId,
       },
-      mode === 'refuse'
-        ? 'Slack request from another workspace refused: Sales Pulse serves only the workspace its bot token belongs to (PULSE_SLACK_OTHER_WORKSPACES=refuse)'
-        : "Slack request from another workspace than the bot token's: served under the usual access rules (set PULSE_SLACK_OTHER_WORKSPACES=refuse to refuse such requests)",
+      workspaceWarning(mode, from.teamId === undefined),
     )
     if (mode === 'log') {
       await next()
@@ -57,4 +55,15 @@ export function guardWorkspace(own: () => OwnWorkspace | undefined, logger: Logg
       )
     }
   }
+}
+
+/**
+ * The warning for a request not shown to come from the app's own workspace: from another one, or
+ * naming no workspace at all (a payload without `team_id`, which Slack always sends). Pure.
+ */
+export function workspaceWarning(mode: 'log' | 'refuse', namesNone: boolean): string {
+  const what = namesNone ? 'Slack request naming no workspace (no team_id)' : 'Slack request from another workspace'
+  return mode === 'refuse'
+    ? `${what} refused: Sales Pulse serves only the workspace its bot token belongs to (PULSE_SLACK_OTHER_WORKSPACES=refuse)`
+    : `${what}${namesNone ? '' : " than the bot token's"}: served under the usual access rules (set PULSE_SLACK_OTHER_WORKSPACES=refuse to refuse such requests)`
 }
