@@ -44,6 +44,10 @@ function withNextStep(message: string): string {
   if (/signature mismatch/i.test(message)) {
     return `${message}: the signature does not match the body as received. If every request from Slack is refused so, either SLACK_SIGNING_SECRET is not this app's Signing Secret (copy it from Basic Information in the app's settings, not the client secret or a token, and start again), or a proxy or load balancer in front of this server re-encoded or compressed the body (another charset, gzip): Slack signs the UTF-8 bytes it sends, so pass the body through unchanged.`
   }
+  // Bolt's parse error quotes the start of the body (`Unexpected token 'h', "hello" is not valid JSON`): only the refusal is logged.
+  if (/^Malformed request body/i.test(message)) {
+    return 'Malformed request body: signed, but not the JSON or form encoding its Content-Type names; refused with 400 (the body is not logged). Send it as Slack does: application/x-www-form-urlencoded for commands and clicks, application/json for events.'
+  }
   if (/request is stale/i.test(message)) {
     return `${message}. If every request from Slack is refused so, this server's clock is ahead of Slack's: set it right (NTP).`
   }
