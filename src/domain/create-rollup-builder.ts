@@ -5,7 +5,7 @@
  * writing), so the facts the rollup keeps are derived here, once.
  */
 import { amountInCents } from './amount-in-cents.js'
-import { dayNumber, digitsAt } from './dates.js'
+import { addDays, dayNumber, digitsAt, plainDayNumber } from './dates.js'
 
 /** The dimension sets of the rollup: all deals, each segment field, and the driver pairs (`deals` columns). */
 export const ROLLUP_DIMS = [
@@ -95,6 +95,8 @@ const PAIR = 4096
 const COLUMNS = ['region', 'industry', 'product_type', 'lead_source', 'owner_id', 'amount_band'] as const
 const NONE = -1
 const NO_DAYS = -2_147_483_648
+/** A deal's close day when the close is no `YYYY-MM-DD` day of the calendar (its text is then kept apart). */
+const ODD_DAY = NO_DAYS + 1
 
 /** Month number of a `YYYY-MM...` text: year * 12 + month (read from the digits when they are digits). */
 function monthNumber(date: string): number {
@@ -284,7 +286,10 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
   let outcome = new Uint8Array(capacity) // 0 won, 1 lost, 2 open
   let createdMonth = new Int32Array(capacity)
   let closedMonth = new Int32Array(capacity).fill(NONE) // NONE: not closed (open, or no close date)
-  let closedDay = new Int32Array(capacity).fill(NONE) // date id of the close's day
+  // Day number of the close (plainDayNumber). NO_DAYS: not closed (open, or no close date);
+  // ODD_DAY: the close's text, no day of the calendar, is in oddCloses (never for an import's rows).
+  let closedDay = new Int32Array(capacity).fill(NO_DAYS)
+  const oddCloses = new Map<number, string>()
   let atStage = new Int32Array(capacity).fill(NONE) // stage id: lost at, or open in
   let spent = new Int32Array(capacity) // days from created to closed
   let openEntered = new Int32Array(capacity).fill(NONE) // date id: entered the open stage (used without history)
@@ -300,7 +305,7 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
     outcome = grown(outcome, key, 0)
     createdMonth = grown(createdMonth, key, 0)
     closedMonth = grown(closedMonth, key, NONE)
-    closedDay = grown(closedDay, key, NONE)
+    closedDay = grown(closedDay, key, NO_DAYS)
     atStage = grown(atStage, key, NONE)
     spent = grown(spent, key, 0)
     openEntered = grown(openEntered, key, NONE)
@@ -338,14 +343,21 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
       const closed = d.closed_date as string
       const closedOn = closed.slice(0, 10)
       closedMonth[key] = closedAt
-      closedDay[key] = dateId(closedOn)
-      spent[key] = day(closedOn) - day(d.created_date.slice(0, 10))
+      // The close as a day number, counted once: the deal's stays are compared with it (addStay).
+      const plainClose = plainDayNumber(closedOn)
+      const closeDay = Number.isNaN(plainClose) ? day(closedOn) : plainClose
+      if (!Number.isNaN(plainClose)) closedDay[key] = plainClose
+      else {
+        closedDay[key] = ODD_DAY
+        oddCloses.set(key, closedOn)
+      }
+      spent[key] = closeDay - day(d.created_date.slice(0, 10))
       // A stage entered after the close (as with a stay, one ending before it starts) is left out: its length is not known.
       if (o === 1 && d.stage_entered_date !== null && d.stage_entered_date.slice(0, 10) <= closedOn)
-        lostDays[key] = day(closedOn) - day(d.stage_entered_date.slice(0, 10))
+        lostDays[key] = closeDay - day(d.stage_entered_date.slice(0, 10))
       const touched = lastTouchBefore(d.last_activity_date, d.updated_date, closed)
       if (touched !== null) {
-        const g = capDays(day(closedOn) - day(touched.slice(0, 10)))
+        const g = capDays(closeDay - day(touched.slice(0, 10)))
         for (const s of SINGLE_SETS) block('staleClosed', c, s)[g]! += 1
       }
     },
@@ -356,20 +368,35 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
       if (c === NONE) return
       stayed[key] = 1
       // A closed deal's stays end by its close; a stay ending before it starts is skipped.
-      const closeDate = closedDay[key] as number
+      const close = closedDay[key] as number
       const entered = enteredAt.slice(0, 10)
       let ended = leftAt === null ? null : leftAt.slice(0, 10)
-      if (closeDate !== NONE) {
-        const closedOn = dates[closeDate] as string
-        if (ended === null || ended > closedOn) ended = closedOn
+      let counted = false
+      if (close > ODD_DAY) {
+        // The close is a day of the calendar: when the stay's days are too, they are compared as
+        // numbers, as their texts would be, with no text to look up.
+        const from = plainDayNumber(entered)
+        const to = ended === null ? close : plainDayNumber(ended)
+        if (!Number.isNaN(from) && !Number.isNaN(to)) {
+          const end = to > close ? close : to
+          if (end < from) return
+          addDoneStay(c, stage, end - from)
+          counted = true
+        }
       }
-      if (ended !== null && ended < entered) return
-      if (ended !== null) addDoneStay(c, stage, day(ended) - day(entered))
-      else addOpenStay(c, stage, entered)
-      // Stays of deals not closed at a date may end (or start) after every deal date.
-      if (closeDate === NONE) {
-        const newest = ended ?? entered
-        if (newest > horizon) horizon = newest
+      if (!counted) {
+        if (close !== NO_DAYS) {
+          const closedOn = close === ODD_DAY ? (oddCloses.get(key) as string) : addDays('1970-01-01', close)
+          if (ended === null || ended > closedOn) ended = closedOn
+        }
+        if (ended !== null && ended < entered) return
+        if (ended !== null) addDoneStay(c, stage, day(ended) - day(entered))
+        else addOpenStay(c, stage, entered)
+        // Stays of deals not closed at a date may end (or start) after every deal date.
+        if (close === NO_DAYS) {
+          const newest = ended ?? entered
+          if (newest > horizon) horizon = newest
+        }
       }
       const p = position.get(stage)
       if (p !== undefined && p > (furthest[key] as number)) furthest[key] = p

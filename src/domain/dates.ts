@@ -97,15 +97,26 @@ export function daysBetween(from: string, to: string): number {
 /**
  * The day number (days since 1970-01-01) of a date's first ten characters, as {@link daysBetween}
  * counts: `Math.round(Date.parse(...T00:00:00Z) / 86,400,000)`. A `YYYY-MM-DD` that names a day of
- * the calendar is counted from its digits (the civil-calendar formula, no parsing); anything else
- * goes through `Date.parse` (NaN for text that is no date).
+ * the calendar is counted from its digits ({@link plainDayNumber}); anything else goes through
+ * `Date.parse` (NaN for text that is no date).
  */
 export function dayNumber(date: string): number {
+  const n = plainDayNumber(date)
+  return !Number.isNaN(n) ? n : Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS)
+}
+
+/**
+ * The day number of a date whose first ten characters are a `YYYY-MM-DD` naming a day of the
+ * calendar, counted from its digits (the civil-calendar formula, no parsing); NaN for anything
+ * else. Two dates with a day number compare as their first ten characters do as text.
+ * @example plainDayNumber('1970-01-02') // 1
+ */
+export function plainDayNumber(date: string): number {
   const y = digitsAt(date, 0, 4)
   const m = digitsAt(date, 5, 2)
   const d = digitsAt(date, 8, 2)
   if (y < 0 || m < 1 || m > 12 || d < 1 || (d > 28 && d > daysInMonth(y, m)) || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) {
-    return Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS)
+    return Number.NaN
   }
   // Years counted from March, so the leap day ends a year: 400-year eras of 146,097 days.
   const yy = m <= 2 ? y - 1 : y

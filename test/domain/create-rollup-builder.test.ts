@@ -78,6 +78,29 @@ describe('createRollupBuilder', () => {
     expect(find(rows, 'funnel').map((r) => [r[4], r[5], r[6], r[7]])).toEqual([['won', '', 2, 1]])
   })
 
+  it('clips stays at a close given as a date-time, or as text that is no day, as at a close given as a day', () => {
+    const stays: Array<[number, string, string, string | null]> = [
+      [0, 'Qualified', '2024-01-10', '2024-01-20'],
+      [0, 'Proposal', '2024-01-20T09:00:00Z', '2024-03-01'],
+      [0, 'Closed', '2024-03-02', null],
+    ]
+    const stayRows = (closed_date: string) => find(rowsOf([deal({ closed_date })], stays), 'stay_done').map((r) => [r[4], r[6], r[7]])
+    expect(stayRows('2024-02-20')).toEqual([
+      ['Qualified', 10, 1],
+      ['Proposal', 31, 1],
+    ])
+    expect(stayRows('2024-02-20T23:00:00-05:00')).toEqual(stayRows('2024-02-20'))
+    // A close that names no day of the calendar (2024-02-30) still ends the deal's stays where its
+    // text sorts: Date.parse reads it as 2024-03-01, so Proposal runs 41 days, not past it.
+    expect(stayRows('2024-02-30')).toEqual([
+      ['Qualified', 10, 1],
+      ['Proposal', 41, 1],
+    ])
+    // A stay whose own dates are no days of the calendar is compared as text with the close.
+    const odd = rowsOf([deal()], [[0, 'Demo', '2024-02-10', '2024-02-31']])
+    expect(find(odd, 'stay_done').map((r) => [r[4], r[6], r[7]])).toEqual([['Demo', 10, 1]])
+  })
+
   it('gives no rollup when the data does not fit it', () => {
     const owners = createRollupBuilder({ openStages: OPEN })
     for (let i = 0; i <= 4096; i++) owners.addDeal(i, deal({ owner_id: `r${i}` }))

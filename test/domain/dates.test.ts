@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dateInZone, dayNumber, instantInZone, monthRange, todayIn, toIsoDate } from '../../src/domain/dates.js'
+import { dateInZone, dayNumber, instantInZone, monthRange, plainDayNumber, todayIn, toIsoDate } from '../../src/domain/dates.js'
 
 describe('toIsoDate', () => {
   it.each([
@@ -59,6 +59,24 @@ describe('dayNumber', () => {
   it('is NaN for text that is no date', () => {
     expect(dayNumber('soon')).toBeNaN()
     expect(dayNumber('2024-13-01')).toBeNaN()
+  })
+})
+
+describe('plainDayNumber', () => {
+  it('is the day number of a YYYY-MM-DD day of the calendar, and orders such dates as their texts do', () => {
+    const dates = ['0099-12-31', '1969-12-31', '1970-01-01', '2024-02-28', '2024-02-29', '2024-03-01', '2024-12-31', '9999-12-31']
+    for (const date of dates) {
+      expect(plainDayNumber(date), date).toBe(dayNumber(date))
+      expect(plainDayNumber(`${date}T23:59:00-05:00`), date).toBe(dayNumber(date))
+    }
+    for (const [i, a] of dates.entries()) for (const b of dates.slice(i + 1)) expect(plainDayNumber(a)).toBeLessThan(plainDayNumber(b))
+  })
+
+  it('is NaN where dayNumber reads the text with Date.parse, or not at all', () => {
+    for (const odd of ['2023-02-29', '2024-04-31', '2024-1-05', '2024/01/05', '2024-13-01', 'soon', '']) {
+      expect(plainDayNumber(odd), odd).toBeNaN()
+    }
+    expect(dayNumber('2024-04-31')).not.toBeNaN()
   })
 })
 

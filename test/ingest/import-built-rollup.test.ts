@@ -50,6 +50,14 @@ describeEachDialect('an import into an empty store builds the analytics rollup f
       },
     ],
     [
+      'a larger sample (5,000 deals, another seed)',
+      () => {
+        const out = `${tempDir()}/deals.csv`
+        writeSampleFiles({ out, seed: 11, asOf: '2025-03-31', deals: 5000 })
+        return { path: out }
+      },
+    ],
+    [
       'a sample without stage history',
       () => {
         const out = `${tempDir()}/deals.csv`
