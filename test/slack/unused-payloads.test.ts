@@ -111,7 +111,7 @@ describe('interactive payloads the app does not use', () => {
   })
 
   it('teaches the command by the name it was given (/salespulse) in its help, unknown-subcommand and usage answers', async () => {
-    for (const text of ['help', 'winrat', 'winrate 999', 'deal']) {
+    for (const text of ['help', 'winrat', 'winrate 0', 'deal']) {
       const form = new URLSearchParams(slashCommandBody({ userId: PEOPLE.cro, text, responseUrl: t.fake.responseUrl() }))
       form.set('command', '/salespulse')
       const res = await postSigned(t.url, SIGNING_SECRET, form.toString(), 'application/x-www-form-urlencoded')
