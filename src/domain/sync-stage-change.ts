@@ -35,7 +35,7 @@ export interface SyncStageChange {
  * says the deal entered its stage (`stageChangedAt`), else its modification time, else `now`: the
  * first of these not before the stored history's latest date or the stored stage entry (else
  * that date), so no stay ends before it began. Null when the deal came with a history, is new, or is in
- * the stage of its open stay (or, a deal stored won or lost without history, has none to change).
+ * the stage of its open stay (or has no open stay to change: a deal stored won or lost without history, a history whose stays all ended).
  * @example syncStageChange({ deal: openInB, history: null, stageChangedAt: '2024-03-05T10:00:00.000Z' }, storedOpenStayInA, now)
  *   // { stage: 'B', at: '2024-03-05T10:00:00.000Z', oldStay: null }
  */
