@@ -48,6 +48,15 @@ export function staysFromChanges(dealId: string, changes: readonly StageChange[]
   return stays
 }
 
+/**
+ * A CRM date-time as a stay's time: ISO on the wall clock of `timeZone` with its offset, as
+ * {@link staysFromChanges} writes them; null when it is none.
+ */
+export function stayInstant(value: string | null | undefined, timeZone = 'UTC'): string | null {
+  const iso = toIsoInstant(value, timeZone)
+  return iso === null || timeZone === 'UTC' ? iso : instantInZone(Date.parse(iso), timeZone)
+}
+
 type Timed = { stage: string; at: string; chain: StageChange['chain'] }
 
 /** Puts each run of changes at one instant in the order their chains link them in, where they do. */

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { keepStoredLostAt, type StoredLoss } from '../domain/keep-stored-lost-at.js'
 import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
 import { noteOwnerEmail, uniqueOwners } from '../domain/note-owner-email.js'
+import { type StoredStage, type SyncStageChange, syncStageChange, withStageEntered } from '../domain/sync-stage-change.js'
 import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
 import type { Database, NewDeal } from './schema.js'
@@ -40,7 +41,9 @@ const ID_CHUNK = 900
 /**
  * Writes one sync page in a single transaction: upserts its deals (by `deal_id`), replaces the
  * stage history of every deal that came with one (a lost deal that came without one, at a stage
- * that is not open, is lost at the last open stage the store knows it in: {@link keepStoredLostAt}), removes archived/deleted deals of `source` with their
+ * that is not open, is lost at the last open stage the store knows it in: {@link keepStoredLostAt}; a
+ * stored deal that came without one in another stage has the change recorded, as a CSV import records
+ * it: {@link syncStageChange}), removes archived/deleted deals of `source` with their
  * history (a deal another source stored under the same id stays), upserts the page's owners (and any owner its deals name with an email that `owners`
  * lacks), notes the deals seen by a full sync (`full`), counts the page on its sync run, and
  * stores the source's watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
@@ -57,7 +60,9 @@ export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<
 async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
   const nowIso = page.now.toISOString()
   return db.transaction().execute(async (tx) => {
-    const { deals, keptLostAt } = await withStoredLostAt(tx, page.deals)
+    const lost = await withStoredLostAt(tx, page.deals)
+    const { deals, changes } = await withStageChanges(tx, page.deals, lost.deals, nowIso)
+    const keptLostAt = lost.keptLostAt
     const { rows, histories } = lastOfEachDeal(deals)
     for (let i = 0; i < rows.length; i += DEAL_CHUNK) {
       await tx
@@ -80,6 +85,29 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
       await tx
         .insertInto('stage_history')
         .values(stayRows.slice(i, i + 5000))
+        .onConflict((oc) => oc.columns(['deal_id', 'entered_at', 'stage']).doUpdateSet((eb) => ({ left_at: eb.ref('excluded.left_at') })))
+        .execute()
+    }
+    // As the SQLite path leaves it: a deal's last occurrence decides, unless one came with a history.
+    for (const [dealId, change] of changes) {
+      if (histories.has(dealId)) continue
+      if (change.oldStay !== null) {
+        await tx
+          .insertInto('stage_history')
+          .values({ deal_id: dealId, stage: change.oldStay.stage, entered_at: change.oldStay.enteredAt, left_at: change.at })
+          .onConflict((oc) => oc.columns(['deal_id', 'entered_at', 'stage']).doUpdateSet((eb) => ({ left_at: eb.ref('excluded.left_at') })))
+          .execute()
+      } else {
+        await tx
+          .updateTable('stage_history')
+          .set({ left_at: change.at })
+          .where('deal_id', '=', dealId)
+          .where('left_at', 'is', null)
+          .execute()
+      }
+      await tx
+        .insertInto('stage_history')
+        .values({ deal_id: dealId, stage: change.stage, entered_at: change.at, left_at: null })
         .onConflict((oc) => oc.columns(['deal_id', 'entered_at', 'stage']).doUpdateSet((eb) => ({ left_at: eb.ref('excluded.left_at') })))
         .execute()
     }
@@ -129,6 +157,68 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
     }
     return { deals: page.deals.length, removed, keptLostAt }
   })
+}
+
+/**
+ * The stage changes to record for the deals of `synced` that came without history (see
+ * {@link syncStageChange}; the last occurrence of a deal decides), and `deals` (`synced` with
+ * {@link keepStoredLostAt} applied, one for one) with their stage entry dates filled in.
+ */
+async function withStageChanges(
+  tx: Transaction<Database>,
+  synced: readonly SyncedDeal[],
+  deals: readonly SyncedDeal[],
+  now: string,
+): Promise<{ deals: readonly SyncedDeal[]; changes: Map<string, SyncStageChange> }> {
+  const changes = new Map<string, SyncStageChange>()
+  const ids = [...new Set(synced.filter((d) => d.history === null).map((d) => d.deal.dealId))]
+  if (ids.length === 0) return { deals, changes }
+  const stored = new Map<string, StoredStage>()
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK)
+    const rows = await tx
+      .selectFrom('deals')
+      .select(['deal_id', 'outcome', 'stage', 'stage_entered_date', 'created_date'])
+      .where('deal_id', 'in', chunk)
+      .execute()
+    const stays = await tx
+      .selectFrom('stage_history')
+      .select(['deal_id', 'stage', 'entered_at', 'left_at'])
+      .where('deal_id', 'in', chunk)
+      .orderBy('deal_id')
+      .orderBy('entered_at')
+      .orderBy('stage')
+      .execute()
+    const openStay = new Map<string, string>()
+    const latest = new Map<string, string>()
+    for (const h of stays) {
+      if (h.left_at === null) openStay.set(h.deal_id, h.stage)
+      for (const at of [h.entered_at, h.left_at]) {
+        const before = latest.get(h.deal_id)
+        if (at !== null && (before === undefined || at > before)) latest.set(h.deal_id, at)
+      }
+    }
+    for (const r of rows) {
+      stored.set(r.deal_id, {
+        outcome: r.outcome,
+        stage: r.stage,
+        stageEnteredDate: r.stage_entered_date,
+        createdDate: r.created_date,
+        openStay: openStay.get(r.deal_id) ?? null,
+        latest: latest.get(r.deal_id) ?? null,
+      })
+    }
+  }
+  const out = deals.map((d, i) => {
+    const original = synced[i] as SyncedDeal
+    if (original.history !== null) return d
+    const before = stored.get(d.deal.dealId)
+    const change = syncStageChange(original, before, now)
+    if (change === null) changes.delete(d.deal.dealId)
+    else changes.set(d.deal.dealId, change)
+    return { ...d, deal: withStageEntered(d.deal, change, before) }
+  })
+  return { deals: out, changes }
 }
 
 /** `deals` with {@link keepStoredLostAt} applied against the store, and the ids it applied to. */
@@ -223,6 +313,14 @@ function prepare(sqlite: SqliteDatabase.Database) {
           ORDER BY h.entered_at DESC, h.stage DESC LIMIT 1) AS lastOpenStay
        FROM deals WHERE deal_id = ?`,
     ),
+    storedStage: sqlite.prepare<[string], StoredStage>(
+      `SELECT outcome, stage, stage_entered_date AS stageEnteredDate, created_date AS createdDate,
+         (SELECT h.stage FROM stage_history h WHERE h.deal_id = deals.deal_id AND h.left_at IS NULL
+          ORDER BY h.entered_at DESC, h.stage DESC LIMIT 1) AS openStay,
+         (SELECT max(max(h.entered_at), coalesce(max(h.left_at), max(h.entered_at))) FROM stage_history h WHERE h.deal_id = deals.deal_id) AS latest
+       FROM deals WHERE deal_id = ?`,
+    ),
+    closeOpenStays: sqlite.prepare('UPDATE stage_history SET left_at = ? WHERE deal_id = ? AND left_at IS NULL'),
     insertStay: sqlite.prepare(
       `INSERT INTO stage_history (deal_id, stage, entered_at, left_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
@@ -265,18 +363,28 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     let open: Set<string> | undefined
     const keptLostAt = new Set<string>()
     for (const d of page.deals) {
-      if (d.history === null && d.deal.outcome === 'lost') {
-        open ??= new Set(s.openStages.all() as string[])
-        const isOpen = (stage: string) => (open as Set<string>).has(stage)
-        const kept = isOpen(d.deal.stage) ? null : keepStoredLostAt(d, s.storedLoss.get(d.deal.dealId), isOpen)
-        if (kept !== null) {
-          keptLostAt.add(kept.dealId)
-          s.upsertDeal.run(dealRow(kept))
-          continue
+      if (d.history === null) {
+        let deal = d.deal
+        if (d.deal.outcome === 'lost') {
+          open ??= new Set(s.openStages.all() as string[])
+          const isOpen = (stage: string) => (open as Set<string>).has(stage)
+          const kept = isOpen(d.deal.stage) ? null : keepStoredLostAt(d, s.storedLoss.get(d.deal.dealId), isOpen)
+          if (kept !== null) {
+            keptLostAt.add(kept.dealId)
+            deal = kept
+          }
         }
+        const stored = s.storedStage.get(d.deal.dealId)
+        const change = syncStageChange(d, stored, nowIso)
+        s.upsertDeal.run(dealRow(withStageEntered(deal, change, stored)))
+        if (change !== null) {
+          if (change.oldStay !== null) s.insertStay.run(d.deal.dealId, change.oldStay.stage, change.oldStay.enteredAt, change.at)
+          else s.closeOpenStays.run(change.at, d.deal.dealId)
+          s.insertStay.run(d.deal.dealId, change.stage, change.at, null)
+        }
+        continue
       }
       s.upsertDeal.run(dealRow(d.deal))
-      if (d.history === null) continue
       s.deleteHistory.run(d.deal.dealId)
       for (const h of d.history) s.insertStay.run(d.deal.dealId, h.stage, h.enteredAt, h.leftAt)
     }

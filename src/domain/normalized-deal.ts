@@ -54,6 +54,14 @@ export interface SyncedDeal {
   deal: NormalizedDeal
   /** Every stay in order (null: the source has no history; the store keeps what it has). */
   history: StageStay[] | null
+  /**
+   * When the CRM says the deal entered its current stage (a stage-entered date it gives), written
+   * as the history's times are; read only when `history` is null, to date a stage change the
+   * store records (see `syncStageChange`).
+   */
+  stageChangedAt?: string | null
+  /** When the CRM record last changed, written as the history's times are; read as `stageChangedAt`. */
+  modifiedAt?: string | null
 }
 
 /** A deal owner as a source reports it. */

@@ -357,7 +357,14 @@ describeEachDialect('storeSyncPage', (dialect) => {
       ['6', 'Closed Lost', 'Closed Lost'],
       ['7', 'Demo', 'Demo'],
     ])
-    expect(snap.history.map((h) => h.stage)).toEqual(['Qualified', 'Closed Lost'])
+    // Deal 7's change is recorded as a CSV import records one: its stored stage from its stored entry
+    // to the close date, then the closed stage it sits in.
+    expect(snap.history.map((h) => [h.deal_id, h.stage, h.entered_at, h.left_at])).toEqual([
+      ['5', 'Qualified', '2024-01-02T10:00:00.000Z', '2024-01-20T09:00:00.000Z'],
+      ['5', 'Closed Lost', '2024-01-20T09:00:00.000Z', null],
+      ['7', 'Demo', deal('7').stageEnteredDate, '2024-02-01'],
+      ['7', 'Closed Lost', '2024-02-01', null],
+    ])
   })
 
   it('a full sync notes the deals its pages store, on both write paths, and its end removes the others', async () => {

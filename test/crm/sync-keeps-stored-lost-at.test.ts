@@ -187,7 +187,8 @@ describe('pulse sync of a lost deal that comes again without its stage history',
       outcome: 'lost',
       stage: 'Qualified To Buy',
       lost_at_stage: 'Qualified To Buy',
-      history: ['Appointment Scheduled', 'Contract Sent', 'Closed Lost', 'Qualified To Buy'],
+      // Its open stay at Qualified To Buy ends when it was lost, as a CSV import records the change.
+      history: ['Appointment Scheduled', 'Contract Sent', 'Closed Lost', 'Qualified To Buy', 'Closed Lost'],
     })
     expect(await stored(db, '202')).toMatchObject({ outcome: 'lost', lost_at_stage: 'Presentation Scheduled' })
     expect(await stored(db, '203')).toMatchObject({ outcome: 'lost', lost_at_stage: 'Closed Lost', history: [] })

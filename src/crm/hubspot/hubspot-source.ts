@@ -23,6 +23,7 @@ import {
   hubspotStageOrder,
   mapHubspotDeal,
   mergedDealIds,
+  stageEnteredProperties,
 } from './map-hubspot-deal.js'
 
 /** Options of {@link createHubspotSource}. */
@@ -204,7 +205,13 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     const ids = found.filter((d) => !elsewhere(d)).map((d) => d.id)
     const chunks: string[][] = []
     for (let i = 0; i < ids.length; i += batchSize) chunks.push(ids.slice(i, i + batchSize))
-    const results = await Promise.all(chunks.map((c) => api.batchReadDeals(c, properties, ['dealstage'])))
+    const stageOf = new Map(found.map((d) => [d.id, d.properties.dealstage]))
+    // Each deal's stage-entered date, for one whose history does not come (the stages the search showed).
+    const withEntered = (c: readonly string[]) => [
+      ...properties,
+      ...new Set(c.flatMap((id) => (stageOf.get(id) ? stageEnteredProperties(stageOf.get(id) as string) : []))),
+    ]
+    const results = await Promise.all(chunks.map((c) => api.batchReadDeals(c, withEntered(c), ['dealstage'])))
     const read = new Map(results.flat().map((d) => [d.id, d]))
     const deals: SyncedDeal[] = []
     const missing: string[] = []

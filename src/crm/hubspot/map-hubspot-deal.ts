@@ -6,7 +6,7 @@ import type { NormalizedDeal, StageStay, SyncedDeal } from '../../domain/normali
 import type { StageDefinition } from '../../domain/stages-from-names.js'
 import { crmDate } from '../crm-date.js'
 import { parseAmount } from '../csv/parse-deal-row.js'
-import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
+import { lastOpenStage, stayInstant, staysFromChanges } from '../stage-stays.js'
 import type { HubspotDeal, HubspotPipelines } from './hubspot-api.js'
 
 /** A pipeline stage as the sync needs it: its label and closed/won flags. */
@@ -22,6 +22,14 @@ export interface HubspotStageIndex {
   byId: Map<string, HubspotStage>
   /** Labels of closed stages. */
   closedLabels: Set<string>
+}
+
+/**
+ * The stage-calculated properties that date a deal's entry into stage `stageId` (HubSpot's
+ * current one, then the legacy one), read for a deal whose stage history does not come.
+ */
+export function stageEnteredProperties(stageId: string): string[] {
+  return [`hs_v2_date_entered_${stageId}`, `hs_date_entered_${stageId}`]
 }
 
 /** The deal properties the sync asks for, segment properties included. */
@@ -155,6 +163,14 @@ export function mapHubspotDeal(
   // The stage a closed deal sits in is closed, whatever the pipeline's metadata says.
   const stage = outcome === 'lost' ? (lastOpenStage(history ?? [], (s) => stages.closedLabels.has(s) || s === label) ?? label) : label
   const last = history?.[history.length - 1]
+  // Without a history, when the deal entered its stage: the stage-calculated property of its stage
+  // (`hs_v2_date_entered_<stage id>`, or the legacy `hs_date_entered_<stage id>`), else its last change.
+  const enteredProp = p.dealstage
+    ? stageEnteredProperties(p.dealstage)
+        .map((k) => p[k])
+        .find((v) => v != null && v !== '')
+    : null
+  const enteredNow = history === null ? stayInstant(enteredProp, timeZone) : null
   // A number as HubSpot writes it (`1234.5`, `1.5E+7`), or a text amount property carrying a
   // currency sign or thousands separators (`$1,234.50`).
   const plain = p.amount == null || p.amount.trim() === '' ? Number.NaN : Number(p.amount)
@@ -178,7 +194,7 @@ export function mapHubspotDeal(
     closedDate,
     outcome,
     stage,
-    stageEnteredDate: last && last.stage === label ? dateOf(last.enteredAt) : null,
+    stageEnteredDate: last && last.stage === label ? dateOf(last.enteredAt) : enteredNow === null ? null : dateOf(enteredNow),
     amount: amountKnown ? amount : 0,
     ...(amountKnown ? {} : { amountMissing: true }),
     currency: p.deal_currency_code ?? null,
@@ -193,5 +209,6 @@ export function mapHubspotDeal(
     archived: false,
     extra: null,
   }
-  return { deal, history }
+  if (history !== null) return { deal, history }
+  return { deal, history, stageChangedAt: enteredNow, modifiedAt: stayInstant(p.hs_lastmodifieddate ?? d.updatedAt, timeZone) }
 }

@@ -4,7 +4,7 @@ import { daysBetween } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.js'
 import { crmDate } from '../crm-date.js'
-import { lastOpenStage, staysFromChanges } from '../stage-stays.js'
+import { lastOpenStage, stayInstant, staysFromChanges } from '../stage-stays.js'
 
 /**
  * The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths)
@@ -142,6 +142,8 @@ export function mapOpportunity(
   // deal in an open stage (IsClosed at odds with StageName) was lost at that stage.
   const isClosedStage = (s: string) => stageFlags.get(s)?.isClosed === true || (s === stageName && stageFlags.get(s)?.isClosed !== false)
   const last = stays[stays.length - 1]
+  // Without a history, when the opportunity entered its stage: `LastStageChangeDate` when the record has it, else its last change.
+  const enteredNow = stays.length === 0 ? stayInstant(str('LastStageChangeDate'), timeZone) : null
   // No Amount (null or 0, as an opportunity nobody has priced yet shows), or one no deal can
   // have, is missing: stored as 0 in the amount band Unknown.
   const amount = Number(r.Amount ?? Number.NaN)
@@ -155,6 +157,9 @@ export function mapOpportunity(
       // No `OpportunityHistory` row at all (rows the Run As user cannot see, or purged): no history
       // is known, so the store keeps the one an earlier sync read (see `SyncedDeal.history`).
       history: stays.length === 0 ? null : stays,
+      ...(stays.length === 0
+        ? { stageChangedAt: enteredNow, modifiedAt: stayInstant(str('LastModifiedDate') ?? str('SystemModstamp'), timeZone) }
+        : {}),
       deal: {
         dealId: id,
         source: 'salesforce',
@@ -165,7 +170,7 @@ export function mapOpportunity(
         closedDate,
         outcome,
         stage: outcome === 'lost' ? (lastOpenStage(stays, isClosedStage) ?? stageName) : stageName,
-        stageEnteredDate: last && last.stage === stageName ? dateOf(last.enteredAt) : null,
+        stageEnteredDate: last && last.stage === stageName ? dateOf(last.enteredAt) : enteredNow === null ? null : dateOf(enteredNow),
         amount: amountKnown ? amount : 0,
         ...(amountKnown ? {} : { amountMissing: true }),
         // A multi-currency org's Amount is in the opportunity's own currency; a single-currency org has none to name.
