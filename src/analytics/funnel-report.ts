@@ -106,6 +106,7 @@ export function funnelReport(
     }
   }
   if (findings.length === 0 && topLeak !== null) {
+    const highest = highestLeakageWords(open, decidedAt)
     // Even every loss at one stage would not pass the share test: "none leaks" would be a verdict the data cannot give.
     const tooFew = k >= 2 && shareTestP(totalLost, totalLost, 1 / k) * k >= LEAK_Q
     findings.push({
@@ -114,9 +115,9 @@ export function funnelReport(
       significant: false,
       text: tooFew
         ? totalLost === 1
-          ? `Only one lost deal${scope}: too few to tell a leaking stage from chance (highest leakage: ${topLeak}).`
-          : `Too few lost deals${scope} (${formatCount(totalLost)}) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: ${topLeak}).`
-        : `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (highest leakage: ${topLeak}).`,
+          ? `Only one lost deal${scope}: too few to tell a leaking stage from chance (${highest}).`
+          : `Too few lost deals${scope} (${formatCount(totalLost)}) to tell a leaking stage from chance: even all of them at one stage would not be significant (${highest}).`
+        : `No stage${scope} leaks significantly more than the others once each stage's share of the deals reaching it is accounted for (${highest}).`,
     })
   }
   const noMatch = reached[0]! + unplaced === 0 ? noMatchFinding('funnel', query.where ?? {}, `deal created by ${query.asOf}`) : null
@@ -138,6 +139,22 @@ export function funnelReport(
     unplaced,
     findings,
   }
+}
+
+/**
+ * The stage with the highest leakage, each measure named with its figure: "highest leakage: Negotiation,
+ * 13% of the deals reaching it lost". When another stage loses the largest share of its decided deals
+ * (the share the leak test compares: deals still open there are not decided), that one is named too,
+ * so the sentence never names one stage while the test weighed another.
+ */
+function highestLeakageWords(open: readonly FunnelStage[], decidedAt: readonly number[]): string {
+  const byLeakage = [...open].sort((a, b) => (b.leakage ?? 0) - (a.leakage ?? 0))[0]!
+  const share = (i: number) => (decidedAt[i]! > 0 ? open[i]!.lost / decidedAt[i]! : 0)
+  const best = open.reduce((b, _, i) => (share(i) > share(b) ? i : b), 0)
+  const leakage = `highest leakage: ${byLeakage.stage}, ${formatPercent(byLeakage.leakage)} of the deals reaching it lost`
+  return open[best]!.stage === byLeakage.stage
+    ? leakage
+    : `${leakage}; highest share of decided deals lost: ${open[best]!.stage}, ${formatPercent(share(best))}`
 }
 
 /**

@@ -69,8 +69,8 @@ export interface StalledQuery extends ReportQuery {
 
 /** One plain-language finding, backed by one report. */
 export interface Finding {
-  /** The report that supports it. */
-  readonly report: 'winrate' | 'volume' | 'losses' | 'funnel' | 'drivers' | 'stalled'
+  /** The report that supports it (`summary`: the summary's own note of the findings it leaves out). */
+  readonly report: 'winrate' | 'volume' | 'losses' | 'funnel' | 'drivers' | 'stalled' | 'summary'
   /** A stable key for the kind of finding (for Slack alert de-duplication), e.g. `winrate_low:2024-05`. */
   readonly key: string
   /**

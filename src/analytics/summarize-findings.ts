@@ -23,14 +23,27 @@ export interface SummaryInputs {
   stalled: StalledReport
 }
 
-/** At most this many sentences. */
-const MAX_SENTENCES = 8
+/** At most this many findings (then one line saying how many more there are, and where, when some are left out). */
+const MAX_FINDINGS = 8
+
+/**
+ * Which findings stay when there are more than {@link MAX_FINDINGS}: every one to act on first, in
+ * order, then context (volume, run-rule signals) in order while places remain. A predicate, so the
+ * kept ones keep the summary's order.
+ */
+function keptFindings(all: readonly Finding[]): (f: Finding) => boolean {
+  const ranked = [...all.filter((f) => f.significant), ...all.filter((f) => !f.significant)]
+  const kept = new Set(ranked.slice(0, MAX_FINDINGS))
+  return (f) => kept.has(f)
+}
 
 /**
  * The CRO's first read: the significant findings in the order a CRO asks (months outside their
  * win-rate limits in one sentence per side, the side flagged most recently first, each put in time
  * ({@link backInRange}), with the volume context, then the strongest drivers, the leaking
- * stage, stalled and zombie pipeline), at most 8; when no month is outside its limits, the "within
+ * stage, stalled and zombie pipeline), at most 8: when there are more, the ones to act on stay
+ * first ({@link keptFindings}) and a last line says how many are left out and which reports state
+ * them ({@link moreFindings}); when no month is outside its limits, the "within
  * the normal range" sentence leads, and when no driver is significant, one sentence says so.
  * Run-rule signals come last, as context. Pure.
  */
@@ -57,8 +70,25 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
   if (!drivers.some((f) => f.significant)) out.push(...drivers)
   // Run-rule signals last, as context (never findings on their own).
   out.push(...w.filter(isRun))
-  const findings = out.slice(0, MAX_SENTENCES)
+  const kept = keptFindings(out)
+  const findings = out.length > MAX_FINDINGS ? [...out.filter(kept), moreFindings(out.filter((f) => !kept(f)))] : out
   return { asOf: query.asOf, where: query.where ?? {}, findings, sentences: findings.map((f) => f.text) }
+}
+
+/**
+ * "2 more findings are left out here: see pulse report stalled." The reports that state the
+ * findings a summary leaves out, so a finding past its eight sentences is never dropped unsaid.
+ */
+function moreFindings(left: readonly Finding[]): Finding {
+  const reports = [...new Set(left.map((f) => (f.report === 'volume' ? 'winrate' : f.report)))]
+  const commands = reports.map((r) => `pulse report ${r}`)
+  const list = commands.length <= 1 ? commands.join('') : `${commands.slice(0, -1).join(', ')} and ${commands[commands.length - 1]}`
+  return {
+    report: 'summary',
+    key: 'summary_more',
+    significant: false,
+    text: `${left.length === 1 ? '1 more finding is' : `${formatCount(left.length)} more findings are`} left out here: see ${list}.`,
+  }
 }
 
 /**

@@ -259,18 +259,23 @@ function winrateFindings(
         text: `No deal${scope} was created by ${r.asOf}: the first deal${scope} was created on ${firstCreatedAfter}. Run the report as of a later date.`,
       })
     } else if (last) {
-      // "Since" the first month judged: earlier months shown had no deals or no baseline, so no limits.
-      const first = r.months.find(judged) as WinrateMonth
+      // "Since" the first month whose limits leave out some rate: earlier months shown had no deals or
+      // no baseline (no limits), or limits of 0%-100% that take every rate, so none of them was judged.
+      const first = r.months.find((m) => judged(m) && !takesEveryRate(m))
       out.push({
         report: 'winrate',
         key: `winrate_normal:${last.month}`,
         significant: false,
         // Limits of 0%-100% (a handful of deals) take every rate: "within the normal range" would be a verdict the month cannot give.
         text: `${
-          (last.lcl as number) <= 0 && (last.ucl as number) >= 1
+          takesEveryRate(last)
             ? `${formatMonth(last.month)}'s ${formatDeals(last.n, 'closed')}${scope} (win rate ${formatPercent(last.winRate)}) ${last.n === 1 ? 'is' : 'are'} too few to judge: any rate would be within its limits of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)}`
             : `${formatMonth(last.month)}'s win rate${scope} of ${formatPercent(last.winRate)} is within the normal range of ${formatPercent(last.lcl)}-${formatPercent(last.ucl)} for ${formatDeals(last.n, 'closed')}`
-        }; no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits.`,
+        }; ${
+          first === undefined
+            ? `no month shown could be judged: each had too few closed deals for its limits to leave out any rate, or no limits at all`
+            : `no month${first.month < last.month ? ` since ${formatMonth(first.month)}` : ''} is outside its limits`
+        }.`,
       })
     } else if (r.months.length === 1 && r.months[0]!.partial && r.months[0]!.center !== null) {
       // History enough for limits, but the one month shown is the partial one, which is never judged.
@@ -344,4 +349,9 @@ export function scopeWords(where: Readonly<Record<string, string | undefined>>):
 function shiftMonth(month: string, delta: number): string {
   const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + delta
   return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`
+}
+
+/** Limits of 0%-100%: a month of a handful of deals, where any rate is within them, so none is judged. */
+function takesEveryRate(m: WinrateMonth): boolean {
+  return m.lcl !== null && m.ucl !== null && m.lcl <= 0 && m.ucl >= 1
 }

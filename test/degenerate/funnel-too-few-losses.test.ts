@@ -12,7 +12,10 @@ describe('funnel with a handful of lost deals', () => {
   it('says there are too few losses to tell, rather than that no stage leaks', () => {
     const report = funnelReport([won(1), lost('Demo', 1), { outcome: 'open', stage: 'Proposal', furthest: null, n: 1 }], context, false, q)
     expect(report.findings.map((f) => [f.significant, f.text])).toEqual([
-      [false, 'Only one lost deal: too few to tell a leaking stage from chance (highest leakage: Demo).'],
+      [
+        false,
+        'Only one lost deal: too few to tell a leaking stage from chance (highest leakage: Demo, 33% of the deals reaching it lost).',
+      ],
     ])
     expect(funnelChart(report).title).toBe('Too few lost deals to tell a leaking stage (highest: Demo, 33% of deals reaching it are lost)')
     expect(funnelReport([won(40), lost('Negotiation', 2)], context, false, q).findings[0]!.text).toMatch(/^Too few lost deals \(2\)/)
@@ -30,7 +33,7 @@ describe('funnel with a handful of lost deals', () => {
     expect(report.findings.map((f) => [f.significant, f.text])).toEqual([
       [
         false,
-        'Too few lost deals (3) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: Negotiation).',
+        'Too few lost deals (3) to tell a leaking stage from chance: even all of them at one stage would not be significant (highest leakage: Negotiation, 75% of the deals reaching it lost).',
       ],
     ])
     // With 6 of them there, the same stage is a leak.
