@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { seededRandom } from '../../src/domain/seeded-random.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
 
@@ -41,17 +42,6 @@ const SHAPES: Shape[] = [
   { seed: 6, deals: 25, months: 3, outcomes: ['Won', 'Lost'], amounts: 'huge', asOf: 'before' },
 ]
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
 }
@@ -61,7 +51,7 @@ function band(amount: number): string {
 }
 
 function generate(shape: Shape): { deals: Deal[]; asOf: string } {
-  const r = rng(shape.seed)
+  const r = seededRandom(shape.seed)
   const pick = <T>(xs: ReadonlyArray<T>): T => xs[Math.floor(r() * xs.length)] as T
   const start = Date.UTC(2023, 0, 1) + Math.floor(r() * 300) * DAY
   const span = shape.months * 30 * DAY

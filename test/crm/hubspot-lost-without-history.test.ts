@@ -9,6 +9,7 @@ import { loadLossesReport } from '../../src/services/load-losses-report.js'
 import { loadStalledReport } from '../../src/services/load-stalled-report.js'
 import { type FakeHubspotDeal, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
+import { hubspotFakeDeal } from '../helpers/hubspot-fake-deal.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
 
 let fake: HubspotFake | undefined
@@ -20,36 +21,9 @@ afterEach(async () => {
   store = undefined
 })
 
-const day = (d: string) => `${d}T12:00:00.000Z`
 /** A HubSpot deal of $80k created on 2024-01-10 whose stage history is `steps` (stage id @ day). */
-function deal(
-  id: string,
-  steps: Array<[string, string]>,
-  closed: 'won' | 'lost' | null,
-  extra: Partial<FakeHubspotDeal> = {},
-): FakeHubspotDeal {
-  const last = steps[steps.length - 1] as [string, string]
-  return {
-    id,
-    createdAt: day('2024-01-10'),
-    archived: false,
-    history: steps.map(([value, d]) => ({ value, timestamp: day(d) })),
-    properties: {
-      dealname: `Deal ${id}`,
-      amount: '80000',
-      dealstage: last[0],
-      pipeline: 'default',
-      createdate: day('2024-01-10'),
-      closedate: closed ? day(last[1]) : null,
-      hs_is_closed: closed ? 'true' : 'false',
-      hs_is_closed_won: closed === 'won' ? 'true' : 'false',
-      hs_lastmodifieddate: day(last[1]),
-      notes_last_updated: day('2024-01-12'),
-      hubspot_owner_id: null,
-    },
-    ...extra,
-  }
-}
+const deal = (id: string, steps: Array<[string, string]>, closed: 'won' | 'lost' | null, extra: Partial<FakeHubspotDeal> = {}) =>
+  hubspotFakeDeal(id, steps, { closed, lastActivity: '2024-01-12', extra })
 
 describeEachDialect('a HubSpot lost deal whose batch read gives no stage history', (dialect) => {
   it('is stored lost at its closed stage, said by pulse sync, and placed by no report, like a CSV lost deal at Closed', async () => {

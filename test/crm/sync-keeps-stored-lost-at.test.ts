@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/open-store.js'
 import { type FakeHubspotDeal, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
+import { hubspotFakeDeal } from '../helpers/hubspot-fake-deal.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'
 import { type DocsSalesforceFake, docsOpportunities, sfTime, startDocsSalesforceFake } from './docs-salesforce-fake.js'
@@ -49,40 +50,19 @@ async function lossesByStage(db: string) {
   return (JSON.parse(run.stdout).stages as Array<{ stage: string; lost: number }>).map((s) => [s.stage, s.lost])
 }
 
-const day = (d: string) => `${d}T12:00:00.000Z`
-function hubspotDeal(id: string, steps: Array<[string, string]>): FakeHubspotDeal {
-  const last = steps[steps.length - 1] as [string, string]
-  return {
-    id,
-    createdAt: day('2024-01-10'),
-    archived: false,
-    history: steps.map(([value, d]) => ({ value, timestamp: day(d) })),
-    properties: {
-      dealname: `Deal ${id}`,
-      amount: '80000',
-      dealstage: last[0],
-      pipeline: 'default',
-      createdate: day('2024-01-10'),
-      closedate: day(last[1]),
-      hs_is_closed: 'true',
-      hs_is_closed_won: 'false',
-      hs_lastmodifieddate: day(last[1]),
-      hubspot_owner_id: null,
-    },
-  }
-}
+const lostDeal = (id: string, steps: Array<[string, string]>) => hubspotFakeDeal(id, steps, { closed: 'lost' })
 
 describe('pulse sync of a lost deal that comes again without its stage history', () => {
   it('HubSpot: keeps the stage it was lost at and its history, and does not count it as lost at Closed Lost', async () => {
     hs.addDeal(
-      hubspotDeal('101', [
+      lostDeal('101', [
         ['appointmentscheduled', '2024-01-10'],
         ['contractsent', '2024-02-01'],
         ['closedlost', '2024-03-01'],
       ]),
     )
     hs.addDeal(
-      hubspotDeal('102', [
+      lostDeal('102', [
         ['appointmentscheduled', '2024-01-10'],
         ['qualifiedtobuy', '2024-02-01'],
         ['closedlost', '2024-03-02'],
@@ -152,13 +132,13 @@ describe('pulse sync of a lost deal that comes again without its stage history',
 
   it('a deal stored open, then lost without history, is lost at the last open stage the store knows it in; one never stored, at Closed Lost', async () => {
     hs.addDeal(
-      hubspotDeal('201', [
+      lostDeal('201', [
         ['appointmentscheduled', '2024-01-10'],
         ['contractsent', '2024-02-01'],
         ['closedlost', '2024-03-01'],
       ]),
     )
-    const open = hubspotDeal('202', [
+    const open = lostDeal('202', [
       ['appointmentscheduled', '2024-01-10'],
       ['presentationscheduled', '2024-02-01'],
     ])
@@ -175,7 +155,7 @@ describe('pulse sync of a lost deal that comes again without its stage history',
       ;(hs.deals.get(id) as FakeHubspotDeal).withoutHistory = true
       hs.updateDeal(id, { dealstage: 'closedlost' })
     }
-    const fresh = hubspotDeal('203', [
+    const fresh = lostDeal('203', [
       ['appointmentscheduled', '2024-01-10'],
       ['closedlost', '2024-03-01'],
     ])

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { type FakeHubspotDeal, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
 import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
+import { hubspotFakeDeal, hubspotNoon } from '../helpers/hubspot-fake-deal.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
 import { type DocsSalesforceFake, docsOpportunities, sfTime, startDocsSalesforceFake } from './docs-salesforce-fake.js'
@@ -24,29 +25,8 @@ afterAll(async () => {
   await sf.close()
 })
 
-const day = (d: string) => `${d}T12:00:00.000Z`
-function openDeal(id: string, steps: Array<[string, string]>): FakeHubspotDeal {
-  const last = steps[steps.length - 1] as [string, string]
-  return {
-    id,
-    createdAt: day('2024-01-10'),
-    archived: false,
-    history: steps.map(([value, d]) => ({ value, timestamp: day(d) })),
-    properties: {
-      dealname: `Deal ${id}`,
-      amount: '50000',
-      dealstage: last[0],
-      pipeline: 'default',
-      createdate: day('2024-01-10'),
-      closedate: null,
-      hs_is_closed: 'false',
-      hs_is_closed_won: 'false',
-      hs_lastmodifieddate: day(last[1]),
-      notes_last_updated: day('2024-01-10'),
-      hubspot_owner_id: null,
-    },
-  }
-}
+const day = hubspotNoon
+const openDeal = (id: string, steps: Array<[string, string]>) => hubspotFakeDeal(id, steps, { amount: '50000', lastActivity: '2024-01-10' })
 
 describeEachDialect('pulse sync of an open deal whose stage changed, without stage history', (dialect) => {
   let options: ReturnType<typeof durableStoreOptions>
