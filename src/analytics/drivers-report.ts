@@ -6,7 +6,14 @@ import { currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability, SIGNIFICANCE_LEVEL } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import { normalSf } from './normal-distribution.js'
-import type { DriverSegment, DriversReport, Finding, ReportQuery, SegmentField } from './report-types.js'
+import {
+  type DriverSegment,
+  type DriversReport,
+  type Finding,
+  type ReportQuery,
+  type SegmentField,
+  segmentFieldWords,
+} from './report-types.js'
 import { twoProportionTest } from './two-proportion-test.js'
 import { wilsonInterval } from './wilson-interval.js'
 import { scopeWords } from './winrate-report.js'
@@ -402,16 +409,6 @@ export function driverFinding(s: DriverSegment, scope = '', currencies: readonly
   }
 }
 
-/** A segment field as a sentence names it. */
-const FIELD_WORDS: Record<SegmentField, string> = {
-  region: 'region',
-  industry: 'industry',
-  product_type: 'product',
-  lead_source: 'lead source',
-  sales_rep_id: 'rep',
-  amount_band: 'amount band',
-}
-
 /**
  * The pair that adds to its parts ({@link strongestPair}) as a finding that says so, with the test
  * behind the claim: "Deals of $50k-100k in EMEA win 14% vs 33% for all others (0.43x, n=212,
@@ -426,7 +423,7 @@ export function addsToPartsFinding(
   currencies: readonly (string | null)[] = [],
 ): Finding {
   const p = pairInteractionP(pairEvidence(s, segments, all))
-  const fields = (Object.keys(s.segment) as SegmentField[]).map((f) => FIELD_WORDS[f] ?? f.replace(/_/g, ' '))
+  const fields = (Object.keys(s.segment) as SegmentField[]).map(segmentFieldWords)
   return {
     ...driverFinding(s, scope, currencies),
     text: `${describeSegment(s, scope, currencies)}, ${s.direction === 'high' ? 'higher' : 'lower'} than its ${fields.join(' and ')} alone predict (interaction ${formatProbability('p', p)}).`,

@@ -21,6 +21,24 @@ export const SEGMENT_FIELDS = ['region', 'industry', 'product_type', 'lead_sourc
 /** One of {@link SEGMENT_FIELDS}. */
 export type SegmentField = (typeof SEGMENT_FIELDS)[number]
 
+/**
+ * A segment field as a sentence or a chart title names it (`product_type` -> "product"); a field
+ * not among {@link SEGMENT_FIELDS} reads with spaces for its underscores.
+ * @example segmentFieldWords('lead_source') // 'lead source'
+ */
+export function segmentFieldWords(field: string): string {
+  return SEGMENT_FIELD_WORDS[field as SegmentField] ?? field.replace(/_/g, ' ')
+}
+
+const SEGMENT_FIELD_WORDS: Record<SegmentField, string> = {
+  region: 'region',
+  industry: 'industry',
+  product_type: 'product',
+  lead_source: 'lead source',
+  sales_rep_id: 'rep',
+  amount_band: 'amount band',
+}
+
 /** Filters: field -> value, all must match (`--where region=EMEA --where amount_band=50k-100k`). */
 export type ReportFilters = Readonly<Partial<Record<SegmentField, string>>>
 

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import type { ReportFilters, SegmentField } from '../analytics/report-types.js'
+import { type ReportFilters, segmentFieldWords } from '../analytics/report-types.js'
 import { COLORS, FONT_SIZES, LAYOUT } from './chart-theme.js'
 import { wrapText } from './text-metrics.js'
 
@@ -55,22 +55,13 @@ export function joinPhrases(items: readonly string[], conjunction: 'and' | 'or' 
   return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`
 }
 
-const FILTER_NAMES: Record<SegmentField, string> = {
-  region: 'region',
-  industry: 'industry',
-  product_type: 'product',
-  lead_source: 'lead source',
-  sales_rep_id: 'rep',
-  amount_band: 'amount band',
-}
-
 /**
  * The sentence naming a report's filters, `Only deals with region EMEA and amount band 50k-100k.`,
  * or `''` without filters.
  */
 export function filterNote(where: ReportFilters | undefined): string {
   const parts = Object.entries(where ?? {}).flatMap(([field, value]) =>
-    value === undefined ? [] : [`${FILTER_NAMES[field as SegmentField] ?? field.replace(/_/g, ' ')} ${value}`],
+    value === undefined ? [] : [`${segmentFieldWords(field)} ${value}`],
   )
   return parts.length > 0 ? `Only deals with ${joinPhrases(parts)}.` : ''
 }

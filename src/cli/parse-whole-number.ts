@@ -27,3 +27,13 @@ export function parseWholeNumber(value: string, name: string, range: WholeNumber
   }
   return n
 }
+
+/**
+ * How many rows a listing command shows: `--limit` when given (0: all), else every row with
+ * `--json` and `textDefault` in text, as `pulse report stalled` and `pulse score` list them.
+ * @example listLimit(undefined, true, 20, '--limit 10') // 0 (all)
+ */
+export function listLimit(option: string | undefined, json: boolean | undefined, textDefault: number, example: string): number {
+  if (option === undefined) return json ? 0 : textDefault
+  return parseWholeNumber(option, '--limit', { min: 0, example })
+}

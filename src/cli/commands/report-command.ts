@@ -39,7 +39,7 @@ import {
   usingStore,
   withReportOptions,
 } from '../cli-context.js'
-import { parseWholeNumber } from '../parse-whole-number.js'
+import { listLimit, parseWholeNumber } from '../parse-whole-number.js'
 import { shellArg } from '../shell-arg.js'
 
 interface ReportOptions extends CommonOptions {
@@ -107,13 +107,7 @@ const SPECS: ReportSpec[] = [
     description: 'stalled and stale open deals',
     example: 'pulse report stalled --limit 20',
     async run(store, query, options) {
-      // The default length is the text table's; --json lists every stalled deal unless --limit says otherwise.
-      const limit =
-        options.limit === undefined
-          ? options.json
-            ? 0
-            : DEFAULT_STALLED_LIMIT
-          : parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 20 (0 lists all)' })
+      const limit = listLimit(options.limit, options.json, DEFAULT_STALLED_LIMIT, '--limit 20 (0 lists all)')
       const report = await loadStalledReport(store.db, { ...query, limit })
       return { json: report, text: () => stalledText(report), chart: { kind: 'stalled', input: report } }
     },

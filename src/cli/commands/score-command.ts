@@ -15,7 +15,7 @@ import {
   usingStore,
   withReportOptions,
 } from '../cli-context.js'
-import { parseWholeNumber } from '../parse-whole-number.js'
+import { listLimit } from '../parse-whole-number.js'
 
 interface ScoreOptions extends CommonOptions {
   limit?: string
@@ -33,13 +33,7 @@ export function registerScoreCommand(program: Command, io: CliIo): void {
       .option('--limit <n>', `deals listed, least healthy first (default ${DEFAULT_SCORE_LIMIT}, all with --json; 0 = all)`)
       .addHelpText('after', '\nExamples:\n  pulse score --db data/demo.db --as-of 2026-06-30 --limit 10\n  pulse score --json'),
   ).action(async (options: ScoreOptions) => {
-    // The default length is the text's; --json lists every open deal unless --limit says otherwise (as report stalled does).
-    const limit =
-      options.limit === undefined
-        ? options.json
-          ? 0
-          : DEFAULT_SCORE_LIMIT
-        : parseWholeNumber(options.limit, '--limit', { min: 0, example: '--limit 10 (0 lists all)' })
+    const limit = listLimit(options.limit, options.json, DEFAULT_SCORE_LIMIT, '--limit 10 (0 lists all)')
     const { report, today } = await usingStore(
       options,
       async (store, config) => {
