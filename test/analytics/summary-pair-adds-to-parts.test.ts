@@ -72,7 +72,7 @@ describe('the pair said to add to its parts', () => {
     const said = summary.findings.filter((f) => f.text.includes('alone predict'))
     expect(said.map((f) => f.key)).toEqual(['drivers_low:region=EMEA&amount_band=50k-100k'])
     expect(said[0]?.text).toMatch(
-      /^Deals of \$50k-100k in EMEA win 15% vs \d+% for all others \(0\.\d\dx, n=300, q<0\.001\), lower than its region and amount band alone predict \(interaction p<0\.001\)\.$/,
+      /^Deals of \$50k-100k in EMEA win 15% vs \d+% for all others \(0\.\d\dx, n=300, q<0\.001\), lower than its region and amount band alone predict \(interaction p<0\.001, q<0\.001 over the 6 pairs tested\)\.$/,
     )
     // The /pulse drivers list says the same of it.
     expect(drivers.findings.find((f) => f.key === 'drivers_low:region=EMEA&amount_band=50k-100k')?.text).toContain('alone predict')

@@ -23,11 +23,10 @@ describe('pulse report summary', () => {
     const { sentences } = JSON.parse(run.stdout) as { sentences: string[] }
     const low = sentences.find((t) => t.startsWith('Win rate was below its normal range in Apr 2026:'))
     expect(low).toMatch(/; the month since is within its limits \(May 2026: \d+%, range \d+%-\d+%\)\.$/)
-    // The planted pair, whose extra effect over EMEA and $50k-100k is significant, is said to add to them; no other pair is.
-    const adds = sentences.filter((t) => t.includes('alone predict'))
-    expect(adds).toHaveLength(1)
-    expect(adds[0]).toMatch(
-      /^Deals of \$50k-100k in EMEA win .*lower than its region and amount band alone predict \(interaction p=0\.0\d+\)\.$/,
-    )
+    // The planted pair is significant, but at 4,000 deals its extra effect over EMEA and $50k-100k
+    // (interaction p=0.021) is not, once corrected over the 28 pairs tested: it is stated as a
+    // segment, and no pair is said to add to its parts.
+    expect(sentences.filter((t) => t.includes('alone predict'))).toEqual([])
+    expect(sentences).toContainEqual(expect.stringMatching(/^Deals of \$50k-100k in EMEA win \d+% vs \d+% for all others \([^)]*\)\.$/))
   }, 60_000)
 })
