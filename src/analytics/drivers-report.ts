@@ -254,6 +254,50 @@ function keptCutoff(segments: readonly DriverSegment[]): number {
 }
 
 /**
+ * The pair that carries a significant single-field segment's whole gap, or undefined. A value can
+ * owe its gap to one of its pairs: EMEA's $50k-100k deals lose on their own while EMEA's other
+ * deals win at the base rate, so "Deals in EMEA win less" names the wrong thing. Of the significant
+ * pairs holding the segment's value, on its side, that add to their parts ({@link pairInteractionQ}
+ * below 0.05), the one with the most extra effect ({@link pairEvidence}) is set apart, and the
+ * segment's other deals are tested against the same others: the pair carries the gap when they no
+ * longer differ on the segment's side at the report's cutoff (Benjamini-Hochberg's k q / m, as in
+ * {@link mirroredValues}). A value whose other deals still differ keeps its finding; without a pair
+ * whose extra effect is supported, nothing is set apart. Two-field segments carry nothing.
+ */
+export function carryingPair(
+  s: DriverSegment,
+  segments: readonly DriverSegment[],
+  all: { n: number; won: number },
+): DriverSegment | undefined {
+  const entries = Object.entries(s.segment) as Array<[SegmentField, string]>
+  const [own] = entries
+  if (entries.length !== 1 || own === undefined || !s.significant || s.othersWinRate === null) return undefined
+  const [field, value] = own
+  const q = pairInteractionQ(segments, all)
+  let best: DriverSegment | undefined
+  let bestZ = 0
+  for (const d of segments) {
+    if (Object.keys(d.segment).length !== 2 || d.segment[field] !== value || !d.significant || d.direction !== s.direction) continue
+    if (!((q.get(d) ?? 1) < SIGNIFICANCE_LEVEL)) continue
+    const z = pairEvidence(d, segments, all)
+    if (z > bestZ) {
+      best = d
+      bestZ = z
+    }
+  }
+  if (!best) return undefined
+  const rest = restOf(s, best)
+  if (rest.n <= 0) return best
+  const sameSide = s.direction === 'low' ? rest.won / rest.n < s.othersWinRate : rest.won / rest.n > s.othersWinRate
+  return sameSide && twoProportionTest(rest.won, rest.n, s.othersWon, s.othersN).pValue <= keptCutoff(segments) ? undefined : best
+}
+
+/** The deals of single-field segment `s` outside its pair `pair`. */
+function restOf(s: DriverSegment, pair: DriverSegment): { n: number; won: number } {
+  return { n: s.n - pair.n, won: s.won - pair.won }
+}
+
+/**
  * The two-sided p of a pair's interaction z ({@link pairEvidence}): how often chance alone would
  * take the pair this far from what its two values predict. 1 for a z of 0 (no extra effect, or one
  * pointing the other way from the pair's lift).
@@ -375,9 +419,11 @@ function driverFindings(
   // source) can outrank it on evidence, yet it is the one finding they do not explain.
   const all = { n, won }
   const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
-  // A value that only mirrors a stronger one of its field is said as such, after the findings, as context.
+  // A value that only mirrors a stronger one of its field, or owes its whole gap to one of its
+  // pairs, is said as such, after the findings, as context.
   const mirrors = new Map(sig.map((s) => [s, mirroredValues(s, segments)]))
-  const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0
+  const carriers = new Map(sig.filter((s) => !mirrors.get(s)?.length).map((s) => [s, carryingPair(s, segments, all)]))
+  const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0 || carriers.get(s) !== undefined
   const ranked = [...sig].sort(
     (a, b) => Number(echo(a)) - Number(echo(b)) || Number(addsNothing(a)) - Number(addsNothing(b)) || driverEvidence(b) - driverEvidence(a),
   )
@@ -386,6 +432,8 @@ function driverFindings(
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
   return top.map((s) => {
     if (s === bestPair) return addsToPartsFinding(s, segments, all, scope, currencies)
+    const carrier = carriers.get(s)
+    if (carrier) return carriedFinding(s, carrier, segments, scope, currencies)
     const mirrored = mirrors.get(s) ?? []
     if (mirrored.length === 0) return driverFinding(s, scope, currencies)
     return {
@@ -394,6 +442,46 @@ function driverFindings(
       text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, mirrored, currencies)}.`,
     }
   })
+}
+
+/**
+ * A single-field segment whose gap its pair `carrier` carries ({@link carryingPair}), as context:
+ * "Deals in EMEA win 24% vs 33% for all others (0.74x, n=480, q=0.004), a gap that comes from
+ * Enterprise deals in EMEA (7.5%); the other deals in EMEA win 33%, not significantly less than all
+ * others (p=0.41)." A p below 0.05 is put next to the report's cutoff ({@link mirroredValues}'s),
+ * and other deals that differ the other way read "no less (more) than all others". Its key is
+ * {@link driverFinding}'s; it is not a finding to act on.
+ */
+export function carriedFinding(
+  s: DriverSegment,
+  carrier: DriverSegment,
+  segments: readonly DriverSegment[],
+  scope = '',
+  currencies: readonly (string | null)[] = [],
+): Finding {
+  const rest = restOf(s, carrier)
+  const pair = `${lowerFirst(segmentWords(carrier.segment, currencies))} (${formatPercent(carrier.winRate)})`
+  const others = `the other ${lowerFirst(segmentWords(s.segment, currencies))}${scope}`
+  const side = s.direction === 'low' ? 'less' : 'more'
+  let tail = ''
+  if (rest.n > 0) {
+    const rate = rest.won / rest.n
+    const sameSide = s.othersWinRate !== null && (s.direction === 'low' ? rate < s.othersWinRate : rate > s.othersWinRate)
+    const p = twoProportionTest(rest.won, rest.n, s.othersWon, s.othersN).pValue
+    const cutoff = keptCutoff(segments)
+    const test =
+      p < SIGNIFICANCE_LEVEL
+        ? `${formatProbability('p', p)}, above the cutoff of ${cutoff.toPrecision(2)} for the ${formatCountOf(segments.length, 'segment')} tested`
+        : formatProbability('p', p)
+    tail = sameSide
+      ? `; ${others} win ${formatPercent(rate)}, not significantly ${side} than all others (${test})`
+      : `; ${others} win ${formatPercent(rate)}, no ${side} than all others`
+  }
+  return {
+    ...driverFinding(s, scope, currencies),
+    significant: false,
+    text: `${describeSegment(s, scope, currencies)}, a gap that comes from ${pair}${tail}.`,
+  }
 }
 
 /** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */

@@ -1,4 +1,12 @@
-import { addsToPartsFinding, driverEvidence, driverFinding, mirroredValues, pairEvidence, strongestPair } from './drivers-report.js'
+import {
+  addsToPartsFinding,
+  carryingPair,
+  driverEvidence,
+  driverFinding,
+  mirroredValues,
+  pairEvidence,
+  strongestPair,
+} from './drivers-report.js'
 import { formatCount, formatDeals, formatMonth, formatPercent } from './format-figures.js'
 import { formatMonthLimits } from './format-month-limits.js'
 import type {
@@ -135,7 +143,8 @@ export function backInRange(months: readonly WinrateMonth[], last: WinrateMonth)
 
 /**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
- * only mirrors a stronger one of its field ({@link mirroredValues}), and one two-field segment: the
+ * only mirrors a stronger one of its field ({@link mirroredValues}) or owes its whole gap to one of
+ * its pairs ({@link carryingPair}), and one two-field segment: the
  * one that adds most to its parts ({@link strongestPair}), said so with its test
  * ({@link addsToPartsFinding}); when no pair's extra effect is supported, the significant pair with
  * the most evidence whose extra effect at least points its way, stated as a segment only; none when
@@ -146,7 +155,10 @@ function topDrivers(r: DriversReport): Finding[] {
   if (sig.length === 0) return []
   const scope = scopeWords(r.where)
   const singles = sig
-    .filter((s) => Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0)
+    .filter(
+      (s) =>
+        Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0 && carryingPair(s, r.segments, r) === undefined,
+    )
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
     .map((s) => driverFinding(s, scope, r.closedCurrencies))
