@@ -255,14 +255,16 @@ function keptCutoff(segments: readonly DriverSegment[]): number {
 
 /**
  * The pair that carries a significant single-field segment's whole gap, or undefined. A value can
- * owe its gap to one of its pairs: EMEA's $50k-100k deals lose on their own while EMEA's other
- * deals win at the base rate, so "Deals in EMEA win less" names the wrong thing. Of the significant
- * pairs holding the segment's value, on its side, that add to their parts ({@link pairInteractionQ}
- * below 0.05), the one with the most extra effect ({@link pairEvidence}) is set apart, and the
- * segment's other deals are tested against the same others: the pair carries the gap when they no
- * longer differ on the segment's side at the report's cutoff (Benjamini-Hochberg's k q / m, as in
- * {@link mirroredValues}). A value whose other deals still differ keeps its finding; without a pair
- * whose extra effect is supported, nothing is set apart. Two-field segments carry nothing.
+ * owe its gap to one pair: EMEA's $50k-100k deals lose on their own while EMEA's other deals win at
+ * the base rate, so "Deals in EMEA win less" names the wrong thing; and with those deals among their
+ * "all others", the other regions can each win more than all others for the same reason. Of the
+ * significant pairs that add to their parts ({@link pairInteractionQ} below 0.05) and either hold the
+ * segment's value, on its side, or hold another value of its field, on the other side, the one with
+ * the most extra effect ({@link pairEvidence}) is set apart (from the segment, or from its others),
+ * and the segment is tested again: the pair carries the gap when the rest no longer differs on the
+ * segment's side at the report's cutoff (Benjamini-Hochberg's k q / m, as in {@link mirroredValues}).
+ * A value whose gap remains keeps its finding; without a pair whose extra effect is supported,
+ * nothing is set apart. Two-field segments carry nothing.
  */
 export function carryingPair(
   s: DriverSegment,
@@ -271,14 +273,15 @@ export function carryingPair(
 ): DriverSegment | undefined {
   const entries = Object.entries(s.segment) as Array<[SegmentField, string]>
   const [own] = entries
-  if (entries.length !== 1 || own === undefined || !s.significant || s.othersWinRate === null) return undefined
+  if (entries.length !== 1 || own === undefined || !s.significant) return undefined
   const [field, value] = own
   const q = pairInteractionQ(segments, all)
   let best: DriverSegment | undefined
   let bestZ = 0
   for (const d of segments) {
-    if (Object.keys(d.segment).length !== 2 || d.segment[field] !== value || !d.significant || d.direction !== s.direction) continue
-    if (!((q.get(d) ?? 1) < SIGNIFICANCE_LEVEL)) continue
+    const other = d.segment[field]
+    if (Object.keys(d.segment).length !== 2 || other === undefined || !d.significant) continue
+    if ((other === value) !== (d.direction === s.direction) || !((q.get(d) ?? 1) < SIGNIFICANCE_LEVEL)) continue
     const z = pairEvidence(d, segments, all)
     if (z > bestZ) {
       best = d
@@ -286,15 +289,26 @@ export function carryingPair(
     }
   }
   if (!best) return undefined
-  const rest = restOf(s, best)
-  if (rest.n <= 0) return best
-  const sameSide = s.direction === 'low' ? rest.won / rest.n < s.othersWinRate : rest.won / rest.n > s.othersWinRate
-  return sameSide && twoProportionTest(rest.won, rest.n, s.othersWon, s.othersN).pValue <= keptCutoff(segments) ? undefined : best
+  const { segment, others } = withoutPair(s, best)
+  if (segment.n <= 0 || others.n <= 0) return best
+  const rate = segment.won / segment.n
+  const othersRate = others.won / others.n
+  const sameSide = s.direction === 'low' ? rate < othersRate : rate > othersRate
+  return sameSide && twoProportionTest(segment.won, segment.n, others.won, others.n).pValue <= keptCutoff(segments) ? undefined : best
 }
 
-/** The deals of single-field segment `s` outside its pair `pair`. */
-function restOf(s: DriverSegment, pair: DriverSegment): { n: number; won: number } {
-  return { n: s.n - pair.n, won: s.won - pair.won }
+/**
+ * Single-field segment `s` and its others with the deals of `pair` set apart: from the segment
+ * when the pair holds its value, else from its others (a pair of another value of its field).
+ */
+function withoutPair(
+  s: DriverSegment,
+  pair: DriverSegment,
+): { inside: boolean; segment: { n: number; won: number }; others: { n: number; won: number } } {
+  const inside = Object.entries(s.segment).every(([f, v]) => pair.segment[f as SegmentField] === v)
+  return inside
+    ? { inside, segment: { n: s.n - pair.n, won: s.won - pair.won }, others: { n: s.othersN, won: s.othersWon } }
+    : { inside, segment: { n: s.n, won: s.won }, others: { n: s.othersN - pair.n, won: s.othersWon - pair.won } }
 }
 
 /**
@@ -421,8 +435,10 @@ function driverFindings(
   const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
   // A value that only mirrors a stronger one of its field, or owes its whole gap to one of its
   // pairs, is said as such, after the findings, as context.
-  const mirrors = new Map(sig.map((s) => [s, mirroredValues(s, segments)]))
-  const carriers = new Map(sig.filter((s) => !mirrors.get(s)?.length).map((s) => [s, carryingPair(s, segments, all)]))
+  // A pair is checked first: with EMEA's $50k-100k deals losing on their own in a two-region store,
+  // EMEA would otherwise read as the mirror of the other region, which would be stated.
+  const carriers = new Map(sig.map((s) => [s, carryingPair(s, segments, all)]))
+  const mirrors = new Map(sig.filter((s) => carriers.get(s) === undefined).map((s) => [s, mirroredValues(s, segments)]))
   const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0 || carriers.get(s) !== undefined
   const ranked = [...sig].sort(
     (a, b) => Number(echo(a)) - Number(echo(b)) || Number(addsNothing(a)) - Number(addsNothing(b)) || driverEvidence(b) - driverEvidence(a),
@@ -449,7 +465,9 @@ function driverFindings(
  * "Deals in EMEA win 24% vs 33% for all others (0.74x, n=480, q=0.004), a gap that comes from
  * Enterprise deals in EMEA (7.5%); the other deals in EMEA win 33%, not significantly less than all
  * others (p=0.41)." A p below 0.05 is put next to the report's cutoff ({@link mirroredValues}'s),
- * and other deals that differ the other way read "no less (more) than all others". Its key is
+ * and other deals that differ the other way read "no less (more) than all others". A pair among the
+ * segment's others is said as a mirrored value is: "..., a gap that comes from deals of $50k-100k in
+ * EMEA (10%) among those others; without them, the others win 33%". Its key is
  * {@link driverFinding}'s; it is not a finding to act on.
  */
 export function carriedFinding(
@@ -459,7 +477,10 @@ export function carriedFinding(
   scope = '',
   currencies: readonly (string | null)[] = [],
 ): Finding {
-  const rest = restOf(s, carrier)
+  const split = withoutPair(s, carrier)
+  const finding = { ...driverFinding(s, scope, currencies), significant: false }
+  if (!split.inside) return { ...finding, text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, [carrier], currencies)}.` }
+  const rest = split.segment
   const pair = `${lowerFirst(segmentWords(carrier.segment, currencies))} (${formatPercent(carrier.winRate)})`
   const others = `the other ${lowerFirst(segmentWords(s.segment, currencies))}${scope}`
   const side = s.direction === 'low' ? 'less' : 'more'
@@ -477,11 +498,7 @@ export function carriedFinding(
       ? `; ${others} win ${formatPercent(rate)}, not significantly ${side} than all others (${test})`
       : `; ${others} win ${formatPercent(rate)}, no ${side} than all others`
   }
-  return {
-    ...driverFinding(s, scope, currencies),
-    significant: false,
-    text: `${describeSegment(s, scope, currencies)}, a gap that comes from ${pair}${tail}.`,
-  }
+  return { ...finding, text: `${describeSegment(s, scope, currencies)}, a gap that comes from ${pair}${tail}.` }
 }
 
 /** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */

@@ -94,4 +94,40 @@ describe('a single-field driver that one of its pairs carries', () => {
       /, a gap that comes from Enterprise deals in EMEA \(5\.0%\); the other deals in EMEA win 38%, no less than all others\.$/,
     )
   })
+
+  it('in a two-region store, names the pair rather than the other region as the finding', () => {
+    // [region, band, n, won]: every cell wins 33%, except EMEA's $50k-100k deals (10%).
+    const cells: Array<[string, string, number, number]> = [
+      ['NA', '10k-50k', 1000, 330],
+      ['NA', '50k-100k', 1000, 330],
+      ['NA', '100k+', 1000, 330],
+      ['EMEA', '10k-50k', 1000, 330],
+      ['EMEA', '50k-100k', 400, 40],
+      ['EMEA', '100k+', 1000, 330],
+    ]
+    const rows: SegmentOutcomeRow[] = []
+    for (const fields of [['region'], ['amount_band'], ['region', 'amount_band']] as SegmentFieldName[][]) {
+      const by = new Map<string, SegmentOutcomeRow>()
+      for (const [region, band, n, won] of cells) {
+        const values = fields.map((f) => (f === 'region' ? region : band))
+        const row = by.get(values.join('|')) ?? { fields, values, n: 0, won: 0 }
+        row.n += n
+        row.won += won
+        by.set(values.join('|'), row)
+      }
+      rows.push(...by.values())
+    }
+    const drivers = driversReport(rows, q)
+    // NA wins more than "all others" only because EMEA's $50k-100k deals are among them.
+    expect(drivers.segments.find((s) => s.segment.region === 'NA' && !s.segment.amount_band)?.significant).toBe(true)
+    expect(drivers.findings.filter((f) => f.significant).map((f) => f.key)).toEqual(['drivers_low:region=EMEA&amount_band=50k-100k'])
+    expect(drivers.findings.find((f) => f.key === 'drivers_high:region=NA')?.text).toMatch(
+      /, a gap that comes from deals of \$50k-100k in EMEA \(10%\) among those others; without them, the others win 33%\.$/,
+    )
+    expect(drivers.findings.find((f) => f.key === 'drivers_low:region=EMEA')?.text).toContain(
+      'a gap that comes from deals of $50k-100k in EMEA (10%)',
+    )
+    const summary = summaryOfDrivers(drivers, q)
+    expect(summary.findings.filter((f) => f.significant).map((f) => f.key)).toEqual(['drivers_low:region=EMEA&amount_band=50k-100k'])
+  })
 })
