@@ -15,6 +15,7 @@ import {
   HISTORY_SUBQUERY,
   mapOpportunity,
   opportunityFields,
+  STAGE_CHANGE_FIELD,
   type StageFlags,
   segmentParents,
   sfFlag,
@@ -79,6 +80,8 @@ interface SalesforceWatermark {
   deletedSince: string | null
   /** Whether Opportunity has `CurrencyIsoCode`, once Salesforce has said (absent: ask). */
   currency?: boolean
+  /** Whether Opportunity has `LastStageChangeDate`, once Salesforce has said (absent: ask). */
+  stageChange?: boolean
   /**
    * Each `OpportunityStage` (by Id) as `O|W|L:name` (open, won, lost) when the opportunities up to
    * `stamp` were stored; absent in watermarks of earlier versions.
@@ -124,6 +127,10 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org): kept in the watermark once
   // Salesforce has said, so only a first (or --full) sync asks.
   let currencyField: Promise<boolean | undefined> | undefined
+  // Whether Opportunity has `LastStageChangeDate`: kept in the watermark the same way.
+  let stageChangeField: Promise<boolean | undefined> | undefined
+  // Opportunity's describe, asked at most once a sync (null: refused, undefined: could not be asked).
+  let described: Promise<Set<string> | null | undefined> | undefined
   // Owners read by `owners()` this sync: their pages need no `User` query of their own.
   let knownUsers = new Map<string, { name: string | null; email: string | null } | null>()
 
@@ -204,12 +211,41 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
    * and the next sync asks again.
    */
   async function describeCurrency(): Promise<boolean | undefined> {
+    const fields = await describeOpportunity()
+    if (fields) return fields.has('CurrencyIsoCode')
+    options.logger?.info('Salesforce did not describe Opportunity; amounts are stored without their currency')
+    return fields === null ? false : undefined
+  }
+
+  /** Opportunity's field names from its describe: null when Salesforce refused it (4xx), undefined when it could not be asked now. */
+  function describeOpportunity(): Promise<Set<string> | null | undefined> {
+    described ??= api.fieldNames('Opportunity').then(
+      (names) => names,
+      (error: unknown) => {
+        options.logger?.info({ err: userMessage(error) }, 'Salesforce did not describe Opportunity')
+        return isRefusedRequest(error) ? null : undefined
+      },
+    )
+    return described
+  }
+
+  /**
+   * Whether Opportunity has `LastStageChangeDate`, which dates the stay of an opportunity read
+   * without `OpportunityHistory` rows; an org or API version without it refuses any query naming it
+   * (400 `INVALID_FIELD`). The describe says; a server that does not describe is asked with a
+   * one-row query naming the field, which it answers, or refuses (no), or fails now (undefined:
+   * not selected this time, asked again at the next sync).
+   */
+  async function hasStageChangeField(): Promise<boolean | undefined> {
+    const fields = await describeOpportunity()
+    if (fields) return [...fields].some((f) => f.toLowerCase() === STAGE_CHANGE_FIELD.toLowerCase())
     try {
-      return (await api.fieldNames('Opportunity')).has('CurrencyIsoCode')
+      await api.query(`SELECT Id, ${STAGE_CHANGE_FIELD} FROM Opportunity ORDER BY Id ASC LIMIT 1`)
+      return true
     } catch (error) {
       options.logger?.info(
         { err: userMessage(error) },
-        'Salesforce did not describe Opportunity; amounts are stored without their currency',
+        `Salesforce did not answer a query naming Opportunity.${STAGE_CHANGE_FIELD}; opportunities without stage history are dated by their last modification`,
       )
       return isRefusedRequest(error) ? false : undefined
     }
@@ -396,7 +432,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       )
       start = { ...start, stamp: null, ids: [], recent: undefined }
     }
-    const fields = opportunityFields(options.segments, currency === true)
+    stageChangeField ??= start.stageChange === undefined ? hasStageChangeField() : Promise.resolve(start.stageChange)
+    const stageChange = await stageChangeField
+    const fields = opportunityFields(options.segments, currency === true, stageChange === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
     const plainSoql = `SELECT ${fields.join(', ')} FROM Opportunity${where}${order}`
@@ -427,6 +465,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
         ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
+        ...(stageChange === undefined ? {} : { stageChange }),
         parentsSince,
         ...(recentParents.size > 0 && recentParents.size <= MAX_RECENT ? { recentParents: Object.fromEntries(recentParents) } : {}),
         stages: stageNames,
@@ -641,6 +680,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
     const w = JSON.parse(value) as SalesforceWatermark
     if (Array.isArray(w.ids)) {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
+      const stageChange = typeof w.stageChange === 'boolean' ? { stageChange: w.stageChange } : {}
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
       const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
       const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
@@ -655,6 +695,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
         ids: w.ids,
         deletedSince: w.deletedSince ?? null,
         ...currency,
+        ...stageChange,
         ...stages,
         ...segments,
         ...recent,
