@@ -1,5 +1,6 @@
 import type { SegmentMapping } from '../../config.js'
 import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.js'
+import { type StageRename, stageRenames } from '../../domain/stage-renames.js'
 import type { StageDefinition } from '../../domain/stages-from-names.js'
 import { AppError, userMessage } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
@@ -9,6 +10,7 @@ import { CrmHttpError, describeBody, isRefusedRequest } from '../http/crm-http.j
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
+import { withStageRenames } from '../with-stage-renames.js'
 import {
   fieldAt,
   HISTORY_FIELDS,
@@ -124,6 +126,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   // The stages by Id as the watermark keeps them (see `SalesforceWatermark.stages`).
   let stageNames: Record<string, string> = {}
   let historyMode: 'subquery' | 'separate' = 'subquery'
+  // The stages renamed since the stored watermark, found as a sync starts.
+  let renames: StageRename[] = []
   // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org): kept in the watermark once
   // Salesforce has said, so only a first (or --full) sync asks.
   let currencyField: Promise<boolean | undefined> | undefined
@@ -403,6 +407,11 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // StageName without a new SystemModstamp: every opportunity is read again, so that stored
     // deals carry the new name, as a first sync would store them.
     const changed = Object.entries(start.stages ?? {}).filter(([id, was]) => stageNames[id] !== undefined && stageNames[id] !== was)
+    // A renamed stage is the same stage: the stored deals and stays under its old name take the new
+    // one, so an opportunity read again without history is not taken to have changed stage (a full
+    // sync compares with the watermark it replaced).
+    const lastStages = (watermark === null && opts.replaced != null ? parseWatermark(opts.replaced) : start).stages
+    renames = lastStages ? stageRenames(lastStages, stageNames) : []
     // A segment read from another field now (`SALESFORCE_REGION_FIELD` changed): the opportunities
     // stored before hold the old field's values, and only changed ones would be read again.
     const remapped = segmentMappingChanges(start.segments, options.segments, 'SALESFORCE_{}_FIELD')
@@ -641,7 +650,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       if (known.length > 0) await readUsers(known, knownUsers)
       return [...knownUsers].flatMap(([ownerId, user]) => (user ? [{ ownerId, email: user.email, name: user.name }] : []))
     },
-    pages,
+    pages: (watermark, opts) => withStageRenames(pages(watermark, opts), () => renames),
   }
 }
 
