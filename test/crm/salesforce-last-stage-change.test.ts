@@ -122,6 +122,20 @@ describe('Salesforce LastStageChangeDate', () => {
     expect(soqlSent(f).filter((q) => q.includes('LastStageChangeDate'))).toHaveLength(1)
   })
 
+  it('a server that does not describe and refuses the one-row question for another reason: the field is not taken to be missing', async () => {
+    const opps = generateOpportunities(5, { seed: 5 })
+    fake = await startSalesforceFake({ opportunities: opps, noDescribe: true, now: () => Date.UTC(2024, 4, 20) })
+    // A server that does not read LIMIT (a test double, a proxy) refuses the question with MALFORMED_QUERY.
+    fake.failNext({ path: /LIMIT%201/ }, { status: 400, body: [{ message: "unexpected token: 'LIMIT'", errorCode: 'MALFORMED_QUERY' }] })
+    store = await openTestStore()
+    expect((await syncCrm(store, source(fake))).deals).toBe(5)
+    expect(soqlSent(fake).filter((q) => /^SELECT .*LastStageChangeDate.* FROM Opportunity ORDER BY/.test(q))).toEqual([])
+    // Asked again by the next sync, which it answers: from then on the field is selected.
+    await syncCrm(store, source(fake))
+    expect(soqlSent(fake).filter((q) => q.endsWith('LIMIT 1'))).toHaveLength(2)
+    expect(soqlSent(fake).some((q) => /^SELECT .*LastStageChangeDate.* FROM Opportunity .*ORDER BY/.test(q))).toBe(true)
+  })
+
   it('a server that does not describe, with the field: a query naming it is answered, so it is selected', async () => {
     const { stays: after } = await movedWithoutHistory({ noDescribe: true })
     expect(after[after.length - 1]).toEqual(['Qualification', '2024-05-10', null])

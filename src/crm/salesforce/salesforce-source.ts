@@ -237,21 +237,24 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
    * Whether Opportunity has `LastStageChangeDate`, which dates the stay of an opportunity read
    * without `OpportunityHistory` rows; an org or API version without it refuses any query naming it
    * (400 `INVALID_FIELD`). The describe says; a server that does not describe is asked with a
-   * one-row query naming the field, which it answers, or refuses (no), or fails now (undefined:
-   * not selected this time, asked again at the next sync).
+   * one-row query naming the field: answered, yes; refused with `INVALID_FIELD`, no; any other
+   * failure (a server that does not read `LIMIT`, an outage), undefined: not selected this time,
+   * asked again at the next sync.
    */
   async function hasStageChangeField(): Promise<boolean | undefined> {
     const fields = await describeOpportunity()
     if (fields) return [...fields].some((f) => f.toLowerCase() === STAGE_CHANGE_FIELD.toLowerCase())
     try {
-      await api.query(`SELECT Id, ${STAGE_CHANGE_FIELD} FROM Opportunity ORDER BY Id ASC LIMIT 1`)
+      await api.query(`SELECT Id, ${STAGE_CHANGE_FIELD} FROM Opportunity LIMIT 1`)
       return true
     } catch (error) {
       options.logger?.info(
         { err: userMessage(error) },
         `Salesforce did not answer a query naming Opportunity.${STAGE_CHANGE_FIELD}; opportunities without stage history are dated by their last modification`,
       )
-      return isRefusedRequest(error) ? false : undefined
+      const code =
+        isRefusedRequest(error) && Array.isArray(error.body) ? (error.body[0] as { errorCode?: unknown } | undefined)?.errorCode : undefined
+      return code === 'INVALID_FIELD' ? false : undefined
     }
   }
 
