@@ -31,7 +31,8 @@ process.on('message', async (m: FakeCommand) => {
       batchSize: m.batchSize,
     })
     // Render the records the sync will ask for once, up front, so the fake answers as fast as a server would.
-    salesforce.prerender(`SELECT ${opportunityFields(m.segments).join(', ')}, ${HISTORY_SUBQUERY} FROM Opportunity`)
+    // (The fake org has LastStageChangeDate and one currency, so the sync selects that field and not CurrencyIsoCode.)
+    salesforce.prerender(`SELECT ${opportunityFields(m.segments, false, true).join(', ')}, ${HISTORY_SUBQUERY} FROM Opportunity`)
     process.send?.({ url: salesforce.url, secret: salesforce.clientSecret })
   } else if (m.cmd === 'stats') {
     const reads = hubspot?.batchReadIds ?? []

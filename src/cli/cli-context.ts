@@ -188,7 +188,7 @@ export async function usingStore<T>(
   // A first large import, or another process upgrading the store's tables, holds a SQLite file to
   // itself until it commits: wait for it, saying so.
   const store = await retryWhileBusy(
-    () => openStore({ path, url }),
+    () => openStore({ path, url, onUpgrade: (note) => io.err(note) }),
     BUSY_WAIT_MS,
     () =>
       io.err(

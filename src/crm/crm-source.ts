@@ -1,4 +1,5 @@
 import type { DealSource, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
+import type { StageRename } from '../domain/stage-renames.js'
 import type { StageDefinition } from '../domain/stages-from-names.js'
 
 /**
@@ -16,6 +17,12 @@ export interface SyncPage {
   owners?: NormalizedOwner[]
   /** Rows the source could not read (CSV only), with their line and reason. */
   rejects?: Array<{ line: number; reason: string; raw: string }>
+  /**
+   * Stages renamed in the CRM since the last sync (same stage, new label), in the order to apply
+   * them: the source's stored deals and stays under the old label take the new one, with this
+   * page, before its deals are stored (a rename is no stage change). On a sync's first page.
+   */
+  renamedStages?: StageRename[]
 }
 
 /** Options of {@link CrmSource.pages}. */

@@ -14,9 +14,10 @@ import type { Database } from './schema.js'
 export async function foldStageSpellings(tx: Transaction<Database>, names: readonly string[], now: Date = new Date()): Promise<boolean> {
   const spelling = stageSpelling(names)
   const stored = new Set<string>()
-  for (const r of await tx.selectFrom('deals').select('stage').distinct().execute()) stored.add(r.stage)
-  for (const r of await tx.selectFrom('deals').select('lost_at_stage').distinct().where('lost_at_stage', 'is not', null).execute()) {
-    stored.add(r.lost_at_stage as string)
+  // One read of each table (a store of a million deals takes a fraction of a second for each).
+  for (const r of await tx.selectFrom('deals').select(['stage', 'lost_at_stage']).distinct().execute()) {
+    stored.add(r.stage)
+    if (r.lost_at_stage !== null) stored.add(r.lost_at_stage)
   }
   for (const r of await tx.selectFrom('stage_history').select('stage').distinct().execute()) stored.add(r.stage)
   let changed = false

@@ -55,12 +55,12 @@ function connectTimeoutMs(url: string | undefined): number {
 
 /**
  * Opens the PostgreSQL store at `url` (in `schema` when given, created when missing) and brings
- * its schema up to date.
+ * its schema up to date (`onUpgrade`: told first when that upgrades a large store, see `migrateToLatest`).
  *
  * @throws AppError `bad_config` for a URL that cannot be read, a server that cannot be reached
  * or refuses, a search_path naming no schema, or a role that may not create the tables.
  */
-export async function openPostgresStore(url: string, schema: string | undefined): Promise<Store> {
+export async function openPostgresStore(url: string, schema: string | undefined, onUpgrade?: (note: string) => void): Promise<Store> {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new AppError('bad_config', `"${schema}" is not a valid schema name.`)
   if (!readsAsOneUrl(url))
@@ -172,7 +172,7 @@ export async function openPostgresStore(url: string, schema: string | undefined)
   const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, where.name) })
   // Kysely looks for its migration tables in every schema unless told which one: name ours.
   try {
-    await migrateToLatest(db, where.name)
+    await migrateToLatest(db, where.name, onUpgrade)
   } catch (error) {
     await db.destroy()
     // 42501 insufficient_privilege: the role may not create the tables (PostgreSQL 15 and later

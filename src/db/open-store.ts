@@ -39,6 +39,11 @@ export interface StoreOptions {
   readonly schema?: string
   /** Open read-only, for a second reader while a writer works. No migrations run. */
   readonly readonly?: boolean
+  /**
+   * Told, before they run, what the pending migrations of a store holding many deals are about to
+   * do (a line for stderr: an upgrade that reads the whole store can take a while).
+   */
+  readonly onUpgrade?: (note: string) => void
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
@@ -51,7 +56,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   // pg loads only for a PostgreSQL store, so SQLite commands start quicker.
-  if (options.url) return (await import('./open-postgres-store.js')).openPostgresStore(options.url, options.schema)
+  if (options.url) return (await import('./open-postgres-store.js')).openPostgresStore(options.url, options.schema, options.onUpgrade)
   const memory = options.path === ':memory:'
   let opened: SqliteDatabase.Database | undefined
   try {
@@ -109,7 +114,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   const sqlite = opened
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-  if (!options.readonly) await migrateToLatest(db)
+  if (!options.readonly) await migrateToLatest(db, undefined, options.onUpgrade)
   return {
     db,
     dialect: 'sqlite',
@@ -123,11 +128,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  * Applies every pending migration. Safe to call on every start. On PostgreSQL pass the schema the
  * store lives in, so that migration bookkeeping in other schemas of the same database is ignored.
  *
+ * An existing store of at least {@link LARGE_STORE_DEALS} deals with migrations pending first has
+ * `onUpgrade` told so ({@link upgradeNote}).
+ *
  * @throws AppError `bad_file` naming the migration that failed, saying the database is busy
  * when another process's write kept a SQLite store's pending migrations waiting, or that a
  * SQLite store needing them is read-only for this user.
  */
-export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema?: string): Promise<void> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  migrationTableSchema?: string,
+  onUpgrade?: (note: string) => void,
+): Promise<void> {
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) })
   // SQLite: Kysely takes no lock between processes there, so two commands started together on a
   // store of an older release would both apply its new migrations. One write transaction holds
@@ -140,6 +152,7 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
     await beginImmediateWhenFree(db).catch((e: unknown) => {
       throw isDatabaseReadOnly(e) ? migrationReadOnly(firstPending, isNew, e) : e
     })
+  if (onUpgrade) await noteLargeUpgrade(db, known.length > 0 ? known : await migrator.getMigrations(), onUpgrade)
   let { error, results } = await migrator.migrateToLatest()
   if (locked && error) await sql`ROLLBACK`.execute(db).catch(() => undefined) // SQLite may have rolled back already
   if (locked && !error)
@@ -168,6 +181,37 @@ export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema
       { cause: error },
     )
   }
+}
+
+/** Deals from which a store's upgrade is said on stderr before it runs (each migration that reads every deal takes about a second a million). */
+export const LARGE_STORE_DEALS = 100_000
+
+/**
+ * The line said before `pending` migrations (names) run on a store of `deals` deals: what is
+ * happening, that it may take a while, and that other commands wait for it.
+ * @example upgradeNote(['0020-stage-spelling-after-sync'], 1_000_000)
+ */
+export function upgradeNote(pending: readonly string[], deals: number): string {
+  const which = pending.length === 1 ? `migration ${pending[0]}` : `migrations ${pending[0]} to ${pending[pending.length - 1]}`
+  return `Upgrading the database to this version of Sales Pulse (${which}) over its ${deals.toLocaleString('en-US')} deals: it reads every deal and stage stay once, which can take a while; other pulse commands on it wait until it is done.`
+}
+
+/** Tells `onUpgrade` of the pending migrations of an existing store holding at least {@link LARGE_STORE_DEALS} deals. */
+async function noteLargeUpgrade(
+  db: Kysely<Database>,
+  migrations: ReadonlyArray<{ name: string; executedAt?: Date }>,
+  onUpgrade: (note: string) => void,
+): Promise<void> {
+  const pending = migrations.filter((m) => m.executedAt === undefined).map((m) => m.name)
+  // A new store has nothing to upgrade, only tables to create.
+  if (pending.length === 0 || pending.length === migrations.length) return
+  const counted = await db
+    .selectFrom('deals')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirst()
+    .catch(() => undefined)
+  const deals = Number(counted?.n ?? 0)
+  if (deals >= LARGE_STORE_DEALS) onUpgrade(upgradeNote(pending, deals))
 }
 
 /**

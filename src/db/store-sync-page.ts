@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { keepStoredLostAt, type StoredLoss } from '../domain/keep-stored-lost-at.js'
 import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
 import { noteOwnerEmail, uniqueOwners } from '../domain/note-owner-email.js'
+import type { StageRename } from '../domain/stage-renames.js'
 import { type StoredStage, type SyncStageChange, syncStageChange, withStageEntered } from '../domain/sync-stage-change.js'
 import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
@@ -32,6 +33,12 @@ export interface SyncPageWrite {
   now: Date
   /** A page of a full sync (see {@link beginFullSync}): its deals are noted as seen, its removals as gone. */
   full?: boolean
+  /**
+   * Stages the CRM renamed (same stage, new label), in the order to apply them: the deals of
+   * `source` (`stage`, `lost_at_stage`) and their stays under `from` take `to` before the page's
+   * deals are stored, so a deal that comes without history is not taken to have changed stage.
+   */
+  renamedStages?: readonly StageRename[]
 }
 
 // SQLite allows 32,766 bound parameters per statement; a deal row has 27.
@@ -44,7 +51,8 @@ const ID_CHUNK = 900
  * that is not open, is lost at the last open stage the store knows it in: {@link keepStoredLostAt}; a
  * stored deal that came without one in another stage has the change recorded, as a CSV import records
  * it: {@link syncStageChange}), removes archived/deleted deals of `source` with their
- * history (a deal another source stored under the same id stays), upserts the page's owners (and any owner its deals name with an email that `owners`
+ * history (a deal another source stored under the same id stays), first gives the deals of `source`
+ * and their stays under a stage the CRM renamed its new name (`renamedStages`), upserts the page's owners (and any owner its deals name with an email that `owners`
  * lacks), notes the deals seen by a full sync (`full`), counts the page on its sync run, and
  * stores the source's watermark. Either all of it is kept or none of it: the watermark never runs ahead of the data.
  * On SQLite the page is written with prepared statements while holding Kysely's connection
@@ -60,6 +68,7 @@ export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<
 async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
   const nowIso = page.now.toISOString()
   return db.transaction().execute(async (tx) => {
+    for (const r of page.renamedStages ?? []) await renameStage(tx, page.source, r)
     const lost = await withStoredLostAt(tx, page.deals)
     const { deals, changes } = await withStageChanges(tx, page.deals, lost.deals, nowIso)
     const keptLostAt = lost.keptLostAt
@@ -148,7 +157,7 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
       .where('run_id', '=', page.runId)
       .execute()
     if (page.watermark !== null) await saveWatermark(tx, page.source, page.watermark, nowIso)
-    if (page.deals.length > 0 || removed > 0) {
+    if (page.deals.length > 0 || removed > 0 || (page.renamedStages?.length ?? 0) > 0) {
       await tx
         .insertInto('meta')
         .values({ key: 'data_version', value: `sync:${page.runId}:${nowIso}` })
@@ -326,6 +335,15 @@ function prepare(sqlite: SqliteDatabase.Database) {
        ON CONFLICT (deal_id, entered_at, stage) DO UPDATE SET left_at = excluded.left_at`,
     ),
     deleteDeal: sqlite.prepare('DELETE FROM deals WHERE deal_id = ? AND source = ?'),
+    dropRenamedRepeats: sqlite.prepare(
+      `DELETE FROM stage_history WHERE stage = ? AND deal_id IN (SELECT deal_id FROM deals WHERE source = ?) AND EXISTS (
+         SELECT 1 FROM stage_history AS kept WHERE kept.deal_id = stage_history.deal_id AND kept.entered_at = stage_history.entered_at AND kept.stage = ?)`,
+    ),
+    renameStays: sqlite.prepare(
+      'UPDATE stage_history SET stage = ? WHERE stage = ? AND deal_id IN (SELECT deal_id FROM deals WHERE source = ?)',
+    ),
+    renameDealStage: sqlite.prepare('UPDATE deals SET stage = ? WHERE stage = ? AND source = ?'),
+    renameLostAt: sqlite.prepare('UPDATE deals SET lost_at_stage = ? WHERE lost_at_stage = ? AND source = ?'),
     upsertOwner: sqlite.prepare(
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
@@ -360,6 +378,13 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
   const s = st
   const nowIso = page.now.toISOString()
   return sqlite.transaction((): StoredPage => {
+    for (const r of page.renamedStages ?? []) {
+      // A stay that would repeat one stored under the new name (same deal and entry) is dropped.
+      s.dropRenamedRepeats.run(r.from, page.source, r.to)
+      s.renameStays.run(r.to, r.from, page.source)
+      s.renameDealStage.run(r.to, r.from, page.source)
+      s.renameLostAt.run(r.to, r.from, page.source)
+    }
     let open: Set<string> | undefined
     const keptLostAt = new Set<string>()
     for (const d of page.deals) {
@@ -410,7 +435,7 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     for (const [id, email] of ownersOfDeals(page.deals)) s.noteDealOwner.run(id, email, page.source, nowIso)
     s.countPage.run(page.deals.length, removed, page.runId)
     if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
-    if (page.deals.length > 0 || removed > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
+    if (page.deals.length > 0 || removed > 0 || (page.renamedStages?.length ?? 0) > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
     return { deals: page.deals.length, removed, keptLostAt: [...keptLostAt] }
   })()
 }
@@ -551,6 +576,36 @@ async function saveWatermark(db: Kysely<Database> | Transaction<Database>, sourc
     .insertInto('crm_sync_state')
     .values({ source, watermark, updated_at: at })
     .onConflict((oc) => oc.column('source').doUpdateSet({ watermark, updated_at: at }))
+    .execute()
+}
+
+/**
+ * Gives the deals of `source` and their stays under `rename.from` the name `rename.to` (a stay that
+ * would repeat one stored under it, same deal and entry, is dropped), as the SQLite path does.
+ */
+async function renameStage(tx: Transaction<Database>, source: string, rename: StageRename): Promise<void> {
+  const ours = tx.selectFrom('deals').select('deal_id').where('source', '=', source)
+  await tx
+    .deleteFrom('stage_history')
+    .where('stage', '=', rename.from)
+    .where('deal_id', 'in', ours)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('stage_history as kept')
+          .select('kept.deal_id')
+          .whereRef('kept.deal_id', '=', 'stage_history.deal_id')
+          .whereRef('kept.entered_at', '=', 'stage_history.entered_at')
+          .where('kept.stage', '=', rename.to),
+      ),
+    )
+    .execute()
+  await tx.updateTable('stage_history').set({ stage: rename.to }).where('stage', '=', rename.from).where('deal_id', 'in', ours).execute()
+  await tx.updateTable('deals').set({ stage: rename.to }).where('stage', '=', rename.from).where('source', '=', source).execute()
+  await tx
+    .updateTable('deals')
+    .set({ lost_at_stage: rename.to })
+    .where('lost_at_stage', '=', rename.from)
+    .where('source', '=', source)
     .execute()
 }
 

@@ -144,6 +144,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
         watermark: page.watermark,
         now: now(),
         full,
+        ...(page.renamedStages ? { renamedStages: page.renamedStages.map((r) => ({ from: r.from, to: spelling?.(r.to) ?? r.to })) } : {}),
       })
       totals.pages++
       totals.deals += stored.deals

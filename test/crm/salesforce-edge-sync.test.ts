@@ -155,6 +155,47 @@ describe('Salesforce sync edge cases', () => {
     fake.options = { ...fake.options, stages: undefined }
   })
 
+  it('a stage renamed in Salesforce while its opportunities come without history rows: their stays keep their dates under the new name', async () => {
+    const data = docsOpportunities(6)
+    fake.options = { ...data }
+    const db = join(tempDir(), 'pulse.db')
+    expect((await runCli('sync', '--db', db)).code).toBe(0)
+    const stays = async () => {
+      const store = await openStore({ path: db })
+      try {
+        const rows = await store.db
+          .selectFrom('stage_history')
+          .select(['deal_id', 'stage', 'entered_at', 'left_at'])
+          .orderBy('deal_id')
+          .orderBy('entered_at')
+          .execute()
+        return rows.map((r) => `${r.deal_id} ${r.stage} ${r.entered_at.slice(0, 10)}-${r.left_at?.slice(0, 10) ?? ''}`)
+      } finally {
+        await store.close()
+      }
+    }
+    const before = await stays()
+    const inQualification = new Set((await deals(db)).filter((d) => d.stage === 'Qualification').map((d) => d.deal_id))
+    expect(inQualification.size).toBeGreaterThan(0)
+    // The picklist value is renamed (its OpportunityStage Id stays), and the Run As user no longer sees those history rows.
+    const rename = <T extends { StageName: string }>(r: T): T => (r.StageName === 'Qualification' ? { ...r, StageName: 'Qualified' } : r)
+    fake.options = {
+      ...data,
+      opportunities: data.opportunities.map(rename),
+      history: data.history.filter((h) => !inQualification.has(h.OpportunityId)).map(rename),
+      stages: [
+        ['Prospecting', 1, false, false, true],
+        ['Qualified', 2, false, false, true],
+        ['Closed Won', 9, true, true, true],
+        ['Closed Lost', 10, true, false, true],
+      ],
+    }
+    const run = await runCli('sync', '--db', db, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    expect(await stays()).toEqual(before.map((s) => s.replace(' Qualification ', ' Qualified ')))
+    fake.options = { ...fake.options, stages: undefined }
+  })
+
   it('a --full sync after incremental ones removes what the CRM no longer has; status and report follow at once', async () => {
     const data = docsOpportunities(6)
     fake.options = { ...data }

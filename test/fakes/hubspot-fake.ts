@@ -50,6 +50,8 @@ export interface HubspotFake extends FakeServerBase {
   updateDeal(id: string, changes: Record<string, string | null>, at?: number): void
   addDeal(deal: FakeHubspotDeal): void
   archiveDeal(id: string, at?: number): void
+  /** Gives a stage of the default pipeline a new label (its id, and its deals, unchanged), as a rename in HubSpot's settings does. */
+  relabelStage(id: string, label: string): void
 }
 
 /** HubSpot's search cap: paging past 10,000 results answers 400. */
@@ -83,6 +85,8 @@ export async function startHubspotFake(options: HubspotFakeOptions = {}): Promis
   const burstWindow = slidingWindow(options.burstPerTenSeconds ?? Number.POSITIVE_INFINITY, 10_000, Date.now)
   const limited = { search: 0, burst: 0 }
   const batchReadIds: string[] = []
+  // The default pipeline's stages as this fake lists them (labels may be changed).
+  const stages: FakeStage[] = DEFAULT_PIPELINE_STAGES.map((s) => ({ ...s }))
   let sorted: FakeHubspotDeal[] | undefined
   const byTs = () => {
     sorted ??= [...deals.values()].filter((d) => !d.archived).sort((a, b) => tsOf(a) - tsOf(b) || Number(a.id) - Number(b.id))
@@ -127,7 +131,7 @@ export async function startHubspotFake(options: HubspotFakeOptions = {}): Promis
     const rate = { 'x-hubspot-ratelimit-remaining': String(burstWindow.remaining()), 'x-hubspot-ratelimit-interval-milliseconds': '10000' }
     if (req.method === 'POST' && path === '/crm/v3/objects/deals/batch/read') return { ...batchRead(JSON.parse(req.body)), headers: rate }
     if (req.method === 'GET' && path === '/crm/v3/objects/deals') return { ...listDeals(req.url.searchParams), headers: rate }
-    if (req.method === 'GET' && path === '/crm/v3/pipelines/deals') return { status: 200, body: pipelines(), headers: rate }
+    if (req.method === 'GET' && path === '/crm/v3/pipelines/deals') return { status: 200, body: pipelines(stages), headers: rate }
     if (req.method === 'GET' && path.replace(/\/$/, '') === '/crm/v3/owners') return { ...listOwners(req.url.searchParams), headers: rate }
     return { status: 404, body: { status: 'error', message: `Unknown path ${path}`, category: 'OBJECT_NOT_FOUND', correlationId: cid() } }
   })
@@ -282,6 +286,11 @@ export async function startHubspotFake(options: HubspotFakeOptions = {}): Promis
       d.archivedAt = new Date(at).toISOString()
       sorted = undefined
     },
+    relabelStage(id: string, label: string) {
+      const stage = stages.find((s) => s.id === id)
+      if (!stage) throw new Error(`no stage ${id}`)
+      stage.label = label
+    },
   })
   return fake
 }
@@ -336,7 +345,15 @@ const ERROR_401 = {
   category: 'INVALID_AUTHENTICATION',
 }
 
-function pipelines() {
+/** A stage of the fake's pipeline. */
+interface FakeStage {
+  id: string
+  label: string
+  isClosed: boolean
+  probability: string
+}
+
+function pipelines(stages: readonly FakeStage[]) {
   const t = '1970-01-01T00:00:00Z'
   return {
     results: [
@@ -347,7 +364,7 @@ function pipelines() {
         archived: false,
         createdAt: t,
         updatedAt: '2023-09-12T10:11:12.000Z',
-        stages: DEFAULT_PIPELINE_STAGES.map((s, i) => ({
+        stages: stages.map((s, i) => ({
           id: s.id,
           label: s.label,
           displayOrder: i,

@@ -42,7 +42,22 @@ export interface FakeOpportunity {
   IsDeleted: boolean
   /** Set in a multi-currency org only: the field does not exist in a single-currency one. */
   CurrencyIsoCode?: string
+  /**
+   * When the stage last changed; left out, the `CreatedDate` of the last history row that
+   * changed the stage (null without history), as Salesforce keeps it.
+   */
+  LastStageChangeDate?: string | null
   history: FakeHistoryRow[]
+}
+
+/** `LastStageChangeDate` of `o`: its own, else when its history last moved its stage. */
+function lastStageChange(o: FakeOpportunity): string | null {
+  if (o.LastStageChangeDate !== undefined) return o.LastStageChangeDate
+  let at: string | null = null
+  o.history.forEach((h, i) => {
+    if (i === 0 || h.StageName !== o.history[i - 1]?.StageName) at = h.CreatedDate
+  })
+  return at
 }
 
 /** The org's stages (`OpportunityStage`). */
@@ -97,6 +112,13 @@ export interface SalesforceFakeOptions {
   loose?: boolean
   /** Write the opportunities' checkbox fields (`IsClosed`, `IsWon`, `IsDeleted`) as text, `"true"`, as a proxy may. */
   flagsAsText?: boolean
+  /**
+   * Opportunity fields the org (or API version) does not have (`LastStageChangeDate`): its describe
+   * leaves them out, and a query naming them answers 400 `INVALID_FIELD`.
+   */
+  lacks?: readonly string[]
+  /** Answer `sobjects/Opportunity/describe` with 404 `NOT_FOUND`, as a server that does not describe. */
+  noDescribe?: boolean
 }
 
 /** The fake Salesforce org and helpers to change it mid-test. */
@@ -143,6 +165,7 @@ const OPPORTUNITY_FIELDS = [
   'LeadSource',
   'AccountId',
   'IsDeleted',
+  'LastStageChangeDate',
 ]
 
 /**
@@ -168,6 +191,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   // Rendered record JSON by select-list shape, then by id (with the version it was rendered at).
   const rendered = new Map<string, Map<string, { version: string; text: string }>>()
   const issued = { tokens: 0 }
+  const lacks = new Set((options.lacks ?? []).map((f) => f.toLowerCase()))
   let cursorSeq = 0
   let url = ''
 
@@ -220,10 +244,10 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
         }
       }
     }
-    if (req.method === 'GET' && path === `/services/data/${VERSION}/sobjects/Opportunity/describe`) {
+    if (req.method === 'GET' && path === `/services/data/${VERSION}/sobjects/Opportunity/describe` && !options.noDescribe) {
       // The org's Opportunity fields: CurrencyIsoCode only when its opportunities carry one (multi-currency).
       const multiCurrency = [...opportunities.values()].some((o) => o.CurrencyIsoCode !== undefined)
-      const names = [...OPPORTUNITY_FIELDS, ...(multiCurrency ? ['CurrencyIsoCode'] : [])]
+      const names = [...OPPORTUNITY_FIELDS, ...(multiCurrency ? ['CurrencyIsoCode'] : [])].filter((f) => !lacks.has(f.toLowerCase()))
       return { status: 200, body: { name: 'Opportunity', fields: names.map((name) => ({ name, type: 'string' })) } }
     }
     return { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] }
@@ -284,6 +308,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     }
     if (parsed.from !== 'Opportunity')
       throw Object.assign(new Error(`sObject type '${parsed.from}' is not supported.`), { code: 'INVALID_TYPE' })
+    // A field the org lacks fails the query whatever it finds.
+    const lacked = parsed.fields.find((f) => lacks.has(f.toLowerCase()))
+    if (lacked !== undefined) throw invalidField(lacked, 'Opportunity')
     let rows = [...opportunities.values()].filter((o) => all || !o.IsDeleted)
     rows = rows.filter((o) => parsed.where.every((c) => compare(fieldOf(o, c.field), c.op, c.value)))
     const keyed = rows.map((o) => ({ o, keys: parsed.orderBy.map((ob) => String(fieldOf(o, ob.field))) }))
@@ -350,11 +377,13 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     return undefined
   }
 
-  function project(o: Record<string, unknown>, fields: string[], type: string): Record<string, unknown> {
+  function project(record: Record<string, unknown>, fields: string[], type: string): Record<string, unknown> {
+    const o = type === 'Opportunity' ? { ...record, LastStageChangeDate: lastStageChange(record as unknown as FakeOpportunity) } : record
     const out: Record<string, unknown> = { attributes: { type, url: `/services/data/${VERSION}/sobjects/${type}/${o.Id}` } }
     for (const f of fields) {
       const [asked, askedChild] = f.split('.') as [string, string | undefined]
       if (askedChild === undefined) {
+        if (type === 'Opportunity' && lacks.has(f.toLowerCase())) throw invalidField(f, type)
         const key = spelled(f, Object.keys(o))
         if (key === undefined || key === 'history') throw invalidField(f, type)
         out[key] = o[key]

@@ -63,7 +63,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const where: StoreOptions = { path: options.db ?? config.dbPath, ...(config.databaseUrl ? { url: config.databaseUrl } : {}) }
     try {
       store = await retryWhileBusy(
-        () => openStore(where),
+        () => openStore({ ...where, onUpgrade: (note) => logger.warn(note) }),
         120_000,
         () => logger.warn('the database is busy (an import is writing to it); waiting for it before starting'),
         stop.signal,

@@ -1,5 +1,6 @@
 import type { SegmentMapping } from '../../config.js'
 import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.js'
+import { type StageRename, stageRenames } from '../../domain/stage-renames.js'
 import type { StageDefinition } from '../../domain/stages-from-names.js'
 import { AppError } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
@@ -8,6 +9,7 @@ import { type Clock, systemClock } from '../http/clock.js'
 import { isRefusedRequest } from '../http/crm-http.js'
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
+import { withStageRenames } from '../with-stage-renames.js'
 import {
   createHubspotApi,
   type HubspotApi,
@@ -119,6 +121,8 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
   let notes: string[] = []
   // The stage names of this sync's pipelines, stored with every watermark.
   let names: Record<string, string> = {}
+  // The stages renamed since the stored watermark, found as a sync starts.
+  let renames: StageRename[] = []
 
   async function loadStages(): Promise<{ order: StageDefinition[]; index: HubspotStageIndex }> {
     const pipelines = await api.pipelines()
@@ -243,6 +247,11 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
     // A stage renamed (or closed or reopened) in HubSpot touches none of its deals, so no search
     // finds them: every deal is read again, so that stored deals and histories carry the new name.
     const renamed = Object.entries(start.stages ?? {}).filter(([key, was]) => names[key] !== undefined && names[key] !== was)
+    // A renamed stage is the same stage: the stored deals and stays under its old label take the new
+    // one, so a deal read again without history is not taken to have changed stage (a full sync
+    // compares with the watermark it replaced).
+    const lastStages = storedStages(watermark ?? opts.replaced ?? 'null')
+    renames = lastStages ? stageRenames(lastStages, names) : []
     // A segment read from another property now (`HUBSPOT_REGION_PROPERTY` changed): the deals
     // stored before hold the old property's values, and only changed deals would be read again.
     const remapped = segmentMappingChanges(start.segments, options.segments, 'HUBSPOT_{}_PROPERTY')
@@ -524,7 +533,7 @@ export function createHubspotSource(options: HubspotSourceOptions): CrmSource & 
       return notes
     },
     owners: loadOwners,
-    pages,
+    pages: (watermark, opts) => withStageRenames(pages(watermark, opts), () => renames),
   }
 }
 

@@ -8,9 +8,11 @@ import { lastOpenStage, stayInstant, staysFromChanges } from '../stage-stays.js'
 
 /**
  * The Opportunity fields the sync selects, segment fields (which may be `Account.*` paths)
- * included, each once whatever its case, and `CurrencyIsoCode` when `withCurrency` (it exists only in multi-currency orgs).
+ * included, each once whatever its case, `CurrencyIsoCode` when `withCurrency` (it exists only in
+ * multi-currency orgs), and `LastStageChangeDate` when `withStageChange` (an org or API version
+ * without it refuses the query with `INVALID_FIELD`).
  */
-export function opportunityFields(segments: SegmentMapping, withCurrency = false): string[] {
+export function opportunityFields(segments: SegmentMapping, withCurrency = false, withStageChange = false): string[] {
   const base = [
     'Id',
     'Name',
@@ -29,8 +31,16 @@ export function opportunityFields(segments: SegmentMapping, withCurrency = false
   const fields = [...base, segments.region, segments.industry, segments.productType, segments.leadSource]
   // SOQL refuses a field selected twice, in whatever case it is written (`Name`, `name`).
   const seen = new Set<string>()
-  return (withCurrency ? [...fields, 'CurrencyIsoCode'] : fields).filter((f) => !seen.has(f.toLowerCase()) && seen.add(f.toLowerCase()))
+  const optional = [...(withCurrency ? ['CurrencyIsoCode'] : []), ...(withStageChange ? [STAGE_CHANGE_FIELD] : [])]
+  return [...fields, ...optional].filter((f) => !seen.has(f.toLowerCase()) && seen.add(f.toLowerCase()))
 }
+
+/**
+ * The Opportunity field saying when its stage last changed: read for an opportunity without
+ * `OpportunityHistory` rows, to date the stay in its stage. Standard and read-only in current API
+ * versions, but not every org or API version has it.
+ */
+export const STAGE_CHANGE_FIELD = 'LastStageChangeDate'
 
 /**
  * The parent relationships segment fields are read through (`Account` for `Account.Industry`),
@@ -143,7 +153,7 @@ export function mapOpportunity(
   const isClosedStage = (s: string) => stageFlags.get(s)?.isClosed === true || (s === stageName && stageFlags.get(s)?.isClosed !== false)
   const last = stays[stays.length - 1]
   // Without a history, when the opportunity entered its stage: `LastStageChangeDate` when the record has it, else its last change.
-  const enteredNow = stays.length === 0 ? stayInstant(str('LastStageChangeDate'), timeZone) : null
+  const enteredNow = stays.length === 0 ? stayInstant(str(STAGE_CHANGE_FIELD), timeZone) : null
   // No Amount (null or 0, as an opportunity nobody has priced yet shows), or one no deal can
   // have, is missing: stored as 0 in the amount band Unknown.
   const amount = Number(r.Amount ?? Number.NaN)

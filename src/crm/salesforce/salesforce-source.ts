@@ -1,5 +1,6 @@
 import type { SegmentMapping } from '../../config.js'
 import type { NormalizedOwner, SyncedDeal } from '../../domain/normalized-deal.js'
+import { type StageRename, stageRenames } from '../../domain/stage-renames.js'
 import type { StageDefinition } from '../../domain/stages-from-names.js'
 import { AppError, userMessage } from '../../errors.js'
 import type { Logger } from '../../log/create-logger.js'
@@ -9,12 +10,14 @@ import { CrmHttpError, describeBody, isRefusedRequest } from '../http/crm-http.j
 import { segmentMappingChanges, segmentMappingOf } from '../segment-mapping-changes.js'
 import { toIsoInstant } from '../stage-stays.js'
 import { timeZoneChange, timeZoneOf } from '../time-zone-change.js'
+import { withStageRenames } from '../with-stage-renames.js'
 import {
   fieldAt,
   HISTORY_FIELDS,
   HISTORY_SUBQUERY,
   mapOpportunity,
   opportunityFields,
+  STAGE_CHANGE_FIELD,
   type StageFlags,
   segmentParents,
   sfFlag,
@@ -79,6 +82,8 @@ interface SalesforceWatermark {
   deletedSince: string | null
   /** Whether Opportunity has `CurrencyIsoCode`, once Salesforce has said (absent: ask). */
   currency?: boolean
+  /** Whether Opportunity has `LastStageChangeDate`, once Salesforce has said (absent: ask). */
+  stageChange?: boolean
   /**
    * Each `OpportunityStage` (by Id) as `O|W|L:name` (open, won, lost) when the opportunities up to
    * `stamp` were stored; absent in watermarks of earlier versions.
@@ -121,9 +126,15 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   // The stages by Id as the watermark keeps them (see `SalesforceWatermark.stages`).
   let stageNames: Record<string, string> = {}
   let historyMode: 'subquery' | 'separate' = 'subquery'
+  // The stages renamed since the stored watermark, found as a sync starts.
+  let renames: StageRename[] = []
   // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org): kept in the watermark once
   // Salesforce has said, so only a first (or --full) sync asks.
   let currencyField: Promise<boolean | undefined> | undefined
+  // Whether Opportunity has `LastStageChangeDate`: kept in the watermark the same way.
+  let stageChangeField: Promise<boolean | undefined> | undefined
+  // Opportunity's describe, asked at most once a sync (null: refused, undefined: could not be asked).
+  let described: Promise<Set<string> | null | undefined> | undefined
   // Owners read by `owners()` this sync: their pages need no `User` query of their own.
   let knownUsers = new Map<string, { name: string | null; email: string | null } | null>()
 
@@ -204,14 +215,46 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
    * and the next sync asks again.
    */
   async function describeCurrency(): Promise<boolean | undefined> {
+    const fields = await describeOpportunity()
+    if (fields) return fields.has('CurrencyIsoCode')
+    options.logger?.info('Salesforce did not describe Opportunity; amounts are stored without their currency')
+    return fields === null ? false : undefined
+  }
+
+  /** Opportunity's field names from its describe: null when Salesforce refused it (4xx), undefined when it could not be asked now. */
+  function describeOpportunity(): Promise<Set<string> | null | undefined> {
+    described ??= api.fieldNames('Opportunity').then(
+      (names) => names,
+      (error: unknown) => {
+        options.logger?.info({ err: userMessage(error) }, 'Salesforce did not describe Opportunity')
+        return isRefusedRequest(error) ? null : undefined
+      },
+    )
+    return described
+  }
+
+  /**
+   * Whether Opportunity has `LastStageChangeDate`, which dates the stay of an opportunity read
+   * without `OpportunityHistory` rows; an org or API version without it refuses any query naming it
+   * (400 `INVALID_FIELD`). The describe says; a server that does not describe is asked with a
+   * one-row query naming the field: answered, yes; refused with `INVALID_FIELD`, no; any other
+   * failure (a server that does not read `LIMIT`, an outage), undefined: not selected this time,
+   * asked again at the next sync.
+   */
+  async function hasStageChangeField(): Promise<boolean | undefined> {
+    const fields = await describeOpportunity()
+    if (fields) return [...fields].some((f) => f.toLowerCase() === STAGE_CHANGE_FIELD.toLowerCase())
     try {
-      return (await api.fieldNames('Opportunity')).has('CurrencyIsoCode')
+      await api.query(`SELECT Id, ${STAGE_CHANGE_FIELD} FROM Opportunity LIMIT 1`)
+      return true
     } catch (error) {
       options.logger?.info(
         { err: userMessage(error) },
-        'Salesforce did not describe Opportunity; amounts are stored without their currency',
+        `Salesforce did not answer a query naming Opportunity.${STAGE_CHANGE_FIELD}; opportunities without stage history are dated by their last modification`,
       )
-      return isRefusedRequest(error) ? false : undefined
+      const code =
+        isRefusedRequest(error) && Array.isArray(error.body) ? (error.body[0] as { errorCode?: unknown } | undefined)?.errorCode : undefined
+      return code === 'INVALID_FIELD' ? false : undefined
     }
   }
 
@@ -367,6 +410,11 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     // StageName without a new SystemModstamp: every opportunity is read again, so that stored
     // deals carry the new name, as a first sync would store them.
     const changed = Object.entries(start.stages ?? {}).filter(([id, was]) => stageNames[id] !== undefined && stageNames[id] !== was)
+    // A renamed stage is the same stage: the stored deals and stays under its old name take the new
+    // one, so an opportunity read again without history is not taken to have changed stage (a full
+    // sync compares with the watermark it replaced).
+    const lastStages = (watermark === null && opts.replaced != null ? parseWatermark(opts.replaced) : start).stages
+    renames = lastStages ? stageRenames(lastStages, stageNames) : []
     // A segment read from another field now (`SALESFORCE_REGION_FIELD` changed): the opportunities
     // stored before hold the old field's values, and only changed ones would be read again.
     const remapped = segmentMappingChanges(start.segments, options.segments, 'SALESFORCE_{}_FIELD')
@@ -396,7 +444,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       )
       start = { ...start, stamp: null, ids: [], recent: undefined }
     }
-    const fields = opportunityFields(options.segments, currency === true)
+    stageChangeField ??= start.stageChange === undefined ? hasStageChangeField() : Promise.resolve(start.stageChange)
+    const stageChange = await stageChangeField
+    const fields = opportunityFields(options.segments, currency === true, stageChange === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
     const plainSoql = `SELECT ${fields.join(', ')} FROM Opportunity${where}${order}`
@@ -427,6 +477,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
           : { stamp: s, ids: [...at], deletedSince: capped(deletedSince, safe) }),
         ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
+        ...(stageChange === undefined ? {} : { stageChange }),
         parentsSince,
         ...(recentParents.size > 0 && recentParents.size <= MAX_RECENT ? { recentParents: Object.fromEntries(recentParents) } : {}),
         stages: stageNames,
@@ -602,7 +653,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       if (known.length > 0) await readUsers(known, knownUsers)
       return [...knownUsers].flatMap(([ownerId, user]) => (user ? [{ ownerId, email: user.email, name: user.name }] : []))
     },
-    pages,
+    pages: (watermark, opts) => withStageRenames(pages(watermark, opts), () => renames),
   }
 }
 
@@ -641,6 +692,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
     const w = JSON.parse(value) as SalesforceWatermark
     if (Array.isArray(w.ids)) {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
+      const stageChange = typeof w.stageChange === 'boolean' ? { stageChange: w.stageChange } : {}
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
       const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
       const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
@@ -655,6 +707,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
         ids: w.ids,
         deletedSince: w.deletedSince ?? null,
         ...currency,
+        ...stageChange,
         ...stages,
         ...segments,
         ...recent,
