@@ -226,6 +226,34 @@ describe('report options', () => {
       await store.close()
     }
   })
+
+  it('ends the funnel of a PULSE_STAGES naming no won stage with a Won row, said to be none of its stages, not a Closed one', async () => {
+    const json = spawnPulse(['report', 'funnel', '--db', db, '--as-of', AS_OF, '--json'], { PULSE_STAGES: 'Demo,Proposal' })
+    expect(await json.exited, json.stderr).toBe(0)
+    const out = JSON.parse(json.stdout)
+    expect(out.stages.map((s: { stage: string }) => s.stage)).toEqual(['Demo', 'Proposal', 'Won'])
+    expect(out.stages.at(-1)).toEqual({
+      stage: 'Won',
+      reached: 2,
+      advanced: 2,
+      conversion: 1,
+      lost: 0,
+      leakage: 0,
+      open: 0,
+      decidedConversion: 1,
+    })
+    expect(out.wonStageInOrder).toBe(false)
+    const text = spawnPulse(['report', 'funnel', '--db', db, '--as-of', AS_OF], { PULSE_STAGES: 'Demo,Proposal' })
+    expect(await text.exited, text.stderr).toBe(0)
+    expect(text.stdout).toContain('The stage order (Demo, Proposal) names no won stage: the last row, Won, counts the 2 won deals.')
+    expect(text.stdout).not.toMatch(/^Closed/m)
+    const named = spawnPulse(['report', 'funnel', '--db', db, '--as-of', AS_OF, '--json'], { PULSE_STAGES: 'Demo,Proposal,closed won' })
+    expect(await named.exited, named.stderr).toBe(0)
+    const namedOut = JSON.parse(named.stdout)
+    expect(namedOut.stages.map((s: { stage: string }) => s.stage)).toEqual(['Demo', 'Proposal', 'closed won'])
+    expect(namedOut).toMatchObject({ wonStageInOrder: true })
+    expect(namedOut.sourceNote).not.toContain('names no won stage')
+  })
 })
 
 describe('pulse report with words after its name, as /pulse takes them in Slack', () => {
