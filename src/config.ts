@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import cron from 'node-cron'
 import { z } from 'zod'
-import { todayIn } from './domain/dates.js'
+import { calendarDayProblem, todayIn } from './domain/dates.js'
 import { DEFAULT_STAGES } from './domain/default-stages.js'
 import { editDistance } from './domain/edit-distance.js'
 import { readPostgresUrl } from './domain/read-postgres-url.js'
@@ -12,15 +12,6 @@ import { isLostStageName, isWonStageName } from './domain/stages-from-names.js'
 import { AppError } from './errors.js'
 
 export { DEFAULT_STAGES }
-
-const isoDate = /^\d{4}-\d{2}-\d{2}$/
-
-/** True for a real calendar day `YYYY-MM-DD` (not 2024-02-30). */
-function isCalendarDate(value: string): boolean {
-  if (!isoDate.test(value)) return false
-  const at = new Date(`${value}T00:00:00Z`)
-  return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === value
-}
 
 /** A number in decimal notation: `14`, `-3`, `50000.5`, `5e4`. */
 const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
@@ -127,8 +118,8 @@ const envSchema = z.object({
     },
   ),
   PULSE_AS_OF: optionalString.superRefine((v, ctx) => {
-    if (v !== undefined && !isCalendarDate(v))
-      ctx.addIssue({ code: 'custom', message: `PULSE_AS_OF "${v}" is not a date: set it like 2024-07-20` })
+    const problem = v === undefined ? null : calendarDayProblem(v)
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `PULSE_AS_OF "${v}" ${problem}; set it like 2024-07-20` })
   }),
   PULSE_STAGES: optionalString.transform((value, ctx) => {
     if (value === undefined) return undefined

@@ -140,7 +140,7 @@ describe('loadConfig', () => {
   })
 
   it('says which PULSE_AS_OF value it refused', () => {
-    expect(refusal({ PULSE_AS_OF: 'yesterday' })).toContain('PULSE_AS_OF "yesterday" is not a date: set it like 2024-07-20')
+    expect(refusal({ PULSE_AS_OF: 'yesterday' })).toContain('PULSE_AS_OF "yesterday" is not a date; set it like 2024-07-20')
   })
 
   it('takes idle and stale limits up to 100 years and refuses longer ones, which reach past any date', () => {

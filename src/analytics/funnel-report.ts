@@ -1,6 +1,6 @@
 import type { FunnelCountRow } from '../db/find-funnel-counts.js'
 import { binomialUpperTail } from './binomial-distribution.js'
-import { formatCount, formatPercent, formatProbability } from './format-figures.js'
+import { formatCount, formatDeals, formatPercent, formatProbability } from './format-figures.js'
 import { noMatchFinding } from './no-match-finding.js'
 import type { ReportContext } from './report-context.js'
 import type { Finding, FunnelReport, FunnelStage, ReportQuery } from './report-types.js'
@@ -24,11 +24,12 @@ const LEAK_Q = 0.05
  */
 export function funnelReport(
   rows: readonly FunnelCountRow[],
-  context: Pick<ReportContext, 'openStages' | 'wonStage'>,
+  context: Pick<ReportContext, 'openStages' | 'wonStage'> & Partial<Pick<ReportContext, 'wonStageInOrder'>>,
   useHistory: boolean,
   query: ReportQuery,
 ): FunnelReport {
   const k = context.openStages.length
+  const inOrder = context.wonStageInOrder ?? true
   const pos = new Map(context.openStages.map((s, i) => [s, i]))
   const reachedAt = new Array<number>(k + 1).fill(0)
   const lostAt = new Array<number>(k).fill(0)
@@ -128,11 +129,15 @@ export function funnelReport(
       : "From each deal's stage at close (no stage history): a lost deal reached the stage it was lost at, a won deal every stage, an open deal its current stage.") +
     (unplaced > 0
       ? ` ${unplaced === 1 ? '1 lost or open deal is left out: the stage it sat at' : `${formatCount(unplaced)} lost or open deals are left out: the stage they sat at`} is not one of the open stages (${context.openStages.join(', ')}), or is not on record for that day.`
-      : '')
+      : '') +
+    (inOrder
+      ? ''
+      : ` The stage order (${context.openStages.join(', ')}) names no won stage: the last row, ${context.wonStage}, counts the ${formatDeals(won, 'won')}.`)
   return {
     asOf: query.asOf,
     where: query.where ?? {},
     stages,
+    wonStageInOrder: inOrder,
     source: useHistory ? 'stage_history' : 'stage_at_close',
     sourceNote,
     topLeak,

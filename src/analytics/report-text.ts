@@ -145,7 +145,9 @@ export function funnelText(r: FunnelReport, times?: TimeInStageReport): string {
           formatCount(s.open),
         ],
   )
-  const wonLine = won ? `\n${won.stage} is the won end: its row counts the ${formatDeals(won.reached, 'won')}.` : ''
+  // An order with no won stage says so in the source note, with the row it adds.
+  const wonLine =
+    won && r.wonStageInOrder !== false ? `\n${won.stage} is the won end: its row counts the ${formatDeals(won.reached, 'won')}.` : ''
   let text = `Funnel (${scopeLine(r.asOf, r.where)})\n${r.sourceNote}\n\n${textTable(['stage', 'reached', 'advanced', 'conversion', 'lost', 'leakage', 'open'], rows, [false, true, true, true, true, true, true])}${wonLine}`
   if (times) {
     const days = (d: number | null) => (d === null ? '-' : formatCount(d))

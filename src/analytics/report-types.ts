@@ -262,6 +262,8 @@ export interface FunnelReport {
   readonly where: ReportFilters
   /** The open stages in order, then the won stage (contract). */
   readonly stages: readonly FunnelStage[]
+  /** Whether the stage order names the won stage, the last row; false: it names none, and the row is `Won` (absent: true). */
+  readonly wonStageInOrder?: boolean
   /** `stage_history` when any deal in scope has one, else `stage_at_close` (a deal's current/lost-at stage). */
   readonly source: StageSource
   readonly sourceNote: string

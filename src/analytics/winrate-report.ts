@@ -52,7 +52,8 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
   const requested = Math.max(1, query.months ?? DEFAULT_WINRATE_MONTHS)
   const shown = Math.min(requested, MAX_WINRATE_MONTHS)
   const firstData = [...data.outcomes.map((r) => r.month), ...data.created.map((r) => r.month)].filter((m) => m <= asOfMonth).sort()[0]
-  const asked = shiftMonth(asOfMonth, -(shown - 1))
+  // The calendar begins in January of year 1: a report as of its first months shows fewer.
+  const asked = maxMonth(shiftMonth(asOfMonth, -(shown - 1)), FIRST_MONTH)
   // Months before the first deal hold nothing to draw or judge: shown from the first month with data.
   const firstShown = firstData !== undefined && firstData > asked ? firstData : asked
   const first = firstData !== undefined && firstData < firstShown ? firstData : firstShown
@@ -119,11 +120,15 @@ export function winrateReport(data: WinrateData, query: WinrateQuery): WinrateRe
       ? {
           monthsNote: `Shown from ${formatMonth(firstShown)}, the first month with a deal created or closed (${formatCountOf(months.length, 'month')}, not ${formatCount(requested)}).`,
         }
-      : requested > shown
+      : asked === FIRST_MONTH && months.length < shown
         ? {
-            monthsNote: `Shown: the latest ${formatCount(shown)} months, the most a win-rate report shows (not ${formatCount(requested)}).`,
+            monthsNote: `Shown from ${formatMonth(FIRST_MONTH)}, the first month of the calendar (${formatCountOf(months.length, 'month')}, not ${formatCount(requested)}).`,
           }
-        : {}),
+        : requested > shown
+          ? {
+              monthsNote: `Shown: the latest ${formatCount(shown)} months, the most a win-rate report shows (not ${formatCount(requested)}).`,
+            }
+          : {}),
     overdispersion,
     baselineMonths: BASELINE_MONTHS,
     runSignals: shownSignals,
@@ -346,9 +351,18 @@ export function scopeWords(where: Readonly<Record<string, string | undefined>>):
   return values.length === 0 ? '' : ` (${values.join(', ')})`
 }
 
+/** The first month `YYYY-MM` can name: the calendar has no year 0. */
+const FIRST_MONTH = '0001-01'
+
+/** `month` moved by `delta` months; before {@link FIRST_MONTH}, a text that sorts before it. */
 function shiftMonth(month: string, delta: number): string {
   const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + delta
+  if (index < 12) return '0000-00'
   return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`
+}
+
+function maxMonth(a: string, b: string): string {
+  return a > b ? a : b
 }
 
 /** Limits of 0%-100%: a month of a handful of deals, where any rate is within them, so none is judged. */

@@ -6,7 +6,7 @@ import { hasAnyDeal } from '../db/has-any-deal.js'
 import { openStore, type Store } from '../db/open-store.js'
 import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { crmName } from '../domain/crm-name.js'
-import { toIsoDate } from '../domain/dates.js'
+import { calendarDayProblem } from '../domain/dates.js'
 import { readPostgresUrl } from '../domain/read-postgres-url.js'
 import { AppError } from '../errors.js'
 import { shellArg } from './shell-arg.js'
@@ -121,13 +121,11 @@ export function cliConfig(io: CliIo = processIo): Config {
 export function resolveAsOf(options: CommonOptions, config: Config = cliConfig()): string {
   const fromEnv = options.asOf === undefined && config.asOf !== undefined
   const value = options.asOf ?? todayOf(config)
-  // toIsoDate refuses impossible days (2024-02-30) that Date.parse rolls over into the next month.
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || toIsoDate(value) !== value) {
+  // Impossible days (2024-02-30), which Date.parse rolls over into the next month, are refused with why.
+  const problem = calendarDayProblem(value)
+  if (problem !== null) {
     const example = fromEnv ? 'PULSE_AS_OF=2024-07-20' : '--as-of 2024-07-20'
-    throw new AppError(
-      'bad_input',
-      `${fromEnv ? 'PULSE_AS_OF' : '--as-of'} "${value}" is not a date; use YYYY-MM-DD, for example ${example}.`,
-    )
+    throw new AppError('bad_input', `${fromEnv ? 'PULSE_AS_OF' : '--as-of'} "${value}" ${problem}; use YYYY-MM-DD, for example ${example}.`)
   }
   return value
 }

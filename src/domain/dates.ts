@@ -6,8 +6,9 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|
  * Parses an ISO date (`2024-03-26`) or date-time (`2024-03-26T10:00:00Z`, `2024-03-31T23:30:00-05:00`,
  * offset optional, as `+hh:mm`, `+hhmm` or `+hh`; `t` and `z` in either case, as RFC 3339 allows)
  * into its calendar date `YYYY-MM-DD` as written: a deal closed late on the 31st
- * where it was recorded stays in that month, whatever the offset. Returns null for anything
- * else, including impossible dates and times such as `2024-02-30` or `25:00`.
+ * where it was recorded stays in that month, whatever the offset. Years run from 0001 to 9999
+ * (the proleptic Gregorian calendar, which has no year 0). Returns null for anything else,
+ * including impossible dates and times such as `2024-02-30` or `25:00`.
  */
 export function toIsoDate(value: string): string | null {
   if (isPlainDay(value)) return value
@@ -20,7 +21,7 @@ export function toIsoDate(value: string): string | null {
 }
 
 /**
- * Whether `v` is `YYYY-MM-DD` naming a day of the calendar (year 0100 or later). Most dates of an
+ * Whether `v` is `YYYY-MM-DD` naming a day of the calendar (years 0001 to 9999). Most dates of an
  * import take this path, which reads ten characters instead of hashing the text for the cache.
  */
 function isPlainDay(v: string): boolean {
@@ -29,11 +30,50 @@ function isPlainDay(v: string): boolean {
     const c = v.charCodeAt(i)
     if (c < 48 || c > 57) return false
   }
-  // Years below 100 take the slow path, which refuses them (Date.UTC reads them as 19xx).
-  if (v.charCodeAt(0) === 48 && v.charCodeAt(1) === 48) return false
-  const month = (v.charCodeAt(5) - 48) * 10 + (v.charCodeAt(6) - 48)
-  const day = (v.charCodeAt(8) - 48) * 10 + (v.charCodeAt(9) - 48)
-  return month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysInMonth(digitsAt(v, 0, 4), month))
+  return isCalendarDay(
+    digitsAt(v, 0, 4),
+    (v.charCodeAt(5) - 48) * 10 + (v.charCodeAt(6) - 48),
+    (v.charCodeAt(8) - 48) * 10 + (v.charCodeAt(9) - 48),
+  )
+}
+
+/**
+ * Whether year `y`, month `m` (1-12) and day `d` name a day of the (proleptic Gregorian) calendar,
+ * years 0001 to 9999 as `YYYY` writes them: the calendar has no year 0.
+ */
+function isCalendarDay(y: number, m: number, d: number): boolean {
+  return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && (d <= 28 || d <= daysInMonth(y, m))
+}
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
+/**
+ * Why `value` is no `YYYY-MM-DD` day of the calendar, as a clause that follows the value in a
+ * sentence; null when it is one (years 0001 to 9999, as {@link toIsoDate} takes them).
+ * @example calendarDayProblem('2023-02-29') // 'is not a date: February 2023 has 28 days'
+ */
+export function calendarDayProblem(value: string): string | null {
+  const m = ISO_DATE.exec(value)
+  if (!m) return 'is not a date'
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  if (y === 0) return 'is not a date: the calendar has no year 0 (years run from 0001 to 9999)'
+  if (mo < 1 || mo > 12) return 'is not a date: months run from 01 to 12'
+  const days = daysInMonth(y, mo)
+  if (d < 1 || d > days) return `is not a date: ${MONTH_NAMES[mo - 1]} ${m[1]} has ${days} days`
+  return null
 }
 
 /** Days in month `m` (1-12) of year `y` of the Gregorian calendar. */
@@ -50,9 +90,9 @@ const dateCache = new Map<string, string | null>()
 function parseIsoDate(v: string): string | null {
   const m = ISO_DATE.exec(v)
   if (m) {
+    // Counted from the digits: Date.UTC would read a year below 100 as 19xx.
     const [, y, mo, d] = m
-    const t = Date.UTC(Number(y), Number(mo) - 1, Number(d))
-    return new Date(t).toISOString().slice(0, 10) === v ? v : null
+    return isCalendarDay(Number(y), Number(mo), Number(d)) ? v : null
   }
   if (!ISO_DATE_TIME.test(v)) return null
   const written = isoDateTimeForParse(v)
@@ -154,11 +194,11 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   return `${part('year')}-${part('month')}-${part('day')}`
 }
 
-/** The month after `YYYY-MM`. */
+/** The month after `YYYY-MM`, its year written with four digits (`0999-12` is followed by `1000-01`). */
 export function nextMonth(month: string): string {
   const y = Number(month.slice(0, 4))
   const m = Number(month.slice(5, 7))
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
+  return m === 12 ? `${String(y + 1).padStart(4, '0')}-01` : `${month.slice(0, 4)}-${String(m + 1).padStart(2, '0')}`
 }
 
 /** Every month from `first` to `last` inclusive (`YYYY-MM`); none when `first` is later. */

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { addDays, dayNumber } from '../domain/dates.js'
 import { AppError } from '../errors.js'
 import { createPrng, cumulativeWeights, type Prng } from './create-prng.js'
 import { createSampleOwners, type SampleOwner, sampleRosterYaml } from './sample-owners.js'
@@ -45,6 +46,9 @@ export interface SampleSummary {
   seconds: number
 }
 
+/** Days before the history whose dates are at hand too (deals open when it begins). */
+const HISTORY_LEAD_DAYS = 400
+
 /** Default number of deals of `pulse sample`. */
 export const DEFAULT_SAMPLE_DEALS = 6000
 
@@ -89,6 +93,14 @@ export function writeSampleFiles(options: SampleOptions): SampleSummary {
   const prng = createPrng(`${seed}:planted`)
   const asOfDay = Math.round(Date.parse(`${options.asOf}T00:00:00Z`) / DAY_MS)
   if (!Number.isFinite(asOfDay)) throw new Error(`as-of "${options.asOf}" is not a date`)
+  // The calendar begins on 0001-01-01: a history reaching before it has no dates to write.
+  const earliest = dayNumber('0001-01-01') + HISTORY_DAYS + HISTORY_LEAD_DAYS
+  if (asOfDay < earliest) {
+    throw new AppError(
+      'bad_input',
+      `A sample as of ${options.asOf} would begin before 0001-01-01, the first day of the calendar (its deals span the ${(HISTORY_DAYS + HISTORY_LEAD_DAYS).toLocaleString('en-US')} days before the as-of day); use --as-of ${addDays('0001-01-01', HISTORY_DAYS + HISTORY_LEAD_DAYS)} or later.`,
+    )
+  }
   const world = buildWorld(prng, n, effects, asOfDay)
   const { truth, roster } = sampleSidePaths(options.out)
   mkdirSync(dirname(options.out), { recursive: true })
@@ -172,7 +184,7 @@ interface World {
   lostAtCum: number[]
   /** Deals created on or after this day carry the recent-drop penalty. */
   dropFromDay: number
-  /** ISO date of day `asOfDay - HISTORY_DAYS - 400 + k`. */
+  /** ISO date of day `asOfDay - HISTORY_DAYS - HISTORY_LEAD_DAYS + k`. */
   isoDay: string[]
   firstIsoDay: number
 }
@@ -180,13 +192,14 @@ interface World {
 function buildWorld(prng: Prng, n: number, effects: SampleEffects, asOfDay: number): World {
   const ownerCount = Math.min(40, Math.max(20, Math.round(n / 200)))
   const { owners, managers } = createSampleOwners(prng, ownerCount, effects.ownerSkillSpread)
-  const firstIsoDay = asOfDay - HISTORY_DAYS - 400
+  const firstIsoDay = asOfDay - HISTORY_DAYS - HISTORY_LEAD_DAYS
   const isoDay: string[] = []
   for (let d = firstIsoDay; d <= asOfDay + 1200; d++) isoDay.push(new Date(d * DAY_MS).toISOString().slice(0, 10))
   // The drop hits deals created from ~8 days before the start of the 4th month before the
   // as-of month, so that the deals closing in the last three complete months carry it.
   const asOf = new Date(asOfDay * DAY_MS)
-  const dropStart = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - 4, 1) / DAY_MS - 8
+  // setUTCFullYear, not Date.UTC, which reads a year below 100 as 19xx.
+  const dropStart = new Date(0).setUTCFullYear(asOf.getUTCFullYear(), asOf.getUTCMonth() - 4, 1) / DAY_MS - 8
   return {
     asOfDay,
     owners,

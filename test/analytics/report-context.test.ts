@@ -29,5 +29,15 @@ describe('reportContext', () => {
     const c = reportContext(query(['Discovery', 'Pitch', 'Negotiation']), [])
     expect(c.openStages).toEqual(['Discovery', 'Pitch', 'Negotiation'])
     expect(c.openStages).not.toContain(c.wonStage)
+    // `Closed` would read as won and lost deals alike: the row is called what it counts.
+    expect(c).toMatchObject({ wonStage: 'Won', wonStageInOrder: false })
+    expect(reportContext(query(['Discovery', 'Pitch', 'Closed']), [])).toMatchObject({ wonStage: 'Closed', wonStageInOrder: true })
+  })
+
+  it('calls the won end Closed Won when a stored open stage is called Won', () => {
+    // A CRM pipeline may flag a stage called Won as open; as the last stage it would read as the won end.
+    const stored = ['won', 'Discovery'].map((name) => ({ name, isClosed: false, isWon: false }))
+    const c = reportContext({ asOf: '2024-07-20' }, stored)
+    expect(c).toMatchObject({ openStages: ['won', 'Discovery'], wonStage: 'Closed Won', wonStageInOrder: false })
   })
 })

@@ -71,7 +71,7 @@ describe('pulse report with --db, --as-of and --json before the report name', ()
     const badBefore = await runCli('report', '--as-of', '2024-02-30', '--json', '--db', db, 'winrate')
     expect(badBefore).toEqual(badAfter)
     expect(badBefore).toMatchObject({ code: 1, stdout: '' })
-    expect(badBefore.stderr).toContain('--as-of "2024-02-30" is not a date; use YYYY-MM-DD')
+    expect(badBefore.stderr).toContain('--as-of "2024-02-30" is not a date: February 2024 has 29 days; use YYYY-MM-DD')
   })
 
   it('lists the common options in pulse report --help', async () => {

@@ -19,8 +19,38 @@ describe('pulse rejected', () => {
       db,
     )
     expect(run.stdout).toContain(`\`pulse rejected 1 --db ${db}\` lists them with their text, 50 at a time; add --limit 0 for all 60):`)
+    const text = await runCli('rejected', '--db', db)
+    expect(text.stdout.match(/^line \d+: /gm)).toHaveLength(50)
+    expect(text.stdout).toContain('... and 10 more (--limit 0 lists all).')
+    // A program reading --json gets every row unless it asks for fewer.
     const listed = await runCli('rejected', '--db', db, '--json')
-    expect(JSON.parse(listed.stdout).rows).toHaveLength(50)
+    expect(JSON.parse(listed.stdout).rows).toHaveLength(60)
+    const fewer = await runCli('rejected', '--db', db, '--json', '--limit', '50')
+    expect(JSON.parse(fewer.stdout).rows.map((r: { line: number }) => r.line)).toEqual(Array.from({ length: 50 }, (_, i) => i + 3))
+  })
+
+  it('lists every row of a quarantine larger than a page, in line order, as one JSON document (with a U+2028 in a row kept whole)', async () => {
+    const db = join(tempDir(), 'p.db')
+    const bad = Array.from({ length: 2345 }, (_, i) => `B${i},2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo\u2028x,-5,Open`)
+    await runCli(
+      'ingest',
+      '--csv',
+      writeTempFile('many.csv', `${[HEADER, 'D1,2024-01-02,,r1,SaaS,EMEA,Core,Inbound,Demo,5,Open', ...bad].join('\n')}\n`),
+      '--db',
+      db,
+    )
+    const listed = await runCli('rejected', '--db', db, '--json')
+    expect(listed.code, listed.stderr).toBe(0)
+    const out = JSON.parse(listed.stdout)
+    expect(listed.stdout).toBe(`${JSON.stringify(out, null, 2)}\n`)
+    expect(out).toMatchObject({ runId: 1, rejected: 2345 })
+    expect(out.rows.map((r: { line: number }) => r.line)).toEqual(Array.from({ length: 2345 }, (_, i) => i + 3))
+    expect(out.rows.map((r: { raw: string }) => r.raw)).toEqual(bad)
+    const last = await runCli('rejected', '--db', db, '--limit', '0')
+    expect(last.stdout.match(/^line \d+: /gm)).toHaveLength(2345)
+    expect(last.stdout).not.toContain('more (--limit 0 lists all)')
+    const help = await runCli('rejected', '--help')
+    expect(help.stdout).toMatch(/--limit <n>\s+rows listed \(default 50, all with\s+--json; 0 = all\)/)
   })
 
   it('is named, after an import into a database given with --db, as a command that lists the rows of that import as pasted', async () => {

@@ -38,7 +38,7 @@ describe('report options', () => {
   it('refuses an impossible --as-of day instead of rolling it into the next month', async () => {
     const run = await runCli('report', 'losses', '--db', db, '--as-of', '2024-02-30', '--json')
     expect(run).toMatchObject({ code: 1, stdout: '' })
-    expect(run.stderr).toContain('--as-of "2024-02-30" is not a date; use YYYY-MM-DD')
+    expect(run.stderr).toContain('--as-of "2024-02-30" is not a date: February 2024 has 29 days; use YYYY-MM-DD')
   })
 
   it('says on stderr when --as-of is after today, and pulse alerts refuses to send DMs as of that day', async () => {
@@ -137,6 +137,52 @@ describe('report options', () => {
     expect(out.monthsNote).toMatch(/^Shown from \w{3} \d{4}, the first month with a deal created or closed \(\d+ months, not 120\)\.$/)
   })
 
+  it('reports as of the first day of the calendar, 0001-01-01 (--as-of or PULSE_AS_OF), as a day before any deal, and as of a day of a year below 1000', async () => {
+    for (const name of ['winrate', 'losses', 'funnel', 'drivers', 'stalled', 'summary']) {
+      const run = await runCli('report', name, '--db', db, '--as-of', '0001-01-01', '--json')
+      expect(run.code, `${name}: ${run.stderr}`).toBe(0)
+      expect(JSON.parse(run.stdout).asOf).toBe('0001-01-01')
+    }
+    const text = await runCli('report', 'winrate', '--db', db, '--as-of', '0001-01-01')
+    expect(text.stdout).toContain('No deal was created by 0001-01-01: the first deal was created on 2024-01-03.')
+    const months = JSON.parse((await runCli('report', 'winrate', '--db', db, '--as-of', '0001-03-15', '--json')).stdout)
+    expect(months.months.map((m: { month: string }) => m.month)).toEqual(['0001-01', '0001-02', '0001-03'])
+    expect(months.monthsNote).toBe('Shown from Jan 0001, the first month of the calendar (3 months, not 12).')
+    const env = spawnPulse(['report', 'funnel', '--db', db, '--json'], { PULSE_AS_OF: '0001-01-01' })
+    expect(await env.exited, env.stderr).toBe(0)
+    expect(JSON.parse(env.stdout).asOf).toBe('0001-01-01')
+    // The months of a year below 1000 were once written with three digits, and the list never ended.
+    const early = spawnPulse(['report', 'winrate', '--db', db, '--as-of', '0999-12-31', '--json'])
+    expect(await early.exited, early.stderr).toBe(0)
+    expect(JSON.parse(early.stdout).months.at(-1).month).toBe('0999-12')
+  })
+
+  it('refuses year 0 saying the calendar has none, from --as-of and PULSE_AS_OF', async () => {
+    const run = await runCli('report', 'winrate', '--db', db, '--as-of', '0000-12-31', '--json')
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toContain(
+      '--as-of "0000-12-31" is not a date: the calendar has no year 0 (years run from 0001 to 9999); use YYYY-MM-DD',
+    )
+    const env = spawnPulse(['report', 'winrate', '--db', db, '--json'], { PULSE_AS_OF: '0000-12-31' })
+    expect(await env.exited).toBe(1)
+    expect(env.stderr).toContain(
+      'PULSE_AS_OF "0000-12-31" is not a date: the calendar has no year 0 (years run from 0001 to 9999); set it like',
+    )
+  })
+
+  it('imports deals dated in the first years of the calendar', async () => {
+    const early = join(tempDir(), 'early.db')
+    const csv = writeTempFile(
+      'early.csv',
+      `${HEADER}\nE1,0001-01-01,0001-02-10,rep_1,SaaS,EMEA,Core,Inbound,Closed,100,Won\nE2,0099-12-31T10:00:00Z,,rep_1,SaaS,EMEA,Core,Inbound,Demo,100,Open\n`,
+    )
+    const run = await runCli('ingest', '--csv', csv, '--db', early)
+    expect(run.code, run.stdout).toBe(0)
+    expect(run.stdout).toContain('2 new, 0 updated, 0 rejected')
+    const winrate = JSON.parse((await runCli('report', 'winrate', '--db', early, '--as-of', '0001-03-01', '--json')).stdout)
+    expect(winrate.months.find((m: { month: string }) => m.month === '0001-02')).toMatchObject({ won: 1, lost: 0 })
+  })
+
   it('reports as of the last day ISO dates can name, 9999-12-31', async () => {
     for (const name of ['winrate', 'summary']) {
       const run = await runCli('report', name, '--db', db, '--as-of', '9999-12-31', '--json')
@@ -179,6 +225,34 @@ describe('report options', () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('ends the funnel of a PULSE_STAGES naming no won stage with a Won row, said to be none of its stages, not a Closed one', async () => {
+    const json = spawnPulse(['report', 'funnel', '--db', db, '--as-of', AS_OF, '--json'], { PULSE_STAGES: 'Demo,Proposal' })
+    expect(await json.exited, json.stderr).toBe(0)
+    const out = JSON.parse(json.stdout)
+    expect(out.stages.map((s: { stage: string }) => s.stage)).toEqual(['Demo', 'Proposal', 'Won'])
+    expect(out.stages.at(-1)).toEqual({
+      stage: 'Won',
+      reached: 2,
+      advanced: 2,
+      conversion: 1,
+      lost: 0,
+      leakage: 0,
+      open: 0,
+      decidedConversion: 1,
+    })
+    expect(out.wonStageInOrder).toBe(false)
+    const text = spawnPulse(['report', 'funnel', '--db', db, '--as-of', AS_OF], { PULSE_STAGES: 'Demo,Proposal' })
+    expect(await text.exited, text.stderr).toBe(0)
+    expect(text.stdout).toContain('The stage order (Demo, Proposal) names no won stage: the last row, Won, counts the 2 won deals.')
+    expect(text.stdout).not.toMatch(/^Closed/m)
+    const named = spawnPulse(['report', 'funnel', '--db', db, '--as-of', AS_OF, '--json'], { PULSE_STAGES: 'Demo,Proposal,closed won' })
+    expect(await named.exited, named.stderr).toBe(0)
+    const namedOut = JSON.parse(named.stdout)
+    expect(namedOut.stages.map((s: { stage: string }) => s.stage)).toEqual(['Demo', 'Proposal', 'closed won'])
+    expect(namedOut).toMatchObject({ wonStageInOrder: true })
+    expect(namedOut.sourceNote).not.toContain('names no won stage')
   })
 })
 

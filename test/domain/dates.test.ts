@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { dateInZone, dayNumber, instantInZone, monthRange, plainDayNumber, todayIn, toIsoDate } from '../../src/domain/dates.js'
+import {
+  calendarDayProblem,
+  dateInZone,
+  dayNumber,
+  instantInZone,
+  monthRange,
+  plainDayNumber,
+  todayIn,
+  toIsoDate,
+} from '../../src/domain/dates.js'
 
 describe('toIsoDate', () => {
   it.each([
@@ -25,12 +34,13 @@ describe('toIsoDate', () => {
 describe('toIsoDate on plain YYYY-MM-DD', () => {
   // The plain form takes a short path for days 01-28; the rest go through the calendar check.
   it('agrees with the calendar on every month and day of years around the limits', () => {
-    for (const year of ['0099', '0100', '1900', '2000', '2023', '2024', '9999']) {
+    for (const year of ['0000', '0001', '0004', '0099', '0100', '1900', '2000', '2023', '2024', '9999']) {
       for (let month = 0; month <= 13; month++) {
         for (let day = 0; day <= 32; day++) {
           const value = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
-          const utc = new Date(Date.UTC(Number(year), month - 1, day))
-          const real = Number(year) >= 100 && utc.toISOString().slice(0, 10) === value
+          // setUTCFullYear, as Date.UTC reads a year below 100 as 19xx; the calendar has no year 0.
+          const utc = new Date(new Date(0).setUTCFullYear(Number(year), month - 1, day))
+          const real = Number(year) >= 1 && utc.toISOString().slice(0, 10) === value
           expect(toIsoDate(value), value).toBe(real ? value : null)
         }
       }
@@ -39,6 +49,28 @@ describe('toIsoDate on plain YYYY-MM-DD', () => {
 
   it.each(['2024-1-05', '2024/01/05', '2024-01-0a', '20240-01-05', '0000-01-01'])('refuses %j', (value) => {
     expect(toIsoDate(value)).toBeNull()
+  })
+
+  it('takes the first days of the calendar, written plainly or as a date-time', () => {
+    for (const value of ['0001-01-01', '0001-01-01T00:00:00Z', '0050-02-28 10:00', '0004-02-29T23:30:00-05:00'])
+      expect(toIsoDate(value), value).toBe(value.slice(0, 10))
+    expect(toIsoDate('0001-02-29')).toBeNull()
+  })
+})
+
+describe('calendarDayProblem', () => {
+  it.each([
+    ['0001-01-01', null],
+    ['9999-12-31', null],
+    ['2024-02-29', null],
+    ['soon', 'is not a date'],
+    ['2024-1-05', 'is not a date'],
+    ['0000-12-31', 'is not a date: the calendar has no year 0 (years run from 0001 to 9999)'],
+    ['2024-13-01', 'is not a date: months run from 01 to 12'],
+    ['2023-02-29', 'is not a date: February 2023 has 28 days'],
+    ['2024-04-31', 'is not a date: April 2024 has 30 days'],
+  ])('says why %j is no day of the calendar: %j', (value, problem) => {
+    expect(calendarDayProblem(value)).toBe(problem)
   })
 })
 
@@ -81,6 +113,11 @@ describe('plainDayNumber', () => {
 })
 
 describe('monthRange', () => {
+  it('steps through years below 1000 with four-digit years, ending at the last month', () => {
+    expect(monthRange('0999-11', '1000-02')).toEqual(['0999-11', '0999-12', '1000-01', '1000-02'])
+    expect(monthRange('0001-01', '0001-03')).toEqual(['0001-01', '0001-02', '0001-03'])
+  })
+
   it('lists the months from first to last, and none when first is later', () => {
     expect(monthRange('2024-11', '2025-02')).toEqual(['2024-11', '2024-12', '2025-01', '2025-02'])
     expect(monthRange('2025-03', '2025-02')).toEqual([])

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '../../src/db/open-store.js'
 import { enqueueOutboxMessage } from '../../src/db/slack-outbox.js'
-import { silentLogger } from '../../src/log/create-logger.js'
+import { createLogger, silentLogger } from '../../src/log/create-logger.js'
 import type { DrainOptions, DrainResult } from '../../src/slack/outbox/drain-outbox.js'
 import { type OutboxWatch, startOutboxWatch } from '../../src/slack/outbox/watch-outbox.js'
 import { openTestStore } from '../helpers/test-store.js'
@@ -50,6 +50,22 @@ describe('startOutboxWatch', () => {
       payload: { text: 'hi' },
       now: new Date(),
     })
+
+  it('logs why Slack refused a message of its drain for good and what to do, as no person ran it (a DM takes no /invite)', async () => {
+    const lines: string[] = []
+    answer = () => ({ ...nothing, failed: 1, refused: [{ reason: 'not_in_channel', kind: 'stall_dm', dealId: 'D-7' }] })
+    watch = startOutboxWatch({
+      store,
+      logger: createLogger('info', { write: (line: string) => void lines.push(line) }),
+      leaseMs: 0,
+      drain: async () => answer(),
+    })
+    await watch.drain()
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'Slack refused messages for good; they are not sent again')
+    expect(logged?.refused).toEqual([
+      "not_in_channel, 1 message (deal D-7): Slack would not let the app post in its direct messages with the recipient (no /invite can add it to a DM): check that the app's Messages tab is on (App Home in the app's Slack settings, as manifest.yml sets it) and that the recipient may use the app.",
+    ])
+  })
 
   it('drains once more after the lease when a drain left messages another instance held, however often it is told', async () => {
     const w = start()

@@ -347,6 +347,21 @@ describe('pulse sample', () => {
     expect(bad.stderr).toContain('--as-of "2024-02-30" is not a date')
   })
 
+  it('writes a sample as of the first years of the calendar that pulse ingest takes whole, and refuses one that would begin before them', async () => {
+    const dir = tempDir()
+    const out = join(dir, 'early.csv')
+    const sample = await runCli('sample', '--out', out, '--deals', '300', '--as-of', '0004-02-05')
+    expect(sample.code, sample.stderr).toBe(0)
+    const ingest = await runCli('ingest', '--csv', out, '--db', join(dir, 'early.db'))
+    expect(ingest.stdout).toContain('300 new, 0 updated, 0 rejected')
+    const early = await runCli('sample', '--out', join(dir, 'before.csv'), '--as-of', '0004-02-04')
+    expect(early).toMatchObject({ code: 1, stdout: '' })
+    expect(early.stderr).toContain(
+      'A sample as of 0004-02-04 would begin before 0001-01-01, the first day of the calendar (its deals span the 1,130 days before the as-of day); use --as-of 0004-02-05 or later.',
+    )
+    expect(existsSync(join(dir, 'before.csv'))).toBe(false)
+  })
+
   it('writes a one-deal file that pulse ingest reads back', async () => {
     const dir = tempDir()
     const out = join(dir, 'one.csv')

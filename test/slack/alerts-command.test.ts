@@ -17,6 +17,7 @@ describe('pulse alerts', () => {
   let paced: string
   let bareLimit: string
   let waitingAlert: string
+  let dmRefused: string
   beforeAll(async () => {
     ;({ db, fake } = await cliSlackCompany('pulse-alerts-'))
     unsent = join(tempDir('pulse-alerts-'), 'pulse.db')
@@ -29,6 +30,8 @@ describe('pulse alerts', () => {
     copyFileSync(db, bareLimit)
     waitingAlert = join(tempDir('pulse-alerts-'), 'pulse.db')
     copyFileSync(db, waitingAlert)
+    dmRefused = join(tempDir('pulse-alerts-'), 'pulse.db')
+    copyFileSync(db, dmRefused)
   })
   afterAll(async () => {
     await fake.stop()
@@ -157,6 +160,21 @@ describe('pulse alerts', () => {
     const run = await runCli('alerts', '--db', store, '--as-of', AS_OF)
     expect(run.stdout).toMatch(/N1 .*\(no owner email\)/)
     expect(run.stdout).toMatch(/skipped 1 \(no owner email, or the owner is not in Slack\)/)
+  })
+
+  it('tells the person who ran it what to do when Slack will not let the app post in a DM (not_in_channel), not to /invite it', async () => {
+    clearDmMemory()
+    fake.failNext('chat.postMessage', 'not_in_channel')
+    try {
+      const run = await runCli('alerts', '--db', dmRefused, '--as-of', AS_OF)
+      expect(run.code).toBe(1)
+      expect(run.stderr).toMatch(
+        /^ {2}not_in_channel, 1 message( \([^)]*\))?: Slack would not let the app post in its direct messages with the recipient \(no \/invite can add it to a DM\): check that the app's Messages tab is on/m,
+      )
+      expect(run.stderr).not.toMatch(/invite it there|set another channel/)
+    } finally {
+      fake.resetFailures()
+    }
   })
 
   it("names the deal and Slack's reason for a DM Slack refuses for good, and does not say a rerun sends it", async () => {

@@ -22,7 +22,8 @@ describe('what pulse status, pulse alerts and the admins are told of messages Sl
 
   it("says what to do for Slack's usual refusals, and names an unknown code as Slack's without repeating anything else", () => {
     expect(slackRefusalFix('user_disabled')).toMatch(/deactivated: reactivate it in Slack/)
-    expect(slackRefusalFix('not_in_channel')).toMatch(/invite it there/)
+    // Only DMs are refused for good with it (a channel alert waits to be let in): a DM takes no /invite.
+    expect(slackRefusalFix('not_in_channel')).toMatch(/^Slack would not let the app post in its direct messages with the recipient/)
     expect(slackRefusalFix('user_not_visible')).toMatch(/may not see or message that user/)
     expect(slackRefusalFix('some_new_code')).toMatch(/^Slack answers "some_new_code" for it, which will not change/)
     expect(slackRefusalFix('<!here> xoxb-123')).not.toMatch(/here|xoxb/)

@@ -612,6 +612,27 @@ describe('the scheduled DM job when Slack refuses some DMs for good', () => {
   })
 })
 
+describe('the scheduled DM job when Slack will not let the app post in a DM (not_in_channel, channel_not_found)', () => {
+  it('tells the admins what they can do about the DM, not to /invite the app into a channel', async () => {
+    for (const code of ['not_in_channel', 'channel_not_found']) {
+      const { fake, ctx } = await setup()
+      fake.failNext('chat.postMessage', code)
+      const failure = await createSlackJobs(ctx, ctx.pacedClient)
+        .stalledDealDms()
+        .then(
+          () => null,
+          (error: Error) => error.message,
+        )
+      expect(failure, code).toMatch(
+        new RegExp(
+          `${code}, 1 message \\([^)]+\\): Slack would not let the app post in its direct messages with the recipient \\(no /invite can add it to a DM\\): check that the app's Messages tab is on`,
+        ),
+      )
+      expect(failure, code).not.toMatch(/invite it there|set another channel/)
+    }
+  })
+})
+
 describe('win-rate anomaly alert', () => {
   it('posts once to the alert channel with the evidence, and the chart in its thread', async () => {
     const { fake, ctx } = await setup()

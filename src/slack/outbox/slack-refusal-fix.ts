@@ -1,6 +1,9 @@
 const BOT = "the recipient's Slack account is a bot: make a person the deal's owner in the CRM (or name a person in the roster)"
 const DEACTIVATED = "the recipient's Slack account is deactivated: reactivate it in Slack, or give their deals to another owner in the CRM"
-const CHANNEL = 'the app is not in that channel: invite it there (/invite @Sales Pulse), or set another channel'
+// Only DMs (stalled deals, digests) are refused for good for these: a channel alert waits for the
+// app to be invited. Nobody can /invite the app into a DM, so the fix is the app's own settings.
+const DM_CHANNEL =
+  "Slack would not let the app post in its direct messages with the recipient (no /invite can add it to a DM): check that the app's Messages tab is on (App Home in the app's Slack settings, as manifest.yml sets it) and that the recipient may use the app"
 const ARCHIVED = 'the channel is archived: unarchive it, or set another channel'
 const MESSAGE = 'Slack refused the message itself: report it to the Sales Pulse maintainers with the log line that names it'
 
@@ -12,8 +15,8 @@ const FIXES: ReadonlyMap<string, string> = new Map([
     'user_not_visible',
     "the app may not see or message that user (a guest, or someone outside the app's workspace): add the app to their workspace, or give the deal to another owner in the CRM",
   ],
-  ['channel_not_found', CHANNEL],
-  ['not_in_channel', CHANNEL],
+  ['channel_not_found', DM_CHANNEL],
+  ['not_in_channel', DM_CHANNEL],
   ['is_archived', ARCHIVED],
   ['channel_is_archived', ARCHIVED],
   [

@@ -1,6 +1,7 @@
 import type { Store } from '../../db/open-store.js'
 import { countOutboxByStatus } from '../../db/slack-outbox.js'
 import type { Logger } from '../../log/create-logger.js'
+import { describeRefusals, groupRefusals } from './describe-refusals.js'
 import type { DrainOptions, DrainResult } from './drain-outbox.js'
 
 /** What {@link startOutboxWatch} needs. */
@@ -60,6 +61,9 @@ export function startOutboxWatch(options: OutboxWatchOptions): OutboxWatch {
       try {
         if (reason !== 'start') log.info({ reason }, 'draining the outbox')
         const result = await options.drain({ signal: abort.signal })
+        // No person ran this drain and no admin hears of it: the log says why Slack refused, and what to do.
+        if (result.refused.length > 0)
+          log.warn({ refused: describeRefusals(groupRefusals(result.refused)) }, 'Slack refused messages for good; they are not sent again')
         afterDrain(result)
         const moved = result.sent + result.recovered + result.skipped + result.failed
         quietCount = moved === 0 && leaseMs > 0 ? await undelivered() : null
