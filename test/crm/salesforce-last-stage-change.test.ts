@@ -136,6 +136,19 @@ describe('Salesforce LastStageChangeDate', () => {
     expect(soqlSent(fake).some((q) => /^SELECT .*LastStageChangeDate.* FROM Opportunity .*ORDER BY/.test(q))).toBe(true)
   })
 
+  it('a server that fails the one-row question (5xx) is asked it once, not retried: the sync is not held up, and the next sync asks again', async () => {
+    const opps = generateOpportunities(5, { seed: 5 })
+    fake = await startSalesforceFake({ opportunities: opps, noDescribe: true, now: () => Date.UTC(2024, 4, 20) })
+    // A test double that answers what it does not know with a server error, however often asked.
+    fake.failNext({ path: /LIMIT%201/ }, { status: 500, body: [{ message: 'unknown request', errorCode: 'UNKNOWN_EXCEPTION' }] }, 20)
+    store = await openTestStore()
+    expect((await syncCrm(store, source(fake))).deals).toBe(5)
+    expect(soqlSent(fake).filter((q) => q.endsWith('LIMIT 1'))).toHaveLength(1)
+    expect(soqlSent(fake).filter((q) => /^SELECT .*LastStageChangeDate.* FROM Opportunity ORDER BY/.test(q))).toEqual([])
+    await syncCrm(store, source(fake))
+    expect(soqlSent(fake).filter((q) => q.endsWith('LIMIT 1'))).toHaveLength(2)
+  })
+
   it('a server that does not describe, with the field: a query naming it is answered, so it is selected', async () => {
     const { stays: after } = await movedWithoutHistory({ noDescribe: true })
     expect(after[after.length - 1]).toEqual(['Qualification', '2024-05-10', null])

@@ -52,8 +52,12 @@ export interface UnparsedPage {
 
 /** Typed calls to the Salesforce REST endpoints the sync uses. */
 export interface SalesforceApi {
-  /** `GET /services/data/vXX.X/query?q=` (or `/queryAll`, which also returns deleted rows). */
-  query(soql: string, options?: { all?: boolean }): Promise<SoqlPage>
+  /**
+   * `GET /services/data/vXX.X/query?q=` (or `/queryAll`, which also returns deleted rows).
+   * `optional`: a question the sync can do without, asked once with a 10 s timeout and no retry
+   * (as {@link SalesforceApi.fieldNames}), so a server that fails it does not hold the sync up.
+   */
+  query(soql: string, options?: { all?: boolean; optional?: boolean }): Promise<SoqlPage>
   /** The next page of a query: `nextRecordsUrl` as Salesforce gave it (relative). */
   next(nextRecordsUrl: string): Promise<SoqlPage>
   /**
@@ -73,6 +77,8 @@ export interface SalesforceApi {
 }
 
 const SERVICE = 'Salesforce'
+/** The timeout of a request the sync can do without (a describe, a one-row question), which is never retried. */
+const OPTIONAL_TIMEOUT_MS = 10_000
 
 /** One query's pages: the object it reads (null when unknown, as for a child result paged on its own) and the path of each page asked for. */
 interface Listing {
@@ -203,9 +209,10 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
       ),
   })
 
-  async function get(pathAndQuery: string, endpoint: string): Promise<SoqlPage> {
+  async function get(pathAndQuery: string, endpoint: string, optional = false): Promise<SoqlPage> {
     await ensureToken()
-    const res = await http.send({ method: 'GET', url: `${myDomain}${pathAndQuery}`, endpoint, pacer })
+    const once = optional ? { timeoutMs: OPTIONAL_TIMEOUT_MS, maxRetries: 0 } : {}
+    const res = await http.send({ method: 'GET', url: `${myDomain}${pathAndQuery}`, endpoint, pacer, ...once })
     return parseBody(queryResponse, res.body, SERVICE, endpoint)
   }
 
@@ -298,7 +305,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
         url: `${myDomain}/services/data/${SALESFORCE_API_VERSION}/sobjects/${encodeURIComponent(sobject)}/describe`,
         endpoint,
         pacer,
-        timeoutMs: 10_000,
+        timeoutMs: OPTIONAL_TIMEOUT_MS,
         maxRetries: 0,
       })
       return new Set(parseBody(describeResponse, res.body, SERVICE, endpoint).fields.map((f) => f.name))
@@ -306,7 +313,7 @@ export function createSalesforceApi(options: SalesforceApiOptions): SalesforceAp
     async query(soql, opts = {}) {
       const t = queryTarget(soql, opts.all ?? false)
       const listing = started(t)
-      const page = await get(t.path, t.endpoint)
+      const page = await get(t.path, t.endpoint, opts.optional)
       if (!page.done) follows(listing, page.nextRecordsUrl)
       return page
     },

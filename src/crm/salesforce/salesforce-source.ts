@@ -245,7 +245,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
     const fields = await describeOpportunity()
     if (fields) return [...fields].some((f) => f.toLowerCase() === STAGE_CHANGE_FIELD.toLowerCase())
     try {
-      await api.query(`SELECT Id, ${STAGE_CHANGE_FIELD} FROM Opportunity LIMIT 1`)
+      await api.query(`SELECT Id, ${STAGE_CHANGE_FIELD} FROM Opportunity LIMIT 1`, { optional: true })
       return true
     } catch (error) {
       options.logger?.info(
