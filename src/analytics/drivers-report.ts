@@ -185,7 +185,7 @@ function noAmountNote(deals: number): Finding {
 export function pairEvidence(s: DriverSegment, segments: readonly DriverSegment[], all: { n: number; won: number }): number {
   const fields = Object.entries(s.segment) as Array<[SegmentField, string]>
   if (fields.length !== 2 || s.lift === null) return 0
-  const parts = fields.map(([field, value]) => segments.find((p) => Object.keys(p.segment).length === 1 && p.segment[field] === value))
+  const parts = fields.map(([field, value]) => singleSegment(segments, field, value))
   const [a, b] = parts
   if (!a || !b) return 0
   const cells = [
@@ -203,6 +203,28 @@ export function pairEvidence(s: DriverSegment, segments: readonly DriverSegment[
   }
   if (Math.sign(interaction) !== Math.sign(Math.log(s.lift))) return 0
   return Math.abs(interaction) / Math.sqrt(variance)
+}
+
+// Each segment list's single-field segments by field and value, indexed once per list (a report's
+// segments are not changed once made): with hundreds of values and thousands of pairs, looking
+// them up one by one made a report take minutes.
+const singlesBySegments = new WeakMap<readonly DriverSegment[], Map<string, DriverSegment>>()
+
+/** The first single-field segment of `segments` whose `field` is `value`, as `segments.find` would give it. */
+function singleSegment(segments: readonly DriverSegment[], field: string, value: string): DriverSegment | undefined {
+  let index = singlesBySegments.get(segments)
+  if (!index) {
+    index = new Map()
+    for (const p of segments) {
+      const entries = Object.entries(p.segment)
+      const [only] = entries
+      if (entries.length !== 1 || only === undefined) continue
+      const key = `${only[0]}\u0000${only[1]}`
+      if (!index.has(key)) index.set(key, p)
+    }
+    singlesBySegments.set(segments, index)
+  }
+  return index.get(`${field}\u0000${value}`)
 }
 
 /**
@@ -326,11 +348,19 @@ export function pairInteractionP(z: number): number {
  * With 4 regions, 4 amount bands and 3 products, 28 pairs are tested, and at p < 0.05 each one
  * chance alone would call one of them "adding to its parts" in most reports with broad effects.
  */
-export function pairInteractionQ(segments: readonly DriverSegment[], all: { n: number; won: number }): Map<DriverSegment, number> {
+export function pairInteractionQ(segments: readonly DriverSegment[], all: { n: number; won: number }): ReadonlyMap<DriverSegment, number> {
+  // Asked for each significant value and finding of a report: worked out once per segment list.
+  const known = pairQBySegments.get(segments)
+  if (known && known.n === all.n && known.won === all.won) return known.q
   const pairs = segments.filter((s) => Object.keys(s.segment).length === 2)
   const q = benjaminiHochberg(pairs.map((s) => pairInteractionP(pairEvidence(s, segments, all))))
-  return new Map(pairs.map((s, i) => [s, q[i] as number]))
+  const byPair = new Map(pairs.map((s, i) => [s, q[i] as number]))
+  pairQBySegments.set(segments, { n: all.n, won: all.won, q: byPair })
+  return byPair
 }
+
+// {@link pairInteractionQ} of each segment list, with the totals it was worked out for.
+const pairQBySegments = new WeakMap<readonly DriverSegment[], { n: number; won: number; q: ReadonlyMap<DriverSegment, number> }>()
 
 /**
  * Of the `candidates` (significant segments), the two-field one that adds most to its parts
