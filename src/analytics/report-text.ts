@@ -1,4 +1,3 @@
-import stringWidth from 'string-width'
 import { closedSinceWords } from './closed-since-words.js'
 import { currencyMoney } from './currency-money.js'
 import { formatCount, formatCountOf, formatDeals, formatPercent, formatProbability } from './format-figures.js'
@@ -15,6 +14,7 @@ import {
   type WinrateReport,
 } from './report-types.js'
 import { stalledMoney } from './stalled-money.js'
+import { terminalWidth } from './terminal-width.js'
 
 /**
  * Terminal renderings of the reports: a title line, a plain table, then the finding sentences.
@@ -26,11 +26,11 @@ import { stalledMoney } from './stalled-money.js'
  * takes on a terminal: a CJK character or an emoji takes two columns, a combining accent none.
  */
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly boolean[] = []): string {
-  const widths = header.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))))
+  const widths = header.map((h, i) => Math.max(terminalWidth(h), ...rows.map((r) => terminalWidth(r[i] ?? ''))))
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => {
-        const fill = ' '.repeat(Math.max(0, widths[i]! - stringWidth(c)))
+        const fill = ' '.repeat(Math.max(0, widths[i]! - terminalWidth(c)))
         return rightAligned[i] ? fill + c : c + fill
       })
       .join('  ')

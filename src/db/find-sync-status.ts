@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { findJobLock } from './acquire-job-lock.js'
 import { findLastJobRuns, findRecentJobRuns, type JobRun, type JobRunSummary } from './begin-job-run.js'
 import { findRecentSyncRuns, type SyncRun } from './begin-sync-run.js'
+import { countDealsBySource, type DealCounts } from './count-deals-by-source.js'
 import { lockHolderGone } from './lock-holder-gone.js'
 import type { Database } from './schema.js'
 import { NO_OWNER_EMAIL, NO_SLACK_USER } from './slack-outbox.js'
@@ -11,7 +12,7 @@ export interface SyncStatus {
   /** The latest run of each source that ever synced, newest first. */
   lastSyncs: SyncRun[]
   /** Deals stored, in total and by source and outcome. */
-  deals: { total: number; bySource: Record<string, number>; open: number; won: number; lost: number }
+  deals: DealCounts
   owners: number
   stageHistoryRows: number
   /** Latest job runs, newest first (skipped ticks included). */
@@ -107,18 +108,7 @@ export async function findSyncStatus(
       )
     }
   }
-  const bySourceRows = await db
-    .selectFrom('deals')
-    .select(['source', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy(['source', 'outcome'])
-    .execute()
-  const deals = { total: 0, bySource: {} as Record<string, number>, open: 0, won: 0, lost: 0 }
-  for (const r of bySourceRows) {
-    const n = Number(r.n)
-    deals.total += n
-    deals.bySource[r.source] = (deals.bySource[r.source] ?? 0) + n
-    deals[r.outcome] += n
-  }
+  const deals = await countDealsBySource(db)
   const owners = await db
     .selectFrom('owners')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -19,6 +19,7 @@ import * as snoozeOwnerEmail from '../../migrations/0017-snooze-owner-email.js'
 import * as chartImageReferences from '../../migrations/0018-chart-image-references.js'
 import * as stageStoredSpelling from '../../migrations/0019-stage-stored-spelling.js'
 import * as stageSpellingAfterSync from '../../migrations/0020-stage-spelling-after-sync.js'
+import * as openDealsCurrency from '../../migrations/0021-open-deals-currency.js'
 
 /**
  * Every migration, in order. Listed statically (not read from a folder) so the same list
@@ -46,4 +47,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0018-chart-image-references': chartImageReferences,
   '0019-stage-stored-spelling': stageStoredSpelling,
   '0020-stage-spelling-after-sync': stageSpellingAfterSync,
+  '0021-open-deals-currency': openDealsCurrency,
 }

@@ -1,5 +1,6 @@
 import SqliteDatabase from 'better-sqlite3'
 import { expect, it } from 'vitest'
+import { MIGRATIONS } from '../../src/db/migration-list.js'
 import { LARGE_STORE_DEALS, openStore } from '../../src/db/open-store.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
 import { tempDir } from '../helpers/test-store.js'
@@ -33,7 +34,7 @@ it('a large store: the upgrade is said on stderr before it runs, with the deals 
   const path = await storeBefore0020(LARGE_STORE_DEALS)
   const first = await status(path)
   expect(first).toContain(
-    `Upgrading the database to this version of Sales Pulse (migration 0020-stage-spelling-after-sync) over its ${LARGE_STORE_DEALS.toLocaleString('en-US')} deals`,
+    `Upgrading the database to this version of Sales Pulse (migrations 0020-stage-spelling-after-sync to ${Object.keys(MIGRATIONS).at(-1)}) over its ${LARGE_STORE_DEALS.toLocaleString('en-US')} deals`,
   )
   expect(first).toContain('other pulse commands on it wait until it is done')
   expect(await status(path)).not.toContain('Upgrading the database')

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import stringWidth from 'string-width'
 import { closedSinceLeftOut } from '../../analytics/closed-since-sentence.js'
 import { currencyCode, currencyMoney } from '../../analytics/currency-money.js'
 import { formatCount, formatMoneyIn } from '../../analytics/format-figures.js'
 import { noActivityAdvice } from '../../analytics/no-activity-advice.js'
+import { terminalWidth } from '../../analytics/terminal-width.js'
 import { todayOf } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { loadRoster } from '../../slack/access/load-roster.js'
@@ -189,10 +189,10 @@ const STAND_IN: Record<PlannedAlert['idleFrom'], string> = {
 function alertsText(alerts: readonly PlannedAlert[], asOf: string, verb: string): string {
   if (alerts.length === 0) return `No new stalled-deal DMs as of ${asOf}.`
   // Columns as wide as their widest value on a terminal (a long or CJK stage name included).
-  const idWidth = Math.max(12, ...alerts.map((a) => stringWidth(a.dealId)))
-  const stageWidth = Math.max(12, ...alerts.map((a) => stringWidth(a.stage)))
+  const idWidth = Math.max(12, ...alerts.map((a) => terminalWidth(a.dealId)))
+  const stageWidth = Math.max(12, ...alerts.map((a) => terminalWidth(a.stage)))
   const idleWidth = Math.max(3, ...alerts.map((a) => formatCount(a.daysIdle).length))
-  const padded = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - stringWidth(text)))
+  const padded = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - terminalWidth(text)))
   const rows = alerts.map(
     (a) =>
       `  ${padded(a.dealId, idWidth)} ${formatMoneyIn(a.amount, currencyCode(a.currency)).padStart(7)}  ${padded(a.stage, stageWidth)} idle ${formatCount(a.daysIdle).padStart(idleWidth)} d  ${a.ownerEmail ?? '(no owner email)'}${STAND_IN[a.idleFrom]}`,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import stringWidth from 'string-width'
 import { closedSinceLeftOut } from '../../analytics/closed-since-sentence.js'
 import { formatDeals, formatWholePercent } from '../../analytics/format-figures.js'
+import { terminalWidth } from '../../analytics/terminal-width.js'
 import { todayOf } from '../../config.js'
 import { type ScoreReport, scoreOpenDeals } from '../../services/score-open-deals.js'
 import {
@@ -115,10 +115,10 @@ export function formatScoreReport(r: ScoreReport, limit: number, notStoredToday:
   const shown = limit === 0 ? r.deals.length : Math.min(limit, r.deals.length)
   lines.push('', `Least healthy ${shown} (health 0-100, ${r.informative ? 'win probability' : 'segment win rate'}):`)
   // Health figures in one column on a terminal, whatever the deal ids' lengths.
-  const idWidth = Math.max(...r.deals.slice(0, shown).map((d) => stringWidth(d.dealId)))
+  const idWidth = Math.max(...r.deals.slice(0, shown).map((d) => terminalWidth(d.dealId)))
   for (const d of r.deals.slice(0, shown)) {
     lines.push(
-      `  ${d.dealId}${' '.repeat(idWidth - stringWidth(d.dealId))}  health ${String(d.healthScore).padStart(3)}  ${r.informative ? 'win' : 'segment'} ${formatWholePercent(d.winProbability).padStart(4)}`,
+      `  ${d.dealId}${' '.repeat(idWidth - terminalWidth(d.dealId))}  health ${String(d.healthScore).padStart(3)}  ${r.informative ? 'win' : 'segment'} ${formatWholePercent(d.winProbability).padStart(4)}`,
     )
     for (const reason of d.reasons) lines.push(`      - ${reason}`)
   }
