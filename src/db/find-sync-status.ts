@@ -42,13 +42,13 @@ export interface SyncStatus {
    * The Slack messages the app sends on its own (owner DMs, digests, channel alerts): how many
    * wait to be sent, and of those recorded in the last 7 days, how many Slack refused for good
    * (by Slack's reason, with the distinct deals of the refused stalled-deal DMs, sorted, and how
-   * many of them were managers' digests), how many could not be addressed (no owner email, or an owner Slack does
+   * many of them were managers' digests, and, not shown by `pulse status --json`, win-rate alerts), how many could not be addressed (no owner email, or an owner Slack does
    * not know) and how many were dropped before sending as no longer needed (the stall ended, or
    * the alert or digest went stale).
    */
   messages: {
     waiting: number
-    refused: Array<{ reason: string; count: number; dealIds: string[]; digests: number }>
+    refused: Array<{ reason: string; count: number; dealIds: string[]; digests: number; alerts: number }>
     undeliverable: number
     dropped: number
   }
@@ -168,7 +168,8 @@ async function findMessageStatus(db: Kysely<Database>, since: string): Promise<S
     if (r.status === 'pending' || r.status === 'sending') messages.waiting += n
     else if (r.status === 'skipped' && (r.last_error === NO_OWNER_EMAIL || r.last_error === NO_SLACK_USER)) messages.undeliverable += n
     else if (r.status === 'skipped') messages.dropped += n
-    else if (r.status === 'failed') messages.refused.push({ reason: r.last_error ?? 'unknown', count: n, dealIds: [], digests: 0 })
+    else if (r.status === 'failed')
+      messages.refused.push({ reason: r.last_error ?? 'unknown', count: n, dealIds: [], digests: 0, alerts: 0 })
   }
   if (messages.refused.length > 0) {
     const failed = await db
@@ -181,6 +182,7 @@ async function findMessageStatus(db: Kysely<Database>, since: string): Promise<S
       const group = messages.refused.find((g) => g.reason === (f.last_error ?? 'unknown'))
       if (!group) continue
       if (f.kind === 'digest') group.digests++
+      else if (f.kind === 'anomaly') group.alerts++
       else if (f.deal_id !== null && !group.dealIds.includes(f.deal_id)) group.dealIds.push(f.deal_id)
     }
     for (const g of messages.refused) g.dealIds.sort()

@@ -57,8 +57,8 @@ describeEachDialect('pulse status: Slack messages', (dialect) => {
     expect((await findSyncStatus(db)).messages).toEqual({
       waiting: 2,
       refused: [
-        { reason: 'cannot_dm_bot', count: 2, dealIds: ['D4', 'D5'], digests: 0 },
-        { reason: 'user_disabled', count: 1, dealIds: ['D6'], digests: 0 },
+        { reason: 'cannot_dm_bot', count: 2, dealIds: ['D4', 'D5'], digests: 0, alerts: 0 },
+        { reason: 'user_disabled', count: 1, dealIds: ['D6'], digests: 0, alerts: 0 },
       ],
       undeliverable: 2,
       dropped: 1,

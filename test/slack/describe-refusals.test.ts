@@ -11,8 +11,8 @@ describe('what pulse status, pulse alerts and the admins are told of messages Sl
     ]
     const groups = groupRefusals(refused)
     expect(groups).toEqual([
-      { reason: 'user_disabled', count: 9, dealIds: ['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7'], digests: 1 },
-      { reason: 'cannot_dm_bot', count: 1, dealIds: [], digests: 1 },
+      { reason: 'user_disabled', count: 9, dealIds: ['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7'], digests: 1, alerts: 0 },
+      { reason: 'cannot_dm_bot', count: 1, dealIds: [], digests: 1, alerts: 0 },
     ])
     expect(describeRefusals(groups)).toEqual([
       `user_disabled, 9 messages (deals D1, D2, D3, D4, D5 and 2 more; a manager's digest): ${slackRefusalFix('user_disabled')}.`,
@@ -22,7 +22,7 @@ describe('what pulse status, pulse alerts and the admins are told of messages Sl
 
   it("says what to do for Slack's usual refusals, and names an unknown code as Slack's without repeating anything else", () => {
     expect(slackRefusalFix('user_disabled')).toMatch(/deactivated: reactivate it in Slack/)
-    // Only DMs are refused for good with it (a channel alert waits to be let in): a DM takes no /invite.
+    // A DM takes no /invite (a channel alert that waits to be let in is told otherwise).
     expect(slackRefusalFix('not_in_channel')).toMatch(/^Slack would not let the app post in its direct messages with the recipient/)
     expect(slackRefusalFix('user_not_visible')).toMatch(/may not see or message that user/)
     expect(slackRefusalFix('some_new_code')).toMatch(/^Slack answers "some_new_code" for it, which will not change/)

@@ -695,7 +695,7 @@ describe('win-rate anomaly alert', () => {
     const jobs = createSlackJobs(ctx, ctx.pacedClient)
     fake.failNext('chat.postMessage', 'team_access_not_granted', 1)
     await expect(jobs.anomalyCheck()).rejects.toThrow(
-      /refused the win-rate alert .*for good.*team_access_not_granted, 1 message: Slack answers "team_access_not_granted"/,
+      /refused the win-rate alert .*for good.*team_access_not_granted, 1 message \(the win-rate alert\): Slack answers "team_access_not_granted"/,
     )
     const calls = fake.callsOf('chat.postMessage').length
     await jobs.anomalyCheck()

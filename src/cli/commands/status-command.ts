@@ -6,7 +6,7 @@ import { findSyncStatus, type SyncStatus } from '../../db/find-sync-status.js'
 import { findSlackTokenRefusal } from '../../db/slack-token-refusals.js'
 import { findStageOrderInUse, type StageOrderInUse, stageOrderSentence } from '../../services/stage-order-in-use.js'
 import { botTokenHash, tokenRefusalWords } from '../../slack/app/bot-token-refusal.js'
-import { describeRefusals } from '../../slack/outbox/describe-refusals.js'
+import { describeRefusals, refusedTo } from '../../slack/outbox/describe-refusals.js'
 import { slackRefusalFix } from '../../slack/outbox/slack-refusal-fix.js'
 import { type CliIo, type CommonOptions, cliConfig, dbOptionOf, emit, usingStore, withDbOption } from '../cli-context.js'
 import { configuredStages } from './report-command.js'
@@ -33,14 +33,17 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         return {
           ...found,
           stageOrder,
-          // Each reason Slack refused messages for, with what to do about it.
-          messages: { ...found.messages, refused: found.messages.refused.map((r) => ({ ...r, fix: slackRefusalFix(r.reason) })) },
+          // Each reason Slack refused messages for, with what to do about it where they were going (DMs or the alert channel).
+          messages: {
+            ...found.messages,
+            refused: found.messages.refused.map((r) => ({ ...r, fix: slackRefusalFix(r.reason, refusedTo(r)) })),
+          },
           slackPaused: refusal && { reason: refusal.reason, since: refusal.refusedAt, checkedAt: refusal.checkedAt },
         }
       },
       { existing: true, io },
     )
-    emit(io, options, status, () => formatStatus(status, dbOptionOf(options, cliConfig())))
+    emit(io, options, statusJson(status), () => formatStatus(status, dbOptionOf(options, cliConfig())))
   })
 }
 
@@ -51,6 +54,18 @@ export interface CliStatus extends SyncStatus {
   /** The stage order reports use, where it came from, and whether `PULSE_STAGES` names another not yet saved. */
   stageOrder?: StageOrderInUse
 }
+
+/**
+ * The status as `pulse status --json` gives it: each of `messages.refused` has `reason`, `count`,
+ * `dealIds`, `digests` and `fix` (how many were win-rate alerts is said by the text and the fix).
+ */
+export function statusJson(
+  s: CliStatus,
+): Omit<CliStatus, 'messages'> & { messages: Omit<CliStatus['messages'], 'refused'> & { refused: RefusedJson[] } } {
+  return { ...s, messages: { ...s.messages, refused: s.messages.refused.map(({ alerts: _alerts, ...r }) => r) } }
+}
+
+type RefusedJson = Omit<CliStatus['messages']['refused'][number], 'alerts'>
 
 /** The status as terminal text; `dbOption` (` --db PATH`, or empty) follows the commands it suggests. */
 export function formatStatus(s: CliStatus, dbOption = ''): string {

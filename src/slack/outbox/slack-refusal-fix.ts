@@ -4,6 +4,11 @@ const DEACTIVATED = "the recipient's Slack account is deactivated: reactivate it
 // app to be invited. Nobody can /invite the app into a DM, so the fix is the app's own settings.
 const DM_CHANNEL =
   "Slack would not let the app post in its direct messages with the recipient (no /invite can add it to a DM): check that the app's Messages tab is on (App Home in the app's Slack settings, as manifest.yml sets it) and that the recipient may use the app"
+// The same codes for the win-rate alert: a channel the app was not invited to, or one Slack does not know (deleted, or private without the app).
+const ALERT_CHANNEL =
+  'Slack would not let the app post in the alert channel (it is not a member, or Slack knows no such channel): invite it with /invite @Sales Pulse in the channel PULSE_ALERT_CHANNEL names, or set PULSE_ALERT_CHANNEL to another channel'
+/** The codes that mean one thing for a DM ({@link DM_CHANNEL}) and another for the alert channel ({@link ALERT_CHANNEL}). */
+const NO_ACCESS: ReadonlySet<string> = new Set(['channel_not_found', 'not_in_channel'])
 const ARCHIVED = 'the channel is archived: unarchive it, or set another channel'
 const MESSAGE = 'Slack refused the message itself: report it to the Sales Pulse maintainers with the log line that names it'
 
@@ -31,14 +36,22 @@ const FIXES: ReadonlyMap<string, string> = new Map([
   ['invalid_metadata_format', MESSAGE],
 ])
 
+/** Where the refused messages were going: DMs (stalled deals, digests), the alert channel, or some of each. */
+export type RefusedTo = 'dm' | 'channel' | 'both'
+
 /**
  * What to do about a message Slack refused for good with error `code` (from Slack's `ok: false`
  * answer): one clause naming the cause and the fix, for `pulse status`, `pulse alerts` and the
  * admins' job-failure notice. An unknown code is named as Slack's own, with where to look it up.
+ * `to` says where the messages were going: a channel alert Slack will not let the app post
+ * (`channel_not_found`, `not_in_channel`) is fixed in the channel, a DM in the app's settings.
  *
  * @example slackRefusalFix('user_disabled') // "the recipient's Slack account is deactivated: reactivate it in Slack, ..."
+ * @example slackRefusalFix('not_in_channel', 'channel') // "Slack would not let the app post in the alert channel ...: invite it ..."
  */
-export function slackRefusalFix(code: string): string {
+export function slackRefusalFix(code: string, to: RefusedTo = 'dm'): string {
+  if (NO_ACCESS.has(code) && to === 'channel') return ALERT_CHANNEL
+  if (NO_ACCESS.has(code) && to === 'both') return `for the DMs, ${DM_CHANNEL}; for the win-rate alert, ${ALERT_CHANNEL}`
   // Slack's codes are snake_case words; anything else in the field is not repeated to people.
   const named = /^[a-z0-9_]{1,60}$/.test(code) ? `"${code}"` : 'an error'
   return (
