@@ -60,4 +60,17 @@ describeEachDialect('pulse status: deals by source and outcome', (dialect) => {
     expect(deals).toEqual({ total: 4, bySource: { csv: 1, pipedrive: 2, salesforce: 1 }, open: 1, won: 1, lost: 2 })
     expect(Object.keys(deals.bySource)).toEqual(['csv', 'pipedrive', 'salesforce'])
   })
+
+  it('counts an outcome the app does not write (odd case in a hand-edited store) in the total and its source only, adding no count of its own', async () => {
+    const store = await dialect.open()
+    stores.push(store)
+    await insertDeals(store, [
+      deal('C1', 'csv', 'won'),
+      { ...deal('C2', 'csv', 'won'), outcome: 'Won' as 'won' },
+      { ...deal('H1', 'hubspot', 'lost'), outcome: 'LOST' as 'lost' },
+      deal('H2', 'hubspot', 'open'),
+    ])
+    const { deals } = await findSyncStatus(store.db)
+    expect(deals).toEqual({ total: 4, bySource: { csv: 2, hubspot: 2 }, open: 1, won: 1, lost: 0 })
+  })
 })
