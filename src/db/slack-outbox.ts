@@ -164,6 +164,20 @@ export async function markOutboxUndelivered(
 }
 
 /**
+ * Notes why a row left `sending` (its outcome unknown) could not be checked, keeping it
+ * `sending`: a channel alert whose channel Slack refuses the app, which the daily check then
+ * names to the admins.
+ */
+export async function noteSendingOutboxError(db: Kysely<Database>, outboxId: number, reason: string): Promise<void> {
+  await db
+    .updateTable('slack_outbox')
+    .set({ last_error: reason.slice(0, 500) })
+    .where('outbox_id', '=', outboxId)
+    .where('status', '=', 'sending')
+    .execute()
+}
+
+/**
  * Settles as `skipped` (with `reason`) the rows of `keys` still waiting to be sent (`pending`):
  * messages that no longer apply, such as the DM of a stall episode that ended before Slack took
  * it. A row being sent (`sending`) is left to its sender. Returns how many rows were settled.

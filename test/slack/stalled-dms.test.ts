@@ -703,6 +703,27 @@ describe('win-rate anomaly alert', () => {
     expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ failed: 1, pending: 0 })
   })
 
+  it('an alert whose send was cut off and whose channel then refuses the app (channel_not_found) is named to the admins, and goes once to the channel they name next', async () => {
+    const { fake, ctx } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await checkWinRateAnomaly(ctx, AS_OF)
+    // No answer to the post: it may have arrived, so the next run looks in the channel first.
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0, kinds: ['anomaly'] })
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 1 })
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'channel_not_found', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(
+      /\(C0ALERTS01\): channel_not_found\. Invite the app with \/invite @Sales Pulse in that channel \(or set another channel\)/,
+    )
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 1, failed: 0 })
+    const moved: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: 'C0OTHER001' } }
+    const jobs = createSlackJobs(moved, moved.pacedClient)
+    await jobs.anomalyCheck()
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0OTHER001' && m.threadTs === undefined)).toHaveLength(1)
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 0, sent: 1 })
+  })
+
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
     const { fake, ctx } = await setup()
     fake.failNext('chat.postMessage', 'channel_not_found', 10)

@@ -11,6 +11,7 @@ import {
   markOutboxUndelivered,
   NO_OWNER_EMAIL,
   NO_SLACK_USER,
+  noteSendingOutboxError,
   OUTBOX_LEASE_MS,
   OUTBOX_SETTLE_MS,
 } from '../../db/slack-outbox.js'
@@ -252,7 +253,10 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   with that error, so it goes out on a later run once the app is invited, or to the channel
  *   `PULSE_ALERT_CHANNEL` names by then;
  * - a `sending` row whose channel history Slack refuses to show for good (`channel_not_found`,
- *   ...) is settled `failed` with the code (it cannot be checked, and is not sent twice); a
+ *   ...) is settled `failed` with the code (it cannot be checked, and is not sent twice), but for a
+ *   channel alert: one whose channel refuses the app ({@link ALERT_CHANNEL_REFUSALS}) keeps
+ *   `sending` with the code noted (the daily check tells the admins), and goes to the channel
+ *   `PULSE_ALERT_CHANNEL` names once that is another; a
  *   refusal of the app there (a scope missing) stops the drain as below;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
  *   message stays pending, and it throws AppError `slack_error` with the fix; a refused token is
@@ -338,11 +342,25 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
           await refuse(item, code)
           continue
         }
-        // Unsure whether it arrived: leave it `sending` rather than risk a second copy.
-        log.warn({ outboxId: row.outbox_id, err: error }, 'could not check whether a message was delivered; will check on the next run')
-        if (held) result.heldElsewhere++
-        else result.left++
-        continue
+        const movedTo = ctx.config.alertChannel && ctx.config.alertChannel !== row.channel_id ? ctx.config.alertChannel : null
+        if (waits && !held && movedTo !== null) {
+          // The admin, told the app cannot use that channel, named another: the alert goes there,
+          // as one still pending would (a copy it may have left in the old one, the app cannot see).
+          log.warn(
+            { outboxId: row.outbox_id, code },
+            'alert channel refuses the app; the alert goes to the channel PULSE_ALERT_CHANNEL names now',
+          )
+          item.channel = movedTo
+          delivered = false
+        } else {
+          // The code is noted, so the daily check tells the admins to invite the app (or name another channel).
+          if (waits && !held) await writeWhenFree(ctx.store.db, (d) => noteSendingOutboxError(d, row.outbox_id, code as string))
+          // Unsure whether it arrived: leave it `sending` rather than risk a second copy.
+          log.warn({ outboxId: row.outbox_id, err: error }, 'could not check whether a message was delivered; will check on the next run')
+          if (held) result.heldElsewhere++
+          else result.left++
+          continue
+        }
       }
       if (delivered) {
         result.recovered++
