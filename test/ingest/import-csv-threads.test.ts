@@ -121,14 +121,19 @@ function largeFile(text: string): string {
   return `${out.join('\n')}\n`
 }
 
-async function indexNames(store: Store): Promise<string[]> {
+/** The indexes of `deals` and `stage_history` as the database defines them (columns and conditions too), by name. */
+async function indexDefinitions(store: Store): Promise<string[]> {
   const query =
     store.dialect === 'postgres'
       ? sql<{
           name: string
-        }>`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('deals', 'stage_history')`
-      : sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('deals', 'stage_history')`
-  return (await query.execute(store.db)).rows.map((r) => r.name).sort()
+          definition: string
+        }>`SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('deals', 'stage_history')`
+      : sql<{
+          name: string
+          definition: string | null
+        }>`SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('deals', 'stage_history')`
+  return (await query.execute(store.db)).rows.map((r) => `${r.name}: ${r.definition ?? '(automatic)'}`).sort()
 }
 
 describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () => {
@@ -159,10 +164,10 @@ describe.runIf(TEST_DIALECTS.length > 1)('importCsvFile on every database', () =
     const results = []
     for (const dialect of TEST_DIALECTS) {
       const store = await freshStore(dialect)
-      const indexes = await indexNames(store)
+      const indexes = await indexDefinitions(store)
       const a = await importCsvFile(store, options(first, 'worker'))
       const b = await importCsvFile(store, { ...options(second, 'worker'), now: new Date('2024-07-01T00:00:00Z') })
-      expect(await indexNames(store)).toEqual(indexes)
+      expect(await indexDefinitions(store)).toEqual(indexes)
       const history = await store.db
         .selectFrom('stage_history')
         .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>('left_at').as('closed')])
