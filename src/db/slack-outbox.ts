@@ -196,6 +196,31 @@ export async function skipPendingOutbox(db: Kysely<Database>, keys: readonly str
   return skipped
 }
 
+/**
+ * Settles as `skipped` (with `reason`) the rows of `keys` left `sending` whose delivery could not
+ * be checked, with why noted (`last_error` one of `noted`, see {@link noteSendingOutboxError}):
+ * messages that no longer apply, which the app could never post nor find. Returns how many.
+ */
+export async function skipUncheckedOutbox(
+  db: Kysely<Database>,
+  keys: readonly string[],
+  noted: ReadonlySet<string>,
+  reason: string,
+): Promise<number> {
+  let skipped = 0
+  for (let i = 0; i < keys.length && noted.size > 0; i += 500) {
+    const result = await db
+      .updateTable('slack_outbox')
+      .set({ status: 'skipped', last_error: reason.slice(0, 500) })
+      .where('dedupe_key', 'in', keys.slice(i, i + 500))
+      .where('status', '=', 'sending')
+      .where('last_error', 'in', [...noted])
+      .executeTakeFirst()
+    skipped += Number(result.numUpdatedRows)
+  }
+  return skipped
+}
+
 /** The reason recorded on a DM skipped because Slack had no active user with its recipient's email. */
 export const NO_SLACK_USER = 'Slack has no active user with this email'
 

@@ -724,6 +724,39 @@ describe('win-rate anomaly alert', () => {
     expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 0, sent: 1 })
   })
 
+  it('drops an alert whose send was cut off in a channel that then refuses the app once PULSE_ALERT_CHANNEL is unset, and the daily check passes', async () => {
+    const { fake, ctx, company } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await checkWinRateAnomaly(ctx, AS_OF)
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0, kinds: ['anomaly'] })
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'channel_not_found', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(/\(C0ALERTS01\): channel_not_found/)
+    const off: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: undefined } }
+    await createSlackJobs(off, off.pacedClient).anomalyCheck()
+    await createSlackJobs(off, off.pacedClient).anomalyCheck()
+    expect(fake.messages.filter((m) => m.threadTs === undefined)).toHaveLength(0)
+    const rows = await company.store.db.selectFrom('slack_outbox').select('status').where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ status: 'skipped' }])
+  })
+
+  it('drops an alert whose send was cut off in a channel that then refuses the app once a later month is the latest complete one, not posting it late to the channel named next', async () => {
+    const { fake, ctx, company, setAsOf } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await checkWinRateAnomaly(ctx, AS_OF)
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0, kinds: ['anomaly'] })
+    await new Promise((r) => setTimeout(r, 5))
+    fake.failNext('conversations.history', 'channel_not_found', 10)
+    await expect(createSlackJobs(ctx, ctx.pacedClient).anomalyCheck()).rejects.toThrow(/channel_not_found/)
+    // A month later (within its range), an admin names another channel.
+    setAsOf('2024-08-01')
+    const moved: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: 'C0OTHER001' } }
+    await createSlackJobs(moved, moved.pacedClient).anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0OTHER001')).toHaveLength(0)
+    const rows = await company.store.db.selectFrom('slack_outbox').select(['dedupe_key', 'status']).where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ dedupe_key: 'anomaly:2024-06', status: 'skipped' }])
+  })
+
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
     const { fake, ctx } = await setup()
     fake.failNext('chat.postMessage', 'channel_not_found', 10)

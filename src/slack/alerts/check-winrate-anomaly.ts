@@ -1,8 +1,15 @@
 import type { WinrateMonth } from '../../analytics/report-types.js'
-import { deleteSkippedOutbox, enqueueOutboxMessage, findUndeliveredOutbox, skipPendingOutbox } from '../../db/slack-outbox.js'
+import {
+  deleteSkippedOutbox,
+  enqueueOutboxMessage,
+  findUndeliveredOutbox,
+  skipPendingOutbox,
+  skipUncheckedOutbox,
+} from '../../db/slack-outbox.js'
 import type { SlackContext } from '../app/slack-context.js'
 import { context, header, section } from '../blocks/block-kit.js'
 import { count, esc, monthLabel, pct, pctApart } from '../blocks/format.js'
+import { ALERT_CHANNEL_REFUSALS } from '../outbox/drain-outbox.js'
 import type { OutboxPayload } from '../outbox/outbox-payload.js'
 
 /** What the anomaly check found. */
@@ -18,7 +25,8 @@ export interface AnomalyCheck {
  * alert for `PULSE_ALERT_CHANNEL` (`anomaly:<month>`, so it is posted once however often this
  * runs), with the evidence; the chart follows in its thread when the outbox delivers it. Records
  * nothing without an alert channel. An alert still waiting to be posted (its channel refused the
- * app) that is not about the latest complete month flagged low now (a later month has been
+ * app, or its send was cut off and the channel then refused the app its history) that is not
+ * about the latest complete month flagged low now (a later month has been
  * checked since, or new data put that month back in its normal range), or any such alert once
  * no alert channel is set (an admin turned alerts off), is dropped (settled as `skipped`), never
  * posted late. A month whose alert was dropped so, unposted, and that is again the latest
@@ -29,12 +37,11 @@ export async function checkWinRateAnomaly(ctx: SlackContext, asOf: string): Prom
   const report = await ctx.services.winrate(ctx.store.db, { asOf })
   const month = [...report.months].reverse().find((m) => !m.partial) ?? null
   const current = month?.anomaly === 'low' && ctx.config.alertChannel ? `anomaly:${month.month}` : null
-  const stale = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).filter((r) => r.status === 'pending' && r.dedupe_key !== current)
-  await skipPendingOutbox(
-    ctx.store.db,
-    stale.map((r) => r.dedupe_key),
-    'the win rate it reported is no longer the latest complete month flagged low',
-  )
+  const stale = (await findUndeliveredOutbox(ctx.store.db, ['anomaly'])).filter((r) => r.dedupe_key !== current).map((r) => r.dedupe_key)
+  const why = 'the win rate it reported is no longer the latest complete month flagged low'
+  await skipPendingOutbox(ctx.store.db, stale, why)
+  // One whose send was cut off and whose channel then refused the app its history is waiting too.
+  await skipUncheckedOutbox(ctx.store.db, stale, ALERT_CHANNEL_REFUSALS, why)
   if (month?.anomaly !== 'low' || !ctx.config.alertChannel) return { month, queued: false }
   const label = monthLabel(month.month)
   // The notification states the rate as the evidence under it does (24.8%, not 25%, against a 25.0% limit).
