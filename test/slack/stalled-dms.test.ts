@@ -757,6 +757,22 @@ describe('win-rate anomaly alert', () => {
     expect(rows).toEqual([{ dedupe_key: 'anomaly:2024-06', status: 'skipped' }])
   })
 
+  it('an alert whose send was cut off, not found in its old channel, goes to the channel PULSE_ALERT_CHANNEL names now, once', async () => {
+    const { fake, ctx } = await setup({ env: { PULSE_OUTBOX_LEASE_MS: '1' } })
+    await checkWinRateAnomaly(ctx, AS_OF)
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await drainOutbox(ctx, { perChannelIntervalMs: 0, kinds: ['anomaly'] })
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 1 })
+    await new Promise((r) => setTimeout(r, 5))
+    const moved: SlackContext = { ...ctx, config: { ...ctx.config, alertChannel: 'C0OTHER001' } }
+    const jobs = createSlackJobs(moved, moved.pacedClient)
+    await jobs.anomalyCheck()
+    await jobs.anomalyCheck()
+    expect(fake.messages.filter((m) => m.channel === 'C0ALERTS01')).toHaveLength(0)
+    expect(fake.messages.filter((m) => m.channel === 'C0OTHER001' && m.threadTs === undefined)).toHaveLength(1)
+    expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 0, sent: 1 })
+  })
+
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
     const { fake, ctx } = await setup()
     fake.failNext('chat.postMessage', 'channel_not_found', 10)

@@ -257,7 +257,8 @@ export function outboxLeaseMs(store: Pick<Store, 'dialect'>, config: Pick<Config
  *   channel alert: one whose channel refuses the app ({@link ALERT_CHANNEL_REFUSALS}) keeps
  *   `sending` with the code noted (the daily check tells the admins), and goes to the channel
  *   `PULSE_ALERT_CHANNEL` names once that is another; a
- *   refusal of the app there (a scope missing) stops the drain as below;
+ *   refusal of the app there (a scope missing) stops the drain as below; a channel alert found
+ *   not delivered goes to the channel `PULSE_ALERT_CHANNEL` names now, as a pending one does;
  * - when Slack refuses the app itself (token revoked, a scope missing), the drain stops, every
  *   message stays pending, and it throws AppError `slack_error` with the fix; a refused token is
  *   recorded (`recordBotTokenRefused`), and while it is, a drain calls Slack not at all: it
@@ -370,6 +371,8 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         result.heldElsewhere++
         continue
       }
+      // Not posted: a channel alert goes to the alert channel named now, as one still pending does.
+      if (row.kind === 'anomaly' && ctx.config.alertChannel) item.channel = ctx.config.alertChannel
     }
     // A digest lists a team's deals: after a roster edit took the team (or some of it) from its
     // recipient, it would show them deals they may no longer see.
