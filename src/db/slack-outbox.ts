@@ -106,7 +106,8 @@ export async function findOutboxByKey(db: Kysely<Database>, dedupeKey: string): 
  * Claims a row for sending and marks it as handed to Slack (recorded before the call), with
  * where it goes. Atomic on every database (one conditional `UPDATE ... RETURNING`): the row is
  * taken only while it is `pending`, or `sending` with its lease run out (the instance that
- * claimed it died; `leaseMs`, default as in {@link findUndeliveredOutbox}). Returns true when this caller got the row;
+ * claimed it died; `leaseMs`, default as in {@link findUndeliveredOutbox}), clearing the error of
+ * an earlier attempt. Returns true when this caller got the row;
  * false when another instance holds it or it was settled meanwhile: then do not send it.
  * Of several instances racing for one row, exactly one gets true.
  */
@@ -124,6 +125,8 @@ export async function markOutboxSending(
       slack_user_id: target.slackUserId,
       attempt_started_at: target.at.toISOString(),
       attempts: eb('attempts', '+', 1),
+      // A new attempt: an earlier one's error (a channel that refused the app) no longer holds.
+      last_error: null,
     }))
     .where('outbox_id', '=', outboxId)
     .where((eb) =>

@@ -773,6 +773,19 @@ describe('win-rate anomaly alert', () => {
     expect(await countOutboxByStatus(ctx.store.db)).toMatchObject({ sending: 0, sent: 1 })
   })
 
+  it('does not tell the admins to invite the app when the alert, posted again once it was invited, got no answer', async () => {
+    const { fake, ctx } = await setup()
+    const jobs = createSlackJobs(ctx, ctx.pacedClient)
+    fake.failNext('chat.postMessage', 'not_in_channel', 10)
+    await expect(jobs.anomalyCheck()).rejects.toThrow(/not_in_channel/)
+    fake.resetFailures()
+    // The app is invited; the next post gets no answer, so whether it arrived is checked on the next run.
+    fake.failNextHttp('chat.postMessage', 503, 1)
+    await expect(jobs.anomalyCheck()).resolves.toBeUndefined()
+    const rows = await ctx.store.db.selectFrom('slack_outbox').select(['status', 'last_error']).where('kind', '=', 'anomaly').execute()
+    expect(rows).toEqual([{ status: 'sending', last_error: null }])
+  })
+
   it('an alert refused by its channel goes to the channel PULSE_ALERT_CHANNEL names once the admin sets another, once', async () => {
     const { fake, ctx } = await setup()
     fake.failNext('chat.postMessage', 'channel_not_found', 10)
