@@ -17,7 +17,15 @@ import {
   saveHomeSnapshot,
   saveHomeView,
 } from '../../src/db/slack-home.js'
-import { countOutboxByStatus, enqueueOutboxMessage, findExistingOutboxKeys } from '../../src/db/slack-outbox.js'
+import {
+  countOutboxByStatus,
+  enqueueOutboxMessage,
+  findExistingOutboxKeys,
+  findOutboxByKey,
+  markOutboxSending,
+  noteSendingOutboxError,
+  skipUncheckedOutbox,
+} from '../../src/db/slack-outbox.js'
 import { findSnoozedDealIds, snoozeDeal } from '../../src/db/slack-snoozes.js'
 import {
   endOpenStallEpisodeOfDeal,
@@ -252,5 +260,46 @@ describeEachDialect('Slack stores', (dialect) => {
     expect((await findChartReferences(db, later(-60_000))).unknown).toBe(true)
     // ... unless it was published before any chart it could show has expired.
     expect((await findChartReferences(db, later(60_000))).unknown).toBe(false)
+  })
+
+  it('drops only the messages left sending whose check was refused with a noted reason, and a new claim clears that reason', async () => {
+    store = await dialect.open()
+    const db = store.db
+    const ids: Record<string, number> = {}
+    for (const key of ['anomaly:2025-01', 'anomaly:2025-02', 'anomaly:2025-03']) {
+      const message = {
+        dedupeKey: key,
+        kind: 'anomaly' as const,
+        dealId: null,
+        recipientEmail: null,
+        channelId: 'C1',
+        payload: { text: key },
+        now: NOW,
+      }
+      await enqueueOutboxMessage(db, message)
+      const row = await findOutboxByKey(db, key)
+      ids[key] = row!.outbox_id
+      expect(await markOutboxSending(db, row!.outbox_id, { channelId: 'C1', slackUserId: null, at: NOW, leaseMs: 0 })).toBe(true)
+    }
+    await noteSendingOutboxError(db, ids['anomaly:2025-01']!, 'not_in_channel')
+    await noteSendingOutboxError(db, ids['anomaly:2025-03']!, 'not_in_channel')
+    const noted = new Set(['not_in_channel', 'channel_not_found'])
+    expect(await skipUncheckedOutbox(db, ['anomaly:2025-01', 'anomaly:2025-02'], noted, 'stale')).toBe(1)
+    const row = async (key: string) => {
+      const r = await findOutboxByKey(db, key)
+      return { status: r?.status, last_error: r?.last_error }
+    }
+    expect(await row('anomaly:2025-01')).toEqual({ status: 'skipped', last_error: 'stale' })
+    expect(await row('anomaly:2025-02')).toEqual({ status: 'sending', last_error: null })
+    // Claimed again (its claim ran out): the earlier attempt's error no longer holds.
+    expect(
+      await markOutboxSending(db, ids['anomaly:2025-03']!, {
+        channelId: 'C2',
+        slackUserId: null,
+        at: new Date(NOW.getTime() + 60_000),
+        leaseMs: 0,
+      }),
+    ).toBe(true)
+    expect(await row('anomaly:2025-03')).toEqual({ status: 'sending', last_error: null })
   })
 })
