@@ -1,5 +1,6 @@
 import type { Config } from 'vega-lite'
 import { formatMoney, percentNotAtEnds } from '../analytics/format-figures.js'
+import { FULL_MONTH_NAMES } from '../domain/dates.js'
 
 /** The one font every chart is drawn with; its TTF files ship in the `dejavu-fonts-ttf` package. */
 export const CHART_FONT = 'DejaVu Sans'
@@ -129,20 +130,6 @@ export function monthName(month: string): string {
 }
 
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const FULL_MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
 
 /**
  * The vega-lite config every chart is compiled with: font, sizes, colours, white background,

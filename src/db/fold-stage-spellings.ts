@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import { stageSpelling } from '../domain/stage-spelling.js'
+import { renameStoredStage } from './rename-stored-stage.js'
 import type { Database } from './schema.js'
 
 /**
@@ -25,22 +26,7 @@ export async function foldStageSpellings(tx: Transaction<Database>, names: reado
     const to = spelling(stage)
     if (to === stage) continue
     changed = true
-    await tx.updateTable('deals').set({ stage: to }).where('stage', '=', stage).execute()
-    await tx.updateTable('deals').set({ lost_at_stage: to }).where('lost_at_stage', '=', stage).execute()
-    await tx
-      .deleteFrom('stage_history')
-      .where('stage', '=', stage)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('stage_history as kept')
-            .select('kept.deal_id')
-            .whereRef('kept.deal_id', '=', 'stage_history.deal_id')
-            .whereRef('kept.entered_at', '=', 'stage_history.entered_at')
-            .where('kept.stage', '=', to),
-        ),
-      )
-      .execute()
-    await tx.updateTable('stage_history').set({ stage: to }).where('stage', '=', stage).execute()
+    await renameStoredStage(tx, stage, to)
   }
   if (changed) await setDataVersion(tx, `stages:${now.toISOString()}`)
   return changed

@@ -7,6 +7,7 @@ import type { StageRename } from '../domain/stage-renames.js'
 import { type StoredStage, type SyncStageChange, syncStageChange, withStageEntered } from '../domain/sync-stage-change.js'
 import { DEAL_COLUMNS, dealRowOf, uniqueStays } from './begin-deal-import.js'
 import type { Store } from './open-store.js'
+import { renameStoredStage } from './rename-stored-stage.js'
 import type { Database, NewDeal } from './schema.js'
 
 /** What one page changed in the store. */
@@ -68,7 +69,7 @@ export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<
 async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
   const nowIso = page.now.toISOString()
   return db.transaction().execute(async (tx) => {
-    for (const r of page.renamedStages ?? []) await renameStage(tx, page.source, r)
+    for (const r of page.renamedStages ?? []) await renameStoredStage(tx, r.from, r.to, page.source)
     const lost = await withStoredLostAt(tx, page.deals)
     const { deals, changes } = await withStageChanges(tx, page.deals, lost.deals, nowIso)
     const keptLostAt = lost.keptLostAt
@@ -576,36 +577,6 @@ async function saveWatermark(db: Kysely<Database> | Transaction<Database>, sourc
     .insertInto('crm_sync_state')
     .values({ source, watermark, updated_at: at })
     .onConflict((oc) => oc.column('source').doUpdateSet({ watermark, updated_at: at }))
-    .execute()
-}
-
-/**
- * Gives the deals of `source` and their stays under `rename.from` the name `rename.to` (a stay that
- * would repeat one stored under it, same deal and entry, is dropped), as the SQLite path does.
- */
-async function renameStage(tx: Transaction<Database>, source: string, rename: StageRename): Promise<void> {
-  const ours = tx.selectFrom('deals').select('deal_id').where('source', '=', source)
-  await tx
-    .deleteFrom('stage_history')
-    .where('stage', '=', rename.from)
-    .where('deal_id', 'in', ours)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('stage_history as kept')
-          .select('kept.deal_id')
-          .whereRef('kept.deal_id', '=', 'stage_history.deal_id')
-          .whereRef('kept.entered_at', '=', 'stage_history.entered_at')
-          .where('kept.stage', '=', rename.to),
-      ),
-    )
-    .execute()
-  await tx.updateTable('stage_history').set({ stage: rename.to }).where('stage', '=', rename.from).where('deal_id', 'in', ours).execute()
-  await tx.updateTable('deals').set({ stage: rename.to }).where('stage', '=', rename.from).where('source', '=', source).execute()
-  await tx
-    .updateTable('deals')
-    .set({ lost_at_stage: rename.to })
-    .where('lost_at_stage', '=', rename.from)
-    .where('source', '=', source)
     .execute()
 }
 

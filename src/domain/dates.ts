@@ -45,7 +45,8 @@ function isCalendarDay(y: number, m: number, d: number): boolean {
   return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && (d <= 28 || d <= daysInMonth(y, m))
 }
 
-const MONTH_NAMES = [
+/** The months' full English names, January first. */
+export const FULL_MONTH_NAMES: readonly string[] = [
   'January',
   'February',
   'March',
@@ -72,7 +73,7 @@ export function calendarDayProblem(value: string): string | null {
   if (y === 0) return 'is not a date: the calendar has no year 0 (years run from 0001 to 9999)'
   if (mo < 1 || mo > 12) return 'is not a date: months run from 01 to 12'
   const days = daysInMonth(y, mo)
-  if (d < 1 || d > days) return `is not a date: ${MONTH_NAMES[mo - 1]} ${m[1]} has ${days} days`
+  if (d < 1 || d > days) return `is not a date: ${FULL_MONTH_NAMES[mo - 1]} ${m[1]} has ${days} days`
   return null
 }
 
