@@ -5,6 +5,7 @@ import { type FakeHubspotDeal, type HubspotFake, startHubspotFake } from '../fak
 import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
 import { hubspotFakeDeal, hubspotNoon } from '../helpers/hubspot-fake-deal.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
+import { schemaScopedUrl } from '../helpers/schema-scoped-url.js'
 import { tempDir } from '../helpers/test-store.js'
 import { type DocsSalesforceFake, docsOpportunities, sfTime, startDocsSalesforceFake } from './docs-salesforce-fake.js'
 
@@ -44,7 +45,7 @@ describeEachDialect('pulse sync of an open deal whose stage changed, without sta
     }
     if (options.url) {
       store = await openStore(options)
-      const url = `${options.url}${options.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${options.schema}`)}`
+      const url = schemaScopedUrl(options.url, String(options.schema))
       env = { ...base, PULSE_DATABASE_URL: url }
     } else env = { ...base, PULSE_DATABASE_URL: '' }
   })

@@ -5,6 +5,7 @@ import { type FakeHubspotDeal, type HubspotFake, startHubspotFake } from '../fak
 import { describeEachDialect, durableStoreOptions } from '../helpers/each-dialect.js'
 import { hubspotFakeDeal } from '../helpers/hubspot-fake-deal.js'
 import { spawnPulse } from '../helpers/pulse-process.js'
+import { schemaScopedUrl } from '../helpers/schema-scoped-url.js'
 import { tempDir } from '../helpers/test-store.js'
 
 // A stage renamed in HubSpot (same stage id, new label) is no stage change: `pulse sync` reads every
@@ -29,7 +30,7 @@ describeEachDialect('pulse sync after a HubSpot stage was renamed, deals read wi
     const base = { HUBSPOT_TOKEN: hs.token, HUBSPOT_API_URL: hs.url, PULSE_AS_OF: '2024-06-01' }
     if (options.url) {
       store = await openStore(options)
-      const url = `${options.url}${options.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${options.schema}`)}`
+      const url = schemaScopedUrl(options.url, String(options.schema))
       env = { ...base, PULSE_DATABASE_URL: url }
     } else env = { ...base, PULSE_DATABASE_URL: '' }
   })

@@ -9,6 +9,7 @@ import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { SlackFake, type SlackFakeOptions, waitFor } from '../fakes/slack-fake.js'
 import { dropTestSchema } from '../helpers/each-dialect.js'
 import { freePort, type PulseProcess, spawnPulse } from '../helpers/pulse-process.js'
+import { schemaScopedUrl } from '../helpers/schema-scoped-url.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
 
@@ -65,7 +66,7 @@ export async function startPulseCluster(url: string, deals: number, fakeOptions:
   await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })
   const fake = await new SlackFake({ users: company.users, ...fakeOptions }).start()
   closers.push(() => fake.stop())
-  const databaseUrl = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
+  const databaseUrl = schemaScopedUrl(url, schema)
   const baseEnv: Record<string, string> = {
     PULSE_DATABASE_URL: databaseUrl,
     SLACK_BOT_TOKEN: fake.token,

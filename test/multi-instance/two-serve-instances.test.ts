@@ -10,6 +10,7 @@ import { writeSampleFiles } from '../../src/sample/write-sample-files.js'
 import { appHomeOpenedBody, postSigned, SlackFake, waitFor } from '../fakes/slack-fake.js'
 import { dropTestSchema } from '../helpers/each-dialect.js'
 import { freePort, spawnPulse } from '../helpers/pulse-process.js'
+import { schemaScopedUrl } from '../helpers/schema-scoped-url.js'
 import { tempDir } from '../helpers/test-store.js'
 import { AS_OF, PEOPLE, SIGNING_SECRET, sampleCompany } from '../slack/slack-test-app.js'
 import { onceAt, twoServingBeforeTick } from './pulse-cluster.js'
@@ -48,7 +49,7 @@ async function setup(url: string, deals = DEALS) {
   await importCsvFile(store, { path: sample.csv, stages: DEFAULT_STAGES })
   const fake = await new SlackFake({ users: company.users }).start()
   cleanup.push(() => fake.stop())
-  const databaseUrl = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
+  const databaseUrl = schemaScopedUrl(url, schema)
 
   const children: ChildProcess[] = []
   const serve = async (env: Record<string, string> = {}): Promise<Instance> => {
