@@ -1,5 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
+import { crmDealKey, type HeldDeal, keyedApartId } from '../domain/crm-deal-key.js'
 import { keepStoredLostAt, type StoredLoss } from '../domain/keep-stored-lost-at.js'
 import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
 import { noteOwnerEmail, uniqueOwners } from '../domain/note-owner-email.js'
@@ -19,6 +20,30 @@ export interface StoredPage {
    * last open stage the store knew them in instead (see {@link keepStoredLostAt}): ids, each once.
    */
   keptLostAt: string[]
+  /**
+   * The page's deals whose CRM id another source holds (a CSV import's deal, the other CRM's), each
+   * once: stored under `key` ({@link keyedApartId}) so that neither replaces the other (see {@link crmDealKey}).
+   */
+  keptApart: KeptApart[]
+  /** The CSV deals of the page's ids, created the same day, that the CRM's deals took over (see {@link crmDealKey}). */
+  takenOver: TakenOver[]
+}
+
+/** A CRM deal stored apart from the deal another source holds under its id. */
+export interface KeptApart {
+  /** The CRM's own id of the deal. */
+  id: string
+  /** The id it is stored (and shown, `pulse deal`) under. */
+  key: string
+  /** The source holding `id`: `csv`, `hubspot`, `salesforce`. */
+  heldBy: string
+}
+
+/** A CSV deal the CRM's deal of the same id and created day took over (see {@link crmDealKey}). */
+export interface TakenOver {
+  id: string
+  /** The CSV import's deal it was: always `csv`. */
+  from: string
 }
 
 /** One page of a CRM sync, as {@link storeSyncPage} writes it. */
@@ -66,13 +91,67 @@ export async function storeSyncPage(store: Store, page: SyncPageWrite): Promise<
   return writeWithKysely(store.db, page)
 }
 
-async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promise<StoredPage> {
-  const nowIso = page.now.toISOString()
+/** The ids to look up for {@link keyPageApart}: each CRM id of the page and its keyed-apart form. */
+function idsToLookUp(given: SyncPageWrite): string[] {
+  const ids = new Set<string>()
+  for (const id of [...given.deals.map((d) => d.deal.dealId), ...given.removedDealIds]) {
+    ids.add(id)
+    ids.add(keyedApartId(given.source, id))
+  }
+  return [...ids]
+}
+
+/**
+ * `given` with each deal and removal under the id it is stored under ({@link crmDealKey}, from
+ * `held`: stored id -> source, for the ids of {@link idsToLookUp}), the deals kept apart, and
+ * for each stored id that is not the CRM's, the CRM's id.
+ */
+function keyPageApart(
+  given: SyncPageWrite,
+  held: ReadonlyMap<string, HeldDeal>,
+): { page: SyncPageWrite; keptApart: KeptApart[]; takenOver: TakenOver[]; crmIdOf: Map<string, string> } {
+  const crmIdOf = new Map<string, string>()
+  const keptApart = new Map<string, KeptApart>()
+  const takenOver = new Map<string, TakenOver>()
+  if (held.size === 0) return { page: given, keptApart: [], takenOver: [], crmIdOf }
+  const deals = given.deals.map((d) => {
+    const id = d.deal.dealId
+    const key = crmDealKey(given.source, id, d.deal.createdDate, (k) => held.get(k))
+    const holder = held.get(id)?.source
+    if (key === id) {
+      if (holder !== undefined && holder !== given.source) takenOver.set(id, { id, from: holder })
+      return d
+    }
+    crmIdOf.set(key, id)
+    if (holder !== undefined && holder !== given.source) keptApart.set(id, { id, key, heldBy: holder })
+    return { ...d, deal: { ...d.deal, dealId: key } }
+  })
+  // A removal is of this CRM's deal only: under its own id, or under the one it was kept apart with.
+  const removedDealIds = given.removedDealIds.map((id) => {
+    const apart = keyedApartId(given.source, id)
+    return held.get(apart)?.source === given.source ? apart : id
+  })
+  return { page: { ...given, deals, removedDealIds }, keptApart: [...keptApart.values()], takenOver: [...takenOver.values()], crmIdOf }
+}
+
+async function writeWithKysely(db: Kysely<Database>, given: SyncPageWrite): Promise<StoredPage> {
+  const nowIso = given.now.toISOString()
   return db.transaction().execute(async (tx) => {
+    const held = new Map<string, HeldDeal>()
+    const lookUp = idsToLookUp(given)
+    for (let i = 0; i < lookUp.length; i += ID_CHUNK) {
+      const rows = await tx
+        .selectFrom('deals')
+        .select(['deal_id', 'source', 'created_date'])
+        .where('deal_id', 'in', lookUp.slice(i, i + ID_CHUNK))
+        .execute()
+      for (const r of rows) held.set(r.deal_id, { source: r.source, createdDate: r.created_date })
+    }
+    const { page, keptApart, takenOver, crmIdOf } = keyPageApart(given, held)
     for (const r of page.renamedStages ?? []) await renameStoredStage(tx, r.from, r.to, page.source)
     const lost = await withStoredLostAt(tx, page.deals)
     const { deals, changes } = await withStageChanges(tx, page.deals, lost.deals, nowIso)
-    const keptLostAt = lost.keptLostAt
+    const keptLostAt = lost.keptLostAt.map((key) => crmIdOf.get(key) ?? key)
     const { rows, histories } = lastOfEachDeal(deals)
     for (let i = 0; i < rows.length; i += DEAL_CHUNK) {
       await tx
@@ -165,7 +244,7 @@ async function writeWithKysely(db: Kysely<Database>, page: SyncPageWrite): Promi
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: `sync:${page.runId}:${nowIso}` }))
         .execute()
     }
-    return { deals: page.deals.length, removed, keptLostAt }
+    return { deals: page.deals.length, removed, keptLostAt, keptApart, takenOver }
   })
 }
 
@@ -350,6 +429,9 @@ function prepare(sqlite: SqliteDatabase.Database) {
        ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
     ),
     ownerEmail: sqlite.prepare('SELECT email FROM owners WHERE owner_id = ?').pluck(),
+    heldBy: sqlite.prepare<[string], { deal_id: string; source: string; created_date: string }>(
+      'SELECT deal_id, source, created_date FROM deals WHERE deal_id IN (SELECT value FROM json_each(?))',
+    ),
     followOwnerEmail: sqlite.prepare(
       'UPDATE deals SET owner_email = ? WHERE owner_id = ? AND source = ? AND (owner_email IS NULL OR owner_email <> ?)',
     ),
@@ -370,15 +452,19 @@ function prepare(sqlite: SqliteDatabase.Database) {
   }
 }
 
-function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): StoredPage {
+function writeWithSqlite(sqlite: SqliteDatabase.Database, given: SyncPageWrite): StoredPage {
   let st = statements.get(sqlite)
   if (!st) {
     st = prepare(sqlite)
     statements.set(sqlite, st)
   }
   const s = st
-  const nowIso = page.now.toISOString()
+  const nowIso = given.now.toISOString()
   return sqlite.transaction((): StoredPage => {
+    const held = new Map(
+      s.heldBy.all(JSON.stringify(idsToLookUp(given))).map((r) => [r.deal_id, { source: r.source, createdDate: r.created_date }]),
+    )
+    const { page, keptApart, takenOver, crmIdOf } = keyPageApart(given, held)
     for (const r of page.renamedStages ?? []) {
       // A stay that would repeat one stored under the new name (same deal and entry) is dropped.
       s.dropRenamedRepeats.run(r.from, page.source, r.to)
@@ -437,7 +523,7 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, page: SyncPageWrite): 
     s.countPage.run(page.deals.length, removed, page.runId)
     if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
     if (page.deals.length > 0 || removed > 0 || (page.renamedStages?.length ?? 0) > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
-    return { deals: page.deals.length, removed, keptLostAt: [...keptLostAt] }
+    return { deals: page.deals.length, removed, keptLostAt: [...keptLostAt].map((key) => crmIdOf.get(key) ?? key), keptApart, takenOver }
   })()
 }
 

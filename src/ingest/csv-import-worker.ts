@@ -35,6 +35,8 @@ export interface CsvWorkerInput {
   expectedRows: number
   /** The import's "today", `YYYY-MM-DD` (see `StageNotes.activityAfterToday`). */
   today: string
+  /** The deals a CRM sync stored, id -> source: rows with these ids are quarantined (see `createRowBatcher`). */
+  crmDealIds: Array<[string, string]>
 }
 
 /**
@@ -77,7 +79,16 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
         input.path,
         (header, delimiter) => {
           const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter, decimalMark)
-          batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today)
+          batcher = createRowBatcher(
+            layout,
+            new Set(input.stageNames),
+            input.batchSize,
+            emit,
+            input.dialect,
+            rollup,
+            input.today,
+            new Map(input.crmDealIds),
+          )
           post({ type: 'header', missing: missingOptionalColumns(layout) })
         },
         (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),

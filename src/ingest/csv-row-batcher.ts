@@ -5,6 +5,7 @@ import { type DealBatch, dealBatchOf, dealRollupRecordOf, uniqueStays } from '..
 import type { DialectName } from '../db/dialect.js'
 import { isLostStageName, isWonStageName } from '../db/save-stage-order.js'
 import type { RollupBuilder } from '../domain/create-rollup-builder.js'
+import { sourceInWords } from '../domain/crm-deal-key.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { stageSpelling } from '../domain/stage-spelling.js'
 import { createFirstLines } from './create-first-lines.js'
@@ -90,7 +91,8 @@ export const NO_STAGE_NOTES: StageNotes = Object.freeze({
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
  * the good ones into batches for a store of the given dialect. Pure apart from `emit`, so it runs
  * the same in a worker thread. With `rollup`, each good deal and its stays (as the store will
- * keep them) are also added to that analytics rollup builder.
+ * keep them) are also added to that analytics rollup builder. A row whose id is in `crmDealIds`
+ * (id -> source: the deals a CRM sync stored) is quarantined: a CSV row does not replace a CRM's deal.
  */
 export function createRowBatcher(
   layout: ColumnLayout,
@@ -100,6 +102,7 @@ export function createRowBatcher(
   dialect: DialectName,
   rollup?: RollupBuilder,
   today?: string,
+  crmDealIds?: ReadonlyMap<string, string>,
 ): RowBatcher {
   const seen = createFirstLines()
   const unknownStages = new Set<string>()
@@ -130,6 +133,11 @@ export function createRowBatcher(
       const parsed = parseDealRow(fields, layout)
       if (!parsed.ok) {
         rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields, layout.delimiter) })
+        return
+      }
+      const crm = crmDealIds?.get(parsed.deal.dealId)
+      if (crm !== undefined) {
+        rejects.push({ line, reason: heldByCrmReason(parsed.deal.dealId, crm), raw: toCsvLine(fields, layout.delimiter) })
         return
       }
       const first = seen.firstOrAdd(parsed.deal.dealId, line)
@@ -175,6 +183,15 @@ export function createRowBatcher(
     },
     dateNoteIds: () => noteIds,
   }
+}
+
+/**
+ * Why a row whose id is a deal a CRM sync stored is quarantined: `deal_id` is the one key across
+ * sources, and the row would replace the CRM's deal and its stage history.
+ */
+export function heldByCrmReason(dealId: string, source: string): string {
+  const crm = sourceInWords(source)
+  return `deal_id ${dealId} is a deal synced from ${crm}, and a CSV row does not replace a CRM's deal: if this row is another deal, give it an id of its own; if it is the same deal, leave it out (the ${crm} sync keeps it up to date)`
 }
 
 /** Why the last row of a file that ends inside a quoted value is quarantined. */

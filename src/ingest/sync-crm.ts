@@ -12,7 +12,17 @@ import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
 import { findStageOrder, saveStageOrder } from '../db/save-stage-order.js'
 import type { DealSource } from '../db/schema.js'
-import { beginFullSync, findFullSyncStart, findWatermark, finishFullSync, storeOwners, storeSyncPage } from '../db/store-sync-page.js'
+import {
+  beginFullSync,
+  findFullSyncStart,
+  findWatermark,
+  finishFullSync,
+  type KeptApart,
+  storeOwners,
+  storeSyncPage,
+  type TakenOver,
+} from '../db/store-sync-page.js'
+import { sourceInWords } from '../domain/crm-deal-key.js'
 import { crmName } from '../domain/crm-name.js'
 import type { SyncedDeal } from '../domain/normalized-deal.js'
 import { stageSpelling } from '../domain/stage-spelling.js'
@@ -71,6 +81,17 @@ export interface SyncSummary {
    * where they were lost is not known, as for a CSV lost deal left at a closed stage. Absent when none.
    */
   lostAtClosedStage?: Array<{ stage: string; deals: number }>
+  /**
+   * Deals of this CRM whose id another source already holds (a CSV import's deal, the other
+   * CRM's): each is stored under `<source>:<id>` (`hubspot:1001`) so neither replaces the other
+   * (see `crmDealKey`), and a note says so. Absent when none.
+   */
+  keptApart?: number
+  /**
+   * CSV deals this sync took over: the CRM's deals of the same id, created the same day (the CSV
+   * was an export of the CRM), so the sync keeps them up to date. Absent when none.
+   */
+  takenOver?: number
 }
 
 /**
@@ -100,6 +121,9 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   let notes: string[] = []
   // Lost deals stored at a stage that is not open, by stage (each deal once, however many pages list it).
   const lostAtClosed = new Map<string, Set<string>>()
+  // Deals stored apart from another source's deal with the same id, by their CRM id.
+  const keptApart = new Map<string, KeptApart>()
+  const takenOver = new Map<string, TakenOver>()
   const recordStop = async () => {
     await finishSyncRun(store.db, runId, {
       status: 'interrupted',
@@ -151,6 +175,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       totals.removed += stored.removed
       for (const o of page.owners ?? []) ownerIds.add(o.ownerId)
       rejected += page.rejects?.length ?? 0
+      for (const k of stored.keptApart) keptApart.set(k.id, k)
+      for (const t of stored.takenOver) takenOver.set(t.id, t)
       if (openStages.size > 0) {
         // A deal that kept the open stage the store held it lost at is placed as before.
         const kept = new Set(stored.keptLostAt)
@@ -192,6 +218,8 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   }
   const lostAtClosedStage = [...lostAtClosed].map(([stage, ids]) => ({ stage, deals: ids.size }))
   if (lostAtClosedStage.length > 0) notes.push(lostAtClosedStageNote(lostAtClosedStage))
+  if (keptApart.size > 0) notes.push(keptApartNote(source.name, [...keptApart.values()]))
+  if (takenOver.size > 0) notes.push(takenOverNote(source.name, [...takenOver.values()]))
   return {
     runId,
     source: source.name,
@@ -204,7 +232,33 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     ...(stopped ? { stopped } : {}),
     ...(notes.length > 0 ? { notes } : {}),
     ...(lostAtClosedStage.length > 0 ? { lostAtClosedStage } : {}),
+    ...(keptApart.size > 0 ? { keptApart: keptApart.size } : {}),
+    ...(takenOver.size > 0 ? { takenOver: takenOver.size } : {}),
   }
+}
+
+/**
+ * The note on a sync's deals whose id another source holds: "2 HubSpot deals have ids that a CSV
+ * import already stored other deals under (1001, 1002): they are stored as hubspot:1001, ...".
+ */
+export function keptApartNote(source: string, kept: readonly KeptApart[]): string {
+  const one = kept.length === 1
+  const holders = [...new Set(kept.map((k) => k.heldBy))].map(sourceInWords).join(' or ')
+  const { shown, more } = someOf(kept)
+  return `${kept.length.toLocaleString('en-US')} ${crmName(source)} deal${one ? ' has an id' : 's have ids'} that ${holders} already stored ${one ? 'another deal' : 'other deals'} under (${shown.map((k) => k.id).join(', ')}${more}): ${one ? 'it is' : 'they are'} stored as ${shown.map((k) => k.key).join(', ')}${more}, so neither replaces the other (\`pulse deal ${shown[0]?.key ?? ''}\`). A CSV deal created on the same day as the CRM's deal of its id is taken as the same deal, and the sync keeps it up to date instead.`
+}
+
+/** The note on CSV deals a sync took over: "3 deals a CSV import stored (1001, ...) are HubSpot deals ...". */
+export function takenOverNote(source: string, taken: readonly TakenOver[]): string {
+  const one = taken.length === 1
+  const { shown, more } = someOf(taken)
+  return `${taken.length.toLocaleString('en-US')} deal${one ? '' : 's'} a CSV import stored (${shown.map((t) => t.id).join(', ')}${more}) ${one ? 'is the' : 'are'} ${crmName(source)} deal${one ? '' : 's'} of the same id and created day: the sync now keeps ${one ? 'it' : 'them'} up to date, and a CSV row with ${one ? 'that id' : 'those ids'} is quarantined from now on.`
+}
+
+/** The first three of `items`, and ", and N more" when there are more. */
+function someOf<T>(items: readonly T[]): { shown: readonly T[]; more: string } {
+  const shown = items.slice(0, 3)
+  return { shown, more: items.length > shown.length ? `, and ${(items.length - shown.length).toLocaleString('en-US')} more` : '' }
 }
 
 /**

@@ -235,21 +235,98 @@ describe('HubSpot sync', () => {
     await expectStoreToMatch(fake, store)
   })
 
-  it("leaves a deal a CSV import stored under an id HubSpot lists as archived: only HubSpot's own deals are removed", async () => {
+  it("keeps a CSV deal and the HubSpot deal of the same id apart: neither replaces the other, an archive or --full removes only HubSpot's, a CSV row with HubSpot's id is quarantined", async () => {
     const deals = generateHubspotDeals(20, { seed: 4 })
-    const [ours, theirs] = [deals[3] as FakeHubspotDeal, deals[7] as FakeHubspotDeal]
+    const [ours, theirs, again] = [deals[3] as FakeHubspotDeal, deals[7] as FakeHubspotDeal, deals[9] as FakeHubspotDeal]
     fake = await fakeWith(deals)
     store = await openTestStore()
-    await syncCrm(store, source(fake))
-    // A CSV export from elsewhere uses an id HubSpot has too; HubSpot then archives that deal and one of its own.
+    // A CSV export from elsewhere (deals created in 2020) already uses an id HubSpot has too.
+    const header =
+      'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,stage_history'
+    const old = writeTempFile(
+      'd.csv',
+      `${header}\n${theirs.id},2020-01-02,,r1,SaaS,EMEA,Core,Web,Demo,1234,Open,Qualified@2020-01-02;Demo@2020-01-09\n`,
+    )
+    await importCsvFile(store, { path: old, stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+    const first = await syncCrm(store, source(fake))
+    expect(first).toMatchObject({ deals: 20, keptApart: 1 })
+    expect(first.notes?.join('\n')).toContain(
+      `1 HubSpot deal has an id that a CSV import already stored another deal under (${theirs.id}): it is stored as hubspot:${theirs.id}`,
+    )
+    const both = () =>
+      store?.db
+        .selectFrom('deals')
+        .select(['deal_id', 'source', 'amount'])
+        .where('deal_id', 'in', [theirs.id, `hubspot:${theirs.id}`])
+        .orderBy('deal_id')
+        .execute()
+    expect(await both()).toEqual([
+      { deal_id: theirs.id, source: 'csv', amount: 1234 },
+      { deal_id: `hubspot:${theirs.id}`, source: 'hubspot', amount: Number(theirs.properties.amount) },
+    ])
+    const csvStays = await store.db
+      .selectFrom('stage_history')
+      .select('stage')
+      .where('deal_id', '=', theirs.id)
+      .orderBy('entered_at')
+      .execute()
+    expect(csvStays).toEqual([{ stage: 'Qualified' }, { stage: 'Demo' }])
+    // A later change in HubSpot updates the deal kept apart, not the CSV's.
+    fake.updateDeal(theirs.id, { amount: '4321' })
+    expect(await syncCrm(store, source(fake))).toMatchObject({ deals: 1 })
+    expect(await both()).toEqual([
+      { deal_id: theirs.id, source: 'csv', amount: 1234 },
+      { deal_id: `hubspot:${theirs.id}`, source: 'hubspot', amount: 4321 },
+    ])
+    // Re-importing a CSV that names HubSpot's deals quarantines those rows, keeping HubSpot's deal and history.
+    const clash = writeTempFile(
+      'clash.csv',
+      `${header}\n${theirs.id},2020-01-02,,r1,SaaS,EMEA,Core,Web,Proposal,1500,Open,\n${again.id},2020-02-02,,r1,SaaS,EMEA,Core,Web,Demo,99,Open,\n`,
+    )
+    const imported = await importCsvFile(store, { path: clash, stages: DEFAULT_STAGES, now: new Date('2024-06-02T00:00:00Z') })
+    expect(imported).toMatchObject({ read: 2, updated: 1, inserted: 0, rejected: 1 })
+    expect(imported.firstRejects).toEqual([
+      { line: 3, reason: expect.stringContaining(`deal_id ${again.id} is a deal synced from HubSpot`) },
+    ])
+    const kept = await store.db.selectFrom('deals').select(['source', 'amount']).where('deal_id', '=', again.id).executeTakeFirstOrThrow()
+    expect(kept).toEqual({ source: 'hubspot', amount: Number(again.properties.amount) })
+    // HubSpot archives its deal of that id and one of its own: the CSV deal stays.
     fake.archiveDeal(theirs.id)
     fake.archiveDeal(ours.id)
+    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 2 })
+    expect(await both()).toEqual([{ deal_id: theirs.id, source: 'csv', amount: 1500 }])
+    // A full sync removes what HubSpot no longer has of its own, never the CSV's deal.
+    expect(await syncCrm(store, source(fake), { full: true })).toMatchObject({ mode: 'full', removed: 0 })
+    expect(await both()).toEqual([{ deal_id: theirs.id, source: 'csv', amount: 1500 }])
+    const counts = await store.db
+      .selectFrom('deals')
+      .select(['source', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('source')
+      .orderBy('source')
+      .execute()
+    expect(counts.map((c) => [c.source, Number(c.n)])).toEqual([
+      ['csv', 1],
+      ['hubspot', 18],
+    ])
+  })
+
+  it('takes over the CSV deals that are an export of HubSpot (same id, same created day): no deal is counted twice', async () => {
+    const deals = generateHubspotDeals(6, { seed: 8 })
+    const exported = deals[2] as FakeHubspotDeal
+    fake = await fakeWith(deals)
+    store = await openTestStore()
     const header = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome'
-    const csv = writeTempFile('d.csv', `${header}\n${theirs.id},2024-01-02,,r1,SaaS,EMEA,Core,Web,Demo,1000,Open\n`)
+    const created = (exported.properties.createdate as string).slice(0, 10)
+    const csv = writeTempFile('export.csv', `${header}\n${exported.id},${created},,r1,SaaS,EMEA,Core,Web,Demo,1000,Open\n`)
     await importCsvFile(store, { path: csv, stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
-    expect(await syncCrm(store, source(fake))).toMatchObject({ removed: 1 })
-    const left = await store.db.selectFrom('deals').select(['deal_id', 'source']).where('deal_id', 'in', [ours.id, theirs.id]).execute()
-    expect(left).toEqual([{ deal_id: theirs.id, source: 'csv' }])
+    const summary = await syncCrm(store, source(fake))
+    expect(summary).toMatchObject({ deals: 6, takenOver: 1 })
+    expect(summary).not.toHaveProperty('keptApart')
+    expect(summary.notes?.join('\n')).toContain(
+      `1 deal a CSV import stored (${exported.id}) is the HubSpot deal of the same id and created day`,
+    )
+    const rows = await store.db.selectFrom('deals').select(['deal_id', 'source']).where('deal_id', 'like', `%${exported.id}`).execute()
+    expect(rows).toEqual([{ deal_id: exported.id, source: 'hubspot' }])
   })
 
   it('handles more deals modified in one millisecond than fit a page, and never pages past the 10,000 cap', async () => {

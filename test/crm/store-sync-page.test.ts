@@ -118,8 +118,8 @@ describeEachDialect('storeSyncPage', (dialect) => {
     const a = await writeAll(fast)
     const b = await writeAll({ ...plain, sqlite: undefined })
     expect(a.results).toEqual([
-      { deals: 3, removed: 0, keptLostAt: [] },
-      { deals: 1, removed: 1, keptLostAt: [] },
+      { deals: 3, removed: 0, keptLostAt: [], keptApart: [], takenOver: [] },
+      { deals: 1, removed: 1, keptLostAt: [], keptApart: [], takenOver: [] },
     ])
     expect(b.results).toEqual(a.results)
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
@@ -162,6 +162,89 @@ describeEachDialect('storeSyncPage', (dialect) => {
         expect(result.removed).toBe(1)
         expect(await target.db.selectFrom('deals').select(['deal_id', 'source']).execute()).toEqual([{ deal_id: '77', source: 'csv' }])
         expect(await target.db.selectFrom('stage_history').select('deal_id').execute()).toEqual([{ deal_id: '77' }])
+      }
+    }
+  })
+
+  it("keeps a CRM deal apart from another source's deal of the same id (hubspot:77), and updates and removes only its own, on both write paths", async () => {
+    const sqliteStore = await openTestStore()
+    stores.push(sqliteStore)
+    for (const target of [sqliteStore, await open()]) {
+      for (const write of [target, { ...target, sqlite: undefined }]) {
+        await target.db.deleteFrom('deals').execute()
+        await target.db.deleteFrom('stage_history').execute()
+        const now = new Date('2024-06-01T00:00:00Z')
+        const runId = await beginSyncRun(target.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now })
+        const stay = (stage: string, enteredAt: string) => [{ dealId: '77', stage, enteredAt, leftAt: null }]
+        const page = { runId, watermark: null, now, removedDealIds: [] }
+        const csvStay = stay('Proposal', '2023-03-04T00:00:00.000Z')
+        await storeSyncPage(write, {
+          ...page,
+          source: 'csv',
+          deals: [{ deal: deal('77', { source: 'csv', createdDate: '2023-03-01', amount: 5000, stage: 'Proposal' }), history: csvStay }],
+        })
+        // HubSpot's deal 77 is another deal (created a year later): it is stored apart, the CSV's stays as it was.
+        const first = await storeSyncPage(write, {
+          ...page,
+          source: 'hubspot',
+          deals: [{ deal: deal('77'), history: stay('Demo', '2024-01-05T09:00:00.000Z') }],
+        })
+        expect(first.keptApart).toEqual([{ id: '77', key: 'hubspot:77', heldBy: 'csv' }])
+        const rows = () => target.db.selectFrom('deals').select(['deal_id', 'source', 'amount', 'stage']).orderBy('deal_id').execute()
+        const stays = () =>
+          target.db.selectFrom('stage_history').select(['deal_id', 'stage']).orderBy('deal_id').orderBy('entered_at').execute()
+        expect(await rows()).toEqual([
+          { deal_id: '77', source: 'csv', amount: 5000, stage: 'Proposal' },
+          { deal_id: 'hubspot:77', source: 'hubspot', amount: 60_000, stage: 'Demo' },
+        ])
+        // The next change to it, without history, goes to the deal kept apart (and records its stage change there).
+        await storeSyncPage(write, {
+          ...page,
+          source: 'hubspot',
+          deals: [{ deal: deal('77', { stage: 'Negotiation', amount: 70_000 }), history: null }],
+        })
+        expect(await rows()).toEqual([
+          { deal_id: '77', source: 'csv', amount: 5000, stage: 'Proposal' },
+          { deal_id: 'hubspot:77', source: 'hubspot', amount: 70_000, stage: 'Negotiation' },
+        ])
+        expect(await stays()).toEqual([
+          { deal_id: '77', stage: 'Proposal' },
+          { deal_id: 'hubspot:77', stage: 'Demo' },
+          { deal_id: 'hubspot:77', stage: 'Negotiation' },
+        ])
+        // HubSpot archives its 77: its deal goes, the CSV's stays with its history.
+        const removed = await storeSyncPage(write, { ...page, source: 'hubspot', deals: [], removedDealIds: ['77'] })
+        expect(removed.removed).toBe(1)
+        expect(await rows()).toEqual([{ deal_id: '77', source: 'csv', amount: 5000, stage: 'Proposal' }])
+        expect(await stays()).toEqual([{ deal_id: '77', stage: 'Proposal' }])
+      }
+    }
+  })
+
+  it('lets a CRM deal take over the CSV deal of the same id created the same day (an export of that CRM), on both write paths', async () => {
+    const sqliteStore = await openTestStore()
+    stores.push(sqliteStore)
+    for (const target of [sqliteStore, await open()]) {
+      for (const write of [target, { ...target, sqlite: undefined }]) {
+        await target.db.deleteFrom('deals').execute()
+        const now = new Date('2024-06-01T00:00:00Z')
+        const runId = await beginSyncRun(target.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now })
+        const page = { runId, watermark: null, now, removedDealIds: [] }
+        await storeSyncPage(write, {
+          ...page,
+          source: 'csv',
+          deals: [{ deal: deal('5', { source: 'csv', createdDate: '2024-01-01' }), history: null }],
+        })
+        // HubSpot's createdate read in another time zone: a day apart at most is the same deal.
+        const result = await storeSyncPage(write, {
+          ...page,
+          source: 'hubspot',
+          deals: [{ deal: deal('5', { amount: 80_000 }), history: null }],
+        })
+        expect(result).toMatchObject({ keptApart: [], takenOver: [{ id: '5', from: 'csv' }] })
+        expect(await target.db.selectFrom('deals').select(['deal_id', 'source', 'amount']).execute()).toEqual([
+          { deal_id: '5', source: 'hubspot', amount: 80_000 },
+        ])
       }
     }
   })
@@ -308,7 +391,13 @@ describeEachDialect('storeSyncPage', (dialect) => {
     stores.push(fast)
     for (const s of [fast, plain]) {
       const runId = await beginSyncRun(s.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now: new Date() })
-      expect(await page(s === plain ? { ...s, sqlite: undefined } : s, runId)).toEqual({ deals: 3, removed: 0, keptLostAt: [] })
+      expect(await page(s === plain ? { ...s, sqlite: undefined } : s, runId)).toEqual({
+        deals: 3,
+        removed: 0,
+        keptLostAt: [],
+        keptApart: [],
+        takenOver: [],
+      })
     }
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
     const snap = await storeSnapshot(plain)

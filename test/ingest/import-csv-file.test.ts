@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3'
 import { afterEach, expect, it } from 'vitest'
 import { DEFAULT_STAGES } from '../../src/config.js'
 import { parseColumnMap } from '../../src/crm/csv/csv-columns.js'
+import { beginSyncRun } from '../../src/db/begin-sync-run.js'
 import { openStore, type Store } from '../../src/db/open-store.js'
 import { DATABASE_FULL, DATABASE_READ_ONLY, isDatabaseFull, isDatabaseReadOnly, userMessage } from '../../src/errors.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
@@ -60,6 +61,35 @@ describeEachDialect('importCsvFile', (dialect) => {
       { owner_id: 'rep_1' },
       { owner_id: 'rep_2' },
     ])
+  })
+
+  it("quarantines a row whose deal_id a CRM sync stored, naming the CRM, and keeps the CRM's deal and history (parsed here or on a worker)", async () => {
+    store = await dialect.open()
+    const now = new Date('2024-06-01T00:00:00Z')
+    // A HubSpot sync ran, and stored deal D2 with its history (a full row copied from an imported deal).
+    await beginSyncRun(store.db, { source: 'hubspot', mode: 'incremental', startedBy: null, now })
+    await importCsvFile(store, options(writeTempFile('seed.csv', csv(GOOD[0] as string))))
+    const synced = { ...(await store.db.selectFrom('deals').selectAll().where('deal_id', '=', 'D1').executeTakeFirstOrThrow()) }
+    await store.db.deleteFrom('deals').where('deal_id', '=', 'D1').execute()
+    await store.db
+      .insertInto('deals')
+      .values({ ...synced, deal_id: 'D2', source: 'hubspot', amount: 777 })
+      .execute()
+    await store.db.insertInto('stage_history').values({ deal_id: 'D2', stage: 'Demo', entered_at: '2024-01-05', left_at: null }).execute()
+    for (const threads of ['inline', 'worker'] as const) {
+      const summary = await importCsvFile(store, { ...options(writeTempFile('mix.csv', csv(...GOOD))), threads })
+      expect(summary).toMatchObject({ read: 3, rejected: 1 })
+      expect(summary.firstRejects).toEqual([
+        {
+          line: 3,
+          reason:
+            "deal_id D2 is a deal synced from HubSpot, and a CSV row does not replace a CRM's deal: if this row is another deal, give it an id of its own; if it is the same deal, leave it out (the HubSpot sync keeps it up to date)",
+        },
+      ])
+      const d2 = await store.db.selectFrom('deals').select(['source', 'amount']).where('deal_id', '=', 'D2').executeTakeFirstOrThrow()
+      expect(d2).toEqual({ source: 'hubspot', amount: 777 })
+      expect(await store.db.selectFrom('stage_history').select('stage').where('deal_id', '=', 'D2').execute()).toEqual([{ stage: 'Demo' }])
+    }
   })
 
   it("takes the stage order's spelling for a stage written in another case, in the deal and its history", async () => {
