@@ -249,6 +249,25 @@ describeEachDialect('storeSyncPage', (dialect) => {
     }
   })
 
+  it("keeps the other CRM's deal of the same id apart even when created the same day: only a CSV deal can be a CRM's export", async () => {
+    for (const write of [await open(), { ...(await open()), sqlite: undefined }]) {
+      const now = new Date('2024-06-01T00:00:00Z')
+      const runId = await beginSyncRun(write.db, { source: 'salesforce', mode: 'incremental', startedBy: null, now })
+      const page = { runId, watermark: null, now, removedDealIds: [] }
+      await storeSyncPage(write, { ...page, source: 'hubspot', deals: [{ deal: deal('9'), history: null }] })
+      const result = await storeSyncPage(write, {
+        ...page,
+        source: 'salesforce',
+        deals: [{ deal: deal('9', { source: 'salesforce', amount: 3 }), history: null }],
+      })
+      expect(result).toMatchObject({ keptApart: [{ id: '9', key: 'salesforce:9', heldBy: 'hubspot' }], takenOver: [] })
+      expect(await write.db.selectFrom('deals').select(['deal_id', 'source', 'amount']).orderBy('deal_id').execute()).toEqual([
+        { deal_id: '9', source: 'hubspot', amount: 60_000 },
+        { deal_id: 'salesforce:9', source: 'salesforce', amount: 3 },
+      ])
+    }
+  })
+
   it('records the owners its deals name with an email when the CRM owner list lacks them, never replacing a CRM email', async () => {
     const sqliteStore = await openTestStore()
     stores.push(sqliteStore)
