@@ -276,61 +276,73 @@ function keptCutoff(segments: readonly DriverSegment[]): number {
 }
 
 /**
- * The pair that carries a significant single-field segment's whole gap, or undefined. A value can
- * owe its gap to one pair: EMEA's $50k-100k deals lose on their own while EMEA's other deals win at
- * the base rate, so "Deals in EMEA win less" names the wrong thing; and with those deals among their
- * "all others", the other regions can each win more than all others for the same reason. Of the
- * significant pairs that add to their parts ({@link pairInteractionQ} below 0.05) and either hold the
- * segment's value, on its side, or hold another value of its field, on the other side, the one with
- * the most extra effect ({@link pairEvidence}) is set apart (from the segment, or from its others),
- * and the segment is tested again: the pair carries the gap when the rest no longer differs on the
- * segment's side at the report's cutoff (Benjamini-Hochberg's k q / m, as in {@link mirroredValues}).
- * A value whose gap remains keeps its finding; without a pair whose extra effect is supported,
- * nothing is set apart. Two-field segments carry nothing.
+ * The pairs that carry a significant single-field segment's whole gap, strongest first, or an empty
+ * list. A value can owe its gap to one pair: EMEA's $50k-100k deals lose on their own while EMEA's
+ * other deals win at the base rate, so "Deals in EMEA win less" names the wrong thing; and with those
+ * deals among their "all others", the other regions can each win more than all others for the same
+ * reason. Of the significant pairs that add to their parts ({@link pairInteractionQ} below 0.05) and
+ * either hold the segment's value, on its side, or hold another value of its field, on the other
+ * side, the one with the most extra effect ({@link pairEvidence}) is set apart (from the segment, or
+ * from its others), and the segment is tested again: the pair carries the gap when the rest no longer
+ * differs on the segment's side at the report's cutoff (Benjamini-Hochberg's k q / m, as in
+ * {@link mirroredValues}). When it still does, every such pair of the same two fields and on the
+ * same side of the segment (those pairs share no deal) is set apart together, so a gap that two
+ * pairs carry between them (EMEA's $50k-100k and $100k+ deals) is theirs too. A value whose gap
+ * remains keeps its finding; without a pair whose extra effect is supported, nothing is set apart.
+ * Two-field segments carry nothing.
  */
-export function carryingPair(
-  s: DriverSegment,
-  segments: readonly DriverSegment[],
-  all: { n: number; won: number },
-): DriverSegment | undefined {
+export function carryingPairs(s: DriverSegment, segments: readonly DriverSegment[], all: { n: number; won: number }): DriverSegment[] {
   const entries = Object.entries(s.segment) as Array<[SegmentField, string]>
   const [own] = entries
-  if (entries.length !== 1 || own === undefined || !s.significant) return undefined
+  if (entries.length !== 1 || own === undefined || !s.significant) return []
   const [field, value] = own
   const q = pairInteractionQ(segments, all)
-  let best: DriverSegment | undefined
-  let bestZ = 0
+  const supported: Array<{ pair: DriverSegment; z: number }> = []
   for (const d of segments) {
     const other = d.segment[field]
     if (Object.keys(d.segment).length !== 2 || other === undefined || !d.significant) continue
     if ((other === value) !== (d.direction === s.direction) || !((q.get(d) ?? 1) < SIGNIFICANCE_LEVEL)) continue
     const z = pairEvidence(d, segments, all)
-    if (z > bestZ) {
-      best = d
-      bestZ = z
-    }
+    if (z > 0) supported.push({ pair: d, z })
   }
-  if (!best) return undefined
-  const { segment, others } = withoutPair(s, best)
-  if (segment.n <= 0 || others.n <= 0) return best
+  if (supported.length === 0) return []
+  supported.sort((a, b) => b.z - a.z)
+  const best = (supported[0] as { pair: DriverSegment }).pair
+  if (gapGoesWith(s, [best], segments)) return [best]
+  const inside = (d: DriverSegment) => d.segment[field] === value
+  const fieldsOf = (d: DriverSegment) => Object.keys(d.segment).join(',')
+  const together = supported.map((c) => c.pair).filter((d) => fieldsOf(d) === fieldsOf(best) && inside(d) === inside(best))
+  return together.length > 1 && gapGoesWith(s, together, segments) ? together : []
+}
+
+/** Whether `s` no longer differs on its side from its others at the report's cutoff once the deals of `apart` are set apart. */
+function gapGoesWith(s: DriverSegment, apart: readonly DriverSegment[], segments: readonly DriverSegment[]): boolean {
+  const { segment, others } = withoutPairs(s, apart)
+  if (segment.n <= 0 || others.n <= 0) return true
   const rate = segment.won / segment.n
   const othersRate = others.won / others.n
   const sameSide = s.direction === 'low' ? rate < othersRate : rate > othersRate
-  return sameSide && twoProportionTest(segment.won, segment.n, others.won, others.n).pValue <= keptCutoff(segments) ? undefined : best
+  return !(sameSide && twoProportionTest(segment.won, segment.n, others.won, others.n).pValue <= keptCutoff(segments))
 }
 
 /**
- * Single-field segment `s` and its others with the deals of `pair` set apart: from the segment
- * when the pair holds its value, else from its others (a pair of another value of its field).
+ * Single-field segment `s` and its others with the deals of `pairs` set apart: from the segment
+ * when a pair holds its value, else from its others (a pair of another value of its field). The
+ * pairs share no deal. `inside` tells whether the first pair holds the value.
  */
-function withoutPair(
+function withoutPairs(
   s: DriverSegment,
-  pair: DriverSegment,
+  pairs: readonly DriverSegment[],
 ): { inside: boolean; segment: { n: number; won: number }; others: { n: number; won: number } } {
-  const inside = Object.entries(s.segment).every(([f, v]) => pair.segment[f as SegmentField] === v)
-  return inside
-    ? { inside, segment: { n: s.n - pair.n, won: s.won - pair.won }, others: { n: s.othersN, won: s.othersWon } }
-    : { inside, segment: { n: s.n, won: s.won }, others: { n: s.othersN - pair.n, won: s.othersWon - pair.won } }
+  const holds = (pair: DriverSegment) => Object.entries(s.segment).every(([f, v]) => pair.segment[f as SegmentField] === v)
+  const within = pairs.filter(holds)
+  const among = pairs.filter((p) => !holds(p))
+  const sum = (xs: readonly DriverSegment[], k: 'n' | 'won') => xs.reduce((t, d) => t + d[k], 0)
+  return {
+    inside: pairs[0] !== undefined && holds(pairs[0]),
+    segment: { n: s.n - sum(within, 'n'), won: s.won - sum(within, 'won') },
+    others: { n: s.othersN - sum(among, 'n'), won: s.othersWon - sum(among, 'won') },
+  }
 }
 
 /**
@@ -463,13 +475,14 @@ function driverFindings(
   // source) can outrank it on evidence, yet it is the one finding they do not explain.
   const all = { n, won }
   const addsNothing = (s: DriverSegment) => Object.keys(s.segment).length > 1 && pairEvidence(s, segments, all) === 0
-  // A value that only mirrors a stronger one of its field, or owes its whole gap to one of its
-  // pairs, is said as such, after the findings, as context.
+  // A value that only mirrors a stronger one of its field, or owes its whole gap to its pairs (one,
+  // or several of the same two fields together), is said as such, after the findings, as context.
   // A pair is checked first: with EMEA's $50k-100k deals losing on their own in a two-region store,
   // EMEA would otherwise read as the mirror of the other region, which would be stated.
-  const carriers = new Map(sig.map((s) => [s, carryingPair(s, segments, all)]))
-  const mirrors = new Map(sig.filter((s) => carriers.get(s) === undefined).map((s) => [s, mirroredValues(s, segments)]))
-  const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0 || carriers.get(s) !== undefined
+  const carriers = new Map(sig.map((s) => [s, carryingPairs(s, segments, all)]))
+  const carried = (s: DriverSegment) => (carriers.get(s) ?? []).length > 0
+  const mirrors = new Map(sig.filter((s) => !carried(s)).map((s) => [s, mirroredValues(s, segments)]))
+  const echo = (s: DriverSegment) => (mirrors.get(s)?.length ?? 0) > 0 || carried(s)
   const ranked = [...sig].sort(
     (a, b) => Number(echo(a)) - Number(echo(b)) || Number(addsNothing(a)) - Number(addsNothing(b)) || driverEvidence(b) - driverEvidence(a),
   )
@@ -478,8 +491,8 @@ function driverFindings(
   if (bestPair && !top.includes(bestPair)) top.splice(MAX_FINDINGS - 1, 1, bestPair)
   return top.map((s) => {
     if (s === bestPair) return addsToPartsFinding(s, segments, all, scope, currencies)
-    const carrier = carriers.get(s)
-    if (carrier) return carriedFinding(s, carrier, segments, scope, currencies)
+    const carrier = carriers.get(s) ?? []
+    if (carrier.length > 0) return carriedFinding(s, carrier, segments, scope, currencies)
     const mirrored = mirrors.get(s) ?? []
     if (mirrored.length === 0) return driverFinding(s, scope, currencies)
     return {
@@ -502,33 +515,36 @@ function driverFindings(
  */
 export function carriedFinding(
   s: DriverSegment,
-  carrier: DriverSegment,
+  carrier: DriverSegment | readonly DriverSegment[],
   segments: readonly DriverSegment[],
   scope = '',
   currencies: readonly (string | null)[] = [],
 ): Finding {
-  const split = withoutPair(s, carrier)
+  const carriers: readonly DriverSegment[] = Array.isArray(carrier) ? carrier : [carrier as DriverSegment]
+  const split = withoutPairs(s, carriers)
   const finding = { ...driverFinding(s, scope, currencies), significant: false }
-  if (!split.inside) return { ...finding, text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, [carrier], currencies)}.` }
+  if (!split.inside) return { ...finding, text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, carriers, currencies)}.` }
   const rest = split.segment
-  const pair = `${lowerFirst(segmentWords(carrier.segment, currencies))} (${formatPercent(carrier.winRate)})`
+  const pair = carriers.map((c) => `${lowerFirst(segmentWords(c.segment, currencies))} (${formatPercent(c.winRate)})`).join(' and ')
   const others = `the other ${lowerFirst(segmentWords(s.segment, currencies))}${scope}`
   const side = s.direction === 'low' ? 'less' : 'more'
   let tail = ''
   if (rest.n > 0) {
     const rate = rest.won / rest.n
     const sameSide = s.othersWinRate !== null && (s.direction === 'low' ? rate < s.othersWinRate : rate > s.othersWinRate)
-    const p = twoProportionTest(rest.won, rest.n, s.othersWon, s.othersN).pValue
-    const cutoff = keptCutoff(segments)
-    const test =
-      p < SIGNIFICANCE_LEVEL
-        ? `${formatProbability('p', p)}, above the cutoff of ${cutoff.toPrecision(2)} for the ${formatCountOf(segments.length, 'segment')} tested`
-        : formatProbability('p', p)
+    const test = testWords(twoProportionTest(rest.won, rest.n, s.othersWon, s.othersN).pValue, segments)
     tail = sameSide
       ? `; ${others} win ${formatPercent(rate)}, not significantly ${side} than all others (${test})`
       : `; ${others} win ${formatPercent(rate)}, no ${side} than all others`
   }
   return { ...finding, text: `${describeSegment(s, scope, currencies)}, a gap that comes from ${pair}${tail}.` }
+}
+
+/** "p=0.41", or a p below 0.05 next to the report's cutoff ({@link mirroredValues}'s) that it does not reach. */
+function testWords(p: number, segments: readonly DriverSegment[]): string {
+  return p < SIGNIFICANCE_LEVEL
+    ? `${formatProbability('p', p)}, above the cutoff of ${keptCutoff(segments).toPrecision(2)} for the ${formatCountOf(segments.length, 'segment')} tested`
+    : formatProbability('p', p)
 }
 
 /** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */

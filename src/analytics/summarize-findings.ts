@@ -1,6 +1,6 @@
 import {
   addsToPartsFinding,
-  carryingPair,
+  carryingPairs,
   driverEvidence,
   driverFinding,
   mirroredValues,
@@ -143,8 +143,8 @@ export function backInRange(months: readonly WinrateMonth[], last: WinrateMonth)
 
 /**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
- * only mirrors a stronger one of its field ({@link mirroredValues}) or owes its whole gap to one of
- * its pairs ({@link carryingPair}), and one two-field segment: the
+ * only mirrors a stronger one of its field ({@link mirroredValues}) or owes its whole gap to its
+ * pairs ({@link carryingPairs}), and one two-field segment: the
  * one that adds most to its parts ({@link strongestPair}), said so with its test
  * ({@link addsToPartsFinding}); when no pair's extra effect is supported, the significant pair with
  * the most evidence whose extra effect at least points its way, stated as a segment only; none when
@@ -157,7 +157,7 @@ function topDrivers(r: DriversReport): Finding[] {
   const singles = sig
     .filter(
       (s) =>
-        Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0 && carryingPair(s, r.segments, r) === undefined,
+        Object.keys(s.segment).length === 1 && carryingPairs(s, r.segments, r).length === 0 && mirroredValues(s, r.segments).length === 0,
     )
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
