@@ -169,6 +169,9 @@ function closedDeals(db: Kysely<Database>, scope: DealScope, from: string | null
   return only ? since.where(only) : since
 }
 
+/** At most this many values are listed in one query of {@link findValuePairOutcomes}. */
+const MAX_LISTED_VALUES = 10_000
+
 /** Two fields and, for each, the values whose combinations {@link findValuePairOutcomes} counts. */
 export interface ValuePairs {
   readonly fields: readonly [SegmentFieldName, SegmentFieldName]
@@ -189,15 +192,21 @@ export async function findValuePairOutcomes(
 ): Promise<SegmentOutcomeRow[]> {
   const asked = pairs.filter((p) => p.values[0].length > 0 && p.values[1].length > 0)
   if (asked.length === 0) return []
-  const only: DealCondition = (eb) =>
-    eb.or(
-      asked.map((p) =>
-        eb.and([
-          eb(sql.ref(`deals.${SEGMENT_COLUMNS[p.fields[0]]}`), 'in', [...p.values[0]]),
-          eb(sql.ref(`deals.${SEGMENT_COLUMNS[p.fields[1]]}`), 'in', [...p.values[1]]),
-        ]),
-      ),
-    )
+  // So many values that listing them would pass a database's limit on a query's parameters
+  // (SQLite's 32,766): every closed deal is counted instead.
+  const listed = asked.reduce((t, p) => t + p.values[0].length + p.values[1].length, 0)
+  const only: DealCondition | undefined =
+    listed > MAX_LISTED_VALUES
+      ? undefined
+      : (eb) =>
+          eb.or(
+            asked.map((p) =>
+              eb.and([
+                eb(sql.ref(`deals.${SEGMENT_COLUMNS[p.fields[0]]}`), 'in', [...p.values[0]]),
+                eb(sql.ref(`deals.${SEGMENT_COLUMNS[p.fields[1]]}`), 'in', [...p.values[1]]),
+              ]),
+            ),
+          )
   const sets = asked.map((p) => p.fields)
   const sums = await addUpGroups(db, scope, null, sets, new Map(), only)
   return sets.flatMap((fields) => [...(sums.get(fields)?.values() ?? [])])

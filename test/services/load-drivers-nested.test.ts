@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { findValuePairOutcomes } from '../../src/db/find-segment-outcomes.js'
 import type { Store } from '../../src/db/open-store.js'
 import { DEFAULT_STAGES } from '../../src/domain/default-stages.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
@@ -35,5 +36,37 @@ describeEachDialect('loadDriversReport finds the reps that sell in one region', 
     for (const rep of EMEA_REPS)
       expect(drivers.nested).toContainEqual({ segment: { sales_rep_id: rep }, within: { region: 'EMEA' }, n: 100, won: 20 })
     expect(drivers.findings.filter((f) => f.significant && f.key.includes('sales_rep_id'))).toEqual([])
+  })
+})
+
+describeEachDialect('findValuePairOutcomes', (dialect) => {
+  let store: Store
+  beforeAll(async () => {
+    store = await dialect.open()
+    await importCsvFile(store, { path: writeTempFile('nested-reps-pairs.csv', nestedRepsCsv()), stages: DEFAULT_STAGES })
+  })
+  afterAll(async () => {
+    await store.close()
+  })
+
+  const emeaCell = (rows: Awaited<ReturnType<typeof findValuePairOutcomes>>) =>
+    rows.find((r) => r.fields.join() === 'region,sales_rep_id' && r.values.join() === 'EMEA,rep_5')
+
+  it('counts the combinations of the values asked for', async () => {
+    const rows = await findValuePairOutcomes(store.db, { asOf: AS_OF }, [
+      { fields: ['region', 'sales_rep_id'], values: [['EMEA'], ['rep_5', 'rep_1']] },
+    ])
+    expect(emeaCell(rows)).toMatchObject({ n: 200, won: 40 })
+    // rep_1 sells in North America only: no EMEA deal of theirs, and no other region was asked for.
+    expect(rows.map((r) => r.values.join())).toEqual(['EMEA,rep_5'])
+  })
+
+  it('counts every closed deal when more values are asked for than one query can list', async () => {
+    const many = Array.from({ length: 40_000 }, (_, i) => `rep_x${i}`)
+    const rows = await findValuePairOutcomes(store.db, { asOf: AS_OF }, [
+      { fields: ['region', 'sales_rep_id'], values: [['EMEA'], ['rep_5', ...many]] },
+    ])
+    expect(emeaCell(rows)).toMatchObject({ n: 200, won: 40 })
+    expect(rows.reduce((t, r) => t + r.n, 0)).toBe(3200)
   })
 })
