@@ -60,3 +60,44 @@ describe('pulse report drivers, when reps sell in one region and only the region
     expect(drivers).toEqual(['drivers_low:region=EMEA'])
   })
 })
+
+describe('pulse report drivers, when a lead source serves one industry only and only the industry differs', () => {
+  let sourceDb: string
+  beforeAll(async () => {
+    // 800 closed deals per industry; FinTech wins 25%, every other industry 40%. Partner deals
+    // are FinTech's only (half of them), winning what FinTech's other deals win.
+    const lines = ['deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome']
+    let id = 0
+    for (const industry of ['SaaS', 'FinTech', 'Retail', 'Health']) {
+      for (let i = 0; i < 800; i++) {
+        id++
+        const month = String((id % 11) + 1).padStart(2, '0')
+        const won = i % 20 < (industry === 'FinTech' ? 5 : 8)
+        const source =
+          industry === 'FinTech' && Math.floor(i / 20) % 2 === 0 ? 'Partner' : Math.floor(i / 20) % 4 < 2 ? 'Inbound' : 'Referral'
+        lines.push(
+          `D${id},2024-${month}-01,2024-${month}-20,rep_${id % 8},${industry},EMEA,Core,${source},${won ? 'Closed' : 'Proposal'},20000,${won ? 'Won' : 'Lost'}`,
+        )
+      }
+    }
+    const dir = tempDir()
+    writeFileSync(`${dir}/deals.csv`, `${lines.join('\n')}\n`)
+    sourceDb = `${dir}/pulse.db`
+    const ingest = await runCli('ingest', '--csv', `${dir}/deals.csv`, '--db', sourceDb)
+    expect(ingest.code, ingest.stderr).toBe(0)
+  }, 60_000)
+
+  it('names the industry, and says the source shares its gap', async () => {
+    const run = await runCli('report', 'drivers', '--db', sourceDb, '--as-of', AS_OF, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    const report = JSON.parse(run.stdout) as {
+      segments: Array<{ segment: Record<string, string>; significant: boolean }>
+      findings: Finding[]
+    }
+    expect(report.segments.find((s) => s.segment.lead_source === 'Partner')?.significant).toBe(true)
+    expect(report.findings.filter((f) => f.significant).map((f) => f.key)).toEqual(['drivers_low:industry=FinTech'])
+    expect(report.findings.find((f) => f.key === 'drivers_low:lead_source=Partner')?.text).toMatch(
+      /^Partner deals win 25% vs 3\d% for all others \(.*\), a gap its industry shares: 100% of them are deals in FinTech, and the other deals in FinTech win 25%, no more than these\.$/,
+    )
+  })
+})
