@@ -43,7 +43,9 @@ const MAX_FINDINGS = 5
  * test), and Benjamini-Hochberg q across every segment tested. A segment is `significant` when
  * q < 0.05 and both the segment and all other closed deals number at least {@link DRIVER_MIN_N}. Fields fixed by the query's filters are not tested, nor is a
  * segment that holds every closed deal (nothing to compare it with), nor a pair that holds exactly
- * the deals of one of its values (that value's own segment). Pure.
+ * the deals of one of its values (that value's own segment). `crossTabs`, the counts of other field
+ * pairs' value combinations ({@link nestingFieldPairs}), tell which significant values sit inside a
+ * value of another field (`nested`, {@link findNestedValues}). Pure.
  */
 export function driversReport(
   rows: readonly SegmentOutcomeRow[],
@@ -740,14 +742,13 @@ export function statedDriverFinding(
 ): Finding {
   const finding = driverFinding(s, scope, currencies)
   const key = segmentKey(s.segment)
-  const twins = nested
+  const twin = nested
     .filter((c) => segmentKey(c.within) === key)
     .map((c) => singleSegment(segments, ...(Object.entries(c.segment)[0] ?? ['', ''])))
-    .filter(
-      (v): v is DriverSegment =>
-        v !== undefined && nestedWithin(v, segments, nested)?.within === s && nestedWithin(v, segments, nested)?.twin === true,
-    )
-  const [twin] = twins
+    .find((v) => {
+      const nest = v && nestedWithin(v, segments, nested)
+      return nest?.within === s && nest.twin
+    })
   if (!twin) return finding
   const field = segmentFieldWords(Object.keys(s.segment)[0] as string)
   const other = segmentFieldWords(Object.keys(twin.segment)[0] as string)
