@@ -354,6 +354,23 @@ export interface DriversReport {
    * deals spell them: each is its own segment, while a filter on any of them takes them all.
    */
   readonly caseVariants?: ReadonlyArray<{ readonly field: SegmentField; readonly values: readonly string[] }>
+  /**
+   * Significant single values that sit (almost) wholly inside a significant value of another field
+   * (a rep in one region): {@link NestedValue}. Empty when no such value, or when the store was
+   * not asked how the fields' values overlap.
+   */
+  readonly nested?: readonly NestedValue[]
+}
+
+/**
+ * A single value (`segment`, a rep) with at least 95% of its closed deals inside one value of
+ * another field (`within`, its region): `n` and `won` count its closed deals inside it.
+ */
+export interface NestedValue {
+  readonly segment: Readonly<Partial<Record<SegmentField, string>>>
+  readonly within: Readonly<Partial<Record<SegmentField, string>>>
+  readonly n: number
+  readonly won: number
 }
 
 /** A stalled (or over-p90) open deal. */

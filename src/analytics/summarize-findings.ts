@@ -1,10 +1,13 @@
 import {
   addsToPartsFinding,
-  carryingPair,
+  carryingPairs,
   driverEvidence,
   driverFinding,
   mirroredValues,
+  nestedCarriers,
+  nestedWithin,
   pairEvidence,
+  statedDriverFinding,
   strongestPair,
 } from './drivers-report.js'
 import { formatCount, formatDeals, formatMonth, formatPercent } from './format-figures.js'
@@ -143,8 +146,10 @@ export function backInRange(months: readonly WinrateMonth[], last: WinrateMonth)
 
 /**
  * The two strongest single-field drivers (evidence = |ln lift| x sqrt(n)), leaving out a value that
- * only mirrors a stronger one of its field ({@link mirroredValues}) or owes its whole gap to one of
- * its pairs ({@link carryingPair}), and one two-field segment: the
+ * only mirrors a stronger one of its field ({@link mirroredValues}), owes its whole gap to its pairs
+ * ({@link carryingPairs}), goes with a value of another field it sits in ({@link nestedWithin}: a rep
+ * in a region) or owes its gap to values nested in it ({@link nestedCarriers}), as in the report, and
+ * one two-field segment: the
  * one that adds most to its parts ({@link strongestPair}), said so with its test
  * ({@link addsToPartsFinding}); when no pair's extra effect is supported, the significant pair with
  * the most evidence whose extra effect at least points its way, stated as a segment only; none when
@@ -154,14 +159,19 @@ function topDrivers(r: DriversReport): Finding[] {
   const sig = r.segments.filter((s) => s.significant)
   if (sig.length === 0) return []
   const scope = scopeWords(r.where)
+  const nested = r.nested ?? []
   const singles = sig
     .filter(
       (s) =>
-        Object.keys(s.segment).length === 1 && mirroredValues(s, r.segments).length === 0 && carryingPair(s, r.segments, r) === undefined,
+        Object.keys(s.segment).length === 1 &&
+        carryingPairs(s, r.segments, r).length === 0 &&
+        nestedWithin(s, r.segments, nested) === undefined &&
+        nestedCarriers(s, r.segments, nested).length === 0 &&
+        mirroredValues(s, r.segments).length === 0,
     )
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
-    .map((s) => driverFinding(s, scope, r.closedCurrencies))
+    .map((s) => statedDriverFinding(s, r.segments, nested, scope, r.closedCurrencies))
   const adds = strongestPair(sig, r.segments, r)
   if (adds) return [...singles, addsToPartsFinding(adds, r.segments, r, scope, r.closedCurrencies)]
   const pair = sig

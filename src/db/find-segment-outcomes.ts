@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely'
 import { type DealScope, SEGMENT_COLUMNS, type SegmentFieldName, scopeCondition } from './deal-scope.js'
 import { dialectOf } from './dialect.js'
 import { findMonthlyRollupSlice, monthlyRollupRows } from './find-rollup-slice.js'
@@ -73,13 +73,14 @@ async function addUpGroups(
   from: string | null,
   sets: ReadonlyArray<readonly SegmentFieldName[]>,
   into: Map<readonly SegmentFieldName[], Map<string, SegmentOutcomeRow>> = new Map(),
+  only?: DealCondition,
 ): Promise<Map<readonly SegmentFieldName[], Map<string, SegmentOutcomeRow>>> {
   const fieldsUsed = [...new Set(sets.flat())]
   const columns = fieldsUsed.map((f) => sql.ref(SEGMENT_COLUMNS[f]))
   const groups =
     dialectOf(db as unknown as Kysely<unknown>) === 'sqlite'
-      ? await groupsFromSqliteChunks(db, scope, columns, from)
-      : await groupsBySql(db, scope, columns, from)
+      ? await groupsFromSqliteChunks(db, scope, columns, from, only)
+      : await groupsBySql(db, scope, columns, from, only)
   for (const fields of sets) {
     const at = fields.map((f) => fieldsUsed.indexOf(f))
     const sums = into.get(fields) ?? new Map<string, SegmentOutcomeRow>()
@@ -107,8 +108,9 @@ async function groupsBySql(
   scope: DealScope,
   columns: ReturnType<typeof sql.ref>[],
   from: string | null,
+  only?: DealCondition,
 ): Promise<Groups> {
-  return (await closedDeals(db, scope, from)
+  return (await closedDeals(db, scope, from, only)
     .select([
       ...columns.map((c, i) => sql<string>`${c}`.as(`v${i}`)),
       sql<number>`sum(case when outcome = 'won' then 1 else 0 end)`.as('won'),
@@ -128,8 +130,9 @@ async function groupsFromSqliteChunks(
   scope: DealScope,
   columns: ReturnType<typeof sql.ref>[],
   from: string | null,
+  only?: DealCondition,
 ): Promise<Groups> {
-  const rows = await closedDeals(db, scope, from)
+  const rows = await closedDeals(db, scope, from, only)
     .select(sql<string>`json_group_array(json_array(${sql.join([...columns, sql.ref('outcome')])}))`.as('chunk'))
     .groupBy(sql`rowid >> 14`)
     .execute()
@@ -152,12 +155,59 @@ async function groupsFromSqliteChunks(
   return [...groups.values()]
 }
 
-// Deals in scope closed on or before "as of" (and on or after `from`, when given).
-function closedDeals(db: Kysely<Database>, scope: DealScope, from: string | null) {
+/** Deals to count beyond the scope's: when given, only those this condition holds for. */
+type DealCondition = (eb: ExpressionBuilder<Database, 'deals'>) => Expression<SqlBool>
+
+// Deals in scope closed on or before "as of" (and on or after `from`, when given), and meeting `only`.
+function closedDeals(db: Kysely<Database>, scope: DealScope, from: string | null, only?: DealCondition) {
   const q = db
     .selectFrom('deals')
     .where(scopeCondition(scope))
     .where('outcome', 'in', ['won', 'lost'])
     .where('closed_date', '<=', scope.asOf)
-  return from === null ? q : q.where('closed_date', '>=', from)
+  const since = from === null ? q : q.where('closed_date', '>=', from)
+  return only ? since.where(only) : since
+}
+
+/** At most this many values are listed in one query of {@link findValuePairOutcomes}. */
+const MAX_LISTED_VALUES = 10_000
+
+/** Two fields and, for each, the values whose combinations {@link findValuePairOutcomes} counts. */
+export interface ValuePairs {
+  readonly fields: readonly [SegmentFieldName, SegmentFieldName]
+  readonly values: readonly [readonly string[], readonly string[]]
+}
+
+/**
+ * Won and closed counts of deals closed on or before `scope.asOf` for the value combinations of each
+ * field pair in `pairs` whose first value is one of its first list and second one of its second
+ * (as stored, exactly): one pass over the closed deals that have such a combination, read from
+ * `deals` (the rollup keeps only the driver pairs). Other combinations of those fields may come back
+ * too, counting only some of their deals; callers look up the ones they asked for.
+ */
+export async function findValuePairOutcomes(
+  db: Kysely<Database>,
+  scope: DealScope,
+  pairs: readonly ValuePairs[],
+): Promise<SegmentOutcomeRow[]> {
+  const asked = pairs.filter((p) => p.values[0].length > 0 && p.values[1].length > 0)
+  if (asked.length === 0) return []
+  // So many values that listing them would pass a database's limit on a query's parameters
+  // (SQLite's 32,766): every closed deal is counted instead.
+  const listed = asked.reduce((t, p) => t + p.values[0].length + p.values[1].length, 0)
+  const only: DealCondition | undefined =
+    listed > MAX_LISTED_VALUES
+      ? undefined
+      : (eb) =>
+          eb.or(
+            asked.map((p) =>
+              eb.and([
+                eb(sql.ref(`deals.${SEGMENT_COLUMNS[p.fields[0]]}`), 'in', [...p.values[0]]),
+                eb(sql.ref(`deals.${SEGMENT_COLUMNS[p.fields[1]]}`), 'in', [...p.values[1]]),
+              ]),
+            ),
+          )
+  const sets = asked.map((p) => p.fields)
+  const sums = await addUpGroups(db, scope, null, sets, new Map(), only)
+  return sets.flatMap((fields) => [...(sums.get(fields)?.values() ?? [])])
 }

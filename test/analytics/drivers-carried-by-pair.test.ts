@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { carriedFinding, carryingPair, driversReport } from '../../src/analytics/drivers-report.js'
+import { carriedFinding, carryingPairs, driversReport } from '../../src/analytics/drivers-report.js'
 import type { SegmentFieldName } from '../../src/db/deal-scope.js'
 import type { SegmentOutcomeRow } from '../../src/db/find-segment-outcomes.js'
+import { drawNestedRows } from './draw-nested-rows.js'
 import { drawSegmentRows } from './draw-segment-rows.js'
 import { summaryOfDrivers } from './summary-of-drivers.js'
 
@@ -21,7 +22,7 @@ describe('a single-field driver that one of its pairs carries', () => {
       // Never a finding to act on; when it has a place in the list, it is context naming the pair
       // and what EMEA's other deals win.
       expect(drivers.findings.filter((f) => f.significant).map((f) => f.key)).not.toContain(EMEA)
-      expect(carryingPair(emea, drivers.segments, drivers)?.segment).toEqual({ region: 'EMEA', amount_band: '50k-100k' })
+      expect(carryingPairs(emea, drivers.segments, drivers)[0]?.segment).toEqual({ region: 'EMEA', amount_band: '50k-100k' })
       const pair = drivers.segments.find((s) => s.segment.region === 'EMEA' && s.segment.amount_band === '50k-100k')
       expect(carriedFinding(emea, pair!, drivers.segments).text).toMatch(
         /^Deals in EMEA win \d+% vs \d+% for all others \(.*\), a gap that comes from deals of \$50k-100k in EMEA \([\d.]+%\); the other deals in EMEA win \d+%, not significantly less than all others \(p=0\.\d+\)\.$/,
@@ -33,6 +34,36 @@ describe('a single-field driver that one of its pairs carries', () => {
     }
     // The situation the rule is for: EMEA alone is significant in most of these reports.
     expect(checked).toBeGreaterThanOrEqual(7)
+  })
+
+  it('is not stated when two of its pairs carry its gap between them, neither alone', () => {
+    let checked = 0
+    for (let seed = 1; seed <= 10; seed++) {
+      // EMEA's $50k-100k and $100k+ deals lose on their own; EMEA's other deals win at the base rate.
+      const { rows } = drawNestedRows(seed, 8000, {
+        pairs: [
+          { region: 'EMEA', band: '50k-100k', effect: -1.2 },
+          { region: 'EMEA', band: '100k+', effect: -1.2 },
+        ],
+      })
+      const drivers = driversReport(rows, q)
+      const emea = drivers.segments.find((s) => s.segment.region === 'EMEA' && Object.keys(s.segment).length === 1)
+      if (!emea?.significant) continue
+      checked++
+      const carriers = carryingPairs(emea, drivers.segments, drivers)
+      // Neither pair alone: set apart together.
+      expect(carriers.map((c) => c.segment.amount_band).sort()).toEqual(['100k+', '50k-100k'])
+      expect(drivers.findings.filter((f) => f.significant).map((f) => f.key)).not.toContain(EMEA)
+      expect(carriedFinding(emea, carriers, drivers.segments).text).toMatch(
+        /, a gap that comes from deals of \$(50k-100k|100k or more) in EMEA \([\d.]+%\) and deals of \$(50k-100k|100k or more) in EMEA \([\d.]+%\); the other deals in EMEA win \d+%, (not significantly less than all others \(p=.*\)|no less than all others)\.$/,
+      )
+      expect(
+        summaryOfDrivers(drivers, q)
+          .findings.filter((f) => f.significant)
+          .map((f) => f.key),
+      ).not.toContain(EMEA)
+    }
+    expect(checked).toBeGreaterThanOrEqual(9)
   })
 
   it('is context in the drivers list and not in the summary when the pair is the only effect', () => {
