@@ -1,0 +1,43 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/test-store.js'
+
+const AS_OF = '2024-07-20'
+
+// D1's last activity (carried over from another system) predates the deal: created 49 days before "as of".
+const CSV = [
+  'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,outcome,last_activity_date,owner_email',
+  'D1,2024-06-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2023-01-15,ana@acme.example',
+  'D2,2024-06-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2024-06-20,ana@acme.example',
+  'D3,2024-07-10,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,2023-01-15,ana@acme.example',
+].join('\n')
+
+describe('days idle of a deal whose last activity is dated before it was created', () => {
+  let db: string
+  beforeAll(async () => {
+    const dir = tempDir('pulse-idle-created-')
+    writeFileSync(join(dir, 'deals.csv'), CSV)
+    db = join(dir, 'pulse.db')
+    expect((await runCli('ingest', '--csv', join(dir, 'deals.csv'), '--db', db)).code).toBe(0)
+  })
+
+  it('are counted from its creation in the stalled report, never more than its age', async () => {
+    const out = JSON.parse((await runCli('report', 'stalled', '--db', db, '--as-of', AS_OF, '--json')).stdout)
+    const byId = new Map(out.stalled.map((d: { dealId: string }) => [d.dealId, d]))
+    expect(byId.get('D1')).toMatchObject({ daysIdle: 49, daysInStage: 49 })
+    expect(byId.get('D2')).toMatchObject({ daysIdle: 30 })
+    // Created 10 days before "as of": not idle long enough to be stalled, however old the carried-over date.
+    expect(byId.has('D3')).toBe(false)
+    expect(out.stale.count).toBe(1)
+  })
+
+  it('and in the DMs pulse alerts would send', async () => {
+    const out = JSON.parse((await runCli('alerts', '--dry-run', '--db', db, '--as-of', AS_OF, '--json')).stdout)
+    expect(out.alerts.map((a: { dealId: string; daysIdle: number }) => [a.dealId, a.daysIdle]).sort()).toEqual([
+      ['D1', 49],
+      ['D2', 30],
+    ])
+  })
+})
