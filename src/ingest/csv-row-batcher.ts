@@ -46,6 +46,7 @@ export interface DateNoteIds {
   activityAfterToday: string[]
   closedAfterToday: string[]
   stageBeforeCreated: string[]
+  placeholderDates: string[]
 }
 
 /** What an import's rows said about stages, for its summary. */
@@ -72,10 +73,20 @@ export interface StageNotes {
    * `stage_history` stay): that stage counts from the created date (see `stagesFromCreated`).
    */
   stageBeforeCreated: number
+  /**
+   * Imported rows with an optional date written as a placeholder for "no date" (`0001-01-01`,
+   * `0000-00-00`; see `isPlaceholderDate`): read as empty, as the tool that wrote it meant.
+   */
+  placeholderDates: number
 }
 
 /** The date notes' rows of a file that gave no rows. */
-export const NO_DATE_NOTE_IDS: DateNoteIds = Object.freeze({ activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [] })
+export const NO_DATE_NOTE_IDS: DateNoteIds = Object.freeze({
+  activityAfterToday: [],
+  closedAfterToday: [],
+  stageBeforeCreated: [],
+  placeholderDates: [],
+})
 
 /** The notes of a file that gave no rows. */
 export const NO_STAGE_NOTES: StageNotes = Object.freeze({
@@ -84,6 +95,7 @@ export const NO_STAGE_NOTES: StageNotes = Object.freeze({
   activityAfterToday: 0,
   closedAfterToday: 0,
   stageBeforeCreated: 0,
+  placeholderDates: 0,
 })
 
 /**
@@ -105,7 +117,7 @@ export function createRowBatcher(
   const unknownStages = new Set<string>()
   const spelling = stageSpelling(stageNames)
   const lostAtClosedStage = new Map<string, number>()
-  const noteIds: DateNoteIds = { activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [] }
+  const noteIds: DateNoteIds = { activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [], placeholderDates: [] }
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -153,6 +165,7 @@ export function createRowBatcher(
       if (outcome === 'open' && today !== undefined && activity !== null && activity > today) noteIds.activityAfterToday.push(dealId)
       if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) noteIds.closedAfterToday.push(dealId)
       if (parsed.stageBeforeCreated) noteIds.stageBeforeCreated.push(dealId)
+      if (parsed.placeholderDate) noteIds.placeholderDates.push(dealId)
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -171,6 +184,7 @@ export function createRowBatcher(
         activityAfterToday: noteIds.activityAfterToday.length,
         closedAfterToday: noteIds.closedAfterToday.length,
         stageBeforeCreated: noteIds.stageBeforeCreated.length,
+        placeholderDates: noteIds.placeholderDates.length,
       }
     },
     dateNoteIds: () => noteIds,
