@@ -134,6 +134,8 @@ export interface SalesforceFake extends FakeServerBase {
   readonly issued: { tokens: number }
   /** Invalidates every token issued so far (the next call answers 401 INVALID_SESSION_ID). */
   expireSessions(): void
+  /** Gives the org a field it was started without (`lacks`), as an admin enabling it (or a newer API version) does. */
+  gainField(name: string): void
   /** Renders every record `soql` selects ahead of time (a benchmark's server should not be the bottleneck). */
   prerender(soql: string): void
   /** Changes fields and stamps `SystemModstamp` now; stage, amount and close date changes write a history row. */
@@ -425,6 +427,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     },
     expireSessions() {
       valid.clear()
+    },
+    gainField(name: string) {
+      lacks.delete(name.toLowerCase())
     },
     updateOpportunity(id: string, changes: Partial<Pick<FakeOpportunity, 'StageName' | 'Amount' | 'CloseDate' | 'Name'>>, at = now()) {
       const o = opportunities.get(id)
