@@ -51,7 +51,7 @@ export interface FakeOpportunity {
 }
 
 /** `LastStageChangeDate` of `o`: its own, else when its history last moved its stage. */
-function lastStageChange(o: FakeOpportunity): string | null {
+export function lastStageChangeOf(o: FakeOpportunity): string | null {
   if (o.LastStageChangeDate !== undefined) return o.LastStageChangeDate
   let at: string | null = null
   o.history.forEach((h, i) => {
@@ -380,7 +380,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   }
 
   function project(record: Record<string, unknown>, fields: string[], type: string): Record<string, unknown> {
-    const o = type === 'Opportunity' ? { ...record, LastStageChangeDate: lastStageChange(record as unknown as FakeOpportunity) } : record
+    const o = type === 'Opportunity' ? { ...record, LastStageChangeDate: lastStageChangeOf(record as unknown as FakeOpportunity) } : record
     const out: Record<string, unknown> = { attributes: { type, url: `/services/data/${VERSION}/sobjects/${type}/${o.Id}` } }
     for (const f of fields) {
       const [asked, askedChild] = f.split('.') as [string, string | undefined]
