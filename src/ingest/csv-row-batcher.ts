@@ -47,6 +47,7 @@ export interface DateNoteIds {
   closedAfterToday: string[]
   stageBeforeCreated: string[]
   placeholderDates: string[]
+  activityBeforeCreated: string[]
 }
 
 /** What an import's rows said about stages, for its summary. */
@@ -78,6 +79,11 @@ export interface StageNotes {
    * `0000-00-00`; see `isPlaceholderDate`): read as empty, as the tool that wrote it meant.
    */
   placeholderDates: number
+  /**
+   * Imported rows whose `last_activity_date` is before their `created_date`: stored as written,
+   * and their days idle count from the created date, so no deal is idle longer than it has existed.
+   */
+  activityBeforeCreated: number
 }
 
 /** The date notes' rows of a file that gave no rows. */
@@ -86,6 +92,7 @@ export const NO_DATE_NOTE_IDS: DateNoteIds = Object.freeze({
   closedAfterToday: [],
   stageBeforeCreated: [],
   placeholderDates: [],
+  activityBeforeCreated: [],
 })
 
 /** The notes of a file that gave no rows. */
@@ -96,6 +103,7 @@ export const NO_STAGE_NOTES: StageNotes = Object.freeze({
   closedAfterToday: 0,
   stageBeforeCreated: 0,
   placeholderDates: 0,
+  activityBeforeCreated: 0,
 })
 
 /**
@@ -117,7 +125,13 @@ export function createRowBatcher(
   const unknownStages = new Set<string>()
   const spelling = stageSpelling(stageNames)
   const lostAtClosedStage = new Map<string, number>()
-  const noteIds: DateNoteIds = { activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [], placeholderDates: [] }
+  const noteIds: DateNoteIds = {
+    activityAfterToday: [],
+    closedAfterToday: [],
+    stageBeforeCreated: [],
+    placeholderDates: [],
+    activityBeforeCreated: [],
+  }
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -166,6 +180,7 @@ export function createRowBatcher(
       if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) noteIds.closedAfterToday.push(dealId)
       if (parsed.stageBeforeCreated) noteIds.stageBeforeCreated.push(dealId)
       if (parsed.placeholderDate) noteIds.placeholderDates.push(dealId)
+      if (parsed.activityBeforeCreated) noteIds.activityBeforeCreated.push(dealId)
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -185,6 +200,7 @@ export function createRowBatcher(
         closedAfterToday: noteIds.closedAfterToday.length,
         stageBeforeCreated: noteIds.stageBeforeCreated.length,
         placeholderDates: noteIds.placeholderDates.length,
+        activityBeforeCreated: noteIds.activityBeforeCreated.length,
       }
     },
     dateNoteIds: () => noteIds,

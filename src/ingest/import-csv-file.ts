@@ -71,6 +71,11 @@ export interface CsvImportSummary {
    */
   placeholderDates: number
   /**
+   * Imported rows whose `last_activity_date` is before their `created_date`: their days idle count
+   * from the created date (see `StageNotes`).
+   */
+  activityBeforeCreated: number
+  /**
    * Stored deals whose row shows a stage change dated before their stored stage history ends (an
    * older export over a newer one): the deal is kept as stored, row and history, so it is not
    * counted in {@link updated} (see `CommittedImport`).
@@ -303,12 +308,15 @@ async function dateNotesOfRun(
   store: Store,
   runId: number,
   ids: DateNoteIds,
-): Promise<Pick<StageNotes, 'activityAfterToday' | 'closedAfterToday' | 'stageBeforeCreated' | 'placeholderDates'>> {
+): Promise<
+  Pick<StageNotes, 'activityAfterToday' | 'closedAfterToday' | 'stageBeforeCreated' | 'placeholderDates' | 'activityBeforeCreated'>
+> {
   const written = await findDealsOfImportRun(store.db, runId, [
     ...ids.activityAfterToday,
     ...ids.closedAfterToday,
     ...ids.stageBeforeCreated,
     ...ids.placeholderDates,
+    ...ids.activityBeforeCreated,
   ])
   const count = (list: readonly string[]) => list.filter((id) => written.has(id)).length
   return {
@@ -316,6 +324,7 @@ async function dateNotesOfRun(
     closedAfterToday: count(ids.closedAfterToday),
     stageBeforeCreated: count(ids.stageBeforeCreated),
     placeholderDates: count(ids.placeholderDates),
+    activityBeforeCreated: count(ids.activityBeforeCreated),
   }
 }
 
@@ -426,6 +435,7 @@ function parseInWorker(
             closedAfterToday,
             stageBeforeCreated,
             placeholderDates,
+            activityBeforeCreated,
             dateNoteIds,
           } = message
           if (rollupStages === null) {
@@ -434,7 +444,15 @@ function parseInWorker(
             rollupDone?.resolve(undefined)
           } else phase = 'rollup'
           resolve({
-            notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated, placeholderDates },
+            notes: {
+              unknownStages,
+              lostAtClosedStage,
+              activityAfterToday,
+              closedAfterToday,
+              stageBeforeCreated,
+              placeholderDates,
+              activityBeforeCreated,
+            },
             dateNoteIds,
             rollup,
             stop,

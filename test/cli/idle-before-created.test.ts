@@ -16,11 +16,23 @@ const CSV = [
 
 describe('days idle of a deal whose last activity is dated before it was created', () => {
   let db: string
+  let csv: string
   beforeAll(async () => {
     const dir = tempDir('pulse-idle-created-')
-    writeFileSync(join(dir, 'deals.csv'), CSV)
+    csv = join(dir, 'deals.csv')
+    writeFileSync(csv, CSV)
     db = join(dir, 'pulse.db')
-    expect((await runCli('ingest', '--csv', join(dir, 'deals.csv'), '--db', db)).code).toBe(0)
+    const run = await runCli('ingest', '--csv', csv, '--db', db)
+    expect(run.code).toBe(0)
+    // The import says which rows, and how their days idle are counted.
+    expect(run.stdout).toMatch(
+      /^2 rows have a last_activity_date before their created_date .*: their days idle count from the created date/m,
+    )
+  })
+
+  it('are counted in the import summary', async () => {
+    const out = JSON.parse((await runCli('ingest', '--csv', csv, '--db', join(tempDir('pulse-idle-created-'), 'p.db'), '--json')).stdout)
+    expect(out.activityBeforeCreated).toBe(2)
   })
 
   it('are counted from its creation in the stalled report, never more than its age', async () => {

@@ -164,6 +164,12 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
       `${formatCount(s.placeholderDates)} row${one ? ' has' : 's have'} an optional date (last_activity_date, updated_date, stage_entered_date, or an open deal's closed_date) written as 0001-01-01 or 0000-00-00, which some tools write for "no date": ${one ? 'it was' : 'they were'} read as empty, so days idle and time in stage count from the dates the deal has (its last update, stage entry or creation). Export the real date, or leave the cell empty, to say so.`,
     )
   }
+  if (s.activityBeforeCreated > 0) {
+    const one = s.activityBeforeCreated === 1
+    lines.push(
+      `${formatCount(s.activityBeforeCreated)} row${one ? ' has' : 's have'} a last_activity_date before ${one ? 'its' : 'their'} created_date (a date carried over from another system?): ${one ? 'its' : 'their'} days idle count from the created date, so no deal is idle longer than it has existed. Export the last activity on or after each deal's created_date to count it as it was.`,
+    )
+  }
   if (s.activityAfterToday > 0) {
     const one = s.activityAfterToday === 1
     lines.push(

@@ -24,6 +24,11 @@ export interface ParsedRow {
    * open deal's `closed_date`) is a placeholder for "no date" ({@link isPlaceholderDate}): read as empty.
    */
   placeholderDate: boolean
+  /**
+   * The row's `last_activity_date` is before its `created_date` (a date carried over from another
+   * system): stored as written, and days idle count from the created date (`lastActivityOf`).
+   */
+  activityBeforeCreated: boolean
 }
 
 /** A row that did not: the reason, in words a person can act on. */
@@ -314,6 +319,7 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     history,
     stageBeforeCreated,
     placeholderDate,
+    activityBeforeCreated: lastActivityDate !== null && lastActivityDate < createdDate,
     deal: {
       dealId,
       source: 'csv',
