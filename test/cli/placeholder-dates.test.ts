@@ -15,6 +15,8 @@ const ROWS = [
   'P4,1901-06-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,1901-06-02,',
   'P5,0001-01-01,0001-02-10,rep_1,SaaS,EMEA,Core,Inbound,Closed,100,Won,,',
   'P6,2024-06-01,,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,,0001-01-01',
+  // Every empty date cell written so: none of them dates the row.
+  'P7,2024-06-01,0001-01-01,rep_1,SaaS,EMEA,Core,Inbound,Demo,80000,Open,0001-01-01,0001-01-01',
 ]
 
 function writeCsv(): string {
@@ -30,7 +32,7 @@ describe('pulse ingest with dates written as placeholders for "no date"', () => 
     const run = await runCli('ingest', '--csv', csv, '--db', db, '--json')
     expect(run.code).toBe(0)
     const out = JSON.parse(run.stdout)
-    expect(out).toMatchObject({ inserted: 4, rejected: 2, placeholderDates: 2 })
+    expect(out).toMatchObject({ inserted: 5, rejected: 2, placeholderDates: 3, activityBeforeCreated: 0 })
     expect(out.firstRejects).toEqual([
       {
         line: 2,
@@ -40,6 +42,8 @@ describe('pulse ingest with dates written as placeholders for "no date"', () => 
     ])
     const p3 = JSON.parse((await runCli('deal', 'P3', '--db', db, '--as-of', '2024-07-20', '--json')).stdout)
     expect(p3).toMatchObject({ createdDate: '2024-06-01', lastActivityDate: null, closedDate: null })
+    const p7 = JSON.parse((await runCli('deal', 'P7', '--db', db, '--as-of', '2024-07-20', '--json')).stdout)
+    expect(p7).toMatchObject({ lastActivityDate: null, closedDate: null })
     // A real old date, and a row of year 1 (its deal closed then too), stay as written.
     const p4 = JSON.parse((await runCli('deal', 'P4', '--db', db, '--as-of', '2024-07-20', '--json')).stdout)
     expect(p4).toMatchObject({ createdDate: '1901-06-01', lastActivityDate: '1901-06-02' })
@@ -50,7 +54,7 @@ describe('pulse ingest with dates written as placeholders for "no date"', () => 
   it('says in the text summary what it read as empty and what to export', async () => {
     const run = await runCli('ingest', '--csv', writeCsv(), '--db', join(tempDir('pulse-placeholder-'), 'pulse.db'))
     expect(run.stdout).toMatch(
-      /^2 rows have an optional date .* written as 0001-01-01 or 0000-00-00, which some tools write for "no date": they were read as empty/m,
+      /^3 rows have an optional date .* written as 0001-01-01 or 0000-00-00, which some tools write for "no date": they were read as empty/m,
     )
     expect(run.stdout).toMatch(/line 2: created_date "0001-01-01" looks like a placeholder/)
   })

@@ -187,11 +187,13 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   if (outcome === undefined) return reject(`outcome "${rawOutcome}" is not Won, Lost or Open`)
 
   // A date other tools write for "no date" (0000-00-00, or 0001-01-01 on a row with no other date
-  // in the calendar's first century: a row of year 1 dates its deal then).
+  // in the calendar's first century that is not one too: a row of year 1 dates its deal then).
   const placeholder = (c: KnownColumn): boolean => {
     const raw = get(c)
     if (!isPlaceholderDate(raw)) return false
-    return raw.startsWith('0000') || !DATE_COLUMNS.some((other) => other !== c && inFirstCentury(get(other)))
+    return (
+      raw.startsWith('0000') || !DATE_COLUMNS.some((other) => other !== c && !isPlaceholderDate(get(other)) && inFirstCentury(get(other)))
+    )
   }
   if (placeholder('created_date')) return reject(placeholderProblem('created_date', get('created_date'), 'was created'))
   const createdDate = toIsoDate(get('created_date'))
