@@ -10,8 +10,16 @@ import { dialectOf } from './dialect.js'
  * so comparisons with cut-off dates are plain string comparisons (and use indexes).
  */
 
-/** `lastActivityOf`: last activity, else last update, else stage entry, else creation. */
-export const lastActivitySql: RawBuilder<string> = sql<string>`coalesce(last_activity_date, updated_date, stage_entered_date, created_date)`
+/** `column`, but the created date when it is before it (null stays null): `lastActivityOf`'s floor. */
+function notBeforeCreatedSql(column: RawBuilder<string | null>): RawBuilder<string | null> {
+  return sql<string | null>`(case when ${column} < created_date then created_date else ${column} end)`
+}
+
+const activityNotBeforeCreated = notBeforeCreatedSql(sql`last_activity_date`)
+const updateNotBeforeCreated = notBeforeCreatedSql(sql`updated_date`)
+
+/** `lastActivityOf`: last activity, else last update, else stage entry, else creation (none before creation). */
+export const lastActivitySql: RawBuilder<string> = sql<string>`coalesce(${activityNotBeforeCreated}, ${updateNotBeforeCreated}, ${notBeforeCreatedSql(sql`stage_entered_date`)}, created_date)`
 
 /**
  * {@link lastActivitySql} as of `asOf` for a deal open then: with no activity or update date, the
@@ -20,26 +28,26 @@ export const lastActivitySql: RawBuilder<string> = sql<string>`coalesce(last_act
  * The same as `lastActivitySql` for deals still in the stage they were in then.
  */
 export function lastActivityOnSql(asOf: string): RawBuilder<string> {
-  return sql<string>`coalesce(last_activity_date, updated_date, ${stageEnteredOnSql(asOf)})`
+  return sql<string>`coalesce(${activityNotBeforeCreated}, ${updateNotBeforeCreated}, ${notBeforeCreatedSql(stageEnteredOnSql(asOf))})`
 }
 
 /** `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`). */
 export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then 'update' when stage_entered_date is not null then 'stage' else 'created' end)`
 
-/** The latest of last activity and last update (null when neither is known). */
-const lastTouchSql = sql<
-  string | null
->`(case when last_activity_date is null then updated_date when updated_date is null then last_activity_date when last_activity_date > updated_date then last_activity_date else updated_date end)`
+/** The latest of last activity and last update (null when neither is known; none before creation). */
+const lastTouchSql = notBeforeCreatedSql(
+  sql`(case when last_activity_date is null then updated_date when updated_date is null then last_activity_date when last_activity_date > updated_date then last_activity_date else updated_date end)`,
+)
 
 /** The date an open deal's staleness gap starts from (`isStale`, open branch). */
-export const openStaleFromSql: RawBuilder<string> = sql<string>`coalesce(${lastTouchSql}, stage_entered_date, created_date)`
+export const openStaleFromSql: RawBuilder<string> = sql<string>`coalesce(${lastTouchSql}, ${notBeforeCreatedSql(sql`stage_entered_date`)}, created_date)`
 
 /**
  * The date a deal open on `asOf` has its staleness gap start from (`isStale`, open branch): its
  * last touch, else (as {@link lastActivityOnSql}) the day it entered the stage it was in then.
  */
 export function openStaleFromOnSql(asOf: string): RawBuilder<string> {
-  return sql<string>`coalesce(${lastTouchSql}, ${stageEnteredOnSql(asOf)})`
+  return sql<string>`coalesce(${lastTouchSql}, ${notBeforeCreatedSql(stageEnteredOnSql(asOf))})`
 }
 
 /** The last touch strictly before the close (`isStale`, closed branch); null when none. */

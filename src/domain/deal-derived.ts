@@ -24,10 +24,24 @@ export interface StallRules {
  * The date of a deal's last known activity: `last_activity_date`, else the last record update,
  * else the day it entered its stage, else the day it was created. (A CSV without activity
  * columns still gets a figure, which reports say is a stand-in (`idleFromOf`): the last update
- * bounds the quiet spell from below, the stage entry and the creation from above.)
+ * bounds the quiet spell from below, the stage entry and the creation from above.) A date before
+ * the deal was created (one carried over from another system) counts as the created date: the
+ * creation is the latest known touch then, and no deal is idle longer than it has existed.
+ * @example lastActivityOf({ ...deal, created_date: '2024-06-01', last_activity_date: '2023-01-15' }) // '2024-06-01'
  */
 export function lastActivityOf(deal: DealDates): string {
-  return deal.last_activity_date ?? deal.updated_date ?? deal.stage_entered_date ?? deal.created_date
+  const created = deal.created_date
+  return (
+    notBeforeCreated(deal.last_activity_date, created) ??
+    notBeforeCreated(deal.updated_date, created) ??
+    notBeforeCreated(deal.stage_entered_date, created) ??
+    created
+  )
+}
+
+// A date before the created date counts as the created date (null stays null).
+function notBeforeCreated(date: string | null, created: string): string | null {
+  return date !== null && date < created ? created : date
 }
 
 /**
@@ -66,11 +80,14 @@ export function stageLostAt(deal: DealDates): string | null {
 
 /**
  * Stale (design.md): more than `staleDays` without an update or activity. An open deal's gap runs
- * to `asOf`; a closed deal's is the gap before it closed, and needs a known touch date
+ * to `asOf` (from no date before its creation, as {@link lastActivityOf}); a closed deal's is the gap before it closed, and needs a known touch date
  * (a closed deal with no activity or update date is not called stale).
  */
 export function isStale(deal: DealDates, asOf: string, staleDays: number): boolean {
-  if (deal.outcome === 'open') return daysBetween(lastTouchOf(deal) ?? deal.stage_entered_date ?? deal.created_date, asOf) > staleDays
+  if (deal.outcome === 'open')
+    return (
+      daysBetween(lastTouchOf(deal) ?? notBeforeCreated(deal.stage_entered_date, deal.created_date) ?? deal.created_date, asOf) > staleDays
+    )
   const closed = deal.closed_date ?? asOf
   const touch = lastTouchBefore(deal, closed)
   return touch !== null && daysBetween(touch, closed) > staleDays
@@ -85,8 +102,8 @@ export function isStalled(deal: DealDates & { amount: number }, asOf: string, ru
 }
 
 function lastTouchOf(deal: DealDates): string | null {
-  const a = deal.last_activity_date
-  const u = deal.updated_date
+  const a = notBeforeCreated(deal.last_activity_date, deal.created_date)
+  const u = notBeforeCreated(deal.updated_date, deal.created_date)
   if (a === null) return u
   if (u === null) return a
   return a > u ? a : u

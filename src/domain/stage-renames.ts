@@ -42,3 +42,21 @@ export function stageRenames(before: Readonly<Record<string, string>>, now: Read
   }
   return ordered
 }
+
+/**
+ * `renames` for the stage names as stored (`stored`): a CRM's old label may be stored in another
+ * case (another CRM named the stage first, and its spelling is the stored one), so each rename
+ * applies to every stored name that folds to its old label (JavaScript's lower case, as stage
+ * spellings are folded), in the order given; a stored name that is already the new one is left.
+ * @example renamesInStoredSpellings([{ from: 'Qualification', to: 'Qualified' }], ['QUALIFICATION']) // [{ from: 'QUALIFICATION', to: 'Qualified' }]
+ */
+export function renamesInStoredSpellings(renames: readonly StageRename[], stored: Iterable<string>): StageRename[] {
+  const byLowerCase = new Map<string, string[]>()
+  for (const name of stored) {
+    const key = name.toLowerCase()
+    byLowerCase.set(key, [...(byLowerCase.get(key) ?? []), name])
+  }
+  return renames.flatMap((r) =>
+    (byLowerCase.get(r.from.toLowerCase()) ?? []).filter((from) => from !== r.to).map((from) => ({ from, to: r.to })),
+  )
+}

@@ -47,6 +47,8 @@ export interface DateNoteIds {
   activityAfterToday: string[]
   closedAfterToday: string[]
   stageBeforeCreated: string[]
+  placeholderDates: string[]
+  activityBeforeCreated: string[]
 }
 
 /** What an import's rows said about stages, for its summary. */
@@ -73,10 +75,26 @@ export interface StageNotes {
    * `stage_history` stay): that stage counts from the created date (see `stagesFromCreated`).
    */
   stageBeforeCreated: number
+  /**
+   * Imported rows with an optional date written as a placeholder for "no date" (`0001-01-01`,
+   * `0000-00-00`; see `isPlaceholderDate`): read as empty, as the tool that wrote it meant.
+   */
+  placeholderDates: number
+  /**
+   * Imported rows whose `last_activity_date` is before their `created_date`: stored as written,
+   * and their days idle count from the created date, so no deal is idle longer than it has existed.
+   */
+  activityBeforeCreated: number
 }
 
 /** The date notes' rows of a file that gave no rows. */
-export const NO_DATE_NOTE_IDS: DateNoteIds = Object.freeze({ activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [] })
+export const NO_DATE_NOTE_IDS: DateNoteIds = Object.freeze({
+  activityAfterToday: [],
+  closedAfterToday: [],
+  stageBeforeCreated: [],
+  placeholderDates: [],
+  activityBeforeCreated: [],
+})
 
 /** The notes of a file that gave no rows. */
 export const NO_STAGE_NOTES: StageNotes = Object.freeze({
@@ -85,6 +103,8 @@ export const NO_STAGE_NOTES: StageNotes = Object.freeze({
   activityAfterToday: 0,
   closedAfterToday: 0,
   stageBeforeCreated: 0,
+  placeholderDates: 0,
+  activityBeforeCreated: 0,
 })
 
 /**
@@ -108,7 +128,13 @@ export function createRowBatcher(
   const unknownStages = new Set<string>()
   const spelling = stageSpelling(stageNames)
   const lostAtClosedStage = new Map<string, number>()
-  const noteIds: DateNoteIds = { activityAfterToday: [], closedAfterToday: [], stageBeforeCreated: [] }
+  const noteIds: DateNoteIds = {
+    activityAfterToday: [],
+    closedAfterToday: [],
+    stageBeforeCreated: [],
+    placeholderDates: [],
+    activityBeforeCreated: [],
+  }
   let items: Array<{ deal: NormalizedDeal; history: StageStay[] | null }> = []
   let rejects: RowReject[] = []
   let read = 0
@@ -161,6 +187,8 @@ export function createRowBatcher(
       if (outcome === 'open' && today !== undefined && activity !== null && activity > today) noteIds.activityAfterToday.push(dealId)
       if (outcome !== 'open' && today !== undefined && closed !== null && closed > today) noteIds.closedAfterToday.push(dealId)
       if (parsed.stageBeforeCreated) noteIds.stageBeforeCreated.push(dealId)
+      if (parsed.placeholderDate) noteIds.placeholderDates.push(dealId)
+      if (parsed.activityBeforeCreated) noteIds.activityBeforeCreated.push(dealId)
       if (rollup) {
         const key = seen.size - 1
         rollup.addDeal(key, dealRollupRecordOf(parsed.deal))
@@ -179,6 +207,8 @@ export function createRowBatcher(
         activityAfterToday: noteIds.activityAfterToday.length,
         closedAfterToday: noteIds.closedAfterToday.length,
         stageBeforeCreated: noteIds.stageBeforeCreated.length,
+        placeholderDates: noteIds.placeholderDates.length,
+        activityBeforeCreated: noteIds.activityBeforeCreated.length,
       }
     },
     dateNoteIds: () => noteIds,

@@ -66,6 +66,17 @@ export interface CsvImportSummary {
    */
   stageBeforeCreated: number
   /**
+   * Imported rows with an optional date (`last_activity_date`, `updated_date`, `stage_entered_date`,
+   * an open deal's `closed_date`) written as a placeholder for "no date" (`0001-01-01`,
+   * `0000-00-00`): read as empty (see `StageNotes`).
+   */
+  placeholderDates: number
+  /**
+   * Imported rows whose `last_activity_date` is before their `created_date`: their days idle count
+   * from the created date (see `StageNotes`).
+   */
+  activityBeforeCreated: number
+  /**
    * Stored deals whose row shows a stage change dated before their stored stage history ends (an
    * older export over a newer one): the deal is kept as stored, row and history, so it is not
    * counted in {@link updated} (see `CommittedImport`).
@@ -300,17 +311,23 @@ async function dateNotesOfRun(
   store: Store,
   runId: number,
   ids: DateNoteIds,
-): Promise<Pick<StageNotes, 'activityAfterToday' | 'closedAfterToday' | 'stageBeforeCreated'>> {
+): Promise<
+  Pick<StageNotes, 'activityAfterToday' | 'closedAfterToday' | 'stageBeforeCreated' | 'placeholderDates' | 'activityBeforeCreated'>
+> {
   const written = await findDealsOfImportRun(store.db, runId, [
     ...ids.activityAfterToday,
     ...ids.closedAfterToday,
     ...ids.stageBeforeCreated,
+    ...ids.placeholderDates,
+    ...ids.activityBeforeCreated,
   ])
   const count = (list: readonly string[]) => list.filter((id) => written.has(id)).length
   return {
     activityAfterToday: count(ids.activityAfterToday),
     closedAfterToday: count(ids.closedAfterToday),
     stageBeforeCreated: count(ids.stageBeforeCreated),
+    placeholderDates: count(ids.placeholderDates),
+    activityBeforeCreated: count(ids.activityBeforeCreated),
   }
 }
 
@@ -416,14 +433,31 @@ function parseInWorker(
           if (waiting) waiting.then(written, fail)
           else written()
         } else if (message.type === 'done') {
-          const { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated, dateNoteIds } = message
+          const {
+            unknownStages,
+            lostAtClosedStage,
+            activityAfterToday,
+            closedAfterToday,
+            stageBeforeCreated,
+            placeholderDates,
+            activityBeforeCreated,
+            dateNoteIds,
+          } = message
           if (rollupStages === null) {
             phase = 'ended'
             stop()
             rollupDone?.resolve(undefined)
           } else phase = 'rollup'
           resolve({
-            notes: { unknownStages, lostAtClosedStage, activityAfterToday, closedAfterToday, stageBeforeCreated },
+            notes: {
+              unknownStages,
+              lostAtClosedStage,
+              activityAfterToday,
+              closedAfterToday,
+              stageBeforeCreated,
+              placeholderDates,
+              activityBeforeCreated,
+            },
             dateNoteIds,
             rollup,
             stop,

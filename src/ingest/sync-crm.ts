@@ -7,6 +7,7 @@ import { createHubspotSource } from '../crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../crm/salesforce/salesforce-source.js'
 import { beginSyncRun, finishSyncRun } from '../db/begin-sync-run.js'
 import { findSourceOwnerIds } from '../db/find-source-owner-ids.js'
+import { findSourceStages } from '../db/find-source-stages.js'
 import { isRollupStale } from '../db/is-rollup-stale.js'
 import type { Store } from '../db/open-store.js'
 import { refreshAnalyticsRollup } from '../db/refresh-analytics-rollup.js'
@@ -25,6 +26,7 @@ import {
 import { sourceInWords } from '../domain/crm-deal-key.js'
 import { crmName } from '../domain/crm-name.js'
 import type { SyncedDeal } from '../domain/normalized-deal.js'
+import { renamesInStoredSpellings } from '../domain/stage-renames.js'
 import { stageSpelling } from '../domain/stage-spelling.js'
 import { AppError, userMessage } from '../errors.js'
 import type { Logger } from '../log/create-logger.js'
@@ -168,7 +170,15 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
         watermark: page.watermark,
         now: now(),
         full,
-        ...(page.renamedStages ? { renamedStages: page.renamedStages.map((r) => ({ from: r.from, to: spelling?.(r.to) ?? r.to })) } : {}),
+        ...(page.renamedStages
+          ? {
+              // Each under the name stored for this CRM's deals (another CRM's spelling of it, say).
+              renamedStages: renamesInStoredSpellings(
+                page.renamedStages.map((r) => ({ from: r.from, to: spelling?.(r.to) ?? r.to })),
+                await findSourceStages(store.db, source.name),
+              ),
+            }
+          : {}),
       })
       totals.pages++
       totals.deals += stored.deals

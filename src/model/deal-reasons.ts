@@ -138,9 +138,15 @@ export function stageReason(
 /**
  * The date days idle were counted from (`lastActivityOf` in src/domain/deal-derived.ts): the last
  * activity when it is known, else the last record update, the day the deal entered its stage (`stage`
- * names it), or the day it was created.
+ * names it), or the day it was created; `activityBeforeCreated`: the day it was created, as its last
+ * recorded activity is from before then (a date carried over from another system).
  */
-export type IdleSince = { kind: 'activity' } | { kind: 'update' } | { kind: 'stage'; stage: string } | { kind: 'created' }
+export type IdleSince =
+  | { kind: 'activity' }
+  | { kind: 'update' }
+  | { kind: 'stage'; stage: string }
+  | { kind: 'created' }
+  | { kind: 'activityBeforeCreated' }
 
 /**
  * "No activity for 23 days (the idle limit is 14)" or "Last activity 2 days ago". Without a last
@@ -161,6 +167,8 @@ export function idleReason(daysIdle: number | null, idleDays: number, since: Idl
       return `No activity recorded; entered ${since.stage} ${ago}${limit}`
     case 'created':
       return `No activity recorded; created ${ago}${limit}`
+    case 'activityBeforeCreated':
+      return `No activity since it was created ${ago}${limit}`
   }
 }
 

@@ -159,7 +159,13 @@ class ReasonWords {
   idle(days: number | null, deal: ScoringDeal): string | null {
     // Which date lastActivityOf counted from decides the words (its order: activity, update, stage entry, creation).
     const from = idleFromOf(deal)
-    const since: IdleSince = from === 'stage' ? { kind: 'stage', stage: deal.stage } : { kind: from }
+    // A last activity from before the deal was created: the days run from its creation (lastActivityOf).
+    const beforeCreated = deal.last_activity_date !== null && deal.last_activity_date < deal.created_date
+    const since: IdleSince = beforeCreated
+      ? { kind: 'activityBeforeCreated' }
+      : from === 'stage'
+        ? { kind: 'stage', stage: deal.stage }
+        : { kind: from }
     const key = `${since.kind === 'stage' ? `stage:${since.stage}` : since.kind}|${days}`
     let text = this.byIdle.get(key)
     if (text === undefined) {

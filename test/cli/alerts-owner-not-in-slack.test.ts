@@ -31,7 +31,7 @@ describe('pulse alerts with a deal owner Slack does not know', () => {
   it('names on stderr the owner email Slack has no user for and the deals whose DMs were skipped, with what to do; exit 0', async () => {
     const run = await runCli('alerts', '--db', db, '--as-of', '2024-07-01')
     expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/Delivered 1 .*skipped 3 /)
+    expect(run.stdout).toMatch(/Delivered 1 .*skipped 3 \(1 with no owner email, 2 to an email Slack has no user for\), /)
     expect(fake.callsOf('chat.postMessage').map((c) => c.params.channel)).toEqual(['DANA000001'])
     const notes = run.stderr.split('\n').filter((l) => l.includes('gus@acme.example'))
     expect(notes).toHaveLength(1)
@@ -69,5 +69,24 @@ describe('pulse alerts with a deal owner Slack does not know', () => {
       /^Slack has no active user with the email lead@acme\.example, so a manager's digest was not sent: check the email in the roster \(PULSE_ROSTER\), or add them to Slack\./m,
     )
     expect(run.stderr).not.toMatch(/lead@acme\.example.*CRM/)
+  })
+  it("counts a manager's digest whose day passed before it went out as such, not as an owner missing from Slack", async () => {
+    const store = await openStore({ path: db })
+    await enqueueOutboxMessage(store.db, {
+      dedupeKey: 'digest:lead@acme.example:2024-06-28',
+      kind: 'digest',
+      dealId: null,
+      recipientEmail: 'lead@acme.example',
+      channelId: null,
+      payload: { text: 'Your team has 2 stalled deals worth $130k.', blocks: [] },
+      now: new Date(),
+    })
+    await store.close()
+    const run = await runCli('alerts', '--db', db, '--as-of', '2024-07-01')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/skipped 1 \(1 manager's digest out of date or for a changed team\), /)
+    expect(run.stderr).not.toContain('lead@acme.example')
+    const json = JSON.parse((await runCli('alerts', '--db', db, '--as-of', '2024-07-01', '--json')).stdout)
+    expect(json.delivery.skippedFor).toEqual({ noEmail: 0, notInSlack: 0, stallEnded: 0, digestReplaced: 0 })
   })
 })

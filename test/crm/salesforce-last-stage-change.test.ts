@@ -38,13 +38,13 @@ afterEach(async () => {
   store = undefined
 })
 
-const source = (f: SalesforceFake) =>
+const source = (f: SalesforceFake, at = Date.UTC(2024, 5, 1)) =>
   createSalesforceSource({
     url: f.url,
     clientId: f.clientId,
     clientSecret: f.clientSecret,
     segments: SEGMENTS,
-    clock: virtualClock(Date.UTC(2024, 5, 1)),
+    clock: virtualClock(at),
     requestsPerSecond: 10_000,
     backoffBaseMs: 10,
   })
@@ -120,6 +120,45 @@ describe('Salesforce LastStageChangeDate', () => {
     // One probe refused on the first sync; the watermark keeps the answer, so the second asks nothing.
     expect(refused).toHaveLength(1)
     expect(soqlSent(f).filter((q) => q.includes('LastStageChangeDate'))).toHaveLength(1)
+  })
+
+  it('an org that lacked it and gains it: asked again a week after its "no", not at every sync, and then selected', async () => {
+    const opps = generateOpportunities(5, { seed: 5 })
+    for (const noDescribe of [false, true]) {
+      fake = await startSalesforceFake({
+        opportunities: opps,
+        lacks: ['LastStageChangeDate'],
+        noDescribe,
+        now: () => Date.UTC(2024, 4, 20),
+      })
+      const f = fake
+      store = await openTestStore()
+      const day = (n: number) => Date.UTC(2024, 5, 1) + n * 86_400_000
+      const selects = () => soqlSent(f).filter((q) => /^SELECT .*LastStageChangeDate.* FROM Opportunity .*ORDER BY/.test(q)).length
+      const asks = () => f.requests.filter((r) => r.path.endsWith('/sobjects/Opportunity/describe') || r.path.includes('LIMIT%201')).length
+      await syncCrm(store, source(f, day(0)))
+      const asked = asks()
+      expect(asked).toBeGreaterThan(0)
+      // The admin enables the field the next day; syncs within the week keep the watermark's "no".
+      f.gainField('LastStageChangeDate')
+      await syncCrm(store, source(f, day(1)))
+      await syncCrm(store, source(f, day(6)))
+      expect(asks()).toBe(asked)
+      expect(selects()).toBe(0)
+      // A week after the "no": asked again, and from then on selected, without asking again.
+      await syncCrm(store, source(f, day(7)))
+      const selected = selects()
+      const askedAgain = asks()
+      expect(selected).toBeGreaterThan(0)
+      expect(askedAgain).toBeGreaterThan(asked)
+      await syncCrm(store, source(f, day(30)))
+      expect(selects()).toBeGreaterThan(selected)
+      expect(asks()).toBe(askedAgain)
+      await fake.close()
+      await store.close()
+      fake = undefined
+      store = undefined
+    }
   })
 
   it('a server that does not describe and refuses the one-row question for another reason: the field is not taken to be missing', async () => {

@@ -7,7 +7,13 @@ import { findStageOrder } from '../../src/db/save-stage-order.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { loadFunnelReport } from '../../src/services/load-funnel-report.js'
 import { DEFAULT_PIPELINE_STAGES, generateHubspotDeals, type HubspotFake, startHubspotFake } from '../fakes/hubspot-fake.js'
-import { FAKE_STAGES, generateOpportunities, type SalesforceFake, startSalesforceFake } from '../fakes/salesforce-fake.js'
+import {
+  FAKE_STAGES,
+  generateOpportunities,
+  lastStageChangeOf,
+  type SalesforceFake,
+  startSalesforceFake,
+} from '../fakes/salesforce-fake.js'
 import { openTestStore } from '../helpers/test-store.js'
 import { virtualClock } from '../helpers/virtual-clock.js'
 
@@ -58,6 +64,59 @@ const HS_OPEN = DEFAULT_PIPELINE_STAGES.filter((s) => !s.isClosed).map((s) => s.
 const SF_OPEN = FAKE_STAGES.filter((s) => !s.IsClosed).map((s) => s.ApiName)
 
 describe('a store synced from both HubSpot and Salesforce', () => {
+  it("renames a Salesforce stage stored in HubSpot's spelling of it: its deals and their stays take the new name, dated as before", async () => {
+    const { hs, sf } = await startBoth()
+    const h = hubspot as HubspotFake
+    const f = salesforce as SalesforceFake
+    // HubSpot names a stage as Salesforce does, in another case, and syncs first: its spelling is the stored one.
+    h.relabelStage('qualifiedtobuy', 'QUALIFICATION')
+    store = await openTestStore()
+    await syncCrm(store, hs)
+    await syncCrm(store, sf)
+    const db = (store as Store).db
+    const salesforceDeals = async () =>
+      await db
+        .selectFrom('deals')
+        .select(['deal_id', 'stage', 'lost_at_stage'])
+        .where('source', '=', 'salesforce')
+        .orderBy('deal_id')
+        .execute()
+    const salesforceStays = async () =>
+      (
+        await db
+          .selectFrom('stage_history')
+          .select(['deal_id', 'stage', 'entered_at', 'left_at'])
+          .where('deal_id', 'in', db.selectFrom('deals').select('deal_id').where('source', '=', 'salesforce'))
+          .orderBy('deal_id')
+          .orderBy('entered_at')
+          .execute()
+      ).map((r) => `${r.deal_id} ${r.stage} ${r.entered_at.slice(0, 10)}-${r.left_at?.slice(0, 10) ?? ''}`)
+    const before = await salesforceDeals()
+    const inQualification = before.filter((d) => d.stage === 'QUALIFICATION').map((d) => d.deal_id)
+    expect(inQualification.length).toBeGreaterThan(0)
+    const staysBefore = await salesforceStays()
+
+    // The picklist value is renamed in Salesforce (its OpportunityStage Id stays), its records follow,
+    // and the Run As user no longer sees their history rows.
+    const stage = FAKE_STAGES.find((st) => st.ApiName === 'Qualification') as { ApiName: string }
+    stage.ApiName = 'Qualified Lead'
+    try {
+      for (const o of f.opportunities.values()) {
+        o.LastStageChangeDate = lastStageChangeOf(o)
+        o.history = []
+        if (o.StageName === 'Qualification') o.StageName = 'Qualified Lead'
+      }
+      await syncCrm(store, sf)
+    } finally {
+      stage.ApiName = 'Qualification'
+    }
+    const after = await salesforceDeals()
+    expect(after.filter((d) => d.stage === 'Qualified Lead').map((d) => d.deal_id)).toEqual(inQualification)
+    expect(after.some((d) => d.stage === 'QUALIFICATION' || d.lost_at_stage === 'QUALIFICATION')).toBe(false)
+    // Each stay as dated before, under the new name.
+    expect(await salesforceStays()).toEqual(staysBefore.map((st) => st.replace(' QUALIFICATION ', ' Qualified Lead ')))
+  })
+
   it("keeps both CRMs' stages in the order, whichever synced last, so neither CRM's deals drop out of the funnel", async () => {
     const { hs, sf } = await startBoth()
     store = await openTestStore()

@@ -41,6 +41,10 @@ const CASES: FixtureDeal[] = [
   { deal_id: 'open-idle-14-big', created_date: '2024-01-01', last_activity_date: '2024-06-16', amount: 50_000 },
   { deal_id: 'open-idle-13-big', created_date: '2024-01-01', last_activity_date: '2024-06-17', amount: 90_000 },
   { deal_id: 'open-future-activity', created_date: '2024-01-01', last_activity_date: '2024-07-05', amount: 90_000 },
+  // Dates carried over from another system, before the deal was created: idle (and stale) from its creation.
+  { deal_id: 'open-activity-before-created', created_date: '2024-06-20', last_activity_date: '2023-01-15', amount: 90_000 },
+  { deal_id: 'open-update-before-created', created_date: '2024-06-10', updated_date: '2023-03-01', amount: 90_000 },
+  { deal_id: 'open-entered-before-created', created_date: '2024-06-25', stage_entered_date: '2024-01-01', amount: 90_000 },
   { deal_id: 'lost-no-touch', created_date: '2024-01-01', closed_date: '2024-03-01', outcome: 'lost', stage: 'Demo' },
   {
     deal_id: 'lost-at-stage',
@@ -106,6 +110,11 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
       ])
       .execute()
     expect(rows).toHaveLength(CASES.length)
+    // No deal idle longer than it has existed.
+    const idleOf = new Map(rows.map((r) => [r.deal_id, r.sql_idle]))
+    expect(idleOf.get('open-activity-before-created')).toBe(10)
+    expect(idleOf.get('open-update-before-created')).toBe(20)
+    expect(idleOf.get('open-entered-before-created')).toBe(5)
     for (const r of rows) {
       const d = r as unknown as DealDates & { deal_id: string; amount: number }
       const label = r.deal_id
@@ -132,9 +141,13 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
     expect(stalled.deals.map((d) => d.dealId).sort()).toEqual(expected.sort())
     expect(expected).toContain('open-idle-14-big')
     expect(expected).not.toContain('open-idle-13-big')
+    expect(expected).not.toContain('open-activity-before-created')
+    expect(expected).not.toContain('open-entered-before-created')
+    expect(expected).toContain('open-update-before-created')
     const stale = await findStalePipeline(store.db, { asOf: AS_OF }, 30)
     expect(stale.staleCount).toBe(all.filter((d) => d.outcome === 'open' && isStale(d, AS_OF, 30)).length)
     expect(stale.staleClosedCount).toBe(all.filter((d) => d.outcome !== 'open' && isStale(d, AS_OF, 30)).length)
     expect(stale.staleClosedCount).toBe(3)
+    expect(all.filter((d) => d.deal_id.endsWith('-before-created') && isStale(d, AS_OF, 30))).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stageRenames } from '../../src/domain/stage-renames.js'
+import { renamesInStoredSpellings, stageRenames } from '../../src/domain/stage-renames.js'
 
 describe('stageRenames', () => {
   it('a stage whose id kept its place under a new label is renamed; one that only opened or closed is not', () => {
@@ -28,5 +28,22 @@ describe('stageRenames', () => {
     expect(stageRenames({ 'p:1': 'O:Demo' }, { 'p:1': 'O:Meeting', 'p:2': 'O:Demo' })).toEqual([{ from: 'Demo', to: 'Meeting' }])
     expect(stageRenames({ 'p:1': 'O:A', 'p:9': 'O:Gone' }, { 'p:1': 'O:A' })).toEqual([])
     expect(stageRenames({ 'p:1': 'bad' }, { 'p:1': 'O:A' })).toEqual([])
+  })
+})
+
+describe('renamesInStoredSpellings', () => {
+  it('applies each rename to every stored name that folds to its old label, in order, and leaves the new name alone', () => {
+    const renames = [
+      { from: 'Qualification', to: 'Qualified' },
+      { from: 'Demo', to: 'Product Demo' },
+      { from: 'Gone', to: 'Elsewhere' },
+    ]
+    expect(renamesInStoredSpellings(renames, ['QUALIFICATION', 'Qualification', 'demo', 'Proposal'])).toEqual([
+      { from: 'QUALIFICATION', to: 'Qualified' },
+      { from: 'Qualification', to: 'Qualified' },
+      { from: 'demo', to: 'Product Demo' },
+    ])
+    // A rename in case only: the stored name that is already the new one stays.
+    expect(renamesInStoredSpellings([{ from: 'demo', to: 'Demo' }], ['Demo', 'DEMO'])).toEqual([{ from: 'DEMO', to: 'Demo' }])
   })
 })

@@ -51,7 +51,7 @@ export interface FakeOpportunity {
 }
 
 /** `LastStageChangeDate` of `o`: its own, else when its history last moved its stage. */
-function lastStageChange(o: FakeOpportunity): string | null {
+export function lastStageChangeOf(o: FakeOpportunity): string | null {
   if (o.LastStageChangeDate !== undefined) return o.LastStageChangeDate
   let at: string | null = null
   o.history.forEach((h, i) => {
@@ -134,6 +134,8 @@ export interface SalesforceFake extends FakeServerBase {
   readonly issued: { tokens: number }
   /** Invalidates every token issued so far (the next call answers 401 INVALID_SESSION_ID). */
   expireSessions(): void
+  /** Gives the org a field it was started without (`lacks`), as an admin enabling it (or a newer API version) does. */
+  gainField(name: string): void
   /** Renders every record `soql` selects ahead of time (a benchmark's server should not be the bottleneck). */
   prerender(soql: string): void
   /** Changes fields and stamps `SystemModstamp` now; stage, amount and close date changes write a history row. */
@@ -378,7 +380,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   }
 
   function project(record: Record<string, unknown>, fields: string[], type: string): Record<string, unknown> {
-    const o = type === 'Opportunity' ? { ...record, LastStageChangeDate: lastStageChange(record as unknown as FakeOpportunity) } : record
+    const o = type === 'Opportunity' ? { ...record, LastStageChangeDate: lastStageChangeOf(record as unknown as FakeOpportunity) } : record
     const out: Record<string, unknown> = { attributes: { type, url: `/services/data/${VERSION}/sobjects/${type}/${o.Id}` } }
     for (const f of fields) {
       const [asked, askedChild] = f.split('.') as [string, string | undefined]
@@ -425,6 +427,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     },
     expireSessions() {
       valid.clear()
+    },
+    gainField(name: string) {
+      lacks.delete(name.toLowerCase())
     },
     updateOpportunity(id: string, changes: Partial<Pick<FakeOpportunity, 'StageName' | 'Amount' | 'CloseDate' | 'Name'>>, at = now()) {
       const o = opportunities.get(id)

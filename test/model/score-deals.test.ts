@@ -42,6 +42,19 @@ describe('scoreDeals reasons', () => {
     expect(updated?.healthScore).toBe(known?.healthScore)
   })
 
+  it('counts days idle from the creation of a deal whose last activity is dated before it, and says so', () => {
+    const carried = score({
+      ...open,
+      created_date: addDays(FIXTURE_AS_OF, -5),
+      stage_entered_date: null,
+      last_activity_date: addDays(FIXTURE_AS_OF, -400),
+      updated_date: null,
+    })
+    expect(carried?.daysIdle).toBe(5)
+    expect(carried?.reasons).toContain('No activity since it was created 5 days ago')
+    expect(carried?.reasons.some((r) => /^Last activity/.test(r))).toBe(false)
+  })
+
   it('states days in a stage as a fact only when the day the deal entered it is known', () => {
     const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
     const at = (deal: ModelDeal) =>

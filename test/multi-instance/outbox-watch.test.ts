@@ -7,7 +7,17 @@ import { type OutboxWatch, startOutboxWatch } from '../../src/slack/outbox/watch
 import { openTestStore } from '../helpers/test-store.js'
 
 const LEASE_MS = 60
-const nothing: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, refused: [], rateLimited: 0, left: 0, heldElsewhere: 0 }
+const nothing: DrainResult = {
+  sent: 0,
+  recovered: 0,
+  skipped: 0,
+  skippedFor: { noEmail: 0, notInSlack: 0, stallEnded: 0, digestReplaced: 0 },
+  failed: 0,
+  refused: [],
+  rateLimited: 0,
+  left: 0,
+  heldElsewhere: 0,
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('startOutboxWatch', () => {

@@ -10,7 +10,7 @@ import { loadRoster } from '../../slack/access/load-roster.js'
 import { type PlannedAlert, planStalledDealDms, type StallPlan } from '../../slack/alerts/plan-stalled-deal-dms.js'
 import { createPulseServices } from '../../slack/app/create-pulse-services.js'
 import { describeRefusals, groupRefusals } from '../../slack/outbox/describe-refusals.js'
-import { drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
+import { type DrainResult, drainOutbox, outboxLeaseMs } from '../../slack/outbox/drain-outbox.js'
 import { type CliIo, type CommonOptions, emit, noteFutureAsOf, resolveAsOf, usingStore, withReportOptions } from '../cli-context.js'
 import { stderrNotes } from '../stderr-notes.js'
 
@@ -113,7 +113,7 @@ export function registerAlertsCommand(program: Command, io: CliIo): void {
           () =>
             [
               alertsText(plan.alerts, asOf, 'queued'),
-              `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped} (no owner email, or the owner is not in Slack), failed ${delivery.failed}, left for the next run ${delivery.left}${held > 0 ? `, ${held} held by another run's claim for up to ${leaseSeconds} s` : ''}; ${delivery.rateLimited} rate-limit waits.`,
+              `Delivered ${delivery.sent} (${delivery.recovered} found already delivered), skipped ${delivery.skipped}${skippedWhy(delivery.skippedFor)}, failed ${delivery.failed}, left for the next run ${delivery.left}${held > 0 ? `, ${held} held by another run's claim for up to ${leaseSeconds} s` : ''}; ${delivery.rateLimited} rate-limit waits.`,
             ].join('\n'),
         )
         // A scheduler running `pulse alerts` learns from the exit code that DMs are still owed.
@@ -176,6 +176,23 @@ function notInSlackNote(email: string, dealIds: readonly string[], digest: boole
   ].join(' and ')
   const was = n + (digest ? 1 : 0) === 1 ? 'was' : 'were'
   return `Slack has no active user with the email ${email}, so ${what} ${was} not sent: check ${fix}, or add them to Slack. It is tried again on the next day's run.`
+}
+
+/**
+ * Why the run's skipped messages were not sent, each reason with its count (none said when none
+ * was skipped): ` (1 with no owner email, 2 whose stall ended before sending)`.
+ */
+function skippedWhy(skipped: DrainResult['skippedFor']): string {
+  const { noEmail, notInSlack, stallEnded, digestReplaced } = skipped
+  const reasons = [
+    ...(noEmail > 0 ? [`${formatCount(noEmail)} with no owner email`] : []),
+    ...(notInSlack > 0 ? [`${formatCount(notInSlack)} to an email Slack has no user for`] : []),
+    ...(stallEnded > 0 ? [`${formatCount(stallEnded)} whose stall ended before sending`] : []),
+    ...(digestReplaced > 0
+      ? [`${formatCount(digestReplaced)} manager's ${digestReplaced === 1 ? 'digest' : 'digests'} out of date or for a changed team`]
+      : []),
+  ]
+  return reasons.length === 0 ? '' : ` (${reasons.join(', ')})`
 }
 
 // A deal with no activity date on record: the date its idle days run from is said, not implied to be activity.

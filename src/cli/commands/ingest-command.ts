@@ -158,6 +158,18 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
       `${formatCount(s.stageBeforeCreated)} row${one ? ' dates' : 's date'} a stage (stage_entered_date or stage_history) before the deal's created_date: ${one ? 'that stage counts' : 'those stages count'} from the created date, so no deal's time in stage is longer than its age. Export the day each deal entered its stage, on or after its created_date, to count it as it was.`,
     )
   }
+  if (s.placeholderDates > 0) {
+    const one = s.placeholderDates === 1
+    lines.push(
+      `${formatCount(s.placeholderDates)} row${one ? ' has' : 's have'} an optional date (last_activity_date, updated_date, stage_entered_date, or an open deal's closed_date) written as 0001-01-01 or 0000-00-00, which some tools write for "no date": ${one ? 'it was' : 'they were'} read as empty, so days idle and time in stage count from the dates the deal has (its last update, stage entry or creation). Export the real date, or leave the cell empty, to say so.`,
+    )
+  }
+  if (s.activityBeforeCreated > 0) {
+    const one = s.activityBeforeCreated === 1
+    lines.push(
+      `${formatCount(s.activityBeforeCreated)} row${one ? ' has' : 's have'} a last_activity_date before ${one ? 'its' : 'their'} created_date (a date carried over from another system?): ${one ? 'its' : 'their'} days idle count from the created date, so no deal is idle longer than it has existed. Export the last activity on or after each deal's created_date to count it as it was.`,
+    )
+  }
   if (s.activityAfterToday > 0) {
     const one = s.activityAfterToday === 1
     lines.push(

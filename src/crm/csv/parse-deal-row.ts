@@ -3,6 +3,7 @@ import { composedDealId } from '../../domain/composed-deal-id.js'
 import { toIsoDate } from '../../domain/dates.js'
 import { MAX_DEAL_AMOUNT } from '../../domain/max-deal-amount.js'
 import type { NormalizedDeal, Outcome, StageStay } from '../../domain/normalized-deal.js'
+import { isPlaceholderDate } from '../../domain/placeholder-date.js'
 import { isLostStageName, isWonStageName } from '../../domain/stages-from-names.js'
 import { lastOpenStage } from '../stage-stays.js'
 import { type ColumnLayout, type KnownColumn, missingClosedDateColumn } from './csv-columns.js'
@@ -18,6 +19,16 @@ export interface ParsedRow {
    * {@link stagesFromCreated}), so that no time in stage is longer than the deal's age.
    */
   stageBeforeCreated: boolean
+  /**
+   * An optional date of the row (`last_activity_date`, `updated_date`, `stage_entered_date`, an
+   * open deal's `closed_date`) is a placeholder for "no date" ({@link isPlaceholderDate}): read as empty.
+   */
+  placeholderDate: boolean
+  /**
+   * The row's `last_activity_date` is before its `created_date` (a date carried over from another
+   * system): stored as written, and days idle count from the created date (`lastActivityOf`).
+   */
+  activityBeforeCreated: boolean
 }
 
 /** A row that did not: the reason, in words a person can act on. */
@@ -175,17 +186,32 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const outcome = OUTCOMES[rawOutcome.toLowerCase()]
   if (outcome === undefined) return reject(`outcome "${rawOutcome}" is not Won, Lost or Open`)
 
+  // A date other tools write for "no date" (0000-00-00, or 0001-01-01 on a row with no other date
+  // in the calendar's first century that is not one too: a row of year 1 dates its deal then).
+  const placeholder = (c: KnownColumn): boolean => {
+    const raw = get(c)
+    if (!isPlaceholderDate(raw)) return false
+    return (
+      raw.startsWith('0000') || !DATE_COLUMNS.some((other) => other !== c && !isPlaceholderDate(get(other)) && inFirstCentury(get(other)))
+    )
+  }
+  if (placeholder('created_date')) return reject(placeholderProblem('created_date', get('created_date'), 'was created'))
   const createdDate = toIsoDate(get('created_date'))
   if (createdDate === null) return reject(dateProblem('created_date', get('created_date')))
+  // Optional dates written as a placeholder for "no date" are read as empty (and counted).
+  let placeholderDate = false
 
   const rawClosed = get('closed_date')
   let closedDate: string | null = null
   if (outcome !== 'open') {
     if (layout.index.closed_date === undefined) throw missingClosedDateColumn(layout)
     if (rawClosed === '') return reject(`closed_date is empty for a ${outcome} deal`)
+    if (placeholder('closed_date')) return reject(placeholderProblem('closed_date', rawClosed, `was ${outcome}`))
     closedDate = toIsoDate(rawClosed)
     if (closedDate === null) return reject(dateProblem('closed_date', rawClosed))
     if (closedDate < createdDate) return reject(`closed_date ${closedDate} is before created_date ${createdDate}`)
+  } else if (placeholder('closed_date')) {
+    placeholderDate = true
   } else if (rawClosed !== '' && toIsoDate(rawClosed) === null) {
     return reject(dateProblem('closed_date', rawClosed))
   }
@@ -221,6 +247,10 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
   const optionalDate = (c: KnownColumn): string | null | RejectedRow => {
     const raw = get(c)
     if (raw === '') return null
+    if (placeholder(c)) {
+      placeholderDate = true
+      return null
+    }
     return toIsoDate(raw) ?? reject(dateProblem(c, raw))
   }
   const lastActivityDate = optionalDate('last_activity_date')
@@ -290,6 +320,8 @@ export function parseDealRow(fields: readonly string[], layout: ColumnLayout): P
     ok: true,
     history,
     stageBeforeCreated,
+    placeholderDate,
+    activityBeforeCreated: lastActivityDate !== null && lastActivityDate < createdDate,
     deal: {
       dealId,
       source: 'csv',
@@ -373,6 +405,21 @@ function reject(reason: string): RejectedRow {
 
 function isRejected(v: unknown): v is RejectedRow {
   return typeof v === 'object' && v !== null && (v as RejectedRow).ok === false
+}
+
+/** The columns of a row that hold dates. */
+const DATE_COLUMNS: readonly KnownColumn[] = ['created_date', 'closed_date', 'last_activity_date', 'updated_date', 'stage_entered_date']
+
+// A date of years 1 to 99.
+function inFirstCentury(raw: string): boolean {
+  if (!raw.startsWith('00')) return false
+  const date = toIsoDate(raw)
+  return date !== null && date < '0100-01-01'
+}
+
+// A required date written as a placeholder for "no date": the row cannot be placed in time.
+function placeholderProblem(column: string, value: string, event: string): string {
+  return `${column} "${value}" looks like a placeholder for "no date" (some tools write it for an empty date), not the day the deal ${event}: export the real date`
 }
 
 function dateProblem(column: string, value: string): string {

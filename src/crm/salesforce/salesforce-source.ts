@@ -72,6 +72,9 @@ function historyAnswer(r: Record<string, unknown>): SoqlPage | null | undefined 
   return typeof child === 'object' && Array.isArray((child as { records?: unknown }).records) ? (child as SoqlPage) : undefined
 }
 
+/** How long a "no" from Salesforce about `LastStageChangeDate` holds before a sync asks again: a week. */
+const STAGE_CHANGE_RECHECK_MS = 7 * 24 * 60 * 60 * 1000
+
 /**
  * The watermark: every opportunity with `SystemModstamp` before `stamp` is stored, and so are
  * `ids` at exactly `stamp`; deletions are read from `deletedSince` on.
@@ -84,6 +87,12 @@ interface SalesforceWatermark {
   currency?: boolean
   /** Whether Opportunity has `LastStageChangeDate`, once Salesforce has said (absent: ask). */
   stageChange?: boolean
+  /**
+   * When Salesforce last said Opportunity lacks `LastStageChangeDate` (an ISO instant): an admin
+   * may enable it (or the API version may gain it), so a sync {@link STAGE_CHANGE_RECHECK_MS} on
+   * asks again. Absent with `stageChange: false` (an earlier version's watermark): ask now.
+   */
+  stageChangeAskedAt?: string
   /**
    * Each `OpportunityStage` (by Id) as `O|W|L:name` (open, won, lost) when the opportunities up to
    * `stamp` were stored; absent in watermarks of earlier versions.
@@ -131,8 +140,9 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
   // Whether Opportunity has `CurrencyIsoCode` (a multi-currency org): kept in the watermark once
   // Salesforce has said, so only a first (or --full) sync asks.
   let currencyField: Promise<boolean | undefined> | undefined
-  // Whether Opportunity has `LastStageChangeDate`: kept in the watermark the same way.
-  let stageChangeField: Promise<boolean | undefined> | undefined
+  // Whether Opportunity has `LastStageChangeDate` (and when a "no" was given): kept in the
+  // watermark the same way, but a "no" is asked again a week on.
+  let stageChangeField: Promise<{ has: boolean | undefined; askedAt: string | undefined }> | undefined
   // Opportunity's describe, asked at most once a sync (null: refused, undefined: could not be asked).
   let described: Promise<Set<string> | null | undefined> | undefined
   // Owners read by `owners()` this sync: their pages need no `User` query of their own.
@@ -256,6 +266,21 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         isRefusedRequest(error) && Array.isArray(error.body) ? (error.body[0] as { errorCode?: unknown } | undefined)?.errorCode : undefined
       return code === 'INVALID_FIELD' ? false : undefined
     }
+  }
+
+  /**
+   * Whether Opportunity has `LastStageChangeDate` as `start` (the watermark) knows it, asked
+   * ({@link hasStageChangeField}) when it does not know, or when its "no" is a week old or more
+   * (`askedAt`: when that "no" was given). A question that goes unanswered keeps what was known.
+   */
+  async function stageChangeAnswer(start: SalesforceWatermark): Promise<{ has: boolean | undefined; askedAt: string | undefined }> {
+    const known = { has: start.stageChange, askedAt: start.stageChangeAskedAt }
+    const askedAt = start.stageChangeAskedAt === undefined ? Number.NaN : Date.parse(start.stageChangeAskedAt)
+    const stale = start.stageChange === false && !(clock.now() - askedAt < STAGE_CHANGE_RECHECK_MS)
+    if (start.stageChange !== undefined && !stale) return known
+    const has = await hasStageChangeField()
+    if (has === undefined) return known
+    return { has, askedAt: has ? undefined : new Date(clock.now()).toISOString() }
   }
 
   /**
@@ -444,8 +469,8 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
       )
       start = { ...start, stamp: null, ids: [], recent: undefined }
     }
-    stageChangeField ??= start.stageChange === undefined ? hasStageChangeField() : Promise.resolve(start.stageChange)
-    const stageChange = await stageChangeField
+    stageChangeField ??= stageChangeAnswer(start)
+    const { has: stageChange, askedAt: stageChangeAskedAt } = await stageChangeField
     const fields = opportunityFields(options.segments, currency === true, stageChange === true)
     const where = start.stamp === null ? '' : ` WHERE ${modstampFrom(start.stamp)}`
     const order = ' ORDER BY SystemModstamp ASC, Id ASC'
@@ -478,6 +503,7 @@ export function createSalesforceSource(options: SalesforceSourceOptions): CrmSou
         ...(recent.size > 0 && recent.size <= MAX_RECENT ? { recent: Object.fromEntries(recent) } : {}),
         ...(currency === undefined ? {} : { currency }),
         ...(stageChange === undefined ? {} : { stageChange }),
+        ...(stageChange === false && stageChangeAskedAt !== undefined ? { stageChangeAskedAt } : {}),
         parentsSince,
         ...(recentParents.size > 0 && recentParents.size <= MAX_RECENT ? { recentParents: Object.fromEntries(recentParents) } : {}),
         stages: stageNames,
@@ -693,6 +719,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
     if (Array.isArray(w.ids)) {
       const currency = typeof w.currency === 'boolean' ? { currency: w.currency } : {}
       const stageChange = typeof w.stageChange === 'boolean' ? { stageChange: w.stageChange } : {}
+      const stageChangeAskedAt = typeof w.stageChangeAskedAt === 'string' ? { stageChangeAskedAt: w.stageChangeAskedAt } : {}
       const stages = w.stages !== null && typeof w.stages === 'object' ? { stages: w.stages } : {}
       const segments = w.segments !== null && typeof w.segments === 'object' ? { segments: w.segments } : {}
       const recent = w.recent !== null && typeof w.recent === 'object' && !Array.isArray(w.recent) ? { recent: w.recent } : {}
@@ -708,6 +735,7 @@ function parseWatermark(value: string | null): SalesforceWatermark {
         deletedSince: w.deletedSince ?? null,
         ...currency,
         ...stageChange,
+        ...stageChangeAskedAt,
         ...stages,
         ...segments,
         ...recent,

@@ -59,6 +59,12 @@ export interface DrainResult {
   /** Found already delivered by a previous run that crashed before recording it. */
   recovered: number
   skipped: number
+  /**
+   * `skipped` by reason: a DM with no recipient email, an email Slack has no active user for, a
+   * stalled-deal DM whose stall ended before it was sent ({@link STALL_OVER}), and a manager's
+   * digest whose day passed or whose team changed ({@link DIGEST_OUTDATED}, {@link TEAM_CHANGED}).
+   */
+  skippedFor: { noEmail: number; notInSlack: number; stallEnded: number; digestReplaced: number }
   failed: number
   /**
    * The messages counted in `failed`: Slack's reason (its error code) and the deal of a
@@ -270,7 +276,17 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
   const interval = options.perChannelIntervalMs ?? 1000
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.deadlineMs
-  const result: DrainResult = { sent: 0, recovered: 0, skipped: 0, failed: 0, refused: [], rateLimited: 0, left: 0, heldElsewhere: 0 }
+  const result: DrainResult = {
+    sent: 0,
+    recovered: 0,
+    skipped: 0,
+    skippedFor: { noEmail: 0, notInSlack: 0, stallEnded: 0, digestReplaced: 0 },
+    failed: 0,
+    refused: [],
+    rateLimited: 0,
+    left: 0,
+    heldElsewhere: 0,
+  }
   const leaseMs = outboxLeaseMs(ctx.store, ctx.config)
   const rows = await findUndeliveredOutbox(ctx.store.db, options.kinds)
   if (rows.length === 0) return result
@@ -380,6 +396,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', TEAM_CHANGED))
       log.info({ outboxId: row.outbox_id }, 'digest not sent: the roster changed its team since it was planned')
       result.skipped++
+      result.skippedFor.digestReplaced++
       continue
     }
     // A digest of an earlier day lists deals as they were then: the manager gets today's instead, not both.
@@ -387,6 +404,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, row.outbox_id, 'skipped', DIGEST_OUTDATED))
       log.info({ outboxId: row.outbox_id }, "digest not sent: its day has passed; the day's own digest replaces it")
       result.skipped++
+      result.skippedFor.digestReplaced++
       continue
     }
     // (A DM with no owner email is settled below, as such.)
@@ -406,6 +424,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
         'stalled-deal DM not sent: its deal is no longer stalled, has another owner, or was snoozed or marked updated',
       )
       result.skipped++
+      result.skippedFor.stallEnded++
       continue
     }
     queue.push(item)
@@ -455,6 +474,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
     if (!email) {
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_OWNER_EMAIL))
       result.skipped++
+      result.skippedFor.noEmail++
       return 'settled'
     }
     const { target, first } = targetOf(email)
@@ -471,6 +491,7 @@ export async function drainOutbox(ctx: SlackContext, options: DrainOptions = {})
       await writeWhenFree(ctx.store.db, (d) => markOutboxUndelivered(d, item.row.outbox_id, 'skipped', NO_SLACK_USER))
       log.info({ outboxId: item.row.outbox_id }, 'owner not found in Slack; DM skipped')
       result.skipped++
+      result.skippedFor.notInSlack++
       options.onNotInSlack?.(email, item.row.deal_id)
       return 'settled'
     }
