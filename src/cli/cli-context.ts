@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type Config, loadConfig, todayOf, unknownDotenvSettings, unreadDotenvLines } from '../config.js'
-import { findRecentSyncRuns } from '../db/begin-sync-run.js'
-import { hasAnyDeal } from '../db/has-any-deal.js'
-import { openStore, type Store } from '../db/open-store.js'
-import { retryWhileBusy } from '../db/retry-while-busy.js'
+import type { Store } from '../db/open-store.js'
 import { crmName } from '../domain/crm-name.js'
 import { calendarDayProblem } from '../domain/dates.js'
 import { readPostgresUrl } from '../domain/read-postgres-url.js'
@@ -114,6 +111,13 @@ export async function usingStore<T>(
   }
   // A first large import, or another process upgrading the store's tables, holds a SQLite file to
   // itself until it commits: wait for it, saying so.
+  // The store's modules (Kysely, the driver) load here: a command that never opens it (pulse sample) starts without them.
+  const [{ openStore }, { retryWhileBusy }, { hasAnyDeal }, { findRecentSyncRuns }] = await Promise.all([
+    import('../db/open-store.js'),
+    import('../db/retry-while-busy.js'),
+    import('../db/has-any-deal.js'),
+    import('../db/begin-sync-run.js'),
+  ])
   const store = await retryWhileBusy(
     () => openStore({ path, url, onUpgrade: (note) => io.err(note) }),
     BUSY_WAIT_MS,
