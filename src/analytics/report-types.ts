@@ -15,6 +15,9 @@ import type { IdleFrom } from '../domain/deal-derived.js'
 /** Most months a win-rate report shows (`--months`, `/pulse winrate N`): ten years, beyond which the chart and the table stop being readable. */
 export const MAX_WINRATE_MONTHS = 120
 
+/** Stalled deals a report lists by default (largest first); the totals always cover every deal. */
+export const DEFAULT_STALLED_LIMIT = 200
+
 /** The segment fields a report can be filtered on and that drivers test (import names). */
 export const SEGMENT_FIELDS = ['region', 'industry', 'product_type', 'lead_source', 'sales_rep_id', 'amount_band'] as const
 

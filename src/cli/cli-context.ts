@@ -1,79 +1,12 @@
 import { existsSync } from 'node:fs'
-import { type Command, InvalidArgumentError } from 'commander'
 import { type Config, loadConfig, todayOf, unknownDotenvSettings, unreadDotenvLines } from '../config.js'
-import { findRecentSyncRuns } from '../db/begin-sync-run.js'
-import { hasAnyDeal } from '../db/has-any-deal.js'
-import { openStore, type Store } from '../db/open-store.js'
-import { retryWhileBusy } from '../db/retry-while-busy.js'
+import type { Store } from '../db/open-store.js'
 import { crmName } from '../domain/crm-name.js'
 import { calendarDayProblem } from '../domain/dates.js'
 import { readPostgresUrl } from '../domain/read-postgres-url.js'
 import { AppError } from '../errors.js'
+import { type CliIo, type CommonOptions, processIo } from './cli-options.js'
 import { shellArg } from './shell-arg.js'
-
-/** Options every command takes (contract: "Command line"). */
-export interface CommonOptions {
-  db?: string
-  asOf?: string
-  json?: boolean
-}
-
-/** Where a command writes: stdout for results, stderr for progress and logs. */
-export interface CliIo {
-  out: (text: string) => void
-  err: (text: string) => void
-  /** True when stderr is a terminal (progress bars are drawn only then). */
-  errIsTty: boolean
-}
-
-/** The process's streams as {@link CliIo}. */
-export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-  errIsTty: Boolean(process.stderr.isTTY),
-}
-
-/** Adds `--db PATH` to a command. */
-export function withDbOption(cmd: Command): Command {
-  return cmd.option('--db <path>', 'SQLite database file (default: PULSE_DB, else ./data/pulse.db)', dbPathArgument)
-}
-
-/**
- * Commander's parser of a `--db` value: an empty one (`--db "$DB"` with `DB` unset) is refused,
- * since SQLite would open a throw-away database there and an import into it would vanish.
- */
-export const dbPathArgument = pathArgument('--db needs the path of a database file; leave --db out to use the default.')
-
-/**
- * A Commander parser of a path option that refuses an empty value (`--png "$OUT"` with `OUT`
- * unset) with `message`, instead of skipping the file or failing later on a path of nothing; and
- * `-`, which by custom means standard input or output, where no command reads or writes files
- * (a file named `-` would be written, or not found, instead).
- */
-export function pathArgument(message: string): (value: string) => string {
-  const nonEmpty = nonEmptyArgument(message)
-  return (value) => {
-    if (value.trim() === '-')
-      throw new InvalidArgumentError(`"-" (standard input or output) is not supported here. ${message} (./- names a file called "-").`)
-    return nonEmpty(value)
-  }
-}
-
-/**
- * A Commander parser of an option whose value must say something (`--seed "$SEED"` with `SEED`
- * unset): an empty or blank value is refused with `message` rather than used as given.
- */
-export function nonEmptyArgument(message: string): (value: string) => string {
-  return (value) => {
-    if (value.trim() === '') throw new InvalidArgumentError(message)
-    return value
-  }
-}
-
-/** `--seed` of `pulse sample` and `pulse demo`: any number or word, not nothing (default `1`). */
-export const seedArgument = nonEmptyArgument(
-  '--seed needs a number or a word (the same seed writes the same files); leave it out for seed 1.',
-)
 
 /**
  * ` --db PATH` (shell-quoted) when the command was given `--db` and reads SQLite, else empty: what
@@ -82,13 +15,6 @@ export const seedArgument = nonEmptyArgument(
  */
 export function dbOptionOf(options: CommonOptions, config: Pick<Config, 'databaseUrl'>): string {
   return options.db !== undefined && config.databaseUrl === undefined ? ` --db ${shellArg(options.db)}` : ''
-}
-
-/** Adds `--as-of YYYY-MM-DD` and `--json` to a reporting command. */
-export function withReportOptions(cmd: Command): Command {
-  return withDbOption(cmd)
-    .option('--as-of <date>', 'report as of this date, YYYY-MM-DD (default: PULSE_AS_OF, else today)')
-    .option('--json', 'print machine-readable JSON on stdout and nothing else')
 }
 
 let cached: Config | undefined
@@ -185,6 +111,13 @@ export async function usingStore<T>(
   }
   // A first large import, or another process upgrading the store's tables, holds a SQLite file to
   // itself until it commits: wait for it, saying so.
+  // The store's modules (Kysely, the driver) load here: a command that never opens it (pulse sample) starts without them.
+  const [{ openStore }, { retryWhileBusy }, { hasAnyDeal }, { findRecentSyncRuns }] = await Promise.all([
+    import('../db/open-store.js'),
+    import('../db/retry-while-busy.js'),
+    import('../db/has-any-deal.js'),
+    import('../db/begin-sync-run.js'),
+  ])
   const store = await retryWhileBusy(
     () => openStore({ path, url, onUpgrade: (note) => io.err(note) }),
     BUSY_WAIT_MS,

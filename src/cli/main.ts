@@ -2,11 +2,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
-import { debugRequested } from '../config.js'
 import { AppError, isDatabaseDamaged, isDatabaseNotAllowed, userMessage } from '../errors.js'
-import { redactText } from '../log/create-logger.js'
 import { applyLeadingOptions } from './apply-leading-options.js'
-import { type CliIo, processIo, withReportOptions } from './cli-context.js'
+import { type CliIo, processIo, withReportOptions } from './cli-options.js'
 import { registerAlertsCommand } from './commands/alerts-command.js'
 import { registerDealCommand } from './commands/deal-command.js'
 import { registerDemoCommand } from './commands/demo-command.js'
@@ -88,6 +86,8 @@ export async function main(argv: string[], rawIo: CliIo = processIo): Promise<nu
       process.exitCode = error.exitCode
       return error.exitCode
     }
+    // Loaded here, not at start: the logger (pino) and the settings' schema would slow every command's start.
+    const [{ redactText }, { debugRequested }] = await Promise.all([import('../log/create-logger.js'), import('../config.js')])
     // Messages may quote what a CRM or database answered, or what the user typed: secrets in them are hidden.
     io.err(
       redactText(

@@ -4,7 +4,7 @@
  * waits, so a long pause does not look like a hang. Secrets are redacted as in every log.
  */
 import { createLogger, type Logger } from '../log/create-logger.js'
-import type { CliIo } from './cli-context.js'
+import type { CliIo } from './cli-options.js'
 
 const SKIP = new Set(['level', 'time', 'msg', 'waitMs', 'endpoint', 'status', 'reason', 'err'])
 

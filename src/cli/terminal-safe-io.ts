@@ -1,4 +1,4 @@
-import type { CliIo } from './cli-context.js'
+import type { CliIo } from './cli-options.js'
 
 // Control characters but tab and newline: C0 (escape, carriage return, bell, ...), DEL and C1.
 const CONTROL = /[^\P{Cc}\t\n]/gu

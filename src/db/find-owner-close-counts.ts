@@ -20,20 +20,25 @@ export async function findOwnerCloseCounts(db: Kysely<Database>, ownerIds?: read
       FROM deals NOT INDEXED
       WHERE archived = 0 AND outcome IN ('won', 'lost') AND closed_date IS NOT NULL ${owners}
       GROUP BY rowid >> 14`.execute(db)
-    const counts = new Map<string, OwnerCloseCount>()
+    // One map of days per owner: a key built per deal (owner and day joined) cost twice the time over a million deals.
+    const byOwner = new Map<string, Map<string, OwnerCloseCount>>()
     for (const { chunk } of rows) {
       for (const [owner, closed, outcome] of JSON.parse(chunk) as Array<[string, string, string]>) {
-        const key = `${owner}\u0000${closed}`
-        let c = counts.get(key)
+        let days = byOwner.get(owner)
+        if (!days) {
+          days = new Map()
+          byOwner.set(owner, days)
+        }
+        let c = days.get(closed)
         if (!c) {
           c = { owner_id: owner, closed_date: closed, won: 0, lost: 0 }
-          counts.set(key, c)
+          days.set(closed, c)
         }
         if (outcome === 'won') c.won++
         else c.lost++
       }
     }
-    return [...counts.values()]
+    return [...byOwner.values()].flatMap((days) => [...days.values()])
   }
   let query = db.selectFrom('deals').where('archived', '=', 0)
   if (ownerIds) query = query.where('owner_id', 'in', [...ownerIds])

@@ -24,9 +24,6 @@ import { retrainModel, type TrainResult } from '../services/retrain-model.js'
 import { type ScoreReport, scoreOpenDeals } from '../services/score-open-deals.js'
 import { DEMO_SAMPLE_FILE } from './reset-demo-store.js'
 
-/** The as-of date the demo pins by default, so its story and figures are the same everywhere. */
-export const DEMO_AS_OF = '2026-06-30'
-
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   outDir: string

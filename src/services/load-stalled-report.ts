@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { StalledQuery, StalledReport } from '../analytics/report-types.js'
+import { DEFAULT_STALLED_LIMIT, type StalledQuery, type StalledReport } from '../analytics/report-types.js'
 import { stageP90Thresholds } from '../analytics/stage-p90-thresholds.js'
 import { stalledReport } from '../analytics/stalled-report.js'
 import { findStalePipeline } from '../db/find-stale-pipeline.js'
@@ -7,9 +7,6 @@ import { findOverStageDeals, findStalledDeals } from '../db/find-stalled-deals.j
 import type { Database } from '../db/schema.js'
 import { loadReportContext } from './load-report-context.js'
 import { loadTimeInStageReport } from './load-time-in-stage-report.js'
-
-/** Deals listed by default (largest first); the totals always cover every deal. */
-export const DEFAULT_STALLED_LIMIT = 200
 
 /**
  * `report stalled` from the store: stalled deals, large deals past their stage's p90, and stale

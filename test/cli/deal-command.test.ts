@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { formatDealReport } from '../../src/cli/commands/deal-command.js'
+import { formatDealReport } from '../../src/cli/commands/run-deal-command.js'
 import type { DealReport } from '../../src/services/explain-deal.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'

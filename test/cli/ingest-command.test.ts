@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { formatImportSummary } from '../../src/cli/commands/ingest-command.js'
+import { formatImportSummary } from '../../src/cli/commands/run-ingest-command.js'
 import { openStore } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { runCli } from '../helpers/run-cli.js'

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { SLOW_REPORT_DEALS } from '../../src/cli/commands/report-command.js'
+import { SLOW_REPORT_DEALS } from '../../src/cli/commands/run-report-command.js'
 import { openStore } from '../../src/db/open-store.js'
 import { refreshAnalyticsRollup } from '../../src/db/refresh-analytics-rollup.js'
 import { runCli } from '../helpers/run-cli.js'

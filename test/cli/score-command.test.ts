@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
-import { formatScoreReport } from '../../src/cli/commands/score-command.js'
+import { formatScoreReport } from '../../src/cli/commands/run-score-command.js'
 import type { ScoreReport } from '../../src/services/score-open-deals.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir } from '../helpers/test-store.js'

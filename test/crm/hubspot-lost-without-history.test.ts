@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { STAGE_NOT_KNOWN } from '../../src/analytics/report-types.js'
-import { formatSyncSummary } from '../../src/cli/commands/sync-command.js'
+import { formatSyncSummary } from '../../src/cli/commands/run-sync-command.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import type { Store } from '../../src/db/open-store.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatCount } from '../../src/analytics/format-figures.js'
-import { formatTrainResult } from '../../src/cli/commands/train-command.js'
+import { formatTrainResult } from '../../src/cli/commands/run-train-command.js'
 import { runCli } from '../helpers/run-cli.js'
 import { tempDir, writeTempFile } from '../helpers/test-store.js'
 import { dealsCsv, FIXTURE_AS_OF, syntheticDeals } from './model-fixtures.js'

@@ -1,18 +1,5 @@
 import type { Command } from 'commander'
-import { formatMoneyIn, formatPercent } from '../../analytics/format-figures.js'
-import { todayOf } from '../../config.js'
-import { sliceWhole } from '../../domain/slice-whole.js'
-import { type DealReport, explainDeal } from '../../services/explain-deal.js'
-import {
-  type CliIo,
-  type CommonOptions,
-  dbOptionOf,
-  emit,
-  noteFutureAsOf,
-  resolveAsOf,
-  usingStore,
-  withReportOptions,
-} from '../cli-context.js'
+import { type CliIo, type CommonOptions, withReportOptions } from '../cli-options.js'
 
 /** `pulse deal ID`: one deal's health score and reasons. */
 export function registerDealCommand(program: Command, io: CliIo): void {
@@ -22,48 +9,5 @@ export function registerDealCommand(program: Command, io: CliIo): void {
       .argument('<id>', 'the deal id (as in the CRM or the CSV deal_id)')
       .description("one deal's win probability, health score 0-100 and the reasons behind them")
       .addHelpText('after', '\nExample:\n  pulse deal D000647 --db data/demo.db --as-of 2026-06-30   # a deal of npm run demo'),
-  ).action(async (id: string, options: CommonOptions) => {
-    const report = await usingStore(
-      options,
-      // Ids are stored trimmed (the import trims every field): ` D1` from a copy-paste is D1.
-      (store, config) => {
-        const asOf = resolveAsOf(options, config)
-        noteFutureAsOf(io, asOf, config)
-        return explainDeal(store, id.trim(), {
-          asOf,
-          idleDays: config.idleDays,
-          dbOption: dbOptionOf(options, config),
-          today: todayOf(config),
-        })
-      },
-      { existing: true, io, needsDeals: true },
-    )
-    emit(io, options, report, () => formatDealReport(report))
-  })
-}
-
-/** A deal's card as text: what it is, its health and probability (saying what kind), and why. */
-export function formatDealReport(d: DealReport): string {
-  const lines = [
-    `${d.dealId}${d.dealName ? `  ${shownName(d.dealName)}` : ''}`,
-    `${d.outcome === 'open' ? d.stage : `closed ${d.outcome}`} · ${d.amountBand === null ? 'no amount' : formatMoneyIn(d.amount, d.currency)} · ${d.region} · ${d.industry} · ${d.productType} · ${d.leadSource} · owner ${d.ownerEmail ?? d.ownerId} · created ${d.createdDate}`,
-  ]
-  if (d.healthScore !== null && d.winProbability !== null) {
-    lines.push(
-      d.basis === 'model'
-        ? `Health ${d.healthScore}/100 · win probability ${formatPercent(d.winProbability)} (model ${d.modelId}, as of ${d.asOf})`
-        : `Health ${d.healthScore}/100 · win rate of similar deals ${formatPercent(d.winProbability)} (not a prediction: model ${d.modelId} is not informative; as of ${d.asOf})`,
-    )
-  }
-  if (d.modelNote !== undefined) lines.push(d.modelNote)
-  lines.push('Why:', ...d.reasons.map((r) => `  - ${r}`))
-  return lines.join('\n')
-}
-
-/** Characters of a deal's name the card shows; `--json` gives the whole name. */
-const MAX_NAME_SHOWN = 200
-
-/** A deal name cut to {@link MAX_NAME_SHOWN} characters with an ellipsis: a CRM name field can hold megabytes. */
-function shownName(name: string): string {
-  return name.length <= MAX_NAME_SHOWN ? name : `${sliceWhole(name, MAX_NAME_SHOWN - 1)}…`
+  ).action(async (id: string, options: CommonOptions) => (await import('./run-deal-command.js')).runDealCommand(id, options, io))
 }
