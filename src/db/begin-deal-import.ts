@@ -1,5 +1,6 @@
 import { storedAmountBand } from '../domain/amount-band.js'
 import type { BuiltRollup, RollupDealRecord } from '../domain/create-rollup-builder.js'
+import { displacedCrmOwners } from '../domain/crm-owner-key.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { noteOwnerEmail } from '../domain/note-owner-email.js'
@@ -544,6 +545,24 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
                    AND owner_email <> (SELECT c.value ->> 1 FROM json_each(@changed) c WHERE c.value ->> 0 = deals.owner_id)`,
               )
               .run({ changed, source: run.source })
+          }
+        }
+        if (owners.size > 0) {
+          // A CRM owner whose id the file gives another person (another email) moves to an id of its own, with its deals.
+          const held = sqlite
+            .prepare<[string], { owner_id: string; source: string; email: string | null }>(
+              'SELECT owner_id, source, email FROM owners WHERE owner_id IN (SELECT value FROM json_each(?))',
+            )
+            .all(JSON.stringify([...owners.keys()]))
+          for (const d of displacedCrmOwners(owners, new Map(held.map((r) => [r.owner_id, { source: r.source, email: r.email }])))) {
+            sqlite
+              .prepare(
+                `INSERT INTO owners (owner_id, email, name, source, updated_at) SELECT ?, email, name, source, updated_at FROM owners WHERE owner_id = ?
+                 ON CONFLICT (owner_id) DO NOTHING`,
+              )
+              .run(d.key, d.id)
+            sqlite.prepare('UPDATE deals SET owner_id = ? WHERE owner_id = ? AND source = ?').run(d.key, d.id, d.source)
+            sqlite.prepare('DELETE FROM owners WHERE owner_id = ?').run(d.id)
           }
         }
         const upsertOwner = sqlite.prepare(
