@@ -1,6 +1,6 @@
 import { storedAmountBand } from '../domain/amount-band.js'
 import type { BuiltRollup, RollupDealRecord } from '../domain/create-rollup-builder.js'
-import { displacedCrmOwners } from '../domain/crm-owner-key.js'
+import { type DisplacedOwner, displacedCrmOwners } from '../domain/crm-owner-key.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { noteOwnerEmail } from '../domain/note-owner-email.js'
@@ -74,6 +74,11 @@ export interface CommittedImport {
    * the change would close a stay before it began. Counted neither as inserted nor as updated.
    */
   staysKeptFromStore: number
+  /**
+   * CRM owners whose id the file gives another person (another email): moved, with their deals,
+   * to `<crm>:<id>` (see `displacedCrmOwners`), so the file's owner takes the id. Usually none.
+   */
+  ownersMovedApart: DisplacedOwner[]
 }
 
 /**
@@ -477,6 +482,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
       return enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)
     }
     let staysKeptFromStore = 0
+    let ownersMovedApart: DisplacedOwner[] = []
     const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
       const enteredNew = stageChangeDate(now)
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
@@ -554,7 +560,8 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
               'SELECT owner_id, source, email FROM owners WHERE owner_id IN (SELECT value FROM json_each(?))',
             )
             .all(JSON.stringify([...owners.keys()]))
-          for (const d of displacedCrmOwners(owners, new Map(held.map((r) => [r.owner_id, { source: r.source, email: r.email }])))) {
+          ownersMovedApart = displacedCrmOwners(owners, new Map(held.map((r) => [r.owner_id, { source: r.source, email: r.email }])))
+          for (const d of ownersMovedApart) {
             sqlite
               .prepare(
                 `INSERT INTO owners (owner_id, email, name, source, updated_at) SELECT ?, email, name, source, updated_at FROM owners WHERE owner_id = ?
@@ -586,7 +593,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (rollupWritten) await writeAnalyticsRollup(store, built.built, { dataVersion, openStages: built.openStages })
         end('COMMIT')
         open = false
-        return { runId, inserted, updated, rollupWritten, staysKeptFromStore }
+        return { runId, inserted, updated, rollupWritten, staysKeptFromStore, ownersMovedApart }
       },
       async rollback() {
         if (open) end('ROLLBACK')

@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import type { CopyStreamQuery } from 'pg-copy-streams'
-import { displacedCrmOwners } from '../domain/crm-owner-key.js'
+import { type DisplacedOwner, displacedCrmOwners } from '../domain/crm-owner-key.js'
 import { noteOwnerEmail } from '../domain/note-owner-email.js'
 import { AppError } from '../errors.js'
 import {
@@ -118,6 +118,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
     let stored = 0
     let staysKeptFromStore = 0
+    let ownersMovedApart: DisplacedOwner[] = []
     if (!emptyAtStart) {
       stored = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
       // Stored deals that show a new stage without a history: the stage change to record.
@@ -220,7 +221,8 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
       // whose id the file gives another person (another email) moves to an id of its own, with its deals.
       const held = await q('SELECT owner_id, source, email FROM owners WHERE owner_id = ANY($1::text[])', [[...owners.keys()]])
       const byId = new Map((held.rows as Array<{ owner_id: string; source: string; email: string | null }>).map((r) => [r.owner_id, r]))
-      for (const d of displacedCrmOwners(owners, byId)) {
+      ownersMovedApart = displacedCrmOwners(owners, byId)
+      for (const d of ownersMovedApart) {
         await q(
           `INSERT INTO owners (owner_id, email, name, source, updated_at) SELECT $1, email, name, source, updated_at FROM owners WHERE owner_id = $2
            ON CONFLICT (owner_id) DO NOTHING`,
@@ -262,7 +264,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     c.off('error', remember)
     c.release()
-    return { runId, inserted, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
+    return { runId, inserted, updated, rollupWritten, staysKeptFromStore, ownersMovedApart } satisfies CommittedImport
   }
 
   return {

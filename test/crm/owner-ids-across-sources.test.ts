@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
+import { formatImportSummary } from '../../src/cli/commands/ingest-command.js'
 import { DEFAULT_STAGES, type SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
@@ -123,9 +124,22 @@ describeEachDialect('owner ids shared by a CSV import and a CRM', (dialect) => {
     await syncCrm(store, hubspot(fake))
     expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
 
-    await importCsvFile(store, { path: csvOf(ANA_ID, ZED, 2), stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+    const imported = await importCsvFile(store, {
+      path: csvOf(ANA_ID, ZED, 2),
+      stages: DEFAULT_STAGES,
+      now: new Date('2024-06-01T00:00:00Z'),
+    })
+    expect(imported.ownersMovedApart).toEqual([{ id: ANA_ID, source: 'hubspot', key: `hubspot:${ANA_ID}` }])
+    expect(formatImportSummary(imported)).toContain(`the CRM's owner and their deals are stored as hubspot:${ANA_ID}`)
     expect(await seenBy(store, ZED)).toEqual({ csv: 2 })
     expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
+    // A re-import moves nothing more.
+    const again = await importCsvFile(store, {
+      path: csvOf(ANA_ID, ZED, 2, 'b.csv'),
+      stages: DEFAULT_STAGES,
+      now: new Date('2024-06-01T01:00:00Z'),
+    })
+    expect(again).not.toHaveProperty('ownersMovedApart')
 
     const anaDeal = [...fake.deals.values()].find((d) => d.properties.hubspot_owner_id === ANA_ID) as FakeHubspotDeal
     fake.updateDeal(anaDeal.id, { amount: '888' })
