@@ -148,6 +148,36 @@ describeEachDialect('owner ids shared by a CSV import and a CRM', (dialect) => {
     expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
   })
 
+  it('sets right a store that mixed the two people before: a sync, then the CSV imported again', async () => {
+    const store = await open()
+    const fake = await fakeWith(generateHubspotDeals(30, { seed: 9 }))
+    const anaDeals = hubspotDealsOf(fake, ANA_ID)
+    await syncCrm(store, hubspot(fake))
+    // As an import used to leave it: the CSV's email written over HubSpot's owner of the id, its deals under that id.
+    await store.db.updateTable('owners').set({ email: ZED }).where('owner_id', '=', ANA_ID).execute()
+    await importCsvFile(store, { path: csvOf(ANA_ID, ZED, 2), stages: DEFAULT_STAGES, now: new Date('2024-06-01T00:00:00Z') })
+    expect(await seenBy(store, ZED)).toEqual({ csv: 2, hubspot: anaDeals })
+    await syncCrm(store, hubspot(fake))
+    await importCsvFile(store, { path: csvOf(ANA_ID, ZED, 2, 'b.csv'), stages: DEFAULT_STAGES, now: new Date('2024-06-02T00:00:00Z') })
+    expect(await seenBy(store, ZED)).toEqual({ csv: 2 })
+    expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
+  })
+
+  it("moves HubSpot's deals already stored under an id another source's owner holds to the owner kept apart, on the next sync", async () => {
+    const store = await open()
+    const fake = await fakeWith(generateHubspotDeals(30, { seed: 10 }))
+    const anaDeals = hubspotDealsOf(fake, ANA_ID)
+    await syncCrm(store, hubspot(fake))
+    // As a CSV import that wrote the owner first left it, before a sync took the id over.
+    await store.db.updateTable('owners').set({ email: ZED, source: 'csv' }).where('owner_id', '=', ANA_ID).execute()
+    const next = await syncCrm(store, hubspot(fake))
+    expect(next).toMatchObject({ ownersKeptApart: 1 })
+    expect(await seenBy(store, ZED)).toEqual({})
+    expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
+    const left = await store.db.selectFrom('deals').select('deal_id').where('owner_id', '=', ANA_ID).execute()
+    expect(left).toEqual([])
+  })
+
   it('keeps one person one owner when the CSV and HubSpot give the same id the same email (in any case)', async () => {
     const store = await open()
     const fake = await fakeWith(generateHubspotDeals(30, { seed: 7 }))
