@@ -1,5 +1,6 @@
 import { storedAmountBand } from '../domain/amount-band.js'
 import type { BuiltRollup, RollupDealRecord } from '../domain/create-rollup-builder.js'
+import { type DisplacedOwner, displacedCrmOwners } from '../domain/crm-owner-key.js'
 import { monthOf } from '../domain/dates.js'
 import type { NormalizedDeal, StageStay } from '../domain/normalized-deal.js'
 import { noteOwnerEmail } from '../domain/note-owner-email.js'
@@ -73,6 +74,11 @@ export interface CommittedImport {
    * the change would close a stay before it began. Counted neither as inserted nor as updated.
    */
   staysKeptFromStore: number
+  /**
+   * CRM owners whose id the file gives another person (another email): moved, with their deals,
+   * to `<crm>:<id>` (see `displacedCrmOwners`), so the file's owner takes the id. Usually none.
+   */
+  ownersMovedApart: DisplacedOwner[]
 }
 
 /**
@@ -476,6 +482,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
       return enteredNew < (before.stage_entered_date ?? before.created_date) || (latest !== null && enteredNew < latest)
     }
     let staysKeptFromStore = 0
+    let ownersMovedApart: DisplacedOwner[] = []
     const recordStageChange = (dealId: string, before: Before, now: StageChangeRow) => {
       const enteredNew = stageChangeDate(now)
       if (closeOpenStay.run(enteredNew, dealId).changes === 0) {
@@ -546,6 +553,25 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
               .run({ changed, source: run.source })
           }
         }
+        if (owners.size > 0) {
+          // A CRM owner whose id the file gives another person (another email) moves to an id of its own, with its deals.
+          const held = sqlite
+            .prepare<[string], { owner_id: string; source: string; email: string | null }>(
+              'SELECT owner_id, source, email FROM owners WHERE owner_id IN (SELECT value FROM json_each(?))',
+            )
+            .all(JSON.stringify([...owners.keys()]))
+          ownersMovedApart = displacedCrmOwners(owners, new Map(held.map((r) => [r.owner_id, { source: r.source, email: r.email }])))
+          for (const d of ownersMovedApart) {
+            sqlite
+              .prepare(
+                `INSERT INTO owners (owner_id, email, name, source, updated_at) SELECT ?, email, name, source, updated_at FROM owners WHERE owner_id = ?
+                 ON CONFLICT (owner_id) DO NOTHING`,
+              )
+              .run(d.key, d.id)
+            sqlite.prepare('UPDATE deals SET owner_id = ? WHERE owner_id = ? AND source = ?').run(d.key, d.id, d.source)
+            sqlite.prepare('DELETE FROM owners WHERE owner_id = ?').run(d.id)
+          }
+        }
         const upsertOwner = sqlite.prepare(
           `INSERT INTO owners (owner_id, email, source, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
@@ -567,7 +593,7 @@ export function beginDealImport(store: Store, run: DealImportRun): DealImport {
         if (rollupWritten) await writeAnalyticsRollup(store, built.built, { dataVersion, openStages: built.openStages })
         end('COMMIT')
         open = false
-        return { runId, inserted, updated, rollupWritten, staysKeptFromStore }
+        return { runId, inserted, updated, rollupWritten, staysKeptFromStore, ownersMovedApart }
       },
       async rollback() {
         if (open) end('ROLLBACK')

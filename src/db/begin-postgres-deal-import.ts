@@ -1,6 +1,7 @@
 import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import type { CopyStreamQuery } from 'pg-copy-streams'
+import { type DisplacedOwner, displacedCrmOwners } from '../domain/crm-owner-key.js'
 import { noteOwnerEmail } from '../domain/note-owner-email.js'
 import { AppError } from '../errors.js'
 import {
@@ -117,6 +118,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     const setAside = await setIndexesAside(c, run.expectedRows ?? 0, emptyAtStart, fresh)
     let stored = 0
     let staysKeptFromStore = 0
+    let ownersMovedApart: DisplacedOwner[] = []
     if (!emptyAtStart) {
       stored = Number((await q(`SELECT count(*) AS n FROM ${STAGING} s JOIN deals d USING (deal_id)`)).rows[0].n)
       // Stored deals that show a new stage without a history: the stage change to record.
@@ -215,6 +217,20 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
           [[...owners.keys()], [...owners.values()], run.source],
         )
       }
+      // As SQLite's importer (before the first deal too: a CRM stores its owner list first): a CRM owner
+      // whose id the file gives another person (another email) moves to an id of its own, with its deals.
+      const held = await q('SELECT owner_id, source, email FROM owners WHERE owner_id = ANY($1::text[])', [[...owners.keys()]])
+      const byId = new Map((held.rows as Array<{ owner_id: string; source: string; email: string | null }>).map((r) => [r.owner_id, r]))
+      ownersMovedApart = displacedCrmOwners(owners, byId)
+      for (const d of ownersMovedApart) {
+        await q(
+          `INSERT INTO owners (owner_id, email, name, source, updated_at) SELECT $1, email, name, source, updated_at FROM owners WHERE owner_id = $2
+           ON CONFLICT (owner_id) DO NOTHING`,
+          [d.key, d.id],
+        )
+        await q('UPDATE deals SET owner_id = $1 WHERE owner_id = $2 AND source = $3', [d.key, d.id, d.source])
+        await q('DELETE FROM owners WHERE owner_id = $1', [d.id])
+      }
       await q(
         `INSERT INTO owners (owner_id, email, source, updated_at) SELECT o.id, o.email, $3, $4 FROM unnest($1::text[], $2::text[]) AS o(id, email)
          ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(excluded.email, owners.email), updated_at = excluded.updated_at`,
@@ -248,7 +264,7 @@ export function beginPostgresDealImport(pool: pg.Pool, run: DealImportRun): Deal
     }
     c.off('error', remember)
     c.release()
-    return { runId, inserted, updated, rollupWritten, staysKeptFromStore } satisfies CommittedImport
+    return { runId, inserted, updated, rollupWritten, staysKeptFromStore, ownersMovedApart } satisfies CommittedImport
   }
 
   return {

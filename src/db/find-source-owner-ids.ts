@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
 
 /**
- * The ids of the owners a sync of `source` stored (the small `owners` table), sorted; with
+ * The CRM ids of the owners a sync of `source` stored (the small `owners` table; one stored as
+ * `<source>:<id>`, apart from another source's owner, by its `<id>`), sorted; with
  * `updatedBefore` (an ISO instant), only those not stored again since. A CRM that cannot list its
  * owners (Salesforce) is asked about these again, so an email changed in the CRM reaches the
  * deals they already own.
@@ -13,5 +14,8 @@ export async function findSourceOwnerIds(db: Kysely<Database>, source: string, u
   let query = db.selectFrom('owners').select('owner_id').where('source', '=', source)
   if (updatedBefore !== undefined) query = query.where('updated_at', '<', updatedBefore)
   const rows = await query.orderBy('owner_id').execute()
-  return rows.map((r) => r.owner_id)
+  // An owner stored apart from another source's of the same id (`salesforce:005...`) is asked for by the CRM's own id.
+  const apart = `${source}:`
+  const ids = rows.map((r) => (r.owner_id.startsWith(apart) ? r.owner_id.slice(apart.length) : r.owner_id))
+  return [...new Set(ids)].sort()
 }

@@ -1,6 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3'
 import type { Kysely, Transaction } from 'kysely'
 import { crmDealKey, type HeldDeal, keyedApartId } from '../domain/crm-deal-key.js'
+import { crmOwnerKey, type HeldOwner } from '../domain/crm-owner-key.js'
 import { keepStoredLostAt, type StoredLoss } from '../domain/keep-stored-lost-at.js'
 import type { NormalizedDeal, NormalizedOwner, SyncedDeal } from '../domain/normalized-deal.js'
 import { noteOwnerEmail, uniqueOwners } from '../domain/note-owner-email.js'
@@ -27,11 +28,16 @@ export interface StoredPage {
   keptApart: KeptApart[]
   /** The CSV deals of the page's ids, created the same day, that the CRM's deals took over (see {@link crmDealKey}). */
   takenOver: TakenOver[]
+  /**
+   * The page's owners first stored apart from another person of another source under the same
+   * id (`id`: the CRM's, `key`: where they and their deals are stored; see {@link crmOwnerKey}).
+   */
+  ownersKeptApart: KeptApart[]
 }
 
-/** A CRM deal stored apart from the deal another source holds under its id. */
+/** A CRM deal (or owner) stored apart from the one another source holds under its id. */
 export interface KeptApart {
-  /** The CRM's own id of the deal. */
+  /** The CRM's own id of the deal (owner). */
   id: string
   /** The id it is stored (and shown, `pulse deal`) under. */
   key: string
@@ -134,6 +140,82 @@ function keyPageApart(
   return { page: { ...given, deals, removedDealIds }, keptApart: [...keptApart.values()], takenOver: [...takenOver.values()], crmIdOf }
 }
 
+/** The owners a page names, each with the email the CRM gives them (its owner list's over its deals'). */
+function ownerEmailsOfPage(page: SyncPageWrite): Map<string, string | null> {
+  const emails = new Map<string, string | null>()
+  for (const d of page.deals) noteOwnerEmail(emails, d.deal.ownerId, d.deal.ownerEmail)
+  for (const o of page.owners ?? []) noteOwnerEmail(emails, o.ownerId, o.email)
+  return emails
+}
+
+/** The owner keys to look up for {@link keyOwners}: each CRM owner id and its keyed-apart form. */
+function ownerIdsToLookUp(source: string, ids: Iterable<string>): string[] {
+  return [...ids].flatMap((id) => [id, keyedApartId(source, id)])
+}
+
+/**
+ * The stored id of each owner of `given` (CRM id -> email) of `source` that is not their CRM id
+ * ({@link crmOwnerKey}, from `held`: stored owners by key), and those first kept apart now.
+ */
+function keyOwners(
+  source: string,
+  given: ReadonlyMap<string, string | null>,
+  held: ReadonlyMap<string, HeldOwner>,
+): { keyOf: Map<string, string>; apart: KeptApart[] } {
+  const keyOf = new Map<string, string>()
+  const apart: KeptApart[] = []
+  for (const [id, email] of given) {
+    const key = crmOwnerKey(source, id, email, (k) => held.get(k))
+    if (key === id) continue
+    keyOf.set(id, key)
+    if (!held.has(key)) apart.push({ id, key, heldBy: held.get(id)?.source ?? source })
+  }
+  return { keyOf, apart }
+}
+
+/** `page` with each owner id (of its deals and owners) under the key {@link keyOwners} gave it. */
+function withOwnerKeys(page: SyncPageWrite, keyOf: ReadonlyMap<string, string>): SyncPageWrite {
+  if (keyOf.size === 0) return page
+  const key = (id: string) => keyOf.get(id) ?? id
+  return {
+    ...page,
+    deals: page.deals.map((d) => (keyOf.has(d.deal.ownerId) ? { ...d, deal: { ...d.deal, ownerId: key(d.deal.ownerId) } } : d)),
+    ...(page.owners ? { owners: page.owners.map((o) => ({ ...o, ownerId: key(o.ownerId) })) } : {}),
+  }
+}
+
+/** The stored owners under `keys` ({@link ownerIdsToLookUp}), by key. */
+async function findHeldOwners(tx: Transaction<Database>, keys: readonly string[]): Promise<Map<string, HeldOwner>> {
+  const held = new Map<string, HeldOwner>()
+  for (let i = 0; i < keys.length; i += ID_CHUNK) {
+    const rows = await tx
+      .selectFrom('owners')
+      .select(['owner_id', 'source', 'email'])
+      .where('owner_id', 'in', keys.slice(i, i + ID_CHUNK))
+      .execute()
+    for (const r of rows) held.set(r.owner_id, { source: r.source, email: r.email })
+  }
+  return held
+}
+
+/**
+ * Moves the deals of `source` that an owner first kept apart already owned (stored before, under
+ * the CRM id another source's owner holds) to that owner's key. Returns how many moved.
+ */
+async function moveOwnersApart(tx: Transaction<Database>, source: string, apart: readonly KeptApart[]): Promise<number> {
+  let moved = 0
+  for (const a of apart) {
+    const result = await tx
+      .updateTable('deals')
+      .set({ owner_id: a.key })
+      .where('owner_id', '=', a.id)
+      .where('source', '=', source)
+      .executeTakeFirst()
+    moved += Number(result.numUpdatedRows)
+  }
+  return moved
+}
+
 async function writeWithKysely(db: Kysely<Database>, given: SyncPageWrite): Promise<StoredPage> {
   const nowIso = given.now.toISOString()
   return db.transaction().execute(async (tx) => {
@@ -147,7 +229,10 @@ async function writeWithKysely(db: Kysely<Database>, given: SyncPageWrite): Prom
         .execute()
       for (const r of rows) held.set(r.deal_id, { source: r.source, createdDate: r.created_date })
     }
-    const { page, keptApart, takenOver, crmIdOf } = keyPageApart(given, held)
+    const ownerEmails = ownerEmailsOfPage(given)
+    const owners = keyOwners(given.source, ownerEmails, await findHeldOwners(tx, ownerIdsToLookUp(given.source, ownerEmails.keys())))
+    const ownersMoved = await moveOwnersApart(tx, given.source, owners.apart)
+    const { page, keptApart, takenOver, crmIdOf } = keyPageApart(withOwnerKeys(given, owners.keyOf), held)
     for (const r of page.renamedStages ?? []) await renameStoredStage(tx, r.from, r.to, page.source)
     const lost = await withStoredLostAt(tx, page.deals)
     const { deals, changes } = await withStageChanges(tx, page.deals, lost.deals, nowIso)
@@ -227,7 +312,11 @@ async function writeWithKysely(db: Kysely<Database>, given: SyncPageWrite): Prom
           fromDeals.slice(i, i + 1000).map(([id, email]) => ({ owner_id: id, email, name: null, source: page.source, updated_at: nowIso })),
         )
         .onConflict((oc) =>
-          oc.column('owner_id').doUpdateSet((eb) => ({ email: eb.fn.coalesce('owners.email', eb.ref('excluded.email')) })),
+          oc.column('owner_id').doUpdateSet((eb) => ({
+            email: eb.fn.coalesce('owners.email', eb.ref('excluded.email')),
+            // An owner another source stored is this CRM's too now (the same person, see crmOwnerKey).
+            source: eb.ref('excluded.source'),
+          })),
         )
         .execute()
     }
@@ -237,14 +326,14 @@ async function writeWithKysely(db: Kysely<Database>, given: SyncPageWrite): Prom
       .where('run_id', '=', page.runId)
       .execute()
     if (page.watermark !== null) await saveWatermark(tx, page.source, page.watermark, nowIso)
-    if (page.deals.length > 0 || removed > 0 || (page.renamedStages?.length ?? 0) > 0) {
+    if (page.deals.length > 0 || removed > 0 || ownersMoved > 0 || (page.renamedStages?.length ?? 0) > 0) {
       await tx
         .insertInto('meta')
         .values({ key: 'data_version', value: `sync:${page.runId}:${nowIso}` })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: `sync:${page.runId}:${nowIso}` }))
         .execute()
     }
-    return { deals: page.deals.length, removed, keptLostAt, keptApart, takenOver }
+    return { deals: page.deals.length, removed, keptLostAt, keptApart, takenOver, ownersKeptApart: owners.apart }
   })
 }
 
@@ -429,6 +518,10 @@ function prepare(sqlite: SqliteDatabase.Database) {
        ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, name = excluded.name, source = excluded.source, updated_at = excluded.updated_at`,
     ),
     ownerEmail: sqlite.prepare('SELECT email FROM owners WHERE owner_id = ?').pluck(),
+    heldOwners: sqlite.prepare<[string], { owner_id: string; source: string; email: string | null }>(
+      'SELECT owner_id, source, email FROM owners WHERE owner_id IN (SELECT value FROM json_each(?))',
+    ),
+    moveOwnerDeals: sqlite.prepare('UPDATE deals SET owner_id = ? WHERE owner_id = ? AND source = ?'),
     heldBy: sqlite.prepare<[string], { deal_id: string; source: string; created_date: string }>(
       'SELECT deal_id, source, created_date FROM deals WHERE deal_id IN (SELECT value FROM json_each(?))',
     ),
@@ -437,7 +530,7 @@ function prepare(sqlite: SqliteDatabase.Database) {
     ),
     noteDealOwner: sqlite.prepare(
       `INSERT INTO owners (owner_id, email, name, source, updated_at) VALUES (?, ?, NULL, ?, ?)
-       ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(owners.email, excluded.email)`,
+       ON CONFLICT (owner_id) DO UPDATE SET email = coalesce(owners.email, excluded.email), source = excluded.source`,
     ),
     noteSeen: sqlite.prepare('INSERT INTO crm_full_sync_seen (source, deal_id) VALUES (?, ?) ON CONFLICT (source, deal_id) DO NOTHING'),
     forgetSeen: sqlite.prepare('DELETE FROM crm_full_sync_seen WHERE source = ? AND deal_id = ?'),
@@ -464,7 +557,12 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, given: SyncPageWrite):
     const held = new Map(
       s.heldBy.all(JSON.stringify(idsToLookUp(given))).map((r) => [r.deal_id, { source: r.source, createdDate: r.created_date }]),
     )
-    const { page, keptApart, takenOver, crmIdOf } = keyPageApart(given, held)
+    const ownerEmails = ownerEmailsOfPage(given)
+    const heldOwners = s.heldOwners.all(JSON.stringify(ownerIdsToLookUp(given.source, ownerEmails.keys())))
+    const owners = keyOwners(given.source, ownerEmails, new Map(heldOwners.map((r) => [r.owner_id, { source: r.source, email: r.email }])))
+    let ownersMoved = 0
+    for (const a of owners.apart) ownersMoved += s.moveOwnerDeals.run(a.key, a.id, given.source).changes
+    const { page, keptApart, takenOver, crmIdOf } = keyPageApart(withOwnerKeys(given, owners.keyOf), held)
     for (const r of page.renamedStages ?? []) {
       // A stay that would repeat one stored under the new name (same deal and entry) is dropped.
       s.dropRenamedRepeats.run(r.from, page.source, r.to)
@@ -522,8 +620,17 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, given: SyncPageWrite):
     for (const [id, email] of ownersOfDeals(page.deals)) s.noteDealOwner.run(id, email, page.source, nowIso)
     s.countPage.run(page.deals.length, removed, page.runId)
     if (page.watermark !== null) s.saveWatermark.run(page.source, page.watermark, nowIso)
-    if (page.deals.length > 0 || removed > 0 || (page.renamedStages?.length ?? 0) > 0) s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
-    return { deals: page.deals.length, removed, keptLostAt: [...keptLostAt].map((key) => crmIdOf.get(key) ?? key), keptApart, takenOver }
+    if (page.deals.length > 0 || removed > 0 || ownersMoved > 0 || (page.renamedStages?.length ?? 0) > 0) {
+      s.saveVersion.run(`sync:${page.runId}:${nowIso}`)
+    }
+    return {
+      deals: page.deals.length,
+      removed,
+      keptLostAt: [...keptLostAt].map((key) => crmIdOf.get(key) ?? key),
+      keptApart,
+      takenOver,
+      ownersKeptApart: owners.apart,
+    }
   })()
 }
 
@@ -531,11 +638,34 @@ function writeWithSqlite(sqlite: SqliteDatabase.Database, given: SyncPageWrite):
  * Upserts a CRM's owners (id, email, name) for `source`. An owner whose email changed (or who
  * had none) passes the new email on to the deals of `source` they own, so DMs and the stalled
  * list follow the CRM, not the email a deal carried when it was last modified; one the CRM's
- * owner list now gives no email leaves their deals without one.
+ * owner list now gives no email leaves their deals without one. An owner whose id another
+ * source's owner holds for another person is stored under `<source>:<id>` ({@link crmOwnerKey}),
+ * with the deals of theirs already stored: returns the owners first kept apart so.
  */
-export async function storeOwners(db: Kysely<Database>, owners: readonly NormalizedOwner[], source: string, now: Date): Promise<void> {
-  if (owners.length === 0) return
-  await db.transaction().execute((tx) => upsertOwners(tx, owners, source, now.toISOString(), true))
+export async function storeOwners(
+  db: Kysely<Database>,
+  owners: readonly NormalizedOwner[],
+  source: string,
+  now: Date,
+): Promise<KeptApart[]> {
+  if (owners.length === 0) return []
+  return db.transaction().execute(async (tx) => {
+    const emails = new Map<string, string | null>()
+    for (const o of owners) noteOwnerEmail(emails, o.ownerId, o.email)
+    const { keyOf, apart } = keyOwners(source, emails, await findHeldOwners(tx, ownerIdsToLookUp(source, emails.keys())))
+    const moved = await moveOwnersApart(tx, source, apart)
+    const keyed = owners.map((o) => ({ ...o, ownerId: keyOf.get(o.ownerId) ?? o.ownerId }))
+    await upsertOwners(tx, keyed, source, now.toISOString(), true)
+    if (moved > 0) {
+      const version = `owners:${source}:${now.toISOString()}`
+      await tx
+        .insertInto('meta')
+        .values({ key: 'data_version', value: version })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: version }))
+        .execute()
+    }
+    return apart
+  })
 }
 
 /**

@@ -16,6 +16,7 @@ import { retryWhileBusy } from '../db/retry-while-busy.js'
 import { findStageOrder, findStageOrderSource, saveStageOrder, stageOrderAfterSave, stagesFromNames } from '../db/save-stage-order.js'
 import { waitForWriteTurn } from '../db/wait-for-write-turn.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
+import type { DisplacedOwner } from '../domain/crm-owner-key.js'
 import { stagesInStoredSpelling } from '../domain/stages-in-stored-spelling.js'
 import { AppError } from '../errors.js'
 import { startModuleWorker } from '../start-module-worker.js'
@@ -82,6 +83,11 @@ export interface CsvImportSummary {
    * counted in {@link updated} (see `CommittedImport`).
    */
   staysKeptFromStore: number
+  /**
+   * CRM owners whose `sales_rep_id` the file gives another person (another email): moved with their
+   * deals to `<crm>:<id>` (`hubspot:42`), so each person sees only their own deals. Absent when none.
+   */
+  ownersMovedApart?: DisplacedOwner[]
   /** The import's "today", `YYYY-MM-DD`: `PULSE_AS_OF`, else today in `PULSE_TZ` (the CLI), else the UTC date. */
   today: string
   /** Whole import, seconds. */
@@ -174,6 +180,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let stopWorker = () => {}
   let rollupWritten = false
   let staysKeptFromStore = 0
+  let ownersMovedApart: DisplacedOwner[] = []
   // A row with the id of a deal a CRM sync stored is quarantined, not written over that deal.
   const crmDealIds = await findCrmDealIds(store.db)
 
@@ -245,6 +252,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     counts.updated = result.updated
     rollupWritten = result.rollupWritten
     staysKeptFromStore = result.staysKeptFromStore
+    ownersMovedApart = result.ownersMovedApart
   } catch (error) {
     stopWorker()
     await run?.rollback()
@@ -296,6 +304,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
     ...notes,
     stageOrderSource: (await findStageOrderSource(store.db)) ?? 'config',
     staysKeptFromStore,
+    ...(ownersMovedApart.length > 0 ? { ownersMovedApart } : {}),
     today,
     seconds: (performance.now() - started) / 1000,
     refreshSeconds: (performance.now() - committed) / 1000,

@@ -94,6 +94,12 @@ export interface SyncSummary {
    * was an export of the CRM), so the sync keeps them up to date. Absent when none.
    */
   takenOver?: number
+  /**
+   * Owners of this CRM first stored this sync under `<source>:<id>` (`hubspot:42`): another
+   * person of another source (a CSV import's `sales_rep_id`) holds their id (see `crmOwnerKey`), and
+   * a note says so. Absent when none.
+   */
+  ownersKeptApart?: number
 }
 
 /**
@@ -126,6 +132,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   // Deals stored apart from another source's deal with the same id, by their CRM id.
   const keptApart = new Map<string, KeptApart>()
   const takenOver = new Map<string, TakenOver>()
+  const ownersKeptApart = new Map<string, KeptApart>()
   const recordStop = async () => {
     await finishSyncRun(store.db, runId, {
       status: 'interrupted',
@@ -154,7 +161,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     // changed in the CRM reaches their deals within a day, at no cost to each 4-hourly sync.
     const ownersBefore = new Date(now().getTime() - OWNER_RECHECK_MS).toISOString()
     const ownerList = await source.owners(await findSourceOwnerIds(store.db, source.name, ownersBefore))
-    await storeOwners(store.db, ownerList, source.name, now())
+    for (const k of await storeOwners(store.db, ownerList, source.name, now())) ownersKeptApart.set(k.id, k)
     for (const o of ownerList) ownerIds.add(o.ownerId)
     const progress = (note: string) => options.onProgress?.(note, totals)
     // The CRM's open stages (none known: no count), to tell the lost deals that came in at a closed stage.
@@ -187,6 +194,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
       rejected += page.rejects?.length ?? 0
       for (const k of stored.keptApart) keptApart.set(k.id, k)
       for (const t of stored.takenOver) takenOver.set(t.id, t)
+      for (const k of stored.ownersKeptApart) ownersKeptApart.set(k.id, k)
       if (openStages.size > 0) {
         // A deal that kept the open stage the store held it lost at is placed as before.
         const kept = new Set(stored.keptLostAt)
@@ -230,6 +238,7 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
   if (lostAtClosedStage.length > 0) notes.push(lostAtClosedStageNote(lostAtClosedStage))
   if (keptApart.size > 0) notes.push(keptApartNote(source.name, [...keptApart.values()]))
   if (takenOver.size > 0) notes.push(takenOverNote(source.name, [...takenOver.values()]))
+  if (ownersKeptApart.size > 0) notes.push(ownersKeptApartNote(source.name, [...ownersKeptApart.values()]))
   return {
     runId,
     source: source.name,
@@ -244,7 +253,19 @@ export async function syncCrm(store: Store, source: CrmSource, options: SyncOpti
     ...(lostAtClosedStage.length > 0 ? { lostAtClosedStage } : {}),
     ...(keptApart.size > 0 ? { keptApart: keptApart.size } : {}),
     ...(takenOver.size > 0 ? { takenOver: takenOver.size } : {}),
+    ...(ownersKeptApart.size > 0 ? { ownersKeptApart: ownersKeptApart.size } : {}),
   }
+}
+
+/**
+ * The note on a sync's owners whose id another source gives another person: "1 HubSpot owner has
+ * an id that a CSV import gives another person (42): stored as hubspot:42, ...".
+ */
+export function ownersKeptApartNote(source: string, kept: readonly KeptApart[]): string {
+  const one = kept.length === 1
+  const holders = [...new Set(kept.map((k) => k.heldBy))].map(sourceInWords).join(' or ')
+  const { shown, more } = someOf(kept)
+  return `${kept.length.toLocaleString('en-US')} ${crmName(source)} owner${one ? ' has an id' : 's have ids'} that ${holders} gives ${one ? 'another person' : 'other people'} (another email: ${shown.map((k) => k.id).join(', ')}${more}): ${one ? 'it is' : 'they are'} stored as ${shown.map((k) => k.key).join(', ')}${more}, with ${one ? 'its' : 'their'} deals, so each person sees only their own deals in Slack (sales_rep_id ${shown[0]?.key ?? ''} in reports and filters).`
 }
 
 /**

@@ -118,8 +118,8 @@ describeEachDialect('storeSyncPage', (dialect) => {
     const a = await writeAll(fast)
     const b = await writeAll({ ...plain, sqlite: undefined })
     expect(a.results).toEqual([
-      { deals: 3, removed: 0, keptLostAt: [], keptApart: [], takenOver: [] },
-      { deals: 1, removed: 1, keptLostAt: [], keptApart: [], takenOver: [] },
+      { deals: 3, removed: 0, keptLostAt: [], keptApart: [], takenOver: [], ownersKeptApart: [] },
+      { deals: 1, removed: 1, keptLostAt: [], keptApart: [], takenOver: [], ownersKeptApart: [] },
     ])
     expect(b.results).toEqual(a.results)
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))
@@ -260,7 +260,7 @@ describeEachDialect('storeSyncPage', (dialect) => {
         source: 'salesforce',
         deals: [{ deal: deal('9', { source: 'salesforce', amount: 3 }), history: null }],
       })
-      expect(result).toMatchObject({ keptApart: [{ id: '9', key: 'salesforce:9', heldBy: 'hubspot' }], takenOver: [] })
+      expect(result).toMatchObject({ keptApart: [{ id: '9', key: 'salesforce:9', heldBy: 'hubspot' }], takenOver: [], ownersKeptApart: [] })
       expect(await write.db.selectFrom('deals').select(['deal_id', 'source', 'amount']).orderBy('deal_id').execute()).toEqual([
         { deal_id: '9', source: 'hubspot', amount: 60_000 },
         { deal_id: 'salesforce:9', source: 'salesforce', amount: 3 },
@@ -416,6 +416,7 @@ describeEachDialect('storeSyncPage', (dialect) => {
         keptLostAt: [],
         keptApart: [],
         takenOver: [],
+        ownersKeptApart: [],
       })
     }
     expect(await storeSnapshot(plain)).toEqual(await storeSnapshot(fast))

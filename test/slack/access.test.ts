@@ -7,6 +7,7 @@ import { loadRoster, parseRoster, rosterEmptyMessage, watchRoster } from '../../
 import { clearSlackUserMemory, emailOfSlackUser, lookupSlackUserId } from '../../src/slack/access/slack-user-directory.js'
 import type { Viewer } from '../../src/slack/access/viewer.js'
 import { createWebClient } from '../../src/slack/app/create-slack-app.js'
+import { matchReportArgFilters } from '../../src/slack/commands/match-report-arg-filters.js'
 import { appHomeOpenedBody, postSigned, SlackFake, slashCommandBody, waitFor } from '../fakes/slack-fake.js'
 import { openTestStore, tempDir, writeTempFile } from '../helpers/test-store.js'
 import { PEOPLE, SIGNING_SECRET, type SlackTestApp, startSlackTestApp } from './slack-test-app.js'
@@ -43,6 +44,28 @@ describe('the one access check', () => {
     const both = viewer({ role: 'manager', ownerIds: ['ab', 'AB'] })
     expect(authorize(both, { kind: 'reports', ownerIds: ['Ab'] }).allowed).toBe(false)
     expect(authorize(both, { kind: 'reports', ownerIds: ['AB'] }).allowed).toBe(true)
+  })
+
+  it("takes a CRM owner id typed by the owner kept apart under that CRM's name as theirs, and no one else's", async () => {
+    const ana = viewer({ role: 'owner', ownerIds: ['hubspot:42'] })
+    expect(authorize(ana, { kind: 'reports', ownerIds: ['42'] }).allowed).toBe(true)
+    expect(authorize(ana, { kind: 'reports', ownerIds: ['hubspot:42'] }).allowed).toBe(true)
+    expect(authorize(ana, { kind: 'reports', ownerIds: ['4'] }).allowed).toBe(false)
+    expect(authorize(viewer({ role: 'owner', ownerIds: ['team:42'] }), { kind: 'reports', ownerIds: ['42'] }).allowed).toBe(false)
+    // The report then reads the stored id: the CSV's owner 42 (another person) is not theirs.
+    const store = await openTestStore()
+    try {
+      const scope = { kind: 'owners', ownerIds: ['hubspot:42'] } as const
+      const matched = await matchReportArgFilters(store.db, { months: undefined, where: { sales_rep_id: '42' } }, scope)
+      expect(matched.args.where).toEqual({ sales_rep_id: 'hubspot:42' })
+      // A manager whose team holds both the CSV's 42 and HubSpot's reads the one typed.
+      const both = { kind: 'owners', ownerIds: ['42', 'hubspot:42'] } as const
+      expect((await matchReportArgFilters(store.db, { months: undefined, where: { sales_rep_id: '42' } }, both)).args.where).toEqual({
+        sales_rep_id: '42',
+      })
+    } finally {
+      await store.close()
+    }
   })
 
   it('never turns an empty team into an unfiltered scope', () => {

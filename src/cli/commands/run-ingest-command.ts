@@ -122,6 +122,15 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
       `${formatCount(s.staysKeptFromStore)} deal${one ? ' was' : 's were'} kept as stored, not as the file has ${one ? 'it' : 'them'}: the file dates ${one ? 'its' : 'their'} stage change before ${one ? 'its' : 'their'} stored stage history ends, so its ${one ? 'row is' : 'rows are'} older than what is stored (an older export?), and recording the change would close a stay before it began. Import the newer export, or add a stage_history column, to change ${one ? 'it' : 'them'}.`,
     )
   }
+  const moved = s.ownersMovedApart ?? []
+  if (moved.length > 0) {
+    const one = moved.length === 1
+    const shown = moved.slice(0, 3)
+    const more = moved.length > shown.length ? `, and ${formatCount(moved.length - shown.length)} more` : ''
+    lines.push(
+      `${formatCount(moved.length)} sales_rep_id${one ? ' is' : 's are'} a CRM owner's id that the file gives another person (another owner_email): ${shown.map((m) => m.id).join(', ')}${more}. The file's owner${one ? ' takes it' : 's take them'}, and the CRM's ${one ? 'owner and their deals are' : 'owners and their deals are'} stored as ${shown.map((m) => m.key).join(', ')}${more}, so each person sees only their own deals in Slack. If ${one ? 'it is' : 'they are'} the same person, give the same owner_email as the CRM.`,
+    )
+  }
   if (s.stageBeforeCreated > 0) {
     const one = s.stageBeforeCreated === 1
     lines.push(

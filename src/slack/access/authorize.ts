@@ -68,7 +68,11 @@ export function authorize(viewer: Viewer, request: AccessRequest): AccessDecisio
   if (request.kind === 'deal' && scope.kind === 'owners' && !scope.ownerIds.includes(request.ownerId)) {
     return { allowed: false, message: REFUSAL_DEAL }
   }
-  if (request.kind === 'reports' && scope.kind === 'owners' && request.ownerIds?.some((id) => !namesOwnerIn(scope.ownerIds, id))) {
+  if (
+    request.kind === 'reports' &&
+    scope.kind === 'owners' &&
+    request.ownerIds?.some((id) => ownerNamedIn(scope.ownerIds, id) === undefined)
+  ) {
     return { allowed: false, message: viewer.role === 'manager' ? REFUSAL_OTHER_TEAM : REFUSAL_OTHER_OWNER }
   }
   return { allowed: true, scope }
@@ -80,12 +84,25 @@ export function scopeOwnerIds(scope: DataScope): readonly string[] | undefined {
 }
 
 /**
- * Whether `typed` names one of `ownerIds`: as stored, or in another case when exactly one of them
- * matches so (`REP_18` for `rep_18`, as `--where` reads values). The report then reads the stored
- * spelling, and still only within the viewer's scope.
+ * The one of `ownerIds` that `typed` names, or undefined when none (or more than one) is: as
+ * stored; else in another case when exactly one of them matches so (`REP_18` for `rep_18`, as
+ * `--where` reads values); else the one owner kept apart under its CRM's name whose CRM id it is
+ * (`42` for `hubspot:42`: see `crmOwnerKey`). The report then reads the stored spelling, and still
+ * only within the viewer's scope.
+ * @example ownerNamedIn(['hubspot:42'], '42') // 'hubspot:42'
  */
-function namesOwnerIn(ownerIds: readonly string[], typed: string): boolean {
-  if (ownerIds.includes(typed)) return true
+export function ownerNamedIn(ownerIds: readonly string[], typed: string): string | undefined {
+  if (ownerIds.includes(typed)) return typed
   const lower = typed.toLowerCase()
-  return ownerIds.filter((id) => id.toLowerCase() === lower).length === 1
+  for (const named of [
+    (id: string) => id.toLowerCase() === lower,
+    (id: string) => CRM_PREFIXES.some((p) => id.toLowerCase() === `${p}:${lower}`),
+  ]) {
+    const found = ownerIds.filter(named)
+    if (found.length > 0) return found.length === 1 ? found[0] : undefined
+  }
+  return undefined
 }
+
+// The sources whose owners may be kept apart under `<source>:<id>` (see `crmOwnerKey`).
+const CRM_PREFIXES = ['hubspot', 'salesforce']

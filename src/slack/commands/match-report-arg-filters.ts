@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { matchFilterValues, spellingsNote } from '../../services/match-filter-values.js'
-import { type DataScope, scopeOwnerIds } from '../access/authorize.js'
+import { type DataScope, ownerNamedIn, scopeOwnerIds } from '../access/authorize.js'
 import type { ReportArgs } from './parse-report-args.js'
 
 /** Fields whose values are labels anyone with reports may see listed (never owner ids). */
@@ -41,7 +41,7 @@ export async function matchReportArgFilters(db: Kysely<Database>, args: ReportAr
 // the scope it names in any case); closed deals alone cannot say, since an owner may have none yet.
 function ownerInScope(typed: string | undefined, scope: DataScope | undefined): { sales_rep_id?: string } {
   const ownerIds = scope ? scopeOwnerIds(scope) : undefined
-  if (typed === undefined || ownerIds === undefined || ownerIds.includes(typed)) return {}
-  const same = ownerIds.filter((id) => id.toLowerCase() === typed.toLowerCase())
-  return same.length === 1 ? { sales_rep_id: same[0] as string } : {}
+  if (typed === undefined || ownerIds === undefined) return {}
+  const named = ownerNamedIn(ownerIds, typed)
+  return named === undefined || named === typed ? {} : { sales_rep_id: named }
 }
