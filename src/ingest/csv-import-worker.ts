@@ -8,6 +8,7 @@ import { type ColumnLayout, type KnownColumn, missingOptionalColumns, type Optio
 import { findDecimalMark } from '../crm/csv/find-decimal-mark.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
+import { crmDealIdsOfText } from '../db/find-crm-deal-ids.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
 import {
@@ -35,8 +36,8 @@ export interface CsvWorkerInput {
   expectedRows: number
   /** The import's "today", `YYYY-MM-DD` (see `StageNotes.activityAfterToday`). */
   today: string
-  /** The deals a CRM sync stored, id -> source: rows with these ids are quarantined (see `createRowBatcher`). */
-  crmDealIds: Array<[string, string]>
+  /** The deals a CRM sync stored, as `findCrmDealIdsText` writes them: rows with these ids are quarantined (see `createRowBatcher`). */
+  crmDealIds: string
 }
 
 /**
@@ -87,7 +88,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
             input.dialect,
             rollup,
             input.today,
-            new Map(input.crmDealIds),
+            crmDealIdsOfText(input.crmDealIds),
           )
           post({ type: 'header', missing: missingOptionalColumns(layout) })
         },
