@@ -687,7 +687,7 @@ export function carriedFinding(
   const finding = { ...driverFinding(s, scope, currencies), significant: false }
   if (!split.inside) return { ...finding, text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, carriers, currencies)}.` }
   const rest = split.segment
-  const pair = carriers.map((c) => `${lowerFirst(segmentWords(c.segment, currencies))} (${formatPercent(c.winRate)})`).join(' and ')
+  const pair = inWords(carriers.map((c) => `${lowerFirst(segmentWords(c.segment, currencies))} (${formatPercent(c.winRate)})`))
   const others = `the other ${lowerFirst(segmentWords(s.segment, currencies))}${scope}`
   const side = s.direction === 'low' ? 'less' : 'more'
   let tail = ''
@@ -786,7 +786,7 @@ export function statedDriverFinding(
 
 /** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */
 function mirrorWords(s: DriverSegment, mirrored: readonly DriverSegment[], currencies: readonly (string | null)[]): string {
-  const names = mirrored.map((d) => `${lowerFirst(segmentWords(d.segment, currencies))} (${formatPercent(d.winRate)})`).join(' and ')
+  const names = inWords(mirrored.map((d) => `${lowerFirst(segmentWords(d.segment, currencies))} (${formatPercent(d.winRate)})`))
   const restN = s.othersN - mirrored.reduce((t, d) => t + d.n, 0)
   const restWon = s.othersWon - mirrored.reduce((t, d) => t + d.won, 0)
   return restN > 0
@@ -901,4 +901,9 @@ export function nestingFieldPairs(report: DriversReport): Array<{ fields: [Segme
       if (!known.has(`${a},${b}`) && !known.has(`${b},${a}`)) out.push({ fields: [a, b], values: [significant(a), significant(b)] })
     }
   return out
+}
+
+/** Items as a sentence lists them: "a", "a and b", "a, b and c". */
+function inWords(items: readonly string[]): string {
+  return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { driversReport, nestedCarriers, nestedFinding, nestedWithin, nestingFieldPairs } from '../../src/analytics/drivers-report.js'
+import {
+  carriedFinding,
+  driversReport,
+  nestedCarriers,
+  nestedFinding,
+  nestedWithin,
+  nestingFieldPairs,
+} from '../../src/analytics/drivers-report.js'
 import { drawNestedRows } from './draw-nested-rows.js'
 import { summaryOfDrivers } from './summary-of-drivers.js'
 
@@ -103,6 +110,18 @@ describe('a value nested in a value of another field (a rep in a region)', () =>
     // from its two strong reps in many of them (rep_03 then went with it, and was stated nowhere).
     expect(significant).toBeGreaterThanOrEqual(35)
     expect(carried).toBeGreaterThanOrEqual(10)
+  })
+
+  it('lists three reps that carry a region\'s gap as a sentence does: "a, b and c"', () => {
+    // rep_07, rep_08 and rep_09 (EMEA) lose far more; EMEA's other reps win as usual.
+    const { rows, crossTabs } = drawNestedRows(1, 6000, { rep: { rep_07: -1.6, rep_08: -1.6, rep_09: -1.6 } })
+    const drivers = driversReport(rows, q, [], crossTabs)
+    const emea = drivers.segments.find((s) => Object.keys(s.segment).length === 1 && s.segment.region === 'EMEA')
+    const carriers = emea ? nestedCarriers(emea, drivers.segments, drivers.nested ?? []) : []
+    expect(carriers.map((c) => c.segment.sales_rep_id).sort()).toEqual(['rep_07', 'rep_08', 'rep_09'])
+    expect(carriedFinding(emea!, carriers, drivers.segments).text).toMatch(
+      /, a gap that comes from deals in EMEA owned by rep_0\d \([\d.]+%\), deals in EMEA owned by rep_0\d \([\d.]+%\) and deals in EMEA owned by rep_0\d \([\d.]+%\); the other deals in EMEA win \d+%/,
+    )
   })
 
   it('states a region with a single rep once, saying the region and the rep cannot be told apart', () => {
