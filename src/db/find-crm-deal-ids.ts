@@ -43,6 +43,27 @@ export function crmDealIdsOfText(text: string): CrmDealIds {
   return new Map(lists.map(([source, ids]) => [source, new Set(ids)]))
 }
 
+/** The source (`hubspot`, `salesforce`) of the deal a CRM sync stored under an id, or undefined. */
+export type CrmDealLookup = (id: string) => string | undefined
+
+/**
+ * {@link CrmDealLookup} of the store, for a CSV import parsed on the importing thread: on SQLite
+ * each id is looked up as the row comes (a few microseconds, by the primary key), so that a small
+ * file imported into a store of a million synced deals does not read them all first; elsewhere
+ * (PostgreSQL, whose queries cannot answer at once) from {@link findCrmDealIds}. Undefined in a
+ * store no CRM ever synced into.
+ */
+export async function findCrmDealLookup(store: Store): Promise<CrmDealLookup | undefined> {
+  const synced = await store.db.selectFrom('sync_runs').select('run_id').limit(1).executeTakeFirst()
+  if (synced === undefined) return undefined
+  if (store.sqlite) {
+    const source = store.sqlite.prepare<[string, string], string>('SELECT source FROM deals WHERE deal_id = ? AND source <> ?').pluck()
+    return (id) => source.get(id, 'csv')
+  }
+  const ids = await findCrmDealIds(store)
+  return (id) => crmSourceOf(ids, id)
+}
+
 /**
  * The source of the deal a CRM sync stored under `id` ({@link findCrmDealIds}), or undefined.
  * @example crmSourceOf(new Map([['hubspot', new Set(['1001'])]]), '1001') // 'hubspot'

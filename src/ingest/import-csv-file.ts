@@ -6,7 +6,7 @@ import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
 import { countLostAtStages } from '../db/count-lost-at-stages.js'
 import type { DialectName } from '../db/dialect.js'
-import { findCrmDealIds, findCrmDealIdsText } from '../db/find-crm-deal-ids.js'
+import { findCrmDealIdsText, findCrmDealLookup } from '../db/find-crm-deal-ids.js'
 import { findDealsOfImportRun } from '../db/find-deals-of-import-run.js'
 import { findStagesOfImportRun } from '../db/find-stages-of-import-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
@@ -203,7 +203,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
       stopWorker = parsed.stop
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
-      const crmDealIds = await findCrmDealIds(store)
+      const crmDealOf = await findCrmDealLookup(store)
       const rollup = rollupStages === null ? undefined : createRollupBuilder({ openStages: rollupStages })
       // A tab-separated file is first read for the mark its amounts show before their decimals.
       const decimalMark = await findDecimalMark(options.path, options.map)
@@ -212,7 +212,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
         (header, delimiter) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
           const layout = resolveColumns(header, options.map, delimiter, decimalMark)
-          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today, crmDealIds)
+          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today, crmDealOf)
           begin(missingOptionalColumns(layout))
         },
         (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),

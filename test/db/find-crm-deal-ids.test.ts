@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { beginSyncRun } from '../../src/db/begin-sync-run.js'
-import { crmSourceOf, findCrmDealIds } from '../../src/db/find-crm-deal-ids.js'
+import { crmSourceOf, findCrmDealIds, findCrmDealLookup } from '../../src/db/find-crm-deal-ids.js'
 import type { Store } from '../../src/db/open-store.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { describeEachDialect } from '../helpers/each-dialect.js'
@@ -51,5 +51,14 @@ describeEachDialect('findCrmDealIds', (dialect) => {
       'salesforce',
       null,
     ])
+  })
+
+  it('looks an id up as a CSV import parsed on its own thread does: the CRM that stored it, none for a CSV deal or an unknown id', async () => {
+    const ids = ['1001', 'a "quoted" id', 'csv-1']
+    const store = await storeWith(dialect.open, ids, ['hubspot', 'salesforce', 'csv'])
+    expect(await findCrmDealLookup(store)).toBeUndefined()
+    await beginSyncRun(store.db, { source: 'salesforce', mode: 'incremental', startedBy: null, now: new Date('2024-06-01T00:00:00Z') })
+    const lookUp = await findCrmDealLookup(store)
+    expect([...ids, '1002', 'HUBSPOT:1001'].map((id) => lookUp?.(id) ?? null)).toEqual(['hubspot', 'salesforce', null, null, null])
   })
 })
