@@ -391,12 +391,28 @@ export function findNestedValues(segments: readonly DriverSegment[], pairRows: r
  * the gap goes with `within` (`twin` false). When `within` is as nested in `s` (a region with one
  * rep: almost the same deals), the data cannot tell the two apart: the one with more evidence
  * (|ln lift| x sqrt(n); on a tie, the field tested first) is stated, and the other goes with it
- * (`twin` true).
+ * (`twin` true). A value whose gap comes from other values nested in it ({@link nestedCarriers}:
+ * two strong reps of a region) is not stated, and its other deals hold theirs: a third rep of it
+ * that wins less than those two but more than all others stands on its own, not hidden with it.
  */
 export function nestedWithin(
   s: DriverSegment,
   segments: readonly DriverSegment[],
   nested: readonly NestedValue[],
+): { within: DriverSegment; cell: NestedValue; twin: boolean } | undefined {
+  return nestedWithinOf(s, segments, nested, true)
+}
+
+/**
+ * {@link nestedWithin}; with `stated`, a value whose own gap comes from other values nested in it
+ * ({@link nestedCarriers}, as those values stand on their own: not asked again) is no value to go
+ * with: it is not stated, and the rest of it holds those other values' deals.
+ */
+function nestedWithinOf(
+  s: DriverSegment,
+  segments: readonly DriverSegment[],
+  nested: readonly NestedValue[],
+  stated: boolean,
 ): { within: DriverSegment; cell: NestedValue; twin: boolean } | undefined {
   if (!s.significant || Object.keys(s.segment).length !== 1) return undefined
   const key = segmentKey(s.segment)
@@ -410,7 +426,7 @@ export function nestedWithin(
     const twin = nested.some((c) => segmentKey(c.segment) === uKey && segmentKey(c.within) === key)
     if (twin) {
       if (!statedBefore(u, s)) continue
-    } else if (!goesWith(s, u, cell, segments)) continue
+    } else if (!goesWith(s, u, cell, segments) || (stated && carriersOf(u, segments, nested, false).length > 0)) continue
     if (!found || driverEvidence(u) > driverEvidence(found.within)) found = { within: u, cell, twin }
   }
   return found
@@ -445,6 +461,16 @@ function statedBefore(a: DriverSegment, b: DriverSegment): boolean {
  * again against the same others at the report's cutoff.
  */
 export function nestedCarriers(s: DriverSegment, segments: readonly DriverSegment[], nested: readonly NestedValue[]): DriverSegment[] {
+  return carriersOf(s, segments, nested, true)
+}
+
+/** {@link nestedCarriers}: the nested values standing on their own by {@link nestedWithinOf} with `stated`. */
+function carriersOf(
+  s: DriverSegment,
+  segments: readonly DriverSegment[],
+  nested: readonly NestedValue[],
+  stated: boolean,
+): DriverSegment[] {
   if (!s.significant || Object.keys(s.segment).length !== 1) return []
   const key = segmentKey(s.segment)
   const cells: DriverSegment[] = []
@@ -452,7 +478,7 @@ export function nestedCarriers(s: DriverSegment, segments: readonly DriverSegmen
     if (segmentKey(cell.within) !== key) continue
     const [[field, value] = ['', '']] = Object.entries(cell.segment)
     const v = singleSegment(segments, field, value)
-    if (!v?.significant || v.direction !== s.direction || nestedWithin(v, segments, nested)) continue
+    if (!v?.significant || v.direction !== s.direction || nestedWithinOf(v, segments, nested, stated)) continue
     const winRate = cell.n > 0 ? cell.won / cell.n : 0
     cells.push({ ...v, segment: { ...s.segment, ...v.segment }, n: cell.n, won: cell.won, winRate, label: `${s.label} x ${v.label}` })
   }
@@ -661,7 +687,7 @@ export function carriedFinding(
   const finding = { ...driverFinding(s, scope, currencies), significant: false }
   if (!split.inside) return { ...finding, text: `${describeSegment(s, scope, currencies)}, ${mirrorWords(s, carriers, currencies)}.` }
   const rest = split.segment
-  const pair = carriers.map((c) => `${lowerFirst(segmentWords(c.segment, currencies))} (${formatPercent(c.winRate)})`).join(' and ')
+  const pair = inWords(carriers.map((c) => `${lowerFirst(segmentWords(c.segment, currencies))} (${formatPercent(c.winRate)})`))
   const others = `the other ${lowerFirst(segmentWords(s.segment, currencies))}${scope}`
   const side = s.direction === 'low' ? 'less' : 'more'
   let tail = ''
@@ -760,7 +786,7 @@ export function statedDriverFinding(
 
 /** "a gap that comes from Referral deals (69%) among those others; without them, the others win 45%". */
 function mirrorWords(s: DriverSegment, mirrored: readonly DriverSegment[], currencies: readonly (string | null)[]): string {
-  const names = mirrored.map((d) => `${lowerFirst(segmentWords(d.segment, currencies))} (${formatPercent(d.winRate)})`).join(' and ')
+  const names = inWords(mirrored.map((d) => `${lowerFirst(segmentWords(d.segment, currencies))} (${formatPercent(d.winRate)})`))
   const restN = s.othersN - mirrored.reduce((t, d) => t + d.n, 0)
   const restWon = s.othersWon - mirrored.reduce((t, d) => t + d.won, 0)
   return restN > 0
@@ -875,4 +901,9 @@ export function nestingFieldPairs(report: DriversReport): Array<{ fields: [Segme
       if (!known.has(`${a},${b}`) && !known.has(`${b},${a}`)) out.push({ fields: [a, b], values: [significant(a), significant(b)] })
     }
   return out
+}
+
+/** Items as a sentence lists them: "a", "a and b", "a, b and c". */
+function inWords(items: readonly string[]): string {
+  return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
 }

@@ -8,6 +8,7 @@ import { type ColumnLayout, type KnownColumn, missingOptionalColumns, type Optio
 import { findDecimalMark } from '../crm/csv/find-decimal-mark.js'
 import { readCsvFile } from '../crm/csv/read-csv-file.js'
 import type { DialectName } from '../db/dialect.js'
+import { crmDealIdsOfText, crmSourceOf } from '../db/find-crm-deal-ids.js'
 import { type BuiltRollup, createRollupBuilder } from '../domain/create-rollup-builder.js'
 import { AppError } from '../errors.js'
 import {
@@ -35,8 +36,8 @@ export interface CsvWorkerInput {
   expectedRows: number
   /** The import's "today", `YYYY-MM-DD` (see `StageNotes.activityAfterToday`). */
   today: string
-  /** The deals a CRM sync stored, id -> source: rows with these ids are quarantined (see `createRowBatcher`). */
-  crmDealIds: Array<[string, string]>
+  /** The deals a CRM sync stored, as `findCrmDealIdsText` writes them: rows with these ids are quarantined (see `createRowBatcher`). */
+  crmDealIds: string
 }
 
 /**
@@ -61,6 +62,7 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
   const post = (message: CsvWorkerMessage) => port.postMessage(message)
   let bytes = 0
   let batcher: ReturnType<typeof createRowBatcher> | undefined
+  const crmDealIds = crmDealIdsOfText(input.crmDealIds)
   const rollup =
     input.rollupStages === null ? undefined : createRollupBuilder({ openStages: input.rollupStages, capacity: input.expectedRows })
   const emit = (chunk: ParsedChunk) => {
@@ -79,15 +81,8 @@ function runWorker(input: CsvWorkerInput): Promise<void> {
         input.path,
         (header, delimiter) => {
           const layout: ColumnLayout = resolveColumns(header, new Map(input.map), delimiter, decimalMark)
-          batcher = createRowBatcher(
-            layout,
-            new Set(input.stageNames),
-            input.batchSize,
-            emit,
-            input.dialect,
-            rollup,
-            input.today,
-            new Map(input.crmDealIds),
+          batcher = createRowBatcher(layout, new Set(input.stageNames), input.batchSize, emit, input.dialect, rollup, input.today, (id) =>
+            crmSourceOf(crmDealIds, id),
           )
           post({ type: 'header', missing: missingOptionalColumns(layout) })
         },

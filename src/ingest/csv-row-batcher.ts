@@ -3,6 +3,7 @@ import { parseDealRow } from '../crm/csv/parse-deal-row.js'
 import type { SwallowedRows } from '../crm/csv/read-csv-file.js'
 import { type DealBatch, dealBatchOf, dealRollupRecordOf, uniqueStays } from '../db/begin-deal-import.js'
 import type { DialectName } from '../db/dialect.js'
+import type { CrmDealLookup } from '../db/find-crm-deal-ids.js'
 import { isLostStageName, isWonStageName } from '../db/save-stage-order.js'
 import type { RollupBuilder } from '../domain/create-rollup-builder.js'
 import { sourceInWords } from '../domain/crm-deal-key.js'
@@ -111,8 +112,8 @@ export const NO_STAGE_NOTES: StageNotes = Object.freeze({
  * Validates rows (contract "Import CSV": each row parsed, ids unique within the file) and packs
  * the good ones into batches for a store of the given dialect. Pure apart from `emit`, so it runs
  * the same in a worker thread. With `rollup`, each good deal and its stays (as the store will
- * keep them) are also added to that analytics rollup builder. A row whose id is in `crmDealIds`
- * (id -> source: the deals a CRM sync stored) is quarantined: a CSV row does not replace a CRM's deal.
+ * keep them) are also added to that analytics rollup builder. A row whose id `crmDealOf` names
+ * the source of (a deal a CRM sync stored) is quarantined: a CSV row does not replace a CRM's deal.
  */
 export function createRowBatcher(
   layout: ColumnLayout,
@@ -122,7 +123,7 @@ export function createRowBatcher(
   dialect: DialectName,
   rollup?: RollupBuilder,
   today?: string,
-  crmDealIds?: ReadonlyMap<string, string>,
+  crmDealOf?: CrmDealLookup,
 ): RowBatcher {
   const seen = createFirstLines()
   const unknownStages = new Set<string>()
@@ -161,7 +162,7 @@ export function createRowBatcher(
         rejects.push({ line, reason: parsed.reason, raw: toCsvLine(fields, layout.delimiter) })
         return
       }
-      const crm = crmDealIds?.get(parsed.deal.dealId)
+      const crm = crmDealOf?.(parsed.deal.dealId)
       if (crm !== undefined) {
         rejects.push({ line, reason: heldByCrmReason(parsed.deal.dealId, crm), raw: toCsvLine(fields, layout.delimiter) })
         return

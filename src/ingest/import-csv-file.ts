@@ -6,7 +6,7 @@ import { noRows, readCsvFile } from '../crm/csv/read-csv-file.js'
 import { beginDealImport, type DealImport, type ImportCounts, type ImportRollup, KEEPABLE_DEAL_COLUMNS } from '../db/begin-deal-import.js'
 import { countLostAtStages } from '../db/count-lost-at-stages.js'
 import type { DialectName } from '../db/dialect.js'
-import { findCrmDealIds } from '../db/find-crm-deal-ids.js'
+import { findCrmDealIdsText, findCrmDealLookup } from '../db/find-crm-deal-ids.js'
 import { findDealsOfImportRun } from '../db/find-deals-of-import-run.js'
 import { findStagesOfImportRun } from '../db/find-stages-of-import-run.js'
 import { hasAnyDeal } from '../db/has-any-deal.js'
@@ -181,8 +181,6 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
   let rollupWritten = false
   let staysKeptFromStore = 0
   let ownersMovedApart: DisplacedOwner[] = []
-  // A row with the id of a deal a CRM sync stored is quarantined, not written over that deal.
-  const crmDealIds = await findCrmDealIds(store.db)
 
   // `missing`: the optional columns the file does not have; a re-import keeps what is stored in them.
   const begin = (missing: readonly OptionalColumn[]) => {
@@ -212,14 +210,18 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
 
   try {
     const threads = options.threads ?? 'auto'
+    // A row with the id of a deal a CRM sync stored is quarantined, not written over that deal.
+    // The worker reads them from text: a store may hold a million, and this thread keeps no sets of them.
     if (threads === 'worker' || (threads === 'auto' && size >= WORKER_MIN_BYTES)) {
-      const parsed = await parseInWorker({ ...options, today }, [...stageNames], store.dialect, rollupStages, crmDealIds, begin, write)
+      const crmDeals = await findCrmDealIdsText(store)
+      const parsed = await parseInWorker({ ...options, today }, [...stageNames], store.dialect, rollupStages, crmDeals, begin, write)
       notes = parsed.notes
       noteIds = parsed.dateNoteIds
       built = parsed.rollup
       stopWorker = parsed.stop
     } else {
       let batcher: ReturnType<typeof createRowBatcher> | undefined
+      const crmDealOf = await findCrmDealLookup(store)
       const rollup = rollupStages === null ? undefined : createRollupBuilder({ openStages: rollupStages })
       // A tab-separated file is first read for the mark its amounts show before their decimals.
       const decimalMark = await findDecimalMark(options.path, options.map)
@@ -228,7 +230,7 @@ export async function importCsvFile(store: Store, options: CsvImportOptions): Pr
         (header, delimiter) => {
           // Parsing here cannot wait: on PostgreSQL batches queue in memory until the COPY takes them.
           const layout = resolveColumns(header, options.map, delimiter, decimalMark)
-          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today, crmDealIds)
+          batcher = createRowBatcher(layout, stageNames, BATCH_SIZE, write, store.dialect, rollup, today, crmDealOf)
           begin(missingOptionalColumns(layout))
         },
         (fields, line, unclosedQuote, swallowed) => batcher?.onRow(fields, line, unclosedQuote, swallowed),
@@ -364,7 +366,7 @@ function parseInWorker(
   stageNames: string[],
   dialect: DialectName,
   rollupStages: string[] | null,
-  crmDealIds: ReadonlyMap<string, string>,
+  crmDealIds: string,
   begin: (missing: readonly OptionalColumn[]) => void,
   write: (chunk: ParsedChunk) => Promise<void> | undefined,
 ): Promise<WorkerParse> {
@@ -381,7 +383,7 @@ function parseInWorker(
     // Sample rows with a stage history run about 250 bytes; the builder's arrays grow past this when needed.
     expectedRows: Math.ceil(fileSize(options.path) / 256),
     today: options.today ?? new Date().toISOString().slice(0, 10),
-    crmDealIds: [...crmDealIds],
+    crmDealIds,
   }
   const worker = startWorker(input)
   const total = fileSize(options.path)
