@@ -903,6 +903,34 @@ export function nestingFieldPairs(report: DriversReport): Array<{ fields: [Segme
   return out
 }
 
+/**
+ * At most this many closed deals in scope and the report reads the two-field counts
+ * {@link nestingFieldPairs} asks for; past it that read (a pass over every closed deal, about 2.5 s
+ * at a million, which the rollup cannot answer) is left out and {@link withNestingUnchecked} says so.
+ */
+export const NESTING_READ_MAX_CLOSED = 250_000
+
+/**
+ * `report` when the two-field counts of `pairs` ({@link nestingFieldPairs}) were not read: no
+ * value was checked for sitting in a value of another field beyond the driver pairs, so a note
+ * among the findings says which fields, that a finding about one of their values may be the
+ * other's, and how to have it checked; `nestingUnchecked` names the pairs. Pure.
+ */
+export function withNestingUnchecked(
+  report: DriversReport,
+  pairs: ReadonlyArray<{ readonly fields: readonly [SegmentField, SegmentField] }>,
+): DriversReport {
+  if (pairs.length === 0) return report
+  const fields = DRIVER_FIELDS.filter((f) => pairs.some((p) => p.fields.includes(f)))
+  const note: Finding = {
+    report: 'drivers',
+    key: 'drivers_nesting_unchecked',
+    significant: false,
+    text: `Whether a value of ${inWords([...fields])} sits in a value of another of them and only shares its gap (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. A finding about a rep may be their region's (or the reverse): narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
+  }
+  return { ...report, findings: [...report.findings, note], nestingUnchecked: pairs.map((p) => [p.fields[0], p.fields[1]] as const) }
+}
+
 /** Items as a sentence lists them: "a", "a and b", "a, b and c". */
 function inWords(items: readonly string[]): string {
   return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`

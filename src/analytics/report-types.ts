@@ -363,6 +363,12 @@ export interface DriversReport {
    * not asked how the fields' values overlap.
    */
   readonly nested?: readonly NestedValue[]
+  /**
+   * The field pairs whose overlap was not read, on a scope of more closed deals than the report
+   * reads it for (`NESTING_READ_MAX_CLOSED`): values of them were not checked for sitting in one
+   * another, and a note among the findings says so. Absent when checked.
+   */
+  readonly nestingUnchecked?: readonly (readonly [SegmentField, SegmentField])[]
 }
 
 /**

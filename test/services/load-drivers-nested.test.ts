@@ -30,6 +30,24 @@ describeEachDialect('loadDriversReport finds the reps that sell in one region', 
     expect(stated.filter((k) => k.includes('sales_rep_id'))).toEqual([])
   })
 
+  it('on a scope of more closed deals than it reads the overlap for, leaves the read out and says so', async () => {
+    const checked = await loadDriversReport(store.db, { asOf: AS_OF })
+    expect(checked.nestingUnchecked).toBeUndefined()
+    expect(checked.findings.map((f) => f.key)).not.toContain('drivers_nesting_unchecked')
+    const drivers = await loadDriversReport(store.db, { asOf: AS_OF }, { nestingReadMaxClosed: checked.n - 1 })
+    expect(drivers.nested?.filter((v) => v.segment.sales_rep_id !== undefined)).toEqual([])
+    expect(drivers.nestingUnchecked).toContainEqual(['region', 'sales_rep_id'])
+    const note = drivers.findings.find((f) => f.key === 'drivers_nesting_unchecked')
+    expect(note?.significant).toBe(false)
+    expect(note?.text).toContain(`with ${checked.n.toLocaleString('en-US')} closed deals`)
+    expect(note?.text).toContain('region')
+    expect(note?.text).toContain('sales_rep_id')
+    // At the limit itself the overlap is still read.
+    const atLimit = await loadDriversReport(store.db, { asOf: AS_OF }, { nestingReadMaxClosed: checked.n })
+    expect(atLimit.nested).toEqual(checked.nested)
+    expect(atLimit.nestingUnchecked).toBeUndefined()
+  })
+
   it('counts within a filter too', async () => {
     // Core deals only: 100 per rep, 20 won in EMEA.
     const drivers = await loadDriversReport(store.db, { asOf: AS_OF, where: { product_type: 'core' } })
