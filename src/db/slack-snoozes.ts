@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { keyedApartId } from '../domain/crm-deal-key.js'
 import type { Database } from './schema.js'
 
 /**
@@ -32,22 +33,25 @@ export async function snoozeDeal(
  * Deal ids snoozed on `asOf` (their snooze ends after it) for the owner they have now: a snooze
  * asked for by an earlier owner does not keep a deal handed to another owner quiet. The owner is
  * matched as the DMs find them, by email (the deal's own, else its owner's in `owners`; in any
- * case), when the snooze recorded one; else by owner id; a snooze that recorded neither, or of a
- * deal no longer in the store, holds.
+ * case), when the snooze recorded one; else by owner id (a CRM's owner since kept apart under
+ * `<crm>:<id>`, see `crmOwnerKey`, is the owner its CRM id named); a snooze that recorded
+ * neither, or of a deal no longer in the store, holds.
  */
 export async function findSnoozedDealIds(db: Kysely<Database>, asOf: string): Promise<Set<string>> {
   const rows = await db
     .selectFrom('slack_snoozes as s')
     .leftJoin('deals as d', 'd.deal_id', 's.deal_id')
     .leftJoin('owners as o', 'o.owner_id', 'd.owner_id')
-    .select(['s.deal_id', 's.owner_id', 's.owner_email', 'd.deal_id as current_deal', 'd.owner_id as current_owner_id'])
+    .select(['s.deal_id', 's.owner_id', 's.owner_email', 'd.deal_id as current_deal', 'd.owner_id as current_owner_id', 'd.source'])
     .select((eb) => eb.fn.coalesce('d.owner_email', 'o.email').as('current_email'))
     .where('s.until_date', '>', asOf)
     .execute()
   const held = rows.filter((r) => {
     if (r.current_deal === null) return true
     if (r.owner_email !== null) return r.owner_email === (r.current_email?.trim().toLowerCase() || null)
-    return r.owner_id === null || r.owner_id === r.current_owner_id
+    if (r.owner_id === null || r.owner_id === r.current_owner_id) return true
+    // The CRM's deals of an owner moved apart since (`hubspot:42`): still the owner the snooze was for.
+    return r.source !== null && r.current_owner_id === keyedApartId(r.source, r.owner_id)
   })
   return new Set(held.map((r) => r.deal_id))
 }

@@ -4,6 +4,7 @@ import { DEFAULT_STAGES, type SegmentMapping } from '../../src/config.js'
 import { createHubspotSource } from '../../src/crm/hubspot/hubspot-source.js'
 import { createSalesforceSource } from '../../src/crm/salesforce/salesforce-source.js'
 import type { Store } from '../../src/db/open-store.js'
+import { findSnoozedDealIds, snoozeDeal } from '../../src/db/slack-snoozes.js'
 import { importCsvFile } from '../../src/ingest/import-csv-file.js'
 import { syncCrm } from '../../src/ingest/sync-crm.js'
 import { EMPTY_ROSTER } from '../../src/slack/access/load-roster.js'
@@ -176,6 +177,34 @@ describeEachDialect('owner ids shared by a CSV import and a CRM', (dialect) => {
     expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
     const left = await store.db.selectFrom('deals').select('deal_id').where('owner_id', '=', ANA_ID).execute()
     expect(left).toEqual([])
+  })
+
+  it('keeps a snooze recorded by owner id (no email then) on the HubSpot deal whose owner a CSV import moves aside', async () => {
+    const store = await open()
+    const fake = await fakeWith(generateHubspotDeals(30, { seed: 11 }))
+    await syncCrm(store, hubspot(fake))
+    const deal = await store.db
+      .selectFrom('deals')
+      .select('deal_id')
+      .where('owner_id', '=', ANA_ID)
+      .where('outcome', '=', 'open')
+      .orderBy('deal_id')
+      .executeTakeFirstOrThrow()
+    // Snoozed while the deal's owner had no email on record: the snooze names them by owner id alone.
+    await snoozeDeal(store.db, { dealId: deal.deal_id, untilDate: '2024-06-09', by: 'U1', now: new Date(MAY_20), ownerId: ANA_ID })
+    expect([...(await findSnoozedDealIds(store.db, '2024-06-02'))]).toEqual([deal.deal_id])
+
+    const imported = await importCsvFile(store, {
+      path: csvOf(ANA_ID, ZED, 2),
+      stages: DEFAULT_STAGES,
+      now: new Date('2024-06-01T00:00:00Z'),
+    })
+    expect(imported.ownersMovedApart).toEqual([{ id: ANA_ID, source: 'hubspot', key: `hubspot:${ANA_ID}` }])
+    // The deal is still Ana's (her HubSpot owner, now stored apart): her snooze holds.
+    expect([...(await findSnoozedDealIds(store.db, '2024-06-02'))]).toEqual([deal.deal_id])
+    // Handed to another HubSpot owner, it is no longer hers: the snooze does not quiet the new owner.
+    await store.db.updateTable('deals').set({ owner_id: '61234502' }).where('deal_id', '=', deal.deal_id).execute()
+    expect([...(await findSnoozedDealIds(store.db, '2024-06-02'))]).toEqual([])
   })
 
   it('keeps one person one owner when the CSV and HubSpot give the same id the same email (in any case)', async () => {
