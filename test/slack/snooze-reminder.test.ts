@@ -8,6 +8,10 @@ import { AS_OF, PEOPLE, SIGNING_SECRET, type SlackTestApp, sampleCompany, startS
 // "Snooze 7 days" is pressed on the DM of a stall episode, so that episode's DM is already out:
 // the snooze must still lead somewhere, a reminder once it ends if the deal is still stalled.
 
+// A deal made to stall is dated as created two months earlier, so that its month-old last activity
+// counts (idle days never count from before a deal was created).
+const createdBefore = { created_date: addDays(AS_OF, -60), created_month: addDays(AS_OF, -60).slice(0, 7) }
+
 describe('Snooze 7 days on a stalled-deal DM', () => {
   let t: SlackTestApp
   beforeAll(async () => {
@@ -67,7 +71,7 @@ describe('Snooze 7 days on a stalled-deal DM', () => {
       .executeTakeFirstOrThrow()
     await db
       .updateTable('deals')
-      .set({ amount: 90_000, last_activity_date: addDays(AS_OF, -30) })
+      .set({ amount: 90_000, last_activity_date: addDays(AS_OF, -30), ...createdBefore })
       .where('deal_id', '=', id)
       .execute()
     const { plan } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
@@ -101,7 +105,7 @@ describe('Snooze 7 days on a stalled-deal DM', () => {
       .executeTakeFirstOrThrow()
     await db
       .updateTable('deals')
-      .set({ amount: 90_000, last_activity_date: addDays(AS_OF, -30), owner_email: t.company.emails.rep })
+      .set({ amount: 90_000, last_activity_date: addDays(AS_OF, -30), owner_email: t.company.emails.rep, ...createdBefore })
       .where('deal_id', '=', id)
       .execute()
     const { plan } = await sendStalledDealDms(ctx, { perChannelIntervalMs: 0 })
