@@ -31,8 +31,11 @@ export function lastActivityOnSql(asOf: string): RawBuilder<string> {
   return sql<string>`coalesce(${activityNotBeforeCreated}, ${updateNotBeforeCreated}, ${notBeforeCreatedSql(stageEnteredOnSql(asOf))})`
 }
 
-/** `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`). */
-export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then 'update' when stage_entered_date is not null then 'stage' else 'created' end)`
+/**
+ * `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`; an
+ * update or stage entry before the created date is `created`, as the days run from the creation).
+ */
+export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then (case when updated_date < created_date then 'created' else 'update' end) when stage_entered_date >= created_date then 'stage' else 'created' end)`
 
 /** The latest of last activity and last update (null when neither is known; none before creation). */
 const lastTouchSql = notBeforeCreatedSql(

@@ -47,18 +47,22 @@ function notBeforeCreated(date: string | null, created: string): string | null {
 /**
  * Which date {@link lastActivityOf} takes, so that days idle counted from a stand-in are said as such:
  * `activity` (a recorded last activity), `update` (none recorded: the last record update), `stage`
- * (neither: the day the deal entered its stage) or `created` (none of these: the day it was created).
+ * (neither: the day the deal entered its stage) or `created` (none of these, or the stand-in is
+ * dated before the deal was created: the day it was created).
  */
 export type IdleFrom = 'activity' | 'update' | 'stage' | 'created'
 
 /**
- * The date {@link lastActivityOf} counts days idle from, by kind.
+ * The date {@link lastActivityOf} counts days idle from, by kind. A last update or stage entry
+ * dated before the deal was created is not what the days run from (the creation is): `created`.
+ * A recorded activity stays `activity` wherever it is dated, as none is recorded since.
  * @example idleFromOf({ ...deal, last_activity_date: null, updated_date: '2024-03-01' }) // 'update'
  */
 export function idleFromOf(deal: DealDates): IdleFrom {
   if (deal.last_activity_date !== null) return 'activity'
-  if (deal.updated_date !== null) return 'update'
-  return deal.stage_entered_date !== null ? 'stage' : 'created'
+  const created = deal.created_date
+  if (deal.updated_date !== null) return deal.updated_date < created ? 'created' : 'update'
+  return deal.stage_entered_date !== null && deal.stage_entered_date >= created ? 'stage' : 'created'
 }
 
 /** Whole days from the last activity to `asOf` (never negative); null for a closed deal. */

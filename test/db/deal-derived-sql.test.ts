@@ -115,6 +115,11 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
     expect(idleOf.get('open-activity-before-created')).toBe(10)
     expect(idleOf.get('open-update-before-created')).toBe(20)
     expect(idleOf.get('open-entered-before-created')).toBe(5)
+    // ...and their days are said to run from the creation, not from a stand-in dated before it.
+    const fromOf = new Map(rows.map((r) => [r.deal_id, r.sql_idle_from]))
+    expect(fromOf.get('open-update-before-created')).toBe('created')
+    expect(fromOf.get('open-entered-before-created')).toBe('created')
+    expect(fromOf.get('open-activity-before-created')).toBe('activity')
     for (const r of rows) {
       const d = r as unknown as DealDates & { deal_id: string; amount: number }
       const label = r.deal_id
