@@ -53,10 +53,10 @@ export function openStaleFromOnSql(asOf: string): RawBuilder<string> {
   return sql<string>`coalesce(${lastTouchSql}, ${notBeforeCreatedSql(stageEnteredOnSql(asOf))})`
 }
 
-/** The last touch strictly before the close (`isStale`, closed branch); null when none. */
+/** The last touch strictly before the close (`isStale`, closed branch; none before creation); null when none. */
 export const closedLastTouchSql: RawBuilder<string | null> = sql<string | null>`(case
-  when last_activity_date < closed_date and (updated_date is null or updated_date >= closed_date or last_activity_date > updated_date) then last_activity_date
-  when updated_date < closed_date then updated_date
+  when ${activityNotBeforeCreated} < closed_date and (updated_date is null or ${updateNotBeforeCreated} >= closed_date or ${activityNotBeforeCreated} > ${updateNotBeforeCreated}) then ${activityNotBeforeCreated}
+  when ${updateNotBeforeCreated} < closed_date then ${updateNotBeforeCreated}
   else null end)`
 
 /** `stageLostAt`: the stage a lost deal was lost at; null for other deals. */

@@ -39,8 +39,12 @@ export function lastActivityOf(deal: DealDates): string {
   )
 }
 
-// A date before the created date counts as the created date (null stays null).
-function notBeforeCreated(date: string | null, created: string): string | null {
+/**
+ * `date`, but `created` when it is before it (null stays null), compared as stored text: a touch
+ * dated before the deal was created (carried over from another system) counts as the creation.
+ * @example notBeforeCreated('2023-01-15', '2024-06-01') // '2024-06-01'
+ */
+export function notBeforeCreated(date: string | null, created: string): string | null {
   return date !== null && date < created ? created : date
 }
 
@@ -113,8 +117,11 @@ function lastTouchOf(deal: DealDates): string | null {
   return a > u ? a : u
 }
 
-// The close itself usually updates the record, so only touches strictly before it count.
+// The close itself usually updates the record, so only touches strictly before it count (none before creation).
 function lastTouchBefore(deal: DealDates, closed: string): string | null {
-  const candidates = [deal.last_activity_date, deal.updated_date].filter((d): d is string => d !== null && d < closed)
+  const created = deal.created_date
+  const candidates = [notBeforeCreated(deal.last_activity_date, created), notBeforeCreated(deal.updated_date, created)].filter(
+    (d): d is string => d !== null && d < closed,
+  )
   return candidates.length === 0 ? null : candidates.reduce((a, b) => (a > b ? a : b))
 }
