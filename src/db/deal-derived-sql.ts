@@ -31,8 +31,11 @@ export function lastActivityOnSql(asOf: string): RawBuilder<string> {
   return sql<string>`coalesce(${activityNotBeforeCreated}, ${updateNotBeforeCreated}, ${notBeforeCreatedSql(stageEnteredOnSql(asOf))})`
 }
 
-/** `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`). */
-export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then 'update' when stage_entered_date is not null then 'stage' else 'created' end)`
+/**
+ * `idleFromOf`: which date `lastActivitySql` takes (`activity`, `update`, `stage` or `created`; an
+ * update or stage entry before the created date is `created`, as the days run from the creation).
+ */
+export const idleFromSql: RawBuilder<IdleFrom> = sql<IdleFrom>`(case when last_activity_date is not null then 'activity' when updated_date is not null then (case when updated_date < created_date then 'created' else 'update' end) when stage_entered_date >= created_date then 'stage' else 'created' end)`
 
 /** The latest of last activity and last update (null when neither is known; none before creation). */
 const lastTouchSql = notBeforeCreatedSql(
@@ -50,10 +53,10 @@ export function openStaleFromOnSql(asOf: string): RawBuilder<string> {
   return sql<string>`coalesce(${lastTouchSql}, ${notBeforeCreatedSql(stageEnteredOnSql(asOf))})`
 }
 
-/** The last touch strictly before the close (`isStale`, closed branch); null when none. */
+/** The last touch strictly before the close (`isStale`, closed branch; none before creation); null when none. */
 export const closedLastTouchSql: RawBuilder<string | null> = sql<string | null>`(case
-  when last_activity_date < closed_date and (updated_date is null or updated_date >= closed_date or last_activity_date > updated_date) then last_activity_date
-  when updated_date < closed_date then updated_date
+  when ${activityNotBeforeCreated} < closed_date and (updated_date is null or ${updateNotBeforeCreated} >= closed_date or ${activityNotBeforeCreated} > ${updateNotBeforeCreated}) then ${activityNotBeforeCreated}
+  when ${updateNotBeforeCreated} < closed_date then ${updateNotBeforeCreated}
   else null end)`
 
 /** `stageLostAt`: the stage a lost deal was lost at; null for other deals. */

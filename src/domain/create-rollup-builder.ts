@@ -6,6 +6,7 @@
  */
 import { amountInCents } from './amount-in-cents.js'
 import { addDays, dayNumber, digitsAt, plainDayNumber } from './dates.js'
+import { notBeforeCreated } from './deal-derived.js'
 
 /** The dimension sets of the rollup: all deals, each segment field, and the driver pairs (`deals` columns). */
 export const ROLLUP_DIMS = [
@@ -355,7 +356,11 @@ export function createRollupBuilder(options: RollupBuilderOptions): RollupBuilde
       // A stage entered after the close (as with a stay, one ending before it starts) is left out: its length is not known.
       if (o === 1 && d.stage_entered_date !== null && d.stage_entered_date.slice(0, 10) <= closedOn)
         lostDays[key] = closeDay - day(d.stage_entered_date.slice(0, 10))
-      const touched = lastTouchBefore(d.last_activity_date, d.updated_date, closed)
+      const touched = lastTouchBefore(
+        notBeforeCreated(d.last_activity_date, d.created_date),
+        notBeforeCreated(d.updated_date, d.created_date),
+        closed,
+      )
       if (touched !== null) {
         const g = capDays(closeDay - day(touched.slice(0, 10)))
         for (const s of SINGLE_SETS) block('staleClosed', c, s)[g]! += 1

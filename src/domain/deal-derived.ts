@@ -39,26 +39,34 @@ export function lastActivityOf(deal: DealDates): string {
   )
 }
 
-// A date before the created date counts as the created date (null stays null).
-function notBeforeCreated(date: string | null, created: string): string | null {
+/**
+ * `date`, but `created` when it is before it (null stays null), compared as stored text: a touch
+ * dated before the deal was created (carried over from another system) counts as the creation.
+ * @example notBeforeCreated('2023-01-15', '2024-06-01') // '2024-06-01'
+ */
+export function notBeforeCreated(date: string | null, created: string): string | null {
   return date !== null && date < created ? created : date
 }
 
 /**
  * Which date {@link lastActivityOf} takes, so that days idle counted from a stand-in are said as such:
  * `activity` (a recorded last activity), `update` (none recorded: the last record update), `stage`
- * (neither: the day the deal entered its stage) or `created` (none of these: the day it was created).
+ * (neither: the day the deal entered its stage) or `created` (none of these, or the stand-in is
+ * dated before the deal was created: the day it was created).
  */
 export type IdleFrom = 'activity' | 'update' | 'stage' | 'created'
 
 /**
- * The date {@link lastActivityOf} counts days idle from, by kind.
+ * The date {@link lastActivityOf} counts days idle from, by kind. A last update or stage entry
+ * dated before the deal was created is not what the days run from (the creation is): `created`.
+ * A recorded activity stays `activity` wherever it is dated, as none is recorded since.
  * @example idleFromOf({ ...deal, last_activity_date: null, updated_date: '2024-03-01' }) // 'update'
  */
 export function idleFromOf(deal: DealDates): IdleFrom {
   if (deal.last_activity_date !== null) return 'activity'
-  if (deal.updated_date !== null) return 'update'
-  return deal.stage_entered_date !== null ? 'stage' : 'created'
+  const created = deal.created_date
+  if (deal.updated_date !== null) return deal.updated_date < created ? 'created' : 'update'
+  return deal.stage_entered_date !== null && deal.stage_entered_date >= created ? 'stage' : 'created'
 }
 
 /** Whole days from the last activity to `asOf` (never negative); null for a closed deal. */
@@ -109,8 +117,11 @@ function lastTouchOf(deal: DealDates): string | null {
   return a > u ? a : u
 }
 
-// The close itself usually updates the record, so only touches strictly before it count.
+// The close itself usually updates the record, so only touches strictly before it count (none before creation).
 function lastTouchBefore(deal: DealDates, closed: string): string | null {
-  const candidates = [deal.last_activity_date, deal.updated_date].filter((d): d is string => d !== null && d < closed)
+  const created = deal.created_date
+  const candidates = [notBeforeCreated(deal.last_activity_date, created), notBeforeCreated(deal.updated_date, created)].filter(
+    (d): d is string => d !== null && d < closed,
+  )
   return candidates.length === 0 ? null : candidates.reduce((a, b) => (a > b ? a : b))
 }

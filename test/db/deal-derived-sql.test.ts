@@ -45,6 +45,13 @@ const CASES: FixtureDeal[] = [
   { deal_id: 'open-activity-before-created', created_date: '2024-06-20', last_activity_date: '2023-01-15', amount: 90_000 },
   { deal_id: 'open-update-before-created', created_date: '2024-06-10', updated_date: '2023-03-01', amount: 90_000 },
   { deal_id: 'open-entered-before-created', created_date: '2024-06-25', stage_entered_date: '2024-01-01', amount: 90_000 },
+  {
+    deal_id: 'won-activity-before-created',
+    created_date: '2024-02-20',
+    closed_date: '2024-03-01',
+    outcome: 'won',
+    last_activity_date: '2023-01-15',
+  },
   { deal_id: 'lost-no-touch', created_date: '2024-01-01', closed_date: '2024-03-01', outcome: 'lost', stage: 'Demo' },
   {
     deal_id: 'lost-at-stage',
@@ -115,6 +122,14 @@ describeEachDialect('SQL counterparts of the derived deal facts', (dialect) => {
     expect(idleOf.get('open-activity-before-created')).toBe(10)
     expect(idleOf.get('open-update-before-created')).toBe(20)
     expect(idleOf.get('open-entered-before-created')).toBe(5)
+    // ...and their days are said to run from the creation, not from a stand-in dated before it.
+    const fromOf = new Map(rows.map((r) => [r.deal_id, r.sql_idle_from]))
+    expect(fromOf.get('open-update-before-created')).toBe('created')
+    expect(fromOf.get('open-entered-before-created')).toBe('created')
+    expect(fromOf.get('open-activity-before-created')).toBe('activity')
+    // A closed deal's quiet spell before its close runs from its creation too: 10 days, not stale.
+    const closedStale = new Map(rows.map((r) => [r.deal_id, r.sql_closed_stale]))
+    expect(closedStale.get('won-activity-before-created')).toBe(0)
     for (const r of rows) {
       const d = r as unknown as DealDates & { deal_id: string; amount: number }
       const label = r.deal_id

@@ -55,6 +55,19 @@ describe('scoreDeals reasons', () => {
     expect(carried?.reasons.some((r) => /^Last activity/.test(r))).toBe(false)
   })
 
+  it('says a deal with no activity whose last update is dated before its creation idles since it was created', () => {
+    const carried = score({
+      ...open,
+      created_date: addDays(FIXTURE_AS_OF, -5),
+      stage_entered_date: null,
+      last_activity_date: null,
+      updated_date: addDays(FIXTURE_AS_OF, -400),
+    })
+    expect(carried?.daysIdle).toBe(5)
+    expect(carried?.reasons).toContain('No activity recorded; created 5 days ago')
+    expect(carried?.reasons.some((r) => /updated/.test(r))).toBe(false)
+  })
+
   it('states days in a stage as a fact only when the day the deal entered it is known', () => {
     const norms = new Map([[open.stage, { median: 10, p90: 20, n: 100 }]])
     const at = (deal: ModelDeal) =>

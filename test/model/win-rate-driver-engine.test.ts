@@ -17,6 +17,17 @@ function train(deals: ModelDeal[]) {
   return WinRateDriverEngine.train({ deals, ownerCloses: ownerClosesOf(deals), asOf: FIXTURE_AS_OF, staleDays: 30 })
 }
 
+/**
+ * A closed deal that went quiet `days` before its close: its last activity and update then, and
+ * (so that the quiet spell is its own, not one from before it existed) created before that.
+ */
+function wentQuiet(d: ModelDeal, days: number): void {
+  const quietFrom = addDays(d.closed_date as string, -days)
+  d.last_activity_date = quietFrom
+  d.updated_date = quietFrom
+  if (d.created_date > quietFrom) d.created_date = addDays(quietFrom, -30)
+}
+
 const context = (deals: ModelDeal[]) => ({
   asOf: FIXTURE_AS_OF,
   idleDays: 14,
@@ -54,8 +65,7 @@ describe('WinRateDriverEngine', () => {
     let staled = 0
     for (const d of deals) {
       if (d.outcome !== 'open' && d.closed_date && staled < 100) {
-        d.last_activity_date = addDays(d.closed_date, -60)
-        d.updated_date = addDays(d.closed_date, -60)
+        wentQuiet(d, 60)
         staled++
       }
     }
@@ -276,8 +286,7 @@ describe('WinRateDriverEngine', () => {
     const deals = syntheticDeals({ n: 400, seed: 6, signal: false })
     const closed = deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null)
     for (const d of closed.slice(0, closed.length - 50)) {
-      d.last_activity_date = addDays(d.closed_date as string, -60)
-      d.updated_date = addDays(d.closed_date as string, -60)
+      wentQuiet(d, 60)
     }
     expect(() => train(deals)).toThrow(
       new RegExp(
@@ -302,8 +311,7 @@ describe('WinRateDriverEngine', () => {
     const deals = syntheticDeals({ n: 40, seed: 7, signal: false })
     const closed = deals.filter((d) => d.outcome !== 'open' && d.closed_date !== null)
     const [kept, staleOne] = closed as [ModelDeal, ModelDeal]
-    staleOne.last_activity_date = addDays(staleOne.closed_date as string, -60)
-    staleOne.updated_date = addDays(staleOne.closed_date as string, -60)
+    wentQuiet(staleOne, 60)
     expect(() => train([kept, staleOne])).toThrow(
       `Only 1 closed deal by ${FIXTURE_AS_OF} that is not stale was found (1 more was left out as stale: no touch for more than 30 days (PULSE_STALE_DAYS) before it closed);`,
     )
