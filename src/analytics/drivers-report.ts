@@ -931,6 +931,30 @@ export function withNestingUnchecked(
   return { ...report, findings: [...report.findings, note], nestingUnchecked: pairs.map((p) => [p.fields[0], p.fields[1]] as const) }
 }
 
+/**
+ * The CRO summary's words for drivers it states from a report that left the overlap read out
+ * ({@link withNestingUnchecked}): when a stated single value is of a field in `nestingUnchecked`,
+ * one sentence after them says that whether it only shares another field's gap was not checked,
+ * and how to have it checked; none when every stated value was checked. Key
+ * `drivers_nesting_unchecked`, as the report's note. Pure.
+ */
+export function nestingUncheckedCaveat(report: DriversReport, stated: readonly DriverSegment[]): Finding[] {
+  const unchecked = new Set((report.nestingUnchecked ?? []).flat())
+  // The stated single values left unchecked, and their fields in the order they are stated.
+  const open = stated.filter((s) => Object.keys(s.segment).length === 1 && unchecked.has(Object.keys(s.segment)[0] as SegmentField))
+  if (open.length === 0) return []
+  const fields = [...new Set(open.map((s) => Object.keys(s.segment)[0] as SegmentField))]
+  const one = open.length === 1
+  return [
+    {
+      report: 'drivers',
+      key: 'drivers_nesting_unchecked',
+      significant: false,
+      text: `Whether the ${inWords(fields.map(segmentFieldWords))} above only ${one ? 'shares' : 'share'} the gap of another field's value (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. Narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
+    },
+  ]
+}
+
 /** Items as a sentence lists them: "a", "a and b", "a, b and c". */
 function inWords(items: readonly string[]): string {
   return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
