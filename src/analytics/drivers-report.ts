@@ -922,11 +922,16 @@ export function withNestingUnchecked(
 ): DriversReport {
   if (pairs.length === 0) return report
   const fields = DRIVER_FIELDS.filter((f) => pairs.some((p) => p.fields.includes(f)))
+  // A rep and their region is the case to name, when that pair is among those left unchecked.
+  const repInRegion = pairs.some((p) => p.fields.includes('region') && p.fields.includes('sales_rep_id'))
+  const may = repInRegion
+    ? "A finding about a rep may be their region's (or the reverse)"
+    : "A finding about one of their values may be another's"
   const note: Finding = {
     report: 'drivers',
     key: 'drivers_nesting_unchecked',
     significant: false,
-    text: `Whether a value of ${inWords([...fields])} sits in a value of another of them and only shares its gap (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. A finding about a rep may be their region's (or the reverse): narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
+    text: `Whether a value of ${inWords([...fields])} sits in a value of another of them and only shares its gap (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. ${may}: narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
   }
   return { ...report, findings: [...report.findings, note], nestingUnchecked: pairs.map((p) => [p.fields[0], p.fields[1]] as const) }
 }
