@@ -955,7 +955,7 @@ export function nestingUncheckedCaveat(report: DriversReport, stated: readonly D
       report: 'drivers',
       key: 'drivers_nesting_unchecked',
       significant: false,
-      text: `Whether the ${inWords(fields.map(segmentFieldWords))} above only ${one ? 'shares' : 'share'} the gap of another field's value (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. Narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
+      text: `Whether the ${inWords(fields.map(segmentFieldWords))} above only ${one ? 'shares the gap of a value of another field it sits in, or owes its gap' : 'share the gap of a value of another field they sit in, or owe theirs'} to one sitting in ${one ? 'it' : 'them'} (a rep selling in one region), was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. Narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
     },
   ]
 }
