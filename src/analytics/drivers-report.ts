@@ -922,13 +922,42 @@ export function withNestingUnchecked(
 ): DriversReport {
   if (pairs.length === 0) return report
   const fields = DRIVER_FIELDS.filter((f) => pairs.some((p) => p.fields.includes(f)))
+  // A rep and their region is the case to name, when that pair is among those left unchecked.
+  const repInRegion = pairs.some((p) => p.fields.includes('region') && p.fields.includes('sales_rep_id'))
+  const may = repInRegion
+    ? "A finding about a rep may be their region's (or the reverse)"
+    : "A finding about one of their values may be another's"
   const note: Finding = {
     report: 'drivers',
     key: 'drivers_nesting_unchecked',
     significant: false,
-    text: `Whether a value of ${inWords([...fields])} sits in a value of another of them and only shares its gap (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. A finding about a rep may be their region's (or the reverse): narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
+    text: `Whether a value of ${inWords([...fields])} sits in a value of another of them and only shares its gap (a rep selling in one region) was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. ${may}: narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
   }
   return { ...report, findings: [...report.findings, note], nestingUnchecked: pairs.map((p) => [p.fields[0], p.fields[1]] as const) }
+}
+
+/**
+ * The CRO summary's words for drivers it states from a report that left the overlap read out
+ * ({@link withNestingUnchecked}): when a stated single value is of a field in `nestingUnchecked`,
+ * one sentence after them says that whether it only shares another field's gap was not checked,
+ * and how to have it checked; none when every stated value was checked. Key
+ * `drivers_nesting_unchecked`, as the report's note. Pure.
+ */
+export function nestingUncheckedCaveat(report: DriversReport, stated: readonly DriverSegment[]): Finding[] {
+  const unchecked = new Set((report.nestingUnchecked ?? []).flat())
+  // The stated single values left unchecked, and their fields in the order they are stated.
+  const open = stated.filter((s) => Object.keys(s.segment).length === 1 && unchecked.has(Object.keys(s.segment)[0] as SegmentField))
+  if (open.length === 0) return []
+  const fields = [...new Set(open.map((s) => Object.keys(s.segment)[0] as SegmentField))]
+  const one = open.length === 1
+  return [
+    {
+      report: 'drivers',
+      key: 'drivers_nesting_unchecked',
+      significant: false,
+      text: `Whether the ${inWords(fields.map(segmentFieldWords))} above only ${one ? 'shares the gap of a value of another field it sits in, or owes its gap' : 'share the gap of a value of another field they sit in, or owe theirs'} to one sitting in ${one ? 'it' : 'them'} (a rep selling in one region), was not checked: with ${formatCount(report.n)} closed deals that takes a pass over every one of them. Narrow the report to ${formatCount(NESTING_READ_MAX_CLOSED)} closed deals or fewer (one region, one team) to have it checked.`,
+    },
+  ]
 }
 
 /** Items as a sentence lists them: "a", "a and b", "a, b and c". */

@@ -6,6 +6,7 @@ import {
   mirroredValues,
   nestedCarriers,
   nestedWithin,
+  nestingUncheckedCaveat,
   pairEvidence,
   statedDriverFinding,
   strongestPair,
@@ -39,11 +40,13 @@ const MAX_FINDINGS = 8
 
 /**
  * Which findings stay when there are more than {@link MAX_FINDINGS}: every one to act on first, in
- * order, then context (volume, run-rule signals) in order while places remain. A predicate, so the
- * kept ones keep the summary's order.
+ * order, with the words that qualify the drivers stated ({@link nestingUncheckedCaveat}), then
+ * context (volume, run-rule signals) in order while places remain. A predicate, so the kept ones
+ * keep the summary's order.
  */
 function keptFindings(all: readonly Finding[]): (f: Finding) => boolean {
-  const ranked = [...all.filter((f) => f.significant), ...all.filter((f) => !f.significant)]
+  const first = (f: Finding) => f.significant || f.key === 'drivers_nesting_unchecked'
+  const ranked = [...all.filter(first), ...all.filter((f) => !first(f))]
   const kept = new Set(ranked.slice(0, MAX_FINDINGS))
   return (f) => kept.has(f)
 }
@@ -78,7 +81,7 @@ export function summarizeFindings(reports: SummaryInputs, query: ReportQuery): F
   out.push(...topDrivers(reports.drivers))
   out.push(...reports.funnel.findings.filter((f) => f.significant))
   out.push(...reports.stalled.findings.filter((f) => f.key === 'stalled_deals' || f.key === 'stale_pipeline'))
-  if (!drivers.some((f) => f.significant)) out.push(...drivers)
+  if (!drivers.some((f) => f.significant)) out.push(...drivers.filter((f) => !out.some((o) => o.key === f.key)))
   // Run-rule signals last, as context (never findings on their own).
   out.push(...w.filter(isRun))
   const kept = keptFindings(out)
@@ -153,14 +156,16 @@ export function backInRange(months: readonly WinrateMonth[], last: WinrateMonth)
  * one that adds most to its parts ({@link strongestPair}), said so with its test
  * ({@link addsToPartsFinding}); when no pair's extra effect is supported, the significant pair with
  * the most evidence whose extra effect at least points its way, stated as a segment only; none when
- * every significant pair only inherits its values' own effects.
+ * every significant pair only inherits its values' own effects. When the report left out the read
+ * of how values overlap and a stated value's field was not checked, a sentence after them says so
+ * ({@link nestingUncheckedCaveat}).
  */
 function topDrivers(r: DriversReport): Finding[] {
   const sig = r.segments.filter((s) => s.significant)
   if (sig.length === 0) return []
   const scope = scopeWords(r.where)
   const nested = r.nested ?? []
-  const singles = sig
+  const stated = sig
     .filter(
       (s) =>
         Object.keys(s.segment).length === 1 &&
@@ -171,11 +176,12 @@ function topDrivers(r: DriversReport): Finding[] {
     )
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))
     .slice(0, 2)
-    .map((s) => statedDriverFinding(s, r.segments, nested, scope, r.closedCurrencies))
+  const singles = stated.map((s) => statedDriverFinding(s, r.segments, nested, scope, r.closedCurrencies))
+  const caveat = nestingUncheckedCaveat(r, stated)
   const adds = strongestPair(sig, r.segments, r)
-  if (adds) return [...singles, addsToPartsFinding(adds, r.segments, r, scope, r.closedCurrencies)]
+  if (adds) return [...singles, addsToPartsFinding(adds, r.segments, r, scope, r.closedCurrencies), ...caveat]
   const pair = sig
     .filter((s) => Object.keys(s.segment).length === 2 && pairEvidence(s, r.segments, r) > 0)
     .sort((a, b) => driverEvidence(b) - driverEvidence(a))[0]
-  return pair ? [...singles, driverFinding(pair, scope, r.closedCurrencies)] : singles
+  return [...singles, ...(pair ? [driverFinding(pair, scope, r.closedCurrencies)] : []), ...caveat]
 }

@@ -119,7 +119,10 @@ export function funnelBlocks(report: FunnelReport, scopeLabel: string): Rendered
   }
 }
 
-/** `/pulse drivers`: significant segments as plain sentences, or plainly "nothing beyond chance". */
+/**
+ * `/pulse drivers`: significant segments as plain sentences, or plainly "nothing beyond chance";
+ * with them, the report's note when it left out the check of values sitting in one another.
+ */
 export function driversBlocks(report: DriversReport, scopeLabel: string): RenderedReport {
   const significant = report.segments.filter((s) => s.significant)
   const sentences = report.findings.filter((f) => f.significant)
@@ -136,6 +139,8 @@ export function driversBlocks(report: DriversReport, scopeLabel: string): Render
               `No segment wins or loses more than chance explains (${count(report.tested)} segments tested, overall win rate ${pct(report.overallWinRate)}).`,
             ),
           ]),
+    // A check the report left out on a big scope qualifies the segments listed: said with them.
+    ...(sentences.length > 0 ? report.findings.filter((f) => f.key === 'drivers_nesting_unchecked').map((f) => context(esc(f.text))) : []),
     context(
       `${extra > 0 ? `${extra === 1 ? '1 more significant segment is' : `${count(extra)} more significant segments are`} not listed here. ` : ''}Segments with fewer than ${report.minN} closed deals are never called significant; Benjamini-Hochberg q &lt; 0.05 over ${count(report.tested)} tests. As of ${report.asOf}.`,
     ),
