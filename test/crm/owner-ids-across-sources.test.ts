@@ -132,6 +132,8 @@ describeEachDialect('owner ids shared by a CSV import and a CRM', (dialect) => {
     })
     expect(imported.ownersMovedApart).toEqual([{ id: ANA_ID, source: 'hubspot', key: `hubspot:${ANA_ID}` }])
     expect(formatImportSummary(imported)).toContain(`the CRM's owner and their deals are stored as hubspot:${ANA_ID}`)
+    // The advice holds for a CRM owner with no email too: the email is added in the CRM first.
+    expect(formatImportSummary(imported)).toContain('where the CRM has none, add it there and sync before importing again')
     expect(await seenBy(store, ZED)).toEqual({ csv: 2 })
     expect(await seenBy(store, 'ana.ruiz@example.com')).toEqual({ hubspot: anaDeals })
     // A re-import moves nothing more.

@@ -128,7 +128,7 @@ export function formatImportSummary(s: CsvImportSummary, dbOption = ''): string 
     const shown = moved.slice(0, 3)
     const more = moved.length > shown.length ? `, and ${formatCount(moved.length - shown.length)} more` : ''
     lines.push(
-      `${formatCount(moved.length)} sales_rep_id${one ? ' is' : 's are'} a CRM owner's id that the file gives another person (another owner_email): ${shown.map((m) => m.id).join(', ')}${more}. The file's owner${one ? ' takes it' : 's take them'}, and the CRM's ${one ? 'owner and their deals are' : 'owners and their deals are'} stored as ${shown.map((m) => m.key).join(', ')}${more}, so each person sees only their own deals in Slack. If ${one ? 'it is' : 'they are'} the same person, give the same owner_email as the CRM.`,
+      `${formatCount(moved.length)} sales_rep_id${one ? ' is' : 's are'} a CRM owner's id that the file gives another person (another owner_email): ${shown.map((m) => m.id).join(', ')}${more}. The file's owner${one ? ' takes it' : 's take them'}, and the CRM's ${one ? 'owner and their deals are' : 'owners and their deals are'} stored as ${shown.map((m) => m.key).join(', ')}${more}, so each person sees only their own deals in Slack. If ${one ? 'it is' : 'they are'} the same person, give the owner_email the CRM has for ${one ? 'them' : 'each'}; where the CRM has none, add it there and sync before importing again.`,
     )
   }
   if (s.stageBeforeCreated > 0) {
