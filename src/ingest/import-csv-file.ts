@@ -444,31 +444,15 @@ function parseInWorker(
           if (waiting) waiting.then(written, fail)
           else written()
         } else if (message.type === 'done') {
-          const {
-            unknownStages,
-            lostAtClosedStage,
-            activityAfterToday,
-            closedAfterToday,
-            stageBeforeCreated,
-            placeholderDates,
-            activityBeforeCreated,
-            dateNoteIds,
-          } = message
+          // Every field but the type and the ids is one of the rows' notes (`StageNotes`).
+          const { type: _done, dateNoteIds, ...notes } = message
           if (rollupStages === null) {
             phase = 'ended'
             stop()
             rollupDone?.resolve(undefined)
           } else phase = 'rollup'
           resolve({
-            notes: {
-              unknownStages,
-              lostAtClosedStage,
-              activityAfterToday,
-              closedAfterToday,
-              stageBeforeCreated,
-              placeholderDates,
-              activityBeforeCreated,
-            },
+            notes,
             dateNoteIds,
             rollup,
             stop,
